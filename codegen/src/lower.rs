@@ -1,0 +1,863 @@
+//! Stage 3, lower: from the validated AST to the [`Ir`].
+//!
+//! In order: merge `apply` statements into their targets, flatten mixins,
+//! walk the service closure, make each operation's input and output a
+//! synthetic structure, attach errors (service-level ones too), resolve every
+//! member's target to a [`TypeRef`], and box members that close a cycle.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use crate::ast::{self, Member as AstMember, Model, Shape as AstShape, Traits};
+use crate::error::Error;
+use crate::ir::*;
+use crate::shape_id::{prelude_shape, ShapeId, UNIT};
+use crate::validate::protocol_of;
+
+/// Traits whose meaning this generator cannot honour; refusing them is better
+/// than generating a client that silently sends the wrong thing.
+const UNSUPPORTED_TRAITS: [(&str, &str); 6] = [
+    ("smithy.api#streaming", "streaming blobs and event streams"),
+    ("smithy.api#requestCompression", "request compression"),
+    ("smithy.api#endpoint", "host prefixes (@endpoint)"),
+    ("smithy.api#hostLabel", "host labels (@hostLabel)"),
+    ("aws.protocols#httpChecksum", "request and response checksums (@httpChecksum)"),
+    ("smithy.rules#staticContextParams", "endpoint context parameters (@staticContextParams)"),
+];
+
+const DOCUMENTATION: &str = "smithy.api#documentation";
+
+/// Lowers `model`, whose only service is `service_id` (see [`crate::validate`]).
+pub fn lower(model: &Model, service_id: &str) -> Result<Ir, Error> {
+    let shapes = flatten_mixins(apply_traits(model)?)?;
+    let service_shape = match &shapes[service_id] {
+        AstShape::Service(s) => s,
+        _ => unreachable!("validate returned a service id"),
+    };
+    let mut lowerer = Lowerer {
+        shapes: &shapes,
+        renames: &service_shape.rename,
+        named: BTreeMap::new(),
+        pending: Vec::new(),
+        v1: model.smithy.starts_with('1'),
+    };
+    let service = lowerer.service(service_id, service_shape)?;
+
+    let mut operation_ids = BTreeSet::new();
+    collect_operations(&shapes, service_id, &service_shape.operations, &service_shape.resources, &mut operation_ids)?;
+    let service_errors = lowerer.error_refs(service_id, &service_shape.errors)?;
+    let mut operations = Vec::new();
+    for op_id in &operation_ids {
+        operations.push(lowerer.operation(op_id, &service, &service_errors, service_shape)?);
+    }
+    operations.sort_by(|a, b| a.name.cmp(&b.name));
+    for error in &service_errors {
+        lowerer.enqueue(error);
+    }
+    lowerer.drain()?;
+    let mut named = lowerer.named;
+    box_recursive_members(&mut named);
+    Ok(Ir { service, operations, shapes: named })
+}
+
+/// Merges every `apply` statement's traits into its target shape or member.
+fn apply_traits(model: &Model) -> Result<BTreeMap<String, AstShape>, Error> {
+    let mut shapes: BTreeMap<String, AstShape> = model
+        .shapes
+        .iter()
+        .filter(|(_, s)| !matches!(s, AstShape::Apply(_)))
+        .map(|(id, s)| (id.clone(), s.clone()))
+        .collect();
+    for (id, shape) in &model.shapes {
+        let AstShape::Apply(apply) = shape else { continue };
+        let (base, member) = match id.split_once('$') {
+            Some((b, m)) => (b, Some(m)),
+            None => (id.as_str(), None),
+        };
+        let target = shapes.get_mut(base).ok_or_else(|| Error::model(id, "apply targets an unknown shape"))?;
+        let traits = match member {
+            None => target.traits_mut(),
+            Some(m) => member_traits_mut(target, m).ok_or_else(|| Error::model(id, "apply targets an unknown member"))?,
+        };
+        for (k, v) in &apply.traits {
+            traits.insert(k.clone(), v.clone());
+        }
+    }
+    Ok(shapes)
+}
+
+fn member_traits_mut<'a>(shape: &'a mut AstShape, member: &str) -> Option<&'a mut Traits> {
+    match shape {
+        AstShape::Enum(a) | AstShape::IntEnum(a) | AstShape::Structure(a) | AstShape::Union(a) => {
+            a.members.get_mut(member).map(|m| &mut m.traits)
+        }
+        AstShape::List(l) | AstShape::Set(l) if member == "member" => Some(&mut l.member.traits),
+        AstShape::Map(m) if member == "key" => Some(&mut m.key.traits),
+        AstShape::Map(m) if member == "value" => Some(&mut m.value.traits),
+        _ => None,
+    }
+}
+
+/// Copies mixin members (first, in mixin order) and mixin traits into every
+/// shape that uses mixins. Local members and traits win.
+fn flatten_mixins(mut shapes: BTreeMap<String, AstShape>) -> Result<BTreeMap<String, AstShape>, Error> {
+    let ids: Vec<String> = shapes.keys().cloned().collect();
+    let mut done = BTreeSet::new();
+    for id in &ids {
+        flatten_one(&mut shapes, id, &mut done, &mut Vec::new())?;
+    }
+    Ok(shapes)
+}
+
+fn flatten_one(
+    shapes: &mut BTreeMap<String, AstShape>,
+    id: &str,
+    done: &mut BTreeSet<String>,
+    stack: &mut Vec<String>,
+) -> Result<(), Error> {
+    if done.contains(id) {
+        return Ok(());
+    }
+    if stack.iter().any(|s| s == id) {
+        return Err(Error::model(id, format!("mixins form a cycle: {} -> {id}", stack.join(" -> "))));
+    }
+    let mixins: Vec<String> = shapes[id].mixins().iter().map(|r| r.target.clone()).collect();
+    stack.push(id.to_owned());
+    for m in &mixins {
+        flatten_one(shapes, m, done, stack)?;
+    }
+    stack.pop();
+    if !mixins.is_empty() {
+        let mut inherited_members: IndexMap<String, AstMember> = IndexMap::new();
+        let mut inherited_traits = Traits::new();
+        for m in &mixins {
+            let mixin = &shapes[m];
+            if mixin.type_name() != shapes[id].type_name() {
+                return Err(Error::model(id, format!("a {} cannot use the {} {m} as a mixin", shapes[id].type_name(), mixin.type_name())));
+            }
+            if let Some(members) = mixin.members() {
+                for (name, member) in members {
+                    inherited_members.insert(name.clone(), member.clone());
+                }
+            }
+            for (k, v) in mixin.traits() {
+                // The mixin trait itself, and the mixin's local-only traits, are not inherited.
+                let local_only = mixin
+                    .traits()
+                    .get("smithy.api#mixin")
+                    .and_then(|t| t.get("localTraits"))
+                    .and_then(Value::as_array)
+                    .is_some_and(|l| l.iter().any(|x| x == k));
+                if k != "smithy.api#mixin" && !local_only {
+                    inherited_traits.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        let shape = shapes.get_mut(id).expect("shape exists");
+        let own_traits = std::mem::take(shape.traits_mut());
+        inherited_traits.extend(own_traits);
+        *shape.traits_mut() = inherited_traits;
+        if let AstShape::Structure(a) | AstShape::Union(a) | AstShape::Enum(a) | AstShape::IntEnum(a) = shape {
+            for (name, member) in std::mem::take(&mut a.members) {
+                // A local member with a mixin member's name may only add traits.
+                match inherited_members.get_mut(&name) {
+                    Some(existing) => existing.traits.extend(member.traits),
+                    None => {
+                        inherited_members.insert(name, member);
+                    }
+                }
+            }
+            a.members = inherited_members;
+        }
+    }
+    done.insert(id.to_owned());
+    Ok(())
+}
+
+fn collect_operations(
+    shapes: &BTreeMap<String, AstShape>,
+    owner: &str,
+    operations: &[ast::Ref],
+    resources: &[ast::Ref],
+    out: &mut BTreeSet<String>,
+) -> Result<(), Error> {
+    for op in operations {
+        match shapes.get(&op.target) {
+            Some(AstShape::Operation(_)) => {
+                out.insert(op.target.clone());
+            }
+            _ => return Err(Error::model(owner, format!("binds {} as an operation, but it is not one", op.target))),
+        }
+    }
+    for r in resources {
+        match shapes.get(&r.target) {
+            Some(AstShape::Resource(res)) => {
+                let ops: Vec<ast::Ref> = res.all_operations().cloned().collect();
+                collect_operations(shapes, &r.target, &ops, &res.resources, out)?;
+            }
+            _ => return Err(Error::model(owner, format!("binds {} as a resource, but it is not one", r.target))),
+        }
+    }
+    Ok(())
+}
+
+fn doc(traits: &Traits) -> Option<String> {
+    traits.get(DOCUMENTATION).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn deprecated(owner: &str, traits: &Traits) -> Result<Option<Deprecated>, Error> {
+    let Some(v) = traits.get("smithy.api#deprecated") else { return Ok(None) };
+    let field = |k: &str| -> Result<Option<String>, Error> {
+        match v.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(Error::model(owner, format!("@deprecated {k} must be a string"))),
+        }
+    };
+    Ok(Some(Deprecated { message: field("message")?, since: field("since")? }))
+}
+
+struct Lowerer<'a> {
+    shapes: &'a BTreeMap<String, AstShape>,
+    renames: &'a IndexMap<String, String>,
+    named: BTreeMap<ShapeId, Shape>,
+    pending: Vec<String>,
+    v1: bool,
+}
+
+impl Lowerer<'_> {
+    fn service(&self, id: &str, service: &ast::Service) -> Result<Service, Error> {
+        let shape = &self.shapes[id];
+        let protocol = match protocol_of(id, shape)? {
+            "aws.protocols#awsJson1_0" => Protocol::AwsJson1_0,
+            _ => Protocol::AwsJson1_1,
+        };
+        check_unsupported_traits(id, &service.traits)?;
+        let shape_id = ShapeId::parse(id)?;
+        let sdk_id = service
+            .traits
+            .get("aws.api#service")
+            .and_then(|s| s.get("sdkId"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_else(|| shape_id.name.clone());
+        let signing_name = match service.traits.get("aws.auth#sigv4") {
+            None => None,
+            Some(v) => Some(
+                v.get("name")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| Error::model(id, "aws.auth#sigv4 has no string `name`"))?
+                    .to_owned(),
+            ),
+        };
+        Ok(Service {
+            id: shape_id,
+            version: service.version.clone(),
+            sdk_id,
+            protocol,
+            signing_name,
+            title: service.traits.get("smithy.api#title").and_then(Value::as_str).map(str::to_owned),
+            docs: doc(&service.traits),
+            endpoint_rules: service.traits.get("smithy.rules#endpointRuleSet").cloned(),
+            endpoint_tests: service.traits.get("smithy.rules#endpointTests").cloned(),
+        })
+    }
+
+    fn name_of(&self, id: &str) -> Result<String, Error> {
+        if let Some(renamed) = self.renames.get(id) {
+            return Ok(renamed.clone());
+        }
+        Ok(ShapeId::parse(id)?.name)
+    }
+
+    fn error_refs(&mut self, owner: &str, refs: &[ast::Ref]) -> Result<Vec<ShapeId>, Error> {
+        let mut out = Vec::new();
+        for r in refs {
+            match self.shapes.get(&r.target) {
+                Some(AstShape::Structure(s)) if s.traits.contains_key("smithy.api#error") => {
+                    out.push(ShapeId::parse(&r.target)?);
+                }
+                _ => return Err(Error::model(owner, format!("lists {} as an error, but it is not a structure with @error", r.target))),
+            }
+        }
+        Ok(out)
+    }
+
+    fn operation(
+        &mut self,
+        id: &str,
+        service: &Service,
+        service_errors: &[ShapeId],
+        service_shape: &ast::Service,
+    ) -> Result<Operation, Error> {
+        let AstShape::Operation(op) = &self.shapes[id] else { unreachable!("collected as an operation") };
+        check_unsupported_traits(id, &op.traits)?;
+        let name = self.name_of(id)?;
+        let synthetic_ns = format!("synthetic.{}", service.id.namespace);
+        let input = self.synthetic(id, op.input.as_ref(), &synthetic_ns, format!("{name}Input"), Role::Input)?;
+        let output = self.synthetic(id, op.output.as_ref(), &synthetic_ns, format!("{name}Output"), Role::Output)?;
+        let mut errors = self.error_refs(id, &op.errors)?;
+        for e in service_errors {
+            if !errors.contains(e) {
+                errors.push(e.clone());
+            }
+        }
+        for e in &errors {
+            self.enqueue(&e.absolute());
+        }
+        let mut error_names = Vec::new();
+        for e in errors {
+            error_names.push((self.name_of(&e.absolute())?, e));
+        }
+        error_names.sort();
+        let paginated = self.paginated(id, &op.traits, &service_shape.traits)?;
+        Ok(Operation {
+            id: ShapeId::parse(id)?,
+            name,
+            input,
+            output,
+            errors: error_names.into_iter().map(|(_, e)| e).collect(),
+            docs: doc(&op.traits),
+            deprecated: deprecated(id, &op.traits)?,
+            paginated,
+        })
+    }
+
+    fn paginated(&self, id: &str, op: &Traits, service: &Traits) -> Result<Option<Paginated>, Error> {
+        let Some(own) = op.get("smithy.api#paginated") else { return Ok(None) };
+        let field = |k: &str| -> Option<String> {
+            own.get(k)
+                .or_else(|| service.get("smithy.api#paginated").and_then(|s| s.get(k)))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let (Some(input_token), Some(output_token)) = (field("inputToken"), field("outputToken")) else {
+            return Err(Error::model(id, "@paginated needs inputToken and outputToken (on the operation or the service)"));
+        };
+        Ok(Some(Paginated { input_token, output_token, items: field("items"), page_size: field("pageSize") }))
+    }
+
+    fn synthetic(
+        &mut self,
+        op_id: &str,
+        target: Option<&ast::Ref>,
+        ns: &str,
+        name: String,
+        role: Role,
+    ) -> Result<ShapeId, Error> {
+        let id = ShapeId { namespace: ns.to_owned(), name: name.clone() };
+        let (members, docs, deprecated_trait, sensitive) = match target.map(|r| r.target.as_str()) {
+            None | Some(UNIT) => (Vec::new(), None, None, false),
+            Some(t) => match &self.shapes[t] {
+                AstShape::Structure(s) => {
+                    check_unsupported_traits(t, &s.traits)?;
+                    (
+                        self.members(t, &s.members)?,
+                        doc(&s.traits),
+                        deprecated(t, &s.traits)?,
+                        s.traits.contains_key("smithy.api#sensitive"),
+                    )
+                }
+                other => {
+                    return Err(Error::model(op_id, format!("input and output must be structures, but {t} is a {}", other.type_name())))
+                }
+            },
+        };
+        self.named.insert(
+            id.clone(),
+            Shape::Structure(Structure { id: id.clone(), name, members, role, error: None, docs, deprecated: deprecated_trait, sensitive }),
+        );
+        Ok(id)
+    }
+
+    fn enqueue(&mut self, id: &str) {
+        self.pending.push(id.to_owned());
+    }
+
+    fn drain(&mut self) -> Result<(), Error> {
+        while let Some(id) = self.pending.pop() {
+            let shape_id = ShapeId::parse(&id)?;
+            if self.named.contains_key(&shape_id) {
+                continue;
+            }
+            let shape = self.named_shape(&id, shape_id.clone())?;
+            self.named.insert(shape_id, shape);
+        }
+        Ok(())
+    }
+
+    fn named_shape(&mut self, id: &str, shape_id: ShapeId) -> Result<Shape, Error> {
+        let shape = &self.shapes[id];
+        let traits = shape.traits();
+        check_unsupported_traits(id, traits)?;
+        let name = self.name_of(id)?;
+        let docs = doc(traits);
+        let dep = deprecated(id, traits)?;
+        let sensitive = traits.contains_key("smithy.api#sensitive");
+        Ok(match shape {
+            AstShape::Structure(s) => {
+                let error = match s.traits.get("smithy.api#error") {
+                    None => None,
+                    Some(kind) => Some(error_info(id, kind, &s.traits)?),
+                };
+                Shape::Structure(Structure {
+                    id: shape_id,
+                    name,
+                    members: self.members(id, &s.members)?,
+                    role: Role::Plain,
+                    error,
+                    docs,
+                    deprecated: dep,
+                    sensitive,
+                })
+            }
+            AstShape::Union(u) => {
+                if u.members.is_empty() {
+                    return Err(Error::model(id, "a union needs at least one member"));
+                }
+                Shape::Union(Union { id: shape_id, name, members: self.members(id, &u.members)?, docs, deprecated: dep, sensitive })
+            }
+            AstShape::Enum(e) => {
+                let mut variants = Vec::new();
+                for (m, member) in &e.members {
+                    let owner = format!("{id}${m}");
+                    let value = match member.traits.get("smithy.api#enumValue") {
+                        None => m.clone(),
+                        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+                        Some(_) => return Err(Error::model(owner, "@enumValue of an enum member must be a non-empty string")),
+                    };
+                    variants.push(EnumVariant {
+                        name: m.clone(),
+                        value,
+                        docs: doc(&member.traits),
+                        deprecated: deprecated(&owner, &member.traits)?,
+                    });
+                }
+                Shape::Enum(Enum { id: shape_id, name, variants, docs, deprecated: dep, sensitive })
+            }
+            AstShape::String(s) => {
+                // A Smithy 1.0 string with the @enum trait.
+                let list = s.traits.get("smithy.api#enum").and_then(Value::as_array).ok_or_else(|| {
+                    Error::model(id, "only a string with @enum can be a named shape")
+                })?;
+                let mut variants = Vec::new();
+                for entry in list {
+                    let value = entry
+                        .get("value")
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| Error::model(id, "@enum entry without a string value"))?;
+                    let variant_name = entry.get("name").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| value.to_owned());
+                    let dep = entry.get("deprecated").and_then(Value::as_bool).unwrap_or(false).then(Deprecated::default);
+                    variants.push(EnumVariant {
+                        name: variant_name,
+                        value: value.to_owned(),
+                        docs: entry.get("documentation").and_then(Value::as_str).map(str::to_owned),
+                        deprecated: dep,
+                    });
+                }
+                Shape::Enum(Enum { id: shape_id, name, variants, docs, deprecated: dep, sensitive })
+            }
+            AstShape::IntEnum(e) => {
+                let mut variants = Vec::new();
+                for (m, member) in &e.members {
+                    let owner = format!("{id}${m}");
+                    let value = member
+                        .traits
+                        .get("smithy.api#enumValue")
+                        .and_then(Value::as_i64)
+                        .and_then(|v| i32::try_from(v).ok())
+                        .ok_or_else(|| Error::model(owner.clone(), "an intEnum member needs an integer @enumValue"))?;
+                    variants.push(IntEnumVariant {
+                        name: m.clone(),
+                        value,
+                        docs: doc(&member.traits),
+                        deprecated: deprecated(&owner, &member.traits)?,
+                    });
+                }
+                Shape::IntEnum(IntEnum { id: shape_id, name, variants, docs, deprecated: dep })
+            }
+            other => unreachable!("{id}: {} is never enqueued as a named shape", other.type_name()),
+        })
+    }
+
+    fn members(&mut self, owner: &str, members: &IndexMap<String, AstMember>) -> Result<Vec<Member>, Error> {
+        let mut out = Vec::new();
+        for (name, m) in members {
+            let member_id = format!("{owner}${name}");
+            check_unsupported_traits(&member_id, &m.traits)?;
+            let ty = self.type_ref(&member_id, &m.target, &m.traits)?;
+            let target_traits = self.shapes.get(&m.target).map(AstShape::traits);
+            let mut default = match m.traits.get("smithy.api#default") {
+                None | Some(Value::Null) => None,
+                Some(v) => Some(v.clone()),
+            };
+            // Smithy 1.0 members targeting Primitive* shapes are zero by default, unless boxed.
+            if default.is_none() && self.v1 && !m.traits.contains_key("smithy.api#box") {
+                if let Some((kind, true)) = prelude_shape(&m.target) {
+                    default = Some(if kind == "boolean" { Value::Bool(false) } else { Value::from(0) });
+                }
+            }
+            if let Some(d) = &default {
+                check_default(&member_id, &ty, d)?;
+            }
+            let mut constraints = Constraints::default();
+            for traits in target_traits.into_iter().chain([&m.traits]) {
+                merge_constraints(&member_id, &mut constraints, traits)?;
+            }
+            out.push(Member {
+                name: name.clone(),
+                ty,
+                required: m.traits.contains_key("smithy.api#required"),
+                default,
+                added_default: m.traits.contains_key("smithy.api#addedDefault"),
+                client_optional: m.traits.contains_key("smithy.api#clientOptional"),
+                idempotency_token: m.traits.contains_key("smithy.api#idempotencyToken"),
+                deprecated: deprecated(&member_id, &m.traits)?,
+                sensitive: m.traits.contains_key("smithy.api#sensitive")
+                    || target_traits.is_some_and(|t| t.contains_key("smithy.api#sensitive")),
+                docs: doc(&m.traits).or_else(|| target_traits.and_then(doc)),
+                boxed: false,
+                constraints,
+            });
+        }
+        Ok(out)
+    }
+
+    fn type_ref(&mut self, owner: &str, target: &str, member_traits: &Traits) -> Result<TypeRef, Error> {
+        if target == UNIT {
+            return Ok(TypeRef::Unit);
+        }
+        let target_traits = self.shapes.get(target).map(AstShape::traits);
+        let kind = match (prelude_shape(target), self.shapes.get(target)) {
+            (_, Some(shape)) => shape.type_name(),
+            (Some((kind, _)), None) => kind,
+            (None, None) => return Err(Error::model(owner, format!("targets unknown shape {target}"))),
+        };
+        let timestamp_format = || -> Result<TimestampFormat, Error> {
+            let fmt = member_traits
+                .get("smithy.api#timestampFormat")
+                .or_else(|| target_traits.and_then(|t| t.get("smithy.api#timestampFormat")));
+            match fmt.map(|v| v.as_str()) {
+                None => Ok(TimestampFormat::EpochSeconds),
+                Some(Some("epoch-seconds")) => Ok(TimestampFormat::EpochSeconds),
+                Some(Some("date-time")) => Ok(TimestampFormat::DateTime),
+                Some(Some("http-date")) => Ok(TimestampFormat::HttpDate),
+                Some(other) => Err(Error::model(owner, format!("unknown @timestampFormat {other:?}"))),
+            }
+        };
+        let prim = |p| Ok(TypeRef::Prim(p));
+        match kind {
+            "blob" => prim(Prim::Blob),
+            "boolean" => prim(Prim::Boolean),
+            "string" if target_traits.is_some_and(|t| t.contains_key("smithy.api#enum")) => {
+                self.enqueue(target);
+                Ok(TypeRef::Named(ShapeId::parse(target)?))
+            }
+            "string" => prim(Prim::String),
+            "byte" => prim(Prim::Byte),
+            "short" => prim(Prim::Short),
+            "integer" => prim(Prim::Integer),
+            "long" => prim(Prim::Long),
+            "float" => prim(Prim::Float),
+            "double" => prim(Prim::Double),
+            "bigInteger" => prim(Prim::BigInteger),
+            "bigDecimal" => prim(Prim::BigDecimal),
+            "timestamp" => prim(Prim::Timestamp(timestamp_format()?)),
+            "document" => prim(Prim::Document),
+            "list" | "set" => {
+                let (AstShape::List(l) | AstShape::Set(l)) = &self.shapes[target] else { unreachable!() };
+                check_unsupported_traits(target, &l.traits)?;
+                let element = self.type_ref(&format!("{target}$member"), &l.member.target, &l.member.traits)?;
+                Ok(TypeRef::List { element: Box::new(element), sparse: l.traits.contains_key("smithy.api#sparse") })
+            }
+            "map" => {
+                let AstShape::Map(m) = &self.shapes[target] else { unreachable!() };
+                check_unsupported_traits(target, &m.traits)?;
+                let key = self.type_ref(&format!("{target}$key"), &m.key.target, &m.key.traits)?;
+                let key_ok = match &key {
+                    TypeRef::Prim(Prim::String) => true,
+                    TypeRef::Named(id) => matches!(self.shapes.get(&id.absolute()), Some(AstShape::Enum(_) | AstShape::String(_))),
+                    _ => false,
+                };
+                if !key_ok {
+                    return Err(Error::model(format!("{target}$key"), "map keys must target a string or string enum"));
+                }
+                let value = self.type_ref(&format!("{target}$value"), &m.value.target, &m.value.traits)?;
+                Ok(TypeRef::Map { key: Box::new(key), value: Box::new(value), sparse: m.traits.contains_key("smithy.api#sparse") })
+            }
+            "structure" | "union" | "enum" | "intEnum" => {
+                if self.shapes[target].traits().contains_key("smithy.api#mixin") {
+                    return Err(Error::model(owner, format!("targets the mixin {target}; mixins cannot be targeted")));
+                }
+                self.enqueue(target);
+                Ok(TypeRef::Named(ShapeId::parse(target)?))
+            }
+            other => Err(Error::model(owner, format!("members cannot target a {other} ({target})"))),
+        }
+    }
+}
+
+fn error_info(id: &str, kind: &Value, traits: &Traits) -> Result<ErrorInfo, Error> {
+    let kind = match kind.as_str() {
+        Some("client") => ErrorKind::Client,
+        Some("server") => ErrorKind::Server,
+        _ => return Err(Error::model(id, "@error must be \"client\" or \"server\"")),
+    };
+    let http_status = match traits.get("smithy.api#httpError") {
+        None => None,
+        Some(v) => Some(
+            v.as_u64()
+                .and_then(|n| u16::try_from(n).ok())
+                .filter(|n| (400..600).contains(n))
+                .ok_or_else(|| Error::model(id, "@httpError must be an integer from 400 to 599"))?,
+        ),
+    };
+    let retryable = traits
+        .get("smithy.api#retryable")
+        .map(|v| v.get("throttling").and_then(Value::as_bool).unwrap_or(false));
+    Ok(ErrorInfo { kind, http_status, retryable })
+}
+
+fn check_unsupported_traits(id: &str, traits: &Traits) -> Result<(), Error> {
+    for (t, what) in UNSUPPORTED_TRAITS {
+        if traits.contains_key(t) {
+            return Err(Error::unsupported(id, format!("{t}: {what} are not implemented")));
+        }
+    }
+    Ok(())
+}
+
+fn merge_constraints(owner: &str, c: &mut Constraints, traits: &Traits) -> Result<(), Error> {
+    let bound = |v: &Value, k: &str| v.get(k).filter(|x| !x.is_null()).cloned();
+    if let Some(length) = traits.get("smithy.api#length") {
+        let num = |k: &str| -> Result<Option<u64>, Error> {
+            match bound(length, k) {
+                None => Ok(None),
+                Some(v) => v.as_u64().map(Some).ok_or_else(|| Error::model(owner, format!("@length {k} must be a non-negative integer"))),
+            }
+        };
+        c.length_min = num("min")?.or(c.length_min);
+        c.length_max = num("max")?.or(c.length_max);
+    }
+    if let Some(range) = traits.get("smithy.api#range") {
+        let num = |k: &str| -> Result<Option<String>, Error> {
+            match bound(range, k) {
+                None => Ok(None),
+                Some(Value::Number(n)) => Ok(Some(n.to_string())),
+                Some(_) => Err(Error::model(owner, format!("@range {k} must be a number"))),
+            }
+        };
+        c.range_min = num("min")?.or(c.range_min.take());
+        c.range_max = num("max")?.or(c.range_max.take());
+    }
+    if let Some(p) = traits.get("smithy.api#pattern") {
+        c.pattern = Some(p.as_str().ok_or_else(|| Error::model(owner, "@pattern must be a string"))?.to_owned());
+    }
+    Ok(())
+}
+
+/// Refuses defaults whose JSON type does not fit the member's type.
+fn check_default(owner: &str, ty: &TypeRef, v: &Value) -> Result<(), Error> {
+    let ok = match ty {
+        TypeRef::Prim(Prim::Boolean) => v.is_boolean(),
+        TypeRef::Prim(Prim::String | Prim::Blob) => v.is_string(),
+        TypeRef::Prim(Prim::Byte | Prim::Short | Prim::Integer | Prim::Long) => v.is_i64() || v.is_u64(),
+        TypeRef::Prim(Prim::Float | Prim::Double) => v.is_number(),
+        TypeRef::Prim(Prim::BigInteger | Prim::BigDecimal) => v.is_number() || v.is_string(),
+        TypeRef::Prim(Prim::Timestamp(_)) => v.is_number() || v.is_string(),
+        TypeRef::Prim(Prim::Document) => true,
+        TypeRef::List { .. } => v.as_array().is_some_and(Vec::is_empty),
+        TypeRef::Map { .. } => v.as_object().is_some_and(|o| o.is_empty()),
+        TypeRef::Named(_) => v.is_string() || v.is_i64(),
+        TypeRef::Unit => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::model(owner, format!("@default {v} does not fit the member's type")))
+    }
+}
+
+/// Marks members whose named target can reach back to the member's own shape
+/// without passing through a list or map: such a member needs a `Box`.
+fn box_recursive_members(named: &mut BTreeMap<ShapeId, Shape>) {
+    let direct: BTreeMap<ShapeId, Vec<ShapeId>> = named
+        .iter()
+        .map(|(id, s)| {
+            let members = match s {
+                Shape::Structure(s) => &s.members[..],
+                Shape::Union(u) => &u.members[..],
+                _ => &[],
+            };
+            let targets = members
+                .iter()
+                .filter_map(|m| match &m.ty {
+                    TypeRef::Named(t) if matches!(named.get(t), Some(Shape::Structure(_) | Shape::Union(_))) => Some(t.clone()),
+                    _ => None,
+                })
+                .collect();
+            (id.clone(), targets)
+        })
+        .collect();
+    let reaches = |from: &ShapeId, to: &ShapeId| -> bool {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![from.clone()];
+        while let Some(s) = stack.pop() {
+            if &s == to {
+                return true;
+            }
+            if seen.insert(s.clone()) {
+                stack.extend(direct.get(&s).into_iter().flatten().cloned());
+            }
+        }
+        false
+    };
+    let mut to_box = Vec::new();
+    for (id, targets) in &direct {
+        for t in targets {
+            if reaches(t, id) {
+                to_box.push((id.clone(), t.clone()));
+            }
+        }
+    }
+    for (id, target) in to_box {
+        let members = match named.get_mut(&id) {
+            Some(Shape::Structure(s)) => &mut s.members,
+            Some(Shape::Union(u)) => &mut u.members,
+            _ => continue,
+        };
+        for m in members.iter_mut() {
+            if m.ty == TypeRef::Named(target.clone()) {
+                m.boxed = true;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ast::load;
+    use crate::validate::validate;
+
+    fn lower_json(json: &str) -> Result<Ir, Error> {
+        let model = load(json)?;
+        let service = validate(&model)?;
+        lower(&model, &service)
+    }
+
+    fn service(extra: &str, ops: &str) -> String {
+        format!(
+            r#"{{"smithy":"2.0","shapes":{{"a#S":{{"type":"service","version":"1","operations":[{ops}],
+            "errors":[{{"target":"a#ServiceErr"}}],"traits":{{"aws.protocols#awsJson1_0":{{}}}}}},
+            "a#ServiceErr":{{"type":"structure","traits":{{"smithy.api#error":"server"}}}}{extra}}}}}"#
+        )
+    }
+
+    #[test]
+    fn synthesises_inputs_outputs_and_attaches_service_errors() {
+        let json = service(
+            r#","a#Op":{"type":"operation","input":{"target":"a#Req"},"errors":[{"target":"a#Bad"}]},
+            "a#Req":{"type":"structure","members":{"X":{"target":"smithy.api#String"}}},
+            "a#Bad":{"type":"structure","traits":{"smithy.api#error":"client","smithy.api#httpError":400,"smithy.api#retryable":{"throttling":true}}}"#,
+            r#"{"target":"a#Op"}"#,
+        );
+        let ir = lower_json(&json).unwrap();
+        let op = &ir.operations[0];
+        assert_eq!(op.input.absolute(), "synthetic.a#OpInput");
+        assert_eq!(op.output.absolute(), "synthetic.a#OpOutput");
+        assert_eq!(ir.structure(&op.input).members[0].name, "X");
+        assert!(ir.structure(&op.output).members.is_empty());
+        let errors: Vec<String> = op.errors.iter().map(|e| e.name.clone()).collect();
+        assert_eq!(errors, ["Bad", "ServiceErr"]);
+        let bad = ir.structure(&op.errors[0]).error.clone().unwrap();
+        assert_eq!(bad, ErrorInfo { kind: ErrorKind::Client, http_status: Some(400), retryable: Some(true) });
+        // The original input structure is not emitted as a type, since no member targets it.
+        assert!(!ir.shapes.keys().any(|k| k.absolute() == "a#Req"));
+    }
+
+    #[test]
+    fn flattens_mixins_and_merges_apply() {
+        let json = service(
+            r#","a#Op":{"type":"operation","output":{"target":"a#Out"}},
+            "a#Base":{"type":"structure","members":{"Id":{"target":"smithy.api#String"}},"traits":{"smithy.api#mixin":{},"smithy.api#documentation":"base"}},
+            "a#Out":{"type":"structure","mixins":[{"target":"a#Base"}],"members":{"Extra":{"target":"smithy.api#Integer"}}},
+            "a#Out$Id":{"type":"apply","traits":{"smithy.api#required":{}}}"#,
+            r#"{"target":"a#Op"}"#,
+        );
+        let ir = lower_json(&json).unwrap();
+        let out = ir.structure(&ir.operations[0].output);
+        let names: Vec<&str> = out.members.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["Id", "Extra"]);
+        assert!(out.members[0].required);
+        assert_eq!(out.docs.as_deref(), Some("base"));
+    }
+
+    #[test]
+    fn boxes_recursive_members_but_not_through_lists() {
+        let json = service(
+            r#","a#Op":{"type":"operation","input":{"target":"a#Node"}},
+            "a#Node":{"type":"structure","members":{"Next":{"target":"a#Node"},"Children":{"target":"a#Nodes"},"U":{"target":"a#U"}}},
+            "a#Nodes":{"type":"list","member":{"target":"a#Node"}},
+            "a#U":{"type":"union","members":{"Leaf":{"target":"smithy.api#String"},"Deeper":{"target":"a#U"}}}"#,
+            r#"{"target":"a#Op"}"#,
+        );
+        let ir = lower_json(&json).unwrap();
+        let node = ir.shapes.values().find(|s| s.name() == "Node").unwrap();
+        let Shape::Structure(node) = node else { panic!() };
+        let boxed: Vec<(&str, bool)> = node.members.iter().map(|m| (m.name.as_str(), m.boxed)).collect();
+        assert_eq!(boxed, [("Next", true), ("Children", false), ("U", false)]);
+        let Shape::Union(u) = ir.shapes.values().find(|s| s.name() == "U").unwrap() else { panic!() };
+        assert!(u.members[1].boxed);
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_honour() {
+        let json = service(
+            r#","a#Op":{"type":"operation","input":{"target":"a#In"}},
+            "a#In":{"type":"structure","members":{"Body":{"target":"a#Stream"}}},
+            "a#Stream":{"type":"blob","traits":{"smithy.api#streaming":{}}}"#,
+            r#"{"target":"a#Op"}"#,
+        );
+        let err = lower_json(&json).unwrap_err().to_string();
+        assert_eq!(err, "shape a#Stream: unsupported: smithy.api#streaming: streaming blobs and event streams are not implemented");
+    }
+
+    #[test]
+    fn bad_defaults_and_errors_are_named() {
+        let json = service(
+            r#","a#Op":{"type":"operation","input":{"target":"a#In"}},
+            "a#In":{"type":"structure","members":{"N":{"target":"smithy.api#Integer","traits":{"smithy.api#default":"x"}}}}"#,
+            r#"{"target":"a#Op"}"#,
+        );
+        assert_eq!(lower_json(&json).unwrap_err().to_string(), "shape a#In$N: @default \"x\" does not fit the member's type");
+        let json = service(
+            r#","a#Op":{"type":"operation","errors":[{"target":"a#NotErr"}]},"a#NotErr":{"type":"structure"}"#,
+            r#"{"target":"a#Op"}"#,
+        );
+        assert!(lower_json(&json).unwrap_err().to_string().contains("not a structure with @error"));
+    }
+
+    #[test]
+    fn timestamp_format_member_overrides_target_and_enum_values() {
+        let json = service(
+            r#","a#Op":{"type":"operation","input":{"target":"a#In"}},
+            "a#Ts":{"type":"timestamp","traits":{"smithy.api#timestampFormat":"http-date"}},
+            "a#E":{"type":"enum","members":{"A":{"target":"smithy.api#Unit","traits":{"smithy.api#enumValue":"a-val"}},"B":{"target":"smithy.api#Unit"}}},
+            "a#In":{"type":"structure","members":{
+                "T1":{"target":"a#Ts"},
+                "T2":{"target":"a#Ts","traits":{"smithy.api#timestampFormat":"date-time"}},
+                "E":{"target":"a#E"}}}"#,
+            r#"{"target":"a#Op"}"#,
+        );
+        let ir = lower_json(&json).unwrap();
+        let input = ir.structure(&ir.operations[0].input);
+        assert_eq!(input.members[0].ty, TypeRef::Prim(Prim::Timestamp(TimestampFormat::HttpDate)));
+        assert_eq!(input.members[1].ty, TypeRef::Prim(Prim::Timestamp(TimestampFormat::DateTime)));
+        let Shape::Enum(e) = ir.shapes.values().find(|s| s.name() == "E").unwrap() else { panic!() };
+        let values: Vec<&str> = e.variants.iter().map(|v| v.value.as_str()).collect();
+        assert_eq!(values, ["a-val", "B"]);
+    }
+}

@@ -1,0 +1,213 @@
+//! Stage 2, validate: checks on the loaded AST that lowering relies on.
+//!
+//! Every reference must resolve (prelude shapes included), there must be
+//! exactly one service, and that service must offer a protocol the runtime
+//! implements. Each error names the shape, and the member where there is one.
+
+use crate::ast::{Model, Ref, Shape};
+use crate::error::Error;
+use crate::shape_id::{prelude_shape, ShapeId};
+
+/// Protocol traits this generator implements, in order of preference.
+pub const SUPPORTED_PROTOCOLS: [&str; 2] = ["aws.protocols#awsJson1_1", "aws.protocols#awsJson1_0"];
+
+/// Protocol traits known to exist but not implemented by the runtime.
+const OTHER_PROTOCOLS: [&str; 6] = [
+    "aws.protocols#restJson1",
+    "aws.protocols#restXml",
+    "aws.protocols#awsQuery",
+    "aws.protocols#ec2Query",
+    "smithy.protocols#rpcv2Cbor",
+    "smithy.protocols#rpcv2Json",
+];
+
+/// Returns the id of the one service shape, after checking the whole model.
+pub fn validate(model: &Model) -> Result<String, Error> {
+    if !model.smithy.starts_with('1') && !model.smithy.starts_with('2') {
+        return Err(Error::unsupported("model", format!("Smithy IDL version {}", model.smithy)));
+    }
+    for (id, shape) in &model.shapes {
+        if !matches!(shape, Shape::Apply(_)) {
+            ShapeId::parse(id)?;
+        }
+        check_refs(model, id, shape)?;
+    }
+    let services: Vec<&String> =
+        model.shapes.iter().filter(|(_, s)| matches!(s, Shape::Service(_))).map(|(id, _)| id).collect();
+    let service = match services.as_slice() {
+        [one] => (*one).clone(),
+        [] => return Err(Error::model("model", "the model defines no service shape")),
+        many => {
+            let ids: Vec<&str> = many.iter().map(|s| s.as_str()).collect();
+            return Err(Error::model(
+                "model",
+                format!("the model defines {} services ({}); generate one model per service", many.len(), ids.join(", ")),
+            ));
+        }
+    };
+    protocol_of(&service, &model.shapes[&service])?;
+    Ok(service)
+}
+
+/// The protocol trait the client will use.
+pub fn protocol_of(id: &str, service: &Shape) -> Result<&'static str, Error> {
+    let traits = service.traits();
+    if let Some(p) = SUPPORTED_PROTOCOLS.iter().find(|p| traits.contains_key(**p)) {
+        return Ok(p);
+    }
+    let offered: Vec<&str> = traits
+        .keys()
+        .map(String::as_str)
+        .filter(|k| OTHER_PROTOCOLS.contains(k) || k.starts_with("aws.protocols#"))
+        .collect();
+    Err(if offered.is_empty() {
+        Error::unsupported(id, "the service names no protocol; this generator needs aws.protocols#awsJson1_0 or awsJson1_1")
+    } else {
+        Error::unsupported(
+            id,
+            format!(
+                "protocol {} is not implemented by the runtime; supported: aws.protocols#awsJson1_0, aws.protocols#awsJson1_1",
+                offered.join(", ")
+            ),
+        )
+    })
+}
+
+fn resolves(model: &Model, target: &str) -> bool {
+    model.shapes.get(target).is_some_and(|s| !matches!(s, Shape::Apply(_))) || prelude_shape(target).is_some()
+}
+
+fn check_ref(model: &Model, owner: &str, what: &str, r: &Ref) -> Result<(), Error> {
+    if resolves(model, &r.target) {
+        Ok(())
+    } else {
+        Err(Error::model(owner, format!("{what} targets unknown shape {}", r.target)))
+    }
+}
+
+fn check_refs(model: &Model, id: &str, shape: &Shape) -> Result<(), Error> {
+    for mixin in shape.mixins() {
+        check_ref(model, id, "mixin", mixin)?;
+        let is_mixin = model.shapes.get(&mixin.target).is_some_and(|m| m.traits().contains_key("smithy.api#mixin"));
+        if !is_mixin {
+            return Err(Error::model(id, format!("uses {} as a mixin, but it has no @mixin trait", mixin.target)));
+        }
+    }
+    if let Some(members) = shape.members() {
+        for (name, member) in members {
+            let owner = format!("{id}${name}");
+            if !resolves(model, &member.target) {
+                return Err(Error::model(owner, format!("member targets unknown shape {}", member.target)));
+            }
+        }
+    }
+    match shape {
+        Shape::List(l) | Shape::Set(l) => check_ref(model, &format!("{id}$member"), "member", &Ref { target: l.member.target.clone() }),
+        Shape::Map(m) => {
+            check_ref(model, &format!("{id}$key"), "key", &Ref { target: m.key.target.clone() })?;
+            check_ref(model, &format!("{id}$value"), "value", &Ref { target: m.value.target.clone() })
+        }
+        Shape::Service(s) => {
+            for r in s.operations.iter().chain(&s.resources).chain(&s.errors) {
+                check_ref(model, id, "service binding", r)?;
+            }
+            Ok(())
+        }
+        Shape::Operation(o) => {
+            for r in o.input.iter().chain(&o.output) {
+                check_ref(model, id, "operation input or output", r)?;
+            }
+            for r in &o.errors {
+                check_ref(model, id, "operation error", r)?;
+            }
+            Ok(())
+        }
+        Shape::Resource(r) => {
+            for op in r.all_operations().chain(&r.resources) {
+                check_ref(model, id, "resource binding", op)?;
+            }
+            Ok(())
+        }
+        Shape::Apply(_) => {
+            let (base, member) = match id.split_once('$') {
+                Some((b, m)) => (b, Some(m)),
+                None => (id, None),
+            };
+            let target = model
+                .shapes
+                .get(base)
+                .filter(|s| !matches!(s, Shape::Apply(_)))
+                .ok_or_else(|| Error::model(id, "apply targets a shape the model does not define"))?;
+            if let Some(m) = member {
+                if !target.members().is_some_and(|ms| ms.contains_key(m)) {
+                    return Err(Error::model(id, format!("apply targets member {m}, which {base} does not have")));
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ast::load;
+
+    fn check(json: &str) -> Result<String, Error> {
+        validate(&load(json).unwrap())
+    }
+
+    const SERVICE: &str = r#""a#S":{"type":"service","version":"1","operations":[{"target":"a#Op"}],"traits":{"aws.protocols#awsJson1_1":{}}}"#;
+
+    #[test]
+    fn accepts_a_minimal_service() {
+        let json = format!(r#"{{"smithy":"2.0","shapes":{{{SERVICE},"a#Op":{{"type":"operation"}}}}}}"#);
+        assert_eq!(check(&json).unwrap(), "a#S");
+    }
+
+    #[test]
+    fn unknown_member_target_names_the_member() {
+        let json = format!(
+            r#"{{"smithy":"2.0","shapes":{{{SERVICE},"a#Op":{{"type":"operation","input":{{"target":"a#In"}}}},
+            "a#In":{{"type":"structure","members":{{"X":{{"target":"a#Missing"}}}}}}}}}}"#
+        );
+        assert_eq!(check(&json).unwrap_err().to_string(), "shape a#In$X: member targets unknown shape a#Missing");
+    }
+
+    #[test]
+    fn unsupported_protocol_is_named() {
+        let json = r#"{"smithy":"2.0","shapes":{"a#S":{"type":"service","traits":{"aws.protocols#restXml":{}}}}}"#;
+        let err = check(json).unwrap_err().to_string();
+        assert!(err.contains("aws.protocols#restXml is not implemented"), "{err}");
+    }
+
+    #[test]
+    fn supported_protocol_wins_over_another() {
+        let json = r#"{"smithy":"2.0","shapes":{"a#S":{"type":"service","traits":{"aws.protocols#restJson1":{},"aws.protocols#awsJson1_0":{}}}}}"#;
+        let model = load(json).unwrap();
+        assert_eq!(protocol_of("a#S", &model.shapes["a#S"]).unwrap(), "aws.protocols#awsJson1_0");
+    }
+
+    #[test]
+    fn two_services_or_none_are_refused() {
+        let none = check(r#"{"smithy":"2.0","shapes":{}}"#).unwrap_err().to_string();
+        assert!(none.contains("no service"), "{none}");
+        let two = r#"{"smithy":"2.0","shapes":{"a#S":{"type":"service"},"a#T":{"type":"service"}}}"#;
+        assert!(check(two).unwrap_err().to_string().contains("2 services"));
+    }
+
+    #[test]
+    fn mixin_without_mixin_trait_and_bad_apply_are_refused() {
+        let json = r#"{"smithy":"2.0","shapes":{"a#M":{"type":"structure"},"a#S":{"type":"structure","mixins":[{"target":"a#M"}]}}}"#;
+        assert!(check(json).unwrap_err().to_string().contains("no @mixin trait"));
+        let json = r#"{"smithy":"2.0","shapes":{"a#S":{"type":"structure"},"a#S$x":{"type":"apply","traits":{}}}}"#;
+        assert!(check(json).unwrap_err().to_string().contains("does not have"));
+    }
+
+    #[test]
+    fn bad_shape_id_is_refused() {
+        let json = r#"{"smithy":"2.0","shapes":{"NoNamespace":{"type":"string"}}}"#;
+        assert!(check(json).unwrap_err().to_string().contains("no namespace"));
+    }
+}

@@ -1,0 +1,540 @@
+//! `Config`: what a client needs to make calls (region, credentials, endpoint,
+//! transport, retry and timeout settings, and the clock), and its builder.
+//!
+//! A `Config` is cheap to clone: clients built from one config share it.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::credentials::ProvideCredentials;
+use crate::http::{BoxFuture, HttpClient};
+
+/// An AWS Region, such as `us-east-1`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Region(Cow<'static, str>);
+
+impl Region {
+    /// A region by name.
+    pub fn new(name: impl Into<Cow<'static, str>>) -> Self {
+        Region(name.into())
+    }
+
+    /// A region from a constant.
+    pub const fn from_static(name: &'static str) -> Self {
+        Region(Cow::Borrowed(name))
+    }
+}
+
+impl AsRef<str> for Region {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An application name added to the User-Agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppName(String);
+
+impl AppName {
+    /// Accepts 1 to 50 characters of letters, digits and ``!#$%&'*+-.^_`|~``.
+    pub fn new(name: impl Into<String>) -> Result<Self, InvalidAppName> {
+        let name = name.into();
+        let ok = !name.is_empty()
+            && name.len() <= 50
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c));
+        if ok {
+            Ok(AppName(name))
+        } else {
+            Err(InvalidAppName(name))
+        }
+    }
+}
+
+impl AsRef<str> for AppName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An app name that cannot go into a User-Agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidAppName(String);
+
+impl fmt::Display for InvalidAppName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "app name {:?} must be 1 to 50 letters, digits or !#$%&'*+-.^_`|~", self.0)
+    }
+}
+
+impl std::error::Error for InvalidAppName {}
+
+/// How retries are spaced and bounded.
+pub mod retry {
+    use std::time::Duration;
+
+    /// Which retry strategy to use.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[non_exhaustive]
+    pub enum RetryMode {
+        /// Exponential backoff with full jitter.
+        Standard,
+        /// Standard, plus client-side rate limiting on throttling.
+        Adaptive,
+    }
+
+    /// Retry settings.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct RetryConfig {
+        mode: RetryMode,
+        max_attempts: u32,
+        initial_backoff: Duration,
+        max_backoff: Duration,
+    }
+
+    impl RetryConfig {
+        /// Standard mode: 3 attempts, backoff from 1 s up to 20 s.
+        pub fn standard() -> Self {
+            RetryConfig {
+                mode: RetryMode::Standard,
+                max_attempts: 3,
+                initial_backoff: Duration::from_secs(1),
+                max_backoff: Duration::from_secs(20),
+            }
+        }
+
+        /// Adaptive mode with the standard bounds.
+        pub fn adaptive() -> Self {
+            RetryConfig { mode: RetryMode::Adaptive, ..Self::standard() }
+        }
+
+        /// One attempt, no retries.
+        pub fn disabled() -> Self {
+            RetryConfig { max_attempts: 1, ..Self::standard() }
+        }
+
+        /// Sets the total number of attempts (at least 1).
+        pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+            self.max_attempts = max_attempts.max(1);
+            self
+        }
+
+        /// Sets the base of the exponential backoff.
+        pub fn with_initial_backoff(mut self, d: Duration) -> Self {
+            self.initial_backoff = d;
+            self
+        }
+
+        /// Sets the cap of the exponential backoff.
+        pub fn with_max_backoff(mut self, d: Duration) -> Self {
+            self.max_backoff = d;
+            self
+        }
+
+        /// The mode.
+        pub fn mode(&self) -> RetryMode {
+            self.mode
+        }
+
+        /// Total attempts.
+        pub fn max_attempts(&self) -> u32 {
+            self.max_attempts
+        }
+
+        /// Backoff base.
+        pub fn initial_backoff(&self) -> Duration {
+            self.initial_backoff
+        }
+
+        /// Backoff cap.
+        pub fn max_backoff(&self) -> Duration {
+            self.max_backoff
+        }
+    }
+
+    impl Default for RetryConfig {
+        fn default() -> Self {
+            Self::standard()
+        }
+    }
+}
+
+/// Time limits.
+pub mod timeout {
+    use std::time::Duration;
+
+    /// Timeout settings. `None` switches a limit off.
+    ///
+    /// Defaults: connect 3.1 s, read 30 s without a byte, 60 s per attempt,
+    /// no limit on the whole operation beyond what the attempts add up to.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct TimeoutConfig {
+        connect: Option<Duration>,
+        read: Option<Duration>,
+        attempt: Option<Duration>,
+        operation: Option<Duration>,
+    }
+
+    impl Default for TimeoutConfig {
+        fn default() -> Self {
+            TimeoutConfig {
+                connect: Some(Duration::from_millis(3100)),
+                read: Some(Duration::from_secs(30)),
+                attempt: Some(Duration::from_secs(60)),
+                operation: None,
+            }
+        }
+    }
+
+    impl TimeoutConfig {
+        /// A builder starting from the defaults.
+        pub fn builder() -> TimeoutConfigBuilder {
+            TimeoutConfigBuilder { inner: TimeoutConfig::default() }
+        }
+
+        /// No limits at all.
+        pub fn disabled() -> Self {
+            TimeoutConfig { connect: None, read: None, attempt: None, operation: None }
+        }
+
+        /// Connect timeout.
+        pub fn connect_timeout(&self) -> Option<Duration> {
+            self.connect
+        }
+
+        /// Read timeout (no bytes for this long).
+        pub fn read_timeout(&self) -> Option<Duration> {
+            self.read
+        }
+
+        /// Per-attempt timeout.
+        pub fn operation_attempt_timeout(&self) -> Option<Duration> {
+            self.attempt
+        }
+
+        /// Whole-call timeout, retries included.
+        pub fn operation_timeout(&self) -> Option<Duration> {
+            self.operation
+        }
+    }
+
+    /// Builds a [`TimeoutConfig`].
+    #[derive(Debug, Clone)]
+    pub struct TimeoutConfigBuilder {
+        inner: TimeoutConfig,
+    }
+
+    impl TimeoutConfigBuilder {
+        /// Sets the connect timeout.
+        pub fn connect_timeout(mut self, d: Duration) -> Self {
+            self.inner.connect = Some(d);
+            self
+        }
+
+        /// Sets the read timeout.
+        pub fn read_timeout(mut self, d: Duration) -> Self {
+            self.inner.read = Some(d);
+            self
+        }
+
+        /// Sets the per-attempt timeout.
+        pub fn operation_attempt_timeout(mut self, d: Duration) -> Self {
+            self.inner.attempt = Some(d);
+            self
+        }
+
+        /// Sets the whole-call timeout.
+        pub fn operation_timeout(mut self, d: Duration) -> Self {
+            self.inner.operation = Some(d);
+            self
+        }
+
+        /// Switches the connect timeout off.
+        pub fn disable_connect_timeout(mut self) -> Self {
+            self.inner.connect = None;
+            self
+        }
+
+        /// Switches the read timeout off.
+        pub fn disable_read_timeout(mut self) -> Self {
+            self.inner.read = None;
+            self
+        }
+
+        /// Switches the per-attempt timeout off.
+        pub fn disable_operation_attempt_timeout(mut self) -> Self {
+            self.inner.attempt = None;
+            self
+        }
+
+        /// The settings.
+        pub fn build(self) -> TimeoutConfig {
+            self.inner
+        }
+    }
+}
+
+/// A clock. Tests use a fixed one.
+pub trait TimeSource: Send + Sync + fmt::Debug {
+    /// The current time.
+    fn now(&self) -> SystemTime;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemTimeSource;
+
+impl TimeSource for SystemTimeSource {
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+/// A clock stopped at one instant.
+#[derive(Debug, Clone, Copy)]
+pub struct StaticTimeSource(pub SystemTime);
+
+impl TimeSource for StaticTimeSource {
+    fn now(&self) -> SystemTime {
+        self.0
+    }
+}
+
+/// Waits. Tests use tokio's paused clock or an instant sleep.
+pub trait AsyncSleep: Send + Sync + fmt::Debug {
+    /// A future that completes after `duration`.
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
+}
+
+/// Sleeps with tokio's timer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokioSleep;
+
+impl AsyncSleep for TokioSleep {
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
+
+/// A client configuration.
+#[derive(Clone)]
+pub struct Config {
+    pub(crate) inner: Arc<ConfigInner>,
+}
+
+pub(crate) struct ConfigInner {
+    pub(crate) region: Option<Region>,
+    pub(crate) credentials: Option<Arc<dyn ProvideCredentials>>,
+    pub(crate) endpoint_url: Option<String>,
+    pub(crate) use_fips: bool,
+    pub(crate) use_dual_stack: bool,
+    pub(crate) http_client: Option<Arc<dyn HttpClient>>,
+    pub(crate) app_name: Option<AppName>,
+    pub(crate) retry: retry::RetryConfig,
+    pub(crate) timeout: timeout::TimeoutConfig,
+    pub(crate) time_source: Arc<dyn TimeSource>,
+    pub(crate) sleep: Arc<dyn AsyncSleep>,
+    pub(crate) idempotency_token: Option<Arc<dyn Fn() -> String + Send + Sync>>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.inner;
+        f.debug_struct("Config")
+            .field("region", &c.region)
+            .field("credentials", &c.credentials)
+            .field("endpoint_url", &c.endpoint_url)
+            .field("use_fips", &c.use_fips)
+            .field("use_dual_stack", &c.use_dual_stack)
+            .field("http_client", &c.http_client)
+            .field("app_name", &c.app_name)
+            .field("retry", &c.retry)
+            .field("timeout", &c.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// A builder with nothing set.
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// A builder starting from this configuration.
+    pub fn to_builder(&self) -> Builder {
+        let c = &self.inner;
+        Builder {
+            region: c.region.clone(),
+            credentials: c.credentials.clone(),
+            endpoint_url: c.endpoint_url.clone(),
+            use_fips: c.use_fips,
+            use_dual_stack: c.use_dual_stack,
+            http_client: c.http_client.clone(),
+            app_name: c.app_name.clone(),
+            retry: Some(c.retry.clone()),
+            timeout: Some(c.timeout.clone()),
+            time_source: Some(c.time_source.clone()),
+            sleep: Some(c.sleep.clone()),
+            idempotency_token: c.idempotency_token.clone(),
+        }
+    }
+
+    /// The region.
+    pub fn region(&self) -> Option<&Region> {
+        self.inner.region.as_ref()
+    }
+
+    /// The endpoint override.
+    pub fn endpoint_url(&self) -> Option<&str> {
+        self.inner.endpoint_url.as_deref()
+    }
+
+    /// Whether FIPS endpoints are used.
+    pub fn use_fips(&self) -> bool {
+        self.inner.use_fips
+    }
+
+    /// Whether dual-stack endpoints are used.
+    pub fn use_dual_stack(&self) -> bool {
+        self.inner.use_dual_stack
+    }
+
+    /// Retry settings.
+    pub fn retry_config(&self) -> &retry::RetryConfig {
+        &self.inner.retry
+    }
+
+    /// Timeout settings.
+    pub fn timeout_config(&self) -> &timeout::TimeoutConfig {
+        &self.inner.timeout
+    }
+
+    /// The app name.
+    pub fn app_name(&self) -> Option<&AppName> {
+        self.inner.app_name.as_ref()
+    }
+}
+
+/// Builds a [`Config`].
+#[derive(Clone, Default)]
+pub struct Builder {
+    region: Option<Region>,
+    credentials: Option<Arc<dyn ProvideCredentials>>,
+    endpoint_url: Option<String>,
+    use_fips: bool,
+    use_dual_stack: bool,
+    http_client: Option<Arc<dyn HttpClient>>,
+    app_name: Option<AppName>,
+    retry: Option<retry::RetryConfig>,
+    timeout: Option<timeout::TimeoutConfig>,
+    time_source: Option<Arc<dyn TimeSource>>,
+    sleep: Option<Arc<dyn AsyncSleep>>,
+    idempotency_token: Option<Arc<dyn Fn() -> String + Send + Sync>>,
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder").field("region", &self.region).field("endpoint_url", &self.endpoint_url).finish_non_exhaustive()
+    }
+}
+
+impl Builder {
+    /// Sets the region.
+    pub fn region(mut self, region: impl Into<Option<Region>>) -> Self {
+        self.region = region.into();
+        self
+    }
+
+    /// Sets the credentials provider (static [`Credentials`](crate::credentials::Credentials) work too).
+    pub fn credentials_provider(mut self, provider: impl ProvideCredentials + 'static) -> Self {
+        self.credentials = Some(Arc::new(provider));
+        self
+    }
+
+    /// Sends requests to this URL instead of the resolved endpoint.
+    pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
+        self.endpoint_url = Some(url.into());
+        self
+    }
+
+    /// Uses FIPS endpoints.
+    pub fn use_fips(mut self, on: bool) -> Self {
+        self.use_fips = on;
+        self
+    }
+
+    /// Uses dual-stack endpoints.
+    pub fn use_dual_stack(mut self, on: bool) -> Self {
+        self.use_dual_stack = on;
+        self
+    }
+
+    /// Sets the transport.
+    pub fn http_client(mut self, client: impl HttpClient + 'static) -> Self {
+        self.http_client = Some(Arc::new(client));
+        self
+    }
+
+    /// Adds an app name to the User-Agent.
+    pub fn app_name(mut self, name: AppName) -> Self {
+        self.app_name = Some(name);
+        self
+    }
+
+    /// Sets retry behaviour.
+    pub fn retry_config(mut self, config: retry::RetryConfig) -> Self {
+        self.retry = Some(config);
+        self
+    }
+
+    /// Sets time limits.
+    pub fn timeout_config(mut self, config: timeout::TimeoutConfig) -> Self {
+        self.timeout = Some(config);
+        self
+    }
+
+    /// Sets the clock used for signing.
+    pub fn time_source(mut self, source: impl TimeSource + 'static) -> Self {
+        self.time_source = Some(Arc::new(source));
+        self
+    }
+
+    /// Sets how the client waits between attempts.
+    pub fn sleep_impl(mut self, sleep: impl AsyncSleep + 'static) -> Self {
+        self.sleep = Some(Arc::new(sleep));
+        self
+    }
+
+    /// Replaces the generator of idempotency tokens (for deterministic tests).
+    pub fn idempotency_token_provider(mut self, f: impl Fn() -> String + Send + Sync + 'static) -> Self {
+        self.idempotency_token = Some(Arc::new(f));
+        self
+    }
+
+    /// The configuration.
+    pub fn build(self) -> Config {
+        Config {
+            inner: Arc::new(ConfigInner {
+                region: self.region,
+                credentials: self.credentials,
+                endpoint_url: self.endpoint_url,
+                use_fips: self.use_fips,
+                use_dual_stack: self.use_dual_stack,
+                http_client: self.http_client,
+                app_name: self.app_name,
+                retry: self.retry.unwrap_or_default(),
+                timeout: self.timeout.unwrap_or_default(),
+                time_source: self.time_source.unwrap_or_else(|| Arc::new(SystemTimeSource)),
+                sleep: self.sleep.unwrap_or_else(|| Arc::new(TokioSleep)),
+                idempotency_token: self.idempotency_token,
+            }),
+        }
+    }
+}

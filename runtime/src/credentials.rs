@@ -1,0 +1,135 @@
+//! `Credentials` and the `ProvideCredentials` trait that credential sources implement.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use crate::http::BoxFuture;
+
+/// AWS access keys, with a session token for temporary credentials.
+///
+/// `Debug` never shows the secret key or the token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    inner: Arc<CredentialsInner>,
+}
+
+#[derive(PartialEq, Eq)]
+struct CredentialsInner {
+    access_key_id: String,
+    secret_access_key: String,
+    session_token: Option<String>,
+    expiry: Option<SystemTime>,
+    provider_name: &'static str,
+}
+
+impl Credentials {
+    /// Credentials from their parts; `provider_name` says where they came from.
+    pub fn new(
+        access_key_id: impl Into<String>,
+        secret_access_key: impl Into<String>,
+        session_token: Option<String>,
+        expiry: Option<SystemTime>,
+        provider_name: &'static str,
+    ) -> Self {
+        Credentials {
+            inner: Arc::new(CredentialsInner {
+                access_key_id: access_key_id.into(),
+                secret_access_key: secret_access_key.into(),
+                session_token,
+                expiry,
+                provider_name,
+            }),
+        }
+    }
+
+    /// Fixed credentials for tests.
+    pub fn for_tests() -> Self {
+        Credentials::new("ANOTREAL", "notrealrnrELgWzOk3IfjzDKtFBhDby", None, None, "test")
+    }
+
+    /// The access key id.
+    pub fn access_key_id(&self) -> &str {
+        &self.inner.access_key_id
+    }
+
+    /// The secret access key.
+    pub fn secret_access_key(&self) -> &str {
+        &self.inner.secret_access_key
+    }
+
+    /// The session token of temporary credentials.
+    pub fn session_token(&self) -> Option<&str> {
+        self.inner.session_token.as_deref()
+    }
+
+    /// When the credentials stop working.
+    pub fn expiry(&self) -> Option<SystemTime> {
+        self.inner.expiry
+    }
+
+    /// Which provider produced them.
+    pub fn provider_name(&self) -> &'static str {
+        self.inner.provider_name
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("provider_name", &self.inner.provider_name)
+            .field("access_key_id", &self.inner.access_key_id)
+            .field("secret_access_key", &"** redacted **")
+            .field("session_token", &self.inner.session_token.as_ref().map(|_| "** redacted **"))
+            .field("expiry", &self.inner.expiry)
+            .finish()
+    }
+}
+
+/// Why credentials could not be had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialsError {
+    provider: &'static str,
+    message: String,
+}
+
+impl CredentialsError {
+    /// `provider` failed for `message`.
+    pub fn new(provider: &'static str, message: impl Into<String>) -> Self {
+        CredentialsError { provider, message: message.into() }
+    }
+}
+
+impl fmt::Display for CredentialsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "no credentials from {}: {}", self.provider, self.message)
+    }
+}
+
+impl std::error::Error for CredentialsError {}
+
+/// A source of credentials.
+pub trait ProvideCredentials: Send + Sync + fmt::Debug {
+    /// Credentials for the next request.
+    fn provide_credentials(&self) -> BoxFuture<'_, Result<Credentials, CredentialsError>>;
+}
+
+impl ProvideCredentials for Credentials {
+    fn provide_credentials(&self) -> BoxFuture<'_, Result<Credentials, CredentialsError>> {
+        let creds = self.clone();
+        Box::pin(async move { Ok(creds) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let c = Credentials::new("AKID", "very-secret", Some("token-secret".into()), None, "test");
+        let text = format!("{c:?}");
+        assert!(text.contains("AKID"));
+        assert!(!text.contains("very-secret") && !text.contains("token-secret"), "{text}");
+    }
+}

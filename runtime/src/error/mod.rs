@@ -1,0 +1,13 @@
+//! Errors shared by generated crates.
+
+mod build_error;
+mod display;
+mod metadata;
+mod sdk_error;
+
+pub use build_error::BuildError;
+pub use display::DisplayErrorContext;
+pub use metadata::{
+    CreateUnhandledError, ErrorMetadata, ErrorMetadataBuilder, ProvideErrorMetadata, Unhandled, UnmodeledError,
+};
+pub use sdk_error::{ConstructionFailure, DispatchFailure, ResponseError, SdkError, ServiceError, TimeoutError};

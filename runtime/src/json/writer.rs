@@ -1,0 +1,245 @@
+//! `JsonWriter`: appends JSON text to a buffer, as generated serialisers call it.
+//!
+//! The writer tracks only whether a comma is due, so serialisers emit straight
+//! text with no intermediate tree.
+
+use crate::primitives::{base64_encode, Blob, DateTime, DateTimeFormat, Document, Number};
+
+/// Writes JSON text.
+#[derive(Debug, Default)]
+pub struct JsonWriter {
+    out: String,
+    comma_due: bool,
+}
+
+impl JsonWriter {
+    /// An empty writer.
+    pub fn new() -> Self {
+        JsonWriter { out: String::with_capacity(256), comma_due: false }
+    }
+
+    /// The text written so far.
+    pub fn finish(self) -> String {
+        self.out
+    }
+
+    fn value_start(&mut self) {
+        if self.comma_due {
+            self.out.push(',');
+        }
+    }
+
+    /// `{`
+    pub fn begin_object(&mut self) {
+        self.value_start();
+        self.out.push('{');
+        self.comma_due = false;
+    }
+
+    /// `}`
+    pub fn end_object(&mut self) {
+        self.out.push('}');
+        self.comma_due = true;
+    }
+
+    /// `[`
+    pub fn begin_array(&mut self) {
+        self.value_start();
+        self.out.push('[');
+        self.comma_due = false;
+    }
+
+    /// `]`
+    pub fn end_array(&mut self) {
+        self.out.push(']');
+        self.comma_due = true;
+    }
+
+    /// An object key; the next call writes its value.
+    pub fn key(&mut self, key: &str) {
+        self.value_start();
+        escape_into(&mut self.out, key);
+        self.out.push(':');
+        self.comma_due = false;
+    }
+
+    /// A string value.
+    pub fn string(&mut self, value: &str) {
+        self.value_start();
+        escape_into(&mut self.out, value);
+        self.comma_due = true;
+    }
+
+    /// A boolean value.
+    pub fn boolean(&mut self, value: bool) {
+        self.raw(if value { "true" } else { "false" });
+    }
+
+    /// `null`.
+    pub fn null(&mut self) {
+        self.raw("null");
+    }
+
+    /// An integer value.
+    pub fn integer(&mut self, value: i64) {
+        self.value_start();
+        self.out.push_str(&value.to_string());
+        self.comma_due = true;
+    }
+
+    /// A floating point value; NaN and the infinities are strings, as the
+    /// awsJson protocols require.
+    pub fn float(&mut self, value: f64) {
+        if value.is_nan() {
+            self.string("NaN");
+        } else if value.is_infinite() {
+            self.string(if value > 0.0 { "Infinity" } else { "-Infinity" });
+        } else {
+            self.value_start();
+            self.out.push_str(&value.to_string());
+            self.comma_due = true;
+        }
+    }
+
+    /// A `float` (32-bit) value, written with its own shortest representation.
+    pub fn float32(&mut self, value: f32) {
+        if !value.is_finite() {
+            return self.float(value as f64);
+        }
+        self.value_start();
+        self.out.push_str(&value.to_string());
+        self.comma_due = true;
+    }
+
+    /// A big number, already validated as a JSON number by its type.
+    pub fn number_text(&mut self, text: &str) {
+        self.raw(text);
+    }
+
+    /// A timestamp in `format`: epoch seconds as a number, others as strings.
+    pub fn timestamp(&mut self, value: &DateTime, format: DateTimeFormat) {
+        match format {
+            DateTimeFormat::EpochSeconds => match value.fmt(format) {
+                Ok(text) => self.raw(&text),
+                Err(_) => self.integer(value.secs()),
+            },
+            _ => match value.fmt(format) {
+                Ok(text) => self.string(&text),
+                // Years beyond 9999 cannot be written as text; epoch seconds keep the value.
+                Err(_) => self.integer(value.secs()),
+            },
+        }
+    }
+
+    /// A blob, base64-encoded.
+    pub fn blob(&mut self, value: &Blob) {
+        self.string(&base64_encode(value.as_ref()));
+    }
+
+    /// A document; object keys are sorted so the output is deterministic.
+    pub fn document(&mut self, value: &Document) {
+        match value {
+            Document::Null => self.null(),
+            Document::Bool(b) => self.boolean(*b),
+            Document::String(s) => self.string(s),
+            Document::Number(Number::PosInt(n)) => self.raw(&n.to_string()),
+            Document::Number(Number::NegInt(n)) => self.integer(*n),
+            Document::Number(Number::Float(f)) => self.float(*f),
+            Document::Array(items) => {
+                self.begin_array();
+                for item in items {
+                    self.document(item);
+                }
+                self.end_array();
+            }
+            Document::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                self.begin_object();
+                for k in keys {
+                    self.key(k);
+                    self.document(&map[k]);
+                }
+                self.end_object();
+            }
+        }
+    }
+
+    fn raw(&mut self, text: &str) {
+        self.value_start();
+        self.out.push_str(text);
+        self.comma_due = true;
+    }
+}
+
+/// Appends `s` as a quoted JSON string.
+fn escape_into(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escaped = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if escaped.is_empty() {
+            out.push_str(&format!("\\u{b:04x}"));
+        } else {
+            out.push_str(escaped);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_nested_values_with_commas() {
+        let mut w = JsonWriter::new();
+        w.begin_object();
+        w.key("a");
+        w.string("x\"y\\\n\u{1}é");
+        w.key("b");
+        w.begin_array();
+        w.integer(-1);
+        w.float(1.5);
+        w.float(f64::NAN);
+        w.float(f64::NEG_INFINITY);
+        w.begin_object();
+        w.end_object();
+        w.end_array();
+        w.key("c");
+        w.timestamp(&DateTime::from_millis(1500), DateTimeFormat::EpochSeconds);
+        w.key("d");
+        w.timestamp(&DateTime::from_secs(0), DateTimeFormat::DateTime);
+        w.key("e");
+        w.blob(&Blob::new(*b"foo"));
+        w.end_object();
+        assert_eq!(
+            w.finish(),
+            r#"{"a":"x\"y\\\n\u0001é","b":[-1,1.5,"NaN","-Infinity",{}],"c":1.5,"d":"1970-01-01T00:00:00Z","e":"Zm9v"}"#
+        );
+    }
+
+    #[test]
+    fn floats_keep_their_shortest_form() {
+        let mut w = JsonWriter::new();
+        w.begin_array();
+        w.float32(1.1);
+        w.float(1e300);
+        w.float(0.1);
+        w.end_array();
+        assert_eq!(w.finish(), format!("[1.1,{},0.1]", 1e300f64));
+    }
+}

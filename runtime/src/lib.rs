@@ -1,0 +1,23 @@
+//! The runtime shared by generated AWS JSON-protocol SDK crates.
+//!
+//! A generated crate serialises its inputs with [`json::JsonWriter`], hands
+//! the body to [`orchestrator::Handle::invoke`], and parses what comes back
+//! with the readers in [`json::de`]. Everything between (endpoint, signing,
+//! sending, retrying, timing out) happens here, in one explicit loop.
+
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod credentials;
+pub mod endpoint;
+pub mod error;
+pub mod http;
+pub mod ids;
+pub mod json;
+pub mod orchestrator;
+pub mod primitives;
+pub mod request_id;
+pub mod retry;
+pub mod sign;
+#[cfg(feature = "test-util")]
+pub mod test_util;

@@ -1,0 +1,96 @@
+//! Retry policy as pure functions: which failures are retried, and how long
+//! to wait before the next attempt.
+
+use std::time::Duration;
+
+/// Error codes that mean "slow down".
+pub const THROTTLING_CODES: [&str; 14] = [
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+];
+
+/// Error codes of passing failures.
+pub const TRANSIENT_CODES: [&str; 2] = ["RequestTimeout", "RequestTimeoutException"];
+
+/// HTTP statuses of passing server failures.
+pub const TRANSIENT_STATUSES: [u16; 4] = [500, 502, 503, 504];
+
+/// Why a failed attempt may be retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryKind {
+    /// The service asked the client to slow down.
+    Throttling,
+    /// A passing failure: a 5xx, a transient code, a broken connection.
+    Transient,
+    /// A timed-out attempt.
+    Timeout,
+}
+
+/// Classifies a service error by its code, its HTTP status and the model's
+/// `@retryable` errors (`(code, throttling)` pairs).
+pub fn classify_service_error(code: Option<&str>, status: u16, modeled: &[(&str, bool)]) -> Option<RetryKind> {
+    if let Some(code) = code {
+        if THROTTLING_CODES.contains(&code) {
+            return Some(RetryKind::Throttling);
+        }
+        if TRANSIENT_CODES.contains(&code) {
+            return Some(RetryKind::Transient);
+        }
+        if let Some((_, throttling)) = modeled.iter().find(|(c, _)| *c == code) {
+            return Some(if *throttling { RetryKind::Throttling } else { RetryKind::Transient });
+        }
+    }
+    TRANSIENT_STATUSES.contains(&status).then_some(RetryKind::Transient)
+}
+
+/// The wait before attempt `attempt + 1` (`attempt` counts from 1): full
+/// jitter over an exponential bound, `jitter` in `[0, 1)`.
+pub fn backoff(attempt: u32, initial: Duration, max: Duration, jitter: f64) -> Duration {
+    let exp = 2f64.powi(attempt.saturating_sub(1).min(62) as i32);
+    let bound = (initial.as_secs_f64() * exp).min(max.as_secs_f64());
+    Duration::from_secs_f64(bound * jitter.clamp(0.0, 1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification_table() {
+        let modeled = [("InternalServiceErrorException", false), ("SlowDownPlease", true)];
+        let table = [
+            (Some("ThrottlingException"), 400, Some(RetryKind::Throttling)),
+            (Some("RequestTimeout"), 400, Some(RetryKind::Transient)),
+            (Some("InvalidProductCodeException"), 400, None),
+            (Some("InternalServiceErrorException"), 400, Some(RetryKind::Transient)),
+            (Some("SlowDownPlease"), 400, Some(RetryKind::Throttling)),
+            (None, 503, Some(RetryKind::Transient)),
+            (None, 501, None),
+            (Some("Anything"), 500, Some(RetryKind::Transient)),
+        ];
+        for (code, status, want) in table {
+            assert_eq!(classify_service_error(code, status, &modeled), want, "{code:?} {status}");
+        }
+    }
+
+    #[test]
+    fn backoff_is_capped_full_jitter() {
+        let (one, twenty) = (Duration::from_secs(1), Duration::from_secs(20));
+        assert_eq!(backoff(1, one, twenty, 0.5), Duration::from_millis(500));
+        assert_eq!(backoff(3, one, twenty, 1.0), Duration::from_secs(4));
+        assert_eq!(backoff(10, one, twenty, 1.0), twenty);
+        assert_eq!(backoff(2, one, twenty, 0.0), Duration::ZERO);
+    }
+}

@@ -31,7 +31,9 @@ const DOCUMENTATION: &str = "smithy.api#documentation";
 
 /// Lowers `model`, whose only service is `service_id` (see [`crate::validate`]).
 pub fn lower(model: &Model, service_id: &str) -> Result<Ir, Error> {
-    let shapes = flatten_mixins(apply_traits(model)?)?;
+    let (shapes, deferred) = apply_traits(model)?;
+    let mut shapes = flatten_mixins(shapes)?;
+    apply_deferred(&mut shapes, deferred)?;
     let service_shape = match &shapes[service_id] {
         AstShape::Service(s) => s,
         _ => unreachable!("validate returned a service id"),
@@ -54,7 +56,7 @@ pub fn lower(model: &Model, service_id: &str) -> Result<Ir, Error> {
     }
     operations.sort_by(|a, b| a.name.cmp(&b.name));
     for error in &service_errors {
-        lowerer.enqueue(error);
+        lowerer.enqueue(&error.absolute());
     }
     lowerer.drain()?;
     let mut named = lowerer.named;
@@ -62,8 +64,13 @@ pub fn lower(model: &Model, service_id: &str) -> Result<Ir, Error> {
     Ok(Ir { service, operations, shapes: named })
 }
 
+/// `apply` statements aimed at members a shape inherits from a mixin: they
+/// wait until mixins are flattened, and then affect that shape alone.
+type Deferred = Vec<(String, String, Traits)>;
+
 /// Merges every `apply` statement's traits into its target shape or member.
-fn apply_traits(model: &Model) -> Result<BTreeMap<String, AstShape>, Error> {
+fn apply_traits(model: &Model) -> Result<(BTreeMap<String, AstShape>, Deferred), Error> {
+    let mut deferred = Vec::new();
     let mut shapes: BTreeMap<String, AstShape> = model
         .shapes
         .iter()
@@ -79,13 +86,29 @@ fn apply_traits(model: &Model) -> Result<BTreeMap<String, AstShape>, Error> {
         let target = shapes.get_mut(base).ok_or_else(|| Error::model(id, "apply targets an unknown shape"))?;
         let traits = match member {
             None => target.traits_mut(),
-            Some(m) => member_traits_mut(target, m).ok_or_else(|| Error::model(id, "apply targets an unknown member"))?,
+            Some(m) => match member_traits_mut(target, m) {
+                Some(t) => t,
+                None => {
+                    deferred.push((base.to_owned(), m.to_owned(), apply.traits.clone()));
+                    continue;
+                }
+            },
         };
         for (k, v) in &apply.traits {
             traits.insert(k.clone(), v.clone());
         }
     }
-    Ok(shapes)
+    Ok((shapes, deferred))
+}
+
+fn apply_deferred(shapes: &mut BTreeMap<String, AstShape>, deferred: Deferred) -> Result<(), Error> {
+    for (base, member, traits) in deferred {
+        let target = shapes.get_mut(&base).expect("checked when deferred");
+        let existing = member_traits_mut(target, &member)
+            .ok_or_else(|| Error::model(format!("{base}${member}"), "apply targets a member the shape does not have"))?;
+        existing.extend(traits);
+    }
+    Ok(())
 }
 
 fn member_traits_mut<'a>(shape: &'a mut AstShape, member: &str) -> Option<&'a mut Traits> {
@@ -94,8 +117,11 @@ fn member_traits_mut<'a>(shape: &'a mut AstShape, member: &str) -> Option<&'a mu
             a.members.get_mut(member).map(|m| &mut m.traits)
         }
         AstShape::List(l) | AstShape::Set(l) if member == "member" => Some(&mut l.member.traits),
-        AstShape::Map(m) if member == "key" => Some(&mut m.key.traits),
-        AstShape::Map(m) if member == "value" => Some(&mut m.value.traits),
+        AstShape::Map(m) => match member {
+            "key" => Some(&mut m.key.traits),
+            "value" => Some(&mut m.value.traits),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -530,6 +556,9 @@ impl Lowerer<'_> {
             return Ok(TypeRef::Unit);
         }
         let target_traits = self.shapes.get(target).map(AstShape::traits);
+        if let Some(t) = target_traits {
+            check_unsupported_traits(target, t)?;
+        }
         let kind = match (prelude_shape(target), self.shapes.get(target)) {
             (_, Some(shape)) => shape.type_name(),
             (Some((kind, _)), None) => kind,

@@ -124,6 +124,23 @@ pub fn variant_name(member: &str) -> String {
     }
 }
 
+/// A union's accessor for one variant (`as_text`).
+pub fn union_as(member: &str) -> String {
+    format!("as_{}", snake(member))
+}
+
+/// A union's predicate for one variant (`is_text`).
+pub fn union_is(member: &str) -> String {
+    format!("is_{}", snake(member))
+}
+
+/// A local variable holding a member while a deserialiser reads an object
+/// (`var_product_code`); the prefix keeps it clear of the fixed names the
+/// deserialiser uses (`v`, `key`, `value`, `meta`).
+pub fn local_var(member: &str, place: Place) -> String {
+    format!("var_{}", member_stem(member, place))
+}
+
 /// The module of an operation (`meter_usage`).
 pub fn operation_module(op_name: &str) -> String {
     escape(snake(op_name))

@@ -139,7 +139,7 @@ fn check_refs(model: &Model, id: &str, shape: &Shape) -> Result<(), Error> {
                 .filter(|s| !matches!(s, Shape::Apply(_)))
                 .ok_or_else(|| Error::model(id, "apply targets a shape the model does not define"))?;
             if let Some(m) = member {
-                if !target.members().is_some_and(|ms| ms.contains_key(m)) {
+                if !has_member(model, target, m) {
                     return Err(Error::model(id, format!("apply targets member {m}, which {base} does not have")));
                 }
             }
@@ -147,6 +147,25 @@ fn check_refs(model: &Model, id: &str, shape: &Shape) -> Result<(), Error> {
         }
         _ => Ok(()),
     }
+}
+
+/// True when `shape` has `member`, itself or through its mixins. The depth
+/// bound keeps a (separately reported) mixin cycle from recursing forever.
+fn has_member(model: &Model, shape: &Shape, member: &str) -> bool {
+    has_member_within(model, shape, member, 32)
+}
+
+fn has_member_within(model: &Model, shape: &Shape, member: &str, depth: u32) -> bool {
+    let own = match shape {
+        Shape::List(_) | Shape::Set(_) => member == "member",
+        Shape::Map(_) => member == "key" || member == "value",
+        other => other.members().is_some_and(|ms| ms.contains_key(member)),
+    };
+    own || (depth > 0
+        && shape
+            .mixins()
+            .iter()
+            .any(|m| model.shapes.get(&m.target).is_some_and(|s| has_member_within(model, s, member, depth - 1))))
 }
 
 #[cfg(test)]

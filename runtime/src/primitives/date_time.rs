@@ -282,7 +282,8 @@ impl<'a> Cursor<'a> {
     }
 }
 
-fn assemble(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, nanos: u32, offset: i64) -> Option<DateTime> {
+/// A checked civil date and time of day, less a UTC offset in seconds.
+fn assemble((y, mo, d): (i64, u32, u32), (h, mi, s): (u32, u32, u32), nanos: u32, offset: i64) -> Option<DateTime> {
     if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60 {
         return None;
     }
@@ -336,7 +337,7 @@ fn parse_rfc3339(text: &str) -> Result<DateTime, DateTimeError> {
         if c.pos != text.len() {
             return None;
         }
-        assemble(y, mo, d, h, mi, s, nanos, offset)
+        assemble((y, mo, d), (h, mi, s), nanos, offset)
     };
     parse().ok_or_else(|| DateTimeError::new(format!("`{text}` is not an RFC 3339 date-time")))
 }
@@ -371,7 +372,7 @@ fn parse_http_date(text: &str) -> Result<DateTime, DateTimeError> {
         if &text[c.pos..] != " GMT" {
             return None;
         }
-        assemble(y, mo, d, h, mi, s, nanos, 0)
+        assemble((y, mo, d), (h, mi, s), nanos, 0)
     };
     parse().ok_or_else(|| DateTimeError::new(format!("`{text}` is not an HTTP date")))
 }

@@ -39,3 +39,6 @@ impl std::error::Error for EndpointError {}
 
 /// A generated crate's endpoint resolver.
 pub type ResolveEndpoint = fn(&EndpointParams) -> Result<Endpoint, EndpointError>;
+
+pub mod partitions;
+pub mod rules;

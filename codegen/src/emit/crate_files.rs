@@ -1,0 +1,371 @@
+//! Emits the crate's fixed files: the root, the client, config, errors,
+//! primitives, module indexes, the endpoint resolver, and Cargo.toml.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::docs::{doc_attrs, markdown_or};
+use super::rt;
+use super::types::ident;
+use crate::ir::{Ir, Role, Shape};
+use crate::naming;
+use crate::Options;
+
+/// `src/lib.rs`.
+pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
+    let title = ir.service.title.clone().unwrap_or_else(|| ir.service.sdk_id.clone());
+    let lib = naming::lib_name(&options.package_name(ir));
+    let mut text = format!("A client for {title} (API version {}).\n\n", ir.service.version);
+    text.push_str(&markdown_or(ir.service.docs.as_deref(), ""));
+    text.push_str(&format!(
+        "\n\n# Using the client\n\nBuild a [`Config`], make a [`Client`] from it, and call an operation through its \
+         fluent builder:\n\n```no_run\n# async fn example() -> Result<(), {lib}::Error> {{\nuse {lib}::config::{{Credentials, Region}};\n\n\
+         let config = {lib}::Config::builder()\n    .region(Region::new(\"us-east-1\"))\n    .credentials_provider(Credentials::new(\"AKID\", \"SECRET\", None, None, \"example\"))\n    .build();\n\
+         let client = {lib}::Client::from_conf(config);\n# let _ = client;\n# Ok(())\n# }}\n```"
+    ));
+    let docs = super::docs::inner_doc_attrs(&text);
+    quote! {
+        #docs
+        #![deny(warnings)]
+        #![warn(missing_docs)]
+        #![forbid(unsafe_code)]
+        // Deprecated members are still serialised, deserialised and copied by the crate itself.
+        #![allow(deprecated)]
+
+        pub mod client;
+        pub mod config;
+        mod endpoint;
+        pub mod error;
+        mod error_meta;
+        pub mod operation;
+        pub mod primitives;
+        mod protocol_serde;
+        pub mod types;
+
+        pub use client::Client;
+        pub use config::Config;
+        pub use error_meta::Error;
+    }
+}
+
+/// `src/client.rs`.
+pub fn client_rs(ir: &Ir) -> TokenStream {
+    let handle = rt::handle();
+    let methods = ir.operations.iter().map(|op| {
+        let method = ident(&naming::operation_method(&op.name));
+        let module = ident(&naming::operation_module(&op.name));
+        let fluent = ident(&naming::fluent_builder(&op.name));
+        let docs = doc_attrs(&markdown_or(op.docs.as_deref(), &format!("Starts a `{}` call.", op.name)));
+        let dep = super::docs::deprecated_attr(op.deprecated.as_ref());
+        quote! {
+            #docs
+            #dep
+            pub fn #method(&self) -> crate::operation::#module::builders::#fluent {
+                crate::operation::#module::builders::#fluent::new(self.handle.clone())
+            }
+        }
+    });
+    let title = ir.service.title.clone().unwrap_or_else(|| ir.service.sdk_id.clone());
+    let client_doc = doc_attrs(&format!("A client for {title}. Cloning it is cheap: clones share the configuration and connection pool."));
+    quote! {
+        //! The service client.
+
+        #client_doc
+        #[derive(::std::clone::Clone, ::std::fmt::Debug)]
+        pub struct Client {
+            handle: #handle,
+        }
+
+        impl Client {
+            /// A client from a shared configuration.
+            pub fn new(config: &crate::Config) -> Self {
+                Self::from_conf(config.clone())
+            }
+
+            /// A client from its configuration.
+            pub fn from_conf(config: crate::Config) -> Self {
+                Client { handle: #handle::new(config, &crate::config::SERVICE) }
+            }
+
+            /// The client's configuration.
+            pub fn config(&self) -> &crate::Config {
+                self.handle.config()
+            }
+
+            #(#methods)*
+        }
+    }
+}
+
+/// `src/config.rs`.
+pub fn config_rs(ir: &Ir) -> TokenStream {
+    let config = rt::config();
+    let credentials = rt::credentials();
+    let service_meta = rt::service_meta();
+    let prefix = ir.service.id.name.as_str();
+    let content_type = ir.service.protocol.content_type();
+    let signing = match &ir.service.signing_name {
+        Some(n) => quote!(::std::option::Option::Some(#n)),
+        None => quote!(::std::option::Option::None),
+    };
+    quote! {
+        //! Client configuration: region, credentials, endpoint, transport, retries and timeouts.
+
+        pub use #config::{AppName, AsyncSleep, Builder, Config, Region, StaticTimeSource, SystemTimeSource, TimeSource, TokioSleep};
+        pub use #credentials::{Credentials, CredentialsError, ProvideCredentials};
+
+        /// Retry settings.
+        pub mod retry {
+            pub use ::awsjson_runtime::config::retry::{RetryConfig, RetryMode};
+        }
+
+        /// Timeout settings.
+        pub mod timeout {
+            pub use ::awsjson_runtime::config::timeout::{TimeoutConfig, TimeoutConfigBuilder};
+        }
+
+        /// What the runtime needs to know about this service.
+        pub(crate) static SERVICE: #service_meta = #service_meta {
+            target_prefix: #prefix,
+            content_type: #content_type,
+            signing_name: #signing,
+            crate_name: ::std::env!("CARGO_PKG_NAME"),
+            crate_version: ::std::env!("CARGO_PKG_VERSION"),
+            resolve_endpoint: crate::endpoint::resolve,
+        };
+    }
+}
+
+/// `src/endpoint.rs`: the model's rule set, evaluated by the runtime.
+pub fn endpoint_rs(ir: &Ir) -> TokenStream {
+    let endpoint = rt::endpoint();
+    let rules = ir.service.endpoint_rules.as_ref().map(|r| r.to_string()).unwrap_or_default();
+    quote! {
+        //! The endpoint resolver, from the model's `smithy.rules#endpointRuleSet`.
+
+        /// The rule set as written in the model.
+        const RULES: &str = #rules;
+
+        /// Resolves the endpoint of a call.
+        pub(crate) fn resolve(params: &#endpoint::EndpointParams) -> ::std::result::Result<#endpoint::Endpoint, #endpoint::EndpointError> {
+            #endpoint::rules::resolve(RULES, params)
+        }
+    }
+}
+
+/// `src/error.rs`.
+pub fn error_rs() -> TokenStream {
+    let e = rt::error_module();
+    quote! {
+        //! Error types shared by every operation.
+
+        pub use #e::{BuildError, DisplayErrorContext, ErrorMetadata, ProvideErrorMetadata, SdkError, Unhandled};
+
+        /// A boxed error that can cross threads.
+        pub type BoxError = ::std::boxed::Box<dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static>;
+    }
+}
+
+/// `src/error_meta.rs`: the crate-level `Error` over every modeled error.
+pub fn error_meta_rs(ir: &Ir) -> TokenStream {
+    let meta = rt::error_metadata();
+    let provide = rt::provide_error_metadata();
+    let unhandled = rt::unhandled();
+    let sdk_error = rt::sdk_error();
+    let request_id = rt::request_id();
+    let errors: Vec<_> = ir.errors().collect();
+    let variants: Vec<_> = errors.iter().map(|e| ident(&naming::type_name(&e.name))).collect();
+    let docs: Vec<_> = errors
+        .iter()
+        .map(|e| doc_attrs(&markdown_or(e.docs.as_deref(), &format!("The `{}` error.", e.id.name))))
+        .collect();
+    let conversions = ir.operations.iter().map(|op| {
+        let module = ident(&naming::operation_module(&op.name));
+        let op_error = ident(&naming::operation_error(&op.name));
+        let vs: Vec<_> = op.errors.iter().map(|e| ident(&naming::type_name(ir.shape(e).name()))).collect();
+        quote! {
+            impl ::std::convert::From<crate::operation::#module::#op_error> for Error {
+                fn from(err: crate::operation::#module::#op_error) -> Self {
+                    match err {
+                        #( crate::operation::#module::#op_error::#vs(e) => Error::#vs(e), )*
+                        crate::operation::#module::#op_error::Unhandled(e) => Error::Unhandled(e),
+                    }
+                }
+            }
+
+            impl<R> ::std::convert::From<#sdk_error<crate::operation::#module::#op_error, R>> for Error
+            where
+                R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
+            {
+                fn from(err: #sdk_error<crate::operation::#module::#op_error, R>) -> Self {
+                    match err {
+                        #sdk_error::ServiceError(context) => Self::from(context.into_err()),
+                        other => Error::Unhandled(#unhandled::new(::std::boxed::Box::new(other), #meta::default())),
+                    }
+                }
+            }
+        }
+    });
+    quote! {
+        //! `Error`: every error any operation of the service can return.
+
+        /// Any error of the service, for code that handles all operations alike.
+        #[non_exhaustive]
+        #[derive(::std::fmt::Debug)]
+        pub enum Error {
+            #( #docs #variants(crate::types::error::#variants), )*
+            /// An error the model does not describe, or a failure before the service answered.
+            #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
+            Unhandled(#unhandled),
+        }
+
+        impl ::std::fmt::Display for Error {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                match self {
+                    #( Error::#variants(e) => ::std::fmt::Display::fmt(e, f), )*
+                    Error::Unhandled(e) => ::std::fmt::Display::fmt(e, f),
+                }
+            }
+        }
+
+        impl ::std::error::Error for Error {
+            fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
+                match self {
+                    #( Error::#variants(e) => ::std::option::Option::Some(e), )*
+                    Error::Unhandled(e) => ::std::option::Option::Some(e),
+                }
+            }
+        }
+
+        impl #provide for Error {
+            fn meta(&self) -> &#meta {
+                match self {
+                    #( Error::#variants(e) => #provide::meta(e), )*
+                    Error::Unhandled(e) => e.meta(),
+                }
+            }
+        }
+
+        impl #request_id for Error {
+            fn request_id(&self) -> ::std::option::Option<&str> {
+                #provide::meta(self).request_id()
+            }
+        }
+
+        #(#conversions)*
+    }
+}
+
+/// `src/primitives.rs`.
+pub fn primitives_rs() -> TokenStream {
+    let p = rt::primitives();
+    quote! {
+        //! Primitive types: timestamps, blobs and documents.
+
+        pub use #p::{Blob, DateTime, DateTimeFormat, Document, Number, UnknownVariantValue};
+    }
+}
+
+/// `src/types/mod.rs`.
+pub fn types_mod(ir: &Ir) -> TokenStream {
+    let mut mods = Vec::new();
+    let mut uses = Vec::new();
+    let mut builders = Vec::new();
+    for shape in ir.shapes.values() {
+        match shape {
+            Shape::Structure(s) if s.role != Role::Plain || s.error.is_some() => continue,
+            _ => {}
+        }
+        let m = ident(&naming::type_module(shape.name()));
+        let t = ident(&naming::type_name(shape.name()));
+        mods.push(quote!(mod #m;));
+        uses.push(quote!(pub use #m::#t;));
+        if let Shape::Structure(s) = shape {
+            let b = ident(&naming::builder_name(&s.name));
+            builders.push(quote!(pub use super::#m::#b;));
+        }
+    }
+    quote! {
+        //! The data types of the service: structures, unions and enums.
+
+        #(#mods)*
+        #(#uses)*
+
+        /// Builders of the structures in this module.
+        pub mod builders {
+            #(#builders)*
+        }
+
+        pub mod error;
+    }
+}
+
+/// `src/types/error/mod.rs`.
+pub fn error_types_mod(ir: &Ir) -> TokenStream {
+    let mut mods = Vec::new();
+    let mut uses = Vec::new();
+    let mut builders = Vec::new();
+    for s in ir.errors() {
+        let m = ident(&naming::type_module(&s.name));
+        let t = ident(&naming::type_name(&s.name));
+        let b = ident(&naming::builder_name(&s.name));
+        mods.push(quote!(mod #m;));
+        uses.push(quote!(pub use #m::#t;));
+        builders.push(quote!(pub use super::#m::#b;));
+    }
+    quote! {
+        //! The modeled errors of the service.
+
+        #(#mods)*
+        #(#uses)*
+
+        /// Builders of the errors in this module.
+        pub mod builders {
+            #(#builders)*
+        }
+    }
+}
+
+/// `src/operation/mod.rs`.
+pub fn operation_mod(ir: &Ir) -> TokenStream {
+    let request_id = rt::request_id();
+    let mods = ir.operations.iter().map(|op| {
+        let m = ident(&naming::operation_module(&op.name));
+        quote!(pub mod #m;)
+    });
+    quote! {
+        //! One module per operation.
+
+        pub use #request_id;
+
+        #(#mods)*
+    }
+}
+
+/// `src/protocol_serde/mod.rs`.
+pub fn protocol_serde_mod(modules: &[String]) -> TokenStream {
+    let mods = modules.iter().map(|m| {
+        let i = ident(m);
+        quote! { mod #i; pub(crate) use #i::*; }
+    });
+    quote! {
+        //! awsJson serialisers and deserialisers.
+
+        #(#mods)*
+    }
+}
+
+/// `Cargo.toml` of the generated crate.
+pub fn cargo_toml(ir: &Ir, options: &Options) -> String {
+    let title = ir.service.title.clone().unwrap_or_else(|| ir.service.sdk_id.clone());
+    format!(
+        "{header}\n[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\nrust-version = \"1.85\"\n\
+         description = \"A client for {title}, generated from its Smithy model\"\nlicense = \"Apache-2.0\"\npublish = false\n\n\
+         [dependencies]\n{rt} = {{ path = \"{path}\" }}\n\n[features]\ntest-util = [\"{rt}/test-util\"]\n",
+        header = options.header_comment("#"),
+        name = options.package_name(ir),
+        version = options.version,
+        rt = rt::PACKAGE,
+        path = options.runtime_path,
+    )
+}

@@ -1,0 +1,295 @@
+//! Emits one operation's module: its marker type and request glue (`mod.rs`),
+//! its error enum, and its fluent builder (`builders.rs`). The input and
+//! output structures come from the structure emitter.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::docs::{deprecated_attr, doc_attrs, markdown_or};
+use super::rt;
+use super::structure::{plain_setter, SetterShape};
+use super::types::{boxed_type, ident, named_path, plain_ident};
+use crate::ir::{Ir, Operation};
+use crate::naming::{self, Place};
+
+/// The module's files: `mod.rs` and `builders.rs`.
+pub fn emit(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
+    (emit_mod(ir, op), emit_builders(ir, op))
+}
+
+fn emit_mod(ir: &Ir, op: &Operation) -> TokenStream {
+    let Operation { id: _, name, input, output, errors, docs, deprecated, paginated: _ } = op;
+    let marker = ident(&naming::operation_type(name));
+    let error_ty = ident(&naming::operation_error(name));
+    let input_ty = ident(&naming::type_name(ir.shape(input).name()));
+    let output_ty = ident(&naming::type_name(ir.shape(output).name()));
+    let input_mod = ident(&naming::type_module(ir.shape(input).name()));
+    let output_mod = ident(&naming::type_module(ir.shape(output).name()));
+    let handle = rt::handle();
+    let sdk_error = rt::sdk_error();
+    let http_response = rt::http_response();
+    let op_meta = rt::operation_meta();
+    let meta = rt::error_metadata();
+    let provide = rt::provide_error_metadata();
+    let unhandled = rt::unhandled();
+    let unmodeled = rt::unmodeled_error();
+    let create_unhandled = rt::create_unhandled_error();
+    let request_id = rt::request_id();
+    let value = rt::json_value();
+    let de_err = rt::deserialize_error();
+    let writer = rt::json_writer();
+    let build_error = rt::build_error();
+    let op_name = name.as_str();
+
+    let retryable: Vec<TokenStream> = errors
+        .iter()
+        .filter_map(|e| {
+            let s = ir.structure(e);
+            let throttling = s.error.as_ref()?.retryable?;
+            let code = s.id.name.as_str();
+            Some(quote!((#code, #throttling)))
+        })
+        .collect();
+
+    // Checks the service would otherwise answer with a validation error.
+    let input_shape = ir.structure(input);
+    let required_checks = input_shape.members.iter().filter(|m| m.required).map(|m| {
+        let field = ident(&naming::member_name(&m.name, Place::Input));
+        let label = naming::member_name(&m.name, Place::Input).trim_start_matches("r#").to_owned();
+        let details = format!("{} requires it", op_name);
+        quote! {
+            if input.#field.is_none() {
+                return ::std::result::Result::Err(#sdk_error::construction_failure(#build_error::missing_field(#label, #details)));
+            }
+        }
+    });
+    let token_fill = input_shape.members.iter().filter(|m| m.idempotency_token).map(|m| {
+        let field = ident(&naming::member_name(&m.name, Place::Input));
+        quote! {
+            if input.#field.is_none() {
+                input.#field = ::std::option::Option::Some(handle.idempotency_token());
+            }
+        }
+    });
+    let ser_input = ident(&naming::ser_fn(ir.shape(input).name()));
+    let de_output = ident(&naming::de_fn(ir.shape(output).name()));
+
+    let variants: Vec<_> = errors.iter().map(|e| ident(&naming::type_name(ir.shape(e).name()))).collect();
+    let paths: Vec<_> = errors.iter().map(|e| named_path(ir, e)).collect();
+    let codes: Vec<&str> = errors.iter().map(|e| e.name.as_str()).collect();
+    let de_fns: Vec<_> = errors.iter().map(|e| ident(&naming::de_fn(ir.shape(e).name()))).collect();
+    let predicates: Vec<_> = errors.iter().map(|e| plain_ident(&naming::error_predicate(ir.shape(e).name()))).collect();
+    let variant_docs: Vec<_> = errors
+        .iter()
+        .map(|e| doc_attrs(&markdown_or(ir.structure(e).docs.as_deref(), &format!("The `{}` error.", e.name))))
+        .collect();
+    let predicate_docs: Vec<_> = variants.iter().map(|v| doc_attrs(&format!("True when this is `{error_ty}::{v}`."))).collect();
+
+    let op_docs = doc_attrs(&markdown_or(docs.as_deref(), &format!("The `{op_name}` operation.")));
+    let op_deprecated = deprecated_attr(deprecated.as_ref());
+    let error_doc = doc_attrs(&format!("The errors `{op_name}` can return."));
+    let mod_doc = super::docs::inner_doc_attrs(&format!("The `{op_name}` operation: its input, output, errors and fluent builder."));
+
+    quote! {
+        #mod_doc
+
+        mod #input_mod;
+        mod #output_mod;
+        pub mod builders;
+
+        pub use #input_mod::#input_ty;
+        pub use #output_mod::#output_ty;
+
+        #op_docs
+        #op_deprecated
+        #[non_exhaustive]
+        #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
+        pub struct #marker;
+
+        static OPERATION: #op_meta = #op_meta { name: #op_name, retryable_errors: &[#(#retryable),*] };
+
+        impl #marker {
+            /// Checks, serialises and sends `input`, then parses the outcome.
+            pub(crate) async fn orchestrate(
+                handle: &#handle,
+                input: #input_ty,
+            ) -> ::std::result::Result<#output_ty, #sdk_error<#error_ty, #http_response>> {
+                #[allow(unused_mut)]
+                let mut input = input;
+                #(#required_checks)*
+                #(#token_fill)*
+                let mut w = #writer::new();
+                crate::protocol_serde::#ser_input(&mut w, &input).map_err(#sdk_error::construction_failure)?;
+                handle.invoke(&OPERATION, w.finish(), crate::protocol_serde::#de_output, de_error).await
+            }
+        }
+
+        fn de_error(meta: #meta, v: &#value) -> ::std::result::Result<#error_ty, #de_err> {
+            let code = meta.code().map(::std::borrow::ToOwned::to_owned);
+            #[allow(clippy::match_single_binding)]
+            ::std::result::Result::Ok(match code.as_deref() {
+                #( ::std::option::Option::Some(#codes) => #error_ty::#variants(crate::protocol_serde::#de_fns(v, meta)?), )*
+                _ => #error_ty::generic(meta),
+            })
+        }
+
+        #error_doc
+        #[non_exhaustive]
+        #[derive(::std::fmt::Debug)]
+        pub enum #error_ty {
+            #( #variant_docs #variants(#paths), )*
+            /// An error the model does not describe; read it with `code()` and `message()`.
+            #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
+            Unhandled(#unhandled),
+        }
+
+        impl #error_ty {
+            /// An unhandled error caused by `err`.
+            pub fn unhandled(err: impl ::std::convert::Into<::std::boxed::Box<dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static>>) -> Self {
+                #error_ty::Unhandled(#unhandled::new(err.into(), #meta::default()))
+            }
+
+            /// An unhandled error described only by its metadata.
+            pub fn generic(meta: #meta) -> Self {
+                #error_ty::Unhandled(#unhandled::new(::std::boxed::Box::new(#unmodeled::new(meta.clone())), meta))
+            }
+
+            /// The error's code, message and request id.
+            pub fn meta(&self) -> &#meta {
+                match self {
+                    #( #error_ty::#variants(e) => #provide::meta(e), )*
+                    #error_ty::Unhandled(e) => e.meta(),
+                }
+            }
+
+            #(
+                #predicate_docs
+                pub fn #predicates(&self) -> bool {
+                    ::std::matches!(self, #error_ty::#variants(_))
+                }
+            )*
+        }
+
+        impl ::std::fmt::Display for #error_ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                match self {
+                    #( #error_ty::#variants(e) => ::std::fmt::Display::fmt(e, f), )*
+                    #error_ty::Unhandled(e) => ::std::fmt::Display::fmt(e, f),
+                }
+            }
+        }
+
+        impl ::std::error::Error for #error_ty {
+            fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
+                match self {
+                    #( #error_ty::#variants(e) => ::std::option::Option::Some(e), )*
+                    #error_ty::Unhandled(e) => ::std::option::Option::Some(e),
+                }
+            }
+        }
+
+        impl #provide for #error_ty {
+            fn meta(&self) -> &#meta {
+                #error_ty::meta(self)
+            }
+        }
+
+        impl #request_id for #error_ty {
+            fn request_id(&self) -> ::std::option::Option<&str> {
+                self.meta().request_id()
+            }
+        }
+
+        impl #create_unhandled for #error_ty {
+            fn create_unhandled_error(
+                source: ::std::boxed::Box<dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static>,
+                meta: ::std::option::Option<#meta>,
+            ) -> Self {
+                #error_ty::Unhandled(#unhandled::new(source, meta.unwrap_or_default()))
+            }
+        }
+    }
+}
+
+fn emit_builders(ir: &Ir, op: &Operation) -> TokenStream {
+    let name = &op.name;
+    let fluent = ident(&naming::fluent_builder(name));
+    let marker = ident(&naming::operation_type(name));
+    let error_ty = ident(&naming::operation_error(name));
+    let input_shape = ir.structure(&op.input);
+    let input_ty = ident(&naming::type_name(&input_shape.name));
+    let output_ty = ident(&naming::type_name(ir.shape(&op.output).name()));
+    let input_builder = ident(&naming::builder_name(&input_shape.name));
+    let output_builder = ident(&naming::builder_name(ir.shape(&op.output).name()));
+    let input_mod = ident(&naming::type_module(&input_shape.name));
+    let output_mod = ident(&naming::type_module(ir.shape(&op.output).name()));
+    let handle = rt::handle();
+    let sdk_error = rt::sdk_error();
+    let http_response = rt::http_response();
+
+    let setters = input_shape.members.iter().map(|m| {
+        let field = ident(&naming::member_name(&m.name, Place::Input));
+        let set = plain_ident(&naming::set_name(&m.name, Place::Input));
+        let get = plain_ident(&naming::get_name(&m.name, Place::Input));
+        let docs = doc_attrs(&markdown_or(m.docs.as_deref(), &format!("The `{}` member.", m.name)));
+        let dep = deprecated_attr(m.deprecated.as_ref());
+        let stored = boxed_type(ir, m);
+        let (_, shape) = plain_setter(ir, m, &field);
+        let plain = match shape {
+            SetterShape::Append(el) => quote! {
+                pub fn #field(mut self, input: #el) -> Self { self.inner = self.inner.#field(input); self }
+            },
+            SetterShape::Insert(k, v) => quote! {
+                pub fn #field(mut self, k: impl ::std::convert::Into<#k>, v: #v) -> Self { self.inner = self.inner.#field(k.into(), v); self }
+            },
+            SetterShape::Into(t) => quote! {
+                pub fn #field(mut self, input: impl ::std::convert::Into<#t>) -> Self { self.inner = self.inner.#field(input.into()); self }
+            },
+            SetterShape::Value(t) => quote! {
+                pub fn #field(mut self, input: #t) -> Self { self.inner = self.inner.#field(input); self }
+            },
+        };
+        quote! {
+            #docs #dep #plain
+            #docs #dep
+            pub fn #set(mut self, input: ::std::option::Option<#stored>) -> Self { self.inner = self.inner.#set(input); self }
+            #docs #dep
+            pub fn #get(&self) -> &::std::option::Option<#stored> { self.inner.#get() }
+        }
+    });
+    let fluent_doc = doc_attrs(&format!("Sets up and sends a `{name}` call; start one with `Client::{}`.", naming::operation_method(name)));
+    let mod_doc = super::docs::inner_doc_attrs(&format!("Builders of `{name}` inputs and outputs, and its fluent builder."));
+    quote! {
+        #mod_doc
+
+        pub use super::#input_mod::#input_builder;
+        pub use super::#output_mod::#output_builder;
+
+        #fluent_doc
+        #[derive(::std::clone::Clone, ::std::fmt::Debug)]
+        pub struct #fluent {
+            handle: #handle,
+            inner: #input_builder,
+        }
+
+        impl #fluent {
+            pub(crate) fn new(handle: #handle) -> Self {
+                #fluent { handle, inner: ::std::default::Default::default() }
+            }
+
+            /// The input built so far.
+            pub fn as_input(&self) -> &#input_builder {
+                &self.inner
+            }
+
+            /// Sends the call. Required members are checked first; nothing is
+            /// sent when one is missing.
+            pub async fn send(self) -> ::std::result::Result<super::#output_ty, #sdk_error<super::#error_ty, #http_response>> {
+                let input: super::#input_ty = self.inner.build().map_err(#sdk_error::construction_failure)?;
+                super::#marker::orchestrate(&self.handle, input).await
+            }
+
+            #(#setters)*
+        }
+    }
+}

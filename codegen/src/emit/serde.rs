@@ -1,0 +1,396 @@
+//! Emits `protocol_serde`: the awsJson serialiser of every shape an input
+//! reaches, and the deserialiser of every shape an output or error reaches.
+//!
+//! The rules are the Smithy awsJson ones: members only when set, timestamps
+//! as epoch seconds unless `@timestampFormat` says otherwise, blobs in base64,
+//! NaN and infinities as strings, unknown fields ignored, nulls dropped from
+//! dense collections and kept in sparse ones, unknown union members kept.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::rt;
+use super::types::{field_is_optional, ident, named_path, zero_expr};
+use crate::error::Error;
+use crate::ir::{Ir, Prim, Role, Shape, Structure, TimestampFormat, TypeRef};
+use crate::naming;
+use crate::shape_id::ShapeId;
+
+/// Named shapes reachable from `roots` through members.
+pub fn reachable(ir: &Ir, roots: impl IntoIterator<Item = ShapeId>) -> BTreeSet<ShapeId> {
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<ShapeId> = roots.into_iter().collect();
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        let members = match ir.shape(&id) {
+            Shape::Structure(s) => &s.members[..],
+            Shape::Union(u) => &u.members[..],
+            _ => &[],
+        };
+        for m in members {
+            collect_named(&m.ty, &mut stack);
+        }
+    }
+    seen
+}
+
+fn collect_named(ty: &TypeRef, out: &mut Vec<ShapeId>) {
+    match ty {
+        TypeRef::Named(id) => out.push(id.clone()),
+        TypeRef::List { element, .. } => collect_named(element, out),
+        TypeRef::Map { key, value, .. } => {
+            collect_named(key, out);
+            collect_named(value, out);
+        }
+        TypeRef::Unit | TypeRef::Prim(_) => {}
+    }
+}
+
+fn format_tokens(f: TimestampFormat) -> TokenStream {
+    let fmt = rt::date_time_format();
+    match f {
+        TimestampFormat::EpochSeconds => quote!(#fmt::EpochSeconds),
+        TimestampFormat::DateTime => quote!(#fmt::DateTime),
+        TimestampFormat::HttpDate => quote!(#fmt::HttpDate),
+    }
+}
+
+/// Statements writing `value` (an expression of type `&T`) to `w`.
+fn ser_value(ir: &Ir, ty: &TypeRef, value: TokenStream) -> TokenStream {
+    match ty {
+        TypeRef::Unit => quote! { w.begin_object(); w.end_object(); },
+        TypeRef::Prim(p) => match p {
+            Prim::String => quote!(w.string(#value);),
+            Prim::BigInteger | Prim::BigDecimal => quote!(w.number_text(#value);),
+            Prim::Boolean => quote!(w.boolean(*#value);),
+            Prim::Byte | Prim::Short | Prim::Integer | Prim::Long => {
+                quote!(w.integer(::std::convert::Into::<i64>::into(*#value));)
+            }
+            Prim::Float => quote!(w.float32(*#value);),
+            Prim::Double => quote!(w.float(*#value);),
+            Prim::Timestamp(f) => {
+                let f = format_tokens(*f);
+                quote!(w.timestamp(#value, #f);)
+            }
+            Prim::Blob => quote!(w.blob(#value);),
+            Prim::Document => quote!(w.document(#value);),
+        },
+        TypeRef::List { element, sparse } => {
+            let item = ser_value(ir, element, quote!(item));
+            let body = if *sparse {
+                quote! { match item { ::std::option::Option::Some(item) => { #item } ::std::option::Option::None => w.null(), } }
+            } else {
+                item
+            };
+            quote! {
+                w.begin_array();
+                for item in #value.iter() { #body }
+                w.end_array();
+            }
+        }
+        TypeRef::Map { key, value: v, sparse } => {
+            let key_str = match key.as_ref() {
+                TypeRef::Named(_) => quote!(k.as_str()),
+                _ => quote!(k.as_str()),
+            };
+            let item = ser_value(ir, v, quote!(item));
+            let body = if *sparse {
+                quote! { match item { ::std::option::Option::Some(item) => { #item } ::std::option::Option::None => w.null(), } }
+            } else {
+                item
+            };
+            // Sorted keys make the body, and so the signature, deterministic.
+            quote! {
+                let mut entries: ::std::vec::Vec<_> = #value.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                w.begin_object();
+                for (k, item) in entries {
+                    w.key(#key_str);
+                    #body
+                }
+                w.end_object();
+            }
+        }
+        TypeRef::Named(id) => match ir.shape(id) {
+            Shape::Enum(_) => quote!(w.string(#value.as_str());),
+            Shape::IntEnum(_) => quote!(w.integer(::std::convert::Into::<i64>::into(#value.as_i32()));),
+            Shape::Structure(s) => {
+                let f = ident(&naming::ser_fn(&s.name));
+                quote!(crate::protocol_serde::#f(w, #value)?;)
+            }
+            Shape::Union(u) => {
+                let f = ident(&naming::ser_fn(&u.name));
+                quote!(crate::protocol_serde::#f(w, #value)?;)
+            }
+        },
+    }
+}
+
+/// An expression of type `T` reading `value` (a `&Value`), using `?`.
+fn de_value(ir: &Ir, ty: &TypeRef, value: TokenStream, at: &str) -> TokenStream {
+    let de = rt::json_de();
+    match ty {
+        TypeRef::Unit => quote!(()),
+        TypeRef::Prim(p) => match p {
+            Prim::String => quote!(#de::string(#value, #at)?),
+            Prim::BigInteger | Prim::BigDecimal => quote!(#de::big_number(#value, #at)?),
+            Prim::Boolean => quote!(#de::boolean(#value, #at)?),
+            Prim::Byte => quote!(#de::byte(#value, #at)?),
+            Prim::Short => quote!(#de::short(#value, #at)?),
+            Prim::Integer => quote!(#de::int(#value, #at)?),
+            Prim::Long => quote!(#de::long(#value, #at)?),
+            Prim::Float => quote!(#de::float(#value, #at)?),
+            Prim::Double => quote!(#de::double(#value, #at)?),
+            Prim::Timestamp(f) => {
+                let f = format_tokens(*f);
+                quote!(#de::timestamp(#value, #f, #at)?)
+            }
+            Prim::Blob => quote!(#de::blob(#value, #at)?),
+            Prim::Document => quote!(#de::document(#value, #at)?),
+        },
+        TypeRef::List { element, sparse } => {
+            let item_at = format!("{at}[]");
+            let item = de_value(ir, element, quote!(item), &item_at);
+            let push = if *sparse {
+                quote! { if item.is_null() { out.push(::std::option::Option::None); } else { out.push(::std::option::Option::Some(#item)); } }
+            } else {
+                quote! { if !item.is_null() { out.push(#item); } }
+            };
+            quote! {{
+                let items = #de::array(#value, #at)?;
+                let mut out = ::std::vec::Vec::with_capacity(items.len());
+                for item in items { #push }
+                out
+            }}
+        }
+        TypeRef::Map { key, value: v, sparse } => {
+            let item_at = format!("{at}{{}}");
+            let k = match key.as_ref() {
+                TypeRef::Named(id) => {
+                    let p = named_path(ir, id);
+                    quote!(#p::from(k.as_str()))
+                }
+                _ => quote!(k.clone()),
+            };
+            let item = de_value(ir, v, quote!(item), &item_at);
+            let insert = if *sparse {
+                quote! { if item.is_null() { out.insert(#k, ::std::option::Option::None); } else { out.insert(#k, ::std::option::Option::Some(#item)); } }
+            } else {
+                quote! { if !item.is_null() { out.insert(#k, #item); } }
+            };
+            quote! {{
+                let entries = #de::object(#value, #at)?;
+                let mut out = ::std::collections::HashMap::with_capacity(entries.len());
+                for (k, item) in entries { #insert }
+                out
+            }}
+        }
+        TypeRef::Named(id) => match ir.shape(id) {
+            Shape::Enum(_) => {
+                let p = named_path(ir, id);
+                quote!(#p::from(#de::string(#value, #at)?.as_str()))
+            }
+            Shape::IntEnum(_) => {
+                let p = named_path(ir, id);
+                quote!(#p::from(#de::int(#value, #at)?))
+            }
+            Shape::Structure(s) => {
+                let f = ident(&naming::de_fn(&s.name));
+                quote!(crate::protocol_serde::#f(#value)?)
+            }
+            Shape::Union(u) => {
+                let f = ident(&naming::de_fn(&u.name));
+                quote!(crate::protocol_serde::#f(#value)?)
+            }
+        },
+    }
+}
+
+fn ser_structure(ir: &Ir, s: &Structure) -> TokenStream {
+    let place = naming::place_of(s.role, s.error.is_some());
+    let path = named_path(ir, &s.id);
+    let f = ident(&naming::ser_fn(&s.name));
+    let build_error = rt::build_error();
+    let writer = rt::json_writer();
+    let members = s.members.iter().map(|m| {
+        let field = ident(&naming::member_name(&m.name, place));
+        let key = m.name.as_str();
+        let write = ser_value(ir, &m.ty, quote!(value));
+        if field_is_optional(m, s.role) {
+            quote! { if let ::std::option::Option::Some(value) = &input.#field { w.key(#key); #write } }
+        } else {
+            quote! { { let value = &input.#field; w.key(#key); #write } }
+        }
+    });
+    quote! {
+        #[allow(unused_variables)]
+        pub(crate) fn #f(w: &mut #writer, input: &#path) -> ::std::result::Result<(), #build_error> {
+            w.begin_object();
+            #(#members)*
+            w.end_object();
+            ::std::result::Result::Ok(())
+        }
+    }
+}
+
+fn de_structure(ir: &Ir, s: &Structure) -> TokenStream {
+    let place = naming::place_of(s.role, s.error.is_some());
+    let path = named_path(ir, &s.id);
+    let f = ident(&naming::de_fn(&s.name));
+    let de = rt::json_de();
+    let value_ty = rt::json_value();
+    let de_err = rt::deserialize_error();
+    let mut locals = Vec::new();
+    let mut arms = Vec::new();
+    let mut fields = Vec::new();
+    for m in &s.members {
+        let field = ident(&naming::member_name(&m.name, place));
+        let local = ident(&naming::local_var(&m.name, place));
+        let at = format!("{}.{}", s.id.name, m.name);
+        let read = de_value(ir, &m.ty, quote!(value), &at);
+        let read = if m.boxed { quote!(::std::boxed::Box::new(#read)) } else { read };
+        let t = super::types::boxed_type(ir, m);
+        locals.push(quote!(let mut #local: ::std::option::Option<#t> = ::std::option::Option::None;));
+        let key = m.name.as_str();
+        // Error messages arrive as `message` or `Message`, whatever the model calls them.
+        let pattern = if s.error.is_some() && m.name.eq_ignore_ascii_case("message") {
+            quote!("message" | "Message")
+        } else {
+            quote!(#key)
+        };
+        arms.push(quote!(#pattern => #local = ::std::option::Option::Some(#read),));
+        let value = if field_is_optional(m, s.role) {
+            quote!(#local)
+        } else if let (Some(d), false) = (&m.default, m.added_default) {
+            let owner = format!("{}${}", s.id, m.name);
+            let d = super::types::default_expr(ir, &owner, &m.ty, d).unwrap_or_else(|_| quote!(::std::default::Default::default()));
+            let d = super::types::wrap_boxed(m, d);
+            quote!(match #local { ::std::option::Option::Some(v) => v, ::std::option::Option::None => #d })
+        } else {
+            let zero = zero_expr(ir, &m.ty, &at);
+            let zero = if m.boxed { quote!(::std::boxed::Box::new((#zero)?)) } else { quote!((#zero)?) };
+            quote!(match #local { ::std::option::Option::Some(v) => v, ::std::option::Option::None => #zero })
+        };
+        fields.push(quote!(#field: #value,));
+    }
+    let name = s.id.name.as_str();
+    let (extra_param, extra_field) = match (&s.role, &s.error) {
+        (_, Some(_)) => {
+            let meta = rt::error_metadata();
+            (quote!(, meta: #meta), quote!(meta,))
+        }
+        (Role::Output, _) => {
+            let resp = rt::http_response();
+            (quote!(, response: &#resp), quote!(_request_id: response.request_id().map(::std::borrow::ToOwned::to_owned),))
+        }
+        _ => (quote!(), quote!()),
+    };
+    let _ = de_err;
+    // A structure with one member reads it with a one-armed match, which
+    // clippy would rather see as an `if`; the uniform shape is easier to read.
+    quote! {
+        #[allow(unused_mut, clippy::single_match)]
+        pub(crate) fn #f(v: &#value_ty #extra_param) -> ::std::result::Result<#path, #de_err> {
+            #(#locals)*
+            for (key, value) in #de::object(v, #name)? {
+                if value.is_null() {
+                    continue;
+                }
+                match key.as_str() {
+                    #(#arms)*
+                    _ => {}
+                }
+            }
+            ::std::result::Result::Ok(#path { #(#fields)* #extra_field })
+        }
+    }
+}
+
+fn ser_union(ir: &Ir, u: &crate::ir::Union) -> TokenStream {
+    let path = named_path(ir, &u.id);
+    let f = ident(&naming::ser_fn(&u.name));
+    let build_error = rt::build_error();
+    let writer = rt::json_writer();
+    let arms = u.members.iter().map(|m| {
+        let v = ident(&naming::variant_name(&m.name));
+        let key = m.name.as_str();
+        if m.ty == TypeRef::Unit {
+            quote!(#path::#v => { w.key(#key); w.begin_object(); w.end_object(); })
+        } else {
+            let write = ser_value(ir, &m.ty, quote!(value));
+            quote!(#path::#v(value) => { w.key(#key); #write })
+        }
+    });
+    let msg = format!("{} is Unknown, which cannot be sent", u.name);
+    quote! {
+        pub(crate) fn #f(w: &mut #writer, input: &#path) -> ::std::result::Result<(), #build_error> {
+            w.begin_object();
+            match input {
+                #(#arms)*
+                #path::Unknown => return ::std::result::Result::Err(#build_error::other(#msg)),
+            }
+            w.end_object();
+            ::std::result::Result::Ok(())
+        }
+    }
+}
+
+fn de_union(ir: &Ir, u: &crate::ir::Union) -> TokenStream {
+    let path = named_path(ir, &u.id);
+    let f = ident(&naming::de_fn(&u.name));
+    let de = rt::json_de();
+    let value_ty = rt::json_value();
+    let de_err = rt::deserialize_error();
+    let name = u.id.name.as_str();
+    let arms = u.members.iter().map(|m| {
+        let v = ident(&naming::variant_name(&m.name));
+        let key = m.name.as_str();
+        if m.ty == TypeRef::Unit {
+            quote!(#key => #path::#v,)
+        } else {
+            let at = format!("{}.{}", u.id.name, m.name);
+            let read = de_value(ir, &m.ty, quote!(value), &at);
+            let read = if m.boxed { quote!(::std::boxed::Box::new(#read)) } else { read };
+            quote!(#key => #path::#v(#read),)
+        }
+    });
+    quote! {
+        pub(crate) fn #f(v: &#value_ty) -> ::std::result::Result<#path, #de_err> {
+            let mut variant = ::std::option::Option::None;
+            for (key, value) in #de::object(v, #name)? {
+                if value.is_null() || key == "__type" {
+                    continue;
+                }
+                if variant.is_some() {
+                    return ::std::result::Result::Err(#de_err::new(#name, "more than one union member is set"));
+                }
+                variant = ::std::option::Option::Some(match key.as_str() {
+                    #(#arms)*
+                    _ => #path::Unknown,
+                });
+            }
+            variant.ok_or_else(|| #de_err::new(#name, "no union member is set"))
+        }
+    }
+}
+
+/// The serde code of one named shape, or `None` when no input or output
+/// reaches it (which would leave dead code behind).
+pub fn emit_shape(ir: &Ir, shape: &Shape, ser: bool, de: bool) -> Result<Option<TokenStream>, Error> {
+    let (s, d) = match shape {
+        Shape::Structure(s) => (
+            (ser && s.error.is_none() && s.role != Role::Output).then(|| ser_structure(ir, s)),
+            (de && s.role != Role::Input).then(|| de_structure(ir, s)),
+        ),
+        Shape::Union(u) => (ser.then(|| ser_union(ir, u)), de.then(|| de_union(ir, u))),
+        Shape::Enum(_) | Shape::IntEnum(_) => (None, None),
+    };
+    if s.is_none() && d.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(quote!(#s #d)))
+}

@@ -1,0 +1,286 @@
+//! How IR types become Rust types, getters, setters and default values.
+//!
+//! The official SDK's conventions: strings are taken as `impl Into<String>`,
+//! lists are read as slices, copyable scalars are returned by value, and a
+//! structure member is an `Option` unless it is required (or has a default)
+//! and is not an operation input.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+use super::rt;
+use crate::error::Error;
+use crate::ir::{Ir, Member, Prim, Role, Shape, TypeRef};
+use crate::naming;
+
+/// Turns a name decided by [`naming`] into an identifier, raw when needed.
+pub fn ident(name: &str) -> Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, Span::call_site()),
+        None => Ident::new(name, Span::call_site()),
+    }
+}
+
+/// The path of a named shape's Rust type.
+pub fn named_path(ir: &Ir, id: &crate::shape_id::ShapeId) -> TokenStream {
+    let shape = ir.shape(id);
+    let name = ident(&naming::type_name(shape.name()));
+    match shape {
+        Shape::Structure(s) if s.error.is_some() => quote!(crate::types::error::#name),
+        Shape::Structure(s) if s.role != Role::Plain => {
+            let op = ir
+                .operations
+                .iter()
+                .find(|o| &o.input == id || &o.output == id)
+                .expect("synthetic structures belong to an operation");
+            let module = ident(&naming::operation_module(&op.name));
+            quote!(crate::operation::#module::#name)
+        }
+        _ => quote!(crate::types::#name),
+    }
+}
+
+/// The builder path of a structure.
+pub fn builder_path(ir: &Ir, id: &crate::shape_id::ShapeId) -> TokenStream {
+    let shape = ir.shape(id);
+    let name = ident(&naming::builder_name(shape.name()));
+    match shape {
+        Shape::Structure(s) if s.error.is_some() => quote!(crate::types::error::builders::#name),
+        Shape::Structure(s) if s.role != Role::Plain => {
+            let op = ir.operations.iter().find(|o| &o.input == id || &o.output == id).expect("synthetic");
+            let module = ident(&naming::operation_module(&op.name));
+            quote!(crate::operation::#module::builders::#name)
+        }
+        _ => quote!(crate::types::builders::#name),
+    }
+}
+
+/// The Rust type of a value of `ty`.
+pub fn rust_type(ir: &Ir, ty: &TypeRef) -> TokenStream {
+    match ty {
+        TypeRef::Unit => quote!(()),
+        TypeRef::Prim(p) => prim_type(*p),
+        TypeRef::List { element, sparse } => {
+            let el = rust_type(ir, element);
+            if *sparse {
+                quote!(::std::vec::Vec<::std::option::Option<#el>>)
+            } else {
+                quote!(::std::vec::Vec<#el>)
+            }
+        }
+        TypeRef::Map { key, value, sparse } => {
+            let k = rust_type(ir, key);
+            let v = rust_type(ir, value);
+            if *sparse {
+                quote!(::std::collections::HashMap<#k, ::std::option::Option<#v>>)
+            } else {
+                quote!(::std::collections::HashMap<#k, #v>)
+            }
+        }
+        TypeRef::Named(id) => named_path(ir, id),
+    }
+}
+
+fn prim_type(p: Prim) -> TokenStream {
+    match p {
+        Prim::Blob => rt::blob(),
+        Prim::Boolean => quote!(bool),
+        Prim::String | Prim::BigInteger | Prim::BigDecimal => quote!(::std::string::String),
+        Prim::Byte => quote!(i8),
+        Prim::Short => quote!(i16),
+        Prim::Integer => quote!(i32),
+        Prim::Long => quote!(i64),
+        Prim::Float => quote!(f32),
+        Prim::Double => quote!(f64),
+        Prim::Timestamp(_) => rt::date_time(),
+        Prim::Document => rt::document(),
+    }
+}
+
+/// True for types returned by value from getters.
+pub fn is_copy(ty: &TypeRef) -> bool {
+    matches!(
+        ty,
+        TypeRef::Prim(Prim::Boolean | Prim::Byte | Prim::Short | Prim::Integer | Prim::Long | Prim::Float | Prim::Double)
+    )
+}
+
+/// True when the struct field is an `Option`.
+pub fn field_is_optional(member: &Member, role: Role) -> bool {
+    if role == Role::Input || member.client_optional {
+        return true;
+    }
+    let has_default = member.default.is_some() && !member.added_default;
+    !(member.required || has_default)
+}
+
+/// The field's type in the struct.
+pub fn field_type(ir: &Ir, member: &Member, optional: bool) -> TokenStream {
+    let inner = boxed_type(ir, member);
+    if optional {
+        quote!(::std::option::Option<#inner>)
+    } else {
+        inner
+    }
+}
+
+/// The value type, boxed when the member closes a cycle.
+pub fn boxed_type(ir: &Ir, member: &Member) -> TokenStream {
+    let t = rust_type(ir, &member.ty);
+    if member.boxed {
+        quote!(::std::boxed::Box<#t>)
+    } else {
+        t
+    }
+}
+
+/// A getter's return type and body for `self.#field`.
+pub fn getter(ir: &Ir, member: &Member, optional: bool, field: &Ident) -> (TokenStream, TokenStream) {
+    let t = rust_type(ir, &member.ty);
+    match (&member.ty, optional) {
+        (TypeRef::Prim(Prim::String | Prim::BigInteger | Prim::BigDecimal), true) => {
+            (quote!(::std::option::Option<&str>), quote!(self.#field.as_deref()))
+        }
+        (TypeRef::Prim(Prim::String | Prim::BigInteger | Prim::BigDecimal), false) => {
+            (quote!(&str), quote!(self.#field.as_str()))
+        }
+        (TypeRef::List { element, sparse }, _) => {
+            let el = rust_type(ir, element);
+            let el = if *sparse { quote!(::std::option::Option<#el>) } else { el };
+            let body = if optional { quote!(self.#field.as_deref().unwrap_or_default()) } else { quote!(&self.#field) };
+            (quote!(&[#el]), body)
+        }
+        (ty, true) if is_copy(ty) => (quote!(::std::option::Option<#t>), quote!(self.#field)),
+        (ty, false) if is_copy(ty) => (t, quote!(self.#field)),
+        (_, true) if member.boxed => (quote!(::std::option::Option<&#t>), quote!(self.#field.as_deref())),
+        (_, true) => (quote!(::std::option::Option<&#t>), quote!(self.#field.as_ref())),
+        (_, false) => (quote!(&#t), quote!(&self.#field)),
+    }
+}
+
+/// What a builder stores for `value` given to the plain setter.
+pub fn wrap_boxed(member: &Member, value: TokenStream) -> TokenStream {
+    if member.boxed {
+        quote!(::std::boxed::Box::new(#value))
+    } else {
+        value
+    }
+}
+
+/// The expression of a member's `@default`.
+pub fn default_expr(ir: &Ir, owner: &str, ty: &TypeRef, v: &Value) -> Result<TokenStream, Error> {
+    let bad = || Error::unsupported(owner.to_owned(), format!("a @default of {v} for this type"));
+    Ok(match (ty, v) {
+        (TypeRef::Prim(Prim::String | Prim::BigInteger | Prim::BigDecimal), Value::String(s)) => {
+            quote!(::std::string::String::from(#s))
+        }
+        (TypeRef::Prim(Prim::BigInteger | Prim::BigDecimal), Value::Number(n)) => {
+            let s = n.to_string();
+            quote!(::std::string::String::from(#s))
+        }
+        (TypeRef::Prim(Prim::Boolean), Value::Bool(b)) => quote!(#b),
+        (TypeRef::Prim(p @ (Prim::Byte | Prim::Short | Prim::Integer | Prim::Long)), Value::Number(n)) => {
+            let n = n.as_i64().ok_or_else(bad)?;
+            let lit = match p {
+                Prim::Byte => proc_macro2::Literal::i8_suffixed(i8::try_from(n).map_err(|_| bad())?),
+                Prim::Short => proc_macro2::Literal::i16_suffixed(i16::try_from(n).map_err(|_| bad())?),
+                Prim::Integer => proc_macro2::Literal::i32_suffixed(i32::try_from(n).map_err(|_| bad())?),
+                _ => proc_macro2::Literal::i64_suffixed(n),
+            };
+            quote!(#lit)
+        }
+        (TypeRef::Prim(Prim::Float), Value::Number(n)) => {
+            let lit = proc_macro2::Literal::f32_suffixed(n.as_f64().ok_or_else(bad)? as f32);
+            quote!(#lit)
+        }
+        (TypeRef::Prim(Prim::Double), Value::Number(n)) => {
+            let lit = proc_macro2::Literal::f64_suffixed(n.as_f64().ok_or_else(bad)?);
+            quote!(#lit)
+        }
+        (TypeRef::Prim(Prim::Timestamp(_)), Value::Number(n)) => {
+            let dt = rt::date_time();
+            let f = n.as_f64().ok_or_else(bad)?;
+            quote!(#dt::from_secs_f64(#f))
+        }
+        (TypeRef::Prim(Prim::Blob), Value::String(s)) => {
+            let blob = rt::blob();
+            let p = rt::primitives();
+            quote!(#blob::new(#p::base64_decode(#s).unwrap_or_default()))
+        }
+        (TypeRef::Prim(Prim::Document), Value::Null) => {
+            let d = rt::document();
+            quote!(#d::Null)
+        }
+        (TypeRef::Prim(Prim::Document), Value::Bool(b)) => {
+            let d = rt::document();
+            quote!(#d::Bool(#b))
+        }
+        (TypeRef::Prim(Prim::Document), Value::String(s)) => {
+            let d = rt::document();
+            quote!(#d::String(::std::string::String::from(#s)))
+        }
+        (TypeRef::List { .. }, Value::Array(a)) if a.is_empty() => quote!(::std::vec::Vec::new()),
+        (TypeRef::Map { .. }, Value::Object(o)) if o.is_empty() => quote!(::std::collections::HashMap::new()),
+        (TypeRef::Named(id), Value::String(s)) if matches!(ir.shape(id), Shape::Enum(_)) => {
+            let p = named_path(ir, id);
+            quote!(#p::from(#s))
+        }
+        (TypeRef::Named(id), Value::Number(n)) if matches!(ir.shape(id), Shape::IntEnum(_)) => {
+            let p = named_path(ir, id);
+            let n = i32::try_from(n.as_i64().ok_or_else(bad)?).map_err(|_| bad())?;
+            quote!(#p::from(#n))
+        }
+        _ => return Err(bad()),
+    })
+}
+
+/// The value a required member takes when a response leaves it out (Smithy's
+/// client error correction), as an expression of type `Result<T, DeserializeError>`.
+pub fn zero_expr(ir: &Ir, ty: &TypeRef, at: &str) -> TokenStream {
+    let de_err = rt::deserialize_error();
+    let value = rt::json_value();
+    match ty {
+        TypeRef::Unit => quote!(Ok(())),
+        TypeRef::Prim(p) => match p {
+            Prim::String | Prim::BigInteger | Prim::BigDecimal => quote!(Ok(::std::string::String::new())),
+            Prim::Boolean => quote!(Ok(false)),
+            Prim::Byte | Prim::Short | Prim::Integer | Prim::Long => quote!(Ok(0)),
+            Prim::Float | Prim::Double => quote!(Ok(0.0)),
+            Prim::Timestamp(_) => {
+                let dt = rt::date_time();
+                quote!(Ok(#dt::from_secs(0)))
+            }
+            Prim::Blob => {
+                let b = rt::blob();
+                quote!(Ok(#b::default()))
+            }
+            Prim::Document => {
+                let d = rt::document();
+                quote!(Ok(#d::Null))
+            }
+        },
+        TypeRef::List { .. } => quote!(Ok(::std::vec::Vec::new())),
+        TypeRef::Map { .. } => quote!(Ok(::std::collections::HashMap::new())),
+        TypeRef::Named(id) => {
+            let p = named_path(ir, id);
+            match ir.shape(id) {
+                Shape::Enum(_) => quote!(Ok(#p::from(""))),
+                Shape::IntEnum(_) => quote!(Ok(#p::from(0))),
+                Shape::Structure(s) => {
+                    let f = ident(&naming::de_fn(&s.name));
+                    quote!(crate::protocol_serde::#f(&#value::Object(::std::vec::Vec::new())))
+                }
+                Shape::Union(_) => {
+                    let msg = "a required union member is missing";
+                    quote!(Err(#de_err::new(#at, #msg)))
+                }
+            }
+        }
+    }
+}
+
+/// `format_ident!` for composed names (`set_x`), which are never raw.
+pub fn plain_ident(name: &str) -> Ident {
+    format_ident!("{}", name)
+}

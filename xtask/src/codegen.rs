@@ -1,0 +1,205 @@
+//! `cargo xtask codegen`: writes the generated crate, or checks that the
+//! committed one is up to date. The generator itself returns files; this
+//! module only compares and writes them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Parsed command-line options.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Args {
+    check: bool,
+    model: Option<PathBuf>,
+    out: Option<PathBuf>,
+    package: Option<String>,
+}
+
+impl Args {
+    /// Parses the options after `codegen`.
+    pub fn parse(args: &[String]) -> Result<Args, String> {
+        let mut out = Args::default();
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
+            match a.as_str() {
+                "--check" => out.check = true,
+                "--model" => out.model = Some(value("--model")?.into()),
+                "--out" => out.out = Some(value("--out")?.into()),
+                "--package" => out.package = Some(value("--package")?),
+                other => return Err(format!("unknown option `{other}`")),
+            }
+        }
+        if out.model.is_some() != out.out.is_some() {
+            return Err("--model and --out go together".into());
+        }
+        Ok(out)
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_path_buf()
+}
+
+/// Generates, then writes or checks.
+pub fn run(args: &Args) -> Result<(), String> {
+    let root = workspace_root();
+    let (model_path, out_dir, options) = match (&args.model, &args.out) {
+        (Some(model), Some(out)) => {
+            let out_abs = if out.is_absolute() { out.clone() } else { std::env::current_dir().map_err(|e| e.to_string())?.join(out) };
+            let runtime = relative_path(&out_abs, &root.join("runtime"));
+            let options = codegen::Options {
+                package: args.package.clone(),
+                runtime_path: runtime,
+                command: format!("cargo xtask codegen --model {} --out {}", model.display(), out.display()),
+                ..codegen::Options::default()
+            };
+            (model.clone(), out_abs, options)
+        }
+        _ => {
+            let options = codegen::Options {
+                package: Some(args.package.clone().unwrap_or_else(|| "marketplacemetering".to_owned())),
+                ..codegen::Options::default()
+            };
+            (root.join("model/marketplace-metering.json"), root.join("generated"), options)
+        }
+    };
+    let model = std::fs::read_to_string(&model_path).map_err(|e| format!("cannot read {}: {e}", model_path.display()))?;
+    let files = codegen::generate(&model, &options).map_err(|e| format!("{}: {e}", model_path.display()))?;
+    if args.check {
+        let stale = stale_files(&out_dir, &files)?;
+        if stale.is_empty() {
+            println!("{} is up to date ({} files)", out_dir.display(), files.len());
+            return Ok(());
+        }
+        for s in &stale {
+            eprintln!("stale: {s}");
+        }
+        return Err(format!("{} generated file(s) are stale; run `cargo xtask codegen`", stale.len()));
+    }
+    write_files(&out_dir, &files)?;
+    println!("wrote {} files to {}", files.len(), out_dir.display());
+    Ok(())
+}
+
+/// The files under `out` (src/ and Cargo.toml) that differ from `files`,
+/// are missing, or should not be there.
+pub fn stale_files(out: &Path, files: &BTreeMap<String, String>) -> Result<Vec<String>, String> {
+    let mut stale = Vec::new();
+    for (path, contents) in files {
+        match std::fs::read_to_string(out.join(path)) {
+            Ok(existing) if &existing == contents => {}
+            Ok(_) => stale.push(format!("{path} (differs)")),
+            Err(_) => stale.push(format!("{path} (missing)")),
+        }
+    }
+    for existing in existing_files(out)? {
+        if !files.contains_key(&existing) {
+            stale.push(format!("{existing} (should not exist)"));
+        }
+    }
+    Ok(stale)
+}
+
+/// Writes `files` under `out` and removes generated files the model no longer produces.
+fn write_files(out: &Path, files: &BTreeMap<String, String>) -> Result<(), String> {
+    for existing in existing_files(out)? {
+        if !files.contains_key(&existing) {
+            std::fs::remove_file(out.join(&existing)).map_err(|e| format!("cannot remove {existing}: {e}"))?;
+        }
+    }
+    for (path, contents) in files {
+        let target = out.join(path);
+        if std::fs::read_to_string(&target).ok().as_deref() == Some(contents.as_str()) {
+            continue;
+        }
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        std::fs::write(&target, contents).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    }
+    remove_empty_dirs(&out.join("src"));
+    Ok(())
+}
+
+/// Generated files already on disk: Cargo.toml and everything under src/.
+fn existing_files(out: &Path) -> Result<Vec<String>, String> {
+    let mut found = Vec::new();
+    if out.join("Cargo.toml").is_file() {
+        found.push("Cargo.toml".to_owned());
+    }
+    let mut stack = vec![out.join("src")];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(rel) = path.strip_prefix(out) {
+                found.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+fn remove_empty_dirs(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry.path().is_dir() {
+                remove_empty_dirs(&entry.path());
+                let _ = std::fs::remove_dir(entry.path());
+            }
+        }
+    }
+}
+
+/// A relative path from directory `from` to `to` (both absolute), with `/`.
+fn relative_path(from: &Path, to: &Path) -> String {
+    let from: Vec<_> = from.components().collect();
+    let to: Vec<_> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_owned(); from.len() - common];
+    parts.extend(to[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_options() {
+        let a = |v: &[&str]| Args::parse(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(a(&["--check"]).unwrap(), Args { check: true, ..Args::default() });
+        assert!(a(&["--model", "m.json"]).is_err());
+        assert!(a(&["--bogus"]).is_err());
+        assert!(a(&["--out"]).is_err());
+        let full = a(&["--model", "m.json", "--out", "d", "--package", "p"]).unwrap();
+        assert_eq!(full.package.as_deref(), Some("p"));
+    }
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(relative_path(Path::new("/w/main/generated"), Path::new("/w/main/runtime")), "../runtime");
+        assert_eq!(relative_path(Path::new("/tmp/x/y"), Path::new("/w/runtime")), "../../../w/runtime");
+    }
+
+    #[test]
+    fn stale_detection_names_each_file() {
+        let dir = std::env::temp_dir().join(format!("xtask-stale-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut files = BTreeMap::new();
+        files.insert("Cargo.toml".to_owned(), "a".to_owned());
+        files.insert("src/lib.rs".to_owned(), "b".to_owned());
+        write_files(&dir, &files).unwrap();
+        assert!(stale_files(&dir, &files).unwrap().is_empty());
+        std::fs::write(dir.join("src/lib.rs"), "changed").unwrap();
+        std::fs::write(dir.join("src/extra.rs"), "x").unwrap();
+        let stale = stale_files(&dir, &files).unwrap();
+        assert_eq!(stale, ["src/lib.rs (differs)", "src/extra.rs (should not exist)"]);
+        write_files(&dir, &files).unwrap();
+        assert!(stale_files(&dir, &files).unwrap().is_empty(), "writing removes stale files");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

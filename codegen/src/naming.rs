@@ -141,6 +141,11 @@ pub fn local_var(member: &str, place: Place) -> String {
     format!("var_{}", member_stem(member, place))
 }
 
+/// The unit test of the `n`th endpoint test case (`endpoint_case_07`).
+pub fn endpoint_test(n: usize) -> String {
+    format!("endpoint_case_{n:02}")
+}
+
 /// The module of an operation (`meter_usage`).
 pub fn operation_module(op_name: &str) -> String {
     escape(snake(op_name))

@@ -11,3 +11,395 @@ pub(crate) fn resolve(
 > {
     ::awsjson_runtime::endpoint::rules::resolve(RULES, params)
 }
+#[cfg(test)]
+mod tests {
+    /// endpoint override https://example.com, no region, FIPS off
+    #[test]
+    fn endpoint_case_01() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::None,
+            use_fips: false,
+            use_dual_stack: false,
+            endpoint: ::std::option::Option::Some("https://example.com".to_owned()),
+        };
+        ::std::assert_eq!(
+            super::resolve(& params).map(| e | e.url),
+            ::std::result::Result::Ok("https://example.com".to_owned())
+        );
+    }
+    /// endpoint override https://example.com, no region, FIPS on
+    #[test]
+    fn endpoint_case_02() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::None,
+            use_fips: true,
+            use_dual_stack: false,
+            endpoint: ::std::option::Option::Some("https://example.com".to_owned()),
+        };
+        ::std::assert_eq!(
+            super::resolve(& params),
+            ::std::result::Result::Err(::awsjson_runtime::endpoint::EndpointError("Invalid Configuration: FIPS and custom endpoint are not supported"
+            .to_owned()))
+        );
+    }
+    /// endpoint override https://example.com, no region, FIPS off, dual-stack on
+    #[test]
+    fn endpoint_case_03() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::None,
+            use_fips: false,
+            use_dual_stack: true,
+            endpoint: ::std::option::Option::Some("https://example.com".to_owned()),
+        };
+        ::std::assert_eq!(
+            super::resolve(& params),
+            ::std::result::Result::Err(::awsjson_runtime::endpoint::EndpointError("Invalid Configuration: Dualstack and custom endpoint are not supported"
+            .to_owned()))
+        );
+    }
+    /// region us-east-1, FIPS on, dual-stack on
+    #[test]
+    fn endpoint_case_04() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::Some("us-east-1".to_owned()),
+            use_fips: true,
+            use_dual_stack: true,
+            endpoint: ::std::option::Option::None,
+        };
+        ::std::assert_eq!(
+            super::resolve(& params).map(| e | e.url),
+            ::std::result::Result::Ok("https://metering.marketplace-fips.us-east-1.api.aws"
+            .to_owned())
+        );
+    }
+    /// region us-east-1, FIPS on, dual-stack off
+    #[test]
+    fn endpoint_case_05() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::Some("us-east-1".to_owned()),
+            use_fips: true,
+            use_dual_stack: false,
+            endpoint: ::std::option::Option::None,
+        };
+        ::std::assert_eq!(
+            super::resolve(& params).map(| e | e.url),
+            ::std::result::Result::Ok("https://metering.marketplace-fips.us-east-1.amazonaws.com"
+            .to_owned())
+        );
+    }
+    /// region us-east-1, FIPS off, dual-stack on
+    #[test]
+    fn endpoint_case_06() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::Some("us-east-1".to_owned()),
+            use_fips: false,
+            use_dual_stack: true,
+            endpoint: ::std::option::Option::None,
+        };
+        ::std::assert_eq!(
+            super::resolve(& params).map(| e | e.url),
+            ::std::result::Result::Ok("https://metering-marketplace.us-east-1.api.aws"
+            .to_owned())
+        );
+    }
+    /// region us-east-1, FIPS off, dual-stack off
+    #[test]
+    fn endpoint_case_07() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::Some("us-east-1".to_owned()),
+            use_fips: false,
+            use_dual_stack: false,
+            endpoint: ::std::option::Option::None,
+        };
+        ::std::assert_eq!(
+            super::resolve(& params).map(| e | e.url),
+            ::std::result::Result::Ok("https://metering.marketplace.us-east-1.amazonaws.com"
+            .to_owned())
+        );
+    }
+    /// region cn-northwest-1, FIPS on, dual-stack on
+    #[test]
+    fn endpoint_case_08() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::Some("cn-northwest-1".to_owned()),
+            use_fips: true,
+            use_dual_stack: true,
+            endpoint: ::std::option::Option::None,
+        };
+        ::std::assert_eq!(
+            super::resolve(& params).map(| e | e.url),
+            ::std::result::Result::Ok("https://metering.marketplace-fips.cn-northwest-1.api.amazonwebservices.com.cn"
+            .to_owned())
+        );
+    }
+    /// region cn-northwest-1, FIPS on, dual-stack off
+    #[test]
+    fn endpoint_case_09() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::Some("cn-northwest-1".to_owned()),
+            use_fips: true,
+            use_dual_stack: false,
+            endpoint: ::std::option::Option::None,
+        };
+        ::std::assert_eq!(
+            super::resolve(& params).map(| e | e.url),
+            ::std::result::Result::Ok("https://metering.marketplace-fips.cn-northwest-1.amazonaws.com.cn"
+            .to_owned())
+        );
+    }
+    /// region cn-northwest-1, FIPS off, dual-stack on
+    #[test]
+    fn endpoint_case_10() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::Some("cn-northwest-1".to_owned()),
+            use_fips: false,
+            use_dual_stack: true,
+            endpoint: ::std::option::Option::None,
+        };
+        ::std::assert_eq!(
+            super::resolve(& params).map(| e | e.url),
+            ::std::result::Result::Ok("https://metering-marketplace.cn-northwest-1.api.amazonwebservices.com.cn"
+            .to_owned())
+        );
+    }
+    /// region cn-northwest-1, FIPS off, dual-stack off
+    #[test]
+    fn endpoint_case_11() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::Some("cn-northwest-1".to_owned()),
+            use_fips: false,
+            use_dual_stack: false,
+            endpoint: ::std::option::Option::None,
+        };
+        ::std::assert_eq!(
+            super::resolve(& params).map(| e | e.url),
+            ::std::result::Result::Ok("https://metering.marketplace.cn-northwest-1.amazonaws.com.cn"
+            .to_owned())
+        );
+    }
+    /// region eusc-de-east-1, FIPS on, dual-stack off
+    #[test]
+    fn endpoint_case_12() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::Some("eusc-de-east-1".to_owned()),
+            use_fips: true,
+            use_dual_stack: false,
+            endpoint: ::std::option::Option::None,
+        };
+        ::std::assert_eq!(
+            super::resolve(& params).map(| e | e.url),
+            ::std::result::Result::Ok("https://metering.marketplace-fips.eusc-de-east-1.amazonaws.eu"
+            .to_owned())
+        );
+    }
+    /// region eusc-de-east-1, FIPS off, dual-stack off
+    #[test]
+    fn endpoint_case_13() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::Some("eusc-de-east-1".to_owned()),
+            use_fips: false,
+            use_dual_stack: false,
+            endpoint: ::std::option::Option::None,
+        };
+        ::std::assert_eq!(
+            super::resolve(& params).map(| e | e.url),
+            ::std::result::Result::Ok("https://metering-marketplace.eusc-de-east-1.amazonaws.eu"
+            .to_owned())
+        );
+    }
+    /// region us-iso-east-1, FIPS on, dual-stack off
+    #[test]
+    fn endpoint_case_14() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::Some("us-iso-east-1".to_owned()),
+            use_fips: true,
+            use_dual_stack: false,
+            endpoint: ::std::option::Option::None,
+        };
+        ::std::assert_eq!(
+            super::resolve(& params).map(| e | e.url),
+            ::std::result::Result::Ok("https://metering.marketplace-fips.us-iso-east-1.c2s.ic.gov"
+            .to_owned())
+        );
+    }
+    /// region us-iso-east-1, FIPS off, dual-stack off
+    #[test]
+    fn endpoint_case_15() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::Some("us-iso-east-1".to_owned()),
+            use_fips: false,
+            use_dual_stack: false,
+            endpoint: ::std::option::Option::None,
+        };
+        ::std::assert_eq!(
+            super::resolve(& params).map(| e | e.url),
+            ::std::result::Result::Ok("https://metering.marketplace.us-iso-east-1.c2s.ic.gov"
+            .to_owned())
+        );
+    }
+    /// region us-isob-east-1, FIPS on, dual-stack off
+    #[test]
+    fn endpoint_case_16() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::Some("us-isob-east-1".to_owned()),
+            use_fips: true,
+            use_dual_stack: false,
+            endpoint: ::std::option::Option::None,
+        };
+        ::std::assert_eq!(
+            super::resolve(& params).map(| e | e.url),
+            ::std::result::Result::Ok("https://metering.marketplace-fips.us-isob-east-1.sc2s.sgov.gov"
+            .to_owned())
+        );
+    }
+    /// region us-isob-east-1, FIPS off, dual-stack off
+    #[test]
+    fn endpoint_case_17() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::Some("us-isob-east-1".to_owned()),
+            use_fips: false,
+            use_dual_stack: false,
+            endpoint: ::std::option::Option::None,
+        };
+        ::std::assert_eq!(
+            super::resolve(& params).map(| e | e.url),
+            ::std::result::Result::Ok("https://metering.marketplace.us-isob-east-1.sc2s.sgov.gov"
+            .to_owned())
+        );
+    }
+    /// region eu-isoe-west-1, FIPS on, dual-stack off
+    #[test]
+    fn endpoint_case_18() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::Some("eu-isoe-west-1".to_owned()),
+            use_fips: true,
+            use_dual_stack: false,
+            endpoint: ::std::option::Option::None,
+        };
+        ::std::assert_eq!(
+            super::resolve(& params).map(| e | e.url),
+            ::std::result::Result::Ok("https://metering.marketplace-fips.eu-isoe-west-1.cloud.adc-e.uk"
+            .to_owned())
+        );
+    }
+    /// region eu-isoe-west-1, FIPS off, dual-stack off
+    #[test]
+    fn endpoint_case_19() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::Some("eu-isoe-west-1".to_owned()),
+            use_fips: false,
+            use_dual_stack: false,
+            endpoint: ::std::option::Option::None,
+        };
+        ::std::assert_eq!(
+            super::resolve(& params).map(| e | e.url),
+            ::std::result::Result::Ok("https://metering.marketplace.eu-isoe-west-1.cloud.adc-e.uk"
+            .to_owned())
+        );
+    }
+    /// region us-isof-south-1, FIPS on, dual-stack off
+    #[test]
+    fn endpoint_case_20() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::Some("us-isof-south-1".to_owned()),
+            use_fips: true,
+            use_dual_stack: false,
+            endpoint: ::std::option::Option::None,
+        };
+        ::std::assert_eq!(
+            super::resolve(& params).map(| e | e.url),
+            ::std::result::Result::Ok("https://metering.marketplace-fips.us-isof-south-1.csp.hci.ic.gov"
+            .to_owned())
+        );
+    }
+    /// region us-isof-south-1, FIPS off, dual-stack off
+    #[test]
+    fn endpoint_case_21() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::Some("us-isof-south-1".to_owned()),
+            use_fips: false,
+            use_dual_stack: false,
+            endpoint: ::std::option::Option::None,
+        };
+        ::std::assert_eq!(
+            super::resolve(& params).map(| e | e.url),
+            ::std::result::Result::Ok("https://metering.marketplace.us-isof-south-1.csp.hci.ic.gov"
+            .to_owned())
+        );
+    }
+    /// region us-gov-west-1, FIPS on, dual-stack on
+    #[test]
+    fn endpoint_case_22() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::Some("us-gov-west-1".to_owned()),
+            use_fips: true,
+            use_dual_stack: true,
+            endpoint: ::std::option::Option::None,
+        };
+        ::std::assert_eq!(
+            super::resolve(& params).map(| e | e.url),
+            ::std::result::Result::Ok("https://metering.marketplace-fips.us-gov-west-1.api.aws"
+            .to_owned())
+        );
+    }
+    /// region us-gov-west-1, FIPS on, dual-stack off
+    #[test]
+    fn endpoint_case_23() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::Some("us-gov-west-1".to_owned()),
+            use_fips: true,
+            use_dual_stack: false,
+            endpoint: ::std::option::Option::None,
+        };
+        ::std::assert_eq!(
+            super::resolve(& params).map(| e | e.url),
+            ::std::result::Result::Ok("https://metering.marketplace-fips.us-gov-west-1.amazonaws.com"
+            .to_owned())
+        );
+    }
+    /// region us-gov-west-1, FIPS off, dual-stack on
+    #[test]
+    fn endpoint_case_24() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::Some("us-gov-west-1".to_owned()),
+            use_fips: false,
+            use_dual_stack: true,
+            endpoint: ::std::option::Option::None,
+        };
+        ::std::assert_eq!(
+            super::resolve(& params).map(| e | e.url),
+            ::std::result::Result::Ok("https://metering-marketplace.us-gov-west-1.api.aws"
+            .to_owned())
+        );
+    }
+    /// region us-gov-west-1, FIPS off, dual-stack off
+    #[test]
+    fn endpoint_case_25() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::Some("us-gov-west-1".to_owned()),
+            use_fips: false,
+            use_dual_stack: false,
+            endpoint: ::std::option::Option::None,
+        };
+        ::std::assert_eq!(
+            super::resolve(& params).map(| e | e.url),
+            ::std::result::Result::Ok("https://metering.marketplace.us-gov-west-1.amazonaws.com"
+            .to_owned())
+        );
+    }
+    /// no region
+    #[test]
+    fn endpoint_case_26() {
+        let params = ::awsjson_runtime::endpoint::EndpointParams {
+            region: ::std::option::Option::None,
+            use_fips: false,
+            use_dual_stack: false,
+            endpoint: ::std::option::Option::None,
+        };
+        ::std::assert_eq!(
+            super::resolve(& params),
+            ::std::result::Result::Err(::awsjson_runtime::endpoint::EndpointError("Invalid Configuration: Missing Region"
+            .to_owned()))
+        );
+    }
+}

@@ -1,1 +1,44 @@
+//! Helpers shared by the cross-crate tests in `tests/`: fixed configuration,
+//! canned responses, and the location of `../shared/`.
 
+use std::path::PathBuf;
+use std::time::{Duration, UNIX_EPOCH};
+
+use awsjson_runtime::config::{Config, Region, StaticTimeSource};
+use awsjson_runtime::credentials::Credentials;
+use awsjson_runtime::http::HttpRequest;
+use awsjson_runtime::test_util::ReplayClient;
+
+/// The frozen clock of every test: 2023-11-14T22:13:20Z.
+pub const FROZEN_SECS: u64 = 1_700_000_000;
+
+/// A configuration with frozen time, fixed credentials, region us-east-1,
+/// a fixed idempotency token and `client` as the transport.
+pub fn test_config(client: &ReplayClient) -> Config {
+    Config::builder()
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None, "test"))
+        .time_source(StaticTimeSource(UNIX_EPOCH + Duration::from_secs(FROZEN_SECS)))
+        .idempotency_token_provider(|| "00000000-0000-4000-8000-000000000000".to_owned())
+        .http_client(client.clone())
+        .build()
+}
+
+/// A request body parsed as JSON, for comparisons that ignore key order.
+pub fn body_json(request: &HttpRequest) -> serde_json::Value {
+    serde_json::from_slice(&request.body).unwrap_or_else(|e| panic!("request body is not JSON ({e}): {}", request.body_text()))
+}
+
+/// The folder of shared test data (`../shared/` beside the project), or
+/// `None` when it is absent. Under `CI=true` its absence fails the test.
+pub fn shared_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("../shared/ is missing under CI=true: {} does not exist", dir.display());
+    }
+    eprintln!("skipped: ../shared/ is absent ({}); this test needs it", dir.display());
+    None
+}

@@ -136,11 +136,20 @@ pub fn config_rs(ir: &Ir) -> TokenStream {
     }
 }
 
-/// `src/endpoint.rs`: the model's rule set, evaluated by the runtime.
-pub fn endpoint_rs(ir: &Ir) -> TokenStream {
+/// `src/endpoint.rs`: the model's rule set, evaluated by the runtime, and
+/// its `smithy.rules#endpointTests` as unit tests.
+pub fn endpoint_rs(ir: &Ir) -> Result<TokenStream, crate::Error> {
     let endpoint = rt::endpoint();
-    let rules = ir.service.endpoint_rules.as_ref().map(|r| r.to_string()).unwrap_or_default();
-    quote! {
+    let service = ir.service.id.absolute();
+    let Some(rules_value) = ir.service.endpoint_rules.as_ref() else {
+        return Err(crate::Error::unsupported(
+            service,
+            "the service has no smithy.rules#endpointRuleSet, so the client could not find its endpoint",
+        ));
+    };
+    let rules = rules_value.to_string();
+    let tests = endpoint_tests(ir, rules_value)?;
+    Ok(quote! {
         //! The endpoint resolver, from the model's `smithy.rules#endpointRuleSet`.
 
         /// The rule set as written in the model.
@@ -150,7 +159,72 @@ pub fn endpoint_rs(ir: &Ir) -> TokenStream {
         pub(crate) fn resolve(params: &#endpoint::EndpointParams) -> ::std::result::Result<#endpoint::Endpoint, #endpoint::EndpointError> {
             #endpoint::rules::resolve(RULES, params)
         }
+
+        #tests
+    })
+}
+
+/// One `#[test]` per case of the model's `smithy.rules#endpointTests`.
+fn endpoint_tests(ir: &Ir, rules: &serde_json::Value) -> Result<TokenStream, crate::Error> {
+    use serde_json::Value;
+    let service = ir.service.id.absolute();
+    let Some(cases) = ir.service.endpoint_tests.as_ref().and_then(|t| t.get("testCases")).and_then(Value::as_array) else {
+        return Ok(quote!());
+    };
+    let endpoint = rt::endpoint();
+    let builtin = |param: &str| rules.get("parameters").and_then(|p| p.get(param)).and_then(|p| p.get("builtIn")).and_then(Value::as_str);
+    let mut tests = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        let name = ident(&naming::endpoint_test(i + 1));
+        let doc = doc_attrs(case.get("documentation").and_then(Value::as_str).unwrap_or("An endpoint test case."));
+        let mut region = quote!(::std::option::Option::None);
+        let mut endpoint_url = quote!(::std::option::Option::None);
+        let mut fips = false;
+        let mut dual = false;
+        if let Some(Value::Object(params)) = case.get("params") {
+            for (k, v) in params {
+                match (builtin(k), v) {
+                    (Some("AWS::Region"), Value::String(s)) => region = quote!(::std::option::Option::Some(#s.to_owned())),
+                    (Some("SDK::Endpoint"), Value::String(s)) => endpoint_url = quote!(::std::option::Option::Some(#s.to_owned())),
+                    (Some("AWS::UseFIPS"), Value::Bool(b)) => fips = *b,
+                    (Some("AWS::UseDualStack"), Value::Bool(b)) => dual = *b,
+                    _ => {
+                        return Err(crate::Error::unsupported(
+                            service,
+                            format!("endpoint test case {} sets parameter {k}, which is not a supported built-in", i + 1),
+                        ))
+                    }
+                }
+            }
+        }
+        let expect = case.get("expect").unwrap_or(&Value::Null);
+        let check = if let Some(url) = expect.get("endpoint").and_then(|e| e.get("url")).and_then(Value::as_str) {
+            quote!(::std::assert_eq!(super::resolve(&params).map(|e| e.url), ::std::result::Result::Ok(#url.to_owned()));)
+        } else if let Some(message) = expect.get("error").and_then(Value::as_str) {
+            quote!(::std::assert_eq!(super::resolve(&params), ::std::result::Result::Err(#endpoint::EndpointError(#message.to_owned())));)
+        } else {
+            return Err(crate::Error::model(service, format!("endpoint test case {} expects neither an endpoint nor an error", i + 1)));
+        };
+        tests.push(quote! {
+            #doc
+            #[test]
+            fn #name() {
+                let params = #endpoint::EndpointParams {
+                    region: #region,
+                    use_fips: #fips,
+                    use_dual_stack: #dual,
+                    endpoint: #endpoint_url,
+                };
+                #check
+            }
+        });
     }
+    Ok(quote! {
+        #[cfg(test)]
+        mod tests {
+            #(#tests)*
+        }
+    })
 }
 
 /// `src/error.rs`.

@@ -40,7 +40,7 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<BTreeMap<String, Emitted>, Err
     rust("src/lib.rs".into(), crate_files::lib_rs(ir, options));
     rust("src/client.rs".into(), crate_files::client_rs(ir));
     rust("src/config.rs".into(), crate_files::config_rs(ir));
-    rust("src/endpoint.rs".into(), crate_files::endpoint_rs(ir));
+    rust("src/endpoint.rs".into(), crate_files::endpoint_rs(ir)?);
     rust("src/error.rs".into(), crate_files::error_rs());
     rust("src/error_meta.rs".into(), crate_files::error_meta_rs(ir));
     rust("src/primitives.rs".into(), crate_files::primitives_rs());

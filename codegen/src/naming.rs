@@ -42,10 +42,7 @@ pub enum Place {
 fn reserved(place: Place) -> &'static [&'static str] {
     match place {
         Place::Structure | Place::Output => &["build", "builder"],
-        Place::Input => &[
-            "build", "builder", "send", "customize", "config_override", "as_input", "into_paginator",
-            "client", "handle",
-        ],
+        Place::Input => &["build", "builder", "new", "send", "customize", "config_override", "as_input", "into_paginator"],
         Place::Error => &["build", "builder", "meta", "code", "source"],
     }
 }
@@ -124,14 +121,16 @@ pub fn variant_name(member: &str) -> String {
     }
 }
 
-/// A union's accessor for one variant (`as_text`).
+/// A union's accessor for one variant (`as_text`). It follows the variant's
+/// name, so a member called `Unknown` (variant `UnknownValue`) gets
+/// `as_unknown_value`, clear of the catch-all's `is_unknown`.
 pub fn union_as(member: &str) -> String {
-    format!("as_{}", snake(member))
+    format!("as_{}", snake(variant_name(member).trim_end_matches('_')))
 }
 
 /// A union's predicate for one variant (`is_text`).
 pub fn union_is(member: &str) -> String {
-    format!("is_{}", snake(member))
+    format!("is_{}", snake(variant_name(member).trim_end_matches('_')))
 }
 
 /// A local variable holding a member while a deserialiser reads an object
@@ -309,6 +308,8 @@ mod tests {
             ("customize", Place::Input, "customize_value"),
             ("ConfigOverride", Place::Input, "config_override_value"),
             ("as_input", Place::Input, "as_input_value"),
+            ("New", Place::Input, "new_value"),
+            ("client", Place::Input, "client"),
             ("meta", Place::Error, "meta_value"),
             ("meta", Place::Structure, "meta"),
             ("code", Place::Error, "code_value"),
@@ -365,6 +366,9 @@ mod tests {
         assert_eq!(type_module("Error"), "_error");
         assert_eq!(error_predicate("ThrottlingException"), "is_throttling_exception");
         assert_eq!(default_package("Marketplace Metering"), "marketplacemetering");
+        assert_eq!(union_is("Unknown"), "is_unknown_value");
+        assert_eq!(union_as("Text"), "as_text");
+        assert_eq!(union_is("Self"), "is_self");
         assert_eq!(lib_name("aws-sdk-marketplacemetering"), "aws_sdk_marketplacemetering");
     }
 }

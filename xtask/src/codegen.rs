@@ -1,5 +1,5 @@
-//! `cargo xtask codegen`: writes the generated crate, or checks that the
-//! committed one is up to date. The generator itself returns files; this
+//! `cargo xtask codegen`: writes the generated crates, or checks that the
+//! committed ones are up to date. The generator itself returns files; this
 //! module only compares and writes them.
 
 use std::collections::BTreeMap;
@@ -36,48 +36,95 @@ impl Args {
     }
 }
 
-fn workspace_root() -> PathBuf {
+/// The workspace root (the folder holding xtask/).
+pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_path_buf()
+}
+
+/// One crate to generate: a model, a destination and the generator options.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The model file.
+    pub model: PathBuf,
+    /// The crate folder.
+    pub out: PathBuf,
+    /// Generator options.
+    pub options: codegen::Options,
+}
+
+/// What `cargo xtask codegen` makes: the SDK crate in generated/, and one
+/// golden crate in tests/golden/ per fixture model in tests/data/fixtures/.
+pub fn default_jobs(root: &Path) -> Result<Vec<Job>, String> {
+    let mut jobs = vec![Job {
+        model: root.join("model/marketplace-metering.json"),
+        out: root.join("generated"),
+        options: codegen::Options { package: Some("marketplacemetering".to_owned()), ..codegen::Options::default() },
+    }];
+    let fixtures = root.join("tests/data/fixtures");
+    let mut models: Vec<PathBuf> = std::fs::read_dir(&fixtures)
+        .map_err(|e| format!("cannot list {}: {e}", fixtures.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    models.sort();
+    for model in models {
+        let stem = model.file_stem().and_then(|s| s.to_str()).ok_or("fixture file name is not UTF-8")?.to_owned();
+        jobs.push(Job {
+            out: root.join("tests/golden").join(&stem),
+            options: codegen::Options {
+                package: Some(format!("golden-{}", stem.replace('_', "-"))),
+                runtime_path: "../../../runtime".to_owned(),
+                ..codegen::Options::default()
+            },
+            model,
+        });
+    }
+    Ok(jobs)
+}
+
+/// Generates a job's files.
+pub fn generate(job: &Job) -> Result<BTreeMap<String, String>, String> {
+    let model = std::fs::read_to_string(&job.model).map_err(|e| format!("cannot read {}: {e}", job.model.display()))?;
+    codegen::generate(&model, &job.options).map_err(|e| format!("{}: {e}", job.model.display()))
 }
 
 /// Generates, then writes or checks.
 pub fn run(args: &Args) -> Result<(), String> {
     let root = workspace_root();
-    let (model_path, out_dir, options) = match (&args.model, &args.out) {
+    let jobs = match (&args.model, &args.out) {
         (Some(model), Some(out)) => {
             let out_abs = if out.is_absolute() { out.clone() } else { std::env::current_dir().map_err(|e| e.to_string())?.join(out) };
-            let runtime = relative_path(&out_abs, &root.join("runtime"));
             let options = codegen::Options {
                 package: args.package.clone(),
-                runtime_path: runtime,
+                runtime_path: relative_path(&out_abs, &root.join("runtime")),
                 command: format!("cargo xtask codegen --model {} --out {}", model.display(), out.display()),
                 ..codegen::Options::default()
             };
-            (model.clone(), out_abs, options)
+            vec![Job { model: model.clone(), out: out_abs, options }]
         }
-        _ => {
-            let options = codegen::Options {
-                package: Some(args.package.clone().unwrap_or_else(|| "marketplacemetering".to_owned())),
-                ..codegen::Options::default()
-            };
-            (root.join("model/marketplace-metering.json"), root.join("generated"), options)
-        }
+        _ => default_jobs(&root)?,
     };
-    let model = std::fs::read_to_string(&model_path).map_err(|e| format!("cannot read {}: {e}", model_path.display()))?;
-    let files = codegen::generate(&model, &options).map_err(|e| format!("{}: {e}", model_path.display()))?;
-    if args.check {
-        let stale = stale_files(&out_dir, &files)?;
-        if stale.is_empty() {
-            println!("{} is up to date ({} files)", out_dir.display(), files.len());
-            return Ok(());
+    let mut stale_total = 0;
+    for job in &jobs {
+        let files = generate(job)?;
+        let shown = job.out.strip_prefix(&root).unwrap_or(&job.out).display().to_string();
+        if args.check {
+            let stale = stale_files(&job.out, &files)?;
+            for s in &stale {
+                eprintln!("stale: {shown}/{s}");
+            }
+            stale_total += stale.len();
+            if stale.is_empty() {
+                println!("{shown} is up to date ({} files)", files.len());
+            }
+        } else {
+            write_files(&job.out, &files)?;
+            println!("wrote {} files to {shown}", files.len());
         }
-        for s in &stale {
-            eprintln!("stale: {s}");
-        }
-        return Err(format!("{} generated file(s) are stale; run `cargo xtask codegen`", stale.len()));
     }
-    write_files(&out_dir, &files)?;
-    println!("wrote {} files to {}", files.len(), out_dir.display());
+    if stale_total > 0 {
+        return Err(format!("{stale_total} generated file(s) are stale; run `cargo xtask codegen`"));
+    }
     Ok(())
 }
 
@@ -101,7 +148,7 @@ pub fn stale_files(out: &Path, files: &BTreeMap<String, String>) -> Result<Vec<S
 }
 
 /// Writes `files` under `out` and removes generated files the model no longer produces.
-fn write_files(out: &Path, files: &BTreeMap<String, String>) -> Result<(), String> {
+pub fn write_files(out: &Path, files: &BTreeMap<String, String>) -> Result<(), String> {
     for existing in existing_files(out)? {
         if !files.contains_key(&existing) {
             std::fs::remove_file(out.join(&existing)).map_err(|e| format!("cannot remove {existing}: {e}"))?;

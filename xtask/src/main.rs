@@ -1,12 +1,12 @@
 //! Project automation. `cargo xtask codegen [--check] [--model PATH --out DIR] [--package NAME]`.
 
-mod codegen;
-
 use std::process::ExitCode;
+
+use xtask::codegen;
 
 const USAGE: &str = "usage: cargo xtask codegen [--check] [--model PATH --out DIR] [--package NAME]
 
-  (no options)    regenerate generated/ from model/marketplace-metering.json
+  (no options)    regenerate generated/ from model/, and tests/golden/ from tests/data/fixtures/
   --check         change nothing; fail and name each stale file when generated/ is out of date
   --model PATH    generate from another Smithy JSON AST model
   --out DIR       write the crate into DIR (with --model)

@@ -124,6 +124,7 @@ fn emit_mod(ir: &Ir, op: &Operation) -> TokenStream {
             }
         }
 
+        #[allow(unused_variables)]
         fn de_error(meta: #meta, v: &#value) -> ::std::result::Result<#error_ty, #de_err> {
             let code = meta.code().map(::std::borrow::ToOwned::to_owned);
             #[allow(clippy::match_single_binding)]

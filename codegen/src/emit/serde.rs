@@ -65,7 +65,10 @@ fn ser_value(ir: &Ir, ty: &TypeRef, value: TokenStream) -> TokenStream {
         TypeRef::Unit => quote! { w.begin_object(); w.end_object(); },
         TypeRef::Prim(p) => match p {
             Prim::String => quote!(w.string(#value);),
-            Prim::BigInteger | Prim::BigDecimal => quote!(w.number_text(#value);),
+            Prim::BigInteger | Prim::BigDecimal => {
+                let build_error = rt::build_error();
+                quote!(w.number_text(#value).map_err(|e| #build_error::other(e.to_string()))?;)
+            }
             Prim::Boolean => quote!(w.boolean(*#value);),
             Prim::Byte | Prim::Short | Prim::Integer | Prim::Long => {
                 quote!(w.integer(::std::convert::Into::<i64>::into(*#value));)
@@ -198,6 +201,12 @@ fn de_value(ir: &Ir, ty: &TypeRef, value: TokenStream, at: &str) -> TokenStream 
                 let p = named_path(ir, id);
                 quote!(#p::from(#de::int(#value, #at)?))
             }
+            Shape::Structure(s) if s.error.is_some() => {
+                // An error structure used as a member has no metadata of its own.
+                let f = ident(&naming::de_fn(&s.name));
+                let meta = rt::error_metadata();
+                quote!(crate::protocol_serde::#f(#value, #meta::default())?)
+            }
             Shape::Structure(s) => {
                 let f = ident(&naming::de_fn(&s.name));
                 quote!(crate::protocol_serde::#f(#value)?)
@@ -269,7 +278,11 @@ fn de_structure(ir: &Ir, s: &Structure) -> TokenStream {
             let owner = format!("{}${}", s.id, m.name);
             let d = super::types::default_expr(ir, &owner, &m.ty, d).unwrap_or_else(|_| quote!(::std::default::Default::default()));
             let d = super::types::wrap_boxed(m, d);
-            quote!(match #local { ::std::option::Option::Some(v) => v, ::std::option::Option::None => #d })
+            if super::types::is_copy(&m.ty) {
+                quote!(#local.unwrap_or(#d))
+            } else {
+                quote!(#local.unwrap_or_else(|| #d))
+            }
         } else {
             let zero = zero_expr(ir, &m.ty, &at);
             let zero = if m.boxed { quote!(::std::boxed::Box::new((#zero)?)) } else { quote!((#zero)?) };
@@ -292,10 +305,11 @@ fn de_structure(ir: &Ir, s: &Structure) -> TokenStream {
     let _ = de_err;
     // A structure with one member reads it with a one-armed match, which
     // clippy would rather see as an `if`; the uniform shape is easier to read.
-    quote! {
-        #[allow(unused_mut, clippy::single_match)]
-        pub(crate) fn #f(v: &#value_ty #extra_param) -> ::std::result::Result<#path, #de_err> {
-            #(#locals)*
+    let read = if s.members.is_empty() {
+        // Nothing to read, but the body must still be an object.
+        quote!(#de::object(v, #name)?;)
+    } else {
+        quote! {
             for (key, value) in #de::object(v, #name)? {
                 if value.is_null() {
                     continue;
@@ -305,6 +319,13 @@ fn de_structure(ir: &Ir, s: &Structure) -> TokenStream {
                     _ => {}
                 }
             }
+        }
+    };
+    quote! {
+        #[allow(clippy::single_match)]
+        pub(crate) fn #f(v: &#value_ty #extra_param) -> ::std::result::Result<#path, #de_err> {
+            #(#locals)*
+            #read
             ::std::result::Result::Ok(#path { #(#fields)* #extra_field })
         }
     }
@@ -383,7 +404,7 @@ fn de_union(ir: &Ir, u: &crate::ir::Union) -> TokenStream {
 pub fn emit_shape(ir: &Ir, shape: &Shape, ser: bool, de: bool) -> Result<Option<TokenStream>, Error> {
     let (s, d) = match shape {
         Shape::Structure(s) => (
-            (ser && s.error.is_none() && s.role != Role::Output).then(|| ser_structure(ir, s)),
+            (ser && s.role != Role::Output).then(|| ser_structure(ir, s)),
             (de && s.role != Role::Input).then(|| de_structure(ir, s)),
         ),
         Shape::Union(u) => (ser.then(|| ser_union(ir, u)), de.then(|| de_union(ir, u))),

@@ -146,7 +146,11 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
             quote!(self.#ident)
         } else if let (Some(d), false) = (&member.default, member.added_default) {
             let d = wrap_boxed(member, default_expr(ir, &owner, &member.ty, d)?);
-            quote!(self.#ident.unwrap_or_else(|| #d))
+            if is_copy(&member.ty) {
+                quote!(self.#ident.unwrap_or(#d))
+            } else {
+                quote!(self.#ident.unwrap_or_else(|| #d))
+            }
         } else {
             let details = format!("{label} is required to build {}", naming::type_name(name_of(s)));
             quote!(self.#ident.ok_or_else(|| #build_error::missing_field(#label, #details))?)
@@ -215,7 +219,8 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
             #(#getters)*
             #builder_fn_doc
             pub fn builder() -> #builder {
-                #builder::default()
+                // Fully qualified: a member named `Default` gives the builder a `default` setter.
+                <#builder as ::std::default::Default>::default()
             }
         }
 
@@ -273,17 +278,24 @@ pub fn plain_setter(ir: &Ir, member: &Member, ident: &proc_macro2::Ident) -> (To
             let el = rust_type(ir, element);
             let el = if *sparse { quote!(::std::option::Option<#el>) } else { el };
             let doc = doc_attrs("\nAppends one item; call again to add more.");
+            // Strings are taken as `impl Into<String>`, as the official SDK does.
+            let stringy = !*sparse && matches!(**element, TypeRef::Prim(Prim::String | Prim::BigInteger | Prim::BigDecimal));
+            let (param, value) = if stringy {
+                (quote!(impl ::std::convert::Into<#el>), quote!(input.into()))
+            } else {
+                (el.clone(), quote!(input))
+            };
             (
                 quote! {
                     #doc
-                    pub fn #ident(mut self, input: #el) -> Self {
+                    pub fn #ident(mut self, input: #param) -> Self {
                         let mut v = self.#ident.unwrap_or_default();
-                        v.push(input);
+                        v.push(#value);
                         self.#ident = ::std::option::Option::Some(v);
                         self
                     }
                 },
-                SetterShape::Append(el),
+                if stringy { SetterShape::Into(el) } else { SetterShape::Append(el) },
             )
         }
         TypeRef::Map { key, value, sparse } => {

@@ -267,6 +267,11 @@ pub fn zero_expr(ir: &Ir, ty: &TypeRef, at: &str) -> TokenStream {
             match ir.shape(id) {
                 Shape::Enum(_) => quote!(Ok(#p::from(""))),
                 Shape::IntEnum(_) => quote!(Ok(#p::from(0))),
+                Shape::Structure(s) if s.error.is_some() => {
+                    let f = ident(&naming::de_fn(&s.name));
+                    let meta = rt::error_metadata();
+                    quote!(crate::protocol_serde::#f(&#value::Object(::std::vec::Vec::new()), #meta::default()))
+                }
                 Shape::Structure(s) => {
                     let f = ident(&naming::de_fn(&s.name));
                     quote!(crate::protocol_serde::#f(&#value::Object(::std::vec::Vec::new())))

@@ -18,7 +18,7 @@ pub(crate) fn ser_tag(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-#[allow(unused_mut, clippy::single_match)]
+#[allow(clippy::single_match)]
 pub(crate) fn de_tag(
     v: &::awsjson_runtime::json::Value,
 ) -> ::std::result::Result<

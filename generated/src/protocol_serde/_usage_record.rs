@@ -46,7 +46,7 @@ pub(crate) fn ser_usage_record(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-#[allow(unused_mut, clippy::single_match)]
+#[allow(clippy::single_match)]
 pub(crate) fn de_usage_record(
     v: &::awsjson_runtime::json::Value,
 ) -> ::std::result::Result<

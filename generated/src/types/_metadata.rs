@@ -17,7 +17,7 @@ impl Metadata {
     }
     /// A builder for [`Metadata`].
     pub fn builder() -> MetadataBuilder {
-        MetadataBuilder::default()
+        <MetadataBuilder as ::std::default::Default>::default()
     }
 }
 /// A builder for [`Metadata`].

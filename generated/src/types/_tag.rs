@@ -27,7 +27,7 @@ impl Tag {
     }
     /// A builder for [`Tag`].
     pub fn builder() -> TagBuilder {
-        TagBuilder::default()
+        <TagBuilder as ::std::default::Default>::default()
     }
 }
 /// A builder for [`Tag`].

@@ -47,7 +47,7 @@ impl UsageAllocation {
     }
     /// A builder for [`UsageAllocation`].
     pub fn builder() -> UsageAllocationBuilder {
-        UsageAllocationBuilder::default()
+        <UsageAllocationBuilder as ::std::default::Default>::default()
     }
 }
 /// A builder for [`UsageAllocation`].

@@ -89,7 +89,7 @@ impl UsageRecord {
     }
     /// A builder for [`UsageRecord`].
     pub fn builder() -> UsageRecordBuilder {
-        UsageRecordBuilder::default()
+        <UsageRecordBuilder as ::std::default::Default>::default()
     }
 }
 /// A builder for [`UsageRecord`].

@@ -27,7 +27,7 @@ impl UsageRecordResult {
     }
     /// A builder for [`UsageRecordResult`].
     pub fn builder() -> UsageRecordResultBuilder {
-        UsageRecordResultBuilder::default()
+        <UsageRecordResultBuilder as ::std::default::Default>::default()
     }
 }
 /// A builder for [`UsageRecordResult`].

@@ -7,4 +7,4 @@ mod writer;
 
 pub use de::DeserializeError;
 pub use value::{parse, ParseError, Value};
-pub use writer::JsonWriter;
+pub use writer::{InvalidNumber, JsonWriter};

@@ -5,6 +5,18 @@
 
 use crate::primitives::{base64_encode, Blob, DateTime, DateTimeFormat, Document, Number};
 
+/// Text given as a big number that is not a number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidNumber(pub String);
+
+impl std::fmt::Display for InvalidNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`{}` is not a number", self.0)
+    }
+}
+
+impl std::error::Error for InvalidNumber {}
+
 /// Writes JSON text.
 #[derive(Debug, Default)]
 pub struct JsonWriter {
@@ -111,9 +123,15 @@ impl JsonWriter {
         self.comma_due = true;
     }
 
-    /// A big number, already validated as a JSON number by its type.
-    pub fn number_text(&mut self, text: &str) {
+    /// A big integer or decimal given as text. Text that is not a JSON
+    /// number is refused, so the body is never malformed.
+    pub fn number_text(&mut self, text: &str) -> Result<(), InvalidNumber> {
+        let valid = matches!(super::parse(text.as_bytes()), Ok(super::Value::Number(_)));
+        if !valid {
+            return Err(InvalidNumber(text.to_owned()));
+        }
         self.raw(text);
+        Ok(())
     }
 
     /// A timestamp in `format`: epoch seconds as a number, others as strings.
@@ -230,6 +248,18 @@ mod tests {
             w.finish(),
             r#"{"a":"x\"y\\\n\u0001é","b":[-1,1.5,"NaN","-Infinity",{}],"c":1.5,"d":"1970-01-01T00:00:00Z","e":"Zm9v"}"#
         );
+    }
+
+    #[test]
+    fn big_numbers_must_be_numbers() {
+        let mut w = JsonWriter::new();
+        w.begin_array();
+        w.number_text("123456789012345678901234567890").unwrap();
+        w.number_text("-1.5e10").unwrap();
+        assert_eq!(w.number_text("12abc"), Err(InvalidNumber("12abc".into())));
+        assert!(w.number_text("\"1\"").is_err());
+        w.end_array();
+        assert_eq!(w.finish(), "[123456789012345678901234567890,-1.5e10]");
     }
 
     #[test]

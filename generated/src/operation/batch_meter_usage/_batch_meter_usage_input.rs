@@ -33,7 +33,7 @@ impl BatchMeterUsageInput {
     }
     /// A builder for [`BatchMeterUsageInput`].
     pub fn builder() -> BatchMeterUsageInputBuilder {
-        BatchMeterUsageInputBuilder::default()
+        <BatchMeterUsageInputBuilder as ::std::default::Default>::default()
     }
 }
 /// A builder for [`BatchMeterUsageInput`].

@@ -30,7 +30,7 @@ impl BatchMeterUsageOutput {
     }
     /// A builder for [`BatchMeterUsageOutput`].
     pub fn builder() -> BatchMeterUsageOutputBuilder {
-        BatchMeterUsageOutputBuilder::default()
+        <BatchMeterUsageOutputBuilder as ::std::default::Default>::default()
     }
 }
 impl ::awsjson_runtime::request_id::RequestId for BatchMeterUsageOutput {

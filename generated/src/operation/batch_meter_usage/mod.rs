@@ -57,6 +57,7 @@ impl BatchMeterUsage {
             .await
     }
 }
+#[allow(unused_variables)]
 fn de_error(
     meta: ::awsjson_runtime::error::ErrorMetadata,
     v: &::awsjson_runtime::json::Value,

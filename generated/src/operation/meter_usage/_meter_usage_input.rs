@@ -103,7 +103,7 @@ impl MeterUsageInput {
     }
     /// A builder for [`MeterUsageInput`].
     pub fn builder() -> MeterUsageInputBuilder {
-        MeterUsageInputBuilder::default()
+        <MeterUsageInputBuilder as ::std::default::Default>::default()
     }
 }
 /// A builder for [`MeterUsageInput`].

@@ -14,7 +14,7 @@ impl MeterUsageOutput {
     }
     /// A builder for [`MeterUsageOutput`].
     pub fn builder() -> MeterUsageOutputBuilder {
-        MeterUsageOutputBuilder::default()
+        <MeterUsageOutputBuilder as ::std::default::Default>::default()
     }
 }
 impl ::awsjson_runtime::request_id::RequestId for MeterUsageOutput {

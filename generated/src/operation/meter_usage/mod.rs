@@ -80,6 +80,7 @@ impl MeterUsage {
             .await
     }
 }
+#[allow(unused_variables)]
 fn de_error(
     meta: ::awsjson_runtime::error::ErrorMetadata,
     v: &::awsjson_runtime::json::Value,

@@ -45,7 +45,7 @@ impl RegisterUsageInput {
     }
     /// A builder for [`RegisterUsageInput`].
     pub fn builder() -> RegisterUsageInputBuilder {
-        RegisterUsageInputBuilder::default()
+        <RegisterUsageInputBuilder as ::std::default::Default>::default()
     }
 }
 /// A builder for [`RegisterUsageInput`].

@@ -28,7 +28,7 @@ impl RegisterUsageOutput {
     }
     /// A builder for [`RegisterUsageOutput`].
     pub fn builder() -> RegisterUsageOutputBuilder {
-        RegisterUsageOutputBuilder::default()
+        <RegisterUsageOutputBuilder as ::std::default::Default>::default()
     }
 }
 impl ::awsjson_runtime::request_id::RequestId for RegisterUsageOutput {

@@ -67,6 +67,7 @@ impl RegisterUsage {
             .await
     }
 }
+#[allow(unused_variables)]
 fn de_error(
     meta: ::awsjson_runtime::error::ErrorMetadata,
     v: &::awsjson_runtime::json::Value,

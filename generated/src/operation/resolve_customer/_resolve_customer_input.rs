@@ -21,7 +21,7 @@ impl ResolveCustomerInput {
     }
     /// A builder for [`ResolveCustomerInput`].
     pub fn builder() -> ResolveCustomerInputBuilder {
-        ResolveCustomerInputBuilder::default()
+        <ResolveCustomerInputBuilder as ::std::default::Default>::default()
     }
 }
 /// A builder for [`ResolveCustomerInput`].

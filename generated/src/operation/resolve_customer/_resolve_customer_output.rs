@@ -54,7 +54,7 @@ impl ResolveCustomerOutput {
     }
     /// A builder for [`ResolveCustomerOutput`].
     pub fn builder() -> ResolveCustomerOutputBuilder {
-        ResolveCustomerOutputBuilder::default()
+        <ResolveCustomerOutputBuilder as ::std::default::Default>::default()
     }
 }
 impl ::awsjson_runtime::request_id::RequestId for ResolveCustomerOutput {

@@ -14,7 +14,7 @@ impl CustomerNotEntitledException {
     }
     /// A builder for [`CustomerNotEntitledException`].
     pub fn builder() -> CustomerNotEntitledExceptionBuilder {
-        CustomerNotEntitledExceptionBuilder::default()
+        <CustomerNotEntitledExceptionBuilder as ::std::default::Default>::default()
     }
 }
 impl ::std::fmt::Display for CustomerNotEntitledException {

@@ -14,7 +14,7 @@ impl DisabledApiException {
     }
     /// A builder for [`DisabledApiException`].
     pub fn builder() -> DisabledApiExceptionBuilder {
-        DisabledApiExceptionBuilder::default()
+        <DisabledApiExceptionBuilder as ::std::default::Default>::default()
     }
 }
 impl ::std::fmt::Display for DisabledApiException {

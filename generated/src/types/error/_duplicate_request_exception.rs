@@ -14,7 +14,7 @@ impl DuplicateRequestException {
     }
     /// A builder for [`DuplicateRequestException`].
     pub fn builder() -> DuplicateRequestExceptionBuilder {
-        DuplicateRequestExceptionBuilder::default()
+        <DuplicateRequestExceptionBuilder as ::std::default::Default>::default()
     }
 }
 impl ::std::fmt::Display for DuplicateRequestException {

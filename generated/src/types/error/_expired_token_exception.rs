@@ -14,7 +14,7 @@ impl ExpiredTokenException {
     }
     /// A builder for [`ExpiredTokenException`].
     pub fn builder() -> ExpiredTokenExceptionBuilder {
-        ExpiredTokenExceptionBuilder::default()
+        <ExpiredTokenExceptionBuilder as ::std::default::Default>::default()
     }
 }
 impl ::std::fmt::Display for ExpiredTokenException {

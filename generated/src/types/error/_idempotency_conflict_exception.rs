@@ -14,7 +14,7 @@ impl IdempotencyConflictException {
     }
     /// A builder for [`IdempotencyConflictException`].
     pub fn builder() -> IdempotencyConflictExceptionBuilder {
-        IdempotencyConflictExceptionBuilder::default()
+        <IdempotencyConflictExceptionBuilder as ::std::default::Default>::default()
     }
 }
 impl ::std::fmt::Display for IdempotencyConflictException {

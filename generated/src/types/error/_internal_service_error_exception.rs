@@ -14,7 +14,7 @@ impl InternalServiceErrorException {
     }
     /// A builder for [`InternalServiceErrorException`].
     pub fn builder() -> InternalServiceErrorExceptionBuilder {
-        InternalServiceErrorExceptionBuilder::default()
+        <InternalServiceErrorExceptionBuilder as ::std::default::Default>::default()
     }
 }
 impl ::std::fmt::Display for InternalServiceErrorException {

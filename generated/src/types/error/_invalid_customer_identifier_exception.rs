@@ -14,7 +14,7 @@ impl InvalidCustomerIdentifierException {
     }
     /// A builder for [`InvalidCustomerIdentifierException`].
     pub fn builder() -> InvalidCustomerIdentifierExceptionBuilder {
-        InvalidCustomerIdentifierExceptionBuilder::default()
+        <InvalidCustomerIdentifierExceptionBuilder as ::std::default::Default>::default()
     }
 }
 impl ::std::fmt::Display for InvalidCustomerIdentifierException {

@@ -14,7 +14,7 @@ impl InvalidEndpointRegionException {
     }
     /// A builder for [`InvalidEndpointRegionException`].
     pub fn builder() -> InvalidEndpointRegionExceptionBuilder {
-        InvalidEndpointRegionExceptionBuilder::default()
+        <InvalidEndpointRegionExceptionBuilder as ::std::default::Default>::default()
     }
 }
 impl ::std::fmt::Display for InvalidEndpointRegionException {

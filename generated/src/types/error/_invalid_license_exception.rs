@@ -14,7 +14,7 @@ impl InvalidLicenseException {
     }
     /// A builder for [`InvalidLicenseException`].
     pub fn builder() -> InvalidLicenseExceptionBuilder {
-        InvalidLicenseExceptionBuilder::default()
+        <InvalidLicenseExceptionBuilder as ::std::default::Default>::default()
     }
 }
 impl ::std::fmt::Display for InvalidLicenseException {

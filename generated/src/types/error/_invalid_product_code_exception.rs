@@ -14,7 +14,7 @@ impl InvalidProductCodeException {
     }
     /// A builder for [`InvalidProductCodeException`].
     pub fn builder() -> InvalidProductCodeExceptionBuilder {
-        InvalidProductCodeExceptionBuilder::default()
+        <InvalidProductCodeExceptionBuilder as ::std::default::Default>::default()
     }
 }
 impl ::std::fmt::Display for InvalidProductCodeException {

@@ -14,7 +14,7 @@ impl InvalidPublicKeyVersionException {
     }
     /// A builder for [`InvalidPublicKeyVersionException`].
     pub fn builder() -> InvalidPublicKeyVersionExceptionBuilder {
-        InvalidPublicKeyVersionExceptionBuilder::default()
+        <InvalidPublicKeyVersionExceptionBuilder as ::std::default::Default>::default()
     }
 }
 impl ::std::fmt::Display for InvalidPublicKeyVersionException {

@@ -14,7 +14,7 @@ impl InvalidRegionException {
     }
     /// A builder for [`InvalidRegionException`].
     pub fn builder() -> InvalidRegionExceptionBuilder {
-        InvalidRegionExceptionBuilder::default()
+        <InvalidRegionExceptionBuilder as ::std::default::Default>::default()
     }
 }
 impl ::std::fmt::Display for InvalidRegionException {

@@ -14,7 +14,7 @@ impl InvalidTagException {
     }
     /// A builder for [`InvalidTagException`].
     pub fn builder() -> InvalidTagExceptionBuilder {
-        InvalidTagExceptionBuilder::default()
+        <InvalidTagExceptionBuilder as ::std::default::Default>::default()
     }
 }
 impl ::std::fmt::Display for InvalidTagException {

@@ -14,7 +14,7 @@ impl InvalidTokenException {
     }
     /// A builder for [`InvalidTokenException`].
     pub fn builder() -> InvalidTokenExceptionBuilder {
-        InvalidTokenExceptionBuilder::default()
+        <InvalidTokenExceptionBuilder as ::std::default::Default>::default()
     }
 }
 impl ::std::fmt::Display for InvalidTokenException {

@@ -14,7 +14,7 @@ impl InvalidUsageAllocationsException {
     }
     /// A builder for [`InvalidUsageAllocationsException`].
     pub fn builder() -> InvalidUsageAllocationsExceptionBuilder {
-        InvalidUsageAllocationsExceptionBuilder::default()
+        <InvalidUsageAllocationsExceptionBuilder as ::std::default::Default>::default()
     }
 }
 impl ::std::fmt::Display for InvalidUsageAllocationsException {

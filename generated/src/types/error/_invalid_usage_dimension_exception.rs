@@ -14,7 +14,7 @@ impl InvalidUsageDimensionException {
     }
     /// A builder for [`InvalidUsageDimensionException`].
     pub fn builder() -> InvalidUsageDimensionExceptionBuilder {
-        InvalidUsageDimensionExceptionBuilder::default()
+        <InvalidUsageDimensionExceptionBuilder as ::std::default::Default>::default()
     }
 }
 impl ::std::fmt::Display for InvalidUsageDimensionException {

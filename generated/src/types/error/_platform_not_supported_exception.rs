@@ -14,7 +14,7 @@ impl PlatformNotSupportedException {
     }
     /// A builder for [`PlatformNotSupportedException`].
     pub fn builder() -> PlatformNotSupportedExceptionBuilder {
-        PlatformNotSupportedExceptionBuilder::default()
+        <PlatformNotSupportedExceptionBuilder as ::std::default::Default>::default()
     }
 }
 impl ::std::fmt::Display for PlatformNotSupportedException {

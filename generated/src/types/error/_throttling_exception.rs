@@ -14,7 +14,7 @@ impl ThrottlingException {
     }
     /// A builder for [`ThrottlingException`].
     pub fn builder() -> ThrottlingExceptionBuilder {
-        ThrottlingExceptionBuilder::default()
+        <ThrottlingExceptionBuilder as ::std::default::Default>::default()
     }
 }
 impl ::std::fmt::Display for ThrottlingException {

@@ -14,7 +14,7 @@ impl TimestampOutOfBoundsException {
     }
     /// A builder for [`TimestampOutOfBoundsException`].
     pub fn builder() -> TimestampOutOfBoundsExceptionBuilder {
-        TimestampOutOfBoundsExceptionBuilder::default()
+        <TimestampOutOfBoundsExceptionBuilder as ::std::default::Default>::default()
     }
 }
 impl ::std::fmt::Display for TimestampOutOfBoundsException {

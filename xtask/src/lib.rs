@@ -1,0 +1,4 @@
+//! Project automation as a library, so tests can run the same jobs as
+//! `cargo xtask codegen --check`.
+
+pub mod codegen;

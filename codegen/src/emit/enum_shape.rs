@@ -81,6 +81,21 @@ pub fn emit(e: &Enum) -> proc_macro2::TokenStream {
                 f.write_str(self.as_str())
             }
         }
+
+        #[cfg(feature = "serde")]
+        impl ::serde::Serialize for #ty {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl<'de> ::serde::Deserialize<'de> for #ty {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::std::string::String as ::serde::Deserialize>::deserialize(d)?;
+                ::std::result::Result::Ok(#ty::from(value.as_str()))
+            }
+        }
     }
 }
 
@@ -131,6 +146,20 @@ pub fn emit_int(e: &IntEnum) -> proc_macro2::TokenStream {
                     #( #values => #ty::#idents, )*
                     other => #ty::Unknown(#unknown::new(other)),
                 }
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl ::serde::Serialize for #ty {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
+                s.serialize_i32(self.as_i32())
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl<'de> ::serde::Deserialize<'de> for #ty {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                ::std::result::Result::Ok(#ty::from(<i32 as ::serde::Deserialize>::deserialize(d)?))
             }
         }
     }

@@ -69,11 +69,18 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
     let struct_fields = fields.iter().map(|f| {
         let Field { ident, docs, deprecated, member, optional, .. } = f;
         let t = field_type(ir, member, *optional);
-        quote! { #docs #deprecated pub #ident: #t, }
+        let wire = member.name.as_str();
+        let serde_attr = if *optional {
+            quote!(#[cfg_attr(feature = "serde", serde(rename = #wire, default, skip_serializing_if = "::std::option::Option::is_none"))])
+        } else {
+            quote!(#[cfg_attr(feature = "serde", serde(rename = #wire))])
+        };
+        quote! { #docs #deprecated #serde_attr pub #ident: #t, }
     });
+    let skip = quote!(#[cfg_attr(feature = "serde", serde(skip))]);
     let extra_field = match (role, error) {
-        (_, Some(_)) => quote!(pub(crate) meta: #meta,),
-        (Role::Output, _) => quote!(pub(crate) _request_id: ::std::option::Option<::std::string::String>,),
+        (_, Some(_)) => quote!(#skip pub(crate) meta: #meta,),
+        (Role::Output, _) => quote!(#skip pub(crate) _request_id: ::std::option::Option<::std::string::String>,),
         _ => quote!(),
     };
     let extra_builder_field = extra_field.clone();
@@ -210,6 +217,7 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
         #type_deprecated
         #[non_exhaustive]
         #[derive(::std::clone::Clone, ::std::cmp::PartialEq, #debug_derive)]
+        #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
         pub struct #ty {
             #(#struct_fields)*
             #extra_field

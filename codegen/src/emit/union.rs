@@ -22,8 +22,10 @@ pub fn emit(ir: &Ir, u: &Union) -> proc_macro2::TokenStream {
         let dep = deprecated_attr(m.deprecated.as_ref());
         let is = plain_ident(&naming::union_is(&m.name));
         let is_doc = doc_attrs(&format!("True when this is [`{ty}::{v}`]."));
+        let wire = m.name.as_str();
+        let rename = quote!(#[cfg_attr(feature = "serde", serde(rename = #wire))]);
         if m.ty == TypeRef::Unit {
-            variants.push(quote!(#d #dep #v,));
+            variants.push(quote!(#d #dep #rename #v,));
             accessors.push(quote! {
                 #is_doc
                 pub fn #is(&self) -> bool { ::std::matches!(self, #ty::#v) }
@@ -34,7 +36,7 @@ pub fn emit(ir: &Ir, u: &Union) -> proc_macro2::TokenStream {
             let as_fn = plain_ident(&naming::union_as(&m.name));
             let as_doc = doc_attrs(&format!("The value when this is [`{ty}::{v}`], else `Err(self)`."));
             let body = if m.boxed { quote!(::std::result::Result::Ok(val.as_ref())) } else { quote!(::std::result::Result::Ok(val)) };
-            variants.push(quote!(#d #dep #v(#t),));
+            variants.push(quote!(#d #dep #rename #v(#t),));
             accessors.push(quote! {
                 #as_doc
                 pub fn #as_fn(&self) -> ::std::result::Result<&#inner, &Self> {
@@ -62,10 +64,12 @@ pub fn emit(ir: &Ir, u: &Union) -> proc_macro2::TokenStream {
         #type_deprecated
         #[non_exhaustive]
         #[derive(::std::clone::Clone, ::std::cmp::PartialEq, #debug_derive)]
+        #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
         pub enum #ty {
             #(#variants)*
             /// A member this version of the crate does not know. It cannot be sent.
             #[non_exhaustive]
+            #[cfg_attr(feature = "serde", serde(skip))]
             Unknown,
         }
 

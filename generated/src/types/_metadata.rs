@@ -2,10 +2,19 @@
 /// Details of a resolved buyer's subscription.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct Metadata {
     /// The id of the AWS Marketplace agreement the buyer accepted, for use with the agreement APIs.
     ///
     /// Constraints: length 1 to 64; pattern `^[A-Za-z0-9_/-]+$`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "AgreementId",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub agreement_id: ::std::option::Option<::std::string::String>,
 }
 impl Metadata {

@@ -2,14 +2,17 @@
 /// A key and value that label a bucket of usage.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct Tag {
     /// The tag's key.
     ///
     /// Constraints: length 1 to 100; pattern `^[a-zA-Z0-9+ -=._:\/@]+$`.
+    #[cfg_attr(feature = "serde", serde(rename = "Key"))]
     pub key: ::std::string::String,
     /// The tag's value.
     ///
     /// Constraints: length 1 to 256; pattern `^[a-zA-Z0-9+ -=._:\/@]+$`.
+    #[cfg_attr(feature = "serde", serde(rename = "Value"))]
     pub value: ::std::string::String,
 }
 impl Tag {

@@ -2,6 +2,7 @@
 /// The part of a usage quantity that belongs to one bucket, identified by its tags.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct UsageAllocation {
     /// The quantity in this bucket, as a whole number. Set exactly one of this and `AllocatedUsageQuantityAsDecimal`.
     ///
@@ -9,16 +10,40 @@ pub struct UsageAllocation {
     #[deprecated(
         note = "Use AllocatedUsageQuantityAsDecimal instead. (deprecated since 2026-10-20)"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "AllocatedUsageQuantity",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub allocated_usage_quantity: ::std::option::Option<i32>,
     /// The quantity in this bucket, as a decimal string, for usage reported as a decimal. Set exactly one of this and `AllocatedUsageQuantity`.
     ///
     /// Constraints: length 1 to 17; pattern `^(0|[1-9][0-9]{0,9})(\.[0-9]{1,6})?$`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "AllocatedUsageQuantityAsDecimal",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub allocated_usage_quantity_as_decimal: ::std::option::Option<
         ::std::string::String,
     >,
     /// The tags that identify the bucket. Leave out for the bucket of untagged usage.
     ///
     /// Constraints: length 1 to 5.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Tags",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
 }
 impl UsageAllocation {

@@ -2,39 +2,90 @@
 /// One hour of usage of one dimension by one customer, as sent in `BatchMeterUsage`.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct UsageRecord {
     /// The hour, in UTC, in which the usage happened. Usage may be sent up to six hours late, and not before the customer subscribed.
+    #[cfg_attr(feature = "serde", serde(rename = "Timestamp"))]
     pub timestamp: ::awsjson_runtime::primitives::DateTime,
     /// The customer, as returned by `ResolveCustomer` to older integrations. New integrations set `CustomerAWSAccountId` instead.
     ///
     /// Constraints: length 0 to 255; pattern `^[\s\S]*$`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "CustomerIdentifier",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub customer_identifier: ::std::option::Option<::std::string::String>,
     /// The name of the pricing dimension, as declared when the product was listed.
     ///
     /// Constraints: length 1 to 255; pattern `^[\s\S]+$`.
+    #[cfg_attr(feature = "serde", serde(rename = "Dimension"))]
     pub dimension: ::std::string::String,
     /// The amount used, as a whole number. When neither this nor `QuantityAsDecimal` is set, the amount is 0. Prefer `QuantityAsDecimal`; the two cannot both be set.
     ///
     /// Constraints: value 0 to 2147483647.
     #[deprecated(note = "Use QuantityAsDecimal instead. (deprecated since 2026-10-20)")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Quantity",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub quantity: ::std::option::Option<i32>,
     /// The amount used, as a decimal string with up to six digits after the point. The two quantity members cannot both be set.
     ///
     /// Constraints: length 1 to 17; pattern `^(0|[1-9][0-9]{0,9})(\.[0-9]{1,6})?$`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "QuantityAsDecimal",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub quantity_as_decimal: ::std::option::Option<::std::string::String>,
     /// Splits the quantity across buckets identified by tags. The allocated quantities must add up to the total quantity.
     ///
     /// Constraints: length 1 to 2500.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "UsageAllocations",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub usage_allocations: ::std::option::Option<
         ::std::vec::Vec<crate::types::UsageAllocation>,
     >,
     /// The customer's AWS account id, as returned by `ResolveCustomer`.
     ///
     /// Constraints: length 1 to 255; pattern `^[0-9]+$`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "CustomerAWSAccountId",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub customer_aws_account_id: ::std::option::Option<::std::string::String>,
     /// The ARN of the customer's license, as returned by `ResolveCustomer`.
     ///
     /// Constraints: pattern `^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "LicenseArn",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub license_arn: ::std::option::Option<::std::string::String>,
 }
 impl UsageRecord {

@@ -2,12 +2,37 @@
 /// What happened to one record of a `BatchMeterUsage` call.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct UsageRecordResult {
     /// The record as the service received it.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "UsageRecord",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub usage_record: ::std::option::Option<crate::types::UsageRecord>,
     /// The id the service gave to the record.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "MeteringRecordId",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub metering_record_id: ::std::option::Option<::std::string::String>,
     /// Whether the record was recorded, refused because the customer is not subscribed, or recognised as a duplicate.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Status",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub status: ::std::option::Option<crate::types::UsageRecordResultStatus>,
 }
 impl UsageRecordResult {

@@ -3,6 +3,8 @@
 mod blob;
 mod date_time;
 mod document;
+#[cfg(feature = "serde")]
+mod serde_impls;
 
 pub use blob::{base64_decode, base64_encode, Blob};
 pub use date_time::{DateTime, DateTimeError, Format as DateTimeFormat};

@@ -2,16 +2,33 @@
 /// The usage records to report, and the product they belong to.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct BatchMeterUsageInput {
     /// Between zero and 25 usage records. Each record is for one customer, one dimension and one hour.
     ///
     /// Constraints: length 0 to 25.
     ///
     /// Required: the call is refused before sending when it is not set.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "UsageRecords",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub usage_records: ::std::option::Option<::std::vec::Vec<crate::types::UsageRecord>>,
     /// The product code assigned to the SaaS product when it was listed. It may be left empty when every record carries a `LicenseArn`.
     ///
     /// Constraints: length 0 to 255; pattern `^[-a-zA-Z0-9/=:_.@]*$`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "ProductCode",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub product_code: ::std::option::Option<::std::string::String>,
 }
 impl BatchMeterUsageInput {

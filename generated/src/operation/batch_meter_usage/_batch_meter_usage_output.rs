@@ -2,15 +2,33 @@
 /// What the service did with each record of a `BatchMeterUsage` call.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct BatchMeterUsageOutput {
     /// One entry per record the service processed, with its metering record id and status.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Results",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub results: ::std::option::Option<::std::vec::Vec<crate::types::UsageRecordResult>>,
     /// Records the service did not process, for example because of an internal error. Send them again.
     ///
     /// Constraints: length 0 to 25.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "UnprocessedRecords",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub unprocessed_records: ::std::option::Option<
         ::std::vec::Vec<crate::types::UsageRecord>,
     >,
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
 impl BatchMeterUsageOutput {

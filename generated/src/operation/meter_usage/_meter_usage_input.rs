@@ -2,22 +2,47 @@
 /// One hour of usage of one dimension.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct MeterUsageInput {
     /// The product code assigned to the product when it was listed.
     ///
     /// Constraints: length 0 to 255; pattern `^[-a-zA-Z0-9/=:_.@]*$`.
     ///
     /// Required: the call is refused before sending when it is not set.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "ProductCode",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub product_code: ::std::option::Option<::std::string::String>,
     /// The hour, in UTC, in which the usage happened. The service accepts usage up to six hours in the past, and not before the software started running.
     ///
     /// Required: the call is refused before sending when it is not set.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Timestamp",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub timestamp: ::std::option::Option<::awsjson_runtime::primitives::DateTime>,
     /// The name of the pricing dimension, as declared when the product was listed.
     ///
     /// Constraints: length 1 to 255; pattern `^[\s\S]+$`.
     ///
     /// Required: the call is refused before sending when it is not set.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "UsageDimension",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub usage_dimension: ::std::option::Option<::std::string::String>,
     /// The amount used in the hour, as a whole number. When neither this nor `UsageQuantityAsDecimal` is set, the amount is 0. Prefer `UsageQuantityAsDecimal`; the two cannot both be set.
     ///
@@ -25,22 +50,62 @@ pub struct MeterUsageInput {
     #[deprecated(
         note = "Use UsageQuantityAsDecimal instead. (deprecated since 2026-10-20)"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "UsageQuantity",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub usage_quantity: ::std::option::Option<i32>,
     /// The amount used in the hour, as a decimal string with up to six digits after the point, for example `12.5`. The two quantity members cannot both be set.
     ///
     /// Constraints: length 1 to 17; pattern `^(0|[1-9][0-9]{0,9})(\.[0-9]{1,6})?$`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "UsageQuantityAsDecimal",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub usage_quantity_as_decimal: ::std::option::Option<::std::string::String>,
     /// When true, the service checks the request and the caller's permissions and entitlement but records no usage.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "DryRun",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub dry_run: ::std::option::Option<bool>,
     /// Splits the quantity across buckets identified by tags. The allocated quantities must add up to the total quantity. Up to 2,500 allocations.
     ///
     /// Constraints: length 1 to 2500.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "UsageAllocations",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub usage_allocations: ::std::option::Option<
         ::std::vec::Vec<crate::types::UsageAllocation>,
     >,
     /// A token that makes the call idempotent. The client fills it with a fresh UUID when left unset, and reuses it on every retry of the same call.
     ///
     /// Constraints: length 1 to 64.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "ClientToken",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub client_token: ::std::option::Option<::std::string::String>,
 }
 impl MeterUsageInput {

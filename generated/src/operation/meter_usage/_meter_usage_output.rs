@@ -2,9 +2,19 @@
 /// The outcome of a `MeterUsage` call.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct MeterUsageOutput {
     /// The id the service gave to the recorded usage.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "MeteringRecordId",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub metering_record_id: ::std::option::Option<::std::string::String>,
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
 impl MeterUsageOutput {

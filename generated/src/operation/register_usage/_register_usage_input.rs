@@ -2,22 +2,47 @@
 /// The product to register, and how to sign the answer.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct RegisterUsageInput {
     /// The product code assigned to the product when it was listed.
     ///
     /// Constraints: length 0 to 255; pattern `^[-a-zA-Z0-9/=:_.@]*$`.
     ///
     /// Required: the call is refused before sending when it is not set.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "ProductCode",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub product_code: ::std::option::Option<::std::string::String>,
     /// The version of the public key with which the software will verify the signature. Starts at 1.
     ///
     /// Constraints: value at least 1.
     ///
     /// Required: the call is refused before sending when it is not set.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "PublicKeyVersion",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub public_key_version: ::std::option::Option<i32>,
     /// A value of the caller's choosing that the service puts into the signed answer, to tie the answer to this call.
     ///
     /// Constraints: length 0 to 255; pattern `^[\s\S]*$`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Nonce",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub nonce: ::std::option::Option<::std::string::String>,
 }
 impl RegisterUsageInput {

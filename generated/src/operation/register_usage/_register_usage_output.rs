@@ -2,15 +2,33 @@
 /// The signed answer of a `RegisterUsage` call.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct RegisterUsageOutput {
     /// When the signing key is next rotated, if a rotation is planned.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "PublicKeyRotationTimestamp",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub public_key_rotation_timestamp: ::std::option::Option<
         ::awsjson_runtime::primitives::DateTime,
     >,
     /// A JSON Web Token that can be verified with the public key, carrying the product, the nonce and the buyer's details.
     ///
     /// Constraints: pattern `^[\s\S]+$`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Signature",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub signature: ::std::option::Option<::std::string::String>,
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
 impl RegisterUsageOutput {

@@ -2,12 +2,21 @@
 /// The registration token to resolve.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct ResolveCustomerInput {
     /// The token from the `x-amzn-marketplace-token` form field that AWS Marketplace posted to the registration page.
     ///
     /// Constraints: pattern `^[\s\S]+$`.
     ///
     /// Required: the call is refused before sending when it is not set.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "RegistrationToken",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub registration_token: ::std::option::Option<::std::string::String>,
 }
 impl ResolveCustomerInput {

@@ -2,25 +2,67 @@
 /// Who the buyer is, and for which product.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct ResolveCustomerOutput {
     /// The buyer's identifier for older SaaS integrations. New integrations do not receive it and identify the buyer by `CustomerAWSAccountId` and `LicenseArn`.
     ///
     /// Constraints: length 0 to 255; pattern `^[\s\S]*$`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "CustomerIdentifier",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub customer_identifier: ::std::option::Option<::std::string::String>,
     /// The product the buyer subscribed to. Use it in later `BatchMeterUsage` calls.
     ///
     /// Constraints: length 0 to 255; pattern `^[-a-zA-Z0-9/=:_.@]*$`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "ProductCode",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub product_code: ::std::option::Option<::std::string::String>,
     /// The buyer's AWS account id. `BatchMeterUsage` records name the buyer with it.
     ///
     /// Constraints: length 1 to 255; pattern `^[0-9]+$`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "CustomerAWSAccountId",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub customer_aws_account_id: ::std::option::Option<::std::string::String>,
     /// The ARN of the license granted to the buyer. `BatchMeterUsage` records carry it. Store it with the customer record.
     ///
     /// Constraints: pattern `^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "LicenseArn",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub license_arn: ::std::option::Option<::std::string::String>,
     /// More about the subscription, such as the agreement the buyer accepted.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Metadata",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub metadata: ::std::option::Option<crate::types::Metadata>,
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
 impl ResolveCustomerOutput {

@@ -2,9 +2,19 @@
 /// There is no public key of the given version.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct InvalidPublicKeyVersionException {
     /// What went wrong, in the service's words.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "message",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub message: ::std::option::Option<::std::string::String>,
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) meta: ::awsjson_runtime::error::ErrorMetadata,
 }
 impl InvalidPublicKeyVersionException {

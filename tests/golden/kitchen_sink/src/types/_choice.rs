@@ -2,19 +2,26 @@
 /// The `Choice` union.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub enum Choice {
     /// The `Text` member.
+    #[cfg_attr(feature = "serde", serde(rename = "Text"))]
     Text(::std::string::String),
     /// The `Number` member.
+    #[cfg_attr(feature = "serde", serde(rename = "Number"))]
     Number(i32),
     /// The `Nested` member.
+    #[cfg_attr(feature = "serde", serde(rename = "Nested"))]
     Nested(crate::types::Nested),
     /// The `Empty` member.
+    #[cfg_attr(feature = "serde", serde(rename = "Empty"))]
     Empty,
     /// The `Again` member.
+    #[cfg_attr(feature = "serde", serde(rename = "Again"))]
     Again(::std::boxed::Box<crate::types::Choice>),
     /// A member this version of the crate does not know. It cannot be sent.
     #[non_exhaustive]
+    #[cfg_attr(feature = "serde", serde(skip))]
     Unknown,
 }
 impl Choice {

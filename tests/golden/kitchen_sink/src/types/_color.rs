@@ -70,3 +70,21 @@ impl ::std::fmt::Display for Color {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde")]
+impl ::serde::Serialize for Color {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde")]
+impl<'de> ::serde::Deserialize<'de> for Color {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(d)?;
+        ::std::result::Result::Ok(Color::from(value.as_str()))
+    }
+}

@@ -47,3 +47,22 @@ impl ::std::convert::From<i32> for Level {
         }
     }
 }
+#[cfg(feature = "serde")]
+impl ::serde::Serialize for Level {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_i32(self.as_i32())
+    }
+}
+#[cfg(feature = "serde")]
+impl<'de> ::serde::Deserialize<'de> for Level {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::std::result::Result::Ok(
+            Level::from(<i32 as ::serde::Deserialize>::deserialize(d)?),
+        )
+    }
+}

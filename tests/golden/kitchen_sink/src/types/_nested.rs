@@ -2,16 +2,43 @@
 /// The `Nested` structure.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct Nested {
     /// The `Name` member.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: ::std::string::String,
     /// The `Maybe` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Maybe",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub maybe: ::std::option::Option<::std::string::String>,
     /// The `Count` member.
+    #[cfg_attr(feature = "serde", serde(rename = "Count"))]
     pub count: i32,
     /// The `Child` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Child",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub child: ::std::option::Option<::std::boxed::Box<crate::types::Nested>>,
     /// The `Children` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Children",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub children: ::std::option::Option<::std::vec::Vec<crate::types::Nested>>,
 }
 impl Nested {

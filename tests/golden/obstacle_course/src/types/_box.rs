@@ -2,15 +2,20 @@
 /// The `Box` union.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub enum Box {
     /// The `Box` member.
+    #[cfg_attr(feature = "serde", serde(rename = "Box"))]
     Box(::std::boxed::Box<crate::types::Box>),
     /// The `Unknown` member.
+    #[cfg_attr(feature = "serde", serde(rename = "Unknown"))]
     UnknownValue(::std::string::String),
     /// The `Send` member.
+    #[cfg_attr(feature = "serde", serde(rename = "Send"))]
     Send,
     /// A member this version of the crate does not know. It cannot be sent.
     #[non_exhaustive]
+    #[cfg_attr(feature = "serde", serde(skip))]
     Unknown,
 }
 impl Box {

@@ -69,3 +69,21 @@ impl ::std::fmt::Display for Client {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde")]
+impl ::serde::Serialize for Client {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde")]
+impl<'de> ::serde::Deserialize<'de> for Client {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(d)?;
+        ::std::result::Result::Ok(Client::from(value.as_str()))
+    }
+}

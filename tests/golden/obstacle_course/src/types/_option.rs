@@ -2,12 +2,37 @@
 /// The `Option` structure.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct Option {
     /// The `Some` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Some",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub some: ::std::option::Option<::std::string::String>,
     /// The `None` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "None",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub none: ::std::option::Option<bool>,
     /// The `Option` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Option",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub option: ::std::option::Option<::std::boxed::Box<crate::types::Option>>,
 }
 impl Option {

@@ -2,10 +2,27 @@
 /// The `Result` structure.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct Result {
     /// The `Ok` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Ok",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub ok: ::std::option::Option<crate::types::String>,
     /// The `Err` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Err",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub err: ::std::option::Option<crate::types::error::Error>,
 }
 impl Result {

@@ -2,8 +2,17 @@
 /// The `String` structure.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct String {
     /// The `String` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "String",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub string: ::std::option::Option<::std::string::String>,
 }
 impl String {

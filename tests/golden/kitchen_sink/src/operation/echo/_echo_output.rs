@@ -2,56 +2,225 @@
 /// The `EchoOutput` structure.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct EchoOutput {
     /// The `Str` member.
     ///
     /// Constraints: length 1 to 10; pattern `^[a-z]+$`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Str",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub str: ::std::option::Option<::std::string::String>,
     /// The `Blob` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Blob",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub blob: ::std::option::Option<::awsjson_runtime::primitives::Blob>,
     /// The `Bool` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Bool",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub bool: ::std::option::Option<bool>,
     /// The `Byte` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Byte",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub byte: ::std::option::Option<i8>,
     /// The `Short` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Short",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub short: ::std::option::Option<i16>,
     /// The `Int` member.
     ///
     /// Constraints: value -5 to 1000.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Int",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub int: ::std::option::Option<i32>,
     /// The `Long` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Long",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub long: ::std::option::Option<i64>,
     /// The `Float` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Float",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub float: ::std::option::Option<f32>,
     /// The `Double` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Double",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub double: ::std::option::Option<f64>,
     /// The `BigInt` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "BigInt",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub big_int: ::std::option::Option<::std::string::String>,
     /// The `BigDec` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "BigDec",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub big_dec: ::std::option::Option<::std::string::String>,
     /// The `EpochTs` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "EpochTs",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub epoch_ts: ::std::option::Option<::awsjson_runtime::primitives::DateTime>,
     /// The `DateTimeTs` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "DateTimeTs",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub date_time_ts: ::std::option::Option<::awsjson_runtime::primitives::DateTime>,
     /// The `HttpTs` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "HttpTs",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub http_ts: ::std::option::Option<::awsjson_runtime::primitives::DateTime>,
     /// The `Doc` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Doc",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub doc: ::std::option::Option<::awsjson_runtime::primitives::Document>,
     /// The `Color` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Color",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub color: ::std::option::Option<crate::types::Color>,
     /// The `Level` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Level",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub level: ::std::option::Option<crate::types::Level>,
     /// The `List` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "List",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// The `SparseList` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "SparseList",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub sparse_list: ::std::option::Option<
         ::std::vec::Vec<::std::option::Option<::std::string::String>>,
     >,
     /// The `Map` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Map",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub map: ::std::option::Option<
         ::std::collections::HashMap<::std::string::String, ::std::string::String>,
     >,
     /// The `SparseMap` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "SparseMap",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub sparse_map: ::std::option::Option<
         ::std::collections::HashMap<
             ::std::string::String,
@@ -59,26 +228,84 @@ pub struct EchoOutput {
         >,
     >,
     /// The `EnumMap` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "EnumMap",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub enum_map: ::std::option::Option<
         ::std::collections::HashMap<crate::types::Color, i32>,
     >,
     /// The `TimestampList` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "TimestampList",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub timestamp_list: ::std::option::Option<
         ::std::vec::Vec<::awsjson_runtime::primitives::DateTime>,
     >,
     /// The `Nested` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Nested",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub nested: ::std::option::Option<crate::types::Nested>,
     /// The `Choice` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Choice",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub choice: ::std::option::Option<crate::types::Choice>,
     /// The `WithDefault` member.
+    #[cfg_attr(feature = "serde", serde(rename = "WithDefault"))]
     pub with_default: i32,
     /// The `Secret` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Secret",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub secret: ::std::option::Option<::std::string::String>,
     /// The `Renamed` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Renamed",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub renamed: ::std::option::Option<::std::string::String>,
     /// The `Old` member.
     #[deprecated(since = "1.2.3", note = "Use Str.")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Old",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub old: ::std::option::Option<::std::string::String>,
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
 impl EchoOutput {

@@ -2,8 +2,17 @@
 /// The `FailInput` structure.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct FailInput {
     /// The `Code` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Code",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub code: ::std::option::Option<::std::string::String>,
 }
 impl FailInput {

@@ -2,7 +2,9 @@
 /// The `FailOutput` structure.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct FailOutput {
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
 impl FailOutput {

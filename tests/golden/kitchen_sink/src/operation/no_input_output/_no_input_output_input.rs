@@ -2,6 +2,7 @@
 /// The `NoInputOutputInput` structure.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct NoInputOutputInput {}
 impl NoInputOutputInput {
     /// A builder for [`NoInputOutputInput`].

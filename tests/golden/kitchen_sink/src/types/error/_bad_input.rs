@@ -2,11 +2,29 @@
 /// The `BadInput` structure.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct BadInput {
     /// The `message` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "message",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub message: ::std::option::Option<::std::string::String>,
     /// The `Field` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Field",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub field: ::std::option::Option<::std::string::String>,
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) meta: ::awsjson_runtime::error::ErrorMetadata,
 }
 impl BadInput {

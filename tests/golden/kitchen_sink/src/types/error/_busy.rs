@@ -2,9 +2,19 @@
 /// The `Busy` structure.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct Busy {
     /// The `Message` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Message",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub message: ::std::option::Option<::std::string::String>,
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) meta: ::awsjson_runtime::error::ErrorMetadata,
 }
 impl Busy {

@@ -2,56 +2,257 @@
 /// The `MatchInput` structure.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct MatchInput {
     /// The `type` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "type",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub r#type: ::std::option::Option<::std::string::String>,
     /// The `send` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "send",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub send_value: ::std::option::Option<::std::string::String>,
     /// The `build` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "build",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub build_value: ::std::option::Option<::std::string::String>,
     /// The `meta` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "meta",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub meta: ::std::option::Option<::std::string::String>,
     /// The `self` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "self",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub self_: ::std::option::Option<::std::string::String>,
     /// The `key` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "key",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub key: ::std::option::Option<::std::string::String>,
     /// The `value` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "value",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub value: ::std::option::Option<::std::string::String>,
     /// The `v` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "v",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub v: ::std::option::Option<::std::string::String>,
     /// The `w` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "w",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub w: ::std::option::Option<::std::string::String>,
     /// The `input` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "input",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub input: ::std::option::Option<::std::string::String>,
     /// The `output` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "output",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub output: ::std::option::Option<::std::string::String>,
     /// The `handle` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "handle",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub handle: ::std::option::Option<::std::string::String>,
     /// The `inner` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "inner",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub inner: ::std::option::Option<::std::string::String>,
     /// The `as_input` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "as_input",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub as_input_value: ::std::option::Option<::std::string::String>,
     /// The `customize` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "customize",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub customize_value: ::std::option::Option<::std::string::String>,
     /// The `builder` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "builder",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub builder_value: ::std::option::Option<::std::string::String>,
     /// The `Message` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Message",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub message: ::std::option::Option<::std::string::String>,
     /// The `code` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "code",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub code: ::std::option::Option<::std::string::String>,
     /// The `crate` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "crate",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub crate_: ::std::option::Option<::std::string::String>,
     /// The `Option` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Option",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub option: ::std::option::Option<crate::types::Option>,
     /// The `Vec` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Vec",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub vec: ::std::option::Option<::std::vec::Vec<crate::types::Option>>,
     /// The `Box` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Box",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub r#box: ::std::option::Option<crate::types::Box>,
     /// The `Client` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Client",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub client: ::std::option::Option<crate::types::Client>,
     /// The `Config` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Config",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub config: ::std::option::Option<crate::types::Config>,
     /// The `String` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "String",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub string: ::std::option::Option<crate::types::String>,
 }
 impl MatchInput {

@@ -2,47 +2,209 @@
 /// The `MatchOutput` structure.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct MatchOutput {
     /// The `type` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "type",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub r#type: ::std::option::Option<::std::string::String>,
     /// The `send` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "send",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub send: ::std::option::Option<::std::string::String>,
     /// The `build` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "build",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub build_value: ::std::option::Option<::std::string::String>,
     /// The `meta` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "meta",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub meta: ::std::option::Option<::std::string::String>,
     /// The `self` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "self",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub self_: ::std::option::Option<::std::string::String>,
     /// The `key` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "key",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub key: ::std::option::Option<::std::string::String>,
     /// The `value` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "value",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub value: ::std::option::Option<::std::string::String>,
     /// The `v` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "v",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub v: ::std::option::Option<::std::string::String>,
     /// The `w` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "w",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub w: ::std::option::Option<::std::string::String>,
     /// The `input` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "input",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub input: ::std::option::Option<::std::string::String>,
     /// The `output` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "output",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub output: ::std::option::Option<::std::string::String>,
     /// The `handle` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "handle",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub handle: ::std::option::Option<::std::string::String>,
     /// The `inner` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "inner",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub inner: ::std::option::Option<::std::string::String>,
     /// The `as_input` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "as_input",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub as_input: ::std::option::Option<::std::string::String>,
     /// The `customize` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "customize",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub customize: ::std::option::Option<::std::string::String>,
     /// The `builder` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "builder",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub builder_value: ::std::option::Option<::std::string::String>,
     /// The `Message` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Message",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub message: ::std::option::Option<::std::string::String>,
     /// The `code` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "code",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub code: ::std::option::Option<::std::string::String>,
     /// The `crate` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "crate",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub crate_: ::std::option::Option<::std::string::String>,
     /// The `Result` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Result",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub result: ::std::option::Option<crate::types::Result>,
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
 impl MatchOutput {

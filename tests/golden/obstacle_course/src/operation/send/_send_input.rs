@@ -2,6 +2,7 @@
 /// The `SendInput` structure.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct SendInput {}
 impl SendInput {
     /// A builder for [`SendInput`].

@@ -2,9 +2,19 @@
 /// The `SendOutput` structure.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct SendOutput {
     /// The `Send` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Send",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub send: ::std::option::Option<::std::string::String>,
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
 impl SendOutput {

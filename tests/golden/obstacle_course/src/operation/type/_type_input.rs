@@ -2,10 +2,27 @@
 /// The `TypeInput` structure.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct TypeInput {
     /// The `Default` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Default",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub default: ::std::option::Option<::std::string::String>,
     /// The `meta` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "meta",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub meta: ::std::option::Option<::std::string::String>,
 }
 impl TypeInput {

@@ -2,13 +2,39 @@
 /// The `TypeOutput` structure.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct TypeOutput {
     /// The `Some` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Some",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub some: ::std::option::Option<::std::string::String>,
     /// The `None` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "None",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub none: ::std::option::Option<bool>,
     /// The `Option` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Option",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub option: ::std::option::Option<crate::types::Option>,
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
 impl TypeOutput {

@@ -2,15 +2,49 @@
 /// The `Error` structure.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct Error {
     /// The `message` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "message",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub message: ::std::option::Option<::std::string::String>,
     /// The `meta` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "meta",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub meta_value: ::std::option::Option<::std::string::String>,
     /// The `code` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "code",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub code_value: ::std::option::Option<::std::string::String>,
     /// The `source` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "source",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
     pub source_value: ::std::option::Option<::std::string::String>,
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) meta: ::awsjson_runtime::error::ErrorMetadata,
 }
 impl Error {

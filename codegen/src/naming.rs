@@ -175,6 +175,11 @@ pub fn paginator(op_name: &str) -> String {
     format!("{}Paginator", camel(op_name))
 }
 
+/// The item stream of an operation's paginator (`ListThingsPaginatorItems`).
+pub fn paginator_items(op_name: &str) -> String {
+    format!("{}PaginatorItems", camel(op_name))
+}
+
 /// The `is_*` predicate for an error variant (`is_throttling_exception`).
 pub fn error_predicate(error_name: &str) -> String {
     format!("is_{}", snake(error_name))

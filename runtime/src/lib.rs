@@ -15,6 +15,7 @@ pub mod http;
 pub mod ids;
 pub mod json;
 pub mod orchestrator;
+pub mod pagination;
 pub mod primitives;
 pub mod request_id;
 pub mod retry;

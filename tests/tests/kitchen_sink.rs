@@ -213,3 +213,24 @@ fn headers_helper_is_case_insensitive() {
     h.append("X-Amzn-RequestId", "a");
     assert_eq!(HttpResponse::new(200, h, Vec::new()).request_id(), Some("a"));
 }
+
+#[tokio::test]
+async fn paginators_follow_nested_tokens_and_stop_on_repeats() {
+    let page = |names: &[&str], token: Option<&str>| -> Canned {
+        let things: Vec<String> = names.iter().map(|n| format!(r#"{{"Name":"{n}"}}"#)).collect();
+        let page = token.map(|t| format!(r#","Page":{{"NextToken":"{t}"}}"#)).unwrap_or_default();
+        json_response(200, &format!(r#"{{"Things":[{}]{page}}}"#, things.join(","))).into()
+    };
+    let (c, replay) = client(vec![page(&["a", "b"], Some("t1")), page(&[], Some("t2")), page(&["c"], None)]);
+    let items: Vec<_> = c.list_things().into_paginator().page_size(2).items().send().collect().await;
+    let names: Vec<String> = items.into_iter().map(|r| r.unwrap().name().to_owned()).collect();
+    assert_eq!(names, ["a", "b", "c"]);
+    let bodies: Vec<String> = replay.requests().iter().map(|r| r.body_text()).collect();
+    assert_eq!(bodies, [r#"{"MaxResults":2}"#, r#"{"NextToken":"t1","MaxResults":2}"#, r#"{"NextToken":"t2","MaxResults":2}"#]);
+
+    // A service that hands back the token it was sent would loop forever; the stream stops instead.
+    let (c, replay) = client(vec![page(&["x"], Some("same")), page(&["y"], Some("same")), page(&["z"], Some("same"))]);
+    let pages = c.list_things().into_paginator().send().try_collect().await.unwrap();
+    assert_eq!(pages.len(), 2);
+    assert_eq!(replay.requests().len(), 2);
+}

@@ -7,6 +7,7 @@ mod crate_files;
 pub mod docs;
 mod enum_shape;
 mod operation;
+mod paginator;
 pub mod rt;
 mod serde;
 mod structure;
@@ -68,14 +69,11 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<BTreeMap<String, Emitted>, Err
     }
 
     for op in &ir.operations {
-        if op.paginated.is_some() {
-            return Err(Error::unsupported(
-                op.id.absolute(),
-                "@paginated: paginators are not generated yet, and a paginated operation without one would be incomplete",
-            ));
-        }
         let module = naming::operation_module(&op.name);
         let module = module.trim_start_matches("r#");
+        if let Some(p) = &op.paginated {
+            rust(format!("src/operation/{module}/paginator.rs"), paginator::emit(ir, op, p)?);
+        }
         let (mod_rs, builders_rs) = operation::emit(ir, op);
         rust(format!("src/operation/{module}/mod.rs"), mod_rs);
         rust(format!("src/operation/{module}/builders.rs"), builders_rs);

@@ -19,6 +19,7 @@ pub fn emit(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
 
 fn emit_mod(ir: &Ir, op: &Operation) -> TokenStream {
     let Operation { id: _, name, input, output, errors, docs, deprecated, paginated: _ } = op;
+    // The paginator itself is emitted by paginator.rs; here only its module is declared.
     let marker = ident(&naming::operation_type(name));
     let error_ty = ident(&naming::operation_error(name));
     let input_ty = ident(&naming::type_name(ir.shape(input).name()));
@@ -85,6 +86,7 @@ fn emit_mod(ir: &Ir, op: &Operation) -> TokenStream {
         .collect();
     let predicate_docs: Vec<_> = variants.iter().map(|v| doc_attrs(&format!("True when this is `{error_ty}::{v}`."))).collect();
 
+    let paginator_mod = if op.paginated.is_some() { quote!(pub mod paginator;) } else { quote!() };
     let op_docs = doc_attrs(&markdown_or(docs.as_deref(), &format!("The `{op_name}` operation.")));
     let op_deprecated = deprecated_attr(deprecated.as_ref());
     let error_doc = doc_attrs(&format!("The errors `{op_name}` can return."));
@@ -96,6 +98,7 @@ fn emit_mod(ir: &Ir, op: &Operation) -> TokenStream {
         mod #input_mod;
         mod #output_mod;
         pub mod builders;
+        #paginator_mod
 
         pub use #input_mod::#input_ty;
         pub use #output_mod::#output_ty;
@@ -258,6 +261,17 @@ fn emit_builders(ir: &Ir, op: &Operation) -> TokenStream {
             pub fn #get(&self) -> &::std::option::Option<#stored> { self.inner.#get() }
         }
     });
+    let into_paginator = if op.paginated.is_some() {
+        let paginator = ident(&naming::paginator(name));
+        quote! {
+            /// Fetches every page of results instead of one: see the paginator's `send` and `items`.
+            pub fn into_paginator(self) -> super::paginator::#paginator {
+                super::paginator::#paginator::new(self.handle, self.inner)
+            }
+        }
+    } else {
+        quote!()
+    };
     let fluent_doc = doc_attrs(&format!("Sets up and sends a `{name}` call; start one with `Client::{}`.", naming::operation_method(name)));
     let mod_doc = super::docs::inner_doc_attrs(&format!("Builders of `{name}` inputs and outputs, and its fluent builder."));
     quote! {
@@ -289,6 +303,8 @@ fn emit_builders(ir: &Ir, op: &Operation) -> TokenStream {
                 let input: super::#input_ty = self.inner.build().map_err(#sdk_error::construction_failure)?;
                 super::#marker::orchestrate(&self.handle, input).await
             }
+
+            #into_paginator
 
             #(#setters)*
         }

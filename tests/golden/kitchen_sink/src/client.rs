@@ -31,6 +31,14 @@ impl Client {
     pub fn fail(&self) -> crate::operation::fail::builders::FailFluentBuilder {
         crate::operation::fail::builders::FailFluentBuilder::new(self.handle.clone())
     }
+    /// Starts a `ListThings` call.
+    pub fn list_things(
+        &self,
+    ) -> crate::operation::list_things::builders::ListThingsFluentBuilder {
+        crate::operation::list_things::builders::ListThingsFluentBuilder::new(
+            self.handle.clone(),
+        )
+    }
     /// Starts a `NoInputOutput` call.
     #[deprecated(note = "Nothing to see.")]
     pub fn no_input_output(

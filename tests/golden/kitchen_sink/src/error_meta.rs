@@ -124,6 +124,47 @@ where
         }
     }
 }
+impl ::std::convert::From<crate::operation::list_things::ListThingsError> for Error {
+    fn from(err: crate::operation::list_things::ListThingsError) -> Self {
+        match err {
+            crate::operation::list_things::ListThingsError::ServiceFault(e) => {
+                Error::ServiceFault(e)
+            }
+            crate::operation::list_things::ListThingsError::Unhandled(e) => {
+                Error::Unhandled(e)
+            }
+        }
+    }
+}
+impl<
+    R,
+> ::std::convert::From<
+    ::awsjson_runtime::error::SdkError<crate::operation::list_things::ListThingsError, R>,
+> for Error
+where
+    R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
+{
+    fn from(
+        err: ::awsjson_runtime::error::SdkError<
+            crate::operation::list_things::ListThingsError,
+            R,
+        >,
+    ) -> Self {
+        match err {
+            ::awsjson_runtime::error::SdkError::ServiceError(context) => {
+                Self::from(context.into_err())
+            }
+            other => {
+                Error::Unhandled(
+                    ::awsjson_runtime::error::Unhandled::new(
+                        ::std::boxed::Box::new(other),
+                        ::awsjson_runtime::error::ErrorMetadata::default(),
+                    ),
+                )
+            }
+        }
+    }
+}
 impl ::std::convert::From<crate::operation::no_input_output::NoInputOutputError>
 for Error {
     fn from(err: crate::operation::no_input_output::NoInputOutputError) -> Self {

@@ -3,4 +3,5 @@
 pub use ::awsjson_runtime::request_id::RequestId;
 pub mod echo;
 pub mod fail;
+pub mod list_things;
 pub mod no_input_output;

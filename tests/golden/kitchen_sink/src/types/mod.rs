@@ -4,12 +4,15 @@ mod _choice;
 mod _color;
 mod _level;
 mod _nested;
+mod _page_info;
 pub use _choice::Choice;
 pub use _color::Color;
 pub use _level::Level;
 pub use _nested::Nested;
+pub use _page_info::PageInfo;
 /// Builders of the structures in this module.
 pub mod builders {
     pub use super::_nested::NestedBuilder;
+    pub use super::_page_info::PageInfoBuilder;
 }
 pub mod error;

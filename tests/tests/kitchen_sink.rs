@@ -234,3 +234,17 @@ async fn paginators_follow_nested_tokens_and_stop_on_repeats() {
     assert_eq!(pages.len(), 2);
     assert_eq!(replay.requests().len(), 2);
 }
+
+#[test]
+fn error_traits_are_available_as_constants() {
+    use golden_kitchen_sink::error::ErrorMetadata;
+    use golden_kitchen_sink::types::error::{BadInput, Busy, ServiceFault};
+    assert_eq!(BadInput::HTTP_STATUS, Some(400));
+    assert_eq!(Busy::HTTP_STATUS, Some(503));
+    assert!(Busy::RETRYABLE && !BadInput::RETRYABLE);
+    assert_eq!(ServiceFault::HTTP_STATUS, None);
+    assert_eq!(format!("{:?}", BadInput::ERROR_KIND), "Client");
+    assert_eq!(format!("{:?}", ServiceFault::ERROR_KIND), "Server");
+    let built = BadInput::builder().message("m").meta(ErrorMetadata::builder().code("BadInput").build()).build();
+    assert_eq!(built.to_string(), "BadInput: m");
+}

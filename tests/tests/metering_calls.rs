@@ -242,3 +242,62 @@ async fn idempotency_tokens_default_to_fresh_uuids() {
     assert_ne!(tokens[0], tokens[1]);
     assert_eq!(tokens[0].len(), 36);
 }
+
+fn record(i: i64) -> UsageRecord {
+    UsageRecord::builder()
+        .timestamp(DateTime::from_secs(1_700_000_000 + i))
+        .customer_aws_account_id("123456789012")
+        .dimension("d")
+        .quantity_as_decimal("1")
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn out_of_bounds_arguments_are_refused_before_sending() {
+    let (client, replay) = client(vec![json_response(200, r#"{"Results":[]}"#).into()]);
+
+    let mut too_many = client.batch_meter_usage();
+    for i in 0..26 {
+        too_many = too_many.usage_records(record(i));
+    }
+    let err = too_many.send().await.unwrap_err();
+    assert_eq!(
+        DisplayErrorContext(&err).to_string(),
+        "request not sent: invalid value for `BatchMeterUsageInput.usage_records`: has 26 entries; at most 25 are allowed"
+    );
+
+    let err = client.register_usage().product_code("p").public_key_version(0).send().await.unwrap_err();
+    assert_eq!(
+        DisplayErrorContext(&err).to_string(),
+        "request not sent: invalid value for `RegisterUsageInput.public_key_version`: is 0; the smallest value allowed is 1"
+    );
+
+    let empty_allocations = client
+        .meter_usage()
+        .product_code("p")
+        .timestamp(DateTime::from_secs(0))
+        .usage_dimension("d")
+        .set_usage_allocations(Some(vec![]))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(DisplayErrorContext(&empty_allocations).to_string().ends_with("`MeterUsageInput.usage_allocations`: is empty; at least 1 of its entries is required"));
+
+    let long_key = Tag::builder().key("k".repeat(101)).value("v").build().unwrap();
+    let allocation = UsageAllocation::builder().allocated_usage_quantity_as_decimal("1").tags(long_key).build();
+    let nested = client.batch_meter_usage().usage_records(
+        UsageRecord::builder().timestamp(DateTime::from_secs(0)).dimension("d").usage_allocations(allocation).build().unwrap(),
+    );
+    let err = nested.send().await.unwrap_err();
+    assert!(DisplayErrorContext(&err).to_string().ends_with("`Tag.key`: has 101 characters; at most 100 are allowed"), "{err}");
+    assert!(replay.requests().is_empty(), "nothing was sent");
+
+    // Lengths count characters, not bytes: 25 records at the limit and a 255-character product code go out.
+    let mut at_limit = client.batch_meter_usage().product_code("é".repeat(255));
+    for i in 0..25 {
+        at_limit = at_limit.usage_records(record(i));
+    }
+    at_limit.send().await.unwrap();
+    assert_eq!(replay.requests().len(), 1);
+}

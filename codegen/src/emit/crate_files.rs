@@ -21,7 +21,10 @@ pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
         "\n\n# Using the client\n\nBuild a [`Config`], make a [`Client`] from it, and call an operation through its \
          fluent builder:\n\n```no_run\n# async fn example() -> Result<(), {lib}::Error> {{\nuse {lib}::config::{{Credentials, Region}};\n\n\
          let config = {lib}::Config::builder()\n    .region(Region::new(\"us-east-1\"))\n    .credentials_provider(Credentials::new(\"AKID\", \"SECRET\", None, None, \"example\"))\n    .build();\n\
-         let client = {lib}::Client::from_conf(config);\n# let _ = client;\n# Ok(())\n# }}\n```"
+         let client = {lib}::Client::from_conf(config);\n# let _ = client;\n# Ok(())\n# }}\n```\n\n\
+         # Checks before sending\n\n`send()` refuses an input, without sending anything, when a member the model \
+         marks `@required` is missing or a value breaks its `@length` or `@range` constraint; the error \
+         names the member. `@pattern` constraints are documented on each member but not checked."
     ));
     let docs = super::docs::inner_doc_attrs(&text);
     quote! {
@@ -233,7 +236,7 @@ pub fn error_rs() -> TokenStream {
     quote! {
         //! Error types shared by every operation.
 
-        pub use #e::{BuildError, DisplayErrorContext, ErrorMetadata, ProvideErrorMetadata, SdkError, Unhandled};
+        pub use #e::{BuildError, DisplayErrorContext, ErrorKind, ErrorMetadata, ProvideErrorMetadata, SdkError, Unhandled};
 
         /// A boxed error that can cross threads.
         pub type BoxError = ::std::boxed::Box<dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static>;

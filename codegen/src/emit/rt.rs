@@ -148,3 +148,8 @@ pub fn unknown_variant() -> TokenStream {
 pub fn unknown_int_variant() -> TokenStream {
     quote!(::awsjson_runtime::primitives::UnknownIntVariantValue)
 }
+
+/// `ErrorKind`.
+pub fn error_kind() -> TokenStream {
+    quote!(::awsjson_runtime::error::ErrorKind)
+}

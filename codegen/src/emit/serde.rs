@@ -219,6 +219,88 @@ fn de_value(ir: &Ir, ty: &TypeRef, value: TokenStream, at: &str) -> TokenStream 
     }
 }
 
+/// Statements refusing `value` (a `&T`) when it breaks the member's
+/// `@length` or `@range`, before anything is written.
+fn constraint_checks(ir: &Ir, m: &crate::ir::Member, label: &str, value: &TokenStream) -> TokenStream {
+    let _ = ir;
+    let build_error = rt::build_error();
+    let c = &m.constraints;
+    let mut checks = Vec::new();
+    if c.length_min.is_some() || c.length_max.is_some() {
+        let len = match &m.ty {
+            TypeRef::Prim(Prim::String) => Some(quote!(#value.chars().count())),
+            TypeRef::Prim(Prim::Blob) => Some(quote!(#value.as_ref().len())),
+            TypeRef::List { .. } | TypeRef::Map { .. } => Some(quote!(#value.len())),
+            _ => None,
+        };
+        if let Some(len) = len {
+            let unit = if matches!(m.ty, TypeRef::List { .. } | TypeRef::Map { .. }) { "entries" } else if matches!(m.ty, TypeRef::Prim(Prim::Blob)) { "bytes" } else { "characters" };
+            // A minimum of 0 needs no check; a minimum of 1 reads best as "empty".
+            match c.length_min {
+                None | Some(0) => {}
+                Some(1) => {
+                    let empty = match &m.ty {
+                        TypeRef::Prim(Prim::Blob) => quote!(#value.as_ref().is_empty()),
+                        _ => quote!(#value.is_empty()),
+                    };
+                    let msg = format!("is empty; at least 1 of its {unit} is required");
+                    checks.push(quote! {
+                        if #empty {
+                            return ::std::result::Result::Err(#build_error::invalid_field(#label, #msg));
+                        }
+                    });
+                }
+                Some(min) => {
+                    let min_lit = proc_macro2::Literal::usize_unsuffixed(min as usize);
+                    let msg = format!("has {{}} {unit}; at least {min} are required");
+                    checks.push(quote! {
+                        if #len < #min_lit {
+                            return ::std::result::Result::Err(#build_error::invalid_field(#label, ::std::format!(#msg, #len)));
+                        }
+                    });
+                }
+            }
+            if let Some(max) = c.length_max {
+                let max_lit = proc_macro2::Literal::usize_unsuffixed(max as usize);
+                let msg = format!("has {{}} {unit}; at most {max} are allowed");
+                checks.push(quote! {
+                    if #len > #max_lit {
+                        return ::std::result::Result::Err(#build_error::invalid_field(#label, ::std::format!(#msg, #len)));
+                    }
+                });
+            }
+        }
+    }
+    let numeric = match &m.ty {
+        TypeRef::Prim(Prim::Byte | Prim::Short | Prim::Integer | Prim::Long) => Some(true),
+        TypeRef::Prim(Prim::Float | Prim::Double) => Some(false),
+        _ => None,
+    };
+    if let Some(integral) = numeric {
+        for (bound, is_min) in [(&c.range_min, true), (&c.range_max, false)] {
+            let Some(bound) = bound else { continue };
+            let (n, limit) = match (integral, bound.parse::<i64>()) {
+                (true, Ok(b)) => (quote!(::std::convert::Into::<i64>::into(*#value)), quote!(#b)),
+                _ => match bound.parse::<f64>() {
+                    Ok(b) => (quote!(::std::convert::Into::<f64>::into(*#value)), quote!(#b)),
+                    Err(_) => continue,
+                },
+            };
+            let (cmp, msg) = if is_min {
+                (quote!(<), format!("is {{}}; the smallest value allowed is {bound}"))
+            } else {
+                (quote!(>), format!("is {{}}; the largest value allowed is {bound}"))
+            };
+            checks.push(quote! {
+                if #n #cmp #limit {
+                    return ::std::result::Result::Err(#build_error::invalid_field(#label, ::std::format!(#msg, #value)));
+                }
+            });
+        }
+    }
+    quote!(#(#checks)*)
+}
+
 fn ser_structure(ir: &Ir, s: &Structure) -> TokenStream {
     let place = naming::place_of(s.role, s.error.is_some());
     let path = named_path(ir, &s.id);
@@ -226,13 +308,16 @@ fn ser_structure(ir: &Ir, s: &Structure) -> TokenStream {
     let build_error = rt::build_error();
     let writer = rt::json_writer();
     let members = s.members.iter().map(|m| {
-        let field = ident(&naming::member_name(&m.name, place));
+        let member_name = naming::member_name(&m.name, place);
+        let field = ident(&member_name);
         let key = m.name.as_str();
+        let label = format!("{}.{}", naming::type_name(&s.name), member_name.trim_start_matches("r#"));
+        let checks = constraint_checks(ir, m, &label, &quote!(value));
         let write = ser_value(ir, &m.ty, quote!(value));
         if field_is_optional(m, s.role) {
-            quote! { if let ::std::option::Option::Some(value) = &input.#field { w.key(#key); #write } }
+            quote! { if let ::std::option::Option::Some(value) = &input.#field { #checks w.key(#key); #write } }
         } else {
-            quote! { { let value = &input.#field; w.key(#key); #write } }
+            quote! { { let value = &input.#field; #checks w.key(#key); #write } }
         }
     });
     quote! {

@@ -368,7 +368,17 @@ fn role_impls(ir: &Ir, s: &Structure, ty: &proc_macro2::Ident, fields: &[Field<'
     let _ = ir;
     let request_id = rt::request_id();
     match (&s.role, &s.error) {
-        (_, Some(_)) => {
+        (_, Some(info)) => {
+            let kind_ty = rt::error_kind();
+            let kind = match info.kind {
+                crate::ir::ErrorKind::Client => quote!(#kind_ty::Client),
+                crate::ir::ErrorKind::Server => quote!(#kind_ty::Server),
+            };
+            let status = match info.http_status {
+                Some(code) => quote!(::std::option::Option::Some(#code)),
+                None => quote!(::std::option::Option::None),
+            };
+            let retryable = info.retryable.is_some();
             let meta = rt::error_metadata();
             let provide = rt::provide_error_metadata();
             let code = s.id.name.as_str();
@@ -386,6 +396,15 @@ fn role_impls(ir: &Ir, s: &Structure, ty: &proc_macro2::Ident, fields: &[Field<'
                 None => quote!(self.meta.message()),
             };
             Ok(quote! {
+                impl #ty {
+                    /// Which side the model says this error blames (`@error`).
+                    pub const ERROR_KIND: #kind_ty = #kind;
+                    /// The HTTP status the model gives this error (`@httpError`), if any.
+                    pub const HTTP_STATUS: ::std::option::Option<u16> = #status;
+                    /// Whether the model marks this error `@retryable`.
+                    pub const RETRYABLE: bool = #retryable;
+                }
+
                 impl ::std::fmt::Display for #ty {
                     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                         ::std::write!(f, #code)?;

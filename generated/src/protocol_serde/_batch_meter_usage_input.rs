@@ -6,6 +6,14 @@ pub(crate) fn ser_batch_meter_usage_input(
 ) -> ::std::result::Result<(), ::awsjson_runtime::error::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.usage_records {
+        if value.len() > 25 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "BatchMeterUsageInput.usage_records",
+                    ::std::format!("has {} entries; at most 25 are allowed", value.len()),
+                ),
+            );
+        }
         w.key("UsageRecords");
         w.begin_array();
         for item in value.iter() {
@@ -14,6 +22,17 @@ pub(crate) fn ser_batch_meter_usage_input(
         w.end_array();
     }
     if let ::std::option::Option::Some(value) = &input.product_code {
+        if value.chars().count() > 255 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "BatchMeterUsageInput.product_code",
+                    ::std::format!(
+                        "has {} characters; at most 255 are allowed", value.chars()
+                        .count()
+                    ),
+                ),
+            );
+        }
         w.key("ProductCode");
         w.string(value);
     }

@@ -6,6 +6,17 @@ pub(crate) fn ser_meter_usage_input(
 ) -> ::std::result::Result<(), ::awsjson_runtime::error::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.product_code {
+        if value.chars().count() > 255 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "MeterUsageInput.product_code",
+                    ::std::format!(
+                        "has {} characters; at most 255 are allowed", value.chars()
+                        .count()
+                    ),
+                ),
+            );
+        }
         w.key("ProductCode");
         w.string(value);
     }
@@ -14,14 +25,70 @@ pub(crate) fn ser_meter_usage_input(
         w.timestamp(value, ::awsjson_runtime::primitives::DateTimeFormat::EpochSeconds);
     }
     if let ::std::option::Option::Some(value) = &input.usage_dimension {
+        if value.is_empty() {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "MeterUsageInput.usage_dimension",
+                    "is empty; at least 1 of its characters is required",
+                ),
+            );
+        }
+        if value.chars().count() > 255 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "MeterUsageInput.usage_dimension",
+                    ::std::format!(
+                        "has {} characters; at most 255 are allowed", value.chars()
+                        .count()
+                    ),
+                ),
+            );
+        }
         w.key("UsageDimension");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.usage_quantity {
+        if ::std::convert::Into::<i64>::into(*value) < 0i64 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "MeterUsageInput.usage_quantity",
+                    ::std::format!("is {}; the smallest value allowed is 0", value),
+                ),
+            );
+        }
+        if ::std::convert::Into::<i64>::into(*value) > 2147483647i64 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "MeterUsageInput.usage_quantity",
+                    ::std::format!(
+                        "is {}; the largest value allowed is 2147483647", value
+                    ),
+                ),
+            );
+        }
         w.key("UsageQuantity");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     if let ::std::option::Option::Some(value) = &input.usage_quantity_as_decimal {
+        if value.is_empty() {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "MeterUsageInput.usage_quantity_as_decimal",
+                    "is empty; at least 1 of its characters is required",
+                ),
+            );
+        }
+        if value.chars().count() > 17 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "MeterUsageInput.usage_quantity_as_decimal",
+                    ::std::format!(
+                        "has {} characters; at most 17 are allowed", value.chars()
+                        .count()
+                    ),
+                ),
+            );
+        }
         w.key("UsageQuantityAsDecimal");
         w.string(value);
     }
@@ -30,6 +97,24 @@ pub(crate) fn ser_meter_usage_input(
         w.boolean(*value);
     }
     if let ::std::option::Option::Some(value) = &input.usage_allocations {
+        if value.is_empty() {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "MeterUsageInput.usage_allocations",
+                    "is empty; at least 1 of its entries is required",
+                ),
+            );
+        }
+        if value.len() > 2500 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "MeterUsageInput.usage_allocations",
+                    ::std::format!(
+                        "has {} entries; at most 2500 are allowed", value.len()
+                    ),
+                ),
+            );
+        }
         w.key("UsageAllocations");
         w.begin_array();
         for item in value.iter() {
@@ -38,6 +123,25 @@ pub(crate) fn ser_meter_usage_input(
         w.end_array();
     }
     if let ::std::option::Option::Some(value) = &input.client_token {
+        if value.is_empty() {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "MeterUsageInput.client_token",
+                    "is empty; at least 1 of its characters is required",
+                ),
+            );
+        }
+        if value.chars().count() > 64 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "MeterUsageInput.client_token",
+                    ::std::format!(
+                        "has {} characters; at most 64 are allowed", value.chars()
+                        .count()
+                    ),
+                ),
+            );
+        }
         w.key("ClientToken");
         w.string(value);
     }

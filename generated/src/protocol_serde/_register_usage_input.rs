@@ -6,14 +6,44 @@ pub(crate) fn ser_register_usage_input(
 ) -> ::std::result::Result<(), ::awsjson_runtime::error::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.product_code {
+        if value.chars().count() > 255 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "RegisterUsageInput.product_code",
+                    ::std::format!(
+                        "has {} characters; at most 255 are allowed", value.chars()
+                        .count()
+                    ),
+                ),
+            );
+        }
         w.key("ProductCode");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.public_key_version {
+        if ::std::convert::Into::<i64>::into(*value) < 1i64 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "RegisterUsageInput.public_key_version",
+                    ::std::format!("is {}; the smallest value allowed is 1", value),
+                ),
+            );
+        }
         w.key("PublicKeyVersion");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     if let ::std::option::Option::Some(value) = &input.nonce {
+        if value.chars().count() > 255 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "RegisterUsageInput.nonce",
+                    ::std::format!(
+                        "has {} characters; at most 255 are allowed", value.chars()
+                        .count()
+                    ),
+                ),
+            );
+        }
         w.key("Nonce");
         w.string(value);
     }

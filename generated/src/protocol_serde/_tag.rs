@@ -7,11 +7,49 @@ pub(crate) fn ser_tag(
     w.begin_object();
     {
         let value = &input.key;
+        if value.is_empty() {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "Tag.key",
+                    "is empty; at least 1 of its characters is required",
+                ),
+            );
+        }
+        if value.chars().count() > 100 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "Tag.key",
+                    ::std::format!(
+                        "has {} characters; at most 100 are allowed", value.chars()
+                        .count()
+                    ),
+                ),
+            );
+        }
         w.key("Key");
         w.string(value);
     }
     {
         let value = &input.value;
+        if value.is_empty() {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "Tag.value",
+                    "is empty; at least 1 of its characters is required",
+                ),
+            );
+        }
+        if value.chars().count() > 256 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "Tag.value",
+                    ::std::format!(
+                        "has {} characters; at most 256 are allowed", value.chars()
+                        .count()
+                    ),
+                ),
+            );
+        }
         w.key("Value");
         w.string(value);
     }

@@ -6,16 +6,69 @@ pub(crate) fn ser_usage_allocation(
 ) -> ::std::result::Result<(), ::awsjson_runtime::error::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.allocated_usage_quantity {
+        if ::std::convert::Into::<i64>::into(*value) < 0i64 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "UsageAllocation.allocated_usage_quantity",
+                    ::std::format!("is {}; the smallest value allowed is 0", value),
+                ),
+            );
+        }
+        if ::std::convert::Into::<i64>::into(*value) > 2147483647i64 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "UsageAllocation.allocated_usage_quantity",
+                    ::std::format!(
+                        "is {}; the largest value allowed is 2147483647", value
+                    ),
+                ),
+            );
+        }
         w.key("AllocatedUsageQuantity");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     if let ::std::option::Option::Some(value) = &input
         .allocated_usage_quantity_as_decimal
     {
+        if value.is_empty() {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "UsageAllocation.allocated_usage_quantity_as_decimal",
+                    "is empty; at least 1 of its characters is required",
+                ),
+            );
+        }
+        if value.chars().count() > 17 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "UsageAllocation.allocated_usage_quantity_as_decimal",
+                    ::std::format!(
+                        "has {} characters; at most 17 are allowed", value.chars()
+                        .count()
+                    ),
+                ),
+            );
+        }
         w.key("AllocatedUsageQuantityAsDecimal");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.tags {
+        if value.is_empty() {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "UsageAllocation.tags",
+                    "is empty; at least 1 of its entries is required",
+                ),
+            );
+        }
+        if value.len() > 5 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "UsageAllocation.tags",
+                    ::std::format!("has {} entries; at most 5 are allowed", value.len()),
+                ),
+            );
+        }
         w.key("Tags");
         w.begin_array();
         for item in value.iter() {

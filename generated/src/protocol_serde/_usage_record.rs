@@ -11,23 +11,108 @@ pub(crate) fn ser_usage_record(
         w.timestamp(value, ::awsjson_runtime::primitives::DateTimeFormat::EpochSeconds);
     }
     if let ::std::option::Option::Some(value) = &input.customer_identifier {
+        if value.chars().count() > 255 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "UsageRecord.customer_identifier",
+                    ::std::format!(
+                        "has {} characters; at most 255 are allowed", value.chars()
+                        .count()
+                    ),
+                ),
+            );
+        }
         w.key("CustomerIdentifier");
         w.string(value);
     }
     {
         let value = &input.dimension;
+        if value.is_empty() {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "UsageRecord.dimension",
+                    "is empty; at least 1 of its characters is required",
+                ),
+            );
+        }
+        if value.chars().count() > 255 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "UsageRecord.dimension",
+                    ::std::format!(
+                        "has {} characters; at most 255 are allowed", value.chars()
+                        .count()
+                    ),
+                ),
+            );
+        }
         w.key("Dimension");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.quantity {
+        if ::std::convert::Into::<i64>::into(*value) < 0i64 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "UsageRecord.quantity",
+                    ::std::format!("is {}; the smallest value allowed is 0", value),
+                ),
+            );
+        }
+        if ::std::convert::Into::<i64>::into(*value) > 2147483647i64 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "UsageRecord.quantity",
+                    ::std::format!(
+                        "is {}; the largest value allowed is 2147483647", value
+                    ),
+                ),
+            );
+        }
         w.key("Quantity");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     if let ::std::option::Option::Some(value) = &input.quantity_as_decimal {
+        if value.is_empty() {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "UsageRecord.quantity_as_decimal",
+                    "is empty; at least 1 of its characters is required",
+                ),
+            );
+        }
+        if value.chars().count() > 17 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "UsageRecord.quantity_as_decimal",
+                    ::std::format!(
+                        "has {} characters; at most 17 are allowed", value.chars()
+                        .count()
+                    ),
+                ),
+            );
+        }
         w.key("QuantityAsDecimal");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.usage_allocations {
+        if value.is_empty() {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "UsageRecord.usage_allocations",
+                    "is empty; at least 1 of its entries is required",
+                ),
+            );
+        }
+        if value.len() > 2500 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "UsageRecord.usage_allocations",
+                    ::std::format!(
+                        "has {} entries; at most 2500 are allowed", value.len()
+                    ),
+                ),
+            );
+        }
         w.key("UsageAllocations");
         w.begin_array();
         for item in value.iter() {
@@ -36,6 +121,25 @@ pub(crate) fn ser_usage_record(
         w.end_array();
     }
     if let ::std::option::Option::Some(value) = &input.customer_aws_account_id {
+        if value.is_empty() {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "UsageRecord.customer_aws_account_id",
+                    "is empty; at least 1 of its characters is required",
+                ),
+            );
+        }
+        if value.chars().count() > 255 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "UsageRecord.customer_aws_account_id",
+                    ::std::format!(
+                        "has {} characters; at most 255 are allowed", value.chars()
+                        .count()
+                    ),
+                ),
+            );
+        }
         w.key("CustomerAWSAccountId");
         w.string(value);
     }

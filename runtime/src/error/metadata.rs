@@ -174,3 +174,12 @@ pub trait CreateUnhandledError {
     /// The unhandled case with `source` and `meta`.
     fn create_unhandled_error(source: Box<dyn StdError + Send + Sync + 'static>, meta: Option<ErrorMetadata>) -> Self;
 }
+
+/// Which side an error blames, from the model's `@error` trait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The request was wrong (`@error("client")`): sending it again unchanged will fail again.
+    Client,
+    /// The service failed (`@error("server")`).
+    Server,
+}

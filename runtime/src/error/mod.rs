@@ -8,6 +8,6 @@ mod sdk_error;
 pub use build_error::BuildError;
 pub use display::DisplayErrorContext;
 pub use metadata::{
-    CreateUnhandledError, ErrorMetadata, ErrorMetadataBuilder, ProvideErrorMetadata, Unhandled, UnmodeledError,
+    CreateUnhandledError, ErrorKind, ErrorMetadata, ErrorMetadataBuilder, ProvideErrorMetadata, Unhandled, UnmodeledError,
 };
 pub use sdk_error::{ConstructionFailure, DispatchFailure, ResponseError, SdkError, ServiceError, TimeoutError};

@@ -27,6 +27,14 @@ impl InternalServiceErrorException {
         <InternalServiceErrorExceptionBuilder as ::std::default::Default>::default()
     }
 }
+impl InternalServiceErrorException {
+    /// Which side the model says this error blames (`@error`).
+    pub const ERROR_KIND: ::awsjson_runtime::error::ErrorKind = ::awsjson_runtime::error::ErrorKind::Server;
+    /// The HTTP status the model gives this error (`@httpError`), if any.
+    pub const HTTP_STATUS: ::std::option::Option<u16> = ::std::option::Option::None;
+    /// Whether the model marks this error `@retryable`.
+    pub const RETRYABLE: bool = false;
+}
 impl ::std::fmt::Display for InternalServiceErrorException {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         ::std::write!(f, "InternalServiceErrorException")?;

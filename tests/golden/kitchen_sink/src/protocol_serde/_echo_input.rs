@@ -6,6 +6,25 @@ pub(crate) fn ser_echo_input(
 ) -> ::std::result::Result<(), ::awsjson_runtime::error::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.str {
+        if value.is_empty() {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "EchoInput.str",
+                    "is empty; at least 1 of its characters is required",
+                ),
+            );
+        }
+        if value.chars().count() > 10 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "EchoInput.str",
+                    ::std::format!(
+                        "has {} characters; at most 10 are allowed", value.chars()
+                        .count()
+                    ),
+                ),
+            );
+        }
         w.key("Str");
         w.string(value);
     }
@@ -26,6 +45,22 @@ pub(crate) fn ser_echo_input(
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     if let ::std::option::Option::Some(value) = &input.int {
+        if ::std::convert::Into::<i64>::into(*value) < -5i64 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "EchoInput.int",
+                    ::std::format!("is {}; the smallest value allowed is -5", value),
+                ),
+            );
+        }
+        if ::std::convert::Into::<i64>::into(*value) > 1000i64 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::error::BuildError::invalid_field(
+                    "EchoInput.int",
+                    ::std::format!("is {}; the largest value allowed is 1000", value),
+                ),
+            );
+        }
         w.key("Int");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }

@@ -27,6 +27,16 @@ impl Busy {
         <BusyBuilder as ::std::default::Default>::default()
     }
 }
+impl Busy {
+    /// Which side the model says this error blames (`@error`).
+    pub const ERROR_KIND: ::awsjson_runtime::error::ErrorKind = ::awsjson_runtime::error::ErrorKind::Server;
+    /// The HTTP status the model gives this error (`@httpError`), if any.
+    pub const HTTP_STATUS: ::std::option::Option<u16> = ::std::option::Option::Some(
+        503u16,
+    );
+    /// Whether the model marks this error `@retryable`.
+    pub const RETRYABLE: bool = true;
+}
 impl ::std::fmt::Display for Busy {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         ::std::write!(f, "Busy")?;

@@ -241,7 +241,7 @@ fn error_traits_are_available_as_constants() {
     use golden_kitchen_sink::types::error::{BadInput, Busy, ServiceFault};
     assert_eq!(BadInput::HTTP_STATUS, Some(400));
     assert_eq!(Busy::HTTP_STATUS, Some(503));
-    assert!(Busy::RETRYABLE && !BadInput::RETRYABLE);
+    assert_eq!((Busy::RETRYABLE, BadInput::RETRYABLE), (true, false));
     assert_eq!(ServiceFault::HTTP_STATUS, None);
     assert_eq!(format!("{:?}", BadInput::ERROR_KIND), "Client");
     assert_eq!(format!("{:?}", ServiceFault::ERROR_KIND), "Server");

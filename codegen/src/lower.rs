@@ -376,7 +376,7 @@ impl Lowerer<'_> {
         let id = ShapeId { namespace: ns.to_owned(), name: name.clone() };
         let (members, docs, deprecated_trait, sensitive) = match target.map(|r| r.target.as_str()) {
             None | Some(UNIT) => (Vec::new(), None, None, false),
-            Some(t) => match &self.shapes[t] {
+            Some(t) => match self.shapes.get(t).ok_or_else(|| Error::model(op_id, format!("input and output must be structures, but {t} is a prelude shape")))? {
                 AstShape::Structure(s) => {
                     check_unsupported_traits(t, &s.traits)?;
                     (

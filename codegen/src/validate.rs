@@ -77,6 +77,16 @@ fn resolves(model: &Model, target: &str) -> bool {
     model.shapes.get(target).is_some_and(|s| !matches!(s, Shape::Apply(_))) || prelude_shape(target).is_some()
 }
 
+/// Members hold data: they cannot target services, operations or resources.
+fn check_member_target(model: &Model, owner: &str, target: &str) -> Result<(), Error> {
+    match model.shapes.get(target) {
+        Some(s @ (Shape::Service(_) | Shape::Operation(_) | Shape::Resource(_))) => {
+            Err(Error::model(owner, format!("a member cannot target the {} {target}", s.type_name())))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn check_ref(model: &Model, owner: &str, what: &str, r: &Ref) -> Result<(), Error> {
     if resolves(model, &r.target) {
         Ok(())
@@ -94,12 +104,25 @@ fn check_refs(model: &Model, id: &str, shape: &Shape) -> Result<(), Error> {
         }
     }
     if let Some(members) = shape.members() {
+        let is_enum = matches!(shape, Shape::Enum(_) | Shape::IntEnum(_));
         for (name, member) in members {
             let owner = format!("{id}${name}");
             if !resolves(model, &member.target) {
                 return Err(Error::model(owner, format!("member targets unknown shape {}", member.target)));
             }
+            if is_enum && member.target != crate::shape_id::UNIT {
+                return Err(Error::model(owner, format!("enum members must target smithy.api#Unit, not {}", member.target)));
+            }
+            check_member_target(model, &owner, &member.target)?;
         }
+    }
+    match shape {
+        Shape::List(l) | Shape::Set(l) => check_member_target(model, &format!("{id}$member"), &l.member.target)?,
+        Shape::Map(m) => {
+            check_member_target(model, &format!("{id}$key"), &m.key.target)?;
+            check_member_target(model, &format!("{id}$value"), &m.value.target)?;
+        }
+        _ => {}
     }
     match shape {
         Shape::List(l) | Shape::Set(l) => check_ref(model, &format!("{id}$member"), "member", &Ref { target: l.member.target.clone() }),

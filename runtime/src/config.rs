@@ -342,6 +342,24 @@ pub(crate) struct ConfigInner {
     pub(crate) time_source: Arc<dyn TimeSource>,
     pub(crate) sleep: Arc<dyn AsyncSleep>,
     pub(crate) idempotency_token: Option<Arc<dyn Fn() -> String + Send + Sync>>,
+    /// The default transport, made on first use and shared by every client of this config.
+    pub(crate) default_http_client: std::sync::OnceLock<Result<Arc<dyn HttpClient>, String>>,
+}
+
+impl ConfigInner {
+    /// The configured transport, or the shared default hyper client.
+    pub(crate) fn http_client(&self) -> Result<Arc<dyn HttpClient>, String> {
+        if let Some(c) = &self.http_client {
+            return Ok(c.clone());
+        }
+        self.default_http_client
+            .get_or_init(|| {
+                crate::hyper_client::HyperClient::new(&self.timeout)
+                    .map(|c| Arc::new(c) as Arc<dyn HttpClient>)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+    }
 }
 
 impl fmt::Debug for Config {
@@ -476,7 +494,8 @@ impl Builder {
         self
     }
 
-    /// Sets the transport.
+    /// Sets the transport. By default a [`HyperClient`](crate::hyper_client::HyperClient)
+    /// is made on first use with the connect and read timeouts of the timeout settings.
     pub fn http_client(mut self, client: impl HttpClient + 'static) -> Self {
         self.http_client = Some(Arc::new(client));
         self
@@ -534,6 +553,7 @@ impl Builder {
                 time_source: self.time_source.unwrap_or_else(|| Arc::new(SystemTimeSource)),
                 sleep: self.sleep.unwrap_or_else(|| Arc::new(TokioSleep)),
                 idempotency_token: self.idempotency_token,
+                default_http_client: std::sync::OnceLock::new(),
             }),
         }
     }

@@ -12,6 +12,7 @@ pub mod credentials;
 pub mod endpoint;
 pub mod error;
 pub mod http;
+pub mod hyper_client;
 pub mod ids;
 pub mod json;
 pub mod orchestrator;

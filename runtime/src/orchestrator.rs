@@ -168,9 +168,7 @@ impl Handle {
     ) -> Result<O, SdkError<E>> {
         let config = &self.inner.config.inner;
         let service = self.inner.service;
-        let http_client = config.http_client.clone().ok_or_else(|| {
-            SdkError::construction_failure("no HTTP client is configured: set one with config::Builder::http_client")
-        })?;
+        let http_client = config.http_client().map_err(SdkError::construction_failure)?;
         let params = EndpointParams {
             region: config.region.as_ref().map(|r| r.as_ref().to_owned()),
             use_fips: config.use_fips,

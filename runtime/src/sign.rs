@@ -2,7 +2,10 @@
 
 use std::time::SystemTime;
 
-use aws_sigv4::http_request::{sign as sigv4_sign, SignableBody, SignableRequest, SigningSettings};
+use aws_sigv4::http_request::{
+    sign as sigv4_sign, PayloadChecksumKind, PercentEncodingMode, SessionTokenMode, SignableBody, SignableRequest,
+    SigningSettings, UriPathNormalizationMode,
+};
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 
@@ -21,6 +24,27 @@ impl std::fmt::Display for SigningError {
 
 impl std::error::Error for SigningError {}
 
+/// Choices SigV4 leaves to the service. The defaults are what AWS JSON
+/// services expect; the others exist for the conformance vectors and for
+/// services that differ (S3 signs single-encoded, unnormalised paths).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SigningOptions {
+    /// Remove `.` and `..` segments and repeated slashes from the path.
+    pub normalize_uri_path: bool,
+    /// Percent-encode the path a second time.
+    pub double_uri_encode: bool,
+    /// Add `X-Amz-Content-Sha256` with the body's hash.
+    pub payload_hash_header: bool,
+    /// Include `X-Amz-Security-Token` in the signature (it is sent either way).
+    pub sign_session_token: bool,
+}
+
+impl Default for SigningOptions {
+    fn default() -> Self {
+        SigningOptions { normalize_uri_path: true, double_uri_encode: true, payload_hash_header: false, sign_session_token: true }
+    }
+}
+
 /// Signs `request` in place: adds `X-Amz-Date`, `Authorization` and, for
 /// temporary credentials, `X-Amz-Security-Token`.
 pub fn sign(
@@ -29,6 +53,18 @@ pub fn sign(
     region: &str,
     signing_name: &str,
     time: SystemTime,
+) -> Result<(), SigningError> {
+    sign_with(request, credentials, region, signing_name, time, SigningOptions::default())
+}
+
+/// [`sign`] with explicit [`SigningOptions`].
+pub fn sign_with(
+    request: &mut HttpRequest,
+    credentials: &Credentials,
+    region: &str,
+    signing_name: &str,
+    time: SystemTime,
+    options: SigningOptions,
 ) -> Result<(), SigningError> {
     let identity: Identity = aws_credential_types::Credentials::new(
         credentials.access_key_id(),
@@ -43,7 +79,7 @@ pub fn sign(
         .region(region)
         .name(signing_name)
         .time(time)
-        .settings(SigningSettings::default())
+        .settings(settings(options))
         .build()
         .map_err(|e| SigningError(e.to_string()))?
         .into();
@@ -60,6 +96,19 @@ pub fn sign(
         request.headers.insert(header.name(), header.value());
     }
     Ok(())
+}
+
+fn settings(options: SigningOptions) -> SigningSettings {
+    let mut settings = SigningSettings::default();
+    settings.percent_encoding_mode =
+        if options.double_uri_encode { PercentEncodingMode::Double } else { PercentEncodingMode::Single };
+    settings.uri_path_normalization_mode =
+        if options.normalize_uri_path { UriPathNormalizationMode::Enabled } else { UriPathNormalizationMode::Disabled };
+    settings.payload_checksum_kind =
+        if options.payload_hash_header { PayloadChecksumKind::XAmzSha256 } else { PayloadChecksumKind::NoHeader };
+    settings.session_token_mode =
+        if options.sign_session_token { SessionTokenMode::Include } else { SessionTokenMode::Exclude };
+    settings
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! Helpers shared by the cross-crate tests in `tests/`: fixed configuration,
 //! canned responses, and the location of `../shared/`.
 
+pub mod sigv4;
+
 use std::path::PathBuf;
 use std::time::{Duration, UNIX_EPOCH};
 

@@ -1,0 +1,166 @@
+//! The SigV4 header-signing vectors of `../shared/conformance/sigv4/v4`
+//! through the project's signing integration (`awsjson_runtime::sign`),
+//! and through the tests' own SigV4 implementation: the signed request's
+//! headers, the canonical request, the string to sign and the signature
+//! must all equal the expected files. Needs `../shared/`.
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use awsjson_runtime::credentials::Credentials;
+use awsjson_runtime::http::{Headers, HttpRequest};
+use awsjson_runtime::primitives::{DateTime, DateTimeFormat};
+use awsjson_runtime::sign::{sign_with, SigningOptions};
+use integration_tests::shared_dir;
+use integration_tests::sigv4::{canonical_request, percent_decode, signature, string_to_sign, uri_encode, Request, Scope};
+use serde_json::Value;
+
+/// Vectors left out, with why. Empty: every vector is expressible.
+const LEFT_OUT: &[(&str, &str)] = &[];
+
+struct Parsed {
+    method: String,
+    path: String,
+    query: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+/// Parses `request.txt`: the request line, headers (continuation lines
+/// unfold into one space, as HTTP's obs-fold rule says), a blank line, the body.
+fn parse_request(text: &str) -> Parsed {
+    let (head, body) = text.split_once("\n\n").unwrap_or((text, ""));
+    let mut lines = head.lines();
+    let request_line = lines.next().unwrap();
+    let (method, rest) = request_line.split_once(' ').unwrap();
+    let target = rest.strip_suffix(" HTTP/1.1").unwrap();
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for line in lines {
+        if line.starts_with([' ', '\t']) {
+            let last = headers.last_mut().unwrap();
+            last.1.push(' ');
+            last.1.push_str(line.trim());
+        } else {
+            let (name, value) = line.split_once(':').unwrap();
+            headers.push((name.to_owned(), value.to_owned()));
+        }
+    }
+    Parsed { method: method.to_owned(), path: path.to_owned(), query: query.to_owned(), headers, body: body.as_bytes().to_vec() }
+}
+
+fn encode_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => format!("{}={}", uri_encode(&percent_decode(k), false), uri_encode(&percent_decode(v), false)),
+            None => uri_encode(&percent_decode(p), false),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn run_vector(dir: &Path) -> Result<(), String> {
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).map_err(|e| format!("{f}: {e}"));
+    let context: Value = serde_json::from_str(&read("context.json")?).map_err(|e| e.to_string())?;
+    let creds = &context["credentials"];
+    let token = creds["token"].as_str().map(str::to_owned);
+    let credentials = Credentials::new(
+        creds["access_key_id"].as_str().unwrap(),
+        creds["secret_access_key"].as_str().unwrap(),
+        token.clone(),
+        None,
+        "vectors",
+    );
+    let region = context["region"].as_str().unwrap();
+    let service = context["service"].as_str().unwrap();
+    let time: SystemTime = DateTime::from_str(context["timestamp"].as_str().unwrap(), DateTimeFormat::DateTime)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let options = SigningOptions {
+        normalize_uri_path: context["normalize"].as_bool().unwrap_or(true),
+        double_uri_encode: false,
+        payload_hash_header: context["sign_body"].as_bool().unwrap_or(false),
+        sign_session_token: !context["omit_session_token"].as_bool().unwrap_or(false),
+    };
+    let parsed = parse_request(&read("request.txt")?);
+    let host = parsed.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("host")).map(|(_, v)| v.clone()).unwrap();
+    let mut headers = Headers::new();
+    for (n, v) in &parsed.headers {
+        headers.append(n.clone(), v.clone());
+    }
+    let query = if parsed.query.is_empty() { String::new() } else { format!("?{}", encode_query(&parsed.query)) };
+    let mut request = HttpRequest {
+        method: parsed.method.clone(),
+        uri: format!("https://{host}{}{query}", uri_encode(&parsed.path, true)),
+        headers,
+        body: parsed.body.clone(),
+    };
+    sign_with(&mut request, &credentials, region, service, time, options).map_err(|e| e.to_string())?;
+
+    // The signed request's headers equal the expected signed request's.
+    let expected_signed = read("header-signed-request.txt")?;
+    for line in expected_signed.lines().skip(1).take_while(|l| !l.is_empty()) {
+        // Continuation lines of folded values carry no header name.
+        let Some((name, value)) = line.split_once(':').filter(|_| !line.starts_with([' ', '\t'])) else { continue };
+        if ["authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"].contains(&name.to_ascii_lowercase().as_str()) {
+            let got = request.headers.get(name);
+            if got != Some(value) {
+                return Err(format!("{name}: expected {value}, got {got:?}"));
+            }
+        }
+    }
+
+    // The independent implementation reproduces the intermediate steps.
+    let mut signed_headers = parsed.headers.clone();
+    let amz_date = request.headers.get("x-amz-date").unwrap().to_owned();
+    signed_headers.push(("X-Amz-Date".into(), amz_date.clone()));
+    if options.sign_session_token {
+        if let Some(t) = &token {
+            signed_headers.push(("X-Amz-Security-Token".into(), t.clone()));
+        }
+    }
+    if options.payload_hash_header {
+        signed_headers.push(("X-Amz-Content-Sha256".into(), request.headers.get("x-amz-content-sha256").unwrap().to_owned()));
+    }
+    let req = Request { method: &parsed.method, path: &parsed.path, query: &parsed.query, headers: &signed_headers, body: &parsed.body };
+    let (canonical, _) = canonical_request(&req, options.normalize_uri_path);
+    let expected_canonical = read("header-canonical-request.txt")?;
+    if canonical != expected_canonical {
+        return Err(format!("canonical request differs:\n{canonical}\n--- expected\n{expected_canonical}"));
+    }
+    let scope = Scope { amz_date: &amz_date, region, service };
+    let sts = string_to_sign(&canonical, &scope);
+    if sts != read("header-string-to-sign.txt")? {
+        return Err(format!("string to sign differs:\n{sts}"));
+    }
+    let sig = signature(creds["secret_access_key"].as_str().unwrap(), &scope, &sts);
+    if sig != read("header-signature.txt")?.trim() {
+        return Err(format!("signature differs: {sig}"));
+    }
+    Ok(())
+}
+
+#[test]
+fn sigv4_header_signing_vectors() {
+    let Some(shared) = shared_dir() else { return };
+    let root = shared.join("conformance/sigv4/v4");
+    let mut names: Vec<String> =
+        std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    let (mut passed, mut failures) = (0, Vec::new());
+    for name in &names {
+        if LEFT_OUT.iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        match run_vector(&root.join(name)) {
+            Ok(()) => passed += 1,
+            Err(e) => failures.push(format!("{name}: {e}")),
+        }
+    }
+    println!("sigv4 vectors: {passed} passed, {} failed, {} left out", failures.len(), LEFT_OUT.len());
+    assert!(failures.is_empty(), "{} of {} vectors failed:\n{}", failures.len(), names.len(), failures.join("\n\n"));
+    assert_eq!(passed + LEFT_OUT.len(), names.len());
+    assert_eq!(names.len(), 38);
+}

@@ -67,6 +67,7 @@ impl Reply {
 type Responder = dyn Fn(&Received) -> Reply + Send + Sync;
 
 /// The running server.
+#[derive(Debug)]
 pub struct TestServer {
     addr: SocketAddr,
     received: Arc<Mutex<Vec<Received>>>,

@@ -206,6 +206,12 @@ pub fn lib_name(package: &str) -> String {
     package.replace('-', "_")
 }
 
+/// The suffix of a service's `AWS_ENDPOINT_URL_<SERVICE>` variable: the
+/// sdkId in upper case with spaces and hyphens as underscores.
+pub fn endpoint_env_name(sdk_id: &str) -> String {
+    sdk_id.to_uppercase().replace([' ', '-'], "_")
+}
+
 /// The default package name for a service: the sdkId in lower case without
 /// spaces. It differs from the official `aws-sdk-*` name on purpose, so that
 /// both crates can sit in one dependency graph (porting renames the
@@ -372,6 +378,7 @@ mod tests {
         assert_eq!(error_predicate("ThrottlingException"), "is_throttling_exception");
         assert_eq!(default_package("Marketplace Metering"), "marketplacemetering");
         assert_eq!(union_is("Unknown"), "is_unknown_value");
+        assert_eq!(endpoint_env_name("Marketplace Metering"), "MARKETPLACE_METERING");
         assert_eq!(union_as("Text"), "as_text");
         assert_eq!(union_is("Self"), "is_self");
         assert_eq!(lib_name("aws-sdk-marketplacemetering"), "aws_sdk_marketplacemetering");

@@ -5,8 +5,10 @@ pub use ::awsjson_runtime::config::{
     TimeSource, TokioSleep,
 };
 pub use ::awsjson_runtime::credentials::{
-    Credentials, CredentialsError, ProvideCredentials,
+    Credentials, CredentialsError, DefaultCredentialsChain, ProvideCredentials,
 };
+pub use ::awsjson_runtime::load::{from_env, load_from_env};
+pub use ::awsjson_runtime::os_env::OsEnv;
 /// Retry settings.
 pub mod retry {
     pub use ::awsjson_runtime::config::retry::{RetryConfig, RetryMode};
@@ -23,4 +25,5 @@ pub(crate) static SERVICE: ::awsjson_runtime::orchestrator::ServiceMeta = ::awsj
     crate_name: ::std::env!("CARGO_PKG_NAME"),
     crate_version: ::std::env!("CARGO_PKG_VERSION"),
     resolve_endpoint: crate::endpoint::resolve,
+    env_name: "MARKETPLACE_METERING",
 };

@@ -342,6 +342,12 @@ pub(crate) struct ConfigInner {
     pub(crate) time_source: Arc<dyn TimeSource>,
     pub(crate) sleep: Arc<dyn AsyncSleep>,
     pub(crate) idempotency_token: Option<Arc<dyn Fn() -> String + Send + Sync>>,
+    /// `AWS_ENDPOINT_URL` or the profile's `endpoint_url`.
+    pub(crate) env_endpoint_url: Option<String>,
+    /// `AWS_ENDPOINT_URL_<SERVICE>` values, by service suffix.
+    pub(crate) service_endpoint_urls: Vec<(String, String)>,
+    /// Settings from the environment that could not be understood.
+    pub(crate) load_problems: Vec<String>,
     /// The default transport, made on first use and shared by every client of this config.
     pub(crate) default_http_client: std::sync::OnceLock<Result<Arc<dyn HttpClient>, String>>,
 }
@@ -401,6 +407,9 @@ impl Config {
             time_source: Some(c.time_source.clone()),
             sleep: Some(c.sleep.clone()),
             idempotency_token: c.idempotency_token.clone(),
+            env_endpoint_url: c.env_endpoint_url.clone(),
+            service_endpoint_urls: c.service_endpoint_urls.clone(),
+            load_problems: c.load_problems.clone(),
         }
     }
 
@@ -455,6 +464,9 @@ pub struct Builder {
     time_source: Option<Arc<dyn TimeSource>>,
     sleep: Option<Arc<dyn AsyncSleep>>,
     idempotency_token: Option<Arc<dyn Fn() -> String + Send + Sync>>,
+    env_endpoint_url: Option<String>,
+    service_endpoint_urls: Vec<(String, String)>,
+    load_problems: Vec<String>,
 }
 
 impl fmt::Debug for Builder {
@@ -537,6 +549,21 @@ impl Builder {
         self
     }
 
+    pub(crate) fn env_endpoint_url(mut self, url: String) -> Self {
+        self.env_endpoint_url = Some(url);
+        self
+    }
+
+    pub(crate) fn service_endpoint_url(mut self, service: String, url: String) -> Self {
+        self.service_endpoint_urls.push((service, url));
+        self
+    }
+
+    pub(crate) fn load_problems(mut self, problems: Vec<String>) -> Self {
+        self.load_problems = problems;
+        self
+    }
+
     /// The configuration.
     pub fn build(self) -> Config {
         Config {
@@ -553,6 +580,9 @@ impl Builder {
                 time_source: self.time_source.unwrap_or_else(|| Arc::new(SystemTimeSource)),
                 sleep: self.sleep.unwrap_or_else(|| Arc::new(TokioSleep)),
                 idempotency_token: self.idempotency_token,
+                env_endpoint_url: self.env_endpoint_url,
+                service_endpoint_urls: self.service_endpoint_urls,
+                load_problems: self.load_problems,
                 default_http_client: std::sync::OnceLock::new(),
             }),
         }

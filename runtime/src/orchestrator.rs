@@ -32,6 +32,8 @@ pub struct ServiceMeta {
     pub crate_version: &'static str,
     /// The endpoint resolver generated from the model's rules.
     pub resolve_endpoint: ResolveEndpoint,
+    /// The suffix of the service's `AWS_ENDPOINT_URL_<SERVICE>` variable (`MARKETPLACE_METERING`).
+    pub env_name: &'static str,
 }
 
 /// What a generated operation tells the runtime about itself.
@@ -168,12 +170,24 @@ impl Handle {
     ) -> Result<O, SdkError<E>> {
         let config = &self.inner.config.inner;
         let service = self.inner.service;
+        if !config.load_problems.is_empty() {
+            return Err(SdkError::construction_failure(format!(
+                "the configuration loaded from the environment is invalid: {}",
+                config.load_problems.join("; ")
+            )));
+        }
         let http_client = config.http_client().map_err(SdkError::construction_failure)?;
+        // An endpoint set in code wins over the service's variable, which wins over the general one.
+        let endpoint_override = config
+            .endpoint_url
+            .clone()
+            .or_else(|| config.service_endpoint_urls.iter().find(|(s, _)| s == service.env_name).map(|(_, u)| u.clone()))
+            .or_else(|| config.env_endpoint_url.clone());
         let params = EndpointParams {
             region: config.region.as_ref().map(|r| r.as_ref().to_owned()),
             use_fips: config.use_fips,
             use_dual_stack: config.use_dual_stack,
-            endpoint: config.endpoint_url.clone(),
+            endpoint: endpoint_override,
         };
         let endpoint = (service.resolve_endpoint)(&params).map_err(SdkError::construction_failure)?;
         let (uri, host) = split_endpoint(&endpoint.url).map_err(SdkError::construction_failure)?;
@@ -181,11 +195,13 @@ impl Handle {
             None => None,
             Some(name) => {
                 let region = config.region.as_ref().ok_or_else(|| {
-                    SdkError::construction_failure("no region is configured: set one with config::Builder::region")
+                    SdkError::construction_failure(
+                        "no region is configured: set AWS_REGION, a region in the profile, or config::Builder::region",
+                    )
                 })?;
                 let provider = config.credentials.clone().ok_or_else(|| {
                     SdkError::construction_failure(
-                        "no credentials provider is configured: set one with config::Builder::credentials_provider",
+                        "no credentials provider is configured: use load_from_env, or config::Builder::credentials_provider",
                     )
                 })?;
                 Some((name, region.clone(), provider))

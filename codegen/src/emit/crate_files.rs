@@ -106,6 +106,7 @@ pub fn config_rs(ir: &Ir) -> TokenStream {
     let credentials = rt::credentials();
     let service_meta = rt::service_meta();
     let prefix = ir.service.id.name.as_str();
+    let env_name = naming::endpoint_env_name(&ir.service.sdk_id);
     let content_type = ir.service.protocol.content_type();
     let signing = match &ir.service.signing_name {
         Some(n) => quote!(::std::option::Option::Some(#n)),
@@ -115,7 +116,9 @@ pub fn config_rs(ir: &Ir) -> TokenStream {
         //! Client configuration: region, credentials, endpoint, transport, retries and timeouts.
 
         pub use #config::{AppName, AsyncSleep, Builder, Config, Region, StaticTimeSource, SystemTimeSource, TimeSource, TokioSleep};
-        pub use #credentials::{Credentials, CredentialsError, ProvideCredentials};
+        pub use #credentials::{Credentials, CredentialsError, DefaultCredentialsChain, ProvideCredentials};
+        pub use ::awsjson_runtime::load::{from_env, load_from_env};
+        pub use ::awsjson_runtime::os_env::OsEnv;
 
         /// Retry settings.
         pub mod retry {
@@ -135,6 +138,7 @@ pub fn config_rs(ir: &Ir) -> TokenStream {
             crate_name: ::std::env!("CARGO_PKG_NAME"),
             crate_version: ::std::env!("CARGO_PKG_VERSION"),
             resolve_endpoint: crate::endpoint::resolve,
+            env_name: #env_name,
         };
     }
 }

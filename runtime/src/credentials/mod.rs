@@ -1,4 +1,13 @@
-//! `Credentials` and the `ProvideCredentials` trait that credential sources implement.
+//! `Credentials`, the `ProvideCredentials` trait that credential sources
+//! implement, and the sources: environment, profile files, and the chain.
+
+mod chain;
+mod env;
+mod profile;
+
+pub use chain::DefaultCredentialsChain;
+pub use env::EnvironmentCredentials;
+pub use profile::ProfileCredentials;
 
 use std::fmt;
 use std::sync::Arc;
@@ -91,12 +100,33 @@ impl fmt::Debug for Credentials {
 pub struct CredentialsError {
     provider: &'static str,
     message: String,
+    not_loaded: bool,
 }
 
 impl CredentialsError {
-    /// `provider` failed for `message`.
+    /// `provider` is set up but failed, for `message`; a chain stops here.
     pub fn new(provider: &'static str, message: impl Into<String>) -> Self {
-        CredentialsError { provider, message: message.into() }
+        CredentialsError { provider, message: message.into(), not_loaded: false }
+    }
+
+    /// `provider` has nothing to offer here (its settings are absent); a chain moves on.
+    pub fn not_loaded(provider: &'static str, message: impl Into<String>) -> Self {
+        CredentialsError { provider, message: message.into(), not_loaded: true }
+    }
+
+    /// True when the provider was simply not set up.
+    pub fn is_not_loaded(&self) -> bool {
+        self.not_loaded
+    }
+
+    /// The provider that failed.
+    pub fn provider(&self) -> &'static str {
+        self.provider
+    }
+
+    /// What went wrong, without the provider's name.
+    pub fn message(&self) -> &str {
+        &self.message
     }
 }
 

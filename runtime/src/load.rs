@@ -1,0 +1,139 @@
+//! `load_from_env()`: a shared [`Config`] from the environment and the
+//! profile files, as aws-config's function of the same name does.
+//!
+//! Region: `AWS_REGION`, `AWS_DEFAULT_REGION`, then the profile's `region`.
+//! Credentials: the [`DefaultCredentialsChain`]. Endpoints:
+//! `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL` or the profile's
+//! `endpoint_url` (unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true).
+//! Also `AWS_USE_FIPS_ENDPOINT`, `AWS_USE_DUALSTACK_ENDPOINT`,
+//! `AWS_MAX_ATTEMPTS`, `AWS_RETRY_MODE` and `AWS_SDK_UA_APP_ID`, each with its
+//! profile key. A value that cannot be understood is not ignored: every call
+//! made with the config is refused with a message naming it.
+
+use crate::config::retry::RetryConfig;
+use crate::config::{AppName, Builder, Config, Region};
+use crate::credentials::DefaultCredentialsChain;
+use crate::os_env::OsEnv;
+use crate::profile::{self, Profile};
+
+/// Loads a shared configuration from the process environment and `~/.aws/`.
+///
+/// ```no_run
+/// # async fn f() {
+/// let config = awsjson_runtime::load::load_from_env().await;
+/// # let _ = config;
+/// # }
+/// ```
+pub async fn load_from_env() -> Config {
+    from_env(OsEnv::real()).build()
+}
+
+/// A builder preloaded from `env`; settings made on it afterwards win.
+pub fn from_env(env: OsEnv) -> Builder {
+    let mut problems = Vec::new();
+    let profile = match profile::load(&env) {
+        Ok(p) => p,
+        Err(e) => {
+            problems.push(e.to_string());
+            None
+        }
+    };
+    let setting = |var: &str, key: &str| -> Option<(String, String)> {
+        env.var(var).map(|v| (var.to_owned(), v)).or_else(|| {
+            profile.as_ref().and_then(|p: &Profile| p.get(key)).map(|v| (format!("profile key {key}"), v.to_owned()))
+        })
+    };
+    let mut builder = Config::builder().credentials_provider(DefaultCredentialsChain::new(env.clone()));
+    // Both variables come before the profile's region.
+    let region = env.var("AWS_REGION").or_else(|| env.var("AWS_DEFAULT_REGION")).map(|r| (String::new(), r));
+    if let Some((_, region)) = region.or_else(|| setting("AWS_REGION", "region")) {
+        builder = builder.region(Region::new(region));
+    }
+    let mut flag = |var: &str, key: &str| -> bool {
+        match setting(var, key) {
+            None => false,
+            Some((_, v)) if v.eq_ignore_ascii_case("true") => true,
+            Some((_, v)) if v.eq_ignore_ascii_case("false") => false,
+            Some((from, v)) => {
+                problems.push(format!("{from} is `{v}`, not true or false"));
+                false
+            }
+        }
+    };
+    let use_fips = flag("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint");
+    let use_dual_stack = flag("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint");
+    let ignore_endpoints = flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "ignore_configured_endpoint_urls");
+    builder = builder.use_fips(use_fips).use_dual_stack(use_dual_stack);
+    if !ignore_endpoints {
+        if let Some((_, url)) = setting("AWS_ENDPOINT_URL", "endpoint_url") {
+            builder = builder.env_endpoint_url(url);
+        }
+        let prefix = "AWS_ENDPOINT_URL_";
+        for (name, url) in env.vars_with_prefix(prefix) {
+            builder = builder.service_endpoint_url(name[prefix.len()..].to_owned(), url);
+        }
+    }
+    let mut retry = RetryConfig::standard();
+    if let Some((from, mode)) = setting("AWS_RETRY_MODE", "retry_mode") {
+        match mode.to_ascii_lowercase().as_str() {
+            "standard" | "legacy" => {}
+            "adaptive" => retry = RetryConfig::adaptive(),
+            _ => problems.push(format!("{from} is `{mode}`; use standard or adaptive")),
+        }
+    }
+    if let Some((from, attempts)) = setting("AWS_MAX_ATTEMPTS", "max_attempts") {
+        match attempts.parse::<u32>() {
+            Ok(n) if n >= 1 => retry = retry.with_max_attempts(n),
+            _ => problems.push(format!("{from} is `{attempts}`; it must be a whole number from 1")),
+        }
+    }
+    builder = builder.retry_config(retry);
+    if let Some((from, app)) = setting("AWS_SDK_UA_APP_ID", "sdk_ua_app_id") {
+        match AppName::new(app) {
+            Ok(name) => builder = builder.app_name(name),
+            Err(e) => problems.push(format!("{from}: {e}")),
+        }
+    }
+    builder.load_problems(problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_wins_over_the_profile() {
+        let config = "[default]\nregion = eu-west-1\nmax_attempts = 7\nuse_fips_endpoint = true\nendpoint_url = http://profile\n";
+        let env = OsEnv::fake(
+            [("HOME", "/h"), ("AWS_DEFAULT_REGION", "us-west-2"), ("AWS_ENDPOINT_URL_MARKETPLACE_METERING", "http://svc")],
+            [("/h/.aws/config", config)],
+        );
+        let c = from_env(env).build();
+        assert_eq!(c.region().map(|r| r.as_ref()), Some("us-west-2"));
+        assert_eq!(c.retry_config().max_attempts(), 7);
+        assert!(c.use_fips());
+        assert_eq!(c.inner.env_endpoint_url.as_deref(), Some("http://profile"));
+        assert_eq!(c.inner.service_endpoint_urls, [("MARKETPLACE_METERING".to_owned(), "http://svc".to_owned())]);
+        assert!(c.inner.load_problems.is_empty());
+    }
+
+    #[test]
+    fn bad_values_are_kept_as_problems() {
+        let env = OsEnv::fake([("AWS_MAX_ATTEMPTS", "many"), ("AWS_USE_FIPS_ENDPOINT", "yes"), ("AWS_RETRY_MODE", "eager")], []);
+        let c = from_env(env).build();
+        assert_eq!(
+            c.inner.load_problems,
+            [
+                "AWS_USE_FIPS_ENDPOINT is `yes`, not true or false",
+                "AWS_RETRY_MODE is `eager`; use standard or adaptive",
+                "AWS_MAX_ATTEMPTS is `many`; it must be a whole number from 1",
+            ]
+        );
+    }
+
+    #[test]
+    fn configured_endpoints_can_be_ignored() {
+        let env = OsEnv::fake([("AWS_ENDPOINT_URL", "http://x"), ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")], []);
+        assert_eq!(from_env(env).build().inner.env_endpoint_url, None);
+    }
+}

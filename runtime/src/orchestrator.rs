@@ -8,6 +8,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use tracing::Instrument;
+
 use crate::config::Config;
 use crate::endpoint::{EndpointParams, ResolveEndpoint};
 use crate::error::{ErrorMetadata, SdkError};
@@ -148,7 +150,8 @@ impl Handle {
         parse_output: ParseOutput<O>,
         parse_error: ParseError<E>,
     ) -> Result<O, SdkError<E>> {
-        let call = self.invoke_attempts(op, body.into_bytes(), parse_output, parse_error);
+        let span = tracing::debug_span!("call", service = self.inner.service.target_prefix, operation = op.name);
+        let call = self.invoke_attempts(op, body.into_bytes(), parse_output, parse_error).instrument(span);
         match self.inner.config.inner.timeout.operation_timeout() {
             None => call.await,
             Some(limit) => match tokio::time::timeout(limit, call).await {
@@ -227,20 +230,25 @@ impl Handle {
                 sign::sign(&mut request, &credentials, region.as_ref(), name, config.time_source.now())
                     .map_err(SdkError::construction_failure)?;
             }
-            let outcome = self.attempt(op, &*http_client, request, parse_output, parse_error).await;
+            let span = tracing::debug_span!("attempt", attempt, max_attempts, invocation_id = invocation_id.as_str());
+            let outcome = self.attempt(op, &*http_client, request, parse_output, parse_error).instrument(span).await;
             match outcome {
-                Attempt::Done(result) => return result,
+                Attempt::Done(result) => {
+                    tracing::debug!(attempt, ok = result.is_ok(), "call finished");
+                    return result;
+                }
                 Attempt::Retry(kind, error) => {
                     if attempt >= max_attempts {
+                        tracing::debug!(attempt, ?kind, "giving up: no attempts left");
                         return Err(error);
                     }
-                    let _ = kind;
                     let wait = retry::backoff(
                         attempt,
                         config.retry.initial_backoff(),
                         config.retry.max_backoff(),
                         ids::random_unit(),
                     );
+                    tracing::debug!(attempt, ?kind, wait_ms = wait.as_millis() as u64, "retrying");
                     config.sleep.sleep(wait).await;
                     attempt += 1;
                 }
@@ -275,6 +283,7 @@ impl Handle {
             Err(e) => return classify_connector_error(e),
         };
         let status = response.status().as_u16();
+        tracing::debug!(status, request_id = response.request_id().unwrap_or(""), "response");
         let body = if response.body().iter().all(u8::is_ascii_whitespace) {
             // An empty body is an empty object: operations without output send none.
             Ok(Value::Object(Vec::new()))

@@ -165,16 +165,17 @@ pub fn write_files(out: &Path, files: &BTreeMap<String, String>) -> Result<(), S
         std::fs::write(&target, contents).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
     }
     remove_empty_dirs(&out.join("src"));
+    remove_empty_dirs(&out.join("examples"));
     Ok(())
 }
 
-/// Generated files already on disk: Cargo.toml and everything under src/.
+/// Generated files already on disk: Cargo.toml and everything under src/ and examples/.
 fn existing_files(out: &Path) -> Result<Vec<String>, String> {
     let mut found = Vec::new();
     if out.join("Cargo.toml").is_file() {
         found.push("Cargo.toml".to_owned());
     }
-    let mut stack = vec![out.join("src")];
+    let mut stack = vec![out.join("src"), out.join("examples")];
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else { continue };
         for entry in entries {

@@ -444,7 +444,8 @@ pub fn cargo_toml(ir: &Ir, options: &Options) -> String {
          description = \"A client for {title}, generated from its Smithy model\"\nlicense = \"Apache-2.0\"\npublish = false\n\n\
          [dependencies]\n{rt} = {{ path = \"{path}\" }}\nserde = {{ version = \"1\", features = [\"derive\"], optional = true }}\n\n\
          [features]\n# Serialize and Deserialize, with the model's member names, on every type, input and output.\n\
-         serde = [\"dep:serde\", \"{rt}/serde\"]\n# Test helpers of the runtime, such as a replaying HTTP client.\ntest-util = [\"{rt}/test-util\"]\n",
+         serde = [\"dep:serde\", \"{rt}/serde\"]\n# Test helpers of the runtime, such as a replaying HTTP client.\ntest-util = [\"{rt}/test-util\"]\n\n\
+         [dev-dependencies]\n# The examples' async main.\ntokio = {{ version = \"1\", features = [\"macros\", \"rt\"] }}\n",
         header = options.header_comment("#"),
         name = options.package_name(ir),
         version = options.version,

@@ -6,6 +6,7 @@
 mod crate_files;
 pub mod docs;
 mod enum_shape;
+mod examples;
 mod operation;
 mod paginator;
 pub mod rt;
@@ -74,6 +75,8 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<BTreeMap<String, Emitted>, Err
         if let Some(p) = &op.paginated {
             rust(format!("src/operation/{module}/paginator.rs"), paginator::emit(ir, op, p)?);
         }
+        let lib = naming::lib_name(&options.package_name(ir));
+        rust(format!("examples/{module}.rs"), examples::emit(ir, op, &lib));
         let (mod_rs, builders_rs) = operation::emit(ir, op);
         rust(format!("src/operation/{module}/mod.rs"), mod_rs);
         rust(format!("src/operation/{module}/builders.rs"), builders_rs);

@@ -22,12 +22,18 @@ pub fn ident(name: &str) -> Ident {
     }
 }
 
-/// The path of a named shape's Rust type.
+/// The path of a named shape's Rust type, inside the generated crate.
 pub fn named_path(ir: &Ir, id: &crate::shape_id::ShapeId) -> TokenStream {
+    named_path_from(ir, id, &quote!(crate))
+}
+
+/// The path of a named shape's Rust type from `root` (`crate`, or the
+/// library's name in examples, which are separate crates).
+pub fn named_path_from(ir: &Ir, id: &crate::shape_id::ShapeId, root: &TokenStream) -> TokenStream {
     let shape = ir.shape(id);
     let name = ident(&naming::type_name(shape.name()));
     match shape {
-        Shape::Structure(s) if s.error.is_some() => quote!(crate::types::error::#name),
+        Shape::Structure(s) if s.error.is_some() => quote!(#root::types::error::#name),
         Shape::Structure(s) if s.role != Role::Plain => {
             let op = ir
                 .operations
@@ -35,9 +41,9 @@ pub fn named_path(ir: &Ir, id: &crate::shape_id::ShapeId) -> TokenStream {
                 .find(|o| &o.input == id || &o.output == id)
                 .expect("synthetic structures belong to an operation");
             let module = ident(&naming::operation_module(&op.name));
-            quote!(crate::operation::#module::#name)
+            quote!(#root::operation::#module::#name)
         }
-        _ => quote!(crate::types::#name),
+        _ => quote!(#root::types::#name),
     }
 }
 

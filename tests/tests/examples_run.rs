@@ -1,0 +1,57 @@
+//! Every generated example program runs against a local endpoint: built with
+//! a nested cargo, started with its configuration in environment variables,
+//! and answered by the loopback server, which checks each signature.
+
+use std::process::Command;
+
+use integration_tests::server::{Reply, TestServer};
+use xtask::codegen::workspace_root;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_example_calls_its_operation_against_a_local_endpoint() {
+    let root = workspace_root();
+    let target = root.join("target/nested");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let build = Command::new(&cargo)
+        .args(["build", "--offline", "--quiet", "-p", "marketplacemetering", "--examples"])
+        .current_dir(&root)
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .unwrap();
+    assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+
+    let server = TestServer::start(("AKIDEXAMPLES", "examples-secret"), |r| {
+        let body = match r.header("x-amz-target").unwrap_or_default() {
+            "AWSMPMeteringService.MeterUsage" => r#"{"MeteringRecordId":"ex-meter"}"#,
+            "AWSMPMeteringService.BatchMeterUsage" => r#"{"Results":[],"UnprocessedRecords":[]}"#,
+            "AWSMPMeteringService.RegisterUsage" => r#"{"Signature":"ex-signature"}"#,
+            _ => r#"{"CustomerAWSAccountId":"ex-account"}"#,
+        };
+        Reply::json(200, body)
+    })
+    .await;
+    let examples: Vec<_> = std::fs::read_dir(root.join("generated/examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path().file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(examples.len(), 4);
+    for name in &examples {
+        let binary = target.join("debug/examples").join(name);
+        let output = tokio::process::Command::new(&binary)
+            .env_clear()
+            .env("HOME", std::env::temp_dir())
+            .env("AWS_ENDPOINT_URL", server.url())
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLES")
+            .env("AWS_SECRET_ACCESS_KEY", "examples-secret")
+            .output()
+            .await
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{name}: {}{}", stdout, String::from_utf8_lossy(&output.stderr));
+        assert!(stdout.contains("Output {"), "{name} printed {stdout}");
+    }
+    let received = server.received();
+    assert_eq!(received.len(), 4);
+    assert!(received.iter().all(|r| r.signature.is_ok()));
+}

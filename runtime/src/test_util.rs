@@ -90,3 +90,11 @@ pub fn json_response(status: u16, body: &str) -> HttpResponse {
     headers.append("x-amzn-RequestId", "test-request-id");
     HttpResponse::new(status, headers, body.as_bytes().to_vec())
 }
+
+/// A client that answers every request with `response` (an empty `200 OK`
+/// when `None`) and records what it was sent, as the official SDK's
+/// `capture_request` does.
+pub fn capture_request(response: Option<HttpResponse>) -> ReplayClient {
+    let response = response.unwrap_or_else(|| HttpResponse::new(200, crate::http::Headers::new(), b"{}".to_vec()));
+    ReplayClient { state: Arc::new(Mutex::new(State { answers: VecDeque::from([Canned::Response(response)]), requests: Vec::new() })) }
+}

@@ -301,3 +301,26 @@ async fn out_of_bounds_arguments_are_refused_before_sending() {
     at_limit.send().await.unwrap();
     assert_eq!(replay.requests().len(), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn non_json_empty_and_truncated_bodies_become_typed_errors() {
+    let xml = r#"<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>nope</Message></Error>"#;
+    let (c, replay) = client(vec![HttpResponse::new(403, Headers::new(), xml.as_bytes().to_vec()).into()]);
+    let err = c.resolve_customer().registration_token("t").send().await.unwrap_err();
+    assert!(matches!(err, SdkError::ResponseError(_)), "{err:?}");
+    let text = DisplayErrorContext(&err).to_string();
+    assert!(text.contains("HTTP 403 response is an error whose body is not JSON") && text.contains("<Error><Code>AccessDenied"), "{text}");
+    assert_eq!(replay.requests().len(), 1, "a 403 is not retried");
+
+    let empty = || -> Canned { HttpResponse::new(500, Headers::new(), Vec::new()).into() };
+    let (c, replay) = client(vec![empty(), empty(), empty()]);
+    let err = c.resolve_customer().registration_token("t").send().await.unwrap_err();
+    assert_eq!(replay.requests().len(), 3, "a 500 is retried");
+    assert_eq!(err.to_string(), "service error: HTTP 500 with no error code or message");
+    assert_eq!(err.as_service_error().unwrap().meta().status(), Some(500));
+
+    let (c, _) = client(vec![json_response(200, r#"{"MeteringRecordId":"trunc"#).into()]);
+    let err = c.meter_usage().product_code("p").timestamp(DateTime::from_secs(0)).usage_dimension("d").send().await.unwrap_err();
+    assert!(matches!(err, SdkError::ResponseError(_)), "{err:?}");
+    assert!(DisplayErrorContext(&err).to_string().contains("HTTP 200 response is not JSON (invalid JSON at byte 26: unterminated string)"), "{err}");
+}

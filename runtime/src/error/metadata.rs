@@ -86,7 +86,10 @@ impl fmt::Display for ErrorMetadata {
             (Some(c), Some(m)) => write!(f, "{c}: {m}")?,
             (Some(c), None) => write!(f, "{c}")?,
             (None, Some(m)) => write!(f, "{m}")?,
-            (None, None) => write!(f, "unknown error")?,
+            (None, None) => match self.status {
+                Some(status) => write!(f, "HTTP {status} with no error code or message")?,
+                None => write!(f, "unknown error")?,
+            },
         }
         if let Some(id) = &self.request_id {
             write!(f, " (request id: {id})")?;

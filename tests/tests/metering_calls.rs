@@ -324,3 +324,16 @@ async fn non_json_empty_and_truncated_bodies_become_typed_errors() {
     assert!(matches!(err, SdkError::ResponseError(_)), "{err:?}");
     assert!(DisplayErrorContext(&err).to_string().contains("HTTP 200 response is not JSON (invalid JSON at byte 26: unterminated string)"), "{err}");
 }
+
+#[tokio::test]
+async fn the_app_name_goes_into_both_user_agent_headers() {
+    let replay = ReplayClient::new(vec![json_response(200, "{}")]);
+    let config = test_config(&replay).to_builder().app_name(marketplacemetering::config::AppName::new("billing-daemon").unwrap()).build();
+    Client::from_conf(config).resolve_customer().registration_token("t").send().await.unwrap();
+    let req = replay.single_request();
+    for header in ["user-agent", "x-amz-user-agent"] {
+        let ua = req.headers.get(header).unwrap();
+        assert!(ua.contains("marketplacemetering/0.1.0") && ua.ends_with("app/billing-daemon"), "{header}: {ua}");
+    }
+    assert!(marketplacemetering::config::AppName::new("has space").is_err());
+}

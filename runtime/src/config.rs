@@ -348,6 +348,10 @@ pub(crate) struct ConfigInner {
     pub(crate) service_endpoint_urls: Vec<(String, String)>,
     /// Settings from the environment that could not be understood.
     pub(crate) load_problems: Vec<String>,
+    /// The random source of backoff jitter, in `[0, 1)`.
+    pub(crate) jitter: Arc<dyn Fn() -> f64 + Send + Sync>,
+    /// The retry quota shared by every client of this configuration.
+    pub(crate) retry_quota: crate::retry_quota::RetryQuota,
     /// The default transport, made on first use and shared by every client of this config.
     pub(crate) default_http_client: std::sync::OnceLock<Result<Arc<dyn HttpClient>, String>>,
 }
@@ -410,6 +414,7 @@ impl Config {
             env_endpoint_url: c.env_endpoint_url.clone(),
             service_endpoint_urls: c.service_endpoint_urls.clone(),
             load_problems: c.load_problems.clone(),
+            jitter: Some(c.jitter.clone()),
         }
     }
 
@@ -447,6 +452,11 @@ impl Config {
     pub fn app_name(&self) -> Option<&AppName> {
         self.inner.app_name.as_ref()
     }
+
+    /// Tokens left in the retry quota this configuration's clients share.
+    pub fn retry_quota_available(&self) -> u32 {
+        self.inner.retry_quota.available()
+    }
 }
 
 /// Builds a [`Config`].
@@ -467,6 +477,7 @@ pub struct Builder {
     env_endpoint_url: Option<String>,
     service_endpoint_urls: Vec<(String, String)>,
     load_problems: Vec<String>,
+    jitter: Option<Arc<dyn Fn() -> f64 + Send + Sync>>,
 }
 
 impl fmt::Debug for Builder {
@@ -549,6 +560,13 @@ impl Builder {
         self
     }
 
+    /// Replaces the random source of backoff jitter (for deterministic tests);
+    /// it must return values in `[0, 1)`.
+    pub fn jitter_source(mut self, f: impl Fn() -> f64 + Send + Sync + 'static) -> Self {
+        self.jitter = Some(Arc::new(f));
+        self
+    }
+
     pub(crate) fn env_endpoint_url(mut self, url: String) -> Self {
         self.env_endpoint_url = Some(url);
         self
@@ -583,6 +601,8 @@ impl Builder {
                 env_endpoint_url: self.env_endpoint_url,
                 service_endpoint_urls: self.service_endpoint_urls,
                 load_problems: self.load_problems,
+                jitter: self.jitter.unwrap_or_else(|| Arc::new(crate::ids::random_unit)),
+                retry_quota: crate::retry_quota::RetryQuota::default(),
                 default_http_client: std::sync::OnceLock::new(),
             }),
         }

@@ -23,6 +23,7 @@ pub mod primitives;
 pub mod profile;
 pub mod request_id;
 pub mod retry;
+pub mod retry_quota;
 pub mod sign;
 #[cfg(feature = "test-util")]
 pub mod test_util;

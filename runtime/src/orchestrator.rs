@@ -12,7 +12,7 @@ use tracing::Instrument;
 
 use crate::config::Config;
 use crate::endpoint::{EndpointParams, ResolveEndpoint};
-use crate::error::{ErrorMetadata, SdkError};
+use crate::error::{ErrorMetadata, RetryInfo, SdkError};
 use crate::http::{ConnectorError, ConnectorErrorKind, Headers, HttpRequest, HttpResponse};
 use crate::ids;
 use crate::json::{self, DeserializeError, Value};
@@ -214,6 +214,8 @@ impl Handle {
         let user_agent = self.user_agent();
         let max_attempts = config.retry.max_attempts();
         let mut attempt = 1;
+        let mut spent_on_retries = 0;
+        let info = |attempts: u32| RetryInfo { attempts, ..RetryInfo::default() };
         loop {
             let mut headers = Headers::new();
             headers.append("Host", host.clone());
@@ -226,27 +228,43 @@ impl Handle {
             headers.append("amz-sdk-request", format!("attempt={attempt}; max={max_attempts}"));
             let mut request = HttpRequest { method: "POST".into(), uri: uri.clone(), headers, body: body.clone() };
             if let Some((name, region, provider)) = &signing {
-                let credentials = provider.provide_credentials().await.map_err(SdkError::construction_failure)?;
+                let credentials = provider
+                    .provide_credentials()
+                    .await
+                    .map_err(|e| SdkError::construction_failure(e).with_retry_info(info(attempt - 1)))?;
                 sign::sign(&mut request, &credentials, region.as_ref(), name, config.time_source.now())
-                    .map_err(SdkError::construction_failure)?;
+                    .map_err(|e| SdkError::construction_failure(e).with_retry_info(info(attempt - 1)))?;
             }
             let span = tracing::debug_span!("attempt", attempt, max_attempts, invocation_id = invocation_id.as_str());
             let outcome = self.attempt(op, &*http_client, request, parse_output, parse_error).instrument(span).await;
             match outcome {
                 Attempt::Done(result) => {
                     tracing::debug!(attempt, ok = result.is_ok(), "call finished");
-                    return result;
+                    if result.is_ok() {
+                        config.retry_quota.release(spent_on_retries);
+                    }
+                    return result.map_err(|e| e.with_retry_info(info(attempt)));
                 }
                 Attempt::Retry(kind, error) => {
                     if attempt >= max_attempts {
                         tracing::debug!(attempt, ?kind, "giving up: no attempts left");
-                        return Err(error);
+                        return Err(error.with_retry_info(RetryInfo { attempts: attempt, attempts_exhausted: true, ..RetryInfo::default() }));
                     }
+                    let cost = if kind == RetryKind::Timeout {
+                        crate::retry_quota::TIMEOUT_RETRY_COST
+                    } else {
+                        crate::retry_quota::RETRY_COST
+                    };
+                    if !config.retry_quota.acquire(cost) {
+                        tracing::debug!(attempt, ?kind, "giving up: the retry quota is used up");
+                        return Err(error.with_retry_info(RetryInfo { attempts: attempt, quota_exhausted: true, ..RetryInfo::default() }));
+                    }
+                    spent_on_retries += cost;
                     let wait = retry::backoff(
                         attempt,
                         config.retry.initial_backoff(),
                         config.retry.max_backoff(),
-                        ids::random_unit(),
+                        (config.jitter)(),
                     );
                     tracing::debug!(attempt, ?kind, wait_ms = wait.as_millis() as u64, "retrying");
                     config.sleep.sleep(wait).await;

@@ -10,4 +10,4 @@ pub use display::DisplayErrorContext;
 pub use metadata::{
     CreateUnhandledError, ErrorKind, ErrorMetadata, ErrorMetadataBuilder, ProvideErrorMetadata, Unhandled, UnmodeledError,
 };
-pub use sdk_error::{ConstructionFailure, DispatchFailure, ResponseError, SdkError, ServiceError, TimeoutError};
+pub use sdk_error::{ConstructionFailure, DispatchFailure, ResponseError, RetryInfo, SdkError, ServiceError, TimeoutError};

@@ -8,22 +8,36 @@ use crate::http::{ConnectorError, HttpResponse};
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
+/// How the request loop ended: attempts made, and why it stopped retrying.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RetryInfo {
+    /// Attempts sent (0 when the request was refused before sending).
+    pub attempts: u32,
+    /// The failure was retryable, but the client's retry quota was empty.
+    pub quota_exhausted: bool,
+    /// The failure was retryable, but every allowed attempt was used.
+    pub attempts_exhausted: bool,
+}
+
 /// The request could not be built (a missing required member, an invalid
 /// value, no region or credentials). Nothing was sent.
 #[derive(Debug)]
 pub struct ConstructionFailure {
+    retry: RetryInfo,
     source: BoxError,
 }
 
 /// The call or an attempt ran out of time.
 #[derive(Debug)]
 pub struct TimeoutError {
+    retry: RetryInfo,
     source: BoxError,
 }
 
 /// The request could not be sent or its response not read.
 #[derive(Debug)]
 pub struct DispatchFailure {
+    retry: RetryInfo,
     source: ConnectorError,
 }
 
@@ -47,6 +61,7 @@ impl DispatchFailure {
 /// A response arrived but could not be understood (not JSON, wrong types).
 #[derive(Debug)]
 pub struct ResponseError<R> {
+    retry: RetryInfo,
     source: BoxError,
     raw: R,
 }
@@ -61,6 +76,7 @@ impl<R> ResponseError<R> {
 /// The service answered with an error.
 #[derive(Debug)]
 pub struct ServiceError<E, R> {
+    retry: RetryInfo,
     source: E,
     raw: R,
 }
@@ -103,27 +119,55 @@ pub enum SdkError<E, R = HttpResponse> {
 impl<E, R> SdkError<E, R> {
     /// A [`SdkError::ConstructionFailure`].
     pub fn construction_failure(source: impl Into<BoxError>) -> Self {
-        SdkError::ConstructionFailure(ConstructionFailure { source: source.into() })
+        SdkError::ConstructionFailure(ConstructionFailure { retry: RetryInfo::default(), source: source.into() })
     }
 
     /// A [`SdkError::TimeoutError`].
     pub fn timeout_error(source: impl Into<BoxError>) -> Self {
-        SdkError::TimeoutError(TimeoutError { source: source.into() })
+        SdkError::TimeoutError(TimeoutError { retry: RetryInfo::default(), source: source.into() })
     }
 
     /// A [`SdkError::DispatchFailure`].
     pub fn dispatch_failure(source: ConnectorError) -> Self {
-        SdkError::DispatchFailure(DispatchFailure { source })
+        SdkError::DispatchFailure(DispatchFailure { retry: RetryInfo::default(), source })
     }
 
     /// A [`SdkError::ResponseError`].
     pub fn response_error(source: impl Into<BoxError>, raw: R) -> Self {
-        SdkError::ResponseError(ResponseError { source: source.into(), raw })
+        SdkError::ResponseError(ResponseError { retry: RetryInfo::default(), source: source.into(), raw })
     }
 
     /// A [`SdkError::ServiceError`].
     pub fn service_error(source: E, raw: R) -> Self {
-        SdkError::ServiceError(ServiceError { source, raw })
+        SdkError::ServiceError(ServiceError { retry: RetryInfo::default(), source, raw })
+    }
+
+    /// How many attempts were sent, and why retrying stopped.
+    pub fn retry_info(&self) -> RetryInfo {
+        match self {
+            SdkError::ConstructionFailure(e) => e.retry,
+            SdkError::TimeoutError(e) => e.retry,
+            SdkError::DispatchFailure(e) => e.retry,
+            SdkError::ResponseError(e) => e.retry,
+            SdkError::ServiceError(e) => e.retry,
+        }
+    }
+
+    /// The number of attempts sent.
+    pub fn attempts(&self) -> u32 {
+        self.retry_info().attempts
+    }
+
+    /// Records how the request loop ended.
+    pub fn with_retry_info(mut self, info: RetryInfo) -> Self {
+        match &mut self {
+            SdkError::ConstructionFailure(e) => e.retry = info,
+            SdkError::TimeoutError(e) => e.retry = info,
+            SdkError::DispatchFailure(e) => e.retry = info,
+            SdkError::ResponseError(e) => e.retry = info,
+            SdkError::ServiceError(e) => e.retry = info,
+        }
+        self
     }
 
     /// The service error, if this is one.
@@ -163,7 +207,7 @@ impl<E, R> SdkError<E, R> {
             SdkError::TimeoutError(e) => SdkError::TimeoutError(e),
             SdkError::DispatchFailure(e) => SdkError::DispatchFailure(e),
             SdkError::ResponseError(e) => SdkError::ResponseError(e),
-            SdkError::ServiceError(e) => SdkError::ServiceError(ServiceError { source: map(e.source), raw: e.raw }),
+            SdkError::ServiceError(e) => SdkError::ServiceError(ServiceError { retry: e.retry, source: map(e.source), raw: e.raw }),
         }
     }
 }
@@ -171,12 +215,19 @@ impl<E, R> SdkError<E, R> {
 impl<E: ProvideErrorMetadata, R> fmt::Display for SdkError<E, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SdkError::ConstructionFailure(e) => write!(f, "request not sent: {}", e.source),
-            SdkError::TimeoutError(e) => write!(f, "request timed out: {}", e.source),
-            SdkError::DispatchFailure(e) => write!(f, "request failed to send: {}", e.source),
-            SdkError::ResponseError(e) => write!(f, "response could not be read: {}", e.source),
-            SdkError::ServiceError(e) => write!(f, "service error: {}", e.source.meta()),
+            SdkError::ConstructionFailure(e) => write!(f, "request not sent: {}", e.source)?,
+            SdkError::TimeoutError(e) => write!(f, "request timed out: {}", e.source)?,
+            SdkError::DispatchFailure(e) => write!(f, "request failed to send: {}", e.source)?,
+            SdkError::ResponseError(e) => write!(f, "response could not be read: {}", e.source)?,
+            SdkError::ServiceError(e) => write!(f, "service error: {}", e.source.meta())?,
         }
+        let info = self.retry_info();
+        if info.quota_exhausted {
+            write!(f, " (after {} attempt(s); not retried because the client's retry quota is used up)", info.attempts)?;
+        } else if info.attempts_exhausted && info.attempts > 1 {
+            write!(f, " (after {} attempts)", info.attempts)?;
+        }
+        Ok(())
     }
 }
 

@@ -1,0 +1,109 @@
+//! Retry behaviour with a fixed jitter and tokio's paused clock: backoff
+//! timing, what is retried, what the caller learns, and the retry quota.
+
+use std::time::Duration;
+
+use awsjson_runtime::http::{Headers, HttpResponse};
+use awsjson_runtime::test_util::{json_response, Canned, ReplayClient};
+use integration_tests::{body_json, test_config};
+use marketplacemetering::config::retry::RetryConfig;
+use marketplacemetering::error::DisplayErrorContext;
+use marketplacemetering::primitives::DateTime;
+use marketplacemetering::{Client, Config};
+use tokio::time::Instant;
+
+fn config(replay: &ReplayClient, retry: RetryConfig, jitter: f64) -> Config {
+    test_config(replay).to_builder().retry_config(retry).jitter_source(move || jitter).build()
+}
+
+fn status(code: u16) -> Canned {
+    HttpResponse::new(code, Headers::new(), br#"{"__type":"InternalServiceErrorException","message":"try again"}"#.to_vec()).into()
+}
+
+async fn meter(client: &Client) -> Result<marketplacemetering::operation::meter_usage::MeterUsageOutput, marketplacemetering::error::SdkError<marketplacemetering::operation::meter_usage::MeterUsageError>> {
+    client.meter_usage().product_code("p").timestamp(DateTime::from_secs(0)).usage_dimension("d").send().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_500_then_200_succeeds_on_the_second_attempt_after_jittered_backoff() {
+    let replay = ReplayClient::new(vec![status(500), json_response(200, r#"{"MeteringRecordId":"ok"}"#).into()]);
+    let client = Client::from_conf(config(&replay, RetryConfig::standard(), 0.5));
+    let start = Instant::now();
+    let out = meter(&client).await.unwrap();
+    assert_eq!(out.metering_record_id(), Some("ok"));
+    assert_eq!(start.elapsed(), Duration::from_millis(500), "full jitter: 0.5 of the 1 s base");
+    let requests = replay.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0].headers.get("amz-sdk-invocation-id"), requests[1].headers.get("amz-sdk-invocation-id"));
+    assert_eq!(body_json(&requests[0])["ClientToken"], body_json(&requests[1])["ClientToken"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_503_on_every_attempt_gives_up_with_the_last_error_and_the_count() {
+    let replay = ReplayClient::new(vec![status(503), status(503), status(503)]);
+    let client = Client::from_conf(config(&replay, RetryConfig::standard(), 1.0));
+    let start = Instant::now();
+    let err = meter(&client).await.unwrap_err();
+    assert_eq!(start.elapsed(), Duration::from_secs(1 + 2), "waits of 1 s then 2 s");
+    assert_eq!(err.attempts(), 3);
+    assert!(err.retry_info().attempts_exhausted);
+    assert_eq!(
+        DisplayErrorContext(&err).to_string(),
+        "service error: InternalServiceErrorException: try again (after 3 attempts)"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn backoff_doubles_up_to_its_cap() {
+    let answers: Vec<Canned> = (0..6).map(|_| status(500)).collect();
+    let replay = ReplayClient::new(answers);
+    let retry = RetryConfig::standard().with_max_attempts(6).with_max_backoff(Duration::from_secs(5));
+    let client = Client::from_conf(config(&replay, retry, 1.0));
+    let start = Instant::now();
+    let err = meter(&client).await.unwrap_err();
+    assert_eq!(err.attempts(), 6);
+    assert_eq!(start.elapsed(), Duration::from_secs(1 + 2 + 4 + 5 + 5));
+}
+
+#[tokio::test(start_paused = true)]
+async fn disabled_retries_make_one_attempt() {
+    let replay = ReplayClient::new(vec![status(500)]);
+    let client = Client::from_conf(config(&replay, RetryConfig::disabled(), 1.0));
+    let err = meter(&client).await.unwrap_err();
+    assert_eq!((err.attempts(), replay.requests().len()), (1, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_retry_quota_is_shared_per_config_and_says_when_it_stops_retries() {
+    // Every call fails three times: two retries, ten tokens. Fifty calls use up the 500.
+    let answers: Vec<Canned> = (0..151).map(|_| status(500)).collect();
+    let replay = ReplayClient::new(answers);
+    let shared = config(&replay, RetryConfig::standard(), 0.0);
+    let (a, b) = (Client::new(&shared), Client::new(&shared));
+    for i in 0..50 {
+        let client = if i % 2 == 0 { &a } else { &b };
+        assert_eq!(meter(client).await.unwrap_err().attempts(), 3);
+    }
+    assert_eq!(shared.retry_quota_available(), 0);
+    let err = meter(&a).await.unwrap_err();
+    assert_eq!(err.attempts(), 1, "no tokens, no retry");
+    assert!(err.retry_info().quota_exhausted);
+    assert!(err.to_string().ends_with("(after 1 attempt(s); not retried because the client's retry quota is used up)"), "{err}");
+
+    // Another configuration has its own quota: the official SDK's process-wide bucket would stop it too.
+    let other = ReplayClient::new(vec![status(500), json_response(200, "{}").into()]);
+    let fresh = Client::from_conf(config(&other, RetryConfig::standard(), 0.0));
+    meter(&fresh).await.unwrap();
+    assert_eq!(other.requests().len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn successes_refill_the_quota() {
+    let replay = ReplayClient::new(vec![status(500), json_response(200, "{}").into(), json_response(200, "{}").into()]);
+    let cfg = config(&replay, RetryConfig::standard(), 0.0);
+    let client = Client::new(&cfg);
+    meter(&client).await.unwrap();
+    assert_eq!(cfg.retry_quota_available(), 500, "the retry's 5 tokens came back");
+    meter(&client).await.unwrap();
+    assert_eq!(cfg.retry_quota_available(), 500, "never above capacity");
+}

@@ -352,11 +352,26 @@ pub(crate) struct ConfigInner {
     pub(crate) jitter: Arc<dyn Fn() -> f64 + Send + Sync>,
     /// The retry quota shared by every client of this configuration.
     pub(crate) retry_quota: crate::retry_quota::RetryQuota,
+    /// The service's clock minus ours, in milliseconds, learnt from a
+    /// response that rejected a request as mistimed.
+    pub(crate) clock_skew_ms: std::sync::atomic::AtomicI64,
     /// The default transport, made on first use and shared by every client of this config.
     pub(crate) default_http_client: std::sync::OnceLock<Result<Arc<dyn HttpClient>, String>>,
 }
 
 impl ConfigInner {
+    /// The time to sign with: the clock, corrected by the learnt skew.
+    pub(crate) fn signing_time(&self) -> SystemTime {
+        let now = self.time_source.now();
+        let skew = self.clock_skew_ms.load(std::sync::atomic::Ordering::Relaxed);
+        let shift = Duration::from_millis(skew.unsigned_abs());
+        if skew >= 0 {
+            now + shift
+        } else {
+            now.checked_sub(shift).unwrap_or(now)
+        }
+    }
+
     /// The configured transport, or the shared default hyper client.
     pub(crate) fn http_client(&self) -> Result<Arc<dyn HttpClient>, String> {
         if let Some(c) = &self.http_client {
@@ -603,6 +618,7 @@ impl Builder {
                 load_problems: self.load_problems,
                 jitter: self.jitter.unwrap_or_else(|| Arc::new(crate::ids::random_unit)),
                 retry_quota: crate::retry_quota::RetryQuota::default(),
+                clock_skew_ms: std::sync::atomic::AtomicI64::new(0),
                 default_http_client: std::sync::OnceLock::new(),
             }),
         }

@@ -232,7 +232,7 @@ impl Handle {
                     .provide_credentials()
                     .await
                     .map_err(|e| SdkError::construction_failure(e).with_retry_info(info(attempt - 1)))?;
-                sign::sign(&mut request, &credentials, region.as_ref(), name, config.time_source.now())
+                sign::sign(&mut request, &credentials, region.as_ref(), name, config.signing_time())
                     .map_err(|e| SdkError::construction_failure(e).with_retry_info(info(attempt - 1)))?;
             }
             let span = tracing::debug_span!("attempt", attempt, max_attempts, invocation_id = invocation_id.as_str());
@@ -344,7 +344,10 @@ impl Handle {
         if let Some(id) = response.request_id() {
             meta = meta.request_id(id);
         }
-        let retry = retry::classify_service_error(code.as_deref(), status, op.retryable_errors);
+        let mut retry = retry::classify_service_error(code.as_deref(), status, op.retryable_errors);
+        if code.as_deref().is_some_and(|c| retry::CLOCK_SKEW_CODES.contains(&c)) && self.correct_clock_skew(&response) {
+            retry = Some(RetryKind::Transient);
+        }
         let error = match parse_error(meta.build(), &value) {
             Ok(e) => SdkError::service_error(e, response),
             Err(e) => SdkError::response_error(e, response),
@@ -353,6 +356,26 @@ impl Handle {
             Some(kind) => Attempt::Retry(kind, error),
             None => Attempt::Done(Err(error)),
         }
+    }
+
+    /// Learns the service's clock from the response's `Date` header; true
+    /// when the skew is large enough to explain the rejection (and so a
+    /// retry, signed with the corrected time, may succeed).
+    fn correct_clock_skew(&self, response: &HttpResponse) -> bool {
+        let config = &self.inner.config.inner;
+        let Some(date) = response.headers().get("date") else { return false };
+        let Ok(server) = crate::primitives::DateTime::from_str(date, crate::primitives::DateTimeFormat::HttpDate) else {
+            return false;
+        };
+        let ours = crate::primitives::DateTime::from(config.time_source.now());
+        let skew_ms = (server.as_secs_f64() - ours.as_secs_f64()) * 1000.0;
+        let previous = config.clock_skew_ms.load(std::sync::atomic::Ordering::Relaxed) as f64;
+        if (skew_ms - previous).abs() < retry::SIGNIFICANT_SKEW.as_millis() as f64 {
+            return false;
+        }
+        tracing::debug!(skew_ms, "correcting the signing clock from the service's Date header");
+        config.clock_skew_ms.store(skew_ms as i64, std::sync::atomic::Ordering::Relaxed);
+        true
     }
 
     fn user_agent(&self) -> String {

@@ -24,6 +24,21 @@ pub const THROTTLING_CODES: [&str; 14] = [
 /// Error codes of passing failures.
 pub const TRANSIENT_CODES: [&str; 2] = ["RequestTimeout", "RequestTimeoutException"];
 
+/// Error codes that say the request's signing time is too far from the
+/// service's clock.
+pub const CLOCK_SKEW_CODES: [&str; 6] = [
+    "RequestTimeTooSkewed",
+    "RequestExpired",
+    "RequestInTheFuture",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+    "AuthFailure",
+];
+
+/// A skew smaller than this cannot explain a rejected signature (AWS allows
+/// five minutes), so it is not corrected.
+pub const SIGNIFICANT_SKEW: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// HTTP statuses of passing server failures.
 pub const TRANSIENT_STATUSES: [u16; 4] = [500, 502, 503, 504];
 

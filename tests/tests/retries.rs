@@ -107,3 +107,27 @@ async fn successes_refill_the_quota() {
     meter(&client).await.unwrap();
     assert_eq!(cfg.retry_quota_available(), 500, "never above capacity");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_skewed_clock_is_corrected_from_the_date_header_and_the_call_retried() {
+    // Our frozen clock says 2023-11-14T22:13:20Z; the service's says an hour later.
+    let mut h = Headers::new();
+    h.append("Date", "Tue, 14 Nov 2023 23:13:20 GMT");
+    let skewed = HttpResponse::new(400, h, br#"{"__type":"RequestTimeTooSkewed","message":"Signature expired"}"#.to_vec());
+    let replay = ReplayClient::new(vec![Canned::Response(skewed), json_response(200, r#"{"MeteringRecordId":"ok"}"#).into()]);
+    let cfg = config(&replay, RetryConfig::standard(), 0.0);
+    meter(&Client::new(&cfg)).await.unwrap();
+    let dates: Vec<String> = replay.requests().iter().map(|r| r.headers.get("x-amz-date").unwrap().to_owned()).collect();
+    assert_eq!(dates, ["20231114T221320Z", "20231114T231320Z"]);
+
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rejected_signature_without_skew_is_not_retried() {
+    let mut h = Headers::new();
+    h.append("Date", "Tue, 14 Nov 2023 22:13:30 GMT");
+    let rejected = HttpResponse::new(403, h, br#"{"__type":"InvalidSignatureException","message":"bad"}"#.to_vec());
+    let replay = ReplayClient::new(vec![Canned::Response(rejected)]);
+    let err = meter(&Client::from_conf(config(&replay, RetryConfig::standard(), 0.0))).await.unwrap_err();
+    assert_eq!(err.attempts(), 1);
+}

@@ -1,0 +1,101 @@
+//! Faults over real TCP: stalls, truncated and reset responses, garbage,
+//! refused connections. Each ends in the right typed error (or succeeds after
+//! a retry) within the configured timeouts. Real time with short timeouts:
+//! the assertions are on outcomes, never on durations.
+
+use std::time::Duration;
+
+use integration_tests::chaos::{Behaviour, ChaosServer};
+use marketplacemetering::config::retry::RetryConfig;
+use marketplacemetering::config::timeout::TimeoutConfig;
+use marketplacemetering::config::{Credentials, Region};
+use marketplacemetering::error::{DisplayErrorContext, SdkError};
+use marketplacemetering::{Client, Config};
+
+fn client(url: &str, timeouts: TimeoutConfig, attempts: u32) -> Client {
+    let config = Config::builder()
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::for_tests())
+        .endpoint_url(url)
+        .timeout_config(timeouts)
+        .retry_config(RetryConfig::standard().with_max_attempts(attempts).with_initial_backoff(Duration::from_millis(5)))
+        .build();
+    Client::from_conf(config)
+}
+
+fn short_reads() -> TimeoutConfig {
+    TimeoutConfig::builder().read_timeout(Duration::from_millis(200)).build()
+}
+
+async fn call(client: &Client) -> Result<(), SdkError<marketplacemetering::operation::resolve_customer::ResolveCustomerError>> {
+    client.resolve_customer().registration_token("t").send().await.map(|_| ())
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_hits_the_read_timeout_on_every_attempt() {
+    let server = ChaosServer::start(vec![Behaviour::Stall]).await;
+    let err = call(&client(&server.url(), short_reads(), 2)).await.unwrap_err();
+    let SdkError::DispatchFailure(f) = &err else { panic!("{err:?}") };
+    assert!(f.is_timeout(), "{err:?}");
+    assert_eq!(err.attempts(), 2);
+    assert!(DisplayErrorContext(&err).to_string().contains("no bytes of the response head arrived within the read timeout"), "{err}");
+}
+
+#[tokio::test]
+async fn the_attempt_timeout_and_the_operation_timeout_bound_a_stall() {
+    let server = ChaosServer::start(vec![Behaviour::Stall]).await;
+    let attempt_only = TimeoutConfig::builder().disable_read_timeout().operation_attempt_timeout(Duration::from_millis(150)).build();
+    let err = call(&client(&server.url(), attempt_only, 2)).await.unwrap_err();
+    assert!(matches!(err, SdkError::TimeoutError(_)), "{err:?}");
+    assert_eq!(err.attempts(), 2);
+
+    let operation = TimeoutConfig::builder()
+        .disable_read_timeout()
+        .disable_operation_attempt_timeout()
+        .operation_timeout(Duration::from_millis(300))
+        .build();
+    let err = call(&client(&server.url(), operation, 3)).await.unwrap_err();
+    assert!(matches!(err, SdkError::TimeoutError(_)), "{err:?}");
+    assert!(err.to_string().contains("did not complete within the operation timeout"), "{err}");
+}
+
+#[tokio::test]
+async fn a_body_that_stalls_midway_hits_the_read_timeout() {
+    let server = ChaosServer::start(vec![Behaviour::StallMidBody]).await;
+    let err = call(&client(&server.url(), short_reads(), 1)).await.unwrap_err();
+    assert!(DisplayErrorContext(&err).to_string().contains("no bytes of the response body arrived"), "{err}");
+}
+
+#[tokio::test]
+async fn truncated_reset_and_closed_responses_are_retried_then_succeed() {
+    for fault in [Behaviour::Truncate, Behaviour::ResetMidBody, Behaviour::Close] {
+        let server = ChaosServer::start(vec![fault.clone(), Behaviour::Respond(200, r#"{"CustomerAWSAccountId":"1"}"#.into())]).await;
+        call(&client(&server.url(), short_reads(), 3)).await.unwrap_or_else(|e| panic!("{fault:?}: {e:?}"));
+        assert_eq!(server.requests(), 2, "{fault:?} was retried once");
+    }
+}
+
+#[tokio::test]
+async fn a_response_that_is_not_http_is_a_protocol_failure() {
+    let server = ChaosServer::start(vec![Behaviour::Garbage]).await;
+    let err = call(&client(&server.url(), short_reads(), 1)).await.unwrap_err();
+    assert!(matches!(err, SdkError::DispatchFailure(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_200_with_an_html_body_is_a_response_error_and_not_retried() {
+    let server = ChaosServer::start(vec![Behaviour::Respond(200, "<html>maintenance</html>".into())]).await;
+    let err = call(&client(&server.url(), short_reads(), 3)).await.unwrap_err();
+    assert!(matches!(err, SdkError::ResponseError(_)), "{err:?}");
+    assert_eq!(server.requests(), 1);
+    assert!(DisplayErrorContext(&err).to_string().contains("<html>maintenance</html>"));
+}
+
+#[tokio::test]
+async fn a_403_xml_body_is_a_response_error() {
+    let xml = r#"<ErrorResponse><Error><Code>AccessDenied</Code></Error></ErrorResponse>"#;
+    let server = ChaosServer::start(vec![Behaviour::Respond(403, xml.into())]).await;
+    let err = call(&client(&server.url(), short_reads(), 3)).await.unwrap_err();
+    assert!(matches!(err, SdkError::ResponseError(_)), "{err:?}");
+    assert_eq!(server.requests(), 1);
+}

@@ -582,6 +582,10 @@ impl Builder {
         self
     }
 
+    pub(crate) fn has_region(&self) -> bool {
+        self.region.is_some()
+    }
+
     pub(crate) fn env_endpoint_url(mut self, url: String) -> Self {
         self.env_endpoint_url = Some(url);
         self

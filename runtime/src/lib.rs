@@ -25,5 +25,7 @@ pub mod request_id;
 pub mod retry;
 pub mod retry_quota;
 pub mod sign;
+#[cfg(test)]
+mod test_support;
 #[cfg(feature = "test-util")]
 pub mod test_util;

@@ -1,7 +1,8 @@
 //! `load_from_env()`: a shared [`Config`] from the environment and the
 //! profile files, as aws-config's function of the same name does.
 //!
-//! Region: `AWS_REGION`, `AWS_DEFAULT_REGION`, then the profile's `region`.
+//! Region: `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`, then
+//! EC2 instance metadata.
 //! Credentials: the [`DefaultCredentialsChain`]. Endpoints:
 //! `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL` or the profile's
 //! `endpoint_url` (unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true).
@@ -12,7 +13,9 @@
 
 use crate::config::retry::RetryConfig;
 use crate::config::{AppName, Builder, Config, Region};
-use crate::credentials::DefaultCredentialsChain;
+use std::sync::Arc;
+
+use crate::credentials::{CachedCredentials, DefaultCredentialsChain, Imds, ProviderContext};
 use crate::os_env::OsEnv;
 use crate::profile::{self, Profile};
 
@@ -25,7 +28,21 @@ use crate::profile::{self, Profile};
 /// # }
 /// ```
 pub async fn load_from_env() -> Config {
-    from_env(OsEnv::real()).build()
+    load_with(OsEnv::real()).await
+}
+
+/// [`load_from_env`] over `env`; when neither the environment nor the
+/// profile names a region, the instance metadata service is asked.
+pub async fn load_with(env: OsEnv) -> Config {
+    let mut builder = from_env(env.clone());
+    if !builder.has_region() {
+        if let Ok(ctx) = ProviderContext::new(env) {
+            if let Ok(region) = Imds::new(ctx).region().await {
+                builder = builder.region(Region::new(region));
+            }
+        }
+    }
+    builder.build()
 }
 
 /// A builder preloaded from `env`; settings made on it afterwards win.
@@ -43,7 +60,14 @@ pub fn from_env(env: OsEnv) -> Builder {
             profile.as_ref().and_then(|p: &Profile| p.get(key)).map(|v| (format!("profile key {key}"), v.to_owned()))
         })
     };
-    let mut builder = Config::builder().credentials_provider(DefaultCredentialsChain::new(env.clone()));
+    let mut builder = Config::builder();
+    match ProviderContext::new(env.clone()) {
+        Ok(ctx) => {
+            let chain = Arc::new(DefaultCredentialsChain::new(ctx.clone()));
+            builder = builder.credentials_provider(CachedCredentials::new(chain, ctx.time.clone()));
+        }
+        Err(e) => problems.push(format!("the credentials providers could not be set up: {e}")),
+    }
     // Both variables come before the profile's region.
     let region = env.var("AWS_REGION").or_else(|| env.var("AWS_DEFAULT_REGION")).map(|r| (String::new(), r));
     if let Some((_, region)) = region.or_else(|| setting("AWS_REGION", "region")) {

@@ -79,13 +79,22 @@ impl TestServer {
     /// Starts a server; requests whose signature does not verify against
     /// `credentials` (access key, secret) get a 403 like AWS's.
     pub async fn start(credentials: (&str, &str), responder: impl Fn(&Received) -> Reply + Send + Sync + 'static) -> TestServer {
+        Self::start_with(Some(credentials), responder).await
+    }
+
+    /// Starts a server that checks no signatures (metadata and container endpoints).
+    pub async fn start_open(responder: impl Fn(&Received) -> Reply + Send + Sync + 'static) -> TestServer {
+        Self::start_with(None, responder).await
+    }
+
+    async fn start_with(credentials: Option<(&str, &str)>, responder: impl Fn(&Received) -> Reply + Send + Sync + 'static) -> TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
         let addr = listener.local_addr().unwrap();
         let received = Arc::new(Mutex::new(Vec::new()));
         let connections = Arc::new(AtomicUsize::new(0));
         let (shutdown, mut stop) = oneshot::channel::<()>();
         let responder: Arc<Responder> = Arc::new(responder);
-        let (access_key, secret) = (credentials.0.to_owned(), credentials.1.to_owned());
+        let credentials = credentials.map(|(a, s)| (a.to_owned(), s.to_owned()));
         let state = (received.clone(), connections.clone());
         tokio::spawn(async move {
             loop {
@@ -98,11 +107,11 @@ impl TestServer {
                 };
                 state.1.fetch_add(1, Ordering::SeqCst);
                 let (received, responder) = (state.0.clone(), responder.clone());
-                let (access_key, secret) = (access_key.clone(), secret.clone());
+                let credentials = credentials.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                         let (received, responder) = (received.clone(), responder.clone());
-                        let (access_key, secret) = (access_key.clone(), secret.clone());
+                        let credentials = credentials.clone();
                         async move {
                             let (parts, body) = req.into_parts();
                             let body = body.collect().await.map(|b| b.to_bytes().to_vec()).unwrap_or_default();
@@ -115,7 +124,10 @@ impl TestServer {
                             let (path, query) = target.split_once('?').unwrap_or((&target, ""));
                             let path = sigv4::percent_decode(path);
                             let request = sigv4::Request { method: parts.method.as_str(), path: &path, query, headers: &headers, body: &body };
-                            let signature = sigv4::verify(&request, &access_key, &secret);
+                            let signature = match &credentials {
+                                Some((access_key, secret)) => sigv4::verify(&request, access_key, secret),
+                                None => Ok(()),
+                            };
                             let got = Received { method: parts.method.to_string(), target: target.clone(), headers, body, signature };
                             let reply = match &got.signature {
                                 Ok(()) => responder(&got),

@@ -23,6 +23,8 @@ async fn a_client_from_the_environment_calls_the_service() {
         std::env::set_var(k, v);
     }
     std::env::remove_var("AWS_PROFILE");
+    // No instance metadata in tests: the chain and the region lookup must not leave loopback.
+    std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
 
     let config = load_from_env().await;
     let client = Client::new(&config);

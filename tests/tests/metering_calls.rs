@@ -316,7 +316,7 @@ async fn non_json_empty_and_truncated_bodies_become_typed_errors() {
     let (c, replay) = client(vec![empty(), empty(), empty()]);
     let err = c.resolve_customer().registration_token("t").send().await.unwrap_err();
     assert_eq!(replay.requests().len(), 3, "a 500 is retried");
-    assert_eq!(err.to_string(), "service error: HTTP 500 with no error code or message");
+    assert_eq!(err.to_string(), "service error: HTTP 500 with no error code or message (after 3 attempts)");
     assert_eq!(err.as_service_error().unwrap().meta().status(), Some(500));
 
     let (c, _) = client(vec![json_response(200, r#"{"MeteringRecordId":"trunc"#).into()]);

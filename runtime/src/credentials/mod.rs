@@ -1,13 +1,26 @@
 //! `Credentials`, the `ProvideCredentials` trait that credential sources
 //! implement, and the sources: environment, profile files, and the chain.
 
+mod cache;
 mod chain;
+mod container;
 mod env;
+mod imds;
+mod json_credentials;
+mod process;
 mod profile;
+mod provider_context;
+mod sts;
+mod web_identity;
 
+pub use cache::CachedCredentials;
 pub use chain::DefaultCredentialsChain;
+pub use container::ContainerCredentials;
 pub use env::EnvironmentCredentials;
+pub use imds::Imds;
 pub use profile::ProfileCredentials;
+pub use provider_context::ProviderContext;
+pub use web_identity::WebIdentityCredentials;
 
 use std::fmt;
 use std::sync::Arc;

@@ -131,3 +131,13 @@ async fn a_rejected_signature_without_skew_is_not_retried() {
     let err = meter(&Client::from_conf(config(&replay, RetryConfig::standard(), 0.0))).await.unwrap_err();
     assert_eq!(err.attempts(), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn throttling_backs_off_and_then_succeeds() {
+    let throttled = || -> Canned { json_response(400, r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#).into() };
+    let replay = ReplayClient::new(vec![throttled(), throttled(), json_response(200, r#"{"MeteringRecordId":"ok"}"#).into()]);
+    let client = Client::from_conf(config(&replay, RetryConfig::standard(), 1.0));
+    let start = Instant::now();
+    assert_eq!(meter(&client).await.unwrap().metering_record_id(), Some("ok"));
+    assert_eq!(start.elapsed(), Duration::from_secs(1 + 2));
+}

@@ -1,0 +1,83 @@
+//! No secret ever appears in a log line or a `Debug` string: every tracing
+//! span and event of a call is captured with all its fields, alongside the
+//! `Debug` output of the config, the credentials, the request, the output and
+//! an error, and none of them may contain the secret key or session token.
+
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+
+use awsjson_runtime::test_util::{json_response, ReplayClient};
+use integration_tests::server::{Reply, TestServer};
+use marketplacemetering::config::{Credentials, Region};
+use marketplacemetering::primitives::DateTime;
+use marketplacemetering::{Client, Config};
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Metadata, Subscriber};
+
+const SECRET: &str = "wJalrXUtnFEMI-super-secret-key";
+const TOKEN: &str = "IQoJb3JpZ2luX2VjEJv-session-token";
+
+/// Records every field of every span and event, at every level.
+struct Capture(Arc<Mutex<String>>);
+
+struct Writer<'a>(&'a mut String);
+
+impl Visit for Writer<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        let _ = write!(self.0, " {}={value:?}", field.name());
+    }
+}
+
+impl Subscriber for Capture {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &Attributes<'_>) -> Id {
+        let mut log = self.0.lock().unwrap();
+        log.push_str(span.metadata().name());
+        span.record(&mut Writer(&mut log));
+        log.push('\n');
+        Id::from_u64(1)
+    }
+    fn record(&self, _: &Id, values: &Record<'_>) {
+        values.record(&mut Writer(&mut self.0.lock().unwrap()));
+    }
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, event: &Event<'_>) {
+        let mut log = self.0.lock().unwrap();
+        event.record(&mut Writer(&mut log));
+        log.push('\n');
+    }
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn secrets_stay_out_of_logs_and_debug_output() {
+    let log = Arc::new(Mutex::new(String::new()));
+    let _guard = tracing::subscriber::set_default(Capture(log.clone()));
+
+    let server = TestServer::start(("AKIDSECRETS", SECRET), |_| Reply::json(200, r#"{"MeteringRecordId":"m"}"#)).await;
+    let credentials = Credentials::new("AKIDSECRETS", SECRET, Some(TOKEN.into()), None, "test");
+    let config = Config::builder()
+        .region(Region::new("us-east-1"))
+        .credentials_provider(credentials.clone())
+        .endpoint_url(server.url())
+        .build();
+    let client = Client::from_conf(config.clone());
+    let out = client.meter_usage().product_code("p").timestamp(DateTime::from_secs(0)).usage_dimension("d").send().await.unwrap();
+
+    let replay = ReplayClient::new(vec![json_response(400, r#"{"__type":"ThrottlingException","message":"m"}"#)]);
+    let failing = Client::from_conf(config.to_builder().http_client(replay).retry_config(marketplacemetering::config::retry::RetryConfig::disabled()).build());
+    let err = failing.resolve_customer().registration_token("t").send().await.unwrap_err();
+
+    let mut everything = log.lock().unwrap().clone();
+    assert!(everything.contains("operation=\"MeterUsage\""), "the capture works: {everything}");
+    for debug in [format!("{config:?}"), format!("{credentials:?}"), format!("{client:?}"), format!("{out:?}"), format!("{err:?}")] {
+        everything.push_str(&debug);
+    }
+    assert!(!everything.contains(SECRET), "the secret key leaked:\n{everything}");
+    assert!(!everything.contains(TOKEN), "the session token leaked:\n{everything}");
+    assert!(!everything.contains("Signature="), "the signature leaked:\n{everything}");
+}

@@ -352,6 +352,10 @@ pub(crate) struct ConfigInner {
     pub(crate) jitter: Arc<dyn Fn() -> f64 + Send + Sync>,
     /// The retry quota shared by every client of this configuration.
     pub(crate) retry_quota: crate::retry_quota::RetryQuota,
+    /// Adaptive mode's rate limiter, shared by the clients of this configuration.
+    pub(crate) rate_limiter: std::sync::Mutex<crate::rate_limit::RateLimiter>,
+    /// The origin of the rate limiter's clock.
+    pub(crate) created: tokio::time::Instant,
     /// The service's clock minus ours, in milliseconds, learnt from a
     /// response that rejected a request as mistimed.
     pub(crate) clock_skew_ms: std::sync::atomic::AtomicI64,
@@ -623,6 +627,8 @@ impl Builder {
                 jitter: self.jitter.unwrap_or_else(|| Arc::new(crate::ids::random_unit)),
                 retry_quota: crate::retry_quota::RetryQuota::default(),
                 clock_skew_ms: std::sync::atomic::AtomicI64::new(0),
+                rate_limiter: std::sync::Mutex::new(crate::rate_limit::RateLimiter::default()),
+                created: tokio::time::Instant::now(),
                 default_http_client: std::sync::OnceLock::new(),
             }),
         }

@@ -20,6 +20,7 @@ pub mod orchestrator;
 pub mod pagination;
 pub mod os_env;
 pub mod primitives;
+pub mod rate_limit;
 pub mod profile;
 pub mod request_id;
 pub mod retry;

@@ -235,8 +235,22 @@ impl Handle {
                 sign::sign(&mut request, &credentials, region.as_ref(), name, config.signing_time())
                     .map_err(|e| SdkError::construction_failure(e).with_retry_info(info(attempt - 1)))?;
             }
+            let adaptive = config.retry.mode() == crate::config::retry::RetryMode::Adaptive;
+            if adaptive {
+                let wait = config.rate_limiter.lock().map(|mut l| l.acquire(config.created.elapsed().as_secs_f64())).unwrap_or(0.0);
+                if wait > 0.0 {
+                    tracing::debug!(wait_ms = (wait * 1000.0) as u64, "adaptive mode: waiting for the send rate");
+                    config.sleep.sleep(std::time::Duration::from_secs_f64(wait)).await;
+                }
+            }
             let span = tracing::debug_span!("attempt", attempt, max_attempts, invocation_id = invocation_id.as_str());
             let outcome = self.attempt(op, &*http_client, request, parse_output, parse_error).instrument(span).await;
+            if adaptive {
+                let throttled = matches!(outcome, Attempt::Retry(RetryKind::Throttling, _));
+                if let Ok(mut l) = config.rate_limiter.lock() {
+                    l.update(config.created.elapsed().as_secs_f64(), throttled);
+                }
+            }
             match outcome {
                 Attempt::Done(result) => {
                     tracing::debug!(attempt, ok = result.is_ok(), "call finished");

@@ -141,3 +141,34 @@ async fn throttling_backs_off_and_then_succeeds() {
     assert_eq!(meter(&client).await.unwrap().metering_record_id(), Some("ok"));
     assert_eq!(start.elapsed(), Duration::from_secs(1 + 2));
 }
+
+#[tokio::test(start_paused = true)]
+async fn adaptive_mode_slows_sending_after_throttling() {
+    // Ten quick successes measure the send rate; a throttle then engages the limiter,
+    // and the following calls are spread out in time instead of sent back to back.
+    let mut answers: Vec<Canned> = (0..10).map(|_| json_response(200, "{}").into()).collect();
+    answers.push(json_response(400, r#"{"__type":"ThrottlingException"}"#).into());
+    answers.extend((0..11).map(|_| json_response(200, "{}").into()));
+    let replay = ReplayClient::new(answers);
+    let client = Client::from_conf(config(&replay, RetryConfig::adaptive(), 0.0));
+    for _ in 0..10 {
+        meter(&client).await.unwrap();
+        tokio::time::advance(Duration::from_millis(100)).await;
+    }
+    meter(&client).await.unwrap(); // throttled once, then retried
+    let start = Instant::now();
+    for _ in 0..10 {
+        meter(&client).await.unwrap();
+    }
+    assert!(start.elapsed() >= Duration::from_secs(1), "ten calls after a throttle took {:?}", start.elapsed());
+
+    // Standard mode sends the same calls without waiting.
+    let answers: Vec<Canned> = (0..10).map(|_| json_response(200, "{}").into()).collect();
+    let replay = ReplayClient::new(answers);
+    let client = Client::from_conf(config(&replay, RetryConfig::standard(), 0.0));
+    let start = Instant::now();
+    for _ in 0..10 {
+        meter(&client).await.unwrap();
+    }
+    assert_eq!(start.elapsed(), Duration::ZERO);
+}

@@ -118,6 +118,10 @@ pub struct Operation {
     pub deprecated: Option<Deprecated>,
     /// `@paginated`, with the service's defaults merged in.
     pub paginated: Option<Paginated>,
+    /// `@endpoint` host prefix template (`foo.{label}.`), labels checked against `@hostLabel` members.
+    pub host_prefix: Option<String>,
+    /// `@requestCompression`: the body is gzip-compressed (when large enough).
+    pub compress_request: bool,
 }
 
 /// The `@paginated` trait, resolved.

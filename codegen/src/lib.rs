@@ -13,6 +13,7 @@ pub mod error;
 pub mod ir;
 pub mod lower;
 pub mod naming;
+pub mod protocol_tests;
 pub mod render;
 pub mod shape_id;
 pub mod validate;
@@ -32,6 +33,8 @@ pub struct Options {
     pub runtime_path: String,
     /// The command that regenerates the crate, for file headers.
     pub command: String,
+    /// Also emit the model's protocol compliance cases as `tests/protocol_tests.rs`.
+    pub protocol_tests: bool,
 }
 
 impl Default for Options {
@@ -41,6 +44,7 @@ impl Default for Options {
             version: "0.1.0".to_owned(),
             runtime_path: "../runtime".to_owned(),
             command: "cargo xtask codegen".to_owned(),
+            protocol_tests: false,
         }
     }
 }
@@ -63,6 +67,13 @@ pub fn generate(model_json: &str, options: &Options) -> Result<BTreeMap<String, 
     let service = validate::validate(&model)?;
     let ir = lower::lower(&model, &service)?;
     naming::check(&ir)?;
-    let files = emit::emit(&ir, options)?;
+    let mut files = emit::emit(&ir, options)?;
+    if options.protocol_tests {
+        let traits: BTreeMap<String, ast::Traits> = model.shapes.iter().map(|(id, s)| (id.clone(), s.traits().clone())).collect();
+        let lib = naming::lib_name(&options.package_name(&ir));
+        if let Some(tokens) = protocol_tests::emit(&ir, &traits, &lib)? {
+            files.insert("tests/protocol_tests.rs".to_owned(), emit::Emitted::Rust(tokens));
+        }
+    }
     render::render(files, options)
 }

@@ -18,11 +18,8 @@ use crate::validate::protocol_of;
 
 /// Traits whose meaning this generator cannot honour; refusing them is better
 /// than generating a client that silently sends the wrong thing.
-const UNSUPPORTED_TRAITS: [(&str, &str); 6] = [
+const UNSUPPORTED_TRAITS: [(&str, &str); 3] = [
     ("smithy.api#streaming", "streaming blobs and event streams"),
-    ("smithy.api#requestCompression", "request compression"),
-    ("smithy.api#endpoint", "host prefixes (@endpoint)"),
-    ("smithy.api#hostLabel", "host labels (@hostLabel)"),
     ("aws.protocols#httpChecksum", "request and response checksums (@httpChecksum)"),
     ("smithy.rules#staticContextParams", "endpoint context parameters (@staticContextParams)"),
 ];
@@ -339,6 +336,17 @@ impl Lowerer<'_> {
         }
         error_names.sort();
         let paginated = self.paginated(id, &op.traits, &service_shape.traits)?;
+        let host_prefix = self.host_prefix(id, &op.traits, &input)?;
+        let compress_request = match op.traits.get("smithy.api#requestCompression") {
+            None => false,
+            Some(v) => {
+                let encodings: Vec<&str> = v.get("encodings").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+                if !encodings.iter().any(|e| e.eq_ignore_ascii_case("gzip")) {
+                    return Err(Error::unsupported(id, format!("@requestCompression encodings {encodings:?}: only gzip is implemented")));
+                }
+                true
+            }
+        };
         Ok(Operation {
             id: ShapeId::parse(id)?,
             name,
@@ -348,7 +356,33 @@ impl Lowerer<'_> {
             docs: doc(&op.traits),
             deprecated: deprecated(id, &op.traits)?,
             paginated,
+            host_prefix,
+            compress_request,
         })
+    }
+
+    /// The `@endpoint` host prefix, after checking that each `{label}` names
+    /// a required string input member marked `@hostLabel`.
+    fn host_prefix(&self, id: &str, traits: &Traits, input: &ShapeId) -> Result<Option<String>, Error> {
+        let Some(endpoint) = traits.get("smithy.api#endpoint") else { return Ok(None) };
+        let prefix = endpoint
+            .get("hostPrefix")
+            .and_then(Value::as_str)
+            .ok_or_else(|| Error::model(id, "@endpoint needs a string hostPrefix"))?;
+        let Some(Shape::Structure(input)) = self.named.get(input) else { unreachable!("synthetic input exists") };
+        let mut rest = prefix;
+        while let Some(start) = rest.find('{') {
+            let end = rest[start..].find('}').ok_or_else(|| Error::model(id, format!("@endpoint hostPrefix `{prefix}` has an unclosed label")))?;
+            let label = &rest[start + 1..start + end];
+            let member = input.members.iter().find(|m| m.name == label).ok_or_else(|| {
+                Error::model(id, format!("@endpoint hostPrefix label `{label}` is not an input member"))
+            })?;
+            if member.ty != TypeRef::Prim(Prim::String) || !member.required {
+                return Err(Error::model(id, format!("host label `{label}` must be a required string member")));
+            }
+            rest = &rest[start + end + 1..];
+        }
+        Ok(Some(prefix.to_owned()))
     }
 
     fn paginated(&self, id: &str, op: &Traits, service: &Traits) -> Result<Option<Paginated>, Error> {

@@ -140,6 +140,11 @@ pub fn local_var(member: &str, place: Place) -> String {
     format!("var_{}", member_stem(member, place))
 }
 
+/// The test function of a protocol compliance case (`aws_json11_empty_complex_error`).
+pub fn protocol_test(case_id: &str) -> String {
+    escape(snake(case_id))
+}
+
 /// The unit test of the `n`th endpoint test case (`endpoint_case_07`).
 pub fn endpoint_test(n: usize) -> String {
     format!("endpoint_case_{n:02}")

@@ -352,6 +352,12 @@ pub(crate) struct ConfigInner {
     pub(crate) jitter: Arc<dyn Fn() -> f64 + Send + Sync>,
     /// The retry quota shared by every client of this configuration.
     pub(crate) retry_quota: crate::retry_quota::RetryQuota,
+    /// `@endpoint` host prefixes are not applied.
+    pub(crate) disable_host_prefix: bool,
+    /// `@requestCompression` is not applied.
+    pub(crate) disable_request_compression: bool,
+    /// Bodies smaller than this are sent uncompressed.
+    pub(crate) request_min_compression_size_bytes: usize,
     /// Adaptive mode's rate limiter, shared by the clients of this configuration.
     pub(crate) rate_limiter: std::sync::Mutex<crate::rate_limit::RateLimiter>,
     /// The origin of the rate limiter's clock.
@@ -434,6 +440,9 @@ impl Config {
             service_endpoint_urls: c.service_endpoint_urls.clone(),
             load_problems: c.load_problems.clone(),
             jitter: Some(c.jitter.clone()),
+            disable_host_prefix: c.disable_host_prefix,
+            disable_request_compression: c.disable_request_compression,
+            request_min_compression_size_bytes: Some(c.request_min_compression_size_bytes),
         }
     }
 
@@ -497,6 +506,9 @@ pub struct Builder {
     service_endpoint_urls: Vec<(String, String)>,
     load_problems: Vec<String>,
     jitter: Option<Arc<dyn Fn() -> f64 + Send + Sync>>,
+    disable_host_prefix: bool,
+    disable_request_compression: bool,
+    request_min_compression_size_bytes: Option<usize>,
 }
 
 impl fmt::Debug for Builder {
@@ -579,6 +591,24 @@ impl Builder {
         self
     }
 
+    /// Stops operations with an `@endpoint` host prefix from prefixing the host.
+    pub fn disable_host_prefix(mut self, disable: bool) -> Self {
+        self.disable_host_prefix = disable;
+        self
+    }
+
+    /// Sends `@requestCompression` bodies uncompressed.
+    pub fn disable_request_compression(mut self, disable: bool) -> Self {
+        self.disable_request_compression = disable;
+        self
+    }
+
+    /// Compresses `@requestCompression` bodies of at least this many bytes (default 10,240).
+    pub fn request_min_compression_size_bytes(mut self, bytes: usize) -> Self {
+        self.request_min_compression_size_bytes = Some(bytes);
+        self
+    }
+
     /// Replaces the random source of backoff jitter (for deterministic tests);
     /// it must return values in `[0, 1)`.
     pub fn jitter_source(mut self, f: impl Fn() -> f64 + Send + Sync + 'static) -> Self {
@@ -628,6 +658,9 @@ impl Builder {
                 retry_quota: crate::retry_quota::RetryQuota::default(),
                 clock_skew_ms: std::sync::atomic::AtomicI64::new(0),
                 rate_limiter: std::sync::Mutex::new(crate::rate_limit::RateLimiter::default()),
+                disable_host_prefix: self.disable_host_prefix,
+                disable_request_compression: self.disable_request_compression,
+                request_min_compression_size_bytes: self.request_min_compression_size_bytes.unwrap_or(10_240),
                 created: tokio::time::Instant::now(),
                 default_http_client: std::sync::OnceLock::new(),
             }),

@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod compression;
 pub mod config;
 pub mod credentials;
 pub mod endpoint;

@@ -45,6 +45,8 @@ pub struct OperationMeta {
     pub name: &'static str,
     /// Modeled `@retryable` errors: `(code, throttling)`.
     pub retryable_errors: &'static [(&'static str, bool)],
+    /// `@requestCompression`: gzip the body when it is large enough.
+    pub compress_request: bool,
 }
 
 /// Parses a successful response.
@@ -147,11 +149,12 @@ impl Handle {
         &self,
         op: &'static OperationMeta,
         body: String,
+        host_prefix: Option<String>,
         parse_output: ParseOutput<O>,
         parse_error: ParseError<E>,
     ) -> Result<O, SdkError<E>> {
         let span = tracing::debug_span!("call", service = self.inner.service.target_prefix, operation = op.name);
-        let call = self.invoke_attempts(op, body.into_bytes(), parse_output, parse_error).instrument(span);
+        let call = self.invoke_attempts(op, body.into_bytes(), host_prefix, parse_output, parse_error).instrument(span);
         match self.inner.config.inner.timeout.operation_timeout() {
             None => call.await,
             Some(limit) => match tokio::time::timeout(limit, call).await {
@@ -168,6 +171,7 @@ impl Handle {
         &self,
         op: &'static OperationMeta,
         body: Vec<u8>,
+        host_prefix: Option<String>,
         parse_output: ParseOutput<O>,
         parse_error: ParseError<E>,
     ) -> Result<O, SdkError<E>> {
@@ -193,7 +197,19 @@ impl Handle {
             endpoint: endpoint_override,
         };
         let endpoint = (service.resolve_endpoint)(&params).map_err(SdkError::construction_failure)?;
-        let (uri, host) = split_endpoint(&endpoint.url).map_err(SdkError::construction_failure)?;
+        let (mut uri, mut host) = split_endpoint(&endpoint.url).map_err(SdkError::construction_failure)?;
+        if let (Some(prefix), false) = (&host_prefix, config.disable_host_prefix) {
+            // `@endpoint` puts the prefix in front of the host, custom endpoints included.
+            let (scheme, rest) = uri.split_once("://").expect("split_endpoint checked the scheme");
+            uri = format!("{scheme}://{prefix}{rest}");
+            host = format!("{prefix}{host}");
+        }
+        let (body, content_encoding) = crate::compression::maybe_gzip(
+            body,
+            op.compress_request && !config.disable_request_compression,
+            config.request_min_compression_size_bytes,
+        )
+        .map_err(SdkError::construction_failure)?;
         let signing = match service.signing_name {
             None => None,
             Some(name) => {
@@ -222,6 +238,9 @@ impl Handle {
             headers.append("Content-Type", service.content_type);
             headers.append("X-Amz-Target", format!("{}.{}", service.target_prefix, op.name));
             headers.append("Content-Length", body.len().to_string());
+            if let Some(encoding) = content_encoding {
+                headers.append("Content-Encoding", encoding);
+            }
             headers.append("User-Agent", user_agent.clone());
             headers.append("x-amz-user-agent", user_agent.clone());
             headers.append("amz-sdk-invocation-id", invocation_id.clone());
@@ -433,7 +452,14 @@ fn split_endpoint(url: &str) -> Result<(String, String), String> {
     }
     let default_port = if scheme == "https" { ":443" } else { ":80" };
     let host = authority.strip_suffix(default_port).unwrap_or(authority);
-    let path = if path.is_empty() || path.starts_with('?') { format!("/{path}") } else { path.to_owned() };
+    // awsJson requests go to the endpoint's path with a trailing slash: `https://host/custom` posts to `/custom/`.
+    let path = if path.is_empty() || path.starts_with('?') {
+        format!("/{path}")
+    } else if path.ends_with('/') {
+        path.to_owned()
+    } else {
+        format!("{path}/")
+    };
     Ok((format!("{scheme}://{authority}{path}"), host.to_owned()))
 }
 
@@ -457,7 +483,8 @@ mod tests {
             split_endpoint("https://metering.marketplace.us-east-1.amazonaws.com").unwrap(),
             ("https://metering.marketplace.us-east-1.amazonaws.com/".into(), "metering.marketplace.us-east-1.amazonaws.com".into())
         );
-        assert_eq!(split_endpoint("http://127.0.0.1:8080/base").unwrap(), ("http://127.0.0.1:8080/base".into(), "127.0.0.1:8080".into()));
+        assert_eq!(split_endpoint("http://127.0.0.1:8080/base").unwrap(), ("http://127.0.0.1:8080/base/".into(), "127.0.0.1:8080".into()));
+        assert_eq!(split_endpoint("http://127.0.0.1:8080/base/").unwrap().0, "http://127.0.0.1:8080/base/");
         assert_eq!(split_endpoint("https://h:443").unwrap().1, "h");
         assert!(split_endpoint("ftp://x").is_err());
         assert!(split_endpoint("nohost").is_err());

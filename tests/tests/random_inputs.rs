@@ -97,6 +97,8 @@ fn seeds() -> Vec<u64> {
 #[tokio::test]
 async fn random_responses_never_panic_any_deserializer() {
     for seed in seeds() {
+        // Shown when the test fails: rerun with this seed to reproduce.
+        println!("seed {seed:#x}");
         let mut rng = Rng(seed);
         let mut bodies: Vec<Vec<u8>> = Vec::new();
         for _ in 0..300 {
@@ -145,6 +147,7 @@ async fn random_responses_never_panic_any_deserializer() {
 #[test]
 fn random_text_never_panics_the_parsers() {
     for seed in seeds() {
+        println!("seed {seed:#x}");
         let mut rng = Rng(seed);
         for _ in 0..3000 {
             let len = rng.below(40);

@@ -166,16 +166,17 @@ pub fn write_files(out: &Path, files: &BTreeMap<String, String>) -> Result<(), S
     }
     remove_empty_dirs(&out.join("src"));
     remove_empty_dirs(&out.join("examples"));
+    remove_empty_dirs(&out.join("tests"));
     Ok(())
 }
 
-/// Generated files already on disk: Cargo.toml and everything under src/ and examples/.
+/// Generated files already on disk: Cargo.toml and everything under src/, examples/ and tests/.
 fn existing_files(out: &Path) -> Result<Vec<String>, String> {
     let mut found = Vec::new();
     if out.join("Cargo.toml").is_file() {
         found.push("Cargo.toml".to_owned());
     }
-    let mut stack = vec![out.join("src"), out.join("examples")];
+    let mut stack = vec![out.join("src"), out.join("examples"), out.join("tests")];
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else { continue };
         for entry in entries {

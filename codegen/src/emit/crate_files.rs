@@ -148,11 +148,21 @@ pub fn config_rs(ir: &Ir) -> TokenStream {
 pub fn endpoint_rs(ir: &Ir) -> Result<TokenStream, crate::Error> {
     let endpoint = rt::endpoint();
     let service = ir.service.id.absolute();
+    let _ = &service;
     let Some(rules_value) = ir.service.endpoint_rules.as_ref() else {
-        return Err(crate::Error::unsupported(
-            service,
-            "the service has no smithy.rules#endpointRuleSet, so the client could not find its endpoint",
-        ));
+        // Without rules the only endpoint is one the user gives.
+        let message = format!("the {} model has no endpoint rules: set an endpoint URL", ir.service.sdk_id);
+        return Ok(quote! {
+            //! The endpoint resolver: the model has no `smithy.rules#endpointRuleSet`, so an endpoint URL must be set.
+
+            /// Resolves the endpoint of a call.
+            pub(crate) fn resolve(params: &#endpoint::EndpointParams) -> ::std::result::Result<#endpoint::Endpoint, #endpoint::EndpointError> {
+                match &params.endpoint {
+                    ::std::option::Option::Some(url) => ::std::result::Result::Ok(#endpoint::Endpoint { url: url.clone() }),
+                    ::std::option::Option::None => ::std::result::Result::Err(#endpoint::EndpointError(#message.to_owned())),
+                }
+            }
+        });
     };
     let rules = rules_value.to_string();
     let tests = endpoint_tests(ir, rules_value)?;
@@ -445,11 +455,20 @@ pub fn cargo_toml(ir: &Ir, options: &Options) -> String {
          [dependencies]\n{rt} = {{ path = \"{path}\" }}\nserde = {{ version = \"1\", features = [\"derive\"], optional = true }}\n\n\
          [features]\n# Serialize and Deserialize, with the model's member names, on every type, input and output.\n\
          serde = [\"dep:serde\", \"{rt}/serde\"]\n# Test helpers of the runtime, such as a replaying HTTP client.\ntest-util = [\"{rt}/test-util\"]\n\n\
-         [dev-dependencies]\n# The examples' async main.\ntokio = {{ version = \"1\", features = [\"macros\", \"rt\"] }}\n",
+         [dev-dependencies]\n# The examples' async main.\ntokio = {{ version = \"1\", features = [\"macros\", \"rt\"] }}\n{extra}",
         header = options.header_comment("#"),
         name = options.package_name(ir),
         version = options.version,
         rt = rt::PACKAGE,
         path = options.runtime_path,
+        extra = if options.protocol_tests {
+            format!(
+                "# The protocol compliance tests.\nserde_json = \"1\"\n{rt} = {{ path = \"{path}\", features = [\"test-util\"] }}\n",
+                rt = rt::PACKAGE,
+                path = options.runtime_path
+            )
+        } else {
+            String::new()
+        },
     )
 }

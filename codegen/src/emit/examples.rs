@@ -11,7 +11,7 @@ use crate::ir::{Ir, Operation, Prim, Shape, TypeRef};
 use crate::naming::{self, Place};
 
 /// A sample value of `ty`, as an expression (it may use `?`).
-fn sample(ir: &Ir, lib: &TokenStream, ty: &TypeRef, depth: usize) -> TokenStream {
+pub(crate) fn sample(ir: &Ir, lib: &TokenStream, ty: &TypeRef, depth: usize) -> TokenStream {
     match ty {
         TypeRef::Unit => quote!(()),
         TypeRef::Prim(p) => match p {

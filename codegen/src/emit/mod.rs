@@ -6,12 +6,12 @@
 mod crate_files;
 pub mod docs;
 mod enum_shape;
-mod examples;
+pub(crate) mod examples;
 mod operation;
 mod paginator;
 pub mod rt;
 mod serde;
-mod structure;
+pub(crate) mod structure;
 pub mod types;
 mod union;
 

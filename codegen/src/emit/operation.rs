@@ -18,7 +18,7 @@ pub fn emit(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
 }
 
 fn emit_mod(ir: &Ir, op: &Operation) -> TokenStream {
-    let Operation { id: _, name, input, output, errors, docs, deprecated, paginated: _ } = op;
+    let Operation { id: _, name, input, output, errors, docs, deprecated, paginated: _, host_prefix, compress_request } = op;
     // The paginator itself is emitted by paginator.rs; here only its module is declared.
     let marker = ident(&naming::operation_type(name));
     let error_ty = ident(&naming::operation_error(name));
@@ -72,6 +72,41 @@ fn emit_mod(ir: &Ir, op: &Operation) -> TokenStream {
             }
         }
     });
+    let host_prefix_expr = match host_prefix {
+        None => quote!(::std::option::Option::None),
+        Some(template) => {
+            // `foo.{label}.` becomes a format string and one argument per label, each checked first.
+            let mut format = String::new();
+            let mut labels = Vec::new();
+            let mut rest = template.as_str();
+            while let Some(start) = rest.find('{') {
+                let end = start + rest[start..].find('}').expect("checked while lowering");
+                format.push_str(&rest[..start]);
+                format.push_str("{}");
+                labels.push(rest[start + 1..end].to_owned());
+                rest = &rest[end + 1..];
+            }
+            format.push_str(rest);
+            let checks = labels.iter().map(|label| {
+                let field = ident(&naming::member_name(label, Place::Input));
+                let name = naming::member_name(label, Place::Input).trim_start_matches("r#").to_owned();
+                quote! {
+                    let #field = input.#field.as_deref().unwrap_or_default();
+                    if !::awsjson_runtime::endpoint::rules::is_valid_host_label(#field, false) {
+                        return ::std::result::Result::Err(#sdk_error::construction_failure(#build_error::invalid_field(
+                            #name,
+                            ::std::format!("`{}` cannot be part of a host name", #field),
+                        )));
+                    }
+                }
+            });
+            let args = labels.iter().map(|label| ident(&naming::member_name(label, Place::Input)));
+            quote! {{
+                #(#checks)*
+                ::std::option::Option::Some(::std::format!(#format, #(#args),*))
+            }}
+        }
+    };
     let ser_input = ident(&naming::ser_fn(ir.shape(input).name()));
     let de_output = ident(&naming::de_fn(ir.shape(output).name()));
 
@@ -109,7 +144,11 @@ fn emit_mod(ir: &Ir, op: &Operation) -> TokenStream {
         #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
         pub struct #marker;
 
-        static OPERATION: #op_meta = #op_meta { name: #op_name, retryable_errors: &[#(#retryable),*] };
+        static OPERATION: #op_meta = #op_meta {
+            name: #op_name,
+            retryable_errors: &[#(#retryable),*],
+            compress_request: #compress_request,
+        };
 
         impl #marker {
             /// Checks, serialises and sends `input`, then parses the outcome.
@@ -121,9 +160,10 @@ fn emit_mod(ir: &Ir, op: &Operation) -> TokenStream {
                 let mut input = input;
                 #(#required_checks)*
                 #(#token_fill)*
+                let host_prefix: ::std::option::Option<::std::string::String> = #host_prefix_expr;
                 let mut w = #writer::new();
                 crate::protocol_serde::#ser_input(&mut w, &input).map_err(#sdk_error::construction_failure)?;
-                handle.invoke(&OPERATION, w.finish(), crate::protocol_serde::#de_output, de_error).await
+                handle.invoke(&OPERATION, w.finish(), host_prefix, crate::protocol_serde::#de_output, de_error).await
             }
         }
 

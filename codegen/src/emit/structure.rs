@@ -55,6 +55,12 @@ fn fields<'a>(s: &'a Structure, place: Place) -> Vec<Field<'a>> {
         .collect()
 }
 
+/// True when the structure's builder `build()` returns a `Result`.
+pub fn build_is_fallible(s: &Structure) -> bool {
+    s.role == Role::Input
+        || s.members.iter().any(|m| !field_is_optional(m, s.role) && m.default.as_ref().is_none_or(|_| m.added_default))
+}
+
 /// Emits the file of one structure.
 pub fn emit(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
     let Structure { id, name, members: _, role, error, docs, deprecated, sensitive } = s;
@@ -142,8 +148,7 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
     });
     let builder_methods = fields.iter().map(|f| builder_setters(ir, f)).collect::<Vec<_>>();
     let build_error = rt::build_error();
-    let fallible = *role == Role::Input
-        || fields.iter().any(|f| !f.optional && f.member.default.as_ref().is_none_or(|_| f.member.added_default));
+    let fallible = build_is_fallible(s);
     let mut build_fields = Vec::new();
     for f in &fields {
         let Field { ident, member, optional, name, .. } = f;

@@ -77,15 +77,28 @@ impl DateTime {
 
     /// Whole seconds plus a fraction of a second (which may be negative or above one).
     pub fn from_fractional_secs(seconds: i64, fraction: f64) -> Self {
+        // Casts saturate and the sums are checked, so no input can overflow.
         let nanos = (fraction * 1e9).round() as i128;
-        Self::from_nanos(seconds as i128 * NANOS_PER_SECOND + nanos).unwrap_or(DateTime { seconds, subsec_nanos: 0 })
+        (seconds as i128)
+            .checked_mul(NANOS_PER_SECOND)
+            .and_then(|n| n.checked_add(nanos))
+            .and_then(|n| Self::from_nanos(n).ok())
+            .unwrap_or(DateTime { seconds, subsec_nanos: 0 })
     }
 
     /// Seconds since the epoch as a float, rounded to the nearest microsecond
     /// so that wire values such as `1.2` come back as written.
+    ///
+    /// Values beyond the range of `i64` seconds saturate; NaN is the epoch.
     pub fn from_secs_f64(seconds: f64) -> Self {
+        if seconds.is_nan() {
+            return DateTime::from_secs(0);
+        }
         let micros = (seconds * 1e6).round() as i128;
-        Self::from_nanos(micros * 1000).unwrap_or(DateTime { seconds: seconds as i64, subsec_nanos: 0 })
+        micros
+            .checked_mul(1000)
+            .and_then(|n| Self::from_nanos(n).ok())
+            .unwrap_or(DateTime { seconds: seconds as i64, subsec_nanos: 0 })
     }
 
     /// Whole seconds since the epoch (rounded down).
@@ -461,6 +474,12 @@ mod tests {
         assert_eq!(DateTime::from_secs_f64(1.2).fmt(Format::EpochSeconds).unwrap(), "1.2");
         assert_eq!(DateTime::from_fractional_secs(10, 0.25).as_secs_f64(), 10.25);
         assert!(DateTime::from_str("1e3", Format::EpochSeconds).is_err());
+        // Out-of-range values saturate instead of overflowing.
+        assert_eq!(DateTime::from_secs_f64(f64::INFINITY).secs(), i64::MAX);
+        assert_eq!(DateTime::from_secs_f64(1e300).secs(), i64::MAX);
+        assert_eq!(DateTime::from_secs_f64(-1e300).secs(), i64::MIN);
+        assert_eq!(DateTime::from_secs_f64(f64::NAN), DateTime::from_secs(0));
+        assert_eq!(DateTime::from_fractional_secs(i64::MAX, 0.9).secs(), i64::MAX);
     }
 
     #[test]

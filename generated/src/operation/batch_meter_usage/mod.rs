@@ -19,6 +19,7 @@ pub struct BatchMeterUsage;
 static OPERATION: ::awsjson_runtime::orchestrator::OperationMeta = ::awsjson_runtime::orchestrator::OperationMeta {
     name: "BatchMeterUsage",
     retryable_errors: &[],
+    compress_request: false,
 };
 impl BatchMeterUsage {
     /// Checks, serialises and sends `input`, then parses the outcome.
@@ -44,6 +45,7 @@ impl BatchMeterUsage {
                 ),
             );
         }
+        let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let mut w = ::awsjson_runtime::json::JsonWriter::new();
         crate::protocol_serde::ser_batch_meter_usage_input(&mut w, &input)
             .map_err(::awsjson_runtime::error::SdkError::construction_failure)?;
@@ -51,6 +53,7 @@ impl BatchMeterUsage {
             .invoke(
                 &OPERATION,
                 w.finish(),
+                host_prefix,
                 crate::protocol_serde::de_batch_meter_usage_output,
                 de_error,
             )

@@ -19,6 +19,7 @@ pub struct MeterUsage;
 static OPERATION: ::awsjson_runtime::orchestrator::OperationMeta = ::awsjson_runtime::orchestrator::OperationMeta {
     name: "MeterUsage",
     retryable_errors: &[],
+    compress_request: false,
 };
 impl MeterUsage {
     /// Checks, serialises and sends `input`, then parses the outcome.
@@ -67,6 +68,7 @@ impl MeterUsage {
         if input.client_token.is_none() {
             input.client_token = ::std::option::Option::Some(handle.idempotency_token());
         }
+        let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let mut w = ::awsjson_runtime::json::JsonWriter::new();
         crate::protocol_serde::ser_meter_usage_input(&mut w, &input)
             .map_err(::awsjson_runtime::error::SdkError::construction_failure)?;
@@ -74,6 +76,7 @@ impl MeterUsage {
             .invoke(
                 &OPERATION,
                 w.finish(),
+                host_prefix,
                 crate::protocol_serde::de_meter_usage_output,
                 de_error,
             )

@@ -19,6 +19,7 @@ pub struct RegisterUsage;
 static OPERATION: ::awsjson_runtime::orchestrator::OperationMeta = ::awsjson_runtime::orchestrator::OperationMeta {
     name: "RegisterUsage",
     retryable_errors: &[],
+    compress_request: false,
 };
 impl RegisterUsage {
     /// Checks, serialises and sends `input`, then parses the outcome.
@@ -54,6 +55,7 @@ impl RegisterUsage {
                 ),
             );
         }
+        let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let mut w = ::awsjson_runtime::json::JsonWriter::new();
         crate::protocol_serde::ser_register_usage_input(&mut w, &input)
             .map_err(::awsjson_runtime::error::SdkError::construction_failure)?;
@@ -61,6 +63,7 @@ impl RegisterUsage {
             .invoke(
                 &OPERATION,
                 w.finish(),
+                host_prefix,
                 crate::protocol_serde::de_register_usage_output,
                 de_error,
             )

@@ -19,6 +19,7 @@ pub struct ResolveCustomer;
 static OPERATION: ::awsjson_runtime::orchestrator::OperationMeta = ::awsjson_runtime::orchestrator::OperationMeta {
     name: "ResolveCustomer",
     retryable_errors: &[],
+    compress_request: false,
 };
 impl ResolveCustomer {
     /// Checks, serialises and sends `input`, then parses the outcome.
@@ -44,6 +45,7 @@ impl ResolveCustomer {
                 ),
             );
         }
+        let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let mut w = ::awsjson_runtime::json::JsonWriter::new();
         crate::protocol_serde::ser_resolve_customer_input(&mut w, &input)
             .map_err(::awsjson_runtime::error::SdkError::construction_failure)?;
@@ -51,6 +53,7 @@ impl ResolveCustomer {
             .invoke(
                 &OPERATION,
                 w.finish(),
+                host_prefix,
                 crate::protocol_serde::de_resolve_customer_output,
                 de_error,
             )

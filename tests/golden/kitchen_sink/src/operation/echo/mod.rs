@@ -17,6 +17,7 @@ pub struct Echo;
 static OPERATION: ::awsjson_runtime::orchestrator::OperationMeta = ::awsjson_runtime::orchestrator::OperationMeta {
     name: "Echo",
     retryable_errors: &[("Busy", true)],
+    compress_request: false,
 };
 impl Echo {
     /// Checks, serialises and sends `input`, then parses the outcome.
@@ -45,6 +46,7 @@ impl Echo {
         if input.token.is_none() {
             input.token = ::std::option::Option::Some(handle.idempotency_token());
         }
+        let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let mut w = ::awsjson_runtime::json::JsonWriter::new();
         crate::protocol_serde::ser_echo_input(&mut w, &input)
             .map_err(::awsjson_runtime::error::SdkError::construction_failure)?;
@@ -52,6 +54,7 @@ impl Echo {
             .invoke(
                 &OPERATION,
                 w.finish(),
+                host_prefix,
                 crate::protocol_serde::de_echo_output,
                 de_error,
             )

@@ -17,6 +17,7 @@ pub struct Fail;
 static OPERATION: ::awsjson_runtime::orchestrator::OperationMeta = ::awsjson_runtime::orchestrator::OperationMeta {
     name: "Fail",
     retryable_errors: &[],
+    compress_request: false,
 };
 impl Fail {
     /// Checks, serialises and sends `input`, then parses the outcome.
@@ -32,6 +33,7 @@ impl Fail {
     > {
         #[allow(unused_mut)]
         let mut input = input;
+        let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let mut w = ::awsjson_runtime::json::JsonWriter::new();
         crate::protocol_serde::ser_fail_input(&mut w, &input)
             .map_err(::awsjson_runtime::error::SdkError::construction_failure)?;
@@ -39,6 +41,7 @@ impl Fail {
             .invoke(
                 &OPERATION,
                 w.finish(),
+                host_prefix,
                 crate::protocol_serde::de_fail_output,
                 de_error,
             )

@@ -18,6 +18,7 @@ pub struct ListThings;
 static OPERATION: ::awsjson_runtime::orchestrator::OperationMeta = ::awsjson_runtime::orchestrator::OperationMeta {
     name: "ListThings",
     retryable_errors: &[],
+    compress_request: false,
 };
 impl ListThings {
     /// Checks, serialises and sends `input`, then parses the outcome.
@@ -33,6 +34,7 @@ impl ListThings {
     > {
         #[allow(unused_mut)]
         let mut input = input;
+        let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let mut w = ::awsjson_runtime::json::JsonWriter::new();
         crate::protocol_serde::ser_list_things_input(&mut w, &input)
             .map_err(::awsjson_runtime::error::SdkError::construction_failure)?;
@@ -40,6 +42,7 @@ impl ListThings {
             .invoke(
                 &OPERATION,
                 w.finish(),
+                host_prefix,
                 crate::protocol_serde::de_list_things_output,
                 de_error,
             )

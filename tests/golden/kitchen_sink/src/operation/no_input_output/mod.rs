@@ -18,6 +18,7 @@ pub struct NoInputOutput;
 static OPERATION: ::awsjson_runtime::orchestrator::OperationMeta = ::awsjson_runtime::orchestrator::OperationMeta {
     name: "NoInputOutput",
     retryable_errors: &[],
+    compress_request: false,
 };
 impl NoInputOutput {
     /// Checks, serialises and sends `input`, then parses the outcome.
@@ -33,6 +34,7 @@ impl NoInputOutput {
     > {
         #[allow(unused_mut)]
         let mut input = input;
+        let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let mut w = ::awsjson_runtime::json::JsonWriter::new();
         crate::protocol_serde::ser_no_input_output_input(&mut w, &input)
             .map_err(::awsjson_runtime::error::SdkError::construction_failure)?;
@@ -40,6 +42,7 @@ impl NoInputOutput {
             .invoke(
                 &OPERATION,
                 w.finish(),
+                host_prefix,
                 crate::protocol_serde::de_no_input_output_output,
                 de_error,
             )

@@ -17,6 +17,7 @@ pub struct Type;
 static OPERATION: ::awsjson_runtime::orchestrator::OperationMeta = ::awsjson_runtime::orchestrator::OperationMeta {
     name: "Type",
     retryable_errors: &[],
+    compress_request: false,
 };
 impl Type {
     /// Checks, serialises and sends `input`, then parses the outcome.
@@ -32,6 +33,7 @@ impl Type {
     > {
         #[allow(unused_mut)]
         let mut input = input;
+        let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let mut w = ::awsjson_runtime::json::JsonWriter::new();
         crate::protocol_serde::ser_type_input(&mut w, &input)
             .map_err(::awsjson_runtime::error::SdkError::construction_failure)?;
@@ -39,6 +41,7 @@ impl Type {
             .invoke(
                 &OPERATION,
                 w.finish(),
+                host_prefix,
                 crate::protocol_serde::de_type_output,
                 de_error,
             )

@@ -1,0 +1,392 @@
+//! Stage 5b, protocol tests: the model's `smithy.test#httpRequestTests` and
+//! `smithy.test#httpResponseTests` as Rust tests of the generated crate
+//! (`tests/protocol_tests.rs`), emitted only when [`Options::protocol_tests`]
+//! asks for them.
+//!
+//! Request cases build the input from `params` through the generated
+//! builders, send it through the runtime's replaying client, and compare
+//! method, path, host, headers and body. Response and error cases answer
+//! with the case's status, headers and body and compare what the caller gets
+//! with a value built from `params`, through `serde` (so NaN equals NaN and
+//! map order does not matter).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use serde_json::Value;
+
+use crate::emit::examples::sample;
+use crate::emit::structure::build_is_fallible;
+use crate::emit::types::{ident, named_path_from};
+use crate::error::Error;
+use crate::ir::{Ir, Prim, Shape, TypeRef};
+use crate::naming::{self, Place};
+use crate::shape_id::ShapeId;
+
+/// The protocol trait ids the tests may name for this generator.
+fn protocol_id(ir: &Ir) -> &'static str {
+    match ir.service.protocol {
+        crate::ir::Protocol::AwsJson1_0 => "aws.protocols#awsJson1_0",
+        crate::ir::Protocol::AwsJson1_1 => "aws.protocols#awsJson1_1",
+    }
+}
+
+/// A value of `ty` built from its JSON form in `params`.
+fn value(ir: &Ir, lib: &TokenStream, ty: &TypeRef, v: &Value) -> Result<TokenStream, String> {
+    let p = quote!(#lib::primitives);
+    Ok(match (ty, v) {
+        (TypeRef::Unit, _) => quote!(()),
+        (TypeRef::Prim(prim), v) => match (prim, v) {
+            (Prim::String, Value::String(s)) => quote!(::std::string::String::from(#s)),
+            (Prim::BigInteger | Prim::BigDecimal, Value::Number(n)) => {
+                let s = n.to_string();
+                quote!(::std::string::String::from(#s))
+            }
+            (Prim::Boolean, Value::Bool(b)) => quote!(#b),
+            (Prim::Byte, Value::Number(n)) => {
+                let l = proc_macro2::Literal::i8_suffixed(n.as_i64().ok_or("byte")? as i8);
+                quote!(#l)
+            }
+            (Prim::Short, Value::Number(n)) => {
+                let l = proc_macro2::Literal::i16_suffixed(n.as_i64().ok_or("short")? as i16);
+                quote!(#l)
+            }
+            (Prim::Integer, Value::Number(n)) => {
+                let l = proc_macro2::Literal::i32_suffixed(n.as_i64().ok_or("integer")? as i32);
+                quote!(#l)
+            }
+            (Prim::Long, Value::Number(n)) => {
+                let l = proc_macro2::Literal::i64_suffixed(n.as_i64().ok_or("long")?);
+                quote!(#l)
+            }
+            (Prim::Float, Value::Number(n)) => {
+                let l = proc_macro2::Literal::f32_suffixed(n.as_f64().ok_or("float")? as f32);
+                quote!(#l)
+            }
+            (Prim::Double, Value::Number(n)) => {
+                let l = proc_macro2::Literal::f64_suffixed(n.as_f64().ok_or("double")?);
+                quote!(#l)
+            }
+            (Prim::Float, Value::String(s)) => special_float(quote!(f32), s)?,
+            (Prim::Double, Value::String(s)) => special_float(quote!(f64), s)?,
+            (Prim::Timestamp(_), Value::Number(n)) => match n.as_i64() {
+                Some(secs) => quote!(#p::DateTime::from_secs(#secs)),
+                None => {
+                    let f = n.as_f64().ok_or("timestamp")?;
+                    quote!(#p::DateTime::from_secs_f64(#f))
+                }
+            },
+            (Prim::Blob, Value::String(s)) => quote!(#p::Blob::new(#s.as_bytes().to_vec())),
+            (Prim::Document, v) => document(&p, v),
+            (prim, v) => return Err(format!("{v} is not a {prim:?}")),
+        },
+        (TypeRef::List { element, sparse }, Value::Array(items)) => {
+            let mut out = Vec::new();
+            for item in items {
+                out.push(match (sparse, item) {
+                    (true, Value::Null) => quote!(::std::option::Option::None),
+                    (true, item) => {
+                        let v = value(ir, lib, element, item)?;
+                        quote!(::std::option::Option::Some(#v))
+                    }
+                    (false, item) => value(ir, lib, element, item)?,
+                });
+            }
+            quote!(::std::vec![#(#out),*])
+        }
+        (TypeRef::Map { key, value: val, sparse }, Value::Object(entries)) => {
+            let mut out = Vec::new();
+            for (k, item) in entries {
+                let key = value(ir, lib, key, &Value::String(k.clone()))?;
+                let v = match (sparse, item) {
+                    (true, Value::Null) => quote!(::std::option::Option::None),
+                    (true, item) => {
+                        let v = value(ir, lib, val, item)?;
+                        quote!(::std::option::Option::Some(#v))
+                    }
+                    (false, item) => value(ir, lib, val, item)?,
+                };
+                out.push(quote!((#key, #v)));
+            }
+            quote!(::std::collections::HashMap::from([#(#out),*]))
+        }
+        (TypeRef::Named(id), v) => named_value(ir, lib, id, v)?,
+        (ty, v) => return Err(format!("{v} does not fit {ty:?}")),
+    })
+}
+
+fn special_float(t: TokenStream, s: &str) -> Result<TokenStream, String> {
+    Ok(match s {
+        "NaN" => quote!(#t::NAN),
+        "Infinity" => quote!(#t::INFINITY),
+        "-Infinity" => quote!(#t::NEG_INFINITY),
+        other => return Err(format!("`{other}` is not a float")),
+    })
+}
+
+fn document(p: &TokenStream, v: &Value) -> TokenStream {
+    match v {
+        Value::Null => quote!(#p::Document::Null),
+        Value::Bool(b) => quote!(#p::Document::Bool(#b)),
+        Value::String(s) => quote!(#p::Document::String(::std::string::String::from(#s))),
+        Value::Number(n) => {
+            if let Some(u) = n.as_u64() {
+                quote!(#p::Document::Number(#p::Number::PosInt(#u)))
+            } else if let Some(i) = n.as_i64() {
+                quote!(#p::Document::Number(#p::Number::NegInt(#i)))
+            } else {
+                let f = n.as_f64().unwrap_or_default();
+                quote!(#p::Document::Number(#p::Number::Float(#f)))
+            }
+        }
+        Value::Array(items) => {
+            let items = items.iter().map(|i| document(p, i));
+            quote!(#p::Document::Array(::std::vec![#(#items),*]))
+        }
+        Value::Object(entries) => {
+            let entries = entries.iter().map(|(k, v)| {
+                let v = document(p, v);
+                quote!((::std::string::String::from(#k), #v))
+            });
+            quote!(#p::Document::Object(::std::collections::HashMap::from([#(#entries),*])))
+        }
+    }
+}
+
+/// Builder calls setting each member present in `params`.
+fn setters(ir: &Ir, lib: &TokenStream, s: &crate::ir::Structure, params: &Value) -> Result<Vec<TokenStream>, String> {
+    let place = naming::place_of(s.role, s.error.is_some());
+    let Value::Object(entries) = params else { return Err(format!("params of {} are not an object", s.name)) };
+    let mut out = Vec::new();
+    for (k, v) in entries {
+        if v.is_null() {
+            continue;
+        }
+        let m = s.members.iter().find(|m| &m.name == k).ok_or_else(|| format!("{} has no member {k}", s.name))?;
+        let set = ident(&naming::set_name(&m.name, place));
+        let v = value(ir, lib, &m.ty, v)?;
+        let v = if m.boxed { quote!(::std::boxed::Box::new(#v)) } else { v };
+        out.push(quote!(.#set(::std::option::Option::Some(#v))));
+    }
+    Ok(out)
+}
+
+fn named_value(ir: &Ir, lib: &TokenStream, id: &ShapeId, v: &Value) -> Result<TokenStream, String> {
+    let path = named_path_from(ir, id, lib);
+    Ok(match (ir.shape(id), v) {
+        (Shape::Enum(_), Value::String(s)) => quote!(#path::from(#s)),
+        (Shape::IntEnum(_), Value::Number(n)) => {
+            let n = n.as_i64().ok_or("intEnum")? as i32;
+            quote!(#path::from(#n))
+        }
+        (Shape::Structure(s), v) => {
+            let calls = setters(ir, lib, s, v)?;
+            let unwrap = if build_is_fallible(s) { quote!(.unwrap()) } else { quote!() };
+            quote!(#path::builder() #(#calls)* .build() #unwrap)
+        }
+        (Shape::Union(u), Value::Object(entries)) if entries.len() == 1 => {
+            let (k, v) = entries.iter().next().expect("one entry");
+            let m = u.members.iter().find(|m| &m.name == k).ok_or_else(|| format!("{} has no member {k}", u.name))?;
+            let variant = ident(&naming::variant_name(&m.name));
+            if m.ty == TypeRef::Unit {
+                quote!(#path::#variant)
+            } else {
+                let inner = value(ir, lib, &m.ty, v)?;
+                let inner = if m.boxed { quote!(::std::boxed::Box::new(#inner)) } else { inner };
+                quote!(#path::#variant(#inner))
+            }
+        }
+        (shape, v) => return Err(format!("{v} does not fit {}", shape.name())),
+    })
+}
+
+/// The fluent call of `op` with its required members filled with samples,
+/// then `params` applied.
+fn call(ir: &Ir, lib: &TokenStream, op: &crate::ir::Operation, params: Option<&Value>) -> Result<TokenStream, String> {
+    let method = ident(&naming::operation_method(&op.name));
+    let input = ir.structure(&op.input);
+    let provided: Vec<String> = params.and_then(Value::as_object).map(|o| o.keys().cloned().collect()).unwrap_or_default();
+    let mut calls = Vec::new();
+    for m in input.members.iter().filter(|m| m.required && !provided.contains(&m.name)) {
+        let set = ident(&naming::set_name(&m.name, Place::Input));
+        let v = sample(ir, lib, &m.ty, 0);
+        let v = match &m.ty {
+            TypeRef::Prim(Prim::String | Prim::BigInteger | Prim::BigDecimal) => quote!(#v.to_owned()),
+            _ => v,
+        };
+        calls.push(quote!(.#set(::std::option::Option::Some(#v))));
+    }
+    if let Some(p) = params {
+        calls.extend(setters(ir, lib, input, p)?);
+    }
+    Ok(quote!(client.#method() #(#calls)* .send().await))
+}
+
+fn str_map(v: Option<&Value>) -> Vec<(String, String)> {
+    v.and_then(Value::as_object)
+        .map(|o| o.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned()))).collect())
+        .unwrap_or_default()
+}
+
+fn str_list(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array).map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect()).unwrap_or_default()
+}
+
+fn setup(lib: &TokenStream, host: &str, response: TokenStream) -> TokenStream {
+    let endpoint = format!("https://{host}");
+    quote! {
+        let replay = ::awsjson_runtime::test_util::ReplayClient::new(::std::vec![#response]);
+        let config = #lib::Config::builder()
+            .region(#lib::config::Region::new("us-east-1"))
+            .credentials_provider(#lib::config::Credentials::for_tests())
+            .endpoint_url(#endpoint)
+            .idempotency_token_provider(|| ::std::string::String::from("00000000-0000-4000-8000-000000000000"))
+            .retry_config(#lib::config::retry::RetryConfig::disabled())
+            .http_client(replay.clone())
+            .build();
+        let client = #lib::Client::from_conf(config);
+    }
+}
+
+fn request_test(ir: &Ir, lib: &TokenStream, op: &crate::ir::Operation, case: &Value) -> Result<TokenStream, String> {
+    let host = case.get("host").and_then(Value::as_str).unwrap_or("example.com");
+    let setup = setup(lib, host, quote!(::awsjson_runtime::http::HttpResponse::new(200, ::std::default::Default::default(), b"{}".to_vec())));
+    let call = call(ir, lib, op, case.get("params"))?;
+    let method = case.get("method").and_then(Value::as_str).unwrap_or("POST");
+    let uri = case.get("uri").and_then(Value::as_str).unwrap_or("/");
+    let resolved = case.get("resolvedHost").and_then(Value::as_str).unwrap_or(host.split('/').next().unwrap_or(host));
+    let headers = str_map(case.get("headers")).into_iter().map(|(k, v)| {
+        quote!(::std::assert_eq!(request.headers.get(#k), ::std::option::Option::Some(#v), "header {}", #k);)
+    });
+    let required = str_list(case.get("requireHeaders")).into_iter().map(|k| quote!(::std::assert!(request.headers.get(#k).is_some(), "header {} is required", #k);));
+    let forbidden = str_list(case.get("forbidHeaders")).into_iter().map(|k| quote!(::std::assert!(request.headers.get(#k).is_none(), "header {} is forbidden", #k);));
+    let body = match (case.get("body").and_then(Value::as_str), case.get("bodyMediaType").and_then(Value::as_str)) {
+        (None, _) => quote!(),
+        (Some(expected), Some("application/json")) if !expected.is_empty() => quote! {
+            let expected: ::serde_json::Value = ::serde_json::from_str(#expected).unwrap();
+            let actual: ::serde_json::Value = ::serde_json::from_slice(&request.body).expect("the request body is JSON");
+            ::std::assert_eq!(actual, expected);
+        },
+        (Some(expected), _) => quote!(::std::assert_eq!(request.body_text(), #expected);),
+    };
+    Ok(quote! {
+        #setup
+        let _ = #call;
+        let request = replay.single_request();
+        ::std::assert_eq!(request.method, #method);
+        let after_scheme = request.uri.split_once("://").map(|(_, rest)| rest).unwrap_or(&request.uri);
+        let (authority, path) = after_scheme.split_at(after_scheme.find('/').unwrap_or(after_scheme.len()));
+        ::std::assert_eq!(path, #uri);
+        ::std::assert_eq!(authority, #resolved);
+        #(#headers)*
+        #(#required)*
+        #(#forbidden)*
+        #body
+    })
+}
+
+fn response_setup(lib: &TokenStream, case: &Value) -> TokenStream {
+    let code = case.get("code").and_then(Value::as_u64).unwrap_or(200) as u16;
+    let body = case.get("body").and_then(Value::as_str).unwrap_or("");
+    let headers = str_map(case.get("headers")).into_iter().map(|(k, v)| quote!(headers.append(#k, #v);));
+    let response = quote!({
+        let mut headers = ::awsjson_runtime::http::Headers::new();
+        #(#headers)*
+        ::awsjson_runtime::http::HttpResponse::new(#code, headers, #body.as_bytes().to_vec())
+    });
+    setup(lib, "example.com", response)
+}
+
+fn response_test(ir: &Ir, lib: &TokenStream, op: &crate::ir::Operation, case: &Value) -> Result<TokenStream, String> {
+    let setup = response_setup(lib, case);
+    let call = call(ir, lib, op, None)?;
+    let expected = named_value(ir, lib, &op.output, case.get("params").unwrap_or(&Value::Object(Default::default())))?;
+    Ok(quote! {
+        #setup
+        let actual = #call.expect("the response parses");
+        let expected = #expected;
+        ::std::assert_eq!(::serde_json::to_value(&actual).unwrap(), ::serde_json::to_value(&expected).unwrap());
+    })
+}
+
+fn error_test(ir: &Ir, lib: &TokenStream, op: &crate::ir::Operation, error: &ShapeId, case: &Value) -> Result<TokenStream, String> {
+    let setup = response_setup(lib, case);
+    let call = call(ir, lib, op, None)?;
+    let module = ident(&naming::operation_module(&op.name));
+    let op_error = ident(&naming::operation_error(&op.name));
+    let variant = ident(&naming::type_name(ir.shape(error).name()));
+    let expected = named_value(ir, lib, error, case.get("params").unwrap_or(&Value::Object(Default::default())))?;
+    Ok(quote! {
+        #setup
+        let error = #call.expect_err("the response is an error").into_service_error();
+        let #lib::operation::#module::#op_error::#variant(actual) = error else {
+            ::std::panic!("expected {}, got {error:?}", ::std::stringify!(#variant));
+        };
+        let expected = #expected;
+        ::std::assert_eq!(::serde_json::to_value(&actual).unwrap(), ::serde_json::to_value(&expected).unwrap());
+    })
+}
+
+/// `tests/protocol_tests.rs`, or `None` when the model has no cases.
+pub fn emit(ir: &Ir, traits: &std::collections::BTreeMap<String, crate::ast::Traits>, lib: &str) -> Result<Option<TokenStream>, Error> {
+    let lib_ident = ident(lib);
+    let lib = quote!(#lib_ident);
+    let protocol = protocol_id(ir);
+    // Requests, responses and errors live in their own modules: a case id may name both a request and a response.
+    let (mut requests, mut responses, mut errors) = (Vec::new(), Vec::new(), Vec::new());
+    let test = |id: &str, body: Result<TokenStream, String>, owner: &str| -> Result<TokenStream, Error> {
+        let body = body.map_err(|e| Error::model(owner, format!("protocol test {id}: {e}")))?;
+        let name = ident(&naming::protocol_test(id));
+        Ok(quote! {
+            #[tokio::test]
+            async fn #name() {
+                #body
+            }
+        })
+    };
+    let applies = |case: &Value| {
+        case.get("appliesTo").and_then(Value::as_str) != Some("server") && case.get("protocol").and_then(Value::as_str) == Some(protocol)
+    };
+    for op in &ir.operations {
+        let Some(t) = traits.get(&op.id.absolute()) else { continue };
+        for case in t.get("smithy.test#httpRequestTests").and_then(Value::as_array).into_iter().flatten().filter(|c| applies(c)) {
+            let id = case.get("id").and_then(Value::as_str).unwrap_or("unnamed");
+            requests.push(test(id, request_test(ir, &lib, op, case), &op.id.absolute())?);
+        }
+        for case in t.get("smithy.test#httpResponseTests").and_then(Value::as_array).into_iter().flatten().filter(|c| applies(c)) {
+            let id = case.get("id").and_then(Value::as_str).unwrap_or("unnamed");
+            responses.push(test(id, response_test(ir, &lib, op, case), &op.id.absolute())?);
+        }
+    }
+    for error in ir.errors() {
+        let Some(t) = traits.get(&error.id.absolute()) else { continue };
+        // The first operation that can return the error runs its cases.
+        let Some(op) = ir.operations.iter().find(|o| o.errors.contains(&error.id)) else { continue };
+        for case in t.get("smithy.test#httpResponseTests").and_then(Value::as_array).into_iter().flatten().filter(|c| applies(c)) {
+            let id = case.get("id").and_then(Value::as_str).unwrap_or("unnamed");
+            errors.push(test(id, error_test(ir, &lib, op, &error.id, case), &error.id.absolute())?);
+        }
+    }
+    if requests.is_empty() && responses.is_empty() && errors.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(quote! {
+        //! The model's protocol compliance cases, one test each.
+        #![cfg(feature = "serde")]
+        #![allow(deprecated, clippy::all)]
+
+        /// `smithy.test#httpRequestTests` of operations.
+        mod requests {
+            #(#requests)*
+        }
+
+        /// `smithy.test#httpResponseTests` of operations.
+        mod responses {
+            #(#responses)*
+        }
+
+        /// `smithy.test#httpResponseTests` of errors.
+        mod errors {
+            #(#errors)*
+        }
+    }))
+}

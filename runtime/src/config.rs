@@ -352,6 +352,8 @@ pub(crate) struct ConfigInner {
     pub(crate) jitter: Arc<dyn Fn() -> f64 + Send + Sync>,
     /// The retry quota shared by every client of this configuration.
     pub(crate) retry_quota: crate::retry_quota::RetryQuota,
+    /// The day's SigV4 signing key, shared by the clients of this configuration.
+    pub(crate) signing_keys: crate::sign::SigningKeyCache,
     /// `@endpoint` host prefixes are not applied.
     pub(crate) disable_host_prefix: bool,
     /// `@requestCompression` is not applied.
@@ -658,6 +660,7 @@ impl Builder {
                 retry_quota: crate::retry_quota::RetryQuota::default(),
                 clock_skew_ms: std::sync::atomic::AtomicI64::new(0),
                 rate_limiter: std::sync::Mutex::new(crate::rate_limit::RateLimiter::default()),
+                signing_keys: crate::sign::SigningKeyCache::default(),
                 disable_host_prefix: self.disable_host_prefix,
                 disable_request_compression: self.disable_request_compression,
                 request_min_compression_size_bytes: self.request_min_compression_size_bytes.unwrap_or(10_240),

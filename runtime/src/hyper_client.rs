@@ -73,7 +73,7 @@ impl HyperClient {
         }
         let mut headers = Headers::new();
         for (name, value) in &parts.headers {
-            headers.append(name.as_str(), String::from_utf8_lossy(value.as_bytes()).into_owned());
+            headers.append(name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned());
         }
         Ok(HttpResponse::new(parts.status.as_u16(), headers, bytes))
     }

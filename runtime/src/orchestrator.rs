@@ -64,6 +64,11 @@ pub struct Handle {
 struct HandleInner {
     config: Config,
     service: &'static ServiceMeta,
+    /// The resolved endpoint as (URI, Host): it depends only on the
+    /// configuration, so it is worked out on the first call.
+    endpoint: std::sync::OnceLock<Result<(String, String), String>>,
+    /// The User-Agent value, likewise fixed per client.
+    user_agent: std::sync::OnceLock<String>,
 }
 
 impl fmt::Debug for Handle {
@@ -128,7 +133,14 @@ enum Attempt<O, E> {
 impl Handle {
     /// A handle for `service` configured by `config`.
     pub fn new(config: Config, service: &'static ServiceMeta) -> Self {
-        Handle { inner: Arc::new(HandleInner { config, service }) }
+        Handle {
+            inner: Arc::new(HandleInner {
+                config,
+                service,
+                endpoint: std::sync::OnceLock::new(),
+                user_agent: std::sync::OnceLock::new(),
+            }),
+        }
     }
 
     /// The configuration.
@@ -184,20 +196,7 @@ impl Handle {
             )));
         }
         let http_client = config.http_client().map_err(SdkError::construction_failure)?;
-        // An endpoint set in code wins over the service's variable, which wins over the general one.
-        let endpoint_override = config
-            .endpoint_url
-            .clone()
-            .or_else(|| config.service_endpoint_urls.iter().find(|(s, _)| s == service.env_name).map(|(_, u)| u.clone()))
-            .or_else(|| config.env_endpoint_url.clone());
-        let params = EndpointParams {
-            region: config.region.as_ref().map(|r| r.as_ref().to_owned()),
-            use_fips: config.use_fips,
-            use_dual_stack: config.use_dual_stack,
-            endpoint: endpoint_override,
-        };
-        let endpoint = (service.resolve_endpoint)(&params).map_err(SdkError::construction_failure)?;
-        let (mut uri, mut host) = split_endpoint(&endpoint.url).map_err(SdkError::construction_failure)?;
+        let (mut uri, mut host) = self.endpoint().map_err(SdkError::construction_failure)?;
         if let (Some(prefix), false) = (&host_prefix, config.disable_host_prefix) {
             // `@endpoint` puts the prefix in front of the host, custom endpoints included.
             let (scheme, rest) = uri.split_once("://").expect("split_endpoint checked the scheme");
@@ -251,7 +250,7 @@ impl Handle {
                     .provide_credentials()
                     .await
                     .map_err(|e| SdkError::construction_failure(e).with_retry_info(info(attempt - 1)))?;
-                sign::sign(&mut request, &credentials, region.as_ref(), name, config.signing_time())
+                sign::sign_cached(&mut request, &credentials, region.as_ref(), name, config.signing_time(), &config.signing_keys)
                     .map_err(|e| SdkError::construction_failure(e).with_retry_info(info(attempt - 1)))?;
             }
             let adaptive = config.retry.mode() == crate::config::retry::RetryMode::Adaptive;
@@ -411,7 +410,36 @@ impl Handle {
         true
     }
 
+    /// The endpoint's URI and Host, resolved on first use.
+    fn endpoint(&self) -> Result<(String, String), String> {
+        self.inner
+            .endpoint
+            .get_or_init(|| {
+                let config = &self.inner.config.inner;
+                let service = self.inner.service;
+                // An endpoint set in code wins over the service's variable, which wins over the general one.
+                let endpoint_override = config
+                    .endpoint_url
+                    .clone()
+                    .or_else(|| config.service_endpoint_urls.iter().find(|(s, _)| s == service.env_name).map(|(_, u)| u.clone()))
+                    .or_else(|| config.env_endpoint_url.clone());
+                let params = EndpointParams {
+                    region: config.region.as_ref().map(|r| r.as_ref().to_owned()),
+                    use_fips: config.use_fips,
+                    use_dual_stack: config.use_dual_stack,
+                    endpoint: endpoint_override,
+                };
+                let endpoint = (service.resolve_endpoint)(&params).map_err(|e| e.to_string())?;
+                split_endpoint(&endpoint.url)
+            })
+            .clone()
+    }
+
     fn user_agent(&self) -> String {
+        self.inner.user_agent.get_or_init(|| self.build_user_agent()).clone()
+    }
+
+    fn build_user_agent(&self) -> String {
         let s = self.inner.service;
         let mut ua = format!(
             "{}/{} {}/{} os/{} lang/rust",

@@ -1,0 +1,179 @@
+//! Benchmarks this project's Marketplace Metering crate against the official
+//! `aws-sdk-marketplacemetering` (and a bare hyper + aws-sigv4 client) in one
+//! run, and prints one table with the ratio ours / official.
+//!
+//! `--quick` runs fewer calls; `--no-builds` skips the clean-build
+//! measurements, which take minutes.
+
+mod alloc;
+mod builds;
+mod clients;
+mod cpu;
+mod server;
+
+use std::future::Future;
+use std::time::Instant;
+
+#[global_allocator]
+static ALLOC: alloc::Counting = alloc::Counting;
+
+/// One line of the table.
+struct Row {
+    what: String,
+    ours: f64,
+    official: f64,
+    bare: Option<f64>,
+    unit: &'static str,
+    target: &'static str,
+}
+
+/// CPU µs, allocations and bytes per call of `n` calls of `f`, after a warm-up.
+fn per_call<F, Fut>(rt: &tokio::runtime::Runtime, n: u64, mut f: F) -> (f64, f64, f64)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    rt.block_on(async {
+        for _ in 0..(n / 10).max(50) {
+            f().await;
+        }
+        let (a0, b0) = alloc::snapshot();
+        let c0 = cpu::process();
+        for _ in 0..n {
+            f().await;
+        }
+        let c1 = cpu::process();
+        let (a1, b1) = alloc::snapshot();
+        ((c1 - c0) * 1e6 / n as f64, (a1 - a0) as f64 / n as f64, (b1 - b0) as f64 / n as f64)
+    })
+}
+
+/// Calls per second and client CPU µs per call of `n` calls split over
+/// `tasks` concurrent tasks, the server's CPU taken out.
+fn over_loopback<F, Fut>(rt: &tokio::runtime::Runtime, server: &server::Server, n: u64, tasks: u64, f: F) -> (f64, f64, f64)
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    rt.block_on(async {
+        for _ in 0..200 {
+            f().await;
+        }
+        let s0 = server.cpu();
+        let c0 = cpu::process();
+        let start = Instant::now();
+        let mut handles = Vec::new();
+        for _ in 0..tasks {
+            let f = f.clone();
+            handles.push(tokio::spawn(async move {
+                for _ in 0..n / tasks {
+                    f().await;
+                }
+            }));
+        }
+        for h in handles {
+            h.await.unwrap();
+        }
+        let wall = start.elapsed().as_secs_f64();
+        let calls = (n / tasks * tasks) as f64;
+        let server_cpu = server.cpu() - s0;
+        let client_cpu = cpu::process() - c0 - server_cpu;
+        (calls / wall, client_cpu * 1e6 / calls, server_cpu * 1e6 / calls)
+    })
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--profile-ours") {
+        // Only our no-network MeterUsage loop, for callgrind.
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let client = rt.block_on(async { clients::ours(None, server::METER_RESPONSE) });
+        let (cpu, allocs, bytes) = per_call(&rt, 2000, || clients::ours_meter(&client));
+        println!("ours: {cpu:.1} µs, {allocs:.0} allocations, {bytes:.0} bytes per call");
+        return;
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    let builds = !args.iter().any(|a| a == "--no-builds");
+    let scale = if quick { 1 } else { 5 };
+    let mut rows = Vec::new();
+
+    let single = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let multi = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let server = server::Server::start();
+    let url = server.url();
+
+    // Pure client cost: an HTTP client that answers at once.
+    let meter = server::METER_RESPONSE;
+    let batch = server::batch_response();
+    let (o, ofc) = single.block_on(async { (clients::ours(None, meter), clients::official(None, meter)) });
+    let n = 4000 * scale;
+    let ours_pure = per_call(&single, n, || clients::ours_meter(&o));
+    let official_pure = per_call(&single, n, || clients::official_meter(&ofc));
+    let ours_pure2 = per_call(&single, n, || clients::ours_meter(&o));
+    let official_pure2 = per_call(&single, n, || clients::official_meter(&ofc));
+    let best = |a: (f64, f64, f64), b: (f64, f64, f64)| if a.0 <= b.0 { a } else { b };
+    let (ours_pure, official_pure) = (best(ours_pure, ours_pure2), best(official_pure, official_pure2));
+    rows.push(Row { what: "MeterUsage, no network: CPU per call".into(), ours: ours_pure.0, official: official_pure.0, bare: None, unit: "µs", target: "≤ 0.25" });
+    rows.push(Row { what: "MeterUsage, no network: allocations per call".into(), ours: ours_pure.1, official: official_pure.1, bare: None, unit: "", target: "≤ 0.25" });
+    rows.push(Row { what: "MeterUsage, no network: bytes allocated per call".into(), ours: ours_pure.2, official: official_pure.2, bare: None, unit: "B", target: "" });
+    let (ob, ofb) = single.block_on(async { (clients::ours(None, &batch), clients::official(None, &batch)) });
+    let nb = 500 * scale;
+    let ours_batch = per_call(&single, nb, || clients::ours_batch(&ob));
+    let official_batch = per_call(&single, nb, || clients::official_batch(&ofb));
+    rows.push(Row { what: "BatchMeterUsage ×25, no network: CPU per call".into(), ours: ours_batch.0, official: official_batch.0, bare: None, unit: "µs", target: "" });
+    rows.push(Row { what: "BatchMeterUsage ×25, no network: allocations per call".into(), ours: ours_batch.1, official: official_batch.1, bare: None, unit: "", target: "" });
+
+    // Over loopback: sequential, then 64 concurrent tasks.
+    let (o, ofc) = single.block_on(async { (clients::ours(Some(&url), meter), clients::official(Some(&url), meter)) });
+    let bare = clients::Bare::new(&url);
+    let n = 2000 * scale;
+    let ours_seq = over_loopback(&single, &server, n, 1, { let o = o.clone(); move || { let o = o.clone(); async move { clients::ours_meter(&o).await } } });
+    let official_seq = over_loopback(&single, &server, n, 1, { let c = ofc.clone(); move || { let c = c.clone(); async move { clients::official_meter(&c).await } } });
+    let bare_seq = over_loopback(&single, &server, n, 1, { let b = bare.clone(); move || { let b = b.clone(); async move { b.meter().await } } });
+    rows.push(Row { what: "MeterUsage over loopback, sequential: calls per second".into(), ours: ours_seq.0, official: official_seq.0, bare: Some(bare_seq.0), unit: "/s", target: "≥ 1.5" });
+    rows.push(Row { what: "MeterUsage over loopback, sequential: client CPU per call".into(), ours: ours_seq.1, official: official_seq.1, bare: Some(bare_seq.1), unit: "µs", target: "≤ 0.5" });
+    let (o, ofc) = multi.block_on(async { (clients::ours(Some(&url), meter), clients::official(Some(&url), meter)) });
+    let bare = multi.block_on(async { clients::Bare::new(&url) });
+    let n = 6400 * scale;
+    let ours_conc = over_loopback(&multi, &server, n, 64, { let o = o.clone(); move || { let o = o.clone(); async move { clients::ours_meter(&o).await } } });
+    let official_conc = over_loopback(&multi, &server, n, 64, { let c = ofc.clone(); move || { let c = c.clone(); async move { clients::official_meter(&c).await } } });
+    let bare_conc = over_loopback(&multi, &server, n, 64, { let b = bare.clone(); move || { let b = b.clone(); async move { b.meter().await } } });
+    rows.push(Row { what: "MeterUsage over loopback, 64 concurrent: calls per second".into(), ours: ours_conc.0, official: official_conc.0, bare: Some(bare_conc.0), unit: "/s", target: "≥ 1.5" });
+    rows.push(Row { what: "MeterUsage over loopback, 64 concurrent: client CPU per call".into(), ours: ours_conc.1, official: official_conc.1, bare: Some(bare_conc.1), unit: "µs", target: "≤ 0.5" });
+    let server_cpu = (ours_seq.2 + official_seq.2 + bare_seq.2) / 3.0;
+
+    if builds {
+        rows.extend(builds::measure(&url));
+    }
+
+    print_table(&rows, server_cpu);
+}
+
+fn fmt(v: f64, unit: &str) -> String {
+    let n = if v >= 100.0 { format!("{v:.0}") } else if v >= 10.0 { format!("{v:.1}") } else { format!("{v:.2}") };
+    if unit.is_empty() { n } else { format!("{n} {unit}") }
+}
+
+fn print_table(rows: &[Row], server_cpu: f64) {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| m.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<f64>().ok()))
+        .map(|kb| format!("{:.0} GiB", kb / 1024.0 / 1024.0))
+        .unwrap_or_default();
+    println!("Machine: {cores} cores, {mem}. Server CPU per request (hyper, loopback): {server_cpu:.1} µs.\n");
+    println!("| measure | ours | official | bare client | ours / official | target |");
+    println!("| --- | ---: | ---: | ---: | ---: | --- |");
+    for r in rows {
+        let bare = r.bare.map(|b| fmt(b, r.unit)).unwrap_or_else(|| "".into());
+        println!(
+            "| {} | {} | {} | {} | {:.2} | {} |",
+            r.what,
+            fmt(r.ours, r.unit),
+            fmt(r.official, r.unit),
+            bare,
+            r.ours / r.official,
+            r.target
+        );
+    }
+}

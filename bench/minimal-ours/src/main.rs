@@ -1,0 +1,18 @@
+//! Builds a client from the environment, makes one MeterUsage call, exits.
+use marketplacemetering::primitives::DateTime;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let config = marketplacemetering::config::load_from_env().await;
+    let client = marketplacemetering::Client::new(&config);
+    #[allow(deprecated)]
+    let result = client
+        .meter_usage()
+        .product_code("prod")
+        .timestamp(DateTime::from_secs(1_700_000_000))
+        .usage_dimension("Hosts")
+        .usage_quantity(1)
+        .send()
+        .await;
+    println!("{}", if result.is_ok() { "ok" } else { "error" });
+}

@@ -5,12 +5,16 @@ use std::process::ExitCode;
 use xtask::codegen;
 
 const USAGE: &str = "usage: cargo xtask codegen [--check] [--model PATH --out DIR] [--package NAME]
+       cargo xtask bench [--quick] [--no-builds]
 
   (no options)    regenerate generated/ from model/, and tests/golden/ from tests/data/fixtures/
   --check         change nothing; fail and name each stale file when generated/ is out of date
   --model PATH    generate from another Smithy JSON AST model
   --out DIR       write the crate into DIR (with --model)
-  --package NAME  the generated package's name (default: from the model's sdkId)";
+  --package NAME  the generated package's name (default: from the model's sdkId)
+
+  bench           run bench/harness against the official SDK and print the table
+                  (--quick: fewer calls; --no-builds: skip the clean-build measurements)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,6 +32,23 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Some("bench") => {
+            let root = codegen::workspace_root();
+            let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args(["run", "--release", "--quiet", "--manifest-path"])
+                .arg(root.join("bench/harness/Cargo.toml"))
+                .arg("--")
+                .args(&args[1..])
+                .status();
+            match status {
+                Ok(s) if s.success() => ExitCode::SUCCESS,
+                Ok(_) => ExitCode::FAILURE,
+                Err(e) => {
+                    eprintln!("error: cannot run cargo: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)

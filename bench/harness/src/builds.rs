@@ -21,18 +21,23 @@ fn children_cpu() -> f64 {
 }
 
 fn crates(manifest: &Path) -> f64 {
+    // Crates built for this machine: what a user's build compiles.
+    let host = String::from_utf8(Command::new("rustc").arg("-vV").output().unwrap().stdout).unwrap();
+    let host = host.lines().find_map(|l| l.strip_prefix("host: ")).unwrap_or("x86_64-unknown-linux-gnu").to_owned();
     let out = Command::new("cargo")
-        .args(["metadata", "--format-version", "1", "--offline", "--manifest-path"])
+        .args(["metadata", "--format-version", "1", "--filter-platform", &host, "--manifest-path"])
         .arg(manifest)
         .output()
         .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("cargo metadata failed ({e}): {}", String::from_utf8_lossy(&out.stderr)));
     v["resolve"]["nodes"].as_array().map(|n| n.len()).unwrap_or(0) as f64
 }
 
 /// Wall and CPU seconds of a clean build.
 fn clean_build(manifest: &Path, release: bool) -> (f64, f64, PathBuf) {
-    let target = std::env::temp_dir().join(format!("bench-build-{}-{}", std::process::id(), release));
+    let name = manifest.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let target = std::env::temp_dir().join(format!("bench-build-{}-{name}-{}", std::process::id(), if release { "release" } else { "debug" }));
     let _ = std::fs::remove_dir_all(&target);
     let c0 = children_cpu();
     let start = Instant::now();

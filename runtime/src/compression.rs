@@ -1,10 +1,8 @@
 //! `@requestCompression`: gzip for request bodies that are large enough to
 //! be worth it.
 
-use std::io::Write;
-
-use flate2::write::GzEncoder;
-use flate2::Compression;
+//! The feature `compression` brings the gzip encoder; crates generated from
+//! models without `@requestCompression` leave it out.
 
 /// The body to send and its `Content-Encoding`: compressed when `enabled`
 /// and the body has at least `min_size` bytes.
@@ -12,12 +10,25 @@ pub fn maybe_gzip(body: Vec<u8>, enabled: bool, min_size: usize) -> Result<(Vec<
     if !enabled || body.len() < min_size {
         return Ok((body, None));
     }
-    let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 2), Compression::default());
+    gzip(body)
+}
+
+#[cfg(feature = "compression")]
+fn gzip(body: Vec<u8>) -> Result<(Vec<u8>, Option<&'static str>), std::io::Error> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 2), flate2::Compression::default());
     encoder.write_all(&body)?;
     Ok((encoder.finish()?, Some("gzip")))
 }
 
-#[cfg(test)]
+#[cfg(not(feature = "compression"))]
+fn gzip(_body: Vec<u8>) -> Result<(Vec<u8>, Option<&'static str>), std::io::Error> {
+    Err(std::io::Error::other(
+        "the operation asks for request compression, but awsjson-runtime was built without its `compression` feature",
+    ))
+}
+
+#[cfg(all(test, feature = "compression"))]
 mod tests {
     use super::*;
     use std::io::Read;

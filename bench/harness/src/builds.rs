@@ -65,13 +65,21 @@ fn run(binary: &Path, url: &str) -> (f64, f64) {
         .env("AWS_SECRET_ACCESS_KEY", "bench-secret")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .process_group(0)
         .spawn()
         .unwrap();
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
-    (start.elapsed().as_secs_f64(), usage.ru_maxrss as f64)
+    let output = child.wait_with_output().unwrap();
+    let wall = start.elapsed().as_secs_f64();
+    // The program reports its own VmHWM: the rusage of a child also counts the
+    // memory of the harness it was forked from.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let peak_kb = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .unwrap_or(f64::NAN);
+    (wall, peak_kb)
 }
 
 pub fn measure(url: &str) -> Vec<Row> {

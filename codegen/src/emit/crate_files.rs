@@ -452,7 +452,7 @@ pub fn cargo_toml(ir: &Ir, options: &Options) -> String {
     format!(
         "{header}\n[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\nrust-version = \"1.85\"\n\
          description = \"A client for {title}, generated from its Smithy model\"\nlicense = \"Apache-2.0\"\npublish = false\n\n\
-         [dependencies]\n{rt} = {{ path = \"{path}\" }}\nserde = {{ version = \"1\", features = [\"derive\"], optional = true }}\n\n\
+         [dependencies]\n{rt} = {{ path = \"{path}\"{rt_features} }}\nserde = {{ version = \"1\", features = [\"derive\"], optional = true }}\n\n\
          [features]\n# Serialize and Deserialize, with the model's member names, on every type, input and output.\n\
          serde = [\"dep:serde\", \"{rt}/serde\"]\n# Test helpers of the runtime, such as a replaying HTTP client.\ntest-util = [\"{rt}/test-util\"]\n\n\
          [dev-dependencies]\n# The examples' async main.\ntokio = {{ version = \"1\", features = [\"macros\", \"rt\"] }}\n{extra}",
@@ -461,6 +461,7 @@ pub fn cargo_toml(ir: &Ir, options: &Options) -> String {
         version = options.version,
         rt = rt::PACKAGE,
         path = options.runtime_path,
+        rt_features = if ir.operations.iter().any(|o| o.compress_request) { ", features = [\"compression\"]" } else { "" },
         extra = if options.protocol_tests {
             format!(
                 "# The protocol compliance tests.\nserde_json = \"1\"\n{rt} = {{ path = \"{path}\", features = [\"test-util\"] }}\n",

@@ -9,11 +9,17 @@ const NAME: &str = "credential_process";
 
 /// Runs `command` through the shell and parses its output.
 pub async fn run(command: &str) -> Result<Credentials, CredentialsError> {
-    let output = if cfg!(windows) {
-        tokio::process::Command::new("cmd").args(["/C", command]).output().await
-    } else {
-        tokio::process::Command::new("sh").args(["-c", command]).output().await
-    }
+    // The command runs on tokio's blocking pool: no async process support is needed for one short-lived child.
+    let owned = command.to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        if cfg!(windows) {
+            std::process::Command::new("cmd").args(["/C", &owned]).output()
+        } else {
+            std::process::Command::new("sh").args(["-c", &owned]).output()
+        }
+    })
+    .await
+    .map_err(|e| CredentialsError::new(NAME, format!("could not run `{command}`: {e}")))?
     .map_err(|e| CredentialsError::new(NAME, format!("could not run `{command}`: {e}")))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);

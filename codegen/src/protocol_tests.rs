@@ -270,6 +270,7 @@ fn request_test(ir: &Ir, lib: &TokenStream, op: &crate::ir::Operation, case: &Va
     };
     Ok(quote! {
         #setup
+        // A request case checks what was sent; the canned answer's parse is not its business.
         let _ = #call;
         let request = replay.single_request();
         ::std::assert_eq!(request.method, #method);

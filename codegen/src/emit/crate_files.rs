@@ -147,8 +147,6 @@ pub fn config_rs(ir: &Ir) -> TokenStream {
 /// its `smithy.rules#endpointTests` as unit tests.
 pub fn endpoint_rs(ir: &Ir) -> Result<TokenStream, crate::Error> {
     let endpoint = rt::endpoint();
-    let service = ir.service.id.absolute();
-    let _ = &service;
     let Some(rules_value) = ir.service.endpoint_rules.as_ref() else {
         // Without rules the only endpoint is one the user gives.
         let message = format!("the {} model has no endpoint rules: set an endpoint URL", ir.service.sdk_id);

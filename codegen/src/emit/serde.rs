@@ -95,11 +95,9 @@ fn ser_value(ir: &Ir, ty: &TypeRef, value: TokenStream) -> TokenStream {
                 w.end_array();
             }
         }
-        TypeRef::Map { key, value: v, sparse } => {
-            let key_str = match key.as_ref() {
-                TypeRef::Named(_) => quote!(k.as_str()),
-                _ => quote!(k.as_str()),
-            };
+        TypeRef::Map { key: _, value: v, sparse } => {
+            // String keys and enum keys both have `as_str`.
+            let key_str = quote!(k.as_str());
             let item = ser_value(ir, v, quote!(item));
             let body = if *sparse {
                 quote! { match item { ::std::option::Option::Some(item) => { #item } ::std::option::Option::None => w.null(), } }
@@ -221,8 +219,7 @@ fn de_value(ir: &Ir, ty: &TypeRef, value: TokenStream, at: &str) -> TokenStream 
 
 /// Statements refusing `value` (a `&T`) when it breaks the member's
 /// `@length` or `@range`, before anything is written.
-fn constraint_checks(ir: &Ir, m: &crate::ir::Member, label: &str, value: &TokenStream) -> TokenStream {
-    let _ = ir;
+fn constraint_checks(m: &crate::ir::Member, label: &str, value: &TokenStream) -> TokenStream {
     let build_error = rt::build_error();
     let c = &m.constraints;
     let mut checks = Vec::new();
@@ -312,7 +309,7 @@ fn ser_structure(ir: &Ir, s: &Structure) -> TokenStream {
         let field = ident(&member_name);
         let key = m.name.as_str();
         let label = format!("{}.{}", naming::type_name(&s.name), member_name.trim_start_matches("r#"));
-        let checks = constraint_checks(ir, m, &label, &quote!(value));
+        let checks = constraint_checks(m, &label, &quote!(value));
         let write = ser_value(ir, &m.ty, quote!(value));
         if field_is_optional(m, s.role) {
             quote! { if let ::std::option::Option::Some(value) = &input.#field { #checks w.key(#key); #write } }
@@ -387,7 +384,6 @@ fn de_structure(ir: &Ir, s: &Structure) -> TokenStream {
         }
         _ => (quote!(), quote!()),
     };
-    let _ = de_err;
     // A structure with one member reads it with a one-armed match, which
     // clippy would rather see as an `if`; the uniform shape is easier to read.
     let read = if s.members.is_empty() {

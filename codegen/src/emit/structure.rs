@@ -89,7 +89,6 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
         (Role::Output, _) => quote!(#skip pub(crate) _request_id: ::std::option::Option<::std::string::String>,),
         _ => quote!(),
     };
-    let extra_builder_field = extra_field.clone();
 
     let getters = fields.iter().map(|f| {
         let Field { ident, docs, deprecated, member, optional, .. } = f;
@@ -164,7 +163,7 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
                 quote!(self.#ident.unwrap_or_else(|| #d))
             }
         } else {
-            let details = format!("{label} is required to build {}", naming::type_name(name_of(s)));
+            let details = format!("{label} is required to build {}", naming::type_name(&s.name));
             quote!(self.#ident.ok_or_else(|| #build_error::missing_field(#label, #details))?)
         };
         build_fields.push(quote!(#ident: #value,));
@@ -179,7 +178,6 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
         (Role::Output, _) => quote!(pub(crate) _request_id: ::std::option::Option<::std::string::String>,),
         _ => quote!(),
     };
-    let _ = extra_builder_field;
     let builder_extra_methods = match (role, error) {
         (_, Some(_)) => quote! {
             /// Sets the error metadata (code, message, request id).
@@ -214,7 +212,7 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
         }
     };
 
-    let role_impls = role_impls(ir, s, &ty, &fields)?;
+    let role_impls = role_impls(s, &ty, &fields)?;
     let builder_doc = doc_attrs(&format!("A builder for [`{ty}`]."));
     let builder_fn_doc = builder_doc.clone();
     Ok(quote! {
@@ -256,10 +254,6 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
 
         #builder_debug
     })
-}
-
-fn name_of(s: &Structure) -> &str {
-    &s.name
 }
 
 /// The plain setter, `set_*` and `get_*` of one member, on a builder.
@@ -341,7 +335,6 @@ pub fn plain_setter(ir: &Ir, member: &Member, ident: &proc_macro2::Ident) -> (To
         ty => {
             let t = rust_type(ir, ty);
             let stored = wrap_boxed(member, quote!(input));
-            let _ = is_copy(ty);
             (
                 quote! {
                     pub fn #ident(mut self, input: #t) -> Self {
@@ -369,8 +362,7 @@ pub enum SetterShape {
 
 /// What the role adds: `RequestId` on outputs; `Display`, `Error`,
 /// `ProvideErrorMetadata` and `RequestId` on errors.
-fn role_impls(ir: &Ir, s: &Structure, ty: &proc_macro2::Ident, fields: &[Field<'_>]) -> Result<TokenStream, Error> {
-    let _ = ir;
+fn role_impls(s: &Structure, ty: &proc_macro2::Ident, fields: &[Field<'_>]) -> Result<TokenStream, Error> {
     let request_id = rt::request_id();
     match (&s.role, &s.error) {
         (_, Some(info)) => {

@@ -78,8 +78,7 @@ impl ProfileCredentials {
                 let call = Call::AssumeRole { role_arn, session_name: &session, external_id: p.get("external_id"), source: &source };
                 return sts::call(&self.ctx, region.as_deref(), call).await;
             }
-            if let Some(token_file) = p.get("web_identity_token_file") {
-                let _ = token_file;
+            if p.get("web_identity_token_file").is_some() {
                 return Err(CredentialsError::new(NAME, format!("profile `{name}` has web_identity_token_file but no role_arn")));
             }
             if let Some(command) = p.get("credential_process") {

@@ -1,6 +1,6 @@
 //! Stage 5b, protocol tests: the model's `smithy.test#httpRequestTests` and
 //! `smithy.test#httpResponseTests` as Rust tests of the generated crate
-//! (`tests/protocol_tests.rs`), emitted only when [`Options::protocol_tests`]
+//! (`tests/protocol_tests.rs`), emitted only when [`crate::Options::protocol_tests`]
 //! asks for them.
 //!
 //! Request cases build the input from `params` through the generated

@@ -209,10 +209,6 @@ fn call(ir: &Ir, lib: &TokenStream, op: &crate::ir::Operation, params: Option<&V
     for m in input.members.iter().filter(|m| m.required && !provided.contains(&m.name)) {
         let set = ident(&naming::set_name(&m.name, Place::Input));
         let v = sample(ir, lib, &m.ty, 0);
-        let v = match &m.ty {
-            TypeRef::Prim(Prim::String | Prim::BigInteger | Prim::BigDecimal) => quote!(#v.to_owned()),
-            _ => v,
-        };
         calls.push(quote!(.#set(::std::option::Option::Some(#v))));
     }
     if let Some(p) = params {

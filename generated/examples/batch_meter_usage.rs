@@ -23,7 +23,7 @@ async fn main() -> ::std::result::Result<
                 ::std::vec![
                     marketplacemetering::types::UsageRecord::builder()
                     .set_timestamp(::std::option::Option::Some(marketplacemetering::primitives::DateTime::from(::std::time::SystemTime::now())))
-                    .set_dimension(::std::option::Option::Some("example".to_owned()))
+                    .set_dimension(::std::option::Option::Some(::std::string::String::from("example")))
                     .build() ?
                 ],
             ),

@@ -18,7 +18,9 @@ async fn main() -> ::std::result::Result<
     #[allow(deprecated)]
     let result = client
         .meter_usage()
-        .set_product_code(::std::option::Option::Some("example".to_owned()))
+        .set_product_code(
+            ::std::option::Option::Some(::std::string::String::from("example")),
+        )
         .set_timestamp(
             ::std::option::Option::Some(
                 marketplacemetering::primitives::DateTime::from(
@@ -26,7 +28,9 @@ async fn main() -> ::std::result::Result<
                 ),
             ),
         )
-        .set_usage_dimension(::std::option::Option::Some("example".to_owned()))
+        .set_usage_dimension(
+            ::std::option::Option::Some(::std::string::String::from("example")),
+        )
         .send()
         .await;
     match result {

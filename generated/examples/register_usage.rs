@@ -18,7 +18,9 @@ async fn main() -> ::std::result::Result<
     #[allow(deprecated)]
     let result = client
         .register_usage()
-        .set_product_code(::std::option::Option::Some("example".to_owned()))
+        .set_product_code(
+            ::std::option::Option::Some(::std::string::String::from("example")),
+        )
         .set_public_key_version(::std::option::Option::Some(1))
         .send()
         .await;

@@ -153,19 +153,11 @@ impl SigningKeyCache {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[(b >> 4) as usize] as char);
-        out.push(DIGITS[(b & 15) as usize] as char);
-    }
-    out
-}
-
 fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
-    hex(&sha2::Sha256::digest(data))
+    let mut out = String::with_capacity(64);
+    crate::ids::push_hex(&mut out, &sha2::Sha256::digest(data));
+    out
 }
 
 /// `YYYYMMDDTHHMMSSZ`.

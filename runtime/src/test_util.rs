@@ -96,5 +96,5 @@ pub fn json_response(status: u16, body: &str) -> HttpResponse {
 /// `capture_request` does.
 pub fn capture_request(response: Option<HttpResponse>) -> ReplayClient {
     let response = response.unwrap_or_else(|| HttpResponse::new(200, crate::http::Headers::new(), b"{}".to_vec()));
-    ReplayClient { state: Arc::new(Mutex::new(State { answers: VecDeque::from([Canned::Response(response)]), requests: Vec::new() })) }
+    ReplayClient::new([Canned::Response(response)])
 }

@@ -15,8 +15,8 @@ pub(crate) fn sample(ir: &Ir, lib: &TokenStream, ty: &TypeRef, depth: usize) -> 
     match ty {
         TypeRef::Unit => quote!(()),
         TypeRef::Prim(p) => match p {
-            Prim::String => quote!("example"),
-            Prim::BigInteger | Prim::BigDecimal => quote!("1"),
+            Prim::String => quote!(::std::string::String::from("example")),
+            Prim::BigInteger | Prim::BigDecimal => quote!(::std::string::String::from("1")),
             Prim::Boolean => quote!(false),
             Prim::Byte | Prim::Short | Prim::Integer | Prim::Long => quote!(1),
             Prim::Float | Prim::Double => quote!(1.0),
@@ -57,10 +57,6 @@ pub(crate) fn sample(ir: &Ir, lib: &TokenStream, ty: &TypeRef, depth: usize) -> 
                         let set = ident(&naming::set_name(&m.name, place));
                         let value = sample(ir, lib, &m.ty, depth + 1);
                         let value = if m.boxed { quote!(::std::boxed::Box::new(#value)) } else { value };
-                        let value = match &m.ty {
-                            TypeRef::Prim(Prim::String | Prim::BigInteger | Prim::BigDecimal) => quote!(#value.to_owned()),
-                            _ => value,
-                        };
                         quote!(.#set(::std::option::Option::Some(#value)))
                     });
                     let fallible = s.members.iter().any(|m| m.required && m.default.is_none() && !m.client_optional);
@@ -81,10 +77,6 @@ pub fn emit(ir: &Ir, op: &Operation, lib: &str) -> TokenStream {
     let setters = input.members.iter().filter(|m| m.required).map(|m| {
         let set = ident(&naming::set_name(&m.name, Place::Input));
         let value = sample(ir, &lib, &m.ty, 0);
-        let value = match &m.ty {
-            TypeRef::Prim(Prim::String | Prim::BigInteger | Prim::BigDecimal) => quote!(#value.to_owned()),
-            _ => value,
-        };
         quote!(.#set(::std::option::Option::Some(#value)))
     });
     let doc = format!(

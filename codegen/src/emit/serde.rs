@@ -328,7 +328,7 @@ fn ser_structure(ir: &Ir, s: &Structure) -> TokenStream {
     }
 }
 
-fn de_structure(ir: &Ir, s: &Structure) -> TokenStream {
+fn de_structure(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
     let place = naming::place_of(s.role, s.error.is_some());
     let path = named_path(ir, &s.id);
     let f = ident(&naming::de_fn(&s.name));
@@ -357,14 +357,7 @@ fn de_structure(ir: &Ir, s: &Structure) -> TokenStream {
         let value = if field_is_optional(m, s.role) {
             quote!(#local)
         } else if let (Some(d), false) = (&m.default, m.added_default) {
-            let owner = format!("{}${}", s.id, m.name);
-            let d = super::types::default_expr(ir, &owner, &m.ty, d).unwrap_or_else(|_| quote!(::std::default::Default::default()));
-            let d = super::types::wrap_boxed(m, d);
-            if super::types::is_copy(&m.ty) {
-                quote!(#local.unwrap_or(#d))
-            } else {
-                quote!(#local.unwrap_or_else(|| #d))
-            }
+            super::types::with_default(ir, &format!("{}${}", s.id, m.name), m, d, quote!(#local))?
         } else {
             let zero = zero_expr(ir, &m.ty, &at);
             let zero = if m.boxed { quote!(::std::boxed::Box::new((#zero)?)) } else { quote!((#zero)?) };
@@ -402,14 +395,14 @@ fn de_structure(ir: &Ir, s: &Structure) -> TokenStream {
             }
         }
     };
-    quote! {
+    Ok(quote! {
         #[allow(clippy::single_match)]
         pub(crate) fn #f(v: &#value_ty #extra_param) -> ::std::result::Result<#path, #de_err> {
             #(#locals)*
             #read
             ::std::result::Result::Ok(#path { #(#fields)* #extra_field })
         }
-    }
+    })
 }
 
 fn ser_union(ir: &Ir, u: &crate::ir::Union) -> TokenStream {
@@ -486,7 +479,7 @@ pub fn emit_shape(ir: &Ir, shape: &Shape, ser: bool, de: bool) -> Result<Option<
     let (s, d) = match shape {
         Shape::Structure(s) => (
             (ser && s.role != Role::Output).then(|| ser_structure(ir, s)),
-            (de && s.role != Role::Input).then(|| de_structure(ir, s)),
+            if de && s.role != Role::Input { Some(de_structure(ir, s)?) } else { None },
         ),
         Shape::Union(u) => (ser.then(|| ser_union(ir, u)), de.then(|| de_union(ir, u))),
         Shape::Enum(_) | Shape::IntEnum(_) => (None, None),

@@ -8,7 +8,7 @@ use quote::quote;
 use super::docs::{constraint_note, deprecated_attr, doc_attrs, markdown_or};
 use super::rt;
 use super::types::{
-    boxed_type, default_expr, field_is_optional, field_type, getter, ident, is_copy, plain_ident, rust_type, wrap_boxed,
+    boxed_type, field_is_optional, field_type, getter, ident, plain_ident, rust_type, with_default, wrap_boxed,
 };
 use crate::error::Error;
 use crate::ir::{Ir, Member, Prim, Role, Structure, TypeRef};
@@ -156,12 +156,7 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
         let value = if *optional {
             quote!(self.#ident)
         } else if let (Some(d), false) = (&member.default, member.added_default) {
-            let d = wrap_boxed(member, default_expr(ir, &owner, &member.ty, d)?);
-            if is_copy(&member.ty) {
-                quote!(self.#ident.unwrap_or(#d))
-            } else {
-                quote!(self.#ident.unwrap_or_else(|| #d))
-            }
+            with_default(ir, &owner, member, d, quote!(self.#ident))?
         } else {
             let details = format!("{label} is required to build {}", naming::type_name(&s.name));
             quote!(self.#ident.ok_or_else(|| #build_error::missing_field(#label, #details))?)

@@ -241,6 +241,13 @@ pub fn default_expr(ir: &Ir, owner: &str, ty: &TypeRef, v: &Value) -> Result<Tok
     })
 }
 
+/// `option` (an expression of type `Option<T>`) with the member's `@default`
+/// `default` in place of `None`: evaluated lazily unless the type is `Copy`.
+pub fn with_default(ir: &Ir, owner: &str, member: &Member, default: &Value, option: TokenStream) -> Result<TokenStream, Error> {
+    let d = wrap_boxed(member, default_expr(ir, owner, &member.ty, default)?);
+    Ok(if is_copy(&member.ty) { quote!(#option.unwrap_or(#d)) } else { quote!(#option.unwrap_or_else(|| #d)) })
+}
+
 /// The value a required member takes when a response leaves it out (Smithy's
 /// client error correction), as an expression of type `Result<T, DeserializeError>`.
 pub fn zero_expr(ir: &Ir, ty: &TypeRef, at: &str) -> TokenStream {

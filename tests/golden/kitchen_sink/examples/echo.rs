@@ -18,7 +18,9 @@ async fn main() -> ::std::result::Result<
     #[allow(deprecated)]
     let result = client
         .echo()
-        .set_required(::std::option::Option::Some("example".to_owned()))
+        .set_required(
+            ::std::option::Option::Some(::std::string::String::from("example")),
+        )
         .send()
         .await;
     match result {

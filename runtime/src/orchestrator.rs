@@ -108,15 +108,16 @@ fn excerpt(body: &[u8]) -> String {
 }
 
 /// The error code of an awsJson error response: the `X-Amzn-Errortype`
-/// header, else `__type` or `code` in the body, with any namespace prefix
-/// and `:`-suffix removed.
+/// header, else `__type` or `code` in the body, with any `:`-suffix and
+/// then any namespace prefix removed (in that order: the suffix is a URL
+/// that may itself contain `#`).
 pub fn error_code(headers: &Headers, body: &Value) -> Option<String> {
     let raw = headers
         .get("x-amzn-errortype")
         .or_else(|| body.get("__type").and_then(Value::as_str))
         .or_else(|| body.get("code").and_then(Value::as_str))?;
-    let after_ns = raw.rsplit_once('#').map_or(raw, |(_, n)| n);
-    let code = after_ns.split_once(':').map_or(after_ns, |(c, _)| c).trim();
+    let before_suffix = raw.split_once(':').map_or(raw, |(c, _)| c);
+    let code = before_suffix.rsplit_once('#').map_or(before_suffix, |(_, n)| n).trim();
     (!code.is_empty()).then(|| code.to_owned())
 }
 
@@ -392,7 +393,8 @@ impl Handle {
 
     /// Learns the service's clock from the response's `Date` header; true
     /// when the skew is large enough to explain the rejection (and so a
-    /// retry, signed with the corrected time, may succeed).
+    /// retry, signed with the corrected time, may succeed). A `Date` more
+    /// than [`retry::MAX_BELIEVABLE_SKEW`] away is ignored.
     fn correct_clock_skew(&self, response: &HttpResponse) -> bool {
         let config = &self.inner.config.inner;
         let Some(date) = response.headers().get("date") else { return false };
@@ -400,13 +402,12 @@ impl Handle {
             return false;
         };
         let ours = crate::primitives::DateTime::from(config.time_source.now());
-        let skew_ms = (server.as_secs_f64() - ours.as_secs_f64()) * 1000.0;
-        let previous = config.clock_skew_ms.load(std::sync::atomic::Ordering::Relaxed) as f64;
-        if (skew_ms - previous).abs() < retry::SIGNIFICANT_SKEW.as_millis() as f64 {
+        let applied = config.clock_skew_ms.load(std::sync::atomic::Ordering::Relaxed);
+        let Some(skew_ms) = retry::learned_skew_ms(server.as_secs_f64(), ours.as_secs_f64(), applied) else {
             return false;
-        }
+        };
         tracing::debug!(skew_ms, "correcting the signing clock from the service's Date header");
-        config.clock_skew_ms.store(skew_ms as i64, std::sync::atomic::Ordering::Relaxed);
+        config.clock_skew_ms.store(skew_ms, std::sync::atomic::Ordering::Relaxed);
         true
     }
 
@@ -502,6 +503,12 @@ mod tests {
         let mut h = Headers::new();
         h.append("X-Amzn-Errortype", "ThrottlingException:http://x");
         assert_eq!(error_code(&h, &body).as_deref(), Some("ThrottlingException"));
+        // A `#` in the suffix must not be taken for the namespace separator.
+        let mut h = Headers::new();
+        h.append("X-Amzn-Errortype", "Foo:http://x/#frag");
+        assert_eq!(error_code(&h, &body).as_deref(), Some("Foo"));
+        let body = json::parse(br#"{"__type":"aws.ns#Bar:http://internal/#x"}"#).unwrap();
+        assert_eq!(error_code(&Headers::new(), &body).as_deref(), Some("Bar"));
         assert_eq!(error_code(&Headers::new(), &json::parse(b"{}").unwrap()), None);
     }
 

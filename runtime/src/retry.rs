@@ -39,6 +39,26 @@ pub const CLOCK_SKEW_CODES: [&str; 6] = [
 /// five minutes), so it is not corrected.
 pub const SIGNIFICANT_SKEW: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// A service clock further than this from ours is not believed: a `Date`
+/// header a day or more away is a broken or hostile server, not skew, and
+/// signing with it would only break every later call of the configuration.
+pub const MAX_BELIEVABLE_SKEW: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
+/// The skew to adopt, in milliseconds (the service's clock minus ours), when
+/// a request was rejected as mistimed: `None` when the difference from the
+/// skew already applied is too small to explain the rejection, or when the
+/// service's clock is not believable (see [`MAX_BELIEVABLE_SKEW`]).
+pub fn learned_skew_ms(server_secs: f64, ours_secs: f64, applied_ms: i64) -> Option<i64> {
+    let skew_ms = (server_secs - ours_secs) * 1000.0;
+    if !skew_ms.is_finite() || skew_ms.abs() > MAX_BELIEVABLE_SKEW.as_millis() as f64 {
+        return None;
+    }
+    if (skew_ms - applied_ms as f64).abs() < SIGNIFICANT_SKEW.as_millis() as f64 {
+        return None;
+    }
+    Some(skew_ms as i64)
+}
+
 /// HTTP statuses of passing server failures.
 pub const TRANSIENT_STATUSES: [u16; 4] = [500, 502, 503, 504];
 
@@ -81,6 +101,20 @@ pub fn backoff(attempt: u32, initial: Duration, max: Duration, jitter: f64) -> D
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_believable_significant_skew_is_learned() {
+        let now = 1_700_000_000.0;
+        assert_eq!(learned_skew_ms(now + 3600.0, now, 0), Some(3_600_000));
+        assert_eq!(learned_skew_ms(now - 600.0, now, 0), Some(-600_000));
+        assert_eq!(learned_skew_ms(now + 30.0, now, 0), None, "too small to explain a rejection");
+        assert_eq!(learned_skew_ms(now + 3630.0, now, 3_600_000), None, "already applied");
+        assert_eq!(learned_skew_ms(now + 86_400.0, now, 0), Some(86_400_000), "a day is the limit");
+        // Fri, 31 Dec 9999 23:59:59 GMT: believed, this made every later signing time fall in year 10000.
+        assert_eq!(learned_skew_ms(253_402_300_799.0, now, 0), None);
+        assert_eq!(learned_skew_ms(0.0, now, 0), None);
+        assert_eq!(learned_skew_ms(f64::INFINITY, now, 0), None);
+    }
 
     #[test]
     fn classification_table() {

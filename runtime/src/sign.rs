@@ -76,6 +76,7 @@ pub fn sign_with(
     time: SystemTime,
     options: SigningOptions,
 ) -> Result<(), SigningError> {
+    check_time(time)?;
     let identity: Identity = aws_credential_types::Credentials::new(
         credentials.access_key_id(),
         credentials.secret_access_key(),
@@ -121,8 +122,9 @@ fn settings(options: SigningOptions) -> SigningSettings {
     settings
 }
 
-/// What a signing key was derived from: secret, date, region, service.
-type KeyScope = (String, String, String, String);
+/// What a signing key was derived from: a digest of the secret (so the
+/// cache never holds the secret itself), the date, region and service.
+type KeyScope = ([u8; 32], String, String, String);
 
 /// The signing key of one day, region and service, for one secret.
 #[derive(Default)]
@@ -138,16 +140,18 @@ impl std::fmt::Debug for SigningKeyCache {
 
 impl SigningKeyCache {
     fn key(&self, secret: &str, date: &str, region: &str, service: &str, time: SystemTime) -> Vec<u8> {
+        use sha2::Digest;
+        let digest: [u8; 32] = sha2::Sha256::digest(secret.as_bytes()).into();
         if let Ok(guard) = self.entry.lock() {
             if let Some(((s, d, r, n), key)) = guard.as_ref() {
-                if s == secret && d == date && r == region && n == service {
+                if *s == digest && d == date && r == region && n == service {
                     return key.clone();
                 }
             }
         }
         let key = v4::generate_signing_key(secret, time, region, service).as_ref().to_vec();
         if let Ok(mut guard) = self.entry.lock() {
-            *guard = Some(((secret.to_owned(), date.to_owned(), region.to_owned(), service.to_owned()), key.clone()));
+            *guard = Some(((digest, date.to_owned(), region.to_owned(), service.to_owned()), key.clone()));
         }
         key
     }
@@ -160,14 +164,25 @@ fn sha256_hex(data: &[u8]) -> String {
     out
 }
 
-/// `YYYYMMDDTHHMMSSZ`.
-fn amz_date(time: SystemTime) -> String {
-    let text = crate::primitives::DateTime::from(time)
-        .fmt(crate::primitives::DateTimeFormat::DateTime)
-        .unwrap_or_default();
-    // 2023-11-14T22:13:20[.123]Z -> 20231114T221320Z
-    let digits: String = text.chars().take(19).filter(|c| c.is_ascii_digit() || *c == 'T').collect();
-    format!("{digits}Z")
+/// `YYYYMMDDTHHMMSSZ`, and its date part `YYYYMMDD`. Infallible: a year
+/// outside four digits (which a sane clock never gives, and the bounded
+/// clock-skew correction cannot produce) is written with as many digits as
+/// it has, rather than failing or being cut.
+fn amz_date(time: SystemTime) -> (String, String) {
+    let (y, mo, d, h, mi, s) = crate::primitives::DateTime::from(time).civil_parts();
+    let date = format!("{y:04}{mo:02}{d:02}");
+    (format!("{date}T{h:02}{mi:02}{s:02}Z"), date)
+}
+
+/// SigV4 dates have four-digit years, and aws-sigv4's key derivation panics
+/// past year 9999, so a signing time outside 1970 to 9999 is refused here.
+fn check_time(time: SystemTime) -> Result<(), SigningError> {
+    let year = crate::primitives::DateTime::from(time).civil_parts().0;
+    if (1970..=9999).contains(&year) {
+        Ok(())
+    } else {
+        Err(SigningError(format!("the signing time falls in year {year}, which SigV4 cannot express; check the system clock")))
+    }
 }
 
 /// The canonical URI of services other than S3: the path as sent (already
@@ -192,8 +207,9 @@ pub fn sign_cached(
     if path.is_empty() || path.contains(['?', '#']) || path.contains("/.") || path.contains("//") {
         return sign(request, credentials, region, signing_name, time);
     }
-    let amz_date = amz_date(time);
-    let date = &amz_date[..8];
+    check_time(time)?;
+    let (amz_date, date) = amz_date(time);
+    let date = date.as_str();
     request.headers.insert("X-Amz-Date", amz_date.clone());
     if let Some(token) = credentials.session_token() {
         request.headers.insert("X-Amz-Security-Token", token.to_owned());
@@ -285,6 +301,34 @@ mod tests {
         }
     }
     use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn dates_of_any_year_format_without_panicking() {
+        assert_eq!(amz_date(UNIX_EPOCH + Duration::from_secs(1_440_938_160)), ("20150830T123600Z".into(), "20150830".into()));
+        // Year 10000, where the old formatter fell back to "Z" and signing then sliced past its end.
+        let far = UNIX_EPOCH + Duration::from_secs(253_402_300_800);
+        assert_eq!(amz_date(far), ("100000101T000000Z".into(), "100000101".into()));
+        // Signing at such a time is refused with a reason, by both paths, instead of panicking inside aws-sigv4.
+        let mut request = HttpRequest { method: "POST".into(), uri: "https://h/".into(), headers: Headers::new(), body: Vec::new() };
+        let err = sign_cached(&mut request, &Credentials::for_tests(), "us-east-1", "svc", far, &SigningKeyCache::default()).unwrap_err();
+        assert!(err.to_string().contains("year 10000"), "{err}");
+        assert!(sign(&mut request, &Credentials::for_tests(), "us-east-1", "svc", far).is_err());
+        assert!(request.headers.get("authorization").is_none());
+    }
+
+    #[test]
+    fn the_key_cache_holds_a_digest_of_the_secret_not_the_secret() {
+        let cache = SigningKeyCache::default();
+        let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+        let time = UNIX_EPOCH + Duration::from_secs(1_440_938_160);
+        let first = cache.key(secret, "20150830", "us-east-1", "svc", time);
+        let guard = cache.entry.lock().unwrap();
+        let ((digest, ..), _) = guard.as_ref().unwrap();
+        assert!(!digest.windows(8).any(|w| secret.as_bytes().windows(8).any(|s| s == w)));
+        drop(guard);
+        assert_eq!(cache.key(secret, "20150830", "us-east-1", "svc", time), first, "cached");
+        assert_ne!(cache.key("another", "20150830", "us-east-1", "svc", time), first, "another secret, another key");
+    }
 
     #[test]
     fn signs_with_date_token_and_authorization() {

@@ -119,7 +119,26 @@ async fn a_skewed_clock_is_corrected_from_the_date_header_and_the_call_retried()
     meter(&Client::new(&cfg)).await.unwrap();
     let dates: Vec<String> = replay.requests().iter().map(|r| r.headers.get("x-amz-date").unwrap().to_owned()).collect();
     assert_eq!(dates, ["20231114T221320Z", "20231114T231320Z"]);
+}
 
+#[tokio::test(start_paused = true)]
+async fn an_absurd_date_header_is_not_taken_as_the_service_clock() {
+    // A hostile or broken server claims the year 9999. Believed, it put the
+    // signing time in year 10000 and made the signer panic on every later call.
+    let mut h = Headers::new();
+    h.append("Date", "Fri, 31 Dec 9999 23:59:59 GMT");
+    let absurd = HttpResponse::new(400, h, br#"{"__type":"RequestTimeTooSkewed","message":"Signature expired"}"#.to_vec());
+    let ok = || -> Canned { json_response(200, r#"{"MeteringRecordId":"ok"}"#).into() };
+    let replay = ReplayClient::new(vec![Canned::Response(absurd), ok(), ok()]);
+    let cfg = config(&replay, RetryConfig::standard(), 0.0);
+    let client = Client::new(&cfg);
+    let err = meter(&client).await.unwrap_err();
+    assert_eq!(err.attempts(), 1, "no retry: nothing was learnt that a retry could use");
+    assert!(DisplayErrorContext(&err).to_string().contains("RequestTimeTooSkewed"), "{}", DisplayErrorContext(&err));
+    meter(&client).await.unwrap();
+    meter(&client).await.unwrap();
+    let dates: Vec<String> = replay.requests().iter().map(|r| r.headers.get("x-amz-date").unwrap().to_owned()).collect();
+    assert_eq!(dates, ["20231114T221320Z"; 3], "later calls sign with the local clock");
 }
 
 #[tokio::test(start_paused = true)]

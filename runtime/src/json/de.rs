@@ -134,7 +134,7 @@ pub fn timestamp(v: &Value, format: DateTimeFormat, at: &str) -> Result<DateTime
         (DateTimeFormat::EpochSeconds, Value::Number(text)) => {
             if text.contains(['e', 'E']) {
                 let f: f64 = text.parse().map_err(|_| DeserializeError::new(at, format!("`{text}` is not a number")))?;
-                Ok(DateTime::from_secs_f64(f))
+                DateTime::try_from_secs_f64(f).map_err(|e| DeserializeError::new(at, e.to_string()))
             } else {
                 DateTime::from_str(text, DateTimeFormat::EpochSeconds).map_err(|e| DeserializeError::new(at, e.to_string()))
             }

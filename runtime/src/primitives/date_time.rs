@@ -101,6 +101,18 @@ impl DateTime {
             .unwrap_or(DateTime { seconds: seconds as i64, subsec_nanos: 0 })
     }
 
+    /// [`from_secs_f64`](Self::from_secs_f64) for data from outside: NaN,
+    /// infinities and values beyond the range of `i64` seconds are errors
+    /// instead of saturating.
+    pub fn try_from_secs_f64(seconds: f64) -> Result<Self, DateTimeError> {
+        // 2^63 is the first value past i64::MAX seconds; the bounds are exact in f64.
+        const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+        if !seconds.is_finite() || seconds >= LIMIT || seconds < -LIMIT {
+            return Err(DateTimeError::new(format!("{seconds} epoch seconds are outside the representable range")));
+        }
+        Ok(Self::from_secs_f64(seconds))
+    }
+
     /// Whole seconds since the epoch (rounded down).
     pub const fn secs(&self) -> i64 {
         self.seconds
@@ -184,13 +196,20 @@ impl DateTime {
     }
 
     fn civil(&self) -> Result<(i64, u32, u32, u32, u32, u32), DateTimeError> {
+        let parts = self.civil_parts();
+        if !(0..=9999).contains(&parts.0) {
+            return Err(DateTimeError::new(format!("year {} cannot be formatted", parts.0)));
+        }
+        Ok(parts)
+    }
+
+    /// Year, month, day, hour, minute and second, for any representable
+    /// instant (the year may have more than four digits or be negative).
+    pub(crate) fn civil_parts(&self) -> (i64, u32, u32, u32, u32, u32) {
         let days = self.seconds.div_euclid(86_400);
         let secs = self.seconds.rem_euclid(86_400) as u32;
         let (y, m, d) = civil_from_days(days);
-        if !(0..=9999).contains(&y) {
-            return Err(DateTimeError::new(format!("year {y} cannot be formatted")));
-        }
-        Ok((y, m, d, secs / 3600, secs / 60 % 60, secs % 60))
+        (y, m, d, secs / 3600, secs / 60 % 60, secs % 60)
     }
 }
 
@@ -239,13 +258,19 @@ fn parse_epoch(text: &str) -> Result<DateTime, DateTimeError> {
     if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
+    let out_of_range = || DateTimeError::new(format!("`{text}` epoch seconds are outside the representable range"));
+    // Twenty digits is already past i64 seconds, so a longer number is out of range, not malformed;
+    // a shorter one fits an i128 even after the multiplication below.
+    if whole.len() > 20 {
+        return Err(out_of_range());
+    }
     let whole: i128 = whole.parse().map_err(|_| bad())?;
     let mut nanos: i128 = 0;
     for (i, b) in frac.bytes().take(9).enumerate() {
         nanos += (b - b'0') as i128 * 10i128.pow(8 - i as u32);
     }
     let total = whole * NANOS_PER_SECOND + nanos;
-    DateTime::from_nanos(if negative { -total } else { total })
+    DateTime::from_nanos(if negative { -total } else { total }).map_err(|_| out_of_range())
 }
 
 /// A tiny cursor over ASCII text for the two date grammars.
@@ -277,7 +302,7 @@ impl<'a> Cursor<'a> {
         while self.peek().is_some_and(|b| b.is_ascii_digit()) {
             self.pos += 1;
         }
-        let digits = &self.text[start..self.pos];
+        let digits = self.text.get(start..self.pos)?;
         if digits.is_empty() {
             return None;
         }
@@ -382,7 +407,7 @@ fn parse_http_date(text: &str) -> Result<DateTime, DateTimeError> {
         } else {
             0
         };
-        if &text[c.pos..] != " GMT" {
+        if text.get(c.pos..) != Some(" GMT") {
             return None;
         }
         assemble((y, mo, d), (h, mi, s), nanos, 0)
@@ -480,6 +505,31 @@ mod tests {
         assert_eq!(DateTime::from_secs_f64(-1e300).secs(), i64::MIN);
         assert_eq!(DateTime::from_secs_f64(f64::NAN), DateTime::from_secs(0));
         assert_eq!(DateTime::from_fractional_secs(i64::MAX, 0.9).secs(), i64::MAX);
+    }
+
+    #[test]
+    fn timestamps_out_of_range_are_errors_in_every_parser() {
+        // Each of these overflowed the nanosecond product (a panic in debug builds).
+        for text in ["9".repeat(30), format!("-{}", "9".repeat(30)), "9".repeat(40), "99999999999999999999.5".into(), "9223372036854775808".into()] {
+            let err = DateTime::from_str(&text, Format::EpochSeconds).unwrap_err();
+            assert!(err.to_string().contains("outside the representable range"), "{text}: {err}");
+        }
+        assert_eq!(DateTime::from_str("9223372036854775807", Format::EpochSeconds).unwrap().secs(), i64::MAX);
+        assert_eq!(DateTime::from_str("-9223372036854775808", Format::EpochSeconds).unwrap().secs(), i64::MIN);
+        for f in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1e19, -1e19, 9.3e18] {
+            assert!(DateTime::try_from_secs_f64(f).is_err(), "{f}");
+        }
+        assert_eq!(DateTime::try_from_secs_f64(1.5).unwrap(), DateTime::from_millis(1500));
+        // The date grammars have four-digit years, so their range is always representable; broken text is an error, not a panic.
+        for text in ["9999-12-31T23:59:60.999999999999Z", "0000-01-01T00:00:00Z"] {
+            assert!(DateTime::from_str(text, Format::DateTime).is_ok(), "{text}");
+        }
+        for text in ["Fri, 31 Dec 9999 23:59:59 GMTé", "Fri, 31 Dec 9999 23:59:59.é GMT", "Fri, 31 Dec 9999 23:59:5é"] {
+            assert!(DateTime::from_str(text, Format::HttpDate).is_err(), "{text}");
+        }
+        // Formatting never fails for the parts a signer needs, whatever the year.
+        assert!((1..=12).contains(&DateTime::from_secs(i64::MAX).civil_parts().1));
+        assert!(DateTime::from_secs(i64::MIN).civil_parts().0 < 0);
     }
 
     #[test]

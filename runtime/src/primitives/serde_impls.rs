@@ -37,7 +37,7 @@ impl<'de> Deserialize<'de> for DateTime {
                 i64::try_from(v).map(DateTime::from_secs).map_err(E::custom)
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<DateTime, E> {
-                Ok(DateTime::from_secs_f64(v))
+                DateTime::try_from_secs_f64(v).map_err(E::custom)
             }
         }
         d.deserialize_any(V)

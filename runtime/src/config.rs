@@ -342,10 +342,8 @@ pub(crate) struct ConfigInner {
     pub(crate) time_source: Arc<dyn TimeSource>,
     pub(crate) sleep: Arc<dyn AsyncSleep>,
     pub(crate) idempotency_token: Option<Arc<dyn Fn() -> String + Send + Sync>>,
-    /// `AWS_ENDPOINT_URL` or the profile's `endpoint_url`.
-    pub(crate) env_endpoint_url: Option<String>,
-    /// `AWS_ENDPOINT_URL_<SERVICE>` values, by service suffix.
-    pub(crate) service_endpoint_urls: Vec<(String, String)>,
+    /// Endpoint URLs from the environment and the profile files.
+    pub(crate) configured_endpoints: crate::endpoint::ConfiguredEndpoints,
     /// Settings from the environment that could not be understood.
     pub(crate) load_problems: Vec<String>,
     /// The random source of backoff jitter, in `[0, 1)`.
@@ -438,8 +436,7 @@ impl Config {
             time_source: Some(c.time_source.clone()),
             sleep: Some(c.sleep.clone()),
             idempotency_token: c.idempotency_token.clone(),
-            env_endpoint_url: c.env_endpoint_url.clone(),
-            service_endpoint_urls: c.service_endpoint_urls.clone(),
+            configured_endpoints: c.configured_endpoints.clone(),
             load_problems: c.load_problems.clone(),
             jitter: Some(c.jitter.clone()),
             disable_host_prefix: c.disable_host_prefix,
@@ -504,8 +501,7 @@ pub struct Builder {
     time_source: Option<Arc<dyn TimeSource>>,
     sleep: Option<Arc<dyn AsyncSleep>>,
     idempotency_token: Option<Arc<dyn Fn() -> String + Send + Sync>>,
-    env_endpoint_url: Option<String>,
-    service_endpoint_urls: Vec<(String, String)>,
+    configured_endpoints: crate::endpoint::ConfiguredEndpoints,
     load_problems: Vec<String>,
     jitter: Option<Arc<dyn Fn() -> f64 + Send + Sync>>,
     disable_host_prefix: bool,
@@ -622,13 +618,8 @@ impl Builder {
         self.region.is_some()
     }
 
-    pub(crate) fn env_endpoint_url(mut self, url: String) -> Self {
-        self.env_endpoint_url = Some(url);
-        self
-    }
-
-    pub(crate) fn service_endpoint_url(mut self, service: String, url: String) -> Self {
-        self.service_endpoint_urls.push((service, url));
+    pub(crate) fn configured_endpoints(mut self, endpoints: crate::endpoint::ConfiguredEndpoints) -> Self {
+        self.configured_endpoints = endpoints;
         self
     }
 
@@ -653,8 +644,7 @@ impl Builder {
                 time_source: self.time_source.unwrap_or_else(|| Arc::new(SystemTimeSource)),
                 sleep: self.sleep.unwrap_or_else(|| Arc::new(TokioSleep)),
                 idempotency_token: self.idempotency_token,
-                env_endpoint_url: self.env_endpoint_url,
-                service_endpoint_urls: self.service_endpoint_urls,
+                configured_endpoints: self.configured_endpoints,
                 load_problems: self.load_problems,
                 jitter: self.jitter.unwrap_or_else(|| Arc::new(crate::ids::random_unit)),
                 retry_quota: crate::retry_quota::RetryQuota::default(),

@@ -4,8 +4,10 @@
 //! Region: `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`, then
 //! EC2 instance metadata.
 //! Credentials: the [`DefaultCredentialsChain`]. Endpoints:
-//! `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL` or the profile's
-//! `endpoint_url` (unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true).
+//! `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the service's
+//! `endpoint_url` in the `[services x]` section named by the profile's
+//! `services` key, or the profile's `endpoint_url` (unless
+//! `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true).
 //! Also `AWS_USE_FIPS_ENDPOINT`, `AWS_USE_DUALSTACK_ENDPOINT`,
 //! `AWS_MAX_ATTEMPTS`, `AWS_RETRY_MODE` and `AWS_SDK_UA_APP_ID`, each with its
 //! profile key. A value that cannot be understood is not ignored: every call
@@ -17,7 +19,8 @@ use std::sync::Arc;
 
 use crate::credentials::{CachedCredentials, DefaultCredentialsChain, Imds, ProviderContext};
 use crate::os_env::OsEnv;
-use crate::profile::{self, Profile};
+use crate::endpoint::ConfiguredEndpoints;
+use crate::profile::{self, Profile, ProfileSet};
 
 /// Loads a shared configuration from the process environment and `~/.aws/`.
 ///
@@ -48,16 +51,17 @@ pub async fn load_with(env: OsEnv) -> Config {
 /// A builder preloaded from `env`; settings made on it afterwards win.
 pub fn from_env(env: OsEnv) -> Builder {
     let mut problems = Vec::new();
-    let profile = match profile::load(&env) {
-        Ok(p) => p,
+    let files = match profile::load_files(&env) {
+        Ok(set) => set,
         Err(e) => {
             problems.push(e.to_string());
-            None
+            ProfileSet::default()
         }
     };
+    let profile = files.profile(&profile::active_name(&env));
     let setting = |var: &str, key: &str| -> Option<(String, String)> {
         env.var(var).map(|v| (var.to_owned(), v)).or_else(|| {
-            profile.as_ref().and_then(|p: &Profile| p.get(key)).map(|v| (format!("profile key {key}"), v.to_owned()))
+            profile.and_then(|p: &Profile| p.get(key)).map(|v| (format!("profile key {key}"), v.to_owned()))
         })
     };
     let mut builder = Config::builder();
@@ -89,13 +93,7 @@ pub fn from_env(env: OsEnv) -> Builder {
     let ignore_endpoints = flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "ignore_configured_endpoint_urls");
     builder = builder.use_fips(use_fips).use_dual_stack(use_dual_stack);
     if !ignore_endpoints {
-        if let Some((_, url)) = setting("AWS_ENDPOINT_URL", "endpoint_url") {
-            builder = builder.env_endpoint_url(url);
-        }
-        let prefix = "AWS_ENDPOINT_URL_";
-        for (name, url) in env.vars_with_prefix(prefix) {
-            builder = builder.service_endpoint_url(name[prefix.len()..].to_owned(), url);
-        }
+        builder = builder.configured_endpoints(configured_endpoints(&env, &files, profile));
     }
     let mut retry = RetryConfig::standard();
     if let Some((from, mode)) = setting("AWS_RETRY_MODE", "retry_mode") {
@@ -121,6 +119,31 @@ pub fn from_env(env: OsEnv) -> Builder {
     builder.load_problems(problems)
 }
 
+/// The endpoint URLs of the environment and of the active profile and its services section.
+fn configured_endpoints(env: &OsEnv, files: &ProfileSet, profile: Option<&Profile>) -> ConfiguredEndpoints {
+    let prefix = "AWS_ENDPOINT_URL_";
+    let mut endpoints = ConfiguredEndpoints {
+        env_service: env.vars_with_prefix(prefix).into_iter().map(|(name, url)| (name[prefix.len()..].to_owned(), url)).collect(),
+        env_global: env.var("AWS_ENDPOINT_URL"),
+        profile_global: profile.and_then(|p| p.get("endpoint_url")).map(str::to_owned),
+        ..ConfiguredEndpoints::default()
+    };
+    let services_name = profile.and_then(|p| p.get("services"));
+    match services_name.map(|name| (name, files.services(name))) {
+        Some((_, Some(section))) => {
+            for key in section.nested_keys() {
+                if let Some(url) = section.get_sub(key, "endpoint_url") {
+                    endpoints.profile_service.push((key.to_owned(), url.to_owned()));
+                }
+            }
+        }
+        // The other SDKs ignore a services key that names no section; so do we, but say so.
+        Some((name, None)) => tracing::warn!(services = name, "the profile names a services section the config file does not have"),
+        None => {}
+    }
+    endpoints
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,8 +159,8 @@ mod tests {
         assert_eq!(c.region().map(|r| r.as_ref()), Some("us-west-2"));
         assert_eq!(c.retry_config().max_attempts(), 7);
         assert!(c.use_fips());
-        assert_eq!(c.inner.env_endpoint_url.as_deref(), Some("http://profile"));
-        assert_eq!(c.inner.service_endpoint_urls, [("MARKETPLACE_METERING".to_owned(), "http://svc".to_owned())]);
+        assert_eq!(c.inner.configured_endpoints.profile_global.as_deref(), Some("http://profile"));
+        assert_eq!(c.inner.configured_endpoints.env_service, [("MARKETPLACE_METERING".to_owned(), "http://svc".to_owned())]);
         assert!(c.inner.load_problems.is_empty());
     }
 
@@ -158,6 +181,23 @@ mod tests {
     #[test]
     fn configured_endpoints_can_be_ignored() {
         let env = OsEnv::fake([("AWS_ENDPOINT_URL", "http://x"), ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")], []);
-        assert_eq!(from_env(env).build().inner.env_endpoint_url, None);
+        assert_eq!(from_env(env).build().inner.configured_endpoints, ConfiguredEndpoints::default());
+    }
+
+    #[test]
+    fn the_services_section_named_by_the_profile_gives_per_service_endpoints() {
+        let config = "[profile dev]\nservices = local\nendpoint_url = http://global\n[services local]\nmarketplace_metering =\n  endpoint_url = http://127.0.0.1:4566\ns3 =\n  endpoint_url = http://s3\n[services other]\nmarketplace_metering =\n  endpoint_url = http://wrong\n";
+        let env = OsEnv::fake([("HOME", "/h"), ("AWS_PROFILE", "dev")], [("/h/.aws/config", config)]);
+        let c = from_env(env).build();
+        assert!(c.inner.load_problems.is_empty(), "{:?}", c.inner.load_problems);
+        let e = &c.inner.configured_endpoints;
+        assert_eq!(e.for_service("MARKETPLACE_METERING").as_deref(), Some("http://127.0.0.1:4566"));
+        assert_eq!(e.for_service("S3").as_deref(), Some("http://s3"));
+        assert_eq!(e.for_service("DYNAMODB").as_deref(), Some("http://global"));
+        // A services key naming no section is ignored, as the other SDKs do.
+        let env = OsEnv::fake([("HOME", "/h")], [("/h/.aws/config", "[default]\nservices = missing\n")]);
+        let c = from_env(env).build();
+        assert!(c.inner.load_problems.is_empty());
+        assert_eq!(c.inner.configured_endpoints.for_service("MARKETPLACE_METERING"), None);
     }
 }

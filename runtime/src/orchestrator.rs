@@ -418,12 +418,9 @@ impl Handle {
             .get_or_init(|| {
                 let config = &self.inner.config.inner;
                 let service = self.inner.service;
-                // An endpoint set in code wins over the service's variable, which wins over the general one.
-                let endpoint_override = config
-                    .endpoint_url
-                    .clone()
-                    .or_else(|| config.service_endpoint_urls.iter().find(|(s, _)| s == service.env_name).map(|(_, u)| u.clone()))
-                    .or_else(|| config.env_endpoint_url.clone());
+                // An endpoint set in code wins over those from the environment and the profile.
+                let endpoint_override =
+                    config.endpoint_url.clone().or_else(|| config.configured_endpoints.for_service(service.env_name));
                 let params = EndpointParams {
                     region: config.region.as_ref().map(|r| r.as_ref().to_owned()),
                     use_fips: config.use_fips,

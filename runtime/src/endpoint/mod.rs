@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+pub use configured::ConfiguredEndpoints;
+
 /// The built-in endpoint parameters of AWS services.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EndpointParams {
@@ -40,5 +42,6 @@ impl std::error::Error for EndpointError {}
 /// A generated crate's endpoint resolver.
 pub type ResolveEndpoint = fn(&EndpointParams) -> Result<Endpoint, EndpointError>;
 
+mod configured;
 pub mod partitions;
 pub mod rules;

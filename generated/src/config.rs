@@ -15,7 +15,9 @@ pub mod retry {
 }
 /// Timeout settings.
 pub mod timeout {
-    pub use ::awsjson_runtime::config::timeout::{TimeoutConfig, TimeoutConfigBuilder};
+    pub use ::awsjson_runtime::config::timeout::{
+        MinimumThroughput, TimeoutConfig, TimeoutConfigBuilder,
+    };
 }
 /// What the runtime needs to know about this service.
 pub(crate) static SERVICE: ::awsjson_runtime::orchestrator::ServiceMeta = ::awsjson_runtime::orchestrator::ServiceMeta {

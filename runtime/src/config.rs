@@ -77,209 +77,10 @@ impl fmt::Display for InvalidAppName {
 impl std::error::Error for InvalidAppName {}
 
 /// How retries are spaced and bounded.
-pub mod retry {
-    use std::time::Duration;
-
-    /// Which retry strategy to use.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum RetryMode {
-        /// Exponential backoff with full jitter.
-        Standard,
-        /// Standard, plus client-side rate limiting on throttling.
-        Adaptive,
-    }
-
-    /// Retry settings.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct RetryConfig {
-        mode: RetryMode,
-        max_attempts: u32,
-        initial_backoff: Duration,
-        max_backoff: Duration,
-    }
-
-    impl RetryConfig {
-        /// Standard mode: 3 attempts, backoff from 1 s up to 20 s.
-        pub fn standard() -> Self {
-            RetryConfig {
-                mode: RetryMode::Standard,
-                max_attempts: 3,
-                initial_backoff: Duration::from_secs(1),
-                max_backoff: Duration::from_secs(20),
-            }
-        }
-
-        /// Adaptive mode with the standard bounds.
-        pub fn adaptive() -> Self {
-            RetryConfig { mode: RetryMode::Adaptive, ..Self::standard() }
-        }
-
-        /// One attempt, no retries.
-        pub fn disabled() -> Self {
-            RetryConfig { max_attempts: 1, ..Self::standard() }
-        }
-
-        /// Sets the total number of attempts (at least 1).
-        pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
-            self.max_attempts = max_attempts.max(1);
-            self
-        }
-
-        /// Sets the base of the exponential backoff.
-        pub fn with_initial_backoff(mut self, d: Duration) -> Self {
-            self.initial_backoff = d;
-            self
-        }
-
-        /// Sets the cap of the exponential backoff.
-        pub fn with_max_backoff(mut self, d: Duration) -> Self {
-            self.max_backoff = d;
-            self
-        }
-
-        /// The mode.
-        pub fn mode(&self) -> RetryMode {
-            self.mode
-        }
-
-        /// Total attempts.
-        pub fn max_attempts(&self) -> u32 {
-            self.max_attempts
-        }
-
-        /// Backoff base.
-        pub fn initial_backoff(&self) -> Duration {
-            self.initial_backoff
-        }
-
-        /// Backoff cap.
-        pub fn max_backoff(&self) -> Duration {
-            self.max_backoff
-        }
-    }
-
-    impl Default for RetryConfig {
-        fn default() -> Self {
-            Self::standard()
-        }
-    }
-}
+pub mod retry;
 
 /// Time limits.
-pub mod timeout {
-    use std::time::Duration;
-
-    /// Timeout settings. `None` switches a limit off.
-    ///
-    /// Defaults: connect 3.1 s, read 30 s without a byte, 60 s per attempt,
-    /// no limit on the whole operation beyond what the attempts add up to.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct TimeoutConfig {
-        connect: Option<Duration>,
-        read: Option<Duration>,
-        attempt: Option<Duration>,
-        operation: Option<Duration>,
-    }
-
-    impl Default for TimeoutConfig {
-        fn default() -> Self {
-            TimeoutConfig {
-                connect: Some(Duration::from_millis(3100)),
-                read: Some(Duration::from_secs(30)),
-                attempt: Some(Duration::from_secs(60)),
-                operation: None,
-            }
-        }
-    }
-
-    impl TimeoutConfig {
-        /// A builder starting from the defaults.
-        pub fn builder() -> TimeoutConfigBuilder {
-            TimeoutConfigBuilder { inner: TimeoutConfig::default() }
-        }
-
-        /// No limits at all.
-        pub fn disabled() -> Self {
-            TimeoutConfig { connect: None, read: None, attempt: None, operation: None }
-        }
-
-        /// Connect timeout.
-        pub fn connect_timeout(&self) -> Option<Duration> {
-            self.connect
-        }
-
-        /// Read timeout (no bytes for this long).
-        pub fn read_timeout(&self) -> Option<Duration> {
-            self.read
-        }
-
-        /// Per-attempt timeout.
-        pub fn operation_attempt_timeout(&self) -> Option<Duration> {
-            self.attempt
-        }
-
-        /// Whole-call timeout, retries included.
-        pub fn operation_timeout(&self) -> Option<Duration> {
-            self.operation
-        }
-    }
-
-    /// Builds a [`TimeoutConfig`].
-    #[derive(Debug, Clone)]
-    pub struct TimeoutConfigBuilder {
-        inner: TimeoutConfig,
-    }
-
-    impl TimeoutConfigBuilder {
-        /// Sets the connect timeout.
-        pub fn connect_timeout(mut self, d: Duration) -> Self {
-            self.inner.connect = Some(d);
-            self
-        }
-
-        /// Sets the read timeout.
-        pub fn read_timeout(mut self, d: Duration) -> Self {
-            self.inner.read = Some(d);
-            self
-        }
-
-        /// Sets the per-attempt timeout.
-        pub fn operation_attempt_timeout(mut self, d: Duration) -> Self {
-            self.inner.attempt = Some(d);
-            self
-        }
-
-        /// Sets the whole-call timeout.
-        pub fn operation_timeout(mut self, d: Duration) -> Self {
-            self.inner.operation = Some(d);
-            self
-        }
-
-        /// Switches the connect timeout off.
-        pub fn disable_connect_timeout(mut self) -> Self {
-            self.inner.connect = None;
-            self
-        }
-
-        /// Switches the read timeout off.
-        pub fn disable_read_timeout(mut self) -> Self {
-            self.inner.read = None;
-            self
-        }
-
-        /// Switches the per-attempt timeout off.
-        pub fn disable_operation_attempt_timeout(mut self) -> Self {
-            self.inner.attempt = None;
-            self
-        }
-
-        /// The settings.
-        pub fn build(self) -> TimeoutConfig {
-            self.inner
-        }
-    }
-}
+pub mod timeout;
 
 /// A clock. Tests use a fixed one.
 pub trait TimeSource: Send + Sync + fmt::Debug {
@@ -358,6 +159,8 @@ pub(crate) struct ConfigInner {
     pub(crate) disable_request_compression: bool,
     /// Bodies smaller than this are sent uncompressed.
     pub(crate) request_min_compression_size_bytes: usize,
+    /// The default transport refuses response bodies longer than this.
+    pub(crate) max_response_body_bytes: usize,
     /// Adaptive mode's rate limiter, shared by the clients of this configuration.
     pub(crate) rate_limiter: std::sync::Mutex<crate::rate_limit::RateLimiter>,
     /// The origin of the rate limiter's clock.
@@ -390,7 +193,7 @@ impl ConfigInner {
         self.default_http_client
             .get_or_init(|| {
                 crate::hyper_client::HyperClient::new(&self.timeout)
-                    .map(|c| Arc::new(c) as Arc<dyn HttpClient>)
+                    .map(|c| Arc::new(c.with_max_response_body(self.max_response_body_bytes)) as Arc<dyn HttpClient>)
                     .map_err(|e| e.to_string())
             })
             .clone()
@@ -442,6 +245,7 @@ impl Config {
             disable_host_prefix: c.disable_host_prefix,
             disable_request_compression: c.disable_request_compression,
             request_min_compression_size_bytes: Some(c.request_min_compression_size_bytes),
+            max_response_body_bytes: Some(c.max_response_body_bytes),
         }
     }
 
@@ -507,6 +311,7 @@ pub struct Builder {
     disable_host_prefix: bool,
     disable_request_compression: bool,
     request_min_compression_size_bytes: Option<usize>,
+    max_response_body_bytes: Option<usize>,
 }
 
 impl fmt::Debug for Builder {
@@ -607,6 +412,14 @@ impl Builder {
         self
     }
 
+    /// Makes the default transport refuse response bodies longer than this
+    /// (default [`DEFAULT_MAX_RESPONSE_BODY`](crate::hyper_client::DEFAULT_MAX_RESPONSE_BODY), 4 MiB);
+    /// the call fails with an error naming the limit.
+    pub fn max_response_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_body_bytes = Some(bytes);
+        self
+    }
+
     /// Replaces the random source of backoff jitter (for deterministic tests);
     /// it must return values in `[0, 1)`.
     pub fn jitter_source(mut self, f: impl Fn() -> f64 + Send + Sync + 'static) -> Self {
@@ -654,6 +467,7 @@ impl Builder {
                 disable_host_prefix: self.disable_host_prefix,
                 disable_request_compression: self.disable_request_compression,
                 request_min_compression_size_bytes: self.request_min_compression_size_bytes.unwrap_or(10_240),
+                max_response_body_bytes: self.max_response_body_bytes.unwrap_or(crate::hyper_client::DEFAULT_MAX_RESPONSE_BODY),
                 created: tokio::time::Instant::now(),
                 default_http_client: std::sync::OnceLock::new(),
             }),

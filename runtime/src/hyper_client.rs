@@ -2,6 +2,11 @@
 //! client on tokio, HTTP/1.1 keep-alive, and rustls with the `ring` provider
 //! and bundled web roots, so building needs no cmake, nasm or OpenSSL.
 //! Plain `http://` works too, for local endpoints.
+//!
+//! What a response may cost is bounded: the body is capped
+//! ([`DEFAULT_MAX_RESPONSE_BODY`] unless set otherwise), every wait for bytes
+//! is bounded by the read timeout, and a body that keeps sending too slowly
+//! to matter is cut off by stalled-stream protection.
 
 use std::error::Error as StdError;
 use std::io;
@@ -13,10 +18,14 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use crate::config::timeout::TimeoutConfig;
+use crate::config::timeout::{MinimumThroughput, TimeoutConfig};
 use crate::http::{BoxFuture, ConnectorError, ConnectorErrorKind, Headers, HttpClient, HttpRequest, HttpResponse};
 
 type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+
+/// The default cap on a response body: far above any awsJson metering or
+/// credentials response (a few kilobytes), far below what would hurt.
+pub const DEFAULT_MAX_RESPONSE_BODY: usize = 4 * 1024 * 1024;
 
 /// An HTTP client over hyper and rustls, with a connection pool.
 ///
@@ -27,16 +36,23 @@ type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
 pub struct HyperClient {
     client: Client<Connector, Full<Bytes>>,
     read_timeout: Option<Duration>,
+    stalled_stream: Option<MinimumThroughput>,
+    max_body: usize,
 }
 
 impl std::fmt::Debug for HyperClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HyperClient").field("read_timeout", &self.read_timeout).finish_non_exhaustive()
+        f.debug_struct("HyperClient")
+            .field("read_timeout", &self.read_timeout)
+            .field("stalled_stream", &self.stalled_stream)
+            .field("max_body", &self.max_body)
+            .finish_non_exhaustive()
     }
 }
 
 impl HyperClient {
-    /// A client with the connect and read timeouts of `timeouts`.
+    /// A client with the connect and read timeouts and the stalled-stream
+    /// protection of `timeouts`, and the default body cap.
     pub fn new(timeouts: &TimeoutConfig) -> Result<Self, ConnectorError> {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
@@ -49,7 +65,18 @@ impl HyperClient {
             .enable_http1()
             .wrap_connector(http);
         let client = Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(90)).build(https);
-        Ok(HyperClient { client, read_timeout: timeouts.read_timeout() })
+        Ok(HyperClient {
+            client,
+            read_timeout: timeouts.read_timeout(),
+            stalled_stream: timeouts.stalled_stream_protection(),
+            max_body: DEFAULT_MAX_RESPONSE_BODY,
+        })
+    }
+
+    /// Refuses response bodies longer than `bytes`.
+    pub fn with_max_response_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
     }
 
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, ConnectorError> {
@@ -63,20 +90,105 @@ impl HyperClient {
         let response = within(self.read_timeout, "the response head", self.client.request(req))
             .await?
             .map_err(classify)?;
-        let (parts, mut body) = response.into_parts();
-        let mut bytes = Vec::new();
-        while let Some(frame) = within(self.read_timeout, "the response body", body.frame()).await? {
-            let frame = frame.map_err(|e| classify_hyper(&e, e.to_string()))?;
-            if let Some(data) = frame.data_ref() {
-                bytes.extend_from_slice(data);
-            }
+        let (parts, body) = response.into_parts();
+        let declared = parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > self.max_body as u64) {
+            return Err(too_large(self.max_body));
         }
+        let bytes = self.read_body(body, declared.unwrap_or(0) as usize).await?;
         let mut headers = Headers::new();
         for (name, value) in &parts.headers {
             headers.append(name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned());
         }
         Ok(HttpResponse::new(parts.status.as_u16(), headers, bytes))
     }
+}
+
+impl HyperClient {
+    /// Reads the whole body under the cap, the read timeout and the
+    /// stalled-stream protection.
+    async fn read_body(&self, mut body: hyper::body::Incoming, expected: usize) -> Result<Vec<u8>, ConnectorError> {
+        let mut bytes = Vec::with_capacity(expected.min(self.max_body));
+        let mut throughput = self.stalled_stream.map(Throughput::new);
+        loop {
+            // Waiting a whole grace window for nothing is a stall, so the wait is the shorter of the two limits.
+            let grace = self.stalled_stream.map(|m| m.grace);
+            let wait = match (self.read_timeout, grace) {
+                (Some(r), Some(g)) => Some(r.min(g)),
+                (r, g) => r.or(g),
+            };
+            let frame = match wait {
+                None => body.frame().await,
+                Some(limit) => match tokio::time::timeout(limit, body.frame()).await {
+                    Ok(frame) => frame,
+                    Err(_) if Some(limit) == self.read_timeout => {
+                        return Err(ConnectorError::new(
+                            ConnectorErrorKind::Timeout,
+                            format!("no bytes of the response body arrived within the read timeout of {limit:?}"),
+                        ))
+                    }
+                    Err(_) => return Err(stalled(self.stalled_stream)),
+                },
+            };
+            let Some(frame) = frame else { return Ok(bytes) };
+            let frame = frame.map_err(|e| classify_hyper(&e, e.to_string()))?;
+            if let Some(data) = frame.data_ref() {
+                if bytes.len() + data.len() > self.max_body {
+                    return Err(too_large(self.max_body));
+                }
+                bytes.extend_from_slice(data);
+                if let Some(t) = throughput.as_mut() {
+                    if t.record(tokio::time::Instant::now(), data.len()) {
+                        return Err(stalled(self.stalled_stream));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Bytes received over the last grace window, to tell a slow body from a live one.
+struct Throughput {
+    minimum: MinimumThroughput,
+    started: tokio::time::Instant,
+    recent: std::collections::VecDeque<(tokio::time::Instant, usize)>,
+}
+
+impl Throughput {
+    fn new(minimum: MinimumThroughput) -> Self {
+        Throughput { minimum, started: tokio::time::Instant::now(), recent: std::collections::VecDeque::new() }
+    }
+
+    /// Records `n` bytes arriving at `now`; true when the body is stalled:
+    /// a whole window has passed and the last window brought fewer bytes
+    /// than the minimum rate asks for.
+    fn record(&mut self, now: tokio::time::Instant, n: usize) -> bool {
+        let grace = self.minimum.grace;
+        self.recent.push_back((now, n));
+        while self.recent.front().is_some_and(|(t, _)| now.duration_since(*t) > grace) {
+            self.recent.pop_front();
+        }
+        if now.duration_since(self.started) < grace {
+            return false;
+        }
+        let received: u64 = self.recent.iter().map(|(_, n)| *n as u64).sum();
+        (received as f64) < self.minimum.bytes_per_second as f64 * grace.as_secs_f64()
+    }
+}
+
+fn stalled(minimum: Option<MinimumThroughput>) -> ConnectorError {
+    let m = minimum.unwrap_or_default();
+    ConnectorError::new(
+        ConnectorErrorKind::Timeout,
+        format!("the response body stalled: fewer than {} bytes per second over {:?} (stalled-stream protection)", m.bytes_per_second, m.grace),
+    )
+}
+
+fn too_large(limit: usize) -> ConnectorError {
+    ConnectorError::new(
+        ConnectorErrorKind::Other,
+        format!("the response body is larger than the limit of {limit} bytes (config::Builder::max_response_body_bytes)"),
+    )
 }
 
 /// Awaits `future` for at most `limit`.
@@ -124,5 +236,28 @@ fn classify_hyper(e: &hyper::Error, text: String) -> ConnectorError {
 impl HttpClient for HyperClient {
     fn call(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, ConnectorError>> {
         Box::pin(self.send(request))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dripping_body_is_stalled_and_a_steady_one_is_not() {
+        let start = tokio::time::Instant::now();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        let minimum = MinimumThroughput { bytes_per_second: 1, grace: Duration::from_secs(5) };
+        // One byte every two seconds: half the minimum rate.
+        let mut drip = Throughput { minimum, started: start, recent: Default::default() };
+        let stalled_at = (1..10).map(|i| i * 2000).find(|&ms| drip.record(at(ms), 1));
+        assert_eq!(stalled_at, Some(6000), "judged once a whole window has passed");
+        // A byte every half second is twice the minimum rate, however long it goes on.
+        let mut steady = Throughput { minimum, started: start, recent: Default::default() };
+        assert!((1..100).all(|i| !steady.record(at(i * 500), 1)));
+        // A big first frame does not excuse a later window of nothing much.
+        let mut burst = Throughput { minimum, started: start, recent: Default::default() };
+        assert!(!burst.record(at(10), 10_000));
+        assert!(burst.record(at(6000), 1));
     }
 }

@@ -22,6 +22,8 @@ pub enum Canned {
     Response(HttpResponse),
     /// Fail as the transport would.
     Failure(ConnectorErrorKind, String),
+    /// Never answer, as a server that accepts and then says nothing; only timeouts end the wait.
+    Hang,
 }
 
 impl From<HttpResponse> for Canned {
@@ -77,6 +79,7 @@ impl HttpClient for ReplayClient {
             match answer {
                 Some(Canned::Response(r)) => Ok(r),
                 Some(Canned::Failure(kind, message)) => Err(ConnectorError::new(kind, message)),
+                Some(Canned::Hang) => std::future::pending().await,
                 None => Err(ConnectorError::new(ConnectorErrorKind::Other, "the replay client has no response left")),
             }
         })

@@ -29,6 +29,12 @@ pub enum Behaviour {
     Close,
     /// Sends bytes that are not HTTP.
     Garbage,
+    /// Sends a 200 head promising 100 bytes, then one byte every interval.
+    Drip(Duration),
+    /// Sends a chunked 200 whose body never ends, as fast as the client reads.
+    Endless,
+    /// Sends a 200 head declaring a body of this many bytes, then a little of it.
+    Declared(u64),
 }
 
 /// The running server.
@@ -144,6 +150,39 @@ async fn serve(mut stream: TcpStream, counter: Arc<AtomicUsize>, script: Arc<Vec
                 return;
             }
             Behaviour::Close => return,
+            Behaviour::Drip(interval) => {
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: 100\r\n\r\n";
+                if stream.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                for _ in 0..100 {
+                    tokio::time::sleep(interval).await;
+                    if stream.write_all(b" ").await.is_err() {
+                        return;
+                    }
+                }
+                return;
+            }
+            Behaviour::Endless => {
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.1\r\ntransfer-encoding: chunked\r\n\r\n";
+                if stream.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, " ".repeat(64 * 1024));
+                // Bounded so that a client that never stops reading still ends the test: 64 GiB.
+                for _ in 0..1_000_000 {
+                    if stream.write_all(chunk.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+                return;
+            }
+            Behaviour::Declared(length) => {
+                let head = format!("HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {length}\r\n\r\n{{");
+                let _ = stream.write_all(head.as_bytes()).await;
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                return;
+            }
             Behaviour::Garbage => {
                 let _ = stream.write_all(b"\x00\x01not http at all\r\n\r\n").await;
                 return;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use integration_tests::chaos::{Behaviour, ChaosServer};
 use marketplacemetering::config::retry::RetryConfig;
-use marketplacemetering::config::timeout::TimeoutConfig;
+use marketplacemetering::config::timeout::{MinimumThroughput, TimeoutConfig};
 use marketplacemetering::config::{Credentials, Region};
 use marketplacemetering::error::{DisplayErrorContext, SdkError};
 use marketplacemetering::{Client, Config};
@@ -98,4 +98,70 @@ async fn a_403_xml_body_is_a_response_error() {
     let err = call(&client(&server.url(), short_reads(), 3)).await.unwrap_err();
     assert!(matches!(err, SdkError::ResponseError(_)), "{err:?}");
     assert_eq!(server.requests(), 1);
+}
+
+#[tokio::test]
+async fn a_dripping_body_is_cut_off_by_stalled_stream_protection() {
+    // A byte every 50 ms resets the read timeout every time; before stalled-stream
+    // protection this call took the whole 5 s drip and then failed on the body.
+    let server = ChaosServer::start(vec![Behaviour::Drip(Duration::from_millis(50))]).await;
+    let timeouts = TimeoutConfig::builder()
+        .read_timeout(Duration::from_secs(2))
+        .stalled_stream_protection(MinimumThroughput { bytes_per_second: 100, grace: Duration::from_millis(300) })
+        .build();
+    let err = call(&client(&server.url(), timeouts, 2)).await.unwrap_err();
+    let SdkError::DispatchFailure(f) = &err else { panic!("{err:?}") };
+    assert!(f.is_timeout(), "{err:?}");
+    assert_eq!(err.attempts(), 2, "a stall is retried like any timeout");
+    assert!(DisplayErrorContext(&err).to_string().contains("the response body stalled: fewer than 100 bytes per second"), "{}", DisplayErrorContext(&err));
+}
+
+#[tokio::test]
+async fn an_endless_body_stops_at_the_cap_with_an_error_naming_it() {
+    let server = ChaosServer::start(vec![Behaviour::Endless]).await;
+    let config = Config::builder()
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::for_tests())
+        .endpoint_url(server.url())
+        .max_response_body_bytes(256 * 1024)
+        .build();
+    let err = call(&Client::from_conf(config)).await.unwrap_err();
+    assert!(matches!(err, SdkError::DispatchFailure(_)), "{err:?}");
+    assert_eq!(err.attempts(), 1, "an oversized body is not retried");
+    let text = DisplayErrorContext(&err).to_string();
+    assert!(text.contains("larger than the limit of 262144 bytes") && text.contains("max_response_body_bytes"), "{text}");
+
+    // The default cap applies without any setting.
+    let err = call(&client(&server.url(), TimeoutConfig::default(), 1)).await.unwrap_err();
+    assert!(DisplayErrorContext(&err).to_string().contains("larger than the limit of 4194304 bytes"), "{err}");
+}
+
+#[tokio::test]
+async fn a_declared_length_over_the_cap_is_refused_before_reading() {
+    // The server sends one byte of a declared 1 TB and stalls: only the head can have been judged.
+    let server = ChaosServer::start(vec![Behaviour::Declared(1_000_000_000_000)]).await;
+    let err = call(&client(&server.url(), short_reads(), 1)).await.unwrap_err();
+    assert!(DisplayErrorContext(&err).to_string().contains("larger than the limit"), "{}", DisplayErrorContext(&err));
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_default_settings_a_server_that_never_answers_ends_in_a_timeout_within_a_minute() {
+    use awsjson_runtime::test_util::{Canned, ReplayClient};
+    let replay = ReplayClient::new([Canned::Hang, Canned::Hang, Canned::Hang]);
+    // Only the transport, clock and credentials are set: every timeout and retry setting is the default.
+    let config = Config::builder()
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::for_tests())
+        .http_client(replay.clone())
+        .jitter_source(|| 0.999_999)
+        .build();
+    let start = tokio::time::Instant::now();
+    let err = call(&Client::from_conf(config.clone())).await.unwrap_err();
+    let took = start.elapsed();
+    assert!(matches!(err, SdkError::TimeoutError(_)), "{err:?}");
+    assert_eq!(err.attempts(), 3);
+    assert_eq!(replay.requests().len(), 3);
+    let bound = config.timeout_config().worst_case(config.retry_config()).unwrap();
+    assert_eq!(bound, Duration::from_secs(48));
+    assert!(took <= bound && took >= Duration::from_secs(45), "{took:?}");
 }

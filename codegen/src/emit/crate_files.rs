@@ -127,7 +127,7 @@ pub fn config_rs(ir: &Ir) -> TokenStream {
 
         /// Timeout settings.
         pub mod timeout {
-            pub use ::awsjson_runtime::config::timeout::{TimeoutConfig, TimeoutConfigBuilder};
+            pub use ::awsjson_runtime::config::timeout::{MinimumThroughput, TimeoutConfig, TimeoutConfigBuilder};
         }
 
         /// What the runtime needs to know about this service.

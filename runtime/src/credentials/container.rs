@@ -80,7 +80,7 @@ impl ContainerCredentials {
             headers.append("Authorization", t);
         }
         let request = HttpRequest { method: "GET".into(), uri: uri.clone(), headers, body: Vec::new() };
-        let response = self.ctx.http.call(request).await.map_err(|e| CredentialsError::new(NAME, format!("{uri}: {e}")))?;
+        let response = self.ctx.fetch(request).await.map_err(|e| CredentialsError::new(NAME, format!("{uri}: {e}")))?;
         if !response.status().is_success() {
             return Err(CredentialsError::new(NAME, format!("{uri} answered HTTP {}", response.status())));
         }

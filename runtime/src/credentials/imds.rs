@@ -33,8 +33,7 @@ impl Imds {
     async fn send(&self, method: &str, path: &str, headers: Headers) -> Result<HttpResponse, CredentialsError> {
         let request = HttpRequest { method: method.into(), uri: format!("{}{path}", self.endpoint()), headers, body: Vec::new() };
         self.ctx
-            .http
-            .call(request)
+            .fetch(request)
             .await
             .map_err(|e| CredentialsError::not_loaded(NAME, format!("{} is unreachable: {e}", self.endpoint())))
     }

@@ -1,13 +1,22 @@
 //! What credential providers share: the environment, an HTTP client with
 //! short timeouts for metadata and STS endpoints, and the clock.
+//!
+//! Every HTTP exchange of a credential provider (instance metadata, the
+//! container endpoint, STS) is bounded: connect 1 s, no byte for 2 s, a
+//! body under stalled-stream protection and the 4 MiB cap, and the whole
+//! exchange [`FETCH_DEADLINE`], so a server that sends a byte a second
+//! cannot hold a call.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::config::timeout::TimeoutConfig;
 use crate::config::{SystemTimeSource, TimeSource};
-use crate::http::HttpClient;
+use crate::http::{ConnectorError, ConnectorErrorKind, HttpClient, HttpRequest, HttpResponse};
 use crate::os_env::OsEnv;
+
+/// The longest one HTTP exchange of a credential provider may take, head and body.
+pub const FETCH_DEADLINE: Duration = Duration::from_secs(5);
 
 /// The shared context of credential providers.
 #[derive(Clone, Debug)]
@@ -40,5 +49,16 @@ impl ProviderContext {
     /// Now.
     pub fn now(&self) -> SystemTime {
         self.time.now()
+    }
+
+    /// Sends `request` and reads the response within [`FETCH_DEADLINE`].
+    pub async fn fetch(&self, request: HttpRequest) -> Result<HttpResponse, ConnectorError> {
+        match tokio::time::timeout(FETCH_DEADLINE, self.http.call(request)).await {
+            Ok(result) => result,
+            Err(_) => Err(ConnectorError::new(
+                ConnectorErrorKind::Timeout,
+                format!("the response did not arrive in full within {FETCH_DEADLINE:?}"),
+            )),
+        }
     }
 }

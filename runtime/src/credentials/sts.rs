@@ -79,7 +79,7 @@ pub async fn call(ctx: &ProviderContext, region: Option<&str>, call: Call<'_>) -
         crate::sign::sign(&mut request, source, region.unwrap_or("us-east-1"), "sts", ctx.now())
             .map_err(|e| CredentialsError::new(NAME, e.to_string()))?;
     }
-    let response = ctx.http.call(request).await.map_err(|e| CredentialsError::new(NAME, format!("{action} at {uri}: {e}")))?;
+    let response = ctx.fetch(request).await.map_err(|e| CredentialsError::new(NAME, format!("{action} at {uri}: {e}")))?;
     let text = String::from_utf8_lossy(response.body()).into_owned();
     if !response.status().is_success() {
         return Err(CredentialsError::new(NAME, format!("{action} failed: {}", describe_error(response.status().as_u16(), &text))));

@@ -14,9 +14,39 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Header names and values, in order; names compare case-insensitively.
 /// Names and values given as `&'static str` are kept without copying.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// `Debug` shows the values of credential-bearing headers as `** redacted **`.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Headers {
     entries: Vec<(Cow<'static, str>, Cow<'static, str>)>,
+}
+
+/// Headers whose values are credentials or signatures.
+const SECRET_HEADERS: [&str; 6] =
+    ["authorization", "x-amz-security-token", "x-aws-ec2-metadata-token", "proxy-authorization", "cookie", "set-cookie"];
+
+impl fmt::Debug for Headers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (name, value) in self.iter() {
+            if SECRET_HEADERS.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+                map.entry(&name, &"** redacted **");
+            } else {
+                map.entry(&name, &value);
+            }
+        }
+        map.finish()
+    }
+}
+
+/// How `Debug` shows a body: its length only, since request bodies may hold
+/// tokens (web identity) and response bodies credentials (STS, metadata).
+struct BodyLength(usize);
+
+impl fmt::Debug for BodyLength {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{} bytes>", self.0)
+    }
 }
 
 impl Headers {
@@ -58,8 +88,9 @@ impl Headers {
     }
 }
 
-/// An HTTP request ready to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An HTTP request ready to send. `Debug` redacts secret headers and shows
+/// only the body's length.
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     /// `POST` for the awsJson protocols.
     pub method: String,
@@ -69,6 +100,17 @@ pub struct HttpRequest {
     pub headers: Headers,
     /// The body.
     pub body: Vec<u8>,
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("uri", &self.uri)
+            .field("headers", &self.headers)
+            .field("body", &BodyLength(self.body.len()))
+            .finish()
+    }
 }
 
 impl HttpRequest {
@@ -106,12 +148,23 @@ impl fmt::Display for StatusCode {
     }
 }
 
-/// An HTTP response, body fully read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An HTTP response, body fully read. `Debug` redacts secret headers and
+/// shows only the body's length.
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpResponse {
     status: StatusCode,
     headers: Headers,
     body: Vec<u8>,
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body", &BodyLength(self.body.len()))
+            .finish()
+    }
 }
 
 impl HttpResponse {

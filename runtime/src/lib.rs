@@ -29,5 +29,5 @@ pub mod retry_quota;
 pub mod sign;
 #[cfg(test)]
 mod test_support;
-#[cfg(feature = "test-util")]
+#[cfg(any(test, feature = "test-util"))]
 pub mod test_util;

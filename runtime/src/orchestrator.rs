@@ -421,6 +421,11 @@ impl Handle {
                 // An endpoint set in code wins over those from the environment and the profile.
                 let endpoint_override =
                     config.endpoint_url.clone().or_else(|| config.configured_endpoints.for_service(service.env_name));
+                if let Some(region) = config.region.as_ref().filter(|r| !crate::endpoint::partitions::is_valid_region(r.as_ref())) {
+                    return Err(format!(
+                        "region `{region}` is not a valid region name (lower-case letters, digits and hyphens), so no endpoint is built from it"
+                    ));
+                }
                 let params = EndpointParams {
                     region: config.region.as_ref().map(|r| r.as_ref().to_owned()),
                     use_fips: config.use_fips,

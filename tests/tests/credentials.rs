@@ -162,3 +162,21 @@ async fn credential_process_runs_from_the_profile() {
     let creds = DefaultCredentialsChain::new(context(env)).provide_credentials().await.unwrap();
     assert_eq!(creds.access_key_id(), "ASIAPROC");
 }
+
+#[tokio::test]
+async fn a_slow_or_endless_credentials_endpoint_is_cut_off() {
+    use integration_tests::chaos::{Behaviour, ChaosServer};
+    // A byte every 300 ms keeps the read timeout and stalled-stream protection
+    // satisfied; before the fetch deadline it held the chain for 30 s.
+    let dripping = ChaosServer::start(vec![Behaviour::Drip(std::time::Duration::from_millis(300))]).await;
+    let endless = ChaosServer::start(vec![Behaviour::Endless]).await;
+    for (server, expected) in [(&dripping, "did not arrive in full within 5s"), (&endless, "larger than the limit of 4194304 bytes")] {
+        let uri = format!("{}/creds", server.url());
+        let env = OsEnv::fake([("HOME", "/nowhere"), ("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri.as_str())], []);
+        // The providers' own context, with the transport and limits load_from_env uses.
+        let ctx = ProviderContext::new(env).unwrap();
+        let err = DefaultCredentialsChain::new(ctx).provide_credentials().await.unwrap_err().to_string();
+        assert!(err.contains(expected), "{err}");
+        assert_eq!(server.requests(), 1);
+    }
+}

@@ -1,10 +1,15 @@
 //! The ECS and EKS container credentials endpoint:
-//! `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` (on `169.254.170.2`) or
-//! `AWS_CONTAINER_CREDENTIALS_FULL_URI`, which must be https or point at
-//! loopback or the ECS and EKS link-local addresses, so credentials are never
-//! sent to an arbitrary host. `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE` (read
-//! on every call, since EKS rotates it) or `AWS_CONTAINER_AUTHORIZATION_TOKEN`
-//! goes into the `Authorization` header.
+//! `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` (a path starting with `/`, on
+//! `169.254.170.2`) or `AWS_CONTAINER_CREDENTIALS_FULL_URI`, which must be
+//! https or point at loopback or the ECS and EKS link-local addresses, and
+//! may not carry user information, so credentials are never fetched from an
+//! arbitrary host. The URI is parsed with a real URI parser and the host it
+//! yields, the one the transport connects to, is what is checked.
+//!
+//! With the full URI only, as the AWS SDKs do,
+//! `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE` (read on every call, since EKS
+//! rotates it) or `AWS_CONTAINER_AUTHORIZATION_TOKEN` goes into the
+//! `Authorization` header; the ECS relative endpoint needs no token.
 
 use super::provider_context::ProviderContext;
 use super::{json_credentials, Credentials, CredentialsError, ProvideCredentials};
@@ -12,7 +17,6 @@ use crate::http::{BoxFuture, Headers, HttpRequest};
 
 const NAME: &str = "the container credentials endpoint";
 const ECS_HOST: &str = "http://169.254.170.2";
-const ALLOWED_HOSTS: [&str; 4] = ["169.254.170.2", "169.254.170.23", "[fd00:ec2::23]", "localhost"];
 
 /// Fetches credentials from the container endpoint.
 #[derive(Debug, Clone)]
@@ -20,21 +24,31 @@ pub struct ContainerCredentials {
     ctx: ProviderContext,
 }
 
-/// True when `uri` may receive a credentials request over plain HTTP.
-fn allowed(uri: &str) -> bool {
-    if uri.starts_with("https://") {
-        return true;
+/// Why `uri` may not receive a credentials request, or `None` when it may:
+/// https anywhere, plain http only to loopback or the ECS and EKS
+/// link-local addresses, never with user information.
+fn refusal(uri: &str) -> Option<&'static str> {
+    let Ok(parsed) = uri.parse::<http::Uri>() else { return Some("is not a valid URI") };
+    let Some(authority) = parsed.authority() else { return Some("has no host") };
+    if authority.as_str().contains('@') {
+        return Some("may not contain user information");
     }
-    let Some(rest) = uri.strip_prefix("http://") else { return false };
-    let authority = rest.split(['/', '?']).next().unwrap_or("");
-    let host = if authority.starts_with('[') {
-        authority.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
-    } else {
-        authority.rsplit_once(':').map_or(authority, |(h, _)| h).to_owned()
+    match parsed.scheme_str() {
+        Some("https") => return None,
+        Some("http") => {}
+        _ => return Some("must be http or https"),
+    }
+    let host = authority.host();
+    let allowed = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok_and(|ip| ip.is_loopback() || ip == std::net::Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x23)),
+        None => {
+            host.eq_ignore_ascii_case("localhost")
+                || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| {
+                    ip.is_loopback() || ip == std::net::Ipv4Addr::new(169, 254, 170, 2) || ip == std::net::Ipv4Addr::new(169, 254, 170, 23)
+                })
+        }
     };
-    ALLOWED_HOSTS.contains(&host.as_str())
-        || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
-        || host == "[::1]"
+    (!allowed).then_some("must be https, loopback, or an ECS or EKS link-local address")
 }
 
 impl ContainerCredentials {
@@ -43,27 +57,36 @@ impl ContainerCredentials {
         ContainerCredentials { ctx }
     }
 
-    fn uri(&self) -> Result<String, CredentialsError> {
+    /// The URI to fetch, and whether it is the full URI (which gets the token).
+    fn uri(&self) -> Result<(String, bool), CredentialsError> {
         let env = &self.ctx.env;
         if let Some(relative) = env.var("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
-            return Ok(format!("{ECS_HOST}{relative}"));
+            // Without the leading slash, `.attacker.example/x` would extend the host name.
+            if !relative.starts_with('/') {
+                return Err(CredentialsError::new(NAME, format!("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI `{relative}` must start with /")));
+            }
+            let uri = format!("{ECS_HOST}{relative}");
+            if let Some(why) = refusal(&uri) {
+                return Err(CredentialsError::new(NAME, format!("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI `{relative}` gives `{uri}`, which {why}")));
+            }
+            return Ok((uri, false));
         }
         match env.var("AWS_CONTAINER_CREDENTIALS_FULL_URI") {
-            Some(full) if allowed(&full) => Ok(full),
-            Some(full) => Err(CredentialsError::new(
-                NAME,
-                format!("AWS_CONTAINER_CREDENTIALS_FULL_URI `{full}` must be https, loopback, or an ECS or EKS link-local address"),
-            )),
+            Some(full) => match refusal(&full) {
+                None => Ok((full, true)),
+                Some(why) => Err(CredentialsError::new(NAME, format!("AWS_CONTAINER_CREDENTIALS_FULL_URI `{full}` {why}"))),
+            },
             None => Err(CredentialsError::not_loaded(NAME, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and _FULL_URI are not set")),
         }
     }
 
     /// The credentials, or why not.
     pub async fn load(&self) -> Result<Credentials, CredentialsError> {
-        let uri = self.uri()?;
+        let (uri, full) = self.uri()?;
         let env = &self.ctx.env;
         let mut headers = Headers::new();
         let token = match env.var("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") {
+            _ if !full => None,
             Some(path) => Some(
                 env.read_file(&env.expand(&path))
                     .map_err(|e| CredentialsError::new(NAME, e))?
@@ -96,15 +119,63 @@ impl ProvideCredentials for ContainerCredentials {
 
 #[cfg(test)]
 mod tests {
-    use super::allowed;
+    use super::*;
+    use crate::config::SystemTimeSource;
+    use crate::os_env::OsEnv;
+    use crate::test_util::{json_response, ReplayClient};
+    use std::sync::Arc;
 
     #[test]
     fn only_safe_full_uris_are_allowed() {
-        for ok in ["http://169.254.170.2/creds", "http://169.254.170.23/v1/credentials", "http://[fd00:ec2::23]/x", "http://127.0.0.1:8080/c", "http://[::1]:9/c", "http://localhost/c", "https://anything.example/c"] {
-            assert!(allowed(ok), "{ok}");
+        for ok in ["http://169.254.170.2/creds", "http://169.254.170.23/v1/credentials", "http://[fd00:ec2::23]/x", "http://127.0.0.1:8080/c", "http://127.1.2.3/c", "http://[::1]:9/c", "http://localhost/c", "https://anything.example/c"] {
+            assert_eq!(refusal(ok), None, "{ok}");
         }
-        for bad in ["http://10.0.0.1/c", "http://evil.example/c", "http://169.254.169.254/c", "ftp://127.0.0.1/c", "http://127.example.com/c"] {
-            assert!(!allowed(bad), "{bad}");
+        for (bad, why) in [
+            ("http://10.0.0.1/c", "must be https, loopback"),
+            ("http://evil.example/c", "must be https, loopback"),
+            ("http://169.254.169.254/c", "must be https, loopback"),
+            ("ftp://127.0.0.1/c", "must be http or https"),
+            ("http://127.example.com/c", "must be https, loopback"),
+            // The old check split at the last ':' and saw 127.0.0.1; hyper connects to evil.example.
+            ("http://127.0.0.1:1@evil.example/", "user information"),
+            ("https://user:pw@anything.example/c", "user information"),
+            ("http://169.254.170.2.attacker.example/x", "must be https, loopback"),
+            ("/credentials", "has no host"),
+            ("http://exa mple/", "not a valid URI"),
+        ] {
+            assert!(refusal(bad).is_some_and(|r| r.contains(why)), "{bad}: {:?}", refusal(bad));
         }
+    }
+
+    fn provider(vars: &[(&str, &str)], replay: &ReplayClient) -> ContainerCredentials {
+        let env = OsEnv::fake(vars.iter().copied(), []);
+        ContainerCredentials::new(ProviderContext::with(env, Arc::new(replay.clone()), Arc::new(SystemTimeSource)))
+    }
+
+    const CREDS: &str = r#"{"AccessKeyId":"ASIA","SecretAccessKey":"S","Token":"T","Expiration":"2099-01-01T00:00:00Z"}"#;
+
+    #[tokio::test]
+    async fn a_relative_uri_must_be_a_path_and_gets_no_token() {
+        let replay = ReplayClient::new([json_response(200, CREDS)]);
+        let err = provider(&[("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", ".attacker.example/x")], &replay).load().await.unwrap_err();
+        assert!(err.to_string().contains("must start with /"), "{err}");
+        assert!(replay.requests().is_empty(), "nothing was sent");
+        let vars = [("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc"), ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "secret-token")];
+        provider(&vars, &replay).load().await.unwrap();
+        let sent = replay.single_request();
+        assert_eq!(sent.uri, "http://169.254.170.2/v2/credentials/abc");
+        assert_eq!(sent.headers.get("authorization"), None, "the token goes only to the full URI");
+    }
+
+    #[tokio::test]
+    async fn a_hostile_full_uri_sends_nothing() {
+        let replay = ReplayClient::new([json_response(200, CREDS)]);
+        let vars = [("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1@evil.example/"), ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "secret-token")];
+        let err = provider(&vars, &replay).load().await.unwrap_err();
+        assert!(err.to_string().contains("may not contain user information"), "{err}");
+        assert!(replay.requests().is_empty());
+        let vars = [("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/creds"), ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "secret-token")];
+        provider(&vars, &replay).load().await.unwrap();
+        assert_eq!(replay.single_request().headers.get("authorization"), Some("secret-token"));
     }
 }

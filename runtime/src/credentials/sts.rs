@@ -43,6 +43,9 @@ fn form_encode(s: &str) -> String {
 /// Calls STS in `region` and returns the role's credentials.
 pub async fn call(ctx: &ProviderContext, region: Option<&str>, call: Call<'_>) -> Result<Credentials, CredentialsError> {
     let env = &ctx.env;
+    if let Some(r) = region.filter(|r| !crate::endpoint::partitions::is_valid_region(r)) {
+        return Err(CredentialsError::new(NAME, format!("region `{r}` is not a valid region name, so no STS host is built from it")));
+    }
     let endpoint = env
         .var("AWS_ENDPOINT_URL_STS")
         .or_else(|| env.var("AWS_ENDPOINT_URL"))
@@ -125,6 +128,14 @@ pub fn parse_credentials(action: &str, xml: &str) -> Result<Credentials, Credent
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_region_that_is_not_a_host_label_builds_no_host() {
+        let ctx = crate::test_support::offline_context(crate::os_env::OsEnv::fake([], []));
+        let call = Call::WithWebIdentity { role_arn: "arn:aws:iam::1:role/r", session_name: "s", token: "t" };
+        let err = super::call(&ctx, Some("x@evil.com/"), call).await.unwrap_err().to_string();
+        assert!(err.contains("region `x@evil.com/` is not a valid region name"), "{err}");
+    }
 
     #[test]
     fn parses_responses_and_errors() {

@@ -133,6 +133,18 @@ fn has_region_shape(p: &Partition, region: &str) -> bool {
 }
 
 /// The partition of `region`.
+/// True when `name` can be a region: one DNS label of lower-case letters,
+/// digits and hyphens (the characters every partition's region pattern
+/// allows), 1 to 63 long, not starting or ending with a hyphen. Hosts are
+/// built from region names, so `x@evil.example/` must never get that far.
+pub fn is_valid_region(name: &str) -> bool {
+    (1..=63).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+/// The partition of `region`.
 pub fn partition_of(region: &str) -> &'static Partition {
     PARTITIONS
         .iter()
@@ -144,6 +156,16 @@ pub fn partition_of(region: &str) -> &'static Partition {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn region_names_are_host_labels() {
+        for ok in ["us-east-1", "cn-northwest-1", "us-gov-west-1", "aws-global", "local", "eusc-de-east-1"] {
+            assert!(is_valid_region(ok), "{ok}");
+        }
+        for bad in ["", "x@evil.com/", "us-east-1.evil.example", "US-EAST-1", "-us", "us-", "a b", "us-east-1/", &"a".repeat(64), "ü"] {
+            assert!(!is_valid_region(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn regions_find_their_partition() {

@@ -1,0 +1,29 @@
+//! Environment values an attacker (or a typo) controls never decide where
+//! a request goes: a region that is not a region name builds no host, and
+//! the call is refused before anything is sent.
+
+use awsjson_runtime::os_env::OsEnv;
+use awsjson_runtime::test_util::{json_response, ReplayClient};
+use marketplacemetering::config::Credentials;
+use marketplacemetering::primitives::DateTime;
+use marketplacemetering::Client;
+
+#[tokio::test]
+async fn a_region_that_is_not_a_region_name_is_refused_before_sending() {
+    for region in ["x@evil.com/", "us-east-1.evil.example", "us-east-1/", "US-EAST-1"] {
+        let env = OsEnv::fake([("AWS_REGION", region), ("AWS_EC2_METADATA_DISABLED", "true")], []);
+        let replay = ReplayClient::new([json_response(200, "{}")]);
+        let config = awsjson_runtime::load::from_env(env).http_client(replay.clone()).credentials_provider(Credentials::for_tests()).build();
+        let err = Client::new(&config)
+            .meter_usage()
+            .product_code("p")
+            .timestamp(DateTime::from_secs(1_700_000_000))
+            .usage_dimension("d")
+            .send()
+            .await
+            .unwrap_err();
+        let text = marketplacemetering::error::DisplayErrorContext(&err).to_string();
+        assert!(text.contains(&format!("region `{region}` is not a valid region name")), "{text}");
+        assert!(replay.requests().is_empty(), "{region}: nothing may be sent");
+    }
+}

@@ -101,3 +101,6 @@ pub fn capture_request(response: Option<HttpResponse>) -> ReplayClient {
     let response = response.unwrap_or_else(|| HttpResponse::new(200, crate::http::Headers::new(), b"{}".to_vec()));
     ReplayClient::new([Canned::Response(response)])
 }
+
+#[cfg(feature = "serde")]
+pub mod canonical;

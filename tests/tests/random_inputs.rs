@@ -47,6 +47,8 @@ fn random_json(rng: &mut Rng, depth: usize) -> String {
         0 => "null".into(),
         1 => if rng.below(2) == 0 { "true".into() } else { "false".into() },
         2 => rng.pick(&["0", "-1", "1.5", "1e400", "-0", "2147483648", "99999999999999999999", "1.7E9", "NaN"]).into(),
+        // Numbers far outside any timestamp's range, which once overflowed the epoch parser.
+        8 if depth > 0 => long_number(rng),
         3 => format!("{:?}", rng.pick(&["", "x", "Success", "CustomerNotSubscribed", "2023-01-01T00:00:00Z", "\u{1F600}", "\\u0000"])),
         4 => format!("\"{}\"", rng.pick(CODES)),
         5 => rng.next().to_string(),
@@ -61,6 +63,15 @@ fn random_json(rng: &mut Rng, depth: usize) -> String {
             format!("{{{}}}", entries.join(","))
         }
     }
+}
+
+/// A number of 15 to 60 digits, maybe negative, maybe with a fraction or an exponent.
+fn long_number(rng: &mut Rng) -> String {
+    let first = char::from(b'1' + rng.below(9) as u8);
+    let rest: String = (0..14 + rng.below(46)).map(|_| char::from(b'0' + rng.below(10) as u8)).collect();
+    let sign = if rng.below(2) == 0 { "-" } else { "" };
+    let tail = rng.pick(&["", ".5", ".000000001", "e10", "E-3", "e400"]);
+    format!("{sign}{first}{rest}{tail}")
 }
 
 fn mutate(rng: &mut Rng, text: &str) -> Vec<u8> {
@@ -159,14 +170,51 @@ fn random_text_never_panics_the_parsers() {
             let _ = DateTime::from_str(&text, DateTimeFormat::EpochSeconds);
             let _ = base64_decode(&text);
             let _ = awsjson_runtime::profile::parse(&text, rng.below(2) == 0, "random");
-            let region = text.replace(['\n', '\t'], "");
-            let params = awsjson_runtime::endpoint::EndpointParams {
-                region: Some(region),
-                use_fips: rng.below(2) == 0,
-                use_dual_stack: rng.below(2) == 0,
-                endpoint: None,
+            // Epoch seconds of any length are a value or a typed error, never an overflow.
+            let number = long_number(&mut rng);
+            if let Err(e) = DateTime::from_str(&number, DateTimeFormat::EpochSeconds) {
+                assert!(!e.to_string().is_empty(), "seed {seed:#x}: {number}");
+            }
+            let _ = DateTime::try_from_secs_f64(f64::from_bits(rng.next()));
+        }
+    }
+}
+
+#[tokio::test]
+async fn random_endpoint_parameters_resolve_to_a_sane_host_or_fail_with_a_message() {
+    const REGIONS: &[&str] = &["us-east-1", "cn-north-1", "us-gov-west-1", "eu-isoe-west-1", "aws-global", "us-iso-east-1", "local"];
+    for seed in seeds() {
+        println!("seed {seed:#x}");
+        let mut rng = Rng(seed);
+        for _ in 0..500 {
+            let region: String = if rng.below(2) == 0 {
+                rng.pick(REGIONS).to_owned()
+            } else {
+                let alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789-.@/:_ ";
+                (0..rng.below(20)).map(|_| alphabet[rng.below(alphabet.len())] as char).collect()
             };
-            let _ = awsjson_runtime::endpoint::partitions::partition_of(params.region.as_deref().unwrap_or(""));
+            let replay = ReplayClient::new([awsjson_runtime::test_util::json_response(200, r#"{"MeteringRecordId":"m"}"#)]);
+            let config = marketplacemetering::Config::builder()
+                .region(marketplacemetering::config::Region::new(region.clone()))
+                .use_fips(rng.below(2) == 0)
+                .use_dual_stack(rng.below(2) == 0)
+                .credentials_provider(marketplacemetering::config::Credentials::for_tests())
+                .http_client(replay.clone())
+                .build();
+            // The resolver runs on the first call of a client, through the production path.
+            let outcome = Client::from_conf(config).meter_usage().product_code("p").timestamp(Dt::from_secs(0)).usage_dimension("d").send().await;
+            match outcome {
+                Ok(_) => {
+                    let uri = replay.single_request().uri;
+                    let host = uri.strip_prefix("https://").and_then(|r| r.strip_suffix('/')).unwrap_or_else(|| panic!("seed {seed:#x}: {uri}"));
+                    assert!(host.contains(&region), "seed {seed:#x}: {region:?} resolved to {uri}");
+                    assert!(host.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.'), "seed {seed:#x}: {region:?} gave {uri}");
+                }
+                Err(e) => {
+                    assert!(replay.requests().is_empty(), "seed {seed:#x}: {region:?} failed after sending");
+                    assert!(!marketplacemetering::error::DisplayErrorContext(&e).to_string().is_empty());
+                }
+            }
         }
     }
 }

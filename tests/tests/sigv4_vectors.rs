@@ -2,7 +2,10 @@
 //! through the project's signing integration (`awsjson_runtime::sign`),
 //! and through the tests' own SigV4 implementation: the signed request's
 //! headers, the canonical request, the string to sign and the signature
-//! must all equal the expected files. Needs `../shared/`.
+//! must all equal the expected files. Every vector whose request has the
+//! shape of a service call (no query, a plain path, no payload-hash header,
+//! the session token signed) also goes through `sign_cached`, the path every
+//! call takes, which must produce the same signed headers. Needs `../shared/`.
 
 use std::path::Path;
 use std::time::SystemTime;
@@ -10,13 +13,16 @@ use std::time::SystemTime;
 use awsjson_runtime::credentials::Credentials;
 use awsjson_runtime::http::{Headers, HttpRequest};
 use awsjson_runtime::primitives::{DateTime, DateTimeFormat};
-use awsjson_runtime::sign::{sign_with, SigningOptions};
+use awsjson_runtime::sign::{sign_cached, sign_with, SigningKeyCache, SigningOptions};
 use integration_tests::shared_dir;
 use integration_tests::sigv4::{canonical_request, percent_decode, signature, string_to_sign, uri_encode, Request, Scope};
 use serde_json::Value;
 
 /// Vectors left out, with why. Empty: every vector is expressible.
 const LEFT_OUT: &[(&str, &str)] = &[];
+
+/// How many vectors have the shape of a service call (see `has_service_call_shape`).
+const EXPECTED_THROUGH_CACHED: usize = 13;
 
 struct Parsed {
     method: String,
@@ -60,7 +66,18 @@ fn encode_query(query: &str) -> String {
         .join("&")
 }
 
-fn run_vector(dir: &Path) -> Result<(), String> {
+/// Whether `sign_cached` signs this request itself rather than handing it to
+/// the generic signer: the shape of a service call.
+fn has_service_call_shape(parsed: &Parsed, options: SigningOptions) -> bool {
+    let plain_path = parsed.path.starts_with('/')
+        && parsed.path.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-_.~".contains(&b))
+        && !parsed.path.contains("/.")
+        && !parsed.path.contains("//");
+    parsed.query.is_empty() && plain_path && !options.payload_hash_header && options.sign_session_token
+}
+
+/// Runs one vector; `Ok(true)` when it also went through `sign_cached`.
+fn run_vector(dir: &Path, cache: &SigningKeyCache) -> Result<bool, String> {
     let read = |f: &str| std::fs::read_to_string(dir.join(f)).map_err(|e| format!("{f}: {e}"));
     let context: Value = serde_json::from_str(&read("context.json")?).map_err(|e| e.to_string())?;
     let creds = &context["credentials"];
@@ -97,19 +114,30 @@ fn run_vector(dir: &Path) -> Result<(), String> {
         headers,
         body: parsed.body.clone(),
     };
+    let unsigned = request.clone();
     sign_with(&mut request, &credentials, region, service, time, options).map_err(|e| e.to_string())?;
 
     // The signed request's headers equal the expected signed request's.
     let expected_signed = read("header-signed-request.txt")?;
-    for line in expected_signed.lines().skip(1).take_while(|l| !l.is_empty()) {
-        // Continuation lines of folded values carry no header name.
-        let Some((name, value)) = line.split_once(':').filter(|_| !line.starts_with([' ', '\t'])) else { continue };
-        if ["authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"].contains(&name.to_ascii_lowercase().as_str()) {
-            let got = request.headers.get(name);
-            if got != Some(value) {
-                return Err(format!("{name}: expected {value}, got {got:?}"));
+    let check = |request: &HttpRequest, path: &str| -> Result<(), String> {
+        for line in expected_signed.lines().skip(1).take_while(|l| !l.is_empty()) {
+            // Continuation lines of folded values carry no header name.
+            let Some((name, value)) = line.split_once(':').filter(|_| !line.starts_with([' ', '\t'])) else { continue };
+            if ["authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"].contains(&name.to_ascii_lowercase().as_str()) {
+                let got = request.headers.get(name);
+                if got != Some(value) {
+                    return Err(format!("{path}: {name}: expected {value}, got {got:?}"));
+                }
             }
         }
+        Ok(())
+    };
+    check(&request, "sign_with")?;
+    let cached = has_service_call_shape(&parsed, options);
+    if cached {
+        let mut production = unsigned;
+        sign_cached(&mut production, &credentials, region, service, time, cache).map_err(|e| e.to_string())?;
+        check(&production, "sign_cached")?;
     }
 
     // The independent implementation reproduces the intermediate steps.
@@ -139,7 +167,7 @@ fn run_vector(dir: &Path) -> Result<(), String> {
     if sig != read("header-signature.txt")?.trim() {
         return Err(format!("signature differs: {sig}"));
     }
-    Ok(())
+    Ok(cached)
 }
 
 #[test]
@@ -149,18 +177,29 @@ fn sigv4_header_signing_vectors() {
     let mut names: Vec<String> =
         std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    let (mut passed, mut failures) = (0, Vec::new());
+    let (mut passed, mut through_cached, mut failures) = (0, 0, Vec::new());
+    // One cache for all vectors, as one configuration's calls share one.
+    let cache = SigningKeyCache::default();
     for name in &names {
         if LEFT_OUT.iter().any(|(n, _)| n == name) {
             continue;
         }
-        match run_vector(&root.join(name)) {
-            Ok(()) => passed += 1,
+        match run_vector(&root.join(name), &cache) {
+            Ok(cached) => {
+                passed += 1;
+                through_cached += usize::from(cached);
+            }
             Err(e) => failures.push(format!("{name}: {e}")),
         }
     }
-    println!("sigv4 vectors: {passed} passed, {} failed, {} left out", failures.len(), LEFT_OUT.len());
+    println!(
+        "sigv4 vectors: {passed} passed ({through_cached} also through sign_cached), {} failed, {} left out",
+        failures.len(),
+        LEFT_OUT.len()
+    );
     assert!(failures.is_empty(), "{} of {} vectors failed:\n{}", failures.len(), names.len(), failures.join("\n\n"));
     assert_eq!(passed + LEFT_OUT.len(), names.len());
     assert_eq!(names.len(), 38);
+    // Which vectors have a service call's shape is a fact of the suite; a change here means the selection broke.
+    assert_eq!(through_cached, EXPECTED_THROUGH_CACHED, "vectors signed through sign_cached");
 }

@@ -1,8 +1,11 @@
 //! Build cost and whole-program cost of the two minimal programs (one
-//! MeterUsage call each): crates in the dependency graph, clean debug and
-//! release builds (wall and CPU), stripped binary size, and a run against the
-//! loopback server (wall time and peak memory). Also the time
-//! `cargo xtask codegen` takes once xtask is built.
+//! MeterUsage call each, both written as the official README writes its
+//! example: tokio `full`, `#[tokio::main]`): crates in the dependency graph,
+//! clean debug and release builds (wall and CPU), stripped binary size, and a
+//! run against the loopback server (wall time and peak memory); then the same
+//! for ours built as a user may choose, on tokio's current-thread runtime.
+//! A run counts only when the program printed `ok`: a failed call is not a
+//! fast one. Also the time `cargo xtask codegen` takes once xtask is built.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,13 +23,14 @@ fn children_cpu() -> f64 {
     usage.ru_utime.tv_sec as f64 + usage.ru_utime.tv_usec as f64 / 1e6 + usage.ru_stime.tv_sec as f64 + usage.ru_stime.tv_usec as f64 / 1e6
 }
 
-fn crates(manifest: &Path) -> f64 {
+fn crates(manifest: &Path, features: &[&str]) -> f64 {
     // Crates built for this machine: what a user's build compiles.
     let host = String::from_utf8(Command::new("rustc").arg("-vV").output().unwrap().stdout).unwrap();
     let host = host.lines().find_map(|l| l.strip_prefix("host: ")).unwrap_or("x86_64-unknown-linux-gnu").to_owned();
     let out = Command::new("cargo")
         .args(["metadata", "--format-version", "1", "--filter-platform", &host, "--manifest-path"])
         .arg(manifest)
+        .args(features)
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout)
@@ -35,14 +39,15 @@ fn crates(manifest: &Path) -> f64 {
 }
 
 /// Wall and CPU seconds of a clean build.
-fn clean_build(manifest: &Path, release: bool) -> (f64, f64, PathBuf) {
+fn clean_build(manifest: &Path, features: &[&str], release: bool) -> (f64, f64, PathBuf) {
     let name = manifest.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let target = std::env::temp_dir().join(format!("bench-build-{}-{name}-{}", std::process::id(), if release { "release" } else { "debug" }));
+    let variant = if features.is_empty() { "" } else { "-features" };
+    let target = std::env::temp_dir().join(format!("bench-build-{}-{name}{variant}-{}", std::process::id(), if release { "release" } else { "debug" }));
     let _ = std::fs::remove_dir_all(&target);
     let c0 = children_cpu();
     let start = Instant::now();
     let mut cmd = Command::new("cargo");
-    cmd.args(["build", "--offline", "--quiet", "--manifest-path"]).arg(manifest).env("CARGO_TARGET_DIR", &target);
+    cmd.args(["build", "--offline", "--quiet", "--manifest-path"]).arg(manifest).args(features).env("CARGO_TARGET_DIR", &target);
     if release {
         cmd.arg("--release");
     }
@@ -64,13 +69,21 @@ fn run(binary: &Path, url: &str) -> (f64, f64) {
         .env("AWS_ACCESS_KEY_ID", "AKIDBENCHMARK")
         .env("AWS_SECRET_ACCESS_KEY", "bench-secret")
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdout(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .process_group(0)
         .spawn()
         .unwrap();
     let output = child.wait_with_output().unwrap();
     let wall = start.elapsed().as_secs_f64();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.trim() == "ok",
+        "{} did not make its call (status {}, stdout {stdout:?}, stderr {:?}): its time does not count",
+        binary.display(),
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
     // The program reports its own VmHWM: the rusage of a child also counts the
     // memory of the harness it was forked from.
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -82,48 +95,68 @@ fn run(binary: &Path, url: &str) -> (f64, f64) {
     (wall, peak_kb)
 }
 
+/// Median wall milliseconds of seven runs, and the peak resident MB of any.
+fn runs(bin: &Path, url: &str) -> (f64, f64) {
+    let mut walls = Vec::new();
+    let mut peak: f64 = 0.0;
+    for _ in 0..7 {
+        let (w, rss) = run(bin, url);
+        walls.push(w);
+        peak = peak.max(rss);
+    }
+    walls.sort_by(f64::total_cmp);
+    (walls[walls.len() / 2] * 1000.0, peak / 1024.0)
+}
+
+fn size(p: &Path) -> f64 {
+    std::fs::metadata(p).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0)
+}
+
 pub fn measure(url: &str) -> Vec<Row> {
     let root = root();
     let ours_manifest = root.join("bench/minimal-ours/Cargo.toml");
     let official_manifest = root.join("bench/minimal-official/Cargo.toml");
+    let current_thread: &[&str] = &["--no-default-features"];
     let mut rows = Vec::new();
-    rows.push(Row {
-        what: "minimal program: crates in the dependency graph".into(),
-        ours: crates(&ours_manifest),
-        official: crates(&official_manifest),
+    let row = |what: &str, ours: f64, official: f64, unit: &'static str, target: &'static str| Row {
+        what: what.to_owned(),
+        ours,
+        official,
         bare: None,
-        unit: "",
-        target: "≤ 0.5",
-    });
-    let (od, odc, _) = clean_build(&ours_manifest, false);
-    let (fd, fdc, _) = clean_build(&official_manifest, false);
-    rows.push(Row { what: "minimal program: clean debug build, wall".into(), ours: od, official: fd, bare: None, unit: "s", target: "" });
-    rows.push(Row { what: "minimal program: clean debug build, CPU".into(), ours: odc, official: fdc, bare: None, unit: "s", target: "" });
-    let (or, orc, ot) = clean_build(&ours_manifest, true);
-    let (fr, frc, ft) = clean_build(&official_manifest, true);
-    rows.push(Row { what: "minimal program: clean release build, wall".into(), ours: or, official: fr, bare: None, unit: "s", target: "≤ 0.35" });
-    rows.push(Row { what: "minimal program: clean release build, CPU".into(), ours: orc, official: frc, bare: None, unit: "s", target: "" });
+        unit,
+        target,
+    };
+    let official_crates = crates(&official_manifest, &[]);
+    rows.push(row("minimal program: crates in the dependency graph", crates(&ours_manifest, &[]), official_crates, "", "≤ 0.5"));
+    let (od, odc, _) = clean_build(&ours_manifest, &[], false);
+    let (fd, fdc, _) = clean_build(&official_manifest, &[], false);
+    rows.push(row("minimal program: clean debug build, wall", od, fd, "s", ""));
+    rows.push(row("minimal program: clean debug build, CPU", odc, fdc, "s", ""));
+    let (or, orc, ot) = clean_build(&ours_manifest, &[], true);
+    let (fr, frc, ft) = clean_build(&official_manifest, &[], true);
+    rows.push(row("minimal program: clean release build, wall", or, fr, "s", "≤ 0.35"));
+    rows.push(row("minimal program: clean release build, CPU", orc, frc, "s", ""));
     let ours_bin = ot.join("release/minimal-ours");
     let official_bin = ft.join("release/minimal-official");
-    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0);
-    rows.push(Row { what: "minimal program: stripped binary size".into(), ours: size(&ours_bin), official: size(&official_bin), bare: None, unit: "MB", target: "≤ 0.5" });
-    let runs = |bin: &Path| {
-        let mut walls = Vec::new();
-        let mut peak: f64 = 0.0;
-        for _ in 0..7 {
-            let (w, rss) = run(bin, url);
-            walls.push(w);
-            peak = peak.max(rss);
-        }
-        walls.sort_by(f64::total_cmp);
-        (walls[walls.len() / 2] * 1000.0, peak / 1024.0)
-    };
-    let (ow, om) = runs(&ours_bin);
-    let (fw, fm) = runs(&official_bin);
-    rows.push(Row { what: "whole program (client, one call, exit): wall".into(), ours: ow, official: fw, bare: None, unit: "ms", target: "≤ 0.5" });
-    rows.push(Row { what: "whole program: peak resident memory".into(), ours: om, official: fm, bare: None, unit: "MB", target: "≤ 0.5" });
-    let _ = std::fs::remove_dir_all(ot);
-    let _ = std::fs::remove_dir_all(ft);
+    rows.push(row("minimal program: stripped binary size", size(&ours_bin), size(&official_bin), "MB", "≤ 0.5"));
+    let (ow, om) = runs(&ours_bin, url);
+    let (fw, fm) = runs(&official_bin, url);
+    rows.push(row("whole program (client, one call, exit): wall", ow, fw, "ms", "≤ 0.5"));
+    rows.push(row("whole program: peak resident memory", om, fm, "MB", "≤ 0.5"));
+
+    // Ours as a user may build it instead: current-thread runtime, tokio `rt` and `macros` only.
+    let option = "minimal program, ours on the current-thread runtime";
+    rows.push(row(&format!("{option}: crates in the dependency graph"), crates(&ours_manifest, current_thread), official_crates, "", ""));
+    let (cr, _, ct) = clean_build(&ours_manifest, current_thread, true);
+    rows.push(row(&format!("{option}: clean release build, wall"), cr, fr, "s", ""));
+    let ct_bin = ct.join("release/minimal-ours");
+    rows.push(row(&format!("{option}: stripped binary size"), size(&ct_bin), size(&official_bin), "MB", ""));
+    let (cw, cm) = runs(&ct_bin, url);
+    rows.push(row(&format!("{option}: whole program wall"), cw, fw, "ms", ""));
+    rows.push(row(&format!("{option}: peak resident memory"), cm, fm, "MB", ""));
+    for dir in [ot, ft, ct] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 
     // Codegen: the built xtask binary regenerating (checking) every crate.
     let status = Command::new("cargo").args(["build", "--quiet", "--release", "-p", "xtask"]).current_dir(&root).status().unwrap();

@@ -1,7 +1,11 @@
 //! Builds a client from the environment, makes one MeterUsage call, exits.
+//! With the default `multi-thread` feature it runs on tokio's multi-thread
+//! runtime, as the official SDK's README has it; without, on the
+//! current-thread runtime.
 use marketplacemetering::primitives::DateTime;
 
-#[tokio::main(flavor = "current_thread")]
+#[cfg_attr(feature = "multi-thread", tokio::main)]
+#[cfg_attr(not(feature = "multi-thread"), tokio::main(flavor = "current_thread"))]
 async fn main() {
     let config = marketplacemetering::config::load_from_env().await;
     let client = marketplacemetering::Client::new(&config);

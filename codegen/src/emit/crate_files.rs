@@ -29,7 +29,6 @@ pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
     let docs = super::docs::inner_doc_attrs(&text);
     quote! {
         #docs
-        #![deny(warnings)]
         #![warn(missing_docs)]
         #![forbid(unsafe_code)]
         // Deprecated members are still serialised, deserialised and copied by the crate itself.

@@ -190,7 +190,13 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
     };
     let build_doc = doc_attrs(&format!("Builds a [`{ty}`]."));
     let build_fn = if fallible {
-        let err_doc = doc_attrs("\nFails when a required member is not set.");
+        let err_doc = doc_attrs(if *role == Role::Input {
+            "\nNever fails: required members and constraints are checked when the call is sent, which \
+             refuses the input, naming the member, without sending anything. The `Result` keeps the \
+             signature of the official SDK's input builders."
+        } else {
+            "\nFails, naming the member, when a required member is not set."
+        });
         quote! {
             #build_doc
             #err_doc

@@ -100,7 +100,7 @@ impl TagBuilder {
     }
     /// Builds a [`Tag`].
     ///
-    /// Fails when a required member is not set.
+    /// Fails, naming the member, when a required member is not set.
     pub fn build(
         self,
     ) -> ::std::result::Result<Tag, ::awsjson_runtime::error::BuildError> {

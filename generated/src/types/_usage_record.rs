@@ -374,7 +374,7 @@ impl UsageRecordBuilder {
     }
     /// Builds a [`UsageRecord`].
     ///
-    /// Fails when a required member is not set.
+    /// Fails, naming the member, when a required member is not set.
     pub fn build(
         self,
     ) -> ::std::result::Result<UsageRecord, ::awsjson_runtime::error::BuildError> {

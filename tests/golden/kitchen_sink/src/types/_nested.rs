@@ -183,7 +183,7 @@ impl NestedBuilder {
     }
     /// Builds a [`Nested`].
     ///
-    /// Fails when a required member is not set.
+    /// Fails, naming the member, when a required member is not set.
     pub fn build(
         self,
     ) -> ::std::result::Result<Nested, ::awsjson_runtime::error::BuildError> {

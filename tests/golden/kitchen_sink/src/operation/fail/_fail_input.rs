@@ -59,7 +59,7 @@ impl FailInputBuilder {
     }
     /// Builds a [`FailInput`].
     ///
-    /// Fails when a required member is not set.
+    /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
     pub fn build(
         self,
     ) -> ::std::result::Result<FailInput, ::awsjson_runtime::error::BuildError> {

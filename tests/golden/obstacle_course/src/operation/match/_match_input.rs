@@ -874,7 +874,7 @@ impl MatchInputBuilder {
     }
     /// Builds a [`MatchInput`].
     ///
-    /// Fails when a required member is not set.
+    /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
     pub fn build(
         self,
     ) -> ::std::result::Result<MatchInput, ::awsjson_runtime::error::BuildError> {

@@ -139,9 +139,8 @@ impl std::fmt::Debug for SigningKeyCache {
 }
 
 impl SigningKeyCache {
-    fn key(&self, secret: &str, date: &str, region: &str, service: &str, time: SystemTime) -> Vec<u8> {
-        use sha2::Digest;
-        let digest: [u8; 32] = sha2::Sha256::digest(secret.as_bytes()).into();
+    fn key(&self, credentials: &Credentials, date: &str, region: &str, service: &str, time: SystemTime) -> Vec<u8> {
+        let digest = credentials.secret_digest();
         if let Ok(guard) = self.entry.lock() {
             if let Some(((s, d, r, n), key)) = guard.as_ref() {
                 if *s == digest && d == date && r == region && n == service {
@@ -149,7 +148,7 @@ impl SigningKeyCache {
                 }
             }
         }
-        let key = v4::generate_signing_key(secret, time, region, service).as_ref().to_vec();
+        let key = v4::generate_signing_key(credentials.secret_access_key(), time, region, service).as_ref().to_vec();
         if let Ok(mut guard) = self.entry.lock() {
             *guard = Some(((digest, date.to_owned(), region.to_owned(), service.to_owned()), key.clone()));
         }
@@ -257,7 +256,7 @@ pub fn sign_cached(
     canonical.push_str(&sha256_hex(&request.body));
     let scope = format!("{date}/{region}/{signing_name}/aws4_request");
     let string_to_sign = format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}", sha256_hex(canonical.as_bytes()));
-    let key = cache.key(credentials.secret_access_key(), date, region, signing_name, time);
+    let key = cache.key(credentials, date, region, signing_name, time);
     let signature = v4::calculate_signature(&key, string_to_sign.as_bytes());
     request.headers.insert(
         "Authorization",
@@ -320,14 +319,16 @@ mod tests {
     fn the_key_cache_holds_a_digest_of_the_secret_not_the_secret() {
         let cache = SigningKeyCache::default();
         let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+        let creds = Credentials::new("AKID", secret, None, None, "t");
         let time = UNIX_EPOCH + Duration::from_secs(1_440_938_160);
-        let first = cache.key(secret, "20150830", "us-east-1", "svc", time);
+        let first = cache.key(&creds, "20150830", "us-east-1", "svc", time);
         let guard = cache.entry.lock().unwrap();
         let ((digest, ..), _) = guard.as_ref().unwrap();
         assert!(!digest.windows(8).any(|w| secret.as_bytes().windows(8).any(|s| s == w)));
         drop(guard);
-        assert_eq!(cache.key(secret, "20150830", "us-east-1", "svc", time), first, "cached");
-        assert_ne!(cache.key("another", "20150830", "us-east-1", "svc", time), first, "another secret, another key");
+        assert_eq!(cache.key(&creds, "20150830", "us-east-1", "svc", time), first, "cached");
+        let another = Credentials::new("AKID", "another", None, None, "t");
+        assert_ne!(cache.key(&another, "20150830", "us-east-1", "svc", time), first, "another secret, another key");
     }
 
     #[test]

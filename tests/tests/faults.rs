@@ -10,6 +10,7 @@ use marketplacemetering::config::retry::RetryConfig;
 use marketplacemetering::config::timeout::{MinimumThroughput, TimeoutConfig};
 use marketplacemetering::config::{Credentials, Region};
 use marketplacemetering::error::{DisplayErrorContext, SdkError};
+use marketplacemetering::primitives::DateTime;
 use marketplacemetering::{Client, Config};
 
 fn client(url: &str, timeouts: TimeoutConfig, attempts: u32) -> Client {
@@ -164,4 +165,33 @@ async fn with_default_settings_a_server_that_never_answers_ends_in_a_timeout_wit
     let bound = config.timeout_config().worst_case(config.retry_config()).unwrap();
     assert_eq!(bound, Duration::from_secs(48));
     assert!(took <= bound && took >= Duration::from_secs(45), "{took:?}");
+}
+
+#[tokio::test]
+async fn a_server_claiming_the_year_9999_does_not_move_the_signing_clock() {
+    use integration_tests::server::{Reply, TestServer};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let calls = AtomicUsize::new(0);
+    let server = TestServer::start(("ANOTREAL", "notrealrnrELgWzOk3IfjzDKtFBhDby"), move |_| {
+        if calls.fetch_add(1, Ordering::SeqCst) == 0 {
+            let mut reply = Reply::json(400, r#"{"__type":"RequestTimeTooSkewed","message":"Signature expired"}"#);
+            reply.headers.push(("date".into(), "Fri, 31 Dec 9999 23:59:59 GMT".into()));
+            reply
+        } else {
+            Reply::json(200, r#"{"CustomerAWSAccountId":"1"}"#)
+        }
+    })
+    .await;
+    let client = client(&server.url(), TimeoutConfig::default(), 3);
+    let err = call(&client).await.unwrap_err();
+    assert_eq!(err.attempts(), 1, "{}", DisplayErrorContext(&err));
+    // Before the bound, this call signed in year 10000 and panicked in the signer.
+    call(&client).await.unwrap();
+    let received = server.received();
+    let this_year = &DateTime::from(std::time::SystemTime::now()).to_string()[..4];
+    for r in &received {
+        assert!(r.header("x-amz-date").unwrap().starts_with(this_year), "{:?}", r.header("x-amz-date"));
+        assert_eq!(r.signature, Ok(()));
+    }
+    assert_eq!(received.len(), 2);
 }

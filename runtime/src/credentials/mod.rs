@@ -36,14 +36,25 @@ pub struct Credentials {
     inner: Arc<CredentialsInner>,
 }
 
-#[derive(PartialEq, Eq)]
 struct CredentialsInner {
     access_key_id: String,
     secret_access_key: String,
     session_token: Option<String>,
     expiry: Option<SystemTime>,
     provider_name: &'static str,
+    /// SHA-256 of the secret key, worked out once: what caches key on instead of the secret.
+    secret_digest: std::sync::OnceLock<[u8; 32]>,
 }
+
+impl PartialEq for CredentialsInner {
+    fn eq(&self, other: &Self) -> bool {
+        // The digest is derived from the secret, so it is left out.
+        (&self.access_key_id, &self.secret_access_key, &self.session_token, self.expiry, self.provider_name)
+            == (&other.access_key_id, &other.secret_access_key, &other.session_token, other.expiry, other.provider_name)
+    }
+}
+
+impl Eq for CredentialsInner {}
 
 impl Credentials {
     /// Credentials from their parts; `provider_name` says where they came from.
@@ -61,6 +72,7 @@ impl Credentials {
                 session_token,
                 expiry,
                 provider_name,
+                secret_digest: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -88,6 +100,12 @@ impl Credentials {
     /// When the credentials stop working.
     pub fn expiry(&self) -> Option<SystemTime> {
         self.inner.expiry
+    }
+
+    /// SHA-256 of the secret key, for caches that must tell secrets apart without holding one.
+    pub(crate) fn secret_digest(&self) -> [u8; 32] {
+        use sha2::Digest;
+        *self.inner.secret_digest.get_or_init(|| sha2::Sha256::digest(self.inner.secret_access_key.as_bytes()).into())
     }
 
     /// Which provider produced them.

@@ -107,7 +107,7 @@ impl DateTime {
     pub fn try_from_secs_f64(seconds: f64) -> Result<Self, DateTimeError> {
         // 2^63 is the first value past i64::MAX seconds; the bounds are exact in f64.
         const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-        if !seconds.is_finite() || seconds >= LIMIT || seconds < -LIMIT {
+        if !(-LIMIT..LIMIT).contains(&seconds) {
             return Err(DateTimeError::new(format!("{seconds} epoch seconds are outside the representable range")));
         }
         Ok(Self::from_secs_f64(seconds))

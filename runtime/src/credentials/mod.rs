@@ -13,13 +13,13 @@ mod provider_context;
 mod sts;
 mod web_identity;
 
-pub use cache::CachedCredentials;
+pub use cache::{CachedCredentials, REFRESH_DEADLINE};
 pub use chain::DefaultCredentialsChain;
 pub use container::ContainerCredentials;
 pub use env::EnvironmentCredentials;
 pub use imds::Imds;
 pub use profile::ProfileCredentials;
-pub use provider_context::ProviderContext;
+pub use provider_context::{ProviderContext, FETCH_DEADLINE};
 pub use web_identity::WebIdentityCredentials;
 
 use std::fmt;

@@ -1,0 +1,232 @@
+//! The emulator's configuration: the region, the accounts that may call
+//! and their keys, the products and their sellers and dimensions, and the
+//! buyers subscribed to them. Read from TOML; [`DEMO`] is the built-in one.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// The built-in demonstration configuration, used when no file is given.
+pub const DEMO: &str = r#"# The metering emulator's demonstration configuration.
+# Requests signed for another region are refused.
+region = "us-east-1"
+
+# Who may call, and with which keys.
+[[accounts]]
+id = "111122223333"            # the seller
+access_key_id = "AKIAEXAMPLESELLER001"
+secret_access_key = "seller-secret-key-for-the-emulator-only"
+
+[[accounts]]
+id = "444455556666"            # a buyer running the seller's AMI or container
+access_key_id = "AKIAEXAMPLEBUYER0001"
+secret_access_key = "buyer-secret-key-for-the-emulator-only"
+
+# A SaaS product, metered by the seller through BatchMeterUsage.
+[[products]]
+code = "prod-saas-1"
+seller = "111122223333"
+dimensions = ["users", "storage_gb"]
+fulfillment_url = "http://127.0.0.1:8000/signup"
+
+# A container product, metered from the buyer's account through MeterUsage.
+[[products]]
+code = "prod-container-1"
+seller = "111122223333"
+dimensions = ["vcpu_hours"]
+
+[[customers]]
+product = "prod-saas-1"
+account = "444455556666"
+identifier = "cust-alpha"
+license_arn = "arn:aws:license-manager::444455556666:license:l-alpha"
+registration_token = "token-alpha"
+agreement_id = "agmt-alpha"
+
+[[customers]]
+product = "prod-saas-1"
+account = "777788889999"
+license_arn = "arn:aws:license-manager::777788889999:license:l-beta"
+registration_token = "token-beta"
+
+[[customers]]
+product = "prod-container-1"
+account = "444455556666"
+"#;
+
+/// An account that may call, with its keys.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    /// The 12-digit account id.
+    pub id: String,
+    /// The access key id requests are signed with.
+    pub access_key_id: String,
+    /// Its secret.
+    pub secret_access_key: String,
+    /// A session token the requests must carry, for temporary credentials.
+    #[serde(default)]
+    pub session_token: Option<String>,
+}
+
+/// A product.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Product {
+    /// The product code.
+    pub code: String,
+    /// The account that may call BatchMeterUsage and ResolveCustomer for it.
+    pub seller: String,
+    /// Its usage dimensions.
+    pub dimensions: Vec<String>,
+    /// The seller's SaaS sign-up endpoint.
+    #[serde(default)]
+    pub fulfillment_url: Option<String>,
+}
+
+/// A buyer subscribed to a product.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Customer {
+    /// The product code.
+    pub product: String,
+    /// `CustomerAWSAccountId`.
+    pub account: String,
+    /// `CustomerIdentifier`, for older listings.
+    #[serde(default)]
+    pub identifier: Option<String>,
+    /// `LicenseArn`.
+    #[serde(default)]
+    pub license_arn: Option<String>,
+    /// What ResolveCustomer resolves to this customer.
+    #[serde(default)]
+    pub registration_token: Option<String>,
+    /// `Metadata.AgreementId` of ResolveCustomer.
+    #[serde(default)]
+    pub agreement_id: Option<String>,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The region requests must be signed for.
+    #[serde(default = "default_region")]
+    pub region: String,
+    /// Accounts and keys.
+    #[serde(default)]
+    pub accounts: Vec<Account>,
+    /// Products.
+    #[serde(default)]
+    pub products: Vec<Product>,
+    /// Subscriptions.
+    #[serde(default)]
+    pub customers: Vec<Customer>,
+    /// How far in the past MeterUsage accepts a timestamp, in hours (the API reference: 6).
+    #[serde(default = "default_meter_window")]
+    pub meter_usage_window_hours: u64,
+    /// How far in the past BatchMeterUsage accepts a timestamp, in hours
+    /// (the newest documentation: 24; older text said 6).
+    #[serde(default = "default_batch_window")]
+    pub batch_meter_usage_window_hours: u64,
+    /// How long a registration token resolves, in seconds (reported: about 4 hours).
+    #[serde(default = "default_token_lifetime")]
+    pub token_lifetime_seconds: u64,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
+}
+fn default_meter_window() -> u64 {
+    6
+}
+fn default_batch_window() -> u64 {
+    24
+}
+fn default_token_lifetime() -> u64 {
+    4 * 3600
+}
+
+impl Config {
+    /// Parses and checks a TOML configuration; the error names what is wrong.
+    pub fn from_toml(text: &str) -> Result<Config, String> {
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// The built-in demonstration configuration.
+    pub fn demo() -> Config {
+        Config::from_toml(DEMO).expect("the demo configuration is valid")
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let mut keys = BTreeSet::new();
+        for a in &self.accounts {
+            if !keys.insert(a.access_key_id.as_str()) {
+                return Err(format!("access key {} is given to more than one account", a.access_key_id));
+            }
+        }
+        let mut codes = BTreeSet::new();
+        for p in &self.products {
+            if !codes.insert(p.code.as_str()) {
+                return Err(format!("product {} is configured twice", p.code));
+            }
+            if !self.accounts.iter().any(|a| a.id == p.seller) {
+                return Err(format!("product {}: seller {} is not in [[accounts]]", p.code, p.seller));
+            }
+            if p.dimensions.is_empty() {
+                return Err(format!("product {} has no dimensions", p.code));
+            }
+        }
+        let mut tokens = BTreeSet::new();
+        for c in &self.customers {
+            if !codes.contains(c.product.as_str()) {
+                return Err(format!("customer {} names product {}, which is not in [[products]]", c.account, c.product));
+            }
+            if let Some(t) = &c.registration_token {
+                if !tokens.insert(t.as_str()) {
+                    return Err(format!("registration token {t} is given to more than one customer"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The account that owns `access_key_id`.
+    pub fn account_by_key(&self, access_key_id: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.access_key_id == access_key_id)
+    }
+
+    /// The product `code`.
+    pub fn product(&self, code: &str) -> Option<&Product> {
+        self.products.iter().find(|p| p.code == code)
+    }
+
+    /// The window of MeterUsage.
+    pub fn meter_usage_window(&self) -> Duration {
+        Duration::from_secs(self.meter_usage_window_hours * 3600)
+    }
+
+    /// The window of BatchMeterUsage.
+    pub fn batch_meter_usage_window(&self) -> Duration {
+        Duration::from_secs(self.batch_meter_usage_window_hours * 3600)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_loads_and_mistakes_are_named() {
+        let demo = Config::demo();
+        assert_eq!(demo.region, "us-east-1");
+        assert_eq!(demo.batch_meter_usage_window_hours, 24);
+        assert!(demo.product("prod-saas-1").is_some());
+        let broken = DEMO.replace("seller = \"111122223333\"\ndimensions = [\"vcpu_hours\"]", "seller = \"000000000000\"\ndimensions = [\"vcpu_hours\"]");
+        assert_eq!(Config::from_toml(&broken).unwrap_err(), "product prod-container-1: seller 000000000000 is not in [[accounts]]");
+        assert!(Config::from_toml("regoin = \"x\"").unwrap_err().contains("unknown field"));
+    }
+}

@@ -1,0 +1,34 @@
+//! A local AWS Marketplace Metering service that behaves like the real one,
+//! for sellers to try metering without an AWS account and for tests.
+//!
+//! Three concerns in three places, as the house style asks: the wire
+//! (`wire.rs`: routing, SigV4 verification, JSON and errors), the rules
+//! (`rules/`: plain functions of configuration, state, caller, request and
+//! time) and the state (`state.rs`: what was billed). `errors.rs` is the one
+//! table of error codes and statuses; `server.rs` the bounded HTTP server.
+//!
+//! ```no_run
+//! # async fn f() -> std::io::Result<()> {
+//! let running = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await?;
+//! println!("listening on {}", running.url());
+//! running.stop().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Emulated so far: MeterUsage, BatchMeterUsage and ResolveCustomer with the
+//! rules of the service's documentation, every request's signature, and
+//! `GET /emulator/v1/records`. RegisterUsage answers that it is not emulated.
+
+pub mod config;
+pub mod decimal;
+pub mod errors;
+mod input;
+pub mod rules;
+pub mod server;
+pub mod sigv4;
+pub mod state;
+pub mod wire;
+
+pub use config::Config;
+pub use server::{start, start_with_clock, Running};

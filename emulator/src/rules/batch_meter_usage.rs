@@ -1,0 +1,222 @@
+//! BatchMeterUsage, called by the product's seller: up to 25 records of one
+//! product, each for a customer named by `CustomerIdentifier` or by
+//! `CustomerAWSAccountId` (with `LicenseArn`), never both.
+
+use std::time::SystemTime;
+
+use serde_json::{json, Value};
+
+use super::{check_window, hour_of};
+use crate::config::{Account, Config, Customer, Product};
+use crate::decimal::Quantity;
+use crate::errors::{Code, ServiceError, Violations};
+use crate::input::{check_allocations, check_length, quantity, Members};
+use crate::state::{Billing, Record, State};
+
+/// One record, read and checked.
+struct Checked<'a> {
+    raw: &'a Value,
+    timestamp: f64,
+    dimension: &'a str,
+    quantity: Quantity,
+    identifier: Option<&'a str>,
+    account: Option<&'a str>,
+    license: Option<&'a str>,
+}
+
+/// Bills a batch of SaaS usage records; per-record results, or a batch-wide refusal.
+pub fn batch_meter_usage(config: &Config, state: &mut State, caller: &Account, body: &Value, now: SystemTime) -> Result<Value, ServiceError> {
+    let m = Members::of(body)?;
+    let product_code = m.string("ProductCode")?;
+    let mut v = Violations::default();
+    let records = match m.list("UsageRecords")? {
+        Some(list) => list.as_slice(),
+        None => {
+            v.missing("usageRecords");
+            &[]
+        }
+    };
+    if records.len() > 25 {
+        v.add(records.len(), "usageRecords", "Member must have length less than or equal to 25");
+    }
+    if let Some(p) = product_code {
+        check_length(&mut v, p, "productCode", 0, 255);
+    }
+    let mut checked = Vec::with_capacity(records.len());
+    for (i, raw) in records.iter().enumerate() {
+        let r = Members::object(raw, "UsageRecords")?;
+        let path = |member: &str| format!("usageRecords.{}.member.{member}", i + 1);
+        let (timestamp, dimension) = (r.timestamp("Timestamp")?, r.string("Dimension")?);
+        if timestamp.is_none() {
+            v.missing(&path("timestamp"));
+        }
+        match dimension {
+            Some(d) => check_length(&mut v, d, &path("dimension"), 1, 255),
+            None => v.missing(&path("dimension")),
+        }
+        let q = quantity(&mut v, r.integer("Quantity")?, r.string("QuantityAsDecimal")?, (&path("quantity"), &path("quantityAsDecimal")));
+        let identifier = r.string("CustomerIdentifier")?.filter(|s| !s.is_empty());
+        let account = r.string("CustomerAWSAccountId")?;
+        match (identifier, account) {
+            (Some(_), Some(_)) => v.add("both", &path("customerIdentifier"), "Member must not be set together with customerAWSAccountId"),
+            (None, None) => v.missing(&path("customerAWSAccountId")),
+            _ => {}
+        }
+        if let (Some(timestamp), Some(dimension), Some(quantity)) = (timestamp, dimension, q) {
+            checked.push(Checked { raw, timestamp, dimension, quantity, identifier, account, license: r.string("LicenseArn")? });
+        }
+    }
+    v.finish()?;
+
+    let product = which_product(config, caller, product_code, &checked)?;
+    // Batch-wide checks: one bad record fails the whole call, as the service documents.
+    for (i, r) in checked.iter().enumerate() {
+        if !product.dimensions.iter().any(|d| d == r.dimension) {
+            return Err(ServiceError::new(Code::InvalidUsageDimension, format!("record {}: {} is not a dimension of {}", i + 1, r.dimension, product.code)));
+        }
+        check_window(r.timestamp, now, config.batch_meter_usage_window())
+            .map_err(|e| ServiceError::new(e.code, format!("record {}: {}", i + 1, e.message)))?;
+        if let Some(list) = Members::object(r.raw, "UsageRecords")?.list("UsageAllocations")? {
+            check_allocations(list, r.quantity, &format!("usageRecords.{}.member.usageAllocations", i + 1))?;
+        }
+        if let Some(license) = r.license {
+            let owner = config.customers.iter().find(|c| c.license_arn.as_deref() == Some(license));
+            let fits = owner.is_some_and(|c| c.product == product.code && r.account.is_none_or(|a| a == c.account));
+            if !fits {
+                return Err(ServiceError::new(Code::InvalidLicense, format!("record {}: licence {license} is not the customer's licence of {}", i + 1, product.code)));
+            }
+        }
+    }
+
+    let mut results = Vec::with_capacity(checked.len());
+    for r in &checked {
+        let Some(customer) = subscriber(config, product, r) else {
+            results.push(json!({ "UsageRecord": r.raw, "Status": "CustomerNotSubscribed" }));
+            continue;
+        };
+        let record = Record {
+            operation: "BatchMeterUsage",
+            product: product.code.clone(),
+            customer_account: customer.account.clone(),
+            customer_identifier: customer.identifier.clone(),
+            license_arn: r.license.map(str::to_owned),
+            dimension: r.dimension.to_owned(),
+            hour: hour_of(r.timestamp),
+            quantity: r.quantity,
+            record_id: String::new(),
+        };
+        results.push(match state.bill(record) {
+            Billing::New(id) | Billing::Repeat(id) => json!({ "UsageRecord": r.raw, "MeteringRecordId": id, "Status": "Success" }),
+            Billing::Conflict => json!({ "UsageRecord": r.raw, "Status": "DuplicateRecord" }),
+        });
+    }
+    Ok(json!({ "Results": results, "UnprocessedRecords": [] }))
+}
+
+/// The one product of the batch: `ProductCode`, else the product of the
+/// records' licences. It must be the caller's.
+fn which_product<'a>(config: &'a Config, caller: &Account, code: Option<&str>, records: &[Checked<'_>]) -> Result<&'a Product, ServiceError> {
+    let code = match code.filter(|c| !c.is_empty()) {
+        Some(c) => c.to_owned(),
+        None => {
+            let mut products = records.iter().map(|r| {
+                r.license.and_then(|l| config.customers.iter().find(|c| c.license_arn.as_deref() == Some(l))).map(|c| c.product.clone())
+            });
+            match products.next() {
+                Some(Some(first)) if products.all(|p| p.as_deref() == Some(first.as_str())) => first,
+                _ => {
+                    return Err(ServiceError::new(
+                        Code::InvalidProductCode,
+                        "without ProductCode, every record must carry the LicenseArn of a customer of one product",
+                    ))
+                }
+            }
+        }
+    };
+    match config.product(&code) {
+        Some(p) if p.seller == caller.id => Ok(p),
+        _ => Err(ServiceError::new(Code::InvalidProductCode, format!("{code} is not a product of account {}", caller.id))),
+    }
+}
+
+/// The subscribed customer a record names, if any.
+fn subscriber<'a>(config: &'a Config, product: &Product, r: &Checked<'_>) -> Option<&'a Customer> {
+    config.customers.iter().find(|c| {
+        c.product == product.code
+            && match (r.identifier, r.account) {
+                (Some(id), _) => c.identifier.as_deref() == Some(id),
+                (None, Some(account)) => c.account == account,
+                (None, None) => false,
+            }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    const NOW: u64 = 1_700_000_000;
+
+    fn call(state: &mut State, body: Value) -> Result<Value, ServiceError> {
+        let config = Config::demo();
+        let seller = config.accounts[0].clone();
+        batch_meter_usage(&config, state, &seller, &body, UNIX_EPOCH + Duration::from_secs(NOW))
+    }
+
+    fn record(customer: Value, quantity: &str) -> Value {
+        let mut r = json!({"Timestamp": NOW - 3600, "Dimension": "users", "QuantityAsDecimal": quantity});
+        for (k, v) in customer.as_object().unwrap() {
+            r[k] = v.clone();
+        }
+        r
+    }
+
+    #[test]
+    fn per_record_results_and_first_write_wins() {
+        let mut state = State::default();
+        let alpha = json!({"CustomerIdentifier": "cust-alpha"});
+        let beta = json!({"CustomerAWSAccountId": "777788889999", "LicenseArn": "arn:aws:license-manager::777788889999:license:l-beta"});
+        let stranger = json!({"CustomerAWSAccountId": "000011112222"});
+        let out = call(&mut state, json!({"ProductCode": "prod-saas-1", "UsageRecords": [record(alpha.clone(), "5"), record(beta.clone(), "2.5"), record(stranger, "1")]})).unwrap();
+        let statuses: Vec<&str> = out["Results"].as_array().unwrap().iter().map(|r| r["Status"].as_str().unwrap()).collect();
+        assert_eq!(statuses, ["Success", "Success", "CustomerNotSubscribed"]);
+        // The same customer by account id is the same customer: a changed quantity is a duplicate, the same one idempotent.
+        let again = call(&mut state, json!({"ProductCode": "prod-saas-1", "UsageRecords": [record(json!({"CustomerAWSAccountId": "444455556666"}), "6"), record(alpha, "5.0")]})).unwrap();
+        assert_eq!(again["Results"][0]["Status"], "DuplicateRecord");
+        assert_eq!(again["Results"][1]["MeteringRecordId"], out["Results"][0]["MeteringRecordId"]);
+        // Without ProductCode, the licences decide the product.
+        let by_licence = call(&mut state, json!({"UsageRecords": [record(beta, "2.5")]})).unwrap();
+        assert_eq!(by_licence["Results"][0]["MeteringRecordId"], out["Results"][1]["MeteringRecordId"]);
+        assert_eq!(state.records().count(), 2);
+    }
+
+    #[test]
+    fn batch_wide_refusals() {
+        let mut state = State::default();
+        let alpha = json!({"CustomerIdentifier": "cust-alpha"});
+        let mut wrong_dimension = record(alpha.clone(), "1");
+        wrong_dimension["Dimension"] = json!("vcpu_hours");
+        let mut old = record(alpha.clone(), "1");
+        old["Timestamp"] = json!(NOW - 25 * 3600);
+        let both = record(json!({"CustomerIdentifier": "cust-alpha", "CustomerAWSAccountId": "444455556666"}), "1");
+        let wrong_licence = record(json!({"CustomerAWSAccountId": "444455556666", "LicenseArn": "arn:aws:license-manager::777788889999:license:l-beta"}), "1");
+        for (body, code) in [
+            (json!({"ProductCode": "prod-saas-1", "UsageRecords": [record(alpha.clone(), "1"), wrong_dimension]}), Code::InvalidUsageDimension),
+            (json!({"ProductCode": "prod-saas-1", "UsageRecords": [old]}), Code::TimestampOutOfBounds),
+            (json!({"ProductCode": "prod-saas-1", "UsageRecords": [both]}), Code::Validation),
+            (json!({"ProductCode": "prod-saas-1", "UsageRecords": [wrong_licence]}), Code::InvalidLicense),
+            (json!({"ProductCode": "nope", "UsageRecords": []}), Code::InvalidProductCode),
+            (json!({"ProductCode": "prod-saas-1", "UsageRecords": vec![record(alpha.clone(), "1"); 26]}), Code::Validation),
+            (json!({"ProductCode": "prod-saas-1", "UsageRecords": "x"}), Code::Serialization),
+        ] {
+            assert_eq!(call(&mut state, body.clone()).unwrap_err().code, code, "{body}");
+        }
+        assert_eq!(state.records().count(), 0, "a refused batch bills nothing");
+        // Another seller's product is not the caller's.
+        let config = Config::demo();
+        let buyer = config.accounts[1].clone();
+        let err = batch_meter_usage(&config, &mut state, &buyer, &json!({"ProductCode": "prod-saas-1", "UsageRecords": []}), UNIX_EPOCH + Duration::from_secs(NOW)).unwrap_err();
+        assert_eq!(err.code, Code::InvalidProductCode);
+    }
+}

@@ -1,0 +1,184 @@
+//! The HTTP server: hyper on a loopback (or any) address, with bounds on
+//! everything a client controls: body size, time to send the head,
+//! concurrent connections. Stopping stops accepting, lets in-flight
+//! requests finish, then returns.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming as Body;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinSet;
+
+use crate::config::Config;
+use crate::errors::{Code, ServiceError};
+use crate::sigv4::Incoming;
+use crate::state::State;
+use crate::wire::{self, Context};
+
+/// The largest request body read: BatchMeterUsage must stay under 1 MB.
+pub const MAX_BODY: usize = 1024 * 1024;
+/// The most connections served at once; more wait to be accepted.
+pub const MAX_CONNECTIONS: usize = 512;
+/// How long a client may take to send a request head.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a client may take to send a body.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long stopping waits for in-flight requests.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The emulator's clock.
+pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
+
+struct Shared {
+    config: Config,
+    state: Mutex<State>,
+    clock: Clock,
+    started: SystemTime,
+    request_ids: std::sync::atomic::AtomicU64,
+}
+
+/// A running emulator. Dropping it without [`stop`](Running::stop) aborts the server.
+#[derive(Debug)]
+pub struct Running {
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// `http://ADDRESS:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting, finishes in-flight requests (for at most
+    /// [`DRAIN_TIMEOUT`]), and returns.
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// Starts an emulator of `config` on `listen` (port 0 picks a free one), with the system clock.
+pub async fn start(config: Config, listen: SocketAddr) -> std::io::Result<Running> {
+    start_with_clock(config, listen, Arc::new(SystemTime::now)).await
+}
+
+/// [`start`] with an injected clock, for tests.
+pub async fn start_with_clock(config: Config, listen: SocketAddr, clock: Clock) -> std::io::Result<Running> {
+    let listener = TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    let started = clock();
+    let shared = Arc::new(Shared { config, state: Mutex::new(State::default()), clock, started, request_ids: Default::default() });
+    let (stop, stopped) = watch::channel(false);
+    let task = tokio::spawn(serve(listener, shared, stopped));
+    Ok(Running { addr, stop, task: Some(task) })
+}
+
+async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stopped: watch::Receiver<bool>) {
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let mut connections = JoinSet::new();
+    loop {
+        let permit = tokio::select! {
+            _ = stopped.changed() => break,
+            permit = slots.clone().acquire_owned() => match permit { Ok(p) => p, Err(_) => break },
+        };
+        let stream = tokio::select! {
+            _ = stopped.changed() => break,
+            accepted = listener.accept() => match accepted { Ok((s, _)) => s, Err(_) => continue },
+        };
+        let (shared, mut stop) = (shared.clone(), stopped.clone());
+        connections.spawn(async move {
+            let _permit = permit;
+            let service = hyper::service::service_fn(move |req| {
+                let shared = shared.clone();
+                async move { Ok::<_, std::convert::Infallible>(answer(&shared, req).await) }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEAD_TIMEOUT)
+                .max_buf_size(64 * 1024)
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = stop.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+        });
+        // Reap finished connections so the set does not grow with every one ever served.
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(DRAIN_TIMEOUT, async { while connections.join_next().await.is_some() {} }).await;
+}
+
+async fn answer(shared: &Shared, req: Request<Body>) -> Response<Full<Bytes>> {
+    let id = shared.request_ids.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let request_id = format!("00000000-0000-4000-8000-{id:012x}");
+    let (parts, body) = req.into_parts();
+    let body = match tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, MAX_BODY).collect()).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(_)) => {
+            let e = ServiceError::new(Code::Serialization, format!("the request body is larger than {MAX_BODY} bytes, or broken"));
+            return respond(413, "application/x-amz-json-1.1", e.body(), &request_id);
+        }
+        Err(_) => {
+            let e = ServiceError::new(Code::Serialization, "the request body did not arrive in time");
+            return respond(408, "application/x-amz-json-1.1", e.body(), &request_id);
+        }
+    };
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    let incoming = Incoming {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or(""),
+        headers: &headers,
+        body: &body,
+    };
+    let now = (shared.clock)();
+    let answer = {
+        let mut state = shared.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        wire::handle(Context { config: &shared.config, state: &mut state, now, started: shared.started }, &incoming)
+    };
+    respond(answer.status, answer.content_type, answer.body, &request_id)
+}
+
+fn respond(status: u16, content_type: &'static str, body: String, request_id: &str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    headers.insert("content-type", hyper::header::HeaderValue::from_static(content_type));
+    if let Ok(v) = hyper::header::HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-requestid", v);
+    }
+    response
+}

@@ -1,0 +1,186 @@
+//! The wire: an HTTP request in, an HTTP answer out, as an AWS JSON 1.1
+//! service speaks it. Routing by `X-Amz-Target`, SigV4 verification of
+//! every service request, the JSON body, and errors as `{"__type", "message"}`
+//! with `x-amzn-RequestId` on every answer. The rules themselves are in
+//! `rules/`; the emulator's own inspection routes are here too.
+
+use std::time::{Duration, SystemTime};
+
+use serde_json::{json, Value};
+
+use crate::config::{Account, Config};
+use crate::errors::{Code, ServiceError};
+use crate::rules;
+use crate::sigv4::{self, Incoming, PathRules};
+use crate::state::State;
+
+/// The target prefix of the service's operations.
+const TARGET_PREFIX: &str = "AWSMPMeteringService.";
+/// The signing name of the service.
+const SIGNING_NAME: &str = "aws-marketplace";
+/// How far a request's time may be from the emulator's clock.
+const MAX_REQUEST_AGE: Duration = Duration::from_secs(5 * 60);
+
+/// An answer, ready to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The status.
+    pub status: u16,
+    /// The content type.
+    pub content_type: &'static str,
+    /// The body.
+    pub body: String,
+}
+
+impl Answer {
+    fn json(status: u16, body: &Value) -> Answer {
+        Answer { status, content_type: "application/x-amz-json-1.1", body: body.to_string() }
+    }
+
+    fn error(e: &ServiceError) -> Answer {
+        Answer { status: e.code.wire().1, content_type: "application/x-amz-json-1.1", body: e.body() }
+    }
+}
+
+/// What the handler needs besides the request: configuration, state, clock and start time.
+#[derive(Debug)]
+pub struct Context<'a> {
+    /// The configuration.
+    pub config: &'a Config,
+    /// The state, locked for this request.
+    pub state: &'a mut State,
+    /// Now.
+    pub now: SystemTime,
+    /// When the emulator started (registration tokens of the configuration count from then).
+    pub started: SystemTime,
+}
+
+/// Answers one request.
+pub fn handle(ctx: Context<'_>, req: &Incoming<'_>) -> Answer {
+    if req.method == "GET" && req.path == "/emulator/v1/records" {
+        return Answer::json(200, &records(ctx.state));
+    }
+    match service_call(ctx, req) {
+        Ok(body) => Answer::json(200, &body),
+        Err(e) => Answer::error(&e),
+    }
+}
+
+fn header<'a>(req: &Incoming<'a>, name: &str) -> Option<&'a str> {
+    req.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
+fn service_call(ctx: Context<'_>, req: &Incoming<'_>) -> Result<Value, ServiceError> {
+    if req.method != "POST" {
+        return Err(ServiceError::new(Code::UnknownOperation, format!("{} {} is not an operation of this service", req.method, req.path)));
+    }
+    let operation = header(req, "x-amz-target")
+        .and_then(|t| t.strip_prefix(TARGET_PREFIX))
+        .filter(|op| ["MeterUsage", "BatchMeterUsage", "ResolveCustomer", "RegisterUsage"].contains(op))
+        .ok_or_else(|| ServiceError::new(Code::UnknownOperation, "the X-Amz-Target header names no operation of AWSMPMeteringService"))?;
+    let caller = authenticate(ctx.config, req, ctx.now)?;
+    let body: Value = serde_json::from_slice(req.body).map_err(|e| ServiceError::new(Code::Serialization, format!("the body is not JSON: {e}")))?;
+    match operation {
+        "MeterUsage" => rules::meter_usage(ctx.config, ctx.state, caller, &body, ctx.now),
+        "BatchMeterUsage" => rules::batch_meter_usage(ctx.config, ctx.state, caller, &body, ctx.now),
+        "ResolveCustomer" => rules::resolve_customer(ctx.config, caller, &body, ctx.started, ctx.now),
+        _ => Err(ServiceError::new(Code::NotEmulated, "RegisterUsage is not emulated yet")),
+    }
+}
+
+/// The account that signed `req`, or why the signature is refused.
+fn authenticate<'a>(config: &'a Config, req: &Incoming<'_>, now: SystemTime) -> Result<&'a Account, ServiceError> {
+    let invalid = |m: String| ServiceError::new(Code::InvalidSignature, m);
+    let auth = header(req, "authorization").ok_or_else(|| ServiceError::new(Code::UnrecognizedClient, "the request is not signed"))?;
+    let auth = sigv4::parse_authorization(auth).map_err(invalid)?;
+    let account = config
+        .account_by_key(&auth.access_key_id)
+        .ok_or_else(|| ServiceError::new(Code::UnrecognizedClient, "The security token included in the request is invalid."))?;
+    if header(req, "x-amz-security-token") != account.session_token.as_deref() {
+        return Err(ServiceError::new(Code::UnrecognizedClient, "The security token included in the request is invalid."));
+    }
+    let amz_date = header(req, "x-amz-date").ok_or_else(|| invalid("the request has no X-Amz-Date".into()))?;
+    let time = parse_amz_date(amz_date).ok_or_else(|| invalid(format!("X-Amz-Date `{amz_date}` is not YYYYMMDDTHHMMSSZ")))?;
+    let age = now.duration_since(time).or_else(|e| Ok::<_, ()>(e.duration())).unwrap_or_default();
+    if age > MAX_REQUEST_AGE {
+        return Err(invalid(format!("Signature expired: {amz_date} is more than 5 minutes from the service's time")));
+    }
+    if !amz_date.starts_with(&auth.date) || auth.date.len() != 8 {
+        return Err(invalid(format!("the credential scope date {} is not the date of X-Amz-Date {amz_date}", auth.date)));
+    }
+    if auth.region != config.region {
+        return Err(invalid(format!("Credential should be scoped to a valid region, not '{}' (this service is in {})", auth.region, config.region)));
+    }
+    if auth.service != SIGNING_NAME {
+        return Err(invalid(format!("Credential should be scoped to correct service: '{SIGNING_NAME}', not '{}'", auth.service)));
+    }
+    for required in ["host", "x-amz-date"] {
+        if !auth.signed_headers.iter().any(|h| h == required) {
+            return Err(invalid(format!("the signed headers must include {required}")));
+        }
+    }
+    let expected = sigv4::expected_signature(req, &auth, &account.secret_access_key, amz_date, PathRules::SERVICE).map_err(invalid)?;
+    if !sigv4::same_signature(&expected, &auth.signature) {
+        return Err(invalid(
+            "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method."
+                .into(),
+        ));
+    }
+    Ok(account)
+}
+
+/// `YYYYMMDDTHHMMSSZ` as a time.
+fn parse_amz_date(text: &str) -> Option<SystemTime> {
+    let b = text.as_bytes();
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| text.get(r).filter(|s| s.bytes().all(|c| c.is_ascii_digit()))?.parse::<i64>().ok();
+    let (y, mo, d, h, mi, s) = (num(0..4)?, num(4..6)?, num(6..8)?, num(9..11)?, num(11..13)?, num(13..15)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    // Days from the civil date (proleptic Gregorian), then seconds.
+    let y = if mo <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let doy = (153 * ((mo + 9) % 12) + 2) / 5 + d - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    let secs = days * 86_400 + h * 3600 + mi * 60 + s;
+    u64::try_from(secs).ok().map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s))
+}
+
+/// `GET /emulator/v1/records`: every accepted record.
+fn records(state: &State) -> Value {
+    let list: Vec<Value> = state
+        .records()
+        .map(|r| {
+            json!({
+                "operation": r.operation,
+                "productCode": r.product,
+                "customerIdentifier": r.customer_identifier,
+                "customerAWSAccountId": r.customer_account,
+                "licenseArn": r.license_arn,
+                "dimension": r.dimension,
+                "hour": r.hour,
+                "quantity": r.quantity.to_string(),
+                "meteringRecordId": r.record_id,
+            })
+        })
+        .collect();
+    json!({ "records": list })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amz_dates_parse_exactly() {
+        let t = parse_amz_date("20231114T221320Z").unwrap();
+        assert_eq!(t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs(), 1_700_000_000);
+        for bad in ["2023-11-14T22:13:20Z", "20231314T221320Z", "20231114T221320", "2023111é221320Z", ""] {
+            assert_eq!(parse_amz_date(bad), None, "{bad}");
+        }
+    }
+}

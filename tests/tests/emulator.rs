@@ -1,0 +1,146 @@
+//! The emulator through this project's SDK, used as a seller would: the
+//! demo configuration, the buyer's MeterUsage and the seller's
+//! BatchMeterUsage and ResolveCustomer, each rule's refusal as the typed
+//! error the SDK gives, and signatures checked for real (an unknown key, a
+//! wrong secret, another region). A fixed clock keeps the windows exact.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use marketplacemetering::config::{Credentials, Region};
+use marketplacemetering::error::ProvideErrorMetadata;
+use marketplacemetering::primitives::DateTime;
+use marketplacemetering::types::{UsageRecord, UsageRecordResultStatus};
+use marketplacemetering::{Client, Config};
+use metering_emulator::Running;
+
+const NOW: u64 = 1_700_000_000;
+
+async fn emulator() -> Running {
+    let clock = Arc::new(|| UNIX_EPOCH + Duration::from_secs(NOW));
+    metering_emulator::start_with_clock(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap(), clock).await.unwrap()
+}
+
+fn client(running: &Running, key: &str, secret: &str, region: &'static str) -> Client {
+    let config = Config::builder()
+        .region(Region::from_static(region))
+        .credentials_provider(Credentials::new(key, secret, None, None, "test"))
+        .endpoint_url(running.url())
+        .time_source(awsjson_runtime::config::StaticTimeSource(UNIX_EPOCH + Duration::from_secs(NOW)))
+        .retry_config(marketplacemetering::config::retry::RetryConfig::disabled())
+        .build();
+    Client::from_conf(config)
+}
+
+fn buyer(running: &Running) -> Client {
+    client(running, "AKIAEXAMPLEBUYER0001", "buyer-secret-key-for-the-emulator-only", "us-east-1")
+}
+
+fn seller(running: &Running) -> Client {
+    client(running, "AKIAEXAMPLESELLER001", "seller-secret-key-for-the-emulator-only", "us-east-1")
+}
+
+fn at(seconds_ago: u64) -> DateTime {
+    DateTime::from_secs((NOW - seconds_ago) as i64)
+}
+
+#[tokio::test]
+async fn a_buyer_meters_once_per_hour_and_a_changed_quantity_is_refused() {
+    let running = emulator().await;
+    let buyer = buyer(&running);
+    let meter = |quantity: &'static str, ago: u64| {
+        buyer.meter_usage().product_code("prod-container-1").timestamp(at(ago)).usage_dimension("vcpu_hours").usage_quantity_as_decimal(quantity).send()
+    };
+    let first = meter("4", 60).await.unwrap();
+    let again = meter("4.0", 120).await.unwrap();
+    assert_eq!(first.metering_record_id(), again.metering_record_id(), "the same hour and quantity is idempotent");
+    let err = meter("5", 60).await.unwrap_err();
+    assert!(err.as_service_error().is_some_and(|e| e.is_duplicate_request_exception()), "{err:?}");
+    let err = meter("1", 7 * 3600).await.unwrap_err();
+    assert!(err.as_service_error().is_some_and(|e| e.is_timestamp_out_of_bounds_exception()), "{err:?}");
+    // The seller's account is no buyer of the container product.
+    let err = seller(&running).meter_usage().product_code("prod-container-1").timestamp(at(60)).usage_dimension("vcpu_hours").send().await.unwrap_err();
+    assert!(err.as_service_error().is_some_and(|e| e.is_customer_not_entitled_exception()), "{err:?}");
+    let err = buyer.meter_usage().product_code("prod-container-1").timestamp(at(60)).usage_dimension("gpus").send().await.unwrap_err();
+    assert!(err.as_service_error().is_some_and(|e| e.is_invalid_usage_dimension_exception()), "{err:?}");
+    let err = buyer.meter_usage().product_code("nope").timestamp(at(60)).usage_dimension("x").send().await.unwrap_err();
+    assert!(err.as_service_error().is_some_and(|e| e.is_invalid_product_code_exception()), "{err:?}");
+
+    // What the emulator billed, from its inspection endpoint.
+    let text = raw_get(&format!("{}/emulator/v1/records", running.url())).await;
+    let records: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(records["records"].as_array().unwrap().len(), 1);
+    assert_eq!(records["records"][0]["quantity"], "4");
+    assert_eq!(records["records"][0]["meteringRecordId"], first.metering_record_id().unwrap());
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn a_seller_batches_usage_and_resolves_customers() {
+    let running = emulator().await;
+    let seller = seller(&running);
+    let record = |customer: &str, by_account: bool, quantity: &str| {
+        let b = UsageRecord::builder().timestamp(at(3600)).dimension("users").quantity_as_decimal(quantity);
+        let b = if by_account { b.customer_aws_account_id(customer) } else { b.customer_identifier(customer) };
+        b.build().unwrap()
+    };
+    let out = seller
+        .batch_meter_usage()
+        .product_code("prod-saas-1")
+        .usage_records(record("cust-alpha", false, "10"))
+        .usage_records(record("777788889999", true, "2.5"))
+        .usage_records(record("000011112222", true, "1"))
+        .send()
+        .await
+        .unwrap();
+    let statuses: Vec<_> = out.results().iter().map(|r| r.status().cloned()).collect();
+    assert_eq!(statuses, [Some(UsageRecordResultStatus::Success), Some(UsageRecordResultStatus::Success), Some(UsageRecordResultStatus::CustomerNotSubscribed)]);
+    assert!(out.unprocessed_records().is_empty());
+    let resend = seller.batch_meter_usage().product_code("prod-saas-1").usage_records(record("444455556666", true, "11")).send().await.unwrap();
+    assert_eq!(resend.results()[0].status(), Some(&UsageRecordResultStatus::DuplicateRecord), "the same customer by account id, another quantity");
+
+    let resolved = seller.resolve_customer().registration_token("token-alpha").send().await.unwrap();
+    assert_eq!(resolved.customer_identifier(), Some("cust-alpha"));
+    assert_eq!(resolved.customer_aws_account_id(), Some("444455556666"));
+    assert_eq!(resolved.metadata().and_then(|m| m.agreement_id()), Some("agmt-alpha"));
+    let err = seller.resolve_customer().registration_token("forged").send().await.unwrap_err();
+    assert!(err.as_service_error().is_some_and(|e| e.is_invalid_token_exception()), "{err:?}");
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn signatures_are_verified() {
+    let running = emulator().await;
+    let call = |c: Client| async move { c.resolve_customer().registration_token("token-alpha").send().await.unwrap_err() };
+    let unknown = call(client(&running, "AKIAUNKNOWN000000000", "x", "us-east-1")).await;
+    assert_eq!(unknown.code(), Some("UnrecognizedClientException"), "{unknown:?}");
+    let wrong_secret = call(client(&running, "AKIAEXAMPLESELLER001", "not-the-secret", "us-east-1")).await;
+    assert_eq!(wrong_secret.code(), Some("InvalidSignatureException"), "{wrong_secret:?}");
+    let other_region = call(client(&running, "AKIAEXAMPLESELLER001", "seller-secret-key-for-the-emulator-only", "eu-west-1")).await;
+    assert_eq!(other_region.code(), Some("InvalidSignatureException"));
+    assert!(other_region.message().unwrap_or("").contains("region"), "{other_region:?}");
+    // A request signed an hour off the emulator's clock.
+    let late = Config::builder()
+        .region(Region::from_static("us-east-1"))
+        .credentials_provider(Credentials::new("AKIAEXAMPLESELLER001", "seller-secret-key-for-the-emulator-only", None, None, "test"))
+        .endpoint_url(running.url())
+        .time_source(awsjson_runtime::config::StaticTimeSource(SystemTime::UNIX_EPOCH + Duration::from_secs(NOW + 3600)))
+        .retry_config(marketplacemetering::config::retry::RetryConfig::disabled())
+        .build();
+    let expired = call(Client::from_conf(late)).await;
+    assert!(expired.message().unwrap_or("").starts_with("Signature expired"), "{expired:?}");
+    running.stop().await;
+}
+
+/// A GET over a raw TCP connection: the tests need no HTTP client of their own for one request.
+async fn raw_get(url: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let authority = url.strip_prefix("http://").unwrap().split('/').next().unwrap();
+    let path = &url["http://".len() + authority.len()..];
+    let mut stream = tokio::net::TcpStream::connect(authority).await.unwrap();
+    stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    response.split_once("\r\n\r\n").unwrap().1.to_owned()
+}

@@ -4,7 +4,8 @@
 //! exactly one line, `listening on http://ADDRESS:PORT`, when ready, serves
 //! until SIGINT or SIGTERM, lets in-flight requests finish and exits 0.
 //! Without `--config` it runs the built-in demo configuration, which
-//! `metering emulator --print-config` prints.
+//! `metering emulator --print-config` prints; without `--data` its state is
+//! in memory, with it in that SQLite file, which survives a restart.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -30,6 +31,9 @@ enum Command {
         /// A TOML configuration (accounts, products, customers); the demo configuration without it.
         #[arg(long)]
         config: Option<PathBuf>,
+        /// A SQLite file that keeps what was billed across restarts; in memory without it.
+        #[arg(long)]
+        data: Option<PathBuf>,
         /// Print the demo configuration and exit.
         #[arg(long)]
         print_config: bool,
@@ -39,7 +43,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Emulator { listen, config, print_config } => {
+        Command::Emulator { listen, config, data, print_config } => {
             if print_config {
                 print!("{}", metering_emulator::config::DEMO);
                 return ExitCode::SUCCESS;
@@ -61,16 +65,18 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            runtime.block_on(run_emulator(config, listen))
+            let options = metering_emulator::Options { data, ..metering_emulator::Options::new(listen) };
+            runtime.block_on(run_emulator(config, options))
         }
     }
 }
 
-async fn run_emulator(config: metering_emulator::Config, listen: SocketAddr) -> ExitCode {
-    let running = match metering_emulator::start(config, listen).await {
+async fn run_emulator(config: metering_emulator::Config, options: metering_emulator::Options) -> ExitCode {
+    let listen = options.listen;
+    let running = match metering_emulator::start_with(config, options).await {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("metering emulator: could not listen on {listen}: {e}");
+            eprintln!("metering emulator: could not start on {listen}: {e}");
             return ExitCode::FAILURE;
         }
     };

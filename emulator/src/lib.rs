@@ -18,7 +18,9 @@
 //!
 //! Emulated so far: MeterUsage, BatchMeterUsage and ResolveCustomer with the
 //! rules of the service's documentation, every request's signature, and
-//! `GET /emulator/v1/records`. RegisterUsage answers that it is not emulated.
+//! `GET /emulator/v1/records`; state in memory or, with [`Options::data`],
+//! in a SQLite file that survives restarts. RegisterUsage answers that it is
+//! not emulated yet.
 
 pub mod config;
 pub mod decimal;
@@ -28,7 +30,8 @@ pub mod rules;
 pub mod server;
 pub mod sigv4;
 pub mod state;
+pub mod store;
 pub mod wire;
 
 pub use config::Config;
-pub use server::{start, start_with_clock, Running};
+pub use server::{start, start_with, start_with_clock, Options, Running};

@@ -81,17 +81,51 @@ impl Drop for Running {
     }
 }
 
-/// Starts an emulator of `config` on `listen` (port 0 picks a free one), with the system clock.
+/// How to run an emulator.
+#[derive(Clone)]
+pub struct Options {
+    /// The address to listen on; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// The SQLite file that keeps the state across restarts; in memory without it.
+    pub data: Option<std::path::PathBuf>,
+    /// The clock (the system clock unless a test injects one).
+    pub clock: Clock,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options").field("listen", &self.listen).field("data", &self.data).finish_non_exhaustive()
+    }
+}
+
+impl Options {
+    /// In memory on `listen`, with the system clock.
+    pub fn new(listen: SocketAddr) -> Self {
+        Options { listen, data: None, clock: Arc::new(SystemTime::now) }
+    }
+}
+
+/// Starts an emulator of `config` on `listen` (port 0 picks a free one), in memory, with the system clock.
 pub async fn start(config: Config, listen: SocketAddr) -> std::io::Result<Running> {
-    start_with_clock(config, listen, Arc::new(SystemTime::now)).await
+    start_with(config, Options::new(listen)).await
 }
 
 /// [`start`] with an injected clock, for tests.
 pub async fn start_with_clock(config: Config, listen: SocketAddr, clock: Clock) -> std::io::Result<Running> {
+    start_with(config, Options { clock, ..Options::new(listen) }).await
+}
+
+/// Starts an emulator as `options` say; a `--data` file that cannot be opened is an error naming it.
+pub async fn start_with(config: Config, options: Options) -> std::io::Result<Running> {
+    let Options { listen, data, clock } = options;
+    let state = match &data {
+        Some(path) => State::open(path).map_err(std::io::Error::other)?,
+        None => State::default(),
+    };
     let listener = TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     let started = clock();
-    let shared = Arc::new(Shared { config, state: Mutex::new(State::default()), clock, started, request_ids: Default::default() });
+    let shared = Arc::new(Shared { config, state: Mutex::new(state), clock, started, request_ids: Default::default() });
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(serve(listener, shared, stopped));
     Ok(Running { addr, stop, task: Some(task) })

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use serde_json::{json, Value};
 
-use super::{check_window, hour_of};
+use super::{check_window, hour_of, unavailable};
 use crate::config::{Account, Config, Customer, Product};
 use crate::decimal::Quantity;
 use crate::errors::{Code, ServiceError, Violations};
@@ -105,7 +105,7 @@ pub fn batch_meter_usage(config: &Config, state: &mut State, caller: &Account, b
             quantity: r.quantity,
             record_id: String::new(),
         };
-        results.push(match state.bill(record) {
+        results.push(match state.bill(record).map_err(unavailable)? {
             Billing::New(id) | Billing::Repeat(id) => json!({ "UsageRecord": r.raw, "MeteringRecordId": id, "Status": "Success" }),
             Billing::Conflict => json!({ "UsageRecord": r.raw, "Status": "DuplicateRecord" }),
         });

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use serde_json::{json, Value};
 
-use super::{check_window, hour_of};
+use super::{check_window, hour_of, unavailable};
 use crate::config::{Account, Config};
 use crate::errors::{Code, ServiceError, Violations};
 use crate::input::{check_allocations, check_length, quantity, Members};
@@ -87,12 +87,12 @@ pub fn meter_usage(config: &Config, state: &mut State, caller: &Account, body: &
             _ => Err(ServiceError::new(Code::DryRunOperation, "Request would have succeeded, but the DryRun flag is set")),
         };
     }
-    let record_id = match state.bill(record) {
+    let record_id = match state.bill(record).map_err(unavailable)? {
         Billing::New(id) | Billing::Repeat(id) => id,
         Billing::Conflict => return Err(duplicate(dimension)),
     };
     if let Some(token) = client_token {
-        state.remember_client_token(&caller.id, token, fingerprint, record_id.clone());
+        state.remember_client_token(&caller.id, token, fingerprint, record_id.clone()).map_err(unavailable)?;
     }
     Ok(json!({ "MeteringRecordId": record_id }))
 }

@@ -133,6 +133,9 @@ pub struct Config {
     /// How long a registration token resolves, in seconds (reported: about 4 hours).
     #[serde(default = "default_token_lifetime")]
     pub token_lifetime_seconds: u64,
+    /// Requests per second per account, by operation.
+    #[serde(default)]
+    pub quotas: crate::quota::Quotas,
 }
 
 fn default_region() -> String {

@@ -26,6 +26,7 @@ pub mod config;
 pub mod decimal;
 pub mod errors;
 mod input;
+pub mod quota;
 pub mod rules;
 pub mod server;
 pub mod sigv4;

@@ -38,7 +38,8 @@ pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 
 struct Shared {
     config: Config,
-    state: Mutex<State>,
+    /// The billed state and the quotas' buckets, decided under one lock.
+    state: Mutex<(State, crate::quota::Limiter)>,
     clock: Clock,
     started: SystemTime,
     request_ids: std::sync::atomic::AtomicU64,
@@ -125,7 +126,7 @@ pub async fn start_with(config: Config, options: Options) -> std::io::Result<Run
     let listener = TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     let started = clock();
-    let shared = Arc::new(Shared { config, state: Mutex::new(state), clock, started, request_ids: Default::default() });
+    let shared = Arc::new(Shared { config, state: Mutex::new((state, crate::quota::Limiter::default())), clock, started, request_ids: Default::default() });
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(serve(listener, shared, stopped));
     Ok(Running { addr, stop, task: Some(task) })
@@ -200,8 +201,9 @@ async fn answer(shared: &Shared, req: Request<Body>) -> Response<Full<Bytes>> {
     };
     let now = (shared.clock)();
     let answer = {
-        let mut state = shared.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        wire::handle(Context { config: &shared.config, state: &mut state, now, started: shared.started }, &incoming)
+        let mut guard = shared.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (state, limiter) = &mut *guard;
+        wire::handle(Context { config: &shared.config, state, now, started: shared.started, limiter }, &incoming)
     };
     respond(answer.status, answer.content_type, answer.body, &request_id)
 }

@@ -18,6 +18,8 @@ use crate::state::State;
 const TARGET_PREFIX: &str = "AWSMPMeteringService.";
 /// The signing name of the service.
 const SIGNING_NAME: &str = "aws-marketplace";
+/// The operations of the service.
+const OPERATIONS: [&str; 4] = ["MeterUsage", "BatchMeterUsage", "ResolveCustomer", "RegisterUsage"];
 /// How far a request's time may be from the emulator's clock.
 const MAX_REQUEST_AGE: Duration = Duration::from_secs(5 * 60);
 
@@ -53,6 +55,8 @@ pub struct Context<'a> {
     pub now: SystemTime,
     /// When the emulator started (registration tokens of the configuration count from then).
     pub started: SystemTime,
+    /// The request quotas' buckets.
+    pub limiter: &'a mut crate::quota::Limiter,
 }
 
 /// Answers one request.
@@ -76,9 +80,12 @@ fn service_call(ctx: Context<'_>, req: &Incoming<'_>) -> Result<Value, ServiceEr
     }
     let operation = header(req, "x-amz-target")
         .and_then(|t| t.strip_prefix(TARGET_PREFIX))
-        .filter(|op| ["MeterUsage", "BatchMeterUsage", "ResolveCustomer", "RegisterUsage"].contains(op))
+        .and_then(|op| OPERATIONS.iter().copied().find(|known| *known == op))
         .ok_or_else(|| ServiceError::new(Code::UnknownOperation, "the X-Amz-Target header names no operation of AWSMPMeteringService"))?;
     let caller = authenticate(ctx.config, req, ctx.now)?;
+    if !ctx.limiter.admit(&caller.id, operation, ctx.config.quotas.per_second(operation), ctx.now) {
+        return Err(ServiceError::new(Code::Throttling, format!("Rate exceeded: more than {} {operation} requests per second", ctx.config.quotas.per_second(operation))));
+    }
     let body: Value = serde_json::from_slice(req.body).map_err(|e| ServiceError::new(Code::Serialization, format!("the body is not JSON: {e}")))?;
     match operation {
         "MeterUsage" => rules::meter_usage(ctx.config, ctx.state, caller, &body, ctx.now),

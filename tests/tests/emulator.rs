@@ -144,3 +144,20 @@ async fn raw_get(url: &str) -> String {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     response.split_once("\r\n\r\n").unwrap().1.to_owned()
 }
+
+#[tokio::test]
+async fn more_than_ten_batches_a_second_are_throttled() {
+    // The emulator's clock stands still, so the bucket never refills: exactly ten pass.
+    let running = emulator().await;
+    let seller = seller(&running);
+    let mut outcomes = Vec::new();
+    for _ in 0..12 {
+        let out = seller.batch_meter_usage().product_code("prod-saas-1").set_usage_records(Some(Vec::new())).send().await;
+        outcomes.push(out.map(|_| ()).map_err(|e| e.code().unwrap_or("").to_owned()));
+    }
+    assert!(outcomes[..10].iter().all(Result::is_ok), "{outcomes:?}");
+    assert_eq!(outcomes[10..], [Err("ThrottlingException".to_owned()), Err("ThrottlingException".to_owned())]);
+    // Quotas are per account: the buyer is not throttled by the seller's calls.
+    buyer(&running).meter_usage().product_code("prod-container-1").timestamp(at(60)).usage_dimension("vcpu_hours").send().await.unwrap();
+    running.stop().await;
+}

@@ -1,0 +1,104 @@
+"""A scripted session against the metering emulator through boto3 and the
+AWS CLI v1: clients nobody on this project wrote. Usage:
+    python boto3_session.py URL AWS_EXECUTABLE
+Prints one line per check and a closing 'boto3: N passed, M failed'; exits
+non-zero when any check failed."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+URL, AWS = sys.argv[1], sys.argv[2]
+SELLER = ("AKIAEXAMPLESELLER001", "seller-secret-key-for-the-emulator-only")
+BUYER = ("AKIAEXAMPLEBUYER0001", "buyer-secret-key-for-the-emulator-only")
+passed, failed = 0, 0
+
+
+def client(keys, region="us-east-1"):
+    return boto3.client(
+        "meteringmarketplace",
+        endpoint_url=URL,
+        region_name=region,
+        aws_access_key_id=keys[0],
+        aws_secret_access_key=keys[1],
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+
+
+def check(name, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"ok   {name}")
+    else:
+        failed += 1
+        print(f"FAIL {name}: {detail}")
+
+
+def code_of(call):
+    try:
+        call()
+        return "no error"
+    except ClientError as e:
+        return e.response["Error"]["Code"]
+
+
+now = int(time.time())
+buyer, seller = client(BUYER), client(SELLER)
+
+# MeterUsage: one record per product, buyer, dimension and hour.
+meter = lambda q, ts=now - 60: buyer.meter_usage(ProductCode="prod-container-1", Timestamp=ts, UsageDimension="vcpu_hours", UsageQuantityAsDecimal=q)
+first = meter("3")["MeteringRecordId"]
+check("MeterUsage bills", bool(first))
+check("MeterUsage again with 3.0 is the same record", meter("3.0")["MeteringRecordId"] == first)
+check("MeterUsage with another quantity is DuplicateRequestException", code_of(lambda: meter("4")) == "DuplicateRequestException")
+check("MeterUsage 7 hours ago is out of bounds", code_of(lambda: meter("1", now - 7 * 3600)) == "TimestampOutOfBoundsException")
+check("MeterUsage in the future is out of bounds", code_of(lambda: meter("1", now + 3600)) == "TimestampOutOfBoundsException")
+check("MeterUsage of an unknown product", code_of(lambda: buyer.meter_usage(ProductCode="nope", Timestamp=now, UsageDimension="x")) == "InvalidProductCodeException")
+check("MeterUsage of another dimension", code_of(lambda: buyer.meter_usage(ProductCode="prod-container-1", Timestamp=now, UsageDimension="gpus")) == "InvalidUsageDimensionException")
+check("MeterUsage by a non-subscriber", code_of(lambda: seller.meter_usage(ProductCode="prod-container-1", Timestamp=now, UsageDimension="vcpu_hours")) == "CustomerNotEntitledException")
+check("MeterUsage with both quantities", code_of(lambda: buyer.meter_usage(ProductCode="prod-container-1", Timestamp=now, UsageDimension="vcpu_hours", UsageQuantity=1, UsageQuantityAsDecimal="1")) == "ValidationException")
+token = lambda q: buyer.meter_usage(ProductCode="prod-container-1", Timestamp=now - 2 * 3600, UsageDimension="vcpu_hours", UsageQuantityAsDecimal=q, ClientToken="boto3-token")
+token("1")
+check("a ClientToken reused with other parameters is a 409", code_of(lambda: token("2")) == "IdempotencyConflictException")
+check("DryRun records nothing", code_of(lambda: buyer.meter_usage(ProductCode="prod-container-1", Timestamp=now - 3 * 3600, UsageDimension="vcpu_hours", DryRun=True)) == "DryRunOperation")
+
+# BatchMeterUsage: per-record results.
+record = lambda customer, q: dict(customer, Timestamp=now - 3600, Dimension="users", QuantityAsDecimal=q)
+out = seller.batch_meter_usage(ProductCode="prod-saas-1", UsageRecords=[
+    record({"CustomerIdentifier": "cust-alpha"}, "10"),
+    record({"CustomerAWSAccountId": "777788889999", "LicenseArn": "arn:aws:license-manager::777788889999:license:l-beta"}, "2.5"),
+    record({"CustomerAWSAccountId": "000011112222"}, "1"),
+])
+statuses = [r["Status"] for r in out["Results"]]
+check("BatchMeterUsage gives per-record results", statuses == ["Success", "Success", "CustomerNotSubscribed"], statuses)
+again = seller.batch_meter_usage(ProductCode="prod-saas-1", UsageRecords=[record({"CustomerAWSAccountId": "444455556666"}, "11")])
+check("a changed quantity for a billed hour is DuplicateRecord", again["Results"][0]["Status"] == "DuplicateRecord", again["Results"])
+check("26 records are a ValidationException", code_of(lambda: seller.batch_meter_usage(ProductCode="prod-saas-1", UsageRecords=[record({"CustomerIdentifier": "cust-alpha"}, "10")] * 26)) == "ValidationException")
+check("a buyer cannot batch for the seller's product", code_of(lambda: buyer.batch_meter_usage(ProductCode="prod-saas-1", UsageRecords=[])) == "InvalidProductCodeException")
+
+# ResolveCustomer.
+resolved = seller.resolve_customer(RegistrationToken="token-alpha")
+check("ResolveCustomer resolves", resolved.get("CustomerIdentifier") == "cust-alpha" and resolved.get("Metadata", {}).get("AgreementId") == "agmt-alpha", resolved)
+check("an unknown token is InvalidTokenException", code_of(lambda: seller.resolve_customer(RegistrationToken="forged")) == "InvalidTokenException")
+
+# Signatures.
+check("an unknown key is UnrecognizedClientException", code_of(lambda: client(("AKIAUNKNOWN000000000", "x")).resolve_customer(RegistrationToken="t")) == "UnrecognizedClientException")
+check("a wrong secret is InvalidSignatureException", code_of(lambda: client((SELLER[0], "wrong")).resolve_customer(RegistrationToken="t")) == "InvalidSignatureException")
+check("another region is InvalidSignatureException", code_of(lambda: client(SELLER, "eu-west-1").resolve_customer(RegistrationToken="t")) == "InvalidSignatureException")
+
+# The AWS CLI v1.
+env = dict(os.environ, AWS_ACCESS_KEY_ID=SELLER[0], AWS_SECRET_ACCESS_KEY=SELLER[1], AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+cli = subprocess.run([AWS, "meteringmarketplace", "resolve-customer", "--registration-token", "token-beta", "--endpoint-url", URL, "--output", "json"], capture_output=True, text=True, env=env)
+check("aws meteringmarketplace resolve-customer", cli.returncode == 0 and json.loads(cli.stdout or "{}").get("CustomerAWSAccountId") == "777788889999", cli.stderr)
+cli = subprocess.run([AWS, "meteringmarketplace", "resolve-customer", "--registration-token", "forged", "--endpoint-url", URL], capture_output=True, text=True, env=env)
+check("the AWS CLI reports InvalidTokenException", cli.returncode != 0 and "InvalidTokenException" in cli.stderr, cli.stderr)
+
+print(f"boto3: {passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)

@@ -1,0 +1,60 @@
+//! The emulator driven by clients nobody on this project wrote: boto3 and
+//! the AWS CLI v1, pinned (`tests/clients/requirements.txt`) and installed
+//! by `.ci/run` into a virtual environment of their own
+//! (`METERING_CLIENTS_PY` names its Python), and the AWS SDK for JavaScript
+//! v3, pinned (`tests/clients/package-lock.json`) into an npm folder of its
+//! own (`METERING_CLIENTS_NODE`). The scripted sessions are in
+//! `tests/clients/`. Without the clients a test says so and skips; under
+//! `CI=true` that is a failure.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The path in `var`, or `None` (with a message) when it is not installed here.
+fn installed(var: &str, what: &str) -> Option<PathBuf> {
+    match std::env::var_os(var).map(PathBuf::from).filter(|p| p.exists()) {
+        Some(p) => Some(p),
+        None if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("{var} does not name {what}: .ci/run installs it"),
+        None => {
+            eprintln!("skipped: {var} does not name {what} (.ci/run installs it)");
+            None
+        }
+    }
+}
+
+fn python() -> Option<PathBuf> {
+    installed("METERING_CLIENTS_PY", "a Python with boto3 and the AWS CLI")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_and_the_aws_cli_see_the_service_rules() {
+    let Some(python) = python() else { return };
+    let running = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("clients/boto3_session.py");
+    let aws = python.with_file_name("aws");
+    let url = running.url();
+    let output = tokio::task::spawn_blocking(move || Command::new(&python).arg(&script).arg(&url).arg(&aws).output().unwrap()).await.unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    assert!(output.status.success(), "the boto3 session failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("boto3: 22 passed, 0 failed"), "{stdout}\n{stderr}");
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_javascript_sdk_sees_the_service_rules() {
+    let Some(folder) = installed("METERING_CLIENTS_NODE", "an npm folder with @aws-sdk/client-marketplace-metering") else { return };
+    let running = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    // ES modules resolve packages from the script's own folder, so the script runs from the install folder.
+    let script = folder.join("js_session.mjs");
+    std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("clients/js_session.mjs"), &script).unwrap();
+    let url = running.url();
+    let output = tokio::task::spawn_blocking(move || Command::new("node").arg("--no-warnings").arg(&script).arg(&url).output().unwrap()).await.unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    assert!(output.status.success(), "the JavaScript session failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("js: 11 passed, 0 failed"), "{stdout}\n{stderr}");
+    running.stop().await;
+}

@@ -136,6 +136,9 @@ pub struct Config {
     /// Requests per second per account, by operation.
     #[serde(default)]
     pub quotas: crate::quota::Quotas,
+    /// Faults armed from the start.
+    #[serde(default)]
+    pub faults: Vec<crate::faults::Fault>,
 }
 
 fn default_region() -> String {
@@ -182,6 +185,9 @@ impl Config {
             if p.dimensions.is_empty() {
                 return Err(format!("product {} has no dimensions", p.code));
             }
+        }
+        for f in &self.faults {
+            f.check()?;
         }
         let mut tokens = BTreeSet::new();
         for c in &self.customers {

@@ -18,13 +18,15 @@
 //!
 //! Emulated so far: MeterUsage, BatchMeterUsage and ResolveCustomer with the
 //! rules of the service's documentation, every request's signature, and
-//! `GET /emulator/v1/records`; state in memory or, with [`Options::data`],
+//! `GET /emulator/v1/records`, faults armed from the configuration or
+//! `POST /emulator/v1/faults`, request quotas; state in memory or, with [`Options::data`],
 //! in a SQLite file that survives restarts. RegisterUsage answers that it is
 //! not emulated yet.
 
 pub mod config;
 pub mod decimal;
 pub mod errors;
+pub mod faults;
 mod input;
 pub mod quota;
 pub mod rules;

@@ -36,10 +36,17 @@ pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// The emulator's clock.
 pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 
+/// What changes while the emulator runs.
+struct Live {
+    state: State,
+    limiter: crate::quota::Limiter,
+    faults: crate::faults::Faults,
+}
+
 struct Shared {
     config: Config,
-    /// The billed state and the quotas' buckets, decided under one lock.
-    state: Mutex<(State, crate::quota::Limiter)>,
+    /// The billed state, the quotas' buckets and the armed faults, decided under one lock.
+    live: Mutex<Live>,
     clock: Clock,
     started: SystemTime,
     request_ids: std::sync::atomic::AtomicU64,
@@ -126,7 +133,12 @@ pub async fn start_with(config: Config, options: Options) -> std::io::Result<Run
     let listener = TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     let started = clock();
-    let shared = Arc::new(Shared { config, state: Mutex::new((state, crate::quota::Limiter::default())), clock, started, request_ids: Default::default() });
+    let mut faults = crate::faults::Faults::default();
+    for f in &config.faults {
+        faults.arm(f.clone()).map_err(std::io::Error::other)?;
+    }
+    let live = Live { state, limiter: crate::quota::Limiter::default(), faults };
+    let shared = Arc::new(Shared { config, live: Mutex::new(live), clock, started, request_ids: Default::default() });
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(serve(listener, shared, stopped));
     Ok(Running { addr, stop, task: Some(task) })
@@ -149,7 +161,7 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stopped: watch::R
             let _permit = permit;
             let service = hyper::service::service_fn(move |req| {
                 let shared = shared.clone();
-                async move { Ok::<_, std::convert::Infallible>(answer(&shared, req).await) }
+                async move { answer(&shared, req).await.ok_or(DroppedByFault) }
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -172,7 +184,20 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stopped: watch::R
     let _ = tokio::time::timeout(DRAIN_TIMEOUT, async { while connections.join_next().await.is_some() {} }).await;
 }
 
-async fn answer(shared: &Shared, req: Request<Body>) -> Response<Full<Bytes>> {
+/// An armed fault closed the connection instead of answering; hyper closes it when the service fails.
+#[derive(Debug)]
+struct DroppedByFault;
+
+impl std::fmt::Display for DroppedByFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the connection was dropped by an armed fault")
+    }
+}
+
+impl std::error::Error for DroppedByFault {}
+
+/// The response to `req`, or `None` when an armed fault drops the connection.
+async fn answer(shared: &Shared, req: Request<Body>) -> Option<Response<Full<Bytes>>> {
     let id = shared.request_ids.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let request_id = format!("00000000-0000-4000-8000-{id:012x}");
     let (parts, body) = req.into_parts();
@@ -180,11 +205,11 @@ async fn answer(shared: &Shared, req: Request<Body>) -> Response<Full<Bytes>> {
         Ok(Ok(collected)) => collected.to_bytes(),
         Ok(Err(_)) => {
             let e = ServiceError::new(Code::Serialization, format!("the request body is larger than {MAX_BODY} bytes, or broken"));
-            return respond(413, "application/x-amz-json-1.1", e.body(), &request_id);
+            return Some(respond(413, "application/x-amz-json-1.1", e.body(), &request_id));
         }
         Err(_) => {
             let e = ServiceError::new(Code::Serialization, "the request body did not arrive in time");
-            return respond(408, "application/x-amz-json-1.1", e.body(), &request_id);
+            return Some(respond(408, "application/x-amz-json-1.1", e.body(), &request_id));
         }
     };
     let headers: Vec<(String, String)> = parts
@@ -201,11 +226,18 @@ async fn answer(shared: &Shared, req: Request<Body>) -> Response<Full<Bytes>> {
     };
     let now = (shared.clock)();
     let answer = {
-        let mut guard = shared.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let (state, limiter) = &mut *guard;
-        wire::handle(Context { config: &shared.config, state, now, started: shared.started, limiter }, &incoming)
+        let mut guard = shared.live.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Live { state, limiter, faults } = &mut *guard;
+        wire::handle(Context { config: &shared.config, state, now, started: shared.started, limiter, faults }, &incoming)
     };
-    respond(answer.status, answer.content_type, answer.body, &request_id)
+    // The wait is outside the lock: a delayed answer holds up no other request.
+    if !answer.delay.is_zero() {
+        tokio::time::sleep(answer.delay).await;
+    }
+    if answer.drop_connection {
+        return None;
+    }
+    Some(respond(answer.status, answer.content_type, answer.body, &request_id))
 }
 
 fn respond(status: u16, content_type: &'static str, body: String, request_id: &str) -> Response<Full<Bytes>> {

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use crate::config::{Account, Config};
 use crate::errors::{Code, ServiceError};
+use crate::faults::{Drop, Fault, Faults};
 use crate::rules;
 use crate::sigv4::{self, Incoming, PathRules};
 use crate::state::State;
@@ -32,15 +33,27 @@ pub struct Answer {
     pub content_type: &'static str,
     /// The body.
     pub body: String,
+    /// Wait this long before answering (an armed fault).
+    pub delay: Duration,
+    /// Close the connection instead of answering (an armed fault).
+    pub drop_connection: bool,
 }
 
 impl Answer {
     fn json(status: u16, body: &Value) -> Answer {
-        Answer { status, content_type: "application/x-amz-json-1.1", body: body.to_string() }
+        Answer { status, content_type: "application/x-amz-json-1.1", body: body.to_string(), delay: Duration::ZERO, drop_connection: false }
     }
 
     fn error(e: &ServiceError) -> Answer {
-        Answer { status: e.code.wire().1, content_type: "application/x-amz-json-1.1", body: e.body() }
+        Answer { body: e.body(), ..Answer::json(e.code.wire().1, &Value::Null) }
+    }
+
+    fn with_fault(mut self, fault: Option<&Fault>) -> Answer {
+        if let Some(f) = fault {
+            self.delay = f.delay();
+            self.drop_connection = f.drop_connection.is_some();
+        }
+        self
     }
 }
 
@@ -57,24 +70,48 @@ pub struct Context<'a> {
     pub started: SystemTime,
     /// The request quotas' buckets.
     pub limiter: &'a mut crate::quota::Limiter,
+    /// The armed faults.
+    pub faults: &'a mut Faults,
 }
 
 /// Answers one request.
 pub fn handle(ctx: Context<'_>, req: &Incoming<'_>) -> Answer {
-    if req.method == "GET" && req.path == "/emulator/v1/records" {
-        return Answer::json(200, &records(ctx.state));
+    match (req.method, req.path) {
+        ("GET", "/emulator/v1/records") => return Answer::json(200, &records(ctx.state)),
+        ("GET", "/emulator/v1/faults") => return Answer::json(200, &json!({ "faults": ctx.faults.armed() })),
+        ("POST", "/emulator/v1/faults") => {
+            let armed = serde_json::from_slice::<Fault>(req.body).map_err(|e| e.to_string()).and_then(|f| ctx.faults.arm(f));
+            return match armed {
+                Ok(()) => Answer::json(200, &json!({ "faults": ctx.faults.armed() })),
+                Err(e) => Answer::error(&ServiceError::new(Code::Validation, format!("the fault cannot be armed: {e}"))),
+            };
+        }
+        _ => {}
     }
-    match service_call(ctx, req) {
-        Ok(body) => Answer::json(200, &body),
-        Err(e) => Answer::error(&e),
-    }
+    let (result, fault) = service_call(ctx, req);
+    let answer = match (result, fault.as_ref().and_then(|f| f.error.as_ref().map(|code| (f, code)))) {
+        (_, Some((f, code))) => {
+            let message = f.message.clone().unwrap_or_else(|| format!("{code} (a fault armed in the emulator)"));
+            Answer { body: json!({ "__type": code, "message": message }).to_string(), ..Answer::json(f.error_status(), &Value::Null) }
+        }
+        (Ok(body), None) => Answer::json(200, &body),
+        (Err(e), None) => Answer::error(&e),
+    };
+    answer.with_fault(fault.as_ref())
 }
 
 fn header<'a>(req: &Incoming<'a>, name: &str) -> Option<&'a str> {
     req.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 
-fn service_call(ctx: Context<'_>, req: &Incoming<'_>) -> Result<Value, ServiceError> {
+/// The outcome of a service call, and the fault that shaped it.
+fn service_call(ctx: Context<'_>, req: &Incoming<'_>) -> (Result<Value, ServiceError>, Option<Fault>) {
+    let mut fault = None;
+    let result = call_with_faults(ctx, req, &mut fault);
+    (result, fault)
+}
+
+fn call_with_faults(ctx: Context<'_>, req: &Incoming<'_>, fault: &mut Option<Fault>) -> Result<Value, ServiceError> {
     if req.method != "POST" {
         return Err(ServiceError::new(Code::UnknownOperation, format!("{} {} is not an operation of this service", req.method, req.path)));
     }
@@ -83,13 +120,22 @@ fn service_call(ctx: Context<'_>, req: &Incoming<'_>) -> Result<Value, ServiceEr
         .and_then(|op| OPERATIONS.iter().copied().find(|known| *known == op))
         .ok_or_else(|| ServiceError::new(Code::UnknownOperation, "the X-Amz-Target header names no operation of AWSMPMeteringService"))?;
     let caller = authenticate(ctx.config, req, ctx.now)?;
+    // An armed fault stands in for the service failing after it authenticated the caller.
+    *fault = ctx.faults.take(operation);
+    // An error or an early drop stops here, before anything is processed; `handle` answers for it.
+    if fault.as_ref().is_some_and(|f| f.error.is_some() || f.drop_connection == Some(Drop::Before)) {
+        return Ok(Value::Null);
+    }
     if !ctx.limiter.admit(&caller.id, operation, ctx.config.quotas.per_second(operation), ctx.now) {
         return Err(ServiceError::new(Code::Throttling, format!("Rate exceeded: more than {} {operation} requests per second", ctx.config.quotas.per_second(operation))));
     }
     let body: Value = serde_json::from_slice(req.body).map_err(|e| ServiceError::new(Code::Serialization, format!("the body is not JSON: {e}")))?;
     match operation {
         "MeterUsage" => rules::meter_usage(ctx.config, ctx.state, caller, &body, ctx.now),
-        "BatchMeterUsage" => rules::batch_meter_usage(ctx.config, ctx.state, caller, &body, ctx.now),
+        "BatchMeterUsage" => {
+            let unprocessed = fault.as_ref().map(|f| f.unprocessed.clone()).unwrap_or_default();
+            rules::batch_meter_usage(ctx.config, ctx.state, caller, &body, ctx.now, &unprocessed)
+        }
         "ResolveCustomer" => rules::resolve_customer(ctx.config, caller, &body, ctx.started, ctx.now),
         _ => Err(ServiceError::new(Code::NotEmulated, "RegisterUsage is not emulated yet")),
     }

@@ -134,15 +134,27 @@ async fn signatures_are_verified() {
 
 /// A GET over a raw TCP connection: the tests need no HTTP client of their own for one request.
 async fn raw_get(url: &str) -> String {
+    raw_request("GET", url, "").await
+}
+
+/// One request over a raw TCP connection; the body of a 200 answer.
+async fn raw_request(method: &str, url: &str, body: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let authority = url.strip_prefix("http://").unwrap().split('/').next().unwrap();
     let path = &url["http://".len() + authority.len()..];
     let mut stream = tokio::net::TcpStream::connect(authority).await.unwrap();
-    stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    let head = format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body.as_bytes()).await.unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).await.unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     response.split_once("\r\n\r\n").unwrap().1.to_owned()
+}
+
+async fn arm(running: &Running, fault: &str) {
+    let armed = raw_request("POST", &format!("{}/emulator/v1/faults", running.url()), fault).await;
+    assert!(armed.contains("\"faults\""), "{armed}");
 }
 
 #[tokio::test]
@@ -159,5 +171,59 @@ async fn more_than_ten_batches_a_second_are_throttled() {
     assert_eq!(outcomes[10..], [Err("ThrottlingException".to_owned()), Err("ThrottlingException".to_owned())]);
     // Quotas are per account: the buyer is not throttled by the seller's calls.
     buyer(&running).meter_usage().product_code("prod-container-1").timestamp(at(60)).usage_dimension("vcpu_hours").send().await.unwrap();
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn armed_faults_answer_errors_drop_connections_and_leave_records_unprocessed() {
+    let running = emulator().await;
+    let seller = seller(&running);
+    let alpha = |quantity: &str| UsageRecord::builder().timestamp(at(3600)).dimension("users").customer_identifier("cust-alpha").quantity_as_decimal(quantity).build().unwrap();
+    let beta = |quantity: &str| UsageRecord::builder().timestamp(at(3600)).dimension("users").customer_aws_account_id("777788889999").quantity_as_decimal(quantity).build().unwrap();
+    let batch = || seller.batch_meter_usage().product_code("prod-saas-1").usage_records(alpha("3")).usage_records(beta("4"));
+
+    // An error code and status for the next call.
+    arm(&running, r#"{"operation": "BatchMeterUsage", "error": "InternalServiceErrorException", "message": "armed"}"#).await;
+    let err = batch().send().await.unwrap_err();
+    assert_eq!(err.code(), Some("InternalServiceErrorException"), "{err:?}");
+    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(500));
+
+    // Records the service did not process come back to be resent.
+    arm(&running, r#"{"operation": "BatchMeterUsage", "unprocessed": [1]}"#).await;
+    let out = batch().send().await.unwrap();
+    assert_eq!(out.results().len(), 1);
+    assert_eq!(out.unprocessed_records().len(), 1);
+    assert_eq!(out.unprocessed_records()[0].customer_aws_account_id(), Some("777788889999"));
+
+    // A connection dropped after the records were billed: the client never hears, and its resend is idempotent.
+    arm(&running, r#"{"operation": "BatchMeterUsage", "drop_connection": "after"}"#).await;
+    let err = batch().send().await.unwrap_err();
+    assert!(matches!(err, marketplacemetering::error::SdkError::DispatchFailure(_)), "{err:?}");
+    let resent = batch().send().await.unwrap();
+    let statuses: Vec<_> = resent.results().iter().map(|r| r.status().cloned()).collect();
+    assert_eq!(statuses, [Some(UsageRecordResultStatus::Success), Some(UsageRecordResultStatus::Success)], "the resend of the same quantities succeeds");
+    assert_eq!(resent.results()[0].metering_record_id(), out.results()[0].metering_record_id());
+    let records: serde_json::Value = serde_json::from_str(&raw_get(&format!("{}/emulator/v1/records", running.url())).await).unwrap();
+    assert_eq!(records["records"].as_array().unwrap().len(), 2, "each hour billed once");
+
+    // Nothing stays armed, and a bad fault is refused with the reason.
+    let armed: serde_json::Value = serde_json::from_str(&raw_get(&format!("{}/emulator/v1/faults", running.url())).await).unwrap();
+    assert_eq!(armed["faults"], serde_json::json!([]));
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn faults_can_be_armed_from_the_configuration() {
+    let config = format!("{}\n[[faults]]\noperation = \"ResolveCustomer\"\ncount = 2\nerror = \"ThrottlingException\"\n", metering_emulator::config::DEMO);
+    let clock = Arc::new(|| UNIX_EPOCH + Duration::from_secs(NOW));
+    let running = metering_emulator::start_with_clock(metering_emulator::Config::from_toml(&config).unwrap(), "127.0.0.1:0".parse().unwrap(), clock).await.unwrap();
+    let seller = seller(&running);
+    for _ in 0..2 {
+        let err = seller.resolve_customer().registration_token("token-alpha").send().await.unwrap_err();
+        assert_eq!(err.code(), Some("ThrottlingException"));
+    }
+    seller.resolve_customer().registration_token("token-alpha").send().await.unwrap();
+    let bad = format!("{}\n[[faults]]\noperation = \"Nope\"\n", metering_emulator::config::DEMO);
+    assert_eq!(metering_emulator::Config::from_toml(&bad).unwrap_err(), "fault for unknown operation `Nope`");
     running.stop().await;
 }

@@ -24,8 +24,17 @@ struct Checked<'a> {
     license: Option<&'a str>,
 }
 
-/// Bills a batch of SaaS usage records; per-record results, or a batch-wide refusal.
-pub fn batch_meter_usage(config: &Config, state: &mut State, caller: &Account, body: &Value, now: SystemTime) -> Result<Value, ServiceError> {
+/// Bills a batch of SaaS usage records; per-record results, or a batch-wide
+/// refusal. Records at the positions in `unprocessed` (an armed fault) are
+/// left alone and answered in `UnprocessedRecords`.
+pub fn batch_meter_usage(
+    config: &Config,
+    state: &mut State,
+    caller: &Account,
+    body: &Value,
+    now: SystemTime,
+    unprocessed: &[usize],
+) -> Result<Value, ServiceError> {
     let m = Members::of(body)?;
     let product_code = m.string("ProductCode")?;
     let mut v = Violations::default();
@@ -89,7 +98,12 @@ pub fn batch_meter_usage(config: &Config, state: &mut State, caller: &Account, b
     }
 
     let mut results = Vec::with_capacity(checked.len());
-    for r in &checked {
+    let mut left = Vec::new();
+    for (i, r) in checked.iter().enumerate() {
+        if unprocessed.contains(&i) {
+            left.push(r.raw.clone());
+            continue;
+        }
         let Some(customer) = subscriber(config, product, r) else {
             results.push(json!({ "UsageRecord": r.raw, "Status": "CustomerNotSubscribed" }));
             continue;
@@ -110,7 +124,7 @@ pub fn batch_meter_usage(config: &Config, state: &mut State, caller: &Account, b
             Billing::Conflict => json!({ "UsageRecord": r.raw, "Status": "DuplicateRecord" }),
         });
     }
-    Ok(json!({ "Results": results, "UnprocessedRecords": [] }))
+    Ok(json!({ "Results": results, "UnprocessedRecords": left }))
 }
 
 /// The one product of the batch: `ProductCode`, else the product of the
@@ -161,7 +175,7 @@ mod tests {
     fn call(state: &mut State, body: Value) -> Result<Value, ServiceError> {
         let config = Config::demo();
         let seller = config.accounts[0].clone();
-        batch_meter_usage(&config, state, &seller, &body, UNIX_EPOCH + Duration::from_secs(NOW))
+        batch_meter_usage(&config, state, &seller, &body, UNIX_EPOCH + Duration::from_secs(NOW), &[])
     }
 
     fn record(customer: Value, quantity: &str) -> Value {
@@ -216,7 +230,7 @@ mod tests {
         // Another seller's product is not the caller's.
         let config = Config::demo();
         let buyer = config.accounts[1].clone();
-        let err = batch_meter_usage(&config, &mut state, &buyer, &json!({"ProductCode": "prod-saas-1", "UsageRecords": []}), UNIX_EPOCH + Duration::from_secs(NOW)).unwrap_err();
+        let err = batch_meter_usage(&config, &mut state, &buyer, &json!({"ProductCode": "prod-saas-1", "UsageRecords": []}), UNIX_EPOCH + Duration::from_secs(NOW), &[]).unwrap_err();
         assert_eq!(err.code, Code::InvalidProductCode);
     }
 }

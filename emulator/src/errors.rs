@@ -39,6 +39,8 @@ pub enum Code {
     InvalidPublicKeyVersion,
     /// `DryRun` found nothing wrong.
     DryRunOperation,
+    /// A request without an `Authorization` header.
+    MissingAuthenticationToken,
     /// An access key the configuration does not have, or a wrong session token.
     UnrecognizedClient,
     /// A signature that does not verify, a wrong scope, or a request time too far off.
@@ -73,6 +75,7 @@ impl Code {
             Code::Throttling => ("ThrottlingException", 400),
             Code::InvalidPublicKeyVersion => ("InvalidPublicKeyVersionException", 400),
             Code::DryRunOperation => ("DryRunOperation", 400),
+            Code::MissingAuthenticationToken => ("MissingAuthenticationTokenException", 400),
             Code::UnrecognizedClient => ("UnrecognizedClientException", 400),
             Code::InvalidSignature => ("InvalidSignatureException", 400),
             Code::UnknownOperation => ("UnknownOperationException", 400),

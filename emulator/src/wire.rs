@@ -144,7 +144,7 @@ fn call_with_faults(ctx: Context<'_>, req: &Incoming<'_>, fault: &mut Option<Fau
 /// The account that signed `req`, or why the signature is refused.
 fn authenticate<'a>(config: &'a Config, req: &Incoming<'_>, now: SystemTime) -> Result<&'a Account, ServiceError> {
     let invalid = |m: String| ServiceError::new(Code::InvalidSignature, m);
-    let auth = header(req, "authorization").ok_or_else(|| ServiceError::new(Code::UnrecognizedClient, "the request is not signed"))?;
+    let auth = header(req, "authorization").ok_or_else(|| ServiceError::new(Code::MissingAuthenticationToken, "Missing Authentication Token"))?;
     let auth = sigv4::parse_authorization(auth).map_err(invalid)?;
     let account = config
         .account_by_key(&auth.access_key_id)

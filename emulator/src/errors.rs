@@ -51,8 +51,6 @@ pub enum Code {
     Serialization,
     /// A constraint of the model broken.
     Validation,
-    /// Something the emulator does not do.
-    NotEmulated,
 }
 
 impl Code {
@@ -81,7 +79,6 @@ impl Code {
             Code::UnknownOperation => ("UnknownOperationException", 400),
             Code::Serialization => ("SerializationException", 400),
             Code::Validation => ("ValidationException", 400),
-            Code::NotEmulated => ("InternalServiceErrorException", 500),
         }
     }
 }

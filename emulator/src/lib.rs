@@ -16,12 +16,12 @@
 //! # }
 //! ```
 //!
-//! Emulated so far: MeterUsage, BatchMeterUsage and ResolveCustomer with the
+//! Emulated: MeterUsage, BatchMeterUsage, ResolveCustomer and RegisterUsage
+//! (a PS256 token, its public key at `GET /emulator/v1/public-key`) with the
 //! rules of the service's documentation, every request's signature, and
 //! `GET /emulator/v1/records`, faults armed from the configuration or
 //! `POST /emulator/v1/faults`, request quotas; state in memory or, with [`Options::data`],
-//! in a SQLite file that survives restarts. RegisterUsage answers that it is
-//! not emulated yet.
+//! in a SQLite file that survives restarts.
 
 pub mod config;
 pub mod decimal;

@@ -78,6 +78,9 @@ pub struct Context<'a> {
 pub fn handle(ctx: Context<'_>, req: &Incoming<'_>) -> Answer {
     match (req.method, req.path) {
         ("GET", "/emulator/v1/records") => return Answer::json(200, &records(ctx.state)),
+        ("GET", "/emulator/v1/public-key") => {
+            return Answer { content_type: "application/x-pem-file", body: rules::PUBLIC_KEY_PEM.to_owned(), ..Answer::json(200, &Value::Null) }
+        }
         ("GET", "/emulator/v1/faults") => return Answer::json(200, &json!({ "faults": ctx.faults.armed() })),
         ("POST", "/emulator/v1/faults") => {
             let armed = serde_json::from_slice::<Fault>(req.body).map_err(|e| e.to_string()).and_then(|f| ctx.faults.arm(f));
@@ -137,7 +140,7 @@ fn call_with_faults(ctx: Context<'_>, req: &Incoming<'_>, fault: &mut Option<Fau
             rules::batch_meter_usage(ctx.config, ctx.state, caller, &body, ctx.now, &unprocessed)
         }
         "ResolveCustomer" => rules::resolve_customer(ctx.config, caller, &body, ctx.started, ctx.now),
-        _ => Err(ServiceError::new(Code::NotEmulated, "RegisterUsage is not emulated yet")),
+        _ => rules::register_usage(ctx.config, caller, &body, ctx.now),
     }
 }
 

@@ -4,15 +4,19 @@ AWS CLI v1: clients nobody on this project wrote. Usage:
 Prints one line per check and a closing 'boto3: N passed, M failed'; exits
 non-zero when any check failed."""
 
+import base64
 import json
 import os
 import subprocess
 import sys
 import time
+import urllib.request
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
 
 URL, AWS = sys.argv[1], sys.argv[2]
 SELLER = ("AKIAEXAMPLESELLER001", "seller-secret-key-for-the-emulator-only")
@@ -87,6 +91,23 @@ check("a buyer cannot batch for the seller's product", code_of(lambda: buyer.bat
 resolved = seller.resolve_customer(RegistrationToken="token-alpha")
 check("ResolveCustomer resolves", resolved.get("CustomerIdentifier") == "cust-alpha" and resolved.get("Metadata", {}).get("AgreementId") == "agmt-alpha", resolved)
 check("an unknown token is InvalidTokenException", code_of(lambda: seller.resolve_customer(RegistrationToken="forged")) == "InvalidTokenException")
+
+# RegisterUsage: a PS256 token, verified with the key the emulator serves (the cryptography package's own RSA-PSS).
+answer = buyer.register_usage(ProductCode="prod-container-1", PublicKeyVersion=1, Nonce="boto3-nonce")
+header_b64, payload_b64, signature_b64 = answer["Signature"].split(".")
+unb64 = lambda part: base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+pem = urllib.request.urlopen(f"{URL}/emulator/v1/public-key").read()
+key = serialization.load_pem_public_key(pem)
+try:
+    key.verify(unb64(signature_b64), f"{header_b64}.{payload_b64}".encode(), padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256())
+    verified = True
+except Exception as e:  # noqa: BLE001 - any failure to verify is the finding
+    verified = repr(e)
+claims = json.loads(unb64(payload_b64))
+check("RegisterUsage's token verifies with the served public key", verified is True and json.loads(unb64(header_b64))["alg"] == "PS256", verified)
+check("the token carries the product and the nonce", claims.get("productCode") == "prod-container-1" and claims.get("nonce") == "boto3-nonce" and claims.get("publicKeyVersion") == 1, claims)
+check("RegisterUsage with key version 2", code_of(lambda: buyer.register_usage(ProductCode="prod-container-1", PublicKeyVersion=2)) == "InvalidPublicKeyVersionException")
+check("RegisterUsage by a non-subscriber", code_of(lambda: seller.register_usage(ProductCode="prod-container-1", PublicKeyVersion=1)) == "CustomerNotEntitledException")
 
 # Signatures.
 check("an unknown key is UnrecognizedClientException", code_of(lambda: client(("AKIAUNKNOWN000000000", "x")).resolve_customer(RegistrationToken="t")) == "UnrecognizedClientException")

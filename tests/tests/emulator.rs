@@ -227,3 +227,17 @@ async fn faults_can_be_armed_from_the_configuration() {
     assert_eq!(metering_emulator::Config::from_toml(&bad).unwrap_err(), "fault for unknown operation `Nope`");
     running.stop().await;
 }
+
+#[tokio::test]
+async fn register_usage_answers_a_signed_token_and_checks_the_entitlement() {
+    let running = emulator().await;
+    let out = buyer(&running).register_usage().product_code("prod-container-1").public_key_version(1).nonce("sdk-nonce").send().await.unwrap();
+    let token = out.signature().unwrap();
+    assert_eq!(token.split('.').count(), 3, "{token}");
+    assert!(out.public_key_rotation_timestamp().is_some());
+    let pem = raw_get(&format!("{}/emulator/v1/public-key", running.url())).await;
+    assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"), "{pem}");
+    let err = buyer(&running).register_usage().product_code("prod-container-1").public_key_version(3).send().await.unwrap_err();
+    assert!(err.as_service_error().is_some_and(|e| e.is_invalid_public_key_version_exception()), "{err:?}");
+    running.stop().await;
+}

@@ -38,7 +38,7 @@ async fn boto3_and_the_aws_cli_see_the_service_rules() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     println!("{stdout}");
     assert!(output.status.success(), "the boto3 session failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("boto3: 22 passed, 0 failed"), "{stdout}\n{stderr}");
+    assert!(stdout.contains("boto3: 26 passed, 0 failed"), "{stdout}\n{stderr}");
     running.stop().await;
 }
 

@@ -5,10 +5,12 @@
 
 mod batch_meter_usage;
 mod meter_usage;
+mod register_usage;
 mod resolve_customer;
 
 pub use batch_meter_usage::batch_meter_usage;
 pub use meter_usage::meter_usage;
+pub use register_usage::{register_usage, PUBLIC_KEY_PEM};
 pub use resolve_customer::resolve_customer;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

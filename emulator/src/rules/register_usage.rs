@@ -1,0 +1,178 @@
+//! RegisterUsage, called from the buyer's account when a container starts:
+//! the entitlement is checked, and the answer carries a JSON Web Token
+//! signed with RSA-PSS and SHA-256 (PS256) by the emulator's key
+//! (`emulator/keys/`), whose public key `GET /emulator/v1/public-key` serves.
+//!
+//! The token's payload: `productCode`, `publicKeyVersion`, `nonce` (when
+//! given), `customerAWSAccountId`, `issuedAt` (RFC 3339) and `iat` (epoch
+//! seconds).
+
+use std::time::{Duration, SystemTime};
+
+use serde_json::{json, Value};
+
+use super::epoch;
+use crate::config::{Account, Config};
+use crate::errors::{Code, ServiceError, Violations};
+use crate::input::{check_length, Members};
+
+/// The emulator's signing key, an RSAPrivateKey (PKCS#1 DER).
+const PRIVATE_KEY: &[u8] = include_bytes!("../../keys/register-usage.der");
+/// Its public key, as PEM.
+pub const PUBLIC_KEY_PEM: &str = include_str!("../../keys/register-usage.pub.pem");
+/// How far ahead `PublicKeyRotationTimestamp` lies.
+const ROTATION: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// Checks the caller's entitlement and answers with the signed token.
+pub fn register_usage(config: &Config, caller: &Account, body: &Value, now: SystemTime) -> Result<Value, ServiceError> {
+    let m = Members::of(body)?;
+    let (product_code, version, nonce) = (m.string("ProductCode")?, m.integer("PublicKeyVersion")?, m.string("Nonce")?);
+    let mut v = Violations::default();
+    match product_code {
+        Some(p) => check_length(&mut v, p, "productCode", 0, 255),
+        None => v.missing("productCode"),
+    }
+    match version {
+        Some(n) if n < 1 => v.add(n, "publicKeyVersion", "Member must have value greater than or equal to 1"),
+        Some(_) => {}
+        None => v.missing("publicKeyVersion"),
+    }
+    if let Some(n) = nonce {
+        check_length(&mut v, n, "nonce", 0, 255);
+    }
+    v.finish()?;
+    let (Some(product_code), Some(version)) = (product_code, version) else {
+        return Err(ServiceError::new(Code::InternalServiceError, "a checked member went missing"));
+    };
+    let product = config
+        .product(product_code)
+        .ok_or_else(|| ServiceError::new(Code::InvalidProductCode, format!("Product code {product_code} is not a product of this emulator")))?;
+    if version != 1 {
+        return Err(ServiceError::new(Code::InvalidPublicKeyVersion, format!("Public key version {version} is not valid; use 1")));
+    }
+    if !config.customers.iter().any(|c| c.product == product.code && c.account == caller.id) {
+        return Err(ServiceError::new(Code::CustomerNotEntitled, format!("Account {} is not subscribed to {product_code}", caller.id)));
+    }
+    let issued = epoch(now).floor() as i64;
+    let mut claims = json!({
+        "productCode": product.code,
+        "publicKeyVersion": version,
+        "customerAWSAccountId": caller.id,
+        "issuedAt": rfc3339(issued),
+        "iat": issued,
+    });
+    if let Some(n) = nonce {
+        claims["nonce"] = json!(n);
+    }
+    let token = sign_jwt(&claims)?;
+    let rotation = epoch(now + ROTATION).floor();
+    Ok(json!({ "Signature": token, "PublicKeyRotationTimestamp": rotation }))
+}
+
+/// `header.payload.signature`, PS256.
+fn sign_jwt(claims: &Value) -> Result<String, ServiceError> {
+    let header = json!({ "alg": "PS256", "typ": "JWT" });
+    let signing_input = format!("{}.{}", base64url(header.to_string().as_bytes()), base64url(claims.to_string().as_bytes()));
+    let failed = |what: &str| ServiceError::new(Code::InternalServiceError, format!("the emulator could not sign the answer: {what}"));
+    let key = ring::signature::RsaKeyPair::from_der(PRIVATE_KEY).map_err(|_| failed("the key does not load"))?;
+    let mut signature = vec![0u8; key.public().modulus_len()];
+    key.sign(&ring::signature::RSA_PSS_SHA256, &ring::rand::SystemRandom::new(), signing_input.as_bytes(), &mut signature)
+        .map_err(|_| failed("signing failed"))?;
+    Ok(format!("{signing_input}.{}", base64url(&signature)))
+}
+
+/// Base64url without padding, as JWTs use.
+pub fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        let chars = chunk.len() + 1;
+        for i in 0..chars {
+            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` of epoch seconds.
+fn rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (proleptic Gregorian).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::UNIX_EPOCH;
+
+    fn decode(part: &str) -> Vec<u8> {
+        let mut bits = 0u32;
+        let mut n = 0;
+        let mut out = Vec::new();
+        for c in part.bytes() {
+            let v = match c {
+                b'A'..=b'Z' => c - b'A',
+                b'a'..=b'z' => c - b'a' + 26,
+                b'0'..=b'9' => c - b'0' + 52,
+                b'-' => 62,
+                _ => 63,
+            };
+            bits = (bits << 6) | u32::from(v);
+            n += 6;
+            if n >= 8 {
+                n -= 8;
+                out.push((bits >> n) as u8);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_answer_is_a_ps256_token_that_verifies_with_the_served_key() {
+        let config = Config::demo();
+        let buyer = &config.accounts[1];
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let out = register_usage(&config, buyer, &json!({"ProductCode": "prod-container-1", "PublicKeyVersion": 1, "Nonce": "n-1"}), now).unwrap();
+        let token = out["Signature"].as_str().unwrap();
+        let parts: Vec<&str> = token.split('.').collect();
+        assert_eq!(parts.len(), 3);
+        let header: Value = serde_json::from_slice(&decode(parts[0])).unwrap();
+        assert_eq!(header["alg"], "PS256");
+        let claims: Value = serde_json::from_slice(&decode(parts[1])).unwrap();
+        assert_eq!(claims["productCode"], "prod-container-1");
+        assert_eq!(claims["nonce"], "n-1");
+        assert_eq!(claims["issuedAt"], "2023-11-14T22:13:20Z");
+        let key = ring::signature::RsaKeyPair::from_der(PRIVATE_KEY).unwrap();
+        let public = ring::signature::UnparsedPublicKey::new(&ring::signature::RSA_PSS_2048_8192_SHA256, key.public().as_ref());
+        let input = format!("{}.{}", parts[0], parts[1]);
+        public.verify(input.as_bytes(), &decode(parts[2])).unwrap();
+        assert!(public.verify(b"another message", &decode(parts[2])).is_err());
+        assert_eq!(out["PublicKeyRotationTimestamp"], json!(1_700_000_000.0 + ROTATION.as_secs_f64()));
+    }
+
+    #[test]
+    fn entitlement_and_version_are_checked() {
+        let config = Config::demo();
+        let (seller, buyer) = (&config.accounts[0], &config.accounts[1]);
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let code = |caller: &Account, body: Value| register_usage(&config, caller, &body, now).unwrap_err().code;
+        assert_eq!(code(buyer, json!({"ProductCode": "prod-container-1", "PublicKeyVersion": 2})), Code::InvalidPublicKeyVersion);
+        assert_eq!(code(buyer, json!({"ProductCode": "nope", "PublicKeyVersion": 1})), Code::InvalidProductCode);
+        assert_eq!(code(seller, json!({"ProductCode": "prod-container-1", "PublicKeyVersion": 1})), Code::CustomerNotEntitled);
+        assert_eq!(code(buyer, json!({"ProductCode": "prod-container-1", "PublicKeyVersion": 0})), Code::Validation);
+        assert_eq!(base64url(b"hello?"), "aGVsbG8_");
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+    }
+}

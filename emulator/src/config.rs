@@ -105,6 +105,9 @@ pub struct Customer {
     /// `Metadata.AgreementId` of ResolveCustomer.
     #[serde(default)]
     pub agreement_id: Option<String>,
+    /// When the registration token was minted; tokens of the configuration count from the emulator's start.
+    #[serde(skip)]
+    pub token_issued_at: Option<std::time::SystemTime>,
 }
 
 /// The whole configuration.

@@ -28,12 +28,14 @@ pub mod decimal;
 pub mod errors;
 pub mod faults;
 mod input;
+pub mod page;
 pub mod quota;
 pub mod rules;
 pub mod server;
 pub mod sigv4;
 pub mod state;
 pub mod store;
+pub mod subscribe;
 pub mod wire;
 
 pub use config::Config;

@@ -38,13 +38,15 @@ pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 
 /// What changes while the emulator runs.
 struct Live {
+    /// The configuration, extended by subscriptions made at run time.
+    config: Config,
+    minted: u64,
     state: State,
     limiter: crate::quota::Limiter,
     faults: crate::faults::Faults,
 }
 
 struct Shared {
-    config: Config,
     /// The billed state, the quotas' buckets and the armed faults, decided under one lock.
     live: Mutex<Live>,
     clock: Clock,
@@ -137,8 +139,8 @@ pub async fn start_with(config: Config, options: Options) -> std::io::Result<Run
     for f in &config.faults {
         faults.arm(f.clone()).map_err(std::io::Error::other)?;
     }
-    let live = Live { state, limiter: crate::quota::Limiter::default(), faults };
-    let shared = Arc::new(Shared { config, live: Mutex::new(live), clock, started, request_ids: Default::default() });
+    let live = Live { config, minted: 0, state, limiter: crate::quota::Limiter::default(), faults };
+    let shared = Arc::new(Shared { live: Mutex::new(live), clock, started, request_ids: Default::default() });
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(serve(listener, shared, stopped));
     Ok(Running { addr, stop, task: Some(task) })
@@ -227,9 +229,27 @@ async fn answer(shared: &Shared, req: Request<Body>) -> Option<Response<Full<Byt
     let now = (shared.clock)();
     let answer = {
         let mut guard = shared.live.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let Live { state, limiter, faults } = &mut *guard;
-        wire::handle(Context { config: &shared.config, state, now, started: shared.started, limiter, faults }, &incoming)
+        let Live { config, minted, state, limiter, faults } = &mut *guard;
+        wire::handle(Context { config, minted, state, now, started: shared.started, limiter, faults }, &incoming)
     };
+    if let Some(minted) = &answer.follow_up {
+        // The token goes to the seller's sign-up endpoint outside the lock, as the buyer's browser would take it there.
+        let delivery = match &minted.fulfillment_url {
+            Some(url) => match deliver_token(url, &minted.token).await {
+                Ok(status) => serde_json::json!({ "url": url, "status": status }),
+                Err(e) => serde_json::json!({ "url": url, "error": e }),
+            },
+            None => serde_json::json!({ "error": "the product has no fulfillment_url" }),
+        };
+        if answer.back_to_page {
+            let mut response = respond(303, "text/plain; charset=utf-8", String::new(), &request_id);
+            response.headers_mut().insert("location", hyper::header::HeaderValue::from_static("/emulator/"));
+            return Some(response);
+        }
+        let mut body: serde_json::Value = serde_json::from_str(&answer.body).unwrap_or_default();
+        body["fulfillment"] = delivery;
+        return Some(respond(200, "application/json", body.to_string(), &request_id));
+    }
     // The wait is outside the lock: a delayed answer holds up no other request.
     if !answer.delay.is_zero() {
         tokio::time::sleep(answer.delay).await;
@@ -238,6 +258,33 @@ async fn answer(shared: &Shared, req: Request<Body>) -> Option<Response<Full<Byt
         return None;
     }
     Some(respond(answer.status, answer.content_type, answer.body, &request_id))
+}
+
+/// How long delivering a registration token to a fulfilment URL may take.
+pub const FULFILLMENT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// POSTs `x-amzn-marketplace-token=TOKEN` to an `http://` fulfilment URL; the HTTP status it answered.
+async fn deliver_token(url: &str, token: &str) -> Result<u16, String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").ok_or_else(|| format!("only http:// fulfilment URLs can be reached from the emulator, not `{url}`"))?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let body = format!("x-amzn-marketplace-token={}", token.replace('%', "%25").replace('&', "%26").replace('=', "%3D").replace('+', "%2B"));
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let exchange = async {
+        let mut stream = tokio::net::TcpStream::connect(authority).await.map_err(|e| format!("{authority}: {e}"))?;
+        stream.write_all(request.as_bytes()).await.map_err(|e| e.to_string())?;
+        let mut head = vec![0u8; 64];
+        let n = stream.read(&mut head).await.map_err(|e| e.to_string())?;
+        let line = String::from_utf8_lossy(&head[..n]).into_owned();
+        line.get(9..12).and_then(|s| s.parse::<u16>().ok()).ok_or_else(|| format!("the answer is not HTTP: {line:?}"))
+    };
+    tokio::time::timeout(FULFILLMENT_TIMEOUT, exchange).await.map_err(|_| format!("no answer within {FULFILLMENT_TIMEOUT:?}"))?
 }
 
 fn respond(status: u16, content_type: &'static str, body: String, request_id: &str) -> Response<Full<Bytes>> {

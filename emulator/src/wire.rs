@@ -37,11 +37,23 @@ pub struct Answer {
     pub delay: Duration,
     /// Close the connection instead of answering (an armed fault).
     pub drop_connection: bool,
+    /// A subscription whose token is still to be sent to the product's fulfilment URL.
+    pub follow_up: Option<crate::subscribe::Minted>,
+    /// Answer `303 See Other` to the page instead (a form on the page was sent).
+    pub back_to_page: bool,
 }
 
 impl Answer {
     fn json(status: u16, body: &Value) -> Answer {
-        Answer { status, content_type: "application/x-amz-json-1.1", body: body.to_string(), delay: Duration::ZERO, drop_connection: false }
+        Answer {
+            status,
+            content_type: "application/x-amz-json-1.1",
+            body: body.to_string(),
+            delay: Duration::ZERO,
+            drop_connection: false,
+            follow_up: None,
+            back_to_page: false,
+        }
     }
 
     fn error(e: &ServiceError) -> Answer {
@@ -60,8 +72,10 @@ impl Answer {
 /// What the handler needs besides the request: configuration, state, clock and start time.
 #[derive(Debug)]
 pub struct Context<'a> {
-    /// The configuration.
-    pub config: &'a Config,
+    /// The configuration, which subscriptions made at run time extend.
+    pub config: &'a mut Config,
+    /// How many subscriptions were minted so far.
+    pub minted: &'a mut u64,
     /// The state, locked for this request.
     pub state: &'a mut State,
     /// Now.
@@ -78,6 +92,11 @@ pub struct Context<'a> {
 pub fn handle(ctx: Context<'_>, req: &Incoming<'_>) -> Answer {
     match (req.method, req.path) {
         ("GET", "/emulator/v1/records") => return Answer::json(200, &records(ctx.state)),
+        ("GET", "/emulator/" | "/emulator") => {
+            let html = crate::page::render(ctx.config, ctx.state, ctx.faults);
+            return Answer { content_type: "text/html; charset=utf-8", body: html, ..Answer::json(200, &Value::Null) };
+        }
+        ("POST", "/emulator/v1/subscribe") => return subscribe(ctx, req),
         ("GET", "/emulator/v1/public-key") => {
             return Answer { content_type: "application/x-pem-file", body: rules::PUBLIC_KEY_PEM.to_owned(), ..Answer::json(200, &Value::Null) }
         }
@@ -107,6 +126,54 @@ fn header<'a>(req: &Incoming<'a>, name: &str) -> Option<&'a str> {
     req.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 
+/// `POST /emulator/v1/subscribe`, with a JSON body or the page's form: `product` and `account`.
+fn subscribe(ctx: Context<'_>, req: &Incoming<'_>) -> Answer {
+    let form = header(req, "content-type").is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    let fields: Vec<(String, String)> = if form {
+        String::from_utf8_lossy(req.body)
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(k, v)| (form_decode(k), form_decode(v)))
+            .collect()
+    } else {
+        match serde_json::from_slice::<Value>(req.body) {
+            Ok(Value::Object(o)) => o.into_iter().filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_owned()))).collect(),
+            _ => return Answer::error(&ServiceError::new(Code::Serialization, "the body must be a JSON object with product and account")),
+        }
+    };
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
+    *ctx.minted += 1;
+    match crate::subscribe::subscribe(ctx.config, field("product"), field("account"), *ctx.minted, ctx.now) {
+        Ok(minted) => {
+            let body = json!({ "product": minted.product, "account": minted.account, "registrationToken": minted.token });
+            Answer { follow_up: Some(minted), back_to_page: form, ..Answer::json(200, &body) }
+        }
+        Err(e) => Answer::error(&e),
+    }
+}
+
+/// Decodes one `application/x-www-form-urlencoded` component.
+fn form_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => match bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                Some(v) => {
+                    out.push(v);
+                    i += 2;
+                }
+                None => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// The outcome of a service call, and the fault that shaped it.
 fn service_call(ctx: Context<'_>, req: &Incoming<'_>) -> (Result<Value, ServiceError>, Option<Fault>) {
     let mut fault = None;
@@ -122,25 +189,26 @@ fn call_with_faults(ctx: Context<'_>, req: &Incoming<'_>, fault: &mut Option<Fau
         .and_then(|t| t.strip_prefix(TARGET_PREFIX))
         .and_then(|op| OPERATIONS.iter().copied().find(|known| *known == op))
         .ok_or_else(|| ServiceError::new(Code::UnknownOperation, "the X-Amz-Target header names no operation of AWSMPMeteringService"))?;
-    let caller = authenticate(ctx.config, req, ctx.now)?;
+    let config: &Config = ctx.config;
+    let caller = authenticate(config, req, ctx.now)?;
     // An armed fault stands in for the service failing after it authenticated the caller.
     *fault = ctx.faults.take(operation);
     // An error or an early drop stops here, before anything is processed; `handle` answers for it.
     if fault.as_ref().is_some_and(|f| f.error.is_some() || f.drop_connection == Some(Drop::Before)) {
         return Ok(Value::Null);
     }
-    if !ctx.limiter.admit(&caller.id, operation, ctx.config.quotas.per_second(operation), ctx.now) {
-        return Err(ServiceError::new(Code::Throttling, format!("Rate exceeded: more than {} {operation} requests per second", ctx.config.quotas.per_second(operation))));
+    if !ctx.limiter.admit(&caller.id, operation, config.quotas.per_second(operation), ctx.now) {
+        return Err(ServiceError::new(Code::Throttling, format!("Rate exceeded: more than {} {operation} requests per second", config.quotas.per_second(operation))));
     }
     let body: Value = serde_json::from_slice(req.body).map_err(|e| ServiceError::new(Code::Serialization, format!("the body is not JSON: {e}")))?;
     match operation {
-        "MeterUsage" => rules::meter_usage(ctx.config, ctx.state, caller, &body, ctx.now),
+        "MeterUsage" => rules::meter_usage(config, ctx.state, caller, &body, ctx.now),
         "BatchMeterUsage" => {
             let unprocessed = fault.as_ref().map(|f| f.unprocessed.clone()).unwrap_or_default();
-            rules::batch_meter_usage(ctx.config, ctx.state, caller, &body, ctx.now, &unprocessed)
+            rules::batch_meter_usage(config, ctx.state, caller, &body, ctx.now, &unprocessed)
         }
-        "ResolveCustomer" => rules::resolve_customer(ctx.config, caller, &body, ctx.started, ctx.now),
-        _ => rules::register_usage(ctx.config, caller, &body, ctx.now),
+        "ResolveCustomer" => rules::resolve_customer(config, caller, &body, ctx.started, ctx.now),
+        _ => rules::register_usage(config, caller, &body, ctx.now),
     }
 }
 

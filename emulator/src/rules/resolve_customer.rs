@@ -30,6 +30,7 @@ pub fn resolve_customer(config: &Config, caller: &Account, body: &Value, issued:
     if product.seller != caller.id {
         return Err(invalid());
     }
+    let issued = customer.token_issued_at.unwrap_or(issued);
     if now.duration_since(issued).unwrap_or(Duration::ZERO) > Duration::from_secs(config.token_lifetime_seconds) {
         return Err(ServiceError::new(Code::ExpiredToken, "Registration token has expired"));
     }

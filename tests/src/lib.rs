@@ -2,6 +2,7 @@
 //! canned responses, and the location of `../shared/`.
 
 pub mod chaos;
+pub mod random;
 pub mod server;
 pub mod sigv4;
 

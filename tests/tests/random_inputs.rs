@@ -9,27 +9,10 @@
 use awsjson_runtime::http::{Headers, HttpResponse};
 use awsjson_runtime::primitives::{base64_decode, DateTime, DateTimeFormat};
 use awsjson_runtime::test_util::ReplayClient;
+use integration_tests::random::{mutate, seeds, Rng};
 use integration_tests::test_config;
 use marketplacemetering::primitives::DateTime as Dt;
 use marketplacemetering::Client;
-
-/// xorshift64*: small, deterministic, good enough to explore inputs.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
 
 const KEYS: &[&str] = &[
     "MeteringRecordId", "Results", "UnprocessedRecords", "UsageRecord", "Status", "Timestamp", "CustomerIdentifier",
@@ -74,24 +57,6 @@ fn long_number(rng: &mut Rng) -> String {
     format!("{sign}{first}{rest}{tail}")
 }
 
-fn mutate(rng: &mut Rng, text: &str) -> Vec<u8> {
-    let mut bytes = text.as_bytes().to_vec();
-    for _ in 0..=rng.below(4) {
-        if bytes.is_empty() {
-            break;
-        }
-        let i = rng.below(bytes.len());
-        match rng.below(3) {
-            0 => bytes[i] = (rng.next() & 0xff) as u8,
-            1 => {
-                bytes.remove(i);
-            }
-            _ => bytes.insert(i, b"{}[],:\"\\0e-"[rng.below(11)]),
-        }
-    }
-    bytes
-}
-
 const VALID: &[&str] = &[
     r#"{"MeteringRecordId":"m"}"#,
     r#"{"Results":[{"MeteringRecordId":"b","Status":"Success","UsageRecord":{"Timestamp":1700000000,"Dimension":"d","UsageAllocations":[{"AllocatedUsageQuantity":1,"Tags":[{"Key":"k","Value":"v"}]}]}}],"UnprocessedRecords":[]}"#,
@@ -99,11 +64,6 @@ const VALID: &[&str] = &[
     r#"{"CustomerIdentifier":"c","ProductCode":"p","Metadata":{"AgreementId":"a"}}"#,
     r#"{"__type":"ThrottlingException","message":"slow"}"#,
 ];
-
-fn seeds() -> Vec<u64> {
-    let clock = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7);
-    vec![1, 0xDEAD_BEEF, 0x1234_5678_9ABC, clock | 1]
-}
 
 #[tokio::test]
 async fn random_responses_never_panic_any_deserializer() {

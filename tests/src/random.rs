@@ -9,7 +9,7 @@ pub struct Rng(pub u64);
 
 impl Rng {
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -18,7 +18,7 @@ impl Rng {
 
     /// A number in `0..n`.
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        (self.next_u64() % n as u64) as usize
     }
 
     /// One of `items`.
@@ -36,7 +36,7 @@ pub fn mutate(rng: &mut Rng, text: &str) -> Vec<u8> {
         }
         let i = rng.below(bytes.len());
         match rng.below(3) {
-            0 => bytes[i] = (rng.next() & 0xff) as u8,
+            0 => bytes[i] = (rng.next_u64() & 0xff) as u8,
             1 => {
                 bytes.remove(i);
             }

@@ -34,7 +34,7 @@ fn random_json(rng: &mut Rng, depth: usize) -> String {
         8 if depth > 0 => long_number(rng),
         3 => format!("{:?}", rng.pick(&["", "x", "Success", "CustomerNotSubscribed", "2023-01-01T00:00:00Z", "\u{1F600}", "\\u0000"])),
         4 => format!("\"{}\"", rng.pick(CODES)),
-        5 => rng.next().to_string(),
+        5 => rng.next_u64().to_string(),
         6 | 7 => {
             let n = rng.below(5);
             let items: Vec<String> = (0..n).map(|_| random_json(rng, depth + 1)).collect();
@@ -77,7 +77,7 @@ async fn random_responses_never_panic_any_deserializer() {
             let valid = VALID[rng.below(VALID.len())];
             bodies.push(mutate(&mut rng, valid));
             let len = rng.below(64);
-            bodies.push((0..len).map(|_| (rng.next() & 0xff) as u8).collect());
+            bodies.push((0..len).map(|_| (rng.next_u64() & 0xff) as u8).collect());
         }
         let responses: Vec<HttpResponse> = bodies
             .iter()
@@ -135,7 +135,7 @@ fn random_text_never_panics_the_parsers() {
             if let Err(e) = DateTime::from_str(&number, DateTimeFormat::EpochSeconds) {
                 assert!(!e.to_string().is_empty(), "seed {seed:#x}: {number}");
             }
-            let _ = DateTime::try_from_secs_f64(f64::from_bits(rng.next()));
+            let _ = DateTime::try_from_secs_f64(f64::from_bits(rng.next_u64()));
         }
     }
 }

@@ -1,5 +1,9 @@
 //! `metering`: the command line of the Marketplace Metering toolchain.
 //!
+//! `metering meter-usage`, `batch-meter-usage --file`, `register-usage` and
+//! `resolve-customer` call the service (or the emulator, with
+//! `--endpoint-url`) through this project's SDK.
+//!
 //! `metering emulator` runs a local Marketplace Metering service: it prints
 //! exactly one line, `listening on http://ADDRESS:PORT`, when ready, serves
 //! until SIGINT or SIGTERM, lets in-flight requests finish and exits 0.
@@ -14,15 +18,73 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod jwt;
+mod output;
+mod records_file;
+mod service;
+
 #[derive(Debug, Parser)]
 #[command(name = "metering", version, about = "AWS Marketplace Metering, locally and for real")]
 struct Cli {
+    #[command(flatten)]
+    common: service::Common,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Meter one dimension for one hour (MeterUsage, from the buyer's account).
+    MeterUsage {
+        /// The product code.
+        #[arg(long)]
+        product_code: String,
+        /// The usage dimension.
+        #[arg(long)]
+        usage_dimension: String,
+        /// The quantity, as a decimal (up to six fractional digits); 0 without it.
+        #[arg(long)]
+        quantity: Option<String>,
+        /// The usage's time: RFC 3339, epoch seconds, or now.
+        #[arg(long, default_value = "now")]
+        timestamp: String,
+        /// An idempotency token, reused on every retry of the same record.
+        #[arg(long)]
+        client_token: Option<String>,
+        /// Check the request without recording it.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Send usage records from a .jsonl or .csv file (BatchMeterUsage, from the seller's account).
+    BatchMeterUsage {
+        /// The product code of every record.
+        #[arg(long)]
+        product_code: String,
+        /// The records: JSON Lines, or CSV with a header row, with the API's member names.
+        #[arg(long)]
+        file: String,
+    },
+    /// Check the entitlement at container start (RegisterUsage).
+    RegisterUsage {
+        /// The product code.
+        #[arg(long)]
+        product_code: String,
+        /// The public key version.
+        #[arg(long, default_value_t = 1)]
+        public_key_version: i32,
+        /// A nonce to tie the signed answer to this call.
+        #[arg(long)]
+        nonce: Option<String>,
+        /// Verify the answer's signature with this PEM public key.
+        #[arg(long)]
+        verify_with: Option<String>,
+    },
+    /// Resolve a registration token to its customer (ResolveCustomer, from the seller's account).
+    ResolveCustomer {
+        /// The token the buyer's browser brought to the sign-up page.
+        #[arg(long)]
+        registration_token: String,
+    },
     /// Run a local Marketplace Metering service that enforces the service's rules.
     Emulator {
         /// The address to listen on; port 0 picks a free port.
@@ -42,6 +104,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(profile) = &cli.common.profile {
+        // Read by the configuration loader as the AWS CLI reads it; set before any thread starts.
+        std::env::set_var("AWS_PROFILE", profile);
+    }
     match cli.command {
         Command::Emulator { listen, config, data, print_config } => {
             if print_config {
@@ -68,6 +134,41 @@ fn main() -> ExitCode {
             let options = metering_emulator::Options { data, ..metering_emulator::Options::new(listen) };
             runtime.block_on(run_emulator(config, options))
         }
+        command => {
+            let runtime = match tokio::runtime::Runtime::new() {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("metering: could not start the async runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            runtime.block_on(call(cli.common, command))
+        }
+    }
+}
+
+/// Runs one of the service commands.
+async fn call(common: service::Common, command: Command) -> ExitCode {
+    let client = service::client(&common).await;
+    let output = common.output;
+    match command {
+        Command::MeterUsage { product_code, usage_dimension, quantity, timestamp, client_token, dry_run } => {
+            let timestamp = match service::timestamp(&timestamp) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("metering: --timestamp {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let m = service::MeterUsage { product_code, dimension: usage_dimension, quantity, timestamp, client_token, dry_run };
+            service::meter_usage(&client, output, m).await
+        }
+        Command::BatchMeterUsage { product_code, file } => service::batch_meter_usage(&client, output, product_code, file).await,
+        Command::RegisterUsage { product_code, public_key_version, nonce, verify_with } => {
+            service::register_usage(&client, output, product_code, public_key_version, nonce, verify_with).await
+        }
+        Command::ResolveCustomer { registration_token } => service::resolve_customer(&client, output, registration_token).await,
+        Command::Emulator { .. } => ExitCode::from(2),
     }
 }
 

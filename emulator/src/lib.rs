@@ -36,6 +36,7 @@ pub mod sigv4;
 pub mod state;
 pub mod store;
 pub mod subscribe;
+mod time_text;
 pub mod wire;
 
 pub use config::Config;

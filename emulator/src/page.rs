@@ -11,25 +11,11 @@ use crate::config::Config;
 use crate::decimal::Quantity;
 use crate::faults::Faults;
 use crate::state::State;
+use crate::time_text::hour_label;
 
 /// Escapes text for HTML.
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-}
-
-/// `YYYY-MM-DD HH:00` of an hour's epoch seconds.
-fn hour_label(hour: i64) -> String {
-    let days = hour.div_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:00 UTC", hour.rem_euclid(86_400) / 3600)
 }
 
 /// The whole page.
@@ -103,4 +89,18 @@ pub fn render(config: &Config, state: &State, faults: &Faults) -> String {
     }
     html.push_str("</select></label> <label>Buyer account <input name=\"account\" value=\"123456789012\" pattern=\"[0-9]{12}\"></label> <button type=\"submit\">Subscribe</button></form>\n</body></html>\n");
     html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_the_configuration_says_is_escaped() {
+        let mut config = Config::demo();
+        config.customers[0].identifier = Some("<script>alert(1)</script>".into());
+        let html = render(&config, &State::default(), &Faults::default());
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !html.contains("<script>"), "{html}");
+        assert!(html.contains("Nothing billed yet."));
+    }
 }

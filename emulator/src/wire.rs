@@ -14,6 +14,7 @@ use crate::faults::{Drop, Fault, Faults};
 use crate::rules;
 use crate::sigv4::{self, Incoming, PathRules};
 use crate::state::State;
+use crate::time_text::parse_amz_date;
 
 /// The target prefix of the service's operations.
 const TARGET_PREFIX: &str = "AWSMPMeteringService.";
@@ -253,27 +254,6 @@ fn authenticate<'a>(config: &'a Config, req: &Incoming<'_>, now: SystemTime) -> 
     Ok(account)
 }
 
-/// `YYYYMMDDTHHMMSSZ` as a time.
-fn parse_amz_date(text: &str) -> Option<SystemTime> {
-    let b = text.as_bytes();
-    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| text.get(r).filter(|s| s.bytes().all(|c| c.is_ascii_digit()))?.parse::<i64>().ok();
-    let (y, mo, d, h, mi, s) = (num(0..4)?, num(4..6)?, num(6..8)?, num(9..11)?, num(11..13)?, num(13..15)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
-        return None;
-    }
-    // Days from the civil date (proleptic Gregorian), then seconds.
-    let y = if mo <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let doy = (153 * ((mo + 9) % 12) + 2) / 5 + d - 1;
-    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
-    let secs = days * 86_400 + h * 3600 + mi * 60 + s;
-    u64::try_from(secs).ok().map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s))
-}
-
 /// `GET /emulator/v1/records`: every accepted record.
 fn records(state: &State) -> Value {
     let list: Vec<Value> = state
@@ -293,18 +273,4 @@ fn records(state: &State) -> Value {
         })
         .collect();
     json!({ "records": list })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amz_dates_parse_exactly() {
-        let t = parse_amz_date("20231114T221320Z").unwrap();
-        assert_eq!(t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs(), 1_700_000_000);
-        for bad in ["2023-11-14T22:13:20Z", "20231314T221320Z", "20231114T221320", "2023111é221320Z", ""] {
-            assert_eq!(parse_amz_date(bad), None, "{bad}");
-        }
-    }
 }

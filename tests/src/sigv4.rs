@@ -205,3 +205,42 @@ mod tests {
         assert_eq!(normalize_path("/"), "/");
     }
 }
+
+/// A request of the SigV4 vectors' text form, parsed.
+#[derive(Debug, Clone)]
+pub struct VectorRequest {
+    /// The method.
+    pub method: String,
+    /// The path, as written.
+    pub path: String,
+    /// The query string without `?`.
+    pub query: String,
+    /// Headers in order; folded values unfolded.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// Parses a vector's `request.txt` or `header-signed-request.txt`: the
+/// request line, headers (continuation lines unfold into one space, as
+/// HTTP's obs-fold rule says), a blank line, the body.
+pub fn parse_vector_request(text: &str) -> VectorRequest {
+    let (head, body) = text.split_once("\n\n").unwrap_or((text, ""));
+    let mut lines = head.lines();
+    let request_line = lines.next().unwrap();
+    let (method, rest) = request_line.split_once(' ').unwrap();
+    let target = rest.strip_suffix(" HTTP/1.1").unwrap();
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for line in lines {
+        if line.starts_with([' ', '\t']) {
+            let last = headers.last_mut().unwrap();
+            last.1.push(' ');
+            last.1.push_str(line.trim());
+        } else {
+            let (name, value) = line.split_once(':').unwrap();
+            headers.push((name.to_owned(), value.to_owned()));
+        }
+    }
+    VectorRequest { method: method.to_owned(), path: path.to_owned(), query: query.to_owned(), headers, body: body.as_bytes().to_vec() }
+}

@@ -15,7 +15,7 @@ use awsjson_runtime::http::{Headers, HttpRequest};
 use awsjson_runtime::primitives::{DateTime, DateTimeFormat};
 use awsjson_runtime::sign::{sign_cached, sign_with, SigningKeyCache, SigningOptions};
 use integration_tests::shared_dir;
-use integration_tests::sigv4::{canonical_request, percent_decode, signature, string_to_sign, uri_encode, Request, Scope};
+use integration_tests::sigv4::{canonical_request, parse_vector_request as parse_request, percent_decode, signature, string_to_sign, uri_encode, Request, Scope};
 use serde_json::Value;
 
 /// Vectors left out, with why. Empty: every vector is expressible.
@@ -23,37 +23,6 @@ const LEFT_OUT: &[(&str, &str)] = &[];
 
 /// How many vectors have the shape of a service call (see `has_service_call_shape`).
 const EXPECTED_THROUGH_CACHED: usize = 13;
-
-struct Parsed {
-    method: String,
-    path: String,
-    query: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-/// Parses `request.txt`: the request line, headers (continuation lines
-/// unfold into one space, as HTTP's obs-fold rule says), a blank line, the body.
-fn parse_request(text: &str) -> Parsed {
-    let (head, body) = text.split_once("\n\n").unwrap_or((text, ""));
-    let mut lines = head.lines();
-    let request_line = lines.next().unwrap();
-    let (method, rest) = request_line.split_once(' ').unwrap();
-    let target = rest.strip_suffix(" HTTP/1.1").unwrap();
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let mut headers: Vec<(String, String)> = Vec::new();
-    for line in lines {
-        if line.starts_with([' ', '\t']) {
-            let last = headers.last_mut().unwrap();
-            last.1.push(' ');
-            last.1.push_str(line.trim());
-        } else {
-            let (name, value) = line.split_once(':').unwrap();
-            headers.push((name.to_owned(), value.to_owned()));
-        }
-    }
-    Parsed { method: method.to_owned(), path: path.to_owned(), query: query.to_owned(), headers, body: body.as_bytes().to_vec() }
-}
 
 fn encode_query(query: &str) -> String {
     query
@@ -68,7 +37,7 @@ fn encode_query(query: &str) -> String {
 
 /// Whether `sign_cached` signs this request itself rather than handing it to
 /// the generic signer: the shape of a service call.
-fn has_service_call_shape(parsed: &Parsed, options: SigningOptions) -> bool {
+fn has_service_call_shape(parsed: &integration_tests::sigv4::VectorRequest, options: SigningOptions) -> bool {
     let plain_path = parsed.path.starts_with('/')
         && parsed.path.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-_.~".contains(&b))
         && !parsed.path.contains("/.")

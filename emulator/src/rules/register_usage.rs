@@ -15,6 +15,7 @@ use super::epoch;
 use crate::config::{Account, Config};
 use crate::errors::{Code, ServiceError, Violations};
 use crate::input::{check_length, Members};
+use crate::time_text::rfc3339;
 
 /// The emulator's signing key, an RSAPrivateKey (PKCS#1 DER).
 const PRIVATE_KEY: &[u8] = include_bytes!("../../keys/register-usage.der");
@@ -95,23 +96,6 @@ pub fn base64url(bytes: &[u8]) -> String {
     out
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` of epoch seconds.
-fn rfc3339(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (proleptic Gregorian).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +157,5 @@ mod tests {
         assert_eq!(code(seller, json!({"ProductCode": "prod-container-1", "PublicKeyVersion": 1})), Code::CustomerNotEntitled);
         assert_eq!(code(buyer, json!({"ProductCode": "prod-container-1", "PublicKeyVersion": 0})), Code::Validation);
         assert_eq!(base64url(b"hello?"), "aGVsbG8_");
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
     }
 }

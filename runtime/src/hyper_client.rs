@@ -110,13 +110,12 @@ impl HyperClient {
     async fn read_body(&self, mut body: hyper::body::Incoming, expected: usize) -> Result<Vec<u8>, ConnectorError> {
         let mut bytes = Vec::with_capacity(expected.min(self.max_body));
         let mut throughput = self.stalled_stream.map(Throughput::new);
+        // Waiting a whole grace window for nothing is a stall, so the wait is the shorter of the two limits.
+        let wait = match (self.read_timeout, self.stalled_stream.map(|m| m.grace)) {
+            (Some(r), Some(g)) => Some(r.min(g)),
+            (r, g) => r.or(g),
+        };
         loop {
-            // Waiting a whole grace window for nothing is a stall, so the wait is the shorter of the two limits.
-            let grace = self.stalled_stream.map(|m| m.grace);
-            let wait = match (self.read_timeout, grace) {
-                (Some(r), Some(g)) => Some(r.min(g)),
-                (r, g) => r.or(g),
-            };
             let frame = match wait {
                 None => body.frame().await,
                 Some(limit) => match tokio::time::timeout(limit, body.frame()).await {

@@ -22,6 +22,14 @@ fn installed(var: &str, what: &str) -> Option<PathBuf> {
     }
 }
 
+/// The demo configuration without request quotas: a scripted session sends
+/// more than ten calls a second when the machine is fast, and throttling is
+/// tested on its own with a stopped clock (`tests/emulator.rs`).
+async fn emulator() -> metering_emulator::Running {
+    let text = format!("{}\n[quotas]\nmeter_usage = 0\nbatch_meter_usage = 0\nregister_usage = 0\n", metering_emulator::config::DEMO);
+    metering_emulator::start(metering_emulator::Config::from_toml(&text).unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap()
+}
+
 fn python() -> Option<PathBuf> {
     installed("METERING_CLIENTS_PY", "a Python with boto3 and the AWS CLI")
 }
@@ -29,7 +37,7 @@ fn python() -> Option<PathBuf> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boto3_and_the_aws_cli_see_the_service_rules() {
     let Some(python) = python() else { return };
-    let running = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let running = emulator().await;
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("clients/boto3_session.py");
     let aws = python.with_file_name("aws");
     let url = running.url();
@@ -45,7 +53,7 @@ async fn boto3_and_the_aws_cli_see_the_service_rules() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_javascript_sdk_sees_the_service_rules() {
     let Some(folder) = installed("METERING_CLIENTS_NODE", "an npm folder with @aws-sdk/client-marketplace-metering") else { return };
-    let running = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let running = emulator().await;
     // ES modules resolve packages from the script's own folder, so the script runs from the install folder.
     let script = folder.join("js_session.mjs");
     std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("clients/js_session.mjs"), &script).unwrap();

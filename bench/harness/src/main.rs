@@ -3,12 +3,14 @@
 //! run, and prints one table with the ratio ours / official.
 //!
 //! `--quick` runs fewer calls; `--no-builds` skips the clean-build
-//! measurements, which take minutes.
+//! measurements, which take minutes, and the emulator's figures;
+//! `--emulator` runs only the emulator's figures.
 
 mod alloc;
 mod builds;
 mod clients;
 mod cpu;
+mod emulator;
 mod server;
 
 use std::future::Future;
@@ -92,6 +94,12 @@ fn main() {
         println!("ours: {cpu:.1} µs, {allocs:.0} allocations, {bytes:.0} bytes per call");
         return;
     }
+    if args.iter().any(|a| a == "--emulator") {
+        // Only the emulator's figures.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
+        print_emulator(&emulator::measure(&root));
+        return;
+    }
     let quick = args.iter().any(|a| a == "--quick");
     let builds = !args.iter().any(|a| a == "--no-builds");
     let scale = if quick { 1 } else { 5 };
@@ -147,6 +155,19 @@ fn main() {
     }
 
     print_table(&rows, server_cpu);
+    if builds {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
+        print_emulator(&emulator::measure(&root));
+    }
+}
+
+fn print_emulator(figures: &[emulator::Figure]) {
+    println!("\nThe emulator (release `metering` binary, driven over loopback by this crate, full signature verification):\n");
+    println!("| measure | figure | target |");
+    println!("| --- | ---: | --- |");
+    for emulator::Figure(what, figure, target) in figures {
+        println!("| {what} | {figure} | {target} |");
+    }
 }
 
 fn fmt(v: f64, unit: &str) -> String {

@@ -142,6 +142,9 @@ pub struct Config {
     /// Faults armed from the start.
     #[serde(default)]
     pub faults: Vec<crate::faults::Fault>,
+    /// Where each customer is, by the keys requests use (`customers.rs`).
+    #[serde(skip)]
+    pub(crate) customer_index: crate::customers::CustomerIndex,
 }
 
 fn default_region() -> String {
@@ -160,8 +163,9 @@ fn default_token_lifetime() -> u64 {
 impl Config {
     /// Parses and checks a TOML configuration; the error names what is wrong.
     pub fn from_toml(text: &str) -> Result<Config, String> {
-        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
         config.check()?;
+        config.reindex();
         Ok(config)
     }
 

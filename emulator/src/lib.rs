@@ -24,6 +24,7 @@
 //! in a SQLite file that survives restarts.
 
 pub mod config;
+mod customers;
 pub mod decimal;
 pub mod errors;
 pub mod faults;

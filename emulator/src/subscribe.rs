@@ -39,7 +39,7 @@ pub fn subscribe(config: &mut Config, product: &str, account: &str, n: u64, now:
             existing.registration_token = Some(token.clone());
             existing.token_issued_at = Some(now);
         }
-        None => config.customers.push(Customer {
+        None => config.add_customer(Customer {
             product: product.code.clone(),
             account: account.to_owned(),
             identifier: None,

@@ -89,7 +89,7 @@ pub fn batch_meter_usage(
             check_allocations(list, r.quantity, &format!("usageRecords.{}.member.usageAllocations", i + 1))?;
         }
         if let Some(license) = r.license {
-            let owner = config.customers.iter().find(|c| c.license_arn.as_deref() == Some(license));
+            let owner = config.customer_by_license(license);
             let fits = owner.is_some_and(|c| c.product == product.code && r.account.is_none_or(|a| a == c.account));
             if !fits {
                 return Err(ServiceError::new(Code::InvalidLicense, format!("record {}: licence {license} is not the customer's licence of {}", i + 1, product.code)));
@@ -134,7 +134,7 @@ fn which_product<'a>(config: &'a Config, caller: &Account, code: Option<&str>, r
         Some(c) => c.to_owned(),
         None => {
             let mut products = records.iter().map(|r| {
-                r.license.and_then(|l| config.customers.iter().find(|c| c.license_arn.as_deref() == Some(l))).map(|c| c.product.clone())
+                r.license.and_then(|l| config.customer_by_license(l)).map(|c| c.product.clone())
             });
             match products.next() {
                 Some(Some(first)) if products.all(|p| p.as_deref() == Some(first.as_str())) => first,
@@ -155,14 +155,11 @@ fn which_product<'a>(config: &'a Config, caller: &Account, code: Option<&str>, r
 
 /// The subscribed customer a record names, if any.
 fn subscriber<'a>(config: &'a Config, product: &Product, r: &Checked<'_>) -> Option<&'a Customer> {
-    config.customers.iter().find(|c| {
-        c.product == product.code
-            && match (r.identifier, r.account) {
-                (Some(id), _) => c.identifier.as_deref() == Some(id),
-                (None, Some(account)) => c.account == account,
-                (None, None) => false,
-            }
-    })
+    match (r.identifier, r.account) {
+        (Some(id), _) => config.customer_by_identifier(&product.code, id),
+        (None, Some(account)) => config.customer_by_account(&product.code, account),
+        (None, None) => None,
+    }
 }
 
 #[cfg(test)]

@@ -43,9 +43,7 @@ pub fn meter_usage(config: &Config, state: &mut State, caller: &Account, body: &
         .product(product_code)
         .ok_or_else(|| ServiceError::new(Code::InvalidProductCode, format!("Product code {product_code} is not a product of this emulator")))?;
     let customer = config
-        .customers
-        .iter()
-        .find(|c| c.product == product.code && c.account == caller.id)
+        .customer_by_account(&product.code, &caller.id)
         .ok_or_else(|| ServiceError::new(Code::CustomerNotEntitled, format!("Account {} is not subscribed to {product_code}", caller.id)))?;
     if !product.dimensions.iter().any(|d| d == dimension) {
         return Err(ServiceError::new(Code::InvalidUsageDimension, format!("{dimension} is not a dimension of {product_code}")));

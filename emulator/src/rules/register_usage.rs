@@ -51,7 +51,7 @@ pub fn register_usage(config: &Config, caller: &Account, body: &Value, now: Syst
     if version != 1 {
         return Err(ServiceError::new(Code::InvalidPublicKeyVersion, format!("Public key version {version} is not valid; use 1")));
     }
-    if !config.customers.iter().any(|c| c.product == product.code && c.account == caller.id) {
+    if config.customer_by_account(&product.code, &caller.id).is_none() {
         return Err(ServiceError::new(Code::CustomerNotEntitled, format!("Account {} is not subscribed to {product_code}", caller.id)));
     }
     let issued = epoch(now).floor() as i64;

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 /// When a dropped connection is dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Drop {
+pub enum DropConnection {
     /// Before anything is processed: nothing was billed.
     Before,
     /// After the request was processed and billed: the client never hears.
@@ -40,7 +40,7 @@ pub struct Fault {
     pub message: Option<String>,
     /// Close the connection without answering.
     #[serde(default)]
-    pub drop_connection: Option<Drop>,
+    pub drop_connection: Option<DropConnection>,
     /// Wait this long before answering.
     #[serde(default)]
     pub delay_ms: Option<u64>,

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::config::{Account, Config};
 use crate::errors::{Code, ServiceError};
-use crate::faults::{Drop, Fault, Faults};
+use crate::faults::{DropConnection, Fault, Faults};
 use crate::rules;
 use crate::sigv4::{self, Incoming, PathRules};
 use crate::state::State;
@@ -195,7 +195,7 @@ fn call_with_faults(ctx: Context<'_>, req: &Incoming<'_>, fault: &mut Option<Fau
     // An armed fault stands in for the service failing after it authenticated the caller.
     *fault = ctx.faults.take(operation);
     // An error or an early drop stops here, before anything is processed; `handle` answers for it.
-    if fault.as_ref().is_some_and(|f| f.error.is_some() || f.drop_connection == Some(Drop::Before)) {
+    if fault.as_ref().is_some_and(|f| f.error.is_some() || f.drop_connection == Some(DropConnection::Before)) {
         return Ok(Value::Null);
     }
     if !ctx.limiter.admit(&caller.id, operation, config.quotas.per_second(operation), ctx.now) {

@@ -23,6 +23,8 @@
 //! `POST /emulator/v1/faults`, request quotas; state in memory or, with [`Options::data`],
 //! in a SQLite file that survives restarts.
 
+mod book;
+mod committer;
 pub mod config;
 mod customers;
 pub mod decimal;

@@ -19,7 +19,7 @@ fn esc(s: &str) -> String {
 }
 
 /// The whole page.
-pub fn render(config: &Config, state: &State, faults: &Faults) -> String {
+pub fn render(config: &Config, state: &mut State, faults: &Faults) -> String {
     let mut html = String::from(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Metering emulator</title>\
          <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1.5em}\
@@ -31,7 +31,13 @@ pub fn render(config: &Config, state: &State, faults: &Faults) -> String {
     html.push_str("<h2>Billed records</h2>\n<table id=\"records\"><tr><th>Hour</th><th>Product</th><th>Customer</th><th>Dimension</th><th>Quantity</th><th>Operation</th><th>Record id</th></tr>\n");
     let mut totals: BTreeMap<(String, String), Quantity> = BTreeMap::new();
     let mut count = 0;
-    let mut rows: Vec<_> = state.records().collect();
+    let mut rows = match state.records() {
+        Ok(rows) => rows,
+        Err(e) => {
+            let _ = writeln!(html, "<tr><td colspan=\"7\">The data file could not be read: {}</td></tr>", esc(&e));
+            Vec::new()
+        }
+    };
     rows.sort_by(|a, b| (a.hour, &a.product, &a.customer_account, &a.dimension).cmp(&(b.hour, &b.product, &b.customer_account, &b.dimension)));
     for r in rows {
         count += 1;
@@ -99,7 +105,7 @@ mod tests {
     fn what_the_configuration_says_is_escaped() {
         let mut config = Config::demo();
         config.customers[0].identifier = Some("<script>alert(1)</script>".into());
-        let html = render(&config, &State::default(), &Faults::default());
+        let html = render(&config, &mut State::default(), &Faults::default());
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !html.contains("<script>"), "{html}");
         assert!(html.contains("Nothing billed yet."));
     }

@@ -227,11 +227,19 @@ async fn answer(shared: &Shared, req: Request<Body>) -> Option<Response<Full<Byt
         body: &body,
     };
     let now = (shared.clock)();
-    let answer = {
+    let (answer, ticket) = {
         let mut guard = shared.live.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let Live { config, minted, state, limiter, faults } = &mut *guard;
-        wire::handle(Context { config, minted, state, now, started: shared.started, limiter, faults }, &incoming)
+        let answer = wire::handle(Context { config, minted, state, now, started: shared.started, limiter, faults }, &incoming);
+        (answer, state.take_ticket())
     };
+    // An answer that depends on a row still being written waits, outside the lock, for its group commit.
+    if let Some(ticket) = ticket {
+        if let Err(why) = ticket.wait().await {
+            let e = crate::rules::unavailable(why.to_string());
+            return Some(respond(e.code.wire().1, "application/x-amz-json-1.1", e.body(), &request_id));
+        }
+    }
     if let Some(minted) = &answer.follow_up {
         // The token goes to the seller's sign-up endpoint outside the lock, as the buyer's browser would take it there.
         let delivery = match &minted.fulfillment_url {

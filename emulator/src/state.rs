@@ -1,12 +1,24 @@
 //! What the emulator has billed: one record per product, customer,
 //! dimension and hour, and the idempotency tokens MeterUsage has seen.
-//! Held in memory behind one lock, so two requests for the same hour are
-//! decided one after the other and can never both be billed. With a
-//! [`Store`] every new record and token is committed to the `--data` file
-//! before it counts, so a restarted emulator knows what it billed.
+//! Held behind one lock, so two requests for the same hour are decided one
+//! after the other and can never both be billed.
+//!
+//! In memory the records live in a compact [`Book`]. With a `--data` file
+//! they live in SQLite: a new record or token is queued for the next group
+//! commit and kept in a small overlay until it is on disk, and every
+//! answer that depends on a row not yet on disk (a new record, or a repeat
+//! or conflict decided against one) carries a [`Ticket`] the server waits
+//! on before answering. So no answer is ever sent for usage a crash could
+//! forget.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
+use sha2::{Digest, Sha256};
+use tokio::sync::watch;
+
+use crate::book::{self, Book};
+use crate::committer::{self, Committer, Durable, Row};
 use crate::decimal::Quantity;
 use crate::store::Store;
 
@@ -34,7 +46,53 @@ pub struct Record {
 }
 
 /// Product, customer account, dimension and hour: what makes a record unique.
-pub type RecordKey = (String, String, String, i64);
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordKey<'a> {
+    /// The product code.
+    pub product: &'a str,
+    /// The customer's account id.
+    pub customer_account: &'a str,
+    /// The dimension.
+    pub dimension: &'a str,
+    /// The start of the hour, in epoch seconds.
+    pub hour: i64,
+}
+
+impl Record {
+    /// What makes this record unique.
+    pub fn key(&self) -> RecordKey<'_> {
+        RecordKey { product: &self.product, customer_account: &self.customer_account, dimension: &self.dimension, hour: self.hour }
+    }
+}
+
+/// A request's parameters other than its `ClientToken`, as a SHA-256.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fingerprint([u8; 32]);
+
+impl Fingerprint {
+    /// The fingerprint of a request's parameters written as `text`.
+    pub fn of(text: &str) -> Fingerprint {
+        Fingerprint(Sha256::digest(text.as_bytes()).into())
+    }
+
+    /// Lower-case hex, as the data file keeps it.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Reads [`Fingerprint::to_hex`]'s form back.
+    pub fn from_hex(hex: &str) -> Option<Fingerprint> {
+        let bytes = hex.as_bytes();
+        if bytes.len() != 64 {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (i, pair) in bytes.chunks(2).enumerate() {
+            out[i] = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+        }
+        Some(Fingerprint(out))
+    }
+}
 
 /// How a new record fared.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,72 +105,208 @@ pub enum Billing {
     Conflict,
 }
 
-/// Everything the emulator has accepted.
+/// What an answer waits for before it is sent: the commit of a row it depends on.
+#[derive(Debug)]
+pub struct Ticket {
+    durable: watch::Receiver<Durable>,
+    seq: u64,
+}
+
+impl Ticket {
+    /// Waits until the row is on disk; why it never will be, when a commit failed.
+    pub async fn wait(self) -> Result<(), Arc<str>> {
+        committer::wait(self.durable, self.seq).await
+    }
+}
+
+/// Rows queued for a commit that has not happened yet, by sequence number.
 #[derive(Debug, Default)]
+struct Overlay {
+    records: HashMap<(String, String, String, i64), (u64, Record)>,
+    tokens: HashMap<(String, String), (u64, Fingerprint, String)>,
+    order: VecDeque<(u64, Pending)>,
+}
+
+#[derive(Debug)]
+enum Pending {
+    Record((String, String, String, i64)),
+    Token((String, String)),
+}
+
+fn owned(key: &RecordKey<'_>) -> (String, String, String, i64) {
+    (key.product.to_owned(), key.customer_account.to_owned(), key.dimension.to_owned(), key.hour)
+}
+
+/// The `--data` file, its committer, and what is queued for it.
+#[derive(Debug)]
+struct Stored {
+    store: Store,
+    committer: Committer,
+    durable: watch::Receiver<Durable>,
+    overlay: Overlay,
+}
+
+impl Stored {
+    /// Forgets queued rows that are on disk now, where lookups find them.
+    fn prune(&mut self) {
+        let seq = self.durable.borrow().seq;
+        while self.overlay.order.front().is_some_and(|(s, _)| *s <= seq) {
+            let Some((s, pending)) = self.overlay.order.pop_front() else { break };
+            match pending {
+                Pending::Record(k) => {
+                    if self.overlay.records.get(&k).is_some_and(|(at, _)| *at == s) {
+                        self.overlay.records.remove(&k);
+                    }
+                }
+                Pending::Token(k) => {
+                    if self.overlay.tokens.get(&k).is_some_and(|(at, ..)| *at == s) {
+                        self.overlay.tokens.remove(&k);
+                    }
+                }
+            }
+        }
+    }
+
+    fn healthy(&self) -> Result<(), String> {
+        match &self.durable.borrow().failed {
+            Some(why) => Err(format!("{why}; restart the emulator on its --data file")),
+            None => Ok(()),
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Backend {
+    Memory(Book),
+    Stored(Box<Stored>),
+}
+
+/// Everything the emulator has accepted.
+#[derive(Debug)]
 pub struct State {
-    records: BTreeMap<RecordKey, Record>,
-    /// `(account, ClientToken)` to the request's fingerprint and the answered record id.
-    client_tokens: HashMap<(String, String), (String, String)>,
+    backend: Backend,
     next_id: u64,
-    store: Option<Store>,
+    /// The highest row number the current request's answer depends on.
+    waits_for: u64,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State { backend: Backend::Memory(Book::default()), next_id: 0, waits_for: 0 }
+    }
 }
 
 impl State {
     /// The state kept in the `--data` file at `path`, with what it already holds.
     pub fn open(path: &std::path::Path) -> Result<State, String> {
-        let (store, contents) = Store::open(path)?;
-        let mut state = State { next_id: contents.records.len() as u64, ..State::default() };
-        for r in contents.records {
-            state.records.insert((r.product.clone(), r.customer_account.clone(), r.dimension.clone(), r.hour), r);
-        }
-        for (account, token, fingerprint, record_id) in contents.tokens {
-            state.client_tokens.insert((account, token), (fingerprint, record_id));
-        }
-        state.store = Some(store);
-        Ok(state)
+        let (store, writer) = Store::open(path)?;
+        let next_id = store.records_at_open();
+        let committer = Committer::start(writer);
+        let durable = committer.durable();
+        let stored = Stored { store, committer, durable, overlay: Overlay::default() };
+        Ok(State { backend: Backend::Stored(Box::new(stored)), next_id, waits_for: 0 })
     }
 
-    /// Bills `record` unless its hour is billed already (see [`Billing`]);
-    /// with a store, a new record is committed before this returns, and
-    /// `Err` (nothing billed) when it could not be.
-    pub fn bill(&mut self, mut record: Record) -> Result<Billing, String> {
-        let key = (record.product.clone(), record.customer_account.clone(), record.dimension.clone(), record.hour);
-        if let Some(existing) = self.records.get(&key) {
-            return Ok(if existing.quantity == record.quantity { Billing::Repeat(existing.record_id.clone()) } else { Billing::Conflict });
+    /// What the answer being decided must wait for, if anything; resets it for the next request.
+    pub fn take_ticket(&mut self) -> Option<Ticket> {
+        let seq = std::mem::take(&mut self.waits_for);
+        match &self.backend {
+            Backend::Stored(s) if seq > 0 => Some(Ticket { durable: s.durable.clone(), seq }),
+            _ => None,
         }
-        let n = self.next_id + 1;
-        record.record_id = format!("{:08x}-{:04x}-4000-8000-{n:012x}", record.hour as u32, record.operation.len());
-        if let Some(store) = &self.store {
-            store.insert_record(&record)?;
-        }
-        self.next_id = n;
-        let id = record.record_id.clone();
-        self.records.insert(key, record);
-        Ok(Billing::New(id))
     }
 
     /// The record of `key`, if billed.
-    pub fn record(&self, key: &RecordKey) -> Option<&Record> {
-        self.records.get(key)
+    pub fn record(&mut self, key: &RecordKey<'_>) -> Result<Option<Record>, String> {
+        match &mut self.backend {
+            Backend::Memory(book) => Ok(book.get(key)),
+            Backend::Stored(s) => {
+                s.prune();
+                if let Some((seq, r)) = s.overlay.records.get(&owned(key)) {
+                    self.waits_for = self.waits_for.max(*seq);
+                    return Ok(Some(r.clone()));
+                }
+                s.store.record(key)
+            }
+        }
+    }
+
+    /// Bills `record` unless its hour is billed already (see [`Billing`]);
+    /// `Err` (nothing billed) when the data file cannot take it.
+    pub fn bill(&mut self, mut record: Record) -> Result<Billing, String> {
+        if let Backend::Stored(s) = &self.backend {
+            s.healthy()?;
+        }
+        if let Some(existing) = self.record(&record.key())? {
+            return Ok(if existing.quantity == record.quantity { Billing::Repeat(existing.record_id) } else { Billing::Conflict });
+        }
+        let n = self.next_id + 1;
+        record.record_id = book::record_id(record.hour, record.operation, n);
+        self.next_id = n;
+        let id = record.record_id.clone();
+        match &mut self.backend {
+            Backend::Memory(book) => book.insert(&record, n),
+            Backend::Stored(s) => {
+                let key = owned(&record.key());
+                let seq = s.committer.push(Row::Record(record.clone()));
+                s.overlay.records.insert(key.clone(), (seq, record));
+                s.overlay.order.push_back((seq, Pending::Record(key)));
+                self.waits_for = self.waits_for.max(seq);
+            }
+        }
+        Ok(Billing::New(id))
     }
 
     /// What a `ClientToken` of `account` was first used with: its fingerprint and record id.
-    pub fn client_token(&self, account: &str, token: &str) -> Option<&(String, String)> {
-        self.client_tokens.get(&(account.to_owned(), token.to_owned()))
+    pub fn client_token(&mut self, account: &str, token: &str) -> Result<Option<(Fingerprint, String)>, String> {
+        match &mut self.backend {
+            Backend::Memory(book) => Ok(book.token(account, token)),
+            Backend::Stored(s) => {
+                s.prune();
+                if let Some((seq, fingerprint, id)) = s.overlay.tokens.get(&(account.to_owned(), token.to_owned())) {
+                    self.waits_for = self.waits_for.max(*seq);
+                    return Ok(Some((*fingerprint, id.clone())));
+                }
+                s.store.token(account, token)
+            }
+        }
     }
 
-    /// Remembers a `ClientToken`'s fingerprint and answer (committed first, with a store).
-    pub fn remember_client_token(&mut self, account: &str, token: &str, fingerprint: String, record_id: String) -> Result<(), String> {
-        if let Some(store) = &self.store {
-            store.insert_token(account, token, &fingerprint, &record_id)?;
+    /// Remembers a `ClientToken`'s first use; a later use never replaces it.
+    pub fn remember_client_token(&mut self, account: &str, token: &str, fingerprint: Fingerprint, record_id: String) -> Result<(), String> {
+        if self.client_token(account, token)?.is_some() {
+            return Ok(());
         }
-        self.client_tokens.entry((account.to_owned(), token.to_owned())).or_insert((fingerprint, record_id));
+        match &mut self.backend {
+            Backend::Memory(book) => book.insert_token(account, token, fingerprint, &record_id),
+            Backend::Stored(s) => {
+                s.healthy()?;
+                let key = (account.to_owned(), token.to_owned());
+                let row = Row::Token { account: key.0.clone(), token: key.1.clone(), fingerprint: fingerprint.to_hex(), record_id: record_id.clone() };
+                let seq = s.committer.push(row);
+                s.overlay.tokens.insert(key.clone(), (seq, fingerprint, record_id));
+                s.overlay.order.push_back((seq, Pending::Token(key)));
+                self.waits_for = self.waits_for.max(seq);
+            }
+        }
         Ok(())
     }
 
-    /// Every billed record, by product, customer, dimension and hour.
-    pub fn records(&self) -> impl Iterator<Item = &Record> {
-        self.records.values()
+    /// Every billed record, by product, customer, dimension and hour
+    /// (with a data file, those still being written too).
+    pub fn records(&mut self) -> Result<Vec<Record>, String> {
+        match &mut self.backend {
+            Backend::Memory(book) => Ok(book.records()),
+            Backend::Stored(s) => {
+                s.prune();
+                let mut all = s.store.records()?;
+                all.extend(s.overlay.records.values().map(|(_, r)| r.clone()));
+                all.sort_by(|a, b| (&a.product, &a.customer_account, &a.dimension, a.hour).cmp(&(&b.product, &b.customer_account, &b.dimension, b.hour)));
+                // A row committed between the prune and the read is in both.
+                all.dedup_by(|a, b| a.key() == b.key());
+                Ok(all)
+            }
+        }
     }
 }
 
@@ -140,7 +334,7 @@ mod tests {
         let Ok(Billing::New(id)) = state.bill(record("17")) else { panic!() };
         assert_eq!(state.bill(record("17.0")), Ok(Billing::Repeat(id.clone())), "the same quantity by value");
         assert_eq!(state.bill(record("18")), Ok(Billing::Conflict));
-        assert_eq!(state.records().map(|r| r.quantity.to_string()).collect::<Vec<_>>(), ["17"]);
+        assert_eq!(state.records().unwrap().iter().map(|r| r.quantity.to_string()).collect::<Vec<_>>(), ["17"]);
         let mut other_hour = record("18");
         other_hour.hour = 7200;
         assert!(matches!(state.bill(other_hour), Ok(Billing::New(other)) if other != id));
@@ -155,16 +349,68 @@ mod tests {
         let first_id = {
             let mut state = State::open(&path).unwrap();
             let Ok(Billing::New(id)) = state.bill(record("17")) else { panic!() };
-            state.remember_client_token("1", "tok", "fp".into(), id.clone()).unwrap();
+            state.remember_client_token("1", "tok", Fingerprint::of("fp"), id.clone()).unwrap();
             id
         };
         let mut reopened = State::open(&path).unwrap();
         assert_eq!(reopened.bill(record("18")), Ok(Billing::Conflict), "a changed quantity is still refused after a restart");
         assert_eq!(reopened.bill(record("17")), Ok(Billing::Repeat(first_id.clone())));
-        assert_eq!(reopened.client_token("1", "tok"), Some(&("fp".to_owned(), first_id.clone())));
+        assert_eq!(reopened.client_token("1", "tok").unwrap(), Some((Fingerprint::of("fp"), first_id.clone())));
         let mut other_hour = record("1");
         other_hour.hour = 7200;
         assert!(matches!(reopened.bill(other_hour), Ok(Billing::New(id)) if id != first_id), "ids go on after the reopened ones");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    fn temp_data(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("emulator-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("data.sqlite");
+        let _ = std::fs::remove_file(&path);
+        (dir, path)
+    }
+
+    #[tokio::test]
+    async fn answers_wait_for_the_group_commit_that_holds_their_rows() {
+        let (dir, path) = temp_data("group");
+        let mut state = State::open(&path).unwrap();
+        let mut ids = Vec::new();
+        for hour in 1..=50 {
+            let mut r = record("1");
+            r.hour = hour * 3600;
+            let Ok(Billing::New(id)) = state.bill(r) else { panic!() };
+            ids.push(id);
+        }
+        // The repeat was decided against a row not yet on disk, so its answer waits too.
+        let mut repeat = record("1");
+        repeat.hour = 50 * 3600;
+        assert_eq!(state.bill(repeat), Ok(Billing::Repeat(ids[49].clone())));
+        let ticket = state.take_ticket().expect("the answer depends on queued rows");
+        assert!(state.take_ticket().is_none(), "taking the ticket resets it for the next request");
+        ticket.wait().await.unwrap();
+        // Committed rows leave the overlay and are found in the file.
+        let mut again = record("1");
+        again.hour = 3600;
+        assert_eq!(state.bill(again), Ok(Billing::Repeat(ids[0].clone())));
+        assert!(state.take_ticket().is_none(), "nothing to wait for: the row is on disk");
+        assert_eq!(state.records().unwrap().len(), 50);
+        drop(state);
+        assert_eq!(State::open(&path).unwrap().records().unwrap().len(), 50);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn a_failed_commit_fails_its_answers_and_stops_billing_until_restart() {
+        let (dir, path) = temp_data("failed");
+        let mut state = State::open(&path).unwrap();
+        rusqlite::Connection::open(&path).unwrap().execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON records BEGIN SELECT RAISE(ABORT, 'the disk is full, a test says'); END;",
+        )
+        .unwrap();
+        assert!(matches!(state.bill(record("1")), Ok(Billing::New(_))));
+        let why = state.take_ticket().unwrap().wait().await.unwrap_err();
+        assert!(why.contains("writing the data file failed") && why.contains("the disk is full"), "{why}");
+        let refused = state.bill(record("2")).unwrap_err();
+        assert!(refused.contains("restart the emulator"), "{refused}");
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -1,52 +1,56 @@
 //! The `--data` file: what the emulator billed, kept in SQLite so that a
 //! restarted emulator still knows every hour it billed and every client
-//! token it saw.
+//! token it saw. Records are not held in memory: each request looks up
+//! the hours it names by primary key, so resident memory stays flat
+//! however many records the file holds.
 //!
-//! Guarantees: [`Store::insert_record`] and [`Store::insert_token`] return
-//! only after the row is committed (WAL, `synchronous = FULL`), so an answer
-//! the emulator sent is on disk; a crash before the commit leaves no row and
-//! no answer was sent. The schema is versioned with `PRAGMA user_version`
-//! and created on open.
+//! Writes go through the [`Committer`](crate::committer::Committer)'s own
+//! connection, in group commits; this module opens the file, creates or
+//! upgrades its schema (versioned with `PRAGMA user_version`), and reads.
+//! Version 1 kept a client token's fingerprint as the request's text;
+//! version 2 keeps its SHA-256, and opening a version 1 file rewrites those
+//! in one transaction.
 
 use std::path::Path;
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::decimal::Quantity;
-use crate::state::Record;
+use crate::state::{Fingerprint, Record, RecordKey};
 
 /// The schema version this code writes.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
-/// An open `--data` file.
+/// The reading side of an open `--data` file.
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
-}
-
-/// What a store holds, read on open.
-#[derive(Debug, Default)]
-pub struct Contents {
-    /// Every billed record.
-    pub records: Vec<Record>,
-    /// Every `(account, token, fingerprint, record id)` MeterUsage saw.
-    pub tokens: Vec<(String, String, String, String)>,
+    records: u64,
 }
 
 fn err(e: rusqlite::Error) -> String {
     e.to_string()
 }
 
+const COLUMNS: &str = "product, customer_account, dimension, hour, operation, customer_identifier, license_arn, quantity, record_id";
+
+fn connect(path: &Path) -> Result<Connection, String> {
+    let conn = Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
+    conn.pragma_update(None, "synchronous", "FULL").map_err(err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(err)?;
+    Ok(conn)
+}
+
 impl Store {
-    /// Opens (creating if needed) the file at `path` and reads what it holds.
-    pub fn open(path: &Path) -> Result<(Store, Contents), String> {
-        let conn = Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
-        conn.pragma_update(None, "synchronous", "FULL").map_err(err)?;
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(err)?;
+    /// Opens (creating or upgrading if needed) the file at `path`: the
+    /// reading side, and a second connection for the committer to write with.
+    pub fn open(path: &Path) -> Result<(Store, Connection), String> {
+        let mut writer = connect(path)?;
+        let version: i64 = writer.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(err)?;
         match version {
-            0 => {
-                conn.execute_batch(
+            0 => writer
+                .execute_batch(
                     "BEGIN;
                      CREATE TABLE records (
                          product TEXT NOT NULL, customer_account TEXT NOT NULL, dimension TEXT NOT NULL, hour INTEGER NOT NULL,
@@ -56,78 +60,141 @@ impl Store {
                      CREATE TABLE client_tokens (
                          account TEXT NOT NULL, token TEXT NOT NULL, fingerprint TEXT NOT NULL, record_id TEXT NOT NULL,
                          PRIMARY KEY (account, token));
-                     PRAGMA user_version = 1;
+                     PRAGMA user_version = 2;
                      COMMIT;",
                 )
-                .map_err(err)?;
-            }
+                .map_err(err)?,
+            1 => upgrade_fingerprints(&mut writer).map_err(err)?,
             SCHEMA_VERSION => {}
             other => return Err(format!("{}: schema version {other} is newer than this emulator's {SCHEMA_VERSION}", path.display())),
         }
-        let store = Store { conn };
-        let contents = store.read()?;
-        Ok((store, contents))
+        let conn = connect(path)?;
+        let records: i64 = conn.query_row("SELECT count(*) FROM records", [], |r| r.get(0)).map_err(err)?;
+        Ok((Store { conn, records: records as u64 }, writer))
     }
 
-    fn read(&self) -> Result<Contents, String> {
-        let mut contents = Contents::default();
+    /// How many records the file held when it was opened.
+    pub fn records_at_open(&self) -> u64 {
+        self.records
+    }
+
+    /// The committed record of `key`, if any.
+    pub fn record(&self, key: &RecordKey<'_>) -> Result<Option<Record>, String> {
         let mut stmt = self
             .conn
-            .prepare("SELECT product, customer_account, dimension, hour, operation, customer_identifier, license_arn, quantity, record_id FROM records")
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM records WHERE product = ?1 AND customer_account = ?2 AND dimension = ?3 AND hour = ?4"))
             .map_err(err)?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, Option<String>>(6)?,
-                    r.get::<_, String>(7)?,
-                    r.get::<_, String>(8)?,
-                ))
-            })
-            .map_err(err)?;
-        for row in rows {
-            let (product, customer_account, dimension, hour, operation, customer_identifier, license_arn, quantity, record_id) = row.map_err(err)?;
-            let operation = match operation.as_str() {
-                "MeterUsage" => "MeterUsage",
-                "BatchMeterUsage" => "BatchMeterUsage",
-                other => return Err(format!("the data file has a record of unknown operation `{other}`")),
-            };
-            let quantity = Quantity::parse(&quantity).ok_or_else(|| format!("the data file has a record with quantity `{quantity}`"))?;
-            contents.records.push(Record { operation, product, customer_account, customer_identifier, license_arn, dimension, hour, quantity, record_id });
-        }
-        let mut stmt = self.conn.prepare("SELECT account, token, fingerprint, record_id FROM client_tokens").map_err(err)?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).map_err(err)?;
-        for row in rows {
-            contents.tokens.push(row.map_err(err)?);
-        }
-        Ok(contents)
+        let row = stmt.query_row(params![key.product, key.customer_account, key.dimension, key.hour], raw_record).optional().map_err(err)?;
+        row.map(decode).transpose()
     }
 
-    /// Commits a billed record.
-    pub fn insert_record(&self, r: &Record) -> Result<(), String> {
-        self.conn
-            .execute(
-                "INSERT INTO records (product, customer_account, dimension, hour, operation, customer_identifier, license_arn, quantity, record_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![r.product, r.customer_account, r.dimension, r.hour, r.operation, r.customer_identifier, r.license_arn, r.quantity.to_string(), r.record_id],
-            )
-            .map(|_| ())
-            .map_err(err)
+    /// Every committed record, by product, customer, dimension and hour.
+    pub fn records(&self) -> Result<Vec<Record>, String> {
+        let mut stmt = self.conn.prepare(&format!("SELECT {COLUMNS} FROM records ORDER BY product, customer_account, dimension, hour")).map_err(err)?;
+        let rows = stmt.query_map([], raw_record).map_err(err)?;
+        rows.map(|row| row.map_err(err).and_then(decode)).collect()
     }
 
-    /// Commits a client token's first use.
-    pub fn insert_token(&self, account: &str, token: &str, fingerprint: &str, record_id: &str) -> Result<(), String> {
-        self.conn
-            .execute(
-                "INSERT OR IGNORE INTO client_tokens (account, token, fingerprint, record_id) VALUES (?1, ?2, ?3, ?4)",
-                params![account, token, fingerprint, record_id],
+    /// What a committed `ClientToken` of `account` was first used with.
+    pub fn token(&self, account: &str, token: &str) -> Result<Option<(Fingerprint, String)>, String> {
+        let mut stmt = self.conn.prepare_cached("SELECT fingerprint, record_id FROM client_tokens WHERE account = ?1 AND token = ?2").map_err(err)?;
+        let row: Option<(String, String)> = stmt.query_row(params![account, token], |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(err)?;
+        match row {
+            None => Ok(None),
+            Some((hex, id)) => Fingerprint::from_hex(&hex).map(|f| Some((f, id))).ok_or_else(|| format!("the data file has a token with fingerprint `{hex}`")),
+        }
+    }
+}
+
+type RawRecord = (String, String, String, i64, String, Option<String>, Option<String>, String, String);
+
+fn raw_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRecord> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?))
+}
+
+fn decode(raw: RawRecord) -> Result<Record, String> {
+    let (product, customer_account, dimension, hour, operation, customer_identifier, license_arn, quantity, record_id) = raw;
+    let operation = match operation.as_str() {
+        "MeterUsage" => "MeterUsage",
+        "BatchMeterUsage" => "BatchMeterUsage",
+        other => return Err(format!("the data file has a record of unknown operation `{other}`")),
+    };
+    let quantity = Quantity::parse(&quantity).ok_or_else(|| format!("the data file has a record with quantity `{quantity}`"))?;
+    Ok(Record { operation, product, customer_account, customer_identifier, license_arn, dimension, hour, quantity, record_id })
+}
+
+/// Version 1 to 2: fingerprints from the request's text to its digest, in one transaction.
+fn upgrade_fingerprints(conn: &mut Connection) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    let rows: Vec<(String, String, String)> = {
+        let mut stmt = tx.prepare("SELECT account, token, fingerprint FROM client_tokens")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    for (account, token, text) in rows {
+        tx.execute(
+            "UPDATE client_tokens SET fingerprint = ?3 WHERE account = ?1 AND token = ?2",
+            params![account, token, Fingerprint::of(&text).to_hex()],
+        )?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()
+}
+
+/// Writes a billed record (inside the committer's transaction).
+pub fn insert_record(conn: &Connection, r: &Record) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(&format!("INSERT INTO records ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"))?;
+    stmt.execute(params![r.product, r.customer_account, r.dimension, r.hour, r.operation, r.customer_identifier, r.license_arn, r.quantity.to_string(), r.record_id])?;
+    Ok(())
+}
+
+/// Writes a client token's first use (inside the committer's transaction).
+pub fn insert_token(conn: &Connection, account: &str, token: &str, fingerprint: &str, record_id: &str) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached("INSERT OR IGNORE INTO client_tokens (account, token, fingerprint, record_id) VALUES (?1, ?2, ?3, ?4)")?;
+    stmt.execute(params![account, token, fingerprint, record_id])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_1_file_is_upgraded_with_its_fingerprints_digested() {
+        let dir = std::env::temp_dir().join(format!("emulator-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("v1.sqlite");
+        let _ = std::fs::remove_file(&path);
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE records (product TEXT NOT NULL, customer_account TEXT NOT NULL, dimension TEXT NOT NULL, hour INTEGER NOT NULL,
+                     operation TEXT NOT NULL, customer_identifier TEXT, license_arn TEXT, quantity TEXT NOT NULL, record_id TEXT NOT NULL,
+                     PRIMARY KEY (product, customer_account, dimension, hour));
+                 CREATE TABLE client_tokens (account TEXT NOT NULL, token TEXT NOT NULL, fingerprint TEXT NOT NULL, record_id TEXT NOT NULL,
+                     PRIMARY KEY (account, token));
+                 INSERT INTO client_tokens VALUES ('1', 'tok', '{\"ProductCode\":\"p\"}', 'rid');
+                 PRAGMA user_version = 1;",
             )
-            .map(|_| ())
-            .map_err(err)
+            .unwrap();
+        }
+        let (store, _writer) = Store::open(&path).unwrap();
+        assert_eq!(store.token("1", "tok").unwrap(), Some((Fingerprint::of("{\"ProductCode\":\"p\"}"), "rid".to_owned())));
+        let version: i64 = store.conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        drop((store, _writer));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_by_name() {
+        let dir = std::env::temp_dir().join(format!("emulator-store-new-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("v9.sqlite");
+        let _ = std::fs::remove_file(&path);
+        Connection::open(&path).unwrap().execute_batch("PRAGMA user_version = 9;").unwrap();
+        let e = Store::open(&path).unwrap_err();
+        assert!(e.contains("schema version 9 is newer"), "{e}");
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -92,7 +92,12 @@ pub struct Context<'a> {
 /// Answers one request.
 pub fn handle(ctx: Context<'_>, req: &Incoming<'_>) -> Answer {
     match (req.method, req.path) {
-        ("GET", "/emulator/v1/records") => return Answer::json(200, &records(ctx.state)),
+        ("GET", "/emulator/v1/records") => {
+            return match records(ctx.state) {
+                Ok(list) => Answer::json(200, &list),
+                Err(e) => Answer::error(&rules::unavailable(e)),
+            }
+        }
         ("GET", "/emulator/" | "/emulator") => {
             let html = crate::page::render(ctx.config, ctx.state, ctx.faults);
             return Answer { content_type: "text/html; charset=utf-8", body: html, ..Answer::json(200, &Value::Null) };
@@ -255,9 +260,10 @@ fn authenticate<'a>(config: &'a Config, req: &Incoming<'_>, now: SystemTime) -> 
 }
 
 /// `GET /emulator/v1/records`: every accepted record.
-fn records(state: &State) -> Value {
+fn records(state: &mut State) -> Result<Value, String> {
     let list: Vec<Value> = state
-        .records()
+        .records()?
+        .into_iter()
         .map(|r| {
             json!({
                 "operation": r.operation,
@@ -272,5 +278,5 @@ fn records(state: &State) -> Value {
             })
         })
         .collect();
-    json!({ "records": list })
+    Ok(json!({ "records": list }))
 }

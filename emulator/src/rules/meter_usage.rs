@@ -9,7 +9,7 @@ use super::{check_window, hour_of, unavailable};
 use crate::config::{Account, Config};
 use crate::errors::{Code, ServiceError, Violations};
 use crate::input::{check_allocations, check_length, quantity, Members};
-use crate::state::{Billing, Record, State};
+use crate::state::{Billing, Fingerprint, Record, State};
 
 /// Bills the caller's usage of one dimension for one hour.
 pub fn meter_usage(config: &Config, state: &mut State, caller: &Account, body: &Value, now: SystemTime) -> Result<Value, ServiceError> {
@@ -58,10 +58,10 @@ pub fn meter_usage(config: &Config, state: &mut State, caller: &Account, body: &
     if let Some(o) = parameters.as_object_mut() {
         o.remove("ClientToken");
     }
-    let fingerprint = parameters.to_string();
+    let fingerprint = Fingerprint::of(&parameters.to_string());
     if let Some(token) = client_token {
-        if let Some((seen, record_id)) = state.client_token(&caller.id, token) {
-            if *seen != fingerprint {
+        if let Some((seen, record_id)) = state.client_token(&caller.id, token).map_err(unavailable)? {
+            if seen != fingerprint {
                 return Err(ServiceError::new(Code::IdempotencyConflict, format!("ClientToken {token} was used with other parameters")));
             }
             return Ok(json!({ "MeteringRecordId": record_id }));
@@ -79,8 +79,7 @@ pub fn meter_usage(config: &Config, state: &mut State, caller: &Account, body: &
         record_id: String::new(),
     };
     if dry_run {
-        let key = (record.product.clone(), record.customer_account.clone(), record.dimension.clone(), record.hour);
-        return match state.record(&key) {
+        return match state.record(&record.key()).map_err(unavailable)? {
             Some(existing) if existing.quantity != quantity => Err(duplicate(dimension)),
             _ => Err(ServiceError::new(Code::DryRunOperation, "Request would have succeeded, but the DryRun flag is set")),
         };
@@ -151,7 +150,7 @@ mod tests {
         let seller = config.accounts[0].clone();
         let err = meter_usage(&config, &mut state, &seller, &request("1"), UNIX_EPOCH + Duration::from_secs(NOW)).unwrap_err();
         assert_eq!(err.code, Code::CustomerNotEntitled);
-        assert_eq!(state.records().count(), 0, "nothing was billed");
+        assert_eq!(state.records().unwrap().len(), 0, "nothing was billed");
         let missing = call(&mut state, json!({})).unwrap_err();
         assert!(missing.message.starts_with("3 validation errors detected: Value null at 'productCode'"), "{}", missing.message);
     }

@@ -46,6 +46,6 @@ pub(crate) fn check_window(timestamp: f64, now: SystemTime, window: Duration) ->
 }
 
 /// The data file could not take a write: nothing was billed, and the caller may retry.
-pub(crate) fn unavailable(e: String) -> ServiceError {
+pub fn unavailable(e: String) -> ServiceError {
     ServiceError::new(Code::InternalServiceError, format!("the emulator could not record the usage: {e}"))
 }

@@ -22,6 +22,7 @@ secret_access_key = "seller-secret-key-for-the-emulator-only"
 id = "444455556666"            # a buyer running the seller's AMI or container
 access_key_id = "AKIAEXAMPLEBUYER0001"
 secret_access_key = "buyer-secret-key-for-the-emulator-only"
+# platform = "ecs"            # ecs, eks, fargate, ec2 or other; RegisterUsage refuses ec2 and other
 
 # A SaaS product, metered by the seller through BatchMeterUsage.
 [[products]]
@@ -35,6 +36,7 @@ fulfillment_url = "http://127.0.0.1:8000/signup"
 code = "prod-container-1"
 seller = "111122223333"
 dimensions = ["vcpu_hours"]
+# regions = ["us-east-1"]     # where it is offered; elsewhere InvalidEndpointRegionException
 
 [[customers]]
 product = "prod-saas-1"
@@ -68,6 +70,45 @@ pub struct Account {
     /// A session token the requests must carry, for temporary credentials.
     #[serde(default)]
     pub session_token: Option<String>,
+    /// Where the software calling with these keys runs; RegisterUsage
+    /// answers `PlatformNotSupportedException` outside ECS, EKS and Fargate.
+    /// Unset: a container platform.
+    #[serde(default)]
+    pub platform: Option<Platform>,
+}
+
+/// Where the buyer's software runs.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    /// Amazon ECS.
+    Ecs,
+    /// Amazon EKS.
+    Eks,
+    /// AWS Fargate.
+    Fargate,
+    /// An EC2 instance (an AMI product): MeterUsage, but no RegisterUsage.
+    Ec2,
+    /// Anywhere else.
+    Other,
+}
+
+impl Platform {
+    /// Whether RegisterUsage may be called from it.
+    pub fn registers_containers(self) -> bool {
+        matches!(self, Platform::Ecs | Platform::Eks | Platform::Fargate)
+    }
+
+    /// Its name, as AWS writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Platform::Ecs => "Amazon ECS",
+            Platform::Eks => "Amazon EKS",
+            Platform::Fargate => "AWS Fargate",
+            Platform::Ec2 => "Amazon EC2",
+            Platform::Other => "another platform",
+        }
+    }
 }
 
 /// A product.
@@ -83,6 +124,23 @@ pub struct Product {
     /// The seller's SaaS sign-up endpoint.
     #[serde(default)]
     pub fulfillment_url: Option<String>,
+    /// The regions the product is offered in; MeterUsage and RegisterUsage
+    /// in another region answer `InvalidEndpointRegionException`. Unset: every region.
+    #[serde(default)]
+    pub regions: Option<Vec<String>>,
+}
+
+impl Product {
+    /// Refuses a MeterUsage or RegisterUsage for this product in `region` when it is not offered there.
+    pub fn check_region(&self, region: &str) -> Result<(), crate::errors::ServiceError> {
+        match &self.regions {
+            Some(regions) if !regions.iter().any(|r| r == region) => Err(crate::errors::ServiceError::new(
+                crate::errors::Code::InvalidEndpointRegion,
+                format!("Product {} is not offered in {region}; call the endpoint of one of its regions: {}", self.code, regions.join(", ")),
+            )),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// A buyer subscribed to a product.

@@ -37,6 +37,10 @@ pub enum Code {
     Throttling,
     /// `PublicKeyVersion` other than 1.
     InvalidPublicKeyVersion,
+    /// A product called in a region it is not offered in.
+    InvalidEndpointRegion,
+    /// RegisterUsage from outside ECS, EKS and Fargate.
+    PlatformNotSupported,
     /// `DryRun` found nothing wrong.
     DryRunOperation,
     /// A request without an `Authorization` header.
@@ -72,6 +76,8 @@ impl Code {
             Code::TimestampOutOfBounds => ("TimestampOutOfBoundsException", 400),
             Code::Throttling => ("ThrottlingException", 400),
             Code::InvalidPublicKeyVersion => ("InvalidPublicKeyVersionException", 400),
+            Code::InvalidEndpointRegion => ("InvalidEndpointRegionException", 400),
+            Code::PlatformNotSupported => ("PlatformNotSupportedException", 400),
             Code::DryRunOperation => ("DryRunOperation", 400),
             Code::MissingAuthenticationToken => ("MissingAuthenticationTokenException", 400),
             Code::UnrecognizedClient => ("UnrecognizedClientException", 400),

@@ -108,6 +108,13 @@ check("RegisterUsage's token verifies with the served public key", verified is T
 check("the token carries the product and the nonce", claims.get("productCode") == "prod-container-1" and claims.get("nonce") == "boto3-nonce" and claims.get("publicKeyVersion") == 1, claims)
 check("RegisterUsage with key version 2", code_of(lambda: buyer.register_usage(ProductCode="prod-container-1", PublicKeyVersion=2)) == "InvalidPublicKeyVersionException")
 check("RegisterUsage by a non-subscriber", code_of(lambda: seller.register_usage(ProductCode="prod-container-1", PublicKeyVersion=1)) == "CustomerNotEntitledException")
+on_ec2 = client(("AKIAEXAMPLEBUYEREC20", "buyer-ec2-secret-key-for-the-emulator-only"))
+check("RegisterUsage from an EC2 instance", code_of(lambda: on_ec2.register_usage(ProductCode="prod-container-1", PublicKeyVersion=1)) == "PlatformNotSupportedException")
+check("RegisterUsage of a product not offered in the region", code_of(lambda: buyer.register_usage(ProductCode="prod-container-eu", PublicKeyVersion=1)) == "InvalidEndpointRegionException")
+check(
+    "MeterUsage of a product not offered in the region",
+    code_of(lambda: buyer.meter_usage(ProductCode="prod-container-eu", Timestamp=now - 60, UsageDimension="vcpu_hours", UsageQuantityAsDecimal="1")) == "InvalidEndpointRegionException",
+)
 
 # Signatures.
 check("an unknown key is UnrecognizedClientException", code_of(lambda: client(("AKIAUNKNOWN000000000", "x")).resolve_customer(RegistrationToken="t")) == "UnrecognizedClientException")

@@ -22,11 +22,31 @@ fn installed(var: &str, what: &str) -> Option<PathBuf> {
     }
 }
 
-/// The demo configuration without request quotas: a scripted session sends
+/// What the sessions add to the demo: a buyer's keys used from an EC2
+/// instance, and a container product offered only in Europe.
+const EXTRA: &str = r#"
+[[accounts]]
+id = "444455556666"
+access_key_id = "AKIAEXAMPLEBUYEREC20"
+secret_access_key = "buyer-ec2-secret-key-for-the-emulator-only"
+platform = "ec2"
+
+[[products]]
+code = "prod-container-eu"
+seller = "111122223333"
+dimensions = ["vcpu_hours"]
+regions = ["eu-west-1"]
+
+[[customers]]
+product = "prod-container-eu"
+account = "444455556666"
+"#;
+
+/// The demo configuration without request quotas (a scripted session sends
 /// more than ten calls a second when the machine is fast, and throttling is
-/// tested on its own with a stopped clock (`tests/emulator.rs`).
+/// tested on its own with a stopped clock in `tests/emulator.rs`), with [`EXTRA`].
 async fn emulator() -> metering_emulator::Running {
-    let text = format!("{}\n[quotas]\nmeter_usage = 0\nbatch_meter_usage = 0\nregister_usage = 0\n", metering_emulator::config::DEMO);
+    let text = format!("{}\n[quotas]\nmeter_usage = 0\nbatch_meter_usage = 0\nregister_usage = 0\n{EXTRA}", metering_emulator::config::DEMO);
     metering_emulator::start(metering_emulator::Config::from_toml(&text).unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap()
 }
 
@@ -46,7 +66,7 @@ async fn boto3_and_the_aws_cli_see_the_service_rules() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     println!("{stdout}");
     assert!(output.status.success(), "the boto3 session failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("boto3: 26 passed, 0 failed"), "{stdout}\n{stderr}");
+    assert!(stdout.contains("boto3: 29 passed, 0 failed"), "{stdout}\n{stderr}");
     running.stop().await;
 }
 

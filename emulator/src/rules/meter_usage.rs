@@ -42,6 +42,7 @@ pub fn meter_usage(config: &Config, state: &mut State, caller: &Account, body: &
     let product = config
         .product(product_code)
         .ok_or_else(|| ServiceError::new(Code::InvalidProductCode, format!("Product code {product_code} is not a product of this emulator")))?;
+    product.check_region(&config.region)?;
     let customer = config
         .customer_by_account(&product.code, &caller.id)
         .ok_or_else(|| ServiceError::new(Code::CustomerNotEntitled, format!("Account {} is not subscribed to {product_code}", caller.id)))?;
@@ -150,6 +151,12 @@ mod tests {
         let seller = config.accounts[0].clone();
         let err = meter_usage(&config, &mut state, &seller, &request("1"), UNIX_EPOCH + Duration::from_secs(NOW)).unwrap_err();
         assert_eq!(err.code, Code::CustomerNotEntitled);
+        assert_eq!(state.records().unwrap().len(), 0, "nothing was billed");
+        let mut elsewhere = Config::demo();
+        elsewhere.products[1].regions = Some(vec!["eu-west-1".into(), "eu-central-1".into()]);
+        let buyer = elsewhere.accounts[1].clone();
+        let err = meter_usage(&elsewhere, &mut state, &buyer, &request("1"), UNIX_EPOCH + Duration::from_secs(NOW)).unwrap_err();
+        assert_eq!(err.code, Code::InvalidEndpointRegion);
         assert_eq!(state.records().unwrap().len(), 0, "nothing was billed");
         let missing = call(&mut state, json!({})).unwrap_err();
         assert!(missing.message.starts_with("3 validation errors detected: Value null at 'productCode'"), "{}", missing.message);

@@ -48,6 +48,13 @@ pub fn register_usage(config: &Config, caller: &Account, body: &Value, now: Syst
     let product = config
         .product(product_code)
         .ok_or_else(|| ServiceError::new(Code::InvalidProductCode, format!("Product code {product_code} is not a product of this emulator")))?;
+    product.check_region(&config.region)?;
+    if let Some(platform) = caller.platform.filter(|p| !p.registers_containers()) {
+        return Err(ServiceError::new(
+            Code::PlatformNotSupported,
+            format!("RegisterUsage is for containers on Amazon ECS, Amazon EKS and AWS Fargate, not {}", platform.name()),
+        ));
+    }
     if version != 1 {
         return Err(ServiceError::new(Code::InvalidPublicKeyVersion, format!("Public key version {version} is not valid; use 1")));
     }
@@ -157,5 +164,23 @@ mod tests {
         assert_eq!(code(seller, json!({"ProductCode": "prod-container-1", "PublicKeyVersion": 1})), Code::CustomerNotEntitled);
         assert_eq!(code(buyer, json!({"ProductCode": "prod-container-1", "PublicKeyVersion": 0})), Code::Validation);
         assert_eq!(base64url(b"hello?"), "aGVsbG8_");
+    }
+
+    #[test]
+    fn platform_and_region_are_checked() {
+        let mut config = Config::demo();
+        let mut on_ec2 = config.accounts[1].clone();
+        on_ec2.platform = Some(crate::config::Platform::Ec2);
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let body = json!({"ProductCode": "prod-container-1", "PublicKeyVersion": 1});
+        let e = register_usage(&config, &on_ec2, &body, now).unwrap_err();
+        assert_eq!(e.code, Code::PlatformNotSupported);
+        assert!(e.message.contains("not Amazon EC2"), "{}", e.message);
+        let mut on_eks = on_ec2.clone();
+        on_eks.platform = Some(crate::config::Platform::Eks);
+        assert!(register_usage(&config, &on_eks, &body, now).is_ok());
+        config.products[1].regions = Some(vec!["eu-west-1".into()]);
+        let e = register_usage(&config, &on_eks, &body, now).unwrap_err();
+        assert_eq!((e.code, e.message.contains("not offered in us-east-1")), (Code::InvalidEndpointRegion, true), "{}", e.message);
     }
 }

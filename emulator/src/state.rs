@@ -3,7 +3,7 @@
 //! Held behind one lock, so two requests for the same hour are decided one
 //! after the other and can never both be billed.
 //!
-//! In memory the records live in a compact [`Book`]. With a `--data` file
+//! In memory the records live in a compact `Book` (`book.rs`). With a `--data` file
 //! they live in SQLite: a new record or token is queued for the next group
 //! commit and kept in a small overlay until it is on disk, and every
 //! answer that depends on a row not yet on disk (a new record, or a repeat

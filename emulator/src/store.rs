@@ -4,7 +4,7 @@
 //! the hours it names by primary key, so resident memory stays flat
 //! however many records the file holds.
 //!
-//! Writes go through the [`Committer`](crate::committer::Committer)'s own
+//! Writes go through the committer's (`committer.rs`) own
 //! connection, in group commits; this module opens the file, creates or
 //! upgrades its schema (versioned with `PRAGMA user_version`), and reads.
 //! Version 1 kept a client token's fingerprint as the request's text;

@@ -1,0 +1,31 @@
+//! A meter for AWS Marketplace that never loses a usage record.
+//!
+//! Producers hand it usage records ([`Usage`]); [`Meter::record`] returns
+//! once they are durable. Records add up, exactly, per product or licence,
+//! customer, dimension and UTC hour. Once an hour has ended and its grace
+//! has passed, [`Meter::flush`] seals its total (frozen, written before the
+//! first attempt to send it) and sends it: SaaS usage with BatchMeterUsage,
+//! EC2 and container usage with MeterUsage and a `ClientToken` fixed at
+//! sealing, at the service's request rate. What the service answers is kept
+//! with each hour: billed (with its `MeteringRecordId`), to be retried,
+//! rejected for good, or in conflict with a quantity someone else billed.
+//!
+//! The layout: `usage.rs` (a record and its checks), `quantity.rs` (exact
+//! decimals), `policy.rs` (windows, grace, backoff: pure), `store/` (the
+//! storage trait, its SQLite implementation and the suite every store
+//! passes), `send.rs` (an hour's calls and how each answer settles it),
+//! `pace.rs` (the request rate) and `meter.rs` (the whole, as callers use it).
+
+mod meter;
+mod pace;
+pub mod policy;
+pub mod quantity;
+mod send;
+pub mod store;
+pub mod usage;
+
+pub use meter::{Clock, FlushReport, Meter, MeterError, Status};
+pub use policy::Policy;
+pub use quantity::Quantity;
+pub use store::{Hour, HourState, Recorded, SqliteStore, Store};
+pub use usage::{Customer, Route, Usage, UsageError};

@@ -1,0 +1,119 @@
+//! When hours close, how long the service accepts them, when to warn, and
+//! how long to wait before trying again: pure functions of the settings
+//! and the time, so tests can walk through days in microseconds.
+
+use std::time::Duration;
+
+use crate::usage::Route;
+
+/// Milliseconds in an hour.
+pub const HOUR_MS: i64 = 3_600_000;
+
+/// The start of the UTC hour holding `ms` (epoch milliseconds).
+pub fn hour_of(ms: i64) -> i64 {
+    ms.div_euclid(HOUR_MS) * HOUR_MS
+}
+
+/// The meter's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// How long after an hour ends it stays open for late records before it is sealed.
+    pub grace: Duration,
+    /// How far in the past BatchMeterUsage accepts a record (the newest documentation: 24 hours).
+    pub batch_window: Duration,
+    /// How far in the past MeterUsage accepts a record (the API reference: 6 hours).
+    pub meter_usage_window: Duration,
+    /// How long before its window closes an unsent hour raises a warning.
+    pub warn_before: Duration,
+    /// Requests per second, per account: the service's rate (10 by default).
+    pub requests_per_second: u32,
+    /// How long a flusher holds the hours it claimed before another may take them over.
+    pub lease: Duration,
+    /// The first wait before trying an hour again; doubled each attempt up to `max_backoff`.
+    pub first_backoff: Duration,
+    /// The longest wait between attempts.
+    pub max_backoff: Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            grace: Duration::from_secs(10 * 60),
+            batch_window: Duration::from_secs(24 * 3600),
+            meter_usage_window: Duration::from_secs(6 * 3600),
+            warn_before: Duration::from_secs(2 * 3600),
+            requests_per_second: 10,
+            lease: Duration::from_secs(60),
+            first_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(5 * 60),
+        }
+    }
+}
+
+fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+impl Policy {
+    /// The accepted window of a route.
+    pub fn window(&self, route: Route) -> Duration {
+        match route {
+            Route::Batch => self.batch_window,
+            Route::MeterUsage => self.meter_usage_window,
+        }
+    }
+
+    /// Hours starting before this (epoch ms) are closed at `now`.
+    pub fn closed_before(&self, now_ms: i64) -> i64 {
+        now_ms.saturating_sub(ms(self.grace)).saturating_sub(HOUR_MS) + 1
+    }
+
+    /// Whether the service no longer accepts the hour starting at `hour` (epoch ms) at `now`.
+    pub fn expired(&self, route: Route, hour: i64, now_ms: i64) -> bool {
+        now_ms.saturating_sub(hour) > ms(self.window(route))
+    }
+
+    /// Whether the hour is within [`Policy::warn_before`] of its window's end at `now`.
+    pub fn nearing_deadline(&self, route: Route, hour: i64, now_ms: i64) -> bool {
+        now_ms.saturating_sub(hour) > ms(self.window(route)).saturating_sub(ms(self.warn_before))
+    }
+
+    /// How long to wait after the `attempts`th failed attempt, with `jitter` in `[0, 1)` drawn by the caller.
+    pub fn backoff(&self, attempts: u32, jitter: f64) -> Duration {
+        let doubled = self.first_backoff.saturating_mul(1u32 << attempts.min(20).saturating_sub(1));
+        let capped = doubled.min(self.max_backoff);
+        // Full jitter over the upper half keeps retries of many hours from arriving together.
+        capped.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_hour_closes_after_it_ends_plus_the_grace() {
+        let p = Policy { grace: Duration::from_secs(600), ..Policy::default() };
+        let ten = 10 * HOUR_MS;
+        assert_eq!(hour_of(ten + 59 * 60_000), ten);
+        assert_eq!(hour_of(-1), -HOUR_MS, "before 1970 still floors");
+        // The 10:00 hour is closed from 11:10 on, not a millisecond before.
+        assert!(ten >= p.closed_before(ten + HOUR_MS + 600_000 - 1));
+        assert!(ten < p.closed_before(ten + HOUR_MS + 600_000));
+    }
+
+    #[test]
+    fn windows_warnings_and_backoff() {
+        let p = Policy::default();
+        let hour = 100 * HOUR_MS;
+        assert!(!p.expired(Route::Batch, hour, hour + 24 * HOUR_MS));
+        assert!(p.expired(Route::Batch, hour, hour + 24 * HOUR_MS + 1));
+        assert!(p.expired(Route::MeterUsage, hour, hour + 6 * HOUR_MS + 1));
+        assert!(!p.nearing_deadline(Route::Batch, hour, hour + 22 * HOUR_MS));
+        assert!(p.nearing_deadline(Route::Batch, hour, hour + 22 * HOUR_MS + 1));
+        assert_eq!(p.backoff(1, 1.0), Duration::from_secs(1));
+        assert_eq!(p.backoff(3, 1.0), Duration::from_secs(4));
+        assert_eq!(p.backoff(3, 0.0), Duration::from_secs(2));
+        assert_eq!(p.backoff(40, 1.0), Duration::from_secs(300), "capped");
+    }
+}

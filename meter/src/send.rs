@@ -1,0 +1,315 @@
+//! Sealed hours into calls, and each answer into how the hour settles.
+//!
+//! SaaS hours go by BatchMeterUsage: one product per call (hours known
+//! only by licence go with others of the same licence, which is one
+//! product), at most 25 records a call; 25 records of the longest members
+//! the model allows stay far under the 1 MB limit. A batch-wide refusal
+//! (an invalid dimension, licence, timestamp, …) names no record, so the
+//! batch is halved and each half sent again, until the bad records stand
+//! alone and only they are rejected. EC2 and container hours go by
+//! MeterUsage, one call each, with the hour's `ClientToken`.
+//!
+//! What is worth retrying (throttling, 5xx, timeouts, lost connections,
+//! `UnprocessedRecords`, errors of credentials or configuration) is retried
+//! with the same sealed quantity; what the service refused for good is
+//! rejected with its reason; `DuplicateRecord` and `DuplicateRequest` are
+//! conflicts.
+
+use std::collections::HashMap;
+
+use marketplacemetering::error::ProvideErrorMetadata;
+use marketplacemetering::primitives::DateTime;
+use marketplacemetering::types::UsageRecord;
+use marketplacemetering::Client;
+
+use crate::pace::Pace;
+use crate::policy::Policy;
+use crate::store::{Hour, Settle};
+use crate::usage::{Customer, Route};
+
+/// The most records in one BatchMeterUsage call.
+pub(crate) const BATCH_LIMIT: usize = 25;
+
+/// One call's worth of hours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Call {
+    /// BatchMeterUsage of one product.
+    Batch(Vec<Hour>),
+    /// MeterUsage of one hour.
+    Meter(Hour),
+}
+
+/// Groups hours into calls: by product (or licence), 25 at most.
+pub(crate) fn plan(hours: Vec<Hour>) -> Vec<Call> {
+    let mut calls = Vec::new();
+    let mut by_product: Vec<(String, Vec<Hour>)> = Vec::new();
+    for h in hours {
+        if h.customer.route() == Route::MeterUsage {
+            calls.push(Call::Meter(h));
+            continue;
+        }
+        let product = h.product_code.clone().or_else(|| h.customer.license_arn().map(|l| format!("licence {l}"))).unwrap_or_default();
+        match by_product.iter_mut().find(|(p, _)| *p == product) {
+            Some((_, list)) => list.push(h),
+            None => by_product.push((product, vec![h])),
+        }
+    }
+    for (_, list) in by_product {
+        let mut list = list.into_iter().peekable();
+        while list.peek().is_some() {
+            calls.push(Call::Batch(list.by_ref().take(BATCH_LIMIT).collect()));
+        }
+    }
+    calls
+}
+
+/// What an error means for the hours of the call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Send again later.
+    Retry(String),
+    /// Refused for good.
+    Rejected(String),
+    /// Billed before with another quantity.
+    Conflict(String),
+    /// The whole batch was refused for something in one of its records.
+    BatchWide(String),
+}
+
+fn said(code: &str, message: Option<&str>) -> String {
+    match message {
+        Some(m) if !m.is_empty() => format!("{code}: {m}"),
+        _ => code.to_owned(),
+    }
+}
+
+/// A BatchMeterUsage error, by its code (`None`: no answer from the service).
+pub(crate) fn batch_verdict(code: Option<&str>, message: Option<&str>, failure: &str) -> Verdict {
+    match code {
+        Some(
+            c @ ("TimestampOutOfBoundsException" | "InvalidProductCodeException" | "InvalidUsageDimensionException" | "InvalidLicenseException"
+            | "InvalidTagException" | "InvalidUsageAllocationsException" | "InvalidCustomerIdentifierException"),
+        ) => Verdict::BatchWide(said(c, message)),
+        Some(c) => Verdict::Retry(said(c, message)),
+        None => Verdict::Retry(failure.to_owned()),
+    }
+}
+
+/// A MeterUsage error, by its code (`None`: no answer from the service).
+pub(crate) fn meter_verdict(code: Option<&str>, message: Option<&str>, failure: &str) -> Verdict {
+    match code {
+        Some(c @ ("DuplicateRequestException" | "IdempotencyConflictException")) => Verdict::Conflict(said(c, message)),
+        Some(
+            c @ ("CustomerNotEntitledException" | "TimestampOutOfBoundsException" | "InvalidProductCodeException" | "InvalidUsageDimensionException"
+            | "InvalidEndpointRegionException" | "InvalidTagException" | "InvalidUsageAllocationsException"),
+        ) => Verdict::Rejected(said(c, message)),
+        Some(c) => Verdict::Retry(said(c, message)),
+        None => Verdict::Retry(failure.to_owned()),
+    }
+}
+
+/// What a call needs besides its hours.
+pub(crate) struct Context<'a> {
+    pub client: &'a Client,
+    pub pace: &'a Pace,
+    pub policy: &'a Policy,
+    pub now_ms: i64,
+    pub jitter: &'a (dyn Fn() -> f64 + Send + Sync),
+}
+
+impl Context<'_> {
+    fn retry(&self, h: &Hour, reason: String) -> Settle {
+        let wait = self.policy.backoff(h.attempts, (self.jitter)());
+        Settle::Retry { at_ms: self.now_ms.saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX)), reason }
+    }
+
+    fn settle(&self, h: &Hour, verdict: Verdict) -> Settle {
+        match verdict {
+            Verdict::Retry(reason) => self.retry(h, reason),
+            Verdict::Rejected(reason) | Verdict::BatchWide(reason) => Settle::Rejected(reason),
+            Verdict::Conflict(reason) => Settle::Conflict(reason),
+        }
+    }
+}
+
+fn timestamp(hour_ms: i64) -> DateTime {
+    DateTime::from_secs(hour_ms.div_euclid(1000))
+}
+
+/// Sends one call and settles each of its hours.
+pub(crate) async fn send(ctx: &Context<'_>, call: Call) -> Vec<(i64, Settle)> {
+    match call {
+        Call::Meter(h) => {
+            ctx.pace.wait().await;
+            let verdict = meter_usage(ctx, &h).await;
+            vec![(h.id, verdict.map_or_else(|v| ctx.settle(&h, v), Settle::Sent))]
+        }
+        Call::Batch(hours) => {
+            let mut out = Vec::new();
+            let mut queue = vec![hours];
+            while let Some(batch) = queue.pop() {
+                ctx.pace.wait().await;
+                match batch_meter_usage(ctx, &batch).await {
+                    Ok(settled) => out.extend(settled),
+                    Err(Verdict::BatchWide(reason)) if batch.len() > 1 => {
+                        tracing::info!(records = batch.len(), %reason, "a batch was refused as a whole; sending its halves apart");
+                        let mut first = batch;
+                        let second = first.split_off(first.len() / 2);
+                        queue.push(second);
+                        queue.push(first);
+                    }
+                    Err(verdict) => out.extend(batch.iter().map(|h| (h.id, ctx.settle(h, verdict.clone())))),
+                }
+            }
+            out
+        }
+    }
+}
+
+async fn meter_usage(ctx: &Context<'_>, h: &Hour) -> Result<String, Verdict> {
+    let mut call = ctx
+        .client
+        .meter_usage()
+        .product_code(h.product_code.clone().unwrap_or_default())
+        .timestamp(timestamp(h.hour))
+        .usage_dimension(&h.dimension)
+        .usage_quantity_as_decimal(h.total.to_string());
+    if let Some(token) = &h.client_token {
+        call = call.client_token(token);
+    }
+    match call.send().await {
+        Ok(out) => Ok(out.metering_record_id().unwrap_or_default().to_owned()),
+        Err(e) => {
+            let service = e.as_service_error();
+            Err(meter_verdict(service.and_then(|s| s.code()), service.and_then(|s| s.message()), &e.to_string()))
+        }
+    }
+}
+
+/// What identifies a record in the answer: customer, licence, dimension and hour.
+type Echo = (String, String, String, i64);
+
+fn echo_of_hour(h: &Hour) -> Echo {
+    let (customer, licence) = match &h.customer {
+        Customer::Identifier(id) => (id.clone(), String::new()),
+        Customer::Account { account_id, license_arn } => (account_id.clone(), license_arn.clone().unwrap_or_default()),
+        Customer::Caller => (String::new(), String::new()),
+    };
+    (customer, licence, h.dimension.clone(), h.hour)
+}
+
+fn echo_of_record(r: &UsageRecord) -> Echo {
+    let customer = r.customer_identifier().or(r.customer_aws_account_id()).unwrap_or_default().to_owned();
+    let millis = r.timestamp().to_millis().unwrap_or(i64::MIN);
+    (customer, r.license_arn().unwrap_or_default().to_owned(), r.dimension().to_owned(), millis)
+}
+
+fn record_of(h: &Hour) -> Result<UsageRecord, String> {
+    let mut b = UsageRecord::builder().timestamp(timestamp(h.hour)).dimension(&h.dimension).quantity_as_decimal(h.total.to_string());
+    b = match &h.customer {
+        Customer::Identifier(id) => b.customer_identifier(id),
+        Customer::Account { account_id, license_arn } => {
+            let b = b.customer_aws_account_id(account_id);
+            match license_arn {
+                Some(l) => b.license_arn(l),
+                None => b,
+            }
+        }
+        Customer::Caller => b,
+    };
+    b.build().map_err(|e| e.to_string())
+}
+
+async fn batch_meter_usage(ctx: &Context<'_>, batch: &[Hour]) -> Result<Vec<(i64, Settle)>, Verdict> {
+    let mut call = ctx.client.batch_meter_usage();
+    if let Some(p) = batch.first().and_then(|h| h.product_code.clone()) {
+        call = call.product_code(p);
+    }
+    let mut ids: HashMap<Echo, &Hour> = HashMap::new();
+    for h in batch {
+        // The record was checked before it was stored, so this fails only if the model changed under it.
+        let record = record_of(h).map_err(Verdict::Rejected)?;
+        call = call.usage_records(record);
+        ids.insert(echo_of_hour(h), h);
+    }
+    let out = match call.send().await {
+        Ok(out) => out,
+        Err(e) => {
+            let service = e.as_service_error();
+            return Err(batch_verdict(service.and_then(|s| s.code()), service.and_then(|s| s.message()), &e.to_string()));
+        }
+    };
+    let mut settled = Vec::with_capacity(batch.len());
+    for result in out.results() {
+        let Some(h) = result.usage_record().and_then(|r| ids.remove(&echo_of_record(r))) else { continue };
+        let settle = match result.status().map(|s| s.as_str()) {
+            Some("Success") => Settle::Sent(result.metering_record_id().unwrap_or_default().to_owned()),
+            Some("CustomerNotSubscribed") => Settle::Rejected("CustomerNotSubscribed: the customer has no subscription to the product".into()),
+            Some("DuplicateRecord") => Settle::Conflict("DuplicateRecord: the hour was billed before with another quantity".into()),
+            other => ctx.retry(h, format!("the service answered status {other:?}")),
+        };
+        settled.push((h.id, settle));
+    }
+    for r in out.unprocessed_records() {
+        if let Some(h) = ids.remove(&echo_of_record(r)) {
+            settled.push((h.id, ctx.retry(h, "the service left it in UnprocessedRecords".into())));
+        }
+    }
+    for h in ids.into_values() {
+        settled.push((h.id, ctx.retry(h, "the service's answer did not mention it".into())));
+    }
+    Ok(settled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quantity::Quantity;
+    use crate::store::HourState;
+
+    fn hour(id: i64, product: Option<&str>, customer: Customer) -> Hour {
+        Hour {
+            id,
+            product_code: product.map(str::to_owned),
+            customer,
+            dimension: "users".into(),
+            hour: 0,
+            total: Quantity::units(1),
+            state: HourState::Sealed,
+            client_token: None,
+            attempts: 1,
+            record_id: None,
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn calls_hold_one_product_and_at_most_25_records() {
+        let mut hours: Vec<Hour> = (0..30).map(|i| hour(i, Some("a"), Customer::Identifier(format!("c{i}")))).collect();
+        hours.push(hour(100, Some("b"), Customer::Identifier("c".into())));
+        hours.push(hour(101, Some("a"), Customer::Caller));
+        let licence = || Customer::Account { account_id: "123456789012".into(), license_arn: Some("arn:l".into()) };
+        hours.push(hour(102, None, licence()));
+        hours.push(hour(103, None, licence()));
+        let calls = plan(hours);
+        let shapes: Vec<(char, usize)> = calls
+            .iter()
+            .map(|c| match c {
+                Call::Meter(_) => ('m', 1),
+                Call::Batch(list) => (list[0].product_code.as_deref().map_or('l', |p| p.chars().next().unwrap()), list.len()),
+            })
+            .collect();
+        assert_eq!(shapes, [('m', 1), ('a', 25), ('a', 5), ('b', 1), ('l', 2)]);
+    }
+
+    #[test]
+    fn what_each_error_means() {
+        assert_eq!(batch_verdict(Some("InvalidUsageDimensionException"), Some("d"), ""), Verdict::BatchWide("InvalidUsageDimensionException: d".into()));
+        assert_eq!(batch_verdict(Some("ThrottlingException"), None, ""), Verdict::Retry("ThrottlingException".into()));
+        assert_eq!(batch_verdict(Some("UnrecognizedClientException"), None, ""), Verdict::Retry("UnrecognizedClientException".into()), "a key problem never rejects usage");
+        assert_eq!(batch_verdict(None, None, "timed out"), Verdict::Retry("timed out".into()));
+        assert_eq!(meter_verdict(Some("DuplicateRequestException"), None, ""), Verdict::Conflict("DuplicateRequestException".into()));
+        assert_eq!(meter_verdict(Some("CustomerNotEntitledException"), None, ""), Verdict::Rejected("CustomerNotEntitledException".into()));
+        assert_eq!(meter_verdict(Some("InternalServiceErrorException"), None, ""), Verdict::Retry("InternalServiceErrorException".into()));
+    }
+}

@@ -1,0 +1,182 @@
+//! Where records live: one trait, two stores (SQLite embedded, PostgreSQL
+//! shared), one test suite both pass (`store/suite.rs`).
+//!
+//! The life of an hour's total ("an hour", for short: one product or
+//! licence, customer, dimension and UTC hour):
+//!
+//! - **open**: records add to it, exactly;
+//! - **sealed**: closed (ended plus the grace), frozen, with a `ClientToken`;
+//!   written before the first attempt to send it, and never changed after;
+//! - then, from what the service answered, **sent** (with its
+//!   `MeteringRecordId`), **rejected** (terminal: not subscribed, past the
+//!   window, refused as invalid; with the reason) or **conflict** (someone
+//!   billed that hour with another quantity). A sealed hour that failed in a
+//!   way worth retrying stays sealed, with a time for the next attempt.
+//!
+//! Nothing is ever deleted: every record is kept as it arrived, with its own
+//! time and the hour it was billed in.
+
+mod sqlite;
+#[cfg(test)]
+pub(crate) mod suite;
+
+pub use sqlite::SqliteStore;
+
+use std::fmt;
+use std::future::Future;
+
+use crate::quantity::Quantity;
+use crate::usage::{Customer, Usage};
+
+/// Where an hour stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HourState {
+    /// Still taking records.
+    Open,
+    /// Frozen; being sent.
+    Sealed,
+    /// Billed.
+    Sent,
+    /// Refused for good.
+    Rejected,
+    /// Billed by someone else with another quantity.
+    Conflict,
+}
+
+impl HourState {
+    /// The name stores keep.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HourState::Open => "open",
+            HourState::Sealed => "sealed",
+            HourState::Sent => "sent",
+            HourState::Rejected => "rejected",
+            HourState::Conflict => "conflict",
+        }
+    }
+
+    /// Reads [`HourState::as_str`]'s form.
+    pub fn parse(s: &str) -> Option<HourState> {
+        [HourState::Open, HourState::Sealed, HourState::Sent, HourState::Rejected, HourState::Conflict].into_iter().find(|h| h.as_str() == s)
+    }
+}
+
+/// What `record` did with one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// Added to the hour of its time (epoch ms).
+    Added {
+        /// The hour it is billed in.
+        hour: i64,
+    },
+    /// Its hour was sealed: added to the earliest unsealed hour after it, keeping its own time.
+    Moved {
+        /// The hour of its time.
+        from: i64,
+        /// The hour it is billed in.
+        to: i64,
+    },
+    /// A record with its event id was stored before: ignored.
+    AlreadyRecorded,
+    /// Refused before anything was written, with the reason.
+    Refused(String),
+}
+
+/// One hour's total, as stores report it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hour {
+    /// The store's id of the hour.
+    pub id: i64,
+    /// The product code, when records named one.
+    pub product_code: Option<String>,
+    /// The customer.
+    pub customer: Customer,
+    /// The dimension.
+    pub dimension: String,
+    /// The start of the hour, epoch ms.
+    pub hour: i64,
+    /// The total.
+    pub total: Quantity,
+    /// Where it stands.
+    pub state: HourState,
+    /// The `ClientToken` of its MeterUsage call, fixed when sealed.
+    pub client_token: Option<String>,
+    /// Attempts made to send it.
+    pub attempts: u32,
+    /// The `MeteringRecordId`, once sent.
+    pub record_id: Option<String>,
+    /// Why it was rejected or is in conflict, or why the last attempt failed.
+    pub reason: Option<String>,
+}
+
+/// What the service said of a claimed hour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settle {
+    /// Billed, with this `MeteringRecordId`.
+    Sent(String),
+    /// Try again at this time (epoch ms), for this reason.
+    Retry {
+        /// The earliest time of the next attempt.
+        at_ms: i64,
+        /// What went wrong.
+        reason: String,
+    },
+    /// Refused for good.
+    Rejected(String),
+    /// Billed by someone else with another quantity.
+    Conflict(String),
+}
+
+/// Counts of hours by state, and how many unsent hours near their deadline.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Open hours.
+    pub pending: u64,
+    /// Sealed, not yet settled.
+    pub sealed: u64,
+    /// Billed.
+    pub sent: u64,
+    /// Refused for good.
+    pub rejected: u64,
+    /// Billed by someone else with another quantity.
+    pub conflicts: u64,
+    /// Records stored, as they arrived.
+    pub records: u64,
+}
+
+/// A store failed; nothing it was asked to do in that call happened, unless it says otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError(pub String);
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the usage store failed: {}", self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Where records live. Every method is one transaction: it happened whole, or not at all.
+pub trait Store: Send + Sync + 'static {
+    /// Writes `usage` (already checked); returns once every record it
+    /// returns `Added` or `Moved` for is durable, in the order given.
+    fn record(&self, usage: Vec<Usage>) -> impl Future<Output = Result<Vec<Recorded>, StoreError>> + Send;
+
+    /// Seals every open hour that starts before `closed_before` (epoch
+    /// ms), fixing its total and its `ClientToken`; returns how many.
+    fn seal(&self, closed_before: i64) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Claims up to `limit` sealed hours whose next attempt is due at
+    /// `now_ms`, none of them claimed by another flusher, until `now_ms + lease_ms`.
+    fn claim(&self, now_ms: i64, lease_ms: i64, limit: usize) -> impl Future<Output = Result<Vec<Hour>, StoreError>> + Send;
+
+    /// Stores what the service said of claimed hours, and releases them. A
+    /// hour that is no longer sealed (another flusher settled it) is left alone.
+    fn settle(&self, outcomes: Vec<(i64, Settle)>) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Counts of hours by state.
+    fn counts(&self) -> impl Future<Output = Result<Counts, StoreError>> + Send;
+
+    /// Hours in `state`, oldest first, at most `limit`.
+    fn hours(&self, state: HourState, limit: usize) -> impl Future<Output = Result<Vec<Hour>, StoreError>> + Send;
+}

@@ -1,0 +1,402 @@
+//! The embedded store: one SQLite file (bundled SQLite, WAL,
+//! `synchronous = FULL`). One thread owns the connection and serves the
+//! store's calls in order; records from every producer that arrived while
+//! it was busy are written in one transaction (a group commit), so
+//! throughput does not pay one fsync per record.
+//!
+//! Guarantees: `record` answers only after the transaction holding its
+//! records has committed, so a record it answered for survives a crash at
+//! any later point, and a crash before the commit leaves none of the
+//! group (no producer was answered). Every transaction starts `IMMEDIATE`,
+//! so several processes on one file (a recorder and a flusher) take turns
+//! instead of failing to upgrade a read lock; each waits up to
+//! [`BUSY_TIMEOUT`] for the other.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use tokio::sync::oneshot;
+
+use super::{Counts, Hour, HourState, Recorded, Settle, Store, StoreError};
+use crate::policy::{hour_of, HOUR_MS};
+use crate::quantity::Quantity;
+use crate::usage::{Customer, Usage};
+
+/// How long a transaction waits for another process's lock on the file.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most records written in one group commit.
+const GROUP_LIMIT: usize = 20_000;
+
+/// The schema, one entry per version; opening a file runs the ones it lacks.
+const MIGRATIONS: &[&str] = &["CREATE TABLE hours (
+         id INTEGER PRIMARY KEY,
+         product_code TEXT NOT NULL, customer_kind TEXT NOT NULL, customer TEXT NOT NULL, license_arn TEXT NOT NULL,
+         dimension TEXT NOT NULL, hour INTEGER NOT NULL,
+         total INTEGER NOT NULL, state TEXT NOT NULL,
+         client_token TEXT, attempts INTEGER NOT NULL DEFAULT 0,
+         next_attempt_ms INTEGER NOT NULL DEFAULT 0, claimed_until_ms INTEGER NOT NULL DEFAULT 0,
+         record_id TEXT, reason TEXT,
+         UNIQUE (product_code, customer_kind, customer, license_arn, dimension, hour));
+     CREATE INDEX hours_by_state ON hours (state, next_attempt_ms);
+     CREATE TABLE records (
+         id INTEGER PRIMARY KEY,
+         hour_id INTEGER NOT NULL REFERENCES hours (id),
+         time_ms INTEGER NOT NULL, quantity INTEGER NOT NULL, event_id TEXT);
+     CREATE UNIQUE INDEX records_by_event ON records (event_id) WHERE event_id IS NOT NULL;"];
+
+type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
+
+enum Command {
+    Record(Vec<Usage>, Reply<Vec<Recorded>>),
+    Seal(i64, Reply<u64>),
+    Claim { now_ms: i64, lease_ms: i64, limit: usize, reply: Reply<Vec<Hour>> },
+    Settle(Vec<(i64, Settle)>, Reply<()>),
+    Counts(Reply<Counts>),
+    Hours(HourState, usize, Reply<Vec<Hour>>),
+}
+
+/// A store in one SQLite file.
+#[derive(Debug)]
+pub struct SqliteStore {
+    path: PathBuf,
+    commands: mpsc::Sender<Command>,
+}
+
+fn fail(e: rusqlite::Error) -> StoreError {
+    StoreError(e.to_string())
+}
+
+impl SqliteStore {
+    /// Opens (creating, or migrating to the newest schema) the file at `path`.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let mut conn = Connection::open(path).map_err(|e| StoreError(format!("{}: {e}", path.display())))?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(fail)?;
+        conn.pragma_update(None, "synchronous", "FULL").map_err(fail)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(fail)?;
+        migrate(&mut conn, path)?;
+        let (commands, queue) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("meter-sqlite".into())
+            .spawn(move || serve(conn, &queue))
+            .map_err(|e| StoreError(format!("the store's thread did not start: {e}")))?;
+        Ok(SqliteStore { path: path.to_owned(), commands })
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn call<T>(&self, command: impl FnOnce(Reply<T>) -> Command) -> Result<T, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands.send(command(reply)).map_err(|_| StoreError("the store's thread has stopped".into()))?;
+        answer.await.map_err(|_| StoreError("the store's thread stopped before answering".into()))?
+    }
+}
+
+fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(fail)?;
+    let version: usize = tx.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).map_err(fail)? as usize;
+    if version > MIGRATIONS.len() {
+        return Err(StoreError(format!("{}: schema version {version} is newer than this meter's {}", path.display(), MIGRATIONS.len())));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        tx.execute_batch(sql).map_err(fail)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(fail)?;
+    }
+    tx.commit().map_err(fail)
+}
+
+fn serve(mut conn: Connection, queue: &mpsc::Receiver<Command>) {
+    let mut next = None;
+    loop {
+        let command = match next.take() {
+            Some(c) => c,
+            None => match queue.recv() {
+                Ok(c) => c,
+                Err(_) => return,
+            },
+        };
+        match command {
+            Command::Record(usage, reply) => {
+                // Everything else that waits to be recorded goes into the same transaction.
+                let mut group = vec![(usage, reply)];
+                let mut size = group[0].0.len();
+                while size < GROUP_LIMIT {
+                    match queue.try_recv() {
+                        Ok(Command::Record(u, r)) => {
+                            size += u.len();
+                            group.push((u, r));
+                        }
+                        Ok(other) => {
+                            next = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                match record_group(&mut conn, group.iter().map(|(u, _)| u.as_slice())) {
+                    Ok(outcomes) => {
+                        for ((_, reply), outcome) in group.into_iter().zip(outcomes) {
+                            let _ = reply.send(Ok(outcome));
+                        }
+                    }
+                    Err(e) => {
+                        for (_, reply) in group {
+                            let _ = reply.send(Err(e.clone()));
+                        }
+                    }
+                }
+            }
+            Command::Seal(closed_before, reply) => {
+                let _ = reply.send(in_transaction(&mut conn, |tx| seal(tx, closed_before)));
+            }
+            Command::Claim { now_ms, lease_ms, limit, reply } => {
+                let _ = reply.send(in_transaction(&mut conn, |tx| claim(tx, now_ms, lease_ms, limit)));
+            }
+            Command::Settle(outcomes, reply) => {
+                let _ = reply.send(in_transaction(&mut conn, |tx| settle(tx, &outcomes)));
+            }
+            Command::Counts(reply) => {
+                let _ = reply.send(in_transaction(&mut conn, counts));
+            }
+            Command::Hours(state, limit, reply) => {
+                let _ = reply.send(in_transaction(&mut conn, |tx| hours(tx, state, limit)));
+            }
+        }
+    }
+}
+
+fn in_transaction<T>(conn: &mut Connection, f: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>) -> Result<T, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(fail)?;
+    let out = f(&tx).map_err(fail)?;
+    tx.commit().map_err(fail)?;
+    Ok(out)
+}
+
+fn record_group<'a>(conn: &mut Connection, group: impl Iterator<Item = &'a [Usage]>) -> Result<Vec<Vec<Recorded>>, StoreError> {
+    in_transaction(conn, |tx| group.map(|usage| usage.iter().map(|u| record_one(tx, u)).collect()).collect())
+}
+
+/// How a customer is kept: kind, id and licence, with `''` for none so that the key is unique.
+pub(crate) fn customer_columns(c: &Customer) -> (&'static str, &str, &str) {
+    match c {
+        Customer::Identifier(id) => ("identifier", id, ""),
+        Customer::Account { account_id, license_arn } => ("account", account_id, license_arn.as_deref().unwrap_or("")),
+        Customer::Caller => ("caller", "", ""),
+    }
+}
+
+pub(crate) fn customer_from_columns(kind: &str, id: String, license: String) -> Option<Customer> {
+    match kind {
+        "identifier" => Some(Customer::Identifier(id)),
+        "account" => Some(Customer::Account { account_id: id, license_arn: (!license.is_empty()).then_some(license) }),
+        "caller" => Some(Customer::Caller),
+        _ => None,
+    }
+}
+
+fn record_one(tx: &Transaction<'_>, u: &Usage) -> rusqlite::Result<Recorded> {
+    if let Some(event) = &u.event_id {
+        let seen: Option<i64> = tx.prepare_cached("SELECT 1 FROM records WHERE event_id = ?1")?.query_row([event], |r| r.get(0)).optional()?;
+        if seen.is_some() {
+            return Ok(Recorded::AlreadyRecorded);
+        }
+    }
+    let Some(time_ms) = u.time_ms() else { return Ok(Recorded::Refused("the time is before 1970".into())) };
+    let product = u.product_code.as_deref().unwrap_or("");
+    let (kind, customer, license) = customer_columns(&u.customer);
+    let from = hour_of(time_ms);
+    let mut hour = from;
+    let hour_id = loop {
+        let row: Option<(i64, String, i64)> = tx
+            .prepare_cached(
+                "SELECT id, state, total FROM hours
+                 WHERE product_code = ?1 AND customer_kind = ?2 AND customer = ?3 AND license_arn = ?4 AND dimension = ?5 AND hour = ?6",
+            )?
+            .query_row(params![product, kind, customer, license, u.dimension, hour], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        match row {
+            None => {
+                tx.prepare_cached(
+                    "INSERT INTO hours (product_code, customer_kind, customer, license_arn, dimension, hour, total, state)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open')",
+                )?
+                .execute(params![product, kind, customer, license, u.dimension, hour, u.quantity.millionths()])?;
+                break tx.last_insert_rowid();
+            }
+            Some((id, state, total)) if state == "open" => {
+                let Some(sum) = Quantity::from_millionths(total).and_then(|t| t.checked_add(u.quantity)) else {
+                    return Ok(Recorded::Refused(format!("the hour's total would pass {}, the most one record can carry", Quantity::MAX)));
+                };
+                tx.prepare_cached("UPDATE hours SET total = ?2 WHERE id = ?1")?.execute(params![id, sum.millionths()])?;
+                break id;
+            }
+            // Sealed or settled: frozen. The record goes to the next hour that is not.
+            Some(_) => hour += HOUR_MS,
+        }
+    };
+    tx.prepare_cached("INSERT INTO records (hour_id, time_ms, quantity, event_id) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![hour_id, time_ms, u.quantity.millionths(), u.event_id])?;
+    Ok(if hour == from { Recorded::Added { hour } } else { Recorded::Moved { from, to: hour } })
+}
+
+/// The `ClientToken` of an hour's MeterUsage call: the same hour always gets the same token, on every replica.
+pub(crate) fn client_token(product: &str, dimension: &str, hour: i64) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{product}\n{dimension}\n{hour}").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn seal(tx: &Transaction<'_>, closed_before: i64) -> rusqlite::Result<u64> {
+    let closing: Vec<(i64, String, String, i64)> = {
+        let mut stmt = tx.prepare_cached("SELECT id, product_code, dimension, hour FROM hours WHERE state = 'open' AND hour < ?1")?;
+        let rows = stmt.query_map([closed_before], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut update = tx.prepare_cached("UPDATE hours SET state = 'sealed', client_token = ?2 WHERE id = ?1 AND state = 'open'")?;
+    for (id, product, dimension, hour) in &closing {
+        update.execute(params![id, client_token(product, dimension, *hour)])?;
+    }
+    Ok(closing.len() as u64)
+}
+
+const HOUR_COLUMNS: &str = "id, product_code, customer_kind, customer, license_arn, dimension, hour, total, state, client_token, attempts, record_id, reason";
+
+fn read_hour(r: &rusqlite::Row<'_>) -> rusqlite::Result<Hour> {
+    let bad = |what: String| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, what.into());
+    let product: String = r.get(1)?;
+    let kind: String = r.get(2)?;
+    let customer = customer_from_columns(&kind, r.get(3)?, r.get(4)?).ok_or_else(|| bad(format!("unknown customer kind `{kind}`")))?;
+    let total: i64 = r.get(7)?;
+    let state: String = r.get(8)?;
+    Ok(Hour {
+        id: r.get(0)?,
+        product_code: (!product.is_empty()).then_some(product),
+        customer,
+        dimension: r.get(5)?,
+        hour: r.get(6)?,
+        total: Quantity::from_millionths(total).ok_or_else(|| bad(format!("total {total} out of range")))?,
+        state: HourState::parse(&state).ok_or_else(|| bad(format!("unknown state `{state}`")))?,
+        client_token: r.get(9)?,
+        attempts: r.get(10)?,
+        record_id: r.get(11)?,
+        reason: r.get(12)?,
+    })
+}
+
+fn claim(tx: &Transaction<'_>, now_ms: i64, lease_ms: i64, limit: usize) -> rusqlite::Result<Vec<Hour>> {
+    let due: Vec<Hour> = {
+        let mut stmt = tx.prepare_cached(&format!(
+            "SELECT {HOUR_COLUMNS} FROM hours
+             WHERE state = 'sealed' AND next_attempt_ms <= ?1 AND claimed_until_ms <= ?1 ORDER BY hour, id LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![now_ms, limit as i64], read_hour)?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut update = tx.prepare_cached("UPDATE hours SET claimed_until_ms = ?2, attempts = attempts + 1 WHERE id = ?1")?;
+    for h in &due {
+        update.execute(params![h.id, now_ms.saturating_add(lease_ms)])?;
+    }
+    Ok(due.into_iter().map(|h| Hour { attempts: h.attempts + 1, ..h }).collect())
+}
+
+fn settle(tx: &Transaction<'_>, outcomes: &[(i64, Settle)]) -> rusqlite::Result<()> {
+    for (id, outcome) in outcomes {
+        let (state, record_id, reason, next) = match outcome {
+            Settle::Sent(record_id) => ("sent", Some(record_id.as_str()), None, 0),
+            Settle::Retry { at_ms, reason } => ("sealed", None, Some(reason.as_str()), *at_ms),
+            Settle::Rejected(reason) => ("rejected", None, Some(reason.as_str()), 0),
+            Settle::Conflict(reason) => ("conflict", None, Some(reason.as_str()), 0),
+        };
+        tx.prepare_cached(
+            "UPDATE hours SET state = ?2, record_id = ?3, reason = ?4, next_attempt_ms = ?5, claimed_until_ms = 0
+             WHERE id = ?1 AND state = 'sealed'",
+        )?
+        .execute(params![id, state, record_id, reason, next])?;
+    }
+    Ok(())
+}
+
+fn counts(tx: &Transaction<'_>) -> rusqlite::Result<Counts> {
+    let mut c = Counts::default();
+    let mut stmt = tx.prepare_cached("SELECT state, count(*) FROM hours GROUP BY state")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
+    for row in rows {
+        let (state, n) = row?;
+        match HourState::parse(&state) {
+            Some(HourState::Open) => c.pending = n,
+            Some(HourState::Sealed) => c.sealed = n,
+            Some(HourState::Sent) => c.sent = n,
+            Some(HourState::Rejected) => c.rejected = n,
+            Some(HourState::Conflict) => c.conflicts = n,
+            None => {}
+        }
+    }
+    c.records = tx.query_row("SELECT count(*) FROM records", [], |r| r.get::<_, i64>(0))? as u64;
+    Ok(c)
+}
+
+fn hours(tx: &Transaction<'_>, state: HourState, limit: usize) -> rusqlite::Result<Vec<Hour>> {
+    let mut stmt = tx.prepare_cached(&format!("SELECT {HOUR_COLUMNS} FROM hours WHERE state = ?1 ORDER BY hour, id LIMIT ?2"))?;
+    let rows = stmt.query_map(params![state.as_str(), limit as i64], read_hour)?;
+    rows.collect()
+}
+
+impl Store for SqliteStore {
+    async fn record(&self, usage: Vec<Usage>) -> Result<Vec<Recorded>, StoreError> {
+        self.call(|reply| Command::Record(usage, reply)).await
+    }
+
+    async fn seal(&self, closed_before: i64) -> Result<u64, StoreError> {
+        self.call(|reply| Command::Seal(closed_before, reply)).await
+    }
+
+    async fn claim(&self, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<Hour>, StoreError> {
+        self.call(|reply| Command::Claim { now_ms, lease_ms, limit, reply }).await
+    }
+
+    async fn settle(&self, outcomes: Vec<(i64, Settle)>) -> Result<(), StoreError> {
+        self.call(|reply| Command::Settle(outcomes, reply)).await
+    }
+
+    async fn counts(&self) -> Result<Counts, StoreError> {
+        self.call(Command::Counts).await
+    }
+
+    async fn hours(&self, state: HourState, limit: usize) -> Result<Vec<Hour>, StoreError> {
+        self.call(|reply| Command::Hours(state, limit, reply)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("meter-sqlite-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("meter.sqlite");
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        path
+    }
+
+    #[tokio::test]
+    async fn the_store_suite_passes_on_sqlite() {
+        let path = temp("suite");
+        super::super::suite::run(|| SqliteStore::open(&path).unwrap()).await;
+    }
+
+    #[tokio::test]
+    async fn a_newer_schema_is_refused_by_name() {
+        let path = temp("newer");
+        Connection::open(&path).unwrap().execute_batch("PRAGMA user_version = 7;").unwrap();
+        let e = SqliteStore::open(&path).unwrap_err();
+        assert!(e.0.contains("schema version 7 is newer than this meter's 1"), "{e}");
+    }
+}

@@ -1,0 +1,143 @@
+//! The test suite every store passes. `open` opens the same storage again
+//! each time it is called, so the suite also checks what survives a reopen.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use super::{HourState, Recorded, Settle, Store};
+use crate::policy::HOUR_MS;
+use crate::quantity::Quantity;
+use crate::usage::{Customer, Usage};
+
+fn usage(customer: &str, dimension: &str, ms: i64, quantity: &str, event: Option<&str>) -> Usage {
+    Usage {
+        product_code: Some("prod-1".into()),
+        customer: Customer::Identifier(customer.into()),
+        dimension: dimension.into(),
+        quantity: Quantity::parse(quantity).unwrap(),
+        time: UNIX_EPOCH + Duration::from_millis(ms as u64),
+        event_id: event.map(str::to_owned),
+    }
+}
+
+/// Runs every check against the storage `open` opens; it must start empty.
+pub async fn run<S: Store>(open: impl Fn() -> S) {
+    let store = open();
+    let h10 = 1_000 * HOUR_MS;
+    let h11 = h10 + HOUR_MS;
+
+    // Records add up exactly, per customer, dimension and hour.
+    let tenths: Vec<Usage> = (0..10).map(|i| usage("alpha", "users", h10 + i * 60_000, "0.1", None)).collect();
+    let out = store.record(tenths).await.unwrap();
+    assert!(out.iter().all(|r| *r == Recorded::Added { hour: h10 }), "{out:?}");
+    store.record(vec![usage("beta", "users", h10, "2", None), usage("alpha", "storage", h10, "3", None)]).await.unwrap();
+
+    // An event id is recorded once; a resend is ignored, even within one call.
+    let with_id = usage("alpha", "users", h10 + 5, "7", Some("evt-1"));
+    let out = store.record(vec![with_id.clone(), with_id.clone()]).await.unwrap();
+    assert_eq!(out, [Recorded::Added { hour: h10 }, Recorded::AlreadyRecorded]);
+
+    // Concurrent producers: each call answered, every record counted.
+    let mut calls = Vec::new();
+    for i in 0..20 {
+        calls.push(store.record(vec![usage("gamma", "users", h11 + i, "1", None)]));
+    }
+    for outcome in futures_join(calls).await {
+        assert_eq!(outcome.unwrap(), [Recorded::Added { hour: h11 }]);
+    }
+
+    let counts = store.counts().await.unwrap();
+    assert_eq!((counts.pending, counts.records), (4, 33), "{counts:?}");
+
+    // Sealing freezes closed hours: 10:00 closes, 11:00 does not.
+    assert_eq!(store.seal(h11).await.unwrap(), 3);
+    assert_eq!(store.seal(h11).await.unwrap(), 0, "sealing again changes nothing");
+    let sealed = store.hours(HourState::Sealed, 10).await.unwrap();
+    let alpha = sealed.iter().find(|h| h.customer == Customer::Identifier("alpha".into()) && h.dimension == "users").unwrap();
+    assert_eq!(alpha.total, Quantity::units(8), "ten tenths and the 7 of evt-1");
+    assert!(alpha.client_token.as_deref().is_some_and(|t| t.len() <= 64), "{alpha:?}");
+
+    // A record for a sealed hour goes to the next unsealed one, keeping its time; the sealed total stays.
+    let late = store.record(vec![usage("alpha", "users", h10 + 30 * 60_000, "0.5", None)]).await.unwrap();
+    assert_eq!(late, [Recorded::Moved { from: h10, to: h11 }]);
+    let again = store.hours(HourState::Sealed, 10).await.unwrap();
+    assert_eq!(again.iter().find(|h| h.id == alpha.id).unwrap().total, Quantity::units(8));
+    let open_hours = store.hours(HourState::Open, 10).await.unwrap();
+    assert!(open_hours.iter().any(|h| h.customer == Customer::Identifier("alpha".into()) && h.hour == h11 && h.total == Quantity::parse("0.5").unwrap()));
+
+    // Claims: a claimed hour is not claimed again until its lease ends; attempts count.
+    let now = h11 + 2 * HOUR_MS;
+    let first = store.claim(now, 60_000, 2).await.unwrap();
+    assert_eq!(first.len(), 2);
+    assert!(first.iter().all(|h| h.attempts == 1));
+    let second = store.claim(now, 60_000, 10).await.unwrap();
+    assert_eq!(second.len(), 1, "only the unclaimed one");
+    assert!(store.claim(now + 1, 60_000, 10).await.unwrap().is_empty(), "all three are claimed");
+
+    // Settling: sent and rejected are final; a retry waits for its time; a second settle of a final hour is ignored.
+    let (a, b, c) = (first[0].id, first[1].id, second[0].id);
+    store
+        .settle(vec![
+            (a, Settle::Sent("rec-a".into())),
+            (b, Settle::Retry { at_ms: now + 10_000, reason: "throttled".into() }),
+            (c, Settle::Rejected("CustomerNotSubscribed".into())),
+        ])
+        .await
+        .unwrap();
+    store.settle(vec![(a, Settle::Conflict("late".into())), (c, Settle::Sent("rec-c".into()))]).await.unwrap();
+    assert!(store.claim(now + 5_000, 60_000, 10).await.unwrap().is_empty(), "the retry is not due yet");
+    let retried = store.claim(now + 10_000, 60_000, 10).await.unwrap();
+    assert_eq!((retried.len(), retried[0].id, retried[0].attempts), (1, b, 2));
+    // Its lease runs out (the flusher died): another flusher may take it over.
+    let taken_over = store.claim(now + 10_000 + 60_000, 60_000, 10).await.unwrap();
+    assert_eq!(taken_over.iter().map(|h| h.id).collect::<Vec<_>>(), [b]);
+    store.settle(vec![(b, Settle::Conflict("DuplicateRecord".into()))]).await.unwrap();
+
+    let counts = store.counts().await.unwrap();
+    assert_eq!((counts.pending, counts.sealed, counts.sent, counts.rejected, counts.conflicts), (2, 0, 1, 1, 1), "{counts:?}");
+    let sent = store.hours(HourState::Sent, 10).await.unwrap();
+    assert_eq!(sent[0].record_id.as_deref(), Some("rec-a"));
+    let rejected = store.hours(HourState::Rejected, 10).await.unwrap();
+    assert_eq!(rejected[0].reason.as_deref(), Some("CustomerNotSubscribed"));
+
+    // Everything survives a reopen, event ids included.
+    drop(store);
+    let reopened = open();
+    assert_eq!(reopened.counts().await.unwrap(), counts);
+    assert_eq!(reopened.record(vec![with_id]).await.unwrap(), [Recorded::AlreadyRecorded]);
+
+    // Licence-identified and caller records are hours of their own.
+    let by_licence = Usage {
+        product_code: None,
+        customer: Customer::Account { account_id: "123456789012".into(), license_arn: Some("arn:aws:license-manager::1:license:l-1".into()) },
+        ..usage("x", "users", h11, "1", None)
+    };
+    let caller = Usage { customer: Customer::Caller, ..usage("x", "users", h11, "1", None) };
+    reopened.record(vec![by_licence.clone(), caller.clone()]).await.unwrap();
+    let open_hours = reopened.hours(HourState::Open, 10).await.unwrap();
+    assert!(open_hours.iter().any(|h| h.customer == by_licence.customer && h.product_code.is_none()));
+    assert!(open_hours.iter().any(|h| h.customer == Customer::Caller && h.product_code.as_deref() == Some("prod-1")));
+}
+
+/// Awaits every future, concurrently, in order.
+async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = (0..pinned.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (f, slot) in pinned.iter_mut().zip(out.iter_mut()) {
+            if slot.is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *slot = Some(v),
+                    std::task::Poll::Pending => done = false,
+                }
+            }
+        }
+        if done {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    out.into_iter().map(|o| o.expect("every future finished")).collect()
+}

@@ -1,0 +1,308 @@
+//! The meter against the emulator, on one fixed clock shared by both (and
+//! the SDK's signer): what was recorded is what is billed, to the
+//! millionth; refusals, conflicts and batch-wide errors settle as the
+//! service means them; faults are retried with the same sealed quantities
+//! until everything is billed once.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use durable_meter::{Customer, HourState, Meter, Policy, Quantity, Recorded, SqliteStore, Usage};
+use marketplacemetering::config::{Credentials, Region, TimeSource};
+use marketplacemetering::Client;
+use metering_emulator::Config;
+
+/// 2025-11-30T10:00:00Z.
+const START: u64 = 1_764_496_800;
+const SELLER: (&str, &str) = ("AKIAEXAMPLESELLER001", "seller-secret");
+const BUYER: (&str, &str) = ("AKIAEXAMPLEBUYER0001", "buyer-secret");
+
+const CONFIG: &str = r#"
+region = "us-east-1"
+[quotas]
+meter_usage = 0
+batch_meter_usage = 0
+register_usage = 0
+[[accounts]]
+id = "111122223333"
+access_key_id = "AKIAEXAMPLESELLER001"
+secret_access_key = "seller-secret"
+[[accounts]]
+id = "444455556666"
+access_key_id = "AKIAEXAMPLEBUYER0001"
+secret_access_key = "buyer-secret"
+[[products]]
+code = "prod-saas"
+seller = "111122223333"
+dimensions = ["users", "storage_gb"]
+[[products]]
+code = "prod-box"
+seller = "111122223333"
+dimensions = ["vcpu_hours"]
+[[customers]]
+product = "prod-saas"
+account = "444455556666"
+identifier = "cust-alpha"
+[[customers]]
+product = "prod-saas"
+account = "777788889999"
+license_arn = "arn:aws:license-manager::777788889999:license:l-beta"
+[[customers]]
+product = "prod-box"
+account = "444455556666"
+"#;
+
+/// One clock for the emulator, the meter and the SDK's signer.
+#[derive(Debug, Clone)]
+struct SharedClock(Arc<Mutex<SystemTime>>);
+
+impl SharedClock {
+    fn new() -> Self {
+        SharedClock(Arc::new(Mutex::new(UNIX_EPOCH + Duration::from_secs(START))))
+    }
+    fn get(&self) -> SystemTime {
+        *self.0.lock().unwrap()
+    }
+    fn advance(&self, d: Duration) {
+        *self.0.lock().unwrap() += d;
+    }
+    fn closure(&self) -> Arc<dyn Fn() -> SystemTime + Send + Sync> {
+        let me = self.clone();
+        Arc::new(move || me.get())
+    }
+}
+
+impl TimeSource for SharedClock {
+    fn now(&self) -> SystemTime {
+        self.get()
+    }
+}
+
+struct World {
+    clock: SharedClock,
+    emulator: metering_emulator::Running,
+    dir: std::path::PathBuf,
+}
+
+impl World {
+    async fn start(name: &str) -> World {
+        let clock = SharedClock::new();
+        let config = Config::from_toml(CONFIG).unwrap();
+        let emulator = metering_emulator::start_with_clock(config, "127.0.0.1:0".parse().unwrap(), clock.closure()).await.unwrap();
+        let dir = std::env::temp_dir().join(format!("meter-e2e-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        World { clock, emulator, dir }
+    }
+
+    fn client(&self, keys: (&str, &str)) -> Client {
+        let config = marketplacemetering::Config::builder()
+            .region(Region::from_static("us-east-1"))
+            .credentials_provider(Credentials::new(keys.0, keys.1, None, None, "test"))
+            .endpoint_url(self.emulator.url())
+            .time_source(self.clock.clone())
+            // One attempt per call: the meter's own retries are under test.
+            .retry_config(marketplacemetering::config::retry::RetryConfig::standard().with_max_attempts(1))
+            .build();
+        Client::from_conf(config)
+    }
+
+    fn meter(&self, file: &str, keys: (&str, &str)) -> Meter<SqliteStore> {
+        let store = SqliteStore::open(&self.dir.join(file)).unwrap();
+        let policy = Policy { requests_per_second: 0, ..Policy::default() };
+        Meter::new(store, self.client(keys), policy).with_clock(self.clock.closure()).with_jitter(|| 0.5)
+    }
+
+    /// What the emulator billed: (customer, dimension, hour) to quantity.
+    async fn billed(&self) -> BTreeMap<(String, String, i64), String> {
+        let body = request(&self.emulator.url(), "GET", "/emulator/v1/records", "").await;
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        v["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let customer = r["customerIdentifier"].as_str().or(r["customerAWSAccountId"].as_str()).unwrap().to_owned();
+                ((customer, r["dimension"].as_str().unwrap().to_owned(), r["hour"].as_i64().unwrap()), r["quantity"].as_str().unwrap().to_owned())
+            })
+            .collect()
+    }
+
+    async fn arm(&self, fault: &str) {
+        request(&self.emulator.url(), "POST", "/emulator/v1/faults", fault).await;
+    }
+}
+
+/// One HTTP/1.1 exchange with the emulator's own routes; the body of the answer.
+async fn request(url: &str, method: &str, path: &str, body: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = url.strip_prefix("http://").unwrap();
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+    s.write_all(format!("{head}{body}").as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    out.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default()
+}
+
+fn at(minutes: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(START + minutes * 60)
+}
+
+fn saas(customer: Customer, dimension: &str, minutes: u64, quantity: &str) -> Usage {
+    Usage {
+        product_code: Some("prod-saas".into()),
+        customer,
+        dimension: dimension.into(),
+        quantity: Quantity::parse(quantity).unwrap(),
+        time: at(minutes),
+        event_id: None,
+    }
+}
+
+fn alpha() -> Customer {
+    Customer::Identifier("cust-alpha".into())
+}
+
+fn beta() -> Customer {
+    Customer::Account { account_id: "777788889999".into(), license_arn: Some("arn:aws:license-manager::777788889999:license:l-beta".into()) }
+}
+
+/// The 10:00 and 11:00 hours, in epoch seconds as the emulator lists them.
+const H10: i64 = START as i64;
+const H11: i64 = START as i64 + 3600;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_was_recorded_is_billed_exactly_once_to_the_millionth() {
+    let world = World::start("exact").await;
+    let meter = world.meter("meter.sqlite", SELLER);
+    let mut usage = Vec::new();
+    for i in 0..30 {
+        usage.push(saas(alpha(), "users", i, "0.1"));
+        usage.push(saas(beta(), "storage_gb", 60 + i, "1.000001"));
+    }
+    usage.push(saas(Customer::Identifier("cust-nobody".into()), "users", 5, "4"));
+    let out = meter.record_all(usage).await.unwrap();
+    assert!(out.iter().all(|r| matches!(r, Recorded::Added { .. })), "{out:?}");
+
+    // 11:05: the 10:00 hour has ended but its grace (10 minutes) has not.
+    world.clock.advance(Duration::from_secs(65 * 60));
+    let early = meter.flush().await.unwrap();
+    assert_eq!((early.sealed, early.sent), (0, 0));
+
+    // 12:30: both hours are closed.
+    world.clock.advance(Duration::from_secs(85 * 60));
+    let report = meter.flush().await.unwrap();
+    assert_eq!((report.sealed, report.sent, report.rejected, report.conflicts, report.retry_later), (3, 2, 1, 0, 0), "{report:?}");
+    let billed = world.billed().await;
+    assert_eq!(billed[&("cust-alpha".into(), "users".into(), H10)], "3", "thirty tenths, exactly");
+    assert_eq!(billed[&("777788889999".into(), "storage_gb".into(), H11)], "30.00003");
+    assert_eq!(billed.len(), 2);
+    let rejected = meter.hours(HourState::Rejected, 10).await.unwrap();
+    assert!(rejected[0].reason.as_deref().unwrap().starts_with("CustomerNotSubscribed"), "{rejected:?}");
+    let sent = meter.hours(HourState::Sent, 10).await.unwrap();
+    assert!(sent.iter().all(|h| h.record_id.as_deref().is_some_and(|id| !id.is_empty())));
+
+    // A late record for the sealed 10:00 hour goes to the earliest unsealed hour of its customer and dimension:
+    // 11:00, closed but never sealed, since alpha used no users then.
+    let late = meter.record(saas(alpha(), "users", 40, "2")).await.unwrap();
+    assert_eq!(late, Recorded::Moved { from: H10 * 1000, to: H11 * 1000 });
+    let report = meter.flush().await.unwrap();
+    assert_eq!((report.sealed, report.sent), (1, 1));
+    assert_eq!(world.billed().await[&("cust-alpha".into(), "users".into(), H11)], "2");
+    assert_eq!(world.billed().await[&("cust-alpha".into(), "users".into(), H10)], "3", "the sealed hour was not changed");
+    let status = meter.status().await.unwrap();
+    assert_eq!((status.counts.pending, status.counts.sealed, status.counts.sent, status.counts.rejected), (0, 0, 3, 1));
+    let _ = std::fs::remove_dir_all(&world.dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_refused_as_a_whole_is_halved_until_only_the_bad_record_is_held() {
+    let world = World::start("bisect").await;
+    let meter = world.meter("meter.sqlite", SELLER);
+    let mut usage: Vec<Usage> = (0..9).map(|i| saas(Customer::Identifier(format!("cust-{i}")), "users", 1, "1")).collect();
+    // Only cust-alpha is subscribed: the others are CustomerNotSubscribed, per record.
+    usage.push(saas(alpha(), "users", 1, "5"));
+    usage.push(saas(alpha(), "no_such_dimension", 1, "5"));
+    meter.record_all(usage).await.unwrap();
+    world.clock.advance(Duration::from_secs(2 * 3600));
+    let report = meter.flush().await.unwrap();
+    assert_eq!((report.sent, report.rejected), (1, 10), "{report:?}");
+    let rejected = meter.hours(HourState::Rejected, 20).await.unwrap();
+    let bad = rejected.iter().find(|h| h.dimension == "no_such_dimension").unwrap();
+    assert!(bad.reason.as_deref().unwrap().starts_with("InvalidUsageDimensionException"), "{bad:?}");
+    assert_eq!(world.billed().await[&("cust-alpha".into(), "users".into(), H10)], "5");
+    let _ = std::fs::remove_dir_all(&world.dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_are_retried_with_the_same_sealed_quantities_until_billed_once() {
+    let world = World::start("faults").await;
+    let meter = world.meter("meter.sqlite", SELLER);
+    let mut usage = Vec::new();
+    for i in 0..60 {
+        usage.push(saas(alpha(), "users", i, "0.25"));
+        usage.push(saas(beta(), "users", i, "0.5"));
+        usage.push(saas(alpha(), "storage_gb", i, "1"));
+    }
+    meter.record_all(usage).await.unwrap();
+    world.clock.advance(Duration::from_secs(2 * 3600));
+    world.arm(r#"{"operation": "BatchMeterUsage", "error": "ThrottlingException"}"#).await;
+    world.arm(r#"{"operation": "BatchMeterUsage", "error": "InternalServiceErrorException"}"#).await;
+    world.arm(r#"{"operation": "BatchMeterUsage", "drop_connection": "after"}"#).await;
+    world.arm(r#"{"operation": "BatchMeterUsage", "unprocessed": [1]}"#).await;
+    let mut rounds = 0;
+    loop {
+        let report = meter.flush().await.unwrap();
+        assert_eq!((report.rejected, report.conflicts), (0, 0), "round {rounds}: {report:?}");
+        let status = meter.status().await.unwrap();
+        if status.counts.sealed == 0 {
+            break;
+        }
+        rounds += 1;
+        assert!(rounds < 10, "still sealed after {rounds} rounds: {status:?}");
+        // The next attempt is due after the backoff.
+        world.clock.advance(Duration::from_secs(60));
+    }
+    assert!(rounds >= 4, "every fault cost a round: {rounds}");
+    let billed = world.billed().await;
+    assert_eq!(billed[&("cust-alpha".into(), "users".into(), H10)], "15");
+    assert_eq!(billed[&("777788889999".into(), "users".into(), H10)], "30");
+    assert_eq!(billed[&("cust-alpha".into(), "storage_gb".into(), H10)], "60");
+    let _ = std::fs::remove_dir_all(&world.dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn container_usage_goes_by_meter_usage_with_a_fixed_client_token_and_a_changed_quantity_conflicts() {
+    let world = World::start("container").await;
+    let box_usage = |quantity: &str| Usage {
+        product_code: Some("prod-box".into()),
+        customer: Customer::Caller,
+        dimension: "vcpu_hours".into(),
+        quantity: Quantity::parse(quantity).unwrap(),
+        time: at(10),
+        event_id: None,
+    };
+    let meter = world.meter("a.sqlite", BUYER);
+    meter.record(box_usage("1.5")).await.unwrap();
+    meter.record(box_usage("2")).await.unwrap();
+    world.clock.advance(Duration::from_secs(2 * 3600));
+    // The first answer is lost after the record was billed: the retry, with the same token, is answered with the same id.
+    world.arm(r#"{"operation": "MeterUsage", "drop_connection": "after"}"#).await;
+    let first = meter.flush().await.unwrap();
+    assert_eq!((first.sent, first.retry_later), (0, 1));
+    world.clock.advance(Duration::from_secs(60));
+    let second = meter.flush().await.unwrap();
+    assert_eq!(second.sent, 1);
+    assert_eq!(world.billed().await[&("444455556666".into(), "vcpu_hours".into(), H10)], "3.5");
+
+    // Another replica with its own store billed the same hour with another quantity: a conflict, reported.
+    let other = world.meter("b.sqlite", BUYER);
+    other.record(box_usage("9")).await.unwrap();
+    let report = other.flush().await.unwrap();
+    assert_eq!(report.conflicts, 1);
+    let conflict = &other.hours(HourState::Conflict, 1).await.unwrap()[0];
+    assert!(conflict.reason.as_deref().unwrap().starts_with("IdempotencyConflictException"), "{conflict:?}");
+    let _ = std::fs::remove_dir_all(&world.dir);
+}

@@ -4,6 +4,10 @@
 //! `resolve-customer` call the service (or the emulator, with
 //! `--endpoint-url`) through this project's SDK.
 //!
+//! `metering record`, `flush` and `status` run the durable meter over a
+//! store (`--store sqlite:PATH`): records are durable when `record` exits
+//! 0, and `flush` seals and sends every closed hour.
+//!
 //! `metering emulator` runs a local Marketplace Metering service: it prints
 //! exactly one line, `listening on http://ADDRESS:PORT`, when ready, serves
 //! until SIGINT or SIGTERM, lets in-flight requests finish and exits 0.
@@ -19,9 +23,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod jwt;
+mod meter_commands;
 mod output;
 mod records_file;
 mod service;
+mod usage_file;
 
 #[derive(Debug, Parser)]
 #[command(name = "metering", version, about = "AWS Marketplace Metering, locally and for real")]
@@ -85,6 +91,39 @@ enum Command {
         #[arg(long)]
         registration_token: String,
     },
+    /// Record usage durably in the meter's store: exit 0 only when every record is durable.
+    Record {
+        /// The store: sqlite:PATH.
+        #[arg(long)]
+        store: String,
+        /// JSON Lines with the API's member names (ProductCode, CustomerIdentifier or
+        /// CustomerAWSAccountId with LicenseArn, Dimension, QuantityAsDecimal, Timestamp, EventId).
+        #[arg(long, conflicts_with_all = ["product_code", "dimension", "quantity"])]
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        one: OneRecord,
+    },
+    /// Seal every closed hour and send what is due; exit 0 when nothing sendable is left.
+    Flush {
+        /// The store: sqlite:PATH.
+        #[arg(long)]
+        store: String,
+        /// How long after an hour ends it waits for late records (e.g. 1m); the meter's default otherwise.
+        #[arg(long, value_parser = meter_commands::duration)]
+        grace: Option<std::time::Duration>,
+        /// How long this flusher holds the hours it claimed before another may take them over (if it dies).
+        #[arg(long, value_parser = meter_commands::duration, default_value = "60s")]
+        lease: std::time::Duration,
+        /// The longest wait before a failed hour is tried again.
+        #[arg(long, value_parser = meter_commands::duration, default_value = "5m")]
+        max_backoff: std::time::Duration,
+    },
+    /// Counts of pending, sealed, sent, rejected and conflicting hours, with the hours that need attention.
+    Status {
+        /// The store: sqlite:PATH.
+        #[arg(long)]
+        store: String,
+    },
     /// Run a local Marketplace Metering service that enforces the service's rules.
     Emulator {
         /// The address to listen on; port 0 picks a free port.
@@ -100,6 +139,49 @@ enum Command {
         #[arg(long)]
         print_config: bool,
     },
+}
+
+/// One record, from flags.
+#[derive(Debug, clap::Args)]
+struct OneRecord {
+    /// The product code (may be left out when --license-arn names the product).
+    #[arg(long)]
+    product_code: Option<String>,
+    /// A SaaS customer's CustomerIdentifier.
+    #[arg(long)]
+    customer_identifier: Option<String>,
+    /// A SaaS customer's account id; without a customer, the usage is this account's own (MeterUsage).
+    #[arg(long)]
+    customer_aws_account_id: Option<String>,
+    /// The licence of the customer's agreement.
+    #[arg(long)]
+    license_arn: Option<String>,
+    /// The dimension.
+    #[arg(long)]
+    dimension: Option<String>,
+    /// The quantity, as a decimal with up to six fractional digits.
+    #[arg(long)]
+    quantity: Option<String>,
+    /// When it was used: RFC 3339, epoch seconds, or now.
+    #[arg(long, default_value = "now")]
+    timestamp: String,
+    /// The producer's id of this record; a record with a stored id is ignored.
+    #[arg(long)]
+    event_id: Option<String>,
+}
+
+impl OneRecord {
+    fn usage(self) -> Option<Result<durable_meter::Usage, String>> {
+        let dimension = self.dimension?;
+        Some((|| {
+            let quantity = durable_meter::Quantity::parse(self.quantity.as_deref().ok_or("--quantity is missing")?)?;
+            let time = if self.timestamp == "now" { std::time::SystemTime::now() } else { usage_file::time(&self.timestamp)? };
+            let customer = usage_file::customer(self.customer_identifier, self.customer_aws_account_id, self.license_arn)?;
+            let usage = durable_meter::Usage { product_code: self.product_code, customer, dimension, quantity, time, event_id: self.event_id };
+            usage.check().map_err(|e| e.to_string())?;
+            Ok(usage)
+        })())
+    }
 }
 
 fn main() -> ExitCode {
@@ -142,7 +224,16 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            runtime.block_on(call(cli.common, command))
+            match command {
+                Command::Record { store, file, one } => runtime.block_on(meter_commands::record(&store, file, one.usage(), cli.common.output)),
+                Command::Flush { store, grace, lease, max_backoff } => {
+                    let policy = durable_meter::Policy { lease, max_backoff, ..durable_meter::Policy::default() };
+                    let policy = durable_meter::Policy { grace: grace.unwrap_or(policy.grace), ..policy };
+                    runtime.block_on(meter_commands::flush(&cli.common, &store, policy, cli.common.output))
+                }
+                Command::Status { store } => runtime.block_on(meter_commands::status(&store, cli.common.output)),
+                command => runtime.block_on(call(cli.common, command)),
+            }
         }
     }
 }
@@ -168,7 +259,7 @@ async fn call(common: service::Common, command: Command) -> ExitCode {
             service::register_usage(&client, output, product_code, public_key_version, nonce, verify_with).await
         }
         Command::ResolveCustomer { registration_token } => service::resolve_customer(&client, output, registration_token).await,
-        Command::Emulator { .. } => ExitCode::from(2),
+        Command::Emulator { .. } | Command::Record { .. } | Command::Flush { .. } | Command::Status { .. } => ExitCode::from(2),
     }
 }
 

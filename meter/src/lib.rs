@@ -24,7 +24,7 @@ mod send;
 pub mod store;
 pub mod usage;
 
-pub use meter::{Clock, FlushReport, Meter, MeterError, Status};
+pub use meter::{record_all, status, Clock, FlushReport, Meter, MeterError, Status};
 pub use policy::Policy;
 pub use quantity::Quantity;
 pub use store::{Hour, HourState, Recorded, SqliteStore, Store};

@@ -140,23 +140,9 @@ impl<S: Store> Meter<S> {
         Ok(out.pop().unwrap_or(Recorded::Refused("the store answered nothing".into())))
     }
 
-    /// Records many; returns once every record not refused is durable. A
-    /// refused record is answered `Refused` with the reason, in its place;
-    /// the others are kept.
+    /// Records many; returns once every record not refused is durable (see [`record_all`]).
     pub async fn record_all(&self, usage: Vec<Usage>) -> Result<Vec<Recorded>, MeterError> {
-        let mut answers: Vec<Option<Recorded>> = Vec::with_capacity(usage.len());
-        let mut good = Vec::with_capacity(usage.len());
-        for u in usage {
-            match u.check() {
-                Ok(()) => {
-                    answers.push(None);
-                    good.push(u);
-                }
-                Err(e) => answers.push(Some(Recorded::Refused(e.to_string()))),
-            }
-        }
-        let mut stored = self.store.record(good).await?.into_iter();
-        Ok(answers.into_iter().map(|a| a.or_else(|| stored.next()).unwrap_or(Recorded::Refused("the store answered nothing".into()))).collect())
+        Ok(record_all(&*self.store, usage).await?)
     }
 
     /// Seals every closed hour and sends every sealed hour that is due,
@@ -208,23 +194,47 @@ impl<S: Store> Meter<S> {
 
     /// Counts by state, and the unsent hours near their deadline.
     pub async fn status(&self) -> Result<Status, MeterError> {
-        let now_ms = epoch_ms((self.clock)());
-        let counts = self.store.counts().await?;
-        let mut nearing_deadline = Vec::new();
-        for state in [HourState::Open, HourState::Sealed] {
-            for h in self.store.hours(state, usize::MAX >> 1).await? {
-                if self.policy.nearing_deadline(h.customer.route(), h.hour, now_ms) {
-                    nearing_deadline.push(h);
-                }
-            }
-        }
-        Ok(Status { counts, nearing_deadline })
+        Ok(status(&*self.store, &self.policy, (self.clock)()).await?)
     }
 
     /// Hours in `state`, oldest first, at most `limit`.
     pub async fn hours(&self, state: HourState, limit: usize) -> Result<Vec<Hour>, MeterError> {
         Ok(self.store.hours(state, limit).await?)
     }
+}
+
+/// Records many into `store`; returns once every record not refused is
+/// durable. A refused record is answered `Refused` with the reason, in its
+/// place; the others are kept.
+pub async fn record_all<S: Store>(store: &S, usage: Vec<Usage>) -> Result<Vec<Recorded>, StoreError> {
+    let mut answers: Vec<Option<Recorded>> = Vec::with_capacity(usage.len());
+    let mut good = Vec::with_capacity(usage.len());
+    for u in usage {
+        match u.check() {
+            Ok(()) => {
+                answers.push(None);
+                good.push(u);
+            }
+            Err(e) => answers.push(Some(Recorded::Refused(e.to_string()))),
+        }
+    }
+    let mut stored = store.record(good).await?.into_iter();
+    Ok(answers.into_iter().map(|a| a.or_else(|| stored.next()).unwrap_or(Recorded::Refused("the store answered nothing".into()))).collect())
+}
+
+/// Counts by state in `store`, and the unsent hours near their deadline at `now`.
+pub async fn status<S: Store>(store: &S, policy: &Policy, now: SystemTime) -> Result<Status, StoreError> {
+    let now_ms = epoch_ms(now);
+    let counts = store.counts().await?;
+    let mut nearing_deadline = Vec::new();
+    for state in [HourState::Open, HourState::Sealed] {
+        for h in store.hours(state, usize::MAX >> 1).await? {
+            if policy.nearing_deadline(h.customer.route(), h.hour, now_ms) {
+                nearing_deadline.push(h);
+            }
+        }
+    }
+    Ok(Status { counts, nearing_deadline })
 }
 
 fn tally(report: &mut FlushReport, outcomes: &[(i64, Settle)]) {

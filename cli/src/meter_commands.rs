@@ -1,0 +1,300 @@
+//! The durable meter's commands: `record` (exit 0 only when every record
+//! is durable), `flush` (seal and send every closed hour; exit 0 when
+//! nothing sendable is left) and `status`. `--store` is `sqlite:PATH`;
+//! credentials, region and endpoint for `flush` come from the same places
+//! as for every other command, so `AWS_ENDPOINT_URL_MARKETPLACE_METERING`
+//! points the meter at the emulator.
+
+use std::io::BufRead as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+
+use durable_meter::{Hour, HourState, Meter, Policy, Recorded, SqliteStore, Usage};
+use serde_json::{json, Value};
+
+use crate::output::{print, Output};
+use crate::service::{self, Common};
+use crate::usage_file;
+
+/// Lines recorded in one call to the store (one group commit, or a few).
+const CHUNK: usize = 10_000;
+
+/// Opens the store `url` names.
+pub fn open(url: &str) -> Result<SqliteStore, String> {
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        if path.is_empty() {
+            return Err("`sqlite:` needs a path, as in sqlite:meter.db".into());
+        }
+        return SqliteStore::open(&PathBuf::from(path)).map_err(|e| e.to_string());
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Err("this build of metering has no PostgreSQL store yet; use sqlite:PATH".into());
+    }
+    Err(format!("`{url}` is not a store: use sqlite:PATH"))
+}
+
+/// A duration as `90s`, `10m`, `2h`, `500ms` or `0`.
+pub fn duration(text: &str) -> Result<Duration, String> {
+    let bad = || format!("`{text}` is not a duration such as 90s, 10m, 2h or 0");
+    if text == "0" {
+        return Ok(Duration::ZERO);
+    }
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (n, unit) = text.split_at(split);
+    let n: u64 = n.parse().map_err(|_| bad())?;
+    let seconds = match unit {
+        "ms" => return Ok(Duration::from_millis(n)),
+        "s" => n,
+        "m" => n.checked_mul(60).ok_or_else(bad)?,
+        "h" => n.checked_mul(3600).ok_or_else(bad)?,
+        _ => return Err(bad()),
+    };
+    Ok(Duration::from_secs(seconds))
+}
+
+/// How a run of `record` went.
+#[derive(Debug, Default)]
+struct Tally {
+    recorded: u64,
+    moved: u64,
+    already: u64,
+    refused: Vec<(usize, String)>,
+}
+
+impl Tally {
+    fn add(&mut self, line: usize, outcome: Recorded) {
+        match outcome {
+            Recorded::Added { .. } => self.recorded += 1,
+            Recorded::Moved { .. } => {
+                self.recorded += 1;
+                self.moved += 1;
+            }
+            Recorded::AlreadyRecorded => self.already += 1,
+            Recorded::Refused(reason) => self.refused.push((line, reason)),
+        }
+    }
+}
+
+async fn record_chunk(store: &SqliteStore, chunk: Vec<(usize, Usage)>, tally: &mut Tally) -> Result<(), String> {
+    let (lines, usage): (Vec<usize>, Vec<Usage>) = chunk.into_iter().unzip();
+    let outcomes = durable_meter::record_all(store, usage).await.map_err(|e| e.to_string())?;
+    for (line, outcome) in lines.into_iter().zip(outcomes) {
+        tally.add(line, outcome);
+    }
+    Ok(())
+}
+
+/// `metering record --file`, or one record from the command's flags.
+pub async fn record(store: &str, file: Option<PathBuf>, one: Option<Result<Usage, String>>, output: Output) -> ExitCode {
+    let store = match open(store) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&format!("--store: {e}")),
+    };
+    let mut tally = Tally::default();
+    let mut failure = None;
+    match (file, one) {
+        (Some(path), _) => {
+            let reader = match std::fs::File::open(&path) {
+                Ok(f) => std::io::BufReader::new(f),
+                Err(e) => return usage_error(&format!("--file {}: {e}", path.display())),
+            };
+            let mut chunk = Vec::with_capacity(CHUNK);
+            for (i, line) in reader.lines().enumerate() {
+                let n = i + 1;
+                let line = match line {
+                    Ok(l) => l,
+                    Err(e) => {
+                        failure = Some(format!("{}: line {n} could not be read: {e}; nothing from it on was recorded", path.display()));
+                        break;
+                    }
+                };
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match usage_file::parse_line(&line) {
+                    Ok(u) => chunk.push((n, u)),
+                    Err(reason) => tally.refused.push((n, reason)),
+                }
+                if chunk.len() == CHUNK {
+                    if let Err(e) = record_chunk(&store, std::mem::take(&mut chunk), &mut tally).await {
+                        failure = Some(format!("{e}; lines before {} are recorded, none from there on", n + 1 - CHUNK));
+                        break;
+                    }
+                }
+            }
+            if failure.is_none() && !chunk.is_empty() {
+                let first = chunk[0].0;
+                if let Err(e) = record_chunk(&store, chunk, &mut tally).await {
+                    failure = Some(format!("{e}; lines before {first} are recorded, none from there on"));
+                }
+            }
+        }
+        (None, Some(Ok(u))) => {
+            if let Err(e) = record_chunk(&store, vec![(1, u)], &mut tally).await {
+                failure = Some(e);
+            }
+        }
+        (None, Some(Err(reason))) => tally.refused.push((1, reason)),
+        (None, None) => return usage_error("give --file, or a record's --dimension, --quantity and the rest"),
+    }
+    for (line, reason) in &tally.refused {
+        eprintln!("metering record: line {line} refused: {reason}");
+    }
+    if let Some(f) = &failure {
+        eprintln!("metering record: {f}");
+    }
+    let refused: Vec<Value> = tally.refused.iter().map(|(line, reason)| json!({ "line": line, "reason": reason })).collect();
+    let summary = json!({
+        "Recorded": tally.recorded,
+        "MovedToALaterHour": tally.moved,
+        "AlreadyRecorded": tally.already,
+        "Refused": refused.len(),
+    });
+    let printed = print(output, &summary);
+    if failure.is_some() || !tally.refused.is_empty() {
+        return ExitCode::FAILURE;
+    }
+    printed
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("metering: {message}");
+    ExitCode::from(2)
+}
+
+fn hour_json(h: &Hour) -> Value {
+    let (kind, customer) = match &h.customer {
+        durable_meter::Customer::Identifier(id) => ("CustomerIdentifier", id.clone()),
+        durable_meter::Customer::Account { account_id, .. } => ("CustomerAWSAccountId", account_id.clone()),
+        durable_meter::Customer::Caller => ("Caller", String::new()),
+    };
+    let hour = marketplacemetering::primitives::DateTime::from_secs(h.hour.div_euclid(1000))
+        .fmt(marketplacemetering::primitives::DateTimeFormat::DateTime)
+        .unwrap_or_default();
+    json!({
+        "ProductCode": h.product_code,
+        kind: customer,
+        "LicenseArn": h.customer.license_arn(),
+        "Dimension": h.dimension,
+        "Hour": hour,
+        "Quantity": h.total.to_string(),
+        "State": h.state.as_str(),
+        "Attempts": h.attempts,
+        "MeteringRecordId": h.record_id,
+        "Reason": h.reason,
+    })
+}
+
+/// `metering flush`.
+pub async fn flush(common: &Common, store: &str, policy: Policy, output: Output) -> ExitCode {
+    let store = match open(store) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&format!("--store: {e}")),
+    };
+    let client = service::client(common).await;
+    let meter = Meter::new(store, client, policy);
+    let report = match meter.flush().await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("metering flush: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let status = match meter.status().await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("metering flush: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let left = status.counts.sealed;
+    let summary = json!({
+        "Sealed": report.sealed,
+        "Sent": report.sent,
+        "RetryLater": report.retry_later,
+        "Rejected": report.rejected,
+        "Conflicts": report.conflicts,
+        "StillToSend": left,
+    });
+    let printed = print(output, &summary);
+    if report.rejected + report.conflicts > 0 {
+        eprintln!("metering flush: {} hours were rejected or conflict; `metering status` lists them with the reasons", report.rejected + report.conflicts);
+    }
+    if left > 0 {
+        eprintln!("metering flush: {left} sealed hours are still to be sent (the service failed or throttled); run flush again later");
+        return ExitCode::FAILURE;
+    }
+    printed
+}
+
+/// `metering status`.
+pub async fn status(store: &str, output: Output) -> ExitCode {
+    let store = match open(store) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&format!("--store: {e}")),
+    };
+    let policy = Policy::default();
+    let status = match durable_meter::status(&store, &policy, SystemTime::now()).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("metering status: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let (rejected, conflicts) = match (
+        durable_meter::Store::hours(&store, HourState::Rejected, 100).await,
+        durable_meter::Store::hours(&store, HourState::Conflict, 100).await,
+    ) {
+        (Ok(r), Ok(c)) => (r, c),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("metering status: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let c = &status.counts;
+    match output {
+        Output::Json => print(
+            output,
+            &json!({
+                "pending": c.pending,
+                "sealed": c.sealed,
+                "sent": c.sent,
+                "rejected": c.rejected,
+                "conflicts": c.conflicts,
+                "records": c.records,
+                "nearingDeadline": status.nearing_deadline.iter().map(hour_json).collect::<Vec<_>>(),
+                "rejectedHours": rejected.iter().map(hour_json).collect::<Vec<_>>(),
+                "conflictHours": conflicts.iter().map(hour_json).collect::<Vec<_>>(),
+            }),
+        ),
+        Output::Text => {
+            println!("pending: {}\nsealed: {}\nsent: {}\nrejected: {}\nconflicts: {}\nrecords: {}", c.pending, c.sealed, c.sent, c.rejected, c.conflicts, c.records);
+            for (title, hours) in [("near the deadline", &status.nearing_deadline), ("rejected", &rejected), ("in conflict", &conflicts)] {
+                for h in hours.iter() {
+                    println!("{title}: {}", hour_json(h));
+                }
+            }
+            if !status.nearing_deadline.is_empty() {
+                eprintln!("metering status: {} unsent hours are near the end of the service's window; flush now", status.nearing_deadline.len());
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_store_urls() {
+        assert_eq!(duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(duration("1m"), Ok(Duration::from_secs(60)));
+        assert_eq!(duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(duration("0"), Ok(Duration::ZERO));
+        assert!(duration("1d").is_err() && duration("m").is_err() && duration("-1s").is_err());
+        assert!(open("mysql://x").unwrap_err().contains("not a store"));
+        assert!(open("sqlite:").unwrap_err().contains("needs a path"));
+    }
+}

@@ -5,7 +5,7 @@
 //! `--endpoint-url`) through this project's SDK.
 //!
 //! `metering record`, `flush` and `status` run the durable meter over a
-//! store (`--store sqlite:PATH`): records are durable when `record` exits
+//! store (`--store sqlite:PATH` or `postgres://…`): records are durable when `record` exits
 //! 0, and `flush` seals and sends every closed hour.
 //!
 //! `metering emulator` runs a local Marketplace Metering service: it prints
@@ -93,7 +93,7 @@ enum Command {
     },
     /// Record usage durably in the meter's store: exit 0 only when every record is durable.
     Record {
-        /// The store: sqlite:PATH.
+        /// The store: sqlite:PATH or postgres://USER@HOST:PORT/DATABASE.
         #[arg(long)]
         store: String,
         /// JSON Lines with the API's member names (ProductCode, CustomerIdentifier or
@@ -105,7 +105,7 @@ enum Command {
     },
     /// Seal every closed hour and send what is due; exit 0 when nothing sendable is left.
     Flush {
-        /// The store: sqlite:PATH.
+        /// The store: sqlite:PATH or postgres://USER@HOST:PORT/DATABASE.
         #[arg(long)]
         store: String,
         /// How long after an hour ends it waits for late records (e.g. 1m); the meter's default otherwise.
@@ -120,7 +120,7 @@ enum Command {
     },
     /// Counts of pending, sealed, sent, rejected and conflicting hours, with the hours that need attention.
     Status {
-        /// The store: sqlite:PATH.
+        /// The store: sqlite:PATH or postgres://USER@HOST:PORT/DATABASE.
         #[arg(long)]
         store: String,
     },

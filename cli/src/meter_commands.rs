@@ -1,6 +1,7 @@
 //! The durable meter's commands: `record` (exit 0 only when every record
 //! is durable), `flush` (seal and send every closed hour; exit 0 when
-//! nothing sendable is left) and `status`. `--store` is `sqlite:PATH`;
+//! nothing sendable is left) and `status`. `--store` is `sqlite:PATH` or
+//! `postgres://USER@HOST:PORT/DATABASE`;
 //! credentials, region and endpoint for `flush` come from the same places
 //! as for every other command, so `AWS_ENDPOINT_URL_MARKETPLACE_METERING`
 //! points the meter at the emulator.
@@ -10,7 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
-use durable_meter::{Hour, HourState, Meter, Policy, Recorded, SqliteStore, Usage};
+use durable_meter::{AnyStore, Hour, HourState, Meter, Policy, Recorded, Usage};
 use serde_json::{json, Value};
 
 use crate::output::{print, Output};
@@ -21,17 +22,8 @@ use crate::usage_file;
 const CHUNK: usize = 10_000;
 
 /// Opens the store `url` names.
-pub fn open(url: &str) -> Result<SqliteStore, String> {
-    if let Some(path) = url.strip_prefix("sqlite:") {
-        if path.is_empty() {
-            return Err("`sqlite:` needs a path, as in sqlite:meter.db".into());
-        }
-        return SqliteStore::open(&PathBuf::from(path)).map_err(|e| e.to_string());
-    }
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err("this build of metering has no PostgreSQL store yet; use sqlite:PATH".into());
-    }
-    Err(format!("`{url}` is not a store: use sqlite:PATH"))
+pub async fn open(url: &str) -> Result<AnyStore, String> {
+    AnyStore::open(url).await.map_err(|e| e.0)
 }
 
 /// A duration as `90s`, `10m`, `2h`, `500ms` or `0`.
@@ -76,7 +68,7 @@ impl Tally {
     }
 }
 
-async fn record_chunk(store: &SqliteStore, chunk: Vec<(usize, Usage)>, tally: &mut Tally) -> Result<(), String> {
+async fn record_chunk(store: &AnyStore, chunk: Vec<(usize, Usage)>, tally: &mut Tally) -> Result<(), String> {
     let (lines, usage): (Vec<usize>, Vec<Usage>) = chunk.into_iter().unzip();
     let outcomes = durable_meter::record_all(store, usage).await.map_err(|e| e.to_string())?;
     for (line, outcome) in lines.into_iter().zip(outcomes) {
@@ -87,7 +79,7 @@ async fn record_chunk(store: &SqliteStore, chunk: Vec<(usize, Usage)>, tally: &m
 
 /// `metering record --file`, or one record from the command's flags.
 pub async fn record(store: &str, file: Option<PathBuf>, one: Option<Result<Usage, String>>, output: Output) -> ExitCode {
-    let store = match open(store) {
+    let store = match open(store).await {
         Ok(s) => s,
         Err(e) => return usage_error(&format!("--store: {e}")),
     };
@@ -188,7 +180,7 @@ fn hour_json(h: &Hour) -> Value {
 
 /// `metering flush`.
 pub async fn flush(common: &Common, store: &str, policy: Policy, output: Output) -> ExitCode {
-    let store = match open(store) {
+    let store = match open(store).await {
         Ok(s) => s,
         Err(e) => return usage_error(&format!("--store: {e}")),
     };
@@ -230,7 +222,7 @@ pub async fn flush(common: &Common, store: &str, policy: Policy, output: Output)
 
 /// `metering status`.
 pub async fn status(store: &str, output: Output) -> ExitCode {
-    let store = match open(store) {
+    let store = match open(store).await {
         Ok(s) => s,
         Err(e) => return usage_error(&format!("--store: {e}")),
     };
@@ -294,7 +286,8 @@ mod tests {
         assert_eq!(duration("2h"), Ok(Duration::from_secs(7200)));
         assert_eq!(duration("0"), Ok(Duration::ZERO));
         assert!(duration("1d").is_err() && duration("m").is_err() && duration("-1s").is_err());
-        assert!(open("mysql://x").unwrap_err().contains("not a store"));
-        assert!(open("sqlite:").unwrap_err().contains("needs a path"));
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        assert!(rt.block_on(open("mysql://x")).unwrap_err().contains("not a store"));
+        assert!(rt.block_on(open("sqlite:")).unwrap_err().contains("needs a path"));
     }
 }

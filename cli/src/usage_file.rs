@@ -79,7 +79,7 @@ mod tests {
 
     #[test]
     fn a_line_names_its_customer_by_the_api_members() {
-        let u = parse_line(r#"{"ProductCode":"p","CustomerIdentifier":"c","Dimension":"users","QuantityAsDecimal":"1.5","Timestamp":"2026-11-30T10:15:00Z","EventId":"e1"}"#).unwrap();
+        let u = parse_line(r#"{"ProductCode":"p","CustomerIdentifier":"c","Dimension":"users","QuantityAsDecimal":"1.5","Timestamp":"2025-11-30T10:15:00Z","EventId":"e1"}"#).unwrap();
         assert_eq!(u.customer, Customer::Identifier("c".into()));
         assert_eq!(u.quantity, Quantity::parse("1.5").unwrap());
         assert_eq!(u.time, UNIX_EPOCH + Duration::from_secs(1_764_497_700));

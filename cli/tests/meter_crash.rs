@@ -4,7 +4,8 @@
 //! `UnprocessedRecords` and connections dropped after the records were
 //! billed. At the end the billed total of every customer, dimension and
 //! hour equals the exact sum of what was recorded, nothing was answered
-//! `DuplicateRecord`, and nothing is left to send.
+//! `DuplicateRecord`, and nothing is left to send. Once on SQLite with one
+//! recorder and one flusher, once on PostgreSQL with two of each at once.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -85,80 +86,100 @@ async fn emulator_request(url: &str, method: &str, path: &str, body: &str) -> St
     out.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_at_random_points_the_meter_bills_every_hour_exactly_once() {
+/// Runs `args` again and again, killed at random points for the first `killed_runs` runs, until a run ends with 0;
+/// how many times it was killed. A run that ends otherwise waits a little (for backoffs) before the next.
+fn until_done(url: &str, dir: &Path, args: &[String], seed: u64, killed_runs: usize, longest: u64, before: &(dyn Fn(usize) + Sync)) -> usize {
+    let mut rng = Rng(seed | 1);
+    let mut kills = 0;
+    for attempt in 0.. {
+        assert!(attempt < 80, "{args:?} never finished");
+        before(attempt);
+        let kill_after = if attempt < killed_runs { Duration::from_millis(5 + rng.below(longest)) } else { Duration::from_secs(120) };
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        match run_or_kill(metering(url, dir, &args), kill_after) {
+            (false, _) => kills += 1,
+            (true, Some(0)) => return kills,
+            (true, _) => std::thread::sleep(Duration::from_millis(1100)),
+        }
+    }
+    unreachable!()
+}
+
+/// The whole scenario against `store`: `writers` recorders (each its own share of the records, at once), then `writers` flushers at once.
+async fn scenario(store: &str, writers: usize) {
     let running = metering_emulator::start(config(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let url = running.url();
-    let dir = std::env::temp_dir().join(format!("metering-crash-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("metering-crash-{writers}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let store = format!("sqlite:{}", dir.join("meter.db").display());
-    let file = dir.join("usage.jsonl");
 
     // 4,000 records over four closed hours (2 to 5 hours ago), each with an event id, and their exact sums in millionths.
     let mut rng = Rng(0x5eed_cafe_f00d_d00d);
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
     let first_hour = (now / 3600 - 5) * 3600;
     let mut expected: BTreeMap<(String, String, u64), u64> = BTreeMap::new();
-    let mut lines = String::new();
+    let mut files = vec![String::new(); writers];
     for i in 0..4000 {
         let (customer, dimension) = (format!("cust-{}", rng.below(CUSTOMERS as u64)), DIMENSIONS[rng.below(2) as usize]);
         let hour = first_hour + 3600 * rng.below(4);
         let micros = rng.below(5_000_000);
         let timestamp = hour + rng.below(3600);
         *expected.entry((customer.clone(), dimension.to_owned(), hour)).or_default() += micros;
-        lines.push_str(&format!(
+        files[i % writers].push_str(&format!(
             "{{\"ProductCode\":\"prod-saas\",\"CustomerIdentifier\":\"{customer}\",\"Dimension\":\"{dimension}\",\"QuantityAsDecimal\":\"{}.{:06}\",\"Timestamp\":{timestamp},\"EventId\":\"evt-{i}\"}}\n",
             micros / 1_000_000,
             micros % 1_000_000
         ));
     }
-    std::fs::write(&file, lines).unwrap();
 
-    // Record, killed at random points, until one run ends: every run resends the whole file, which event ids make harmless.
-    let mut kills = 0;
-    let args = ["record", "--store", store.as_str(), "--file", file.to_str().unwrap()];
-    for attempt in 0.. {
-        assert!(attempt < 40, "record never finished");
-        let kill_after = if attempt < 8 { Duration::from_millis(5 + rng.below(120)) } else { Duration::from_secs(60) };
-        let (finished, code) = run_or_kill(metering(&url, &dir, &args), kill_after);
-        if finished {
-            assert_eq!(code, Some(0), "record ended with {code:?}");
-            break;
-        }
-        kills += 1;
-    }
+    // Record, killed at random points, until a run ends: every run resends its whole file, which event ids make harmless.
+    let recorders: Vec<Vec<String>> = files
+        .iter()
+        .enumerate()
+        .map(|(w, text)| {
+            let file = dir.join(format!("usage-{w}.jsonl"));
+            std::fs::write(&file, text).unwrap();
+            ["record", "--store", store, "--file", file.to_str().unwrap()].map(str::to_owned).to_vec()
+        })
+        .collect();
+    let kills: usize = std::thread::scope(|scope| {
+        let runs: Vec<_> = recorders
+            .iter()
+            .enumerate()
+            .map(|(w, args)| {
+                let (url, dir) = (&url, &dir);
+                scope.spawn(move || until_done(url, dir, args, 0xdead_0000 + w as u64, 12, 100, &|_| {}))
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).sum()
+    });
 
-    // Flush, killed at random points, with faults armed before each run, until a run ends with nothing left to send.
+    // Flush, killed at random points, with a fault armed before each run, until a run ends with nothing left to send.
+    // Short leases and backoffs, so that what a killed flusher claimed is taken over within the test.
     let faults = [
         r#"{"operation": "BatchMeterUsage", "error": "ThrottlingException"}"#,
         r#"{"operation": "BatchMeterUsage", "error": "InternalServiceErrorException", "count": 2}"#,
         r#"{"operation": "BatchMeterUsage", "drop_connection": "after"}"#,
         r#"{"operation": "BatchMeterUsage", "unprocessed": [0, 7, 24]}"#,
     ];
-    // Short leases and backoffs, so that what a killed flusher claimed is taken over within the test.
-    let args = ["flush", "--store", store.as_str(), "--lease", "1s", "--max-backoff", "1s"];
-    for attempt in 0.. {
-        assert!(attempt < 60, "flush never emptied the store");
-        emulator_request(&url, "POST", "/emulator/v1/faults", faults[attempt % faults.len()]).await;
-        let kill_after = if attempt < 12 { Duration::from_millis(20 + rng.below(900)) } else { Duration::from_secs(120) };
-        let (finished, code) = tokio::task::spawn_blocking({
-            let cmd = metering(&url, &dir, &args);
-            move || run_or_kill(cmd, kill_after)
+    let flush = ["flush", "--store", store, "--lease", "1s", "--max-backoff", "1s"].map(str::to_owned).to_vec();
+    let handle = tokio::runtime::Handle::current();
+    let arm = |attempt: usize| {
+        handle.block_on(emulator_request(&url, "POST", "/emulator/v1/faults", faults[attempt % faults.len()]));
+    };
+    let flush_kills: usize = tokio::task::block_in_place(|| {
+        std::thread::scope(|scope| {
+            let runs: Vec<_> = (0..writers)
+                .map(|w| {
+                    let (url, dir, flush, arm) = (&url, &dir, &flush, &arm);
+                    scope.spawn(move || until_done(url, dir, flush, 0xf1a5_0000 + w as u64, 16, 700, arm))
+                })
+                .collect();
+            runs.into_iter().map(|r| r.join().unwrap()).sum()
         })
-        .await
-        .unwrap();
-        if !finished {
-            kills += 1;
-            continue;
-        }
-        if code == Some(0) {
-            break;
-        }
-        // Retries wait for their backoff; the next run picks them up.
-        tokio::time::sleep(Duration::from_millis(1100)).await;
-    }
-    assert!(kills >= 10, "the processes were killed {kills} times");
+    });
+    eprintln!("killed {kills} record runs and {flush_kills} flush runs");
+    assert!(kills + flush_kills >= 10, "the processes were killed {} times", kills + flush_kills);
 
     let billed: serde_json::Value = serde_json::from_str(&emulator_request(&url, "GET", "/emulator/v1/records", "").await).unwrap();
     let mut got: BTreeMap<(String, String, u64), u64> = BTreeMap::new();
@@ -171,10 +192,43 @@ async fn killed_at_random_points_the_meter_bills_every_hour_exactly_once() {
     }
     assert_eq!(got, expected, "every hour billed once, with the exact sum of its records");
 
-    let status = metering(&url, &dir, &["--output", "json", "status", "--store", store.as_str()]).stdout(Stdio::piped()).output().unwrap();
+    let status = metering(&url, &dir, &["--output", "json", "status", "--store", store]).stdout(Stdio::piped()).output().unwrap();
     let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!((status["pending"].as_u64(), status["sealed"].as_u64(), status["conflicts"].as_u64(), status["rejected"].as_u64()), (Some(0), Some(0), Some(0), Some(0)), "{status}");
     assert_eq!(status["records"], 4000);
     running.stop().await;
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_at_random_points_the_meter_bills_every_hour_exactly_once_on_sqlite() {
+    let dir = std::env::temp_dir().join(format!("metering-crash-store-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    scenario(&format!("sqlite:{}", dir.join("meter.db").display()), 1).await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The PostgreSQL that `.ci/run` starts, with a schema of this test's own; `None` (with a message) outside CI without one.
+async fn postgres(name: &str) -> Option<String> {
+    let url = match std::env::var("METER_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("METER_POSTGRES_URL is not set under CI=true: .ci/run starts a PostgreSQL and sets it"),
+        _ => {
+            eprintln!("skipped: METER_POSTGRES_URL is not set (.ci/run starts a PostgreSQL and sets it)");
+            return None;
+        }
+    };
+    let schema = format!("cli_{name}_{}", std::process::id());
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};")).await.unwrap();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    Some(format!("{url}{sep}options=-csearch_path%3D{schema}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_recorders_and_two_flushers_killed_at_random_bill_every_hour_exactly_once_on_postgres() {
+    let Some(store) = postgres("crash").await else { return };
+    scenario(&store, 2).await;
 }

@@ -12,8 +12,8 @@
 //!
 //! The layout: `usage.rs` (a record and its checks), `quantity.rs` (exact
 //! decimals), `policy.rs` (windows, grace, backoff: pure), `store/` (the
-//! storage trait, its SQLite implementation and the suite every store
-//! passes), `send.rs` (an hour's calls and how each answer settles it),
+//! storage trait, its SQLite and PostgreSQL implementations and the suite
+//! every store passes), `send.rs` (an hour's calls and how each answer settles it),
 //! `pace.rs` (the request rate) and `meter.rs` (the whole, as callers use it).
 
 mod meter;
@@ -27,5 +27,5 @@ pub mod usage;
 pub use meter::{record_all, status, Clock, FlushReport, Meter, MeterError, Status};
 pub use policy::Policy;
 pub use quantity::Quantity;
-pub use store::{Hour, HourState, Recorded, SqliteStore, Store};
+pub use store::{AnyStore, Hour, HourState, PostgresStore, Recorded, SqliteStore, Store};
 pub use usage::{Customer, Route, Usage, UsageError};

@@ -16,11 +16,15 @@
 //! Nothing is ever deleted: every record is kept as it arrived, with its own
 //! time and the hour it was billed in.
 
+mod postgres;
 mod sqlite;
 #[cfg(test)]
 pub(crate) mod suite;
+mod url;
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use url::AnyStore;
 
 use std::fmt;
 use std::future::Future;

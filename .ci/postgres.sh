@@ -1,0 +1,43 @@
+# Sourced by .ci/run: a private PostgreSQL for the meter's shared-store tests,
+# on a free loopback port, in a temporary folder, stopped when the run ends.
+# Installs Debian's postgresql package when the server binaries are missing.
+# Sets METER_POSTGRES_URL.
+
+postgres_bin() {
+  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1
+}
+
+start_postgres() {
+  local bin
+  bin=$(postgres_bin)
+  if [[ -z $bin || ! -x $bin/initdb ]]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    bin=$(postgres_bin)
+  fi
+  PG_DIR=$(mktemp -d /tmp/meter-postgres.XXXXXX)
+  local port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  # initdb refuses to run as root: the package's postgres user owns the cluster.
+  local as=()
+  if [[ $(id -u) -eq 0 ]]; then
+    chown postgres "$PG_DIR"
+    as=(runuser -u postgres --)
+  fi
+  "${as[@]}" "$bin/initdb" --pgdata "$PG_DIR/data" --username meter --auth trust --encoding UTF8 --no-sync >"$PG_DIR/initdb.log" 2>&1 \
+    || { cat "$PG_DIR/initdb.log"; return 1; }
+  "${as[@]}" "$bin/pg_ctl" --pgdata "$PG_DIR/data" --log "$PG_DIR/server.log" --wait --timeout 60 \
+    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$PG_DIR -c max_connections=200" start >/dev/null \
+    || { cat "$PG_DIR/server.log"; return 1; }
+  PG_STOP=("${as[@]}" "$bin/pg_ctl" --pgdata "$PG_DIR/data" --mode fast --wait stop)
+  export METER_POSTGRES_URL="postgres://meter@127.0.0.1:$port/postgres"
+  echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
+}
+
+stop_postgres() {
+  if [[ -n ${PG_DIR:-} ]]; then
+    "${PG_STOP[@]}" >/dev/null 2>&1 || true
+    rm -rf "$PG_DIR"
+    PG_DIR=
+  fi
+}

@@ -8,6 +8,9 @@
 //! store (`--store sqlite:PATH` or `postgres://…`): records are durable when `record` exits
 //! 0, and `flush` seals and sends every closed hour.
 //!
+//! `metering agent` is the meter as a sidecar (`POST /v1/usage`), and
+//! `metering demo` shows the emulator and the meter working together.
+//!
 //! `metering emulator` runs a local Marketplace Metering service: it prints
 //! exactly one line, `listening on http://ADDRESS:PORT`, when ready, serves
 //! until SIGINT or SIGTERM, lets in-flight requests finish and exits 0.
@@ -22,6 +25,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod agent;
+mod demo;
 mod jwt;
 mod meter_commands;
 mod output;
@@ -124,6 +129,23 @@ enum Command {
         #[arg(long)]
         store: String,
     },
+    /// Run the meter as a sidecar: POST /v1/usage records (durable when answered), flushed on a schedule.
+    Agent {
+        /// The store: sqlite:PATH or postgres://USER@HOST:PORT/DATABASE.
+        #[arg(long)]
+        store: String,
+        /// The address to listen on (loopback: the service's own containers POST to it).
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        listen: SocketAddr,
+        /// How often to seal and send closed hours.
+        #[arg(long, value_parser = meter_commands::duration, default_value = "60s")]
+        flush_every: std::time::Duration,
+        /// How long after an hour ends it waits for late records; the meter's default otherwise.
+        #[arg(long, value_parser = meter_commands::duration)]
+        grace: Option<std::time::Duration>,
+    },
+    /// Show the whole thing working: the emulator, the meter, three hours of usage, billed once.
+    Demo,
     /// Run a local Marketplace Metering service that enforces the service's rules.
     Emulator {
         /// The address to listen on; port 0 picks a free port.
@@ -232,6 +254,12 @@ fn main() -> ExitCode {
                     runtime.block_on(meter_commands::flush(&cli.common, &store, policy, cli.common.output))
                 }
                 Command::Status { store } => runtime.block_on(meter_commands::status(&store, cli.common.output)),
+                Command::Agent { store, listen, flush_every, grace } => {
+                    let defaults = durable_meter::Policy::default();
+                    let policy = durable_meter::Policy { grace: grace.unwrap_or(defaults.grace), ..defaults };
+                    runtime.block_on(agent::run(&cli.common, agent::Settings { store, listen, flush_every, policy }))
+                }
+                Command::Demo => runtime.block_on(demo::run()),
                 command => runtime.block_on(call(cli.common, command)),
             }
         }
@@ -259,7 +287,9 @@ async fn call(common: service::Common, command: Command) -> ExitCode {
             service::register_usage(&client, output, product_code, public_key_version, nonce, verify_with).await
         }
         Command::ResolveCustomer { registration_token } => service::resolve_customer(&client, output, registration_token).await,
-        Command::Emulator { .. } | Command::Record { .. } | Command::Flush { .. } | Command::Status { .. } => ExitCode::from(2),
+        Command::Emulator { .. } | Command::Record { .. } | Command::Flush { .. } | Command::Status { .. } | Command::Agent { .. } | Command::Demo => {
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -280,7 +310,7 @@ async fn run_emulator(config: metering_emulator::Config, options: metering_emula
 }
 
 /// Returns on SIGINT or SIGTERM.
-async fn wait_for_signal() {
+pub(crate) async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

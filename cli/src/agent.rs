@@ -1,0 +1,194 @@
+//! `metering agent`: the meter as a sidecar. Your service POSTs usage
+//! records to it over loopback (`POST /v1/usage`, JSON Lines with the
+//! same members as `metering record --file`); the agent answers only once
+//! they are durable, and flushes on its own schedule. `GET /v1/status` is
+//! `metering status --output json`; `GET /healthz` answers 200 while the
+//! store answers. On SIGINT or SIGTERM it stops accepting, finishes the
+//! requests in flight, flushes once more (for at most [`LAST_FLUSH`]) and
+//! exits 0.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use durable_meter::{AnyStore, Meter, Policy, Recorded};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::service::{self, Common};
+use crate::usage_file;
+
+/// The largest request body read.
+pub const MAX_BODY: usize = 8 * 1024 * 1024;
+/// How long the flush at shutdown may take.
+pub const LAST_FLUSH: Duration = Duration::from_secs(20);
+
+/// What the agent runs with.
+#[derive(Debug)]
+pub struct Settings {
+    /// The store URL.
+    pub store: String,
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// How often to flush.
+    pub flush_every: Duration,
+    /// The meter's policy.
+    pub policy: Policy,
+}
+
+/// Runs the agent until SIGINT or SIGTERM.
+pub async fn run(common: &Common, settings: Settings) -> ExitCode {
+    let store = match AnyStore::open(&settings.store).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("metering agent: --store: {}", e.0);
+            return ExitCode::from(2);
+        }
+    };
+    let client = service::client(common).await;
+    let meter = Arc::new(Meter::new(store, client, settings.policy));
+    let listener = match TcpListener::bind(settings.listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("metering agent: could not listen on {}: {e}", settings.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = listener.local_addr().map_or(settings.listen, |a| a);
+    println!("listening on http://{addr}");
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+
+    let (stop, stopped) = watch::channel(false);
+    let flusher = tokio::spawn(flush_on_schedule(meter.clone(), settings.flush_every, stopped.clone()));
+    let server = tokio::spawn(serve(listener, meter.clone(), stopped));
+    crate::wait_for_signal().await;
+    let _ = stop.send(true);
+    let _ = server.await;
+    let _ = flusher.await;
+    match tokio::time::timeout(LAST_FLUSH, meter.flush()).await {
+        Ok(Ok(report)) => eprintln!("metering agent: last flush: {} sealed, {} sent, {} to retry", report.sealed, report.sent, report.retry_later),
+        Ok(Err(e)) => eprintln!("metering agent: last flush failed: {e}; the records are in the store, and the next flush sends them"),
+        Err(_) => eprintln!("metering agent: the last flush took longer than {LAST_FLUSH:?}; the next flush sends what is left"),
+    }
+    ExitCode::SUCCESS
+}
+
+async fn flush_on_schedule(meter: Arc<Meter<AnyStore>>, every: Duration, mut stopped: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stopped.changed() => return,
+            _ = tick.tick() => {}
+        }
+        match meter.flush().await {
+            Ok(r) if r.sent + r.retry_later + r.rejected + r.conflicts > 0 => {
+                eprintln!("metering agent: flush: {} sealed, {} sent, {} to retry, {} rejected, {} conflicts", r.sealed, r.sent, r.retry_later, r.rejected, r.conflicts);
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("metering agent: flush failed: {e}"),
+        }
+    }
+}
+
+async fn serve(listener: TcpListener, meter: Arc<Meter<AnyStore>>, mut stopped: watch::Receiver<bool>) {
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let stream = tokio::select! {
+            _ = stopped.changed() => break,
+            accepted = listener.accept() => match accepted { Ok((s, _)) => s, Err(_) => continue },
+        };
+        let (meter, mut stop) = (meter.clone(), stopped.clone());
+        connections.spawn(async move {
+            let service = hyper::service::service_fn(move |req| {
+                let meter = meter.clone();
+                async move { Ok::<_, Infallible>(answer(&meter, req).await) }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(10))
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = stop.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+        });
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(Duration::from_secs(30), async { while connections.join_next().await.is_some() {} }).await;
+}
+
+fn reply(status: StatusCode, body: serde_json::Value) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(body.to_string())));
+    *r.status_mut() = status;
+    r.headers_mut().insert("content-type", hyper::header::HeaderValue::from_static("application/json"));
+    r
+}
+
+async fn answer(meter: &Meter<AnyStore>, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+    match (req.method().as_str(), req.uri().path()) {
+        ("POST", "/v1/usage") => {}
+        ("GET", "/v1/status") => {
+            return match meter.status().await {
+                Ok(s) => {
+                    let c = &s.counts;
+                    reply(
+                        StatusCode::OK,
+                        json!({"pending": c.pending, "sealed": c.sealed, "sent": c.sent, "rejected": c.rejected, "conflicts": c.conflicts, "records": c.records, "nearingDeadline": s.nearing_deadline.len()}),
+                    )
+                }
+                Err(e) => reply(StatusCode::SERVICE_UNAVAILABLE, json!({"error": e.to_string()})),
+            }
+        }
+        ("GET", "/healthz") => {
+            return match durable_meter::Store::counts(meter.store()).await {
+                Ok(_) => reply(StatusCode::OK, json!({"ok": true})),
+                Err(e) => reply(StatusCode::SERVICE_UNAVAILABLE, json!({"error": e.to_string()})),
+            }
+        }
+        (_, "/v1/usage" | "/v1/status" | "/healthz") => return reply(StatusCode::METHOD_NOT_ALLOWED, json!({"error": "wrong method"})),
+        (_, path) => return reply(StatusCode::NOT_FOUND, json!({"error": format!("no route {path}: POST /v1/usage, GET /v1/status, GET /healthz")})),
+    }
+    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return reply(StatusCode::PAYLOAD_TOO_LARGE, json!({"error": format!("the body is larger than {MAX_BODY} bytes, or broken; nothing was recorded")})),
+    };
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return reply(StatusCode::BAD_REQUEST, json!({"error": "the body is not UTF-8; nothing was recorded"}));
+    };
+    let mut good = Vec::new();
+    let mut refused = Vec::new();
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        match usage_file::parse_line(line) {
+            Ok(u) => good.push((i + 1, u)),
+            Err(reason) => refused.push(json!({"line": i + 1, "reason": reason})),
+        }
+    }
+    let (lines, usage): (Vec<usize>, Vec<_>) = good.into_iter().unzip();
+    let outcomes = match meter.record_all(usage).await {
+        Ok(o) => o,
+        Err(e) => return reply(StatusCode::SERVICE_UNAVAILABLE, json!({"error": format!("{e}; none of the good lines was recorded: send them again")})),
+    };
+    let (mut recorded, mut already) = (0u64, 0u64);
+    for (line, outcome) in lines.into_iter().zip(outcomes) {
+        match outcome {
+            Recorded::Added { .. } | Recorded::Moved { .. } => recorded += 1,
+            Recorded::AlreadyRecorded => already += 1,
+            Recorded::Refused(reason) => refused.push(json!({"line": line, "reason": reason})),
+        }
+    }
+    let status = if refused.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    reply(status, json!({"recorded": recorded, "alreadyRecorded": already, "refused": refused}))
+}

@@ -9,6 +9,7 @@
 use std::io::BufRead as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use durable_meter::{AnyStore, Hour, HourState, Meter, Policy, Recorded, Usage};
@@ -68,10 +69,24 @@ impl Tally {
     }
 }
 
-async fn record_chunk(store: &AnyStore, chunk: Vec<(usize, Usage)>, tally: &mut Tally) -> Result<(), String> {
-    let (lines, usage): (Vec<usize>, Vec<Usage>) = chunk.into_iter().unzip();
-    let outcomes = durable_meter::record_all(store, usage).await.map_err(|e| e.to_string())?;
-    for (line, outcome) in lines.into_iter().zip(outcomes) {
+/// Lines and what the store did with each.
+type Outcomes = Vec<(usize, Recorded)>;
+
+/// Sends one chunk to the store, on its own task, so the next chunk is read and checked meanwhile.
+fn submit(store: &Arc<AnyStore>, chunk: Vec<(usize, Usage)>) -> tokio::task::JoinHandle<Result<Outcomes, String>> {
+    let store = store.clone();
+    tokio::spawn(async move {
+        let (lines, usage): (Vec<usize>, Vec<Usage>) = chunk.into_iter().unzip();
+        let outcomes = durable_meter::record_all(&*store, usage).await.map_err(|e| e.to_string())?;
+        Ok(lines.into_iter().zip(outcomes).collect())
+    })
+}
+
+/// Waits for a submitted chunk and counts it; the failure, with where recording stopped.
+async fn settle(in_flight: tokio::task::JoinHandle<Result<Outcomes, String>>, first: usize, tally: &mut Tally) -> Result<(), String> {
+    let stopped = |e: String| format!("{e}; lines before {first} are recorded, none from there on");
+    let outcomes = in_flight.await.map_err(|e| stopped(e.to_string()))?.map_err(stopped)?;
+    for (line, outcome) in outcomes {
         tally.add(line, outcome);
     }
     Ok(())
@@ -80,7 +95,7 @@ async fn record_chunk(store: &AnyStore, chunk: Vec<(usize, Usage)>, tally: &mut 
 /// `metering record --file`, or one record from the command's flags.
 pub async fn record(store: &str, file: Option<PathBuf>, one: Option<Result<Usage, String>>, output: Output) -> ExitCode {
     let store = match open(store).await {
-        Ok(s) => s,
+        Ok(s) => Arc::new(s),
         Err(e) => return usage_error(&format!("--store: {e}")),
     };
     let mut tally = Tally::default();
@@ -91,6 +106,8 @@ pub async fn record(store: &str, file: Option<PathBuf>, one: Option<Result<Usage
                 Ok(f) => std::io::BufReader::new(f),
                 Err(e) => return usage_error(&format!("--file {}: {e}", path.display())),
             };
+            // One chunk in the store while the next is read: the store sees them one after the other.
+            let mut in_flight: Option<(usize, tokio::task::JoinHandle<Result<Outcomes, String>>)> = None;
             let mut chunk = Vec::with_capacity(CHUNK);
             for (i, line) in reader.lines().enumerate() {
                 let n = i + 1;
@@ -109,27 +126,37 @@ pub async fn record(store: &str, file: Option<PathBuf>, one: Option<Result<Usage
                     Err(reason) => tally.refused.push((n, reason)),
                 }
                 if chunk.len() == CHUNK {
-                    if let Err(e) = record_chunk(&store, std::mem::take(&mut chunk), &mut tally).await {
-                        failure = Some(format!("{e}; lines before {} are recorded, none from there on", n + 1 - CHUNK));
-                        break;
+                    if let Some((first, handle)) = in_flight.take() {
+                        if let Err(e) = settle(handle, first, &mut tally).await {
+                            failure = Some(e);
+                            break;
+                        }
                     }
+                    let batch = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                    in_flight = Some((batch[0].0, submit(&store, batch)));
+                }
+            }
+            if let Some((first, handle)) = in_flight.take() {
+                if let Err(e) = settle(handle, first, &mut tally).await {
+                    failure.get_or_insert(e);
                 }
             }
             if failure.is_none() && !chunk.is_empty() {
                 let first = chunk[0].0;
-                if let Err(e) = record_chunk(&store, chunk, &mut tally).await {
-                    failure = Some(format!("{e}; lines before {first} are recorded, none from there on"));
+                if let Err(e) = settle(submit(&store, chunk), first, &mut tally).await {
+                    failure = Some(e);
                 }
             }
         }
         (None, Some(Ok(u))) => {
-            if let Err(e) = record_chunk(&store, vec![(1, u)], &mut tally).await {
+            if let Err(e) = settle(submit(&store, vec![(1, u)]), 1, &mut tally).await {
                 failure = Some(e);
             }
         }
         (None, Some(Err(reason))) => tally.refused.push((1, reason)),
         (None, None) => return usage_error("give --file, or a record's --dimension, --quantity and the rest"),
     }
+    tally.refused.sort_by_key(|(line, _)| *line);
     for (line, reason) in &tally.refused {
         eprintln!("metering record: line {line} refused: {reason}");
     }

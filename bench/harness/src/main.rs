@@ -11,6 +11,7 @@ mod builds;
 mod clients;
 mod cpu;
 mod emulator;
+mod meter;
 mod server;
 
 use std::future::Future;
@@ -94,6 +95,12 @@ fn main() {
         println!("ours: {cpu:.1} µs, {allocs:.0} allocations, {bytes:.0} bytes per call");
         return;
     }
+    if args.iter().any(|a| a == "--meter") {
+        // Only the durable meter's figures.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
+        print_meter(&meter::measure(&root));
+        return;
+    }
     if args.iter().any(|a| a == "--emulator") {
         // Only the emulator's figures.
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
@@ -158,6 +165,16 @@ fn main() {
     if builds {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
         print_emulator(&emulator::measure(&root));
+        print_meter(&meter::measure(&root));
+    }
+}
+
+fn print_meter(figures: &[emulator::Figure]) {
+    println!("\nThe durable meter (release `metering record` and `flush`, against the release emulator):\n");
+    println!("| measure | figure | target |");
+    println!("| --- | ---: | --- |");
+    for emulator::Figure(what, figure, target) in figures {
+        println!("| {what} | {figure} | {target} |");
     }
 }
 

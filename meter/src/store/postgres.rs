@@ -9,16 +9,18 @@
 //!   happen one after the other: the record lands in the sealed total
 //!   (it committed first) or moves to the next hour (the seal did). A
 //!   sealed total can never change.
-//! - An event id is inserted before anything else, under a unique index:
-//!   a second producer with the same id waits for the first to commit and
-//!   then sees it, so it is counted once.
+//! - Event ids are kept under a unique index: a second producer with the
+//!   same id fails its insert when the first commits, its transaction is
+//!   rolled back whole and run again, and it then sees the id as stored, so
+//!   the record is counted once.
 //! - Claiming takes sealed hours with `FOR UPDATE SKIP LOCKED` and leases
 //!   them: two flushers never hold one hour at once; a dead flusher's hours
 //!   are taken over when its lease ends, and sent again with the same
 //!   sealed quantity (which the service answers as the same record).
-//! - Records of one call are applied in key order, so two producers take
-//!   row locks in the same order; a deadlock or serialization failure the
-//!   server still reports is retried, whole, a few times.
+//! - A call's records are summed per hour in memory and added with one
+//!   upsert in key order, so two producers take row locks in the same
+//!   order; a deadlock or serialization failure the server still reports is
+//!   retried, whole, a few times.
 //!
 //! `record` returns after the transaction commits (`synchronous_commit`
 //! as the server has it: on by default, durable on the server's disk).
@@ -71,8 +73,11 @@ fn fail(e: tokio_postgres::Error) -> StoreError {
     }
 }
 
+/// A deadlock, a serialization failure, or a unique violation (a producer that raced another with the same event id):
+/// the transaction was rolled back, and running it again gives the right answer.
 fn retryable(e: &tokio_postgres::Error) -> bool {
-    e.code().is_some_and(|c| *c == tokio_postgres::error::SqlState::T_R_DEADLOCK_DETECTED || *c == tokio_postgres::error::SqlState::T_R_SERIALIZATION_FAILURE)
+    use tokio_postgres::error::SqlState;
+    e.code().is_some_and(|c| *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::UNIQUE_VIOLATION)
 }
 
 async fn connect(url: &str) -> Result<Client, StoreError> {
@@ -153,22 +158,136 @@ impl PostgresStore {
     }
 }
 
-async fn record_one(tx: &Transaction<'_>, u: &Usage) -> Result<Recorded, tokio_postgres::Error> {
-    let Some(time_ms) = u.time_ms() else { return Ok(Recorded::Refused("the time is before 1970".into())) };
-    let quantity = u.quantity.millionths();
-    let inserted = tx
-        .query_opt(
-            "INSERT INTO meter_records (time_ms, quantity, event_id) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING RETURNING id",
-            &[&time_ms, &quantity, &u.event_id],
+/// An hour's key, as the tables keep it: product, customer kind, customer, licence, dimension and hour.
+type Key = (String, &'static str, String, String, String, i64);
+
+fn key_of(u: &Usage, hour: i64) -> Key {
+    let (kind, customer, license) = customer_columns(&u.customer);
+    (u.product_code.clone().unwrap_or_default(), kind, customer.to_owned(), license.to_owned(), u.dimension.clone(), hour)
+}
+
+/// Records a call's usage in a few set-based statements, whatever its size:
+/// the event ids already stored are read at once; the rest are summed per
+/// hour in memory and added with one upsert (in key order, so concurrent
+/// producers lock hours in one order); the records are inserted with one
+/// statement. A producer that raced another with the same event id fails
+/// that last insert on the unique index, which rolls the transaction back
+/// and runs it again, when the id is seen as stored.
+async fn record_batch(tx: &Transaction<'_>, usage: &[Usage]) -> Result<Vec<Recorded>, tokio_postgres::Error> {
+    let mut out: Vec<Option<Recorded>> = vec![None; usage.len()];
+    let ids: Vec<&str> = usage.iter().filter_map(|u| u.event_id.as_deref()).collect();
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    if !ids.is_empty() {
+        for row in tx.query("SELECT event_id FROM meter_records WHERE event_id = ANY($1)", &[&ids]).await? {
+            seen.insert(row.get(0));
+        }
+    }
+    // Sum the new records per hour, in key order.
+    let mut groups: std::collections::BTreeMap<Key, (Quantity, Vec<usize>)> = std::collections::BTreeMap::new();
+    for (i, u) in usage.iter().enumerate() {
+        let Some(time_ms) = u.time_ms() else {
+            out[i] = Some(Recorded::Refused("the time is before 1970".into()));
+            continue;
+        };
+        if let Some(id) = &u.event_id {
+            if !seen.insert(id.clone()) {
+                out[i] = Some(Recorded::AlreadyRecorded);
+                continue;
+            }
+        }
+        let group = groups.entry(key_of(u, hour_of(time_ms))).or_insert((Quantity::ZERO, Vec::new()));
+        match group.0.checked_add(u.quantity) {
+            Some(sum) => {
+                group.0 = sum;
+                group.1.push(i);
+            }
+            None => out[i] = Some(Recorded::Refused(format!("the hour's total would pass {}, the most one record can carry", Quantity::MAX))),
+        }
+    }
+    let keys: Vec<&Key> = groups.keys().collect();
+    let column = |f: fn(&Key) -> &str| keys.iter().map(|k| f(k)).collect::<Vec<&str>>();
+    let (products, kinds, customers, licences, dimensions) =
+        (column(|k| &k.0), column(|k| k.1), column(|k| &k.2), column(|k| &k.3), column(|k| &k.4));
+    let hours: Vec<i64> = keys.iter().map(|k| k.5).collect();
+    let totals: Vec<i64> = groups.values().map(|g| g.0.millionths()).collect();
+    let rows = tx
+        .query(
+            "INSERT INTO meter_hours (product_code, customer_kind, customer, license_arn, dimension, hour, total, state)
+             SELECT p, k, c, l, d, h, t, 'open'
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[]) WITH ORDINALITY AS u(p, k, c, l, d, h, t, n)
+             ORDER BY n
+             ON CONFLICT (product_code, customer_kind, customer, license_arn, dimension, hour)
+             DO UPDATE SET total = meter_hours.total + EXCLUDED.total
+             WHERE meter_hours.state = 'open' AND meter_hours.total + EXCLUDED.total <= $8
+             RETURNING id, product_code, customer_kind, customer, license_arn, dimension, hour",
+            &[&products, &kinds, &customers, &licences, &dimensions, &hours, &totals, &Quantity::MAX.millionths()],
         )
         .await?;
-    let Some(row) = inserted else { return Ok(Recorded::AlreadyRecorded) };
-    let record_id: i64 = row.get(0);
-    let product = u.product_code.as_deref().unwrap_or("");
-    let (kind, customer, license) = customer_columns(&u.customer);
-    let from = hour_of(time_ms);
-    let mut hour = from;
-    let hour_id: i64 = loop {
+    let mut hour_ids: std::collections::HashMap<Key, i64> = std::collections::HashMap::new();
+    for row in &rows {
+        let kind: String = row.get(2);
+        let kind = match kind.as_str() {
+            "identifier" => "identifier",
+            "account" => "account",
+            _ => "caller",
+        };
+        hour_ids.insert((row.get(1), kind, row.get(3), row.get(4), row.get(5), row.get(6)), row.get(0));
+    }
+    let (mut record_hours, mut times, mut quantities, mut events) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (key, (total, members)) in &groups {
+        let (id, billed_in) = match hour_ids.get(key) {
+            Some(id) => (*id, key.5),
+            // The hour is sealed (or its total would overflow): the slow path, one hour at a time.
+            None => match later_hour(tx, key, *total).await? {
+                Some(found) => found,
+                None => {
+                    for &i in members {
+                        out[i] = Some(Recorded::Refused(format!("the hour's total would pass {}, the most one record can carry", Quantity::MAX)));
+                    }
+                    continue;
+                }
+            },
+        };
+        for &i in members {
+            let u = &usage[i];
+            record_hours.push(id);
+            times.push(u.time_ms().unwrap_or_default());
+            quantities.push(u.quantity.millionths());
+            events.push(u.event_id.as_deref());
+            out[i] = Some(if billed_in == key.5 { Recorded::Added { hour: billed_in } } else { Recorded::Moved { from: key.5, to: billed_in } });
+        }
+    }
+    if !record_hours.is_empty() {
+        tx.execute(
+            "INSERT INTO meter_records (hour_id, time_ms, quantity, event_id)
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[])",
+            &[&record_hours, &times, &quantities, &events],
+        )
+        .await?;
+    }
+    Ok(out.into_iter().map(|o| o.unwrap_or(Recorded::Refused("the store answered nothing".into()))).collect())
+}
+
+/// Adds `total` to the first hour after `key`'s that is not sealed; its id and start,
+/// or `None` when `key`'s own hour is open and the sum would overflow.
+async fn later_hour(tx: &Transaction<'_>, key: &Key, total: Quantity) -> Result<Option<(i64, i64)>, tokio_postgres::Error> {
+    let (product, kind, customer, license, dimension, mut hour) = (key.0.as_str(), key.1, key.2.as_str(), key.3.as_str(), key.4.as_str(), key.5);
+    loop {
+        let state: Option<String> = tx
+            .query_opt(
+                "SELECT state FROM meter_hours
+                 WHERE product_code = $1 AND customer_kind = $2 AND customer = $3 AND license_arn = $4 AND dimension = $5 AND hour = $6 FOR UPDATE",
+                &[&product, &kind, &customer, &license, &dimension, &hour],
+            )
+            .await?
+            .map(|r| r.get(0));
+        if state.as_deref() == Some("open") && hour == key.5 {
+            return Ok(None);
+        }
+        if state.as_deref() != Some("open") && state.is_some() {
+            hour += HOUR_MS;
+            continue;
+        }
         let upserted = tx
             .query_opt(
                 "INSERT INTO meter_hours (product_code, customer_kind, customer, license_arn, dimension, hour, total, state)
@@ -177,29 +296,15 @@ async fn record_one(tx: &Transaction<'_>, u: &Usage) -> Result<Recorded, tokio_p
                  DO UPDATE SET total = meter_hours.total + EXCLUDED.total
                  WHERE meter_hours.state = 'open' AND meter_hours.total + EXCLUDED.total <= $8
                  RETURNING id",
-                &[&product, &kind, &customer, &license, &u.dimension, &hour, &quantity, &Quantity::MAX.millionths()],
+                &[&product, &kind, &customer, &license, &dimension, &hour, &total.millionths(), &Quantity::MAX.millionths()],
             )
             .await?;
-        if let Some(row) = upserted {
-            break row.get(0);
+        match upserted {
+            Some(row) => return Ok(Some((row.get(0), hour))),
+            // Sealed between the look and the upsert, or full: the next hour.
+            None => hour += HOUR_MS,
         }
-        let state: String = tx
-            .query_one(
-                "SELECT state FROM meter_hours
-                 WHERE product_code = $1 AND customer_kind = $2 AND customer = $3 AND license_arn = $4 AND dimension = $5 AND hour = $6",
-                &[&product, &kind, &customer, &license, &u.dimension, &hour],
-            )
-            .await?
-            .get(0);
-        if state == "open" {
-            tx.execute("DELETE FROM meter_records WHERE id = $1", &[&record_id]).await?;
-            return Ok(Recorded::Refused(format!("the hour's total would pass {}, the most one record can carry", Quantity::MAX)));
-        }
-        // Sealed or settled: frozen. The record goes to the next hour that is not.
-        hour += HOUR_MS;
-    };
-    tx.execute("UPDATE meter_records SET hour_id = $2 WHERE id = $1", &[&record_id, &hour_id]).await?;
-    Ok(if hour == from { Recorded::Added { hour } } else { Recorded::Moved { from, to: hour } })
+    }
 }
 
 const HOUR_COLUMNS: &str = "id, product_code, customer_kind, customer, license_arn, dimension, hour, total, state, client_token, attempts, record_id, reason";
@@ -227,31 +332,12 @@ fn read_hour(row: &tokio_postgres::Row) -> Result<Hour, StoreError> {
 
 impl Store for PostgresStore {
     async fn record(&self, usage: Vec<Usage>) -> Result<Vec<Recorded>, StoreError> {
-        // Applied in key order, so that concurrent producers lock hours in one order.
-        let mut order: Vec<usize> = (0..usage.len()).collect();
-        order.sort_by(|&a, &b| {
-            let key = |u: &Usage| (u.product_code.clone(), customer_columns(&u.customer).1.to_owned(), u.dimension.clone(), u.time_ms());
-            key(&usage[a]).cmp(&key(&usage[b]))
-        });
-        let (usage, order) = (std::sync::Arc::new(usage), std::sync::Arc::new(order));
-        let (shared_usage, shared_order) = (usage.clone(), order.clone());
-        let sorted = self
-            .with_transaction(move |tx| {
-                let (usage, order) = (shared_usage.clone(), shared_order.clone());
-                Box::pin(async move {
-                    let mut out = Vec::with_capacity(order.len());
-                    for &i in order.iter() {
-                        out.push((i, record_one(tx, &usage[i]).await?));
-                    }
-                    Ok(out)
-                })
-            })
-            .await?;
-        let mut answers: Vec<Option<Recorded>> = vec![None; usage.len()];
-        for (i, r) in sorted {
-            answers[i] = Some(r);
-        }
-        Ok(answers.into_iter().map(|a| a.unwrap_or(Recorded::Refused("the store answered nothing".into()))).collect())
+        let usage = std::sync::Arc::new(usage);
+        self.with_transaction(move |tx| {
+            let usage = usage.clone();
+            Box::pin(async move { record_batch(tx, &usage).await })
+        })
+        .await
     }
 
     async fn seal(&self, closed_before: i64) -> Result<u64, StoreError> {
@@ -390,6 +476,31 @@ mod tests {
         let Some(url) = fresh("suite").await else { return };
         let handle = tokio::runtime::Handle::current();
         super::super::suite::run(|| tokio::task::block_in_place(|| handle.block_on(PostgresStore::open(&url)).unwrap())).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_replicas_recording_the_same_events_at_once_count_each_once() {
+        let Some(url) = fresh("race").await else { return };
+        let (a, b) = (PostgresStore::open(&url).await.unwrap(), PostgresStore::open(&url).await.unwrap());
+        let usage: Vec<Usage> = (0..400)
+            .map(|i| Usage {
+                product_code: Some("p".into()),
+                customer: crate::usage::Customer::Identifier(format!("c{}", i % 7)),
+                dimension: "d".into(),
+                quantity: Quantity::units(1),
+                time: std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000 * 3600 + i),
+                event_id: Some(format!("e{i}")),
+            })
+            .collect();
+        for _ in 0..3 {
+            let (x, y) = tokio::join!(a.record(usage.clone()), b.record(usage.iter().rev().cloned().collect()));
+            let (x, y) = (x.unwrap(), y.unwrap());
+            assert!(x.iter().chain(&y).all(|r| matches!(r, Recorded::Added { .. } | Recorded::AlreadyRecorded)));
+        }
+        let open = a.hours(HourState::Open, 100).await.unwrap();
+        let total: i64 = open.iter().map(|h| h.total.millionths()).sum();
+        assert_eq!(total, Quantity::units(400).millionths(), "every event once, however the replicas raced");
+        assert_eq!(a.counts().await.unwrap().records, 400);
     }
 
     #[test]

@@ -76,6 +76,8 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL").map_err(fail)?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(fail)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(fail)?;
+        // 32 MB of page cache: the event-id index takes its inserts all over the tree, and the default 2 MB thrashes.
+        conn.pragma_update(None, "cache_size", -32_768).map_err(fail)?;
         migrate(&mut conn, path)?;
         let (commands, queue) = mpsc::channel();
         std::thread::Builder::new()
@@ -199,48 +201,62 @@ pub(crate) fn customer_from_columns(kind: &str, id: String, license: String) -> 
     }
 }
 
+/// Two statements for the common case: add to the open hour (or create
+/// it), then store the record. A record whose event id is already stored
+/// is not inserted (the unique index ignores it), and its addition is
+/// taken back in the same transaction, so it is counted once.
 fn record_one(tx: &Transaction<'_>, u: &Usage) -> rusqlite::Result<Recorded> {
-    if let Some(event) = &u.event_id {
-        let seen: Option<i64> = tx.prepare_cached("SELECT 1 FROM records WHERE event_id = ?1")?.query_row([event], |r| r.get(0)).optional()?;
-        if seen.is_some() {
-            return Ok(Recorded::AlreadyRecorded);
-        }
-    }
     let Some(time_ms) = u.time_ms() else { return Ok(Recorded::Refused("the time is before 1970".into())) };
     let product = u.product_code.as_deref().unwrap_or("");
     let (kind, customer, license) = customer_columns(&u.customer);
+    let quantity = u.quantity.millionths();
     let from = hour_of(time_ms);
     let mut hour = from;
-    let hour_id = loop {
-        let row: Option<(i64, String, i64)> = tx
+    let (hour_id, created) = loop {
+        let added: Option<i64> = tx
             .prepare_cached(
-                "SELECT id, state, total FROM hours
+                "UPDATE hours SET total = total + ?7
+                 WHERE product_code = ?1 AND customer_kind = ?2 AND customer = ?3 AND license_arn = ?4 AND dimension = ?5 AND hour = ?6
+                   AND state = 'open' AND total + ?7 <= ?8
+                 RETURNING id",
+            )?
+            .query_row(params![product, kind, customer, license, u.dimension, hour, quantity, Quantity::MAX.millionths()], |r| r.get(0))
+            .optional()?;
+        if let Some(id) = added {
+            break (id, false);
+        }
+        let inserted = tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO hours (product_code, customer_kind, customer, license_arn, dimension, hour, total, state)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open')",
+            )?
+            .execute(params![product, kind, customer, license, u.dimension, hour, quantity])?;
+        if inserted == 1 {
+            break (tx.last_insert_rowid(), true);
+        }
+        let state: String = tx
+            .prepare_cached(
+                "SELECT state FROM hours
                  WHERE product_code = ?1 AND customer_kind = ?2 AND customer = ?3 AND license_arn = ?4 AND dimension = ?5 AND hour = ?6",
             )?
-            .query_row(params![product, kind, customer, license, u.dimension, hour], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .optional()?;
-        match row {
-            None => {
-                tx.prepare_cached(
-                    "INSERT INTO hours (product_code, customer_kind, customer, license_arn, dimension, hour, total, state)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open')",
-                )?
-                .execute(params![product, kind, customer, license, u.dimension, hour, u.quantity.millionths()])?;
-                break tx.last_insert_rowid();
-            }
-            Some((id, state, total)) if state == "open" => {
-                let Some(sum) = Quantity::from_millionths(total).and_then(|t| t.checked_add(u.quantity)) else {
-                    return Ok(Recorded::Refused(format!("the hour's total would pass {}, the most one record can carry", Quantity::MAX)));
-                };
-                tx.prepare_cached("UPDATE hours SET total = ?2 WHERE id = ?1")?.execute(params![id, sum.millionths()])?;
-                break id;
-            }
-            // Sealed or settled: frozen. The record goes to the next hour that is not.
-            Some(_) => hour += HOUR_MS,
+            .query_row(params![product, kind, customer, license, u.dimension, hour], |r| r.get(0))?;
+        if state == "open" {
+            return Ok(Recorded::Refused(format!("the hour's total would pass {}, the most one record can carry", Quantity::MAX)));
         }
+        // Sealed or settled: frozen. The record goes to the next hour that is not.
+        hour += HOUR_MS;
     };
-    tx.prepare_cached("INSERT INTO records (hour_id, time_ms, quantity, event_id) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![hour_id, time_ms, u.quantity.millionths(), u.event_id])?;
+    let stored = tx
+        .prepare_cached("INSERT OR IGNORE INTO records (hour_id, time_ms, quantity, event_id) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![hour_id, time_ms, quantity, u.event_id])?;
+    if stored == 0 {
+        if created {
+            tx.prepare_cached("DELETE FROM hours WHERE id = ?1")?.execute([hour_id])?;
+        } else {
+            tx.prepare_cached("UPDATE hours SET total = total - ?2 WHERE id = ?1")?.execute(params![hour_id, quantity])?;
+        }
+        return Ok(Recorded::AlreadyRecorded);
+    }
     Ok(if hour == from { Recorded::Added { hour } } else { Recorded::Moved { from, to: hour } })
 }
 

@@ -14,7 +14,7 @@
 //! decimals), `policy.rs` (windows, grace, backoff: pure), `store/` (the
 //! storage trait, its SQLite and PostgreSQL implementations and the suite
 //! every store passes), `send.rs` (an hour's calls and how each answer settles it),
-//! `pace.rs` (the request rate) and `meter.rs` (the whole, as callers use it).
+//! `pace.rs` (the request rate, shared through the store) and `meter.rs` (the whole, as callers use it).
 
 mod meter;
 mod pace;

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use marketplacemetering::Client;
 
-use crate::pace::Pace;
+use crate::pace::{self, Pace};
 use crate::policy::Policy;
 use crate::send::{self, Context};
 use crate::store::{Counts, Hour, HourState, Recorded, Settle, Store, StoreError};
@@ -74,7 +74,6 @@ pub struct Meter<S: Store> {
     client: Client,
     policy: Policy,
     clock: Clock,
-    pace: Pace,
     jitter: Arc<dyn Fn() -> f64 + Send + Sync>,
 }
 
@@ -107,8 +106,7 @@ fn epoch_ms(t: SystemTime) -> i64 {
 impl<S: Store> Meter<S> {
     /// A meter over `store`, sending with `client`, as `policy` says; the system clock.
     pub fn new(store: S, client: Client, policy: Policy) -> Self {
-        let pace = Pace::new(policy.requests_per_second);
-        Meter { store: Arc::new(store), client, policy, clock: Arc::new(SystemTime::now), pace, jitter: default_jitter() }
+        Meter { store: Arc::new(store), client, policy, clock: pace::system_clock(), jitter: default_jitter() }
     }
 
     /// The same meter on another clock (tests).
@@ -174,7 +172,8 @@ impl<S: Store> Meter<S> {
                     live.push(h);
                 }
             }
-            let ctx = Context { client: &self.client, pace: &self.pace, policy: &self.policy, now_ms, jitter: &*self.jitter };
+            let pace = Pace { store: &*self.store, clock: &self.clock, interval_ms: pace::interval_ms(self.policy.requests_per_second) };
+            let ctx = Context { client: &self.client, pace: &pace, policy: &self.policy, now_ms, jitter: &*self.jitter };
             for call in send::plan(live) {
                 let outcomes = send::send(&ctx, call).await;
                 // Settled call by call, so a crash loses at most the answers of one call (which a resend repeats).

@@ -1,59 +1,74 @@
-//! The request rate: calls leave at most `per_second` a second, evenly
-//! spaced, however many flush tasks share the pace. On tokio's clock, so
-//! tests with paused time step through it without waiting.
+//! The request rate, kept by the store: every call first reserves a slot,
+//! `1 / requests_per_second` after the last slot anyone reserved on the
+//! same store, and waits for it. So meters on one PostgreSQL (or several
+//! processes on one SQLite file) share the account's rate instead of each
+//! taking all of it.
 
-use std::sync::Mutex;
-use std::time::Duration;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use tokio::time::Instant;
+use crate::meter::Clock;
+use crate::store::Store;
 
-/// Spaces calls out.
-#[derive(Debug)]
-pub(crate) struct Pace {
-    interval: Duration,
-    next: Mutex<Option<Instant>>,
+/// Something that waits for the next call's turn.
+pub(crate) trait Wait: Send + Sync {
+    /// Waits until the next call may go.
+    fn wait(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
 }
 
-impl Pace {
-    /// `per_second` calls a second; 0 is unlimited.
-    pub(crate) fn new(per_second: u32) -> Pace {
-        let interval = if per_second == 0 { Duration::ZERO } else { Duration::from_secs(1) / per_second };
-        Pace { interval, next: Mutex::new(None) }
-    }
+/// Paces calls through a store's slots.
+pub(crate) struct Pace<'a, S: Store> {
+    pub store: &'a S,
+    pub clock: &'a Clock,
+    /// Milliseconds between calls; 0 is unlimited.
+    pub interval_ms: i64,
+}
 
-    /// Waits for the next free slot.
-    pub(crate) async fn wait(&self) {
-        if self.interval.is_zero() {
-            return;
-        }
-        let slot = {
-            let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
-            let now = Instant::now();
-            let slot = next.map_or(now, |n| n.max(now));
-            *next = Some(slot + self.interval);
-            slot
-        };
-        tokio::time::sleep_until(slot).await;
+/// Milliseconds between calls at `per_second`; 0 for unlimited.
+pub(crate) fn interval_ms(per_second: u32) -> i64 {
+    if per_second == 0 {
+        0
+    } else {
+        (1000 / i64::from(per_second)).max(1)
     }
+}
+
+impl<S: Store> Wait for Pace<'_, S> {
+    fn wait(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(async move {
+            if self.interval_ms == 0 {
+                return;
+            }
+            let now = (self.clock)().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+            let wait = match self.store.reserve_call(now, self.interval_ms).await {
+                Ok(slot) => slot.saturating_sub(now).max(0),
+                Err(e) => {
+                    // Without the store's slots, one interval each keeps this meter under the rate on its own.
+                    tracing::warn!(error = %e, "the store could not reserve a call slot; waiting one interval");
+                    self.interval_ms
+                }
+            };
+            if wait > 0 {
+                tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+            }
+        })
+    }
+}
+
+/// The system clock, for meters that were given none.
+pub(crate) fn system_clock() -> Clock {
+    std::sync::Arc::new(SystemTime::now)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[tokio::test(start_paused = true)]
-    async fn ten_a_second_means_a_tenth_of_a_second_apart() {
-        let pace = Pace::new(10);
-        let start = Instant::now();
-        for _ in 0..21 {
-            pace.wait().await;
-        }
-        assert_eq!(start.elapsed(), Duration::from_secs(2), "the first goes at once, then one every 100 ms");
-        let unlimited = Pace::new(0);
-        let start = Instant::now();
-        for _ in 0..1000 {
-            unlimited.wait().await;
-        }
-        assert_eq!(start.elapsed(), Duration::ZERO);
+    #[test]
+    fn ten_a_second_is_a_tenth_of_a_second_apart() {
+        assert_eq!(interval_ms(10), 100);
+        assert_eq!(interval_ms(0), 0);
+        assert_eq!(interval_ms(5000), 1);
     }
 }

@@ -25,7 +25,7 @@ pub struct Policy {
     pub meter_usage_window: Duration,
     /// How long before its window closes an unsent hour raises a warning.
     pub warn_before: Duration,
-    /// Requests per second, per account: the service's rate (10 by default).
+    /// Requests per second, shared by every meter on one store: the service's rate per account (10 by default).
     pub requests_per_second: u32,
     /// How long a flusher holds the hours it claimed before another may take them over.
     pub lease: Duration,

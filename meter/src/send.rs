@@ -22,7 +22,7 @@ use marketplacemetering::primitives::DateTime;
 use marketplacemetering::types::UsageRecord;
 use marketplacemetering::Client;
 
-use crate::pace::Pace;
+use crate::pace::Wait;
 use crate::policy::Policy;
 use crate::store::{Hour, Settle};
 use crate::usage::{Customer, Route};
@@ -111,7 +111,7 @@ pub(crate) fn meter_verdict(code: Option<&str>, message: Option<&str>, failure: 
 /// What a call needs besides its hours.
 pub(crate) struct Context<'a> {
     pub client: &'a Client,
-    pub pace: &'a Pace,
+    pub pace: &'a dyn Wait,
     pub policy: &'a Policy,
     pub now_ms: i64,
     pub jitter: &'a (dyn Fn() -> f64 + Send + Sync),

@@ -183,4 +183,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Hours in `state`, oldest first, at most `limit`.
     fn hours(&self, state: HourState, limit: usize) -> impl Future<Output = Result<Vec<Hour>, StoreError>> + Send;
+
+    /// Reserves the next call slot (epoch ms): `now_ms`, or `interval_ms`
+    /// after the last slot reserved on this store, whichever is later.
+    /// Shared by every meter on the store, so they share the account's rate.
+    fn reserve_call(&self, now_ms: i64, interval_ms: i64) -> impl Future<Output = Result<i64, StoreError>> + Send;
 }

@@ -56,7 +56,9 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meter_hours (
      CREATE TABLE meter_records (
          id BIGSERIAL PRIMARY KEY,
          hour_id BIGINT REFERENCES meter_hours (id),
-         time_ms BIGINT NOT NULL, quantity BIGINT NOT NULL, event_id TEXT UNIQUE);"];
+         time_ms BIGINT NOT NULL, quantity BIGINT NOT NULL, event_id TEXT UNIQUE);",
+    "CREATE TABLE meter_pace (id INTEGER PRIMARY KEY CHECK (id = 1), next_ms BIGINT NOT NULL);
+     INSERT INTO meter_pace (id, next_ms) VALUES (1, 0);"];
 
 /// A store in a PostgreSQL database.
 #[derive(Debug)]
@@ -331,6 +333,18 @@ fn read_hour(row: &tokio_postgres::Row) -> Result<Hour, StoreError> {
 }
 
 impl Store for PostgresStore {
+    async fn reserve_call(&self, now_ms: i64, interval_ms: i64) -> Result<i64, StoreError> {
+        self.with_transaction(move |tx| {
+            Box::pin(async move {
+                let row = tx
+                    .query_one("UPDATE meter_pace SET next_ms = GREATEST(next_ms, $1) + $2 WHERE id = 1 RETURNING next_ms - $2", &[&now_ms, &interval_ms])
+                    .await?;
+                Ok(row.get(0))
+            })
+        })
+        .await
+    }
+
     async fn record(&self, usage: Vec<Usage>) -> Result<Vec<Recorded>, StoreError> {
         let usage = std::sync::Arc::new(usage);
         self.with_transaction(move |tx| {

@@ -44,7 +44,9 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE hours (
          id INTEGER PRIMARY KEY,
          hour_id INTEGER NOT NULL REFERENCES hours (id),
          time_ms INTEGER NOT NULL, quantity INTEGER NOT NULL, event_id TEXT);
-     CREATE UNIQUE INDEX records_by_event ON records (event_id) WHERE event_id IS NOT NULL;"];
+     CREATE UNIQUE INDEX records_by_event ON records (event_id) WHERE event_id IS NOT NULL;",
+    "CREATE TABLE pace (id INTEGER PRIMARY KEY CHECK (id = 1), next_ms INTEGER NOT NULL);
+     INSERT INTO pace (id, next_ms) VALUES (1, 0);"];
 
 type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 
@@ -55,6 +57,7 @@ enum Command {
     Settle(Vec<(i64, Settle)>, Reply<()>),
     Counts(Reply<Counts>),
     Hours(HourState, usize, Reply<Vec<Hour>>),
+    Reserve(i64, i64, Reply<i64>),
 }
 
 /// A store in one SQLite file.
@@ -167,6 +170,11 @@ fn serve(mut conn: Connection, queue: &mpsc::Receiver<Command>) {
             }
             Command::Hours(state, limit, reply) => {
                 let _ = reply.send(in_transaction(&mut conn, |tx| hours(tx, state, limit)));
+            }
+            Command::Reserve(now_ms, interval_ms, reply) => {
+                let _ = reply.send(in_transaction(&mut conn, |tx| {
+                    tx.query_row("UPDATE pace SET next_ms = max(next_ms, ?1) + ?2 WHERE id = 1 RETURNING next_ms - ?2", params![now_ms, interval_ms], |r| r.get(0))
+                }));
             }
         }
     }
@@ -386,6 +394,10 @@ impl Store for SqliteStore {
     async fn hours(&self, state: HourState, limit: usize) -> Result<Vec<Hour>, StoreError> {
         self.call(|reply| Command::Hours(state, limit, reply)).await
     }
+
+    async fn reserve_call(&self, now_ms: i64, interval_ms: i64) -> Result<i64, StoreError> {
+        self.call(|reply| Command::Reserve(now_ms, interval_ms, reply)).await
+    }
 }
 
 #[cfg(test)]
@@ -413,6 +425,6 @@ mod tests {
         let path = temp("newer");
         Connection::open(&path).unwrap().execute_batch("PRAGMA user_version = 7;").unwrap();
         let e = SqliteStore::open(&path).unwrap_err();
-        assert!(e.0.contains("schema version 7 is newer than this meter's 1"), "{e}");
+        assert!(e.0.contains("schema version 7 is newer than this meter's 2"), "{e}");
     }
 }

@@ -105,6 +105,14 @@ pub async fn run<S: Store>(open: impl Fn() -> S) {
     assert_eq!(reopened.counts().await.unwrap(), counts);
     assert_eq!(reopened.record(vec![with_id]).await.unwrap(), [Recorded::AlreadyRecorded]);
 
+    // Call slots: one interval apart across every handle on the storage, never before now.
+    let other = open();
+    assert_eq!(reopened.reserve_call(1_000, 100).await.unwrap(), 1_000);
+    assert_eq!(other.reserve_call(1_000, 100).await.unwrap(), 1_100, "a second meter on the same storage waits its turn");
+    assert_eq!(reopened.reserve_call(1_050, 100).await.unwrap(), 1_200);
+    assert_eq!(other.reserve_call(9_000, 100).await.unwrap(), 9_000, "an idle rate starts again from now");
+    drop(other);
+
     // Licence-identified and caller records are hours of their own.
     let by_licence = Usage {
         product_code: None,

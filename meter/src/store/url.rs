@@ -62,4 +62,8 @@ impl Store for AnyStore {
     async fn hours(&self, state: HourState, limit: usize) -> Result<Vec<Hour>, StoreError> {
         either!(self, s => s.hours(state, limit))
     }
+
+    async fn reserve_call(&self, now_ms: i64, interval_ms: i64) -> Result<i64, StoreError> {
+        either!(self, s => s.reserve_call(now_ms, interval_ms))
+    }
 }

@@ -83,7 +83,10 @@ pub async fn run() -> ExitCode {
     };
     println!("Flush: {} hours sealed, {} sent, {} to retry, {} rejected, {} conflicts.\n", report.sealed, report.sent, report.retry_later, report.rejected, report.conflicts);
 
-    let billed = billed(&emulator.url()).await;
+    let billed: BTreeMap<(u64, String, String), String> = match metering_emulator::admin::billed(&emulator.url()).await {
+        Ok(list) => list.into_iter().map(|b| ((b.hour as u64, b.customer().to_owned(), b.dimension.clone()), b.quantity)).collect(),
+        Err(e) => return fail("the emulator's records could not be read", e),
+    };
     println!("{:<22} {:<14} {:<11} {:>10} {:>10}", "hour (UTC)", "customer", "dimension", "recorded", "billed");
     let mut all_equal = true;
     for ((hour, customer, dimension), total) in &recorded {
@@ -110,27 +113,4 @@ pub async fn run() -> ExitCode {
         eprintln!("metering demo: what was billed differs from what was recorded");
         ExitCode::FAILURE
     }
-}
-
-/// What the emulator billed: (hour, customer, dimension) to quantity.
-async fn billed(url: &str) -> BTreeMap<(u64, String, String), String> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut out = BTreeMap::new();
-    let Some(addr) = url.strip_prefix("http://") else { return out };
-    let Ok(mut s) = tokio::net::TcpStream::connect(addr).await else { return out };
-    let request = format!("GET /emulator/v1/records HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    let mut text = String::new();
-    if s.write_all(request.as_bytes()).await.is_err() || s.read_to_string(&mut text).await.is_err() {
-        return out;
-    }
-    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(body) else { return out };
-    for r in v["records"].as_array().into_iter().flatten() {
-        let customer = r["customerIdentifier"].as_str().or(r["customerAWSAccountId"].as_str()).unwrap_or_default().to_owned();
-        out.insert(
-            (r["hour"].as_u64().unwrap_or_default(), customer, r["dimension"].as_str().unwrap_or_default().to_owned()),
-            r["quantity"].as_str().unwrap_or_default().to_owned(),
-        );
-    }
-    out
 }

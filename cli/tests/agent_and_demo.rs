@@ -8,16 +8,10 @@ use std::time::Duration;
 
 const SELLER: (&str, &str) = ("AKIAEXAMPLESELLER001", "seller-secret-key-for-the-emulator-only");
 
+/// One request to the agent: the status and the JSON of the answer.
 async fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
-    s.write_all(format!("{head}{body}").as_bytes()).await.unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).await.unwrap();
-    let status = out.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = out.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
+    let (status, body) = metering_emulator::admin::exchange(&format!("http://{addr}"), method, path, body).await.unwrap();
+    (status, serde_json::from_str(&body).unwrap_or(serde_json::Value::Null))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -68,7 +62,7 @@ async fn the_agent_records_over_http_flushes_on_its_schedule_and_stops_cleanly()
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(sent, 1, "the hour was sent by the agent's own flush");
-    let records = emulator_records(&emulator.url()).await;
+    let records: Vec<String> = metering_emulator::admin::billed(&emulator.url()).await.unwrap().iter().map(|b| format!("{}={}", b.dimension, b.quantity)).collect();
     assert_eq!(records, ["users=3.75"]);
 
     let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
@@ -77,11 +71,6 @@ async fn the_agent_records_over_http_flushes_on_its_schedule_and_stops_cleanly()
     assert_eq!(status.code(), Some(0), "exit 0 after SIGTERM");
     emulator.stop().await;
     let _ = std::fs::remove_dir_all(dir);
-}
-
-async fn emulator_records(url: &str) -> Vec<String> {
-    let (_, v) = http(url.strip_prefix("http://").unwrap(), "GET", "/emulator/v1/records", "").await;
-    v["records"].as_array().unwrap().iter().map(|r| format!("{}={}", r["dimension"].as_str().unwrap(), r["quantity"].as_str().unwrap())).collect()
 }
 
 #[test]

@@ -76,23 +76,10 @@ async fn record_flush_and_status_from_the_command_line() {
     let status = run(s(&["--output", "json", "status", "--store", &store])).await.unwrap();
     let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!((status["sent"].as_u64(), status["pending"].as_u64(), status["records"].as_u64()), (Some(2), Some(0), Some(3)), "{status}");
-    let mut billed: Vec<String> = {
-        let body = emulator_records(&url).await;
-        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-        v["records"].as_array().unwrap().iter().map(|r| format!("{}={}", r["dimension"].as_str().unwrap(), r["quantity"].as_str().unwrap())).collect()
-    };
+    let mut billed: Vec<String> =
+        metering_emulator::admin::billed(&url).await.unwrap().iter().map(|b| format!("{}={}", b.dimension, b.quantity)).collect();
     billed.sort();
     assert_eq!(billed, ["storage_gb=3", "users=2"]);
     running.stop().await;
     let _ = std::fs::remove_dir_all(dir);
-}
-
-async fn emulator_records(url: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let addr = url.strip_prefix("http://").unwrap();
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    s.write_all(format!("GET /emulator/v1/records HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).await.unwrap();
-    out.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default()
 }

@@ -75,17 +75,6 @@ fn run_or_kill(mut cmd: Command, kill_after: Duration) -> (bool, Option<i32>) {
     }
 }
 
-async fn emulator_request(url: &str, method: &str, path: &str, body: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let addr = url.strip_prefix("http://").unwrap();
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
-    s.write_all(format!("{head}{body}").as_bytes()).await.unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).await.unwrap();
-    out.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default()
-}
-
 /// Runs `args` again and again, killed at random points for the first `killed_runs` runs, until a run ends with 0;
 /// how many times it was killed. A run that ends otherwise waits a little (for backoffs) before the next.
 fn until_done(url: &str, dir: &Path, args: &[String], seed: u64, killed_runs: usize, longest: u64, before: &(dyn Fn(usize) + Sync)) -> usize {
@@ -165,7 +154,7 @@ async fn scenario(store: &str, writers: usize) {
     let flush = ["flush", "--store", store, "--lease", "1s", "--max-backoff", "1s"].map(str::to_owned).to_vec();
     let handle = tokio::runtime::Handle::current();
     let arm = |attempt: usize| {
-        handle.block_on(emulator_request(&url, "POST", "/emulator/v1/faults", faults[attempt % faults.len()]));
+        handle.block_on(metering_emulator::admin::arm(&url, faults[attempt % faults.len()])).unwrap();
     };
     let flush_kills: usize = tokio::task::block_in_place(|| {
         std::thread::scope(|scope| {
@@ -181,14 +170,11 @@ async fn scenario(store: &str, writers: usize) {
     eprintln!("killed {kills} record runs and {flush_kills} flush runs");
     assert!(kills + flush_kills >= 10, "the processes were killed {} times", kills + flush_kills);
 
-    let billed: serde_json::Value = serde_json::from_str(&emulator_request(&url, "GET", "/emulator/v1/records", "").await).unwrap();
     let mut got: BTreeMap<(String, String, u64), u64> = BTreeMap::new();
-    for r in billed["records"].as_array().unwrap() {
-        let q = r["quantity"].as_str().unwrap();
-        let (whole, fraction) = q.split_once('.').unwrap_or((q, ""));
+    for b in metering_emulator::admin::billed(&url).await.unwrap() {
+        let (whole, fraction) = b.quantity.split_once('.').unwrap_or((&b.quantity, ""));
         let micros = whole.parse::<u64>().unwrap() * 1_000_000 + format!("{fraction:0<6}").parse::<u64>().unwrap();
-        let key = (r["customerIdentifier"].as_str().unwrap().to_owned(), r["dimension"].as_str().unwrap().to_owned(), r["hour"].as_u64().unwrap());
-        assert!(got.insert(key, micros).is_none(), "an hour billed twice");
+        assert!(got.insert((b.customer().to_owned(), b.dimension.clone(), b.hour as u64), micros).is_none(), "an hour billed twice");
     }
     assert_eq!(got, expected, "every hour billed once, with the exact sum of its records");
 

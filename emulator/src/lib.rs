@@ -23,6 +23,7 @@
 //! `POST /emulator/v1/faults`, request quotas; state in memory or, with [`Options::data`],
 //! in a SQLite file that survives restarts.
 
+pub mod admin;
 mod book;
 mod committer;
 pub mod config;

@@ -116,34 +116,13 @@ impl World {
 
     /// What the emulator billed: (customer, dimension, hour) to quantity.
     async fn billed(&self) -> BTreeMap<(String, String, i64), String> {
-        let body = request(&self.emulator.url(), "GET", "/emulator/v1/records", "").await;
-        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-        v["records"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| {
-                let customer = r["customerIdentifier"].as_str().or(r["customerAWSAccountId"].as_str()).unwrap().to_owned();
-                ((customer, r["dimension"].as_str().unwrap().to_owned(), r["hour"].as_i64().unwrap()), r["quantity"].as_str().unwrap().to_owned())
-            })
-            .collect()
+        let billed = metering_emulator::admin::billed(&self.emulator.url()).await.unwrap();
+        billed.into_iter().map(|b| ((b.customer().to_owned(), b.dimension.clone(), b.hour), b.quantity)).collect()
     }
 
     async fn arm(&self, fault: &str) {
-        request(&self.emulator.url(), "POST", "/emulator/v1/faults", fault).await;
+        metering_emulator::admin::arm(&self.emulator.url(), fault).await.unwrap();
     }
-}
-
-/// One HTTP/1.1 exchange with the emulator's own routes; the body of the answer.
-async fn request(url: &str, method: &str, path: &str, body: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let addr = url.strip_prefix("http://").unwrap();
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
-    s.write_all(format!("{head}{body}").as_bytes()).await.unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).await.unwrap();
-    out.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default()
 }
 
 fn at(minutes: u64) -> SystemTime {

@@ -151,12 +151,14 @@ impl<S: Store> Meter<S> {
 
     /// [`Meter::flush`] with another grace (`metering flush --grace`).
     pub async fn flush_with_grace(&self, grace: Duration) -> Result<FlushReport, MeterError> {
-        let now_ms = epoch_ms((self.clock)());
+        let started_ms = epoch_ms((self.clock)());
         let policy = Policy { grace, ..self.policy.clone() };
-        let mut report = FlushReport { sealed: self.store.seal(policy.closed_before(now_ms)).await?, ..FlushReport::default() };
+        let mut report = FlushReport { sealed: self.store.seal(policy.closed_before(started_ms)).await?, ..FlushReport::default() };
         let lease_ms = i64::try_from(self.policy.lease.as_millis()).unwrap_or(i64::MAX);
         loop {
-            let claimed = self.store.claim(now_ms, lease_ms, CLAIM_LIMIT).await?;
+            // Due by the flush's start (what it retries waits for the next flush), leased from now.
+            let now_ms = epoch_ms((self.clock)());
+            let claimed = self.store.claim(started_ms, now_ms, lease_ms, CLAIM_LIMIT).await?;
             if claimed.is_empty() {
                 break;
             }

@@ -170,9 +170,12 @@ pub trait Store: Send + Sync + 'static {
     /// ms), fixing its total and its `ClientToken`; returns how many.
     fn seal(&self, closed_before: i64) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
-    /// Claims up to `limit` sealed hours whose next attempt is due at
-    /// `now_ms`, none of them claimed by another flusher, until `now_ms + lease_ms`.
-    fn claim(&self, now_ms: i64, lease_ms: i64, limit: usize) -> impl Future<Output = Result<Vec<Hour>, StoreError>> + Send;
+    /// Claims up to `limit` sealed hours whose next attempt was due by
+    /// `due_ms` and that no other flusher holds at `now_ms`, until
+    /// `now_ms + lease_ms`. (A flush passes its own start as `due_ms`, so
+    /// what it retries waits for the next flush, and the current time as
+    /// `now_ms`, so a long flush's later claims still hold for a full lease.)
+    fn claim(&self, due_ms: i64, now_ms: i64, lease_ms: i64, limit: usize) -> impl Future<Output = Result<Vec<Hour>, StoreError>> + Send;
 
     /// Stores what the service said of claimed hours, and releases them. A
     /// hour that is no longer sealed (another flusher settled it) is left alone.

@@ -370,7 +370,7 @@ impl Store for PostgresStore {
         .await
     }
 
-    async fn claim(&self, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<Hour>, StoreError> {
+    async fn claim(&self, due_ms: i64, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<Hour>, StoreError> {
         let until = now_ms.saturating_add(lease_ms);
         let limit = limit.min(i64::MAX as usize) as i64;
         let rows = self
@@ -380,11 +380,11 @@ impl Store for PostgresStore {
                         &format!(
                             "UPDATE meter_hours SET claimed_until_ms = $2, attempts = attempts + 1
                              WHERE id IN (SELECT id FROM meter_hours
-                                          WHERE state = 'sealed' AND next_attempt_ms <= $1 AND claimed_until_ms <= $1
+                                          WHERE state = 'sealed' AND next_attempt_ms <= $1 AND claimed_until_ms <= $4
                                           ORDER BY hour, id LIMIT $3 FOR UPDATE SKIP LOCKED)
                              RETURNING {HOUR_COLUMNS}"
                         ),
-                        &[&now_ms, &until, &limit],
+                        &[&due_ms, &until, &limit, &now_ms],
                     )
                     .await
                 })

@@ -53,7 +53,7 @@ type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 enum Command {
     Record(Vec<Usage>, Reply<Vec<Recorded>>),
     Seal(i64, Reply<u64>),
-    Claim { now_ms: i64, lease_ms: i64, limit: usize, reply: Reply<Vec<Hour>> },
+    Claim { due_ms: i64, now_ms: i64, lease_ms: i64, limit: usize, reply: Reply<Vec<Hour>> },
     Settle(Vec<(i64, Settle)>, Reply<()>),
     Counts(Reply<Counts>),
     Hours(HourState, usize, Reply<Vec<Hour>>),
@@ -159,8 +159,8 @@ fn serve(mut conn: Connection, queue: &mpsc::Receiver<Command>) {
             Command::Seal(closed_before, reply) => {
                 let _ = reply.send(in_transaction(&mut conn, |tx| seal(tx, closed_before)));
             }
-            Command::Claim { now_ms, lease_ms, limit, reply } => {
-                let _ = reply.send(in_transaction(&mut conn, |tx| claim(tx, now_ms, lease_ms, limit)));
+            Command::Claim { due_ms, now_ms, lease_ms, limit, reply } => {
+                let _ = reply.send(in_transaction(&mut conn, |tx| claim(tx, due_ms, now_ms, lease_ms, limit)));
             }
             Command::Settle(outcomes, reply) => {
                 let _ = reply.send(in_transaction(&mut conn, |tx| settle(tx, &outcomes)));
@@ -312,13 +312,13 @@ fn read_hour(r: &rusqlite::Row<'_>) -> rusqlite::Result<Hour> {
     })
 }
 
-fn claim(tx: &Transaction<'_>, now_ms: i64, lease_ms: i64, limit: usize) -> rusqlite::Result<Vec<Hour>> {
+fn claim(tx: &Transaction<'_>, due_ms: i64, now_ms: i64, lease_ms: i64, limit: usize) -> rusqlite::Result<Vec<Hour>> {
     let due: Vec<Hour> = {
         let mut stmt = tx.prepare_cached(&format!(
             "SELECT {HOUR_COLUMNS} FROM hours
-             WHERE state = 'sealed' AND next_attempt_ms <= ?1 AND claimed_until_ms <= ?1 ORDER BY hour, id LIMIT ?2"
+             WHERE state = 'sealed' AND next_attempt_ms <= ?1 AND claimed_until_ms <= ?2 ORDER BY hour, id LIMIT ?3"
         ))?;
-        let rows = stmt.query_map(params![now_ms, limit as i64], read_hour)?;
+        let rows = stmt.query_map(params![due_ms, now_ms, limit as i64], read_hour)?;
         rows.collect::<rusqlite::Result<_>>()?
     };
     let mut update = tx.prepare_cached("UPDATE hours SET claimed_until_ms = ?2, attempts = attempts + 1 WHERE id = ?1")?;
@@ -379,8 +379,8 @@ impl Store for SqliteStore {
         self.call(|reply| Command::Seal(closed_before, reply)).await
     }
 
-    async fn claim(&self, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<Hour>, StoreError> {
-        self.call(|reply| Command::Claim { now_ms, lease_ms, limit, reply }).await
+    async fn claim(&self, due_ms: i64, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<Hour>, StoreError> {
+        self.call(|reply| Command::Claim { due_ms, now_ms, lease_ms, limit, reply }).await
     }
 
     async fn settle(&self, outcomes: Vec<(i64, Settle)>) -> Result<(), StoreError> {

@@ -66,12 +66,12 @@ pub async fn run<S: Store>(open: impl Fn() -> S) {
 
     // Claims: a claimed hour is not claimed again until its lease ends; attempts count.
     let now = h11 + 2 * HOUR_MS;
-    let first = store.claim(now, 60_000, 2).await.unwrap();
+    let first = store.claim(now, now, 60_000, 2).await.unwrap();
     assert_eq!(first.len(), 2);
     assert!(first.iter().all(|h| h.attempts == 1));
-    let second = store.claim(now, 60_000, 10).await.unwrap();
+    let second = store.claim(now, now, 60_000, 10).await.unwrap();
     assert_eq!(second.len(), 1, "only the unclaimed one");
-    assert!(store.claim(now + 1, 60_000, 10).await.unwrap().is_empty(), "all three are claimed");
+    assert!(store.claim(now + 1, now + 1, 60_000, 10).await.unwrap().is_empty(), "all three are claimed");
 
     // Settling: sent and rejected are final; a retry waits for its time; a second settle of a final hour is ignored.
     let (a, b, c) = (first[0].id, first[1].id, second[0].id);
@@ -84,18 +84,30 @@ pub async fn run<S: Store>(open: impl Fn() -> S) {
         .await
         .unwrap();
     store.settle(vec![(a, Settle::Conflict("late".into())), (c, Settle::Sent("rec-c".into()))]).await.unwrap();
-    assert!(store.claim(now + 5_000, 60_000, 10).await.unwrap().is_empty(), "the retry is not due yet");
-    let retried = store.claim(now + 10_000, 60_000, 10).await.unwrap();
+    assert!(store.claim(now + 5_000, now + 5_000, 60_000, 10).await.unwrap().is_empty(), "the retry is not due yet");
+    let retried = store.claim(now + 10_000, now + 10_000, 60_000, 10).await.unwrap();
     assert_eq!((retried.len(), retried[0].id, retried[0].attempts), (1, b, 2));
     // Its lease runs out (the flusher died): another flusher may take it over.
-    let taken_over = store.claim(now + 10_000 + 60_000, 60_000, 10).await.unwrap();
+    let taken_over = store.claim(now + 10_000 + 60_000, now + 10_000 + 60_000, 60_000, 10).await.unwrap();
     assert_eq!(taken_over.iter().map(|h| h.id).collect::<Vec<_>>(), [b]);
     store.settle(vec![(b, Settle::Conflict("DuplicateRecord".into()))]).await.unwrap();
 
+    // A claim counts what was due by its first time, and leases from its second.
+    let again_late = store.record(vec![usage("alpha", "users", h10, "1", None)]).await.unwrap();
+    assert!(matches!(again_late[0], Recorded::Moved { .. }));
+    store.seal(h11 + HOUR_MS).await.unwrap();
+    let flush_start = now + 200_000;
+    let held = store.claim(flush_start, flush_start + 50_000, 60_000, 10).await.unwrap();
+    assert_eq!(held.len(), 2, "the two hours sealed at 11:00");
+    store.settle(held.iter().map(|h| (h.id, Settle::Retry { at_ms: flush_start + 51_000, reason: "throttled".into() })).collect()).await.unwrap();
+    assert!(store.claim(flush_start, flush_start + 52_000, 60_000, 10).await.unwrap().is_empty(), "a retry waits for the next flush");
+    let next = store.claim(flush_start + 52_000, flush_start + 52_000, 60_000, 10).await.unwrap();
+    store.settle(next.iter().map(|h| (h.id, Settle::Sent(format!("rec-{}", h.id)))).collect()).await.unwrap();
+
     let counts = store.counts().await.unwrap();
-    assert_eq!((counts.pending, counts.sealed, counts.sent, counts.rejected, counts.conflicts), (2, 0, 1, 1, 1), "{counts:?}");
+    assert_eq!((counts.pending, counts.sealed, counts.sent, counts.rejected, counts.conflicts), (0, 0, 3, 1, 1), "{counts:?}");
     let sent = store.hours(HourState::Sent, 10).await.unwrap();
-    assert_eq!(sent[0].record_id.as_deref(), Some("rec-a"));
+    assert_eq!(sent.iter().find(|h| h.id == a).and_then(|h| h.record_id.as_deref()), Some("rec-a"));
     let rejected = store.hours(HourState::Rejected, 10).await.unwrap();
     assert_eq!(rejected[0].reason.as_deref(), Some("CustomerNotSubscribed"));
 

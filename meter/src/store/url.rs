@@ -47,8 +47,8 @@ impl Store for AnyStore {
         either!(self, s => s.seal(closed_before))
     }
 
-    async fn claim(&self, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<Hour>, StoreError> {
-        either!(self, s => s.claim(now_ms, lease_ms, limit))
+    async fn claim(&self, due_ms: i64, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<Hour>, StoreError> {
+        either!(self, s => s.claim(due_ms, now_ms, lease_ms, limit))
     }
 
     async fn settle(&self, outcomes: Vec<(i64, Settle)>) -> Result<(), StoreError> {

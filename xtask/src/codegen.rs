@@ -128,13 +128,19 @@ pub fn run(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether a file on disk holds `generated`: a checkout that turned LF into
+/// CRLF (Git's `core.autocrlf` on Windows) holds the same text.
+fn same_text(existing: &str, generated: &str) -> bool {
+    existing == generated || (existing.contains("\r\n") && existing.replace("\r\n", "\n") == generated)
+}
+
 /// The files under `out` (src/ and Cargo.toml) that differ from `files`,
 /// are missing, or should not be there.
 pub fn stale_files(out: &Path, files: &BTreeMap<String, String>) -> Result<Vec<String>, String> {
     let mut stale = Vec::new();
     for (path, contents) in files {
         match std::fs::read_to_string(out.join(path)) {
-            Ok(existing) if &existing == contents => {}
+            Ok(existing) if same_text(&existing, contents) => {}
             Ok(_) => stale.push(format!("{path} (differs)")),
             Err(_) => stale.push(format!("{path} (missing)")),
         }
@@ -156,7 +162,7 @@ pub fn write_files(out: &Path, files: &BTreeMap<String, String>) -> Result<(), S
     }
     for (path, contents) in files {
         let target = out.join(path);
-        if std::fs::read_to_string(&target).ok().as_deref() == Some(contents.as_str()) {
+        if std::fs::read_to_string(&target).is_ok_and(|existing| same_text(&existing, contents)) {
             continue;
         }
         if let Some(parent) = target.parent() {
@@ -250,5 +256,17 @@ mod tests {
         write_files(&dir, &files).unwrap();
         assert!(stale_files(&dir, &files).unwrap().is_empty(), "writing removes stale files");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_crlf_checkout_is_not_stale() {
+        let dir = std::env::temp_dir().join(format!("xtask-crlf-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        std::fs::write(dir.join("src/lib.rs"), "//! A crate.\r\npub fn f() {}\r\n").unwrap();
+        let files: BTreeMap<String, String> = [("src/lib.rs".to_owned(), "//! A crate.\npub fn f() {}\n".to_owned())].into();
+        assert_eq!(stale_files(&dir, &files).unwrap(), Vec::<String>::new());
+        std::fs::write(dir.join("src/lib.rs"), "//! Another.\r\n").unwrap();
+        assert_eq!(stale_files(&dir, &files).unwrap(), ["src/lib.rs (differs)"]);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -5,16 +5,18 @@ use std::process::ExitCode;
 use xtask::codegen;
 
 const USAGE: &str = "usage: cargo xtask codegen [--check] [--model PATH --out DIR] [--package NAME]
-       cargo xtask bench [--quick] [--no-builds]
+       cargo xtask bench [--quick] [--no-builds] [--emulator | --meter]
 
   (no options)    regenerate generated/ from model/, and tests/golden/ from tests/data/fixtures/
-  --check         change nothing; fail and name each stale file when generated/ is out of date
+  --check         change nothing; fail and name each stale file when generated/ or tests/golden/ is out of date
+                  (a CRLF checkout of the same text is not stale)
   --model PATH    generate from another Smithy JSON AST model
   --out DIR       write the crate into DIR (with --model)
   --package NAME  the generated package's name (default: from the model's sdkId)
 
   bench           run bench/harness against the official SDK and print the table
-                  (--quick: fewer calls; --no-builds: skip the clean-build measurements)";
+                  (--quick: fewer calls; --no-builds: skip the clean-build measurements;
+                  --emulator or --meter: only the emulator's or the durable meter's figures)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

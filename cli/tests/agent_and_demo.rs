@@ -6,6 +6,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+mod common;
+
 const SELLER: (&str, &str) = ("AKIAEXAMPLESELLER001", "seller-secret-key-for-the-emulator-only");
 
 /// One request to the agent: the status and the JSON of the answer.
@@ -21,14 +23,7 @@ async fn the_agent_records_over_http_flushes_on_its_schedule_and_stops_cleanly()
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let store = format!("sqlite:{}", dir.join("meter.db").display());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_metering"))
-        .env_clear()
-        .env("HOME", &dir)
-        .env("AWS_ACCESS_KEY_ID", SELLER.0)
-        .env("AWS_SECRET_ACCESS_KEY", SELLER.1)
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL_MARKETPLACE_METERING", emulator.url())
+    let mut child = common::metering(&dir, SELLER, &emulator.url())
         .args(["agent", "--store", &store, "--listen", "127.0.0.1:0", "--flush-every", "1s"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -3,22 +3,14 @@
 //! are kept (and the exit code says so), a record from flags, a flush that
 //! bills what was recorded, and a status that counts it.
 
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod common;
 
 const SELLER: (&str, &str) = ("AKIAEXAMPLESELLER001", "seller-secret-key-for-the-emulator-only");
 
 fn metering(url: &str, dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_metering"))
-        .env_clear()
-        .env("HOME", dir)
-        .env("AWS_ACCESS_KEY_ID", SELLER.0)
-        .env("AWS_SECRET_ACCESS_KEY", SELLER.1)
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL_MARKETPLACE_METERING", url)
-        .args(args)
-        .output()
-        .unwrap()
+    common::metering(dir, SELLER, url).args(args).output().unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {

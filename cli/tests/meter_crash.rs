@@ -12,6 +12,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+mod common;
+
 const SELLER: (&str, &str) = ("AKIAEXAMPLESELLER001", "seller-secret");
 const CUSTOMERS: usize = 12;
 const DIMENSIONS: [&str; 2] = ["users", "storage_gb"];
@@ -44,17 +46,8 @@ fn config() -> metering_emulator::Config {
 }
 
 fn metering(url: &str, home: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_metering"));
-    cmd.env_clear()
-        .env("HOME", home)
-        .env("AWS_ACCESS_KEY_ID", SELLER.0)
-        .env("AWS_SECRET_ACCESS_KEY", SELLER.1)
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL_MARKETPLACE_METERING", url)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+    let mut cmd = common::metering(home, SELLER, url);
+    cmd.args(args).stdout(Stdio::null()).stderr(Stdio::piped());
     cmd
 }
 

@@ -1,0 +1,19 @@
+//! What the meter's command-line tests share: `metering` run with a clean
+//! environment, its own HOME, the given keys, and the emulator as the
+//! service's endpoint, as the AWS CLI's variables say it.
+
+use std::path::Path;
+use std::process::Command;
+
+/// `metering`, ready for its arguments.
+pub fn metering(home: &Path, keys: (&str, &str), endpoint: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_metering"));
+    cmd.env_clear()
+        .env("HOME", home)
+        .env("AWS_ACCESS_KEY_ID", keys.0)
+        .env("AWS_SECRET_ACCESS_KEY", keys.1)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL_MARKETPLACE_METERING", endpoint);
+    cmd
+}

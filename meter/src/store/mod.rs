@@ -148,6 +148,39 @@ pub struct Counts {
     pub records: u64,
 }
 
+impl Counts {
+    /// Sets the count of hours in the state a store names `state`; an unknown name counts nowhere.
+    pub(crate) fn set(&mut self, state: &str, n: u64) {
+        match HourState::parse(state) {
+            Some(HourState::Open) => self.pending = n,
+            Some(HourState::Sealed) => self.sealed = n,
+            Some(HourState::Sent) => self.sent = n,
+            Some(HourState::Rejected) => self.rejected = n,
+            Some(HourState::Conflict) => self.conflicts = n,
+            None => {}
+        }
+    }
+}
+
+/// How a customer is kept: kind, id and licence, with `''` for none so that the key is unique.
+pub(crate) fn customer_columns(c: &Customer) -> (&'static str, &str, &str) {
+    match c {
+        Customer::Identifier(id) => ("identifier", id, ""),
+        Customer::Account { account_id, license_arn } => ("account", account_id, license_arn.as_deref().unwrap_or("")),
+        Customer::Caller => ("caller", "", ""),
+    }
+}
+
+/// Reads [`customer_columns`]' form back; `None` for an unknown kind.
+pub(crate) fn customer_from_columns(kind: &str, id: String, license: String) -> Option<Customer> {
+    match kind {
+        "identifier" => Some(Customer::Identifier(id)),
+        "account" => Some(Customer::Account { account_id: id, license_arn: (!license.is_empty()).then_some(license) }),
+        "caller" => Some(Customer::Caller),
+        _ => None,
+    }
+}
+
 /// A store failed; nothing it was asked to do in that call happened, unless it says otherwise.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreError(pub String);

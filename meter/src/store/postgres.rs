@@ -30,8 +30,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls, Transaction};
 
-use super::sqlite::customer_columns;
-use super::{Counts, Hour, HourState, Recorded, Settle, Store, StoreError};
+use super::{customer_columns, customer_from_columns, Counts, Hour, HourState, Recorded, Settle, Store, StoreError};
 use crate::policy::{hour_of, HOUR_MS};
 use crate::quantity::Quantity;
 use crate::usage::Usage;
@@ -320,7 +319,7 @@ fn read_hour(row: &tokio_postgres::Row) -> Result<Hour, StoreError> {
     Ok(Hour {
         id: row.get(0),
         product_code: (!product.is_empty()).then_some(product),
-        customer: super::sqlite::customer_from_columns(&kind, row.get(3), row.get(4)).ok_or_else(|| StoreError(format!("unknown customer kind `{kind}`")))?,
+        customer: customer_from_columns(&kind, row.get(3), row.get(4)).ok_or_else(|| StoreError(format!("unknown customer kind `{kind}`")))?,
         dimension: row.get(5),
         hour: row.get(6),
         total: Quantity::from_millionths(total).ok_or_else(|| StoreError(format!("total {total} out of range")))?,
@@ -432,15 +431,7 @@ impl Store for PostgresStore {
             .await?;
         let mut c = Counts { records: records as u64, ..Counts::default() };
         for (state, n) in by_state {
-            let n = n as u64;
-            match HourState::parse(&state) {
-                Some(HourState::Open) => c.pending = n,
-                Some(HourState::Sealed) => c.sealed = n,
-                Some(HourState::Sent) => c.sent = n,
-                Some(HourState::Rejected) => c.rejected = n,
-                Some(HourState::Conflict) => c.conflicts = n,
-                None => {}
-            }
+            c.set(&state, n as u64);
         }
         Ok(c)
     }

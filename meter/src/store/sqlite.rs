@@ -19,10 +19,10 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use tokio::sync::oneshot;
 
-use super::{Counts, Hour, HourState, Recorded, Settle, Store, StoreError};
+use super::{customer_columns, customer_from_columns, Counts, Hour, HourState, Recorded, Settle, Store, StoreError};
 use crate::policy::{hour_of, HOUR_MS};
 use crate::quantity::Quantity;
-use crate::usage::{Customer, Usage};
+use crate::usage::Usage;
 
 /// How long a transaction waits for another process's lock on the file.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -191,24 +191,6 @@ fn record_group<'a>(conn: &mut Connection, group: impl Iterator<Item = &'a [Usag
     in_transaction(conn, |tx| group.map(|usage| usage.iter().map(|u| record_one(tx, u)).collect()).collect())
 }
 
-/// How a customer is kept: kind, id and licence, with `''` for none so that the key is unique.
-pub(crate) fn customer_columns(c: &Customer) -> (&'static str, &str, &str) {
-    match c {
-        Customer::Identifier(id) => ("identifier", id, ""),
-        Customer::Account { account_id, license_arn } => ("account", account_id, license_arn.as_deref().unwrap_or("")),
-        Customer::Caller => ("caller", "", ""),
-    }
-}
-
-pub(crate) fn customer_from_columns(kind: &str, id: String, license: String) -> Option<Customer> {
-    match kind {
-        "identifier" => Some(Customer::Identifier(id)),
-        "account" => Some(Customer::Account { account_id: id, license_arn: (!license.is_empty()).then_some(license) }),
-        "caller" => Some(Customer::Caller),
-        _ => None,
-    }
-}
-
 /// Two statements for the common case: add to the open hour (or create
 /// it), then store the record. A record whose event id is already stored
 /// is not inserted (the unique index ignores it), and its addition is
@@ -351,14 +333,7 @@ fn counts(tx: &Transaction<'_>) -> rusqlite::Result<Counts> {
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
     for row in rows {
         let (state, n) = row?;
-        match HourState::parse(&state) {
-            Some(HourState::Open) => c.pending = n,
-            Some(HourState::Sealed) => c.sealed = n,
-            Some(HourState::Sent) => c.sent = n,
-            Some(HourState::Rejected) => c.rejected = n,
-            Some(HourState::Conflict) => c.conflicts = n,
-            None => {}
-        }
+        c.set(&state, n);
     }
     c.records = tx.query_row("SELECT count(*) FROM records", [], |r| r.get::<_, i64>(0))? as u64;
     Ok(c)

@@ -16,6 +16,7 @@ use quote::quote;
 use serde_json::Value;
 
 use crate::emit::examples::sample;
+use crate::emit::rt;
 use crate::emit::structure::build_is_fallible;
 use crate::emit::types::{ident, named_path_from};
 use crate::error::Error;
@@ -230,8 +231,9 @@ fn str_list(v: Option<&Value>) -> Vec<String> {
 
 fn setup(lib: &TokenStream, host: &str, response: TokenStream) -> TokenStream {
     let endpoint = format!("https://{host}");
+    let test_util = rt::test_util();
     quote! {
-        let replay = ::awsjson_runtime::test_util::ReplayClient::new(::std::vec![#response]);
+        let replay = #test_util::ReplayClient::new(::std::vec![#response]);
         let config = #lib::Config::builder()
             .region(#lib::config::Region::new("us-east-1"))
             .credentials_provider(#lib::config::Credentials::for_tests())
@@ -246,7 +248,8 @@ fn setup(lib: &TokenStream, host: &str, response: TokenStream) -> TokenStream {
 
 fn request_test(ir: &Ir, lib: &TokenStream, op: &crate::ir::Operation, case: &Value) -> Result<TokenStream, String> {
     let host = case.get("host").and_then(Value::as_str).unwrap_or("example.com");
-    let setup = setup(lib, host, quote!(::awsjson_runtime::http::HttpResponse::new(200, ::std::default::Default::default(), b"{}".to_vec())));
+    let http_response = rt::http_response();
+    let setup = setup(lib, host, quote!(#http_response::new(200, ::std::default::Default::default(), b"{}".to_vec())));
     let call = call(ir, lib, op, case.get("params"))?;
     let method = case.get("method").and_then(Value::as_str).unwrap_or("POST");
     let uri = case.get("uri").and_then(Value::as_str).unwrap_or("/");
@@ -286,10 +289,11 @@ fn response_setup(lib: &TokenStream, case: &Value) -> TokenStream {
     let code = case.get("code").and_then(Value::as_u64).unwrap_or(200) as u16;
     let body = case.get("body").and_then(Value::as_str).unwrap_or("");
     let headers = str_map(case.get("headers")).into_iter().map(|(k, v)| quote!(headers.append(#k, #v);));
+    let (headers_type, http_response) = (rt::headers(), rt::http_response());
     let response = quote!({
-        let mut headers = ::awsjson_runtime::http::Headers::new();
+        let mut headers = #headers_type::new();
         #(#headers)*
-        ::awsjson_runtime::http::HttpResponse::new(#code, headers, #body.as_bytes().to_vec())
+        #http_response::new(#code, headers, #body.as_bytes().to_vec())
     });
     setup(lib, "example.com", response)
 }
@@ -297,12 +301,13 @@ fn response_setup(lib: &TokenStream, case: &Value) -> TokenStream {
 fn response_test(ir: &Ir, lib: &TokenStream, op: &crate::ir::Operation, case: &Value) -> Result<TokenStream, String> {
     let setup = response_setup(lib, case);
     let call = call(ir, lib, op, None)?;
+    let test_util = rt::test_util();
     let expected = named_value(ir, lib, &op.output, case.get("params").unwrap_or(&Value::Object(Default::default())))?;
     Ok(quote! {
         #setup
         let actual = #call.expect("the response parses");
         let expected = #expected;
-        ::std::assert_eq!(::awsjson_runtime::test_util::canonical::canonical(&actual), ::awsjson_runtime::test_util::canonical::canonical(&expected));
+        ::std::assert_eq!(#test_util::canonical::canonical(&actual), #test_util::canonical::canonical(&expected));
     })
 }
 
@@ -312,6 +317,7 @@ fn error_test(ir: &Ir, lib: &TokenStream, op: &crate::ir::Operation, error: &Sha
     let module = ident(&naming::operation_module(&op.name));
     let op_error = ident(&naming::operation_error(&op.name));
     let variant = ident(&naming::type_name(ir.shape(error).name()));
+    let test_util = rt::test_util();
     let expected = named_value(ir, lib, error, case.get("params").unwrap_or(&Value::Object(Default::default())))?;
     Ok(quote! {
         #setup
@@ -320,7 +326,7 @@ fn error_test(ir: &Ir, lib: &TokenStream, op: &crate::ir::Operation, error: &Sha
             ::std::panic!("expected {}, got {error:?}", ::std::stringify!(#variant));
         };
         let expected = #expected;
-        ::std::assert_eq!(::awsjson_runtime::test_util::canonical::canonical(&actual), ::awsjson_runtime::test_util::canonical::canonical(&expected));
+        ::std::assert_eq!(#test_util::canonical::canonical(&actual), #test_util::canonical::canonical(&expected));
     })
 }
 

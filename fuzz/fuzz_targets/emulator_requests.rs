@@ -26,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
             ("AKIAEXAMPLEBUYER0001", "buyer-secret-key-for-the-emulator-only")
         };
         let creds = awsjson_runtime::credentials::Credentials::new(key, secret, None, None, "fuzz");
-        let _ = awsjson_runtime::sign::sign(&mut request, &creds, "us-east-1", "aws-marketplace", now);
+        let _ = awsjson_runtime::test_util::internals::sign(&mut request, &creds, "us-east-1", "aws-marketplace", now);
     }
     let headers: Vec<(String, String)> = request.headers.iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect();
     let incoming = metering_emulator::sigv4::Incoming { method: "POST", path: "/", query: "", headers: &headers, body: &request.body };

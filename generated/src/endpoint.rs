@@ -4,19 +4,19 @@
 const RULES: &str = "{\"version\":\"1.0\",\"parameters\":{\"UseDualStack\":{\"builtIn\":\"AWS::UseDualStack\",\"required\":true,\"default\":false,\"documentation\":\"Send the request to the dual-stack (IPv4 and IPv6) endpoint.\",\"type\":\"boolean\"},\"UseFIPS\":{\"builtIn\":\"AWS::UseFIPS\",\"required\":true,\"default\":false,\"documentation\":\"Send the request to the FIPS 140 validated endpoint.\",\"type\":\"boolean\"},\"Endpoint\":{\"builtIn\":\"SDK::Endpoint\",\"required\":false,\"documentation\":\"An endpoint URL that replaces the one the rules would choose.\",\"type\":\"string\"},\"Region\":{\"builtIn\":\"AWS::Region\",\"required\":false,\"documentation\":\"The AWS Region the request is for.\",\"type\":\"string\"}},\"rules\":[{\"conditions\":[{\"fn\":\"isSet\",\"argv\":[{\"ref\":\"Endpoint\"}]}],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},true]}],\"error\":\"Invalid Configuration: FIPS and custom endpoint are not supported\",\"type\":\"error\"},{\"conditions\":[],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},true]}],\"error\":\"Invalid Configuration: Dualstack and custom endpoint are not supported\",\"type\":\"error\"},{\"conditions\":[],\"endpoint\":{\"url\":{\"ref\":\"Endpoint\"},\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"}],\"type\":\"tree\"},{\"conditions\":[],\"rules\":[{\"conditions\":[{\"fn\":\"isSet\",\"argv\":[{\"ref\":\"Region\"}]}],\"rules\":[{\"conditions\":[{\"fn\":\"aws.partition\",\"argv\":[{\"ref\":\"Region\"}],\"assign\":\"PartitionResult\"}],\"rules\":[{\"conditions\":[{\"fn\":\"stringEquals\",\"argv\":[{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"name\"]},\"aws\"]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},false]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},true]}],\"endpoint\":{\"url\":\"https://metering-marketplace.{Region}.{PartitionResult#dualStackDnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"},{\"conditions\":[{\"fn\":\"stringEquals\",\"argv\":[{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"name\"]},\"aws-cn\"]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},false]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},true]}],\"endpoint\":{\"url\":\"https://metering-marketplace.{Region}.{PartitionResult#dualStackDnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"},{\"conditions\":[{\"fn\":\"stringEquals\",\"argv\":[{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"name\"]},\"aws-us-gov\"]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},false]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},true]}],\"endpoint\":{\"url\":\"https://metering-marketplace.{Region}.{PartitionResult#dualStackDnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"},{\"conditions\":[{\"fn\":\"stringEquals\",\"argv\":[{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"name\"]},\"aws-eusc\"]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},false]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},false]}],\"endpoint\":{\"url\":\"https://metering-marketplace.{Region}.amazonaws.eu\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"},{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},true]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},true]}],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[true,{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"supportsFIPS\"]}]},{\"fn\":\"booleanEquals\",\"argv\":[true,{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"supportsDualStack\"]}]}],\"rules\":[{\"conditions\":[],\"endpoint\":{\"url\":\"https://metering.marketplace-fips.{Region}.{PartitionResult#dualStackDnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"},{\"conditions\":[],\"error\":\"FIPS and DualStack are enabled, but this partition does not support one or both\",\"type\":\"error\"}],\"type\":\"tree\"},{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},true]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},false]}],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"supportsFIPS\"]},true]}],\"rules\":[{\"conditions\":[],\"endpoint\":{\"url\":\"https://metering.marketplace-fips.{Region}.{PartitionResult#dnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"},{\"conditions\":[],\"error\":\"FIPS is enabled but this partition does not support FIPS\",\"type\":\"error\"}],\"type\":\"tree\"},{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},false]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},true]}],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[true,{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"supportsDualStack\"]}]}],\"rules\":[{\"conditions\":[],\"endpoint\":{\"url\":\"https://metering.marketplace.{Region}.{PartitionResult#dualStackDnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"},{\"conditions\":[],\"error\":\"DualStack is enabled but this partition does not support DualStack\",\"type\":\"error\"}],\"type\":\"tree\"},{\"conditions\":[],\"endpoint\":{\"url\":\"https://metering.marketplace.{Region}.{PartitionResult#dnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"}],\"type\":\"tree\"},{\"conditions\":[],\"error\":\"Invalid Configuration: Missing Region\",\"type\":\"error\"}],\"type\":\"tree\"}]}";
 /// Resolves the endpoint of a call.
 pub(crate) fn resolve(
-    params: &::awsjson_runtime::endpoint::EndpointParams,
+    params: &::awsjson_runtime::for_generated::EndpointParams,
 ) -> ::std::result::Result<
-    ::awsjson_runtime::endpoint::Endpoint,
-    ::awsjson_runtime::endpoint::EndpointError,
+    ::awsjson_runtime::for_generated::Endpoint,
+    ::awsjson_runtime::for_generated::EndpointError,
 > {
-    ::awsjson_runtime::endpoint::rules::resolve(RULES, params)
+    ::awsjson_runtime::for_generated::resolve_endpoint(RULES, params)
 }
 #[cfg(test)]
 mod tests {
     /// endpoint override https://example.com, no region, FIPS off
     #[test]
     fn endpoint_case_01() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::None,
             use_fips: false,
             use_dual_stack: false,
@@ -30,7 +30,7 @@ mod tests {
     /// endpoint override https://example.com, no region, FIPS on
     #[test]
     fn endpoint_case_02() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::None,
             use_fips: true,
             use_dual_stack: false,
@@ -38,14 +38,14 @@ mod tests {
         };
         ::std::assert_eq!(
             super::resolve(& params),
-            ::std::result::Result::Err(::awsjson_runtime::endpoint::EndpointError("Invalid Configuration: FIPS and custom endpoint are not supported"
+            ::std::result::Result::Err(::awsjson_runtime::for_generated::EndpointError("Invalid Configuration: FIPS and custom endpoint are not supported"
             .to_owned()))
         );
     }
     /// endpoint override https://example.com, no region, FIPS off, dual-stack on
     #[test]
     fn endpoint_case_03() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::None,
             use_fips: false,
             use_dual_stack: true,
@@ -53,14 +53,14 @@ mod tests {
         };
         ::std::assert_eq!(
             super::resolve(& params),
-            ::std::result::Result::Err(::awsjson_runtime::endpoint::EndpointError("Invalid Configuration: Dualstack and custom endpoint are not supported"
+            ::std::result::Result::Err(::awsjson_runtime::for_generated::EndpointError("Invalid Configuration: Dualstack and custom endpoint are not supported"
             .to_owned()))
         );
     }
     /// region us-east-1, FIPS on, dual-stack on
     #[test]
     fn endpoint_case_04() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-east-1".to_owned()),
             use_fips: true,
             use_dual_stack: true,
@@ -75,7 +75,7 @@ mod tests {
     /// region us-east-1, FIPS on, dual-stack off
     #[test]
     fn endpoint_case_05() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-east-1".to_owned()),
             use_fips: true,
             use_dual_stack: false,
@@ -90,7 +90,7 @@ mod tests {
     /// region us-east-1, FIPS off, dual-stack on
     #[test]
     fn endpoint_case_06() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-east-1".to_owned()),
             use_fips: false,
             use_dual_stack: true,
@@ -105,7 +105,7 @@ mod tests {
     /// region us-east-1, FIPS off, dual-stack off
     #[test]
     fn endpoint_case_07() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-east-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
@@ -120,7 +120,7 @@ mod tests {
     /// region cn-northwest-1, FIPS on, dual-stack on
     #[test]
     fn endpoint_case_08() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("cn-northwest-1".to_owned()),
             use_fips: true,
             use_dual_stack: true,
@@ -135,7 +135,7 @@ mod tests {
     /// region cn-northwest-1, FIPS on, dual-stack off
     #[test]
     fn endpoint_case_09() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("cn-northwest-1".to_owned()),
             use_fips: true,
             use_dual_stack: false,
@@ -150,7 +150,7 @@ mod tests {
     /// region cn-northwest-1, FIPS off, dual-stack on
     #[test]
     fn endpoint_case_10() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("cn-northwest-1".to_owned()),
             use_fips: false,
             use_dual_stack: true,
@@ -165,7 +165,7 @@ mod tests {
     /// region cn-northwest-1, FIPS off, dual-stack off
     #[test]
     fn endpoint_case_11() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("cn-northwest-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
@@ -180,7 +180,7 @@ mod tests {
     /// region eusc-de-east-1, FIPS on, dual-stack off
     #[test]
     fn endpoint_case_12() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("eusc-de-east-1".to_owned()),
             use_fips: true,
             use_dual_stack: false,
@@ -195,7 +195,7 @@ mod tests {
     /// region eusc-de-east-1, FIPS off, dual-stack off
     #[test]
     fn endpoint_case_13() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("eusc-de-east-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
@@ -210,7 +210,7 @@ mod tests {
     /// region us-iso-east-1, FIPS on, dual-stack off
     #[test]
     fn endpoint_case_14() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-iso-east-1".to_owned()),
             use_fips: true,
             use_dual_stack: false,
@@ -225,7 +225,7 @@ mod tests {
     /// region us-iso-east-1, FIPS off, dual-stack off
     #[test]
     fn endpoint_case_15() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-iso-east-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
@@ -240,7 +240,7 @@ mod tests {
     /// region us-isob-east-1, FIPS on, dual-stack off
     #[test]
     fn endpoint_case_16() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-isob-east-1".to_owned()),
             use_fips: true,
             use_dual_stack: false,
@@ -255,7 +255,7 @@ mod tests {
     /// region us-isob-east-1, FIPS off, dual-stack off
     #[test]
     fn endpoint_case_17() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-isob-east-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
@@ -270,7 +270,7 @@ mod tests {
     /// region eu-isoe-west-1, FIPS on, dual-stack off
     #[test]
     fn endpoint_case_18() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("eu-isoe-west-1".to_owned()),
             use_fips: true,
             use_dual_stack: false,
@@ -285,7 +285,7 @@ mod tests {
     /// region eu-isoe-west-1, FIPS off, dual-stack off
     #[test]
     fn endpoint_case_19() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("eu-isoe-west-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
@@ -300,7 +300,7 @@ mod tests {
     /// region us-isof-south-1, FIPS on, dual-stack off
     #[test]
     fn endpoint_case_20() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-isof-south-1".to_owned()),
             use_fips: true,
             use_dual_stack: false,
@@ -315,7 +315,7 @@ mod tests {
     /// region us-isof-south-1, FIPS off, dual-stack off
     #[test]
     fn endpoint_case_21() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-isof-south-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
@@ -330,7 +330,7 @@ mod tests {
     /// region us-gov-west-1, FIPS on, dual-stack on
     #[test]
     fn endpoint_case_22() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-gov-west-1".to_owned()),
             use_fips: true,
             use_dual_stack: true,
@@ -345,7 +345,7 @@ mod tests {
     /// region us-gov-west-1, FIPS on, dual-stack off
     #[test]
     fn endpoint_case_23() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-gov-west-1".to_owned()),
             use_fips: true,
             use_dual_stack: false,
@@ -360,7 +360,7 @@ mod tests {
     /// region us-gov-west-1, FIPS off, dual-stack on
     #[test]
     fn endpoint_case_24() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-gov-west-1".to_owned()),
             use_fips: false,
             use_dual_stack: true,
@@ -375,7 +375,7 @@ mod tests {
     /// region us-gov-west-1, FIPS off, dual-stack off
     #[test]
     fn endpoint_case_25() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-gov-west-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
@@ -390,7 +390,7 @@ mod tests {
     /// no region
     #[test]
     fn endpoint_case_26() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::None,
             use_fips: false,
             use_dual_stack: false,
@@ -398,7 +398,7 @@ mod tests {
         };
         ::std::assert_eq!(
             super::resolve(& params),
-            ::std::result::Result::Err(::awsjson_runtime::endpoint::EndpointError("Invalid Configuration: Missing Region"
+            ::std::result::Result::Err(::awsjson_runtime::for_generated::EndpointError("Invalid Configuration: Missing Region"
             .to_owned()))
         );
     }

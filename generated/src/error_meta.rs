@@ -52,7 +52,7 @@ pub enum Error {
     #[deprecated(
         note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
     )]
-    Unhandled(::awsjson_runtime::error::Unhandled),
+    Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
 impl ::std::fmt::Display for Error {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -110,73 +110,73 @@ impl ::std::error::Error for Error {
         }
     }
 }
-impl ::awsjson_runtime::error::ProvideErrorMetadata for Error {
-    fn meta(&self) -> &::awsjson_runtime::error::ErrorMetadata {
+impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for Error {
+    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
         match self {
             Error::CustomerNotEntitledException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             Error::DisabledApiException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             Error::DuplicateRequestException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             Error::ExpiredTokenException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             Error::IdempotencyConflictException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             Error::InternalServiceErrorException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             Error::InvalidCustomerIdentifierException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             Error::InvalidEndpointRegionException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             Error::InvalidLicenseException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             Error::InvalidProductCodeException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             Error::InvalidPublicKeyVersionException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             Error::InvalidRegionException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             Error::InvalidTagException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             Error::InvalidTokenException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             Error::InvalidUsageAllocationsException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             Error::InvalidUsageDimensionException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             Error::PlatformNotSupportedException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             Error::ThrottlingException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             Error::TimestampOutOfBoundsException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             Error::Unhandled(e) => e.meta(),
         }
     }
 }
-impl ::awsjson_runtime::request_id::RequestId for Error {
+impl ::awsjson_runtime::for_generated::RequestId for Error {
     fn request_id(&self) -> ::std::option::Option<&str> {
-        ::awsjson_runtime::error::ProvideErrorMetadata::meta(self).request_id()
+        ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(self).request_id()
     }
 }
 impl ::std::convert::From<crate::operation::batch_meter_usage::BatchMeterUsageError>
@@ -222,7 +222,7 @@ for Error {
 impl<
     R,
 > ::std::convert::From<
-    ::awsjson_runtime::error::SdkError<
+    ::awsjson_runtime::for_generated::SdkError<
         crate::operation::batch_meter_usage::BatchMeterUsageError,
         R,
     >,
@@ -231,20 +231,20 @@ where
     R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
 {
     fn from(
-        err: ::awsjson_runtime::error::SdkError<
+        err: ::awsjson_runtime::for_generated::SdkError<
             crate::operation::batch_meter_usage::BatchMeterUsageError,
             R,
         >,
     ) -> Self {
         match err {
-            ::awsjson_runtime::error::SdkError::ServiceError(context) => {
+            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
                 Self::from(context.into_err())
             }
             other => {
                 Error::Unhandled(
-                    ::awsjson_runtime::error::Unhandled::new(
+                    ::awsjson_runtime::for_generated::Unhandled::new(
                         ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::error::ErrorMetadata::default(),
+                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
                     ),
                 )
             }
@@ -296,26 +296,29 @@ impl ::std::convert::From<crate::operation::meter_usage::MeterUsageError> for Er
 impl<
     R,
 > ::std::convert::From<
-    ::awsjson_runtime::error::SdkError<crate::operation::meter_usage::MeterUsageError, R>,
+    ::awsjson_runtime::for_generated::SdkError<
+        crate::operation::meter_usage::MeterUsageError,
+        R,
+    >,
 > for Error
 where
     R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
 {
     fn from(
-        err: ::awsjson_runtime::error::SdkError<
+        err: ::awsjson_runtime::for_generated::SdkError<
             crate::operation::meter_usage::MeterUsageError,
             R,
         >,
     ) -> Self {
         match err {
-            ::awsjson_runtime::error::SdkError::ServiceError(context) => {
+            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
                 Self::from(context.into_err())
             }
             other => {
                 Error::Unhandled(
-                    ::awsjson_runtime::error::Unhandled::new(
+                    ::awsjson_runtime::for_generated::Unhandled::new(
                         ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::error::ErrorMetadata::default(),
+                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
                     ),
                 )
             }
@@ -359,7 +362,7 @@ for Error {
 impl<
     R,
 > ::std::convert::From<
-    ::awsjson_runtime::error::SdkError<
+    ::awsjson_runtime::for_generated::SdkError<
         crate::operation::register_usage::RegisterUsageError,
         R,
     >,
@@ -368,20 +371,20 @@ where
     R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
 {
     fn from(
-        err: ::awsjson_runtime::error::SdkError<
+        err: ::awsjson_runtime::for_generated::SdkError<
             crate::operation::register_usage::RegisterUsageError,
             R,
         >,
     ) -> Self {
         match err {
-            ::awsjson_runtime::error::SdkError::ServiceError(context) => {
+            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
                 Self::from(context.into_err())
             }
             other => {
                 Error::Unhandled(
-                    ::awsjson_runtime::error::Unhandled::new(
+                    ::awsjson_runtime::for_generated::Unhandled::new(
                         ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::error::ErrorMetadata::default(),
+                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
                     ),
                 )
             }
@@ -416,7 +419,7 @@ for Error {
 impl<
     R,
 > ::std::convert::From<
-    ::awsjson_runtime::error::SdkError<
+    ::awsjson_runtime::for_generated::SdkError<
         crate::operation::resolve_customer::ResolveCustomerError,
         R,
     >,
@@ -425,20 +428,20 @@ where
     R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
 {
     fn from(
-        err: ::awsjson_runtime::error::SdkError<
+        err: ::awsjson_runtime::for_generated::SdkError<
             crate::operation::resolve_customer::ResolveCustomerError,
             R,
         >,
     ) -> Self {
         match err {
-            ::awsjson_runtime::error::SdkError::ServiceError(context) => {
+            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
                 Self::from(context.into_err())
             }
             other => {
                 Error::Unhandled(
-                    ::awsjson_runtime::error::Unhandled::new(
+                    ::awsjson_runtime::for_generated::Unhandled::new(
                         ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::error::ErrorMetadata::default(),
+                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
                     ),
                 )
             }

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use crate::config::SystemTimeSource;
-use crate::credentials::ProviderContext;
+use crate::time::SystemTimeSource;
+use crate::auth::credentials::ProviderContext;
 use crate::http::{BoxFuture, ConnectorError, ConnectorErrorKind, HttpClient, HttpRequest, HttpResponse};
-use crate::os_env::OsEnv;
+use crate::env::OsEnv;
 
 /// A transport that refuses every request, so a unit test can never reach a network.
 #[derive(Debug)]

@@ -104,3 +104,14 @@ pub fn capture_request(response: Option<HttpResponse>) -> ReplayClient {
 
 #[cfg(feature = "serde")]
 pub mod canonical;
+
+/// The runtime's internals that the workspace's tests and fuzz targets
+/// drive directly: the signer (against the SigV4 test vectors), the profile
+/// file parser and the JSON parser. Not for use outside tests.
+pub mod internals {
+    pub use crate::auth::sign::{sign, sign_cached, sign_with, SigningError, SigningKeyCache, SigningOptions};
+    pub use crate::env::profile::{
+        load as load_profile, load_files as load_profile_files, parse as parse_profile, Profile, ProfileError, ProfileSet,
+    };
+    pub use crate::json::{parse as parse_json, ParseError as JsonParseError, Value as JsonValue};
+}

@@ -18,13 +18,15 @@ use awsjson_runtime::test_util::ReplayClient;
 pub const FROZEN_SECS: u64 = 1_700_000_000;
 
 /// A configuration with frozen time, fixed credentials, region us-east-1,
-/// a fixed idempotency token and `client` as the transport.
+/// a fixed idempotency token and invocation id, and `client` as the
+/// transport: every request it makes is the same to the byte.
 pub fn test_config(client: &ReplayClient) -> Config {
     Config::builder()
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None, "test"))
         .time_source(StaticTimeSource(UNIX_EPOCH + Duration::from_secs(FROZEN_SECS)))
         .idempotency_token_provider(|| "00000000-0000-4000-8000-000000000000".to_owned())
+        .invocation_id_provider(|| "11111111-1111-4111-8111-111111111111".to_owned())
         .http_client(client.clone())
         .build()
 }

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use awsjson_runtime::config::SystemTimeSource;
 use awsjson_runtime::credentials::{DefaultCredentialsChain, ProvideCredentials, ProviderContext};
-use awsjson_runtime::hyper_client::HyperClient;
-use awsjson_runtime::load::load_with;
-use awsjson_runtime::os_env::OsEnv;
+use awsjson_runtime::http::HyperClient;
+use awsjson_runtime::config::load_with;
+use awsjson_runtime::env::OsEnv;
 use integration_tests::server::{Received, Reply, TestServer};
 
 const CREDS_JSON: &str = r#"{"Code":"Success","AccessKeyId":"ASIAMETA","SecretAccessKey":"meta-secret","Token":"meta-token","Expiration":"2099-01-01T00:00:00Z"}"#;

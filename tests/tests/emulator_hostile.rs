@@ -39,7 +39,7 @@ fn signed(addr: std::net::SocketAddr, target: &str, body: &[u8]) -> Vec<u8> {
     headers.append("Content-Length", body.len().to_string());
     let mut request = HttpRequest { method: "POST".into(), uri: format!("http://{host}/"), headers, body: body.to_vec() };
     let creds = Credentials::new(BUYER.0, BUYER.1, None, None, "test");
-    awsjson_runtime::sign::sign(&mut request, &creds, "us-east-1", "aws-marketplace", SystemTime::UNIX_EPOCH + Duration::from_secs(NOW)).unwrap();
+    awsjson_runtime::test_util::internals::sign(&mut request, &creds, "us-east-1", "aws-marketplace", SystemTime::UNIX_EPOCH + Duration::from_secs(NOW)).unwrap();
     let mut out = String::from("POST / HTTP/1.1\r\n");
     for (n, v) in request.headers.iter() {
         out.push_str(&format!("{n}: {v}\r\n"));

@@ -39,7 +39,7 @@ fn request(operation: &str, who: &str, body: Vec<u8>, signed: bool) -> (Vec<(Str
             ("AKIAEXAMPLEBUYER0001", "buyer-secret-key-for-the-emulator-only")
         };
         let creds = Credentials::new(key, secret, None, None, "test");
-        awsjson_runtime::sign::sign(&mut request, &creds, "us-east-1", "aws-marketplace", SystemTime::UNIX_EPOCH + Duration::from_secs(NOW)).unwrap();
+        awsjson_runtime::test_util::internals::sign(&mut request, &creds, "us-east-1", "aws-marketplace", SystemTime::UNIX_EPOCH + Duration::from_secs(NOW)).unwrap();
     }
     (request.headers.iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect(), request.body)
 }

@@ -2,7 +2,7 @@
 //! a request goes: a region that is not a region name builds no host, and
 //! the call is refused before anything is sent.
 
-use awsjson_runtime::os_env::OsEnv;
+use awsjson_runtime::env::OsEnv;
 use awsjson_runtime::test_util::{json_response, ReplayClient};
 use marketplacemetering::config::Credentials;
 use marketplacemetering::primitives::DateTime;
@@ -13,7 +13,7 @@ async fn a_region_that_is_not_a_region_name_is_refused_before_sending() {
     for region in ["x@evil.com/", "us-east-1.evil.example", "us-east-1/", "US-EAST-1"] {
         let env = OsEnv::fake([("AWS_REGION", region), ("AWS_EC2_METADATA_DISABLED", "true")], []);
         let replay = ReplayClient::new([json_response(200, "{}")]);
-        let config = awsjson_runtime::load::from_env(env).http_client(replay.clone()).credentials_provider(Credentials::for_tests()).build();
+        let config = awsjson_runtime::config::from_env(env).http_client(replay.clone()).credentials_provider(Credentials::for_tests()).build();
         let err = Client::new(&config)
             .meter_usage()
             .product_code("p")

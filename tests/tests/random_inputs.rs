@@ -124,12 +124,12 @@ fn random_text_never_panics_the_parsers() {
             let len = rng.below(40);
             let alphabet = b"0123456789-:TZ.+ ,GMTMonJanAZaz/=[]#;\n\t\"{}\\e";
             let text: String = (0..len).map(|_| alphabet[rng.below(alphabet.len())] as char).collect();
-            let _ = awsjson_runtime::json::parse(text.as_bytes());
+            let _ = awsjson_runtime::test_util::internals::parse_json(text.as_bytes());
             let _ = DateTime::from_str(&text, DateTimeFormat::DateTime);
             let _ = DateTime::from_str(&text, DateTimeFormat::HttpDate);
             let _ = DateTime::from_str(&text, DateTimeFormat::EpochSeconds);
             let _ = base64_decode(&text);
-            let _ = awsjson_runtime::profile::parse(&text, rng.below(2) == 0, "random");
+            let _ = awsjson_runtime::test_util::internals::parse_profile(&text, rng.below(2) == 0, "random");
             // Epoch seconds of any length are a value or a typed error, never an overflow.
             let number = long_number(&mut rng);
             if let Err(e) = DateTime::from_str(&number, DateTimeFormat::EpochSeconds) {

@@ -99,13 +99,13 @@ async fn secrets_stay_out_of_logs_and_debug_output() {
 async fn profiles_and_credential_provider_requests_redact_their_secrets() {
     use awsjson_runtime::config::SystemTimeSource;
     use awsjson_runtime::credentials::{ContainerCredentials, ProviderContext, WebIdentityCredentials};
-    use awsjson_runtime::os_env::OsEnv;
+    use awsjson_runtime::env::OsEnv;
 
     let config = format!("[profile p]\naws_access_key_id = AKID\naws_secret_access_key = {SECRET}\naws_session_token = {TOKEN}\n");
     let env = OsEnv::fake([("HOME", "/h"), ("AWS_PROFILE", "p")], [("/h/.aws/config", config.as_str())]);
-    let profile = awsjson_runtime::profile::load(&env).unwrap().unwrap();
+    let profile = awsjson_runtime::test_util::internals::load_profile(&env).unwrap().unwrap();
     assert_eq!(profile.get("aws_secret_access_key"), Some(SECRET));
-    let mut everything = format!("{profile:?}{:?}", awsjson_runtime::profile::load_files(&env).unwrap());
+    let mut everything = format!("{profile:?}{:?}", awsjson_runtime::test_util::internals::load_profile_files(&env).unwrap());
 
     // The container endpoint request carries the authorization token.
     let replay = ReplayClient::new(vec![json_response(200, &format!(r#"{{"AccessKeyId":"A","SecretAccessKey":"{SECRET}","Token":"{TOKEN}","Expiration":"2099-01-01T00:00:00Z"}}"#))]);

@@ -13,7 +13,7 @@ use std::time::SystemTime;
 use awsjson_runtime::credentials::Credentials;
 use awsjson_runtime::http::{Headers, HttpRequest};
 use awsjson_runtime::primitives::{DateTime, DateTimeFormat};
-use awsjson_runtime::sign::{sign_cached, sign_with, SigningKeyCache, SigningOptions};
+use awsjson_runtime::test_util::internals::{sign_cached, sign_with, SigningKeyCache, SigningOptions};
 use integration_tests::shared_dir;
 use integration_tests::sigv4::{canonical_request, parse_vector_request as parse_request, percent_decode, signature, string_to_sign, uri_encode, Request, Scope};
 use serde_json::Value;

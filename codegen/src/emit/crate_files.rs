@@ -101,8 +101,7 @@ pub fn client_rs(ir: &Ir) -> TokenStream {
 
 /// `src/config.rs`.
 pub fn config_rs(ir: &Ir) -> TokenStream {
-    let config = rt::config();
-    let credentials = rt::credentials();
+    let rt = rt::root();
     let service_meta = rt::service_meta();
     let prefix = ir.service.id.name.as_str();
     let env_name = naming::endpoint_env_name(&ir.service.sdk_id);
@@ -114,19 +113,19 @@ pub fn config_rs(ir: &Ir) -> TokenStream {
     quote! {
         //! Client configuration: region, credentials, endpoint, transport, retries and timeouts.
 
-        pub use #config::{AppName, AsyncSleep, Builder, Config, Region, StaticTimeSource, SystemTimeSource, TimeSource, TokioSleep};
-        pub use #credentials::{Credentials, CredentialsError, DefaultCredentialsChain, ProvideCredentials};
-        pub use ::awsjson_runtime::load::{from_env, load_from_env};
-        pub use ::awsjson_runtime::os_env::OsEnv;
+        pub use #rt::{AppName, AsyncSleep, Builder, Config, Region, StaticTimeSource, SystemTimeSource, TimeSource, TokioSleep};
+        pub use #rt::{Credentials, CredentialsError, DefaultCredentialsChain, ProvideCredentials};
+        pub use #rt::{from_env, load_from_env};
+        pub use #rt::OsEnv;
 
         /// Retry settings.
         pub mod retry {
-            pub use ::awsjson_runtime::config::retry::{RetryConfig, RetryMode};
+            pub use #rt::{RetryConfig, RetryMode};
         }
 
         /// Timeout settings.
         pub mod timeout {
-            pub use ::awsjson_runtime::config::timeout::{MinimumThroughput, TimeoutConfig, TimeoutConfigBuilder};
+            pub use #rt::{MinimumThroughput, TimeoutConfig, TimeoutConfigBuilder};
         }
 
         /// What the runtime needs to know about this service.
@@ -145,7 +144,7 @@ pub fn config_rs(ir: &Ir) -> TokenStream {
 /// `src/endpoint.rs`: the model's rule set, evaluated by the runtime, and
 /// its `smithy.rules#endpointTests` as unit tests.
 pub fn endpoint_rs(ir: &Ir) -> Result<TokenStream, crate::Error> {
-    let endpoint = rt::endpoint();
+    let (endpoint, params_type, endpoint_error) = (rt::endpoint(), rt::endpoint_params(), rt::endpoint_error());
     let Some(rules_value) = ir.service.endpoint_rules.as_ref() else {
         // Without rules the only endpoint is one the user gives.
         let message = format!("the {} model has no endpoint rules: set an endpoint URL", ir.service.sdk_id);
@@ -153,16 +152,17 @@ pub fn endpoint_rs(ir: &Ir) -> Result<TokenStream, crate::Error> {
             //! The endpoint resolver: the model has no `smithy.rules#endpointRuleSet`, so an endpoint URL must be set.
 
             /// Resolves the endpoint of a call.
-            pub(crate) fn resolve(params: &#endpoint::EndpointParams) -> ::std::result::Result<#endpoint::Endpoint, #endpoint::EndpointError> {
+            pub(crate) fn resolve(params: &#params_type) -> ::std::result::Result<#endpoint, #endpoint_error> {
                 match &params.endpoint {
-                    ::std::option::Option::Some(url) => ::std::result::Result::Ok(#endpoint::Endpoint { url: url.clone() }),
-                    ::std::option::Option::None => ::std::result::Result::Err(#endpoint::EndpointError(#message.to_owned())),
+                    ::std::option::Option::Some(url) => ::std::result::Result::Ok(#endpoint { url: url.clone() }),
+                    ::std::option::Option::None => ::std::result::Result::Err(#endpoint_error(#message.to_owned())),
                 }
             }
         });
     };
     let rules = rules_value.to_string();
     let tests = endpoint_tests(ir, rules_value)?;
+    let resolve = rt::resolve_endpoint();
     Ok(quote! {
         //! The endpoint resolver, from the model's `smithy.rules#endpointRuleSet`.
 
@@ -170,8 +170,8 @@ pub fn endpoint_rs(ir: &Ir) -> Result<TokenStream, crate::Error> {
         const RULES: &str = #rules;
 
         /// Resolves the endpoint of a call.
-        pub(crate) fn resolve(params: &#endpoint::EndpointParams) -> ::std::result::Result<#endpoint::Endpoint, #endpoint::EndpointError> {
-            #endpoint::rules::resolve(RULES, params)
+        pub(crate) fn resolve(params: &#params_type) -> ::std::result::Result<#endpoint, #endpoint_error> {
+            #resolve(RULES, params)
         }
 
         #tests
@@ -185,7 +185,7 @@ fn endpoint_tests(ir: &Ir, rules: &serde_json::Value) -> Result<TokenStream, cra
     let Some(cases) = ir.service.endpoint_tests.as_ref().and_then(|t| t.get("testCases")).and_then(Value::as_array) else {
         return Ok(quote!());
     };
-    let endpoint = rt::endpoint();
+    let (params_type, endpoint_error) = (rt::endpoint_params(), rt::endpoint_error());
     let builtin = |param: &str| rules.get("parameters").and_then(|p| p.get(param)).and_then(|p| p.get("builtIn")).and_then(Value::as_str);
     let mut tests = Vec::new();
     for (i, case) in cases.iter().enumerate() {
@@ -215,7 +215,7 @@ fn endpoint_tests(ir: &Ir, rules: &serde_json::Value) -> Result<TokenStream, cra
         let check = if let Some(url) = expect.get("endpoint").and_then(|e| e.get("url")).and_then(Value::as_str) {
             quote!(::std::assert_eq!(super::resolve(&params).map(|e| e.url), ::std::result::Result::Ok(#url.to_owned()));)
         } else if let Some(message) = expect.get("error").and_then(Value::as_str) {
-            quote!(::std::assert_eq!(super::resolve(&params), ::std::result::Result::Err(#endpoint::EndpointError(#message.to_owned())));)
+            quote!(::std::assert_eq!(super::resolve(&params), ::std::result::Result::Err(#endpoint_error(#message.to_owned())));)
         } else {
             return Err(crate::Error::model(service, format!("endpoint test case {} expects neither an endpoint nor an error", i + 1)));
         };
@@ -223,7 +223,7 @@ fn endpoint_tests(ir: &Ir, rules: &serde_json::Value) -> Result<TokenStream, cra
             #doc
             #[test]
             fn #name() {
-                let params = #endpoint::EndpointParams {
+                let params = #params_type {
                     region: #region,
                     use_fips: #fips,
                     use_dual_stack: #dual,
@@ -243,7 +243,7 @@ fn endpoint_tests(ir: &Ir, rules: &serde_json::Value) -> Result<TokenStream, cra
 
 /// `src/error.rs`.
 pub fn error_rs() -> TokenStream {
-    let e = rt::error_module();
+    let e = rt::root();
     quote! {
         //! Error types shared by every operation.
 
@@ -346,7 +346,7 @@ pub fn error_meta_rs(ir: &Ir) -> TokenStream {
 
 /// `src/primitives.rs`.
 pub fn primitives_rs() -> TokenStream {
-    let p = rt::primitives();
+    let p = rt::root();
     quote! {
         //! Primitive types: timestamps, blobs and documents.
 

@@ -90,9 +90,10 @@ fn emit_mod(ir: &Ir, op: &Operation) -> TokenStream {
             let checks = labels.iter().map(|label| {
                 let field = ident(&naming::member_name(label, Place::Input));
                 let name = naming::member_name(label, Place::Input).trim_start_matches("r#").to_owned();
+                let is_valid_host_label = rt::is_valid_host_label();
                 quote! {
                     let #field = input.#field.as_deref().unwrap_or_default();
-                    if !::awsjson_runtime::endpoint::rules::is_valid_host_label(#field, false) {
+                    if !#is_valid_host_label(#field, false) {
                         return ::std::result::Result::Err(#sdk_error::construction_failure(#build_error::invalid_field(
                             #name,
                             ::std::format!("`{}` cannot be part of a host name", #field),

@@ -56,8 +56,8 @@ pub fn emit(ir: &Ir, op: &Operation, p: &Paginated) -> Result<TokenStream, Error
     let handle = rt::handle();
     let sdk_error = rt::sdk_error();
     let http_response = rt::http_response();
-    let pagination = quote!(::awsjson_runtime::pagination);
-    let box_future = quote!(::awsjson_runtime::http::BoxFuture);
+    let (page_source, pagination_stream) = (rt::page_source(), rt::pagination_stream());
+    let box_future = rt::box_future();
 
     let token_member = input
         .members
@@ -115,7 +115,7 @@ pub fn emit(ir: &Ir, op: &Operation, p: &Paginated) -> Result<TokenStream, Error
 
                 impl #items_ty {
                     /// Starts fetching; each `next()` on the stream sends at most one request.
-                    pub fn send(self) -> #pagination::PaginationStream<::std::result::Result<#item, #sdk_error<super::#error_ty, #http_response>>> {
+                    pub fn send(self) -> #pagination_stream<::std::result::Result<#item, #sdk_error<super::#error_ty, #http_response>>> {
                         self.0.send().flat_map_items(|out: super::#output_ty| #items_expr.cloned().unwrap_or_default())
                     }
                 }
@@ -142,9 +142,9 @@ pub fn emit(ir: &Ir, op: &Operation, p: &Paginated) -> Result<TokenStream, Error
             #page_size_fn
 
             /// Starts fetching; each `next()` on the stream sends at most one request.
-            pub fn send(self) -> #pagination::PaginationStream<::std::result::Result<super::#output_ty, #sdk_error<super::#error_ty, #http_response>>> {
+            pub fn send(self) -> #pagination_stream<::std::result::Result<super::#output_ty, #sdk_error<super::#error_ty, #http_response>>> {
                 let input = self.builder.build().map_err(#sdk_error::construction_failure);
-                #pagination::PaginationStream::new(Pages { handle: self.handle, input: ::std::option::Option::Some(input) })
+                #pagination_stream::new(Pages { handle: self.handle, input: ::std::option::Option::Some(input) })
             }
         }
 
@@ -153,7 +153,7 @@ pub fn emit(ir: &Ir, op: &Operation, p: &Paginated) -> Result<TokenStream, Error
             input: ::std::option::Option<::std::result::Result<super::#input_ty, #sdk_error<super::#error_ty, #http_response>>>,
         }
 
-        impl #pagination::PageSource<::std::result::Result<super::#output_ty, #sdk_error<super::#error_ty, #http_response>>> for Pages {
+        impl #page_source<::std::result::Result<super::#output_ty, #sdk_error<super::#error_ty, #http_response>>> for Pages {
             fn next(&mut self) -> #box_future<'_, ::std::option::Option<::std::result::Result<super::#output_ty, #sdk_error<super::#error_ty, #http_response>>>> {
                 ::std::boxed::Box::pin(async move {
                     let input = match self.input.take()? {

@@ -1,7 +1,9 @@
 //! Every runtime item generated code refers to, named in one place.
 //!
-//! Generated crates reach the runtime through `::awsjson_runtime`; if the
-//! runtime moves an item, only this file changes.
+//! Generated crates reach the runtime only through its `for_generated`
+//! module; if the runtime moves an item, that module and this file change
+//! and nothing else. Test-only helpers come from the runtime's `test_util`
+//! (behind its `test-util` feature).
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -9,147 +11,67 @@ use quote::quote;
 /// The runtime crate's package name, for the generated Cargo.toml.
 pub const PACKAGE: &str = "awsjson-runtime";
 
-/// `DateTime`.
-pub fn date_time() -> TokenStream {
-    quote!(::awsjson_runtime::primitives::DateTime)
+/// The module of the runtime meant for generated code.
+pub fn root() -> TokenStream {
+    quote!(::awsjson_runtime::for_generated)
 }
 
-/// `DateTimeFormat`.
-pub fn date_time_format() -> TokenStream {
-    quote!(::awsjson_runtime::primitives::DateTimeFormat)
+/// One function per runtime item: `name() -> ::awsjson_runtime::for_generated::Item`.
+macro_rules! items {
+    ($($name:ident => $item:ident,)*) => {
+        $(
+            #[doc = concat!("`", stringify!($item), "`.")]
+            pub fn $name() -> TokenStream {
+                let root = root();
+                quote!(#root::$item)
+            }
+        )*
+    };
 }
 
-/// `Blob`.
-pub fn blob() -> TokenStream {
-    quote!(::awsjson_runtime::primitives::Blob)
+items! {
+    // Primitive types.
+    date_time => DateTime,
+    date_time_format => DateTimeFormat,
+    blob => Blob,
+    base64_decode => base64_decode,
+    document => Document,
+    unknown_variant => UnknownVariantValue,
+    unknown_int_variant => UnknownIntVariantValue,
+    // Errors.
+    build_error => BuildError,
+    error_metadata => ErrorMetadata,
+    provide_error_metadata => ProvideErrorMetadata,
+    unhandled => Unhandled,
+    unmodeled_error => UnmodeledError,
+    create_unhandled_error => CreateUnhandledError,
+    sdk_error => SdkError,
+    error_kind => ErrorKind,
+    request_id => RequestId,
+    // The wire.
+    json_writer => JsonWriter,
+    json_value => Value,
+    json_de => de,
+    deserialize_error => DeserializeError,
+    http_response => HttpResponse,
+    headers => Headers,
+    box_future => BoxFuture,
+    // Endpoints.
+    endpoint => Endpoint,
+    endpoint_params => EndpointParams,
+    endpoint_error => EndpointError,
+    resolve_endpoint => resolve_endpoint,
+    is_valid_host_label => is_valid_host_label,
+    // The request loop.
+    handle => Handle,
+    operation_meta => OperationMeta,
+    service_meta => ServiceMeta,
+    // Paginators.
+    page_source => PageSource,
+    pagination_stream => PaginationStream,
 }
 
-/// `Document`.
-pub fn document() -> TokenStream {
-    quote!(::awsjson_runtime::primitives::Document)
-}
-
-/// `BuildError`.
-pub fn build_error() -> TokenStream {
-    quote!(::awsjson_runtime::error::BuildError)
-}
-
-/// `ErrorMetadata`.
-pub fn error_metadata() -> TokenStream {
-    quote!(::awsjson_runtime::error::ErrorMetadata)
-}
-
-/// `ProvideErrorMetadata`.
-pub fn provide_error_metadata() -> TokenStream {
-    quote!(::awsjson_runtime::error::ProvideErrorMetadata)
-}
-
-/// `Unhandled`.
-pub fn unhandled() -> TokenStream {
-    quote!(::awsjson_runtime::error::Unhandled)
-}
-
-/// `UnmodeledError`.
-pub fn unmodeled_error() -> TokenStream {
-    quote!(::awsjson_runtime::error::UnmodeledError)
-}
-
-/// `CreateUnhandledError`.
-pub fn create_unhandled_error() -> TokenStream {
-    quote!(::awsjson_runtime::error::CreateUnhandledError)
-}
-
-/// `SdkError`.
-pub fn sdk_error() -> TokenStream {
-    quote!(::awsjson_runtime::error::SdkError)
-}
-
-/// `HttpResponse`.
-pub fn http_response() -> TokenStream {
-    quote!(::awsjson_runtime::http::HttpResponse)
-}
-
-/// `RequestId`.
-pub fn request_id() -> TokenStream {
-    quote!(::awsjson_runtime::request_id::RequestId)
-}
-
-/// `Handle`.
-pub fn handle() -> TokenStream {
-    quote!(::awsjson_runtime::orchestrator::Handle)
-}
-
-/// `OperationMeta`.
-pub fn operation_meta() -> TokenStream {
-    quote!(::awsjson_runtime::orchestrator::OperationMeta)
-}
-
-/// `ServiceMeta`.
-pub fn service_meta() -> TokenStream {
-    quote!(::awsjson_runtime::orchestrator::ServiceMeta)
-}
-
-/// `JsonWriter`.
-pub fn json_writer() -> TokenStream {
-    quote!(::awsjson_runtime::json::JsonWriter)
-}
-
-/// `json::Value`.
-pub fn json_value() -> TokenStream {
-    quote!(::awsjson_runtime::json::Value)
-}
-
-/// The module of typed JSON readers.
-pub fn json_de() -> TokenStream {
-    quote!(::awsjson_runtime::json::de)
-}
-
-/// `DeserializeError`.
-pub fn deserialize_error() -> TokenStream {
-    quote!(::awsjson_runtime::json::DeserializeError)
-}
-
-/// The endpoint module.
-pub fn endpoint() -> TokenStream {
-    quote!(::awsjson_runtime::endpoint)
-}
-
-/// The config module.
-pub fn config() -> TokenStream {
-    quote!(::awsjson_runtime::config)
-}
-
-/// The credentials module.
-pub fn credentials() -> TokenStream {
-    quote!(::awsjson_runtime::credentials)
-}
-
-/// The error module.
-pub fn error_module() -> TokenStream {
-    quote!(::awsjson_runtime::error)
-}
-
-/// The primitives module.
-pub fn primitives() -> TokenStream {
-    quote!(::awsjson_runtime::primitives)
-}
-
-/// The http module.
-pub fn http() -> TokenStream {
-    quote!(::awsjson_runtime::http)
-}
-
-/// `UnknownVariantValue`.
-pub fn unknown_variant() -> TokenStream {
-    quote!(::awsjson_runtime::primitives::UnknownVariantValue)
-}
-
-/// `UnknownIntVariantValue`.
-pub fn unknown_int_variant() -> TokenStream {
-    quote!(::awsjson_runtime::primitives::UnknownIntVariantValue)
-}
-
-/// `ErrorKind`.
-pub fn error_kind() -> TokenStream {
-    quote!(::awsjson_runtime::error::ErrorKind)
+/// The runtime's test helpers module.
+pub fn test_util() -> TokenStream {
+    quote!(::awsjson_runtime::test_util)
 }

@@ -211,8 +211,8 @@ pub fn default_expr(ir: &Ir, owner: &str, ty: &TypeRef, v: &Value) -> Result<Tok
         }
         (TypeRef::Prim(Prim::Blob), Value::String(s)) => {
             let blob = rt::blob();
-            let p = rt::primitives();
-            quote!(#blob::new(#p::base64_decode(#s).unwrap_or_default()))
+            let decode = rt::base64_decode();
+            quote!(#blob::new(#decode(#s).unwrap_or_default()))
         }
         (TypeRef::Prim(Prim::Document), Value::Null) => {
             let d = rt::document();

@@ -103,17 +103,17 @@ impl TagBuilder {
     /// Fails, naming the member, when a required member is not set.
     pub fn build(
         self,
-    ) -> ::std::result::Result<Tag, ::awsjson_runtime::error::BuildError> {
+    ) -> ::std::result::Result<Tag, ::awsjson_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(Tag {
             key: self
                 .key
-                .ok_or_else(|| ::awsjson_runtime::error::BuildError::missing_field(
+                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field(
                     "key",
                     "key is required to build Tag",
                 ))?,
             value: self
                 .value
-                .ok_or_else(|| ::awsjson_runtime::error::BuildError::missing_field(
+                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field(
                     "value",
                     "value is required to build Tag",
                 ))?,

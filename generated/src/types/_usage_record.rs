@@ -6,7 +6,7 @@
 pub struct UsageRecord {
     /// The hour, in UTC, in which the usage happened. Usage may be sent up to six hours late, and not before the customer subscribed.
     #[cfg_attr(feature = "serde", serde(rename = "Timestamp"))]
-    pub timestamp: ::awsjson_runtime::primitives::DateTime,
+    pub timestamp: ::awsjson_runtime::for_generated::DateTime,
     /// The customer, as returned by `ResolveCustomer` to older integrations. New integrations set `CustomerAWSAccountId` instead.
     ///
     /// Constraints: length 0 to 255; pattern `^[\s\S]*$`.
@@ -90,7 +90,7 @@ pub struct UsageRecord {
 }
 impl UsageRecord {
     /// The hour, in UTC, in which the usage happened. Usage may be sent up to six hours late, and not before the customer subscribed.
-    pub fn timestamp(&self) -> &::awsjson_runtime::primitives::DateTime {
+    pub fn timestamp(&self) -> &::awsjson_runtime::for_generated::DateTime {
         &self.timestamp
     }
     /// The customer, as returned by `ResolveCustomer` to older integrations. New integrations set `CustomerAWSAccountId` instead.
@@ -152,7 +152,9 @@ impl UsageRecord {
     ::std::fmt::Debug,
 )]
 pub struct UsageRecordBuilder {
-    pub(crate) timestamp: ::std::option::Option<::awsjson_runtime::primitives::DateTime>,
+    pub(crate) timestamp: ::std::option::Option<
+        ::awsjson_runtime::for_generated::DateTime,
+    >,
     pub(crate) customer_identifier: ::std::option::Option<::std::string::String>,
     pub(crate) dimension: ::std::option::Option<::std::string::String>,
     #[deprecated(note = "Use QuantityAsDecimal instead. (deprecated since 2026-10-20)")]
@@ -166,14 +168,17 @@ pub struct UsageRecordBuilder {
 }
 impl UsageRecordBuilder {
     /// The hour, in UTC, in which the usage happened. Usage may be sent up to six hours late, and not before the customer subscribed.
-    pub fn timestamp(mut self, input: ::awsjson_runtime::primitives::DateTime) -> Self {
+    pub fn timestamp(
+        mut self,
+        input: ::awsjson_runtime::for_generated::DateTime,
+    ) -> Self {
         self.timestamp = ::std::option::Option::Some(input);
         self
     }
     /// The hour, in UTC, in which the usage happened. Usage may be sent up to six hours late, and not before the customer subscribed.
     pub fn set_timestamp(
         mut self,
-        input: ::std::option::Option<::awsjson_runtime::primitives::DateTime>,
+        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     ) -> Self {
         self.timestamp = input;
         self
@@ -181,7 +186,7 @@ impl UsageRecordBuilder {
     /// The hour, in UTC, in which the usage happened. Usage may be sent up to six hours late, and not before the customer subscribed.
     pub fn get_timestamp(
         &self,
-    ) -> &::std::option::Option<::awsjson_runtime::primitives::DateTime> {
+    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         &self.timestamp
     }
     /// The customer, as returned by `ResolveCustomer` to older integrations. New integrations set `CustomerAWSAccountId` instead.
@@ -377,18 +382,21 @@ impl UsageRecordBuilder {
     /// Fails, naming the member, when a required member is not set.
     pub fn build(
         self,
-    ) -> ::std::result::Result<UsageRecord, ::awsjson_runtime::error::BuildError> {
+    ) -> ::std::result::Result<
+        UsageRecord,
+        ::awsjson_runtime::for_generated::BuildError,
+    > {
         ::std::result::Result::Ok(UsageRecord {
             timestamp: self
                 .timestamp
-                .ok_or_else(|| ::awsjson_runtime::error::BuildError::missing_field(
+                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field(
                     "timestamp",
                     "timestamp is required to build UsageRecord",
                 ))?,
             customer_identifier: self.customer_identifier,
             dimension: self
                 .dimension
-                .ok_or_else(|| ::awsjson_runtime::error::BuildError::missing_field(
+                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field(
                     "dimension",
                     "dimension is required to build UsageRecord",
                 ))?,

@@ -22,7 +22,7 @@ pub enum UsageRecordResultStatus {
     DuplicateRecord,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_str()")]
-    Unknown(::awsjson_runtime::primitives::UnknownVariantValue),
+    Unknown(::awsjson_runtime::for_generated::UnknownVariantValue),
 }
 impl UsageRecordResultStatus {
     /// The value as sent on the wire.
@@ -47,7 +47,7 @@ impl ::std::convert::From<&str> for UsageRecordResultStatus {
             "DuplicateRecord" => UsageRecordResultStatus::DuplicateRecord,
             other => {
                 UsageRecordResultStatus::Unknown(
-                    ::awsjson_runtime::primitives::UnknownVariantValue::new(other),
+                    ::awsjson_runtime::for_generated::UnknownVariantValue::new(other),
                 )
             }
         }

@@ -308,7 +308,7 @@ fn call(expr: &Value, scope: &[(String, RuleValue)]) -> Result<RuleValue, Endpoi
             (None, ..) => RuleValue::None,
             _ => return Err(err("substring needs (string, int, int, bool)")),
         },
-        "uriEncode" => str_arg(0).map_or(RuleValue::None, |s| RuleValue::Str(uri_encode(&s))),
+        "uriEncode" => str_arg(0).map_or(RuleValue::None, |s| RuleValue::Str(crate::encoding::uri_encode(&s))),
         "isValidHostLabel" => {
             let sub = arg(1).as_bool().unwrap_or(false);
             RuleValue::Bool(str_arg(0).is_some_and(|s| is_valid_host_label(&s, sub)))
@@ -344,19 +344,6 @@ fn substring(s: &str, start: i64, stop: i64, reverse: bool) -> RuleValue {
     let (start, stop) = (start as usize, stop as usize);
     let (a, b) = if reverse { (s.len() - stop, s.len() - start) } else { (start, stop) };
     RuleValue::Str(s[a..b].to_owned())
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-pub fn uri_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// A DNS label (or dotted labels when `allow_sub_domains`): 1 to 63
@@ -472,7 +459,6 @@ mod tests {
         assert_eq!(substring("abcdef", 0, 3, false), RuleValue::Str("abc".into()));
         assert_eq!(substring("abcdef", 0, 3, true), RuleValue::Str("def".into()));
         assert_eq!(substring("abc", 1, 5, false), RuleValue::None);
-        assert_eq!(uri_encode("a b/c~"), "a%20b%2Fc~");
         assert!(is_valid_host_label("us-east-1", false));
         assert!(!is_valid_host_label("a.b", false) || !is_valid_host_label("-a", false));
         assert!(is_valid_host_label("a.b", true));

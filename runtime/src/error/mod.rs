@@ -3,6 +3,7 @@
 mod build_error;
 mod display;
 mod metadata;
+mod request_id;
 mod sdk_error;
 
 pub use build_error::BuildError;
@@ -10,4 +11,6 @@ pub use display::DisplayErrorContext;
 pub use metadata::{
     CreateUnhandledError, ErrorKind, ErrorMetadata, ErrorMetadataBuilder, ProvideErrorMetadata, Unhandled, UnmodeledError,
 };
+pub use request_id::RequestId;
+pub(crate) use sdk_error::BoxError;
 pub use sdk_error::{ConstructionFailure, DispatchFailure, ResponseError, RetryInfo, SdkError, ServiceError, TimeoutError};

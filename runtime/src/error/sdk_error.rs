@@ -6,7 +6,8 @@ use std::fmt;
 use super::metadata::{CreateUnhandledError, ErrorMetadata, ProvideErrorMetadata};
 use crate::http::{ConnectorError, HttpResponse};
 
-type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+/// A boxed error that can cross threads.
+pub(crate) type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
 /// How the request loop ended: attempts made, and why it stopped retrying.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

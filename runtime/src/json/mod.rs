@@ -6,5 +6,7 @@ mod value;
 mod writer;
 
 pub use de::DeserializeError;
-pub use value::{parse, ParseError, Value};
+pub use value::{parse, Value};
+#[cfg(any(test, feature = "test-util"))]
+pub use value::ParseError;
 pub use writer::{InvalidNumber, JsonWriter};

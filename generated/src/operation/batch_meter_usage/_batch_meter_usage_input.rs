@@ -136,7 +136,7 @@ impl BatchMeterUsageInputBuilder {
         self,
     ) -> ::std::result::Result<
         BatchMeterUsageInput,
-        ::awsjson_runtime::error::BuildError,
+        ::awsjson_runtime::for_generated::BuildError,
     > {
         ::std::result::Result::Ok(BatchMeterUsageInput {
             usage_records: self.usage_records,

@@ -51,7 +51,7 @@ impl BatchMeterUsageOutput {
         <BatchMeterUsageOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::request_id::RequestId for BatchMeterUsageOutput {
+impl ::awsjson_runtime::for_generated::RequestId for BatchMeterUsageOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

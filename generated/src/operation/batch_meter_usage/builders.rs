@@ -5,11 +5,11 @@ pub use super::_batch_meter_usage_output::BatchMeterUsageOutputBuilder;
 /// Sets up and sends a `BatchMeterUsage` call; start one with `Client::batch_meter_usage`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct BatchMeterUsageFluentBuilder {
-    handle: ::awsjson_runtime::orchestrator::Handle,
+    handle: ::awsjson_runtime::for_generated::Handle,
     inner: BatchMeterUsageInputBuilder,
 }
 impl BatchMeterUsageFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::orchestrator::Handle) -> Self {
+    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
         BatchMeterUsageFluentBuilder {
             handle,
             inner: ::std::default::Default::default(),
@@ -25,15 +25,15 @@ impl BatchMeterUsageFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::BatchMeterUsageOutput,
-        ::awsjson_runtime::error::SdkError<
+        ::awsjson_runtime::for_generated::SdkError<
             super::BatchMeterUsageError,
-            ::awsjson_runtime::http::HttpResponse,
+            ::awsjson_runtime::for_generated::HttpResponse,
         >,
     > {
         let input: super::BatchMeterUsageInput = self
             .inner
             .build()
-            .map_err(::awsjson_runtime::error::SdkError::construction_failure)?;
+            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::BatchMeterUsage::orchestrate(&self.handle, input).await
     }
     /// Between zero and 25 usage records. Each record is for one customer, one dimension and one hour.

@@ -16,7 +16,7 @@ pub use _batch_meter_usage_output::BatchMeterUsageOutput;
     ::std::default::Default
 )]
 pub struct BatchMeterUsage;
-static OPERATION: ::awsjson_runtime::orchestrator::OperationMeta = ::awsjson_runtime::orchestrator::OperationMeta {
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
     name: "BatchMeterUsage",
     retryable_errors: &[],
     compress_request: false,
@@ -24,21 +24,21 @@ static OPERATION: ::awsjson_runtime::orchestrator::OperationMeta = ::awsjson_run
 impl BatchMeterUsage {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
-        handle: &::awsjson_runtime::orchestrator::Handle,
+        handle: &::awsjson_runtime::for_generated::Handle,
         input: BatchMeterUsageInput,
     ) -> ::std::result::Result<
         BatchMeterUsageOutput,
-        ::awsjson_runtime::error::SdkError<
+        ::awsjson_runtime::for_generated::SdkError<
             BatchMeterUsageError,
-            ::awsjson_runtime::http::HttpResponse,
+            ::awsjson_runtime::for_generated::HttpResponse,
         >,
     > {
         #[allow(unused_mut)]
         let mut input = input;
         if input.usage_records.is_none() {
             return ::std::result::Result::Err(
-                ::awsjson_runtime::error::SdkError::construction_failure(
-                    ::awsjson_runtime::error::BuildError::missing_field(
+                ::awsjson_runtime::for_generated::SdkError::construction_failure(
+                    ::awsjson_runtime::for_generated::BuildError::missing_field(
                         "usage_records",
                         "BatchMeterUsage requires it",
                     ),
@@ -46,9 +46,9 @@ impl BatchMeterUsage {
             );
         }
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-        let mut w = ::awsjson_runtime::json::JsonWriter::new();
+        let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
         crate::protocol_serde::ser_batch_meter_usage_input(&mut w, &input)
-            .map_err(::awsjson_runtime::error::SdkError::construction_failure)?;
+            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         handle
             .invoke(
                 &OPERATION,
@@ -62,11 +62,11 @@ impl BatchMeterUsage {
 }
 #[allow(unused_variables)]
 fn de_error(
-    meta: ::awsjson_runtime::error::ErrorMetadata,
-    v: &::awsjson_runtime::json::Value,
+    meta: ::awsjson_runtime::for_generated::ErrorMetadata,
+    v: &::awsjson_runtime::for_generated::Value,
 ) -> ::std::result::Result<
     BatchMeterUsageError,
-    ::awsjson_runtime::json::DeserializeError,
+    ::awsjson_runtime::for_generated::DeserializeError,
 > {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
@@ -164,7 +164,7 @@ pub enum BatchMeterUsageError {
     #[deprecated(
         note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
     )]
-    Unhandled(::awsjson_runtime::error::Unhandled),
+    Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
 impl BatchMeterUsageError {
     /// An unhandled error caused by `err`.
@@ -176,55 +176,55 @@ impl BatchMeterUsageError {
         >,
     ) -> Self {
         BatchMeterUsageError::Unhandled(
-            ::awsjson_runtime::error::Unhandled::new(
+            ::awsjson_runtime::for_generated::Unhandled::new(
                 err.into(),
-                ::awsjson_runtime::error::ErrorMetadata::default(),
+                ::awsjson_runtime::for_generated::ErrorMetadata::default(),
             ),
         )
     }
     /// An unhandled error described only by its metadata.
-    pub fn generic(meta: ::awsjson_runtime::error::ErrorMetadata) -> Self {
+    pub fn generic(meta: ::awsjson_runtime::for_generated::ErrorMetadata) -> Self {
         BatchMeterUsageError::Unhandled(
-            ::awsjson_runtime::error::Unhandled::new(
+            ::awsjson_runtime::for_generated::Unhandled::new(
                 ::std::boxed::Box::new(
-                    ::awsjson_runtime::error::UnmodeledError::new(meta.clone()),
+                    ::awsjson_runtime::for_generated::UnmodeledError::new(meta.clone()),
                 ),
                 meta,
             ),
         )
     }
     /// The error's code, message and request id.
-    pub fn meta(&self) -> &::awsjson_runtime::error::ErrorMetadata {
+    pub fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
         match self {
             BatchMeterUsageError::DisabledApiException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             BatchMeterUsageError::InternalServiceErrorException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             BatchMeterUsageError::InvalidCustomerIdentifierException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             BatchMeterUsageError::InvalidLicenseException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             BatchMeterUsageError::InvalidProductCodeException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             BatchMeterUsageError::InvalidTagException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             BatchMeterUsageError::InvalidUsageAllocationsException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             BatchMeterUsageError::InvalidUsageDimensionException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             BatchMeterUsageError::ThrottlingException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             BatchMeterUsageError::TimestampOutOfBoundsException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             BatchMeterUsageError::Unhandled(e) => e.meta(),
         }
@@ -346,25 +346,28 @@ impl ::std::error::Error for BatchMeterUsageError {
         }
     }
 }
-impl ::awsjson_runtime::error::ProvideErrorMetadata for BatchMeterUsageError {
-    fn meta(&self) -> &::awsjson_runtime::error::ErrorMetadata {
+impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for BatchMeterUsageError {
+    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
         BatchMeterUsageError::meta(self)
     }
 }
-impl ::awsjson_runtime::request_id::RequestId for BatchMeterUsageError {
+impl ::awsjson_runtime::for_generated::RequestId for BatchMeterUsageError {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self.meta().request_id()
     }
 }
-impl ::awsjson_runtime::error::CreateUnhandledError for BatchMeterUsageError {
+impl ::awsjson_runtime::for_generated::CreateUnhandledError for BatchMeterUsageError {
     fn create_unhandled_error(
         source: ::std::boxed::Box<
             dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static,
         >,
-        meta: ::std::option::Option<::awsjson_runtime::error::ErrorMetadata>,
+        meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
     ) -> Self {
         BatchMeterUsageError::Unhandled(
-            ::awsjson_runtime::error::Unhandled::new(source, meta.unwrap_or_default()),
+            ::awsjson_runtime::for_generated::Unhandled::new(
+                source,
+                meta.unwrap_or_default(),
+            ),
         )
     }
 }

@@ -16,7 +16,7 @@ pub use _meter_usage_output::MeterUsageOutput;
     ::std::default::Default
 )]
 pub struct MeterUsage;
-static OPERATION: ::awsjson_runtime::orchestrator::OperationMeta = ::awsjson_runtime::orchestrator::OperationMeta {
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
     name: "MeterUsage",
     retryable_errors: &[],
     compress_request: false,
@@ -24,21 +24,21 @@ static OPERATION: ::awsjson_runtime::orchestrator::OperationMeta = ::awsjson_run
 impl MeterUsage {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
-        handle: &::awsjson_runtime::orchestrator::Handle,
+        handle: &::awsjson_runtime::for_generated::Handle,
         input: MeterUsageInput,
     ) -> ::std::result::Result<
         MeterUsageOutput,
-        ::awsjson_runtime::error::SdkError<
+        ::awsjson_runtime::for_generated::SdkError<
             MeterUsageError,
-            ::awsjson_runtime::http::HttpResponse,
+            ::awsjson_runtime::for_generated::HttpResponse,
         >,
     > {
         #[allow(unused_mut)]
         let mut input = input;
         if input.product_code.is_none() {
             return ::std::result::Result::Err(
-                ::awsjson_runtime::error::SdkError::construction_failure(
-                    ::awsjson_runtime::error::BuildError::missing_field(
+                ::awsjson_runtime::for_generated::SdkError::construction_failure(
+                    ::awsjson_runtime::for_generated::BuildError::missing_field(
                         "product_code",
                         "MeterUsage requires it",
                     ),
@@ -47,8 +47,8 @@ impl MeterUsage {
         }
         if input.timestamp.is_none() {
             return ::std::result::Result::Err(
-                ::awsjson_runtime::error::SdkError::construction_failure(
-                    ::awsjson_runtime::error::BuildError::missing_field(
+                ::awsjson_runtime::for_generated::SdkError::construction_failure(
+                    ::awsjson_runtime::for_generated::BuildError::missing_field(
                         "timestamp",
                         "MeterUsage requires it",
                     ),
@@ -57,8 +57,8 @@ impl MeterUsage {
         }
         if input.usage_dimension.is_none() {
             return ::std::result::Result::Err(
-                ::awsjson_runtime::error::SdkError::construction_failure(
-                    ::awsjson_runtime::error::BuildError::missing_field(
+                ::awsjson_runtime::for_generated::SdkError::construction_failure(
+                    ::awsjson_runtime::for_generated::BuildError::missing_field(
                         "usage_dimension",
                         "MeterUsage requires it",
                     ),
@@ -69,9 +69,9 @@ impl MeterUsage {
             input.client_token = ::std::option::Option::Some(handle.idempotency_token());
         }
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-        let mut w = ::awsjson_runtime::json::JsonWriter::new();
+        let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
         crate::protocol_serde::ser_meter_usage_input(&mut w, &input)
-            .map_err(::awsjson_runtime::error::SdkError::construction_failure)?;
+            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         handle
             .invoke(
                 &OPERATION,
@@ -85,9 +85,12 @@ impl MeterUsage {
 }
 #[allow(unused_variables)]
 fn de_error(
-    meta: ::awsjson_runtime::error::ErrorMetadata,
-    v: &::awsjson_runtime::json::Value,
-) -> ::std::result::Result<MeterUsageError, ::awsjson_runtime::json::DeserializeError> {
+    meta: ::awsjson_runtime::for_generated::ErrorMetadata,
+    v: &::awsjson_runtime::for_generated::Value,
+) -> ::std::result::Result<
+    MeterUsageError,
+    ::awsjson_runtime::for_generated::DeserializeError,
+> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
     ::std::result::Result::Ok(
@@ -186,7 +189,7 @@ pub enum MeterUsageError {
     #[deprecated(
         note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
     )]
-    Unhandled(::awsjson_runtime::error::Unhandled),
+    Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
 impl MeterUsageError {
     /// An unhandled error caused by `err`.
@@ -198,58 +201,58 @@ impl MeterUsageError {
         >,
     ) -> Self {
         MeterUsageError::Unhandled(
-            ::awsjson_runtime::error::Unhandled::new(
+            ::awsjson_runtime::for_generated::Unhandled::new(
                 err.into(),
-                ::awsjson_runtime::error::ErrorMetadata::default(),
+                ::awsjson_runtime::for_generated::ErrorMetadata::default(),
             ),
         )
     }
     /// An unhandled error described only by its metadata.
-    pub fn generic(meta: ::awsjson_runtime::error::ErrorMetadata) -> Self {
+    pub fn generic(meta: ::awsjson_runtime::for_generated::ErrorMetadata) -> Self {
         MeterUsageError::Unhandled(
-            ::awsjson_runtime::error::Unhandled::new(
+            ::awsjson_runtime::for_generated::Unhandled::new(
                 ::std::boxed::Box::new(
-                    ::awsjson_runtime::error::UnmodeledError::new(meta.clone()),
+                    ::awsjson_runtime::for_generated::UnmodeledError::new(meta.clone()),
                 ),
                 meta,
             ),
         )
     }
     /// The error's code, message and request id.
-    pub fn meta(&self) -> &::awsjson_runtime::error::ErrorMetadata {
+    pub fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
         match self {
             MeterUsageError::CustomerNotEntitledException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             MeterUsageError::DuplicateRequestException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             MeterUsageError::IdempotencyConflictException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             MeterUsageError::InternalServiceErrorException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             MeterUsageError::InvalidEndpointRegionException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             MeterUsageError::InvalidProductCodeException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             MeterUsageError::InvalidTagException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             MeterUsageError::InvalidUsageAllocationsException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             MeterUsageError::InvalidUsageDimensionException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             MeterUsageError::ThrottlingException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             MeterUsageError::TimestampOutOfBoundsException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             MeterUsageError::Unhandled(e) => e.meta(),
         }
@@ -371,25 +374,28 @@ impl ::std::error::Error for MeterUsageError {
         }
     }
 }
-impl ::awsjson_runtime::error::ProvideErrorMetadata for MeterUsageError {
-    fn meta(&self) -> &::awsjson_runtime::error::ErrorMetadata {
+impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for MeterUsageError {
+    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
         MeterUsageError::meta(self)
     }
 }
-impl ::awsjson_runtime::request_id::RequestId for MeterUsageError {
+impl ::awsjson_runtime::for_generated::RequestId for MeterUsageError {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self.meta().request_id()
     }
 }
-impl ::awsjson_runtime::error::CreateUnhandledError for MeterUsageError {
+impl ::awsjson_runtime::for_generated::CreateUnhandledError for MeterUsageError {
     fn create_unhandled_error(
         source: ::std::boxed::Box<
             dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static,
         >,
-        meta: ::std::option::Option<::awsjson_runtime::error::ErrorMetadata>,
+        meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
     ) -> Self {
         MeterUsageError::Unhandled(
-            ::awsjson_runtime::error::Unhandled::new(source, meta.unwrap_or_default()),
+            ::awsjson_runtime::for_generated::Unhandled::new(
+                source,
+                meta.unwrap_or_default(),
+            ),
         )
     }
 }

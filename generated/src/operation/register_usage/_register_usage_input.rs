@@ -178,7 +178,7 @@ impl RegisterUsageInputBuilder {
         self,
     ) -> ::std::result::Result<
         RegisterUsageInput,
-        ::awsjson_runtime::error::BuildError,
+        ::awsjson_runtime::for_generated::BuildError,
     > {
         ::std::result::Result::Ok(RegisterUsageInput {
             product_code: self.product_code,

@@ -14,7 +14,7 @@ pub struct RegisterUsageOutput {
         )
     )]
     pub public_key_rotation_timestamp: ::std::option::Option<
-        ::awsjson_runtime::primitives::DateTime,
+        ::awsjson_runtime::for_generated::DateTime,
     >,
     /// A JSON Web Token that can be verified with the public key, carrying the product, the nonce and the buyer's details.
     ///
@@ -35,7 +35,7 @@ impl RegisterUsageOutput {
     /// When the signing key is next rotated, if a rotation is planned.
     pub fn public_key_rotation_timestamp(
         &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::primitives::DateTime> {
+    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
         self.public_key_rotation_timestamp.as_ref()
     }
     /// A JSON Web Token that can be verified with the public key, carrying the product, the nonce and the buyer's details.
@@ -49,7 +49,7 @@ impl RegisterUsageOutput {
         <RegisterUsageOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::request_id::RequestId for RegisterUsageOutput {
+impl ::awsjson_runtime::for_generated::RequestId for RegisterUsageOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }
@@ -64,7 +64,7 @@ impl ::awsjson_runtime::request_id::RequestId for RegisterUsageOutput {
 )]
 pub struct RegisterUsageOutputBuilder {
     pub(crate) public_key_rotation_timestamp: ::std::option::Option<
-        ::awsjson_runtime::primitives::DateTime,
+        ::awsjson_runtime::for_generated::DateTime,
     >,
     pub(crate) signature: ::std::option::Option<::std::string::String>,
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
@@ -73,7 +73,7 @@ impl RegisterUsageOutputBuilder {
     /// When the signing key is next rotated, if a rotation is planned.
     pub fn public_key_rotation_timestamp(
         mut self,
-        input: ::awsjson_runtime::primitives::DateTime,
+        input: ::awsjson_runtime::for_generated::DateTime,
     ) -> Self {
         self.public_key_rotation_timestamp = ::std::option::Option::Some(input);
         self
@@ -81,7 +81,7 @@ impl RegisterUsageOutputBuilder {
     /// When the signing key is next rotated, if a rotation is planned.
     pub fn set_public_key_rotation_timestamp(
         mut self,
-        input: ::std::option::Option<::awsjson_runtime::primitives::DateTime>,
+        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     ) -> Self {
         self.public_key_rotation_timestamp = input;
         self
@@ -89,7 +89,7 @@ impl RegisterUsageOutputBuilder {
     /// When the signing key is next rotated, if a rotation is planned.
     pub fn get_public_key_rotation_timestamp(
         &self,
-    ) -> &::std::option::Option<::awsjson_runtime::primitives::DateTime> {
+    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         &self.public_key_rotation_timestamp
     }
     /// A JSON Web Token that can be verified with the public key, carrying the product, the nonce and the buyer's details.

@@ -16,7 +16,7 @@ pub use _register_usage_output::RegisterUsageOutput;
     ::std::default::Default
 )]
 pub struct RegisterUsage;
-static OPERATION: ::awsjson_runtime::orchestrator::OperationMeta = ::awsjson_runtime::orchestrator::OperationMeta {
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
     name: "RegisterUsage",
     retryable_errors: &[],
     compress_request: false,
@@ -24,21 +24,21 @@ static OPERATION: ::awsjson_runtime::orchestrator::OperationMeta = ::awsjson_run
 impl RegisterUsage {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
-        handle: &::awsjson_runtime::orchestrator::Handle,
+        handle: &::awsjson_runtime::for_generated::Handle,
         input: RegisterUsageInput,
     ) -> ::std::result::Result<
         RegisterUsageOutput,
-        ::awsjson_runtime::error::SdkError<
+        ::awsjson_runtime::for_generated::SdkError<
             RegisterUsageError,
-            ::awsjson_runtime::http::HttpResponse,
+            ::awsjson_runtime::for_generated::HttpResponse,
         >,
     > {
         #[allow(unused_mut)]
         let mut input = input;
         if input.product_code.is_none() {
             return ::std::result::Result::Err(
-                ::awsjson_runtime::error::SdkError::construction_failure(
-                    ::awsjson_runtime::error::BuildError::missing_field(
+                ::awsjson_runtime::for_generated::SdkError::construction_failure(
+                    ::awsjson_runtime::for_generated::BuildError::missing_field(
                         "product_code",
                         "RegisterUsage requires it",
                     ),
@@ -47,8 +47,8 @@ impl RegisterUsage {
         }
         if input.public_key_version.is_none() {
             return ::std::result::Result::Err(
-                ::awsjson_runtime::error::SdkError::construction_failure(
-                    ::awsjson_runtime::error::BuildError::missing_field(
+                ::awsjson_runtime::for_generated::SdkError::construction_failure(
+                    ::awsjson_runtime::for_generated::BuildError::missing_field(
                         "public_key_version",
                         "RegisterUsage requires it",
                     ),
@@ -56,9 +56,9 @@ impl RegisterUsage {
             );
         }
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-        let mut w = ::awsjson_runtime::json::JsonWriter::new();
+        let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
         crate::protocol_serde::ser_register_usage_input(&mut w, &input)
-            .map_err(::awsjson_runtime::error::SdkError::construction_failure)?;
+            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         handle
             .invoke(
                 &OPERATION,
@@ -72,11 +72,11 @@ impl RegisterUsage {
 }
 #[allow(unused_variables)]
 fn de_error(
-    meta: ::awsjson_runtime::error::ErrorMetadata,
-    v: &::awsjson_runtime::json::Value,
+    meta: ::awsjson_runtime::for_generated::ErrorMetadata,
+    v: &::awsjson_runtime::for_generated::Value,
 ) -> ::std::result::Result<
     RegisterUsageError,
-    ::awsjson_runtime::json::DeserializeError,
+    ::awsjson_runtime::for_generated::DeserializeError,
 > {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
@@ -155,7 +155,7 @@ pub enum RegisterUsageError {
     #[deprecated(
         note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
     )]
-    Unhandled(::awsjson_runtime::error::Unhandled),
+    Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
 impl RegisterUsageError {
     /// An unhandled error caused by `err`.
@@ -167,49 +167,49 @@ impl RegisterUsageError {
         >,
     ) -> Self {
         RegisterUsageError::Unhandled(
-            ::awsjson_runtime::error::Unhandled::new(
+            ::awsjson_runtime::for_generated::Unhandled::new(
                 err.into(),
-                ::awsjson_runtime::error::ErrorMetadata::default(),
+                ::awsjson_runtime::for_generated::ErrorMetadata::default(),
             ),
         )
     }
     /// An unhandled error described only by its metadata.
-    pub fn generic(meta: ::awsjson_runtime::error::ErrorMetadata) -> Self {
+    pub fn generic(meta: ::awsjson_runtime::for_generated::ErrorMetadata) -> Self {
         RegisterUsageError::Unhandled(
-            ::awsjson_runtime::error::Unhandled::new(
+            ::awsjson_runtime::for_generated::Unhandled::new(
                 ::std::boxed::Box::new(
-                    ::awsjson_runtime::error::UnmodeledError::new(meta.clone()),
+                    ::awsjson_runtime::for_generated::UnmodeledError::new(meta.clone()),
                 ),
                 meta,
             ),
         )
     }
     /// The error's code, message and request id.
-    pub fn meta(&self) -> &::awsjson_runtime::error::ErrorMetadata {
+    pub fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
         match self {
             RegisterUsageError::CustomerNotEntitledException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             RegisterUsageError::DisabledApiException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             RegisterUsageError::InternalServiceErrorException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             RegisterUsageError::InvalidProductCodeException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             RegisterUsageError::InvalidPublicKeyVersionException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             RegisterUsageError::InvalidRegionException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             RegisterUsageError::PlatformNotSupportedException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             RegisterUsageError::ThrottlingException(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             RegisterUsageError::Unhandled(e) => e.meta(),
         }
@@ -301,25 +301,28 @@ impl ::std::error::Error for RegisterUsageError {
         }
     }
 }
-impl ::awsjson_runtime::error::ProvideErrorMetadata for RegisterUsageError {
-    fn meta(&self) -> &::awsjson_runtime::error::ErrorMetadata {
+impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for RegisterUsageError {
+    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
         RegisterUsageError::meta(self)
     }
 }
-impl ::awsjson_runtime::request_id::RequestId for RegisterUsageError {
+impl ::awsjson_runtime::for_generated::RequestId for RegisterUsageError {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self.meta().request_id()
     }
 }
-impl ::awsjson_runtime::error::CreateUnhandledError for RegisterUsageError {
+impl ::awsjson_runtime::for_generated::CreateUnhandledError for RegisterUsageError {
     fn create_unhandled_error(
         source: ::std::boxed::Box<
             dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static,
         >,
-        meta: ::std::option::Option<::awsjson_runtime::error::ErrorMetadata>,
+        meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
     ) -> Self {
         RegisterUsageError::Unhandled(
-            ::awsjson_runtime::error::Unhandled::new(source, meta.unwrap_or_default()),
+            ::awsjson_runtime::for_generated::Unhandled::new(
+                source,
+                meta.unwrap_or_default(),
+            ),
         )
     }
 }

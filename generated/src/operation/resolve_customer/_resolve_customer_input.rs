@@ -86,7 +86,7 @@ impl ResolveCustomerInputBuilder {
         self,
     ) -> ::std::result::Result<
         ResolveCustomerInput,
-        ::awsjson_runtime::error::BuildError,
+        ::awsjson_runtime::for_generated::BuildError,
     > {
         ::std::result::Result::Ok(ResolveCustomerInput {
             registration_token: self.registration_token,

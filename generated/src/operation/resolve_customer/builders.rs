@@ -5,11 +5,11 @@ pub use super::_resolve_customer_output::ResolveCustomerOutputBuilder;
 /// Sets up and sends a `ResolveCustomer` call; start one with `Client::resolve_customer`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct ResolveCustomerFluentBuilder {
-    handle: ::awsjson_runtime::orchestrator::Handle,
+    handle: ::awsjson_runtime::for_generated::Handle,
     inner: ResolveCustomerInputBuilder,
 }
 impl ResolveCustomerFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::orchestrator::Handle) -> Self {
+    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
         ResolveCustomerFluentBuilder {
             handle,
             inner: ::std::default::Default::default(),
@@ -25,15 +25,15 @@ impl ResolveCustomerFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::ResolveCustomerOutput,
-        ::awsjson_runtime::error::SdkError<
+        ::awsjson_runtime::for_generated::SdkError<
             super::ResolveCustomerError,
-            ::awsjson_runtime::http::HttpResponse,
+            ::awsjson_runtime::for_generated::HttpResponse,
         >,
     > {
         let input: super::ResolveCustomerInput = self
             .inner
             .build()
-            .map_err(::awsjson_runtime::error::SdkError::construction_failure)?;
+            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::ResolveCustomer::orchestrate(&self.handle, input).await
     }
     /// The token from the `x-amzn-marketplace-token` form field that AWS Marketplace posted to the registration page.

@@ -15,7 +15,7 @@ pub struct InvalidCustomerIdentifierException {
     )]
     pub message: ::std::option::Option<::std::string::String>,
     #[cfg_attr(feature = "serde", serde(skip))]
-    pub(crate) meta: ::awsjson_runtime::error::ErrorMetadata,
+    pub(crate) meta: ::awsjson_runtime::for_generated::ErrorMetadata,
 }
 impl InvalidCustomerIdentifierException {
     /// What went wrong, in the service's words.
@@ -29,7 +29,7 @@ impl InvalidCustomerIdentifierException {
 }
 impl InvalidCustomerIdentifierException {
     /// Which side the model says this error blames (`@error`).
-    pub const ERROR_KIND: ::awsjson_runtime::error::ErrorKind = ::awsjson_runtime::error::ErrorKind::Client;
+    pub const ERROR_KIND: ::awsjson_runtime::for_generated::ErrorKind = ::awsjson_runtime::for_generated::ErrorKind::Client;
     /// The HTTP status the model gives this error (`@httpError`), if any.
     pub const HTTP_STATUS: ::std::option::Option<u16> = ::std::option::Option::None;
     /// Whether the model marks this error `@retryable`.
@@ -49,16 +49,16 @@ impl ::std::fmt::Display for InvalidCustomerIdentifierException {
     }
 }
 impl ::std::error::Error for InvalidCustomerIdentifierException {}
-impl ::awsjson_runtime::error::ProvideErrorMetadata
+impl ::awsjson_runtime::for_generated::ProvideErrorMetadata
 for InvalidCustomerIdentifierException {
-    fn meta(&self) -> &::awsjson_runtime::error::ErrorMetadata {
+    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
         &self.meta
     }
     fn message(&self) -> ::std::option::Option<&str> {
         self.message.as_deref().or_else(|| self.meta.message())
     }
 }
-impl ::awsjson_runtime::request_id::RequestId for InvalidCustomerIdentifierException {
+impl ::awsjson_runtime::for_generated::RequestId for InvalidCustomerIdentifierException {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self.meta.request_id()
     }
@@ -73,7 +73,9 @@ impl ::awsjson_runtime::request_id::RequestId for InvalidCustomerIdentifierExcep
 )]
 pub struct InvalidCustomerIdentifierExceptionBuilder {
     pub(crate) message: ::std::option::Option<::std::string::String>,
-    pub(crate) meta: ::std::option::Option<::awsjson_runtime::error::ErrorMetadata>,
+    pub(crate) meta: ::std::option::Option<
+        ::awsjson_runtime::for_generated::ErrorMetadata,
+    >,
 }
 impl InvalidCustomerIdentifierExceptionBuilder {
     /// What went wrong, in the service's words.
@@ -97,14 +99,17 @@ impl InvalidCustomerIdentifierExceptionBuilder {
         &self.message
     }
     /// Sets the error metadata (code, message, request id).
-    pub fn meta(mut self, meta: ::awsjson_runtime::error::ErrorMetadata) -> Self {
+    pub fn meta(
+        mut self,
+        meta: ::awsjson_runtime::for_generated::ErrorMetadata,
+    ) -> Self {
         self.meta = ::std::option::Option::Some(meta);
         self
     }
     /// Replaces the error metadata.
     pub fn set_meta(
         mut self,
-        meta: ::std::option::Option<::awsjson_runtime::error::ErrorMetadata>,
+        meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
     ) -> Self {
         self.meta = meta;
         self

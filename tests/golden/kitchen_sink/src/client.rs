@@ -3,7 +3,7 @@
 /// A client for Kitchen Sink. Cloning it is cheap: clones share the configuration and connection pool.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct Client {
-    handle: ::awsjson_runtime::orchestrator::Handle,
+    handle: ::awsjson_runtime::for_generated::Handle,
 }
 impl Client {
     /// A client from a shared configuration.
@@ -13,7 +13,7 @@ impl Client {
     /// A client from its configuration.
     pub fn from_conf(config: crate::Config) -> Self {
         Client {
-            handle: ::awsjson_runtime::orchestrator::Handle::new(
+            handle: ::awsjson_runtime::for_generated::Handle::new(
                 config,
                 &crate::config::SERVICE,
             ),

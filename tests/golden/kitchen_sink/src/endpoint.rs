@@ -4,19 +4,19 @@
 const RULES: &str = "{\"version\":\"1.0\",\"parameters\":{\"Endpoint\":{\"builtIn\":\"SDK::Endpoint\",\"required\":false,\"type\":\"string\",\"documentation\":\"Override.\"},\"Region\":{\"builtIn\":\"AWS::Region\",\"required\":false,\"type\":\"string\",\"documentation\":\"Region.\"}},\"rules\":[{\"conditions\":[{\"fn\":\"isSet\",\"argv\":[{\"ref\":\"Endpoint\"}]}],\"endpoint\":{\"url\":{\"ref\":\"Endpoint\"}},\"type\":\"endpoint\"},{\"conditions\":[{\"fn\":\"isSet\",\"argv\":[{\"ref\":\"Region\"}]},{\"fn\":\"aws.partition\",\"argv\":[{\"ref\":\"Region\"}],\"assign\":\"P\"}],\"endpoint\":{\"url\":\"https://sink.{Region}.{P#dnsSuffix}\"},\"type\":\"endpoint\"},{\"conditions\":[],\"error\":\"a region is needed\",\"type\":\"error\"}]}";
 /// Resolves the endpoint of a call.
 pub(crate) fn resolve(
-    params: &::awsjson_runtime::endpoint::EndpointParams,
+    params: &::awsjson_runtime::for_generated::EndpointParams,
 ) -> ::std::result::Result<
-    ::awsjson_runtime::endpoint::Endpoint,
-    ::awsjson_runtime::endpoint::EndpointError,
+    ::awsjson_runtime::for_generated::Endpoint,
+    ::awsjson_runtime::for_generated::EndpointError,
 > {
-    ::awsjson_runtime::endpoint::rules::resolve(RULES, params)
+    ::awsjson_runtime::for_generated::resolve_endpoint(RULES, params)
 }
 #[cfg(test)]
 mod tests {
     /// region
     #[test]
     fn endpoint_case_01() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("eu-west-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
@@ -30,7 +30,7 @@ mod tests {
     /// override
     #[test]
     fn endpoint_case_02() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::None,
             use_fips: false,
             use_dual_stack: false,
@@ -44,7 +44,7 @@ mod tests {
     /// nothing
     #[test]
     fn endpoint_case_03() {
-        let params = ::awsjson_runtime::endpoint::EndpointParams {
+        let params = ::awsjson_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::None,
             use_fips: false,
             use_dual_stack: false,
@@ -52,7 +52,7 @@ mod tests {
         };
         ::std::assert_eq!(
             super::resolve(& params),
-            ::std::result::Result::Err(::awsjson_runtime::endpoint::EndpointError("a region is needed"
+            ::std::result::Result::Err(::awsjson_runtime::for_generated::EndpointError("a region is needed"
             .to_owned()))
         );
     }

@@ -14,7 +14,7 @@ pub enum Error {
     #[deprecated(
         note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
     )]
-    Unhandled(::awsjson_runtime::error::Unhandled),
+    Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
 impl ::std::fmt::Display for Error {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -36,21 +36,25 @@ impl ::std::error::Error for Error {
         }
     }
 }
-impl ::awsjson_runtime::error::ProvideErrorMetadata for Error {
-    fn meta(&self) -> &::awsjson_runtime::error::ErrorMetadata {
+impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for Error {
+    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
         match self {
-            Error::BadInput(e) => ::awsjson_runtime::error::ProvideErrorMetadata::meta(e),
-            Error::Busy(e) => ::awsjson_runtime::error::ProvideErrorMetadata::meta(e),
+            Error::BadInput(e) => {
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
+            }
+            Error::Busy(e) => {
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
+            }
             Error::ServiceFault(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             Error::Unhandled(e) => e.meta(),
         }
     }
 }
-impl ::awsjson_runtime::request_id::RequestId for Error {
+impl ::awsjson_runtime::for_generated::RequestId for Error {
     fn request_id(&self) -> ::std::option::Option<&str> {
-        ::awsjson_runtime::error::ProvideErrorMetadata::meta(self).request_id()
+        ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(self).request_id()
     }
 }
 impl ::std::convert::From<crate::operation::echo::EchoError> for Error {
@@ -66,23 +70,26 @@ impl ::std::convert::From<crate::operation::echo::EchoError> for Error {
 impl<
     R,
 > ::std::convert::From<
-    ::awsjson_runtime::error::SdkError<crate::operation::echo::EchoError, R>,
+    ::awsjson_runtime::for_generated::SdkError<crate::operation::echo::EchoError, R>,
 > for Error
 where
     R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
 {
     fn from(
-        err: ::awsjson_runtime::error::SdkError<crate::operation::echo::EchoError, R>,
+        err: ::awsjson_runtime::for_generated::SdkError<
+            crate::operation::echo::EchoError,
+            R,
+        >,
     ) -> Self {
         match err {
-            ::awsjson_runtime::error::SdkError::ServiceError(context) => {
+            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
                 Self::from(context.into_err())
             }
             other => {
                 Error::Unhandled(
-                    ::awsjson_runtime::error::Unhandled::new(
+                    ::awsjson_runtime::for_generated::Unhandled::new(
                         ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::error::ErrorMetadata::default(),
+                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
                     ),
                 )
             }
@@ -101,23 +108,26 @@ impl ::std::convert::From<crate::operation::fail::FailError> for Error {
 impl<
     R,
 > ::std::convert::From<
-    ::awsjson_runtime::error::SdkError<crate::operation::fail::FailError, R>,
+    ::awsjson_runtime::for_generated::SdkError<crate::operation::fail::FailError, R>,
 > for Error
 where
     R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
 {
     fn from(
-        err: ::awsjson_runtime::error::SdkError<crate::operation::fail::FailError, R>,
+        err: ::awsjson_runtime::for_generated::SdkError<
+            crate::operation::fail::FailError,
+            R,
+        >,
     ) -> Self {
         match err {
-            ::awsjson_runtime::error::SdkError::ServiceError(context) => {
+            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
                 Self::from(context.into_err())
             }
             other => {
                 Error::Unhandled(
-                    ::awsjson_runtime::error::Unhandled::new(
+                    ::awsjson_runtime::for_generated::Unhandled::new(
                         ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::error::ErrorMetadata::default(),
+                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
                     ),
                 )
             }
@@ -139,26 +149,29 @@ impl ::std::convert::From<crate::operation::list_things::ListThingsError> for Er
 impl<
     R,
 > ::std::convert::From<
-    ::awsjson_runtime::error::SdkError<crate::operation::list_things::ListThingsError, R>,
+    ::awsjson_runtime::for_generated::SdkError<
+        crate::operation::list_things::ListThingsError,
+        R,
+    >,
 > for Error
 where
     R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
 {
     fn from(
-        err: ::awsjson_runtime::error::SdkError<
+        err: ::awsjson_runtime::for_generated::SdkError<
             crate::operation::list_things::ListThingsError,
             R,
         >,
     ) -> Self {
         match err {
-            ::awsjson_runtime::error::SdkError::ServiceError(context) => {
+            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
                 Self::from(context.into_err())
             }
             other => {
                 Error::Unhandled(
-                    ::awsjson_runtime::error::Unhandled::new(
+                    ::awsjson_runtime::for_generated::Unhandled::new(
                         ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::error::ErrorMetadata::default(),
+                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
                     ),
                 )
             }
@@ -181,7 +194,7 @@ for Error {
 impl<
     R,
 > ::std::convert::From<
-    ::awsjson_runtime::error::SdkError<
+    ::awsjson_runtime::for_generated::SdkError<
         crate::operation::no_input_output::NoInputOutputError,
         R,
     >,
@@ -190,20 +203,20 @@ where
     R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
 {
     fn from(
-        err: ::awsjson_runtime::error::SdkError<
+        err: ::awsjson_runtime::for_generated::SdkError<
             crate::operation::no_input_output::NoInputOutputError,
             R,
         >,
     ) -> Self {
         match err {
-            ::awsjson_runtime::error::SdkError::ServiceError(context) => {
+            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
                 Self::from(context.into_err())
             }
             other => {
                 Error::Unhandled(
-                    ::awsjson_runtime::error::Unhandled::new(
+                    ::awsjson_runtime::for_generated::Unhandled::new(
                         ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::error::ErrorMetadata::default(),
+                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
                     ),
                 )
             }

@@ -4,10 +4,10 @@
 const RULES: &str = "{\"version\":\"1.0\",\"parameters\":{\"Endpoint\":{\"builtIn\":\"SDK::Endpoint\",\"required\":true,\"type\":\"string\"}},\"rules\":[{\"conditions\":[],\"endpoint\":{\"url\":{\"ref\":\"Endpoint\"}},\"type\":\"endpoint\"}]}";
 /// Resolves the endpoint of a call.
 pub(crate) fn resolve(
-    params: &::awsjson_runtime::endpoint::EndpointParams,
+    params: &::awsjson_runtime::for_generated::EndpointParams,
 ) -> ::std::result::Result<
-    ::awsjson_runtime::endpoint::Endpoint,
-    ::awsjson_runtime::endpoint::EndpointError,
+    ::awsjson_runtime::for_generated::Endpoint,
+    ::awsjson_runtime::for_generated::EndpointError,
 > {
-    ::awsjson_runtime::endpoint::rules::resolve(RULES, params)
+    ::awsjson_runtime::for_generated::resolve_endpoint(RULES, params)
 }

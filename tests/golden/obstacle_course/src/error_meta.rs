@@ -10,7 +10,7 @@ pub enum Error {
     #[deprecated(
         note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
     )]
-    Unhandled(::awsjson_runtime::error::Unhandled),
+    Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
 impl ::std::fmt::Display for Error {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -28,17 +28,19 @@ impl ::std::error::Error for Error {
         }
     }
 }
-impl ::awsjson_runtime::error::ProvideErrorMetadata for Error {
-    fn meta(&self) -> &::awsjson_runtime::error::ErrorMetadata {
+impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for Error {
+    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
         match self {
-            Error::Error(e) => ::awsjson_runtime::error::ProvideErrorMetadata::meta(e),
+            Error::Error(e) => {
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
+            }
             Error::Unhandled(e) => e.meta(),
         }
     }
 }
-impl ::awsjson_runtime::request_id::RequestId for Error {
+impl ::awsjson_runtime::for_generated::RequestId for Error {
     fn request_id(&self) -> ::std::option::Option<&str> {
-        ::awsjson_runtime::error::ProvideErrorMetadata::meta(self).request_id()
+        ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(self).request_id()
     }
 }
 impl ::std::convert::From<crate::operation::r#match::MatchError> for Error {
@@ -52,23 +54,26 @@ impl ::std::convert::From<crate::operation::r#match::MatchError> for Error {
 impl<
     R,
 > ::std::convert::From<
-    ::awsjson_runtime::error::SdkError<crate::operation::r#match::MatchError, R>,
+    ::awsjson_runtime::for_generated::SdkError<crate::operation::r#match::MatchError, R>,
 > for Error
 where
     R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
 {
     fn from(
-        err: ::awsjson_runtime::error::SdkError<crate::operation::r#match::MatchError, R>,
+        err: ::awsjson_runtime::for_generated::SdkError<
+            crate::operation::r#match::MatchError,
+            R,
+        >,
     ) -> Self {
         match err {
-            ::awsjson_runtime::error::SdkError::ServiceError(context) => {
+            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
                 Self::from(context.into_err())
             }
             other => {
                 Error::Unhandled(
-                    ::awsjson_runtime::error::Unhandled::new(
+                    ::awsjson_runtime::for_generated::Unhandled::new(
                         ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::error::ErrorMetadata::default(),
+                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
                     ),
                 )
             }
@@ -85,23 +90,26 @@ impl ::std::convert::From<crate::operation::send::SendError> for Error {
 impl<
     R,
 > ::std::convert::From<
-    ::awsjson_runtime::error::SdkError<crate::operation::send::SendError, R>,
+    ::awsjson_runtime::for_generated::SdkError<crate::operation::send::SendError, R>,
 > for Error
 where
     R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
 {
     fn from(
-        err: ::awsjson_runtime::error::SdkError<crate::operation::send::SendError, R>,
+        err: ::awsjson_runtime::for_generated::SdkError<
+            crate::operation::send::SendError,
+            R,
+        >,
     ) -> Self {
         match err {
-            ::awsjson_runtime::error::SdkError::ServiceError(context) => {
+            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
                 Self::from(context.into_err())
             }
             other => {
                 Error::Unhandled(
-                    ::awsjson_runtime::error::Unhandled::new(
+                    ::awsjson_runtime::for_generated::Unhandled::new(
                         ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::error::ErrorMetadata::default(),
+                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
                     ),
                 )
             }
@@ -118,23 +126,26 @@ impl ::std::convert::From<crate::operation::r#type::TypeError> for Error {
 impl<
     R,
 > ::std::convert::From<
-    ::awsjson_runtime::error::SdkError<crate::operation::r#type::TypeError, R>,
+    ::awsjson_runtime::for_generated::SdkError<crate::operation::r#type::TypeError, R>,
 > for Error
 where
     R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
 {
     fn from(
-        err: ::awsjson_runtime::error::SdkError<crate::operation::r#type::TypeError, R>,
+        err: ::awsjson_runtime::for_generated::SdkError<
+            crate::operation::r#type::TypeError,
+            R,
+        >,
     ) -> Self {
         match err {
-            ::awsjson_runtime::error::SdkError::ServiceError(context) => {
+            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
                 Self::from(context.into_err())
             }
             other => {
                 Error::Unhandled(
-                    ::awsjson_runtime::error::Unhandled::new(
+                    ::awsjson_runtime::for_generated::Unhandled::new(
                         ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::error::ErrorMetadata::default(),
+                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
                     ),
                 )
             }

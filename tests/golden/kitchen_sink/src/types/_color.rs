@@ -23,7 +23,7 @@ pub enum Color {
     OldBlue,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_str()")]
-    Unknown(::awsjson_runtime::primitives::UnknownVariantValue),
+    Unknown(::awsjson_runtime::for_generated::UnknownVariantValue),
 }
 impl Color {
     /// The value as sent on the wire.
@@ -48,7 +48,7 @@ impl ::std::convert::From<&str> for Color {
             "blue" => Color::OldBlue,
             other => {
                 Color::Unknown(
-                    ::awsjson_runtime::primitives::UnknownVariantValue::new(other),
+                    ::awsjson_runtime::for_generated::UnknownVariantValue::new(other),
                 )
             }
         }

@@ -18,7 +18,7 @@ pub enum Level {
     High,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_i32()")]
-    Unknown(::awsjson_runtime::primitives::UnknownIntVariantValue),
+    Unknown(::awsjson_runtime::for_generated::UnknownIntVariantValue),
 }
 impl Level {
     /// The value as sent on the wire.
@@ -41,7 +41,7 @@ impl ::std::convert::From<i32> for Level {
             2i32 => Level::High,
             other => {
                 Level::Unknown(
-                    ::awsjson_runtime::primitives::UnknownIntVariantValue::new(other),
+                    ::awsjson_runtime::for_generated::UnknownIntVariantValue::new(other),
                 )
             }
         }

@@ -186,11 +186,11 @@ impl NestedBuilder {
     /// Fails, naming the member, when a required member is not set.
     pub fn build(
         self,
-    ) -> ::std::result::Result<Nested, ::awsjson_runtime::error::BuildError> {
+    ) -> ::std::result::Result<Nested, ::awsjson_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(Nested {
             name: self
                 .name
-                .ok_or_else(|| ::awsjson_runtime::error::BuildError::missing_field(
+                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field(
                     "name",
                     "name is required to build Nested",
                 ))?,

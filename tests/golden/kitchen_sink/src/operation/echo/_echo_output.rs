@@ -25,7 +25,7 @@ pub struct EchoOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub blob: ::std::option::Option<::awsjson_runtime::primitives::Blob>,
+    pub blob: ::std::option::Option<::awsjson_runtime::for_generated::Blob>,
     /// The `Bool` member.
     #[cfg_attr(
         feature = "serde",
@@ -127,7 +127,7 @@ pub struct EchoOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub epoch_ts: ::std::option::Option<::awsjson_runtime::primitives::DateTime>,
+    pub epoch_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     /// The `DateTimeTs` member.
     #[cfg_attr(
         feature = "serde",
@@ -137,7 +137,7 @@ pub struct EchoOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub date_time_ts: ::std::option::Option<::awsjson_runtime::primitives::DateTime>,
+    pub date_time_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     /// The `HttpTs` member.
     #[cfg_attr(
         feature = "serde",
@@ -147,7 +147,7 @@ pub struct EchoOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub http_ts: ::std::option::Option<::awsjson_runtime::primitives::DateTime>,
+    pub http_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     /// The `Doc` member.
     #[cfg_attr(
         feature = "serde",
@@ -157,7 +157,7 @@ pub struct EchoOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub doc: ::std::option::Option<::awsjson_runtime::primitives::Document>,
+    pub doc: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
     /// The `Color` member.
     #[cfg_attr(
         feature = "serde",
@@ -249,7 +249,7 @@ pub struct EchoOutput {
         )
     )]
     pub timestamp_list: ::std::option::Option<
-        ::std::vec::Vec<::awsjson_runtime::primitives::DateTime>,
+        ::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>,
     >,
     /// The `Nested` member.
     #[cfg_attr(
@@ -316,7 +316,9 @@ impl EchoOutput {
         self.str.as_deref()
     }
     /// The `Blob` member.
-    pub fn blob(&self) -> ::std::option::Option<&::awsjson_runtime::primitives::Blob> {
+    pub fn blob(
+        &self,
+    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::Blob> {
         self.blob.as_ref()
     }
     /// The `Bool` member.
@@ -360,25 +362,25 @@ impl EchoOutput {
     /// The `EpochTs` member.
     pub fn epoch_ts(
         &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::primitives::DateTime> {
+    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
         self.epoch_ts.as_ref()
     }
     /// The `DateTimeTs` member.
     pub fn date_time_ts(
         &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::primitives::DateTime> {
+    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
         self.date_time_ts.as_ref()
     }
     /// The `HttpTs` member.
     pub fn http_ts(
         &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::primitives::DateTime> {
+    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
         self.http_ts.as_ref()
     }
     /// The `Doc` member.
     pub fn doc(
         &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::primitives::Document> {
+    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
         self.doc.as_ref()
     }
     /// The `Color` member.
@@ -429,7 +431,7 @@ impl EchoOutput {
     /// The `TimestampList` member.
     ///
     /// When the value was not set, this is an empty slice; use `.timestamp_list.is_none()` to tell the two apart.
-    pub fn timestamp_list(&self) -> &[::awsjson_runtime::primitives::DateTime] {
+    pub fn timestamp_list(&self) -> &[::awsjson_runtime::for_generated::DateTime] {
         self.timestamp_list.as_deref().unwrap_or_default()
     }
     /// The `Nested` member.
@@ -498,7 +500,7 @@ impl ::std::fmt::Debug for EchoOutput {
         formatter.finish()
     }
 }
-impl ::awsjson_runtime::request_id::RequestId for EchoOutput {
+impl ::awsjson_runtime::for_generated::RequestId for EchoOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }
@@ -508,7 +510,7 @@ impl ::awsjson_runtime::request_id::RequestId for EchoOutput {
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default)]
 pub struct EchoOutputBuilder {
     pub(crate) str: ::std::option::Option<::std::string::String>,
-    pub(crate) blob: ::std::option::Option<::awsjson_runtime::primitives::Blob>,
+    pub(crate) blob: ::std::option::Option<::awsjson_runtime::for_generated::Blob>,
     pub(crate) bool: ::std::option::Option<bool>,
     pub(crate) byte: ::std::option::Option<i8>,
     pub(crate) short: ::std::option::Option<i16>,
@@ -518,12 +520,16 @@ pub struct EchoOutputBuilder {
     pub(crate) double: ::std::option::Option<f64>,
     pub(crate) big_int: ::std::option::Option<::std::string::String>,
     pub(crate) big_dec: ::std::option::Option<::std::string::String>,
-    pub(crate) epoch_ts: ::std::option::Option<::awsjson_runtime::primitives::DateTime>,
-    pub(crate) date_time_ts: ::std::option::Option<
-        ::awsjson_runtime::primitives::DateTime,
+    pub(crate) epoch_ts: ::std::option::Option<
+        ::awsjson_runtime::for_generated::DateTime,
     >,
-    pub(crate) http_ts: ::std::option::Option<::awsjson_runtime::primitives::DateTime>,
-    pub(crate) doc: ::std::option::Option<::awsjson_runtime::primitives::Document>,
+    pub(crate) date_time_ts: ::std::option::Option<
+        ::awsjson_runtime::for_generated::DateTime,
+    >,
+    pub(crate) http_ts: ::std::option::Option<
+        ::awsjson_runtime::for_generated::DateTime,
+    >,
+    pub(crate) doc: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
     pub(crate) color: ::std::option::Option<crate::types::Color>,
     pub(crate) level: ::std::option::Option<crate::types::Level>,
     pub(crate) list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -543,7 +549,7 @@ pub struct EchoOutputBuilder {
         ::std::collections::HashMap<crate::types::Color, i32>,
     >,
     pub(crate) timestamp_list: ::std::option::Option<
-        ::std::vec::Vec<::awsjson_runtime::primitives::DateTime>,
+        ::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>,
     >,
     pub(crate) nested: ::std::option::Option<crate::types::Nested>,
     pub(crate) choice: ::std::option::Option<crate::types::Choice>,
@@ -582,14 +588,14 @@ impl EchoOutputBuilder {
         &self.str
     }
     /// The `Blob` member.
-    pub fn blob(mut self, input: ::awsjson_runtime::primitives::Blob) -> Self {
+    pub fn blob(mut self, input: ::awsjson_runtime::for_generated::Blob) -> Self {
         self.blob = ::std::option::Option::Some(input);
         self
     }
     /// The `Blob` member.
     pub fn set_blob(
         mut self,
-        input: ::std::option::Option<::awsjson_runtime::primitives::Blob>,
+        input: ::std::option::Option<::awsjson_runtime::for_generated::Blob>,
     ) -> Self {
         self.blob = input;
         self
@@ -597,7 +603,7 @@ impl EchoOutputBuilder {
     /// The `Blob` member.
     pub fn get_blob(
         &self,
-    ) -> &::std::option::Option<::awsjson_runtime::primitives::Blob> {
+    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Blob> {
         &self.blob
     }
     /// The `Bool` member.
@@ -745,14 +751,17 @@ impl EchoOutputBuilder {
         &self.big_dec
     }
     /// The `EpochTs` member.
-    pub fn epoch_ts(mut self, input: ::awsjson_runtime::primitives::DateTime) -> Self {
+    pub fn epoch_ts(
+        mut self,
+        input: ::awsjson_runtime::for_generated::DateTime,
+    ) -> Self {
         self.epoch_ts = ::std::option::Option::Some(input);
         self
     }
     /// The `EpochTs` member.
     pub fn set_epoch_ts(
         mut self,
-        input: ::std::option::Option<::awsjson_runtime::primitives::DateTime>,
+        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     ) -> Self {
         self.epoch_ts = input;
         self
@@ -760,13 +769,13 @@ impl EchoOutputBuilder {
     /// The `EpochTs` member.
     pub fn get_epoch_ts(
         &self,
-    ) -> &::std::option::Option<::awsjson_runtime::primitives::DateTime> {
+    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         &self.epoch_ts
     }
     /// The `DateTimeTs` member.
     pub fn date_time_ts(
         mut self,
-        input: ::awsjson_runtime::primitives::DateTime,
+        input: ::awsjson_runtime::for_generated::DateTime,
     ) -> Self {
         self.date_time_ts = ::std::option::Option::Some(input);
         self
@@ -774,7 +783,7 @@ impl EchoOutputBuilder {
     /// The `DateTimeTs` member.
     pub fn set_date_time_ts(
         mut self,
-        input: ::std::option::Option<::awsjson_runtime::primitives::DateTime>,
+        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     ) -> Self {
         self.date_time_ts = input;
         self
@@ -782,18 +791,18 @@ impl EchoOutputBuilder {
     /// The `DateTimeTs` member.
     pub fn get_date_time_ts(
         &self,
-    ) -> &::std::option::Option<::awsjson_runtime::primitives::DateTime> {
+    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         &self.date_time_ts
     }
     /// The `HttpTs` member.
-    pub fn http_ts(mut self, input: ::awsjson_runtime::primitives::DateTime) -> Self {
+    pub fn http_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
         self.http_ts = ::std::option::Option::Some(input);
         self
     }
     /// The `HttpTs` member.
     pub fn set_http_ts(
         mut self,
-        input: ::std::option::Option<::awsjson_runtime::primitives::DateTime>,
+        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     ) -> Self {
         self.http_ts = input;
         self
@@ -801,18 +810,18 @@ impl EchoOutputBuilder {
     /// The `HttpTs` member.
     pub fn get_http_ts(
         &self,
-    ) -> &::std::option::Option<::awsjson_runtime::primitives::DateTime> {
+    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         &self.http_ts
     }
     /// The `Doc` member.
-    pub fn doc(mut self, input: ::awsjson_runtime::primitives::Document) -> Self {
+    pub fn doc(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
         self.doc = ::std::option::Option::Some(input);
         self
     }
     /// The `Doc` member.
     pub fn set_doc(
         mut self,
-        input: ::std::option::Option<::awsjson_runtime::primitives::Document>,
+        input: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
     ) -> Self {
         self.doc = input;
         self
@@ -820,7 +829,7 @@ impl EchoOutputBuilder {
     /// The `Doc` member.
     pub fn get_doc(
         &self,
-    ) -> &::std::option::Option<::awsjson_runtime::primitives::Document> {
+    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
         &self.doc
     }
     /// The `Color` member.
@@ -1015,7 +1024,7 @@ impl EchoOutputBuilder {
     /// Appends one item; call again to add more.
     pub fn timestamp_list(
         mut self,
-        input: ::awsjson_runtime::primitives::DateTime,
+        input: ::awsjson_runtime::for_generated::DateTime,
     ) -> Self {
         let mut v = self.timestamp_list.unwrap_or_default();
         v.push(input);
@@ -1026,7 +1035,7 @@ impl EchoOutputBuilder {
     pub fn set_timestamp_list(
         mut self,
         input: ::std::option::Option<
-            ::std::vec::Vec<::awsjson_runtime::primitives::DateTime>,
+            ::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>,
         >,
     ) -> Self {
         self.timestamp_list = input;
@@ -1036,7 +1045,7 @@ impl EchoOutputBuilder {
     pub fn get_timestamp_list(
         &self,
     ) -> &::std::option::Option<
-        ::std::vec::Vec<::awsjson_runtime::primitives::DateTime>,
+        ::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>,
     > {
         &self.timestamp_list
     }

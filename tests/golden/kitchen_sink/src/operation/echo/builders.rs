@@ -5,11 +5,11 @@ pub use super::_echo_output::EchoOutputBuilder;
 /// Sets up and sends a `Echo` call; start one with `Client::echo`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct EchoFluentBuilder {
-    handle: ::awsjson_runtime::orchestrator::Handle,
+    handle: ::awsjson_runtime::for_generated::Handle,
     inner: EchoInputBuilder,
 }
 impl EchoFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::orchestrator::Handle) -> Self {
+    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
         EchoFluentBuilder {
             handle,
             inner: ::std::default::Default::default(),
@@ -25,15 +25,15 @@ impl EchoFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::EchoOutput,
-        ::awsjson_runtime::error::SdkError<
+        ::awsjson_runtime::for_generated::SdkError<
             super::EchoError,
-            ::awsjson_runtime::http::HttpResponse,
+            ::awsjson_runtime::for_generated::HttpResponse,
         >,
     > {
         let input: super::EchoInput = self
             .inner
             .build()
-            .map_err(::awsjson_runtime::error::SdkError::construction_failure)?;
+            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::Echo::orchestrate(&self.handle, input).await
     }
     /// The `Str` member.
@@ -57,14 +57,14 @@ impl EchoFluentBuilder {
         self.inner.get_str()
     }
     /// The `Blob` member.
-    pub fn blob(mut self, input: ::awsjson_runtime::primitives::Blob) -> Self {
+    pub fn blob(mut self, input: ::awsjson_runtime::for_generated::Blob) -> Self {
         self.inner = self.inner.blob(input);
         self
     }
     /// The `Blob` member.
     pub fn set_blob(
         mut self,
-        input: ::std::option::Option<::awsjson_runtime::primitives::Blob>,
+        input: ::std::option::Option<::awsjson_runtime::for_generated::Blob>,
     ) -> Self {
         self.inner = self.inner.set_blob(input);
         self
@@ -72,7 +72,7 @@ impl EchoFluentBuilder {
     /// The `Blob` member.
     pub fn get_blob(
         &self,
-    ) -> &::std::option::Option<::awsjson_runtime::primitives::Blob> {
+    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Blob> {
         self.inner.get_blob()
     }
     /// The `Bool` member.
@@ -214,14 +214,17 @@ impl EchoFluentBuilder {
         self.inner.get_big_dec()
     }
     /// The `EpochTs` member.
-    pub fn epoch_ts(mut self, input: ::awsjson_runtime::primitives::DateTime) -> Self {
+    pub fn epoch_ts(
+        mut self,
+        input: ::awsjson_runtime::for_generated::DateTime,
+    ) -> Self {
         self.inner = self.inner.epoch_ts(input);
         self
     }
     /// The `EpochTs` member.
     pub fn set_epoch_ts(
         mut self,
-        input: ::std::option::Option<::awsjson_runtime::primitives::DateTime>,
+        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     ) -> Self {
         self.inner = self.inner.set_epoch_ts(input);
         self
@@ -229,13 +232,13 @@ impl EchoFluentBuilder {
     /// The `EpochTs` member.
     pub fn get_epoch_ts(
         &self,
-    ) -> &::std::option::Option<::awsjson_runtime::primitives::DateTime> {
+    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         self.inner.get_epoch_ts()
     }
     /// The `DateTimeTs` member.
     pub fn date_time_ts(
         mut self,
-        input: ::awsjson_runtime::primitives::DateTime,
+        input: ::awsjson_runtime::for_generated::DateTime,
     ) -> Self {
         self.inner = self.inner.date_time_ts(input);
         self
@@ -243,7 +246,7 @@ impl EchoFluentBuilder {
     /// The `DateTimeTs` member.
     pub fn set_date_time_ts(
         mut self,
-        input: ::std::option::Option<::awsjson_runtime::primitives::DateTime>,
+        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     ) -> Self {
         self.inner = self.inner.set_date_time_ts(input);
         self
@@ -251,18 +254,18 @@ impl EchoFluentBuilder {
     /// The `DateTimeTs` member.
     pub fn get_date_time_ts(
         &self,
-    ) -> &::std::option::Option<::awsjson_runtime::primitives::DateTime> {
+    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         self.inner.get_date_time_ts()
     }
     /// The `HttpTs` member.
-    pub fn http_ts(mut self, input: ::awsjson_runtime::primitives::DateTime) -> Self {
+    pub fn http_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
         self.inner = self.inner.http_ts(input);
         self
     }
     /// The `HttpTs` member.
     pub fn set_http_ts(
         mut self,
-        input: ::std::option::Option<::awsjson_runtime::primitives::DateTime>,
+        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     ) -> Self {
         self.inner = self.inner.set_http_ts(input);
         self
@@ -270,18 +273,18 @@ impl EchoFluentBuilder {
     /// The `HttpTs` member.
     pub fn get_http_ts(
         &self,
-    ) -> &::std::option::Option<::awsjson_runtime::primitives::DateTime> {
+    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         self.inner.get_http_ts()
     }
     /// The `Doc` member.
-    pub fn doc(mut self, input: ::awsjson_runtime::primitives::Document) -> Self {
+    pub fn doc(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
         self.inner = self.inner.doc(input);
         self
     }
     /// The `Doc` member.
     pub fn set_doc(
         mut self,
-        input: ::std::option::Option<::awsjson_runtime::primitives::Document>,
+        input: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
     ) -> Self {
         self.inner = self.inner.set_doc(input);
         self
@@ -289,7 +292,7 @@ impl EchoFluentBuilder {
     /// The `Doc` member.
     pub fn get_doc(
         &self,
-    ) -> &::std::option::Option<::awsjson_runtime::primitives::Document> {
+    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
         self.inner.get_doc()
     }
     /// The `Color` member.
@@ -462,7 +465,7 @@ impl EchoFluentBuilder {
     /// The `TimestampList` member.
     pub fn timestamp_list(
         mut self,
-        input: ::awsjson_runtime::primitives::DateTime,
+        input: ::awsjson_runtime::for_generated::DateTime,
     ) -> Self {
         self.inner = self.inner.timestamp_list(input);
         self
@@ -471,7 +474,7 @@ impl EchoFluentBuilder {
     pub fn set_timestamp_list(
         mut self,
         input: ::std::option::Option<
-            ::std::vec::Vec<::awsjson_runtime::primitives::DateTime>,
+            ::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>,
         >,
     ) -> Self {
         self.inner = self.inner.set_timestamp_list(input);
@@ -481,7 +484,7 @@ impl EchoFluentBuilder {
     pub fn get_timestamp_list(
         &self,
     ) -> &::std::option::Option<
-        ::std::vec::Vec<::awsjson_runtime::primitives::DateTime>,
+        ::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>,
     > {
         self.inner.get_timestamp_list()
     }

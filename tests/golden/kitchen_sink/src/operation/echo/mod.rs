@@ -14,7 +14,7 @@ pub use _echo_output::EchoOutput;
     ::std::default::Default
 )]
 pub struct Echo;
-static OPERATION: ::awsjson_runtime::orchestrator::OperationMeta = ::awsjson_runtime::orchestrator::OperationMeta {
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
     name: "Echo",
     retryable_errors: &[("Busy", true)],
     compress_request: false,
@@ -22,21 +22,21 @@ static OPERATION: ::awsjson_runtime::orchestrator::OperationMeta = ::awsjson_run
 impl Echo {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
-        handle: &::awsjson_runtime::orchestrator::Handle,
+        handle: &::awsjson_runtime::for_generated::Handle,
         input: EchoInput,
     ) -> ::std::result::Result<
         EchoOutput,
-        ::awsjson_runtime::error::SdkError<
+        ::awsjson_runtime::for_generated::SdkError<
             EchoError,
-            ::awsjson_runtime::http::HttpResponse,
+            ::awsjson_runtime::for_generated::HttpResponse,
         >,
     > {
         #[allow(unused_mut)]
         let mut input = input;
         if input.required.is_none() {
             return ::std::result::Result::Err(
-                ::awsjson_runtime::error::SdkError::construction_failure(
-                    ::awsjson_runtime::error::BuildError::missing_field(
+                ::awsjson_runtime::for_generated::SdkError::construction_failure(
+                    ::awsjson_runtime::for_generated::BuildError::missing_field(
                         "required",
                         "Echo requires it",
                     ),
@@ -47,9 +47,9 @@ impl Echo {
             input.token = ::std::option::Option::Some(handle.idempotency_token());
         }
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-        let mut w = ::awsjson_runtime::json::JsonWriter::new();
+        let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
         crate::protocol_serde::ser_echo_input(&mut w, &input)
-            .map_err(::awsjson_runtime::error::SdkError::construction_failure)?;
+            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         handle
             .invoke(
                 &OPERATION,
@@ -63,9 +63,12 @@ impl Echo {
 }
 #[allow(unused_variables)]
 fn de_error(
-    meta: ::awsjson_runtime::error::ErrorMetadata,
-    v: &::awsjson_runtime::json::Value,
-) -> ::std::result::Result<EchoError, ::awsjson_runtime::json::DeserializeError> {
+    meta: ::awsjson_runtime::for_generated::ErrorMetadata,
+    v: &::awsjson_runtime::for_generated::Value,
+) -> ::std::result::Result<
+    EchoError,
+    ::awsjson_runtime::for_generated::DeserializeError,
+> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
     ::std::result::Result::Ok(
@@ -99,7 +102,7 @@ pub enum EchoError {
     #[deprecated(
         note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
     )]
-    Unhandled(::awsjson_runtime::error::Unhandled),
+    Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
 impl EchoError {
     /// An unhandled error caused by `err`.
@@ -111,32 +114,34 @@ impl EchoError {
         >,
     ) -> Self {
         EchoError::Unhandled(
-            ::awsjson_runtime::error::Unhandled::new(
+            ::awsjson_runtime::for_generated::Unhandled::new(
                 err.into(),
-                ::awsjson_runtime::error::ErrorMetadata::default(),
+                ::awsjson_runtime::for_generated::ErrorMetadata::default(),
             ),
         )
     }
     /// An unhandled error described only by its metadata.
-    pub fn generic(meta: ::awsjson_runtime::error::ErrorMetadata) -> Self {
+    pub fn generic(meta: ::awsjson_runtime::for_generated::ErrorMetadata) -> Self {
         EchoError::Unhandled(
-            ::awsjson_runtime::error::Unhandled::new(
+            ::awsjson_runtime::for_generated::Unhandled::new(
                 ::std::boxed::Box::new(
-                    ::awsjson_runtime::error::UnmodeledError::new(meta.clone()),
+                    ::awsjson_runtime::for_generated::UnmodeledError::new(meta.clone()),
                 ),
                 meta,
             ),
         )
     }
     /// The error's code, message and request id.
-    pub fn meta(&self) -> &::awsjson_runtime::error::ErrorMetadata {
+    pub fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
         match self {
             EchoError::BadInput(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
-            EchoError::Busy(e) => ::awsjson_runtime::error::ProvideErrorMetadata::meta(e),
+            EchoError::Busy(e) => {
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
+            }
             EchoError::ServiceFault(e) => {
-                ::awsjson_runtime::error::ProvideErrorMetadata::meta(e)
+                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
             }
             EchoError::Unhandled(e) => e.meta(),
         }
@@ -174,25 +179,28 @@ impl ::std::error::Error for EchoError {
         }
     }
 }
-impl ::awsjson_runtime::error::ProvideErrorMetadata for EchoError {
-    fn meta(&self) -> &::awsjson_runtime::error::ErrorMetadata {
+impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for EchoError {
+    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
         EchoError::meta(self)
     }
 }
-impl ::awsjson_runtime::request_id::RequestId for EchoError {
+impl ::awsjson_runtime::for_generated::RequestId for EchoError {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self.meta().request_id()
     }
 }
-impl ::awsjson_runtime::error::CreateUnhandledError for EchoError {
+impl ::awsjson_runtime::for_generated::CreateUnhandledError for EchoError {
     fn create_unhandled_error(
         source: ::std::boxed::Box<
             dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static,
         >,
-        meta: ::std::option::Option<::awsjson_runtime::error::ErrorMetadata>,
+        meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
     ) -> Self {
         EchoError::Unhandled(
-            ::awsjson_runtime::error::Unhandled::new(source, meta.unwrap_or_default()),
+            ::awsjson_runtime::for_generated::Unhandled::new(
+                source,
+                meta.unwrap_or_default(),
+            ),
         )
     }
 }

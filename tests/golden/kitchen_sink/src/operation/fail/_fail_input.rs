@@ -62,7 +62,7 @@ impl FailInputBuilder {
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
     pub fn build(
         self,
-    ) -> ::std::result::Result<FailInput, ::awsjson_runtime::error::BuildError> {
+    ) -> ::std::result::Result<FailInput, ::awsjson_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(FailInput { code: self.code })
     }
 }

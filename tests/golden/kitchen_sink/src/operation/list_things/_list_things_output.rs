@@ -43,7 +43,7 @@ impl ListThingsOutput {
         <ListThingsOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::request_id::RequestId for ListThingsOutput {
+impl ::awsjson_runtime::for_generated::RequestId for ListThingsOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

@@ -3,12 +3,12 @@
 ///Pages of `ListThings`, fetched one request at a time.
 #[derive(::std::fmt::Debug)]
 pub struct ListThingsPaginator {
-    handle: ::awsjson_runtime::orchestrator::Handle,
+    handle: ::awsjson_runtime::for_generated::Handle,
     builder: super::builders::ListThingsInputBuilder,
 }
 impl ListThingsPaginator {
     pub(crate) fn new(
-        handle: ::awsjson_runtime::orchestrator::Handle,
+        handle: ::awsjson_runtime::for_generated::Handle,
         builder: super::builders::ListThingsInputBuilder,
     ) -> Self {
         ListThingsPaginator {
@@ -24,56 +24,56 @@ impl ListThingsPaginator {
     /// Starts fetching; each `next()` on the stream sends at most one request.
     pub fn send(
         self,
-    ) -> ::awsjson_runtime::pagination::PaginationStream<
+    ) -> ::awsjson_runtime::for_generated::PaginationStream<
         ::std::result::Result<
             super::ListThingsOutput,
-            ::awsjson_runtime::error::SdkError<
+            ::awsjson_runtime::for_generated::SdkError<
                 super::ListThingsError,
-                ::awsjson_runtime::http::HttpResponse,
+                ::awsjson_runtime::for_generated::HttpResponse,
             >,
         >,
     > {
         let input = self
             .builder
             .build()
-            .map_err(::awsjson_runtime::error::SdkError::construction_failure);
-        ::awsjson_runtime::pagination::PaginationStream::new(Pages {
+            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure);
+        ::awsjson_runtime::for_generated::PaginationStream::new(Pages {
             handle: self.handle,
             input: ::std::option::Option::Some(input),
         })
     }
 }
 struct Pages {
-    handle: ::awsjson_runtime::orchestrator::Handle,
+    handle: ::awsjson_runtime::for_generated::Handle,
     input: ::std::option::Option<
         ::std::result::Result<
             super::ListThingsInput,
-            ::awsjson_runtime::error::SdkError<
+            ::awsjson_runtime::for_generated::SdkError<
                 super::ListThingsError,
-                ::awsjson_runtime::http::HttpResponse,
+                ::awsjson_runtime::for_generated::HttpResponse,
             >,
         >,
     >,
 }
-impl ::awsjson_runtime::pagination::PageSource<
+impl ::awsjson_runtime::for_generated::PageSource<
     ::std::result::Result<
         super::ListThingsOutput,
-        ::awsjson_runtime::error::SdkError<
+        ::awsjson_runtime::for_generated::SdkError<
             super::ListThingsError,
-            ::awsjson_runtime::http::HttpResponse,
+            ::awsjson_runtime::for_generated::HttpResponse,
         >,
     >,
 > for Pages {
     fn next(
         &mut self,
-    ) -> ::awsjson_runtime::http::BoxFuture<
+    ) -> ::awsjson_runtime::for_generated::BoxFuture<
         '_,
         ::std::option::Option<
             ::std::result::Result<
                 super::ListThingsOutput,
-                ::awsjson_runtime::error::SdkError<
+                ::awsjson_runtime::for_generated::SdkError<
                     super::ListThingsError,
-                    ::awsjson_runtime::http::HttpResponse,
+                    ::awsjson_runtime::for_generated::HttpResponse,
                 >,
             >,
         >,
@@ -124,12 +124,12 @@ impl ListThingsPaginatorItems {
     /// Starts fetching; each `next()` on the stream sends at most one request.
     pub fn send(
         self,
-    ) -> ::awsjson_runtime::pagination::PaginationStream<
+    ) -> ::awsjson_runtime::for_generated::PaginationStream<
         ::std::result::Result<
             crate::types::Nested,
-            ::awsjson_runtime::error::SdkError<
+            ::awsjson_runtime::for_generated::SdkError<
                 super::ListThingsError,
-                ::awsjson_runtime::http::HttpResponse,
+                ::awsjson_runtime::for_generated::HttpResponse,
             >,
         >,
     > {

@@ -27,7 +27,7 @@ impl NoInputOutputInputBuilder {
         self,
     ) -> ::std::result::Result<
         NoInputOutputInput,
-        ::awsjson_runtime::error::BuildError,
+        ::awsjson_runtime::for_generated::BuildError,
     > {
         ::std::result::Result::Ok(NoInputOutputInput {})
     }

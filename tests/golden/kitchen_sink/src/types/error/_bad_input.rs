@@ -25,7 +25,7 @@ pub struct BadInput {
     )]
     pub field: ::std::option::Option<::std::string::String>,
     #[cfg_attr(feature = "serde", serde(skip))]
-    pub(crate) meta: ::awsjson_runtime::error::ErrorMetadata,
+    pub(crate) meta: ::awsjson_runtime::for_generated::ErrorMetadata,
 }
 impl BadInput {
     /// The `message` member.
@@ -43,7 +43,7 @@ impl BadInput {
 }
 impl BadInput {
     /// Which side the model says this error blames (`@error`).
-    pub const ERROR_KIND: ::awsjson_runtime::error::ErrorKind = ::awsjson_runtime::error::ErrorKind::Client;
+    pub const ERROR_KIND: ::awsjson_runtime::for_generated::ErrorKind = ::awsjson_runtime::for_generated::ErrorKind::Client;
     /// The HTTP status the model gives this error (`@httpError`), if any.
     pub const HTTP_STATUS: ::std::option::Option<u16> = ::std::option::Option::Some(
         400u16,
@@ -65,15 +65,15 @@ impl ::std::fmt::Display for BadInput {
     }
 }
 impl ::std::error::Error for BadInput {}
-impl ::awsjson_runtime::error::ProvideErrorMetadata for BadInput {
-    fn meta(&self) -> &::awsjson_runtime::error::ErrorMetadata {
+impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for BadInput {
+    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
         &self.meta
     }
     fn message(&self) -> ::std::option::Option<&str> {
         self.message.as_deref().or_else(|| self.meta.message())
     }
 }
-impl ::awsjson_runtime::request_id::RequestId for BadInput {
+impl ::awsjson_runtime::for_generated::RequestId for BadInput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self.meta.request_id()
     }
@@ -89,7 +89,9 @@ impl ::awsjson_runtime::request_id::RequestId for BadInput {
 pub struct BadInputBuilder {
     pub(crate) message: ::std::option::Option<::std::string::String>,
     pub(crate) field: ::std::option::Option<::std::string::String>,
-    pub(crate) meta: ::std::option::Option<::awsjson_runtime::error::ErrorMetadata>,
+    pub(crate) meta: ::std::option::Option<
+        ::awsjson_runtime::for_generated::ErrorMetadata,
+    >,
 }
 impl BadInputBuilder {
     /// The `message` member.
@@ -133,14 +135,17 @@ impl BadInputBuilder {
         &self.field
     }
     /// Sets the error metadata (code, message, request id).
-    pub fn meta(mut self, meta: ::awsjson_runtime::error::ErrorMetadata) -> Self {
+    pub fn meta(
+        mut self,
+        meta: ::awsjson_runtime::for_generated::ErrorMetadata,
+    ) -> Self {
         self.meta = ::std::option::Option::Some(meta);
         self
     }
     /// Replaces the error metadata.
     pub fn set_meta(
         mut self,
-        meta: ::std::option::Option<::awsjson_runtime::error::ErrorMetadata>,
+        meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
     ) -> Self {
         self.meta = meta;
         self

@@ -15,7 +15,7 @@ pub struct Busy {
     )]
     pub message: ::std::option::Option<::std::string::String>,
     #[cfg_attr(feature = "serde", serde(skip))]
-    pub(crate) meta: ::awsjson_runtime::error::ErrorMetadata,
+    pub(crate) meta: ::awsjson_runtime::for_generated::ErrorMetadata,
 }
 impl Busy {
     /// The `Message` member.
@@ -29,7 +29,7 @@ impl Busy {
 }
 impl Busy {
     /// Which side the model says this error blames (`@error`).
-    pub const ERROR_KIND: ::awsjson_runtime::error::ErrorKind = ::awsjson_runtime::error::ErrorKind::Server;
+    pub const ERROR_KIND: ::awsjson_runtime::for_generated::ErrorKind = ::awsjson_runtime::for_generated::ErrorKind::Server;
     /// The HTTP status the model gives this error (`@httpError`), if any.
     pub const HTTP_STATUS: ::std::option::Option<u16> = ::std::option::Option::Some(
         503u16,
@@ -51,15 +51,15 @@ impl ::std::fmt::Display for Busy {
     }
 }
 impl ::std::error::Error for Busy {}
-impl ::awsjson_runtime::error::ProvideErrorMetadata for Busy {
-    fn meta(&self) -> &::awsjson_runtime::error::ErrorMetadata {
+impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for Busy {
+    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
         &self.meta
     }
     fn message(&self) -> ::std::option::Option<&str> {
         self.message.as_deref().or_else(|| self.meta.message())
     }
 }
-impl ::awsjson_runtime::request_id::RequestId for Busy {
+impl ::awsjson_runtime::for_generated::RequestId for Busy {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self.meta.request_id()
     }
@@ -74,7 +74,9 @@ impl ::awsjson_runtime::request_id::RequestId for Busy {
 )]
 pub struct BusyBuilder {
     pub(crate) message: ::std::option::Option<::std::string::String>,
-    pub(crate) meta: ::std::option::Option<::awsjson_runtime::error::ErrorMetadata>,
+    pub(crate) meta: ::std::option::Option<
+        ::awsjson_runtime::for_generated::ErrorMetadata,
+    >,
 }
 impl BusyBuilder {
     /// The `Message` member.
@@ -98,14 +100,17 @@ impl BusyBuilder {
         &self.message
     }
     /// Sets the error metadata (code, message, request id).
-    pub fn meta(mut self, meta: ::awsjson_runtime::error::ErrorMetadata) -> Self {
+    pub fn meta(
+        mut self,
+        meta: ::awsjson_runtime::for_generated::ErrorMetadata,
+    ) -> Self {
         self.meta = ::std::option::Option::Some(meta);
         self
     }
     /// Replaces the error metadata.
     pub fn set_meta(
         mut self,
-        meta: ::std::option::Option<::awsjson_runtime::error::ErrorMetadata>,
+        meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
     ) -> Self {
         self.meta = meta;
         self

@@ -877,7 +877,10 @@ impl MatchInputBuilder {
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
     pub fn build(
         self,
-    ) -> ::std::result::Result<MatchInput, ::awsjson_runtime::error::BuildError> {
+    ) -> ::std::result::Result<
+        MatchInput,
+        ::awsjson_runtime::for_generated::BuildError,
+    > {
         ::std::result::Result::Ok(MatchInput {
             r#type: self.r#type,
             send_value: self.send_value,

@@ -293,7 +293,7 @@ impl MatchOutput {
         <MatchOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::request_id::RequestId for MatchOutput {
+impl ::awsjson_runtime::for_generated::RequestId for MatchOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

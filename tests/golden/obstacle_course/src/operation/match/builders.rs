@@ -5,11 +5,11 @@ pub use super::_match_output::MatchOutputBuilder;
 /// Sets up and sends a `Match` call; start one with `Client::r#match`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct MatchFluentBuilder {
-    handle: ::awsjson_runtime::orchestrator::Handle,
+    handle: ::awsjson_runtime::for_generated::Handle,
     inner: MatchInputBuilder,
 }
 impl MatchFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::orchestrator::Handle) -> Self {
+    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
         MatchFluentBuilder {
             handle,
             inner: ::std::default::Default::default(),
@@ -25,15 +25,15 @@ impl MatchFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::MatchOutput,
-        ::awsjson_runtime::error::SdkError<
+        ::awsjson_runtime::for_generated::SdkError<
             super::MatchError,
-            ::awsjson_runtime::http::HttpResponse,
+            ::awsjson_runtime::for_generated::HttpResponse,
         >,
     > {
         let input: super::MatchInput = self
             .inner
             .build()
-            .map_err(::awsjson_runtime::error::SdkError::construction_failure)?;
+            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::Match::orchestrate(&self.handle, input).await
     }
     /// The `type` member.

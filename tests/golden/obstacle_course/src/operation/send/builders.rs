@@ -5,11 +5,11 @@ pub use super::_send_output::SendOutputBuilder;
 /// Sets up and sends a `Send` call; start one with `Client::send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct SendFluentBuilder {
-    handle: ::awsjson_runtime::orchestrator::Handle,
+    handle: ::awsjson_runtime::for_generated::Handle,
     inner: SendInputBuilder,
 }
 impl SendFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::orchestrator::Handle) -> Self {
+    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
         SendFluentBuilder {
             handle,
             inner: ::std::default::Default::default(),
@@ -25,15 +25,15 @@ impl SendFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::SendOutput,
-        ::awsjson_runtime::error::SdkError<
+        ::awsjson_runtime::for_generated::SdkError<
             super::SendError,
-            ::awsjson_runtime::http::HttpResponse,
+            ::awsjson_runtime::for_generated::HttpResponse,
         >,
     > {
         let input: super::SendInput = self
             .inner
             .build()
-            .map_err(::awsjson_runtime::error::SdkError::construction_failure)?;
+            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::Send::orchestrate(&self.handle, input).await
     }
 }

@@ -97,7 +97,7 @@ impl TypeInputBuilder {
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
     pub fn build(
         self,
-    ) -> ::std::result::Result<TypeInput, ::awsjson_runtime::error::BuildError> {
+    ) -> ::std::result::Result<TypeInput, ::awsjson_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(TypeInput {
             default: self.default,
             meta: self.meta,

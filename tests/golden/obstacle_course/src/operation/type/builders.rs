@@ -5,11 +5,11 @@ pub use super::_type_output::TypeOutputBuilder;
 /// Sets up and sends a `Type` call; start one with `Client::r#type`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct TypeFluentBuilder {
-    handle: ::awsjson_runtime::orchestrator::Handle,
+    handle: ::awsjson_runtime::for_generated::Handle,
     inner: TypeInputBuilder,
 }
 impl TypeFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::orchestrator::Handle) -> Self {
+    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
         TypeFluentBuilder {
             handle,
             inner: ::std::default::Default::default(),
@@ -25,15 +25,15 @@ impl TypeFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::TypeOutput,
-        ::awsjson_runtime::error::SdkError<
+        ::awsjson_runtime::for_generated::SdkError<
             super::TypeError,
-            ::awsjson_runtime::http::HttpResponse,
+            ::awsjson_runtime::for_generated::HttpResponse,
         >,
     > {
         let input: super::TypeInput = self
             .inner
             .build()
-            .map_err(::awsjson_runtime::error::SdkError::construction_failure)?;
+            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::Type::orchestrate(&self.handle, input).await
     }
     /// The `Default` member.

@@ -14,7 +14,7 @@ pub use _type_output::TypeOutput;
     ::std::default::Default
 )]
 pub struct Type;
-static OPERATION: ::awsjson_runtime::orchestrator::OperationMeta = ::awsjson_runtime::orchestrator::OperationMeta {
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
     name: "Type",
     retryable_errors: &[],
     compress_request: false,
@@ -22,21 +22,21 @@ static OPERATION: ::awsjson_runtime::orchestrator::OperationMeta = ::awsjson_run
 impl Type {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
-        handle: &::awsjson_runtime::orchestrator::Handle,
+        handle: &::awsjson_runtime::for_generated::Handle,
         input: TypeInput,
     ) -> ::std::result::Result<
         TypeOutput,
-        ::awsjson_runtime::error::SdkError<
+        ::awsjson_runtime::for_generated::SdkError<
             TypeError,
-            ::awsjson_runtime::http::HttpResponse,
+            ::awsjson_runtime::for_generated::HttpResponse,
         >,
     > {
         #[allow(unused_mut)]
         let mut input = input;
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-        let mut w = ::awsjson_runtime::json::JsonWriter::new();
+        let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
         crate::protocol_serde::ser_type_input(&mut w, &input)
-            .map_err(::awsjson_runtime::error::SdkError::construction_failure)?;
+            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         handle
             .invoke(
                 &OPERATION,
@@ -50,9 +50,12 @@ impl Type {
 }
 #[allow(unused_variables)]
 fn de_error(
-    meta: ::awsjson_runtime::error::ErrorMetadata,
-    v: &::awsjson_runtime::json::Value,
-) -> ::std::result::Result<TypeError, ::awsjson_runtime::json::DeserializeError> {
+    meta: ::awsjson_runtime::for_generated::ErrorMetadata,
+    v: &::awsjson_runtime::for_generated::Value,
+) -> ::std::result::Result<
+    TypeError,
+    ::awsjson_runtime::for_generated::DeserializeError,
+> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
     ::std::result::Result::Ok(
@@ -69,7 +72,7 @@ pub enum TypeError {
     #[deprecated(
         note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
     )]
-    Unhandled(::awsjson_runtime::error::Unhandled),
+    Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
 impl TypeError {
     /// An unhandled error caused by `err`.
@@ -81,25 +84,25 @@ impl TypeError {
         >,
     ) -> Self {
         TypeError::Unhandled(
-            ::awsjson_runtime::error::Unhandled::new(
+            ::awsjson_runtime::for_generated::Unhandled::new(
                 err.into(),
-                ::awsjson_runtime::error::ErrorMetadata::default(),
+                ::awsjson_runtime::for_generated::ErrorMetadata::default(),
             ),
         )
     }
     /// An unhandled error described only by its metadata.
-    pub fn generic(meta: ::awsjson_runtime::error::ErrorMetadata) -> Self {
+    pub fn generic(meta: ::awsjson_runtime::for_generated::ErrorMetadata) -> Self {
         TypeError::Unhandled(
-            ::awsjson_runtime::error::Unhandled::new(
+            ::awsjson_runtime::for_generated::Unhandled::new(
                 ::std::boxed::Box::new(
-                    ::awsjson_runtime::error::UnmodeledError::new(meta.clone()),
+                    ::awsjson_runtime::for_generated::UnmodeledError::new(meta.clone()),
                 ),
                 meta,
             ),
         )
     }
     /// The error's code, message and request id.
-    pub fn meta(&self) -> &::awsjson_runtime::error::ErrorMetadata {
+    pub fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
         match self {
             TypeError::Unhandled(e) => e.meta(),
         }
@@ -119,25 +122,28 @@ impl ::std::error::Error for TypeError {
         }
     }
 }
-impl ::awsjson_runtime::error::ProvideErrorMetadata for TypeError {
-    fn meta(&self) -> &::awsjson_runtime::error::ErrorMetadata {
+impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for TypeError {
+    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
         TypeError::meta(self)
     }
 }
-impl ::awsjson_runtime::request_id::RequestId for TypeError {
+impl ::awsjson_runtime::for_generated::RequestId for TypeError {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self.meta().request_id()
     }
 }
-impl ::awsjson_runtime::error::CreateUnhandledError for TypeError {
+impl ::awsjson_runtime::for_generated::CreateUnhandledError for TypeError {
     fn create_unhandled_error(
         source: ::std::boxed::Box<
             dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static,
         >,
-        meta: ::std::option::Option<::awsjson_runtime::error::ErrorMetadata>,
+        meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
     ) -> Self {
         TypeError::Unhandled(
-            ::awsjson_runtime::error::Unhandled::new(source, meta.unwrap_or_default()),
+            ::awsjson_runtime::for_generated::Unhandled::new(
+                source,
+                meta.unwrap_or_default(),
+            ),
         )
     }
 }

@@ -45,7 +45,7 @@ pub struct Error {
     )]
     pub source_value: ::std::option::Option<::std::string::String>,
     #[cfg_attr(feature = "serde", serde(skip))]
-    pub(crate) meta: ::awsjson_runtime::error::ErrorMetadata,
+    pub(crate) meta: ::awsjson_runtime::for_generated::ErrorMetadata,
 }
 impl Error {
     /// The `message` member.
@@ -71,7 +71,7 @@ impl Error {
 }
 impl Error {
     /// Which side the model says this error blames (`@error`).
-    pub const ERROR_KIND: ::awsjson_runtime::error::ErrorKind = ::awsjson_runtime::error::ErrorKind::Client;
+    pub const ERROR_KIND: ::awsjson_runtime::for_generated::ErrorKind = ::awsjson_runtime::for_generated::ErrorKind::Client;
     /// The HTTP status the model gives this error (`@httpError`), if any.
     pub const HTTP_STATUS: ::std::option::Option<u16> = ::std::option::Option::None;
     /// Whether the model marks this error `@retryable`.
@@ -91,15 +91,15 @@ impl ::std::fmt::Display for Error {
     }
 }
 impl ::std::error::Error for Error {}
-impl ::awsjson_runtime::error::ProvideErrorMetadata for Error {
-    fn meta(&self) -> &::awsjson_runtime::error::ErrorMetadata {
+impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for Error {
+    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
         &self.meta
     }
     fn message(&self) -> ::std::option::Option<&str> {
         self.message.as_deref().or_else(|| self.meta.message())
     }
 }
-impl ::awsjson_runtime::request_id::RequestId for Error {
+impl ::awsjson_runtime::for_generated::RequestId for Error {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self.meta.request_id()
     }
@@ -117,7 +117,9 @@ pub struct ErrorBuilder {
     pub(crate) meta_value: ::std::option::Option<::std::string::String>,
     pub(crate) code_value: ::std::option::Option<::std::string::String>,
     pub(crate) source_value: ::std::option::Option<::std::string::String>,
-    pub(crate) meta: ::std::option::Option<::awsjson_runtime::error::ErrorMetadata>,
+    pub(crate) meta: ::std::option::Option<
+        ::awsjson_runtime::for_generated::ErrorMetadata,
+    >,
 }
 impl ErrorBuilder {
     /// The `message` member.
@@ -201,14 +203,17 @@ impl ErrorBuilder {
         &self.source_value
     }
     /// Sets the error metadata (code, message, request id).
-    pub fn meta(mut self, meta: ::awsjson_runtime::error::ErrorMetadata) -> Self {
+    pub fn meta(
+        mut self,
+        meta: ::awsjson_runtime::for_generated::ErrorMetadata,
+    ) -> Self {
         self.meta = ::std::option::Option::Some(meta);
         self
     }
     /// Replaces the error metadata.
     pub fn set_meta(
         mut self,
-        meta: ::std::option::Option<::awsjson_runtime::error::ErrorMetadata>,
+        meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
     ) -> Self {
         self.meta = meta;
         self

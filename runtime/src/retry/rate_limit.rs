@@ -115,6 +115,7 @@ impl RateLimiter {
     }
 
     /// The allowed send rate, in requests per second (0 while not enforced).
+    #[cfg(test)]
     pub fn fill_rate(&self) -> f64 {
         if self.enabled {
             self.fill_rate

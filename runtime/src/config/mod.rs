@@ -1,136 +1,46 @@
-//! `Config`: what a client needs to make calls (region, credentials, endpoint,
-//! transport, retry and timeout settings, and the clock), and its builder.
+//! `Config`: what the user configured for a client (region, credentials,
+//! endpoint, transport, retry and timeout settings, the clock), its builder,
+//! and loading it from the environment.
 //!
-//! A `Config` is cheap to clone: clients built from one config share it.
+//! A `Config` is cheap to clone. Beside the settings it carries the
+//! `ClientState` (in `client_state.rs`) that clients learn while
+//! running, so that every client built from one configuration shares one
+//! retry quota, signing-key cache, send rate and clock correction; only the
+//! request loop reads or changes that state.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
 
-use crate::credentials::ProvideCredentials;
-use crate::http::{BoxFuture, HttpClient};
+use crate::client_state::ClientState;
+use crate::auth::credentials::ProvideCredentials;
+use crate::http::HttpClient;
 
-/// An AWS Region, such as `us-east-1`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Region(Cow<'static, str>);
+pub(crate) mod load;
+mod region;
 
-impl Region {
-    /// A region by name.
-    pub fn new(name: impl Into<Cow<'static, str>>) -> Self {
-        Region(name.into())
-    }
-
-    /// A region from a constant.
-    pub const fn from_static(name: &'static str) -> Self {
-        Region(Cow::Borrowed(name))
-    }
-}
-
-impl AsRef<str> for Region {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Region {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// An application name added to the User-Agent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppName(String);
-
-impl AppName {
-    /// Accepts 1 to 50 characters of letters, digits and ``!#$%&'*+-.^_`|~``.
-    pub fn new(name: impl Into<String>) -> Result<Self, InvalidAppName> {
-        let name = name.into();
-        let ok = !name.is_empty()
-            && name.len() <= 50
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c));
-        if ok {
-            Ok(AppName(name))
-        } else {
-            Err(InvalidAppName(name))
-        }
-    }
-}
-
-impl AsRef<str> for AppName {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-/// An app name that cannot go into a User-Agent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidAppName(String);
-
-impl fmt::Display for InvalidAppName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "app name {:?} must be 1 to 50 letters, digits or !#$%&'*+-.^_`|~", self.0)
-    }
-}
-
-impl std::error::Error for InvalidAppName {}
+pub use load::{from_env, load_from_env, load_with};
+pub use region::{AppName, InvalidAppName, Region};
+pub use crate::time::{AsyncSleep, StaticTimeSource, SystemTimeSource, TimeSource, TokioSleep};
 
 /// How retries are spaced and bounded.
-pub mod retry;
+pub mod retry {
+    pub use crate::retry::{RetryConfig, RetryMode};
+}
 
 /// Time limits.
-pub mod timeout;
-
-/// A clock. Tests use a fixed one.
-pub trait TimeSource: Send + Sync + fmt::Debug {
-    /// The current time.
-    fn now(&self) -> SystemTime;
-}
-
-/// The system clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemTimeSource;
-
-impl TimeSource for SystemTimeSource {
-    fn now(&self) -> SystemTime {
-        SystemTime::now()
-    }
-}
-
-/// A clock stopped at one instant.
-#[derive(Debug, Clone, Copy)]
-pub struct StaticTimeSource(pub SystemTime);
-
-impl TimeSource for StaticTimeSource {
-    fn now(&self) -> SystemTime {
-        self.0
-    }
-}
-
-/// Waits. Tests use tokio's paused clock or an instant sleep.
-pub trait AsyncSleep: Send + Sync + fmt::Debug {
-    /// A future that completes after `duration`.
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
-}
-
-/// Sleeps with tokio's timer.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TokioSleep;
-
-impl AsyncSleep for TokioSleep {
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        Box::pin(tokio::time::sleep(duration))
-    }
+pub mod timeout {
+    pub use crate::timeout::{MinimumThroughput, TimeoutConfig, TimeoutConfigBuilder};
 }
 
 /// A client configuration.
 #[derive(Clone)]
 pub struct Config {
-    pub(crate) inner: Arc<ConfigInner>,
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) state: Arc<ClientState>,
 }
 
-pub(crate) struct ConfigInner {
+/// What the user configured, as the builder left it.
+pub(crate) struct Settings {
     pub(crate) region: Option<Region>,
     pub(crate) credentials: Option<Arc<dyn ProvideCredentials>>,
     pub(crate) endpoint_url: Option<String>,
@@ -142,17 +52,14 @@ pub(crate) struct ConfigInner {
     pub(crate) timeout: timeout::TimeoutConfig,
     pub(crate) time_source: Arc<dyn TimeSource>,
     pub(crate) sleep: Arc<dyn AsyncSleep>,
-    pub(crate) idempotency_token: Option<Arc<dyn Fn() -> String + Send + Sync>>,
+    pub(crate) idempotency_token: Option<IdSource>,
+    pub(crate) invocation_id: Option<IdSource>,
     /// Endpoint URLs from the environment and the profile files.
     pub(crate) configured_endpoints: crate::endpoint::ConfiguredEndpoints,
     /// Settings from the environment that could not be understood.
     pub(crate) load_problems: Vec<String>,
     /// The random source of backoff jitter, in `[0, 1)`.
     pub(crate) jitter: Arc<dyn Fn() -> f64 + Send + Sync>,
-    /// The retry quota shared by every client of this configuration.
-    pub(crate) retry_quota: crate::retry_quota::RetryQuota,
-    /// The day's SigV4 signing key, shared by the clients of this configuration.
-    pub(crate) signing_keys: crate::sign::SigningKeyCache,
     /// `@endpoint` host prefixes are not applied.
     pub(crate) disable_host_prefix: bool,
     /// `@requestCompression` is not applied.
@@ -161,48 +68,25 @@ pub(crate) struct ConfigInner {
     pub(crate) request_min_compression_size_bytes: usize,
     /// The default transport refuses response bodies longer than this.
     pub(crate) max_response_body_bytes: usize,
-    /// Adaptive mode's rate limiter, shared by the clients of this configuration.
-    pub(crate) rate_limiter: std::sync::Mutex<crate::rate_limit::RateLimiter>,
-    /// The origin of the rate limiter's clock.
-    pub(crate) created: tokio::time::Instant,
-    /// The service's clock minus ours, in milliseconds, learnt from a
-    /// response that rejected a request as mistimed.
-    pub(crate) clock_skew_ms: std::sync::atomic::AtomicI64,
-    /// The default transport, made on first use and shared by every client of this config.
-    pub(crate) default_http_client: std::sync::OnceLock<Result<Arc<dyn HttpClient>, String>>,
 }
 
-impl ConfigInner {
-    /// The time to sign with: the clock, corrected by the learnt skew.
-    pub(crate) fn signing_time(&self) -> SystemTime {
-        let now = self.time_source.now();
-        let skew = self.clock_skew_ms.load(std::sync::atomic::Ordering::Relaxed);
-        let shift = Duration::from_millis(skew.unsigned_abs());
-        if skew >= 0 {
-            now + shift
-        } else {
-            now.checked_sub(shift).unwrap_or(now)
-        }
-    }
+/// A generator of ids, replaced in tests to make requests repeatable.
+pub(crate) type IdSource = Arc<dyn Fn() -> String + Send + Sync>;
 
-    /// The configured transport, or the shared default hyper client.
-    pub(crate) fn http_client(&self) -> Result<Arc<dyn HttpClient>, String> {
-        if let Some(c) = &self.http_client {
-            return Ok(c.clone());
+impl Settings {
+    /// The configured transport, or the default hyper client shared by the
+    /// clients of this configuration.
+    pub(crate) fn http_client(&self, state: &ClientState) -> Result<Arc<dyn HttpClient>, String> {
+        match &self.http_client {
+            Some(c) => Ok(c.clone()),
+            None => state.default_http_client(&self.timeout, self.max_response_body_bytes),
         }
-        self.default_http_client
-            .get_or_init(|| {
-                crate::hyper_client::HyperClient::new(&self.timeout)
-                    .map(|c| Arc::new(c.with_max_response_body(self.max_response_body_bytes)) as Arc<dyn HttpClient>)
-                    .map_err(|e| e.to_string())
-            })
-            .clone()
     }
 }
 
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let c = &self.inner;
+        let c = &self.settings;
         f.debug_struct("Config")
             .field("region", &c.region)
             .field("credentials", &c.credentials)
@@ -225,7 +109,7 @@ impl Config {
 
     /// A builder starting from this configuration.
     pub fn to_builder(&self) -> Builder {
-        let c = &self.inner;
+        let c = &self.settings;
         Builder {
             region: c.region.clone(),
             credentials: c.credentials.clone(),
@@ -239,6 +123,7 @@ impl Config {
             time_source: Some(c.time_source.clone()),
             sleep: Some(c.sleep.clone()),
             idempotency_token: c.idempotency_token.clone(),
+            invocation_id: c.invocation_id.clone(),
             configured_endpoints: c.configured_endpoints.clone(),
             load_problems: c.load_problems.clone(),
             jitter: Some(c.jitter.clone()),
@@ -251,42 +136,42 @@ impl Config {
 
     /// The region.
     pub fn region(&self) -> Option<&Region> {
-        self.inner.region.as_ref()
+        self.settings.region.as_ref()
     }
 
     /// The endpoint override.
     pub fn endpoint_url(&self) -> Option<&str> {
-        self.inner.endpoint_url.as_deref()
+        self.settings.endpoint_url.as_deref()
     }
 
     /// Whether FIPS endpoints are used.
     pub fn use_fips(&self) -> bool {
-        self.inner.use_fips
+        self.settings.use_fips
     }
 
     /// Whether dual-stack endpoints are used.
     pub fn use_dual_stack(&self) -> bool {
-        self.inner.use_dual_stack
+        self.settings.use_dual_stack
     }
 
     /// Retry settings.
     pub fn retry_config(&self) -> &retry::RetryConfig {
-        &self.inner.retry
+        &self.settings.retry
     }
 
     /// Timeout settings.
     pub fn timeout_config(&self) -> &timeout::TimeoutConfig {
-        &self.inner.timeout
+        &self.settings.timeout
     }
 
     /// The app name.
     pub fn app_name(&self) -> Option<&AppName> {
-        self.inner.app_name.as_ref()
+        self.settings.app_name.as_ref()
     }
 
     /// Tokens left in the retry quota this configuration's clients share.
     pub fn retry_quota_available(&self) -> u32 {
-        self.inner.retry_quota.available()
+        self.state.retry_quota.available()
     }
 }
 
@@ -304,7 +189,8 @@ pub struct Builder {
     timeout: Option<timeout::TimeoutConfig>,
     time_source: Option<Arc<dyn TimeSource>>,
     sleep: Option<Arc<dyn AsyncSleep>>,
-    idempotency_token: Option<Arc<dyn Fn() -> String + Send + Sync>>,
+    idempotency_token: Option<IdSource>,
+    invocation_id: Option<IdSource>,
     configured_endpoints: crate::endpoint::ConfiguredEndpoints,
     load_problems: Vec<String>,
     jitter: Option<Arc<dyn Fn() -> f64 + Send + Sync>>,
@@ -327,7 +213,7 @@ impl Builder {
         self
     }
 
-    /// Sets the credentials provider (static [`Credentials`](crate::credentials::Credentials) work too).
+    /// Sets the credentials provider (static [`Credentials`](crate::auth::credentials::Credentials) work too).
     pub fn credentials_provider(mut self, provider: impl ProvideCredentials + 'static) -> Self {
         self.credentials = Some(Arc::new(provider));
         self
@@ -351,7 +237,7 @@ impl Builder {
         self
     }
 
-    /// Sets the transport. By default a [`HyperClient`](crate::hyper_client::HyperClient)
+    /// Sets the transport. By default a [`HyperClient`](crate::http::HyperClient)
     /// is made on first use with the connect and read timeouts of the timeout settings.
     pub fn http_client(mut self, client: impl HttpClient + 'static) -> Self {
         self.http_client = Some(Arc::new(client));
@@ -394,6 +280,14 @@ impl Builder {
         self
     }
 
+    /// Replaces the generator of the `amz-sdk-invocation-id` header, which is
+    /// signed (for tests that compare signed requests byte for byte). Each
+    /// call asks once; its retries send the same id.
+    pub fn invocation_id_provider(mut self, f: impl Fn() -> String + Send + Sync + 'static) -> Self {
+        self.invocation_id = Some(Arc::new(f));
+        self
+    }
+
     /// Stops operations with an `@endpoint` host prefix from prefixing the host.
     pub fn disable_host_prefix(mut self, disable: bool) -> Self {
         self.disable_host_prefix = disable;
@@ -413,7 +307,7 @@ impl Builder {
     }
 
     /// Makes the default transport refuse response bodies longer than this
-    /// (default [`DEFAULT_MAX_RESPONSE_BODY`](crate::hyper_client::DEFAULT_MAX_RESPONSE_BODY), 4 MiB);
+    /// (default [`DEFAULT_MAX_RESPONSE_BODY`](crate::http::DEFAULT_MAX_RESPONSE_BODY), 4 MiB);
     /// the call fails with an error naming the limit.
     pub fn max_response_body_bytes(mut self, bytes: usize) -> Self {
         self.max_response_body_bytes = Some(bytes);
@@ -444,7 +338,7 @@ impl Builder {
     /// The configuration.
     pub fn build(self) -> Config {
         Config {
-            inner: Arc::new(ConfigInner {
+            settings: Arc::new(Settings {
                 region: self.region,
                 credentials: self.credentials,
                 endpoint_url: self.endpoint_url,
@@ -457,20 +351,16 @@ impl Builder {
                 time_source: self.time_source.unwrap_or_else(|| Arc::new(SystemTimeSource)),
                 sleep: self.sleep.unwrap_or_else(|| Arc::new(TokioSleep)),
                 idempotency_token: self.idempotency_token,
+                invocation_id: self.invocation_id,
                 configured_endpoints: self.configured_endpoints,
                 load_problems: self.load_problems,
                 jitter: self.jitter.unwrap_or_else(|| Arc::new(crate::ids::random_unit)),
-                retry_quota: crate::retry_quota::RetryQuota::default(),
-                clock_skew_ms: std::sync::atomic::AtomicI64::new(0),
-                rate_limiter: std::sync::Mutex::new(crate::rate_limit::RateLimiter::default()),
-                signing_keys: crate::sign::SigningKeyCache::default(),
                 disable_host_prefix: self.disable_host_prefix,
                 disable_request_compression: self.disable_request_compression,
                 request_min_compression_size_bytes: self.request_min_compression_size_bytes.unwrap_or(10_240),
-                max_response_body_bytes: self.max_response_body_bytes.unwrap_or(crate::hyper_client::DEFAULT_MAX_RESPONSE_BODY),
-                created: tokio::time::Instant::now(),
-                default_http_client: std::sync::OnceLock::new(),
+                max_response_body_bytes: self.max_response_body_bytes.unwrap_or(crate::http::DEFAULT_MAX_RESPONSE_BODY),
             }),
+            state: Arc::new(ClientState::default()),
         }
     }
 }

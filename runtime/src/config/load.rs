@@ -13,20 +13,20 @@
 //! profile key. A value that cannot be understood is not ignored: every call
 //! made with the config is refused with a message naming it.
 
-use crate::config::retry::RetryConfig;
+use crate::retry::RetryConfig;
 use crate::config::{AppName, Builder, Config, Region};
 use std::sync::Arc;
 
-use crate::credentials::{CachedCredentials, DefaultCredentialsChain, Imds, ProviderContext};
-use crate::os_env::OsEnv;
+use crate::auth::credentials::{CachedCredentials, DefaultCredentialsChain, Imds, ProviderContext};
+use crate::env::OsEnv;
 use crate::endpoint::ConfiguredEndpoints;
-use crate::profile::{self, Profile, ProfileSet};
+use crate::env::profile::{self, Profile, ProfileSet};
 
 /// Loads a shared configuration from the process environment and `~/.aws/`.
 ///
 /// ```no_run
 /// # async fn f() {
-/// let config = awsjson_runtime::load::load_from_env().await;
+/// let config = awsjson_runtime::config::load_from_env().await;
 /// # let _ = config;
 /// # }
 /// ```
@@ -159,9 +159,9 @@ mod tests {
         assert_eq!(c.region().map(|r| r.as_ref()), Some("us-west-2"));
         assert_eq!(c.retry_config().max_attempts(), 7);
         assert!(c.use_fips());
-        assert_eq!(c.inner.configured_endpoints.profile_global.as_deref(), Some("http://profile"));
-        assert_eq!(c.inner.configured_endpoints.env_service, [("MARKETPLACE_METERING".to_owned(), "http://svc".to_owned())]);
-        assert!(c.inner.load_problems.is_empty());
+        assert_eq!(c.settings.configured_endpoints.profile_global.as_deref(), Some("http://profile"));
+        assert_eq!(c.settings.configured_endpoints.env_service, [("MARKETPLACE_METERING".to_owned(), "http://svc".to_owned())]);
+        assert!(c.settings.load_problems.is_empty());
     }
 
     #[test]
@@ -169,7 +169,7 @@ mod tests {
         let env = OsEnv::fake([("AWS_MAX_ATTEMPTS", "many"), ("AWS_USE_FIPS_ENDPOINT", "yes"), ("AWS_RETRY_MODE", "eager")], []);
         let c = from_env(env).build();
         assert_eq!(
-            c.inner.load_problems,
+            c.settings.load_problems,
             [
                 "AWS_USE_FIPS_ENDPOINT is `yes`, not true or false",
                 "AWS_RETRY_MODE is `eager`; use standard or adaptive",
@@ -181,7 +181,7 @@ mod tests {
     #[test]
     fn configured_endpoints_can_be_ignored() {
         let env = OsEnv::fake([("AWS_ENDPOINT_URL", "http://x"), ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")], []);
-        assert_eq!(from_env(env).build().inner.configured_endpoints, ConfiguredEndpoints::default());
+        assert_eq!(from_env(env).build().settings.configured_endpoints, ConfiguredEndpoints::default());
     }
 
     #[test]
@@ -189,15 +189,15 @@ mod tests {
         let config = "[profile dev]\nservices = local\nendpoint_url = http://global\n[services local]\nmarketplace_metering =\n  endpoint_url = http://127.0.0.1:4566\ns3 =\n  endpoint_url = http://s3\n[services other]\nmarketplace_metering =\n  endpoint_url = http://wrong\n";
         let env = OsEnv::fake([("HOME", "/h"), ("AWS_PROFILE", "dev")], [("/h/.aws/config", config)]);
         let c = from_env(env).build();
-        assert!(c.inner.load_problems.is_empty(), "{:?}", c.inner.load_problems);
-        let e = &c.inner.configured_endpoints;
+        assert!(c.settings.load_problems.is_empty(), "{:?}", c.settings.load_problems);
+        let e = &c.settings.configured_endpoints;
         assert_eq!(e.for_service("MARKETPLACE_METERING").as_deref(), Some("http://127.0.0.1:4566"));
         assert_eq!(e.for_service("S3").as_deref(), Some("http://s3"));
         assert_eq!(e.for_service("DYNAMODB").as_deref(), Some("http://global"));
         // A services key naming no section is ignored, as the other SDKs do.
         let env = OsEnv::fake([("HOME", "/h")], [("/h/.aws/config", "[default]\nservices = missing\n")]);
         let c = from_env(env).build();
-        assert!(c.inner.load_problems.is_empty());
-        assert_eq!(c.inner.configured_endpoints.for_service("MARKETPLACE_METERING"), None);
+        assert!(c.settings.load_problems.is_empty());
+        assert_eq!(c.settings.configured_endpoints.for_service("MARKETPLACE_METERING"), None);
     }
 }

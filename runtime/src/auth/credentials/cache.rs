@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::watch;
 
 use super::{Credentials, CredentialsError, ProvideCredentials};
-use crate::config::TimeSource;
+use crate::time::TimeSource;
 use crate::http::BoxFuture;
 
 /// Refresh this long before expiry, less a random part of [`JITTER`], so
@@ -145,7 +145,7 @@ impl ProvideCredentials for CachedCredentials {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::StaticTimeSource;
+    use crate::time::StaticTimeSource;
     use std::sync::atomic::{AtomicU32, Ordering};
     use std::time::UNIX_EPOCH;
 

@@ -10,10 +10,10 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::config::timeout::TimeoutConfig;
-use crate::config::{SystemTimeSource, TimeSource};
+use crate::timeout::TimeoutConfig;
+use crate::time::{SystemTimeSource, TimeSource};
 use crate::http::{ConnectorError, ConnectorErrorKind, HttpClient, HttpRequest, HttpResponse};
-use crate::os_env::OsEnv;
+use crate::env::OsEnv;
 
 /// The longest one HTTP exchange of a credential provider may take, head and body.
 pub const FETCH_DEADLINE: Duration = Duration::from_secs(5);
@@ -37,7 +37,7 @@ impl ProviderContext {
             .connect_timeout(Duration::from_secs(1))
             .read_timeout(Duration::from_secs(2))
             .build();
-        let http = crate::hyper_client::HyperClient::new(&timeouts).map_err(|e| e.to_string())?;
+        let http = crate::http::HyperClient::new(&timeouts).map_err(|e| e.to_string())?;
         Ok(ProviderContext { env, http: Arc::new(http), time: Arc::new(SystemTimeSource) })
     }
 

@@ -37,7 +37,7 @@ pub enum Call<'a> {
 }
 
 fn form_encode(s: &str) -> String {
-    crate::endpoint::rules::uri_encode(s)
+    crate::encoding::uri_encode(s)
 }
 
 /// Calls STS in `region` and returns the role's credentials.
@@ -79,7 +79,7 @@ pub async fn call(ctx: &ProviderContext, region: Option<&str>, call: Call<'_>) -
     headers.append("Content-Length", body.len().to_string());
     let mut request = HttpRequest { method: "POST".into(), uri: uri.clone(), headers, body: body.into_bytes() };
     if let Some(source) = source {
-        crate::sign::sign(&mut request, source, region.unwrap_or("us-east-1"), "sts", ctx.now())
+        crate::auth::sign::sign(&mut request, source, region.unwrap_or("us-east-1"), "sts", ctx.now())
             .map_err(|e| CredentialsError::new(NAME, e.to_string()))?;
     }
     let response = ctx.fetch(request).await.map_err(|e| CredentialsError::new(NAME, format!("{action} at {uri}: {e}")))?;
@@ -131,7 +131,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_region_that_is_not_a_host_label_builds_no_host() {
-        let ctx = crate::test_support::offline_context(crate::os_env::OsEnv::fake([], []));
+        let ctx = crate::test_support::offline_context(crate::env::OsEnv::fake([], []));
         let call = Call::WithWebIdentity { role_arn: "arn:aws:iam::1:role/r", session_name: "s", token: "t" };
         let err = super::call(&ctx, Some("x@evil.com/"), call).await.unwrap_err().to_string();
         assert!(err.contains("region `x@evil.com/` is not a valid region name"), "{err}");

@@ -59,7 +59,7 @@ impl ProvideCredentials for DefaultCredentialsChain {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::os_env::OsEnv;
+    use crate::env::OsEnv;
     use crate::test_support::offline_context;
 
     #[tokio::test]

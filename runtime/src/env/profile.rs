@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::os_env::OsEnv;
+use crate::env::OsEnv;
 
 /// One section's settings: a profile, an `sso-session` or a `services`
 /// section. Keys are kept in lower case.
@@ -102,6 +102,7 @@ impl ProfileSet {
     }
 
     /// The `[sso-session name]` section.
+    #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
     pub fn sso_session(&self, name: &str) -> Option<&Profile> {
         self.sso_sessions.get(name)
     }
@@ -112,6 +113,7 @@ impl ProfileSet {
     }
 
     /// The names of every profile.
+    #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
     pub fn profile_names(&self) -> impl Iterator<Item = &str> {
         self.profiles.keys().map(String::as_str)
     }
@@ -308,6 +310,7 @@ pub fn load_files(env: &OsEnv) -> Result<ProfileSet, ProfileError> {
 
 /// The active profile (`AWS_PROFILE`, else `default`) merged from both
 /// files, credentials file keys winning; `Ok(None)` when neither file has it.
+#[cfg_attr(not(feature = "test-util"), allow(dead_code))]
 pub fn load(env: &OsEnv) -> Result<Option<Profile>, ProfileError> {
     load_named(env, &active_name(env))
 }

@@ -1,5 +1,6 @@
-//! The HTTP boundary: request and response values, and the `HttpClient`
-//! trait that transports implement (hyper in production, a recorder in tests).
+//! The HTTP boundary: request and response values, the `HttpClient` trait
+//! that transports implement, and the production transport over hyper
+//! ([`HyperClient`]; tests use recorders).
 //!
 //! These are the runtime's own types so that no transport's types leak into
 //! a generated crate's API.
@@ -8,6 +9,10 @@ use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+
+mod hyper_client;
+
+pub use hyper_client::{HyperClient, DEFAULT_MAX_RESPONSE_BODY};
 
 /// A boxed, sendable future.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

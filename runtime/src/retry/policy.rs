@@ -1,7 +1,10 @@
-//! Retry policy as pure functions: which failures are retried, and how long
-//! to wait before the next attempt.
+//! Retry policy as pure functions: which failures are retried, how long to
+//! wait before the next attempt, and whether there is a next attempt.
 
 use std::time::Duration;
+
+use super::quota::{RETRY_COST, TIMEOUT_RETRY_COST};
+use super::RetryConfig;
 
 /// Error codes that mean "slow down".
 pub const THROTTLING_CODES: [&str; 14] = [
@@ -98,6 +101,38 @@ pub fn backoff(attempt: u32, initial: Duration, max: Duration, jitter: f64) -> D
     Duration::from_secs_f64(bound * jitter.clamp(0.0, 1.0))
 }
 
+/// What the request loop does after attempt `attempt` failed in a way that
+/// may be retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextStep {
+    /// Take `cost` tokens from the retry quota, wait, and send the next attempt.
+    Retry {
+        /// The tokens the retry costs.
+        cost: u32,
+        /// The backoff before the next attempt.
+        wait: Duration,
+    },
+    /// Stop: the attempt was the last one allowed.
+    AttemptsExhausted,
+    /// Stop: the retry quota cannot pay for another attempt.
+    QuotaExhausted,
+}
+
+/// The decision after a retryable failure of kind `kind` on attempt
+/// `attempt` (from 1), with `quota_available` tokens left and `jitter` in
+/// `[0, 1)`. A timeout costs more of the quota than other failures: it held
+/// a connection for the whole attempt.
+pub fn next_step(kind: RetryKind, attempt: u32, retry: &RetryConfig, quota_available: u32, jitter: f64) -> NextStep {
+    if attempt >= retry.max_attempts() {
+        return NextStep::AttemptsExhausted;
+    }
+    let cost = if kind == RetryKind::Timeout { TIMEOUT_RETRY_COST } else { RETRY_COST };
+    if quota_available < cost {
+        return NextStep::QuotaExhausted;
+    }
+    NextStep::Retry { cost, wait: backoff(attempt, retry.initial_backoff(), retry.max_backoff(), jitter) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +176,20 @@ mod tests {
         assert_eq!(backoff(3, one, twenty, 1.0), Duration::from_secs(4));
         assert_eq!(backoff(10, one, twenty, 1.0), twenty);
         assert_eq!(backoff(2, one, twenty, 0.0), Duration::ZERO);
+    }
+
+    #[test]
+    fn the_next_step_follows_attempts_quota_and_kind() {
+        let standard = RetryConfig::standard();
+        let (one, two) = (Duration::from_secs(1), Duration::from_secs(2));
+        assert_eq!(next_step(RetryKind::Transient, 1, &standard, 500, 1.0), NextStep::Retry { cost: RETRY_COST, wait: one });
+        assert_eq!(next_step(RetryKind::Throttling, 2, &standard, 500, 1.0), NextStep::Retry { cost: RETRY_COST, wait: two });
+        assert_eq!(next_step(RetryKind::Timeout, 1, &standard, 500, 0.5), NextStep::Retry { cost: TIMEOUT_RETRY_COST, wait: one / 2 });
+        assert_eq!(next_step(RetryKind::Transient, 3, &standard, 500, 1.0), NextStep::AttemptsExhausted);
+        assert_eq!(next_step(RetryKind::Transient, 1, &standard, RETRY_COST - 1, 1.0), NextStep::QuotaExhausted);
+        assert_eq!(next_step(RetryKind::Timeout, 1, &standard, TIMEOUT_RETRY_COST - 1, 1.0), NextStep::QuotaExhausted);
+        // Attempts are checked before the quota: an empty quota on the last attempt is not the reason for stopping.
+        assert_eq!(next_step(RetryKind::Transient, 3, &standard, 0, 1.0), NextStep::AttemptsExhausted);
+        assert_eq!(next_step(RetryKind::Transient, 1, &RetryConfig::disabled(), 500, 1.0), NextStep::AttemptsExhausted);
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{Credentials, CredentialsError, ProvideCredentials};
 use crate::http::BoxFuture;
-use crate::os_env::OsEnv;
+use crate::env::OsEnv;
 
 const NAME: &str = "the environment";
 

@@ -120,8 +120,8 @@ impl ProvideCredentials for ContainerCredentials {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SystemTimeSource;
-    use crate::os_env::OsEnv;
+    use crate::time::SystemTimeSource;
+    use crate::env::OsEnv;
     use crate::test_util::{json_response, ReplayClient};
     use std::sync::Arc;
 

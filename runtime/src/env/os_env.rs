@@ -1,5 +1,5 @@
-//! Where configuration comes from: environment variables and files, behind a
-//! small abstraction so tests can supply both without touching the process.
+//! `OsEnv`: environment variables and files, behind a small abstraction so
+//! tests can supply both without touching the process.
 
 use std::collections::HashMap;
 use std::path::PathBuf;

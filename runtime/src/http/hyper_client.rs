@@ -18,7 +18,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use crate::config::timeout::{MinimumThroughput, TimeoutConfig};
+use crate::timeout::{MinimumThroughput, TimeoutConfig};
 use crate::http::{BoxFuture, ConnectorError, ConnectorErrorKind, Headers, HttpClient, HttpRequest, HttpResponse};
 
 type Connector = hyper_rustls::HttpsConnector<HttpConnector>;

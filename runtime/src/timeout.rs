@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::retry::RetryConfig;
+use crate::retry::RetryConfig;
 
 /// Timeout settings. `None` switches a limit off.
 ///
@@ -76,7 +76,7 @@ impl TimeoutConfig {
         let attempts = retry.max_attempts();
         let by_attempts = self.attempt.map(|per_attempt| {
             let backoff: Duration = (1..attempts)
-                .map(|n| crate::retry::backoff(n, retry.initial_backoff(), retry.max_backoff(), 1.0))
+                .map(|n| crate::retry::policy::backoff(n, retry.initial_backoff(), retry.max_backoff(), 1.0))
                 .sum();
             per_attempt * attempts + backoff
         });

@@ -1,5 +1,5 @@
 //! Retry settings: the mode, how many attempts, and the bounds of the
-//! backoff. The policy that uses them is in `retry.rs` and the request loop.
+//! backoff. The policy that uses them is in `policy.rs` and the request loop.
 
 use std::time::Duration;
 

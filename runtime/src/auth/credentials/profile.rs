@@ -10,7 +10,7 @@ use super::provider_context::ProviderContext;
 use super::sts::{self, Call};
 use super::{process, web_identity, Credentials, CredentialsError, EnvironmentCredentials, ProvideCredentials};
 use crate::http::BoxFuture;
-use crate::profile::{self, Profile};
+use crate::env::profile::{self, Profile};
 
 const NAME: &str = "the profile files";
 
@@ -115,7 +115,7 @@ impl ProvideCredentials for ProfileCredentials {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::os_env::OsEnv;
+    use crate::env::OsEnv;
     use crate::test_support::offline_context;
 
     #[tokio::test]

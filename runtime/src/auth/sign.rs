@@ -18,7 +18,7 @@ use aws_sigv4::http_request::{
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 
-use crate::credentials::Credentials;
+use crate::auth::credentials::Credentials;
 use crate::http::HttpRequest;
 
 
@@ -187,7 +187,7 @@ fn check_time(time: SystemTime) -> Result<(), SigningError> {
 /// The canonical URI of services other than S3: the path as sent (already
 /// percent-encoded once) encoded once more.
 fn double_encode_path(path: &str) -> String {
-    crate::endpoint::rules::uri_encode(path).replace("%2F", "/")
+    crate::encoding::uri_encode(path).replace("%2F", "/")
 }
 
 /// Signs a service call in place, as [`sign`] does, reusing the day's signing

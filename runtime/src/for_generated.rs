@@ -1,0 +1,48 @@
+//! Everything generated crates name, in one place, and the only path by
+//! which they reach the runtime.
+//!
+//! This module is not the runtime's API: it changes whenever the generator
+//! and the runtime change together, and a generated crate depends on the
+//! runtime release it was generated for. Users reach the same public types
+//! through the generated crate's own modules (or through [`config`],
+//! [`credentials`], [`error`] and [`primitives`] here).
+//!
+//! [`config`]: crate::config
+//! [`credentials`]: crate::credentials
+//! [`error`]: crate::error
+//! [`primitives`]: crate::primitives
+
+// What a generated crate's `config` module re-exports.
+pub use crate::config::retry::{RetryConfig, RetryMode};
+pub use crate::config::timeout::{MinimumThroughput, TimeoutConfig, TimeoutConfigBuilder};
+pub use crate::config::{
+    from_env, load_from_env, AppName, AsyncSleep, Builder, Config, Region, StaticTimeSource, SystemTimeSource, TimeSource,
+    TokioSleep,
+};
+pub use crate::credentials::{Credentials, CredentialsError, DefaultCredentialsChain, ProvideCredentials};
+pub use crate::env::OsEnv;
+
+// Errors: what `error.rs` re-exports and what every operation error is built from.
+pub use crate::error::{
+    BuildError, CreateUnhandledError, DisplayErrorContext, ErrorKind, ErrorMetadata, ProvideErrorMetadata, RequestId, SdkError,
+    Unhandled, UnmodeledError,
+};
+
+// Primitive types of members, and the decoding of blob defaults.
+pub use crate::primitives::{
+    base64_decode, Blob, DateTime, DateTimeFormat, Document, Number, UnknownIntVariantValue, UnknownVariantValue,
+};
+
+// The wire: the JSON writer of inputs, the readers of outputs and errors.
+pub use crate::json::{de, DeserializeError, InvalidNumber, JsonWriter, Value};
+
+// Endpoints: the rules interpreter and its inputs and outputs.
+pub use crate::endpoint::rules::{is_valid_host_label, resolve as resolve_endpoint};
+pub use crate::endpoint::{Endpoint, EndpointError, EndpointParams};
+
+// The request loop and what operations and services tell it.
+pub use crate::invoke::{Handle, OperationMeta, ServiceMeta};
+
+// Paginators.
+pub use crate::http::{BoxFuture, Headers, HttpResponse};
+pub use crate::pagination::{PageSource, PaginationStream};

@@ -1,0 +1,353 @@
+//! The request loop: from a serialised input to a parsed output or error.
+//!
+//! One explicit loop, no layers. Before the first attempt the call is
+//! prepared once (endpoint, compression, signer, invocation id:
+//! [`request::CallRequest`]); then each attempt builds and signs its request,
+//! sends it under the attempt timeout, classifies the outcome
+//! ([`response`]), and a pure decision ([`policy::next_step`]) says whether
+//! to back off and go again. What the loop learns on the way (quota, send
+//! rate, clock skew) lives in the configuration's
+//! [`ClientState`](crate::client_state::ClientState).
+
+use std::fmt;
+use std::sync::Arc;
+
+use tracing::Instrument;
+
+use crate::config::Config;
+use crate::endpoint::ResolveEndpoint;
+use crate::error::{ErrorMetadata, RetryInfo, SdkError};
+use crate::http::{HttpClient, HttpResponse};
+use crate::ids;
+use crate::json::{DeserializeError, Value};
+use crate::retry::policy::{self, NextStep, RetryKind};
+use crate::retry::RetryMode;
+
+pub(crate) mod compression;
+mod endpoint;
+mod request;
+mod response;
+
+use request::{CallRequest, Signer};
+use response::Outcome;
+
+/// What a generated crate tells the runtime about its service.
+#[derive(Debug)]
+pub struct ServiceMeta {
+    /// The `X-Amz-Target` prefix: the service shape's name.
+    pub target_prefix: &'static str,
+    /// The request `Content-Type`.
+    pub content_type: &'static str,
+    /// The SigV4 signing name; `None` sends unsigned requests.
+    pub signing_name: Option<&'static str>,
+    /// The generated crate's name, for the User-Agent.
+    pub crate_name: &'static str,
+    /// The generated crate's version, for the User-Agent.
+    pub crate_version: &'static str,
+    /// The endpoint resolver generated from the model's rules.
+    pub resolve_endpoint: ResolveEndpoint,
+    /// The suffix of the service's `AWS_ENDPOINT_URL_<SERVICE>` variable (`MARKETPLACE_METERING`).
+    pub env_name: &'static str,
+}
+
+/// What a generated operation tells the runtime about itself.
+#[derive(Debug)]
+pub struct OperationMeta {
+    /// The operation name (`MeterUsage`).
+    pub name: &'static str,
+    /// Modeled `@retryable` errors: `(code, throttling)`.
+    pub retryable_errors: &'static [(&'static str, bool)],
+    /// `@requestCompression`: gzip the body when it is large enough.
+    pub compress_request: bool,
+}
+
+/// Parses a successful response.
+pub type ParseOutput<O> = fn(&Value, &HttpResponse) -> Result<O, DeserializeError>;
+
+/// Builds the operation's error from the error metadata and body.
+pub type ParseError<E> = fn(ErrorMetadata, &Value) -> Result<E, DeserializeError>;
+
+/// A configured client for one service, shared by clones of the generated `Client`.
+#[derive(Clone)]
+pub struct Handle {
+    inner: Arc<HandleInner>,
+}
+
+struct HandleInner {
+    config: Config,
+    service: &'static ServiceMeta,
+    /// The resolved endpoint as (URI, Host): it depends only on the
+    /// configuration, so it is worked out on the first call.
+    endpoint: std::sync::OnceLock<Result<(String, String), String>>,
+    /// The User-Agent value, likewise fixed per client.
+    user_agent: std::sync::OnceLock<String>,
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle").field("service", &self.inner.service.target_prefix).field("config", &self.inner.config).finish()
+    }
+}
+
+impl Handle {
+    /// A handle for `service` configured by `config`.
+    pub fn new(config: Config, service: &'static ServiceMeta) -> Self {
+        Handle {
+            inner: Arc::new(HandleInner {
+                config,
+                service,
+                endpoint: std::sync::OnceLock::new(),
+                user_agent: std::sync::OnceLock::new(),
+            }),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// A fresh idempotency token (a UUID v4 unless the config supplies a generator).
+    pub fn idempotency_token(&self) -> String {
+        match &self.inner.config.settings.idempotency_token {
+            Some(f) => f(),
+            None => ids::uuid_v4(),
+        }
+    }
+
+    /// Sends one operation call and parses its outcome.
+    pub async fn invoke<O, E>(
+        &self,
+        op: &'static OperationMeta,
+        body: String,
+        host_prefix: Option<String>,
+        parse_output: ParseOutput<O>,
+        parse_error: ParseError<E>,
+    ) -> Result<O, SdkError<E>> {
+        let span = tracing::debug_span!("call", service = self.inner.service.target_prefix, operation = op.name);
+        let call = async {
+            let (http_client, call) = self.prepare(op, body.into_bytes(), host_prefix)?;
+            self.attempts(op, &*http_client, &call, parse_output, parse_error).await
+        }
+        .instrument(span);
+        match self.inner.config.settings.timeout.operation_timeout() {
+            None => call.await,
+            Some(limit) => match tokio::time::timeout(limit, call).await {
+                Ok(result) => result,
+                Err(_) => Err(SdkError::timeout_error(format!(
+                    "{} did not complete within the operation timeout of {limit:?}",
+                    op.name
+                ))),
+            },
+        }
+    }
+
+    /// What every attempt of the call shares, or why the call cannot be made.
+    fn prepare<E>(
+        &self,
+        op: &'static OperationMeta,
+        body: Vec<u8>,
+        host_prefix: Option<String>,
+    ) -> Result<(Arc<dyn HttpClient>, CallRequest), SdkError<E>> {
+        let (settings, state) = (&self.inner.config.settings, &self.inner.config.state);
+        let service = self.inner.service;
+        if !settings.load_problems.is_empty() {
+            return Err(SdkError::construction_failure(format!(
+                "the configuration loaded from the environment is invalid: {}",
+                settings.load_problems.join("; ")
+            )));
+        }
+        let http_client = settings.http_client(state).map_err(SdkError::construction_failure)?;
+        let (mut uri, mut host) = self.endpoint().map_err(SdkError::construction_failure)?;
+        if let (Some(prefix), false) = (&host_prefix, settings.disable_host_prefix) {
+            (uri, host) = endpoint::with_host_prefix(&uri, &host, prefix);
+        }
+        let (body, content_encoding) = compression::maybe_gzip(
+            body,
+            op.compress_request && !settings.disable_request_compression,
+            settings.request_min_compression_size_bytes,
+        )
+        .map_err(SdkError::construction_failure)?;
+        let signer = match service.signing_name {
+            None => None,
+            Some(name) => {
+                let region = settings.region.clone().ok_or_else(|| {
+                    SdkError::construction_failure(
+                        "no region is configured: set AWS_REGION, a region in the profile, or config::Builder::region",
+                    )
+                })?;
+                let credentials = settings.credentials.clone().ok_or_else(|| {
+                    SdkError::construction_failure(
+                        "no credentials provider is configured: use load_from_env, or config::Builder::credentials_provider",
+                    )
+                })?;
+                Some(Signer { name, region, credentials })
+            }
+        };
+        let invocation_id = match &settings.invocation_id {
+            Some(f) => f(),
+            None => ids::uuid_v4(),
+        };
+        let call = CallRequest {
+            uri,
+            host,
+            content_type: service.content_type,
+            target: format!("{}.{}", service.target_prefix, op.name),
+            body,
+            content_encoding,
+            user_agent: self.user_agent(),
+            invocation_id,
+            max_attempts: settings.retry.max_attempts(),
+            signer,
+        };
+        Ok((http_client, call))
+    }
+
+    /// The loop: sign, wait for the send rate, send, classify, decide.
+    async fn attempts<O, E>(
+        &self,
+        op: &'static OperationMeta,
+        http_client: &dyn HttpClient,
+        call: &CallRequest,
+        parse_output: ParseOutput<O>,
+        parse_error: ParseError<E>,
+    ) -> Result<O, SdkError<E>> {
+        let (settings, state) = (&self.inner.config.settings, &self.inner.config.state);
+        let adaptive = settings.retry.mode() == RetryMode::Adaptive;
+        let mut attempt = 1;
+        let mut spent_on_retries = 0;
+        loop {
+            let request = call
+                .signed(attempt, settings.time_source.now(), state)
+                .await
+                .map_err(|e| SdkError::construction_failure(e).with_retry_info(attempts_made(attempt - 1)))?;
+            if adaptive {
+                self.wait_for_send_rate().await;
+            }
+            let span = tracing::debug_span!("attempt", attempt, max_attempts = call.max_attempts, invocation_id = call.invocation_id.as_str());
+            let outcome = self.send(op, http_client, request, parse_output, parse_error).instrument(span).await;
+            if adaptive {
+                let throttled = matches!(outcome, Outcome::Retry(RetryKind::Throttling, _));
+                if let Ok(mut l) = state.rate_limiter.lock() {
+                    l.update(state.rate_clock(), throttled);
+                }
+            }
+            let (kind, error) = match outcome {
+                Outcome::Done(result) => {
+                    tracing::debug!(attempt, ok = result.is_ok(), "call finished");
+                    if result.is_ok() {
+                        state.retry_quota.release(spent_on_retries);
+                    }
+                    return result.map_err(|e| e.with_retry_info(attempts_made(attempt)));
+                }
+                Outcome::Retry(kind, error) => (kind, error),
+            };
+            let jitter = (settings.jitter)();
+            match policy::next_step(kind, attempt, &settings.retry, state.retry_quota.available(), jitter) {
+                // Another call may have taken the last tokens since `available()`.
+                NextStep::Retry { cost, wait } if state.retry_quota.acquire(cost) => {
+                    spent_on_retries += cost;
+                    tracing::debug!(attempt, ?kind, wait_ms = wait.as_millis() as u64, "retrying");
+                    settings.sleep.sleep(wait).await;
+                    attempt += 1;
+                }
+                NextStep::AttemptsExhausted => {
+                    tracing::debug!(attempt, ?kind, "giving up: no attempts left");
+                    let info = RetryInfo { attempts: attempt, attempts_exhausted: true, ..RetryInfo::default() };
+                    return Err(error.with_retry_info(info));
+                }
+                NextStep::Retry { .. } | NextStep::QuotaExhausted => {
+                    tracing::debug!(attempt, ?kind, "giving up: the retry quota is used up");
+                    let info = RetryInfo { attempts: attempt, quota_exhausted: true, ..RetryInfo::default() };
+                    return Err(error.with_retry_info(info));
+                }
+            }
+        }
+    }
+
+    /// Adaptive mode: waits until the client's send rate allows another request.
+    async fn wait_for_send_rate(&self) {
+        let (settings, state) = (&self.inner.config.settings, &self.inner.config.state);
+        let wait = state.rate_limiter.lock().map(|mut l| l.acquire(state.rate_clock())).unwrap_or(0.0);
+        if wait > 0.0 {
+            tracing::debug!(wait_ms = (wait * 1000.0) as u64, "adaptive mode: waiting for the send rate");
+            settings.sleep.sleep(std::time::Duration::from_secs_f64(wait)).await;
+        }
+    }
+
+    /// Sends one attempt under the attempt timeout and classifies what came back.
+    async fn send<O, E>(
+        &self,
+        op: &'static OperationMeta,
+        http_client: &dyn HttpClient,
+        request: crate::http::HttpRequest,
+        parse_output: ParseOutput<O>,
+        parse_error: ParseError<E>,
+    ) -> Outcome<O, E> {
+        let sent = http_client.call(request);
+        let response = match self.inner.config.settings.timeout.operation_attempt_timeout() {
+            None => sent.await,
+            Some(limit) => match tokio::time::timeout(limit, sent).await {
+                Ok(r) => r,
+                Err(_) => {
+                    let error = SdkError::timeout_error(format!("attempt did not complete within {limit:?}"));
+                    return Outcome::Retry(RetryKind::Timeout, error);
+                }
+            },
+        };
+        match response {
+            Ok(response) => response::from_response(op, response, parse_output, parse_error, |r| self.correct_clock_skew(r)),
+            Err(e) => response::from_connector_error(e),
+        }
+    }
+
+    /// Learns the service's clock from the response's `Date` header; true
+    /// when the skew is large enough to explain the rejection (and so a
+    /// retry, signed with the corrected time, may succeed). A `Date` more
+    /// than [`policy::MAX_BELIEVABLE_SKEW`] away is ignored.
+    fn correct_clock_skew(&self, response: &HttpResponse) -> bool {
+        let (settings, state) = (&self.inner.config.settings, &self.inner.config.state);
+        let Some(date) = response.headers().get("date") else { return false };
+        let Ok(server) = crate::primitives::DateTime::from_str(date, crate::primitives::DateTimeFormat::HttpDate) else {
+            return false;
+        };
+        let ours = crate::primitives::DateTime::from(settings.time_source.now());
+        let Some(skew_ms) = policy::learned_skew_ms(server.as_secs_f64(), ours.as_secs_f64(), state.clock_skew_ms()) else {
+            return false;
+        };
+        tracing::debug!(skew_ms, "correcting the signing clock from the service's Date header");
+        state.set_clock_skew_ms(skew_ms);
+        true
+    }
+
+    /// The endpoint's URI and Host, resolved on first use.
+    fn endpoint(&self) -> Result<(String, String), String> {
+        self.inner.endpoint.get_or_init(|| endpoint::resolve(&self.inner.config.settings, self.inner.service)).clone()
+    }
+
+    fn user_agent(&self) -> String {
+        self.inner.user_agent.get_or_init(|| self.build_user_agent()).clone()
+    }
+
+    fn build_user_agent(&self) -> String {
+        let s = self.inner.service;
+        let mut ua = format!(
+            "{}/{} {}/{} os/{} lang/rust",
+            env!("CARGO_PKG_NAME"),
+            env!("CARGO_PKG_VERSION"),
+            s.crate_name,
+            s.crate_version,
+            std::env::consts::OS
+        );
+        if let Some(app) = &self.inner.config.settings.app_name {
+            ua.push_str(" app/");
+            ua.push_str(app.as_ref());
+        }
+        ua
+    }
+}
+
+/// Retry information for an error after `attempts` attempts.
+fn attempts_made(attempts: u32) -> RetryInfo {
+    RetryInfo { attempts, ..RetryInfo::default() }
+}

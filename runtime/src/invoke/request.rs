@@ -1,0 +1,77 @@
+//! One attempt's request: the headers every awsJson call sends, in a fixed
+//! order, and then a fresh SigV4 signature over them.
+//!
+//! Everything but the attempt number is worked out once per call
+//! ([`CallRequest::new`]), so an attempt costs one copy of the body and one
+//! signature.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use crate::auth::credentials::ProvideCredentials;
+use crate::auth::sign;
+use crate::client_state::ClientState;
+use crate::config::Region;
+use crate::http::{Headers, HttpRequest};
+
+/// What SigV4 needs: the service's signing name, the region, and where
+/// credentials come from.
+pub(super) struct Signer {
+    pub(super) name: &'static str,
+    pub(super) region: Region,
+    pub(super) credentials: Arc<dyn ProvideCredentials>,
+}
+
+/// The parts of a call's request that do not change between attempts.
+pub(super) struct CallRequest {
+    pub(super) uri: String,
+    pub(super) host: String,
+    pub(super) content_type: &'static str,
+    /// `X-Amz-Target`: `Service.Operation`.
+    pub(super) target: String,
+    pub(super) body: Vec<u8>,
+    pub(super) content_encoding: Option<&'static str>,
+    pub(super) user_agent: String,
+    /// `amz-sdk-invocation-id`: one per call, the same on every attempt.
+    pub(super) invocation_id: String,
+    pub(super) max_attempts: u32,
+    pub(super) signer: Option<Signer>,
+}
+
+impl CallRequest {
+    /// Attempt `attempt`'s request, unsigned.
+    pub(super) fn unsigned(&self, attempt: u32) -> HttpRequest {
+        let mut headers = Headers::new();
+        headers.append("Host", self.host.clone());
+        headers.append("Content-Type", self.content_type);
+        headers.append("X-Amz-Target", self.target.clone());
+        headers.append("Content-Length", self.body.len().to_string());
+        if let Some(encoding) = self.content_encoding {
+            headers.append("Content-Encoding", encoding);
+        }
+        headers.append("User-Agent", self.user_agent.clone());
+        headers.append("x-amz-user-agent", self.user_agent.clone());
+        headers.append("amz-sdk-invocation-id", self.invocation_id.clone());
+        headers.append("amz-sdk-request", format!("attempt={attempt}; max={}", self.max_attempts));
+        HttpRequest { method: "POST".into(), uri: self.uri.clone(), headers, body: self.body.clone() }
+    }
+
+    /// Attempt `attempt`'s request, signed at `now` (corrected by the skew
+    /// the client has learnt) with credentials fetched for this attempt, so
+    /// that a retry after credentials expired signs with fresh ones.
+    pub(super) async fn signed(&self, attempt: u32, now: SystemTime, state: &ClientState) -> Result<HttpRequest, crate::error::BoxError> {
+        let mut request = self.unsigned(attempt);
+        if let Some(signer) = &self.signer {
+            let credentials = signer.credentials.provide_credentials().await?;
+            sign::sign_cached(
+                &mut request,
+                &credentials,
+                signer.region.as_ref(),
+                signer.name,
+                state.signing_time(now),
+                &state.signing_keys,
+            )?;
+        }
+        Ok(request)
+    }
+}

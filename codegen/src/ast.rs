@@ -230,6 +230,37 @@ pub enum Shape {
     Apply(Apply),
 }
 
+/// Evaluates `$body` with `$s` bound to the data of any shape kind but
+/// `apply` (every kind's data has `traits` and `mixins` fields, of different
+/// types, so one or-pattern cannot bind them all), and `$apply` for `apply`.
+/// The one place that lists every kind.
+macro_rules! each_kind {
+    ($shape:expr, |$s:ident| $body:expr, |$a:ident| $apply:expr) => {
+        match $shape {
+            Shape::Blob($s)
+            | Shape::Boolean($s)
+            | Shape::String($s)
+            | Shape::Byte($s)
+            | Shape::Short($s)
+            | Shape::Integer($s)
+            | Shape::Long($s)
+            | Shape::Float($s)
+            | Shape::Double($s)
+            | Shape::BigInteger($s)
+            | Shape::BigDecimal($s)
+            | Shape::Timestamp($s)
+            | Shape::Document($s) => $body,
+            Shape::Enum($s) | Shape::IntEnum($s) | Shape::Structure($s) | Shape::Union($s) => $body,
+            Shape::List($s) | Shape::Set($s) => $body,
+            Shape::Map($s) => $body,
+            Shape::Service($s) => $body,
+            Shape::Operation($s) => $body,
+            Shape::Resource($s) => $body,
+            Shape::Apply($a) => $apply,
+        }
+    };
+}
+
 impl Shape {
     /// The shape's type name as the JSON AST spells it.
     pub fn type_name(&self) -> &'static str {
@@ -263,80 +294,17 @@ impl Shape {
 
     /// The shape's own traits.
     pub fn traits(&self) -> &Traits {
-        match self {
-            Shape::Blob(s)
-            | Shape::Boolean(s)
-            | Shape::String(s)
-            | Shape::Byte(s)
-            | Shape::Short(s)
-            | Shape::Integer(s)
-            | Shape::Long(s)
-            | Shape::Float(s)
-            | Shape::Double(s)
-            | Shape::BigInteger(s)
-            | Shape::BigDecimal(s)
-            | Shape::Timestamp(s)
-            | Shape::Document(s) => &s.traits,
-            Shape::Enum(a) | Shape::IntEnum(a) | Shape::Structure(a) | Shape::Union(a) => &a.traits,
-            Shape::List(l) | Shape::Set(l) => &l.traits,
-            Shape::Map(m) => &m.traits,
-            Shape::Service(s) => &s.traits,
-            Shape::Operation(o) => &o.traits,
-            Shape::Resource(r) => &r.traits,
-            Shape::Apply(a) => &a.traits,
-        }
+        each_kind!(self, |s| &s.traits, |a| &a.traits)
     }
 
     /// The shape's own traits, mutably (for `apply` and mixins).
     pub fn traits_mut(&mut self) -> &mut Traits {
-        match self {
-            Shape::Blob(s)
-            | Shape::Boolean(s)
-            | Shape::String(s)
-            | Shape::Byte(s)
-            | Shape::Short(s)
-            | Shape::Integer(s)
-            | Shape::Long(s)
-            | Shape::Float(s)
-            | Shape::Double(s)
-            | Shape::BigInteger(s)
-            | Shape::BigDecimal(s)
-            | Shape::Timestamp(s)
-            | Shape::Document(s) => &mut s.traits,
-            Shape::Enum(a) | Shape::IntEnum(a) | Shape::Structure(a) | Shape::Union(a) => &mut a.traits,
-            Shape::List(l) | Shape::Set(l) => &mut l.traits,
-            Shape::Map(m) => &mut m.traits,
-            Shape::Service(s) => &mut s.traits,
-            Shape::Operation(o) => &mut o.traits,
-            Shape::Resource(r) => &mut r.traits,
-            Shape::Apply(a) => &mut a.traits,
-        }
+        each_kind!(self, |s| &mut s.traits, |a| &mut a.traits)
     }
 
     /// The mixins the shape uses.
     pub fn mixins(&self) -> &[Ref] {
-        match self {
-            Shape::Blob(s)
-            | Shape::Boolean(s)
-            | Shape::String(s)
-            | Shape::Byte(s)
-            | Shape::Short(s)
-            | Shape::Integer(s)
-            | Shape::Long(s)
-            | Shape::Float(s)
-            | Shape::Double(s)
-            | Shape::BigInteger(s)
-            | Shape::BigDecimal(s)
-            | Shape::Timestamp(s)
-            | Shape::Document(s) => &s.mixins,
-            Shape::Enum(a) | Shape::IntEnum(a) | Shape::Structure(a) | Shape::Union(a) => &a.mixins,
-            Shape::List(l) | Shape::Set(l) => &l.mixins,
-            Shape::Map(m) => &m.mixins,
-            Shape::Service(s) => &s.mixins,
-            Shape::Operation(o) => &o.mixins,
-            Shape::Resource(r) => &r.mixins,
-            Shape::Apply(_) => &[],
-        }
+        each_kind!(self, |s| &s.mixins[..], |_a| &[])
     }
 
     /// The shape's members, for shape kinds that have named members.

@@ -23,6 +23,34 @@ pub struct Ir {
     /// Named shapes the crate defines (structures, unions, enums), by id.
     /// Synthetic operation inputs and outputs are here too.
     pub shapes: BTreeMap<ShapeId, Shape>,
+    /// The model's protocol compliance cases that apply to this client:
+    /// operations' first (requests, then responses, by operation name), then
+    /// errors' (by error id).
+    pub protocol_tests: Vec<ProtocolTest>,
+}
+
+/// One `smithy.test` compliance case for this client's protocol.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProtocolTest {
+    /// What the case checks.
+    pub kind: ProtocolTestKind,
+    /// The operation (requests and responses) or error structure (errors) it belongs to.
+    pub owner: ShapeId,
+    /// The case's `id`.
+    pub id: String,
+    /// The case as written in the model (`params`, `body`, `headers`, ...).
+    pub case: Value,
+}
+
+/// The three kinds of compliance case a client runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtocolTestKind {
+    /// `smithy.test#httpRequestTests` of an operation: what is sent.
+    Request,
+    /// `smithy.test#httpResponseTests` of an operation: what is parsed.
+    Response,
+    /// `smithy.test#httpResponseTests` of an error: which error is returned.
+    Error,
 }
 
 impl Ir {

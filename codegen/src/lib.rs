@@ -2,8 +2,8 @@
 //! that speak awsJson1_0 or awsJson1_1.
 //!
 //! The generator is a pipeline of pure stages, each in its own module:
-//! [`ast`] (load) → [`validate`] → [`lower`] (to the [`ir`]) → [`naming`]
-//! (check) → [`emit`] → [`render`]. [`generate`] runs them all and returns
+//! [`ast`] (load) → [`validate`] → [`normalise`] → [`lower`] (to the
+//! [`ir`], with [`recursion`]) → [`naming`] (check) → [`emit`] → [`render`]. [`generate`] runs them all and returns
 //! the crate as a map from relative path to file contents; writing the files
 //! or comparing them with what is on disk is the caller's business.
 
@@ -13,7 +13,8 @@ pub mod error;
 pub mod ir;
 pub mod lower;
 pub mod naming;
-pub mod protocol_tests;
+pub mod normalise;
+pub mod recursion;
 pub mod render;
 pub mod shape_id;
 pub mod validate;
@@ -65,15 +66,10 @@ impl Options {
 pub fn generate(model_json: &str, options: &Options) -> Result<BTreeMap<String, String>, Error> {
     let model = ast::load(model_json)?;
     let service = validate::validate(&model)?;
-    let ir = lower::lower(&model, &service)?;
+    let shapes = normalise::normalise(&model)?;
+    validate::check_normalised(&shapes)?;
+    let ir = lower::lower(&model, &shapes, &service)?;
     naming::check(&ir)?;
-    let mut files = emit::emit(&ir, options)?;
-    if options.protocol_tests {
-        let traits: BTreeMap<String, ast::Traits> = model.shapes.iter().map(|(id, s)| (id.clone(), s.traits().clone())).collect();
-        let lib = naming::lib_name(&options.package_name(&ir));
-        if let Some(tokens) = protocol_tests::emit(&ir, &traits, &lib)? {
-            files.insert("tests/protocol_tests.rs".to_owned(), emit::Emitted::Rust(tokens));
-        }
-    }
+    let files = emit::emit(&ir, options)?;
     render::render(files, options)
 }

@@ -1,9 +1,9 @@
-//! Stage 3, lower: from the validated AST to the [`Ir`].
+//! Stage 4, lower: from the normalised AST to the [`Ir`].
 //!
-//! In order: merge `apply` statements into their targets, flatten mixins,
-//! walk the service closure, make each operation's input and output a
-//! synthetic structure, attach errors (service-level ones too), resolve every
-//! member's target to a [`TypeRef`], and box members that close a cycle.
+//! In order: walk the service closure, make each operation's input and
+//! output a synthetic structure, attach errors (service-level ones too),
+//! resolve every member's target to a [`TypeRef`], and box members that
+//! close a cycle ([`crate::recursion`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,30 +13,20 @@ use serde_json::Value;
 use crate::ast::{self, Member as AstMember, Model, Shape as AstShape, Traits};
 use crate::error::Error;
 use crate::ir::*;
+use crate::normalise::Shapes;
 use crate::shape_id::{prelude_shape, ShapeId, UNIT};
 use crate::validate::protocol_of;
-
-/// Traits whose meaning this generator cannot honour; refusing them is better
-/// than generating a client that silently sends the wrong thing.
-const UNSUPPORTED_TRAITS: [(&str, &str); 3] = [
-    ("smithy.api#streaming", "streaming blobs and event streams"),
-    ("aws.protocols#httpChecksum", "request and response checksums (@httpChecksum)"),
-    ("smithy.rules#staticContextParams", "endpoint context parameters (@staticContextParams)"),
-];
 
 const DOCUMENTATION: &str = "smithy.api#documentation";
 
 /// Lowers `model`, whose only service is `service_id` (see [`crate::validate`]).
-pub fn lower(model: &Model, service_id: &str) -> Result<Ir, Error> {
-    let (shapes, deferred) = apply_traits(model)?;
-    let mut shapes = flatten_mixins(shapes)?;
-    apply_deferred(&mut shapes, deferred)?;
+pub fn lower(model: &Model, shapes: &Shapes, service_id: &str) -> Result<Ir, Error> {
     let service_shape = match &shapes[service_id] {
         AstShape::Service(s) => s,
         _ => unreachable!("validate returned a service id"),
     };
     let mut lowerer = Lowerer {
-        shapes: &shapes,
+        shapes,
         renames: &service_shape.rename,
         named: BTreeMap::new(),
         pending: Vec::new(),
@@ -45,7 +35,7 @@ pub fn lower(model: &Model, service_id: &str) -> Result<Ir, Error> {
     let service = lowerer.service(service_id, service_shape)?;
 
     let mut operation_ids = BTreeSet::new();
-    collect_operations(&shapes, service_id, &service_shape.operations, &service_shape.resources, &mut operation_ids)?;
+    collect_operations(shapes, service_id, &service_shape.operations, &service_shape.resources, &mut operation_ids)?;
     let service_errors = lowerer.error_refs(service_id, &service_shape.errors)?;
     let mut operations = Vec::new();
     for op_id in &operation_ids {
@@ -57,146 +47,9 @@ pub fn lower(model: &Model, service_id: &str) -> Result<Ir, Error> {
     }
     lowerer.drain()?;
     let mut named = lowerer.named;
-    box_recursive_members(&mut named);
-    Ok(Ir { service, operations, shapes: named })
-}
-
-/// `apply` statements aimed at members a shape inherits from a mixin: they
-/// wait until mixins are flattened, and then affect that shape alone.
-type Deferred = Vec<(String, String, Traits)>;
-
-/// Merges every `apply` statement's traits into its target shape or member.
-fn apply_traits(model: &Model) -> Result<(BTreeMap<String, AstShape>, Deferred), Error> {
-    let mut deferred = Vec::new();
-    let mut shapes: BTreeMap<String, AstShape> = model
-        .shapes
-        .iter()
-        .filter(|(_, s)| !matches!(s, AstShape::Apply(_)))
-        .map(|(id, s)| (id.clone(), s.clone()))
-        .collect();
-    for (id, shape) in &model.shapes {
-        let AstShape::Apply(apply) = shape else { continue };
-        let (base, member) = match id.split_once('$') {
-            Some((b, m)) => (b, Some(m)),
-            None => (id.as_str(), None),
-        };
-        let target = shapes.get_mut(base).ok_or_else(|| Error::model(id, "apply targets an unknown shape"))?;
-        let traits = match member {
-            None => target.traits_mut(),
-            Some(m) => match member_traits_mut(target, m) {
-                Some(t) => t,
-                None => {
-                    deferred.push((base.to_owned(), m.to_owned(), apply.traits.clone()));
-                    continue;
-                }
-            },
-        };
-        for (k, v) in &apply.traits {
-            traits.insert(k.clone(), v.clone());
-        }
-    }
-    Ok((shapes, deferred))
-}
-
-fn apply_deferred(shapes: &mut BTreeMap<String, AstShape>, deferred: Deferred) -> Result<(), Error> {
-    for (base, member, traits) in deferred {
-        let target = shapes.get_mut(&base).expect("checked when deferred");
-        let existing = member_traits_mut(target, &member)
-            .ok_or_else(|| Error::model(format!("{base}${member}"), "apply targets a member the shape does not have"))?;
-        existing.extend(traits);
-    }
-    Ok(())
-}
-
-fn member_traits_mut<'a>(shape: &'a mut AstShape, member: &str) -> Option<&'a mut Traits> {
-    match shape {
-        AstShape::Enum(a) | AstShape::IntEnum(a) | AstShape::Structure(a) | AstShape::Union(a) => {
-            a.members.get_mut(member).map(|m| &mut m.traits)
-        }
-        AstShape::List(l) | AstShape::Set(l) if member == "member" => Some(&mut l.member.traits),
-        AstShape::Map(m) => match member {
-            "key" => Some(&mut m.key.traits),
-            "value" => Some(&mut m.value.traits),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// Copies mixin members (first, in mixin order) and mixin traits into every
-/// shape that uses mixins. Local members and traits win.
-fn flatten_mixins(mut shapes: BTreeMap<String, AstShape>) -> Result<BTreeMap<String, AstShape>, Error> {
-    let ids: Vec<String> = shapes.keys().cloned().collect();
-    let mut done = BTreeSet::new();
-    for id in &ids {
-        flatten_one(&mut shapes, id, &mut done, &mut Vec::new())?;
-    }
-    Ok(shapes)
-}
-
-fn flatten_one(
-    shapes: &mut BTreeMap<String, AstShape>,
-    id: &str,
-    done: &mut BTreeSet<String>,
-    stack: &mut Vec<String>,
-) -> Result<(), Error> {
-    if done.contains(id) {
-        return Ok(());
-    }
-    if stack.iter().any(|s| s == id) {
-        return Err(Error::model(id, format!("mixins form a cycle: {} -> {id}", stack.join(" -> "))));
-    }
-    let mixins: Vec<String> = shapes[id].mixins().iter().map(|r| r.target.clone()).collect();
-    stack.push(id.to_owned());
-    for m in &mixins {
-        flatten_one(shapes, m, done, stack)?;
-    }
-    stack.pop();
-    if !mixins.is_empty() {
-        let mut inherited_members: IndexMap<String, AstMember> = IndexMap::new();
-        let mut inherited_traits = Traits::new();
-        for m in &mixins {
-            let mixin = &shapes[m];
-            if mixin.type_name() != shapes[id].type_name() {
-                return Err(Error::model(id, format!("a {} cannot use the {} {m} as a mixin", shapes[id].type_name(), mixin.type_name())));
-            }
-            if let Some(members) = mixin.members() {
-                for (name, member) in members {
-                    inherited_members.insert(name.clone(), member.clone());
-                }
-            }
-            for (k, v) in mixin.traits() {
-                // The mixin trait itself, and the mixin's local-only traits, are not inherited.
-                let local_only = mixin
-                    .traits()
-                    .get("smithy.api#mixin")
-                    .and_then(|t| t.get("localTraits"))
-                    .and_then(Value::as_array)
-                    .is_some_and(|l| l.iter().any(|x| x == k));
-                if k != "smithy.api#mixin" && !local_only {
-                    inherited_traits.insert(k.clone(), v.clone());
-                }
-            }
-        }
-        let shape = shapes.get_mut(id).expect("shape exists");
-        let own_traits = std::mem::take(shape.traits_mut());
-        inherited_traits.extend(own_traits);
-        *shape.traits_mut() = inherited_traits;
-        if let AstShape::Structure(a) | AstShape::Union(a) | AstShape::Enum(a) | AstShape::IntEnum(a) = shape {
-            for (name, member) in std::mem::take(&mut a.members) {
-                // A local member with a mixin member's name may only add traits.
-                match inherited_members.get_mut(&name) {
-                    Some(existing) => existing.traits.extend(member.traits),
-                    None => {
-                        inherited_members.insert(name, member);
-                    }
-                }
-            }
-            a.members = inherited_members;
-        }
-    }
-    done.insert(id.to_owned());
-    Ok(())
+    crate::recursion::box_recursive_members(&mut named);
+    let protocol_tests = protocol_tests(shapes, service.protocol, &operations, &named);
+    Ok(Ir { service, operations, shapes: named, protocol_tests })
 }
 
 fn collect_operations(
@@ -230,16 +83,11 @@ fn doc(traits: &Traits) -> Option<String> {
     traits.get(DOCUMENTATION).and_then(Value::as_str).map(str::to_owned)
 }
 
-fn deprecated(owner: &str, traits: &Traits) -> Result<Option<Deprecated>, Error> {
-    let Some(v) = traits.get("smithy.api#deprecated") else { return Ok(None) };
-    let field = |k: &str| -> Result<Option<String>, Error> {
-        match v.get(k) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(Error::model(owner, format!("@deprecated {k} must be a string"))),
-        }
-    };
-    Ok(Some(Deprecated { message: field("message")?, since: field("since")? }))
+/// `@deprecated`, whose fields validation checked are strings.
+fn deprecated(traits: &Traits) -> Option<Deprecated> {
+    let v = traits.get("smithy.api#deprecated")?;
+    let field = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+    Some(Deprecated { message: field("message"), since: field("since") })
 }
 
 struct Lowerer<'a> {
@@ -257,7 +105,6 @@ impl Lowerer<'_> {
             "aws.protocols#awsJson1_0" => Protocol::AwsJson1_0,
             _ => Protocol::AwsJson1_1,
         };
-        check_unsupported_traits(id, &service.traits)?;
         let shape_id = ShapeId::parse(id)?;
         let sdk_id = service
             .traits
@@ -316,7 +163,6 @@ impl Lowerer<'_> {
         service_shape: &ast::Service,
     ) -> Result<Operation, Error> {
         let AstShape::Operation(op) = &self.shapes[id] else { unreachable!("collected as an operation") };
-        check_unsupported_traits(id, &op.traits)?;
         let name = self.name_of(id)?;
         let synthetic_ns = format!("synthetic.{}", service.id.namespace);
         let input = self.synthetic(id, op.input.as_ref(), &synthetic_ns, format!("{name}Input"), Role::Input)?;
@@ -354,7 +200,7 @@ impl Lowerer<'_> {
             output,
             errors: error_names.into_iter().map(|(_, e)| e).collect(),
             docs: doc(&op.traits),
-            deprecated: deprecated(id, &op.traits)?,
+            deprecated: deprecated(&op.traits),
             paginated,
             host_prefix,
             compress_request,
@@ -412,11 +258,10 @@ impl Lowerer<'_> {
             None | Some(UNIT) => (Vec::new(), None, None, false),
             Some(t) => match self.shapes.get(t).ok_or_else(|| Error::model(op_id, format!("input and output must be structures, but {t} is a prelude shape")))? {
                 AstShape::Structure(s) => {
-                    check_unsupported_traits(t, &s.traits)?;
                     (
                         self.members(t, &s.members)?,
                         doc(&s.traits),
-                        deprecated(t, &s.traits)?,
+                        deprecated(&s.traits),
                         s.traits.contains_key("smithy.api#sensitive"),
                     )
                 }
@@ -451,17 +296,13 @@ impl Lowerer<'_> {
     fn named_shape(&mut self, id: &str, shape_id: ShapeId) -> Result<Shape, Error> {
         let shape = &self.shapes[id];
         let traits = shape.traits();
-        check_unsupported_traits(id, traits)?;
         let name = self.name_of(id)?;
         let docs = doc(traits);
-        let dep = deprecated(id, traits)?;
+        let dep = deprecated(traits);
         let sensitive = traits.contains_key("smithy.api#sensitive");
         Ok(match shape {
             AstShape::Structure(s) => {
-                let error = match s.traits.get("smithy.api#error") {
-                    None => None,
-                    Some(kind) => Some(error_info(id, kind, &s.traits)?),
-                };
+                let error = s.traits.get("smithy.api#error").map(|kind| error_info(kind, &s.traits));
                 Shape::Structure(Structure {
                     id: shape_id,
                     name,
@@ -492,7 +333,7 @@ impl Lowerer<'_> {
                         name: m.clone(),
                         value,
                         docs: doc(&member.traits),
-                        deprecated: deprecated(&owner, &member.traits)?,
+                        deprecated: deprecated(&member.traits),
                     });
                 }
                 Shape::Enum(Enum { id: shape_id, name, variants, docs, deprecated: dep, sensitive })
@@ -533,7 +374,7 @@ impl Lowerer<'_> {
                         name: m.clone(),
                         value,
                         docs: doc(&member.traits),
-                        deprecated: deprecated(&owner, &member.traits)?,
+                        deprecated: deprecated(&member.traits),
                     });
                 }
                 Shape::IntEnum(IntEnum { id: shape_id, name, variants, docs, deprecated: dep })
@@ -546,7 +387,6 @@ impl Lowerer<'_> {
         let mut out = Vec::new();
         for (name, m) in members {
             let member_id = format!("{owner}${name}");
-            check_unsupported_traits(&member_id, &m.traits)?;
             let ty = self.type_ref(&member_id, &m.target, &m.traits)?;
             let target_traits = self.shapes.get(&m.target).map(AstShape::traits);
             let mut default = match m.traits.get("smithy.api#default") {
@@ -559,12 +399,9 @@ impl Lowerer<'_> {
                     default = Some(if kind == "boolean" { Value::Bool(false) } else { Value::from(0) });
                 }
             }
-            if let Some(d) = &default {
-                check_default(&member_id, &ty, d)?;
-            }
             let mut constraints = Constraints::default();
             for traits in target_traits.into_iter().chain([&m.traits]) {
-                merge_constraints(&member_id, &mut constraints, traits)?;
+                merge_constraints(&mut constraints, traits);
             }
             out.push(Member {
                 name: name.clone(),
@@ -574,7 +411,7 @@ impl Lowerer<'_> {
                 added_default: m.traits.contains_key("smithy.api#addedDefault"),
                 client_optional: m.traits.contains_key("smithy.api#clientOptional"),
                 idempotency_token: m.traits.contains_key("smithy.api#idempotencyToken"),
-                deprecated: deprecated(&member_id, &m.traits)?,
+                deprecated: deprecated(&m.traits),
                 sensitive: m.traits.contains_key("smithy.api#sensitive")
                     || target_traits.is_some_and(|t| t.contains_key("smithy.api#sensitive")),
                 docs: doc(&m.traits).or_else(|| target_traits.and_then(doc)),
@@ -590,9 +427,6 @@ impl Lowerer<'_> {
             return Ok(TypeRef::Unit);
         }
         let target_traits = self.shapes.get(target).map(AstShape::traits);
-        if let Some(t) = target_traits {
-            check_unsupported_traits(target, t)?;
-        }
         let kind = match (prelude_shape(target), self.shapes.get(target)) {
             (_, Some(shape)) => shape.type_name(),
             (Some((kind, _)), None) => kind,
@@ -631,13 +465,11 @@ impl Lowerer<'_> {
             "document" => prim(Prim::Document),
             "list" | "set" => {
                 let (AstShape::List(l) | AstShape::Set(l)) = &self.shapes[target] else { unreachable!() };
-                check_unsupported_traits(target, &l.traits)?;
                 let element = self.type_ref(&format!("{target}$member"), &l.member.target, &l.member.traits)?;
                 Ok(TypeRef::List { element: Box::new(element), sparse: l.traits.contains_key("smithy.api#sparse") })
             }
             "map" => {
                 let AstShape::Map(m) = &self.shapes[target] else { unreachable!() };
-                check_unsupported_traits(target, &m.traits)?;
                 let key = self.type_ref(&format!("{target}$key"), &m.key.target, &m.key.traits)?;
                 let key_ok = match &key {
                     TypeRef::Prim(Prim::String) => true,
@@ -662,156 +494,83 @@ impl Lowerer<'_> {
     }
 }
 
-fn error_info(id: &str, kind: &Value, traits: &Traits) -> Result<ErrorInfo, Error> {
-    let kind = match kind.as_str() {
-        Some("client") => ErrorKind::Client,
-        Some("server") => ErrorKind::Server,
-        _ => return Err(Error::model(id, "@error must be \"client\" or \"server\"")),
+/// The `smithy.test` cases of the lowered operations and errors that apply
+/// to a client of `protocol`.
+fn protocol_tests(shapes: &Shapes, protocol: Protocol, operations: &[Operation], named: &BTreeMap<ShapeId, Shape>) -> Vec<ProtocolTest> {
+    let protocol_id = match protocol {
+        Protocol::AwsJson1_0 => "aws.protocols#awsJson1_0",
+        Protocol::AwsJson1_1 => "aws.protocols#awsJson1_1",
     };
-    let http_status = match traits.get("smithy.api#httpError") {
-        None => None,
-        Some(v) => Some(
-            v.as_u64()
-                .and_then(|n| u16::try_from(n).ok())
-                .filter(|n| (400..600).contains(n))
-                .ok_or_else(|| Error::model(id, "@httpError must be an integer from 400 to 599"))?,
-        ),
+    let cases = |owner: &ShapeId, trait_id: &str, kind: ProtocolTestKind| -> Vec<ProtocolTest> {
+        let traits = shapes.get(&owner.absolute()).map(AstShape::traits);
+        let list = traits.and_then(|t| t.get(trait_id)).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        list.iter()
+            .filter(|c| c.get("appliesTo").and_then(Value::as_str) != Some("server"))
+            .filter(|c| c.get("protocol").and_then(Value::as_str) == Some(protocol_id))
+            .map(|c| ProtocolTest {
+                kind,
+                owner: owner.clone(),
+                id: c.get("id").and_then(Value::as_str).unwrap_or("unnamed").to_owned(),
+                case: c.clone(),
+            })
+            .collect()
     };
+    let mut out = Vec::new();
+    for op in operations {
+        out.extend(cases(&op.id, "smithy.test#httpRequestTests", ProtocolTestKind::Request));
+        out.extend(cases(&op.id, "smithy.test#httpResponseTests", ProtocolTestKind::Response));
+    }
+    for (id, shape) in named {
+        if matches!(shape, Shape::Structure(s) if s.error.is_some()) {
+            out.extend(cases(id, "smithy.test#httpResponseTests", ProtocolTestKind::Error));
+        }
+    }
+    out
+}
+
+/// `@error`, `@httpError` and `@retryable` (validation checked their values).
+fn error_info(kind: &Value, traits: &Traits) -> ErrorInfo {
+    let kind = if kind.as_str() == Some("server") { ErrorKind::Server } else { ErrorKind::Client };
+    let http_status = traits.get("smithy.api#httpError").and_then(Value::as_u64).and_then(|n| u16::try_from(n).ok());
     let retryable = traits
         .get("smithy.api#retryable")
         .map(|v| v.get("throttling").and_then(Value::as_bool).unwrap_or(false));
-    Ok(ErrorInfo { kind, http_status, retryable })
+    ErrorInfo { kind, http_status, retryable }
 }
 
-fn check_unsupported_traits(id: &str, traits: &Traits) -> Result<(), Error> {
-    for (t, what) in UNSUPPORTED_TRAITS {
-        if traits.contains_key(t) {
-            return Err(Error::unsupported(id, format!("{t}: {what} are not implemented")));
-        }
-    }
-    Ok(())
-}
-
-fn merge_constraints(owner: &str, c: &mut Constraints, traits: &Traits) -> Result<(), Error> {
+/// Adds the constraint traits of `traits` (validation checked their values)
+/// to `c`; the member's own, merged last, win over its target's.
+fn merge_constraints(c: &mut Constraints, traits: &Traits) {
     let bound = |v: &Value, k: &str| v.get(k).filter(|x| !x.is_null()).cloned();
     if let Some(length) = traits.get("smithy.api#length") {
-        let num = |k: &str| -> Result<Option<u64>, Error> {
-            match bound(length, k) {
-                None => Ok(None),
-                Some(v) => v.as_u64().map(Some).ok_or_else(|| Error::model(owner, format!("@length {k} must be a non-negative integer"))),
-            }
-        };
-        c.length_min = num("min")?.or(c.length_min);
-        c.length_max = num("max")?.or(c.length_max);
+        c.length_min = bound(length, "min").and_then(|v| v.as_u64()).or(c.length_min);
+        c.length_max = bound(length, "max").and_then(|v| v.as_u64()).or(c.length_max);
     }
     if let Some(range) = traits.get("smithy.api#range") {
-        let num = |k: &str| -> Result<Option<String>, Error> {
-            match bound(range, k) {
-                None => Ok(None),
-                Some(Value::Number(n)) => Ok(Some(n.to_string())),
-                Some(_) => Err(Error::model(owner, format!("@range {k} must be a number"))),
-            }
-        };
-        c.range_min = num("min")?.or(c.range_min.take());
-        c.range_max = num("max")?.or(c.range_max.take());
+        let num = |k: &str| bound(range, k).filter(Value::is_number).map(|n| n.to_string());
+        c.range_min = num("min").or(c.range_min.take());
+        c.range_max = num("max").or(c.range_max.take());
     }
-    if let Some(p) = traits.get("smithy.api#pattern") {
-        c.pattern = Some(p.as_str().ok_or_else(|| Error::model(owner, "@pattern must be a string"))?.to_owned());
-    }
-    Ok(())
-}
-
-/// Refuses defaults whose JSON type does not fit the member's type.
-fn check_default(owner: &str, ty: &TypeRef, v: &Value) -> Result<(), Error> {
-    let ok = match ty {
-        TypeRef::Prim(Prim::Boolean) => v.is_boolean(),
-        TypeRef::Prim(Prim::String | Prim::Blob) => v.is_string(),
-        TypeRef::Prim(Prim::Byte | Prim::Short | Prim::Integer | Prim::Long) => v.is_i64() || v.is_u64(),
-        TypeRef::Prim(Prim::Float | Prim::Double) => v.is_number(),
-        TypeRef::Prim(Prim::BigInteger | Prim::BigDecimal) => v.is_number() || v.is_string(),
-        TypeRef::Prim(Prim::Timestamp(_)) => v.is_number() || v.is_string(),
-        TypeRef::Prim(Prim::Document) => true,
-        TypeRef::List { .. } => v.as_array().is_some_and(Vec::is_empty),
-        TypeRef::Map { .. } => v.as_object().is_some_and(|o| o.is_empty()),
-        TypeRef::Named(_) => v.is_string() || v.is_i64(),
-        TypeRef::Unit => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::model(owner, format!("@default {v} does not fit the member's type")))
-    }
-}
-
-/// Marks members whose named target can reach back to the member's own shape
-/// without passing through a list or map: such a member needs a `Box`.
-fn box_recursive_members(named: &mut BTreeMap<ShapeId, Shape>) {
-    let direct: BTreeMap<ShapeId, Vec<ShapeId>> = named
-        .iter()
-        .map(|(id, s)| {
-            let members = match s {
-                Shape::Structure(s) => &s.members[..],
-                Shape::Union(u) => &u.members[..],
-                _ => &[],
-            };
-            let targets = members
-                .iter()
-                .filter_map(|m| match &m.ty {
-                    TypeRef::Named(t) if matches!(named.get(t), Some(Shape::Structure(_) | Shape::Union(_))) => Some(t.clone()),
-                    _ => None,
-                })
-                .collect();
-            (id.clone(), targets)
-        })
-        .collect();
-    let reaches = |from: &ShapeId, to: &ShapeId| -> bool {
-        let mut seen = BTreeSet::new();
-        let mut stack = vec![from.clone()];
-        while let Some(s) = stack.pop() {
-            if &s == to {
-                return true;
-            }
-            if seen.insert(s.clone()) {
-                stack.extend(direct.get(&s).into_iter().flatten().cloned());
-            }
-        }
-        false
-    };
-    let mut to_box = Vec::new();
-    for (id, targets) in &direct {
-        for t in targets {
-            if reaches(t, id) {
-                to_box.push((id.clone(), t.clone()));
-            }
-        }
-    }
-    for (id, target) in to_box {
-        let members = match named.get_mut(&id) {
-            Some(Shape::Structure(s)) => &mut s.members,
-            Some(Shape::Union(u)) => &mut u.members,
-            _ => continue,
-        };
-        for m in members.iter_mut() {
-            if m.ty == TypeRef::Named(target.clone()) {
-                m.boxed = true;
-            }
-        }
+    if let Some(p) = traits.get("smithy.api#pattern").and_then(Value::as_str) {
+        c.pattern = Some(p.to_owned());
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::ast::load;
     use crate::validate::validate;
 
-    fn lower_json(json: &str) -> Result<Ir, Error> {
+    pub(crate) fn lower_json(json: &str) -> Result<Ir, Error> {
         let model = load(json)?;
         let service = validate(&model)?;
-        lower(&model, &service)
+        let shapes = crate::normalise::normalise(&model)?;
+        crate::validate::check_normalised(&shapes)?;
+        lower(&model, &shapes, &service)
     }
 
-    fn service(extra: &str, ops: &str) -> String {
+    pub(crate) fn service(extra: &str, ops: &str) -> String {
         format!(
             r#"{{"smithy":"2.0","shapes":{{"a#S":{{"type":"service","version":"1","operations":[{ops}],
             "errors":[{{"target":"a#ServiceErr"}}],"traits":{{"aws.protocols#awsJson1_0":{{}}}}}},
@@ -839,68 +598,6 @@ mod tests {
         assert_eq!(bad, ErrorInfo { kind: ErrorKind::Client, http_status: Some(400), retryable: Some(true) });
         // The original input structure is not emitted as a type, since no member targets it.
         assert!(!ir.shapes.keys().any(|k| k.absolute() == "a#Req"));
-    }
-
-    #[test]
-    fn flattens_mixins_and_merges_apply() {
-        let json = service(
-            r#","a#Op":{"type":"operation","output":{"target":"a#Out"}},
-            "a#Base":{"type":"structure","members":{"Id":{"target":"smithy.api#String"}},"traits":{"smithy.api#mixin":{},"smithy.api#documentation":"base"}},
-            "a#Out":{"type":"structure","mixins":[{"target":"a#Base"}],"members":{"Extra":{"target":"smithy.api#Integer"}}},
-            "a#Out$Id":{"type":"apply","traits":{"smithy.api#required":{}}}"#,
-            r#"{"target":"a#Op"}"#,
-        );
-        let ir = lower_json(&json).unwrap();
-        let out = ir.structure(&ir.operations[0].output);
-        let names: Vec<&str> = out.members.iter().map(|m| m.name.as_str()).collect();
-        assert_eq!(names, ["Id", "Extra"]);
-        assert!(out.members[0].required);
-        assert_eq!(out.docs.as_deref(), Some("base"));
-    }
-
-    #[test]
-    fn boxes_recursive_members_but_not_through_lists() {
-        let json = service(
-            r#","a#Op":{"type":"operation","input":{"target":"a#Node"}},
-            "a#Node":{"type":"structure","members":{"Next":{"target":"a#Node"},"Children":{"target":"a#Nodes"},"U":{"target":"a#U"}}},
-            "a#Nodes":{"type":"list","member":{"target":"a#Node"}},
-            "a#U":{"type":"union","members":{"Leaf":{"target":"smithy.api#String"},"Deeper":{"target":"a#U"}}}"#,
-            r#"{"target":"a#Op"}"#,
-        );
-        let ir = lower_json(&json).unwrap();
-        let node = ir.shapes.values().find(|s| s.name() == "Node").unwrap();
-        let Shape::Structure(node) = node else { panic!() };
-        let boxed: Vec<(&str, bool)> = node.members.iter().map(|m| (m.name.as_str(), m.boxed)).collect();
-        assert_eq!(boxed, [("Next", true), ("Children", false), ("U", false)]);
-        let Shape::Union(u) = ir.shapes.values().find(|s| s.name() == "U").unwrap() else { panic!() };
-        assert!(u.members[1].boxed);
-    }
-
-    #[test]
-    fn refuses_what_it_cannot_honour() {
-        let json = service(
-            r#","a#Op":{"type":"operation","input":{"target":"a#In"}},
-            "a#In":{"type":"structure","members":{"Body":{"target":"a#Stream"}}},
-            "a#Stream":{"type":"blob","traits":{"smithy.api#streaming":{}}}"#,
-            r#"{"target":"a#Op"}"#,
-        );
-        let err = lower_json(&json).unwrap_err().to_string();
-        assert_eq!(err, "shape a#Stream: unsupported: smithy.api#streaming: streaming blobs and event streams are not implemented");
-    }
-
-    #[test]
-    fn bad_defaults_and_errors_are_named() {
-        let json = service(
-            r#","a#Op":{"type":"operation","input":{"target":"a#In"}},
-            "a#In":{"type":"structure","members":{"N":{"target":"smithy.api#Integer","traits":{"smithy.api#default":"x"}}}}"#,
-            r#"{"target":"a#Op"}"#,
-        );
-        assert_eq!(lower_json(&json).unwrap_err().to_string(), "shape a#In$N: @default \"x\" does not fit the member's type");
-        let json = service(
-            r#","a#Op":{"type":"operation","errors":[{"target":"a#NotErr"}]},"a#NotErr":{"type":"structure"}"#,
-            r#"{"target":"a#Op"}"#,
-        );
-        assert!(lower_json(&json).unwrap_err().to_string().contains("not a structure with @error"));
     }
 
     #[test]

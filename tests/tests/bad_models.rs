@@ -23,7 +23,9 @@ fn run_named(model: &Value, what: &str) -> Result<(), String> {
     let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<(), codegen::Error> {
         let ast = codegen::ast::load(&text)?;
         let service = codegen::validate::validate(&ast)?;
-        let ir = codegen::lower::lower(&ast, &service)?;
+        let shapes = codegen::normalise::normalise(&ast)?;
+        codegen::validate::check_normalised(&shapes)?;
+        let ir = codegen::lower::lower(&ast, &shapes, &service)?;
         codegen::naming::check(&ir)?;
         codegen::emit::emit(&ir, &codegen::Options::default())?;
         Ok(())

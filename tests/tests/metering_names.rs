@@ -10,7 +10,7 @@ fn metering_ir() -> Ir {
     let json = std::fs::read_to_string(workspace_root().join("model/marketplace-metering.json")).unwrap();
     let model = codegen::ast::load(&json).unwrap();
     let service = codegen::validate::validate(&model).unwrap();
-    codegen::lower::lower(&model, &service).unwrap()
+    codegen::lower::lower(&model, &codegen::normalise::normalise(&model).unwrap(), &service).unwrap()
 }
 
 const MEMBERS: &str = "

@@ -8,7 +8,9 @@ pub mod docs;
 mod enum_shape;
 pub(crate) mod examples;
 mod operation;
+mod operation_error;
 mod paginator;
+mod protocol_tests;
 pub mod rt;
 mod serde;
 pub(crate) mod structure;
@@ -95,6 +97,11 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<BTreeMap<String, Emitted>, Err
         }
     }
     rust("src/protocol_serde/mod.rs".into(), crate_files::protocol_serde_mod(&serde_modules));
+    if options.protocol_tests {
+        if let Some(tokens) = protocol_tests::emit(ir, &naming::lib_name(&options.package_name(ir)))? {
+            rust("tests/protocol_tests.rs".into(), tokens);
+        }
+    }
     files.insert("Cargo.toml".into(), Emitted::Text(crate_files::cargo_toml(ir, options)));
     Ok(files)
 }

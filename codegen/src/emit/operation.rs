@@ -1,6 +1,7 @@
-//! Emits one operation's module: its marker type and request glue (`mod.rs`),
-//! its error enum, and its fluent builder (`builders.rs`). The input and
-//! output structures come from the structure emitter.
+//! Emits one operation's module: its marker type and request glue (`mod.rs`,
+//! with the error enum from `operation_error.rs`), and its fluent builder
+//! (`builders.rs`). The input and output structures come from the structure
+//! emitter.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -8,7 +9,7 @@ use quote::quote;
 use super::docs::{deprecated_attr, doc_attrs, markdown_or};
 use super::rt;
 use super::structure::{plain_setter, SetterShape};
-use super::types::{boxed_type, ident, named_path, plain_ident};
+use super::types::{boxed_type, ident, plain_ident};
 use crate::ir::{Ir, Operation};
 use crate::naming::{self, Place};
 
@@ -30,14 +31,6 @@ fn emit_mod(ir: &Ir, op: &Operation) -> TokenStream {
     let sdk_error = rt::sdk_error();
     let http_response = rt::http_response();
     let op_meta = rt::operation_meta();
-    let meta = rt::error_metadata();
-    let provide = rt::provide_error_metadata();
-    let unhandled = rt::unhandled();
-    let unmodeled = rt::unmodeled_error();
-    let create_unhandled = rt::create_unhandled_error();
-    let request_id = rt::request_id();
-    let value = rt::json_value();
-    let de_err = rt::deserialize_error();
     let writer = rt::json_writer();
     let build_error = rt::build_error();
     let op_name = name.as_str();
@@ -72,60 +65,14 @@ fn emit_mod(ir: &Ir, op: &Operation) -> TokenStream {
             }
         }
     });
-    let host_prefix_expr = match host_prefix {
-        None => quote!(::std::option::Option::None),
-        Some(template) => {
-            // `foo.{label}.` becomes a format string and one argument per label, each checked first.
-            let mut format = String::new();
-            let mut labels = Vec::new();
-            let mut rest = template.as_str();
-            while let Some(start) = rest.find('{') {
-                let end = start + rest[start..].find('}').expect("checked while lowering");
-                format.push_str(&rest[..start]);
-                format.push_str("{}");
-                labels.push(rest[start + 1..end].to_owned());
-                rest = &rest[end + 1..];
-            }
-            format.push_str(rest);
-            let checks = labels.iter().map(|label| {
-                let field = ident(&naming::member_name(label, Place::Input));
-                let name = naming::member_name(label, Place::Input).trim_start_matches("r#").to_owned();
-                let is_valid_host_label = rt::is_valid_host_label();
-                quote! {
-                    let #field = input.#field.as_deref().unwrap_or_default();
-                    if !#is_valid_host_label(#field, false) {
-                        return ::std::result::Result::Err(#sdk_error::construction_failure(#build_error::invalid_field(
-                            #name,
-                            ::std::format!("`{}` cannot be part of a host name", #field),
-                        )));
-                    }
-                }
-            });
-            let args = labels.iter().map(|label| ident(&naming::member_name(label, Place::Input)));
-            quote! {{
-                #(#checks)*
-                ::std::option::Option::Some(::std::format!(#format, #(#args),*))
-            }}
-        }
-    };
+    let host_prefix_expr = host_prefix_expr(host_prefix.as_deref());
     let ser_input = ident(&naming::ser_fn(ir.shape(input).name()));
     let de_output = ident(&naming::de_fn(ir.shape(output).name()));
-
-    let variants: Vec<_> = errors.iter().map(|e| ident(&naming::type_name(ir.shape(e).name()))).collect();
-    let paths: Vec<_> = errors.iter().map(|e| named_path(ir, e)).collect();
-    let codes: Vec<&str> = errors.iter().map(|e| e.name.as_str()).collect();
-    let de_fns: Vec<_> = errors.iter().map(|e| ident(&naming::de_fn(ir.shape(e).name()))).collect();
-    let predicates: Vec<_> = errors.iter().map(|e| plain_ident(&naming::error_predicate(ir.shape(e).name()))).collect();
-    let variant_docs: Vec<_> = errors
-        .iter()
-        .map(|e| doc_attrs(&markdown_or(ir.structure(e).docs.as_deref(), &format!("The `{}` error.", e.name))))
-        .collect();
-    let predicate_docs: Vec<_> = variants.iter().map(|v| doc_attrs(&format!("True when this is `{error_ty}::{v}`."))).collect();
 
     let paginator_mod = if op.paginated.is_some() { quote!(pub mod paginator;) } else { quote!() };
     let op_docs = doc_attrs(&markdown_or(docs.as_deref(), &format!("The `{op_name}` operation.")));
     let op_deprecated = deprecated_attr(deprecated.as_ref());
-    let error_doc = doc_attrs(&format!("The errors `{op_name}` can return."));
+    let error_enum = super::operation_error::emit(ir, op);
     let mod_doc = super::docs::inner_doc_attrs(&format!("The `{op_name}` operation: its input, output, errors and fluent builder."));
 
     quote! {
@@ -168,90 +115,49 @@ fn emit_mod(ir: &Ir, op: &Operation) -> TokenStream {
             }
         }
 
-        #[allow(unused_variables)]
-        fn de_error(meta: #meta, v: &#value) -> ::std::result::Result<#error_ty, #de_err> {
-            let code = meta.code().map(::std::borrow::ToOwned::to_owned);
-            #[allow(clippy::match_single_binding)]
-            ::std::result::Result::Ok(match code.as_deref() {
-                #( ::std::option::Option::Some(#codes) => #error_ty::#variants(crate::protocol_serde::#de_fns(v, meta)?), )*
-                _ => #error_ty::generic(meta),
-            })
-        }
+        #error_enum
+    }
+}
 
-        #error_doc
-        #[non_exhaustive]
-        #[derive(::std::fmt::Debug)]
-        pub enum #error_ty {
-            #( #variant_docs #variants(#paths), )*
-            /// An error the model does not describe; read it with `code()` and `message()`.
-            #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
-            Unhandled(#unhandled),
-        }
-
-        impl #error_ty {
-            /// An unhandled error caused by `err`.
-            pub fn unhandled(err: impl ::std::convert::Into<::std::boxed::Box<dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static>>) -> Self {
-                #error_ty::Unhandled(#unhandled::new(err.into(), #meta::default()))
+/// The `@endpoint` host prefix of a call as an expression over `input`:
+/// `foo.{label}.` becomes a format string and one argument per label, each
+/// label checked to be a valid host label first.
+fn host_prefix_expr(template: Option<&str>) -> TokenStream {
+    let sdk_error = rt::sdk_error();
+    let build_error = rt::build_error();
+    match template {
+        None => quote!(::std::option::Option::None),
+        Some(template) => {
+            let mut format = String::new();
+            let mut labels = Vec::new();
+            let mut rest = template;
+            while let Some(start) = rest.find('{') {
+                let end = start + rest[start..].find('}').expect("checked while lowering");
+                format.push_str(&rest[..start]);
+                format.push_str("{}");
+                labels.push(rest[start + 1..end].to_owned());
+                rest = &rest[end + 1..];
             }
-
-            /// An unhandled error described only by its metadata.
-            pub fn generic(meta: #meta) -> Self {
-                #error_ty::Unhandled(#unhandled::new(::std::boxed::Box::new(#unmodeled::new(meta.clone())), meta))
-            }
-
-            /// The error's code, message and request id.
-            pub fn meta(&self) -> &#meta {
-                match self {
-                    #( #error_ty::#variants(e) => #provide::meta(e), )*
-                    #error_ty::Unhandled(e) => e.meta(),
+            format.push_str(rest);
+            let checks = labels.iter().map(|label| {
+                let field = ident(&naming::member_name(label, Place::Input));
+                let name = naming::member_name(label, Place::Input).trim_start_matches("r#").to_owned();
+                let is_valid_host_label = rt::is_valid_host_label();
+                quote! {
+                    let #field = input.#field.as_deref().unwrap_or_default();
+                    if !#is_valid_host_label(#field, false) {
+                        return ::std::result::Result::Err(#sdk_error::construction_failure(#build_error::invalid_field(
+                            #name,
+                            ::std::format!("`{}` cannot be part of a host name", #field),
+                        )));
+                    }
                 }
-            }
-
-            #(
-                #predicate_docs
-                pub fn #predicates(&self) -> bool {
-                    ::std::matches!(self, #error_ty::#variants(_))
-                }
-            )*
-        }
-
-        impl ::std::fmt::Display for #error_ty {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                match self {
-                    #( #error_ty::#variants(e) => ::std::fmt::Display::fmt(e, f), )*
-                    #error_ty::Unhandled(e) => ::std::fmt::Display::fmt(e, f),
-                }
-            }
-        }
-
-        impl ::std::error::Error for #error_ty {
-            fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
-                match self {
-                    #( #error_ty::#variants(e) => ::std::option::Option::Some(e), )*
-                    #error_ty::Unhandled(e) => ::std::option::Option::Some(e),
-                }
-            }
-        }
-
-        impl #provide for #error_ty {
-            fn meta(&self) -> &#meta {
-                #error_ty::meta(self)
-            }
-        }
-
-        impl #request_id for #error_ty {
-            fn request_id(&self) -> ::std::option::Option<&str> {
-                self.meta().request_id()
-            }
-        }
-
-        impl #create_unhandled for #error_ty {
-            fn create_unhandled_error(
-                source: ::std::boxed::Box<dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static>,
-                meta: ::std::option::Option<#meta>,
-            ) -> Self {
-                #error_ty::Unhandled(#unhandled::new(source, meta.unwrap_or_default()))
-            }
+            });
+            let args = labels.iter().map(|label| ident(&naming::member_name(label, Place::Input)));
+            quote! {{
+                #(#checks)*
+                ::std::option::Option::Some(::std::format!(#format, #(#args),*))
+            }}
         }
     }
 }

@@ -1,7 +1,7 @@
-//! Stage 5b, protocol tests: the model's `smithy.test#httpRequestTests` and
-//! `smithy.test#httpResponseTests` as Rust tests of the generated crate
-//! (`tests/protocol_tests.rs`), emitted only when [`crate::Options::protocol_tests`]
-//! asks for them.
+//! Protocol tests: the model's `smithy.test#httpRequestTests` and
+//! `smithy.test#httpResponseTests` (lowered into [`Ir::protocol_tests`]) as
+//! Rust tests of the generated crate (`tests/protocol_tests.rs`), emitted
+//! only when [`crate::Options::protocol_tests`] asks for them.
 //!
 //! Request cases build the input from `params` through the generated
 //! builders, send it through the runtime's replaying client, and compare
@@ -15,22 +15,14 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
 
-use crate::emit::examples::sample;
-use crate::emit::rt;
-use crate::emit::structure::build_is_fallible;
-use crate::emit::types::{ident, named_path_from};
+use super::examples::sample;
+use super::rt;
+use super::structure::build_is_fallible;
+use super::types::{ident, named_path_from};
 use crate::error::Error;
-use crate::ir::{Ir, Prim, Shape, TypeRef};
+use crate::ir::{Ir, Operation, Prim, ProtocolTest, ProtocolTestKind, Shape, TypeRef};
 use crate::naming::{self, Place};
 use crate::shape_id::ShapeId;
-
-/// The protocol trait ids the tests may name for this generator.
-fn protocol_id(ir: &Ir) -> &'static str {
-    match ir.service.protocol {
-        crate::ir::Protocol::AwsJson1_0 => "aws.protocols#awsJson1_0",
-        crate::ir::Protocol::AwsJson1_1 => "aws.protocols#awsJson1_1",
-    }
-}
 
 /// A value of `ty` built from its JSON form in `params`.
 fn value(ir: &Ir, lib: &TokenStream, ty: &TypeRef, v: &Value) -> Result<TokenStream, String> {
@@ -331,44 +323,37 @@ fn error_test(ir: &Ir, lib: &TokenStream, op: &crate::ir::Operation, error: &Sha
 }
 
 /// `tests/protocol_tests.rs`, or `None` when the model has no cases.
-pub fn emit(ir: &Ir, traits: &std::collections::BTreeMap<String, crate::ast::Traits>, lib: &str) -> Result<Option<TokenStream>, Error> {
+pub fn emit(ir: &Ir, lib: &str) -> Result<Option<TokenStream>, Error> {
     let lib_ident = ident(lib);
     let lib = quote!(#lib_ident);
-    let protocol = protocol_id(ir);
     // Requests, responses and errors live in their own modules: a case id may name both a request and a response.
     let (mut requests, mut responses, mut errors) = (Vec::new(), Vec::new(), Vec::new());
-    let test = |id: &str, body: Result<TokenStream, String>, owner: &str| -> Result<TokenStream, Error> {
-        let body = body.map_err(|e| Error::model(owner, format!("protocol test {id}: {e}")))?;
+    for test in &ir.protocol_tests {
+        let ProtocolTest { kind, owner, id, case } = test;
+        let operation = |pred: &dyn Fn(&Operation) -> bool| ir.operations.iter().find(|o| pred(o));
+        let (body, into) = match kind {
+            ProtocolTestKind::Request => {
+                let op = operation(&|o| &o.id == owner).expect("lowered from an operation");
+                (request_test(ir, &lib, op, case), &mut requests)
+            }
+            ProtocolTestKind::Response => {
+                let op = operation(&|o| &o.id == owner).expect("lowered from an operation");
+                (response_test(ir, &lib, op, case), &mut responses)
+            }
+            ProtocolTestKind::Error => {
+                // The first operation that can return the error runs its cases.
+                let Some(op) = operation(&|o| o.errors.contains(owner)) else { continue };
+                (error_test(ir, &lib, op, owner, case), &mut errors)
+            }
+        };
+        let body = body.map_err(|e| Error::model(owner.absolute(), format!("protocol test {id}: {e}")))?;
         let name = ident(&naming::protocol_test(id));
-        Ok(quote! {
+        into.push(quote! {
             #[tokio::test]
             async fn #name() {
                 #body
             }
-        })
-    };
-    let applies = |case: &Value| {
-        case.get("appliesTo").and_then(Value::as_str) != Some("server") && case.get("protocol").and_then(Value::as_str) == Some(protocol)
-    };
-    for op in &ir.operations {
-        let Some(t) = traits.get(&op.id.absolute()) else { continue };
-        for case in t.get("smithy.test#httpRequestTests").and_then(Value::as_array).into_iter().flatten().filter(|c| applies(c)) {
-            let id = case.get("id").and_then(Value::as_str).unwrap_or("unnamed");
-            requests.push(test(id, request_test(ir, &lib, op, case), &op.id.absolute())?);
-        }
-        for case in t.get("smithy.test#httpResponseTests").and_then(Value::as_array).into_iter().flatten().filter(|c| applies(c)) {
-            let id = case.get("id").and_then(Value::as_str).unwrap_or("unnamed");
-            responses.push(test(id, response_test(ir, &lib, op, case), &op.id.absolute())?);
-        }
-    }
-    for error in ir.errors() {
-        let Some(t) = traits.get(&error.id.absolute()) else { continue };
-        // The first operation that can return the error runs its cases.
-        let Some(op) = ir.operations.iter().find(|o| o.errors.contains(&error.id)) else { continue };
-        for case in t.get("smithy.test#httpResponseTests").and_then(Value::as_array).into_iter().flatten().filter(|c| applies(c)) {
-            let id = case.get("id").and_then(Value::as_str).unwrap_or("unnamed");
-            errors.push(test(id, error_test(ir, &lib, op, &error.id, case), &error.id.absolute())?);
-        }
+        });
     }
     if requests.is_empty() && responses.is_empty() && errors.is_empty() {
         return Ok(None);

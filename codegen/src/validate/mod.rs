@@ -2,11 +2,17 @@
 //!
 //! Every reference must resolve (prelude shapes included), there must be
 //! exactly one service, and that service must offer a protocol the runtime
-//! implements. Each error names the shape, and the member where there is one.
+//! implements. After normalisation, [`check_normalised`] checks the traits
+//! (see `traits.rs`). Each error names the shape, and the member where there
+//! is one.
 
 use crate::ast::{Model, Ref, Shape};
 use crate::error::Error;
 use crate::shape_id::{prelude_shape, ShapeId};
+
+mod traits;
+
+pub use traits::check as check_normalised;
 
 /// Protocol traits this generator implements, in order of preference.
 pub const SUPPORTED_PROTOCOLS: [&str; 2] = ["aws.protocols#awsJson1_1", "aws.protocols#awsJson1_0"];

@@ -1,0 +1,128 @@
+//! Emits one operation's error enum: a variant per modeled error and
+//! `Unhandled`, the parser that picks the variant by error code, and the
+//! traits every error enum implements (`Display`, `Error`,
+//! `ProvideErrorMetadata`, `RequestId`, `CreateUnhandledError`).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::docs::{doc_attrs, markdown_or};
+use super::rt;
+use super::types::{ident, named_path, plain_ident};
+use crate::ir::{Ir, Operation};
+use crate::naming;
+
+/// The error enum of `op` and its `de_error` parser, for the operation's `mod.rs`.
+pub fn emit(ir: &Ir, op: &Operation) -> TokenStream {
+    let Operation { name, errors, .. } = op;
+    let op_name = name.as_str();
+    let error_ty = ident(&naming::operation_error(name));
+    let meta = rt::error_metadata();
+    let provide = rt::provide_error_metadata();
+    let unhandled = rt::unhandled();
+    let unmodeled = rt::unmodeled_error();
+    let create_unhandled = rt::create_unhandled_error();
+    let request_id = rt::request_id();
+    let value = rt::json_value();
+    let de_err = rt::deserialize_error();
+    let variants: Vec<_> = errors.iter().map(|e| ident(&naming::type_name(ir.shape(e).name()))).collect();
+    let paths: Vec<_> = errors.iter().map(|e| named_path(ir, e)).collect();
+    let codes: Vec<&str> = errors.iter().map(|e| e.name.as_str()).collect();
+    let de_fns: Vec<_> = errors.iter().map(|e| ident(&naming::de_fn(ir.shape(e).name()))).collect();
+    let predicates: Vec<_> = errors.iter().map(|e| plain_ident(&naming::error_predicate(ir.shape(e).name()))).collect();
+    let variant_docs: Vec<_> = errors
+        .iter()
+        .map(|e| doc_attrs(&markdown_or(ir.structure(e).docs.as_deref(), &format!("The `{}` error.", e.name))))
+        .collect();
+    let predicate_docs: Vec<_> = variants.iter().map(|v| doc_attrs(&format!("True when this is `{error_ty}::{v}`."))).collect();
+
+    let error_doc = doc_attrs(&format!("The errors `{op_name}` can return."));
+
+    quote! {
+        #[allow(unused_variables)]
+        fn de_error(meta: #meta, v: &#value) -> ::std::result::Result<#error_ty, #de_err> {
+            let code = meta.code().map(::std::borrow::ToOwned::to_owned);
+            #[allow(clippy::match_single_binding)]
+            ::std::result::Result::Ok(match code.as_deref() {
+                #( ::std::option::Option::Some(#codes) => #error_ty::#variants(crate::protocol_serde::#de_fns(v, meta)?), )*
+                _ => #error_ty::generic(meta),
+            })
+        }
+
+        #error_doc
+        #[non_exhaustive]
+        #[derive(::std::fmt::Debug)]
+        pub enum #error_ty {
+            #( #variant_docs #variants(#paths), )*
+            /// An error the model does not describe; read it with `code()` and `message()`.
+            #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
+            Unhandled(#unhandled),
+        }
+
+        impl #error_ty {
+            /// An unhandled error caused by `err`.
+            pub fn unhandled(err: impl ::std::convert::Into<::std::boxed::Box<dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static>>) -> Self {
+                #error_ty::Unhandled(#unhandled::new(err.into(), #meta::default()))
+            }
+
+            /// An unhandled error described only by its metadata.
+            pub fn generic(meta: #meta) -> Self {
+                #error_ty::Unhandled(#unhandled::new(::std::boxed::Box::new(#unmodeled::new(meta.clone())), meta))
+            }
+
+            /// The error's code, message and request id.
+            pub fn meta(&self) -> &#meta {
+                match self {
+                    #( #error_ty::#variants(e) => #provide::meta(e), )*
+                    #error_ty::Unhandled(e) => e.meta(),
+                }
+            }
+
+            #(
+                #predicate_docs
+                pub fn #predicates(&self) -> bool {
+                    ::std::matches!(self, #error_ty::#variants(_))
+                }
+            )*
+        }
+
+        impl ::std::fmt::Display for #error_ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                match self {
+                    #( #error_ty::#variants(e) => ::std::fmt::Display::fmt(e, f), )*
+                    #error_ty::Unhandled(e) => ::std::fmt::Display::fmt(e, f),
+                }
+            }
+        }
+
+        impl ::std::error::Error for #error_ty {
+            fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
+                match self {
+                    #( #error_ty::#variants(e) => ::std::option::Option::Some(e), )*
+                    #error_ty::Unhandled(e) => ::std::option::Option::Some(e),
+                }
+            }
+        }
+
+        impl #provide for #error_ty {
+            fn meta(&self) -> &#meta {
+                #error_ty::meta(self)
+            }
+        }
+
+        impl #request_id for #error_ty {
+            fn request_id(&self) -> ::std::option::Option<&str> {
+                self.meta().request_id()
+            }
+        }
+
+        impl #create_unhandled for #error_ty {
+            fn create_unhandled_error(
+                source: ::std::boxed::Box<dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static>,
+                meta: ::std::option::Option<#meta>,
+            ) -> Self {
+                #error_ty::Unhandled(#unhandled::new(source, meta.unwrap_or_default()))
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! Checks on the normalised shapes (after `apply` and mixins, so that
+//! inherited traits are checked too): every trait value lowering reads has
+//! the form the Smithy specification gives it, every `@default` fits its
+//! member's type, and no shape carries a trait this generator cannot
+//! honour. Lowering then reads these traits without checking them again.
+
+use serde_json::Value;
+
+use crate::ast::{Shape, Traits};
+use crate::error::Error;
+use crate::normalise::Shapes;
+use crate::shape_id::{prelude_shape, UNIT};
+
+/// Traits whose meaning this generator cannot honour; refusing them is better
+/// than generating a client that silently sends the wrong thing.
+const UNSUPPORTED_TRAITS: [(&str, &str); 3] = [
+    ("smithy.api#streaming", "streaming blobs and event streams"),
+    ("aws.protocols#httpChecksum", "request and response checksums (@httpChecksum)"),
+    ("smithy.rules#staticContextParams", "endpoint context parameters (@staticContextParams)"),
+];
+
+/// Checks every shape of `shapes` and each of its members, in id order.
+pub fn check(shapes: &Shapes) -> Result<(), Error> {
+    for (id, shape) in shapes {
+        shape_traits(id, shape.traits())?;
+        if let Shape::Structure(s) = shape {
+            if let Some(kind) = s.traits.get("smithy.api#error") {
+                error_traits(id, kind, &s.traits)?;
+            }
+        }
+        for (name, member) in shape.members().into_iter().flatten() {
+            let member_id = format!("{id}${name}");
+            shape_traits(&member_id, &member.traits)?;
+            if let Some(v) = member.traits.get("smithy.api#default").filter(|v| !v.is_null()) {
+                default_fits(shapes, &member_id, &member.target, v)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The traits any shape or member may carry.
+fn shape_traits(id: &str, traits: &Traits) -> Result<(), Error> {
+    for (t, what) in UNSUPPORTED_TRAITS {
+        if traits.contains_key(t) {
+            return Err(Error::unsupported(id, format!("{t}: {what} are not implemented")));
+        }
+    }
+    if let Some(v) = traits.get("smithy.api#deprecated") {
+        for k in ["message", "since"] {
+            if !matches!(v.get(k), None | Some(Value::Null | Value::String(_))) {
+                return Err(Error::model(id, format!("@deprecated {k} must be a string")));
+            }
+        }
+    }
+    let bound = |v: &Value, k: &str| v.get(k).filter(|x| !x.is_null()).cloned();
+    if let Some(length) = traits.get("smithy.api#length") {
+        for k in ["min", "max"] {
+            if bound(length, k).is_some_and(|v| v.as_u64().is_none()) {
+                return Err(Error::model(id, format!("@length {k} must be a non-negative integer")));
+            }
+        }
+    }
+    if let Some(range) = traits.get("smithy.api#range") {
+        for k in ["min", "max"] {
+            if bound(range, k).is_some_and(|v| !v.is_number()) {
+                return Err(Error::model(id, format!("@range {k} must be a number")));
+            }
+        }
+    }
+    if traits.get("smithy.api#pattern").is_some_and(|p| !p.is_string()) {
+        return Err(Error::model(id, "@pattern must be a string"));
+    }
+    Ok(())
+}
+
+/// `@error` and `@httpError` of an error structure.
+fn error_traits(id: &str, kind: &Value, traits: &Traits) -> Result<(), Error> {
+    if !matches!(kind.as_str(), Some("client" | "server")) {
+        return Err(Error::model(id, "@error must be \"client\" or \"server\""));
+    }
+    if let Some(v) = traits.get("smithy.api#httpError") {
+        if !v.as_u64().is_some_and(|n| (400..600).contains(&n)) {
+            return Err(Error::model(id, "@httpError must be an integer from 400 to 599"));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a `@default` whose JSON type does not fit the member's target.
+fn default_fits(shapes: &Shapes, owner: &str, target: &str, v: &Value) -> Result<(), Error> {
+    let kind = match (prelude_shape(target), shapes.get(target)) {
+        _ if target == UNIT => "unit",
+        (_, Some(shape)) => shape.type_name(),
+        (Some((kind, _)), None) => kind,
+        // An unknown target is refused by the reference checks with a better message.
+        (None, None) => return Ok(()),
+    };
+    let ok = match kind {
+        "boolean" => v.is_boolean(),
+        "string" | "blob" => v.is_string(),
+        "byte" | "short" | "integer" | "long" => v.is_i64() || v.is_u64(),
+        "float" | "double" => v.is_number(),
+        "bigInteger" | "bigDecimal" | "timestamp" => v.is_number() || v.is_string(),
+        "document" => true,
+        "list" | "set" => v.as_array().is_some_and(Vec::is_empty),
+        "map" => v.as_object().is_some_and(|o| o.is_empty()),
+        "enum" | "intEnum" | "structure" | "union" => v.is_string() || v.is_i64(),
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::model(owner, format!("@default {v} does not fit the member's type")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lower::tests::{lower_json, service};
+
+    #[test]
+    fn refuses_what_it_cannot_honour() {
+        let json = service(
+            r#","a#Op":{"type":"operation","input":{"target":"a#In"}},
+            "a#In":{"type":"structure","members":{"Body":{"target":"a#Stream"}}},
+            "a#Stream":{"type":"blob","traits":{"smithy.api#streaming":{}}}"#,
+            r#"{"target":"a#Op"}"#,
+        );
+        let err = lower_json(&json).unwrap_err().to_string();
+        assert_eq!(err, "shape a#Stream: unsupported: smithy.api#streaming: streaming blobs and event streams are not implemented");
+    }
+
+    #[test]
+    fn bad_defaults_and_errors_are_named() {
+        let json = service(
+            r#","a#Op":{"type":"operation","input":{"target":"a#In"}},
+            "a#In":{"type":"structure","members":{"N":{"target":"smithy.api#Integer","traits":{"smithy.api#default":"x"}}}}"#,
+            r#"{"target":"a#Op"}"#,
+        );
+        assert_eq!(lower_json(&json).unwrap_err().to_string(), "shape a#In$N: @default \"x\" does not fit the member's type");
+        let json = service(
+            r#","a#Op":{"type":"operation","errors":[{"target":"a#NotErr"}]},"a#NotErr":{"type":"structure"}"#,
+            r#"{"target":"a#Op"}"#,
+        );
+        assert!(lower_json(&json).unwrap_err().to_string().contains("not a structure with @error"));
+    }
+
+}

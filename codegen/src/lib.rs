@@ -67,7 +67,7 @@ pub fn generate(model_json: &str, options: &Options) -> Result<BTreeMap<String, 
     let model = ast::load(model_json)?;
     let service = validate::validate(&model)?;
     let shapes = normalise::normalise(&model)?;
-    validate::check_normalised(&shapes)?;
+    validate::check_normalised(&shapes, &service)?;
     let ir = lower::lower(&model, &shapes, &service)?;
     naming::check(&ir)?;
     let files = emit::emit(&ir, options)?;

@@ -35,8 +35,8 @@ pub fn lower(model: &Model, shapes: &Shapes, service_id: &str) -> Result<Ir, Err
     let service = lowerer.service(service_id, service_shape)?;
 
     let mut operation_ids = BTreeSet::new();
-    collect_operations(shapes, service_id, &service_shape.operations, &service_shape.resources, &mut operation_ids)?;
-    let service_errors = lowerer.error_refs(service_id, &service_shape.errors)?;
+    collect_operations(shapes, service_id, &service_shape.operations, &service_shape.resources, &mut operation_ids);
+    let service_errors = lowerer.error_refs(&service_shape.errors)?;
     let mut operations = Vec::new();
     for op_id in &operation_ids {
         operations.push(lowerer.operation(op_id, &service, &service_errors, service_shape)?);
@@ -58,25 +58,13 @@ fn collect_operations(
     operations: &[ast::Ref],
     resources: &[ast::Ref],
     out: &mut BTreeSet<String>,
-) -> Result<(), Error> {
-    for op in operations {
-        match shapes.get(&op.target) {
-            Some(AstShape::Operation(_)) => {
-                out.insert(op.target.clone());
-            }
-            _ => return Err(Error::model(owner, format!("binds {} as an operation, but it is not one", op.target))),
-        }
-    }
+) {
+    out.extend(operations.iter().map(|op| op.target.clone()));
     for r in resources {
-        match shapes.get(&r.target) {
-            Some(AstShape::Resource(res)) => {
-                let ops: Vec<ast::Ref> = res.all_operations().cloned().collect();
-                collect_operations(shapes, &r.target, &ops, &res.resources, out)?;
-            }
-            _ => return Err(Error::model(owner, format!("binds {} as a resource, but it is not one", r.target))),
-        }
+        let Some(AstShape::Resource(res)) = shapes.get(&r.target) else { unreachable!("validated: {owner} binds {} as a resource", r.target) };
+        let ops: Vec<ast::Ref> = res.all_operations().cloned().collect();
+        collect_operations(shapes, &r.target, &ops, &res.resources, out);
     }
-    Ok(())
 }
 
 fn doc(traits: &Traits) -> Option<String> {
@@ -113,15 +101,7 @@ impl Lowerer<'_> {
             .and_then(Value::as_str)
             .map(str::to_owned)
             .unwrap_or_else(|| shape_id.name.clone());
-        let signing_name = match service.traits.get("aws.auth#sigv4") {
-            None => None,
-            Some(v) => Some(
-                v.get("name")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| Error::model(id, "aws.auth#sigv4 has no string `name`"))?
-                    .to_owned(),
-            ),
-        };
+        let signing_name = service.traits.get("aws.auth#sigv4").and_then(|v| v.get("name")).and_then(Value::as_str).map(str::to_owned);
         Ok(Service {
             id: shape_id,
             version: service.version.clone(),
@@ -142,15 +122,10 @@ impl Lowerer<'_> {
         Ok(ShapeId::parse(id)?.name)
     }
 
-    fn error_refs(&mut self, owner: &str, refs: &[ast::Ref]) -> Result<Vec<ShapeId>, Error> {
+    fn error_refs(&mut self, refs: &[ast::Ref]) -> Result<Vec<ShapeId>, Error> {
         let mut out = Vec::new();
         for r in refs {
-            match self.shapes.get(&r.target) {
-                Some(AstShape::Structure(s)) if s.traits.contains_key("smithy.api#error") => {
-                    out.push(ShapeId::parse(&r.target)?);
-                }
-                _ => return Err(Error::model(owner, format!("lists {} as an error, but it is not a structure with @error", r.target))),
-            }
+            out.push(ShapeId::parse(&r.target)?);
         }
         Ok(out)
     }
@@ -167,7 +142,7 @@ impl Lowerer<'_> {
         let synthetic_ns = format!("synthetic.{}", service.id.namespace);
         let input = self.synthetic(id, op.input.as_ref(), &synthetic_ns, format!("{name}Input"), Role::Input)?;
         let output = self.synthetic(id, op.output.as_ref(), &synthetic_ns, format!("{name}Output"), Role::Output)?;
-        let mut errors = self.error_refs(id, &op.errors)?;
+        let mut errors = self.error_refs(&op.errors)?;
         for e in service_errors {
             if !errors.contains(e) {
                 errors.push(e.clone());
@@ -181,18 +156,10 @@ impl Lowerer<'_> {
             error_names.push((self.name_of(&e.absolute())?, e));
         }
         error_names.sort();
-        let paginated = self.paginated(id, &op.traits, &service_shape.traits)?;
-        let host_prefix = self.host_prefix(id, &op.traits, &input)?;
-        let compress_request = match op.traits.get("smithy.api#requestCompression") {
-            None => false,
-            Some(v) => {
-                let encodings: Vec<&str> = v.get("encodings").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
-                if !encodings.iter().any(|e| e.eq_ignore_ascii_case("gzip")) {
-                    return Err(Error::unsupported(id, format!("@requestCompression encodings {encodings:?}: only gzip is implemented")));
-                }
-                true
-            }
-        };
+        let paginated = paginated(&op.traits, &service_shape.traits);
+        let host_prefix = op.traits.get("smithy.api#endpoint").and_then(|e| e.get("hostPrefix")).and_then(Value::as_str).map(str::to_owned);
+        // Validation refused encodings without gzip.
+        let compress_request = op.traits.contains_key("smithy.api#requestCompression");
         Ok(Operation {
             id: ShapeId::parse(id)?,
             name,
@@ -207,44 +174,6 @@ impl Lowerer<'_> {
         })
     }
 
-    /// The `@endpoint` host prefix, after checking that each `{label}` names
-    /// a required string input member marked `@hostLabel`.
-    fn host_prefix(&self, id: &str, traits: &Traits, input: &ShapeId) -> Result<Option<String>, Error> {
-        let Some(endpoint) = traits.get("smithy.api#endpoint") else { return Ok(None) };
-        let prefix = endpoint
-            .get("hostPrefix")
-            .and_then(Value::as_str)
-            .ok_or_else(|| Error::model(id, "@endpoint needs a string hostPrefix"))?;
-        let Some(Shape::Structure(input)) = self.named.get(input) else { unreachable!("synthetic input exists") };
-        let mut rest = prefix;
-        while let Some(start) = rest.find('{') {
-            let end = rest[start..].find('}').ok_or_else(|| Error::model(id, format!("@endpoint hostPrefix `{prefix}` has an unclosed label")))?;
-            let label = &rest[start + 1..start + end];
-            let member = input.members.iter().find(|m| m.name == label).ok_or_else(|| {
-                Error::model(id, format!("@endpoint hostPrefix label `{label}` is not an input member"))
-            })?;
-            if member.ty != TypeRef::Prim(Prim::String) || !member.required {
-                return Err(Error::model(id, format!("host label `{label}` must be a required string member")));
-            }
-            rest = &rest[start + end + 1..];
-        }
-        Ok(Some(prefix.to_owned()))
-    }
-
-    fn paginated(&self, id: &str, op: &Traits, service: &Traits) -> Result<Option<Paginated>, Error> {
-        let Some(own) = op.get("smithy.api#paginated") else { return Ok(None) };
-        let field = |k: &str| -> Option<String> {
-            own.get(k)
-                .or_else(|| service.get("smithy.api#paginated").and_then(|s| s.get(k)))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
-        let (Some(input_token), Some(output_token)) = (field("inputToken"), field("outputToken")) else {
-            return Err(Error::model(id, "@paginated needs inputToken and outputToken (on the operation or the service)"));
-        };
-        Ok(Some(Paginated { input_token, output_token, items: field("items"), page_size: field("pageSize") }))
-    }
-
     fn synthetic(
         &mut self,
         op_id: &str,
@@ -256,19 +185,10 @@ impl Lowerer<'_> {
         let id = ShapeId { namespace: ns.to_owned(), name: name.clone() };
         let (members, docs, deprecated_trait, sensitive) = match target.map(|r| r.target.as_str()) {
             None | Some(UNIT) => (Vec::new(), None, None, false),
-            Some(t) => match self.shapes.get(t).ok_or_else(|| Error::model(op_id, format!("input and output must be structures, but {t} is a prelude shape")))? {
-                AstShape::Structure(s) => {
-                    (
-                        self.members(t, &s.members)?,
-                        doc(&s.traits),
-                        deprecated(&s.traits),
-                        s.traits.contains_key("smithy.api#sensitive"),
-                    )
-                }
-                other => {
-                    return Err(Error::model(op_id, format!("input and output must be structures, but {t} is a {}", other.type_name())))
-                }
-            },
+            Some(t) => {
+                let Some(AstShape::Structure(s)) = self.shapes.get(t) else { unreachable!("validated: {op_id}'s {t} is a structure") };
+                (self.members(t, &s.members)?, doc(&s.traits), deprecated(&s.traits), s.traits.contains_key("smithy.api#sensitive"))
+            }
         };
         self.named.insert(
             id.clone(),
@@ -315,20 +235,12 @@ impl Lowerer<'_> {
                 })
             }
             AstShape::Union(u) => {
-                if u.members.is_empty() {
-                    return Err(Error::model(id, "a union needs at least one member"));
-                }
                 Shape::Union(Union { id: shape_id, name, members: self.members(id, &u.members)?, docs, deprecated: dep, sensitive })
             }
             AstShape::Enum(e) => {
                 let mut variants = Vec::new();
                 for (m, member) in &e.members {
-                    let owner = format!("{id}${m}");
-                    let value = match member.traits.get("smithy.api#enumValue") {
-                        None => m.clone(),
-                        Some(Value::String(s)) if !s.is_empty() => s.clone(),
-                        Some(_) => return Err(Error::model(owner, "@enumValue of an enum member must be a non-empty string")),
-                    };
+                    let value = member.traits.get("smithy.api#enumValue").and_then(Value::as_str).unwrap_or(m).to_owned();
                     variants.push(EnumVariant {
                         name: m.clone(),
                         value,
@@ -340,15 +252,10 @@ impl Lowerer<'_> {
             }
             AstShape::String(s) => {
                 // A Smithy 1.0 string with the @enum trait.
-                let list = s.traits.get("smithy.api#enum").and_then(Value::as_array).ok_or_else(|| {
-                    Error::model(id, "only a string with @enum can be a named shape")
-                })?;
+                let list = s.traits.get("smithy.api#enum").and_then(Value::as_array).into_iter().flatten();
                 let mut variants = Vec::new();
                 for entry in list {
-                    let value = entry
-                        .get("value")
-                        .and_then(Value::as_str)
-                        .ok_or_else(|| Error::model(id, "@enum entry without a string value"))?;
+                    let value = entry.get("value").and_then(Value::as_str).unwrap_or_default();
                     let variant_name = entry.get("name").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| value.to_owned());
                     let dep = entry.get("deprecated").and_then(Value::as_bool).unwrap_or(false).then(Deprecated::default);
                     variants.push(EnumVariant {
@@ -363,13 +270,7 @@ impl Lowerer<'_> {
             AstShape::IntEnum(e) => {
                 let mut variants = Vec::new();
                 for (m, member) in &e.members {
-                    let owner = format!("{id}${m}");
-                    let value = member
-                        .traits
-                        .get("smithy.api#enumValue")
-                        .and_then(Value::as_i64)
-                        .and_then(|v| i32::try_from(v).ok())
-                        .ok_or_else(|| Error::model(owner.clone(), "an intEnum member needs an integer @enumValue"))?;
+                    let value = member.traits.get("smithy.api#enumValue").and_then(Value::as_i64).and_then(|v| i32::try_from(v).ok()).unwrap_or_default();
                     variants.push(IntEnumVariant {
                         name: m.clone(),
                         value,
@@ -430,18 +331,16 @@ impl Lowerer<'_> {
         let kind = match (prelude_shape(target), self.shapes.get(target)) {
             (_, Some(shape)) => shape.type_name(),
             (Some((kind, _)), None) => kind,
-            (None, None) => return Err(Error::model(owner, format!("targets unknown shape {target}"))),
+            (None, None) => unreachable!("validated: {owner} targets a known shape"),
         };
-        let timestamp_format = || -> Result<TimestampFormat, Error> {
+        let timestamp_format = || {
             let fmt = member_traits
                 .get("smithy.api#timestampFormat")
                 .or_else(|| target_traits.and_then(|t| t.get("smithy.api#timestampFormat")));
-            match fmt.map(|v| v.as_str()) {
-                None => Ok(TimestampFormat::EpochSeconds),
-                Some(Some("epoch-seconds")) => Ok(TimestampFormat::EpochSeconds),
-                Some(Some("date-time")) => Ok(TimestampFormat::DateTime),
-                Some(Some("http-date")) => Ok(TimestampFormat::HttpDate),
-                Some(other) => Err(Error::model(owner, format!("unknown @timestampFormat {other:?}"))),
+            match fmt.and_then(Value::as_str) {
+                Some("date-time") => TimestampFormat::DateTime,
+                Some("http-date") => TimestampFormat::HttpDate,
+                _ => TimestampFormat::EpochSeconds,
             }
         };
         let prim = |p| Ok(TypeRef::Prim(p));
@@ -461,7 +360,7 @@ impl Lowerer<'_> {
             "double" => prim(Prim::Double),
             "bigInteger" => prim(Prim::BigInteger),
             "bigDecimal" => prim(Prim::BigDecimal),
-            "timestamp" => prim(Prim::Timestamp(timestamp_format()?)),
+            "timestamp" => prim(Prim::Timestamp(timestamp_format())),
             "document" => prim(Prim::Document),
             "list" | "set" => {
                 let (AstShape::List(l) | AstShape::Set(l)) = &self.shapes[target] else { unreachable!() };
@@ -471,27 +370,28 @@ impl Lowerer<'_> {
             "map" => {
                 let AstShape::Map(m) = &self.shapes[target] else { unreachable!() };
                 let key = self.type_ref(&format!("{target}$key"), &m.key.target, &m.key.traits)?;
-                let key_ok = match &key {
-                    TypeRef::Prim(Prim::String) => true,
-                    TypeRef::Named(id) => matches!(self.shapes.get(&id.absolute()), Some(AstShape::Enum(_) | AstShape::String(_))),
-                    _ => false,
-                };
-                if !key_ok {
-                    return Err(Error::model(format!("{target}$key"), "map keys must target a string or string enum"));
-                }
                 let value = self.type_ref(&format!("{target}$value"), &m.value.target, &m.value.traits)?;
                 Ok(TypeRef::Map { key: Box::new(key), value: Box::new(value), sparse: m.traits.contains_key("smithy.api#sparse") })
             }
             "structure" | "union" | "enum" | "intEnum" => {
-                if self.shapes[target].traits().contains_key("smithy.api#mixin") {
-                    return Err(Error::model(owner, format!("targets the mixin {target}; mixins cannot be targeted")));
-                }
                 self.enqueue(target);
                 Ok(TypeRef::Named(ShapeId::parse(target)?))
             }
-            other => Err(Error::model(owner, format!("members cannot target a {other} ({target})"))),
+            other => unreachable!("validated: {owner} cannot target a {other}"),
         }
     }
+}
+
+/// `@paginated`, with the service's defaults for what the operation leaves out.
+fn paginated(op: &Traits, service: &Traits) -> Option<Paginated> {
+    let own = op.get("smithy.api#paginated")?;
+    let field = |k: &str| -> Option<String> {
+        own.get(k).or_else(|| service.get("smithy.api#paginated").and_then(|s| s.get(k))).and_then(Value::as_str).map(str::to_owned)
+    };
+    let (Some(input_token), Some(output_token)) = (field("inputToken"), field("outputToken")) else {
+        unreachable!("validated: @paginated names both tokens")
+    };
+    Some(Paginated { input_token, output_token, items: field("items"), page_size: field("pageSize") })
 }
 
 /// The `smithy.test` cases of the lowered operations and errors that apply
@@ -566,7 +466,7 @@ pub(crate) mod tests {
         let model = load(json)?;
         let service = validate(&model)?;
         let shapes = crate::normalise::normalise(&model)?;
-        crate::validate::check_normalised(&shapes)?;
+        crate::validate::check_normalised(&shapes, &service)?;
         lower(&model, &shapes, &service)
     }
 

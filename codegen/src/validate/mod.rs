@@ -10,9 +10,16 @@ use crate::ast::{Model, Ref, Shape};
 use crate::error::Error;
 use crate::shape_id::{prelude_shape, ShapeId};
 
+mod shapes;
 mod traits;
 
-pub use traits::check as check_normalised;
+/// Checks the normalised shapes of a model whose one service is
+/// `service_id`: what each shape refers to and carries (`shapes.rs`), and
+/// every trait value lowering reads (`traits.rs`).
+pub fn check_normalised(shapes: &crate::normalise::Shapes, service_id: &str) -> Result<(), Error> {
+    shapes::check(shapes, service_id)?;
+    traits::check(shapes)
+}
 
 /// Protocol traits this generator implements, in order of preference.
 pub const SUPPORTED_PROTOCOLS: [&str; 2] = ["aws.protocols#awsJson1_1", "aws.protocols#awsJson1_0"];

@@ -47,6 +47,16 @@ fn reserved(place: Place) -> &'static [&'static str] {
     }
 }
 
+/// Methods a builder (and an input's fluent builder) defines besides those
+/// of its members: a member method with one of these names is a collision.
+fn builder_methods(place: Place) -> &'static [&'static str] {
+    match place {
+        Place::Structure | Place::Output => &["build"],
+        Place::Input => &["build", "new", "send", "customize", "config_override", "as_input", "into_paginator"],
+        Place::Error => &["build", "meta", "set_meta"],
+    }
+}
+
 fn escape(name: String) -> String {
     if UNRAWABLE.contains(&name.as_str()) {
         format!("{name}_")
@@ -196,6 +206,45 @@ pub fn type_module(shape_name: &str) -> String {
     format!("_{}", snake(shape_name))
 }
 
+/// The file of a named type: `src/types/_usage_record.rs`, or under
+/// `src/types/error/` for an error.
+pub fn type_file(shape_name: &str, is_error: bool) -> String {
+    let folder = if is_error { "src/types/error" } else { "src/types" };
+    format!("{folder}/{}.rs", type_module(shape_name))
+}
+
+/// The folder of an operation's module (`src/operation/meter_usage`); a
+/// keyword module such as `r#type` lives in `src/operation/type`.
+pub fn operation_dir(op_name: &str) -> String {
+    format!("src/operation/{}", operation_module(op_name).trim_start_matches("r#"))
+}
+
+/// A file of an operation's module: `src/operation/meter_usage/builders.rs`.
+pub fn operation_file(op_name: &str, module: &str) -> String {
+    format!("{}/{module}.rs", operation_dir(op_name))
+}
+
+/// The name of an operation's example program (`meter_usage`, `type` for `r#type`).
+pub fn example_name(op_name: &str) -> String {
+    operation_module(op_name).trim_start_matches("r#").to_owned()
+}
+
+/// The example program of an operation (`examples/meter_usage.rs`).
+pub fn example_file(op_name: &str) -> String {
+    format!("examples/{}.rs", example_name(op_name))
+}
+
+/// The serde file of a named shape (`src/protocol_serde/_usage_record.rs`).
+pub fn serde_file(shape_name: &str) -> String {
+    format!("src/protocol_serde/{}.rs", type_module(shape_name))
+}
+
+/// A member's name as users read it in messages (`type`, not `r#type`):
+/// the label of checks before sending and of `Debug` output.
+pub fn member_label(member: &str, place: Place) -> String {
+    member_stem(member, place)
+}
+
 /// The serialiser function of a named shape (`ser_usage_record`).
 pub fn ser_fn(shape_name: &str) -> String {
     format!("ser_{}", snake(shape_name))
@@ -249,9 +298,20 @@ pub fn check(ir: &Ir) -> Result<(), Error> {
         let mut members = Seen::new(&scope);
         match shape {
             Shape::Structure(s) => {
+                // A member's field and getter, and its builder's setter, `set_` and `get_`
+                // methods, share one namespace with the builder's own methods: members
+                // `Foo` and `GetFoo` would both define `get_foo`.
                 let place = place_of(s.role, s.error.is_some());
+                let mut methods = Seen::new(&format!("the builder of {}", s.id));
+                for own in builder_methods(place) {
+                    methods.add((*own).to_owned(), "the builder's own method")?;
+                }
                 for m in &s.members {
-                    members.add(member_stem(&m.name, place), &format!("{}${}", s.id, m.name))?;
+                    let owner = format!("{}${}", s.id, m.name);
+                    members.add(member_stem(&m.name, place), &owner)?;
+                    for method in [member_stem(&m.name, place), set_name(&m.name, place), get_name(&m.name, place)] {
+                        methods.add(method, &owner)?;
+                    }
                 }
             }
             Shape::Union(u) => {
@@ -387,5 +447,32 @@ mod tests {
         assert_eq!(union_as("Text"), "as_text");
         assert_eq!(union_is("Self"), "is_self");
         assert_eq!(lib_name("aws-sdk-marketplacemetering"), "aws_sdk_marketplacemetering");
+    }
+
+    #[test]
+    fn member_methods_that_would_collide_are_refused_with_the_shape() {
+        use crate::lower::tests::{lower_json, service};
+        let check = |extra: &str| lower_json(&service(extra, r#"{"target":"a#Op"}"#)).and_then(|ir| check(&ir)).map_err(|e| e.to_string());
+        let getter = check(
+            r#","a#Op":{"type":"operation","input":{"target":"a#In"}},
+            "a#In":{"type":"structure","members":{"Foo":{"target":"smithy.api#String"},"GetFoo":{"target":"smithy.api#String"}}}"#,
+        );
+        assert_eq!(
+            getter.unwrap_err(),
+            "name collision in the builder of synthetic.a#OpInput: synthetic.a#OpInput$Foo and synthetic.a#OpInput$GetFoo would both be named `get_foo`"
+        );
+        let setter = check(
+            r#","a#Op":{"type":"operation","errors":[{"target":"a#Bad"}]},
+            "a#Bad":{"type":"structure","members":{"SetMeta":{"target":"smithy.api#String"}},"traits":{"smithy.api#error":"client"}}"#,
+        );
+        assert_eq!(
+            setter.unwrap_err(),
+            "name collision in the builder of a#Bad: the builder's own method and a#Bad$SetMeta would both be named `set_meta`"
+        );
+        let fine = check(
+            r#","a#Op":{"type":"operation","input":{"target":"a#In"}},
+            "a#In":{"type":"structure","members":{"Foo":{"target":"smithy.api#String"},"Meta":{"target":"smithy.api#String"},"Send":{"target":"smithy.api#String"}}}"#,
+        );
+        assert_eq!(fine, Ok(()), "reserved names get a suffix instead");
     }
 }

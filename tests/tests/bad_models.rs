@@ -24,7 +24,7 @@ fn run_named(model: &Value, what: &str) -> Result<(), String> {
         let ast = codegen::ast::load(&text)?;
         let service = codegen::validate::validate(&ast)?;
         let shapes = codegen::normalise::normalise(&ast)?;
-        codegen::validate::check_normalised(&shapes)?;
+        codegen::validate::check_normalised(&shapes, &service)?;
         let ir = codegen::lower::lower(&ast, &shapes, &service)?;
         codegen::naming::check(&ir)?;
         codegen::emit::emit(&ir, &codegen::Options::default())?;

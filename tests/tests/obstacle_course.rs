@@ -49,3 +49,36 @@ async fn escaped_names_use_the_model_names_on_the_wire() {
     let typed = client.r#type().default("d").send().await;
     assert!(typed.is_err(), "the replay client has no second answer");
 }
+
+/// The obstacle course with `patch` applied to its shapes, through the whole generator.
+fn generate_with(patch: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>)) -> Result<(), String> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/fixtures/obstacle_course.json");
+    let mut model: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).expect("the fixture")).expect("JSON");
+    patch(model["shapes"].as_object_mut().expect("shapes"));
+    codegen::generate(&model.to_string(), &codegen::Options::default()).map(|_| ()).map_err(|e| e.to_string())
+}
+
+#[test]
+fn members_whose_methods_would_collide_are_refused_naming_the_shape() {
+    assert_eq!(generate_with(|_| {}), Ok(()), "the course itself generates");
+
+    // `Foo`'s getter and `GetFoo`'s setter would both be `get_foo`.
+    let getter = generate_with(|shapes| {
+        let members = shapes["obstacle.course#MatchRequest"]["members"].as_object_mut().expect("members");
+        members.insert("Foo".into(), serde_json::json!({"target": "smithy.api#String"}));
+        members.insert("GetFoo".into(), serde_json::json!({"target": "smithy.api#String"}));
+    });
+    let err = getter.expect_err("Foo and GetFoo must be refused");
+    assert!(err.starts_with("name collision in the builder of synthetic.obstacle.course#MatchInput:"), "{err}");
+    assert!(err.ends_with("would both be named `get_foo`"), "{err}");
+
+    // An error member `SetMeta` would be a setter named like the builder's own `set_meta`.
+    let setter = generate_with(|shapes| {
+        let members = shapes["obstacle.course#Error"]["members"].as_object_mut().expect("members");
+        members.insert("SetMeta".into(), serde_json::json!({"target": "smithy.api#String"}));
+    });
+    assert_eq!(
+        setter.expect_err("SetMeta must be refused"),
+        "name collision in the builder of obstacle.course#Error: the builder's own method and obstacle.course#Error$SetMeta would both be named `set_meta`"
+    );
+}

@@ -7,12 +7,12 @@ use quote::quote;
 use super::docs::{doc_attrs, markdown_or};
 use super::rt;
 use super::types::ident;
-use crate::ir::{Ir, Role, Shape};
+use crate::ir::Ir;
 use crate::naming;
 use crate::Options;
 
 /// `src/lib.rs`.
-pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
+pub fn lib_rs(ir: &Ir, options: &Options, declarations: TokenStream) -> TokenStream {
     let title = ir.service.title.clone().unwrap_or_else(|| ir.service.sdk_id.clone());
     let lib = naming::lib_name(&options.package_name(ir));
     let mut text = format!("A client for {title} (API version {}).\n\n", ir.service.version);
@@ -34,19 +34,7 @@ pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
         // Deprecated members are still serialised, deserialised and copied by the crate itself.
         #![allow(deprecated)]
 
-        pub mod client;
-        pub mod config;
-        mod endpoint;
-        pub mod error;
-        mod error_meta;
-        pub mod operation;
-        pub mod primitives;
-        mod protocol_serde;
-        pub mod types;
-
-        pub use client::Client;
-        pub use config::Config;
-        pub use error_meta::Error;
+        #declarations
     }
 }
 
@@ -355,91 +343,41 @@ pub fn primitives_rs() -> TokenStream {
 }
 
 /// `src/types/mod.rs`.
-pub fn types_mod(ir: &Ir) -> TokenStream {
-    let mut mods = Vec::new();
-    let mut uses = Vec::new();
-    let mut builders = Vec::new();
-    for shape in ir.shapes.values() {
-        match shape {
-            Shape::Structure(s) if s.role != Role::Plain || s.error.is_some() => continue,
-            _ => {}
-        }
-        let m = ident(&naming::type_module(shape.name()));
-        let t = ident(&naming::type_name(shape.name()));
-        mods.push(quote!(mod #m;));
-        uses.push(quote!(pub use #m::#t;));
-        if let Shape::Structure(s) = shape {
-            let b = ident(&naming::builder_name(&s.name));
-            builders.push(quote!(pub use super::#m::#b;));
-        }
-    }
+pub fn types_mod(declarations: TokenStream) -> TokenStream {
     quote! {
         //! The data types of the service: structures, unions and enums.
 
-        #(#mods)*
-        #(#uses)*
-
-        /// Builders of the structures in this module.
-        pub mod builders {
-            #(#builders)*
-        }
-
-        pub mod error;
+        #declarations
     }
 }
 
 /// `src/types/error/mod.rs`.
-pub fn error_types_mod(ir: &Ir) -> TokenStream {
-    let mut mods = Vec::new();
-    let mut uses = Vec::new();
-    let mut builders = Vec::new();
-    for s in ir.errors() {
-        let m = ident(&naming::type_module(&s.name));
-        let t = ident(&naming::type_name(&s.name));
-        let b = ident(&naming::builder_name(&s.name));
-        mods.push(quote!(mod #m;));
-        uses.push(quote!(pub use #m::#t;));
-        builders.push(quote!(pub use super::#m::#b;));
-    }
+pub fn error_types_mod(declarations: TokenStream) -> TokenStream {
     quote! {
         //! The modeled errors of the service.
 
-        #(#mods)*
-        #(#uses)*
-
-        /// Builders of the errors in this module.
-        pub mod builders {
-            #(#builders)*
-        }
+        #declarations
     }
 }
 
 /// `src/operation/mod.rs`.
-pub fn operation_mod(ir: &Ir) -> TokenStream {
+pub fn operation_mod(declarations: TokenStream) -> TokenStream {
     let request_id = rt::request_id();
-    let mods = ir.operations.iter().map(|op| {
-        let m = ident(&naming::operation_module(&op.name));
-        quote!(pub mod #m;)
-    });
     quote! {
         //! One module per operation.
 
         pub use #request_id;
 
-        #(#mods)*
+        #declarations
     }
 }
 
 /// `src/protocol_serde/mod.rs`.
-pub fn protocol_serde_mod(modules: &[String]) -> TokenStream {
-    let mods = modules.iter().map(|m| {
-        let i = ident(m);
-        quote! { mod #i; pub(crate) use #i::*; }
-    });
+pub fn protocol_serde_mod(declarations: TokenStream) -> TokenStream {
     quote! {
         //! awsJson serialisers and deserialisers.
 
-        #(#mods)*
+        #declarations
     }
 }
 

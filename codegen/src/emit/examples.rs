@@ -82,7 +82,7 @@ pub fn emit(ir: &Ir, op: &Operation, lib: &str) -> TokenStream {
     let doc = format!(
         "Calls `{}` once with sample values and prints the outcome.\n\nRun it against a local endpoint:\n\n```text\nAWS_ENDPOINT_URL=http://127.0.0.1:8080 AWS_REGION=us-east-1 \\\n  AWS_ACCESS_KEY_ID=AKID AWS_SECRET_ACCESS_KEY=SECRET \\\n  cargo run --example {}\n```",
         op.name,
-        naming::operation_module(&op.name).trim_start_matches("r#")
+        naming::example_name(&op.name)
     );
     let docs = super::docs::inner_doc_attrs(&doc);
     quote! {

@@ -6,6 +6,7 @@
 mod crate_files;
 pub mod docs;
 mod enum_shape;
+mod modules;
 pub(crate) mod examples;
 mod operation;
 mod operation_error;
@@ -20,6 +21,8 @@ mod union;
 use std::collections::BTreeMap;
 
 use proc_macro2::TokenStream;
+
+use self::modules::{Declare, Tree, Vis};
 
 use crate::error::Error;
 use crate::ir::{Ir, Role, Shape};
@@ -36,72 +39,102 @@ pub enum Emitted {
 }
 
 /// Emits every file of the crate, keyed by path relative to the crate root.
+///
+/// Leaf files first, each recorded in the module [`modules::Tree`] as its
+/// parent will declare it; then every `mod.rs` and `lib.rs`, with the
+/// declarations of what was emitted under it.
 pub fn emit(ir: &Ir, options: &Options) -> Result<BTreeMap<String, Emitted>, Error> {
-    let mut files = BTreeMap::new();
-    let mut rust = |path: String, tokens: TokenStream| {
-        files.insert(path, Emitted::Rust(tokens));
-    };
-    rust("src/lib.rs".into(), crate_files::lib_rs(ir, options));
-    rust("src/client.rs".into(), crate_files::client_rs(ir));
-    rust("src/config.rs".into(), crate_files::config_rs(ir));
-    rust("src/endpoint.rs".into(), crate_files::endpoint_rs(ir)?);
-    rust("src/error.rs".into(), crate_files::error_rs());
-    rust("src/error_meta.rs".into(), crate_files::error_meta_rs(ir));
-    rust("src/primitives.rs".into(), crate_files::primitives_rs());
-    rust("src/types/mod.rs".into(), crate_files::types_mod(ir));
-    rust("src/types/error/mod.rs".into(), crate_files::error_types_mod(ir));
-    rust("src/operation/mod.rs".into(), crate_files::operation_mod(ir));
+    let mut out = Output::default();
+    let lib = naming::lib_name(&options.package_name(ir));
 
     for shape in ir.shapes.values() {
-        let file = format!("{}.rs", naming::type_module(shape.name()));
+        let module = naming::type_module(shape.name());
+        let ty = naming::type_name(shape.name());
+        let declare = Declare::module(module.clone(), Vis::Private).export(ty);
         match shape {
             Shape::Structure(s) if s.error.is_some() => {
-                rust(format!("src/types/error/{file}"), structure::emit(ir, s)?);
+                let declare = declare.builder(naming::builder_name(&s.name));
+                out.rust(naming::type_file(&s.name, true), structure::emit(ir, s)?, Some(declare));
             }
             Shape::Structure(s) if s.role != Role::Plain => {
                 let op = ir.operations.iter().find(|o| o.input == s.id || o.output == s.id).expect("synthetic");
-                let module = naming::operation_module(&op.name);
-                let module = module.trim_start_matches("r#");
-                rust(format!("src/operation/{module}/{file}"), structure::emit(ir, s)?);
+                out.rust(naming::operation_file(&op.name, &module), structure::emit(ir, s)?, Some(declare));
             }
-            Shape::Structure(s) => rust(format!("src/types/{file}"), structure::emit(ir, s)?),
-            Shape::Union(u) => rust(format!("src/types/{file}"), union::emit(ir, u)),
-            Shape::Enum(e) => rust(format!("src/types/{file}"), enum_shape::emit(e)),
-            Shape::IntEnum(e) => rust(format!("src/types/{file}"), enum_shape::emit_int(e)),
+            Shape::Structure(s) => {
+                let declare = declare.builder(naming::builder_name(&s.name));
+                out.rust(naming::type_file(&s.name, false), structure::emit(ir, s)?, Some(declare));
+            }
+            Shape::Union(u) => out.rust(naming::type_file(&u.name, false), union::emit(ir, u), Some(declare)),
+            Shape::Enum(e) => out.rust(naming::type_file(&e.name, false), enum_shape::emit(e), Some(declare)),
+            Shape::IntEnum(e) => out.rust(naming::type_file(&e.name, false), enum_shape::emit_int(e), Some(declare)),
         }
     }
 
     for op in &ir.operations {
-        let module = naming::operation_module(&op.name);
-        let module = module.trim_start_matches("r#");
         if let Some(p) = &op.paginated {
-            rust(format!("src/operation/{module}/paginator.rs"), paginator::emit(ir, op, p)?);
+            out.rust(naming::operation_file(&op.name, "paginator"), paginator::emit(ir, op, p)?, Some(Declare::module("paginator", Vis::Public)));
         }
-        let lib = naming::lib_name(&options.package_name(ir));
-        rust(format!("examples/{module}.rs"), examples::emit(ir, op, &lib));
-        let (mod_rs, builders_rs) = operation::emit(ir, op);
-        rust(format!("src/operation/{module}/mod.rs"), mod_rs);
-        rust(format!("src/operation/{module}/builders.rs"), builders_rs);
+        out.rust(naming::example_file(&op.name), examples::emit(ir, op, &lib), None);
+        out.rust(naming::operation_file(&op.name, "builders"), operation::emit_builders(ir, op), Some(Declare::module("builders", Vis::Public)));
     }
 
     let ser_roots = ir.operations.iter().map(|o| o.input.clone());
     let de_roots = ir.operations.iter().flat_map(|o| std::iter::once(o.output.clone()).chain(o.errors.iter().cloned()));
     let ser = serde::reachable(ir, ser_roots);
     let de = serde::reachable(ir, de_roots);
-    let mut serde_modules = Vec::new();
     for (id, shape) in &ir.shapes {
         if let Some(tokens) = serde::emit_shape(ir, shape, ser.contains(id), de.contains(id))? {
-            let module = naming::type_module(shape.name());
-            rust(format!("src/protocol_serde/{module}.rs"), tokens);
-            serde_modules.push(module);
+            let declare = Declare::module(naming::type_module(shape.name()), Vis::Private).glob(Vis::Crate);
+            out.rust(naming::serde_file(shape.name()), tokens, Some(declare));
         }
     }
-    rust("src/protocol_serde/mod.rs".into(), crate_files::protocol_serde_mod(&serde_modules));
     if options.protocol_tests {
-        if let Some(tokens) = protocol_tests::emit(ir, &naming::lib_name(&options.package_name(ir)))? {
-            rust("tests/protocol_tests.rs".into(), tokens);
+        if let Some(tokens) = protocol_tests::emit(ir, &lib)? {
+            out.rust("tests/protocol_tests.rs".into(), tokens, None);
         }
     }
-    files.insert("Cargo.toml".into(), Emitted::Text(crate_files::cargo_toml(ir, options)));
-    Ok(files)
+
+    // The files directly under `src/`, and then the folders' `mod.rs`
+    // files, innermost first, so each parent sees every child.
+    out.rust("src/client.rs".into(), crate_files::client_rs(ir), Some(Declare::module("client", Vis::Public).export("Client")));
+    out.rust("src/config.rs".into(), crate_files::config_rs(ir), Some(Declare::module("config", Vis::Public).export("Config")));
+    out.rust("src/endpoint.rs".into(), crate_files::endpoint_rs(ir)?, Some(Declare::module("endpoint", Vis::Private)));
+    out.rust("src/error.rs".into(), crate_files::error_rs(), Some(Declare::module("error", Vis::Public)));
+    out.rust("src/error_meta.rs".into(), crate_files::error_meta_rs(ir), Some(Declare::module("error_meta", Vis::Private).export("Error")));
+    out.rust("src/primitives.rs".into(), crate_files::primitives_rs(), Some(Declare::module("primitives", Vis::Public)));
+    for op in &ir.operations {
+        let path = format!("{}/mod.rs", naming::operation_dir(&op.name));
+        let declarations = out.tree.declarations(&path);
+        out.rust(path, operation::emit_mod(ir, op, declarations), Some(Declare::module(naming::operation_module(&op.name), Vis::Public)));
+    }
+    let protocol_serde = crate_files::protocol_serde_mod(out.tree.declarations("src/protocol_serde/mod.rs"));
+    out.rust("src/protocol_serde/mod.rs".into(), protocol_serde, Some(Declare::module("protocol_serde", Vis::Private)));
+    let operations = crate_files::operation_mod(out.tree.declarations("src/operation/mod.rs"));
+    out.rust("src/operation/mod.rs".into(), operations, Some(Declare::module("operation", Vis::Public)));
+    let errors = crate_files::error_types_mod(out.tree.declarations("src/types/error/mod.rs"));
+    out.rust("src/types/error/mod.rs".into(), errors, Some(Declare::module("error", Vis::Public)));
+    let types = crate_files::types_mod(out.tree.declarations("src/types/mod.rs"));
+    out.rust("src/types/mod.rs".into(), types, Some(Declare::module("types", Vis::Public)));
+    let lib_rs = crate_files::lib_rs(ir, options, out.tree.declarations("src/lib.rs"));
+    out.rust("src/lib.rs".into(), lib_rs, None);
+
+    out.files.insert("Cargo.toml".into(), Emitted::Text(crate_files::cargo_toml(ir, options)));
+    Ok(out.files)
+}
+
+/// The files emitted so far and the module tree they form.
+#[derive(Default)]
+struct Output {
+    files: BTreeMap<String, Emitted>,
+    tree: Tree,
+}
+
+impl Output {
+    /// Adds a Rust file, recorded in the tree when its parent declares it.
+    fn rust(&mut self, path: String, tokens: TokenStream, declare: Option<Declare>) {
+        if let Some(d) = declare {
+            self.tree.record(&path, d);
+        }
+        self.files.insert(path, Emitted::Rust(tokens));
+    }
 }

@@ -13,20 +13,15 @@ use super::types::{boxed_type, ident, plain_ident};
 use crate::ir::{Ir, Operation};
 use crate::naming::{self, Place};
 
-/// The module's files: `mod.rs` and `builders.rs`.
-pub fn emit(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
-    (emit_mod(ir, op), emit_builders(ir, op))
-}
 
-fn emit_mod(ir: &Ir, op: &Operation) -> TokenStream {
+/// The operation's `mod.rs`, after `declarations` of the files emitted under it.
+pub fn emit_mod(ir: &Ir, op: &Operation, declarations: TokenStream) -> TokenStream {
     let Operation { id: _, name, input, output, errors, docs, deprecated, paginated: _, host_prefix, compress_request } = op;
     // The paginator itself is emitted by paginator.rs; here only its module is declared.
     let marker = ident(&naming::operation_type(name));
     let error_ty = ident(&naming::operation_error(name));
     let input_ty = ident(&naming::type_name(ir.shape(input).name()));
     let output_ty = ident(&naming::type_name(ir.shape(output).name()));
-    let input_mod = ident(&naming::type_module(ir.shape(input).name()));
-    let output_mod = ident(&naming::type_module(ir.shape(output).name()));
     let handle = rt::handle();
     let sdk_error = rt::sdk_error();
     let http_response = rt::http_response();
@@ -49,7 +44,7 @@ fn emit_mod(ir: &Ir, op: &Operation) -> TokenStream {
     let input_shape = ir.structure(input);
     let required_checks = input_shape.members.iter().filter(|m| m.required).map(|m| {
         let field = ident(&naming::member_name(&m.name, Place::Input));
-        let label = naming::member_name(&m.name, Place::Input).trim_start_matches("r#").to_owned();
+        let label = naming::member_label(&m.name, Place::Input);
         let details = format!("{} requires it", op_name);
         quote! {
             if input.#field.is_none() {
@@ -69,7 +64,6 @@ fn emit_mod(ir: &Ir, op: &Operation) -> TokenStream {
     let ser_input = ident(&naming::ser_fn(ir.shape(input).name()));
     let de_output = ident(&naming::de_fn(ir.shape(output).name()));
 
-    let paginator_mod = if op.paginated.is_some() { quote!(pub mod paginator;) } else { quote!() };
     let op_docs = doc_attrs(&markdown_or(docs.as_deref(), &format!("The `{op_name}` operation.")));
     let op_deprecated = deprecated_attr(deprecated.as_ref());
     let error_enum = super::operation_error::emit(ir, op);
@@ -78,13 +72,7 @@ fn emit_mod(ir: &Ir, op: &Operation) -> TokenStream {
     quote! {
         #mod_doc
 
-        mod #input_mod;
-        mod #output_mod;
-        pub mod builders;
-        #paginator_mod
-
-        pub use #input_mod::#input_ty;
-        pub use #output_mod::#output_ty;
+        #declarations
 
         #op_docs
         #op_deprecated
@@ -141,7 +129,7 @@ fn host_prefix_expr(template: Option<&str>) -> TokenStream {
             format.push_str(rest);
             let checks = labels.iter().map(|label| {
                 let field = ident(&naming::member_name(label, Place::Input));
-                let name = naming::member_name(label, Place::Input).trim_start_matches("r#").to_owned();
+                let name = naming::member_label(label, Place::Input);
                 let is_valid_host_label = rt::is_valid_host_label();
                 quote! {
                     let #field = input.#field.as_deref().unwrap_or_default();
@@ -162,7 +150,8 @@ fn host_prefix_expr(template: Option<&str>) -> TokenStream {
     }
 }
 
-fn emit_builders(ir: &Ir, op: &Operation) -> TokenStream {
+/// The operation's `builders.rs`: the fluent builder.
+pub fn emit_builders(ir: &Ir, op: &Operation) -> TokenStream {
     let name = &op.name;
     let fluent = ident(&naming::fluent_builder(name));
     let marker = ident(&naming::operation_type(name));

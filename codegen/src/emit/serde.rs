@@ -308,7 +308,7 @@ fn ser_structure(ir: &Ir, s: &Structure) -> TokenStream {
         let member_name = naming::member_name(&m.name, place);
         let field = ident(&member_name);
         let key = m.name.as_str();
-        let label = format!("{}.{}", naming::type_name(&s.name), member_name.trim_start_matches("r#"));
+        let label = format!("{}.{}", naming::type_name(&s.name), naming::member_label(&m.name, place));
         let checks = constraint_checks(m, &label, &quote!(value));
         let write = ser_value(ir, &m.ty, quote!(value));
         if field_is_optional(m, s.role) {

@@ -20,7 +20,8 @@ const REDACTED: &str = "*** Sensitive Data Redacted ***";
 struct Field<'a> {
     member: &'a Member,
     ident: proc_macro2::Ident,
-    name: String,
+    /// The member as users read it in messages (`type`, not `r#type`).
+    label: String,
     optional: bool,
     set: proc_macro2::Ident,
     get: proc_macro2::Ident,
@@ -44,7 +45,7 @@ fn fields<'a>(s: &'a Structure, place: Place) -> Vec<Field<'a>> {
             Field {
                 member: m,
                 ident: ident(&name),
-                name,
+                label: naming::member_label(&m.name, place),
                 optional: field_is_optional(m, s.role),
                 set: plain_ident(&naming::set_name(&m.name, place)),
                 get: plain_ident(&naming::get_name(&m.name, place)),
@@ -97,7 +98,7 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
         let note = list_note.then(|| {
             let text = format!(
                 "When the value was not set, this is an empty slice; use `.{}.is_none()` to tell the two apart.",
-                f.name.trim_start_matches("r#")
+                f.label
             );
             doc_attrs(&format!("\n{text}"))
         });
@@ -113,7 +114,7 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
         let type_name = type_ident.to_string();
         let entries = fields.iter().map(|f| {
             let ident = &f.ident;
-            let label = f.name.trim_start_matches("r#");
+            let label = f.label.as_str();
             if *sensitive || f.member.sensitive {
                 quote!(formatter.field(#label, &#REDACTED);)
             } else {
@@ -150,8 +151,7 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
     let fallible = build_is_fallible(s);
     let mut build_fields = Vec::new();
     for f in &fields {
-        let Field { ident, member, optional, name, .. } = f;
-        let label = name.trim_start_matches("r#");
+        let Field { ident, member, optional, label, .. } = f;
         let owner = format!("{}${}", id, member.name);
         let value = if *optional {
             quote!(self.#ident)

@@ -6,13 +6,14 @@ mod _usage_allocation;
 mod _usage_record;
 mod _usage_record_result;
 mod _usage_record_result_status;
+pub mod error;
 pub use _metadata::Metadata;
 pub use _tag::Tag;
 pub use _usage_allocation::UsageAllocation;
 pub use _usage_record::UsageRecord;
 pub use _usage_record_result::UsageRecordResult;
 pub use _usage_record_result_status::UsageRecordResultStatus;
-/// Builders of the structures in this module.
+/// Builders of the types in this module.
 pub mod builders {
     pub use super::_metadata::MetadataBuilder;
     pub use super::_tag::TagBuilder;
@@ -20,4 +21,3 @@ pub mod builders {
     pub use super::_usage_record::UsageRecordBuilder;
     pub use super::_usage_record_result::UsageRecordResultBuilder;
 }
-pub mod error;

@@ -38,7 +38,7 @@ pub use _invalid_usage_dimension_exception::InvalidUsageDimensionException;
 pub use _platform_not_supported_exception::PlatformNotSupportedException;
 pub use _throttling_exception::ThrottlingException;
 pub use _timestamp_out_of_bounds_exception::TimestampOutOfBoundsException;
-/// Builders of the errors in this module.
+/// Builders of the types in this module.
 pub mod builders {
     pub use super::_customer_not_entitled_exception::CustomerNotEntitledExceptionBuilder;
     pub use super::_disabled_api_exception::DisabledApiExceptionBuilder;

@@ -5,14 +5,14 @@ mod _color;
 mod _level;
 mod _nested;
 mod _page_info;
+pub mod error;
 pub use _choice::Choice;
 pub use _color::Color;
 pub use _level::Level;
 pub use _nested::Nested;
 pub use _page_info::PageInfo;
-/// Builders of the structures in this module.
+/// Builders of the types in this module.
 pub mod builders {
     pub use super::_nested::NestedBuilder;
     pub use super::_page_info::PageInfoBuilder;
 }
-pub mod error;

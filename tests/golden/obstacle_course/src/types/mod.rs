@@ -6,16 +6,16 @@ mod _config;
 mod _option;
 mod _result;
 mod _string;
+pub mod error;
 pub use _box::Box;
 pub use _client::Client;
 pub use _config::Config;
 pub use _option::Option;
 pub use _result::Result;
 pub use _string::String;
-/// Builders of the structures in this module.
+/// Builders of the types in this module.
 pub mod builders {
     pub use super::_option::OptionBuilder;
     pub use super::_result::ResultBuilder;
     pub use super::_string::StringBuilder;
 }
-pub mod error;

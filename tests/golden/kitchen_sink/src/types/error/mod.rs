@@ -6,7 +6,7 @@ mod _service_fault;
 pub use _bad_input::BadInput;
 pub use _busy::Busy;
 pub use _service_fault::ServiceFault;
-/// Builders of the errors in this module.
+/// Builders of the types in this module.
 pub mod builders {
     pub use super::_bad_input::BadInputBuilder;
     pub use super::_busy::BusyBuilder;

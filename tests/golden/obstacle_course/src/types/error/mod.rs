@@ -2,7 +2,7 @@
 //! The modeled errors of the service.
 mod _error;
 pub use _error::Error;
-/// Builders of the errors in this module.
+/// Builders of the types in this module.
 pub mod builders {
     pub use super::_error::ErrorBuilder;
 }

@@ -26,7 +26,9 @@ pub fn emit(e: &Enum) -> proc_macro2::TokenStream {
     let example = doc_attrs(&format!(
         "\nValues this version does not know are kept in `Unknown`; match with a wildcard arm and use\n[`{ty}::as_str`] to read them, as later versions may name them."
     ));
+    let file_doc = super::docs::inner_doc_attrs(&format!("The `{ty}` enum."));
     quote! {
+        #file_doc
         #type_docs
         #example
         #type_deprecated
@@ -113,7 +115,9 @@ pub fn emit_int(e: &IntEnum) -> proc_macro2::TokenStream {
         let dep = deprecated_attr(v.deprecated.as_ref());
         quote!(#d #dep #i,)
     });
+    let file_doc = super::docs::inner_doc_attrs(&format!("The `{ty}` integer enum."));
     quote! {
+        #file_doc
         #type_docs
         #type_deprecated
         #[non_exhaustive]

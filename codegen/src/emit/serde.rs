@@ -484,8 +484,12 @@ pub fn emit_shape(ir: &Ir, shape: &Shape, ser: bool, de: bool) -> Result<Option<
         Shape::Union(u) => (ser.then(|| ser_union(ir, u)), de.then(|| de_union(ir, u))),
         Shape::Enum(_) | Shape::IntEnum(_) => (None, None),
     };
-    if s.is_none() && d.is_none() {
-        return Ok(None);
-    }
-    Ok(Some(quote!(#s #d)))
+    let what = match (&s, &d) {
+        (None, None) => return Ok(None),
+        (Some(_), None) => "serialiser",
+        (None, Some(_)) => "deserialiser",
+        (Some(_), Some(_)) => "serialiser and deserialiser",
+    };
+    let doc = super::docs::inner_doc_attrs(&format!("The awsJson {what} of `{}`.", naming::type_name(shape.name())));
+    Ok(Some(quote!(#doc #s #d)))
 }

@@ -216,7 +216,15 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
     let role_impls = role_impls(s, &ty, &fields)?;
     let builder_doc = doc_attrs(&format!("A builder for [`{ty}`]."));
     let builder_fn_doc = builder_doc.clone();
+    let kind = match (role, error.is_some()) {
+        (_, true) => "error",
+        (Role::Input, _) => "operation input",
+        (Role::Output, _) => "operation output",
+        (Role::Plain, _) => "structure",
+    };
+    let file_doc = super::docs::inner_doc_attrs(&format!("The `{ty}` {kind} and its builder."));
     Ok(quote! {
+        #file_doc
         #type_docs
         #type_deprecated
         #[non_exhaustive]

@@ -59,7 +59,9 @@ pub fn emit(ir: &Ir, u: &Union) -> proc_macro2::TokenStream {
     } else {
         quote!()
     };
+    let file_doc = super::docs::inner_doc_attrs(&format!("The `{ty}` union."));
     quote! {
+        #file_doc
         #type_docs
         #type_deprecated
         #[non_exhaustive]

@@ -219,38 +219,6 @@ for Error {
         }
     }
 }
-impl<
-    R,
-> ::std::convert::From<
-    ::awsjson_runtime::for_generated::SdkError<
-        crate::operation::batch_meter_usage::BatchMeterUsageError,
-        R,
-    >,
-> for Error
-where
-    R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
-{
-    fn from(
-        err: ::awsjson_runtime::for_generated::SdkError<
-            crate::operation::batch_meter_usage::BatchMeterUsageError,
-            R,
-        >,
-    ) -> Self {
-        match err {
-            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
-                Self::from(context.into_err())
-            }
-            other => {
-                Error::Unhandled(
-                    ::awsjson_runtime::for_generated::Unhandled::new(
-                        ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
-                    ),
-                )
-            }
-        }
-    }
-}
 impl ::std::convert::From<crate::operation::meter_usage::MeterUsageError> for Error {
     fn from(err: crate::operation::meter_usage::MeterUsageError) -> Self {
         match err {
@@ -293,38 +261,6 @@ impl ::std::convert::From<crate::operation::meter_usage::MeterUsageError> for Er
         }
     }
 }
-impl<
-    R,
-> ::std::convert::From<
-    ::awsjson_runtime::for_generated::SdkError<
-        crate::operation::meter_usage::MeterUsageError,
-        R,
-    >,
-> for Error
-where
-    R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
-{
-    fn from(
-        err: ::awsjson_runtime::for_generated::SdkError<
-            crate::operation::meter_usage::MeterUsageError,
-            R,
-        >,
-    ) -> Self {
-        match err {
-            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
-                Self::from(context.into_err())
-            }
-            other => {
-                Error::Unhandled(
-                    ::awsjson_runtime::for_generated::Unhandled::new(
-                        ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
-                    ),
-                )
-            }
-        }
-    }
-}
 impl ::std::convert::From<crate::operation::register_usage::RegisterUsageError>
 for Error {
     fn from(err: crate::operation::register_usage::RegisterUsageError) -> Self {
@@ -359,38 +295,6 @@ for Error {
         }
     }
 }
-impl<
-    R,
-> ::std::convert::From<
-    ::awsjson_runtime::for_generated::SdkError<
-        crate::operation::register_usage::RegisterUsageError,
-        R,
-    >,
-> for Error
-where
-    R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
-{
-    fn from(
-        err: ::awsjson_runtime::for_generated::SdkError<
-            crate::operation::register_usage::RegisterUsageError,
-            R,
-        >,
-    ) -> Self {
-        match err {
-            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
-                Self::from(context.into_err())
-            }
-            other => {
-                Error::Unhandled(
-                    ::awsjson_runtime::for_generated::Unhandled::new(
-                        ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
-                    ),
-                )
-            }
-        }
-    }
-}
 impl ::std::convert::From<crate::operation::resolve_customer::ResolveCustomerError>
 for Error {
     fn from(err: crate::operation::resolve_customer::ResolveCustomerError) -> Self {
@@ -416,26 +320,18 @@ for Error {
         }
     }
 }
-impl<
-    R,
-> ::std::convert::From<
-    ::awsjson_runtime::for_generated::SdkError<
-        crate::operation::resolve_customer::ResolveCustomerError,
-        R,
-    >,
-> for Error
+impl<E, R> ::std::convert::From<::awsjson_runtime::for_generated::SdkError<E, R>>
+for Error
 where
+    E: ::std::convert::Into<Error> + ::std::error::Error
+        + ::awsjson_runtime::for_generated::ProvideErrorMetadata + ::std::marker::Send
+        + ::std::marker::Sync + 'static,
     R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
 {
-    fn from(
-        err: ::awsjson_runtime::for_generated::SdkError<
-            crate::operation::resolve_customer::ResolveCustomerError,
-            R,
-        >,
-    ) -> Self {
+    fn from(err: ::awsjson_runtime::for_generated::SdkError<E, R>) -> Self {
         match err {
             ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
-                Self::from(context.into_err())
+                context.into_err().into()
             }
             other => {
                 Error::Unhandled(

@@ -28,6 +28,9 @@ pub use crate::error::{
     Unhandled, UnmodeledError,
 };
 
+// The shared surface of every operation error enum.
+pub use crate::operation_error_impls;
+
 // Primitive types of members, and the decoding of blob defaults.
 pub use crate::primitives::{
     base64_decode, Blob, DateTime, DateTimeFormat, Document, Number, UnknownIntVariantValue, UnknownVariantValue,

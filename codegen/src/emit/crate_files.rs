@@ -269,17 +269,6 @@ pub fn error_meta_rs(ir: &Ir) -> TokenStream {
                 }
             }
 
-            impl<R> ::std::convert::From<#sdk_error<crate::operation::#module::#op_error, R>> for Error
-            where
-                R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
-            {
-                fn from(err: #sdk_error<crate::operation::#module::#op_error, R>) -> Self {
-                    match err {
-                        #sdk_error::ServiceError(context) => Self::from(context.into_err()),
-                        other => Error::Unhandled(#unhandled::new(::std::boxed::Box::new(other), #meta::default())),
-                    }
-                }
-            }
         }
     });
     quote! {
@@ -329,6 +318,21 @@ pub fn error_meta_rs(ir: &Ir) -> TokenStream {
         }
 
         #(#conversions)*
+
+        // One conversion from the `SdkError` of every operation: the service's
+        // error becomes its variant, anything else `Unhandled`.
+        impl<E, R> ::std::convert::From<#sdk_error<E, R>> for Error
+        where
+            E: ::std::convert::Into<Error> + ::std::error::Error + #provide + ::std::marker::Send + ::std::marker::Sync + 'static,
+            R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
+        {
+            fn from(err: #sdk_error<E, R>) -> Self {
+                match err {
+                    #sdk_error::ServiceError(context) => context.into_err().into(),
+                    other => Error::Unhandled(#unhandled::new(::std::boxed::Box::new(other), #meta::default())),
+                }
+            }
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! Emits one operation's error enum: a variant per modeled error and
 //! `Unhandled`, the parser that picks the variant by error code, and the
 //! traits every error enum implements (`Display`, `Error`,
-//! `ProvideErrorMetadata`, `RequestId`, `CreateUnhandledError`).
+//! `ProvideErrorMetadata`, `RequestId`, `CreateUnhandledError`) through the
+//! runtime's `operation_error_impls!`, which says them once.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -18,11 +19,8 @@ pub fn emit(ir: &Ir, op: &Operation) -> TokenStream {
     let op_name = name.as_str();
     let error_ty = ident(&naming::operation_error(name));
     let meta = rt::error_metadata();
-    let provide = rt::provide_error_metadata();
     let unhandled = rt::unhandled();
-    let unmodeled = rt::unmodeled_error();
-    let create_unhandled = rt::create_unhandled_error();
-    let request_id = rt::request_id();
+    let impls = rt::operation_error_impls();
     let value = rt::json_value();
     let de_err = rt::deserialize_error();
     let variants: Vec<_> = errors.iter().map(|e| ident(&naming::type_name(ir.shape(e).name()))).collect();
@@ -59,70 +57,15 @@ pub fn emit(ir: &Ir, op: &Operation) -> TokenStream {
             Unhandled(#unhandled),
         }
 
+        #impls!(#error_ty { #(#variants),* });
+
         impl #error_ty {
-            /// An unhandled error caused by `err`.
-            pub fn unhandled(err: impl ::std::convert::Into<::std::boxed::Box<dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static>>) -> Self {
-                #error_ty::Unhandled(#unhandled::new(err.into(), #meta::default()))
-            }
-
-            /// An unhandled error described only by its metadata.
-            pub fn generic(meta: #meta) -> Self {
-                #error_ty::Unhandled(#unhandled::new(::std::boxed::Box::new(#unmodeled::new(meta.clone())), meta))
-            }
-
-            /// The error's code, message and request id.
-            pub fn meta(&self) -> &#meta {
-                match self {
-                    #( #error_ty::#variants(e) => #provide::meta(e), )*
-                    #error_ty::Unhandled(e) => e.meta(),
-                }
-            }
-
             #(
                 #predicate_docs
                 pub fn #predicates(&self) -> bool {
                     ::std::matches!(self, #error_ty::#variants(_))
                 }
             )*
-        }
-
-        impl ::std::fmt::Display for #error_ty {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                match self {
-                    #( #error_ty::#variants(e) => ::std::fmt::Display::fmt(e, f), )*
-                    #error_ty::Unhandled(e) => ::std::fmt::Display::fmt(e, f),
-                }
-            }
-        }
-
-        impl ::std::error::Error for #error_ty {
-            fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
-                match self {
-                    #( #error_ty::#variants(e) => ::std::option::Option::Some(e), )*
-                    #error_ty::Unhandled(e) => ::std::option::Option::Some(e),
-                }
-            }
-        }
-
-        impl #provide for #error_ty {
-            fn meta(&self) -> &#meta {
-                #error_ty::meta(self)
-            }
-        }
-
-        impl #request_id for #error_ty {
-            fn request_id(&self) -> ::std::option::Option<&str> {
-                self.meta().request_id()
-            }
-        }
-
-        impl #create_unhandled for #error_ty {
-            fn create_unhandled_error(
-                source: ::std::boxed::Box<dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static>,
-                meta: ::std::option::Option<#meta>,
-            ) -> Self {
-                #error_ty::Unhandled(#unhandled::new(source, meta.unwrap_or_default()))
-            }
         }
     }
 }

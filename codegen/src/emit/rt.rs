@@ -48,6 +48,7 @@ items! {
     sdk_error => SdkError,
     error_kind => ErrorKind,
     request_id => RequestId,
+    operation_error_impls => operation_error_impls,
     // The wire.
     json_writer => JsonWriter,
     json_value => Value,

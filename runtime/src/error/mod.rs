@@ -3,6 +3,7 @@
 mod build_error;
 mod display;
 mod metadata;
+mod operation_error;
 mod request_id;
 mod sdk_error;
 

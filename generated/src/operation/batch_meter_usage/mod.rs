@@ -166,69 +166,13 @@ pub enum BatchMeterUsageError {
     )]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
+::awsjson_runtime::for_generated::operation_error_impls!(
+    BatchMeterUsageError { DisabledApiException, InternalServiceErrorException,
+    InvalidCustomerIdentifierException, InvalidLicenseException,
+    InvalidProductCodeException, InvalidTagException, InvalidUsageAllocationsException,
+    InvalidUsageDimensionException, ThrottlingException, TimestampOutOfBoundsException }
+);
 impl BatchMeterUsageError {
-    /// An unhandled error caused by `err`.
-    pub fn unhandled(
-        err: impl ::std::convert::Into<
-            ::std::boxed::Box<
-                dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static,
-            >,
-        >,
-    ) -> Self {
-        BatchMeterUsageError::Unhandled(
-            ::awsjson_runtime::for_generated::Unhandled::new(
-                err.into(),
-                ::awsjson_runtime::for_generated::ErrorMetadata::default(),
-            ),
-        )
-    }
-    /// An unhandled error described only by its metadata.
-    pub fn generic(meta: ::awsjson_runtime::for_generated::ErrorMetadata) -> Self {
-        BatchMeterUsageError::Unhandled(
-            ::awsjson_runtime::for_generated::Unhandled::new(
-                ::std::boxed::Box::new(
-                    ::awsjson_runtime::for_generated::UnmodeledError::new(meta.clone()),
-                ),
-                meta,
-            ),
-        )
-    }
-    /// The error's code, message and request id.
-    pub fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
-        match self {
-            BatchMeterUsageError::DisabledApiException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            BatchMeterUsageError::InternalServiceErrorException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            BatchMeterUsageError::InvalidCustomerIdentifierException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            BatchMeterUsageError::InvalidLicenseException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            BatchMeterUsageError::InvalidProductCodeException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            BatchMeterUsageError::InvalidTagException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            BatchMeterUsageError::InvalidUsageAllocationsException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            BatchMeterUsageError::InvalidUsageDimensionException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            BatchMeterUsageError::ThrottlingException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            BatchMeterUsageError::TimestampOutOfBoundsException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            BatchMeterUsageError::Unhandled(e) => e.meta(),
-        }
-    }
     /// True when this is `BatchMeterUsageError::DisabledApiException`.
     pub fn is_disabled_api_exception(&self) -> bool {
         ::std::matches!(self, BatchMeterUsageError::DisabledApiException(_))
@@ -270,104 +214,5 @@ impl BatchMeterUsageError {
     /// True when this is `BatchMeterUsageError::TimestampOutOfBoundsException`.
     pub fn is_timestamp_out_of_bounds_exception(&self) -> bool {
         ::std::matches!(self, BatchMeterUsageError::TimestampOutOfBoundsException(_))
-    }
-}
-impl ::std::fmt::Display for BatchMeterUsageError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            BatchMeterUsageError::DisabledApiException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            BatchMeterUsageError::InternalServiceErrorException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            BatchMeterUsageError::InvalidCustomerIdentifierException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            BatchMeterUsageError::InvalidLicenseException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            BatchMeterUsageError::InvalidProductCodeException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            BatchMeterUsageError::InvalidTagException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            BatchMeterUsageError::InvalidUsageAllocationsException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            BatchMeterUsageError::InvalidUsageDimensionException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            BatchMeterUsageError::ThrottlingException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            BatchMeterUsageError::TimestampOutOfBoundsException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            BatchMeterUsageError::Unhandled(e) => ::std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl ::std::error::Error for BatchMeterUsageError {
-    fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
-        match self {
-            BatchMeterUsageError::DisabledApiException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            BatchMeterUsageError::InternalServiceErrorException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            BatchMeterUsageError::InvalidCustomerIdentifierException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            BatchMeterUsageError::InvalidLicenseException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            BatchMeterUsageError::InvalidProductCodeException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            BatchMeterUsageError::InvalidTagException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            BatchMeterUsageError::InvalidUsageAllocationsException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            BatchMeterUsageError::InvalidUsageDimensionException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            BatchMeterUsageError::ThrottlingException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            BatchMeterUsageError::TimestampOutOfBoundsException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            BatchMeterUsageError::Unhandled(e) => ::std::option::Option::Some(e),
-        }
-    }
-}
-impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for BatchMeterUsageError {
-    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
-        BatchMeterUsageError::meta(self)
-    }
-}
-impl ::awsjson_runtime::for_generated::RequestId for BatchMeterUsageError {
-    fn request_id(&self) -> ::std::option::Option<&str> {
-        self.meta().request_id()
-    }
-}
-impl ::awsjson_runtime::for_generated::CreateUnhandledError for BatchMeterUsageError {
-    fn create_unhandled_error(
-        source: ::std::boxed::Box<
-            dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static,
-        >,
-        meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
-    ) -> Self {
-        BatchMeterUsageError::Unhandled(
-            ::awsjson_runtime::for_generated::Unhandled::new(
-                source,
-                meta.unwrap_or_default(),
-            ),
-        )
     }
 }

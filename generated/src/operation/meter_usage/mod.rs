@@ -191,72 +191,14 @@ pub enum MeterUsageError {
     )]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
+::awsjson_runtime::for_generated::operation_error_impls!(
+    MeterUsageError { CustomerNotEntitledException, DuplicateRequestException,
+    IdempotencyConflictException, InternalServiceErrorException,
+    InvalidEndpointRegionException, InvalidProductCodeException, InvalidTagException,
+    InvalidUsageAllocationsException, InvalidUsageDimensionException,
+    ThrottlingException, TimestampOutOfBoundsException }
+);
 impl MeterUsageError {
-    /// An unhandled error caused by `err`.
-    pub fn unhandled(
-        err: impl ::std::convert::Into<
-            ::std::boxed::Box<
-                dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static,
-            >,
-        >,
-    ) -> Self {
-        MeterUsageError::Unhandled(
-            ::awsjson_runtime::for_generated::Unhandled::new(
-                err.into(),
-                ::awsjson_runtime::for_generated::ErrorMetadata::default(),
-            ),
-        )
-    }
-    /// An unhandled error described only by its metadata.
-    pub fn generic(meta: ::awsjson_runtime::for_generated::ErrorMetadata) -> Self {
-        MeterUsageError::Unhandled(
-            ::awsjson_runtime::for_generated::Unhandled::new(
-                ::std::boxed::Box::new(
-                    ::awsjson_runtime::for_generated::UnmodeledError::new(meta.clone()),
-                ),
-                meta,
-            ),
-        )
-    }
-    /// The error's code, message and request id.
-    pub fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
-        match self {
-            MeterUsageError::CustomerNotEntitledException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            MeterUsageError::DuplicateRequestException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            MeterUsageError::IdempotencyConflictException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            MeterUsageError::InternalServiceErrorException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            MeterUsageError::InvalidEndpointRegionException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            MeterUsageError::InvalidProductCodeException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            MeterUsageError::InvalidTagException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            MeterUsageError::InvalidUsageAllocationsException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            MeterUsageError::InvalidUsageDimensionException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            MeterUsageError::ThrottlingException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            MeterUsageError::TimestampOutOfBoundsException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            MeterUsageError::Unhandled(e) => e.meta(),
-        }
-    }
     /// True when this is `MeterUsageError::CustomerNotEntitledException`.
     pub fn is_customer_not_entitled_exception(&self) -> bool {
         ::std::matches!(self, MeterUsageError::CustomerNotEntitledException(_))
@@ -300,102 +242,5 @@ impl MeterUsageError {
     /// True when this is `MeterUsageError::TimestampOutOfBoundsException`.
     pub fn is_timestamp_out_of_bounds_exception(&self) -> bool {
         ::std::matches!(self, MeterUsageError::TimestampOutOfBoundsException(_))
-    }
-}
-impl ::std::fmt::Display for MeterUsageError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            MeterUsageError::CustomerNotEntitledException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            MeterUsageError::DuplicateRequestException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            MeterUsageError::IdempotencyConflictException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            MeterUsageError::InternalServiceErrorException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            MeterUsageError::InvalidEndpointRegionException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            MeterUsageError::InvalidProductCodeException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            MeterUsageError::InvalidTagException(e) => ::std::fmt::Display::fmt(e, f),
-            MeterUsageError::InvalidUsageAllocationsException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            MeterUsageError::InvalidUsageDimensionException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            MeterUsageError::ThrottlingException(e) => ::std::fmt::Display::fmt(e, f),
-            MeterUsageError::TimestampOutOfBoundsException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            MeterUsageError::Unhandled(e) => ::std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl ::std::error::Error for MeterUsageError {
-    fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
-        match self {
-            MeterUsageError::CustomerNotEntitledException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            MeterUsageError::DuplicateRequestException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            MeterUsageError::IdempotencyConflictException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            MeterUsageError::InternalServiceErrorException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            MeterUsageError::InvalidEndpointRegionException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            MeterUsageError::InvalidProductCodeException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            MeterUsageError::InvalidTagException(e) => ::std::option::Option::Some(e),
-            MeterUsageError::InvalidUsageAllocationsException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            MeterUsageError::InvalidUsageDimensionException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            MeterUsageError::ThrottlingException(e) => ::std::option::Option::Some(e),
-            MeterUsageError::TimestampOutOfBoundsException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            MeterUsageError::Unhandled(e) => ::std::option::Option::Some(e),
-        }
-    }
-}
-impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for MeterUsageError {
-    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
-        MeterUsageError::meta(self)
-    }
-}
-impl ::awsjson_runtime::for_generated::RequestId for MeterUsageError {
-    fn request_id(&self) -> ::std::option::Option<&str> {
-        self.meta().request_id()
-    }
-}
-impl ::awsjson_runtime::for_generated::CreateUnhandledError for MeterUsageError {
-    fn create_unhandled_error(
-        source: ::std::boxed::Box<
-            dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static,
-        >,
-        meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
-    ) -> Self {
-        MeterUsageError::Unhandled(
-            ::awsjson_runtime::for_generated::Unhandled::new(
-                source,
-                meta.unwrap_or_default(),
-            ),
-        )
     }
 }

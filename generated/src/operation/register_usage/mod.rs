@@ -157,63 +157,13 @@ pub enum RegisterUsageError {
     )]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
+::awsjson_runtime::for_generated::operation_error_impls!(
+    RegisterUsageError { CustomerNotEntitledException, DisabledApiException,
+    InternalServiceErrorException, InvalidProductCodeException,
+    InvalidPublicKeyVersionException, InvalidRegionException,
+    PlatformNotSupportedException, ThrottlingException }
+);
 impl RegisterUsageError {
-    /// An unhandled error caused by `err`.
-    pub fn unhandled(
-        err: impl ::std::convert::Into<
-            ::std::boxed::Box<
-                dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static,
-            >,
-        >,
-    ) -> Self {
-        RegisterUsageError::Unhandled(
-            ::awsjson_runtime::for_generated::Unhandled::new(
-                err.into(),
-                ::awsjson_runtime::for_generated::ErrorMetadata::default(),
-            ),
-        )
-    }
-    /// An unhandled error described only by its metadata.
-    pub fn generic(meta: ::awsjson_runtime::for_generated::ErrorMetadata) -> Self {
-        RegisterUsageError::Unhandled(
-            ::awsjson_runtime::for_generated::Unhandled::new(
-                ::std::boxed::Box::new(
-                    ::awsjson_runtime::for_generated::UnmodeledError::new(meta.clone()),
-                ),
-                meta,
-            ),
-        )
-    }
-    /// The error's code, message and request id.
-    pub fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
-        match self {
-            RegisterUsageError::CustomerNotEntitledException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            RegisterUsageError::DisabledApiException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            RegisterUsageError::InternalServiceErrorException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            RegisterUsageError::InvalidProductCodeException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            RegisterUsageError::InvalidPublicKeyVersionException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            RegisterUsageError::InvalidRegionException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            RegisterUsageError::PlatformNotSupportedException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            RegisterUsageError::ThrottlingException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            RegisterUsageError::Unhandled(e) => e.meta(),
-        }
-    }
     /// True when this is `RegisterUsageError::CustomerNotEntitledException`.
     pub fn is_customer_not_entitled_exception(&self) -> bool {
         ::std::matches!(self, RegisterUsageError::CustomerNotEntitledException(_))
@@ -245,84 +195,5 @@ impl RegisterUsageError {
     /// True when this is `RegisterUsageError::ThrottlingException`.
     pub fn is_throttling_exception(&self) -> bool {
         ::std::matches!(self, RegisterUsageError::ThrottlingException(_))
-    }
-}
-impl ::std::fmt::Display for RegisterUsageError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            RegisterUsageError::CustomerNotEntitledException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            RegisterUsageError::DisabledApiException(e) => ::std::fmt::Display::fmt(e, f),
-            RegisterUsageError::InternalServiceErrorException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            RegisterUsageError::InvalidProductCodeException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            RegisterUsageError::InvalidPublicKeyVersionException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            RegisterUsageError::InvalidRegionException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            RegisterUsageError::PlatformNotSupportedException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            RegisterUsageError::ThrottlingException(e) => ::std::fmt::Display::fmt(e, f),
-            RegisterUsageError::Unhandled(e) => ::std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl ::std::error::Error for RegisterUsageError {
-    fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
-        match self {
-            RegisterUsageError::CustomerNotEntitledException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            RegisterUsageError::DisabledApiException(e) => ::std::option::Option::Some(e),
-            RegisterUsageError::InternalServiceErrorException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            RegisterUsageError::InvalidProductCodeException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            RegisterUsageError::InvalidPublicKeyVersionException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            RegisterUsageError::InvalidRegionException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            RegisterUsageError::PlatformNotSupportedException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            RegisterUsageError::ThrottlingException(e) => ::std::option::Option::Some(e),
-            RegisterUsageError::Unhandled(e) => ::std::option::Option::Some(e),
-        }
-    }
-}
-impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for RegisterUsageError {
-    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
-        RegisterUsageError::meta(self)
-    }
-}
-impl ::awsjson_runtime::for_generated::RequestId for RegisterUsageError {
-    fn request_id(&self) -> ::std::option::Option<&str> {
-        self.meta().request_id()
-    }
-}
-impl ::awsjson_runtime::for_generated::CreateUnhandledError for RegisterUsageError {
-    fn create_unhandled_error(
-        source: ::std::boxed::Box<
-            dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static,
-        >,
-        meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
-    ) -> Self {
-        RegisterUsageError::Unhandled(
-            ::awsjson_runtime::for_generated::Unhandled::new(
-                source,
-                meta.unwrap_or_default(),
-            ),
-        )
     }
 }

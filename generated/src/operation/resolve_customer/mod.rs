@@ -121,54 +121,11 @@ pub enum ResolveCustomerError {
     )]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
+::awsjson_runtime::for_generated::operation_error_impls!(
+    ResolveCustomerError { DisabledApiException, ExpiredTokenException,
+    InternalServiceErrorException, InvalidTokenException, ThrottlingException }
+);
 impl ResolveCustomerError {
-    /// An unhandled error caused by `err`.
-    pub fn unhandled(
-        err: impl ::std::convert::Into<
-            ::std::boxed::Box<
-                dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static,
-            >,
-        >,
-    ) -> Self {
-        ResolveCustomerError::Unhandled(
-            ::awsjson_runtime::for_generated::Unhandled::new(
-                err.into(),
-                ::awsjson_runtime::for_generated::ErrorMetadata::default(),
-            ),
-        )
-    }
-    /// An unhandled error described only by its metadata.
-    pub fn generic(meta: ::awsjson_runtime::for_generated::ErrorMetadata) -> Self {
-        ResolveCustomerError::Unhandled(
-            ::awsjson_runtime::for_generated::Unhandled::new(
-                ::std::boxed::Box::new(
-                    ::awsjson_runtime::for_generated::UnmodeledError::new(meta.clone()),
-                ),
-                meta,
-            ),
-        )
-    }
-    /// The error's code, message and request id.
-    pub fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
-        match self {
-            ResolveCustomerError::DisabledApiException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            ResolveCustomerError::ExpiredTokenException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            ResolveCustomerError::InternalServiceErrorException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            ResolveCustomerError::InvalidTokenException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            ResolveCustomerError::ThrottlingException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            ResolveCustomerError::Unhandled(e) => e.meta(),
-        }
-    }
     /// True when this is `ResolveCustomerError::DisabledApiException`.
     pub fn is_disabled_api_exception(&self) -> bool {
         ::std::matches!(self, ResolveCustomerError::DisabledApiException(_))
@@ -188,74 +145,5 @@ impl ResolveCustomerError {
     /// True when this is `ResolveCustomerError::ThrottlingException`.
     pub fn is_throttling_exception(&self) -> bool {
         ::std::matches!(self, ResolveCustomerError::ThrottlingException(_))
-    }
-}
-impl ::std::fmt::Display for ResolveCustomerError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            ResolveCustomerError::DisabledApiException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            ResolveCustomerError::ExpiredTokenException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            ResolveCustomerError::InternalServiceErrorException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            ResolveCustomerError::InvalidTokenException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            ResolveCustomerError::ThrottlingException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
-            ResolveCustomerError::Unhandled(e) => ::std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl ::std::error::Error for ResolveCustomerError {
-    fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
-        match self {
-            ResolveCustomerError::DisabledApiException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            ResolveCustomerError::ExpiredTokenException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            ResolveCustomerError::InternalServiceErrorException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            ResolveCustomerError::InvalidTokenException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            ResolveCustomerError::ThrottlingException(e) => {
-                ::std::option::Option::Some(e)
-            }
-            ResolveCustomerError::Unhandled(e) => ::std::option::Option::Some(e),
-        }
-    }
-}
-impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for ResolveCustomerError {
-    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
-        ResolveCustomerError::meta(self)
-    }
-}
-impl ::awsjson_runtime::for_generated::RequestId for ResolveCustomerError {
-    fn request_id(&self) -> ::std::option::Option<&str> {
-        self.meta().request_id()
-    }
-}
-impl ::awsjson_runtime::for_generated::CreateUnhandledError for ResolveCustomerError {
-    fn create_unhandled_error(
-        source: ::std::boxed::Box<
-            dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static,
-        >,
-        meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
-    ) -> Self {
-        ResolveCustomerError::Unhandled(
-            ::awsjson_runtime::for_generated::Unhandled::new(
-                source,
-                meta.unwrap_or_default(),
-            ),
-        )
     }
 }

@@ -67,70 +67,12 @@ impl ::std::convert::From<crate::operation::echo::EchoError> for Error {
         }
     }
 }
-impl<
-    R,
-> ::std::convert::From<
-    ::awsjson_runtime::for_generated::SdkError<crate::operation::echo::EchoError, R>,
-> for Error
-where
-    R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
-{
-    fn from(
-        err: ::awsjson_runtime::for_generated::SdkError<
-            crate::operation::echo::EchoError,
-            R,
-        >,
-    ) -> Self {
-        match err {
-            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
-                Self::from(context.into_err())
-            }
-            other => {
-                Error::Unhandled(
-                    ::awsjson_runtime::for_generated::Unhandled::new(
-                        ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
-                    ),
-                )
-            }
-        }
-    }
-}
 impl ::std::convert::From<crate::operation::fail::FailError> for Error {
     fn from(err: crate::operation::fail::FailError) -> Self {
         match err {
             crate::operation::fail::FailError::BadInput(e) => Error::BadInput(e),
             crate::operation::fail::FailError::ServiceFault(e) => Error::ServiceFault(e),
             crate::operation::fail::FailError::Unhandled(e) => Error::Unhandled(e),
-        }
-    }
-}
-impl<
-    R,
-> ::std::convert::From<
-    ::awsjson_runtime::for_generated::SdkError<crate::operation::fail::FailError, R>,
-> for Error
-where
-    R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
-{
-    fn from(
-        err: ::awsjson_runtime::for_generated::SdkError<
-            crate::operation::fail::FailError,
-            R,
-        >,
-    ) -> Self {
-        match err {
-            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
-                Self::from(context.into_err())
-            }
-            other => {
-                Error::Unhandled(
-                    ::awsjson_runtime::for_generated::Unhandled::new(
-                        ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
-                    ),
-                )
-            }
         }
     }
 }
@@ -142,38 +84,6 @@ impl ::std::convert::From<crate::operation::list_things::ListThingsError> for Er
             }
             crate::operation::list_things::ListThingsError::Unhandled(e) => {
                 Error::Unhandled(e)
-            }
-        }
-    }
-}
-impl<
-    R,
-> ::std::convert::From<
-    ::awsjson_runtime::for_generated::SdkError<
-        crate::operation::list_things::ListThingsError,
-        R,
-    >,
-> for Error
-where
-    R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
-{
-    fn from(
-        err: ::awsjson_runtime::for_generated::SdkError<
-            crate::operation::list_things::ListThingsError,
-            R,
-        >,
-    ) -> Self {
-        match err {
-            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
-                Self::from(context.into_err())
-            }
-            other => {
-                Error::Unhandled(
-                    ::awsjson_runtime::for_generated::Unhandled::new(
-                        ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
-                    ),
-                )
             }
         }
     }
@@ -191,26 +101,18 @@ for Error {
         }
     }
 }
-impl<
-    R,
-> ::std::convert::From<
-    ::awsjson_runtime::for_generated::SdkError<
-        crate::operation::no_input_output::NoInputOutputError,
-        R,
-    >,
-> for Error
+impl<E, R> ::std::convert::From<::awsjson_runtime::for_generated::SdkError<E, R>>
+for Error
 where
+    E: ::std::convert::Into<Error> + ::std::error::Error
+        + ::awsjson_runtime::for_generated::ProvideErrorMetadata + ::std::marker::Send
+        + ::std::marker::Sync + 'static,
     R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
 {
-    fn from(
-        err: ::awsjson_runtime::for_generated::SdkError<
-            crate::operation::no_input_output::NoInputOutputError,
-            R,
-        >,
-    ) -> Self {
+    fn from(err: ::awsjson_runtime::for_generated::SdkError<E, R>) -> Self {
         match err {
             ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
-                Self::from(context.into_err())
+                context.into_err().into()
             }
             other => {
                 Error::Unhandled(

@@ -51,68 +51,10 @@ impl ::std::convert::From<crate::operation::r#match::MatchError> for Error {
         }
     }
 }
-impl<
-    R,
-> ::std::convert::From<
-    ::awsjson_runtime::for_generated::SdkError<crate::operation::r#match::MatchError, R>,
-> for Error
-where
-    R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
-{
-    fn from(
-        err: ::awsjson_runtime::for_generated::SdkError<
-            crate::operation::r#match::MatchError,
-            R,
-        >,
-    ) -> Self {
-        match err {
-            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
-                Self::from(context.into_err())
-            }
-            other => {
-                Error::Unhandled(
-                    ::awsjson_runtime::for_generated::Unhandled::new(
-                        ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
-                    ),
-                )
-            }
-        }
-    }
-}
 impl ::std::convert::From<crate::operation::send::SendError> for Error {
     fn from(err: crate::operation::send::SendError) -> Self {
         match err {
             crate::operation::send::SendError::Unhandled(e) => Error::Unhandled(e),
-        }
-    }
-}
-impl<
-    R,
-> ::std::convert::From<
-    ::awsjson_runtime::for_generated::SdkError<crate::operation::send::SendError, R>,
-> for Error
-where
-    R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
-{
-    fn from(
-        err: ::awsjson_runtime::for_generated::SdkError<
-            crate::operation::send::SendError,
-            R,
-        >,
-    ) -> Self {
-        match err {
-            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
-                Self::from(context.into_err())
-            }
-            other => {
-                Error::Unhandled(
-                    ::awsjson_runtime::for_generated::Unhandled::new(
-                        ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
-                    ),
-                )
-            }
         }
     }
 }
@@ -123,23 +65,18 @@ impl ::std::convert::From<crate::operation::r#type::TypeError> for Error {
         }
     }
 }
-impl<
-    R,
-> ::std::convert::From<
-    ::awsjson_runtime::for_generated::SdkError<crate::operation::r#type::TypeError, R>,
-> for Error
+impl<E, R> ::std::convert::From<::awsjson_runtime::for_generated::SdkError<E, R>>
+for Error
 where
+    E: ::std::convert::Into<Error> + ::std::error::Error
+        + ::awsjson_runtime::for_generated::ProvideErrorMetadata + ::std::marker::Send
+        + ::std::marker::Sync + 'static,
     R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
 {
-    fn from(
-        err: ::awsjson_runtime::for_generated::SdkError<
-            crate::operation::r#type::TypeError,
-            R,
-        >,
-    ) -> Self {
+    fn from(err: ::awsjson_runtime::for_generated::SdkError<E, R>) -> Self {
         match err {
             ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
-                Self::from(context.into_err())
+                context.into_err().into()
             }
             other => {
                 Error::Unhandled(

@@ -104,48 +104,10 @@ pub enum EchoError {
     )]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
+::awsjson_runtime::for_generated::operation_error_impls!(
+    EchoError { BadInput, Busy, ServiceFault }
+);
 impl EchoError {
-    /// An unhandled error caused by `err`.
-    pub fn unhandled(
-        err: impl ::std::convert::Into<
-            ::std::boxed::Box<
-                dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static,
-            >,
-        >,
-    ) -> Self {
-        EchoError::Unhandled(
-            ::awsjson_runtime::for_generated::Unhandled::new(
-                err.into(),
-                ::awsjson_runtime::for_generated::ErrorMetadata::default(),
-            ),
-        )
-    }
-    /// An unhandled error described only by its metadata.
-    pub fn generic(meta: ::awsjson_runtime::for_generated::ErrorMetadata) -> Self {
-        EchoError::Unhandled(
-            ::awsjson_runtime::for_generated::Unhandled::new(
-                ::std::boxed::Box::new(
-                    ::awsjson_runtime::for_generated::UnmodeledError::new(meta.clone()),
-                ),
-                meta,
-            ),
-        )
-    }
-    /// The error's code, message and request id.
-    pub fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
-        match self {
-            EchoError::BadInput(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            EchoError::Busy(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            EchoError::ServiceFault(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            EchoError::Unhandled(e) => e.meta(),
-        }
-    }
     /// True when this is `EchoError::BadInput`.
     pub fn is_bad_input(&self) -> bool {
         ::std::matches!(self, EchoError::BadInput(_))
@@ -157,50 +119,5 @@ impl EchoError {
     /// True when this is `EchoError::ServiceFault`.
     pub fn is_service_fault(&self) -> bool {
         ::std::matches!(self, EchoError::ServiceFault(_))
-    }
-}
-impl ::std::fmt::Display for EchoError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            EchoError::BadInput(e) => ::std::fmt::Display::fmt(e, f),
-            EchoError::Busy(e) => ::std::fmt::Display::fmt(e, f),
-            EchoError::ServiceFault(e) => ::std::fmt::Display::fmt(e, f),
-            EchoError::Unhandled(e) => ::std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl ::std::error::Error for EchoError {
-    fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
-        match self {
-            EchoError::BadInput(e) => ::std::option::Option::Some(e),
-            EchoError::Busy(e) => ::std::option::Option::Some(e),
-            EchoError::ServiceFault(e) => ::std::option::Option::Some(e),
-            EchoError::Unhandled(e) => ::std::option::Option::Some(e),
-        }
-    }
-}
-impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for EchoError {
-    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
-        EchoError::meta(self)
-    }
-}
-impl ::awsjson_runtime::for_generated::RequestId for EchoError {
-    fn request_id(&self) -> ::std::option::Option<&str> {
-        self.meta().request_id()
-    }
-}
-impl ::awsjson_runtime::for_generated::CreateUnhandledError for EchoError {
-    fn create_unhandled_error(
-        source: ::std::boxed::Box<
-            dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static,
-        >,
-        meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
-    ) -> Self {
-        EchoError::Unhandled(
-            ::awsjson_runtime::for_generated::Unhandled::new(
-                source,
-                meta.unwrap_or_default(),
-            ),
-        )
     }
 }

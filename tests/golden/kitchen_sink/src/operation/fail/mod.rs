@@ -86,45 +86,10 @@ pub enum FailError {
     )]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
+::awsjson_runtime::for_generated::operation_error_impls!(
+    FailError { BadInput, ServiceFault }
+);
 impl FailError {
-    /// An unhandled error caused by `err`.
-    pub fn unhandled(
-        err: impl ::std::convert::Into<
-            ::std::boxed::Box<
-                dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static,
-            >,
-        >,
-    ) -> Self {
-        FailError::Unhandled(
-            ::awsjson_runtime::for_generated::Unhandled::new(
-                err.into(),
-                ::awsjson_runtime::for_generated::ErrorMetadata::default(),
-            ),
-        )
-    }
-    /// An unhandled error described only by its metadata.
-    pub fn generic(meta: ::awsjson_runtime::for_generated::ErrorMetadata) -> Self {
-        FailError::Unhandled(
-            ::awsjson_runtime::for_generated::Unhandled::new(
-                ::std::boxed::Box::new(
-                    ::awsjson_runtime::for_generated::UnmodeledError::new(meta.clone()),
-                ),
-                meta,
-            ),
-        )
-    }
-    /// The error's code, message and request id.
-    pub fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
-        match self {
-            FailError::BadInput(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            FailError::ServiceFault(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            FailError::Unhandled(e) => e.meta(),
-        }
-    }
     /// True when this is `FailError::BadInput`.
     pub fn is_bad_input(&self) -> bool {
         ::std::matches!(self, FailError::BadInput(_))
@@ -132,48 +97,5 @@ impl FailError {
     /// True when this is `FailError::ServiceFault`.
     pub fn is_service_fault(&self) -> bool {
         ::std::matches!(self, FailError::ServiceFault(_))
-    }
-}
-impl ::std::fmt::Display for FailError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            FailError::BadInput(e) => ::std::fmt::Display::fmt(e, f),
-            FailError::ServiceFault(e) => ::std::fmt::Display::fmt(e, f),
-            FailError::Unhandled(e) => ::std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl ::std::error::Error for FailError {
-    fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
-        match self {
-            FailError::BadInput(e) => ::std::option::Option::Some(e),
-            FailError::ServiceFault(e) => ::std::option::Option::Some(e),
-            FailError::Unhandled(e) => ::std::option::Option::Some(e),
-        }
-    }
-}
-impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for FailError {
-    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
-        FailError::meta(self)
-    }
-}
-impl ::awsjson_runtime::for_generated::RequestId for FailError {
-    fn request_id(&self) -> ::std::option::Option<&str> {
-        self.meta().request_id()
-    }
-}
-impl ::awsjson_runtime::for_generated::CreateUnhandledError for FailError {
-    fn create_unhandled_error(
-        source: ::std::boxed::Box<
-            dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static,
-        >,
-        meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
-    ) -> Self {
-        FailError::Unhandled(
-            ::awsjson_runtime::for_generated::Unhandled::new(
-                source,
-                meta.unwrap_or_default(),
-            ),
-        )
     }
 }

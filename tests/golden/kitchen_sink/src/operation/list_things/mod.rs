@@ -82,85 +82,12 @@ pub enum ListThingsError {
     )]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
+::awsjson_runtime::for_generated::operation_error_impls!(
+    ListThingsError { ServiceFault }
+);
 impl ListThingsError {
-    /// An unhandled error caused by `err`.
-    pub fn unhandled(
-        err: impl ::std::convert::Into<
-            ::std::boxed::Box<
-                dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static,
-            >,
-        >,
-    ) -> Self {
-        ListThingsError::Unhandled(
-            ::awsjson_runtime::for_generated::Unhandled::new(
-                err.into(),
-                ::awsjson_runtime::for_generated::ErrorMetadata::default(),
-            ),
-        )
-    }
-    /// An unhandled error described only by its metadata.
-    pub fn generic(meta: ::awsjson_runtime::for_generated::ErrorMetadata) -> Self {
-        ListThingsError::Unhandled(
-            ::awsjson_runtime::for_generated::Unhandled::new(
-                ::std::boxed::Box::new(
-                    ::awsjson_runtime::for_generated::UnmodeledError::new(meta.clone()),
-                ),
-                meta,
-            ),
-        )
-    }
-    /// The error's code, message and request id.
-    pub fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
-        match self {
-            ListThingsError::ServiceFault(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            ListThingsError::Unhandled(e) => e.meta(),
-        }
-    }
     /// True when this is `ListThingsError::ServiceFault`.
     pub fn is_service_fault(&self) -> bool {
         ::std::matches!(self, ListThingsError::ServiceFault(_))
-    }
-}
-impl ::std::fmt::Display for ListThingsError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            ListThingsError::ServiceFault(e) => ::std::fmt::Display::fmt(e, f),
-            ListThingsError::Unhandled(e) => ::std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl ::std::error::Error for ListThingsError {
-    fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
-        match self {
-            ListThingsError::ServiceFault(e) => ::std::option::Option::Some(e),
-            ListThingsError::Unhandled(e) => ::std::option::Option::Some(e),
-        }
-    }
-}
-impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for ListThingsError {
-    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
-        ListThingsError::meta(self)
-    }
-}
-impl ::awsjson_runtime::for_generated::RequestId for ListThingsError {
-    fn request_id(&self) -> ::std::option::Option<&str> {
-        self.meta().request_id()
-    }
-}
-impl ::awsjson_runtime::for_generated::CreateUnhandledError for ListThingsError {
-    fn create_unhandled_error(
-        source: ::std::boxed::Box<
-            dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static,
-        >,
-        meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
-    ) -> Self {
-        ListThingsError::Unhandled(
-            ::awsjson_runtime::for_generated::Unhandled::new(
-                source,
-                meta.unwrap_or_default(),
-            ),
-        )
     }
 }

@@ -82,85 +82,12 @@ pub enum NoInputOutputError {
     )]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
+::awsjson_runtime::for_generated::operation_error_impls!(
+    NoInputOutputError { ServiceFault }
+);
 impl NoInputOutputError {
-    /// An unhandled error caused by `err`.
-    pub fn unhandled(
-        err: impl ::std::convert::Into<
-            ::std::boxed::Box<
-                dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static,
-            >,
-        >,
-    ) -> Self {
-        NoInputOutputError::Unhandled(
-            ::awsjson_runtime::for_generated::Unhandled::new(
-                err.into(),
-                ::awsjson_runtime::for_generated::ErrorMetadata::default(),
-            ),
-        )
-    }
-    /// An unhandled error described only by its metadata.
-    pub fn generic(meta: ::awsjson_runtime::for_generated::ErrorMetadata) -> Self {
-        NoInputOutputError::Unhandled(
-            ::awsjson_runtime::for_generated::Unhandled::new(
-                ::std::boxed::Box::new(
-                    ::awsjson_runtime::for_generated::UnmodeledError::new(meta.clone()),
-                ),
-                meta,
-            ),
-        )
-    }
-    /// The error's code, message and request id.
-    pub fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
-        match self {
-            NoInputOutputError::ServiceFault(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            NoInputOutputError::Unhandled(e) => e.meta(),
-        }
-    }
     /// True when this is `NoInputOutputError::ServiceFault`.
     pub fn is_service_fault(&self) -> bool {
         ::std::matches!(self, NoInputOutputError::ServiceFault(_))
-    }
-}
-impl ::std::fmt::Display for NoInputOutputError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            NoInputOutputError::ServiceFault(e) => ::std::fmt::Display::fmt(e, f),
-            NoInputOutputError::Unhandled(e) => ::std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl ::std::error::Error for NoInputOutputError {
-    fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
-        match self {
-            NoInputOutputError::ServiceFault(e) => ::std::option::Option::Some(e),
-            NoInputOutputError::Unhandled(e) => ::std::option::Option::Some(e),
-        }
-    }
-}
-impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for NoInputOutputError {
-    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
-        NoInputOutputError::meta(self)
-    }
-}
-impl ::awsjson_runtime::for_generated::RequestId for NoInputOutputError {
-    fn request_id(&self) -> ::std::option::Option<&str> {
-        self.meta().request_id()
-    }
-}
-impl ::awsjson_runtime::for_generated::CreateUnhandledError for NoInputOutputError {
-    fn create_unhandled_error(
-        source: ::std::boxed::Box<
-            dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync + 'static,
-        >,
-        meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
-    ) -> Self {
-        NoInputOutputError::Unhandled(
-            ::awsjson_runtime::for_generated::Unhandled::new(
-                source,
-                meta.unwrap_or_default(),
-            ),
-        )
     }
 }

@@ -40,7 +40,7 @@ pub enum Emitted {
 
 /// Emits every file of the crate, keyed by path relative to the crate root.
 ///
-/// Leaf files first, each recorded in the module [`modules::Tree`] as its
+/// Leaf files first, each recorded in the module tree (`modules.rs`) as its
 /// parent will declare it; then every `mod.rs` and `lib.rs`, with the
 /// declarations of what was emitted under it.
 pub fn emit(ir: &Ir, options: &Options) -> Result<BTreeMap<String, Emitted>, Error> {

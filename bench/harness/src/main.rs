@@ -85,14 +85,31 @@ where
     })
 }
 
+/// The number of calls of a `--profile-*` loop: `PROFILE_CALLS`, else `default`.
+/// Two runs with different counts give the instructions of one call as the
+/// difference of their totals over the difference of their counts, without
+/// the process's start-up.
+fn profile_calls(default: u64) -> u64 {
+    std::env::var("PROFILE_CALLS").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--profile-ours") {
         // Only our no-network MeterUsage loop, for callgrind.
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let client = rt.block_on(async { clients::ours(None, server::METER_RESPONSE) });
-        let (cpu, allocs, bytes) = per_call(&rt, 2000, || clients::ours_meter(&client));
+        let (cpu, allocs, bytes) = per_call(&rt, profile_calls(2000), || clients::ours_meter(&client));
         println!("ours: {cpu:.1} µs, {allocs:.0} allocations, {bytes:.0} bytes per call");
+        return;
+    }
+    if args.iter().any(|a| a == "--profile-ours-batch") {
+        // Only our no-network BatchMeterUsage ×25 loop, for callgrind.
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let batch = server::batch_response();
+        let client = rt.block_on(async { clients::ours(None, &batch) });
+        let (cpu, allocs, bytes) = per_call(&rt, profile_calls(500), || clients::ours_batch(&client));
+        println!("ours batch: {cpu:.1} µs, {allocs:.0} allocations, {bytes:.0} bytes per call");
         return;
     }
     if args.iter().any(|a| a == "--meter") {

@@ -7,6 +7,12 @@
 //! directly and reuses the day's signing key, which aws-sigv4's generic path
 //! derives afresh (four HMACs) on every call. A test checks that both give
 //! the same `Authorization` header.
+//!
+//! The fast path hashes with `ring` (already in the graph as rustls'
+//! provider), whose x86-64 and AArch64 SHA-256 is several times faster than
+//! the portable code aws-sigv4's `sha2` runs on CPUs without SHA
+//! extensions, and keeps the day's key as a ready HMAC key, so a call costs
+//! two digests and one HMAC of short strings.
 
 use std::borrow::Cow;
 use std::time::SystemTime;
@@ -126,10 +132,11 @@ fn settings(options: SigningOptions) -> SigningSettings {
 /// cache never holds the secret itself), the date, region and service.
 type KeyScope = ([u8; 32], String, String, String);
 
-/// The signing key of one day, region and service, for one secret.
+/// The signing key of one day, region and service, for one secret, as an
+/// HMAC key whose inner and outer pads are already hashed.
 #[derive(Default)]
 pub struct SigningKeyCache {
-    entry: std::sync::Mutex<Option<(KeyScope, Vec<u8>)>>,
+    entry: std::sync::Mutex<Option<(KeyScope, ring::hmac::Key)>>,
 }
 
 impl std::fmt::Debug for SigningKeyCache {
@@ -139,7 +146,7 @@ impl std::fmt::Debug for SigningKeyCache {
 }
 
 impl SigningKeyCache {
-    fn key(&self, credentials: &Credentials, date: &str, region: &str, service: &str, time: SystemTime) -> Vec<u8> {
+    fn key(&self, credentials: &Credentials, date: &str, region: &str, service: &str, time: SystemTime) -> ring::hmac::Key {
         let digest = credentials.secret_digest();
         if let Ok(guard) = self.entry.lock() {
             if let Some(((s, d, r, n), key)) = guard.as_ref() {
@@ -148,7 +155,8 @@ impl SigningKeyCache {
                 }
             }
         }
-        let key = v4::generate_signing_key(credentials.secret_access_key(), time, region, service).as_ref().to_vec();
+        let derived = v4::generate_signing_key(credentials.secret_access_key(), time, region, service);
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, derived.as_ref());
         if let Ok(mut guard) = self.entry.lock() {
             *guard = Some(((digest, date.to_owned(), region.to_owned(), service.to_owned()), key.clone()));
         }
@@ -157,9 +165,8 @@ impl SigningKeyCache {
 }
 
 fn sha256_hex(data: &[u8]) -> String {
-    use sha2::Digest;
     let mut out = String::with_capacity(64);
-    crate::ids::push_hex(&mut out, &sha2::Sha256::digest(data));
+    crate::ids::push_hex(&mut out, ring::digest::digest(&ring::digest::SHA256, data).as_ref());
     out
 }
 
@@ -257,7 +264,8 @@ pub fn sign_cached(
     let scope = format!("{date}/{region}/{signing_name}/aws4_request");
     let string_to_sign = format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}", sha256_hex(canonical.as_bytes()));
     let key = cache.key(credentials, date, region, signing_name, time);
-    let signature = v4::calculate_signature(&key, string_to_sign.as_bytes());
+    let mut signature = String::with_capacity(64);
+    crate::ids::push_hex(&mut signature, ring::hmac::sign(&key, string_to_sign.as_bytes()).as_ref());
     request.headers.insert(
         "Authorization",
         format!("AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed}, Signature={signature}", credentials.access_key_id()),

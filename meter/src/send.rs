@@ -199,7 +199,8 @@ fn echo_of_hour(h: &Hour) -> Echo {
 }
 
 fn echo_of_record(r: &UsageRecord) -> Echo {
-    let customer = r.customer_identifier().or(r.customer_aws_account_id()).unwrap_or_default().to_owned();
+    // The getter answers the model's default ("") when the identifier is unset; the field says whether it was sent.
+    let customer = r.customer_identifier.as_deref().or(r.customer_aws_account_id()).unwrap_or_default().to_owned();
     let millis = r.timestamp().to_millis().unwrap_or(i64::MIN);
     (customer, r.license_arn().unwrap_or_default().to_owned(), r.dimension().to_owned(), millis)
 }

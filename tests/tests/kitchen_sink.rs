@@ -199,6 +199,15 @@ fn builders_refuse_missing_required_members() {
 }
 
 #[test]
+fn added_defaults_are_what_getters_answer_but_only_set_values_are_sent() {
+    let unset = nested("x");
+    assert_eq!((unset.weight(), unset.label()), (7, "none"), "the model's defaults");
+    assert!(unset.weight.is_none() && unset.label.is_none(), "the fields still say nothing was set");
+    let set = Nested::builder().name("x").weight(0).label("").build().unwrap();
+    assert_eq!((set.weight(), set.label()), (0, ""), "a value that was set wins, even the zero value");
+}
+
+#[test]
 fn enums_expose_values_and_parse_unknowns() {
     assert_eq!(Color::values(), ["red", "green", "blue"]);
     assert_eq!(Color::from("green"), Color::Green);

@@ -8,7 +8,7 @@ use quote::quote;
 use super::docs::{constraint_note, deprecated_attr, doc_attrs, markdown_or};
 use super::rt;
 use super::types::{
-    boxed_type, field_is_optional, field_type, getter, ident, plain_ident, rust_type, with_default, wrap_boxed,
+    boxed_type, defaulted_getter, field_is_optional, field_type, getter, ident, plain_ident, rust_type, with_default, wrap_boxed,
 };
 use crate::error::Error;
 use crate::ir::{Ir, Member, Prim, Role, Structure, TypeRef};
@@ -93,15 +93,16 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
 
     let getters = fields.iter().map(|f| {
         let Field { ident, docs, deprecated, member, optional, .. } = f;
-        let (ret, body) = getter(ir, member, *optional, ident);
+        let owner = format!("{}${}", id, member.name);
+        let defaulted = defaulted_getter(ir, &owner, member, *role, ident);
+        let (ret, body) = defaulted.clone().unwrap_or_else(|| getter(ir, member, *optional, ident));
         let list_note = matches!(member.ty, TypeRef::List { .. }) && *optional;
-        let note = list_note.then(|| {
-            let text = format!(
-                "When the value was not set, this is an empty slice; use `.{}.is_none()` to tell the two apart.",
-                f.label
-            );
-            doc_attrs(&format!("\n{text}"))
-        });
+        let note = if list_note {
+            Some(format!("When the value was not set, this is an empty slice; use `.{}.is_none()` to tell the two apart.", f.label))
+        } else {
+            defaulted.map(|_| format!("When the value was not set, this is the model's default; use `.{}.is_none()` to tell the two apart.", f.label))
+        };
+        let note = note.map(|text| doc_attrs(&format!("\n{text}")));
         quote! { #docs #note #deprecated pub fn #ident(&self) -> #ret { #body } }
     });
 

@@ -165,6 +165,31 @@ pub fn getter(ir: &Ir, member: &Member, optional: bool, field: &Ident) -> (Token
     }
 }
 
+/// The getter of a member that has a model `@default` but keeps an
+/// `Option` field (an `@addedDefault` member outside an input, so that the
+/// serialiser still sends only what the caller set): it returns the value,
+/// or the default when nothing was set, as the official SDK's getter does.
+/// `None` for members without one, and for defaults of types a getter
+/// cannot hand out by reference without storing them (enums, timestamps,
+/// blobs, documents, maps), which keep the `Option` getter.
+pub fn defaulted_getter(ir: &Ir, owner: &str, member: &Member, role: Role, field: &Ident) -> Option<(TokenStream, TokenStream)> {
+    let default = member.default.as_ref()?;
+    if role == Role::Input || member.client_optional || !field_is_optional(member, role) {
+        return None;
+    }
+    match (&member.ty, default) {
+        (TypeRef::Prim(Prim::String | Prim::BigInteger | Prim::BigDecimal), Value::String(s)) => {
+            Some((quote!(&str), quote!(self.#field.as_deref().unwrap_or(#s))))
+        }
+        (ty, _) if is_copy(ty) => {
+            let value = default_expr(ir, owner, ty, default).ok()?;
+            let t = rust_type(ir, ty);
+            Some((t, quote!(self.#field.unwrap_or(#value))))
+        }
+        _ => None,
+    }
+}
+
 /// What a builder stores for `value` given to the plain setter.
 pub fn wrap_boxed(member: &Member, value: TokenStream) -> TokenStream {
     if member.boxed {

@@ -97,8 +97,10 @@ impl UsageRecord {
     /// The customer, as returned by `ResolveCustomer` to older integrations. New integrations set `CustomerAWSAccountId` instead.
     ///
     /// Constraints: length 0 to 255; pattern `^[\s\S]*$`.
-    pub fn customer_identifier(&self) -> ::std::option::Option<&str> {
-        self.customer_identifier.as_deref()
+    ///
+    /// When the value was not set, this is the model's default; use `.customer_identifier.is_none()` to tell the two apart.
+    pub fn customer_identifier(&self) -> &str {
+        self.customer_identifier.as_deref().unwrap_or("")
     }
     /// The name of the pricing dimension, as declared when the product was listed.
     ///

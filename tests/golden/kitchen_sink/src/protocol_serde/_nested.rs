@@ -6,6 +6,14 @@ pub(crate) fn ser_nested(
     input: &crate::types::Nested,
 ) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
     w.begin_object();
+    if let ::std::option::Option::Some(value) = &input.weight {
+        w.key("Weight");
+        w.integer(::std::convert::Into::<i64>::into(*value));
+    }
+    if let ::std::option::Option::Some(value) = &input.label {
+        w.key("Label");
+        w.string(value);
+    }
     {
         let value = &input.name;
         w.key("Name");
@@ -42,6 +50,8 @@ pub(crate) fn de_nested(
     crate::types::Nested,
     ::awsjson_runtime::for_generated::DeserializeError,
 > {
+    let mut var_weight: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut var_label: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_maybe: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_count: ::std::option::Option<i32> = ::std::option::Option::None;
@@ -52,6 +62,16 @@ pub(crate) fn de_nested(
             continue;
         }
         match key.as_str() {
+            "Weight" => {
+                var_weight = ::std::option::Option::Some(
+                    ::awsjson_runtime::for_generated::de::int(value, "Nested.Weight")?,
+                );
+            }
+            "Label" => {
+                var_label = ::std::option::Option::Some(
+                    ::awsjson_runtime::for_generated::de::string(value, "Nested.Label")?,
+                );
+            }
             "Name" => {
                 var_name = ::std::option::Option::Some(
                     ::awsjson_runtime::for_generated::de::string(value, "Nested.Name")?,
@@ -91,6 +111,8 @@ pub(crate) fn de_nested(
         }
     }
     ::std::result::Result::Ok(crate::types::Nested {
+        weight: var_weight,
+        label: var_label,
         name: match var_name {
             ::std::option::Option::Some(v) => v,
             ::std::option::Option::None => (Ok(::std::string::String::new()))?,

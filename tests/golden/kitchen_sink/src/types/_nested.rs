@@ -5,6 +5,26 @@
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct Nested {
+    /// The `Weight` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Weight",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
+    pub weight: ::std::option::Option<i32>,
+    /// The `Label` member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Label",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )
+    )]
+    pub label: ::std::option::Option<::std::string::String>,
     /// The `Name` member.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: ::std::string::String,
@@ -43,6 +63,18 @@ pub struct Nested {
     pub children: ::std::option::Option<::std::vec::Vec<crate::types::Nested>>,
 }
 impl Nested {
+    /// The `Weight` member.
+    ///
+    /// When the value was not set, this is the model's default; use `.weight.is_none()` to tell the two apart.
+    pub fn weight(&self) -> i32 {
+        self.weight.unwrap_or(7i32)
+    }
+    /// The `Label` member.
+    ///
+    /// When the value was not set, this is the model's default; use `.label.is_none()` to tell the two apart.
+    pub fn label(&self) -> &str {
+        self.label.as_deref().unwrap_or("none")
+    }
     /// The `Name` member.
     pub fn name(&self) -> &str {
         self.name.as_str()
@@ -79,6 +111,8 @@ impl Nested {
     ::std::fmt::Debug,
 )]
 pub struct NestedBuilder {
+    pub(crate) weight: ::std::option::Option<i32>,
+    pub(crate) label: ::std::option::Option<::std::string::String>,
     pub(crate) name: ::std::option::Option<::std::string::String>,
     pub(crate) maybe: ::std::option::Option<::std::string::String>,
     pub(crate) count: ::std::option::Option<i32>,
@@ -86,6 +120,40 @@ pub struct NestedBuilder {
     pub(crate) children: ::std::option::Option<::std::vec::Vec<crate::types::Nested>>,
 }
 impl NestedBuilder {
+    /// The `Weight` member.
+    pub fn weight(mut self, input: i32) -> Self {
+        self.weight = ::std::option::Option::Some(input);
+        self
+    }
+    /// The `Weight` member.
+    pub fn set_weight(mut self, input: ::std::option::Option<i32>) -> Self {
+        self.weight = input;
+        self
+    }
+    /// The `Weight` member.
+    pub fn get_weight(&self) -> &::std::option::Option<i32> {
+        &self.weight
+    }
+    /// The `Label` member.
+    pub fn label(
+        mut self,
+        input: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.label = ::std::option::Option::Some(input.into());
+        self
+    }
+    /// The `Label` member.
+    pub fn set_label(
+        mut self,
+        input: ::std::option::Option<::std::string::String>,
+    ) -> Self {
+        self.label = input;
+        self
+    }
+    /// The `Label` member.
+    pub fn get_label(&self) -> &::std::option::Option<::std::string::String> {
+        &self.label
+    }
     /// The `Name` member.
     pub fn name(
         mut self,
@@ -189,6 +257,8 @@ impl NestedBuilder {
         self,
     ) -> ::std::result::Result<Nested, ::awsjson_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(Nested {
+            weight: self.weight,
+            label: self.label,
             name: self
                 .name
                 .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field(

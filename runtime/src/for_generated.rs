@@ -17,7 +17,7 @@ pub use crate::config::retry::{RetryConfig, RetryMode};
 pub use crate::config::timeout::{MinimumThroughput, TimeoutConfig, TimeoutConfigBuilder};
 pub use crate::config::{
     from_env, load_from_env, AppName, AsyncSleep, Builder, Config, Region, StaticTimeSource, SystemTimeSource, TimeSource,
-    TokioSleep,
+    ToConfig, TokioSleep,
 };
 pub use crate::credentials::{Credentials, CredentialsError, DefaultCredentialsChain, ProvideCredentials};
 pub use crate::env::OsEnv;

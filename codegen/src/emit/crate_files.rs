@@ -41,6 +41,7 @@ pub fn lib_rs(ir: &Ir, options: &Options, declarations: TokenStream) -> TokenStr
 /// `src/client.rs`.
 pub fn client_rs(ir: &Ir) -> TokenStream {
     let handle = rt::handle();
+    let to_config = rt::to_config();
     let methods = ir.operations.iter().map(|op| {
         let method = ident(&naming::operation_method(&op.name));
         let module = ident(&naming::operation_module(&op.name));
@@ -67,9 +68,11 @@ pub fn client_rs(ir: &Ir) -> TokenStream {
         }
 
         impl Client {
-            /// A client from a shared configuration.
-            pub fn new(config: &crate::Config) -> Self {
-                Self::from_conf(config.clone())
+            /// A client from a shared configuration: a [`Config`](crate::Config), or,
+            /// with the `aws-config` feature, the `aws_types::SdkConfig` that
+            /// `aws_config::load_from_env()` returns.
+            pub fn new(config: &(impl #to_config + ?Sized)) -> Self {
+                Self::from_conf(#to_config::to_config(config))
             }
 
             /// A client from its configuration.
@@ -393,7 +396,8 @@ pub fn cargo_toml(ir: &Ir, options: &Options) -> String {
          description = \"A client for {title}, generated from its Smithy model\"\nlicense = \"Apache-2.0\"\npublish = false\n\n\
          [dependencies]\n{rt} = {{ path = \"{path}\"{rt_features} }}\nserde = {{ version = \"1\", features = [\"derive\"], optional = true }}\n\n\
          [features]\n# Serialize and Deserialize, with the model's member names, on every type, input and output.\n\
-         serde = [\"dep:serde\", \"{rt}/serde\"]\n# Test helpers of the runtime, such as a replaying HTTP client.\ntest-util = [\"{rt}/test-util\"]\n\n\
+         serde = [\"dep:serde\", \"{rt}/serde\"]\n# Test helpers of the runtime, such as a replaying HTTP client.\ntest-util = [\"{rt}/test-util\"]\n\
+         # `Client::new(&aws_types::SdkConfig)`: the configuration aws-config loads for every AWS client.\naws-config = [\"{rt}/aws-config\"]\n\n\
          [dev-dependencies]\n# The examples' async main.\ntokio = {{ version = \"1\", features = [\"macros\", \"rt\"] }}\n{extra}",
         header = options.header_comment("#"),
         name = options.package_name(ir),

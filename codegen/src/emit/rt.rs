@@ -67,6 +67,7 @@ items! {
     handle => Handle,
     operation_meta => OperationMeta,
     service_meta => ServiceMeta,
+    to_config => ToConfig,
     // Paginators.
     page_source => PageSource,
     pagination_stream => PaginationStream,

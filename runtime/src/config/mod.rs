@@ -17,9 +17,13 @@ use crate::http::HttpClient;
 
 pub(crate) mod load;
 mod region;
+#[cfg(feature = "aws-config")]
+mod sdk_config;
 
 pub use load::{from_env, load_from_env, load_with};
 pub use region::{AppName, InvalidAppName, Region};
+#[cfg(feature = "aws-config")]
+pub use sdk_config::builder_from as builder_from_sdk_config;
 pub use crate::time::{AsyncSleep, StaticTimeSource, SystemTimeSource, TimeSource, TokioSleep};
 
 /// How retries are spaced and bounded.
@@ -68,6 +72,27 @@ pub(crate) struct Settings {
     pub(crate) request_min_compression_size_bytes: usize,
     /// The default transport refuses response bodies longer than this.
     pub(crate) max_response_body_bytes: usize,
+}
+
+/// What a generated `Client::new` accepts: a [`Config`], and with the
+/// `aws-config` feature an `aws_types::SdkConfig` (see `sdk_config.rs` for
+/// what carries over).
+pub trait ToConfig {
+    /// The configuration a client is built from.
+    fn to_config(&self) -> Config;
+}
+
+impl ToConfig for Config {
+    fn to_config(&self) -> Config {
+        self.clone()
+    }
+}
+
+#[cfg(feature = "aws-config")]
+impl ToConfig for aws_types::SdkConfig {
+    fn to_config(&self) -> Config {
+        Config::from(self)
+    }
 }
 
 /// A generator of ids, replaced in tests to make requests repeatable.

@@ -6,9 +6,13 @@ pub struct Client {
     handle: ::awsjson_runtime::for_generated::Handle,
 }
 impl Client {
-    /// A client from a shared configuration.
-    pub fn new(config: &crate::Config) -> Self {
-        Self::from_conf(config.clone())
+    /// A client from a shared configuration: a [`Config`](crate::Config), or,
+    /// with the `aws-config` feature, the `aws_types::SdkConfig` that
+    /// `aws_config::load_from_env()` returns.
+    pub fn new(
+        config: &(impl ::awsjson_runtime::for_generated::ToConfig + ?Sized),
+    ) -> Self {
+        Self::from_conf(::awsjson_runtime::for_generated::ToConfig::to_config(config))
     }
     /// A client from its configuration.
     pub fn from_conf(config: crate::Config) -> Self {

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use crate::auth::sign::SigningKeyCache;
-use crate::http::{HttpClient, HyperClient};
+use crate::http::{CaBundle, HttpClient, HyperClient};
 use crate::retry::quota::RetryQuota;
 use crate::retry::rate_limit::RateLimiter;
 use crate::timeout::TimeoutConfig;
@@ -74,12 +74,12 @@ impl ClientState {
         }
     }
 
-    /// The default hyper client, made on first use with these timeouts and
-    /// body cap (the configuration's, which do not change).
-    pub(crate) fn default_http_client(&self, timeouts: &TimeoutConfig, max_body: usize) -> Result<Arc<dyn HttpClient>, String> {
+    /// The default hyper client, made on first use with these timeouts, body
+    /// cap and extra roots (the configuration's, which do not change).
+    pub(crate) fn default_http_client(&self, timeouts: &TimeoutConfig, max_body: usize, roots: &CaBundle) -> Result<Arc<dyn HttpClient>, String> {
         self.default_http_client
             .get_or_init(|| {
-                HyperClient::new(timeouts)
+                HyperClient::with_roots(timeouts, roots)
                     .map(|c| Arc::new(c.with_max_response_body(max_body)) as Arc<dyn HttpClient>)
                     .map_err(|e| e.to_string())
             })

@@ -9,18 +9,20 @@
 //! `services` key, or the profile's `endpoint_url` (unless
 //! `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true).
 //! Also `AWS_USE_FIPS_ENDPOINT`, `AWS_USE_DUALSTACK_ENDPOINT`,
-//! `AWS_MAX_ATTEMPTS`, `AWS_RETRY_MODE` and `AWS_SDK_UA_APP_ID`, each with its
-//! profile key. A value that cannot be understood is not ignored: every call
+//! `AWS_MAX_ATTEMPTS`, `AWS_RETRY_MODE`, `AWS_SDK_UA_APP_ID` and
+//! `AWS_CA_BUNDLE` (a PEM file of extra trust roots), each with its profile
+//! key. A value that cannot be understood is not ignored: every call
 //! made with the config is refused with a message naming it.
 
-use crate::retry::RetryConfig;
-use crate::config::{AppName, Builder, Config, Region};
 use std::sync::Arc;
 
 use crate::auth::credentials::{CachedCredentials, DefaultCredentialsChain, Imds, ProviderContext};
-use crate::env::OsEnv;
+use crate::config::{AppName, Builder, Config, Region};
 use crate::endpoint::ConfiguredEndpoints;
 use crate::env::profile::{self, Profile, ProfileSet};
+use crate::env::OsEnv;
+use crate::http::CaBundle;
+use crate::retry::RetryConfig;
 
 /// Loads a shared configuration from the process environment and `~/.aws/`.
 ///
@@ -110,6 +112,12 @@ pub fn from_env(env: OsEnv) -> Builder {
         }
     }
     builder = builder.retry_config(retry);
+    if let Some((from, path)) = setting("AWS_CA_BUNDLE", "ca_bundle") {
+        match CaBundle::from_file(&env, &path) {
+            Ok(bundle) => builder = builder.ca_bundle(bundle),
+            Err(e) => problems.push(format!("{from}: {e}")),
+        }
+    }
     if let Some((from, app)) = setting("AWS_SDK_UA_APP_ID", "sdk_ua_app_id") {
         match AppName::new(app) {
             Ok(name) => builder = builder.app_name(name),

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use crate::client_state::ClientState;
 use crate::auth::credentials::ProvideCredentials;
-use crate::http::HttpClient;
+use crate::http::{CaBundle, HttpClient};
 
 pub(crate) mod load;
 mod region;
@@ -72,6 +72,8 @@ pub(crate) struct Settings {
     pub(crate) request_min_compression_size_bytes: usize,
     /// The default transport refuses response bodies longer than this.
     pub(crate) max_response_body_bytes: usize,
+    /// Roots the default transport trusts besides the web roots.
+    pub(crate) ca_bundle: CaBundle,
 }
 
 /// What a generated `Client::new` accepts: a [`Config`], and with the
@@ -104,7 +106,7 @@ impl Settings {
     pub(crate) fn http_client(&self, state: &ClientState) -> Result<Arc<dyn HttpClient>, String> {
         match &self.http_client {
             Some(c) => Ok(c.clone()),
-            None => state.default_http_client(&self.timeout, self.max_response_body_bytes),
+            None => state.default_http_client(&self.timeout, self.max_response_body_bytes, &self.ca_bundle),
         }
     }
 }
@@ -156,6 +158,7 @@ impl Config {
             disable_request_compression: c.disable_request_compression,
             request_min_compression_size_bytes: Some(c.request_min_compression_size_bytes),
             max_response_body_bytes: Some(c.max_response_body_bytes),
+            ca_bundle: c.ca_bundle.clone(),
         }
     }
 
@@ -223,6 +226,7 @@ pub struct Builder {
     disable_request_compression: bool,
     request_min_compression_size_bytes: Option<usize>,
     max_response_body_bytes: Option<usize>,
+    ca_bundle: CaBundle,
 }
 
 impl fmt::Debug for Builder {
@@ -339,6 +343,14 @@ impl Builder {
         self
     }
 
+    /// Makes the default transport trust `bundle`'s certificates as roots,
+    /// besides the web roots (for TLS-inspecting proxies); `AWS_CA_BUNDLE`
+    /// and the profile's `ca_bundle` set it through `load_from_env`.
+    pub fn ca_bundle(mut self, bundle: CaBundle) -> Self {
+        self.ca_bundle = bundle;
+        self
+    }
+
     /// Replaces the random source of backoff jitter (for deterministic tests);
     /// it must return values in `[0, 1)`.
     pub fn jitter_source(mut self, f: impl Fn() -> f64 + Send + Sync + 'static) -> Self {
@@ -384,6 +396,7 @@ impl Builder {
                 disable_request_compression: self.disable_request_compression,
                 request_min_compression_size_bytes: self.request_min_compression_size_bytes.unwrap_or(10_240),
                 max_response_body_bytes: self.max_response_body_bytes.unwrap_or(crate::http::DEFAULT_MAX_RESPONSE_BODY),
+                ca_bundle: self.ca_bundle,
             }),
             state: Arc::new(ClientState::default()),
         }

@@ -10,6 +10,7 @@
 
 use std::error::Error as StdError;
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -19,7 +20,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
 use crate::timeout::{MinimumThroughput, TimeoutConfig};
-use crate::http::{BoxFuture, ConnectorError, ConnectorErrorKind, Headers, HttpClient, HttpRequest, HttpResponse};
+use crate::http::{BoxFuture, CaBundle, ConnectorError, ConnectorErrorKind, Headers, HttpClient, HttpRequest, HttpResponse};
 
 type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
 
@@ -54,13 +55,27 @@ impl HyperClient {
     /// A client with the connect and read timeouts and the stalled-stream
     /// protection of `timeouts`, and the default body cap.
     pub fn new(timeouts: &TimeoutConfig) -> Result<Self, ConnectorError> {
+        Self::with_roots(timeouts, &CaBundle::default())
+    }
+
+    /// [`new`](Self::new), also trusting the roots of `extra` beside the web roots.
+    pub fn with_roots(timeouts: &TimeoutConfig, extra: &CaBundle) -> Result<Self, ConnectorError> {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(timeouts.connect_timeout());
+        let tls_failed = |e: &dyn std::fmt::Display| ConnectorError::new(ConnectorErrorKind::Other, format!("TLS set-up failed: {e}"));
+        let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+        for cert in extra.certificates() {
+            roots.add(cert.clone()).map_err(|e| tls_failed(&format!("a certificate of the CA bundle is not a usable root: {e}")))?;
+        }
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| tls_failed(&e))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
         let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
-            .map_err(|e| ConnectorError::new(ConnectorErrorKind::Other, format!("TLS set-up failed: {e}")))?
+            .with_tls_config(tls)
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);

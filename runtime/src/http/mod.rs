@@ -10,8 +10,10 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
+mod ca_bundle;
 mod hyper_client;
 
+pub use ca_bundle::{CaBundle, InvalidCaBundle};
 pub use hyper_client::{HyperClient, DEFAULT_MAX_RESPONSE_BODY};
 
 /// A boxed, sendable future.

@@ -37,7 +37,12 @@ impl ProviderContext {
             .connect_timeout(Duration::from_secs(1))
             .read_timeout(Duration::from_secs(2))
             .build();
-        let http = crate::http::HyperClient::new(&timeouts).map_err(|e| e.to_string())?;
+        // The same extra roots as the service client, so STS works behind a TLS-inspecting proxy.
+        let roots = match env.var("AWS_CA_BUNDLE") {
+            Some(path) => crate::http::CaBundle::from_file(&env, &path).map_err(|e| format!("AWS_CA_BUNDLE: {e}"))?,
+            None => crate::http::CaBundle::default(),
+        };
+        let http = crate::http::HyperClient::with_roots(&timeouts, &roots).map_err(|e| e.to_string())?;
         Ok(ProviderContext { env, http: Arc::new(http), time: Arc::new(SystemTimeSource) })
     }
 

@@ -9,7 +9,9 @@ pub use ::awsjson_runtime::for_generated::{
 };
 pub use ::awsjson_runtime::for_generated::{from_env, load_from_env};
 pub use ::awsjson_runtime::for_generated::OsEnv;
-pub use ::awsjson_runtime::for_generated::{CaBundle, InvalidCaBundle};
+pub use ::awsjson_runtime::for_generated::{
+    CaBundle, InvalidCaBundle, InvalidProxy, ProxyConfig,
+};
 /// Retry settings.
 pub mod retry {
     pub use ::awsjson_runtime::for_generated::{RetryConfig, RetryMode};

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use crate::auth::sign::SigningKeyCache;
-use crate::http::{CaBundle, HttpClient, HyperClient};
+use crate::http::{CaBundle, HttpClient, HyperClient, ProxyConfig};
 use crate::retry::quota::RetryQuota;
 use crate::retry::rate_limit::RateLimiter;
 use crate::timeout::TimeoutConfig;
@@ -75,11 +75,17 @@ impl ClientState {
     }
 
     /// The default hyper client, made on first use with these timeouts, body
-    /// cap and extra roots (the configuration's, which do not change).
-    pub(crate) fn default_http_client(&self, timeouts: &TimeoutConfig, max_body: usize, roots: &CaBundle) -> Result<Arc<dyn HttpClient>, String> {
+    /// cap, extra roots and proxies (the configuration's, which do not change).
+    pub(crate) fn default_http_client(
+        &self,
+        timeouts: &TimeoutConfig,
+        max_body: usize,
+        roots: &CaBundle,
+        proxies: &ProxyConfig,
+    ) -> Result<Arc<dyn HttpClient>, String> {
         self.default_http_client
             .get_or_init(|| {
-                HyperClient::with_roots(timeouts, roots)
+                HyperClient::with_network(timeouts, roots, proxies)
                     .map(|c| Arc::new(c.with_max_response_body(max_body)) as Arc<dyn HttpClient>)
                     .map_err(|e| e.to_string())
             })

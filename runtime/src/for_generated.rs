@@ -21,7 +21,7 @@ pub use crate::config::{
 };
 pub use crate::credentials::{Credentials, CredentialsError, DefaultCredentialsChain, ProvideCredentials};
 pub use crate::env::OsEnv;
-pub use crate::http::{CaBundle, InvalidCaBundle};
+pub use crate::http::{CaBundle, InvalidCaBundle, InvalidProxy, ProxyConfig};
 
 // Errors: what `error.rs` re-exports and what every operation error is built from.
 pub use crate::error::{

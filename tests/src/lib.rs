@@ -5,6 +5,7 @@ pub mod chaos;
 pub mod random;
 pub mod server;
 pub mod sigv4;
+pub mod tls;
 
 use std::path::PathBuf;
 use std::time::{Duration, UNIX_EPOCH};

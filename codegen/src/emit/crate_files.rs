@@ -108,7 +108,7 @@ pub fn config_rs(ir: &Ir) -> TokenStream {
         pub use #rt::{Credentials, CredentialsError, DefaultCredentialsChain, ProvideCredentials};
         pub use #rt::{from_env, load_from_env};
         pub use #rt::OsEnv;
-        pub use #rt::{CaBundle, InvalidCaBundle};
+        pub use #rt::{CaBundle, InvalidCaBundle, InvalidProxy, ProxyConfig};
 
         /// Retry settings.
         pub mod retry {

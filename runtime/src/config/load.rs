@@ -21,7 +21,7 @@ use crate::config::{AppName, Builder, Config, Region};
 use crate::endpoint::ConfiguredEndpoints;
 use crate::env::profile::{self, Profile, ProfileSet};
 use crate::env::OsEnv;
-use crate::http::CaBundle;
+use crate::http::{CaBundle, ProxyConfig};
 use crate::retry::RetryConfig;
 
 /// Loads a shared configuration from the process environment and `~/.aws/`.
@@ -112,6 +112,10 @@ pub fn from_env(env: OsEnv) -> Builder {
         }
     }
     builder = builder.retry_config(retry);
+    match ProxyConfig::from_env(&env) {
+        Ok(proxies) => builder = builder.proxy(proxies),
+        Err(e) => problems.push(e.to_string()),
+    }
     if let Some((from, path)) = setting("AWS_CA_BUNDLE", "ca_bundle") {
         match CaBundle::from_file(&env, &path) {
             Ok(bundle) => builder = builder.ca_bundle(bundle),

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use crate::client_state::ClientState;
 use crate::auth::credentials::ProvideCredentials;
-use crate::http::{CaBundle, HttpClient};
+use crate::http::{CaBundle, HttpClient, ProxyConfig};
 
 pub(crate) mod load;
 mod region;
@@ -74,6 +74,8 @@ pub(crate) struct Settings {
     pub(crate) max_response_body_bytes: usize,
     /// Roots the default transport trusts besides the web roots.
     pub(crate) ca_bundle: CaBundle,
+    /// The proxies the default transport goes through.
+    pub(crate) proxy: ProxyConfig,
 }
 
 /// What a generated `Client::new` accepts: a [`Config`], and with the
@@ -106,7 +108,7 @@ impl Settings {
     pub(crate) fn http_client(&self, state: &ClientState) -> Result<Arc<dyn HttpClient>, String> {
         match &self.http_client {
             Some(c) => Ok(c.clone()),
-            None => state.default_http_client(&self.timeout, self.max_response_body_bytes, &self.ca_bundle),
+            None => state.default_http_client(&self.timeout, self.max_response_body_bytes, &self.ca_bundle, &self.proxy),
         }
     }
 }
@@ -159,6 +161,7 @@ impl Config {
             request_min_compression_size_bytes: Some(c.request_min_compression_size_bytes),
             max_response_body_bytes: Some(c.max_response_body_bytes),
             ca_bundle: c.ca_bundle.clone(),
+            proxy: c.proxy.clone(),
         }
     }
 
@@ -227,6 +230,7 @@ pub struct Builder {
     request_min_compression_size_bytes: Option<usize>,
     max_response_body_bytes: Option<usize>,
     ca_bundle: CaBundle,
+    proxy: ProxyConfig,
 }
 
 impl fmt::Debug for Builder {
@@ -351,6 +355,13 @@ impl Builder {
         self
     }
 
+    /// Sends the default transport's requests through `proxies`
+    /// (`load_from_env` reads `https_proxy`, `http_proxy` and `no_proxy`).
+    pub fn proxy(mut self, proxies: ProxyConfig) -> Self {
+        self.proxy = proxies;
+        self
+    }
+
     /// Replaces the random source of backoff jitter (for deterministic tests);
     /// it must return values in `[0, 1)`.
     pub fn jitter_source(mut self, f: impl Fn() -> f64 + Send + Sync + 'static) -> Self {
@@ -397,6 +408,7 @@ impl Builder {
                 request_min_compression_size_bytes: self.request_min_compression_size_bytes.unwrap_or(10_240),
                 max_response_body_bytes: self.max_response_body_bytes.unwrap_or(crate::http::DEFAULT_MAX_RESPONSE_BODY),
                 ca_bundle: self.ca_bundle,
+                proxy: self.proxy,
             }),
             state: Arc::new(ClientState::default()),
         }

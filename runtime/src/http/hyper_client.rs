@@ -20,9 +20,10 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
 use crate::timeout::{MinimumThroughput, TimeoutConfig};
+use super::proxy::{ProxyConnector, ProxyConfig};
 use crate::http::{BoxFuture, CaBundle, ConnectorError, ConnectorErrorKind, Headers, HttpClient, HttpRequest, HttpResponse};
 
-type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+type Connector = hyper_rustls::HttpsConnector<ProxyConnector>;
 
 /// The default cap on a response body: far above any awsJson metering or
 /// credentials response (a few kilobytes), far below what would hurt.
@@ -39,6 +40,7 @@ pub struct HyperClient {
     read_timeout: Option<Duration>,
     stalled_stream: Option<MinimumThroughput>,
     max_body: usize,
+    proxies: Arc<ProxyConfig>,
 }
 
 impl std::fmt::Debug for HyperClient {
@@ -60,6 +62,11 @@ impl HyperClient {
 
     /// [`new`](Self::new), also trusting the roots of `extra` beside the web roots.
     pub fn with_roots(timeouts: &TimeoutConfig, extra: &CaBundle) -> Result<Self, ConnectorError> {
+        Self::with_network(timeouts, extra, &ProxyConfig::none())
+    }
+
+    /// [`with_roots`](Self::with_roots), reaching endpoints through `proxies`.
+    pub fn with_network(timeouts: &TimeoutConfig, extra: &CaBundle, proxies: &ProxyConfig) -> Result<Self, ConnectorError> {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
@@ -78,13 +85,14 @@ impl HyperClient {
             .with_tls_config(tls)
             .https_or_http()
             .enable_http1()
-            .wrap_connector(http);
+            .wrap_connector(ProxyConnector { inner: http, proxies: Arc::new(proxies.clone()) });
         let client = Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(90)).build(https);
         Ok(HyperClient {
             client,
             read_timeout: timeouts.read_timeout(),
             stalled_stream: timeouts.stalled_stream_protection(),
             max_body: DEFAULT_MAX_RESPONSE_BODY,
+            proxies: Arc::new(proxies.clone()),
         })
     }
 
@@ -98,6 +106,16 @@ impl HyperClient {
         let mut builder = http::Request::builder().method(request.method.as_str()).uri(request.uri.as_str());
         for (name, value) in request.headers.iter() {
             builder = builder.header(name, value);
+        }
+        // A plain-HTTP request through a proxy carries the proxy's credentials
+        // itself; an HTTPS one sent them in its CONNECT.
+        if let Ok(uri) = request.uri.parse::<http::Uri>() {
+            if uri.scheme_str() == Some("http") {
+                let proxy = self.proxies.for_endpoint("http", uri.host().unwrap_or_default(), uri.port_u16().unwrap_or(80));
+                if let Some(auth) = proxy.and_then(|p| p.authorization.as_deref()) {
+                    builder = builder.header("Proxy-Authorization", auth);
+                }
+            }
         }
         let req = builder
             .body(Full::new(Bytes::from(request.body)))
@@ -231,8 +249,16 @@ fn classify(e: hyper_util::client::legacy::Error) -> ConnectorError {
         }
         source = s.source();
     }
-    let kind = if e.is_connect() { ConnectorErrorKind::Io } else { ConnectorErrorKind::Other };
-    ConnectorError::new(kind, text)
+    // Neither an I/O nor an HTTP failure: a connector's own reason (a proxy
+    // that refused the tunnel, say), which a retry would meet again.
+    let mut reasons = vec![text];
+    let mut source: Option<&(dyn StdError + 'static)> = e.source();
+    while let Some(s) = source {
+        reasons.push(s.to_string());
+        source = s.source();
+    }
+    reasons.dedup();
+    ConnectorError::new(ConnectorErrorKind::Other, reasons.join(": "))
 }
 
 fn classify_hyper(e: &hyper::Error, text: String) -> ConnectorError {

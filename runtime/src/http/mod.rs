@@ -12,9 +12,11 @@ use std::pin::Pin;
 
 mod ca_bundle;
 mod hyper_client;
+mod proxy;
 
 pub use ca_bundle::{CaBundle, InvalidCaBundle};
 pub use hyper_client::{HyperClient, DEFAULT_MAX_RESPONSE_BODY};
+pub use proxy::{InvalidProxy, ProxyConfig};
 
 /// A boxed, sendable future.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

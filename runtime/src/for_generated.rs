@@ -44,6 +44,9 @@ pub use crate::json::{de, DeserializeError, InvalidNumber, JsonWriter, Value};
 pub use crate::endpoint::rules::{is_valid_host_label, resolve as resolve_endpoint};
 pub use crate::endpoint::{Endpoint, EndpointError, EndpointParams};
 
+// What a generated `blocking::Client` runs its calls on.
+pub use crate::blocking::BlockingRuntime;
+
 // The request loop and what operations and services tell it.
 pub use crate::invoke::{Handle, OperationMeta, ServiceMeta};
 

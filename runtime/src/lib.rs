@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod blocking;
 mod client_state;
 pub mod config;
 mod encoding;

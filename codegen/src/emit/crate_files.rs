@@ -90,6 +90,58 @@ pub fn client_rs(ir: &Ir) -> TokenStream {
     }
 }
 
+/// `src/blocking.rs`: the client for programs without an async runtime.
+pub fn blocking_rs(ir: &Ir) -> TokenStream {
+    let runtime = rt::blocking_runtime();
+    let to_config = rt::to_config();
+    let first = ir.operations.first().map(|op| naming::operation_method(&op.name)).unwrap_or_else(|| "an_operation".to_owned());
+    let doc = format!(
+        "A client for programs without an async runtime (feature `blocking`).\n\n\
+         It dereferences to the async [`Client`](crate::Client), so calls are built the same way, and \
+         [`block_on`](Client::block_on) runs one to completion on the client's own current-thread runtime, \
+         through the same request loop (retries, timeouts, signing):\n\n\
+         ```ignore\nlet client = blocking::Client::new(&config)?;\nlet out = client.block_on(client.{first}()/* setters */.send())?;\n```"
+    );
+    let client_doc = doc_attrs(&doc);
+    quote! {
+        //! A client that blocks the calling thread instead of returning futures.
+
+        #client_doc
+        #[derive(::std::fmt::Debug)]
+        pub struct Client {
+            inner: crate::Client,
+            runtime: #runtime,
+        }
+
+        impl Client {
+            /// A blocking client from a shared configuration; fails only when the
+            /// operating system refuses the runtime's event queue.
+            pub fn new(config: &(impl #to_config + ?Sized)) -> ::std::io::Result<Self> {
+                ::std::result::Result::Ok(Client { inner: crate::Client::new(config), runtime: #runtime::new()? })
+            }
+
+            /// Runs `call` (a fluent builder's `send()`) to completion and returns
+            /// its outcome. Inside an async runtime the call runs on a thread of its
+            /// own, so it neither stalls nor nests that runtime.
+            pub fn block_on<F>(&self, call: F) -> F::Output
+            where
+                F: ::std::future::Future + ::std::marker::Send,
+                F::Output: ::std::marker::Send,
+            {
+                self.runtime.block_on(call)
+            }
+        }
+
+        impl ::std::ops::Deref for Client {
+            type Target = crate::Client;
+
+            fn deref(&self) -> &crate::Client {
+                &self.inner
+            }
+        }
+    }
+}
+
 /// `src/config.rs`.
 pub fn config_rs(ir: &Ir) -> TokenStream {
     let rt = rt::root();
@@ -398,7 +450,8 @@ pub fn cargo_toml(ir: &Ir, options: &Options) -> String {
          [dependencies]\n{rt} = {{ path = \"{path}\"{rt_features} }}\nserde = {{ version = \"1\", features = [\"derive\"], optional = true }}\n\n\
          [features]\n# Serialize and Deserialize, with the model's member names, on every type, input and output.\n\
          serde = [\"dep:serde\", \"{rt}/serde\"]\n# Test helpers of the runtime, such as a replaying HTTP client.\ntest-util = [\"{rt}/test-util\"]\n\
-         # `Client::new(&aws_types::SdkConfig)`: the configuration aws-config loads for every AWS client.\naws-config = [\"{rt}/aws-config\"]\n\n\
+         # `Client::new(&aws_types::SdkConfig)`: the configuration aws-config loads for every AWS client.\naws-config = [\"{rt}/aws-config\"]\n\
+         # `blocking::Client`, for programs without an async runtime.\nblocking = []\n\n\
          [dev-dependencies]\n# The examples' async main.\ntokio = {{ version = \"1\", features = [\"macros\", \"rt\"] }}\n{extra}",
         header = options.header_comment("#"),
         name = options.package_name(ir),

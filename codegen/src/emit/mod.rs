@@ -97,6 +97,8 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<BTreeMap<String, Emitted>, Err
     // The files directly under `src/`, and then the folders' `mod.rs`
     // files, innermost first, so each parent sees every child.
     out.rust("src/client.rs".into(), crate_files::client_rs(ir), Some(Declare::module("client", Vis::Public).export("Client")));
+    let blocking = Declare::module("blocking", Vis::Public).under_feature("blocking");
+    out.rust("src/blocking.rs".into(), crate_files::blocking_rs(ir), Some(blocking));
     out.rust("src/config.rs".into(), crate_files::config_rs(ir), Some(Declare::module("config", Vis::Public).export("Config")));
     out.rust("src/endpoint.rs".into(), crate_files::endpoint_rs(ir)?, Some(Declare::module("endpoint", Vis::Private)));
     out.rust("src/error.rs".into(), crate_files::error_rs(), Some(Declare::module("error", Vis::Public)));

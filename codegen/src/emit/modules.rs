@@ -44,12 +44,14 @@ pub struct Declare {
     pub uses: Vec<(Vis, String)>,
     /// Items the parent re-exports in its own `builders` module.
     pub builders: Vec<String>,
+    /// The cargo feature the module exists under, if any.
+    pub feature: Option<String>,
 }
 
 impl Declare {
     /// A module declared with `vis` and nothing re-exported.
     pub fn module(module: impl Into<String>, vis: Vis) -> Self {
-        Declare { module: module.into(), vis, uses: Vec::new(), builders: Vec::new() }
+        Declare { module: module.into(), vis, uses: Vec::new(), builders: Vec::new(), feature: None }
     }
 
     /// Also re-exports `item` publicly.
@@ -61,6 +63,12 @@ impl Declare {
     /// Also re-exports `item` in the parent's `builders` module.
     pub fn builder(mut self, item: impl Into<String>) -> Self {
         self.builders.push(item.into());
+        self
+    }
+
+    /// Declares the module only under the cargo feature `name`.
+    pub fn under_feature(mut self, name: &str) -> Self {
+        self.feature = Some(name.to_owned());
         self
     }
 
@@ -103,7 +111,8 @@ impl Tree {
         children.sort_by(|a, b| a.module.cmp(&b.module));
         let mods = children.iter().map(|c| {
             let (vis, m) = (c.vis.tokens(), ident(&c.module));
-            quote!(#vis mod #m;)
+            let cfg = c.feature.as_ref().map(|f| quote!(#[cfg(feature = #f)]));
+            quote!(#cfg #vis mod #m;)
         });
         let uses = children.iter().flat_map(|c| {
             let m = ident(&c.module);

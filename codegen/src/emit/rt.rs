@@ -68,6 +68,7 @@ items! {
     operation_meta => OperationMeta,
     service_meta => ServiceMeta,
     to_config => ToConfig,
+    blocking_runtime => BlockingRuntime,
     // Paginators.
     page_source => PageSource,
     pagination_stream => PaginationStream,

@@ -27,6 +27,8 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 #![allow(deprecated)]
+#[cfg(feature = "blocking")]
+pub mod blocking;
 pub mod client;
 pub mod config;
 mod endpoint;

@@ -4,29 +4,13 @@
 //! `ca_bundle` names that authority's PEM, and refused, with the reason,
 //! without it. A bundle that is not PEM makes every call fail naming it.
 
+mod common;
+
 use awsjson_runtime::env::OsEnv;
 use integration_tests::tls::{authority_and_server_certificate, tls_server};
-use marketplacemetering::config::Credentials;
-use marketplacemetering::error::DisplayErrorContext;
-use marketplacemetering::primitives::DateTime;
-use marketplacemetering::Client;
 
 async fn meter(env: OsEnv, port: u16) -> Result<Option<String>, String> {
-    let config = awsjson_runtime::config::from_env(env)
-        .credentials_provider(Credentials::for_tests())
-        .endpoint_url(format!("https://127.0.0.1:{port}"))
-        .retry_config(marketplacemetering::config::retry::RetryConfig::disabled())
-        .build();
-    Client::new(&config)
-        .meter_usage()
-        .product_code("prod-tls")
-        .timestamp(DateTime::from_secs(1_700_000_000))
-        .usage_dimension("hosts")
-        .usage_quantity_as_decimal("1")
-        .send()
-        .await
-        .map(|out| out.metering_record_id().map(str::to_owned))
-        .map_err(|e| DisplayErrorContext(&e).to_string())
+    common::meter_from_env(env, format!("https://127.0.0.1:{port}")).await
 }
 
 #[tokio::test]

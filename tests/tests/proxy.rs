@@ -4,14 +4,12 @@
 //! plain-HTTP one, with the proxy's credentials; `no_proxy` goes direct, and
 //! a proxy that refuses the tunnel ends the call with its answer.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 
 use awsjson_runtime::env::OsEnv;
 use integration_tests::tls::{authority_and_server_certificate, tls_server};
-use marketplacemetering::config::Credentials;
-use marketplacemetering::error::DisplayErrorContext;
-use marketplacemetering::primitives::DateTime;
-use marketplacemetering::Client;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -101,21 +99,7 @@ async fn http_server() -> u16 {
 async fn meter(vars: &[(&str, &str)], files: &[(&str, &str)], endpoint: String) -> Result<Option<String>, String> {
     let mut all: Vec<(&str, &str)> = vec![("AWS_REGION", "us-east-1"), ("AWS_EC2_METADATA_DISABLED", "true"), ("AWS_CONFIG_FILE", "/cfg"), ("AWS_SHARED_CREDENTIALS_FILE", "/creds")];
     all.extend_from_slice(vars);
-    let config = awsjson_runtime::config::from_env(OsEnv::fake(all, files.iter().copied()))
-        .credentials_provider(Credentials::for_tests())
-        .endpoint_url(endpoint)
-        .retry_config(marketplacemetering::config::retry::RetryConfig::disabled())
-        .build();
-    Client::new(&config)
-        .meter_usage()
-        .product_code("prod-proxy")
-        .timestamp(DateTime::from_secs(1_700_000_000))
-        .usage_dimension("hosts")
-        .usage_quantity_as_decimal("1")
-        .send()
-        .await
-        .map(|out| out.metering_record_id().map(str::to_owned))
-        .map_err(|e| DisplayErrorContext(&e).to_string())
+    common::meter_from_env(OsEnv::fake(all, files.iter().copied()), endpoint).await
 }
 
 #[tokio::test]

@@ -1,0 +1,28 @@
+//! What the network tests (trust roots, proxies) share: one MeterUsage call
+//! with a configuration loaded from a fake environment, its outcome as the
+//! record id or the error's full text.
+
+use awsjson_runtime::env::OsEnv;
+use marketplacemetering::config::Credentials;
+use marketplacemetering::error::DisplayErrorContext;
+use marketplacemetering::primitives::DateTime;
+use marketplacemetering::Client;
+
+/// Calls MeterUsage at `endpoint`, without retries, configured from `env`.
+pub async fn meter_from_env(env: OsEnv, endpoint: String) -> Result<Option<String>, String> {
+    let config = awsjson_runtime::config::from_env(env)
+        .credentials_provider(Credentials::for_tests())
+        .endpoint_url(endpoint)
+        .retry_config(marketplacemetering::config::retry::RetryConfig::disabled())
+        .build();
+    Client::new(&config)
+        .meter_usage()
+        .product_code("prod-network")
+        .timestamp(DateTime::from_secs(1_700_000_000))
+        .usage_dimension("hosts")
+        .usage_quantity_as_decimal("1")
+        .send()
+        .await
+        .map(|out| out.metering_record_id().map(str::to_owned))
+        .map_err(|e| DisplayErrorContext(&e).to_string())
+}

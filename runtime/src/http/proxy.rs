@@ -136,29 +136,8 @@ fn parse(url: &str) -> Result<Proxy, InvalidProxy> {
     }
     let has_port = hostport.rsplit_once(':').is_some_and(|(h, p)| !h.ends_with(']') || !p.is_empty()) && !hostport.ends_with(']');
     let authority = if has_port { hostport.to_owned() } else { format!("{hostport}:80") };
-    let authorization = userinfo.map(|u| format!("Basic {}", crate::primitives::base64_encode(percent_decode(u).as_bytes())));
+    let authorization = userinfo.map(|u| format!("Basic {}", crate::primitives::base64_encode(crate::encoding::percent_decode(u).as_bytes())));
     Ok(Proxy { authority, authorization })
-}
-
-/// `%XX` escapes of a URL's user information, decoded.
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The URL with any password replaced, for messages.

@@ -107,19 +107,19 @@ impl HyperClient {
         for (name, value) in request.headers.iter() {
             builder = builder.header(name, value);
         }
-        // A plain-HTTP request through a proxy carries the proxy's credentials
-        // itself; an HTTPS one sent them in its CONNECT.
-        if let Ok(uri) = request.uri.parse::<http::Uri>() {
-            if uri.scheme_str() == Some("http") {
-                let proxy = self.proxies.for_endpoint("http", uri.host().unwrap_or_default(), uri.port_u16().unwrap_or(80));
-                if let Some(auth) = proxy.and_then(|p| p.authorization.as_deref()) {
-                    builder = builder.header("Proxy-Authorization", auth);
-                }
-            }
-        }
-        let req = builder
+        let mut req = builder
             .body(Full::new(Bytes::from(request.body)))
             .map_err(|e| ConnectorError::new(ConnectorErrorKind::Other, format!("invalid request: {e}")))?;
+        // A plain-HTTP request through a proxy carries the proxy's credentials
+        // itself; an HTTPS one sent them in its CONNECT. The URI is the one the
+        // builder already parsed.
+        if req.uri().scheme_str() == Some("http") {
+            let (host, port) = (req.uri().host().unwrap_or_default(), req.uri().port_u16().unwrap_or(80));
+            let auth = self.proxies.for_endpoint("http", host, port).and_then(|p| p.authorization.clone());
+            if let Some(value) = auth.and_then(|a| http::HeaderValue::from_str(&a).ok()) {
+                req.headers_mut().insert(http::header::PROXY_AUTHORIZATION, value);
+            }
+        }
         let response = within(self.read_timeout, "the response head", self.client.request(req))
             .await?
             .map_err(classify)?;

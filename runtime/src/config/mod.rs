@@ -92,13 +92,6 @@ impl ToConfig for Config {
     }
 }
 
-#[cfg(feature = "aws-config")]
-impl ToConfig for aws_types::SdkConfig {
-    fn to_config(&self) -> Config {
-        Config::from(self)
-    }
-}
-
 /// A generator of ids, replaced in tests to make requests repeatable.
 pub(crate) type IdSource = Arc<dyn Fn() -> String + Send + Sync>;
 

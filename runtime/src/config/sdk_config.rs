@@ -35,6 +35,12 @@ impl From<&SdkConfig> for Config {
     }
 }
 
+impl super::ToConfig for SdkConfig {
+    fn to_config(&self) -> Config {
+        Config::from(self)
+    }
+}
+
 /// A builder holding what `sdk` sets, for further settings of this client's own.
 pub fn builder_from(sdk: &SdkConfig) -> Builder {
     let mut b = Config::builder();

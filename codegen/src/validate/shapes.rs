@@ -84,7 +84,7 @@ pub fn check(shapes: &Shapes, service_id: &str) -> Result<(), Error> {
 }
 
 /// The kind of shape `target` is (`string`, `structure`, ...), prelude shapes included.
-fn kind<'a>(shapes: &'a Shapes, target: &str) -> Option<&'a str> {
+pub(super) fn kind<'a>(shapes: &'a Shapes, target: &str) -> Option<&'a str> {
     match (shapes.get(target), prelude_shape(target)) {
         (Some(s), _) => Some(s.type_name()),
         (None, Some((k, _))) => Some(k),

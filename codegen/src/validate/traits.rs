@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::ast::{Shape, Traits};
 use crate::error::Error;
 use crate::normalise::Shapes;
-use crate::shape_id::{prelude_shape, UNIT};
+use crate::shape_id::UNIT;
 
 /// Traits whose meaning this generator cannot honour; refusing them is better
 /// than generating a client that silently sends the wrong thing.
@@ -89,12 +89,11 @@ fn error_traits(id: &str, kind: &Value, traits: &Traits) -> Result<(), Error> {
 
 /// Refuses a `@default` whose JSON type does not fit the member's target.
 fn default_fits(shapes: &Shapes, owner: &str, target: &str, v: &Value) -> Result<(), Error> {
-    let kind = match (prelude_shape(target), shapes.get(target)) {
+    let kind = match super::shapes::kind(shapes, target) {
         _ if target == UNIT => "unit",
-        (_, Some(shape)) => shape.type_name(),
-        (Some((kind, _)), None) => kind,
+        Some(kind) => kind,
         // An unknown target is refused by the reference checks with a better message.
-        (None, None) => return Ok(()),
+        None => return Ok(()),
     };
     let ok = match kind {
         "boolean" => v.is_boolean(),

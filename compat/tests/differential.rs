@@ -86,7 +86,7 @@ fn from_ours(replay: &ReplayClient) -> Captured {
         method: r.method.clone(),
         uri: r.uri.clone(),
         headers: r.headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.to_owned())).collect(),
-        body: r.body.clone(),
+        body: r.body.to_vec(),
     }
 }
 

@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     let mut headers = awsjson_runtime::http::Headers::new();
     headers.append("Host", "127.0.0.1:1");
     headers.append("X-Amz-Target", format!("AWSMPMeteringService.{operation}"));
-    let mut request = awsjson_runtime::http::HttpRequest { method: "POST".into(), uri: "http://127.0.0.1:1/".into(), headers, body: body.to_vec() };
+    let mut request = awsjson_runtime::http::HttpRequest { method: "POST".into(), uri: "http://127.0.0.1:1/".into(), headers, body: body.to_vec().into() };
     if first & 0x80 == 0 {
         let (key, secret) = if seller {
             ("AKIAEXAMPLESELLER001", "seller-secret-key-for-the-emulator-only")

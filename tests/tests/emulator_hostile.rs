@@ -37,7 +37,7 @@ fn signed(addr: std::net::SocketAddr, target: &str, body: &[u8]) -> Vec<u8> {
     headers.append("Content-Type", "application/x-amz-json-1.1");
     headers.append("X-Amz-Target", target.to_owned());
     headers.append("Content-Length", body.len().to_string());
-    let mut request = HttpRequest { method: "POST".into(), uri: format!("http://{host}/"), headers, body: body.to_vec() };
+    let mut request = HttpRequest { method: "POST".into(), uri: format!("http://{host}/"), headers, body: body.to_vec().into() };
     let creds = Credentials::new(BUYER.0, BUYER.1, None, None, "test");
     awsjson_runtime::test_util::internals::sign(&mut request, &creds, "us-east-1", "aws-marketplace", SystemTime::UNIX_EPOCH + Duration::from_secs(NOW)).unwrap();
     let mut out = String::from("POST / HTTP/1.1\r\n");

@@ -31,7 +31,7 @@ fn request(operation: &str, who: &str, body: Vec<u8>, signed: bool) -> (Vec<(Str
     headers.append("Host", "127.0.0.1:1");
     headers.append("Content-Type", "application/x-amz-json-1.1");
     headers.append("X-Amz-Target", format!("AWSMPMeteringService.{operation}"));
-    let mut request = HttpRequest { method: "POST".into(), uri: "http://127.0.0.1:1/".into(), headers, body };
+    let mut request = HttpRequest { method: "POST".into(), uri: "http://127.0.0.1:1/".into(), headers, body: body.into() };
     if signed {
         let (key, secret) = if who == "seller" {
             ("AKIAEXAMPLESELLER001", "seller-secret-key-for-the-emulator-only")
@@ -41,7 +41,7 @@ fn request(operation: &str, who: &str, body: Vec<u8>, signed: bool) -> (Vec<(Str
         let creds = Credentials::new(key, secret, None, None, "test");
         awsjson_runtime::test_util::internals::sign(&mut request, &creds, "us-east-1", "aws-marketplace", SystemTime::UNIX_EPOCH + Duration::from_secs(NOW)).unwrap();
     }
-    (request.headers.iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect(), request.body)
+    (request.headers.iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect(), request.body.to_vec())
 }
 
 #[test]

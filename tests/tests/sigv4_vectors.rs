@@ -81,7 +81,7 @@ fn run_vector(dir: &Path, cache: &SigningKeyCache) -> Result<bool, String> {
         method: parsed.method.clone(),
         uri: format!("https://{host}{}{query}", uri_encode(&parsed.path, true)),
         headers,
-        body: parsed.body.clone(),
+        body: parsed.body.clone().into(),
     };
     let unsigned = request.clone();
     sign_with(&mut request, &credentials, region, service, time, options).map_err(|e| e.to_string())?;

@@ -21,7 +21,7 @@ pub fn emit(ir: &Ir, op: &Operation) -> TokenStream {
     let meta = rt::error_metadata();
     let unhandled = rt::unhandled();
     let impls = rt::operation_error_impls();
-    let value = rt::json_value();
+    let reader = rt::json_reader();
     let de_err = rt::deserialize_error();
     let variants: Vec<_> = errors.iter().map(|e| ident(&naming::type_name(ir.shape(e).name()))).collect();
     let paths: Vec<_> = errors.iter().map(|e| named_path(ir, e)).collect();
@@ -38,11 +38,11 @@ pub fn emit(ir: &Ir, op: &Operation) -> TokenStream {
 
     quote! {
         #[allow(unused_variables)]
-        fn de_error(meta: #meta, v: &#value) -> ::std::result::Result<#error_ty, #de_err> {
+        fn de_error(meta: #meta, r: &mut #reader<'_>) -> ::std::result::Result<#error_ty, #de_err> {
             let code = meta.code().map(::std::borrow::ToOwned::to_owned);
             #[allow(clippy::match_single_binding)]
             ::std::result::Result::Ok(match code.as_deref() {
-                #( ::std::option::Option::Some(#codes) => #error_ty::#variants(crate::protocol_serde::#de_fns(v, meta)?), )*
+                #( ::std::option::Option::Some(#codes) => #error_ty::#variants(crate::protocol_serde::#de_fns(r, meta)?), )*
                 _ => #error_ty::generic(meta),
             })
         }

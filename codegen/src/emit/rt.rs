@@ -51,8 +51,7 @@ items! {
     operation_error_impls => operation_error_impls,
     // The wire.
     json_writer => JsonWriter,
-    json_value => Value,
-    json_de => de,
+    json_reader => JsonReader,
     deserialize_error => DeserializeError,
     http_response => HttpResponse,
     headers => Headers,

@@ -131,87 +131,86 @@ fn ser_value(ir: &Ir, ty: &TypeRef, value: TokenStream) -> TokenStream {
     }
 }
 
-/// An expression of type `T` reading `value` (a `&Value`), using `?`.
-fn de_value(ir: &Ir, ty: &TypeRef, value: TokenStream, at: &str) -> TokenStream {
-    let de = rt::json_de();
+/// An expression of type `T` reading the next value of the reader `r`,
+/// using `?`. `at` names the place in error messages.
+fn de_value(ir: &Ir, ty: &TypeRef, at: &str) -> TokenStream {
     match ty {
-        TypeRef::Unit => quote!(()),
+        TypeRef::Unit => quote!(r.skip_value(#at)?),
         TypeRef::Prim(p) => match p {
-            Prim::String => quote!(#de::string(#value, #at)?),
-            Prim::BigInteger | Prim::BigDecimal => quote!(#de::big_number(#value, #at)?),
-            Prim::Boolean => quote!(#de::boolean(#value, #at)?),
-            Prim::Byte => quote!(#de::byte(#value, #at)?),
-            Prim::Short => quote!(#de::short(#value, #at)?),
-            Prim::Integer => quote!(#de::int(#value, #at)?),
-            Prim::Long => quote!(#de::long(#value, #at)?),
-            Prim::Float => quote!(#de::float(#value, #at)?),
-            Prim::Double => quote!(#de::double(#value, #at)?),
+            Prim::String => quote!(r.string(#at)?),
+            Prim::BigInteger | Prim::BigDecimal => quote!(r.big_number(#at)?),
+            Prim::Boolean => quote!(r.boolean(#at)?),
+            Prim::Byte => quote!(r.byte(#at)?),
+            Prim::Short => quote!(r.short(#at)?),
+            Prim::Integer => quote!(r.int(#at)?),
+            Prim::Long => quote!(r.long(#at)?),
+            Prim::Float => quote!(r.float(#at)?),
+            Prim::Double => quote!(r.double(#at)?),
             Prim::Timestamp(f) => {
                 let f = format_tokens(*f);
-                quote!(#de::timestamp(#value, #f, #at)?)
+                quote!(r.timestamp(#f, #at)?)
             }
-            Prim::Blob => quote!(#de::blob(#value, #at)?),
-            Prim::Document => quote!(#de::document(#value, #at)?),
+            Prim::Blob => quote!(r.blob(#at)?),
+            Prim::Document => quote!(r.document(#at)?),
         },
         TypeRef::List { element, sparse } => {
-            let item_at = format!("{at}[]");
-            let item = de_value(ir, element, quote!(item), &item_at);
+            let item = de_value(ir, element, &format!("{at}[]"));
+            // A null item of a dense list is dropped, as the SDKs do.
             let push = if *sparse {
-                quote! { if item.is_null() { out.push(::std::option::Option::None); } else { out.push(::std::option::Option::Some(#item)); } }
+                quote! { if r.take_null()? { out.push(::std::option::Option::None); } else { out.push(::std::option::Option::Some(#item)); } }
             } else {
-                quote! { if !item.is_null() { out.push(#item); } }
+                quote! { if !r.take_null()? { out.push(#item); } }
             };
             quote! {{
-                let items = #de::array(#value, #at)?;
-                let mut out = ::std::vec::Vec::with_capacity(items.len());
-                for item in items { #push }
+                r.begin_array(#at)?;
+                let mut out = ::std::vec::Vec::new();
+                while r.next_item(#at)? { #push }
                 out
             }}
         }
         TypeRef::Map { key, value: v, sparse } => {
-            let item_at = format!("{at}{{}}");
             let k = match key.as_ref() {
                 TypeRef::Named(id) => {
                     let p = named_path(ir, id);
-                    quote!(#p::from(k.as_str()))
+                    quote!(#p::from(&*k))
                 }
-                _ => quote!(k.clone()),
+                _ => quote!(k.into_owned()),
             };
-            let item = de_value(ir, v, quote!(item), &item_at);
+            let item = de_value(ir, v, &format!("{at}{{}}"));
             let insert = if *sparse {
-                quote! { if item.is_null() { out.insert(#k, ::std::option::Option::None); } else { out.insert(#k, ::std::option::Option::Some(#item)); } }
+                quote! { if r.take_null()? { out.insert(#k, ::std::option::Option::None); } else { out.insert(#k, ::std::option::Option::Some(#item)); } }
             } else {
-                quote! { if !item.is_null() { out.insert(#k, #item); } }
+                quote! { if !r.take_null()? { out.insert(#k, #item); } }
             };
             quote! {{
-                let entries = #de::object(#value, #at)?;
-                let mut out = ::std::collections::HashMap::with_capacity(entries.len());
-                for (k, item) in entries { #insert }
+                r.begin_object(#at)?;
+                let mut out = ::std::collections::HashMap::new();
+                while let ::std::option::Option::Some(k) = r.next_key(#at)? { #insert }
                 out
             }}
         }
         TypeRef::Named(id) => match ir.shape(id) {
             Shape::Enum(_) => {
                 let p = named_path(ir, id);
-                quote!(#p::from(#de::string(#value, #at)?.as_str()))
+                quote!(#p::from(&*r.str(#at)?))
             }
             Shape::IntEnum(_) => {
                 let p = named_path(ir, id);
-                quote!(#p::from(#de::int(#value, #at)?))
+                quote!(#p::from(r.int(#at)?))
             }
             Shape::Structure(s) if s.error.is_some() => {
                 // An error structure used as a member has no metadata of its own.
                 let f = ident(&naming::de_fn(&s.name));
                 let meta = rt::error_metadata();
-                quote!(crate::protocol_serde::#f(#value, #meta::default())?)
+                quote!(crate::protocol_serde::#f(r, #meta::default())?)
             }
             Shape::Structure(s) => {
                 let f = ident(&naming::de_fn(&s.name));
-                quote!(crate::protocol_serde::#f(#value)?)
+                quote!(crate::protocol_serde::#f(r)?)
             }
             Shape::Union(u) => {
                 let f = ident(&naming::de_fn(&u.name));
-                quote!(crate::protocol_serde::#f(#value)?)
+                quote!(crate::protocol_serde::#f(r)?)
             }
         },
     }
@@ -332,8 +331,7 @@ fn de_structure(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
     let place = naming::place_of(s.role, s.error.is_some());
     let path = named_path(ir, &s.id);
     let f = ident(&naming::de_fn(&s.name));
-    let de = rt::json_de();
-    let value_ty = rt::json_value();
+    let reader = rt::json_reader();
     let de_err = rt::deserialize_error();
     let mut locals = Vec::new();
     let mut arms = Vec::new();
@@ -342,7 +340,7 @@ fn de_structure(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
         let field = ident(&naming::member_name(&m.name, place));
         let local = ident(&naming::local_var(&m.name, place));
         let at = format!("{}.{}", s.id.name, m.name);
-        let read = de_value(ir, &m.ty, quote!(value), &at);
+        let read = de_value(ir, &m.ty, &at);
         let read = if m.boxed { quote!(::std::boxed::Box::new(#read)) } else { read };
         let t = super::types::boxed_type(ir, m);
         locals.push(quote!(let mut #local: ::std::option::Option<#t> = ::std::option::Option::None;));
@@ -377,28 +375,32 @@ fn de_structure(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
         }
         _ => (quote!(), quote!()),
     };
-    // A structure with one member reads it with a one-armed match, which
-    // clippy would rather see as an `if`; the uniform shape is easier to read.
     let read = if s.members.is_empty() {
         // Nothing to read, but the body must still be an object.
-        quote!(#de::object(v, #name)?;)
-    } else {
         quote! {
-            for (key, value) in #de::object(v, #name)? {
-                if value.is_null() {
+            while r.next_key(#name)?.is_some() {
+                r.skip_value(#name)?;
+            }
+        }
+    } else {
+        // A null member is an absent one; a member the model does not know
+        // (a newer service) is skipped.
+        quote! {
+            while let ::std::option::Option::Some(key) = r.next_key(#name)? {
+                if r.take_null()? {
                     continue;
                 }
-                match key.as_str() {
+                match &*key {
                     #(#arms)*
-                    _ => {}
+                    _ => r.skip_value(#name)?,
                 }
             }
         }
     };
     Ok(quote! {
-        #[allow(clippy::single_match)]
-        pub(crate) fn #f(v: &#value_ty #extra_param) -> ::std::result::Result<#path, #de_err> {
+        pub(crate) fn #f(r: &mut #reader<'_> #extra_param) -> ::std::result::Result<#path, #de_err> {
             #(#locals)*
+            r.begin_object(#name)?;
             #read
             ::std::result::Result::Ok(#path { #(#fields)* #extra_field })
         }
@@ -437,35 +439,43 @@ fn ser_union(ir: &Ir, u: &crate::ir::Union) -> TokenStream {
 fn de_union(ir: &Ir, u: &crate::ir::Union) -> TokenStream {
     let path = named_path(ir, &u.id);
     let f = ident(&naming::de_fn(&u.name));
-    let de = rt::json_de();
-    let value_ty = rt::json_value();
+    let reader = rt::json_reader();
     let de_err = rt::deserialize_error();
     let name = u.id.name.as_str();
     let arms = u.members.iter().map(|m| {
         let v = ident(&naming::variant_name(&m.name));
         let key = m.name.as_str();
         if m.ty == TypeRef::Unit {
-            quote!(#key => #path::#v,)
+            quote!(#key => { r.skip_value(#name)?; #path::#v })
         } else {
             let at = format!("{}.{}", u.id.name, m.name);
-            let read = de_value(ir, &m.ty, quote!(value), &at);
+            let read = de_value(ir, &m.ty, &at);
             let read = if m.boxed { quote!(::std::boxed::Box::new(#read)) } else { read };
             quote!(#key => #path::#v(#read),)
         }
     });
     quote! {
-        pub(crate) fn #f(v: &#value_ty) -> ::std::result::Result<#path, #de_err> {
+        pub(crate) fn #f(r: &mut #reader<'_>) -> ::std::result::Result<#path, #de_err> {
             let mut variant = ::std::option::Option::None;
-            for (key, value) in #de::object(v, #name)? {
-                if value.is_null() || key == "__type" {
+            r.begin_object(#name)?;
+            while let ::std::option::Option::Some(key) = r.next_key(#name)? {
+                // `__type` names the union's shape, not a member.
+                if key == "__type" {
+                    r.skip_value(#name)?;
+                    continue;
+                }
+                if r.take_null()? {
                     continue;
                 }
                 if variant.is_some() {
                     return ::std::result::Result::Err(#de_err::new(#name, "more than one union member is set"));
                 }
-                variant = ::std::option::Option::Some(match key.as_str() {
+                variant = ::std::option::Option::Some(match &*key {
                     #(#arms)*
-                    _ => #path::Unknown,
+                    _ => {
+                        r.skip_value(#name)?;
+                        #path::Unknown
+                    }
                 });
             }
             variant.ok_or_else(|| #de_err::new(#name, "no union member is set"))

@@ -277,7 +277,7 @@ pub fn with_default(ir: &Ir, owner: &str, member: &Member, default: &Value, opti
 /// client error correction), as an expression of type `Result<T, DeserializeError>`.
 pub fn zero_expr(ir: &Ir, ty: &TypeRef, at: &str) -> TokenStream {
     let de_err = rt::deserialize_error();
-    let value = rt::json_value();
+    let reader = rt::json_reader();
     match ty {
         TypeRef::Unit => quote!(Ok(())),
         TypeRef::Prim(p) => match p {
@@ -308,11 +308,11 @@ pub fn zero_expr(ir: &Ir, ty: &TypeRef, at: &str) -> TokenStream {
                 Shape::Structure(s) if s.error.is_some() => {
                     let f = ident(&naming::de_fn(&s.name));
                     let meta = rt::error_metadata();
-                    quote!(crate::protocol_serde::#f(&#value::Object(::std::vec::Vec::new()), #meta::default()))
+                    quote!(crate::protocol_serde::#f(&mut #reader::new(b"{}"), #meta::default()))
                 }
                 Shape::Structure(s) => {
                     let f = ident(&naming::de_fn(&s.name));
-                    quote!(crate::protocol_serde::#f(&#value::Object(::std::vec::Vec::new())))
+                    quote!(crate::protocol_serde::#f(&mut #reader::new(b"{}")))
                 }
                 Shape::Union(_) => {
                     let msg = "a required union member is missing";

@@ -57,31 +57,23 @@ pub(crate) fn ser_tag(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-#[allow(clippy::single_match)]
 pub(crate) fn de_tag(
-    v: &::awsjson_runtime::for_generated::Value,
+    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
 ) -> ::std::result::Result<
     crate::types::Tag,
     ::awsjson_runtime::for_generated::DeserializeError,
 > {
     let mut var_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_value: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    for (key, value) in ::awsjson_runtime::for_generated::de::object(v, "Tag")? {
-        if value.is_null() {
+    r.begin_object("Tag")?;
+    while let ::std::option::Option::Some(key) = r.next_key("Tag")? {
+        if r.take_null()? {
             continue;
         }
-        match key.as_str() {
-            "Key" => {
-                var_key = ::std::option::Option::Some(
-                    ::awsjson_runtime::for_generated::de::string(value, "Tag.Key")?,
-                );
-            }
-            "Value" => {
-                var_value = ::std::option::Option::Some(
-                    ::awsjson_runtime::for_generated::de::string(value, "Tag.Value")?,
-                );
-            }
-            _ => {}
+        match &*key {
+            "Key" => var_key = ::std::option::Option::Some(r.string("Tag.Key")?),
+            "Value" => var_value = ::std::option::Option::Some(r.string("Tag.Value")?),
+            _ => r.skip_value("Tag")?,
         }
     }
     ::std::result::Result::Ok(crate::types::Tag {

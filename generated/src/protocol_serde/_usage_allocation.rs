@@ -80,9 +80,8 @@ pub(crate) fn ser_usage_allocation(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-#[allow(clippy::single_match)]
 pub(crate) fn de_usage_allocation(
-    v: &::awsjson_runtime::for_generated::Value,
+    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
 ) -> ::std::result::Result<
     crate::types::UsageAllocation,
     ::awsjson_runtime::for_generated::DeserializeError,
@@ -92,46 +91,35 @@ pub(crate) fn de_usage_allocation(
         ::std::string::String,
     > = ::std::option::Option::None;
     let mut var_tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>> = ::std::option::Option::None;
-    for (key, value) in ::awsjson_runtime::for_generated::de::object(
-        v,
-        "UsageAllocation",
-    )? {
-        if value.is_null() {
+    r.begin_object("UsageAllocation")?;
+    while let ::std::option::Option::Some(key) = r.next_key("UsageAllocation")? {
+        if r.take_null()? {
             continue;
         }
-        match key.as_str() {
+        match &*key {
             "AllocatedUsageQuantity" => {
                 var_allocated_usage_quantity = ::std::option::Option::Some(
-                    ::awsjson_runtime::for_generated::de::int(
-                        value,
-                        "UsageAllocation.AllocatedUsageQuantity",
-                    )?,
+                    r.int("UsageAllocation.AllocatedUsageQuantity")?,
                 );
             }
             "AllocatedUsageQuantityAsDecimal" => {
                 var_allocated_usage_quantity_as_decimal = ::std::option::Option::Some(
-                    ::awsjson_runtime::for_generated::de::string(
-                        value,
-                        "UsageAllocation.AllocatedUsageQuantityAsDecimal",
-                    )?,
+                    r.string("UsageAllocation.AllocatedUsageQuantityAsDecimal")?,
                 );
             }
             "Tags" => {
                 var_tags = ::std::option::Option::Some({
-                    let items = ::awsjson_runtime::for_generated::de::array(
-                        value,
-                        "UsageAllocation.Tags",
-                    )?;
-                    let mut out = ::std::vec::Vec::with_capacity(items.len());
-                    for item in items {
-                        if !item.is_null() {
-                            out.push(crate::protocol_serde::de_tag(item)?);
+                    r.begin_array("UsageAllocation.Tags")?;
+                    let mut out = ::std::vec::Vec::new();
+                    while r.next_item("UsageAllocation.Tags")? {
+                        if !r.take_null()? {
+                            out.push(crate::protocol_serde::de_tag(r)?);
                         }
                     }
                     out
                 });
             }
-            _ => {}
+            _ => r.skip_value("UsageAllocation")?,
         }
     }
     ::std::result::Result::Ok(crate::types::UsageAllocation {

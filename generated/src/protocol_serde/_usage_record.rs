@@ -154,9 +154,8 @@ pub(crate) fn ser_usage_record(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-#[allow(clippy::single_match)]
 pub(crate) fn de_usage_record(
-    v: &::awsjson_runtime::for_generated::Value,
+    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
 ) -> ::std::result::Result<
     crate::types::UsageRecord,
     ::awsjson_runtime::for_generated::DeserializeError,
@@ -173,62 +172,48 @@ pub(crate) fn de_usage_record(
     > = ::std::option::Option::None;
     let mut var_customer_aws_account_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_license_arn: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    for (key, value) in ::awsjson_runtime::for_generated::de::object(v, "UsageRecord")? {
-        if value.is_null() {
+    r.begin_object("UsageRecord")?;
+    while let ::std::option::Option::Some(key) = r.next_key("UsageRecord")? {
+        if r.take_null()? {
             continue;
         }
-        match key.as_str() {
+        match &*key {
             "Timestamp" => {
                 var_timestamp = ::std::option::Option::Some(
-                    ::awsjson_runtime::for_generated::de::timestamp(
-                        value,
-                        ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds,
-                        "UsageRecord.Timestamp",
-                    )?,
+                    r
+                        .timestamp(
+                            ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds,
+                            "UsageRecord.Timestamp",
+                        )?,
                 );
             }
             "CustomerIdentifier" => {
                 var_customer_identifier = ::std::option::Option::Some(
-                    ::awsjson_runtime::for_generated::de::string(
-                        value,
-                        "UsageRecord.CustomerIdentifier",
-                    )?,
+                    r.string("UsageRecord.CustomerIdentifier")?,
                 );
             }
             "Dimension" => {
                 var_dimension = ::std::option::Option::Some(
-                    ::awsjson_runtime::for_generated::de::string(
-                        value,
-                        "UsageRecord.Dimension",
-                    )?,
+                    r.string("UsageRecord.Dimension")?,
                 );
             }
             "Quantity" => {
                 var_quantity = ::std::option::Option::Some(
-                    ::awsjson_runtime::for_generated::de::int(
-                        value,
-                        "UsageRecord.Quantity",
-                    )?,
+                    r.int("UsageRecord.Quantity")?,
                 );
             }
             "QuantityAsDecimal" => {
                 var_quantity_as_decimal = ::std::option::Option::Some(
-                    ::awsjson_runtime::for_generated::de::string(
-                        value,
-                        "UsageRecord.QuantityAsDecimal",
-                    )?,
+                    r.string("UsageRecord.QuantityAsDecimal")?,
                 );
             }
             "UsageAllocations" => {
                 var_usage_allocations = ::std::option::Option::Some({
-                    let items = ::awsjson_runtime::for_generated::de::array(
-                        value,
-                        "UsageRecord.UsageAllocations",
-                    )?;
-                    let mut out = ::std::vec::Vec::with_capacity(items.len());
-                    for item in items {
-                        if !item.is_null() {
-                            out.push(crate::protocol_serde::de_usage_allocation(item)?);
+                    r.begin_array("UsageRecord.UsageAllocations")?;
+                    let mut out = ::std::vec::Vec::new();
+                    while r.next_item("UsageRecord.UsageAllocations")? {
+                        if !r.take_null()? {
+                            out.push(crate::protocol_serde::de_usage_allocation(r)?);
                         }
                     }
                     out
@@ -236,21 +221,15 @@ pub(crate) fn de_usage_record(
             }
             "CustomerAWSAccountId" => {
                 var_customer_aws_account_id = ::std::option::Option::Some(
-                    ::awsjson_runtime::for_generated::de::string(
-                        value,
-                        "UsageRecord.CustomerAWSAccountId",
-                    )?,
+                    r.string("UsageRecord.CustomerAWSAccountId")?,
                 );
             }
             "LicenseArn" => {
                 var_license_arn = ::std::option::Option::Some(
-                    ::awsjson_runtime::for_generated::de::string(
-                        value,
-                        "UsageRecord.LicenseArn",
-                    )?,
+                    r.string("UsageRecord.LicenseArn")?,
                 );
             }
-            _ => {}
+            _ => r.skip_value("UsageRecord")?,
         }
     }
     ::std::result::Result::Ok(crate::types::UsageRecord {

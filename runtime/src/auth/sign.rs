@@ -164,10 +164,9 @@ impl SigningKeyCache {
     }
 }
 
-fn sha256_hex(data: &[u8]) -> String {
-    let mut out = String::with_capacity(64);
-    crate::ids::push_hex(&mut out, ring::digest::digest(&ring::digest::SHA256, data).as_ref());
-    out
+/// Appends the SHA-256 of `data` in lower-case hex.
+fn push_sha256_hex(out: &mut String, data: &[u8]) {
+    crate::ids::push_hex(out, ring::digest::digest(&ring::digest::SHA256, data).as_ref());
 }
 
 /// `YYYYMMDDTHHMMSSZ`, and its date part `YYYYMMDD`. Infallible: a year
@@ -193,8 +192,13 @@ fn check_time(time: SystemTime) -> Result<(), SigningError> {
 
 /// The canonical URI of services other than S3: the path as sent (already
 /// percent-encoded once) encoded once more.
-fn double_encode_path(path: &str) -> String {
-    crate::encoding::uri_encode(path).replace("%2F", "/")
+fn double_encode_path(path: &str) -> Cow<'_, str> {
+    // A path of unreserved characters (`/` on its own, always, for awsJson)
+    // encodes to itself.
+    if path.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.' | b'~')) {
+        return Cow::Borrowed(path);
+    }
+    Cow::Owned(crate::encoding::uri_encode(path).replace("%2F", "/"))
 }
 
 /// Signs a service call in place, as [`sign`] does, reusing the day's signing
@@ -260,23 +264,24 @@ pub fn sign_cached(
     }
     canonical.push_str(&signed);
     canonical.push('\n');
-    canonical.push_str(&sha256_hex(&request.body));
+    push_sha256_hex(&mut canonical, &request.body);
     let scope = format!("{date}/{region}/{signing_name}/aws4_request");
-    let string_to_sign = format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}", sha256_hex(canonical.as_bytes()));
+    let mut string_to_sign = String::with_capacity(128);
+    for part in ["AWS4-HMAC-SHA256\n", &amz_date, "\n", &scope, "\n"] {
+        string_to_sign.push_str(part);
+    }
+    push_sha256_hex(&mut string_to_sign, canonical.as_bytes());
     let key = cache.key(credentials, date, region, signing_name, time);
-    let mut signature = String::with_capacity(64);
-    crate::ids::push_hex(&mut signature, ring::hmac::sign(&key, string_to_sign.as_bytes()).as_ref());
-    request.headers.insert(
-        "Authorization",
-        format!("AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed}, Signature={signature}", credentials.access_key_id()),
-    );
+    let mut authorization = format!("AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed}, Signature=", credentials.access_key_id());
+    crate::ids::push_hex(&mut authorization, ring::hmac::sign(&key, string_to_sign.as_bytes()).as_ref());
+    request.headers.insert("Authorization", authorization);
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::Headers;
+    use crate::http::{Body, Headers};
 
     #[test]
     fn the_cached_path_signs_exactly_as_aws_sigv4_does() {
@@ -296,7 +301,7 @@ mod tests {
                 headers.append("x-amz-user-agent", "ua  with   spaces ");
                 headers.append("amz-sdk-request", "attempt=1; max=3");
                 let uri = if i == 1 { "http://127.0.0.1:8080/custom%20path/%C3%BC/".to_owned() } else { uri.to_string() };
-                let base = HttpRequest { method: "POST".into(), uri, headers, body: format!("{{\"n\":{i}}}").into_bytes() };
+                let base = HttpRequest { method: "POST".into(), uri, headers, body: format!("{{\"n\":{i}}}").into() };
                 let time = UNIX_EPOCH + Duration::from_secs(1_700_000_000 + i as u64 * 90_000);
                 let (mut generic, mut cached) = (base.clone(), base.clone());
                 sign(&mut generic, c, "us-east-1", "aws-marketplace", time).unwrap();
@@ -316,7 +321,7 @@ mod tests {
         let far = UNIX_EPOCH + Duration::from_secs(253_402_300_800);
         assert_eq!(amz_date(far), ("100000101T000000Z".into(), "100000101".into()));
         // Signing at such a time is refused with a reason, by both paths, instead of panicking inside aws-sigv4.
-        let mut request = HttpRequest { method: "POST".into(), uri: "https://h/".into(), headers: Headers::new(), body: Vec::new() };
+        let mut request = HttpRequest { method: "POST".into(), uri: "https://h/".into(), headers: Headers::new(), body: Body::empty() };
         let err = sign_cached(&mut request, &Credentials::for_tests(), "us-east-1", "svc", far, &SigningKeyCache::default()).unwrap_err();
         assert!(err.to_string().contains("year 10000"), "{err}");
         assert!(sign(&mut request, &Credentials::for_tests(), "us-east-1", "svc", far).is_err());
@@ -351,7 +356,7 @@ mod tests {
             method: "POST".into(),
             uri: "https://metering.marketplace.us-east-1.amazonaws.com/".into(),
             headers,
-            body: b"{}".to_vec(),
+            body: Body::from(&b"{}"[..]),
         };
         let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", Some("tok".into()), None, "t");
         sign(&mut req, &creds, "us-east-1", "aws-marketplace", UNIX_EPOCH + Duration::from_secs(1_440_938_160)).unwrap();

@@ -108,7 +108,7 @@ impl HyperClient {
             builder = builder.header(name, value);
         }
         let mut req = builder
-            .body(Full::new(Bytes::from(request.body)))
+            .body(Full::new(request.body.into_bytes()))
             .map_err(|e| ConnectorError::new(ConnectorErrorKind::Other, format!("invalid request: {e}")))?;
         // A plain-HTTP request through a proxy carries the proxy's credentials
         // itself; an HTTPS one sent them in its CONNECT. The URI is the one the

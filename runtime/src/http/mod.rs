@@ -10,10 +10,12 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
+mod body;
 mod ca_bundle;
 mod hyper_client;
 mod proxy;
 
+pub use body::Body;
 pub use ca_bundle::{CaBundle, InvalidCaBundle};
 pub use hyper_client::{HyperClient, DEFAULT_MAX_RESPONSE_BODY};
 pub use proxy::{InvalidProxy, ProxyConfig};
@@ -107,8 +109,8 @@ pub struct HttpRequest {
     pub uri: String,
     /// Headers, signed ones included.
     pub headers: Headers,
-    /// The body.
-    pub body: Vec<u8>,
+    /// The body, shared by every attempt of a call.
+    pub body: Body,
 }
 
 impl fmt::Debug for HttpRequest {
@@ -117,7 +119,7 @@ impl fmt::Debug for HttpRequest {
             .field("method", &self.method)
             .field("uri", &self.uri)
             .field("headers", &self.headers)
-            .field("body", &BodyLength(self.body.len()))
+            .field("body", &self.body)
             .finish()
     }
 }

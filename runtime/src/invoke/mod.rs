@@ -19,7 +19,7 @@ use crate::endpoint::ResolveEndpoint;
 use crate::error::{ErrorMetadata, RetryInfo, SdkError};
 use crate::http::{HttpClient, HttpResponse};
 use crate::ids;
-use crate::json::{DeserializeError, Value};
+use crate::json::{DeserializeError, JsonReader};
 use crate::retry::policy::{self, NextStep, RetryKind};
 use crate::retry::RetryMode;
 
@@ -61,11 +61,12 @@ pub struct OperationMeta {
     pub compress_request: bool,
 }
 
-/// Parses a successful response.
-pub type ParseOutput<O> = fn(&Value, &HttpResponse) -> Result<O, DeserializeError>;
+/// Reads a successful response's body (the runtime checks that nothing
+/// follows it).
+pub type ParseOutput<O> = fn(&mut JsonReader<'_>, &HttpResponse) -> Result<O, DeserializeError>;
 
 /// Builds the operation's error from the error metadata and body.
-pub type ParseError<E> = fn(ErrorMetadata, &Value) -> Result<E, DeserializeError>;
+pub type ParseError<E> = fn(ErrorMetadata, &mut JsonReader<'_>) -> Result<E, DeserializeError>;
 
 /// A configured client for one service, shared by clones of the generated `Client`.
 #[derive(Clone)]
@@ -193,7 +194,7 @@ impl Handle {
             host,
             content_type: service.content_type,
             target: format!("{}.{}", service.target_prefix, op.name),
-            body,
+            body: body.into(),
             content_encoding,
             user_agent: self.user_agent(),
             invocation_id,

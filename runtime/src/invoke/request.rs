@@ -2,8 +2,8 @@
 //! order, and then a fresh SigV4 signature over them.
 //!
 //! Everything but the attempt number is worked out once per call
-//! ([`CallRequest::new`]), so an attempt costs one copy of the body and one
-//! signature.
+//! (in `Handle::prepare`), so an attempt costs its headers and one
+//! signature; the body is shared, not copied.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -12,7 +12,7 @@ use crate::auth::credentials::ProvideCredentials;
 use crate::auth::sign;
 use crate::client_state::ClientState;
 use crate::config::Region;
-use crate::http::{Headers, HttpRequest};
+use crate::http::{Body, Headers, HttpRequest};
 
 /// What SigV4 needs: the service's signing name, the region, and where
 /// credentials come from.
@@ -29,7 +29,7 @@ pub(super) struct CallRequest {
     pub(super) content_type: &'static str,
     /// `X-Amz-Target`: `Service.Operation`.
     pub(super) target: String,
-    pub(super) body: Vec<u8>,
+    pub(super) body: Body,
     pub(super) content_encoding: Option<&'static str>,
     pub(super) user_agent: String,
     /// `amz-sdk-invocation-id`: one per call, the same on every attempt.

@@ -7,7 +7,7 @@ use std::fmt;
 use super::{OperationMeta, ParseError, ParseOutput};
 use crate::error::{ErrorMetadata, SdkError};
 use crate::http::{ConnectorError, ConnectorErrorKind, Headers, HttpResponse};
-use crate::json::{self, Value};
+use crate::json::{self, JsonReader, Value};
 use crate::retry::policy::{self, RetryKind};
 
 /// What one attempt came to.
@@ -60,26 +60,26 @@ pub(super) fn from_response<O, E>(
 ) -> Outcome<O, E> {
     let status = response.status().as_u16();
     tracing::debug!(status, request_id = response.request_id().unwrap_or(""), "response");
-    let body = if response.body().iter().all(u8::is_ascii_whitespace) {
-        // An empty body is an empty object: operations without output send none.
-        Ok(Value::Object(Vec::new()))
-    } else {
-        json::parse(response.body())
-    };
+    // An empty body is an empty object: operations without output send none.
+    let body: &[u8] = if response.body().iter().all(u8::is_ascii_whitespace) { b"{}" } else { response.body() };
     if response.status().is_success() {
-        let value = match body {
-            Ok(v) => v,
-            Err(e) => {
-                let err = InvalidResponse { status, problem: format!("is not JSON ({e})"), excerpt: excerpt(response.body()) };
-                return Outcome::Done(Err(SdkError::response_error(err, response)));
-            }
-        };
-        return Outcome::Done(match parse_output(&value, &response) {
+        let mut reader = JsonReader::new(body);
+        let parsed = parse_output(&mut reader, &response).and_then(|output| reader.finish().map(|()| output));
+        return Outcome::Done(match parsed {
             Ok(output) => Ok(output),
-            Err(e) => Err(SdkError::response_error(e, response)),
+            Err(e) => match e.syntax_error() {
+                Some(syntax) => {
+                    let problem = format!("is not JSON ({syntax})");
+                    let err = InvalidResponse { status, problem, excerpt: excerpt(response.body()) };
+                    Err(SdkError::response_error(err, response))
+                }
+                None => Err(SdkError::response_error(e, response)),
+            },
         });
     }
-    let value = match body {
+    // Errors are rare: their body is parsed whole to find the code and
+    // message, then read again for the modeled error's members.
+    let value = match json::parse(body) {
         Ok(v) => v,
         Err(e) => {
             let err = InvalidResponse {
@@ -110,7 +110,7 @@ pub(super) fn from_response<O, E>(
     if code.as_deref().is_some_and(|c| policy::CLOCK_SKEW_CODES.contains(&c)) && correct_clock_skew(&response) {
         retry = Some(RetryKind::Transient);
     }
-    let error = match parse_error(meta.build(), &value) {
+    let error = match parse_error(meta.build(), &mut JsonReader::new(body)) {
         Ok(e) => SdkError::service_error(e, response),
         Err(e) => SdkError::response_error(e, response),
     };

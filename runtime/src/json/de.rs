@@ -1,30 +1,44 @@
-//! Typed readers over [`Value`], called by generated deserialisers.
+//! The typed readers generated deserialisers call on a [`JsonReader`].
 //!
 //! Each reader takes the place it reads (`UsageRecord.Timestamp`), so a
-//! malformed response says which member was wrong and how.
+//! malformed response says which member was wrong and how; a body that is
+//! not JSON at all says so too, with the byte where it stops being JSON.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
-use super::value::Value;
+use super::reader::JsonReader;
+use super::value::ParseError;
 use crate::primitives::{base64_decode, Blob, DateTime, DateTimeFormat, Document, Number};
 
-/// A response member that does not have the modeled type.
+/// A response member that does not have the modeled type, or a body that is
+/// not JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeserializeError {
     at: String,
     message: String,
+    syntax: Option<ParseError>,
 }
 
 impl DeserializeError {
     /// A problem at `at` (a shape and member, such as `UsageRecord.Quantity`).
     pub fn new(at: &str, message: impl Into<String>) -> Self {
-        DeserializeError { at: at.to_owned(), message: message.into() }
+        DeserializeError { at: at.to_owned(), message: message.into(), syntax: None }
+    }
+
+    fn syntax(at: &str, e: ParseError) -> Self {
+        DeserializeError { at: at.to_owned(), message: e.to_string(), syntax: Some(e) }
     }
 
     /// Where in the response the problem is.
     pub fn at(&self) -> &str {
         &self.at
+    }
+
+    /// Why the body is not JSON, when that is the problem.
+    pub(crate) fn syntax_error(&self) -> Option<&ParseError> {
+        self.syntax.as_ref()
     }
 }
 
@@ -36,165 +50,290 @@ impl fmt::Display for DeserializeError {
 
 impl std::error::Error for DeserializeError {}
 
-fn wrong(at: &str, expected: &str, v: &Value) -> DeserializeError {
-    DeserializeError::new(at, format!("expected {expected}, found {}", v.kind()))
-}
-
-/// The entries of an object.
-pub fn object<'v>(v: &'v Value, at: &str) -> Result<&'v [(String, Value)], DeserializeError> {
-    match v {
-        Value::Object(entries) => Ok(entries),
-        other => Err(wrong(at, "an object", other)),
+/// What a value starting with `byte` is, for error messages.
+fn kind(byte: u8) -> &'static str {
+    match byte {
+        b'{' => "an object",
+        b'[' => "an array",
+        b'"' => "a string",
+        b't' | b'f' => "a boolean",
+        b'n' => "null",
+        _ => "a number",
     }
 }
 
-/// The items of an array.
-pub fn array<'v>(v: &'v Value, at: &str) -> Result<&'v [Value], DeserializeError> {
-    match v {
-        Value::Array(items) => Ok(items),
-        other => Err(wrong(at, "an array", other)),
+impl<'a> JsonReader<'a> {
+    /// The error for a value that is not `expected`, or for no value at all.
+    fn wrong(&mut self, at: &str, expected: &str) -> DeserializeError {
+        match self.peek() {
+            None => DeserializeError::syntax(at, self.err("unexpected end of input")),
+            Some(b @ (b'{' | b'[' | b'"' | b't' | b'f' | b'n' | b'-' | b'0'..=b'9')) => {
+                DeserializeError::new(at, format!("expected {expected}, found {}", kind(b)))
+            }
+            Some(_) => DeserializeError::syntax(at, self.err("expected a value")),
+        }
     }
-}
 
-/// A string.
-pub fn string(v: &Value, at: &str) -> Result<String, DeserializeError> {
-    match v {
-        Value::String(s) => Ok(s.clone()),
-        other => Err(wrong(at, "a string", other)),
+    /// Checks that nothing but whitespace follows the document.
+    pub fn finish(&mut self) -> Result<(), DeserializeError> {
+        self.lex_end().map_err(|e| DeserializeError::syntax("", e))
     }
-}
 
-/// A boolean.
-pub fn boolean(v: &Value, at: &str) -> Result<bool, DeserializeError> {
-    match v {
-        Value::Bool(b) => Ok(*b),
-        other => Err(wrong(at, "a boolean", other)),
+    /// Enters an object; read its entries with [`next_key`](Self::next_key).
+    pub fn begin_object(&mut self, at: &str) -> Result<(), DeserializeError> {
+        match self.peek() {
+            Some(b'{') => self.open().map_err(|e| DeserializeError::syntax(at, e)),
+            _ => Err(self.wrong(at, "an object")),
+        }
     }
-}
 
-fn integer(v: &Value, at: &str, min: i64, max: i64) -> Result<i64, DeserializeError> {
-    let Value::Number(text) = v else { return Err(wrong(at, "an integer", v)) };
-    let n: i64 = text.parse().map_err(|_| DeserializeError::new(at, format!("`{text}` is not an integer in range")))?;
-    if n < min || n > max {
-        return Err(DeserializeError::new(at, format!("{n} is out of range {min}..={max}")));
+    /// The next key of the object (its value is to be read next), or
+    /// `None` when the object ends.
+    pub fn next_key(&mut self, at: &str) -> Result<Option<Cow<'a, str>>, DeserializeError> {
+        self.lex_key().map_err(|e| DeserializeError::syntax(at, e))
     }
-    Ok(n)
-}
 
-/// An `i8`.
-pub fn byte(v: &Value, at: &str) -> Result<i8, DeserializeError> {
-    integer(v, at, i8::MIN.into(), i8::MAX.into()).map(|n| n as i8)
-}
-
-/// An `i16`.
-pub fn short(v: &Value, at: &str) -> Result<i16, DeserializeError> {
-    integer(v, at, i16::MIN.into(), i16::MAX.into()).map(|n| n as i16)
-}
-
-/// An `i32`.
-pub fn int(v: &Value, at: &str) -> Result<i32, DeserializeError> {
-    integer(v, at, i32::MIN.into(), i32::MAX.into()).map(|n| n as i32)
-}
-
-/// An `i64`.
-pub fn long(v: &Value, at: &str) -> Result<i64, DeserializeError> {
-    integer(v, at, i64::MIN, i64::MAX)
-}
-
-/// An `f64`; the strings `NaN`, `Infinity` and `-Infinity` are accepted.
-pub fn double(v: &Value, at: &str) -> Result<f64, DeserializeError> {
-    match v {
-        Value::Number(text) => text.parse().map_err(|_| DeserializeError::new(at, format!("`{text}` is not a number"))),
-        Value::String(s) if s == "NaN" => Ok(f64::NAN),
-        Value::String(s) if s == "Infinity" => Ok(f64::INFINITY),
-        Value::String(s) if s == "-Infinity" => Ok(f64::NEG_INFINITY),
-        other => Err(wrong(at, "a number", other)),
+    /// Enters an array; read its items with [`next_item`](Self::next_item).
+    pub fn begin_array(&mut self, at: &str) -> Result<(), DeserializeError> {
+        match self.peek() {
+            Some(b'[') => self.open().map_err(|e| DeserializeError::syntax(at, e)),
+            _ => Err(self.wrong(at, "an array")),
+        }
     }
-}
 
-/// An `f32`.
-pub fn float(v: &Value, at: &str) -> Result<f32, DeserializeError> {
-    match v {
-        Value::Number(text) => text.parse().map_err(|_| DeserializeError::new(at, format!("`{text}` is not a number"))),
-        _ => double(v, at).map(|f| f as f32),
+    /// True when the array has another item, which is to be read next.
+    pub fn next_item(&mut self, at: &str) -> Result<bool, DeserializeError> {
+        self.lex_item().map_err(|e| DeserializeError::syntax(at, e))
     }
-}
 
-/// A big integer or decimal, kept as its text.
-pub fn big_number(v: &Value, at: &str) -> Result<String, DeserializeError> {
-    match v {
-        Value::Number(text) => Ok(text.clone()),
-        other => Err(wrong(at, "a number", other)),
+    /// Consumes the next value when it is `null`, and says whether it was.
+    pub fn take_null(&mut self) -> Result<bool, DeserializeError> {
+        if self.peek() != Some(b'n') {
+            return Ok(false);
+        }
+        self.lex_literal(b"null").map_err(|e| DeserializeError::syntax("", e))?;
+        Ok(true)
     }
-}
 
-/// A timestamp in `format`; epoch seconds may be an integer or a fraction.
-pub fn timestamp(v: &Value, format: DateTimeFormat, at: &str) -> Result<DateTime, DeserializeError> {
-    match (format, v) {
-        (DateTimeFormat::EpochSeconds, Value::Number(text)) => {
-            if text.contains(['e', 'E']) {
+    /// Consumes the next value, whatever it is (a member the model does not know).
+    pub fn skip_value(&mut self, at: &str) -> Result<(), DeserializeError> {
+        self.lex_skip().map_err(|e| DeserializeError::syntax(at, e))
+    }
+
+    /// A string, borrowed from the body when it has no escapes.
+    pub fn str(&mut self, at: &str) -> Result<Cow<'a, str>, DeserializeError> {
+        match self.peek() {
+            Some(b'"') => self.lex_string().map_err(|e| DeserializeError::syntax(at, e)),
+            _ => Err(self.wrong(at, "a string")),
+        }
+    }
+
+    /// A string.
+    pub fn string(&mut self, at: &str) -> Result<String, DeserializeError> {
+        self.str(at).map(Cow::into_owned)
+    }
+
+    /// A number's text, as written.
+    fn number_text(&mut self, at: &str, expected: &str) -> Result<&'a str, DeserializeError> {
+        match self.peek() {
+            Some(b'-' | b'0'..=b'9') => self.lex_number().map_err(|e| DeserializeError::syntax(at, e)),
+            _ => Err(self.wrong(at, expected)),
+        }
+    }
+
+    /// A boolean.
+    pub fn boolean(&mut self, at: &str) -> Result<bool, DeserializeError> {
+        let (word, value): (&[u8], bool) = match self.peek() {
+            Some(b't') => (b"true", true),
+            Some(b'f') => (b"false", false),
+            _ => return Err(self.wrong(at, "a boolean")),
+        };
+        self.lex_literal(word).map_err(|e| DeserializeError::syntax(at, e))?;
+        Ok(value)
+    }
+
+    fn integer(&mut self, at: &str, min: i64, max: i64) -> Result<i64, DeserializeError> {
+        let text = self.number_text(at, "an integer")?;
+        let n: i64 = text.parse().map_err(|_| DeserializeError::new(at, format!("`{text}` is not an integer in range")))?;
+        if n < min || n > max {
+            return Err(DeserializeError::new(at, format!("{n} is out of range {min}..={max}")));
+        }
+        Ok(n)
+    }
+
+    /// An `i8`.
+    pub fn byte(&mut self, at: &str) -> Result<i8, DeserializeError> {
+        self.integer(at, i8::MIN.into(), i8::MAX.into()).map(|n| n as i8)
+    }
+
+    /// An `i16`.
+    pub fn short(&mut self, at: &str) -> Result<i16, DeserializeError> {
+        self.integer(at, i16::MIN.into(), i16::MAX.into()).map(|n| n as i16)
+    }
+
+    /// An `i32`.
+    pub fn int(&mut self, at: &str) -> Result<i32, DeserializeError> {
+        self.integer(at, i32::MIN.into(), i32::MAX.into()).map(|n| n as i32)
+    }
+
+    /// An `i64`.
+    pub fn long(&mut self, at: &str) -> Result<i64, DeserializeError> {
+        self.integer(at, i64::MIN, i64::MAX)
+    }
+
+    /// An `f64`; the strings `NaN`, `Infinity` and `-Infinity` are accepted.
+    pub fn double(&mut self, at: &str) -> Result<f64, DeserializeError> {
+        if self.peek() == Some(b'"') {
+            return match &*self.str(at)? {
+                "NaN" => Ok(f64::NAN),
+                "Infinity" => Ok(f64::INFINITY),
+                "-Infinity" => Ok(f64::NEG_INFINITY),
+                _ => Err(DeserializeError::new(at, "expected a number, found a string")),
+            };
+        }
+        let text = self.number_text(at, "a number")?;
+        text.parse().map_err(|_| DeserializeError::new(at, format!("`{text}` is not a number")))
+    }
+
+    /// An `f32`, parsed as one (not rounded through `f64`).
+    pub fn float(&mut self, at: &str) -> Result<f32, DeserializeError> {
+        if self.peek() == Some(b'"') {
+            return self.double(at).map(|f| f as f32);
+        }
+        let text = self.number_text(at, "a number")?;
+        text.parse().map_err(|_| DeserializeError::new(at, format!("`{text}` is not a number")))
+    }
+
+    /// A big integer or decimal, kept as its text.
+    pub fn big_number(&mut self, at: &str) -> Result<String, DeserializeError> {
+        self.number_text(at, "a number").map(str::to_owned)
+    }
+
+    /// A timestamp in `format`; epoch seconds may be an integer or a fraction.
+    pub fn timestamp(&mut self, format: DateTimeFormat, at: &str) -> Result<DateTime, DeserializeError> {
+        if format == DateTimeFormat::EpochSeconds {
+            let text = self.number_text(at, "epoch seconds")?;
+            return if text.contains(['e', 'E']) {
                 let f: f64 = text.parse().map_err(|_| DeserializeError::new(at, format!("`{text}` is not a number")))?;
                 DateTime::try_from_secs_f64(f).map_err(|e| DeserializeError::new(at, e.to_string()))
             } else {
                 DateTime::from_str(text, DateTimeFormat::EpochSeconds).map_err(|e| DeserializeError::new(at, e.to_string()))
-            }
+            };
         }
-        (DateTimeFormat::EpochSeconds, other) => Err(wrong(at, "epoch seconds", other)),
-        (_, Value::String(s)) => DateTime::from_str(s, format).map_err(|e| DeserializeError::new(at, e.to_string())),
-        (_, other) => Err(wrong(at, "a timestamp string", other)),
-    }
-}
-
-/// A base64-encoded blob.
-pub fn blob(v: &Value, at: &str) -> Result<Blob, DeserializeError> {
-    match v {
-        Value::String(s) => base64_decode(s).map(Blob::new).map_err(|e| DeserializeError::new(at, e)),
-        other => Err(wrong(at, "a base64 string", other)),
-    }
-}
-
-/// Any value, as a document.
-pub fn document(v: &Value, at: &str) -> Result<Document, DeserializeError> {
-    Ok(match v {
-        Value::Null => Document::Null,
-        Value::Bool(b) => Document::Bool(*b),
-        Value::String(s) => Document::String(s.clone()),
-        Value::Number(text) => Document::Number(if let Ok(n) = text.parse::<u64>() {
-            Number::PosInt(n)
-        } else if let Ok(n) = text.parse::<i64>() {
-            Number::NegInt(n)
-        } else {
-            Number::Float(text.parse().map_err(|_| DeserializeError::new(at, format!("`{text}` is not a number")))?)
-        }),
-        Value::Array(items) => Document::Array(items.iter().map(|i| document(i, at)).collect::<Result<_, _>>()?),
-        Value::Object(entries) => {
-            let mut map = HashMap::with_capacity(entries.len());
-            for (k, v) in entries {
-                map.insert(k.clone(), document(v, at)?);
-            }
-            Document::Object(map)
+        if self.peek() != Some(b'"') {
+            return Err(self.wrong(at, "a timestamp string"));
         }
-    })
+        let text = self.str(at)?;
+        DateTime::from_str(&text, format).map_err(|e| DeserializeError::new(at, e.to_string()))
+    }
+
+    /// A base64-encoded blob.
+    pub fn blob(&mut self, at: &str) -> Result<Blob, DeserializeError> {
+        if self.peek() != Some(b'"') {
+            return Err(self.wrong(at, "a base64 string"));
+        }
+        let text = self.str(at)?;
+        base64_decode(&text).map(Blob::new).map_err(|e| DeserializeError::new(at, e))
+    }
+
+    /// Any value, as a document.
+    pub fn document(&mut self, at: &str) -> Result<Document, DeserializeError> {
+        Ok(match self.peek() {
+            Some(b'{') => {
+                self.begin_object(at)?;
+                let mut map = HashMap::new();
+                while let Some(key) = self.next_key(at)? {
+                    let value = self.document(at)?;
+                    map.insert(key.into_owned(), value);
+                }
+                Document::Object(map)
+            }
+            Some(b'[') => {
+                self.begin_array(at)?;
+                let mut items = Vec::new();
+                while self.next_item(at)? {
+                    items.push(self.document(at)?);
+                }
+                Document::Array(items)
+            }
+            Some(b'"') => Document::String(self.string(at)?),
+            Some(b'n') => {
+                self.take_null()?;
+                Document::Null
+            }
+            Some(b't' | b'f') => Document::Bool(self.boolean(at)?),
+            _ => {
+                let text = self.number_text(at, "a value")?;
+                Document::Number(if let Ok(n) = text.parse::<u64>() {
+                    Number::PosInt(n)
+                } else if let Ok(n) = text.parse::<i64>() {
+                    Number::NegInt(n)
+                } else {
+                    Number::Float(text.parse().map_err(|_| DeserializeError::new(at, format!("`{text}` is not a number")))?)
+                })
+            }
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::parse;
 
     #[test]
     fn readers_accept_their_types_and_name_the_place() {
-        let v = parse(br#"[1, 1.5, "NaN", "2014-04-29T18:30:38Z", "Zm9v", 1398796238.5, 3000000000, 1e2]"#).unwrap();
-        let items = array(&v, "T").unwrap();
-        assert_eq!(int(&items[0], "T.a").unwrap(), 1);
-        assert_eq!(double(&items[1], "T.b").unwrap(), 1.5);
-        assert!(double(&items[2], "T.c").unwrap().is_nan());
-        assert_eq!(timestamp(&items[3], DateTimeFormat::DateTime, "T.d").unwrap(), DateTime::from_secs(1_398_796_238));
-        assert_eq!(blob(&items[4], "T.e").unwrap().as_ref(), b"foo");
-        assert_eq!(timestamp(&items[5], DateTimeFormat::EpochSeconds, "T.f").unwrap(), DateTime::from_millis(1_398_796_238_500));
-        assert_eq!(int(&items[6], "T.g").unwrap_err().to_string(), "T.g: 3000000000 is out of range -2147483648..=2147483647");
-        assert_eq!(timestamp(&items[7], DateTimeFormat::EpochSeconds, "T.h").unwrap(), DateTime::from_secs(100));
-        assert_eq!(string(&items[0], "Rec.Name").unwrap_err().to_string(), "Rec.Name: expected a string, found a number");
-        assert_eq!(int(&items[1], "X").unwrap_err().to_string(), "X: `1.5` is not an integer in range");
+        let mut r = JsonReader::new(br#"[1, 1.5, "NaN", "2014-04-29T18:30:38Z", "Zm9v", 1398796238.5, 3000000000, 1e2, 1, 1.5, true, null, {"a": [null, -1]}]"#);
+        r.begin_array("T").unwrap();
+        let next = |r: &mut JsonReader| assert!(r.next_item("T").unwrap());
+        next(&mut r);
+        assert_eq!(r.int("T.a").unwrap(), 1);
+        next(&mut r);
+        assert_eq!(r.double("T.b").unwrap(), 1.5);
+        next(&mut r);
+        assert!(r.double("T.c").unwrap().is_nan());
+        next(&mut r);
+        assert_eq!(r.timestamp(DateTimeFormat::DateTime, "T.d").unwrap(), DateTime::from_secs(1_398_796_238));
+        next(&mut r);
+        assert_eq!(r.blob("T.e").unwrap().as_ref(), b"foo");
+        next(&mut r);
+        assert_eq!(r.timestamp(DateTimeFormat::EpochSeconds, "T.f").unwrap(), DateTime::from_millis(1_398_796_238_500));
+        next(&mut r);
+        assert_eq!(r.int("T.g").unwrap_err().to_string(), "T.g: 3000000000 is out of range -2147483648..=2147483647");
+        next(&mut r);
+        assert_eq!(r.timestamp(DateTimeFormat::EpochSeconds, "T.h").unwrap(), DateTime::from_secs(100));
+        next(&mut r);
+        assert_eq!(r.string("Rec.Name").unwrap_err().to_string(), "Rec.Name: expected a string, found a number");
+        r.skip_value("T").unwrap();
+        next(&mut r);
+        assert_eq!(r.int("X").unwrap_err().to_string(), "X: `1.5` is not an integer in range");
+        next(&mut r);
+        assert!(r.boolean("T.i").unwrap());
+        next(&mut r);
+        assert!(r.take_null().unwrap());
+        next(&mut r);
+        let doc = r.document("T.j").unwrap();
+        let Document::Object(map) = doc else { panic!("{doc:?}") };
+        assert_eq!(map["a"], Document::Array(vec![Document::Null, Document::Number(Number::NegInt(-1))]));
+        assert!(!r.next_item("T").unwrap());
+        r.finish().unwrap();
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_is_a_syntax_error_with_its_place() {
+        let mut r = JsonReader::new(br#"{"Results": [{"MeteringRecordId": "abc"#);
+        r.begin_object("Out").unwrap();
+        assert_eq!(r.next_key("Out").unwrap().as_deref(), Some("Results"));
+        r.begin_array("Out.Results").unwrap();
+        assert!(r.next_item("Out.Results").unwrap());
+        r.begin_object("R").unwrap();
+        assert_eq!(r.next_key("R").unwrap().as_deref(), Some("MeteringRecordId"));
+        let e = r.string("R.MeteringRecordId").unwrap_err();
+        assert_eq!(e.syntax_error().map(ToString::to_string).as_deref(), Some("invalid JSON at byte 38: unterminated string"));
+        let e = JsonReader::new(b"<html>").begin_object("Out").unwrap_err();
+        assert_eq!(e.syntax_error().map(|p| p.message), Some("expected a value"));
+        let e = JsonReader::new(b"[1]").begin_object("Out").unwrap_err();
+        assert_eq!((e.to_string(), e.syntax_error()), ("Out: expected an object, found an array".to_owned(), None));
+        let deep = "[".repeat(200);
+        assert_eq!(JsonReader::new(deep.as_bytes()).document("D").unwrap_err().syntax_error().unwrap().message, "nesting is too deep");
     }
 }

@@ -1,11 +1,14 @@
-//! JSON for the awsJson protocols: a writer for requests, a parser and typed
-//! readers for responses.
+//! JSON for the awsJson protocols: a writer for requests, a pull reader and
+//! its typed readers for responses, and a tree for the few bodies looked
+//! over as a whole.
 
-pub mod de;
+mod de;
+mod reader;
 mod value;
 mod writer;
 
 pub use de::DeserializeError;
+pub use reader::JsonReader;
 pub use value::{parse, Value};
 #[cfg(any(test, feature = "test-util"))]
 pub use value::ParseError;

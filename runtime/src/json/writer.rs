@@ -3,6 +3,8 @@
 //! The writer tracks only whether a comma is due, so serialisers emit straight
 //! text with no intermediate tree.
 
+use std::fmt::Write as _;
+
 use crate::primitives::{base64_encode, Blob, DateTime, DateTimeFormat, Document, Number};
 
 /// Text given as a big number that is not a number.
@@ -27,7 +29,8 @@ pub struct JsonWriter {
 impl JsonWriter {
     /// An empty writer.
     pub fn new() -> Self {
-        JsonWriter { out: String::with_capacity(256), comma_due: false }
+        // Most bodies fit; a full batch of records grows it twice or three times.
+        JsonWriter { out: String::with_capacity(1024), comma_due: false }
     }
 
     /// The text written so far.
@@ -95,7 +98,8 @@ impl JsonWriter {
     /// An integer value.
     pub fn integer(&mut self, value: i64) {
         self.value_start();
-        self.out.push_str(&value.to_string());
+        // Writing to a `String` cannot fail.
+        let _ = write!(self.out, "{value}");
         self.comma_due = true;
     }
 
@@ -108,7 +112,7 @@ impl JsonWriter {
             self.string(if value > 0.0 { "Infinity" } else { "-Infinity" });
         } else {
             self.value_start();
-            self.out.push_str(&value.to_string());
+            let _ = write!(self.out, "{value}");
             self.comma_due = true;
         }
     }
@@ -119,7 +123,7 @@ impl JsonWriter {
             return self.float(value as f64);
         }
         self.value_start();
-        self.out.push_str(&value.to_string());
+        let _ = write!(self.out, "{value}");
         self.comma_due = true;
     }
 
@@ -137,6 +141,8 @@ impl JsonWriter {
     /// A timestamp in `format`: epoch seconds as a number, others as strings.
     pub fn timestamp(&mut self, value: &DateTime, format: DateTimeFormat) {
         match format {
+            // Whole seconds, the usual case, are written without a detour through text.
+            DateTimeFormat::EpochSeconds if !value.has_subsec_nanos() => self.integer(value.secs()),
             DateTimeFormat::EpochSeconds => match value.fmt(format) {
                 Ok(text) => self.raw(&text),
                 Err(_) => self.integer(value.secs()),
@@ -160,7 +166,11 @@ impl JsonWriter {
             Document::Null => self.null(),
             Document::Bool(b) => self.boolean(*b),
             Document::String(s) => self.string(s),
-            Document::Number(Number::PosInt(n)) => self.raw(&n.to_string()),
+            Document::Number(Number::PosInt(n)) => {
+                self.value_start();
+                let _ = write!(self.out, "{n}");
+                self.comma_due = true;
+            }
             Document::Number(Number::NegInt(n)) => self.integer(*n),
             Document::Number(Number::Float(f)) => self.float(*f),
             Document::Array(items) => {
@@ -192,6 +202,14 @@ impl JsonWriter {
 
 /// Appends `s` as a quoted JSON string.
 fn escape_into(out: &mut String, s: &str) {
+    // Keys and most values need no escaping: copy them whole.
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.reserve(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     out.push('"');
     let mut start = 0;
     for (i, b) in s.bytes().enumerate() {

@@ -63,7 +63,7 @@ impl BatchMeterUsage {
 #[allow(unused_variables)]
 fn de_error(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-    v: &::awsjson_runtime::for_generated::Value,
+    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
 ) -> ::std::result::Result<
     BatchMeterUsageError,
     ::awsjson_runtime::for_generated::DeserializeError,
@@ -74,58 +74,58 @@ fn de_error(
         match code.as_deref() {
             ::std::option::Option::Some("DisabledApiException") => {
                 BatchMeterUsageError::DisabledApiException(
-                    crate::protocol_serde::de_disabled_api_exception(v, meta)?,
+                    crate::protocol_serde::de_disabled_api_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("InternalServiceErrorException") => {
                 BatchMeterUsageError::InternalServiceErrorException(
-                    crate::protocol_serde::de_internal_service_error_exception(v, meta)?,
+                    crate::protocol_serde::de_internal_service_error_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("InvalidCustomerIdentifierException") => {
                 BatchMeterUsageError::InvalidCustomerIdentifierException(
                     crate::protocol_serde::de_invalid_customer_identifier_exception(
-                        v,
+                        r,
                         meta,
                     )?,
                 )
             }
             ::std::option::Option::Some("InvalidLicenseException") => {
                 BatchMeterUsageError::InvalidLicenseException(
-                    crate::protocol_serde::de_invalid_license_exception(v, meta)?,
+                    crate::protocol_serde::de_invalid_license_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("InvalidProductCodeException") => {
                 BatchMeterUsageError::InvalidProductCodeException(
-                    crate::protocol_serde::de_invalid_product_code_exception(v, meta)?,
+                    crate::protocol_serde::de_invalid_product_code_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("InvalidTagException") => {
                 BatchMeterUsageError::InvalidTagException(
-                    crate::protocol_serde::de_invalid_tag_exception(v, meta)?,
+                    crate::protocol_serde::de_invalid_tag_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("InvalidUsageAllocationsException") => {
                 BatchMeterUsageError::InvalidUsageAllocationsException(
                     crate::protocol_serde::de_invalid_usage_allocations_exception(
-                        v,
+                        r,
                         meta,
                     )?,
                 )
             }
             ::std::option::Option::Some("InvalidUsageDimensionException") => {
                 BatchMeterUsageError::InvalidUsageDimensionException(
-                    crate::protocol_serde::de_invalid_usage_dimension_exception(v, meta)?,
+                    crate::protocol_serde::de_invalid_usage_dimension_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("ThrottlingException") => {
                 BatchMeterUsageError::ThrottlingException(
-                    crate::protocol_serde::de_throttling_exception(v, meta)?,
+                    crate::protocol_serde::de_throttling_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("TimestampOutOfBoundsException") => {
                 BatchMeterUsageError::TimestampOutOfBoundsException(
-                    crate::protocol_serde::de_timestamp_out_of_bounds_exception(v, meta)?,
+                    crate::protocol_serde::de_timestamp_out_of_bounds_exception(r, meta)?,
                 )
             }
             _ => BatchMeterUsageError::generic(meta),

@@ -86,7 +86,7 @@ impl MeterUsage {
 #[allow(unused_variables)]
 fn de_error(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-    v: &::awsjson_runtime::for_generated::Value,
+    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
 ) -> ::std::result::Result<
     MeterUsageError,
     ::awsjson_runtime::for_generated::DeserializeError,
@@ -97,60 +97,60 @@ fn de_error(
         match code.as_deref() {
             ::std::option::Option::Some("CustomerNotEntitledException") => {
                 MeterUsageError::CustomerNotEntitledException(
-                    crate::protocol_serde::de_customer_not_entitled_exception(v, meta)?,
+                    crate::protocol_serde::de_customer_not_entitled_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("DuplicateRequestException") => {
                 MeterUsageError::DuplicateRequestException(
-                    crate::protocol_serde::de_duplicate_request_exception(v, meta)?,
+                    crate::protocol_serde::de_duplicate_request_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("IdempotencyConflictException") => {
                 MeterUsageError::IdempotencyConflictException(
-                    crate::protocol_serde::de_idempotency_conflict_exception(v, meta)?,
+                    crate::protocol_serde::de_idempotency_conflict_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("InternalServiceErrorException") => {
                 MeterUsageError::InternalServiceErrorException(
-                    crate::protocol_serde::de_internal_service_error_exception(v, meta)?,
+                    crate::protocol_serde::de_internal_service_error_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("InvalidEndpointRegionException") => {
                 MeterUsageError::InvalidEndpointRegionException(
-                    crate::protocol_serde::de_invalid_endpoint_region_exception(v, meta)?,
+                    crate::protocol_serde::de_invalid_endpoint_region_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("InvalidProductCodeException") => {
                 MeterUsageError::InvalidProductCodeException(
-                    crate::protocol_serde::de_invalid_product_code_exception(v, meta)?,
+                    crate::protocol_serde::de_invalid_product_code_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("InvalidTagException") => {
                 MeterUsageError::InvalidTagException(
-                    crate::protocol_serde::de_invalid_tag_exception(v, meta)?,
+                    crate::protocol_serde::de_invalid_tag_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("InvalidUsageAllocationsException") => {
                 MeterUsageError::InvalidUsageAllocationsException(
                     crate::protocol_serde::de_invalid_usage_allocations_exception(
-                        v,
+                        r,
                         meta,
                     )?,
                 )
             }
             ::std::option::Option::Some("InvalidUsageDimensionException") => {
                 MeterUsageError::InvalidUsageDimensionException(
-                    crate::protocol_serde::de_invalid_usage_dimension_exception(v, meta)?,
+                    crate::protocol_serde::de_invalid_usage_dimension_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("ThrottlingException") => {
                 MeterUsageError::ThrottlingException(
-                    crate::protocol_serde::de_throttling_exception(v, meta)?,
+                    crate::protocol_serde::de_throttling_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("TimestampOutOfBoundsException") => {
                 MeterUsageError::TimestampOutOfBoundsException(
-                    crate::protocol_serde::de_timestamp_out_of_bounds_exception(v, meta)?,
+                    crate::protocol_serde::de_timestamp_out_of_bounds_exception(r, meta)?,
                 )
             }
             _ => MeterUsageError::generic(meta),

@@ -73,7 +73,7 @@ impl RegisterUsage {
 #[allow(unused_variables)]
 fn de_error(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-    v: &::awsjson_runtime::for_generated::Value,
+    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
 ) -> ::std::result::Result<
     RegisterUsageError,
     ::awsjson_runtime::for_generated::DeserializeError,
@@ -84,45 +84,45 @@ fn de_error(
         match code.as_deref() {
             ::std::option::Option::Some("CustomerNotEntitledException") => {
                 RegisterUsageError::CustomerNotEntitledException(
-                    crate::protocol_serde::de_customer_not_entitled_exception(v, meta)?,
+                    crate::protocol_serde::de_customer_not_entitled_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("DisabledApiException") => {
                 RegisterUsageError::DisabledApiException(
-                    crate::protocol_serde::de_disabled_api_exception(v, meta)?,
+                    crate::protocol_serde::de_disabled_api_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("InternalServiceErrorException") => {
                 RegisterUsageError::InternalServiceErrorException(
-                    crate::protocol_serde::de_internal_service_error_exception(v, meta)?,
+                    crate::protocol_serde::de_internal_service_error_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("InvalidProductCodeException") => {
                 RegisterUsageError::InvalidProductCodeException(
-                    crate::protocol_serde::de_invalid_product_code_exception(v, meta)?,
+                    crate::protocol_serde::de_invalid_product_code_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("InvalidPublicKeyVersionException") => {
                 RegisterUsageError::InvalidPublicKeyVersionException(
                     crate::protocol_serde::de_invalid_public_key_version_exception(
-                        v,
+                        r,
                         meta,
                     )?,
                 )
             }
             ::std::option::Option::Some("InvalidRegionException") => {
                 RegisterUsageError::InvalidRegionException(
-                    crate::protocol_serde::de_invalid_region_exception(v, meta)?,
+                    crate::protocol_serde::de_invalid_region_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("PlatformNotSupportedException") => {
                 RegisterUsageError::PlatformNotSupportedException(
-                    crate::protocol_serde::de_platform_not_supported_exception(v, meta)?,
+                    crate::protocol_serde::de_platform_not_supported_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("ThrottlingException") => {
                 RegisterUsageError::ThrottlingException(
-                    crate::protocol_serde::de_throttling_exception(v, meta)?,
+                    crate::protocol_serde::de_throttling_exception(r, meta)?,
                 )
             }
             _ => RegisterUsageError::generic(meta),

@@ -63,7 +63,7 @@ impl ResolveCustomer {
 #[allow(unused_variables)]
 fn de_error(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-    v: &::awsjson_runtime::for_generated::Value,
+    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
 ) -> ::std::result::Result<
     ResolveCustomerError,
     ::awsjson_runtime::for_generated::DeserializeError,
@@ -74,27 +74,27 @@ fn de_error(
         match code.as_deref() {
             ::std::option::Option::Some("DisabledApiException") => {
                 ResolveCustomerError::DisabledApiException(
-                    crate::protocol_serde::de_disabled_api_exception(v, meta)?,
+                    crate::protocol_serde::de_disabled_api_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("ExpiredTokenException") => {
                 ResolveCustomerError::ExpiredTokenException(
-                    crate::protocol_serde::de_expired_token_exception(v, meta)?,
+                    crate::protocol_serde::de_expired_token_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("InternalServiceErrorException") => {
                 ResolveCustomerError::InternalServiceErrorException(
-                    crate::protocol_serde::de_internal_service_error_exception(v, meta)?,
+                    crate::protocol_serde::de_internal_service_error_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("InvalidTokenException") => {
                 ResolveCustomerError::InvalidTokenException(
-                    crate::protocol_serde::de_invalid_token_exception(v, meta)?,
+                    crate::protocol_serde::de_invalid_token_exception(r, meta)?,
                 )
             }
             ::std::option::Option::Some("ThrottlingException") => {
                 ResolveCustomerError::ThrottlingException(
-                    crate::protocol_serde::de_throttling_exception(v, meta)?,
+                    crate::protocol_serde::de_throttling_exception(r, meta)?,
                 )
             }
             _ => ResolveCustomerError::generic(meta),

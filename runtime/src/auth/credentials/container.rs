@@ -13,7 +13,7 @@
 
 use super::provider_context::ProviderContext;
 use super::{json_credentials, Credentials, CredentialsError, ProvideCredentials};
-use crate::http::{BoxFuture, Headers, HttpRequest};
+use crate::http::{Body, BoxFuture, Headers, HttpRequest};
 
 const NAME: &str = "the container credentials endpoint";
 const ECS_HOST: &str = "http://169.254.170.2";
@@ -102,7 +102,7 @@ impl ContainerCredentials {
             }
             headers.append("Authorization", t);
         }
-        let request = HttpRequest { method: "GET".into(), uri: uri.clone(), headers, body: Vec::new() };
+        let request = HttpRequest { method: "GET".into(), uri: uri.clone(), headers, body: Body::empty() };
         let response = self.ctx.fetch(request).await.map_err(|e| CredentialsError::new(NAME, format!("{uri}: {e}")))?;
         if !response.status().is_success() {
             return Err(CredentialsError::new(NAME, format!("{uri} answered HTTP {}", response.status())));

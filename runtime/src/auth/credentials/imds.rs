@@ -5,7 +5,7 @@
 
 use super::provider_context::ProviderContext;
 use super::{json_credentials, Credentials, CredentialsError, ProvideCredentials};
-use crate::http::{BoxFuture, Headers, HttpRequest, HttpResponse};
+use crate::http::{Body, BoxFuture, Headers, HttpRequest, HttpResponse};
 
 const NAME: &str = "EC2 instance metadata";
 const DEFAULT_ENDPOINT: &str = "http://169.254.169.254";
@@ -31,7 +31,7 @@ impl Imds {
     }
 
     async fn send(&self, method: &str, path: &str, headers: Headers) -> Result<HttpResponse, CredentialsError> {
-        let request = HttpRequest { method: method.into(), uri: format!("{}{path}", self.endpoint()), headers, body: Vec::new() };
+        let request = HttpRequest { method: method.into(), uri: format!("{}{path}", self.endpoint()), headers, body: Body::empty() };
         self.ctx
             .fetch(request)
             .await

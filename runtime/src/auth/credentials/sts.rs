@@ -77,7 +77,7 @@ pub async fn call(ctx: &ProviderContext, region: Option<&str>, call: Call<'_>) -
     headers.append("Host", host);
     headers.append("Content-Type", "application/x-www-form-urlencoded");
     headers.append("Content-Length", body.len().to_string());
-    let mut request = HttpRequest { method: "POST".into(), uri: uri.clone(), headers, body: body.into_bytes() };
+    let mut request = HttpRequest { method: "POST".into(), uri: uri.clone(), headers, body: body.into() };
     if let Some(source) = source {
         crate::auth::sign::sign(&mut request, source, region.unwrap_or("us-east-1"), "sts", ctx.now())
             .map_err(|e| CredentialsError::new(NAME, e.to_string()))?;

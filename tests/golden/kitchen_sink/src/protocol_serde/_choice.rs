@@ -39,14 +39,19 @@ pub(crate) fn ser_choice(
     ::std::result::Result::Ok(())
 }
 pub(crate) fn de_choice(
-    v: &::awsjson_runtime::for_generated::Value,
+    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
 ) -> ::std::result::Result<
     crate::types::Choice,
     ::awsjson_runtime::for_generated::DeserializeError,
 > {
     let mut variant = ::std::option::Option::None;
-    for (key, value) in ::awsjson_runtime::for_generated::de::object(v, "Choice")? {
-        if value.is_null() || key == "__type" {
+    r.begin_object("Choice")?;
+    while let ::std::option::Option::Some(key) = r.next_key("Choice")? {
+        if key == "__type" {
+            r.skip_value("Choice")?;
+            continue;
+        }
+        if r.take_null()? {
             continue;
         }
         if variant.is_some() {
@@ -58,35 +63,25 @@ pub(crate) fn de_choice(
             );
         }
         variant = ::std::option::Option::Some(
-            match key.as_str() {
-                "Text" => {
-                    crate::types::Choice::Text(
-                        ::awsjson_runtime::for_generated::de::string(
-                            value,
-                            "Choice.Text",
-                        )?,
-                    )
-                }
-                "Number" => {
-                    crate::types::Choice::Number(
-                        ::awsjson_runtime::for_generated::de::int(
-                            value,
-                            "Choice.Number",
-                        )?,
-                    )
-                }
+            match &*key {
+                "Text" => crate::types::Choice::Text(r.string("Choice.Text")?),
+                "Number" => crate::types::Choice::Number(r.int("Choice.Number")?),
                 "Nested" => {
-                    crate::types::Choice::Nested(
-                        crate::protocol_serde::de_nested(value)?,
-                    )
+                    crate::types::Choice::Nested(crate::protocol_serde::de_nested(r)?)
                 }
-                "Empty" => crate::types::Choice::Empty,
+                "Empty" => {
+                    r.skip_value("Choice")?;
+                    crate::types::Choice::Empty
+                }
                 "Again" => {
                     crate::types::Choice::Again(
-                        ::std::boxed::Box::new(crate::protocol_serde::de_choice(value)?),
+                        ::std::boxed::Box::new(crate::protocol_serde::de_choice(r)?),
                     )
                 }
-                _ => crate::types::Choice::Unknown,
+                _ => {
+                    r.skip_value("Choice")?;
+                    crate::types::Choice::Unknown
+                }
             },
         );
     }

@@ -43,9 +43,8 @@ pub(crate) fn ser_nested(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-#[allow(clippy::single_match)]
 pub(crate) fn de_nested(
-    v: &::awsjson_runtime::for_generated::Value,
+    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
 ) -> ::std::result::Result<
     crate::types::Nested,
     ::awsjson_runtime::for_generated::DeserializeError,
@@ -57,57 +56,35 @@ pub(crate) fn de_nested(
     let mut var_count: ::std::option::Option<i32> = ::std::option::Option::None;
     let mut var_child: ::std::option::Option<::std::boxed::Box<crate::types::Nested>> = ::std::option::Option::None;
     let mut var_children: ::std::option::Option<::std::vec::Vec<crate::types::Nested>> = ::std::option::Option::None;
-    for (key, value) in ::awsjson_runtime::for_generated::de::object(v, "Nested")? {
-        if value.is_null() {
+    r.begin_object("Nested")?;
+    while let ::std::option::Option::Some(key) = r.next_key("Nested")? {
+        if r.take_null()? {
             continue;
         }
-        match key.as_str() {
-            "Weight" => {
-                var_weight = ::std::option::Option::Some(
-                    ::awsjson_runtime::for_generated::de::int(value, "Nested.Weight")?,
-                );
-            }
-            "Label" => {
-                var_label = ::std::option::Option::Some(
-                    ::awsjson_runtime::for_generated::de::string(value, "Nested.Label")?,
-                );
-            }
-            "Name" => {
-                var_name = ::std::option::Option::Some(
-                    ::awsjson_runtime::for_generated::de::string(value, "Nested.Name")?,
-                );
-            }
-            "Maybe" => {
-                var_maybe = ::std::option::Option::Some(
-                    ::awsjson_runtime::for_generated::de::string(value, "Nested.Maybe")?,
-                );
-            }
-            "Count" => {
-                var_count = ::std::option::Option::Some(
-                    ::awsjson_runtime::for_generated::de::int(value, "Nested.Count")?,
-                );
-            }
+        match &*key {
+            "Weight" => var_weight = ::std::option::Option::Some(r.int("Nested.Weight")?),
+            "Label" => var_label = ::std::option::Option::Some(r.string("Nested.Label")?),
+            "Name" => var_name = ::std::option::Option::Some(r.string("Nested.Name")?),
+            "Maybe" => var_maybe = ::std::option::Option::Some(r.string("Nested.Maybe")?),
+            "Count" => var_count = ::std::option::Option::Some(r.int("Nested.Count")?),
             "Child" => {
                 var_child = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(crate::protocol_serde::de_nested(value)?),
+                    ::std::boxed::Box::new(crate::protocol_serde::de_nested(r)?),
                 );
             }
             "Children" => {
                 var_children = ::std::option::Option::Some({
-                    let items = ::awsjson_runtime::for_generated::de::array(
-                        value,
-                        "Nested.Children",
-                    )?;
-                    let mut out = ::std::vec::Vec::with_capacity(items.len());
-                    for item in items {
-                        if !item.is_null() {
-                            out.push(crate::protocol_serde::de_nested(item)?);
+                    r.begin_array("Nested.Children")?;
+                    let mut out = ::std::vec::Vec::new();
+                    while r.next_item("Nested.Children")? {
+                        if !r.take_null()? {
+                            out.push(crate::protocol_serde::de_nested(r)?);
                         }
                     }
                     out
                 });
             }
-            _ => {}
+            _ => r.skip_value("Nested")?,
         }
     }
     ::std::result::Result::Ok(crate::types::Nested {

@@ -21,9 +21,8 @@ pub(crate) fn ser_option(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-#[allow(clippy::single_match)]
 pub(crate) fn de_option(
-    v: &::awsjson_runtime::for_generated::Value,
+    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
 ) -> ::std::result::Result<
     crate::types::Option,
     ::awsjson_runtime::for_generated::DeserializeError,
@@ -31,27 +30,20 @@ pub(crate) fn de_option(
     let mut var_some: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_none: ::std::option::Option<bool> = ::std::option::Option::None;
     let mut var_option: ::std::option::Option<::std::boxed::Box<crate::types::Option>> = ::std::option::Option::None;
-    for (key, value) in ::awsjson_runtime::for_generated::de::object(v, "Option")? {
-        if value.is_null() {
+    r.begin_object("Option")?;
+    while let ::std::option::Option::Some(key) = r.next_key("Option")? {
+        if r.take_null()? {
             continue;
         }
-        match key.as_str() {
-            "Some" => {
-                var_some = ::std::option::Option::Some(
-                    ::awsjson_runtime::for_generated::de::string(value, "Option.Some")?,
-                );
-            }
-            "None" => {
-                var_none = ::std::option::Option::Some(
-                    ::awsjson_runtime::for_generated::de::boolean(value, "Option.None")?,
-                );
-            }
+        match &*key {
+            "Some" => var_some = ::std::option::Option::Some(r.string("Option.Some")?),
+            "None" => var_none = ::std::option::Option::Some(r.boolean("Option.None")?),
             "Option" => {
                 var_option = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(crate::protocol_serde::de_option(value)?),
+                    ::std::boxed::Box::new(crate::protocol_serde::de_option(r)?),
                 );
             }
-            _ => {}
+            _ => r.skip_value("Option")?,
         }
     }
     ::std::result::Result::Ok(crate::types::Option {

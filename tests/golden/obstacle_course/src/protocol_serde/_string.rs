@@ -13,25 +13,23 @@ pub(crate) fn ser_string(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-#[allow(clippy::single_match)]
 pub(crate) fn de_string(
-    v: &::awsjson_runtime::for_generated::Value,
+    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
 ) -> ::std::result::Result<
     crate::types::String,
     ::awsjson_runtime::for_generated::DeserializeError,
 > {
     let mut var_string: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    for (key, value) in ::awsjson_runtime::for_generated::de::object(v, "String")? {
-        if value.is_null() {
+    r.begin_object("String")?;
+    while let ::std::option::Option::Some(key) = r.next_key("String")? {
+        if r.take_null()? {
             continue;
         }
-        match key.as_str() {
+        match &*key {
             "String" => {
-                var_string = ::std::option::Option::Some(
-                    ::awsjson_runtime::for_generated::de::string(value, "String.String")?,
-                );
+                var_string = ::std::option::Option::Some(r.string("String.String")?);
             }
-            _ => {}
+            _ => r.skip_value("String")?,
         }
     }
     ::std::result::Result::Ok(crate::types::String {

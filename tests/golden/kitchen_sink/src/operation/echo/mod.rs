@@ -64,7 +64,7 @@ impl Echo {
 #[allow(unused_variables)]
 fn de_error(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-    v: &::awsjson_runtime::for_generated::Value,
+    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
 ) -> ::std::result::Result<
     EchoError,
     ::awsjson_runtime::for_generated::DeserializeError,
@@ -74,14 +74,14 @@ fn de_error(
     ::std::result::Result::Ok(
         match code.as_deref() {
             ::std::option::Option::Some("BadInput") => {
-                EchoError::BadInput(crate::protocol_serde::de_bad_input(v, meta)?)
+                EchoError::BadInput(crate::protocol_serde::de_bad_input(r, meta)?)
             }
             ::std::option::Option::Some("Busy") => {
-                EchoError::Busy(crate::protocol_serde::de_busy(v, meta)?)
+                EchoError::Busy(crate::protocol_serde::de_busy(r, meta)?)
             }
             ::std::option::Option::Some("ServiceFault") => {
                 EchoError::ServiceFault(
-                    crate::protocol_serde::de_service_fault(v, meta)?,
+                    crate::protocol_serde::de_service_fault(r, meta)?,
                 )
             }
             _ => EchoError::generic(meta),

@@ -51,7 +51,7 @@ impl Fail {
 #[allow(unused_variables)]
 fn de_error(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-    v: &::awsjson_runtime::for_generated::Value,
+    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
 ) -> ::std::result::Result<
     FailError,
     ::awsjson_runtime::for_generated::DeserializeError,
@@ -61,11 +61,11 @@ fn de_error(
     ::std::result::Result::Ok(
         match code.as_deref() {
             ::std::option::Option::Some("BadInput") => {
-                FailError::BadInput(crate::protocol_serde::de_bad_input(v, meta)?)
+                FailError::BadInput(crate::protocol_serde::de_bad_input(r, meta)?)
             }
             ::std::option::Option::Some("ServiceFault") => {
                 FailError::ServiceFault(
-                    crate::protocol_serde::de_service_fault(v, meta)?,
+                    crate::protocol_serde::de_service_fault(r, meta)?,
                 )
             }
             _ => FailError::generic(meta),

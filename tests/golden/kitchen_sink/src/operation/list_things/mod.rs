@@ -52,7 +52,7 @@ impl ListThings {
 #[allow(unused_variables)]
 fn de_error(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-    v: &::awsjson_runtime::for_generated::Value,
+    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
 ) -> ::std::result::Result<
     ListThingsError,
     ::awsjson_runtime::for_generated::DeserializeError,
@@ -63,7 +63,7 @@ fn de_error(
         match code.as_deref() {
             ::std::option::Option::Some("ServiceFault") => {
                 ListThingsError::ServiceFault(
-                    crate::protocol_serde::de_service_fault(v, meta)?,
+                    crate::protocol_serde::de_service_fault(r, meta)?,
                 )
             }
             _ => ListThingsError::generic(meta),

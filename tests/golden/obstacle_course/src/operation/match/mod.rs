@@ -51,7 +51,7 @@ impl Match {
 #[allow(unused_variables)]
 fn de_error(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-    v: &::awsjson_runtime::for_generated::Value,
+    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
 ) -> ::std::result::Result<
     MatchError,
     ::awsjson_runtime::for_generated::DeserializeError,
@@ -61,7 +61,7 @@ fn de_error(
     ::std::result::Result::Ok(
         match code.as_deref() {
             ::std::option::Option::Some("Error") => {
-                MatchError::Error(crate::protocol_serde::de_error(v, meta)?)
+                MatchError::Error(crate::protocol_serde::de_error(r, meta)?)
             }
             _ => MatchError::generic(meta),
         },

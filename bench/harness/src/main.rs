@@ -4,13 +4,16 @@
 //!
 //! `--quick` runs fewer calls; `--no-builds` skips the clean-build
 //! measurements, which take minutes, and the emulator's figures;
-//! `--emulator` runs only the emulator's figures.
+//! `--no-instructions` skips the callgrind counts; `--emulator`,
+//! `--meter` and `--instructions` run only those figures. `--profile NAME`
+//! and `--serve` are the pieces `instructions.rs` runs under callgrind.
 
 mod alloc;
 mod builds;
 mod clients;
 mod cpu;
 mod emulator;
+mod instructions;
 mod meter;
 mod server;
 
@@ -85,31 +88,108 @@ where
     })
 }
 
-/// The number of calls of a `--profile-*` loop: `PROFILE_CALLS`, else `default`.
-/// Two runs with different counts give the instructions of one call as the
-/// difference of their totals over the difference of their counts, without
-/// the process's start-up.
-fn profile_calls(default: u64) -> u64 {
-    std::env::var("PROFILE_CALLS").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+/// The number of calls of a `--profile` run: `PROFILE_CALLS`, else 1,000.
+fn profile_calls() -> u64 {
+    std::env::var("PROFILE_CALLS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000)
+}
+
+type Call = std::sync::Arc<dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+/// The call a workload of `instructions::WORKLOADS` makes, with its client
+/// made for `url` (no network when `None`).
+fn workload_call(name: &str, url: Option<&str>) -> Call {
+    let batch = name.contains("-batch");
+    let body = if batch { server::batch_response() } else { server::METER_RESPONSE.to_owned() };
+    match name.split('-').next() {
+        Some("ours") => {
+            let c = clients::ours(url, &body);
+            std::sync::Arc::new(move || {
+                let c = c.clone();
+                Box::pin(async move { if batch { clients::ours_batch(&c).await } else { clients::ours_meter(&c).await } })
+            })
+        }
+        Some("official") => {
+            let c = clients::official(url, &body);
+            std::sync::Arc::new(move || {
+                let c = c.clone();
+                Box::pin(async move { if batch { clients::official_batch(&c).await } else { clients::official_meter(&c).await } })
+            })
+        }
+        _ => {
+            let b = clients::Bare::new(url.expect("the bare client needs a server"));
+            std::sync::Arc::new(move || {
+                let b = b.clone();
+                Box::pin(async move { if batch { b.batch().await } else { b.meter().await } })
+            })
+        }
+    }
+}
+
+/// `--profile NAME`: `PROFILE_CALLS` calls of one workload after a fixed
+/// warm-up, for callgrind (see `instructions.rs`).
+fn profile(name: &str) {
+    let calls = profile_calls();
+    let tasks: u64 = if name.ends_with("-64") { 64 } else { 1 };
+    let no_network = name.ends_with("-meter") || name.ends_with("-batch");
+    let server = (!no_network).then(instructions::ChildServer::start);
+    let rt = if tasks == 1 {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    } else {
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+    };
+    rt.block_on(async {
+        let call = workload_call(name, server.as_ref().map(|s| s.url.as_str()));
+        // The warm-up is the same in every run, so it cancels out of the difference.
+        drive(&call, tasks * 2, tasks).await;
+        drive(&call, calls, tasks).await;
+    });
+    drop(server);
+}
+
+/// `calls` calls of `call`, split over `tasks` concurrent tasks.
+async fn drive(call: &Call, calls: u64, tasks: u64) {
+    if tasks == 1 {
+        for _ in 0..calls {
+            call().await;
+        }
+        return;
+    }
+    let handles: Vec<_> = (0..tasks)
+        .map(|_| {
+            let call = call.clone();
+            tokio::spawn(async move {
+                for _ in 0..calls / tasks {
+                    call().await;
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.await.unwrap();
+    }
+}
+
+/// `--serve`: a loopback server for a profiled client in the parent
+/// process; prints its URL and runs until its stdin closes.
+fn serve() {
+    let server = server::Server::start();
+    println!("{}", server.url());
+    let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut Vec::new());
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if args.iter().any(|a| a == "--profile-ours") {
-        // Only our no-network MeterUsage loop, for callgrind.
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let client = rt.block_on(async { clients::ours(None, server::METER_RESPONSE) });
-        let (cpu, allocs, bytes) = per_call(&rt, profile_calls(2000), || clients::ours_meter(&client));
-        println!("ours: {cpu:.1} µs, {allocs:.0} allocations, {bytes:.0} bytes per call");
+    if let Some(i) = args.iter().position(|a| a == "--profile") {
+        let name = args.get(i + 1).map(String::as_str).unwrap_or("");
+        if !instructions::WORKLOADS.contains(&name) {
+            eprintln!("--profile takes one of: {}", instructions::WORKLOADS.join(", "));
+            std::process::exit(2);
+        }
+        profile(name);
         return;
     }
-    if args.iter().any(|a| a == "--profile-ours-batch") {
-        // Only our no-network BatchMeterUsage ×25 loop, for callgrind.
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let batch = server::batch_response();
-        let client = rt.block_on(async { clients::ours(None, &batch) });
-        let (cpu, allocs, bytes) = per_call(&rt, profile_calls(500), || clients::ours_batch(&client));
-        println!("ours batch: {cpu:.1} µs, {allocs:.0} allocations, {bytes:.0} bytes per call");
+    if args.iter().any(|a| a == "--serve") {
+        serve();
         return;
     }
     if args.iter().any(|a| a == "--meter") {
@@ -122,6 +202,11 @@ fn main() {
         // Only the emulator's figures.
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
         print_emulator(&emulator::measure(&root));
+        return;
+    }
+    if args.iter().any(|a| a == "--instructions") {
+        // Only the instruction counts.
+        print_instructions(args.iter().any(|a| a == "--quick"));
         return;
     }
     let quick = args.iter().any(|a| a == "--quick");
@@ -152,8 +237,8 @@ fn main() {
     let nb = 500 * scale;
     let ours_batch = per_call(&single, nb, || clients::ours_batch(&ob));
     let official_batch = per_call(&single, nb, || clients::official_batch(&ofb));
-    rows.push(Row { what: "BatchMeterUsage ×25, no network: CPU per call".into(), ours: ours_batch.0, official: official_batch.0, bare: None, unit: "µs", target: "" });
-    rows.push(Row { what: "BatchMeterUsage ×25, no network: allocations per call".into(), ours: ours_batch.1, official: official_batch.1, bare: None, unit: "", target: "" });
+    rows.push(Row { what: "BatchMeterUsage ×25, no network: CPU per call".into(), ours: ours_batch.0, official: official_batch.0, bare: None, unit: "µs", target: "≤ 0.25" });
+    rows.push(Row { what: "BatchMeterUsage ×25, no network: allocations per call".into(), ours: ours_batch.1, official: official_batch.1, bare: None, unit: "", target: "≤ 0.25" });
 
     // Over loopback: sequential, then 64 concurrent tasks.
     let (o, ofc) = single.block_on(async { (clients::ours(Some(&url), meter), clients::official(Some(&url), meter)) });
@@ -171,14 +256,35 @@ fn main() {
     let official_conc = over_loopback(&multi, &server, n, 64, { let c = ofc.clone(); move || { let c = c.clone(); async move { clients::official_meter(&c).await } } });
     let bare_conc = over_loopback(&multi, &server, n, 64, { let b = bare.clone(); move || { let b = b.clone(); async move { b.meter().await } } });
     rows.push(Row { what: "MeterUsage over loopback, 64 concurrent: calls per second".into(), ours: ours_conc.0, official: official_conc.0, bare: Some(bare_conc.0), unit: "/s", target: "≥ 1.5" });
-    rows.push(Row { what: "MeterUsage over loopback, 64 concurrent: client CPU per call".into(), ours: ours_conc.1, official: official_conc.1, bare: Some(bare_conc.1), unit: "µs", target: "≤ 0.5" });
+    rows.push(Row { what: "MeterUsage over loopback, 64 concurrent: client CPU per call".into(), ours: ours_conc.1, official: official_conc.1, bare: Some(bare_conc.1), unit: "µs", target: "≤ 0.5; ≤ 1.1 × bare" });
     let server_cpu = (ours_seq.2 + official_seq.2 + bare_seq.2) / 3.0;
+
+    // BatchMeterUsage ×25 over loopback, the same three clients.
+    let (ob, ofb) = single.block_on(async { (clients::ours(Some(&url), &batch), clients::official(Some(&url), &batch)) });
+    let bare = clients::Bare::new(&url);
+    let n = 400 * scale;
+    let ours_bseq = over_loopback(&single, &server, n, 1, { let o = ob.clone(); move || { let o = o.clone(); async move { clients::ours_batch(&o).await } } });
+    let official_bseq = over_loopback(&single, &server, n, 1, { let c = ofb.clone(); move || { let c = c.clone(); async move { clients::official_batch(&c).await } } });
+    let bare_bseq = over_loopback(&single, &server, n, 1, { let b = bare.clone(); move || { let b = b.clone(); async move { b.batch().await } } });
+    rows.push(Row { what: "BatchMeterUsage ×25 over loopback, sequential: calls per second".into(), ours: ours_bseq.0, official: official_bseq.0, bare: Some(bare_bseq.0), unit: "/s", target: "≥ 2" });
+    rows.push(Row { what: "BatchMeterUsage ×25 over loopback, sequential: client CPU per call".into(), ours: ours_bseq.1, official: official_bseq.1, bare: Some(bare_bseq.1), unit: "µs", target: "≤ 0.4; ≤ 1.2 × bare" });
+    let (ob, ofb) = multi.block_on(async { (clients::ours(Some(&url), &batch), clients::official(Some(&url), &batch)) });
+    let bare = multi.block_on(async { clients::Bare::new(&url) });
+    let n = 1280 * scale;
+    let ours_bconc = over_loopback(&multi, &server, n, 64, { let o = ob.clone(); move || { let o = o.clone(); async move { clients::ours_batch(&o).await } } });
+    let official_bconc = over_loopback(&multi, &server, n, 64, { let c = ofb.clone(); move || { let c = c.clone(); async move { clients::official_batch(&c).await } } });
+    let bare_bconc = over_loopback(&multi, &server, n, 64, { let b = bare.clone(); move || { let b = b.clone(); async move { b.batch().await } } });
+    rows.push(Row { what: "BatchMeterUsage ×25 over loopback, 64 concurrent: calls per second".into(), ours: ours_bconc.0, official: official_bconc.0, bare: Some(bare_bconc.0), unit: "/s", target: "≥ 2" });
+    rows.push(Row { what: "BatchMeterUsage ×25 over loopback, 64 concurrent: client CPU per call".into(), ours: ours_bconc.1, official: official_bconc.1, bare: Some(bare_bconc.1), unit: "µs", target: "≤ 0.4; ≤ 1.2 × bare" });
 
     if builds {
         rows.extend(builds::measure(&url));
     }
 
     print_table(&rows, server_cpu);
+    if !args.iter().any(|a| a == "--no-instructions") {
+        print_instructions(quick);
+    }
     if builds {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
         print_emulator(&emulator::measure(&root));
@@ -217,18 +323,55 @@ fn print_table(rows: &[Row], server_cpu: f64) {
         .map(|kb| format!("{:.0} GiB", kb / 1024.0 / 1024.0))
         .unwrap_or_default();
     println!("Machine: {cores} cores, {mem}. Server CPU per request (hyper, loopback): {server_cpu:.1} µs.\n");
-    println!("| measure | ours | official | bare client | ours / official | target |");
-    println!("| --- | ---: | ---: | ---: | ---: | --- |");
+    println!("| measure | ours | official | bare client | ours / official | ours / bare | target |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
     for r in rows {
-        let bare = r.bare.map(|b| fmt(b, r.unit)).unwrap_or_else(|| "".into());
+        let bare = r.bare.map(|b| fmt(b, r.unit)).unwrap_or_default();
+        let to_bare = r.bare.map(|b| format!("{:.2}", r.ours / b)).unwrap_or_default();
         println!(
-            "| {} | {} | {} | {} | {:.2} | {} |",
+            "| {} | {} | {} | {} | {:.2} | {} | {} |",
             r.what,
             fmt(r.ours, r.unit),
             fmt(r.official, r.unit),
             bare,
             r.ours / r.official,
+            to_bare,
             r.target
+        );
+    }
+}
+
+/// The instructions per call of every workload, ours beside the official
+/// crate and the bare client (see `instructions.rs`).
+fn print_instructions(quick: bool) {
+    if !instructions::available() {
+        println!("\nInstructions per call: skipped, valgrind is not installed.");
+        return;
+    }
+    println!("\nInstructions per call (callgrind, client only, start-up and warm-up excluded):\n");
+    println!("| workload | ours | official | bare client | ours / official | ours / bare |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+    let groups = [
+        ("MeterUsage, no network", "meter", false),
+        ("BatchMeterUsage ×25, no network", "batch", false),
+        ("MeterUsage over loopback, sequential", "meter-seq", true),
+        ("MeterUsage over loopback, 64 concurrent", "meter-64", true),
+        ("BatchMeterUsage ×25 over loopback, sequential", "batch-seq", true),
+        ("BatchMeterUsage ×25 over loopback, 64 concurrent", "batch-64", true),
+    ];
+    let count = |client: &str, suffix: &str| instructions::per_call(&format!("{client}-{suffix}"), quick);
+    let show = |v: Option<f64>| v.map(|n| format!("{n:.0}")).unwrap_or_else(|| "failed".into());
+    for (what, suffix, with_bare) in groups {
+        let (ours, official) = (count("ours", suffix), count("official", suffix));
+        let bare = if with_bare { count("bare", suffix) } else { None };
+        let ratio = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| format!("{:.2}", a / b)).unwrap_or_default();
+        println!(
+            "| {what} | {} | {} | {} | {} | {} |",
+            show(ours),
+            show(official),
+            if with_bare { show(bare) } else { String::new() },
+            ratio(ours, official),
+            ratio(ours, bare)
         );
     }
 }

@@ -4,6 +4,7 @@
 
 mod de;
 mod reader;
+mod scan;
 mod value;
 mod writer;
 

@@ -179,12 +179,11 @@ impl<'a> JsonReader<'a> {
         self.pos += 1;
         let input = self.input;
         let start = self.pos;
-        let plain = input[start..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
-        let Some(len) = plain else {
-            self.pos = input.len();
-            return Err(self.err("unterminated string"));
-        };
+        let len = super::scan::plain_len(&input[start..]);
         self.pos += len;
+        if self.pos == input.len() {
+            return Err(self.err("unterminated string"));
+        }
         if input[self.pos] == b'"' {
             self.pos += 1;
             return match self.slice(start, start + len) {
@@ -201,12 +200,7 @@ impl<'a> JsonReader<'a> {
     fn lex_escaped_rest(&mut self, out: &mut Vec<u8>) -> Lexed<()> {
         loop {
             let start = self.pos;
-            while let Some(&b) = self.input.get(self.pos) {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
+            self.pos += super::scan::plain_len(&self.input[start..]);
             out.extend_from_slice(&self.input[start..self.pos]);
             match self.input.get(self.pos) {
                 None => return Err(self.err("unterminated string")),

@@ -202,37 +202,29 @@ impl JsonWriter {
 
 /// Appends `s` as a quoted JSON string.
 fn escape_into(out: &mut String, s: &str) {
-    // Keys and most values need no escaping: copy them whole.
-    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
-        out.reserve(s.len() + 2);
-        out.push('"');
-        out.push_str(s);
-        out.push('"');
-        return;
-    }
+    out.reserve(s.len() + 2);
     out.push('"');
-    let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let escaped = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&s[start..i]);
-        if escaped.is_empty() {
-            out.push_str(&format!("\\u{b:04x}"));
-        } else {
-            out.push_str(escaped);
+    let mut rest = s;
+    loop {
+        // Plain text is copied whole; `plain_len` stops only at ASCII bytes,
+        // so the split falls on a character boundary.
+        let (plain, tail) = rest.split_at(super::scan::plain_len(rest.as_bytes()));
+        out.push_str(plain);
+        let Some(b) = tail.bytes().next() else { break };
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            _ => {
+                let _ = write!(out, "\\u{b:04x}");
+            }
         }
-        start = i + 1;
+        rest = &tail[1..];
     }
-    out.push_str(&s[start..]);
     out.push('"');
 }
 

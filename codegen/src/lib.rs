@@ -7,6 +7,7 @@
 //! the crate as a map from relative path to file contents; writing the files
 //! or comparing them with what is on disk is the caller's business.
 
+pub mod api;
 pub mod ast;
 pub mod emit;
 pub mod error;
@@ -64,6 +65,11 @@ impl Options {
 
 /// Runs the whole pipeline on a JSON AST document.
 pub fn generate(model_json: &str, options: &Options) -> Result<BTreeMap<String, String>, Error> {
+    pipeline(model_json, options).map(|(_, files)| files)
+}
+
+/// The pipeline, answering the IR beside the files (the API diff reads both).
+fn pipeline(model_json: &str, options: &Options) -> Result<(ir::Ir, BTreeMap<String, String>), Error> {
     let model = ast::load(model_json)?;
     let service = validate::validate(&model)?;
     let shapes = normalise::normalise(&model)?;
@@ -71,5 +77,5 @@ pub fn generate(model_json: &str, options: &Options) -> Result<BTreeMap<String, 
     let ir = lower::lower(&model, &shapes, &service)?;
     naming::check(&ir)?;
     let files = emit::emit(&ir, options)?;
-    render::render(files, options)
+    Ok((ir, render::render(files, options)?))
 }

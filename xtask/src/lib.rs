@@ -2,3 +2,4 @@
 //! `cargo xtask codegen --check`.
 
 pub mod codegen;
+pub mod diff;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use xtask::codegen;
 
 const USAGE: &str = "usage: cargo xtask codegen [--check] [--model PATH --out DIR] [--package NAME]
+       cargo xtask diff OLD.json NEW.json [--format text|json] [--docs] [--version X.Y.Z]
        cargo xtask bench [--quick] [--no-builds] [--emulator | --meter]
 
   (no options)    regenerate generated/ from model/, and tests/golden/ from tests/data/fixtures/
@@ -13,6 +14,11 @@ const USAGE: &str = "usage: cargo xtask codegen [--check] [--model PATH --out DI
   --model PATH    generate from another Smithy JSON AST model
   --out DIR       write the crate into DIR (with --model)
   --package NAME  the generated package's name (default: from the model's sdkId)
+
+  diff            what regenerating from NEW instead of OLD does to the generated crate's
+                  public API: one line per change (breaking, additive, documentation) and
+                  the version bump it needs from X.Y.Z (default: generated/Cargo.toml's);
+                  documentation-only changes are counted, and listed with --docs
 
   bench           run bench/harness against the official SDK and print the table
                   (--quick: fewer calls; --no-builds: skip the clean-build measurements;
@@ -32,6 +38,13 @@ fn main() -> ExitCode {
             Err(e) => {
                 eprintln!("error: {e}\n\n{USAGE}");
                 ExitCode::from(2)
+            }
+        },
+        Some("diff") => match xtask::diff::Args::parse(&args[1..]).and_then(|a| xtask::diff::run(&a)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
             }
         },
         Some("bench") => {

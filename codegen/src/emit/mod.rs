@@ -13,7 +13,7 @@ mod operation_error;
 mod paginator;
 mod protocol_tests;
 pub mod rt;
-mod serde;
+pub(crate) mod serde;
 pub(crate) mod structure;
 pub mod types;
 mod union;

@@ -1,0 +1,74 @@
+//! What a model change does to the generated crate's public API, for the
+//! people who regenerate it: `cargo xtask diff OLD NEW` and the version
+//! check of `cargo xtask codegen`.
+//!
+//! Both models go through the whole pipeline; `surface.rs` reads the API
+//! from the emitted files (so it is exactly what users compile against)
+//! and adds what signatures do not show (required members, constraints,
+//! wire values, endpoint parameters); [`diff`] compares two [`Surface`]s
+//! and classifies each change; [`report`] prints them, one line per
+//! change, or [`report_json`] as JSON for tools.
+
+mod diff;
+mod surface;
+#[cfg(test)]
+mod tests;
+
+pub use diff::{diff, Bump, Change, Class};
+pub use surface::{Item, Kind, Surface};
+
+use crate::{Error, Options};
+
+/// The API surface of the crate `options` generates from `model_json`.
+pub fn surface_of(model_json: &str, options: &Options) -> Result<Surface, Error> {
+    let (ir, files) = crate::pipeline(model_json, options)?;
+    surface::surface(&files, &ir).map_err(|message| Error::Render { file: "(the API surface)".into(), message })
+}
+
+/// The changes from the crate generated from `old` to the one from `new`.
+pub fn diff_models(old: &str, new: &str, options: &Options) -> Result<Vec<Change>, Error> {
+    Ok(diff(&surface_of(old, options)?, &surface_of(new, options)?))
+}
+
+/// The changes as text: one line per change, then the bump they imply
+/// for a crate now at `version`. Documentation-only changes are counted,
+/// and listed only with `list_docs` (a model whose docs were rewritten
+/// would otherwise bury the changes that matter).
+pub fn report(changes: &[Change], version: &str, list_docs: bool) -> String {
+    let mut out = String::new();
+    for c in changes.iter().filter(|c| list_docs || c.class != Class::Documentation) {
+        out.push_str(&c.to_string());
+        out.push('\n');
+    }
+    let count = |class: Class| changes.iter().filter(|c| c.class == class).count();
+    let bump = Bump::of(changes);
+    out.push_str(&format!(
+        "{} breaking, {} additive, {} documentation: {}",
+        count(Class::Breaking),
+        count(Class::Additive),
+        count(Class::Documentation),
+        match (bump, bump.next_version(version)) {
+            (Bump::None, _) => "the public API is unchanged".to_owned(),
+            (b, Some(next)) => format!("a {} version bump ({version} → {next} at least)", b.as_str()),
+            (b, None) => format!("a {} version bump", b.as_str()),
+        }
+    ));
+    out.push('\n');
+    out
+}
+
+/// The changes as JSON: `{"bump": .., "next_version": .., "changes": [{"class", "item", "source", "what"}]}`.
+pub fn report_json(changes: &[Change], version: &str) -> String {
+    let bump = Bump::of(changes);
+    let list: Vec<serde_json::Value> = changes
+        .iter()
+        .map(|c| serde_json::json!({ "class": c.class.as_str(), "item": c.item, "source": c.source, "what": c.what }))
+        .collect();
+    let doc = serde_json::json!({
+        "bump": bump.as_str(),
+        "version": version,
+        "next_version": bump.next_version(version),
+        "changes": list,
+    });
+    serde_json::to_string_pretty(&doc).expect("a JSON value serialises") + "\n"
+}

@@ -1,0 +1,208 @@
+//! Fixture pairs for every class of change: a small service, changed one
+//! fact at a time, through the whole pipeline.
+
+use serde_json::{json, Value};
+
+use super::{diff_models, Bump, Change, Class};
+use crate::Options;
+
+/// A service with one operation, a structure with a required member, an
+/// enum, a list and an error: every kind of item a change can touch.
+fn base() -> Value {
+    json!({
+        "smithy": "2.0",
+        "shapes": {
+            "ex#Svc": {
+                "type": "service", "version": "2024-01-01",
+                "operations": [{"target": "ex#Put"}],
+                "traits": {
+                    "aws.protocols#awsJson1_0": {}, "aws.auth#sigv4": {"name": "ex"},
+                    "aws.api#service": {"sdkId": "Ex"}, "smithy.api#documentation": "A service."
+                }
+            },
+            "ex#Put": {
+                "type": "operation",
+                "input": {"target": "ex#PutInput"}, "output": {"target": "ex#PutOutput"},
+                "errors": [{"target": "ex#Bad"}],
+                "traits": {"smithy.api#documentation": "Puts a thing."}
+            },
+            "ex#PutInput": {
+                "type": "structure",
+                "members": {
+                    "Name": {"target": "ex#Name", "traits": {"smithy.api#required": {}}},
+                    "Thing": {"target": "ex#Thing"},
+                    "Color": {"target": "ex#Color"}
+                },
+                "traits": {"smithy.api#input": {}}
+            },
+            "ex#PutOutput": {
+                "type": "structure",
+                "members": {"Id": {"target": "smithy.api#String"}, "Things": {"target": "ex#Things"}},
+                "traits": {"smithy.api#output": {}}
+            },
+            "ex#Name": {"type": "string", "traits": {"smithy.api#length": {"min": 1, "max": 10}}},
+            "ex#Thing": {
+                "type": "structure",
+                "members": {
+                    "Size": {"target": "smithy.api#Integer", "traits": {"smithy.api#required": {}}},
+                    "Label": {"target": "smithy.api#String", "traits": {"smithy.api#documentation": "The label."}}
+                }
+            },
+            "ex#Things": {"type": "list", "member": {"target": "ex#Thing"}},
+            "ex#Color": {
+                "type": "enum",
+                "members": {
+                    "RED": {"target": "smithy.api#Unit", "traits": {"smithy.api#enumValue": "red"}},
+                    "BLUE": {"target": "smithy.api#Unit", "traits": {"smithy.api#enumValue": "blue"}}
+                }
+            },
+            "ex#Bad": {
+                "type": "structure",
+                "members": {"message": {"target": "smithy.api#String"}},
+                "traits": {"smithy.api#error": "client"}
+            },
+            "ex#Worse": {
+                "type": "structure",
+                "members": {"message": {"target": "smithy.api#String"}},
+                "traits": {"smithy.api#error": "server"}
+            }
+        }
+    })
+}
+
+/// The changes from the base model to the base changed by `edit`.
+fn changes(edit: impl FnOnce(&mut Value)) -> Vec<Change> {
+    let old = base();
+    let mut new = base();
+    edit(&mut new);
+    let options = Options { package: Some("ex".into()), ..Options::default() };
+    diff_models(&old.to_string(), &new.to_string(), &options).unwrap()
+}
+
+/// The changes of `class`, as `item: what`.
+fn of(changes: &[Change], class: Class) -> Vec<String> {
+    changes.iter().filter(|c| c.class == class).map(|c| format!("{}: {}", c.item, c.what)).collect()
+}
+
+fn shape<'a>(model: &'a mut Value, id: &str) -> &'a mut Value {
+    &mut model["shapes"][id]
+}
+
+#[test]
+fn an_unchanged_model_has_no_changes() {
+    assert_eq!(changes(|_| {}), vec![]);
+    assert_eq!(Bump::of(&[]), Bump::None);
+}
+
+#[test]
+fn a_member_made_optional_breaks_its_getter_and_the_builder() {
+    let c = changes(|m| {
+        shape(m, "ex#Thing")["members"]["Size"]["traits"] = json!({});
+    });
+    let breaking = of(&c, Class::Breaking);
+    assert!(breaking.contains(&"types::Thing::size: now optional: returns `Option<i32>`, was `i32`".to_owned()), "{breaking:#?}");
+    assert!(breaking.contains(&"types::Thing.size: now optional: `Option<i32>`, was `i32`".to_owned()), "{breaking:#?}");
+    let build = breaking.iter().find(|b| b.starts_with("types::builders::ThingBuilder::build: can no longer fail")).expect("build()");
+    assert!(build.contains("returns `Thing`, was `Result<Thing, BuildError>`"), "{build}");
+    let source = c.iter().find(|c| c.item == "types::Thing::size").and_then(|c| c.source.clone());
+    assert_eq!(source.as_deref(), Some("Thing$Size"));
+    assert_eq!(Bump::of(&c), Bump::Major);
+}
+
+#[test]
+fn a_wider_integer_is_breaking() {
+    let c = changes(|m| {
+        shape(m, "ex#Thing")["members"]["Size"]["target"] = json!("smithy.api#Long");
+    });
+    let breaking = of(&c, Class::Breaking);
+    assert!(breaking.contains(&"types::Thing::size: returns `i64`, was `i32`".to_owned()), "{breaking:#?}");
+}
+
+#[test]
+fn a_removed_enum_value_is_breaking_and_an_added_one_additive() {
+    let c = changes(|m| {
+        let members = shape(m, "ex#Color")["members"].as_object_mut().unwrap();
+        members.remove("BLUE");
+        members.insert("GREEN".into(), json!({"target": "smithy.api#Unit", "traits": {"smithy.api#enumValue": "green"}}));
+    });
+    let breaking = of(&c, Class::Breaking);
+    assert!(breaking.iter().any(|b| b.starts_with("types::Color::Blue: removed")), "{breaking:#?}");
+    let additive = of(&c, Class::Additive);
+    assert!(additive.contains(&"types::Color::Green: variant added".to_owned()), "{additive:#?}");
+    assert!(additive.contains(&"types::Color::Green (wire value): added: \"green\"".to_owned()), "{additive:#?}");
+}
+
+#[test]
+fn a_changed_wire_value_is_breaking() {
+    let c = changes(|m| {
+        shape(m, "ex#Color")["members"]["RED"]["traits"]["smithy.api#enumValue"] = json!("Red");
+    });
+    assert_eq!(of(&c, Class::Breaking), vec!["types::Color::Red (wire value): sent and read as \"Red\" (was \"red\")".to_owned()]);
+}
+
+#[test]
+fn a_new_operation_member_and_error_are_additive() {
+    let c = changes(|m| {
+        shape(m, "ex#Svc")["operations"].as_array_mut().unwrap().push(json!({"target": "ex#Get"}));
+        m["shapes"]["ex#Get"] = json!({"type": "operation", "input": {"target": "smithy.api#Unit"}, "output": {"target": "smithy.api#Unit"}});
+        shape(m, "ex#Thing")["members"]["Weight"] = json!({"target": "smithy.api#Double"});
+        shape(m, "ex#Put")["errors"].as_array_mut().unwrap().push(json!({"target": "ex#Worse"}));
+    });
+    assert_eq!(of(&c, Class::Breaking), Vec::<String>::new());
+    let additive = of(&c, Class::Additive);
+    for expected in [
+        "client::Client::get: added",
+        "operation::get: module added",
+        "types::Thing::weight: added",
+        "types::Thing.weight: field added",
+        "operation::put::PutError::Worse: variant added",
+    ] {
+        assert!(additive.iter().any(|a| a.starts_with(expected)), "{expected} in {additive:#?}");
+    }
+    assert_eq!(Bump::of(&c), Bump::Minor);
+}
+
+#[test]
+fn a_new_required_input_member_and_a_tighter_constraint_are_breaking() {
+    let c = changes(|m| {
+        shape(m, "ex#PutInput")["members"]["Color"]["traits"] = json!({"smithy.api#required": {}});
+        shape(m, "ex#Name")["traits"]["smithy.api#length"] = json!({"min": 1, "max": 8});
+    });
+    let breaking = of(&c, Class::Breaking);
+    assert!(breaking.iter().any(|b| b.starts_with("operation::put::PutInput.color (required): now required")), "{breaking:#?}");
+    assert!(breaking.contains(&"operation::put::PutInput.name (length max): tightened: length max 8 (was 10)".to_owned()), "{breaking:#?}");
+}
+
+#[test]
+fn a_looser_constraint_is_additive() {
+    let c = changes(|m| {
+        shape(m, "ex#Name")["traits"]["smithy.api#length"] = json!({"min": 1, "max": 20});
+    });
+    assert_eq!(of(&c, Class::Breaking), Vec::<String>::new());
+    assert_eq!(of(&c, Class::Additive), vec!["operation::put::PutInput.name (length max): loosened: length max 20 (was 10)".to_owned()]);
+}
+
+#[test]
+fn documentation_and_deprecation() {
+    let c = changes(|m| {
+        shape(m, "ex#Thing")["members"]["Label"]["traits"]["smithy.api#documentation"] = json!("What it is called.");
+    });
+    assert!(!c.is_empty() && c.iter().all(|c| c.class == Class::Documentation), "{c:#?}");
+    assert_eq!(Bump::of(&c), Bump::Patch);
+    let c = changes(|m| {
+        shape(m, "ex#Thing")["members"]["Label"]["traits"]["smithy.api#deprecated"] = json!({"message": "Use Name."});
+    });
+    assert!(of(&c, Class::Additive).iter().any(|a| a.starts_with("types::Thing::label: deprecated")), "{c:#?}");
+    assert_eq!(Bump::of(&c), Bump::Minor);
+}
+
+#[test]
+fn bumps_follow_cargo_rules() {
+    assert_eq!(Bump::Major.next_version("1.4.2").as_deref(), Some("2.0.0"));
+    assert_eq!(Bump::Minor.next_version("1.4.2").as_deref(), Some("1.5.0"));
+    assert_eq!(Bump::Patch.next_version("1.4.2").as_deref(), Some("1.4.3"));
+    // In 0.y.z, y is the breaking number and additions need only a patch.
+    assert_eq!(Bump::Major.next_version("0.1.0").as_deref(), Some("0.2.0"));
+    assert_eq!(Bump::Minor.next_version("0.1.0").as_deref(), Some("0.1.1"));
+    assert_eq!(Bump::Major.next_version("one").as_deref(), None);
+}

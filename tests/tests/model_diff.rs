@@ -1,0 +1,120 @@
+//! `cargo xtask diff` on real history: the upstream model as AWS published
+//! it on 2026-02-26 (`../shared/models/`) against ours, which carries the
+//! 2026-10-20 additions. The diff must name exactly what changed for a Rust
+//! user, the builder that stopped being fallible first. Needs `../shared/`.
+
+use integration_tests::shared_dir;
+use xtask::codegen::workspace_root;
+
+fn real_history() -> Option<Vec<codegen::api::Change>> {
+    let shared = shared_dir()?;
+    let old = std::fs::read_to_string(shared.join("models/marketplace-metering.json")).unwrap();
+    let new = std::fs::read_to_string(workspace_root().join("model/marketplace-metering.json")).unwrap();
+    let options = codegen::Options { package: Some("marketplacemetering".into()), ..codegen::Options::default() };
+    Some(codegen::api::diff_models(&old, &new, &options).unwrap())
+}
+
+#[test]
+fn the_2026_10_20_change_is_reported_exactly() {
+    let Some(changes) = real_history() else { return };
+    let mut found: Vec<String> = changes
+        .iter()
+        .filter(|c| c.class != codegen::api::Class::Documentation)
+        .map(|c| format!("{} {}", c.class.as_str(), c.item))
+        .collect();
+    found.sort();
+    let mut expected = vec![
+        "breaking types::UsageAllocation.allocated_usage_quantity",
+        "breaking types::UsageAllocation::allocated_usage_quantity",
+        "breaking types::builders::UsageAllocationBuilder::build",
+        "additive operation::meter_usage::MeterUsageInput.usage_quantity",
+        "additive operation::meter_usage::MeterUsageInput.usage_quantity_as_decimal",
+        "additive operation::meter_usage::MeterUsageInput.usage_quantity_as_decimal (length max)",
+        "additive operation::meter_usage::MeterUsageInput.usage_quantity_as_decimal (length min)",
+        "additive operation::meter_usage::MeterUsageInput.usage_quantity_as_decimal (pattern)",
+        "additive operation::meter_usage::MeterUsageInput::usage_quantity",
+        "additive operation::meter_usage::MeterUsageInput::usage_quantity_as_decimal",
+        "additive operation::meter_usage::builders::MeterUsageFluentBuilder::get_usage_quantity",
+        "additive operation::meter_usage::builders::MeterUsageFluentBuilder::get_usage_quantity_as_decimal",
+        "additive operation::meter_usage::builders::MeterUsageFluentBuilder::set_usage_quantity",
+        "additive operation::meter_usage::builders::MeterUsageFluentBuilder::set_usage_quantity_as_decimal",
+        "additive operation::meter_usage::builders::MeterUsageFluentBuilder::usage_quantity",
+        "additive operation::meter_usage::builders::MeterUsageFluentBuilder::usage_quantity_as_decimal",
+        "additive operation::meter_usage::builders::MeterUsageInputBuilder::get_usage_quantity",
+        "additive operation::meter_usage::builders::MeterUsageInputBuilder::get_usage_quantity_as_decimal",
+        "additive operation::meter_usage::builders::MeterUsageInputBuilder::set_usage_quantity",
+        "additive operation::meter_usage::builders::MeterUsageInputBuilder::set_usage_quantity_as_decimal",
+        "additive operation::meter_usage::builders::MeterUsageInputBuilder::usage_quantity",
+        "additive operation::meter_usage::builders::MeterUsageInputBuilder::usage_quantity_as_decimal",
+        "additive operation::resolve_customer::ResolveCustomerOutput.metadata",
+        "additive operation::resolve_customer::ResolveCustomerOutput::metadata",
+        "additive operation::resolve_customer::builders::ResolveCustomerOutputBuilder::get_metadata",
+        "additive operation::resolve_customer::builders::ResolveCustomerOutputBuilder::metadata",
+        "additive operation::resolve_customer::builders::ResolveCustomerOutputBuilder::set_metadata",
+        "additive types::Metadata",
+        "additive types::Metadata.agreement_id",
+        "additive types::Metadata::agreement_id",
+        "additive types::Metadata::builder",
+        "additive types::UsageAllocation.allocated_usage_quantity",
+        "additive types::UsageAllocation.allocated_usage_quantity_as_decimal",
+        "additive types::UsageAllocation.allocated_usage_quantity_as_decimal (length max)",
+        "additive types::UsageAllocation.allocated_usage_quantity_as_decimal (length min)",
+        "additive types::UsageAllocation.allocated_usage_quantity_as_decimal (pattern)",
+        "additive types::UsageAllocation::allocated_usage_quantity",
+        "additive types::UsageAllocation::allocated_usage_quantity_as_decimal",
+        "additive types::UsageRecord.quantity",
+        "additive types::UsageRecord.quantity_as_decimal",
+        "additive types::UsageRecord.quantity_as_decimal (length max)",
+        "additive types::UsageRecord.quantity_as_decimal (length min)",
+        "additive types::UsageRecord.quantity_as_decimal (pattern)",
+        "additive types::UsageRecord::quantity",
+        "additive types::UsageRecord::quantity_as_decimal",
+        "additive types::builders::MetadataBuilder",
+        "additive types::builders::MetadataBuilder::agreement_id",
+        "additive types::builders::MetadataBuilder::build",
+        "additive types::builders::MetadataBuilder::get_agreement_id",
+        "additive types::builders::MetadataBuilder::set_agreement_id",
+        "additive types::builders::UsageAllocationBuilder::allocated_usage_quantity",
+        "additive types::builders::UsageAllocationBuilder::allocated_usage_quantity_as_decimal",
+        "additive types::builders::UsageAllocationBuilder::get_allocated_usage_quantity",
+        "additive types::builders::UsageAllocationBuilder::get_allocated_usage_quantity_as_decimal",
+        "additive types::builders::UsageAllocationBuilder::set_allocated_usage_quantity",
+        "additive types::builders::UsageAllocationBuilder::set_allocated_usage_quantity_as_decimal",
+        "additive types::builders::UsageRecordBuilder::get_quantity",
+        "additive types::builders::UsageRecordBuilder::get_quantity_as_decimal",
+        "additive types::builders::UsageRecordBuilder::quantity",
+        "additive types::builders::UsageRecordBuilder::quantity_as_decimal",
+        "additive types::builders::UsageRecordBuilder::set_quantity",
+        "additive types::builders::UsageRecordBuilder::set_quantity_as_decimal",
+    ];
+    expected.sort();
+    assert_eq!(found, expected);
+
+    let build = changes.iter().find(|c| c.item == "types::builders::UsageAllocationBuilder::build").unwrap();
+    assert_eq!(
+        build.what,
+        "can no longer fail: returns `UsageAllocation`, was `Result<UsageAllocation, BuildError>`; \
+         `?`, `.unwrap()` and `match` on its result no longer compile"
+    );
+    assert_eq!(build.source.as_deref(), Some("UsageAllocation"));
+    let getter = changes.iter().find(|c| c.item == "types::UsageAllocation::allocated_usage_quantity" && c.class == codegen::api::Class::Breaking);
+    assert_eq!(getter.map(|c| c.what.as_str()), Some("now optional: returns `Option<i32>`, was `i32`"));
+    assert_eq!(codegen::api::Bump::of(&changes), codegen::api::Bump::Major);
+    // Our documentation is our own words, so every documented item differs.
+    assert!(changes.iter().filter(|c| c.class == codegen::api::Class::Documentation).count() > 100);
+}
+
+#[test]
+fn the_report_ends_with_the_bump_and_the_json_says_the_same() {
+    let Some(changes) = real_history() else { return };
+    let text = codegen::api::report(&changes, "0.1.0", false);
+    let last = text.lines().last().unwrap();
+    assert!(last.starts_with("3 breaking, 59 additive, "), "{last}");
+    assert!(last.ends_with("a major version bump (0.1.0 → 0.2.0 at least)"), "{last}");
+    assert!(text.lines().next().unwrap().starts_with("breaking      types::UsageAllocation.allocated_usage_quantity [UsageAllocation$AllocatedUsageQuantity]"));
+    assert!(!text.contains("documentation changed"), "documentation-only changes are counted, not listed");
+    let json: serde_json::Value = serde_json::from_str(&codegen::api::report_json(&changes, "0.1.0")).unwrap();
+    assert_eq!((json["bump"].as_str(), json["next_version"].as_str()), (Some("major"), Some("0.2.0")));
+    assert_eq!(json["changes"].as_array().unwrap().len(), changes.len());
+    assert_eq!(json["changes"][0]["source"], "UsageAllocation$AllocatedUsageQuantity");
+}

@@ -64,8 +64,13 @@ impl Options {
 }
 
 /// Runs the whole pipeline on a JSON AST document.
+/// Beside the crate's files it writes `public-api.txt`, the snapshot of the
+/// public API that the next regeneration compares against (see [`api`]).
 pub fn generate(model_json: &str, options: &Options) -> Result<BTreeMap<String, String>, Error> {
-    pipeline(model_json, options).map(|(_, files)| files)
+    let (ir, mut files) = pipeline(model_json, options)?;
+    let snapshot = api::snapshot_of(model_json, &files, &ir, options)?;
+    files.insert(api::SNAPSHOT_FILE.to_owned(), snapshot);
+    Ok(files)
 }
 
 /// The pipeline, answering the IR beside the files (the API diff reads both).

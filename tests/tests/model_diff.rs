@@ -118,3 +118,30 @@ fn the_report_ends_with_the_bump_and_the_json_says_the_same() {
     assert_eq!(json["changes"].as_array().unwrap().len(), changes.len());
     assert_eq!(json["changes"][0]["source"], "UsageAllocation$AllocatedUsageQuantity");
 }
+
+#[test]
+fn regenerating_the_2026_change_needs_the_breaking_version_bump() {
+    let Some(shared) = shared_dir() else { return };
+    let old = std::fs::read_to_string(shared.join("models/marketplace-metering.json")).unwrap();
+    let new = std::fs::read_to_string(workspace_root().join("model/marketplace-metering.json")).unwrap();
+    let options = |version: &str| codegen::Options {
+        package: Some("marketplacemetering".into()),
+        version: version.into(),
+        ..codegen::Options::default()
+    };
+    // A crate folder as the upstream model left it at 0.1.0.
+    let out = std::env::temp_dir().join(format!("model-diff-{}", std::process::id()));
+    std::fs::create_dir_all(&out).unwrap();
+    let before = codegen::generate(&old, &options("0.1.0")).unwrap();
+    std::fs::write(out.join(codegen::api::SNAPSHOT_FILE), &before[codegen::api::SNAPSHOT_FILE]).unwrap();
+
+    let same_version = codegen::generate(&new, &options("0.1.0")).unwrap();
+    let err = xtask::codegen::check_version(&out, &same_version).unwrap_err();
+    assert!(err.contains("needs version 0.2.0 or later, but the version is still 0.1.0; raise it in codegen.toml"), "{err}");
+    assert!(err.contains("types::builders::UsageAllocationBuilder::build"), "{err}");
+    assert!(xtask::codegen::check_version(&out, &codegen::generate(&new, &options("0.1.9")).unwrap()).is_err());
+    xtask::codegen::check_version(&out, &codegen::generate(&new, &options("0.2.0")).unwrap()).unwrap();
+    // Regenerating the same model at the same version is always allowed.
+    xtask::codegen::check_version(&out, &before).unwrap();
+    std::fs::remove_dir_all(&out).unwrap();
+}

@@ -50,16 +50,29 @@ pub struct Job {
     pub out: PathBuf,
     /// Generator options.
     pub options: codegen::Options,
+    /// Refuse to write a changed public API without a version bump of the
+    /// right size (every crate but the golden test crates).
+    pub enforce_version: bool,
 }
 
-/// What `cargo xtask codegen` makes: the SDK crate in generated/, and one
-/// golden crate in tests/golden/ per fixture model in tests/data/fixtures/.
+/// What `cargo xtask codegen` makes: the SDK crates of `codegen.toml`, and
+/// one golden crate in tests/golden/ per fixture model in tests/data/fixtures/.
 pub fn default_jobs(root: &Path) -> Result<Vec<Job>, String> {
-    let mut jobs = vec![Job {
-        model: root.join("model/marketplace-metering.json"),
-        out: root.join("generated"),
-        options: codegen::Options { package: Some("marketplacemetering".to_owned()), ..codegen::Options::default() },
-    }];
+    let mut jobs = Vec::new();
+    for c in crate::manifest::read(root)? {
+        let out = root.join(&c.out);
+        jobs.push(Job {
+            model: root.join(&c.model),
+            options: codegen::Options {
+                package: Some(c.package.clone()),
+                version: c.version.clone(),
+                runtime_path: relative_path(&out, &root.join("runtime")),
+                ..codegen::Options::default()
+            },
+            out,
+            enforce_version: true,
+        });
+    }
     let fixtures = root.join("tests/data/fixtures");
     let mut models: Vec<PathBuf> = std::fs::read_dir(&fixtures)
         .map_err(|e| format!("cannot list {}: {e}", fixtures.display()))?
@@ -76,6 +89,7 @@ pub fn default_jobs(root: &Path) -> Result<Vec<Job>, String> {
                 runtime_path: "../../../runtime".to_owned(),
                 ..codegen::Options::default()
             },
+            enforce_version: false,
             model,
         });
     }
@@ -100,7 +114,7 @@ pub fn run(args: &Args) -> Result<(), String> {
                 command: format!("cargo xtask codegen --model {} --out {}", model.display(), out.display()),
                 ..codegen::Options::default()
             };
-            vec![Job { model: model.clone(), out: out_abs, options }]
+            vec![Job { model: model.clone(), out: out_abs, options, enforce_version: true }]
         }
         _ => default_jobs(&root)?,
     };
@@ -118,6 +132,9 @@ pub fn run(args: &Args) -> Result<(), String> {
                 println!("{shown} is up to date ({} files)", files.len());
             }
         } else {
+            if job.enforce_version {
+                check_version(&job.out, &files)?;
+            }
             write_files(&job.out, &files)?;
             println!("wrote {} files to {shown}", files.len());
         }
@@ -126,6 +143,19 @@ pub fn run(args: &Args) -> Result<(), String> {
         return Err(format!("{stale_total} generated file(s) are stale; run `cargo xtask codegen`"));
     }
     Ok(())
+}
+
+/// Refuses to replace a crate whose public API changes when its version was
+/// not raised enough: the snapshot on disk says what the API and version
+/// were, the new one what they will be. A crate without a snapshot (new, or
+/// from before snapshots) is written as it is.
+pub fn check_version(out: &Path, files: &BTreeMap<String, String>) -> Result<(), String> {
+    let path = out.join(codegen::api::SNAPSHOT_FILE);
+    let Ok(old) = std::fs::read_to_string(&path) else { return Ok(()) };
+    let old = codegen::api::snapshot::read(&old).map_err(|e| format!("{}: {e}; delete it to accept the new API as it is", path.display()))?;
+    let new = files.get(codegen::api::SNAPSHOT_FILE).ok_or("the generator wrote no API snapshot")?;
+    let new = codegen::api::snapshot::read(new)?;
+    codegen::api::check_version(&old, &new).map(drop).map_err(|e| format!("{}: {e}", out.display()))
 }
 
 /// Whether a file on disk holds `generated`: a checkout that turned LF into
@@ -179,8 +209,10 @@ pub fn write_files(out: &Path, files: &BTreeMap<String, String>) -> Result<(), S
 /// Generated files already on disk: Cargo.toml and everything under src/, examples/ and tests/.
 fn existing_files(out: &Path) -> Result<Vec<String>, String> {
     let mut found = Vec::new();
-    if out.join("Cargo.toml").is_file() {
-        found.push("Cargo.toml".to_owned());
+    for file in ["Cargo.toml", codegen::api::SNAPSHOT_FILE] {
+        if out.join(file).is_file() {
+            found.push(file.to_owned());
+        }
     }
     let mut stack = vec![out.join("src"), out.join("examples"), out.join("tests")];
     while let Some(dir) = stack.pop() {

@@ -3,3 +3,4 @@
 
 pub mod codegen;
 pub mod diff;
+pub mod manifest;

@@ -10,15 +10,64 @@
 //! change, or [`report_json`] as JSON for tools.
 
 mod diff;
+pub mod snapshot;
 mod surface;
 #[cfg(test)]
 mod tests;
 
 pub use diff::{diff, Bump, Change, Class};
+pub use snapshot::Snapshot;
 pub use surface::{Item, Kind, Surface};
 
 use crate::{Error, Options};
 
+/// The file, at a generated crate's root, that records its public API.
+pub const SNAPSHOT_FILE: &str = "public-api.txt";
+
+/// The snapshot of the crate generated from `model_json`, given its files and IR.
+pub(crate) fn snapshot_of(model_json: &str, files: &std::collections::BTreeMap<String, String>, ir: &crate::ir::Ir, options: &Options) -> Result<String, Error> {
+    let surface = surface::surface(files, ir).map_err(|message| Error::Render { file: SNAPSHOT_FILE.into(), message })?;
+    Ok(snapshot::write(&Snapshot {
+        version: options.version.clone(),
+        // A checkout that turned LF into CRLF holds the same model.
+        model_digest: snapshot::digest(&model_json.replace("\r\n", "\n")),
+        surface: snapshot::as_recorded(&surface),
+    }))
+}
+
+/// `MAJOR.MINOR.PATCH` as numbers.
+pub fn parse_version(v: &str) -> Option<(u64, u64, u64)> {
+    let mut parts = v.split('.').map(|p| p.parse::<u64>().ok());
+    let version = (parts.next()??, parts.next()??, parts.next()??);
+    parts.next().is_none().then_some(version)
+}
+
+/// The changes from `old` to `new`, or why `new`'s version is too small
+/// for them: a change of the public API needs at least the bump
+/// [`Bump::of`] says (documentation alone a patch), and versions never go
+/// down.
+pub fn check_version(old: &Snapshot, new: &Snapshot) -> Result<Vec<Change>, String> {
+    let changes = diff(&old.surface, &new.surface);
+    let (Some(was), Some(now)) = (parse_version(&old.version), parse_version(&new.version)) else {
+        return Err(format!("versions must be MAJOR.MINOR.PATCH (recorded {}, now {})", old.version, new.version));
+    };
+    if now < was {
+        return Err(format!("the version goes down from {} to {}", old.version, new.version));
+    }
+    let bump = Bump::of(&changes);
+    let needed = bump.next_version(&old.version).and_then(|v| parse_version(&v)).unwrap_or(was);
+    if bump != Bump::None && now < needed {
+        let (a, b, c) = needed;
+        return Err(format!(
+            "the public API changed since version {} and needs version {a}.{b}.{c} or later, but the version is still {}; \
+             raise it in codegen.toml. The changes:\n{}",
+            old.version,
+            new.version,
+            report(&changes, &old.version, false)
+        ));
+    }
+    Ok(changes)
+}
 /// The API surface of the crate `options` generates from `model_json`.
 pub fn surface_of(model_json: &str, options: &Options) -> Result<Surface, Error> {
     let (ir, files) = crate::pipeline(model_json, options)?;

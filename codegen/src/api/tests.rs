@@ -206,3 +206,48 @@ fn bumps_follow_cargo_rules() {
     assert_eq!(Bump::Minor.next_version("0.1.0").as_deref(), Some("0.1.1"));
     assert_eq!(Bump::Major.next_version("one").as_deref(), None);
 }
+
+/// The snapshot `generate` writes for `model` at `version`.
+fn snapshot(model: &Value, version: &str) -> super::Snapshot {
+    let options = Options { package: Some("ex".into()), version: version.into(), ..Options::default() };
+    let files = crate::generate(&model.to_string(), &options).unwrap();
+    super::snapshot::read(&files[super::SNAPSHOT_FILE]).unwrap()
+}
+
+#[test]
+fn generate_writes_a_snapshot_that_diffs_like_the_models() {
+    let old = snapshot(&base(), "0.1.0");
+    assert_eq!(old.version, "0.1.0");
+    assert!(old.surface.items.contains_key("types::builders::ThingBuilder::build"));
+    let mut model = base();
+    shape(&mut model, "ex#Thing")["members"]["Size"]["traits"] = json!({});
+    let new = snapshot(&model, "0.1.0");
+    assert_ne!(old.model_digest, new.model_digest);
+    let direct = changes(|m| shape(m, "ex#Thing")["members"]["Size"]["traits"] = json!({}));
+    let through_snapshots = super::diff(&old.surface, &new.surface);
+    let strip = |c: &[Change]| c.iter().map(|c| (c.class, c.item.clone(), c.what.clone())).collect::<Vec<_>>();
+    assert_eq!(strip(&through_snapshots), strip(&direct));
+}
+
+#[test]
+fn a_changed_api_needs_a_version_bump_of_the_right_size() {
+    let old = snapshot(&base(), "0.1.0");
+    let mut breaking = base();
+    shape(&mut breaking, "ex#Thing")["members"]["Size"]["traits"] = json!({});
+    let err = super::check_version(&old, &snapshot(&breaking, "0.1.0")).unwrap_err();
+    assert!(err.contains("needs version 0.2.0 or later, but the version is still 0.1.0"), "{err}");
+    assert!(err.contains("types::builders::ThingBuilder::build"), "the refusal shows the diff: {err}");
+    assert!(super::check_version(&old, &snapshot(&breaking, "0.1.5")).is_err());
+    assert!(!super::check_version(&old, &snapshot(&breaking, "0.2.0")).unwrap().is_empty());
+
+    let mut docs = base();
+    shape(&mut docs, "ex#Thing")["members"]["Label"]["traits"]["smithy.api#documentation"] = json!("Renamed.");
+    let err = super::check_version(&old, &snapshot(&docs, "0.1.0")).unwrap_err();
+    assert!(err.contains("needs version 0.1.1"), "{err}");
+    assert!(super::check_version(&old, &snapshot(&docs, "0.1.1")).is_ok());
+
+    // An unchanged API may keep its version, and a version never goes down.
+    assert_eq!(super::check_version(&old, &snapshot(&base(), "0.1.0")).unwrap(), vec![]);
+    let err = super::check_version(&snapshot(&base(), "0.3.0"), &snapshot(&base(), "0.2.9")).unwrap_err();
+    assert!(err.contains("goes down from 0.3.0 to 0.2.9"), "{err}");
+}

@@ -1,0 +1,65 @@
+//! `codegen.toml`: the crates `cargo xtask codegen` generates, with the
+//! model, folder, package name and version of each.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The manifest.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    #[serde(rename = "crate")]
+    crates: Vec<CrateEntry>,
+}
+
+/// One `[[crate]]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrateEntry {
+    /// The model file, from the workspace root.
+    pub model: PathBuf,
+    /// The crate folder, from the workspace root.
+    pub out: PathBuf,
+    /// The package name.
+    pub package: String,
+    /// The package version; raised when the public API changes.
+    pub version: String,
+}
+
+/// The crates of `root/codegen.toml`.
+pub fn read(root: &Path) -> Result<Vec<CrateEntry>, String> {
+    let path = root.join("codegen.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Parses a manifest; each version must be `MAJOR.MINOR.PATCH`.
+pub fn parse(text: &str) -> Result<Vec<CrateEntry>, String> {
+    let manifest: Manifest = toml::from_str(text).map_err(|e| e.to_string())?;
+    for c in &manifest.crates {
+        if codegen::api::parse_version(&c.version).is_none() {
+            return Err(format!("crate {}: version `{}` is not MAJOR.MINOR.PATCH", c.package, c.version));
+        }
+    }
+    Ok(manifest.crates)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_crates_and_refuses_what_it_does_not_know() {
+        let crates = parse("[[crate]]\nmodel = \"m.json\"\nout = \"generated\"\npackage = \"p\"\nversion = \"1.2.3\"\n").unwrap();
+        assert_eq!(crates[0].version, "1.2.3");
+        assert!(parse("[[crate]]\nmodel = \"m\"\nout = \"o\"\npackage = \"p\"\nversion = \"1.2\"\n").unwrap_err().contains("MAJOR.MINOR.PATCH"));
+        assert!(parse("[[crate]]\nmodel = \"m\"\nout = \"o\"\npackage = \"p\"\nversion = \"1.2.3\"\nfeaturez = []\n").is_err());
+    }
+
+    #[test]
+    fn the_workspace_manifest_reads() {
+        let crates = read(&super::super::codegen::workspace_root()).unwrap();
+        assert!(crates.iter().any(|c| c.package == "marketplacemetering"));
+    }
+}

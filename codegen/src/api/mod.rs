@@ -12,6 +12,7 @@
 mod diff;
 pub mod snapshot;
 mod surface;
+mod tokens;
 #[cfg(test)]
 mod tests;
 

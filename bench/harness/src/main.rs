@@ -240,42 +240,26 @@ fn main() {
     rows.push(Row { what: "BatchMeterUsage ×25, no network: CPU per call".into(), ours: ours_batch.0, official: official_batch.0, bare: None, unit: "µs", target: "≤ 0.25" });
     rows.push(Row { what: "BatchMeterUsage ×25, no network: allocations per call".into(), ours: ours_batch.1, official: official_batch.1, bare: None, unit: "", target: "≤ 0.25" });
 
-    // Over loopback: sequential, then 64 concurrent tasks.
-    let (o, ofc) = single.block_on(async { (clients::ours(Some(&url), meter), clients::official(Some(&url), meter)) });
-    let bare = clients::Bare::new(&url);
-    let n = 2000 * scale;
-    let ours_seq = over_loopback(&single, &server, n, 1, { let o = o.clone(); move || { let o = o.clone(); async move { clients::ours_meter(&o).await } } });
-    let official_seq = over_loopback(&single, &server, n, 1, { let c = ofc.clone(); move || { let c = c.clone(); async move { clients::official_meter(&c).await } } });
-    let bare_seq = over_loopback(&single, &server, n, 1, { let b = bare.clone(); move || { let b = b.clone(); async move { b.meter().await } } });
-    rows.push(Row { what: "MeterUsage over loopback, sequential: calls per second".into(), ours: ours_seq.0, official: official_seq.0, bare: Some(bare_seq.0), unit: "/s", target: "≥ 1.5" });
-    rows.push(Row { what: "MeterUsage over loopback, sequential: client CPU per call".into(), ours: ours_seq.1, official: official_seq.1, bare: Some(bare_seq.1), unit: "µs", target: "≤ 0.5" });
-    let (o, ofc) = multi.block_on(async { (clients::ours(Some(&url), meter), clients::official(Some(&url), meter)) });
-    let bare = multi.block_on(async { clients::Bare::new(&url) });
-    let n = 6400 * scale;
-    let ours_conc = over_loopback(&multi, &server, n, 64, { let o = o.clone(); move || { let o = o.clone(); async move { clients::ours_meter(&o).await } } });
-    let official_conc = over_loopback(&multi, &server, n, 64, { let c = ofc.clone(); move || { let c = c.clone(); async move { clients::official_meter(&c).await } } });
-    let bare_conc = over_loopback(&multi, &server, n, 64, { let b = bare.clone(); move || { let b = b.clone(); async move { b.meter().await } } });
-    rows.push(Row { what: "MeterUsage over loopback, 64 concurrent: calls per second".into(), ours: ours_conc.0, official: official_conc.0, bare: Some(bare_conc.0), unit: "/s", target: "≥ 1.5" });
-    rows.push(Row { what: "MeterUsage over loopback, 64 concurrent: client CPU per call".into(), ours: ours_conc.1, official: official_conc.1, bare: Some(bare_conc.1), unit: "µs", target: "≤ 0.5; ≤ 1.1 × bare" });
-    let server_cpu = (ours_seq.2 + official_seq.2 + bare_seq.2) / 3.0;
-
-    // BatchMeterUsage ×25 over loopback, the same three clients.
-    let (ob, ofb) = single.block_on(async { (clients::ours(Some(&url), &batch), clients::official(Some(&url), &batch)) });
-    let bare = clients::Bare::new(&url);
-    let n = 400 * scale;
-    let ours_bseq = over_loopback(&single, &server, n, 1, { let o = ob.clone(); move || { let o = o.clone(); async move { clients::ours_batch(&o).await } } });
-    let official_bseq = over_loopback(&single, &server, n, 1, { let c = ofb.clone(); move || { let c = c.clone(); async move { clients::official_batch(&c).await } } });
-    let bare_bseq = over_loopback(&single, &server, n, 1, { let b = bare.clone(); move || { let b = b.clone(); async move { b.batch().await } } });
-    rows.push(Row { what: "BatchMeterUsage ×25 over loopback, sequential: calls per second".into(), ours: ours_bseq.0, official: official_bseq.0, bare: Some(bare_bseq.0), unit: "/s", target: "≥ 2" });
-    rows.push(Row { what: "BatchMeterUsage ×25 over loopback, sequential: client CPU per call".into(), ours: ours_bseq.1, official: official_bseq.1, bare: Some(bare_bseq.1), unit: "µs", target: "≤ 0.4; ≤ 1.2 × bare" });
-    let (ob, ofb) = multi.block_on(async { (clients::ours(Some(&url), &batch), clients::official(Some(&url), &batch)) });
-    let bare = multi.block_on(async { clients::Bare::new(&url) });
-    let n = 1280 * scale;
-    let ours_bconc = over_loopback(&multi, &server, n, 64, { let o = ob.clone(); move || { let o = o.clone(); async move { clients::ours_batch(&o).await } } });
-    let official_bconc = over_loopback(&multi, &server, n, 64, { let c = ofb.clone(); move || { let c = c.clone(); async move { clients::official_batch(&c).await } } });
-    let bare_bconc = over_loopback(&multi, &server, n, 64, { let b = bare.clone(); move || { let b = b.clone(); async move { b.batch().await } } });
-    rows.push(Row { what: "BatchMeterUsage ×25 over loopback, 64 concurrent: calls per second".into(), ours: ours_bconc.0, official: official_bconc.0, bare: Some(bare_bconc.0), unit: "/s", target: "≥ 2" });
-    rows.push(Row { what: "BatchMeterUsage ×25 over loopback, 64 concurrent: client CPU per call".into(), ours: ours_bconc.1, official: official_bconc.1, bare: Some(bare_bconc.1), unit: "µs", target: "≤ 0.4; ≤ 1.2 × bare" });
+    // Over loopback: each workload with the three clients, sequential on the
+    // current-thread runtime, 64 concurrent tasks on two worker threads.
+    let mut server_cpu = 0.0;
+    for (what, suffix, n, (rate_target, cpu_target)) in [
+        ("MeterUsage over loopback, sequential", "meter-seq", 2000, ("≥ 1.5", "≤ 0.5")),
+        ("MeterUsage over loopback, 64 concurrent", "meter-64", 6400, ("≥ 1.5", "≤ 0.5; ≤ 1.1 × bare")),
+        ("BatchMeterUsage ×25 over loopback, sequential", "batch-seq", 400, ("≥ 2", "≤ 0.4; ≤ 1.2 × bare")),
+        ("BatchMeterUsage ×25 over loopback, 64 concurrent", "batch-64", 1280, ("≥ 2", "≤ 0.4; ≤ 1.2 × bare")),
+    ] {
+        let (rt, tasks) = if suffix.ends_with("-64") { (&multi, 64) } else { (&single, 1) };
+        let [ours, official, bare] = ["ours", "official", "bare"].map(|client| {
+            let call = rt.block_on(async { workload_call(&format!("{client}-{suffix}"), Some(&url)) });
+            over_loopback(rt, &server, n * scale, tasks, move || call())
+        });
+        if suffix == "meter-seq" {
+            server_cpu = (ours.2 + official.2 + bare.2) / 3.0;
+        }
+        rows.push(Row { what: format!("{what}: calls per second"), ours: ours.0, official: official.0, bare: Some(bare.0), unit: "/s", target: rate_target });
+        rows.push(Row { what: format!("{what}: client CPU per call"), ours: ours.1, official: official.1, bare: Some(bare.1), unit: "µs", target: cpu_target });
+    }
 
     if builds {
         rows.extend(builds::measure(&url));

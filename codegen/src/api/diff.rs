@@ -170,7 +170,7 @@ fn signature_changed(was: &str, now: &str) -> String {
         (Some(a), Some(b)) if b.starts_with("Result<") && !a.starts_with("Result<") => {
             format!("can now fail: returns `{b}`, was `{a}`")
         }
-        (Some(a), Some(b)) if b == format!("Option<{a}>") || (a.starts_with('&') && b == format!("Option<{a}>")) => {
+        (Some(a), Some(b)) if b == format!("Option<{a}>") => {
             format!("now optional: returns `{b}`, was `{a}`")
         }
         (Some(a), Some(b)) if a == format!("Option<{b}>") => format!("no longer optional: returns `{b}`, was `{a}`"),

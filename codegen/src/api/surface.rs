@@ -8,7 +8,7 @@
 //! `types::UsageRecord.dimension` for a field) and a signature text; two
 //! surfaces are compared key by key in `diff.rs`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use quote::ToTokens;
 
@@ -459,9 +459,7 @@ fn attach_sources(out: &mut Surface, ir: &Ir) {
             op.errors.iter().map(|e| (naming::type_name(ir.shape(e).name()), e.name.clone())).collect();
         by_type.insert(naming::operation_error(&op.name), (op.name.clone(), errors));
     }
-    let seen: BTreeSet<String> = out.items.keys().cloned().collect();
-    for key in seen {
-        let item = out.items.get_mut(&key).expect("key from the map");
+    for (key, item) in out.items.iter_mut() {
         if item.source.is_some() {
             continue;
         }
@@ -470,7 +468,7 @@ fn attach_sources(out: &mut Surface, ir: &Ir) {
             None => (key.as_str(), None),
         };
         let owner_type = owner.rsplit("::").next().unwrap_or(owner);
-        let own_type = key.rsplit("::").next().unwrap_or(&key);
+        let own_type = key.rsplit("::").next().unwrap_or(key);
         if let Some((shape, members)) = by_type.get(owner_type) {
             if let Some(m) = member.and_then(|m| members.get(m)) {
                 item.source = Some(format!("{shape}${m}"));

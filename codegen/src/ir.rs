@@ -86,6 +86,14 @@ pub enum Protocol {
 }
 
 impl Protocol {
+    /// The protocol trait's shape id.
+    pub fn trait_id(self) -> &'static str {
+        match self {
+            Protocol::AwsJson1_0 => "aws.protocols#awsJson1_0",
+            Protocol::AwsJson1_1 => "aws.protocols#awsJson1_1",
+        }
+    }
+
     /// The `Content-Type` of requests.
     pub fn content_type(self) -> &'static str {
         match self {
@@ -106,6 +114,9 @@ pub struct Service {
     pub sdk_id: String,
     /// The protocol used on the wire.
     pub protocol: Protocol,
+    /// Protocol traits the service also lists, which the client does not
+    /// speak (the Entitlement Service lists `smithy.protocols#rpcv2Cbor`).
+    pub passed_over_protocols: Vec<String>,
     /// The SigV4 signing name, when the service is signed.
     pub signing_name: Option<String>,
     /// The service's `smithy.api#title`.
@@ -382,6 +393,9 @@ pub enum TypeRef {
         element: Box<TypeRef>,
         /// `@sparse`.
         sparse: bool,
+        /// What each element must satisfy (the element shape's and the
+        /// list member's `@length` and `@range`).
+        element_constraints: Box<Constraints>,
     },
     /// A map with string (or string enum) keys.
     Map {
@@ -391,13 +405,17 @@ pub enum TypeRef {
         value: Box<TypeRef>,
         /// `@sparse`.
         sparse: bool,
+        /// What each key must satisfy.
+        key_constraints: Box<Constraints>,
+        /// What each value must satisfy.
+        value_constraints: Box<Constraints>,
     },
     /// A structure, union or enum defined by the crate.
     Named(ShapeId),
 }
 
 /// Length, range and pattern constraints, merged from member and target.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Constraints {
     /// `@length` min.
     pub length_min: Option<u64>,

@@ -37,7 +37,13 @@ pub struct Options {
     pub command: String,
     /// Also emit the model's protocol compliance cases as `tests/protocol_tests.rs`.
     pub protocol_tests: bool,
+    /// The crate's default Cargo features, from [`FEATURES`]; none unless
+    /// given, so a dependency on the crate pulls in nothing optional.
+    pub default_features: Vec<String>,
 }
+
+/// The optional Cargo features every generated crate offers.
+pub const FEATURES: [&str; 4] = ["serde", "test-util", "aws-config", "blocking"];
 
 impl Default for Options {
     fn default() -> Self {
@@ -47,6 +53,7 @@ impl Default for Options {
             runtime_path: "../runtime".to_owned(),
             command: "cargo xtask codegen".to_owned(),
             protocol_tests: false,
+            default_features: Vec::new(),
         }
     }
 }

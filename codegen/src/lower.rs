@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::ir::*;
 use crate::normalise::Shapes;
 use crate::shape_id::{prelude_shape, ShapeId, UNIT};
-use crate::validate::protocol_of;
+use crate::validate::{passed_over_protocols, protocol_of};
 
 const DOCUMENTATION: &str = "smithy.api#documentation";
 
@@ -89,7 +89,8 @@ struct Lowerer<'a> {
 impl Lowerer<'_> {
     fn service(&self, id: &str, service: &ast::Service) -> Result<Service, Error> {
         let shape = &self.shapes[id];
-        let protocol = match protocol_of(id, shape)? {
+        let chosen = protocol_of(id, shape)?;
+        let protocol = match chosen {
             "aws.protocols#awsJson1_0" => Protocol::AwsJson1_0,
             _ => Protocol::AwsJson1_1,
         };
@@ -107,6 +108,7 @@ impl Lowerer<'_> {
             version: service.version.clone(),
             sdk_id,
             protocol,
+            passed_over_protocols: passed_over_protocols(shape, chosen),
             signing_name,
             title: service.traits.get("smithy.api#title").and_then(Value::as_str).map(str::to_owned),
             docs: doc(&service.traits),
@@ -300,10 +302,7 @@ impl Lowerer<'_> {
                     default = Some(if kind == "boolean" { Value::Bool(false) } else { Value::from(0) });
                 }
             }
-            let mut constraints = Constraints::default();
-            for traits in target_traits.into_iter().chain([&m.traits]) {
-                merge_constraints(&mut constraints, traits);
-            }
+            let constraints = self.constraints_of(&m.target, &m.traits);
             out.push(Member {
                 name: name.clone(),
                 ty,
@@ -321,6 +320,16 @@ impl Lowerer<'_> {
             });
         }
         Ok(out)
+    }
+
+    /// The constraints of a member (or list member, map key or value):
+    /// its target's, overridden by its own.
+    fn constraints_of(&self, target: &str, member_traits: &Traits) -> Constraints {
+        let mut constraints = Constraints::default();
+        for traits in self.shapes.get(target).map(AstShape::traits).into_iter().chain([member_traits]) {
+            merge_constraints(&mut constraints, traits);
+        }
+        constraints
     }
 
     fn type_ref(&mut self, owner: &str, target: &str, member_traits: &Traits) -> Result<TypeRef, Error> {
@@ -365,13 +374,23 @@ impl Lowerer<'_> {
             "list" | "set" => {
                 let (AstShape::List(l) | AstShape::Set(l)) = &self.shapes[target] else { unreachable!() };
                 let element = self.type_ref(&format!("{target}$member"), &l.member.target, &l.member.traits)?;
-                Ok(TypeRef::List { element: Box::new(element), sparse: l.traits.contains_key("smithy.api#sparse") })
+                Ok(TypeRef::List {
+                    element: Box::new(element),
+                    sparse: l.traits.contains_key("smithy.api#sparse"),
+                    element_constraints: Box::new(self.constraints_of(&l.member.target, &l.member.traits)),
+                })
             }
             "map" => {
                 let AstShape::Map(m) = &self.shapes[target] else { unreachable!() };
                 let key = self.type_ref(&format!("{target}$key"), &m.key.target, &m.key.traits)?;
                 let value = self.type_ref(&format!("{target}$value"), &m.value.target, &m.value.traits)?;
-                Ok(TypeRef::Map { key: Box::new(key), value: Box::new(value), sparse: m.traits.contains_key("smithy.api#sparse") })
+                Ok(TypeRef::Map {
+                    key: Box::new(key),
+                    value: Box::new(value),
+                    sparse: m.traits.contains_key("smithy.api#sparse"),
+                    key_constraints: Box::new(self.constraints_of(&m.key.target, &m.key.traits)),
+                    value_constraints: Box::new(self.constraints_of(&m.value.target, &m.value.traits)),
+                })
             }
             "structure" | "union" | "enum" | "intEnum" => {
                 self.enqueue(target);
@@ -397,10 +416,7 @@ fn paginated(op: &Traits, service: &Traits) -> Option<Paginated> {
 /// The `smithy.test` cases of the lowered operations and errors that apply
 /// to a client of `protocol`.
 fn protocol_tests(shapes: &Shapes, protocol: Protocol, operations: &[Operation], named: &BTreeMap<ShapeId, Shape>) -> Vec<ProtocolTest> {
-    let protocol_id = match protocol {
-        Protocol::AwsJson1_0 => "aws.protocols#awsJson1_0",
-        Protocol::AwsJson1_1 => "aws.protocols#awsJson1_1",
-    };
+    let protocol_id = protocol.trait_id();
     let cases = |owner: &ShapeId, trait_id: &str, kind: ProtocolTestKind| -> Vec<ProtocolTest> {
         let traits = shapes.get(&owner.absolute()).map(AstShape::traits);
         let list = traits.and_then(|t| t.get(trait_id)).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
@@ -476,6 +492,50 @@ pub(crate) mod tests {
             "errors":[{{"target":"a#ServiceErr"}}],"traits":{{"aws.protocols#awsJson1_0":{{}}}}}},
             "a#ServiceErr":{{"type":"structure","traits":{{"smithy.api#error":"server"}}}}{extra}}}}}"#
         )
+    }
+
+    #[test]
+    fn collections_carry_the_constraints_of_their_elements_keys_and_values() {
+        let json = service(
+            r#","a#Op":{"type":"operation","input":{"target":"a#In"}},
+            "a#Name":{"type":"string","traits":{"smithy.api#length":{"min":2,"max":8}}},
+            "a#Small":{"type":"integer","traits":{"smithy.api#range":{"max":9}}},
+            "a#Names":{"type":"list","member":{"target":"a#Name"},"traits":{"smithy.api#length":{"min":1}}},
+            "a#Index":{"type":"map","key":{"target":"a#Name"},"value":{"target":"a#Names"}},
+            "a#Counts":{"type":"list","member":{"target":"a#Small","traits":{"smithy.api#range":{"min":1}}}},
+            "a#In":{"type":"structure","members":{"I":{"target":"a#Index"},"C":{"target":"a#Counts"}}}"#,
+            r#"{"target":"a#Op"}"#,
+        );
+        let ir = lower_json(&json).unwrap();
+        let input = ir.structure(&ir.operations[0].input);
+        let TypeRef::Map { key_constraints, value, value_constraints, .. } = &input.members[0].ty else { panic!() };
+        assert_eq!((key_constraints.length_min, key_constraints.length_max), (Some(2), Some(8)));
+        assert_eq!(value_constraints.length_min, Some(1), "the value list's own @length");
+        let TypeRef::List { element_constraints, .. } = &**value else { panic!() };
+        assert_eq!(element_constraints.length_max, Some(8));
+        let TypeRef::List { element_constraints, .. } = &input.members[1].ty else { panic!() };
+        let range = (element_constraints.range_min.as_deref(), element_constraints.range_max.as_deref());
+        assert_eq!(range, (Some("1"), Some("9")), "the list member's trait joins its target's");
+    }
+
+    #[test]
+    fn a_second_protocol_the_generator_does_not_speak_is_recorded() {
+        let json = service("", "").replace(
+            r#""aws.protocols#awsJson1_0":{}"#,
+            r#""aws.protocols#awsJson1_0":{},"smithy.protocols#rpcv2Cbor":{}"#,
+        );
+        let ir = lower_json(&json).unwrap();
+        assert_eq!(ir.service.protocol, Protocol::AwsJson1_0);
+        assert_eq!(ir.service.passed_over_protocols, ["smithy.protocols#rpcv2Cbor"]);
+        let files = crate::generate(&json, &crate::Options::default()).unwrap();
+        assert!(
+            files["src/lib.rs"].contains(
+                "This client speaks `aws.protocols#awsJson1_0`. The model also lists `smithy.protocols#rpcv2Cbor`"
+            ),
+            "the crate documentation says which protocol it speaks"
+        );
+        let plain = crate::generate(&service("", ""), &crate::Options::default()).unwrap();
+        assert!(!plain["src/lib.rs"].contains("# Protocol"), "nothing to say when the model lists one protocol");
     }
 
     #[test]

@@ -1,6 +1,8 @@
-//! Every generated example program runs against a local endpoint: built with
-//! a nested cargo, started with its configuration in environment variables,
-//! and answered by the loopback server, which checks each signature.
+//! Every generated example program of both SDK crates runs against a local
+//! endpoint: built with a nested cargo, started with its configuration in
+//! environment variables, and answered by the loopback server, which checks
+//! each signature. The paginated `GetEntitlements` example follows a token
+//! to a second page.
 
 use std::process::Command;
 
@@ -13,7 +15,7 @@ async fn each_example_calls_its_operation_against_a_local_endpoint() {
     let target = root.join("target/nested");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let build = Command::new(&cargo)
-        .args(["build", "--offline", "--quiet", "-p", "marketplacemetering", "--examples"])
+        .args(["build", "--offline", "--quiet", "-p", "marketplacemetering", "-p", "marketplaceentitlement", "--examples"])
         .current_dir(&root)
         .env("CARGO_TARGET_DIR", &target)
         .output()
@@ -25,16 +27,24 @@ async fn each_example_calls_its_operation_against_a_local_endpoint() {
             "AWSMPMeteringService.MeterUsage" => r#"{"MeteringRecordId":"ex-meter"}"#,
             "AWSMPMeteringService.BatchMeterUsage" => r#"{"Results":[],"UnprocessedRecords":[]}"#,
             "AWSMPMeteringService.RegisterUsage" => r#"{"Signature":"ex-signature"}"#,
-            _ => r#"{"CustomerAWSAccountId":"ex-account"}"#,
+            "AWSMPMeteringService.ResolveCustomer" => r#"{"CustomerAWSAccountId":"ex-account"}"#,
+            "AWSMPEntitlementService.GetEntitlements" if r.body.windows(9).any(|w| w == b"NextToken") => {
+                r#"{"Entitlements":[{"Dimension":"seats","Value":{"IntegerValue":2}}]}"#
+            }
+            "AWSMPEntitlementService.GetEntitlements" => r#"{"Entitlements":[],"NextToken":"page-2"}"#,
+            other => return Reply::json(400, &format!(r#"{{"__type":"UnknownOperationException","message":"{other}"}}"#)),
         };
         Reply::json(200, body)
     })
     .await;
-    let examples: Vec<_> = std::fs::read_dir(root.join("generated/examples"))
-        .unwrap()
-        .map(|e| e.unwrap().path().file_stem().unwrap().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(examples.len(), 4);
+    let mut examples: Vec<String> = Vec::new();
+    for krate in ["marketplacemetering", "marketplaceentitlement"] {
+        for e in std::fs::read_dir(root.join("generated").join(krate).join("examples")).unwrap() {
+            examples.push(e.unwrap().path().file_stem().unwrap().to_string_lossy().into_owned());
+        }
+    }
+    examples.sort();
+    assert_eq!(examples, ["batch_meter_usage", "get_entitlements", "meter_usage", "register_usage", "resolve_customer"]);
     for name in &examples {
         let binary = target.join("debug/examples").join(name);
         let output = tokio::process::Command::new(&binary)
@@ -50,8 +60,12 @@ async fn each_example_calls_its_operation_against_a_local_endpoint() {
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(output.status.success(), "{name}: {}{}", stdout, String::from_utf8_lossy(&output.stderr));
         assert!(stdout.contains("Output {"), "{name} printed {stdout}");
+        if name == "get_entitlements" {
+            assert_eq!(stdout.matches("GetEntitlementsOutput {").count(), 2, "both pages printed: {stdout}");
+            assert!(stdout.contains("\"seats\""), "the second page's entitlement printed: {stdout}");
+        }
     }
     let received = server.received();
-    assert_eq!(received.len(), 4);
+    assert_eq!(received.len(), 6, "one call per example, two for the paginated one");
     assert!(received.iter().all(|r| r.signature.is_ok()));
 }

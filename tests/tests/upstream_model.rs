@@ -1,6 +1,8 @@
 //! Generates the upstream Marketplace Metering model (`../shared/models/`,
 //! as AWS publishes it) into `target/`, then builds the crate and runs its
-//! generated endpoint tests with a nested cargo. Needs `../shared/`.
+//! generated endpoint tests with a nested cargo; and checks that our
+//! Entitlement Service model says what upstream's says, in its own words.
+//! Needs `../shared/`.
 
 use std::path::Path;
 use std::process::Command;
@@ -30,6 +32,40 @@ fn upstream_model_generates_compiles_and_passes_its_endpoint_tests() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "the upstream crate failed to build or test:\n{stdout}\n{stderr}");
     assert!(stdout.contains("test result: ok. 26 passed"), "expected the 26 endpoint tests to pass:\n{stdout}");
+}
+
+/// Our Entitlement Service model differs from upstream's only in prose: with
+/// every documentation string removed, the two are the same JSON.
+#[test]
+fn the_entitlement_model_carries_upstreams_facts() {
+    let Some(shared) = shared_dir() else { return };
+    let read = |p: &Path| -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap() };
+    let mut ours = read(&workspace_root().join("model/marketplace-entitlement-service.json"));
+    let mut upstream = read(&shared.join("models/marketplace-entitlement-service.json"));
+    let (a, b) = (without_prose(&mut ours), without_prose(&mut upstream));
+    assert_eq!(a, b, "both models document the same things");
+    assert!(a > 50, "{a} strings of prose");
+    assert_eq!(ours, upstream, "our model's facts differ from upstream's");
+}
+
+/// Removes documentation strings (the `smithy.api#documentation` trait, and
+/// the `documentation` of endpoint parameters and test cases), answering
+/// how many there were.
+fn without_prose(v: &mut serde_json::Value) -> usize {
+    match v {
+        serde_json::Value::Object(map) => {
+            let mut n = 0;
+            for key in ["smithy.api#documentation", "documentation"] {
+                if map.get(key).is_some_and(serde_json::Value::is_string) {
+                    map.remove(key);
+                    n += 1;
+                }
+            }
+            n + map.values_mut().map(without_prose).sum::<usize>()
+        }
+        serde_json::Value::Array(items) => items.iter_mut().map(without_prose).sum(),
+        _ => 0,
+    }
 }
 
 fn cargo(dir: &Path, target: &Path, args: &[&str]) -> std::process::Output {

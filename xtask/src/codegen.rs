@@ -66,6 +66,7 @@ pub fn default_jobs(root: &Path) -> Result<Vec<Job>, String> {
             options: codegen::Options {
                 package: Some(c.package.clone()),
                 version: c.version.clone(),
+                default_features: c.features.clone(),
                 runtime_path: relative_path(&out, &root.join("runtime")),
                 ..codegen::Options::default()
             },

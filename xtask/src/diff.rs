@@ -2,7 +2,9 @@
 //! of OLD does to the generated crate's public API, one line per change
 //! with the shape and member, and the version bump it needs.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use crate::manifest::CrateEntry;
 
 /// Parsed command-line options.
 #[derive(Debug, PartialEq, Eq)]
@@ -12,13 +14,14 @@ pub struct Args {
     json: bool,
     docs: bool,
     version: String,
+    package: Option<String>,
 }
 
 impl Args {
     /// Parses the options after `diff`.
     pub fn parse(args: &[String]) -> Result<Args, String> {
         let mut models = Vec::new();
-        let (mut json, mut docs, mut version) = (false, false, None);
+        let (mut json, mut docs, mut version, mut package) = (false, false, None, None);
         let mut it = args.iter();
         while let Some(a) = it.next() {
             match a.as_str() {
@@ -29,33 +32,40 @@ impl Args {
                 },
                 "--docs" => docs = true,
                 "--version" => version = Some(it.next().cloned().ok_or("--version needs a value")?),
+                "--package" => package = Some(it.next().cloned().ok_or("--package needs a value")?),
                 other if other.starts_with("--") => return Err(format!("unknown option `{other}`")),
                 model => models.push(PathBuf::from(model)),
             }
         }
         let [old, new]: [PathBuf; 2] = models.try_into().map_err(|_| "diff takes two model files: OLD NEW".to_owned())?;
-        let version = match version {
-            Some(v) => v,
-            None => crate_version(&super::codegen::workspace_root().join("generated/Cargo.toml"))?,
+        // What is not given comes from the codegen.toml crate generated
+        // from NEW (or else OLD): the versions being compared are its.
+        let listed = listed_crate(&super::codegen::workspace_root(), &[&new, &old])?;
+        let version = match (version, &listed) {
+            (Some(v), _) => v,
+            (None, Some(c)) => c.version.clone(),
+            (None, None) => return Err("neither model is a crate of codegen.toml; say which version to bump from with --version".into()),
         };
-        Ok(Args { old, new, json, docs, version })
+        let package = package.or(listed.map(|c| c.package));
+        Ok(Args { old, new, json, docs, version, package })
     }
 }
 
-/// The `version` of a generated crate's manifest.
-pub fn crate_version(manifest: &std::path::Path) -> Result<String, String> {
-    let text = std::fs::read_to_string(manifest).map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
-    text.lines()
-        .find_map(|l| l.strip_prefix("version = \"").and_then(|v| v.strip_suffix('"')))
-        .map(str::to_owned)
-        .ok_or_else(|| format!("{} has no version", manifest.display()))
+/// The first crate of `root/codegen.toml` generated from one of `models`.
+fn listed_crate(root: &Path, models: &[&PathBuf]) -> Result<Option<CrateEntry>, String> {
+    let crates = crate::manifest::read(root)?;
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    Ok(models.iter().find_map(|m| crates.iter().find(|c| same(m, &root.join(&c.model))).cloned()))
 }
 
 /// Runs the diff and prints it.
 pub fn run(args: &Args) -> Result<(), String> {
     let read = |p: &PathBuf| std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
     let (old, new) = (read(&args.old)?, read(&args.new)?);
-    let options = codegen::Options { package: Some("marketplacemetering".into()), ..codegen::Options::default() };
+    let options = codegen::Options { package: args.package.clone(), ..codegen::Options::default() };
     let changes = codegen::api::diff_models(&old, &new, &options).map_err(|e| e.to_string())?;
     let text = if args.json {
         codegen::api::report_json(&changes, &args.version)
@@ -65,4 +75,32 @@ pub fn run(args: &Args) -> Result<(), String> {
     // A reader that stops early (`| head`) is not an error of the diff.
     let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(v: &[&str]) -> Result<Args, String> {
+        Args::parse(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn the_version_and_package_come_from_the_crate_generated_from_new() {
+        let root = crate::codegen::workspace_root();
+        let ours = root.join("model/marketplace-metering.json");
+        let listed = crate::manifest::read(&root).unwrap().into_iter().find(|c| c.package == "marketplacemetering").unwrap();
+        let args = parse(&["/nowhere/old.json", ours.to_str().unwrap()]).unwrap();
+        assert_eq!((args.version.as_str(), args.package.as_deref()), (listed.version.as_str(), Some("marketplacemetering")));
+        let given = parse(&["/nowhere/old.json", ours.to_str().unwrap(), "--version", "3.0.0", "--package", "p"]).unwrap();
+        assert_eq!((given.version.as_str(), given.package.as_deref()), ("3.0.0", Some("p")));
+    }
+
+    #[test]
+    fn models_of_no_listed_crate_need_a_version() {
+        let err = parse(&["/nowhere/a.json", "/nowhere/b.json"]).unwrap_err();
+        assert!(err.contains("--version"), "{err}");
+        assert_eq!(parse(&["/nowhere/a.json", "/nowhere/b.json", "--version", "1.0.0"]).unwrap().package, None);
+        assert!(parse(&["a.json"]).unwrap_err().contains("two model files"));
+    }
 }

@@ -5,11 +5,12 @@ use std::process::ExitCode;
 use xtask::codegen;
 
 const USAGE: &str = "usage: cargo xtask codegen [--check] [--model PATH --out DIR] [--package NAME]
-       cargo xtask diff OLD.json NEW.json [--format text|json] [--docs] [--version X.Y.Z]
+       cargo xtask diff OLD.json NEW.json [--format text|json] [--docs] [--version X.Y.Z] [--package NAME]
        cargo xtask bench [--quick] [--no-builds] [--emulator | --meter]
 
-  (no options)    regenerate generated/ from model/, and tests/golden/ from tests/data/fixtures/
-  --check         change nothing; fail and name each stale file when generated/ or tests/golden/ is out of date
+  (no options)    regenerate each crate codegen.toml lists (generated/<crate>/ from model/),
+                  and tests/golden/ from tests/data/fixtures/
+  --check         change nothing; fail and name each stale file when a generated crate is out of date
                   (a CRLF checkout of the same text is not stale)
   --model PATH    generate from another Smithy JSON AST model
   --out DIR       write the crate into DIR (with --model)
@@ -17,7 +18,8 @@ const USAGE: &str = "usage: cargo xtask codegen [--check] [--model PATH --out DI
 
   diff            what regenerating from NEW instead of OLD does to the generated crate's
                   public API: one line per change (breaking, additive, documentation) and
-                  the version bump it needs from X.Y.Z (default: generated/Cargo.toml's);
+                  the version bump it needs from X.Y.Z (default: the version codegen.toml gives
+                  the crate generated from NEW or OLD; --package likewise);
                   documentation-only changes are counted, and listed with --docs
 
   bench           run bench/harness against the official SDK and print the table

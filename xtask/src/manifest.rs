@@ -1,5 +1,5 @@
 //! `codegen.toml`: the crates `cargo xtask codegen` generates, with the
-//! model, folder, package name and version of each.
+//! model, folder, package name, version and default features of each.
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +25,9 @@ pub struct CrateEntry {
     pub package: String,
     /// The package version; raised when the public API changes.
     pub version: String,
+    /// The crate's default features, each one of [`codegen::FEATURES`].
+    #[serde(default)]
+    pub features: Vec<String>,
 }
 
 /// The crates of `root/codegen.toml`.
@@ -41,6 +44,9 @@ pub fn parse(text: &str) -> Result<Vec<CrateEntry>, String> {
         if codegen::api::parse_version(&c.version).is_none() {
             return Err(format!("crate {}: version `{}` is not MAJOR.MINOR.PATCH", c.package, c.version));
         }
+        if let Some(f) = c.features.iter().find(|f| !codegen::FEATURES.contains(&f.as_str())) {
+            return Err(format!("crate {}: there is no feature `{f}`; a generated crate offers {}", c.package, codegen::FEATURES.join(", ")));
+        }
     }
     Ok(manifest.crates)
 }
@@ -55,6 +61,10 @@ mod tests {
         assert_eq!(crates[0].version, "1.2.3");
         assert!(parse("[[crate]]\nmodel = \"m\"\nout = \"o\"\npackage = \"p\"\nversion = \"1.2\"\n").unwrap_err().contains("MAJOR.MINOR.PATCH"));
         assert!(parse("[[crate]]\nmodel = \"m\"\nout = \"o\"\npackage = \"p\"\nversion = \"1.2.3\"\nfeaturez = []\n").is_err());
+        let with = |features: &str| parse(&format!("[[crate]]\nmodel = \"m\"\nout = \"o\"\npackage = \"p\"\nversion = \"1.2.3\"\nfeatures = {features}\n"));
+        assert_eq!(with("[\"serde\", \"blocking\"]").unwrap()[0].features, ["serde", "blocking"]);
+        let err = with("[\"tokio\"]").unwrap_err();
+        assert!(err.contains("no feature `tokio`; a generated crate offers serde, test-util, aws-config, blocking"), "{err}");
     }
 
     #[test]

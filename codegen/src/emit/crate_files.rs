@@ -26,6 +26,15 @@ pub fn lib_rs(ir: &Ir, options: &Options, declarations: TokenStream) -> TokenStr
          marks `@required` is missing or a value breaks its `@length` or `@range` constraint; the error \
          names the member. `@pattern` constraints are documented on each member but not checked."
     ));
+    if !ir.service.passed_over_protocols.is_empty() {
+        let listed: Vec<String> = ir.service.passed_over_protocols.iter().map(|p| format!("`{p}`")).collect();
+        text.push_str(&format!(
+            "\n\n# Protocol\n\nThis client speaks `{}`. The model also lists {}, which this generator does not \
+             implement; a service answers in every protocol its model lists, so the client uses the one it speaks.",
+            ir.service.protocol.trait_id(),
+            listed.join(", ")
+        ));
+    }
     let docs = super::docs::inner_doc_attrs(&text);
     quote! {
         #docs
@@ -448,7 +457,7 @@ pub fn cargo_toml(ir: &Ir, options: &Options) -> String {
         "{header}\n[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\nrust-version = \"1.85\"\n\
          description = \"A client for {title}, generated from its Smithy model\"\nlicense = \"Apache-2.0\"\npublish = false\n\n\
          [dependencies]\n{rt} = {{ path = \"{path}\"{rt_features} }}\nserde = {{ version = \"1\", features = [\"derive\"], optional = true }}\n\n\
-         [features]\n# Serialize and Deserialize, with the model's member names, on every type, input and output.\n\
+         [features]\n{default}# Serialize and Deserialize, with the model's member names, on every type, input and output.\n\
          serde = [\"dep:serde\", \"{rt}/serde\"]\n# Test helpers of the runtime, such as a replaying HTTP client.\ntest-util = [\"{rt}/test-util\"]\n\
          # `Client::new(&aws_types::SdkConfig)`: the configuration aws-config loads for every AWS client.\naws-config = [\"{rt}/aws-config\"]\n\
          # `blocking::Client`, for programs without an async runtime.\nblocking = []\n\n\
@@ -458,6 +467,12 @@ pub fn cargo_toml(ir: &Ir, options: &Options) -> String {
         version = options.version,
         rt = rt::PACKAGE,
         path = options.runtime_path,
+        default = if options.default_features.is_empty() {
+            String::new()
+        } else {
+            let quoted: Vec<String> = options.default_features.iter().map(|f| format!("\"{f}\"")).collect();
+            format!("default = [{}]\n", quoted.join(", "))
+        },
         rt_features = if ir.operations.iter().any(|o| o.compress_request) { ", features = [\"compression\"]" } else { "" },
         extra = if options.protocol_tests {
             format!(

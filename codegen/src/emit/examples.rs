@@ -1,7 +1,8 @@
 //! Emits `examples/<operation>.rs`: one runnable program per operation that
 //! loads its configuration from the environment (so it can be pointed at a
 //! local endpoint with `AWS_ENDPOINT_URL`) and calls the operation with
-//! sample values for its required members.
+//! sample values for its required members: once, or, for a paginated
+//! operation, page after page through its paginator.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -79,12 +80,38 @@ pub fn emit(ir: &Ir, op: &Operation, lib: &str) -> TokenStream {
         let value = sample(ir, &lib, &m.ty, 0);
         quote!(.#set(::std::option::Option::Some(#value)))
     });
+    let what = if op.paginated.is_some() { "page after page, printing each page" } else { "once and prints the outcome" };
     let doc = format!(
-        "Calls `{}` once with sample values and prints the outcome.\n\nRun it against a local endpoint:\n\n```text\nAWS_ENDPOINT_URL=http://127.0.0.1:8080 AWS_REGION=us-east-1 \\\n  AWS_ACCESS_KEY_ID=AKID AWS_SECRET_ACCESS_KEY=SECRET \\\n  cargo run --example {}\n```",
+        "Calls `{}` with sample values {what}.\n\nRun it against a local endpoint:\n\n```text\nAWS_ENDPOINT_URL=http://127.0.0.1:8080 AWS_REGION=us-east-1 \\\n  AWS_ACCESS_KEY_ID=AKID AWS_SECRET_ACCESS_KEY=SECRET \\\n  cargo run --example {}\n```",
         op.name,
         naming::example_name(&op.name)
     );
     let docs = super::docs::inner_doc_attrs(&doc);
+    let report_error = quote! {
+        ::std::eprintln!("{}", #lib::error::DisplayErrorContext(&e));
+        ::std::process::exit(1);
+    };
+    let call = if op.paginated.is_some() {
+        quote! {
+            #[allow(deprecated)]
+            let mut pages = client.#method() #(#setters)* .into_paginator().send();
+            while let ::std::option::Option::Some(page) = pages.next().await {
+                match page {
+                    ::std::result::Result::Ok(output) => ::std::println!("{output:#?}"),
+                    ::std::result::Result::Err(e) => { #report_error }
+                }
+            }
+        }
+    } else {
+        quote! {
+            #[allow(deprecated)]
+            let result = client.#method() #(#setters)* .send().await;
+            match result {
+                ::std::result::Result::Ok(output) => ::std::println!("{output:#?}"),
+                ::std::result::Result::Err(e) => { #report_error }
+            }
+        }
+    };
     quote! {
         #docs
 
@@ -92,15 +119,7 @@ pub fn emit(ir: &Ir, op: &Operation, lib: &str) -> TokenStream {
         async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>> {
             let config = #lib::config::load_from_env().await;
             let client = #lib::Client::new(&config);
-            #[allow(deprecated)]
-            let result = client.#method() #(#setters)* .send().await;
-            match result {
-                ::std::result::Result::Ok(output) => ::std::println!("{output:#?}"),
-                ::std::result::Result::Err(e) => {
-                    ::std::eprintln!("{}", #lib::error::DisplayErrorContext(&e));
-                    ::std::process::exit(1);
-                }
-            }
+            #call
             ::std::result::Result::Ok(())
         }
     }

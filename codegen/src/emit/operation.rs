@@ -197,10 +197,16 @@ pub fn emit_builders(ir: &Ir, op: &Operation) -> TokenStream {
             pub fn #get(&self) -> &::std::option::Option<#stored> { self.inner.#get() }
         }
     });
-    let into_paginator = if op.paginated.is_some() {
+    let into_paginator = if let Some(p) = &op.paginated {
         let paginator = ident(&naming::paginator(name));
+        let doc = if p.items.is_some() {
+            "Fetches every page of results instead of one: see the paginator's `send` and `items`."
+        } else {
+            "Fetches every page of results instead of one: see the paginator's `send`."
+        };
+        let doc = doc_attrs(doc);
         quote! {
-            /// Fetches every page of results instead of one: see the paginator's `send` and `items`.
+            #doc
             pub fn into_paginator(self) -> super::paginator::#paginator {
                 super::paginator::#paginator::new(self.handle, self.inner)
             }

@@ -97,7 +97,7 @@ pub fn emit(ir: &Ir, op: &Operation, p: &Paginated) -> Result<TokenStream, Error
         None => quote!(),
         Some(path) => {
             let (items_expr, items_type) = path_expr(ir, op, &op.output, path, quote!(&out))?;
-            let TypeRef::List { element, sparse: false } = &items_type else {
+            let TypeRef::List { element, sparse: false, .. } = &items_type else {
                 return Err(Error::unsupported(op.id.absolute(), format!("@paginated items {path} that are not a dense list")));
             };
             let item = rust_type(ir, element);

@@ -73,7 +73,7 @@ fn value(ir: &Ir, lib: &TokenStream, ty: &TypeRef, v: &Value) -> Result<TokenStr
             (Prim::Document, v) => document(&p, v),
             (prim, v) => return Err(format!("{v} is not a {prim:?}")),
         },
-        (TypeRef::List { element, sparse }, Value::Array(items)) => {
+        (TypeRef::List { element, sparse, .. }, Value::Array(items)) => {
             let mut out = Vec::new();
             for item in items {
                 out.push(match (sparse, item) {
@@ -87,7 +87,7 @@ fn value(ir: &Ir, lib: &TokenStream, ty: &TypeRef, v: &Value) -> Result<TokenStr
             }
             quote!(::std::vec![#(#out),*])
         }
-        (TypeRef::Map { key, value: val, sparse }, Value::Object(entries)) => {
+        (TypeRef::Map { key, value: val, sparse, .. }, Value::Object(entries)) => {
             let mut out = Vec::new();
             for (k, item) in entries {
                 let key = value(ir, lib, key, &Value::String(k.clone()))?;

@@ -14,7 +14,7 @@ use quote::quote;
 use super::rt;
 use super::types::{field_is_optional, ident, named_path, zero_expr};
 use crate::error::Error;
-use crate::ir::{Ir, Prim, Role, Shape, Structure, TimestampFormat, TypeRef};
+use crate::ir::{Constraints, Ir, Prim, Role, Shape, Structure, TimestampFormat, TypeRef};
 use crate::naming;
 use crate::shape_id::ShapeId;
 
@@ -59,8 +59,11 @@ fn format_tokens(f: TimestampFormat) -> TokenStream {
     }
 }
 
-/// Statements writing `value` (an expression of type `&T`) to `w`.
-fn ser_value(ir: &Ir, ty: &TypeRef, value: TokenStream) -> TokenStream {
+/// Statements writing `value` (an expression of type `&T`) to `w`. The
+/// elements, keys and values of collections are checked against their
+/// constraints as they are written; an error names `label`, the member
+/// that holds them.
+fn ser_value(ir: &Ir, ty: &TypeRef, value: TokenStream, label: &str) -> TokenStream {
     match ty {
         TypeRef::Unit => quote! { w.begin_object(); w.end_object(); },
         TypeRef::Prim(p) => match p {
@@ -82,8 +85,10 @@ fn ser_value(ir: &Ir, ty: &TypeRef, value: TokenStream) -> TokenStream {
             Prim::Blob => quote!(w.blob(#value);),
             Prim::Document => quote!(w.document(#value);),
         },
-        TypeRef::List { element, sparse } => {
-            let item = ser_value(ir, element, quote!(item));
+        TypeRef::List { element, sparse, element_constraints } => {
+            let checks = constraint_checks(element, element_constraints, label, "an element ", &quote!(item));
+            let item = ser_value(ir, element, quote!(item), label);
+            let item = quote! { #checks #item };
             let body = if *sparse {
                 quote! { match item { ::std::option::Option::Some(item) => { #item } ::std::option::Option::None => w.null(), } }
             } else {
@@ -95,10 +100,13 @@ fn ser_value(ir: &Ir, ty: &TypeRef, value: TokenStream) -> TokenStream {
                 w.end_array();
             }
         }
-        TypeRef::Map { key: _, value: v, sparse } => {
+        TypeRef::Map { key, value: v, sparse, key_constraints, value_constraints } => {
             // String keys and enum keys both have `as_str`.
             let key_str = quote!(k.as_str());
-            let item = ser_value(ir, v, quote!(item));
+            let key_checks = constraint_checks(key, key_constraints, label, "a key ", &quote!(k));
+            let value_checks = constraint_checks(v, value_constraints, label, "a value ", &quote!(item));
+            let item = ser_value(ir, v, quote!(item), label);
+            let item = quote! { #value_checks #item };
             let body = if *sparse {
                 quote! { match item { ::std::option::Option::Some(item) => { #item } ::std::option::Option::None => w.null(), } }
             } else {
@@ -110,6 +118,7 @@ fn ser_value(ir: &Ir, ty: &TypeRef, value: TokenStream) -> TokenStream {
                 entries.sort_by(|a, b| a.0.cmp(b.0));
                 w.begin_object();
                 for (k, item) in entries {
+                    #key_checks
                     w.key(#key_str);
                     #body
                 }
@@ -153,7 +162,7 @@ fn de_value(ir: &Ir, ty: &TypeRef, at: &str) -> TokenStream {
             Prim::Blob => quote!(r.blob(#at)?),
             Prim::Document => quote!(r.document(#at)?),
         },
-        TypeRef::List { element, sparse } => {
+        TypeRef::List { element, sparse, .. } => {
             let item = de_value(ir, element, &format!("{at}[]"));
             // A null item of a dense list is dropped, as the SDKs do.
             let push = if *sparse {
@@ -168,7 +177,7 @@ fn de_value(ir: &Ir, ty: &TypeRef, at: &str) -> TokenStream {
                 out
             }}
         }
-        TypeRef::Map { key, value: v, sparse } => {
+        TypeRef::Map { key, value: v, sparse, .. } => {
             let k = match key.as_ref() {
                 TypeRef::Named(id) => {
                     let p = named_path(ir, id);
@@ -216,30 +225,35 @@ fn de_value(ir: &Ir, ty: &TypeRef, at: &str) -> TokenStream {
     }
 }
 
-/// Statements refusing `value` (a `&T`) when it breaks the member's
-/// `@length` or `@range`, before anything is written.
-fn constraint_checks(m: &crate::ir::Member, label: &str, value: &TokenStream) -> TokenStream {
+/// Statements refusing `value` (a `&T` of type `ty`) when it breaks its
+/// `@length` or `@range`, before anything is written. The error names the
+/// member `label`; `subject` says what of it broke the constraint (empty
+/// for the member itself, `"an element "` for one of a list's elements).
+fn constraint_checks(ty: &TypeRef, c: &Constraints, label: &str, subject: &str, value: &TokenStream) -> TokenStream {
     let build_error = rt::build_error();
-    let c = &m.constraints;
     let mut checks = Vec::new();
     if c.length_min.is_some() || c.length_max.is_some() {
-        let len = match &m.ty {
+        let len = match ty {
             TypeRef::Prim(Prim::String) => Some(quote!(#value.chars().count())),
             TypeRef::Prim(Prim::Blob) => Some(quote!(#value.as_ref().len())),
             TypeRef::List { .. } | TypeRef::Map { .. } => Some(quote!(#value.len())),
             _ => None,
         };
         if let Some(len) = len {
-            let unit = if matches!(m.ty, TypeRef::List { .. } | TypeRef::Map { .. }) { "entries" } else if matches!(m.ty, TypeRef::Prim(Prim::Blob)) { "bytes" } else { "characters" };
+            let unit = match ty {
+                TypeRef::List { .. } | TypeRef::Map { .. } => "entries",
+                TypeRef::Prim(Prim::Blob) => "bytes",
+                _ => "characters",
+            };
             // A minimum of 0 needs no check; a minimum of 1 reads best as "empty".
             match c.length_min {
                 None | Some(0) => {}
                 Some(1) => {
-                    let empty = match &m.ty {
+                    let empty = match ty {
                         TypeRef::Prim(Prim::Blob) => quote!(#value.as_ref().is_empty()),
                         _ => quote!(#value.is_empty()),
                     };
-                    let msg = format!("is empty; at least 1 of its {unit} is required");
+                    let msg = format!("{subject}is empty; at least 1 of its {unit} is required");
                     checks.push(quote! {
                         if #empty {
                             return ::std::result::Result::Err(#build_error::invalid_field(#label, #msg));
@@ -248,7 +262,7 @@ fn constraint_checks(m: &crate::ir::Member, label: &str, value: &TokenStream) ->
                 }
                 Some(min) => {
                     let min_lit = proc_macro2::Literal::usize_unsuffixed(min as usize);
-                    let msg = format!("has {{}} {unit}; at least {min} are required");
+                    let msg = format!("{subject}has {{}} {unit}; at least {min} are required");
                     checks.push(quote! {
                         if #len < #min_lit {
                             return ::std::result::Result::Err(#build_error::invalid_field(#label, ::std::format!(#msg, #len)));
@@ -258,7 +272,7 @@ fn constraint_checks(m: &crate::ir::Member, label: &str, value: &TokenStream) ->
             }
             if let Some(max) = c.length_max {
                 let max_lit = proc_macro2::Literal::usize_unsuffixed(max as usize);
-                let msg = format!("has {{}} {unit}; at most {max} are allowed");
+                let msg = format!("{subject}has {{}} {unit}; at most {max} are allowed");
                 checks.push(quote! {
                     if #len > #max_lit {
                         return ::std::result::Result::Err(#build_error::invalid_field(#label, ::std::format!(#msg, #len)));
@@ -267,7 +281,7 @@ fn constraint_checks(m: &crate::ir::Member, label: &str, value: &TokenStream) ->
             }
         }
     }
-    let numeric = match &m.ty {
+    let numeric = match ty {
         TypeRef::Prim(Prim::Byte | Prim::Short | Prim::Integer | Prim::Long) => Some(true),
         TypeRef::Prim(Prim::Float | Prim::Double) => Some(false),
         _ => None,
@@ -283,9 +297,9 @@ fn constraint_checks(m: &crate::ir::Member, label: &str, value: &TokenStream) ->
                 },
             };
             let (cmp, msg) = if is_min {
-                (quote!(<), format!("is {{}}; the smallest value allowed is {bound}"))
+                (quote!(<), format!("{subject}is {{}}; the smallest value allowed is {bound}"))
             } else {
-                (quote!(>), format!("is {{}}; the largest value allowed is {bound}"))
+                (quote!(>), format!("{subject}is {{}}; the largest value allowed is {bound}"))
             };
             checks.push(quote! {
                 if #n #cmp #limit {
@@ -308,8 +322,8 @@ fn ser_structure(ir: &Ir, s: &Structure) -> TokenStream {
         let field = ident(&member_name);
         let key = m.name.as_str();
         let label = format!("{}.{}", naming::type_name(&s.name), naming::member_label(&m.name, place));
-        let checks = constraint_checks(m, &label, &quote!(value));
-        let write = ser_value(ir, &m.ty, quote!(value));
+        let checks = constraint_checks(&m.ty, &m.constraints, &label, "", &quote!(value));
+        let write = ser_value(ir, &m.ty, quote!(value), &label);
         if field_is_optional(m, s.role) {
             quote! { if let ::std::option::Option::Some(value) = &input.#field { #checks w.key(#key); #write } }
         } else {
@@ -418,8 +432,10 @@ fn ser_union(ir: &Ir, u: &crate::ir::Union) -> TokenStream {
         if m.ty == TypeRef::Unit {
             quote!(#path::#v => { w.key(#key); w.begin_object(); w.end_object(); })
         } else {
-            let write = ser_value(ir, &m.ty, quote!(value));
-            quote!(#path::#v(value) => { w.key(#key); #write })
+            let label = format!("{}::{}", naming::type_name(&u.name), naming::variant_name(&m.name));
+            let checks = constraint_checks(&m.ty, &m.constraints, &label, "", &quote!(value));
+            let write = ser_value(ir, &m.ty, quote!(value), &label);
+            quote!(#path::#v(value) => { #checks w.key(#key); #write })
         }
     });
     let msg = format!("{} is Unknown, which cannot be sent", u.name);

@@ -291,7 +291,7 @@ fn builder_setters(ir: &Ir, f: &Field<'_>) -> TokenStream {
 /// parameters (see `operation.rs`).
 pub fn plain_setter(ir: &Ir, member: &Member, ident: &proc_macro2::Ident) -> (TokenStream, SetterShape) {
     match &member.ty {
-        TypeRef::List { element, sparse } => {
+        TypeRef::List { element, sparse, .. } => {
             let el = rust_type(ir, element);
             let el = if *sparse { quote!(::std::option::Option<#el>) } else { el };
             let doc = doc_attrs("\nAppends one item; call again to add more.");
@@ -315,7 +315,7 @@ pub fn plain_setter(ir: &Ir, member: &Member, ident: &proc_macro2::Ident) -> (To
                 if stringy { SetterShape::Into(el) } else { SetterShape::Append(el) },
             )
         }
-        TypeRef::Map { key, value, sparse } => {
+        TypeRef::Map { key, value, sparse, .. } => {
             let k = rust_type(ir, key);
             let v = rust_type(ir, value);
             let v = if *sparse { quote!(::std::option::Option<#v>) } else { v };

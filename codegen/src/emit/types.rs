@@ -67,7 +67,7 @@ pub fn rust_type(ir: &Ir, ty: &TypeRef) -> TokenStream {
     match ty {
         TypeRef::Unit => quote!(()),
         TypeRef::Prim(p) => prim_type(*p),
-        TypeRef::List { element, sparse } => {
+        TypeRef::List { element, sparse, .. } => {
             let el = rust_type(ir, element);
             if *sparse {
                 quote!(::std::vec::Vec<::std::option::Option<#el>>)
@@ -75,7 +75,7 @@ pub fn rust_type(ir: &Ir, ty: &TypeRef) -> TokenStream {
                 quote!(::std::vec::Vec<#el>)
             }
         }
-        TypeRef::Map { key, value, sparse } => {
+        TypeRef::Map { key, value, sparse, .. } => {
             let k = rust_type(ir, key);
             let v = rust_type(ir, value);
             if *sparse {
@@ -151,7 +151,7 @@ pub fn getter(ir: &Ir, member: &Member, optional: bool, field: &Ident) -> (Token
         (TypeRef::Prim(Prim::String | Prim::BigInteger | Prim::BigDecimal), false) => {
             (quote!(&str), quote!(self.#field.as_str()))
         }
-        (TypeRef::List { element, sparse }, _) => {
+        (TypeRef::List { element, sparse, .. }, _) => {
             let el = rust_type(ir, element);
             let el = if *sparse { quote!(::std::option::Option<#el>) } else { el };
             let body = if optional { quote!(self.#field.as_deref().unwrap_or_default()) } else { quote!(&self.#field) };

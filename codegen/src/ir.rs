@@ -117,6 +117,9 @@ pub struct Service {
     /// Protocol traits the service also lists, which the client does not
     /// speak (the Entitlement Service lists `smithy.protocols#rpcv2Cbor`).
     pub passed_over_protocols: Vec<String>,
+    /// `aws.protocols#awsQueryCompatible`: the service moved from awsQuery
+    /// and still names its errors as it did there.
+    pub query_compatible: bool,
     /// The SigV4 signing name, when the service is signed.
     pub signing_name: Option<String>,
     /// The service's `smithy.api#title`.
@@ -261,6 +264,9 @@ pub struct ErrorInfo {
     pub http_status: Option<u16>,
     /// `@retryable`, when set; `true` inside means `throttling: true`.
     pub retryable: Option<bool>,
+    /// `aws.protocols#awsQueryError` `code`: what an `@awsQueryCompatible`
+    /// service calls this error in its `x-amzn-query-error` header.
+    pub query_code: Option<String>,
 }
 
 /// A union.

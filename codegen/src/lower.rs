@@ -109,6 +109,7 @@ impl Lowerer<'_> {
             sdk_id,
             protocol,
             passed_over_protocols: passed_over_protocols(shape, chosen),
+            query_compatible: service.traits.contains_key("aws.protocols#awsQueryCompatible"),
             signing_name,
             title: service.traits.get("smithy.api#title").and_then(Value::as_str).map(str::to_owned),
             docs: doc(&service.traits),
@@ -444,14 +445,16 @@ fn protocol_tests(shapes: &Shapes, protocol: Protocol, operations: &[Operation],
     out
 }
 
-/// `@error`, `@httpError` and `@retryable` (validation checked their values).
+/// `@error`, `@httpError`, `@retryable` and `@awsQueryError` (validation
+/// checked their values).
 fn error_info(kind: &Value, traits: &Traits) -> ErrorInfo {
     let kind = if kind.as_str() == Some("server") { ErrorKind::Server } else { ErrorKind::Client };
     let http_status = traits.get("smithy.api#httpError").and_then(Value::as_u64).and_then(|n| u16::try_from(n).ok());
     let retryable = traits
         .get("smithy.api#retryable")
         .map(|v| v.get("throttling").and_then(Value::as_bool).unwrap_or(false));
-    ErrorInfo { kind, http_status, retryable }
+    let query_code = traits.get("aws.protocols#awsQueryError").and_then(|q| q.get("code")).and_then(Value::as_str).map(str::to_owned);
+    ErrorInfo { kind, http_status, retryable, query_code }
 }
 
 /// Adds the constraint traits of `traits` (validation checked their values)
@@ -555,7 +558,7 @@ pub(crate) mod tests {
         let errors: Vec<String> = op.errors.iter().map(|e| e.name.clone()).collect();
         assert_eq!(errors, ["Bad", "ServiceErr"]);
         let bad = ir.structure(&op.errors[0]).error.clone().unwrap();
-        assert_eq!(bad, ErrorInfo { kind: ErrorKind::Client, http_status: Some(400), retryable: Some(true) });
+        assert_eq!(bad, ErrorInfo { kind: ErrorKind::Client, http_status: Some(400), retryable: Some(true), query_code: None });
         // The original input structure is not emitted as a type, since no member targets it.
         assert!(!ir.shapes.keys().any(|k| k.absolute() == "a#Req"));
     }

@@ -158,6 +158,7 @@ pub fn config_rs(ir: &Ir) -> TokenStream {
     let prefix = ir.service.id.name.as_str();
     let env_name = naming::endpoint_env_name(&ir.service.sdk_id);
     let content_type = ir.service.protocol.content_type();
+    let query_compatible = ir.service.query_compatible;
     let signing = match &ir.service.signing_name {
         Some(n) => quote!(::std::option::Option::Some(#n)),
         None => quote!(::std::option::Option::None),
@@ -190,6 +191,7 @@ pub fn config_rs(ir: &Ir) -> TokenStream {
             crate_version: ::std::env!("CARGO_PKG_VERSION"),
             resolve_endpoint: crate::endpoint::resolve,
             env_name: #env_name,
+            query_compatible: #query_compatible,
         };
     }
 }

@@ -25,7 +25,21 @@ pub fn emit(ir: &Ir, op: &Operation) -> TokenStream {
     let de_err = rt::deserialize_error();
     let variants: Vec<_> = errors.iter().map(|e| ident(&naming::type_name(ir.shape(e).name()))).collect();
     let paths: Vec<_> = errors.iter().map(|e| named_path(ir, e)).collect();
-    let codes: Vec<&str> = errors.iter().map(|e| e.name.as_str()).collect();
+    // An awsQueryCompatible service may name an error by its awsQuery code
+    // (which the runtime reads from `x-amzn-query-error`) instead of its
+    // shape name: either picks the variant.
+    let codes: Vec<TokenStream> = errors
+        .iter()
+        .map(|e| {
+            let shape_code = e.name.as_str();
+            match ir.structure(e).error.as_ref().and_then(|i| i.query_code.as_deref()) {
+                Some(q) if ir.service.query_compatible && q != shape_code => {
+                    quote!(::std::option::Option::Some(#shape_code) | ::std::option::Option::Some(#q))
+                }
+                _ => quote!(::std::option::Option::Some(#shape_code)),
+            }
+        })
+        .collect();
     let de_fns: Vec<_> = errors.iter().map(|e| ident(&naming::de_fn(ir.shape(e).name()))).collect();
     let predicates: Vec<_> = errors.iter().map(|e| plain_ident(&naming::error_predicate(ir.shape(e).name()))).collect();
     let variant_docs: Vec<_> = errors
@@ -42,7 +56,7 @@ pub fn emit(ir: &Ir, op: &Operation) -> TokenStream {
             let code = meta.code().map(::std::borrow::ToOwned::to_owned);
             #[allow(clippy::match_single_binding)]
             ::std::result::Result::Ok(match code.as_deref() {
-                #( ::std::option::Option::Some(#codes) => #error_ty::#variants(crate::protocol_serde::#de_fns(r, meta)?), )*
+                #( #codes => #error_ty::#variants(crate::protocol_serde::#de_fns(r, meta)?), )*
                 _ => #error_ty::generic(meta),
             })
         }

@@ -24,8 +24,12 @@ pub fn check(shapes: &Shapes) -> Result<(), Error> {
     for (id, shape) in shapes {
         shape_traits(id, shape.traits())?;
         if let Shape::Structure(s) = shape {
-            if let Some(kind) = s.traits.get("smithy.api#error") {
-                error_traits(id, kind, &s.traits)?;
+            match s.traits.get("smithy.api#error") {
+                Some(kind) => error_traits(id, kind, &s.traits)?,
+                None if s.traits.contains_key(QUERY_ERROR) => {
+                    return Err(Error::model(id, "@awsQueryError applies only to structures with @error"));
+                }
+                None => {}
             }
         }
         for (name, member) in shape.members().into_iter().flatten() {
@@ -74,7 +78,9 @@ fn shape_traits(id: &str, traits: &Traits) -> Result<(), Error> {
     Ok(())
 }
 
-/// `@error` and `@httpError` of an error structure.
+const QUERY_ERROR: &str = "aws.protocols#awsQueryError";
+
+/// `@error`, `@httpError` and `@awsQueryError` of an error structure.
 fn error_traits(id: &str, kind: &Value, traits: &Traits) -> Result<(), Error> {
     if !matches!(kind.as_str(), Some("client" | "server")) {
         return Err(Error::model(id, "@error must be \"client\" or \"server\""));
@@ -82,6 +88,14 @@ fn error_traits(id: &str, kind: &Value, traits: &Traits) -> Result<(), Error> {
     if let Some(v) = traits.get("smithy.api#httpError") {
         if !v.as_u64().is_some_and(|n| (400..600).contains(&n)) {
             return Err(Error::model(id, "@httpError must be an integer from 400 to 599"));
+        }
+    }
+    if let Some(q) = traits.get(QUERY_ERROR) {
+        if !q.get("code").and_then(Value::as_str).is_some_and(|c| !c.is_empty() && !c.contains(';')) {
+            return Err(Error::model(id, "@awsQueryError needs a non-empty code without `;`"));
+        }
+        if !q.get("httpResponseCode").and_then(Value::as_u64).is_some_and(|n| (100..600).contains(&n)) {
+            return Err(Error::model(id, "@awsQueryError needs an httpResponseCode from 100 to 599"));
         }
     }
     Ok(())
@@ -143,6 +157,33 @@ mod tests {
             r#"{"target":"a#Op"}"#,
         );
         assert!(lower_json(&json).unwrap_err().to_string().contains("not a structure with @error"));
+    }
+
+    #[test]
+    fn aws_query_errors_are_checked() {
+        // A structure is listed as the operation's error when it is one, else as its output.
+        let with = |traits: &str| {
+            let place = if traits.contains("smithy.api#error") { "errors\":[{\"target\":\"a#E\"}]" } else { "output\":{\"target\":\"a#E\"}" };
+            let json = service(
+                &format!(r#","a#Op":{{"type":"operation","{place}}},"a#E":{{"type":"structure","traits":{{{traits}}}}}"#),
+                r#"{"target":"a#Op"}"#,
+            );
+            lower_json(&json).map(|ir| ir.shapes.values().find_map(|s| match s {
+                crate::ir::Shape::Structure(s) if s.name == "E" => s.error.clone(),
+                _ => None,
+            }))
+        };
+        let ok = with(r#""smithy.api#error":"client","aws.protocols#awsQueryError":{"code":"Old.Code","httpResponseCode":400}"#).unwrap();
+        assert_eq!(ok.unwrap().query_code.as_deref(), Some("Old.Code"));
+        for (traits, problem) in [
+            (r#""aws.protocols#awsQueryError":{"code":"C","httpResponseCode":400}"#, "@awsQueryError applies only to structures with @error"),
+            (r#""smithy.api#error":"client","aws.protocols#awsQueryError":{"httpResponseCode":400}"#, "@awsQueryError needs a non-empty code"),
+            (r#""smithy.api#error":"client","aws.protocols#awsQueryError":{"code":"A;B","httpResponseCode":400}"#, "without `;`"),
+            (r#""smithy.api#error":"client","aws.protocols#awsQueryError":{"code":"C","httpResponseCode":"400"}"#, "httpResponseCode from 100 to 599"),
+        ] {
+            let err = with(traits).unwrap_err().to_string();
+            assert!(err.starts_with("shape a#E: ") && err.contains(problem), "{err}");
+        }
     }
 
 }

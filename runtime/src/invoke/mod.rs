@@ -48,6 +48,9 @@ pub struct ServiceMeta {
     pub resolve_endpoint: ResolveEndpoint,
     /// The suffix of the service's `AWS_ENDPOINT_URL_<SERVICE>` variable (`MARKETPLACE_METERING`).
     pub env_name: &'static str,
+    /// `@awsQueryCompatible`: requests say `x-amzn-query-mode: true`, and an
+    /// error's code is the one its `x-amzn-query-error` header gives.
+    pub query_compatible: bool,
 }
 
 /// What a generated operation tells the runtime about itself.
@@ -193,6 +196,7 @@ impl Handle {
             uri,
             host,
             content_type: service.content_type,
+            query_mode: service.query_compatible,
             target: format!("{}.{}", service.target_prefix, op.name),
             body: body.into(),
             content_encoding,
@@ -297,7 +301,10 @@ impl Handle {
             },
         };
         match response {
-            Ok(response) => response::from_response(op, response, parse_output, parse_error, |r| self.correct_clock_skew(r)),
+            Ok(response) => {
+                let service = self.inner.service;
+                response::from_response(service, op, response, parse_output, parse_error, |r| self.correct_clock_skew(r))
+            }
             Err(e) => response::from_connector_error(e),
         }
     }

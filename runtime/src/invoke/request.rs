@@ -27,6 +27,8 @@ pub(super) struct CallRequest {
     pub(super) uri: String,
     pub(super) host: String,
     pub(super) content_type: &'static str,
+    /// Send `x-amzn-query-mode: true` (an `@awsQueryCompatible` service).
+    pub(super) query_mode: bool,
     /// `X-Amz-Target`: `Service.Operation`.
     pub(super) target: String,
     pub(super) body: Body,
@@ -45,6 +47,9 @@ impl CallRequest {
         headers.append("Host", self.host.clone());
         headers.append("Content-Type", self.content_type);
         headers.append("X-Amz-Target", self.target.clone());
+        if self.query_mode {
+            headers.append("x-amzn-query-mode", "true");
+        }
         headers.append("Content-Length", self.body.len().to_string());
         if let Some(encoding) = self.content_encoding {
             headers.append("Content-Encoding", encoding);

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use super::{OperationMeta, ParseError, ParseOutput};
+use super::{OperationMeta, ParseError, ParseOutput, ServiceMeta};
 use crate::error::{ErrorMetadata, SdkError};
 use crate::http::{ConnectorError, ConnectorErrorKind, Headers, HttpResponse};
 use crate::json::{self, JsonReader, Value};
@@ -52,6 +52,7 @@ pub(super) fn from_connector_error<O, E>(e: ConnectorError) -> Outcome<O, E> {
 /// rejected the request as mistimed; when it says the client's clock was
 /// wrong (and is now corrected) the failure is retried.
 pub(super) fn from_response<O, E>(
+    service: &ServiceMeta,
     op: &OperationMeta,
     response: HttpResponse,
     parse_output: ParseOutput<O>,
@@ -95,7 +96,12 @@ pub(super) fn from_response<O, E>(
             };
         }
     };
-    let code = error_code(response.headers(), &value);
+    let type_code = error_code(response.headers(), &value);
+    // An awsQueryCompatible service names the error in the header as its
+    // awsQuery API did; that is the code callers see, and the generated
+    // parser knows both names of each modeled error.
+    let query_code = if service.query_compatible { query_error_code(response.headers()) } else { None };
+    let code = query_code.or_else(|| type_code.clone());
     let mut meta = ErrorMetadata::builder().status(status);
     if let Some(c) = &code {
         meta = meta.code(c.clone());
@@ -106,7 +112,8 @@ pub(super) fn from_response<O, E>(
     if let Some(id) = response.request_id() {
         meta = meta.request_id(id);
     }
-    let mut retry = policy::classify_service_error(code.as_deref(), status, op.retryable_errors);
+    let mut retry = policy::classify_service_error(code.as_deref(), status, op.retryable_errors)
+        .or_else(|| policy::classify_service_error(type_code.as_deref(), status, op.retryable_errors));
     if code.as_deref().is_some_and(|c| policy::CLOCK_SKEW_CODES.contains(&c)) && correct_clock_skew(&response) {
         retry = Some(RetryKind::Transient);
     }
@@ -144,6 +151,15 @@ fn error_code(headers: &Headers, body: &Value) -> Option<String> {
     (!code.is_empty()).then(|| code.to_owned())
 }
 
+/// The code of an `x-amzn-query-error: Code;Fault` header (the fault,
+/// `Sender` or `Receiver`, says no more than the status does). A value
+/// without the `;` is not that header's form and is ignored.
+fn query_error_code(headers: &Headers) -> Option<String> {
+    let (code, _fault) = headers.get("x-amzn-query-error")?.split_once(';')?;
+    let code = code.trim();
+    (!code.is_empty()).then(|| code.to_owned())
+}
+
 /// The error message of an awsJson error body.
 fn error_message(body: &Value) -> Option<String> {
     ["message", "Message", "errorMessage"].iter().find_map(|k| body.get(k).and_then(Value::as_str)).map(str::to_owned)
@@ -152,6 +168,20 @@ fn error_message(body: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_error_headers_give_the_code_before_the_fault() {
+        let with = |v: &'static str| {
+            let mut h = Headers::new();
+            h.append("x-amzn-query-error", v);
+            query_error_code(&h)
+        };
+        assert_eq!(with("AWS.SimpleQueueService.NonExistentQueue;Sender").as_deref(), Some("AWS.SimpleQueueService.NonExistentQueue"));
+        assert_eq!(with("Throttling;Receiver").as_deref(), Some("Throttling"));
+        assert_eq!(with("NoFault"), None);
+        assert_eq!(with(";Sender"), None);
+        assert_eq!(query_error_code(&Headers::new()), None);
+    }
 
     #[test]
     fn error_codes_are_sanitised() {

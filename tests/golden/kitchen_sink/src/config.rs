@@ -31,4 +31,5 @@ pub(crate) static SERVICE: ::awsjson_runtime::for_generated::ServiceMeta = ::aws
     crate_version: ::std::env!("CARGO_PKG_VERSION"),
     resolve_endpoint: crate::endpoint::resolve,
     env_name: "KITCHEN_SINK",
+    query_compatible: false,
 };

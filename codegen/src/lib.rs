@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod ast;
+pub mod date_time;
 pub mod emit;
 pub mod error;
 pub mod ir;

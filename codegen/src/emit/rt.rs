@@ -36,6 +36,7 @@ items! {
     blob => Blob,
     base64_decode => base64_decode,
     document => Document,
+    document_number => Number,
     unknown_variant => UnknownVariantValue,
     unknown_int_variant => UnknownIntVariantValue,
     // Errors.

@@ -231,8 +231,20 @@ pub fn default_expr(ir: &Ir, owner: &str, ty: &TypeRef, v: &Value) -> Result<Tok
         }
         (TypeRef::Prim(Prim::Timestamp(_)), Value::Number(n)) => {
             let dt = rt::date_time();
-            let f = n.as_f64().ok_or_else(bad)?;
-            quote!(#dt::from_secs_f64(#f))
+            match n.as_i64() {
+                Some(secs) => quote!(#dt::from_secs(#secs)),
+                None => {
+                    let f = n.as_f64().ok_or_else(bad)?;
+                    quote!(#dt::from_secs_f64(#f))
+                }
+            }
+        }
+        (TypeRef::Prim(Prim::Timestamp(_)), Value::String(s)) => {
+            let dt = rt::date_time();
+            let (secs, nanos) = crate::date_time::parse(s).ok_or_else(bad)?;
+            let nanos = i128::from(secs) * 1_000_000_000 + i128::from(nanos);
+            // Validation checked the text, so the instant is in range.
+            quote!(#dt::from_nanos(#nanos).unwrap_or(#dt::from_secs(#secs)))
         }
         (TypeRef::Prim(Prim::Blob), Value::String(s)) => {
             let blob = rt::blob();
@@ -250,6 +262,24 @@ pub fn default_expr(ir: &Ir, owner: &str, ty: &TypeRef, v: &Value) -> Result<Tok
         (TypeRef::Prim(Prim::Document), Value::String(s)) => {
             let d = rt::document();
             quote!(#d::String(::std::string::String::from(#s)))
+        }
+        (TypeRef::Prim(Prim::Document), Value::Number(n)) => {
+            let d = rt::document();
+            let number = rt::document_number();
+            match (n.as_u64(), n.as_i64(), n.as_f64()) {
+                (Some(u), _, _) => quote!(#d::Number(#number::PosInt(#u))),
+                (None, Some(i), _) => quote!(#d::Number(#number::NegInt(#i))),
+                (None, None, Some(f)) => quote!(#d::Number(#number::Float(#f))),
+                _ => return Err(bad()),
+            }
+        }
+        (TypeRef::Prim(Prim::Document), Value::Array(a)) if a.is_empty() => {
+            let d = rt::document();
+            quote!(#d::Array(::std::vec::Vec::new()))
+        }
+        (TypeRef::Prim(Prim::Document), Value::Object(o)) if o.is_empty() => {
+            let d = rt::document();
+            quote!(#d::Object(::std::collections::HashMap::new()))
         }
         (TypeRef::List { .. }, Value::Array(a)) if a.is_empty() => quote!(::std::vec::Vec::new()),
         (TypeRef::Map { .. }, Value::Object(o)) if o.is_empty() => quote!(::std::collections::HashMap::new()),
@@ -270,7 +300,15 @@ pub fn default_expr(ir: &Ir, owner: &str, ty: &TypeRef, v: &Value) -> Result<Tok
 /// `default` in place of `None`: evaluated lazily unless the type is `Copy`.
 pub fn with_default(ir: &Ir, owner: &str, member: &Member, default: &Value, option: TokenStream) -> Result<TokenStream, Error> {
     let d = wrap_boxed(member, default_expr(ir, owner, &member.ty, default)?);
-    Ok(if is_copy(&member.ty) { quote!(#option.unwrap_or(#d)) } else { quote!(#option.unwrap_or_else(|| #d)) })
+    // A value that allocates nothing is built eagerly; an empty list or map
+    // is the type's own default.
+    let allocates_nothing = is_copy(&member.ty)
+        || (member.ty == TypeRef::Prim(Prim::Document) && (default.is_boolean() || default.is_number()));
+    Ok(match &member.ty {
+        TypeRef::List { .. } | TypeRef::Map { .. } if !member.boxed => quote!(#option.unwrap_or_default()),
+        _ if allocates_nothing && !member.boxed => quote!(#option.unwrap_or(#d)),
+        _ => quote!(#option.unwrap_or_else(|| #d)),
+    })
 }
 
 /// The value a required member takes when a response leaves it out (Smithy's

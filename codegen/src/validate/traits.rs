@@ -13,8 +13,7 @@ use crate::shape_id::UNIT;
 
 /// Traits whose meaning this generator cannot honour; refusing them is better
 /// than generating a client that silently sends the wrong thing.
-const UNSUPPORTED_TRAITS: [(&str, &str); 3] = [
-    ("smithy.api#streaming", "streaming blobs and event streams"),
+const UNSUPPORTED_TRAITS: [(&str, &str); 2] = [
     ("aws.protocols#httpChecksum", "request and response checksums (@httpChecksum)"),
     ("smithy.rules#staticContextParams", "endpoint context parameters (@staticContextParams)"),
 ];
@@ -22,6 +21,13 @@ const UNSUPPORTED_TRAITS: [(&str, &str); 3] = [
 /// Checks every shape of `shapes` and each of its members, in id order.
 pub fn check(shapes: &Shapes) -> Result<(), Error> {
     for (id, shape) in shapes {
+        if shape.traits().contains_key("smithy.api#streaming") {
+            let what = match shape {
+                Shape::Union(_) => "an event stream (a @streaming union)",
+                _ => "a streaming blob (@streaming)",
+            };
+            return Err(Error::unsupported(id, format!("{what} is not implemented: awsJson clients of this generator send and read whole bodies")));
+        }
         shape_traits(id, shape.traits())?;
         if let Shape::Structure(s) = shape {
             match s.traits.get("smithy.api#error") {
@@ -34,6 +40,9 @@ pub fn check(shapes: &Shapes) -> Result<(), Error> {
         }
         for (name, member) in shape.members().into_iter().flatten() {
             let member_id = format!("{id}${name}");
+            if member.traits.contains_key("smithy.api#streaming") {
+                return Err(Error::model(member_id, "@streaming applies to blob and union shapes, not to members"));
+            }
             shape_traits(&member_id, &member.traits)?;
             if let Some(v) = member.traits.get("smithy.api#default").filter(|v| !v.is_null()) {
                 default_fits(shapes, &member_id, &member.target, v)?;
@@ -101,7 +110,11 @@ fn error_traits(id: &str, kind: &Value, traits: &Traits) -> Result<(), Error> {
     Ok(())
 }
 
-/// Refuses a `@default` whose JSON type does not fit the member's target.
+/// Refuses a `@default` the specification does not allow for the member's
+/// target: a value of another JSON type, a list or map that is not empty,
+/// an enum value the enum does not have, a blob that is not base64, a
+/// timestamp string that is not a UTC date-time, a document that is a
+/// non-empty list or map, and any default of a structure or union.
 fn default_fits(shapes: &Shapes, owner: &str, target: &str, v: &Value) -> Result<(), Error> {
     let kind = match super::shapes::kind(shapes, target) {
         _ if target == UNIT => "unit",
@@ -109,16 +122,40 @@ fn default_fits(shapes: &Shapes, owner: &str, target: &str, v: &Value) -> Result
         // An unknown target is refused by the reference checks with a better message.
         None => return Ok(()),
     };
+    let target_shape = shapes.get(target);
     let ok = match kind {
         "boolean" => v.is_boolean(),
-        "string" | "blob" => v.is_string(),
+        "string" => match target_shape.and_then(|s| s.traits().get("smithy.api#enum")) {
+            // A Smithy 1.0 string enum: the default is one of its values.
+            Some(values) => v.as_str().is_some_and(|s| {
+                values.as_array().is_some_and(|vs| vs.iter().any(|e| e.get("value").and_then(Value::as_str) == Some(s)))
+            }),
+            None => v.is_string(),
+        },
+        "blob" => v.as_str().is_some_and(is_base64),
         "byte" | "short" | "integer" | "long" => v.is_i64() || v.is_u64(),
         "float" | "double" => v.is_number(),
-        "bigInteger" | "bigDecimal" | "timestamp" => v.is_number() || v.is_string(),
-        "document" => true,
+        "bigInteger" | "bigDecimal" => v.is_number() || v.is_string(),
+        "timestamp" => v.is_number() || v.as_str().is_some_and(|s| crate::date_time::parse(s).is_some()),
+        "document" => match v {
+            Value::Array(a) => a.is_empty(),
+            Value::Object(o) => o.is_empty(),
+            _ => true,
+        },
         "list" | "set" => v.as_array().is_some_and(Vec::is_empty),
         "map" => v.as_object().is_some_and(|o| o.is_empty()),
-        "enum" | "intEnum" | "structure" | "union" => v.is_string() || v.is_i64(),
+        "enum" | "intEnum" => {
+            let members = target_shape.and_then(Shape::members).into_iter().flatten();
+            let values: Vec<Value> = members
+                .map(|(name, m)| m.traits.get("smithy.api#enumValue").cloned().unwrap_or_else(|| Value::from(name.as_str())))
+                .collect();
+            let named = values.contains(v);
+            if !named && (v.is_string() || v.is_i64()) {
+                return Err(Error::model(owner, format!("@default {v} is not a value of the {kind} {target}")));
+            }
+            named
+        }
+        "structure" | "union" => return Err(Error::model(owner, format!("a member targeting a {kind} cannot have a @default"))),
         _ => false,
     };
     if ok {
@@ -126,6 +163,14 @@ fn default_fits(shapes: &Shapes, owner: &str, target: &str, v: &Value) -> Result
     } else {
         Err(Error::model(owner, format!("@default {v} does not fit the member's type")))
     }
+}
+
+/// Standard base64 with padding, as Smithy writes blob values.
+fn is_base64(s: &str) -> bool {
+    let body = s.trim_end_matches('=');
+    s.len() % 4 == 0
+        && s.len() - body.len() <= 2
+        && body.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
 }
 
 #[cfg(test)]
@@ -141,7 +186,19 @@ mod tests {
             r#"{"target":"a#Op"}"#,
         );
         let err = lower_json(&json).unwrap_err().to_string();
-        assert_eq!(err, "shape a#Stream: unsupported: smithy.api#streaming: streaming blobs and event streams are not implemented");
+        assert_eq!(
+            err,
+            "shape a#Stream: unsupported: a streaming blob (@streaming) is not implemented: awsJson clients of this generator send and read whole bodies"
+        );
+        let json = service(
+            r#","a#Op":{"type":"operation","output":{"target":"a#Out"}},
+            "a#Out":{"type":"structure","members":{"Events":{"target":"a#Events"}}},
+            "a#Events":{"type":"union","members":{"Tick":{"target":"a#Tick"}},"traits":{"smithy.api#streaming":{}}},
+            "a#Tick":{"type":"structure","members":{}}"#,
+            r#"{"target":"a#Op"}"#,
+        );
+        let err = lower_json(&json).unwrap_err().to_string();
+        assert!(err.starts_with("shape a#Events: unsupported: an event stream (a @streaming union) is not implemented"), "{err}");
     }
 
     #[test]
@@ -152,6 +209,44 @@ mod tests {
             r#"{"target":"a#Op"}"#,
         );
         assert_eq!(lower_json(&json).unwrap_err().to_string(), "shape a#In$N: @default \"x\" does not fit the member's type");
+        let default_of = |target: &str, value: &str| {
+            let json = service(
+                &format!(
+                    r#","a#Op":{{"type":"operation","input":{{"target":"a#In"}}}},
+                    "a#E":{{"type":"enum","members":{{"A":{{"target":"smithy.api#Unit","traits":{{"smithy.api#enumValue":"a"}}}},"B":{{"target":"smithy.api#Unit"}}}}}},
+                    "a#I":{{"type":"intEnum","members":{{"One":{{"target":"smithy.api#Unit","traits":{{"smithy.api#enumValue":1}}}}}}}},
+                    "a#St":{{"type":"structure","members":{{}}}},
+                    "a#In":{{"type":"structure","members":{{"M":{{"target":"{target}","traits":{{"smithy.api#default":{value}}}}}}}}}"#
+                ),
+                r#"{"target":"a#Op"}"#,
+            );
+            lower_json(&json).err().map(|e| e.to_string())
+        };
+        for (target, value) in [
+            ("a#E", r#""a""#),
+            ("a#E", r#""B""#),
+            ("a#I", "1"),
+            ("smithy.api#Blob", r#""aGk=""#),
+            ("smithy.api#Timestamp", r#""2024-02-29T12:00:00Z""#),
+            ("smithy.api#Timestamp", "0"),
+            ("smithy.api#Document", "[]"),
+            ("smithy.api#Document", "{}"),
+            ("smithy.api#Document", "1.5"),
+        ] {
+            assert_eq!(default_of(target, value), None, "{target} = {value}");
+        }
+        for (target, value, problem) in [
+            ("a#E", r#""c""#, r#"@default "c" is not a value of the enum a#E"#),
+            ("a#I", "2", "@default 2 is not a value of the intEnum a#I"),
+            ("smithy.api#Blob", r#""not base64!""#, "does not fit"),
+            ("smithy.api#Timestamp", r#""2024-02-30T00:00:00Z""#, "does not fit"),
+            ("smithy.api#Document", "[1]", "does not fit"),
+            ("smithy.api#Document", r#"{"a":1}"#, "does not fit"),
+            ("a#St", "{}", "a member targeting a structure cannot have a @default"),
+        ] {
+            let err = default_of(target, value).unwrap_or_default();
+            assert!(err.starts_with("shape a#In$M: ") && err.contains(problem), "{target} = {value}: {err}");
+        }
         let json = service(
             r#","a#Op":{"type":"operation","errors":[{"target":"a#NotErr"}]},"a#NotErr":{"type":"structure"}"#,
             r#"{"target":"a#Op"}"#,

@@ -184,9 +184,11 @@ fn signature_changed(was: &str, now: &str) -> String {
 fn constraint_changed(key: &str, was: &Item, now: &Item) -> Change {
     let facet = key.rsplit_once(" (").map_or("", |(_, f)| f.trim_end_matches(')'));
     let number = |s: &str| s.parse::<f64>().ok();
-    let looser = match (facet, number(&was.signature), number(&now.signature)) {
-        ("length min" | "range min", Some(a), Some(b)) => Some(b < a),
-        ("length max" | "range max", Some(a), Some(b)) => Some(b > a),
+    // Elements, keys and values have the same facets behind a prefix (`value length min`).
+    let bound = facet.rsplitn(3, ' ').take(2).collect::<Vec<_>>();
+    let looser = match (bound.as_slice(), number(&was.signature), number(&now.signature)) {
+        (["min", "length" | "range"], Some(a), Some(b)) => Some(b < a),
+        (["max", "length" | "range"], Some(a), Some(b)) => Some(b > a),
         _ => None,
     };
     let what = format!("{facet} {} (was {})", now.signature, was.signature);

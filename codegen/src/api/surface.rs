@@ -14,7 +14,7 @@ use quote::ToTokens;
 
 use super::tokens::{compact, deprecation_note};
 
-use crate::ir::{Ir, Role, Shape};
+use crate::ir::{Constraints, Ir, Role, Shape, TypeRef};
 use crate::naming::{self, Place};
 
 /// What kind of API item a key names.
@@ -343,6 +343,31 @@ fn resolve(module: &[String], target: &[String]) -> Option<Vec<String>> {
     Some(base)
 }
 
+/// The facets of a member's constraints (`length min`, …), and those of
+/// its collection's elements, keys and values (`value length min`), which
+/// the serialiser checks as it writes them.
+fn constraint_facets(out: &mut Vec<(String, String)>, prefix: &str, c: &Constraints, ty: &TypeRef) {
+    let pattern = if prefix.is_empty() { c.pattern.clone() } else { None };
+    let facets = [
+        ("length min", c.length_min.map(|n| n.to_string())),
+        ("length max", c.length_max.map(|n| n.to_string())),
+        ("range min", c.range_min.clone()),
+        ("range max", c.range_max.clone()),
+        ("pattern", pattern),
+    ];
+    out.extend(facets.into_iter().filter_map(|(f, v)| v.map(|v| (format!("{prefix}{f}"), v))));
+    match ty {
+        TypeRef::List { element, element_constraints, .. } => {
+            constraint_facets(out, &format!("{prefix}element "), element_constraints, element);
+        }
+        TypeRef::Map { key, value, key_constraints, value_constraints, .. } => {
+            constraint_facets(out, &format!("{prefix}key "), key_constraints, key);
+            constraint_facets(out, &format!("{prefix}value "), value_constraints, value);
+        }
+        _ => {}
+    }
+}
+
 /// What the model says that signatures do not show.
 fn add_model_facts(out: &mut Surface, ir: &Ir) {
     for op in &ir.operations {
@@ -357,24 +382,25 @@ fn add_model_facts(out: &mut Surface, ir: &Ir) {
     let inputs: Vec<_> = ir.operations.iter().map(|o| o.input.clone()).collect();
     let sent = crate::emit::serde::reachable(ir, inputs);
     for id in &sent {
-        let Shape::Structure(s) = ir.shape(id) else { continue };
-        let place = naming::place_of(s.role, s.error.is_some());
         let owner = type_path(ir, id);
-        for m in &s.members {
-            let c = &m.constraints;
-            let facets = [
-                ("length min", c.length_min.map(|n| n.to_string())),
-                ("length max", c.length_max.map(|n| n.to_string())),
-                ("range min", c.range_min.clone()),
-                ("range max", c.range_max.clone()),
-                ("pattern", c.pattern.clone()),
-            ];
+        let (members, place, union) = match ir.shape(id) {
+            Shape::Structure(s) => (&s.members, naming::place_of(s.role, s.error.is_some()), false),
+            Shape::Union(u) => (&u.members, Place::Structure, true),
+            _ => continue,
+        };
+        for m in members {
+            let member = if union {
+                format!("{owner}::{}", naming::variant_name(&m.name))
+            } else {
+                format!("{owner}.{}", naming::member_name(&m.name, place))
+            };
+            let source = format!("{}${}", id.name, m.name);
+            let mut facets = Vec::new();
+            constraint_facets(&mut facets, "", &m.constraints, &m.ty);
             for (facet, value) in facets {
-                if let Some(v) = value {
-                    let mut item = plain(Kind::Constraint, v);
-                    item.source = Some(format!("{}${}", s.id.name, m.name));
-                    out.items.insert(format!("{owner}.{} ({facet})", naming::member_name(&m.name, place)), item);
-                }
+                let mut item = plain(Kind::Constraint, value);
+                item.source = Some(source.clone());
+                out.items.insert(format!("{member} ({facet})"), item);
             }
         }
     }

@@ -183,6 +183,38 @@ fn a_looser_constraint_is_additive() {
 }
 
 #[test]
+fn constraints_of_elements_and_map_values_are_compared_too() {
+    let with_collections = |m: &mut Value| {
+        shape(m, "ex#PutInput")["members"]["Labels"] = json!({"target": "ex#Names"});
+        shape(m, "ex#PutInput")["members"]["Index"] = json!({"target": "ex#Index"});
+        m["shapes"]["ex#Names"] = json!({"type": "list", "member": {"target": "ex#Name"}, "traits": {"smithy.api#length": {"min": 1}}});
+        m["shapes"]["ex#Index"] = json!({"type": "map", "key": {"target": "ex#Name"}, "value": {"target": "ex#Names"}});
+    };
+    let mut old = base();
+    with_collections(&mut old);
+    let mut new = old.clone();
+    shape(&mut new, "ex#Name")["traits"]["smithy.api#length"] = json!({"min": 1, "max": 8});
+    shape(&mut new, "ex#Names")["traits"]["smithy.api#length"] = json!({"min": 0});
+    let options = Options { package: Some("ex".into()), ..Options::default() };
+    let c = diff_models(&old.to_string(), &new.to_string(), &options).unwrap();
+    let breaking = of(&c, Class::Breaking);
+    for expected in [
+        "operation::put::PutInput.labels (element length max): tightened: element length max 8 (was 10)",
+        "operation::put::PutInput.index (key length max): tightened: key length max 8 (was 10)",
+        "operation::put::PutInput.index (value element length max): tightened: value element length max 8 (was 10)",
+    ] {
+        assert!(breaking.contains(&expected.to_owned()), "{expected}\n{breaking:#?}");
+    }
+    let additive = of(&c, Class::Additive);
+    for expected in [
+        "operation::put::PutInput.labels (length min): loosened: length min 0 (was 1)",
+        "operation::put::PutInput.index (value length min): loosened: value length min 0 (was 1)",
+    ] {
+        assert!(additive.contains(&expected.to_owned()), "{expected}\n{additive:#?}");
+    }
+}
+
+#[test]
 fn documentation_and_deprecation() {
     let c = changes(|m| {
         shape(m, "ex#Thing")["members"]["Label"]["traits"]["smithy.api#documentation"] = json!("What it is called.");

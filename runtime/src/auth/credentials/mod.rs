@@ -11,6 +11,7 @@ mod process;
 mod profile;
 mod provider_context;
 mod sts;
+mod sts_xml;
 mod web_identity;
 
 pub use cache::{CachedCredentials, REFRESH_DEADLINE};

@@ -5,6 +5,7 @@
 //! `AWS_ENDPOINT_URL_STS` / `AWS_ENDPOINT_URL` when set.
 
 use super::provider_context::ProviderContext;
+use super::sts_xml;
 use super::{Credentials, CredentialsError};
 use crate::http::{Headers, HttpRequest};
 use crate::primitives::{DateTime, DateTimeFormat};
@@ -91,10 +92,10 @@ pub async fn call(ctx: &ProviderContext, region: Option<&str>, call: Call<'_>) -
 }
 
 fn describe_error(status: u16, xml: &str) -> String {
-    let Ok(doc) = roxmltree::Document::parse(xml) else {
+    let Ok(doc) = sts_xml::parse(xml) else {
         return format!("HTTP {status} with a body that is not XML");
     };
-    let find = |name: &str| doc.descendants().find(|n| n.has_tag_name(name)).and_then(|n| n.text()).map(str::trim);
+    let find = |name: &str| doc.find(name).map(|e| e.text.trim());
     match (find("Code"), find("Message")) {
         (Some(code), Some(message)) => format!("{code}: {message} (HTTP {status})"),
         (Some(code), None) => format!("{code} (HTTP {status})"),
@@ -104,17 +105,14 @@ fn describe_error(status: u16, xml: &str) -> String {
 
 /// Reads `<Credentials>` out of an `AssumeRole*Response`.
 pub fn parse_credentials(action: &str, xml: &str) -> Result<Credentials, CredentialsError> {
-    let doc = roxmltree::Document::parse(xml).map_err(|e| CredentialsError::new(NAME, format!("{action} answered with bad XML: {e}")))?;
-    let creds = doc
-        .descendants()
-        .find(|n| n.has_tag_name("Credentials"))
-        .ok_or_else(|| CredentialsError::new(NAME, format!("{action} response has no Credentials element")))?;
+    let doc = sts_xml::parse(xml).map_err(|e| CredentialsError::new(NAME, format!("{action} answered with bad XML: {e}")))?;
+    let creds =
+        doc.find("Credentials").ok_or_else(|| CredentialsError::new(NAME, format!("{action} response has no Credentials element")))?;
     let field = |name: &str| -> Result<String, CredentialsError> {
         creds
-            .children()
-            .find(|n| n.has_tag_name(name))
-            .and_then(|n| n.text())
-            .map(|t| t.trim().to_owned())
+            .child(name)
+            .map(|e| e.text.trim().to_owned())
+            .filter(|t| !t.is_empty())
             .ok_or_else(|| CredentialsError::new(NAME, format!("{action} response has no {name}")))
     };
     let expiration = field("Expiration")?;
@@ -150,5 +148,11 @@ mod tests {
         assert_eq!(describe_error(403, err), "AccessDenied: not allowed (HTTP 403)");
         assert!(parse_credentials("AssumeRole", "<nope").is_err());
         assert!(parse_credentials("AssumeRole", "<a/>").unwrap_err().to_string().contains("no Credentials"));
+        let empty_key = ok.replace("<AccessKeyId>ASIA</AccessKeyId>", "<AccessKeyId/>");
+        assert!(parse_credentials("AssumeRole", &empty_key).unwrap_err().to_string().contains("no AccessKeyId"));
+        let bad = parse_credentials("AssumeRole", "<a><b></a>").unwrap_err().to_string();
+        assert!(bad.contains("answered with bad XML: an end tag that does not match its start tag at byte 6"), "{bad}");
+        assert_eq!(describe_error(500, "<html"), "HTTP 500 with a body that is not XML");
+        assert_eq!(describe_error(400, "<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>"), "Throttling (HTTP 400)");
     }
 }

@@ -38,6 +38,9 @@ pub fn check(shapes: &Shapes, service_id: &str) -> Result<(), Error> {
                 request_compression(id, &op.traits)?;
                 paginated(id, &op.traits, service_traits)?;
                 host_prefix(shapes, id, &op.traits, op.input.as_ref())?;
+                if let Some(input) = &op.input {
+                    one_idempotency_token(shapes, &input.target)?;
+                }
             }
             Shape::Union(u) if u.members.is_empty() => return Err(Error::model(id, "a union needs at least one member")),
             Shape::Enum(e) => {
@@ -97,6 +100,9 @@ fn member(shapes: &Shapes, owner: &str, m: &Member) -> Result<(), Error> {
     let target = shapes.get(&m.target);
     if target.is_some_and(|t| t.traits().contains_key("smithy.api#mixin")) {
         return Err(Error::model(owner, format!("targets the mixin {}; mixins cannot be targeted", m.target)));
+    }
+    if m.traits.contains_key("smithy.api#idempotencyToken") && kind(shapes, &m.target) != Some("string") {
+        return Err(Error::model(owner, "@idempotencyToken applies only to members that target a string"));
     }
     if kind(shapes, &m.target) == Some("timestamp") {
         for traits in [Some(&m.traits), target.map(Shape::traits)].into_iter().flatten() {
@@ -169,6 +175,23 @@ fn paginated(id: &str, op: &Traits, service: Option<&Traits>) -> Result<(), Erro
     }
 }
 
+/// Smithy allows one `@idempotencyToken` among an input's members: the
+/// token that makes a retried call safe.
+fn one_idempotency_token(shapes: &Shapes, input: &str) -> Result<(), Error> {
+    let tokens: Vec<&str> = shapes
+        .get(input)
+        .and_then(Shape::members)
+        .into_iter()
+        .flatten()
+        .filter(|(_, m)| m.traits.contains_key("smithy.api#idempotencyToken"))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    if tokens.len() > 1 {
+        return Err(Error::model(input, format!("has {} @idempotencyToken members ({}); an input may have one", tokens.len(), tokens.join(", "))));
+    }
+    Ok(())
+}
+
 /// `@endpoint`: each `{label}` of the host prefix is a required string member of the input.
 fn host_prefix(shapes: &Shapes, id: &str, traits: &Traits, input: Option<&Ref>) -> Result<(), Error> {
     let Some(endpoint) = traits.get("smithy.api#endpoint") else { return Ok(()) };
@@ -214,6 +237,12 @@ mod tests {
             (r#","a#Op":{"type":"operation","traits":{"smithy.api#endpoint":{"hostPrefix":"{Id."}}}"#,
              "shape a#Op: @endpoint hostPrefix `{Id.` has an unclosed label"),
             (r#","a#Op":{"type":"operation"},"a#U":{"type":"union","members":{}}"#, "shape a#U: a union needs at least one member"),
+            (r#","a#Op":{"type":"operation","input":{"target":"a#In"}},"a#In":{"type":"structure","members":{
+                "A":{"target":"smithy.api#String","traits":{"smithy.api#idempotencyToken":{}}},
+                "B":{"target":"smithy.api#String","traits":{"smithy.api#idempotencyToken":{}}}}}"#,
+             "shape a#In: has 2 @idempotencyToken members (A, B); an input may have one"),
+            (r#","a#Op":{"type":"operation"},"a#S2":{"type":"structure","members":{"T":{"target":"smithy.api#Integer","traits":{"smithy.api#idempotencyToken":{}}}}}"#,
+             "shape a#S2$T: @idempotencyToken applies only to members that target a string"),
             (r#","a#Op":{"type":"operation"},"a#E":{"type":"enum","members":{"A":{"target":"smithy.api#Unit","traits":{"smithy.api#enumValue":""}}}}"#,
              "shape a#E$A: @enumValue of an enum member must be a non-empty string"),
             (r#","a#Op":{"type":"operation"},"a#I":{"type":"intEnum","members":{"A":{"target":"smithy.api#Unit","traits":{"smithy.api#enumValue":"1"}}}}"#,

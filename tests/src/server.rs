@@ -46,8 +46,8 @@ pub struct Reply {
     pub status: u16,
     /// Extra headers.
     pub headers: Vec<(String, String)>,
-    /// The body.
-    pub body: String,
+    /// The body (bytes: some protocols are not text).
+    pub body: Vec<u8>,
 }
 
 impl Reply {
@@ -59,7 +59,7 @@ impl Reply {
                 ("content-type".into(), "application/x-amz-json-1.1".into()),
                 ("x-amzn-requestid".into(), "loopback-request-id".into()),
             ],
-            body: body.to_owned(),
+            body: body.as_bytes().to_vec(),
         }
     }
 }

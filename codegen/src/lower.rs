@@ -89,8 +89,7 @@ struct Lowerer<'a> {
 impl Lowerer<'_> {
     fn service(&self, id: &str, service: &ast::Service) -> Result<Service, Error> {
         let shape = &self.shapes[id];
-        let chosen = protocol_of(id, shape)?;
-        let protocol = match chosen {
+        let protocol = match protocol_of(id, shape)? {
             "aws.protocols#awsJson1_0" => Protocol::AwsJson1_0,
             _ => Protocol::AwsJson1_1,
         };
@@ -108,7 +107,7 @@ impl Lowerer<'_> {
             version: service.version.clone(),
             sdk_id,
             protocol,
-            passed_over_protocols: passed_over_protocols(shape, chosen),
+            passed_over_protocols: passed_over_protocols(shape),
             query_compatible: service.traits.contains_key("aws.protocols#awsQueryCompatible"),
             signing_name,
             title: service.traits.get("smithy.api#title").and_then(Value::as_str).map(str::to_owned),
@@ -539,6 +538,10 @@ pub(crate) mod tests {
         );
         let plain = crate::generate(&service("", ""), &crate::Options::default()).unwrap();
         assert!(!plain["src/lib.rs"].contains("# Protocol"), "nothing to say when the model lists one protocol");
+        let both = service("", "").replace(r#""aws.protocols#awsJson1_0":{}"#, r#""aws.protocols#awsJson1_0":{},"aws.protocols#awsJson1_1":{}"#);
+        let ir = lower_json(&both).unwrap();
+        assert_eq!(ir.service.protocol, Protocol::AwsJson1_1, "the preferred of two it speaks");
+        assert!(ir.service.passed_over_protocols.is_empty(), "a protocol it speaks is not passed over as unimplemented");
     }
 
     #[test]

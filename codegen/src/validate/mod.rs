@@ -86,17 +86,13 @@ pub fn protocol_of(id: &str, service: &Shape) -> Result<&'static str, Error> {
     })
 }
 
-/// The protocols a service lists besides the one [`protocol_of`] picks:
-/// a client of the service may use any one of them, so these are not an
-/// error, but the crate's documentation says they were passed over.
-pub fn passed_over_protocols(service: &Shape, chosen: &str) -> Vec<String> {
+/// The protocols a service lists that the runtime does not implement,
+/// beside the one [`protocol_of`] picks: a client of the service may use any
+/// one of them, so these are not an error, but the crate's documentation
+/// says they were passed over.
+pub fn passed_over_protocols(service: &Shape) -> Vec<String> {
     let traits = service.traits();
-    SUPPORTED_PROTOCOLS
-        .iter()
-        .chain(&OTHER_PROTOCOLS)
-        .filter(|p| **p != chosen && traits.contains_key(**p))
-        .map(|p| (*p).to_owned())
-        .collect()
+    OTHER_PROTOCOLS.iter().filter(|p| traits.contains_key(**p)).map(|p| (*p).to_owned()).collect()
 }
 
 fn resolves(model: &Model, target: &str) -> bool {
@@ -255,7 +251,7 @@ mod tests {
         let json = r#"{"smithy":"2.0","shapes":{"a#S":{"type":"service","traits":{"aws.protocols#restJson1":{},"aws.protocols#awsJson1_0":{}}}}}"#;
         let model = load(json).unwrap();
         assert_eq!(protocol_of("a#S", &model.shapes["a#S"]).unwrap(), "aws.protocols#awsJson1_0");
-        assert_eq!(passed_over_protocols(&model.shapes["a#S"], "aws.protocols#awsJson1_0"), ["aws.protocols#restJson1"]);
+        assert_eq!(passed_over_protocols(&model.shapes["a#S"]), ["aws.protocols#restJson1"]);
     }
 
     #[test]

@@ -89,6 +89,7 @@ fn removed(key: &str, was: &Item) -> Change {
         Kind::Constraint => return change(Class::Additive, key, was, format!("no longer checked before sending (was {})", was.signature)),
         Kind::Module => "module removed".to_owned(),
         Kind::TraitImpl => "trait implementation removed".to_owned(),
+        Kind::Feature => format!("Cargo feature removed (was {}): manifests that name it no longer resolve", was.signature),
         _ => format!("removed (was `{}`)", was.signature),
     };
     change(Class::Breaking, key, was, what)
@@ -127,6 +128,7 @@ fn added(key: &str, now: &Item, old: &Surface) -> Change {
             }
         }
         Kind::Module => change(Class::Additive, key, now, "module added".into()),
+        Kind::Feature => change(Class::Additive, key, now, format!("Cargo feature added: {}", now.signature)),
         Kind::TraitImpl => change(Class::Additive, key, now, "trait implementation added".into()),
         Kind::WireValue | Kind::EndpointParameter => change(Class::Additive, key, now, format!("added: {}", now.signature)),
         _ => change(Class::Additive, key, now, format!("added: `{}`", now.signature)),
@@ -140,6 +142,8 @@ fn changed(key: &str, was: &Item, now: &Item) -> Vec<Change> {
             Kind::Constraint => constraint_changed(key, was, now),
             Kind::WireValue => change(Class::Breaking, key, now, format!("sent and read as {} (was {})", now.signature, was.signature)),
             Kind::EndpointParameter => change(Class::Breaking, key, now, format!("now {} (was {})", now.signature, was.signature)),
+            // Another default feature changes what a plain dependency builds; fewer drop what users had.
+            Kind::Feature => change(Class::Breaking, key, now, format!("now {} (was {})", now.signature, was.signature)),
             _ => change(Class::Breaking, key, now, signature_changed(&was.signature, &now.signature)),
         });
     }

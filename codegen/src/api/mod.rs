@@ -48,7 +48,14 @@ pub fn parse_version(v: &str) -> Option<(u64, u64, u64)> {
 /// [`Bump::of`] says (documentation alone a patch), and versions never go
 /// down.
 pub fn check_version(old: &Snapshot, new: &Snapshot) -> Result<Vec<Change>, String> {
-    let changes = diff(&old.surface, &new.surface);
+    // Every generated crate has Cargo features, so a snapshot without any
+    // was written before snapshots recorded them: they are not new to users.
+    let recorded_features = old.surface.items.values().any(|i| i.kind == surface::Kind::Feature);
+    let mut new_surface = new.surface.clone();
+    if !recorded_features {
+        new_surface.items.retain(|_, i| i.kind != surface::Kind::Feature);
+    }
+    let changes = diff(&old.surface, &new_surface);
     let (Some(was), Some(now)) = (parse_version(&old.version), parse_version(&new.version)) else {
         return Err(format!("versions must be MAJOR.MINOR.PATCH (recorded {}, now {})", old.version, new.version));
     };

@@ -38,7 +38,7 @@ pub fn digest(text: &str) -> String {
     format!("fnv1a64:{h:016x}")
 }
 
-const KINDS: [(Kind, &str); 12] = [
+const KINDS: [(Kind, &str); 13] = [
     (Kind::Module, "module"),
     (Kind::Struct, "struct"),
     (Kind::Field, "field"),
@@ -51,6 +51,7 @@ const KINDS: [(Kind, &str); 12] = [
     (Kind::Constraint, "constraint"),
     (Kind::WireValue, "wire"),
     (Kind::EndpointParameter, "endpoint"),
+    (Kind::Feature, "feature"),
 ];
 
 fn escape(s: &str) -> String {

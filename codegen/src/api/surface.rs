@@ -44,6 +44,9 @@ pub enum Kind {
     WireValue,
     /// A parameter of the endpoint rules.
     EndpointParameter,
+    /// A Cargo feature of the crate (`feature serde`), or the list of
+    /// default features (`feature default`).
+    Feature,
 }
 
 /// One item of the API.
@@ -97,6 +100,9 @@ pub fn surface(files: &BTreeMap<String, String>, ir: &Ir) -> Result<Surface, Str
     }
     let public = walk.public_paths();
     let mut out = Surface::default();
+    if let Some(manifest) = files.get("Cargo.toml") {
+        add_features(&mut out, manifest);
+    }
     for (path, name) in &public {
         if let Some(item) = walk.defined.get(path) {
             out.items.insert(name.clone(), item.clone());
@@ -365,6 +371,22 @@ fn constraint_facets(out: &mut Vec<(String, String)>, prefix: &str, c: &Constrai
             constraint_facets(out, &format!("{prefix}value "), value_constraints, value);
         }
         _ => {}
+    }
+}
+
+/// The `[features]` of the crate's manifest, which the generator writes one
+/// `name = [...]` a line: a feature users name in their own manifests, and
+/// `default`, what they get without naming any.
+fn add_features(out: &mut Surface, manifest: &str) {
+    let mut in_features = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_features = line == "[features]";
+        } else if let (true, Some((name, value))) = (in_features, line.split_once('=')) {
+            if !line.starts_with('#') {
+                out.items.insert(format!("feature {}", name.trim()), plain(Kind::Feature, value.trim().to_owned()));
+            }
+        }
     }
 }
 

@@ -215,6 +215,25 @@ fn constraints_of_elements_and_map_values_are_compared_too() {
 }
 
 #[test]
+fn cargo_features_are_part_of_the_api() {
+    let surface = |features: &[&str]| {
+        let options = Options { package: Some("ex".into()), default_features: features.iter().map(|f| f.to_string()).collect(), ..Options::default() };
+        super::surface_of(&base().to_string(), &options).unwrap()
+    };
+    let (none, serde) = (surface(&[]), surface(&["serde"]));
+    assert_eq!(none.items["feature blocking"].signature, "[]");
+    assert!(!none.items.contains_key("feature default"));
+    let added = super::diff(&none, &serde);
+    assert_eq!(of(&added, Class::Additive), ["feature default: Cargo feature added: [\"serde\"]"]);
+    let changed = super::diff(&serde, &surface(&["serde", "blocking"]));
+    assert_eq!(of(&changed, Class::Breaking), ["feature default: now [\"serde\", \"blocking\"] (was [\"serde\"])"]);
+    let mut fewer = none.clone();
+    fewer.items.remove("feature blocking");
+    let removed = super::diff(&none, &fewer);
+    assert!(of(&removed, Class::Breaking)[0].starts_with("feature blocking: Cargo feature removed"), "{removed:?}");
+}
+
+#[test]
 fn documentation_and_deprecation() {
     let c = changes(|m| {
         shape(m, "ex#Thing")["members"]["Label"]["traits"]["smithy.api#documentation"] = json!("What it is called.");
@@ -282,4 +301,9 @@ fn a_changed_api_needs_a_version_bump_of_the_right_size() {
     assert_eq!(super::check_version(&old, &snapshot(&base(), "0.1.0")).unwrap(), vec![]);
     let err = super::check_version(&snapshot(&base(), "0.3.0"), &snapshot(&base(), "0.2.9")).unwrap_err();
     assert!(err.contains("goes down from 0.3.0 to 0.2.9"), "{err}");
+
+    // A snapshot from before features were recorded does not make them news.
+    let mut before_features = old.clone();
+    before_features.surface.items.retain(|_, i| i.kind != super::surface::Kind::Feature);
+    assert_eq!(super::check_version(&before_features, &snapshot(&base(), "0.1.0")).unwrap(), vec![]);
 }

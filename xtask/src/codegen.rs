@@ -63,13 +63,7 @@ pub fn default_jobs(root: &Path) -> Result<Vec<Job>, String> {
         let out = root.join(&c.out);
         jobs.push(Job {
             model: root.join(&c.model),
-            options: codegen::Options {
-                package: Some(c.package.clone()),
-                version: c.version.clone(),
-                default_features: c.features.clone(),
-                runtime_path: relative_path(&out, &root.join("runtime")),
-                ..codegen::Options::default()
-            },
+            options: c.options(relative_path(&out, &root.join("runtime"))),
             out,
             enforce_version: true,
         });

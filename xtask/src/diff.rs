@@ -14,7 +14,8 @@ pub struct Args {
     json: bool,
     docs: bool,
     version: String,
-    package: Option<String>,
+    /// The generator options: the listed crate's, with `--package` over them.
+    options: codegen::Options,
 }
 
 impl Args {
@@ -46,8 +47,11 @@ impl Args {
             (None, Some(c)) => c.version.clone(),
             (None, None) => return Err("neither model is a crate of codegen.toml; say which version to bump from with --version".into()),
         };
-        let package = package.or(listed.map(|c| c.package));
-        Ok(Args { old, new, json, docs, version, package })
+        let mut options = listed.map(|c| c.options(codegen::Options::default().runtime_path)).unwrap_or_default();
+        if package.is_some() {
+            options.package = package;
+        }
+        Ok(Args { old, new, json, docs, version, options })
     }
 }
 
@@ -65,8 +69,7 @@ fn listed_crate(root: &Path, models: &[&PathBuf]) -> Result<Option<CrateEntry>, 
 pub fn run(args: &Args) -> Result<(), String> {
     let read = |p: &PathBuf| std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
     let (old, new) = (read(&args.old)?, read(&args.new)?);
-    let options = codegen::Options { package: args.package.clone(), ..codegen::Options::default() };
-    let changes = codegen::api::diff_models(&old, &new, &options).map_err(|e| e.to_string())?;
+    let changes = codegen::api::diff_models(&old, &new, &args.options).map_err(|e| e.to_string())?;
     let text = if args.json {
         codegen::api::report_json(&changes, &args.version)
     } else {
@@ -91,16 +94,17 @@ mod tests {
         let ours = root.join("model/marketplace-metering.json");
         let listed = crate::manifest::read(&root).unwrap().into_iter().find(|c| c.package == "marketplacemetering").unwrap();
         let args = parse(&["/nowhere/old.json", ours.to_str().unwrap()]).unwrap();
-        assert_eq!((args.version.as_str(), args.package.as_deref()), (listed.version.as_str(), Some("marketplacemetering")));
+        assert_eq!((args.version.as_str(), args.options.package.as_deref()), (listed.version.as_str(), Some("marketplacemetering")));
+        assert_eq!(args.options.default_features, listed.features);
         let given = parse(&["/nowhere/old.json", ours.to_str().unwrap(), "--version", "3.0.0", "--package", "p"]).unwrap();
-        assert_eq!((given.version.as_str(), given.package.as_deref()), ("3.0.0", Some("p")));
+        assert_eq!((given.version.as_str(), given.options.package.as_deref()), ("3.0.0", Some("p")));
     }
 
     #[test]
     fn models_of_no_listed_crate_need_a_version() {
         let err = parse(&["/nowhere/a.json", "/nowhere/b.json"]).unwrap_err();
         assert!(err.contains("--version"), "{err}");
-        assert_eq!(parse(&["/nowhere/a.json", "/nowhere/b.json", "--version", "1.0.0"]).unwrap().package, None);
+        assert_eq!(parse(&["/nowhere/a.json", "/nowhere/b.json", "--version", "1.0.0"]).unwrap().options.package, None);
         assert!(parse(&["a.json"]).unwrap_err().contains("two model files"));
     }
 }

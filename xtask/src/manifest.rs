@@ -30,6 +30,20 @@ pub struct CrateEntry {
     pub features: Vec<String>,
 }
 
+impl CrateEntry {
+    /// The generator options of this crate: its package, version and
+    /// default features, with `runtime_path` from its folder to the runtime.
+    pub fn options(&self, runtime_path: String) -> codegen::Options {
+        codegen::Options {
+            package: Some(self.package.clone()),
+            version: self.version.clone(),
+            default_features: self.features.clone(),
+            runtime_path,
+            ..codegen::Options::default()
+        }
+    }
+}
+
 /// The crates of `root/codegen.toml`.
 pub fn read(root: &Path) -> Result<Vec<CrateEntry>, String> {
     let path = root.join("codegen.toml");

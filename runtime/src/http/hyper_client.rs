@@ -1,6 +1,7 @@
 //! `HyperClient`: the production transport. hyper 1 with hyper-util's pooled
-//! client on tokio, HTTP/1.1 keep-alive, and rustls with the `ring` provider
-//! and bundled web roots, so building needs no cmake, nasm or OpenSSL.
+//! client on tokio, HTTP/1.1 keep-alive, and rustls with `ring` (offering
+//! what `tls.rs` chooses) and bundled web roots, so building needs no cmake,
+//! nasm or OpenSSL.
 //! Plain `http://` works too, for local endpoints.
 //!
 //! What a response may cost is bounded: the body is capped
@@ -76,7 +77,7 @@ impl HyperClient {
         for cert in extra.certificates() {
             roots.add(cert.clone()).map_err(|e| tls_failed(&format!("a certificate of the CA bundle is not a usable root: {e}")))?;
         }
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        let tls = rustls::ClientConfig::builder_with_provider(super::tls::provider())
             .with_safe_default_protocol_versions()
             .map_err(|e| tls_failed(&e))?
             .with_root_certificates(roots)

@@ -14,6 +14,7 @@ mod body;
 mod ca_bundle;
 mod hyper_client;
 mod proxy;
+mod tls;
 
 pub use body::Body;
 pub use ca_bundle::{CaBundle, InvalidCaBundle};

@@ -116,16 +116,25 @@ async fn traits_from_mixins_and_apply_are_checked_before_sending() {
     assert!(err.to_string().contains("id"), "{err}");
     for (record, member) in [
         // The string mixin's @length (1 to 16) reaches CreatedBy through two structure mixins.
-        (Record::builder().created_by("").id("r").build().unwrap(), "created_by"),
-        (Record::builder().created_by("a-name-longer-than-16").id("r").build().unwrap(), "created_by"),
-        // `apply` added @length(max: 8) to Id.
+        (Record::builder().created_by("").id("r1").build().unwrap(), "created_by"),
+        (Record::builder().created_by("a-name-longer-than-16").id("r1").build().unwrap(), "created_by"),
+        // `apply` added @length(min: 2, max: 8) to Id, which counts characters, not bytes.
         (Record::builder().created_by("ana").id("nine-char").build().unwrap(), "id"),
+        (Record::builder().created_by("ana").id("r").build().unwrap(), "id"),
+        (Record::builder().created_by("ana").id("é").build().unwrap(), "id"),
+        (Record::builder().created_by("ana").id("ééééééééé").build().unwrap(), "id"),
     ] {
         let err = client.put_record().record(record).send().await.unwrap_err();
         assert!(matches!(err, SdkError::ConstructionFailure(_)), "{err:?}");
         assert!(DisplayErrorContext(&err).to_string().contains(member), "{}", DisplayErrorContext(&err));
     }
     assert!(server.received().is_empty());
+    // Two characters in four bytes, and eight in sixteen, are within 2 to 8 characters.
+    for id in ["éé", "éééééééé", "😀😀"] {
+        let record = Record::builder().created_by("ana").id(id).build().unwrap();
+        client.put_record().record(record).send().await.unwrap_or_else(|e| panic!("{id}: {}", DisplayErrorContext(&e)));
+    }
+    assert_eq!(server.received().len(), 3);
 }
 
 #[tokio::test]

@@ -240,6 +240,10 @@ fn constraint_checks(ty: &TypeRef, c: &Constraints, label: &str, subject: &str, 
             _ => None,
         };
         if let Some(len) = len {
+            // A string has at most as many characters as bytes and at least a
+            // quarter as many, so its byte length settles most checks without
+            // counting characters.
+            let is_string = matches!(ty, TypeRef::Prim(Prim::String));
             let unit = match ty {
                 TypeRef::List { .. } | TypeRef::Map { .. } => "entries",
                 TypeRef::Prim(Prim::Blob) => "bytes",
@@ -263,8 +267,14 @@ fn constraint_checks(ty: &TypeRef, c: &Constraints, label: &str, subject: &str, 
                 Some(min) => {
                     let min_lit = proc_macro2::Literal::usize_unsuffixed(min as usize);
                     let msg = format!("{subject}has {{}} {unit}; at least {min} are required");
+                    let quick = if is_string {
+                        let bytes = proc_macro2::Literal::usize_unsuffixed(min as usize * 4);
+                        quote!(#value.len() < #bytes &&)
+                    } else {
+                        quote!()
+                    };
                     checks.push(quote! {
-                        if #len < #min_lit {
+                        if #quick #len < #min_lit {
                             return ::std::result::Result::Err(#build_error::invalid_field(#label, ::std::format!(#msg, #len)));
                         }
                     });
@@ -273,8 +283,9 @@ fn constraint_checks(ty: &TypeRef, c: &Constraints, label: &str, subject: &str, 
             if let Some(max) = c.length_max {
                 let max_lit = proc_macro2::Literal::usize_unsuffixed(max as usize);
                 let msg = format!("{subject}has {{}} {unit}; at most {max} are allowed");
+                let quick = if is_string { quote!(#value.len() > #max_lit &&) } else { quote!() };
                 checks.push(quote! {
-                    if #len > #max_lit {
+                    if #quick #len > #max_lit {
                         return ::std::result::Result::Err(#build_error::invalid_field(#label, ::std::format!(#msg, #len)));
                     }
                 });

@@ -175,8 +175,57 @@ fn push_sha256_hex(out: &mut String, data: &[u8]) {
 /// it has, rather than failing or being cut.
 fn amz_date(time: SystemTime) -> (String, String) {
     let (y, mo, d, h, mi, s) = crate::primitives::DateTime::from(time).civil_parts();
-    let date = format!("{y:04}{mo:02}{d:02}");
-    (format!("{date}T{h:02}{mi:02}{s:02}Z"), date)
+    let mut date = String::with_capacity(8);
+    if (0..=9999).contains(&y) {
+        // Every call signs, and this is several times cheaper than `format!`.
+        push_digits(&mut date, y as u32, 4);
+    } else {
+        date.push_str(&format!("{y:04}"));
+    }
+    push_digits(&mut date, mo, 2);
+    push_digits(&mut date, d, 2);
+    let mut stamp = String::with_capacity(16);
+    stamp.push_str(&date);
+    stamp.push('T');
+    for part in [h, mi, s] {
+        push_digits(&mut stamp, part, 2);
+    }
+    stamp.push('Z');
+    (stamp, date)
+}
+
+/// Appends the `width` lowest decimal digits of `n`, zero-padded.
+fn push_digits(out: &mut String, n: u32, width: u32) {
+    for place in (0..width).rev() {
+        out.push(char::from(b'0' + (n / 10u32.pow(place) % 10) as u8));
+    }
+}
+
+/// The lower-case form of a header name, without allocating for the names
+/// the client itself sends.
+fn lower_case(name: &str) -> Cow<'_, str> {
+    let known = match name {
+        "Host" => "host",
+        "Content-Type" => "content-type",
+        "Content-Length" => "content-length",
+        "Content-Encoding" => "content-encoding",
+        "X-Amz-Target" => "x-amz-target",
+        "X-Amz-Date" => "x-amz-date",
+        "X-Amz-Security-Token" => "x-amz-security-token",
+        "User-Agent" => "user-agent",
+        _ if name.bytes().any(|b| b.is_ascii_uppercase()) => return Cow::Owned(name.to_ascii_lowercase()),
+        _ => return Cow::Borrowed(name),
+    };
+    Cow::Borrowed(known)
+}
+
+/// True when SigV4 folds `value`'s whitespace: leading or trailing
+/// whitespace, a run of spaces, or a tab or line break.
+fn needs_folding(value: &str) -> bool {
+    value.starts_with(char::is_whitespace)
+        || value.ends_with(char::is_whitespace)
+        || value.as_bytes().windows(2).any(|w| w == b"  ")
+        || value.bytes().any(|b| matches!(b, b'\t' | b'\n' | b'\r'))
 }
 
 /// SigV4 dates have four-digit years, and aws-sigv4's key derivation panics
@@ -228,12 +277,11 @@ pub fn sign_cached(
     // whitespace folding, which our own headers never do.
     let mut headers: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::with_capacity(request.headers.len());
     for (name, value) in request.headers.iter() {
-        let name: Cow<'_, str> = if name.bytes().any(|b| b.is_ascii_uppercase()) { Cow::Owned(name.to_ascii_lowercase()) } else { Cow::Borrowed(name) };
+        let name = lower_case(name);
         if ["authorization", "user-agent", "x-amzn-trace-id", "transfer-encoding"].contains(&name.as_ref()) {
             continue;
         }
-        let folded = value.trim() != value || value.contains("  ") || value.contains(['\t', '\n', '\r']);
-        let value: Cow<'_, str> = if folded { Cow::Owned(value.split_whitespace().collect::<Vec<_>>().join(" ")) } else { Cow::Borrowed(value) };
+        let value: Cow<'_, str> = if needs_folding(value) { Cow::Owned(value.split_whitespace().collect::<Vec<_>>().join(" ")) } else { Cow::Borrowed(value) };
         match headers.iter_mut().find(|(n, _)| *n == name) {
             Some((_, existing)) => {
                 let joined = format!("{existing},{value}");
@@ -300,6 +348,8 @@ mod tests {
                 headers.append("User-Agent", "ua");
                 headers.append("x-amz-user-agent", "ua  with   spaces ");
                 headers.append("amz-sdk-request", "attempt=1; max=3");
+                // A name the client never sends, in mixed case, and a value with whitespace at both ends.
+                headers.append("X-Custom-Header", " a b ");
                 let uri = if i == 1 { "http://127.0.0.1:8080/custom%20path/%C3%BC/".to_owned() } else { uri.to_string() };
                 let base = HttpRequest { method: "POST".into(), uri, headers, body: format!("{{\"n\":{i}}}").into() };
                 let time = UNIX_EPOCH + Duration::from_secs(1_700_000_000 + i as u64 * 90_000);

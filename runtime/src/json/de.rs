@@ -14,8 +14,15 @@ use crate::primitives::{base64_decode, Blob, DateTime, DateTimeFormat, Document,
 
 /// A response member that does not have the modeled type, or a body that is
 /// not JSON.
+///
+/// It is one pointer wide: every typed reader returns a `Result` with it,
+/// and a small error keeps those results in registers on the path where
+/// nothing goes wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeserializeError {
+pub struct DeserializeError(Box<Problem>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Problem {
     at: String,
     message: String,
     syntax: Option<ParseError>,
@@ -24,27 +31,28 @@ pub struct DeserializeError {
 impl DeserializeError {
     /// A problem at `at` (a shape and member, such as `UsageRecord.Quantity`).
     pub fn new(at: &str, message: impl Into<String>) -> Self {
-        DeserializeError { at: at.to_owned(), message: message.into(), syntax: None }
+        DeserializeError(Box::new(Problem { at: at.to_owned(), message: message.into(), syntax: None }))
     }
 
+    #[cold]
     fn syntax(at: &str, e: ParseError) -> Self {
-        DeserializeError { at: at.to_owned(), message: e.to_string(), syntax: Some(e) }
+        DeserializeError(Box::new(Problem { at: at.to_owned(), message: e.to_string(), syntax: Some(e) }))
     }
 
     /// Where in the response the problem is.
     pub fn at(&self) -> &str {
-        &self.at
+        &self.0.at
     }
 
     /// Why the body is not JSON, when that is the problem.
     pub(crate) fn syntax_error(&self) -> Option<&ParseError> {
-        self.syntax.as_ref()
+        self.0.syntax.as_ref()
     }
 }
 
 impl fmt::Display for DeserializeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.at, self.message)
+        write!(f, "{}: {}", self.0.at, self.0.message)
     }
 }
 

@@ -98,8 +98,7 @@ impl JsonWriter {
     /// An integer value.
     pub fn integer(&mut self, value: i64) {
         self.value_start();
-        // Writing to a `String` cannot fail.
-        let _ = write!(self.out, "{value}");
+        push_integer(&mut self.out, value);
         self.comma_due = true;
     }
 
@@ -228,6 +227,27 @@ fn escape_into(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// Appends `value` in decimal: the quantities and timestamps of every
+/// record go through here, and the formatting machinery of `write!` costs
+/// several times this loop.
+fn push_integer(out: &mut String, value: i64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut n = value.unsigned_abs();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if value < 0 {
+        out.push('-');
+    }
+    out.extend(digits[start..].iter().map(|&d| char::from(d)));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,6 +278,15 @@ mod tests {
             w.finish(),
             r#"{"a":"x\"y\\\n\u0001é","b":[-1,1.5,"NaN","-Infinity",{}],"c":1.5,"d":"1970-01-01T00:00:00Z","e":"Zm9v"}"#
         );
+    }
+
+    #[test]
+    fn integers_are_written_as_display_writes_them() {
+        for n in [0, 7, -7, 10, 99, 100, 1_700_000_000, -1_700_000_000, i64::MAX, i64::MIN, i64::MIN + 1] {
+            let mut out = String::new();
+            push_integer(&mut out, n);
+            assert_eq!(out, n.to_string());
+        }
     }
 
     #[test]

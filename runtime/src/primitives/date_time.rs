@@ -254,6 +254,11 @@ fn parse_epoch(text: &str) -> Result<DateTime, DateTimeError> {
         Some(rest) => (true, rest),
         None => (false, text),
     };
+    // Whole seconds, what services send, of up to 18 digits cannot overflow.
+    if (1..=18).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+        let n = digits.bytes().fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
+        return Ok(DateTime::from_secs(if negative { -n } else { n }));
+    }
     let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
     if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());

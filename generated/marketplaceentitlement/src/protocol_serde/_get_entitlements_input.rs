@@ -15,7 +15,7 @@ pub(crate) fn ser_get_entitlements_input(
                 ),
             );
         }
-        if value.chars().count() > 255 {
+        if value.len() > 255 && value.chars().count() > 255 {
             return ::std::result::Result::Err(
                 ::awsjson_runtime::for_generated::BuildError::invalid_field(
                     "GetEntitlementsInput.product_code",

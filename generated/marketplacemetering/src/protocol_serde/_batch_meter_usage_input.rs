@@ -23,7 +23,7 @@ pub(crate) fn ser_batch_meter_usage_input(
         w.end_array();
     }
     if let ::std::option::Option::Some(value) = &input.product_code {
-        if value.chars().count() > 255 {
+        if value.len() > 255 && value.chars().count() > 255 {
             return ::std::result::Result::Err(
                 ::awsjson_runtime::for_generated::BuildError::invalid_field(
                     "BatchMeterUsageInput.product_code",

@@ -7,7 +7,7 @@ pub(crate) fn ser_meter_usage_input(
 ) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.product_code {
-        if value.chars().count() > 255 {
+        if value.len() > 255 && value.chars().count() > 255 {
             return ::std::result::Result::Err(
                 ::awsjson_runtime::for_generated::BuildError::invalid_field(
                     "MeterUsageInput.product_code",
@@ -37,7 +37,7 @@ pub(crate) fn ser_meter_usage_input(
                 ),
             );
         }
-        if value.chars().count() > 255 {
+        if value.len() > 255 && value.chars().count() > 255 {
             return ::std::result::Result::Err(
                 ::awsjson_runtime::for_generated::BuildError::invalid_field(
                     "MeterUsageInput.usage_dimension",
@@ -82,7 +82,7 @@ pub(crate) fn ser_meter_usage_input(
                 ),
             );
         }
-        if value.chars().count() > 17 {
+        if value.len() > 17 && value.chars().count() > 17 {
             return ::std::result::Result::Err(
                 ::awsjson_runtime::for_generated::BuildError::invalid_field(
                     "MeterUsageInput.usage_quantity_as_decimal",
@@ -135,7 +135,7 @@ pub(crate) fn ser_meter_usage_input(
                 ),
             );
         }
-        if value.chars().count() > 64 {
+        if value.len() > 64 && value.chars().count() > 64 {
             return ::std::result::Result::Err(
                 ::awsjson_runtime::for_generated::BuildError::invalid_field(
                     "MeterUsageInput.client_token",

@@ -7,7 +7,7 @@ pub(crate) fn ser_register_usage_input(
 ) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.product_code {
-        if value.chars().count() > 255 {
+        if value.len() > 255 && value.chars().count() > 255 {
             return ::std::result::Result::Err(
                 ::awsjson_runtime::for_generated::BuildError::invalid_field(
                     "RegisterUsageInput.product_code",
@@ -34,7 +34,7 @@ pub(crate) fn ser_register_usage_input(
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     if let ::std::option::Option::Some(value) = &input.nonce {
-        if value.chars().count() > 255 {
+        if value.len() > 255 && value.chars().count() > 255 {
             return ::std::result::Result::Err(
                 ::awsjson_runtime::for_generated::BuildError::invalid_field(
                     "RegisterUsageInput.nonce",

@@ -16,7 +16,7 @@ pub(crate) fn ser_tag(
                 ),
             );
         }
-        if value.chars().count() > 100 {
+        if value.len() > 100 && value.chars().count() > 100 {
             return ::std::result::Result::Err(
                 ::awsjson_runtime::for_generated::BuildError::invalid_field(
                     "Tag.key",
@@ -40,7 +40,7 @@ pub(crate) fn ser_tag(
                 ),
             );
         }
-        if value.chars().count() > 256 {
+        if value.len() > 256 && value.chars().count() > 256 {
             return ::std::result::Result::Err(
                 ::awsjson_runtime::for_generated::BuildError::invalid_field(
                     "Tag.value",

@@ -39,7 +39,7 @@ pub(crate) fn ser_usage_allocation(
                 ),
             );
         }
-        if value.chars().count() > 17 {
+        if value.len() > 17 && value.chars().count() > 17 {
             return ::std::result::Result::Err(
                 ::awsjson_runtime::for_generated::BuildError::invalid_field(
                     "UsageAllocation.allocated_usage_quantity_as_decimal",

@@ -15,7 +15,7 @@ pub(crate) fn ser_usage_record(
         );
     }
     if let ::std::option::Option::Some(value) = &input.customer_identifier {
-        if value.chars().count() > 255 {
+        if value.len() > 255 && value.chars().count() > 255 {
             return ::std::result::Result::Err(
                 ::awsjson_runtime::for_generated::BuildError::invalid_field(
                     "UsageRecord.customer_identifier",
@@ -39,7 +39,7 @@ pub(crate) fn ser_usage_record(
                 ),
             );
         }
-        if value.chars().count() > 255 {
+        if value.len() > 255 && value.chars().count() > 255 {
             return ::std::result::Result::Err(
                 ::awsjson_runtime::for_generated::BuildError::invalid_field(
                     "UsageRecord.dimension",
@@ -84,7 +84,7 @@ pub(crate) fn ser_usage_record(
                 ),
             );
         }
-        if value.chars().count() > 17 {
+        if value.len() > 17 && value.chars().count() > 17 {
             return ::std::result::Result::Err(
                 ::awsjson_runtime::for_generated::BuildError::invalid_field(
                     "UsageRecord.quantity_as_decimal",
@@ -133,7 +133,7 @@ pub(crate) fn ser_usage_record(
                 ),
             );
         }
-        if value.chars().count() > 255 {
+        if value.len() > 255 && value.chars().count() > 255 {
             return ::std::result::Result::Err(
                 ::awsjson_runtime::for_generated::BuildError::invalid_field(
                     "UsageRecord.customer_aws_account_id",

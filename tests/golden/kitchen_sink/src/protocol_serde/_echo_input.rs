@@ -15,7 +15,7 @@ pub(crate) fn ser_echo_input(
                 ),
             );
         }
-        if value.chars().count() > 10 {
+        if value.len() > 10 && value.chars().count() > 10 {
             return ::std::result::Result::Err(
                 ::awsjson_runtime::for_generated::BuildError::invalid_field(
                     "EchoInput.str",

@@ -16,7 +16,7 @@ pub(crate) fn ser_record(
                 ),
             );
         }
-        if value.chars().count() > 16 {
+        if value.len() > 16 && value.chars().count() > 16 {
             return ::std::result::Result::Err(
                 ::awsjson_runtime::for_generated::BuildError::invalid_field(
                     "Record.created_by",
@@ -44,7 +44,18 @@ pub(crate) fn ser_record(
     }
     {
         let value = &input.id;
-        if value.chars().count() > 8 {
+        if value.len() < 8 && value.chars().count() < 2 {
+            return ::std::result::Result::Err(
+                ::awsjson_runtime::for_generated::BuildError::invalid_field(
+                    "Record.id",
+                    ::std::format!(
+                        "has {} characters; at least 2 are required", value.chars()
+                        .count()
+                    ),
+                ),
+            );
+        }
+        if value.len() > 8 && value.chars().count() > 8 {
             return ::std::result::Result::Err(
                 ::awsjson_runtime::for_generated::BuildError::invalid_field(
                     "Record.id",

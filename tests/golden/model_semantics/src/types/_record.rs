@@ -25,7 +25,7 @@ pub struct Record {
     pub version: i32,
     /// The `Id` member.
     ///
-    /// Constraints: length at most 8.
+    /// Constraints: length 2 to 8.
     #[cfg_attr(feature = "serde", serde(rename = "Id"))]
     pub id: ::std::string::String,
     /// The `Payload` member.
@@ -93,7 +93,7 @@ impl Record {
     }
     /// The `Id` member.
     ///
-    /// Constraints: length at most 8.
+    /// Constraints: length 2 to 8.
     pub fn id(&self) -> &str {
         self.id.as_str()
     }
@@ -223,7 +223,7 @@ impl RecordBuilder {
     }
     /// The `Id` member.
     ///
-    /// Constraints: length at most 8.
+    /// Constraints: length 2 to 8.
     pub fn id(
         mut self,
         input: impl ::std::convert::Into<::std::string::String>,
@@ -233,7 +233,7 @@ impl RecordBuilder {
     }
     /// The `Id` member.
     ///
-    /// Constraints: length at most 8.
+    /// Constraints: length 2 to 8.
     pub fn set_id(
         mut self,
         input: ::std::option::Option<::std::string::String>,
@@ -243,7 +243,7 @@ impl RecordBuilder {
     }
     /// The `Id` member.
     ///
-    /// Constraints: length at most 8.
+    /// Constraints: length 2 to 8.
     pub fn get_id(&self) -> &::std::option::Option<::std::string::String> {
         &self.id
     }

@@ -235,8 +235,12 @@ fn main() {
     rows.push(Row { what: "MeterUsage, no network: bytes allocated per call".into(), ours: ours_pure.2, official: official_pure.2, bare: None, unit: "B", target: "" });
     let (ob, ofb) = single.block_on(async { (clients::ours(None, &batch), clients::official(None, &batch)) });
     let nb = 500 * scale;
+    // Best of two interleaved runs for each client, as for MeterUsage above.
     let ours_batch = per_call(&single, nb, || clients::ours_batch(&ob));
     let official_batch = per_call(&single, nb, || clients::official_batch(&ofb));
+    let ours_batch2 = per_call(&single, nb, || clients::ours_batch(&ob));
+    let official_batch2 = per_call(&single, nb, || clients::official_batch(&ofb));
+    let (ours_batch, official_batch) = (best(ours_batch, ours_batch2), best(official_batch, official_batch2));
     rows.push(Row { what: "BatchMeterUsage ×25, no network: CPU per call".into(), ours: ours_batch.0, official: official_batch.0, bare: None, unit: "µs", target: "≤ 0.25" });
     rows.push(Row { what: "BatchMeterUsage ×25, no network: allocations per call".into(), ours: ours_batch.1, official: official_batch.1, bare: None, unit: "", target: "≤ 0.25" });
 

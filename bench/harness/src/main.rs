@@ -54,9 +54,19 @@ where
     })
 }
 
+/// What `over_loopback` measures of one client and workload.
+struct Loopback {
+    calls_per_second: f64,
+    client_cpu_us: f64,
+    server_cpu_us: f64,
+    /// User and system µs per call of the thread that ran the calls, when
+    /// one thread ran them all (the sequential runs on the current-thread runtime).
+    split_us: Option<(f64, f64)>,
+}
+
 /// Calls per second and client CPU µs per call of `n` calls split over
 /// `tasks` concurrent tasks, the server's CPU taken out.
-fn over_loopback<F, Fut>(rt: &tokio::runtime::Runtime, server: &server::Server, n: u64, tasks: u64, f: F) -> (f64, f64, f64)
+fn over_loopback<F, Fut>(rt: &tokio::runtime::Runtime, server: &server::Server, n: u64, tasks: u64, f: F) -> Loopback
 where
     F: Fn() -> Fut + Clone + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
@@ -67,6 +77,7 @@ where
         }
         let s0 = server.cpu();
         let c0 = cpu::process();
+        let t0 = cpu::thread_split();
         let start = Instant::now();
         let mut handles = Vec::new();
         for _ in 0..tasks {
@@ -81,10 +92,17 @@ where
             h.await.unwrap();
         }
         let wall = start.elapsed().as_secs_f64();
+        let t1 = cpu::thread_split();
         let calls = (n / tasks * tasks) as f64;
         let server_cpu = server.cpu() - s0;
         let client_cpu = cpu::process() - c0 - server_cpu;
-        (calls / wall, client_cpu * 1e6 / calls, server_cpu * 1e6 / calls)
+        let single_thread = rt.metrics().num_workers() == 1 && tasks == 1;
+        Loopback {
+            calls_per_second: calls / wall,
+            client_cpu_us: client_cpu * 1e6 / calls,
+            server_cpu_us: server_cpu * 1e6 / calls,
+            split_us: single_thread.then(|| ((t1.0 - t0.0) * 1e6 / calls, (t1.1 - t0.1) * 1e6 / calls)),
+        }
     })
 }
 
@@ -247,6 +265,7 @@ fn main() {
     // Over loopback: each workload with the three clients, sequential on the
     // current-thread runtime, 64 concurrent tasks on two worker threads.
     let mut server_cpu = 0.0;
+    let mut splits = Vec::new();
     for (what, suffix, n, (rate_target, cpu_target)) in [
         ("MeterUsage over loopback, sequential", "meter-seq", 2000, ("≥ 1.5", "≤ 0.5")),
         ("MeterUsage over loopback, 64 concurrent", "meter-64", 6400, ("≥ 1.5", "≤ 0.5; ≤ 1.1 × bare")),
@@ -259,10 +278,13 @@ fn main() {
             over_loopback(rt, &server, n * scale, tasks, move || call())
         });
         if suffix == "meter-seq" {
-            server_cpu = (ours.2 + official.2 + bare.2) / 3.0;
+            server_cpu = (ours.server_cpu_us + official.server_cpu_us + bare.server_cpu_us) / 3.0;
         }
-        rows.push(Row { what: format!("{what}: calls per second"), ours: ours.0, official: official.0, bare: Some(bare.0), unit: "/s", target: rate_target });
-        rows.push(Row { what: format!("{what}: client CPU per call"), ours: ours.1, official: official.1, bare: Some(bare.1), unit: "µs", target: cpu_target });
+        if let (Some(o), Some(f), Some(b)) = (ours.split_us, official.split_us, bare.split_us) {
+            splits.push((what, [o, f, b]));
+        }
+        rows.push(Row { what: format!("{what}: calls per second"), ours: ours.calls_per_second, official: official.calls_per_second, bare: Some(bare.calls_per_second), unit: "/s", target: rate_target });
+        rows.push(Row { what: format!("{what}: client CPU per call"), ours: ours.client_cpu_us, official: official.client_cpu_us, bare: Some(bare.client_cpu_us), unit: "µs", target: cpu_target });
     }
 
     if builds {
@@ -270,6 +292,7 @@ fn main() {
     }
 
     print_table(&rows, server_cpu);
+    print_splits(&splits);
     if !args.iter().any(|a| a == "--no-instructions") {
         print_instructions(quick);
     }
@@ -326,6 +349,21 @@ fn print_table(rows: &[Row], server_cpu: f64) {
             to_bare,
             r.target
         );
+    }
+}
+
+/// Where a sequential call's client CPU goes: the client's own code (user)
+/// and the kernel's work for it (system), per client.
+fn print_splits(splits: &[(&str, [(f64, f64); 3])]) {
+    if splits.is_empty() {
+        return;
+    }
+    println!("\nClient CPU per sequential call over loopback, user + system (getrusage of the client's thread):\n");
+    println!("| workload | ours | official | bare client | user: ours / official | system: ours / official |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+    for (what, [o, f, b]) in splits {
+        let cell = |(user, system): (f64, f64)| format!("{user:.0} + {system:.0} µs");
+        println!("| {what} | {} | {} | {} | {:.2} | {:.2} |", cell(*o), cell(*f), cell(*b), o.0 / f.0, o.1 / f.1);
     }
 }
 

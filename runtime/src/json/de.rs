@@ -52,6 +52,10 @@ impl DeserializeError {
 
 impl fmt::Display for DeserializeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A body that is not JSON at all has no member to name.
+        if self.0.at.is_empty() {
+            return f.write_str(&self.0.message);
+        }
         write!(f, "{}: {}", self.0.at, self.0.message)
     }
 }
@@ -341,6 +345,11 @@ mod tests {
         assert_eq!(e.syntax_error().map(|p| p.message), Some("expected a value"));
         let e = JsonReader::new(b"[1]").begin_object("Out").unwrap_err();
         assert_eq!((e.to_string(), e.syntax_error()), ("Out: expected an object, found an array".to_owned(), None));
+        // Trailing text belongs to no member, and the message does not pretend it does.
+        let mut r = JsonReader::new(b"{} x");
+        r.begin_object("Out").unwrap();
+        assert_eq!(r.next_key("Out").unwrap(), None);
+        assert_eq!(r.finish().unwrap_err().to_string(), "invalid JSON at byte 3: trailing characters after the document");
         let deep = "[".repeat(200);
         assert_eq!(JsonReader::new(deep.as_bytes()).document("D").unwrap_err().syntax_error().unwrap().message, "nesting is too deep");
     }

@@ -151,6 +151,10 @@ pub fn measure(url: &str) -> Vec<Row> {
     // Ours as a user may build it instead: current-thread runtime, tokio `rt` and `macros` only.
     let option = "minimal program, ours on the current-thread runtime";
     rows.push(row(&format!("{option}: crates in the dependency graph"), crates(&ours_manifest, current_thread), official_crates, "", ""));
+    let (cd, cdc, cdt) = clean_build(&ours_manifest, current_thread, false);
+    let _ = std::fs::remove_dir_all(cdt);
+    rows.push(row(&format!("{option}: clean debug build, wall"), cd, fd, "s", ""));
+    rows.push(row(&format!("{option}: clean debug build, CPU"), cdc, fdc, "s", ""));
     let (cr, _, ct) = clean_build(&ours_manifest, current_thread, true);
     rows.push(row(&format!("{option}: clean release build, wall"), cr, fr, "s", ""));
     let ct_bin = ct.join("release/minimal-ours");

@@ -2,7 +2,7 @@
 //! server must implement, and nothing that only some servers prefer.
 //!
 //! RFC 8446 (§9.1) makes AES-128-GCM, secp256r1 key exchange and RSA and
-//! ECDSA P-256 signatures mandatory for a TLS 1.3 server, and every TLS 1.2
+//! ECDSA P-256 signatures mandatory for every TLS 1.3 implementation, and every TLS 1.2
 //! server AWS runs, and every TLS-inspecting proxy we know of, offers
 //! ECDHE with AES-GCM. So the client offers AES-GCM suites only (TLS 1.3
 //! and 1.2), the NIST curves P-256 and P-384 for key exchange, and verifies
@@ -11,11 +11,11 @@
 //!
 //! Left out, with the reason: ChaCha20-Poly1305 (faster only on CPUs
 //! without AES instructions, which no EC2, ECS or EKS host is), X25519 (a
-//! server must accept P-256, and P-256 with ring's assembly costs a few
-//! tens of microseconds more once per connection), and Ed25519 signatures
-//! (no public certificate authority issues them). Each would be linked
-//! into every program that uses the crate, and together they are about
-//! 200 KB of its binary, a twentieth of a minimal program.
+//! server must accept P-256, which costs somewhat more, once per
+//! connection), and Ed25519 signatures (no public certificate authority
+//! issues them). Each would be linked into every program that uses the
+//! crate: leaving them out took the minimal one-call program from
+//! 3,714,608 to 3,441,576 bytes stripped.
 
 use std::sync::Arc;
 

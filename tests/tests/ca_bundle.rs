@@ -17,7 +17,7 @@ async fn meter(env: OsEnv, port: u16) -> Result<Option<String>, String> {
 async fn a_ca_bundle_adds_the_roots_an_inspecting_proxy_signs_with() {
     let (ca_pem, cert, key) = authority_and_server_certificate();
     let port = tls_server(cert, key).await;
-    let base = [("AWS_REGION", "us-east-1"), ("AWS_EC2_METADATA_DISABLED", "true"), ("AWS_CONFIG_FILE", "/cfg"), ("AWS_SHARED_CREDENTIALS_FILE", "/creds")];
+    let base = common::ISOLATED_ENV;
 
     // Without the bundle the web roots do not know the authority.
     let refused = meter(OsEnv::fake(base, []), port).await.expect_err("an unknown authority");

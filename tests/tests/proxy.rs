@@ -97,7 +97,7 @@ async fn http_server() -> u16 {
 }
 
 async fn meter(vars: &[(&str, &str)], files: &[(&str, &str)], endpoint: String) -> Result<Option<String>, String> {
-    let mut all: Vec<(&str, &str)> = vec![("AWS_REGION", "us-east-1"), ("AWS_EC2_METADATA_DISABLED", "true"), ("AWS_CONFIG_FILE", "/cfg"), ("AWS_SHARED_CREDENTIALS_FILE", "/creds")];
+    let mut all: Vec<(&str, &str)> = common::ISOLATED_ENV.to_vec();
     all.extend_from_slice(vars);
     common::meter_from_env(OsEnv::fake(all, files.iter().copied()), endpoint).await
 }

@@ -24,16 +24,8 @@ async fn call(
     let (ca_pem, cert, private_key) = authority_and_server_certificate_with(key);
     let provider = CryptoProvider { cipher_suites: vec![suite], kx_groups: vec![group], ..default_provider() };
     let port = tls_server_with(cert, private_key, provider, &[version]).await;
-    let env = OsEnv::fake(
-        [
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_EC2_METADATA_DISABLED", "true"),
-            ("AWS_CONFIG_FILE", "/cfg"),
-            ("AWS_SHARED_CREDENTIALS_FILE", "/creds"),
-            ("AWS_CA_BUNDLE", "/ca.pem"),
-        ],
-        [("/ca.pem", ca_pem.as_str())],
-    );
+    let vars = common::ISOLATED_ENV.into_iter().chain([("AWS_CA_BUNDLE", "/ca.pem")]);
+    let env = OsEnv::fake(vars, [("/ca.pem", ca_pem.as_str())]);
     common::meter_from_env(env, format!("https://127.0.0.1:{port}")).await
 }
 

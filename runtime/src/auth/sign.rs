@@ -169,29 +169,35 @@ fn push_sha256_hex(out: &mut String, data: &[u8]) {
     crate::ids::push_hex(out, ring::digest::digest(&ring::digest::SHA256, data).as_ref());
 }
 
-/// `YYYYMMDDTHHMMSSZ`, and its date part `YYYYMMDD`. Infallible: a year
-/// outside four digits (which a sane clock never gives, and the bounded
-/// clock-skew correction cannot produce) is written with as many digits as
-/// it has, rather than failing or being cut.
-fn amz_date(time: SystemTime) -> (String, String) {
-    let (y, mo, d, h, mi, s) = crate::primitives::DateTime::from(time).civil_parts();
-    let mut date = String::with_capacity(8);
+/// A time's calendar parts: year, month, day, hour, minute, second (UTC).
+type CivilParts = (i64, u32, u32, u32, u32, u32);
+
+/// `YYYYMMDDTHHMMSSZ`; its date part `YYYYMMDD` is what precedes the `T`
+/// ([`date_part`]). Infallible: a year outside four digits (which a sane
+/// clock never gives, and [`check_time`] refuses before signing) is written
+/// with as many digits as it has, rather than failing or being cut.
+fn amz_date((y, mo, d, h, mi, s): CivilParts) -> String {
+    let mut stamp = String::with_capacity(16);
     if (0..=9999).contains(&y) {
         // Every call signs, and this is several times cheaper than `format!`.
-        push_digits(&mut date, y as u32, 4);
+        push_digits(&mut stamp, y as u32, 4);
     } else {
-        date.push_str(&format!("{y:04}"));
+        stamp.push_str(&format!("{y:04}"));
     }
-    push_digits(&mut date, mo, 2);
-    push_digits(&mut date, d, 2);
-    let mut stamp = String::with_capacity(16);
-    stamp.push_str(&date);
+    for part in [mo, d] {
+        push_digits(&mut stamp, part, 2);
+    }
     stamp.push('T');
     for part in [h, mi, s] {
         push_digits(&mut stamp, part, 2);
     }
     stamp.push('Z');
-    (stamp, date)
+    stamp
+}
+
+/// The `YYYYMMDD` of an [`amz_date`] stamp.
+fn date_part(stamp: &str) -> &str {
+    &stamp[..stamp.find('T').unwrap_or(stamp.len())]
 }
 
 /// Appends the `width` lowest decimal digits of `n`, zero-padded.
@@ -230,10 +236,12 @@ fn needs_folding(value: &str) -> bool {
 
 /// SigV4 dates have four-digit years, and aws-sigv4's key derivation panics
 /// past year 9999, so a signing time outside 1970 to 9999 is refused here.
-fn check_time(time: SystemTime) -> Result<(), SigningError> {
-    let year = crate::primitives::DateTime::from(time).civil_parts().0;
+/// `time`'s calendar parts, or why SigV4 cannot express it.
+fn check_time(time: SystemTime) -> Result<CivilParts, SigningError> {
+    let parts = crate::primitives::DateTime::from(time).civil_parts();
+    let year = parts.0;
     if (1970..=9999).contains(&year) {
-        Ok(())
+        Ok(parts)
     } else {
         Err(SigningError(format!("the signing time falls in year {year}, which SigV4 cannot express; check the system clock")))
     }
@@ -266,10 +274,20 @@ pub fn sign_cached(
     if path.is_empty() || path.contains(['?', '#']) || path.contains("/.") || path.contains("//") {
         return sign(request, credentials, region, signing_name, time);
     }
-    check_time(time)?;
-    let (amz_date, date) = amz_date(time);
-    let date = date.as_str();
-    request.headers.insert("X-Amz-Date", amz_date.clone());
+    let amz_date = amz_date(check_time(time)?);
+    let date = date_part(&amz_date);
+    // Every string below is made at its final size: growing them cost more
+    // allocations a call than the rest of the signing together.
+    let key = cache.key(credentials, date, region, signing_name, time);
+    let mut scope = String::with_capacity(date.len() + region.len() + signing_name.len() + "///aws4_request".len());
+    for part in [date, "/", region, "/", signing_name, "/aws4_request"] {
+        scope.push_str(part);
+    }
+    let mut string_to_sign = String::with_capacity("AWS4-HMAC-SHA256\n".len() + amz_date.len() + scope.len() + 2 + 64);
+    for part in ["AWS4-HMAC-SHA256\n", &amz_date, "\n", &scope, "\n"] {
+        string_to_sign.push_str(part);
+    }
+    request.headers.insert("X-Amz-Date", amz_date);
     if let Some(token) = credentials.session_token() {
         request.headers.insert("X-Amz-Security-Token", token.to_owned());
     }
@@ -291,10 +309,20 @@ pub fn sign_cached(
         }
     }
     headers.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut canonical = String::with_capacity(512);
+    let mut signed = String::with_capacity(headers.iter().map(|(n, _)| n.len() + 1).sum());
+    for (i, (n, _)) in headers.iter().enumerate() {
+        if i > 0 {
+            signed.push(';');
+        }
+        signed.push_str(n);
+    }
+    let canonical_path = double_encode_path(path);
+    let header_lines: usize = headers.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
+    let mut canonical =
+        String::with_capacity(request.method.len() + canonical_path.len() + header_lines + signed.len() + 5 + 64);
     canonical.push_str(&request.method);
     canonical.push('\n');
-    canonical.push_str(&double_encode_path(path));
+    canonical.push_str(&canonical_path);
     canonical.push_str("\n\n");
     for (n, v) in &headers {
         canonical.push_str(n);
@@ -303,24 +331,17 @@ pub fn sign_cached(
         canonical.push('\n');
     }
     canonical.push('\n');
-    let mut signed = String::with_capacity(128);
-    for (i, (n, _)) in headers.iter().enumerate() {
-        if i > 0 {
-            signed.push(';');
-        }
-        signed.push_str(n);
-    }
     canonical.push_str(&signed);
     canonical.push('\n');
     push_sha256_hex(&mut canonical, &request.body);
-    let scope = format!("{date}/{region}/{signing_name}/aws4_request");
-    let mut string_to_sign = String::with_capacity(128);
-    for part in ["AWS4-HMAC-SHA256\n", &amz_date, "\n", &scope, "\n"] {
-        string_to_sign.push_str(part);
-    }
     push_sha256_hex(&mut string_to_sign, canonical.as_bytes());
-    let key = cache.key(credentials, date, region, signing_name, time);
-    let mut authorization = format!("AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed}, Signature=", credentials.access_key_id());
+    let access_key_id = credentials.access_key_id();
+    let mut authorization = String::with_capacity(
+        "AWS4-HMAC-SHA256 Credential=/, SignedHeaders=, Signature=".len() + access_key_id.len() + scope.len() + signed.len() + 64,
+    );
+    for part in ["AWS4-HMAC-SHA256 Credential=", access_key_id, "/", &scope, ", SignedHeaders=", &signed, ", Signature="] {
+        authorization.push_str(part);
+    }
     crate::ids::push_hex(&mut authorization, ring::hmac::sign(&key, string_to_sign.as_bytes()).as_ref());
     request.headers.insert("Authorization", authorization);
     Ok(())
@@ -366,10 +387,13 @@ mod tests {
 
     #[test]
     fn dates_of_any_year_format_without_panicking() {
-        assert_eq!(amz_date(UNIX_EPOCH + Duration::from_secs(1_440_938_160)), ("20150830T123600Z".into(), "20150830".into()));
+        let parts = |time: SystemTime| crate::primitives::DateTime::from(time).civil_parts();
+        let stamp = amz_date(parts(UNIX_EPOCH + Duration::from_secs(1_440_938_160)));
+        assert_eq!((stamp.as_str(), date_part(&stamp)), ("20150830T123600Z", "20150830"));
         // Year 10000, where the old formatter fell back to "Z" and signing then sliced past its end.
         let far = UNIX_EPOCH + Duration::from_secs(253_402_300_800);
-        assert_eq!(amz_date(far), ("100000101T000000Z".into(), "100000101".into()));
+        let stamp = amz_date(parts(far));
+        assert_eq!((stamp.as_str(), date_part(&stamp)), ("100000101T000000Z", "100000101"));
         // Signing at such a time is refused with a reason, by both paths, instead of panicking inside aws-sigv4.
         let mut request = HttpRequest { method: "POST".into(), uri: "https://h/".into(), headers: Headers::new(), body: Body::empty() };
         let err = sign_cached(&mut request, &Credentials::for_tests(), "us-east-1", "svc", far, &SigningKeyCache::default()).unwrap_err();

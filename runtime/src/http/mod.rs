@@ -67,6 +67,11 @@ impl Headers {
         Headers::default()
     }
 
+    /// No headers, with room for `n` before the list grows.
+    pub fn with_capacity(n: usize) -> Self {
+        Headers { entries: Vec::with_capacity(n) }
+    }
+
     /// The first value of `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.entries.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_ref())

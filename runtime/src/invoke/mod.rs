@@ -197,7 +197,7 @@ impl Handle {
             host,
             content_type: service.content_type,
             query_mode: service.query_compatible,
-            target: format!("{}.{}", service.target_prefix, op.name),
+            target: [service.target_prefix, ".", op.name].concat(),
             body: body.into(),
             content_encoding,
             user_agent: self.user_agent(),

@@ -5,6 +5,7 @@
 //! (in `Handle::prepare`), so an attempt costs its headers and one
 //! signature; the body is shared, not copied.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -43,7 +44,9 @@ pub(super) struct CallRequest {
 impl CallRequest {
     /// Attempt `attempt`'s request, unsigned.
     pub(super) fn unsigned(&self, attempt: u32) -> HttpRequest {
-        let mut headers = Headers::new();
+        // Room for every header of a call, the signature's included, so the
+        // list never grows while it is filled.
+        let mut headers = Headers::with_capacity(16);
         headers.append("Host", self.host.clone());
         headers.append("Content-Type", self.content_type);
         headers.append("X-Amz-Target", self.target.clone());
@@ -57,7 +60,9 @@ impl CallRequest {
         headers.append("User-Agent", self.user_agent.clone());
         headers.append("x-amz-user-agent", self.user_agent.clone());
         headers.append("amz-sdk-invocation-id", self.invocation_id.clone());
-        headers.append("amz-sdk-request", format!("attempt={attempt}; max={}", self.max_attempts));
+        let mut retry_info = String::with_capacity(32);
+        let _ = write!(retry_info, "attempt={attempt}; max={}", self.max_attempts);
+        headers.append("amz-sdk-request", retry_info);
         HttpRequest { method: "POST".into(), uri: self.uri.clone(), headers, body: self.body.clone() }
     }
 

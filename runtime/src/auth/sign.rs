@@ -234,9 +234,10 @@ fn needs_folding(value: &str) -> bool {
         || value.bytes().any(|b| matches!(b, b'\t' | b'\n' | b'\r'))
 }
 
+/// `time`'s calendar parts, or why SigV4 cannot express it.
+///
 /// SigV4 dates have four-digit years, and aws-sigv4's key derivation panics
 /// past year 9999, so a signing time outside 1970 to 9999 is refused here.
-/// `time`'s calendar parts, or why SigV4 cannot express it.
 fn check_time(time: SystemTime) -> Result<CivilParts, SigningError> {
     let parts = crate::primitives::DateTime::from(time).civil_parts();
     let year = parts.0;

@@ -250,6 +250,12 @@ pub fn ser_fn(shape_name: &str) -> String {
     format!("ser_{}", snake(shape_name))
 }
 
+/// The function giving a named input shape's strings to the answer's
+/// reader (`give_usage_record`).
+pub fn give_fn(shape_name: &str) -> String {
+    format!("give_{}", snake(shape_name))
+}
+
 /// The deserialiser function of a named shape (`de_usage_record`).
 pub fn de_fn(shape_name: &str) -> String {
     format!("de_{}", snake(shape_name))

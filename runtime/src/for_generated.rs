@@ -38,7 +38,7 @@ pub use crate::primitives::{
 };
 
 // The wire: the JSON writer of inputs, the readers of outputs and errors.
-pub use crate::json::{DeserializeError, InvalidNumber, JsonReader, JsonWriter};
+pub use crate::json::{DeserializeError, InvalidNumber, JsonReader, JsonWriter, StringPool};
 
 // Endpoints: the rules interpreter and its inputs and outputs.
 pub use crate::endpoint::rules::{is_valid_host_label, resolve as resolve_endpoint};

@@ -102,6 +102,49 @@ async fn batch_meter_usage_serialises_records_allocations_and_parses_results() {
     assert_eq!(out.unprocessed_records.as_deref(), Some(&[][..]), "an empty list is not the same as no list");
 }
 
+/// BatchMeterUsage answers with the records it was sent, and the client
+/// reuses the records' strings for the answer's equal ones (`StringPool`):
+/// whatever the answer says (a record changed, members in another order,
+/// escaped text, records missing or added, after a retried attempt) is what
+/// the output holds.
+#[tokio::test(start_paused = true)]
+async fn batch_results_hold_what_the_answer_says_when_strings_are_reused() {
+    let failed: Canned = json_response(500, r#"{"__type":"InternalServiceErrorException","message":"try again"}"#).into();
+    let answer = r#"{"Results":[
+        {"UsageRecord":{"Dimension":"d","CustomerAWSAccountId":"123456789012","Timestamp":1700000000,"QuantityAsDecimal":"1"},"MeteringRecordId":"d","Status":"Success"},
+        {"MeteringRecordId":"m2","Status":"Success","UsageRecord":{"Timestamp":1700000001,"CustomerAWSAccountId":"123456789012","Dimension":"d","QuantityAsDecimal":"1"}},
+        {"MeteringRecordId":"m3","Status":"Success","UsageRecord":{"Timestamp":1700000002,"CustomerAWSAccountId":"999999999999","Dimension":"other","QuantityAsDecimal":"1"}},
+        {"MeteringRecordId":"m9","Status":"Success","UsageRecord":{"Timestamp":1700000009,"CustomerAWSAccountId":"123456789012","Dimension":"d","QuantityAsDecimal":"1"}}
+    ],"UnprocessedRecords":[{"Timestamp":1700000004,"CustomerAWSAccountId":"123456789012","Dimension":"d","QuantityAsDecimal":"1"}]}"#;
+    let (client, replay) = client(vec![failed, json_response(200, answer).into()]);
+    let mut call = client.batch_meter_usage().product_code("d");
+    for i in 0..5 {
+        call = call.usage_records(record(i));
+    }
+    let out = call.send().await.unwrap();
+    assert_eq!(replay.requests().len(), 2, "the first attempt failed and was retried");
+    let seen: Vec<(&str, &str, &str, &str)> = out
+        .results()
+        .iter()
+        .map(|r| {
+            let u = r.usage_record().unwrap();
+            (r.metering_record_id().unwrap(), u.customer_aws_account_id().unwrap(), u.dimension(), u.quantity_as_decimal().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("d", "123456789012", "d", "1"),
+            ("m2", "123456789012", "d", "1"),
+            ("m3", "999999999999", "other", "1"),
+            ("m9", "123456789012", "d", "1"),
+        ]
+    );
+    let unprocessed = &out.unprocessed_records()[0];
+    assert_eq!((unprocessed.customer_aws_account_id(), unprocessed.dimension()), (Some("123456789012"), "d"));
+    assert_eq!(out.results()[3].usage_record().unwrap().timestamp(), &DateTime::from_secs(1_700_000_009));
+}
+
 #[tokio::test]
 async fn resolve_customer_reads_the_agreement_metadata() {
     let body = r#"{"CustomerIdentifier":"c","CustomerAWSAccountId":"123456789012","ProductCode":"p","LicenseArn":"arn:x","Metadata":{"AgreementId":"agmt-1"}}"#;

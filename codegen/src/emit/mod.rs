@@ -6,6 +6,7 @@
 mod crate_files;
 pub mod docs;
 mod enum_shape;
+mod give;
 mod modules;
 pub(crate) mod examples;
 mod operation;
@@ -82,8 +83,10 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<BTreeMap<String, Emitted>, Err
     let de_roots = ir.operations.iter().flat_map(|o| std::iter::once(o.output.clone()).chain(o.errors.iter().cloned()));
     let ser = serde::reachable(ir, ser_roots);
     let de = serde::reachable(ir, de_roots);
+    let givers = give::givers(ir);
     for (id, shape) in &ir.shapes {
-        if let Some(tokens) = serde::emit_shape(ir, shape, ser.contains(id), de.contains(id))? {
+        let give = givers.contains(id).then(|| give::emit(ir, id));
+        if let Some(tokens) = serde::emit_shape(ir, shape, ser.contains(id), de.contains(id), give)? {
             let declare = Declare::module(naming::type_module(shape.name()), Vis::Private).glob(Vis::Crate);
             out.rust(naming::serde_file(shape.name()), tokens, Some(declare));
         }

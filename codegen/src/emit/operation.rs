@@ -63,6 +63,19 @@ pub fn emit_mod(ir: &Ir, op: &Operation, declarations: TokenStream) -> TokenStre
     let host_prefix_expr = host_prefix_expr(host_prefix.as_deref());
     let ser_input = ident(&naming::ser_fn(ir.shape(input).name()));
     let de_output = ident(&naming::de_fn(ir.shape(output).name()));
+    let pool = rt::string_pool();
+    // An echoing operation's input gives its strings to the reader of the
+    // answer once written; any other's is dropped and its pool stays empty.
+    let (pool_let, pool_arg) = if super::give::echoes(ir, op) {
+        let give_input = ident(&naming::give_fn(ir.shape(input).name()));
+        let pool_let = quote! {
+            let mut pool = #pool::with_capacity(w.strings_written());
+            crate::protocol_serde::#give_input(input, &mut pool);
+        };
+        (pool_let, quote!(pool))
+    } else {
+        (quote!(), quote!(#pool::default()))
+    };
 
     let op_docs = doc_attrs(&markdown_or(docs.as_deref(), &format!("The `{op_name}` operation.")));
     let op_deprecated = deprecated_attr(deprecated.as_ref());
@@ -99,7 +112,8 @@ pub fn emit_mod(ir: &Ir, op: &Operation, declarations: TokenStream) -> TokenStre
                 let host_prefix: ::std::option::Option<::std::string::String> = #host_prefix_expr;
                 let mut w = #writer::new();
                 crate::protocol_serde::#ser_input(&mut w, &input).map_err(#sdk_error::construction_failure)?;
-                handle.invoke(&OPERATION, w.finish(), host_prefix, crate::protocol_serde::#de_output, de_error).await
+                #pool_let
+                handle.invoke(&OPERATION, w.finish(), host_prefix, #pool_arg, crate::protocol_serde::#de_output, de_error).await
             }
         }
 

@@ -54,6 +54,7 @@ items! {
     json_writer => JsonWriter,
     json_reader => JsonReader,
     deserialize_error => DeserializeError,
+    string_pool => StringPool,
     http_response => HttpResponse,
     headers => Headers,
     box_future => BoxFuture,

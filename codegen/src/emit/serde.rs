@@ -511,8 +511,9 @@ fn de_union(ir: &Ir, u: &crate::ir::Union) -> TokenStream {
 }
 
 /// The serde code of one named shape, or `None` when no input or output
-/// reaches it (which would leave dead code behind).
-pub fn emit_shape(ir: &Ir, shape: &Shape, ser: bool, de: bool) -> Result<Option<TokenStream>, Error> {
+/// reaches it (which would leave dead code behind). `give` is its `give_`
+/// function (`give.rs`), when an echoing operation's input reaches it.
+pub fn emit_shape(ir: &Ir, shape: &Shape, ser: bool, de: bool, give: Option<TokenStream>) -> Result<Option<TokenStream>, Error> {
     let (s, d) = match shape {
         Shape::Structure(s) => (
             (ser && s.role != Role::Output).then(|| ser_structure(ir, s)),
@@ -528,5 +529,5 @@ pub fn emit_shape(ir: &Ir, shape: &Shape, ser: bool, de: bool) -> Result<Option<
         (Some(_), Some(_)) => "serialiser and deserialiser",
     };
     let doc = super::docs::inner_doc_attrs(&format!("The awsJson {what} of `{}`.", naming::type_name(shape.name())));
-    Ok(Some(quote!(#doc #s #d)))
+    Ok(Some(quote!(#doc #s #give #d)))
 }

@@ -19,7 +19,7 @@ use crate::endpoint::ResolveEndpoint;
 use crate::error::{ErrorMetadata, RetryInfo, SdkError};
 use crate::http::{HttpClient, HttpResponse};
 use crate::ids;
-use crate::json::{DeserializeError, JsonReader};
+use crate::json::{DeserializeError, JsonReader, StringPool};
 use crate::retry::policy::{self, NextStep, RetryKind};
 use crate::retry::RetryMode;
 
@@ -119,19 +119,23 @@ impl Handle {
         }
     }
 
-    /// Sends one operation call and parses its outcome.
+    /// Sends one operation call and parses its outcome. `pool` holds the
+    /// input's strings when the output may repeat them (empty otherwise):
+    /// the successful answer's reader takes its equal strings from there.
     pub async fn invoke<O, E>(
         &self,
         op: &'static OperationMeta,
         body: String,
         host_prefix: Option<String>,
+        pool: StringPool,
         parse_output: ParseOutput<O>,
         parse_error: ParseError<E>,
     ) -> Result<O, SdkError<E>> {
         let span = tracing::debug_span!("call", service = self.inner.service.target_prefix, operation = op.name);
         let call = async {
             let (http_client, call) = self.prepare(op, body.into_bytes(), host_prefix)?;
-            self.attempts(op, &*http_client, &call, parse_output, parse_error).await
+            let mut pool = pool;
+            self.attempts(op, &*http_client, &call, &mut pool, parse_output, parse_error).await
         }
         .instrument(span);
         match self.inner.config.settings.timeout.operation_timeout() {
@@ -214,6 +218,7 @@ impl Handle {
         op: &'static OperationMeta,
         http_client: &dyn HttpClient,
         call: &CallRequest,
+        pool: &mut StringPool,
         parse_output: ParseOutput<O>,
         parse_error: ParseError<E>,
     ) -> Result<O, SdkError<E>> {
@@ -230,7 +235,7 @@ impl Handle {
                 self.wait_for_send_rate().await;
             }
             let span = tracing::debug_span!("attempt", attempt, max_attempts = call.max_attempts, invocation_id = call.invocation_id.as_str());
-            let outcome = self.send(op, http_client, request, parse_output, parse_error).instrument(span).await;
+            let outcome = self.send(op, http_client, request, pool, parse_output, parse_error).instrument(span).await;
             if adaptive {
                 let throttled = matches!(outcome, Outcome::Retry(RetryKind::Throttling, _));
                 if let Ok(mut l) = state.rate_limiter.lock() {
@@ -286,6 +291,7 @@ impl Handle {
         op: &'static OperationMeta,
         http_client: &dyn HttpClient,
         request: crate::http::HttpRequest,
+        pool: &mut StringPool,
         parse_output: ParseOutput<O>,
         parse_error: ParseError<E>,
     ) -> Outcome<O, E> {
@@ -303,7 +309,7 @@ impl Handle {
         match response {
             Ok(response) => {
                 let service = self.inner.service;
-                response::from_response(service, op, response, parse_output, parse_error, |r| self.correct_clock_skew(r))
+                response::from_response(service, op, response, pool, parse_output, parse_error, |r| self.correct_clock_skew(r))
             }
             Err(e) => response::from_connector_error(e),
         }

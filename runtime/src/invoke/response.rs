@@ -7,7 +7,7 @@ use std::fmt;
 use super::{OperationMeta, ParseError, ParseOutput, ServiceMeta};
 use crate::error::{ErrorMetadata, SdkError};
 use crate::http::{ConnectorError, ConnectorErrorKind, Headers, HttpResponse};
-use crate::json::{self, JsonReader, Value};
+use crate::json::{self, JsonReader, StringPool, Value};
 use crate::retry::policy::{self, RetryKind};
 
 /// What one attempt came to.
@@ -55,6 +55,7 @@ pub(super) fn from_response<O, E>(
     service: &ServiceMeta,
     op: &OperationMeta,
     response: HttpResponse,
+    pool: &mut StringPool,
     parse_output: ParseOutput<O>,
     parse_error: ParseError<E>,
     correct_clock_skew: impl FnOnce(&HttpResponse) -> bool,
@@ -64,7 +65,8 @@ pub(super) fn from_response<O, E>(
     // An empty body is an empty object: operations without output send none.
     let body: &[u8] = if response.body().iter().all(u8::is_ascii_whitespace) { b"{}" } else { response.body() };
     if response.status().is_success() {
-        let mut reader = JsonReader::new(body);
+        // A success ends the call, so the pool is the reader's to use up.
+        let mut reader = JsonReader::with_pool(body, std::mem::take(pool));
         let parsed = parse_output(&mut reader, &response).and_then(|output| reader.finish().map(|()| output));
         return Outcome::Done(match parsed {
             Ok(output) => Ok(output),

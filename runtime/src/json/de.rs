@@ -140,9 +140,13 @@ impl<'a> JsonReader<'a> {
         }
     }
 
-    /// A string.
+    /// A string: one the request gave up when it is equal, else a copy.
     pub fn string(&mut self, at: &str) -> Result<String, DeserializeError> {
-        self.str(at).map(Cow::into_owned)
+        let text = self.str(at)?;
+        Ok(match self.pool.take(&text) {
+            Some(given) => given,
+            None => text.into_owned(),
+        })
     }
 
     /// A number's text, as written.

@@ -3,12 +3,14 @@
 //! over as a whole.
 
 mod de;
+mod pool;
 mod reader;
 mod scan;
 mod value;
 mod writer;
 
 pub use de::DeserializeError;
+pub use pool::StringPool;
 pub use reader::JsonReader;
 pub use value::{parse, Value};
 #[cfg(any(test, feature = "test-util"))]

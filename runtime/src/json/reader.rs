@@ -11,6 +11,7 @@
 
 use std::borrow::Cow;
 
+use super::pool::StringPool;
 use super::value::{ParseError, Value};
 
 const MAX_DEPTH: usize = 128;
@@ -30,6 +31,8 @@ pub struct JsonReader<'a> {
     depth: usize,
     /// True right after `{` or `[`, where the next entry needs no comma.
     first: bool,
+    /// The request's strings, which the answer's equal strings are taken from.
+    pub(super) pool: StringPool,
 }
 
 /// What the lexer answers: a token, or why the body is not JSON.
@@ -43,7 +46,13 @@ impl<'a> JsonReader<'a> {
             // The prefix is UTF-8 by the error's own account.
             Err(e) => std::str::from_utf8(&input[..e.valid_up_to()]).unwrap_or_default(),
         };
-        JsonReader { input, text, pos: 0, depth: 0, first: false }
+        JsonReader { input, text, pos: 0, depth: 0, first: false, pool: StringPool::default() }
+    }
+
+    /// A reader at the start of `input` whose owned strings are taken from
+    /// `pool` where they are equal to what it holds (see [`StringPool`]).
+    pub fn with_pool(input: &'a [u8], pool: StringPool) -> Self {
+        JsonReader { pool, ..JsonReader::new(input) }
     }
 
     /// The text of `start..end`, which lies between ASCII delimiters.

@@ -24,13 +24,21 @@ impl std::error::Error for InvalidNumber {}
 pub struct JsonWriter {
     out: String,
     comma_due: bool,
+    /// String values written, so a [`StringPool`](super::StringPool) for
+    /// them can be made at its final size.
+    strings: usize,
 }
 
 impl JsonWriter {
     /// An empty writer.
     pub fn new() -> Self {
         // Most bodies fit; a full batch of records grows it twice or three times.
-        JsonWriter { out: String::with_capacity(1024), comma_due: false }
+        JsonWriter { out: String::with_capacity(1024), comma_due: false, strings: 0 }
+    }
+
+    /// How many string values have been written (keys not counted).
+    pub fn strings_written(&self) -> usize {
+        self.strings
     }
 
     /// The text written so far.
@@ -82,6 +90,7 @@ impl JsonWriter {
     pub fn string(&mut self, value: &str) {
         self.value_start();
         escape_into(&mut self.out, value);
+        self.strings += 1;
         self.comma_due = true;
     }
 

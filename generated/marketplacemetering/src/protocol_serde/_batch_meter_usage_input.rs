@@ -40,3 +40,16 @@ pub(crate) fn ser_batch_meter_usage_input(
     w.end_object();
     ::std::result::Result::Ok(())
 }
+pub(crate) fn give_batch_meter_usage_input(
+    input: crate::operation::batch_meter_usage::BatchMeterUsageInput,
+    pool: &mut ::awsjson_runtime::for_generated::StringPool,
+) {
+    if let ::std::option::Option::Some(value) = input.usage_records {
+        for item in value {
+            crate::protocol_serde::give_usage_record(item, pool);
+        }
+    }
+    if let ::std::option::Option::Some(value) = input.product_code {
+        pool.give(value);
+    }
+}

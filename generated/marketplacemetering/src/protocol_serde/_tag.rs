@@ -57,6 +57,19 @@ pub(crate) fn ser_tag(
     w.end_object();
     ::std::result::Result::Ok(())
 }
+pub(crate) fn give_tag(
+    input: crate::types::Tag,
+    pool: &mut ::awsjson_runtime::for_generated::StringPool,
+) {
+    {
+        let value = input.key;
+        pool.give(value);
+    }
+    {
+        let value = input.value;
+        pool.give(value);
+    }
+}
 pub(crate) fn de_tag(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
 ) -> ::std::result::Result<

@@ -80,6 +80,20 @@ pub(crate) fn ser_usage_allocation(
     w.end_object();
     ::std::result::Result::Ok(())
 }
+pub(crate) fn give_usage_allocation(
+    input: crate::types::UsageAllocation,
+    pool: &mut ::awsjson_runtime::for_generated::StringPool,
+) {
+    if let ::std::option::Option::Some(value) = input.allocated_usage_quantity_as_decimal
+    {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.tags {
+        for item in value {
+            crate::protocol_serde::give_tag(item, pool);
+        }
+    }
+}
 pub(crate) fn de_usage_allocation(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
 ) -> ::std::result::Result<

@@ -154,6 +154,32 @@ pub(crate) fn ser_usage_record(
     w.end_object();
     ::std::result::Result::Ok(())
 }
+pub(crate) fn give_usage_record(
+    input: crate::types::UsageRecord,
+    pool: &mut ::awsjson_runtime::for_generated::StringPool,
+) {
+    if let ::std::option::Option::Some(value) = input.customer_identifier {
+        pool.give(value);
+    }
+    {
+        let value = input.dimension;
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.quantity_as_decimal {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.usage_allocations {
+        for item in value {
+            crate::protocol_serde::give_usage_allocation(item, pool);
+        }
+    }
+    if let ::std::option::Option::Some(value) = input.customer_aws_account_id {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.license_arn {
+        pool.give(value);
+    }
+}
 pub(crate) fn de_usage_record(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
 ) -> ::std::result::Result<

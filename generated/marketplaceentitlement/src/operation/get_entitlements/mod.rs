@@ -53,6 +53,7 @@ impl GetEntitlements {
                 &OPERATION,
                 w.finish(),
                 host_prefix,
+                ::awsjson_runtime::for_generated::StringPool::default(),
                 crate::protocol_serde::de_get_entitlements_output,
                 de_error,
             )

@@ -49,11 +49,16 @@ impl BatchMeterUsage {
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
         crate::protocol_serde::ser_batch_meter_usage_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let mut pool = ::awsjson_runtime::for_generated::StringPool::with_capacity(
+            w.strings_written(),
+        );
+        crate::protocol_serde::give_batch_meter_usage_input(input, &mut pool);
         handle
             .invoke(
                 &OPERATION,
                 w.finish(),
                 host_prefix,
+                pool,
                 crate::protocol_serde::de_batch_meter_usage_output,
                 de_error,
             )

@@ -77,6 +77,7 @@ impl MeterUsage {
                 &OPERATION,
                 w.finish(),
                 host_prefix,
+                ::awsjson_runtime::for_generated::StringPool::default(),
                 crate::protocol_serde::de_meter_usage_output,
                 de_error,
             )

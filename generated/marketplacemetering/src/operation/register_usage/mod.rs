@@ -64,6 +64,7 @@ impl RegisterUsage {
                 &OPERATION,
                 w.finish(),
                 host_prefix,
+                ::awsjson_runtime::for_generated::StringPool::default(),
                 crate::protocol_serde::de_register_usage_output,
                 de_error,
             )

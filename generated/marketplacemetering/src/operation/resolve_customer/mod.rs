@@ -54,6 +54,7 @@ impl ResolveCustomer {
                 &OPERATION,
                 w.finish(),
                 host_prefix,
+                ::awsjson_runtime::for_generated::StringPool::default(),
                 crate::protocol_serde::de_resolve_customer_output,
                 de_error,
             )

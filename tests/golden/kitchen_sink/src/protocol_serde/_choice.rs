@@ -38,6 +38,24 @@ pub(crate) fn ser_choice(
     w.end_object();
     ::std::result::Result::Ok(())
 }
+pub(crate) fn give_choice(
+    input: crate::types::Choice,
+    pool: &mut ::awsjson_runtime::for_generated::StringPool,
+) {
+    #[allow(clippy::single_match)]
+    match input {
+        crate::types::Choice::Text(value) => {
+            pool.give(value);
+        }
+        crate::types::Choice::Nested(value) => {
+            crate::protocol_serde::give_nested(value, pool);
+        }
+        crate::types::Choice::Again(value) => {
+            crate::protocol_serde::give_choice(*value, pool);
+        }
+        _ => {}
+    }
+}
 pub(crate) fn de_choice(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
 ) -> ::std::result::Result<

@@ -223,3 +223,56 @@ pub(crate) fn ser_echo_input(
     w.end_object();
     ::std::result::Result::Ok(())
 }
+pub(crate) fn give_echo_input(
+    input: crate::operation::echo::EchoInput,
+    pool: &mut ::awsjson_runtime::for_generated::StringPool,
+) {
+    if let ::std::option::Option::Some(value) = input.str {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.list {
+        for item in value {
+            pool.give(item);
+        }
+    }
+    if let ::std::option::Option::Some(value) = input.sparse_list {
+        for item in value.into_iter().flatten() {
+            pool.give(item);
+        }
+    }
+    if let ::std::option::Option::Some(value) = input.map {
+        for (k, item) in value {
+            pool.give(k);
+            pool.give(item);
+        }
+    }
+    if let ::std::option::Option::Some(value) = input.sparse_map {
+        for (k, item) in value {
+            pool.give(k);
+            if let ::std::option::Option::Some(item) = item {
+                pool.give(item);
+            }
+        }
+    }
+    if let ::std::option::Option::Some(value) = input.nested {
+        crate::protocol_serde::give_nested(value, pool);
+    }
+    if let ::std::option::Option::Some(value) = input.choice {
+        crate::protocol_serde::give_choice(value, pool);
+    }
+    if let ::std::option::Option::Some(value) = input.secret {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.renamed {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.old {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.token {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.required {
+        pool.give(value);
+    }
+}

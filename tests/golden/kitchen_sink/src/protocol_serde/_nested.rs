@@ -43,6 +43,29 @@ pub(crate) fn ser_nested(
     w.end_object();
     ::std::result::Result::Ok(())
 }
+pub(crate) fn give_nested(
+    input: crate::types::Nested,
+    pool: &mut ::awsjson_runtime::for_generated::StringPool,
+) {
+    if let ::std::option::Option::Some(value) = input.label {
+        pool.give(value);
+    }
+    {
+        let value = input.name;
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.maybe {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.child {
+        crate::protocol_serde::give_nested(*value, pool);
+    }
+    if let ::std::option::Option::Some(value) = input.children {
+        for item in value {
+            crate::protocol_serde::give_nested(item, pool);
+        }
+    }
+}
 pub(crate) fn de_nested(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
 ) -> ::std::result::Result<

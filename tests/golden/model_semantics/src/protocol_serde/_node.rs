@@ -36,6 +36,28 @@ pub(crate) fn ser_node(
     w.end_object();
     ::std::result::Result::Ok(())
 }
+pub(crate) fn give_node(
+    input: crate::types::Node,
+    pool: &mut ::awsjson_runtime::for_generated::StringPool,
+) {
+    if let ::std::option::Option::Some(value) = input.label {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.children {
+        for item in value {
+            crate::protocol_serde::give_node(item, pool);
+        }
+    }
+    if let ::std::option::Option::Some(value) = input.next {
+        crate::protocol_serde::give_node(*value, pool);
+    }
+    if let ::std::option::Option::Some(value) = input.index {
+        for (k, item) in value {
+            pool.give(k);
+            crate::protocol_serde::give_node(item, pool);
+        }
+    }
+}
 pub(crate) fn de_node(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
 ) -> ::std::result::Result<

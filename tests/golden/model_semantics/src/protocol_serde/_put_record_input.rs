@@ -13,3 +13,11 @@ pub(crate) fn ser_put_record_input(
     w.end_object();
     ::std::result::Result::Ok(())
 }
+pub(crate) fn give_put_record_input(
+    input: crate::operation::put_record::PutRecordInput,
+    pool: &mut ::awsjson_runtime::for_generated::StringPool,
+) {
+    if let ::std::option::Option::Some(value) = input.record {
+        crate::protocol_serde::give_record(value, pool);
+    }
+}

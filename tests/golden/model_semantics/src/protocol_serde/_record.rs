@@ -108,6 +108,30 @@ pub(crate) fn ser_record(
     w.end_object();
     ::std::result::Result::Ok(())
 }
+pub(crate) fn give_record(
+    input: crate::types::Record,
+    pool: &mut ::awsjson_runtime::for_generated::StringPool,
+) {
+    {
+        let value = input.created_by;
+        pool.give(value);
+    }
+    {
+        let value = input.id;
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.root {
+        crate::protocol_serde::give_node(value, pool);
+    }
+    if let ::std::option::Option::Some(value) = input.tags {
+        for (k, item) in value {
+            pool.give(k);
+            if let ::std::option::Option::Some(item) = item {
+                pool.give(item);
+            }
+        }
+    }
+}
 pub(crate) fn de_record(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
 ) -> ::std::result::Result<

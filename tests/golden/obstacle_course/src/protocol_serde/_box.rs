@@ -30,3 +30,18 @@ pub(crate) fn ser_box(
     w.end_object();
     ::std::result::Result::Ok(())
 }
+pub(crate) fn give_box(
+    input: crate::types::Box,
+    pool: &mut ::awsjson_runtime::for_generated::StringPool,
+) {
+    #[allow(clippy::single_match)]
+    match input {
+        crate::types::Box::Box(value) => {
+            crate::protocol_serde::give_box(*value, pool);
+        }
+        crate::types::Box::UnknownValue(value) => {
+            pool.give(value);
+        }
+        _ => {}
+    }
+}

@@ -113,3 +113,79 @@ pub(crate) fn ser_match_input(
     w.end_object();
     ::std::result::Result::Ok(())
 }
+pub(crate) fn give_match_input(
+    input: crate::operation::r#match::MatchInput,
+    pool: &mut ::awsjson_runtime::for_generated::StringPool,
+) {
+    if let ::std::option::Option::Some(value) = input.r#type {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.send_value {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.build_value {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.meta {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.self_ {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.key {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.value {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.v {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.w {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.input {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.output {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.handle {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.inner {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.as_input_value {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.customize_value {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.builder_value {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.message {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.code {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.crate_ {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.option {
+        crate::protocol_serde::give_option(value, pool);
+    }
+    if let ::std::option::Option::Some(value) = input.vec {
+        for item in value {
+            crate::protocol_serde::give_option(item, pool);
+        }
+    }
+    if let ::std::option::Option::Some(value) = input.r#box {
+        crate::protocol_serde::give_box(value, pool);
+    }
+    if let ::std::option::Option::Some(value) = input.string {
+        crate::protocol_serde::give_string(value, pool);
+    }
+}

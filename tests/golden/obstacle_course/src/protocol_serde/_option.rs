@@ -21,6 +21,17 @@ pub(crate) fn ser_option(
     w.end_object();
     ::std::result::Result::Ok(())
 }
+pub(crate) fn give_option(
+    input: crate::types::Option,
+    pool: &mut ::awsjson_runtime::for_generated::StringPool,
+) {
+    if let ::std::option::Option::Some(value) = input.some {
+        pool.give(value);
+    }
+    if let ::std::option::Option::Some(value) = input.option {
+        crate::protocol_serde::give_option(*value, pool);
+    }
+}
 pub(crate) fn de_option(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
 ) -> ::std::result::Result<

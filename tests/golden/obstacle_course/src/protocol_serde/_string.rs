@@ -13,6 +13,14 @@ pub(crate) fn ser_string(
     w.end_object();
     ::std::result::Result::Ok(())
 }
+pub(crate) fn give_string(
+    input: crate::types::String,
+    pool: &mut ::awsjson_runtime::for_generated::StringPool,
+) {
+    if let ::std::option::Option::Some(value) = input.string {
+        pool.give(value);
+    }
+}
 pub(crate) fn de_string(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
 ) -> ::std::result::Result<

@@ -50,11 +50,16 @@ impl Echo {
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
         crate::protocol_serde::ser_echo_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let mut pool = ::awsjson_runtime::for_generated::StringPool::with_capacity(
+            w.strings_written(),
+        );
+        crate::protocol_serde::give_echo_input(input, &mut pool);
         handle
             .invoke(
                 &OPERATION,
                 w.finish(),
                 host_prefix,
+                pool,
                 crate::protocol_serde::de_echo_output,
                 de_error,
             )

@@ -43,6 +43,7 @@ impl ListThings {
                 &OPERATION,
                 w.finish(),
                 host_prefix,
+                ::awsjson_runtime::for_generated::StringPool::default(),
                 crate::protocol_serde::de_list_things_output,
                 de_error,
             )

@@ -43,6 +43,7 @@ impl NoInputOutput {
                 &OPERATION,
                 w.finish(),
                 host_prefix,
+                ::awsjson_runtime::for_generated::StringPool::default(),
                 crate::protocol_serde::de_no_input_output_output,
                 de_error,
             )

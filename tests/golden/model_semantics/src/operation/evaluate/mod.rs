@@ -52,6 +52,7 @@ impl Evaluate {
                 &OPERATION,
                 w.finish(),
                 host_prefix,
+                ::awsjson_runtime::for_generated::StringPool::default(),
                 crate::protocol_serde::de_evaluate_output,
                 de_error,
             )

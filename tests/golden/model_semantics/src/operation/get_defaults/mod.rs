@@ -42,6 +42,7 @@ impl GetDefaults {
                 &OPERATION,
                 w.finish(),
                 host_prefix,
+                ::awsjson_runtime::for_generated::StringPool::default(),
                 crate::protocol_serde::de_get_defaults_output,
                 de_error,
             )

@@ -47,11 +47,16 @@ impl PutRecord {
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
         crate::protocol_serde::ser_put_record_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let mut pool = ::awsjson_runtime::for_generated::StringPool::with_capacity(
+            w.strings_written(),
+        );
+        crate::protocol_serde::give_put_record_input(input, &mut pool);
         handle
             .invoke(
                 &OPERATION,
                 w.finish(),
                 host_prefix,
+                pool,
                 crate::protocol_serde::de_put_record_output,
                 de_error,
             )

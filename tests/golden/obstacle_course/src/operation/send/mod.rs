@@ -42,6 +42,7 @@ impl Send {
                 &OPERATION,
                 w.finish(),
                 host_prefix,
+                ::awsjson_runtime::for_generated::StringPool::default(),
                 crate::protocol_serde::de_send_output,
                 de_error,
             )

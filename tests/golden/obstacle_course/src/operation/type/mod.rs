@@ -42,6 +42,7 @@ impl Type {
                 &OPERATION,
                 w.finish(),
                 host_prefix,
+                ::awsjson_runtime::for_generated::StringPool::default(),
                 crate::protocol_serde::de_type_output,
                 de_error,
             )

@@ -42,6 +42,7 @@ impl Ping {
                 &OPERATION,
                 w.finish(),
                 host_prefix,
+                ::awsjson_runtime::for_generated::StringPool::default(),
                 crate::protocol_serde::de_ping_output,
                 de_error,
             )

@@ -91,6 +91,7 @@ impl SendMessage {
                 &OPERATION,
                 w.finish(),
                 host_prefix,
+                ::awsjson_runtime::for_generated::StringPool::default(),
                 crate::protocol_serde::de_send_message_output,
                 de_error,
             )

@@ -141,11 +141,13 @@ fn ser_value(ir: &Ir, ty: &TypeRef, value: TokenStream, label: &str) -> TokenStr
 }
 
 /// An expression of type `T` reading the next value of the reader `r`,
-/// using `?`. `at` names the place in error messages.
-fn de_value(ir: &Ir, ty: &TypeRef, at: &str) -> TokenStream {
+/// using `?`. `at` names the place in error messages. `echoed` strings
+/// may repeat the request's, so they are looked for in its `StringPool`.
+fn de_value(ir: &Ir, ty: &TypeRef, at: &str, echoed: bool) -> TokenStream {
     match ty {
         TypeRef::Unit => quote!(r.skip_value(#at)?),
         TypeRef::Prim(p) => match p {
+            Prim::String if echoed => quote!(r.echoed_string(#at)?),
             Prim::String => quote!(r.string(#at)?),
             Prim::BigInteger | Prim::BigDecimal => quote!(r.big_number(#at)?),
             Prim::Boolean => quote!(r.boolean(#at)?),
@@ -163,7 +165,7 @@ fn de_value(ir: &Ir, ty: &TypeRef, at: &str) -> TokenStream {
             Prim::Document => quote!(r.document(#at)?),
         },
         TypeRef::List { element, sparse, .. } => {
-            let item = de_value(ir, element, &format!("{at}[]"));
+            let item = de_value(ir, element, &format!("{at}[]"), echoed);
             // A null item of a dense list is dropped, as the SDKs do.
             let push = if *sparse {
                 quote! { if r.take_null()? { out.push(::std::option::Option::None); } else { out.push(::std::option::Option::Some(#item)); } }
@@ -185,7 +187,7 @@ fn de_value(ir: &Ir, ty: &TypeRef, at: &str) -> TokenStream {
                 }
                 _ => quote!(k.into_owned()),
             };
-            let item = de_value(ir, v, &format!("{at}{{}}"));
+            let item = de_value(ir, v, &format!("{at}{{}}"), echoed);
             let insert = if *sparse {
                 quote! { if r.take_null()? { out.insert(#k, ::std::option::Option::None); } else { out.insert(#k, ::std::option::Option::Some(#item)); } }
             } else {
@@ -336,9 +338,9 @@ fn ser_structure(ir: &Ir, s: &Structure) -> TokenStream {
         let checks = constraint_checks(&m.ty, &m.constraints, &label, "", &quote!(value));
         let write = ser_value(ir, &m.ty, quote!(value), &label);
         if field_is_optional(m, s.role) {
-            quote! { if let ::std::option::Option::Some(value) = &input.#field { #checks w.key(#key); #write } }
+            quote! { if let ::std::option::Option::Some(value) = &input.#field { #checks w.member_key(#key); #write } }
         } else {
-            quote! { { let value = &input.#field; #checks w.key(#key); #write } }
+            quote! { { let value = &input.#field; #checks w.member_key(#key); #write } }
         }
     });
     quote! {
@@ -352,7 +354,7 @@ fn ser_structure(ir: &Ir, s: &Structure) -> TokenStream {
     }
 }
 
-fn de_structure(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
+fn de_structure(ir: &Ir, s: &Structure, echoed: bool) -> Result<TokenStream, Error> {
     let place = naming::place_of(s.role, s.error.is_some());
     let path = named_path(ir, &s.id);
     let f = ident(&naming::de_fn(&s.name));
@@ -365,7 +367,7 @@ fn de_structure(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
         let field = ident(&naming::member_name(&m.name, place));
         let local = ident(&naming::local_var(&m.name, place));
         let at = format!("{}.{}", s.id.name, m.name);
-        let read = de_value(ir, &m.ty, &at);
+        let read = de_value(ir, &m.ty, &at, echoed);
         let read = if m.boxed { quote!(::std::boxed::Box::new(#read)) } else { read };
         let t = super::types::boxed_type(ir, m);
         locals.push(quote!(let mut #local: ::std::option::Option<#t> = ::std::option::Option::None;));
@@ -441,12 +443,12 @@ fn ser_union(ir: &Ir, u: &crate::ir::Union) -> TokenStream {
         let v = ident(&naming::variant_name(&m.name));
         let key = m.name.as_str();
         if m.ty == TypeRef::Unit {
-            quote!(#path::#v => { w.key(#key); w.begin_object(); w.end_object(); })
+            quote!(#path::#v => { w.member_key(#key); w.begin_object(); w.end_object(); })
         } else {
             let label = format!("{}::{}", naming::type_name(&u.name), naming::variant_name(&m.name));
             let checks = constraint_checks(&m.ty, &m.constraints, &label, "", &quote!(value));
             let write = ser_value(ir, &m.ty, quote!(value), &label);
-            quote!(#path::#v(value) => { #checks w.key(#key); #write })
+            quote!(#path::#v(value) => { #checks w.member_key(#key); #write })
         }
     });
     let msg = format!("{} is Unknown, which cannot be sent", u.name);
@@ -463,7 +465,7 @@ fn ser_union(ir: &Ir, u: &crate::ir::Union) -> TokenStream {
     }
 }
 
-fn de_union(ir: &Ir, u: &crate::ir::Union) -> TokenStream {
+fn de_union(ir: &Ir, u: &crate::ir::Union, echoed: bool) -> TokenStream {
     let path = named_path(ir, &u.id);
     let f = ident(&naming::de_fn(&u.name));
     let reader = rt::json_reader();
@@ -476,7 +478,7 @@ fn de_union(ir: &Ir, u: &crate::ir::Union) -> TokenStream {
             quote!(#key => { r.skip_value(#name)?; #path::#v })
         } else {
             let at = format!("{}.{}", u.id.name, m.name);
-            let read = de_value(ir, &m.ty, &at);
+            let read = de_value(ir, &m.ty, &at, echoed);
             let read = if m.boxed { quote!(::std::boxed::Box::new(#read)) } else { read };
             quote!(#key => #path::#v(#read),)
         }
@@ -512,14 +514,17 @@ fn de_union(ir: &Ir, u: &crate::ir::Union) -> TokenStream {
 
 /// The serde code of one named shape, or `None` when no input or output
 /// reaches it (which would leave dead code behind). `give` is its `give_`
-/// function (`give.rs`), when an echoing operation's input reaches it.
+/// function (`give.rs`), when an echoing operation's input reaches it; its
+/// deserialiser then looks for the strings it reads in the request's pool,
+/// and others (a record id beside an echoed record) do not.
 pub fn emit_shape(ir: &Ir, shape: &Shape, ser: bool, de: bool, give: Option<TokenStream>) -> Result<Option<TokenStream>, Error> {
+    let echoed = give.is_some();
     let (s, d) = match shape {
         Shape::Structure(s) => (
             (ser && s.role != Role::Output).then(|| ser_structure(ir, s)),
-            if de && s.role != Role::Input { Some(de_structure(ir, s)?) } else { None },
+            if de && s.role != Role::Input { Some(de_structure(ir, s, echoed)?) } else { None },
         ),
-        Shape::Union(u) => (ser.then(|| ser_union(ir, u)), de.then(|| de_union(ir, u))),
+        Shape::Union(u) => (ser.then(|| ser_union(ir, u)), de.then(|| de_union(ir, u, echoed))),
         Shape::Enum(_) | Shape::IntEnum(_) => (None, None),
     };
     let what = match (&s, &d) {

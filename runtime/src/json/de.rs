@@ -140,8 +140,14 @@ impl<'a> JsonReader<'a> {
         }
     }
 
-    /// A string: one the request gave up when it is equal, else a copy.
+    /// A string.
     pub fn string(&mut self, at: &str) -> Result<String, DeserializeError> {
+        self.str(at).map(Cow::into_owned)
+    }
+
+    /// A string that may repeat one of the request's: the request's own when
+    /// it is equal (see [`StringPool`](super::StringPool)), else a copy.
+    pub fn echoed_string(&mut self, at: &str) -> Result<String, DeserializeError> {
         let text = self.str(at)?;
         Ok(match self.pool.take(&text) {
             Some(given) => given,
@@ -229,7 +235,7 @@ impl<'a> JsonReader<'a> {
     pub fn timestamp(&mut self, format: DateTimeFormat, at: &str) -> Result<DateTime, DeserializeError> {
         if format == DateTimeFormat::EpochSeconds {
             let text = self.number_text(at, "epoch seconds")?;
-            return if text.contains(['e', 'E']) {
+            return if text.bytes().any(|b| (b | 0x20) == b'e') {
                 let f: f64 = text.parse().map_err(|_| DeserializeError::new(at, format!("`{text}` is not a number")))?;
                 DateTime::try_from_secs_f64(f).map_err(|e| DeserializeError::new(at, e.to_string()))
             } else {

@@ -5,10 +5,11 @@
 //! up to 25 usage records with the record itself, customer and dimension
 //! included. Once a request's body is written its input is no longer needed,
 //! so an operation whose output can repeat its input gives the input's
-//! strings to a pool, and the reader of the successful answer takes a string
-//! from it instead of allocating a copy whenever the answer's text is equal.
-//! The output is the same either way: a string is reused only when it is
-//! equal to what the body says.
+//! strings to a pool, and the reader of the successful answer, where it
+//! reads a string of a structure the input also holds (`echoed_string`),
+//! takes one from the pool instead of allocating a copy when the answer's
+//! text is equal. The output is the same either way: a string is reused
+//! only when it is equal to what the body says.
 //!
 //! Strings are matched near a cursor that follows the answer's progress
 //! through the request's strings, so each lookup compares a handful of

@@ -26,11 +26,11 @@ pub(crate) fn ser_get_entitlements_input(
                 ),
             );
         }
-        w.key("ProductCode");
+        w.member_key("ProductCode");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.filter {
-        w.key("Filter");
+        w.member_key("Filter");
         let mut entries: ::std::vec::Vec<_> = value.iter().collect();
         entries.sort_by(|a, b| a.0.cmp(b.0));
         w.begin_object();
@@ -53,7 +53,7 @@ pub(crate) fn ser_get_entitlements_input(
         w.end_object();
     }
     if let ::std::option::Option::Some(value) = &input.next_token {
-        w.key("NextToken");
+        w.member_key("NextToken");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.max_results {
@@ -73,7 +73,7 @@ pub(crate) fn ser_get_entitlements_input(
                 ),
             );
         }
-        w.key("MaxResults");
+        w.member_key("MaxResults");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     w.end_object();

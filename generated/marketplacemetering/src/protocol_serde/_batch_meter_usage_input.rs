@@ -15,7 +15,7 @@ pub(crate) fn ser_batch_meter_usage_input(
                 ),
             );
         }
-        w.key("UsageRecords");
+        w.member_key("UsageRecords");
         w.begin_array();
         for item in value.iter() {
             crate::protocol_serde::ser_usage_record(w, item)?;
@@ -34,7 +34,7 @@ pub(crate) fn ser_batch_meter_usage_input(
                 ),
             );
         }
-        w.key("ProductCode");
+        w.member_key("ProductCode");
         w.string(value);
     }
     w.end_object();

@@ -18,11 +18,11 @@ pub(crate) fn ser_meter_usage_input(
                 ),
             );
         }
-        w.key("ProductCode");
+        w.member_key("ProductCode");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.timestamp {
-        w.key("Timestamp");
+        w.member_key("Timestamp");
         w.timestamp(
             value,
             ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds,
@@ -48,7 +48,7 @@ pub(crate) fn ser_meter_usage_input(
                 ),
             );
         }
-        w.key("UsageDimension");
+        w.member_key("UsageDimension");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.usage_quantity {
@@ -70,7 +70,7 @@ pub(crate) fn ser_meter_usage_input(
                 ),
             );
         }
-        w.key("UsageQuantity");
+        w.member_key("UsageQuantity");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     if let ::std::option::Option::Some(value) = &input.usage_quantity_as_decimal {
@@ -93,11 +93,11 @@ pub(crate) fn ser_meter_usage_input(
                 ),
             );
         }
-        w.key("UsageQuantityAsDecimal");
+        w.member_key("UsageQuantityAsDecimal");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.dry_run {
-        w.key("DryRun");
+        w.member_key("DryRun");
         w.boolean(*value);
     }
     if let ::std::option::Option::Some(value) = &input.usage_allocations {
@@ -119,7 +119,7 @@ pub(crate) fn ser_meter_usage_input(
                 ),
             );
         }
-        w.key("UsageAllocations");
+        w.member_key("UsageAllocations");
         w.begin_array();
         for item in value.iter() {
             crate::protocol_serde::ser_usage_allocation(w, item)?;
@@ -146,7 +146,7 @@ pub(crate) fn ser_meter_usage_input(
                 ),
             );
         }
-        w.key("ClientToken");
+        w.member_key("ClientToken");
         w.string(value);
     }
     w.end_object();

@@ -18,7 +18,7 @@ pub(crate) fn ser_register_usage_input(
                 ),
             );
         }
-        w.key("ProductCode");
+        w.member_key("ProductCode");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.public_key_version {
@@ -30,7 +30,7 @@ pub(crate) fn ser_register_usage_input(
                 ),
             );
         }
-        w.key("PublicKeyVersion");
+        w.member_key("PublicKeyVersion");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     if let ::std::option::Option::Some(value) = &input.nonce {
@@ -45,7 +45,7 @@ pub(crate) fn ser_register_usage_input(
                 ),
             );
         }
-        w.key("Nonce");
+        w.member_key("Nonce");
         w.string(value);
     }
     w.end_object();

@@ -7,7 +7,7 @@ pub(crate) fn ser_resolve_customer_input(
 ) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.registration_token {
-        w.key("RegistrationToken");
+        w.member_key("RegistrationToken");
         w.string(value);
     }
     w.end_object();

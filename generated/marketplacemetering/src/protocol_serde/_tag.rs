@@ -27,7 +27,7 @@ pub(crate) fn ser_tag(
                 ),
             );
         }
-        w.key("Key");
+        w.member_key("Key");
         w.string(value);
     }
     {
@@ -51,7 +51,7 @@ pub(crate) fn ser_tag(
                 ),
             );
         }
-        w.key("Value");
+        w.member_key("Value");
         w.string(value);
     }
     w.end_object();
@@ -84,8 +84,10 @@ pub(crate) fn de_tag(
             continue;
         }
         match &*key {
-            "Key" => var_key = ::std::option::Option::Some(r.string("Tag.Key")?),
-            "Value" => var_value = ::std::option::Option::Some(r.string("Tag.Value")?),
+            "Key" => var_key = ::std::option::Option::Some(r.echoed_string("Tag.Key")?),
+            "Value" => {
+                var_value = ::std::option::Option::Some(r.echoed_string("Tag.Value")?);
+            }
             _ => r.skip_value("Tag")?,
         }
     }

@@ -25,7 +25,7 @@ pub(crate) fn ser_usage_allocation(
                 ),
             );
         }
-        w.key("AllocatedUsageQuantity");
+        w.member_key("AllocatedUsageQuantity");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     if let ::std::option::Option::Some(value) = &input
@@ -50,7 +50,7 @@ pub(crate) fn ser_usage_allocation(
                 ),
             );
         }
-        w.key("AllocatedUsageQuantityAsDecimal");
+        w.member_key("AllocatedUsageQuantityAsDecimal");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.tags {
@@ -70,7 +70,7 @@ pub(crate) fn ser_usage_allocation(
                 ),
             );
         }
-        w.key("Tags");
+        w.member_key("Tags");
         w.begin_array();
         for item in value.iter() {
             crate::protocol_serde::ser_tag(w, item)?;
@@ -118,7 +118,7 @@ pub(crate) fn de_usage_allocation(
             }
             "AllocatedUsageQuantityAsDecimal" => {
                 var_allocated_usage_quantity_as_decimal = ::std::option::Option::Some(
-                    r.string("UsageAllocation.AllocatedUsageQuantityAsDecimal")?,
+                    r.echoed_string("UsageAllocation.AllocatedUsageQuantityAsDecimal")?,
                 );
             }
             "Tags" => {

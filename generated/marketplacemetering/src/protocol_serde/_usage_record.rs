@@ -8,7 +8,7 @@ pub(crate) fn ser_usage_record(
     w.begin_object();
     {
         let value = &input.timestamp;
-        w.key("Timestamp");
+        w.member_key("Timestamp");
         w.timestamp(
             value,
             ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds,
@@ -26,7 +26,7 @@ pub(crate) fn ser_usage_record(
                 ),
             );
         }
-        w.key("CustomerIdentifier");
+        w.member_key("CustomerIdentifier");
         w.string(value);
     }
     {
@@ -50,7 +50,7 @@ pub(crate) fn ser_usage_record(
                 ),
             );
         }
-        w.key("Dimension");
+        w.member_key("Dimension");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.quantity {
@@ -72,7 +72,7 @@ pub(crate) fn ser_usage_record(
                 ),
             );
         }
-        w.key("Quantity");
+        w.member_key("Quantity");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     if let ::std::option::Option::Some(value) = &input.quantity_as_decimal {
@@ -95,7 +95,7 @@ pub(crate) fn ser_usage_record(
                 ),
             );
         }
-        w.key("QuantityAsDecimal");
+        w.member_key("QuantityAsDecimal");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.usage_allocations {
@@ -117,7 +117,7 @@ pub(crate) fn ser_usage_record(
                 ),
             );
         }
-        w.key("UsageAllocations");
+        w.member_key("UsageAllocations");
         w.begin_array();
         for item in value.iter() {
             crate::protocol_serde::ser_usage_allocation(w, item)?;
@@ -144,11 +144,11 @@ pub(crate) fn ser_usage_record(
                 ),
             );
         }
-        w.key("CustomerAWSAccountId");
+        w.member_key("CustomerAWSAccountId");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.license_arn {
-        w.key("LicenseArn");
+        w.member_key("LicenseArn");
         w.string(value);
     }
     w.end_object();
@@ -215,12 +215,12 @@ pub(crate) fn de_usage_record(
             }
             "CustomerIdentifier" => {
                 var_customer_identifier = ::std::option::Option::Some(
-                    r.string("UsageRecord.CustomerIdentifier")?,
+                    r.echoed_string("UsageRecord.CustomerIdentifier")?,
                 );
             }
             "Dimension" => {
                 var_dimension = ::std::option::Option::Some(
-                    r.string("UsageRecord.Dimension")?,
+                    r.echoed_string("UsageRecord.Dimension")?,
                 );
             }
             "Quantity" => {
@@ -230,7 +230,7 @@ pub(crate) fn de_usage_record(
             }
             "QuantityAsDecimal" => {
                 var_quantity_as_decimal = ::std::option::Option::Some(
-                    r.string("UsageRecord.QuantityAsDecimal")?,
+                    r.echoed_string("UsageRecord.QuantityAsDecimal")?,
                 );
             }
             "UsageAllocations" => {
@@ -247,12 +247,12 @@ pub(crate) fn de_usage_record(
             }
             "CustomerAWSAccountId" => {
                 var_customer_aws_account_id = ::std::option::Option::Some(
-                    r.string("UsageRecord.CustomerAWSAccountId")?,
+                    r.echoed_string("UsageRecord.CustomerAWSAccountId")?,
                 );
             }
             "LicenseArn" => {
                 var_license_arn = ::std::option::Option::Some(
-                    r.string("UsageRecord.LicenseArn")?,
+                    r.echoed_string("UsageRecord.LicenseArn")?,
                 );
             }
             _ => r.skip_value("UsageRecord")?,

@@ -7,24 +7,24 @@ pub(crate) fn ser_choice(
     w.begin_object();
     match input {
         crate::types::Choice::Text(value) => {
-            w.key("Text");
+            w.member_key("Text");
             w.string(value);
         }
         crate::types::Choice::Number(value) => {
-            w.key("Number");
+            w.member_key("Number");
             w.integer(::std::convert::Into::<i64>::into(*value));
         }
         crate::types::Choice::Nested(value) => {
-            w.key("Nested");
+            w.member_key("Nested");
             crate::protocol_serde::ser_nested(w, value)?;
         }
         crate::types::Choice::Empty => {
-            w.key("Empty");
+            w.member_key("Empty");
             w.begin_object();
             w.end_object();
         }
         crate::types::Choice::Again(value) => {
-            w.key("Again");
+            w.member_key("Again");
             crate::protocol_serde::ser_choice(w, value)?;
         }
         crate::types::Choice::Unknown => {
@@ -82,7 +82,7 @@ pub(crate) fn de_choice(
         }
         variant = ::std::option::Option::Some(
             match &*key {
-                "Text" => crate::types::Choice::Text(r.string("Choice.Text")?),
+                "Text" => crate::types::Choice::Text(r.echoed_string("Choice.Text")?),
                 "Number" => crate::types::Choice::Number(r.int("Choice.Number")?),
                 "Nested" => {
                     crate::types::Choice::Nested(crate::protocol_serde::de_nested(r)?)

@@ -26,23 +26,23 @@ pub(crate) fn ser_echo_input(
                 ),
             );
         }
-        w.key("Str");
+        w.member_key("Str");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.blob {
-        w.key("Blob");
+        w.member_key("Blob");
         w.blob(value);
     }
     if let ::std::option::Option::Some(value) = &input.bool {
-        w.key("Bool");
+        w.member_key("Bool");
         w.boolean(*value);
     }
     if let ::std::option::Option::Some(value) = &input.byte {
-        w.key("Byte");
+        w.member_key("Byte");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     if let ::std::option::Option::Some(value) = &input.short {
-        w.key("Short");
+        w.member_key("Short");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     if let ::std::option::Option::Some(value) = &input.int {
@@ -62,64 +62,64 @@ pub(crate) fn ser_echo_input(
                 ),
             );
         }
-        w.key("Int");
+        w.member_key("Int");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     if let ::std::option::Option::Some(value) = &input.long {
-        w.key("Long");
+        w.member_key("Long");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     if let ::std::option::Option::Some(value) = &input.float {
-        w.key("Float");
+        w.member_key("Float");
         w.float32(*value);
     }
     if let ::std::option::Option::Some(value) = &input.double {
-        w.key("Double");
+        w.member_key("Double");
         w.float(*value);
     }
     if let ::std::option::Option::Some(value) = &input.big_int {
-        w.key("BigInt");
+        w.member_key("BigInt");
         w.number_text(value)
             .map_err(|e| ::awsjson_runtime::for_generated::BuildError::other(
                 e.to_string(),
             ))?;
     }
     if let ::std::option::Option::Some(value) = &input.big_dec {
-        w.key("BigDec");
+        w.member_key("BigDec");
         w.number_text(value)
             .map_err(|e| ::awsjson_runtime::for_generated::BuildError::other(
                 e.to_string(),
             ))?;
     }
     if let ::std::option::Option::Some(value) = &input.epoch_ts {
-        w.key("EpochTs");
+        w.member_key("EpochTs");
         w.timestamp(
             value,
             ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds,
         );
     }
     if let ::std::option::Option::Some(value) = &input.date_time_ts {
-        w.key("DateTimeTs");
+        w.member_key("DateTimeTs");
         w.timestamp(value, ::awsjson_runtime::for_generated::DateTimeFormat::DateTime);
     }
     if let ::std::option::Option::Some(value) = &input.http_ts {
-        w.key("HttpTs");
+        w.member_key("HttpTs");
         w.timestamp(value, ::awsjson_runtime::for_generated::DateTimeFormat::HttpDate);
     }
     if let ::std::option::Option::Some(value) = &input.doc {
-        w.key("Doc");
+        w.member_key("Doc");
         w.document(value);
     }
     if let ::std::option::Option::Some(value) = &input.color {
-        w.key("Color");
+        w.member_key("Color");
         w.string(value.as_str());
     }
     if let ::std::option::Option::Some(value) = &input.level {
-        w.key("Level");
+        w.member_key("Level");
         w.integer(::std::convert::Into::<i64>::into(value.as_i32()));
     }
     if let ::std::option::Option::Some(value) = &input.list {
-        w.key("List");
+        w.member_key("List");
         w.begin_array();
         for item in value.iter() {
             w.string(item);
@@ -127,7 +127,7 @@ pub(crate) fn ser_echo_input(
         w.end_array();
     }
     if let ::std::option::Option::Some(value) = &input.sparse_list {
-        w.key("SparseList");
+        w.member_key("SparseList");
         w.begin_array();
         for item in value.iter() {
             match item {
@@ -140,7 +140,7 @@ pub(crate) fn ser_echo_input(
         w.end_array();
     }
     if let ::std::option::Option::Some(value) = &input.map {
-        w.key("Map");
+        w.member_key("Map");
         let mut entries: ::std::vec::Vec<_> = value.iter().collect();
         entries.sort_by(|a, b| a.0.cmp(b.0));
         w.begin_object();
@@ -151,7 +151,7 @@ pub(crate) fn ser_echo_input(
         w.end_object();
     }
     if let ::std::option::Option::Some(value) = &input.sparse_map {
-        w.key("SparseMap");
+        w.member_key("SparseMap");
         let mut entries: ::std::vec::Vec<_> = value.iter().collect();
         entries.sort_by(|a, b| a.0.cmp(b.0));
         w.begin_object();
@@ -167,7 +167,7 @@ pub(crate) fn ser_echo_input(
         w.end_object();
     }
     if let ::std::option::Option::Some(value) = &input.enum_map {
-        w.key("EnumMap");
+        w.member_key("EnumMap");
         let mut entries: ::std::vec::Vec<_> = value.iter().collect();
         entries.sort_by(|a, b| a.0.cmp(b.0));
         w.begin_object();
@@ -178,7 +178,7 @@ pub(crate) fn ser_echo_input(
         w.end_object();
     }
     if let ::std::option::Option::Some(value) = &input.timestamp_list {
-        w.key("TimestampList");
+        w.member_key("TimestampList");
         w.begin_array();
         for item in value.iter() {
             w.timestamp(
@@ -189,35 +189,35 @@ pub(crate) fn ser_echo_input(
         w.end_array();
     }
     if let ::std::option::Option::Some(value) = &input.nested {
-        w.key("Nested");
+        w.member_key("Nested");
         crate::protocol_serde::ser_nested(w, value)?;
     }
     if let ::std::option::Option::Some(value) = &input.choice {
-        w.key("Choice");
+        w.member_key("Choice");
         crate::protocol_serde::ser_choice(w, value)?;
     }
     if let ::std::option::Option::Some(value) = &input.with_default {
-        w.key("WithDefault");
+        w.member_key("WithDefault");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     if let ::std::option::Option::Some(value) = &input.secret {
-        w.key("Secret");
+        w.member_key("Secret");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.renamed {
-        w.key("Renamed");
+        w.member_key("Renamed");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.old {
-        w.key("Old");
+        w.member_key("Old");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.token {
-        w.key("Token");
+        w.member_key("Token");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.required {
-        w.key("Required");
+        w.member_key("Required");
         w.string(value);
     }
     w.end_object();

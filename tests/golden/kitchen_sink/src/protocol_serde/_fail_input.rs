@@ -7,7 +7,7 @@ pub(crate) fn ser_fail_input(
 ) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.code {
-        w.key("Code");
+        w.member_key("Code");
         w.string(value);
     }
     w.end_object();

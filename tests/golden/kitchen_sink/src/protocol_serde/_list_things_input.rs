@@ -7,11 +7,11 @@ pub(crate) fn ser_list_things_input(
 ) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.next_token {
-        w.key("NextToken");
+        w.member_key("NextToken");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.max_results {
-        w.key("MaxResults");
+        w.member_key("MaxResults");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     w.end_object();

@@ -7,33 +7,33 @@ pub(crate) fn ser_nested(
 ) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.weight {
-        w.key("Weight");
+        w.member_key("Weight");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     if let ::std::option::Option::Some(value) = &input.label {
-        w.key("Label");
+        w.member_key("Label");
         w.string(value);
     }
     {
         let value = &input.name;
-        w.key("Name");
+        w.member_key("Name");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.maybe {
-        w.key("Maybe");
+        w.member_key("Maybe");
         w.string(value);
     }
     {
         let value = &input.count;
-        w.key("Count");
+        w.member_key("Count");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     if let ::std::option::Option::Some(value) = &input.child {
-        w.key("Child");
+        w.member_key("Child");
         crate::protocol_serde::ser_nested(w, value)?;
     }
     if let ::std::option::Option::Some(value) = &input.children {
-        w.key("Children");
+        w.member_key("Children");
         w.begin_array();
         for item in value.iter() {
             crate::protocol_serde::ser_nested(w, item)?;
@@ -86,9 +86,15 @@ pub(crate) fn de_nested(
         }
         match &*key {
             "Weight" => var_weight = ::std::option::Option::Some(r.int("Nested.Weight")?),
-            "Label" => var_label = ::std::option::Option::Some(r.string("Nested.Label")?),
-            "Name" => var_name = ::std::option::Option::Some(r.string("Nested.Name")?),
-            "Maybe" => var_maybe = ::std::option::Option::Some(r.string("Nested.Maybe")?),
+            "Label" => {
+                var_label = ::std::option::Option::Some(r.echoed_string("Nested.Label")?);
+            }
+            "Name" => {
+                var_name = ::std::option::Option::Some(r.echoed_string("Nested.Name")?);
+            }
+            "Maybe" => {
+                var_maybe = ::std::option::Option::Some(r.echoed_string("Nested.Maybe")?);
+            }
             "Count" => var_count = ::std::option::Option::Some(r.int("Nested.Count")?),
             "Child" => {
                 var_child = ::std::option::Option::Some(

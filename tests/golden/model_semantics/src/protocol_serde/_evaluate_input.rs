@@ -7,7 +7,7 @@ pub(crate) fn ser_evaluate_input(
 ) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.expr {
-        w.key("Expr");
+        w.member_key("Expr");
         crate::protocol_serde::ser_expr(w, value)?;
     }
     w.end_object();

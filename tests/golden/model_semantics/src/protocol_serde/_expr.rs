@@ -7,19 +7,19 @@ pub(crate) fn ser_expr(
     w.begin_object();
     match input {
         crate::types::Expr::Literal(value) => {
-            w.key("Literal");
+            w.member_key("Literal");
             w.integer(::std::convert::Into::<i64>::into(*value));
         }
         crate::types::Expr::Neg(value) => {
-            w.key("Neg");
+            w.member_key("Neg");
             crate::protocol_serde::ser_expr(w, value)?;
         }
         crate::types::Expr::Add(value) => {
-            w.key("Add");
+            w.member_key("Add");
             crate::protocol_serde::ser_pair(w, value)?;
         }
         crate::types::Expr::Sum(value) => {
-            w.key("Sum");
+            w.member_key("Sum");
             w.begin_array();
             for item in value.iter() {
                 crate::protocol_serde::ser_expr(w, item)?;

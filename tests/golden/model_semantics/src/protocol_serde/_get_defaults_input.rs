@@ -7,95 +7,95 @@ pub(crate) fn ser_get_defaults_input(
 ) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.str {
-        w.key("Str");
+        w.member_key("Str");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.bool {
-        w.key("Bool");
+        w.member_key("Bool");
         w.boolean(*value);
     }
     if let ::std::option::Option::Some(value) = &input.byte {
-        w.key("Byte");
+        w.member_key("Byte");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     if let ::std::option::Option::Some(value) = &input.short {
-        w.key("Short");
+        w.member_key("Short");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     if let ::std::option::Option::Some(value) = &input.int {
-        w.key("Int");
+        w.member_key("Int");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     if let ::std::option::Option::Some(value) = &input.long {
-        w.key("Long");
+        w.member_key("Long");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     if let ::std::option::Option::Some(value) = &input.float {
-        w.key("Float");
+        w.member_key("Float");
         w.float32(*value);
     }
     if let ::std::option::Option::Some(value) = &input.double {
-        w.key("Double");
+        w.member_key("Double");
         w.float(*value);
     }
     if let ::std::option::Option::Some(value) = &input.big_int {
-        w.key("BigInt");
+        w.member_key("BigInt");
         w.number_text(value)
             .map_err(|e| ::awsjson_runtime::for_generated::BuildError::other(
                 e.to_string(),
             ))?;
     }
     if let ::std::option::Option::Some(value) = &input.big_dec {
-        w.key("BigDec");
+        w.member_key("BigDec");
         w.number_text(value)
             .map_err(|e| ::awsjson_runtime::for_generated::BuildError::other(
                 e.to_string(),
             ))?;
     }
     if let ::std::option::Option::Some(value) = &input.epoch_ts {
-        w.key("EpochTs");
+        w.member_key("EpochTs");
         w.timestamp(
             value,
             ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds,
         );
     }
     if let ::std::option::Option::Some(value) = &input.string_ts {
-        w.key("StringTs");
+        w.member_key("StringTs");
         w.timestamp(
             value,
             ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds,
         );
     }
     if let ::std::option::Option::Some(value) = &input.blob {
-        w.key("Blob");
+        w.member_key("Blob");
         w.blob(value);
     }
     if let ::std::option::Option::Some(value) = &input.doc_null {
-        w.key("DocNull");
+        w.member_key("DocNull");
         w.document(value);
     }
     if let ::std::option::Option::Some(value) = &input.doc_bool {
-        w.key("DocBool");
+        w.member_key("DocBool");
         w.document(value);
     }
     if let ::std::option::Option::Some(value) = &input.doc_string {
-        w.key("DocString");
+        w.member_key("DocString");
         w.document(value);
     }
     if let ::std::option::Option::Some(value) = &input.doc_number {
-        w.key("DocNumber");
+        w.member_key("DocNumber");
         w.document(value);
     }
     if let ::std::option::Option::Some(value) = &input.doc_list {
-        w.key("DocList");
+        w.member_key("DocList");
         w.document(value);
     }
     if let ::std::option::Option::Some(value) = &input.doc_map {
-        w.key("DocMap");
+        w.member_key("DocMap");
         w.document(value);
     }
     if let ::std::option::Option::Some(value) = &input.list {
-        w.key("List");
+        w.member_key("List");
         w.begin_array();
         for item in value.iter() {
             w.string(item);
@@ -103,7 +103,7 @@ pub(crate) fn ser_get_defaults_input(
         w.end_array();
     }
     if let ::std::option::Option::Some(value) = &input.map {
-        w.key("Map");
+        w.member_key("Map");
         let mut entries: ::std::vec::Vec<_> = value.iter().collect();
         entries.sort_by(|a, b| a.0.cmp(b.0));
         w.begin_object();
@@ -114,11 +114,11 @@ pub(crate) fn ser_get_defaults_input(
         w.end_object();
     }
     if let ::std::option::Option::Some(value) = &input.color {
-        w.key("Color");
+        w.member_key("Color");
         w.string(value.as_str());
     }
     if let ::std::option::Option::Some(value) = &input.level {
-        w.key("Level");
+        w.member_key("Level");
         w.integer(::std::convert::Into::<i64>::into(value.as_i32()));
     }
     w.end_object();

@@ -7,11 +7,11 @@ pub(crate) fn ser_node(
 ) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.label {
-        w.key("Label");
+        w.member_key("Label");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.children {
-        w.key("Children");
+        w.member_key("Children");
         w.begin_array();
         for item in value.iter() {
             crate::protocol_serde::ser_node(w, item)?;
@@ -19,11 +19,11 @@ pub(crate) fn ser_node(
         w.end_array();
     }
     if let ::std::option::Option::Some(value) = &input.next {
-        w.key("Next");
+        w.member_key("Next");
         crate::protocol_serde::ser_node(w, value)?;
     }
     if let ::std::option::Option::Some(value) = &input.index {
-        w.key("Index");
+        w.member_key("Index");
         let mut entries: ::std::vec::Vec<_> = value.iter().collect();
         entries.sort_by(|a, b| a.0.cmp(b.0));
         w.begin_object();
@@ -76,7 +76,9 @@ pub(crate) fn de_node(
             continue;
         }
         match &*key {
-            "Label" => var_label = ::std::option::Option::Some(r.string("Node.Label")?),
+            "Label" => {
+                var_label = ::std::option::Option::Some(r.echoed_string("Node.Label")?);
+            }
             "Children" => {
                 var_children = ::std::option::Option::Some({
                     r.begin_array("Node.Children")?;

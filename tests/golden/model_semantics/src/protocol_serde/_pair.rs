@@ -8,12 +8,12 @@ pub(crate) fn ser_pair(
     w.begin_object();
     {
         let value = &input.left;
-        w.key("Left");
+        w.member_key("Left");
         crate::protocol_serde::ser_expr(w, value)?;
     }
     {
         let value = &input.right;
-        w.key("Right");
+        w.member_key("Right");
         crate::protocol_serde::ser_expr(w, value)?;
     }
     w.end_object();

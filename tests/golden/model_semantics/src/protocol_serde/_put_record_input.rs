@@ -7,7 +7,7 @@ pub(crate) fn ser_put_record_input(
 ) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.record {
-        w.key("Record");
+        w.member_key("Record");
         crate::protocol_serde::ser_record(w, value)?;
     }
     w.end_object();

@@ -27,11 +27,11 @@ pub(crate) fn ser_record(
                 ),
             );
         }
-        w.key("CreatedBy");
+        w.member_key("CreatedBy");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.created_at {
-        w.key("CreatedAt");
+        w.member_key("CreatedAt");
         w.timestamp(
             value,
             ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds,
@@ -39,7 +39,7 @@ pub(crate) fn ser_record(
     }
     {
         let value = &input.version;
-        w.key("Version");
+        w.member_key("Version");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     {
@@ -65,19 +65,19 @@ pub(crate) fn ser_record(
                 ),
             );
         }
-        w.key("Id");
+        w.member_key("Id");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.payload {
-        w.key("Payload");
+        w.member_key("Payload");
         w.document(value);
     }
     if let ::std::option::Option::Some(value) = &input.root {
-        w.key("Root");
+        w.member_key("Root");
         crate::protocol_serde::ser_node(w, value)?;
     }
     if let ::std::option::Option::Some(value) = &input.tags {
-        w.key("Tags");
+        w.member_key("Tags");
         let mut entries: ::std::vec::Vec<_> = value.iter().collect();
         entries.sort_by(|a, b| a.0.cmp(b.0));
         w.begin_object();
@@ -93,7 +93,7 @@ pub(crate) fn ser_record(
         w.end_object();
     }
     if let ::std::option::Option::Some(value) = &input.scores {
-        w.key("Scores");
+        w.member_key("Scores");
         w.begin_array();
         for item in value.iter() {
             match item {
@@ -165,7 +165,7 @@ pub(crate) fn de_record(
         match &*key {
             "CreatedBy" => {
                 var_created_by = ::std::option::Option::Some(
-                    r.string("Record.CreatedBy")?,
+                    r.echoed_string("Record.CreatedBy")?,
                 );
             }
             "CreatedAt" => {
@@ -180,7 +180,7 @@ pub(crate) fn de_record(
             "Version" => {
                 var_version = ::std::option::Option::Some(r.int("Record.Version")?);
             }
-            "Id" => var_id = ::std::option::Option::Some(r.string("Record.Id")?),
+            "Id" => var_id = ::std::option::Option::Some(r.echoed_string("Record.Id")?),
             "Payload" => {
                 var_payload = ::std::option::Option::Some(r.document("Record.Payload")?);
             }
@@ -200,7 +200,9 @@ pub(crate) fn de_record(
                         } else {
                             out.insert(
                                 k.into_owned(),
-                                ::std::option::Option::Some(r.string("Record.Tags{}")?),
+                                ::std::option::Option::Some(
+                                    r.echoed_string("Record.Tags{}")?,
+                                ),
                             );
                         }
                     }

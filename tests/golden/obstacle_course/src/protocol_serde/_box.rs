@@ -7,15 +7,15 @@ pub(crate) fn ser_box(
     w.begin_object();
     match input {
         crate::types::Box::Box(value) => {
-            w.key("Box");
+            w.member_key("Box");
             crate::protocol_serde::ser_box(w, value)?;
         }
         crate::types::Box::UnknownValue(value) => {
-            w.key("Unknown");
+            w.member_key("Unknown");
             w.string(value);
         }
         crate::types::Box::Send => {
-            w.key("Send");
+            w.member_key("Send");
             w.begin_object();
             w.end_object();
         }

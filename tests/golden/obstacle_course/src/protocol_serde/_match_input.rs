@@ -7,87 +7,87 @@ pub(crate) fn ser_match_input(
 ) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.r#type {
-        w.key("type");
+        w.member_key("type");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.send_value {
-        w.key("send");
+        w.member_key("send");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.build_value {
-        w.key("build");
+        w.member_key("build");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.meta {
-        w.key("meta");
+        w.member_key("meta");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.self_ {
-        w.key("self");
+        w.member_key("self");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.key {
-        w.key("key");
+        w.member_key("key");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.value {
-        w.key("value");
+        w.member_key("value");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.v {
-        w.key("v");
+        w.member_key("v");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.w {
-        w.key("w");
+        w.member_key("w");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.input {
-        w.key("input");
+        w.member_key("input");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.output {
-        w.key("output");
+        w.member_key("output");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.handle {
-        w.key("handle");
+        w.member_key("handle");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.inner {
-        w.key("inner");
+        w.member_key("inner");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.as_input_value {
-        w.key("as_input");
+        w.member_key("as_input");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.customize_value {
-        w.key("customize");
+        w.member_key("customize");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.builder_value {
-        w.key("builder");
+        w.member_key("builder");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.message {
-        w.key("Message");
+        w.member_key("Message");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.code {
-        w.key("code");
+        w.member_key("code");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.crate_ {
-        w.key("crate");
+        w.member_key("crate");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.option {
-        w.key("Option");
+        w.member_key("Option");
         crate::protocol_serde::ser_option(w, value)?;
     }
     if let ::std::option::Option::Some(value) = &input.vec {
-        w.key("Vec");
+        w.member_key("Vec");
         w.begin_array();
         for item in value.iter() {
             crate::protocol_serde::ser_option(w, item)?;
@@ -95,19 +95,19 @@ pub(crate) fn ser_match_input(
         w.end_array();
     }
     if let ::std::option::Option::Some(value) = &input.r#box {
-        w.key("Box");
+        w.member_key("Box");
         crate::protocol_serde::ser_box(w, value)?;
     }
     if let ::std::option::Option::Some(value) = &input.client {
-        w.key("Client");
+        w.member_key("Client");
         w.string(value.as_str());
     }
     if let ::std::option::Option::Some(value) = &input.config {
-        w.key("Config");
+        w.member_key("Config");
         w.integer(::std::convert::Into::<i64>::into(value.as_i32()));
     }
     if let ::std::option::Option::Some(value) = &input.string {
-        w.key("String");
+        w.member_key("String");
         crate::protocol_serde::ser_string(w, value)?;
     }
     w.end_object();

@@ -7,15 +7,15 @@ pub(crate) fn ser_option(
 ) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.some {
-        w.key("Some");
+        w.member_key("Some");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.none {
-        w.key("None");
+        w.member_key("None");
         w.boolean(*value);
     }
     if let ::std::option::Option::Some(value) = &input.option {
-        w.key("Option");
+        w.member_key("Option");
         crate::protocol_serde::ser_option(w, value)?;
     }
     w.end_object();
@@ -47,7 +47,9 @@ pub(crate) fn de_option(
             continue;
         }
         match &*key {
-            "Some" => var_some = ::std::option::Option::Some(r.string("Option.Some")?),
+            "Some" => {
+                var_some = ::std::option::Option::Some(r.echoed_string("Option.Some")?);
+            }
             "None" => var_none = ::std::option::Option::Some(r.boolean("Option.None")?),
             "Option" => {
                 var_option = ::std::option::Option::Some(

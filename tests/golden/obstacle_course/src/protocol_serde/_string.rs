@@ -7,7 +7,7 @@ pub(crate) fn ser_string(
 ) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.string {
-        w.key("String");
+        w.member_key("String");
         w.string(value);
     }
     w.end_object();
@@ -35,7 +35,9 @@ pub(crate) fn de_string(
         }
         match &*key {
             "String" => {
-                var_string = ::std::option::Option::Some(r.string("String.String")?);
+                var_string = ::std::option::Option::Some(
+                    r.echoed_string("String.String")?,
+                );
             }
             _ => r.skip_value("String")?,
         }

@@ -7,11 +7,11 @@ pub(crate) fn ser_type_input(
 ) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.default {
-        w.key("Default");
+        w.member_key("Default");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.meta {
-        w.key("meta");
+        w.member_key("meta");
         w.string(value);
     }
     w.end_object();

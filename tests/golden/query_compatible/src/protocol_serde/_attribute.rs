@@ -8,11 +8,11 @@ pub(crate) fn ser_attribute(
     w.begin_object();
     {
         let value = &input.name;
-        w.key("Name");
+        w.member_key("Name");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.nonce {
-        w.key("Nonce");
+        w.member_key("Nonce");
         w.string(value);
     }
     w.end_object();

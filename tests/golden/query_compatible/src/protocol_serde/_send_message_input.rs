@@ -7,19 +7,19 @@ pub(crate) fn ser_send_message_input(
 ) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.account {
-        w.key("Account");
+        w.member_key("Account");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.region {
-        w.key("Region");
+        w.member_key("Region");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.body {
-        w.key("Body");
+        w.member_key("Body");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.attributes {
-        w.key("Attributes");
+        w.member_key("Attributes");
         w.begin_array();
         for item in value.iter() {
             crate::protocol_serde::ser_attribute(w, item)?;
@@ -27,7 +27,7 @@ pub(crate) fn ser_send_message_input(
         w.end_array();
     }
     if let ::std::option::Option::Some(value) = &input.deduplication_id {
-        w.key("DeduplicationId");
+        w.member_key("DeduplicationId");
         w.string(value);
     }
     w.end_object();

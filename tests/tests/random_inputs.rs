@@ -3,7 +3,8 @@
 //! random JSON shaped like the model, mutations of valid responses) through
 //! every generated deserializer and the error parser; the JSON parser,
 //! timestamps, base64, the profile parser and the endpoint rules. Nothing
-//! may panic. Each run uses fixed seeds plus one from the clock; a failure
+//! may panic. Random BatchMeterUsage answers echoing random records must be
+//! read exactly as written, whatever the string pool reuses. Each run uses fixed seeds plus one from the clock; a failure
 //! prints the seed that reproduces it.
 
 use awsjson_runtime::http::{Headers, HttpResponse};
@@ -175,6 +176,89 @@ async fn random_endpoint_parameters_resolve_to_a_sane_host_or_fail_with_a_messag
                     assert!(!marketplacemetering::error::DisplayErrorContext(&e).to_string().is_empty());
                 }
             }
+        }
+    }
+}
+
+/// Text of a JSON string holding `s`: plainly escaped, or with every
+/// character as `\u` escapes (surrogate pairs beyond the first plane).
+fn json_string(rng: &mut Rng, s: &str) -> String {
+    if rng.below(3) > 0 {
+        return serde_json::to_string(s).unwrap();
+    }
+    let mut out = String::from("\"");
+    for unit in s.encode_utf16() {
+        out.push_str(&format!("\\u{unit:04x}"));
+    }
+    out.push('"');
+    out
+}
+
+/// BatchMeterUsage answers with the records it was sent, and the client
+/// takes the answer's strings from the request's where they are equal
+/// (`StringPool`). Whatever a random answer says (records echoed, changed,
+/// left out or added, members in any order, strings escaped or not, values
+/// repeated across records), the output holds exactly that.
+#[tokio::test]
+async fn random_echoed_answers_are_read_as_written() {
+    const ACCOUNTS: &[&str] = &["123456789012", "210987654321", "é\"\\ \u{1}", "\u{1F600}x"];
+    const DIMENSIONS: &[&str] = &["Hosts", "d", "hosts", "Hosts\n", "\u{1F600}"];
+    for seed in seeds() {
+        println!("seed {seed:#x}");
+        let mut rng = Rng(seed);
+        for _ in 0..50 {
+            let sent: Vec<(&str, &str)> = (0..=rng.below(25)).map(|_| (rng.pick(ACCOUNTS), rng.pick(DIMENSIONS))).collect();
+            // What the answer says, record by record: (id, account, dimension).
+            let mut said: Vec<(String, Option<&str>, &str)> = Vec::new();
+            for (i, &(account, dimension)) in sent.iter().enumerate() {
+                match rng.below(6) {
+                    0 => continue,
+                    1 => said.push((format!("changed-{i}"), Some(rng.pick(ACCOUNTS)), rng.pick(DIMENSIONS))),
+                    2 => said.push((format!("no-account-{i}"), None, dimension)),
+                    _ => said.push((format!("m-{i}"), Some(account), dimension)),
+                }
+                if rng.below(8) == 0 {
+                    said.push((format!("extra-{i}"), Some(rng.pick(ACCOUNTS)), rng.pick(DIMENSIONS)));
+                }
+            }
+            let results: Vec<String> = said
+                .iter()
+                .map(|(id, account, dimension)| {
+                    let mut members = vec![r#""Timestamp":1700000000"#.to_owned(), format!(r#""Dimension":{}"#, json_string(&mut rng, dimension))];
+                    if let Some(account) = account {
+                        members.push(format!(r#""CustomerAWSAccountId":{}"#, json_string(&mut rng, account)));
+                    }
+                    // Members in a random order.
+                    for i in (1..members.len()).rev() {
+                        members.swap(i, rng.below(i + 1));
+                    }
+                    format!(r#"{{"MeteringRecordId":{},"Status":"Success","UsageRecord":{{{}}}}}"#, json_string(&mut rng, id), members.join(","))
+                })
+                .collect();
+            let body = format!(r#"{{"Results":[{}],"UnprocessedRecords":[]}}"#, results.join(","));
+            let replay = ReplayClient::new(vec![HttpResponse::new(200, Headers::new(), body.clone().into_bytes())]);
+            let client = Client::from_conf(test_config(&replay));
+            let mut call = client.batch_meter_usage().product_code("Hosts");
+            for &(account, dimension) in &sent {
+                let record = marketplacemetering::types::UsageRecord::builder()
+                    .timestamp(Dt::from_secs(1_700_000_000))
+                    .customer_aws_account_id(account)
+                    .dimension(dimension)
+                    .quantity_as_decimal("1")
+                    .build()
+                    .unwrap();
+                call = call.usage_records(record);
+            }
+            let out = call.send().await.unwrap_or_else(|e| panic!("seed {seed:#x}: {e}: {body}"));
+            let read: Vec<(String, Option<&str>, &str)> = out
+                .results()
+                .iter()
+                .map(|r| {
+                    let u = r.usage_record().unwrap();
+                    (r.metering_record_id().unwrap().to_owned(), u.customer_aws_account_id(), u.dimension())
+                })
+                .collect();
+            assert_eq!(read, said, "seed {seed:#x}: {body}");
         }
     }
 }

@@ -20,60 +20,97 @@ use crate::ir::{Ir, Member, Operation, Prim, Shape, TypeRef};
 use crate::naming;
 use crate::shape_id::ShapeId;
 
-/// Whether `op`'s output can repeat a structure or union of its input that
-/// holds strings.
-pub fn echoes(ir: &Ir, op: &Operation) -> bool {
-    let mut input = reachable(ir, [op.input.clone()]);
-    input.remove(&op.input);
-    let output = reachable(ir, [op.output.clone()]);
-    input.intersection(&output).any(|id| holds_strings(ir, id))
+/// Which operations echo and which shapes give their strings, worked out
+/// once for the whole model.
+pub struct Echoing {
+    /// Structures and unions whose values can hold a string, in them or in
+    /// anything they reach. Enums are not counted: their values are written
+    /// from `as_str`, not given.
+    stringy: BTreeSet<ShapeId>,
+    /// Operations whose output can repeat a structure or union of their
+    /// input that holds strings.
+    echoing: BTreeSet<ShapeId>,
+    /// The shapes that get a `give_` function: those reachable from the
+    /// input of an echoing operation that hold strings.
+    givers: BTreeSet<ShapeId>,
 }
 
-/// The shapes that get a `give_` function: those reachable from the input
-/// of an echoing operation that hold strings.
-pub fn givers(ir: &Ir) -> BTreeSet<ShapeId> {
-    let roots = ir.operations.iter().filter(|op| echoes(ir, op)).map(|op| op.input.clone());
-    reachable(ir, roots).into_iter().filter(|id| holds_strings(ir, id)).collect()
-}
+impl Echoing {
+    pub fn new(ir: &Ir) -> Echoing {
+        let stringy = stringy(ir);
+        let echoing: BTreeSet<ShapeId> = ir
+            .operations
+            .iter()
+            .filter(|op| {
+                let mut input = reachable(ir, [op.input.clone()]);
+                input.remove(&op.input);
+                let output = reachable(ir, [op.output.clone()]);
+                input.intersection(&output).any(|id| stringy.contains(id))
+            })
+            .map(|op| op.id.clone())
+            .collect();
+        let roots = ir.operations.iter().filter(|op| echoing.contains(&op.id)).map(|op| op.input.clone());
+        let givers = reachable(ir, roots).into_iter().filter(|id| stringy.contains(id)).collect();
+        Echoing { stringy, echoing, givers }
+    }
 
-/// Whether a value of the structure or union `id` can hold a string, in it
-/// or in anything it reaches. Enums are not counted: their values are
-/// written from `as_str`, not given.
-fn holds_strings(ir: &Ir, id: &ShapeId) -> bool {
-    reachable(ir, [id.clone()]).iter().any(|id| members(ir, id).iter().any(|m| type_has_string(&m.ty)))
-}
+    /// Whether `op`'s output can repeat part of its input.
+    pub fn echoes(&self, op: &Operation) -> bool {
+        self.echoing.contains(&op.id)
+    }
 
-fn members<'a>(ir: &'a Ir, id: &ShapeId) -> &'a [Member] {
-    match ir.shape(id) {
-        Shape::Structure(s) => &s.members,
-        Shape::Union(u) => &u.members,
-        Shape::Enum(_) | Shape::IntEnum(_) => &[],
+    /// The `give_` function of `id`, when it has one.
+    pub fn emit(&self, ir: &Ir, id: &ShapeId) -> Option<TokenStream> {
+        self.givers.contains(id).then(|| emit(ir, id, &self.stringy)).flatten()
     }
 }
 
-fn type_has_string(ty: &TypeRef) -> bool {
+/// The structures and unions that can hold a string: those with a string
+/// member, then, until nothing changes, those with a member of one of them.
+fn stringy(ir: &Ir) -> BTreeSet<ShapeId> {
+    let mut found = BTreeSet::new();
+    loop {
+        let before = found.len();
+        for (id, shape) in &ir.shapes {
+            let members = match shape {
+                Shape::Structure(s) => &s.members[..],
+                Shape::Union(u) => &u.members[..],
+                Shape::Enum(_) | Shape::IntEnum(_) => continue,
+            };
+            if !found.contains(id) && members.iter().any(|m| type_holds_string(&m.ty, &found)) {
+                found.insert(id.clone());
+            }
+        }
+        if found.len() == before {
+            return found;
+        }
+    }
+}
+
+fn type_holds_string(ty: &TypeRef, stringy: &BTreeSet<ShapeId>) -> bool {
     match ty {
         TypeRef::Prim(Prim::String) => true,
-        TypeRef::List { element, .. } => type_has_string(element),
-        TypeRef::Map { key, value, .. } => type_has_string(key) || type_has_string(value),
-        TypeRef::Unit | TypeRef::Prim(_) | TypeRef::Named(_) => false,
+        TypeRef::List { element, .. } => type_holds_string(element, stringy),
+        TypeRef::Map { key, value, .. } => type_holds_string(key, stringy) || type_holds_string(value, stringy),
+        TypeRef::Named(id) => stringy.contains(id),
+        TypeRef::Unit | TypeRef::Prim(_) => false,
     }
 }
 
 /// Statements giving the strings of `value` (an owned expression of type
 /// `ty`) to `pool`, or `None` when it holds none.
-fn give_value(ir: &Ir, ty: &TypeRef, value: TokenStream) -> Option<TokenStream> {
+fn give_value(ir: &Ir, ty: &TypeRef, value: TokenStream, stringy: &BTreeSet<ShapeId>) -> Option<TokenStream> {
     match ty {
         TypeRef::Prim(Prim::String) => Some(quote!(pool.give(#value);)),
         TypeRef::Unit | TypeRef::Prim(_) => None,
         TypeRef::List { element, sparse, .. } => {
-            let item = give_value(ir, element, quote!(item))?;
+            let item = give_value(ir, element, quote!(item), stringy)?;
             let items = if *sparse { quote!(#value.into_iter().flatten()) } else { quote!(#value) };
             Some(quote! { for item in #items { #item } })
         }
         TypeRef::Map { key, value: v, sparse, .. } => {
             let key_is_string = matches!(key.as_ref(), TypeRef::Prim(Prim::String));
-            let item = give_value(ir, v, quote!(item));
+            let item = give_value(ir, v, quote!(item), stringy);
             if !key_is_string && item.is_none() {
                 return None;
             }
@@ -86,7 +123,7 @@ fn give_value(ir: &Ir, ty: &TypeRef, value: TokenStream) -> Option<TokenStream> 
             Some(quote! { for (#k, item) in #value { #give_key #item } })
         }
         TypeRef::Named(id) => match ir.shape(id) {
-            Shape::Structure(_) | Shape::Union(_) if holds_strings(ir, id) => {
+            Shape::Structure(_) | Shape::Union(_) if stringy.contains(id) => {
                 let f = ident(&naming::give_fn(ir.shape(id).name()));
                 Some(quote!(crate::protocol_serde::#f(#value, pool);))
             }
@@ -96,7 +133,7 @@ fn give_value(ir: &Ir, ty: &TypeRef, value: TokenStream) -> Option<TokenStream> 
 }
 
 /// The `give_` function of the structure or union `id`.
-pub fn emit(ir: &Ir, id: &ShapeId) -> TokenStream {
+fn emit(ir: &Ir, id: &ShapeId, stringy: &BTreeSet<ShapeId>) -> Option<TokenStream> {
     let shape = ir.shape(id);
     let path = named_path(ir, id);
     let f = ident(&naming::give_fn(shape.name()));
@@ -107,7 +144,7 @@ pub fn emit(ir: &Ir, id: &ShapeId) -> TokenStream {
         Shape::Structure(s) => {
             let place = naming::place_of(s.role, s.error.is_some());
             let members = s.members.iter().filter_map(|m| {
-                let give = give_value(ir, &m.ty, owned(m))?;
+                let give = give_value(ir, &m.ty, owned(m), stringy)?;
                 let field = ident(&naming::member_name(&m.name, place));
                 Some(if field_is_optional(m, s.role) {
                     quote! { if let ::std::option::Option::Some(value) = input.#field { #give } }
@@ -119,7 +156,7 @@ pub fn emit(ir: &Ir, id: &ShapeId) -> TokenStream {
         }
         Shape::Union(u) => {
             let arms = u.members.iter().filter_map(|m| {
-                let give = give_value(ir, &m.ty, owned(m))?;
+                let give = give_value(ir, &m.ty, owned(m), stringy)?;
                 let v = ident(&naming::variant_name(&m.name));
                 Some(quote!(#path::#v(value) => { #give }))
             });
@@ -131,13 +168,13 @@ pub fn emit(ir: &Ir, id: &ShapeId) -> TokenStream {
                 }
             }
         }
-        Shape::Enum(_) | Shape::IntEnum(_) => unreachable!("givers() holds structures and unions only"),
+        Shape::Enum(_) | Shape::IntEnum(_) => return None,
     };
-    quote! {
+    Some(quote! {
         pub(crate) fn #f(input: #path, pool: &mut #pool) {
             #body
         }
-    }
+    })
 }
 
 #[cfg(test)]
@@ -170,7 +207,8 @@ mod tests {
     #[test]
     fn only_an_output_repeating_a_record_with_strings_echoes() {
         let ir = ir();
-        let echoes: Vec<&str> = ir.operations.iter().filter(|op| echoes(&ir, op)).map(|op| op.name.as_str()).collect();
+        let echoing = Echoing::new(&ir);
+        let echoes: Vec<&str> = ir.operations.iter().filter(|op| echoing.echoes(op)).map(|op| op.name.as_str()).collect();
         // Tally's shared structure holds no string, and a string member of
         // the same name in both is not a record the answer repeats.
         assert_eq!(echoes, ["Echo"]);
@@ -179,11 +217,11 @@ mod tests {
     #[test]
     fn givers_are_the_echoing_inputs_and_what_they_reach_with_strings() {
         let ir = ir();
-        let givers = givers(&ir);
-        let names: Vec<&str> = givers.iter().map(|id| id.name.as_str()).collect();
+        let echoing = Echoing::new(&ir);
+        let names: Vec<&str> = echoing.givers.iter().map(|id| id.name.as_str()).collect();
         assert_eq!(names, ["Rec", "EchoInput"]);
-        let rec = givers.iter().find(|id| id.name == "Rec").unwrap();
-        let text = emit(&ir, rec).to_string();
+        let rec = echoing.givers.iter().find(|id| id.name == "Rec").unwrap();
+        let text = echoing.emit(&ir, rec).unwrap().to_string();
         assert!(text.contains("pool . give (k)"), "map keys are given: {text}");
         assert!(text.contains("let _ = item"), "integer values are not: {text}");
     }

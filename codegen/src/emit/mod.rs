@@ -83,9 +83,9 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<BTreeMap<String, Emitted>, Err
     let de_roots = ir.operations.iter().flat_map(|o| std::iter::once(o.output.clone()).chain(o.errors.iter().cloned()));
     let ser = serde::reachable(ir, ser_roots);
     let de = serde::reachable(ir, de_roots);
-    let givers = give::givers(ir);
+    let echoing = give::Echoing::new(ir);
     for (id, shape) in &ir.shapes {
-        let give = givers.contains(id).then(|| give::emit(ir, id));
+        let give = echoing.emit(ir, id);
         if let Some(tokens) = serde::emit_shape(ir, shape, ser.contains(id), de.contains(id), give)? {
             let declare = Declare::module(naming::type_module(shape.name()), Vis::Private).glob(Vis::Crate);
             out.rust(naming::serde_file(shape.name()), tokens, Some(declare));
@@ -110,7 +110,7 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<BTreeMap<String, Emitted>, Err
     for op in &ir.operations {
         let path = format!("{}/mod.rs", naming::operation_dir(&op.name));
         let declarations = out.tree.declarations(&path);
-        out.rust(path, operation::emit_mod(ir, op, declarations), Some(Declare::module(naming::operation_module(&op.name), Vis::Public)));
+        out.rust(path, operation::emit_mod(ir, op, echoing.echoes(op), declarations), Some(Declare::module(naming::operation_module(&op.name), Vis::Public)));
     }
     let protocol_serde = crate_files::protocol_serde_mod(out.tree.declarations("src/protocol_serde/mod.rs"));
     out.rust("src/protocol_serde/mod.rs".into(), protocol_serde, Some(Declare::module("protocol_serde", Vis::Private)));

@@ -14,8 +14,10 @@ use crate::ir::{Ir, Operation};
 use crate::naming::{self, Place};
 
 
-/// The operation's `mod.rs`, after `declarations` of the files emitted under it.
-pub fn emit_mod(ir: &Ir, op: &Operation, declarations: TokenStream) -> TokenStream {
+/// The operation's `mod.rs`, after `declarations` of the files emitted
+/// under it. An `echoes` operation's output can repeat part of its input
+/// (`give.rs`), so its input's strings are given to the answer's reader.
+pub fn emit_mod(ir: &Ir, op: &Operation, echoes: bool, declarations: TokenStream) -> TokenStream {
     let Operation { id: _, name, input, output, errors, docs, deprecated, paginated: _, host_prefix, compress_request } = op;
     // The paginator itself is emitted by paginator.rs; here only its module is declared.
     let marker = ident(&naming::operation_type(name));
@@ -66,7 +68,7 @@ pub fn emit_mod(ir: &Ir, op: &Operation, declarations: TokenStream) -> TokenStre
     let pool = rt::string_pool();
     // An echoing operation's input gives its strings to the reader of the
     // answer once written; any other's is dropped and its pool stays empty.
-    let (pool_let, pool_arg) = if super::give::echoes(ir, op) {
+    let (pool_let, pool_arg) = if echoes {
         let give_input = ident(&naming::give_fn(ir.shape(input).name()));
         let pool_let = quote! {
             let mut pool = #pool::with_capacity(w.strings_written());

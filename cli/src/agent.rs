@@ -62,13 +62,14 @@ pub async fn run(common: &Common, settings: Settings) -> ExitCode {
         }
     };
     let addr = listener.local_addr().map_or(settings.listen, |a| a);
+    let signals = crate::StopSignals::install();
     println!("listening on http://{addr}");
     let _ = std::io::Write::flush(&mut std::io::stdout());
 
     let (stop, stopped) = watch::channel(false);
     let flusher = tokio::spawn(flush_on_schedule(meter.clone(), settings.flush_every, stopped.clone()));
     let server = tokio::spawn(serve(listener, meter.clone(), stopped));
-    crate::wait_for_signal().await;
+    signals.wait().await;
     let _ = stop.send(true);
     let _ = server.await;
     let _ = flusher.await;

@@ -302,32 +302,48 @@ async fn run_emulator(config: metering_emulator::Config, options: metering_emula
             return ExitCode::FAILURE;
         }
     };
+    let signals = StopSignals::install();
     println!("listening on {}", running.url());
     let _ = std::io::stdout().flush();
-    wait_for_signal().await;
+    signals.wait().await;
     running.stop().await;
     ExitCode::SUCCESS
 }
 
-/// Returns on SIGINT or SIGTERM.
-pub(crate) async fn wait_for_signal() {
+/// SIGINT and SIGTERM, caught from the moment [`StopSignals::install`]
+/// returns. Servers install it before they print their ready line: a
+/// signal sent right after that line would otherwise meet the default
+/// action, which kills the process before in-flight requests finish.
+pub(crate) struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    handlers: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl StopSignals {
+    /// Starts catching SIGINT and SIGTERM (within a tokio runtime).
+    pub(crate) fn install() -> StopSignals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let handlers = signal(SignalKind::interrupt()).and_then(|int| Ok((int, signal(SignalKind::terminate())?)));
+            StopSignals { handlers: handlers.ok() }
+        }
+        #[cfg(not(unix))]
+        {
+            StopSignals {}
         }
     }
-    #[cfg(not(unix))]
-    {
+
+    /// Returns on SIGINT or SIGTERM.
+    pub(crate) async fn wait(self) {
+        #[cfg(unix)]
+        if let Some((mut int, mut term)) = self.handlers {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
         let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -64,6 +64,16 @@ async fn the_emulator_command_serves_until_sigterm_and_exits_cleanly() {
     emulator.terminate();
 }
 
+/// The signal handlers are in place before the ready line: SIGTERM sent the
+/// moment the line is read still ends the emulator cleanly (it once met the
+/// default action and killed the process when the machine was busy).
+#[test]
+fn sigterm_right_after_the_ready_line_exits_cleanly() {
+    for _ in 0..5 {
+        Emulator::start(&[]).terminate();
+    }
+}
+
 #[tokio::test]
 async fn restarted_on_its_data_file_the_emulator_still_refuses_a_changed_quantity() {
     let dir = std::env::temp_dir().join(format!("metering-data-{}", std::process::id()));

@@ -127,14 +127,13 @@ impl Handle {
         op: &'static OperationMeta,
         body: String,
         host_prefix: Option<String>,
-        pool: StringPool,
+        mut pool: StringPool,
         parse_output: ParseOutput<O>,
         parse_error: ParseError<E>,
     ) -> Result<O, SdkError<E>> {
         let span = tracing::debug_span!("call", service = self.inner.service.target_prefix, operation = op.name);
         let call = async {
             let (http_client, call) = self.prepare(op, body.into_bytes(), host_prefix)?;
-            let mut pool = pool;
             self.attempts(op, &*http_client, &call, &mut pool, parse_output, parse_error).await
         }
         .instrument(span);

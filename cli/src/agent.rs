@@ -10,6 +10,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -67,11 +68,27 @@ pub async fn run(common: &Common, settings: Settings) -> ExitCode {
     let _ = std::io::Write::flush(&mut std::io::stdout());
 
     let (stop, stopped) = watch::channel(false);
-    let flusher = tokio::spawn(flush_on_schedule(meter.clone(), settings.flush_every, stopped.clone()));
-    let server = tokio::spawn(serve(listener, meter.clone(), stopped));
-    signals.wait().await;
+    let healthy = Arc::new(AtomicBool::new(true));
+    let mut flusher = tokio::spawn(flush_on_schedule(meter.clone(), settings.flush_every, stopped.clone()));
+    let server = tokio::spawn(serve(listener, meter.clone(), stopped, healthy.clone()));
+    // A flusher that dies leaves records unsent: the agent says so (healthz fails) and exits non-zero.
+    let flusher_died = tokio::select! {
+        () = signals.wait() => false,
+        ended = &mut flusher => {
+            healthy.store(false, Ordering::SeqCst);
+            eprintln!("metering agent: the flush task stopped ({}); stopping, so that the orchestrator restarts the agent", match ended {
+                Err(e) if e.is_panic() => "it panicked".to_owned(),
+                Err(e) => e.to_string(),
+                Ok(()) => "it returned".to_owned(),
+            });
+            true
+        }
+    };
     let _ = stop.send(true);
     let _ = server.await;
+    if flusher_died {
+        return ExitCode::FAILURE;
+    }
     let _ = flusher.await;
     match tokio::time::timeout(LAST_FLUSH, meter.flush()).await {
         Ok(Ok(report)) => eprintln!("metering agent: last flush: {} sealed, {} sent, {} to retry", report.sealed, report.sent, report.retry_later),
@@ -90,8 +107,11 @@ async fn flush_on_schedule(meter: Arc<Meter<AnyStore>>, every: Duration, mut sto
             _ = tick.tick() => {}
         }
         match meter.flush().await {
-            Ok(r) if r.sent + r.retry_later + r.rejected + r.conflicts > 0 => {
-                eprintln!("metering agent: flush: {} sealed, {} sent, {} to retry, {} rejected, {} conflicts", r.sealed, r.sent, r.retry_later, r.rejected, r.conflicts);
+            Ok(r) if r.sent + r.retry_later + r.held + r.rejected + r.conflicts > 0 => {
+                eprintln!(
+                    "metering agent: flush: {} sealed, {} sent, {} to retry, {} held, {} rejected, {} conflicts",
+                    r.sealed, r.sent, r.retry_later, r.held, r.rejected, r.conflicts
+                );
             }
             Ok(_) => {}
             Err(e) => eprintln!("metering agent: flush failed: {e}"),
@@ -99,18 +119,18 @@ async fn flush_on_schedule(meter: Arc<Meter<AnyStore>>, every: Duration, mut sto
     }
 }
 
-async fn serve(listener: TcpListener, meter: Arc<Meter<AnyStore>>, mut stopped: watch::Receiver<bool>) {
+async fn serve(listener: TcpListener, meter: Arc<Meter<AnyStore>>, mut stopped: watch::Receiver<bool>, healthy: Arc<AtomicBool>) {
     let mut connections = tokio::task::JoinSet::new();
     loop {
         let stream = tokio::select! {
             _ = stopped.changed() => break,
             accepted = listener.accept() => match accepted { Ok((s, _)) => s, Err(_) => continue },
         };
-        let (meter, mut stop) = (meter.clone(), stopped.clone());
+        let (meter, mut stop, healthy) = (meter.clone(), stopped.clone(), healthy.clone());
         connections.spawn(async move {
             let service = hyper::service::service_fn(move |req| {
-                let meter = meter.clone();
-                async move { Ok::<_, Infallible>(answer(&meter, req).await) }
+                let (meter, healthy) = (meter.clone(), healthy.clone());
+                async move { Ok::<_, Infallible>(answer(&meter, &healthy, req).await) }
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -138,7 +158,7 @@ fn reply(status: StatusCode, body: serde_json::Value) -> Response<Full<Bytes>> {
     r
 }
 
-async fn answer(meter: &Meter<AnyStore>, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+async fn answer(meter: &Meter<AnyStore>, healthy: &AtomicBool, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
     match (req.method().as_str(), req.uri().path()) {
         ("POST", "/v1/usage") => {}
         ("GET", "/v1/status") => {
@@ -147,13 +167,19 @@ async fn answer(meter: &Meter<AnyStore>, req: Request<hyper::body::Incoming>) ->
                     let c = &s.counts;
                     reply(
                         StatusCode::OK,
-                        json!({"pending": c.pending, "sealed": c.sealed, "sent": c.sent, "rejected": c.rejected, "conflicts": c.conflicts, "records": c.records, "nearingDeadline": s.nearing_deadline.len()}),
+                        json!({
+                            "pending": c.pending, "sealed": c.sealed, "held": c.held, "sent": c.sent, "rejected": c.rejected,
+                            "conflicts": c.conflicts, "records": c.records, "nearingDeadline": s.nearing_deadline.len(), "clockSkewMs": s.clock_skew_ms,
+                        }),
                     )
                 }
                 Err(e) => reply(StatusCode::SERVICE_UNAVAILABLE, json!({"error": e.to_string()})),
             }
         }
         ("GET", "/healthz") => {
+            if !healthy.load(Ordering::SeqCst) {
+                return reply(StatusCode::SERVICE_UNAVAILABLE, json!({"error": "the flush task has stopped"}));
+            }
             return match durable_meter::Store::counts(meter.store()).await {
                 Ok(_) => reply(StatusCode::OK, json!({"ok": true})),
                 Err(e) => reply(StatusCode::SERVICE_UNAVAILABLE, json!({"error": e.to_string()})),

@@ -4,9 +4,10 @@
 //! `resolve-customer` call the service (or the emulator, with
 //! `--endpoint-url`) through this project's SDK.
 //!
-//! `metering record`, `flush` and `status` run the durable meter over a
+//! `metering record`, `flush`, `retry` and `status` run the durable meter over a
 //! store (`--store sqlite:PATH` or `postgres://…`): records are durable when `record` exits
-//! 0, and `flush` seals and sends every closed hour.
+//! 0, and `flush` seals and sends every closed hour; its exit codes are in
+//! `meter_commands::exit`.
 //!
 //! `metering agent` is the meter as a sidecar (`POST /v1/usage`), and
 //! `metering demo` shows the emulator and the meter working together.
@@ -117,11 +118,26 @@ enum Command {
         #[arg(long, value_parser = meter_commands::duration)]
         grace: Option<std::time::Duration>,
         /// How long this flusher holds the hours it claimed before another may take them over (if it dies).
-        #[arg(long, value_parser = meter_commands::duration, default_value = "60s")]
+        #[arg(long, value_parser = meter_commands::positive_duration, default_value = "60s")]
         lease: std::time::Duration,
         /// The longest wait before a failed hour is tried again.
         #[arg(long, value_parser = meter_commands::duration, default_value = "5m")]
         max_backoff: std::time::Duration,
+    },
+    /// Put held or rejected hours back and send them again, with their sealed quantities; exit codes as for flush.
+    Retry {
+        /// The store: sqlite:PATH or postgres://USER@HOST:PORT/DATABASE.
+        #[arg(long)]
+        store: String,
+        /// Only hours whose reason starts with this code (e.g. InvalidProductCodeException).
+        #[arg(long, group = "which")]
+        reason: Option<String>,
+        /// Only hours of the hour starting at this time (RFC 3339 or epoch seconds).
+        #[arg(long, group = "which")]
+        hour: Option<String>,
+        /// Every held and rejected hour.
+        #[arg(long, group = "which")]
+        all: bool,
     },
     /// Counts of pending, sealed, sent, rejected and conflicting hours, with the hours that need attention.
     Status {
@@ -138,7 +154,7 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8787")]
         listen: SocketAddr,
         /// How often to seal and send closed hours.
-        #[arg(long, value_parser = meter_commands::duration, default_value = "60s")]
+        #[arg(long, value_parser = meter_commands::positive_duration, default_value = "60s")]
         flush_every: std::time::Duration,
         /// How long after an hour ends it waits for late records; the meter's default otherwise.
         #[arg(long, value_parser = meter_commands::duration)]
@@ -253,6 +269,27 @@ fn main() -> ExitCode {
                     let policy = durable_meter::Policy { grace: grace.unwrap_or(policy.grace), ..policy };
                     runtime.block_on(meter_commands::flush(&cli.common, &store, policy, cli.common.output))
                 }
+                Command::Retry { store, reason, hour, all } => {
+                    let which = match (reason, hour, all) {
+                        (Some(code), None, false) => durable_meter::Requeue::Reason(code),
+                        (None, Some(hour), false) => match usage_file::time(&hour) {
+                            Ok(t) => {
+                                let ms = t.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+                                durable_meter::Requeue::Hour(durable_meter::policy::hour_of(ms))
+                            }
+                            Err(e) => {
+                                eprintln!("metering retry: --hour {e}");
+                                return ExitCode::from(2);
+                            }
+                        },
+                        (None, None, true) => durable_meter::Requeue::All,
+                        _ => {
+                            eprintln!("metering retry: give one of --reason CODE, --hour TIME or --all");
+                            return ExitCode::from(2);
+                        }
+                    };
+                    runtime.block_on(meter_commands::retry(&cli.common, &store, which, durable_meter::Policy::default(), cli.common.output))
+                }
                 Command::Status { store } => runtime.block_on(meter_commands::status(&store, cli.common.output)),
                 Command::Agent { store, listen, flush_every, grace } => {
                     let defaults = durable_meter::Policy::default();
@@ -287,7 +324,13 @@ async fn call(common: service::Common, command: Command) -> ExitCode {
             service::register_usage(&client, output, product_code, public_key_version, nonce, verify_with).await
         }
         Command::ResolveCustomer { registration_token } => service::resolve_customer(&client, output, registration_token).await,
-        Command::Emulator { .. } | Command::Record { .. } | Command::Flush { .. } | Command::Status { .. } | Command::Agent { .. } | Command::Demo => {
+        Command::Emulator { .. }
+        | Command::Record { .. }
+        | Command::Flush { .. }
+        | Command::Retry { .. }
+        | Command::Status { .. }
+        | Command::Agent { .. }
+        | Command::Demo => {
             ExitCode::from(2)
         }
     }

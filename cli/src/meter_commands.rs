@@ -1,7 +1,7 @@
 //! The durable meter's commands: `record` (exit 0 only when every record
-//! is durable), `flush` (seal and send every closed hour; exit 0 when
-//! nothing sendable is left) and `status`. `--store` is `sqlite:PATH` or
-//! `postgres://USER@HOST:PORT/DATABASE`;
+//! is durable), `flush` (seal and send every closed hour), `retry` (put
+//! held or rejected hours back, then flush) and `status`. `--store` is
+//! `sqlite:PATH` or `postgres://USER@HOST:PORT/DATABASE`;
 //! credentials, region and endpoint for `flush` come from the same places
 //! as for every other command, so `AWS_ENDPOINT_URL_MARKETPLACE_METERING`
 //! points the meter at the emulator.
@@ -12,12 +12,30 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use durable_meter::{AnyStore, Hour, HourState, Meter, Policy, Recorded, Usage};
+use durable_meter::{AnyStore, Hour, HourState, Meter, Policy, Recorded, Requeue, Usage};
 use serde_json::{json, Value};
 
 use crate::output::{print, Output};
 use crate::service::{self, Common};
 use crate::usage_file;
+
+/// The exit codes of `flush` and `retry`, so a cron job or a CI step can
+/// tell lost or endangered revenue from a transient failure. When several
+/// apply, the most urgent wins (the order below, last first).
+pub mod exit {
+    /// Everything that could be sent was billed.
+    pub const BILLED: u8 = 0;
+    /// The store failed, or hours are still to be retried (throttling, 5xx): run it again.
+    pub const RETRY: u8 = 1;
+    /// A bad argument; nothing was done.
+    pub const USAGE: u8 = 2;
+    /// This run left hours rejected or in conflict: that usage is not billed (`metering status` lists them).
+    pub const REJECTED: u8 = 3;
+    /// Hours are held for a set-up error an operator must fix (account, region, credentials, permissions).
+    pub const HELD: u8 = 4;
+    /// Unsent hours are within the warning margin (two hours) of the end of their window.
+    pub const DEADLINE: u8 = 5;
+}
 
 /// Lines recorded in one call to the store (one group commit, or a few).
 const CHUNK: usize = 10_000;
@@ -44,6 +62,14 @@ pub fn duration(text: &str) -> Result<Duration, String> {
         _ => return Err(bad()),
     };
     Ok(Duration::from_secs(seconds))
+}
+
+/// A duration longer than zero (a flush period, a lease).
+pub fn positive_duration(text: &str) -> Result<Duration, String> {
+    match duration(text)? {
+        d if d.is_zero() => Err(format!("`{text}` must be longer than 0")),
+        d => Ok(d),
+    }
 }
 
 /// How a run of `record` went.
@@ -179,7 +205,7 @@ pub async fn record(store: &str, file: Option<PathBuf>, one: Option<Result<Usage
 
 fn usage_error(message: &str) -> ExitCode {
     eprintln!("metering: {message}");
-    ExitCode::from(2)
+    ExitCode::from(exit::USAGE)
 }
 
 fn hour_json(h: &Hour) -> Value {
@@ -211,40 +237,86 @@ pub async fn flush(common: &Common, store: &str, policy: Policy, output: Output)
         Ok(s) => s,
         Err(e) => return usage_error(&format!("--store: {e}")),
     };
-    let client = service::client(common).await;
-    let meter = Meter::new(store, client, policy);
+    let meter = Meter::new(store, service::client(common).await, policy);
+    flush_and_report("flush", &meter, output).await
+}
+
+/// `metering retry`: puts held or rejected hours back, then flushes.
+pub async fn retry(common: &Common, store: &str, which: Requeue, policy: Policy, output: Output) -> ExitCode {
+    let store = match open(store).await {
+        Ok(s) => s,
+        Err(e) => return usage_error(&format!("--store: {e}")),
+    };
+    let meter = Meter::new(store, service::client(common).await, policy);
+    match meter.requeue(which).await {
+        Ok(n) => eprintln!("metering retry: {n} hours put back to be sent with their sealed quantities"),
+        Err(e) => {
+            eprintln!("metering retry: {e}");
+            return ExitCode::from(exit::RETRY);
+        }
+    }
+    flush_and_report("retry", &meter, output).await
+}
+
+async fn flush_and_report(command: &str, meter: &Meter<AnyStore>, output: Output) -> ExitCode {
     let report = match meter.flush().await {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("metering flush: {e}");
-            return ExitCode::FAILURE;
+            eprintln!("metering {command}: {e}");
+            return ExitCode::from(exit::RETRY);
         }
     };
     let status = match meter.status().await {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("metering flush: {e}");
-            return ExitCode::FAILURE;
+            eprintln!("metering {command}: {e}");
+            return ExitCode::from(exit::RETRY);
         }
     };
-    let left = status.counts.sealed;
+    let c = &status.counts;
     let summary = json!({
         "Sealed": report.sealed,
         "Sent": report.sent,
         "RetryLater": report.retry_later,
+        "Held": report.held,
         "Rejected": report.rejected,
         "Conflicts": report.conflicts,
-        "StillToSend": left,
+        "TakenOver": report.taken_over,
+        "StillToSend": c.sealed + c.held,
+        "NearingDeadline": status.nearing_deadline.len(),
     });
     let printed = print(output, &summary);
+    let mut code = exit::BILLED;
+    if c.sealed > 0 {
+        eprintln!("metering {command}: {} sealed hours are still to be sent (the service failed or throttled); run flush again later", c.sealed);
+        code = exit::RETRY;
+    }
     if report.rejected + report.conflicts > 0 {
-        eprintln!("metering flush: {} hours were rejected or conflict; `metering status` lists them with the reasons", report.rejected + report.conflicts);
+        eprintln!(
+            "metering {command}: {} hours were rejected or conflict and are not billed; `metering status` lists them with the reasons",
+            report.rejected + report.conflicts
+        );
+        code = exit::REJECTED;
     }
-    if left > 0 {
-        eprintln!("metering flush: {left} sealed hours are still to be sent (the service failed or throttled); run flush again later");
-        return ExitCode::FAILURE;
+    if c.held > 0 {
+        eprintln!(
+            "metering {command}: {} hours are held for a set-up error (account, region, credentials or permissions); fix it, then `metering retry --all`",
+            c.held
+        );
+        code = exit::HELD;
     }
-    printed
+    if !status.nearing_deadline.is_empty() {
+        eprintln!("metering {command}: {} unsent hours are near the end of the service's window", status.nearing_deadline.len());
+        code = exit::DEADLINE;
+    }
+    if status.clock_skew_ms.unsigned_abs() > durable_meter::SKEW_WARNING.as_millis() as u64 {
+        eprintln!("metering {command}: this machine's clock is {} ms off the store's; the store's decides", status.clock_skew_ms);
+    }
+    if code == exit::BILLED {
+        printed
+    } else {
+        ExitCode::from(code)
+    }
 }
 
 /// `metering status`.
@@ -254,19 +326,22 @@ pub async fn status(store: &str, output: Output) -> ExitCode {
         Err(e) => return usage_error(&format!("--store: {e}")),
     };
     let policy = Policy::default();
-    let status = match durable_meter::status(&store, &policy, SystemTime::now()).await {
+    let status = match durable_meter::status(&store, &policy).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("metering status: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let (rejected, conflicts) = match (
+    let store_now = durable_meter::Store::now_ms(&store).await.unwrap_or_default();
+    let skew_ms = SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64) - store_now;
+    let (held, rejected, conflicts) = match (
+        durable_meter::Store::hours(&store, HourState::Held, 100).await,
         durable_meter::Store::hours(&store, HourState::Rejected, 100).await,
         durable_meter::Store::hours(&store, HourState::Conflict, 100).await,
     ) {
-        (Ok(r), Ok(c)) => (r, c),
-        (Err(e), _) | (_, Err(e)) => {
+        (Ok(h), Ok(r), Ok(c)) => (h, r, c),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
             eprintln!("metering status: {e}");
             return ExitCode::FAILURE;
         }
@@ -278,18 +353,24 @@ pub async fn status(store: &str, output: Output) -> ExitCode {
             &json!({
                 "pending": c.pending,
                 "sealed": c.sealed,
+                "held": c.held,
                 "sent": c.sent,
                 "rejected": c.rejected,
                 "conflicts": c.conflicts,
                 "records": c.records,
+                "clockSkewMs": skew_ms,
                 "nearingDeadline": status.nearing_deadline.iter().map(hour_json).collect::<Vec<_>>(),
+                "heldHours": held.iter().map(hour_json).collect::<Vec<_>>(),
                 "rejectedHours": rejected.iter().map(hour_json).collect::<Vec<_>>(),
                 "conflictHours": conflicts.iter().map(hour_json).collect::<Vec<_>>(),
             }),
         ),
         Output::Text => {
-            println!("pending: {}\nsealed: {}\nsent: {}\nrejected: {}\nconflicts: {}\nrecords: {}", c.pending, c.sealed, c.sent, c.rejected, c.conflicts, c.records);
-            for (title, hours) in [("near the deadline", &status.nearing_deadline), ("rejected", &rejected), ("in conflict", &conflicts)] {
+            println!(
+                "pending: {}\nsealed: {}\nheld: {}\nsent: {}\nrejected: {}\nconflicts: {}\nrecords: {}\nclock skew: {skew_ms} ms",
+                c.pending, c.sealed, c.held, c.sent, c.rejected, c.conflicts, c.records
+            );
+            for (title, hours) in [("near the deadline", &status.nearing_deadline), ("held", &held), ("rejected", &rejected), ("in conflict", &conflicts)] {
                 for h in hours.iter() {
                     println!("{title}: {}", hour_json(h));
                 }
@@ -313,6 +394,9 @@ mod tests {
         assert_eq!(duration("2h"), Ok(Duration::from_secs(7200)));
         assert_eq!(duration("0"), Ok(Duration::ZERO));
         assert!(duration("1d").is_err() && duration("m").is_err() && duration("-1s").is_err());
+        assert_eq!(positive_duration("0"), Err("`0` must be longer than 0".into()));
+        assert_eq!(positive_duration("0s"), Err("`0s` must be longer than 0".into()));
+        assert_eq!(positive_duration("5s"), Ok(Duration::from_secs(5)));
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
         assert!(rt.block_on(open("mysql://x")).unwrap_err().contains("not a store"));
         assert!(rt.block_on(open("sqlite:")).unwrap_err().contains("needs a path"));

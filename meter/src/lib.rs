@@ -24,8 +24,8 @@ mod send;
 pub mod store;
 pub mod usage;
 
-pub use meter::{record_all, status, Clock, FlushReport, Meter, MeterError, Status};
+pub use meter::{record_all, status, Clock, FlushReport, Meter, MeterError, Status, SKEW_WARNING};
 pub use policy::Policy;
 pub use quantity::Quantity;
-pub use store::{AnyStore, Hour, HourState, PostgresStore, Recorded, SqliteStore, Store};
+pub use store::{AnyStore, Hour, HourState, Lease, PostgresStore, Recorded, Requeue, SqliteStore, Store};
 pub use usage::{Customer, Route, Usage, UsageError};

@@ -8,15 +8,30 @@ use marketplacemetering::Client;
 
 use crate::pace::{self, Pace};
 use crate::policy::Policy;
-use crate::send::{self, Context};
-use crate::store::{Counts, Hour, HourState, Recorded, Settle, Store, StoreError};
+use crate::send::{self, Call, Context};
+use crate::store::{Counts, Hour, HourState, Recorded, Requeue, Settle, Store, StoreError};
 use crate::usage::{Usage, UsageError};
 
 /// The meter's clock.
 pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 
-/// How many sealed hours one claim takes.
+/// The most sealed hours one claim takes.
 const CLAIM_LIMIT: usize = 500;
+
+/// A replica whose clock is further than this from the store's says so.
+pub const SKEW_WARNING: Duration = Duration::from_secs(60);
+
+/// How many hours one claim may take so that sending them fits in half its
+/// lease at the shared rate (one call each, the worst case): the other half
+/// is the margin for one slow answer, and renewals cover the rest.
+fn claim_limit(policy: &Policy) -> usize {
+    let interval = pace::interval_ms(policy.requests_per_second);
+    if interval == 0 {
+        return CLAIM_LIMIT;
+    }
+    let lease_ms = i64::try_from(policy.lease.as_millis()).unwrap_or(i64::MAX);
+    usize::try_from(lease_ms / 2 / interval).unwrap_or(CLAIM_LIMIT).clamp(1, CLAIM_LIMIT)
+}
 
 /// Why a call to the meter failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +72,10 @@ pub struct FlushReport {
     pub rejected: u64,
     /// Hours in conflict with a quantity billed before.
     pub conflicts: u64,
+    /// Hours held for an operator (set-up errors), retried later.
+    pub held: u64,
+    /// Hours whose claim another flusher took over before this one settled them (it settles them).
+    pub taken_over: u64,
 }
 
 /// Where the meter stands.
@@ -66,6 +85,8 @@ pub struct Status {
     pub counts: Counts,
     /// Unsent hours within the warning margin of their window's end.
     pub nearing_deadline: Vec<Hour>,
+    /// This replica's clock minus the store's, in ms (positive: ahead).
+    pub clock_skew_ms: i64,
 }
 
 /// A durable meter over a store, sending with a client of our SDK.
@@ -96,12 +117,7 @@ fn default_jitter() -> Arc<dyn Fn() -> f64 + Send + Sync> {
     })
 }
 
-fn epoch_ms(t: SystemTime) -> i64 {
-    match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
-        Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
-    }
-}
+use pace::epoch_ms;
 
 impl<S: Store> Meter<S> {
     /// A meter over `store`, sending with `client`, as `policy` says; the system clock.
@@ -109,7 +125,8 @@ impl<S: Store> Meter<S> {
         Meter { store: Arc::new(store), client, policy, clock: pace::system_clock(), jitter: default_jitter() }
     }
 
-    /// The same meter on another clock (tests).
+    /// The same meter on another clock: this replica's own, which decides
+    /// nothing (the store's does) and is only compared with the store's.
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self
@@ -150,15 +167,23 @@ impl<S: Store> Meter<S> {
     }
 
     /// [`Meter::flush`] with another grace (`metering flush --grace`).
+    ///
+    /// Every time it decides by is the store's ([`Store::now_ms`]), read
+    /// before each step: which hours are closed, which are due, leases and
+    /// call slots. Each call's hours are renewed before it is made and
+    /// while it waits for its answer, and settled only under a claim that
+    /// is still this flusher's.
     pub async fn flush_with_grace(&self, grace: Duration) -> Result<FlushReport, MeterError> {
-        let started_ms = epoch_ms((self.clock)());
+        let started_ms = self.store.now_ms().await?;
+        self.check_skew(started_ms);
         let policy = Policy { grace, ..self.policy.clone() };
         let mut report = FlushReport { sealed: self.store.seal(policy.closed_before(started_ms)).await?, ..FlushReport::default() };
         let lease_ms = i64::try_from(self.policy.lease.as_millis()).unwrap_or(i64::MAX);
+        let limit = claim_limit(&self.policy);
         loop {
             // Due by the flush's start (what it retries waits for the next flush), leased from now.
-            let now_ms = epoch_ms((self.clock)());
-            let claimed = self.store.claim(started_ms, now_ms, lease_ms, CLAIM_LIMIT).await?;
+            let now_ms = self.store.now_ms().await?;
+            let claimed = self.store.claim(started_ms, now_ms, lease_ms, limit).await?;
             if claimed.is_empty() {
                 break;
             }
@@ -169,33 +194,90 @@ impl<S: Store> Meter<S> {
                 if self.policy.expired(route, h.hour, now_ms) {
                     let hours = self.policy.window(route).as_secs() / 3600;
                     tracing::error!(hour = h.hour, dimension = %h.dimension, "an unsent hour passed the service's window and cannot be billed");
-                    settled.push((h.id, Settle::Rejected(format!("past the accepted window: the service takes usage at most {hours} hours old"))));
+                    settled.push((h.lease(), Settle::Rejected(format!("past the accepted window: the service takes usage at most {hours} hours old"))));
                 } else {
                     live.push(h);
                 }
             }
-            let pace = Pace { store: &*self.store, clock: &self.clock, interval_ms: pace::interval_ms(self.policy.requests_per_second) };
-            let ctx = Context { client: &self.client, pace: &pace, policy: &self.policy, now_ms, jitter: &*self.jitter };
-            for call in send::plan(live) {
-                let outcomes = send::send(&ctx, call).await;
-                // Settled call by call, so a crash loses at most the answers of one call (which a resend repeats).
-                self.store.settle(outcomes.clone()).await?;
-                tally(&mut report, &outcomes);
-            }
             if !settled.is_empty() {
-                self.store.settle(settled.clone()).await?;
-                tally(&mut report, &settled);
+                let stored = self.store.settle(settled.clone()).await?;
+                tally(&mut report, &settled, &stored);
+            }
+            let pace = Pace { store: &*self.store, interval_ms: pace::interval_ms(self.policy.requests_per_second) };
+            for call in send::plan(live) {
+                let Some(call) = self.still_ours(call, lease_ms, &mut report).await? else { continue };
+                let ctx = Context { client: &self.client, pace: &pace, policy: &self.policy, now_ms: self.store.now_ms().await?, jitter: &*self.jitter };
+                let outcomes = self.send_renewing(&ctx, call, lease_ms).await;
+                // Settled call by call, so a crash loses at most the answers of one call (which a resend repeats).
+                let stored = self.store.settle(outcomes.clone()).await?;
+                tally(&mut report, &outcomes, &stored);
             }
         }
-        for h in self.status().await?.nearing_deadline {
+        let status = self.status().await?;
+        for h in &status.nearing_deadline {
             tracing::warn!(hour = h.hour, dimension = %h.dimension, state = h.state.as_str(), "an unsent hour is near the end of the service's window");
+        }
+        if status.counts.held > 0 {
+            for h in self.store.hours(HourState::Held, 20).await? {
+                tracing::error!(hour = h.hour, dimension = %h.dimension, reason = h.reason.as_deref().unwrap_or(""), "an hour is held: the service refused it for a reason an operator can fix");
+            }
         }
         Ok(report)
     }
 
-    /// Counts by state, and the unsent hours near their deadline.
+    /// Warns when this replica's clock is off from the store's; returns the difference.
+    fn check_skew(&self, store_ms: i64) -> i64 {
+        let skew = epoch_ms((self.clock)()).saturating_sub(store_ms);
+        if skew.unsigned_abs() > SKEW_WARNING.as_millis() as u64 {
+            tracing::warn!(skew_ms = skew, "this replica's clock is off from the store's; the store's decides");
+        }
+        skew
+    }
+
+    /// The call without the hours whose claim another flusher took over
+    /// (renewing the rest for a full lease); `None` when none is left.
+    async fn still_ours(&self, call: Call, lease_ms: i64, report: &mut FlushReport) -> Result<Option<Call>, MeterError> {
+        let leases: Vec<_> = call.hours().map(Hour::lease).collect();
+        let until = self.store.now_ms().await?.saturating_add(lease_ms);
+        let kept = self.store.renew(leases.clone(), until).await?;
+        report.taken_over += (leases.len() - kept.len()) as u64;
+        Ok(call.keep(|h| kept.contains(&h.lease())))
+    }
+
+    /// Sends a call, renewing its hours' leases every third of a lease while it waits.
+    async fn send_renewing(&self, ctx: &Context<'_>, call: Call, lease_ms: i64) -> Vec<(crate::store::Lease, Settle)> {
+        let leases: Vec<_> = call.hours().map(Hour::lease).collect();
+        let every = Duration::from_millis(u64::try_from(lease_ms / 3).unwrap_or(0).max(1));
+        let sending = send::send(ctx, call);
+        tokio::pin!(sending);
+        loop {
+            tokio::select! {
+                outcomes = &mut sending => return outcomes,
+                () = tokio::time::sleep(every) => {
+                    let renewed = match self.store.now_ms().await {
+                        Ok(now) => self.store.renew(leases.clone(), now.saturating_add(lease_ms)).await,
+                        Err(e) => Err(e),
+                    };
+                    match renewed {
+                        Ok(kept) if kept.len() < leases.len() => tracing::warn!(lost = leases.len() - kept.len(), "another flusher took over hours of a call in flight; it settles them"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "could not renew the leases of a call in flight"),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Counts by state, the unsent hours near their deadline, and how far this replica's clock is from the store's.
     pub async fn status(&self) -> Result<Status, MeterError> {
-        Ok(status(&*self.store, &self.policy, (self.clock)()).await?)
+        let mut status = status(&*self.store, &self.policy).await?;
+        status.clock_skew_ms = epoch_ms((self.clock)()).saturating_sub(self.store.now_ms().await?);
+        Ok(status)
+    }
+
+    /// Puts held and rejected hours back to be sent by the next flush (see [`Store::requeue`]).
+    pub async fn requeue(&self, which: Requeue) -> Result<u64, MeterError> {
+        Ok(self.store.requeue(which).await?)
     }
 
     /// Hours in `state`, oldest first, at most `limit`.
@@ -223,26 +305,32 @@ pub async fn record_all<S: Store>(store: &S, usage: Vec<Usage>) -> Result<Vec<Re
     Ok(answers.into_iter().map(|a| a.or_else(|| stored.next()).unwrap_or(Recorded::Refused("the store answered nothing".into()))).collect())
 }
 
-/// Counts by state in `store`, and the unsent hours near their deadline at `now`.
-pub async fn status<S: Store>(store: &S, policy: &Policy, now: SystemTime) -> Result<Status, StoreError> {
-    let now_ms = epoch_ms(now);
+/// Counts by state in `store`, and the unsent hours near their deadline, on the store's clock.
+pub async fn status<S: Store>(store: &S, policy: &Policy) -> Result<Status, StoreError> {
+    let now_ms = store.now_ms().await?;
     let counts = store.counts().await?;
     let mut nearing_deadline = Vec::new();
-    for state in [HourState::Open, HourState::Sealed] {
+    for state in [HourState::Open, HourState::Sealed, HourState::Held] {
         for h in store.hours(state, usize::MAX >> 1).await? {
             if policy.nearing_deadline(h.customer.route(), h.hour, now_ms) {
                 nearing_deadline.push(h);
             }
         }
     }
-    Ok(Status { counts, nearing_deadline })
+    Ok(Status { counts, nearing_deadline, clock_skew_ms: 0 })
 }
 
-fn tally(report: &mut FlushReport, outcomes: &[(i64, Settle)]) {
-    for (_, s) in outcomes {
+/// Counts what was stored; an outcome not stored (the claim was taken over) counts as taken over.
+fn tally(report: &mut FlushReport, outcomes: &[(crate::store::Lease, Settle)], stored: &[bool]) {
+    for ((_, s), stored) in outcomes.iter().zip(stored) {
+        if !stored {
+            report.taken_over += 1;
+            continue;
+        }
         match s {
             Settle::Sent(_) => report.sent += 1,
             Settle::Retry { .. } => report.retry_later += 1,
+            Settle::Held { .. } => report.held += 1,
             Settle::Rejected(_) => report.rejected += 1,
             Settle::Conflict(_) => report.conflicts += 1,
         }

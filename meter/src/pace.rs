@@ -2,7 +2,9 @@
 //! `1 / requests_per_second` after the last slot anyone reserved on the
 //! same store, and waits for it. So meters on one PostgreSQL (or several
 //! processes on one SQLite file) share the account's rate instead of each
-//! taking all of it.
+//! taking all of it. Slots are on the store's clock, and no wait is longer
+//! than [`MAX_AHEAD_SLOTS`] intervals: a slot further ahead was left by a
+//! clock that ran ahead, and is started again from now.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,6 +12,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::meter::Clock;
 use crate::store::Store;
+
+/// The most calls that may be queued ahead of one: more would mean a
+/// hundred meters reserving at the same instant, so a last slot further
+/// ahead than this many intervals is a clock's error, not the rate's.
+pub(crate) const MAX_AHEAD_SLOTS: i64 = 100;
 
 /// Something that waits for the next call's turn.
 pub(crate) trait Wait: Send + Sync {
@@ -20,7 +27,6 @@ pub(crate) trait Wait: Send + Sync {
 /// Paces calls through a store's slots.
 pub(crate) struct Pace<'a, S: Store> {
     pub store: &'a S,
-    pub clock: &'a Clock,
     /// Milliseconds between calls; 0 is unlimited.
     pub interval_ms: i64,
 }
@@ -40,9 +46,18 @@ impl<S: Store> Wait for Pace<'_, S> {
             if self.interval_ms == 0 {
                 return;
             }
-            let now = (self.clock)().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-            let wait = match self.store.reserve_call(now, self.interval_ms).await {
-                Ok(slot) => slot.saturating_sub(now).max(0),
+            let max_ahead = self.interval_ms.saturating_mul(MAX_AHEAD_SLOTS);
+            let reserved = match self.store.now_ms().await {
+                Ok(now) => self.store.reserve_call(now, self.interval_ms, max_ahead).await.map(|slot| slot.saturating_sub(now)),
+                Err(e) => Err(e),
+            };
+            let wait = match reserved {
+                Ok(wait) => {
+                    if wait > max_ahead {
+                        tracing::warn!(wait_ms = wait, "the shared call slot lies further ahead than the rate needs; not waiting for it");
+                    }
+                    wait.clamp(0, max_ahead)
+                }
                 Err(e) => {
                     // Without the store's slots, one interval each keeps this meter under the rate on its own.
                     tracing::warn!(error = %e, "the store could not reserve a call slot; waiting one interval");
@@ -56,9 +71,17 @@ impl<S: Store> Wait for Pace<'_, S> {
     }
 }
 
-/// The system clock, for meters that were given none.
+/// The system clock, for meters and stores that were given none.
 pub(crate) fn system_clock() -> Clock {
     std::sync::Arc::new(SystemTime::now)
+}
+
+/// `t` in epoch milliseconds (negative before 1970).
+pub(crate) fn epoch_ms(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
+    }
 }
 
 #[cfg(test)]

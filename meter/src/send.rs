@@ -10,21 +10,23 @@
 //! MeterUsage, one call each, with the hour's `ClientToken`.
 //!
 //! What is worth retrying (throttling, 5xx, timeouts, lost connections,
-//! `UnprocessedRecords`, errors of credentials or configuration) is retried
-//! with the same sealed quantity; what the service refused for good is
-//! rejected with its reason; `DuplicateRecord` and `DuplicateRequest` are
-//! conflicts.
+//! `UnprocessedRecords`) is retried with the same sealed quantity. What an
+//! operator can fix (the wrong account or region, credentials that are
+//! missing, expired or not allowed) is **held**: retried the same way while
+//! the window is open, and shown as needing attention. What the service
+//! refused for good is rejected with its reason; `DuplicateRecord` and
+//! `DuplicateRequest` are conflicts.
 
 use std::collections::HashMap;
 
-use marketplacemetering::error::ProvideErrorMetadata;
+use marketplacemetering::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use marketplacemetering::primitives::DateTime;
 use marketplacemetering::types::UsageRecord;
 use marketplacemetering::Client;
 
 use crate::pace::Wait;
 use crate::policy::Policy;
-use crate::store::{Hour, Settle};
+use crate::store::{Hour, Lease, Settle};
 use crate::usage::{Customer, Route};
 
 /// The most records in one BatchMeterUsage call.
@@ -37,6 +39,27 @@ pub(crate) enum Call {
     Batch(Vec<Hour>),
     /// MeterUsage of one hour.
     Meter(Hour),
+}
+
+impl Call {
+    /// The hours the call carries.
+    pub(crate) fn hours(&self) -> impl Iterator<Item = &Hour> {
+        match self {
+            Call::Batch(list) => list.iter(),
+            Call::Meter(h) => std::slice::from_ref(h).iter(),
+        }
+    }
+
+    /// The call with only the hours `keep` keeps; `None` when none is left.
+    pub(crate) fn keep(self, keep: impl Fn(&Hour) -> bool) -> Option<Call> {
+        match self {
+            Call::Batch(list) => {
+                let list: Vec<Hour> = list.into_iter().filter(|h| keep(h)).collect();
+                (!list.is_empty()).then_some(Call::Batch(list))
+            }
+            Call::Meter(h) => keep(&h).then_some(Call::Meter(h)),
+        }
+    }
 }
 
 /// Groups hours into calls: by product (or licence), 25 at most.
@@ -68,12 +91,25 @@ pub(crate) fn plan(hours: Vec<Hour>) -> Vec<Call> {
 pub(crate) enum Verdict {
     /// Send again later.
     Retry(String),
+    /// Refused for a reason an operator can fix: send again later, and show it.
+    Held(String),
     /// Refused for good.
     Rejected(String),
     /// Billed before with another quantity.
     Conflict(String),
     /// The whole batch was refused for something in one of its records.
     BatchWide(String),
+}
+
+/// How a call failed, as far as the meter cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Failure<'a> {
+    /// The service answered with this error code and message.
+    Service(&'a str, Option<&'a str>),
+    /// The request could not be made (no credentials, a bad setting): nothing was sent.
+    NotSent(&'a str),
+    /// Sent, but no answer came (timeout, lost connection, a malformed answer).
+    NoAnswer(&'a str),
 }
 
 fn said(code: &str, message: Option<&str>) -> String {
@@ -83,28 +119,74 @@ fn said(code: &str, message: Option<&str>) -> String {
     }
 }
 
-/// A BatchMeterUsage error, by its code (`None`: no answer from the service).
-pub(crate) fn batch_verdict(code: Option<&str>, message: Option<&str>, failure: &str) -> Verdict {
-    match code {
-        Some(
-            c @ ("TimestampOutOfBoundsException" | "InvalidProductCodeException" | "InvalidUsageDimensionException" | "InvalidLicenseException"
-            | "InvalidTagException" | "InvalidUsageAllocationsException" | "InvalidCustomerIdentifierException"),
-        ) => Verdict::BatchWide(said(c, message)),
-        Some(c) => Verdict::Retry(said(c, message)),
-        None => Verdict::Retry(failure.to_owned()),
+/// Codes that say the call came from the wrong place or with the wrong
+/// keys: the records are fine, the set-up is not, and fixing it sends them.
+const SETUP_ERRORS: &[&str] = &[
+    "InvalidProductCodeException",
+    "InvalidEndpointRegionException",
+    "CustomerNotEntitledException",
+    "DisabledApiException",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "InvalidSignatureException",
+    "IncompleteSignature",
+    "MissingAuthenticationToken",
+    "MissingAuthenticationTokenException",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedException",
+    "NotAuthorized",
+];
+
+fn common_verdict(failure: Failure<'_>) -> Option<Verdict> {
+    match failure {
+        Failure::Service(c, m) if SETUP_ERRORS.contains(&c) => Some(Verdict::Held(said(c, m))),
+        Failure::Service(..) => None,
+        Failure::NotSent(why) => Some(Verdict::Held(format!("the request could not be made: {why}"))),
+        Failure::NoAnswer(why) => Some(Verdict::Retry(why.to_owned())),
     }
 }
 
-/// A MeterUsage error, by its code (`None`: no answer from the service).
-pub(crate) fn meter_verdict(code: Option<&str>, message: Option<&str>, failure: &str) -> Verdict {
+/// A BatchMeterUsage error.
+pub(crate) fn batch_verdict(failure: Failure<'_>) -> Verdict {
+    if let Some(v) = common_verdict(failure) {
+        return v;
+    }
+    let Failure::Service(code, message) = failure else { unreachable!("common_verdict answers the others") };
     match code {
-        Some(c @ ("DuplicateRequestException" | "IdempotencyConflictException")) => Verdict::Conflict(said(c, message)),
-        Some(
-            c @ ("CustomerNotEntitledException" | "TimestampOutOfBoundsException" | "InvalidProductCodeException" | "InvalidUsageDimensionException"
-            | "InvalidEndpointRegionException" | "InvalidTagException" | "InvalidUsageAllocationsException"),
-        ) => Verdict::Rejected(said(c, message)),
-        Some(c) => Verdict::Retry(said(c, message)),
-        None => Verdict::Retry(failure.to_owned()),
+        "TimestampOutOfBoundsException" | "InvalidUsageDimensionException" | "InvalidLicenseException" | "InvalidTagException"
+        | "InvalidUsageAllocationsException" | "InvalidCustomerIdentifierException" | "ValidationException" => Verdict::BatchWide(said(code, message)),
+        c => Verdict::Retry(said(c, message)),
+    }
+}
+
+/// A MeterUsage error.
+pub(crate) fn meter_verdict(failure: Failure<'_>) -> Verdict {
+    if let Some(v) = common_verdict(failure) {
+        return v;
+    }
+    let Failure::Service(code, message) = failure else { unreachable!("common_verdict answers the others") };
+    match code {
+        "DuplicateRequestException" | "IdempotencyConflictException" => Verdict::Conflict(said(code, message)),
+        "TimestampOutOfBoundsException" | "InvalidUsageDimensionException" | "InvalidTagException" | "InvalidUsageAllocationsException" | "ValidationException" => {
+            Verdict::Rejected(said(code, message))
+        }
+        c => Verdict::Retry(said(c, message)),
+    }
+}
+
+/// What an SDK error means, as `judge` (one of the two above) reads it.
+fn verdict_of<E: ProvideErrorMetadata + std::error::Error + 'static>(e: &SdkError<E>, judge: fn(Failure<'_>) -> Verdict) -> Verdict {
+    let text = DisplayErrorContext(e).to_string();
+    match e {
+        SdkError::ServiceError(s) => match s.err().code() {
+            Some(code) => judge(Failure::Service(code, s.err().message())),
+            None => judge(Failure::NoAnswer(&text)),
+        },
+        SdkError::ConstructionFailure(_) => judge(Failure::NotSent(&text)),
+        _ => judge(Failure::NoAnswer(&text)),
     }
 }
 
@@ -118,14 +200,20 @@ pub(crate) struct Context<'a> {
 }
 
 impl Context<'_> {
-    fn retry(&self, h: &Hour, reason: String) -> Settle {
+    /// When to try `h` again: after its backoff, on the store's clock.
+    fn next_attempt(&self, h: &Hour) -> i64 {
         let wait = self.policy.backoff(h.attempts, (self.jitter)());
-        Settle::Retry { at_ms: self.now_ms.saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX)), reason }
+        self.now_ms.saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX))
+    }
+
+    fn retry(&self, h: &Hour, reason: String) -> Settle {
+        Settle::Retry { at_ms: self.next_attempt(h), reason }
     }
 
     fn settle(&self, h: &Hour, verdict: Verdict) -> Settle {
         match verdict {
             Verdict::Retry(reason) => self.retry(h, reason),
+            Verdict::Held(reason) => Settle::Held { at_ms: self.next_attempt(h), reason },
             Verdict::Rejected(reason) | Verdict::BatchWide(reason) => Settle::Rejected(reason),
             Verdict::Conflict(reason) => Settle::Conflict(reason),
         }
@@ -137,12 +225,12 @@ fn timestamp(hour_ms: i64) -> DateTime {
 }
 
 /// Sends one call and settles each of its hours.
-pub(crate) async fn send(ctx: &Context<'_>, call: Call) -> Vec<(i64, Settle)> {
+pub(crate) async fn send(ctx: &Context<'_>, call: Call) -> Vec<(Lease, Settle)> {
     match call {
         Call::Meter(h) => {
             ctx.pace.wait().await;
             let verdict = meter_usage(ctx, &h).await;
-            vec![(h.id, verdict.map_or_else(|v| ctx.settle(&h, v), Settle::Sent))]
+            vec![(h.lease(), verdict.map_or_else(|v| ctx.settle(&h, v), Settle::Sent))]
         }
         Call::Batch(hours) => {
             let mut out = Vec::new();
@@ -158,7 +246,7 @@ pub(crate) async fn send(ctx: &Context<'_>, call: Call) -> Vec<(i64, Settle)> {
                         queue.push(second);
                         queue.push(first);
                     }
-                    Err(verdict) => out.extend(batch.iter().map(|h| (h.id, ctx.settle(h, verdict.clone())))),
+                    Err(verdict) => out.extend(batch.iter().map(|h| (h.lease(), ctx.settle(h, verdict.clone())))),
                 }
             }
             out
@@ -179,10 +267,7 @@ async fn meter_usage(ctx: &Context<'_>, h: &Hour) -> Result<String, Verdict> {
     }
     match call.send().await {
         Ok(out) => Ok(out.metering_record_id().unwrap_or_default().to_owned()),
-        Err(e) => {
-            let service = e.as_service_error();
-            Err(meter_verdict(service.and_then(|s| s.code()), service.and_then(|s| s.message()), &e.to_string()))
-        }
+        Err(e) => Err(verdict_of(&e, meter_verdict)),
     }
 }
 
@@ -221,7 +306,7 @@ fn record_of(h: &Hour) -> Result<UsageRecord, String> {
     b.build().map_err(|e| e.to_string())
 }
 
-async fn batch_meter_usage(ctx: &Context<'_>, batch: &[Hour]) -> Result<Vec<(i64, Settle)>, Verdict> {
+async fn batch_meter_usage(ctx: &Context<'_>, batch: &[Hour]) -> Result<Vec<(Lease, Settle)>, Verdict> {
     let mut call = ctx.client.batch_meter_usage();
     if let Some(p) = batch.first().and_then(|h| h.product_code.clone()) {
         call = call.product_code(p);
@@ -235,10 +320,7 @@ async fn batch_meter_usage(ctx: &Context<'_>, batch: &[Hour]) -> Result<Vec<(i64
     }
     let out = match call.send().await {
         Ok(out) => out,
-        Err(e) => {
-            let service = e.as_service_error();
-            return Err(batch_verdict(service.and_then(|s| s.code()), service.and_then(|s| s.message()), &e.to_string()));
-        }
+        Err(e) => return Err(verdict_of(&e, batch_verdict)),
     };
     let mut settled = Vec::with_capacity(batch.len());
     for result in out.results() {
@@ -249,15 +331,15 @@ async fn batch_meter_usage(ctx: &Context<'_>, batch: &[Hour]) -> Result<Vec<(i64
             Some("DuplicateRecord") => Settle::Conflict("DuplicateRecord: the hour was billed before with another quantity".into()),
             other => ctx.retry(h, format!("the service answered status {other:?}")),
         };
-        settled.push((h.id, settle));
+        settled.push((h.lease(), settle));
     }
     for r in out.unprocessed_records() {
         if let Some(h) = ids.remove(&echo_of_record(r)) {
-            settled.push((h.id, ctx.retry(h, "the service left it in UnprocessedRecords".into())));
+            settled.push((h.lease(), ctx.retry(h, "the service left it in UnprocessedRecords".into())));
         }
     }
     for h in ids.into_values() {
-        settled.push((h.id, ctx.retry(h, "the service's answer did not mention it".into())));
+        settled.push((h.lease(), ctx.retry(h, "the service's answer did not mention it".into())));
     }
     Ok(settled)
 }
@@ -279,6 +361,7 @@ mod tests {
             state: HourState::Sealed,
             client_token: None,
             attempts: 1,
+            generation: 1,
             record_id: None,
             reason: None,
         }
@@ -305,12 +388,20 @@ mod tests {
 
     #[test]
     fn what_each_error_means() {
-        assert_eq!(batch_verdict(Some("InvalidUsageDimensionException"), Some("d"), ""), Verdict::BatchWide("InvalidUsageDimensionException: d".into()));
-        assert_eq!(batch_verdict(Some("ThrottlingException"), None, ""), Verdict::Retry("ThrottlingException".into()));
-        assert_eq!(batch_verdict(Some("UnrecognizedClientException"), None, ""), Verdict::Retry("UnrecognizedClientException".into()), "a key problem never rejects usage");
-        assert_eq!(batch_verdict(None, None, "timed out"), Verdict::Retry("timed out".into()));
-        assert_eq!(meter_verdict(Some("DuplicateRequestException"), None, ""), Verdict::Conflict("DuplicateRequestException".into()));
-        assert_eq!(meter_verdict(Some("CustomerNotEntitledException"), None, ""), Verdict::Rejected("CustomerNotEntitledException".into()));
-        assert_eq!(meter_verdict(Some("InternalServiceErrorException"), None, ""), Verdict::Retry("InternalServiceErrorException".into()));
+        use Failure::*;
+        assert_eq!(batch_verdict(Service("InvalidUsageDimensionException", Some("d"))), Verdict::BatchWide("InvalidUsageDimensionException: d".into()));
+        assert_eq!(batch_verdict(Service("ValidationException", Some("m"))), Verdict::BatchWide("ValidationException: m".into()), "bisected like the others");
+        assert_eq!(batch_verdict(Service("ThrottlingException", None)), Verdict::Retry("ThrottlingException".into()));
+        assert_eq!(batch_verdict(NoAnswer("timed out")), Verdict::Retry("timed out".into()));
+        // Set-up errors never reject usage: the wrong profile, region, keys or permissions are held until fixed.
+        for code in ["InvalidProductCodeException", "InvalidEndpointRegionException", "UnrecognizedClientException", "ExpiredTokenException", "AccessDeniedException"] {
+            assert_eq!(batch_verdict(Service(code, None)), Verdict::Held(code.into()), "{code}");
+            assert_eq!(meter_verdict(Service(code, None)), Verdict::Held(code.into()), "{code}");
+        }
+        assert_eq!(meter_verdict(Service("CustomerNotEntitledException", None)), Verdict::Held("CustomerNotEntitledException".into()), "seller keys used for MeterUsage");
+        assert!(matches!(batch_verdict(NotSent("no credentials")), Verdict::Held(r) if r.contains("no credentials")));
+        assert_eq!(meter_verdict(Service("DuplicateRequestException", None)), Verdict::Conflict("DuplicateRequestException".into()));
+        assert_eq!(meter_verdict(Service("TimestampOutOfBoundsException", None)), Verdict::Rejected("TimestampOutOfBoundsException".into()));
+        assert_eq!(meter_verdict(Service("InternalServiceErrorException", None)), Verdict::Retry("InternalServiceErrorException".into()));
     }
 }

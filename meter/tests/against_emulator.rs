@@ -4,153 +4,12 @@
 //! service means them; faults are retried with the same sealed quantities
 //! until everything is billed once.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+mod common;
 
-use durable_meter::{Customer, HourState, Meter, Policy, Quantity, Recorded, SqliteStore, Usage};
-use marketplacemetering::config::{Credentials, Region, TimeSource};
-use marketplacemetering::Client;
-use metering_emulator::Config;
+use std::time::Duration;
 
-/// 2025-11-30T10:00:00Z.
-const START: u64 = 1_764_496_800;
-const SELLER: (&str, &str) = ("AKIAEXAMPLESELLER001", "seller-secret");
-const BUYER: (&str, &str) = ("AKIAEXAMPLEBUYER0001", "buyer-secret");
-
-const CONFIG: &str = r#"
-region = "us-east-1"
-[quotas]
-meter_usage = 0
-batch_meter_usage = 0
-register_usage = 0
-[[accounts]]
-id = "111122223333"
-access_key_id = "AKIAEXAMPLESELLER001"
-secret_access_key = "seller-secret"
-[[accounts]]
-id = "444455556666"
-access_key_id = "AKIAEXAMPLEBUYER0001"
-secret_access_key = "buyer-secret"
-[[products]]
-code = "prod-saas"
-seller = "111122223333"
-dimensions = ["users", "storage_gb"]
-[[products]]
-code = "prod-box"
-seller = "111122223333"
-dimensions = ["vcpu_hours"]
-[[customers]]
-product = "prod-saas"
-account = "444455556666"
-identifier = "cust-alpha"
-[[customers]]
-product = "prod-saas"
-account = "777788889999"
-license_arn = "arn:aws:license-manager::777788889999:license:l-beta"
-[[customers]]
-product = "prod-box"
-account = "444455556666"
-"#;
-
-/// One clock for the emulator, the meter and the SDK's signer.
-#[derive(Debug, Clone)]
-struct SharedClock(Arc<Mutex<SystemTime>>);
-
-impl SharedClock {
-    fn new() -> Self {
-        SharedClock(Arc::new(Mutex::new(UNIX_EPOCH + Duration::from_secs(START))))
-    }
-    fn get(&self) -> SystemTime {
-        *self.0.lock().unwrap()
-    }
-    fn advance(&self, d: Duration) {
-        *self.0.lock().unwrap() += d;
-    }
-    fn closure(&self) -> Arc<dyn Fn() -> SystemTime + Send + Sync> {
-        let me = self.clone();
-        Arc::new(move || me.get())
-    }
-}
-
-impl TimeSource for SharedClock {
-    fn now(&self) -> SystemTime {
-        self.get()
-    }
-}
-
-struct World {
-    clock: SharedClock,
-    emulator: metering_emulator::Running,
-    dir: std::path::PathBuf,
-}
-
-impl World {
-    async fn start(name: &str) -> World {
-        let clock = SharedClock::new();
-        let config = Config::from_toml(CONFIG).unwrap();
-        let emulator = metering_emulator::start_with_clock(config, "127.0.0.1:0".parse().unwrap(), clock.closure()).await.unwrap();
-        let dir = std::env::temp_dir().join(format!("meter-e2e-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        World { clock, emulator, dir }
-    }
-
-    fn client(&self, keys: (&str, &str)) -> Client {
-        let config = marketplacemetering::Config::builder()
-            .region(Region::from_static("us-east-1"))
-            .credentials_provider(Credentials::new(keys.0, keys.1, None, None, "test"))
-            .endpoint_url(self.emulator.url())
-            .time_source(self.clock.clone())
-            // One attempt per call: the meter's own retries are under test.
-            .retry_config(marketplacemetering::config::retry::RetryConfig::standard().with_max_attempts(1))
-            .build();
-        Client::from_conf(config)
-    }
-
-    fn meter(&self, file: &str, keys: (&str, &str)) -> Meter<SqliteStore> {
-        let store = SqliteStore::open(&self.dir.join(file)).unwrap();
-        let policy = Policy { requests_per_second: 0, ..Policy::default() };
-        Meter::new(store, self.client(keys), policy).with_clock(self.clock.closure()).with_jitter(|| 0.5)
-    }
-
-    /// What the emulator billed: (customer, dimension, hour) to quantity.
-    async fn billed(&self) -> BTreeMap<(String, String, i64), String> {
-        let billed = metering_emulator::admin::billed(&self.emulator.url()).await.unwrap();
-        billed.into_iter().map(|b| ((b.customer().to_owned(), b.dimension.clone(), b.hour), b.quantity)).collect()
-    }
-
-    async fn arm(&self, fault: &str) {
-        metering_emulator::admin::arm(&self.emulator.url(), fault).await.unwrap();
-    }
-}
-
-fn at(minutes: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(START + minutes * 60)
-}
-
-fn saas(customer: Customer, dimension: &str, minutes: u64, quantity: &str) -> Usage {
-    Usage {
-        product_code: Some("prod-saas".into()),
-        customer,
-        dimension: dimension.into(),
-        quantity: Quantity::parse(quantity).unwrap(),
-        time: at(minutes),
-        event_id: None,
-    }
-}
-
-fn alpha() -> Customer {
-    Customer::Identifier("cust-alpha".into())
-}
-
-fn beta() -> Customer {
-    Customer::Account { account_id: "777788889999".into(), license_arn: Some("arn:aws:license-manager::777788889999:license:l-beta".into()) }
-}
-
-/// The 10:00 and 11:00 hours, in epoch seconds as the emulator lists them.
-const H10: i64 = START as i64;
-const H11: i64 = START as i64 + 3600;
+use common::*;
+use durable_meter::{Customer, HourState, Quantity, Recorded, Usage};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_was_recorded_is_billed_exactly_once_to_the_millionth() {
@@ -276,12 +135,16 @@ async fn container_usage_goes_by_meter_usage_with_a_fixed_client_token_and_a_cha
     assert_eq!(second.sent, 1);
     assert_eq!(world.billed().await[&("444455556666".into(), "vcpu_hours".into(), H10)], "3.5");
 
-    // Another replica with its own store billed the same hour with another quantity: a conflict, reported.
+    // Another replica with its own store billed the same hour with another quantity. Its token is its own
+    // (tokens are unique to a store), so it is no idempotency conflict; the emulator keeps one record per
+    // account, product, dimension and hour, and answers DuplicateRequest: a conflict, reported.
     let other = world.meter("b.sqlite", BUYER);
     other.record(box_usage("9")).await.unwrap();
     let report = other.flush().await.unwrap();
     assert_eq!(report.conflicts, 1);
     let conflict = &other.hours(HourState::Conflict, 1).await.unwrap()[0];
-    assert!(conflict.reason.as_deref().unwrap().starts_with("IdempotencyConflictException"), "{conflict:?}");
+    assert!(conflict.reason.as_deref().unwrap().starts_with("DuplicateRequestException"), "{conflict:?}");
+    let first_token = meter.hours(HourState::Sent, 1).await.unwrap()[0].client_token.clone();
+    assert_ne!(conflict.client_token, first_token, "two stores, two tokens for one hour");
     let _ = std::fs::remove_dir_all(&world.dir);
 }

@@ -8,10 +8,26 @@
 //! - **sealed**: closed (ended plus the grace), frozen, with a `ClientToken`;
 //!   written before the first attempt to send it, and never changed after;
 //! - then, from what the service answered, **sent** (with its
-//!   `MeteringRecordId`), **rejected** (terminal: not subscribed, past the
-//!   window, refused as invalid; with the reason) or **conflict** (someone
-//!   billed that hour with another quantity). A sealed hour that failed in a
-//!   way worth retrying stays sealed, with a time for the next attempt.
+//!   `MeteringRecordId`), **held** (refused for a reason an operator can
+//!   fix: wrong account or region, credentials, permissions; retried with
+//!   backoff while the window is open, listed by `status`), **rejected**
+//!   (not subscribed, past the window, refused as invalid; with the reason)
+//!   or **conflict** (someone billed that hour with another quantity). A
+//!   sealed hour that failed in a way worth retrying stays sealed, with a
+//!   time for the next attempt. A held or rejected hour can be put back on
+//!   purpose ([`Store::requeue`]): it is sent again with the same sealed
+//!   quantity and token, which is safe because a sealed total never changes.
+//!
+//! Claims are fenced: every claim of an hour gives it a new generation, and
+//! only the holder of the current generation may renew or settle it, so a
+//! flusher whose lease ran out while it waited for the service cannot
+//! overwrite what the flusher that took the hour over settled.
+//!
+//! Time: a store has a clock of its own ([`Store::now_ms`]: PostgreSQL's
+//! `clock_timestamp()`, the host's for SQLite), and every decision about an
+//! hour (sealing, what is due, leases, call slots) is taken on it, so one
+//! replica with a wrong clock cannot seal the hour in progress or stop the
+//! others.
 //!
 //! Nothing is ever deleted: every record is kept as it arrived, with its own
 //! time and the hour it was billed in.
@@ -39,6 +55,8 @@ pub enum HourState {
     Open,
     /// Frozen; being sent.
     Sealed,
+    /// Refused for a reason an operator can fix; retried while its window is open.
+    Held,
     /// Billed.
     Sent,
     /// Refused for good.
@@ -48,11 +66,15 @@ pub enum HourState {
 }
 
 impl HourState {
+    /// Every state, in the order of an hour's life.
+    pub const ALL: [HourState; 6] = [HourState::Open, HourState::Sealed, HourState::Held, HourState::Sent, HourState::Rejected, HourState::Conflict];
+
     /// The name stores keep.
     pub fn as_str(self) -> &'static str {
         match self {
             HourState::Open => "open",
             HourState::Sealed => "sealed",
+            HourState::Held => "held",
             HourState::Sent => "sent",
             HourState::Rejected => "rejected",
             HourState::Conflict => "conflict",
@@ -61,7 +83,7 @@ impl HourState {
 
     /// Reads [`HourState::as_str`]'s form.
     pub fn parse(s: &str) -> Option<HourState> {
-        [HourState::Open, HourState::Sealed, HourState::Sent, HourState::Rejected, HourState::Conflict].into_iter().find(|h| h.as_str() == s)
+        HourState::ALL.into_iter().find(|h| h.as_str() == s)
     }
 }
 
@@ -107,10 +129,40 @@ pub struct Hour {
     pub client_token: Option<String>,
     /// Attempts made to send it.
     pub attempts: u32,
+    /// The generation of the claim that returned it (see [`Store::claim`]); 0 when unclaimed.
+    pub generation: i64,
     /// The `MeteringRecordId`, once sent.
     pub record_id: Option<String>,
     /// Why it was rejected or is in conflict, or why the last attempt failed.
     pub reason: Option<String>,
+}
+
+impl Hour {
+    /// The claim this hour was returned under.
+    pub fn lease(&self) -> Lease {
+        Lease { hour_id: self.id, generation: self.generation }
+    }
+}
+
+/// A claim of one hour: its id and the generation the claim gave it. Only
+/// the current generation may renew or settle the hour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Lease {
+    /// The hour's id.
+    pub hour_id: i64,
+    /// The claim's generation.
+    pub generation: i64,
+}
+
+/// Which held or rejected hours [`Store::requeue`] puts back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Requeue {
+    /// Every held and rejected hour.
+    All,
+    /// Those whose reason starts with this code (`InvalidProductCodeException`, …).
+    Reason(String),
+    /// Those of the hour starting at this time (epoch ms).
+    Hour(i64),
 }
 
 /// What the service said of a claimed hour.
@@ -125,10 +177,30 @@ pub enum Settle {
         /// What went wrong.
         reason: String,
     },
+    /// Refused for a reason an operator can fix: try again at this time, and show it.
+    Held {
+        /// The earliest time of the next attempt.
+        at_ms: i64,
+        /// What the service said.
+        reason: String,
+    },
     /// Refused for good.
     Rejected(String),
     /// Billed by someone else with another quantity.
     Conflict(String),
+}
+
+impl Settle {
+    /// The state, reason, record id and next attempt a store writes for it.
+    pub(crate) fn columns(&self) -> (&'static str, Option<&str>, Option<&str>, i64) {
+        match self {
+            Settle::Sent(record_id) => ("sent", None, Some(record_id.as_str()), 0),
+            Settle::Retry { at_ms, reason } => ("sealed", Some(reason.as_str()), None, *at_ms),
+            Settle::Held { at_ms, reason } => ("held", Some(reason.as_str()), None, *at_ms),
+            Settle::Rejected(reason) => ("rejected", Some(reason.as_str()), None, 0),
+            Settle::Conflict(reason) => ("conflict", Some(reason.as_str()), None, 0),
+        }
+    }
 }
 
 /// Counts of hours by state, and how many unsent hours near their deadline.
@@ -138,6 +210,8 @@ pub struct Counts {
     pub pending: u64,
     /// Sealed, not yet settled.
     pub sealed: u64,
+    /// Held for an operator (and retried).
+    pub held: u64,
     /// Billed.
     pub sent: u64,
     /// Refused for good.
@@ -154,6 +228,7 @@ impl Counts {
         match HourState::parse(state) {
             Some(HourState::Open) => self.pending = n,
             Some(HourState::Sealed) => self.sealed = n,
+            Some(HourState::Held) => self.held = n,
             Some(HourState::Sent) => self.sent = n,
             Some(HourState::Rejected) => self.rejected = n,
             Some(HourState::Conflict) => self.conflicts = n,
@@ -203,16 +278,25 @@ pub trait Store: Send + Sync + 'static {
     /// ms), fixing its total and its `ClientToken`; returns how many.
     fn seal(&self, closed_before: i64) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
-    /// Claims up to `limit` sealed hours whose next attempt was due by
+    /// Claims up to `limit` sealed or held hours whose next attempt was due by
     /// `due_ms` and that no other flusher holds at `now_ms`, until
-    /// `now_ms + lease_ms`. (A flush passes its own start as `due_ms`, so
-    /// what it retries waits for the next flush, and the current time as
-    /// `now_ms`, so a long flush's later claims still hold for a full lease.)
+    /// `now_ms + lease_ms`, each under a new generation ([`Hour::generation`]).
+    /// (A flush passes its own start as `due_ms`, so what it retries waits
+    /// for the next flush, and the current time as `now_ms`, so a long
+    /// flush's later claims still hold for a full lease.)
     fn claim(&self, due_ms: i64, now_ms: i64, lease_ms: i64, limit: usize) -> impl Future<Output = Result<Vec<Hour>, StoreError>> + Send;
 
-    /// Stores what the service said of claimed hours, and releases them. A
-    /// hour that is no longer sealed (another flusher settled it) is left alone.
-    fn settle(&self, outcomes: Vec<(i64, Settle)>) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Extends the leases that are still current until `until_ms`; returns
+    /// those (the others were taken over, or settled, by another flusher).
+    fn renew(&self, leases: Vec<Lease>, until_ms: i64) -> impl Future<Output = Result<Vec<Lease>, StoreError>> + Send;
+
+    /// Stores what the service said of claimed hours and releases them,
+    /// each only under its current lease; returns, in order, whether each was stored.
+    fn settle(&self, outcomes: Vec<(Lease, Settle)>) -> impl Future<Output = Result<Vec<bool>, StoreError>> + Send;
+
+    /// Puts held and rejected hours back to be sent (sealed, due now),
+    /// with their sealed total and token unchanged; returns how many.
+    fn requeue(&self, which: Requeue) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// Counts of hours by state.
     fn counts(&self) -> impl Future<Output = Result<Counts, StoreError>> + Send;
@@ -220,8 +304,14 @@ pub trait Store: Send + Sync + 'static {
     /// Hours in `state`, oldest first, at most `limit`.
     fn hours(&self, state: HourState, limit: usize) -> impl Future<Output = Result<Vec<Hour>, StoreError>> + Send;
 
+    /// The store's clock (epoch ms), which decides for every meter on the store.
+    fn now_ms(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
     /// Reserves the next call slot (epoch ms): `now_ms`, or `interval_ms`
     /// after the last slot reserved on this store, whichever is later.
     /// Shared by every meter on the store, so they share the account's rate.
-    fn reserve_call(&self, now_ms: i64, interval_ms: i64) -> impl Future<Output = Result<i64, StoreError>> + Send;
+    /// A last slot more than `max_ahead_ms` past `now_ms` was left by a
+    /// clock that ran ahead: the rate never needs such a wait, so the slot
+    /// starts again from `now_ms`.
+    fn reserve_call(&self, now_ms: i64, interval_ms: i64, max_ahead_ms: i64) -> impl Future<Output = Result<i64, StoreError>> + Send;
 }

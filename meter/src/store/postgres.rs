@@ -30,7 +30,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls, Transaction};
 
-use super::{customer_columns, customer_from_columns, Counts, Hour, HourState, Recorded, Settle, Store, StoreError};
+use super::{customer_columns, customer_from_columns, Counts, Hour, HourState, Lease, Recorded, Requeue, Settle, Store, StoreError};
+use crate::meter::Clock;
 use crate::policy::{hour_of, HOUR_MS};
 use crate::quantity::Quantity;
 use crate::usage::Usage;
@@ -57,14 +58,24 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meter_hours (
          hour_id BIGINT REFERENCES meter_hours (id),
          time_ms BIGINT NOT NULL, quantity BIGINT NOT NULL, event_id TEXT UNIQUE);",
     "CREATE TABLE meter_pace (id INTEGER PRIMARY KEY CHECK (id = 1), next_ms BIGINT NOT NULL);
-     INSERT INTO meter_pace (id, next_ms) VALUES (1, 0);"];
+     INSERT INTO meter_pace (id, next_ms) VALUES (1, 0);",
+    // Claims fenced by generation; an id made with the store that MeterUsage tokens include.
+    "ALTER TABLE meter_hours ADD COLUMN claim_gen BIGINT NOT NULL DEFAULT 0;
+     CREATE TABLE meter_meta (id INTEGER PRIMARY KEY CHECK (id = 1), store_id TEXT NOT NULL);
+     INSERT INTO meter_meta (id, store_id) VALUES (1, md5(random()::text || clock_timestamp()::text));"];
 
 /// A store in a PostgreSQL database.
-#[derive(Debug)]
 pub struct PostgresStore {
     url: String,
     connections: Vec<Mutex<Option<Client>>>,
     next: AtomicUsize,
+    clock: Option<Clock>,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore").field("url", &redact(&self.url)).finish_non_exhaustive()
+    }
 }
 
 fn fail(e: tokio_postgres::Error) -> StoreError {
@@ -128,7 +139,15 @@ impl PostgresStore {
         tx.commit().await.map_err(fail)?;
         let mut connections = vec![Mutex::new(Some(client))];
         connections.extend((1..CONNECTIONS).map(|_| Mutex::new(None)));
-        Ok(PostgresStore { url: url.to_owned(), connections, next: AtomicUsize::new(0) })
+        Ok(PostgresStore { url: url.to_owned(), connections, next: AtomicUsize::new(0), clock: None })
+    }
+
+    /// The same store with `clock` instead of the database's: for tests
+    /// that run the service on a simulated clock. In production the
+    /// database's clock decides, whatever the replicas' clocks say.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = Some(clock);
+        self
     }
 
     /// Runs `work` in a transaction on one of the connections, again (whole) after a deadlock.
@@ -308,7 +327,7 @@ async fn later_hour(tx: &Transaction<'_>, key: &Key, total: Quantity) -> Result<
     }
 }
 
-const HOUR_COLUMNS: &str = "id, product_code, customer_kind, customer, license_arn, dimension, hour, total, state, client_token, attempts, record_id, reason";
+const HOUR_COLUMNS: &str = "id, product_code, customer_kind, customer, license_arn, dimension, hour, total, state, client_token, attempts, record_id, reason, claim_gen";
 
 fn read_hour(row: &tokio_postgres::Row) -> Result<Hour, StoreError> {
     let kind: String = row.get(2);
@@ -328,15 +347,30 @@ fn read_hour(row: &tokio_postgres::Row) -> Result<Hour, StoreError> {
         attempts: attempts.max(0) as u32,
         record_id: row.get(11),
         reason: row.get(12),
+        generation: row.get(13),
     })
 }
 
 impl Store for PostgresStore {
-    async fn reserve_call(&self, now_ms: i64, interval_ms: i64) -> Result<i64, StoreError> {
+    async fn now_ms(&self) -> Result<i64, StoreError> {
+        if let Some(clock) = &self.clock {
+            return Ok(crate::pace::epoch_ms(clock()));
+        }
+        self.with_transaction(|tx| {
+            Box::pin(async move { Ok(tx.query_one("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint", &[]).await?.get(0)) })
+        })
+        .await
+    }
+
+    async fn reserve_call(&self, now_ms: i64, interval_ms: i64, max_ahead_ms: i64) -> Result<i64, StoreError> {
         self.with_transaction(move |tx| {
             Box::pin(async move {
                 let row = tx
-                    .query_one("UPDATE meter_pace SET next_ms = GREATEST(next_ms, $1) + $2 WHERE id = 1 RETURNING next_ms - $2", &[&now_ms, &interval_ms])
+                    .query_one(
+                        "UPDATE meter_pace SET next_ms = (CASE WHEN next_ms > $1::bigint + $3::bigint THEN $1::bigint ELSE GREATEST(next_ms, $1::bigint) END) + $2::bigint
+                         WHERE id = 1 RETURNING next_ms - $2",
+                        &[&now_ms, &interval_ms, &max_ahead_ms],
+                    )
                     .await?;
                 Ok(row.get(0))
             })
@@ -359,7 +393,9 @@ impl Store for PostgresStore {
                 tx.execute(
                     "UPDATE meter_hours
                      SET state = 'sealed',
-                         client_token = encode(sha256(convert_to(product_code || E'\\n' || dimension || E'\\n' || hour::text, 'UTF8')), 'hex')
+                         client_token = encode(sha256(convert_to(
+                             (SELECT store_id FROM meter_meta WHERE id = 1) || E'\\n' || product_code || E'\\n' || dimension || E'\\n' || hour::text,
+                             'UTF8')), 'hex')
                      WHERE state = 'open' AND hour < $1",
                     &[&closed_before],
                 )
@@ -377,9 +413,9 @@ impl Store for PostgresStore {
                 Box::pin(async move {
                     tx.query(
                         &format!(
-                            "UPDATE meter_hours SET claimed_until_ms = $2, attempts = attempts + 1
+                            "UPDATE meter_hours SET claimed_until_ms = $2, attempts = attempts + 1, claim_gen = claim_gen + 1
                              WHERE id IN (SELECT id FROM meter_hours
-                                          WHERE state = 'sealed' AND next_attempt_ms <= $1 AND claimed_until_ms <= $4
+                                          WHERE state IN ('sealed', 'held') AND next_attempt_ms <= $1 AND claimed_until_ms <= $4
                                           ORDER BY hour, id LIMIT $3 FOR UPDATE SKIP LOCKED)
                              RETURNING {HOUR_COLUMNS}"
                         ),
@@ -394,26 +430,61 @@ impl Store for PostgresStore {
         Ok(hours)
     }
 
-    async fn settle(&self, outcomes: Vec<(i64, Settle)>) -> Result<(), StoreError> {
+    async fn renew(&self, leases: Vec<Lease>, until_ms: i64) -> Result<Vec<Lease>, StoreError> {
+        let ids: Vec<i64> = leases.iter().map(|l| l.hour_id).collect();
+        let generations: Vec<i64> = leases.iter().map(|l| l.generation).collect();
+        let rows = self
+            .with_transaction(move |tx| {
+                let (ids, generations) = (ids.clone(), generations.clone());
+                Box::pin(async move {
+                    tx.query(
+                        "UPDATE meter_hours h SET claimed_until_ms = $3
+                         FROM unnest($1::bigint[], $2::bigint[]) AS l(id, g)
+                         WHERE h.id = l.id AND h.claim_gen = l.g AND h.state IN ('sealed', 'held')
+                         RETURNING h.id, h.claim_gen",
+                        &[&ids, &generations, &until_ms],
+                    )
+                    .await
+                })
+            })
+            .await?;
+        let kept: std::collections::HashSet<Lease> = rows.iter().map(|r| Lease { hour_id: r.get(0), generation: r.get(1) }).collect();
+        Ok(leases.into_iter().filter(|l| kept.contains(l)).collect())
+    }
+
+    async fn settle(&self, outcomes: Vec<(Lease, Settle)>) -> Result<Vec<bool>, StoreError> {
         let outcomes = std::sync::Arc::new(outcomes);
         self.with_transaction(move |tx| {
             let outcomes = outcomes.clone();
             Box::pin(async move {
-                for (id, outcome) in outcomes.iter() {
-                    let (state, record_id, reason, next): (&str, Option<&str>, Option<&str>, i64) = match outcome {
-                        Settle::Sent(record_id) => ("sent", Some(record_id.as_str()), None, 0),
-                        Settle::Retry { at_ms, reason } => ("sealed", None, Some(reason.as_str()), *at_ms),
-                        Settle::Rejected(reason) => ("rejected", None, Some(reason.as_str()), 0),
-                        Settle::Conflict(reason) => ("conflict", None, Some(reason.as_str()), 0),
-                    };
-                    tx.execute(
-                        "UPDATE meter_hours SET state = $2, record_id = $3, reason = $4, next_attempt_ms = $5, claimed_until_ms = 0
-                         WHERE id = $1 AND state = 'sealed'",
-                        &[id, &state, &record_id, &reason, &next],
+                let update = tx
+                    .prepare(
+                        "UPDATE meter_hours SET state = $3, reason = $4, record_id = $5, next_attempt_ms = $6, claimed_until_ms = 0
+                         WHERE id = $1 AND claim_gen = $2 AND state IN ('sealed', 'held')",
                     )
                     .await?;
+                let mut stored = Vec::with_capacity(outcomes.len());
+                for (lease, outcome) in outcomes.iter() {
+                    let (state, reason, record_id, next) = outcome.columns();
+                    stored.push(tx.execute(&update, &[&lease.hour_id, &lease.generation, &state, &reason, &record_id, &next]).await? == 1);
                 }
-                Ok(())
+                Ok(stored)
+            })
+        })
+        .await
+    }
+
+    async fn requeue(&self, which: Requeue) -> Result<u64, StoreError> {
+        self.with_transaction(move |tx| {
+            let which = which.clone();
+            Box::pin(async move {
+                const PUT_BACK: &str =
+                    "UPDATE meter_hours SET state = 'sealed', next_attempt_ms = 0, claimed_until_ms = 0 WHERE state IN ('held', 'rejected')";
+                match which {
+                    Requeue::All => tx.execute(PUT_BACK, &[]).await,
+                    Requeue::Reason(code) => tx.execute(&format!("{PUT_BACK} AND starts_with(reason, $1)"), &[&code]).await,
+                    Requeue::Hour(hour) => tx.execute(&format!("{PUT_BACK} AND hour = $1"), &[&hour]).await,
+                }
             })
         })
         .await

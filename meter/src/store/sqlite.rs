@@ -19,7 +19,8 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use tokio::sync::oneshot;
 
-use super::{customer_columns, customer_from_columns, Counts, Hour, HourState, Recorded, Settle, Store, StoreError};
+use super::{customer_columns, customer_from_columns, Counts, Hour, HourState, Lease, Recorded, Requeue, Settle, Store, StoreError};
+use crate::meter::Clock;
 use crate::policy::{hour_of, HOUR_MS};
 use crate::quantity::Quantity;
 use crate::usage::Usage;
@@ -46,7 +47,11 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE hours (
          time_ms INTEGER NOT NULL, quantity INTEGER NOT NULL, event_id TEXT);
      CREATE UNIQUE INDEX records_by_event ON records (event_id) WHERE event_id IS NOT NULL;",
     "CREATE TABLE pace (id INTEGER PRIMARY KEY CHECK (id = 1), next_ms INTEGER NOT NULL);
-     INSERT INTO pace (id, next_ms) VALUES (1, 0);"];
+     INSERT INTO pace (id, next_ms) VALUES (1, 0);",
+    // Claims fenced by generation; an id made with the store that MeterUsage tokens include.
+    "ALTER TABLE hours ADD COLUMN claim_gen INTEGER NOT NULL DEFAULT 0;
+     CREATE TABLE meta (id INTEGER PRIMARY KEY CHECK (id = 1), store_id TEXT NOT NULL);
+     INSERT INTO meta (id, store_id) VALUES (1, lower(hex(randomblob(16))));"];
 
 type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 
@@ -54,17 +59,25 @@ enum Command {
     Record(Vec<Usage>, Reply<Vec<Recorded>>),
     Seal(i64, Reply<u64>),
     Claim { due_ms: i64, now_ms: i64, lease_ms: i64, limit: usize, reply: Reply<Vec<Hour>> },
-    Settle(Vec<(i64, Settle)>, Reply<()>),
+    Renew(Vec<Lease>, i64, Reply<Vec<Lease>>),
+    Settle(Vec<(Lease, Settle)>, Reply<Vec<bool>>),
+    Requeue(Requeue, Reply<u64>),
     Counts(Reply<Counts>),
     Hours(HourState, usize, Reply<Vec<Hour>>),
-    Reserve(i64, i64, Reply<i64>),
+    Reserve { now_ms: i64, interval_ms: i64, max_ahead_ms: i64, reply: Reply<i64> },
 }
 
 /// A store in one SQLite file.
-#[derive(Debug)]
 pub struct SqliteStore {
     path: PathBuf,
     commands: mpsc::Sender<Command>,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("path", &self.path).finish_non_exhaustive()
+    }
 }
 
 fn fail(e: rusqlite::Error) -> StoreError {
@@ -87,7 +100,14 @@ impl SqliteStore {
             .name("meter-sqlite".into())
             .spawn(move || serve(conn, &queue))
             .map_err(|e| StoreError(format!("the store's thread did not start: {e}")))?;
-        Ok(SqliteStore { path: path.to_owned(), commands })
+        Ok(SqliteStore { path: path.to_owned(), commands, clock: crate::pace::system_clock() })
+    }
+
+    /// The same store on another clock. One SQLite file is one host, whose
+    /// clock decides; tests that run the service on a simulated clock give it here.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The file.
@@ -162,8 +182,14 @@ fn serve(mut conn: Connection, queue: &mpsc::Receiver<Command>) {
             Command::Claim { due_ms, now_ms, lease_ms, limit, reply } => {
                 let _ = reply.send(in_transaction(&mut conn, |tx| claim(tx, due_ms, now_ms, lease_ms, limit)));
             }
+            Command::Renew(leases, until_ms, reply) => {
+                let _ = reply.send(in_transaction(&mut conn, |tx| renew(tx, &leases, until_ms)));
+            }
             Command::Settle(outcomes, reply) => {
                 let _ = reply.send(in_transaction(&mut conn, |tx| settle(tx, &outcomes)));
+            }
+            Command::Requeue(which, reply) => {
+                let _ = reply.send(in_transaction(&mut conn, |tx| requeue(tx, &which)));
             }
             Command::Counts(reply) => {
                 let _ = reply.send(in_transaction(&mut conn, counts));
@@ -171,9 +197,13 @@ fn serve(mut conn: Connection, queue: &mpsc::Receiver<Command>) {
             Command::Hours(state, limit, reply) => {
                 let _ = reply.send(in_transaction(&mut conn, |tx| hours(tx, state, limit)));
             }
-            Command::Reserve(now_ms, interval_ms, reply) => {
+            Command::Reserve { now_ms, interval_ms, max_ahead_ms, reply } => {
                 let _ = reply.send(in_transaction(&mut conn, |tx| {
-                    tx.query_row("UPDATE pace SET next_ms = max(next_ms, ?1) + ?2 WHERE id = 1 RETURNING next_ms - ?2", params![now_ms, interval_ms], |r| r.get(0))
+                    tx.query_row(
+                        "UPDATE pace SET next_ms = (CASE WHEN next_ms > ?1 + ?3 THEN ?1 ELSE max(next_ms, ?1) END) + ?2 WHERE id = 1 RETURNING next_ms - ?2",
+                        params![now_ms, interval_ms, max_ahead_ms],
+                        |r| r.get(0),
+                    )
                 }));
             }
         }
@@ -250,14 +280,17 @@ fn record_one(tx: &Transaction<'_>, u: &Usage) -> rusqlite::Result<Recorded> {
     Ok(if hour == from { Recorded::Added { hour } } else { Recorded::Moved { from, to: hour } })
 }
 
-/// The `ClientToken` of an hour's MeterUsage call: the same hour always gets the same token, on every replica.
-pub(crate) fn client_token(product: &str, dimension: &str, hour: i64) -> String {
+/// The `ClientToken` of an hour's MeterUsage call: the same hour of the
+/// same store always gets the same token, on every replica of the store;
+/// two stores (two tasks of one buyer, each with its own file) get two.
+pub(crate) fn client_token(store_id: &str, product: &str, dimension: &str, hour: i64) -> String {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(format!("{product}\n{dimension}\n{hour}").as_bytes());
+    let digest = Sha256::digest(format!("{store_id}\n{product}\n{dimension}\n{hour}").as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn seal(tx: &Transaction<'_>, closed_before: i64) -> rusqlite::Result<u64> {
+    let store_id: String = tx.query_row("SELECT store_id FROM meta WHERE id = 1", [], |r| r.get(0))?;
     let closing: Vec<(i64, String, String, i64)> = {
         let mut stmt = tx.prepare_cached("SELECT id, product_code, dimension, hour FROM hours WHERE state = 'open' AND hour < ?1")?;
         let rows = stmt.query_map([closed_before], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
@@ -265,12 +298,12 @@ fn seal(tx: &Transaction<'_>, closed_before: i64) -> rusqlite::Result<u64> {
     };
     let mut update = tx.prepare_cached("UPDATE hours SET state = 'sealed', client_token = ?2 WHERE id = ?1 AND state = 'open'")?;
     for (id, product, dimension, hour) in &closing {
-        update.execute(params![id, client_token(product, dimension, *hour)])?;
+        update.execute(params![id, client_token(&store_id, product, dimension, *hour)])?;
     }
     Ok(closing.len() as u64)
 }
 
-const HOUR_COLUMNS: &str = "id, product_code, customer_kind, customer, license_arn, dimension, hour, total, state, client_token, attempts, record_id, reason";
+const HOUR_COLUMNS: &str = "id, product_code, customer_kind, customer, license_arn, dimension, hour, total, state, client_token, attempts, record_id, reason, claim_gen";
 
 fn read_hour(r: &rusqlite::Row<'_>) -> rusqlite::Result<Hour> {
     let bad = |what: String| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, what.into());
@@ -291,40 +324,59 @@ fn read_hour(r: &rusqlite::Row<'_>) -> rusqlite::Result<Hour> {
         attempts: r.get(10)?,
         record_id: r.get(11)?,
         reason: r.get(12)?,
+        generation: r.get(13)?,
     })
 }
 
 fn claim(tx: &Transaction<'_>, due_ms: i64, now_ms: i64, lease_ms: i64, limit: usize) -> rusqlite::Result<Vec<Hour>> {
-    let due: Vec<Hour> = {
-        let mut stmt = tx.prepare_cached(&format!(
-            "SELECT {HOUR_COLUMNS} FROM hours
-             WHERE state = 'sealed' AND next_attempt_ms <= ?1 AND claimed_until_ms <= ?2 ORDER BY hour, id LIMIT ?3"
-        ))?;
-        let rows = stmt.query_map(params![due_ms, now_ms, limit as i64], read_hour)?;
+    let due: Vec<i64> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT id FROM hours
+             WHERE state IN ('sealed', 'held') AND next_attempt_ms <= ?1 AND claimed_until_ms <= ?2 ORDER BY hour, id LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![due_ms, now_ms, limit as i64], |r| r.get(0))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
-    let mut update = tx.prepare_cached("UPDATE hours SET claimed_until_ms = ?2, attempts = attempts + 1 WHERE id = ?1")?;
-    for h in &due {
-        update.execute(params![h.id, now_ms.saturating_add(lease_ms)])?;
-    }
-    Ok(due.into_iter().map(|h| Hour { attempts: h.attempts + 1, ..h }).collect())
+    let mut update = tx.prepare_cached(&format!(
+        "UPDATE hours SET claimed_until_ms = ?2, attempts = attempts + 1, claim_gen = claim_gen + 1 WHERE id = ?1 RETURNING {HOUR_COLUMNS}"
+    ))?;
+    due.iter().map(|id| update.query_row(params![id, now_ms.saturating_add(lease_ms)], read_hour)).collect()
 }
 
-fn settle(tx: &Transaction<'_>, outcomes: &[(i64, Settle)]) -> rusqlite::Result<()> {
-    for (id, outcome) in outcomes {
-        let (state, record_id, reason, next) = match outcome {
-            Settle::Sent(record_id) => ("sent", Some(record_id.as_str()), None, 0),
-            Settle::Retry { at_ms, reason } => ("sealed", None, Some(reason.as_str()), *at_ms),
-            Settle::Rejected(reason) => ("rejected", None, Some(reason.as_str()), 0),
-            Settle::Conflict(reason) => ("conflict", None, Some(reason.as_str()), 0),
-        };
-        tx.prepare_cached(
-            "UPDATE hours SET state = ?2, record_id = ?3, reason = ?4, next_attempt_ms = ?5, claimed_until_ms = 0
-             WHERE id = ?1 AND state = 'sealed'",
-        )?
-        .execute(params![id, state, record_id, reason, next])?;
+fn renew(tx: &Transaction<'_>, leases: &[Lease], until_ms: i64) -> rusqlite::Result<Vec<Lease>> {
+    let mut update = tx.prepare_cached(
+        "UPDATE hours SET claimed_until_ms = ?3 WHERE id = ?1 AND claim_gen = ?2 AND state IN ('sealed', 'held')",
+    )?;
+    let mut kept = Vec::with_capacity(leases.len());
+    for lease in leases {
+        if update.execute(params![lease.hour_id, lease.generation, until_ms])? == 1 {
+            kept.push(*lease);
+        }
     }
-    Ok(())
+    Ok(kept)
+}
+
+fn settle(tx: &Transaction<'_>, outcomes: &[(Lease, Settle)]) -> rusqlite::Result<Vec<bool>> {
+    let mut update = tx.prepare_cached(
+        "UPDATE hours SET state = ?3, reason = ?4, record_id = ?5, next_attempt_ms = ?6, claimed_until_ms = 0
+         WHERE id = ?1 AND claim_gen = ?2 AND state IN ('sealed', 'held')",
+    )?;
+    let mut stored = Vec::with_capacity(outcomes.len());
+    for (lease, outcome) in outcomes {
+        let (state, reason, record_id, next) = outcome.columns();
+        stored.push(update.execute(params![lease.hour_id, lease.generation, state, reason, record_id, next])? == 1);
+    }
+    Ok(stored)
+}
+
+fn requeue(tx: &Transaction<'_>, which: &Requeue) -> rusqlite::Result<u64> {
+    const PUT_BACK: &str = "UPDATE hours SET state = 'sealed', next_attempt_ms = 0, claimed_until_ms = 0 WHERE state IN ('held', 'rejected')";
+    let n = match which {
+        Requeue::All => tx.execute(PUT_BACK, [])?,
+        Requeue::Reason(code) => tx.execute(&format!("{PUT_BACK} AND substr(reason, 1, length(?1)) = ?1"), [code])?,
+        Requeue::Hour(hour) => tx.execute(&format!("{PUT_BACK} AND hour = ?1"), [hour])?,
+    };
+    Ok(n as u64)
 }
 
 fn counts(tx: &Transaction<'_>) -> rusqlite::Result<Counts> {
@@ -358,8 +410,16 @@ impl Store for SqliteStore {
         self.call(|reply| Command::Claim { due_ms, now_ms, lease_ms, limit, reply }).await
     }
 
-    async fn settle(&self, outcomes: Vec<(i64, Settle)>) -> Result<(), StoreError> {
+    async fn renew(&self, leases: Vec<Lease>, until_ms: i64) -> Result<Vec<Lease>, StoreError> {
+        self.call(|reply| Command::Renew(leases, until_ms, reply)).await
+    }
+
+    async fn settle(&self, outcomes: Vec<(Lease, Settle)>) -> Result<Vec<bool>, StoreError> {
         self.call(|reply| Command::Settle(outcomes, reply)).await
+    }
+
+    async fn requeue(&self, which: Requeue) -> Result<u64, StoreError> {
+        self.call(|reply| Command::Requeue(which, reply)).await
     }
 
     async fn counts(&self) -> Result<Counts, StoreError> {
@@ -370,8 +430,12 @@ impl Store for SqliteStore {
         self.call(|reply| Command::Hours(state, limit, reply)).await
     }
 
-    async fn reserve_call(&self, now_ms: i64, interval_ms: i64) -> Result<i64, StoreError> {
-        self.call(|reply| Command::Reserve(now_ms, interval_ms, reply)).await
+    async fn now_ms(&self) -> Result<i64, StoreError> {
+        Ok(crate::pace::epoch_ms((self.clock)()))
+    }
+
+    async fn reserve_call(&self, now_ms: i64, interval_ms: i64, max_ahead_ms: i64) -> Result<i64, StoreError> {
+        self.call(|reply| Command::Reserve { now_ms, interval_ms, max_ahead_ms, reply }).await
     }
 }
 
@@ -400,6 +464,6 @@ mod tests {
         let path = temp("newer");
         Connection::open(&path).unwrap().execute_batch("PRAGMA user_version = 7;").unwrap();
         let e = SqliteStore::open(&path).unwrap_err();
-        assert!(e.0.contains("schema version 7 is newer than this meter's 2"), "{e}");
+        assert!(e.0.contains("schema version 7 is newer than this meter's 3"), "{e}");
     }
 }

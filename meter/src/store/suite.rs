@@ -3,7 +3,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use super::{HourState, Recorded, Settle, Store};
+use super::{HourState, Recorded, Requeue, Settle, Store};
 use crate::policy::HOUR_MS;
 use crate::quantity::Quantity;
 use crate::usage::{Customer, Usage};
@@ -74,8 +74,8 @@ pub async fn run<S: Store>(open: impl Fn() -> S) {
     assert!(store.claim(now + 1, now + 1, 60_000, 10).await.unwrap().is_empty(), "all three are claimed");
 
     // Settling: sent and rejected are final; a retry waits for its time; a second settle of a final hour is ignored.
-    let (a, b, c) = (first[0].id, first[1].id, second[0].id);
-    store
+    let (a, b, c) = (first[0].lease(), first[1].lease(), second[0].lease());
+    let stored = store
         .settle(vec![
             (a, Settle::Sent("rec-a".into())),
             (b, Settle::Retry { at_ms: now + 10_000, reason: "throttled".into() }),
@@ -83,14 +83,22 @@ pub async fn run<S: Store>(open: impl Fn() -> S) {
         ])
         .await
         .unwrap();
-    store.settle(vec![(a, Settle::Conflict("late".into())), (c, Settle::Sent("rec-c".into()))]).await.unwrap();
+    assert_eq!(stored, [true, true, true]);
+    let stored = store.settle(vec![(a, Settle::Conflict("late".into())), (c, Settle::Sent("rec-c".into()))]).await.unwrap();
+    assert_eq!(stored, [false, false], "final hours stay as they are");
     assert!(store.claim(now + 5_000, now + 5_000, 60_000, 10).await.unwrap().is_empty(), "the retry is not due yet");
     let retried = store.claim(now + 10_000, now + 10_000, 60_000, 10).await.unwrap();
-    assert_eq!((retried.len(), retried[0].id, retried[0].attempts), (1, b, 2));
-    // Its lease runs out (the flusher died): another flusher may take it over.
-    let taken_over = store.claim(now + 10_000 + 60_000, now + 10_000 + 60_000, 60_000, 10).await.unwrap();
-    assert_eq!(taken_over.iter().map(|h| h.id).collect::<Vec<_>>(), [b]);
-    store.settle(vec![(b, Settle::Conflict("DuplicateRecord".into()))]).await.unwrap();
+    assert_eq!((retried.len(), retried[0].id, retried[0].attempts), (1, b.hour_id, 2));
+    assert!(retried[0].generation > b.generation, "every claim is a new generation");
+    let slow = retried[0].lease();
+    assert_eq!(store.renew(vec![slow], now + 10_000 + 30_000).await.unwrap(), [slow], "its holder renews it");
+    // Its lease runs out (the flusher stalled): another flusher takes it over, and the stalled one can neither renew nor settle it.
+    let taken_over = store.claim(now + 10_000 + 30_000, now + 10_000 + 30_000, 60_000, 10).await.unwrap();
+    assert_eq!(taken_over.iter().map(|h| h.id).collect::<Vec<_>>(), [b.hour_id]);
+    let current = taken_over[0].lease();
+    assert!(store.renew(vec![slow], now + 100_000).await.unwrap().is_empty(), "a stale claim is not renewed");
+    assert_eq!(store.settle(vec![(slow, Settle::Sent("rec-stale".into()))]).await.unwrap(), [false], "nor settled");
+    assert_eq!(store.settle(vec![(current, Settle::Conflict("DuplicateRecord".into()))]).await.unwrap(), [true]);
 
     // A claim counts what was due by its first time, and leases from its second.
     let again_late = store.record(vec![usage("alpha", "users", h10, "1", None)]).await.unwrap();
@@ -99,17 +107,36 @@ pub async fn run<S: Store>(open: impl Fn() -> S) {
     let flush_start = now + 200_000;
     let held = store.claim(flush_start, flush_start + 50_000, 60_000, 10).await.unwrap();
     assert_eq!(held.len(), 2, "the two hours sealed at 11:00");
-    store.settle(held.iter().map(|h| (h.id, Settle::Retry { at_ms: flush_start + 51_000, reason: "throttled".into() })).collect()).await.unwrap();
+    store.settle(held.iter().map(|h| (h.lease(), Settle::Retry { at_ms: flush_start + 51_000, reason: "throttled".into() })).collect()).await.unwrap();
     assert!(store.claim(flush_start, flush_start + 52_000, 60_000, 10).await.unwrap().is_empty(), "a retry waits for the next flush");
     let next = store.claim(flush_start + 52_000, flush_start + 52_000, 60_000, 10).await.unwrap();
-    store.settle(next.iter().map(|h| (h.id, Settle::Sent(format!("rec-{}", h.id)))).collect()).await.unwrap();
+    // One is held (a set-up error): kept with its reason, claimed again when due, like a retry.
+    let (billed, setup) = (next[0].lease(), next[1].lease());
+    let reason = "InvalidProductCodeException: not your product";
+    store.settle(vec![(billed, Settle::Sent("rec-n".into())), (setup, Settle::Held { at_ms: flush_start + 60_000, reason: reason.into() })]).await.unwrap();
+    assert_eq!(store.counts().await.unwrap().held, 1);
+    let held_hours = store.hours(HourState::Held, 10).await.unwrap();
+    assert_eq!((held_hours[0].id, held_hours[0].reason.as_deref()), (setup.hour_id, Some(reason)));
+    assert!(store.claim(flush_start + 59_000, flush_start + 59_000, 60_000, 10).await.unwrap().is_empty(), "held until its time");
+    let again = store.claim(flush_start + 60_000, flush_start + 60_000, 60_000, 10).await.unwrap();
+    assert_eq!((again.len(), again[0].state, again[0].total), (1, HourState::Held, held_hours[0].total));
+    store.settle(vec![(again[0].lease(), Settle::Sent("rec-h".into()))]).await.unwrap();
 
     let counts = store.counts().await.unwrap();
-    assert_eq!((counts.pending, counts.sealed, counts.sent, counts.rejected, counts.conflicts), (0, 0, 3, 1, 1), "{counts:?}");
+    assert_eq!((counts.pending, counts.sealed, counts.held, counts.sent, counts.rejected, counts.conflicts), (0, 0, 0, 3, 1, 1), "{counts:?}");
     let sent = store.hours(HourState::Sent, 10).await.unwrap();
-    assert_eq!(sent.iter().find(|h| h.id == a).and_then(|h| h.record_id.as_deref()), Some("rec-a"));
+    assert_eq!(sent.iter().find(|h| h.id == a.hour_id).and_then(|h| h.record_id.as_deref()), Some("rec-a"));
     let rejected = store.hours(HourState::Rejected, 10).await.unwrap();
     assert_eq!(rejected[0].reason.as_deref(), Some("CustomerNotSubscribed"));
+
+    // A rejected hour is put back on purpose (by reason, by hour, or all): sealed again, same total and token.
+    assert_eq!(store.requeue(Requeue::Reason("InvalidProductCode".into())).await.unwrap(), 0, "no such reason");
+    assert_eq!(store.requeue(Requeue::Hour(rejected[0].hour + HOUR_MS)).await.unwrap(), 0, "no such hour");
+    assert_eq!(store.requeue(Requeue::Reason("CustomerNotSub".into())).await.unwrap(), 1);
+    let back = store.claim(flush_start + 70_000, flush_start + 70_000, 60_000, 10).await.unwrap();
+    assert_eq!((back.len(), back[0].id, back[0].total, &back[0].client_token), (1, c.hour_id, rejected[0].total, &rejected[0].client_token));
+    store.settle(vec![(back[0].lease(), Settle::Rejected("CustomerNotSubscribed".into()))]).await.unwrap();
+    let counts = store.counts().await.unwrap();
 
     // Everything survives a reopen, event ids included.
     drop(store);
@@ -119,10 +146,14 @@ pub async fn run<S: Store>(open: impl Fn() -> S) {
 
     // Call slots: one interval apart across every handle on the storage, never before now.
     let other = open();
-    assert_eq!(reopened.reserve_call(1_000, 100).await.unwrap(), 1_000);
-    assert_eq!(other.reserve_call(1_000, 100).await.unwrap(), 1_100, "a second meter on the same storage waits its turn");
-    assert_eq!(reopened.reserve_call(1_050, 100).await.unwrap(), 1_200);
-    assert_eq!(other.reserve_call(9_000, 100).await.unwrap(), 9_000, "an idle rate starts again from now");
+    assert_eq!(reopened.reserve_call(1_000, 100, 10_000).await.unwrap(), 1_000);
+    assert_eq!(other.reserve_call(1_000, 100, 10_000).await.unwrap(), 1_100, "a second meter on the same storage waits its turn");
+    assert_eq!(reopened.reserve_call(1_050, 100, 10_000).await.unwrap(), 1_200);
+    assert_eq!(other.reserve_call(9_000, 100, 10_000).await.unwrap(), 9_000, "an idle rate starts again from now");
+    // A meter whose clock ran a day ahead leaves a slot a day away; the next meter does not wait for it.
+    assert_eq!(other.reserve_call(9_000 + 24 * HOUR_MS, 100, 10_000).await.unwrap(), 9_000 + 24 * HOUR_MS);
+    assert_eq!(reopened.reserve_call(9_500, 100, 10_000).await.unwrap(), 9_500, "a slot further ahead than the rate needs starts again from now");
+    assert_eq!(reopened.reserve_call(9_500, 100, 10_000).await.unwrap(), 9_600);
     drop(other);
 
     // Licence-identified and caller records are hours of their own.

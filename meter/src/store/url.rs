@@ -1,7 +1,7 @@
 //! A store named by URL, as the command line takes it: `sqlite:PATH` or
 //! `postgres://user@host:port/database`.
 
-use super::{Counts, Hour, HourState, PostgresStore, Recorded, Settle, SqliteStore, Store, StoreError};
+use super::{Counts, Hour, HourState, Lease, PostgresStore, Recorded, Requeue, Settle, SqliteStore, Store, StoreError};
 use crate::usage::Usage;
 
 /// Either store, chosen at run time.
@@ -51,8 +51,16 @@ impl Store for AnyStore {
         either!(self, s => s.claim(due_ms, now_ms, lease_ms, limit))
     }
 
-    async fn settle(&self, outcomes: Vec<(i64, Settle)>) -> Result<(), StoreError> {
+    async fn renew(&self, leases: Vec<Lease>, until_ms: i64) -> Result<Vec<Lease>, StoreError> {
+        either!(self, s => s.renew(leases, until_ms))
+    }
+
+    async fn settle(&self, outcomes: Vec<(Lease, Settle)>) -> Result<Vec<bool>, StoreError> {
         either!(self, s => s.settle(outcomes))
+    }
+
+    async fn requeue(&self, which: Requeue) -> Result<u64, StoreError> {
+        either!(self, s => s.requeue(which))
     }
 
     async fn counts(&self) -> Result<Counts, StoreError> {
@@ -63,7 +71,11 @@ impl Store for AnyStore {
         either!(self, s => s.hours(state, limit))
     }
 
-    async fn reserve_call(&self, now_ms: i64, interval_ms: i64) -> Result<i64, StoreError> {
-        either!(self, s => s.reserve_call(now_ms, interval_ms))
+    async fn now_ms(&self) -> Result<i64, StoreError> {
+        either!(self, s => s.now_ms())
+    }
+
+    async fn reserve_call(&self, now_ms: i64, interval_ms: i64, max_ahead_ms: i64) -> Result<i64, StoreError> {
+        either!(self, s => s.reserve_call(now_ms, interval_ms, max_ahead_ms))
     }
 }

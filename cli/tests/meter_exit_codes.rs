@@ -1,0 +1,80 @@
+//! The exit codes of `metering flush` and `retry`, as a cron job reads
+//! them: a set-up error holds hours (exit 4) instead of losing them, a fix
+//! and `retry` bill them (exit 0), a rejection says so (exit 3); invalid
+//! durations are refused before anything runs (exit 2).
+
+use std::process::Output;
+
+mod common;
+
+const SELLER: (&str, &str) = ("AKIAEXAMPLESELLER001", "seller-secret-key-for-the-emulator-only");
+const BUYER: (&str, &str) = ("AKIAEXAMPLEBUYER0001", "buyer-secret-key-for-the-emulator-only");
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn held_hours_exit_4_and_are_billed_once_retried_with_the_right_keys() {
+    let running = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let url = running.url();
+    let dir = std::env::temp_dir().join(format!("metering-exit-codes-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = format!("sqlite:{}", dir.join("meter.db").display());
+    let two_hours_ago = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() - 7200).to_string();
+    let run = |keys: (&'static str, &'static str), args: Vec<String>| {
+        let (url, dir) = (url.clone(), dir.clone());
+        tokio::task::spawn_blocking(move || -> Output { common::metering(&dir, keys, &url).args(&args).output().unwrap() })
+    };
+    let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+
+    for (customer, dimension, quantity) in [("cust-alpha", "users", "5"), ("cust-nobody", "users", "1")] {
+        let one = run(SELLER, s(&["record", "--store", &store, "--product-code", "prod-saas-1", "--customer-identifier", customer, "--dimension", dimension, "--quantity", quantity, "--timestamp", &two_hours_ago]))
+            .await
+            .unwrap();
+        assert!(one.status.success(), "{}", text(&one.stderr));
+    }
+    // The wrong profile: the buyer's keys cannot meter the seller's product.
+    let held = run(BUYER, s(&["--output", "json", "flush", "--store", &store])).await.unwrap();
+    assert_eq!(held.status.code(), Some(4), "{}", text(&held.stderr));
+    assert!(text(&held.stderr).contains("held for a set-up error"), "{}", text(&held.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&held.stdout).unwrap();
+    assert_eq!((report["Held"].as_u64(), report["Rejected"].as_u64(), report["StillToSend"].as_u64()), (Some(2), Some(0), Some(2)), "{report}");
+    let status = run(SELLER, s(&["--output", "json", "status", "--store", &store])).await.unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["held"].as_u64(), Some(2), "{status}");
+    assert!(status["heldHours"][0]["Reason"].as_str().unwrap().starts_with("InvalidProductCodeException"), "{status}");
+
+    // Fixed: the seller's keys, and the held hours put back now rather than after their backoff.
+    let retried = run(SELLER, s(&["--output", "json", "retry", "--store", &store, "--all"])).await.unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&retried.stdout).unwrap();
+    // cust-nobody is not subscribed: this run rejects it, and says so.
+    assert_eq!(retried.status.code(), Some(3), "{}", text(&retried.stderr));
+    assert_eq!((report["Sent"].as_u64(), report["Rejected"].as_u64(), report["Held"].as_u64()), (Some(1), Some(1), Some(0)), "{report}");
+    let billed = metering_emulator::admin::billed(&url).await.unwrap();
+    assert_eq!(billed.iter().map(|b| (b.dimension.as_str(), b.quantity.as_str())).collect::<Vec<_>>(), [("users", "5")]);
+    let again = run(SELLER, s(&["flush", "--store", &store])).await.unwrap();
+    assert_eq!(again.status.code(), Some(0), "nothing new rejected, nothing held: {}", text(&again.stderr));
+    let bad = run(SELLER, s(&["retry", "--store", &store])).await.unwrap();
+    assert_eq!(bad.status.code(), Some(2), "retry needs to be told which hours");
+    running.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn invalid_durations_are_refused_before_anything_runs() {
+    let dir = std::env::temp_dir().join(format!("metering-durations-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for args in [
+        &["agent", "--store", "sqlite:x.db", "--flush-every", "0"][..],
+        &["agent", "--store", "sqlite:x.db", "--flush-every", "0s"],
+        &["agent", "--store", "sqlite:x.db", "--flush-every", "soon"],
+        &["flush", "--store", "sqlite:x.db", "--lease", "0"],
+    ] {
+        let out = common::metering(&dir, SELLER, "http://127.0.0.1:9").args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+        assert!(!dir.join("x.db").exists(), "{args:?} opened the store");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

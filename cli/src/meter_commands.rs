@@ -6,7 +6,7 @@
 //! as for every other command, so `AWS_ENDPOINT_URL_MARKETPLACE_METERING`
 //! points the meter at the emulator.
 
-use std::io::BufRead as _;
+use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -39,6 +39,62 @@ pub mod exit {
 
 /// Lines recorded in one call to the store (one group commit, or a few).
 const CHUNK: usize = 10_000;
+/// The longest line `record --file` reads: a record is a few hundred bytes.
+const MAX_LINE: usize = 64 * 1024;
+
+/// Reads the next line of `reader` as bytes, at most [`MAX_LINE`] of them
+/// kept (the rest of a longer line is read and dropped); `None` at the end.
+/// The flag says whether the line was longer.
+fn next_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> std::io::Result<Option<bool>> {
+    line.clear();
+    let (mut read_any, mut too_long) = (false, false);
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(read_any.then_some(too_long));
+        }
+        read_any = true;
+        let (part, end) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (&buf[..i], Some(i + 1)),
+            None => (buf, None),
+        };
+        let room = MAX_LINE.saturating_sub(line.len());
+        too_long |= part.len() > room;
+        line.extend_from_slice(&part[..part.len().min(room)]);
+        let used = end.unwrap_or(buf.len());
+        reader.consume(used);
+        if end.is_some() {
+            return Ok(Some(too_long));
+        }
+    }
+}
+
+/// The text of line `n`, or why it cannot be read as a record's line.
+fn line_text(n: usize, bytes: &[u8], too_long: bool) -> Result<&str, String> {
+    if too_long {
+        return Err(format!("longer than {MAX_LINE} bytes; a record's line is far shorter"));
+    }
+    if n == 1 && bytes.starts_with(b"\xEF\xBB\xBF") {
+        return Err("starts with a byte-order mark: save the file as UTF-8 without one".into());
+    }
+    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8 (byte {} of the line)", e.valid_up_to() + 1))
+}
+
+/// Line numbers as ranges: `1-3,5`.
+fn ranges(lines: &[usize]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let start = lines[i];
+        while i + 1 < lines.len() && lines[i + 1] == lines[i] + 1 {
+            i += 1;
+        }
+        out.push(if lines[i] == start { start.to_string() } else { format!("{start}-{}", lines[i]) });
+        i += 1;
+    }
+    out.join(",")
+}
 
 /// Opens the store `url` names.
 pub async fn open(url: &str) -> Result<AnyStore, String> {
@@ -79,15 +135,20 @@ struct Tally {
     moved: u64,
     already: u64,
     refused: Vec<(usize, String)>,
+    recorded_lines: Vec<usize>,
 }
 
 impl Tally {
     fn add(&mut self, line: usize, outcome: Recorded) {
         match outcome {
-            Recorded::Added { .. } => self.recorded += 1,
+            Recorded::Added { .. } => {
+                self.recorded += 1;
+                self.recorded_lines.push(line);
+            }
             Recorded::Moved { .. } => {
                 self.recorded += 1;
                 self.moved += 1;
+                self.recorded_lines.push(line);
             }
             Recorded::AlreadyRecorded => self.already += 1,
             Recorded::Refused(reason) => self.refused.push((line, reason)),
@@ -128,27 +189,29 @@ pub async fn record(store: &str, file: Option<PathBuf>, one: Option<Result<Usage
     let mut failure = None;
     match (file, one) {
         (Some(path), _) => {
-            let reader = match std::fs::File::open(&path) {
+            let mut reader = match std::fs::File::open(&path) {
                 Ok(f) => std::io::BufReader::new(f),
                 Err(e) => return usage_error(&format!("--file {}: {e}", path.display())),
             };
             // One chunk in the store while the next is read: the store sees them one after the other.
             let mut in_flight: Option<(usize, tokio::task::JoinHandle<Result<Outcomes, String>>)> = None;
             let mut chunk = Vec::with_capacity(CHUNK);
-            for (i, line) in reader.lines().enumerate() {
-                let n = i + 1;
-                let line = match line {
-                    Ok(l) => l,
+            let mut bytes = Vec::new();
+            for n in 1.. {
+                let too_long = match next_line(&mut reader, &mut bytes) {
+                    Ok(Some(too_long)) => too_long,
+                    Ok(None) => break,
                     Err(e) => {
                         failure = Some(format!("{}: line {n} could not be read: {e}; nothing from it on was recorded", path.display()));
                         break;
                     }
                 };
-                if line.trim().is_empty() {
-                    continue;
-                }
-                match usage_file::parse_line(&line) {
-                    Ok(u) => chunk.push((n, u)),
+                match line_text(n, &bytes, too_long) {
+                    Ok(line) if line.trim().is_empty() => continue,
+                    Ok(line) => match usage_file::parse_line(line) {
+                        Ok(u) => chunk.push((n, u)),
+                        Err(reason) => tally.refused.push((n, reason)),
+                    },
                     Err(reason) => tally.refused.push((n, reason)),
                 }
                 if chunk.len() == CHUNK {
@@ -190,8 +253,10 @@ pub async fn record(store: &str, file: Option<PathBuf>, one: Option<Result<Usage
         eprintln!("metering record: {f}");
     }
     let refused: Vec<Value> = tally.refused.iter().map(|(line, reason)| json!({ "line": line, "reason": reason })).collect();
+    tally.recorded_lines.sort_unstable();
     let summary = json!({
         "Recorded": tally.recorded,
+        "RecordedLines": ranges(&tally.recorded_lines),
         "MovedToALaterHour": tally.moved,
         "AlreadyRecorded": tally.already,
         "Refused": refused.len(),
@@ -386,6 +451,28 @@ pub async fn status(store: &str, output: Output) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_that_cannot_be_read_are_refused_by_number() {
+        let mut bytes: Vec<u8> = b"\xEF\xBB\xBF{\"a\":1}\nok\r\n".to_vec();
+        bytes.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));
+        bytes.extend_from_slice(b"\nbad \xFF byte\nlast");
+        let mut reader = std::io::BufReader::with_capacity(16, &bytes[..]);
+        let mut line = Vec::new();
+        let mut seen = Vec::new();
+        for n in 1.. {
+            let Some(too_long) = next_line(&mut reader, &mut line).unwrap() else { break };
+            seen.push(line_text(n, &line, too_long).map(str::to_owned));
+        }
+        assert_eq!(seen.len(), 5, "{seen:?}");
+        assert!(seen[0].as_ref().unwrap_err().contains("byte-order mark"));
+        assert_eq!(seen[1].as_deref(), Ok("ok"));
+        assert!(seen[2].as_ref().unwrap_err().contains("longer than"));
+        assert_eq!(seen[3].as_ref().unwrap_err(), "not UTF-8 (byte 5 of the line)");
+        assert_eq!(seen[4].as_deref(), Ok("last"));
+        assert_eq!(ranges(&[1, 2, 3, 5, 7, 8]), "1-3,5,7-8");
+        assert_eq!(ranges(&[]), "");
+    }
 
     #[test]
     fn durations_and_store_urls() {

@@ -69,6 +69,9 @@ fn record(fields: &[(String, String)]) -> Result<UsageRecord, String> {
     if let Some((k, _)) = fields.iter().find(|(k, _)| !KNOWN.contains(&k.as_str())) {
         return Err(format!("unknown member {k}"));
     }
+    if let Some(q) = get("QuantityAsDecimal") {
+        durable_meter::Quantity::parse(q)?;
+    }
     let timestamp = get("Timestamp").ok_or("Timestamp is missing")?;
     let timestamp = DateTime::from_str(timestamp, DateTimeFormat::DateTime)
         .or_else(|_| DateTime::from_str(timestamp, DateTimeFormat::EpochSeconds))
@@ -84,10 +87,16 @@ fn record(fields: &[(String, String)]) -> Result<UsageRecord, String> {
     if let Some(arn) = get("LicenseArn") {
         b = b.license_arn(arn);
     }
+    // What the service would refuse for the whole call is refused here, for this line alone.
+    for member in ["CustomerIdentifier", "CustomerAWSAccountId", "LicenseArn", "Dimension"] {
+        if let Some(value) = get(member) {
+            durable_meter::usage::check_member(member, value).map_err(|e| e.to_string())?;
+        }
+    }
     match (get("Quantity"), get("QuantityAsDecimal")) {
         (Some(_), Some(_)) => return Err("Quantity and QuantityAsDecimal are both set".into()),
         #[allow(deprecated)]
-        (Some(q), None) => b = b.quantity(q.parse::<i32>().map_err(|_| format!("Quantity `{q}` is not a whole number"))?),
+        (Some(q), None) => b = b.quantity(q.parse::<i32>().ok().filter(|q| *q >= 0).ok_or_else(|| format!("Quantity `{q}` is not a whole number from 0"))?),
         (None, Some(q)) => b = b.quantity_as_decimal(q),
         (None, None) => {}
     }
@@ -106,12 +115,21 @@ mod tests {
                      not json\n\
                      {\"Timestamp\":1699995600,\"CustomerAWSAccountId\":\"1\",\"CustomerIdentifier\":\"c\",\"Dimension\":\"d\"}\n\
                      \n\
-                     {\"Timestamp\":1699995600,\"CustomerAWSAccountId\":\"1\",\"Dimension\":\"d\",\"Quantity\":3}\n";
+                     {\"Timestamp\":1699995600,\"CustomerAWSAccountId\":\"123456789012\",\"Dimension\":\"d\",\"Quantity\":3}\n";
         let (good, bad) = read(jsonl, false);
         assert_eq!(good.len(), 2);
         assert_eq!(good[0].quantity_as_decimal(), Some("2.5"));
         assert_eq!(bad.iter().map(|b| b.line).collect::<Vec<_>>(), [2, 3]);
         assert!(bad[1].reason.contains("both set"), "{:?}", bad[1]);
+        // What the service refuses for a whole call is named on its line, and the call carries the rest.
+        let jsonl = "{\"Timestamp\":1699995600,\"CustomerAWSAccountId\":\"777788889999\",\"LicenseArn\":\"arn:aws:license-manager::1:license:l beta\",\"Dimension\":\"d\"}\n\
+                     {\"Timestamp\":1699995600,\"CustomerIdentifier\":\"c\",\"Dimension\":\"d\",\"QuantityAsDecimal\":\"1.1234567\"}\n\
+                     {\"Timestamp\":1699995600,\"CustomerIdentifier\":\"c\",\"Dimension\":\"d\",\"Quantity\":-1}\n\
+                     {\"Timestamp\":1699995600,\"CustomerIdentifier\":\"c\",\"Dimension\":\"d\",\"Quantity\":1}\n";
+        let (good, bad) = read(jsonl, false);
+        assert_eq!(good.len(), 1);
+        assert_eq!(bad.iter().map(|b| b.line).collect::<Vec<_>>(), [1, 2, 3]);
+        assert!(bad[0].reason.starts_with("LicenseArn:"), "{:?}", bad[0]);
         let csv = "Timestamp,CustomerIdentifier,Dimension,QuantityAsDecimal\n2023-11-14T21:00:00Z,c,users,1\n2023-11-14T21:00:00Z,c,users\nyesterday,c,users,1\n";
         let (good, bad) = read(csv, true);
         assert_eq!(good.len(), 1);

@@ -63,6 +63,43 @@ async fn held_hours_exit_4_and_are_billed_once_retried_with_the_right_keys() {
 }
 
 #[test]
+fn record_names_every_line_it_cannot_take_and_says_which_it_recorded() {
+    let dir = std::env::temp_dir().join(format!("metering-record-lines-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = format!("sqlite:{}", dir.join("meter.db").display());
+    let line = |dimension: &str, quantity: &str, event: &str| {
+        format!("{{\"ProductCode\":\"prod-saas-1\",\"CustomerIdentifier\":\"cust-alpha\",\"Dimension\":\"{dimension}\",\"QuantityAsDecimal\":\"{quantity}\",\"Timestamp\":1700000000,\"EventId\":\"{event}\"}}\n")
+    };
+    let mut file: Vec<u8> = b"\xEF\xBB\xBF".to_vec();
+    file.extend(line("users", "1", "e1").as_bytes()); // 1: a byte-order mark
+    file.extend(line("users", "2", "e2").as_bytes()); // 2
+    file.extend(b"{\"Dimension\":\"\xFF\"}\n"); // 3: not UTF-8
+    file.extend(line("users", "3", "e3").as_bytes()); // 4
+    file.extend(line("storage", "2", "e2").as_bytes()); // 5: e2 again, with other usage
+    file.extend(line("users", "2", "e2").as_bytes()); // 6: e2 again, the same: an idempotent repeat
+    file.extend(b"{\"ProductCode\":\"prod-saas-1\",\"CustomerAWSAccountId\":\"777788889999\",\"LicenseArn\":\"arn:aws:license-manager::1:license:l beta\",\"Dimension\":\"users\",\"QuantityAsDecimal\":\"1\",\"Timestamp\":1700000000}\n"); // 7
+    std::fs::write(dir.join("usage.jsonl"), file).unwrap();
+    let out = common::metering(&dir, SELLER, "http://127.0.0.1:9")
+        .args(["--output", "json", "record", "--store", &store, "--file", dir.join("usage.jsonl").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    for expected in [
+        "line 1 refused: starts with a byte-order mark",
+        "line 3 refused: not UTF-8",
+        "line 5 refused: EventId `e2` was recorded before with other usage",
+        "line 7 refused: LicenseArn:",
+    ] {
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+    }
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((summary["RecordedLines"].as_str(), summary["AlreadyRecorded"].as_u64(), summary["Refused"].as_u64()), (Some("2,4"), Some(1), Some(4)), "{summary}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn invalid_durations_are_refused_before_anything_runs() {
     let dir = std::env::temp_dir().join(format!("metering-durations-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -9,7 +9,7 @@ use marketplacemetering::Client;
 use crate::pace::{self, Pace};
 use crate::policy::Policy;
 use crate::send::{self, Call, Context};
-use crate::store::{Counts, Hour, HourState, Recorded, Requeue, Settle, Store, StoreError};
+use crate::store::{Counts, Hour, HourState, Lease, Recorded, Requeue, Settle, Store, StoreError};
 use crate::usage::{Usage, UsageError};
 
 /// The meter's clock.
@@ -21,16 +21,18 @@ const CLAIM_LIMIT: usize = 500;
 /// A replica whose clock is further than this from the store's says so.
 pub const SKEW_WARNING: Duration = Duration::from_secs(60);
 
-/// How many hours one claim may take so that sending them fits in half its
-/// lease at the shared rate (one call each, the worst case): the other half
-/// is the margin for one slow answer, and renewals cover the rest.
+/// How many hours one claim may take: as many as the calls that fit in half
+/// its lease at the shared rate can carry (25 a batch), so that a claim is
+/// worked through at about the pace its lease is renewed; the other half is
+/// the margin for one slow answer, which is renewed while it is awaited.
 fn claim_limit(policy: &Policy) -> usize {
     let interval = pace::interval_ms(policy.requests_per_second);
     if interval == 0 {
         return CLAIM_LIMIT;
     }
     let lease_ms = i64::try_from(policy.lease.as_millis()).unwrap_or(i64::MAX);
-    usize::try_from(lease_ms / 2 / interval).unwrap_or(CLAIM_LIMIT).clamp(1, CLAIM_LIMIT)
+    let calls = usize::try_from(lease_ms / 2 / interval).unwrap_or(CLAIM_LIMIT).max(1);
+    calls.saturating_mul(send::BATCH_LIMIT).clamp(send::BATCH_LIMIT, CLAIM_LIMIT)
 }
 
 /// Why a call to the meter failed.
@@ -204,9 +206,11 @@ impl<S: Store> Meter<S> {
                 tally(&mut report, &settled, &stored);
             }
             let pace = Pace { store: &*self.store, interval_ms: pace::interval_ms(self.policy.requests_per_second) };
+            let mut remaining: Vec<Lease> = live.iter().map(Hour::lease).collect();
             for call in send::plan(live) {
-                let Some(call) = self.still_ours(call, lease_ms, &mut report).await? else { continue };
-                let ctx = Context { client: &self.client, pace: &pace, policy: &self.policy, now_ms: self.store.now_ms().await?, jitter: &*self.jitter };
+                let now_ms = self.store.now_ms().await?;
+                let Some(call) = self.still_ours(call, &mut remaining, now_ms, lease_ms, &mut report).await? else { continue };
+                let ctx = Context { client: &self.client, pace: &pace, policy: &self.policy, now_ms, jitter: &*self.jitter };
                 let outcomes = self.send_renewing(&ctx, call, lease_ms).await;
                 // Settled call by call, so a crash loses at most the answers of one call (which a resend repeats).
                 let stored = self.store.settle(outcomes.clone()).await?;
@@ -234,18 +238,23 @@ impl<S: Store> Meter<S> {
         skew
     }
 
-    /// The call without the hours whose claim another flusher took over
-    /// (renewing the rest for a full lease); `None` when none is left.
-    async fn still_ours(&self, call: Call, lease_ms: i64, report: &mut FlushReport) -> Result<Option<Call>, MeterError> {
-        let leases: Vec<_> = call.hours().map(Hour::lease).collect();
-        let until = self.store.now_ms().await?.saturating_add(lease_ms);
-        let kept = self.store.renew(leases.clone(), until).await?;
-        report.taken_over += (leases.len() - kept.len()) as u64;
-        Ok(call.keep(|h| kept.contains(&h.lease())))
+    /// Renews every hour of the claim not yet sent for a full lease, and
+    /// returns the call without the hours whose claim another flusher took
+    /// over (`None` when none is left); the call's hours leave `remaining`.
+    async fn still_ours(&self, call: Call, remaining: &mut Vec<Lease>, now_ms: i64, lease_ms: i64, report: &mut FlushReport) -> Result<Option<Call>, MeterError> {
+        let kept = self.store.renew(remaining.clone(), now_ms.saturating_add(lease_ms)).await?;
+        report.taken_over += (remaining.len() - kept.len()) as u64;
+        let call = call.keep(|h| kept.contains(&h.lease()));
+        *remaining = kept;
+        if let Some(call) = &call {
+            let sending: Vec<Lease> = call.hours().map(Hour::lease).collect();
+            remaining.retain(|l| !sending.contains(l));
+        }
+        Ok(call)
     }
 
     /// Sends a call, renewing its hours' leases every third of a lease while it waits.
-    async fn send_renewing(&self, ctx: &Context<'_>, call: Call, lease_ms: i64) -> Vec<(crate::store::Lease, Settle)> {
+    async fn send_renewing(&self, ctx: &Context<'_>, call: Call, lease_ms: i64) -> Vec<(Lease, Settle)> {
         let leases: Vec<_> = call.hours().map(Hour::lease).collect();
         let every = Duration::from_millis(u64::try_from(lease_ms / 3).unwrap_or(0).max(1));
         let sending = send::send(ctx, call);
@@ -321,7 +330,7 @@ pub async fn status<S: Store>(store: &S, policy: &Policy) -> Result<Status, Stor
 }
 
 /// Counts what was stored; an outcome not stored (the claim was taken over) counts as taken over.
-fn tally(report: &mut FlushReport, outcomes: &[(crate::store::Lease, Settle)], stored: &[bool]) {
+fn tally(report: &mut FlushReport, outcomes: &[(Lease, Settle)], stored: &[bool]) {
     for ((_, s), stored) in outcomes.iter().zip(stored) {
         if !stored {
             report.taken_over += 1;

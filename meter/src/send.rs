@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 
-use marketplacemetering::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use marketplacemetering::error::{BuildError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use marketplacemetering::primitives::DateTime;
 use marketplacemetering::types::UsageRecord;
 use marketplacemetering::Client;
@@ -108,6 +108,8 @@ pub(crate) enum Failure<'a> {
     Service(&'a str, Option<&'a str>),
     /// The request could not be made (no credentials, a bad setting): nothing was sent.
     NotSent(&'a str),
+    /// The SDK refused the input against the model's constraints: nothing was sent.
+    Invalid(&'a str),
     /// Sent, but no answer came (timeout, lost connection, a malformed answer).
     NoAnswer(&'a str),
 }
@@ -145,6 +147,7 @@ fn common_verdict(failure: Failure<'_>) -> Option<Verdict> {
         Failure::Service(c, m) if SETUP_ERRORS.contains(&c) => Some(Verdict::Held(said(c, m))),
         Failure::Service(..) => None,
         Failure::NotSent(why) => Some(Verdict::Held(format!("the request could not be made: {why}"))),
+        Failure::Invalid(_) => None,
         Failure::NoAnswer(why) => Some(Verdict::Retry(why.to_owned())),
     }
 }
@@ -154,7 +157,11 @@ pub(crate) fn batch_verdict(failure: Failure<'_>) -> Verdict {
     if let Some(v) = common_verdict(failure) {
         return v;
     }
-    let Failure::Service(code, message) = failure else { unreachable!("common_verdict answers the others") };
+    let (code, message) = match failure {
+        Failure::Service(code, message) => (code, message),
+        Failure::Invalid(why) => return Verdict::BatchWide(format!("refused before sending: {why}")),
+        _ => unreachable!("common_verdict answers the others"),
+    };
     match code {
         "TimestampOutOfBoundsException" | "InvalidUsageDimensionException" | "InvalidLicenseException" | "InvalidTagException"
         | "InvalidUsageAllocationsException" | "InvalidCustomerIdentifierException" | "ValidationException" => Verdict::BatchWide(said(code, message)),
@@ -167,7 +174,11 @@ pub(crate) fn meter_verdict(failure: Failure<'_>) -> Verdict {
     if let Some(v) = common_verdict(failure) {
         return v;
     }
-    let Failure::Service(code, message) = failure else { unreachable!("common_verdict answers the others") };
+    let (code, message) = match failure {
+        Failure::Service(code, message) => (code, message),
+        Failure::Invalid(why) => return Verdict::Rejected(format!("refused before sending: {why}")),
+        _ => unreachable!("common_verdict answers the others"),
+    };
     match code {
         "DuplicateRequestException" | "IdempotencyConflictException" => Verdict::Conflict(said(code, message)),
         "TimestampOutOfBoundsException" | "InvalidUsageDimensionException" | "InvalidTagException" | "InvalidUsageAllocationsException" | "ValidationException" => {
@@ -185,6 +196,10 @@ fn verdict_of<E: ProvideErrorMetadata + std::error::Error + 'static>(e: &SdkErro
             Some(code) => judge(Failure::Service(code, s.err().message())),
             None => judge(Failure::NoAnswer(&text)),
         },
+        // The SDK checks the input against the model before anything else: a record it refuses is a bad record, not a bad set-up.
+        SdkError::ConstructionFailure(_) if std::error::Error::source(e).is_some_and(|s| s.downcast_ref::<BuildError>().is_some()) => {
+            judge(Failure::Invalid(&text))
+        }
         SdkError::ConstructionFailure(_) => judge(Failure::NotSent(&text)),
         _ => judge(Failure::NoAnswer(&text)),
     }
@@ -400,6 +415,8 @@ mod tests {
         }
         assert_eq!(meter_verdict(Service("CustomerNotEntitledException", None)), Verdict::Held("CustomerNotEntitledException".into()), "seller keys used for MeterUsage");
         assert!(matches!(batch_verdict(NotSent("no credentials")), Verdict::Held(r) if r.contains("no credentials")));
+        assert!(matches!(batch_verdict(Invalid("LicenseArn: pattern")), Verdict::BatchWide(r) if r.contains("LicenseArn")), "bisected to the bad record");
+        assert!(matches!(meter_verdict(Invalid("Dimension: length")), Verdict::Rejected(_)));
         assert_eq!(meter_verdict(Service("DuplicateRequestException", None)), Verdict::Conflict("DuplicateRequestException".into()));
         assert_eq!(meter_verdict(Service("TimestampOutOfBoundsException", None)), Verdict::Rejected("TimestampOutOfBoundsException".into()));
         assert_eq!(meter_verdict(Service("InternalServiceErrorException", None)), Verdict::Retry("InternalServiceErrorException".into()));

@@ -104,6 +104,63 @@ fn check_text(member: &'static str, value: &str, max: usize) -> Result<(), Usage
     Ok(())
 }
 
+/// Whether `arn` matches the model's `LicenseArn` pattern:
+/// `arn:aws[a-zA-Z-]*:SERVICE:REGION:ACCOUNT:RESOURCE`, with the character
+/// sets and lengths the model gives each part.
+fn license_arn_fits(arn: &str) -> bool {
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(resource)) =
+        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let path = |c: char| c.is_ascii_alphanumeric() || "_/.-".contains(c);
+    let starts_alnum = |s: &str| s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    partition.strip_prefix("aws").is_some_and(|rest| rest.chars().all(|c| c.is_ascii_alphabetic() || c == '-'))
+        && starts_alnum(service)
+        && service.len() <= 63
+        && service.chars().all(path)
+        && region.len() <= 63
+        && region.chars().all(path)
+        && account.len() <= 63
+        && account.chars().all(path)
+        && starts_alnum(resource)
+        && resource.len() <= 1024
+        && resource.chars().all(|c| c.is_ascii_alphanumeric() || ":_/+=,@.-".contains(c))
+}
+
+/// Checks one member of a record the way the service checks it:
+/// `ProductCode`, `CustomerIdentifier`, `CustomerAWSAccountId`, `LicenseArn`
+/// or `Dimension`; other names pass. For readers of records the meter does
+/// not store (`metering batch-meter-usage --file`), so one bad line is
+/// named instead of failing the call that carries it.
+pub fn check_member(member: &'static str, value: &str) -> Result<(), UsageError> {
+    match member {
+        "ProductCode" => {
+            check_text(member, value, 255)?;
+            if !value.chars().all(|c| c.is_ascii_alphanumeric() || "-/=:_.@".contains(c)) {
+                return refuse(member, format!("`{value}` has characters a product code cannot have (letters, digits and -/=:_.@)"));
+            }
+            Ok(())
+        }
+        "CustomerIdentifier" | "Dimension" => check_text(member, value, 255),
+        "CustomerAWSAccountId" => {
+            if value.len() != 12 || !value.bytes().all(|b| b.is_ascii_digit()) {
+                return refuse(member, format!("`{value}` is not a 12-digit account id"));
+            }
+            Ok(())
+        }
+        "LicenseArn" => {
+            check_text(member, value, 2048)?;
+            if !license_arn_fits(value) {
+                return refuse(member, format!("`{value}` is not a licence ARN (arn:aws:license-manager::ACCOUNT:license:ID)"));
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
 impl Usage {
     /// The record's time in epoch milliseconds; `None` before 1970.
     pub fn time_ms(&self) -> Option<i64> {
@@ -113,19 +170,14 @@ impl Usage {
     /// Checks what the service checks of a record's shape.
     pub fn check(&self) -> Result<(), UsageError> {
         if let Some(code) = &self.product_code {
-            check_text("ProductCode", code, 255)?;
+            check_member("ProductCode", code)?;
         }
         match &self.customer {
-            Customer::Identifier(id) => check_text("CustomerIdentifier", id, 255)?,
+            Customer::Identifier(id) => check_member("CustomerIdentifier", id)?,
             Customer::Account { account_id, license_arn } => {
-                if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
-                    return refuse("CustomerAWSAccountId", format!("`{account_id}` is not a 12-digit account id"));
-                }
+                check_member("CustomerAWSAccountId", account_id)?;
                 if let Some(arn) = license_arn {
-                    check_text("LicenseArn", arn, 2048)?;
-                    if !arn.starts_with("arn:") {
-                        return refuse("LicenseArn", format!("`{arn}` is not an ARN"));
-                    }
+                    check_member("LicenseArn", arn)?;
                 }
             }
             Customer::Caller => {}
@@ -137,7 +189,7 @@ impl Usage {
                 _ => return refuse("ProductCode", "needed unless the customer's LicenseArn names the product"),
             }
         }
-        check_text("Dimension", &self.dimension, 255)?;
+        check_member("Dimension", &self.dimension)?;
         match self.time_ms() {
             Some(ms) if ms < 253_402_300_800_000 => {}
             _ => return refuse("Timestamp", "must lie between 1970 and 9999"),
@@ -178,6 +230,9 @@ mod tests {
             (Usage { time: UNIX_EPOCH - Duration::from_secs(1), ..usage(Customer::Caller) }, "Timestamp"),
             (Usage { event_id: Some("x".repeat(256)), ..usage(Customer::Caller) }, "EventId"),
             (usage(Customer::Identifier("a\nb".into())), "CustomerIdentifier"),
+            (usage(Customer::Identifier("c".repeat(256))), "CustomerIdentifier"),
+            (Usage { product_code: Some("prod 1".into()), ..usage(Customer::Caller) }, "ProductCode"),
+            (Usage { dimension: "d".repeat(256), ..usage(Customer::Caller) }, "Dimension"),
         ];
         for (u, member) in cases {
             assert_eq!(u.check().map_err(|e| e.member), Err(member), "{u:?}");
@@ -187,5 +242,30 @@ mod tests {
             ..usage(Customer::Account { account_id: "123456789012".into(), license_arn: Some("arn:aws:license-manager::1:license:l".into()) })
         };
         assert_eq!(by_licence.check(), Ok(()));
+    }
+
+    #[test]
+    fn licence_arns_are_checked_against_the_model_pattern() {
+        let with = |arn: &str| usage(Customer::Account { account_id: "123456789012".into(), license_arn: Some(arn.into()) }).check();
+        for good in [
+            "arn:aws:license-manager::777788889999:license:l-beta",
+            "arn:aws-us-gov:license-manager:us-gov-west-1:123456789012:license:l-1",
+            "arn:aws-cn:license-manager::1:license/l=1,a@b+c.d",
+        ] {
+            assert_eq!(with(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "arn:aws:license-manager::777788889999:license:l beta",
+            "arn:",
+            "arn:azure:license-manager::1:license:l",
+            "arn:aws::1:2:l",
+            "arn:aws:license-manager::1:",
+            "arn:aws:license manager::1:license:l",
+            "arn:aws:license-manager::1:-license",
+        ] {
+            assert_eq!(with(bad).map_err(|e| e.member), Err("LicenseArn"), "{bad}");
+        }
+        assert!(license_arn_fits(&format!("arn:aws:s::1:{}", "r".repeat(1024))));
+        assert!(!license_arn_fits(&format!("arn:aws:s::1:{}", "r".repeat(1025))));
     }
 }

@@ -102,7 +102,8 @@ pub enum Recorded {
         /// The hour it is billed in.
         to: i64,
     },
-    /// A record with its event id was stored before: ignored.
+    /// A record with its event id and the same content was stored before: ignored.
+    /// (The same event id with other content is `Refused`, naming both.)
     AlreadyRecorded,
     /// Refused before anything was written, with the reason.
     Refused(String),
@@ -253,6 +254,61 @@ pub(crate) fn customer_from_columns(kind: &str, id: String, license: String) -> 
         "account" => Some(Customer::Account { account_id: id, license_arn: (!license.is_empty()).then_some(license) }),
         "caller" => Some(Customer::Caller),
         _ => None,
+    }
+}
+
+/// What a record with an event id said, as stores keep it: product,
+/// customer (kind, id, licence), dimension, time and quantity in millionths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct EventContent {
+    pub product: String,
+    pub customer_kind: String,
+    pub customer: String,
+    pub license: String,
+    pub dimension: String,
+    pub time_ms: i64,
+    pub quantity: i64,
+}
+
+impl EventContent {
+    /// What `u` says.
+    pub(crate) fn of(u: &Usage) -> EventContent {
+        let (kind, customer, license) = customer_columns(&u.customer);
+        EventContent {
+            product: u.product_code.clone().unwrap_or_default(),
+            customer_kind: kind.to_owned(),
+            customer: customer.to_owned(),
+            license: license.to_owned(),
+            dimension: u.dimension.clone(),
+            time_ms: u.time_ms().unwrap_or_default(),
+            quantity: u.quantity.millionths(),
+        }
+    }
+
+    fn describe(&self) -> String {
+        let customer = match customer_from_columns(&self.customer_kind, self.customer.clone(), self.license.clone()) {
+            Some(Customer::Identifier(id)) => format!("CustomerIdentifier {id}"),
+            Some(Customer::Account { account_id, license_arn: Some(l) }) => format!("CustomerAWSAccountId {account_id} with LicenseArn {l}"),
+            Some(Customer::Account { account_id, license_arn: None }) => format!("CustomerAWSAccountId {account_id}"),
+            Some(Customer::Caller) | None => "the calling account".to_owned(),
+        };
+        let quantity = Quantity::from_millionths(self.quantity).map_or_else(|| self.quantity.to_string(), |q| q.to_string());
+        let product = if self.product.is_empty() { "no product code" } else { &self.product };
+        format!("{product}, {customer}, {}, at {} ms, quantity {quantity}", self.dimension, self.time_ms)
+    }
+
+    /// A record whose event id is stored with `stored`: the idempotent repeat
+    /// when it says the same, else refused with both.
+    pub(crate) fn repeat_of(&self, event_id: &str, stored: &EventContent) -> Recorded {
+        if self == stored {
+            Recorded::AlreadyRecorded
+        } else {
+            Recorded::Refused(format!(
+                "EventId `{event_id}` was recorded before with other usage (stored: {}; this record: {})",
+                stored.describe(),
+                self.describe()
+            ))
+        }
     }
 }
 

@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls, Transaction};
 
-use super::{customer_columns, customer_from_columns, Counts, Hour, HourState, Lease, Recorded, Requeue, Settle, Store, StoreError};
+use super::{customer_columns, customer_from_columns, Counts, EventContent, Hour, HourState, Lease, Recorded, Requeue, Settle, Store, StoreError};
 use crate::meter::Clock;
 use crate::policy::{hour_of, HOUR_MS};
 use crate::quantity::Quantity;
@@ -196,10 +196,27 @@ fn key_of(u: &Usage, hour: i64) -> Key {
 async fn record_batch(tx: &Transaction<'_>, usage: &[Usage]) -> Result<Vec<Recorded>, tokio_postgres::Error> {
     let mut out: Vec<Option<Recorded>> = vec![None; usage.len()];
     let ids: Vec<&str> = usage.iter().filter_map(|u| u.event_id.as_deref()).collect();
-    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    // What each event id already stored (or met earlier in this call) said.
+    let mut seen: std::collections::HashMap<String, EventContent> = std::collections::HashMap::new();
     if !ids.is_empty() {
-        for row in tx.query("SELECT event_id FROM meter_records WHERE event_id = ANY($1)", &[&ids]).await? {
-            seen.insert(row.get(0));
+        let rows = tx
+            .query(
+                "SELECT r.event_id, h.product_code, h.customer_kind, h.customer, h.license_arn, h.dimension, r.time_ms, r.quantity
+                 FROM meter_records r JOIN meter_hours h ON h.id = r.hour_id WHERE r.event_id = ANY($1)",
+                &[&ids],
+            )
+            .await?;
+        for row in rows {
+            let content = EventContent {
+                product: row.get(1),
+                customer_kind: row.get(2),
+                customer: row.get(3),
+                license: row.get(4),
+                dimension: row.get(5),
+                time_ms: row.get(6),
+                quantity: row.get(7),
+            };
+            seen.insert(row.get(0), content);
         }
     }
     // Sum the new records per hour, in key order.
@@ -210,10 +227,12 @@ async fn record_batch(tx: &Transaction<'_>, usage: &[Usage]) -> Result<Vec<Recor
             continue;
         };
         if let Some(id) = &u.event_id {
-            if !seen.insert(id.clone()) {
-                out[i] = Some(Recorded::AlreadyRecorded);
+            let content = EventContent::of(u);
+            if let Some(before) = seen.get(id) {
+                out[i] = Some(content.repeat_of(id, before));
                 continue;
             }
+            seen.insert(id.clone(), content);
         }
         let group = groups.entry(key_of(u, hour_of(time_ms))).or_insert((Quantity::ZERO, Vec::new()));
         match group.0.checked_add(u.quantity) {
@@ -356,10 +375,15 @@ impl Store for PostgresStore {
         if let Some(clock) = &self.clock {
             return Ok(crate::pace::epoch_ms(clock()));
         }
-        self.with_transaction(|tx| {
-            Box::pin(async move { Ok(tx.query_one("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint", &[]).await?.get(0)) })
-        })
-        .await
+        // One statement, outside a transaction: it is read before every call a flusher makes.
+        let slot = &self.connections[self.next.fetch_add(1, Ordering::Relaxed) % self.connections.len()];
+        let mut guard = slot.lock().await;
+        if guard.as_ref().is_none_or(|c| c.is_closed()) {
+            *guard = Some(connect(&self.url).await?);
+        }
+        let Some(client) = guard.as_ref() else { return Err(StoreError("no connection".into())) };
+        let row = client.query_one("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint", &[]).await.map_err(fail)?;
+        Ok(row.get(0))
     }
 
     async fn reserve_call(&self, now_ms: i64, interval_ms: i64, max_ahead_ms: i64) -> Result<i64, StoreError> {

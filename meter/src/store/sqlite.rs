@@ -19,7 +19,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use tokio::sync::oneshot;
 
-use super::{customer_columns, customer_from_columns, Counts, Hour, HourState, Lease, Recorded, Requeue, Settle, Store, StoreError};
+use super::{customer_columns, customer_from_columns, Counts, EventContent, Hour, HourState, Lease, Recorded, Requeue, Settle, Store, StoreError};
 use crate::meter::Clock;
 use crate::policy::{hour_of, HOUR_MS};
 use crate::quantity::Quantity;
@@ -275,7 +275,24 @@ fn record_one(tx: &Transaction<'_>, u: &Usage) -> rusqlite::Result<Recorded> {
         } else {
             tx.prepare_cached("UPDATE hours SET total = total - ?2 WHERE id = ?1")?.execute(params![hour_id, quantity])?;
         }
-        return Ok(Recorded::AlreadyRecorded);
+        let event_id = u.event_id.as_deref().unwrap_or_default();
+        let before = tx
+            .prepare_cached(
+                "SELECT h.product_code, h.customer_kind, h.customer, h.license_arn, h.dimension, r.time_ms, r.quantity
+                 FROM records r JOIN hours h ON h.id = r.hour_id WHERE r.event_id = ?1",
+            )?
+            .query_row([event_id], |r| {
+                Ok(EventContent {
+                    product: r.get(0)?,
+                    customer_kind: r.get(1)?,
+                    customer: r.get(2)?,
+                    license: r.get(3)?,
+                    dimension: r.get(4)?,
+                    time_ms: r.get(5)?,
+                    quantity: r.get(6)?,
+                })
+            })?;
+        return Ok(EventContent::of(u).repeat_of(event_id, &before));
     }
     Ok(if hour == from { Recorded::Added { hour } } else { Recorded::Moved { from, to: hour } })
 }

@@ -35,6 +35,19 @@ pub async fn run<S: Store>(open: impl Fn() -> S) {
     let with_id = usage("alpha", "users", h10 + 5, "7", Some("evt-1"));
     let out = store.record(vec![with_id.clone(), with_id.clone()]).await.unwrap();
     assert_eq!(out, [Recorded::Added { hour: h10 }, Recorded::AlreadyRecorded]);
+    // The same id with other usage (another dimension, quantity or customer) is a conflict, refused naming both, within a call or across calls.
+    let other_dimension = Usage { dimension: "storage".into(), ..with_id.clone() };
+    let other_quantity = Usage { quantity: Quantity::units(8), ..with_id.clone() };
+    let new_id = usage("beta", "users", h10, "1", Some("evt-2"));
+    let other_customer = Usage { customer: Customer::Identifier("gamma".into()), ..new_id.clone() };
+    let out = store.record(vec![other_dimension, new_id.clone(), other_customer, other_quantity]).await.unwrap();
+    assert_eq!(out[1], Recorded::Added { hour: h10 });
+    for (i, says) in [(0, "users, at"), (2, "CustomerIdentifier gamma"), (3, "quantity 8")] {
+        let Recorded::Refused(reason) = &out[i] else { panic!("{i}: {:?}", out[i]) };
+        assert!(reason.contains("was recorded before with other usage") && reason.contains(says), "{i}: {reason}");
+    }
+    let Recorded::Refused(reason) = &out[0] else { unreachable!() };
+    assert!(reason.contains("stored: prod-1, CustomerIdentifier alpha, users") && reason.contains("this record: prod-1, CustomerIdentifier alpha, storage"), "{reason}");
 
     // Concurrent producers: each call answered, every record counted.
     let mut calls = Vec::new();
@@ -46,7 +59,7 @@ pub async fn run<S: Store>(open: impl Fn() -> S) {
     }
 
     let counts = store.counts().await.unwrap();
-    assert_eq!((counts.pending, counts.records), (4, 33), "{counts:?}");
+    assert_eq!((counts.pending, counts.records), (4, 34), "{counts:?}");
 
     // Sealing freezes closed hours: 10:00 closes, 11:00 does not.
     assert_eq!(store.seal(h11).await.unwrap(), 3);

@@ -32,13 +32,25 @@ pub async fn run() -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail("the store did not open", e),
     };
-    println!("The emulator is at {}; the meter's store is {}.\n", emulator.url(), dir.join("meter.db").display());
+    println!("The emulator is at {}; the meter's store is {}.", emulator.url(), dir.join("meter.db").display());
     let config = marketplacemetering::Config::builder()
         .region(Region::from_static("us-east-1"))
         .credentials_provider(Credentials::new(SELLER.0, SELLER.1, None, None, "demo"))
         .endpoint_url(emulator.url())
         .build();
     let meter = Meter::new(store, marketplacemetering::Client::from_conf(config), Policy::default());
+    // As a seller's sign-up page does: resolve each buyer's registration token, so the meter knows
+    // every name a buyer goes by (one buyer's records under two names are one hour, billed once).
+    for token in ["token-alpha", "token-beta"] {
+        match meter.resolve_customer(token).await {
+            Ok(b) => println!(
+                "Resolved {token}: CustomerIdentifier {}, CustomerAWSAccountId {}.",
+                b.identifier.as_deref().unwrap_or("-"),
+                b.account_id.as_deref().unwrap_or("-")
+            ),
+            Err(e) => return fail("ResolveCustomer failed", e),
+        }
+    }
 
     // Three closed hours of usage, a record every five minutes, for two customers of the SaaS product.
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
@@ -73,10 +85,15 @@ pub async fn run() -> ExitCode {
         }
     }
     let count = usage.len();
-    if let Err(e) = meter.record_all(usage).await {
-        return fail("recording failed", e);
+    match meter.record_all(usage).await {
+        Ok(outcomes) => {
+            if let Some(durable_meter::Recorded::Refused(reason)) = outcomes.iter().find(|o| matches!(o, durable_meter::Recorded::Refused(_))) {
+                return fail("a record was refused", reason);
+            }
+        }
+        Err(e) => return fail("recording failed", e),
     }
-    println!("Recorded {count} usage records (durable in the store). Flushing: sealing the closed hours and sending them.\n");
+    println!("\nRecorded {count} usage records (durable in the store). Flushing: sealing the closed hours and sending them.\n");
     let report = match meter.flush().await {
         Ok(r) => r,
         Err(e) => return fail("the flush failed", e),

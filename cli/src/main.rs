@@ -27,6 +27,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod agent;
+mod customers;
 mod demo;
 mod jwt;
 mod meter_commands;
@@ -138,6 +139,14 @@ enum Command {
         /// Every held and rejected hour.
         #[arg(long, group = "which")]
         all: bool,
+    },
+    /// The meter's customer directory: which names are one buyer, and the name each product is sent under.
+    Customers {
+        /// The store: sqlite:PATH or postgres://USER@HOST:PORT/DATABASE.
+        #[arg(long)]
+        store: String,
+        #[command(subcommand)]
+        action: customers::Action,
     },
     /// Counts of pending, sealed, sent, rejected and conflicting hours, with the hours that need attention.
     Status {
@@ -291,6 +300,7 @@ fn main() -> ExitCode {
                     runtime.block_on(meter_commands::retry(&cli.common, &store, which, durable_meter::Policy::default(), cli.common.output))
                 }
                 Command::Status { store } => runtime.block_on(meter_commands::status(&store, cli.common.output)),
+                Command::Customers { store, action } => runtime.block_on(customers::run(&cli.common, &store, action, cli.common.output)),
                 Command::Agent { store, listen, flush_every, grace } => {
                     let defaults = durable_meter::Policy::default();
                     let policy = durable_meter::Policy { grace: grace.unwrap_or(defaults.grace), ..defaults };
@@ -328,6 +338,7 @@ async fn call(common: service::Common, command: Command) -> ExitCode {
         | Command::Record { .. }
         | Command::Flush { .. }
         | Command::Retry { .. }
+        | Command::Customers { .. }
         | Command::Status { .. }
         | Command::Agent { .. }
         | Command::Demo => {
@@ -388,5 +399,13 @@ impl StopSignals {
             return;
         }
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_well_formed() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
     }
 }

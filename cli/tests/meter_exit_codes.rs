@@ -115,3 +115,53 @@ fn invalid_durations_are_refused_before_anything_runs() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_buyer_under_two_names_is_billed_once_in_full() {
+    let running = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let url = running.url();
+    let dir = std::env::temp_dir().join(format!("metering-two-names-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = format!("sqlite:{}", dir.join("meter.db").display());
+    let run = |args: Vec<String>| {
+        let (url, dir) = (url.clone(), dir.clone());
+        tokio::task::spawn_blocking(move || -> Output { common::metering(&dir, SELLER, &url).args(&args).output().unwrap() })
+    };
+    let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    // The sign-up page resolved alpha's token: the meter learns that cust-alpha is account 444455556666.
+    let resolved = run(s(&["--output", "json", "customers", "--store", &store, "resolve", "--registration-token", "token-alpha"])).await.unwrap();
+    assert!(resolved.status.success(), "{}", text(&resolved.stderr));
+    let buyer: serde_json::Value = serde_json::from_slice(&resolved.stdout).unwrap();
+    assert_eq!((buyer["CustomerIdentifier"].as_str(), buyer["CustomerAWSAccountId"].as_str()), (Some("cust-alpha"), Some("444455556666")), "{buyer}");
+
+    let two_hours_ago = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() - 7200;
+    let line = |customer: &str, quantity: &str| {
+        format!("{{\"ProductCode\":\"prod-saas-1\",{customer},\"Dimension\":\"users\",\"QuantityAsDecimal\":\"{quantity}\",\"Timestamp\":{two_hours_ago}}}\n")
+    };
+    let file = dir.join("usage.jsonl");
+    std::fs::write(
+        &file,
+        [
+            line("\"CustomerIdentifier\":\"cust-alpha\"", "5"),
+            line("\"CustomerAWSAccountId\":\"444455556666\"", "3"),
+            line("\"CustomerAWSAccountId\":\"777788889999\",\"LicenseArn\":\"arn:aws:license-manager::777788889999:license:l-beta\"", "1"),
+            line("\"CustomerAWSAccountId\":\"777788889999\"", "2"),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let recorded = run(s(&["--output", "json", "record", "--store", &store, "--file", file.to_str().unwrap()])).await.unwrap();
+    assert_eq!(recorded.status.code(), Some(1), "the fourth line is refused: {}", text(&recorded.stderr));
+    assert!(text(&recorded.stderr).contains("line 4 refused: CustomerAWSAccountId 777788889999 might be the buyer already metered"), "{}", text(&recorded.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&recorded.stdout).unwrap();
+    assert_eq!(summary["RecordedLines"].as_str(), Some("1-3"), "{summary}");
+
+    let flushed = run(s(&["--output", "json", "flush", "--store", &store])).await.unwrap();
+    assert_eq!(flushed.status.code(), Some(0), "no DuplicateRecord, nothing lost: {}", text(&flushed.stderr));
+    let mut billed: Vec<String> = metering_emulator::admin::billed(&url).await.unwrap().iter().map(|b| format!("{}={}", b.customer(), b.quantity)).collect();
+    billed.sort();
+    assert_eq!(billed, ["777788889999=1", "cust-alpha=8"]);
+    running.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -16,6 +16,7 @@
 //! every store passes), `send.rs` (an hour's calls and how each answer settles it),
 //! `pace.rs` (the request rate, shared through the store) and `meter.rs` (the whole, as callers use it).
 
+pub mod buyers;
 mod meter;
 mod pace;
 pub mod policy;
@@ -25,6 +26,7 @@ pub mod store;
 pub mod usage;
 
 pub use meter::{record_all, status, Clock, FlushReport, Meter, MeterError, Status, SKEW_WARNING};
+pub use buyers::{Buyer, Form};
 pub use policy::Policy;
 pub use quantity::Quantity;
 pub use store::{AnyStore, Hour, HourState, Lease, PostgresStore, Recorded, Requeue, SqliteStore, Store};

@@ -4,8 +4,10 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use marketplacemetering::error::ProvideErrorMetadata;
 use marketplacemetering::Client;
 
+use crate::buyers::{Buyer, Form};
 use crate::pace::{self, Pace};
 use crate::policy::Policy;
 use crate::send::{self, Call, Context};
@@ -42,6 +44,8 @@ pub enum MeterError {
     Invalid(UsageError),
     /// The store failed; what that call was to write was not written.
     Store(StoreError),
+    /// The service did not resolve a registration token (its code and message).
+    Resolve(String),
 }
 
 impl fmt::Display for MeterError {
@@ -49,6 +53,7 @@ impl fmt::Display for MeterError {
         match self {
             MeterError::Invalid(e) => write!(f, "the usage record was refused: {e}"),
             MeterError::Store(e) => e.fmt(f),
+            MeterError::Resolve(e) => write!(f, "ResolveCustomer failed: {e}"),
         }
     }
 }
@@ -282,6 +287,41 @@ impl<S: Store> Meter<S> {
         let mut status = status(&*self.store, &self.policy).await?;
         status.clock_skew_ms = epoch_ms((self.clock)()).saturating_sub(self.store.now_ms().await?);
         Ok(status)
+    }
+
+    /// Resolves a buyer's registration token (ResolveCustomer, with the
+    /// meter's client: the seller's credentials) and keeps what the service
+    /// says of them in the customer directory: their `CustomerIdentifier`,
+    /// `CustomerAWSAccountId` and `LicenseArn` for the product. Records
+    /// under any of these names then add up to one hour per dimension.
+    pub async fn resolve_customer(&self, registration_token: &str) -> Result<Buyer, MeterError> {
+        let out = self.client.resolve_customer().registration_token(registration_token).send().await.map_err(|e| {
+            let said = match e.as_service_error() {
+                Some(s) => format!("{}: {}", s.code().unwrap_or("an error"), s.message().unwrap_or("")),
+                None => marketplacemetering::error::DisplayErrorContext(&e).to_string(),
+            };
+            MeterError::Resolve(said)
+        })?;
+        let text = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_owned);
+        let buyer = Buyer {
+            product_code: text(out.product_code()).ok_or_else(|| MeterError::Resolve("the answer names no product".into()))?,
+            identifier: text(out.customer_identifier()),
+            account_id: text(out.customer_aws_account_id()),
+            license_arn: text(out.license_arn()),
+        };
+        self.store.add_buyers(vec![buyer.clone()]).await?;
+        Ok(buyer)
+    }
+
+    /// Adds buyers to the customer directory (`metering customers import`).
+    pub async fn add_buyers(&self, buyers: Vec<Buyer>) -> Result<u64, MeterError> {
+        Ok(self.store.add_buyers(buyers).await?)
+    }
+
+    /// Sets the name `product`'s usage is sent under: [`Form::Account`] for
+    /// products on concurrent agreements (`CustomerAWSAccountId` with `LicenseArn`).
+    pub async fn set_form(&self, product: &str, form: Form) -> Result<(), MeterError> {
+        Ok(self.store.set_form(product.to_owned(), form).await?)
     }
 
     /// Puts held and rejected hours back to be sent by the next flush (see [`Store::requeue`]).

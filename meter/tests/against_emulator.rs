@@ -78,13 +78,16 @@ async fn a_batch_refused_as_a_whole_is_halved_until_only_the_bad_record_is_held(
 async fn faults_are_retried_with_the_same_sealed_quantities_until_billed_once() {
     let world = World::start("faults").await;
     let meter = world.meter("meter.sqlite", SELLER);
+    // alpha (an identifier) and beta (an account) in one product and hour: the directory tells them apart.
+    meter.resolve_customer("token-alpha").await.unwrap();
     let mut usage = Vec::new();
     for i in 0..60 {
         usage.push(saas(alpha(), "users", i, "0.25"));
         usage.push(saas(beta(), "users", i, "0.5"));
         usage.push(saas(alpha(), "storage_gb", i, "1"));
     }
-    meter.record_all(usage).await.unwrap();
+    let out = meter.record_all(usage).await.unwrap();
+    assert!(out.iter().all(|r| matches!(r, Recorded::Added { .. })), "{out:?}");
     world.clock.advance(Duration::from_secs(2 * 3600));
     world.arm(r#"{"operation": "BatchMeterUsage", "error": "ThrottlingException"}"#).await;
     world.arm(r#"{"operation": "BatchMeterUsage", "error": "InternalServiceErrorException"}"#).await;

@@ -20,6 +20,7 @@ async fn set_up_errors_hold_hours_until_the_configuration_is_fixed() {
     // The wrong profile: the buyer's keys call BatchMeterUsage (InvalidProductCodeException) and
     // unknown keys call it (UnrecognizedClientException); the seller's keys call MeterUsage (CustomerNotEntitledException).
     let wrong_profile = world.meter("meter.sqlite", BUYER);
+    wrong_profile.add_buyers(directory()).await.unwrap();
     wrong_profile.record_all(vec![saas(alpha(), "users", 1, "5"), saas(beta(), "users", 2, "3"), box_usage(3)]).await.unwrap();
     world.clock.advance(Duration::from_secs(2 * 3600));
     let report = wrong_profile.flush().await.unwrap();
@@ -90,6 +91,7 @@ async fn a_call_slower_than_the_lease_keeps_its_hours_from_a_second_flusher() {
         Meter::new(store, world.client(keys), policy).with_clock(world.clock.closure()).with_jitter(|| 0.5)
     };
     let (first, second) = (open(SELLER), open(SELLER));
+    first.add_buyers(directory()).await.unwrap();
     first.record_all(vec![saas(alpha(), "users", 1, "5"), saas(beta(), "users", 1, "2")]).await.unwrap();
     world.clock.advance(Duration::from_secs(2 * 3600));
     // The service takes 4 s to answer: twice the lease.
@@ -112,6 +114,7 @@ async fn a_replica_whose_clock_runs_ahead_seals_nothing_early_and_says_so() {
     let policy = Policy { requests_per_second: 10, ..Policy::default() };
     let ahead = Meter::new(store(), world.client(SELLER), policy.clone()).with_clock(world.clock.ahead(Duration::from_secs(3 * 3600)));
     let on_time = Meter::new(store(), world.client(SELLER), policy).with_clock(world.clock.closure());
+    on_time.add_buyers(directory()).await.unwrap();
     // 10:30, the 10:00 hour in progress; the fast replica believes it is 13:30.
     world.clock.advance(Duration::from_secs(30 * 60));
     ahead.record(saas(alpha(), "users", 30, "1")).await.unwrap();

@@ -34,6 +34,8 @@
 
 mod postgres;
 mod sqlite;
+mod sqlite_directory;
+mod postgres_directory;
 #[cfg(test)]
 pub(crate) mod suite;
 mod url;
@@ -45,6 +47,7 @@ pub use url::AnyStore;
 use std::fmt;
 use std::future::Future;
 
+use crate::buyers::{Buyer, Form};
 use crate::quantity::Quantity;
 use crate::usage::{Customer, Usage};
 
@@ -258,13 +261,11 @@ pub(crate) fn customer_from_columns(kind: &str, id: String, license: String) -> 
 }
 
 /// What a record with an event id said, as stores keep it: product,
-/// customer (kind, id, licence), dimension, time and quantity in millionths.
+/// customer, dimension, time and quantity in millionths.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct EventContent {
     pub product: String,
-    pub customer_kind: String,
-    pub customer: String,
-    pub license: String,
+    pub customer: Customer,
     pub dimension: String,
     pub time_ms: i64,
     pub quantity: i64,
@@ -273,34 +274,32 @@ pub(crate) struct EventContent {
 impl EventContent {
     /// What `u` says.
     pub(crate) fn of(u: &Usage) -> EventContent {
-        let (kind, customer, license) = customer_columns(&u.customer);
         EventContent {
             product: u.product_code.clone().unwrap_or_default(),
-            customer_kind: kind.to_owned(),
-            customer: customer.to_owned(),
-            license: license.to_owned(),
+            customer: u.customer.clone(),
             dimension: u.dimension.clone(),
             time_ms: u.time_ms().unwrap_or_default(),
             quantity: u.quantity.millionths(),
         }
     }
 
+    /// What a stored record says: its own time and quantity, its hour's product, customer and dimension.
+    pub(crate) fn stored(product: String, kind: &str, customer: String, license: String, dimension: String, time_ms: i64, quantity: i64) -> EventContent {
+        EventContent { product, customer: customer_from_columns(kind, customer, license).unwrap_or(Customer::Caller), dimension, time_ms, quantity }
+    }
+
     fn describe(&self) -> String {
-        let customer = match customer_from_columns(&self.customer_kind, self.customer.clone(), self.license.clone()) {
-            Some(Customer::Identifier(id)) => format!("CustomerIdentifier {id}"),
-            Some(Customer::Account { account_id, license_arn: Some(l) }) => format!("CustomerAWSAccountId {account_id} with LicenseArn {l}"),
-            Some(Customer::Account { account_id, license_arn: None }) => format!("CustomerAWSAccountId {account_id}"),
-            Some(Customer::Caller) | None => "the calling account".to_owned(),
-        };
         let quantity = Quantity::from_millionths(self.quantity).map_or_else(|| self.quantity.to_string(), |q| q.to_string());
         let product = if self.product.is_empty() { "no product code" } else { &self.product };
-        format!("{product}, {customer}, {}, at {} ms, quantity {quantity}", self.dimension, self.time_ms)
+        format!("{product}, {}, {}, at {} ms, quantity {quantity}", crate::buyers::describe(&self.customer), self.dimension, self.time_ms)
     }
 
     /// A record whose event id is stored with `stored`: the idempotent repeat
-    /// when it says the same, else refused with both.
-    pub(crate) fn repeat_of(&self, event_id: &str, stored: &EventContent) -> Recorded {
-        if self == stored {
+    /// when it says the same (its customer by any of `names`, the names of
+    /// its buyer), else refused with both.
+    pub(crate) fn repeat_of(&self, event_id: &str, stored: &EventContent, names: &[Customer]) -> Recorded {
+        let same_customer = stored.customer == self.customer || names.contains(&stored.customer);
+        if same_customer && (&self.product, &self.dimension, self.time_ms, self.quantity) == (&stored.product, &stored.dimension, stored.time_ms, stored.quantity) {
             Recorded::AlreadyRecorded
         } else {
             Recorded::Refused(format!(
@@ -327,7 +326,10 @@ impl std::error::Error for StoreError {}
 /// Where records live. Every method is one transaction: it happened whole, or not at all.
 pub trait Store: Send + Sync + 'static {
     /// Writes `usage` (already checked); returns once every record it
-    /// returns `Added` or `Moved` for is durable, in the order given.
+    /// returns `Added` or `Moved` for is durable, in the order given. A
+    /// SaaS record is kept under the name the customer directory sends its
+    /// buyer as, and is refused when it would open an hour under a name
+    /// that might be a buyer already metered in that hour (`buyers.rs`).
     fn record(&self, usage: Vec<Usage>) -> impl Future<Output = Result<Vec<Recorded>, StoreError>> + Send;
 
     /// Seals every open hour that starts before `closed_before` (epoch
@@ -353,6 +355,16 @@ pub trait Store: Send + Sync + 'static {
     /// Puts held and rejected hours back to be sent (sealed, due now),
     /// with their sealed total and token unchanged; returns how many.
     fn requeue(&self, which: Requeue) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Adds buyers to the customer directory (completing an entry that
+    /// already names one of them); returns how many it was given.
+    fn add_buyers(&self, buyers: Vec<Buyer>) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Sets the name `product`'s usage is sent under (for records that arrive later).
+    fn set_form(&self, product: String, form: Form) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The customer directory, by product.
+    fn buyers(&self) -> impl Future<Output = Result<Vec<Buyer>, StoreError>> + Send;
 
     /// Counts of hours by state.
     fn counts(&self) -> impl Future<Output = Result<Counts, StoreError>> + Send;

@@ -30,8 +30,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls, Transaction};
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::postgres_directory as directory;
 use super::{customer_columns, customer_from_columns, Counts, EventContent, Hour, HourState, Lease, Recorded, Requeue, Settle, Store, StoreError};
+use crate::buyers::{Buyer, Form};
 use crate::meter::Clock;
+use crate::usage::Customer;
 use crate::policy::{hour_of, HOUR_MS};
 use crate::quantity::Quantity;
 use crate::usage::Usage;
@@ -42,6 +47,8 @@ const CONNECTIONS: usize = 4;
 const RETRIES: usize = 5;
 /// The advisory lock that serializes migrations between replicas starting together.
 const MIGRATION_LOCK: i64 = 0x6d65_7465_7200_0001;
+/// The advisory lock that serializes writers of the customer directory.
+const DIRECTORY_LOCK: i64 = 0x6d65_7465_7200_0002;
 
 const MIGRATIONS: &[&str] = &["CREATE TABLE meter_hours (
          id BIGSERIAL PRIMARY KEY,
@@ -62,7 +69,16 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meter_hours (
     // Claims fenced by generation; an id made with the store that MeterUsage tokens include.
     "ALTER TABLE meter_hours ADD COLUMN claim_gen BIGINT NOT NULL DEFAULT 0;
      CREATE TABLE meter_meta (id INTEGER PRIMARY KEY CHECK (id = 1), store_id TEXT NOT NULL);
-     INSERT INTO meter_meta (id, store_id) VALUES (1, md5(random()::text || clock_timestamp()::text));"];
+     INSERT INTO meter_meta (id, store_id) VALUES (1, md5(random()::text || clock_timestamp()::text));",
+    // The customer directory: a product's buyers by all their names, and the name each product's usage is sent under.
+    "CREATE TABLE meter_buyers (
+         id BIGSERIAL PRIMARY KEY, product_code TEXT NOT NULL,
+         identifier TEXT NOT NULL, account_id TEXT NOT NULL, license_arn TEXT NOT NULL);
+     CREATE INDEX meter_buyers_by_identifier ON meter_buyers (product_code, identifier);
+     CREATE INDEX meter_buyers_by_account ON meter_buyers (product_code, account_id);
+     CREATE INDEX meter_buyers_by_licence ON meter_buyers (license_arn);
+     CREATE TABLE meter_product_forms (product_code TEXT PRIMARY KEY, form TEXT NOT NULL);
+     CREATE INDEX meter_hours_by_slot ON meter_hours (product_code, dimension, hour);"];
 
 /// A store in a PostgreSQL database.
 pub struct PostgresStore {
@@ -181,23 +197,100 @@ impl PostgresStore {
 /// An hour's key, as the tables keep it: product, customer kind, customer, licence, dimension and hour.
 type Key = (String, &'static str, String, String, String, i64);
 
-fn key_of(u: &Usage, hour: i64) -> Key {
-    let (kind, customer, license) = customer_columns(&u.customer);
-    (u.product_code.clone().unwrap_or_default(), kind, customer.to_owned(), license.to_owned(), u.dimension.clone(), hour)
+fn key_of(product: &str, customer: &Customer, dimension: &str, hour: i64) -> Key {
+    let (kind, customer, license) = directory::columns(customer);
+    (product.to_owned(), kind, customer, license, dimension.to_owned(), hour)
+}
+
+/// Every name the buyer of `key` is known by, the key's own first.
+fn names_of(snapshot: &directory::Snapshot, key: &Key) -> Vec<Customer> {
+    let own = customer_from_columns(key.1, key.2.clone(), key.3.clone()).unwrap_or(Customer::Caller);
+    let (_, mut names) = snapshot.names(&key.0, &own);
+    names.retain(|n| *n != own);
+    names.insert(0, own);
+    names
+}
+
+fn product_of(u: &Usage) -> &str {
+    u.product_code.as_deref().unwrap_or("")
+}
+
+/// Adds the records `members` (with `quantity` in all) to the group of `key`; refuses them when the sum would overflow.
+fn add_to(groups: &mut BTreeMap<Key, (Quantity, Vec<usize>)>, key: Key, quantity: Quantity, members: &[usize], out: &mut [Option<Recorded>]) {
+    let group = groups.entry(key).or_insert((Quantity::ZERO, Vec::new()));
+    match group.0.checked_add(quantity) {
+        Some(sum) => {
+            group.0 = sum;
+            group.1.extend_from_slice(members);
+        }
+        None => {
+            for &i in members {
+                out[i] = Some(Recorded::Refused(format!("the hour's total would pass {}, the most one record can carry", Quantity::MAX)));
+            }
+        }
+    }
+}
+
+/// Moves each SaaS group to the hour its buyer already has in its slot
+/// (under any of its names), or refuses it when it would open an hour under
+/// a name that might be a buyer already there; the slots stay locked until
+/// the transaction ends.
+async fn place_in_slots(
+    tx: &Transaction<'_>,
+    snapshot: &mut directory::Snapshot,
+    groups: &mut BTreeMap<Key, (Quantity, Vec<usize>)>,
+    naming: &HashMap<Key, (Option<Buyer>, Vec<Customer>)>,
+    out: &mut [Option<Recorded>],
+) -> Result<(), tokio_postgres::Error> {
+    let slots: BTreeSet<directory::Slot> = groups.keys().filter(|k| k.1 != "caller").map(|k| (k.0.clone(), k.4.clone(), k.5)).collect();
+    if slots.is_empty() {
+        return Ok(());
+    }
+    let mut existing = directory::lock_and_read(tx, &slots).await?;
+    let there: Vec<(&str, &Customer)> = existing.iter().flat_map(|(slot, names)| names.iter().map(|c| (slot.0.as_str(), c))).collect();
+    snapshot.extend(tx, &there).await?;
+    let mut placed = BTreeMap::new();
+    for (key, (quantity, members)) in std::mem::take(groups) {
+        let Some((buyer, names)) = naming.get(&key).filter(|_| key.1 != "caller") else {
+            add_to(&mut placed, key, quantity, &members, out);
+            continue;
+        };
+        let slot = (key.0.clone(), key.4.clone(), key.5);
+        let there = existing.entry(slot.clone()).or_default();
+        match directory::place(&slot, names, buyer.as_ref(), there, snapshot) {
+            Ok(name) => {
+                if !there.contains(&name) {
+                    there.push(name.clone());
+                }
+                add_to(&mut placed, key_of(&slot.0, &name, &slot.1, slot.2), quantity, &members, out);
+            }
+            Err(reason) => {
+                for &i in &members {
+                    out[i] = Some(Recorded::Refused(reason.clone()));
+                }
+            }
+        }
+    }
+    *groups = placed;
+    Ok(())
 }
 
 /// Records a call's usage in a few set-based statements, whatever its size:
-/// the event ids already stored are read at once; the rest are summed per
-/// hour in memory and added with one upsert (in key order, so concurrent
-/// producers lock hours in one order); the records are inserted with one
-/// statement. A producer that raced another with the same event id fails
-/// that last insert on the unique index, which rolls the transaction back
-/// and runs it again, when the id is seen as stored.
+/// the event ids already stored and the customer directory's entries are
+/// read at once; the rest are summed per hour in memory (a SaaS record under
+/// the name its buyer is sent as), placed into their slots' hours
+/// (`postgres_directory.rs`), and added with one upsert (in key order, so
+/// concurrent producers lock hours in one order); the records are inserted
+/// with one statement. A producer that raced another with the same event id
+/// fails that last insert on the unique index, which rolls the transaction
+/// back and runs it again, when the id is seen as stored.
 async fn record_batch(tx: &Transaction<'_>, usage: &[Usage]) -> Result<Vec<Recorded>, tokio_postgres::Error> {
     let mut out: Vec<Option<Recorded>> = vec![None; usage.len()];
+    let named: Vec<(&str, &Customer)> = usage.iter().map(|u| (product_of(u), &u.customer)).collect();
+    let mut snapshot = directory::Snapshot::load(tx, &named).await?;
     let ids: Vec<&str> = usage.iter().filter_map(|u| u.event_id.as_deref()).collect();
     // What each event id already stored (or met earlier in this call) said.
-    let mut seen: std::collections::HashMap<String, EventContent> = std::collections::HashMap::new();
+    let mut seen: HashMap<String, EventContent> = HashMap::new();
     if !ids.is_empty() {
         let rows = tx
             .query(
@@ -207,42 +300,32 @@ async fn record_batch(tx: &Transaction<'_>, usage: &[Usage]) -> Result<Vec<Recor
             )
             .await?;
         for row in rows {
-            let content = EventContent {
-                product: row.get(1),
-                customer_kind: row.get(2),
-                customer: row.get(3),
-                license: row.get(4),
-                dimension: row.get(5),
-                time_ms: row.get(6),
-                quantity: row.get(7),
-            };
-            seen.insert(row.get(0), content);
+            let kind: String = row.get(2);
+            seen.insert(row.get(0), EventContent::stored(row.get(1), &kind, row.get(3), row.get(4), row.get(5), row.get(6), row.get(7)));
         }
     }
-    // Sum the new records per hour, in key order.
-    let mut groups: std::collections::BTreeMap<Key, (Quantity, Vec<usize>)> = std::collections::BTreeMap::new();
+    // Sum the new records per hour, each buyer under the name it is sent as, in key order.
+    let mut groups: BTreeMap<Key, (Quantity, Vec<usize>)> = BTreeMap::new();
+    let mut naming: HashMap<Key, (Option<Buyer>, Vec<Customer>)> = HashMap::new();
     for (i, u) in usage.iter().enumerate() {
         let Some(time_ms) = u.time_ms() else {
             out[i] = Some(Recorded::Refused("the time is before 1970".into()));
             continue;
         };
+        let (buyer, names) = snapshot.names(product_of(u), &u.customer);
         if let Some(id) = &u.event_id {
             let content = EventContent::of(u);
             if let Some(before) = seen.get(id) {
-                out[i] = Some(content.repeat_of(id, before));
+                out[i] = Some(content.repeat_of(id, before, &names));
                 continue;
             }
             seen.insert(id.clone(), content);
         }
-        let group = groups.entry(key_of(u, hour_of(time_ms))).or_insert((Quantity::ZERO, Vec::new()));
-        match group.0.checked_add(u.quantity) {
-            Some(sum) => {
-                group.0 = sum;
-                group.1.push(i);
-            }
-            None => out[i] = Some(Recorded::Refused(format!("the hour's total would pass {}, the most one record can carry", Quantity::MAX))),
-        }
+        let key = key_of(product_of(u), &names[0], &u.dimension, hour_of(time_ms));
+        naming.entry(key.clone()).or_insert((buyer, names));
+        add_to(&mut groups, key, u.quantity, &[i], &mut out);
     }
+    place_in_slots(tx, &mut snapshot, &mut groups, &naming, &mut out).await?;
     let keys: Vec<&Key> = groups.keys().collect();
     let column = |f: fn(&Key) -> &str| keys.iter().map(|k| f(k)).collect::<Vec<&str>>();
     let (products, kinds, customers, licences, dimensions) =
@@ -277,7 +360,7 @@ async fn record_batch(tx: &Transaction<'_>, usage: &[Usage]) -> Result<Vec<Recor
         let (id, billed_in) = match hour_ids.get(key) {
             Some(id) => (*id, key.5),
             // The hour is sealed (or its total would overflow): the slow path, one hour at a time.
-            None => match later_hour(tx, key, *total).await? {
+            None => match later_hour(tx, key, &names_of(&snapshot, key), *total).await? {
                 Some(found) => found,
                 None => {
                     for &i in members {
@@ -309,24 +392,36 @@ async fn record_batch(tx: &Transaction<'_>, usage: &[Usage]) -> Result<Vec<Recor
 
 /// Adds `total` to the first hour after `key`'s that is not sealed; its id and start,
 /// or `None` when `key`'s own hour is open and the sum would overflow.
-async fn later_hour(tx: &Transaction<'_>, key: &Key, total: Quantity) -> Result<Option<(i64, i64)>, tokio_postgres::Error> {
-    let (product, kind, customer, license, dimension, mut hour) = (key.0.as_str(), key.1, key.2.as_str(), key.3.as_str(), key.4.as_str(), key.5);
+async fn later_hour(tx: &Transaction<'_>, key: &Key, names: &[Customer], total: Quantity) -> Result<Option<(i64, i64)>, tokio_postgres::Error> {
+    let (product, dimension, mut hour) = (key.0.as_str(), key.4.as_str(), key.5);
     loop {
-        let state: Option<String> = tx
-            .query_opt(
-                "SELECT state FROM meter_hours
-                 WHERE product_code = $1 AND customer_kind = $2 AND customer = $3 AND license_arn = $4 AND dimension = $5 AND hour = $6 FOR UPDATE",
-                &[&product, &kind, &customer, &license, &dimension, &hour],
-            )
-            .await?
-            .map(|r| r.get(0));
-        if state.as_deref() == Some("open") && hour == key.5 {
-            return Ok(None);
+        // The buyer's hour under any of its names, the one of the key first.
+        let mut found: Option<(&Customer, String)> = None;
+        for name in names {
+            let (kind, customer, license) = customer_columns(name);
+            let state: Option<String> = tx
+                .query_opt(
+                    "SELECT state FROM meter_hours
+                     WHERE product_code = $1 AND customer_kind = $2 AND customer = $3 AND license_arn = $4 AND dimension = $5 AND hour = $6 FOR UPDATE",
+                    &[&product, &kind, &customer, &license, &dimension, &hour],
+                )
+                .await?
+                .map(|r| r.get(0));
+            if let Some(state) = state {
+                found = Some((name, state));
+                break;
+            }
         }
-        if state.as_deref() != Some("open") && state.is_some() {
-            hour += HOUR_MS;
-            continue;
-        }
+        let name = match &found {
+            Some((_, state)) if state == "open" && hour == key.5 => return Ok(None),
+            Some((_, state)) if state != "open" => {
+                hour += HOUR_MS;
+                continue;
+            }
+            Some((name, _)) => *name,
+            None => &names[0],
+        };
+        let (kind, customer, license) = customer_columns(name);
         let upserted = tx
             .query_opt(
                 "INSERT INTO meter_hours (product_code, customer_kind, customer, license_arn, dimension, hour, total, state)
@@ -514,6 +609,34 @@ impl Store for PostgresStore {
         .await
     }
 
+    async fn add_buyers(&self, buyers: Vec<Buyer>) -> Result<u64, StoreError> {
+        let buyers = std::sync::Arc::new(buyers);
+        self.with_transaction(move |tx| {
+            let buyers = buyers.clone();
+            Box::pin(async move {
+                // One writer of the directory at a time, so two imports cannot add one buyer twice.
+                tx.execute("SELECT pg_advisory_xact_lock($1)", &[&DIRECTORY_LOCK]).await?;
+                for b in buyers.iter() {
+                    directory::add(tx, b).await?;
+                }
+                Ok(buyers.len() as u64)
+            })
+        })
+        .await
+    }
+
+    async fn set_form(&self, product: String, form: Form) -> Result<(), StoreError> {
+        self.with_transaction(move |tx| {
+            let product = product.clone();
+            Box::pin(async move { directory::set_form(tx, &product, form).await })
+        })
+        .await
+    }
+
+    async fn buyers(&self) -> Result<Vec<Buyer>, StoreError> {
+        self.with_transaction(|tx| Box::pin(async move { directory::list(tx).await })).await
+    }
+
     async fn counts(&self) -> Result<Counts, StoreError> {
         let (by_state, records) = self
             .with_transaction(|tx| {
@@ -576,6 +699,12 @@ mod tests {
         let Some(url) = fresh("suite").await else { return };
         let handle = tokio::runtime::Handle::current();
         super::super::suite::run(|| tokio::task::block_in_place(|| handle.block_on(PostgresStore::open(&url)).unwrap())).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_directory_suite_passes_on_postgres() {
+        let Some(url) = fresh("directory").await else { return };
+        super::super::suite::directory(PostgresStore::open(&url).await.unwrap()).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -20,6 +20,8 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 use tokio::sync::oneshot;
 
 use super::{customer_columns, customer_from_columns, Counts, EventContent, Hour, HourState, Lease, Recorded, Requeue, Settle, Store, StoreError};
+use super::sqlite_directory as directory;
+use crate::buyers::{Buyer, Form};
 use crate::meter::Clock;
 use crate::policy::{hour_of, HOUR_MS};
 use crate::quantity::Quantity;
@@ -51,7 +53,16 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE hours (
     // Claims fenced by generation; an id made with the store that MeterUsage tokens include.
     "ALTER TABLE hours ADD COLUMN claim_gen INTEGER NOT NULL DEFAULT 0;
      CREATE TABLE meta (id INTEGER PRIMARY KEY CHECK (id = 1), store_id TEXT NOT NULL);
-     INSERT INTO meta (id, store_id) VALUES (1, lower(hex(randomblob(16))));"];
+     INSERT INTO meta (id, store_id) VALUES (1, lower(hex(randomblob(16))));",
+    // The customer directory: a product's buyers by all their names, and the name each product's usage is sent under.
+    "CREATE TABLE buyers (
+         id INTEGER PRIMARY KEY, product_code TEXT NOT NULL,
+         identifier TEXT NOT NULL, account_id TEXT NOT NULL, license_arn TEXT NOT NULL);
+     CREATE INDEX buyers_by_identifier ON buyers (product_code, identifier);
+     CREATE INDEX buyers_by_account ON buyers (product_code, account_id);
+     CREATE INDEX buyers_by_licence ON buyers (license_arn);
+     CREATE TABLE product_forms (product_code TEXT PRIMARY KEY, form TEXT NOT NULL);
+     CREATE INDEX hours_by_slot ON hours (product_code, dimension, hour);"];
 
 type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 
@@ -62,6 +73,9 @@ enum Command {
     Renew(Vec<Lease>, i64, Reply<Vec<Lease>>),
     Settle(Vec<(Lease, Settle)>, Reply<Vec<bool>>),
     Requeue(Requeue, Reply<u64>),
+    AddBuyers(Vec<Buyer>, Reply<u64>),
+    SetForm(String, Form, Reply<()>),
+    Buyers(Reply<Vec<Buyer>>),
     Counts(Reply<Counts>),
     Hours(HourState, usize, Reply<Vec<Hour>>),
     Reserve { now_ms: i64, interval_ms: i64, max_ahead_ms: i64, reply: Reply<i64> },
@@ -191,6 +205,18 @@ fn serve(mut conn: Connection, queue: &mpsc::Receiver<Command>) {
             Command::Requeue(which, reply) => {
                 let _ = reply.send(in_transaction(&mut conn, |tx| requeue(tx, &which)));
             }
+            Command::AddBuyers(buyers, reply) => {
+                let _ = reply.send(in_transaction(&mut conn, |tx| {
+                    buyers.iter().try_for_each(|b| directory::add(tx, b))?;
+                    Ok(buyers.len() as u64)
+                }));
+            }
+            Command::SetForm(product, form, reply) => {
+                let _ = reply.send(in_transaction(&mut conn, |tx| directory::set_form(tx, &product, form)));
+            }
+            Command::Buyers(reply) => {
+                let _ = reply.send(in_transaction(&mut conn, directory::list));
+            }
             Command::Counts(reply) => {
                 let _ = reply.send(in_transaction(&mut conn, counts));
             }
@@ -222,49 +248,69 @@ fn record_group<'a>(conn: &mut Connection, group: impl Iterator<Item = &'a [Usag
 }
 
 /// Two statements for the common case: add to the open hour (or create
-/// it), then store the record. A record whose event id is already stored
-/// is not inserted (the unique index ignores it), and its addition is
+/// it), then store the record. A SaaS record is kept under the name its
+/// buyer is sent as (the customer directory's, `directory.rs`), added to
+/// the buyer's hour whichever of its names that hour was opened under, and
+/// refused when it opens an hour for a name the meter cannot tell apart
+/// from a buyer already metered in it. A record whose event id is already
+/// stored is not inserted (the unique index ignores it), and its addition is
 /// taken back in the same transaction, so it is counted once.
 fn record_one(tx: &Transaction<'_>, u: &Usage) -> rusqlite::Result<Recorded> {
     let Some(time_ms) = u.time_ms() else { return Ok(Recorded::Refused("the time is before 1970".into())) };
     let product = u.product_code.as_deref().unwrap_or("");
-    let (kind, customer, license) = customer_columns(&u.customer);
+    let (buyer, names) = directory::names(tx, product, &u.customer)?;
     let quantity = u.quantity.millionths();
     let from = hour_of(time_ms);
     let mut hour = from;
-    let (hour_id, created) = loop {
-        let added: Option<i64> = tx
-            .prepare_cached(
-                "UPDATE hours SET total = total + ?7
-                 WHERE product_code = ?1 AND customer_kind = ?2 AND customer = ?3 AND license_arn = ?4 AND dimension = ?5 AND hour = ?6
-                   AND state = 'open' AND total + ?7 <= ?8
-                 RETURNING id",
-            )?
-            .query_row(params![product, kind, customer, license, u.dimension, hour, quantity, Quantity::MAX.millionths()], |r| r.get(0))
-            .optional()?;
-        if let Some(id) = added {
-            break (id, false);
+    let (hour_id, created) = 'hour: loop {
+        for name in &names {
+            let (kind, customer, license) = customer_columns(name);
+            let added: Option<i64> = tx
+                .prepare_cached(
+                    "UPDATE hours SET total = total + ?7
+                     WHERE product_code = ?1 AND customer_kind = ?2 AND customer = ?3 AND license_arn = ?4 AND dimension = ?5 AND hour = ?6
+                       AND state = 'open' AND total + ?7 <= ?8
+                     RETURNING id",
+                )?
+                .query_row(params![product, kind, customer, license, u.dimension, hour, quantity, Quantity::MAX.millionths()], |r| r.get(0))
+                .optional()?;
+            if let Some(id) = added {
+                break 'hour (id, false);
+            }
         }
-        let inserted = tx
-            .prepare_cached(
-                "INSERT OR IGNORE INTO hours (product_code, customer_kind, customer, license_arn, dimension, hour, total, state)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open')",
-            )?
-            .execute(params![product, kind, customer, license, u.dimension, hour, quantity])?;
-        if inserted == 1 {
-            break (tx.last_insert_rowid(), true);
+        let mut state: Option<String> = None;
+        for name in &names {
+            let (kind, customer, license) = customer_columns(name);
+            state = tx
+                .prepare_cached(
+                    "SELECT state FROM hours
+                     WHERE product_code = ?1 AND customer_kind = ?2 AND customer = ?3 AND license_arn = ?4 AND dimension = ?5 AND hour = ?6",
+                )?
+                .query_row(params![product, kind, customer, license, u.dimension, hour], |r| r.get(0))
+                .optional()?;
+            if state.is_some() {
+                break;
+            }
         }
-        let state: String = tx
-            .prepare_cached(
-                "SELECT state FROM hours
-                 WHERE product_code = ?1 AND customer_kind = ?2 AND customer = ?3 AND license_arn = ?4 AND dimension = ?5 AND hour = ?6",
-            )?
-            .query_row(params![product, kind, customer, license, u.dimension, hour], |r| r.get(0))?;
-        if state == "open" {
-            return Ok(Recorded::Refused(format!("the hour's total would pass {}, the most one record can carry", Quantity::MAX)));
+        match state.as_deref() {
+            Some("open") => return Ok(Recorded::Refused(format!("the hour's total would pass {}, the most one record can carry", Quantity::MAX))),
+            // Sealed or settled: frozen. The record goes to the next hour that is not.
+            Some(_) => {
+                hour += HOUR_MS;
+                continue;
+            }
+            None => {}
         }
-        // Sealed or settled: frozen. The record goes to the next hour that is not.
-        hour += HOUR_MS;
+        if let Some(reason) = directory::ambiguity_in_slot(tx, product, &u.dimension, hour, &names[0], buyer.as_ref())? {
+            return Ok(Recorded::Refused(reason));
+        }
+        let (kind, customer, license) = customer_columns(&names[0]);
+        tx.prepare_cached(
+            "INSERT INTO hours (product_code, customer_kind, customer, license_arn, dimension, hour, total, state)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open')",
+        )?
+        .execute(params![product, kind, customer, license, u.dimension, hour, quantity])?;
+        break (tx.last_insert_rowid(), true);
     };
     let stored = tx
         .prepare_cached("INSERT OR IGNORE INTO records (hour_id, time_ms, quantity, event_id) VALUES (?1, ?2, ?3, ?4)")?
@@ -282,17 +328,10 @@ fn record_one(tx: &Transaction<'_>, u: &Usage) -> rusqlite::Result<Recorded> {
                  FROM records r JOIN hours h ON h.id = r.hour_id WHERE r.event_id = ?1",
             )?
             .query_row([event_id], |r| {
-                Ok(EventContent {
-                    product: r.get(0)?,
-                    customer_kind: r.get(1)?,
-                    customer: r.get(2)?,
-                    license: r.get(3)?,
-                    dimension: r.get(4)?,
-                    time_ms: r.get(5)?,
-                    quantity: r.get(6)?,
-                })
+                let kind: String = r.get(1)?;
+                Ok(EventContent::stored(r.get(0)?, &kind, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
             })?;
-        return Ok(EventContent::of(u).repeat_of(event_id, &before));
+        return Ok(EventContent::of(u).repeat_of(event_id, &before, &names));
     }
     Ok(if hour == from { Recorded::Added { hour } } else { Recorded::Moved { from, to: hour } })
 }
@@ -439,6 +478,18 @@ impl Store for SqliteStore {
         self.call(|reply| Command::Requeue(which, reply)).await
     }
 
+    async fn add_buyers(&self, buyers: Vec<Buyer>) -> Result<u64, StoreError> {
+        self.call(|reply| Command::AddBuyers(buyers, reply)).await
+    }
+
+    async fn set_form(&self, product: String, form: Form) -> Result<(), StoreError> {
+        self.call(|reply| Command::SetForm(product, form, reply)).await
+    }
+
+    async fn buyers(&self) -> Result<Vec<Buyer>, StoreError> {
+        self.call(Command::Buyers).await
+    }
+
     async fn counts(&self) -> Result<Counts, StoreError> {
         self.call(Command::Counts).await
     }
@@ -477,10 +528,15 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_directory_suite_passes_on_sqlite() {
+        super::super::suite::directory(SqliteStore::open(&temp("directory")).unwrap()).await;
+    }
+
+    #[tokio::test]
     async fn a_newer_schema_is_refused_by_name() {
         let path = temp("newer");
         Connection::open(&path).unwrap().execute_batch("PRAGMA user_version = 7;").unwrap();
         let e = SqliteStore::open(&path).unwrap_err();
-        assert!(e.0.contains("schema version 7 is newer than this meter's 3"), "{e}");
+        assert!(e.0.contains("schema version 7 is newer than this meter's 4"), "{e}");
     }
 }

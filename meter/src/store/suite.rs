@@ -4,6 +4,7 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::{HourState, Recorded, Requeue, Settle, Store};
+use crate::buyers::{Buyer, Form};
 use crate::policy::HOUR_MS;
 use crate::quantity::Quantity;
 use crate::usage::{Customer, Usage};
@@ -180,6 +181,78 @@ pub async fn run<S: Store>(open: impl Fn() -> S) {
     let open_hours = reopened.hours(HourState::Open, 10).await.unwrap();
     assert!(open_hours.iter().any(|h| h.customer == by_licence.customer && h.product_code.is_none()));
     assert!(open_hours.iter().any(|h| h.customer == Customer::Caller && h.product_code.as_deref() == Some("prod-1")));
+}
+
+/// The customer directory: one buyer's records under any of its names add
+/// up to one hour, sent under the product's form; a name the store cannot
+/// tell apart from a buyer already metered in the hour is refused when it
+/// is recorded. On a store of its own (it must start empty).
+pub async fn directory<S: Store>(store: S) {
+    let hour = 2_000 * HOUR_MS;
+    let saas = |customer: Customer, quantity: u32, at: i64| Usage {
+        product_code: Some("prod-dir".into()),
+        customer,
+        dimension: "users".into(),
+        quantity: Quantity::units(quantity),
+        time: UNIX_EPOCH + Duration::from_millis(at as u64),
+        event_id: None,
+    };
+    let alpha_id = || Customer::Identifier("cust-alpha".into());
+    let alpha_account = || Customer::Account { account_id: "444455556666".into(), license_arn: None };
+    let beta = |licence: bool| Customer::Account {
+        account_id: "777788889999".into(),
+        license_arn: licence.then(|| "arn:aws:license-manager::777788889999:license:l-beta".to_owned()),
+    };
+    let alpha = Buyer { product_code: "prod-dir".into(), identifier: Some("cust-alpha".into()), account_id: Some("444455556666".into()), license_arn: None };
+    assert_eq!(store.add_buyers(vec![alpha.clone()]).await.unwrap(), 1);
+    assert_eq!(store.add_buyers(vec![Buyer { identifier: None, ..alpha.clone() }]).await.unwrap(), 1, "an entry already known is completed, not doubled");
+    assert_eq!(store.buyers().await.unwrap(), std::slice::from_ref(&alpha));
+
+    // One buyer, two names: one hour, kept under the identifier (the default for a buyer that has one).
+    let out = store.record(vec![saas(alpha_id(), 5, hour), saas(alpha_account(), 3, hour + 1)]).await.unwrap();
+    assert_eq!(out, [Recorded::Added { hour }, Recorded::Added { hour }]);
+    let out = store.record(vec![saas(alpha_account(), 1, hour + 2)]).await.unwrap();
+    assert_eq!(out, [Recorded::Added { hour }]);
+    let hours = open_hours(&store).await;
+    assert_eq!(hours.iter().map(|h| (&h.customer, h.total)).collect::<Vec<_>>(), [(&alpha_id(), Quantity::units(9))]);
+
+    // The product moves to accounts: the open hour keeps its name, a new hour opens under the account.
+    store.set_form("prod-dir".into(), Form::Account).await.unwrap();
+    store.record(vec![saas(alpha_id(), 1, hour + 3), saas(alpha_id(), 2, hour + HOUR_MS)]).await.unwrap();
+    let hours = open_hours(&store).await;
+    assert_eq!(
+        hours.iter().map(|h| (&h.customer, h.hour, h.total)).collect::<Vec<_>>(),
+        [(&alpha_id(), hour, Quantity::units(10)), (&alpha_account(), hour + HOUR_MS, Quantity::units(2))]
+    );
+
+    // An account the directory does not know, with its licence: another buyer than alpha (whose account is known).
+    assert_eq!(store.record(vec![saas(beta(true), 1, hour)]).await.unwrap(), [Recorded::Added { hour }]);
+    // The same account without the licence: one buyer, a second name the store cannot place. Refused, naming both.
+    let out = store.record(vec![saas(beta(false), 2, hour + 5), saas(alpha_id(), 1, hour + 6)]).await.unwrap();
+    let Recorded::Refused(reason) = &out[0] else { panic!("{out:?}") };
+    assert!(reason.contains("CustomerAWSAccountId 777788889999 might be the buyer already metered as CustomerAWSAccountId 777788889999 with LicenseArn"), "{reason}");
+    assert_eq!(out[1], Recorded::Added { hour }, "the good record beside it is kept");
+    // An unknown identifier could be the unknown account's buyer: refused too.
+    let out = store.record(vec![saas(Customer::Identifier("cust-zeta".into()), 1, hour)]).await.unwrap();
+    assert!(matches!(&out[0], Recorded::Refused(r) if r.contains("CustomerIdentifier cust-zeta might be")), "{out:?}");
+    // Once the directory knows beta, the account alone names its one agreement and adds to its hour.
+    let beta_buyer = Buyer { product_code: "prod-dir".into(), identifier: None, account_id: Some("777788889999".into()), license_arn: beta(true).license_arn().map(str::to_owned) };
+    store.add_buyers(vec![beta_buyer]).await.unwrap();
+    assert_eq!(store.record(vec![saas(beta(false), 2, hour + 7)]).await.unwrap(), [Recorded::Added { hour }]);
+    let hours = open_hours(&store).await;
+    let in_hour: Vec<_> = hours.iter().filter(|h| h.hour == hour).map(|h| (&h.customer, h.total)).collect();
+    assert_eq!(in_hour, [(&alpha_id(), Quantity::units(11)), (&beta(true), Quantity::units(3))], "one hour per buyer");
+
+    // A sealed hour moves a known buyer's late record to the buyer's next hour, under the name that hour has.
+    store.seal(hour + HOUR_MS).await.unwrap();
+    let out = store.record(vec![saas(alpha_id(), 4, hour + 8)]).await.unwrap();
+    assert_eq!(out, [Recorded::Moved { from: hour, to: hour + HOUR_MS }]);
+    let hours = open_hours(&store).await;
+    assert_eq!(hours.iter().map(|h| (&h.customer, h.hour, h.total)).collect::<Vec<_>>(), [(&alpha_account(), hour + HOUR_MS, Quantity::units(6))]);
+}
+
+async fn open_hours<S: Store>(store: &S) -> Vec<super::Hour> {
+    store.hours(HourState::Open, 100).await.unwrap()
 }
 
 /// Awaits every future, concurrently, in order.

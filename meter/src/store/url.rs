@@ -2,6 +2,7 @@
 //! `postgres://user@host:port/database`.
 
 use super::{Counts, Hour, HourState, Lease, PostgresStore, Recorded, Requeue, Settle, SqliteStore, Store, StoreError};
+use crate::buyers::{Buyer, Form};
 use crate::usage::Usage;
 
 /// Either store, chosen at run time.
@@ -61,6 +62,18 @@ impl Store for AnyStore {
 
     async fn requeue(&self, which: Requeue) -> Result<u64, StoreError> {
         either!(self, s => s.requeue(which))
+    }
+
+    async fn add_buyers(&self, buyers: Vec<Buyer>) -> Result<u64, StoreError> {
+        either!(self, s => s.add_buyers(buyers))
+    }
+
+    async fn set_form(&self, product: String, form: Form) -> Result<(), StoreError> {
+        either!(self, s => s.set_form(product, form))
+    }
+
+    async fn buyers(&self) -> Result<Vec<Buyer>, StoreError> {
+        either!(self, s => s.buyers())
     }
 
     async fn counts(&self) -> Result<Counts, StoreError> {

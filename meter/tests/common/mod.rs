@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use durable_meter::{Customer, Meter, Policy, Quantity, SqliteStore, Usage};
+use durable_meter::{Buyer, Customer, Meter, Policy, Quantity, SqliteStore, Usage};
 use marketplacemetering::config::{Credentials, Region, TimeSource};
 use marketplacemetering::Client;
 use metering_emulator::Config;
@@ -44,6 +44,7 @@ dimensions = ["vcpu_hours"]
 product = "prod-saas"
 account = "444455556666"
 identifier = "cust-alpha"
+registration_token = "token-alpha"
 [[customers]]
 product = "prod-saas"
 account = "777788889999"
@@ -166,3 +167,17 @@ pub fn beta() -> Customer {
 pub const H10: i64 = START as i64;
 pub const H11: i64 = START as i64 + 3600;
 
+
+/// alpha and beta as the seller's sign-up page resolved them: what the
+/// meter needs to tell them apart within one product, dimension and hour.
+pub fn directory() -> Vec<Buyer> {
+    vec![
+        Buyer { product_code: "prod-saas".into(), identifier: Some("cust-alpha".into()), account_id: Some("444455556666".into()), license_arn: None },
+        Buyer {
+            product_code: "prod-saas".into(),
+            identifier: None,
+            account_id: Some("777788889999".into()),
+            license_arn: Some("arn:aws:license-manager::777788889999:license:l-beta".into()),
+        },
+    ]
+}

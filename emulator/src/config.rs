@@ -191,6 +191,10 @@ pub struct Config {
     /// (the newest documentation: 24; older text said 6).
     #[serde(default = "default_batch_window")]
     pub batch_meter_usage_window_hours: u64,
+    /// How long into a month usage of the previous month is still accepted,
+    /// in hours (BatchMeterUsage's documentation: until 06:00 UTC on the 1st).
+    #[serde(default = "default_month_end_hours")]
+    pub month_end_hours: u64,
     /// How long a registration token resolves, in seconds (reported: about 4 hours).
     #[serde(default = "default_token_lifetime")]
     pub token_lifetime_seconds: u64,
@@ -213,6 +217,9 @@ fn default_meter_window() -> u64 {
 }
 fn default_batch_window() -> u64 {
     24
+}
+fn default_month_end_hours() -> u64 {
+    6
 }
 fn default_token_lifetime() -> u64 {
     4 * 3600
@@ -286,6 +293,11 @@ impl Config {
     /// The window of BatchMeterUsage.
     pub fn batch_meter_usage_window(&self) -> Duration {
         Duration::from_secs(self.batch_meter_usage_window_hours * 3600)
+    }
+
+    /// How long into a month usage of the previous month is accepted.
+    pub fn month_end_grace(&self) -> Duration {
+        Duration::from_secs(self.month_end_hours * 3600)
     }
 }
 

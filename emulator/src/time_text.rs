@@ -26,6 +26,12 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
 }
 
+/// The start (epoch seconds) of the UTC month holding `secs`.
+pub fn month_start(secs: i64) -> i64 {
+    let (y, m, _) = civil_from_days(secs.div_euclid(86_400));
+    days_from_civil(y, m, 1) * 86_400
+}
+
 /// `YYYY-MM-DDTHH:MM:SSZ` of epoch seconds.
 pub fn rfc3339(secs: i64) -> String {
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));

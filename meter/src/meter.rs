@@ -199,9 +199,12 @@ impl<S: Store> Meter<S> {
             for h in claimed {
                 let route = h.customer.route();
                 if self.policy.expired(route, h.hour, now_ms) {
-                    let hours = self.policy.window(route).as_secs() / 3600;
+                    let (hours, month_end) = (self.policy.window(route).as_secs() / 3600, self.policy.month_end.as_secs() / 3600);
                     tracing::error!(hour = h.hour, dimension = %h.dimension, "an unsent hour passed the service's window and cannot be billed");
-                    settled.push((h.lease(), Settle::Rejected(format!("past the accepted window: the service takes usage at most {hours} hours old"))));
+                    let reason = format!(
+                        "past the accepted window: the service takes usage at most {hours} hours old, and last month's only until {month_end} hours into the new month"
+                    );
+                    settled.push((h.lease(), Settle::Rejected(reason)));
                 } else {
                     live.push(h);
                 }

@@ -14,6 +14,26 @@ pub fn hour_of(ms: i64) -> i64 {
     ms.div_euclid(HOUR_MS) * HOUR_MS
 }
 
+/// The start (epoch ms) of the UTC month after the one holding `ms`.
+pub fn next_month_start(ms: i64) -> i64 {
+    // Civil dates from days since 1970 (proleptic Gregorian), as the calendar algorithms in the public domain compute them.
+    let days = ms.div_euclid(86_400_000);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (y, m) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let doy = (153 * ((m + 9) % 12) + 2) / 5;
+    (era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468) * 86_400_000
+}
+
 /// The meter's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
@@ -23,6 +43,10 @@ pub struct Policy {
     pub batch_window: Duration,
     /// How far in the past MeterUsage accepts a record (the API reference: 6 hours).
     pub meter_usage_window: Duration,
+    /// How long into a month the service still accepts the previous month's
+    /// usage (BatchMeterUsage's documentation: until 06:00 UTC on the 1st),
+    /// whatever the window.
+    pub month_end: Duration,
     /// How long before its window closes an unsent hour raises a warning.
     pub warn_before: Duration,
     /// Requests per second, shared by every meter on one store: the service's rate per account (10 by default).
@@ -41,6 +65,7 @@ impl Default for Policy {
             grace: Duration::from_secs(10 * 60),
             batch_window: Duration::from_secs(24 * 3600),
             meter_usage_window: Duration::from_secs(6 * 3600),
+            month_end: Duration::from_secs(6 * 3600),
             warn_before: Duration::from_secs(2 * 3600),
             requests_per_second: 10,
             lease: Duration::from_secs(60),
@@ -68,14 +93,21 @@ impl Policy {
         now_ms.saturating_sub(ms(self.grace)).saturating_sub(HOUR_MS) + 1
     }
 
-    /// Whether the service no longer accepts the hour starting at `hour` (epoch ms) at `now`.
-    pub fn expired(&self, route: Route, hour: i64, now_ms: i64) -> bool {
-        now_ms.saturating_sub(hour) > ms(self.window(route))
+    /// The last time (epoch ms) the service accepts the hour starting at
+    /// `hour`: its window's end, or `month_end` into the next month when
+    /// that comes first.
+    pub fn deadline(&self, route: Route, hour: i64) -> i64 {
+        hour.saturating_add(ms(self.window(route))).min(next_month_start(hour).saturating_add(ms(self.month_end)))
     }
 
-    /// Whether the hour is within [`Policy::warn_before`] of its window's end at `now`.
+    /// Whether the service no longer accepts the hour starting at `hour` (epoch ms) at `now`.
+    pub fn expired(&self, route: Route, hour: i64, now_ms: i64) -> bool {
+        now_ms > self.deadline(route, hour)
+    }
+
+    /// Whether the hour is within [`Policy::warn_before`] of its deadline at `now`.
     pub fn nearing_deadline(&self, route: Route, hour: i64, now_ms: i64) -> bool {
-        now_ms.saturating_sub(hour) > ms(self.window(route)).saturating_sub(ms(self.warn_before))
+        now_ms > self.deadline(route, hour).saturating_sub(ms(self.warn_before))
     }
 
     /// How long to wait after the `attempts`th failed attempt, with `jitter` in `[0, 1)` drawn by the caller.
@@ -115,5 +147,23 @@ mod tests {
         assert_eq!(p.backoff(3, 1.0), Duration::from_secs(4));
         assert_eq!(p.backoff(3, 0.0), Duration::from_secs(2));
         assert_eq!(p.backoff(40, 1.0), Duration::from_secs(300), "capped");
+    }
+
+    #[test]
+    fn last_months_usage_is_due_by_six_in_the_morning_of_the_first() {
+        // 2023-12-01T00:00:00Z, 2024-01-01, 2024-03-01 (a leap year's February).
+        let (december, january, march) = (1_701_388_800_000, 1_704_067_200_000, 1_709_251_200_000);
+        assert_eq!(next_month_start(december - 1), december);
+        assert_eq!(next_month_start(december), january, "December's next month is next year's January");
+        assert_eq!(next_month_start(march - HOUR_MS), march);
+        assert_eq!(next_month_start(-1), 0, "December 1969");
+        let p = Policy::default();
+        let last_hour = december - HOUR_MS;
+        assert_eq!(p.deadline(Route::Batch, last_hour), december + 6 * HOUR_MS, "not 24 hours: 06:00 on the 1st");
+        assert!(!p.expired(Route::Batch, last_hour, december + 6 * HOUR_MS));
+        assert!(p.expired(Route::Batch, last_hour, december + 6 * HOUR_MS + 1));
+        assert!(p.nearing_deadline(Route::Batch, last_hour, december + 4 * HOUR_MS + 1));
+        assert_eq!(p.deadline(Route::Batch, december), december + 24 * HOUR_MS, "this month's hours keep their window");
+        assert_eq!(p.deadline(Route::MeterUsage, last_hour), december + 5 * HOUR_MS, "MeterUsage's 6 hours end first");
     }
 }

@@ -151,3 +151,38 @@ async fn container_usage_goes_by_meter_usage_with_a_fixed_client_token_and_a_cha
     assert_ne!(conflict.client_token, first_token, "two stores, two tokens for one hour");
     let _ = std::fs::remove_dir_all(&world.dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn last_months_usage_is_sent_by_six_on_the_first_and_past_it_is_rejected_as_the_service_would() {
+    let world = World::start("month-end").await;
+    let meter = world.meter("meter.sqlite", SELLER);
+    // 2025-11-30 23:10 and 23:20, the last hour of November.
+    meter.record(saas(alpha(), "users", 13 * 60 + 10, "2")).await.unwrap();
+    meter.record(saas(alpha(), "storage_gb", 13 * 60 + 20, "3")).await.unwrap();
+    // 2025-12-01 04:30: within its 24 hours and before 06:00 on the 1st; the deadline is near (06:00, not 23:00).
+    world.clock.advance(Duration::from_secs((18 * 60 + 30) * 60));
+    let status = meter.status().await.unwrap();
+    assert_eq!(status.nearing_deadline.len(), 2, "two hours before 06:00 on the 1st: {status:?}");
+    world.arm(r#"{"operation": "BatchMeterUsage", "error": "ThrottlingException"}"#).await;
+    let report = meter.flush().await.unwrap();
+    assert_eq!(report.retry_later, 2, "{report:?}");
+    // 06:30: still within 24 hours, but the service no longer takes November's usage; neither does the meter send it.
+    world.clock.advance(Duration::from_secs(2 * 3600));
+    let report = meter.flush().await.unwrap();
+    assert_eq!((report.sent, report.rejected), (0, 2), "{report:?}");
+    let rejected = meter.hours(HourState::Rejected, 1).await.unwrap();
+    assert!(rejected[0].reason.as_deref().unwrap().contains("last month's only until 6 hours into the new month"), "{rejected:?}");
+    assert!(world.billed().await.is_empty());
+    // The emulator refuses it too, as the service documents.
+    let client = world.client(SELLER);
+    let record = marketplacemetering::types::UsageRecord::builder()
+        .timestamp(marketplacemetering::primitives::DateTime::from_secs(START as i64 + 13 * 3600))
+        .customer_identifier("cust-alpha")
+        .dimension("users")
+        .quantity_as_decimal("2")
+        .build()
+        .unwrap();
+    let err = client.batch_meter_usage().product_code("prod-saas").usage_records(record).send().await.unwrap_err();
+    assert_eq!(marketplacemetering::error::ProvideErrorMetadata::code(&err), Some("TimestampOutOfBoundsException"));
+    let _ = std::fs::remove_dir_all(&world.dir);
+}

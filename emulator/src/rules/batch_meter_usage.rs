@@ -83,7 +83,7 @@ pub fn batch_meter_usage(
         if !product.dimensions.iter().any(|d| d == r.dimension) {
             return Err(ServiceError::new(Code::InvalidUsageDimension, format!("record {}: {} is not a dimension of {}", i + 1, r.dimension, product.code)));
         }
-        check_window(r.timestamp, now, config.batch_meter_usage_window())
+        check_window(r.timestamp, now, config.batch_meter_usage_window(), config.month_end_grace())
             .map_err(|e| ServiceError::new(e.code, format!("record {}: {}", i + 1, e.message)))?;
         if let Some(list) = Members::object(r.raw, "UsageRecords")?.list("UsageAllocations")? {
             check_allocations(list, r.quantity, &format!("usageRecords.{}.member.usageAllocations", i + 1))?;

@@ -49,7 +49,7 @@ pub fn meter_usage(config: &Config, state: &mut State, caller: &Account, body: &
     if !product.dimensions.iter().any(|d| d == dimension) {
         return Err(ServiceError::new(Code::InvalidUsageDimension, format!("{dimension} is not a dimension of {product_code}")));
     }
-    check_window(timestamp, now, config.meter_usage_window())?;
+    check_window(timestamp, now, config.meter_usage_window(), config.month_end_grace())?;
     if let Some(list) = allocations {
         check_allocations(list, quantity, "usageAllocations")?;
     }

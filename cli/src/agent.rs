@@ -1,7 +1,9 @@
 //! `metering agent`: the meter as a sidecar. Your service POSTs usage
 //! records to it over loopback (`POST /v1/usage`, JSON Lines with the
 //! same members as `metering record --file`); the agent answers only once
-//! they are durable, and flushes on its own schedule. `GET /v1/status` is
+//! they are durable, and flushes on its own schedule. `POST /v1/events`
+//! takes EventBridge events: `License Deprovisioned` seals and sends that
+//! licence's usage at once (the service takes it for one more hour). `GET /v1/status` is
 //! `metering status --output json`; `GET /healthz` answers 200 while the
 //! store answers. On SIGINT or SIGTERM it stops accepting, finishes the
 //! requests in flight, flushes once more (for at most [`LAST_FLUSH`]) and
@@ -158,9 +160,62 @@ fn reply(status: StatusCode, body: serde_json::Value) -> Response<Full<Bytes>> {
     r
 }
 
+/// The detail type of the event that ends a licence.
+const DEPROVISIONED: &str = "License Deprovisioned - Manufacturer";
+
+/// The customer a `License Deprovisioned` event (as EventBridge delivers it
+/// to an API destination) names: the licence (`detail.license.arn` or
+/// `detail.licenseArn`) and its buyer's account (`detail.acceptor.accountId`,
+/// else the customer directory's entry of the licence). `Ok(None)` for any
+/// other event.
+async fn deprovisioned(meter: &Meter<AnyStore>, event: &serde_json::Value) -> Result<Option<durable_meter::Customer>, String> {
+    if event["detail-type"].as_str() != Some(DEPROVISIONED) {
+        return Ok(None);
+    }
+    let detail = &event["detail"];
+    let licence = detail["license"]["arn"].as_str().or(detail["licenseArn"].as_str()).ok_or("the event's detail names no licence (license.arn)")?;
+    let account = match detail["acceptor"]["accountId"].as_str() {
+        Some(a) => a.to_owned(),
+        None => durable_meter::Store::buyers(meter.store())
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .find(|b| b.license_arn.as_deref() == Some(licence))
+            .and_then(|b| b.account_id)
+            .ok_or_else(|| format!("the event names no acceptor account, and the customer directory does not know licence {licence}"))?,
+    };
+    Ok(Some(durable_meter::Customer::Account { account_id: account, license_arn: Some(licence.to_owned()) }))
+}
+
+/// `POST /v1/events`: an EventBridge event. `License Deprovisioned` closes
+/// the licence's customer (its open hours sealed and sent at once); any
+/// other event is acknowledged and ignored.
+async fn event(meter: &Meter<AnyStore>, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return reply(StatusCode::PAYLOAD_TOO_LARGE, json!({"error": format!("the body is larger than {MAX_BODY} bytes, or broken")})),
+    };
+    let event: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => return reply(StatusCode::BAD_REQUEST, json!({"error": format!("the body is not an event's JSON: {e}")})),
+    };
+    match deprovisioned(meter, &event).await {
+        Ok(None) => reply(StatusCode::ACCEPTED, json!({"ignored": event["detail-type"]})),
+        Err(reason) => reply(StatusCode::BAD_REQUEST, json!({"error": reason})),
+        Ok(Some(customer)) => match meter.close(&customer).await {
+            Ok(r) => reply(
+                StatusCode::OK,
+                json!({"closed": durable_meter::buyers::describe(&customer), "sealed": r.sealed, "sent": r.sent, "retryLater": r.retry_later, "held": r.held, "rejected": r.rejected, "conflicts": r.conflicts}),
+            ),
+            Err(e) => reply(StatusCode::SERVICE_UNAVAILABLE, json!({"error": format!("{e}; the licence's hours are kept: send the event again")})),
+        },
+    }
+}
+
 async fn answer(meter: &Meter<AnyStore>, healthy: &AtomicBool, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
     match (req.method().as_str(), req.uri().path()) {
         ("POST", "/v1/usage") => {}
+        ("POST", "/v1/events") => return event(meter, req).await,
         ("GET", "/v1/status") => {
             return match meter.status().await {
                 Ok(s) => {
@@ -185,8 +240,10 @@ async fn answer(meter: &Meter<AnyStore>, healthy: &AtomicBool, req: Request<hype
                 Err(e) => reply(StatusCode::SERVICE_UNAVAILABLE, json!({"error": e.to_string()})),
             }
         }
-        (_, "/v1/usage" | "/v1/status" | "/healthz") => return reply(StatusCode::METHOD_NOT_ALLOWED, json!({"error": "wrong method"})),
-        (_, path) => return reply(StatusCode::NOT_FOUND, json!({"error": format!("no route {path}: POST /v1/usage, GET /v1/status, GET /healthz")})),
+        (_, "/v1/usage" | "/v1/events" | "/v1/status" | "/healthz") => return reply(StatusCode::METHOD_NOT_ALLOWED, json!({"error": "wrong method"})),
+        (_, path) => {
+            return reply(StatusCode::NOT_FOUND, json!({"error": format!("no route {path}: POST /v1/usage, POST /v1/events, GET /v1/status, GET /healthz")}))
+        }
     }
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),

@@ -140,6 +140,21 @@ enum Command {
         #[arg(long, group = "which")]
         all: bool,
     },
+    /// Seal a customer's open hours now, the hour in progress included, and send them (a licence that ended); exit codes as for flush.
+    Close {
+        /// The store: sqlite:PATH or postgres://USER@HOST:PORT/DATABASE.
+        #[arg(long)]
+        store: String,
+        /// The customer's CustomerIdentifier.
+        #[arg(long, conflicts_with = "customer_aws_account_id")]
+        customer_identifier: Option<String>,
+        /// The customer's account.
+        #[arg(long)]
+        customer_aws_account_id: Option<String>,
+        /// The licence that ended (with --customer-aws-account-id).
+        #[arg(long, requires = "customer_aws_account_id")]
+        license_arn: Option<String>,
+    },
     /// The meter's customer directory: which names are one buyer, and the name each product is sent under.
     Customers {
         /// The store: sqlite:PATH or postgres://USER@HOST:PORT/DATABASE.
@@ -300,6 +315,17 @@ fn main() -> ExitCode {
                     runtime.block_on(meter_commands::retry(&cli.common, &store, which, durable_meter::Policy::default(), cli.common.output))
                 }
                 Command::Status { store } => runtime.block_on(meter_commands::status(&store, cli.common.output)),
+                Command::Close { store, customer_identifier, customer_aws_account_id, license_arn } => {
+                    let customer = match (customer_identifier, customer_aws_account_id) {
+                        (Some(id), None) => durable_meter::Customer::Identifier(id),
+                        (None, Some(account_id)) => durable_meter::Customer::Account { account_id, license_arn },
+                        _ => {
+                            eprintln!("metering close: give --customer-identifier, or --customer-aws-account-id (with --license-arn)");
+                            return ExitCode::from(2);
+                        }
+                    };
+                    runtime.block_on(meter_commands::close(&cli.common, &store, customer, cli.common.output))
+                }
                 Command::Customers { store, action } => runtime.block_on(customers::run(&cli.common, &store, action, cli.common.output)),
                 Command::Agent { store, listen, flush_every, grace } => {
                     let defaults = durable_meter::Policy::default();
@@ -338,6 +364,7 @@ async fn call(common: service::Common, command: Command) -> ExitCode {
         | Command::Record { .. }
         | Command::Flush { .. }
         | Command::Retry { .. }
+        | Command::Close { .. }
         | Command::Customers { .. }
         | Command::Status { .. }
         | Command::Agent { .. }

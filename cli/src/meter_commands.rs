@@ -19,7 +19,7 @@ use crate::output::{print, Output};
 use crate::service::{self, Common};
 use crate::usage_file;
 
-/// The exit codes of `flush` and `retry`, so a cron job or a CI step can
+/// The exit codes of `flush`, `retry` and `close`, so a cron job or a CI step can
 /// tell lost or endangered revenue from a transient failure. When several
 /// apply, the most urgent wins (the order below, last first).
 pub mod exit {
@@ -324,7 +324,24 @@ pub async fn retry(common: &Common, store: &str, which: Requeue, policy: Policy,
 }
 
 async fn flush_and_report(command: &str, meter: &Meter<AnyStore>, output: Output) -> ExitCode {
-    let report = match meter.flush().await {
+    let report = meter.flush().await;
+    report_outcome(command, meter, report, output).await
+}
+
+/// `metering close`: seals a customer's open hours at once and sends them (a licence that ended).
+pub async fn close(common: &Common, store: &str, customer: durable_meter::Customer, output: Output) -> ExitCode {
+    let store = match open(store).await {
+        Ok(s) => s,
+        Err(e) => return usage_error(&format!("--store: {e}")),
+    };
+    let meter = Meter::new(store, service::client(common).await, Policy::default());
+    let report = meter.close(&customer).await;
+    report_outcome("close", &meter, report, output).await
+}
+
+/// Prints what a flush did and what is left, and says it with the exit code.
+async fn report_outcome(command: &str, meter: &Meter<AnyStore>, report: Result<durable_meter::FlushReport, durable_meter::MeterError>, output: Output) -> ExitCode {
+    let report = match report {
         Ok(r) => r,
         Err(e) => {
             eprintln!("metering {command}: {e}");

@@ -60,6 +60,27 @@ async fn the_agent_records_over_http_flushes_on_its_schedule_and_stops_cleanly()
     let records: Vec<String> = metering_emulator::admin::billed(&emulator.url()).await.unwrap().iter().map(|b| format!("{}={}", b.dimension, b.quantity)).collect();
     assert_eq!(records, ["users=3.75"]);
 
+    // The licence of beta ends (EventBridge's License Deprovisioned, delivered to the agent): its usage of the hour
+    // in progress is sealed and sent at once, not at the end of the hour.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() - 1;
+    let licence = "arn:aws:license-manager::777788889999:license:l-beta";
+    let beta = format!("{{\"ProductCode\":\"prod-saas-1\",\"CustomerAWSAccountId\":\"777788889999\",\"LicenseArn\":\"{licence}\",\"Dimension\":\"users\",\"QuantityAsDecimal\":\"7\",\"Timestamp\":{now}}}");
+    assert_eq!(http(&addr, "POST", "/v1/usage", &beta).await.0, 200);
+    let event = |detail_type: &str| {
+        format!(
+            "{{\"version\":\"0\",\"source\":\"aws.agreement-marketplace\",\"detail-type\":\"{detail_type}\",\"detail\":{{\"acceptor\":{{\"accountId\":\"777788889999\"}},\"license\":{{\"arn\":\"{licence}\"}},\"product\":{{\"code\":\"prod-saas-1\"}}}}}}"
+        )
+    };
+    let (status, ignored) = http(&addr, "POST", "/v1/events", &event("Purchase Agreement Created - Manufacturer")).await;
+    assert_eq!(status, 202, "{ignored}");
+    assert_eq!(http(&addr, "POST", "/v1/events", "{\"detail-type\":\"License Deprovisioned - Manufacturer\",\"detail\":{}}").await.0, 400, "no licence named");
+    let (status, closed) = http(&addr, "POST", "/v1/events", &event("License Deprovisioned - Manufacturer")).await;
+    assert_eq!((status, closed["sealed"].as_u64(), closed["sent"].as_u64()), (200, Some(1), Some(1)), "{closed}");
+    let mut records: Vec<String> =
+        metering_emulator::admin::billed(&emulator.url()).await.unwrap().iter().map(|b| format!("{}={}={}", b.customer(), b.dimension, b.quantity)).collect();
+    records.sort();
+    assert_eq!(records, ["777788889999=users=7", "cust-alpha=users=3.75"]);
+
     let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(killed.success());
     let status = child.wait().unwrap();

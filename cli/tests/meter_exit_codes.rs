@@ -162,6 +162,19 @@ async fn one_buyer_under_two_names_is_billed_once_in_full() {
     let mut billed: Vec<String> = metering_emulator::admin::billed(&url).await.unwrap().iter().map(|b| format!("{}={}", b.customer(), b.quantity)).collect();
     billed.sort();
     assert_eq!(billed, ["777788889999=1", "cust-alpha=8"]);
+
+    // beta's licence ends: `metering close` sends the hour in progress now.
+    let now = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() - 1).to_string();
+    let licence = "arn:aws:license-manager::777788889999:license:l-beta";
+    let one = run(s(&["record", "--store", &store, "--product-code", "prod-saas-1", "--customer-aws-account-id", "777788889999", "--license-arn", licence, "--dimension", "users", "--quantity", "4", "--timestamp", &now]))
+        .await
+        .unwrap();
+    assert!(one.status.success(), "{}", text(&one.stderr));
+    let closed = run(s(&["--output", "json", "close", "--store", &store, "--customer-aws-account-id", "777788889999", "--license-arn", licence])).await.unwrap();
+    assert_eq!(closed.status.code(), Some(0), "{}", text(&closed.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&closed.stdout).unwrap();
+    assert_eq!((report["Sealed"].as_u64(), report["Sent"].as_u64()), (Some(1), Some(1)), "{report}");
+    assert_eq!(metering_emulator::admin::billed(&url).await.unwrap().len(), 3);
     running.stop().await;
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -12,7 +12,7 @@ use crate::pace::{self, Pace};
 use crate::policy::Policy;
 use crate::send::{self, Call, Context};
 use crate::store::{Counts, Hour, HourState, Lease, Recorded, Requeue, Settle, Store, StoreError};
-use crate::usage::{Usage, UsageError};
+use crate::usage::{Customer, Usage, UsageError};
 
 /// The meter's clock.
 pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
@@ -325,6 +325,28 @@ impl<S: Store> Meter<S> {
     /// products on concurrent agreements (`CustomerAWSAccountId` with `LicenseArn`).
     pub async fn set_form(&self, product: &str, form: Form) -> Result<(), MeterError> {
         Ok(self.store.set_form(product.to_owned(), form).await?)
+    }
+
+    /// Closes a customer whose licence ended (EventBridge `License
+    /// Deprovisioned`: the service takes its usage for one more hour): seals
+    /// every open hour of theirs at once, the hour in progress included,
+    /// under any of the names the directory knows them by, and flushes, so
+    /// their last usage goes before anything else can delay it. Records of
+    /// theirs that arrive later go to a later hour, as for any sealed hour.
+    pub async fn close(&self, customer: &Customer) -> Result<FlushReport, MeterError> {
+        let mut names = vec![customer.clone()];
+        for b in self.store.buyers().await? {
+            if b.names(customer) {
+                for n in b.forms(None) {
+                    if !names.contains(&n) {
+                        names.push(n);
+                    }
+                }
+            }
+        }
+        let sealed = self.store.seal_customers(names).await?;
+        let report = self.flush().await?;
+        Ok(FlushReport { sealed: report.sealed + sealed, ..report })
     }
 
     /// Puts held and rejected hours back to be sent by the next flush (see [`Store::requeue`]).

@@ -66,3 +66,23 @@ async fn a_product_on_concurrent_agreements_is_sent_by_account_and_licence() {
     assert_eq!(billed.values().collect::<Vec<_>>(), ["2.5"], "{billed:?}");
     let _ = std::fs::remove_dir_all(&world.dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_licence_that_ends_has_its_last_usage_sent_at_once_the_hour_in_progress_included() {
+    let world = World::start("close").await;
+    let meter = world.meter("meter.sqlite", SELLER);
+    meter.add_buyers(directory()).await.unwrap();
+    // 10:00 and 11:00 for beta; it is 11:08, so 11:00 is in progress and 10:00 is within its grace: nothing is due.
+    meter.record_all(vec![saas(account("777788889999", Some(BETA_LICENCE)), "users", 30, "2"), saas(account("777788889999", None), "users", 65, "1.5")]).await.unwrap();
+    meter.record(saas(alpha(), "users", 66, "4")).await.unwrap();
+    world.clock.advance(Duration::from_secs(68 * 60));
+    assert_eq!(meter.flush().await.unwrap().sealed, 0);
+    // License Deprovisioned for beta: both its hours go now; alpha's hour in progress stays open.
+    let report = meter.close(&account("777788889999", Some(BETA_LICENCE))).await.unwrap();
+    assert_eq!((report.sealed, report.sent), (2, 2), "{report:?}");
+    let billed = world.billed().await;
+    assert_eq!(billed[&("777788889999".into(), "users".into(), H10)], "2");
+    assert_eq!(billed[&("777788889999".into(), "users".into(), H11)], "1.5");
+    assert_eq!(meter.hours(HourState::Open, 10).await.unwrap().len(), 1, "alpha's hour is not closed");
+    let _ = std::fs::remove_dir_all(&world.dir);
+}

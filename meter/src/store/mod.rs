@@ -336,6 +336,10 @@ pub trait Store: Send + Sync + 'static {
     /// ms), fixing its total and its `ClientToken`; returns how many.
     fn seal(&self, closed_before: i64) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
+    /// Seals every open hour, the hour in progress included, of a customer
+    /// by any of `names` (a licence that ended: its last usage goes at once); returns how many.
+    fn seal_customers(&self, names: Vec<Customer>) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
     /// Claims up to `limit` sealed or held hours whose next attempt was due by
     /// `due_ms` and that no other flusher holds at `now_ms`, until
     /// `now_ms + lease_ms`, each under a new generation ([`Hour::generation`]).

@@ -524,6 +524,30 @@ impl Store for PostgresStore {
         .await
     }
 
+    async fn seal_customers(&self, names: Vec<Customer>) -> Result<u64, StoreError> {
+        let columns: Vec<(&'static str, String, String)> = names.iter().map(directory::columns).collect();
+        let kinds: Vec<&str> = columns.iter().map(|c| c.0).collect();
+        let customers: Vec<String> = columns.iter().map(|c| c.1.clone()).collect();
+        let licences: Vec<String> = columns.iter().map(|c| c.2.clone()).collect();
+        self.with_transaction(move |tx| {
+            let (kinds, customers, licences) = (kinds.clone(), customers.clone(), licences.clone());
+            Box::pin(async move {
+                tx.execute(
+                    "UPDATE meter_hours h
+                     SET state = 'sealed',
+                         client_token = encode(sha256(convert_to(
+                             (SELECT store_id FROM meter_meta WHERE id = 1) || E'\\n' || h.product_code || E'\\n' || h.dimension || E'\\n' || h.hour::text,
+                             'UTF8')), 'hex')
+                     FROM unnest($1::text[], $2::text[], $3::text[]) AS n(k, c, l)
+                     WHERE h.state = 'open' AND h.customer_kind = n.k AND h.customer = n.c AND h.license_arn = n.l",
+                    &[&kinds, &customers, &licences],
+                )
+                .await
+            })
+        })
+        .await
+    }
+
     async fn claim(&self, due_ms: i64, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<Hour>, StoreError> {
         let until = now_ms.saturating_add(lease_ms);
         let limit = limit.min(i64::MAX as usize) as i64;

@@ -25,7 +25,7 @@ use crate::buyers::{Buyer, Form};
 use crate::meter::Clock;
 use crate::policy::{hour_of, HOUR_MS};
 use crate::quantity::Quantity;
-use crate::usage::Usage;
+use crate::usage::{Customer, Usage};
 
 /// How long a transaction waits for another process's lock on the file.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -69,6 +69,7 @@ type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 enum Command {
     Record(Vec<Usage>, Reply<Vec<Recorded>>),
     Seal(i64, Reply<u64>),
+    SealCustomers(Vec<Customer>, Reply<u64>),
     Claim { due_ms: i64, now_ms: i64, lease_ms: i64, limit: usize, reply: Reply<Vec<Hour>> },
     Renew(Vec<Lease>, i64, Reply<Vec<Lease>>),
     Settle(Vec<(Lease, Settle)>, Reply<Vec<bool>>),
@@ -192,6 +193,9 @@ fn serve(mut conn: Connection, queue: &mpsc::Receiver<Command>) {
             }
             Command::Seal(closed_before, reply) => {
                 let _ = reply.send(in_transaction(&mut conn, |tx| seal(tx, closed_before)));
+            }
+            Command::SealCustomers(names, reply) => {
+                let _ = reply.send(in_transaction(&mut conn, |tx| seal_customers(tx, &names)));
             }
             Command::Claim { due_ms, now_ms, lease_ms, limit, reply } => {
                 let _ = reply.send(in_transaction(&mut conn, |tx| claim(tx, due_ms, now_ms, lease_ms, limit)));
@@ -346,14 +350,32 @@ pub(crate) fn client_token(store_id: &str, product: &str, dimension: &str, hour:
 }
 
 fn seal(tx: &Transaction<'_>, closed_before: i64) -> rusqlite::Result<u64> {
-    let store_id: String = tx.query_row("SELECT store_id FROM meta WHERE id = 1", [], |r| r.get(0))?;
     let closing: Vec<(i64, String, String, i64)> = {
         let mut stmt = tx.prepare_cached("SELECT id, product_code, dimension, hour FROM hours WHERE state = 'open' AND hour < ?1")?;
         let rows = stmt.query_map([closed_before], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
+    seal_rows(tx, &closing)
+}
+
+fn seal_customers(tx: &Transaction<'_>, names: &[Customer]) -> rusqlite::Result<u64> {
+    let mut closing: Vec<(i64, String, String, i64)> = Vec::new();
+    let mut stmt = tx.prepare_cached(
+        "SELECT id, product_code, dimension, hour FROM hours WHERE state = 'open' AND customer_kind = ?1 AND customer = ?2 AND license_arn = ?3",
+    )?;
+    for name in names {
+        let (kind, customer, license) = customer_columns(name);
+        let rows = stmt.query_map(params![kind, customer, license], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        closing.extend(rows.collect::<rusqlite::Result<Vec<_>>>()?);
+    }
+    seal_rows(tx, &closing)
+}
+
+/// Seals the open hours `closing` (id, product, dimension, hour), each with its token.
+fn seal_rows(tx: &Transaction<'_>, closing: &[(i64, String, String, i64)]) -> rusqlite::Result<u64> {
+    let store_id: String = tx.query_row("SELECT store_id FROM meta WHERE id = 1", [], |r| r.get(0))?;
     let mut update = tx.prepare_cached("UPDATE hours SET state = 'sealed', client_token = ?2 WHERE id = ?1 AND state = 'open'")?;
-    for (id, product, dimension, hour) in &closing {
+    for (id, product, dimension, hour) in closing {
         update.execute(params![id, client_token(&store_id, product, dimension, *hour)])?;
     }
     Ok(closing.len() as u64)
@@ -460,6 +482,10 @@ impl Store for SqliteStore {
 
     async fn seal(&self, closed_before: i64) -> Result<u64, StoreError> {
         self.call(|reply| Command::Seal(closed_before, reply)).await
+    }
+
+    async fn seal_customers(&self, names: Vec<Customer>) -> Result<u64, StoreError> {
+        self.call(|reply| Command::SealCustomers(names, reply)).await
     }
 
     async fn claim(&self, due_ms: i64, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<Hour>, StoreError> {

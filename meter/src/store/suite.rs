@@ -249,6 +249,12 @@ pub async fn directory<S: Store>(store: S) {
     assert_eq!(out, [Recorded::Moved { from: hour, to: hour + HOUR_MS }]);
     let hours = open_hours(&store).await;
     assert_eq!(hours.iter().map(|h| (&h.customer, h.hour, h.total)).collect::<Vec<_>>(), [(&alpha_account(), hour + HOUR_MS, Quantity::units(6))]);
+
+    // A licence that ends: the buyer's open hours are sealed at once, the hour in progress included; others stay open.
+    store.record(vec![saas(beta(false), 1, hour + 2 * HOUR_MS), saas(beta(true), 1, hour + HOUR_MS)]).await.unwrap();
+    assert_eq!(store.seal_customers(vec![beta(true)]).await.unwrap(), 2);
+    let hours = open_hours(&store).await;
+    assert_eq!(hours.iter().map(|h| &h.customer).collect::<Vec<_>>(), [&alpha_account()], "only alpha's hour is still open");
 }
 
 async fn open_hours<S: Store>(store: &S) -> Vec<super::Hour> {

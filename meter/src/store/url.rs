@@ -3,7 +3,7 @@
 
 use super::{Counts, Hour, HourState, Lease, PostgresStore, Recorded, Requeue, Settle, SqliteStore, Store, StoreError};
 use crate::buyers::{Buyer, Form};
-use crate::usage::Usage;
+use crate::usage::{Customer, Usage};
 
 /// Either store, chosen at run time.
 #[derive(Debug)]
@@ -46,6 +46,10 @@ impl Store for AnyStore {
 
     async fn seal(&self, closed_before: i64) -> Result<u64, StoreError> {
         either!(self, s => s.seal(closed_before))
+    }
+
+    async fn seal_customers(&self, names: Vec<Customer>) -> Result<u64, StoreError> {
+        either!(self, s => s.seal_customers(names))
     }
 
     async fn claim(&self, due_ms: i64, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<Hour>, StoreError> {

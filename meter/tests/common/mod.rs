@@ -181,3 +181,22 @@ pub fn directory() -> Vec<Buyer> {
         },
     ]
 }
+
+/// A schema of its own on the PostgreSQL that `.ci/run` starts, as a store
+/// URL; `None` (with a message) outside CI without one.
+pub async fn postgres(name: &str) -> Option<String> {
+    let url = match std::env::var("METER_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("METER_POSTGRES_URL is not set under CI=true: .ci/run starts a PostgreSQL and sets it"),
+        _ => {
+            eprintln!("skipped: METER_POSTGRES_URL is not set (.ci/run starts a PostgreSQL and sets it)");
+            return None;
+        }
+    };
+    let schema = format!("ops_{name}_{}", std::process::id());
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};")).await.unwrap();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    Some(format!("{url}{sep}options=-csearch_path%3D{schema}"))
+}

@@ -38,6 +38,14 @@ seller = "111122223333"
 dimensions = ["vcpu_hours"]
 # regions = ["us-east-1"]     # where it is offered; elsewhere InvalidEndpointRegionException
 
+# A SaaS product listed on concurrent agreements (since 2026-06-01): buyers are named by
+# CustomerAWSAccountId with the LicenseArn of their agreement, never by CustomerIdentifier.
+[[products]]
+code = "prod-saas-2"
+seller = "111122223333"
+dimensions = ["requests"]
+concurrent_agreements = true
+
 [[customers]]
 product = "prod-saas-1"
 account = "444455556666"
@@ -55,6 +63,12 @@ registration_token = "token-beta"
 [[customers]]
 product = "prod-container-1"
 account = "444455556666"
+
+[[customers]]
+product = "prod-saas-2"
+account = "999900001111"
+license_arn = "arn:aws:license-manager::999900001111:license:l-gamma"
+registration_token = "token-gamma"
 "#;
 
 /// An account that may call, with its keys.
@@ -128,6 +142,12 @@ pub struct Product {
     /// in another region answer `InvalidEndpointRegionException`. Unset: every region.
     #[serde(default)]
     pub regions: Option<Vec<String>>,
+    /// Listed on concurrent agreements (SaaS products from 2026-06-01): its
+    /// buyers are named by `CustomerAWSAccountId` with `LicenseArn` only;
+    /// BatchMeterUsage refuses `CustomerIdentifier` and a record without a
+    /// licence, and ResolveCustomer returns no identifier.
+    #[serde(default)]
+    pub concurrent_agreements: bool,
 }
 
 impl Product {

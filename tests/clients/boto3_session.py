@@ -92,6 +92,22 @@ resolved = seller.resolve_customer(RegistrationToken="token-alpha")
 check("ResolveCustomer resolves", resolved.get("CustomerIdentifier") == "cust-alpha" and resolved.get("Metadata", {}).get("AgreementId") == "agmt-alpha", resolved)
 check("an unknown token is InvalidTokenException", code_of(lambda: seller.resolve_customer(RegistrationToken="forged")) == "InvalidTokenException")
 
+# A product on concurrent agreements: buyers by CustomerAWSAccountId with LicenseArn only.
+gamma = {"CustomerAWSAccountId": "999900001111", "LicenseArn": "arn:aws:license-manager::999900001111:license:l-gamma"}
+concurrent = lambda customer: dict(customer, Timestamp=now - 3600, Dimension="requests", QuantityAsDecimal="2")
+out = seller.batch_meter_usage(UsageRecords=[concurrent(gamma)])
+check("a record of a concurrent-agreement product needs no ProductCode", out["Results"][0]["Status"] == "Success", out["Results"])
+check(
+    "a concurrent-agreement product refuses CustomerIdentifier",
+    code_of(lambda: seller.batch_meter_usage(ProductCode="prod-saas-2", UsageRecords=[concurrent({"CustomerIdentifier": "cust-gamma"})])) == "InvalidCustomerIdentifierException",
+)
+check(
+    "a concurrent-agreement product refuses a record without its licence",
+    code_of(lambda: seller.batch_meter_usage(ProductCode="prod-saas-2", UsageRecords=[concurrent({"CustomerAWSAccountId": "999900001111"})])) == "InvalidLicenseException",
+)
+gamma_resolved = seller.resolve_customer(RegistrationToken="token-gamma")
+check("ResolveCustomer names a concurrent-agreement buyer without an identifier", "CustomerIdentifier" not in gamma_resolved and gamma_resolved.get("LicenseArn") == gamma["LicenseArn"], gamma_resolved)
+
 # RegisterUsage: a PS256 token, verified with the key the emulator serves (the cryptography package's own RSA-PSS).
 answer = buyer.register_usage(ProductCode="prod-container-1", PublicKeyVersion=1, Nonce="boto3-nonce")
 header_b64, payload_b64, signature_b64 = answer["Signature"].split(".")

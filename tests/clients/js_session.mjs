@@ -74,6 +74,18 @@ check("a changed quantity is DuplicateRecord", again.Results[0].Status === "Dupl
 const resolved = await seller.send(new ResolveCustomerCommand({ RegistrationToken: "token-alpha" }));
 check("ResolveCustomer resolves", resolved.CustomerIdentifier === "cust-alpha" && resolved.LicenseArn?.endsWith("l-alpha"), resolved);
 check("an unknown token is InvalidTokenException", (await codeOf(seller.send(new ResolveCustomerCommand({ RegistrationToken: "forged" })))) === "InvalidTokenException");
+
+// A product on concurrent agreements: buyers by CustomerAWSAccountId with LicenseArn only.
+const gamma = { CustomerAWSAccountId: "999900001111", LicenseArn: "arn:aws:license-manager::999900001111:license:l-gamma" };
+const concurrent = (customer) => ({ ...customer, Timestamp: ago(3600), Dimension: "requests", QuantityAsDecimal: "2" });
+const byLicence = await seller.send(new BatchMeterUsageCommand({ UsageRecords: [concurrent(gamma)] }));
+check("a record of a concurrent-agreement product needs no ProductCode", byLicence.Results[0].Status === "Success", byLicence.Results);
+check(
+  "a concurrent-agreement product refuses CustomerIdentifier",
+  (await codeOf(seller.send(new BatchMeterUsageCommand({ ProductCode: "prod-saas-2", UsageRecords: [concurrent({ CustomerIdentifier: "cust-gamma" })] })))) === "InvalidCustomerIdentifierException",
+);
+const gammaResolved = await seller.send(new ResolveCustomerCommand({ RegistrationToken: "token-gamma" }));
+check("ResolveCustomer names a concurrent-agreement buyer without an identifier", gammaResolved.CustomerIdentifier === undefined && gammaResolved.LicenseArn === gamma.LicenseArn, gammaResolved);
 check("a wrong secret is InvalidSignatureException", (await codeOf(client({ ...SELLER, secretAccessKey: "wrong" }).send(new ResolveCustomerCommand({ RegistrationToken: "t" })))) === "InvalidSignatureException");
 check("an unknown key is UnrecognizedClientException", (await codeOf(client({ accessKeyId: "AKIAUNKNOWN000000000", secretAccessKey: "x" }).send(new ResolveCustomerCommand({ RegistrationToken: "t" })))) === "UnrecognizedClientException");
 

@@ -66,7 +66,7 @@ async fn boto3_and_the_aws_cli_see_the_service_rules() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     println!("{stdout}");
     assert!(output.status.success(), "the boto3 session failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("boto3: 29 passed, 0 failed"), "{stdout}\n{stderr}");
+    assert!(stdout.contains("boto3: 33 passed, 0 failed"), "{stdout}\n{stderr}");
     running.stop().await;
 }
 
@@ -83,6 +83,6 @@ async fn the_javascript_sdk_sees_the_service_rules() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     println!("{stdout}");
     assert!(output.status.success(), "the JavaScript session failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("js: 11 passed, 0 failed"), "{stdout}\n{stderr}");
+    assert!(stdout.contains("js: 14 passed, 0 failed"), "{stdout}\n{stderr}");
     running.stop().await;
 }

@@ -88,6 +88,20 @@ pub fn batch_meter_usage(
         if let Some(list) = Members::object(r.raw, "UsageRecords")?.list("UsageAllocations")? {
             check_allocations(list, r.quantity, &format!("usageRecords.{}.member.usageAllocations", i + 1))?;
         }
+        if product.concurrent_agreements {
+            if r.identifier.is_some() {
+                return Err(ServiceError::new(
+                    Code::InvalidCustomerIdentifier,
+                    format!("record {}: {} is listed on concurrent agreements: name the buyer by CustomerAWSAccountId and LicenseArn", i + 1, product.code),
+                ));
+            }
+            if r.license.is_none() {
+                return Err(ServiceError::new(
+                    Code::InvalidLicense,
+                    format!("record {}: {} is listed on concurrent agreements: the record needs the LicenseArn of the buyer's agreement", i + 1, product.code),
+                ));
+            }
+        }
         if let Some(license) = r.license {
             let owner = config.customer_by_license(license);
             let fits = owner.is_some_and(|c| c.product == product.code && r.account.is_none_or(|a| a == c.account));
@@ -229,5 +243,26 @@ mod tests {
         let buyer = config.accounts[1].clone();
         let err = batch_meter_usage(&config, &mut state, &buyer, &json!({"ProductCode": "prod-saas-1", "UsageRecords": []}), UNIX_EPOCH + Duration::from_secs(NOW), &[]).unwrap_err();
         assert_eq!(err.code, Code::InvalidProductCode);
+    }
+
+    #[test]
+    fn a_product_on_concurrent_agreements_takes_accounts_with_licences_only() {
+        let mut state = State::default();
+        let gamma = json!({"CustomerAWSAccountId": "999900001111", "LicenseArn": "arn:aws:license-manager::999900001111:license:l-gamma"});
+        let mut by_identifier = record(json!({"CustomerIdentifier": "cust-gamma"}), "1");
+        by_identifier["Dimension"] = json!("requests");
+        let mut no_licence = record(json!({"CustomerAWSAccountId": "999900001111"}), "1");
+        no_licence["Dimension"] = json!("requests");
+        let mut good = record(gamma, "4");
+        good["Dimension"] = json!("requests");
+        for (body, code) in [
+            (json!({"ProductCode": "prod-saas-2", "UsageRecords": [by_identifier]}), Code::InvalidCustomerIdentifier),
+            (json!({"ProductCode": "prod-saas-2", "UsageRecords": [no_licence]}), Code::InvalidLicense),
+        ] {
+            assert_eq!(call(&mut state, body.clone()).unwrap_err().code, code, "{body}");
+        }
+        // ProductCode may be left out: the licence names the product.
+        let out = call(&mut state, json!({"UsageRecords": [good]})).unwrap();
+        assert_eq!(out["Results"][0]["Status"], "Success", "{out}");
     }
 }

@@ -35,7 +35,8 @@ pub fn resolve_customer(config: &Config, caller: &Account, body: &Value, issued:
         return Err(ServiceError::new(Code::ExpiredToken, "Registration token has expired"));
     }
     let mut out = json!({ "CustomerAWSAccountId": customer.account, "ProductCode": product.code });
-    if let Some(id) = &customer.identifier {
+    // Buyers of a product on concurrent agreements have no identifier (the service neither returns nor accepts one).
+    if let Some(id) = customer.identifier.as_ref().filter(|_| !product.concurrent_agreements) {
         out["CustomerIdentifier"] = json!(id);
     }
     if let Some(arn) = &customer.license_arn {

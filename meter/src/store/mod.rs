@@ -36,6 +36,7 @@ mod postgres;
 mod sqlite;
 mod sqlite_directory;
 mod postgres_directory;
+mod postgres_record;
 #[cfg(test)]
 pub(crate) mod suite;
 mod url;

@@ -255,6 +255,17 @@ pub async fn directory<S: Store>(store: S) {
     assert_eq!(store.seal_customers(vec![beta(true)]).await.unwrap(), 2);
     let hours = open_hours(&store).await;
     assert_eq!(hours.iter().map(|h| &h.customer).collect::<Vec<_>>(), [&alpha_account()], "only alpha's hour is still open");
+
+    // A record moved past its sealed hour meets, in the next hour, another name that might be its buyer: refused there too.
+    let later = hour + 10 * HOUR_MS;
+    let gamma = |licence: bool| Customer::Account {
+        account_id: "555566667777".into(),
+        license_arn: licence.then(|| "arn:aws:license-manager::555566667777:license:l-g".to_owned()),
+    };
+    assert_eq!(store.record(vec![saas(gamma(true), 1, later), saas(gamma(false), 1, later + HOUR_MS)]).await.unwrap().len(), 2);
+    store.seal(later + HOUR_MS).await.unwrap();
+    let out = store.record(vec![saas(gamma(true), 1, later + 5)]).await.unwrap();
+    assert!(matches!(&out[0], Recorded::Refused(r) if r.contains("might be the buyer already metered as CustomerAWSAccountId 555566667777 for")), "{out:?}");
 }
 
 async fn open_hours<S: Store>(store: &S) -> Vec<super::Hour> {

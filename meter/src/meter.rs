@@ -8,7 +8,7 @@ use marketplacemetering::error::ProvideErrorMetadata;
 use marketplacemetering::Client;
 
 use crate::buyers::{Buyer, Form};
-use crate::pace::{self, Pace};
+use crate::pace::{self, epoch_ms, Pace};
 use crate::policy::Policy;
 use crate::send::{self, Call, Context};
 use crate::store::{Counts, Hour, HourState, Lease, Recorded, Requeue, Settle, Store, StoreError};
@@ -124,8 +124,6 @@ fn default_jitter() -> Arc<dyn Fn() -> f64 + Send + Sync> {
     })
 }
 
-use pace::epoch_ms;
-
 impl<S: Store> Meter<S> {
     /// A meter over `store`, sending with `client`, as `policy` says; the system clock.
     pub fn new(store: S, client: Client, policy: Policy) -> Self {
@@ -237,13 +235,12 @@ impl<S: Store> Meter<S> {
         Ok(report)
     }
 
-    /// Warns when this replica's clock is off from the store's; returns the difference.
-    fn check_skew(&self, store_ms: i64) -> i64 {
+    /// Warns when this replica's clock is off from the store's.
+    fn check_skew(&self, store_ms: i64) {
         let skew = epoch_ms((self.clock)()).saturating_sub(store_ms);
         if skew.unsigned_abs() > SKEW_WARNING.as_millis() as u64 {
             tracing::warn!(skew_ms = skew, "this replica's clock is off from the store's; the store's decides");
         }
-        skew
     }
 
     /// Renews every hour of the claim not yet sent for a full lease, and

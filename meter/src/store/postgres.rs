@@ -75,7 +75,7 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meter_hours (
      CREATE INDEX meter_buyers_by_account ON meter_buyers (product_code, account_id);
      CREATE INDEX meter_buyers_by_licence ON meter_buyers (license_arn);
      CREATE TABLE meter_product_forms (product_code TEXT PRIMARY KEY, form TEXT NOT NULL);
-     CREATE INDEX meter_hours_by_slot ON meter_hours (product_code, dimension, hour);"];
+     CREATE INDEX meter_hours_by_slot ON meter_hours (product_code, dimension, hour, customer_kind, customer);"];
 
 /// A store in a PostgreSQL database.
 pub struct PostgresStore {

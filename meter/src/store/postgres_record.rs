@@ -62,7 +62,25 @@ async fn place_in_slots(
     naming: &HashMap<Key, (Option<Buyer>, Vec<Customer>)>,
     out: &mut [Option<Recorded>],
 ) -> Result<(), tokio_postgres::Error> {
-    let slots: BTreeSet<directory::Slot> = groups.keys().filter(|k| k.1 != "caller").map(|k| (k.0.clone(), k.4.clone(), k.5)).collect();
+    // A group whose hour already exists under its own name adds to it; only the others need placing (and their slots read).
+    let saas: Vec<&Key> = groups.keys().filter(|k| k.1 != "caller").collect();
+    let column = |f: fn(&Key) -> &str| saas.iter().map(|k| f(k)).collect::<Vec<&str>>();
+    let hours: Vec<i64> = saas.iter().map(|k| k.5).collect();
+    let present: BTreeSet<Key> = tx
+        .query(
+            "SELECT h.product_code, h.customer_kind, h.customer, h.license_arn, h.dimension, h.hour FROM meter_hours h
+             JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) AS u(p, k, c, l, d, hr)
+               ON h.product_code = u.p AND h.customer_kind = u.k AND h.customer = u.c AND h.license_arn = u.l AND h.dimension = u.d AND h.hour = u.hr",
+            &[&column(|k| &k.0), &column(|k| k.1), &column(|k| &k.2), &column(|k| &k.3), &column(|k| &k.4), &hours],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            let kind: String = r.get(1);
+            (r.get(0), if kind == "identifier" { "identifier" } else { "account" }, r.get(2), r.get(3), r.get(4), r.get(5))
+        })
+        .collect();
+    let slots: BTreeSet<directory::Slot> = saas.iter().filter(|k| !present.contains(**k)).map(|k| (k.0.clone(), k.4.clone(), k.5)).collect();
     if slots.is_empty() {
         return Ok(());
     }
@@ -71,7 +89,7 @@ async fn place_in_slots(
     snapshot.extend(tx, &there).await?;
     let mut placed = BTreeMap::new();
     for (key, (quantity, members)) in std::mem::take(groups) {
-        let Some((buyer, names)) = naming.get(&key).filter(|_| key.1 != "caller") else {
+        let Some((buyer, names)) = naming.get(&key).filter(|_| key.1 != "caller" && !present.contains(&key)) else {
             add_to(&mut placed, key, quantity, &members, out);
             continue;
         };

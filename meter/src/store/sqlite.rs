@@ -62,7 +62,7 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE hours (
      CREATE INDEX buyers_by_account ON buyers (product_code, account_id);
      CREATE INDEX buyers_by_licence ON buyers (license_arn);
      CREATE TABLE product_forms (product_code TEXT PRIMARY KEY, form TEXT NOT NULL);
-     CREATE INDEX hours_by_slot ON hours (product_code, dimension, hour);"];
+     CREATE INDEX hours_by_slot ON hours (product_code, dimension, hour, customer_kind, customer);"];
 
 type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 
@@ -248,7 +248,10 @@ fn in_transaction<T>(conn: &mut Connection, f: impl FnOnce(&Transaction<'_>) -> 
 }
 
 fn record_group<'a>(conn: &mut Connection, group: impl Iterator<Item = &'a [Usage]>) -> Result<Vec<Vec<Recorded>>, StoreError> {
-    in_transaction(conn, |tx| group.map(|usage| usage.iter().map(|u| record_one(tx, u)).collect()).collect())
+    in_transaction(conn, |tx| {
+        let mut names = directory::Names::new(tx)?;
+        group.map(|usage| usage.iter().map(|u| record_one(tx, &mut names, u)).collect()).collect()
+    })
 }
 
 /// Two statements for the common case: add to the open hour (or create
@@ -259,10 +262,10 @@ fn record_group<'a>(conn: &mut Connection, group: impl Iterator<Item = &'a [Usag
 /// from a buyer already metered in it. A record whose event id is already
 /// stored is not inserted (the unique index ignores it), and its addition is
 /// taken back in the same transaction, so it is counted once.
-fn record_one(tx: &Transaction<'_>, u: &Usage) -> rusqlite::Result<Recorded> {
+fn record_one(tx: &Transaction<'_>, lookup: &mut directory::Names, u: &Usage) -> rusqlite::Result<Recorded> {
     let Some(time_ms) = u.time_ms() else { return Ok(Recorded::Refused("the time is before 1970".into())) };
     let product = u.product_code.as_deref().unwrap_or("");
-    let (buyer, names) = directory::names(tx, product, &u.customer)?;
+    let (buyer, names) = lookup.of(tx, product, &u.customer)?;
     let quantity = u.quantity.millionths();
     let from = hour_of(time_ms);
     let mut hour = from;

@@ -2,6 +2,8 @@
 //! they are known by, and the name each product's usage is sent under
 //! (the rules are in `buyers.rs`; this is where they meet the tables).
 
+use std::collections::HashMap;
+
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::customer_from_columns;
@@ -40,16 +42,39 @@ fn form(tx: &Transaction<'_>, product: &str) -> rusqlite::Result<Option<Form>> {
     Ok(form.as_deref().and_then(Form::parse))
 }
 
-/// The buyer `customer` names, if the directory knows them, and every name
-/// a record of theirs may be kept under, the one it is sent as first.
-pub(super) fn names(tx: &Transaction<'_>, product: &str, customer: &Customer) -> rusqlite::Result<(Option<Buyer>, Vec<Customer>)> {
-    if customer.route() != Route::Batch {
-        return Ok((None, vec![customer.clone()]));
+/// The names of the customers one transaction looked up. A transaction
+/// holds the file's write lock, so the directory cannot change under it:
+/// each customer is looked up once per group commit, and not at all while
+/// the directory is empty.
+pub(super) struct Names {
+    known: bool,
+    seen: HashMap<(String, Customer), (Option<Buyer>, Vec<Customer>)>,
+}
+
+impl Names {
+    /// For a transaction on `tx`.
+    pub(super) fn new(tx: &Transaction<'_>) -> rusqlite::Result<Names> {
+        let known = tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM buyers)")?.query_row([], |r| r.get(0))?;
+        Ok(Names { known, seen: HashMap::new() })
     }
-    let known = entries(tx, product, customer)?;
-    match buyers::find(&known, customer) {
-        Some(buyer) => Ok((Some(buyer.clone()), buyer.forms(form(tx, product)?))),
-        None => Ok((None, vec![customer.clone()])),
+
+    /// The buyer `customer` names, if the directory knows them, and every
+    /// name a record of theirs may be kept under, the one it is sent as first.
+    pub(super) fn of(&mut self, tx: &Transaction<'_>, product: &str, customer: &Customer) -> rusqlite::Result<(Option<Buyer>, Vec<Customer>)> {
+        if !self.known || customer.route() != Route::Batch {
+            return Ok((None, vec![customer.clone()]));
+        }
+        let key = (product.to_owned(), customer.clone());
+        if let Some(found) = self.seen.get(&key) {
+            return Ok(found.clone());
+        }
+        let known = entries(tx, product, customer)?;
+        let found = match buyers::find(&known, customer) {
+            Some(buyer) => (Some(buyer.clone()), buyer.forms(form(tx, product)?)),
+            None => (None, vec![customer.clone()]),
+        };
+        self.seen.insert(key, found.clone());
+        Ok(found)
     }
 }
 
@@ -66,13 +91,30 @@ pub(super) fn ambiguity_in_slot(
     if name.route() != Route::Batch {
         return Ok(None);
     }
-    let existing: Vec<(String, String, String)> = tx
-        .prepare_cached("SELECT customer_kind, customer, license_arn FROM hours WHERE product_code = ?1 AND dimension = ?2 AND hour = ?3 AND customer_kind <> 'caller'")?
-        .query_map(params![product, dimension, hour], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+    // Only a name of the other kind, or the same account (with and without a licence), can be the same buyer:
+    // the others in the slot (often thousands of one kind) are not read.
+    let account = match name {
+        Customer::Account { account_id, .. } => account_id.as_str(),
+        _ => "",
+    };
+    // One index range each (hours_by_slot): the accounts, or the identifiers and this account's hours.
+    let read = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?, r.get(2)?));
+    let existing: Vec<(String, String, String)> = match name {
+        Customer::Identifier(_) => tx
+            .prepare_cached("SELECT customer_kind, customer, license_arn FROM hours WHERE product_code = ?1 AND dimension = ?2 AND hour = ?3 AND customer_kind = 'account'")?
+            .query_map(params![product, dimension, hour], read)?
+            .collect::<rusqlite::Result<_>>()?,
+        _ => tx
+            .prepare_cached(
+                "SELECT customer_kind, customer, license_arn FROM hours WHERE product_code = ?1 AND dimension = ?2 AND hour = ?3 AND customer_kind = 'identifier'
+                 UNION ALL
+                 SELECT customer_kind, customer, license_arn FROM hours WHERE product_code = ?1 AND dimension = ?2 AND hour = ?3 AND customer_kind = 'account' AND customer = ?4",
+            )?
+            .query_map(params![product, dimension, hour, account], read)?
+            .collect::<rusqlite::Result<_>>()?,
+    };
     for (kind, id, license) in existing {
         let Some(other) = customer_from_columns(&kind, id, license) else { continue };
-        // Only names of different kinds, or one account with and without a licence, can be one buyer.
         let candidates = entries(tx, product, &other)?;
         let other_buyer = buyers::find(&candidates, &other);
         if buyers::might_be_one_buyer(name, buyer, &other, other_buyer) {

@@ -6,7 +6,7 @@
 //! advisory lock on it first, so two of them cannot each open an hour under
 //! two names of one buyer.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use tokio_postgres::Transaction;
 
@@ -100,17 +100,61 @@ impl Snapshot {
 /// A product, dimension and hour.
 pub(super) type Slot = (String, String, i64);
 
+/// The names hours of one slot are kept under: all of them to look a name
+/// up, and by kind, since only names of the other kind (or one account
+/// with and without a licence) can be one buyer.
+#[derive(Debug, Default)]
+pub(super) struct SlotNames {
+    all: HashSet<Customer>,
+    identifiers: Vec<Customer>,
+    accounts: Vec<Customer>,
+}
+
+impl SlotNames {
+    /// Adds a name (once).
+    pub(super) fn add(&mut self, c: Customer) {
+        if self.all.insert(c.clone()) {
+            match c {
+                Customer::Identifier(_) => self.identifiers.push(c),
+                Customer::Account { .. } => self.accounts.push(c),
+                Customer::Caller => {}
+            }
+        }
+    }
+
+    /// Every name.
+    pub(super) fn iter(&self) -> impl Iterator<Item = &Customer> {
+        self.identifiers.iter().chain(&self.accounts)
+    }
+
+    /// The names that might be one buyer with `name`.
+    fn candidates<'a>(&'a self, name: &'a Customer) -> Box<dyn Iterator<Item = &'a Customer> + 'a> {
+        match name {
+            Customer::Identifier(_) => Box::new(self.accounts.iter()),
+            Customer::Account { account_id, .. } => Box::new(
+                self.identifiers.iter().chain(self.accounts.iter().filter(move |c| matches!(c, Customer::Account { account_id: a, .. } if a == account_id))),
+            ),
+            Customer::Caller => Box::new(std::iter::empty()),
+        }
+    }
+}
+
 /// Locks `slots` (in order, so replicas never wait on each other in a
 /// cycle) for the rest of the transaction, and reads the names of the hours
-/// already kept in them.
-pub(super) async fn lock_and_read(tx: &Transaction<'_>, slots: &BTreeSet<Slot>) -> Result<BTreeMap<Slot, Vec<Customer>>, tokio_postgres::Error> {
-    let products: Vec<&str> = slots.iter().map(|s| s.0.as_str()).collect();
-    let dimensions: Vec<&str> = slots.iter().map(|s| s.1.as_str()).collect();
-    let hours: Vec<i64> = slots.iter().map(|s| s.2).collect();
+/// already kept in them. A slot where only identifiers open hours is locked
+/// shared: identifiers cannot be one buyer with each other, only with an
+/// account, and a slot where an account opens an hour is locked exclusively.
+/// So the replicas of a product that names buyers one way do not wait.
+pub(super) async fn lock_and_read(tx: &Transaction<'_>, slots: &BTreeMap<Slot, bool>) -> Result<BTreeMap<Slot, SlotNames>, tokio_postgres::Error> {
+    let products: Vec<&str> = slots.keys().map(|s| s.0.as_str()).collect();
+    let dimensions: Vec<&str> = slots.keys().map(|s| s.1.as_str()).collect();
+    let hours: Vec<i64> = slots.keys().map(|s| s.2).collect();
+    let exclusive: Vec<bool> = slots.values().copied().collect();
     tx.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended(p || chr(10) || d || chr(10) || h::text, 0))
-         FROM (SELECT p, d, h FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS u(p, d, h, n) ORDER BY n) AS s",
-        &[&products, &dimensions, &hours],
+        "SELECT CASE WHEN x THEN pg_advisory_xact_lock(k) ELSE pg_advisory_xact_lock_shared(k) END
+         FROM (SELECT hashtextextended(p || chr(10) || d || chr(10) || h::text, 0) AS k, x
+               FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bool[]) WITH ORDINALITY AS u(p, d, h, x, n) ORDER BY n) AS s",
+        &[&products, &dimensions, &hours, &exclusive],
     )
     .await?;
     let rows = tx
@@ -121,11 +165,11 @@ pub(super) async fn lock_and_read(tx: &Transaction<'_>, slots: &BTreeSet<Slot>) 
             &[&products, &dimensions, &hours],
         )
         .await?;
-    let mut out: BTreeMap<Slot, Vec<Customer>> = BTreeMap::new();
+    let mut out: BTreeMap<Slot, SlotNames> = BTreeMap::new();
     for row in rows {
         let kind: String = row.get(3);
         if let Some(c) = customer_from_columns(&kind, row.get(4), row.get(5)) {
-            out.entry((row.get(0), row.get(1), row.get(2))).or_default().push(c);
+            out.entry((row.get(0), row.get(1), row.get(2))).or_default().add(c);
         }
     }
     Ok(out)
@@ -134,11 +178,11 @@ pub(super) async fn lock_and_read(tx: &Transaction<'_>, slots: &BTreeSet<Slot>) 
 /// Where a group of one buyer's records in one slot goes: the name of the
 /// hour it adds to (one already there under any of the buyer's names, else
 /// the name it is sent as), or why it cannot open one.
-pub(super) fn place(slot: &Slot, names: &[Customer], buyer: Option<&Buyer>, existing: &[Customer], snapshot: &Snapshot) -> Result<Customer, String> {
-    if let Some(there) = names.iter().find(|n| existing.contains(n)) {
+pub(super) fn place(slot: &Slot, names: &[Customer], buyer: Option<&Buyer>, existing: &SlotNames, snapshot: &Snapshot) -> Result<Customer, String> {
+    if let Some(there) = names.iter().find(|n| existing.all.contains(n)) {
         return Ok(there.clone());
     }
-    for other in existing {
+    for other in existing.candidates(&names[0]) {
         if buyers::might_be_one_buyer(&names[0], buyer, other, snapshot.buyer(&slot.0, other)) {
             return Err(buyers::ambiguity(&names[0], other, &slot.0, &slot.1));
         }

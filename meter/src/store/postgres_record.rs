@@ -80,7 +80,10 @@ async fn place_in_slots(
             (r.get(0), if kind == "identifier" { "identifier" } else { "account" }, r.get(2), r.get(3), r.get(4), r.get(5))
         })
         .collect();
-    let slots: BTreeSet<directory::Slot> = saas.iter().filter(|k| !present.contains(**k)).map(|k| (k.0.clone(), k.4.clone(), k.5)).collect();
+    let mut slots: BTreeMap<directory::Slot, bool> = BTreeMap::new();
+    for k in saas.iter().filter(|k| !present.contains(**k)) {
+        *slots.entry((k.0.clone(), k.4.clone(), k.5)).or_default() |= k.1 != "identifier";
+    }
     if slots.is_empty() {
         return Ok(());
     }
@@ -97,9 +100,7 @@ async fn place_in_slots(
         let there = existing.entry(slot.clone()).or_default();
         match directory::place(&slot, names, buyer.as_ref(), there, snapshot) {
             Ok(name) => {
-                if !there.contains(&name) {
-                    there.push(name.clone());
-                }
+                there.add(name.clone());
                 add_to(&mut placed, key_of(&slot.0, &name, &slot.1, slot.2), quantity, &members, out);
             }
             Err(reason) => {
@@ -160,7 +161,9 @@ pub(super) async fn record_batch(tx: &Transaction<'_>, usage: &[Usage]) -> Resul
             seen.insert(id.clone(), content);
         }
         let key = key_of(product_of(u), &names[0], &u.dimension, hour_of(time_ms));
-        naming.entry(key.clone()).or_insert((buyer, names));
+        if !groups.contains_key(&key) {
+            naming.insert(key.clone(), (buyer, names));
+        }
         add_to(&mut groups, key, u.quantity, &[i], &mut out);
     }
     place_in_slots(tx, &mut snapshot, &mut groups, &naming, &mut out).await?;
@@ -266,8 +269,8 @@ async fn later_hour(tx: &Transaction<'_>, snapshot: &mut directory::Snapshot, ke
             None if key.1 == "caller" => names[0].clone(),
             None => {
                 let slot = (product.to_owned(), dimension.to_owned(), hour);
-                let existing = directory::lock_and_read(tx, &BTreeSet::from([slot.clone()])).await?;
-                let there = existing.get(&slot).cloned().unwrap_or_default();
+                let mut existing = directory::lock_and_read(tx, &BTreeMap::from([(slot.clone(), key.1 != "identifier")])).await?;
+                let there = existing.remove(&slot).unwrap_or_default();
                 let pairs: Vec<(&str, &Customer)> = there.iter().map(|c| (product, c)).collect();
                 snapshot.extend(tx, &pairs).await?;
                 let buyer = snapshot.buyer(product, &names[0]).cloned();

@@ -142,49 +142,40 @@ const SETUP_ERRORS: &[&str] = &[
     "NotAuthorized",
 ];
 
-fn common_verdict(failure: Failure<'_>) -> Option<Verdict> {
+/// A failure that says nothing of the records: a set-up error (held), a
+/// request that could not be made (held), or no answer (retried).
+fn not_the_records(failure: Failure<'_>) -> Verdict {
     match failure {
-        Failure::Service(c, m) if SETUP_ERRORS.contains(&c) => Some(Verdict::Held(said(c, m))),
-        Failure::Service(..) => None,
-        Failure::NotSent(why) => Some(Verdict::Held(format!("the request could not be made: {why}"))),
-        Failure::Invalid(_) => None,
-        Failure::NoAnswer(why) => Some(Verdict::Retry(why.to_owned())),
+        Failure::Service(code, message) => Verdict::Held(said(code, message)),
+        Failure::NotSent(why) => Verdict::Held(format!("the request could not be made: {why}")),
+        Failure::Invalid(why) | Failure::NoAnswer(why) => Verdict::Retry(why.to_owned()),
     }
 }
 
 /// A BatchMeterUsage error.
 pub(crate) fn batch_verdict(failure: Failure<'_>) -> Verdict {
-    if let Some(v) = common_verdict(failure) {
-        return v;
-    }
-    let (code, message) = match failure {
-        Failure::Service(code, message) => (code, message),
-        Failure::Invalid(why) => return Verdict::BatchWide(format!("refused before sending: {why}")),
-        _ => unreachable!("common_verdict answers the others"),
-    };
-    match code {
-        "TimestampOutOfBoundsException" | "InvalidUsageDimensionException" | "InvalidLicenseException" | "InvalidTagException"
-        | "InvalidUsageAllocationsException" | "InvalidCustomerIdentifierException" | "ValidationException" => Verdict::BatchWide(said(code, message)),
-        c => Verdict::Retry(said(c, message)),
+    match failure {
+        Failure::Service(code, message) if !SETUP_ERRORS.contains(&code) => match code {
+            "TimestampOutOfBoundsException" | "InvalidUsageDimensionException" | "InvalidLicenseException" | "InvalidTagException"
+            | "InvalidUsageAllocationsException" | "InvalidCustomerIdentifierException" | "ValidationException" => Verdict::BatchWide(said(code, message)),
+            c => Verdict::Retry(said(c, message)),
+        },
+        Failure::Invalid(why) => Verdict::BatchWide(format!("refused before sending: {why}")),
+        other => not_the_records(other),
     }
 }
 
 /// A MeterUsage error.
 pub(crate) fn meter_verdict(failure: Failure<'_>) -> Verdict {
-    if let Some(v) = common_verdict(failure) {
-        return v;
-    }
-    let (code, message) = match failure {
-        Failure::Service(code, message) => (code, message),
-        Failure::Invalid(why) => return Verdict::Rejected(format!("refused before sending: {why}")),
-        _ => unreachable!("common_verdict answers the others"),
-    };
-    match code {
-        "DuplicateRequestException" | "IdempotencyConflictException" => Verdict::Conflict(said(code, message)),
-        "TimestampOutOfBoundsException" | "InvalidUsageDimensionException" | "InvalidTagException" | "InvalidUsageAllocationsException" | "ValidationException" => {
-            Verdict::Rejected(said(code, message))
-        }
-        c => Verdict::Retry(said(c, message)),
+    match failure {
+        Failure::Service(code, message) if !SETUP_ERRORS.contains(&code) => match code {
+            "DuplicateRequestException" | "IdempotencyConflictException" => Verdict::Conflict(said(code, message)),
+            "TimestampOutOfBoundsException" | "InvalidUsageDimensionException" | "InvalidTagException" | "InvalidUsageAllocationsException"
+            | "ValidationException" => Verdict::Rejected(said(code, message)),
+            c => Verdict::Retry(said(c, message)),
+        },
+        Failure::Invalid(why) => Verdict::Rejected(format!("refused before sending: {why}")),
+        other => not_the_records(other),
     }
 }
 

@@ -1,5 +1,6 @@
-//! The test suite every store passes. `open` opens the same storage again
-//! each time it is called, so the suite also checks what survives a reopen.
+//! The test suites every store passes: `run` (the life of an hour; `open`
+//! opens the same storage again each time it is called, so it also checks
+//! what survives a reopen) and `directory` (the customer directory).
 
 use std::time::{Duration, UNIX_EPOCH};
 

@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use marketplacemetering::primitives::{DateTime, DateTimeFormat};
+
 use crate::usage::Route;
 
 /// Milliseconds in an hour.
@@ -14,24 +16,16 @@ pub fn hour_of(ms: i64) -> i64 {
     ms.div_euclid(HOUR_MS) * HOUR_MS
 }
 
-/// The start (epoch ms) of the UTC month after the one holding `ms`.
+/// The start (epoch ms) of the UTC month after the one holding `ms`;
+/// `i64::MAX` for a time the calendar cannot name (before year 0 or after
+/// 9999). The SDK's own date-time text does the calendar arithmetic.
 pub fn next_month_start(ms: i64) -> i64 {
-    // Civil dates from days since 1970 (proleptic Gregorian), as the calendar algorithms in the public domain compute them.
-    let days = ms.div_euclid(86_400_000);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let (y, m) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let doy = (153 * ((m + 9) % 12) + 2) / 5;
-    (era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468) * 86_400_000
+    let Ok(text) = DateTime::from_millis(ms.div_euclid(HOUR_MS) * HOUR_MS).fmt(DateTimeFormat::DateTime) else { return i64::MAX };
+    let (Some(year), Some(month)) = (text.get(0..4).and_then(|y| y.parse::<i64>().ok()), text.get(5..7).and_then(|m| m.parse::<i64>().ok())) else {
+        return i64::MAX;
+    };
+    let (year, month) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    DateTime::from_str(&format!("{year:04}-{month:02}-01T00:00:00Z"), DateTimeFormat::DateTime).ok().and_then(|t| t.to_millis().ok()).unwrap_or(i64::MAX)
 }
 
 /// The meter's settings.

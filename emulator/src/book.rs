@@ -38,8 +38,11 @@ impl Names {
     }
 }
 
-/// Product, customer account, dimension (as name numbers) and hour.
-type Key = (u32, u32, u32, i64);
+/// Product, customer account, agreement ([`NONE`] for none), dimension (as name numbers) and hour.
+type Key = (u32, u32, u32, u32, i64);
+
+/// The agreement of a record billed by account alone.
+const NONE: u32 = u32::MAX;
 
 /// One billed record, without its key.
 #[derive(Debug, Clone, Copy)]
@@ -66,7 +69,8 @@ pub struct Book {
 
 impl Book {
     fn key(&self, key: &RecordKey<'_>) -> Option<Key> {
-        Some((self.names.find(key.product)?, self.names.find(key.customer_account)?, self.names.find(key.dimension)?, key.hour))
+        let agreement = if key.agreement.is_empty() { NONE } else { self.names.find(key.agreement)? };
+        Some((self.names.find(key.product)?, self.names.find(key.customer_account)?, agreement, self.names.find(key.dimension)?, key.hour))
     }
 
     /// The record of `key`, if billed.
@@ -77,7 +81,8 @@ impl Book {
 
     /// Adds `record` as the `number`th one; the caller has checked that its hour is not billed.
     pub fn insert(&mut self, record: &Record, number: u64) {
-        let key = (self.names.number(&record.product), self.names.number(&record.customer_account), self.names.number(&record.dimension), record.hour);
+        let agreement = record.agreement.as_deref().map_or(NONE, |a| self.names.number(a));
+        let key = (self.names.number(&record.product), self.names.number(&record.customer_account), agreement, self.names.number(&record.dimension), record.hour);
         let entry = Entry {
             batch: record.operation == "BatchMeterUsage",
             identifier: record.customer_identifier.as_deref().map(|s| self.names.number(s)),
@@ -96,10 +101,11 @@ impl Book {
             customer_account: self.names.text(key.1).to_owned(),
             customer_identifier: e.identifier.map(|n| self.names.text(n).to_owned()),
             license_arn: e.license.map(|n| self.names.text(n).to_owned()),
-            dimension: self.names.text(key.2).to_owned(),
-            hour: key.3,
+            agreement: (key.2 != NONE).then(|| self.names.text(key.2).to_owned()),
+            dimension: self.names.text(key.3).to_owned(),
+            hour: key.4,
             quantity: e.quantity,
-            record_id: record_id(key.3, operation, e.number),
+            record_id: record_id(key.4, operation, e.number),
         }
     }
 
@@ -134,16 +140,24 @@ mod tests {
             customer_account: "1".into(),
             customer_identifier: Some("c".into()),
             license_arn: Some("arn:l".into()),
+            agreement: None,
             dimension: "d".into(),
             hour: 7200,
             quantity: Quantity::parse("2.5").unwrap(),
             record_id: record_id(7200, "BatchMeterUsage", 9),
         };
         book.insert(&record, 9);
-        let key = RecordKey { product: "p", customer_account: "1", dimension: "d", hour: 7200 };
+        let key = RecordKey { product: "p", customer_account: "1", agreement: "", dimension: "d", hour: 7200 };
         assert_eq!(book.get(&key), Some(record.clone()));
         assert_eq!(book.get(&RecordKey { hour: 3600, ..key }), None);
         assert_eq!(book.get(&RecordKey { dimension: "unknown", ..key }), None);
-        assert_eq!(book.records(), [record]);
+        assert_eq!(book.get(&RecordKey { agreement: "arn:l", ..key }), None, "an agreement's hour is not the account's");
+        // Two agreements of one account: two records for one hour.
+        let by_agreement = |l: &str, n: u64| Record { agreement: Some(l.into()), license_arn: Some(l.into()), record_id: record_id(7200, "BatchMeterUsage", n), ..record.clone() };
+        book.insert(&by_agreement("arn:a", 10), 10);
+        book.insert(&by_agreement("arn:b", 11), 11);
+        assert_eq!(book.get(&RecordKey { agreement: "arn:b", ..key }), Some(by_agreement("arn:b", 11)));
+        let (a, b) = (by_agreement("arn:a", 10), by_agreement("arn:b", 11));
+        assert_eq!(book.records(), [a, b, record], "an account's agreements before the account alone");
     }
 }

@@ -1,5 +1,6 @@
-//! What the emulator has billed: one record per product, customer,
-//! dimension and hour, and the idempotency tokens MeterUsage has seen.
+//! What the emulator has billed: one record per product, customer (for a
+//! product on concurrent agreements, per agreement), dimension and hour,
+//! and the idempotency tokens MeterUsage has seen.
 //! Held behind one lock, so two requests for the same hour are decided one
 //! after the other and can never both be billed.
 //!
@@ -35,6 +36,9 @@ pub struct Record {
     pub customer_identifier: Option<String>,
     /// The licence, when the request named one.
     pub license_arn: Option<String>,
+    /// For a product on concurrent agreements, the licence the hour is
+    /// billed under: each agreement of one account is billed on its own.
+    pub agreement: Option<String>,
     /// The dimension.
     pub dimension: String,
     /// The start of the hour, in epoch seconds.
@@ -45,13 +49,15 @@ pub struct Record {
     pub record_id: String,
 }
 
-/// Product, customer account, dimension and hour: what makes a record unique.
+/// Product, customer account (and agreement), dimension and hour: what makes a record unique.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordKey<'a> {
     /// The product code.
     pub product: &'a str,
     /// The customer's account id.
     pub customer_account: &'a str,
+    /// The licence of the agreement, for products on concurrent agreements; empty otherwise.
+    pub agreement: &'a str,
     /// The dimension.
     pub dimension: &'a str,
     /// The start of the hour, in epoch seconds.
@@ -61,7 +67,13 @@ pub struct RecordKey<'a> {
 impl Record {
     /// What makes this record unique.
     pub fn key(&self) -> RecordKey<'_> {
-        RecordKey { product: &self.product, customer_account: &self.customer_account, dimension: &self.dimension, hour: self.hour }
+        RecordKey {
+            product: &self.product,
+            customer_account: &self.customer_account,
+            agreement: self.agreement.as_deref().unwrap_or(""),
+            dimension: &self.dimension,
+            hour: self.hour,
+        }
     }
 }
 
@@ -122,19 +134,22 @@ impl Ticket {
 /// Rows queued for a commit that has not happened yet, by sequence number.
 #[derive(Debug, Default)]
 struct Overlay {
-    records: HashMap<(String, String, String, i64), (u64, Record)>,
+    records: HashMap<OwnedKey, (u64, Record)>,
     tokens: HashMap<(String, String), (u64, Fingerprint, String)>,
     order: VecDeque<(u64, Pending)>,
 }
 
 #[derive(Debug)]
 enum Pending {
-    Record((String, String, String, i64)),
+    Record(OwnedKey),
     Token((String, String)),
 }
 
-fn owned(key: &RecordKey<'_>) -> (String, String, String, i64) {
-    (key.product.to_owned(), key.customer_account.to_owned(), key.dimension.to_owned(), key.hour)
+/// A [`RecordKey`] that owns its strings.
+type OwnedKey = (String, String, String, String, i64);
+
+fn owned(key: &RecordKey<'_>) -> OwnedKey {
+    (key.product.to_owned(), key.customer_account.to_owned(), key.agreement.to_owned(), key.dimension.to_owned(), key.hour)
 }
 
 /// The `--data` file, its committer, and what is queued for it.
@@ -301,7 +316,7 @@ impl State {
                 s.prune();
                 let mut all = s.store.records()?;
                 all.extend(s.overlay.records.values().map(|(_, r)| r.clone()));
-                all.sort_by(|a, b| (&a.product, &a.customer_account, &a.dimension, a.hour).cmp(&(&b.product, &b.customer_account, &b.dimension, b.hour)));
+                all.sort_by(|a, b| (&a.product, &a.customer_account, &a.agreement, &a.dimension, a.hour).cmp(&(&b.product, &b.customer_account, &b.agreement, &b.dimension, b.hour)));
                 // A row committed between the prune and the read is in both.
                 all.dedup_by(|a, b| a.key() == b.key());
                 Ok(all)
@@ -321,6 +336,7 @@ mod tests {
             customer_account: "1".into(),
             customer_identifier: None,
             license_arn: None,
+            agreement: None,
             dimension: "d".into(),
             hour: 3600,
             quantity: Quantity::parse(quantity).unwrap(),

@@ -19,7 +19,7 @@ use crate::decimal::Quantity;
 use crate::state::{Fingerprint, Record, RecordKey};
 
 /// The schema version this code writes.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// The reading side of an open `--data` file.
 #[derive(Debug)]
@@ -32,7 +32,7 @@ fn err(e: rusqlite::Error) -> String {
     e.to_string()
 }
 
-const COLUMNS: &str = "product, customer_account, dimension, hour, operation, customer_identifier, license_arn, quantity, record_id";
+const COLUMNS: &str = "product, customer_account, dimension, hour, operation, customer_identifier, license_arn, quantity, record_id, agreement";
 
 fn connect(path: &Path) -> Result<Connection, String> {
     let conn = Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -48,25 +48,31 @@ impl Store {
     pub fn open(path: &Path) -> Result<(Store, Connection), String> {
         let mut writer = connect(path)?;
         let version: i64 = writer.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(err)?;
-        match version {
-            0 => writer
+        if version > SCHEMA_VERSION {
+            return Err(format!("{}: schema version {version} is newer than this emulator's {SCHEMA_VERSION}", path.display()));
+        }
+        if version == 0 {
+            writer
                 .execute_batch(
                     "BEGIN;
                      CREATE TABLE records (
                          product TEXT NOT NULL, customer_account TEXT NOT NULL, dimension TEXT NOT NULL, hour INTEGER NOT NULL,
                          operation TEXT NOT NULL, customer_identifier TEXT, license_arn TEXT,
-                         quantity TEXT NOT NULL, record_id TEXT NOT NULL,
-                         PRIMARY KEY (product, customer_account, dimension, hour));
+                         quantity TEXT NOT NULL, record_id TEXT NOT NULL, agreement TEXT NOT NULL DEFAULT '',
+                         PRIMARY KEY (product, customer_account, agreement, dimension, hour));
                      CREATE TABLE client_tokens (
                          account TEXT NOT NULL, token TEXT NOT NULL, fingerprint TEXT NOT NULL, record_id TEXT NOT NULL,
                          PRIMARY KEY (account, token));
-                     PRAGMA user_version = 2;
+                     PRAGMA user_version = 3;
                      COMMIT;",
                 )
-                .map_err(err)?,
-            1 => upgrade_fingerprints(&mut writer).map_err(err)?,
-            SCHEMA_VERSION => {}
-            other => return Err(format!("{}: schema version {other} is newer than this emulator's {SCHEMA_VERSION}", path.display())),
+                .map_err(err)?;
+        }
+        if version == 1 {
+            upgrade_fingerprints(&mut writer).map_err(err)?;
+        }
+        if (1..=2).contains(&version) {
+            upgrade_agreements(&writer).map_err(err)?;
         }
         let conn = connect(path)?;
         let records: i64 = conn.query_row("SELECT count(*) FROM records", [], |r| r.get(0)).map_err(err)?;
@@ -82,15 +88,17 @@ impl Store {
     pub fn record(&self, key: &RecordKey<'_>) -> Result<Option<Record>, String> {
         let mut stmt = self
             .conn
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM records WHERE product = ?1 AND customer_account = ?2 AND dimension = ?3 AND hour = ?4"))
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM records WHERE product = ?1 AND customer_account = ?2 AND agreement = ?3 AND dimension = ?4 AND hour = ?5"
+            ))
             .map_err(err)?;
-        let row = stmt.query_row(params![key.product, key.customer_account, key.dimension, key.hour], raw_record).optional().map_err(err)?;
+        let row = stmt.query_row(params![key.product, key.customer_account, key.agreement, key.dimension, key.hour], raw_record).optional().map_err(err)?;
         row.map(decode).transpose()
     }
 
     /// Every committed record, by product, customer, dimension and hour.
     pub fn records(&self) -> Result<Vec<Record>, String> {
-        let mut stmt = self.conn.prepare(&format!("SELECT {COLUMNS} FROM records ORDER BY product, customer_account, dimension, hour")).map_err(err)?;
+        let mut stmt = self.conn.prepare(&format!("SELECT {COLUMNS} FROM records ORDER BY product, customer_account, agreement, dimension, hour")).map_err(err)?;
         let rows = stmt.query_map([], raw_record).map_err(err)?;
         rows.map(|row| row.map_err(err).and_then(decode)).collect()
     }
@@ -106,21 +114,22 @@ impl Store {
     }
 }
 
-type RawRecord = (String, String, String, i64, String, Option<String>, Option<String>, String, String);
+type RawRecord = (String, String, String, i64, String, Option<String>, Option<String>, String, String, String);
 
 fn raw_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRecord> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?))
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?))
 }
 
 fn decode(raw: RawRecord) -> Result<Record, String> {
-    let (product, customer_account, dimension, hour, operation, customer_identifier, license_arn, quantity, record_id) = raw;
+    let (product, customer_account, dimension, hour, operation, customer_identifier, license_arn, quantity, record_id, agreement) = raw;
+    let agreement = (!agreement.is_empty()).then_some(agreement);
     let operation = match operation.as_str() {
         "MeterUsage" => "MeterUsage",
         "BatchMeterUsage" => "BatchMeterUsage",
         other => return Err(format!("the data file has a record of unknown operation `{other}`")),
     };
     let quantity = Quantity::parse(&quantity).ok_or_else(|| format!("the data file has a record with quantity `{quantity}`"))?;
-    Ok(Record { operation, product, customer_account, customer_identifier, license_arn, dimension, hour, quantity, record_id })
+    Ok(Record { operation, product, customer_account, customer_identifier, license_arn, agreement, dimension, hour, quantity, record_id })
 }
 
 /// Version 1 to 2: fingerprints from the request's text to its digest, in one transaction.
@@ -137,14 +146,33 @@ fn upgrade_fingerprints(conn: &mut Connection) -> rusqlite::Result<()> {
             params![account, token, Fingerprint::of(&text).to_hex()],
         )?;
     }
-    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.pragma_update(None, "user_version", 2)?;
     tx.commit()
+}
+
+/// Version 2 to 3: records keyed by agreement too (every record so far by account alone), in one transaction.
+fn upgrade_agreements(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "BEGIN;
+         CREATE TABLE records_v3 (
+             product TEXT NOT NULL, customer_account TEXT NOT NULL, dimension TEXT NOT NULL, hour INTEGER NOT NULL,
+             operation TEXT NOT NULL, customer_identifier TEXT, license_arn TEXT,
+             quantity TEXT NOT NULL, record_id TEXT NOT NULL, agreement TEXT NOT NULL DEFAULT '',
+             PRIMARY KEY (product, customer_account, agreement, dimension, hour));
+         INSERT INTO records_v3 (product, customer_account, dimension, hour, operation, customer_identifier, license_arn, quantity, record_id, agreement)
+             SELECT product, customer_account, dimension, hour, operation, customer_identifier, license_arn, quantity, record_id, '' FROM records;
+         DROP TABLE records;
+         ALTER TABLE records_v3 RENAME TO records;
+         PRAGMA user_version = 3;
+         COMMIT;",
+    )
 }
 
 /// Writes a billed record (inside the committer's transaction).
 pub fn insert_record(conn: &Connection, r: &Record) -> rusqlite::Result<()> {
-    let mut stmt = conn.prepare_cached(&format!("INSERT INTO records ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"))?;
-    stmt.execute(params![r.product, r.customer_account, r.dimension, r.hour, r.operation, r.customer_identifier, r.license_arn, r.quantity.to_string(), r.record_id])?;
+    let mut stmt = conn.prepare_cached(&format!("INSERT INTO records ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"))?;
+    let agreement = r.agreement.as_deref().unwrap_or("");
+    stmt.execute(params![r.product, r.customer_account, r.dimension, r.hour, r.operation, r.customer_identifier, r.license_arn, r.quantity.to_string(), r.record_id, agreement])?;
     Ok(())
 }
 
@@ -160,7 +188,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_version_1_file_is_upgraded_with_its_fingerprints_digested() {
+    fn a_version_1_file_is_upgraded_with_its_fingerprints_digested_and_its_records_keyed_by_account() {
         let dir = std::env::temp_dir().join(format!("emulator-store-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("v1.sqlite");
@@ -174,6 +202,7 @@ mod tests {
                  CREATE TABLE client_tokens (account TEXT NOT NULL, token TEXT NOT NULL, fingerprint TEXT NOT NULL, record_id TEXT NOT NULL,
                      PRIMARY KEY (account, token));
                  INSERT INTO client_tokens VALUES ('1', 'tok', '{\"ProductCode\":\"p\"}', 'rid');
+                 INSERT INTO records VALUES ('p', '1', 'd', 3600, 'BatchMeterUsage', 'c', 'arn:l', '2.5', 'rid');
                  PRAGMA user_version = 1;",
             )
             .unwrap();
@@ -182,6 +211,9 @@ mod tests {
         assert_eq!(store.token("1", "tok").unwrap(), Some((Fingerprint::of("{\"ProductCode\":\"p\"}"), "rid".to_owned())));
         let version: i64 = store.conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
         assert_eq!(version, SCHEMA_VERSION);
+        let key = RecordKey { product: "p", customer_account: "1", agreement: "", dimension: "d", hour: 3600 };
+        let record = store.record(&key).unwrap().unwrap();
+        assert_eq!((record.license_arn.as_deref(), record.agreement, record.record_id.as_str()), (Some("arn:l"), None, "rid"));
         drop((store, _writer));
         let _ = std::fs::remove_dir_all(dir);
     }

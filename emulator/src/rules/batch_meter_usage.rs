@@ -128,6 +128,8 @@ pub fn batch_meter_usage(
             customer_account: customer.account.clone(),
             customer_identifier: customer.identifier.clone(),
             license_arn: r.license.map(str::to_owned),
+            // Each agreement of a product on concurrent agreements is billed on its own.
+            agreement: r.license.filter(|_| product.concurrent_agreements).map(str::to_owned),
             dimension: r.dimension.to_owned(),
             hour: hour_of(r.timestamp),
             quantity: r.quantity,
@@ -262,7 +264,23 @@ mod tests {
             assert_eq!(call(&mut state, body.clone()).unwrap_err().code, code, "{body}");
         }
         // ProductCode may be left out: the licence names the product.
-        let out = call(&mut state, json!({"UsageRecords": [good]})).unwrap();
+        let out = call(&mut state, json!({"UsageRecords": [good.clone()]})).unwrap();
         assert_eq!(out["Results"][0]["Status"], "Success", "{out}");
+
+        // A second agreement of the same account is billed on its own in the same hour; each agreement once.
+        let mut config = Config::demo();
+        let second = "arn:aws:license-manager::999900001111:license:l-gamma-2";
+        config.add_customer(Customer { license_arn: Some(second.into()), registration_token: None, ..config.customer_by_account("prod-saas-2", "999900001111").unwrap().clone() });
+        let seller = config.accounts[0].clone();
+        let mut other = good.clone();
+        other["LicenseArn"] = json!(second);
+        other["QuantityAsDecimal"] = json!("7");
+        let mut changed = good;
+        changed["QuantityAsDecimal"] = json!("5");
+        let now = UNIX_EPOCH + Duration::from_secs(NOW);
+        let out = batch_meter_usage(&config, &mut state, &seller, &json!({"UsageRecords": [other, changed]}), now, &[]).unwrap();
+        let statuses: Vec<&str> = out["Results"].as_array().unwrap().iter().map(|r| r["Status"].as_str().unwrap()).collect();
+        assert_eq!(statuses, ["Success", "DuplicateRecord"], "{out}");
+        assert_eq!(state.records().unwrap().len(), 2);
     }
 }

@@ -74,6 +74,7 @@ pub fn meter_usage(config: &Config, state: &mut State, caller: &Account, body: &
         customer_account: customer.account.clone(),
         customer_identifier: customer.identifier.clone(),
         license_arn: None,
+        agreement: None,
         dimension: dimension.to_owned(),
         hour: hour_of(timestamp),
         quantity,

@@ -73,19 +73,7 @@ pub async fn run(common: &Common, settings: Settings) -> ExitCode {
     let healthy = Arc::new(AtomicBool::new(true));
     let mut flusher = tokio::spawn(flush_on_schedule(meter.clone(), settings.flush_every, stopped.clone()));
     let server = tokio::spawn(serve(listener, meter.clone(), stopped, healthy.clone()));
-    // A flusher that dies leaves records unsent: the agent says so (healthz fails) and exits non-zero.
-    let flusher_died = tokio::select! {
-        () = signals.wait() => false,
-        ended = &mut flusher => {
-            healthy.store(false, Ordering::SeqCst);
-            eprintln!("metering agent: the flush task stopped ({}); stopping, so that the orchestrator restarts the agent", match ended {
-                Err(e) if e.is_panic() => "it panicked".to_owned(),
-                Err(e) => e.to_string(),
-                Ok(()) => "it returned".to_owned(),
-            });
-            true
-        }
-    };
+    let flusher_died = until_stopped_or_dead(signals.wait(), &mut flusher, &healthy).await;
     let _ = stop.send(true);
     let _ = server.await;
     if flusher_died {
@@ -98,6 +86,26 @@ pub async fn run(common: &Common, settings: Settings) -> ExitCode {
         Err(_) => eprintln!("metering agent: the last flush took longer than {LAST_FLUSH:?}; the next flush sends what is left"),
     }
     ExitCode::SUCCESS
+}
+
+/// Waits for `stop` or for the flush task to end, whichever comes first;
+/// whether the flush task ended. A flush task that ends before the agent is
+/// told to stop (it panicked) leaves records unsent: `/healthz` fails from
+/// then on, and the agent exits non-zero so that its orchestrator restarts it.
+async fn until_stopped_or_dead(stop: impl std::future::Future<Output = ()>, flusher: &mut tokio::task::JoinHandle<()>, healthy: &AtomicBool) -> bool {
+    tokio::select! {
+        () = stop => false,
+        ended = flusher => {
+            healthy.store(false, Ordering::SeqCst);
+            let how = match ended {
+                Err(e) if e.is_panic() => "it panicked".to_owned(),
+                Err(e) => e.to_string(),
+                Ok(()) => "it returned".to_owned(),
+            };
+            eprintln!("metering agent: the flush task stopped ({how}); stopping, so that the orchestrator restarts the agent");
+            true
+        }
+    }
 }
 
 async fn flush_on_schedule(meter: Arc<Meter<AnyStore>>, every: Duration, mut stopped: watch::Receiver<bool>) {
@@ -275,4 +283,22 @@ async fn answer(meter: &Meter<AnyStore>, healthy: &AtomicBool, req: Request<hype
     }
     let status = if refused.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     reply(status, json!({"recorded": recorded, "alreadyRecorded": already, "refused": refused}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_flush_task_that_dies_makes_the_agent_unhealthy_and_stop() {
+        let healthy = AtomicBool::new(true);
+        let mut dying = tokio::spawn(async { panic!("a flush task's bug") });
+        assert!(until_stopped_or_dead(std::future::pending(), &mut dying, &healthy).await, "the agent stops");
+        assert!(!healthy.load(Ordering::SeqCst), "and /healthz fails");
+        let healthy = AtomicBool::new(true);
+        let mut running = tokio::spawn(std::future::pending::<()>());
+        assert!(!until_stopped_or_dead(std::future::ready(()), &mut running, &healthy).await, "a signal stops it cleanly");
+        assert!(healthy.load(Ordering::SeqCst));
+        running.abort();
+    }
 }

@@ -178,3 +178,29 @@ async fn one_buyer_under_two_names_is_billed_once_in_full() {
     running.stop().await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsent_hours_near_their_deadline_exit_5() {
+    let running = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let url = running.url();
+    let dir = std::env::temp_dir().join(format!("metering-deadline-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = format!("sqlite:{}", dir.join("meter.db").display());
+    // Container usage 5 hours ago: MeterUsage takes it for 6 hours from the start of its hour, whatever the month.
+    let long_ago = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() - 5 * 3600).to_string();
+    let run = |keys: (&'static str, &'static str), args: Vec<&str>| {
+        let (url, dir, args) = (url.clone(), dir.clone(), args.iter().map(|a| a.to_string()).collect::<Vec<_>>());
+        tokio::task::spawn_blocking(move || -> Output { common::metering(&dir, keys, &url).args(&args).output().unwrap() })
+    };
+    let one = run(BUYER, vec!["record", "--store", &store, "--product-code", "prod-container-1", "--dimension", "vcpu_hours", "--quantity", "1", "--timestamp", &long_ago])
+        .await
+        .unwrap();
+    assert!(one.status.success(), "{}", text(&one.stderr));
+    // Held (the seller's keys: CustomerNotEntitled) and near its deadline: the deadline is the more urgent, and wins.
+    let flushed = run(SELLER, vec!["flush", "--store", &store]).await.unwrap();
+    assert_eq!(flushed.status.code(), Some(5), "{}", text(&flushed.stderr));
+    assert!(text(&flushed.stderr).contains("near the end of the service's window"), "{}", text(&flushed.stderr));
+    running.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -1,7 +1,9 @@
 # Sourced by .ci/run: a private PostgreSQL for the meter's shared-store tests,
 # on a free loopback port, in a temporary folder, stopped when the run ends.
 # Installs Debian's postgresql package when the server binaries are missing.
-# Sets METER_POSTGRES_URL.
+# Sets METER_POSTGRES_URL (a role the server trusts), and
+# METER_POSTGRES_PASSWORD_URL with METER_POSTGRES_PASSWORD (a role that must
+# give its password, for the tests of the password file).
 
 postgres_bin() {
   ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1
@@ -26,11 +28,18 @@ start_postgres() {
   fi
   "${as[@]}" "$bin/initdb" --pgdata "$PG_DIR/data" --username meter --auth trust --encoding UTF8 --no-sync >"$PG_DIR/initdb.log" 2>&1 \
     || { cat "$PG_DIR/initdb.log"; return 1; }
+  # One role logs in only with its password (scram-sha-256); every other is trusted.
+  { echo "host all meter_secret 127.0.0.1/32 scram-sha-256"; cat "$PG_DIR/data/pg_hba.conf"; } >"$PG_DIR/pg_hba.conf"
+  cp "$PG_DIR/pg_hba.conf" "$PG_DIR/data/pg_hba.conf"
   "${as[@]}" "$bin/pg_ctl" --pgdata "$PG_DIR/data" --log "$PG_DIR/server.log" --wait --timeout 60 \
     -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$PG_DIR -c max_connections=200" start >/dev/null \
     || { cat "$PG_DIR/server.log"; return 1; }
   PG_STOP=("${as[@]}" "$bin/pg_ctl" --pgdata "$PG_DIR/data" --mode fast --wait stop)
   export METER_POSTGRES_URL="postgres://meter@127.0.0.1:$port/postgres"
+  export METER_POSTGRES_PASSWORD="pw-$RANDOM$RANDOM"
+  export METER_POSTGRES_PASSWORD_URL="postgres://meter_secret@127.0.0.1:$port/postgres"
+  "$bin/psql" "$METER_POSTGRES_URL" -qc "CREATE ROLE meter_secret LOGIN PASSWORD '$METER_POSTGRES_PASSWORD'" >/dev/null \
+    || { echo "could not create the password role" >&2; return 1; }
   echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 }
 

@@ -37,6 +37,7 @@ mod sqlite;
 mod sqlite_directory;
 mod postgres_directory;
 mod postgres_record;
+pub mod postgres_settings;
 #[cfg(test)]
 pub(crate) mod suite;
 mod url;

@@ -32,6 +32,7 @@ use tokio_postgres::{Client, NoTls, Transaction};
 
 use super::postgres_directory as directory;
 use super::postgres_record::record_batch;
+use super::postgres_settings::Settings;
 use super::{customer_from_columns, Counts, Hour, HourState, Lease, Recorded, Requeue, Settle, Store, StoreError};
 use crate::buyers::{Buyer, Form};
 use crate::meter::Clock;
@@ -79,7 +80,8 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meter_hours (
 
 /// A store in a PostgreSQL database.
 pub struct PostgresStore {
-    url: String,
+    // Boxed: the settings are large and a store is moved as part of `AnyStore`.
+    settings: Box<Settings>,
     connections: Vec<Mutex<Option<Client>>>,
     next: AtomicUsize,
     clock: Option<Clock>,
@@ -87,14 +89,26 @@ pub struct PostgresStore {
 
 impl std::fmt::Debug for PostgresStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PostgresStore").field("url", &redact(&self.url)).finish_non_exhaustive()
+        f.debug_struct("PostgresStore").field("settings", &self.settings).finish_non_exhaustive()
     }
 }
 
 fn fail(e: tokio_postgres::Error) -> StoreError {
     match e.as_db_error() {
         Some(db) => StoreError(format!("{} ({})", db.message(), db.code().code())),
-        None => StoreError(e.to_string()),
+        None => {
+            // tokio-postgres puts the reason in the source ("invalid configuration": "password missing").
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                text = format!("{text}: {s}");
+                source = s.source();
+            }
+            if text.contains("password missing") {
+                text.push_str(" (give it in PGPASSWORD or the password file, ~/.pgpass or PGPASSFILE)");
+            }
+            StoreError(text)
+        }
     }
 }
 
@@ -105,8 +119,13 @@ fn retryable(e: &tokio_postgres::Error) -> bool {
     e.code().is_some_and(|c| *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::UNIQUE_VIOLATION)
 }
 
-async fn connect(url: &str) -> Result<Client, StoreError> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls).await.map_err(|e| StoreError(format!("{}: {}", redact(url), fail(e).0)))?;
+/// Connects, the handshake included, within the connect timeout.
+async fn connect(settings: &Settings) -> Result<Client, StoreError> {
+    let connecting = settings.config.connect(NoTls);
+    let (client, connection) = match tokio::time::timeout(settings.connect_timeout, connecting).await {
+        Ok(connected) => connected.map_err(|e| StoreError(format!("{settings}: {}", fail(e).0)))?,
+        Err(_) => return Err(StoreError(format!("{settings}: no connection within {:?} (connect_timeout)", settings.connect_timeout))),
+    };
     // The connection task ends when the client is dropped or the server goes away; a closed client is replaced on next use.
     tokio::spawn(async move {
         let _ = connection.await;
@@ -114,24 +133,25 @@ async fn connect(url: &str) -> Result<Client, StoreError> {
     Ok(client)
 }
 
-/// The URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
-
 impl PostgresStore {
-    /// Connects to `url` (`postgres://user@host:port/db`) and migrates the schema to the newest version.
+    /// Connects to `url` (`postgres://user@host:port/db`, completed from
+    /// the environment and the password file as libpq completes it:
+    /// `postgres_settings.rs`) and migrates the schema to the newest version.
     pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
-        let mut client = connect(url).await?;
+        PostgresStore::open_with(Settings::from_url(url)?).await
+    }
+
+    /// Connects as `settings` say and migrates the schema, within the call deadline.
+    pub async fn open_with(settings: Settings) -> Result<PostgresStore, StoreError> {
+        let deadline = settings.call_deadline;
+        match tokio::time::timeout(deadline, PostgresStore::migrate(settings.clone())).await {
+            Ok(opened) => opened,
+            Err(_) => Err(StoreError(format!("{settings}: the database did not answer within {deadline:?} while the store was opened"))),
+        }
+    }
+
+    async fn migrate(settings: Settings) -> Result<PostgresStore, StoreError> {
+        let mut client = connect(&settings).await?;
         let tx = client.transaction().await.map_err(fail)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await.map_err(fail)?;
         tx.batch_execute("CREATE TABLE IF NOT EXISTS meter_schema (version INTEGER NOT NULL)").await.map_err(fail)?;
@@ -143,7 +163,7 @@ impl PostgresStore {
             }
         };
         if version as usize > MIGRATIONS.len() {
-            return Err(StoreError(format!("{}: schema version {version} is newer than this meter's {}", redact(url), MIGRATIONS.len())));
+            return Err(StoreError(format!("{settings}: schema version {version} is newer than this meter's {}", MIGRATIONS.len())));
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             tx.batch_execute(sql).await.map_err(fail)?;
@@ -152,7 +172,7 @@ impl PostgresStore {
         tx.commit().await.map_err(fail)?;
         let mut connections = vec![Mutex::new(Some(client))];
         connections.extend((1..CONNECTIONS).map(|_| Mutex::new(None)));
-        Ok(PostgresStore { url: url.to_owned(), connections, next: AtomicUsize::new(0), clock: None })
+        Ok(PostgresStore { settings: Box::new(settings), connections, next: AtomicUsize::new(0), clock: None })
     }
 
     /// The same store with `clock` instead of the database's: for tests
@@ -163,7 +183,11 @@ impl PostgresStore {
         self
     }
 
-    /// Runs `work` in a transaction on one of the connections, again (whole) after a deadlock.
+    /// Runs `work` in a transaction on one of the connections, again (whole)
+    /// after a deadlock, within the call deadline. A call that runs out of
+    /// time drops its connection (the server rolls back what had not
+    /// committed) and is an error that says it may have happened: the
+    /// answer to a COMMIT may be what was lost.
     async fn with_transaction<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         F: for<'a> Fn(&'a Transaction<'a>) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, tokio_postgres::Error>> + Send + 'a>> + Send + Sync,
@@ -171,22 +195,40 @@ impl PostgresStore {
     {
         let slot = &self.connections[self.next.fetch_add(1, Ordering::Relaxed) % self.connections.len()];
         let mut guard = slot.lock().await;
-        let mut attempt = 0;
-        loop {
-            if guard.as_ref().is_none_or(|c| c.is_closed()) {
-                *guard = Some(connect(&self.url).await?);
+        let deadline = self.settings.call_deadline;
+        match tokio::time::timeout(deadline, run_transaction(&mut guard, &self.settings, &work)).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                *guard = None;
+                Err(StoreError(format!(
+                    "{}: the database did not answer within {deadline:?}; the call may or may not have been committed",
+                    self.settings
+                )))
             }
-            let Some(client) = guard.as_mut() else { return Err(StoreError("no connection".into())) };
-            let tx = client.transaction().await.map_err(fail)?;
-            let outcome = match work(&tx).await {
-                Ok(v) => tx.commit().await.map(|()| v),
-                Err(e) => Err(e),
-            };
-            match outcome {
-                Ok(v) => return Ok(v),
-                Err(e) if retryable(&e) && attempt < RETRIES => attempt += 1,
-                Err(e) => return Err(fail(e)),
-            }
+        }
+    }
+}
+
+async fn run_transaction<T, F>(connection: &mut Option<Client>, settings: &Settings, work: &F) -> Result<T, StoreError>
+where
+    F: for<'a> Fn(&'a Transaction<'a>) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, tokio_postgres::Error>> + Send + 'a>> + Send + Sync,
+    T: Send,
+{
+    let mut attempt = 0;
+    loop {
+        if connection.as_ref().is_none_or(|c| c.is_closed()) {
+            *connection = Some(connect(settings).await?);
+        }
+        let Some(client) = connection.as_mut() else { return Err(StoreError("no connection".into())) };
+        let tx = client.transaction().await.map_err(fail)?;
+        let outcome = match work(&tx).await {
+            Ok(v) => tx.commit().await.map(|()| v),
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(v) => return Ok(v),
+            Err(e) if retryable(&e) && attempt < RETRIES => attempt += 1,
+            Err(e) => return Err(fail(e)),
         }
     }
 }
@@ -224,7 +266,7 @@ impl Store for PostgresStore {
         let slot = &self.connections[self.next.fetch_add(1, Ordering::Relaxed) % self.connections.len()];
         let mut guard = slot.lock().await;
         if guard.as_ref().is_none_or(|c| c.is_closed()) {
-            *guard = Some(connect(&self.url).await?);
+            *guard = Some(connect(&self.settings).await?);
         }
         let Some(client) = guard.as_ref() else { return Err(StoreError("no connection".into())) };
         let row = client.query_one("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint", &[]).await.map_err(fail)?;
@@ -506,9 +548,60 @@ mod tests {
         assert_eq!(a.counts().await.unwrap().records, 400);
     }
 
-    #[test]
-    fn passwords_stay_out_of_messages() {
-        assert_eq!(redact("postgres://meter:s3cret@127.0.0.1:5432/db"), "postgres://meter:***@127.0.0.1:5432/db");
-        assert_eq!(redact("postgres://meter@127.0.0.1/db"), "postgres://meter@127.0.0.1/db");
+    #[tokio::test]
+    async fn passwords_stay_out_of_messages() {
+        // Nothing listens on port 1: the error names the database, never the password.
+        let e = PostgresStore::open("postgres://meter:hunter2@127.0.0.1:1/db").await.unwrap_err();
+        assert!(e.0.contains("meter@127.0.0.1:1/db") && !e.0.contains("hunter2"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn the_password_comes_from_the_password_file() {
+        let (Ok(url), Ok(password)) = (std::env::var("METER_POSTGRES_PASSWORD_URL"), std::env::var("METER_POSTGRES_PASSWORD")) else {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("METER_POSTGRES_PASSWORD_URL is not set under CI=true: .ci/run starts a PostgreSQL and sets it");
+            }
+            eprintln!("skipped: METER_POSTGRES_PASSWORD_URL is not set (.ci/run starts a PostgreSQL and sets it)");
+            return;
+        };
+        // A schema the password role may use (the trusted role makes it).
+        let Some(trusted) = fresh("password").await else { return };
+        let schema = format!("t_password_{}", std::process::id());
+        let (client, connection) = tokio_postgres::connect(&trusted, NoTls).await.unwrap();
+        tokio::spawn(connection);
+        client.batch_execute(&format!("GRANT ALL ON SCHEMA {schema} TO meter_secret")).await.unwrap();
+        let url = format!("{url}?options=-csearch_path%3D{schema}");
+
+        let nothing = |_: &str| None;
+        let refused = PostgresStore::open_with(Settings::read(&url, &nothing).unwrap()).await.unwrap_err();
+        assert!(refused.0.contains("password") && !refused.0.contains(&password), "without one the server refuses: {refused}");
+        let dir = std::env::temp_dir().join(format!("meter-pgpass-live-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("pgpass");
+        std::fs::write(&file, format!("127.0.0.1:*:postgres:meter_secret:{password}\n")).unwrap();
+        #[cfg(unix)]
+        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        let path = file.to_str().unwrap().to_owned();
+        let from_file = move |k: &str| (k == "PGPASSFILE").then(|| path.clone());
+        let store = PostgresStore::open_with(Settings::read(&url, &from_file).unwrap()).await.unwrap();
+        assert_eq!(store.counts().await.unwrap(), Counts::default(), "connected with the file's password");
+        assert!(!format!("{store:?}").contains(&password));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn a_database_that_accepts_and_never_answers_is_an_error_not_a_hang() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let silent = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket);
+            }
+        });
+        let url = format!("postgres://meter@127.0.0.1:{port}/db?connect_timeout=1");
+        let e = tokio::time::timeout(std::time::Duration::from_secs(30), PostgresStore::open(&url)).await.expect("open gave up by itself").unwrap_err();
+        assert!(e.0.contains("no connection within 1s"), "{e}");
+        silent.abort();
     }
 }

@@ -1,0 +1,211 @@
+//! Where and how the PostgreSQL store connects, read as libpq reads it, so
+//! no secret needs to be on a command line: the URL first, then the
+//! environment (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`,
+//! `PGCONNECT_TIMEOUT`), then the password file (`PGPASSFILE`, else
+//! `~/.pgpass`, ignored unless only its owner can read it). And how long
+//! anything may take: a connect timeout for the whole handshake, a
+//! statement timeout on the server, and a deadline for each store call, so a
+//! database that accepts and never answers is an error, never a hang.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use tokio_postgres::config::Host;
+use tokio_postgres::Config;
+
+use super::StoreError;
+
+/// How long connecting (socket and handshake) may take unless `connect_timeout` or `PGCONNECT_TIMEOUT` says otherwise.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one statement may run on the server.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one store call (a transaction, with its retries) may take before it is an error.
+pub const CALL_DEADLINE: Duration = Duration::from_secs(60);
+
+/// What a store connects with. Its `Debug` and `Display` never show the password.
+#[derive(Clone)]
+pub struct Settings {
+    /// The connection settings tokio-postgres connects with.
+    pub config: Config,
+    /// How long connecting may take, handshake included.
+    pub connect_timeout: Duration,
+    /// How long one store call may take.
+    pub call_deadline: Duration,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // tokio-postgres's own Debug leaves the password out.
+        f.debug_struct("Settings").field("config", &self.config).field("call_deadline", &self.call_deadline).finish()
+    }
+}
+
+impl fmt::Display for Settings {
+    /// `user@host:port/database`, for messages.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let host = match self.config.get_hosts().first() {
+            Some(Host::Tcp(h)) => h.clone(),
+            #[cfg(unix)]
+            Some(Host::Unix(p)) => p.display().to_string(),
+            None => "localhost".into(),
+        };
+        let port = self.config.get_ports().first().copied().unwrap_or(5432);
+        write!(f, "{}@{host}:{port}/{}", self.config.get_user().unwrap_or("?"), self.config.get_dbname().unwrap_or("?"))
+    }
+}
+
+/// The environment as `Settings::read` sees it (the process's, or a test's).
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+impl Settings {
+    /// The settings of `url` (`postgres://USER@HOST:PORT/DATABASE?…`, any part
+    /// of which may be left to the environment), completed from the process's
+    /// environment and password file as libpq completes them.
+    pub fn from_url(url: &str) -> Result<Settings, StoreError> {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Settings::read(url, &env)
+    }
+
+    /// [`Settings::from_url`] with the environment `env`.
+    pub fn read(url: &str, env: Env<'_>) -> Result<Settings, StoreError> {
+        // tokio-postgres's parse errors quote nothing of the URL, so they are safe to show.
+        let mut config = Config::from_str(url).map_err(|e| StoreError(format!("the PostgreSQL URL is not valid: {e}")))?;
+        if config.get_hosts().is_empty() {
+            config.host(env("PGHOST").unwrap_or_else(|| "localhost".into()));
+        }
+        if config.get_ports().is_empty() {
+            if let Some(port) = env("PGPORT") {
+                config.port(port.parse().map_err(|_| StoreError(format!("PGPORT `{port}` is not a port number")))?);
+            }
+        }
+        if config.get_user().is_none() {
+            let user = env("PGUSER").or_else(|| env("USER")).ok_or_else(|| StoreError("no PostgreSQL user: give one in the URL or PGUSER".into()))?;
+            config.user(user);
+        }
+        if config.get_dbname().is_none() {
+            config.dbname(env("PGDATABASE").unwrap_or_else(|| config.get_user().unwrap_or_default().to_owned()));
+        }
+        if config.get_password().is_none() {
+            if let Some(password) = env("PGPASSWORD").or_else(|| password_file(&config, env)) {
+                config.password(password);
+            }
+        }
+        let connect_timeout = match config.get_connect_timeout() {
+            Some(t) => *t,
+            None => match env("PGCONNECT_TIMEOUT") {
+                Some(t) => Duration::from_secs(t.parse().map_err(|_| StoreError(format!("PGCONNECT_TIMEOUT `{t}` is not a number of seconds")))?),
+                None => CONNECT_TIMEOUT,
+            },
+        };
+        config.connect_timeout(connect_timeout);
+        // Ours first, so a statement_timeout in the URL's options still wins.
+        let options = format!("-c statement_timeout={} {}", STATEMENT_TIMEOUT.as_millis(), config.get_options().unwrap_or_default());
+        config.options(options.trim_end());
+        Ok(Settings { config, connect_timeout, call_deadline: CALL_DEADLINE })
+    }
+}
+
+/// The password file's password for `config`'s host, port, database and user, if any.
+fn password_file(config: &Config, env: Env<'_>) -> Option<String> {
+    let path = env("PGPASSFILE").map(PathBuf::from).or_else(|| env("HOME").map(|h| Path::new(&h).join(".pgpass")))?;
+    if !owner_only(&path) {
+        tracing::warn!(file = %path.display(), "the password file can be read by others than its owner; ignored, as libpq ignores it");
+        return None;
+    }
+    let text = std::fs::read_to_string(&path).ok()?;
+    let host = match config.get_hosts().first() {
+        Some(Host::Tcp(h)) => h.clone(),
+        _ => "localhost".into(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432).to_string();
+    let wanted = [host.as_str(), &port, config.get_dbname().unwrap_or_default(), config.get_user().unwrap_or_default()];
+    text.lines().filter(|l| !l.starts_with('#')).find_map(|line| {
+        let fields = pgpass_fields(line);
+        let [h, p, d, u, password] = fields.as_slice() else { return None };
+        [h, p, d, u].iter().zip(wanted).all(|(field, want)| *field == "*" || field.as_str() == want).then(|| password.clone())
+    })
+}
+
+/// A password-file line's five fields: `:` separates, `\` escapes `:` and `\`.
+fn pgpass_fields(line: &str) -> Vec<String> {
+    let (mut fields, mut field, mut chars) = (Vec::new(), String::new(), line.chars());
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => field.extend(chars.next()),
+            ':' if fields.len() < 4 => fields.push(std::mem::take(&mut field)),
+            c => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
+}
+
+#[cfg(unix)]
+fn owner_only(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 == 0)
+}
+
+#[cfg(not(unix))]
+fn owner_only(path: &Path) -> bool {
+    path.exists()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k: &str| map.get(k).cloned()
+    }
+
+    #[test]
+    fn the_url_first_then_the_environment() {
+        let s = Settings::read("postgres://meter@db.example:6543/usage", &env(&[("PGHOST", "other"), ("PGUSER", "x"), ("PGPASSWORD", "s3cret")])).unwrap();
+        assert_eq!(s.to_string(), "meter@db.example:6543/usage");
+        assert_eq!(s.config.get_password(), Some(&b"s3cret"[..]), "the URL has none: PGPASSWORD");
+        let s = Settings::read("postgres://", &env(&[("PGHOST", "h"), ("PGPORT", "7"), ("PGUSER", "u"), ("PGDATABASE", "d"), ("PGCONNECT_TIMEOUT", "3")])).unwrap();
+        assert_eq!((s.to_string(), s.connect_timeout), ("u@h:7/d".to_owned(), Duration::from_secs(3)));
+        assert!(Settings::read("postgres://", &env(&[("PGUSER", "u"), ("PGPORT", "seven")])).unwrap_err().0.contains("PGPORT `seven`"));
+        assert!(s.config.get_options().unwrap().starts_with("-c statement_timeout=30000"));
+        let s = Settings::read("postgres://u@h/d?options=-csearch_path%3Dx", &env(&[])).unwrap();
+        assert_eq!(s.config.get_options(), Some("-c statement_timeout=30000 -csearch_path=x"), "the URL's options follow ours");
+    }
+
+    #[test]
+    fn passwords_never_show() {
+        let s = Settings::read("postgres://meter:hunter2@h:5432/d", &env(&[])).unwrap();
+        assert_eq!(s.config.get_password(), Some(&b"hunter2"[..]));
+        for text in [format!("{s}"), format!("{s:?}")] {
+            assert!(!text.contains("hunter2"), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_password_file_as_libpq_reads_it() {
+        let dir = std::env::temp_dir().join(format!("meter-pgpass-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("pgpass");
+        std::fs::write(&file, "# comment\nother:5432:d:meter:wrong\nh:*:d:meter:pa\\:ss\\\\word\n*:*:*:*:fallback\n").unwrap();
+        let vars = [("PGPASSFILE", file.to_str().unwrap())];
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let s = Settings::read("postgres://meter@h/d", &env(&vars)).unwrap();
+            assert_eq!(s.config.get_password(), None, "a file others can read is ignored");
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let s = Settings::read("postgres://meter@h/d", &env(&vars)).unwrap();
+        assert_eq!(s.config.get_password(), Some(&b"pa:ss\\word"[..]), "the first line that matches, escapes read");
+        let s = Settings::read("postgres://someone@elsewhere/x", &env(&vars)).unwrap();
+        assert_eq!(s.config.get_password(), Some(&b"fallback"[..]));
+        let s = Settings::read("postgres://meter@h/d", &env(&[("PGPASSFILE", file.to_str().unwrap()), ("PGPASSWORD", "from-env")])).unwrap();
+        assert_eq!(s.config.get_password(), Some(&b"from-env"[..]), "PGPASSWORD before the file");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

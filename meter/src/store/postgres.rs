@@ -265,12 +265,22 @@ impl Store for PostgresStore {
         // One statement, outside a transaction: it is read before every call a flusher makes.
         let slot = &self.connections[self.next.fetch_add(1, Ordering::Relaxed) % self.connections.len()];
         let mut guard = slot.lock().await;
-        if guard.as_ref().is_none_or(|c| c.is_closed()) {
-            *guard = Some(connect(&self.settings).await?);
+        let read = async {
+            if guard.as_ref().is_none_or(|c| c.is_closed()) {
+                *guard = Some(connect(&self.settings).await?);
+            }
+            let Some(client) = guard.as_ref() else { return Err(StoreError("no connection".into())) };
+            let row = client.query_one("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint", &[]).await.map_err(fail)?;
+            Ok(row.get(0))
+        };
+        let deadline = self.settings.call_deadline;
+        match tokio::time::timeout(deadline, read).await {
+            Ok(now) => now,
+            Err(_) => {
+                *guard = None;
+                Err(StoreError(format!("{}: the database did not tell its time within {deadline:?}", self.settings)))
+            }
         }
-        let Some(client) = guard.as_ref() else { return Err(StoreError("no connection".into())) };
-        let row = client.query_one("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint", &[]).await.map_err(fail)?;
-        Ok(row.get(0))
     }
 
     async fn reserve_call(&self, now_ms: i64, interval_ms: i64, max_ahead_ms: i64) -> Result<i64, StoreError> {

@@ -3,11 +3,14 @@
 //! same members as `metering record --file`); the agent answers only once
 //! they are durable, and flushes on its own schedule. `POST /v1/events`
 //! takes EventBridge events: `License Deprovisioned` seals and sends that
-//! licence's usage at once (the service takes it for one more hour). `GET /v1/status` is
-//! `metering status --output json`; `GET /healthz` answers 200 while the
-//! store answers. On SIGINT or SIGTERM it stops accepting, finishes the
-//! requests in flight, flushes once more (for at most [`LAST_FLUSH`]) and
-//! exits 0.
+//! licence's usage at once (the service takes it for one more hour).
+//! `GET /v1/status` is `metering status --output json`; `GET /healthz`
+//! answers 200 while the store answers and the flush task lives; `GET
+//! /readyz` says whether the agent is fit for traffic, with the reasons when
+//! not. Off loopback every request but `/healthz` carries the
+//! `--token-file` token. On SIGINT or SIGTERM it stops accepting, finishes
+//! the requests in flight, flushes once more (for at most [`LAST_FLUSH`])
+//! and exits 0.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -44,10 +47,48 @@ pub struct Settings {
     pub flush_every: Duration,
     /// The meter's policy.
     pub policy: Policy,
+    /// A file holding the bearer token every request but `/healthz` must carry; required off loopback.
+    pub token_file: Option<std::path::PathBuf>,
+}
+
+/// What every request of the agent sees.
+struct Agent {
+    meter: Meter<AnyStore>,
+    /// False once the flush task has died.
+    healthy: AtomicBool,
+    /// The bearer token requests must carry, when one was given.
+    token: Option<String>,
+    /// When the last scheduled flush ended.
+    last_flush: std::sync::Mutex<Option<std::time::Instant>>,
+    flush_every: Duration,
+}
+
+/// The token in `path`, which must not be empty; required when `listen` is not loopback.
+fn token(listen: SocketAddr, path: Option<&std::path::Path>) -> Result<Option<String>, String> {
+    let Some(path) = path else {
+        if listen.ip().is_loopback() {
+            return Ok(None);
+        }
+        return Err(format!(
+            "--listen {listen} is reachable from other hosts: give --token-file (a bearer token every request but /healthz must carry), or listen on loopback"
+        ));
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| format!("--token-file {}: {e}", path.display()))?;
+    match text.trim() {
+        "" => Err(format!("--token-file {}: the file is empty", path.display())),
+        t => Ok(Some(t.to_owned())),
+    }
 }
 
 /// Runs the agent until SIGINT or SIGTERM.
 pub async fn run(common: &Common, settings: Settings) -> ExitCode {
+    let token = match token(settings.listen, settings.token_file.as_deref()) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("metering agent: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let store = match AnyStore::open(&settings.store).await {
         Ok(s) => s,
         Err(e) => {
@@ -56,7 +97,13 @@ pub async fn run(common: &Common, settings: Settings) -> ExitCode {
         }
     };
     let client = service::client(common).await;
-    let meter = Arc::new(Meter::new(store, client, settings.policy));
+    let agent = Arc::new(Agent {
+        meter: Meter::new(store, client, settings.policy),
+        healthy: AtomicBool::new(true),
+        token,
+        last_flush: std::sync::Mutex::new(None),
+        flush_every: settings.flush_every,
+    });
     let listener = match TcpListener::bind(settings.listen).await {
         Ok(l) => l,
         Err(e) => {
@@ -70,17 +117,16 @@ pub async fn run(common: &Common, settings: Settings) -> ExitCode {
     let _ = std::io::Write::flush(&mut std::io::stdout());
 
     let (stop, stopped) = watch::channel(false);
-    let healthy = Arc::new(AtomicBool::new(true));
-    let mut flusher = tokio::spawn(flush_on_schedule(meter.clone(), settings.flush_every, stopped.clone()));
-    let server = tokio::spawn(serve(listener, meter.clone(), stopped, healthy.clone()));
-    let flusher_died = until_stopped_or_dead(signals.wait(), &mut flusher, &healthy).await;
+    let mut flusher = tokio::spawn(flush_on_schedule(agent.clone(), stopped.clone()));
+    let server = tokio::spawn(serve(listener, agent.clone(), stopped));
+    let flusher_died = until_stopped_or_dead(signals.wait(), &mut flusher, &agent.healthy).await;
     let _ = stop.send(true);
     let _ = server.await;
     if flusher_died {
         return ExitCode::FAILURE;
     }
     let _ = flusher.await;
-    match tokio::time::timeout(LAST_FLUSH, meter.flush()).await {
+    match tokio::time::timeout(LAST_FLUSH, agent.meter.flush()).await {
         Ok(Ok(report)) => eprintln!("metering agent: last flush: {} sealed, {} sent, {} to retry", report.sealed, report.sent, report.retry_later),
         Ok(Err(e)) => eprintln!("metering agent: last flush failed: {e}; the records are in the store, and the next flush sends them"),
         Err(_) => eprintln!("metering agent: the last flush took longer than {LAST_FLUSH:?}; the next flush sends what is left"),
@@ -108,15 +154,18 @@ async fn until_stopped_or_dead(stop: impl std::future::Future<Output = ()>, flus
     }
 }
 
-async fn flush_on_schedule(meter: Arc<Meter<AnyStore>>, every: Duration, mut stopped: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(every);
+async fn flush_on_schedule(agent: Arc<Agent>, mut stopped: watch::Receiver<bool>) {
+    let meter = &agent.meter;
+    let mut tick = tokio::time::interval(agent.flush_every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = stopped.changed() => return,
             _ = tick.tick() => {}
         }
-        match meter.flush().await {
+        let flushed = meter.flush().await;
+        *agent.last_flush.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now());
+        match flushed {
             Ok(r) if r.sent + r.retry_later + r.held + r.rejected + r.conflicts > 0 => {
                 eprintln!(
                     "metering agent: flush: {} sealed, {} sent, {} to retry, {} held, {} rejected, {} conflicts",
@@ -129,18 +178,18 @@ async fn flush_on_schedule(meter: Arc<Meter<AnyStore>>, every: Duration, mut sto
     }
 }
 
-async fn serve(listener: TcpListener, meter: Arc<Meter<AnyStore>>, mut stopped: watch::Receiver<bool>, healthy: Arc<AtomicBool>) {
+async fn serve(listener: TcpListener, agent: Arc<Agent>, mut stopped: watch::Receiver<bool>) {
     let mut connections = tokio::task::JoinSet::new();
     loop {
         let stream = tokio::select! {
             _ = stopped.changed() => break,
             accepted = listener.accept() => match accepted { Ok((s, _)) => s, Err(_) => continue },
         };
-        let (meter, mut stop, healthy) = (meter.clone(), stopped.clone(), healthy.clone());
+        let (agent, mut stop) = (agent.clone(), stopped.clone());
         connections.spawn(async move {
             let service = hyper::service::service_fn(move |req| {
-                let (meter, healthy) = (meter.clone(), healthy.clone());
-                async move { Ok::<_, Infallible>(answer(&meter, &healthy, req).await) }
+                let agent = agent.clone();
+                async move { Ok::<_, Infallible>(answer(&agent, req).await) }
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -220,7 +269,39 @@ async fn event(meter: &Meter<AnyStore>, req: Request<hyper::body::Incoming>) -> 
     }
 }
 
-async fn answer(meter: &Meter<AnyStore>, healthy: &AtomicBool, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+/// Whether the agent is ready for traffic an orchestrator sends it: the
+/// store answers, the flusher ran within two flush periods, and no unsent
+/// hour is within an hour of its deadline; the reasons when not.
+async fn readiness(agent: &Agent) -> Result<(), Vec<String>> {
+    let mut not = Vec::new();
+    let policy = Policy { warn_before: Duration::from_secs(3600), ..agent.meter.policy().clone() };
+    match durable_meter::status(agent.meter.store(), &policy).await {
+        Ok(s) if !s.nearing_deadline.is_empty() => not.push(format!("{} unsent hours are within an hour of their deadline", s.nearing_deadline.len())),
+        Ok(_) => {}
+        Err(e) => not.push(e.to_string()),
+    }
+    let last = *agent.last_flush.lock().unwrap_or_else(|p| p.into_inner());
+    if last.is_none_or(|t| t.elapsed() > 2 * agent.flush_every) {
+        not.push(format!("the flusher has not finished a flush in the last {:?}", 2 * agent.flush_every));
+    }
+    if !agent.healthy.load(Ordering::SeqCst) {
+        not.push("the flush task has stopped".into());
+    }
+    if not.is_empty() {
+        Ok(())
+    } else {
+        Err(not)
+    }
+}
+
+async fn answer(agent: &Agent, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+    let meter = &agent.meter;
+    if let Some(token) = &agent.token {
+        let given = req.headers().get(hyper::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+        if req.uri().path() != "/healthz" && given != Some(token.as_str()) {
+            return reply(StatusCode::UNAUTHORIZED, json!({"error": "this agent wants `Authorization: Bearer TOKEN` (the token of its --token-file)"}));
+        }
+    }
     match (req.method().as_str(), req.uri().path()) {
         ("POST", "/v1/usage") => {}
         ("POST", "/v1/events") => return event(meter, req).await,
@@ -239,8 +320,14 @@ async fn answer(meter: &Meter<AnyStore>, healthy: &AtomicBool, req: Request<hype
                 Err(e) => reply(StatusCode::SERVICE_UNAVAILABLE, json!({"error": e.to_string()})),
             }
         }
+        ("GET", "/readyz") => {
+            return match readiness(agent).await {
+                Ok(()) => reply(StatusCode::OK, json!({"ready": true})),
+                Err(reasons) => reply(StatusCode::SERVICE_UNAVAILABLE, json!({"ready": false, "reasons": reasons})),
+            }
+        }
         ("GET", "/healthz") => {
-            if !healthy.load(Ordering::SeqCst) {
+            if !agent.healthy.load(Ordering::SeqCst) {
                 return reply(StatusCode::SERVICE_UNAVAILABLE, json!({"error": "the flush task has stopped"}));
             }
             return match durable_meter::Store::counts(meter.store()).await {
@@ -248,9 +335,12 @@ async fn answer(meter: &Meter<AnyStore>, healthy: &AtomicBool, req: Request<hype
                 Err(e) => reply(StatusCode::SERVICE_UNAVAILABLE, json!({"error": e.to_string()})),
             }
         }
-        (_, "/v1/usage" | "/v1/events" | "/v1/status" | "/healthz") => return reply(StatusCode::METHOD_NOT_ALLOWED, json!({"error": "wrong method"})),
+        (_, "/v1/usage" | "/v1/events" | "/v1/status" | "/healthz" | "/readyz") => return reply(StatusCode::METHOD_NOT_ALLOWED, json!({"error": "wrong method"})),
         (_, path) => {
-            return reply(StatusCode::NOT_FOUND, json!({"error": format!("no route {path}: POST /v1/usage, POST /v1/events, GET /v1/status, GET /healthz")}))
+            return reply(
+                StatusCode::NOT_FOUND,
+                json!({"error": format!("no route {path}: POST /v1/usage, POST /v1/events, GET /v1/status, GET /healthz, GET /readyz")}),
+            )
         }
     }
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {

@@ -183,6 +183,15 @@ enum Command {
         /// How long after an hour ends it waits for late records; the meter's default otherwise.
         #[arg(long, value_parser = meter_commands::duration)]
         grace: Option<std::time::Duration>,
+        /// How long this agent's flusher holds the hours it claimed before another may take them over.
+        #[arg(long, value_parser = meter_commands::positive_duration, default_value = "60s")]
+        lease: std::time::Duration,
+        /// The longest wait before a failed hour is tried again.
+        #[arg(long, value_parser = meter_commands::duration, default_value = "5m")]
+        max_backoff: std::time::Duration,
+        /// A file with the bearer token every request but /healthz must carry; required when --listen is not loopback.
+        #[arg(long)]
+        token_file: Option<PathBuf>,
     },
     /// Show the whole thing working: the emulator, the meter, three hours of usage, billed once.
     Demo,
@@ -327,10 +336,10 @@ fn main() -> ExitCode {
                     runtime.block_on(meter_commands::close(&cli.common, &store, customer, cli.common.output))
                 }
                 Command::Customers { store, action } => runtime.block_on(customers::run(&cli.common, &store, action, cli.common.output)),
-                Command::Agent { store, listen, flush_every, grace } => {
+                Command::Agent { store, listen, flush_every, grace, lease, max_backoff, token_file } => {
                     let defaults = durable_meter::Policy::default();
-                    let policy = durable_meter::Policy { grace: grace.unwrap_or(defaults.grace), ..defaults };
-                    runtime.block_on(agent::run(&cli.common, agent::Settings { store, listen, flush_every, policy }))
+                    let policy = durable_meter::Policy { grace: grace.unwrap_or(defaults.grace), lease, max_backoff, ..defaults };
+                    runtime.block_on(agent::run(&cli.common, agent::Settings { store, listen, flush_every, policy, token_file }))
                 }
                 Command::Demo => runtime.block_on(demo::run()),
                 command => runtime.block_on(call(cli.common, command)),

@@ -351,11 +351,11 @@ async fn answer(agent: &Agent, req: Request<hyper::body::Incoming>) -> Response<
         return reply(StatusCode::BAD_REQUEST, json!({"error": "the body is not UTF-8; nothing was recorded"}));
     };
     let mut good = Vec::new();
-    let mut refused = Vec::new();
+    let mut refused = Refusals::default();
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         match usage_file::parse_line(line) {
             Ok(u) => good.push((i + 1, u)),
-            Err(reason) => refused.push(json!({"line": i + 1, "reason": reason})),
+            Err(reason) => refused.add(i + 1, reason),
         }
     }
     let (lines, usage): (Vec<usize>, Vec<_>) = good.into_iter().unzip();
@@ -368,11 +368,30 @@ async fn answer(agent: &Agent, req: Request<hyper::body::Incoming>) -> Response<
         match outcome {
             Recorded::Added { .. } | Recorded::Moved { .. } => recorded += 1,
             Recorded::AlreadyRecorded => already += 1,
-            Recorded::Refused(reason) => refused.push(json!({"line": line, "reason": reason})),
+            Recorded::Refused(reason) => refused.add(line, reason),
         }
     }
-    let status = if refused.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-    reply(status, json!({"recorded": recorded, "alreadyRecorded": already, "refused": refused}))
+    let status = if refused.count == 0 { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    reply(status, json!({"recorded": recorded, "alreadyRecorded": already, "refusedCount": refused.count, "refused": refused.first}))
+}
+
+/// The most refused lines an answer lists; the rest are counted, so a body of junk gets a small answer.
+const LISTED_REFUSALS: usize = 100;
+
+/// The refused lines of a request: the first ones with their reasons, and how many in all.
+#[derive(Debug, Default)]
+struct Refusals {
+    first: Vec<serde_json::Value>,
+    count: usize,
+}
+
+impl Refusals {
+    fn add(&mut self, line: usize, reason: String) {
+        self.count += 1;
+        if self.first.len() < LISTED_REFUSALS {
+            self.first.push(json!({"line": line, "reason": reason}));
+        }
+    }
 }
 
 #[cfg(test)]

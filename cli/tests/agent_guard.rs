@@ -96,3 +96,22 @@ async fn a_token_guards_every_route_but_healthz_and_readyz_gives_reasons() {
     emulator.stop().await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_of_junk_gets_a_small_answer() {
+    let dir = std::env::temp_dir().join(format!("metering-agent-junk-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = format!("sqlite:{}", dir.join("meter.db").display());
+    let (mut child, addr) = start(common::metering(&dir, SELLER, "http://127.0.0.1:9").args(["agent", "--store", &store, "--listen", "127.0.0.1:0"]));
+    // About 1 MiB of lines that are not records.
+    let junk = "x".repeat(60) + "\n";
+    let body = junk.repeat(1 << 14);
+    let (status, answer) = http(&addr, "POST", "/v1/usage", None, &body).await;
+    assert_eq!(status, 400);
+    assert_eq!((answer["refusedCount"].as_u64(), answer["refused"].as_array().map(Vec::len)), (Some(1 << 14), Some(100)), "the first hundred listed, the rest counted");
+    assert!(answer.to_string().len() < 20_000, "{} bytes", answer.to_string().len());
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(dir);
+}

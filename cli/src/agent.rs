@@ -9,8 +9,9 @@
 //! /readyz` says whether the agent is fit for traffic, with the reasons when
 //! not. Off loopback every request but `/healthz` carries the
 //! `--token-file` token. On SIGINT or SIGTERM it stops accepting, finishes
-//! the requests in flight, flushes once more (for at most [`LAST_FLUSH`])
-//! and exits 0.
+//! the requests in flight and flushes once more, all within
+//! `--shutdown-timeout` (25 s by default, inside ECS's 30 s stop timeout),
+//! and exits 0; what the last flush did not send stays in the store.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -33,8 +34,6 @@ use crate::usage_file;
 
 /// The largest request body read.
 pub const MAX_BODY: usize = 8 * 1024 * 1024;
-/// How long the flush at shutdown may take.
-pub const LAST_FLUSH: Duration = Duration::from_secs(20);
 
 /// What the agent runs with.
 #[derive(Debug)]
@@ -49,6 +48,8 @@ pub struct Settings {
     pub policy: Policy,
     /// A file holding the bearer token every request but `/healthz` must carry; required off loopback.
     pub token_file: Option<std::path::PathBuf>,
+    /// How long stopping may take, from the signal: in-flight requests, the flush in progress and the last flush.
+    pub shutdown_timeout: Duration,
 }
 
 /// What every request of the agent sees.
@@ -120,16 +121,25 @@ pub async fn run(common: &Common, settings: Settings) -> ExitCode {
     let mut flusher = tokio::spawn(flush_on_schedule(agent.clone(), stopped.clone()));
     let server = tokio::spawn(serve(listener, agent.clone(), stopped));
     let flusher_died = until_stopped_or_dead(signals.wait(), &mut flusher, &agent.healthy).await;
+    // From here on everything shares one deadline, so the orchestrator's stop timeout is never what ends the agent.
+    let deadline = tokio::time::Instant::now() + settings.shutdown_timeout;
     let _ = stop.send(true);
-    let _ = server.await;
+    if tokio::time::timeout_at(deadline, server).await.is_err() {
+        eprintln!("metering agent: requests still in flight at the shutdown deadline were cut; their records were not answered, so their senders send them again");
+    }
     if flusher_died {
         return ExitCode::FAILURE;
     }
-    let _ = flusher.await;
-    match tokio::time::timeout(LAST_FLUSH, agent.meter.flush()).await {
+    if tokio::time::timeout_at(deadline, &mut flusher).await.is_err() {
+        flusher.abort();
+    }
+    match tokio::time::timeout_at(deadline, agent.meter.flush()).await {
         Ok(Ok(report)) => eprintln!("metering agent: last flush: {} sealed, {} sent, {} to retry", report.sealed, report.sent, report.retry_later),
         Ok(Err(e)) => eprintln!("metering agent: last flush failed: {e}; the records are in the store, and the next flush sends them"),
-        Err(_) => eprintln!("metering agent: the last flush took longer than {LAST_FLUSH:?}; the next flush sends what is left"),
+        Err(_) => eprintln!(
+            "metering agent: the shutdown deadline ({:?}) came before the last flush ended; the next flush sends what is left",
+            settings.shutdown_timeout
+        ),
     }
     ExitCode::SUCCESS
 }

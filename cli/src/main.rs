@@ -192,6 +192,9 @@ enum Command {
         /// A file with the bearer token every request but /healthz must carry; required when --listen is not loopback.
         #[arg(long)]
         token_file: Option<PathBuf>,
+        /// How long stopping may take after SIGTERM: in-flight requests and the last flush (ECS stops a task after 30 s).
+        #[arg(long, value_parser = meter_commands::positive_duration, default_value = "25s")]
+        shutdown_timeout: std::time::Duration,
     },
     /// Show the whole thing working: the emulator, the meter, three hours of usage, billed once.
     Demo,
@@ -336,10 +339,10 @@ fn main() -> ExitCode {
                     runtime.block_on(meter_commands::close(&cli.common, &store, customer, cli.common.output))
                 }
                 Command::Customers { store, action } => runtime.block_on(customers::run(&cli.common, &store, action, cli.common.output)),
-                Command::Agent { store, listen, flush_every, grace, lease, max_backoff, token_file } => {
+                Command::Agent { store, listen, flush_every, grace, lease, max_backoff, token_file, shutdown_timeout } => {
                     let defaults = durable_meter::Policy::default();
                     let policy = durable_meter::Policy { grace: grace.unwrap_or(defaults.grace), lease, max_backoff, ..defaults };
-                    runtime.block_on(agent::run(&cli.common, agent::Settings { store, listen, flush_every, policy, token_file }))
+                    runtime.block_on(agent::run(&cli.common, agent::Settings { store, listen, flush_every, policy, token_file, shutdown_timeout }))
                 }
                 Command::Demo => runtime.block_on(demo::run()),
                 command => runtime.block_on(call(cli.common, command)),

@@ -115,3 +115,46 @@ async fn a_body_of_junk_gets_a_small_answer() {
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_keeps_to_the_shutdown_deadline_even_while_a_flush_waits_for_the_service() {
+    let emulator = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let dir = std::env::temp_dir().join(format!("metering-agent-deadline-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = format!("sqlite:{}", dir.join("meter.db").display());
+    // The service takes a minute to answer each BatchMeterUsage from now on.
+    metering_emulator::admin::arm(&emulator.url(), r#"{"operation": "BatchMeterUsage", "delay_ms": 60000, "count": 10}"#).await.unwrap();
+    let (mut child, addr) = start(common::metering(&dir, SELLER, &emulator.url()).args([
+        "agent",
+        "--store",
+        &store,
+        "--listen",
+        "127.0.0.1:0",
+        "--flush-every",
+        "1s",
+        "--shutdown-timeout",
+        "2s",
+    ]));
+    let two_hours_ago = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() - 7200;
+    let line = format!("{{\"ProductCode\":\"prod-saas-1\",\"CustomerIdentifier\":\"cust-alpha\",\"Dimension\":\"users\",\"QuantityAsDecimal\":\"1\",\"Timestamp\":{two_hours_ago}}}");
+    assert_eq!(http(&addr, "POST", "/v1/usage", None, &line).await.0, 200);
+    // Let a scheduled flush start its (slow) call, then stop the agent.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let mut exited = None;
+    for _ in 0..300 {
+        if let Some(status) = child.try_wait().unwrap() {
+            exited = Some(status);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let status = exited.unwrap_or_else(|| {
+        let _ = child.kill();
+        panic!("the agent was still running 30 s after SIGTERM, with a 2 s shutdown timeout")
+    });
+    assert_eq!(status.code(), Some(0));
+    emulator.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -34,6 +34,19 @@ use crate::usage_file;
 
 /// The largest request body read.
 pub const MAX_BODY: usize = 8 * 1024 * 1024;
+/// The most connections served at once; more wait to be accepted.
+pub const MAX_CONNECTIONS: usize = 512;
+/// How long a request's body may take to arrive.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A request's body, at most [`MAX_BODY`] bytes within [`BODY_TIMEOUT`]; the answer to send when not.
+async fn read_body(req: Request<hyper::body::Incoming>) -> Result<Bytes, Response<Full<Bytes>>> {
+    match tokio::time::timeout(BODY_TIMEOUT, Limited::new(req.into_body(), MAX_BODY).collect()).await {
+        Ok(Ok(b)) => Ok(b.to_bytes()),
+        Ok(Err(_)) => Err(reply(StatusCode::PAYLOAD_TOO_LARGE, json!({"error": format!("the body is larger than {MAX_BODY} bytes, or broken; nothing was recorded")}))),
+        Err(_) => Err(reply(StatusCode::REQUEST_TIMEOUT, json!({"error": format!("the body did not arrive within {BODY_TIMEOUT:?}; nothing was recorded")}))),
+    }
+}
 
 /// What the agent runs with.
 #[derive(Debug)]
@@ -190,13 +203,20 @@ async fn flush_on_schedule(agent: Arc<Agent>, mut stopped: watch::Receiver<bool>
 
 async fn serve(listener: TcpListener, agent: Arc<Agent>, mut stopped: watch::Receiver<bool>) {
     let mut connections = tokio::task::JoinSet::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     loop {
+        // A free slot first, so at most MAX_CONNECTIONS are served at once; the rest wait in the listen queue.
+        let slot = tokio::select! {
+            _ = stopped.changed() => break,
+            slot = slots.clone().acquire_owned() => match slot { Ok(s) => s, Err(_) => break },
+        };
         let stream = tokio::select! {
             _ = stopped.changed() => break,
             accepted = listener.accept() => match accepted { Ok((s, _)) => s, Err(_) => continue },
         };
         let (agent, mut stop) = (agent.clone(), stopped.clone());
         connections.spawn(async move {
+            let _slot = slot;
             let service = hyper::service::service_fn(move |req| {
                 let agent = agent.clone();
                 async move { Ok::<_, Infallible>(answer(&agent, req).await) }
@@ -258,9 +278,9 @@ async fn deprovisioned(meter: &Meter<AnyStore>, event: &serde_json::Value) -> Re
 /// the licence's customer (its open hours sealed and sent at once); any
 /// other event is acknowledged and ignored.
 async fn event(meter: &Meter<AnyStore>, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
-    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => return reply(StatusCode::PAYLOAD_TOO_LARGE, json!({"error": format!("the body is larger than {MAX_BODY} bytes, or broken")})),
+    let body = match read_body(req).await {
+        Ok(b) => b,
+        Err(answer) => return answer,
     };
     let event: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
@@ -353,9 +373,9 @@ async fn answer(agent: &Agent, req: Request<hyper::body::Incoming>) -> Response<
             )
         }
     }
-    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => return reply(StatusCode::PAYLOAD_TOO_LARGE, json!({"error": format!("the body is larger than {MAX_BODY} bytes, or broken; nothing was recorded")})),
+    let body = match read_body(req).await {
+        Ok(b) => b,
+        Err(answer) => return answer,
     };
     let Ok(text) = std::str::from_utf8(&body) else {
         return reply(StatusCode::BAD_REQUEST, json!({"error": "the body is not UTF-8; nothing was recorded"}));

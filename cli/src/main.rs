@@ -30,6 +30,7 @@ mod agent;
 mod customers;
 mod demo;
 mod jwt;
+mod logs;
 mod meter_commands;
 mod output;
 mod records_file;
@@ -260,6 +261,7 @@ impl OneRecord {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    logs::install(cli.common.log_format);
     if let Some(profile) = &cli.common.profile {
         // Read by the configuration loader as the AWS CLI reads it; set before any thread starts.
         std::env::set_var("AWS_PROFILE", profile);

@@ -31,6 +31,9 @@ pub struct Common {
     /// How to print the answer.
     #[arg(long, global = true, value_enum, default_value = "text")]
     pub output: Output,
+    /// How to write warnings and errors on standard error: text, or one JSON object a line.
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    pub log_format: crate::logs::LogFormat,
 }
 
 /// A client configured as `common` says, over the environment.

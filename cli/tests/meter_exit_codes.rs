@@ -36,9 +36,15 @@ async fn held_hours_exit_4_and_are_billed_once_retried_with_the_right_keys() {
         assert!(one.status.success(), "{}", text(&one.stderr));
     }
     // The wrong profile: the buyer's keys cannot meter the seller's product.
-    let held = run(BUYER, s(&["--output", "json", "flush", "--store", &store])).await.unwrap();
+    let held = run(BUYER, s(&["--output", "json", "--log-format", "json", "flush", "--store", &store])).await.unwrap();
     assert_eq!(held.status.code(), Some(4), "{}", text(&held.stderr));
     assert!(text(&held.stderr).contains("held for a set-up error"), "{}", text(&held.stderr));
+    // The meter's events, one JSON object a line, with their fields.
+    let events: Vec<serde_json::Value> = text(&held.stderr).lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let held_event = events.iter().find(|e| e["message"].as_str().is_some_and(|m| m.contains("an hour is held")));
+    let held_event = held_event.unwrap_or_else(|| panic!("{}", text(&held.stderr)));
+    assert_eq!(held_event["level"], "ERROR");
+    assert!(held_event["reason"].as_str().unwrap().starts_with("InvalidProductCodeException") && held_event["dimension"] == "users", "{held_event}");
     let report: serde_json::Value = serde_json::from_slice(&held.stdout).unwrap();
     assert_eq!((report["Held"].as_u64(), report["Rejected"].as_u64(), report["StillToSend"].as_u64()), (Some(2), Some(0), Some(2)), "{report}");
     let status = run(SELLER, s(&["--output", "json", "status", "--store", &store])).await.unwrap();

@@ -35,6 +35,7 @@
 mod postgres;
 mod sqlite;
 mod sqlite_directory;
+mod postgres_connection;
 mod postgres_directory;
 mod postgres_record;
 pub mod postgres_settings;

@@ -25,11 +25,7 @@
 //! `record` returns after the transaction commits (`synchronous_commit`
 //! as the server has it: on by default, durable on the server's disk).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use tokio::sync::Mutex;
-use tokio_postgres::{Client, NoTls, Transaction};
-
+use super::postgres_connection::{connect, fail, Connections};
 use super::postgres_directory as directory;
 use super::postgres_record::record_batch;
 use super::postgres_settings::Settings;
@@ -39,10 +35,6 @@ use crate::meter::Clock;
 use crate::quantity::Quantity;
 use crate::usage::{Customer, Usage};
 
-/// Connections each store keeps; calls beyond that wait for one.
-const CONNECTIONS: usize = 4;
-/// Whole-transaction retries after a deadlock or serialization failure.
-const RETRIES: usize = 5;
 /// The advisory lock that serializes migrations between replicas starting together.
 const MIGRATION_LOCK: i64 = 0x6d65_7465_7200_0001;
 /// The advisory lock that serializes writers of the customer directory.
@@ -80,57 +72,14 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meter_hours (
 
 /// A store in a PostgreSQL database.
 pub struct PostgresStore {
-    // Boxed: the settings are large and a store is moved as part of `AnyStore`.
-    settings: Box<Settings>,
-    connections: Vec<Mutex<Option<Client>>>,
-    next: AtomicUsize,
+    connections: Connections,
     clock: Option<Clock>,
 }
 
 impl std::fmt::Debug for PostgresStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PostgresStore").field("settings", &self.settings).finish_non_exhaustive()
+        f.debug_struct("PostgresStore").field("settings", self.connections.settings()).finish_non_exhaustive()
     }
-}
-
-fn fail(e: tokio_postgres::Error) -> StoreError {
-    match e.as_db_error() {
-        Some(db) => StoreError(format!("{} ({})", db.message(), db.code().code())),
-        None => {
-            // tokio-postgres puts the reason in the source ("invalid configuration": "password missing").
-            let mut text = e.to_string();
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                text = format!("{text}: {s}");
-                source = s.source();
-            }
-            if text.contains("password missing") {
-                text.push_str(" (give it in PGPASSWORD or the password file, ~/.pgpass or PGPASSFILE)");
-            }
-            StoreError(text)
-        }
-    }
-}
-
-/// A deadlock, a serialization failure, or a unique violation (a producer that raced another with the same event id):
-/// the transaction was rolled back, and running it again gives the right answer.
-fn retryable(e: &tokio_postgres::Error) -> bool {
-    use tokio_postgres::error::SqlState;
-    e.code().is_some_and(|c| *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::UNIQUE_VIOLATION)
-}
-
-/// Connects, the handshake included, within the connect timeout.
-async fn connect(settings: &Settings) -> Result<Client, StoreError> {
-    let connecting = settings.config.connect(NoTls);
-    let (client, connection) = match tokio::time::timeout(settings.connect_timeout, connecting).await {
-        Ok(connected) => connected.map_err(|e| StoreError(format!("{settings}: {}", fail(e).0)))?,
-        Err(_) => return Err(StoreError(format!("{settings}: no connection within {:?} (connect_timeout)", settings.connect_timeout))),
-    };
-    // The connection task ends when the client is dropped or the server goes away; a closed client is replaced on next use.
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok(client)
 }
 
 impl PostgresStore {
@@ -170,9 +119,7 @@ impl PostgresStore {
             tx.execute("UPDATE meter_schema SET version = $1", &[&((i + 1) as i32)]).await.map_err(fail)?;
         }
         tx.commit().await.map_err(fail)?;
-        let mut connections = vec![Mutex::new(Some(client))];
-        connections.extend((1..CONNECTIONS).map(|_| Mutex::new(None)));
-        Ok(PostgresStore { settings: Box::new(settings), connections, next: AtomicUsize::new(0), clock: None })
+        Ok(PostgresStore { connections: Connections::new(settings, client), clock: None })
     }
 
     /// The same store with `clock` instead of the database's: for tests
@@ -183,54 +130,6 @@ impl PostgresStore {
         self
     }
 
-    /// Runs `work` in a transaction on one of the connections, again (whole)
-    /// after a deadlock, within the call deadline. A call that runs out of
-    /// time drops its connection (the server rolls back what had not
-    /// committed) and is an error that says it may have happened: the
-    /// answer to a COMMIT may be what was lost.
-    async fn with_transaction<T, F>(&self, work: F) -> Result<T, StoreError>
-    where
-        F: for<'a> Fn(&'a Transaction<'a>) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, tokio_postgres::Error>> + Send + 'a>> + Send + Sync,
-        T: Send,
-    {
-        let slot = &self.connections[self.next.fetch_add(1, Ordering::Relaxed) % self.connections.len()];
-        let mut guard = slot.lock().await;
-        let deadline = self.settings.call_deadline;
-        match tokio::time::timeout(deadline, run_transaction(&mut guard, &self.settings, &work)).await {
-            Ok(outcome) => outcome,
-            Err(_) => {
-                *guard = None;
-                Err(StoreError(format!(
-                    "{}: the database did not answer within {deadline:?}; the call may or may not have been committed",
-                    self.settings
-                )))
-            }
-        }
-    }
-}
-
-async fn run_transaction<T, F>(connection: &mut Option<Client>, settings: &Settings, work: &F) -> Result<T, StoreError>
-where
-    F: for<'a> Fn(&'a Transaction<'a>) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, tokio_postgres::Error>> + Send + 'a>> + Send + Sync,
-    T: Send,
-{
-    let mut attempt = 0;
-    loop {
-        if connection.as_ref().is_none_or(|c| c.is_closed()) {
-            *connection = Some(connect(settings).await?);
-        }
-        let Some(client) = connection.as_mut() else { return Err(StoreError("no connection".into())) };
-        let tx = client.transaction().await.map_err(fail)?;
-        let outcome = match work(&tx).await {
-            Ok(v) => tx.commit().await.map(|()| v),
-            Err(e) => Err(e),
-        };
-        match outcome {
-            Ok(v) => return Ok(v),
-            Err(e) if retryable(&e) && attempt < RETRIES => attempt += 1,
-            Err(e) => return Err(fail(e)),
-        }
-    }
 }
 
 const HOUR_COLUMNS: &str = "id, product_code, customer_kind, customer, license_arn, dimension, hour, total, state, client_token, attempts, record_id, reason, claim_gen";
@@ -262,29 +161,11 @@ impl Store for PostgresStore {
         if let Some(clock) = &self.clock {
             return Ok(crate::pace::epoch_ms(clock()));
         }
-        // One statement, outside a transaction: it is read before every call a flusher makes.
-        let slot = &self.connections[self.next.fetch_add(1, Ordering::Relaxed) % self.connections.len()];
-        let mut guard = slot.lock().await;
-        let read = async {
-            if guard.as_ref().is_none_or(|c| c.is_closed()) {
-                *guard = Some(connect(&self.settings).await?);
-            }
-            let Some(client) = guard.as_ref() else { return Err(StoreError("no connection".into())) };
-            let row = client.query_one("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint", &[]).await.map_err(fail)?;
-            Ok(row.get(0))
-        };
-        let deadline = self.settings.call_deadline;
-        match tokio::time::timeout(deadline, read).await {
-            Ok(now) => now,
-            Err(_) => {
-                *guard = None;
-                Err(StoreError(format!("{}: the database did not tell its time within {deadline:?}", self.settings)))
-            }
-        }
+        self.connections.clock_ms().await
     }
 
     async fn reserve_call(&self, now_ms: i64, interval_ms: i64, max_ahead_ms: i64) -> Result<i64, StoreError> {
-        self.with_transaction(move |tx| {
+        self.connections.with_transaction(move |tx| {
             Box::pin(async move {
                 let row = tx
                     .query_one(
@@ -301,7 +182,7 @@ impl Store for PostgresStore {
 
     async fn record(&self, usage: Vec<Usage>) -> Result<Vec<Recorded>, StoreError> {
         let usage = std::sync::Arc::new(usage);
-        self.with_transaction(move |tx| {
+        self.connections.with_transaction(move |tx| {
             let usage = usage.clone();
             Box::pin(async move { record_batch(tx, &usage).await })
         })
@@ -309,7 +190,7 @@ impl Store for PostgresStore {
     }
 
     async fn seal(&self, closed_before: i64) -> Result<u64, StoreError> {
-        self.with_transaction(move |tx| {
+        self.connections.with_transaction(move |tx| {
             Box::pin(async move {
                 tx.execute(
                     "UPDATE meter_hours
@@ -331,7 +212,7 @@ impl Store for PostgresStore {
         let kinds: Vec<&str> = columns.iter().map(|c| c.0).collect();
         let customers: Vec<String> = columns.iter().map(|c| c.1.clone()).collect();
         let licences: Vec<String> = columns.iter().map(|c| c.2.clone()).collect();
-        self.with_transaction(move |tx| {
+        self.connections.with_transaction(move |tx| {
             let (kinds, customers, licences) = (kinds.clone(), customers.clone(), licences.clone());
             Box::pin(async move {
                 tx.execute(
@@ -354,6 +235,7 @@ impl Store for PostgresStore {
         let until = now_ms.saturating_add(lease_ms);
         let limit = limit.min(i64::MAX as usize) as i64;
         let rows = self
+            .connections
             .with_transaction(move |tx| {
                 Box::pin(async move {
                     tx.query(
@@ -379,6 +261,7 @@ impl Store for PostgresStore {
         let ids: Vec<i64> = leases.iter().map(|l| l.hour_id).collect();
         let generations: Vec<i64> = leases.iter().map(|l| l.generation).collect();
         let rows = self
+            .connections
             .with_transaction(move |tx| {
                 let (ids, generations) = (ids.clone(), generations.clone());
                 Box::pin(async move {
@@ -399,7 +282,7 @@ impl Store for PostgresStore {
 
     async fn settle(&self, outcomes: Vec<(Lease, Settle)>) -> Result<Vec<bool>, StoreError> {
         let outcomes = std::sync::Arc::new(outcomes);
-        self.with_transaction(move |tx| {
+        self.connections.with_transaction(move |tx| {
             let outcomes = outcomes.clone();
             Box::pin(async move {
                 let update = tx
@@ -420,7 +303,7 @@ impl Store for PostgresStore {
     }
 
     async fn requeue(&self, which: Requeue) -> Result<u64, StoreError> {
-        self.with_transaction(move |tx| {
+        self.connections.with_transaction(move |tx| {
             let which = which.clone();
             Box::pin(async move {
                 const PUT_BACK: &str =
@@ -437,7 +320,7 @@ impl Store for PostgresStore {
 
     async fn add_buyers(&self, buyers: Vec<Buyer>) -> Result<u64, StoreError> {
         let buyers = std::sync::Arc::new(buyers);
-        self.with_transaction(move |tx| {
+        self.connections.with_transaction(move |tx| {
             let buyers = buyers.clone();
             Box::pin(async move {
                 // One writer of the directory at a time, so two imports cannot add one buyer twice.
@@ -452,7 +335,7 @@ impl Store for PostgresStore {
     }
 
     async fn set_form(&self, product: String, form: Form) -> Result<(), StoreError> {
-        self.with_transaction(move |tx| {
+        self.connections.with_transaction(move |tx| {
             let product = product.clone();
             Box::pin(async move { directory::set_form(tx, &product, form).await })
         })
@@ -460,11 +343,12 @@ impl Store for PostgresStore {
     }
 
     async fn buyers(&self) -> Result<Vec<Buyer>, StoreError> {
-        self.with_transaction(|tx| Box::pin(async move { directory::list(tx).await })).await
+        self.connections.with_transaction(|tx| Box::pin(async move { directory::list(tx).await })).await
     }
 
     async fn counts(&self) -> Result<Counts, StoreError> {
         let (by_state, records) = self
+            .connections
             .with_transaction(|tx| {
                 Box::pin(async move {
                     let rows = tx.query("SELECT state, count(*) FROM meter_hours GROUP BY state", &[]).await?;
@@ -483,6 +367,7 @@ impl Store for PostgresStore {
     async fn hours(&self, state: HourState, limit: usize) -> Result<Vec<Hour>, StoreError> {
         let limit = limit.min(i64::MAX as usize) as i64;
         let rows = self
+            .connections
             .with_transaction(move |tx| {
                 Box::pin(async move {
                     tx.query(&format!("SELECT {HOUR_COLUMNS} FROM meter_hours WHERE state = $1 ORDER BY hour, id LIMIT $2"), &[&state.as_str(), &limit]).await
@@ -496,6 +381,7 @@ impl Store for PostgresStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio_postgres::NoTls;
 
     /// The URL of the PostgreSQL that `.ci/run` starts; `None` (with a message) when there is none outside CI.
     pub(crate) fn database() -> Option<String> {

@@ -51,11 +51,8 @@ fn off_loopback_the_agent_wants_a_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_guards_every_route_but_healthz_and_readyz_gives_reasons() {
     let emulator = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let dir = std::env::temp_dir().join(format!("metering-agent-token-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let (dir, store) = common::scratch("agent-token");
     std::fs::write(dir.join("token"), "s3cret-token\n").unwrap();
-    let store = format!("sqlite:{}", dir.join("meter.db").display());
     let (mut child, addr) = start(common::metering(&dir, SELLER, &emulator.url()).args([
         "agent",
         "--store",
@@ -99,10 +96,7 @@ async fn a_token_guards_every_route_but_healthz_and_readyz_gives_reasons() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_of_junk_gets_a_small_answer() {
-    let dir = std::env::temp_dir().join(format!("metering-agent-junk-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = format!("sqlite:{}", dir.join("meter.db").display());
+    let (dir, store) = common::scratch("agent-junk");
     let (mut child, addr) = start(common::metering(&dir, SELLER, "http://127.0.0.1:9").args(["agent", "--store", &store, "--listen", "127.0.0.1:0"]));
     // About 1 MiB of lines that are not records.
     let junk = "x".repeat(60) + "\n";
@@ -119,10 +113,7 @@ async fn a_body_of_junk_gets_a_small_answer() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_keeps_to_the_shutdown_deadline_even_while_a_flush_waits_for_the_service() {
     let emulator = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let dir = std::env::temp_dir().join(format!("metering-agent-deadline-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = format!("sqlite:{}", dir.join("meter.db").display());
+    let (dir, store) = common::scratch("agent-deadline");
     // The service takes a minute to answer each BatchMeterUsage from now on.
     metering_emulator::admin::arm(&emulator.url(), r#"{"operation": "BatchMeterUsage", "delay_ms": 60000, "count": 10}"#).await.unwrap();
     let (mut child, addr) = start(common::metering(&dir, SELLER, &emulator.url()).args([

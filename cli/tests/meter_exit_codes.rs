@@ -18,10 +18,7 @@ fn text(bytes: &[u8]) -> String {
 async fn held_hours_exit_4_and_are_billed_once_retried_with_the_right_keys() {
     let running = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let url = running.url();
-    let dir = std::env::temp_dir().join(format!("metering-exit-codes-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = format!("sqlite:{}", dir.join("meter.db").display());
+    let (dir, store) = common::scratch("exit-codes");
     let two_hours_ago = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() - 7200).to_string();
     let run = |keys: (&'static str, &'static str), args: Vec<String>| {
         let (url, dir) = (url.clone(), dir.clone());
@@ -70,10 +67,7 @@ async fn held_hours_exit_4_and_are_billed_once_retried_with_the_right_keys() {
 
 #[test]
 fn record_names_every_line_it_cannot_take_and_says_which_it_recorded() {
-    let dir = std::env::temp_dir().join(format!("metering-record-lines-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = format!("sqlite:{}", dir.join("meter.db").display());
+    let (dir, store) = common::scratch("record-lines");
     let line = |dimension: &str, quantity: &str, event: &str| {
         format!("{{\"ProductCode\":\"prod-saas-1\",\"CustomerIdentifier\":\"cust-alpha\",\"Dimension\":\"{dimension}\",\"QuantityAsDecimal\":\"{quantity}\",\"Timestamp\":1700000000,\"EventId\":\"{event}\"}}\n")
     };
@@ -126,10 +120,7 @@ fn invalid_durations_are_refused_before_anything_runs() {
 async fn one_buyer_under_two_names_is_billed_once_in_full() {
     let running = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let url = running.url();
-    let dir = std::env::temp_dir().join(format!("metering-two-names-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = format!("sqlite:{}", dir.join("meter.db").display());
+    let (dir, store) = common::scratch("two-names");
     let run = |args: Vec<String>| {
         let (url, dir) = (url.clone(), dir.clone());
         tokio::task::spawn_blocking(move || -> Output { common::metering(&dir, SELLER, &url).args(&args).output().unwrap() })
@@ -189,10 +180,7 @@ async fn one_buyer_under_two_names_is_billed_once_in_full() {
 async fn unsent_hours_near_their_deadline_exit_5() {
     let running = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let url = running.url();
-    let dir = std::env::temp_dir().join(format!("metering-deadline-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = format!("sqlite:{}", dir.join("meter.db").display());
+    let (dir, store) = common::scratch("deadline");
     // Container usage 5 hours ago: MeterUsage takes it for 6 hours from the start of its hour, whatever the month.
     let long_ago = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() - 5 * 3600).to_string();
     let run = |keys: (&'static str, &'static str), args: Vec<&str>| {

@@ -2,7 +2,7 @@
 //! environment, its own HOME, the given keys, and the emulator as the
 //! service's endpoint, as the AWS CLI's variables say it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// `metering`, ready for its arguments.
@@ -16,4 +16,15 @@ pub fn metering(home: &Path, keys: (&str, &str), endpoint: &str) -> Command {
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_ENDPOINT_URL_MARKETPLACE_METERING", endpoint);
     cmd
+}
+
+/// A fresh, empty folder for one test (named after it and this process),
+/// and the URL of a SQLite store inside it.
+#[allow(dead_code)] // not every test binary that shares this module uses it
+pub fn scratch(name: &str) -> (PathBuf, String) {
+    let dir = std::env::temp_dir().join(format!("metering-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = format!("sqlite:{}", dir.join("meter.db").display());
+    (dir, store)
 }

@@ -125,6 +125,26 @@ pub fn find<'a>(known: impl IntoIterator<Item = &'a Buyer>, customer: &Customer)
     }
 }
 
+/// What adding `buyer` to a directory does, given the entries `known` that
+/// name it: the entry that already names the same buyer (the same agreement,
+/// where both know their licence) and what it becomes, completed with what
+/// `buyer` adds; `None` when `buyer` is new.
+pub fn completing<'a>(known: &'a [Buyer], buyer: &Buyer) -> Option<(&'a Buyer, Buyer)> {
+    let names = buyer.forms(None);
+    let same = known.iter().find(|k| {
+        k.product_code == buyer.product_code
+            && names.iter().any(|n| k.names(n))
+            && (k.license_arn.is_none() || buyer.license_arn.is_none() || k.license_arn == buyer.license_arn)
+    })?;
+    let completed = Buyer {
+        product_code: buyer.product_code.clone(),
+        identifier: buyer.identifier.clone().or_else(|| same.identifier.clone()),
+        account_id: buyer.account_id.clone().or_else(|| same.account_id.clone()),
+        license_arn: buyer.license_arn.clone().or_else(|| same.license_arn.clone()),
+    };
+    Some((same, completed))
+}
+
 /// Whether a new hour under `new` (whose buyer the directory knows as
 /// `new_buyer`, if at all) might bill the same buyer as the hour already
 /// kept under `existing` (known as `existing_buyer`) for the same product,

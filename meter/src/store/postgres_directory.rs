@@ -196,24 +196,19 @@ pub(super) async fn add(tx: &Transaction<'_>, buyer: &Buyer) -> Result<(), tokio
     let names = buyer.forms(None);
     let pairs: Vec<(&str, &Customer)> = names.iter().map(|n| (buyer.product_code.as_str(), n)).collect();
     let known = Snapshot::load(tx, &pairs).await?;
-    let same = known.entries.iter().find(|k| {
-        k.product_code == buyer.product_code
-            && names.iter().any(|n| k.names(n))
-            && (k.license_arn.is_none() || buyer.license_arn.is_none() || k.license_arn == buyer.license_arn)
-    });
-    match same {
-        Some(k) => {
+    match buyers::completing(&known.entries, buyer) {
+        Some((old, new)) => {
             tx.execute(
                 "UPDATE meter_buyers SET identifier = $5, account_id = $6, license_arn = $7
                  WHERE product_code = $1 AND identifier = $2 AND account_id = $3 AND license_arn = $4",
                 &[
-                    &k.product_code,
-                    &text(&k.identifier),
-                    &text(&k.account_id),
-                    &text(&k.license_arn),
-                    &text(&buyer.identifier.clone().or_else(|| k.identifier.clone())),
-                    &text(&buyer.account_id.clone().or_else(|| k.account_id.clone())),
-                    &text(&buyer.license_arn.clone().or_else(|| k.license_arn.clone())),
+                    &old.product_code,
+                    &text(&old.identifier),
+                    &text(&old.account_id),
+                    &text(&old.license_arn),
+                    &text(&new.identifier),
+                    &text(&new.account_id),
+                    &text(&new.license_arn),
                 ],
             )
             .await?;

@@ -131,29 +131,20 @@ pub(super) fn add(tx: &Transaction<'_>, buyer: &Buyer) -> rusqlite::Result<()> {
     for name in buyer.forms(None) {
         known.extend(entries(tx, &buyer.product_code, &name)?);
     }
-    let same = known.iter().find(|k| {
-        buyer.forms(None).iter().any(|n| k.names(n)) && (k.license_arn.is_none() || buyer.license_arn.is_none() || k.license_arn == buyer.license_arn)
-    });
-    match same {
-        Some(k) => {
-            let merged = Buyer {
-                product_code: buyer.product_code.clone(),
-                identifier: buyer.identifier.clone().or_else(|| k.identifier.clone()),
-                account_id: buyer.account_id.clone().or_else(|| k.account_id.clone()),
-                license_arn: buyer.license_arn.clone().or_else(|| k.license_arn.clone()),
-            };
+    match buyers::completing(&known, buyer) {
+        Some((old, new)) => {
             tx.prepare_cached(
                 "UPDATE buyers SET identifier = ?5, account_id = ?6, license_arn = ?7
                  WHERE product_code = ?1 AND identifier = ?2 AND account_id = ?3 AND license_arn = ?4",
             )?
             .execute(params![
-                k.product_code,
-                text(&k.identifier),
-                text(&k.account_id),
-                text(&k.license_arn),
-                text(&merged.identifier),
-                text(&merged.account_id),
-                text(&merged.license_arn)
+                old.product_code,
+                text(&old.identifier),
+                text(&old.account_id),
+                text(&old.license_arn),
+                text(&new.identifier),
+                text(&new.account_id),
+                text(&new.license_arn)
             ])?;
         }
         None => {

@@ -305,7 +305,7 @@ async fn event(meter: &Meter<AnyStore>, req: Request<hyper::body::Incoming>) -> 
 async fn readiness(agent: &Agent) -> Result<(), Vec<String>> {
     let mut not = Vec::new();
     let policy = Policy { warn_before: Duration::from_secs(3600), ..agent.meter.policy().clone() };
-    match durable_meter::status(agent.meter.store(), &policy).await {
+    match durable_meter::status(agent.meter.store(), &policy, std::time::SystemTime::now()).await {
         Ok(s) if !s.nearing_deadline.is_empty() => not.push(format!("{} unsent hours are within an hour of their deadline", s.nearing_deadline.len())),
         Ok(_) => {}
         Err(e) => not.push(e.to_string()),

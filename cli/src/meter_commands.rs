@@ -408,15 +408,14 @@ pub async fn status(store: &str, output: Output) -> ExitCode {
         Err(e) => return usage_error(&format!("--store: {e}")),
     };
     let policy = Policy::default();
-    let status = match durable_meter::status(&store, &policy).await {
+    let status = match durable_meter::status(&store, &policy, SystemTime::now()).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("metering status: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let store_now = durable_meter::Store::now_ms(&store).await.unwrap_or_default();
-    let skew_ms = SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64) - store_now;
+    let skew_ms = status.clock_skew_ms;
     let (held, rejected, conflicts) = match (
         durable_meter::Store::hours(&store, HourState::Held, 100).await,
         durable_meter::Store::hours(&store, HourState::Rejected, 100).await,

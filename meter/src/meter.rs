@@ -284,9 +284,7 @@ impl<S: Store> Meter<S> {
 
     /// Counts by state, the unsent hours near their deadline, and how far this replica's clock is from the store's.
     pub async fn status(&self) -> Result<Status, MeterError> {
-        let mut status = status(&*self.store, &self.policy).await?;
-        status.clock_skew_ms = epoch_ms((self.clock)()).saturating_sub(self.store.now_ms().await?);
-        Ok(status)
+        Ok(status(&*self.store, &self.policy, (self.clock)()).await?)
     }
 
     /// Resolves a buyer's registration token (ResolveCustomer, with the
@@ -376,8 +374,9 @@ pub async fn record_all<S: Store>(store: &S, usage: Vec<Usage>) -> Result<Vec<Re
     Ok(answers.into_iter().map(|a| a.or_else(|| stored.next()).unwrap_or(Recorded::Refused("the store answered nothing".into()))).collect())
 }
 
-/// Counts by state in `store`, and the unsent hours near their deadline, on the store's clock.
-pub async fn status<S: Store>(store: &S, policy: &Policy) -> Result<Status, StoreError> {
+/// Counts by state in `store`, the unsent hours near their deadline on the
+/// store's clock, and how far `local` (this replica's time) is from it.
+pub async fn status<S: Store>(store: &S, policy: &Policy, local: SystemTime) -> Result<Status, StoreError> {
     let now_ms = store.now_ms().await?;
     let counts = store.counts().await?;
     let mut nearing_deadline = Vec::new();
@@ -388,7 +387,7 @@ pub async fn status<S: Store>(store: &S, policy: &Policy) -> Result<Status, Stor
             }
         }
     }
-    Ok(Status { counts, nearing_deadline, clock_skew_ms: 0 })
+    Ok(Status { counts, nearing_deadline, clock_skew_ms: epoch_ms(local).saturating_sub(now_ms) })
 }
 
 /// Counts what was stored; an outcome not stored (the claim was taken over) counts as taken over.

@@ -32,6 +32,13 @@ fn err(e: rusqlite::Error) -> String {
     e.to_string()
 }
 
+/// The records table's columns and key, as schema 3 has them; `{}` is the table's name.
+const RECORDS_TABLE: &str = "CREATE TABLE {} (
+    product TEXT NOT NULL, customer_account TEXT NOT NULL, dimension TEXT NOT NULL, hour INTEGER NOT NULL,
+    operation TEXT NOT NULL, customer_identifier TEXT, license_arn TEXT,
+    quantity TEXT NOT NULL, record_id TEXT NOT NULL, agreement TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (product, customer_account, agreement, dimension, hour));";
+
 const COLUMNS: &str = "product, customer_account, dimension, hour, operation, customer_identifier, license_arn, quantity, record_id, agreement";
 
 fn connect(path: &Path) -> Result<Connection, String> {
@@ -53,19 +60,16 @@ impl Store {
         }
         if version == 0 {
             writer
-                .execute_batch(
+                .execute_batch(&format!(
                     "BEGIN;
-                     CREATE TABLE records (
-                         product TEXT NOT NULL, customer_account TEXT NOT NULL, dimension TEXT NOT NULL, hour INTEGER NOT NULL,
-                         operation TEXT NOT NULL, customer_identifier TEXT, license_arn TEXT,
-                         quantity TEXT NOT NULL, record_id TEXT NOT NULL, agreement TEXT NOT NULL DEFAULT '',
-                         PRIMARY KEY (product, customer_account, agreement, dimension, hour));
+                     {}
                      CREATE TABLE client_tokens (
                          account TEXT NOT NULL, token TEXT NOT NULL, fingerprint TEXT NOT NULL, record_id TEXT NOT NULL,
                          PRIMARY KEY (account, token));
                      PRAGMA user_version = 3;
                      COMMIT;",
-                )
+                    RECORDS_TABLE.replace("{}", "records")
+                ))
                 .map_err(err)?;
         }
         if version == 1 {
@@ -152,20 +156,17 @@ fn upgrade_fingerprints(conn: &mut Connection) -> rusqlite::Result<()> {
 
 /// Version 2 to 3: records keyed by agreement too (every record so far by account alone), in one transaction.
 fn upgrade_agreements(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch(
+    conn.execute_batch(&format!(
         "BEGIN;
-         CREATE TABLE records_v3 (
-             product TEXT NOT NULL, customer_account TEXT NOT NULL, dimension TEXT NOT NULL, hour INTEGER NOT NULL,
-             operation TEXT NOT NULL, customer_identifier TEXT, license_arn TEXT,
-             quantity TEXT NOT NULL, record_id TEXT NOT NULL, agreement TEXT NOT NULL DEFAULT '',
-             PRIMARY KEY (product, customer_account, agreement, dimension, hour));
+         {}
          INSERT INTO records_v3 (product, customer_account, dimension, hour, operation, customer_identifier, license_arn, quantity, record_id, agreement)
              SELECT product, customer_account, dimension, hour, operation, customer_identifier, license_arn, quantity, record_id, '' FROM records;
          DROP TABLE records;
          ALTER TABLE records_v3 RENAME TO records;
          PRAGMA user_version = 3;
          COMMIT;",
-    )
+        RECORDS_TABLE.replace("{}", "records_v3")
+    ))
 }
 
 /// Writes a billed record (inside the committer's transaction).

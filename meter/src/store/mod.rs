@@ -39,6 +39,7 @@ mod postgres_connection;
 mod postgres_directory;
 mod postgres_record;
 pub mod postgres_settings;
+pub mod postgres_tls;
 #[cfg(test)]
 pub(crate) mod suite;
 mod url;

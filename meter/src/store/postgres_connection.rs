@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls, Transaction};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::postgres_settings::Settings;
 use super::StoreError;
@@ -140,17 +141,34 @@ fn retryable(e: &tokio_postgres::Error) -> bool {
     e.code().is_some_and(|c| *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::UNIQUE_VIOLATION)
 }
 
-/// Connects, the handshake included, within the connect timeout.
+/// Connects, the handshake (TLS included) within the connect timeout.
 pub(super) async fn connect(settings: &Settings) -> Result<Client, StoreError> {
-    let connecting = settings.config.connect(NoTls);
-    let (client, connection) = match tokio::time::timeout(settings.connect_timeout, connecting).await {
-        Ok(connected) => connected.map_err(|e| StoreError(format!("{settings}: {}", fail(e).0)))?,
-        Err(_) => return Err(StoreError(format!("{settings}: no connection within {:?} (connect_timeout)", settings.connect_timeout))),
+    let timeout = settings.connect_timeout;
+    let late = || StoreError(format!("{settings}: no connection within {timeout:?} (connect_timeout)"));
+    let failed = |e| {
+        let text = fail(e).0;
+        if text.contains("server does not support TLS") {
+            let mode = settings.tls.mode.name();
+            return StoreError(format!("{settings}: the server does not offer TLS, and sslmode={mode} requires it (sslmode=prefer connects without TLS to a server that has none)"));
+        }
+        StoreError(format!("{settings}: {text}"))
     };
     // The connection task ends when the client is dropped or the server goes away; a closed client is replaced on next use.
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
+    let client = match &settings.connector {
+        Some(tls) => {
+            let (client, connection) = tokio::time::timeout(timeout, settings.config.connect(MakeRustlsConnect::clone(tls))).await.map_err(|_| late())?.map_err(failed)?;
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            client
+        }
+        None => {
+            let (client, connection) = tokio::time::timeout(timeout, settings.config.connect(NoTls)).await.map_err(|_| late())?.map_err(failed)?;
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            client
+        }
+    };
     Ok(client)
 }
-

@@ -2,7 +2,9 @@
 //! no secret needs to be on a command line: the URL first, then the
 //! environment (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`,
 //! `PGCONNECT_TIMEOUT`), then the password file (`PGPASSFILE`, else
-//! `~/.pgpass`, ignored unless only its owner can read it). And how long
+//! `~/.pgpass`, ignored unless only its owner can read it), with TLS as
+//! `sslmode` and `sslrootcert` (or `PGSSLMODE`, `PGSSLROOTCERT`) ask:
+//! `postgres_tls.rs`. And how long
 //! anything may take: a connect timeout for the whole handshake, a
 //! statement timeout on the server, and a deadline for each store call, so a
 //! database that accepts and never answers is an error, never a hang.
@@ -15,6 +17,7 @@ use std::time::Duration;
 use tokio_postgres::config::Host;
 use tokio_postgres::Config;
 
+use super::postgres_tls::{SslMode, Tls};
 use super::StoreError;
 
 /// How long connecting (socket and handshake) may take unless `connect_timeout` or `PGCONNECT_TIMEOUT` says otherwise.
@@ -33,12 +36,16 @@ pub struct Settings {
     pub connect_timeout: Duration,
     /// How long one store call may take.
     pub call_deadline: Duration,
+    /// Whether and how connections use TLS.
+    pub tls: Tls,
+    /// The rustls connector `tls` asks for; `None` for `sslmode=disable`.
+    pub(super) connector: Option<tokio_postgres_rustls::MakeRustlsConnect>,
 }
 
 impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // tokio-postgres's own Debug leaves the password out.
-        f.debug_struct("Settings").field("config", &self.config).field("call_deadline", &self.call_deadline).finish()
+        f.debug_struct("Settings").field("config", &self.config).field("call_deadline", &self.call_deadline).field("tls", &self.tls).finish()
     }
 }
 
@@ -70,8 +77,10 @@ impl Settings {
 
     /// [`Settings::from_url`] with the environment `env`.
     pub fn read(url: &str, env: Env<'_>) -> Result<Settings, StoreError> {
+        // tokio-postgres knows only disable, prefer and require: the TLS settings are read here.
+        let (url, ssl) = take_tls_parameters(url);
         // tokio-postgres's parse errors quote nothing of the URL, so they are safe to show.
-        let mut config = Config::from_str(url).map_err(|e| StoreError(format!("the PostgreSQL URL is not valid: {e}")))?;
+        let mut config = Config::from_str(&url).map_err(|e| StoreError(format!("the PostgreSQL URL is not valid: {e}")))?;
         if config.get_hosts().is_empty() {
             config.host(env("PGHOST").unwrap_or_else(|| "localhost".into()));
         }
@@ -103,8 +112,85 @@ impl Settings {
         // Ours first, so a statement_timeout in the URL's options still wins.
         let options = format!("-c statement_timeout={} {}", STATEMENT_TIMEOUT.as_millis(), config.get_options().unwrap_or_default());
         config.options(options.trim_end());
-        Ok(Settings { config, connect_timeout, call_deadline: CALL_DEADLINE })
+        let mode = match ssl.mode.or_else(|| env("PGSSLMODE")) {
+            Some(mode) => SslMode::parse(&mode)?,
+            None => SslMode::Prefer,
+        };
+        let tls = Tls { mode, root_cert: ssl.root_cert.or_else(|| env("PGSSLROOTCERT")).map(PathBuf::from) };
+        let home = env("HOME").map(PathBuf::from);
+        let connector = tls.connector(home.as_deref())?;
+        config.ssl_mode(mode.wire());
+        Ok(Settings { config, connect_timeout, call_deadline: CALL_DEADLINE, tls, connector })
     }
+}
+
+/// The TLS parameters a connection string gives.
+#[derive(Default)]
+struct TlsParameters {
+    mode: Option<String>,
+    root_cert: Option<String>,
+}
+
+/// `url` without its `sslmode` and `sslrootcert`, and what they said; in a
+/// URL's query (values percent-decoded) or as `key=value` words.
+fn take_tls_parameters(url: &str) -> (String, TlsParameters) {
+    let mut found = TlsParameters::default();
+    let mut take = |key: &str, value: String| match key {
+        "sslmode" => found.mode = Some(value),
+        "sslrootcert" => found.root_cert = Some(value),
+        _ => unreachable!("only the TLS keys are taken"),
+    };
+    let is_tls = |key: &str| key == "sslmode" || key == "sslrootcert";
+    let rest = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        match url.split_once('?') {
+            Some((base, query)) => {
+                let kept: Vec<&str> = query
+                    .split('&')
+                    .filter(|pair| match pair.split_once('=') {
+                        Some((k, v)) if is_tls(k) => {
+                            take(k, percent_decoded(v));
+                            false
+                        }
+                        _ => true,
+                    })
+                    .collect();
+                if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) }
+            }
+            None => url.to_owned(),
+        }
+    } else {
+        let kept: Vec<&str> = url
+            .split_whitespace()
+            .filter(|word| match word.split_once('=') {
+                Some((k, v)) if is_tls(k) => {
+                    take(k, v.trim_matches('\'').to_owned());
+                    false
+                }
+                _ => true,
+            })
+            .collect();
+        kept.join(" ")
+    };
+    (rest, found)
+}
+
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let (mut out, mut i) = (Vec::with_capacity(bytes.len()), 0);
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The password file's password for `config`'s host, port, database and user, if any.
@@ -174,6 +260,25 @@ mod tests {
         assert!(s.config.get_options().unwrap().starts_with("-c statement_timeout=30000"));
         let s = Settings::read("postgres://u@h/d?options=-csearch_path%3Dx", &env(&[])).unwrap();
         assert_eq!(s.config.get_options(), Some("-c statement_timeout=30000 -csearch_path=x"), "the URL's options follow ours");
+    }
+
+    #[test]
+    fn tls_as_libpq_reads_it() {
+        let s = Settings::read("postgres://u@h/d", &env(&[])).unwrap();
+        assert_eq!((s.tls.mode, s.connector.is_some()), (SslMode::Prefer, true), "prefer by default");
+        let s = Settings::read("postgres://u@h/d?sslmode=disable&application_name=m", &env(&[("PGSSLMODE", "require")])).unwrap();
+        assert_eq!((s.tls.mode, s.connector.is_some()), (SslMode::Disable, false), "the URL before PGSSLMODE");
+        assert_eq!(s.config.get_application_name(), Some("m"), "the other parameters kept");
+        let s = Settings::read("postgres://u@h/d", &env(&[("PGSSLMODE", "require")])).unwrap();
+        assert_eq!(s.tls.mode, SslMode::Require);
+        let e = Settings::read("postgres://u@h/d?sslmode=verify-full", &env(&[])).unwrap_err();
+        assert!(e.0.contains("needs the root certificate"), "{e}");
+        let e = Settings::read("postgres://u@h/d?sslmode=verify-ca&sslrootcert=%2Fno%2Fsuch.pem", &env(&[])).unwrap_err();
+        assert!(e.0.contains("/no/such.pem cannot be read"), "{e}");
+        let e = Settings::read("postgres://u@h/d?sslmode=always", &env(&[])).unwrap_err();
+        assert!(e.0.contains("sslmode `always`"), "{e}");
+        let s = Settings::read("host=h user=u dbname=d sslmode=disable", &env(&[])).unwrap();
+        assert_eq!((s.tls.mode, s.to_string()), (SslMode::Disable, "u@h:5432/d".to_owned()), "key=value strings too");
     }
 
     #[test]

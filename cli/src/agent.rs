@@ -4,7 +4,8 @@
 //! they are durable, and flushes on its own schedule. `POST /v1/events`
 //! takes EventBridge events: `License Deprovisioned` seals and sends that
 //! licence's usage at once (the service takes it for one more hour).
-//! `GET /v1/status` is `metering status --output json`; `GET /healthz`
+//! `GET /v1/status` is `metering status --output json`; `GET /metrics` is
+//! for Prometheus (`agent_metrics.rs`); `GET /healthz`
 //! answers 200 while the store answers and the flush task lives; `GET
 //! /readyz` says whether the agent is fit for traffic, with the reasons when
 //! not. Off loopback every request but `/healthz` carries the
@@ -29,6 +30,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::agent_metrics::{self, Metrics};
 use crate::service::{self, Common};
 use crate::usage_file;
 
@@ -72,8 +74,8 @@ struct Agent {
     healthy: AtomicBool,
     /// The bearer token requests must carry, when one was given.
     token: Option<String>,
-    /// When the last scheduled flush ended.
-    last_flush: std::sync::Mutex<Option<std::time::Instant>>,
+    /// What `/metrics` answers; it also knows when the last scheduled flush ended.
+    metrics: Metrics,
     flush_every: Duration,
 }
 
@@ -111,11 +113,12 @@ pub async fn run(common: &Common, settings: Settings) -> ExitCode {
         }
     };
     let client = service::client(common).await;
+    let metrics = Metrics::new();
     let agent = Arc::new(Agent {
-        meter: Meter::new(store, client, settings.policy),
+        meter: Meter::new(store, client, settings.policy).with_call_observer(metrics.call_observer()),
         healthy: AtomicBool::new(true),
         token,
-        last_flush: std::sync::Mutex::new(None),
+        metrics,
         flush_every: settings.flush_every,
     });
     let listener = match TcpListener::bind(settings.listen).await {
@@ -186,8 +189,12 @@ async fn flush_on_schedule(agent: Arc<Agent>, mut stopped: watch::Receiver<bool>
             _ = stopped.changed() => return,
             _ = tick.tick() => {}
         }
+        let started = std::time::Instant::now();
         let flushed = meter.flush().await;
-        *agent.last_flush.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now());
+        agent.metrics.flushed(started.elapsed(), flushed.as_ref().ok());
+        if flushed.is_err() {
+            agent.metrics.store_error();
+        }
         match flushed {
             Ok(r) if r.sent + r.retry_later + r.held + r.rejected + r.conflicts > 0 => {
                 eprintln!(
@@ -308,10 +315,12 @@ async fn readiness(agent: &Agent) -> Result<(), Vec<String>> {
     match durable_meter::status(agent.meter.store(), &policy, std::time::SystemTime::now()).await {
         Ok(s) if !s.nearing_deadline.is_empty() => not.push(format!("{} unsent hours are within an hour of their deadline", s.nearing_deadline.len())),
         Ok(_) => {}
-        Err(e) => not.push(e.to_string()),
+        Err(e) => {
+            agent.metrics.store_error();
+            not.push(e.to_string());
+        }
     }
-    let last = *agent.last_flush.lock().unwrap_or_else(|p| p.into_inner());
-    if last.is_none_or(|t| t.elapsed() > 2 * agent.flush_every) {
+    if agent.metrics.since_last_flush().is_none_or(|t| t > 2 * agent.flush_every) {
         not.push(format!("the flusher has not finished a flush in the last {:?}", 2 * agent.flush_every));
     }
     if !agent.healthy.load(Ordering::SeqCst) {
@@ -347,8 +356,23 @@ async fn answer(agent: &Agent, req: Request<hyper::body::Incoming>) -> Response<
                         }),
                     )
                 }
-                Err(e) => reply(StatusCode::SERVICE_UNAVAILABLE, json!({"error": e.to_string()})),
+                Err(e) => {
+                    agent.metrics.store_error();
+                    reply(StatusCode::SERVICE_UNAVAILABLE, json!({"error": e.to_string()}))
+                }
             }
+        }
+        ("GET", "/metrics") => {
+            let status = match durable_meter::status(meter.store(), meter.policy(), std::time::SystemTime::now()).await {
+                Ok(s) => Some(s),
+                Err(_) => {
+                    agent.metrics.store_error();
+                    None
+                }
+            };
+            let mut r = Response::new(Full::new(Bytes::from(agent.metrics.encode(status.as_ref()))));
+            r.headers_mut().insert("content-type", hyper::header::HeaderValue::from_static(agent_metrics::CONTENT_TYPE));
+            return r;
         }
         ("GET", "/readyz") => {
             return match readiness(agent).await {
@@ -365,11 +389,11 @@ async fn answer(agent: &Agent, req: Request<hyper::body::Incoming>) -> Response<
                 Err(e) => reply(StatusCode::SERVICE_UNAVAILABLE, json!({"error": e.to_string()})),
             }
         }
-        (_, "/v1/usage" | "/v1/events" | "/v1/status" | "/healthz" | "/readyz") => return reply(StatusCode::METHOD_NOT_ALLOWED, json!({"error": "wrong method"})),
+        (_, "/v1/usage" | "/v1/events" | "/v1/status" | "/metrics" | "/healthz" | "/readyz") => return reply(StatusCode::METHOD_NOT_ALLOWED, json!({"error": "wrong method"})),
         (_, path) => {
             return reply(
                 StatusCode::NOT_FOUND,
-                json!({"error": format!("no route {path}: POST /v1/usage, POST /v1/events, GET /v1/status, GET /healthz, GET /readyz")}),
+                json!({"error": format!("no route {path}: POST /v1/usage, POST /v1/events, GET /v1/status, GET /metrics, GET /healthz, GET /readyz")}),
             )
         }
     }
@@ -391,7 +415,10 @@ async fn answer(agent: &Agent, req: Request<hyper::body::Incoming>) -> Response<
     let (lines, usage): (Vec<usize>, Vec<_>) = good.into_iter().unzip();
     let outcomes = match meter.record_all(usage).await {
         Ok(o) => o,
-        Err(e) => return reply(StatusCode::SERVICE_UNAVAILABLE, json!({"error": format!("{e}; none of the good lines was recorded: send them again")})),
+        Err(e) => {
+            agent.metrics.store_error();
+            return reply(StatusCode::SERVICE_UNAVAILABLE, json!({"error": format!("{e}; none of the good lines was recorded: send them again")}));
+        }
     };
     let (mut recorded, mut already) = (0u64, 0u64);
     for (line, outcome) in lines.into_iter().zip(outcomes) {
@@ -401,6 +428,7 @@ async fn answer(agent: &Agent, req: Request<hyper::body::Incoming>) -> Response<
             Recorded::Refused(reason) => refused.add(line, reason),
         }
     }
+    agent.metrics.posted(recorded, already, refused.count as u64);
     let status = if refused.count == 0 { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     reply(status, json!({"recorded": recorded, "alreadyRecorded": already, "refusedCount": refused.count, "refused": refused.first}))
 }

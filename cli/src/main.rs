@@ -27,6 +27,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod agent;
+mod agent_metrics;
 mod customers;
 mod demo;
 mod jwt;

@@ -18,6 +18,7 @@
 
 pub mod buyers;
 mod meter;
+pub mod observe;
 mod pace;
 pub mod policy;
 pub mod quantity;

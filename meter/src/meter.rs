@@ -8,6 +8,7 @@ use marketplacemetering::error::ProvideErrorMetadata;
 use marketplacemetering::Client;
 
 use crate::buyers::{Buyer, Form};
+use crate::observe::{self, CallObserver};
 use crate::pace::{self, epoch_ms, Pace};
 use crate::policy::Policy;
 use crate::send::{self, Call, Context};
@@ -94,6 +95,12 @@ pub struct Status {
     pub nearing_deadline: Vec<Hour>,
     /// This replica's clock minus the store's, in ms (positive: ahead).
     pub clock_skew_ms: i64,
+    /// The store's time, epoch ms, that the status was taken at.
+    pub now_ms: i64,
+    /// The start (epoch ms) of the oldest hour not yet billed (open, sealed or held).
+    pub oldest_unsent_ms: Option<i64>,
+    /// The earliest deadline (epoch ms) of an hour not yet billed.
+    pub nearest_deadline_ms: Option<i64>,
 }
 
 /// A durable meter over a store, sending with a client of our SDK.
@@ -103,6 +110,7 @@ pub struct Meter<S: Store> {
     policy: Policy,
     clock: Clock,
     jitter: Arc<dyn Fn() -> f64 + Send + Sync>,
+    observe: CallObserver,
 }
 
 impl<S: Store> fmt::Debug for Meter<S> {
@@ -127,7 +135,13 @@ fn default_jitter() -> Arc<dyn Fn() -> f64 + Send + Sync> {
 impl<S: Store> Meter<S> {
     /// A meter over `store`, sending with `client`, as `policy` says; the system clock.
     pub fn new(store: S, client: Client, policy: Policy) -> Self {
-        Meter { store: Arc::new(store), client, policy, clock: pace::system_clock(), jitter: default_jitter() }
+        Meter { store: Arc::new(store), client, policy, clock: pace::system_clock(), jitter: default_jitter(), observe: observe::ignore() }
+    }
+
+    /// The same meter telling `observe` how each call to the service ended (the agent's metrics).
+    pub fn with_call_observer(mut self, observe: CallObserver) -> Self {
+        self.observe = observe;
+        self
     }
 
     /// The same meter on another clock: this replica's own, which decides
@@ -216,7 +230,7 @@ impl<S: Store> Meter<S> {
             for call in send::plan(live) {
                 let now_ms = self.store.now_ms().await?;
                 let Some(call) = self.still_ours(call, &mut remaining, now_ms, lease_ms, &mut report).await? else { continue };
-                let ctx = Context { client: &self.client, pace: &pace, policy: &self.policy, now_ms, jitter: &*self.jitter };
+                let ctx = Context { client: &self.client, pace: &pace, policy: &self.policy, now_ms, jitter: &*self.jitter, observe: &*self.observe };
                 let outcomes = self.send_renewing(&ctx, call, lease_ms).await;
                 // Settled call by call, so a crash loses at most the answers of one call (which a resend repeats).
                 let stored = self.store.settle(outcomes.clone()).await?;
@@ -379,15 +393,18 @@ pub async fn record_all<S: Store>(store: &S, usage: Vec<Usage>) -> Result<Vec<Re
 pub async fn status<S: Store>(store: &S, policy: &Policy, local: SystemTime) -> Result<Status, StoreError> {
     let now_ms = store.now_ms().await?;
     let counts = store.counts().await?;
-    let mut nearing_deadline = Vec::new();
+    let (mut nearing_deadline, mut oldest_unsent_ms, mut nearest_deadline_ms) = (Vec::new(), None::<i64>, None::<i64>);
     for state in [HourState::Open, HourState::Sealed, HourState::Held] {
         for h in store.hours(state, usize::MAX >> 1).await? {
+            let deadline = policy.deadline(h.customer.route(), h.hour);
+            oldest_unsent_ms = Some(oldest_unsent_ms.map_or(h.hour, |o| o.min(h.hour)));
+            nearest_deadline_ms = Some(nearest_deadline_ms.map_or(deadline, |d| d.min(deadline)));
             if policy.nearing_deadline(h.customer.route(), h.hour, now_ms) {
                 nearing_deadline.push(h);
             }
         }
     }
-    Ok(Status { counts, nearing_deadline, clock_skew_ms: epoch_ms(local).saturating_sub(now_ms) })
+    Ok(Status { counts, nearing_deadline, clock_skew_ms: epoch_ms(local).saturating_sub(now_ms), now_ms, oldest_unsent_ms, nearest_deadline_ms })
 }
 
 /// Counts what was stored; an outcome not stored (the claim was taken over) counts as taken over.

@@ -24,6 +24,7 @@ use marketplacemetering::primitives::DateTime;
 use marketplacemetering::types::UsageRecord;
 use marketplacemetering::Client;
 
+use crate::observe::{CallOutcome, Operation};
 use crate::pace::Wait;
 use crate::policy::Policy;
 use crate::store::{Hour, Lease, Settle};
@@ -203,6 +204,8 @@ pub(crate) struct Context<'a> {
     pub policy: &'a Policy,
     pub now_ms: i64,
     pub jitter: &'a (dyn Fn() -> f64 + Send + Sync),
+    /// Told how each call ended.
+    pub observe: &'a (dyn Fn(Operation, CallOutcome) + Send + Sync),
 }
 
 impl Context<'_> {
@@ -226,6 +229,17 @@ impl Context<'_> {
     }
 }
 
+/// How a call that failed with `verdict` ended, for whoever watches.
+fn outcome_of(verdict: &Verdict) -> CallOutcome {
+    match verdict {
+        Verdict::Retry(reason) if reason.starts_with("ThrottlingException") || reason.starts_with("Throttling") => CallOutcome::Throttled,
+        Verdict::Retry(_) => CallOutcome::Retried,
+        Verdict::Held(_) => CallOutcome::Held,
+        Verdict::Rejected(_) | Verdict::BatchWide(_) => CallOutcome::Rejected,
+        Verdict::Conflict(_) => CallOutcome::Conflict,
+    }
+}
+
 fn timestamp(hour_ms: i64) -> DateTime {
     DateTime::from_secs(hour_ms.div_euclid(1000))
 }
@@ -236,6 +250,7 @@ pub(crate) async fn send(ctx: &Context<'_>, call: Call) -> Vec<(Lease, Settle)> 
         Call::Meter(h) => {
             ctx.pace.wait().await;
             let verdict = meter_usage(ctx, &h).await;
+            (ctx.observe)(Operation::MeterUsage, verdict.as_ref().map_or_else(outcome_of, |_| CallOutcome::Success));
             vec![(h.lease(), verdict.map_or_else(|v| ctx.settle(&h, v), Settle::Sent))]
         }
         Call::Batch(hours) => {
@@ -243,7 +258,9 @@ pub(crate) async fn send(ctx: &Context<'_>, call: Call) -> Vec<(Lease, Settle)> 
             let mut queue = vec![hours];
             while let Some(batch) = queue.pop() {
                 ctx.pace.wait().await;
-                match batch_meter_usage(ctx, &batch).await {
+                let answered = batch_meter_usage(ctx, &batch).await;
+                (ctx.observe)(Operation::BatchMeterUsage, answered.as_ref().map_or_else(outcome_of, |_| CallOutcome::Success));
+                match answered {
                     Ok(settled) => out.extend(settled),
                     Err(Verdict::BatchWide(reason)) if batch.len() > 1 => {
                         tracing::info!(records = batch.len(), %reason, "a batch was refused as a whole; sending its halves apart");

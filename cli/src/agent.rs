@@ -23,9 +23,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use durable_meter::{AnyStore, Meter, Policy, Recorded};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use metering_emulator::serve::{self, BodyError, Bounds};
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -34,19 +34,15 @@ use crate::agent_metrics::{self, Metrics};
 use crate::service::{self, Common};
 use crate::usage_file;
 
-/// The largest request body read.
-pub const MAX_BODY: usize = 8 * 1024 * 1024;
-/// The most connections served at once; more wait to be accepted.
-pub const MAX_CONNECTIONS: usize = 512;
-/// How long a request's body may take to arrive.
-pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// The agent's bounds: bodies of up to 8 MiB (a producer's batch), the rest as the emulator's.
+pub const BOUNDS: Bounds = Bounds { max_body: 8 * 1024 * 1024, ..metering_emulator::server::BOUNDS };
 
-/// A request's body, at most [`MAX_BODY`] bytes within [`BODY_TIMEOUT`]; the answer to send when not.
+/// A request's body within [`BOUNDS`]; the answer to send when not.
 async fn read_body(req: Request<hyper::body::Incoming>) -> Result<Bytes, Response<Full<Bytes>>> {
-    match tokio::time::timeout(BODY_TIMEOUT, Limited::new(req.into_body(), MAX_BODY).collect()).await {
-        Ok(Ok(b)) => Ok(b.to_bytes()),
-        Ok(Err(_)) => Err(reply(StatusCode::PAYLOAD_TOO_LARGE, json!({"error": format!("the body is larger than {MAX_BODY} bytes, or broken; nothing was recorded")}))),
-        Err(_) => Err(reply(StatusCode::REQUEST_TIMEOUT, json!({"error": format!("the body did not arrive within {BODY_TIMEOUT:?}; nothing was recorded")}))),
+    match serve::read_body(req.into_body(), &BOUNDS).await {
+        Ok(b) => Ok(b),
+        Err(BodyError::TooLarge) => Err(reply(StatusCode::PAYLOAD_TOO_LARGE, json!({"error": format!("the body is larger than {} bytes, or broken; nothing was recorded", BOUNDS.max_body)}))),
+        Err(BodyError::TooSlow) => Err(reply(StatusCode::REQUEST_TIMEOUT, json!({"error": format!("the body did not arrive within {:?}; nothing was recorded", BOUNDS.body_timeout)}))),
     }
 }
 
@@ -135,7 +131,15 @@ pub async fn run(common: &Common, settings: Settings) -> ExitCode {
 
     let (stop, stopped) = watch::channel(false);
     let mut flusher = tokio::spawn(flush_on_schedule(agent.clone(), stopped.clone()));
-    let server = tokio::spawn(serve(listener, agent.clone(), stopped));
+    // In-flight requests may take what is left of the shutdown deadline; the serve loop's own drain is no shorter.
+    let bounds = Bounds { drain: settings.shutdown_timeout, ..BOUNDS };
+    let server = {
+        let agent = agent.clone();
+        tokio::spawn(serve::serve(listener, bounds, stopped, move |req| {
+            let agent = agent.clone();
+            async move { Ok::<_, Infallible>(answer(&agent, req).await) }
+        }))
+    };
     let flusher_died = until_stopped_or_dead(signals.wait(), &mut flusher, &agent.healthy).await;
     // From here on everything shares one deadline, so the orchestrator's stop timeout is never what ends the agent.
     let deadline = tokio::time::Instant::now() + settings.shutdown_timeout;
@@ -206,45 +210,6 @@ async fn flush_on_schedule(agent: Arc<Agent>, mut stopped: watch::Receiver<bool>
             Err(e) => eprintln!("metering agent: flush failed: {e}"),
         }
     }
-}
-
-async fn serve(listener: TcpListener, agent: Arc<Agent>, mut stopped: watch::Receiver<bool>) {
-    let mut connections = tokio::task::JoinSet::new();
-    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
-    loop {
-        // A free slot first, so at most MAX_CONNECTIONS are served at once; the rest wait in the listen queue.
-        let slot = tokio::select! {
-            _ = stopped.changed() => break,
-            slot = slots.clone().acquire_owned() => match slot { Ok(s) => s, Err(_) => break },
-        };
-        let stream = tokio::select! {
-            _ = stopped.changed() => break,
-            accepted = listener.accept() => match accepted { Ok((s, _)) => s, Err(_) => continue },
-        };
-        let (agent, mut stop) = (agent.clone(), stopped.clone());
-        connections.spawn(async move {
-            let _slot = slot;
-            let service = hyper::service::service_fn(move |req| {
-                let agent = agent.clone();
-                async move { Ok::<_, Infallible>(answer(&agent, req).await) }
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(10))
-                .serve_connection(TokioIo::new(stream), service);
-            tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                _ = stop.changed() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = conn.await;
-                }
-            }
-        });
-        while connections.try_join_next().is_some() {}
-    }
-    drop(listener);
-    let _ = tokio::time::timeout(Duration::from_secs(30), async { while connections.join_next().await.is_some() {} }).await;
 }
 
 fn reply(status: StatusCode, body: serde_json::Value) -> Response<Full<Bytes>> {

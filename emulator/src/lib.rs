@@ -35,6 +35,7 @@ mod input;
 pub mod page;
 pub mod quota;
 pub mod rules;
+pub mod serve;
 pub mod server;
 pub mod sigv4;
 pub mod state;

@@ -1,37 +1,34 @@
-//! The HTTP server: hyper on a loopback (or any) address, with bounds on
-//! everything a client controls: body size, time to send the head,
-//! concurrent connections. Stopping stops accepting, lets in-flight
-//! requests finish, then returns.
+//! The emulator's server: the shared bounded serve loop (`serve.rs`) on a
+//! loopback (or any) address, each request decoded and answered under the
+//! state's lock. Stopping stops accepting, lets in-flight requests finish,
+//! then returns.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::body::Incoming as Body;
 use hyper::{Request, Response};
-use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Semaphore};
-use tokio::task::JoinSet;
+use tokio::sync::watch;
 
 use crate::config::Config;
 use crate::errors::{Code, ServiceError};
+use crate::serve::{read_body, BodyError, Bounds};
 use crate::sigv4::Incoming;
 use crate::state::State;
 use crate::wire::{self, Context};
 
-/// The largest request body read: BatchMeterUsage must stay under 1 MB.
-pub const MAX_BODY: usize = 1024 * 1024;
-/// The most connections served at once; more wait to be accepted.
-pub const MAX_CONNECTIONS: usize = 512;
-/// How long a client may take to send a request head.
-pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a client may take to send a body.
-pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long stopping waits for in-flight requests.
-pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// The emulator's bounds: BatchMeterUsage must stay under 1 MB; the rest as [`Bounds::default`].
+pub const BOUNDS: Bounds = Bounds {
+    max_connections: 512,
+    head_timeout: Duration::from_secs(10),
+    body_timeout: Duration::from_secs(30),
+    max_body: 1024 * 1024,
+    drain: Duration::from_secs(10),
+};
 
 /// The emulator's clock.
 pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
@@ -74,7 +71,7 @@ impl Running {
     }
 
     /// Stops accepting, finishes in-flight requests (for at most
-    /// [`DRAIN_TIMEOUT`]), and returns.
+    /// the drain time of [`BOUNDS`]), and returns.
     pub async fn stop(mut self) {
         let _ = self.stop.send(true);
         if let Some(task) = self.task.take() {
@@ -146,44 +143,12 @@ pub async fn start_with(config: Config, options: Options) -> std::io::Result<Run
     Ok(Running { addr, stop, task: Some(task) })
 }
 
-async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stopped: watch::Receiver<bool>) {
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    let mut connections = JoinSet::new();
-    loop {
-        let permit = tokio::select! {
-            _ = stopped.changed() => break,
-            permit = slots.clone().acquire_owned() => match permit { Ok(p) => p, Err(_) => break },
-        };
-        let stream = tokio::select! {
-            _ = stopped.changed() => break,
-            accepted = listener.accept() => match accepted { Ok((s, _)) => s, Err(_) => continue },
-        };
-        let (shared, mut stop) = (shared.clone(), stopped.clone());
-        connections.spawn(async move {
-            let _permit = permit;
-            let service = hyper::service::service_fn(move |req| {
-                let shared = shared.clone();
-                async move { answer(&shared, req).await.ok_or(DroppedByFault) }
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(HEAD_TIMEOUT)
-                .max_buf_size(64 * 1024)
-                .serve_connection(TokioIo::new(stream), service);
-            tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                _ = stop.changed() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = conn.await;
-                }
-            }
-        });
-        // Reap finished connections so the set does not grow with every one ever served.
-        while connections.try_join_next().is_some() {}
-    }
-    drop(listener);
-    let _ = tokio::time::timeout(DRAIN_TIMEOUT, async { while connections.join_next().await.is_some() {} }).await;
+async fn serve(listener: TcpListener, shared: Arc<Shared>, stopped: watch::Receiver<bool>) {
+    crate::serve::serve(listener, BOUNDS, stopped, move |req| {
+        let shared = shared.clone();
+        async move { answer(&shared, req).await.ok_or(DroppedByFault) }
+    })
+    .await;
 }
 
 /// An armed fault closed the connection instead of answering; hyper closes it when the service fails.
@@ -203,13 +168,13 @@ async fn answer(shared: &Shared, req: Request<Body>) -> Option<Response<Full<Byt
     let id = shared.request_ids.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let request_id = format!("00000000-0000-4000-8000-{id:012x}");
     let (parts, body) = req.into_parts();
-    let body = match tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, MAX_BODY).collect()).await {
-        Ok(Ok(collected)) => collected.to_bytes(),
-        Ok(Err(_)) => {
-            let e = ServiceError::new(Code::Serialization, format!("the request body is larger than {MAX_BODY} bytes, or broken"));
+    let body = match read_body(body, &BOUNDS).await {
+        Ok(collected) => collected,
+        Err(BodyError::TooLarge) => {
+            let e = ServiceError::new(Code::Serialization, format!("the request body is larger than {} bytes, or broken", BOUNDS.max_body));
             return Some(respond(413, "application/x-amz-json-1.1", e.body(), &request_id));
         }
-        Err(_) => {
+        Err(BodyError::TooSlow) => {
             let e = ServiceError::new(Code::Serialization, "the request body did not arrive in time");
             return Some(respond(408, "application/x-amz-json-1.1", e.body(), &request_id));
         }

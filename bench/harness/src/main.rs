@@ -8,6 +8,7 @@
 //! `--meter` and `--instructions` run only those figures. `--profile NAME`
 //! and `--serve` are the pieces `instructions.rs` runs under callgrind.
 
+mod agent;
 mod alloc;
 mod builds;
 mod clients;

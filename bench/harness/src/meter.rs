@@ -3,7 +3,8 @@
 //! SQLite (one producer, group commits), four producers at once into
 //! PostgreSQL (when `METER_POSTGRES_URL` names one), and the same million
 //! aggregated, sealed and flushed against the emulator at the service's
-//! request rate; peak resident memory of each process, from `wait4`.
+//! request rate; peak resident memory of each process, from `wait4`. Then
+//! the agent's figures (`agent.rs`).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -27,21 +28,24 @@ fn config_text() -> String {
     t
 }
 
-/// `n` records over the closed hours, spread over every customer and dimension, each with an event id.
-fn write_records(path: &Path, n: usize, offset: usize) {
-    use std::io::Write;
+/// Record number `i` of the benchmark's records over the closed hours, spread over every customer and dimension, with an event id.
+pub fn record_line(i: usize) -> String {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     let first_hour = (now / 3600 - 1 - HOURS) * 3600;
+    let (customer, dimension, hour) = (i % CUSTOMERS, (i / CUSTOMERS) % DIMENSIONS, (i / (CUSTOMERS * DIMENSIONS)) as u64 % HOURS);
+    let t = first_hour + hour * 3600 + (i as u64 % 3600);
+    format!(
+        "{{\"ProductCode\":\"bench-saas\",\"CustomerIdentifier\":\"cust-{customer}\",\"Dimension\":\"d{dimension}\",\"QuantityAsDecimal\":\"0.{:06}\",\"Timestamp\":{t},\"EventId\":\"e-{i}\"}}",
+        1 + i % 999_999
+    )
+}
+
+/// `n` records from number `offset` on, one a line.
+fn write_records(path: &Path, n: usize, offset: usize) {
+    use std::io::Write;
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     for i in offset..offset + n {
-        let (customer, dimension, hour) = (i % CUSTOMERS, (i / CUSTOMERS) % DIMENSIONS, (i / (CUSTOMERS * DIMENSIONS)) as u64 % HOURS);
-        let t = first_hour + hour * 3600 + (i as u64 % 3600);
-        writeln!(
-            out,
-            "{{\"ProductCode\":\"bench-saas\",\"CustomerIdentifier\":\"cust-{customer}\",\"Dimension\":\"d{dimension}\",\"QuantityAsDecimal\":\"0.{:06}\",\"Timestamp\":{t},\"EventId\":\"e-{i}\"}}",
-            1 + i % 999_999
-        )
-        .unwrap();
+        writeln!(out, "{}", record_line(i)).unwrap();
     }
 }
 
@@ -65,7 +69,7 @@ fn wait_rusage(pid: i32) -> (bool, f64) {
     (ok, usage.ru_maxrss as f64 / 1024.0)
 }
 
-fn metering(binary: &Path, url: &str, args: &[&str]) -> Command {
+pub fn metering(binary: &Path, url: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(binary);
     cmd.env("AWS_ACCESS_KEY_ID", SELLER.0)
         .env("AWS_SECRET_ACCESS_KEY", SELLER.1)
@@ -114,37 +118,45 @@ pub fn measure(root: &Path) -> Vec<Figure> {
     ));
     figures.push(Figure("peak resident memory of record and flush".into(), format!("{:.0} MB", rss.max(flush_rss)), "< 100 MB"));
 
+    // A schema of its own on METER_POSTGRES_URL's server for each PostgreSQL figure, as a store URL.
+    let pg = std::env::var("METER_POSTGRES_URL").ok().filter(|u| !u.is_empty());
+    let schema_url = |name: &str| -> Option<String> {
+        let pg = pg.as_ref()?;
+        let schema = format!("bench_{name}_{}", std::process::id());
+        let psql = Command::new("psql").args([pg.as_str(), "-qc", &format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};")]).status();
+        let sep = if pg.contains('?') { '&' } else { '?' };
+        psql.is_ok_and(|s| s.success()).then(|| format!("{pg}{sep}options=-csearch_path%3D{schema}"))
+    };
+
     // Four producers at once into PostgreSQL.
-    match std::env::var("METER_POSTGRES_URL") {
-        Ok(pg) if !pg.is_empty() => {
-            let schema = format!("bench_{}", std::process::id());
-            let psql = Command::new("psql").args([pg.as_str(), "-qc", &format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};")]).status();
-            if psql.map_or(true, |s| !s.success()) {
-                figures.push(Figure("record into PostgreSQL, four producers".into(), "skipped: psql could not make a schema".into(), "≥ 20,000 /s"));
-            } else {
-                let sep = if pg.contains('?') { '&' } else { '?' };
-                let store = format!("{pg}{sep}options=-csearch_path%3D{schema}");
-                let files: Vec<_> = (0..4)
-                    .map(|p| {
-                        let f = dir.join(format!("pg-{p}.jsonl"));
-                        write_records(&f, 50_000, 2_000_000 + p * 50_000);
-                        f
-                    })
-                    .collect();
-                let start = Instant::now();
-                let children: Vec<_> = files
-                    .iter()
-                    .map(|f| metering(&binary, &url, &["record", "--store", &store, "--file", f.to_str().unwrap()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap())
-                    .collect();
-                let results: Vec<(bool, f64)> = children.iter().map(|c| wait_rusage(c.id() as i32)).collect();
-                let secs = start.elapsed().as_secs_f64();
-                assert!(results.iter().all(|r| r.0), "a PostgreSQL producer failed");
-                let peak = results.iter().map(|r| r.1).fold(0.0, f64::max);
-                figures.push(Figure("record into PostgreSQL, four producers at once, 200,000 records".into(), format!("{:.0} /s ({secs:.1} s, peak {peak:.0} MB each)", 200_000.0 / secs), "≥ 20,000 /s"));
-            }
+    match (&pg, schema_url("record")) {
+        (None, _) => figures.push(Figure("record into PostgreSQL, four producers".into(), "skipped: set METER_POSTGRES_URL".into(), "≥ 20,000 /s")),
+        (Some(_), None) => figures.push(Figure("record into PostgreSQL, four producers".into(), "skipped: psql could not make a schema".into(), "≥ 20,000 /s")),
+        (Some(_), Some(store)) => {
+            let files: Vec<_> = (0..4)
+                .map(|p| {
+                    let f = dir.join(format!("pg-{p}.jsonl"));
+                    write_records(&f, 50_000, 2_000_000 + p * 50_000);
+                    f
+                })
+                .collect();
+            let start = Instant::now();
+            let children: Vec<_> = files
+                .iter()
+                .map(|f| metering(&binary, &url, &["record", "--store", &store, "--file", f.to_str().unwrap()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap())
+                .collect();
+            let results: Vec<(bool, f64)> = children.iter().map(|c| wait_rusage(c.id() as i32)).collect();
+            let secs = start.elapsed().as_secs_f64();
+            assert!(results.iter().all(|r| r.0), "a PostgreSQL producer failed");
+            let peak = results.iter().map(|r| r.1).fold(0.0, f64::max);
+            figures.push(Figure("record into PostgreSQL, four producers at once, 200,000 records".into(), format!("{:.0} /s ({secs:.1} s, peak {peak:.0} MB each)", 200_000.0 / secs), "≥ 20,000 /s"));
         }
-        _ => figures.push(Figure("record into PostgreSQL, four producers".into(), "skipped: set METER_POSTGRES_URL".into(), "≥ 20,000 /s")),
     }
+
+    // The agent, into SQLite and PostgreSQL (plain and TLS).
+    let postgres: Option<&dyn Fn(&str) -> Option<String>> = if pg.is_some() { Some(&schema_url) } else { None };
+    figures.extend(crate::agent::measure(&binary, &url, &dir, postgres));
+
     let _ = Command::new("kill").args(["-TERM", &emulator.id().to_string()]).status();
     let _ = emulator.wait();
     let _ = std::fs::remove_dir_all(dir);

@@ -93,8 +93,11 @@ fn shown(run: &Run) -> String {
     format!("{:.0} /s (p50 {:.1} ms, p99 {:.1} ms)", run.records_per_second, run.p50.as_secs_f64() * 1e3, run.p99.as_secs_f64() * 1e3)
 }
 
+/// Makes a schema of its own for a figure on the benchmark's PostgreSQL, and answers its store URL.
+pub type SchemaUrl<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 /// The agent's figures: SQLite always; PostgreSQL, plain and over TLS, when `postgres` (a URL and a way to make a schema) is given.
-pub fn measure(binary: &Path, emulator: &str, dir: &Path, postgres: Option<&dyn Fn(&str) -> Option<String>>) -> Vec<Figure> {
+pub fn measure(binary: &Path, emulator: &str, dir: &Path, postgres: Option<SchemaUrl<'_>>) -> Vec<Figure> {
     let mut figures = Vec::new();
     let store = format!("sqlite:{}", dir.join("agent.db").display());
     let agent = Agent::start(binary, emulator, &store);

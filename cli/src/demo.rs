@@ -20,7 +20,8 @@ fn fail(what: &str, e: impl std::fmt::Display) -> ExitCode {
 
 /// Runs the demonstration.
 pub async fn run() -> ExitCode {
-    let emulator = match metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().expect("a socket address")).await {
+    let emulator = match metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().expect("a socket address")).await
+    {
         Ok(e) => e,
         Err(e) => return fail("the emulator did not start", e),
     };
@@ -61,7 +62,10 @@ pub async fn run() -> ExitCode {
         ("cust-alpha", Customer::Identifier("cust-alpha".into())),
         (
             "777788889999",
-            Customer::Account { account_id: "777788889999".into(), license_arn: Some("arn:aws:license-manager::777788889999:license:l-beta".into()) },
+            Customer::Account {
+                account_id: "777788889999".into(),
+                license_arn: Some("arn:aws:license-manager::777788889999:license:l-beta".into()),
+            },
         ),
     ];
     let mut usage = Vec::new();
@@ -69,7 +73,10 @@ pub async fn run() -> ExitCode {
     for step in 0..36u64 {
         let t = first_hour + step * 300;
         for (n, (name, customer)) in customers.iter().enumerate() {
-            for (dimension, quantity) in [("users", Quantity::units(1 + (step % 3) as u32)), ("storage_gb", Quantity::parse(if n == 0 { "0.25" } else { "1.5" }).expect("a quantity"))] {
+            for (dimension, quantity) in [
+                ("users", Quantity::units(1 + (step % 3) as u32)),
+                ("storage_gb", Quantity::parse(if n == 0 { "0.25" } else { "1.5" }).expect("a quantity")),
+            ] {
                 let hour = t / 3600 * 3600;
                 let total = recorded.entry((hour, name, dimension)).or_default();
                 *total = total.checked_add(quantity).unwrap_or(*total);
@@ -87,7 +94,9 @@ pub async fn run() -> ExitCode {
     let count = usage.len();
     match meter.record_all(usage).await {
         Ok(outcomes) => {
-            if let Some(durable_meter::Recorded::Refused(reason)) = outcomes.iter().find(|o| matches!(o, durable_meter::Recorded::Refused(_))) {
+            if let Some(durable_meter::Recorded::Refused(reason)) =
+                outcomes.iter().find(|o| matches!(o, durable_meter::Recorded::Refused(_)))
+            {
                 return fail("a record was refused", reason);
             }
         }
@@ -98,7 +107,10 @@ pub async fn run() -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail("the flush failed", e),
     };
-    println!("Flush: {} hours sealed, {} sent, {} to retry, {} rejected, {} conflicts.\n", report.sealed, report.sent, report.retry_later, report.rejected, report.conflicts);
+    println!(
+        "Flush: {} hours sealed, {} sent, {} to retry, {} rejected, {} conflicts.\n",
+        report.sealed, report.sent, report.retry_later, report.rejected, report.conflicts
+    );
 
     let billed: BTreeMap<(u64, String, String), String> = match metering_emulator::admin::billed(&emulator.url()).await {
         Ok(list) => list.into_iter().map(|b| ((b.hour as u64, b.customer().to_owned(), b.dimension.clone()), b.quantity)).collect(),

@@ -61,7 +61,8 @@ pub fn verify(token: &str, pem: &str) -> Result<serde_json::Value, String> {
     let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err("the signature is not a JSON Web Token (three dot-separated parts)".into());
     };
-    let header_json: serde_json::Value = base64_decode(header).and_then(|h| serde_json::from_slice(&h).ok()).ok_or("the token's header is not base64url JSON")?;
+    let header_json: serde_json::Value =
+        base64_decode(header).and_then(|h| serde_json::from_slice(&h).ok()).ok_or("the token's header is not base64url JSON")?;
     if header_json["alg"] != "PS256" {
         return Err(format!("the token is signed {}, not PS256", header_json["alg"]));
     }
@@ -69,7 +70,9 @@ pub fn verify(token: &str, pem: &str) -> Result<serde_json::Value, String> {
     ring::signature::UnparsedPublicKey::new(&ring::signature::RSA_PSS_2048_8192_SHA256, key)
         .verify(format!("{header}.{payload}").as_bytes(), &signature)
         .map_err(|_| "the signature does not verify with this key".to_owned())?;
-    base64_decode(payload).and_then(|p| serde_json::from_slice(&p).ok()).ok_or_else(|| "the token's payload is not base64url JSON".to_owned())
+    base64_decode(payload)
+        .and_then(|p| serde_json::from_slice(&p).ok())
+        .ok_or_else(|| "the token's payload is not base64url JSON".to_owned())
 }
 
 #[cfg(test)]

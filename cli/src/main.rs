@@ -253,7 +253,8 @@ impl OneRecord {
             let quantity = durable_meter::Quantity::parse(self.quantity.as_deref().ok_or("--quantity is missing")?)?;
             let time = if self.timestamp == "now" { std::time::SystemTime::now() } else { usage_file::time(&self.timestamp)? };
             let customer = usage_file::customer(self.customer_identifier, self.customer_aws_account_id, self.license_arn)?;
-            let usage = durable_meter::Usage { product_code: self.product_code, customer, dimension, quantity, time, event_id: self.event_id };
+            let usage =
+                durable_meter::Usage { product_code: self.product_code, customer, dimension, quantity, time, event_id: self.event_id };
             usage.check().map_err(|e| e.to_string())?;
             Ok(usage)
         })())
@@ -275,13 +276,15 @@ fn main() -> ExitCode {
             }
             let config = match config {
                 None => metering_emulator::Config::demo(),
-                Some(path) => match std::fs::read_to_string(&path).map_err(|e| e.to_string()).and_then(|t| metering_emulator::Config::from_toml(&t)) {
-                    Ok(c) => c,
-                    Err(e) => {
-                        eprintln!("metering emulator: {}: {e}", path.display());
-                        return ExitCode::from(2);
+                Some(path) => {
+                    match std::fs::read_to_string(&path).map_err(|e| e.to_string()).and_then(|t| metering_emulator::Config::from_toml(&t)) {
+                        Ok(c) => c,
+                        Err(e) => {
+                            eprintln!("metering emulator: {}: {e}", path.display());
+                            return ExitCode::from(2);
+                        }
                     }
-                },
+                }
             };
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(r) => r,
@@ -302,7 +305,9 @@ fn main() -> ExitCode {
                 }
             };
             match command {
-                Command::Record { store, file, one } => runtime.block_on(meter_commands::record(&store, file, one.usage(), cli.common.output)),
+                Command::Record { store, file, one } => {
+                    runtime.block_on(meter_commands::record(&store, file, one.usage(), cli.common.output))
+                }
                 Command::Flush { store, grace, lease, max_backoff } => {
                     let policy = durable_meter::Policy { lease, max_backoff, ..durable_meter::Policy::default() };
                     let policy = durable_meter::Policy { grace: grace.unwrap_or(policy.grace), ..policy };
@@ -345,7 +350,10 @@ fn main() -> ExitCode {
                 Command::Agent { store, listen, flush_every, grace, lease, max_backoff, token_file, shutdown_timeout } => {
                     let defaults = durable_meter::Policy::default();
                     let policy = durable_meter::Policy { grace: grace.unwrap_or(defaults.grace), lease, max_backoff, ..defaults };
-                    runtime.block_on(agent::run(&cli.common, agent::Settings { store, listen, flush_every, policy, token_file, shutdown_timeout }))
+                    runtime.block_on(agent::run(
+                        &cli.common,
+                        agent::Settings { store, listen, flush_every, policy, token_file, shutdown_timeout },
+                    ))
                 }
                 Command::Demo => runtime.block_on(demo::run()),
                 command => runtime.block_on(call(cli.common, command)),
@@ -383,9 +391,7 @@ async fn call(common: service::Common, command: Command) -> ExitCode {
         | Command::Customers { .. }
         | Command::Status { .. }
         | Command::Agent { .. }
-        | Command::Demo => {
-            ExitCode::from(2)
-        }
+        | Command::Demo => ExitCode::from(2),
     }
 }
 

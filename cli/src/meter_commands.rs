@@ -340,7 +340,12 @@ pub async fn close(common: &Common, store: &str, customer: durable_meter::Custom
 }
 
 /// Prints what a flush did and what is left, and says it with the exit code.
-async fn report_outcome(command: &str, meter: &Meter<AnyStore>, report: Result<durable_meter::FlushReport, durable_meter::MeterError>, output: Output) -> ExitCode {
+async fn report_outcome(
+    command: &str,
+    meter: &Meter<AnyStore>,
+    report: Result<durable_meter::FlushReport, durable_meter::MeterError>,
+    output: Output,
+) -> ExitCode {
     let report = match report {
         Ok(r) => r,
         Err(e) => {
@@ -370,7 +375,10 @@ async fn report_outcome(command: &str, meter: &Meter<AnyStore>, report: Result<d
     let printed = print(output, &summary);
     let mut code = exit::BILLED;
     if c.sealed > 0 {
-        eprintln!("metering {command}: {} sealed hours are still to be sent (the service failed or throttled); run flush again later", c.sealed);
+        eprintln!(
+            "metering {command}: {} sealed hours are still to be sent (the service failed or throttled); run flush again later",
+            c.sealed
+        );
         code = exit::RETRY;
     }
     if report.rejected + report.conflicts > 0 {
@@ -451,13 +459,18 @@ pub async fn status(store: &str, output: Output) -> ExitCode {
                 "pending: {}\nsealed: {}\nheld: {}\nsent: {}\nrejected: {}\nconflicts: {}\nrecords: {}\nclock skew: {skew_ms} ms",
                 c.pending, c.sealed, c.held, c.sent, c.rejected, c.conflicts, c.records
             );
-            for (title, hours) in [("near the deadline", &status.nearing_deadline), ("held", &held), ("rejected", &rejected), ("in conflict", &conflicts)] {
+            for (title, hours) in
+                [("near the deadline", &status.nearing_deadline), ("held", &held), ("rejected", &rejected), ("in conflict", &conflicts)]
+            {
                 for h in hours.iter() {
                     println!("{title}: {}", hour_json(h));
                 }
             }
             if !status.nearing_deadline.is_empty() {
-                eprintln!("metering status: {} unsent hours are near the end of the service's window; flush now", status.nearing_deadline.len());
+                eprintln!(
+                    "metering status: {} unsent hours are near the end of the service's window; flush now",
+                    status.nearing_deadline.len()
+                );
             }
             ExitCode::SUCCESS
         }

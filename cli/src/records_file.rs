@@ -79,7 +79,9 @@ fn record(fields: &[(String, String)]) -> Result<UsageRecord, String> {
     let dimension = get("Dimension").ok_or("Dimension is missing")?;
     let mut b = UsageRecord::builder().timestamp(timestamp).dimension(dimension);
     match (get("CustomerIdentifier"), get("CustomerAWSAccountId")) {
-        (Some(_), Some(_)) => return Err("CustomerIdentifier and CustomerAWSAccountId are both set; a record names its customer once".into()),
+        (Some(_), Some(_)) => {
+            return Err("CustomerIdentifier and CustomerAWSAccountId are both set; a record names its customer once".into())
+        }
         (None, None) => return Err("neither CustomerIdentifier nor CustomerAWSAccountId is set".into()),
         (Some(id), None) => b = b.customer_identifier(id),
         (None, Some(account)) => b = b.customer_aws_account_id(account),
@@ -96,14 +98,17 @@ fn record(fields: &[(String, String)]) -> Result<UsageRecord, String> {
     match (get("Quantity"), get("QuantityAsDecimal")) {
         (Some(_), Some(_)) => return Err("Quantity and QuantityAsDecimal are both set".into()),
         #[allow(deprecated)]
-        (Some(q), None) => b = b.quantity(q.parse::<i32>().ok().filter(|q| *q >= 0).ok_or_else(|| format!("Quantity `{q}` is not a whole number from 0"))?),
+        (Some(q), None) => {
+            b = b.quantity(q.parse::<i32>().ok().filter(|q| *q >= 0).ok_or_else(|| format!("Quantity `{q}` is not a whole number from 0"))?)
+        }
         (None, Some(q)) => b = b.quantity_as_decimal(q),
         (None, None) => {}
     }
     b.build().map_err(|e| e.to_string())
 }
 
-const KNOWN: [&str; 7] = ["Timestamp", "CustomerIdentifier", "CustomerAWSAccountId", "LicenseArn", "Dimension", "Quantity", "QuantityAsDecimal"];
+const KNOWN: [&str; 7] =
+    ["Timestamp", "CustomerIdentifier", "CustomerAWSAccountId", "LicenseArn", "Dimension", "Quantity", "QuantityAsDecimal"];
 
 #[cfg(test)]
 mod tests {
@@ -111,7 +116,8 @@ mod tests {
 
     #[test]
     fn bad_lines_are_named_and_good_ones_kept() {
-        let jsonl = "{\"Timestamp\":\"2023-11-14T21:00:00Z\",\"CustomerIdentifier\":\"c\",\"Dimension\":\"users\",\"QuantityAsDecimal\":\"2.5\"}\n\
+        let jsonl =
+            "{\"Timestamp\":\"2023-11-14T21:00:00Z\",\"CustomerIdentifier\":\"c\",\"Dimension\":\"users\",\"QuantityAsDecimal\":\"2.5\"}\n\
                      not json\n\
                      {\"Timestamp\":1699995600,\"CustomerAWSAccountId\":\"1\",\"CustomerIdentifier\":\"c\",\"Dimension\":\"d\"}\n\
                      \n\
@@ -133,6 +139,12 @@ mod tests {
         let csv = "Timestamp,CustomerIdentifier,Dimension,QuantityAsDecimal\n2023-11-14T21:00:00Z,c,users,1\n2023-11-14T21:00:00Z,c,users\nyesterday,c,users,1\n";
         let (good, bad) = read(csv, true);
         assert_eq!(good.len(), 1);
-        assert_eq!(bad, [BadLine { line: 3, reason: "3 fields where the header has 4".into() }, BadLine { line: 4, reason: "Timestamp `yesterday` is neither RFC 3339 nor epoch seconds".into() }]);
+        assert_eq!(
+            bad,
+            [
+                BadLine { line: 3, reason: "3 fields where the header has 4".into() },
+                BadLine { line: 4, reason: "Timestamp `yesterday` is neither RFC 3339 nor epoch seconds".into() }
+            ]
+        );
     }
 }

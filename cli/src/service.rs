@@ -49,11 +49,20 @@ pub async fn client(common: &Common) -> Client {
 }
 
 /// A failed call: what happened, with the service's code and message, and what to do.
-fn failed<E: std::error::Error + marketplacemetering::error::ProvideErrorMetadata + 'static>(operation: &str, e: &marketplacemetering::error::SdkError<E>) -> ExitCode {
+fn failed<E: std::error::Error + marketplacemetering::error::ProvideErrorMetadata + 'static>(
+    operation: &str,
+    e: &marketplacemetering::error::SdkError<E>,
+) -> ExitCode {
     eprintln!("metering: {operation} failed: {}", DisplayErrorContext(e));
     let hint = match e.raw_response().map(|r| r.status().as_u16()) {
-        _ if matches!(e, marketplacemetering::error::SdkError::ConstructionFailure(_)) => "check the region, the credentials and the arguments",
-        _ if matches!(e, marketplacemetering::error::SdkError::DispatchFailure(_) | marketplacemetering::error::SdkError::TimeoutError(_)) => {
+        _ if matches!(e, marketplacemetering::error::SdkError::ConstructionFailure(_)) => {
+            "check the region, the credentials and the arguments"
+        }
+        _ if matches!(
+            e,
+            marketplacemetering::error::SdkError::DispatchFailure(_) | marketplacemetering::error::SdkError::TimeoutError(_)
+        ) =>
+        {
             "the endpoint could not be reached; check --endpoint-url and the network, then try again"
         }
         Some(500..=599) => "the service failed; try again later",
@@ -113,7 +122,14 @@ pub async fn resolve_customer(client: &Client, output: Output, token: String) ->
 }
 
 /// Runs `metering register-usage`; with a key, the answer's token must verify and carry this product and nonce.
-pub async fn register_usage(client: &Client, output: Output, product_code: String, version: i32, nonce: Option<String>, verify_with: Option<String>) -> ExitCode {
+pub async fn register_usage(
+    client: &Client,
+    output: Output,
+    product_code: String,
+    version: i32,
+    nonce: Option<String>,
+    verify_with: Option<String>,
+) -> ExitCode {
     let mut call = client.register_usage().product_code(product_code.clone()).public_key_version(version);
     if let Some(n) = &nonce {
         call = call.nonce(n.clone());
@@ -189,7 +205,8 @@ pub async fn batch_meter_usage(client: &Client, output: Output, product_code: St
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_secs(1 << (attempt - 1))).await;
             }
-            let result = client.batch_meter_usage().product_code(product_code.clone()).set_usage_records(Some(pending.clone())).send().await;
+            let result =
+                client.batch_meter_usage().product_code(product_code.clone()).set_usage_records(Some(pending.clone())).send().await;
             match result {
                 Ok(out) => {
                     for r in out.results() {
@@ -223,7 +240,13 @@ pub async fn batch_meter_usage(client: &Client, output: Output, product_code: St
         Output::Json => println!("{}", serde_json::to_string_pretty(&summary).unwrap_or_default()),
         Output::Text => println!(
             "{} records: {} accepted, {} customer not subscribed, {} duplicate (not billed), {} unprocessed, {} failed; {} lines refused",
-            summary.records, summary.accepted, summary.customer_not_subscribed, summary.duplicate_record, summary.unprocessed, summary.failed, summary.refused_lines
+            summary.records,
+            summary.accepted,
+            summary.customer_not_subscribed,
+            summary.duplicate_record,
+            summary.unprocessed,
+            summary.failed,
+            summary.refused_lines
         ),
     }
     if ok {

@@ -12,8 +12,17 @@ use durable_meter::{Customer, Quantity, Usage};
 use marketplacemetering::primitives::{DateTime, DateTimeFormat};
 use serde_json::Value;
 
-const MEMBERS: [&str; 9] =
-    ["ProductCode", "CustomerIdentifier", "CustomerAWSAccountId", "LicenseArn", "Dimension", "QuantityAsDecimal", "Quantity", "Timestamp", "EventId"];
+const MEMBERS: [&str; 9] = [
+    "ProductCode",
+    "CustomerIdentifier",
+    "CustomerAWSAccountId",
+    "LicenseArn",
+    "Dimension",
+    "QuantityAsDecimal",
+    "Quantity",
+    "Timestamp",
+    "EventId",
+];
 
 /// A time as RFC 3339 or epoch seconds.
 pub fn time(text: &str) -> Result<std::time::SystemTime, String> {
@@ -97,9 +106,15 @@ mod tests {
         for (line, reason) in [
             ("{", "not JSON"),
             (r#"{"Dimesion":"d"}"#, "unknown member `Dimesion`"),
-            (r#"{"ProductCode":"p","Dimension":"d","QuantityAsDecimal":"1.1234567","Timestamp":"2026-11-30T10:15:00Z"}"#, "is not a quantity"),
+            (
+                r#"{"ProductCode":"p","Dimension":"d","QuantityAsDecimal":"1.1234567","Timestamp":"2026-11-30T10:15:00Z"}"#,
+                "is not a quantity",
+            ),
             (r#"{"ProductCode":"p","Dimension":"d","QuantityAsDecimal":"1","Timestamp":"yesterday"}"#, "not an RFC 3339 time"),
-            (r#"{"ProductCode":"p","CustomerIdentifier":"c","CustomerAWSAccountId":"123456789012","Dimension":"d","QuantityAsDecimal":"1","Timestamp":1}"#, "exclusive"),
+            (
+                r#"{"ProductCode":"p","CustomerIdentifier":"c","CustomerAWSAccountId":"123456789012","Dimension":"d","QuantityAsDecimal":"1","Timestamp":1}"#,
+                "exclusive",
+            ),
             (r#"{"ProductCode":"p","Dimension":"d","Timestamp":1}"#, "QuantityAsDecimal is missing"),
             (r#"{"ProductCode":"p","Dimension":"d","Quantity":-1,"Timestamp":1}"#, "whole number"),
             (r#"{"Dimension":"d","QuantityAsDecimal":"1","Timestamp":1}"#, "ProductCode"),

@@ -57,7 +57,12 @@ async fn the_agent_records_over_http_flushes_on_its_schedule_and_stops_cleanly()
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(sent, 1, "the hour was sent by the agent's own flush");
-    let records: Vec<String> = metering_emulator::admin::billed(&emulator.url()).await.unwrap().iter().map(|b| format!("{}={}", b.dimension, b.quantity)).collect();
+    let records: Vec<String> = metering_emulator::admin::billed(&emulator.url())
+        .await
+        .unwrap()
+        .iter()
+        .map(|b| format!("{}={}", b.dimension, b.quantity))
+        .collect();
     assert_eq!(records, ["users=3.75"]);
 
     // The licence of beta ends (EventBridge's License Deprovisioned, delivered to the agent): its usage of the hour
@@ -73,11 +78,19 @@ async fn the_agent_records_over_http_flushes_on_its_schedule_and_stops_cleanly()
     };
     let (status, ignored) = http(&addr, "POST", "/v1/events", &event("Purchase Agreement Created - Manufacturer")).await;
     assert_eq!(status, 202, "{ignored}");
-    assert_eq!(http(&addr, "POST", "/v1/events", "{\"detail-type\":\"License Deprovisioned - Manufacturer\",\"detail\":{}}").await.0, 400, "no licence named");
+    assert_eq!(
+        http(&addr, "POST", "/v1/events", "{\"detail-type\":\"License Deprovisioned - Manufacturer\",\"detail\":{}}").await.0,
+        400,
+        "no licence named"
+    );
     let (status, closed) = http(&addr, "POST", "/v1/events", &event("License Deprovisioned - Manufacturer")).await;
     assert_eq!((status, closed["sealed"].as_u64(), closed["sent"].as_u64()), (200, Some(1), Some(1)), "{closed}");
-    let mut records: Vec<String> =
-        metering_emulator::admin::billed(&emulator.url()).await.unwrap().iter().map(|b| format!("{}={}={}", b.customer(), b.dimension, b.quantity)).collect();
+    let mut records: Vec<String> = metering_emulator::admin::billed(&emulator.url())
+        .await
+        .unwrap()
+        .iter()
+        .map(|b| format!("{}={}={}", b.customer(), b.dimension, b.quantity))
+        .collect();
     records.sort();
     assert_eq!(records, ["777788889999=users=7", "cust-alpha=users=3.75"]);
 

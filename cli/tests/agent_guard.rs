@@ -15,7 +15,8 @@ async fn http(addr: &str, method: &str, path: &str, token: Option<&str>, body: &
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
-    let request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+    let request =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut answer = String::new();
     stream.read_to_string(&mut answer).await.unwrap();
@@ -36,7 +37,10 @@ fn start(cmd: &mut Command) -> (Child, String) {
 fn off_loopback_the_agent_wants_a_token() {
     let dir = std::env::temp_dir().join(format!("metering-agent-token-off-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let out = common::metering(&dir, SELLER, "http://127.0.0.1:9").args(["agent", "--store", "sqlite:x.db", "--listen", "0.0.0.0:0"]).output().unwrap();
+    let out = common::metering(&dir, SELLER, "http://127.0.0.1:9")
+        .args(["agent", "--store", "sqlite:x.db", "--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("give --token-file"), "{}", String::from_utf8_lossy(&out.stderr));
     std::fs::write(dir.join("empty"), "\n").unwrap();
@@ -82,7 +86,8 @@ async fn a_token_guards_every_route_but_healthz_and_readyz_gives_reasons() {
 
     // Container usage 5 hours and a half ago, which the seller's keys cannot send (held): its deadline is within the hour.
     let old = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() - 5 * 3600 - 1800;
-    let line = format!("{{\"ProductCode\":\"prod-container-1\",\"Dimension\":\"vcpu_hours\",\"QuantityAsDecimal\":\"1\",\"Timestamp\":{old}}}");
+    let line =
+        format!("{{\"ProductCode\":\"prod-container-1\",\"Dimension\":\"vcpu_hours\",\"QuantityAsDecimal\":\"1\",\"Timestamp\":{old}}}");
     assert_eq!(http(&addr, "POST", "/v1/usage", Some("s3cret-token"), &line).await.0, 200);
     let (status, answer) = http(&addr, "GET", "/readyz", Some("s3cret-token"), "").await;
     assert_eq!(status, 503, "{answer}");
@@ -97,13 +102,18 @@ async fn a_token_guards_every_route_but_healthz_and_readyz_gives_reasons() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_of_junk_gets_a_small_answer() {
     let (dir, store) = common::scratch("agent-junk");
-    let (mut child, addr) = start(common::metering(&dir, SELLER, "http://127.0.0.1:9").args(["agent", "--store", &store, "--listen", "127.0.0.1:0"]));
+    let (mut child, addr) =
+        start(common::metering(&dir, SELLER, "http://127.0.0.1:9").args(["agent", "--store", &store, "--listen", "127.0.0.1:0"]));
     // About 1 MiB of lines that are not records.
     let junk = "x".repeat(60) + "\n";
     let body = junk.repeat(1 << 14);
     let (status, answer) = http(&addr, "POST", "/v1/usage", None, &body).await;
     assert_eq!(status, 400);
-    assert_eq!((answer["refusedCount"].as_u64(), answer["refused"].as_array().map(Vec::len)), (Some(1 << 14), Some(100)), "the first hundred listed, the rest counted");
+    assert_eq!(
+        (answer["refusedCount"].as_u64(), answer["refused"].as_array().map(Vec::len)),
+        (Some(1 << 14), Some(100)),
+        "the first hundred listed, the rest counted"
+    );
     assert!(answer.to_string().len() < 20_000, "{} bytes", answer.to_string().len());
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     let _ = child.wait();

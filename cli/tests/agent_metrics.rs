@@ -40,17 +40,29 @@ fn start(cmd: &mut Command) -> (Child, String) {
 
 fn line(minutes_ago: u64, dimension: &str, quantity: u32) -> String {
     let at = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() - minutes_ago * 60;
-    format!(r#"{{"ProductCode":"prod-saas-1","CustomerIdentifier":"cust-alpha","Dimension":"{dimension}","QuantityAsDecimal":"{quantity}","Timestamp":{at}}}"#)
+    format!(
+        r#"{{"ProductCode":"prod-saas-1","CustomerIdentifier":"cust-alpha","Dimension":"{dimension}","QuantityAsDecimal":"{quantity}","Timestamp":{at}}}"#
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_and_readiness_through_a_running_agent() {
     let emulator = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     // Every attempt the SDK makes of the first call is throttled: the meter sees a throttled call, then billing succeeds.
-    metering_emulator::admin::arm(&emulator.url(), r#"{"operation": "BatchMeterUsage", "error": "ThrottlingException", "count": 3}"#).await.unwrap();
+    metering_emulator::admin::arm(&emulator.url(), r#"{"operation": "BatchMeterUsage", "error": "ThrottlingException", "count": 3}"#)
+        .await
+        .unwrap();
     let (dir, store) = common::scratch("agent-metrics");
     let (mut child, addr) = start(common::metering(&dir, SELLER, &emulator.url()).args([
-        "agent", "--store", &store, "--listen", "127.0.0.1:0", "--flush-every", "1s", "--max-backoff", "1s",
+        "agent",
+        "--store",
+        &store,
+        "--listen",
+        "127.0.0.1:0",
+        "--flush-every",
+        "1s",
+        "--max-backoff",
+        "1s",
     ]));
 
     // Two hours ago (sealed and sent by the flusher), and now (open), and one line that is not a record.

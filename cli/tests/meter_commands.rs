@@ -50,9 +50,23 @@ async fn record_flush_and_status_from_the_command_line() {
     assert_eq!((summary["Recorded"].as_u64(), summary["Refused"].as_u64()), (Some(2), Some(1)), "the good lines are kept");
 
     let timestamp = two_hours_ago.to_string();
-    let one = run(s(&["record", "--store", &store, "--product-code", "prod-saas-1", "--customer-identifier", "cust-alpha", "--dimension", "storage_gb", "--quantity", "3", "--timestamp", &timestamp]))
-        .await
-        .unwrap();
+    let one = run(s(&[
+        "record",
+        "--store",
+        &store,
+        "--product-code",
+        "prod-saas-1",
+        "--customer-identifier",
+        "cust-alpha",
+        "--dimension",
+        "storage_gb",
+        "--quantity",
+        "3",
+        "--timestamp",
+        &timestamp,
+    ]))
+    .await
+    .unwrap();
     assert!(one.status.success(), "{}", text(&one.stderr));
     let bad = run(s(&["record", "--store", &store, "--dimension", "users", "--quantity", "1"])).await.unwrap();
     assert_eq!(bad.status.code(), Some(1));
@@ -63,7 +77,11 @@ async fn record_flush_and_status_from_the_command_line() {
     let flushed = run(s(&["--output", "json", "flush", "--store", &store])).await.unwrap();
     assert!(flushed.status.success(), "{}", text(&flushed.stderr));
     let report: serde_json::Value = serde_json::from_slice(&flushed.stdout).unwrap();
-    assert_eq!((report["Sealed"].as_u64(), report["Sent"].as_u64(), report["StillToSend"].as_u64()), (Some(2), Some(2), Some(0)), "{report}");
+    assert_eq!(
+        (report["Sealed"].as_u64(), report["Sent"].as_u64(), report["StillToSend"].as_u64()),
+        (Some(2), Some(2), Some(0)),
+        "{report}"
+    );
 
     let status = run(s(&["--output", "json", "status", "--store", &store])).await.unwrap();
     let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();

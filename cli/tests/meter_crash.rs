@@ -40,7 +40,10 @@ fn config() -> metering_emulator::Config {
          [[products]]\ncode = \"prod-saas\"\nseller = \"111122223333\"\ndimensions = [\"users\", \"storage_gb\"]\n",
     );
     for c in 0..CUSTOMERS {
-        text.push_str(&format!("[[customers]]\nproduct = \"prod-saas\"\naccount = \"{:012}\"\nidentifier = \"cust-{c}\"\n", 900_000_000_000u64 + c as u64));
+        text.push_str(&format!(
+            "[[customers]]\nproduct = \"prod-saas\"\naccount = \"{:012}\"\nidentifier = \"cust-{c}\"\n",
+            900_000_000_000u64 + c as u64
+        ));
     }
     metering_emulator::Config::from_toml(&text).unwrap()
 }
@@ -70,7 +73,15 @@ fn run_or_kill(mut cmd: Command, kill_after: Duration) -> (bool, Option<i32>) {
 
 /// Runs `args` again and again, killed at random points for the first `killed_runs` runs, until a run ends with 0;
 /// how many times it was killed. A run that ends otherwise waits a little (for backoffs) before the next.
-fn until_done(url: &str, dir: &Path, args: &[String], seed: u64, killed_runs: usize, longest: u64, before: &(dyn Fn(usize) + Sync)) -> usize {
+fn until_done(
+    url: &str,
+    dir: &Path,
+    args: &[String],
+    seed: u64,
+    killed_runs: usize,
+    longest: u64,
+    before: &(dyn Fn(usize) + Sync),
+) -> usize {
     let mut rng = Rng(seed | 1);
     let mut kills = 0;
     for attempt in 0.. {
@@ -177,7 +188,11 @@ async fn scenario(store: &str, writers: usize) {
 
     let status = metering(&url, &dir, &["--output", "json", "status", "--store", store]).stdout(Stdio::piped()).output().unwrap();
     let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
-    assert_eq!((status["pending"].as_u64(), status["sealed"].as_u64(), status["conflicts"].as_u64(), status["rejected"].as_u64()), (Some(0), Some(0), Some(0), Some(0)), "{status}");
+    assert_eq!(
+        (status["pending"].as_u64(), status["sealed"].as_u64(), status["conflicts"].as_u64(), status["rejected"].as_u64()),
+        (Some(0), Some(0), Some(0), Some(0)),
+        "{status}"
+    );
     assert_eq!(status["records"], 4000);
     running.stop().await;
     let _ = std::fs::remove_dir_all(dir);
@@ -196,7 +211,9 @@ async fn killed_at_random_points_the_meter_bills_every_hour_exactly_once_on_sqli
 async fn postgres(name: &str) -> Option<String> {
     let url = match std::env::var("METER_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => url,
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("METER_POSTGRES_URL is not set under CI=true: .ci/run starts a PostgreSQL and sets it"),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("METER_POSTGRES_URL is not set under CI=true: .ci/run starts a PostgreSQL and sets it")
+        }
         _ => {
             eprintln!("skipped: METER_POSTGRES_URL is not set (.ci/run starts a PostgreSQL and sets it)");
             return None;

@@ -27,9 +27,26 @@ async fn held_hours_exit_4_and_are_billed_once_retried_with_the_right_keys() {
     let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
 
     for (customer, dimension, quantity) in [("cust-alpha", "users", "5"), ("cust-nobody", "users", "1")] {
-        let one = run(SELLER, s(&["record", "--store", &store, "--product-code", "prod-saas-1", "--customer-identifier", customer, "--dimension", dimension, "--quantity", quantity, "--timestamp", &two_hours_ago]))
-            .await
-            .unwrap();
+        let one = run(
+            SELLER,
+            s(&[
+                "record",
+                "--store",
+                &store,
+                "--product-code",
+                "prod-saas-1",
+                "--customer-identifier",
+                customer,
+                "--dimension",
+                dimension,
+                "--quantity",
+                quantity,
+                "--timestamp",
+                &two_hours_ago,
+            ]),
+        )
+        .await
+        .unwrap();
         assert!(one.status.success(), "{}", text(&one.stderr));
     }
     // The wrong profile: the buyer's keys cannot meter the seller's product.
@@ -41,9 +58,16 @@ async fn held_hours_exit_4_and_are_billed_once_retried_with_the_right_keys() {
     let held_event = events.iter().find(|e| e["message"].as_str().is_some_and(|m| m.contains("an hour is held")));
     let held_event = held_event.unwrap_or_else(|| panic!("{}", text(&held.stderr)));
     assert_eq!(held_event["level"], "ERROR");
-    assert!(held_event["reason"].as_str().unwrap().starts_with("InvalidProductCodeException") && held_event["dimension"] == "users", "{held_event}");
+    assert!(
+        held_event["reason"].as_str().unwrap().starts_with("InvalidProductCodeException") && held_event["dimension"] == "users",
+        "{held_event}"
+    );
     let report: serde_json::Value = serde_json::from_slice(&held.stdout).unwrap();
-    assert_eq!((report["Held"].as_u64(), report["Rejected"].as_u64(), report["StillToSend"].as_u64()), (Some(2), Some(0), Some(2)), "{report}");
+    assert_eq!(
+        (report["Held"].as_u64(), report["Rejected"].as_u64(), report["StillToSend"].as_u64()),
+        (Some(2), Some(0), Some(2)),
+        "{report}"
+    );
     let status = run(SELLER, s(&["--output", "json", "status", "--store", &store])).await.unwrap();
     let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!(status["held"].as_u64(), Some(2), "{status}");
@@ -95,7 +119,11 @@ fn record_names_every_line_it_cannot_take_and_says_which_it_recorded() {
         assert!(stderr.contains(expected), "{expected}: {stderr}");
     }
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!((summary["RecordedLines"].as_str(), summary["AlreadyRecorded"].as_u64(), summary["Refused"].as_u64()), (Some("2,4"), Some(1), Some(4)), "{summary}");
+    assert_eq!(
+        (summary["RecordedLines"].as_str(), summary["AlreadyRecorded"].as_u64(), summary["Refused"].as_u64()),
+        (Some("2,4"), Some(1), Some(4)),
+        "{summary}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -127,10 +155,15 @@ async fn one_buyer_under_two_names_is_billed_once_in_full() {
     };
     let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
     // The sign-up page resolved alpha's token: the meter learns that cust-alpha is account 444455556666.
-    let resolved = run(s(&["--output", "json", "customers", "--store", &store, "resolve", "--registration-token", "token-alpha"])).await.unwrap();
+    let resolved =
+        run(s(&["--output", "json", "customers", "--store", &store, "resolve", "--registration-token", "token-alpha"])).await.unwrap();
     assert!(resolved.status.success(), "{}", text(&resolved.stderr));
     let buyer: serde_json::Value = serde_json::from_slice(&resolved.stdout).unwrap();
-    assert_eq!((buyer["CustomerIdentifier"].as_str(), buyer["CustomerAWSAccountId"].as_str()), (Some("cust-alpha"), Some("444455556666")), "{buyer}");
+    assert_eq!(
+        (buyer["CustomerIdentifier"].as_str(), buyer["CustomerAWSAccountId"].as_str()),
+        (Some("cust-alpha"), Some("444455556666")),
+        "{buyer}"
+    );
 
     let two_hours_ago = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() - 7200;
     let line = |customer: &str, quantity: &str| {
@@ -150,24 +183,48 @@ async fn one_buyer_under_two_names_is_billed_once_in_full() {
     .unwrap();
     let recorded = run(s(&["--output", "json", "record", "--store", &store, "--file", file.to_str().unwrap()])).await.unwrap();
     assert_eq!(recorded.status.code(), Some(1), "the fourth line is refused: {}", text(&recorded.stderr));
-    assert!(text(&recorded.stderr).contains("line 4 refused: CustomerAWSAccountId 777788889999 might be the buyer already metered"), "{}", text(&recorded.stderr));
+    assert!(
+        text(&recorded.stderr).contains("line 4 refused: CustomerAWSAccountId 777788889999 might be the buyer already metered"),
+        "{}",
+        text(&recorded.stderr)
+    );
     let summary: serde_json::Value = serde_json::from_slice(&recorded.stdout).unwrap();
     assert_eq!(summary["RecordedLines"].as_str(), Some("1-3"), "{summary}");
 
     let flushed = run(s(&["--output", "json", "flush", "--store", &store])).await.unwrap();
     assert_eq!(flushed.status.code(), Some(0), "no DuplicateRecord, nothing lost: {}", text(&flushed.stderr));
-    let mut billed: Vec<String> = metering_emulator::admin::billed(&url).await.unwrap().iter().map(|b| format!("{}={}", b.customer(), b.quantity)).collect();
+    let mut billed: Vec<String> =
+        metering_emulator::admin::billed(&url).await.unwrap().iter().map(|b| format!("{}={}", b.customer(), b.quantity)).collect();
     billed.sort();
     assert_eq!(billed, ["777788889999=1", "cust-alpha=8"]);
 
     // beta's licence ends: `metering close` sends the hour in progress now.
     let now = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() - 1).to_string();
     let licence = "arn:aws:license-manager::777788889999:license:l-beta";
-    let one = run(s(&["record", "--store", &store, "--product-code", "prod-saas-1", "--customer-aws-account-id", "777788889999", "--license-arn", licence, "--dimension", "users", "--quantity", "4", "--timestamp", &now]))
-        .await
-        .unwrap();
+    let one = run(s(&[
+        "record",
+        "--store",
+        &store,
+        "--product-code",
+        "prod-saas-1",
+        "--customer-aws-account-id",
+        "777788889999",
+        "--license-arn",
+        licence,
+        "--dimension",
+        "users",
+        "--quantity",
+        "4",
+        "--timestamp",
+        &now,
+    ]))
+    .await
+    .unwrap();
     assert!(one.status.success(), "{}", text(&one.stderr));
-    let closed = run(s(&["--output", "json", "close", "--store", &store, "--customer-aws-account-id", "777788889999", "--license-arn", licence])).await.unwrap();
+    let closed =
+        run(s(&["--output", "json", "close", "--store", &store, "--customer-aws-account-id", "777788889999", "--license-arn", licence]))
+            .await
+            .unwrap();
     assert_eq!(closed.status.code(), Some(0), "{}", text(&closed.stderr));
     let report: serde_json::Value = serde_json::from_slice(&closed.stdout).unwrap();
     assert_eq!((report["Sealed"].as_u64(), report["Sent"].as_u64()), (Some(1), Some(1)), "{report}");
@@ -187,9 +244,24 @@ async fn unsent_hours_near_their_deadline_exit_5() {
         let (url, dir, args) = (url.clone(), dir.clone(), args.iter().map(|a| a.to_string()).collect::<Vec<_>>());
         tokio::task::spawn_blocking(move || -> Output { common::metering(&dir, keys, &url).args(&args).output().unwrap() })
     };
-    let one = run(BUYER, vec!["record", "--store", &store, "--product-code", "prod-container-1", "--dimension", "vcpu_hours", "--quantity", "1", "--timestamp", &long_ago])
-        .await
-        .unwrap();
+    let one = run(
+        BUYER,
+        vec![
+            "record",
+            "--store",
+            &store,
+            "--product-code",
+            "prod-container-1",
+            "--dimension",
+            "vcpu_hours",
+            "--quantity",
+            "1",
+            "--timestamp",
+            &long_ago,
+        ],
+    )
+    .await
+    .unwrap();
     assert!(one.status.success(), "{}", text(&one.stderr));
     // Held (the seller's keys: CustomerNotEntitled) and near its deadline: the deadline is the more urgent, and wins.
     let flushed = run(SELLER, vec!["flush", "--store", &store]).await.unwrap();

@@ -42,10 +42,14 @@ async fn meter_usage_and_resolve_customer_print_answers_and_refusals() {
         let url = url.clone();
         tokio::task::spawn_blocking(move || metering(&url, keys, &args))
     };
-    let ok = run(BUYER, vec!["meter-usage", "--product-code", "prod-container-1", "--usage-dimension", "vcpu_hours", "--quantity", "2.5"]).await.unwrap();
+    let ok = run(BUYER, vec!["meter-usage", "--product-code", "prod-container-1", "--usage-dimension", "vcpu_hours", "--quantity", "2.5"])
+        .await
+        .unwrap();
     assert!(ok.status.success(), "{}", text(&ok.stderr));
     assert!(text(&ok.stdout).starts_with("MeteringRecordId: "), "{}", text(&ok.stdout));
-    let dup = run(BUYER, vec!["meter-usage", "--product-code", "prod-container-1", "--usage-dimension", "vcpu_hours", "--quantity", "3"]).await.unwrap();
+    let dup = run(BUYER, vec!["meter-usage", "--product-code", "prod-container-1", "--usage-dimension", "vcpu_hours", "--quantity", "3"])
+        .await
+        .unwrap();
     assert_eq!(dup.status.code(), Some(1));
     let stderr = text(&dup.stderr);
     assert!(stderr.contains("DuplicateRequestException") && stderr.contains("the service refused the request"), "{stderr}");
@@ -68,9 +72,13 @@ async fn batch_meter_usage_sends_a_file_in_calls_of_25_and_sums_up() {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     // 30 hours of one customer (two calls), one record of a buyer who is not subscribed, and one broken line.
     let mut lines: Vec<String> = (1..=20)
-        .map(|h| format!(r#"{{"Timestamp":{},"CustomerIdentifier":"cust-alpha","Dimension":"users","QuantityAsDecimal":"{h}"}}"#, now - h * 3600))
+        .map(|h| {
+            format!(r#"{{"Timestamp":{},"CustomerIdentifier":"cust-alpha","Dimension":"users","QuantityAsDecimal":"{h}"}}"#, now - h * 3600)
+        })
         .collect();
-    lines.extend((1..=10).map(|h| format!(r#"{{"Timestamp":{},"CustomerAWSAccountId":"777788889999","Dimension":"storage_gb","Quantity":{h}}}"#, now - h * 3600)));
+    lines.extend((1..=10).map(|h| {
+        format!(r#"{{"Timestamp":{},"CustomerAWSAccountId":"777788889999","Dimension":"storage_gb","Quantity":{h}}}"#, now - h * 3600)
+    }));
     let clean = dir.join("clean.jsonl");
     std::fs::write(&clean, lines.join("\n")).unwrap();
     lines.insert(3, "{not json".into());
@@ -104,11 +112,25 @@ async fn register_usage_verifies_the_signed_answer() {
     let running = emulator().await;
     let key = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../emulator/keys/register-usage.pub.pem");
     let wrong = std::env::temp_dir().join(format!("metering-wrong-key-{}.pem", std::process::id()));
-    std::fs::write(&wrong, "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo\n-----END PUBLIC KEY-----\n").unwrap();
+    std::fs::write(
+        &wrong,
+        "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo\n-----END PUBLIC KEY-----\n",
+    )
+    .unwrap();
     let url = running.url();
     let (key, wrong_path) = (key.to_str().unwrap().to_owned(), wrong.to_str().unwrap().to_owned());
     let (good, bad) = tokio::task::spawn_blocking(move || {
-        let args = |k: &str| vec!["register-usage".to_owned(), "--product-code".into(), "prod-container-1".into(), "--nonce".into(), "n-42".into(), "--verify-with".into(), k.to_owned()];
+        let args = |k: &str| {
+            vec![
+                "register-usage".to_owned(),
+                "--product-code".into(),
+                "prod-container-1".into(),
+                "--nonce".into(),
+                "n-42".into(),
+                "--verify-with".into(),
+                k.to_owned(),
+            ]
+        };
         let good = metering(&url, BUYER, &args(&key).iter().map(String::as_str).collect::<Vec<_>>());
         let bad = metering(&url, BUYER, &args(&wrong_path).iter().map(String::as_str).collect::<Vec<_>>());
         (good, bad)

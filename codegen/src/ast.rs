@@ -318,11 +318,7 @@ impl Shape {
 
 /// Parses a JSON AST document, reporting the line and column of any problem.
 pub fn load(json: &str) -> Result<Model, Error> {
-    serde_json::from_str(json).map_err(|e| Error::Json {
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    })
+    serde_json::from_str(json).map_err(|e| Error::Json { line: e.line(), column: e.column(), message: e.to_string() })
 }
 
 #[cfg(test)]

@@ -72,10 +72,9 @@ impl fmt::Display for Error {
             }
             Error::Model { shape, problem } => write!(f, "shape {shape}: {problem}"),
             Error::Unsupported { shape, what } => write!(f, "shape {shape}: unsupported: {what}"),
-            Error::NameCollision { scope, name, first, second } => write!(
-                f,
-                "name collision in {scope}: {first} and {second} would both be named `{name}`"
-            ),
+            Error::NameCollision { scope, name, first, second } => {
+                write!(f, "name collision in {scope}: {first} and {second} would both be named `{name}`")
+            }
             Error::Render { file, message } => {
                 write!(f, "generated file {file} is not valid Rust (a code generator bug): {message}")
             }

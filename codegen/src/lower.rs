@@ -25,13 +25,8 @@ pub fn lower(model: &Model, shapes: &Shapes, service_id: &str) -> Result<Ir, Err
         AstShape::Service(s) => s,
         _ => unreachable!("validate returned a service id"),
     };
-    let mut lowerer = Lowerer {
-        shapes,
-        renames: &service_shape.rename,
-        named: BTreeMap::new(),
-        pending: Vec::new(),
-        v1: model.smithy.starts_with('1'),
-    };
+    let mut lowerer =
+        Lowerer { shapes, renames: &service_shape.rename, named: BTreeMap::new(), pending: Vec::new(), v1: model.smithy.starts_with('1') };
     let service = lowerer.service(service_id, service_shape)?;
 
     let mut operation_ids = BTreeSet::new();
@@ -61,7 +56,9 @@ fn collect_operations(
 ) {
     out.extend(operations.iter().map(|op| op.target.clone()));
     for r in resources {
-        let Some(AstShape::Resource(res)) = shapes.get(&r.target) else { unreachable!("validated: {owner} binds {} as a resource", r.target) };
+        let Some(AstShape::Resource(res)) = shapes.get(&r.target) else {
+            unreachable!("validated: {owner} binds {} as a resource", r.target)
+        };
         let ops: Vec<ast::Ref> = res.all_operations().cloned().collect();
         collect_operations(shapes, &r.target, &ops, &res.resources, out);
     }
@@ -176,14 +173,7 @@ impl Lowerer<'_> {
         })
     }
 
-    fn synthetic(
-        &mut self,
-        op_id: &str,
-        target: Option<&ast::Ref>,
-        ns: &str,
-        name: String,
-        role: Role,
-    ) -> Result<ShapeId, Error> {
+    fn synthetic(&mut self, op_id: &str, target: Option<&ast::Ref>, ns: &str, name: String, role: Role) -> Result<ShapeId, Error> {
         let id = ShapeId { namespace: ns.to_owned(), name: name.clone() };
         let (members, docs, deprecated_trait, sensitive) = match target.map(|r| r.target.as_str()) {
             None | Some(UNIT) => (Vec::new(), None, None, false),
@@ -272,7 +262,12 @@ impl Lowerer<'_> {
             AstShape::IntEnum(e) => {
                 let mut variants = Vec::new();
                 for (m, member) in &e.members {
-                    let value = member.traits.get("smithy.api#enumValue").and_then(Value::as_i64).and_then(|v| i32::try_from(v).ok()).unwrap_or_default();
+                    let value = member
+                        .traits
+                        .get("smithy.api#enumValue")
+                        .and_then(Value::as_i64)
+                        .and_then(|v| i32::try_from(v).ok())
+                        .unwrap_or_default();
                     variants.push(IntEnumVariant {
                         name: m.clone(),
                         value,
@@ -343,9 +338,8 @@ impl Lowerer<'_> {
             (None, None) => unreachable!("validated: {owner} targets a known shape"),
         };
         let timestamp_format = || {
-            let fmt = member_traits
-                .get("smithy.api#timestampFormat")
-                .or_else(|| target_traits.and_then(|t| t.get("smithy.api#timestampFormat")));
+            let fmt =
+                member_traits.get("smithy.api#timestampFormat").or_else(|| target_traits.and_then(|t| t.get("smithy.api#timestampFormat")));
             match fmt.and_then(Value::as_str) {
                 Some("date-time") => TimestampFormat::DateTime,
                 Some("http-date") => TimestampFormat::HttpDate,
@@ -449,9 +443,7 @@ fn protocol_tests(shapes: &Shapes, protocol: Protocol, operations: &[Operation],
 fn error_info(kind: &Value, traits: &Traits) -> ErrorInfo {
     let kind = if kind.as_str() == Some("server") { ErrorKind::Server } else { ErrorKind::Client };
     let http_status = traits.get("smithy.api#httpError").and_then(Value::as_u64).and_then(|n| u16::try_from(n).ok());
-    let retryable = traits
-        .get("smithy.api#retryable")
-        .map(|v| v.get("throttling").and_then(Value::as_bool).unwrap_or(false));
+    let retryable = traits.get("smithy.api#retryable").map(|v| v.get("throttling").and_then(Value::as_bool).unwrap_or(false));
     let query_code = traits.get("aws.protocols#awsQueryError").and_then(|q| q.get("code")).and_then(Value::as_str).map(str::to_owned);
     ErrorInfo { kind, http_status, retryable, query_code }
 }
@@ -522,23 +514,21 @@ pub(crate) mod tests {
 
     #[test]
     fn a_second_protocol_the_generator_does_not_speak_is_recorded() {
-        let json = service("", "").replace(
-            r#""aws.protocols#awsJson1_0":{}"#,
-            r#""aws.protocols#awsJson1_0":{},"smithy.protocols#rpcv2Cbor":{}"#,
-        );
+        let json =
+            service("", "").replace(r#""aws.protocols#awsJson1_0":{}"#, r#""aws.protocols#awsJson1_0":{},"smithy.protocols#rpcv2Cbor":{}"#);
         let ir = lower_json(&json).unwrap();
         assert_eq!(ir.service.protocol, Protocol::AwsJson1_0);
         assert_eq!(ir.service.passed_over_protocols, ["smithy.protocols#rpcv2Cbor"]);
         let files = crate::generate(&json, &crate::Options::default()).unwrap();
         assert!(
-            files["src/lib.rs"].contains(
-                "This client speaks `aws.protocols#awsJson1_0`. The model also lists `smithy.protocols#rpcv2Cbor`"
-            ),
+            files["src/lib.rs"]
+                .contains("This client speaks `aws.protocols#awsJson1_0`. The model also lists `smithy.protocols#rpcv2Cbor`"),
             "the crate documentation says which protocol it speaks"
         );
         let plain = crate::generate(&service("", ""), &crate::Options::default()).unwrap();
         assert!(!plain["src/lib.rs"].contains("# Protocol"), "nothing to say when the model lists one protocol");
-        let both = service("", "").replace(r#""aws.protocols#awsJson1_0":{}"#, r#""aws.protocols#awsJson1_0":{},"aws.protocols#awsJson1_1":{}"#);
+        let both =
+            service("", "").replace(r#""aws.protocols#awsJson1_0":{}"#, r#""aws.protocols#awsJson1_0":{},"aws.protocols#awsJson1_1":{}"#);
         let ir = lower_json(&both).unwrap();
         assert_eq!(ir.service.protocol, Protocol::AwsJson1_1, "the preferred of two it speaks");
         assert!(ir.service.passed_over_protocols.is_empty(), "a protocol it speaks is not passed over as unimplemented");

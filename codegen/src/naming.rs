@@ -16,10 +16,10 @@ use crate::ir::{Ir, Role, Shape};
 
 /// Rust keywords that can be written as raw identifiers (`r#type`).
 const RAW_KEYWORDS: [&str; 47] = [
-    "as", "break", "const", "continue", "else", "enum", "extern", "false", "fn", "for", "if", "impl", "in", "let",
-    "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "static", "struct", "trait", "true", "type",
-    "unsafe", "use", "where", "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro",
-    "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
+    "as", "break", "const", "continue", "else", "enum", "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod",
+    "move", "mut", "pub", "ref", "return", "static", "struct", "trait", "true", "type", "unsafe", "use", "where", "while", "async",
+    "await", "dyn", "abstract", "become", "box", "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield",
+    "try",
 ];
 
 /// Keywords that cannot be raw identifiers; they get a trailing underscore.
@@ -356,9 +356,7 @@ impl Seen {
 
     fn add(&mut self, name: String, owner: &str) -> Result<(), Error> {
         match self.names.insert(name.clone(), owner.to_owned()) {
-            Some(first) => {
-                Err(Error::NameCollision { scope: self.scope.clone(), name, first, second: owner.to_owned() })
-            }
+            Some(first) => Err(Error::NameCollision { scope: self.scope.clone(), name, first, second: owner.to_owned() }),
             None => Ok(()),
         }
     }

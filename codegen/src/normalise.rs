@@ -33,12 +33,8 @@ type Deferred = Vec<(String, String, Traits)>;
 /// Merges every `apply` statement's traits into its target shape or member.
 fn apply_traits(model: &Model) -> Result<(BTreeMap<String, AstShape>, Deferred), Error> {
     let mut deferred = Vec::new();
-    let mut shapes: BTreeMap<String, AstShape> = model
-        .shapes
-        .iter()
-        .filter(|(_, s)| !matches!(s, AstShape::Apply(_)))
-        .map(|(id, s)| (id.clone(), s.clone()))
-        .collect();
+    let mut shapes: BTreeMap<String, AstShape> =
+        model.shapes.iter().filter(|(_, s)| !matches!(s, AstShape::Apply(_))).map(|(id, s)| (id.clone(), s.clone())).collect();
     for (id, shape) in &model.shapes {
         let AstShape::Apply(apply) = shape else { continue };
         let (base, member) = match id.split_once('$') {
@@ -184,5 +180,4 @@ mod tests {
         assert!(out.members[0].required);
         assert_eq!(out.docs.as_deref(), Some("base"));
     }
-
 }

@@ -86,5 +86,4 @@ mod tests {
         let Shape::Union(u) = ir.shapes.values().find(|s| s.name() == "U").unwrap() else { panic!() };
         assert!(u.members[1].boxed);
     }
-
 }

@@ -50,13 +50,11 @@ pub struct ShapeId {
 impl ShapeId {
     /// Parses `namespace#Name`; member ids (`$member`) are refused.
     pub fn parse(id: &str) -> Result<ShapeId, Error> {
-        let (namespace, name) = id
-            .split_once('#')
-            .ok_or_else(|| Error::model(id, "shape id has no namespace (expected namespace#Name)"))?;
+        let (namespace, name) =
+            id.split_once('#').ok_or_else(|| Error::model(id, "shape id has no namespace (expected namespace#Name)"))?;
         let ident_ok = |s: &str| {
             let mut chars = s.chars();
-            matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+            matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
         };
         if namespace.is_empty() || !namespace.split('.').all(ident_ok) {
             return Err(Error::model(id, format!("invalid namespace `{namespace}`")));

@@ -286,7 +286,10 @@ async fn responses_look_the_same_to_the_caller() {
         assert_eq!(x.metering_record_id(), y.metering_record_id());
         assert_eq!(x.status().map(|s| s.as_str()), y.status().map(|s| s.as_str()));
         let (xr, yr) = (x.usage_record(), y.usage_record());
-        assert_eq!(xr.map(|r| (r.timestamp().secs(), r.timestamp().subsec_nanos())), yr.map(|r| (r.timestamp().secs(), r.timestamp().subsec_nanos())));
+        assert_eq!(
+            xr.map(|r| (r.timestamp().secs(), r.timestamp().subsec_nanos())),
+            yr.map(|r| (r.timestamp().secs(), r.timestamp().subsec_nanos()))
+        );
         assert_eq!(xr.map(|r| r.dimension()), yr.map(|r| r.dimension()));
         #[allow(deprecated)]
         let (xq, yq) = (xr.and_then(|r| r.quantity()), yr.and_then(|r| r.quantity()));
@@ -303,7 +306,8 @@ async fn responses_look_the_same_to_the_caller() {
     assert_eq!(a.public_key_rotation_timestamp().map(|t| t.secs()), b.public_key_rotation_timestamp().map(|t| t.secs()));
     assert_eq!(a.signature(), b.signature());
 
-    let body = r#"{"CustomerIdentifier":"c","ProductCode":"p","CustomerAWSAccountId":"1","LicenseArn":"arn","Metadata":{"AgreementId":"agmt"}}"#;
+    let body =
+        r#"{"CustomerIdentifier":"c","ProductCode":"p","CustomerAWSAccountId":"1","LicenseArn":"arn","Metadata":{"AgreementId":"agmt"}}"#;
     let (o, _) = official_client(200, body);
     let (m, _) = our_client(200, body);
     let a = o.resolve_customer().registration_token("t").send().await.unwrap();
@@ -321,12 +325,26 @@ fn variant<E: std::fmt::Debug>(e: &E) -> String {
 }
 
 const ERRORS: [&str; 20] = [
-    "CustomerNotEntitledException", "DisabledApiException", "DuplicateRequestException", "ExpiredTokenException",
-    "IdempotencyConflictException", "InternalServiceErrorException", "InvalidCustomerIdentifierException",
-    "InvalidEndpointRegionException", "InvalidLicenseException", "InvalidProductCodeException",
-    "InvalidPublicKeyVersionException", "InvalidRegionException", "InvalidTagException", "InvalidTokenException",
-    "InvalidUsageAllocationsException", "InvalidUsageDimensionException", "PlatformNotSupportedException",
-    "ThrottlingException", "TimestampOutOfBoundsException", "SomethingNobodyModeled",
+    "CustomerNotEntitledException",
+    "DisabledApiException",
+    "DuplicateRequestException",
+    "ExpiredTokenException",
+    "IdempotencyConflictException",
+    "InternalServiceErrorException",
+    "InvalidCustomerIdentifierException",
+    "InvalidEndpointRegionException",
+    "InvalidLicenseException",
+    "InvalidProductCodeException",
+    "InvalidPublicKeyVersionException",
+    "InvalidRegionException",
+    "InvalidTagException",
+    "InvalidTokenException",
+    "InvalidUsageAllocationsException",
+    "InvalidUsageDimensionException",
+    "PlatformNotSupportedException",
+    "ThrottlingException",
+    "TimestampOutOfBoundsException",
+    "SomethingNobodyModeled",
 ];
 
 #[tokio::test]
@@ -349,13 +367,19 @@ async fn every_modeled_error_looks_the_same_to_the_caller() {
         }
         let (o, _) = official_client(400, &body);
         let (m, _) = our_client(400, &body);
-        compare!(o.meter_usage().product_code("p").timestamp(ots(0)).usage_dimension("d").send(), m.meter_usage().product_code("p").timestamp(mts(0)).usage_dimension("d").send());
+        compare!(
+            o.meter_usage().product_code("p").timestamp(ots(0)).usage_dimension("d").send(),
+            m.meter_usage().product_code("p").timestamp(mts(0)).usage_dimension("d").send()
+        );
         let (o, _) = official_client(400, &body);
         let (m, _) = our_client(400, &body);
         compare!(o.resolve_customer().registration_token("t").send(), m.resolve_customer().registration_token("t").send());
         let (o, _) = official_client(400, &body);
         let (m, _) = our_client(400, &body);
-        compare!(o.register_usage().product_code("p").public_key_version(1).send(), m.register_usage().product_code("p").public_key_version(1).send());
+        compare!(
+            o.register_usage().product_code("p").public_key_version(1).send(),
+            m.register_usage().product_code("p").public_key_version(1).send()
+        );
         let (o, _) = official_client(400, &body);
         let (m, _) = our_client(400, &body);
         let orec = official::types::UsageRecord::builder().timestamp(ots(0)).dimension("d").build().unwrap();

@@ -165,13 +165,20 @@ async fn a_seller_program_sees_the_same_pages_through_both_crates() {
 macro_rules! every_official_getter {
     ($c:ident) => {{
         use std::collections::HashMap;
-        let _: fn(&$c::operation::get_entitlements::GetEntitlementsInput) -> Option<&str> = $c::operation::get_entitlements::GetEntitlementsInput::product_code;
-        let _: fn(&$c::operation::get_entitlements::GetEntitlementsInput) -> Option<&HashMap<$c::types::GetEntitlementFilterName, Vec<String>>> =
+        let _: fn(&$c::operation::get_entitlements::GetEntitlementsInput) -> Option<&str> =
+            $c::operation::get_entitlements::GetEntitlementsInput::product_code;
+        let _: fn(
+            &$c::operation::get_entitlements::GetEntitlementsInput,
+        ) -> Option<&HashMap<$c::types::GetEntitlementFilterName, Vec<String>>> =
             $c::operation::get_entitlements::GetEntitlementsInput::filter;
-        let _: fn(&$c::operation::get_entitlements::GetEntitlementsInput) -> Option<&str> = $c::operation::get_entitlements::GetEntitlementsInput::next_token;
-        let _: fn(&$c::operation::get_entitlements::GetEntitlementsInput) -> Option<i32> = $c::operation::get_entitlements::GetEntitlementsInput::max_results;
-        let _: fn(&$c::operation::get_entitlements::GetEntitlementsOutput) -> &[$c::types::Entitlement] = $c::operation::get_entitlements::GetEntitlementsOutput::entitlements;
-        let _: fn(&$c::operation::get_entitlements::GetEntitlementsOutput) -> Option<&str> = $c::operation::get_entitlements::GetEntitlementsOutput::next_token;
+        let _: fn(&$c::operation::get_entitlements::GetEntitlementsInput) -> Option<&str> =
+            $c::operation::get_entitlements::GetEntitlementsInput::next_token;
+        let _: fn(&$c::operation::get_entitlements::GetEntitlementsInput) -> Option<i32> =
+            $c::operation::get_entitlements::GetEntitlementsInput::max_results;
+        let _: fn(&$c::operation::get_entitlements::GetEntitlementsOutput) -> &[$c::types::Entitlement] =
+            $c::operation::get_entitlements::GetEntitlementsOutput::entitlements;
+        let _: fn(&$c::operation::get_entitlements::GetEntitlementsOutput) -> Option<&str> =
+            $c::operation::get_entitlements::GetEntitlementsOutput::next_token;
         let _: fn(&$c::types::Entitlement) -> Option<&str> = $c::types::Entitlement::product_code;
         let _: fn(&$c::types::Entitlement) -> Option<&str> = $c::types::Entitlement::dimension;
         let _: fn(&$c::types::Entitlement) -> Option<&str> = $c::types::Entitlement::customer_identifier;
@@ -184,7 +191,8 @@ macro_rules! every_official_getter {
         let _: fn(&$c::types::EntitlementValue) -> Option<bool> = $c::types::EntitlementValue::boolean_value;
         let _: fn(&$c::types::EntitlementValue) -> Option<&str> = $c::types::EntitlementValue::string_value;
         let _: fn(&$c::types::GetEntitlementFilterName) -> &str = $c::types::GetEntitlementFilterName::as_str;
-        let _: fn(&$c::types::error::InternalServiceErrorException) -> Option<&str> = $c::types::error::InternalServiceErrorException::message;
+        let _: fn(&$c::types::error::InternalServiceErrorException) -> Option<&str> =
+            $c::types::error::InternalServiceErrorException::message;
         let _: fn(&$c::types::error::InvalidParameterException) -> Option<&str> = $c::types::error::InvalidParameterException::message;
         let _: fn(&$c::types::error::ThrottlingException) -> Option<&str> = $c::types::error::ThrottlingException::message;
     }};

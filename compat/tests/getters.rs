@@ -14,29 +14,49 @@
 
 macro_rules! every_official_getter {
     ($c:ident) => {{
-        let _: fn(&$c::operation::batch_meter_usage::BatchMeterUsageInput) -> &[$c::types::UsageRecord] = $c::operation::batch_meter_usage::BatchMeterUsageInput::usage_records;
-        let _: fn(&$c::operation::batch_meter_usage::BatchMeterUsageInput) -> Option<&str> = $c::operation::batch_meter_usage::BatchMeterUsageInput::product_code;
-        let _: fn(&$c::operation::batch_meter_usage::BatchMeterUsageOutput) -> &[$c::types::UsageRecordResult] = $c::operation::batch_meter_usage::BatchMeterUsageOutput::results;
-        let _: fn(&$c::operation::batch_meter_usage::BatchMeterUsageOutput) -> &[$c::types::UsageRecord] = $c::operation::batch_meter_usage::BatchMeterUsageOutput::unprocessed_records;
+        let _: fn(&$c::operation::batch_meter_usage::BatchMeterUsageInput) -> &[$c::types::UsageRecord] =
+            $c::operation::batch_meter_usage::BatchMeterUsageInput::usage_records;
+        let _: fn(&$c::operation::batch_meter_usage::BatchMeterUsageInput) -> Option<&str> =
+            $c::operation::batch_meter_usage::BatchMeterUsageInput::product_code;
+        let _: fn(&$c::operation::batch_meter_usage::BatchMeterUsageOutput) -> &[$c::types::UsageRecordResult] =
+            $c::operation::batch_meter_usage::BatchMeterUsageOutput::results;
+        let _: fn(&$c::operation::batch_meter_usage::BatchMeterUsageOutput) -> &[$c::types::UsageRecord] =
+            $c::operation::batch_meter_usage::BatchMeterUsageOutput::unprocessed_records;
         let _: fn(&$c::operation::meter_usage::MeterUsageInput) -> Option<&str> = $c::operation::meter_usage::MeterUsageInput::product_code;
-        let _: fn(&$c::operation::meter_usage::MeterUsageInput) -> Option<&$c::primitives::DateTime> = $c::operation::meter_usage::MeterUsageInput::timestamp;
-        let _: fn(&$c::operation::meter_usage::MeterUsageInput) -> Option<&str> = $c::operation::meter_usage::MeterUsageInput::usage_dimension;
-        let _: fn(&$c::operation::meter_usage::MeterUsageInput) -> Option<i32> = $c::operation::meter_usage::MeterUsageInput::usage_quantity;
+        let _: fn(&$c::operation::meter_usage::MeterUsageInput) -> Option<&$c::primitives::DateTime> =
+            $c::operation::meter_usage::MeterUsageInput::timestamp;
+        let _: fn(&$c::operation::meter_usage::MeterUsageInput) -> Option<&str> =
+            $c::operation::meter_usage::MeterUsageInput::usage_dimension;
+        let _: fn(&$c::operation::meter_usage::MeterUsageInput) -> Option<i32> =
+            $c::operation::meter_usage::MeterUsageInput::usage_quantity;
         let _: fn(&$c::operation::meter_usage::MeterUsageInput) -> Option<bool> = $c::operation::meter_usage::MeterUsageInput::dry_run;
-        let _: fn(&$c::operation::meter_usage::MeterUsageInput) -> &[$c::types::UsageAllocation] = $c::operation::meter_usage::MeterUsageInput::usage_allocations;
+        let _: fn(&$c::operation::meter_usage::MeterUsageInput) -> &[$c::types::UsageAllocation] =
+            $c::operation::meter_usage::MeterUsageInput::usage_allocations;
         let _: fn(&$c::operation::meter_usage::MeterUsageInput) -> Option<&str> = $c::operation::meter_usage::MeterUsageInput::client_token;
-        let _: fn(&$c::operation::meter_usage::MeterUsageOutput) -> Option<&str> = $c::operation::meter_usage::MeterUsageOutput::metering_record_id;
-        let _: fn(&$c::operation::register_usage::RegisterUsageInput) -> Option<&str> = $c::operation::register_usage::RegisterUsageInput::product_code;
-        let _: fn(&$c::operation::register_usage::RegisterUsageInput) -> Option<i32> = $c::operation::register_usage::RegisterUsageInput::public_key_version;
-        let _: fn(&$c::operation::register_usage::RegisterUsageInput) -> Option<&str> = $c::operation::register_usage::RegisterUsageInput::nonce;
-        let _: fn(&$c::operation::register_usage::RegisterUsageOutput) -> Option<&$c::primitives::DateTime> = $c::operation::register_usage::RegisterUsageOutput::public_key_rotation_timestamp;
-        let _: fn(&$c::operation::register_usage::RegisterUsageOutput) -> Option<&str> = $c::operation::register_usage::RegisterUsageOutput::signature;
-        let _: fn(&$c::operation::resolve_customer::ResolveCustomerInput) -> Option<&str> = $c::operation::resolve_customer::ResolveCustomerInput::registration_token;
-        let _: fn(&$c::operation::resolve_customer::ResolveCustomerOutput) -> Option<&str> = $c::operation::resolve_customer::ResolveCustomerOutput::customer_identifier;
-        let _: fn(&$c::operation::resolve_customer::ResolveCustomerOutput) -> Option<&str> = $c::operation::resolve_customer::ResolveCustomerOutput::product_code;
-        let _: fn(&$c::operation::resolve_customer::ResolveCustomerOutput) -> Option<&str> = $c::operation::resolve_customer::ResolveCustomerOutput::customer_aws_account_id;
-        let _: fn(&$c::operation::resolve_customer::ResolveCustomerOutput) -> Option<&str> = $c::operation::resolve_customer::ResolveCustomerOutput::license_arn;
-        let _: fn(&$c::operation::resolve_customer::ResolveCustomerOutput) -> Option<&$c::types::Metadata> = $c::operation::resolve_customer::ResolveCustomerOutput::metadata;
+        let _: fn(&$c::operation::meter_usage::MeterUsageOutput) -> Option<&str> =
+            $c::operation::meter_usage::MeterUsageOutput::metering_record_id;
+        let _: fn(&$c::operation::register_usage::RegisterUsageInput) -> Option<&str> =
+            $c::operation::register_usage::RegisterUsageInput::product_code;
+        let _: fn(&$c::operation::register_usage::RegisterUsageInput) -> Option<i32> =
+            $c::operation::register_usage::RegisterUsageInput::public_key_version;
+        let _: fn(&$c::operation::register_usage::RegisterUsageInput) -> Option<&str> =
+            $c::operation::register_usage::RegisterUsageInput::nonce;
+        let _: fn(&$c::operation::register_usage::RegisterUsageOutput) -> Option<&$c::primitives::DateTime> =
+            $c::operation::register_usage::RegisterUsageOutput::public_key_rotation_timestamp;
+        let _: fn(&$c::operation::register_usage::RegisterUsageOutput) -> Option<&str> =
+            $c::operation::register_usage::RegisterUsageOutput::signature;
+        let _: fn(&$c::operation::resolve_customer::ResolveCustomerInput) -> Option<&str> =
+            $c::operation::resolve_customer::ResolveCustomerInput::registration_token;
+        let _: fn(&$c::operation::resolve_customer::ResolveCustomerOutput) -> Option<&str> =
+            $c::operation::resolve_customer::ResolveCustomerOutput::customer_identifier;
+        let _: fn(&$c::operation::resolve_customer::ResolveCustomerOutput) -> Option<&str> =
+            $c::operation::resolve_customer::ResolveCustomerOutput::product_code;
+        let _: fn(&$c::operation::resolve_customer::ResolveCustomerOutput) -> Option<&str> =
+            $c::operation::resolve_customer::ResolveCustomerOutput::customer_aws_account_id;
+        let _: fn(&$c::operation::resolve_customer::ResolveCustomerOutput) -> Option<&str> =
+            $c::operation::resolve_customer::ResolveCustomerOutput::license_arn;
+        let _: fn(&$c::operation::resolve_customer::ResolveCustomerOutput) -> Option<&$c::types::Metadata> =
+            $c::operation::resolve_customer::ResolveCustomerOutput::metadata;
         let _: fn(&$c::types::Metadata) -> Option<&str> = $c::types::Metadata::agreement_id;
         let _: fn(&$c::types::Tag) -> &str = $c::types::Tag::key;
         let _: fn(&$c::types::Tag) -> &str = $c::types::Tag::value;
@@ -52,25 +72,35 @@ macro_rules! every_official_getter {
         let _: fn(&$c::types::UsageRecordResult) -> Option<&str> = $c::types::UsageRecordResult::metering_record_id;
         let _: fn(&$c::types::UsageRecordResult) -> Option<&$c::types::UsageRecordResultStatus> = $c::types::UsageRecordResult::status;
         let _: fn(&$c::types::UsageRecordResultStatus) -> &str = $c::types::UsageRecordResultStatus::as_str;
-        let _: fn(&$c::types::error::CustomerNotEntitledException) -> Option<&str> = $c::types::error::CustomerNotEntitledException::message;
+        let _: fn(&$c::types::error::CustomerNotEntitledException) -> Option<&str> =
+            $c::types::error::CustomerNotEntitledException::message;
         let _: fn(&$c::types::error::DisabledApiException) -> Option<&str> = $c::types::error::DisabledApiException::message;
         let _: fn(&$c::types::error::DuplicateRequestException) -> Option<&str> = $c::types::error::DuplicateRequestException::message;
         let _: fn(&$c::types::error::ExpiredTokenException) -> Option<&str> = $c::types::error::ExpiredTokenException::message;
-        let _: fn(&$c::types::error::IdempotencyConflictException) -> Option<&str> = $c::types::error::IdempotencyConflictException::message;
-        let _: fn(&$c::types::error::InternalServiceErrorException) -> Option<&str> = $c::types::error::InternalServiceErrorException::message;
-        let _: fn(&$c::types::error::InvalidCustomerIdentifierException) -> Option<&str> = $c::types::error::InvalidCustomerIdentifierException::message;
-        let _: fn(&$c::types::error::InvalidEndpointRegionException) -> Option<&str> = $c::types::error::InvalidEndpointRegionException::message;
+        let _: fn(&$c::types::error::IdempotencyConflictException) -> Option<&str> =
+            $c::types::error::IdempotencyConflictException::message;
+        let _: fn(&$c::types::error::InternalServiceErrorException) -> Option<&str> =
+            $c::types::error::InternalServiceErrorException::message;
+        let _: fn(&$c::types::error::InvalidCustomerIdentifierException) -> Option<&str> =
+            $c::types::error::InvalidCustomerIdentifierException::message;
+        let _: fn(&$c::types::error::InvalidEndpointRegionException) -> Option<&str> =
+            $c::types::error::InvalidEndpointRegionException::message;
         let _: fn(&$c::types::error::InvalidLicenseException) -> Option<&str> = $c::types::error::InvalidLicenseException::message;
         let _: fn(&$c::types::error::InvalidProductCodeException) -> Option<&str> = $c::types::error::InvalidProductCodeException::message;
-        let _: fn(&$c::types::error::InvalidPublicKeyVersionException) -> Option<&str> = $c::types::error::InvalidPublicKeyVersionException::message;
+        let _: fn(&$c::types::error::InvalidPublicKeyVersionException) -> Option<&str> =
+            $c::types::error::InvalidPublicKeyVersionException::message;
         let _: fn(&$c::types::error::InvalidRegionException) -> Option<&str> = $c::types::error::InvalidRegionException::message;
         let _: fn(&$c::types::error::InvalidTagException) -> Option<&str> = $c::types::error::InvalidTagException::message;
         let _: fn(&$c::types::error::InvalidTokenException) -> Option<&str> = $c::types::error::InvalidTokenException::message;
-        let _: fn(&$c::types::error::InvalidUsageAllocationsException) -> Option<&str> = $c::types::error::InvalidUsageAllocationsException::message;
-        let _: fn(&$c::types::error::InvalidUsageDimensionException) -> Option<&str> = $c::types::error::InvalidUsageDimensionException::message;
-        let _: fn(&$c::types::error::PlatformNotSupportedException) -> Option<&str> = $c::types::error::PlatformNotSupportedException::message;
+        let _: fn(&$c::types::error::InvalidUsageAllocationsException) -> Option<&str> =
+            $c::types::error::InvalidUsageAllocationsException::message;
+        let _: fn(&$c::types::error::InvalidUsageDimensionException) -> Option<&str> =
+            $c::types::error::InvalidUsageDimensionException::message;
+        let _: fn(&$c::types::error::PlatformNotSupportedException) -> Option<&str> =
+            $c::types::error::PlatformNotSupportedException::message;
         let _: fn(&$c::types::error::ThrottlingException) -> Option<&str> = $c::types::error::ThrottlingException::message;
-        let _: fn(&$c::types::error::TimestampOutOfBoundsException) -> Option<&str> = $c::types::error::TimestampOutOfBoundsException::message;
+        let _: fn(&$c::types::error::TimestampOutOfBoundsException) -> Option<&str> =
+            $c::types::error::TimestampOutOfBoundsException::message;
     }};
 }
 

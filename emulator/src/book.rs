@@ -82,7 +82,13 @@ impl Book {
     /// Adds `record` as the `number`th one; the caller has checked that its hour is not billed.
     pub fn insert(&mut self, record: &Record, number: u64) {
         let agreement = record.agreement.as_deref().map_or(NONE, |a| self.names.number(a));
-        let key = (self.names.number(&record.product), self.names.number(&record.customer_account), agreement, self.names.number(&record.dimension), record.hour);
+        let key = (
+            self.names.number(&record.product),
+            self.names.number(&record.customer_account),
+            agreement,
+            self.names.number(&record.dimension),
+            record.hour,
+        );
         let entry = Entry {
             batch: record.operation == "BatchMeterUsage",
             identifier: record.customer_identifier.as_deref().map(|s| self.names.number(s)),
@@ -153,7 +159,12 @@ mod tests {
         assert_eq!(book.get(&RecordKey { dimension: "unknown", ..key }), None);
         assert_eq!(book.get(&RecordKey { agreement: "arn:l", ..key }), None, "an agreement's hour is not the account's");
         // Two agreements of one account: two records for one hour.
-        let by_agreement = |l: &str, n: u64| Record { agreement: Some(l.into()), license_arn: Some(l.into()), record_id: record_id(7200, "BatchMeterUsage", n), ..record.clone() };
+        let by_agreement = |l: &str, n: u64| Record {
+            agreement: Some(l.into()),
+            license_arn: Some(l.into()),
+            record_id: record_id(7200, "BatchMeterUsage", n),
+            ..record.clone()
+        };
         book.insert(&by_agreement("arn:a", 10), 10);
         book.insert(&by_agreement("arn:b", 11), 11);
         assert_eq!(book.get(&RecordKey { agreement: "arn:b", ..key }), Some(by_agreement("arn:b", 11)));

@@ -156,7 +156,11 @@ impl Product {
         match &self.regions {
             Some(regions) if !regions.iter().any(|r| r == region) => Err(crate::errors::ServiceError::new(
                 crate::errors::Code::InvalidEndpointRegion,
-                format!("Product {} is not offered in {region}; call the endpoint of one of its regions: {}", self.code, regions.join(", ")),
+                format!(
+                    "Product {} is not offered in {region}; call the endpoint of one of its regions: {}",
+                    self.code,
+                    regions.join(", ")
+                ),
             )),
             _ => Ok(()),
         }
@@ -331,7 +335,10 @@ mod tests {
         assert_eq!(demo.region, "us-east-1");
         assert_eq!(demo.batch_meter_usage_window_hours, 24);
         assert!(demo.product("prod-saas-1").is_some());
-        let broken = DEMO.replace("seller = \"111122223333\"\ndimensions = [\"vcpu_hours\"]", "seller = \"000000000000\"\ndimensions = [\"vcpu_hours\"]");
+        let broken = DEMO.replace(
+            "seller = \"111122223333\"\ndimensions = [\"vcpu_hours\"]",
+            "seller = \"000000000000\"\ndimensions = [\"vcpu_hours\"]",
+        );
         assert_eq!(Config::from_toml(&broken).unwrap_err(), "product prod-container-1: seller 000000000000 is not in [[accounts]]");
         assert!(Config::from_toml("regoin = \"x\"").unwrap_err().contains("unknown field"));
     }

@@ -100,8 +100,14 @@ mod tests {
     fn lookups_agree_with_a_scan_even_after_direct_changes() {
         let mut config = Config::demo();
         assert_eq!(config.customer_by_identifier("prod-saas-1", "cust-alpha").map(|c| c.account.as_str()), Some("444455556666"));
-        assert_eq!(config.customer_by_account("prod-saas-1", "777788889999").and_then(|c| c.registration_token.as_deref()), Some("token-beta"));
-        assert_eq!(config.customer_by_license("arn:aws:license-manager::777788889999:license:l-beta").map(|c| c.product.as_str()), Some("prod-saas-1"));
+        assert_eq!(
+            config.customer_by_account("prod-saas-1", "777788889999").and_then(|c| c.registration_token.as_deref()),
+            Some("token-beta")
+        );
+        assert_eq!(
+            config.customer_by_license("arn:aws:license-manager::777788889999:license:l-beta").map(|c| c.product.as_str()),
+            Some("prod-saas-1")
+        );
         assert!(config.customer_by_account("prod-container-1", "777788889999").is_none());
         // Pushed past the index: found by the fallback scan.
         let mut extra = config.customers[0].clone();

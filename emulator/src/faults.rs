@@ -122,7 +122,16 @@ mod tests {
     use super::*;
 
     fn fault(operation: Option<&str>, count: u32) -> Fault {
-        Fault { operation: operation.map(str::to_owned), count, error: Some("ThrottlingException".into()), status: None, message: None, drop_connection: None, delay_ms: None, unprocessed: Vec::new() }
+        Fault {
+            operation: operation.map(str::to_owned),
+            count,
+            error: Some("ThrottlingException".into()),
+            status: None,
+            message: None,
+            drop_connection: None,
+            delay_ms: None,
+            unprocessed: Vec::new(),
+        }
     }
 
     #[test]

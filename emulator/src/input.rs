@@ -68,12 +68,7 @@ pub fn check_length(v: &mut Violations, value: &str, path: &str, min: usize, max
 }
 
 /// The quantity of a record: the integer or the decimal member, never both; neither is zero.
-pub fn quantity(
-    v: &mut Violations,
-    integer: Option<i64>,
-    decimal: Option<&str>,
-    names: (&str, &str),
-) -> Option<Quantity> {
+pub fn quantity(v: &mut Violations, integer: Option<i64>, decimal: Option<&str>, names: (&str, &str)) -> Option<Quantity> {
     match (integer, decimal) {
         (Some(_), Some(_)) => {
             v.add("both", names.0, &format!("Member must not be set together with {}", names.1));
@@ -119,9 +114,16 @@ pub fn check_allocations(list: &[Value], total: Quantity, path: &str) -> Result<
     for (i, item) in list.iter().enumerate() {
         let m = Members::object(item, path)?;
         let mut v = Violations::default();
-        let q = quantity(&mut v, m.integer("AllocatedUsageQuantity")?, m.string("AllocatedUsageQuantityAsDecimal")?, ("allocatedUsageQuantity", "allocatedUsageQuantityAsDecimal"));
+        let q = quantity(
+            &mut v,
+            m.integer("AllocatedUsageQuantity")?,
+            m.string("AllocatedUsageQuantityAsDecimal")?,
+            ("allocatedUsageQuantity", "allocatedUsageQuantityAsDecimal"),
+        );
         v.finish().map_err(|e| ServiceError::new(Code::InvalidUsageAllocations, e.message))?;
-        sum = sum.checked_add(q.unwrap_or_default()).ok_or_else(|| ServiceError::new(Code::InvalidUsageAllocations, "the allocated quantities overflow"))?;
+        sum = sum
+            .checked_add(q.unwrap_or_default())
+            .ok_or_else(|| ServiceError::new(Code::InvalidUsageAllocations, "the allocated quantities overflow"))?;
         let tags = m.list("Tags")?.map(Vec::as_slice).unwrap_or_default();
         if tags.is_empty() || tags.len() > 5 {
             return Err(ServiceError::new(Code::InvalidTag, format!("allocation {i} must have 1 to 5 tags, not {}", tags.len())));
@@ -137,11 +139,17 @@ pub fn check_allocations(list: &[Value], total: Quantity, path: &str) -> Result<
         }
         set.sort();
         if !seen.insert(set) {
-            return Err(ServiceError::new(Code::InvalidUsageAllocations, format!("allocation {i} repeats the tag set of an earlier allocation")));
+            return Err(ServiceError::new(
+                Code::InvalidUsageAllocations,
+                format!("allocation {i} repeats the tag set of an earlier allocation"),
+            ));
         }
     }
     if sum != total {
-        return Err(ServiceError::new(Code::InvalidUsageAllocations, format!("the allocations add up to {sum}, not to the usage quantity {total}")));
+        return Err(ServiceError::new(
+            Code::InvalidUsageAllocations,
+            format!("the allocations add up to {sum}, not to the usage quantity {total}"),
+        ));
     }
     Ok(())
 }

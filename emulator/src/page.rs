@@ -38,7 +38,9 @@ pub fn render(config: &Config, state: &mut State, faults: &Faults) -> String {
             Vec::new()
         }
     };
-    rows.sort_by(|a, b| (a.hour, &a.product, &a.customer_account, &a.dimension).cmp(&(b.hour, &b.product, &b.customer_account, &b.dimension)));
+    rows.sort_by(|a, b| {
+        (a.hour, &a.product, &a.customer_account, &a.dimension).cmp(&(b.hour, &b.product, &b.customer_account, &b.dimension))
+    });
     for r in rows {
         count += 1;
         let customer = r.customer_identifier.clone().unwrap_or_else(|| r.customer_account.clone());
@@ -84,7 +86,13 @@ pub fn render(config: &Config, state: &mut State, faults: &Faults) -> String {
             (None, None, None, false) => format!("leave records {:?} unprocessed", f.unprocessed),
             _ => "nothing".to_owned(),
         };
-        let _ = writeln!(html, "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>", esc(f.operation.as_deref().unwrap_or("any")), f.count, esc(&what));
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            esc(f.operation.as_deref().unwrap_or("any")),
+            f.count,
+            esc(&what)
+        );
     }
     if faults.armed().is_empty() {
         html.push_str("<tr><td colspan=\"3\">None.</td></tr>\n");

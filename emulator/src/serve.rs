@@ -137,7 +137,13 @@ mod tests {
 
     #[tokio::test]
     async fn bodies_and_connections_are_bounded() {
-        let bounds = Bounds { max_connections: 1, head_timeout: Duration::from_millis(300), body_timeout: Duration::from_millis(300), max_body: 10, drain: Duration::from_secs(1) };
+        let bounds = Bounds {
+            max_connections: 1,
+            head_timeout: Duration::from_millis(300),
+            body_timeout: Duration::from_millis(300),
+            max_body: 10,
+            drain: Duration::from_secs(1),
+        };
         let (addr, stop, task) = echo_server(bounds).await;
         let ok = send(addr, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello").await;
         assert!(ok.ends_with("5 bytes"), "{ok}");

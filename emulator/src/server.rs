@@ -179,11 +179,8 @@ async fn answer(shared: &Shared, req: Request<Body>) -> Option<Response<Full<Byt
             return Some(respond(408, "application/x-amz-json-1.1", e.body(), &request_id));
         }
     };
-    let headers: Vec<(String, String)> = parts
-        .headers
-        .iter()
-        .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-        .collect();
+    let headers: Vec<(String, String)> =
+        parts.headers.iter().map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
     let incoming = Incoming {
         method: parts.method.as_str(),
         path: parts.uri.path(),
@@ -239,12 +236,14 @@ pub const FULFILLMENT_TIMEOUT: Duration = Duration::from_secs(5);
 /// POSTs `x-amzn-marketplace-token=TOKEN` to an `http://` fulfilment URL; the HTTP status it answered.
 async fn deliver_token(url: &str, token: &str) -> Result<u16, String> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let rest = url.strip_prefix("http://").ok_or_else(|| format!("only http:// fulfilment URLs can be reached from the emulator, not `{url}`"))?;
+    let rest =
+        url.strip_prefix("http://").ok_or_else(|| format!("only http:// fulfilment URLs can be reached from the emulator, not `{url}`"))?;
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
     };
-    let body = format!("x-amzn-marketplace-token={}", token.replace('%', "%25").replace('&', "%26").replace('=', "%3D").replace('+', "%2B"));
+    let body =
+        format!("x-amzn-marketplace-token={}", token.replace('%', "%25").replace('&', "%26").replace('=', "%3D").replace('+', "%2B"));
     let request = format!(
         "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()

@@ -48,7 +48,8 @@ pub fn parse_authorization(value: &str) -> Result<Authorization, String> {
     if terminal != "aws4_request" {
         return Err(format!("Credential `{credential}` does not end in aws4_request"));
     }
-    let signed_headers: Vec<String> = signed.ok_or("the Authorization header has no SignedHeaders")?.split(';').map(str::to_owned).collect();
+    let signed_headers: Vec<String> =
+        signed.ok_or("the Authorization header has no SignedHeaders")?.split(';').map(str::to_owned).collect();
     let signature = signature.ok_or("the Authorization header has no Signature")?;
     if signature.len() != 64 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err("the Signature is not 64 hex digits".into());
@@ -195,7 +196,13 @@ pub fn canonical_request(req: &Incoming<'_>, signed_headers: &[String], rules: P
 
 /// The signature `req` should carry if signed with `secret` at `amz_date`
 /// (`YYYYMMDDTHHMMSSZ`) for the scope in `auth`.
-pub fn expected_signature(req: &Incoming<'_>, auth: &Authorization, secret: &str, amz_date: &str, rules: PathRules) -> Result<String, String> {
+pub fn expected_signature(
+    req: &Incoming<'_>,
+    auth: &Authorization,
+    secret: &str,
+    amz_date: &str,
+    rules: PathRules,
+) -> Result<String, String> {
     let canonical = canonical_request(req, &auth.signed_headers, rules)?;
     let scope = format!("{}/{}/{}/aws4_request", auth.date, auth.region, auth.service);
     let string_to_sign = format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}", hex(&Sha256::digest(canonical.as_bytes())));

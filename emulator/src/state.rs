@@ -297,7 +297,12 @@ impl State {
             Backend::Stored(s) => {
                 s.healthy()?;
                 let key = (account.to_owned(), token.to_owned());
-                let row = Row::Token { account: key.0.clone(), token: key.1.clone(), fingerprint: fingerprint.to_hex(), record_id: record_id.clone() };
+                let row = Row::Token {
+                    account: key.0.clone(),
+                    token: key.1.clone(),
+                    fingerprint: fingerprint.to_hex(),
+                    record_id: record_id.clone(),
+                };
                 let seq = s.committer.push(row);
                 s.overlay.tokens.insert(key.clone(), (seq, fingerprint, record_id));
                 s.overlay.order.push_back((seq, Pending::Token(key)));
@@ -316,7 +321,15 @@ impl State {
                 s.prune();
                 let mut all = s.store.records()?;
                 all.extend(s.overlay.records.values().map(|(_, r)| r.clone()));
-                all.sort_by(|a, b| (&a.product, &a.customer_account, &a.agreement, &a.dimension, a.hour).cmp(&(&b.product, &b.customer_account, &b.agreement, &b.dimension, b.hour)));
+                all.sort_by(|a, b| {
+                    (&a.product, &a.customer_account, &a.agreement, &a.dimension, a.hour).cmp(&(
+                        &b.product,
+                        &b.customer_account,
+                        &b.agreement,
+                        &b.dimension,
+                        b.hour,
+                    ))
+                });
                 // A row committed between the prune and the read is in both.
                 all.dedup_by(|a, b| a.key() == b.key());
                 Ok(all)
@@ -418,10 +431,12 @@ mod tests {
     async fn a_failed_commit_fails_its_answers_and_stops_billing_until_restart() {
         let (dir, path) = temp_data("failed");
         let mut state = State::open(&path).unwrap();
-        rusqlite::Connection::open(&path).unwrap().execute_batch(
-            "CREATE TRIGGER refuse BEFORE INSERT ON records BEGIN SELECT RAISE(ABORT, 'the disk is full, a test says'); END;",
-        )
-        .unwrap();
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch(
+                "CREATE TRIGGER refuse BEFORE INSERT ON records BEGIN SELECT RAISE(ABORT, 'the disk is full, a test says'); END;",
+            )
+            .unwrap();
         assert!(matches!(state.bill(record("1")), Ok(Billing::New(_))));
         let why = state.take_ticket().unwrap().wait().await.unwrap_err();
         assert!(why.contains("writing the data file failed") && why.contains("the disk is full"), "{why}");

@@ -39,7 +39,8 @@ const RECORDS_TABLE: &str = "CREATE TABLE {} (
     quantity TEXT NOT NULL, record_id TEXT NOT NULL, agreement TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (product, customer_account, agreement, dimension, hour));";
 
-const COLUMNS: &str = "product, customer_account, dimension, hour, operation, customer_identifier, license_arn, quantity, record_id, agreement";
+const COLUMNS: &str =
+    "product, customer_account, dimension, hour, operation, customer_identifier, license_arn, quantity, record_id, agreement";
 
 fn connect(path: &Path) -> Result<Connection, String> {
     let conn = Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -96,24 +97,34 @@ impl Store {
                 "SELECT {COLUMNS} FROM records WHERE product = ?1 AND customer_account = ?2 AND agreement = ?3 AND dimension = ?4 AND hour = ?5"
             ))
             .map_err(err)?;
-        let row = stmt.query_row(params![key.product, key.customer_account, key.agreement, key.dimension, key.hour], raw_record).optional().map_err(err)?;
+        let row = stmt
+            .query_row(params![key.product, key.customer_account, key.agreement, key.dimension, key.hour], raw_record)
+            .optional()
+            .map_err(err)?;
         row.map(decode).transpose()
     }
 
     /// Every committed record, by product, customer, dimension and hour.
     pub fn records(&self) -> Result<Vec<Record>, String> {
-        let mut stmt = self.conn.prepare(&format!("SELECT {COLUMNS} FROM records ORDER BY product, customer_account, agreement, dimension, hour")).map_err(err)?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {COLUMNS} FROM records ORDER BY product, customer_account, agreement, dimension, hour"))
+            .map_err(err)?;
         let rows = stmt.query_map([], raw_record).map_err(err)?;
         rows.map(|row| row.map_err(err).and_then(decode)).collect()
     }
 
     /// What a committed `ClientToken` of `account` was first used with.
     pub fn token(&self, account: &str, token: &str) -> Result<Option<(Fingerprint, String)>, String> {
-        let mut stmt = self.conn.prepare_cached("SELECT fingerprint, record_id FROM client_tokens WHERE account = ?1 AND token = ?2").map_err(err)?;
-        let row: Option<(String, String)> = stmt.query_row(params![account, token], |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(err)?;
+        let mut stmt =
+            self.conn.prepare_cached("SELECT fingerprint, record_id FROM client_tokens WHERE account = ?1 AND token = ?2").map_err(err)?;
+        let row: Option<(String, String)> =
+            stmt.query_row(params![account, token], |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(err)?;
         match row {
             None => Ok(None),
-            Some((hex, id)) => Fingerprint::from_hex(&hex).map(|f| Some((f, id))).ok_or_else(|| format!("the data file has a token with fingerprint `{hex}`")),
+            Some((hex, id)) => Fingerprint::from_hex(&hex)
+                .map(|f| Some((f, id)))
+                .ok_or_else(|| format!("the data file has a token with fingerprint `{hex}`")),
         }
     }
 }
@@ -173,13 +184,25 @@ fn upgrade_agreements(conn: &Connection) -> rusqlite::Result<()> {
 pub fn insert_record(conn: &Connection, r: &Record) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare_cached(&format!("INSERT INTO records ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"))?;
     let agreement = r.agreement.as_deref().unwrap_or("");
-    stmt.execute(params![r.product, r.customer_account, r.dimension, r.hour, r.operation, r.customer_identifier, r.license_arn, r.quantity.to_string(), r.record_id, agreement])?;
+    stmt.execute(params![
+        r.product,
+        r.customer_account,
+        r.dimension,
+        r.hour,
+        r.operation,
+        r.customer_identifier,
+        r.license_arn,
+        r.quantity.to_string(),
+        r.record_id,
+        agreement
+    ])?;
     Ok(())
 }
 
 /// Writes a client token's first use (inside the committer's transaction).
 pub fn insert_token(conn: &Connection, account: &str, token: &str, fingerprint: &str, record_id: &str) -> rusqlite::Result<()> {
-    let mut stmt = conn.prepare_cached("INSERT OR IGNORE INTO client_tokens (account, token, fingerprint, record_id) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut stmt =
+        conn.prepare_cached("INSERT OR IGNORE INTO client_tokens (account, token, fingerprint, record_id) VALUES (?1, ?2, ?3, ?4)")?;
     stmt.execute(params![account, token, fingerprint, record_id])?;
     Ok(())
 }

@@ -104,7 +104,11 @@ pub fn handle(ctx: Context<'_>, req: &Incoming<'_>) -> Answer {
         }
         ("POST", "/emulator/v1/subscribe") => return subscribe(ctx, req),
         ("GET", "/emulator/v1/public-key") => {
-            return Answer { content_type: "application/x-pem-file", body: rules::PUBLIC_KEY_PEM.to_owned(), ..Answer::json(200, &Value::Null) }
+            return Answer {
+                content_type: "application/x-pem-file",
+                body: rules::PUBLIC_KEY_PEM.to_owned(),
+                ..Answer::json(200, &Value::Null)
+            }
         }
         ("GET", "/emulator/v1/faults") => return Answer::json(200, &json!({ "faults": ctx.faults.armed() })),
         ("POST", "/emulator/v1/faults") => {
@@ -204,9 +208,13 @@ fn call_with_faults(ctx: Context<'_>, req: &Incoming<'_>, fault: &mut Option<Fau
         return Ok(Value::Null);
     }
     if !ctx.limiter.admit(&caller.id, operation, config.quotas.per_second(operation), ctx.now) {
-        return Err(ServiceError::new(Code::Throttling, format!("Rate exceeded: more than {} {operation} requests per second", config.quotas.per_second(operation))));
+        return Err(ServiceError::new(
+            Code::Throttling,
+            format!("Rate exceeded: more than {} {operation} requests per second", config.quotas.per_second(operation)),
+        ));
     }
-    let body: Value = serde_json::from_slice(req.body).map_err(|e| ServiceError::new(Code::Serialization, format!("the body is not JSON: {e}")))?;
+    let body: Value =
+        serde_json::from_slice(req.body).map_err(|e| ServiceError::new(Code::Serialization, format!("the body is not JSON: {e}")))?;
     match operation {
         "MeterUsage" => rules::meter_usage(config, ctx.state, caller, &body, ctx.now),
         "BatchMeterUsage" => {
@@ -221,7 +229,8 @@ fn call_with_faults(ctx: Context<'_>, req: &Incoming<'_>, fault: &mut Option<Fau
 /// The account that signed `req`, or why the signature is refused.
 fn authenticate<'a>(config: &'a Config, req: &Incoming<'_>, now: SystemTime) -> Result<&'a Account, ServiceError> {
     let invalid = |m: String| ServiceError::new(Code::InvalidSignature, m);
-    let auth = header(req, "authorization").ok_or_else(|| ServiceError::new(Code::MissingAuthenticationToken, "Missing Authentication Token"))?;
+    let auth =
+        header(req, "authorization").ok_or_else(|| ServiceError::new(Code::MissingAuthenticationToken, "Missing Authentication Token"))?;
     let auth = sigv4::parse_authorization(auth).map_err(invalid)?;
     let account = config
         .account_by_key(&auth.access_key_id)
@@ -239,7 +248,10 @@ fn authenticate<'a>(config: &'a Config, req: &Incoming<'_>, now: SystemTime) -> 
         return Err(invalid(format!("the credential scope date {} is not the date of X-Amz-Date {amz_date}", auth.date)));
     }
     if auth.region != config.region {
-        return Err(invalid(format!("Credential should be scoped to a valid region, not '{}' (this service is in {})", auth.region, config.region)));
+        return Err(invalid(format!(
+            "Credential should be scoped to a valid region, not '{}' (this service is in {})",
+            auth.region, config.region
+        )));
     }
     if auth.service != SIGNING_NAME {
         return Err(invalid(format!("Credential should be scoped to correct service: '{SIGNING_NAME}', not '{}'", auth.service)));

@@ -18,7 +18,12 @@ fuzz_target!(|data: &[u8]| {
     let mut headers = awsjson_runtime::http::Headers::new();
     headers.append("Host", "127.0.0.1:1");
     headers.append("X-Amz-Target", format!("AWSMPMeteringService.{operation}"));
-    let mut request = awsjson_runtime::http::HttpRequest { method: "POST".into(), uri: "http://127.0.0.1:1/".into(), headers, body: body.to_vec().into() };
+    let mut request = awsjson_runtime::http::HttpRequest {
+        method: "POST".into(),
+        uri: "http://127.0.0.1:1/".into(),
+        headers,
+        body: body.to_vec().into(),
+    };
     if first & 0x80 == 0 {
         let (key, secret) = if seller {
             ("AKIAEXAMPLESELLER001", "seller-secret-key-for-the-emulator-only")
@@ -32,7 +37,15 @@ fuzz_target!(|data: &[u8]| {
     let incoming = metering_emulator::sigv4::Incoming { method: "POST", path: "/", query: "", headers: &headers, body: &request.body };
     let mut config = metering_emulator::Config::demo();
     let (mut state, mut limiter, mut faults, mut minted) = Default::default();
-    let ctx = Context { config: &mut config, minted: &mut minted, state: &mut state, now, started: now, limiter: &mut limiter, faults: &mut faults };
+    let ctx = Context {
+        config: &mut config,
+        minted: &mut minted,
+        state: &mut state,
+        now,
+        started: now,
+        limiter: &mut limiter,
+        faults: &mut faults,
+    };
     let answer = handle(ctx, &incoming);
     assert!(serde_json::from_str::<serde_json::Value>(&answer.body).is_ok());
 });

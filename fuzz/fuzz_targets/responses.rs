@@ -30,12 +30,22 @@ fuzz_target!(|data: &[u8]| {
     let client = Client::from_conf(config);
     runtime().block_on(async {
         let _ = match selector % 4 {
-            0 => client.meter_usage().product_code("p").timestamp(DateTime::from_secs(0)).usage_dimension("d").send().await.map(|_| ()).map_err(|e| e.to_string()),
+            0 => client
+                .meter_usage()
+                .product_code("p")
+                .timestamp(DateTime::from_secs(0))
+                .usage_dimension("d")
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
             1 => client.resolve_customer().registration_token("t").send().await.map(|_| ()).map_err(|e| e.to_string()),
             2 => client.register_usage().product_code("p").public_key_version(1).send().await.map(|_| ()).map_err(|e| e.to_string()),
             _ => client
                 .batch_meter_usage()
-                .usage_records(marketplacemetering::types::UsageRecord::builder().timestamp(DateTime::from_secs(0)).dimension("d").build().unwrap())
+                .usage_records(
+                    marketplacemetering::types::UsageRecord::builder().timestamp(DateTime::from_secs(0)).dimension("d").build().unwrap(),
+                )
                 .send()
                 .await
                 .map(|_| ())

@@ -206,7 +206,12 @@ mod tests {
         Customer::Account { account_id: a.into(), license_arn: l.map(str::to_owned) }
     }
     fn buyer(identifier: Option<&str>, account: Option<&str>, licence: Option<&str>) -> Buyer {
-        Buyer { product_code: "p".into(), identifier: identifier.map(str::to_owned), account_id: account.map(str::to_owned), license_arn: licence.map(str::to_owned) }
+        Buyer {
+            product_code: "p".into(),
+            identifier: identifier.map(str::to_owned),
+            account_id: account.map(str::to_owned),
+            license_arn: licence.map(str::to_owned),
+        }
     }
 
     #[test]
@@ -241,11 +246,17 @@ mod tests {
         assert!(!might_be_one_buyer(&acct("1", None), None, &acct("2", None), None));
         // One account with and without a licence: one buyer, two names.
         assert!(might_be_one_buyer(&acct("777788889999", None), None, &acct("777788889999", Some("arn:l")), None));
-        assert!(!might_be_one_buyer(&acct("777788889999", Some("arn:a")), None, &acct("777788889999", Some("arn:b")), None), "two agreements");
+        assert!(
+            !might_be_one_buyer(&acct("777788889999", Some("arn:a")), None, &acct("777788889999", Some("arn:b")), None),
+            "two agreements"
+        );
         // A buyer known by both names is told apart from any other name.
         assert!(!might_be_one_buyer(&acct("999999999999", None), None, &id("cust-alpha"), Some(&alpha)));
         assert!(!might_be_one_buyer(&id("cust-x"), None, &acct("444455556666", None), Some(&alpha)));
-        assert!(might_be_one_buyer(&id("cust-x"), None, &acct("444455556666", None), Some(&buyer(None, Some("444455556666"), None))), "known by its account only");
+        assert!(
+            might_be_one_buyer(&id("cust-x"), None, &acct("444455556666", None), Some(&buyer(None, Some("444455556666"), None))),
+            "known by its account only"
+        );
         assert!(might_be_one_buyer(&acct("444455556666", None), Some(&alpha), &id("cust-alpha"), Some(&alpha)));
         let message = ambiguity(&acct("444455556666", None), &id("cust-alpha"), "prod-saas-1", "users");
         assert!(message.starts_with("CustomerAWSAccountId 444455556666 might be the buyer already metered as CustomerIdentifier cust-alpha for prod-saas-1, users"), "{message}");

@@ -26,8 +26,8 @@ mod send;
 pub mod store;
 pub mod usage;
 
-pub use meter::{record_all, status, Clock, FlushReport, Meter, MeterError, Status, SKEW_WARNING};
 pub use buyers::{Buyer, Form};
+pub use meter::{record_all, status, Clock, FlushReport, Meter, MeterError, Status, SKEW_WARNING};
 pub use policy::Policy;
 pub use quantity::Quantity;
 pub use store::{AnyStore, Hour, HourState, Lease, PostgresStore, Recorded, Requeue, SqliteStore, Store};

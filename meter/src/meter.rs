@@ -230,7 +230,14 @@ impl<S: Store> Meter<S> {
             for call in send::plan(live) {
                 let now_ms = self.store.now_ms().await?;
                 let Some(call) = self.still_ours(call, &mut remaining, now_ms, lease_ms, &mut report).await? else { continue };
-                let ctx = Context { client: &self.client, pace: &pace, policy: &self.policy, now_ms, jitter: &*self.jitter, observe: &*self.observe };
+                let ctx = Context {
+                    client: &self.client,
+                    pace: &pace,
+                    policy: &self.policy,
+                    now_ms,
+                    jitter: &*self.jitter,
+                    observe: &*self.observe,
+                };
                 let outcomes = self.send_renewing(&ctx, call, lease_ms).await;
                 // Settled call by call, so a crash loses at most the answers of one call (which a resend repeats).
                 let stored = self.store.settle(outcomes.clone()).await?;
@@ -260,7 +267,14 @@ impl<S: Store> Meter<S> {
     /// Renews every hour of the claim not yet sent for a full lease, and
     /// returns the call without the hours whose claim another flusher took
     /// over (`None` when none is left); the call's hours leave `remaining`.
-    async fn still_ours(&self, call: Call, remaining: &mut Vec<Lease>, now_ms: i64, lease_ms: i64, report: &mut FlushReport) -> Result<Option<Call>, MeterError> {
+    async fn still_ours(
+        &self,
+        call: Call,
+        remaining: &mut Vec<Lease>,
+        now_ms: i64,
+        lease_ms: i64,
+        report: &mut FlushReport,
+    ) -> Result<Option<Call>, MeterError> {
         let kept = self.store.renew(remaining.clone(), now_ms.saturating_add(lease_ms)).await?;
         report.taken_over += (remaining.len() - kept.len()) as u64;
         let call = call.keep(|h| kept.contains(&h.lease()));
@@ -404,7 +418,14 @@ pub async fn status<S: Store>(store: &S, policy: &Policy, local: SystemTime) -> 
             }
         }
     }
-    Ok(Status { counts, nearing_deadline, clock_skew_ms: epoch_ms(local).saturating_sub(now_ms), now_ms, oldest_unsent_ms, nearest_deadline_ms })
+    Ok(Status {
+        counts,
+        nearing_deadline,
+        clock_skew_ms: epoch_ms(local).saturating_sub(now_ms),
+        now_ms,
+        oldest_unsent_ms,
+        nearest_deadline_ms,
+    })
 }
 
 /// Counts what was stored; an outcome not stored (the claim was taken over) counts as taken over.

@@ -21,11 +21,16 @@ pub fn hour_of(ms: i64) -> i64 {
 /// 9999). The SDK's own date-time text does the calendar arithmetic.
 pub fn next_month_start(ms: i64) -> i64 {
     let Ok(text) = DateTime::from_millis(ms.div_euclid(HOUR_MS) * HOUR_MS).fmt(DateTimeFormat::DateTime) else { return i64::MAX };
-    let (Some(year), Some(month)) = (text.get(0..4).and_then(|y| y.parse::<i64>().ok()), text.get(5..7).and_then(|m| m.parse::<i64>().ok())) else {
+    let (Some(year), Some(month)) =
+        (text.get(0..4).and_then(|y| y.parse::<i64>().ok()), text.get(5..7).and_then(|m| m.parse::<i64>().ok()))
+    else {
         return i64::MAX;
     };
     let (year, month) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
-    DateTime::from_str(&format!("{year:04}-{month:02}-01T00:00:00Z"), DateTimeFormat::DateTime).ok().and_then(|t| t.to_millis().ok()).unwrap_or(i64::MAX)
+    DateTime::from_str(&format!("{year:04}-{month:02}-01T00:00:00Z"), DateTimeFormat::DateTime)
+        .ok()
+        .and_then(|t| t.to_millis().ok())
+        .unwrap_or(i64::MAX)
 }
 
 /// The meter's settings.

@@ -102,7 +102,9 @@ mod tests {
 
     #[test]
     fn the_model_form_round_trips_and_sums_exactly() {
-        for (text, shown) in [("17", "17"), ("17.0", "17"), ("0.5", "0.5"), ("1.000001", "1.000001"), ("9999999999.999999", "9999999999.999999"), ("0", "0")] {
+        for (text, shown) in
+            [("17", "17"), ("17.0", "17"), ("0.5", "0.5"), ("1.000001", "1.000001"), ("9999999999.999999", "9999999999.999999"), ("0", "0")]
+        {
             assert_eq!(Quantity::parse(text).unwrap().to_string(), shown, "{text}");
         }
         let tenth = Quantity::parse("0.1").unwrap();

@@ -157,8 +157,13 @@ fn not_the_records(failure: Failure<'_>) -> Verdict {
 pub(crate) fn batch_verdict(failure: Failure<'_>) -> Verdict {
     match failure {
         Failure::Service(code, message) if !SETUP_ERRORS.contains(&code) => match code {
-            "TimestampOutOfBoundsException" | "InvalidUsageDimensionException" | "InvalidLicenseException" | "InvalidTagException"
-            | "InvalidUsageAllocationsException" | "InvalidCustomerIdentifierException" | "ValidationException" => Verdict::BatchWide(said(code, message)),
+            "TimestampOutOfBoundsException"
+            | "InvalidUsageDimensionException"
+            | "InvalidLicenseException"
+            | "InvalidTagException"
+            | "InvalidUsageAllocationsException"
+            | "InvalidCustomerIdentifierException"
+            | "ValidationException" => Verdict::BatchWide(said(code, message)),
             c => Verdict::Retry(said(c, message)),
         },
         Failure::Invalid(why) => Verdict::BatchWide(format!("refused before sending: {why}")),
@@ -171,7 +176,10 @@ pub(crate) fn meter_verdict(failure: Failure<'_>) -> Verdict {
     match failure {
         Failure::Service(code, message) if !SETUP_ERRORS.contains(&code) => match code {
             "DuplicateRequestException" | "IdempotencyConflictException" => Verdict::Conflict(said(code, message)),
-            "TimestampOutOfBoundsException" | "InvalidUsageDimensionException" | "InvalidTagException" | "InvalidUsageAllocationsException"
+            "TimestampOutOfBoundsException"
+            | "InvalidUsageDimensionException"
+            | "InvalidTagException"
+            | "InvalidUsageAllocationsException"
             | "ValidationException" => Verdict::Rejected(said(code, message)),
             c => Verdict::Retry(said(c, message)),
         },
@@ -350,7 +358,9 @@ async fn batch_meter_usage(ctx: &Context<'_>, batch: &[Hour]) -> Result<Vec<(Lea
         let Some(h) = result.usage_record().and_then(|r| ids.remove(&echo_of_record(r))) else { continue };
         let settle = match result.status().map(|s| s.as_str()) {
             Some("Success") => Settle::Sent(result.metering_record_id().unwrap_or_default().to_owned()),
-            Some("CustomerNotSubscribed") => Settle::Rejected("CustomerNotSubscribed: the customer has no subscription to the product".into()),
+            Some("CustomerNotSubscribed") => {
+                Settle::Rejected("CustomerNotSubscribed: the customer has no subscription to the product".into())
+            }
             Some("DuplicateRecord") => Settle::Conflict("DuplicateRecord: the hour was billed before with another quantity".into()),
             other => ctx.retry(h, format!("the service answered status {other:?}")),
         };
@@ -412,21 +422,44 @@ mod tests {
     #[test]
     fn what_each_error_means() {
         use Failure::*;
-        assert_eq!(batch_verdict(Service("InvalidUsageDimensionException", Some("d"))), Verdict::BatchWide("InvalidUsageDimensionException: d".into()));
-        assert_eq!(batch_verdict(Service("ValidationException", Some("m"))), Verdict::BatchWide("ValidationException: m".into()), "bisected like the others");
+        assert_eq!(
+            batch_verdict(Service("InvalidUsageDimensionException", Some("d"))),
+            Verdict::BatchWide("InvalidUsageDimensionException: d".into())
+        );
+        assert_eq!(
+            batch_verdict(Service("ValidationException", Some("m"))),
+            Verdict::BatchWide("ValidationException: m".into()),
+            "bisected like the others"
+        );
         assert_eq!(batch_verdict(Service("ThrottlingException", None)), Verdict::Retry("ThrottlingException".into()));
         assert_eq!(batch_verdict(NoAnswer("timed out")), Verdict::Retry("timed out".into()));
         // Set-up errors never reject usage: the wrong profile, region, keys or permissions are held until fixed.
-        for code in ["InvalidProductCodeException", "InvalidEndpointRegionException", "UnrecognizedClientException", "ExpiredTokenException", "AccessDeniedException"] {
+        for code in [
+            "InvalidProductCodeException",
+            "InvalidEndpointRegionException",
+            "UnrecognizedClientException",
+            "ExpiredTokenException",
+            "AccessDeniedException",
+        ] {
             assert_eq!(batch_verdict(Service(code, None)), Verdict::Held(code.into()), "{code}");
             assert_eq!(meter_verdict(Service(code, None)), Verdict::Held(code.into()), "{code}");
         }
-        assert_eq!(meter_verdict(Service("CustomerNotEntitledException", None)), Verdict::Held("CustomerNotEntitledException".into()), "seller keys used for MeterUsage");
+        assert_eq!(
+            meter_verdict(Service("CustomerNotEntitledException", None)),
+            Verdict::Held("CustomerNotEntitledException".into()),
+            "seller keys used for MeterUsage"
+        );
         assert!(matches!(batch_verdict(NotSent("no credentials")), Verdict::Held(r) if r.contains("no credentials")));
-        assert!(matches!(batch_verdict(Invalid("LicenseArn: pattern")), Verdict::BatchWide(r) if r.contains("LicenseArn")), "bisected to the bad record");
+        assert!(
+            matches!(batch_verdict(Invalid("LicenseArn: pattern")), Verdict::BatchWide(r) if r.contains("LicenseArn")),
+            "bisected to the bad record"
+        );
         assert!(matches!(meter_verdict(Invalid("Dimension: length")), Verdict::Rejected(_)));
         assert_eq!(meter_verdict(Service("DuplicateRequestException", None)), Verdict::Conflict("DuplicateRequestException".into()));
-        assert_eq!(meter_verdict(Service("TimestampOutOfBoundsException", None)), Verdict::Rejected("TimestampOutOfBoundsException".into()));
+        assert_eq!(
+            meter_verdict(Service("TimestampOutOfBoundsException", None)),
+            Verdict::Rejected("TimestampOutOfBoundsException".into())
+        );
         assert_eq!(meter_verdict(Service("InternalServiceErrorException", None)), Verdict::Retry("InternalServiceErrorException".into()));
     }
 }

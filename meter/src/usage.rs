@@ -239,7 +239,10 @@ mod tests {
         }
         let by_licence = Usage {
             product_code: None,
-            ..usage(Customer::Account { account_id: "123456789012".into(), license_arn: Some("arn:aws:license-manager::1:license:l".into()) })
+            ..usage(Customer::Account {
+                account_id: "123456789012".into(),
+                license_arn: Some("arn:aws:license-manager::1:license:l".into()),
+            })
         };
         assert_eq!(by_licence.check(), Ok(()));
     }

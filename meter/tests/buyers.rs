@@ -34,10 +34,25 @@ async fn one_buyer_two_names_one_hour_billed_in_full() {
         ])
         .await
         .unwrap();
-    assert_eq!(out[..3], [Recorded::Added { hour: H10 * 1000 }, Recorded::Added { hour: H10 * 1000 }, Recorded::Added { hour: H10 * 1000 }]);
-    assert!(matches!(&out[3], Recorded::Refused(r) if r.contains("might be the buyer already metered as CustomerAWSAccountId 777788889999 with LicenseArn")), "{:?}", out[3]);
+    assert_eq!(
+        out[..3],
+        [Recorded::Added { hour: H10 * 1000 }, Recorded::Added { hour: H10 * 1000 }, Recorded::Added { hour: H10 * 1000 }]
+    );
+    assert!(
+        matches!(&out[3], Recorded::Refused(r) if r.contains("might be the buyer already metered as CustomerAWSAccountId 777788889999 with LicenseArn")),
+        "{:?}",
+        out[3]
+    );
     // The seller tells the meter who beta is; the record is sent again and joins beta's hour.
-    meter.add_buyers(vec![Buyer { product_code: "prod-saas".into(), identifier: None, account_id: Some("777788889999".into()), license_arn: Some(BETA_LICENCE.into()) }]).await.unwrap();
+    meter
+        .add_buyers(vec![Buyer {
+            product_code: "prod-saas".into(),
+            identifier: None,
+            account_id: Some("777788889999".into()),
+            license_arn: Some(BETA_LICENCE.into()),
+        }])
+        .await
+        .unwrap();
     assert_eq!(meter.record(saas(account("777788889999", None), "users", 4, "2")).await.unwrap(), Recorded::Added { hour: H10 * 1000 });
 
     world.clock.advance(Duration::from_secs(2 * 3600));
@@ -58,7 +73,10 @@ async fn a_product_on_concurrent_agreements_is_sent_by_account_and_licence() {
     meter.set_form("prod-saas", Form::Account).await.unwrap();
     meter.record_all(vec![saas(alpha(), "users", 1, "2"), saas(account("444455556666", None), "users", 2, "0.5")]).await.unwrap();
     let open = meter.hours(HourState::Open, 10).await.unwrap();
-    assert_eq!(open.iter().map(|h| (&h.customer, h.total.to_string())).collect::<Vec<_>>(), [(&account("444455556666", None), "2.5".to_owned())]);
+    assert_eq!(
+        open.iter().map(|h| (&h.customer, h.total.to_string())).collect::<Vec<_>>(),
+        [(&account("444455556666", None), "2.5".to_owned())]
+    );
     world.clock.advance(Duration::from_secs(2 * 3600));
     assert_eq!(meter.flush().await.unwrap().sent, 1);
     // The emulator knows both names of this buyer and lists the hour under its own choice of name.
@@ -73,7 +91,13 @@ async fn a_licence_that_ends_has_its_last_usage_sent_at_once_the_hour_in_progres
     let meter = world.meter("meter.sqlite", SELLER);
     meter.add_buyers(directory()).await.unwrap();
     // 10:00 and 11:00 for beta; it is 11:08, so 11:00 is in progress and 10:00 is within its grace: nothing is due.
-    meter.record_all(vec![saas(account("777788889999", Some(BETA_LICENCE)), "users", 30, "2"), saas(account("777788889999", None), "users", 65, "1.5")]).await.unwrap();
+    meter
+        .record_all(vec![
+            saas(account("777788889999", Some(BETA_LICENCE)), "users", 30, "2"),
+            saas(account("777788889999", None), "users", 65, "1.5"),
+        ])
+        .await
+        .unwrap();
     meter.record(saas(alpha(), "users", 66, "4")).await.unwrap();
     world.clock.advance(Duration::from_secs(68 * 60));
     assert_eq!(meter.flush().await.unwrap().sealed, 0);

@@ -11,7 +11,12 @@ use common::*;
 use durable_meter::{Customer, HourState, Meter, Policy, Requeue, SqliteStore, Usage};
 
 fn box_usage(minutes: u64) -> Usage {
-    Usage { product_code: Some("prod-box".into()), customer: Customer::Caller, dimension: "vcpu_hours".into(), ..saas(Customer::Caller, "x", minutes, "2") }
+    Usage {
+        product_code: Some("prod-box".into()),
+        customer: Customer::Caller,
+        dimension: "vcpu_hours".into(),
+        ..saas(Customer::Caller, "x", minutes, "2")
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -35,7 +40,11 @@ async fn set_up_errors_hold_hours_until_the_configuration_is_fixed() {
     world.clock.advance(Duration::from_secs(60));
     let report = unknown_keys.flush().await.unwrap();
     assert_eq!((report.held, report.rejected), (2, 0), "{report:?}");
-    assert!(unknown_keys.hours(HourState::Held, 10).await.unwrap().iter().all(|h| h.reason.as_deref().unwrap().starts_with("UnrecognizedClientException")));
+    assert!(unknown_keys.hours(HourState::Held, 10).await.unwrap().iter().all(|h| h
+        .reason
+        .as_deref()
+        .unwrap()
+        .starts_with("UnrecognizedClientException")));
 
     // Fixed: the seller's keys. The held hours are due after their backoff and billed, in full.
     let fixed = world.meter("meter.sqlite", SELLER);

@@ -26,7 +26,8 @@ fn with_event(u: Usage, id: &str) -> Usage {
 
 /// The whole run against the store `open` opens (the same storage each time), one replica each call.
 async fn operations(world: &World, open: impl Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = AnyStore> + Send>>) {
-    let policy = Policy { requests_per_second: 0, lease: Duration::from_secs(1), max_backoff: Duration::from_secs(30), ..Policy::default() };
+    let policy =
+        Policy { requests_per_second: 0, lease: Duration::from_secs(1), max_backoff: Duration::from_secs(30), ..Policy::default() };
     let replica = |store: AnyStore, keys: (&str, &str), ahead: Duration| {
         Meter::new(store, world.client(keys), policy.clone()).with_clock(world.clock.ahead(ahead)).with_jitter(|| 0.5)
     };
@@ -35,7 +36,8 @@ async fn operations(world: &World, open: impl Fn() -> std::pin::Pin<Box<dyn std:
     on_time.resolve_customer("token-alpha").await.unwrap();
     on_time.add_buyers(directory()).await.unwrap();
     let mut expected: BTreeMap<(String, String, i64), f64> = BTreeMap::new();
-    let mut expect = |customer: &str, dimension: &str, hour: i64, q: f64| *expected.entry((customer.into(), dimension.into(), hour)).or_default() += q;
+    let mut expect =
+        |customer: &str, dimension: &str, hour: i64, q: f64| *expected.entry((customer.into(), dimension.into(), hour)).or_default() += q;
 
     // 10:00-11:59, from both replicas: alpha under both names, beta with and without its licence,
     // event ids resent (the same, ignored; changed, refused), a licence with a space (refused).
@@ -104,10 +106,10 @@ async fn operations(world: &World, open: impl Fn() -> std::pin::Pin<Box<dyn std:
     assert_eq!((c.sealed, c.held, c.rejected, c.conflicts), (0, 0, 0, 0), "{status:?}");
     let open_hours = on_time.hours(HourState::Open, 10).await.unwrap();
     assert!(open_hours.is_empty(), "{open_hours:?}");
-    let billed: BTreeMap<(String, String, i64), f64> = world.billed().await.into_iter().map(|(k, q)| (k, q.parse::<f64>().unwrap())).collect();
+    let billed: BTreeMap<(String, String, i64), f64> =
+        world.billed().await.into_iter().map(|(k, q)| (k, q.parse::<f64>().unwrap())).collect();
     assert_eq!(billed, expected, "every buyer's dimension and hour billed once, with the exact sum recorded");
 }
-
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operations_on_sqlite() {

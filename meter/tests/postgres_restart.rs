@@ -26,7 +26,8 @@ async fn a_database_killed_and_started_again_mid_run_loses_nothing_and_bills_eac
     let world = World::start("pg-restart").await;
     let url = server.url("meter", "localhost", "sslmode=verify-full&sslrootcert={ca}&connect_timeout=2");
     let store = PostgresStore::open(&url).await.unwrap().with_clock(world.clock.closure());
-    let policy = Policy { requests_per_second: 0, lease: Duration::from_secs(600), max_backoff: Duration::from_secs(1), ..Policy::default() };
+    let policy =
+        Policy { requests_per_second: 0, lease: Duration::from_secs(600), max_backoff: Duration::from_secs(1), ..Policy::default() };
     let meter = Arc::new(Meter::new(store, world.client(SELLER), policy).with_clock(world.clock.closure()).with_jitter(|| 0.0));
 
     let (recorded, failed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
@@ -37,7 +38,11 @@ async fn a_database_killed_and_started_again_mid_run_loses_nothing_and_bills_eac
                 for n in 0..EACH {
                     let dimension = if n % 2 == 0 { "users" } else { "storage_gb" };
                     // 08:00 to 09:59, minute by minute.
-                    let usage = Usage { event_id: Some(format!("p{p}-{n}")), time: at(0) - Duration::from_secs(7200) + Duration::from_secs(60 * ((n as u64 * 7 + p as u64) % 120)), ..saas(alpha(), dimension, 0, "1") };
+                    let usage = Usage {
+                        event_id: Some(format!("p{p}-{n}")),
+                        time: at(0) - Duration::from_secs(7200) + Duration::from_secs(60 * ((n as u64 * 7 + p as u64) % 120)),
+                        ..saas(alpha(), dimension, 0, "1")
+                    };
                     // A call that failed may or may not have committed: the same event id again is counted once.
                     loop {
                         match meter.record(usage.clone()).await {

@@ -16,8 +16,8 @@
 pub use crate::config::retry::{RetryConfig, RetryMode};
 pub use crate::config::timeout::{MinimumThroughput, TimeoutConfig, TimeoutConfigBuilder};
 pub use crate::config::{
-    from_env, load_from_env, AppName, AsyncSleep, Builder, Config, Region, StaticTimeSource, SystemTimeSource, TimeSource,
-    ToConfig, TokioSleep,
+    from_env, load_from_env, AppName, AsyncSleep, Builder, Config, Region, StaticTimeSource, SystemTimeSource, TimeSource, ToConfig,
+    TokioSleep,
 };
 pub use crate::credentials::{Credentials, CredentialsError, DefaultCredentialsChain, ProvideCredentials};
 pub use crate::env::OsEnv;
@@ -25,17 +25,15 @@ pub use crate::http::{CaBundle, InvalidCaBundle, InvalidProxy, ProxyConfig};
 
 // Errors: what `error.rs` re-exports and what every operation error is built from.
 pub use crate::error::{
-    BuildError, CreateUnhandledError, DisplayErrorContext, ErrorKind, ErrorMetadata, ProvideErrorMetadata, RequestId, SdkError,
-    Unhandled, UnmodeledError,
+    BuildError, CreateUnhandledError, DisplayErrorContext, ErrorKind, ErrorMetadata, ProvideErrorMetadata, RequestId, SdkError, Unhandled,
+    UnmodeledError,
 };
 
 // The shared surface of every operation error enum.
 pub use crate::operation_error_impls;
 
 // Primitive types of members, and the decoding of blob defaults.
-pub use crate::primitives::{
-    base64_decode, Blob, DateTime, DateTimeFormat, Document, Number, UnknownIntVariantValue, UnknownVariantValue,
-};
+pub use crate::primitives::{base64_decode, Blob, DateTime, DateTimeFormat, Document, Number, UnknownIntVariantValue, UnknownVariantValue};
 
 // The wire: the JSON writer of inputs, the readers of outputs and errors.
 pub use crate::json::{DeserializeError, InvalidNumber, JsonReader, JsonWriter, StringPool};

@@ -74,7 +74,13 @@ fn segment(path: &str) -> Option<String> {
 fn the_top_level_modules_have_no_import_cycles() {
     let graph = edges();
     // Depth-first search for a path from a module back to itself.
-    fn reaches(graph: &BTreeMap<String, BTreeSet<String>>, from: &str, to: &str, seen: &mut BTreeSet<String>, path: &mut Vec<String>) -> bool {
+    fn reaches(
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        from: &str,
+        to: &str,
+        seen: &mut BTreeSet<String>,
+        path: &mut Vec<String>,
+    ) -> bool {
         for next in graph.get(from).into_iter().flatten() {
             path.push(next.clone());
             if next == to || (seen.insert(next.clone()) && reaches(graph, next, to, seen, path)) {

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use crate::time::SystemTimeSource;
 use crate::auth::credentials::ProviderContext;
-use crate::http::{BoxFuture, ConnectorError, ConnectorErrorKind, HttpClient, HttpRequest, HttpResponse};
 use crate::env::OsEnv;
+use crate::http::{BoxFuture, ConnectorError, ConnectorErrorKind, HttpClient, HttpRequest, HttpResponse};
+use crate::time::SystemTimeSource;
 
 /// A transport that refuses every request, so a unit test can never reach a network.
 #[derive(Debug)]

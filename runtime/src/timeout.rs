@@ -75,9 +75,8 @@ impl TimeoutConfig {
     pub fn worst_case(&self, retry: &RetryConfig) -> Option<Duration> {
         let attempts = retry.max_attempts();
         let by_attempts = self.attempt.map(|per_attempt| {
-            let backoff: Duration = (1..attempts)
-                .map(|n| crate::retry::policy::backoff(n, retry.initial_backoff(), retry.max_backoff(), 1.0))
-                .sum();
+            let backoff: Duration =
+                (1..attempts).map(|n| crate::retry::policy::backoff(n, retry.initial_backoff(), retry.max_backoff(), 1.0)).sum();
             per_attempt * attempts + backoff
         });
         match (by_attempts, self.operation) {

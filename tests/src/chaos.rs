@@ -94,11 +94,8 @@ async fn read_request(stream: &mut TcpStream) -> bool {
     loop {
         if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let length: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0);
+            let length: usize =
+                head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
             while buf.len() < end + 4 + length {
                 match stream.read(&mut chunk).await {
                     Ok(0) | Err(_) => return false,
@@ -118,7 +115,8 @@ async fn serve(mut stream: TcpStream, counter: Arc<AtomicUsize>, script: Arc<Vec
     while read_request(&mut stream).await {
         let n = counter.fetch_add(1, Ordering::SeqCst);
         let behaviour = script.get(n).or(script.last()).cloned().unwrap_or(Behaviour::Close);
-        let partial_head = "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: 100\r\n\r\n{\"MeteringRecordId\":";
+        let partial_head =
+            "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: 100\r\n\r\n{\"MeteringRecordId\":";
         match behaviour {
             Behaviour::Respond(status, body) => {
                 let response = format!(

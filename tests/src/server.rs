@@ -123,7 +123,8 @@ impl TestServer {
                             let target = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
                             let (path, query) = target.split_once('?').unwrap_or((&target, ""));
                             let path = sigv4::percent_decode(path);
-                            let request = sigv4::Request { method: parts.method.as_str(), path: &path, query, headers: &headers, body: &body };
+                            let request =
+                                sigv4::Request { method: parts.method.as_str(), path: &path, query, headers: &headers, body: &body };
                             let signature = match &credentials {
                                 Some((access_key, secret)) => sigv4::verify(&request, access_key, secret),
                                 None => Ok(()),

@@ -129,11 +129,7 @@ pub fn canonical_request(req: &Request<'_>, normalize: bool) -> (String, String)
     let canonical_headers: String = headers.iter().map(|(n, v)| format!("{n}:{v}\n")).collect();
     let signed: Vec<&str> = headers.iter().map(|(n, _)| n.as_str()).collect();
     let signed = signed.join(";");
-    let payload = headers
-        .iter()
-        .find(|(n, _)| n == "x-amz-content-sha256")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_else(|| sha256_hex(req.body));
+    let payload = headers.iter().find(|(n, _)| n == "x-amz-content-sha256").map(|(_, v)| v.clone()).unwrap_or_else(|| sha256_hex(req.body));
     (format!("{}\n{uri}\n{}\n{canonical_headers}\n{signed}\n{payload}", req.method, query.join("&")), signed)
 }
 

@@ -77,10 +77,8 @@ pub async fn tls_server_with(
                     buf.extend_from_slice(&chunk[..n]);
                     let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
                     let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-                    let length: usize = head
-                        .lines()
-                        .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
-                        .unwrap_or(0);
+                    let length: usize =
+                        head.lines().find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0))).unwrap_or(0);
                     if buf.len() < end + 4 + length {
                         continue;
                     }

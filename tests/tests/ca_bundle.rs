@@ -29,7 +29,8 @@ async fn a_ca_bundle_adds_the_roots_an_inspecting_proxy_signs_with() {
     assert_eq!(trusted, Ok(Some("through-the-proxy-ca".to_owned())));
 
     // So does the profile's `ca_bundle`.
-    let profile = meter(OsEnv::fake(base, [("/cfg", "[default]\nca_bundle = /proxy-ca.pem\n"), ("/proxy-ca.pem", ca_pem.as_str())]), port).await;
+    let profile =
+        meter(OsEnv::fake(base, [("/cfg", "[default]\nca_bundle = /proxy-ca.pem\n"), ("/proxy-ca.pem", ca_pem.as_str())]), port).await;
     assert_eq!(profile, Ok(Some("through-the-proxy-ca".to_owned())));
 
     // A bundle that is not PEM fails every call, naming the setting and the file, before anything is sent.

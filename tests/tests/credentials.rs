@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
+use awsjson_runtime::config::load_with;
 use awsjson_runtime::config::SystemTimeSource;
 use awsjson_runtime::credentials::{DefaultCredentialsChain, ProvideCredentials, ProviderContext};
-use awsjson_runtime::http::HyperClient;
-use awsjson_runtime::config::load_with;
 use awsjson_runtime::env::OsEnv;
+use awsjson_runtime::http::HyperClient;
 use integration_tests::server::{Received, Reply, TestServer};
 
 const CREDS_JSON: &str = r#"{"Code":"Success","AccessKeyId":"ASIAMETA","SecretAccessKey":"meta-secret","Token":"meta-token","Expiration":"2099-01-01T00:00:00Z"}"#;
@@ -66,13 +66,18 @@ async fn the_container_endpoint_sends_the_token_from_its_file() {
     .await;
     let uri = format!("{}/v1/credentials", server.url());
     let env = OsEnv::fake(
-        [("HOME", "/nowhere"), ("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri.as_str()), ("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "/var/token")],
+        [
+            ("HOME", "/nowhere"),
+            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri.as_str()),
+            ("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "/var/token"),
+        ],
         [("/var/token", "Bearer eks-token\n")],
     );
     let creds = DefaultCredentialsChain::new(context(env)).provide_credentials().await.unwrap();
     assert_eq!(creds.access_key_id(), "ASIACONT");
 
-    let wrong = OsEnv::fake([("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri.as_str()), ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer nope")], []);
+    let wrong =
+        OsEnv::fake([("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri.as_str()), ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer nope")], []);
     let err = DefaultCredentialsChain::new(context(wrong)).provide_credentials().await.unwrap_err().to_string();
     assert!(err.contains("the container credentials endpoint") && err.contains("HTTP 401"), "{err}");
 

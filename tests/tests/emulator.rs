@@ -49,7 +49,13 @@ async fn a_buyer_meters_once_per_hour_and_a_changed_quantity_is_refused() {
     let running = emulator().await;
     let buyer = buyer(&running);
     let meter = |quantity: &'static str, ago: u64| {
-        buyer.meter_usage().product_code("prod-container-1").timestamp(at(ago)).usage_dimension("vcpu_hours").usage_quantity_as_decimal(quantity).send()
+        buyer
+            .meter_usage()
+            .product_code("prod-container-1")
+            .timestamp(at(ago))
+            .usage_dimension("vcpu_hours")
+            .usage_quantity_as_decimal(quantity)
+            .send()
     };
     let first = meter("4", 60).await.unwrap();
     let again = meter("4.0", 120).await.unwrap();
@@ -59,7 +65,14 @@ async fn a_buyer_meters_once_per_hour_and_a_changed_quantity_is_refused() {
     let err = meter("1", 7 * 3600).await.unwrap_err();
     assert!(err.as_service_error().is_some_and(|e| e.is_timestamp_out_of_bounds_exception()), "{err:?}");
     // The seller's account is no buyer of the container product.
-    let err = seller(&running).meter_usage().product_code("prod-container-1").timestamp(at(60)).usage_dimension("vcpu_hours").send().await.unwrap_err();
+    let err = seller(&running)
+        .meter_usage()
+        .product_code("prod-container-1")
+        .timestamp(at(60))
+        .usage_dimension("vcpu_hours")
+        .send()
+        .await
+        .unwrap_err();
     assert!(err.as_service_error().is_some_and(|e| e.is_customer_not_entitled_exception()), "{err:?}");
     let err = buyer.meter_usage().product_code("prod-container-1").timestamp(at(60)).usage_dimension("gpus").send().await.unwrap_err();
     assert!(err.as_service_error().is_some_and(|e| e.is_invalid_usage_dimension_exception()), "{err:?}");
@@ -94,10 +107,22 @@ async fn a_seller_batches_usage_and_resolves_customers() {
         .await
         .unwrap();
     let statuses: Vec<_> = out.results().iter().map(|r| r.status().cloned()).collect();
-    assert_eq!(statuses, [Some(UsageRecordResultStatus::Success), Some(UsageRecordResultStatus::Success), Some(UsageRecordResultStatus::CustomerNotSubscribed)]);
+    assert_eq!(
+        statuses,
+        [
+            Some(UsageRecordResultStatus::Success),
+            Some(UsageRecordResultStatus::Success),
+            Some(UsageRecordResultStatus::CustomerNotSubscribed)
+        ]
+    );
     assert!(out.unprocessed_records().is_empty());
-    let resend = seller.batch_meter_usage().product_code("prod-saas-1").usage_records(record("444455556666", true, "11")).send().await.unwrap();
-    assert_eq!(resend.results()[0].status(), Some(&UsageRecordResultStatus::DuplicateRecord), "the same customer by account id, another quantity");
+    let resend =
+        seller.batch_meter_usage().product_code("prod-saas-1").usage_records(record("444455556666", true, "11")).send().await.unwrap();
+    assert_eq!(
+        resend.results()[0].status(),
+        Some(&UsageRecordResultStatus::DuplicateRecord),
+        "the same customer by account id, another quantity"
+    );
 
     let resolved = seller.resolve_customer().registration_token("token-alpha").send().await.unwrap();
     assert_eq!(resolved.customer_identifier(), Some("cust-alpha"));
@@ -178,8 +203,24 @@ async fn more_than_ten_batches_a_second_are_throttled() {
 async fn armed_faults_answer_errors_drop_connections_and_leave_records_unprocessed() {
     let running = emulator().await;
     let seller = seller(&running);
-    let alpha = |quantity: &str| UsageRecord::builder().timestamp(at(3600)).dimension("users").customer_identifier("cust-alpha").quantity_as_decimal(quantity).build().unwrap();
-    let beta = |quantity: &str| UsageRecord::builder().timestamp(at(3600)).dimension("users").customer_aws_account_id("777788889999").quantity_as_decimal(quantity).build().unwrap();
+    let alpha = |quantity: &str| {
+        UsageRecord::builder()
+            .timestamp(at(3600))
+            .dimension("users")
+            .customer_identifier("cust-alpha")
+            .quantity_as_decimal(quantity)
+            .build()
+            .unwrap()
+    };
+    let beta = |quantity: &str| {
+        UsageRecord::builder()
+            .timestamp(at(3600))
+            .dimension("users")
+            .customer_aws_account_id("777788889999")
+            .quantity_as_decimal(quantity)
+            .build()
+            .unwrap()
+    };
     let batch = || seller.batch_meter_usage().product_code("prod-saas-1").usage_records(alpha("3")).usage_records(beta("4"));
 
     // An error code and status for the next call.
@@ -201,7 +242,11 @@ async fn armed_faults_answer_errors_drop_connections_and_leave_records_unprocess
     assert!(matches!(err, marketplacemetering::error::SdkError::DispatchFailure(_)), "{err:?}");
     let resent = batch().send().await.unwrap();
     let statuses: Vec<_> = resent.results().iter().map(|r| r.status().cloned()).collect();
-    assert_eq!(statuses, [Some(UsageRecordResultStatus::Success), Some(UsageRecordResultStatus::Success)], "the resend of the same quantities succeeds");
+    assert_eq!(
+        statuses,
+        [Some(UsageRecordResultStatus::Success), Some(UsageRecordResultStatus::Success)],
+        "the resend of the same quantities succeeds"
+    );
     assert_eq!(resent.results()[0].metering_record_id(), out.results()[0].metering_record_id());
     let records: serde_json::Value = serde_json::from_str(&raw_get(&format!("{}/emulator/v1/records", running.url())).await).unwrap();
     assert_eq!(records["records"].as_array().unwrap().len(), 2, "each hour billed once");
@@ -214,9 +259,15 @@ async fn armed_faults_answer_errors_drop_connections_and_leave_records_unprocess
 
 #[tokio::test]
 async fn faults_can_be_armed_from_the_configuration() {
-    let config = format!("{}\n[[faults]]\noperation = \"ResolveCustomer\"\ncount = 2\nerror = \"ThrottlingException\"\n", metering_emulator::config::DEMO);
+    let config = format!(
+        "{}\n[[faults]]\noperation = \"ResolveCustomer\"\ncount = 2\nerror = \"ThrottlingException\"\n",
+        metering_emulator::config::DEMO
+    );
     let clock = Arc::new(|| UNIX_EPOCH + Duration::from_secs(NOW));
-    let running = metering_emulator::start_with_clock(metering_emulator::Config::from_toml(&config).unwrap(), "127.0.0.1:0".parse().unwrap(), clock).await.unwrap();
+    let running =
+        metering_emulator::start_with_clock(metering_emulator::Config::from_toml(&config).unwrap(), "127.0.0.1:0".parse().unwrap(), clock)
+            .await
+            .unwrap();
     let seller = seller(&running);
     for _ in 0..2 {
         let err = seller.resolve_customer().registration_token("token-alpha").send().await.unwrap_err();
@@ -231,7 +282,8 @@ async fn faults_can_be_armed_from_the_configuration() {
 #[tokio::test]
 async fn register_usage_answers_a_signed_token_and_checks_the_entitlement() {
     let running = emulator().await;
-    let out = buyer(&running).register_usage().product_code("prod-container-1").public_key_version(1).nonce("sdk-nonce").send().await.unwrap();
+    let out =
+        buyer(&running).register_usage().product_code("prod-container-1").public_key_version(1).nonce("sdk-nonce").send().await.unwrap();
     let token = out.signature().unwrap();
     assert_eq!(token.split('.').count(), 3, "{token}");
     assert!(out.public_key_rotation_timestamp().is_some());

@@ -39,7 +39,14 @@ fn signed(addr: std::net::SocketAddr, target: &str, body: &[u8]) -> Vec<u8> {
     headers.append("Content-Length", body.len().to_string());
     let mut request = HttpRequest { method: "POST".into(), uri: format!("http://{host}/"), headers, body: body.to_vec().into() };
     let creds = Credentials::new(BUYER.0, BUYER.1, None, None, "test");
-    awsjson_runtime::test_util::internals::sign(&mut request, &creds, "us-east-1", "aws-marketplace", SystemTime::UNIX_EPOCH + Duration::from_secs(NOW)).unwrap();
+    awsjson_runtime::test_util::internals::sign(
+        &mut request,
+        &creds,
+        "us-east-1",
+        "aws-marketplace",
+        SystemTime::UNIX_EPOCH + Duration::from_secs(NOW),
+    )
+    .unwrap();
     let mut out = String::from("POST / HTTP/1.1\r\n");
     for (n, v) in request.headers.iter() {
         out.push_str(&format!("{n}: {v}\r\n"));
@@ -51,7 +58,10 @@ fn signed(addr: std::net::SocketAddr, target: &str, body: &[u8]) -> Vec<u8> {
 }
 
 fn error_type(body: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(body).ok().and_then(|v| v["__type"].as_str().map(str::to_owned)).unwrap_or_else(|| format!("<{body}>"))
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["__type"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| format!("<{body}>"))
 }
 
 #[tokio::test]
@@ -63,7 +73,11 @@ async fn malformed_requests_get_aws_json_errors() {
         (head("").into_bytes(), 400, "UnknownOperationException"),
         (head("X-Amz-Target: AWSMPMeteringService.Nope\r\n").into_bytes(), 400, "UnknownOperationException"),
         (head("X-Amz-Target: AWSMPMeteringService.MeterUsage\r\n").into_bytes(), 400, "MissingAuthenticationTokenException"),
-        (head("X-Amz-Target: AWSMPMeteringService.MeterUsage\r\nAuthorization: AWS4-HMAC-SHA256 garbage\r\n").into_bytes(), 400, "InvalidSignatureException"),
+        (
+            head("X-Amz-Target: AWSMPMeteringService.MeterUsage\r\nAuthorization: AWS4-HMAC-SHA256 garbage\r\n").into_bytes(),
+            400,
+            "InvalidSignatureException",
+        ),
         (signed(addr, "AWSMPMeteringService.MeterUsage", b"not json"), 400, "SerializationException"),
         (signed(addr, "AWSMPMeteringService.MeterUsage", br#"{"ProductCode": 7}"#), 400, "SerializationException"),
         (signed(addr, "AWSMPMeteringService.MeterUsage", b"[]"), 400, "SerializationException"),
@@ -85,19 +99,31 @@ async fn malformed_requests_get_aws_json_errors() {
     assert_eq!(exchange(addr, &bytes).await.0, 413);
     // Garbage that is not HTTP closes the connection; the emulator keeps serving.
     assert_eq!(exchange(addr, b"\x00\x01\x02 not http\r\n\r\n").await.0, 400);
-    let (status, _) = exchange(addr, &signed(addr, "AWSMPMeteringService.MeterUsage", br#"{"ProductCode":"prod-container-1","Timestamp":1699999900,"UsageDimension":"vcpu_hours"}"#)).await;
+    let (status, _) = exchange(
+        addr,
+        &signed(
+            addr,
+            "AWSMPMeteringService.MeterUsage",
+            br#"{"ProductCode":"prod-container-1","Timestamp":1699999900,"UsageDimension":"vcpu_hours"}"#,
+        ),
+    )
+    .await;
     assert_eq!(status, 200);
     running.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_clients_never_both_bill_one_hour() {
-    let config = metering_emulator::Config::from_toml(&format!("{}\n[quotas]\nmeter_usage = 0\n", metering_emulator::config::DEMO)).unwrap();
+    let config =
+        metering_emulator::Config::from_toml(&format!("{}\n[quotas]\nmeter_usage = 0\n", metering_emulator::config::DEMO)).unwrap();
     let running = emulator(config).await;
     let addr = running.addr();
     let mut tasks = Vec::new();
     for i in 0..24 {
-        let body = format!(r#"{{"ProductCode":"prod-container-1","Timestamp":1699999900,"UsageDimension":"vcpu_hours","UsageQuantityAsDecimal":"{}"}}"#, 1 + i % 3);
+        let body = format!(
+            r#"{{"ProductCode":"prod-container-1","Timestamp":1699999900,"UsageDimension":"vcpu_hours","UsageQuantityAsDecimal":"{}"}}"#,
+            1 + i % 3
+        );
         tasks.push(tokio::spawn(async move { exchange(addr, &signed(addr, "AWSMPMeteringService.MeterUsage", body.as_bytes())).await }));
     }
     let mut billed = std::collections::BTreeMap::new();

@@ -18,7 +18,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn post(addr: std::net::SocketAddr, path: &str, content_type: &str, body: &str) -> String {
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).await.unwrap();
@@ -46,9 +49,12 @@ async fn a_buyer_subscribes_the_seller_signs_them_up_and_the_page_shows_the_bill
     .await;
     let config = metering_emulator::config::DEMO.replace("http://127.0.0.1:8000/signup", &format!("{}/signup", signup.url()));
     let now = SystemTime::now();
-    let running = metering_emulator::start(metering_emulator::Config::from_toml(&config).unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let running =
+        metering_emulator::start(metering_emulator::Config::from_toml(&config).unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
 
-    let answer = post(running.addr(), "/emulator/v1/subscribe", "application/json", r#"{"product": "prod-saas-1", "account": "123456789012"}"#).await;
+    let answer =
+        post(running.addr(), "/emulator/v1/subscribe", "application/json", r#"{"product": "prod-saas-1", "account": "123456789012"}"#)
+            .await;
     let body: serde_json::Value = serde_json::from_str(answer.split_once("\r\n\r\n").unwrap().1).unwrap();
     let token = body["registrationToken"].as_str().unwrap().to_owned();
     assert_eq!(body["fulfillment"]["status"], 200, "{body}");
@@ -78,7 +84,9 @@ async fn a_buyer_subscribes_the_seller_signs_them_up_and_the_page_shows_the_bill
     assert_eq!(out.results()[0].status(), Some(&UsageRecordResultStatus::Success));
 
     // The page's form goes back to the page.
-    let form = post(running.addr(), "/emulator/v1/subscribe", "application/x-www-form-urlencoded", "product=prod-saas-1&account=210987654321").await;
+    let form =
+        post(running.addr(), "/emulator/v1/subscribe", "application/x-www-form-urlencoded", "product=prod-saas-1&account=210987654321")
+            .await;
     assert!(form.starts_with("HTTP/1.1 303") && form.to_ascii_lowercase().contains("location: /emulator/"), "{form}");
     assert_eq!(received.lock().unwrap().len(), 2);
 
@@ -88,7 +96,16 @@ async fn a_buyer_subscribes_the_seller_signs_them_up_and_the_page_shows_the_bill
         let url = format!("{}/emulator/", running.url());
         let output = tokio::task::spawn_blocking(move || {
             std::process::Command::new(browser)
-                .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+                .args([
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ])
                 .arg(format!("--user-data-dir={}", profile.display()))
                 .args(["--dump-dom", &url])
                 .output()

@@ -19,9 +19,21 @@ use metering_emulator::wire::{handle, Context};
 const NOW: u64 = 1_700_000_000;
 
 const VALID: &[(&str, &str, &str)] = &[
-    ("MeterUsage", "buyer", r#"{"ProductCode":"prod-container-1","Timestamp":1699999000,"UsageDimension":"vcpu_hours","UsageQuantityAsDecimal":"1.5","ClientToken":"t1","UsageAllocations":[{"AllocatedUsageQuantityAsDecimal":"1.5","Tags":[{"Key":"k","Value":"v"}]}]}"#),
-    ("MeterUsage", "buyer", r#"{"ProductCode":"prod-container-1","Timestamp":1699990000,"UsageDimension":"vcpu_hours","UsageQuantity":2,"DryRun":false}"#),
-    ("BatchMeterUsage", "seller", r#"{"ProductCode":"prod-saas-1","UsageRecords":[{"Timestamp":1699996400,"CustomerIdentifier":"cust-alpha","Dimension":"users","QuantityAsDecimal":"3"},{"Timestamp":1699996400,"CustomerAWSAccountId":"777788889999","LicenseArn":"arn:aws:license-manager::777788889999:license:l-beta","Dimension":"storage_gb","Quantity":4}]}"#),
+    (
+        "MeterUsage",
+        "buyer",
+        r#"{"ProductCode":"prod-container-1","Timestamp":1699999000,"UsageDimension":"vcpu_hours","UsageQuantityAsDecimal":"1.5","ClientToken":"t1","UsageAllocations":[{"AllocatedUsageQuantityAsDecimal":"1.5","Tags":[{"Key":"k","Value":"v"}]}]}"#,
+    ),
+    (
+        "MeterUsage",
+        "buyer",
+        r#"{"ProductCode":"prod-container-1","Timestamp":1699990000,"UsageDimension":"vcpu_hours","UsageQuantity":2,"DryRun":false}"#,
+    ),
+    (
+        "BatchMeterUsage",
+        "seller",
+        r#"{"ProductCode":"prod-saas-1","UsageRecords":[{"Timestamp":1699996400,"CustomerIdentifier":"cust-alpha","Dimension":"users","QuantityAsDecimal":"3"},{"Timestamp":1699996400,"CustomerAWSAccountId":"777788889999","LicenseArn":"arn:aws:license-manager::777788889999:license:l-beta","Dimension":"storage_gb","Quantity":4}]}"#,
+    ),
     ("ResolveCustomer", "seller", r#"{"RegistrationToken":"token-alpha"}"#),
     ("RegisterUsage", "buyer", r#"{"ProductCode":"prod-container-1","PublicKeyVersion":1,"Nonce":"n"}"#),
 ];
@@ -39,7 +51,14 @@ fn request(operation: &str, who: &str, body: Vec<u8>, signed: bool) -> (Vec<(Str
             ("AKIAEXAMPLEBUYER0001", "buyer-secret-key-for-the-emulator-only")
         };
         let creds = Credentials::new(key, secret, None, None, "test");
-        awsjson_runtime::test_util::internals::sign(&mut request, &creds, "us-east-1", "aws-marketplace", SystemTime::UNIX_EPOCH + Duration::from_secs(NOW)).unwrap();
+        awsjson_runtime::test_util::internals::sign(
+            &mut request,
+            &creds,
+            "us-east-1",
+            "aws-marketplace",
+            SystemTime::UNIX_EPOCH + Duration::from_secs(NOW),
+        )
+        .unwrap();
     }
     (request.headers.iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect(), request.body.to_vec())
 }
@@ -49,7 +68,11 @@ fn random_requests_never_panic_and_never_double_bill() {
     for seed in seeds() {
         println!("seed {seed:#x}");
         let mut rng = Rng(seed);
-        let mut config = metering_emulator::Config::from_toml(&format!("{}\n[quotas]\nmeter_usage = 0\nbatch_meter_usage = 0\nregister_usage = 0\n", metering_emulator::config::DEMO)).unwrap();
+        let mut config = metering_emulator::Config::from_toml(&format!(
+            "{}\n[quotas]\nmeter_usage = 0\nbatch_meter_usage = 0\nregister_usage = 0\n",
+            metering_emulator::config::DEMO
+        ))
+        .unwrap();
         let (mut state, mut limiter, mut faults, mut minted) = (State::default(), Limiter::default(), Faults::default(), 0);
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(NOW);
         let mut successes = 0;
@@ -59,9 +82,18 @@ fn random_requests_never_panic_and_never_double_bill() {
             let operation = if rng.below(20) == 0 { rng.pick(&["Nope", "", "MeterUsage.", "meterusage"]) } else { operation };
             let (headers, body) = request(operation, who, body, rng.below(10) != 0);
             let incoming = Incoming { method: "POST", path: "/", query: "", headers: &headers, body: &body };
-            let ctx = Context { config: &mut config, minted: &mut minted, state: &mut state, now, started: now, limiter: &mut limiter, faults: &mut faults };
+            let ctx = Context {
+                config: &mut config,
+                minted: &mut minted,
+                state: &mut state,
+                now,
+                started: now,
+                limiter: &mut limiter,
+                faults: &mut faults,
+            };
             let answer = handle(ctx, &incoming);
-            let value: serde_json::Value = serde_json::from_str(&answer.body).unwrap_or_else(|e| panic!("seed {seed:#x}: not JSON ({e}): {}", answer.body));
+            let value: serde_json::Value =
+                serde_json::from_str(&answer.body).unwrap_or_else(|e| panic!("seed {seed:#x}: not JSON ({e}): {}", answer.body));
             match answer.status {
                 200 => successes += 1,
                 400 | 409 | 500 => assert!(value["__type"].is_string() && value["message"].is_string(), "seed {seed:#x}: {value}"),
@@ -71,7 +103,10 @@ fn random_requests_never_panic_and_never_double_bill() {
         assert!(successes > 0, "seed {seed:#x}: some requests must get through to the rules");
         let mut keys = std::collections::BTreeSet::new();
         for r in state.records().unwrap() {
-            assert!(keys.insert((r.product.clone(), r.customer_account.clone(), r.dimension.clone(), r.hour)), "seed {seed:#x}: an hour billed twice");
+            assert!(
+                keys.insert((r.product.clone(), r.customer_account.clone(), r.dimension.clone(), r.hour)),
+                "seed {seed:#x}: an hour billed twice"
+            );
         }
     }
 }

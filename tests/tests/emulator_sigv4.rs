@@ -19,7 +19,8 @@ fn the_verifier_accepts_every_vector_and_nothing_else() {
         let secret = context["credentials"]["secret_access_key"].as_str().unwrap();
         let rules = PathRules { normalize: context["normalize"].as_bool().unwrap_or(true), double_encode: false };
         let parsed = parse_vector_request(&read("header-signed-request.txt"));
-        let (method, path, query, headers, body) = (parsed.method.as_str(), parsed.path.as_str(), parsed.query.as_str(), &parsed.headers, &parsed.body);
+        let (method, path, query, headers, body) =
+            (parsed.method.as_str(), parsed.path.as_str(), parsed.query.as_str(), &parsed.headers, &parsed.body);
         let find = |name: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone()).unwrap();
         let auth = parse_authorization(&find("authorization")).unwrap();
         let amz_date = find("x-amz-date");

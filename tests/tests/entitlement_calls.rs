@@ -123,8 +123,7 @@ async fn the_paginator_follows_tokens_through_an_empty_page_to_the_last() {
 
     let sizes: Vec<usize> = pages.iter().map(|p| p.entitlements().len()).collect();
     assert_eq!(sizes, [2, 2, 1, 0, 1], "the empty page in the middle does not end the listing");
-    let accounts: Vec<&str> =
-        pages.iter().flat_map(|p| p.entitlements()).map(|e| e.customer_aws_account_id().unwrap()).collect();
+    let accounts: Vec<&str> = pages.iter().flat_map(|p| p.entitlements()).map(|e| e.customer_aws_account_id().unwrap()).collect();
     assert_eq!(accounts, ["111111111111", "111111111111", "111111111111", "222222222222", "222222222222", "333333333333"]);
     assert_eq!(pages.last().unwrap().next_token(), None);
 
@@ -225,7 +224,10 @@ async fn inputs_that_break_the_model_are_refused_before_sending() {
         (client.get_entitlements().max_results(5).send().await.unwrap_err(), "product_code"),
         (client.get_entitlements().product_code("prod-1").max_results(26).send().await.unwrap_err(), "max_results"),
         (client.get_entitlements().product_code("").send().await.unwrap_err(), "product_code"),
-        (client.get_entitlements().product_code("prod-1").filter(GetEntitlementFilterName::Dimension, vec![]).send().await.unwrap_err(), "filter"),
+        (
+            client.get_entitlements().product_code("prod-1").filter(GetEntitlementFilterName::Dimension, vec![]).send().await.unwrap_err(),
+            "filter",
+        ),
     ];
     for (err, member) in refused {
         assert!(matches!(err, SdkError::ConstructionFailure(_)), "{err:?}");

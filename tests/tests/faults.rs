@@ -114,7 +114,11 @@ async fn a_dripping_body_is_cut_off_by_stalled_stream_protection() {
     let SdkError::DispatchFailure(f) = &err else { panic!("{err:?}") };
     assert!(f.is_timeout(), "{err:?}");
     assert_eq!(err.attempts(), 2, "a stall is retried like any timeout");
-    assert!(DisplayErrorContext(&err).to_string().contains("the response body stalled: fewer than 100 bytes per second"), "{}", DisplayErrorContext(&err));
+    assert!(
+        DisplayErrorContext(&err).to_string().contains("the response body stalled: fewer than 100 bytes per second"),
+        "{}",
+        DisplayErrorContext(&err)
+    );
 }
 
 #[tokio::test]

@@ -13,7 +13,8 @@ async fn a_region_that_is_not_a_region_name_is_refused_before_sending() {
     for region in ["x@evil.com/", "us-east-1.evil.example", "us-east-1/", "US-EAST-1"] {
         let env = OsEnv::fake([("AWS_REGION", region), ("AWS_EC2_METADATA_DISABLED", "true")], []);
         let replay = ReplayClient::new([json_response(200, "{}")]);
-        let config = awsjson_runtime::config::from_env(env).http_client(replay.clone()).credentials_provider(Credentials::for_tests()).build();
+        let config =
+            awsjson_runtime::config::from_env(env).http_client(replay.clone()).credentials_provider(Credentials::for_tests()).build();
         let err = Client::new(&config)
             .meter_usage()
             .product_code("p")

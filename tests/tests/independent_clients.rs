@@ -46,7 +46,8 @@ account = "444455556666"
 /// more than ten calls a second when the machine is fast, and throttling is
 /// tested on its own with a stopped clock in `tests/emulator.rs`), with [`EXTRA`].
 async fn emulator() -> metering_emulator::Running {
-    let text = format!("{}\n[quotas]\nmeter_usage = 0\nbatch_meter_usage = 0\nregister_usage = 0\n{EXTRA}", metering_emulator::config::DEMO);
+    let text =
+        format!("{}\n[quotas]\nmeter_usage = 0\nbatch_meter_usage = 0\nregister_usage = 0\n{EXTRA}", metering_emulator::config::DEMO);
     metering_emulator::start(metering_emulator::Config::from_toml(&text).unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap()
 }
 
@@ -61,7 +62,8 @@ async fn boto3_and_the_aws_cli_see_the_service_rules() {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("clients/boto3_session.py");
     let aws = python.with_file_name("aws");
     let url = running.url();
-    let output = tokio::task::spawn_blocking(move || Command::new(&python).arg(&script).arg(&url).arg(&aws).output().unwrap()).await.unwrap();
+    let output =
+        tokio::task::spawn_blocking(move || Command::new(&python).arg(&script).arg(&url).arg(&aws).output().unwrap()).await.unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     println!("{stdout}");
@@ -78,7 +80,9 @@ async fn the_javascript_sdk_sees_the_service_rules() {
     let script = folder.join("js_session.mjs");
     std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("clients/js_session.mjs"), &script).unwrap();
     let url = running.url();
-    let output = tokio::task::spawn_blocking(move || Command::new("node").arg("--no-warnings").arg(&script).arg(&url).output().unwrap()).await.unwrap();
+    let output = tokio::task::spawn_blocking(move || Command::new("node").arg("--no-warnings").arg(&script).arg(&url).output().unwrap())
+        .await
+        .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     println!("{stdout}");

@@ -61,11 +61,8 @@ async fn every_shape_kind_serialises_to_exact_bytes_and_round_trips() {
         .date_time_ts(DateTime::from_secs(1_700_000_000))
         .http_ts(DateTime::from_secs(1_700_000_000))
         .doc(Document::Object(
-            [(
-                "a".to_owned(),
-                Document::Array(vec![1i64.into(), (-2i64).into(), 2.5.into(), "x".into(), true.into(), Document::Null]),
-            )]
-            .into(),
+            [("a".to_owned(), Document::Array(vec![1i64.into(), (-2i64).into(), 2.5.into(), "x".into(), true.into(), Document::Null]))]
+                .into(),
         ))
         .color(Color::Green)
         .level(Level::High)

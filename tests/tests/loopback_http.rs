@@ -96,7 +96,11 @@ async fn connection_refused_is_a_dispatch_failure() {
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new(AKID, SECRET, None, None, "test"))
         .endpoint_url(format!("http://127.0.0.1:{port}"))
-        .retry_config(marketplacemetering::config::retry::RetryConfig::standard().with_max_attempts(2).with_initial_backoff(std::time::Duration::from_millis(1)))
+        .retry_config(
+            marketplacemetering::config::retry::RetryConfig::standard()
+                .with_max_attempts(2)
+                .with_initial_backoff(std::time::Duration::from_millis(1)),
+        )
         .build();
     let err = Client::from_conf(config).resolve_customer().registration_token("t").send().await.unwrap_err();
     let SdkError::DispatchFailure(failure) = &err else { panic!("{err:?}") };

@@ -170,22 +170,12 @@ async fn modeled_errors_are_typed_with_code_message_and_request_id() {
         r#"{"__type":"com.amazonaws.marketplacemetering#InvalidProductCodeException","message":"no such product"}"#,
     )
     .into()]);
-    let err = client
-        .meter_usage()
-        .product_code("p")
-        .timestamp(DateTime::from_secs(0))
-        .usage_dimension("d")
-        .send()
-        .await
-        .unwrap_err();
+    let err = client.meter_usage().product_code("p").timestamp(DateTime::from_secs(0)).usage_dimension("d").send().await.unwrap_err();
     assert_eq!(replay.requests().len(), 1, "a client error is not retried");
     assert_eq!(err.code(), Some("InvalidProductCodeException"));
     assert_eq!(err.message(), Some("no such product"));
     assert_eq!(err.request_id(), Some("test-request-id"));
-    assert_eq!(
-        err.to_string(),
-        "service error: InvalidProductCodeException: no such product (request id: test-request-id)"
-    );
+    assert_eq!(err.to_string(), "service error: InvalidProductCodeException: no such product (request id: test-request-id)");
     let service = err.into_service_error();
     assert!(service.is_invalid_product_code_exception());
     let crate_error: marketplacemetering::Error = service.into();
@@ -201,14 +191,7 @@ async fn throttling_is_retried_with_the_same_invocation_id_and_token() {
         HttpResponse::new(400, h, br#"{"Message":"slow down"}"#.to_vec()).into()
     };
     let (client, replay) = client(vec![throttled(), throttled(), throttled()]);
-    let err = client
-        .meter_usage()
-        .product_code("p")
-        .timestamp(DateTime::from_secs(0))
-        .usage_dimension("d")
-        .send()
-        .await
-        .unwrap_err();
+    let err = client.meter_usage().product_code("p").timestamp(DateTime::from_secs(0)).usage_dimension("d").send().await.unwrap_err();
     let requests = replay.requests();
     assert_eq!(requests.len(), 3);
     let attempts: Vec<_> = requests.iter().map(|r| r.headers.get("amz-sdk-request").unwrap().to_owned()).collect();
@@ -224,9 +207,7 @@ async fn throttling_is_retried_with_the_same_invocation_id_and_token() {
 
 #[tokio::test(start_paused = true)]
 async fn an_html_error_page_becomes_a_response_error_with_an_excerpt() {
-    let html = || -> Canned {
-        HttpResponse::new(502, Headers::new(), b"<html><body>Bad Gateway</body></html>".to_vec()).into()
-    };
+    let html = || -> Canned { HttpResponse::new(502, Headers::new(), b"<html><body>Bad Gateway</body></html>".to_vec()).into() };
     let (client, replay) = client(vec![html(), html(), html()]);
     let err = client.resolve_customer().registration_token("t").send().await.unwrap_err();
     assert_eq!(replay.requests().len(), 3, "a 502 is retried");
@@ -239,14 +220,7 @@ async fn an_html_error_page_becomes_a_response_error_with_an_excerpt() {
 #[tokio::test]
 async fn a_malformed_success_body_is_a_typed_response_error() {
     let (client, _) = client(vec![json_response(200, r#"{"MeteringRecordId":42}"#).into()]);
-    let err = client
-        .meter_usage()
-        .product_code("p")
-        .timestamp(DateTime::from_secs(0))
-        .usage_dimension("d")
-        .send()
-        .await
-        .unwrap_err();
+    let err = client.meter_usage().product_code("p").timestamp(DateTime::from_secs(0)).usage_dimension("d").send().await.unwrap_err();
     assert!(matches!(err, SdkError::ResponseError(_)), "{err:?}");
     assert_eq!(
         DisplayErrorContext(&err).to_string(),
@@ -256,8 +230,7 @@ async fn a_malformed_success_body_is_a_typed_response_error() {
 
 #[tokio::test]
 async fn unknown_error_codes_keep_code_message_and_status() {
-    let (client, _) =
-        client(vec![json_response(400, r#"{"__type":"BrandNewException","message":"what is this"}"#).into()]);
+    let (client, _) = client(vec![json_response(400, r#"{"__type":"BrandNewException","message":"what is this"}"#).into()]);
     let err = client.resolve_customer().registration_token("t").send().await.unwrap_err();
     let e = err.into_service_error();
     assert_eq!(e.code(), Some("BrandNewException"));
@@ -277,11 +250,7 @@ async fn idempotency_tokens_default_to_fresh_uuids() {
     for _ in 0..2 {
         client.meter_usage().product_code("p").timestamp(DateTime::from_secs(0)).usage_dimension("d").send().await.unwrap();
     }
-    let tokens: Vec<String> = replay
-        .requests()
-        .iter()
-        .map(|r| body_json(r)["ClientToken"].as_str().unwrap().to_owned())
-        .collect();
+    let tokens: Vec<String> = replay.requests().iter().map(|r| body_json(r)["ClientToken"].as_str().unwrap().to_owned()).collect();
     assert_ne!(tokens[0], tokens[1]);
     assert_eq!(tokens[0].len(), 36);
 }
@@ -325,7 +294,9 @@ async fn out_of_bounds_arguments_are_refused_before_sending() {
         .send()
         .await
         .unwrap_err();
-    assert!(DisplayErrorContext(&empty_allocations).to_string().ends_with("`MeterUsageInput.usage_allocations`: is empty; at least 1 of its entries is required"));
+    assert!(DisplayErrorContext(&empty_allocations)
+        .to_string()
+        .ends_with("`MeterUsageInput.usage_allocations`: is empty; at least 1 of its entries is required"));
 
     let long_key = Tag::builder().key("k".repeat(101)).value("v").build().unwrap();
     let allocation = UsageAllocation::builder().allocated_usage_quantity_as_decimal("1").tags(long_key).build();
@@ -365,7 +336,10 @@ async fn non_json_empty_and_truncated_bodies_become_typed_errors() {
     let (c, _) = client(vec![json_response(200, r#"{"MeteringRecordId":"trunc"#).into()]);
     let err = c.meter_usage().product_code("p").timestamp(DateTime::from_secs(0)).usage_dimension("d").send().await.unwrap_err();
     assert!(matches!(err, SdkError::ResponseError(_)), "{err:?}");
-    assert!(DisplayErrorContext(&err).to_string().contains("HTTP 200 response is not JSON (invalid JSON at byte 26: unterminated string)"), "{err}");
+    assert!(
+        DisplayErrorContext(&err).to_string().contains("HTTP 200 response is not JSON (invalid JSON at byte 26: unterminated string)"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -97,7 +97,8 @@ fn the_2026_10_20_change_is_reported_exactly() {
          `?`, `.unwrap()` and `match` on its result no longer compile"
     );
     assert_eq!(build.source.as_deref(), Some("UsageAllocation"));
-    let getter = changes.iter().find(|c| c.item == "types::UsageAllocation::allocated_usage_quantity" && c.class == codegen::api::Class::Breaking);
+    let getter =
+        changes.iter().find(|c| c.item == "types::UsageAllocation::allocated_usage_quantity" && c.class == codegen::api::Class::Breaking);
     assert_eq!(getter.map(|c| c.what.as_str()), Some("now optional: returns `Option<i32>`, was `i32`"));
     assert_eq!(codegen::api::Bump::of(&changes), codegen::api::Bump::Major);
     // Our documentation is our own words, so every documented item differs.
@@ -111,7 +112,11 @@ fn the_report_ends_with_the_bump_and_the_json_says_the_same() {
     let last = text.lines().last().unwrap();
     assert!(last.starts_with("3 breaking, 59 additive, "), "{last}");
     assert!(last.ends_with("a major version bump (0.1.0 → 0.2.0 at least)"), "{last}");
-    assert!(text.lines().next().unwrap().starts_with("breaking      types::UsageAllocation.allocated_usage_quantity [UsageAllocation$AllocatedUsageQuantity]"));
+    assert!(text
+        .lines()
+        .next()
+        .unwrap()
+        .starts_with("breaking      types::UsageAllocation.allocated_usage_quantity [UsageAllocation$AllocatedUsageQuantity]"));
     assert!(!text.contains("documentation changed"), "documentation-only changes are counted, not listed");
     let json: serde_json::Value = serde_json::from_str(&codegen::api::report_json(&changes, "0.1.0")).unwrap();
     assert_eq!((json["bump"].as_str(), json["next_version"].as_str()), (Some("major"), Some("0.2.0")));

@@ -142,9 +142,7 @@ async fn a_recursive_union_goes_out_and_comes_back() {
     let server = server(r#"{"Value":-1,"Simplified":{"Add":{"Left":{"Literal":1},"Right":{"Neg":{"Literal":2}}}}}"#).await;
     let client = client_for(&server);
     let expr = Expr::Sum(vec![
-        Expr::Add(Box::new(
-            Pair::builder().left(Expr::Literal(1)).right(Expr::Neg(Box::new(Expr::Literal(2)))).build().unwrap(),
-        )),
+        Expr::Add(Box::new(Pair::builder().left(Expr::Literal(1)).right(Expr::Neg(Box::new(Expr::Literal(2)))).build().unwrap())),
         Expr::Literal(0),
     ]);
     let out = client.evaluate().expr(expr).send().await.unwrap();

@@ -24,7 +24,10 @@ fn variants(text: &str) -> [(&'static str, String); 3] {
 
 #[tokio::test]
 async fn the_documented_file_layouts_load_and_the_services_endpoint_is_used() {
-    let server = TestServer::start(("AKIDMETERING", "metering#secret;not-a-comment"), |_| Reply::json(200, r#"{"MeteringRecordId":"from-profile"}"#)).await;
+    let server = TestServer::start(("AKIDMETERING", "metering#secret;not-a-comment"), |_| {
+        Reply::json(200, r#"{"MeteringRecordId":"from-profile"}"#)
+    })
+    .await;
     let port = server.url().rsplit(':').next().unwrap().trim_end_matches('/').to_owned();
     let config = data("config").replace("PORT", &port);
     let credentials = data("credentials");

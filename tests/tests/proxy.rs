@@ -82,7 +82,8 @@ async fn http_server() -> u16 {
                 got += n;
                 let text = String::from_utf8_lossy(&buf[..got]).to_ascii_lowercase();
                 if let Some(end) = text.find("\r\n\r\n") {
-                    let length: usize = text.lines().find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0))).unwrap_or(0);
+                    let length: usize =
+                        text.lines().find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0))).unwrap_or(0);
                     if got >= end + 4 + length {
                         break;
                     }
@@ -122,7 +123,12 @@ async fn calls_go_through_the_proxies_the_environment_names() {
     }
 
     // no_proxy reaches the endpoint directly.
-    let out = meter(&[("HTTPS_PROXY", &proxy_url), ("NO_PROXY", "localhost,127.0.0.1"), ("AWS_CA_BUNDLE", "/ca.pem")], &files, https_endpoint.clone()).await;
+    let out = meter(
+        &[("HTTPS_PROXY", &proxy_url), ("NO_PROXY", "localhost,127.0.0.1"), ("AWS_CA_BUNDLE", "/ca.pem")],
+        &files,
+        https_endpoint.clone(),
+    )
+    .await;
     assert_eq!(out, Ok(Some("through-the-proxy-ca".to_owned())));
     assert_eq!(seen.lock().unwrap().len(), 1, "nothing more went through the proxy");
 

@@ -76,7 +76,10 @@ async fn requests_carry_the_query_mode_header_the_host_prefix_and_only_the_top_l
     assert_eq!(sent.header("host"), Some("111122223333.us-west-2.queues.svc.example"));
     assert_eq!(sent.header("x-amzn-query-mode"), Some("true"));
     assert_eq!(sent.header("content-type"), Some("application/x-amz-json-1.0"));
-    assert!(sent.header("authorization").unwrap().contains("SignedHeaders=") && sent.header("authorization").unwrap().contains("x-amzn-query-mode"));
+    assert!(
+        sent.header("authorization").unwrap().contains("SignedHeaders=")
+            && sent.header("authorization").unwrap().contains("x-amzn-query-mode")
+    );
     assert_eq!(
         body(sent),
         json!({

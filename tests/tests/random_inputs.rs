@@ -16,20 +16,54 @@ use marketplacemetering::primitives::DateTime as Dt;
 use marketplacemetering::Client;
 
 const KEYS: &[&str] = &[
-    "MeteringRecordId", "Results", "UnprocessedRecords", "UsageRecord", "Status", "Timestamp", "CustomerIdentifier",
-    "Dimension", "Quantity", "QuantityAsDecimal", "UsageAllocations", "AllocatedUsageQuantity", "Tags", "Key", "Value",
-    "CustomerAWSAccountId", "LicenseArn", "PublicKeyRotationTimestamp", "Signature", "ProductCode", "Metadata",
-    "AgreementId", "__type", "message", "Message", "code",
+    "MeteringRecordId",
+    "Results",
+    "UnprocessedRecords",
+    "UsageRecord",
+    "Status",
+    "Timestamp",
+    "CustomerIdentifier",
+    "Dimension",
+    "Quantity",
+    "QuantityAsDecimal",
+    "UsageAllocations",
+    "AllocatedUsageQuantity",
+    "Tags",
+    "Key",
+    "Value",
+    "CustomerAWSAccountId",
+    "LicenseArn",
+    "PublicKeyRotationTimestamp",
+    "Signature",
+    "ProductCode",
+    "Metadata",
+    "AgreementId",
+    "__type",
+    "message",
+    "Message",
+    "code",
 ];
 const CODES: &[&str] = &[
-    "ThrottlingException", "InvalidProductCodeException", "com.amazonaws.marketplacemetering#InternalServiceErrorException",
-    "TimestampOutOfBoundsException:http://x", "Unknown", "", "#", ":",
+    "ThrottlingException",
+    "InvalidProductCodeException",
+    "com.amazonaws.marketplacemetering#InternalServiceErrorException",
+    "TimestampOutOfBoundsException:http://x",
+    "Unknown",
+    "",
+    "#",
+    ":",
 ];
 
 fn random_json(rng: &mut Rng, depth: usize) -> String {
     match if depth > 5 { rng.below(6) } else { rng.below(9) } {
         0 => "null".into(),
-        1 => if rng.below(2) == 0 { "true".into() } else { "false".into() },
+        1 => {
+            if rng.below(2) == 0 {
+                "true".into()
+            } else {
+                "false".into()
+            }
+        }
         2 => rng.pick(&["0", "-1", "1.5", "1e400", "-0", "2147483648", "99999999999999999999", "1.7E9", "NaN"]).into(),
         // Numbers far outside any timestamp's range, which once overflowed the epoch parser.
         8 if depth > 0 => long_number(rng),
@@ -98,12 +132,22 @@ async fn random_responses_never_panic_any_deserializer() {
         for i in 0..count {
             // Each call takes the next canned body; any outcome but a panic is fine.
             let outcome = match i % 4 {
-                0 => client.meter_usage().product_code("p").timestamp(Dt::from_secs(0)).usage_dimension("d").send().await.map(|_| ()).map_err(|e| e.to_string()),
+                0 => client
+                    .meter_usage()
+                    .product_code("p")
+                    .timestamp(Dt::from_secs(0))
+                    .usage_dimension("d")
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
                 1 => client.resolve_customer().registration_token("t").send().await.map(|_| ()).map_err(|e| e.to_string()),
                 2 => client.register_usage().product_code("p").public_key_version(1).send().await.map(|_| ()).map_err(|e| e.to_string()),
                 _ => client
                     .batch_meter_usage()
-                    .usage_records(marketplacemetering::types::UsageRecord::builder().timestamp(Dt::from_secs(0)).dimension("d").build().unwrap())
+                    .usage_records(
+                        marketplacemetering::types::UsageRecord::builder().timestamp(Dt::from_secs(0)).dimension("d").build().unwrap(),
+                    )
                     .send()
                     .await
                     .map(|_| ())
@@ -163,13 +207,18 @@ async fn random_endpoint_parameters_resolve_to_a_sane_host_or_fail_with_a_messag
                 .http_client(replay.clone())
                 .build();
             // The resolver runs on the first call of a client, through the production path.
-            let outcome = Client::from_conf(config).meter_usage().product_code("p").timestamp(Dt::from_secs(0)).usage_dimension("d").send().await;
+            let outcome =
+                Client::from_conf(config).meter_usage().product_code("p").timestamp(Dt::from_secs(0)).usage_dimension("d").send().await;
             match outcome {
                 Ok(_) => {
                     let uri = replay.single_request().uri;
-                    let host = uri.strip_prefix("https://").and_then(|r| r.strip_suffix('/')).unwrap_or_else(|| panic!("seed {seed:#x}: {uri}"));
+                    let host =
+                        uri.strip_prefix("https://").and_then(|r| r.strip_suffix('/')).unwrap_or_else(|| panic!("seed {seed:#x}: {uri}"));
                     assert!(host.contains(&region), "seed {seed:#x}: {region:?} resolved to {uri}");
-                    assert!(host.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.'), "seed {seed:#x}: {region:?} gave {uri}");
+                    assert!(
+                        host.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.'),
+                        "seed {seed:#x}: {region:?} gave {uri}"
+                    );
                 }
                 Err(e) => {
                     assert!(replay.requests().is_empty(), "seed {seed:#x}: {region:?} failed after sending");
@@ -224,7 +273,8 @@ async fn random_echoed_answers_are_read_as_written() {
             let results: Vec<String> = said
                 .iter()
                 .map(|(id, account, dimension)| {
-                    let mut members = vec![r#""Timestamp":1700000000"#.to_owned(), format!(r#""Dimension":{}"#, json_string(&mut rng, dimension))];
+                    let mut members =
+                        vec![r#""Timestamp":1700000000"#.to_owned(), format!(r#""Dimension":{}"#, json_string(&mut rng, dimension))];
                     if let Some(account) = account {
                         members.push(format!(r#""CustomerAWSAccountId":{}"#, json_string(&mut rng, account)));
                     }
@@ -232,7 +282,11 @@ async fn random_echoed_answers_are_read_as_written() {
                     for i in (1..members.len()).rev() {
                         members.swap(i, rng.below(i + 1));
                     }
-                    format!(r#"{{"MeteringRecordId":{},"Status":"Success","UsageRecord":{{{}}}}}"#, json_string(&mut rng, id), members.join(","))
+                    format!(
+                        r#"{{"MeteringRecordId":{},"Status":"Success","UsageRecord":{{{}}}}}"#,
+                        json_string(&mut rng, id),
+                        members.join(",")
+                    )
                 })
                 .collect();
             let body = format!(r#"{{"Results":[{}],"UnprocessedRecords":[]}}"#, results.join(","));

@@ -20,7 +20,12 @@ fn status(code: u16) -> Canned {
     HttpResponse::new(code, Headers::new(), br#"{"__type":"InternalServiceErrorException","message":"try again"}"#.to_vec()).into()
 }
 
-async fn meter(client: &Client) -> Result<marketplacemetering::operation::meter_usage::MeterUsageOutput, marketplacemetering::error::SdkError<marketplacemetering::operation::meter_usage::MeterUsageError>> {
+async fn meter(
+    client: &Client,
+) -> Result<
+    marketplacemetering::operation::meter_usage::MeterUsageOutput,
+    marketplacemetering::error::SdkError<marketplacemetering::operation::meter_usage::MeterUsageError>,
+> {
     client.meter_usage().product_code("p").timestamp(DateTime::from_secs(0)).usage_dimension("d").send().await
 }
 
@@ -47,10 +52,7 @@ async fn a_503_on_every_attempt_gives_up_with_the_last_error_and_the_count() {
     assert_eq!(start.elapsed(), Duration::from_secs(1 + 2), "waits of 1 s then 2 s");
     assert_eq!(err.attempts(), 3);
     assert!(err.retry_info().attempts_exhausted);
-    assert_eq!(
-        DisplayErrorContext(&err).to_string(),
-        "service error: InternalServiceErrorException: try again (after 3 attempts)"
-    );
+    assert_eq!(DisplayErrorContext(&err).to_string(), "service error: InternalServiceErrorException: try again (after 3 attempts)");
 }
 
 #[tokio::test(start_paused = true)]

@@ -63,16 +63,15 @@ async fn secrets_stay_out_of_logs_and_debug_output() {
 
     let server = TestServer::start(("AKIDSECRETS", SECRET), |_| Reply::json(200, r#"{"MeteringRecordId":"m"}"#)).await;
     let credentials = Credentials::new("AKIDSECRETS", SECRET, Some(TOKEN.into()), None, "test");
-    let config = Config::builder()
-        .region(Region::new("us-east-1"))
-        .credentials_provider(credentials.clone())
-        .endpoint_url(server.url())
-        .build();
+    let config =
+        Config::builder().region(Region::new("us-east-1")).credentials_provider(credentials.clone()).endpoint_url(server.url()).build();
     let client = Client::from_conf(config.clone());
     let out = client.meter_usage().product_code("p").timestamp(DateTime::from_secs(0)).usage_dimension("d").send().await.unwrap();
 
     let replay = ReplayClient::new(vec![json_response(400, r#"{"__type":"ThrottlingException","message":"m"}"#)]);
-    let failing = Client::from_conf(config.to_builder().http_client(replay.clone()).retry_config(marketplacemetering::config::retry::RetryConfig::disabled()).build());
+    let failing = Client::from_conf(
+        config.to_builder().http_client(replay.clone()).retry_config(marketplacemetering::config::retry::RetryConfig::disabled()).build(),
+    );
     let err = failing.resolve_customer().registration_token("t").send().await.unwrap_err();
     let signed = replay.single_request();
     assert_eq!(signed.headers.get("x-amz-security-token"), Some(TOKEN), "the request really carries the token");
@@ -108,8 +107,12 @@ async fn profiles_and_credential_provider_requests_redact_their_secrets() {
     let mut everything = format!("{profile:?}{:?}", awsjson_runtime::test_util::internals::load_profile_files(&env).unwrap());
 
     // The container endpoint request carries the authorization token.
-    let replay = ReplayClient::new(vec![json_response(200, &format!(r#"{{"AccessKeyId":"A","SecretAccessKey":"{SECRET}","Token":"{TOKEN}","Expiration":"2099-01-01T00:00:00Z"}}"#))]);
-    let env = OsEnv::fake([("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/c"), ("AWS_CONTAINER_AUTHORIZATION_TOKEN", TOKEN)], []);
+    let replay = ReplayClient::new(vec![json_response(
+        200,
+        &format!(r#"{{"AccessKeyId":"A","SecretAccessKey":"{SECRET}","Token":"{TOKEN}","Expiration":"2099-01-01T00:00:00Z"}}"#),
+    )]);
+    let env =
+        OsEnv::fake([("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/c"), ("AWS_CONTAINER_AUTHORIZATION_TOKEN", TOKEN)], []);
     let ctx = ProviderContext::with(env, Arc::new(replay.clone()), Arc::new(SystemTimeSource));
     let creds = ContainerCredentials::new(ctx).load().await.unwrap();
     let request = replay.single_request();

@@ -15,7 +15,9 @@ use awsjson_runtime::http::{Headers, HttpRequest};
 use awsjson_runtime::primitives::{DateTime, DateTimeFormat};
 use awsjson_runtime::test_util::internals::{sign_cached, sign_with, SigningKeyCache, SigningOptions};
 use integration_tests::shared_dir;
-use integration_tests::sigv4::{canonical_request, parse_vector_request as parse_request, percent_decode, signature, string_to_sign, uri_encode, Request, Scope};
+use integration_tests::sigv4::{
+    canonical_request, parse_vector_request as parse_request, percent_decode, signature, string_to_sign, uri_encode, Request, Scope,
+};
 use serde_json::Value;
 
 /// Vectors left out, with why. Empty: every vector is expressible.
@@ -60,10 +62,8 @@ fn run_vector(dir: &Path, cache: &SigningKeyCache) -> Result<bool, String> {
     );
     let region = context["region"].as_str().unwrap();
     let service = context["service"].as_str().unwrap();
-    let time: SystemTime = DateTime::from_str(context["timestamp"].as_str().unwrap(), DateTimeFormat::DateTime)
-        .unwrap()
-        .try_into()
-        .unwrap();
+    let time: SystemTime =
+        DateTime::from_str(context["timestamp"].as_str().unwrap(), DateTimeFormat::DateTime).unwrap().try_into().unwrap();
     let options = SigningOptions {
         normalize_uri_path: context["normalize"].as_bool().unwrap_or(true),
         double_uri_encode: false,
@@ -92,7 +92,8 @@ fn run_vector(dir: &Path, cache: &SigningKeyCache) -> Result<bool, String> {
         for line in expected_signed.lines().skip(1).take_while(|l| !l.is_empty()) {
             // Continuation lines of folded values carry no header name.
             let Some((name, value)) = line.split_once(':').filter(|_| !line.starts_with([' ', '\t'])) else { continue };
-            if ["authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"].contains(&name.to_ascii_lowercase().as_str()) {
+            if ["authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"].contains(&name.to_ascii_lowercase().as_str())
+            {
                 let got = request.headers.get(name);
                 if got != Some(value) {
                     return Err(format!("{path}: {name}: expected {value}, got {got:?}"));
@@ -143,8 +144,7 @@ fn run_vector(dir: &Path, cache: &SigningKeyCache) -> Result<bool, String> {
 fn sigv4_header_signing_vectors() {
     let Some(shared) = shared_dir() else { return };
     let root = shared.join("conformance/sigv4/v4");
-    let mut names: Vec<String> =
-        std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
     let (mut passed, mut through_cached, mut failures) = (0, 0, Vec::new());
     // One cache for all vectors, as one configuration's calls share one.

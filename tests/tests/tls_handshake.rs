@@ -11,7 +11,7 @@ use awsjson_runtime::env::OsEnv;
 use integration_tests::tls::{authority_and_server_certificate_with, tls_server_with};
 use tokio_rustls::rustls::crypto::ring::{cipher_suite, default_provider, kx_group};
 use tokio_rustls::rustls::crypto::{CryptoProvider, SupportedKxGroup};
-use tokio_rustls::rustls::{SupportedCipherSuite, SupportedProtocolVersion, version};
+use tokio_rustls::rustls::{version, SupportedCipherSuite, SupportedProtocolVersion};
 
 /// One MeterUsage call against a server offering only `suite`, `group` and
 /// `version`, with a certificate of `key`, trusted through `AWS_CA_BUNDLE`.
@@ -65,8 +65,7 @@ async fn a_server_offering_only_what_the_client_leaves_out_is_refused_with_the_r
     let chacha = call(p256, &version::TLS13, cipher_suite::TLS13_CHACHA20_POLY1305_SHA256, kx_group::SECP256R1).await;
     let chacha = chacha.expect_err("no common cipher suite");
     assert!(chacha.contains("HandshakeFailure"), "{chacha}");
-    let chacha12 =
-        call(p256, &version::TLS12, cipher_suite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, kx_group::SECP256R1).await;
+    let chacha12 = call(p256, &version::TLS12, cipher_suite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, kx_group::SECP256R1).await;
     let chacha12 = chacha12.expect_err("no common cipher suite");
     assert!(chacha12.contains("HandshakeFailure"), "{chacha12}");
     let x25519 = call(p256, &version::TLS13, cipher_suite::TLS13_AES_128_GCM_SHA256, kx_group::X25519).await;

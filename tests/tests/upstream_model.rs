@@ -70,11 +70,5 @@ fn without_prose(v: &mut serde_json::Value) -> usize {
 
 fn cargo(dir: &Path, target: &Path, args: &[&str]) -> std::process::Output {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    Command::new(cargo)
-        .args(args)
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target)
-        .env_remove("RUSTFLAGS")
-        .output()
-        .expect("cargo runs")
+    Command::new(cargo).args(args).current_dir(dir).env("CARGO_TARGET_DIR", target).env_remove("RUSTFLAGS").output().expect("cargo runs")
 }

@@ -147,7 +147,8 @@ pub fn run(args: &Args) -> Result<(), String> {
 pub fn check_version(out: &Path, files: &BTreeMap<String, String>) -> Result<(), String> {
     let path = out.join(codegen::api::SNAPSHOT_FILE);
     let Ok(old) = std::fs::read_to_string(&path) else { return Ok(()) };
-    let old = codegen::api::snapshot::read(&old).map_err(|e| format!("{}: {e}; delete it to accept the new API as it is", path.display()))?;
+    let old =
+        codegen::api::snapshot::read(&old).map_err(|e| format!("{}: {e}; delete it to accept the new API as it is", path.display()))?;
     let new = files.get(codegen::api::SNAPSHOT_FILE).ok_or("the generator wrote no API snapshot")?;
     let new = codegen::api::snapshot::read(new)?;
     codegen::api::check_version(&old, &new).map(drop).map_err(|e| format!("{}: {e}", out.display()))

@@ -59,7 +59,11 @@ pub fn parse(text: &str) -> Result<Vec<CrateEntry>, String> {
             return Err(format!("crate {}: version `{}` is not MAJOR.MINOR.PATCH", c.package, c.version));
         }
         if let Some(f) = c.features.iter().find(|f| !codegen::FEATURES.contains(&f.as_str())) {
-            return Err(format!("crate {}: there is no feature `{f}`; a generated crate offers {}", c.package, codegen::FEATURES.join(", ")));
+            return Err(format!(
+                "crate {}: there is no feature `{f}`; a generated crate offers {}",
+                c.package,
+                codegen::FEATURES.join(", ")
+            ));
         }
     }
     Ok(manifest.crates)
@@ -73,9 +77,13 @@ mod tests {
     fn reads_crates_and_refuses_what_it_does_not_know() {
         let crates = parse("[[crate]]\nmodel = \"m.json\"\nout = \"generated\"\npackage = \"p\"\nversion = \"1.2.3\"\n").unwrap();
         assert_eq!(crates[0].version, "1.2.3");
-        assert!(parse("[[crate]]\nmodel = \"m\"\nout = \"o\"\npackage = \"p\"\nversion = \"1.2\"\n").unwrap_err().contains("MAJOR.MINOR.PATCH"));
+        assert!(parse("[[crate]]\nmodel = \"m\"\nout = \"o\"\npackage = \"p\"\nversion = \"1.2\"\n")
+            .unwrap_err()
+            .contains("MAJOR.MINOR.PATCH"));
         assert!(parse("[[crate]]\nmodel = \"m\"\nout = \"o\"\npackage = \"p\"\nversion = \"1.2.3\"\nfeaturez = []\n").is_err());
-        let with = |features: &str| parse(&format!("[[crate]]\nmodel = \"m\"\nout = \"o\"\npackage = \"p\"\nversion = \"1.2.3\"\nfeatures = {features}\n"));
+        let with = |features: &str| {
+            parse(&format!("[[crate]]\nmodel = \"m\"\nout = \"o\"\npackage = \"p\"\nversion = \"1.2.3\"\nfeatures = {features}\n"))
+        };
         assert_eq!(with("[\"serde\", \"blocking\"]").unwrap()[0].features, ["serde", "blocking"]);
         let err = with("[\"tokio\"]").unwrap_err();
         assert!(err.contains("no feature `tokio`; a generated crate offers serde, test-util, aws-config, blocking"), "{err}");

@@ -32,14 +32,16 @@ struct Agent(Child, String);
 
 impl Agent {
     fn start(binary: &Path, emulator: &str, store: &str) -> Agent {
-        let mut child = crate::meter::metering(binary, emulator, &["agent", "--store", store, "--listen", "127.0.0.1:0", "--flush-every", "3600s"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child =
+            crate::meter::metering(binary, emulator, &["agent", "--store", store, "--listen", "127.0.0.1:0", "--flush-every", "3600s"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
         let mut line = String::new();
         std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("the agent did not start: {line:?}")).to_owned();
+        let addr =
+            line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("the agent did not start: {line:?}")).to_owned();
         Agent(child, addr)
     }
 }
@@ -66,7 +68,10 @@ fn produce(agent: &Agent, requests: usize, offset: usize) -> Run {
                     for r in 0..requests {
                         let first = offset + (p * requests + r) * LINES;
                         let body: String = (first..first + LINES).map(|i| crate::meter::record_line(i) + "\n").collect();
-                        let request = hyper::Request::post(&url).header("content-type", "application/x-ndjson").body(Full::new(Bytes::from(body))).unwrap();
+                        let request = hyper::Request::post(&url)
+                            .header("content-type", "application/x-ndjson")
+                            .body(Full::new(Bytes::from(body)))
+                            .unwrap();
                         let sent = Instant::now();
                         let answer = client.request(request).await.unwrap();
                         let status = answer.status();
@@ -103,10 +108,18 @@ pub fn measure(binary: &Path, emulator: &str, dir: &Path, postgres: Option<Schem
     let agent = Agent::start(binary, emulator, &store);
     let run = produce(&agent, 500, 10_000_000);
     drop(agent);
-    figures.push(Figure("agent: POST /v1/usage into SQLite, 4 producers, 100-line bodies, 200,000 records".into(), shown(&run), "≥ 50,000 /s, p99 < 50 ms"));
+    figures.push(Figure(
+        "agent: POST /v1/usage into SQLite, 4 producers, 100-line bodies, 200,000 records".into(),
+        shown(&run),
+        "≥ 50,000 /s, p99 < 50 ms",
+    ));
 
     let Some(schema_url) = postgres else {
-        figures.push(Figure("agent: POST /v1/usage into PostgreSQL".into(), "skipped: set METER_POSTGRES_URL".into(), "≥ 20,000 /s, p99 < 50 ms"));
+        figures.push(Figure(
+            "agent: POST /v1/usage into PostgreSQL".into(),
+            "skipped: set METER_POSTGRES_URL".into(),
+            "≥ 20,000 /s, p99 < 50 ms",
+        ));
         return figures;
     };
     // Plain and TLS alternated, twice each, each run into a fresh schema; the better run of each counts,

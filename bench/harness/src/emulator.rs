@@ -26,10 +26,16 @@ fn config_text() -> String {
     t.push_str(&format!("[[accounts]]\nid = \"222222222222\"\naccess_key_id = \"{}\"\nsecret_access_key = \"{}\"\n", BUYER.0, BUYER.1));
     let dims = |prefix: &str, n: usize| (0..n).map(|i| format!("\"{prefix}{i}\"")).collect::<Vec<_>>().join(",");
     t.push_str(&format!("[[products]]\ncode = \"bench-saas\"\nseller = \"111111111111\"\ndimensions = [{}]\n", dims("d", SAAS_DIMENSIONS)));
-    t.push_str(&format!("[[products]]\ncode = \"bench-container\"\nseller = \"111111111111\"\ndimensions = [{}]\n", dims("c", CONTAINER_DIMENSIONS)));
+    t.push_str(&format!(
+        "[[products]]\ncode = \"bench-container\"\nseller = \"111111111111\"\ndimensions = [{}]\n",
+        dims("c", CONTAINER_DIMENSIONS)
+    ));
     t.push_str("[[customers]]\nproduct = \"bench-container\"\naccount = \"222222222222\"\n");
     for i in 0..CUSTOMERS {
-        t.push_str(&format!("[[customers]]\nproduct = \"bench-saas\"\naccount = \"{:012}\"\nidentifier = \"cust-{i}\"\n", 300_000_000_000u64 + i as u64));
+        t.push_str(&format!(
+            "[[customers]]\nproduct = \"bench-saas\"\naccount = \"{:012}\"\nidentifier = \"cust-{i}\"\n",
+            300_000_000_000u64 + i as u64
+        ));
     }
     t
 }
@@ -50,7 +56,12 @@ impl Emulator {
 
     fn resident_mb(&self) -> f64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok()).unwrap_or(f64::NAN) / 1024.0
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+            / 1024.0
     }
 }
 
@@ -211,8 +222,16 @@ pub fn measure(root: &Path) -> Vec<Figure> {
         let seller = client(&emulator.url, SELLER);
         let start = Instant::now();
         let per_second = rt.block_on(rate(40_000, move |i| batch(&seller, i, base)));
-        figures.push(Figure("BatchMeterUsage ×25 in memory, 1,000,000 new records".into(), format!("{per_second:.0} /s ({:.0} s)", start.elapsed().as_secs_f64()), ""));
-        figures.push(Figure("resident memory: configuration loaded, then after 1,000,000 records".into(), format!("{before:.1} MB, then {:.1} MB", emulator.resident_mb()), "< 300 MB"));
+        figures.push(Figure(
+            "BatchMeterUsage ×25 in memory, 1,000,000 new records".into(),
+            format!("{per_second:.0} /s ({:.0} s)", start.elapsed().as_secs_f64()),
+            "",
+        ));
+        figures.push(Figure(
+            "resident memory: configuration loaded, then after 1,000,000 records".into(),
+            format!("{before:.1} MB, then {:.1} MB", emulator.resident_mb()),
+            "< 300 MB",
+        ));
     }
     let _ = std::fs::remove_dir_all(dir);
     figures

@@ -138,21 +138,39 @@ fn workload_call(name: &str, url: Option<&str>) -> Call {
             let c = clients::ours(url, &body);
             std::sync::Arc::new(move || {
                 let c = c.clone();
-                Box::pin(async move { if batch { clients::ours_batch(&c).await } else { clients::ours_meter(&c).await } })
+                Box::pin(async move {
+                    if batch {
+                        clients::ours_batch(&c).await
+                    } else {
+                        clients::ours_meter(&c).await
+                    }
+                })
             })
         }
         Some("official") => {
             let c = clients::official(url, &body);
             std::sync::Arc::new(move || {
                 let c = c.clone();
-                Box::pin(async move { if batch { clients::official_batch(&c).await } else { clients::official_meter(&c).await } })
+                Box::pin(async move {
+                    if batch {
+                        clients::official_batch(&c).await
+                    } else {
+                        clients::official_meter(&c).await
+                    }
+                })
             })
         }
         _ => {
             let b = clients::Bare::new(url.expect("the bare client needs a server"));
             std::sync::Arc::new(move || {
                 let b = b.clone();
-                Box::pin(async move { if batch { b.batch().await } else { b.meter().await } })
+                Box::pin(async move {
+                    if batch {
+                        b.batch().await
+                    } else {
+                        b.meter().await
+                    }
+                })
             })
         }
     }
@@ -263,9 +281,30 @@ fn main() {
     let official_pure2 = per_call(&single, n, || clients::official_meter(&ofc));
     let best = |a: (f64, f64, f64), b: (f64, f64, f64)| if a.0 <= b.0 { a } else { b };
     let (ours_pure, official_pure) = (best(ours_pure, ours_pure2), best(official_pure, official_pure2));
-    rows.push(Row { what: "MeterUsage, no network: CPU per call".into(), ours: ours_pure.0, official: official_pure.0, bare: None, unit: "µs", target: "≤ 0.25" });
-    rows.push(Row { what: "MeterUsage, no network: allocations per call".into(), ours: ours_pure.1, official: official_pure.1, bare: None, unit: "", target: "≤ 0.25" });
-    rows.push(Row { what: "MeterUsage, no network: bytes allocated per call".into(), ours: ours_pure.2, official: official_pure.2, bare: None, unit: "B", target: "" });
+    rows.push(Row {
+        what: "MeterUsage, no network: CPU per call".into(),
+        ours: ours_pure.0,
+        official: official_pure.0,
+        bare: None,
+        unit: "µs",
+        target: "≤ 0.25",
+    });
+    rows.push(Row {
+        what: "MeterUsage, no network: allocations per call".into(),
+        ours: ours_pure.1,
+        official: official_pure.1,
+        bare: None,
+        unit: "",
+        target: "≤ 0.25",
+    });
+    rows.push(Row {
+        what: "MeterUsage, no network: bytes allocated per call".into(),
+        ours: ours_pure.2,
+        official: official_pure.2,
+        bare: None,
+        unit: "B",
+        target: "",
+    });
     let (ob, ofb) = single.block_on(async { (clients::ours(None, &batch), clients::official(None, &batch)) });
     let nb = 500 * scale;
     // Best of two interleaved runs for each client, as for MeterUsage above.
@@ -274,8 +313,22 @@ fn main() {
     let ours_batch2 = per_call(&single, nb, || clients::ours_batch(&ob));
     let official_batch2 = per_call(&single, nb, || clients::official_batch(&ofb));
     let (ours_batch, official_batch) = (best(ours_batch, ours_batch2), best(official_batch, official_batch2));
-    rows.push(Row { what: "BatchMeterUsage ×25, no network: CPU per call".into(), ours: ours_batch.0, official: official_batch.0, bare: None, unit: "µs", target: "≤ 0.25" });
-    rows.push(Row { what: "BatchMeterUsage ×25, no network: allocations per call".into(), ours: ours_batch.1, official: official_batch.1, bare: None, unit: "", target: "≤ 0.25" });
+    rows.push(Row {
+        what: "BatchMeterUsage ×25, no network: CPU per call".into(),
+        ours: ours_batch.0,
+        official: official_batch.0,
+        bare: None,
+        unit: "µs",
+        target: "≤ 0.25",
+    });
+    rows.push(Row {
+        what: "BatchMeterUsage ×25, no network: allocations per call".into(),
+        ours: ours_batch.1,
+        official: official_batch.1,
+        bare: None,
+        unit: "",
+        target: "≤ 0.25",
+    });
 
     // Over loopback: each workload with the three clients, sequential on the
     // current-thread runtime, 64 concurrent tasks on two worker threads.
@@ -288,10 +341,9 @@ fn main() {
         ("BatchMeterUsage ×25 over loopback, 64 concurrent", "batch-64", 1280, ("≥ 2", "≤ 0.4; ≤ 1.2 × bare")),
     ] {
         let (rt, tasks) = if suffix.ends_with("-64") { (&multi, 64) } else { (&single, 1) };
-        let calls = ["ours", "official", "bare"].map(|client| rt.block_on(async { workload_call(&format!("{client}-{suffix}"), Some(&url)) }));
-        let round = || {
-            calls.clone().map(|call| over_loopback(rt, &server, n * scale, tasks, move || call()))
-        };
+        let calls =
+            ["ours", "official", "bare"].map(|client| rt.block_on(async { workload_call(&format!("{client}-{suffix}"), Some(&url)) }));
+        let round = || calls.clone().map(|call| over_loopback(rt, &server, n * scale, tasks, move || call()));
         // Two interleaved rounds, each client's best of its two runs: these
         // rows swing with what else the machine's two cores are doing.
         let (first, second) = (round(), round());
@@ -302,8 +354,22 @@ fn main() {
         if let (Some(o), Some(f), Some(b)) = (ours.split_us, official.split_us, bare.split_us) {
             splits.push((what, [o, f, b]));
         }
-        rows.push(Row { what: format!("{what}: calls per second"), ours: ours.calls_per_second, official: official.calls_per_second, bare: Some(bare.calls_per_second), unit: "/s", target: rate_target });
-        rows.push(Row { what: format!("{what}: client CPU per call"), ours: ours.client_cpu_us, official: official.client_cpu_us, bare: Some(bare.client_cpu_us), unit: "µs", target: cpu_target });
+        rows.push(Row {
+            what: format!("{what}: calls per second"),
+            ours: ours.calls_per_second,
+            official: official.calls_per_second,
+            bare: Some(bare.calls_per_second),
+            unit: "/s",
+            target: rate_target,
+        });
+        rows.push(Row {
+            what: format!("{what}: client CPU per call"),
+            ours: ours.client_cpu_us,
+            official: official.client_cpu_us,
+            bare: Some(bare.client_cpu_us),
+            unit: "µs",
+            target: cpu_target,
+        });
     }
 
     if builds {
@@ -341,8 +407,18 @@ fn print_emulator(figures: &[emulator::Figure]) {
 }
 
 fn fmt(v: f64, unit: &str) -> String {
-    let n = if v >= 100.0 { format!("{v:.0}") } else if v >= 10.0 { format!("{v:.1}") } else { format!("{v:.2}") };
-    if unit.is_empty() { n } else { format!("{n} {unit}") }
+    let n = if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    };
+    if unit.is_empty() {
+        n
+    } else {
+        format!("{n} {unit}")
+    }
 }
 
 fn print_table(rows: &[Row], server_cpu: f64) {

@@ -23,7 +23,10 @@ fn config_text() -> String {
     t.push_str(&format!("[[accounts]]\nid = \"111111111111\"\naccess_key_id = \"{}\"\nsecret_access_key = \"{}\"\n", SELLER.0, SELLER.1));
     t.push_str("[[products]]\ncode = \"bench-saas\"\nseller = \"111111111111\"\ndimensions = [\"d0\", \"d1\"]\n");
     for i in 0..CUSTOMERS {
-        t.push_str(&format!("[[customers]]\nproduct = \"bench-saas\"\naccount = \"{:012}\"\nidentifier = \"cust-{i}\"\n", 300_000_000_000u64 + i as u64));
+        t.push_str(&format!(
+            "[[customers]]\nproduct = \"bench-saas\"\naccount = \"{:012}\"\nidentifier = \"cust-{i}\"\n",
+            300_000_000_000u64 + i as u64
+        ));
     }
     t
 }
@@ -93,7 +96,12 @@ pub fn measure(root: &Path) -> Vec<Figure> {
 
     let config = dir.join("meter-bench.toml");
     std::fs::write(&config, config_text()).unwrap();
-    let mut emulator = Command::new(&binary).args(["emulator", "--config", config.to_str().unwrap()]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut emulator = Command::new(&binary)
+        .args(["emulator", "--config", config.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let mut line = String::new();
     std::io::BufRead::read_line(&mut std::io::BufReader::new(emulator.stdout.take().unwrap()), &mut line).unwrap();
     let url = line.trim().strip_prefix("listening on ").unwrap().to_owned();
@@ -105,14 +113,21 @@ pub fn measure(root: &Path) -> Vec<Figure> {
     let start = Instant::now();
     let (ok, secs, rss) = run_measured(metering(&binary, &url, &["record", "--store", &store, "--file", records.to_str().unwrap()]));
     assert!(ok, "record failed");
-    figures.push(Figure("record --file into SQLite, one producer, 1,000,000 records".into(), format!("{:.0} /s ({secs:.1} s, peak {rss:.0} MB)", 1e6 / secs), "≥ 100,000 /s"));
+    figures.push(Figure(
+        "record --file into SQLite, one producer, 1,000,000 records".into(),
+        format!("{:.0} /s ({secs:.1} s, peak {rss:.0} MB)", 1e6 / secs),
+        "≥ 100,000 /s",
+    ));
 
     // The same million, sealed and flushed at the service's rate: 6,000 hours, 240 calls of 25.
     let (ok, flush_secs, flush_rss) = run_measured(metering(&binary, &url, &["flush", "--store", &store]));
     assert!(ok, "flush failed");
     let total = start.elapsed().as_secs_f64();
     figures.push(Figure(
-        format!("1,000,000 records over {CUSTOMERS} customers recorded, sealed and flushed ({} hours, 10 calls/s)", CUSTOMERS * DIMENSIONS * HOURS as usize),
+        format!(
+            "1,000,000 records over {CUSTOMERS} customers recorded, sealed and flushed ({} hours, 10 calls/s)",
+            CUSTOMERS * DIMENSIONS * HOURS as usize
+        ),
         format!("{total:.1} s (flush {flush_secs:.1} s, peak {flush_rss:.0} MB)"),
         "< 60 s",
     ));
@@ -123,15 +138,23 @@ pub fn measure(root: &Path) -> Vec<Figure> {
     let schema_url = |name: &str| -> Option<String> {
         let pg = pg.as_ref()?;
         let schema = format!("bench_{name}_{}", std::process::id());
-        let psql = Command::new("psql").args([pg.as_str(), "-qc", &format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};")]).status();
+        let psql = Command::new("psql")
+            .args([pg.as_str(), "-qc", &format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};")])
+            .status();
         let sep = if pg.contains('?') { '&' } else { '?' };
         psql.is_ok_and(|s| s.success()).then(|| format!("{pg}{sep}options=-csearch_path%3D{schema}"))
     };
 
     // Four producers at once into PostgreSQL.
     match (&pg, schema_url("record")) {
-        (None, _) => figures.push(Figure("record into PostgreSQL, four producers".into(), "skipped: set METER_POSTGRES_URL".into(), "≥ 20,000 /s")),
-        (Some(_), None) => figures.push(Figure("record into PostgreSQL, four producers".into(), "skipped: psql could not make a schema".into(), "≥ 20,000 /s")),
+        (None, _) => {
+            figures.push(Figure("record into PostgreSQL, four producers".into(), "skipped: set METER_POSTGRES_URL".into(), "≥ 20,000 /s"))
+        }
+        (Some(_), None) => figures.push(Figure(
+            "record into PostgreSQL, four producers".into(),
+            "skipped: psql could not make a schema".into(),
+            "≥ 20,000 /s",
+        )),
         (Some(_), Some(store)) => {
             let files: Vec<_> = (0..4)
                 .map(|p| {
@@ -143,13 +166,23 @@ pub fn measure(root: &Path) -> Vec<Figure> {
             let start = Instant::now();
             let children: Vec<_> = files
                 .iter()
-                .map(|f| metering(&binary, &url, &["record", "--store", &store, "--file", f.to_str().unwrap()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap())
+                .map(|f| {
+                    metering(&binary, &url, &["record", "--store", &store, "--file", f.to_str().unwrap()])
+                        .stdout(Stdio::null())
+                        .stderr(Stdio::null())
+                        .spawn()
+                        .unwrap()
+                })
                 .collect();
             let results: Vec<(bool, f64)> = children.iter().map(|c| wait_rusage(c.id() as i32)).collect();
             let secs = start.elapsed().as_secs_f64();
             assert!(results.iter().all(|r| r.0), "a PostgreSQL producer failed");
             let peak = results.iter().map(|r| r.1).fold(0.0, f64::max);
-            figures.push(Figure("record into PostgreSQL, four producers at once, 200,000 records".into(), format!("{:.0} /s ({secs:.1} s, peak {peak:.0} MB each)", 200_000.0 / secs), "≥ 20,000 /s"));
+            figures.push(Figure(
+                "record into PostgreSQL, four producers at once, 200,000 records".into(),
+                format!("{:.0} /s ({secs:.1} s, peak {peak:.0} MB each)", 200_000.0 / secs),
+                "≥ 20,000 /s",
+            ));
         }
     }
 

@@ -53,7 +53,8 @@ impl Server {
                         let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                             let (r, c, batch) = (r.clone(), c.clone(), batch.clone());
                             async move {
-                                let is_batch = req.headers().get("x-amz-target").is_some_and(|v| v.as_bytes().ends_with(b"BatchMeterUsage"));
+                                let is_batch =
+                                    req.headers().get("x-amz-target").is_some_and(|v| v.as_bytes().ends_with(b"BatchMeterUsage"));
                                 let _ = req.into_body().collect().await;
                                 let body = if is_batch { batch } else { Bytes::from_static(METER_RESPONSE.as_bytes()) };
                                 let response = hyper::Response::builder()

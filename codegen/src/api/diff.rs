@@ -112,18 +112,24 @@ fn added(key: &str, now: &Item, old: &Surface) -> Change {
         Kind::Variant => {
             let owner = key.rsplit_once("::").map_or(key, |(o, _)| o);
             match old.items.get(owner) {
-                Some(e) if !e.non_exhaustive => {
-                    change(Class::Breaking, key, now, format!("variant added to `{owner}`, which is not #[non_exhaustive]: exhaustive matches no longer compile"))
-                }
+                Some(e) if !e.non_exhaustive => change(
+                    Class::Breaking,
+                    key,
+                    now,
+                    format!("variant added to `{owner}`, which is not #[non_exhaustive]: exhaustive matches no longer compile"),
+                ),
                 _ => change(Class::Additive, key, now, "variant added".into()),
             }
         }
         Kind::Field => {
             let owner = key.rsplit_once('.').map_or(key, |(o, _)| o);
             match old.items.get(owner) {
-                Some(s) if !s.non_exhaustive => {
-                    change(Class::Breaking, key, now, format!("public field added to `{owner}`, which is not #[non_exhaustive]: struct literals no longer compile"))
-                }
+                Some(s) if !s.non_exhaustive => change(
+                    Class::Breaking,
+                    key,
+                    now,
+                    format!("public field added to `{owner}`, which is not #[non_exhaustive]: struct literals no longer compile"),
+                ),
                 _ => change(Class::Additive, key, now, format!("field added: `{}`", now.signature)),
             }
         }
@@ -150,7 +156,12 @@ fn changed(key: &str, was: &Item, now: &Item) -> Vec<Change> {
     if was.non_exhaustive && !now.non_exhaustive {
         out.push(change(Class::Breaking, key, now, "no longer #[non_exhaustive]".into()));
     } else if !was.non_exhaustive && now.non_exhaustive {
-        out.push(change(Class::Breaking, key, now, "now #[non_exhaustive]: exhaustive matches and struct literals no longer compile".into()));
+        out.push(change(
+            Class::Breaking,
+            key,
+            now,
+            "now #[non_exhaustive]: exhaustive matches and struct literals no longer compile".into(),
+        ));
     }
     match (&was.deprecated, &now.deprecated) {
         (None, Some(note)) => out.push(change(Class::Additive, key, now, format!("deprecated: {note}"))),

@@ -12,9 +12,9 @@
 mod diff;
 pub mod snapshot;
 mod surface;
-mod tokens;
 #[cfg(test)]
 mod tests;
+mod tokens;
 
 pub use diff::{diff, Bump, Change, Class};
 pub use snapshot::Snapshot;
@@ -26,7 +26,12 @@ use crate::{Error, Options};
 pub const SNAPSHOT_FILE: &str = "public-api.txt";
 
 /// The snapshot of the crate generated from `model_json`, given its files and IR.
-pub(crate) fn snapshot_of(model_json: &str, files: &std::collections::BTreeMap<String, String>, ir: &crate::ir::Ir, options: &Options) -> Result<String, Error> {
+pub(crate) fn snapshot_of(
+    model_json: &str,
+    files: &std::collections::BTreeMap<String, String>,
+    ir: &crate::ir::Ir,
+    options: &Options,
+) -> Result<String, Error> {
     let surface = surface::surface(files, ir).map_err(|message| Error::Render { file: SNAPSHOT_FILE.into(), message })?;
     Ok(snapshot::write(&Snapshot {
         version: options.version.clone(),

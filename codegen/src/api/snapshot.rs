@@ -113,7 +113,11 @@ pub fn read(text: &str) -> Result<Snapshot, String> {
             ["version", v] => version = Some((*v).to_owned()),
             ["model", d] => model_digest = Some((*d).to_owned()),
             [kind, key, signature, non_exhaustive, deprecated, docs, source] => {
-                let kind = KINDS.iter().find(|(_, name)| name == kind).map(|(k, _)| *k).ok_or_else(|| format!("line {}: unknown kind `{kind}`", n + 1))?;
+                let kind = KINDS
+                    .iter()
+                    .find(|(_, name)| name == kind)
+                    .map(|(k, _)| *k)
+                    .ok_or_else(|| format!("line {}: unknown kind `{kind}`", n + 1))?;
                 let item = Item {
                     kind,
                     signature: unescape(signature),
@@ -163,7 +167,17 @@ mod tests {
                 source: Some("X$F".into()),
             },
         );
-        items.insert("types::E".to_owned(), Item { kind: Kind::Enum, signature: "enum E".into(), deprecated: None, docs: String::new(), non_exhaustive: true, source: None });
+        items.insert(
+            "types::E".to_owned(),
+            Item {
+                kind: Kind::Enum,
+                signature: "enum E".into(),
+                deprecated: None,
+                docs: String::new(),
+                non_exhaustive: true,
+                source: None,
+            },
+        );
         let surface = Surface { items };
         let snap = Snapshot { version: "0.3.1".into(), model_digest: digest("model"), surface: surface.clone() };
         let back = read(&write(&snap)).unwrap();

@@ -472,7 +472,8 @@ fn attach_sources(out: &mut Surface, ir: &Ir) {
             Shape::Structure(s) => {
                 let place = naming::place_of(s.role, s.error.is_some());
                 for m in &s.members {
-                    for method in [naming::member_name(&m.name, place), naming::set_name(&m.name, place), naming::get_name(&m.name, place)] {
+                    for method in [naming::member_name(&m.name, place), naming::set_name(&m.name, place), naming::get_name(&m.name, place)]
+                    {
                         members.insert(method, m.name.clone());
                     }
                 }
@@ -503,8 +504,7 @@ fn attach_sources(out: &mut Surface, ir: &Ir) {
         by_type.insert(name, (id.name.clone(), members));
     }
     for op in &ir.operations {
-        let errors: BTreeMap<String, String> =
-            op.errors.iter().map(|e| (naming::type_name(ir.shape(e).name()), e.name.clone())).collect();
+        let errors: BTreeMap<String, String> = op.errors.iter().map(|e| (naming::type_name(ir.shape(e).name()), e.name.clone())).collect();
         by_type.insert(naming::operation_error(&op.name), (op.name.clone(), errors));
     }
     for (key, item) in out.items.iter_mut() {

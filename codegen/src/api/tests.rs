@@ -144,7 +144,8 @@ fn a_changed_wire_value_is_breaking() {
 fn a_new_operation_member_and_error_are_additive() {
     let c = changes(|m| {
         shape(m, "ex#Svc")["operations"].as_array_mut().unwrap().push(json!({"target": "ex#Get"}));
-        m["shapes"]["ex#Get"] = json!({"type": "operation", "input": {"target": "smithy.api#Unit"}, "output": {"target": "smithy.api#Unit"}});
+        m["shapes"]["ex#Get"] =
+            json!({"type": "operation", "input": {"target": "smithy.api#Unit"}, "output": {"target": "smithy.api#Unit"}});
         shape(m, "ex#Thing")["members"]["Weight"] = json!({"target": "smithy.api#Double"});
         shape(m, "ex#Put")["errors"].as_array_mut().unwrap().push(json!({"target": "ex#Worse"}));
     });
@@ -217,7 +218,11 @@ fn constraints_of_elements_and_map_values_are_compared_too() {
 #[test]
 fn cargo_features_are_part_of_the_api() {
     let surface = |features: &[&str]| {
-        let options = Options { package: Some("ex".into()), default_features: features.iter().map(|f| f.to_string()).collect(), ..Options::default() };
+        let options = Options {
+            package: Some("ex".into()),
+            default_features: features.iter().map(|f| f.to_string()).collect(),
+            ..Options::default()
+        };
         super::surface_of(&base().to_string(), &options).unwrap()
     };
     let (none, serde) = (surface(&[]), surface(&["serde"]));

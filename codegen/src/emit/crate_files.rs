@@ -318,10 +318,7 @@ pub fn error_meta_rs(ir: &Ir) -> TokenStream {
     let request_id = rt::request_id();
     let errors: Vec<_> = ir.errors().collect();
     let variants: Vec<_> = errors.iter().map(|e| ident(&naming::type_name(&e.name))).collect();
-    let docs: Vec<_> = errors
-        .iter()
-        .map(|e| doc_attrs(&markdown_or(e.docs.as_deref(), &format!("The `{}` error.", e.id.name))))
-        .collect();
+    let docs: Vec<_> = errors.iter().map(|e| doc_attrs(&markdown_or(e.docs.as_deref(), &format!("The `{}` error.", e.id.name)))).collect();
     let conversions = ir.operations.iter().map(|op| {
         let module = ident(&naming::operation_module(&op.name));
         let op_error = ident(&naming::operation_error(&op.name));

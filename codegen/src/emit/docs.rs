@@ -95,12 +95,8 @@ pub fn html_to_markdown(html: &str) -> String {
                 let tag = &after[..end];
                 rest = &after[end + 1..];
                 let closing = tag.starts_with('/');
-                let name: String = tag
-                    .trim_start_matches('/')
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric())
-                    .collect::<String>()
-                    .to_ascii_lowercase();
+                let name: String =
+                    tag.trim_start_matches('/').chars().take_while(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
                 match (name.as_str(), closing) {
                     ("p" | "div", _) | ("br", _) => paragraph(&mut out),
                     ("note", false) => {
@@ -310,7 +306,10 @@ mod tests {
     #[test]
     fn deprecation_dates_go_into_the_note() {
         let date = Deprecated { message: Some("Use X.".into()), since: Some("2026-10-20".into()) };
-        assert_eq!(deprecated_attr(Some(&date)).to_string(), quote!(#[deprecated(note = "Use X. (deprecated since 2026-10-20)")]).to_string());
+        assert_eq!(
+            deprecated_attr(Some(&date)).to_string(),
+            quote!(#[deprecated(note = "Use X. (deprecated since 2026-10-20)")]).to_string()
+        );
         let version = Deprecated { message: None, since: Some("1.2.3".into()) };
         assert_eq!(deprecated_attr(Some(&version)).to_string(), quote!(#[deprecated(since = "1.2.3",)]).to_string());
         assert_eq!(deprecated_attr(Some(&Deprecated::default())).to_string(), quote!(#[deprecated]).to_string());

@@ -6,9 +6,9 @@
 mod crate_files;
 pub mod docs;
 mod enum_shape;
+pub(crate) mod examples;
 mod give;
 mod modules;
-pub(crate) mod examples;
 mod operation;
 mod operation_error;
 mod paginator;
@@ -73,10 +73,18 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<BTreeMap<String, Emitted>, Err
 
     for op in &ir.operations {
         if let Some(p) = &op.paginated {
-            out.rust(naming::operation_file(&op.name, "paginator"), paginator::emit(ir, op, p)?, Some(Declare::module("paginator", Vis::Public)));
+            out.rust(
+                naming::operation_file(&op.name, "paginator"),
+                paginator::emit(ir, op, p)?,
+                Some(Declare::module("paginator", Vis::Public)),
+            );
         }
         out.rust(naming::example_file(&op.name), examples::emit(ir, op, &lib), None);
-        out.rust(naming::operation_file(&op.name, "builders"), operation::emit_builders(ir, op), Some(Declare::module("builders", Vis::Public)));
+        out.rust(
+            naming::operation_file(&op.name, "builders"),
+            operation::emit_builders(ir, op),
+            Some(Declare::module("builders", Vis::Public)),
+        );
     }
 
     let ser_roots = ir.operations.iter().map(|o| o.input.clone());
@@ -110,7 +118,11 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<BTreeMap<String, Emitted>, Err
     for op in &ir.operations {
         let path = format!("{}/mod.rs", naming::operation_dir(&op.name));
         let declarations = out.tree.declarations(&path);
-        out.rust(path, operation::emit_mod(ir, op, echoing.echoes(op), declarations), Some(Declare::module(naming::operation_module(&op.name), Vis::Public)));
+        out.rust(
+            path,
+            operation::emit_mod(ir, op, echoing.echoes(op), declarations),
+            Some(Declare::module(naming::operation_module(&op.name), Vis::Public)),
+        );
     }
     let protocol_serde = crate_files::protocol_serde_mod(out.tree.declarations("src/protocol_serde/mod.rs"));
     out.rust("src/protocol_serde/mod.rs".into(), protocol_serde, Some(Declare::module("protocol_serde", Vis::Private)));

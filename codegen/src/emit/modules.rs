@@ -175,8 +175,15 @@ mod tests {
         let text = tree.declarations("src/types/mod.rs").to_string();
         assert_eq!(
             text,
-            quote!(mod _tag; pub mod error; pub use _tag::Tag; /// Builders of the types in this module.
-                pub mod builders { pub use super::_tag::TagBuilder; })
+            quote!(
+                mod _tag;
+                pub mod error;
+                pub use _tag::Tag;
+                /// Builders of the types in this module.
+                pub mod builders {
+                    pub use super::_tag::TagBuilder;
+                }
+            )
             .to_string()
         );
         assert!(tree.declarations("src/lib.rs").is_empty());

@@ -13,7 +13,6 @@ use super::types::{boxed_type, ident, plain_ident};
 use crate::ir::{Ir, Operation};
 use crate::naming::{self, Place};
 
-
 /// The operation's `mod.rs`, after `declarations` of the files emitted
 /// under it. An `echoes` operation's output can repeat part of its input
 /// (`give.rs`), so its input's strings are given to the answer's reader.

@@ -246,11 +246,15 @@ fn request_test(ir: &Ir, lib: &TokenStream, op: &crate::ir::Operation, case: &Va
     let method = case.get("method").and_then(Value::as_str).unwrap_or("POST");
     let uri = case.get("uri").and_then(Value::as_str).unwrap_or("/");
     let resolved = case.get("resolvedHost").and_then(Value::as_str).unwrap_or(host.split('/').next().unwrap_or(host));
-    let headers = str_map(case.get("headers")).into_iter().map(|(k, v)| {
-        quote!(::std::assert_eq!(request.headers.get(#k), ::std::option::Option::Some(#v), "header {}", #k);)
-    });
-    let required = str_list(case.get("requireHeaders")).into_iter().map(|k| quote!(::std::assert!(request.headers.get(#k).is_some(), "header {} is required", #k);));
-    let forbidden = str_list(case.get("forbidHeaders")).into_iter().map(|k| quote!(::std::assert!(request.headers.get(#k).is_none(), "header {} is forbidden", #k);));
+    let headers = str_map(case.get("headers"))
+        .into_iter()
+        .map(|(k, v)| quote!(::std::assert_eq!(request.headers.get(#k), ::std::option::Option::Some(#v), "header {}", #k);));
+    let required = str_list(case.get("requireHeaders"))
+        .into_iter()
+        .map(|k| quote!(::std::assert!(request.headers.get(#k).is_some(), "header {} is required", #k);));
+    let forbidden = str_list(case.get("forbidHeaders"))
+        .into_iter()
+        .map(|k| quote!(::std::assert!(request.headers.get(#k).is_none(), "header {} is forbidden", #k);));
     let body = match (case.get("body").and_then(Value::as_str), case.get("bodyMediaType").and_then(Value::as_str)) {
         (None, _) => quote!(),
         (Some(expected), Some("application/json")) if !expected.is_empty() => quote! {

@@ -373,11 +373,8 @@ fn de_structure(ir: &Ir, s: &Structure, echoed: bool) -> Result<TokenStream, Err
         locals.push(quote!(let mut #local: ::std::option::Option<#t> = ::std::option::Option::None;));
         let key = m.name.as_str();
         // Error messages arrive as `message` or `Message`, whatever the model calls them.
-        let pattern = if s.error.is_some() && m.name.eq_ignore_ascii_case("message") {
-            quote!("message" | "Message")
-        } else {
-            quote!(#key)
-        };
+        let pattern =
+            if s.error.is_some() && m.name.eq_ignore_ascii_case("message") { quote!("message" | "Message") } else { quote!(#key) };
         arms.push(quote!(#pattern => #local = ::std::option::Option::Some(#read),));
         let value = if field_is_optional(m, s.role) {
             quote!(#local)

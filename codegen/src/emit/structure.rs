@@ -58,8 +58,7 @@ fn fields<'a>(s: &'a Structure, place: Place) -> Vec<Field<'a>> {
 
 /// True when the structure's builder `build()` returns a `Result`.
 pub fn build_is_fallible(s: &Structure) -> bool {
-    s.role == Role::Input
-        || s.members.iter().any(|m| !field_is_optional(m, s.role) && m.default.as_ref().is_none_or(|_| m.added_default))
+    s.role == Role::Input || s.members.iter().any(|m| !field_is_optional(m, s.role) && m.default.as_ref().is_none_or(|_| m.added_default))
 }
 
 /// Emits the file of one structure.
@@ -100,7 +99,9 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
         let note = if list_note {
             Some(format!("When the value was not set, this is an empty slice; use `.{}.is_none()` to tell the two apart.", f.label))
         } else {
-            defaulted.map(|_| format!("When the value was not set, this is the model's default; use `.{}.is_none()` to tell the two apart.", f.label))
+            defaulted.map(|_| {
+                format!("When the value was not set, this is the model's default; use `.{}.is_none()` to tell the two apart.", f.label)
+            })
         };
         let note = note.map(|text| doc_attrs(&format!("\n{text}")));
         quote! { #docs #note #deprecated pub fn #ident(&self) -> #ret { #body } }
@@ -297,11 +298,8 @@ pub fn plain_setter(ir: &Ir, member: &Member, ident: &proc_macro2::Ident) -> (To
             let doc = doc_attrs("\nAppends one item; call again to add more.");
             // Strings are taken as `impl Into<String>`, as the official SDK does.
             let stringy = !*sparse && matches!(**element, TypeRef::Prim(Prim::String | Prim::BigInteger | Prim::BigDecimal));
-            let (param, value) = if stringy {
-                (quote!(impl ::std::convert::Into<#el>), quote!(input.into()))
-            } else {
-                (el.clone(), quote!(input))
-            };
+            let (param, value) =
+                if stringy { (quote!(impl ::std::convert::Into<#el>), quote!(input.into())) } else { (el.clone(), quote!(input)) };
             (
                 quote! {
                     #doc
@@ -389,8 +387,8 @@ fn role_impls(s: &Structure, ty: &proc_macro2::Ident, fields: &[Field<'_>]) -> R
             let meta = rt::error_metadata();
             let provide = rt::provide_error_metadata();
             let code = s.id.name.as_str();
-            let message_field = fields.iter().find(|f| f.member.name.eq_ignore_ascii_case("message")
-                && matches!(f.member.ty, TypeRef::Prim(Prim::String)));
+            let message_field =
+                fields.iter().find(|f| f.member.name.eq_ignore_ascii_case("message") && matches!(f.member.ty, TypeRef::Prim(Prim::String)));
             let message = match message_field {
                 Some(f) if f.optional => {
                     let i = &f.ident;

@@ -35,11 +35,7 @@ pub fn named_path_from(ir: &Ir, id: &crate::shape_id::ShapeId, root: &TokenStrea
     match shape {
         Shape::Structure(s) if s.error.is_some() => quote!(#root::types::error::#name),
         Shape::Structure(s) if s.role != Role::Plain => {
-            let op = ir
-                .operations
-                .iter()
-                .find(|o| &o.input == id || &o.output == id)
-                .expect("synthetic structures belong to an operation");
+            let op = ir.operations.iter().find(|o| &o.input == id || &o.output == id).expect("synthetic structures belong to an operation");
             let module = ident(&naming::operation_module(&op.name));
             quote!(#root::operation::#module::#name)
         }
@@ -106,10 +102,7 @@ fn prim_type(p: Prim) -> TokenStream {
 
 /// True for types returned by value from getters.
 pub fn is_copy(ty: &TypeRef) -> bool {
-    matches!(
-        ty,
-        TypeRef::Prim(Prim::Boolean | Prim::Byte | Prim::Short | Prim::Integer | Prim::Long | Prim::Float | Prim::Double)
-    )
+    matches!(ty, TypeRef::Prim(Prim::Boolean | Prim::Byte | Prim::Short | Prim::Integer | Prim::Long | Prim::Float | Prim::Double))
 }
 
 /// True when the struct field is an `Option`.
@@ -148,9 +141,7 @@ pub fn getter(ir: &Ir, member: &Member, optional: bool, field: &Ident) -> (Token
         (TypeRef::Prim(Prim::String | Prim::BigInteger | Prim::BigDecimal), true) => {
             (quote!(::std::option::Option<&str>), quote!(self.#field.as_deref()))
         }
-        (TypeRef::Prim(Prim::String | Prim::BigInteger | Prim::BigDecimal), false) => {
-            (quote!(&str), quote!(self.#field.as_str()))
-        }
+        (TypeRef::Prim(Prim::String | Prim::BigInteger | Prim::BigDecimal), false) => (quote!(&str), quote!(self.#field.as_str())),
         (TypeRef::List { element, sparse, .. }, _) => {
             let el = rust_type(ir, element);
             let el = if *sparse { quote!(::std::option::Option<#el>) } else { el };
@@ -302,8 +293,8 @@ pub fn with_default(ir: &Ir, owner: &str, member: &Member, default: &Value, opti
     let d = wrap_boxed(member, default_expr(ir, owner, &member.ty, default)?);
     // A value that allocates nothing is built eagerly; an empty list or map
     // is the type's own default.
-    let allocates_nothing = is_copy(&member.ty)
-        || (member.ty == TypeRef::Prim(Prim::Document) && (default.is_boolean() || default.is_number()));
+    let allocates_nothing =
+        is_copy(&member.ty) || (member.ty == TypeRef::Prim(Prim::Document) && (default.is_boolean() || default.is_number()));
     Ok(match &member.ty {
         TypeRef::List { .. } | TypeRef::Map { .. } if !member.boxed => quote!(#option.unwrap_or_default()),
         _ if allocates_nothing && !member.boxed => quote!(#option.unwrap_or(#d)),

@@ -45,8 +45,7 @@ pub fn validate(model: &Model) -> Result<String, Error> {
         }
         check_refs(model, id, shape)?;
     }
-    let services: Vec<&String> =
-        model.shapes.iter().filter(|(_, s)| matches!(s, Shape::Service(_))).map(|(id, _)| id).collect();
+    let services: Vec<&String> = model.shapes.iter().filter(|(_, s)| matches!(s, Shape::Service(_))).map(|(id, _)| id).collect();
     let service = match services.as_slice() {
         [one] => (*one).clone(),
         [] => return Err(Error::model("model", "the model defines no service shape")),
@@ -68,11 +67,8 @@ pub fn protocol_of(id: &str, service: &Shape) -> Result<&'static str, Error> {
     if let Some(p) = SUPPORTED_PROTOCOLS.iter().find(|p| traits.contains_key(**p)) {
         return Ok(p);
     }
-    let offered: Vec<&str> = traits
-        .keys()
-        .map(String::as_str)
-        .filter(|k| OTHER_PROTOCOLS.contains(k) || k.starts_with("aws.protocols#"))
-        .collect();
+    let offered: Vec<&str> =
+        traits.keys().map(String::as_str).filter(|k| OTHER_PROTOCOLS.contains(k) || k.starts_with("aws.protocols#")).collect();
     Err(if offered.is_empty() {
         Error::unsupported(id, "the service names no protocol; this generator needs aws.protocols#awsJson1_0 or awsJson1_1")
     } else {
@@ -207,10 +203,7 @@ fn has_member_within(model: &Model, shape: &Shape, member: &str, depth: u32) -> 
         other => other.members().is_some_and(|ms| ms.contains_key(member)),
     };
     own || (depth > 0
-        && shape
-            .mixins()
-            .iter()
-            .any(|m| model.shapes.get(&m.target).is_some_and(|s| has_member_within(model, s, member, depth - 1))))
+        && shape.mixins().iter().any(|m| model.shapes.get(&m.target).is_some_and(|s| has_member_within(model, s, member, depth - 1))))
 }
 
 #[cfg(test)]
@@ -222,7 +215,8 @@ mod tests {
         validate(&load(json).unwrap())
     }
 
-    const SERVICE: &str = r#""a#S":{"type":"service","version":"1","operations":[{"target":"a#Op"}],"traits":{"aws.protocols#awsJson1_1":{}}}"#;
+    const SERVICE: &str =
+        r#""a#S":{"type":"service","version":"1","operations":[{"target":"a#Op"}],"traits":{"aws.protocols#awsJson1_1":{}}}"#;
 
     #[test]
     fn accepts_a_minimal_service() {
@@ -248,7 +242,8 @@ mod tests {
 
     #[test]
     fn supported_protocol_wins_over_another() {
-        let json = r#"{"smithy":"2.0","shapes":{"a#S":{"type":"service","traits":{"aws.protocols#restJson1":{},"aws.protocols#awsJson1_0":{}}}}}"#;
+        let json =
+            r#"{"smithy":"2.0","shapes":{"a#S":{"type":"service","traits":{"aws.protocols#restJson1":{},"aws.protocols#awsJson1_0":{}}}}}"#;
         let model = load(json).unwrap();
         assert_eq!(protocol_of("a#S", &model.shapes["a#S"]).unwrap(), "aws.protocols#awsJson1_0");
         assert_eq!(passed_over_protocols(&model.shapes["a#S"]), ["aws.protocols#restJson1"]);

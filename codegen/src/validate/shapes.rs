@@ -187,7 +187,10 @@ fn one_idempotency_token(shapes: &Shapes, input: &str) -> Result<(), Error> {
         .map(|(name, _)| name.as_str())
         .collect();
     if tokens.len() > 1 {
-        return Err(Error::model(input, format!("has {} @idempotencyToken members ({}); an input may have one", tokens.len(), tokens.join(", "))));
+        return Err(Error::model(
+            input,
+            format!("has {} @idempotencyToken members ({}); an input may have one", tokens.len(), tokens.join(", ")),
+        ));
     }
     Ok(())
 }
@@ -195,11 +198,13 @@ fn one_idempotency_token(shapes: &Shapes, input: &str) -> Result<(), Error> {
 /// `@endpoint`: each `{label}` of the host prefix is a required string member of the input.
 fn host_prefix(shapes: &Shapes, id: &str, traits: &Traits, input: Option<&Ref>) -> Result<(), Error> {
     let Some(endpoint) = traits.get("smithy.api#endpoint") else { return Ok(()) };
-    let prefix = endpoint.get("hostPrefix").and_then(Value::as_str).ok_or_else(|| Error::model(id, "@endpoint needs a string hostPrefix"))?;
+    let prefix =
+        endpoint.get("hostPrefix").and_then(Value::as_str).ok_or_else(|| Error::model(id, "@endpoint needs a string hostPrefix"))?;
     let members = input.and_then(|r| shapes.get(&r.target)).and_then(Shape::members);
     let mut rest = prefix;
     while let Some(start) = rest.find('{') {
-        let end = rest[start..].find('}').ok_or_else(|| Error::model(id, format!("@endpoint hostPrefix `{prefix}` has an unclosed label")))?;
+        let end =
+            rest[start..].find('}').ok_or_else(|| Error::model(id, format!("@endpoint hostPrefix `{prefix}` has an unclosed label")))?;
         let label = &rest[start + 1..start + end];
         let member = members
             .and_then(|ms| ms.get(label))
@@ -222,37 +227,65 @@ mod tests {
     fn each_check_names_the_shape_and_the_problem() {
         let op = r#"{"target":"a#Op"}"#;
         let cases = [
-            (r#","a#Op":{"type":"operation","input":{"target":"a#E"}},"a#E":{"type":"enum","members":{"A":{"target":"smithy.api#Unit"}}}"#,
-             "shape a#Op: input and output must be structures, but a#E is a enum"),
-            (r#","a#Op":{"type":"operation","output":{"target":"smithy.api#String"}}"#,
-             "shape a#Op: input and output must be structures, but smithy.api#String is a prelude shape"),
-            (r#","a#Op":{"type":"operation","errors":[{"target":"a#NotErr"}]},"a#NotErr":{"type":"structure"}"#,
-             "shape a#Op: lists a#NotErr as an error, but it is not a structure with @error"),
-            (r#","a#Op":{"type":"operation","traits":{"smithy.api#requestCompression":{"encodings":["br"]}}}"#,
-             "shape a#Op: unsupported: @requestCompression encodings [\"br\"]: only gzip is implemented"),
-            (r#","a#Op":{"type":"operation","traits":{"smithy.api#paginated":{"inputToken":"T"}}}"#,
-             "shape a#Op: @paginated needs inputToken and outputToken (on the operation or the service)"),
-            (r#","a#Op":{"type":"operation","input":{"target":"a#In"},"traits":{"smithy.api#endpoint":{"hostPrefix":"{Id}."}}},"a#In":{"type":"structure","members":{"Id":{"target":"smithy.api#String"}}}"#,
-             "shape a#Op: host label `Id` must be a required string member"),
-            (r#","a#Op":{"type":"operation","traits":{"smithy.api#endpoint":{"hostPrefix":"{Id."}}}"#,
-             "shape a#Op: @endpoint hostPrefix `{Id.` has an unclosed label"),
+            (
+                r#","a#Op":{"type":"operation","input":{"target":"a#E"}},"a#E":{"type":"enum","members":{"A":{"target":"smithy.api#Unit"}}}"#,
+                "shape a#Op: input and output must be structures, but a#E is a enum",
+            ),
+            (
+                r#","a#Op":{"type":"operation","output":{"target":"smithy.api#String"}}"#,
+                "shape a#Op: input and output must be structures, but smithy.api#String is a prelude shape",
+            ),
+            (
+                r#","a#Op":{"type":"operation","errors":[{"target":"a#NotErr"}]},"a#NotErr":{"type":"structure"}"#,
+                "shape a#Op: lists a#NotErr as an error, but it is not a structure with @error",
+            ),
+            (
+                r#","a#Op":{"type":"operation","traits":{"smithy.api#requestCompression":{"encodings":["br"]}}}"#,
+                "shape a#Op: unsupported: @requestCompression encodings [\"br\"]: only gzip is implemented",
+            ),
+            (
+                r#","a#Op":{"type":"operation","traits":{"smithy.api#paginated":{"inputToken":"T"}}}"#,
+                "shape a#Op: @paginated needs inputToken and outputToken (on the operation or the service)",
+            ),
+            (
+                r#","a#Op":{"type":"operation","input":{"target":"a#In"},"traits":{"smithy.api#endpoint":{"hostPrefix":"{Id}."}}},"a#In":{"type":"structure","members":{"Id":{"target":"smithy.api#String"}}}"#,
+                "shape a#Op: host label `Id` must be a required string member",
+            ),
+            (
+                r#","a#Op":{"type":"operation","traits":{"smithy.api#endpoint":{"hostPrefix":"{Id."}}}"#,
+                "shape a#Op: @endpoint hostPrefix `{Id.` has an unclosed label",
+            ),
             (r#","a#Op":{"type":"operation"},"a#U":{"type":"union","members":{}}"#, "shape a#U: a union needs at least one member"),
-            (r#","a#Op":{"type":"operation","input":{"target":"a#In"}},"a#In":{"type":"structure","members":{
+            (
+                r#","a#Op":{"type":"operation","input":{"target":"a#In"}},"a#In":{"type":"structure","members":{
                 "A":{"target":"smithy.api#String","traits":{"smithy.api#idempotencyToken":{}}},
                 "B":{"target":"smithy.api#String","traits":{"smithy.api#idempotencyToken":{}}}}}"#,
-             "shape a#In: has 2 @idempotencyToken members (A, B); an input may have one"),
-            (r#","a#Op":{"type":"operation"},"a#S2":{"type":"structure","members":{"T":{"target":"smithy.api#Integer","traits":{"smithy.api#idempotencyToken":{}}}}}"#,
-             "shape a#S2$T: @idempotencyToken applies only to members that target a string"),
-            (r#","a#Op":{"type":"operation"},"a#E":{"type":"enum","members":{"A":{"target":"smithy.api#Unit","traits":{"smithy.api#enumValue":""}}}}"#,
-             "shape a#E$A: @enumValue of an enum member must be a non-empty string"),
-            (r#","a#Op":{"type":"operation"},"a#I":{"type":"intEnum","members":{"A":{"target":"smithy.api#Unit","traits":{"smithy.api#enumValue":"1"}}}}"#,
-             "shape a#I$A: an intEnum member needs an integer @enumValue"),
-            (r#","a#Op":{"type":"operation"},"a#M":{"type":"map","key":{"target":"smithy.api#Integer"},"value":{"target":"smithy.api#String"}}"#,
-             "shape a#M$key: map keys must target a string or string enum"),
-            (r#","a#Op":{"type":"operation"},"a#S2":{"type":"structure","members":{"T":{"target":"smithy.api#Timestamp","traits":{"smithy.api#timestampFormat":"unix"}}}}"#,
-             "shape a#S2$T: unknown @timestampFormat Some(\"unix\")"),
-            (r#","a#Op":{"type":"operation"},"a#Mix":{"type":"structure","traits":{"smithy.api#mixin":{}}},"a#S2":{"type":"structure","members":{"M":{"target":"a#Mix"}}}"#,
-             "shape a#S2$M: targets the mixin a#Mix; mixins cannot be targeted"),
+                "shape a#In: has 2 @idempotencyToken members (A, B); an input may have one",
+            ),
+            (
+                r#","a#Op":{"type":"operation"},"a#S2":{"type":"structure","members":{"T":{"target":"smithy.api#Integer","traits":{"smithy.api#idempotencyToken":{}}}}}"#,
+                "shape a#S2$T: @idempotencyToken applies only to members that target a string",
+            ),
+            (
+                r#","a#Op":{"type":"operation"},"a#E":{"type":"enum","members":{"A":{"target":"smithy.api#Unit","traits":{"smithy.api#enumValue":""}}}}"#,
+                "shape a#E$A: @enumValue of an enum member must be a non-empty string",
+            ),
+            (
+                r#","a#Op":{"type":"operation"},"a#I":{"type":"intEnum","members":{"A":{"target":"smithy.api#Unit","traits":{"smithy.api#enumValue":"1"}}}}"#,
+                "shape a#I$A: an intEnum member needs an integer @enumValue",
+            ),
+            (
+                r#","a#Op":{"type":"operation"},"a#M":{"type":"map","key":{"target":"smithy.api#Integer"},"value":{"target":"smithy.api#String"}}"#,
+                "shape a#M$key: map keys must target a string or string enum",
+            ),
+            (
+                r#","a#Op":{"type":"operation"},"a#S2":{"type":"structure","members":{"T":{"target":"smithy.api#Timestamp","traits":{"smithy.api#timestampFormat":"unix"}}}}"#,
+                "shape a#S2$T: unknown @timestampFormat Some(\"unix\")",
+            ),
+            (
+                r#","a#Op":{"type":"operation"},"a#Mix":{"type":"structure","traits":{"smithy.api#mixin":{}}},"a#S2":{"type":"structure","members":{"M":{"target":"a#Mix"}}}"#,
+                "shape a#S2$M: targets the mixin a#Mix; mixins cannot be targeted",
+            ),
         ];
         for (extra, want) in cases {
             let got = lower_json(&service(extra, op)).expect_err(want).to_string();

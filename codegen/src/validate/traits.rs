@@ -26,7 +26,10 @@ pub fn check(shapes: &Shapes) -> Result<(), Error> {
                 Shape::Union(_) => "an event stream (a @streaming union)",
                 _ => "a streaming blob (@streaming)",
             };
-            return Err(Error::unsupported(id, format!("{what} is not implemented: awsJson clients of this generator send and read whole bodies")));
+            return Err(Error::unsupported(
+                id,
+                format!("{what} is not implemented: awsJson clients of this generator send and read whole bodies"),
+            ));
         }
         shape_traits(id, shape.traits())?;
         if let Shape::Structure(s) = shape {
@@ -127,9 +130,9 @@ fn default_fits(shapes: &Shapes, owner: &str, target: &str, v: &Value) -> Result
         "boolean" => v.is_boolean(),
         "string" => match target_shape.and_then(|s| s.traits().get("smithy.api#enum")) {
             // A Smithy 1.0 string enum: the default is one of its values.
-            Some(values) => v.as_str().is_some_and(|s| {
-                values.as_array().is_some_and(|vs| vs.iter().any(|e| e.get("value").and_then(Value::as_str) == Some(s)))
-            }),
+            Some(values) => v
+                .as_str()
+                .is_some_and(|s| values.as_array().is_some_and(|vs| vs.iter().any(|e| e.get("value").and_then(Value::as_str) == Some(s)))),
             None => v.is_string(),
         },
         "blob" => v.as_str().is_some_and(is_base64),
@@ -168,9 +171,7 @@ fn default_fits(shapes: &Shapes, owner: &str, target: &str, v: &Value) -> Result
 /// Standard base64 with padding, as Smithy writes blob values.
 fn is_base64(s: &str) -> bool {
     let body = s.trim_end_matches('=');
-    s.len() % 4 == 0
-        && s.len() - body.len() <= 2
-        && body.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
+    s.len() % 4 == 0 && s.len() - body.len() <= 2 && body.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
 }
 
 #[cfg(test)]
@@ -258,27 +259,38 @@ mod tests {
     fn aws_query_errors_are_checked() {
         // A structure is listed as the operation's error when it is one, else as its output.
         let with = |traits: &str| {
-            let place = if traits.contains("smithy.api#error") { "errors\":[{\"target\":\"a#E\"}]" } else { "output\":{\"target\":\"a#E\"}" };
+            let place =
+                if traits.contains("smithy.api#error") { "errors\":[{\"target\":\"a#E\"}]" } else { "output\":{\"target\":\"a#E\"}" };
             let json = service(
                 &format!(r#","a#Op":{{"type":"operation","{place}}},"a#E":{{"type":"structure","traits":{{{traits}}}}}"#),
                 r#"{"target":"a#Op"}"#,
             );
-            lower_json(&json).map(|ir| ir.shapes.values().find_map(|s| match s {
-                crate::ir::Shape::Structure(s) if s.name == "E" => s.error.clone(),
-                _ => None,
-            }))
+            lower_json(&json).map(|ir| {
+                ir.shapes.values().find_map(|s| match s {
+                    crate::ir::Shape::Structure(s) if s.name == "E" => s.error.clone(),
+                    _ => None,
+                })
+            })
         };
         let ok = with(r#""smithy.api#error":"client","aws.protocols#awsQueryError":{"code":"Old.Code","httpResponseCode":400}"#).unwrap();
         assert_eq!(ok.unwrap().query_code.as_deref(), Some("Old.Code"));
         for (traits, problem) in [
-            (r#""aws.protocols#awsQueryError":{"code":"C","httpResponseCode":400}"#, "@awsQueryError applies only to structures with @error"),
-            (r#""smithy.api#error":"client","aws.protocols#awsQueryError":{"httpResponseCode":400}"#, "@awsQueryError needs a non-empty code"),
+            (
+                r#""aws.protocols#awsQueryError":{"code":"C","httpResponseCode":400}"#,
+                "@awsQueryError applies only to structures with @error",
+            ),
+            (
+                r#""smithy.api#error":"client","aws.protocols#awsQueryError":{"httpResponseCode":400}"#,
+                "@awsQueryError needs a non-empty code",
+            ),
             (r#""smithy.api#error":"client","aws.protocols#awsQueryError":{"code":"A;B","httpResponseCode":400}"#, "without `;`"),
-            (r#""smithy.api#error":"client","aws.protocols#awsQueryError":{"code":"C","httpResponseCode":"400"}"#, "httpResponseCode from 100 to 599"),
+            (
+                r#""smithy.api#error":"client","aws.protocols#awsQueryError":{"code":"C","httpResponseCode":"400"}"#,
+                "httpResponseCode from 100 to 599",
+            ),
         ] {
             let err = with(traits).unwrap_err().to_string();
             assert!(err.starts_with("shape a#E: ") && err.contains(problem), "{err}");
         }
     }
-
 }

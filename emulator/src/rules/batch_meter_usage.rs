@@ -81,7 +81,10 @@ pub fn batch_meter_usage(
     // Batch-wide checks: one bad record fails the whole call, as the service documents.
     for (i, r) in checked.iter().enumerate() {
         if !product.dimensions.iter().any(|d| d == r.dimension) {
-            return Err(ServiceError::new(Code::InvalidUsageDimension, format!("record {}: {} is not a dimension of {}", i + 1, r.dimension, product.code)));
+            return Err(ServiceError::new(
+                Code::InvalidUsageDimension,
+                format!("record {}: {} is not a dimension of {}", i + 1, r.dimension, product.code),
+            ));
         }
         check_window(r.timestamp, now, config.batch_meter_usage_window(), config.month_end_grace())
             .map_err(|e| ServiceError::new(e.code, format!("record {}: {}", i + 1, e.message)))?;
@@ -92,13 +95,21 @@ pub fn batch_meter_usage(
             if r.identifier.is_some() {
                 return Err(ServiceError::new(
                     Code::InvalidCustomerIdentifier,
-                    format!("record {}: {} is listed on concurrent agreements: name the buyer by CustomerAWSAccountId and LicenseArn", i + 1, product.code),
+                    format!(
+                        "record {}: {} is listed on concurrent agreements: name the buyer by CustomerAWSAccountId and LicenseArn",
+                        i + 1,
+                        product.code
+                    ),
                 ));
             }
             if r.license.is_none() {
                 return Err(ServiceError::new(
                     Code::InvalidLicense,
-                    format!("record {}: {} is listed on concurrent agreements: the record needs the LicenseArn of the buyer's agreement", i + 1, product.code),
+                    format!(
+                        "record {}: {} is listed on concurrent agreements: the record needs the LicenseArn of the buyer's agreement",
+                        i + 1,
+                        product.code
+                    ),
                 ));
             }
         }
@@ -106,7 +117,10 @@ pub fn batch_meter_usage(
             let owner = config.customer_by_license(license);
             let fits = owner.is_some_and(|c| c.product == product.code && r.account.is_none_or(|a| a == c.account));
             if !fits {
-                return Err(ServiceError::new(Code::InvalidLicense, format!("record {}: licence {license} is not the customer's licence of {}", i + 1, product.code)));
+                return Err(ServiceError::new(
+                    Code::InvalidLicense,
+                    format!("record {}: licence {license} is not the customer's licence of {}", i + 1, product.code),
+                ));
             }
         }
     }
@@ -145,13 +159,16 @@ pub fn batch_meter_usage(
 
 /// The one product of the batch: `ProductCode`, else the product of the
 /// records' licences. It must be the caller's.
-fn which_product<'a>(config: &'a Config, caller: &Account, code: Option<&str>, records: &[Checked<'_>]) -> Result<&'a Product, ServiceError> {
+fn which_product<'a>(
+    config: &'a Config,
+    caller: &Account,
+    code: Option<&str>,
+    records: &[Checked<'_>],
+) -> Result<&'a Product, ServiceError> {
     let code = match code.filter(|c| !c.is_empty()) {
         Some(c) => c.to_owned(),
         None => {
-            let mut products = records.iter().map(|r| {
-                r.license.and_then(|l| config.customer_by_license(l)).map(|c| c.product.clone())
-            });
+            let mut products = records.iter().map(|r| r.license.and_then(|l| config.customer_by_license(l)).map(|c| c.product.clone()));
             match products.next() {
                 Some(Some(first)) if products.all(|p| p.as_deref() == Some(first.as_str())) => first,
                 _ => {
@@ -227,9 +244,15 @@ mod tests {
         let mut old = record(alpha.clone(), "1");
         old["Timestamp"] = json!(NOW - 25 * 3600);
         let both = record(json!({"CustomerIdentifier": "cust-alpha", "CustomerAWSAccountId": "444455556666"}), "1");
-        let wrong_licence = record(json!({"CustomerAWSAccountId": "444455556666", "LicenseArn": "arn:aws:license-manager::777788889999:license:l-beta"}), "1");
+        let wrong_licence = record(
+            json!({"CustomerAWSAccountId": "444455556666", "LicenseArn": "arn:aws:license-manager::777788889999:license:l-beta"}),
+            "1",
+        );
         for (body, code) in [
-            (json!({"ProductCode": "prod-saas-1", "UsageRecords": [record(alpha.clone(), "1"), wrong_dimension]}), Code::InvalidUsageDimension),
+            (
+                json!({"ProductCode": "prod-saas-1", "UsageRecords": [record(alpha.clone(), "1"), wrong_dimension]}),
+                Code::InvalidUsageDimension,
+            ),
             (json!({"ProductCode": "prod-saas-1", "UsageRecords": [old]}), Code::TimestampOutOfBounds),
             (json!({"ProductCode": "prod-saas-1", "UsageRecords": [both]}), Code::Validation),
             (json!({"ProductCode": "prod-saas-1", "UsageRecords": [wrong_licence]}), Code::InvalidLicense),
@@ -243,7 +266,15 @@ mod tests {
         // Another seller's product is not the caller's.
         let config = Config::demo();
         let buyer = config.accounts[1].clone();
-        let err = batch_meter_usage(&config, &mut state, &buyer, &json!({"ProductCode": "prod-saas-1", "UsageRecords": []}), UNIX_EPOCH + Duration::from_secs(NOW), &[]).unwrap_err();
+        let err = batch_meter_usage(
+            &config,
+            &mut state,
+            &buyer,
+            &json!({"ProductCode": "prod-saas-1", "UsageRecords": []}),
+            UNIX_EPOCH + Duration::from_secs(NOW),
+            &[],
+        )
+        .unwrap_err();
         assert_eq!(err.code, Code::InvalidProductCode);
     }
 
@@ -270,7 +301,11 @@ mod tests {
         // A second agreement of the same account is billed on its own in the same hour; each agreement once.
         let mut config = Config::demo();
         let second = "arn:aws:license-manager::999900001111:license:l-gamma-2";
-        config.add_customer(Customer { license_arn: Some(second.into()), registration_token: None, ..config.customer_by_account("prod-saas-2", "999900001111").unwrap().clone() });
+        config.add_customer(Customer {
+            license_arn: Some(second.into()),
+            registration_token: None,
+            ..config.customer_by_account("prod-saas-2", "999900001111").unwrap().clone()
+        });
         let seller = config.accounts[0].clone();
         let mut other = good.clone();
         other["LicenseArn"] = json!(second);

@@ -32,20 +32,21 @@ pub fn meter_usage(config: &Config, state: &mut State, caller: &Account, body: &
     if let Some(t) = client_token {
         check_length(&mut v, t, "clientToken", 1, 64);
     }
-    let quantity = quantity(&mut v, m.integer("UsageQuantity")?, m.string("UsageQuantityAsDecimal")?, ("usageQuantity", "usageQuantityAsDecimal"));
+    let quantity =
+        quantity(&mut v, m.integer("UsageQuantity")?, m.string("UsageQuantityAsDecimal")?, ("usageQuantity", "usageQuantityAsDecimal"));
     let dry_run = m.boolean("DryRun")?.unwrap_or(false);
     v.finish()?;
     let (Some(product_code), Some(timestamp), Some(dimension), Some(quantity)) = (product_code, timestamp, dimension, quantity) else {
         return Err(ServiceError::new(Code::InternalServiceError, "a checked member went missing"));
     };
 
-    let product = config
-        .product(product_code)
-        .ok_or_else(|| ServiceError::new(Code::InvalidProductCode, format!("Product code {product_code} is not a product of this emulator")))?;
+    let product = config.product(product_code).ok_or_else(|| {
+        ServiceError::new(Code::InvalidProductCode, format!("Product code {product_code} is not a product of this emulator"))
+    })?;
     product.check_region(&config.region)?;
-    let customer = config
-        .customer_by_account(&product.code, &caller.id)
-        .ok_or_else(|| ServiceError::new(Code::CustomerNotEntitled, format!("Account {} is not subscribed to {product_code}", caller.id)))?;
+    let customer = config.customer_by_account(&product.code, &caller.id).ok_or_else(|| {
+        ServiceError::new(Code::CustomerNotEntitled, format!("Account {} is not subscribed to {product_code}", caller.id))
+    })?;
     if !product.dimensions.iter().any(|d| d == dimension) {
         return Err(ServiceError::new(Code::InvalidUsageDimension, format!("{dimension} is not a dimension of {product_code}")));
     }

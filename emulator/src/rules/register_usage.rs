@@ -45,9 +45,9 @@ pub fn register_usage(config: &Config, caller: &Account, body: &Value, now: Syst
     let (Some(product_code), Some(version)) = (product_code, version) else {
         return Err(ServiceError::new(Code::InternalServiceError, "a checked member went missing"));
     };
-    let product = config
-        .product(product_code)
-        .ok_or_else(|| ServiceError::new(Code::InvalidProductCode, format!("Product code {product_code} is not a product of this emulator")))?;
+    let product = config.product(product_code).ok_or_else(|| {
+        ServiceError::new(Code::InvalidProductCode, format!("Product code {product_code} is not a product of this emulator"))
+    })?;
     product.check_region(&config.region)?;
     if let Some(platform) = caller.platform.filter(|p| !p.registers_containers()) {
         return Err(ServiceError::new(
@@ -135,7 +135,8 @@ mod tests {
         let config = Config::demo();
         let buyer = &config.accounts[1];
         let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let out = register_usage(&config, buyer, &json!({"ProductCode": "prod-container-1", "PublicKeyVersion": 1, "Nonce": "n-1"}), now).unwrap();
+        let out = register_usage(&config, buyer, &json!({"ProductCode": "prod-container-1", "PublicKeyVersion": 1, "Nonce": "n-1"}), now)
+            .unwrap();
         let token = out["Signature"].as_str().unwrap();
         let parts: Vec<&str> = token.split('.').collect();
         assert_eq!(parts.len(), 3);

@@ -12,7 +12,13 @@ use crate::input::Members;
 /// Resolves a token to its customer. Tokens of the configuration count as
 /// issued at `issued` (the emulator's start) and expire after the
 /// configured lifetime.
-pub fn resolve_customer(config: &Config, caller: &Account, body: &Value, issued: SystemTime, now: SystemTime) -> Result<Value, ServiceError> {
+pub fn resolve_customer(
+    config: &Config,
+    caller: &Account,
+    body: &Value,
+    issued: SystemTime,
+    now: SystemTime,
+) -> Result<Value, ServiceError> {
     let m = Members::of(body)?;
     let mut v = Violations::default();
     let token = m.string("RegistrationToken")?;
@@ -64,7 +70,9 @@ mod tests {
         let beta = resolve_customer(&config, seller, &json!({"RegistrationToken": "token-beta"}), start, start).unwrap();
         assert_eq!(beta.get("CustomerIdentifier"), None, "newer listings have no identifier");
         let code = |caller: &Account, token: &str, after: u64| {
-            resolve_customer(&config, caller, &json!({"RegistrationToken": token}), start, start + Duration::from_secs(after)).unwrap_err().code
+            resolve_customer(&config, caller, &json!({"RegistrationToken": token}), start, start + Duration::from_secs(after))
+                .unwrap_err()
+                .code
         };
         assert_eq!(code(seller, "nope", 0), Code::InvalidToken);
         assert_eq!(code(buyer, "token-alpha", 0), Code::InvalidToken);

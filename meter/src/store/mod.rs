@@ -33,14 +33,14 @@
 //! time and the hour it was billed in.
 
 mod postgres;
-mod sqlite;
-mod sqlite_directory;
-mod sqlite_hour_ids;
 mod postgres_connection;
 mod postgres_directory;
 mod postgres_record;
 pub mod postgres_settings;
 pub mod postgres_tls;
+mod sqlite;
+mod sqlite_directory;
+mod sqlite_hour_ids;
 #[cfg(test)]
 pub(crate) mod suite;
 mod url;
@@ -75,7 +75,8 @@ pub enum HourState {
 
 impl HourState {
     /// Every state, in the order of an hour's life.
-    pub const ALL: [HourState; 6] = [HourState::Open, HourState::Sealed, HourState::Held, HourState::Sent, HourState::Rejected, HourState::Conflict];
+    pub const ALL: [HourState; 6] =
+        [HourState::Open, HourState::Sealed, HourState::Held, HourState::Sent, HourState::Rejected, HourState::Conflict];
 
     /// The name stores keep.
     pub fn as_str(self) -> &'static str {
@@ -289,8 +290,22 @@ impl EventContent {
     }
 
     /// What a stored record says: its own time and quantity, its hour's product, customer and dimension.
-    pub(crate) fn stored(product: String, kind: &str, customer: String, license: String, dimension: String, time_ms: i64, quantity: i64) -> EventContent {
-        EventContent { product, customer: customer_from_columns(kind, customer, license).unwrap_or(Customer::Caller), dimension, time_ms, quantity }
+    pub(crate) fn stored(
+        product: String,
+        kind: &str,
+        customer: String,
+        license: String,
+        dimension: String,
+        time_ms: i64,
+        quantity: i64,
+    ) -> EventContent {
+        EventContent {
+            product,
+            customer: customer_from_columns(kind, customer, license).unwrap_or(Customer::Caller),
+            dimension,
+            time_ms,
+            quantity,
+        }
     }
 
     fn describe(&self) -> String {
@@ -304,7 +319,10 @@ impl EventContent {
     /// its buyer), else refused with both.
     pub(crate) fn repeat_of(&self, event_id: &str, stored: &EventContent, names: &[Customer]) -> Recorded {
         let same_customer = stored.customer == self.customer || names.contains(&stored.customer);
-        if same_customer && (&self.product, &self.dimension, self.time_ms, self.quantity) == (&stored.product, &stored.dimension, stored.time_ms, stored.quantity) {
+        if same_customer
+            && (&self.product, &self.dimension, self.time_ms, self.quantity)
+                == (&stored.product, &stored.dimension, stored.time_ms, stored.quantity)
+        {
             Recorded::AlreadyRecorded
         } else {
             Recorded::Refused(format!(

@@ -40,7 +40,8 @@ const MIGRATION_LOCK: i64 = 0x6d65_7465_7200_0001;
 /// The advisory lock that serializes writers of the customer directory.
 const DIRECTORY_LOCK: i64 = 0x6d65_7465_7200_0002;
 
-const MIGRATIONS: &[&str] = &["CREATE TABLE meter_hours (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE meter_hours (
          id BIGSERIAL PRIMARY KEY,
          product_code TEXT NOT NULL, customer_kind TEXT NOT NULL, customer TEXT NOT NULL, license_arn TEXT NOT NULL,
          dimension TEXT NOT NULL, hour BIGINT NOT NULL,
@@ -68,7 +69,8 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meter_hours (
      CREATE INDEX meter_buyers_by_account ON meter_buyers (product_code, account_id);
      CREATE INDEX meter_buyers_by_licence ON meter_buyers (license_arn);
      CREATE TABLE meter_product_forms (product_code TEXT PRIMARY KEY, form TEXT NOT NULL);
-     CREATE INDEX meter_hours_by_slot ON meter_hours (product_code, dimension, hour, customer_kind, customer);"];
+     CREATE INDEX meter_hours_by_slot ON meter_hours (product_code, dimension, hour, customer_kind, customer);",
+];
 
 /// A store in a PostgreSQL database.
 pub struct PostgresStore {
@@ -129,7 +131,6 @@ impl PostgresStore {
         self.clock = Some(clock);
         self
     }
-
 }
 
 const HOUR_COLUMNS: &str = "id, product_code, customer_kind, customer, license_arn, dimension, hour, total, state, client_token, attempts, record_id, reason, claim_gen";
@@ -143,7 +144,8 @@ fn read_hour(row: &tokio_postgres::Row) -> Result<Hour, StoreError> {
     Ok(Hour {
         id: row.get(0),
         product_code: (!product.is_empty()).then_some(product),
-        customer: customer_from_columns(&kind, row.get(3), row.get(4)).ok_or_else(|| StoreError(format!("unknown customer kind `{kind}`")))?,
+        customer: customer_from_columns(&kind, row.get(3), row.get(4))
+            .ok_or_else(|| StoreError(format!("unknown customer kind `{kind}`")))?,
         dimension: row.get(5),
         hour: row.get(6),
         total: Quantity::from_millionths(total).ok_or_else(|| StoreError(format!("total {total} out of range")))?,
@@ -182,11 +184,12 @@ impl Store for PostgresStore {
 
     async fn record(&self, usage: Vec<Usage>) -> Result<Vec<Recorded>, StoreError> {
         let usage = std::sync::Arc::new(usage);
-        self.connections.with_transaction(move |tx| {
-            let usage = usage.clone();
-            Box::pin(async move { record_batch(tx, &usage).await })
-        })
-        .await
+        self.connections
+            .with_transaction(move |tx| {
+                let usage = usage.clone();
+                Box::pin(async move { record_batch(tx, &usage).await })
+            })
+            .await
     }
 
     async fn seal(&self, closed_before: i64) -> Result<u64, StoreError> {
@@ -282,24 +285,27 @@ impl Store for PostgresStore {
 
     async fn settle(&self, outcomes: Vec<(Lease, Settle)>) -> Result<Vec<bool>, StoreError> {
         let outcomes = std::sync::Arc::new(outcomes);
-        self.connections.with_transaction(move |tx| {
-            let outcomes = outcomes.clone();
-            Box::pin(async move {
-                let update = tx
-                    .prepare(
-                        "UPDATE meter_hours SET state = $3, reason = $4, record_id = $5, next_attempt_ms = $6, claimed_until_ms = 0
+        self.connections
+            .with_transaction(move |tx| {
+                let outcomes = outcomes.clone();
+                Box::pin(async move {
+                    let update = tx
+                        .prepare(
+                            "UPDATE meter_hours SET state = $3, reason = $4, record_id = $5, next_attempt_ms = $6, claimed_until_ms = 0
                          WHERE id = $1 AND claim_gen = $2 AND state IN ('sealed', 'held')",
-                    )
-                    .await?;
-                let mut stored = Vec::with_capacity(outcomes.len());
-                for (lease, outcome) in outcomes.iter() {
-                    let (state, reason, record_id, next) = outcome.columns();
-                    stored.push(tx.execute(&update, &[&lease.hour_id, &lease.generation, &state, &reason, &record_id, &next]).await? == 1);
-                }
-                Ok(stored)
+                        )
+                        .await?;
+                    let mut stored = Vec::with_capacity(outcomes.len());
+                    for (lease, outcome) in outcomes.iter() {
+                        let (state, reason, record_id, next) = outcome.columns();
+                        stored.push(
+                            tx.execute(&update, &[&lease.hour_id, &lease.generation, &state, &reason, &record_id, &next]).await? == 1,
+                        );
+                    }
+                    Ok(stored)
+                })
             })
-        })
-        .await
+            .await
     }
 
     async fn requeue(&self, which: Requeue) -> Result<u64, StoreError> {
@@ -320,26 +326,28 @@ impl Store for PostgresStore {
 
     async fn add_buyers(&self, buyers: Vec<Buyer>) -> Result<u64, StoreError> {
         let buyers = std::sync::Arc::new(buyers);
-        self.connections.with_transaction(move |tx| {
-            let buyers = buyers.clone();
-            Box::pin(async move {
-                // One writer of the directory at a time, so two imports cannot add one buyer twice.
-                tx.execute("SELECT pg_advisory_xact_lock($1)", &[&DIRECTORY_LOCK]).await?;
-                for b in buyers.iter() {
-                    directory::add(tx, b).await?;
-                }
-                Ok(buyers.len() as u64)
+        self.connections
+            .with_transaction(move |tx| {
+                let buyers = buyers.clone();
+                Box::pin(async move {
+                    // One writer of the directory at a time, so two imports cannot add one buyer twice.
+                    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&DIRECTORY_LOCK]).await?;
+                    for b in buyers.iter() {
+                        directory::add(tx, b).await?;
+                    }
+                    Ok(buyers.len() as u64)
+                })
             })
-        })
-        .await
+            .await
     }
 
     async fn set_form(&self, product: String, form: Form) -> Result<(), StoreError> {
-        self.connections.with_transaction(move |tx| {
-            let product = product.clone();
-            Box::pin(async move { directory::set_form(tx, &product, form).await })
-        })
-        .await
+        self.connections
+            .with_transaction(move |tx| {
+                let product = product.clone();
+                Box::pin(async move { directory::set_form(tx, &product, form).await })
+            })
+            .await
     }
 
     async fn buyers(&self) -> Result<Vec<Buyer>, StoreError> {
@@ -370,7 +378,11 @@ impl Store for PostgresStore {
             .connections
             .with_transaction(move |tx| {
                 Box::pin(async move {
-                    tx.query(&format!("SELECT {HOUR_COLUMNS} FROM meter_hours WHERE state = $1 ORDER BY hour, id LIMIT $2"), &[&state.as_str(), &limit]).await
+                    tx.query(
+                        &format!("SELECT {HOUR_COLUMNS} FROM meter_hours WHERE state = $1 ORDER BY hour, id LIMIT $2"),
+                        &[&state.as_str(), &limit],
+                    )
+                    .await
                 })
             })
             .await?;
@@ -387,7 +399,9 @@ mod tests {
     pub(crate) fn database() -> Option<String> {
         match std::env::var("METER_POSTGRES_URL") {
             Ok(url) if !url.is_empty() => Some(url),
-            _ if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("METER_POSTGRES_URL is not set under CI=true: .ci/run starts a PostgreSQL and sets it"),
+            _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+                panic!("METER_POSTGRES_URL is not set under CI=true: .ci/run starts a PostgreSQL and sets it")
+            }
             _ => {
                 eprintln!("skipped: METER_POSTGRES_URL is not set (.ci/run starts a PostgreSQL and sets it)");
                 None
@@ -496,7 +510,10 @@ mod tests {
             }
         });
         let url = format!("postgres://meter@127.0.0.1:{port}/db?connect_timeout=1");
-        let e = tokio::time::timeout(std::time::Duration::from_secs(30), PostgresStore::open(&url)).await.expect("open gave up by itself").unwrap_err();
+        let e = tokio::time::timeout(std::time::Duration::from_secs(30), PostgresStore::open(&url))
+            .await
+            .expect("open gave up by itself")
+            .unwrap_err();
         assert!(e.0.contains("no connection within 1s"), "{e}");
         silent.abort();
     }

@@ -138,7 +138,9 @@ pub(super) fn fail(e: tokio_postgres::Error) -> StoreError {
 /// the transaction was rolled back, and running it again gives the right answer.
 fn retryable(e: &tokio_postgres::Error) -> bool {
     use tokio_postgres::error::SqlState;
-    e.code().is_some_and(|c| *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::UNIQUE_VIOLATION)
+    e.code().is_some_and(|c| {
+        *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::UNIQUE_VIOLATION
+    })
 }
 
 /// Connects, the handshake (TLS included) within the connect timeout.
@@ -156,14 +158,18 @@ pub(super) async fn connect(settings: &Settings) -> Result<Client, StoreError> {
     // The connection task ends when the client is dropped or the server goes away; a closed client is replaced on next use.
     let client = match &settings.connector {
         Some(tls) => {
-            let (client, connection) = tokio::time::timeout(timeout, settings.config.connect(MakeRustlsConnect::clone(tls))).await.map_err(|_| late())?.map_err(failed)?;
+            let (client, connection) = tokio::time::timeout(timeout, settings.config.connect(MakeRustlsConnect::clone(tls)))
+                .await
+                .map_err(|_| late())?
+                .map_err(failed)?;
             tokio::spawn(async move {
                 let _ = connection.await;
             });
             client
         }
         None => {
-            let (client, connection) = tokio::time::timeout(timeout, settings.config.connect(NoTls)).await.map_err(|_| late())?.map_err(failed)?;
+            let (client, connection) =
+                tokio::time::timeout(timeout, settings.config.connect(NoTls)).await.map_err(|_| late())?.map_err(failed)?;
             tokio::spawn(async move {
                 let _ = connection.await;
             });

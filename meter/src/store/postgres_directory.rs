@@ -84,7 +84,10 @@ impl Snapshot {
         if customer.route() != Route::Batch {
             return None;
         }
-        let by_product = self.entries.iter().filter(|b| b.product_code == product || (product.is_empty() && b.license_arn.is_some() && b.license_arn.as_deref() == customer.license_arn()));
+        let by_product = self.entries.iter().filter(|b| {
+            b.product_code == product
+                || (product.is_empty() && b.license_arn.is_some() && b.license_arn.as_deref() == customer.license_arn())
+        });
         buyers::find(by_product, customer)
     }
 
@@ -132,7 +135,9 @@ impl SlotNames {
         match name {
             Customer::Identifier(_) => Box::new(self.accounts.iter()),
             Customer::Account { account_id, .. } => Box::new(
-                self.identifiers.iter().chain(self.accounts.iter().filter(move |c| matches!(c, Customer::Account { account_id: a, .. } if a == account_id))),
+                self.identifiers
+                    .iter()
+                    .chain(self.accounts.iter().filter(move |c| matches!(c, Customer::Account { account_id: a, .. } if a == account_id))),
             ),
             Customer::Caller => Box::new(std::iter::empty()),
         }
@@ -145,7 +150,10 @@ impl SlotNames {
 /// shared: identifiers cannot be one buyer with each other, only with an
 /// account, and a slot where an account opens an hour is locked exclusively.
 /// So the replicas of a product that names buyers one way do not wait.
-pub(super) async fn lock_and_read(tx: &Transaction<'_>, slots: &BTreeMap<Slot, bool>) -> Result<BTreeMap<Slot, SlotNames>, tokio_postgres::Error> {
+pub(super) async fn lock_and_read(
+    tx: &Transaction<'_>,
+    slots: &BTreeMap<Slot, bool>,
+) -> Result<BTreeMap<Slot, SlotNames>, tokio_postgres::Error> {
     let products: Vec<&str> = slots.keys().map(|s| s.0.as_str()).collect();
     let dimensions: Vec<&str> = slots.keys().map(|s| s.1.as_str()).collect();
     let hours: Vec<i64> = slots.keys().map(|s| s.2).collect();
@@ -178,7 +186,13 @@ pub(super) async fn lock_and_read(tx: &Transaction<'_>, slots: &BTreeMap<Slot, b
 /// Where a group of one buyer's records in one slot goes: the name of the
 /// hour it adds to (one already there under any of the buyer's names, else
 /// the name it is sent as), or why it cannot open one.
-pub(super) fn place(slot: &Slot, names: &[Customer], buyer: Option<&Buyer>, existing: &SlotNames, snapshot: &Snapshot) -> Result<Customer, String> {
+pub(super) fn place(
+    slot: &Slot,
+    names: &[Customer],
+    buyer: Option<&Buyer>,
+    existing: &SlotNames,
+    snapshot: &Snapshot,
+) -> Result<Customer, String> {
     if let Some(there) = names.iter().find(|n| existing.all.contains(n)) {
         return Ok(there.clone());
     }
@@ -236,7 +250,12 @@ pub(super) async fn set_form(tx: &Transaction<'_>, product: &str, form: Form) ->
 
 /// Every entry, by product.
 pub(super) async fn list(tx: &Transaction<'_>) -> Result<Vec<Buyer>, tokio_postgres::Error> {
-    Ok(tx.query("SELECT product_code, identifier, account_id, license_arn FROM meter_buyers ORDER BY product_code, id", &[]).await?.iter().map(read_buyer).collect())
+    Ok(tx
+        .query("SELECT product_code, identifier, account_id, license_arn FROM meter_buyers ORDER BY product_code, id", &[])
+        .await?
+        .iter()
+        .map(read_buyer)
+        .collect())
 }
 
 /// The columns of `c`, owned, as a group key holds them.

@@ -36,7 +36,13 @@ fn product_of(u: &Usage) -> &str {
 }
 
 /// Adds the records `members` (with `quantity` in all) to the group of `key`; refuses them when the sum would overflow.
-fn add_to(groups: &mut BTreeMap<Key, (Quantity, Vec<usize>)>, key: Key, quantity: Quantity, members: &[usize], out: &mut [Option<Recorded>]) {
+fn add_to(
+    groups: &mut BTreeMap<Key, (Quantity, Vec<usize>)>,
+    key: Key,
+    quantity: Quantity,
+    members: &[usize],
+    out: &mut [Option<Recorded>],
+) {
     let group = groups.entry(key).or_insert((Quantity::ZERO, Vec::new()));
     match group.0.checked_add(quantity) {
         Some(sum) => {
@@ -217,7 +223,8 @@ pub(super) async fn record_batch(tx: &Transaction<'_>, usage: &[Usage]) -> Resul
             times.push(u.time_ms().unwrap_or_default());
             quantities.push(u.quantity.millionths());
             events.push(u.event_id.as_deref());
-            out[i] = Some(if billed_in == key.5 { Recorded::Added { hour: billed_in } } else { Recorded::Moved { from: key.5, to: billed_in } });
+            out[i] =
+                Some(if billed_in == key.5 { Recorded::Added { hour: billed_in } } else { Recorded::Moved { from: key.5, to: billed_in } });
         }
     }
     if !record_hours.is_empty() {
@@ -236,7 +243,12 @@ pub(super) async fn record_batch(tx: &Transaction<'_>, usage: &[Usage]) -> Resul
 /// name it is sent as once no other name in that slot might be the same
 /// buyer; its id and start, or why it was refused (the sum would overflow
 /// `key`'s own open hour, or the name cannot be placed).
-async fn later_hour(tx: &Transaction<'_>, snapshot: &mut directory::Snapshot, key: &Key, total: Quantity) -> Result<Result<(i64, i64), String>, tokio_postgres::Error> {
+async fn later_hour(
+    tx: &Transaction<'_>,
+    snapshot: &mut directory::Snapshot,
+    key: &Key,
+    total: Quantity,
+) -> Result<Result<(i64, i64), String>, tokio_postgres::Error> {
     let names = names_of(snapshot, key);
     let (product, dimension, mut hour) = (key.0.as_str(), key.4.as_str(), key.5);
     loop {
@@ -299,4 +311,3 @@ async fn later_hour(tx: &Transaction<'_>, snapshot: &mut directory::Snapshot, ke
         }
     }
 }
-

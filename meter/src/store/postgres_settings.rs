@@ -45,7 +45,11 @@ pub struct Settings {
 impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // tokio-postgres's own Debug leaves the password out.
-        f.debug_struct("Settings").field("config", &self.config).field("call_deadline", &self.call_deadline).field("tls", &self.tls).finish()
+        f.debug_struct("Settings")
+            .field("config", &self.config)
+            .field("call_deadline", &self.call_deadline)
+            .field("tls", &self.tls)
+            .finish()
     }
 }
 
@@ -90,7 +94,9 @@ impl Settings {
             }
         }
         if config.get_user().is_none() {
-            let user = env("PGUSER").or_else(|| env("USER")).ok_or_else(|| StoreError("no PostgreSQL user: give one in the URL or PGUSER".into()))?;
+            let user = env("PGUSER")
+                .or_else(|| env("USER"))
+                .ok_or_else(|| StoreError("no PostgreSQL user: give one in the URL or PGUSER".into()))?;
             config.user(user);
         }
         if config.get_dbname().is_none() {
@@ -104,7 +110,9 @@ impl Settings {
         let connect_timeout = match config.get_connect_timeout() {
             Some(t) => *t,
             None => match env("PGCONNECT_TIMEOUT") {
-                Some(t) => Duration::from_secs(t.parse().map_err(|_| StoreError(format!("PGCONNECT_TIMEOUT `{t}` is not a number of seconds")))?),
+                Some(t) => {
+                    Duration::from_secs(t.parse().map_err(|_| StoreError(format!("PGCONNECT_TIMEOUT `{t}` is not a number of seconds")))?)
+                }
                 None => CONNECT_TIMEOUT,
             },
         };
@@ -154,7 +162,11 @@ fn take_tls_parameters(url: &str) -> (String, TlsParameters) {
                         _ => true,
                     })
                     .collect();
-                if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) }
+                if kept.is_empty() {
+                    base.to_owned()
+                } else {
+                    format!("{base}?{}", kept.join("&"))
+                }
             }
             None => url.to_owned(),
         }
@@ -251,10 +263,18 @@ mod tests {
 
     #[test]
     fn the_url_first_then_the_environment() {
-        let s = Settings::read("postgres://meter@db.example:6543/usage", &env(&[("PGHOST", "other"), ("PGUSER", "x"), ("PGPASSWORD", "s3cret")])).unwrap();
+        let s = Settings::read(
+            "postgres://meter@db.example:6543/usage",
+            &env(&[("PGHOST", "other"), ("PGUSER", "x"), ("PGPASSWORD", "s3cret")]),
+        )
+        .unwrap();
         assert_eq!(s.to_string(), "meter@db.example:6543/usage");
         assert_eq!(s.config.get_password(), Some(&b"s3cret"[..]), "the URL has none: PGPASSWORD");
-        let s = Settings::read("postgres://", &env(&[("PGHOST", "h"), ("PGPORT", "7"), ("PGUSER", "u"), ("PGDATABASE", "d"), ("PGCONNECT_TIMEOUT", "3")])).unwrap();
+        let s = Settings::read(
+            "postgres://",
+            &env(&[("PGHOST", "h"), ("PGPORT", "7"), ("PGUSER", "u"), ("PGDATABASE", "d"), ("PGCONNECT_TIMEOUT", "3")]),
+        )
+        .unwrap();
         assert_eq!((s.to_string(), s.connect_timeout), ("u@h:7/d".to_owned(), Duration::from_secs(3)));
         assert!(Settings::read("postgres://", &env(&[("PGUSER", "u"), ("PGPORT", "seven")])).unwrap_err().0.contains("PGPORT `seven`"));
         assert!(s.config.get_options().unwrap().starts_with("-c statement_timeout=30000"));
@@ -309,7 +329,8 @@ mod tests {
         assert_eq!(s.config.get_password(), Some(&b"pa:ss\\word"[..]), "the first line that matches, escapes read");
         let s = Settings::read("postgres://someone@elsewhere/x", &env(&vars)).unwrap();
         assert_eq!(s.config.get_password(), Some(&b"fallback"[..]));
-        let s = Settings::read("postgres://meter@h/d", &env(&[("PGPASSFILE", file.to_str().unwrap()), ("PGPASSWORD", "from-env")])).unwrap();
+        let s =
+            Settings::read("postgres://meter@h/d", &env(&[("PGPASSFILE", file.to_str().unwrap()), ("PGPASSWORD", "from-env")])).unwrap();
         assert_eq!(s.config.get_password(), Some(&b"from-env"[..]), "PGPASSWORD before the file");
         let _ = std::fs::remove_dir_all(dir);
     }

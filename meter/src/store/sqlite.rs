@@ -19,9 +19,11 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use tokio::sync::oneshot;
 
-use super::{customer_columns, customer_from_columns, Counts, EventContent, Hour, HourState, Lease, Recorded, Requeue, Settle, Store, StoreError};
 use super::sqlite_directory as directory;
 use super::sqlite_hour_ids::{self as hour_ids, HourIds};
+use super::{
+    customer_columns, customer_from_columns, Counts, EventContent, Hour, HourState, Lease, Recorded, Requeue, Settle, Store, StoreError,
+};
 use crate::buyers::{Buyer, Form};
 use crate::meter::Clock;
 use crate::policy::{hour_of, HOUR_MS};
@@ -34,7 +36,8 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 const GROUP_LIMIT: usize = 20_000;
 
 /// The schema, one entry per version; opening a file runs the ones it lacks.
-const MIGRATIONS: &[&str] = &["CREATE TABLE hours (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE hours (
          id INTEGER PRIMARY KEY,
          product_code TEXT NOT NULL, customer_kind TEXT NOT NULL, customer TEXT NOT NULL, license_arn TEXT NOT NULL,
          dimension TEXT NOT NULL, hour INTEGER NOT NULL,
@@ -63,7 +66,8 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE hours (
      CREATE INDEX buyers_by_account ON buyers (product_code, account_id);
      CREATE INDEX buyers_by_licence ON buyers (license_arn);
      CREATE TABLE product_forms (product_code TEXT PRIMARY KEY, form TEXT NOT NULL);
-     CREATE INDEX hours_by_slot ON hours (product_code, dimension, hour, customer_kind, customer);"];
+     CREATE INDEX hours_by_slot ON hours (product_code, dimension, hour, customer_kind, customer);",
+];
 
 type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 
@@ -250,7 +254,11 @@ fn in_transaction<T>(conn: &mut Connection, f: impl FnOnce(&Transaction<'_>) -> 
     Ok(out)
 }
 
-fn record_group<'a>(conn: &mut Connection, ids: &mut HourIds, group: impl Iterator<Item = &'a [Usage]>) -> Result<Vec<Vec<Recorded>>, StoreError> {
+fn record_group<'a>(
+    conn: &mut Connection,
+    ids: &mut HourIds,
+    group: impl Iterator<Item = &'a [Usage]>,
+) -> Result<Vec<Vec<Recorded>>, StoreError> {
     in_transaction(conn, |tx| {
         let mut names = directory::Names::new(tx)?;
         group.map(|usage| usage.iter().map(|u| record_one(tx, &mut names, ids, u)).collect()).collect()
@@ -320,7 +328,9 @@ fn record_one(tx: &Transaction<'_>, lookup: &mut directory::Names, ids: &mut Hou
             }
         }
         match state.as_deref() {
-            Some("open") => return Ok(Recorded::Refused(format!("the hour's total would pass {}, the most one record can carry", Quantity::MAX))),
+            Some("open") => {
+                return Ok(Recorded::Refused(format!("the hour's total would pass {}, the most one record can carry", Quantity::MAX)))
+            }
             // Sealed or settled: frozen. The record goes to the next hour that is not.
             Some(_) => {
                 hour += HOUR_MS;
@@ -448,9 +458,8 @@ fn claim(tx: &Transaction<'_>, due_ms: i64, now_ms: i64, lease_ms: i64, limit: u
 }
 
 fn renew(tx: &Transaction<'_>, leases: &[Lease], until_ms: i64) -> rusqlite::Result<Vec<Lease>> {
-    let mut update = tx.prepare_cached(
-        "UPDATE hours SET claimed_until_ms = ?3 WHERE id = ?1 AND claim_gen = ?2 AND state IN ('sealed', 'held')",
-    )?;
+    let mut update =
+        tx.prepare_cached("UPDATE hours SET claimed_until_ms = ?3 WHERE id = ?1 AND claim_gen = ?2 AND state IN ('sealed', 'held')")?;
     let mut kept = Vec::with_capacity(leases.len());
     for lease in leases {
         if update.execute(params![lease.hour_id, lease.generation, until_ms])? == 1 {
@@ -474,7 +483,8 @@ fn settle(tx: &Transaction<'_>, outcomes: &[(Lease, Settle)]) -> rusqlite::Resul
 }
 
 fn requeue(tx: &Transaction<'_>, which: &Requeue) -> rusqlite::Result<u64> {
-    const PUT_BACK: &str = "UPDATE hours SET state = 'sealed', next_attempt_ms = 0, claimed_until_ms = 0 WHERE state IN ('held', 'rejected')";
+    const PUT_BACK: &str =
+        "UPDATE hours SET state = 'sealed', next_attempt_ms = 0, claimed_until_ms = 0 WHERE state IN ('held', 'rejected')";
     let n = match which {
         Requeue::All => tx.execute(PUT_BACK, [])?,
         Requeue::Reason(code) => tx.execute(&format!("{PUT_BACK} AND substr(reason, 1, length(?1)) = ?1"), [code])?,

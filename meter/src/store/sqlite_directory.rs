@@ -21,9 +21,10 @@ fn entries(tx: &Transaction<'_>, product: &str, customer: &Customer) -> rusqlite
     const COLUMNS: &str = "SELECT product_code, identifier, account_id, license_arn FROM buyers";
     let rows = match (product, customer) {
         (_, Customer::Caller) => return Ok(Vec::new()),
-        ("", Customer::Account { license_arn: Some(l), .. }) => {
-            tx.prepare_cached(&format!("{COLUMNS} WHERE license_arn = ?1"))?.query_map([l], read_buyer)?.collect::<rusqlite::Result<Vec<_>>>()?
-        }
+        ("", Customer::Account { license_arn: Some(l), .. }) => tx
+            .prepare_cached(&format!("{COLUMNS} WHERE license_arn = ?1"))?
+            .query_map([l], read_buyer)?
+            .collect::<rusqlite::Result<Vec<_>>>()?,
         (_, Customer::Identifier(id)) => tx
             .prepare_cached(&format!("{COLUMNS} WHERE product_code = ?1 AND identifier = ?2"))?
             .query_map(params![product, id], read_buyer)?
@@ -38,7 +39,8 @@ fn entries(tx: &Transaction<'_>, product: &str, customer: &Customer) -> rusqlite
 
 /// The form `product` is sent in, when one was set.
 fn form(tx: &Transaction<'_>, product: &str) -> rusqlite::Result<Option<Form>> {
-    let form: Option<String> = tx.prepare_cached("SELECT form FROM product_forms WHERE product_code = ?1")?.query_row([product], |r| r.get(0)).optional()?;
+    let form: Option<String> =
+        tx.prepare_cached("SELECT form FROM product_forms WHERE product_code = ?1")?.query_row([product], |r| r.get(0)).optional()?;
     Ok(form.as_deref().and_then(Form::parse))
 }
 
@@ -60,7 +62,12 @@ impl Names {
 
     /// The buyer `customer` names, if the directory knows them, and every
     /// name a record of theirs may be kept under, the one it is sent as first.
-    pub(super) fn of(&mut self, tx: &Transaction<'_>, product: &str, customer: &Customer) -> rusqlite::Result<(Option<Buyer>, Vec<Customer>)> {
+    pub(super) fn of(
+        &mut self,
+        tx: &Transaction<'_>,
+        product: &str,
+        customer: &Customer,
+    ) -> rusqlite::Result<(Option<Buyer>, Vec<Customer>)> {
         if !self.known || customer.route() != Route::Batch {
             return Ok((None, vec![customer.clone()]));
         }
@@ -148,12 +155,8 @@ pub(super) fn add(tx: &Transaction<'_>, buyer: &Buyer) -> rusqlite::Result<()> {
             ])?;
         }
         None => {
-            tx.prepare_cached("INSERT INTO buyers (product_code, identifier, account_id, license_arn) VALUES (?1, ?2, ?3, ?4)")?.execute(params![
-                buyer.product_code,
-                text(&buyer.identifier),
-                text(&buyer.account_id),
-                text(&buyer.license_arn)
-            ])?;
+            tx.prepare_cached("INSERT INTO buyers (product_code, identifier, account_id, license_arn) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![buyer.product_code, text(&buyer.identifier), text(&buyer.account_id), text(&buyer.license_arn)])?;
         }
     }
     Ok(())
@@ -161,13 +164,16 @@ pub(super) fn add(tx: &Transaction<'_>, buyer: &Buyer) -> rusqlite::Result<()> {
 
 /// Sets the form `product`'s usage is sent in.
 pub(super) fn set_form(tx: &Transaction<'_>, product: &str, form: Form) -> rusqlite::Result<()> {
-    tx.prepare_cached("INSERT INTO product_forms (product_code, form) VALUES (?1, ?2) ON CONFLICT (product_code) DO UPDATE SET form = excluded.form")?
-        .execute(params![product, form.as_str()])?;
+    tx.prepare_cached(
+        "INSERT INTO product_forms (product_code, form) VALUES (?1, ?2) ON CONFLICT (product_code) DO UPDATE SET form = excluded.form",
+    )?
+    .execute(params![product, form.as_str()])?;
     Ok(())
 }
 
 /// Every entry, by product.
 pub(super) fn list(tx: &Transaction<'_>) -> rusqlite::Result<Vec<Buyer>> {
-    tx.prepare_cached("SELECT product_code, identifier, account_id, license_arn FROM buyers ORDER BY product_code, id")?.query_map([], read_buyer)?.collect()
+    tx.prepare_cached("SELECT product_code, identifier, account_id, license_arn FROM buyers ORDER BY product_code, id")?
+        .query_map([], read_buyer)?
+        .collect()
 }
-

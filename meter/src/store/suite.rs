@@ -49,7 +49,11 @@ pub async fn run<S: Store>(open: impl Fn() -> S) {
         assert!(reason.contains("was recorded before with other usage") && reason.contains(says), "{i}: {reason}");
     }
     let Recorded::Refused(reason) = &out[0] else { unreachable!() };
-    assert!(reason.contains("stored: prod-1, CustomerIdentifier alpha, users") && reason.contains("this record: prod-1, CustomerIdentifier alpha, storage"), "{reason}");
+    assert!(
+        reason.contains("stored: prod-1, CustomerIdentifier alpha, users")
+            && reason.contains("this record: prod-1, CustomerIdentifier alpha, storage"),
+        "{reason}"
+    );
 
     // Concurrent producers: each call answered, every record counted.
     let mut calls = Vec::new();
@@ -77,7 +81,9 @@ pub async fn run<S: Store>(open: impl Fn() -> S) {
     let again = store.hours(HourState::Sealed, 10).await.unwrap();
     assert_eq!(again.iter().find(|h| h.id == alpha.id).unwrap().total, Quantity::units(8));
     let open_hours = store.hours(HourState::Open, 10).await.unwrap();
-    assert!(open_hours.iter().any(|h| h.customer == Customer::Identifier("alpha".into()) && h.hour == h11 && h.total == Quantity::parse("0.5").unwrap()));
+    assert!(open_hours
+        .iter()
+        .any(|h| h.customer == Customer::Identifier("alpha".into()) && h.hour == h11 && h.total == Quantity::parse("0.5").unwrap()));
 
     // Claims: a claimed hour is not claimed again until its lease ends; attempts count.
     let now = h11 + 2 * HOUR_MS;
@@ -122,13 +128,19 @@ pub async fn run<S: Store>(open: impl Fn() -> S) {
     let flush_start = now + 200_000;
     let held = store.claim(flush_start, flush_start + 50_000, 60_000, 10).await.unwrap();
     assert_eq!(held.len(), 2, "the two hours sealed at 11:00");
-    store.settle(held.iter().map(|h| (h.lease(), Settle::Retry { at_ms: flush_start + 51_000, reason: "throttled".into() })).collect()).await.unwrap();
+    store
+        .settle(held.iter().map(|h| (h.lease(), Settle::Retry { at_ms: flush_start + 51_000, reason: "throttled".into() })).collect())
+        .await
+        .unwrap();
     assert!(store.claim(flush_start, flush_start + 52_000, 60_000, 10).await.unwrap().is_empty(), "a retry waits for the next flush");
     let next = store.claim(flush_start + 52_000, flush_start + 52_000, 60_000, 10).await.unwrap();
     // One is held (a set-up error): kept with its reason, claimed again when due, like a retry.
     let (billed, setup) = (next[0].lease(), next[1].lease());
     let reason = "InvalidProductCodeException: not your product";
-    store.settle(vec![(billed, Settle::Sent("rec-n".into())), (setup, Settle::Held { at_ms: flush_start + 60_000, reason: reason.into() })]).await.unwrap();
+    store
+        .settle(vec![(billed, Settle::Sent("rec-n".into())), (setup, Settle::Held { at_ms: flush_start + 60_000, reason: reason.into() })])
+        .await
+        .unwrap();
     assert_eq!(store.counts().await.unwrap().held, 1);
     let held_hours = store.hours(HourState::Held, 10).await.unwrap();
     assert_eq!((held_hours[0].id, held_hours[0].reason.as_deref()), (setup.hour_id, Some(reason)));
@@ -138,7 +150,11 @@ pub async fn run<S: Store>(open: impl Fn() -> S) {
     store.settle(vec![(again[0].lease(), Settle::Sent("rec-h".into()))]).await.unwrap();
 
     let counts = store.counts().await.unwrap();
-    assert_eq!((counts.pending, counts.sealed, counts.held, counts.sent, counts.rejected, counts.conflicts), (0, 0, 0, 3, 1, 1), "{counts:?}");
+    assert_eq!(
+        (counts.pending, counts.sealed, counts.held, counts.sent, counts.rejected, counts.conflicts),
+        (0, 0, 0, 3, 1, 1),
+        "{counts:?}"
+    );
     let sent = store.hours(HourState::Sent, 10).await.unwrap();
     assert_eq!(sent.iter().find(|h| h.id == a.hour_id).and_then(|h| h.record_id.as_deref()), Some("rec-a"));
     let rejected = store.hours(HourState::Rejected, 10).await.unwrap();
@@ -149,7 +165,10 @@ pub async fn run<S: Store>(open: impl Fn() -> S) {
     assert_eq!(store.requeue(Requeue::Hour(rejected[0].hour + HOUR_MS)).await.unwrap(), 0, "no such hour");
     assert_eq!(store.requeue(Requeue::Reason("CustomerNotSub".into())).await.unwrap(), 1);
     let back = store.claim(flush_start + 70_000, flush_start + 70_000, 60_000, 10).await.unwrap();
-    assert_eq!((back.len(), back[0].id, back[0].total, &back[0].client_token), (1, c.hour_id, rejected[0].total, &rejected[0].client_token));
+    assert_eq!(
+        (back.len(), back[0].id, back[0].total, &back[0].client_token),
+        (1, c.hour_id, rejected[0].total, &rejected[0].client_token)
+    );
     store.settle(vec![(back[0].lease(), Settle::Rejected("CustomerNotSubscribed".into()))]).await.unwrap();
     let counts = store.counts().await.unwrap();
 
@@ -167,14 +186,21 @@ pub async fn run<S: Store>(open: impl Fn() -> S) {
     assert_eq!(other.reserve_call(9_000, 100, 10_000).await.unwrap(), 9_000, "an idle rate starts again from now");
     // A meter whose clock ran a day ahead leaves a slot a day away; the next meter does not wait for it.
     assert_eq!(other.reserve_call(9_000 + 24 * HOUR_MS, 100, 10_000).await.unwrap(), 9_000 + 24 * HOUR_MS);
-    assert_eq!(reopened.reserve_call(9_500, 100, 10_000).await.unwrap(), 9_500, "a slot further ahead than the rate needs starts again from now");
+    assert_eq!(
+        reopened.reserve_call(9_500, 100, 10_000).await.unwrap(),
+        9_500,
+        "a slot further ahead than the rate needs starts again from now"
+    );
     assert_eq!(reopened.reserve_call(9_500, 100, 10_000).await.unwrap(), 9_600);
     drop(other);
 
     // Licence-identified and caller records are hours of their own.
     let by_licence = Usage {
         product_code: None,
-        customer: Customer::Account { account_id: "123456789012".into(), license_arn: Some("arn:aws:license-manager::1:license:l-1".into()) },
+        customer: Customer::Account {
+            account_id: "123456789012".into(),
+            license_arn: Some("arn:aws:license-manager::1:license:l-1".into()),
+        },
         ..usage("x", "users", h11, "1", None)
     };
     let caller = Usage { customer: Customer::Caller, ..usage("x", "users", h11, "1", None) };
@@ -204,9 +230,18 @@ pub async fn directory<S: Store>(store: S) {
         account_id: "777788889999".into(),
         license_arn: licence.then(|| "arn:aws:license-manager::777788889999:license:l-beta".to_owned()),
     };
-    let alpha = Buyer { product_code: "prod-dir".into(), identifier: Some("cust-alpha".into()), account_id: Some("444455556666".into()), license_arn: None };
+    let alpha = Buyer {
+        product_code: "prod-dir".into(),
+        identifier: Some("cust-alpha".into()),
+        account_id: Some("444455556666".into()),
+        license_arn: None,
+    };
     assert_eq!(store.add_buyers(vec![alpha.clone()]).await.unwrap(), 1);
-    assert_eq!(store.add_buyers(vec![Buyer { identifier: None, ..alpha.clone() }]).await.unwrap(), 1, "an entry already known is completed, not doubled");
+    assert_eq!(
+        store.add_buyers(vec![Buyer { identifier: None, ..alpha.clone() }]).await.unwrap(),
+        1,
+        "an entry already known is completed, not doubled"
+    );
     assert_eq!(store.buyers().await.unwrap(), std::slice::from_ref(&alpha));
 
     // One buyer, two names: one hour, kept under the identifier (the default for a buyer that has one).
@@ -231,13 +266,23 @@ pub async fn directory<S: Store>(store: S) {
     // The same account without the licence: one buyer, a second name the store cannot place. Refused, naming both.
     let out = store.record(vec![saas(beta(false), 2, hour + 5), saas(alpha_id(), 1, hour + 6)]).await.unwrap();
     let Recorded::Refused(reason) = &out[0] else { panic!("{out:?}") };
-    assert!(reason.contains("CustomerAWSAccountId 777788889999 might be the buyer already metered as CustomerAWSAccountId 777788889999 with LicenseArn"), "{reason}");
+    assert!(
+        reason.contains(
+            "CustomerAWSAccountId 777788889999 might be the buyer already metered as CustomerAWSAccountId 777788889999 with LicenseArn"
+        ),
+        "{reason}"
+    );
     assert_eq!(out[1], Recorded::Added { hour }, "the good record beside it is kept");
     // An unknown identifier could be the unknown account's buyer: refused too.
     let out = store.record(vec![saas(Customer::Identifier("cust-zeta".into()), 1, hour)]).await.unwrap();
     assert!(matches!(&out[0], Recorded::Refused(r) if r.contains("CustomerIdentifier cust-zeta might be")), "{out:?}");
     // Once the directory knows beta, the account alone names its one agreement and adds to its hour.
-    let beta_buyer = Buyer { product_code: "prod-dir".into(), identifier: None, account_id: Some("777788889999".into()), license_arn: beta(true).license_arn().map(str::to_owned) };
+    let beta_buyer = Buyer {
+        product_code: "prod-dir".into(),
+        identifier: None,
+        account_id: Some("777788889999".into()),
+        license_arn: beta(true).license_arn().map(str::to_owned),
+    };
     store.add_buyers(vec![beta_buyer]).await.unwrap();
     assert_eq!(store.record(vec![saas(beta(false), 2, hour + 7)]).await.unwrap(), [Recorded::Added { hour }]);
     let hours = open_hours(&store).await;
@@ -249,7 +294,10 @@ pub async fn directory<S: Store>(store: S) {
     let out = store.record(vec![saas(alpha_id(), 4, hour + 8)]).await.unwrap();
     assert_eq!(out, [Recorded::Moved { from: hour, to: hour + HOUR_MS }]);
     let hours = open_hours(&store).await;
-    assert_eq!(hours.iter().map(|h| (&h.customer, h.hour, h.total)).collect::<Vec<_>>(), [(&alpha_account(), hour + HOUR_MS, Quantity::units(6))]);
+    assert_eq!(
+        hours.iter().map(|h| (&h.customer, h.hour, h.total)).collect::<Vec<_>>(),
+        [(&alpha_account(), hour + HOUR_MS, Quantity::units(6))]
+    );
 
     // A licence that ends: the buyer's open hours are sealed at once, the hour in progress included; others stay open.
     store.record(vec![saas(beta(false), 1, hour + 2 * HOUR_MS), saas(beta(true), 1, hour + HOUR_MS)]).await.unwrap();
@@ -266,7 +314,10 @@ pub async fn directory<S: Store>(store: S) {
     assert_eq!(store.record(vec![saas(gamma(true), 1, later), saas(gamma(false), 1, later + HOUR_MS)]).await.unwrap().len(), 2);
     store.seal(later + HOUR_MS).await.unwrap();
     let out = store.record(vec![saas(gamma(true), 1, later + 5)]).await.unwrap();
-    assert!(matches!(&out[0], Recorded::Refused(r) if r.contains("might be the buyer already metered as CustomerAWSAccountId 555566667777 for")), "{out:?}");
+    assert!(
+        matches!(&out[0], Recorded::Refused(r) if r.contains("might be the buyer already metered as CustomerAWSAccountId 555566667777 for")),
+        "{out:?}"
+    );
 }
 
 async fn open_hours<S: Store>(store: &S) -> Vec<super::Hour> {

@@ -32,11 +32,19 @@ pub struct Cluster {
 /// The newest Debian server binaries; `None` (with a message) outside CI
 /// without them, and a failure under CI, where `.ci/run` installs them.
 fn server_binaries() -> Option<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql").into_iter().flatten().flatten().map(|e| e.path().join("bin")).filter(|b| b.join("initdb").exists()).collect();
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path().join("bin"))
+        .filter(|b| b.join("initdb").exists())
+        .collect();
     found.sort_by_key(|p| p.to_string_lossy().split('/').nth(4).and_then(|v| v.parse::<u32>().ok()).unwrap_or(0));
     match found.pop() {
         Some(bin) => Some(bin),
-        None if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("no PostgreSQL server binaries under CI=true: .ci/run installs Debian's postgresql"),
+        None if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("no PostgreSQL server binaries under CI=true: .ci/run installs Debian's postgresql")
+        }
         None => {
             eprintln!("skipped: no PostgreSQL server binaries in /usr/lib/postgresql (.ci/run installs them)");
             None
@@ -65,7 +73,10 @@ impl Cluster {
             // initdb refuses to run as root: the package's postgres user owns the cluster.
             assert!(Command::new("chown").args(["-R", "postgres"]).arg(&cluster.dir).status().unwrap().success());
         }
-        cluster.run("initdb", &["--pgdata", cluster.data().to_str().unwrap(), "--username", "meter", "--auth", "trust", "--encoding", "UTF8", "--no-sync"]);
+        cluster.run(
+            "initdb",
+            &["--pgdata", cluster.data().to_str().unwrap(), "--username", "meter", "--auth", "trust", "--encoding", "UTF8", "--no-sync"],
+        );
         let host = match offer {
             Offer::TlsOnly => "hostssl",
             Offer::Plain | Offer::Tls => "host",
@@ -76,7 +87,11 @@ impl Cluster {
         }
         hba.push_str(&format!("{host} all all 127.0.0.1/32 trust\n"));
         std::fs::write(cluster.data().join("pg_hba.conf"), hba).unwrap();
-        let mut conf = format!("listen_addresses = '127.0.0.1'\nport = {}\nunix_socket_directories = '{}'\nfsync = off\n", cluster.port, cluster.dir.display());
+        let mut conf = format!(
+            "listen_addresses = '127.0.0.1'\nport = {}\nunix_socket_directories = '{}'\nfsync = off\n",
+            cluster.port,
+            cluster.dir.display()
+        );
         if offer != Offer::Plain {
             conf.push_str(&format!("ssl = on\nssl_cert_file = '{0}/server.pem'\nssl_key_file = '{0}/server.key'\n", cluster.dir.display()));
         }
@@ -117,7 +132,12 @@ impl Cluster {
         };
         let out = command.args(args).output().unwrap();
         let log = std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default();
-        assert!(out.status.success(), "{tool} {args:?}: {}{}\n{log}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{tool} {args:?}: {}{}\n{log}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// Runs `sql` as the trusted superuser, over the server's socket.
@@ -132,7 +152,10 @@ impl Cluster {
     /// Starts the server (again), waiting until it accepts connections.
     pub fn start_again(&self) {
         let log = self.dir.join("server.log");
-        self.run("pg_ctl", &["--pgdata", self.data().to_str().unwrap(), "--log", log.to_str().unwrap(), "--wait", "--timeout", "60", "start"]);
+        self.run(
+            "pg_ctl",
+            &["--pgdata", self.data().to_str().unwrap(), "--log", log.to_str().unwrap(), "--wait", "--timeout", "60", "start"],
+        );
     }
 
     /// Stops the server, `immediate`ly (as a crash or a failover would: no clean shutdown) or fast.

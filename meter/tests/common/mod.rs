@@ -162,19 +162,26 @@ pub fn alpha() -> Customer {
 }
 
 pub fn beta() -> Customer {
-    Customer::Account { account_id: "777788889999".into(), license_arn: Some("arn:aws:license-manager::777788889999:license:l-beta".into()) }
+    Customer::Account {
+        account_id: "777788889999".into(),
+        license_arn: Some("arn:aws:license-manager::777788889999:license:l-beta".into()),
+    }
 }
 
 /// The 10:00 and 11:00 hours, in epoch seconds as the emulator lists them.
 pub const H10: i64 = START as i64;
 pub const H11: i64 = START as i64 + 3600;
 
-
 /// alpha and beta as the seller's sign-up page resolved them: what the
 /// meter needs to tell them apart within one product, dimension and hour.
 pub fn directory() -> Vec<Buyer> {
     vec![
-        Buyer { product_code: "prod-saas".into(), identifier: Some("cust-alpha".into()), account_id: Some("444455556666".into()), license_arn: None },
+        Buyer {
+            product_code: "prod-saas".into(),
+            identifier: Some("cust-alpha".into()),
+            account_id: Some("444455556666".into()),
+            license_arn: None,
+        },
         Buyer {
             product_code: "prod-saas".into(),
             identifier: None,
@@ -189,7 +196,9 @@ pub fn directory() -> Vec<Buyer> {
 pub async fn postgres(name: &str) -> Option<String> {
     let url = match std::env::var("METER_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => url,
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("METER_POSTGRES_URL is not set under CI=true: .ci/run starts a PostgreSQL and sets it"),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("METER_POSTGRES_URL is not set under CI=true: .ci/run starts a PostgreSQL and sets it")
+        }
         _ => {
             eprintln!("skipped: METER_POSTGRES_URL is not set (.ci/run starts a PostgreSQL and sets it)");
             return None;

@@ -18,15 +18,14 @@ use std::borrow::Cow;
 use std::time::SystemTime;
 
 use aws_sigv4::http_request::{
-    sign as sigv4_sign, PayloadChecksumKind, PercentEncodingMode, SessionTokenMode, SignableBody, SignableRequest,
-    SigningSettings, UriPathNormalizationMode,
+    sign as sigv4_sign, PayloadChecksumKind, PercentEncodingMode, SessionTokenMode, SignableBody, SignableRequest, SigningSettings,
+    UriPathNormalizationMode,
 };
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 
 use crate::auth::credentials::Credentials;
 use crate::http::HttpRequest;
-
 
 /// Why a request could not be signed.
 #[derive(Debug)]
@@ -100,13 +99,8 @@ pub fn sign_with(
         .build()
         .map_err(|e| SigningError(e.to_string()))?
         .into();
-    let signable = SignableRequest::new(
-        &request.method,
-        &request.uri,
-        request.headers.iter(),
-        SignableBody::Bytes(&request.body),
-    )
-    .map_err(|e| SigningError(e.to_string()))?;
+    let signable = SignableRequest::new(&request.method, &request.uri, request.headers.iter(), SignableBody::Bytes(&request.body))
+        .map_err(|e| SigningError(e.to_string()))?;
     let (instructions, _signature) = sigv4_sign(signable, &params).map_err(|e| SigningError(e.to_string()))?.into_parts();
     let (headers, _params) = instructions.into_parts();
     for header in headers {
@@ -117,14 +111,12 @@ pub fn sign_with(
 
 fn settings(options: SigningOptions) -> SigningSettings {
     let mut settings = SigningSettings::default();
-    settings.percent_encoding_mode =
-        if options.double_uri_encode { PercentEncodingMode::Double } else { PercentEncodingMode::Single };
+    settings.percent_encoding_mode = if options.double_uri_encode { PercentEncodingMode::Double } else { PercentEncodingMode::Single };
     settings.uri_path_normalization_mode =
         if options.normalize_uri_path { UriPathNormalizationMode::Enabled } else { UriPathNormalizationMode::Disabled };
     settings.payload_checksum_kind =
         if options.payload_hash_header { PayloadChecksumKind::XAmzSha256 } else { PayloadChecksumKind::NoHeader };
-    settings.session_token_mode =
-        if options.sign_session_token { SessionTokenMode::Include } else { SessionTokenMode::Exclude };
+    settings.session_token_mode = if options.sign_session_token { SessionTokenMode::Include } else { SessionTokenMode::Exclude };
     settings
 }
 
@@ -300,7 +292,8 @@ pub fn sign_cached(
         if ["authorization", "user-agent", "x-amzn-trace-id", "transfer-encoding"].contains(&name.as_ref()) {
             continue;
         }
-        let value: Cow<'_, str> = if needs_folding(value) { Cow::Owned(value.split_whitespace().collect::<Vec<_>>().join(" ")) } else { Cow::Borrowed(value) };
+        let value: Cow<'_, str> =
+            if needs_folding(value) { Cow::Owned(value.split_whitespace().collect::<Vec<_>>().join(" ")) } else { Cow::Borrowed(value) };
         match headers.iter_mut().find(|(n, _)| *n == name) {
             Some((_, existing)) => {
                 let joined = format!("{existing},{value}");
@@ -319,8 +312,7 @@ pub fn sign_cached(
     }
     let canonical_path = double_encode_path(path);
     let header_lines: usize = headers.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
-    let mut canonical =
-        String::with_capacity(request.method.len() + canonical_path.len() + header_lines + signed.len() + 5 + 64);
+    let mut canonical = String::with_capacity(request.method.len() + canonical_path.len() + header_lines + signed.len() + 5 + 64);
     canonical.push_str(&request.method);
     canonical.push('\n');
     canonical.push_str(&canonical_path);
@@ -360,7 +352,10 @@ mod tests {
             Credentials::new("ASIA", "secret/with+chars", Some("session token".into()), None, "t"),
         ];
         let cache = SigningKeyCache::default();
-        for (i, uri) in ["https://metering.marketplace.us-east-1.amazonaws.com/", "http://127.0.0.1:8080/custom path/ü/", "https://h/a/b/"].iter().enumerate() {
+        for (i, uri) in ["https://metering.marketplace.us-east-1.amazonaws.com/", "http://127.0.0.1:8080/custom path/ü/", "https://h/a/b/"]
+            .iter()
+            .enumerate()
+        {
             for c in &creds {
                 let mut headers = Headers::new();
                 headers.append("Host", "metering.marketplace.us-east-1.amazonaws.com");

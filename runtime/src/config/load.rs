@@ -62,9 +62,9 @@ pub fn from_env(env: OsEnv) -> Builder {
     };
     let profile = files.profile(&profile::active_name(&env));
     let setting = |var: &str, key: &str| -> Option<(String, String)> {
-        env.var(var).map(|v| (var.to_owned(), v)).or_else(|| {
-            profile.and_then(|p: &Profile| p.get(key)).map(|v| (format!("profile key {key}"), v.to_owned()))
-        })
+        env.var(var)
+            .map(|v| (var.to_owned(), v))
+            .or_else(|| profile.and_then(|p: &Profile| p.get(key)).map(|v| (format!("profile key {key}"), v.to_owned())))
     };
     let mut builder = Config::builder();
     match ProviderContext::new(env.clone()) {

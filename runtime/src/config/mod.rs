@@ -11,8 +11,8 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::client_state::ClientState;
 use crate::auth::credentials::ProvideCredentials;
+use crate::client_state::ClientState;
 use crate::http::{CaBundle, HttpClient, ProxyConfig};
 
 pub(crate) mod load;
@@ -20,11 +20,11 @@ mod region;
 #[cfg(feature = "aws-config")]
 mod sdk_config;
 
+pub use crate::time::{AsyncSleep, StaticTimeSource, SystemTimeSource, TimeSource, TokioSleep};
 pub use load::{from_env, load_from_env, load_with};
 pub use region::{AppName, InvalidAppName, Region};
 #[cfg(feature = "aws-config")]
 pub use sdk_config::builder_from as builder_from_sdk_config;
-pub use crate::time::{AsyncSleep, StaticTimeSource, SystemTimeSource, TimeSource, TokioSleep};
 
 /// How retries are spaced and bounded.
 pub mod retry {

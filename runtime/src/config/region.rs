@@ -40,9 +40,7 @@ impl AppName {
     /// Accepts 1 to 50 characters of letters, digits and ``!#$%&'*+-.^_`|~``.
     pub fn new(name: impl Into<String>) -> Result<Self, InvalidAppName> {
         let name = name.into();
-        let ok = !name.is_empty()
-            && name.len() <= 50
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c));
+        let ok = !name.is_empty() && name.len() <= 50 && name.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c));
         if ok {
             Ok(AppName(name))
         } else {

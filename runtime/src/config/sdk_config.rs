@@ -134,12 +134,21 @@ mod tests {
         let sdk = SdkConfig::builder()
             .region(aws_types::region::Region::new("eu-west-1"))
             .credentials_provider(SharedCredentialsProvider::new(aws_credential_types::Credentials::new(
-                "AKIDSDK", "sdk-secret", Some("token".into()), None, "test",
+                "AKIDSDK",
+                "sdk-secret",
+                Some("token".into()),
+                None,
+                "test",
             )))
             .endpoint_url("http://127.0.0.1:9")
             .use_fips(true)
             .retry_config(aws_smithy_types::retry::RetryConfig::adaptive().with_max_attempts(5).with_max_backoff(Duration::from_secs(7)))
-            .timeout_config(aws_smithy_types::timeout::TimeoutConfig::builder().connect_timeout(Duration::from_millis(500)).operation_timeout(Duration::from_secs(9)).build())
+            .timeout_config(
+                aws_smithy_types::timeout::TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_millis(500))
+                    .operation_timeout(Duration::from_secs(9))
+                    .build(),
+            )
             .app_name(aws_types::app_name::AppName::new("seller-app").unwrap())
             .build();
         let config = Config::from(&sdk);

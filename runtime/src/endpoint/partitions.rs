@@ -37,12 +37,43 @@ const PARTITIONS: [Partition; 8] = [
         implicit_global_region: "us-east-1",
         region_prefixes: &["us", "eu", "ap", "sa", "ca", "me", "af", "il", "mx"],
         regions: &[
-            "af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1",
-            "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
-            "ap-southeast-6", "ap-southeast-7", "aws-global", "ca-central-1", "ca-west-1", "eu-central-1", "eu-central-2",
-            "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "il-central-1",
-            "me-central-1", "me-south-1", "me-west-1", "mx-central-1", "sa-east-1", "sa-west-1", "us-east-1",
-            "us-east-2", "us-west-1", "us-west-2",
+            "af-south-1",
+            "ap-east-1",
+            "ap-east-2",
+            "ap-northeast-1",
+            "ap-northeast-2",
+            "ap-northeast-3",
+            "ap-south-1",
+            "ap-south-2",
+            "ap-southeast-1",
+            "ap-southeast-2",
+            "ap-southeast-3",
+            "ap-southeast-4",
+            "ap-southeast-5",
+            "ap-southeast-6",
+            "ap-southeast-7",
+            "aws-global",
+            "ca-central-1",
+            "ca-west-1",
+            "eu-central-1",
+            "eu-central-2",
+            "eu-north-1",
+            "eu-south-1",
+            "eu-south-2",
+            "eu-west-1",
+            "eu-west-2",
+            "eu-west-3",
+            "il-central-1",
+            "me-central-1",
+            "me-south-1",
+            "me-west-1",
+            "mx-central-1",
+            "sa-east-1",
+            "sa-west-1",
+            "us-east-1",
+            "us-east-2",
+            "us-west-1",
+            "us-west-2",
         ],
     },
     Partition {
@@ -127,9 +158,7 @@ fn word_dash_number(rest: &str) -> bool {
 }
 
 fn has_region_shape(p: &Partition, region: &str) -> bool {
-    p.region_prefixes.iter().any(|prefix| {
-        region.strip_prefix(prefix).and_then(|r| r.strip_prefix('-')).is_some_and(word_dash_number)
-    })
+    p.region_prefixes.iter().any(|prefix| region.strip_prefix(prefix).and_then(|r| r.strip_prefix('-')).is_some_and(word_dash_number))
 }
 
 /// The partition of `region`.

@@ -349,9 +349,8 @@ fn substring(s: &str, start: i64, stop: i64, reverse: bool) -> RuleValue {
 /// A DNS label (or dotted labels when `allow_sub_domains`): 1 to 63
 /// letters, digits and hyphens, not starting with a hyphen.
 pub fn is_valid_host_label(s: &str, allow_sub_domains: bool) -> bool {
-    let label_ok = |l: &str| {
-        !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    };
+    let label_ok =
+        |l: &str| !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     if allow_sub_domains {
         s.split('.').all(label_ok)
     } else {

@@ -120,11 +120,9 @@ impl ProfileSet {
 
     /// Adds `other`'s sections; its keys win.
     fn merge(&mut self, other: ProfileSet) {
-        for (mine, theirs) in [
-            (&mut self.profiles, other.profiles),
-            (&mut self.sso_sessions, other.sso_sessions),
-            (&mut self.services, other.services),
-        ] {
+        for (mine, theirs) in
+            [(&mut self.profiles, other.profiles), (&mut self.sso_sessions, other.sso_sessions), (&mut self.services, other.services)]
+        {
             for (name, section) in theirs {
                 mine.entry(name.clone()).or_insert_with(|| Profile::named(&name)).merge(section);
             }
@@ -295,10 +293,8 @@ pub fn parse(text: &str, config_file: bool, path: &str) -> Result<ProfileSet, Pr
 /// Both files parsed and merged (credentials file keys winning); missing files are empty.
 pub fn load_files(env: &OsEnv) -> Result<ProfileSet, ProfileError> {
     let config_path = env.var("AWS_CONFIG_FILE").map(|p| env.expand(&p)).or_else(|| env.home().map(|h| h.join(".aws/config")));
-    let creds_path = env
-        .var("AWS_SHARED_CREDENTIALS_FILE")
-        .map(|p| env.expand(&p))
-        .or_else(|| env.home().map(|h| h.join(".aws/credentials")));
+    let creds_path =
+        env.var("AWS_SHARED_CREDENTIALS_FILE").map(|p| env.expand(&p)).or_else(|| env.home().map(|h| h.join(".aws/credentials")));
     let mut merged = ProfileSet::default();
     for (path, is_config) in [(config_path, true), (creds_path, false)] {
         let Some(path) = path else { continue };
@@ -337,7 +333,10 @@ mod tests {
     fn parses_both_files_and_merges_the_active_profile() {
         let config = "# comment\n[default]\nregion = us-west-2\n\n[profile metering]\nregion = eu-west-1 ; trailing\nmax_attempts=5\ns3 =\n  addressing_style = path\n[sso-session x]\nsso_region = us-east-1\n";
         let creds = "[metering]\naws_access_key_id = AKID\naws_secret_access_key = se#cret\nregion = ap-south-1\n";
-        let env = OsEnv::fake([("HOME", "/home/u"), ("AWS_PROFILE", "metering")], [("/home/u/.aws/config", config), ("/home/u/.aws/credentials", creds)]);
+        let env = OsEnv::fake(
+            [("HOME", "/home/u"), ("AWS_PROFILE", "metering")],
+            [("/home/u/.aws/config", config), ("/home/u/.aws/credentials", creds)],
+        );
         let p = load(&env).unwrap().unwrap();
         assert_eq!(p.get("region"), Some("ap-south-1"), "the credentials file wins");
         assert_eq!(p.get("max_attempts"), Some("5"));
@@ -356,7 +355,10 @@ mod tests {
         assert_eq!(one("[profile foo]\nname = value; adjacent\n").get("name"), Some("value; adjacent"));
         assert_eq!(one("[profile foo]\nname = val=ue").get("name"), Some("val=ue"));
         assert_eq!(one("[profile foo]\nname \t=  \tvalue \t").get("name"), Some("value"));
-        assert_eq!(one("[profile foo]\nname = value\n \t -continued # kept \t\n -more").get("name"), Some("value\n-continued # kept\n-more"));
+        assert_eq!(
+            one("[profile foo]\nname = value\n \t -continued # kept \t\n -more").get("name"),
+            Some("value\n-continued # kept\n-more")
+        );
         let mixed = one("[profile foo]\nname = value1\n value2 = 12 \n value3\nname3 =\n name3_0 = 1\n\n in valid = x\n");
         assert_eq!(mixed.get("name"), Some("value1\nvalue2 = 12\nvalue3"));
         assert_eq!(mixed.get_sub("name3", "name3_0"), Some("1"));

@@ -20,9 +20,9 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use crate::timeout::{MinimumThroughput, TimeoutConfig};
-use super::proxy::{ProxyConnector, ProxyConfig};
+use super::proxy::{ProxyConfig, ProxyConnector};
 use crate::http::{BoxFuture, CaBundle, ConnectorError, ConnectorErrorKind, Headers, HttpClient, HttpRequest, HttpResponse};
+use crate::timeout::{MinimumThroughput, TimeoutConfig};
 
 type Connector = hyper_rustls::HttpsConnector<ProxyConnector>;
 
@@ -121,9 +121,7 @@ impl HyperClient {
                 req.headers_mut().insert(http::header::PROXY_AUTHORIZATION, value);
             }
         }
-        let response = within(self.read_timeout, "the response head", self.client.request(req))
-            .await?
-            .map_err(classify)?;
+        let response = within(self.read_timeout, "the response head", self.client.request(req)).await?.map_err(classify)?;
         let (parts, body) = response.into_parts();
         let declared = parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
         if declared.is_some_and(|n| n > self.max_body as u64) {
@@ -213,7 +211,10 @@ fn stalled(minimum: Option<MinimumThroughput>) -> ConnectorError {
     let m = minimum.unwrap_or_default();
     ConnectorError::new(
         ConnectorErrorKind::Timeout,
-        format!("the response body stalled: fewer than {} bytes per second over {:?} (stalled-stream protection)", m.bytes_per_second, m.grace),
+        format!(
+            "the response body stalled: fewer than {} bytes per second over {:?} (stalled-stream protection)",
+            m.bytes_per_second, m.grace
+        ),
     )
 }
 

@@ -135,7 +135,8 @@ fn parse(url: &str) -> Result<Proxy, InvalidProxy> {
     }
     let has_port = hostport.rsplit_once(':').is_some_and(|(h, p)| !h.ends_with(']') || !p.is_empty()) && !hostport.ends_with(']');
     let authority = if has_port { hostport.to_owned() } else { format!("{hostport}:80") };
-    let authorization = userinfo.map(|u| format!("Basic {}", crate::primitives::base64_encode(crate::encoding::percent_decode(u).as_bytes())));
+    let authorization =
+        userinfo.map(|u| format!("Basic {}", crate::primitives::base64_encode(crate::encoding::percent_decode(u).as_bytes())));
     Ok(Proxy { authority, authorization })
 }
 
@@ -295,7 +296,8 @@ mod tests {
 
     #[test]
     fn urls_and_no_proxy_as_curl_reads_them() {
-        let p = ProxyConfig::none().https("http://user:p%40ss@proxy.corp:3128").unwrap().no_proxy(".internal, localhost,10.0.0.1, api.x:8443");
+        let p =
+            ProxyConfig::none().https("http://user:p%40ss@proxy.corp:3128").unwrap().no_proxy(".internal, localhost,10.0.0.1, api.x:8443");
         let proxy = p.for_endpoint("https", "metering.marketplace.us-east-1.amazonaws.com", 443).unwrap();
         assert_eq!(proxy.authority, "proxy.corp:3128");
         assert_eq!(proxy.authorization.as_deref(), Some("Basic dXNlcjpwQHNz"), "user:p@ss");

@@ -97,12 +97,7 @@ impl Handle {
     /// A handle for `service` configured by `config`.
     pub fn new(config: Config, service: &'static ServiceMeta) -> Self {
         Handle {
-            inner: Arc::new(HandleInner {
-                config,
-                service,
-                endpoint: std::sync::OnceLock::new(),
-                user_agent: std::sync::OnceLock::new(),
-            }),
+            inner: Arc::new(HandleInner { config, service, endpoint: std::sync::OnceLock::new(), user_agent: std::sync::OnceLock::new() }),
         }
     }
 
@@ -141,10 +136,7 @@ impl Handle {
             None => call.await,
             Some(limit) => match tokio::time::timeout(limit, call).await {
                 Ok(result) => result,
-                Err(_) => Err(SdkError::timeout_error(format!(
-                    "{} did not complete within the operation timeout of {limit:?}",
-                    op.name
-                ))),
+                Err(_) => Err(SdkError::timeout_error(format!("{} did not complete within the operation timeout of {limit:?}", op.name))),
             },
         }
     }
@@ -233,7 +225,8 @@ impl Handle {
             if adaptive {
                 self.wait_for_send_rate().await;
             }
-            let span = tracing::debug_span!("attempt", attempt, max_attempts = call.max_attempts, invocation_id = call.invocation_id.as_str());
+            let span =
+                tracing::debug_span!("attempt", attempt, max_attempts = call.max_attempts, invocation_id = call.invocation_id.as_str());
             let outcome = self.send(op, http_client, request, pool, parse_output, parse_error).instrument(span).await;
             if adaptive {
                 let throttled = matches!(outcome, Outcome::Retry(RetryKind::Throttling, _));

@@ -85,11 +85,8 @@ pub(super) fn from_response<O, E>(
     let value = match json::parse(body) {
         Ok(v) => v,
         Err(e) => {
-            let err = InvalidResponse {
-                status,
-                problem: format!("is an error whose body is not JSON ({e})"),
-                excerpt: excerpt(response.body()),
-            };
+            let err =
+                InvalidResponse { status, problem: format!("is an error whose body is not JSON ({e})"), excerpt: excerpt(response.body()) };
             let retry = policy::classify_service_error(None, status, op.retryable_errors);
             let error = SdkError::response_error(err, response);
             return match retry {
@@ -187,7 +184,9 @@ mod tests {
 
     #[test]
     fn error_codes_are_sanitised() {
-        let body = json::parse(br#"{"__type":"aws.protocoltests.restjson#FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/"}"#).unwrap();
+        let body =
+            json::parse(br#"{"__type":"aws.protocoltests.restjson#FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/"}"#)
+                .unwrap();
         assert_eq!(error_code(&Headers::new(), &body).as_deref(), Some("FooError"));
         let mut h = Headers::new();
         h.append("X-Amzn-Errortype", "ThrottlingException:http://x");

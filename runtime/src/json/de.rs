@@ -304,7 +304,9 @@ mod tests {
 
     #[test]
     fn readers_accept_their_types_and_name_the_place() {
-        let mut r = JsonReader::new(br#"[1, 1.5, "NaN", "2014-04-29T18:30:38Z", "Zm9v", 1398796238.5, 3000000000, 1e2, 1, 1.5, true, null, {"a": [null, -1]}]"#);
+        let mut r = JsonReader::new(
+            br#"[1, 1.5, "NaN", "2014-04-29T18:30:38Z", "Zm9v", 1398796238.5, 3000000000, 1e2, 1, 1.5, true, null, {"a": [null, -1]}]"#,
+        );
         r.begin_array("T").unwrap();
         let next = |r: &mut JsonReader| assert!(r.next_item("T").unwrap());
         next(&mut r);

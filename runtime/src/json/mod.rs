@@ -12,7 +12,7 @@ mod writer;
 pub use de::DeserializeError;
 pub use pool::StringPool;
 pub use reader::JsonReader;
-pub use value::{parse, Value};
 #[cfg(any(test, feature = "test-util"))]
 pub use value::ParseError;
+pub use value::{parse, Value};
 pub use writer::{InvalidNumber, JsonWriter};

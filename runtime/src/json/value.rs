@@ -79,10 +79,7 @@ mod tests {
         assert_eq!(
             v,
             Value::Object(vec![
-                (
-                    "b".into(),
-                    Value::Array(vec![Value::Number("1".into()), Value::Number("-2.5e3".into()), Value::Bool(true), Value::Null])
-                ),
+                ("b".into(), Value::Array(vec![Value::Number("1".into()), Value::Number("-2.5e3".into()), Value::Bool(true), Value::Null])),
                 ("a".into(), Value::String("xé😀\n".into())),
                 ("b".into(), Value::Object(vec![])),
             ])
@@ -93,8 +90,20 @@ mod tests {
     #[test]
     fn refuses_malformed_documents_without_panicking() {
         let bad: [&[u8]; 14] = [
-            b"", b"{", b"{\"a\"", b"{\"a\":}", b"[1,]", b"01", b"1.", b"-", b"\"abc", b"\"\\x\"", b"<html>", b"{} x",
-            b"\"\\ud800\"", b"\"\xff\"",
+            b"",
+            b"{",
+            b"{\"a\"",
+            b"{\"a\":}",
+            b"[1,]",
+            b"01",
+            b"1.",
+            b"-",
+            b"\"abc",
+            b"\"\\x\"",
+            b"<html>",
+            b"{} x",
+            b"\"\\ud800\"",
+            b"\"\xff\"",
         ];
         for input in bad {
             assert!(parse(input).is_err(), "{:?}", String::from_utf8_lossy(input));

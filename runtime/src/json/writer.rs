@@ -316,7 +316,9 @@ mod tests {
 
     #[test]
     fn integers_are_written_as_display_writes_them() {
-        for n in [0, 1, 7, -7, 9, 10, 11, 99, 100, 101, -100, 999, 1000, 12_345, 1_700_000_000, -1_700_000_000, i64::MAX, i64::MIN, i64::MIN + 1] {
+        for n in
+            [0, 1, 7, -7, 9, 10, 11, 99, 100, 101, -100, 999, 1000, 12_345, 1_700_000_000, -1_700_000_000, i64::MAX, i64::MIN, i64::MIN + 1]
+        {
             let mut out = String::new();
             push_integer(&mut out, n);
             assert_eq!(out, n.to_string());

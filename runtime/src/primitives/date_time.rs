@@ -70,8 +70,7 @@ impl DateTime {
 
     /// Nanoseconds since the Unix epoch.
     pub fn from_nanos(nanos: i128) -> Result<Self, DateTimeError> {
-        let seconds = i64::try_from(nanos.div_euclid(NANOS_PER_SECOND))
-            .map_err(|_| DateTimeError::new("timestamp out of range"))?;
+        let seconds = i64::try_from(nanos.div_euclid(NANOS_PER_SECOND)).map_err(|_| DateTimeError::new("timestamp out of range"))?;
         Ok(DateTime { seconds, subsec_nanos: nanos.rem_euclid(NANOS_PER_SECOND) as u32 })
     }
 
@@ -95,10 +94,7 @@ impl DateTime {
             return DateTime::from_secs(0);
         }
         let micros = (seconds * 1e6).round() as i128;
-        micros
-            .checked_mul(1000)
-            .and_then(|n| Self::from_nanos(n).ok())
-            .unwrap_or(DateTime { seconds: seconds as i64, subsec_nanos: 0 })
+        micros.checked_mul(1000).and_then(|n| Self::from_nanos(n).ok()).unwrap_or(DateTime { seconds: seconds as i64, subsec_nanos: 0 })
     }
 
     /// [`from_secs_f64`](Self::from_secs_f64) for data from outside: NaN,
@@ -441,9 +437,7 @@ impl TryFrom<DateTime> for SystemTime {
             UNIX_EPOCH.checked_add(Duration::new(t.seconds as u64, t.subsec_nanos)).ok_or_else(out_of_range)
         } else {
             let nanos = -(t.seconds as i128 * NANOS_PER_SECOND + t.subsec_nanos as i128);
-            UNIX_EPOCH
-                .checked_sub(Duration::from_nanos(u64::try_from(nanos).map_err(|_| out_of_range())?))
-                .ok_or_else(out_of_range)
+            UNIX_EPOCH.checked_sub(Duration::from_nanos(u64::try_from(nanos).map_err(|_| out_of_range())?)).ok_or_else(out_of_range)
         }
     }
 }
@@ -515,7 +509,9 @@ mod tests {
     #[test]
     fn timestamps_out_of_range_are_errors_in_every_parser() {
         // Each of these overflowed the nanosecond product (a panic in debug builds).
-        for text in ["9".repeat(30), format!("-{}", "9".repeat(30)), "9".repeat(40), "99999999999999999999.5".into(), "9223372036854775808".into()] {
+        for text in
+            ["9".repeat(30), format!("-{}", "9".repeat(30)), "9".repeat(40), "99999999999999999999.5".into(), "9223372036854775808".into()]
+        {
             let err = DateTime::from_str(&text, Format::EpochSeconds).unwrap_err();
             assert!(err.to_string().contains("outside the representable range"), "{text}: {err}");
         }

@@ -29,14 +29,8 @@ pub const TRANSIENT_CODES: [&str; 2] = ["RequestTimeout", "RequestTimeoutExcepti
 
 /// Error codes that say the request's signing time is too far from the
 /// service's clock.
-pub const CLOCK_SKEW_CODES: [&str; 6] = [
-    "RequestTimeTooSkewed",
-    "RequestExpired",
-    "RequestInTheFuture",
-    "InvalidSignatureException",
-    "SignatureDoesNotMatch",
-    "AuthFailure",
-];
+pub const CLOCK_SKEW_CODES: [&str; 6] =
+    ["RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture", "InvalidSignatureException", "SignatureDoesNotMatch", "AuthFailure"];
 
 /// A skew smaller than this cannot explain a rejected signature (AWS allows
 /// five minutes), so it is not corrected.

@@ -188,7 +188,13 @@ impl ser::Serializer for Canonicalizer {
     fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<Canonical> {
         value.serialize(self)
     }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(self, _: &'static str, _: u32, variant: &'static str, value: &T) -> Result<Canonical> {
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<Canonical> {
         Ok(Canonical::Variant(variant.to_owned(), Box::new(value.serialize(self)?)))
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Compound> {

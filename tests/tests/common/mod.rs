@@ -11,8 +11,12 @@ use marketplacemetering::Client;
 /// The environment every network test starts from: a region, no instance
 /// metadata, and config and credentials files that the test's fake files
 /// may or may not hold.
-pub const ISOLATED_ENV: [(&str, &str); 4] =
-    [("AWS_REGION", "us-east-1"), ("AWS_EC2_METADATA_DISABLED", "true"), ("AWS_CONFIG_FILE", "/cfg"), ("AWS_SHARED_CREDENTIALS_FILE", "/creds")];
+pub const ISOLATED_ENV: [(&str, &str); 4] = [
+    ("AWS_REGION", "us-east-1"),
+    ("AWS_EC2_METADATA_DISABLED", "true"),
+    ("AWS_CONFIG_FILE", "/cfg"),
+    ("AWS_SHARED_CREDENTIALS_FILE", "/creds"),
+];
 
 /// Calls MeterUsage at `endpoint`, without retries, configured from `env`.
 pub async fn meter_from_env(env: OsEnv, endpoint: String) -> Result<Option<String>, String> {

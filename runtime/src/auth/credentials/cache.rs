@@ -14,8 +14,8 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::watch;
 
 use super::{Credentials, CredentialsError, ProvideCredentials};
-use crate::time::TimeSource;
 use crate::http::BoxFuture;
+use crate::time::TimeSource;
 
 /// Refresh this long before expiry, less a random part of [`JITTER`], so
 /// clients that loaded together do not refresh together.
@@ -96,7 +96,9 @@ impl CachedCredentials {
         let guard = RefreshGuard(&self.state);
         let fetched = match tokio::time::timeout(REFRESH_DEADLINE, self.inner.provide_credentials()).await {
             Ok(result) => result,
-            Err(_) => Err(CredentialsError::new("the credentials cache", format!("the refresh did not finish within {REFRESH_DEADLINE:?}"))),
+            Err(_) => {
+                Err(CredentialsError::new("the credentials cache", format!("the refresh did not finish within {REFRESH_DEADLINE:?}")))
+            }
         };
         let outcome = {
             let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -189,10 +191,12 @@ mod tests {
         // Before: each waiter took the lock after the failed refresh and ran its own, 50 fetches in a row.
         let inner = Arc::new(Counting { calls: AtomicU32::new(0), expiry: UNIX_EPOCH, fail_after: 0 });
         let cache = CachedCredentials::new(inner.clone(), Arc::new(StaticTimeSource(UNIX_EPOCH)));
-        let tasks: Vec<_> = (0..50).map(|_| {
-            let c = cache.clone();
-            tokio::spawn(async move { c.provide_credentials().await.unwrap_err().to_string() })
-        }).collect();
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let c = cache.clone();
+                tokio::spawn(async move { c.provide_credentials().await.unwrap_err().to_string() })
+            })
+            .collect();
         for t in tasks {
             assert!(t.await.unwrap().contains("down"));
         }
@@ -215,10 +219,12 @@ mod tests {
         let inner = Arc::new(Hangs(AtomicU32::new(0)));
         let cache = CachedCredentials::new(inner.clone(), Arc::new(StaticTimeSource(UNIX_EPOCH)));
         let start = tokio::time::Instant::now();
-        let tasks: Vec<_> = (0..10).map(|_| {
-            let c = cache.clone();
-            tokio::spawn(async move { c.provide_credentials().await.unwrap_err().to_string() })
-        }).collect();
+        let tasks: Vec<_> = (0..10)
+            .map(|_| {
+                let c = cache.clone();
+                tokio::spawn(async move { c.provide_credentials().await.unwrap_err().to_string() })
+            })
+            .collect();
         for t in tasks {
             assert!(t.await.unwrap().contains("did not finish within 60s"));
         }

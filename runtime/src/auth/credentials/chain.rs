@@ -47,10 +47,7 @@ impl ProvideCredentials for DefaultCredentialsChain {
             }
             Err(CredentialsError::not_loaded(
                 "the default chain",
-                format!(
-                    "tried {}; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or keys in ~/.aws/credentials",
-                    tried.join(", then ")
-                ),
+                format!("tried {}; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or keys in ~/.aws/credentials", tried.join(", then ")),
             ))
         })
     }
@@ -68,7 +65,10 @@ mod tests {
         let chain = |vars: Vec<(&'static str, &'static str)>, files: Vec<(&'static str, &'static str)>| {
             DefaultCredentialsChain::new(offline_context(OsEnv::fake(vars, files)))
         };
-        let both = chain(vec![("HOME", "/h"), ("AWS_ACCESS_KEY_ID", "FROMENV"), ("AWS_SECRET_ACCESS_KEY", "S")], vec![("/h/.aws/credentials", creds)]);
+        let both = chain(
+            vec![("HOME", "/h"), ("AWS_ACCESS_KEY_ID", "FROMENV"), ("AWS_SECRET_ACCESS_KEY", "S")],
+            vec![("/h/.aws/credentials", creds)],
+        );
         assert_eq!(both.provide_credentials().await.unwrap().access_key_id(), "FROMENV");
         let file_only = chain(vec![("HOME", "/h")], vec![("/h/.aws/credentials", creds)]);
         assert_eq!(file_only.provide_credentials().await.unwrap().access_key_id(), "FROMFILE");

@@ -40,7 +40,9 @@ fn refusal(uri: &str) -> Option<&'static str> {
     }
     let host = authority.host();
     let allowed = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok_and(|ip| ip.is_loopback() || ip == std::net::Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x23)),
+        Some(v6) => v6
+            .parse::<std::net::Ipv6Addr>()
+            .is_ok_and(|ip| ip.is_loopback() || ip == std::net::Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x23)),
         None => {
             host.eq_ignore_ascii_case("localhost")
                 || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| {
@@ -67,7 +69,10 @@ impl ContainerCredentials {
             }
             let uri = format!("{ECS_HOST}{relative}");
             if let Some(why) = refusal(&uri) {
-                return Err(CredentialsError::new(NAME, format!("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI `{relative}` gives `{uri}`, which {why}")));
+                return Err(CredentialsError::new(
+                    NAME,
+                    format!("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI `{relative}` gives `{uri}`, which {why}"),
+                ));
             }
             return Ok((uri, false));
         }
@@ -120,14 +125,23 @@ impl ProvideCredentials for ContainerCredentials {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::SystemTimeSource;
     use crate::env::OsEnv;
     use crate::test_util::{json_response, ReplayClient};
+    use crate::time::SystemTimeSource;
     use std::sync::Arc;
 
     #[test]
     fn only_safe_full_uris_are_allowed() {
-        for ok in ["http://169.254.170.2/creds", "http://169.254.170.23/v1/credentials", "http://[fd00:ec2::23]/x", "http://127.0.0.1:8080/c", "http://127.1.2.3/c", "http://[::1]:9/c", "http://localhost/c", "https://anything.example/c"] {
+        for ok in [
+            "http://169.254.170.2/creds",
+            "http://169.254.170.23/v1/credentials",
+            "http://[fd00:ec2::23]/x",
+            "http://127.0.0.1:8080/c",
+            "http://127.1.2.3/c",
+            "http://[::1]:9/c",
+            "http://localhost/c",
+            "https://anything.example/c",
+        ] {
             assert_eq!(refusal(ok), None, "{ok}");
         }
         for (bad, why) in [
@@ -160,7 +174,8 @@ mod tests {
         let err = provider(&[("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", ".attacker.example/x")], &replay).load().await.unwrap_err();
         assert!(err.to_string().contains("must start with /"), "{err}");
         assert!(replay.requests().is_empty(), "nothing was sent");
-        let vars = [("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc"), ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "secret-token")];
+        let vars =
+            [("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc"), ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "secret-token")];
         provider(&vars, &replay).load().await.unwrap();
         let sent = replay.single_request();
         assert_eq!(sent.uri, "http://169.254.170.2/v2/credentials/abc");
@@ -170,11 +185,15 @@ mod tests {
     #[tokio::test]
     async fn a_hostile_full_uri_sends_nothing() {
         let replay = ReplayClient::new([json_response(200, CREDS)]);
-        let vars = [("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1@evil.example/"), ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "secret-token")];
+        let vars = [
+            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1@evil.example/"),
+            ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "secret-token"),
+        ];
         let err = provider(&vars, &replay).load().await.unwrap_err();
         assert!(err.to_string().contains("may not contain user information"), "{err}");
         assert!(replay.requests().is_empty());
-        let vars = [("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/creds"), ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "secret-token")];
+        let vars =
+            [("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/creds"), ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "secret-token")];
         provider(&vars, &replay).load().await.unwrap();
         assert_eq!(replay.single_request().headers.get("authorization"), Some("secret-token"));
     }

@@ -2,8 +2,8 @@
 //! `AWS_SESSION_TOKEN`.
 
 use super::{Credentials, CredentialsError, ProvideCredentials};
-use crate::http::BoxFuture;
 use crate::env::OsEnv;
+use crate::http::BoxFuture;
 
 const NAME: &str = "the environment";
 
@@ -24,7 +24,9 @@ impl EnvironmentCredentials {
         let key = self.env.var("AWS_ACCESS_KEY_ID").or_else(|| self.env.var("AWS_ACCESS_KEY"));
         let secret = self.env.var("AWS_SECRET_ACCESS_KEY").or_else(|| self.env.var("AWS_SECRET_KEY"));
         match (key, secret) {
-            (Some(key), Some(secret)) => Ok(Credentials::new(key.trim(), secret.trim(), self.env.var("AWS_SESSION_TOKEN"), None, "Environment")),
+            (Some(key), Some(secret)) => {
+                Ok(Credentials::new(key.trim(), secret.trim(), self.env.var("AWS_SESSION_TOKEN"), None, "Environment"))
+            }
             (None, None) => Err(CredentialsError::not_loaded(NAME, "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")),
             (Some(_), None) => Err(CredentialsError::new(NAME, "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not")),
             (None, Some(_)) => Err(CredentialsError::new(NAME, "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not")),

@@ -27,15 +27,17 @@ impl Imds {
     }
 
     fn endpoint(&self) -> String {
-        self.ctx.env.var("AWS_EC2_METADATA_SERVICE_ENDPOINT").unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned()).trim_end_matches('/').to_owned()
+        self.ctx
+            .env
+            .var("AWS_EC2_METADATA_SERVICE_ENDPOINT")
+            .unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned())
+            .trim_end_matches('/')
+            .to_owned()
     }
 
     async fn send(&self, method: &str, path: &str, headers: Headers) -> Result<HttpResponse, CredentialsError> {
         let request = HttpRequest { method: method.into(), uri: format!("{}{path}", self.endpoint()), headers, body: Body::empty() };
-        self.ctx
-            .fetch(request)
-            .await
-            .map_err(|e| CredentialsError::not_loaded(NAME, format!("{} is unreachable: {e}", self.endpoint())))
+        self.ctx.fetch(request).await.map_err(|e| CredentialsError::not_loaded(NAME, format!("{} is unreachable: {e}", self.endpoint())))
     }
 
     /// GETs `path` with a fresh session token.
@@ -70,9 +72,12 @@ impl Imds {
     /// Credentials of the instance profile's role.
     pub async fn credentials(&self) -> Result<Credentials, CredentialsError> {
         let roles = self.get("/latest/meta-data/iam/security-credentials/").await?;
-        let role = roles.lines().next().map(str::trim).filter(|r| !r.is_empty()).ok_or_else(|| {
-            CredentialsError::not_loaded(NAME, "the instance has no IAM role")
-        })?;
+        let role = roles
+            .lines()
+            .next()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .ok_or_else(|| CredentialsError::not_loaded(NAME, "the instance has no IAM role"))?;
         let body = self.get(&format!("/latest/meta-data/iam/security-credentials/{role}")).await?;
         json_credentials::parse(NAME, body.as_bytes())
     }

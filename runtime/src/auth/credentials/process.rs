@@ -57,9 +57,7 @@ async fn run_with(command: &str, timeout: Duration, limit: usize) -> Result<Cred
     let doc = json::parse(&stdout).map_err(|e| CredentialsError::new(NAME, format!("`{command}` did not print JSON: {e}")))?;
     match doc.get("Version") {
         Some(Value::Number(v)) if v == "1" => {}
-        other => {
-            return Err(CredentialsError::new(NAME, format!("`{command}` printed Version {other:?}; only version 1 is understood")))
-        }
+        other => return Err(CredentialsError::new(NAME, format!("`{command}` printed Version {other:?}; only version 1 is understood"))),
     }
     json_credentials::parse(NAME, &stdout)
 }
@@ -128,7 +126,8 @@ mod tests {
 
     #[tokio::test]
     async fn runs_the_command_and_reports_failures() {
-        let ok = r#"echo '{"Version":1,"AccessKeyId":"PROC","SecretAccessKey":"S","SessionToken":"T","Expiration":"2030-01-01T00:00:00Z"}'"#;
+        let ok =
+            r#"echo '{"Version":1,"AccessKeyId":"PROC","SecretAccessKey":"S","SessionToken":"T","Expiration":"2030-01-01T00:00:00Z"}'"#;
         assert_eq!(run(ok).await.unwrap().access_key_id(), "PROC");
         let err = run("echo broken >&2; exit 3").await.unwrap_err().to_string();
         assert!(err.contains("failed") && err.contains("broken"), "{err}");

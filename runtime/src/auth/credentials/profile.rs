@@ -9,8 +9,8 @@ use super::imds::Imds;
 use super::provider_context::ProviderContext;
 use super::sts::{self, Call};
 use super::{process, web_identity, Credentials, CredentialsError, EnvironmentCredentials, ProvideCredentials};
-use crate::http::BoxFuture;
 use crate::env::profile::{self, Profile};
+use crate::http::BoxFuture;
 
 const NAME: &str = "the profile files";
 
@@ -49,7 +49,8 @@ impl ProfileCredentials {
             };
             let region = self.ctx.env.var("AWS_REGION").or_else(|| p.get("region").map(str::to_owned));
             if let Some(role_arn) = p.get("role_arn") {
-                let session = p.get("role_session_name").map(str::to_owned).unwrap_or_else(|| web_identity::default_session_name(&self.ctx));
+                let session =
+                    p.get("role_session_name").map(str::to_owned).unwrap_or_else(|| web_identity::default_session_name(&self.ctx));
                 if let Some(token_file) = p.get("web_identity_token_file") {
                     return web_identity::assume(&self.ctx, region.as_deref(), token_file, role_arn, Some(&session)).await;
                 }
@@ -67,7 +68,9 @@ impl ProfileCredentials {
                         "Environment" => EnvironmentCredentials::new(self.ctx.env.clone()).load()?,
                         "Ec2InstanceMetadata" => Imds::new(self.ctx.clone()).credentials().await?,
                         "EcsContainer" => ContainerCredentials::new(self.ctx.clone()).load().await?,
-                        other => return Err(CredentialsError::new(NAME, format!("profile `{name}` has unknown credential_source `{other}`"))),
+                        other => {
+                            return Err(CredentialsError::new(NAME, format!("profile `{name}` has unknown credential_source `{other}`")))
+                        }
                     }
                 } else {
                     return Err(CredentialsError::new(
@@ -100,8 +103,12 @@ impl ProfileCredentials {
 
 fn static_keys(p: &Profile) -> Result<Option<Credentials>, CredentialsError> {
     match (p.get("aws_access_key_id"), p.get("aws_secret_access_key")) {
-        (Some(key), Some(secret)) => Ok(Some(Credentials::new(key, secret, p.get("aws_session_token").map(str::to_owned), None, "Profile"))),
-        (Some(_), None) => Err(CredentialsError::new(NAME, format!("profile `{}` has aws_access_key_id but no aws_secret_access_key", p.name))),
+        (Some(key), Some(secret)) => {
+            Ok(Some(Credentials::new(key, secret, p.get("aws_session_token").map(str::to_owned), None, "Profile")))
+        }
+        (Some(_), None) => {
+            Err(CredentialsError::new(NAME, format!("profile `{}` has aws_access_key_id but no aws_secret_access_key", p.name)))
+        }
         _ => Ok(None),
     }
 }
@@ -123,14 +130,19 @@ mod tests {
         let config = "[profile a]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = b\n[profile b]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = a\n\
                       [profile norole]\nrole_arn = arn:aws:iam::1:role/r\n[profile sso]\nsso_session = x\n";
         let creds = "[default]\naws_access_key_id = AKID\naws_secret_access_key = S\naws_session_token = T\n";
-        let env = |profile: &str| OsEnv::fake([("HOME", "/h"), ("AWS_PROFILE", profile)], [("/h/.aws/credentials", creds), ("/h/.aws/config", config)]);
+        let env = |profile: &str| {
+            OsEnv::fake([("HOME", "/h"), ("AWS_PROFILE", profile)], [("/h/.aws/credentials", creds), ("/h/.aws/config", config)])
+        };
         let load = |p: &str| {
             let provider = ProfileCredentials::new(offline_context(env(p)));
             async move { provider.load().await }
         };
         let c = load("default").await.unwrap();
         assert_eq!((c.access_key_id(), c.session_token()), ("AKID", Some("T")));
-        assert_eq!(load("a").await.unwrap_err().to_string(), "no credentials from the profile files: source_profile forms a cycle: a -> b -> a");
+        assert_eq!(
+            load("a").await.unwrap_err().to_string(),
+            "no credentials from the profile files: source_profile forms a cycle: a -> b -> a"
+        );
         assert!(load("norole").await.unwrap_err().to_string().contains("neither source_profile nor credential_source"));
         assert!(load("sso").await.unwrap_err().to_string().contains("sso_session"));
         assert!(load("absent").await.unwrap_err().is_not_loaded());

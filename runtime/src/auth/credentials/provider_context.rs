@@ -10,10 +10,10 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::timeout::TimeoutConfig;
-use crate::time::{SystemTimeSource, TimeSource};
-use crate::http::{ConnectorError, ConnectorErrorKind, HttpClient, HttpRequest, HttpResponse};
 use crate::env::OsEnv;
+use crate::http::{ConnectorError, ConnectorErrorKind, HttpClient, HttpRequest, HttpResponse};
+use crate::time::{SystemTimeSource, TimeSource};
+use crate::timeout::TimeoutConfig;
 
 /// The longest one HTTP exchange of a credential provider may take, head and body.
 pub const FETCH_DEADLINE: Duration = Duration::from_secs(5);
@@ -33,10 +33,7 @@ impl ProviderContext {
     /// A context over `env` with a hyper client whose timeouts are short:
     /// a metadata endpoint that does not answer quickly is not there.
     pub fn new(env: OsEnv) -> Result<Self, String> {
-        let timeouts = TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(1))
-            .read_timeout(Duration::from_secs(2))
-            .build();
+        let timeouts = TimeoutConfig::builder().connect_timeout(Duration::from_secs(1)).read_timeout(Duration::from_secs(2)).build();
         // The same extra roots as the service client, so STS works behind a TLS-inspecting proxy.
         let roots = match env.var("AWS_CA_BUNDLE") {
             Some(path) => crate::http::CaBundle::from_file(&env, &path).map_err(|e| format!("AWS_CA_BUNDLE: {e}"))?,

@@ -47,13 +47,10 @@ pub async fn call(ctx: &ProviderContext, region: Option<&str>, call: Call<'_>) -
     if let Some(r) = region.filter(|r| !crate::endpoint::partitions::is_valid_region(r)) {
         return Err(CredentialsError::new(NAME, format!("region `{r}` is not a valid region name, so no STS host is built from it")));
     }
-    let endpoint = env
-        .var("AWS_ENDPOINT_URL_STS")
-        .or_else(|| env.var("AWS_ENDPOINT_URL"))
-        .unwrap_or_else(|| match region {
-            Some(r) => format!("https://sts.{r}.{}", crate::endpoint::partitions::partition_of(r).dns_suffix),
-            None => "https://sts.amazonaws.com".to_owned(),
-        });
+    let endpoint = env.var("AWS_ENDPOINT_URL_STS").or_else(|| env.var("AWS_ENDPOINT_URL")).unwrap_or_else(|| match region {
+        Some(r) => format!("https://sts.{r}.{}", crate::endpoint::partitions::partition_of(r).dns_suffix),
+        None => "https://sts.amazonaws.com".to_owned(),
+    });
     let (action, params, source) = match &call {
         Call::AssumeRole { role_arn, session_name, external_id, source } => {
             let mut p = vec![("RoleArn", role_arn.to_string()), ("RoleSessionName", session_name.to_string())];
@@ -144,7 +141,8 @@ mod tests {
           </Credentials></AssumeRoleResult></AssumeRoleResponse>"#;
         let c = parse_credentials("AssumeRole", ok).unwrap();
         assert_eq!((c.access_key_id(), c.session_token()), ("ASIA", Some("T")));
-        let err = r#"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not allowed</Message></Error></ErrorResponse>"#;
+        let err =
+            r#"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not allowed</Message></Error></ErrorResponse>"#;
         assert_eq!(describe_error(403, err), "AccessDenied: not allowed (HTTP 403)");
         assert!(parse_credentials("AssumeRole", "<nope").is_err());
         assert!(parse_credentials("AssumeRole", "<a/>").unwrap_err().to_string().contains("no Credentials"));

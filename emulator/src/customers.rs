@@ -1,7 +1,7 @@
 //! Finding a subscription fast: an index of the configuration's customers
 //! by product and identifier, by product and account, and by licence. A
 //! batch looks up 25 customers among possibly thousands, and a linear scan
-//! was most of the emulator's work (see the README's figures).
+//! was most of the emulator's work (see docs/benchmarks.md).
 //!
 //! The index is rebuilt whenever the number of customers differs from what
 //! it was built for, so a customer pushed onto `Config::customers` directly

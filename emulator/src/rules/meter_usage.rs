@@ -55,12 +55,10 @@ pub fn meter_usage(config: &Config, state: &mut State, caller: &Account, body: &
         check_allocations(list, quantity, "usageAllocations")?;
     }
 
-    // The fingerprint is every parameter but the token itself: the same token with anything else changed conflicts.
-    let mut parameters = body.clone();
-    if let Some(o) = parameters.as_object_mut() {
-        o.remove("ClientToken");
-    }
-    let fingerprint = Fingerprint::of(&parameters.to_string());
+    // The fingerprint is every parameter but the token itself, as decoded: the same token with anything else changed
+    // conflicts, while members in another order or a number written otherwise (1.7e9 for 1700000000) are the same request.
+    let allocations_text = allocations.map(|list| list.iter().map(canonical).collect::<Vec<_>>().join(","));
+    let fingerprint = Fingerprint::of(&format!("{product_code}\n{timestamp}\n{dimension}\n{quantity:?}\n{allocations_text:?}\n{dry_run}"));
     if let Some(token) = client_token {
         if let Some((seen, record_id)) = state.client_token(&caller.id, token).map_err(unavailable)? {
             if seen != fingerprint {
@@ -95,6 +93,21 @@ pub fn meter_usage(config: &Config, state: &mut State, caller: &Account, body: &
         state.remember_client_token(&caller.id, token, fingerprint, record_id.clone()).map_err(unavailable)?;
     }
     Ok(json!({ "MeteringRecordId": record_id }))
+}
+
+/// `value` as text with object members in key order and numbers as their value, so two spellings of one value agree.
+fn canonical(value: &Value) -> String {
+    match value {
+        Value::Object(members) => {
+            let mut sorted: Vec<_> = members.iter().collect();
+            sorted.sort_by(|a, b| a.0.cmp(b.0));
+            let inner: Vec<String> = sorted.iter().map(|(k, v)| format!("{k:?}:{}", canonical(v))).collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        Value::Array(items) => format!("[{}]", items.iter().map(canonical).collect::<Vec<_>>().join(",")),
+        Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), |f| f.to_string()),
+        other => other.to_string(),
+    }
 }
 
 fn duplicate(dimension: &str) -> ServiceError {
@@ -173,5 +186,26 @@ mod tests {
         assert_eq!(call(&mut state, r.clone()).unwrap(), id);
         r["UsageQuantityAsDecimal"] = json!("3");
         assert_eq!(call(&mut state, r).unwrap_err().code, Code::IdempotencyConflict);
+    }
+
+    #[test]
+    fn a_client_token_sent_again_in_another_spelling_is_the_same_request() {
+        let mut state = State::default();
+        let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap();
+        let first = parse(
+            r#"{"ClientToken": "tok-2", "ProductCode": "prod-container-1", "Timestamp": 1699999940, "UsageDimension": "vcpu_hours",
+                "UsageQuantityAsDecimal": "2", "UsageAllocations": [{"AllocatedUsageQuantity": 2, "Tags": [{"Key": "k", "Value": "v"}]}]}"#,
+        );
+        let id = call(&mut state, first).unwrap();
+        let reordered = parse(
+            r#"{"UsageAllocations": [{"Tags": [{"Value": "v", "Key": "k"}], "AllocatedUsageQuantity": 2}], "UsageQuantityAsDecimal": "2.0",
+                "UsageDimension": "vcpu_hours", "Timestamp": 1.69999994e9, "ProductCode": "prod-container-1", "ClientToken": "tok-2"}"#,
+        );
+        assert_eq!(call(&mut state, reordered).unwrap(), id, "members in another order, numbers written otherwise: the same request");
+        let other_tag = parse(
+            r#"{"ClientToken": "tok-2", "ProductCode": "prod-container-1", "Timestamp": 1699999940, "UsageDimension": "vcpu_hours",
+                "UsageQuantityAsDecimal": "2", "UsageAllocations": [{"AllocatedUsageQuantity": 2, "Tags": [{"Key": "k", "Value": "w"}]}]}"#,
+        );
+        assert_eq!(call(&mut state, other_tag).unwrap_err().code, Code::IdempotencyConflict, "another tag value is another request");
     }
 }

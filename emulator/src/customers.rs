@@ -3,10 +3,11 @@
 //! batch looks up 25 customers among possibly thousands, and a linear scan
 //! was most of the emulator's work (see docs/benchmarks.md).
 //!
-//! The index is rebuilt whenever the number of customers differs from what
-//! it was built for, so a customer pushed onto `Config::customers` directly
-//! is still found (after one rebuild); [`Config::add_customer`] keeps it
-//! current without one.
+//! The index is only a hint: a customer found through it must still have
+//! the key asked for, and a key it does not hold is looked for by a scan, so
+//! a customer pushed onto or changed in place in `Config::customers` is
+//! found by its new key and never by its old one. [`Config::add_customer`]
+//! keeps the index current.
 
 use std::collections::HashMap;
 
@@ -49,28 +50,32 @@ impl Config {
         (self.customer_index.built_for == self.customers.len()).then_some(&self.customer_index)
     }
 
+    /// The customer at the index's position for a key, if it still has that key (`matches`); else, and when the
+    /// index has no entry, a scan: a customer changed in place (`customers` is public) is found by its new key and
+    /// never by its old one, at the cost of a scan for keys that match no customer.
+    fn find(&self, position: Option<usize>, matches: impl Fn(&Customer) -> bool) -> Option<&Customer> {
+        match position.map(|i| &self.customers[i]).filter(|c| matches(c)) {
+            Some(c) => Some(c),
+            None => self.customers.iter().find(|c| matches(c)),
+        }
+    }
+
     /// The subscription of product `product` whose `CustomerIdentifier` is `identifier`.
     pub fn customer_by_identifier(&self, product: &str, identifier: &str) -> Option<&Customer> {
-        match self.indexed() {
-            Some(ix) => ix.by_identifier.get(&(product.to_owned(), identifier.to_owned())).map(|&i| &self.customers[i]),
-            None => self.customers.iter().find(|c| c.product == product && c.identifier.as_deref() == Some(identifier)),
-        }
+        let position = self.indexed().and_then(|ix| ix.by_identifier.get(&(product.to_owned(), identifier.to_owned())).copied());
+        self.find(position, |c| c.product == product && c.identifier.as_deref() == Some(identifier))
     }
 
     /// The subscription of product `product` by account `account`.
     pub fn customer_by_account(&self, product: &str, account: &str) -> Option<&Customer> {
-        match self.indexed() {
-            Some(ix) => ix.by_account.get(&(product.to_owned(), account.to_owned())).map(|&i| &self.customers[i]),
-            None => self.customers.iter().find(|c| c.product == product && c.account == account),
-        }
+        let position = self.indexed().and_then(|ix| ix.by_account.get(&(product.to_owned(), account.to_owned())).copied());
+        self.find(position, |c| c.product == product && c.account == account)
     }
 
     /// The subscription that holds licence `arn`.
     pub fn customer_by_license(&self, arn: &str) -> Option<&Customer> {
-        match self.indexed() {
-            Some(ix) => ix.by_license.get(arn).map(|&i| &self.customers[i]),
-            None => self.customers.iter().find(|c| c.license_arn.as_deref() == Some(arn)),
-        }
+        let position = self.indexed().and_then(|ix| ix.by_license.get(arn).copied());
+        self.find(position, |c| c.license_arn.as_deref() == Some(arn))
     }
 
     /// Adds a subscription, keeping the index current.
@@ -120,5 +125,17 @@ mod tests {
         config.add_customer(extra);
         assert!(config.customer_by_identifier("prod-saas-1", "cust-newer").is_some());
         assert!(config.customer_by_identifier("prod-saas-1", "cust-new").is_some());
+
+        // Replaced in place (the count unchanged): found by its new names, never by its old ones.
+        let mut replaced = config.customers[0].clone();
+        let old_identifier = replaced.identifier.clone().unwrap();
+        let old_account = replaced.account.clone();
+        replaced.identifier = Some("cust-replaced".into());
+        replaced.account = "121212121212".into();
+        config.customers[0] = replaced;
+        assert_eq!(config.customer_by_identifier("prod-saas-1", "cust-replaced").map(|c| c.account.as_str()), Some("121212121212"));
+        assert!(config.customer_by_identifier("prod-saas-1", &old_identifier).is_none(), "the old identifier is gone");
+        assert!(config.customer_by_account(&config.customers[0].product.clone(), &old_account).is_none(), "so is the old account");
+        assert!(config.customer_by_account(&config.customers[0].product.clone(), "121212121212").is_some());
     }
 }

@@ -32,7 +32,7 @@ use tokio::sync::watch;
 
 use crate::agent_metrics::{self, Metrics};
 use crate::service::{self, Common};
-use crate::usage_file;
+use crate::usage_lines;
 
 /// The agent's bounds: bodies of up to 8 MiB (a producer's batch), the rest as the emulator's.
 pub const BOUNDS: Bounds = Bounds { max_body: 8 * 1024 * 1024, ..metering_emulator::server::BOUNDS };
@@ -394,7 +394,7 @@ async fn answer(agent: &Agent, req: Request<hyper::body::Incoming>) -> Response<
     let mut good = Vec::new();
     let mut refused = Refusals::default();
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        match usage_file::parse_line(line) {
+        match usage_lines::parse_line(line).and_then(usage_lines::Line::into_usage) {
             Ok(u) => good.push((i + 1, u)),
             Err(reason) => refused.add(i + 1, reason),
         }

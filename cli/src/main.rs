@@ -34,9 +34,8 @@ mod jwt;
 mod logs;
 mod meter_commands;
 mod output;
-mod records_file;
 mod service;
-mod usage_file;
+mod usage_lines;
 
 #[derive(Debug, Parser)]
 #[command(name = "metering", version, about = "AWS Marketplace Metering, locally and for real")]
@@ -251,8 +250,8 @@ impl OneRecord {
         let dimension = self.dimension?;
         Some((|| {
             let quantity = durable_meter::Quantity::parse(self.quantity.as_deref().ok_or("--quantity is missing")?)?;
-            let time = if self.timestamp == "now" { std::time::SystemTime::now() } else { usage_file::time(&self.timestamp)? };
-            let customer = usage_file::customer(self.customer_identifier, self.customer_aws_account_id, self.license_arn)?;
+            let time = if self.timestamp == "now" { std::time::SystemTime::now() } else { usage_lines::time(&self.timestamp)? };
+            let customer = usage_lines::customer(self.customer_identifier, self.customer_aws_account_id, self.license_arn)?;
             let usage =
                 durable_meter::Usage { product_code: self.product_code, customer, dimension, quantity, time, event_id: self.event_id };
             usage.check().map_err(|e| e.to_string())?;
@@ -316,7 +315,7 @@ fn main() -> ExitCode {
                 Command::Retry { store, reason, hour, all } => {
                     let which = match (reason, hour, all) {
                         (Some(code), None, false) => durable_meter::Requeue::Reason(code),
-                        (None, Some(hour), false) => match usage_file::time(&hour) {
+                        (None, Some(hour), false) => match usage_lines::time(&hour) {
                             Ok(t) => {
                                 let ms = t.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
                                 durable_meter::Requeue::Hour(durable_meter::policy::hour_of(ms))

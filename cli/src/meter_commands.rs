@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 use crate::output::{print, Output};
 use crate::service::{self, Common};
-use crate::usage_file;
+use crate::usage_lines;
 
 /// The exit codes of `flush`, `retry` and `close`, so a cron job or a CI step can
 /// tell lost or endangered revenue from a transient failure. When several
@@ -208,7 +208,7 @@ pub async fn record(store: &str, file: Option<PathBuf>, one: Option<Result<Usage
                 };
                 match line_text(n, &bytes, too_long) {
                     Ok(line) if line.trim().is_empty() => continue,
-                    Ok(line) => match usage_file::parse_line(line) {
+                    Ok(line) => match usage_lines::parse_line(line).and_then(usage_lines::Line::into_usage) {
                         Ok(u) => chunk.push((n, u)),
                         Err(reason) => tally.refused.push((n, reason)),
                     },

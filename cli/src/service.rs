@@ -9,12 +9,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use marketplacemetering::error::DisplayErrorContext;
-use marketplacemetering::primitives::{DateTime, DateTimeFormat};
+use marketplacemetering::primitives::DateTime;
 use marketplacemetering::types::{UsageRecord, UsageRecordResultStatus};
 use marketplacemetering::Client;
 
 use crate::output::{print, Output};
-use crate::records_file;
+use crate::usage_lines;
 
 /// Where and how to call.
 #[derive(Debug, Clone, clap::Args)]
@@ -77,9 +77,7 @@ pub fn timestamp(text: &str) -> Result<DateTime, String> {
     if text == "now" {
         return Ok(DateTime::from(std::time::SystemTime::now()));
     }
-    DateTime::from_str(text, DateTimeFormat::DateTime)
-        .or_else(|_| DateTime::from_str(text, DateTimeFormat::EpochSeconds))
-        .map_err(|_| format!("`{text}` is not an RFC 3339 time, epoch seconds or `now`"))
+    usage_lines::time(text).map(DateTime::from).map_err(|e| format!("{e}, nor `now`"))
 }
 
 /// `metering meter-usage`.
@@ -189,14 +187,22 @@ pub async fn batch_meter_usage(client: &Client, output: Output, product_code: St
         }
     };
     let csv = file.to_ascii_lowercase().ends_with(".csv");
-    let (records, bad) = records_file::read(&text, csv);
+    let (lines, mut bad) = usage_lines::read(&text, csv);
+    let mut records = Vec::with_capacity(lines.len());
+    for (line, l) in lines {
+        match l.usage_record(&product_code) {
+            Ok(r) => records.push(r),
+            Err(reason) => bad.push(usage_lines::BadLine { line, reason }),
+        }
+    }
+    bad.sort_by_key(|b| b.line);
     for b in &bad {
         eprintln!("metering: {file} line {}: {} (not sent)", b.line, b.reason);
     }
     let mut summary = Summary { records: records.len(), refused_lines: bad.len(), ..Summary::default() };
     let progress = std::io::stderr().is_terminal();
     let mut sent = 0;
-    for chunk in records.chunks(25) {
+    for chunk in records.chunks(durable_meter::BATCH_LIMIT) {
         let mut pending: Vec<UsageRecord> = chunk.to_vec();
         for attempt in 0..=UNPROCESSED_RETRIES {
             if pending.is_empty() {

@@ -30,5 +30,6 @@ pub use buyers::{Buyer, Form};
 pub use meter::{record_all, status, Clock, FlushReport, Meter, MeterError, Status, SKEW_WARNING};
 pub use policy::Policy;
 pub use quantity::Quantity;
+pub use send::BATCH_LIMIT;
 pub use store::{AnyStore, Hour, HourState, Lease, PostgresStore, Recorded, Requeue, SqliteStore, Store};
 pub use usage::{Customer, Route, Usage, UsageError};

@@ -31,7 +31,7 @@ use crate::store::{Hour, Lease, Settle};
 use crate::usage::{Customer, Route};
 
 /// The most records in one BatchMeterUsage call.
-pub(crate) const BATCH_LIMIT: usize = 25;
+pub const BATCH_LIMIT: usize = 25;
 
 /// One call's worth of hours.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,9 +12,24 @@ use std::process::ExitCode;
 use durable_meter::{Buyer, Form, Meter, Policy};
 use serde_json::{json, Value};
 
-use crate::meter_commands::open;
+use crate::meter_outcome::open;
 use crate::output::{print, Output};
 use crate::service::{self, Common};
+
+/// The meter's customer directory: which names are one buyer, and the name each product is sent under.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The store: sqlite:PATH or postgres://USER@HOST:PORT/DATABASE.
+    #[arg(long)]
+    store: String,
+    #[command(subcommand)]
+    action: Action,
+}
+
+/// Runs `metering customers`.
+pub async fn run(common: &Common, args: Args) -> ExitCode {
+    act(common, &args.store, args.action, common.output).await
+}
 
 /// What to do with the directory.
 #[derive(Debug, clap::Subcommand)]
@@ -83,7 +98,7 @@ fn buyer_json(b: &Buyer) -> Value {
 }
 
 /// Runs `metering customers ACTION --store URL`.
-pub async fn run(common: &Common, store: &str, action: Action, output: Output) -> ExitCode {
+async fn act(common: &Common, store: &str, action: Action, output: Output) -> ExitCode {
     let store = match open(store).await {
         Ok(s) => s,
         Err(e) => {

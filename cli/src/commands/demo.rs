@@ -18,8 +18,12 @@ fn fail(what: &str, e: impl std::fmt::Display) -> ExitCode {
     ExitCode::FAILURE
 }
 
-/// Runs the demonstration.
-pub async fn run() -> ExitCode {
+/// Show the whole thing working: the emulator, the meter, three hours of usage, billed once.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+/// Runs the demonstration (`metering demo`).
+pub async fn run(_common: &crate::service::Common, _args: Args) -> ExitCode {
     let emulator = match metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().expect("a socket address")).await
     {
         Ok(e) => e,

@@ -228,9 +228,19 @@ pub struct Config {
     /// Faults armed from the start.
     #[serde(default)]
     pub faults: Vec<crate::faults::Fault>,
-    /// Where each customer is, by the keys requests use (`customers.rs`).
+    /// Where each customer is, by the keys requests use (built and read in `customers.rs`).
     #[serde(skip)]
-    pub(crate) customer_index: crate::customers::CustomerIndex,
+    pub(crate) customer_index: CustomerIndex,
+}
+
+/// Positions in `Config::customers`, by the keys requests look customers up with: plain data, which `customers.rs`
+/// builds and reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct CustomerIndex {
+    pub(crate) built_for: usize,
+    pub(crate) by_identifier: std::collections::HashMap<(String, String), usize>,
+    pub(crate) by_account: std::collections::HashMap<(String, String), usize>,
+    pub(crate) by_license: std::collections::HashMap<String, usize>,
 }
 
 fn default_region() -> String {

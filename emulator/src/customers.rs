@@ -9,18 +9,7 @@
 //! found by its new key and never by its old one. [`Config::add_customer`]
 //! keeps the index current.
 
-use std::collections::HashMap;
-
-use crate::config::{Config, Customer};
-
-/// Positions in `Config::customers`, by the keys requests look customers up with.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CustomerIndex {
-    built_for: usize,
-    by_identifier: HashMap<(String, String), usize>,
-    by_account: HashMap<(String, String), usize>,
-    by_license: HashMap<String, usize>,
-}
+use crate::config::{Config, Customer, CustomerIndex};
 
 impl CustomerIndex {
     fn insert(&mut self, i: usize, c: &Customer) {

@@ -24,14 +24,14 @@
 //! in a SQLite file that survives restarts.
 
 pub mod admin;
-mod book;
-mod committer;
 pub mod config;
 mod customers;
 pub mod decimal;
 pub mod errors;
 pub mod faults;
 mod input;
+#[cfg(test)]
+mod layering;
 pub mod page;
 pub mod quota;
 pub mod rules;
@@ -39,7 +39,6 @@ pub mod serve;
 pub mod server;
 pub mod sigv4;
 pub mod state;
-pub mod store;
 pub mod subscribe;
 mod time_text;
 pub mod wire;

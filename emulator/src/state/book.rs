@@ -7,8 +7,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use super::records::{Fingerprint, Record, RecordKey};
 use crate::decimal::Quantity;
-use crate::state::{Fingerprint, Record, RecordKey};
 
 /// Every distinct string the book holds, once.
 #[derive(Debug, Default)]

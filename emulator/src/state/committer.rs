@@ -18,8 +18,8 @@ use std::thread::JoinHandle;
 use rusqlite::Connection;
 use tokio::sync::watch;
 
-use crate::state::Record;
-use crate::store::{insert_record, insert_token};
+use super::records::Record;
+use super::store::{insert_record, insert_token};
 
 /// One row to write.
 #[derive(Debug, Clone)]

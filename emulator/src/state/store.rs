@@ -15,8 +15,8 @@ use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::records::{Fingerprint, Record, RecordKey};
 use crate::decimal::Quantity;
-use crate::state::{Fingerprint, Record, RecordKey};
 
 /// The schema version this code writes.
 const SCHEMA_VERSION: i64 = 3;

@@ -106,8 +106,13 @@ impl ServiceError {
 
     /// The JSON body AWS JSON services answer errors with.
     pub fn body(&self) -> String {
-        serde_json::json!({ "__type": self.code.wire().0, "message": self.message }).to_string()
+        body(self.code.wire().0, &self.message)
     }
+}
+
+/// The JSON body of an error of type `type_name`: every error the emulator answers with, an armed fault's included.
+pub fn body(type_name: &str, message: &str) -> String {
+    serde_json::json!({ "__type": type_name, "message": message }).to_string()
 }
 
 impl fmt::Display for ServiceError {

@@ -86,6 +86,37 @@ impl Fault {
     }
 }
 
+/// What the armed faults do to one call, decided once when the call is
+/// authenticated: the wire answers from it and the server applies its delay
+/// and dropped connection, each in one place.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Answer with this error instead of processing: its `__type`, status and message.
+    pub error: Option<(String, u16, String)>,
+    /// Close the connection without answering: before processing (nothing billed) or after.
+    pub drop_connection: Option<DropConnection>,
+    /// Wait this long before answering.
+    pub delay: Duration,
+    /// BatchMeterUsage records, by position, to leave unprocessed.
+    pub unprocessed: Vec<usize>,
+}
+
+impl Plan {
+    /// The plan of `fault` for one call.
+    fn of(fault: &Fault) -> Plan {
+        let error = fault.error.as_ref().map(|code| {
+            let message = fault.message.clone().unwrap_or_else(|| format!("{code} (a fault armed in the emulator)"));
+            (code.clone(), fault.error_status(), message)
+        });
+        Plan { error, drop_connection: fault.drop_connection, delay: fault.delay(), unprocessed: fault.unprocessed.clone() }
+    }
+
+    /// Whether the call stops before anything is processed (an error, or a connection dropped before).
+    pub fn stops_before(&self) -> bool {
+        self.error.is_some() || self.drop_connection == Some(DropConnection::Before)
+    }
+}
+
 /// The armed faults, in the order they were armed.
 #[derive(Debug, Default, Clone)]
 pub struct Faults {
@@ -109,6 +140,11 @@ impl Faults {
             self.armed.remove(i);
         }
         Some(fault)
+    }
+
+    /// The plan for this call of `operation`: the first armed fault that applies, used up by one; nothing otherwise.
+    pub fn plan(&mut self, operation: &str) -> Plan {
+        self.take(operation).map(|f| Plan::of(&f)).unwrap_or_default()
     }
 
     /// What is armed, with the calls left.
@@ -147,5 +183,27 @@ mod tests {
         assert!(faults.arm(fault(Some("Nope"), 1)).is_err());
         assert!(faults.arm(fault(None, 0)).is_err());
         assert_eq!(fault(None, 1).error_status(), 400);
+    }
+
+    #[test]
+    fn a_plan_says_what_a_call_gets() {
+        let mut faults = Faults::default();
+        faults
+            .arm(Fault {
+                error: None,
+                drop_connection: Some(DropConnection::After),
+                delay_ms: Some(5),
+                unprocessed: vec![1],
+                ..fault(None, 1)
+            })
+            .unwrap();
+        faults.arm(fault(Some("MeterUsage"), 1)).unwrap();
+        let after = faults.plan("BatchMeterUsage");
+        assert!(!after.stops_before(), "a connection dropped after processing lets the call be billed");
+        assert_eq!((after.delay, after.unprocessed.as_slice()), (Duration::from_millis(5), &[1][..]));
+        let error = faults.plan("MeterUsage");
+        assert!(error.stops_before());
+        assert_eq!(error.error, Some(("ThrottlingException".into(), 400, "ThrottlingException (a fault armed in the emulator)".into())));
+        assert_eq!(faults.plan("MeterUsage"), Plan::default(), "nothing left armed");
     }
 }

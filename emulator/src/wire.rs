@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::config::{Account, Config};
 use crate::errors::{Code, ServiceError};
-use crate::faults::{DropConnection, Fault, Faults};
+use crate::faults::{Fault, Faults, Plan};
 use crate::rules;
 use crate::sigv4::{self, Incoming, PathRules};
 use crate::state::State;
@@ -61,12 +61,15 @@ impl Answer {
         Answer { body: e.body(), ..Answer::json(e.code.wire().1, &Value::Null) }
     }
 
-    fn with_fault(mut self, fault: Option<&Fault>) -> Answer {
-        if let Some(f) = fault {
-            self.delay = f.delay();
-            self.drop_connection = f.drop_connection.is_some();
-        }
-        self
+    /// This answer as `plan` has it: an armed error instead, a delay, a dropped connection.
+    fn as_planned(self, plan: &Plan) -> Answer {
+        let answer = match &plan.error {
+            Some((type_name, status, message)) => {
+                Answer { body: crate::errors::body(type_name, message), ..Answer::json(*status, &Value::Null) }
+            }
+            None => self,
+        };
+        Answer { delay: plan.delay, drop_connection: plan.drop_connection.is_some(), ..answer }
     }
 }
 
@@ -120,16 +123,12 @@ pub fn handle(ctx: Context<'_>, req: &Incoming<'_>) -> Answer {
         }
         _ => {}
     }
-    let (result, fault) = service_call(ctx, req);
-    let answer = match (result, fault.as_ref().and_then(|f| f.error.as_ref().map(|code| (f, code)))) {
-        (_, Some((f, code))) => {
-            let message = f.message.clone().unwrap_or_else(|| format!("{code} (a fault armed in the emulator)"));
-            Answer { body: json!({ "__type": code, "message": message }).to_string(), ..Answer::json(f.error_status(), &Value::Null) }
-        }
-        (Ok(body), None) => Answer::json(200, &body),
-        (Err(e), None) => Answer::error(&e),
+    let (result, plan) = service_call(ctx, req);
+    let answer = match result {
+        Ok(body) => Answer::json(200, &body),
+        Err(e) => Answer::error(&e),
     };
-    answer.with_fault(fault.as_ref())
+    answer.as_planned(&plan)
 }
 
 fn header<'a>(req: &Incoming<'a>, name: &str) -> Option<&'a str> {
@@ -184,46 +183,47 @@ fn form_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The outcome of a service call, and the fault that shaped it.
-fn service_call(ctx: Context<'_>, req: &Incoming<'_>) -> (Result<Value, ServiceError>, Option<Fault>) {
-    let mut fault = None;
-    let result = call_with_faults(ctx, req, &mut fault);
-    (result, fault)
-}
-
-fn call_with_faults(ctx: Context<'_>, req: &Incoming<'_>, fault: &mut Option<Fault>) -> Result<Value, ServiceError> {
+/// The outcome of a service call, and the armed faults' plan for it (what `handle` answers instead, and how).
+fn service_call(ctx: Context<'_>, req: &Incoming<'_>) -> (Result<Value, ServiceError>, Plan) {
     if req.method != "POST" {
-        return Err(ServiceError::new(Code::UnknownOperation, format!("{} {} is not an operation of this service", req.method, req.path)));
+        let e = ServiceError::new(Code::UnknownOperation, format!("{} {} is not an operation of this service", req.method, req.path));
+        return (Err(e), Plan::default());
     }
     let operation = header(req, "x-amz-target")
         .and_then(|t| t.strip_prefix(TARGET_PREFIX))
-        .and_then(|op| OPERATIONS.iter().copied().find(|known| *known == op))
-        .ok_or_else(|| ServiceError::new(Code::UnknownOperation, "the X-Amz-Target header names no operation of AWSMPMeteringService"))?;
+        .and_then(|op| OPERATIONS.iter().copied().find(|known| *known == op));
+    let Some(operation) = operation else {
+        let e = ServiceError::new(Code::UnknownOperation, "the X-Amz-Target header names no operation of AWSMPMeteringService");
+        return (Err(e), Plan::default());
+    };
     let config: &Config = ctx.config;
-    let caller = authenticate(config, req, ctx.now)?;
+    let caller = match authenticate(config, req, ctx.now) {
+        Ok(c) => c,
+        Err(e) => return (Err(e), Plan::default()),
+    };
     // An armed fault stands in for the service failing after it authenticated the caller.
-    *fault = ctx.faults.take(operation);
-    // An error or an early drop stops here, before anything is processed; `handle` answers for it.
-    if fault.as_ref().is_some_and(|f| f.error.is_some() || f.drop_connection == Some(DropConnection::Before)) {
-        return Ok(Value::Null);
+    let plan = ctx.faults.plan(operation);
+    if plan.stops_before() {
+        // Nothing is processed: the plan's error is the answer, or the connection is dropped before one.
+        return (Ok(Value::Object(Default::default())), plan);
     }
-    if !ctx.limiter.admit(&caller.id, operation, config.quotas.per_second(operation), ctx.now) {
-        return Err(ServiceError::new(
-            Code::Throttling,
-            format!("Rate exceeded: more than {} {operation} requests per second", config.quotas.per_second(operation)),
-        ));
-    }
-    let body: Value =
-        serde_json::from_slice(req.body).map_err(|e| ServiceError::new(Code::Serialization, format!("the body is not JSON: {e}")))?;
-    match operation {
-        "MeterUsage" => rules::meter_usage(config, ctx.state, caller, &body, ctx.now),
-        "BatchMeterUsage" => {
-            let unprocessed = fault.as_ref().map(|f| f.unprocessed.clone()).unwrap_or_default();
-            rules::batch_meter_usage(config, ctx.state, caller, &body, ctx.now, &unprocessed)
+    let result = (|| {
+        if !ctx.limiter.admit(&caller.id, operation, config.quotas.per_second(operation), ctx.now) {
+            return Err(ServiceError::new(
+                Code::Throttling,
+                format!("Rate exceeded: more than {} {operation} requests per second", config.quotas.per_second(operation)),
+            ));
         }
-        "ResolveCustomer" => rules::resolve_customer(config, caller, &body, ctx.started, ctx.now),
-        _ => rules::register_usage(config, caller, &body, ctx.now),
-    }
+        let body: Value =
+            serde_json::from_slice(req.body).map_err(|e| ServiceError::new(Code::Serialization, format!("the body is not JSON: {e}")))?;
+        match operation {
+            "MeterUsage" => rules::meter_usage(config, ctx.state, caller, &body, ctx.now),
+            "BatchMeterUsage" => rules::batch_meter_usage(config, ctx.state, caller, &body, ctx.now, &plan.unprocessed),
+            "ResolveCustomer" => rules::resolve_customer(config, caller, &body, ctx.started, ctx.now),
+            _ => rules::register_usage(config, caller, &body, ctx.now),
+        }
+    })();
+    (result, plan)
 }
 
 /// The account that signed `req`, or why the signature is refused.

@@ -62,7 +62,7 @@ impl Answer {
     }
 
     /// This answer as `plan` has it: an armed error instead, a delay, a dropped connection.
-    fn as_planned(self, plan: &Plan) -> Answer {
+    fn planned(self, plan: &Plan) -> Answer {
         let answer = match &plan.error {
             Some((type_name, status, message)) => {
                 Answer { body: crate::errors::body(type_name, message), ..Answer::json(*status, &Value::Null) }
@@ -128,7 +128,7 @@ pub fn handle(ctx: Context<'_>, req: &Incoming<'_>) -> Answer {
         Ok(body) => Answer::json(200, &body),
         Err(e) => Answer::error(&e),
     };
-    answer.as_planned(&plan)
+    answer.planned(&plan)
 }
 
 fn header<'a>(req: &Incoming<'a>, name: &str) -> Option<&'a str> {

@@ -100,16 +100,26 @@ pub fn valid_tag_text(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || (' '..='=').contains(&c) || "._:/@".contains(c))
 }
 
-/// Checks the usage allocations of a record against its quantity: 1 to
-/// 2500 of them, each with one quantity and 1 to 5 valid tags, tag sets
-/// unique, quantities adding up.
-pub fn check_allocations(list: &[Value], total: Quantity, path: &str) -> Result<(), ServiceError> {
+/// A record's usage allocations, read and checked on their own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allocations {
+    /// Each allocation's quantity and its tags (key, value), sorted.
+    pub items: Vec<(Quantity, Vec<(String, String)>)>,
+    /// Their quantities added up.
+    pub sum: Quantity,
+}
+
+/// Reads the usage allocations of a record: 1 to 2500 of them, each with one
+/// quantity and 1 to 5 valid tags, tag sets unique. Whether they add up to
+/// the record's quantity is [`check_allocations`]'s.
+pub fn allocations(list: &[Value], path: &str) -> Result<Allocations, ServiceError> {
     let mut v = Violations::default();
     if list.is_empty() || list.len() > 2500 {
         v.add(list.len(), path, "Member must have length between 1 and 2500");
     }
     v.finish()?;
     let mut sum = Quantity::ZERO;
+    let mut items = Vec::with_capacity(list.len());
     let mut seen = std::collections::BTreeSet::new();
     for (i, item) in list.iter().enumerate() {
         let m = Members::object(item, path)?;
@@ -121,9 +131,8 @@ pub fn check_allocations(list: &[Value], total: Quantity, path: &str) -> Result<
             ("allocatedUsageQuantity", "allocatedUsageQuantityAsDecimal"),
         );
         v.finish().map_err(|e| ServiceError::new(Code::InvalidUsageAllocations, e.message))?;
-        sum = sum
-            .checked_add(q.unwrap_or_default())
-            .ok_or_else(|| ServiceError::new(Code::InvalidUsageAllocations, "the allocated quantities overflow"))?;
+        let q = q.unwrap_or_default();
+        sum = sum.checked_add(q).ok_or_else(|| ServiceError::new(Code::InvalidUsageAllocations, "the allocated quantities overflow"))?;
         let tags = m.list("Tags")?.map(Vec::as_slice).unwrap_or_default();
         if tags.is_empty() || tags.len() > 5 {
             return Err(ServiceError::new(Code::InvalidTag, format!("allocation {i} must have 1 to 5 tags, not {}", tags.len())));
@@ -138,17 +147,23 @@ pub fn check_allocations(list: &[Value], total: Quantity, path: &str) -> Result<
             set.push((key.to_owned(), value.to_owned()));
         }
         set.sort();
-        if !seen.insert(set) {
+        if !seen.insert(set.clone()) {
             return Err(ServiceError::new(
                 Code::InvalidUsageAllocations,
                 format!("allocation {i} repeats the tag set of an earlier allocation"),
             ));
         }
+        items.push((q, set));
     }
-    if sum != total {
+    Ok(Allocations { items, sum })
+}
+
+/// Checks that the allocations add up to the record's quantity.
+pub fn check_allocations(allocations: &Allocations, total: Quantity) -> Result<(), ServiceError> {
+    if allocations.sum != total {
         return Err(ServiceError::new(
             Code::InvalidUsageAllocations,
-            format!("the allocations add up to {sum}, not to the usage quantity {total}"),
+            format!("the allocations add up to {}, not to the usage quantity {total}", allocations.sum),
         ));
     }
     Ok(())
@@ -173,13 +188,14 @@ mod tests {
     fn allocations_must_add_up_and_be_distinct() {
         let tags = |k: &str| json!([{"Key": k, "Value": "v"}]);
         let ok = json!([{"AllocatedUsageQuantity": 2, "Tags": tags("a")}, {"AllocatedUsageQuantityAsDecimal": "1.5", "Tags": tags("b")}]);
-        assert!(check_allocations(ok.as_array().unwrap(), Quantity::parse("3.5").unwrap(), "usageAllocations").is_ok());
-        let short = check_allocations(ok.as_array().unwrap(), Quantity::whole(4), "usageAllocations").unwrap_err();
+        let read = allocations(ok.as_array().unwrap(), "usageAllocations").unwrap();
+        assert!(check_allocations(&read, Quantity::parse("3.5").unwrap()).is_ok());
+        let short = check_allocations(&read, Quantity::whole(4)).unwrap_err();
         assert_eq!(short.code, Code::InvalidUsageAllocations);
         let twice = json!([{"AllocatedUsageQuantity": 1, "Tags": tags("a")}, {"AllocatedUsageQuantity": 1, "Tags": tags("a")}]);
-        assert_eq!(check_allocations(twice.as_array().unwrap(), Quantity::whole(2), "u").unwrap_err().code, Code::InvalidUsageAllocations);
+        assert_eq!(allocations(twice.as_array().unwrap(), "u").unwrap_err().code, Code::InvalidUsageAllocations);
         let bad_tag = json!([{"AllocatedUsageQuantity": 1, "Tags": [{"Key": "ü", "Value": "v"}]}]);
-        assert_eq!(check_allocations(bad_tag.as_array().unwrap(), Quantity::whole(1), "u").unwrap_err().code, Code::InvalidTag);
+        assert_eq!(allocations(bad_tag.as_array().unwrap(), "u").unwrap_err().code, Code::InvalidTag);
         assert!(valid_tag_text("team = a/b@c.d") && !valid_tag_text("a|b"));
     }
 }

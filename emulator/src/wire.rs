@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::{json, Value};
 
 use crate::config::{Account, Config};
+use crate::decode;
 use crate::errors::{Code, ServiceError};
 use crate::faults::{Fault, Faults, Plan};
 use crate::rules;
@@ -216,11 +217,14 @@ fn service_call(ctx: Context<'_>, req: &Incoming<'_>) -> (Result<Value, ServiceE
         }
         let body: Value =
             serde_json::from_slice(req.body).map_err(|e| ServiceError::new(Code::Serialization, format!("the body is not JSON: {e}")))?;
+        // Decoded into the operation's type first; the rules see nothing else of the body.
         match operation {
-            "MeterUsage" => rules::meter_usage(config, ctx.state, caller, &body, ctx.now),
-            "BatchMeterUsage" => rules::batch_meter_usage(config, ctx.state, caller, &body, ctx.now, &plan.unprocessed),
-            "ResolveCustomer" => rules::resolve_customer(config, caller, &body, ctx.started, ctx.now),
-            _ => rules::register_usage(config, caller, &body, ctx.now),
+            "MeterUsage" => rules::meter_usage(config, ctx.state, caller, &decode::meter_usage(&body)?, ctx.now),
+            "BatchMeterUsage" => {
+                rules::batch_meter_usage(config, ctx.state, caller, &decode::batch_meter_usage(&body)?, ctx.now, &plan.unprocessed)
+            }
+            "ResolveCustomer" => rules::resolve_customer(config, caller, &decode::resolve_customer(&body)?, ctx.started, ctx.now),
+            _ => rules::register_usage(config, caller, &decode::register_usage(&body)?, ctx.now),
         }
     })();
     (result, plan)

@@ -8,21 +8,10 @@ use serde_json::{json, Value};
 
 use super::{check_window, hour_of, unavailable};
 use crate::config::{Account, Config, Customer, Product};
-use crate::decimal::Quantity;
-use crate::errors::{Code, ServiceError, Violations};
-use crate::input::{check_allocations, check_length, quantity, Members};
+use crate::decode::{BatchMeterUsage, UsageRecord};
+use crate::errors::{Code, ServiceError};
+use crate::input::check_allocations;
 use crate::state::{Billing, Record, State};
-
-/// One record, read and checked.
-struct Checked<'a> {
-    raw: &'a Value,
-    timestamp: f64,
-    dimension: &'a str,
-    quantity: Quantity,
-    identifier: Option<&'a str>,
-    account: Option<&'a str>,
-    license: Option<&'a str>,
-}
 
 /// Bills a batch of SaaS usage records; per-record results, or a batch-wide
 /// refusal. Records at the positions in `unprocessed` (an armed fault) are
@@ -31,53 +20,12 @@ pub fn batch_meter_usage(
     config: &Config,
     state: &mut State,
     caller: &Account,
-    body: &Value,
+    request: &BatchMeterUsage<'_>,
     now: SystemTime,
     unprocessed: &[usize],
 ) -> Result<Value, ServiceError> {
-    let m = Members::of(body)?;
-    let product_code = m.string("ProductCode")?;
-    let mut v = Violations::default();
-    let records = match m.list("UsageRecords")? {
-        Some(list) => list.as_slice(),
-        None => {
-            v.missing("usageRecords");
-            &[]
-        }
-    };
-    if records.len() > 25 {
-        v.add(records.len(), "usageRecords", "Member must have length less than or equal to 25");
-    }
-    if let Some(p) = product_code {
-        check_length(&mut v, p, "productCode", 0, 255);
-    }
-    let mut checked = Vec::with_capacity(records.len());
-    for (i, raw) in records.iter().enumerate() {
-        let r = Members::object(raw, "UsageRecords")?;
-        let path = |member: &str| format!("usageRecords.{}.member.{member}", i + 1);
-        let (timestamp, dimension) = (r.timestamp("Timestamp")?, r.string("Dimension")?);
-        if timestamp.is_none() {
-            v.missing(&path("timestamp"));
-        }
-        match dimension {
-            Some(d) => check_length(&mut v, d, &path("dimension"), 1, 255),
-            None => v.missing(&path("dimension")),
-        }
-        let q = quantity(&mut v, r.integer("Quantity")?, r.string("QuantityAsDecimal")?, (&path("quantity"), &path("quantityAsDecimal")));
-        let identifier = r.string("CustomerIdentifier")?.filter(|s| !s.is_empty());
-        let account = r.string("CustomerAWSAccountId")?;
-        match (identifier, account) {
-            (Some(_), Some(_)) => v.add("both", &path("customerIdentifier"), "Member must not be set together with customerAWSAccountId"),
-            (None, None) => v.missing(&path("customerAWSAccountId")),
-            _ => {}
-        }
-        if let (Some(timestamp), Some(dimension), Some(quantity)) = (timestamp, dimension, q) {
-            checked.push(Checked { raw, timestamp, dimension, quantity, identifier, account, license: r.string("LicenseArn")? });
-        }
-    }
-    v.finish()?;
-
-    let product = which_product(config, caller, product_code, &checked)?;
+    let checked = &request.records;
+    let product = which_product(config, caller, request.product_code, checked)?;
     // Batch-wide checks: one bad record fails the whole call, as the service documents.
     for (i, r) in checked.iter().enumerate() {
         if !product.dimensions.iter().any(|d| d == r.dimension) {
@@ -86,10 +34,10 @@ pub fn batch_meter_usage(
                 format!("record {}: {} is not a dimension of {}", i + 1, r.dimension, product.code),
             ));
         }
-        check_window(r.timestamp, now, config.batch_meter_usage_window(), config.month_end_grace())
+        check_window(r.timestamp.0, now, config.batch_meter_usage_window(), config.month_end_grace())
             .map_err(|e| ServiceError::new(e.code, format!("record {}: {}", i + 1, e.message)))?;
-        if let Some(list) = Members::object(r.raw, "UsageRecords")?.list("UsageAllocations")? {
-            check_allocations(list, r.quantity, &format!("usageRecords.{}.member.usageAllocations", i + 1))?;
+        if let Some(decoded) = &r.allocations {
+            check_allocations(decoded.as_ref().map_err(Clone::clone)?, r.quantity)?;
         }
         if product.concurrent_agreements {
             if r.identifier.is_some() {
@@ -145,7 +93,7 @@ pub fn batch_meter_usage(
             // Each agreement of a product on concurrent agreements is billed on its own.
             agreement: r.license.filter(|_| product.concurrent_agreements).map(str::to_owned),
             dimension: r.dimension.to_owned(),
-            hour: hour_of(r.timestamp),
+            hour: hour_of(r.timestamp.0),
             quantity: r.quantity,
             record_id: String::new(),
         };
@@ -163,7 +111,7 @@ fn which_product<'a>(
     config: &'a Config,
     caller: &Account,
     code: Option<&str>,
-    records: &[Checked<'_>],
+    records: &[UsageRecord<'_>],
 ) -> Result<&'a Product, ServiceError> {
     let code = match code.filter(|c| !c.is_empty()) {
         Some(c) => c.to_owned(),
@@ -187,7 +135,7 @@ fn which_product<'a>(
 }
 
 /// The subscribed customer a record names, if any.
-fn subscriber<'a>(config: &'a Config, product: &Product, r: &Checked<'_>) -> Option<&'a Customer> {
+fn subscriber<'a>(config: &'a Config, product: &Product, r: &UsageRecord<'_>) -> Option<&'a Customer> {
     match (r.identifier, r.account) {
         (Some(id), _) => config.customer_by_identifier(&product.code, id),
         (None, Some(account)) => config.customer_by_account(&product.code, account),
@@ -205,7 +153,7 @@ mod tests {
     fn call(state: &mut State, body: Value) -> Result<Value, ServiceError> {
         let config = Config::demo();
         let seller = config.accounts[0].clone();
-        batch_meter_usage(&config, state, &seller, &body, UNIX_EPOCH + Duration::from_secs(NOW), &[])
+        batch_meter_usage(&config, state, &seller, &crate::decode::batch_meter_usage(&body)?, UNIX_EPOCH + Duration::from_secs(NOW), &[])
     }
 
     fn record(customer: Value, quantity: &str) -> Value {
@@ -270,7 +218,7 @@ mod tests {
             &config,
             &mut state,
             &buyer,
-            &json!({"ProductCode": "prod-saas-1", "UsageRecords": []}),
+            &crate::decode::batch_meter_usage(&json!({"ProductCode": "prod-saas-1", "UsageRecords": []})).unwrap(),
             UNIX_EPOCH + Duration::from_secs(NOW),
             &[],
         )
@@ -313,7 +261,8 @@ mod tests {
         let mut changed = good;
         changed["QuantityAsDecimal"] = json!("5");
         let now = UNIX_EPOCH + Duration::from_secs(NOW);
-        let out = batch_meter_usage(&config, &mut state, &seller, &json!({"UsageRecords": [other, changed]}), now, &[]).unwrap();
+        let body = json!({"UsageRecords": [other, changed]});
+        let out = batch_meter_usage(&config, &mut state, &seller, &crate::decode::batch_meter_usage(&body).unwrap(), now, &[]).unwrap();
         let statuses: Vec<&str> = out["Results"].as_array().unwrap().iter().map(|r| r["Status"].as_str().unwrap()).collect();
         assert_eq!(statuses, ["Success", "DuplicateRecord"], "{out}");
         assert_eq!(state.records().unwrap().len(), 2);

@@ -7,39 +7,20 @@ use serde_json::{json, Value};
 
 use super::{check_window, hour_of, unavailable};
 use crate::config::{Account, Config};
-use crate::errors::{Code, ServiceError, Violations};
-use crate::input::{check_allocations, check_length, quantity, Members};
+use crate::decode::{MeterUsage, Seconds};
+use crate::errors::{Code, ServiceError};
+use crate::input::check_allocations;
 use crate::state::{Billing, Fingerprint, Record, State};
 
 /// Bills the caller's usage of one dimension for one hour.
-pub fn meter_usage(config: &Config, state: &mut State, caller: &Account, body: &Value, now: SystemTime) -> Result<Value, ServiceError> {
-    let m = Members::of(body)?;
-    let (product_code, timestamp, dimension) = (m.string("ProductCode")?, m.timestamp("Timestamp")?, m.string("UsageDimension")?);
-    let client_token = m.string("ClientToken")?;
-    let allocations = m.list("UsageAllocations")?;
-    let mut v = Violations::default();
-    match product_code {
-        Some(p) => check_length(&mut v, p, "productCode", 0, 255),
-        None => v.missing("productCode"),
-    }
-    if timestamp.is_none() {
-        v.missing("timestamp");
-    }
-    match dimension {
-        Some(d) => check_length(&mut v, d, "usageDimension", 1, 255),
-        None => v.missing("usageDimension"),
-    }
-    if let Some(t) = client_token {
-        check_length(&mut v, t, "clientToken", 1, 64);
-    }
-    let quantity =
-        quantity(&mut v, m.integer("UsageQuantity")?, m.string("UsageQuantityAsDecimal")?, ("usageQuantity", "usageQuantityAsDecimal"));
-    let dry_run = m.boolean("DryRun")?.unwrap_or(false);
-    v.finish()?;
-    let (Some(product_code), Some(timestamp), Some(dimension), Some(quantity)) = (product_code, timestamp, dimension, quantity) else {
-        return Err(ServiceError::new(Code::InternalServiceError, "a checked member went missing"));
-    };
-
+pub fn meter_usage(
+    config: &Config,
+    state: &mut State,
+    caller: &Account,
+    request: &MeterUsage<'_>,
+    now: SystemTime,
+) -> Result<Value, ServiceError> {
+    let MeterUsage { product_code, timestamp: Seconds(timestamp), dimension, quantity, client_token, ref allocations, dry_run } = *request;
     let product = config.product(product_code).ok_or_else(|| {
         ServiceError::new(Code::InvalidProductCode, format!("Product code {product_code} is not a product of this emulator"))
     })?;
@@ -51,14 +32,14 @@ pub fn meter_usage(config: &Config, state: &mut State, caller: &Account, body: &
         return Err(ServiceError::new(Code::InvalidUsageDimension, format!("{dimension} is not a dimension of {product_code}")));
     }
     check_window(timestamp, now, config.meter_usage_window(), config.month_end_grace())?;
-    if let Some(list) = allocations {
-        check_allocations(list, quantity, "usageAllocations")?;
+    let allocations = allocations.as_ref().map(|decoded| decoded.as_ref().map_err(Clone::clone)).transpose()?;
+    if let Some(a) = allocations {
+        check_allocations(a, quantity)?;
     }
 
     // The fingerprint is every parameter but the token itself, as decoded: the same token with anything else changed
     // conflicts, while members in another order or a number written otherwise (1.7e9 for 1700000000) are the same request.
-    let allocations_text = allocations.map(|list| list.iter().map(canonical).collect::<Vec<_>>().join(","));
-    let fingerprint = Fingerprint::of(&format!("{product_code}\n{timestamp}\n{dimension}\n{quantity:?}\n{allocations_text:?}\n{dry_run}"));
+    let fingerprint = Fingerprint::of(&format!("{product_code}\n{timestamp}\n{dimension}\n{quantity:?}\n{allocations:?}\n{dry_run}"));
     if let Some(token) = client_token {
         if let Some((seen, record_id)) = state.client_token(&caller.id, token).map_err(unavailable)? {
             if seen != fingerprint {
@@ -95,21 +76,6 @@ pub fn meter_usage(config: &Config, state: &mut State, caller: &Account, body: &
     Ok(json!({ "MeteringRecordId": record_id }))
 }
 
-/// `value` as text with object members in key order and numbers as their value, so two spellings of one value agree.
-fn canonical(value: &Value) -> String {
-    match value {
-        Value::Object(members) => {
-            let mut sorted: Vec<_> = members.iter().collect();
-            sorted.sort_by(|a, b| a.0.cmp(b.0));
-            let inner: Vec<String> = sorted.iter().map(|(k, v)| format!("{k:?}:{}", canonical(v))).collect();
-            format!("{{{}}}", inner.join(","))
-        }
-        Value::Array(items) => format!("[{}]", items.iter().map(canonical).collect::<Vec<_>>().join(",")),
-        Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), |f| f.to_string()),
-        other => other.to_string(),
-    }
-}
-
 fn duplicate(dimension: &str) -> ServiceError {
     ServiceError::new(Code::DuplicateRequest, format!("Usage of {dimension} for this hour was already recorded with another quantity"))
 }
@@ -124,7 +90,8 @@ mod tests {
     fn call(state: &mut State, body: Value) -> Result<Value, ServiceError> {
         let config = Config::demo();
         let buyer = config.accounts[1].clone();
-        meter_usage(&config, state, &buyer, &body, UNIX_EPOCH + Duration::from_secs(NOW))
+        let request = crate::decode::meter_usage(&body)?;
+        meter_usage(&config, state, &buyer, &request, UNIX_EPOCH + Duration::from_secs(NOW))
     }
 
     fn request(quantity: &str) -> Value {
@@ -164,13 +131,15 @@ mod tests {
         // The seller is no buyer of its own product.
         let config = Config::demo();
         let seller = config.accounts[0].clone();
-        let err = meter_usage(&config, &mut state, &seller, &request("1"), UNIX_EPOCH + Duration::from_secs(NOW)).unwrap_err();
+        let body = request("1");
+        let decoded = crate::decode::meter_usage(&body).unwrap();
+        let err = meter_usage(&config, &mut state, &seller, &decoded, UNIX_EPOCH + Duration::from_secs(NOW)).unwrap_err();
         assert_eq!(err.code, Code::CustomerNotEntitled);
         assert_eq!(state.records().unwrap().len(), 0, "nothing was billed");
         let mut elsewhere = Config::demo();
         elsewhere.products[1].regions = Some(vec!["eu-west-1".into(), "eu-central-1".into()]);
         let buyer = elsewhere.accounts[1].clone();
-        let err = meter_usage(&elsewhere, &mut state, &buyer, &request("1"), UNIX_EPOCH + Duration::from_secs(NOW)).unwrap_err();
+        let err = meter_usage(&elsewhere, &mut state, &buyer, &decoded, UNIX_EPOCH + Duration::from_secs(NOW)).unwrap_err();
         assert_eq!(err.code, Code::InvalidEndpointRegion);
         assert_eq!(state.records().unwrap().len(), 0, "nothing was billed");
         let missing = call(&mut state, json!({})).unwrap_err();

@@ -1,5 +1,6 @@
 //! The service's rules as plain functions: each takes the configuration,
-//! the state, the calling account, the request body and the time, and
+//! the state, the calling account, the request decoded into its type
+//! (`decode.rs`) and the time, and
 //! answers with the response body or the refusal. No HTTP here: the tests of
 //! the rules call them directly.
 

@@ -13,8 +13,8 @@ use serde_json::{json, Value};
 
 use super::epoch;
 use crate::config::{Account, Config};
-use crate::errors::{Code, ServiceError, Violations};
-use crate::input::{check_length, Members};
+use crate::decode::RegisterUsage;
+use crate::errors::{Code, ServiceError};
 use crate::time_text::rfc3339;
 
 /// The emulator's signing key, an RSAPrivateKey (PKCS#1 DER).
@@ -25,26 +25,8 @@ pub const PUBLIC_KEY_PEM: &str = include_str!("../../keys/register-usage.pub.pem
 const ROTATION: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// Checks the caller's entitlement and answers with the signed token.
-pub fn register_usage(config: &Config, caller: &Account, body: &Value, now: SystemTime) -> Result<Value, ServiceError> {
-    let m = Members::of(body)?;
-    let (product_code, version, nonce) = (m.string("ProductCode")?, m.integer("PublicKeyVersion")?, m.string("Nonce")?);
-    let mut v = Violations::default();
-    match product_code {
-        Some(p) => check_length(&mut v, p, "productCode", 0, 255),
-        None => v.missing("productCode"),
-    }
-    match version {
-        Some(n) if n < 1 => v.add(n, "publicKeyVersion", "Member must have value greater than or equal to 1"),
-        Some(_) => {}
-        None => v.missing("publicKeyVersion"),
-    }
-    if let Some(n) = nonce {
-        check_length(&mut v, n, "nonce", 0, 255);
-    }
-    v.finish()?;
-    let (Some(product_code), Some(version)) = (product_code, version) else {
-        return Err(ServiceError::new(Code::InternalServiceError, "a checked member went missing"));
-    };
+pub fn register_usage(config: &Config, caller: &Account, request: &RegisterUsage<'_>, now: SystemTime) -> Result<Value, ServiceError> {
+    let RegisterUsage { product_code, public_key_version: version, nonce } = *request;
     let product = config.product(product_code).ok_or_else(|| {
         ServiceError::new(Code::InvalidProductCode, format!("Product code {product_code} is not a product of this emulator"))
     })?;
@@ -106,6 +88,10 @@ pub fn base64url(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn request(body: &Value) -> crate::decode::RegisterUsage<'_> {
+        crate::decode::register_usage(body).unwrap()
+    }
     use std::time::UNIX_EPOCH;
 
     fn decode(part: &str) -> Vec<u8> {
@@ -135,8 +121,13 @@ mod tests {
         let config = Config::demo();
         let buyer = &config.accounts[1];
         let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let out = register_usage(&config, buyer, &json!({"ProductCode": "prod-container-1", "PublicKeyVersion": 1, "Nonce": "n-1"}), now)
-            .unwrap();
+        let out = register_usage(
+            &config,
+            buyer,
+            &request(&json!({"ProductCode": "prod-container-1", "PublicKeyVersion": 1, "Nonce": "n-1"})),
+            now,
+        )
+        .unwrap();
         let token = out["Signature"].as_str().unwrap();
         let parts: Vec<&str> = token.split('.').collect();
         assert_eq!(parts.len(), 3);
@@ -159,7 +150,9 @@ mod tests {
         let config = Config::demo();
         let (seller, buyer) = (&config.accounts[0], &config.accounts[1]);
         let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let code = |caller: &Account, body: Value| register_usage(&config, caller, &body, now).unwrap_err().code;
+        let code = |caller: &Account, body: Value| {
+            crate::decode::register_usage(&body).and_then(|r| register_usage(&config, caller, &r, now)).unwrap_err().code
+        };
         assert_eq!(code(buyer, json!({"ProductCode": "prod-container-1", "PublicKeyVersion": 2})), Code::InvalidPublicKeyVersion);
         assert_eq!(code(buyer, json!({"ProductCode": "nope", "PublicKeyVersion": 1})), Code::InvalidProductCode);
         assert_eq!(code(seller, json!({"ProductCode": "prod-container-1", "PublicKeyVersion": 1})), Code::CustomerNotEntitled);
@@ -174,14 +167,14 @@ mod tests {
         on_ec2.platform = Some(crate::config::Platform::Ec2);
         let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let body = json!({"ProductCode": "prod-container-1", "PublicKeyVersion": 1});
-        let e = register_usage(&config, &on_ec2, &body, now).unwrap_err();
+        let e = register_usage(&config, &on_ec2, &request(&body), now).unwrap_err();
         assert_eq!(e.code, Code::PlatformNotSupported);
         assert!(e.message.contains("not Amazon EC2"), "{}", e.message);
         let mut on_eks = on_ec2.clone();
         on_eks.platform = Some(crate::config::Platform::Eks);
-        assert!(register_usage(&config, &on_eks, &body, now).is_ok());
+        assert!(register_usage(&config, &on_eks, &request(&body), now).is_ok());
         config.products[1].regions = Some(vec!["eu-west-1".into()]);
-        let e = register_usage(&config, &on_eks, &body, now).unwrap_err();
+        let e = register_usage(&config, &on_eks, &request(&body), now).unwrap_err();
         assert_eq!((e.code, e.message.contains("not offered in us-east-1")), (Code::InvalidEndpointRegion, true), "{}", e.message);
     }
 }

@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime};
 use serde_json::{json, Value};
 
 use crate::config::{Account, Config};
-use crate::errors::{Code, ServiceError, Violations};
-use crate::input::Members;
+use crate::decode::ResolveCustomer;
+use crate::errors::{Code, ServiceError};
 
 /// Resolves a token to its customer. Tokens of the configuration count as
 /// issued at `issued` (the emulator's start) and expire after the
@@ -15,20 +15,11 @@ use crate::input::Members;
 pub fn resolve_customer(
     config: &Config,
     caller: &Account,
-    body: &Value,
+    request: &ResolveCustomer<'_>,
     issued: SystemTime,
     now: SystemTime,
 ) -> Result<Value, ServiceError> {
-    let m = Members::of(body)?;
-    let mut v = Violations::default();
-    let token = m.string("RegistrationToken")?;
-    match token {
-        Some("") => v.add("", "registrationToken", "Member must satisfy regular expression pattern: ^[\\s\\S]+$"),
-        None => v.missing("registrationToken"),
-        Some(_) => {}
-    }
-    v.finish()?;
-    let token = token.unwrap_or_default();
+    let token = request.registration_token;
     let invalid = || ServiceError::new(Code::InvalidToken, "Registration token is invalid");
     let customer = config.customers.iter().find(|c| c.registration_token.as_deref() == Some(token)).ok_or_else(invalid)?;
     let product = config.product(&customer.product).ok_or_else(invalid)?;
@@ -64,19 +55,20 @@ mod tests {
         let config = Config::demo();
         let (seller, buyer) = (&config.accounts[0], &config.accounts[1]);
         let start = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let out = resolve_customer(&config, seller, &json!({"RegistrationToken": "token-alpha"}), start, start).unwrap();
+        let out = resolve_customer(&config, seller, &ResolveCustomer { registration_token: "token-alpha" }, start, start).unwrap();
         assert_eq!(out["CustomerIdentifier"], "cust-alpha");
         assert_eq!(out["Metadata"]["AgreementId"], "agmt-alpha");
-        let beta = resolve_customer(&config, seller, &json!({"RegistrationToken": "token-beta"}), start, start).unwrap();
+        let beta = resolve_customer(&config, seller, &ResolveCustomer { registration_token: "token-beta" }, start, start).unwrap();
         assert_eq!(beta.get("CustomerIdentifier"), None, "newer listings have no identifier");
         let code = |caller: &Account, token: &str, after: u64| {
-            resolve_customer(&config, caller, &json!({"RegistrationToken": token}), start, start + Duration::from_secs(after))
+            resolve_customer(&config, caller, &ResolveCustomer { registration_token: token }, start, start + Duration::from_secs(after))
                 .unwrap_err()
                 .code
         };
         assert_eq!(code(seller, "nope", 0), Code::InvalidToken);
         assert_eq!(code(buyer, "token-alpha", 0), Code::InvalidToken);
         assert_eq!(code(seller, "token-alpha", 5 * 3600), Code::ExpiredToken);
-        assert_eq!(code(seller, "", 0), Code::Validation);
+        let empty = json!({"RegistrationToken": ""});
+        assert_eq!(crate::decode::resolve_customer(&empty).unwrap_err().code, Code::Validation, "refused before the rule");
     }
 }

@@ -115,6 +115,11 @@ pub fn body(type_name: &str, message: &str) -> String {
     serde_json::json!({ "__type": type_name, "message": message }).to_string()
 }
 
+/// The data file could not take a write: nothing was billed, and the caller may retry.
+pub fn unavailable(e: String) -> ServiceError {
+    ServiceError::new(Code::InternalServiceError, format!("the emulator could not record the usage: {e}"))
+}
+
 impl fmt::Display for ServiceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.code.wire().0, self.message)

@@ -61,6 +61,16 @@ fn edges() -> BTreeMap<String, BTreeSet<String>> {
                 }
             }
         }
+        // A module reaches the children it declares (`mod child;`).
+        for line in code.lines().map(str::trim) {
+            let declared = line.strip_prefix("pub ").or_else(|| line.strip_prefix("pub(crate) ")).unwrap_or(line);
+            if let Some(child) = declared.strip_prefix("mod ").and_then(|c| c.strip_suffix(';')) {
+                let child = if module.is_empty() { child.to_owned() } else { format!("{module}::{child}") };
+                if known.contains(&child) {
+                    targets.insert(child);
+                }
+            }
+        }
         graph.insert(module.clone(), targets);
     }
     graph

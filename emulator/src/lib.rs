@@ -27,7 +27,6 @@ pub mod admin;
 pub mod config;
 mod customers;
 pub mod decimal;
-pub mod decode;
 pub mod errors;
 pub mod faults;
 mod input;

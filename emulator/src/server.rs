@@ -198,7 +198,7 @@ async fn answer(shared: &Shared, req: Request<Body>) -> Option<Response<Full<Byt
     // An answer that depends on a row still being written waits, outside the lock, for its group commit.
     if let Some(ticket) = ticket {
         if let Err(why) = ticket.wait().await {
-            let e = crate::rules::unavailable(why.to_string());
+            let e = crate::errors::unavailable(why.to_string());
             return Some(respond(e.code.wire().1, "application/x-amz-json-1.1", e.body(), &request_id));
         }
     }

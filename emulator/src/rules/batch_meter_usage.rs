@@ -6,12 +6,13 @@ use std::time::SystemTime;
 
 use serde_json::{json, Value};
 
-use super::{check_window, hour_of, unavailable};
+use super::window::{check_window, hour_of};
 use crate::config::{Account, Config, Customer, Product};
-use crate::decode::{BatchMeterUsage, UsageRecord};
+use crate::errors::unavailable;
 use crate::errors::{Code, ServiceError};
 use crate::input::check_allocations;
 use crate::state::{Billing, Record, State};
+use crate::wire::decode::{BatchMeterUsage, UsageRecord};
 
 /// Bills a batch of SaaS usage records; per-record results, or a batch-wide
 /// refusal. Records at the positions in `unprocessed` (an armed fault) are
@@ -153,7 +154,14 @@ mod tests {
     fn call(state: &mut State, body: Value) -> Result<Value, ServiceError> {
         let config = Config::demo();
         let seller = config.accounts[0].clone();
-        batch_meter_usage(&config, state, &seller, &crate::decode::batch_meter_usage(&body)?, UNIX_EPOCH + Duration::from_secs(NOW), &[])
+        batch_meter_usage(
+            &config,
+            state,
+            &seller,
+            &crate::wire::decode::batch_meter_usage(&body)?,
+            UNIX_EPOCH + Duration::from_secs(NOW),
+            &[],
+        )
     }
 
     fn record(customer: Value, quantity: &str) -> Value {
@@ -218,7 +226,7 @@ mod tests {
             &config,
             &mut state,
             &buyer,
-            &crate::decode::batch_meter_usage(&json!({"ProductCode": "prod-saas-1", "UsageRecords": []})).unwrap(),
+            &crate::wire::decode::batch_meter_usage(&json!({"ProductCode": "prod-saas-1", "UsageRecords": []})).unwrap(),
             UNIX_EPOCH + Duration::from_secs(NOW),
             &[],
         )
@@ -262,7 +270,8 @@ mod tests {
         changed["QuantityAsDecimal"] = json!("5");
         let now = UNIX_EPOCH + Duration::from_secs(NOW);
         let body = json!({"UsageRecords": [other, changed]});
-        let out = batch_meter_usage(&config, &mut state, &seller, &crate::decode::batch_meter_usage(&body).unwrap(), now, &[]).unwrap();
+        let out =
+            batch_meter_usage(&config, &mut state, &seller, &crate::wire::decode::batch_meter_usage(&body).unwrap(), now, &[]).unwrap();
         let statuses: Vec<&str> = out["Results"].as_array().unwrap().iter().map(|r| r["Status"].as_str().unwrap()).collect();
         assert_eq!(statuses, ["Success", "DuplicateRecord"], "{out}");
         assert_eq!(state.records().unwrap().len(), 2);

@@ -5,12 +5,13 @@ use std::time::SystemTime;
 
 use serde_json::{json, Value};
 
-use super::{check_window, hour_of, unavailable};
+use super::window::{check_window, hour_of};
 use crate::config::{Account, Config};
-use crate::decode::{MeterUsage, Seconds};
+use crate::errors::unavailable;
 use crate::errors::{Code, ServiceError};
 use crate::input::check_allocations;
 use crate::state::{Billing, Fingerprint, Record, State};
+use crate::wire::decode::{MeterUsage, Seconds};
 
 /// Bills the caller's usage of one dimension for one hour.
 pub fn meter_usage(
@@ -90,7 +91,7 @@ mod tests {
     fn call(state: &mut State, body: Value) -> Result<Value, ServiceError> {
         let config = Config::demo();
         let buyer = config.accounts[1].clone();
-        let request = crate::decode::meter_usage(&body)?;
+        let request = crate::wire::decode::meter_usage(&body)?;
         meter_usage(&config, state, &buyer, &request, UNIX_EPOCH + Duration::from_secs(NOW))
     }
 
@@ -132,7 +133,7 @@ mod tests {
         let config = Config::demo();
         let seller = config.accounts[0].clone();
         let body = request("1");
-        let decoded = crate::decode::meter_usage(&body).unwrap();
+        let decoded = crate::wire::decode::meter_usage(&body).unwrap();
         let err = meter_usage(&config, &mut state, &seller, &decoded, UNIX_EPOCH + Duration::from_secs(NOW)).unwrap_err();
         assert_eq!(err.code, Code::CustomerNotEntitled);
         assert_eq!(state.records().unwrap().len(), 0, "nothing was billed");

@@ -11,11 +11,11 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{json, Value};
 
-use super::epoch;
+use super::window::epoch;
 use crate::config::{Account, Config};
-use crate::decode::RegisterUsage;
 use crate::errors::{Code, ServiceError};
 use crate::time_text::rfc3339;
+use crate::wire::decode::RegisterUsage;
 
 /// The emulator's signing key, an RSAPrivateKey (PKCS#1 DER).
 const PRIVATE_KEY: &[u8] = include_bytes!("../../keys/register-usage.der");
@@ -89,8 +89,8 @@ pub fn base64url(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    fn request(body: &Value) -> crate::decode::RegisterUsage<'_> {
-        crate::decode::register_usage(body).unwrap()
+    fn request(body: &Value) -> crate::wire::decode::RegisterUsage<'_> {
+        crate::wire::decode::register_usage(body).unwrap()
     }
     use std::time::UNIX_EPOCH;
 
@@ -151,7 +151,7 @@ mod tests {
         let (seller, buyer) = (&config.accounts[0], &config.accounts[1]);
         let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let code = |caller: &Account, body: Value| {
-            crate::decode::register_usage(&body).and_then(|r| register_usage(&config, caller, &r, now)).unwrap_err().code
+            crate::wire::decode::register_usage(&body).and_then(|r| register_usage(&config, caller, &r, now)).unwrap_err().code
         };
         assert_eq!(code(buyer, json!({"ProductCode": "prod-container-1", "PublicKeyVersion": 2})), Code::InvalidPublicKeyVersion);
         assert_eq!(code(buyer, json!({"ProductCode": "nope", "PublicKeyVersion": 1})), Code::InvalidProductCode);

@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime};
 use serde_json::{json, Value};
 
 use crate::config::{Account, Config};
-use crate::decode::ResolveCustomer;
 use crate::errors::{Code, ServiceError};
+use crate::wire::decode::ResolveCustomer;
 
 /// Resolves a token to its customer. Tokens of the configuration count as
 /// issued at `issued` (the emulator's start) and expire after the
@@ -69,6 +69,6 @@ mod tests {
         assert_eq!(code(buyer, "token-alpha", 0), Code::InvalidToken);
         assert_eq!(code(seller, "token-alpha", 5 * 3600), Code::ExpiredToken);
         let empty = json!({"RegistrationToken": ""});
-        assert_eq!(crate::decode::resolve_customer(&empty).unwrap_err().code, Code::Validation, "refused before the rule");
+        assert_eq!(crate::wire::decode::resolve_customer(&empty).unwrap_err().code, Code::Validation, "refused before the rule");
     }
 }

@@ -235,7 +235,6 @@ pub const FULFILLMENT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// POSTs `x-amzn-marketplace-token=TOKEN` to an `http://` fulfilment URL; the HTTP status it answered.
 async fn deliver_token(url: &str, token: &str) -> Result<u16, String> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let rest =
         url.strip_prefix("http://").ok_or_else(|| format!("only http:// fulfilment URLs can be reached from the emulator, not `{url}`"))?;
     let (authority, path) = match rest.find('/') {
@@ -244,19 +243,10 @@ async fn deliver_token(url: &str, token: &str) -> Result<u16, String> {
     };
     let body =
         format!("x-amzn-marketplace-token={}", token.replace('%', "%25").replace('&', "%26").replace('=', "%3D").replace('+', "%2B"));
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let exchange = async {
-        let mut stream = tokio::net::TcpStream::connect(authority).await.map_err(|e| format!("{authority}: {e}"))?;
-        stream.write_all(request.as_bytes()).await.map_err(|e| e.to_string())?;
-        let mut head = vec![0u8; 64];
-        let n = stream.read(&mut head).await.map_err(|e| e.to_string())?;
-        let line = String::from_utf8_lossy(&head[..n]).into_owned();
-        line.get(9..12).and_then(|s| s.parse::<u16>().ok()).ok_or_else(|| format!("the answer is not HTTP: {line:?}"))
-    };
-    tokio::time::timeout(FULFILLMENT_TIMEOUT, exchange).await.map_err(|_| format!("no answer within {FULFILLMENT_TIMEOUT:?}"))?
+    let exchange = crate::admin::request(authority, "POST", path, "application/x-www-form-urlencoded", &body);
+    let answered =
+        tokio::time::timeout(FULFILLMENT_TIMEOUT, exchange).await.map_err(|_| format!("no answer within {FULFILLMENT_TIMEOUT:?}"))?;
+    answered.map(|(status, _)| status)
 }
 
 fn respond(status: u16, content_type: &'static str, body: String, request_id: &str) -> Response<Full<Bytes>> {

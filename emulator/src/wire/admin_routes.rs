@@ -5,6 +5,7 @@
 use serde_json::{json, Value};
 
 use super::answer::{header, Answer, Context};
+use crate::admin::{Billed, BilledList};
 use crate::errors::{Code, ServiceError};
 use crate::faults::Fault;
 use crate::rules;
@@ -88,22 +89,20 @@ fn form_decode(s: &str) -> String {
 
 /// `GET /emulator/v1/records`: every accepted record.
 fn records(state: &mut State) -> Result<Value, String> {
-    let list: Vec<Value> = state
+    let records = state
         .records()?
         .into_iter()
-        .map(|r| {
-            json!({
-                "operation": r.operation,
-                "productCode": r.product,
-                "customerIdentifier": r.customer_identifier,
-                "customerAWSAccountId": r.customer_account,
-                "licenseArn": r.license_arn,
-                "dimension": r.dimension,
-                "hour": r.hour,
-                "quantity": r.quantity.to_string(),
-                "meteringRecordId": r.record_id,
-            })
+        .map(|r| Billed {
+            operation: r.operation.to_owned(),
+            product_code: r.product,
+            customer_identifier: r.customer_identifier,
+            customer_account: r.customer_account,
+            license_arn: r.license_arn,
+            dimension: r.dimension,
+            hour: r.hour,
+            quantity: r.quantity.to_string(),
+            record_id: r.record_id,
         })
         .collect();
-    Ok(json!({ "records": list }))
+    serde_json::to_value(BilledList { records }).map_err(|e| e.to_string())
 }

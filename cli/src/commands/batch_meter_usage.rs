@@ -6,7 +6,6 @@
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use marketplacemetering::error::DisplayErrorContext;
 use marketplacemetering::types::{UsageRecord, UsageRecordResultStatus};
@@ -26,7 +25,7 @@ pub struct Args {
     file: String,
 }
 
-/// How many times records left unprocessed are sent again, with backoff of 1, 2 and 4 s.
+/// How many times records left unprocessed are sent again, after the meter's backoff at its upper bound: 1, 2 and 4 s.
 const UNPROCESSED_RETRIES: u32 = 3;
 
 /// What a batch run achieved.
@@ -78,7 +77,7 @@ pub async fn run(common: &Common, args: Args) -> ExitCode {
                 break;
             }
             if attempt > 0 {
-                tokio::time::sleep(Duration::from_secs(1 << (attempt - 1))).await;
+                tokio::time::sleep(durable_meter::Policy::default().backoff(attempt, 1.0)).await;
             }
             let result =
                 client.batch_meter_usage().product_code(product_code.clone()).set_usage_records(Some(pending.clone())).send().await;

@@ -3,8 +3,7 @@
 //! when the agent is not fit for traffic (an unsent hour within an hour of
 //! its deadline), with the reasons.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 mod common;
 
@@ -23,14 +22,6 @@ async fn http(addr: &str, method: &str, path: &str, token: Option<&str>, body: &
     let status = answer.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     let json = answer.split_once("\r\n\r\n").and_then(|(_, b)| serde_json::from_str(b).ok()).unwrap_or(serde_json::Value::Null);
     (status, json)
-}
-
-fn start(cmd: &mut Command) -> (Child, String) {
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("{line:?}")).to_owned();
-    (child, addr)
 }
 
 #[test]
@@ -57,7 +48,7 @@ async fn a_token_guards_every_route_but_healthz_and_readyz_gives_reasons() {
     let emulator = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let (dir, store) = common::scratch("agent-token");
     std::fs::write(dir.join("token"), "s3cret-token\n").unwrap();
-    let (mut child, addr) = start(common::metering(&dir, SELLER, &emulator.url()).args([
+    let (mut child, addr) = common::start(common::metering(&dir, SELLER, &emulator.url()).args([
         "agent",
         "--store",
         &store,
@@ -103,7 +94,7 @@ async fn a_token_guards_every_route_but_healthz_and_readyz_gives_reasons() {
 async fn a_body_of_junk_gets_a_small_answer() {
     let (dir, store) = common::scratch("agent-junk");
     let (mut child, addr) =
-        start(common::metering(&dir, SELLER, "http://127.0.0.1:9").args(["agent", "--store", &store, "--listen", "127.0.0.1:0"]));
+        common::start(common::metering(&dir, SELLER, "http://127.0.0.1:9").args(["agent", "--store", &store, "--listen", "127.0.0.1:0"]));
     // About 1 MiB of lines that are not records.
     let junk = "x".repeat(60) + "\n";
     let body = junk.repeat(1 << 14);
@@ -126,7 +117,7 @@ async fn stopping_keeps_to_the_shutdown_deadline_even_while_a_flush_waits_for_th
     let (dir, store) = common::scratch("agent-deadline");
     // The service takes a minute to answer each BatchMeterUsage from now on.
     metering_emulator::admin::arm(&emulator.url(), r#"{"operation": "BatchMeterUsage", "delay_ms": 60000, "count": 10}"#).await.unwrap();
-    let (mut child, addr) = start(common::metering(&dir, SELLER, &emulator.url()).args([
+    let (mut child, addr) = common::start(common::metering(&dir, SELLER, &emulator.url()).args([
         "agent",
         "--store",
         &store,

@@ -3,8 +3,7 @@
 //! unsent hour and the nearest deadline, calls by operation and outcome (a
 //! throttled call included) and flushes.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 mod common;
@@ -30,14 +29,6 @@ fn sample(text: &str, name: &str) -> Option<f64> {
     text.lines().find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')).and_then(|v| v.parse().ok()))
 }
 
-fn start(cmd: &mut Command) -> (Child, String) {
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("{line:?}")).to_owned();
-    (child, addr)
-}
-
 fn line(minutes_ago: u64, dimension: &str, quantity: u32) -> String {
     let at = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() - minutes_ago * 60;
     format!(
@@ -53,7 +44,7 @@ async fn metrics_and_readiness_through_a_running_agent() {
         .await
         .unwrap();
     let (dir, store) = common::scratch("agent-metrics");
-    let (mut child, addr) = start(common::metering(&dir, SELLER, &emulator.url()).args([
+    let (mut child, addr) = common::start(common::metering(&dir, SELLER, &emulator.url()).args([
         "agent",
         "--store",
         &store,

@@ -28,3 +28,14 @@ pub fn scratch(name: &str) -> (PathBuf, String) {
     let store = format!("sqlite:{}", dir.join("meter.db").display());
     (dir, store)
 }
+
+/// Starts a server command (the agent) and waits for its ready line: the child and the address it listens on.
+#[allow(dead_code)] // not every test binary that shares this module uses it
+pub fn start(cmd: &mut Command) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("{line:?}")).to_owned();
+    (child, addr)
+}

@@ -173,28 +173,14 @@ impl Line {
             return Err("EventId is the meter's (metering record); BatchMeterUsage has no such member".into());
         }
         Usage { product_code: Some(product_code.to_owned()), ..u.clone() }.check().map_err(|e| e.to_string())?;
-        let mut b = UsageRecord::builder().timestamp(DateTime::from(u.time)).dimension(&u.dimension);
-        b = match &u.customer {
-            Customer::Identifier(id) => b.customer_identifier(id),
-            Customer::Account { account_id, license_arn } => {
-                let b = b.customer_aws_account_id(account_id);
-                match license_arn {
-                    Some(l) => b.license_arn(l),
-                    None => b,
-                }
-            }
-            Customer::Caller => {
-                return Err("a BatchMeterUsage record names its customer: CustomerIdentifier or CustomerAWSAccountId".into())
-            }
-        };
-        b = if self.integer_quantity {
+        let quantity = if self.integer_quantity {
             let whole = i32::try_from(u.quantity.millionths() / 1_000_000).map_err(|_| "Quantity is too large".to_owned())?;
             #[allow(deprecated)]
-            b.quantity(whole)
+            UsageRecord::builder().quantity(whole)
         } else {
-            b.quantity_as_decimal(u.quantity.to_string())
+            UsageRecord::builder().quantity_as_decimal(u.quantity.to_string())
         };
-        b.build().map_err(|e| e.to_string())
+        durable_meter::usage::usage_record(&u.customer, DateTime::from(u.time), &u.dimension, quantity)
     }
 }
 

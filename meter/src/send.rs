@@ -322,19 +322,12 @@ fn echo_of_record(r: &UsageRecord) -> Echo {
 }
 
 fn record_of(h: &Hour) -> Result<UsageRecord, String> {
-    let mut b = UsageRecord::builder().timestamp(timestamp(h.hour)).dimension(&h.dimension).quantity_as_decimal(h.total.to_string());
-    b = match &h.customer {
-        Customer::Identifier(id) => b.customer_identifier(id),
-        Customer::Account { account_id, license_arn } => {
-            let b = b.customer_aws_account_id(account_id);
-            match license_arn {
-                Some(l) => b.license_arn(l),
-                None => b,
-            }
-        }
-        Customer::Caller => b,
-    };
-    b.build().map_err(|e| e.to_string())
+    crate::usage::usage_record(
+        &h.customer,
+        timestamp(h.hour),
+        &h.dimension,
+        UsageRecord::builder().quantity_as_decimal(h.total.to_string()),
+    )
 }
 
 async fn batch_meter_usage(ctx: &Context<'_>, batch: &[Hour]) -> Result<Vec<(Lease, Settle)>, Verdict> {

@@ -201,6 +201,24 @@ impl Usage {
     }
 }
 
+/// A BatchMeterUsage record of `customer` (not the caller: MeterUsage names no customer) for `dimension` at
+/// `timestamp`, on `builder` (which carries the quantity, as a decimal or the integer `Quantity`).
+pub fn usage_record(
+    customer: &Customer,
+    timestamp: marketplacemetering::primitives::DateTime,
+    dimension: &str,
+    builder: marketplacemetering::types::builders::UsageRecordBuilder,
+) -> Result<marketplacemetering::types::UsageRecord, String> {
+    let b = builder.timestamp(timestamp).dimension(dimension);
+    let b = match customer {
+        Customer::Identifier(id) => b.customer_identifier(id),
+        Customer::Account { account_id, license_arn: Some(l) } => b.customer_aws_account_id(account_id).license_arn(l),
+        Customer::Account { account_id, license_arn: None } => b.customer_aws_account_id(account_id),
+        Customer::Caller => return Err("a BatchMeterUsage record names its customer: CustomerIdentifier or CustomerAWSAccountId".into()),
+    };
+    b.build().map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -77,11 +77,14 @@ pub fn default_jobs(root: &Path) -> Result<Vec<Job>, String> {
     models.sort();
     for model in models {
         let stem = model.file_stem().and_then(|s| s.to_str()).ok_or("fixture file name is not UTF-8")?.to_owned();
+        // A fixture with protocol test cases gets them as the golden crate's tests.
+        let text = std::fs::read_to_string(&model).map_err(|e| format!("cannot read {}: {e}", model.display()))?;
         jobs.push(Job {
             out: root.join("tests/golden").join(&stem),
             options: codegen::Options {
                 package: Some(format!("golden-{}", stem.replace('_', "-"))),
                 runtime_path: "../../../runtime".to_owned(),
+                protocol_tests: text.contains("\"smithy.test#"),
                 ..codegen::Options::default()
             },
             enforce_version: false,

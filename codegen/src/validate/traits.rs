@@ -97,9 +97,10 @@ fn error_traits(id: &str, kind: &Value, traits: &Traits) -> Result<(), Error> {
     if !matches!(kind.as_str(), Some("client" | "server")) {
         return Err(Error::model(id, "@error must be \"client\" or \"server\""));
     }
+    // The prelude's range for the trait: any status from 200 to 599 (License Manager's RedirectException is 308).
     if let Some(v) = traits.get("smithy.api#httpError") {
-        if !v.as_u64().is_some_and(|n| (400..600).contains(&n)) {
-            return Err(Error::model(id, "@httpError must be an integer from 400 to 599"));
+        if !v.as_u64().is_some_and(|n| (200..600).contains(&n)) {
+            return Err(Error::model(id, "@httpError must be an integer from 200 to 599"));
         }
     }
     if let Some(q) = traits.get(QUERY_ERROR) {
@@ -253,6 +254,20 @@ mod tests {
             r#"{"target":"a#Op"}"#,
         );
         assert!(lower_json(&json).unwrap_err().to_string().contains("not a structure with @error"));
+        let http_error = |code: u64| {
+            let json = service(
+                &format!(
+                    r#","a#Op":{{"type":"operation","errors":[{{"target":"a#Moved"}}]}},
+                    "a#Moved":{{"type":"structure","traits":{{"smithy.api#error":"client","smithy.api#httpError":{code}}}}}"#
+                ),
+                r#"{"target":"a#Op"}"#,
+            );
+            lower_json(&json).err().map(|e| e.to_string())
+        };
+        assert_eq!(http_error(308), None, "a redirect status, as License Manager's RedirectException has");
+        assert_eq!(http_error(200), None);
+        assert!(http_error(199).unwrap_or_default().contains("from 200 to 599"));
+        assert!(http_error(600).unwrap_or_default().contains("from 200 to 599"));
     }
 
     #[test]

@@ -29,8 +29,9 @@ fn doc_lines(text: &str) -> Vec<String> {
 
 /// The Markdown of optional model docs, or `fallback` when there are none.
 pub fn markdown_or(docs: Option<&str>, fallback: &str) -> String {
-    match docs {
-        Some(d) if !d.trim().is_empty() => html_to_markdown(d),
+    // Documentation that is only markup (`<p></p>`, as large models leave some members) says nothing either.
+    match docs.map(html_to_markdown) {
+        Some(d) if !d.trim().is_empty() => d,
         _ => fallback.to_owned(),
     }
 }
@@ -301,6 +302,14 @@ mod tests {
         for (html, md) in cases {
             assert_eq!(html_to_markdown(html), md, "{html}");
         }
+    }
+
+    #[test]
+    fn documentation_that_is_only_markup_falls_back() {
+        assert_eq!(markdown_or(Some("<p></p>"), "The `Rules` member."), "The `Rules` member.");
+        assert_eq!(markdown_or(Some("  "), "fallback"), "fallback");
+        assert_eq!(markdown_or(None, "fallback"), "fallback");
+        assert_eq!(markdown_or(Some("<p>Said.</p>"), "fallback"), "Said.");
     }
 
     #[test]

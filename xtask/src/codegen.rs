@@ -94,10 +94,46 @@ pub fn default_jobs(root: &Path) -> Result<Vec<Job>, String> {
     Ok(jobs)
 }
 
-/// Generates a job's files.
+/// Generates a job's files, the Rust ones formatted as the project formats its code (`rustfmt.toml`), so that
+/// `cargo fmt --check` holds for the committed crates as for the hand-written ones.
 pub fn generate(job: &Job) -> Result<BTreeMap<String, String>, String> {
     let model = std::fs::read_to_string(&job.model).map_err(|e| format!("cannot read {}: {e}", job.model.display()))?;
-    codegen::generate(&model, &job.options).map_err(|e| format!("{}: {e}", job.model.display()))
+    let files = codegen::generate(&model, &job.options).map_err(|e| format!("{}: {e}", job.model.display()))?;
+    rustfmt(files)
+}
+
+/// `files` with every `.rs` file run through rustfmt with the workspace's configuration, in one rustfmt process.
+fn rustfmt(mut files: BTreeMap<String, String>) -> Result<BTreeMap<String, String>, String> {
+    let root = workspace_root();
+    // One folder per call: generation may run on several threads of one process (the tests do).
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = root.join("target/xtask-rustfmt").join(format!("{}-{call}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let rust: Vec<String> = files.keys().filter(|k| k.ends_with(".rs")).cloned().collect();
+    for name in &rust {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap_or(&dir)).map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::write(&path, &files[name]).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if !rust.is_empty() {
+        let out = std::process::Command::new(std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".into()))
+            .args(["--edition", "2021", "--config-path"])
+            .arg(root.join("rustfmt.toml"))
+            .args(rust.iter().map(|n| dir.join(n)))
+            .output()
+            .map_err(|e| format!("rustfmt could not run (rustup component add rustfmt): {e}"))?;
+        if !out.status.success() {
+            return Err(format!("rustfmt refused the generated code: {}", String::from_utf8_lossy(&out.stderr)));
+        }
+        for name in &rust {
+            let path = dir.join(name);
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            files.insert(name.clone(), text);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(files)
 }
 
 /// Generates, then writes or checks.

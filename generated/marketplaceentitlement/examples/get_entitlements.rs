@@ -9,27 +9,20 @@
 //!   cargo run --example get_entitlements
 //! ```
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> ::std::result::Result<
-    (),
-    ::std::boxed::Box<dyn ::std::error::Error>,
-> {
+async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>> {
     let config = marketplaceentitlement::config::load_from_env().await;
     let client = marketplaceentitlement::Client::new(&config);
     #[allow(deprecated)]
     let mut pages = client
         .get_entitlements()
-        .set_product_code(
-            ::std::option::Option::Some(::std::string::String::from("example")),
-        )
+        .set_product_code(::std::option::Option::Some(::std::string::String::from("example")))
         .into_paginator()
         .send();
     while let ::std::option::Option::Some(page) = pages.next().await {
         match page {
             ::std::result::Result::Ok(output) => ::std::println!("{output:#?}"),
             ::std::result::Result::Err(e) => {
-                ::std::eprintln!(
-                    "{}", marketplaceentitlement::error::DisplayErrorContext(& e)
-                );
+                ::std::eprintln!("{}", marketplaceentitlement::error::DisplayErrorContext(&e));
                 ::std::process::exit(1);
             }
         }

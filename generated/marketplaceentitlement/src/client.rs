@@ -9,30 +9,19 @@ impl Client {
     /// A client from a shared configuration: a [`Config`](crate::Config), or,
     /// with the `aws-config` feature, the `aws_types::SdkConfig` that
     /// `aws_config::load_from_env()` returns.
-    pub fn new(
-        config: &(impl ::awsjson_runtime::for_generated::ToConfig + ?Sized),
-    ) -> Self {
+    pub fn new(config: &(impl ::awsjson_runtime::for_generated::ToConfig + ?Sized)) -> Self {
         Self::from_conf(::awsjson_runtime::for_generated::ToConfig::to_config(config))
     }
     /// A client from its configuration.
     pub fn from_conf(config: crate::Config) -> Self {
-        Client {
-            handle: ::awsjson_runtime::for_generated::Handle::new(
-                config,
-                &crate::config::SERVICE,
-            ),
-        }
+        Client { handle: ::awsjson_runtime::for_generated::Handle::new(config, &crate::config::SERVICE) }
     }
     /// The client's configuration.
     pub fn config(&self) -> &crate::Config {
         self.handle.config()
     }
     /// Lists the entitlements customers hold for a product, a page at a time, optionally narrowed by customer, AWS account, license or dimension.
-    pub fn get_entitlements(
-        &self,
-    ) -> crate::operation::get_entitlements::builders::GetEntitlementsFluentBuilder {
-        crate::operation::get_entitlements::builders::GetEntitlementsFluentBuilder::new(
-            self.handle.clone(),
-        )
+    pub fn get_entitlements(&self) -> crate::operation::get_entitlements::builders::GetEntitlementsFluentBuilder {
+        crate::operation::get_entitlements::builders::GetEntitlementsFluentBuilder::new(self.handle.clone())
     }
 }

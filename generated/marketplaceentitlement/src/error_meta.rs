@@ -11,9 +11,7 @@ pub enum Error {
     /// Too many `GetEntitlements` calls in a short time. Retry later, with backoff.
     ThrottlingException(crate::types::error::ThrottlingException),
     /// An error the model does not describe, or a failure before the service answered.
-    #[deprecated(
-        note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
-    )]
+    #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
 impl ::std::fmt::Display for Error {
@@ -39,15 +37,9 @@ impl ::std::error::Error for Error {
 impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for Error {
     fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
         match self {
-            Error::InternalServiceErrorException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            Error::InvalidParameterException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            Error::ThrottlingException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
+            Error::InternalServiceErrorException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::InvalidParameterException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::ThrottlingException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
             Error::Unhandled(e) => e.meta(),
         }
     }
@@ -57,46 +49,35 @@ impl ::awsjson_runtime::for_generated::RequestId for Error {
         ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(self).request_id()
     }
 }
-impl ::std::convert::From<crate::operation::get_entitlements::GetEntitlementsError>
-for Error {
+impl ::std::convert::From<crate::operation::get_entitlements::GetEntitlementsError> for Error {
     fn from(err: crate::operation::get_entitlements::GetEntitlementsError) -> Self {
         match err {
-            crate::operation::get_entitlements::GetEntitlementsError::InternalServiceErrorException(
-                e,
-            ) => Error::InternalServiceErrorException(e),
-            crate::operation::get_entitlements::GetEntitlementsError::InvalidParameterException(
-                e,
-            ) => Error::InvalidParameterException(e),
-            crate::operation::get_entitlements::GetEntitlementsError::ThrottlingException(
-                e,
-            ) => Error::ThrottlingException(e),
-            crate::operation::get_entitlements::GetEntitlementsError::Unhandled(e) => {
-                Error::Unhandled(e)
+            crate::operation::get_entitlements::GetEntitlementsError::InternalServiceErrorException(e) => {
+                Error::InternalServiceErrorException(e)
             }
+            crate::operation::get_entitlements::GetEntitlementsError::InvalidParameterException(e) => Error::InvalidParameterException(e),
+            crate::operation::get_entitlements::GetEntitlementsError::ThrottlingException(e) => Error::ThrottlingException(e),
+            crate::operation::get_entitlements::GetEntitlementsError::Unhandled(e) => Error::Unhandled(e),
         }
     }
 }
-impl<E, R> ::std::convert::From<::awsjson_runtime::for_generated::SdkError<E, R>>
-for Error
+impl<E, R> ::std::convert::From<::awsjson_runtime::for_generated::SdkError<E, R>> for Error
 where
-    E: ::std::convert::Into<Error> + ::std::error::Error
-        + ::awsjson_runtime::for_generated::ProvideErrorMetadata + ::std::marker::Send
-        + ::std::marker::Sync + 'static,
+    E: ::std::convert::Into<Error>
+        + ::std::error::Error
+        + ::awsjson_runtime::for_generated::ProvideErrorMetadata
+        + ::std::marker::Send
+        + ::std::marker::Sync
+        + 'static,
     R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
 {
     fn from(err: ::awsjson_runtime::for_generated::SdkError<E, R>) -> Self {
         match err {
-            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
-                context.into_err().into()
-            }
-            other => {
-                Error::Unhandled(
-                    ::awsjson_runtime::for_generated::Unhandled::new(
-                        ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
-                    ),
-                )
-            }
+            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => context.into_err().into(),
+            other => Error::Unhandled(::awsjson_runtime::for_generated::Unhandled::new(
+                ::std::boxed::Box::new(other),
+                ::awsjson_runtime::for_generated::ErrorMetadata::default(),
+            )),
         }
     }
 }

@@ -9,31 +9,22 @@
 //!   cargo run --example batch_meter_usage
 //! ```
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> ::std::result::Result<
-    (),
-    ::std::boxed::Box<dyn ::std::error::Error>,
-> {
+async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>> {
     let config = marketplacemetering::config::load_from_env().await;
     let client = marketplacemetering::Client::new(&config);
     #[allow(deprecated)]
     let result = client
         .batch_meter_usage()
-        .set_usage_records(
-            ::std::option::Option::Some(
-                ::std::vec![
-                    marketplacemetering::types::UsageRecord::builder()
-                    .set_timestamp(::std::option::Option::Some(marketplacemetering::primitives::DateTime::from(::std::time::SystemTime::now())))
-                    .set_dimension(::std::option::Option::Some(::std::string::String::from("example")))
-                    .build() ?
-                ],
-            ),
-        )
+        .set_usage_records(::std::option::Option::Some(::std::vec![marketplacemetering::types::UsageRecord::builder()
+            .set_timestamp(::std::option::Option::Some(marketplacemetering::primitives::DateTime::from(::std::time::SystemTime::now())))
+            .set_dimension(::std::option::Option::Some(::std::string::String::from("example")))
+            .build()?]))
         .send()
         .await;
     match result {
         ::std::result::Result::Ok(output) => ::std::println!("{output:#?}"),
         ::std::result::Result::Err(e) => {
-            ::std::eprintln!("{}", marketplacemetering::error::DisplayErrorContext(& e));
+            ::std::eprintln!("{}", marketplacemetering::error::DisplayErrorContext(&e));
             ::std::process::exit(1);
         }
     }

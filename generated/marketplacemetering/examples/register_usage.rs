@@ -9,25 +9,20 @@
 //!   cargo run --example register_usage
 //! ```
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> ::std::result::Result<
-    (),
-    ::std::boxed::Box<dyn ::std::error::Error>,
-> {
+async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>> {
     let config = marketplacemetering::config::load_from_env().await;
     let client = marketplacemetering::Client::new(&config);
     #[allow(deprecated)]
     let result = client
         .register_usage()
-        .set_product_code(
-            ::std::option::Option::Some(::std::string::String::from("example")),
-        )
+        .set_product_code(::std::option::Option::Some(::std::string::String::from("example")))
         .set_public_key_version(::std::option::Option::Some(1))
         .send()
         .await;
     match result {
         ::std::result::Result::Ok(output) => ::std::println!("{output:#?}"),
         ::std::result::Result::Err(e) => {
-            ::std::eprintln!("{}", marketplacemetering::error::DisplayErrorContext(& e));
+            ::std::eprintln!("{}", marketplacemetering::error::DisplayErrorContext(&e));
             ::std::process::exit(1);
         }
     }

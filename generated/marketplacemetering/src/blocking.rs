@@ -16,9 +16,7 @@ pub struct Client {
 impl Client {
     /// A blocking client from a shared configuration; fails only when the
     /// operating system refuses the runtime's event queue.
-    pub fn new(
-        config: &(impl ::awsjson_runtime::for_generated::ToConfig + ?Sized),
-    ) -> ::std::io::Result<Self> {
+    pub fn new(config: &(impl ::awsjson_runtime::for_generated::ToConfig + ?Sized)) -> ::std::io::Result<Self> {
         ::std::result::Result::Ok(Client {
             inner: crate::Client::new(config),
             runtime: ::awsjson_runtime::for_generated::BlockingRuntime::new()?,

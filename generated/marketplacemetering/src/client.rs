@@ -9,19 +9,12 @@ impl Client {
     /// A client from a shared configuration: a [`Config`](crate::Config), or,
     /// with the `aws-config` feature, the `aws_types::SdkConfig` that
     /// `aws_config::load_from_env()` returns.
-    pub fn new(
-        config: &(impl ::awsjson_runtime::for_generated::ToConfig + ?Sized),
-    ) -> Self {
+    pub fn new(config: &(impl ::awsjson_runtime::for_generated::ToConfig + ?Sized)) -> Self {
         Self::from_conf(::awsjson_runtime::for_generated::ToConfig::to_config(config))
     }
     /// A client from its configuration.
     pub fn from_conf(config: crate::Config) -> Self {
-        Client {
-            handle: ::awsjson_runtime::for_generated::Handle::new(
-                config,
-                &crate::config::SERVICE,
-            ),
-        }
+        Client { handle: ::awsjson_runtime::for_generated::Handle::new(config, &crate::config::SERVICE) }
     }
     /// The client's configuration.
     pub fn config(&self) -> &crate::Config {
@@ -30,41 +23,25 @@ impl Client {
     /// Reports up to 25 usage records for SaaS customers in one call.
     ///
     /// Each record names a customer, a dimension, an hour and a quantity. Records the service could not take come back in `UnprocessedRecords` and should be sent again; a record is never dropped without being listed in one of the two result lists. Records may be sent up to six hours after the usage happened, and a repeated record for the same customer, dimension and hour is reported as a duplicate rather than billed twice.
-    pub fn batch_meter_usage(
-        &self,
-    ) -> crate::operation::batch_meter_usage::builders::BatchMeterUsageFluentBuilder {
-        crate::operation::batch_meter_usage::builders::BatchMeterUsageFluentBuilder::new(
-            self.handle.clone(),
-        )
+    pub fn batch_meter_usage(&self) -> crate::operation::batch_meter_usage::builders::BatchMeterUsageFluentBuilder {
+        crate::operation::batch_meter_usage::builders::BatchMeterUsageFluentBuilder::new(self.handle.clone())
     }
     /// Reports the usage of one dimension for one hour, from a product running on Amazon EC2, Amazon ECS or Amazon EKS.
     ///
     /// Call it once an hour per dimension. The call is idempotent for the same product, dimension, hour and allocations, so a retry after a network failure does not bill twice. Set `DryRun` to check permissions and entitlement without recording anything.
-    pub fn meter_usage(
-        &self,
-    ) -> crate::operation::meter_usage::builders::MeterUsageFluentBuilder {
-        crate::operation::meter_usage::builders::MeterUsageFluentBuilder::new(
-            self.handle.clone(),
-        )
+    pub fn meter_usage(&self) -> crate::operation::meter_usage::builders::MeterUsageFluentBuilder {
+        crate::operation::meter_usage::builders::MeterUsageFluentBuilder::new(self.handle.clone())
     }
     /// Checks that the buyer is entitled to a paid container product and starts hourly metering of its tasks or pods.
     ///
     /// Call it once when the software starts, from Amazon ECS or Amazon EKS. The response carries a signature over the call's details, which the software can verify with the public key of the given version.
-    pub fn register_usage(
-        &self,
-    ) -> crate::operation::register_usage::builders::RegisterUsageFluentBuilder {
-        crate::operation::register_usage::builders::RegisterUsageFluentBuilder::new(
-            self.handle.clone(),
-        )
+    pub fn register_usage(&self) -> crate::operation::register_usage::builders::RegisterUsageFluentBuilder {
+        crate::operation::register_usage::builders::RegisterUsageFluentBuilder::new(self.handle.clone())
     }
     /// Turns the registration token that AWS Marketplace posts to a SaaS product's registration page into the buyer's identity.
     ///
     /// Call it from the SaaS back end while the buyer is registering, with credentials of the account that lists the product.
-    pub fn resolve_customer(
-        &self,
-    ) -> crate::operation::resolve_customer::builders::ResolveCustomerFluentBuilder {
-        crate::operation::resolve_customer::builders::ResolveCustomerFluentBuilder::new(
-            self.handle.clone(),
-        )
+    pub fn resolve_customer(&self) -> crate::operation::resolve_customer::builders::ResolveCustomerFluentBuilder {
+        crate::operation::resolve_customer::builders::ResolveCustomerFluentBuilder::new(self.handle.clone())
     }
 }

@@ -5,10 +5,7 @@ const RULES: &str = "{\"version\":\"1.0\",\"parameters\":{\"UseDualStack\":{\"bu
 /// Resolves the endpoint of a call.
 pub(crate) fn resolve(
     params: &::awsjson_runtime::for_generated::EndpointParams,
-) -> ::std::result::Result<
-    ::awsjson_runtime::for_generated::Endpoint,
-    ::awsjson_runtime::for_generated::EndpointError,
-> {
+) -> ::std::result::Result<::awsjson_runtime::for_generated::Endpoint, ::awsjson_runtime::for_generated::EndpointError> {
     ::awsjson_runtime::for_generated::resolve_endpoint(RULES, params)
 }
 #[cfg(test)]
@@ -22,10 +19,7 @@ mod tests {
             use_dual_stack: false,
             endpoint: ::std::option::Option::Some("https://example.com".to_owned()),
         };
-        ::std::assert_eq!(
-            super::resolve(& params).map(| e | e.url),
-            ::std::result::Result::Ok("https://example.com".to_owned())
-        );
+        ::std::assert_eq!(super::resolve(&params).map(|e| e.url), ::std::result::Result::Ok("https://example.com".to_owned()));
     }
     /// endpoint override https://example.com, no region, FIPS on
     #[test]
@@ -37,9 +31,10 @@ mod tests {
             endpoint: ::std::option::Option::Some("https://example.com".to_owned()),
         };
         ::std::assert_eq!(
-            super::resolve(& params),
-            ::std::result::Result::Err(::awsjson_runtime::for_generated::EndpointError("Invalid Configuration: FIPS and custom endpoint are not supported"
-            .to_owned()))
+            super::resolve(&params),
+            ::std::result::Result::Err(::awsjson_runtime::for_generated::EndpointError(
+                "Invalid Configuration: FIPS and custom endpoint are not supported".to_owned()
+            ))
         );
     }
     /// endpoint override https://example.com, no region, FIPS off, dual-stack on
@@ -52,9 +47,10 @@ mod tests {
             endpoint: ::std::option::Option::Some("https://example.com".to_owned()),
         };
         ::std::assert_eq!(
-            super::resolve(& params),
-            ::std::result::Result::Err(::awsjson_runtime::for_generated::EndpointError("Invalid Configuration: Dualstack and custom endpoint are not supported"
-            .to_owned()))
+            super::resolve(&params),
+            ::std::result::Result::Err(::awsjson_runtime::for_generated::EndpointError(
+                "Invalid Configuration: Dualstack and custom endpoint are not supported".to_owned()
+            ))
         );
     }
     /// region us-east-1, FIPS on, dual-stack on
@@ -67,9 +63,8 @@ mod tests {
             endpoint: ::std::option::Option::None,
         };
         ::std::assert_eq!(
-            super::resolve(& params).map(| e | e.url),
-            ::std::result::Result::Ok("https://metering.marketplace-fips.us-east-1.api.aws"
-            .to_owned())
+            super::resolve(&params).map(|e| e.url),
+            ::std::result::Result::Ok("https://metering.marketplace-fips.us-east-1.api.aws".to_owned())
         );
     }
     /// region us-east-1, FIPS on, dual-stack off
@@ -82,9 +77,8 @@ mod tests {
             endpoint: ::std::option::Option::None,
         };
         ::std::assert_eq!(
-            super::resolve(& params).map(| e | e.url),
-            ::std::result::Result::Ok("https://metering.marketplace-fips.us-east-1.amazonaws.com"
-            .to_owned())
+            super::resolve(&params).map(|e| e.url),
+            ::std::result::Result::Ok("https://metering.marketplace-fips.us-east-1.amazonaws.com".to_owned())
         );
     }
     /// region us-east-1, FIPS off, dual-stack on
@@ -97,9 +91,8 @@ mod tests {
             endpoint: ::std::option::Option::None,
         };
         ::std::assert_eq!(
-            super::resolve(& params).map(| e | e.url),
-            ::std::result::Result::Ok("https://metering-marketplace.us-east-1.api.aws"
-            .to_owned())
+            super::resolve(&params).map(|e| e.url),
+            ::std::result::Result::Ok("https://metering-marketplace.us-east-1.api.aws".to_owned())
         );
     }
     /// region us-east-1, FIPS off, dual-stack off
@@ -112,9 +105,8 @@ mod tests {
             endpoint: ::std::option::Option::None,
         };
         ::std::assert_eq!(
-            super::resolve(& params).map(| e | e.url),
-            ::std::result::Result::Ok("https://metering.marketplace.us-east-1.amazonaws.com"
-            .to_owned())
+            super::resolve(&params).map(|e| e.url),
+            ::std::result::Result::Ok("https://metering.marketplace.us-east-1.amazonaws.com".to_owned())
         );
     }
     /// region cn-northwest-1, FIPS on, dual-stack on
@@ -127,9 +119,8 @@ mod tests {
             endpoint: ::std::option::Option::None,
         };
         ::std::assert_eq!(
-            super::resolve(& params).map(| e | e.url),
-            ::std::result::Result::Ok("https://metering.marketplace-fips.cn-northwest-1.api.amazonwebservices.com.cn"
-            .to_owned())
+            super::resolve(&params).map(|e| e.url),
+            ::std::result::Result::Ok("https://metering.marketplace-fips.cn-northwest-1.api.amazonwebservices.com.cn".to_owned())
         );
     }
     /// region cn-northwest-1, FIPS on, dual-stack off
@@ -142,9 +133,8 @@ mod tests {
             endpoint: ::std::option::Option::None,
         };
         ::std::assert_eq!(
-            super::resolve(& params).map(| e | e.url),
-            ::std::result::Result::Ok("https://metering.marketplace-fips.cn-northwest-1.amazonaws.com.cn"
-            .to_owned())
+            super::resolve(&params).map(|e| e.url),
+            ::std::result::Result::Ok("https://metering.marketplace-fips.cn-northwest-1.amazonaws.com.cn".to_owned())
         );
     }
     /// region cn-northwest-1, FIPS off, dual-stack on
@@ -157,9 +147,8 @@ mod tests {
             endpoint: ::std::option::Option::None,
         };
         ::std::assert_eq!(
-            super::resolve(& params).map(| e | e.url),
-            ::std::result::Result::Ok("https://metering-marketplace.cn-northwest-1.api.amazonwebservices.com.cn"
-            .to_owned())
+            super::resolve(&params).map(|e| e.url),
+            ::std::result::Result::Ok("https://metering-marketplace.cn-northwest-1.api.amazonwebservices.com.cn".to_owned())
         );
     }
     /// region cn-northwest-1, FIPS off, dual-stack off
@@ -172,9 +161,8 @@ mod tests {
             endpoint: ::std::option::Option::None,
         };
         ::std::assert_eq!(
-            super::resolve(& params).map(| e | e.url),
-            ::std::result::Result::Ok("https://metering.marketplace.cn-northwest-1.amazonaws.com.cn"
-            .to_owned())
+            super::resolve(&params).map(|e| e.url),
+            ::std::result::Result::Ok("https://metering.marketplace.cn-northwest-1.amazonaws.com.cn".to_owned())
         );
     }
     /// region eusc-de-east-1, FIPS on, dual-stack off
@@ -187,9 +175,8 @@ mod tests {
             endpoint: ::std::option::Option::None,
         };
         ::std::assert_eq!(
-            super::resolve(& params).map(| e | e.url),
-            ::std::result::Result::Ok("https://metering.marketplace-fips.eusc-de-east-1.amazonaws.eu"
-            .to_owned())
+            super::resolve(&params).map(|e| e.url),
+            ::std::result::Result::Ok("https://metering.marketplace-fips.eusc-de-east-1.amazonaws.eu".to_owned())
         );
     }
     /// region eusc-de-east-1, FIPS off, dual-stack off
@@ -202,9 +189,8 @@ mod tests {
             endpoint: ::std::option::Option::None,
         };
         ::std::assert_eq!(
-            super::resolve(& params).map(| e | e.url),
-            ::std::result::Result::Ok("https://metering-marketplace.eusc-de-east-1.amazonaws.eu"
-            .to_owned())
+            super::resolve(&params).map(|e| e.url),
+            ::std::result::Result::Ok("https://metering-marketplace.eusc-de-east-1.amazonaws.eu".to_owned())
         );
     }
     /// region us-iso-east-1, FIPS on, dual-stack off
@@ -217,9 +203,8 @@ mod tests {
             endpoint: ::std::option::Option::None,
         };
         ::std::assert_eq!(
-            super::resolve(& params).map(| e | e.url),
-            ::std::result::Result::Ok("https://metering.marketplace-fips.us-iso-east-1.c2s.ic.gov"
-            .to_owned())
+            super::resolve(&params).map(|e| e.url),
+            ::std::result::Result::Ok("https://metering.marketplace-fips.us-iso-east-1.c2s.ic.gov".to_owned())
         );
     }
     /// region us-iso-east-1, FIPS off, dual-stack off
@@ -232,9 +217,8 @@ mod tests {
             endpoint: ::std::option::Option::None,
         };
         ::std::assert_eq!(
-            super::resolve(& params).map(| e | e.url),
-            ::std::result::Result::Ok("https://metering.marketplace.us-iso-east-1.c2s.ic.gov"
-            .to_owned())
+            super::resolve(&params).map(|e| e.url),
+            ::std::result::Result::Ok("https://metering.marketplace.us-iso-east-1.c2s.ic.gov".to_owned())
         );
     }
     /// region us-isob-east-1, FIPS on, dual-stack off
@@ -247,9 +231,8 @@ mod tests {
             endpoint: ::std::option::Option::None,
         };
         ::std::assert_eq!(
-            super::resolve(& params).map(| e | e.url),
-            ::std::result::Result::Ok("https://metering.marketplace-fips.us-isob-east-1.sc2s.sgov.gov"
-            .to_owned())
+            super::resolve(&params).map(|e| e.url),
+            ::std::result::Result::Ok("https://metering.marketplace-fips.us-isob-east-1.sc2s.sgov.gov".to_owned())
         );
     }
     /// region us-isob-east-1, FIPS off, dual-stack off
@@ -262,9 +245,8 @@ mod tests {
             endpoint: ::std::option::Option::None,
         };
         ::std::assert_eq!(
-            super::resolve(& params).map(| e | e.url),
-            ::std::result::Result::Ok("https://metering.marketplace.us-isob-east-1.sc2s.sgov.gov"
-            .to_owned())
+            super::resolve(&params).map(|e| e.url),
+            ::std::result::Result::Ok("https://metering.marketplace.us-isob-east-1.sc2s.sgov.gov".to_owned())
         );
     }
     /// region eu-isoe-west-1, FIPS on, dual-stack off
@@ -277,9 +259,8 @@ mod tests {
             endpoint: ::std::option::Option::None,
         };
         ::std::assert_eq!(
-            super::resolve(& params).map(| e | e.url),
-            ::std::result::Result::Ok("https://metering.marketplace-fips.eu-isoe-west-1.cloud.adc-e.uk"
-            .to_owned())
+            super::resolve(&params).map(|e| e.url),
+            ::std::result::Result::Ok("https://metering.marketplace-fips.eu-isoe-west-1.cloud.adc-e.uk".to_owned())
         );
     }
     /// region eu-isoe-west-1, FIPS off, dual-stack off
@@ -292,9 +273,8 @@ mod tests {
             endpoint: ::std::option::Option::None,
         };
         ::std::assert_eq!(
-            super::resolve(& params).map(| e | e.url),
-            ::std::result::Result::Ok("https://metering.marketplace.eu-isoe-west-1.cloud.adc-e.uk"
-            .to_owned())
+            super::resolve(&params).map(|e| e.url),
+            ::std::result::Result::Ok("https://metering.marketplace.eu-isoe-west-1.cloud.adc-e.uk".to_owned())
         );
     }
     /// region us-isof-south-1, FIPS on, dual-stack off
@@ -307,9 +287,8 @@ mod tests {
             endpoint: ::std::option::Option::None,
         };
         ::std::assert_eq!(
-            super::resolve(& params).map(| e | e.url),
-            ::std::result::Result::Ok("https://metering.marketplace-fips.us-isof-south-1.csp.hci.ic.gov"
-            .to_owned())
+            super::resolve(&params).map(|e| e.url),
+            ::std::result::Result::Ok("https://metering.marketplace-fips.us-isof-south-1.csp.hci.ic.gov".to_owned())
         );
     }
     /// region us-isof-south-1, FIPS off, dual-stack off
@@ -322,9 +301,8 @@ mod tests {
             endpoint: ::std::option::Option::None,
         };
         ::std::assert_eq!(
-            super::resolve(& params).map(| e | e.url),
-            ::std::result::Result::Ok("https://metering.marketplace.us-isof-south-1.csp.hci.ic.gov"
-            .to_owned())
+            super::resolve(&params).map(|e| e.url),
+            ::std::result::Result::Ok("https://metering.marketplace.us-isof-south-1.csp.hci.ic.gov".to_owned())
         );
     }
     /// region us-gov-west-1, FIPS on, dual-stack on
@@ -337,9 +315,8 @@ mod tests {
             endpoint: ::std::option::Option::None,
         };
         ::std::assert_eq!(
-            super::resolve(& params).map(| e | e.url),
-            ::std::result::Result::Ok("https://metering.marketplace-fips.us-gov-west-1.api.aws"
-            .to_owned())
+            super::resolve(&params).map(|e| e.url),
+            ::std::result::Result::Ok("https://metering.marketplace-fips.us-gov-west-1.api.aws".to_owned())
         );
     }
     /// region us-gov-west-1, FIPS on, dual-stack off
@@ -352,9 +329,8 @@ mod tests {
             endpoint: ::std::option::Option::None,
         };
         ::std::assert_eq!(
-            super::resolve(& params).map(| e | e.url),
-            ::std::result::Result::Ok("https://metering.marketplace-fips.us-gov-west-1.amazonaws.com"
-            .to_owned())
+            super::resolve(&params).map(|e| e.url),
+            ::std::result::Result::Ok("https://metering.marketplace-fips.us-gov-west-1.amazonaws.com".to_owned())
         );
     }
     /// region us-gov-west-1, FIPS off, dual-stack on
@@ -367,9 +343,8 @@ mod tests {
             endpoint: ::std::option::Option::None,
         };
         ::std::assert_eq!(
-            super::resolve(& params).map(| e | e.url),
-            ::std::result::Result::Ok("https://metering-marketplace.us-gov-west-1.api.aws"
-            .to_owned())
+            super::resolve(&params).map(|e| e.url),
+            ::std::result::Result::Ok("https://metering-marketplace.us-gov-west-1.api.aws".to_owned())
         );
     }
     /// region us-gov-west-1, FIPS off, dual-stack off
@@ -382,9 +357,8 @@ mod tests {
             endpoint: ::std::option::Option::None,
         };
         ::std::assert_eq!(
-            super::resolve(& params).map(| e | e.url),
-            ::std::result::Result::Ok("https://metering.marketplace.us-gov-west-1.amazonaws.com"
-            .to_owned())
+            super::resolve(&params).map(|e| e.url),
+            ::std::result::Result::Ok("https://metering.marketplace.us-gov-west-1.amazonaws.com".to_owned())
         );
     }
     /// no region
@@ -397,9 +371,8 @@ mod tests {
             endpoint: ::std::option::Option::None,
         };
         ::std::assert_eq!(
-            super::resolve(& params),
-            ::std::result::Result::Err(::awsjson_runtime::for_generated::EndpointError("Invalid Configuration: Missing Region"
-            .to_owned()))
+            super::resolve(&params),
+            ::std::result::Result::Err(::awsjson_runtime::for_generated::EndpointError("Invalid Configuration: Missing Region".to_owned()))
         );
     }
 }

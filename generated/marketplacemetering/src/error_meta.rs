@@ -17,9 +17,7 @@ pub enum Error {
     /// The service failed internally. The request may be retried with backoff.
     InternalServiceErrorException(crate::types::error::InternalServiceErrorException),
     /// The customer identifier is unknown.
-    InvalidCustomerIdentifierException(
-        crate::types::error::InvalidCustomerIdentifierException,
-    ),
+    InvalidCustomerIdentifierException(crate::types::error::InvalidCustomerIdentifierException),
     /// The request was sent to a Region in which the product does not run or that does not serve this operation.
     InvalidEndpointRegionException(crate::types::error::InvalidEndpointRegionException),
     /// The license ARN is unknown or does not belong to the product.
@@ -27,9 +25,7 @@ pub enum Error {
     /// The product code is unknown or does not belong to the caller's account.
     InvalidProductCodeException(crate::types::error::InvalidProductCodeException),
     /// There is no public key of the given version.
-    InvalidPublicKeyVersionException(
-        crate::types::error::InvalidPublicKeyVersionException,
-    ),
+    InvalidPublicKeyVersionException(crate::types::error::InvalidPublicKeyVersionException),
     /// The call came from a Region in which the product cannot be registered.
     InvalidRegionException(crate::types::error::InvalidRegionException),
     /// A tag key or value breaks the tagging rules.
@@ -37,9 +33,7 @@ pub enum Error {
     /// The registration token is not one AWS Marketplace issued.
     InvalidTokenException(crate::types::error::InvalidTokenException),
     /// The allocations are malformed or do not add up to the total quantity.
-    InvalidUsageAllocationsException(
-        crate::types::error::InvalidUsageAllocationsException,
-    ),
+    InvalidUsageAllocationsException(crate::types::error::InvalidUsageAllocationsException),
     /// The dimension is not one of the product's pricing dimensions.
     InvalidUsageDimensionException(crate::types::error::InvalidUsageDimensionException),
     /// The software runs on a platform `RegisterUsage` does not support; only Amazon ECS, Amazon EKS and AWS Fargate are.
@@ -49,9 +43,7 @@ pub enum Error {
     /// The timestamp is too far in the past or in the future.
     TimestampOutOfBoundsException(crate::types::error::TimestampOutOfBoundsException),
     /// An error the model does not describe, or a failure before the service answered.
-    #[deprecated(
-        note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
-    )]
+    #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
 impl ::std::fmt::Display for Error {
@@ -63,9 +55,7 @@ impl ::std::fmt::Display for Error {
             Error::ExpiredTokenException(e) => ::std::fmt::Display::fmt(e, f),
             Error::IdempotencyConflictException(e) => ::std::fmt::Display::fmt(e, f),
             Error::InternalServiceErrorException(e) => ::std::fmt::Display::fmt(e, f),
-            Error::InvalidCustomerIdentifierException(e) => {
-                ::std::fmt::Display::fmt(e, f)
-            }
+            Error::InvalidCustomerIdentifierException(e) => ::std::fmt::Display::fmt(e, f),
             Error::InvalidEndpointRegionException(e) => ::std::fmt::Display::fmt(e, f),
             Error::InvalidLicenseException(e) => ::std::fmt::Display::fmt(e, f),
             Error::InvalidProductCodeException(e) => ::std::fmt::Display::fmt(e, f),
@@ -91,9 +81,7 @@ impl ::std::error::Error for Error {
             Error::ExpiredTokenException(e) => ::std::option::Option::Some(e),
             Error::IdempotencyConflictException(e) => ::std::option::Option::Some(e),
             Error::InternalServiceErrorException(e) => ::std::option::Option::Some(e),
-            Error::InvalidCustomerIdentifierException(e) => {
-                ::std::option::Option::Some(e)
-            }
+            Error::InvalidCustomerIdentifierException(e) => ::std::option::Option::Some(e),
             Error::InvalidEndpointRegionException(e) => ::std::option::Option::Some(e),
             Error::InvalidLicenseException(e) => ::std::option::Option::Some(e),
             Error::InvalidProductCodeException(e) => ::std::option::Option::Some(e),
@@ -113,63 +101,25 @@ impl ::std::error::Error for Error {
 impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for Error {
     fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
         match self {
-            Error::CustomerNotEntitledException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            Error::DisabledApiException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            Error::DuplicateRequestException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            Error::ExpiredTokenException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            Error::IdempotencyConflictException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            Error::InternalServiceErrorException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            Error::InvalidCustomerIdentifierException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            Error::InvalidEndpointRegionException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            Error::InvalidLicenseException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            Error::InvalidProductCodeException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            Error::InvalidPublicKeyVersionException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            Error::InvalidRegionException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            Error::InvalidTagException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            Error::InvalidTokenException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            Error::InvalidUsageAllocationsException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            Error::InvalidUsageDimensionException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            Error::PlatformNotSupportedException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            Error::ThrottlingException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            Error::TimestampOutOfBoundsException(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
+            Error::CustomerNotEntitledException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::DisabledApiException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::DuplicateRequestException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::ExpiredTokenException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::IdempotencyConflictException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::InternalServiceErrorException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::InvalidCustomerIdentifierException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::InvalidEndpointRegionException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::InvalidLicenseException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::InvalidProductCodeException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::InvalidPublicKeyVersionException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::InvalidRegionException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::InvalidTagException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::InvalidTokenException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::InvalidUsageAllocationsException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::InvalidUsageDimensionException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::PlatformNotSupportedException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::ThrottlingException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::TimestampOutOfBoundsException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
             Error::Unhandled(e) => e.meta(),
         }
     }
@@ -179,168 +129,107 @@ impl ::awsjson_runtime::for_generated::RequestId for Error {
         ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(self).request_id()
     }
 }
-impl ::std::convert::From<crate::operation::batch_meter_usage::BatchMeterUsageError>
-for Error {
+impl ::std::convert::From<crate::operation::batch_meter_usage::BatchMeterUsageError> for Error {
     fn from(err: crate::operation::batch_meter_usage::BatchMeterUsageError) -> Self {
         match err {
-            crate::operation::batch_meter_usage::BatchMeterUsageError::DisabledApiException(
-                e,
-            ) => Error::DisabledApiException(e),
-            crate::operation::batch_meter_usage::BatchMeterUsageError::InternalServiceErrorException(
-                e,
-            ) => Error::InternalServiceErrorException(e),
-            crate::operation::batch_meter_usage::BatchMeterUsageError::InvalidCustomerIdentifierException(
-                e,
-            ) => Error::InvalidCustomerIdentifierException(e),
-            crate::operation::batch_meter_usage::BatchMeterUsageError::InvalidLicenseException(
-                e,
-            ) => Error::InvalidLicenseException(e),
-            crate::operation::batch_meter_usage::BatchMeterUsageError::InvalidProductCodeException(
-                e,
-            ) => Error::InvalidProductCodeException(e),
-            crate::operation::batch_meter_usage::BatchMeterUsageError::InvalidTagException(
-                e,
-            ) => Error::InvalidTagException(e),
-            crate::operation::batch_meter_usage::BatchMeterUsageError::InvalidUsageAllocationsException(
-                e,
-            ) => Error::InvalidUsageAllocationsException(e),
-            crate::operation::batch_meter_usage::BatchMeterUsageError::InvalidUsageDimensionException(
-                e,
-            ) => Error::InvalidUsageDimensionException(e),
-            crate::operation::batch_meter_usage::BatchMeterUsageError::ThrottlingException(
-                e,
-            ) => Error::ThrottlingException(e),
-            crate::operation::batch_meter_usage::BatchMeterUsageError::TimestampOutOfBoundsException(
-                e,
-            ) => Error::TimestampOutOfBoundsException(e),
-            crate::operation::batch_meter_usage::BatchMeterUsageError::Unhandled(e) => {
-                Error::Unhandled(e)
+            crate::operation::batch_meter_usage::BatchMeterUsageError::DisabledApiException(e) => Error::DisabledApiException(e),
+            crate::operation::batch_meter_usage::BatchMeterUsageError::InternalServiceErrorException(e) => {
+                Error::InternalServiceErrorException(e)
             }
+            crate::operation::batch_meter_usage::BatchMeterUsageError::InvalidCustomerIdentifierException(e) => {
+                Error::InvalidCustomerIdentifierException(e)
+            }
+            crate::operation::batch_meter_usage::BatchMeterUsageError::InvalidLicenseException(e) => Error::InvalidLicenseException(e),
+            crate::operation::batch_meter_usage::BatchMeterUsageError::InvalidProductCodeException(e) => {
+                Error::InvalidProductCodeException(e)
+            }
+            crate::operation::batch_meter_usage::BatchMeterUsageError::InvalidTagException(e) => Error::InvalidTagException(e),
+            crate::operation::batch_meter_usage::BatchMeterUsageError::InvalidUsageAllocationsException(e) => {
+                Error::InvalidUsageAllocationsException(e)
+            }
+            crate::operation::batch_meter_usage::BatchMeterUsageError::InvalidUsageDimensionException(e) => {
+                Error::InvalidUsageDimensionException(e)
+            }
+            crate::operation::batch_meter_usage::BatchMeterUsageError::ThrottlingException(e) => Error::ThrottlingException(e),
+            crate::operation::batch_meter_usage::BatchMeterUsageError::TimestampOutOfBoundsException(e) => {
+                Error::TimestampOutOfBoundsException(e)
+            }
+            crate::operation::batch_meter_usage::BatchMeterUsageError::Unhandled(e) => Error::Unhandled(e),
         }
     }
 }
 impl ::std::convert::From<crate::operation::meter_usage::MeterUsageError> for Error {
     fn from(err: crate::operation::meter_usage::MeterUsageError) -> Self {
         match err {
-            crate::operation::meter_usage::MeterUsageError::CustomerNotEntitledException(
-                e,
-            ) => Error::CustomerNotEntitledException(e),
-            crate::operation::meter_usage::MeterUsageError::DuplicateRequestException(
-                e,
-            ) => Error::DuplicateRequestException(e),
-            crate::operation::meter_usage::MeterUsageError::IdempotencyConflictException(
-                e,
-            ) => Error::IdempotencyConflictException(e),
-            crate::operation::meter_usage::MeterUsageError::InternalServiceErrorException(
-                e,
-            ) => Error::InternalServiceErrorException(e),
-            crate::operation::meter_usage::MeterUsageError::InvalidEndpointRegionException(
-                e,
-            ) => Error::InvalidEndpointRegionException(e),
-            crate::operation::meter_usage::MeterUsageError::InvalidProductCodeException(
-                e,
-            ) => Error::InvalidProductCodeException(e),
-            crate::operation::meter_usage::MeterUsageError::InvalidTagException(e) => {
-                Error::InvalidTagException(e)
+            crate::operation::meter_usage::MeterUsageError::CustomerNotEntitledException(e) => Error::CustomerNotEntitledException(e),
+            crate::operation::meter_usage::MeterUsageError::DuplicateRequestException(e) => Error::DuplicateRequestException(e),
+            crate::operation::meter_usage::MeterUsageError::IdempotencyConflictException(e) => Error::IdempotencyConflictException(e),
+            crate::operation::meter_usage::MeterUsageError::InternalServiceErrorException(e) => Error::InternalServiceErrorException(e),
+            crate::operation::meter_usage::MeterUsageError::InvalidEndpointRegionException(e) => Error::InvalidEndpointRegionException(e),
+            crate::operation::meter_usage::MeterUsageError::InvalidProductCodeException(e) => Error::InvalidProductCodeException(e),
+            crate::operation::meter_usage::MeterUsageError::InvalidTagException(e) => Error::InvalidTagException(e),
+            crate::operation::meter_usage::MeterUsageError::InvalidUsageAllocationsException(e) => {
+                Error::InvalidUsageAllocationsException(e)
             }
-            crate::operation::meter_usage::MeterUsageError::InvalidUsageAllocationsException(
-                e,
-            ) => Error::InvalidUsageAllocationsException(e),
-            crate::operation::meter_usage::MeterUsageError::InvalidUsageDimensionException(
-                e,
-            ) => Error::InvalidUsageDimensionException(e),
-            crate::operation::meter_usage::MeterUsageError::ThrottlingException(e) => {
-                Error::ThrottlingException(e)
-            }
-            crate::operation::meter_usage::MeterUsageError::TimestampOutOfBoundsException(
-                e,
-            ) => Error::TimestampOutOfBoundsException(e),
-            crate::operation::meter_usage::MeterUsageError::Unhandled(e) => {
-                Error::Unhandled(e)
-            }
+            crate::operation::meter_usage::MeterUsageError::InvalidUsageDimensionException(e) => Error::InvalidUsageDimensionException(e),
+            crate::operation::meter_usage::MeterUsageError::ThrottlingException(e) => Error::ThrottlingException(e),
+            crate::operation::meter_usage::MeterUsageError::TimestampOutOfBoundsException(e) => Error::TimestampOutOfBoundsException(e),
+            crate::operation::meter_usage::MeterUsageError::Unhandled(e) => Error::Unhandled(e),
         }
     }
 }
-impl ::std::convert::From<crate::operation::register_usage::RegisterUsageError>
-for Error {
+impl ::std::convert::From<crate::operation::register_usage::RegisterUsageError> for Error {
     fn from(err: crate::operation::register_usage::RegisterUsageError) -> Self {
         match err {
-            crate::operation::register_usage::RegisterUsageError::CustomerNotEntitledException(
-                e,
-            ) => Error::CustomerNotEntitledException(e),
-            crate::operation::register_usage::RegisterUsageError::DisabledApiException(
-                e,
-            ) => Error::DisabledApiException(e),
-            crate::operation::register_usage::RegisterUsageError::InternalServiceErrorException(
-                e,
-            ) => Error::InternalServiceErrorException(e),
-            crate::operation::register_usage::RegisterUsageError::InvalidProductCodeException(
-                e,
-            ) => Error::InvalidProductCodeException(e),
-            crate::operation::register_usage::RegisterUsageError::InvalidPublicKeyVersionException(
-                e,
-            ) => Error::InvalidPublicKeyVersionException(e),
-            crate::operation::register_usage::RegisterUsageError::InvalidRegionException(
-                e,
-            ) => Error::InvalidRegionException(e),
-            crate::operation::register_usage::RegisterUsageError::PlatformNotSupportedException(
-                e,
-            ) => Error::PlatformNotSupportedException(e),
-            crate::operation::register_usage::RegisterUsageError::ThrottlingException(
-                e,
-            ) => Error::ThrottlingException(e),
-            crate::operation::register_usage::RegisterUsageError::Unhandled(e) => {
-                Error::Unhandled(e)
+            crate::operation::register_usage::RegisterUsageError::CustomerNotEntitledException(e) => Error::CustomerNotEntitledException(e),
+            crate::operation::register_usage::RegisterUsageError::DisabledApiException(e) => Error::DisabledApiException(e),
+            crate::operation::register_usage::RegisterUsageError::InternalServiceErrorException(e) => {
+                Error::InternalServiceErrorException(e)
             }
+            crate::operation::register_usage::RegisterUsageError::InvalidProductCodeException(e) => Error::InvalidProductCodeException(e),
+            crate::operation::register_usage::RegisterUsageError::InvalidPublicKeyVersionException(e) => {
+                Error::InvalidPublicKeyVersionException(e)
+            }
+            crate::operation::register_usage::RegisterUsageError::InvalidRegionException(e) => Error::InvalidRegionException(e),
+            crate::operation::register_usage::RegisterUsageError::PlatformNotSupportedException(e) => {
+                Error::PlatformNotSupportedException(e)
+            }
+            crate::operation::register_usage::RegisterUsageError::ThrottlingException(e) => Error::ThrottlingException(e),
+            crate::operation::register_usage::RegisterUsageError::Unhandled(e) => Error::Unhandled(e),
         }
     }
 }
-impl ::std::convert::From<crate::operation::resolve_customer::ResolveCustomerError>
-for Error {
+impl ::std::convert::From<crate::operation::resolve_customer::ResolveCustomerError> for Error {
     fn from(err: crate::operation::resolve_customer::ResolveCustomerError) -> Self {
         match err {
-            crate::operation::resolve_customer::ResolveCustomerError::DisabledApiException(
-                e,
-            ) => Error::DisabledApiException(e),
-            crate::operation::resolve_customer::ResolveCustomerError::ExpiredTokenException(
-                e,
-            ) => Error::ExpiredTokenException(e),
-            crate::operation::resolve_customer::ResolveCustomerError::InternalServiceErrorException(
-                e,
-            ) => Error::InternalServiceErrorException(e),
-            crate::operation::resolve_customer::ResolveCustomerError::InvalidTokenException(
-                e,
-            ) => Error::InvalidTokenException(e),
-            crate::operation::resolve_customer::ResolveCustomerError::ThrottlingException(
-                e,
-            ) => Error::ThrottlingException(e),
-            crate::operation::resolve_customer::ResolveCustomerError::Unhandled(e) => {
-                Error::Unhandled(e)
+            crate::operation::resolve_customer::ResolveCustomerError::DisabledApiException(e) => Error::DisabledApiException(e),
+            crate::operation::resolve_customer::ResolveCustomerError::ExpiredTokenException(e) => Error::ExpiredTokenException(e),
+            crate::operation::resolve_customer::ResolveCustomerError::InternalServiceErrorException(e) => {
+                Error::InternalServiceErrorException(e)
             }
+            crate::operation::resolve_customer::ResolveCustomerError::InvalidTokenException(e) => Error::InvalidTokenException(e),
+            crate::operation::resolve_customer::ResolveCustomerError::ThrottlingException(e) => Error::ThrottlingException(e),
+            crate::operation::resolve_customer::ResolveCustomerError::Unhandled(e) => Error::Unhandled(e),
         }
     }
 }
-impl<E, R> ::std::convert::From<::awsjson_runtime::for_generated::SdkError<E, R>>
-for Error
+impl<E, R> ::std::convert::From<::awsjson_runtime::for_generated::SdkError<E, R>> for Error
 where
-    E: ::std::convert::Into<Error> + ::std::error::Error
-        + ::awsjson_runtime::for_generated::ProvideErrorMetadata + ::std::marker::Send
-        + ::std::marker::Sync + 'static,
+    E: ::std::convert::Into<Error>
+        + ::std::error::Error
+        + ::awsjson_runtime::for_generated::ProvideErrorMetadata
+        + ::std::marker::Send
+        + ::std::marker::Sync
+        + 'static,
     R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
 {
     fn from(err: ::awsjson_runtime::for_generated::SdkError<E, R>) -> Self {
         match err {
-            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
-                context.into_err().into()
-            }
-            other => {
-                Error::Unhandled(
-                    ::awsjson_runtime::for_generated::Unhandled::new(
-                        ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
-                    ),
-                )
-            }
+            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => context.into_err().into(),
+            other => Error::Unhandled(::awsjson_runtime::for_generated::Unhandled::new(
+                ::std::boxed::Box::new(other),
+                ::awsjson_runtime::for_generated::ErrorMetadata::default(),
+            )),
         }
     }
 }

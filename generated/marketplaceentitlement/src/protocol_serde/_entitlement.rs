@@ -2,18 +2,13 @@
 //! The awsJson deserialiser of `Entitlement`.
 pub(crate) fn de_entitlement(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    crate::types::Entitlement,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::Entitlement, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_product_code: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_dimension: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_customer_identifier: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_customer_aws_account_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_value: ::std::option::Option<crate::types::EntitlementValue> = ::std::option::Option::None;
-    let mut var_expiration_date: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    > = ::std::option::Option::None;
+    let mut var_expiration_date: ::std::option::Option<::awsjson_runtime::for_generated::DateTime> = ::std::option::Option::None;
     let mut var_license_arn: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("Entitlement")?;
     while let ::std::option::Option::Some(key) = r.next_key("Entitlement")? {
@@ -22,43 +17,27 @@ pub(crate) fn de_entitlement(
         }
         match &*key {
             "ProductCode" => {
-                var_product_code = ::std::option::Option::Some(
-                    r.string("Entitlement.ProductCode")?,
-                );
+                var_product_code = ::std::option::Option::Some(r.string("Entitlement.ProductCode")?);
             }
             "Dimension" => {
-                var_dimension = ::std::option::Option::Some(
-                    r.string("Entitlement.Dimension")?,
-                );
+                var_dimension = ::std::option::Option::Some(r.string("Entitlement.Dimension")?);
             }
             "CustomerIdentifier" => {
-                var_customer_identifier = ::std::option::Option::Some(
-                    r.string("Entitlement.CustomerIdentifier")?,
-                );
+                var_customer_identifier = ::std::option::Option::Some(r.string("Entitlement.CustomerIdentifier")?);
             }
             "CustomerAWSAccountId" => {
-                var_customer_aws_account_id = ::std::option::Option::Some(
-                    r.string("Entitlement.CustomerAWSAccountId")?,
-                );
+                var_customer_aws_account_id = ::std::option::Option::Some(r.string("Entitlement.CustomerAWSAccountId")?);
             }
             "Value" => {
-                var_value = ::std::option::Option::Some(
-                    crate::protocol_serde::de_entitlement_value(r)?,
-                );
+                var_value = ::std::option::Option::Some(crate::protocol_serde::de_entitlement_value(r)?);
             }
             "ExpirationDate" => {
                 var_expiration_date = ::std::option::Option::Some(
-                    r
-                        .timestamp(
-                            ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds,
-                            "Entitlement.ExpirationDate",
-                        )?,
+                    r.timestamp(::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds, "Entitlement.ExpirationDate")?,
                 );
             }
             "LicenseArn" => {
-                var_license_arn = ::std::option::Option::Some(
-                    r.string("Entitlement.LicenseArn")?,
-                );
+                var_license_arn = ::std::option::Option::Some(r.string("Entitlement.LicenseArn")?);
             }
             _ => r.skip_value("Entitlement")?,
         }

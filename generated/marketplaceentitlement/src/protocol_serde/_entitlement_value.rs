@@ -2,10 +2,7 @@
 //! The awsJson deserialiser of `EntitlementValue`.
 pub(crate) fn de_entitlement_value(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    crate::types::EntitlementValue,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::EntitlementValue, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_integer_value: ::std::option::Option<i32> = ::std::option::Option::None;
     let mut var_double_value: ::std::option::Option<f64> = ::std::option::Option::None;
     let mut var_boolean_value: ::std::option::Option<bool> = ::std::option::Option::None;
@@ -17,24 +14,16 @@ pub(crate) fn de_entitlement_value(
         }
         match &*key {
             "IntegerValue" => {
-                var_integer_value = ::std::option::Option::Some(
-                    r.int("EntitlementValue.IntegerValue")?,
-                );
+                var_integer_value = ::std::option::Option::Some(r.int("EntitlementValue.IntegerValue")?);
             }
             "DoubleValue" => {
-                var_double_value = ::std::option::Option::Some(
-                    r.double("EntitlementValue.DoubleValue")?,
-                );
+                var_double_value = ::std::option::Option::Some(r.double("EntitlementValue.DoubleValue")?);
             }
             "BooleanValue" => {
-                var_boolean_value = ::std::option::Option::Some(
-                    r.boolean("EntitlementValue.BooleanValue")?,
-                );
+                var_boolean_value = ::std::option::Option::Some(r.boolean("EntitlementValue.BooleanValue")?);
             }
             "StringValue" => {
-                var_string_value = ::std::option::Option::Some(
-                    r.string("EntitlementValue.StringValue")?,
-                );
+                var_string_value = ::std::option::Option::Some(r.string("EntitlementValue.StringValue")?);
             }
             _ => r.skip_value("EntitlementValue")?,
         }

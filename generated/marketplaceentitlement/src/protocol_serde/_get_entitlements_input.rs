@@ -8,23 +8,16 @@ pub(crate) fn ser_get_entitlements_input(
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.product_code {
         if value.is_empty() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "GetEntitlementsInput.product_code",
-                    "is empty; at least 1 of its characters is required",
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "GetEntitlementsInput.product_code",
+                "is empty; at least 1 of its characters is required",
+            ));
         }
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "GetEntitlementsInput.product_code",
-                    ::std::format!(
-                        "has {} characters; at most 255 are allowed", value.chars()
-                        .count()
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "GetEntitlementsInput.product_code",
+                ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
+            ));
         }
         w.member_key("ProductCode");
         w.string(value);
@@ -37,12 +30,10 @@ pub(crate) fn ser_get_entitlements_input(
         for (k, item) in entries {
             w.key(k.as_str());
             if item.is_empty() {
-                return ::std::result::Result::Err(
-                    ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                        "GetEntitlementsInput.filter",
-                        "a value is empty; at least 1 of its entries is required",
-                    ),
-                );
+                return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                    "GetEntitlementsInput.filter",
+                    "a value is empty; at least 1 of its entries is required",
+                ));
             }
             w.begin_array();
             for item in item.iter() {
@@ -58,20 +49,16 @@ pub(crate) fn ser_get_entitlements_input(
     }
     if let ::std::option::Option::Some(value) = &input.max_results {
         if ::std::convert::Into::<i64>::into(*value) < 1i64 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "GetEntitlementsInput.max_results",
-                    ::std::format!("is {}; the smallest value allowed is 1", value),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "GetEntitlementsInput.max_results",
+                ::std::format!("is {}; the smallest value allowed is 1", value),
+            ));
         }
         if ::std::convert::Into::<i64>::into(*value) > 25i64 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "GetEntitlementsInput.max_results",
-                    ::std::format!("is {}; the largest value allowed is 25", value),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "GetEntitlementsInput.max_results",
+                ::std::format!("is {}; the largest value allowed is 25", value),
+            ));
         }
         w.member_key("MaxResults");
         w.integer(::std::convert::Into::<i64>::into(*value));

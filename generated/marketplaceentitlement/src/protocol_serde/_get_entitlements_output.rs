@@ -3,13 +3,8 @@
 pub(crate) fn de_get_entitlements_output(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     response: &::awsjson_runtime::for_generated::HttpResponse,
-) -> ::std::result::Result<
-    crate::operation::get_entitlements::GetEntitlementsOutput,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
-    let mut var_entitlements: ::std::option::Option<
-        ::std::vec::Vec<crate::types::Entitlement>,
-    > = ::std::option::Option::None;
+) -> ::std::result::Result<crate::operation::get_entitlements::GetEntitlementsOutput, ::awsjson_runtime::for_generated::DeserializeError> {
+    let mut var_entitlements: ::std::option::Option<::std::vec::Vec<crate::types::Entitlement>> = ::std::option::Option::None;
     let mut var_next_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("GetEntitlementsOutput")?;
     while let ::std::option::Option::Some(key) = r.next_key("GetEntitlementsOutput")? {
@@ -30,9 +25,7 @@ pub(crate) fn de_get_entitlements_output(
                 });
             }
             "NextToken" => {
-                var_next_token = ::std::option::Option::Some(
-                    r.string("GetEntitlementsOutput.NextToken")?,
-                );
+                var_next_token = ::std::option::Option::Some(r.string("GetEntitlementsOutput.NextToken")?);
             }
             _ => r.skip_value("GetEntitlementsOutput")?,
         }

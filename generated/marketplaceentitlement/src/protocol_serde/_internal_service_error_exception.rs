@@ -3,29 +3,19 @@
 pub(crate) fn de_internal_service_error_exception(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-) -> ::std::result::Result<
-    crate::types::error::InternalServiceErrorException,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::error::InternalServiceErrorException, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_message: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("InternalServiceErrorException")?;
-    while let ::std::option::Option::Some(key) = r
-        .next_key("InternalServiceErrorException")?
-    {
+    while let ::std::option::Option::Some(key) = r.next_key("InternalServiceErrorException")? {
         if r.take_null()? {
             continue;
         }
         match &*key {
             "message" | "Message" => {
-                var_message = ::std::option::Option::Some(
-                    r.string("InternalServiceErrorException.message")?,
-                );
+                var_message = ::std::option::Option::Some(r.string("InternalServiceErrorException.message")?);
             }
             _ => r.skip_value("InternalServiceErrorException")?,
         }
     }
-    ::std::result::Result::Ok(crate::types::error::InternalServiceErrorException {
-        message: var_message,
-        meta,
-    })
+    ::std::result::Result::Ok(crate::types::error::InternalServiceErrorException { message: var_message, meta })
 }

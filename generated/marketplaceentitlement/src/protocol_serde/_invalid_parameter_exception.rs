@@ -3,28 +3,19 @@
 pub(crate) fn de_invalid_parameter_exception(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-) -> ::std::result::Result<
-    crate::types::error::InvalidParameterException,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::error::InvalidParameterException, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_message: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("InvalidParameterException")?;
-    while let ::std::option::Option::Some(key) = r.next_key("InvalidParameterException")?
-    {
+    while let ::std::option::Option::Some(key) = r.next_key("InvalidParameterException")? {
         if r.take_null()? {
             continue;
         }
         match &*key {
             "message" | "Message" => {
-                var_message = ::std::option::Option::Some(
-                    r.string("InvalidParameterException.message")?,
-                );
+                var_message = ::std::option::Option::Some(r.string("InvalidParameterException.message")?);
             }
             _ => r.skip_value("InvalidParameterException")?,
         }
     }
-    ::std::result::Result::Ok(crate::types::error::InvalidParameterException {
-        message: var_message,
-        meta,
-    })
+    ::std::result::Result::Ok(crate::types::error::InvalidParameterException { message: var_message, meta })
 }

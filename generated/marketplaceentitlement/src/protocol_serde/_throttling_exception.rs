@@ -3,10 +3,7 @@
 pub(crate) fn de_throttling_exception(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-) -> ::std::result::Result<
-    crate::types::error::ThrottlingException,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::error::ThrottlingException, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_message: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("ThrottlingException")?;
     while let ::std::option::Option::Some(key) = r.next_key("ThrottlingException")? {
@@ -15,15 +12,10 @@ pub(crate) fn de_throttling_exception(
         }
         match &*key {
             "message" | "Message" => {
-                var_message = ::std::option::Option::Some(
-                    r.string("ThrottlingException.message")?,
-                );
+                var_message = ::std::option::Option::Some(r.string("ThrottlingException.message")?);
             }
             _ => r.skip_value("ThrottlingException")?,
         }
     }
-    ::std::result::Result::Ok(crate::types::error::ThrottlingException {
-        message: var_message,
-        meta,
-    })
+    ::std::result::Result::Ok(crate::types::error::ThrottlingException { message: var_message, meta })
 }

@@ -8,82 +8,31 @@ pub struct Entitlement {
     /// The product this entitlement is for, as AWS Marketplace identifies it.
     ///
     /// Constraints: length 1 to 255.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "ProductCode",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ProductCode", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub product_code: ::std::option::Option<::std::string::String>,
     /// The dimension of the product that is entitled, by the API name given to it when the product was listed.
     ///
     /// Constraints: pattern `^\S+$`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Dimension",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Dimension", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub dimension: ::std::option::Option<::std::string::String>,
     /// The customer, as the product knows it: the identifier `ResolveCustomer` of AWS Marketplace Metering returned for the registration token. Not set when the entitlement names the customer by AWS account.
     ///
     /// Constraints: pattern `^\S+$`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "CustomerIdentifier",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "CustomerIdentifier", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub customer_identifier: ::std::option::Option<::std::string::String>,
     /// The AWS account of the customer that holds the entitlement.
     ///
     /// Constraints: pattern `^\S+$`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "CustomerAWSAccountId",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "CustomerAWSAccountId", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub customer_aws_account_id: ::std::option::Option<::std::string::String>,
     /// How much of the dimension the customer holds.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Value",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Value", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub value: ::std::option::Option<crate::types::EntitlementValue>,
     /// The earliest date until which the entitlement is expected to stay valid. For a contract this is the end of its term, when it renews or ends; an entitlement whose contract is set to renew still carries the date of the current term's end.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "ExpirationDate",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
-    pub expiration_date: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    >,
+    #[cfg_attr(feature = "serde", serde(rename = "ExpirationDate", default, skip_serializing_if = "::std::option::Option::is_none"))]
+    pub expiration_date: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     /// The ARN of the license AWS License Manager granted for this purchase; it identifies one agreement of the customer.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "LicenseArn",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "LicenseArn", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub license_arn: ::std::option::Option<::std::string::String>,
 }
 impl Entitlement {
@@ -116,9 +65,7 @@ impl Entitlement {
         self.value.as_ref()
     }
     /// The earliest date until which the entitlement is expected to stay valid. For a contract this is the end of its term, when it renews or ends; an entitlement whose contract is set to renew still carries the date of the current term's end.
-    pub fn expiration_date(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
+    pub fn expiration_date(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
         self.expiration_date.as_ref()
     }
     /// The ARN of the license AWS License Manager granted for this purchase; it identifies one agreement of the customer.
@@ -132,41 +79,28 @@ impl Entitlement {
 }
 /// A builder for [`Entitlement`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct EntitlementBuilder {
     pub(crate) product_code: ::std::option::Option<::std::string::String>,
     pub(crate) dimension: ::std::option::Option<::std::string::String>,
     pub(crate) customer_identifier: ::std::option::Option<::std::string::String>,
     pub(crate) customer_aws_account_id: ::std::option::Option<::std::string::String>,
     pub(crate) value: ::std::option::Option<crate::types::EntitlementValue>,
-    pub(crate) expiration_date: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    >,
+    pub(crate) expiration_date: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     pub(crate) license_arn: ::std::option::Option<::std::string::String>,
 }
 impl EntitlementBuilder {
     /// The product this entitlement is for, as AWS Marketplace identifies it.
     ///
     /// Constraints: length 1 to 255.
-    pub fn product_code(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn product_code(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.product_code = ::std::option::Option::Some(input.into());
         self
     }
     /// The product this entitlement is for, as AWS Marketplace identifies it.
     ///
     /// Constraints: length 1 to 255.
-    pub fn set_product_code(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_product_code(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.product_code = input;
         self
     }
@@ -179,20 +113,14 @@ impl EntitlementBuilder {
     /// The dimension of the product that is entitled, by the API name given to it when the product was listed.
     ///
     /// Constraints: pattern `^\S+$`.
-    pub fn dimension(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn dimension(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.dimension = ::std::option::Option::Some(input.into());
         self
     }
     /// The dimension of the product that is entitled, by the API name given to it when the product was listed.
     ///
     /// Constraints: pattern `^\S+$`.
-    pub fn set_dimension(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_dimension(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.dimension = input;
         self
     }
@@ -205,57 +133,41 @@ impl EntitlementBuilder {
     /// The customer, as the product knows it: the identifier `ResolveCustomer` of AWS Marketplace Metering returned for the registration token. Not set when the entitlement names the customer by AWS account.
     ///
     /// Constraints: pattern `^\S+$`.
-    pub fn customer_identifier(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn customer_identifier(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.customer_identifier = ::std::option::Option::Some(input.into());
         self
     }
     /// The customer, as the product knows it: the identifier `ResolveCustomer` of AWS Marketplace Metering returned for the registration token. Not set when the entitlement names the customer by AWS account.
     ///
     /// Constraints: pattern `^\S+$`.
-    pub fn set_customer_identifier(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_customer_identifier(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.customer_identifier = input;
         self
     }
     /// The customer, as the product knows it: the identifier `ResolveCustomer` of AWS Marketplace Metering returned for the registration token. Not set when the entitlement names the customer by AWS account.
     ///
     /// Constraints: pattern `^\S+$`.
-    pub fn get_customer_identifier(
-        &self,
-    ) -> &::std::option::Option<::std::string::String> {
+    pub fn get_customer_identifier(&self) -> &::std::option::Option<::std::string::String> {
         &self.customer_identifier
     }
     /// The AWS account of the customer that holds the entitlement.
     ///
     /// Constraints: pattern `^\S+$`.
-    pub fn customer_aws_account_id(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn customer_aws_account_id(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.customer_aws_account_id = ::std::option::Option::Some(input.into());
         self
     }
     /// The AWS account of the customer that holds the entitlement.
     ///
     /// Constraints: pattern `^\S+$`.
-    pub fn set_customer_aws_account_id(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_customer_aws_account_id(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.customer_aws_account_id = input;
         self
     }
     /// The AWS account of the customer that holds the entitlement.
     ///
     /// Constraints: pattern `^\S+$`.
-    pub fn get_customer_aws_account_id(
-        &self,
-    ) -> &::std::option::Option<::std::string::String> {
+    pub fn get_customer_aws_account_id(&self) -> &::std::option::Option<::std::string::String> {
         &self.customer_aws_account_id
     }
     /// How much of the dimension the customer holds.
@@ -264,10 +176,7 @@ impl EntitlementBuilder {
         self
     }
     /// How much of the dimension the customer holds.
-    pub fn set_value(
-        mut self,
-        input: ::std::option::Option<crate::types::EntitlementValue>,
-    ) -> Self {
+    pub fn set_value(mut self, input: ::std::option::Option<crate::types::EntitlementValue>) -> Self {
         self.value = input;
         self
     }
@@ -276,40 +185,26 @@ impl EntitlementBuilder {
         &self.value
     }
     /// The earliest date until which the entitlement is expected to stay valid. For a contract this is the end of its term, when it renews or ends; an entitlement whose contract is set to renew still carries the date of the current term's end.
-    pub fn expiration_date(
-        mut self,
-        input: ::awsjson_runtime::for_generated::DateTime,
-    ) -> Self {
+    pub fn expiration_date(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
         self.expiration_date = ::std::option::Option::Some(input);
         self
     }
     /// The earliest date until which the entitlement is expected to stay valid. For a contract this is the end of its term, when it renews or ends; an entitlement whose contract is set to renew still carries the date of the current term's end.
-    pub fn set_expiration_date(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    ) -> Self {
+    pub fn set_expiration_date(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
         self.expiration_date = input;
         self
     }
     /// The earliest date until which the entitlement is expected to stay valid. For a contract this is the end of its term, when it renews or ends; an entitlement whose contract is set to renew still carries the date of the current term's end.
-    pub fn get_expiration_date(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_expiration_date(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         &self.expiration_date
     }
     /// The ARN of the license AWS License Manager granted for this purchase; it identifies one agreement of the customer.
-    pub fn license_arn(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn license_arn(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.license_arn = ::std::option::Option::Some(input.into());
         self
     }
     /// The ARN of the license AWS License Manager granted for this purchase; it identifies one agreement of the customer.
-    pub fn set_license_arn(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_license_arn(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.license_arn = input;
         self
     }

@@ -6,44 +6,16 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct EntitlementValue {
     /// The amount, for a dimension counted in whole units.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "IntegerValue",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "IntegerValue", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub integer_value: ::std::option::Option<i32>,
     /// The amount, for a dimension measured in fractional units.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "DoubleValue",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "DoubleValue", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub double_value: ::std::option::Option<f64>,
     /// Whether the customer has the dimension, for a dimension that is either on or off.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "BooleanValue",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "BooleanValue", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub boolean_value: ::std::option::Option<bool>,
     /// The amount, for a dimension whose value is a name (such as a tier).
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "StringValue",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "StringValue", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub string_value: ::std::option::Option<::std::string::String>,
 }
 impl EntitlementValue {
@@ -70,12 +42,7 @@ impl EntitlementValue {
 }
 /// A builder for [`EntitlementValue`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct EntitlementValueBuilder {
     pub(crate) integer_value: ::std::option::Option<i32>,
     pub(crate) double_value: ::std::option::Option<f64>,
@@ -126,18 +93,12 @@ impl EntitlementValueBuilder {
         &self.boolean_value
     }
     /// The amount, for a dimension whose value is a name (such as a tier).
-    pub fn string_value(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn string_value(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.string_value = ::std::option::Option::Some(input.into());
         self
     }
     /// The amount, for a dimension whose value is a name (such as a tier).
-    pub fn set_string_value(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_string_value(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.string_value = input;
         self
     }

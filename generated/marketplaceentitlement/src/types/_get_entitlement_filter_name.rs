@@ -12,7 +12,7 @@
     ::std::hash::Hash,
     ::std::cmp::Ord,
     ::std::cmp::PartialEq,
-    ::std::cmp::PartialOrd
+    ::std::cmp::PartialOrd,
 )]
 pub enum GetEntitlementFilterName {
     /// `CUSTOMER_IDENTIFIER`
@@ -50,11 +50,7 @@ impl ::std::convert::From<&str> for GetEntitlementFilterName {
             "DIMENSION" => GetEntitlementFilterName::Dimension,
             "CUSTOMER_AWS_ACCOUNT_ID" => GetEntitlementFilterName::CustomerAwsAccountId,
             "LICENSE_ARN" => GetEntitlementFilterName::LicenseArn,
-            other => {
-                GetEntitlementFilterName::Unknown(
-                    ::awsjson_runtime::for_generated::UnknownVariantValue::new(other),
-                )
-            }
+            other => GetEntitlementFilterName::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }
@@ -76,18 +72,13 @@ impl ::std::fmt::Display for GetEntitlementFilterName {
 }
 #[cfg(feature = "serde")]
 impl ::serde::Serialize for GetEntitlementFilterName {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 #[cfg(feature = "serde")]
 impl<'de> ::serde::Deserialize<'de> for GetEntitlementFilterName {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
         let value = <::std::string::String as ::serde::Deserialize>::deserialize(d)?;
         ::std::result::Result::Ok(GetEntitlementFilterName::from(value.as_str()))
     }

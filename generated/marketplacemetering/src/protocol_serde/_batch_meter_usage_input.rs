@@ -8,12 +8,10 @@ pub(crate) fn ser_batch_meter_usage_input(
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.usage_records {
         if value.len() > 25 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "BatchMeterUsageInput.usage_records",
-                    ::std::format!("has {} entries; at most 25 are allowed", value.len()),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "BatchMeterUsageInput.usage_records",
+                ::std::format!("has {} entries; at most 25 are allowed", value.len()),
+            ));
         }
         w.member_key("UsageRecords");
         w.begin_array();
@@ -24,15 +22,10 @@ pub(crate) fn ser_batch_meter_usage_input(
     }
     if let ::std::option::Option::Some(value) = &input.product_code {
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "BatchMeterUsageInput.product_code",
-                    ::std::format!(
-                        "has {} characters; at most 255 are allowed", value.chars()
-                        .count()
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "BatchMeterUsageInput.product_code",
+                ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
+            ));
         }
         w.member_key("ProductCode");
         w.string(value);

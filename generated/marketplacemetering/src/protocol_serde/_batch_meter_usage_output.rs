@@ -3,16 +3,9 @@
 pub(crate) fn de_batch_meter_usage_output(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     response: &::awsjson_runtime::for_generated::HttpResponse,
-) -> ::std::result::Result<
-    crate::operation::batch_meter_usage::BatchMeterUsageOutput,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
-    let mut var_results: ::std::option::Option<
-        ::std::vec::Vec<crate::types::UsageRecordResult>,
-    > = ::std::option::Option::None;
-    let mut var_unprocessed_records: ::std::option::Option<
-        ::std::vec::Vec<crate::types::UsageRecord>,
-    > = ::std::option::Option::None;
+) -> ::std::result::Result<crate::operation::batch_meter_usage::BatchMeterUsageOutput, ::awsjson_runtime::for_generated::DeserializeError> {
+    let mut var_results: ::std::option::Option<::std::vec::Vec<crate::types::UsageRecordResult>> = ::std::option::Option::None;
+    let mut var_unprocessed_records: ::std::option::Option<::std::vec::Vec<crate::types::UsageRecord>> = ::std::option::Option::None;
     r.begin_object("BatchMeterUsageOutput")?;
     while let ::std::option::Option::Some(key) = r.next_key("BatchMeterUsageOutput")? {
         if r.take_null()? {

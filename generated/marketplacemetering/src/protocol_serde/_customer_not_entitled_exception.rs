@@ -3,29 +3,19 @@
 pub(crate) fn de_customer_not_entitled_exception(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-) -> ::std::result::Result<
-    crate::types::error::CustomerNotEntitledException,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::error::CustomerNotEntitledException, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_message: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("CustomerNotEntitledException")?;
-    while let ::std::option::Option::Some(key) = r
-        .next_key("CustomerNotEntitledException")?
-    {
+    while let ::std::option::Option::Some(key) = r.next_key("CustomerNotEntitledException")? {
         if r.take_null()? {
             continue;
         }
         match &*key {
             "message" | "Message" => {
-                var_message = ::std::option::Option::Some(
-                    r.string("CustomerNotEntitledException.message")?,
-                );
+                var_message = ::std::option::Option::Some(r.string("CustomerNotEntitledException.message")?);
             }
             _ => r.skip_value("CustomerNotEntitledException")?,
         }
     }
-    ::std::result::Result::Ok(crate::types::error::CustomerNotEntitledException {
-        message: var_message,
-        meta,
-    })
+    ::std::result::Result::Ok(crate::types::error::CustomerNotEntitledException { message: var_message, meta })
 }

@@ -3,28 +3,19 @@
 pub(crate) fn de_duplicate_request_exception(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-) -> ::std::result::Result<
-    crate::types::error::DuplicateRequestException,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::error::DuplicateRequestException, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_message: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("DuplicateRequestException")?;
-    while let ::std::option::Option::Some(key) = r.next_key("DuplicateRequestException")?
-    {
+    while let ::std::option::Option::Some(key) = r.next_key("DuplicateRequestException")? {
         if r.take_null()? {
             continue;
         }
         match &*key {
             "message" | "Message" => {
-                var_message = ::std::option::Option::Some(
-                    r.string("DuplicateRequestException.message")?,
-                );
+                var_message = ::std::option::Option::Some(r.string("DuplicateRequestException.message")?);
             }
             _ => r.skip_value("DuplicateRequestException")?,
         }
     }
-    ::std::result::Result::Ok(crate::types::error::DuplicateRequestException {
-        message: var_message,
-        meta,
-    })
+    ::std::result::Result::Ok(crate::types::error::DuplicateRequestException { message: var_message, meta })
 }

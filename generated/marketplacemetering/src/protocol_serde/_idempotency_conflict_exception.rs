@@ -3,29 +3,19 @@
 pub(crate) fn de_idempotency_conflict_exception(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-) -> ::std::result::Result<
-    crate::types::error::IdempotencyConflictException,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::error::IdempotencyConflictException, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_message: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("IdempotencyConflictException")?;
-    while let ::std::option::Option::Some(key) = r
-        .next_key("IdempotencyConflictException")?
-    {
+    while let ::std::option::Option::Some(key) = r.next_key("IdempotencyConflictException")? {
         if r.take_null()? {
             continue;
         }
         match &*key {
             "message" | "Message" => {
-                var_message = ::std::option::Option::Some(
-                    r.string("IdempotencyConflictException.message")?,
-                );
+                var_message = ::std::option::Option::Some(r.string("IdempotencyConflictException.message")?);
             }
             _ => r.skip_value("IdempotencyConflictException")?,
         }
     }
-    ::std::result::Result::Ok(crate::types::error::IdempotencyConflictException {
-        message: var_message,
-        meta,
-    })
+    ::std::result::Result::Ok(crate::types::error::IdempotencyConflictException { message: var_message, meta })
 }

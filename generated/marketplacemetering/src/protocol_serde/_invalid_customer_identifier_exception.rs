@@ -3,29 +3,19 @@
 pub(crate) fn de_invalid_customer_identifier_exception(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-) -> ::std::result::Result<
-    crate::types::error::InvalidCustomerIdentifierException,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::error::InvalidCustomerIdentifierException, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_message: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("InvalidCustomerIdentifierException")?;
-    while let ::std::option::Option::Some(key) = r
-        .next_key("InvalidCustomerIdentifierException")?
-    {
+    while let ::std::option::Option::Some(key) = r.next_key("InvalidCustomerIdentifierException")? {
         if r.take_null()? {
             continue;
         }
         match &*key {
             "message" | "Message" => {
-                var_message = ::std::option::Option::Some(
-                    r.string("InvalidCustomerIdentifierException.message")?,
-                );
+                var_message = ::std::option::Option::Some(r.string("InvalidCustomerIdentifierException.message")?);
             }
             _ => r.skip_value("InvalidCustomerIdentifierException")?,
         }
     }
-    ::std::result::Result::Ok(crate::types::error::InvalidCustomerIdentifierException {
-        message: var_message,
-        meta,
-    })
+    ::std::result::Result::Ok(crate::types::error::InvalidCustomerIdentifierException { message: var_message, meta })
 }

@@ -3,29 +3,19 @@
 pub(crate) fn de_invalid_endpoint_region_exception(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-) -> ::std::result::Result<
-    crate::types::error::InvalidEndpointRegionException,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::error::InvalidEndpointRegionException, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_message: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("InvalidEndpointRegionException")?;
-    while let ::std::option::Option::Some(key) = r
-        .next_key("InvalidEndpointRegionException")?
-    {
+    while let ::std::option::Option::Some(key) = r.next_key("InvalidEndpointRegionException")? {
         if r.take_null()? {
             continue;
         }
         match &*key {
             "message" | "Message" => {
-                var_message = ::std::option::Option::Some(
-                    r.string("InvalidEndpointRegionException.message")?,
-                );
+                var_message = ::std::option::Option::Some(r.string("InvalidEndpointRegionException.message")?);
             }
             _ => r.skip_value("InvalidEndpointRegionException")?,
         }
     }
-    ::std::result::Result::Ok(crate::types::error::InvalidEndpointRegionException {
-        message: var_message,
-        meta,
-    })
+    ::std::result::Result::Ok(crate::types::error::InvalidEndpointRegionException { message: var_message, meta })
 }

@@ -3,10 +3,7 @@
 pub(crate) fn de_invalid_license_exception(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-) -> ::std::result::Result<
-    crate::types::error::InvalidLicenseException,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::error::InvalidLicenseException, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_message: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("InvalidLicenseException")?;
     while let ::std::option::Option::Some(key) = r.next_key("InvalidLicenseException")? {
@@ -15,15 +12,10 @@ pub(crate) fn de_invalid_license_exception(
         }
         match &*key {
             "message" | "Message" => {
-                var_message = ::std::option::Option::Some(
-                    r.string("InvalidLicenseException.message")?,
-                );
+                var_message = ::std::option::Option::Some(r.string("InvalidLicenseException.message")?);
             }
             _ => r.skip_value("InvalidLicenseException")?,
         }
     }
-    ::std::result::Result::Ok(crate::types::error::InvalidLicenseException {
-        message: var_message,
-        meta,
-    })
+    ::std::result::Result::Ok(crate::types::error::InvalidLicenseException { message: var_message, meta })
 }

@@ -3,29 +3,19 @@
 pub(crate) fn de_invalid_public_key_version_exception(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-) -> ::std::result::Result<
-    crate::types::error::InvalidPublicKeyVersionException,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::error::InvalidPublicKeyVersionException, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_message: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("InvalidPublicKeyVersionException")?;
-    while let ::std::option::Option::Some(key) = r
-        .next_key("InvalidPublicKeyVersionException")?
-    {
+    while let ::std::option::Option::Some(key) = r.next_key("InvalidPublicKeyVersionException")? {
         if r.take_null()? {
             continue;
         }
         match &*key {
             "message" | "Message" => {
-                var_message = ::std::option::Option::Some(
-                    r.string("InvalidPublicKeyVersionException.message")?,
-                );
+                var_message = ::std::option::Option::Some(r.string("InvalidPublicKeyVersionException.message")?);
             }
             _ => r.skip_value("InvalidPublicKeyVersionException")?,
         }
     }
-    ::std::result::Result::Ok(crate::types::error::InvalidPublicKeyVersionException {
-        message: var_message,
-        meta,
-    })
+    ::std::result::Result::Ok(crate::types::error::InvalidPublicKeyVersionException { message: var_message, meta })
 }

@@ -2,10 +2,7 @@
 //! The awsJson deserialiser of `Metadata`.
 pub(crate) fn de_metadata(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    crate::types::Metadata,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::Metadata, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_agreement_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("Metadata")?;
     while let ::std::option::Option::Some(key) = r.next_key("Metadata")? {
@@ -14,14 +11,10 @@ pub(crate) fn de_metadata(
         }
         match &*key {
             "AgreementId" => {
-                var_agreement_id = ::std::option::Option::Some(
-                    r.string("Metadata.AgreementId")?,
-                );
+                var_agreement_id = ::std::option::Option::Some(r.string("Metadata.AgreementId")?);
             }
             _ => r.skip_value("Metadata")?,
         }
     }
-    ::std::result::Result::Ok(crate::types::Metadata {
-        agreement_id: var_agreement_id,
-    })
+    ::std::result::Result::Ok(crate::types::Metadata { agreement_id: var_agreement_id })
 }

@@ -8,90 +8,62 @@ pub(crate) fn ser_meter_usage_input(
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.product_code {
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "MeterUsageInput.product_code",
-                    ::std::format!(
-                        "has {} characters; at most 255 are allowed", value.chars()
-                        .count()
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "MeterUsageInput.product_code",
+                ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
+            ));
         }
         w.member_key("ProductCode");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.timestamp {
         w.member_key("Timestamp");
-        w.timestamp(
-            value,
-            ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds,
-        );
+        w.timestamp(value, ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds);
     }
     if let ::std::option::Option::Some(value) = &input.usage_dimension {
         if value.is_empty() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "MeterUsageInput.usage_dimension",
-                    "is empty; at least 1 of its characters is required",
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "MeterUsageInput.usage_dimension",
+                "is empty; at least 1 of its characters is required",
+            ));
         }
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "MeterUsageInput.usage_dimension",
-                    ::std::format!(
-                        "has {} characters; at most 255 are allowed", value.chars()
-                        .count()
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "MeterUsageInput.usage_dimension",
+                ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
+            ));
         }
         w.member_key("UsageDimension");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.usage_quantity {
         if ::std::convert::Into::<i64>::into(*value) < 0i64 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "MeterUsageInput.usage_quantity",
-                    ::std::format!("is {}; the smallest value allowed is 0", value),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "MeterUsageInput.usage_quantity",
+                ::std::format!("is {}; the smallest value allowed is 0", value),
+            ));
         }
         if ::std::convert::Into::<i64>::into(*value) > 2147483647i64 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "MeterUsageInput.usage_quantity",
-                    ::std::format!(
-                        "is {}; the largest value allowed is 2147483647", value
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "MeterUsageInput.usage_quantity",
+                ::std::format!("is {}; the largest value allowed is 2147483647", value),
+            ));
         }
         w.member_key("UsageQuantity");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     if let ::std::option::Option::Some(value) = &input.usage_quantity_as_decimal {
         if value.is_empty() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "MeterUsageInput.usage_quantity_as_decimal",
-                    "is empty; at least 1 of its characters is required",
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "MeterUsageInput.usage_quantity_as_decimal",
+                "is empty; at least 1 of its characters is required",
+            ));
         }
         if value.len() > 17 && value.chars().count() > 17 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "MeterUsageInput.usage_quantity_as_decimal",
-                    ::std::format!(
-                        "has {} characters; at most 17 are allowed", value.chars()
-                        .count()
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "MeterUsageInput.usage_quantity_as_decimal",
+                ::std::format!("has {} characters; at most 17 are allowed", value.chars().count()),
+            ));
         }
         w.member_key("UsageQuantityAsDecimal");
         w.string(value);
@@ -102,22 +74,16 @@ pub(crate) fn ser_meter_usage_input(
     }
     if let ::std::option::Option::Some(value) = &input.usage_allocations {
         if value.is_empty() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "MeterUsageInput.usage_allocations",
-                    "is empty; at least 1 of its entries is required",
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "MeterUsageInput.usage_allocations",
+                "is empty; at least 1 of its entries is required",
+            ));
         }
         if value.len() > 2500 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "MeterUsageInput.usage_allocations",
-                    ::std::format!(
-                        "has {} entries; at most 2500 are allowed", value.len()
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "MeterUsageInput.usage_allocations",
+                ::std::format!("has {} entries; at most 2500 are allowed", value.len()),
+            ));
         }
         w.member_key("UsageAllocations");
         w.begin_array();
@@ -128,23 +94,16 @@ pub(crate) fn ser_meter_usage_input(
     }
     if let ::std::option::Option::Some(value) = &input.client_token {
         if value.is_empty() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "MeterUsageInput.client_token",
-                    "is empty; at least 1 of its characters is required",
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "MeterUsageInput.client_token",
+                "is empty; at least 1 of its characters is required",
+            ));
         }
         if value.len() > 64 && value.chars().count() > 64 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "MeterUsageInput.client_token",
-                    ::std::format!(
-                        "has {} characters; at most 64 are allowed", value.chars()
-                        .count()
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "MeterUsageInput.client_token",
+                ::std::format!("has {} characters; at most 64 are allowed", value.chars().count()),
+            ));
         }
         w.member_key("ClientToken");
         w.string(value);

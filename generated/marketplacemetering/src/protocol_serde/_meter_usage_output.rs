@@ -3,10 +3,7 @@
 pub(crate) fn de_meter_usage_output(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     response: &::awsjson_runtime::for_generated::HttpResponse,
-) -> ::std::result::Result<
-    crate::operation::meter_usage::MeterUsageOutput,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::operation::meter_usage::MeterUsageOutput, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_metering_record_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("MeterUsageOutput")?;
     while let ::std::option::Option::Some(key) = r.next_key("MeterUsageOutput")? {
@@ -15,9 +12,7 @@ pub(crate) fn de_meter_usage_output(
         }
         match &*key {
             "MeteringRecordId" => {
-                var_metering_record_id = ::std::option::Option::Some(
-                    r.string("MeterUsageOutput.MeteringRecordId")?,
-                );
+                var_metering_record_id = ::std::option::Option::Some(r.string("MeterUsageOutput.MeteringRecordId")?);
             }
             _ => r.skip_value("MeterUsageOutput")?,
         }

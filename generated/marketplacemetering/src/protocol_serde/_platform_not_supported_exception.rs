@@ -3,29 +3,19 @@
 pub(crate) fn de_platform_not_supported_exception(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-) -> ::std::result::Result<
-    crate::types::error::PlatformNotSupportedException,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::error::PlatformNotSupportedException, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_message: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("PlatformNotSupportedException")?;
-    while let ::std::option::Option::Some(key) = r
-        .next_key("PlatformNotSupportedException")?
-    {
+    while let ::std::option::Option::Some(key) = r.next_key("PlatformNotSupportedException")? {
         if r.take_null()? {
             continue;
         }
         match &*key {
             "message" | "Message" => {
-                var_message = ::std::option::Option::Some(
-                    r.string("PlatformNotSupportedException.message")?,
-                );
+                var_message = ::std::option::Option::Some(r.string("PlatformNotSupportedException.message")?);
             }
             _ => r.skip_value("PlatformNotSupportedException")?,
         }
     }
-    ::std::result::Result::Ok(crate::types::error::PlatformNotSupportedException {
-        message: var_message,
-        meta,
-    })
+    ::std::result::Result::Ok(crate::types::error::PlatformNotSupportedException { message: var_message, meta })
 }

@@ -8,42 +8,30 @@ pub(crate) fn ser_register_usage_input(
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.product_code {
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "RegisterUsageInput.product_code",
-                    ::std::format!(
-                        "has {} characters; at most 255 are allowed", value.chars()
-                        .count()
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "RegisterUsageInput.product_code",
+                ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
+            ));
         }
         w.member_key("ProductCode");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.public_key_version {
         if ::std::convert::Into::<i64>::into(*value) < 1i64 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "RegisterUsageInput.public_key_version",
-                    ::std::format!("is {}; the smallest value allowed is 1", value),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "RegisterUsageInput.public_key_version",
+                ::std::format!("is {}; the smallest value allowed is 1", value),
+            ));
         }
         w.member_key("PublicKeyVersion");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     if let ::std::option::Option::Some(value) = &input.nonce {
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "RegisterUsageInput.nonce",
-                    ::std::format!(
-                        "has {} characters; at most 255 are allowed", value.chars()
-                        .count()
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "RegisterUsageInput.nonce",
+                ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
+            ));
         }
         w.member_key("Nonce");
         w.string(value);

@@ -3,13 +3,9 @@
 pub(crate) fn de_register_usage_output(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     response: &::awsjson_runtime::for_generated::HttpResponse,
-) -> ::std::result::Result<
-    crate::operation::register_usage::RegisterUsageOutput,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
-    let mut var_public_key_rotation_timestamp: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    > = ::std::option::Option::None;
+) -> ::std::result::Result<crate::operation::register_usage::RegisterUsageOutput, ::awsjson_runtime::for_generated::DeserializeError> {
+    let mut var_public_key_rotation_timestamp: ::std::option::Option<::awsjson_runtime::for_generated::DateTime> =
+        ::std::option::Option::None;
     let mut var_signature: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("RegisterUsageOutput")?;
     while let ::std::option::Option::Some(key) = r.next_key("RegisterUsageOutput")? {
@@ -18,18 +14,13 @@ pub(crate) fn de_register_usage_output(
         }
         match &*key {
             "PublicKeyRotationTimestamp" => {
-                var_public_key_rotation_timestamp = ::std::option::Option::Some(
-                    r
-                        .timestamp(
-                            ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds,
-                            "RegisterUsageOutput.PublicKeyRotationTimestamp",
-                        )?,
-                );
+                var_public_key_rotation_timestamp = ::std::option::Option::Some(r.timestamp(
+                    ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds,
+                    "RegisterUsageOutput.PublicKeyRotationTimestamp",
+                )?);
             }
             "Signature" => {
-                var_signature = ::std::option::Option::Some(
-                    r.string("RegisterUsageOutput.Signature")?,
-                );
+                var_signature = ::std::option::Option::Some(r.string("RegisterUsageOutput.Signature")?);
             }
             _ => r.skip_value("RegisterUsageOutput")?,
         }

@@ -3,10 +3,7 @@
 pub(crate) fn de_resolve_customer_output(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     response: &::awsjson_runtime::for_generated::HttpResponse,
-) -> ::std::result::Result<
-    crate::operation::resolve_customer::ResolveCustomerOutput,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::operation::resolve_customer::ResolveCustomerOutput, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_customer_identifier: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_product_code: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_customer_aws_account_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
@@ -19,29 +16,19 @@ pub(crate) fn de_resolve_customer_output(
         }
         match &*key {
             "CustomerIdentifier" => {
-                var_customer_identifier = ::std::option::Option::Some(
-                    r.string("ResolveCustomerOutput.CustomerIdentifier")?,
-                );
+                var_customer_identifier = ::std::option::Option::Some(r.string("ResolveCustomerOutput.CustomerIdentifier")?);
             }
             "ProductCode" => {
-                var_product_code = ::std::option::Option::Some(
-                    r.string("ResolveCustomerOutput.ProductCode")?,
-                );
+                var_product_code = ::std::option::Option::Some(r.string("ResolveCustomerOutput.ProductCode")?);
             }
             "CustomerAWSAccountId" => {
-                var_customer_aws_account_id = ::std::option::Option::Some(
-                    r.string("ResolveCustomerOutput.CustomerAWSAccountId")?,
-                );
+                var_customer_aws_account_id = ::std::option::Option::Some(r.string("ResolveCustomerOutput.CustomerAWSAccountId")?);
             }
             "LicenseArn" => {
-                var_license_arn = ::std::option::Option::Some(
-                    r.string("ResolveCustomerOutput.LicenseArn")?,
-                );
+                var_license_arn = ::std::option::Option::Some(r.string("ResolveCustomerOutput.LicenseArn")?);
             }
             "Metadata" => {
-                var_metadata = ::std::option::Option::Some(
-                    crate::protocol_serde::de_metadata(r)?,
-                );
+                var_metadata = ::std::option::Option::Some(crate::protocol_serde::de_metadata(r)?);
             }
             _ => r.skip_value("ResolveCustomerOutput")?,
         }

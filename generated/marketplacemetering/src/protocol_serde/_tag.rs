@@ -9,23 +9,16 @@ pub(crate) fn ser_tag(
     {
         let value = &input.key;
         if value.is_empty() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "Tag.key",
-                    "is empty; at least 1 of its characters is required",
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "Tag.key",
+                "is empty; at least 1 of its characters is required",
+            ));
         }
         if value.len() > 100 && value.chars().count() > 100 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "Tag.key",
-                    ::std::format!(
-                        "has {} characters; at most 100 are allowed", value.chars()
-                        .count()
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "Tag.key",
+                ::std::format!("has {} characters; at most 100 are allowed", value.chars().count()),
+            ));
         }
         w.member_key("Key");
         w.string(value);
@@ -33,23 +26,16 @@ pub(crate) fn ser_tag(
     {
         let value = &input.value;
         if value.is_empty() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "Tag.value",
-                    "is empty; at least 1 of its characters is required",
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "Tag.value",
+                "is empty; at least 1 of its characters is required",
+            ));
         }
         if value.len() > 256 && value.chars().count() > 256 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "Tag.value",
-                    ::std::format!(
-                        "has {} characters; at most 256 are allowed", value.chars()
-                        .count()
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "Tag.value",
+                ::std::format!("has {} characters; at most 256 are allowed", value.chars().count()),
+            ));
         }
         w.member_key("Value");
         w.string(value);
@@ -57,10 +43,7 @@ pub(crate) fn ser_tag(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_tag(
-    input: crate::types::Tag,
-    pool: &mut ::awsjson_runtime::for_generated::StringPool,
-) {
+pub(crate) fn give_tag(input: crate::types::Tag, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
     {
         let value = input.key;
         pool.give(value);
@@ -72,10 +55,7 @@ pub(crate) fn give_tag(
 }
 pub(crate) fn de_tag(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    crate::types::Tag,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::Tag, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_value: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("Tag")?;

@@ -3,29 +3,19 @@
 pub(crate) fn de_timestamp_out_of_bounds_exception(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-) -> ::std::result::Result<
-    crate::types::error::TimestampOutOfBoundsException,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::error::TimestampOutOfBoundsException, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_message: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("TimestampOutOfBoundsException")?;
-    while let ::std::option::Option::Some(key) = r
-        .next_key("TimestampOutOfBoundsException")?
-    {
+    while let ::std::option::Option::Some(key) = r.next_key("TimestampOutOfBoundsException")? {
         if r.take_null()? {
             continue;
         }
         match &*key {
             "message" | "Message" => {
-                var_message = ::std::option::Option::Some(
-                    r.string("TimestampOutOfBoundsException.message")?,
-                );
+                var_message = ::std::option::Option::Some(r.string("TimestampOutOfBoundsException.message")?);
             }
             _ => r.skip_value("TimestampOutOfBoundsException")?,
         }
     }
-    ::std::result::Result::Ok(crate::types::error::TimestampOutOfBoundsException {
-        message: var_message,
-        meta,
-    })
+    ::std::result::Result::Ok(crate::types::error::TimestampOutOfBoundsException { message: var_message, meta })
 }

@@ -8,67 +8,48 @@ pub(crate) fn ser_usage_allocation(
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.allocated_usage_quantity {
         if ::std::convert::Into::<i64>::into(*value) < 0i64 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "UsageAllocation.allocated_usage_quantity",
-                    ::std::format!("is {}; the smallest value allowed is 0", value),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "UsageAllocation.allocated_usage_quantity",
+                ::std::format!("is {}; the smallest value allowed is 0", value),
+            ));
         }
         if ::std::convert::Into::<i64>::into(*value) > 2147483647i64 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "UsageAllocation.allocated_usage_quantity",
-                    ::std::format!(
-                        "is {}; the largest value allowed is 2147483647", value
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "UsageAllocation.allocated_usage_quantity",
+                ::std::format!("is {}; the largest value allowed is 2147483647", value),
+            ));
         }
         w.member_key("AllocatedUsageQuantity");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
-    if let ::std::option::Option::Some(value) = &input
-        .allocated_usage_quantity_as_decimal
-    {
+    if let ::std::option::Option::Some(value) = &input.allocated_usage_quantity_as_decimal {
         if value.is_empty() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "UsageAllocation.allocated_usage_quantity_as_decimal",
-                    "is empty; at least 1 of its characters is required",
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "UsageAllocation.allocated_usage_quantity_as_decimal",
+                "is empty; at least 1 of its characters is required",
+            ));
         }
         if value.len() > 17 && value.chars().count() > 17 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "UsageAllocation.allocated_usage_quantity_as_decimal",
-                    ::std::format!(
-                        "has {} characters; at most 17 are allowed", value.chars()
-                        .count()
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "UsageAllocation.allocated_usage_quantity_as_decimal",
+                ::std::format!("has {} characters; at most 17 are allowed", value.chars().count()),
+            ));
         }
         w.member_key("AllocatedUsageQuantityAsDecimal");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.tags {
         if value.is_empty() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "UsageAllocation.tags",
-                    "is empty; at least 1 of its entries is required",
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "UsageAllocation.tags",
+                "is empty; at least 1 of its entries is required",
+            ));
         }
         if value.len() > 5 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "UsageAllocation.tags",
-                    ::std::format!("has {} entries; at most 5 are allowed", value.len()),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "UsageAllocation.tags",
+                ::std::format!("has {} entries; at most 5 are allowed", value.len()),
+            ));
         }
         w.member_key("Tags");
         w.begin_array();
@@ -80,12 +61,8 @@ pub(crate) fn ser_usage_allocation(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_usage_allocation(
-    input: crate::types::UsageAllocation,
-    pool: &mut ::awsjson_runtime::for_generated::StringPool,
-) {
-    if let ::std::option::Option::Some(value) = input.allocated_usage_quantity_as_decimal
-    {
+pub(crate) fn give_usage_allocation(input: crate::types::UsageAllocation, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
+    if let ::std::option::Option::Some(value) = input.allocated_usage_quantity_as_decimal {
         pool.give(value);
     }
     if let ::std::option::Option::Some(value) = input.tags {
@@ -96,14 +73,9 @@ pub(crate) fn give_usage_allocation(
 }
 pub(crate) fn de_usage_allocation(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    crate::types::UsageAllocation,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::UsageAllocation, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_allocated_usage_quantity: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut var_allocated_usage_quantity_as_decimal: ::std::option::Option<
-        ::std::string::String,
-    > = ::std::option::Option::None;
+    let mut var_allocated_usage_quantity_as_decimal: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>> = ::std::option::Option::None;
     r.begin_object("UsageAllocation")?;
     while let ::std::option::Option::Some(key) = r.next_key("UsageAllocation")? {
@@ -112,14 +84,11 @@ pub(crate) fn de_usage_allocation(
         }
         match &*key {
             "AllocatedUsageQuantity" => {
-                var_allocated_usage_quantity = ::std::option::Option::Some(
-                    r.int("UsageAllocation.AllocatedUsageQuantity")?,
-                );
+                var_allocated_usage_quantity = ::std::option::Option::Some(r.int("UsageAllocation.AllocatedUsageQuantity")?);
             }
             "AllocatedUsageQuantityAsDecimal" => {
-                var_allocated_usage_quantity_as_decimal = ::std::option::Option::Some(
-                    r.echoed_string("UsageAllocation.AllocatedUsageQuantityAsDecimal")?,
-                );
+                var_allocated_usage_quantity_as_decimal =
+                    ::std::option::Option::Some(r.echoed_string("UsageAllocation.AllocatedUsageQuantityAsDecimal")?);
             }
             "Tags" => {
                 var_tags = ::std::option::Option::Some({

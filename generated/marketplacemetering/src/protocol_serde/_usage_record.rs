@@ -9,22 +9,14 @@ pub(crate) fn ser_usage_record(
     {
         let value = &input.timestamp;
         w.member_key("Timestamp");
-        w.timestamp(
-            value,
-            ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds,
-        );
+        w.timestamp(value, ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds);
     }
     if let ::std::option::Option::Some(value) = &input.customer_identifier {
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "UsageRecord.customer_identifier",
-                    ::std::format!(
-                        "has {} characters; at most 255 are allowed", value.chars()
-                        .count()
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "UsageRecord.customer_identifier",
+                ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
+            ));
         }
         w.member_key("CustomerIdentifier");
         w.string(value);
@@ -32,90 +24,64 @@ pub(crate) fn ser_usage_record(
     {
         let value = &input.dimension;
         if value.is_empty() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "UsageRecord.dimension",
-                    "is empty; at least 1 of its characters is required",
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "UsageRecord.dimension",
+                "is empty; at least 1 of its characters is required",
+            ));
         }
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "UsageRecord.dimension",
-                    ::std::format!(
-                        "has {} characters; at most 255 are allowed", value.chars()
-                        .count()
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "UsageRecord.dimension",
+                ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
+            ));
         }
         w.member_key("Dimension");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.quantity {
         if ::std::convert::Into::<i64>::into(*value) < 0i64 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "UsageRecord.quantity",
-                    ::std::format!("is {}; the smallest value allowed is 0", value),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "UsageRecord.quantity",
+                ::std::format!("is {}; the smallest value allowed is 0", value),
+            ));
         }
         if ::std::convert::Into::<i64>::into(*value) > 2147483647i64 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "UsageRecord.quantity",
-                    ::std::format!(
-                        "is {}; the largest value allowed is 2147483647", value
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "UsageRecord.quantity",
+                ::std::format!("is {}; the largest value allowed is 2147483647", value),
+            ));
         }
         w.member_key("Quantity");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }
     if let ::std::option::Option::Some(value) = &input.quantity_as_decimal {
         if value.is_empty() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "UsageRecord.quantity_as_decimal",
-                    "is empty; at least 1 of its characters is required",
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "UsageRecord.quantity_as_decimal",
+                "is empty; at least 1 of its characters is required",
+            ));
         }
         if value.len() > 17 && value.chars().count() > 17 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "UsageRecord.quantity_as_decimal",
-                    ::std::format!(
-                        "has {} characters; at most 17 are allowed", value.chars()
-                        .count()
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "UsageRecord.quantity_as_decimal",
+                ::std::format!("has {} characters; at most 17 are allowed", value.chars().count()),
+            ));
         }
         w.member_key("QuantityAsDecimal");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.usage_allocations {
         if value.is_empty() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "UsageRecord.usage_allocations",
-                    "is empty; at least 1 of its entries is required",
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "UsageRecord.usage_allocations",
+                "is empty; at least 1 of its entries is required",
+            ));
         }
         if value.len() > 2500 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "UsageRecord.usage_allocations",
-                    ::std::format!(
-                        "has {} entries; at most 2500 are allowed", value.len()
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "UsageRecord.usage_allocations",
+                ::std::format!("has {} entries; at most 2500 are allowed", value.len()),
+            ));
         }
         w.member_key("UsageAllocations");
         w.begin_array();
@@ -126,23 +92,16 @@ pub(crate) fn ser_usage_record(
     }
     if let ::std::option::Option::Some(value) = &input.customer_aws_account_id {
         if value.is_empty() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "UsageRecord.customer_aws_account_id",
-                    "is empty; at least 1 of its characters is required",
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "UsageRecord.customer_aws_account_id",
+                "is empty; at least 1 of its characters is required",
+            ));
         }
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "UsageRecord.customer_aws_account_id",
-                    ::std::format!(
-                        "has {} characters; at most 255 are allowed", value.chars()
-                        .count()
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "UsageRecord.customer_aws_account_id",
+                ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
+            ));
         }
         w.member_key("CustomerAWSAccountId");
         w.string(value);
@@ -154,10 +113,7 @@ pub(crate) fn ser_usage_record(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_usage_record(
-    input: crate::types::UsageRecord,
-    pool: &mut ::awsjson_runtime::for_generated::StringPool,
-) {
+pub(crate) fn give_usage_record(input: crate::types::UsageRecord, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
     if let ::std::option::Option::Some(value) = input.customer_identifier {
         pool.give(value);
     }
@@ -182,20 +138,13 @@ pub(crate) fn give_usage_record(
 }
 pub(crate) fn de_usage_record(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    crate::types::UsageRecord,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
-    let mut var_timestamp: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    > = ::std::option::Option::None;
+) -> ::std::result::Result<crate::types::UsageRecord, ::awsjson_runtime::for_generated::DeserializeError> {
+    let mut var_timestamp: ::std::option::Option<::awsjson_runtime::for_generated::DateTime> = ::std::option::Option::None;
     let mut var_customer_identifier: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_dimension: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_quantity: ::std::option::Option<i32> = ::std::option::Option::None;
     let mut var_quantity_as_decimal: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut var_usage_allocations: ::std::option::Option<
-        ::std::vec::Vec<crate::types::UsageAllocation>,
-    > = ::std::option::Option::None;
+    let mut var_usage_allocations: ::std::option::Option<::std::vec::Vec<crate::types::UsageAllocation>> = ::std::option::Option::None;
     let mut var_customer_aws_account_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_license_arn: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("UsageRecord")?;
@@ -206,32 +155,20 @@ pub(crate) fn de_usage_record(
         match &*key {
             "Timestamp" => {
                 var_timestamp = ::std::option::Option::Some(
-                    r
-                        .timestamp(
-                            ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds,
-                            "UsageRecord.Timestamp",
-                        )?,
+                    r.timestamp(::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds, "UsageRecord.Timestamp")?,
                 );
             }
             "CustomerIdentifier" => {
-                var_customer_identifier = ::std::option::Option::Some(
-                    r.echoed_string("UsageRecord.CustomerIdentifier")?,
-                );
+                var_customer_identifier = ::std::option::Option::Some(r.echoed_string("UsageRecord.CustomerIdentifier")?);
             }
             "Dimension" => {
-                var_dimension = ::std::option::Option::Some(
-                    r.echoed_string("UsageRecord.Dimension")?,
-                );
+                var_dimension = ::std::option::Option::Some(r.echoed_string("UsageRecord.Dimension")?);
             }
             "Quantity" => {
-                var_quantity = ::std::option::Option::Some(
-                    r.int("UsageRecord.Quantity")?,
-                );
+                var_quantity = ::std::option::Option::Some(r.int("UsageRecord.Quantity")?);
             }
             "QuantityAsDecimal" => {
-                var_quantity_as_decimal = ::std::option::Option::Some(
-                    r.echoed_string("UsageRecord.QuantityAsDecimal")?,
-                );
+                var_quantity_as_decimal = ::std::option::Option::Some(r.echoed_string("UsageRecord.QuantityAsDecimal")?);
             }
             "UsageAllocations" => {
                 var_usage_allocations = ::std::option::Option::Some({
@@ -246,14 +183,10 @@ pub(crate) fn de_usage_record(
                 });
             }
             "CustomerAWSAccountId" => {
-                var_customer_aws_account_id = ::std::option::Option::Some(
-                    r.echoed_string("UsageRecord.CustomerAWSAccountId")?,
-                );
+                var_customer_aws_account_id = ::std::option::Option::Some(r.echoed_string("UsageRecord.CustomerAWSAccountId")?);
             }
             "LicenseArn" => {
-                var_license_arn = ::std::option::Option::Some(
-                    r.echoed_string("UsageRecord.LicenseArn")?,
-                );
+                var_license_arn = ::std::option::Option::Some(r.echoed_string("UsageRecord.LicenseArn")?);
             }
             _ => r.skip_value("UsageRecord")?,
         }
@@ -261,9 +194,7 @@ pub(crate) fn de_usage_record(
     ::std::result::Result::Ok(crate::types::UsageRecord {
         timestamp: match var_timestamp {
             ::std::option::Option::Some(v) => v,
-            ::std::option::Option::None => {
-                (Ok(::awsjson_runtime::for_generated::DateTime::from_secs(0)))?
-            }
+            ::std::option::Option::None => (Ok(::awsjson_runtime::for_generated::DateTime::from_secs(0)))?,
         },
         customer_identifier: var_customer_identifier,
         dimension: match var_dimension {

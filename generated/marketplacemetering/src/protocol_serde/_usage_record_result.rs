@@ -2,10 +2,7 @@
 //! The awsJson deserialiser of `UsageRecordResult`.
 pub(crate) fn de_usage_record_result(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    crate::types::UsageRecordResult,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::UsageRecordResult, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_usage_record: ::std::option::Option<crate::types::UsageRecord> = ::std::option::Option::None;
     let mut var_metering_record_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_status: ::std::option::Option<crate::types::UsageRecordResultStatus> = ::std::option::Option::None;
@@ -16,21 +13,13 @@ pub(crate) fn de_usage_record_result(
         }
         match &*key {
             "UsageRecord" => {
-                var_usage_record = ::std::option::Option::Some(
-                    crate::protocol_serde::de_usage_record(r)?,
-                );
+                var_usage_record = ::std::option::Option::Some(crate::protocol_serde::de_usage_record(r)?);
             }
             "MeteringRecordId" => {
-                var_metering_record_id = ::std::option::Option::Some(
-                    r.string("UsageRecordResult.MeteringRecordId")?,
-                );
+                var_metering_record_id = ::std::option::Option::Some(r.string("UsageRecordResult.MeteringRecordId")?);
             }
             "Status" => {
-                var_status = ::std::option::Option::Some(
-                    crate::types::UsageRecordResultStatus::from(
-                        &*r.str("UsageRecordResult.Status")?,
-                    ),
-                );
+                var_status = ::std::option::Option::Some(crate::types::UsageRecordResultStatus::from(&*r.str("UsageRecordResult.Status")?));
             }
             _ => r.skip_value("UsageRecordResult")?,
         }

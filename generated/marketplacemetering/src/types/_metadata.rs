@@ -8,14 +8,7 @@ pub struct Metadata {
     /// The id of the AWS Marketplace agreement the buyer accepted, for use with the agreement APIs.
     ///
     /// Constraints: length 1 to 64; pattern `^[A-Za-z0-9_/-]+$`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "AgreementId",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "AgreementId", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub agreement_id: ::std::option::Option<::std::string::String>,
 }
 impl Metadata {
@@ -32,12 +25,7 @@ impl Metadata {
 }
 /// A builder for [`Metadata`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct MetadataBuilder {
     pub(crate) agreement_id: ::std::option::Option<::std::string::String>,
 }
@@ -45,20 +33,14 @@ impl MetadataBuilder {
     /// The id of the AWS Marketplace agreement the buyer accepted, for use with the agreement APIs.
     ///
     /// Constraints: length 1 to 64; pattern `^[A-Za-z0-9_/-]+$`.
-    pub fn agreement_id(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn agreement_id(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.agreement_id = ::std::option::Option::Some(input.into());
         self
     }
     /// The id of the AWS Marketplace agreement the buyer accepted, for use with the agreement APIs.
     ///
     /// Constraints: length 1 to 64; pattern `^[A-Za-z0-9_/-]+$`.
-    pub fn set_agreement_id(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_agreement_id(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.agreement_id = input;
         self
     }
@@ -70,8 +52,6 @@ impl MetadataBuilder {
     }
     /// Builds a [`Metadata`].
     pub fn build(self) -> Metadata {
-        Metadata {
-            agreement_id: self.agreement_id,
-        }
+        Metadata { agreement_id: self.agreement_id }
     }
 }

@@ -36,12 +36,7 @@ impl Tag {
 }
 /// A builder for [`Tag`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct TagBuilder {
     pub(crate) key: ::std::option::Option<::std::string::String>,
     pub(crate) value: ::std::option::Option<::std::string::String>,
@@ -50,20 +45,14 @@ impl TagBuilder {
     /// The tag's key.
     ///
     /// Constraints: length 1 to 100; pattern `^[a-zA-Z0-9+ -=._:\/@]+$`.
-    pub fn key(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.key = ::std::option::Option::Some(input.into());
         self
     }
     /// The tag's key.
     ///
     /// Constraints: length 1 to 100; pattern `^[a-zA-Z0-9+ -=._:\/@]+$`.
-    pub fn set_key(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.key = input;
         self
     }
@@ -76,20 +65,14 @@ impl TagBuilder {
     /// The tag's value.
     ///
     /// Constraints: length 1 to 256; pattern `^[a-zA-Z0-9+ -=._:\/@]+$`.
-    pub fn value(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn value(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.value = ::std::option::Option::Some(input.into());
         self
     }
     /// The tag's value.
     ///
     /// Constraints: length 1 to 256; pattern `^[a-zA-Z0-9+ -=._:\/@]+$`.
-    pub fn set_value(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_value(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.value = input;
         self
     }
@@ -102,22 +85,14 @@ impl TagBuilder {
     /// Builds a [`Tag`].
     ///
     /// Fails, naming the member, when a required member is not set.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<Tag, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<Tag, ::awsjson_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(Tag {
             key: self
                 .key
-                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field(
-                    "key",
-                    "key is required to build Tag",
-                ))?,
+                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field("key", "key is required to build Tag"))?,
             value: self
                 .value
-                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field(
-                    "value",
-                    "value is required to build Tag",
-                ))?,
+                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field("value", "value is required to build Tag"))?,
         })
     }
 }

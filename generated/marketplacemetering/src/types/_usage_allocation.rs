@@ -8,16 +8,10 @@ pub struct UsageAllocation {
     /// The quantity in this bucket, as a whole number. Set exactly one of this and `AllocatedUsageQuantityAsDecimal`.
     ///
     /// Constraints: value 0 to 2147483647.
-    #[deprecated(
-        note = "Use AllocatedUsageQuantityAsDecimal instead. (deprecated since 2026-10-20)"
-    )]
+    #[deprecated(note = "Use AllocatedUsageQuantityAsDecimal instead. (deprecated since 2026-10-20)")]
     #[cfg_attr(
         feature = "serde",
-        serde(
-            rename = "AllocatedUsageQuantity",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
+        serde(rename = "AllocatedUsageQuantity", default, skip_serializing_if = "::std::option::Option::is_none")
     )]
     pub allocated_usage_quantity: ::std::option::Option<i32>,
     /// The quantity in this bucket, as a decimal string, for usage reported as a decimal. Set exactly one of this and `AllocatedUsageQuantity`.
@@ -25,35 +19,20 @@ pub struct UsageAllocation {
     /// Constraints: length 1 to 17; pattern `^(0|[1-9][0-9]{0,9})(\.[0-9]{1,6})?$`.
     #[cfg_attr(
         feature = "serde",
-        serde(
-            rename = "AllocatedUsageQuantityAsDecimal",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
+        serde(rename = "AllocatedUsageQuantityAsDecimal", default, skip_serializing_if = "::std::option::Option::is_none")
     )]
-    pub allocated_usage_quantity_as_decimal: ::std::option::Option<
-        ::std::string::String,
-    >,
+    pub allocated_usage_quantity_as_decimal: ::std::option::Option<::std::string::String>,
     /// The tags that identify the bucket. Leave out for the bucket of untagged usage.
     ///
     /// Constraints: length 1 to 5.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Tags",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Tags", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
 }
 impl UsageAllocation {
     /// The quantity in this bucket, as a whole number. Set exactly one of this and `AllocatedUsageQuantityAsDecimal`.
     ///
     /// Constraints: value 0 to 2147483647.
-    #[deprecated(
-        note = "Use AllocatedUsageQuantityAsDecimal instead. (deprecated since 2026-10-20)"
-    )]
+    #[deprecated(note = "Use AllocatedUsageQuantityAsDecimal instead. (deprecated since 2026-10-20)")]
     pub fn allocated_usage_quantity(&self) -> ::std::option::Option<i32> {
         self.allocated_usage_quantity
     }
@@ -78,29 +57,18 @@ impl UsageAllocation {
 }
 /// A builder for [`UsageAllocation`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct UsageAllocationBuilder {
-    #[deprecated(
-        note = "Use AllocatedUsageQuantityAsDecimal instead. (deprecated since 2026-10-20)"
-    )]
+    #[deprecated(note = "Use AllocatedUsageQuantityAsDecimal instead. (deprecated since 2026-10-20)")]
     pub(crate) allocated_usage_quantity: ::std::option::Option<i32>,
-    pub(crate) allocated_usage_quantity_as_decimal: ::std::option::Option<
-        ::std::string::String,
-    >,
+    pub(crate) allocated_usage_quantity_as_decimal: ::std::option::Option<::std::string::String>,
     pub(crate) tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
 }
 impl UsageAllocationBuilder {
     /// The quantity in this bucket, as a whole number. Set exactly one of this and `AllocatedUsageQuantityAsDecimal`.
     ///
     /// Constraints: value 0 to 2147483647.
-    #[deprecated(
-        note = "Use AllocatedUsageQuantityAsDecimal instead. (deprecated since 2026-10-20)"
-    )]
+    #[deprecated(note = "Use AllocatedUsageQuantityAsDecimal instead. (deprecated since 2026-10-20)")]
     pub fn allocated_usage_quantity(mut self, input: i32) -> Self {
         self.allocated_usage_quantity = ::std::option::Option::Some(input);
         self
@@ -108,53 +76,36 @@ impl UsageAllocationBuilder {
     /// The quantity in this bucket, as a whole number. Set exactly one of this and `AllocatedUsageQuantityAsDecimal`.
     ///
     /// Constraints: value 0 to 2147483647.
-    #[deprecated(
-        note = "Use AllocatedUsageQuantityAsDecimal instead. (deprecated since 2026-10-20)"
-    )]
-    pub fn set_allocated_usage_quantity(
-        mut self,
-        input: ::std::option::Option<i32>,
-    ) -> Self {
+    #[deprecated(note = "Use AllocatedUsageQuantityAsDecimal instead. (deprecated since 2026-10-20)")]
+    pub fn set_allocated_usage_quantity(mut self, input: ::std::option::Option<i32>) -> Self {
         self.allocated_usage_quantity = input;
         self
     }
     /// The quantity in this bucket, as a whole number. Set exactly one of this and `AllocatedUsageQuantityAsDecimal`.
     ///
     /// Constraints: value 0 to 2147483647.
-    #[deprecated(
-        note = "Use AllocatedUsageQuantityAsDecimal instead. (deprecated since 2026-10-20)"
-    )]
+    #[deprecated(note = "Use AllocatedUsageQuantityAsDecimal instead. (deprecated since 2026-10-20)")]
     pub fn get_allocated_usage_quantity(&self) -> &::std::option::Option<i32> {
         &self.allocated_usage_quantity
     }
     /// The quantity in this bucket, as a decimal string, for usage reported as a decimal. Set exactly one of this and `AllocatedUsageQuantity`.
     ///
     /// Constraints: length 1 to 17; pattern `^(0|[1-9][0-9]{0,9})(\.[0-9]{1,6})?$`.
-    pub fn allocated_usage_quantity_as_decimal(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.allocated_usage_quantity_as_decimal = ::std::option::Option::Some(
-            input.into(),
-        );
+    pub fn allocated_usage_quantity_as_decimal(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
+        self.allocated_usage_quantity_as_decimal = ::std::option::Option::Some(input.into());
         self
     }
     /// The quantity in this bucket, as a decimal string, for usage reported as a decimal. Set exactly one of this and `AllocatedUsageQuantity`.
     ///
     /// Constraints: length 1 to 17; pattern `^(0|[1-9][0-9]{0,9})(\.[0-9]{1,6})?$`.
-    pub fn set_allocated_usage_quantity_as_decimal(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_allocated_usage_quantity_as_decimal(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.allocated_usage_quantity_as_decimal = input;
         self
     }
     /// The quantity in this bucket, as a decimal string, for usage reported as a decimal. Set exactly one of this and `AllocatedUsageQuantity`.
     ///
     /// Constraints: length 1 to 17; pattern `^(0|[1-9][0-9]{0,9})(\.[0-9]{1,6})?$`.
-    pub fn get_allocated_usage_quantity_as_decimal(
-        &self,
-    ) -> &::std::option::Option<::std::string::String> {
+    pub fn get_allocated_usage_quantity_as_decimal(&self) -> &::std::option::Option<::std::string::String> {
         &self.allocated_usage_quantity_as_decimal
     }
     /// The tags that identify the bucket. Leave out for the bucket of untagged usage.
@@ -171,27 +122,21 @@ impl UsageAllocationBuilder {
     /// The tags that identify the bucket. Leave out for the bucket of untagged usage.
     ///
     /// Constraints: length 1 to 5.
-    pub fn set_tags(
-        mut self,
-        input: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
-    ) -> Self {
+    pub fn set_tags(mut self, input: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>) -> Self {
         self.tags = input;
         self
     }
     /// The tags that identify the bucket. Leave out for the bucket of untagged usage.
     ///
     /// Constraints: length 1 to 5.
-    pub fn get_tags(
-        &self,
-    ) -> &::std::option::Option<::std::vec::Vec<crate::types::Tag>> {
+    pub fn get_tags(&self) -> &::std::option::Option<::std::vec::Vec<crate::types::Tag>> {
         &self.tags
     }
     /// Builds a [`UsageAllocation`].
     pub fn build(self) -> UsageAllocation {
         UsageAllocation {
             allocated_usage_quantity: self.allocated_usage_quantity,
-            allocated_usage_quantity_as_decimal: self
-                .allocated_usage_quantity_as_decimal,
+            allocated_usage_quantity_as_decimal: self.allocated_usage_quantity_as_decimal,
             tags: self.tags,
         }
     }

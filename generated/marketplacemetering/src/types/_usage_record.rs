@@ -11,14 +11,7 @@ pub struct UsageRecord {
     /// The customer, as returned by `ResolveCustomer` to older integrations. New integrations set `CustomerAWSAccountId` instead.
     ///
     /// Constraints: length 0 to 255; pattern `^[\s\S]*$`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "CustomerIdentifier",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "CustomerIdentifier", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub customer_identifier: ::std::option::Option<::std::string::String>,
     /// The name of the pricing dimension, as declared when the product was listed.
     ///
@@ -29,64 +22,27 @@ pub struct UsageRecord {
     ///
     /// Constraints: value 0 to 2147483647.
     #[deprecated(note = "Use QuantityAsDecimal instead. (deprecated since 2026-10-20)")]
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Quantity",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Quantity", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub quantity: ::std::option::Option<i32>,
     /// The amount used, as a decimal string with up to six digits after the point. The two quantity members cannot both be set.
     ///
     /// Constraints: length 1 to 17; pattern `^(0|[1-9][0-9]{0,9})(\.[0-9]{1,6})?$`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "QuantityAsDecimal",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "QuantityAsDecimal", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub quantity_as_decimal: ::std::option::Option<::std::string::String>,
     /// Splits the quantity across buckets identified by tags. The allocated quantities must add up to the total quantity.
     ///
     /// Constraints: length 1 to 2500.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "UsageAllocations",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
-    pub usage_allocations: ::std::option::Option<
-        ::std::vec::Vec<crate::types::UsageAllocation>,
-    >,
+    #[cfg_attr(feature = "serde", serde(rename = "UsageAllocations", default, skip_serializing_if = "::std::option::Option::is_none"))]
+    pub usage_allocations: ::std::option::Option<::std::vec::Vec<crate::types::UsageAllocation>>,
     /// The customer's AWS account id, as returned by `ResolveCustomer`.
     ///
     /// Constraints: length 1 to 255; pattern `^[0-9]+$`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "CustomerAWSAccountId",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "CustomerAWSAccountId", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub customer_aws_account_id: ::std::option::Option<::std::string::String>,
     /// The ARN of the customer's license, as returned by `ResolveCustomer`.
     ///
     /// Constraints: pattern `^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "LicenseArn",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "LicenseArn", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub license_arn: ::std::option::Option<::std::string::String>,
 }
 impl UsageRecord {
@@ -148,95 +104,64 @@ impl UsageRecord {
 }
 /// A builder for [`UsageRecord`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct UsageRecordBuilder {
-    pub(crate) timestamp: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    >,
+    pub(crate) timestamp: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     pub(crate) customer_identifier: ::std::option::Option<::std::string::String>,
     pub(crate) dimension: ::std::option::Option<::std::string::String>,
     #[deprecated(note = "Use QuantityAsDecimal instead. (deprecated since 2026-10-20)")]
     pub(crate) quantity: ::std::option::Option<i32>,
     pub(crate) quantity_as_decimal: ::std::option::Option<::std::string::String>,
-    pub(crate) usage_allocations: ::std::option::Option<
-        ::std::vec::Vec<crate::types::UsageAllocation>,
-    >,
+    pub(crate) usage_allocations: ::std::option::Option<::std::vec::Vec<crate::types::UsageAllocation>>,
     pub(crate) customer_aws_account_id: ::std::option::Option<::std::string::String>,
     pub(crate) license_arn: ::std::option::Option<::std::string::String>,
 }
 impl UsageRecordBuilder {
     /// The hour, in UTC, in which the usage happened. Usage may be sent up to six hours late, and not before the customer subscribed.
-    pub fn timestamp(
-        mut self,
-        input: ::awsjson_runtime::for_generated::DateTime,
-    ) -> Self {
+    pub fn timestamp(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
         self.timestamp = ::std::option::Option::Some(input);
         self
     }
     /// The hour, in UTC, in which the usage happened. Usage may be sent up to six hours late, and not before the customer subscribed.
-    pub fn set_timestamp(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    ) -> Self {
+    pub fn set_timestamp(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
         self.timestamp = input;
         self
     }
     /// The hour, in UTC, in which the usage happened. Usage may be sent up to six hours late, and not before the customer subscribed.
-    pub fn get_timestamp(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_timestamp(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         &self.timestamp
     }
     /// The customer, as returned by `ResolveCustomer` to older integrations. New integrations set `CustomerAWSAccountId` instead.
     ///
     /// Constraints: length 0 to 255; pattern `^[\s\S]*$`.
-    pub fn customer_identifier(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn customer_identifier(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.customer_identifier = ::std::option::Option::Some(input.into());
         self
     }
     /// The customer, as returned by `ResolveCustomer` to older integrations. New integrations set `CustomerAWSAccountId` instead.
     ///
     /// Constraints: length 0 to 255; pattern `^[\s\S]*$`.
-    pub fn set_customer_identifier(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_customer_identifier(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.customer_identifier = input;
         self
     }
     /// The customer, as returned by `ResolveCustomer` to older integrations. New integrations set `CustomerAWSAccountId` instead.
     ///
     /// Constraints: length 0 to 255; pattern `^[\s\S]*$`.
-    pub fn get_customer_identifier(
-        &self,
-    ) -> &::std::option::Option<::std::string::String> {
+    pub fn get_customer_identifier(&self) -> &::std::option::Option<::std::string::String> {
         &self.customer_identifier
     }
     /// The name of the pricing dimension, as declared when the product was listed.
     ///
     /// Constraints: length 1 to 255; pattern `^[\s\S]+$`.
-    pub fn dimension(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn dimension(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.dimension = ::std::option::Option::Some(input.into());
         self
     }
     /// The name of the pricing dimension, as declared when the product was listed.
     ///
     /// Constraints: length 1 to 255; pattern `^[\s\S]+$`.
-    pub fn set_dimension(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_dimension(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.dimension = input;
         self
     }
@@ -272,29 +197,21 @@ impl UsageRecordBuilder {
     /// The amount used, as a decimal string with up to six digits after the point. The two quantity members cannot both be set.
     ///
     /// Constraints: length 1 to 17; pattern `^(0|[1-9][0-9]{0,9})(\.[0-9]{1,6})?$`.
-    pub fn quantity_as_decimal(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn quantity_as_decimal(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.quantity_as_decimal = ::std::option::Option::Some(input.into());
         self
     }
     /// The amount used, as a decimal string with up to six digits after the point. The two quantity members cannot both be set.
     ///
     /// Constraints: length 1 to 17; pattern `^(0|[1-9][0-9]{0,9})(\.[0-9]{1,6})?$`.
-    pub fn set_quantity_as_decimal(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_quantity_as_decimal(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.quantity_as_decimal = input;
         self
     }
     /// The amount used, as a decimal string with up to six digits after the point. The two quantity members cannot both be set.
     ///
     /// Constraints: length 1 to 17; pattern `^(0|[1-9][0-9]{0,9})(\.[0-9]{1,6})?$`.
-    pub fn get_quantity_as_decimal(
-        &self,
-    ) -> &::std::option::Option<::std::string::String> {
+    pub fn get_quantity_as_decimal(&self) -> &::std::option::Option<::std::string::String> {
         &self.quantity_as_decimal
     }
     /// Splits the quantity across buckets identified by tags. The allocated quantities must add up to the total quantity.
@@ -311,66 +228,47 @@ impl UsageRecordBuilder {
     /// Splits the quantity across buckets identified by tags. The allocated quantities must add up to the total quantity.
     ///
     /// Constraints: length 1 to 2500.
-    pub fn set_usage_allocations(
-        mut self,
-        input: ::std::option::Option<::std::vec::Vec<crate::types::UsageAllocation>>,
-    ) -> Self {
+    pub fn set_usage_allocations(mut self, input: ::std::option::Option<::std::vec::Vec<crate::types::UsageAllocation>>) -> Self {
         self.usage_allocations = input;
         self
     }
     /// Splits the quantity across buckets identified by tags. The allocated quantities must add up to the total quantity.
     ///
     /// Constraints: length 1 to 2500.
-    pub fn get_usage_allocations(
-        &self,
-    ) -> &::std::option::Option<::std::vec::Vec<crate::types::UsageAllocation>> {
+    pub fn get_usage_allocations(&self) -> &::std::option::Option<::std::vec::Vec<crate::types::UsageAllocation>> {
         &self.usage_allocations
     }
     /// The customer's AWS account id, as returned by `ResolveCustomer`.
     ///
     /// Constraints: length 1 to 255; pattern `^[0-9]+$`.
-    pub fn customer_aws_account_id(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn customer_aws_account_id(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.customer_aws_account_id = ::std::option::Option::Some(input.into());
         self
     }
     /// The customer's AWS account id, as returned by `ResolveCustomer`.
     ///
     /// Constraints: length 1 to 255; pattern `^[0-9]+$`.
-    pub fn set_customer_aws_account_id(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_customer_aws_account_id(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.customer_aws_account_id = input;
         self
     }
     /// The customer's AWS account id, as returned by `ResolveCustomer`.
     ///
     /// Constraints: length 1 to 255; pattern `^[0-9]+$`.
-    pub fn get_customer_aws_account_id(
-        &self,
-    ) -> &::std::option::Option<::std::string::String> {
+    pub fn get_customer_aws_account_id(&self) -> &::std::option::Option<::std::string::String> {
         &self.customer_aws_account_id
     }
     /// The ARN of the customer's license, as returned by `ResolveCustomer`.
     ///
     /// Constraints: pattern `^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$`.
-    pub fn license_arn(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn license_arn(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.license_arn = ::std::option::Option::Some(input.into());
         self
     }
     /// The ARN of the customer's license, as returned by `ResolveCustomer`.
     ///
     /// Constraints: pattern `^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$`.
-    pub fn set_license_arn(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_license_arn(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.license_arn = input;
         self
     }
@@ -383,26 +281,15 @@ impl UsageRecordBuilder {
     /// Builds a [`UsageRecord`].
     ///
     /// Fails, naming the member, when a required member is not set.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<
-        UsageRecord,
-        ::awsjson_runtime::for_generated::BuildError,
-    > {
+    pub fn build(self) -> ::std::result::Result<UsageRecord, ::awsjson_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(UsageRecord {
-            timestamp: self
-                .timestamp
-                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field(
-                    "timestamp",
-                    "timestamp is required to build UsageRecord",
-                ))?,
+            timestamp: self.timestamp.ok_or_else(|| {
+                ::awsjson_runtime::for_generated::BuildError::missing_field("timestamp", "timestamp is required to build UsageRecord")
+            })?,
             customer_identifier: self.customer_identifier,
-            dimension: self
-                .dimension
-                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field(
-                    "dimension",
-                    "dimension is required to build UsageRecord",
-                ))?,
+            dimension: self.dimension.ok_or_else(|| {
+                ::awsjson_runtime::for_generated::BuildError::missing_field("dimension", "dimension is required to build UsageRecord")
+            })?,
             quantity: self.quantity,
             quantity_as_decimal: self.quantity_as_decimal,
             usage_allocations: self.usage_allocations,

@@ -6,34 +6,13 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct UsageRecordResult {
     /// The record as the service received it.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "UsageRecord",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "UsageRecord", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub usage_record: ::std::option::Option<crate::types::UsageRecord>,
     /// The id the service gave to the record.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "MeteringRecordId",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "MeteringRecordId", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub metering_record_id: ::std::option::Option<::std::string::String>,
     /// Whether the record was recorded, refused because the customer is not subscribed, or recognised as a duplicate.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Status",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Status", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub status: ::std::option::Option<crate::types::UsageRecordResultStatus>,
 }
 impl UsageRecordResult {
@@ -46,9 +25,7 @@ impl UsageRecordResult {
         self.metering_record_id.as_deref()
     }
     /// Whether the record was recorded, refused because the customer is not subscribed, or recognised as a duplicate.
-    pub fn status(
-        &self,
-    ) -> ::std::option::Option<&crate::types::UsageRecordResultStatus> {
+    pub fn status(&self) -> ::std::option::Option<&crate::types::UsageRecordResultStatus> {
         self.status.as_ref()
     }
     /// A builder for [`UsageRecordResult`].
@@ -58,12 +35,7 @@ impl UsageRecordResult {
 }
 /// A builder for [`UsageRecordResult`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct UsageRecordResultBuilder {
     pub(crate) usage_record: ::std::option::Option<crate::types::UsageRecord>,
     pub(crate) metering_record_id: ::std::option::Option<::std::string::String>,
@@ -76,10 +48,7 @@ impl UsageRecordResultBuilder {
         self
     }
     /// The record as the service received it.
-    pub fn set_usage_record(
-        mut self,
-        input: ::std::option::Option<crate::types::UsageRecord>,
-    ) -> Self {
+    pub fn set_usage_record(mut self, input: ::std::option::Option<crate::types::UsageRecord>) -> Self {
         self.usage_record = input;
         self
     }
@@ -88,25 +57,17 @@ impl UsageRecordResultBuilder {
         &self.usage_record
     }
     /// The id the service gave to the record.
-    pub fn metering_record_id(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn metering_record_id(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.metering_record_id = ::std::option::Option::Some(input.into());
         self
     }
     /// The id the service gave to the record.
-    pub fn set_metering_record_id(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_metering_record_id(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.metering_record_id = input;
         self
     }
     /// The id the service gave to the record.
-    pub fn get_metering_record_id(
-        &self,
-    ) -> &::std::option::Option<::std::string::String> {
+    pub fn get_metering_record_id(&self) -> &::std::option::Option<::std::string::String> {
         &self.metering_record_id
     }
     /// Whether the record was recorded, refused because the customer is not subscribed, or recognised as a duplicate.
@@ -115,25 +76,16 @@ impl UsageRecordResultBuilder {
         self
     }
     /// Whether the record was recorded, refused because the customer is not subscribed, or recognised as a duplicate.
-    pub fn set_status(
-        mut self,
-        input: ::std::option::Option<crate::types::UsageRecordResultStatus>,
-    ) -> Self {
+    pub fn set_status(mut self, input: ::std::option::Option<crate::types::UsageRecordResultStatus>) -> Self {
         self.status = input;
         self
     }
     /// Whether the record was recorded, refused because the customer is not subscribed, or recognised as a duplicate.
-    pub fn get_status(
-        &self,
-    ) -> &::std::option::Option<crate::types::UsageRecordResultStatus> {
+    pub fn get_status(&self) -> &::std::option::Option<crate::types::UsageRecordResultStatus> {
         &self.status
     }
     /// Builds a [`UsageRecordResult`].
     pub fn build(self) -> UsageRecordResult {
-        UsageRecordResult {
-            usage_record: self.usage_record,
-            metering_record_id: self.metering_record_id,
-            status: self.status,
-        }
+        UsageRecordResult { usage_record: self.usage_record, metering_record_id: self.metering_record_id, status: self.status }
     }
 }

@@ -12,7 +12,7 @@
     ::std::hash::Hash,
     ::std::cmp::Ord,
     ::std::cmp::PartialEq,
-    ::std::cmp::PartialOrd
+    ::std::cmp::PartialOrd,
 )]
 pub enum UsageRecordResultStatus {
     /// The record was recorded and will be billed.
@@ -46,11 +46,7 @@ impl ::std::convert::From<&str> for UsageRecordResultStatus {
             "Success" => UsageRecordResultStatus::Success,
             "CustomerNotSubscribed" => UsageRecordResultStatus::CustomerNotSubscribed,
             "DuplicateRecord" => UsageRecordResultStatus::DuplicateRecord,
-            other => {
-                UsageRecordResultStatus::Unknown(
-                    ::awsjson_runtime::for_generated::UnknownVariantValue::new(other),
-                )
-            }
+            other => UsageRecordResultStatus::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }
@@ -72,18 +68,13 @@ impl ::std::fmt::Display for UsageRecordResultStatus {
 }
 #[cfg(feature = "serde")]
 impl ::serde::Serialize for UsageRecordResultStatus {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 #[cfg(feature = "serde")]
 impl<'de> ::serde::Deserialize<'de> for UsageRecordResultStatus {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
         let value = <::std::string::String as ::serde::Deserialize>::deserialize(d)?;
         ::std::result::Result::Ok(UsageRecordResultStatus::from(value.as_str()))
     }

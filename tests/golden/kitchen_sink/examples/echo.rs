@@ -9,24 +9,15 @@
 //!   cargo run --example echo
 //! ```
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> ::std::result::Result<
-    (),
-    ::std::boxed::Box<dyn ::std::error::Error>,
-> {
+async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>> {
     let config = golden_kitchen_sink::config::load_from_env().await;
     let client = golden_kitchen_sink::Client::new(&config);
     #[allow(deprecated)]
-    let result = client
-        .echo()
-        .set_required(
-            ::std::option::Option::Some(::std::string::String::from("example")),
-        )
-        .send()
-        .await;
+    let result = client.echo().set_required(::std::option::Option::Some(::std::string::String::from("example"))).send().await;
     match result {
         ::std::result::Result::Ok(output) => ::std::println!("{output:#?}"),
         ::std::result::Result::Err(e) => {
-            ::std::eprintln!("{}", golden_kitchen_sink::error::DisplayErrorContext(& e));
+            ::std::eprintln!("{}", golden_kitchen_sink::error::DisplayErrorContext(&e));
             ::std::process::exit(1);
         }
     }

@@ -9,10 +9,7 @@
 //!   cargo run --example fail
 //! ```
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> ::std::result::Result<
-    (),
-    ::std::boxed::Box<dyn ::std::error::Error>,
-> {
+async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>> {
     let config = golden_kitchen_sink::config::load_from_env().await;
     let client = golden_kitchen_sink::Client::new(&config);
     #[allow(deprecated)]
@@ -20,7 +17,7 @@ async fn main() -> ::std::result::Result<
     match result {
         ::std::result::Result::Ok(output) => ::std::println!("{output:#?}"),
         ::std::result::Result::Err(e) => {
-            ::std::eprintln!("{}", golden_kitchen_sink::error::DisplayErrorContext(& e));
+            ::std::eprintln!("{}", golden_kitchen_sink::error::DisplayErrorContext(&e));
             ::std::process::exit(1);
         }
     }

@@ -9,19 +9,12 @@ impl Client {
     /// A client from a shared configuration: a [`Config`](crate::Config), or,
     /// with the `aws-config` feature, the `aws_types::SdkConfig` that
     /// `aws_config::load_from_env()` returns.
-    pub fn new(
-        config: &(impl ::awsjson_runtime::for_generated::ToConfig + ?Sized),
-    ) -> Self {
+    pub fn new(config: &(impl ::awsjson_runtime::for_generated::ToConfig + ?Sized)) -> Self {
         Self::from_conf(::awsjson_runtime::for_generated::ToConfig::to_config(config))
     }
     /// A client from its configuration.
     pub fn from_conf(config: crate::Config) -> Self {
-        Client {
-            handle: ::awsjson_runtime::for_generated::Handle::new(
-                config,
-                &crate::config::SERVICE,
-            ),
-        }
+        Client { handle: ::awsjson_runtime::for_generated::Handle::new(config, &crate::config::SERVICE) }
     }
     /// The client's configuration.
     pub fn config(&self) -> &crate::Config {
@@ -36,20 +29,12 @@ impl Client {
         crate::operation::fail::builders::FailFluentBuilder::new(self.handle.clone())
     }
     /// Starts a `ListThings` call.
-    pub fn list_things(
-        &self,
-    ) -> crate::operation::list_things::builders::ListThingsFluentBuilder {
-        crate::operation::list_things::builders::ListThingsFluentBuilder::new(
-            self.handle.clone(),
-        )
+    pub fn list_things(&self) -> crate::operation::list_things::builders::ListThingsFluentBuilder {
+        crate::operation::list_things::builders::ListThingsFluentBuilder::new(self.handle.clone())
     }
     /// Starts a `NoInputOutput` call.
     #[deprecated(note = "Nothing to see.")]
-    pub fn no_input_output(
-        &self,
-    ) -> crate::operation::no_input_output::builders::NoInputOutputFluentBuilder {
-        crate::operation::no_input_output::builders::NoInputOutputFluentBuilder::new(
-            self.handle.clone(),
-        )
+    pub fn no_input_output(&self) -> crate::operation::no_input_output::builders::NoInputOutputFluentBuilder {
+        crate::operation::no_input_output::builders::NoInputOutputFluentBuilder::new(self.handle.clone())
     }
 }

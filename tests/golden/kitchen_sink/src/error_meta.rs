@@ -11,9 +11,7 @@ pub enum Error {
     /// The `ServiceFault` error.
     ServiceFault(crate::types::error::ServiceFault),
     /// An error the model does not describe, or a failure before the service answered.
-    #[deprecated(
-        note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
-    )]
+    #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
 impl ::std::fmt::Display for Error {
@@ -39,15 +37,9 @@ impl ::std::error::Error for Error {
 impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for Error {
     fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
         match self {
-            Error::BadInput(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            Error::Busy(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            Error::ServiceFault(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
+            Error::BadInput(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::Busy(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::ServiceFault(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
             Error::Unhandled(e) => e.meta(),
         }
     }
@@ -79,49 +71,36 @@ impl ::std::convert::From<crate::operation::fail::FailError> for Error {
 impl ::std::convert::From<crate::operation::list_things::ListThingsError> for Error {
     fn from(err: crate::operation::list_things::ListThingsError) -> Self {
         match err {
-            crate::operation::list_things::ListThingsError::ServiceFault(e) => {
-                Error::ServiceFault(e)
-            }
-            crate::operation::list_things::ListThingsError::Unhandled(e) => {
-                Error::Unhandled(e)
-            }
+            crate::operation::list_things::ListThingsError::ServiceFault(e) => Error::ServiceFault(e),
+            crate::operation::list_things::ListThingsError::Unhandled(e) => Error::Unhandled(e),
         }
     }
 }
-impl ::std::convert::From<crate::operation::no_input_output::NoInputOutputError>
-for Error {
+impl ::std::convert::From<crate::operation::no_input_output::NoInputOutputError> for Error {
     fn from(err: crate::operation::no_input_output::NoInputOutputError) -> Self {
         match err {
-            crate::operation::no_input_output::NoInputOutputError::ServiceFault(e) => {
-                Error::ServiceFault(e)
-            }
-            crate::operation::no_input_output::NoInputOutputError::Unhandled(e) => {
-                Error::Unhandled(e)
-            }
+            crate::operation::no_input_output::NoInputOutputError::ServiceFault(e) => Error::ServiceFault(e),
+            crate::operation::no_input_output::NoInputOutputError::Unhandled(e) => Error::Unhandled(e),
         }
     }
 }
-impl<E, R> ::std::convert::From<::awsjson_runtime::for_generated::SdkError<E, R>>
-for Error
+impl<E, R> ::std::convert::From<::awsjson_runtime::for_generated::SdkError<E, R>> for Error
 where
-    E: ::std::convert::Into<Error> + ::std::error::Error
-        + ::awsjson_runtime::for_generated::ProvideErrorMetadata + ::std::marker::Send
-        + ::std::marker::Sync + 'static,
+    E: ::std::convert::Into<Error>
+        + ::std::error::Error
+        + ::awsjson_runtime::for_generated::ProvideErrorMetadata
+        + ::std::marker::Send
+        + ::std::marker::Sync
+        + 'static,
     R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
 {
     fn from(err: ::awsjson_runtime::for_generated::SdkError<E, R>) -> Self {
         match err {
-            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
-                context.into_err().into()
-            }
-            other => {
-                Error::Unhandled(
-                    ::awsjson_runtime::for_generated::Unhandled::new(
-                        ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
-                    ),
-                )
-            }
+            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => context.into_err().into(),
+            other => Error::Unhandled(::awsjson_runtime::for_generated::Unhandled::new(
+                ::std::boxed::Box::new(other),
+                ::awsjson_runtime::for_generated::ErrorMetadata::default(),
+            )),
         }
     }
 }

@@ -9,26 +9,15 @@
 //!   cargo run --example evaluate
 //! ```
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> ::std::result::Result<
-    (),
-    ::std::boxed::Box<dyn ::std::error::Error>,
-> {
+async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>> {
     let config = golden_model_semantics::config::load_from_env().await;
     let client = golden_model_semantics::Client::new(&config);
     #[allow(deprecated)]
-    let result = client
-        .evaluate()
-        .set_expr(
-            ::std::option::Option::Some(golden_model_semantics::types::Expr::Literal(1)),
-        )
-        .send()
-        .await;
+    let result = client.evaluate().set_expr(::std::option::Option::Some(golden_model_semantics::types::Expr::Literal(1))).send().await;
     match result {
         ::std::result::Result::Ok(output) => ::std::println!("{output:#?}"),
         ::std::result::Result::Err(e) => {
-            ::std::eprintln!(
-                "{}", golden_model_semantics::error::DisplayErrorContext(& e)
-            );
+            ::std::eprintln!("{}", golden_model_semantics::error::DisplayErrorContext(&e));
             ::std::process::exit(1);
         }
     }

@@ -9,10 +9,7 @@
 //!   cargo run --example get_defaults
 //! ```
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> ::std::result::Result<
-    (),
-    ::std::boxed::Box<dyn ::std::error::Error>,
-> {
+async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>> {
     let config = golden_model_semantics::config::load_from_env().await;
     let client = golden_model_semantics::Client::new(&config);
     #[allow(deprecated)]
@@ -20,9 +17,7 @@ async fn main() -> ::std::result::Result<
     match result {
         ::std::result::Result::Ok(output) => ::std::println!("{output:#?}"),
         ::std::result::Result::Err(e) => {
-            ::std::eprintln!(
-                "{}", golden_model_semantics::error::DisplayErrorContext(& e)
-            );
+            ::std::eprintln!("{}", golden_model_semantics::error::DisplayErrorContext(&e));
             ::std::process::exit(1);
         }
     }

@@ -9,39 +9,24 @@
 //!   cargo run --example put_record
 //! ```
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> ::std::result::Result<
-    (),
-    ::std::boxed::Box<dyn ::std::error::Error>,
-> {
+async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>> {
     let config = golden_model_semantics::config::load_from_env().await;
     let client = golden_model_semantics::Client::new(&config);
     #[allow(deprecated)]
     let result = client
         .put_record()
-        .set_record(
-            ::std::option::Option::Some(
-                golden_model_semantics::types::Record::builder()
-                    .set_created_by(
-                        ::std::option::Option::Some(
-                            ::std::string::String::from("example"),
-                        ),
-                    )
-                    .set_id(
-                        ::std::option::Option::Some(
-                            ::std::string::String::from("example"),
-                        ),
-                    )
-                    .build()?,
-            ),
-        )
+        .set_record(::std::option::Option::Some(
+            golden_model_semantics::types::Record::builder()
+                .set_created_by(::std::option::Option::Some(::std::string::String::from("example")))
+                .set_id(::std::option::Option::Some(::std::string::String::from("example")))
+                .build()?,
+        ))
         .send()
         .await;
     match result {
         ::std::result::Result::Ok(output) => ::std::println!("{output:#?}"),
         ::std::result::Result::Err(e) => {
-            ::std::eprintln!(
-                "{}", golden_model_semantics::error::DisplayErrorContext(& e)
-            );
+            ::std::eprintln!("{}", golden_model_semantics::error::DisplayErrorContext(&e));
             ::std::process::exit(1);
         }
     }

@@ -9,46 +9,27 @@ impl Client {
     /// A client from a shared configuration: a [`Config`](crate::Config), or,
     /// with the `aws-config` feature, the `aws_types::SdkConfig` that
     /// `aws_config::load_from_env()` returns.
-    pub fn new(
-        config: &(impl ::awsjson_runtime::for_generated::ToConfig + ?Sized),
-    ) -> Self {
+    pub fn new(config: &(impl ::awsjson_runtime::for_generated::ToConfig + ?Sized)) -> Self {
         Self::from_conf(::awsjson_runtime::for_generated::ToConfig::to_config(config))
     }
     /// A client from its configuration.
     pub fn from_conf(config: crate::Config) -> Self {
-        Client {
-            handle: ::awsjson_runtime::for_generated::Handle::new(
-                config,
-                &crate::config::SERVICE,
-            ),
-        }
+        Client { handle: ::awsjson_runtime::for_generated::Handle::new(config, &crate::config::SERVICE) }
     }
     /// The client's configuration.
     pub fn config(&self) -> &crate::Config {
         self.handle.config()
     }
     /// Starts a `Evaluate` call.
-    pub fn evaluate(
-        &self,
-    ) -> crate::operation::evaluate::builders::EvaluateFluentBuilder {
-        crate::operation::evaluate::builders::EvaluateFluentBuilder::new(
-            self.handle.clone(),
-        )
+    pub fn evaluate(&self) -> crate::operation::evaluate::builders::EvaluateFluentBuilder {
+        crate::operation::evaluate::builders::EvaluateFluentBuilder::new(self.handle.clone())
     }
     /// Starts a `GetDefaults` call.
-    pub fn get_defaults(
-        &self,
-    ) -> crate::operation::get_defaults::builders::GetDefaultsFluentBuilder {
-        crate::operation::get_defaults::builders::GetDefaultsFluentBuilder::new(
-            self.handle.clone(),
-        )
+    pub fn get_defaults(&self) -> crate::operation::get_defaults::builders::GetDefaultsFluentBuilder {
+        crate::operation::get_defaults::builders::GetDefaultsFluentBuilder::new(self.handle.clone())
     }
     /// Starts a `PutRecord` call.
-    pub fn put_record(
-        &self,
-    ) -> crate::operation::put_record::builders::PutRecordFluentBuilder {
-        crate::operation::put_record::builders::PutRecordFluentBuilder::new(
-            self.handle.clone(),
-        )
+    pub fn put_record(&self) -> crate::operation::put_record::builders::PutRecordFluentBuilder {
+        crate::operation::put_record::builders::PutRecordFluentBuilder::new(self.handle.clone())
     }
 }

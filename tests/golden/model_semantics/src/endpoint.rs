@@ -5,9 +5,6 @@ const RULES: &str = "{\"version\":\"1.0\",\"parameters\":{\"Endpoint\":{\"builtI
 /// Resolves the endpoint of a call.
 pub(crate) fn resolve(
     params: &::awsjson_runtime::for_generated::EndpointParams,
-) -> ::std::result::Result<
-    ::awsjson_runtime::for_generated::Endpoint,
-    ::awsjson_runtime::for_generated::EndpointError,
-> {
+) -> ::std::result::Result<::awsjson_runtime::for_generated::Endpoint, ::awsjson_runtime::for_generated::EndpointError> {
     ::awsjson_runtime::for_generated::resolve_endpoint(RULES, params)
 }

@@ -5,9 +5,7 @@
 #[derive(::std::fmt::Debug)]
 pub enum Error {
     /// An error the model does not describe, or a failure before the service answered.
-    #[deprecated(
-        note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
-    )]
+    #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
 impl ::std::fmt::Display for Error {
@@ -39,51 +37,41 @@ impl ::awsjson_runtime::for_generated::RequestId for Error {
 impl ::std::convert::From<crate::operation::evaluate::EvaluateError> for Error {
     fn from(err: crate::operation::evaluate::EvaluateError) -> Self {
         match err {
-            crate::operation::evaluate::EvaluateError::Unhandled(e) => {
-                Error::Unhandled(e)
-            }
+            crate::operation::evaluate::EvaluateError::Unhandled(e) => Error::Unhandled(e),
         }
     }
 }
 impl ::std::convert::From<crate::operation::get_defaults::GetDefaultsError> for Error {
     fn from(err: crate::operation::get_defaults::GetDefaultsError) -> Self {
         match err {
-            crate::operation::get_defaults::GetDefaultsError::Unhandled(e) => {
-                Error::Unhandled(e)
-            }
+            crate::operation::get_defaults::GetDefaultsError::Unhandled(e) => Error::Unhandled(e),
         }
     }
 }
 impl ::std::convert::From<crate::operation::put_record::PutRecordError> for Error {
     fn from(err: crate::operation::put_record::PutRecordError) -> Self {
         match err {
-            crate::operation::put_record::PutRecordError::Unhandled(e) => {
-                Error::Unhandled(e)
-            }
+            crate::operation::put_record::PutRecordError::Unhandled(e) => Error::Unhandled(e),
         }
     }
 }
-impl<E, R> ::std::convert::From<::awsjson_runtime::for_generated::SdkError<E, R>>
-for Error
+impl<E, R> ::std::convert::From<::awsjson_runtime::for_generated::SdkError<E, R>> for Error
 where
-    E: ::std::convert::Into<Error> + ::std::error::Error
-        + ::awsjson_runtime::for_generated::ProvideErrorMetadata + ::std::marker::Send
-        + ::std::marker::Sync + 'static,
+    E: ::std::convert::Into<Error>
+        + ::std::error::Error
+        + ::awsjson_runtime::for_generated::ProvideErrorMetadata
+        + ::std::marker::Send
+        + ::std::marker::Sync
+        + 'static,
     R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
 {
     fn from(err: ::awsjson_runtime::for_generated::SdkError<E, R>) -> Self {
         match err {
-            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
-                context.into_err().into()
-            }
-            other => {
-                Error::Unhandled(
-                    ::awsjson_runtime::for_generated::Unhandled::new(
-                        ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
-                    ),
-                )
-            }
+            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => context.into_err().into(),
+            other => Error::Unhandled(::awsjson_runtime::for_generated::Unhandled::new(
+                ::std::boxed::Box::new(other),
+                ::awsjson_runtime::for_generated::ErrorMetadata::default(),
+            )),
         }
     }
 }

@@ -7,9 +7,7 @@ pub enum Error {
     /// The `Error` error.
     Error(crate::types::error::Error),
     /// An error the model does not describe, or a failure before the service answered.
-    #[deprecated(
-        note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
-    )]
+    #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
 impl ::std::fmt::Display for Error {
@@ -31,9 +29,7 @@ impl ::std::error::Error for Error {
 impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for Error {
     fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
         match self {
-            Error::Error(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
+            Error::Error(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
             Error::Unhandled(e) => e.meta(),
         }
     }
@@ -65,27 +61,23 @@ impl ::std::convert::From<crate::operation::r#type::TypeError> for Error {
         }
     }
 }
-impl<E, R> ::std::convert::From<::awsjson_runtime::for_generated::SdkError<E, R>>
-for Error
+impl<E, R> ::std::convert::From<::awsjson_runtime::for_generated::SdkError<E, R>> for Error
 where
-    E: ::std::convert::Into<Error> + ::std::error::Error
-        + ::awsjson_runtime::for_generated::ProvideErrorMetadata + ::std::marker::Send
-        + ::std::marker::Sync + 'static,
+    E: ::std::convert::Into<Error>
+        + ::std::error::Error
+        + ::awsjson_runtime::for_generated::ProvideErrorMetadata
+        + ::std::marker::Send
+        + ::std::marker::Sync
+        + 'static,
     R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
 {
     fn from(err: ::awsjson_runtime::for_generated::SdkError<E, R>) -> Self {
         match err {
-            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
-                context.into_err().into()
-            }
-            other => {
-                Error::Unhandled(
-                    ::awsjson_runtime::for_generated::Unhandled::new(
-                        ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
-                    ),
-                )
-            }
+            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => context.into_err().into(),
+            other => Error::Unhandled(::awsjson_runtime::for_generated::Unhandled::new(
+                ::std::boxed::Box::new(other),
+                ::awsjson_runtime::for_generated::ErrorMetadata::default(),
+            )),
         }
     }
 }

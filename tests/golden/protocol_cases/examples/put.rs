@@ -9,10 +9,7 @@
 //!   cargo run --example put
 //! ```
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> ::std::result::Result<
-    (),
-    ::std::boxed::Box<dyn ::std::error::Error>,
-> {
+async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>> {
     let config = golden_protocol_cases::config::load_from_env().await;
     let client = golden_protocol_cases::Client::new(&config);
     #[allow(deprecated)]
@@ -20,9 +17,7 @@ async fn main() -> ::std::result::Result<
     match result {
         ::std::result::Result::Ok(output) => ::std::println!("{output:#?}"),
         ::std::result::Result::Err(e) => {
-            ::std::eprintln!(
-                "{}", golden_protocol_cases::error::DisplayErrorContext(& e)
-            );
+            ::std::eprintln!("{}", golden_protocol_cases::error::DisplayErrorContext(&e));
             ::std::process::exit(1);
         }
     }

@@ -5,10 +5,7 @@ const RULES: &str = "{\"version\":\"1.0\",\"parameters\":{\"Endpoint\":{\"builtI
 /// Resolves the endpoint of a call.
 pub(crate) fn resolve(
     params: &::awsjson_runtime::for_generated::EndpointParams,
-) -> ::std::result::Result<
-    ::awsjson_runtime::for_generated::Endpoint,
-    ::awsjson_runtime::for_generated::EndpointError,
-> {
+) -> ::std::result::Result<::awsjson_runtime::for_generated::Endpoint, ::awsjson_runtime::for_generated::EndpointError> {
     ::awsjson_runtime::for_generated::resolve_endpoint(RULES, params)
 }
 #[cfg(test)]
@@ -23,7 +20,7 @@ mod tests {
             endpoint: ::std::option::Option::None,
         };
         ::std::assert_eq!(
-            super::resolve(& params).map(| e | e.url),
+            super::resolve(&params).map(|e| e.url),
             ::std::result::Result::Ok("https://cases.eu-west-1.amazonaws.com".to_owned())
         );
     }

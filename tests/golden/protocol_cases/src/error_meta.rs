@@ -5,9 +5,7 @@
 #[derive(::std::fmt::Debug)]
 pub enum Error {
     /// An error the model does not describe, or a failure before the service answered.
-    #[deprecated(
-        note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
-    )]
+    #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
 impl ::std::fmt::Display for Error {
@@ -43,27 +41,23 @@ impl ::std::convert::From<crate::operation::put::PutError> for Error {
         }
     }
 }
-impl<E, R> ::std::convert::From<::awsjson_runtime::for_generated::SdkError<E, R>>
-for Error
+impl<E, R> ::std::convert::From<::awsjson_runtime::for_generated::SdkError<E, R>> for Error
 where
-    E: ::std::convert::Into<Error> + ::std::error::Error
-        + ::awsjson_runtime::for_generated::ProvideErrorMetadata + ::std::marker::Send
-        + ::std::marker::Sync + 'static,
+    E: ::std::convert::Into<Error>
+        + ::std::error::Error
+        + ::awsjson_runtime::for_generated::ProvideErrorMetadata
+        + ::std::marker::Send
+        + ::std::marker::Sync
+        + 'static,
     R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
 {
     fn from(err: ::awsjson_runtime::for_generated::SdkError<E, R>) -> Self {
         match err {
-            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
-                context.into_err().into()
-            }
-            other => {
-                Error::Unhandled(
-                    ::awsjson_runtime::for_generated::Unhandled::new(
-                        ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
-                    ),
-                )
-            }
+            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => context.into_err().into(),
+            other => Error::Unhandled(::awsjson_runtime::for_generated::Unhandled::new(
+                ::std::boxed::Box::new(other),
+                ::awsjson_runtime::for_generated::ErrorMetadata::default(),
+            )),
         }
     }
 }

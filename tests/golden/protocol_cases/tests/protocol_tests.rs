@@ -8,20 +8,13 @@
 fn same_json(a: &::serde_json::Value, b: &::serde_json::Value) -> bool {
     use ::serde_json::Value;
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => {
-            match (x.as_i64(), y.as_i64(), x.as_u64(), y.as_u64()) {
-                (Some(x), Some(y), _, _) => x == y,
-                (_, _, Some(x), Some(y)) => x == y,
-                _ => x.as_f64() == y.as_f64(),
-            }
-        }
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_json(a, b))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
-        }
+        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64(), x.as_u64(), y.as_u64()) {
+            (Some(x), Some(y), _, _) => x == y,
+            (_, _, Some(x), Some(y)) => x == y,
+            _ => x.as_f64() == y.as_f64(),
+        },
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_json(a, b)),
+        (Value::Object(x), Value::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w))),
         _ => a == b,
     }
 }
@@ -29,21 +22,16 @@ fn same_json(a: &::serde_json::Value, b: &::serde_json::Value) -> bool {
 mod requests {
     #[tokio::test]
     async fn nested_input_with_a_required_member_and_a_whole_double() {
-        let replay = ::awsjson_runtime::test_util::ReplayClient::new(
-            ::std::vec![
-                ::awsjson_runtime::for_generated::HttpResponse::new(200,
-                ::std::default::Default::default(), b"{}".to_vec())
-            ],
-        );
+        let replay = ::awsjson_runtime::test_util::ReplayClient::new(::std::vec![::awsjson_runtime::for_generated::HttpResponse::new(
+            200,
+            ::std::default::Default::default(),
+            b"{}".to_vec()
+        )]);
         let config = golden_protocol_cases::Config::builder()
             .region(golden_protocol_cases::config::Region::new("us-east-1"))
-            .credentials_provider(
-                golden_protocol_cases::config::Credentials::for_tests(),
-            )
+            .credentials_provider(golden_protocol_cases::config::Credentials::for_tests())
             .endpoint_url("https://example.com")
-            .idempotency_token_provider(|| ::std::string::String::from(
-                "00000000-0000-4000-8000-000000000000",
-            ))
+            .idempotency_token_provider(|| ::std::string::String::from("00000000-0000-4000-8000-000000000000"))
             .retry_config(golden_protocol_cases::config::retry::RetryConfig::disabled())
             .http_client(replay.clone())
             .build();
@@ -51,93 +39,69 @@ mod requests {
         let _ = client
             .put()
             .set_amount(::std::option::Option::Some(1f64))
-            .set_item(
-                ::std::option::Option::Some(
-                    golden_protocol_cases::types::Item::builder()
-                        .set_name(
-                            ::std::option::Option::Some(::std::string::String::from("n")),
-                        )
-                        .set_size(::std::option::Option::Some(3i32))
-                        .build()
-                        .unwrap(),
-                ),
-            )
+            .set_item(::std::option::Option::Some(
+                golden_protocol_cases::types::Item::builder()
+                    .set_name(::std::option::Option::Some(::std::string::String::from("n")))
+                    .set_size(::std::option::Option::Some(3i32))
+                    .build()
+                    .unwrap(),
+            ))
             .send()
             .await;
         let request = replay.single_request();
         ::std::assert_eq!(request.method, "POST");
-        let after_scheme = request
-            .uri
-            .split_once("://")
-            .map(|(_, rest)| rest)
-            .unwrap_or(&request.uri);
-        let (authority, path) = after_scheme
-            .split_at(after_scheme.find('/').unwrap_or(after_scheme.len()));
+        let after_scheme = request.uri.split_once("://").map(|(_, rest)| rest).unwrap_or(&request.uri);
+        let (authority, path) = after_scheme.split_at(after_scheme.find('/').unwrap_or(after_scheme.len()));
         ::std::assert_eq!(path, "/");
         ::std::assert_eq!(authority, "example.com");
         ::std::assert_eq!(
             request.headers.get("Content-Type"),
-            ::std::option::Option::Some("application/x-amz-json-1.0"), "header {}",
+            ::std::option::Option::Some("application/x-amz-json-1.0"),
+            "header {}",
             "Content-Type"
         );
         ::std::assert_eq!(
             request.headers.get("X-Amz-Target"),
-            ::std::option::Option::Some("ProtocolCases.Put"), "header {}", "X-Amz-Target"
+            ::std::option::Option::Some("ProtocolCases.Put"),
+            "header {}",
+            "X-Amz-Target"
         );
-        let expected: ::serde_json::Value = ::serde_json::from_str(
-                "{\"Amount\": 1.0, \"Item\": {\"Name\": \"n\", \"Size\": 3}}",
-            )
-            .unwrap();
-        let actual: ::serde_json::Value = ::serde_json::from_slice(&request.body)
-            .expect("the request body is JSON");
-        ::std::assert!(
-            super::same_json(& actual, & expected),
-            "the request body differs:\n{actual}\n--- expected\n{expected}"
-        );
+        let expected: ::serde_json::Value = ::serde_json::from_str("{\"Amount\": 1.0, \"Item\": {\"Name\": \"n\", \"Size\": 3}}").unwrap();
+        let actual: ::serde_json::Value = ::serde_json::from_slice(&request.body).expect("the request body is JSON");
+        ::std::assert!(super::same_json(&actual, &expected), "the request body differs:\n{actual}\n--- expected\n{expected}");
     }
 }
 /// `smithy.test#httpResponseTests` of operations.
 mod responses {
     #[tokio::test]
     async fn nested_defaults_are_populated_when_missing() {
-        let replay = ::awsjson_runtime::test_util::ReplayClient::new(
-            ::std::vec![
-                { let mut headers = ::awsjson_runtime::for_generated::Headers::new();
-                headers.append("Content-Type", "application/x-amz-json-1.0");
-                ::awsjson_runtime::for_generated::HttpResponse::new(200u16, headers,
-                "{\"Item\": {\"Name\": \"n\"}}".as_bytes().to_vec()) }
-            ],
-        );
+        let replay = ::awsjson_runtime::test_util::ReplayClient::new(::std::vec![{
+            let mut headers = ::awsjson_runtime::for_generated::Headers::new();
+            headers.append("Content-Type", "application/x-amz-json-1.0");
+            ::awsjson_runtime::for_generated::HttpResponse::new(200u16, headers, "{\"Item\": {\"Name\": \"n\"}}".as_bytes().to_vec())
+        }]);
         let config = golden_protocol_cases::Config::builder()
             .region(golden_protocol_cases::config::Region::new("us-east-1"))
-            .credentials_provider(
-                golden_protocol_cases::config::Credentials::for_tests(),
-            )
+            .credentials_provider(golden_protocol_cases::config::Credentials::for_tests())
             .endpoint_url("https://example.com")
-            .idempotency_token_provider(|| ::std::string::String::from(
-                "00000000-0000-4000-8000-000000000000",
-            ))
+            .idempotency_token_provider(|| ::std::string::String::from("00000000-0000-4000-8000-000000000000"))
             .retry_config(golden_protocol_cases::config::retry::RetryConfig::disabled())
             .http_client(replay.clone())
             .build();
         let client = golden_protocol_cases::Client::from_conf(config);
         let actual = client.put().send().await.expect("the response parses");
         let expected = golden_protocol_cases::operation::put::PutOutput::builder()
-            .set_item(
-                ::std::option::Option::Some(
-                    golden_protocol_cases::types::Item::builder()
-                        .set_name(
-                            ::std::option::Option::Some(::std::string::String::from("n")),
-                        )
-                        .set_size(::std::option::Option::Some(3i32))
-                        .build()
-                        .unwrap(),
-                ),
-            )
+            .set_item(::std::option::Option::Some(
+                golden_protocol_cases::types::Item::builder()
+                    .set_name(::std::option::Option::Some(::std::string::String::from("n")))
+                    .set_size(::std::option::Option::Some(3i32))
+                    .build()
+                    .unwrap(),
+            ))
             .build();
         ::std::assert_eq!(
-            ::awsjson_runtime::test_util::canonical::canonical(& actual),
-            ::awsjson_runtime::test_util::canonical::canonical(& expected)
+            ::awsjson_runtime::test_util::canonical::canonical(&actual),
+            ::awsjson_runtime::test_util::canonical::canonical(&expected)
         );
     }
 }

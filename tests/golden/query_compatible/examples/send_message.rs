@@ -9,10 +9,7 @@
 //!   cargo run --example send_message
 //! ```
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> ::std::result::Result<
-    (),
-    ::std::boxed::Box<dyn ::std::error::Error>,
-> {
+async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>> {
     let config = golden_query_compatible::config::load_from_env().await;
     let client = golden_query_compatible::Client::new(&config);
     #[allow(deprecated)]
@@ -25,9 +22,7 @@ async fn main() -> ::std::result::Result<
     match result {
         ::std::result::Result::Ok(output) => ::std::println!("{output:#?}"),
         ::std::result::Result::Err(e) => {
-            ::std::eprintln!(
-                "{}", golden_query_compatible::error::DisplayErrorContext(& e)
-            );
+            ::std::eprintln!("{}", golden_query_compatible::error::DisplayErrorContext(&e));
             ::std::process::exit(1);
         }
     }

@@ -9,19 +9,12 @@ impl Client {
     /// A client from a shared configuration: a [`Config`](crate::Config), or,
     /// with the `aws-config` feature, the `aws_types::SdkConfig` that
     /// `aws_config::load_from_env()` returns.
-    pub fn new(
-        config: &(impl ::awsjson_runtime::for_generated::ToConfig + ?Sized),
-    ) -> Self {
+    pub fn new(config: &(impl ::awsjson_runtime::for_generated::ToConfig + ?Sized)) -> Self {
         Self::from_conf(::awsjson_runtime::for_generated::ToConfig::to_config(config))
     }
     /// A client from its configuration.
     pub fn from_conf(config: crate::Config) -> Self {
-        Client {
-            handle: ::awsjson_runtime::for_generated::Handle::new(
-                config,
-                &crate::config::SERVICE,
-            ),
-        }
+        Client { handle: ::awsjson_runtime::for_generated::Handle::new(config, &crate::config::SERVICE) }
     }
     /// The client's configuration.
     pub fn config(&self) -> &crate::Config {
@@ -32,11 +25,7 @@ impl Client {
         crate::operation::ping::builders::PingFluentBuilder::new(self.handle.clone())
     }
     /// Starts a `SendMessage` call.
-    pub fn send_message(
-        &self,
-    ) -> crate::operation::send_message::builders::SendMessageFluentBuilder {
-        crate::operation::send_message::builders::SendMessageFluentBuilder::new(
-            self.handle.clone(),
-        )
+    pub fn send_message(&self) -> crate::operation::send_message::builders::SendMessageFluentBuilder {
+        crate::operation::send_message::builders::SendMessageFluentBuilder::new(self.handle.clone())
     }
 }

@@ -11,9 +11,7 @@ pub enum Error {
     /// The `QueueDoesNotExist` error.
     QueueDoesNotExist(crate::types::error::QueueDoesNotExist),
     /// An error the model does not describe, or a failure before the service answered.
-    #[deprecated(
-        note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
-    )]
+    #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
 impl ::std::fmt::Display for Error {
@@ -39,15 +37,9 @@ impl ::std::error::Error for Error {
 impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for Error {
     fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
         match self {
-            Error::Invalid(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            Error::OverLimit(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
-            Error::QueueDoesNotExist(e) => {
-                ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e)
-            }
+            Error::Invalid(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::OverLimit(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::QueueDoesNotExist(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
             Error::Unhandled(e) => e.meta(),
         }
     }
@@ -67,42 +59,30 @@ impl ::std::convert::From<crate::operation::ping::PingError> for Error {
 impl ::std::convert::From<crate::operation::send_message::SendMessageError> for Error {
     fn from(err: crate::operation::send_message::SendMessageError) -> Self {
         match err {
-            crate::operation::send_message::SendMessageError::Invalid(e) => {
-                Error::Invalid(e)
-            }
-            crate::operation::send_message::SendMessageError::OverLimit(e) => {
-                Error::OverLimit(e)
-            }
-            crate::operation::send_message::SendMessageError::QueueDoesNotExist(e) => {
-                Error::QueueDoesNotExist(e)
-            }
-            crate::operation::send_message::SendMessageError::Unhandled(e) => {
-                Error::Unhandled(e)
-            }
+            crate::operation::send_message::SendMessageError::Invalid(e) => Error::Invalid(e),
+            crate::operation::send_message::SendMessageError::OverLimit(e) => Error::OverLimit(e),
+            crate::operation::send_message::SendMessageError::QueueDoesNotExist(e) => Error::QueueDoesNotExist(e),
+            crate::operation::send_message::SendMessageError::Unhandled(e) => Error::Unhandled(e),
         }
     }
 }
-impl<E, R> ::std::convert::From<::awsjson_runtime::for_generated::SdkError<E, R>>
-for Error
+impl<E, R> ::std::convert::From<::awsjson_runtime::for_generated::SdkError<E, R>> for Error
 where
-    E: ::std::convert::Into<Error> + ::std::error::Error
-        + ::awsjson_runtime::for_generated::ProvideErrorMetadata + ::std::marker::Send
-        + ::std::marker::Sync + 'static,
+    E: ::std::convert::Into<Error>
+        + ::std::error::Error
+        + ::awsjson_runtime::for_generated::ProvideErrorMetadata
+        + ::std::marker::Send
+        + ::std::marker::Sync
+        + 'static,
     R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
 {
     fn from(err: ::awsjson_runtime::for_generated::SdkError<E, R>) -> Self {
         match err {
-            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => {
-                context.into_err().into()
-            }
-            other => {
-                Error::Unhandled(
-                    ::awsjson_runtime::for_generated::Unhandled::new(
-                        ::std::boxed::Box::new(other),
-                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
-                    ),
-                )
-            }
+            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => context.into_err().into(),
+            other => Error::Unhandled(::awsjson_runtime::for_generated::Unhandled::new(
+                ::std::boxed::Box::new(other),
+                ::awsjson_runtime::for_generated::ErrorMetadata::default(),
+            )),
         }
     }
 }

@@ -10,55 +10,23 @@ pub struct GetEntitlementsInput {
     /// Constraints: length 1 to 255.
     ///
     /// Required: the call is refused before sending when it is not set.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "ProductCode",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ProductCode", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub product_code: ::std::option::Option<::std::string::String>,
     /// Narrows the entitlements returned. Each key names what to filter on and maps to a list of values: an entitlement matches a key when it matches any of that key's values, and it is returned when it matches every key given.
     ///
     /// `CUSTOMER_IDENTIFIER` and `CUSTOMER_AWS_ACCOUNT_ID` cannot be used together in one request.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Filter",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
-    pub filter: ::std::option::Option<
-        ::std::collections::HashMap<
-            crate::types::GetEntitlementFilterName,
-            ::std::vec::Vec<::std::string::String>,
-        >,
-    >,
+    #[cfg_attr(feature = "serde", serde(rename = "Filter", default, skip_serializing_if = "::std::option::Option::is_none"))]
+    pub filter:
+        ::std::option::Option<::std::collections::HashMap<crate::types::GetEntitlementFilterName, ::std::vec::Vec<::std::string::String>>>,
     /// Where to continue: the `NextToken` of the previous page's result. Leave it out for the first page.
     ///
     /// Constraints: pattern `^\S+$`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "NextToken",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "NextToken", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub next_token: ::std::option::Option<::std::string::String>,
     /// The largest number of entitlements to return in one page.
     ///
     /// Constraints: value 1 to 25.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "MaxResults",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "MaxResults", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub max_results: ::std::option::Option<i32>,
 }
 impl GetEntitlementsInput {
@@ -75,12 +43,8 @@ impl GetEntitlementsInput {
     /// `CUSTOMER_IDENTIFIER` and `CUSTOMER_AWS_ACCOUNT_ID` cannot be used together in one request.
     pub fn filter(
         &self,
-    ) -> ::std::option::Option<
-        &::std::collections::HashMap<
-            crate::types::GetEntitlementFilterName,
-            ::std::vec::Vec<::std::string::String>,
-        >,
-    > {
+    ) -> ::std::option::Option<&::std::collections::HashMap<crate::types::GetEntitlementFilterName, ::std::vec::Vec<::std::string::String>>>
+    {
         self.filter.as_ref()
     }
     /// Where to continue: the `NextToken` of the previous page's result. Leave it out for the first page.
@@ -102,20 +66,11 @@ impl GetEntitlementsInput {
 }
 /// A builder for [`GetEntitlementsInput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct GetEntitlementsInputBuilder {
     pub(crate) product_code: ::std::option::Option<::std::string::String>,
-    pub(crate) filter: ::std::option::Option<
-        ::std::collections::HashMap<
-            crate::types::GetEntitlementFilterName,
-            ::std::vec::Vec<::std::string::String>,
-        >,
-    >,
+    pub(crate) filter:
+        ::std::option::Option<::std::collections::HashMap<crate::types::GetEntitlementFilterName, ::std::vec::Vec<::std::string::String>>>,
     pub(crate) next_token: ::std::option::Option<::std::string::String>,
     pub(crate) max_results: ::std::option::Option<i32>,
 }
@@ -125,10 +80,7 @@ impl GetEntitlementsInputBuilder {
     /// Constraints: length 1 to 255.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn product_code(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn product_code(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.product_code = ::std::option::Option::Some(input.into());
         self
     }
@@ -137,10 +89,7 @@ impl GetEntitlementsInputBuilder {
     /// Constraints: length 1 to 255.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn set_product_code(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_product_code(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.product_code = input;
         self
     }
@@ -173,10 +122,7 @@ impl GetEntitlementsInputBuilder {
     pub fn set_filter(
         mut self,
         input: ::std::option::Option<
-            ::std::collections::HashMap<
-                crate::types::GetEntitlementFilterName,
-                ::std::vec::Vec<::std::string::String>,
-            >,
+            ::std::collections::HashMap<crate::types::GetEntitlementFilterName, ::std::vec::Vec<::std::string::String>>,
         >,
     ) -> Self {
         self.filter = input;
@@ -187,31 +133,21 @@ impl GetEntitlementsInputBuilder {
     /// `CUSTOMER_IDENTIFIER` and `CUSTOMER_AWS_ACCOUNT_ID` cannot be used together in one request.
     pub fn get_filter(
         &self,
-    ) -> &::std::option::Option<
-        ::std::collections::HashMap<
-            crate::types::GetEntitlementFilterName,
-            ::std::vec::Vec<::std::string::String>,
-        >,
-    > {
+    ) -> &::std::option::Option<::std::collections::HashMap<crate::types::GetEntitlementFilterName, ::std::vec::Vec<::std::string::String>>>
+    {
         &self.filter
     }
     /// Where to continue: the `NextToken` of the previous page's result. Leave it out for the first page.
     ///
     /// Constraints: pattern `^\S+$`.
-    pub fn next_token(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn next_token(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.next_token = ::std::option::Option::Some(input.into());
         self
     }
     /// Where to continue: the `NextToken` of the previous page's result. Leave it out for the first page.
     ///
     /// Constraints: pattern `^\S+$`.
-    pub fn set_next_token(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_next_token(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.next_token = input;
         self
     }
@@ -244,12 +180,7 @@ impl GetEntitlementsInputBuilder {
     /// Builds a [`GetEntitlementsInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<
-        GetEntitlementsInput,
-        ::awsjson_runtime::for_generated::BuildError,
-    > {
+    pub fn build(self) -> ::std::result::Result<GetEntitlementsInput, ::awsjson_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(GetEntitlementsInput {
             product_code: self.product_code,
             filter: self.filter,

@@ -8,26 +8,12 @@ pub struct GetEntitlementsOutput {
     /// The entitlements of this page. A page may be empty and still be followed by more: keep going while `NextToken` is set.
     ///
     /// Constraints: length at least 0.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Entitlements",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Entitlements", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub entitlements: ::std::option::Option<::std::vec::Vec<crate::types::Entitlement>>,
     /// Pass this in the next request to get the next page; absent on the last page. It can be set even when this page holds no entitlements.
     ///
     /// Constraints: pattern `^\S+$`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "NextToken",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "NextToken", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub next_token: ::std::option::Option<::std::string::String>,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
@@ -59,16 +45,9 @@ impl ::awsjson_runtime::for_generated::RequestId for GetEntitlementsOutput {
 }
 /// A builder for [`GetEntitlementsOutput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct GetEntitlementsOutputBuilder {
-    pub(crate) entitlements: ::std::option::Option<
-        ::std::vec::Vec<crate::types::Entitlement>,
-    >,
+    pub(crate) entitlements: ::std::option::Option<::std::vec::Vec<crate::types::Entitlement>>,
     pub(crate) next_token: ::std::option::Option<::std::string::String>,
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
@@ -87,38 +66,27 @@ impl GetEntitlementsOutputBuilder {
     /// The entitlements of this page. A page may be empty and still be followed by more: keep going while `NextToken` is set.
     ///
     /// Constraints: length at least 0.
-    pub fn set_entitlements(
-        mut self,
-        input: ::std::option::Option<::std::vec::Vec<crate::types::Entitlement>>,
-    ) -> Self {
+    pub fn set_entitlements(mut self, input: ::std::option::Option<::std::vec::Vec<crate::types::Entitlement>>) -> Self {
         self.entitlements = input;
         self
     }
     /// The entitlements of this page. A page may be empty and still be followed by more: keep going while `NextToken` is set.
     ///
     /// Constraints: length at least 0.
-    pub fn get_entitlements(
-        &self,
-    ) -> &::std::option::Option<::std::vec::Vec<crate::types::Entitlement>> {
+    pub fn get_entitlements(&self) -> &::std::option::Option<::std::vec::Vec<crate::types::Entitlement>> {
         &self.entitlements
     }
     /// Pass this in the next request to get the next page; absent on the last page. It can be set even when this page holds no entitlements.
     ///
     /// Constraints: pattern `^\S+$`.
-    pub fn next_token(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn next_token(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.next_token = ::std::option::Option::Some(input.into());
         self
     }
     /// Pass this in the next request to get the next page; absent on the last page. It can be set even when this page holds no entitlements.
     ///
     /// Constraints: pattern `^\S+$`.
-    pub fn set_next_token(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_next_token(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.next_token = input;
         self
     }
@@ -128,19 +96,12 @@ impl GetEntitlementsOutputBuilder {
     pub fn get_next_token(&self) -> &::std::option::Option<::std::string::String> {
         &self.next_token
     }
-    pub(crate) fn _request_id(
-        mut self,
-        id: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub(crate) fn _request_id(mut self, id: ::std::option::Option<::std::string::String>) -> Self {
         self._request_id = id;
         self
     }
     /// Builds a [`GetEntitlementsOutput`].
     pub fn build(self) -> GetEntitlementsOutput {
-        GetEntitlementsOutput {
-            entitlements: self.entitlements,
-            next_token: self.next_token,
-            _request_id: self._request_id,
-        }
+        GetEntitlementsOutput { entitlements: self.entitlements, next_token: self.next_token, _request_id: self._request_id }
     }
 }

@@ -10,10 +10,7 @@ pub struct GetEntitlementsFluentBuilder {
 }
 impl GetEntitlementsFluentBuilder {
     pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
-        GetEntitlementsFluentBuilder {
-            handle,
-            inner: ::std::default::Default::default(),
-        }
+        GetEntitlementsFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
     pub fn as_input(&self) -> &GetEntitlementsInputBuilder {
@@ -25,15 +22,10 @@ impl GetEntitlementsFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::GetEntitlementsOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            super::GetEntitlementsError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<super::GetEntitlementsError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::GetEntitlementsInput = self
-            .inner
-            .build()
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::GetEntitlementsInput =
+            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::GetEntitlements::orchestrate(&self.handle, input).await
     }
     /// Fetches every page of results instead of one: see the paginator's `send`.
@@ -41,18 +33,12 @@ impl GetEntitlementsFluentBuilder {
         super::paginator::GetEntitlementsPaginator::new(self.handle, self.inner)
     }
     /// The product whose entitlements to list, by the product code AWS Marketplace gave it.
-    pub fn product_code(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn product_code(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.product_code(input.into());
         self
     }
     /// The product whose entitlements to list, by the product code AWS Marketplace gave it.
-    pub fn set_product_code(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_product_code(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_product_code(input);
         self
     }
@@ -77,10 +63,7 @@ impl GetEntitlementsFluentBuilder {
     pub fn set_filter(
         mut self,
         input: ::std::option::Option<
-            ::std::collections::HashMap<
-                crate::types::GetEntitlementFilterName,
-                ::std::vec::Vec<::std::string::String>,
-            >,
+            ::std::collections::HashMap<crate::types::GetEntitlementFilterName, ::std::vec::Vec<::std::string::String>>,
         >,
     ) -> Self {
         self.inner = self.inner.set_filter(input);
@@ -91,27 +74,17 @@ impl GetEntitlementsFluentBuilder {
     /// `CUSTOMER_IDENTIFIER` and `CUSTOMER_AWS_ACCOUNT_ID` cannot be used together in one request.
     pub fn get_filter(
         &self,
-    ) -> &::std::option::Option<
-        ::std::collections::HashMap<
-            crate::types::GetEntitlementFilterName,
-            ::std::vec::Vec<::std::string::String>,
-        >,
-    > {
+    ) -> &::std::option::Option<::std::collections::HashMap<crate::types::GetEntitlementFilterName, ::std::vec::Vec<::std::string::String>>>
+    {
         self.inner.get_filter()
     }
     /// Where to continue: the `NextToken` of the previous page's result. Leave it out for the first page.
-    pub fn next_token(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn next_token(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.next_token(input.into());
         self
     }
     /// Where to continue: the `NextToken` of the previous page's result. Leave it out for the first page.
-    pub fn set_next_token(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_next_token(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_next_token(input);
         self
     }

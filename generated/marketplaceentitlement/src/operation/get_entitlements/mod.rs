@@ -8,18 +8,10 @@ pub use _get_entitlements_input::GetEntitlementsInput;
 pub use _get_entitlements_output::GetEntitlementsOutput;
 /// Lists the entitlements customers hold for a product, a page at a time, optionally narrowed by customer, AWS account, license or dimension.
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::marker::Copy,
-    ::std::fmt::Debug,
-    ::std::default::Default
-)]
+#[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct GetEntitlements;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
-    name: "GetEntitlements",
-    retryable_errors: &[],
-    compress_request: false,
-};
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
+    ::awsjson_runtime::for_generated::OperationMeta { name: "GetEntitlements", retryable_errors: &[], compress_request: false };
 impl GetEntitlements {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -27,22 +19,14 @@ impl GetEntitlements {
         input: GetEntitlementsInput,
     ) -> ::std::result::Result<
         GetEntitlementsOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            GetEntitlementsError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<GetEntitlementsError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
         #[allow(unused_mut)]
         let mut input = input;
         if input.product_code.is_none() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::SdkError::construction_failure(
-                    ::awsjson_runtime::for_generated::BuildError::missing_field(
-                        "product_code",
-                        "GetEntitlements requires it",
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
+                ::awsjson_runtime::for_generated::BuildError::missing_field("product_code", "GetEntitlements requires it"),
+            ));
         }
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
@@ -64,32 +48,21 @@ impl GetEntitlements {
 fn de_error(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    GetEntitlementsError,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<GetEntitlementsError, ::awsjson_runtime::for_generated::DeserializeError> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
-    ::std::result::Result::Ok(
-        match code.as_deref() {
-            ::std::option::Option::Some("InternalServiceErrorException") => {
-                GetEntitlementsError::InternalServiceErrorException(
-                    crate::protocol_serde::de_internal_service_error_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("InvalidParameterException") => {
-                GetEntitlementsError::InvalidParameterException(
-                    crate::protocol_serde::de_invalid_parameter_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("ThrottlingException") => {
-                GetEntitlementsError::ThrottlingException(
-                    crate::protocol_serde::de_throttling_exception(r, meta)?,
-                )
-            }
-            _ => GetEntitlementsError::generic(meta),
-        },
-    )
+    ::std::result::Result::Ok(match code.as_deref() {
+        ::std::option::Option::Some("InternalServiceErrorException") => {
+            GetEntitlementsError::InternalServiceErrorException(crate::protocol_serde::de_internal_service_error_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("InvalidParameterException") => {
+            GetEntitlementsError::InvalidParameterException(crate::protocol_serde::de_invalid_parameter_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("ThrottlingException") => {
+            GetEntitlementsError::ThrottlingException(crate::protocol_serde::de_throttling_exception(r, meta)?)
+        }
+        _ => GetEntitlementsError::generic(meta),
+    })
 }
 /// The errors `GetEntitlements` can return.
 #[non_exhaustive]
@@ -102,15 +75,14 @@ pub enum GetEntitlementsError {
     /// Too many `GetEntitlements` calls in a short time. Retry later, with backoff.
     ThrottlingException(crate::types::error::ThrottlingException),
     /// An error the model does not describe; read it with `code()` and `message()`.
-    #[deprecated(
-        note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
-    )]
+    #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
-::awsjson_runtime::for_generated::operation_error_impls!(
-    GetEntitlementsError { InternalServiceErrorException, InvalidParameterException,
-    ThrottlingException }
-);
+::awsjson_runtime::for_generated::operation_error_impls!(GetEntitlementsError {
+    InternalServiceErrorException,
+    InvalidParameterException,
+    ThrottlingException
+});
 impl GetEntitlementsError {
     /// True when this is `GetEntitlementsError::InternalServiceErrorException`.
     pub fn is_internal_service_error_exception(&self) -> bool {

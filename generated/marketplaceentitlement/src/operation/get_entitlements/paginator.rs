@@ -7,14 +7,8 @@ pub struct GetEntitlementsPaginator {
     builder: super::builders::GetEntitlementsInputBuilder,
 }
 impl GetEntitlementsPaginator {
-    pub(crate) fn new(
-        handle: ::awsjson_runtime::for_generated::Handle,
-        builder: super::builders::GetEntitlementsInputBuilder,
-    ) -> Self {
-        GetEntitlementsPaginator {
-            handle,
-            builder,
-        }
+    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle, builder: super::builders::GetEntitlementsInputBuilder) -> Self {
+        GetEntitlementsPaginator { handle, builder }
     }
     /// Sets the number of results per page.
     pub fn page_size(mut self, limit: i32) -> Self {
@@ -27,20 +21,11 @@ impl GetEntitlementsPaginator {
     ) -> ::awsjson_runtime::for_generated::PaginationStream<
         ::std::result::Result<
             super::GetEntitlementsOutput,
-            ::awsjson_runtime::for_generated::SdkError<
-                super::GetEntitlementsError,
-                ::awsjson_runtime::for_generated::HttpResponse,
-            >,
+            ::awsjson_runtime::for_generated::SdkError<super::GetEntitlementsError, ::awsjson_runtime::for_generated::HttpResponse>,
         >,
     > {
-        let input = self
-            .builder
-            .build()
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure);
-        ::awsjson_runtime::for_generated::PaginationStream::new(Pages {
-            handle: self.handle,
-            input: ::std::option::Option::Some(input),
-        })
+        let input = self.builder.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure);
+        ::awsjson_runtime::for_generated::PaginationStream::new(Pages { handle: self.handle, input: ::std::option::Option::Some(input) })
     }
 }
 struct Pages {
@@ -48,22 +33,18 @@ struct Pages {
     input: ::std::option::Option<
         ::std::result::Result<
             super::GetEntitlementsInput,
-            ::awsjson_runtime::for_generated::SdkError<
-                super::GetEntitlementsError,
-                ::awsjson_runtime::for_generated::HttpResponse,
-            >,
+            ::awsjson_runtime::for_generated::SdkError<super::GetEntitlementsError, ::awsjson_runtime::for_generated::HttpResponse>,
         >,
     >,
 }
-impl ::awsjson_runtime::for_generated::PageSource<
-    ::std::result::Result<
-        super::GetEntitlementsOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            super::GetEntitlementsError,
-            ::awsjson_runtime::for_generated::HttpResponse,
+impl
+    ::awsjson_runtime::for_generated::PageSource<
+        ::std::result::Result<
+            super::GetEntitlementsOutput,
+            ::awsjson_runtime::for_generated::SdkError<super::GetEntitlementsError, ::awsjson_runtime::for_generated::HttpResponse>,
         >,
-    >,
-> for Pages {
+    > for Pages
+{
     fn next(
         &mut self,
     ) -> ::awsjson_runtime::for_generated::BoxFuture<
@@ -71,10 +52,7 @@ impl ::awsjson_runtime::for_generated::PageSource<
         ::std::option::Option<
             ::std::result::Result<
                 super::GetEntitlementsOutput,
-                ::awsjson_runtime::for_generated::SdkError<
-                    super::GetEntitlementsError,
-                    ::awsjson_runtime::for_generated::HttpResponse,
-                >,
+                ::awsjson_runtime::for_generated::SdkError<super::GetEntitlementsError, ::awsjson_runtime::for_generated::HttpResponse>,
             >,
         >,
     > {
@@ -86,24 +64,16 @@ impl ::awsjson_runtime::for_generated::PageSource<
                 }
             };
             let sent_token = input.next_token.clone();
-            let result = super::GetEntitlements::orchestrate(&self.handle, input.clone())
-                .await;
+            let result = super::GetEntitlements::orchestrate(&self.handle, input.clone()).await;
             if let ::std::result::Result::Ok(out) = &result {
-                let next: ::std::option::Option<&::std::string::String> = ::std::option::Option::Some(
-                        out,
-                    )
-                    .and_then(|v| v.next_token.as_ref());
-                if let ::std::option::Option::Some(token) = next
-                    .filter(|t| {
-                        !t.is_empty()
-                            && ::std::option::Option::Some(*t) != sent_token.as_ref()
-                    })
+                let next: ::std::option::Option<&::std::string::String> =
+                    ::std::option::Option::Some(out).and_then(|v| v.next_token.as_ref());
+                if let ::std::option::Option::Some(token) =
+                    next.filter(|t| !t.is_empty() && ::std::option::Option::Some(*t) != sent_token.as_ref())
                 {
                     let mut input = input;
                     input.next_token = ::std::option::Option::Some(token.clone());
-                    self.input = ::std::option::Option::Some(
-                        ::std::result::Result::Ok(input),
-                    );
+                    self.input = ::std::option::Option::Some(::std::result::Result::Ok(input));
                 }
             }
             ::std::option::Option::Some(result)

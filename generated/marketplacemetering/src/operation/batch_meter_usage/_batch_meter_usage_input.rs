@@ -10,26 +10,12 @@ pub struct BatchMeterUsageInput {
     /// Constraints: length 0 to 25.
     ///
     /// Required: the call is refused before sending when it is not set.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "UsageRecords",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "UsageRecords", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub usage_records: ::std::option::Option<::std::vec::Vec<crate::types::UsageRecord>>,
     /// The product code assigned to the SaaS product when it was listed. It may be left empty when every record carries a `LicenseArn`.
     ///
     /// Constraints: length 0 to 255; pattern `^[-a-zA-Z0-9/=:_.@]*$`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "ProductCode",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ProductCode", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub product_code: ::std::option::Option<::std::string::String>,
 }
 impl BatchMeterUsageInput {
@@ -56,16 +42,9 @@ impl BatchMeterUsageInput {
 }
 /// A builder for [`BatchMeterUsageInput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct BatchMeterUsageInputBuilder {
-    pub(crate) usage_records: ::std::option::Option<
-        ::std::vec::Vec<crate::types::UsageRecord>,
-    >,
+    pub(crate) usage_records: ::std::option::Option<::std::vec::Vec<crate::types::UsageRecord>>,
     pub(crate) product_code: ::std::option::Option<::std::string::String>,
 }
 impl BatchMeterUsageInputBuilder {
@@ -87,10 +66,7 @@ impl BatchMeterUsageInputBuilder {
     /// Constraints: length 0 to 25.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn set_usage_records(
-        mut self,
-        input: ::std::option::Option<::std::vec::Vec<crate::types::UsageRecord>>,
-    ) -> Self {
+    pub fn set_usage_records(mut self, input: ::std::option::Option<::std::vec::Vec<crate::types::UsageRecord>>) -> Self {
         self.usage_records = input;
         self
     }
@@ -99,28 +75,20 @@ impl BatchMeterUsageInputBuilder {
     /// Constraints: length 0 to 25.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn get_usage_records(
-        &self,
-    ) -> &::std::option::Option<::std::vec::Vec<crate::types::UsageRecord>> {
+    pub fn get_usage_records(&self) -> &::std::option::Option<::std::vec::Vec<crate::types::UsageRecord>> {
         &self.usage_records
     }
     /// The product code assigned to the SaaS product when it was listed. It may be left empty when every record carries a `LicenseArn`.
     ///
     /// Constraints: length 0 to 255; pattern `^[-a-zA-Z0-9/=:_.@]*$`.
-    pub fn product_code(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn product_code(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.product_code = ::std::option::Option::Some(input.into());
         self
     }
     /// The product code assigned to the SaaS product when it was listed. It may be left empty when every record carries a `LicenseArn`.
     ///
     /// Constraints: length 0 to 255; pattern `^[-a-zA-Z0-9/=:_.@]*$`.
-    pub fn set_product_code(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_product_code(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.product_code = input;
         self
     }
@@ -133,15 +101,7 @@ impl BatchMeterUsageInputBuilder {
     /// Builds a [`BatchMeterUsageInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<
-        BatchMeterUsageInput,
-        ::awsjson_runtime::for_generated::BuildError,
-    > {
-        ::std::result::Result::Ok(BatchMeterUsageInput {
-            usage_records: self.usage_records,
-            product_code: self.product_code,
-        })
+    pub fn build(self) -> ::std::result::Result<BatchMeterUsageInput, ::awsjson_runtime::for_generated::BuildError> {
+        ::std::result::Result::Ok(BatchMeterUsageInput { usage_records: self.usage_records, product_code: self.product_code })
     }
 }

@@ -6,29 +6,13 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct BatchMeterUsageOutput {
     /// One entry per record the service processed, with its metering record id and status.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Results",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Results", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub results: ::std::option::Option<::std::vec::Vec<crate::types::UsageRecordResult>>,
     /// Records the service did not process, for example because of an internal error. Send them again.
     ///
     /// Constraints: length 0 to 25.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "UnprocessedRecords",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
-    pub unprocessed_records: ::std::option::Option<
-        ::std::vec::Vec<crate::types::UsageRecord>,
-    >,
+    #[cfg_attr(feature = "serde", serde(rename = "UnprocessedRecords", default, skip_serializing_if = "::std::option::Option::is_none"))]
+    pub unprocessed_records: ::std::option::Option<::std::vec::Vec<crate::types::UsageRecord>>,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
@@ -59,19 +43,10 @@ impl ::awsjson_runtime::for_generated::RequestId for BatchMeterUsageOutput {
 }
 /// A builder for [`BatchMeterUsageOutput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct BatchMeterUsageOutputBuilder {
-    pub(crate) results: ::std::option::Option<
-        ::std::vec::Vec<crate::types::UsageRecordResult>,
-    >,
-    pub(crate) unprocessed_records: ::std::option::Option<
-        ::std::vec::Vec<crate::types::UsageRecord>,
-    >,
+    pub(crate) results: ::std::option::Option<::std::vec::Vec<crate::types::UsageRecordResult>>,
+    pub(crate) unprocessed_records: ::std::option::Option<::std::vec::Vec<crate::types::UsageRecord>>,
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
 impl BatchMeterUsageOutputBuilder {
@@ -85,17 +60,12 @@ impl BatchMeterUsageOutputBuilder {
         self
     }
     /// One entry per record the service processed, with its metering record id and status.
-    pub fn set_results(
-        mut self,
-        input: ::std::option::Option<::std::vec::Vec<crate::types::UsageRecordResult>>,
-    ) -> Self {
+    pub fn set_results(mut self, input: ::std::option::Option<::std::vec::Vec<crate::types::UsageRecordResult>>) -> Self {
         self.results = input;
         self
     }
     /// One entry per record the service processed, with its metering record id and status.
-    pub fn get_results(
-        &self,
-    ) -> &::std::option::Option<::std::vec::Vec<crate::types::UsageRecordResult>> {
+    pub fn get_results(&self) -> &::std::option::Option<::std::vec::Vec<crate::types::UsageRecordResult>> {
         &self.results
     }
     /// Records the service did not process, for example because of an internal error. Send them again.
@@ -112,34 +82,22 @@ impl BatchMeterUsageOutputBuilder {
     /// Records the service did not process, for example because of an internal error. Send them again.
     ///
     /// Constraints: length 0 to 25.
-    pub fn set_unprocessed_records(
-        mut self,
-        input: ::std::option::Option<::std::vec::Vec<crate::types::UsageRecord>>,
-    ) -> Self {
+    pub fn set_unprocessed_records(mut self, input: ::std::option::Option<::std::vec::Vec<crate::types::UsageRecord>>) -> Self {
         self.unprocessed_records = input;
         self
     }
     /// Records the service did not process, for example because of an internal error. Send them again.
     ///
     /// Constraints: length 0 to 25.
-    pub fn get_unprocessed_records(
-        &self,
-    ) -> &::std::option::Option<::std::vec::Vec<crate::types::UsageRecord>> {
+    pub fn get_unprocessed_records(&self) -> &::std::option::Option<::std::vec::Vec<crate::types::UsageRecord>> {
         &self.unprocessed_records
     }
-    pub(crate) fn _request_id(
-        mut self,
-        id: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub(crate) fn _request_id(mut self, id: ::std::option::Option<::std::string::String>) -> Self {
         self._request_id = id;
         self
     }
     /// Builds a [`BatchMeterUsageOutput`].
     pub fn build(self) -> BatchMeterUsageOutput {
-        BatchMeterUsageOutput {
-            results: self.results,
-            unprocessed_records: self.unprocessed_records,
-            _request_id: self._request_id,
-        }
+        BatchMeterUsageOutput { results: self.results, unprocessed_records: self.unprocessed_records, _request_id: self._request_id }
     }
 }

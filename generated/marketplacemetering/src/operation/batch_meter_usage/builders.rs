@@ -10,10 +10,7 @@ pub struct BatchMeterUsageFluentBuilder {
 }
 impl BatchMeterUsageFluentBuilder {
     pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
-        BatchMeterUsageFluentBuilder {
-            handle,
-            inner: ::std::default::Default::default(),
-        }
+        BatchMeterUsageFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
     pub fn as_input(&self) -> &BatchMeterUsageInputBuilder {
@@ -25,15 +22,10 @@ impl BatchMeterUsageFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::BatchMeterUsageOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            super::BatchMeterUsageError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<super::BatchMeterUsageError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::BatchMeterUsageInput = self
-            .inner
-            .build()
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::BatchMeterUsageInput =
+            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::BatchMeterUsage::orchestrate(&self.handle, input).await
     }
     /// Between zero and 25 usage records. Each record is for one customer, one dimension and one hour.
@@ -42,32 +34,21 @@ impl BatchMeterUsageFluentBuilder {
         self
     }
     /// Between zero and 25 usage records. Each record is for one customer, one dimension and one hour.
-    pub fn set_usage_records(
-        mut self,
-        input: ::std::option::Option<::std::vec::Vec<crate::types::UsageRecord>>,
-    ) -> Self {
+    pub fn set_usage_records(mut self, input: ::std::option::Option<::std::vec::Vec<crate::types::UsageRecord>>) -> Self {
         self.inner = self.inner.set_usage_records(input);
         self
     }
     /// Between zero and 25 usage records. Each record is for one customer, one dimension and one hour.
-    pub fn get_usage_records(
-        &self,
-    ) -> &::std::option::Option<::std::vec::Vec<crate::types::UsageRecord>> {
+    pub fn get_usage_records(&self) -> &::std::option::Option<::std::vec::Vec<crate::types::UsageRecord>> {
         self.inner.get_usage_records()
     }
     /// The product code assigned to the SaaS product when it was listed. It may be left empty when every record carries a `LicenseArn`.
-    pub fn product_code(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn product_code(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.product_code(input.into());
         self
     }
     /// The product code assigned to the SaaS product when it was listed. It may be left empty when every record carries a `LicenseArn`.
-    pub fn set_product_code(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_product_code(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_product_code(input);
         self
     }

@@ -9,18 +9,10 @@ pub use _batch_meter_usage_output::BatchMeterUsageOutput;
 ///
 /// Each record names a customer, a dimension, an hour and a quantity. Records the service could not take come back in `UnprocessedRecords` and should be sent again; a record is never dropped without being listed in one of the two result lists. Records may be sent up to six hours after the usage happened, and a repeated record for the same customer, dimension and hour is reported as a duplicate rather than billed twice.
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::marker::Copy,
-    ::std::fmt::Debug,
-    ::std::default::Default
-)]
+#[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct BatchMeterUsage;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
-    name: "BatchMeterUsage",
-    retryable_errors: &[],
-    compress_request: false,
-};
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
+    ::awsjson_runtime::for_generated::OperationMeta { name: "BatchMeterUsage", retryable_errors: &[], compress_request: false };
 impl BatchMeterUsage {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -28,114 +20,64 @@ impl BatchMeterUsage {
         input: BatchMeterUsageInput,
     ) -> ::std::result::Result<
         BatchMeterUsageOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            BatchMeterUsageError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<BatchMeterUsageError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
         #[allow(unused_mut)]
         let mut input = input;
         if input.usage_records.is_none() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::SdkError::construction_failure(
-                    ::awsjson_runtime::for_generated::BuildError::missing_field(
-                        "usage_records",
-                        "BatchMeterUsage requires it",
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
+                ::awsjson_runtime::for_generated::BuildError::missing_field("usage_records", "BatchMeterUsage requires it"),
+            ));
         }
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
         crate::protocol_serde::ser_batch_meter_usage_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
-        let mut pool = ::awsjson_runtime::for_generated::StringPool::with_capacity(
-            w.strings_written(),
-        );
+        let mut pool = ::awsjson_runtime::for_generated::StringPool::with_capacity(w.strings_written());
         crate::protocol_serde::give_batch_meter_usage_input(input, &mut pool);
-        handle
-            .invoke(
-                &OPERATION,
-                w.finish(),
-                host_prefix,
-                pool,
-                crate::protocol_serde::de_batch_meter_usage_output,
-                de_error,
-            )
-            .await
+        handle.invoke(&OPERATION, w.finish(), host_prefix, pool, crate::protocol_serde::de_batch_meter_usage_output, de_error).await
     }
 }
 #[allow(unused_variables)]
 fn de_error(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    BatchMeterUsageError,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<BatchMeterUsageError, ::awsjson_runtime::for_generated::DeserializeError> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
-    ::std::result::Result::Ok(
-        match code.as_deref() {
-            ::std::option::Option::Some("DisabledApiException") => {
-                BatchMeterUsageError::DisabledApiException(
-                    crate::protocol_serde::de_disabled_api_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("InternalServiceErrorException") => {
-                BatchMeterUsageError::InternalServiceErrorException(
-                    crate::protocol_serde::de_internal_service_error_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("InvalidCustomerIdentifierException") => {
-                BatchMeterUsageError::InvalidCustomerIdentifierException(
-                    crate::protocol_serde::de_invalid_customer_identifier_exception(
-                        r,
-                        meta,
-                    )?,
-                )
-            }
-            ::std::option::Option::Some("InvalidLicenseException") => {
-                BatchMeterUsageError::InvalidLicenseException(
-                    crate::protocol_serde::de_invalid_license_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("InvalidProductCodeException") => {
-                BatchMeterUsageError::InvalidProductCodeException(
-                    crate::protocol_serde::de_invalid_product_code_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("InvalidTagException") => {
-                BatchMeterUsageError::InvalidTagException(
-                    crate::protocol_serde::de_invalid_tag_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("InvalidUsageAllocationsException") => {
-                BatchMeterUsageError::InvalidUsageAllocationsException(
-                    crate::protocol_serde::de_invalid_usage_allocations_exception(
-                        r,
-                        meta,
-                    )?,
-                )
-            }
-            ::std::option::Option::Some("InvalidUsageDimensionException") => {
-                BatchMeterUsageError::InvalidUsageDimensionException(
-                    crate::protocol_serde::de_invalid_usage_dimension_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("ThrottlingException") => {
-                BatchMeterUsageError::ThrottlingException(
-                    crate::protocol_serde::de_throttling_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("TimestampOutOfBoundsException") => {
-                BatchMeterUsageError::TimestampOutOfBoundsException(
-                    crate::protocol_serde::de_timestamp_out_of_bounds_exception(r, meta)?,
-                )
-            }
-            _ => BatchMeterUsageError::generic(meta),
-        },
-    )
+    ::std::result::Result::Ok(match code.as_deref() {
+        ::std::option::Option::Some("DisabledApiException") => {
+            BatchMeterUsageError::DisabledApiException(crate::protocol_serde::de_disabled_api_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("InternalServiceErrorException") => {
+            BatchMeterUsageError::InternalServiceErrorException(crate::protocol_serde::de_internal_service_error_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("InvalidCustomerIdentifierException") => BatchMeterUsageError::InvalidCustomerIdentifierException(
+            crate::protocol_serde::de_invalid_customer_identifier_exception(r, meta)?,
+        ),
+        ::std::option::Option::Some("InvalidLicenseException") => {
+            BatchMeterUsageError::InvalidLicenseException(crate::protocol_serde::de_invalid_license_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("InvalidProductCodeException") => {
+            BatchMeterUsageError::InvalidProductCodeException(crate::protocol_serde::de_invalid_product_code_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("InvalidTagException") => {
+            BatchMeterUsageError::InvalidTagException(crate::protocol_serde::de_invalid_tag_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("InvalidUsageAllocationsException") => {
+            BatchMeterUsageError::InvalidUsageAllocationsException(crate::protocol_serde::de_invalid_usage_allocations_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("InvalidUsageDimensionException") => {
+            BatchMeterUsageError::InvalidUsageDimensionException(crate::protocol_serde::de_invalid_usage_dimension_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("ThrottlingException") => {
+            BatchMeterUsageError::ThrottlingException(crate::protocol_serde::de_throttling_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("TimestampOutOfBoundsException") => {
+            BatchMeterUsageError::TimestampOutOfBoundsException(crate::protocol_serde::de_timestamp_out_of_bounds_exception(r, meta)?)
+        }
+        _ => BatchMeterUsageError::generic(meta),
+    })
 }
 /// The errors `BatchMeterUsage` can return.
 #[non_exhaustive]
@@ -146,9 +88,7 @@ pub enum BatchMeterUsageError {
     /// The service failed internally. The request may be retried with backoff.
     InternalServiceErrorException(crate::types::error::InternalServiceErrorException),
     /// The customer identifier is unknown.
-    InvalidCustomerIdentifierException(
-        crate::types::error::InvalidCustomerIdentifierException,
-    ),
+    InvalidCustomerIdentifierException(crate::types::error::InvalidCustomerIdentifierException),
     /// The license ARN is unknown or does not belong to the product.
     InvalidLicenseException(crate::types::error::InvalidLicenseException),
     /// The product code is unknown or does not belong to the caller's account.
@@ -156,9 +96,7 @@ pub enum BatchMeterUsageError {
     /// A tag key or value breaks the tagging rules.
     InvalidTagException(crate::types::error::InvalidTagException),
     /// The allocations are malformed or do not add up to the total quantity.
-    InvalidUsageAllocationsException(
-        crate::types::error::InvalidUsageAllocationsException,
-    ),
+    InvalidUsageAllocationsException(crate::types::error::InvalidUsageAllocationsException),
     /// The dimension is not one of the product's pricing dimensions.
     InvalidUsageDimensionException(crate::types::error::InvalidUsageDimensionException),
     /// Too many calls in a short time. Retry with backoff.
@@ -166,17 +104,21 @@ pub enum BatchMeterUsageError {
     /// The timestamp is too far in the past or in the future.
     TimestampOutOfBoundsException(crate::types::error::TimestampOutOfBoundsException),
     /// An error the model does not describe; read it with `code()` and `message()`.
-    #[deprecated(
-        note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
-    )]
+    #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
-::awsjson_runtime::for_generated::operation_error_impls!(
-    BatchMeterUsageError { DisabledApiException, InternalServiceErrorException,
-    InvalidCustomerIdentifierException, InvalidLicenseException,
-    InvalidProductCodeException, InvalidTagException, InvalidUsageAllocationsException,
-    InvalidUsageDimensionException, ThrottlingException, TimestampOutOfBoundsException }
-);
+::awsjson_runtime::for_generated::operation_error_impls!(BatchMeterUsageError {
+    DisabledApiException,
+    InternalServiceErrorException,
+    InvalidCustomerIdentifierException,
+    InvalidLicenseException,
+    InvalidProductCodeException,
+    InvalidTagException,
+    InvalidUsageAllocationsException,
+    InvalidUsageDimensionException,
+    ThrottlingException,
+    TimestampOutOfBoundsException
+});
 impl BatchMeterUsageError {
     /// True when this is `BatchMeterUsageError::DisabledApiException`.
     pub fn is_disabled_api_exception(&self) -> bool {
@@ -188,9 +130,7 @@ impl BatchMeterUsageError {
     }
     /// True when this is `BatchMeterUsageError::InvalidCustomerIdentifierException`.
     pub fn is_invalid_customer_identifier_exception(&self) -> bool {
-        ::std::matches!(
-            self, BatchMeterUsageError::InvalidCustomerIdentifierException(_)
-        )
+        ::std::matches!(self, BatchMeterUsageError::InvalidCustomerIdentifierException(_))
     }
     /// True when this is `BatchMeterUsageError::InvalidLicenseException`.
     pub fn is_invalid_license_exception(&self) -> bool {

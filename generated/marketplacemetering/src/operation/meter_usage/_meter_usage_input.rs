@@ -10,103 +10,46 @@ pub struct MeterUsageInput {
     /// Constraints: length 0 to 255; pattern `^[-a-zA-Z0-9/=:_.@]*$`.
     ///
     /// Required: the call is refused before sending when it is not set.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "ProductCode",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ProductCode", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub product_code: ::std::option::Option<::std::string::String>,
     /// The hour, in UTC, in which the usage happened. The service accepts usage up to six hours in the past, and not before the software started running.
     ///
     /// Required: the call is refused before sending when it is not set.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Timestamp",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Timestamp", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub timestamp: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     /// The name of the pricing dimension, as declared when the product was listed.
     ///
     /// Constraints: length 1 to 255; pattern `^[\s\S]+$`.
     ///
     /// Required: the call is refused before sending when it is not set.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "UsageDimension",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "UsageDimension", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub usage_dimension: ::std::option::Option<::std::string::String>,
     /// The amount used in the hour, as a whole number. When neither this nor `UsageQuantityAsDecimal` is set, the amount is 0. Prefer `UsageQuantityAsDecimal`; the two cannot both be set.
     ///
     /// Constraints: value 0 to 2147483647.
-    #[deprecated(
-        note = "Use UsageQuantityAsDecimal instead. (deprecated since 2026-10-20)"
-    )]
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "UsageQuantity",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[deprecated(note = "Use UsageQuantityAsDecimal instead. (deprecated since 2026-10-20)")]
+    #[cfg_attr(feature = "serde", serde(rename = "UsageQuantity", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub usage_quantity: ::std::option::Option<i32>,
     /// The amount used in the hour, as a decimal string with up to six digits after the point, for example `12.5`. The two quantity members cannot both be set.
     ///
     /// Constraints: length 1 to 17; pattern `^(0|[1-9][0-9]{0,9})(\.[0-9]{1,6})?$`.
     #[cfg_attr(
         feature = "serde",
-        serde(
-            rename = "UsageQuantityAsDecimal",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
+        serde(rename = "UsageQuantityAsDecimal", default, skip_serializing_if = "::std::option::Option::is_none")
     )]
     pub usage_quantity_as_decimal: ::std::option::Option<::std::string::String>,
     /// When true, the service checks the request and the caller's permissions and entitlement but records no usage.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "DryRun",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "DryRun", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub dry_run: ::std::option::Option<bool>,
     /// Splits the quantity across buckets identified by tags. The allocated quantities must add up to the total quantity. Up to 2,500 allocations.
     ///
     /// Constraints: length 1 to 2500.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "UsageAllocations",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
-    pub usage_allocations: ::std::option::Option<
-        ::std::vec::Vec<crate::types::UsageAllocation>,
-    >,
+    #[cfg_attr(feature = "serde", serde(rename = "UsageAllocations", default, skip_serializing_if = "::std::option::Option::is_none"))]
+    pub usage_allocations: ::std::option::Option<::std::vec::Vec<crate::types::UsageAllocation>>,
     /// A token that makes the call idempotent. The client fills it with a fresh UUID when left unset, and reuses it on every retry of the same call.
     ///
     /// Constraints: length 1 to 64.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "ClientToken",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ClientToken", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub client_token: ::std::option::Option<::std::string::String>,
 }
 impl MeterUsageInput {
@@ -121,9 +64,7 @@ impl MeterUsageInput {
     /// The hour, in UTC, in which the usage happened. The service accepts usage up to six hours in the past, and not before the software started running.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn timestamp(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
+    pub fn timestamp(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
         self.timestamp.as_ref()
     }
     /// The name of the pricing dimension, as declared when the product was listed.
@@ -137,9 +78,7 @@ impl MeterUsageInput {
     /// The amount used in the hour, as a whole number. When neither this nor `UsageQuantityAsDecimal` is set, the amount is 0. Prefer `UsageQuantityAsDecimal`; the two cannot both be set.
     ///
     /// Constraints: value 0 to 2147483647.
-    #[deprecated(
-        note = "Use UsageQuantityAsDecimal instead. (deprecated since 2026-10-20)"
-    )]
+    #[deprecated(note = "Use UsageQuantityAsDecimal instead. (deprecated since 2026-10-20)")]
     pub fn usage_quantity(&self) -> ::std::option::Option<i32> {
         self.usage_quantity
     }
@@ -174,27 +113,16 @@ impl MeterUsageInput {
 }
 /// A builder for [`MeterUsageInput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct MeterUsageInputBuilder {
     pub(crate) product_code: ::std::option::Option<::std::string::String>,
-    pub(crate) timestamp: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    >,
+    pub(crate) timestamp: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     pub(crate) usage_dimension: ::std::option::Option<::std::string::String>,
-    #[deprecated(
-        note = "Use UsageQuantityAsDecimal instead. (deprecated since 2026-10-20)"
-    )]
+    #[deprecated(note = "Use UsageQuantityAsDecimal instead. (deprecated since 2026-10-20)")]
     pub(crate) usage_quantity: ::std::option::Option<i32>,
     pub(crate) usage_quantity_as_decimal: ::std::option::Option<::std::string::String>,
     pub(crate) dry_run: ::std::option::Option<bool>,
-    pub(crate) usage_allocations: ::std::option::Option<
-        ::std::vec::Vec<crate::types::UsageAllocation>,
-    >,
+    pub(crate) usage_allocations: ::std::option::Option<::std::vec::Vec<crate::types::UsageAllocation>>,
     pub(crate) client_token: ::std::option::Option<::std::string::String>,
 }
 impl MeterUsageInputBuilder {
@@ -203,10 +131,7 @@ impl MeterUsageInputBuilder {
     /// Constraints: length 0 to 255; pattern `^[-a-zA-Z0-9/=:_.@]*$`.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn product_code(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn product_code(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.product_code = ::std::option::Option::Some(input.into());
         self
     }
@@ -215,10 +140,7 @@ impl MeterUsageInputBuilder {
     /// Constraints: length 0 to 255; pattern `^[-a-zA-Z0-9/=:_.@]*$`.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn set_product_code(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_product_code(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.product_code = input;
         self
     }
@@ -233,29 +155,21 @@ impl MeterUsageInputBuilder {
     /// The hour, in UTC, in which the usage happened. The service accepts usage up to six hours in the past, and not before the software started running.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn timestamp(
-        mut self,
-        input: ::awsjson_runtime::for_generated::DateTime,
-    ) -> Self {
+    pub fn timestamp(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
         self.timestamp = ::std::option::Option::Some(input);
         self
     }
     /// The hour, in UTC, in which the usage happened. The service accepts usage up to six hours in the past, and not before the software started running.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn set_timestamp(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    ) -> Self {
+    pub fn set_timestamp(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
         self.timestamp = input;
         self
     }
     /// The hour, in UTC, in which the usage happened. The service accepts usage up to six hours in the past, and not before the software started running.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn get_timestamp(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_timestamp(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         &self.timestamp
     }
     /// The name of the pricing dimension, as declared when the product was listed.
@@ -263,10 +177,7 @@ impl MeterUsageInputBuilder {
     /// Constraints: length 1 to 255; pattern `^[\s\S]+$`.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn usage_dimension(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn usage_dimension(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.usage_dimension = ::std::option::Option::Some(input.into());
         self
     }
@@ -275,10 +186,7 @@ impl MeterUsageInputBuilder {
     /// Constraints: length 1 to 255; pattern `^[\s\S]+$`.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn set_usage_dimension(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_usage_dimension(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.usage_dimension = input;
         self
     }
@@ -293,9 +201,7 @@ impl MeterUsageInputBuilder {
     /// The amount used in the hour, as a whole number. When neither this nor `UsageQuantityAsDecimal` is set, the amount is 0. Prefer `UsageQuantityAsDecimal`; the two cannot both be set.
     ///
     /// Constraints: value 0 to 2147483647.
-    #[deprecated(
-        note = "Use UsageQuantityAsDecimal instead. (deprecated since 2026-10-20)"
-    )]
+    #[deprecated(note = "Use UsageQuantityAsDecimal instead. (deprecated since 2026-10-20)")]
     pub fn usage_quantity(mut self, input: i32) -> Self {
         self.usage_quantity = ::std::option::Option::Some(input);
         self
@@ -303,9 +209,7 @@ impl MeterUsageInputBuilder {
     /// The amount used in the hour, as a whole number. When neither this nor `UsageQuantityAsDecimal` is set, the amount is 0. Prefer `UsageQuantityAsDecimal`; the two cannot both be set.
     ///
     /// Constraints: value 0 to 2147483647.
-    #[deprecated(
-        note = "Use UsageQuantityAsDecimal instead. (deprecated since 2026-10-20)"
-    )]
+    #[deprecated(note = "Use UsageQuantityAsDecimal instead. (deprecated since 2026-10-20)")]
     pub fn set_usage_quantity(mut self, input: ::std::option::Option<i32>) -> Self {
         self.usage_quantity = input;
         self
@@ -313,38 +217,28 @@ impl MeterUsageInputBuilder {
     /// The amount used in the hour, as a whole number. When neither this nor `UsageQuantityAsDecimal` is set, the amount is 0. Prefer `UsageQuantityAsDecimal`; the two cannot both be set.
     ///
     /// Constraints: value 0 to 2147483647.
-    #[deprecated(
-        note = "Use UsageQuantityAsDecimal instead. (deprecated since 2026-10-20)"
-    )]
+    #[deprecated(note = "Use UsageQuantityAsDecimal instead. (deprecated since 2026-10-20)")]
     pub fn get_usage_quantity(&self) -> &::std::option::Option<i32> {
         &self.usage_quantity
     }
     /// The amount used in the hour, as a decimal string with up to six digits after the point, for example `12.5`. The two quantity members cannot both be set.
     ///
     /// Constraints: length 1 to 17; pattern `^(0|[1-9][0-9]{0,9})(\.[0-9]{1,6})?$`.
-    pub fn usage_quantity_as_decimal(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn usage_quantity_as_decimal(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.usage_quantity_as_decimal = ::std::option::Option::Some(input.into());
         self
     }
     /// The amount used in the hour, as a decimal string with up to six digits after the point, for example `12.5`. The two quantity members cannot both be set.
     ///
     /// Constraints: length 1 to 17; pattern `^(0|[1-9][0-9]{0,9})(\.[0-9]{1,6})?$`.
-    pub fn set_usage_quantity_as_decimal(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_usage_quantity_as_decimal(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.usage_quantity_as_decimal = input;
         self
     }
     /// The amount used in the hour, as a decimal string with up to six digits after the point, for example `12.5`. The two quantity members cannot both be set.
     ///
     /// Constraints: length 1 to 17; pattern `^(0|[1-9][0-9]{0,9})(\.[0-9]{1,6})?$`.
-    pub fn get_usage_quantity_as_decimal(
-        &self,
-    ) -> &::std::option::Option<::std::string::String> {
+    pub fn get_usage_quantity_as_decimal(&self) -> &::std::option::Option<::std::string::String> {
         &self.usage_quantity_as_decimal
     }
     /// When true, the service checks the request and the caller's permissions and entitlement but records no usage.
@@ -375,38 +269,27 @@ impl MeterUsageInputBuilder {
     /// Splits the quantity across buckets identified by tags. The allocated quantities must add up to the total quantity. Up to 2,500 allocations.
     ///
     /// Constraints: length 1 to 2500.
-    pub fn set_usage_allocations(
-        mut self,
-        input: ::std::option::Option<::std::vec::Vec<crate::types::UsageAllocation>>,
-    ) -> Self {
+    pub fn set_usage_allocations(mut self, input: ::std::option::Option<::std::vec::Vec<crate::types::UsageAllocation>>) -> Self {
         self.usage_allocations = input;
         self
     }
     /// Splits the quantity across buckets identified by tags. The allocated quantities must add up to the total quantity. Up to 2,500 allocations.
     ///
     /// Constraints: length 1 to 2500.
-    pub fn get_usage_allocations(
-        &self,
-    ) -> &::std::option::Option<::std::vec::Vec<crate::types::UsageAllocation>> {
+    pub fn get_usage_allocations(&self) -> &::std::option::Option<::std::vec::Vec<crate::types::UsageAllocation>> {
         &self.usage_allocations
     }
     /// A token that makes the call idempotent. The client fills it with a fresh UUID when left unset, and reuses it on every retry of the same call.
     ///
     /// Constraints: length 1 to 64.
-    pub fn client_token(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn client_token(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.client_token = ::std::option::Option::Some(input.into());
         self
     }
     /// A token that makes the call idempotent. The client fills it with a fresh UUID when left unset, and reuses it on every retry of the same call.
     ///
     /// Constraints: length 1 to 64.
-    pub fn set_client_token(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_client_token(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.client_token = input;
         self
     }
@@ -419,12 +302,7 @@ impl MeterUsageInputBuilder {
     /// Builds a [`MeterUsageInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<
-        MeterUsageInput,
-        ::awsjson_runtime::for_generated::BuildError,
-    > {
+    pub fn build(self) -> ::std::result::Result<MeterUsageInput, ::awsjson_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(MeterUsageInput {
             product_code: self.product_code,
             timestamp: self.timestamp,

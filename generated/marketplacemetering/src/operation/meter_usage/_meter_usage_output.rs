@@ -6,14 +6,7 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct MeterUsageOutput {
     /// The id the service gave to the recorded usage.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "MeteringRecordId",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "MeteringRecordId", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub metering_record_id: ::std::option::Option<::std::string::String>,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
@@ -35,51 +28,32 @@ impl ::awsjson_runtime::for_generated::RequestId for MeterUsageOutput {
 }
 /// A builder for [`MeterUsageOutput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct MeterUsageOutputBuilder {
     pub(crate) metering_record_id: ::std::option::Option<::std::string::String>,
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
 impl MeterUsageOutputBuilder {
     /// The id the service gave to the recorded usage.
-    pub fn metering_record_id(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn metering_record_id(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.metering_record_id = ::std::option::Option::Some(input.into());
         self
     }
     /// The id the service gave to the recorded usage.
-    pub fn set_metering_record_id(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_metering_record_id(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.metering_record_id = input;
         self
     }
     /// The id the service gave to the recorded usage.
-    pub fn get_metering_record_id(
-        &self,
-    ) -> &::std::option::Option<::std::string::String> {
+    pub fn get_metering_record_id(&self) -> &::std::option::Option<::std::string::String> {
         &self.metering_record_id
     }
-    pub(crate) fn _request_id(
-        mut self,
-        id: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub(crate) fn _request_id(mut self, id: ::std::option::Option<::std::string::String>) -> Self {
         self._request_id = id;
         self
     }
     /// Builds a [`MeterUsageOutput`].
     pub fn build(self) -> MeterUsageOutput {
-        MeterUsageOutput {
-            metering_record_id: self.metering_record_id,
-            _request_id: self._request_id,
-        }
+        MeterUsageOutput { metering_record_id: self.metering_record_id, _request_id: self._request_id }
     }
 }

@@ -10,10 +10,7 @@ pub struct MeterUsageFluentBuilder {
 }
 impl MeterUsageFluentBuilder {
     pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
-        MeterUsageFluentBuilder {
-            handle,
-            inner: ::std::default::Default::default(),
-        }
+        MeterUsageFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
     pub fn as_input(&self) -> &MeterUsageInputBuilder {
@@ -25,30 +22,18 @@ impl MeterUsageFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::MeterUsageOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            super::MeterUsageError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<super::MeterUsageError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::MeterUsageInput = self
-            .inner
-            .build()
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::MeterUsageInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::MeterUsage::orchestrate(&self.handle, input).await
     }
     /// The product code assigned to the product when it was listed.
-    pub fn product_code(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn product_code(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.product_code(input.into());
         self
     }
     /// The product code assigned to the product when it was listed.
-    pub fn set_product_code(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_product_code(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_product_code(input);
         self
     }
@@ -57,40 +42,26 @@ impl MeterUsageFluentBuilder {
         self.inner.get_product_code()
     }
     /// The hour, in UTC, in which the usage happened. The service accepts usage up to six hours in the past, and not before the software started running.
-    pub fn timestamp(
-        mut self,
-        input: ::awsjson_runtime::for_generated::DateTime,
-    ) -> Self {
+    pub fn timestamp(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
         self.inner = self.inner.timestamp(input);
         self
     }
     /// The hour, in UTC, in which the usage happened. The service accepts usage up to six hours in the past, and not before the software started running.
-    pub fn set_timestamp(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    ) -> Self {
+    pub fn set_timestamp(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
         self.inner = self.inner.set_timestamp(input);
         self
     }
     /// The hour, in UTC, in which the usage happened. The service accepts usage up to six hours in the past, and not before the software started running.
-    pub fn get_timestamp(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_timestamp(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         self.inner.get_timestamp()
     }
     /// The name of the pricing dimension, as declared when the product was listed.
-    pub fn usage_dimension(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn usage_dimension(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.usage_dimension(input.into());
         self
     }
     /// The name of the pricing dimension, as declared when the product was listed.
-    pub fn set_usage_dimension(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_usage_dimension(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_usage_dimension(input);
         self
     }
@@ -99,48 +70,34 @@ impl MeterUsageFluentBuilder {
         self.inner.get_usage_dimension()
     }
     /// The amount used in the hour, as a whole number. When neither this nor `UsageQuantityAsDecimal` is set, the amount is 0. Prefer `UsageQuantityAsDecimal`; the two cannot both be set.
-    #[deprecated(
-        note = "Use UsageQuantityAsDecimal instead. (deprecated since 2026-10-20)"
-    )]
+    #[deprecated(note = "Use UsageQuantityAsDecimal instead. (deprecated since 2026-10-20)")]
     pub fn usage_quantity(mut self, input: i32) -> Self {
         self.inner = self.inner.usage_quantity(input);
         self
     }
     /// The amount used in the hour, as a whole number. When neither this nor `UsageQuantityAsDecimal` is set, the amount is 0. Prefer `UsageQuantityAsDecimal`; the two cannot both be set.
-    #[deprecated(
-        note = "Use UsageQuantityAsDecimal instead. (deprecated since 2026-10-20)"
-    )]
+    #[deprecated(note = "Use UsageQuantityAsDecimal instead. (deprecated since 2026-10-20)")]
     pub fn set_usage_quantity(mut self, input: ::std::option::Option<i32>) -> Self {
         self.inner = self.inner.set_usage_quantity(input);
         self
     }
     /// The amount used in the hour, as a whole number. When neither this nor `UsageQuantityAsDecimal` is set, the amount is 0. Prefer `UsageQuantityAsDecimal`; the two cannot both be set.
-    #[deprecated(
-        note = "Use UsageQuantityAsDecimal instead. (deprecated since 2026-10-20)"
-    )]
+    #[deprecated(note = "Use UsageQuantityAsDecimal instead. (deprecated since 2026-10-20)")]
     pub fn get_usage_quantity(&self) -> &::std::option::Option<i32> {
         self.inner.get_usage_quantity()
     }
     /// The amount used in the hour, as a decimal string with up to six digits after the point, for example `12.5`. The two quantity members cannot both be set.
-    pub fn usage_quantity_as_decimal(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn usage_quantity_as_decimal(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.usage_quantity_as_decimal(input.into());
         self
     }
     /// The amount used in the hour, as a decimal string with up to six digits after the point, for example `12.5`. The two quantity members cannot both be set.
-    pub fn set_usage_quantity_as_decimal(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_usage_quantity_as_decimal(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_usage_quantity_as_decimal(input);
         self
     }
     /// The amount used in the hour, as a decimal string with up to six digits after the point, for example `12.5`. The two quantity members cannot both be set.
-    pub fn get_usage_quantity_as_decimal(
-        &self,
-    ) -> &::std::option::Option<::std::string::String> {
+    pub fn get_usage_quantity_as_decimal(&self) -> &::std::option::Option<::std::string::String> {
         self.inner.get_usage_quantity_as_decimal()
     }
     /// When true, the service checks the request and the caller's permissions and entitlement but records no usage.
@@ -163,32 +120,21 @@ impl MeterUsageFluentBuilder {
         self
     }
     /// Splits the quantity across buckets identified by tags. The allocated quantities must add up to the total quantity. Up to 2,500 allocations.
-    pub fn set_usage_allocations(
-        mut self,
-        input: ::std::option::Option<::std::vec::Vec<crate::types::UsageAllocation>>,
-    ) -> Self {
+    pub fn set_usage_allocations(mut self, input: ::std::option::Option<::std::vec::Vec<crate::types::UsageAllocation>>) -> Self {
         self.inner = self.inner.set_usage_allocations(input);
         self
     }
     /// Splits the quantity across buckets identified by tags. The allocated quantities must add up to the total quantity. Up to 2,500 allocations.
-    pub fn get_usage_allocations(
-        &self,
-    ) -> &::std::option::Option<::std::vec::Vec<crate::types::UsageAllocation>> {
+    pub fn get_usage_allocations(&self) -> &::std::option::Option<::std::vec::Vec<crate::types::UsageAllocation>> {
         self.inner.get_usage_allocations()
     }
     /// A token that makes the call idempotent. The client fills it with a fresh UUID when left unset, and reuses it on every retry of the same call.
-    pub fn client_token(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn client_token(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.client_token(input.into());
         self
     }
     /// A token that makes the call idempotent. The client fills it with a fresh UUID when left unset, and reuses it on every retry of the same call.
-    pub fn set_client_token(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_client_token(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_client_token(input);
         self
     }

@@ -9,18 +9,10 @@ pub use _meter_usage_output::MeterUsageOutput;
 ///
 /// Call it once an hour per dimension. The call is idempotent for the same product, dimension, hour and allocations, so a retry after a network failure does not bill twice. Set `DryRun` to check permissions and entitlement without recording anything.
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::marker::Copy,
-    ::std::fmt::Debug,
-    ::std::default::Default
-)]
+#[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct MeterUsage;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
-    name: "MeterUsage",
-    retryable_errors: &[],
-    compress_request: false,
-};
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
+    ::awsjson_runtime::for_generated::OperationMeta { name: "MeterUsage", retryable_errors: &[], compress_request: false };
 impl MeterUsage {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -28,42 +20,24 @@ impl MeterUsage {
         input: MeterUsageInput,
     ) -> ::std::result::Result<
         MeterUsageOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            MeterUsageError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<MeterUsageError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
         #[allow(unused_mut)]
         let mut input = input;
         if input.product_code.is_none() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::SdkError::construction_failure(
-                    ::awsjson_runtime::for_generated::BuildError::missing_field(
-                        "product_code",
-                        "MeterUsage requires it",
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
+                ::awsjson_runtime::for_generated::BuildError::missing_field("product_code", "MeterUsage requires it"),
+            ));
         }
         if input.timestamp.is_none() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::SdkError::construction_failure(
-                    ::awsjson_runtime::for_generated::BuildError::missing_field(
-                        "timestamp",
-                        "MeterUsage requires it",
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
+                ::awsjson_runtime::for_generated::BuildError::missing_field("timestamp", "MeterUsage requires it"),
+            ));
         }
         if input.usage_dimension.is_none() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::SdkError::construction_failure(
-                    ::awsjson_runtime::for_generated::BuildError::missing_field(
-                        "usage_dimension",
-                        "MeterUsage requires it",
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
+                ::awsjson_runtime::for_generated::BuildError::missing_field("usage_dimension", "MeterUsage requires it"),
+            ));
         }
         if input.client_token.is_none() {
             input.client_token = ::std::option::Option::Some(handle.idempotency_token());
@@ -88,75 +62,45 @@ impl MeterUsage {
 fn de_error(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    MeterUsageError,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<MeterUsageError, ::awsjson_runtime::for_generated::DeserializeError> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
-    ::std::result::Result::Ok(
-        match code.as_deref() {
-            ::std::option::Option::Some("CustomerNotEntitledException") => {
-                MeterUsageError::CustomerNotEntitledException(
-                    crate::protocol_serde::de_customer_not_entitled_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("DuplicateRequestException") => {
-                MeterUsageError::DuplicateRequestException(
-                    crate::protocol_serde::de_duplicate_request_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("IdempotencyConflictException") => {
-                MeterUsageError::IdempotencyConflictException(
-                    crate::protocol_serde::de_idempotency_conflict_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("InternalServiceErrorException") => {
-                MeterUsageError::InternalServiceErrorException(
-                    crate::protocol_serde::de_internal_service_error_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("InvalidEndpointRegionException") => {
-                MeterUsageError::InvalidEndpointRegionException(
-                    crate::protocol_serde::de_invalid_endpoint_region_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("InvalidProductCodeException") => {
-                MeterUsageError::InvalidProductCodeException(
-                    crate::protocol_serde::de_invalid_product_code_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("InvalidTagException") => {
-                MeterUsageError::InvalidTagException(
-                    crate::protocol_serde::de_invalid_tag_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("InvalidUsageAllocationsException") => {
-                MeterUsageError::InvalidUsageAllocationsException(
-                    crate::protocol_serde::de_invalid_usage_allocations_exception(
-                        r,
-                        meta,
-                    )?,
-                )
-            }
-            ::std::option::Option::Some("InvalidUsageDimensionException") => {
-                MeterUsageError::InvalidUsageDimensionException(
-                    crate::protocol_serde::de_invalid_usage_dimension_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("ThrottlingException") => {
-                MeterUsageError::ThrottlingException(
-                    crate::protocol_serde::de_throttling_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("TimestampOutOfBoundsException") => {
-                MeterUsageError::TimestampOutOfBoundsException(
-                    crate::protocol_serde::de_timestamp_out_of_bounds_exception(r, meta)?,
-                )
-            }
-            _ => MeterUsageError::generic(meta),
-        },
-    )
+    ::std::result::Result::Ok(match code.as_deref() {
+        ::std::option::Option::Some("CustomerNotEntitledException") => {
+            MeterUsageError::CustomerNotEntitledException(crate::protocol_serde::de_customer_not_entitled_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("DuplicateRequestException") => {
+            MeterUsageError::DuplicateRequestException(crate::protocol_serde::de_duplicate_request_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("IdempotencyConflictException") => {
+            MeterUsageError::IdempotencyConflictException(crate::protocol_serde::de_idempotency_conflict_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("InternalServiceErrorException") => {
+            MeterUsageError::InternalServiceErrorException(crate::protocol_serde::de_internal_service_error_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("InvalidEndpointRegionException") => {
+            MeterUsageError::InvalidEndpointRegionException(crate::protocol_serde::de_invalid_endpoint_region_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("InvalidProductCodeException") => {
+            MeterUsageError::InvalidProductCodeException(crate::protocol_serde::de_invalid_product_code_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("InvalidTagException") => {
+            MeterUsageError::InvalidTagException(crate::protocol_serde::de_invalid_tag_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("InvalidUsageAllocationsException") => {
+            MeterUsageError::InvalidUsageAllocationsException(crate::protocol_serde::de_invalid_usage_allocations_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("InvalidUsageDimensionException") => {
+            MeterUsageError::InvalidUsageDimensionException(crate::protocol_serde::de_invalid_usage_dimension_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("ThrottlingException") => {
+            MeterUsageError::ThrottlingException(crate::protocol_serde::de_throttling_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("TimestampOutOfBoundsException") => {
+            MeterUsageError::TimestampOutOfBoundsException(crate::protocol_serde::de_timestamp_out_of_bounds_exception(r, meta)?)
+        }
+        _ => MeterUsageError::generic(meta),
+    })
 }
 /// The errors `MeterUsage` can return.
 #[non_exhaustive]
@@ -177,9 +121,7 @@ pub enum MeterUsageError {
     /// A tag key or value breaks the tagging rules.
     InvalidTagException(crate::types::error::InvalidTagException),
     /// The allocations are malformed or do not add up to the total quantity.
-    InvalidUsageAllocationsException(
-        crate::types::error::InvalidUsageAllocationsException,
-    ),
+    InvalidUsageAllocationsException(crate::types::error::InvalidUsageAllocationsException),
     /// The dimension is not one of the product's pricing dimensions.
     InvalidUsageDimensionException(crate::types::error::InvalidUsageDimensionException),
     /// Too many calls in a short time. Retry with backoff.
@@ -187,18 +129,22 @@ pub enum MeterUsageError {
     /// The timestamp is too far in the past or in the future.
     TimestampOutOfBoundsException(crate::types::error::TimestampOutOfBoundsException),
     /// An error the model does not describe; read it with `code()` and `message()`.
-    #[deprecated(
-        note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
-    )]
+    #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
-::awsjson_runtime::for_generated::operation_error_impls!(
-    MeterUsageError { CustomerNotEntitledException, DuplicateRequestException,
-    IdempotencyConflictException, InternalServiceErrorException,
-    InvalidEndpointRegionException, InvalidProductCodeException, InvalidTagException,
-    InvalidUsageAllocationsException, InvalidUsageDimensionException,
-    ThrottlingException, TimestampOutOfBoundsException }
-);
+::awsjson_runtime::for_generated::operation_error_impls!(MeterUsageError {
+    CustomerNotEntitledException,
+    DuplicateRequestException,
+    IdempotencyConflictException,
+    InternalServiceErrorException,
+    InvalidEndpointRegionException,
+    InvalidProductCodeException,
+    InvalidTagException,
+    InvalidUsageAllocationsException,
+    InvalidUsageDimensionException,
+    ThrottlingException,
+    TimestampOutOfBoundsException
+});
 impl MeterUsageError {
     /// True when this is `MeterUsageError::CustomerNotEntitledException`.
     pub fn is_customer_not_entitled_exception(&self) -> bool {

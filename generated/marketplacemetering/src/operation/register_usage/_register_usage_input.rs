@@ -10,40 +10,19 @@ pub struct RegisterUsageInput {
     /// Constraints: length 0 to 255; pattern `^[-a-zA-Z0-9/=:_.@]*$`.
     ///
     /// Required: the call is refused before sending when it is not set.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "ProductCode",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ProductCode", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub product_code: ::std::option::Option<::std::string::String>,
     /// The version of the public key with which the software will verify the signature. Starts at 1.
     ///
     /// Constraints: value at least 1.
     ///
     /// Required: the call is refused before sending when it is not set.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "PublicKeyVersion",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "PublicKeyVersion", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub public_key_version: ::std::option::Option<i32>,
     /// A value of the caller's choosing that the service puts into the signed answer, to tie the answer to this call.
     ///
     /// Constraints: length 0 to 255; pattern `^[\s\S]*$`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Nonce",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Nonce", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub nonce: ::std::option::Option<::std::string::String>,
 }
 impl RegisterUsageInput {
@@ -76,12 +55,7 @@ impl RegisterUsageInput {
 }
 /// A builder for [`RegisterUsageInput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct RegisterUsageInputBuilder {
     pub(crate) product_code: ::std::option::Option<::std::string::String>,
     pub(crate) public_key_version: ::std::option::Option<i32>,
@@ -93,10 +67,7 @@ impl RegisterUsageInputBuilder {
     /// Constraints: length 0 to 255; pattern `^[-a-zA-Z0-9/=:_.@]*$`.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn product_code(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn product_code(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.product_code = ::std::option::Option::Some(input.into());
         self
     }
@@ -105,10 +76,7 @@ impl RegisterUsageInputBuilder {
     /// Constraints: length 0 to 255; pattern `^[-a-zA-Z0-9/=:_.@]*$`.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn set_product_code(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_product_code(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.product_code = input;
         self
     }
@@ -149,20 +117,14 @@ impl RegisterUsageInputBuilder {
     /// A value of the caller's choosing that the service puts into the signed answer, to tie the answer to this call.
     ///
     /// Constraints: length 0 to 255; pattern `^[\s\S]*$`.
-    pub fn nonce(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn nonce(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.nonce = ::std::option::Option::Some(input.into());
         self
     }
     /// A value of the caller's choosing that the service puts into the signed answer, to tie the answer to this call.
     ///
     /// Constraints: length 0 to 255; pattern `^[\s\S]*$`.
-    pub fn set_nonce(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_nonce(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.nonce = input;
         self
     }
@@ -175,12 +137,7 @@ impl RegisterUsageInputBuilder {
     /// Builds a [`RegisterUsageInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<
-        RegisterUsageInput,
-        ::awsjson_runtime::for_generated::BuildError,
-    > {
+    pub fn build(self) -> ::std::result::Result<RegisterUsageInput, ::awsjson_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(RegisterUsageInput {
             product_code: self.product_code,
             public_key_version: self.public_key_version,

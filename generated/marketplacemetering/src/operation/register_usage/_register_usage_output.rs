@@ -8,35 +8,20 @@ pub struct RegisterUsageOutput {
     /// When the signing key is next rotated, if a rotation is planned.
     #[cfg_attr(
         feature = "serde",
-        serde(
-            rename = "PublicKeyRotationTimestamp",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
+        serde(rename = "PublicKeyRotationTimestamp", default, skip_serializing_if = "::std::option::Option::is_none")
     )]
-    pub public_key_rotation_timestamp: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    >,
+    pub public_key_rotation_timestamp: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     /// A JSON Web Token that can be verified with the public key, carrying the product, the nonce and the buyer's details.
     ///
     /// Constraints: pattern `^[\s\S]+$`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Signature",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Signature", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub signature: ::std::option::Option<::std::string::String>,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
 impl RegisterUsageOutput {
     /// When the signing key is next rotated, if a rotation is planned.
-    pub fn public_key_rotation_timestamp(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
+    pub fn public_key_rotation_timestamp(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
         self.public_key_rotation_timestamp.as_ref()
     }
     /// A JSON Web Token that can be verified with the public key, carrying the product, the nonce and the buyer's details.
@@ -57,59 +42,38 @@ impl ::awsjson_runtime::for_generated::RequestId for RegisterUsageOutput {
 }
 /// A builder for [`RegisterUsageOutput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct RegisterUsageOutputBuilder {
-    pub(crate) public_key_rotation_timestamp: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    >,
+    pub(crate) public_key_rotation_timestamp: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     pub(crate) signature: ::std::option::Option<::std::string::String>,
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
 impl RegisterUsageOutputBuilder {
     /// When the signing key is next rotated, if a rotation is planned.
-    pub fn public_key_rotation_timestamp(
-        mut self,
-        input: ::awsjson_runtime::for_generated::DateTime,
-    ) -> Self {
+    pub fn public_key_rotation_timestamp(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
         self.public_key_rotation_timestamp = ::std::option::Option::Some(input);
         self
     }
     /// When the signing key is next rotated, if a rotation is planned.
-    pub fn set_public_key_rotation_timestamp(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    ) -> Self {
+    pub fn set_public_key_rotation_timestamp(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
         self.public_key_rotation_timestamp = input;
         self
     }
     /// When the signing key is next rotated, if a rotation is planned.
-    pub fn get_public_key_rotation_timestamp(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_public_key_rotation_timestamp(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         &self.public_key_rotation_timestamp
     }
     /// A JSON Web Token that can be verified with the public key, carrying the product, the nonce and the buyer's details.
     ///
     /// Constraints: pattern `^[\s\S]+$`.
-    pub fn signature(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn signature(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.signature = ::std::option::Option::Some(input.into());
         self
     }
     /// A JSON Web Token that can be verified with the public key, carrying the product, the nonce and the buyer's details.
     ///
     /// Constraints: pattern `^[\s\S]+$`.
-    pub fn set_signature(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_signature(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.signature = input;
         self
     }
@@ -119,10 +83,7 @@ impl RegisterUsageOutputBuilder {
     pub fn get_signature(&self) -> &::std::option::Option<::std::string::String> {
         &self.signature
     }
-    pub(crate) fn _request_id(
-        mut self,
-        id: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub(crate) fn _request_id(mut self, id: ::std::option::Option<::std::string::String>) -> Self {
         self._request_id = id;
         self
     }

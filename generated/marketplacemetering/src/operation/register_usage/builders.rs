@@ -10,10 +10,7 @@ pub struct RegisterUsageFluentBuilder {
 }
 impl RegisterUsageFluentBuilder {
     pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
-        RegisterUsageFluentBuilder {
-            handle,
-            inner: ::std::default::Default::default(),
-        }
+        RegisterUsageFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
     pub fn as_input(&self) -> &RegisterUsageInputBuilder {
@@ -25,30 +22,19 @@ impl RegisterUsageFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::RegisterUsageOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            super::RegisterUsageError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<super::RegisterUsageError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::RegisterUsageInput = self
-            .inner
-            .build()
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::RegisterUsageInput =
+            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::RegisterUsage::orchestrate(&self.handle, input).await
     }
     /// The product code assigned to the product when it was listed.
-    pub fn product_code(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn product_code(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.product_code(input.into());
         self
     }
     /// The product code assigned to the product when it was listed.
-    pub fn set_product_code(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_product_code(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_product_code(input);
         self
     }
@@ -71,18 +57,12 @@ impl RegisterUsageFluentBuilder {
         self.inner.get_public_key_version()
     }
     /// A value of the caller's choosing that the service puts into the signed answer, to tie the answer to this call.
-    pub fn nonce(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn nonce(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.nonce(input.into());
         self
     }
     /// A value of the caller's choosing that the service puts into the signed answer, to tie the answer to this call.
-    pub fn set_nonce(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_nonce(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_nonce(input);
         self
     }

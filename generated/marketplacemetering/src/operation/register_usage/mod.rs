@@ -9,18 +9,10 @@ pub use _register_usage_output::RegisterUsageOutput;
 ///
 /// Call it once when the software starts, from Amazon ECS or Amazon EKS. The response carries a signature over the call's details, which the software can verify with the public key of the given version.
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::marker::Copy,
-    ::std::fmt::Debug,
-    ::std::default::Default
-)]
+#[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct RegisterUsage;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
-    name: "RegisterUsage",
-    retryable_errors: &[],
-    compress_request: false,
-};
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
+    ::awsjson_runtime::for_generated::OperationMeta { name: "RegisterUsage", retryable_errors: &[], compress_request: false };
 impl RegisterUsage {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -28,32 +20,19 @@ impl RegisterUsage {
         input: RegisterUsageInput,
     ) -> ::std::result::Result<
         RegisterUsageOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            RegisterUsageError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<RegisterUsageError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
         #[allow(unused_mut)]
         let mut input = input;
         if input.product_code.is_none() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::SdkError::construction_failure(
-                    ::awsjson_runtime::for_generated::BuildError::missing_field(
-                        "product_code",
-                        "RegisterUsage requires it",
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
+                ::awsjson_runtime::for_generated::BuildError::missing_field("product_code", "RegisterUsage requires it"),
+            ));
         }
         if input.public_key_version.is_none() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::SdkError::construction_failure(
-                    ::awsjson_runtime::for_generated::BuildError::missing_field(
-                        "public_key_version",
-                        "RegisterUsage requires it",
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
+                ::awsjson_runtime::for_generated::BuildError::missing_field("public_key_version", "RegisterUsage requires it"),
+            ));
         }
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
@@ -75,60 +54,36 @@ impl RegisterUsage {
 fn de_error(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    RegisterUsageError,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<RegisterUsageError, ::awsjson_runtime::for_generated::DeserializeError> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
-    ::std::result::Result::Ok(
-        match code.as_deref() {
-            ::std::option::Option::Some("CustomerNotEntitledException") => {
-                RegisterUsageError::CustomerNotEntitledException(
-                    crate::protocol_serde::de_customer_not_entitled_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("DisabledApiException") => {
-                RegisterUsageError::DisabledApiException(
-                    crate::protocol_serde::de_disabled_api_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("InternalServiceErrorException") => {
-                RegisterUsageError::InternalServiceErrorException(
-                    crate::protocol_serde::de_internal_service_error_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("InvalidProductCodeException") => {
-                RegisterUsageError::InvalidProductCodeException(
-                    crate::protocol_serde::de_invalid_product_code_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("InvalidPublicKeyVersionException") => {
-                RegisterUsageError::InvalidPublicKeyVersionException(
-                    crate::protocol_serde::de_invalid_public_key_version_exception(
-                        r,
-                        meta,
-                    )?,
-                )
-            }
-            ::std::option::Option::Some("InvalidRegionException") => {
-                RegisterUsageError::InvalidRegionException(
-                    crate::protocol_serde::de_invalid_region_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("PlatformNotSupportedException") => {
-                RegisterUsageError::PlatformNotSupportedException(
-                    crate::protocol_serde::de_platform_not_supported_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("ThrottlingException") => {
-                RegisterUsageError::ThrottlingException(
-                    crate::protocol_serde::de_throttling_exception(r, meta)?,
-                )
-            }
-            _ => RegisterUsageError::generic(meta),
-        },
-    )
+    ::std::result::Result::Ok(match code.as_deref() {
+        ::std::option::Option::Some("CustomerNotEntitledException") => {
+            RegisterUsageError::CustomerNotEntitledException(crate::protocol_serde::de_customer_not_entitled_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("DisabledApiException") => {
+            RegisterUsageError::DisabledApiException(crate::protocol_serde::de_disabled_api_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("InternalServiceErrorException") => {
+            RegisterUsageError::InternalServiceErrorException(crate::protocol_serde::de_internal_service_error_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("InvalidProductCodeException") => {
+            RegisterUsageError::InvalidProductCodeException(crate::protocol_serde::de_invalid_product_code_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("InvalidPublicKeyVersionException") => {
+            RegisterUsageError::InvalidPublicKeyVersionException(crate::protocol_serde::de_invalid_public_key_version_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("InvalidRegionException") => {
+            RegisterUsageError::InvalidRegionException(crate::protocol_serde::de_invalid_region_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("PlatformNotSupportedException") => {
+            RegisterUsageError::PlatformNotSupportedException(crate::protocol_serde::de_platform_not_supported_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("ThrottlingException") => {
+            RegisterUsageError::ThrottlingException(crate::protocol_serde::de_throttling_exception(r, meta)?)
+        }
+        _ => RegisterUsageError::generic(meta),
+    })
 }
 /// The errors `RegisterUsage` can return.
 #[non_exhaustive]
@@ -143,9 +98,7 @@ pub enum RegisterUsageError {
     /// The product code is unknown or does not belong to the caller's account.
     InvalidProductCodeException(crate::types::error::InvalidProductCodeException),
     /// There is no public key of the given version.
-    InvalidPublicKeyVersionException(
-        crate::types::error::InvalidPublicKeyVersionException,
-    ),
+    InvalidPublicKeyVersionException(crate::types::error::InvalidPublicKeyVersionException),
     /// The call came from a Region in which the product cannot be registered.
     InvalidRegionException(crate::types::error::InvalidRegionException),
     /// The software runs on a platform `RegisterUsage` does not support; only Amazon ECS, Amazon EKS and AWS Fargate are.
@@ -153,17 +106,19 @@ pub enum RegisterUsageError {
     /// Too many calls in a short time. Retry with backoff.
     ThrottlingException(crate::types::error::ThrottlingException),
     /// An error the model does not describe; read it with `code()` and `message()`.
-    #[deprecated(
-        note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
-    )]
+    #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
-::awsjson_runtime::for_generated::operation_error_impls!(
-    RegisterUsageError { CustomerNotEntitledException, DisabledApiException,
-    InternalServiceErrorException, InvalidProductCodeException,
-    InvalidPublicKeyVersionException, InvalidRegionException,
-    PlatformNotSupportedException, ThrottlingException }
-);
+::awsjson_runtime::for_generated::operation_error_impls!(RegisterUsageError {
+    CustomerNotEntitledException,
+    DisabledApiException,
+    InternalServiceErrorException,
+    InvalidProductCodeException,
+    InvalidPublicKeyVersionException,
+    InvalidRegionException,
+    PlatformNotSupportedException,
+    ThrottlingException
+});
 impl RegisterUsageError {
     /// True when this is `RegisterUsageError::CustomerNotEntitledException`.
     pub fn is_customer_not_entitled_exception(&self) -> bool {

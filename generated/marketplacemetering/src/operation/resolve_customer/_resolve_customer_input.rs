@@ -10,14 +10,7 @@ pub struct ResolveCustomerInput {
     /// Constraints: pattern `^[\s\S]+$`.
     ///
     /// Required: the call is refused before sending when it is not set.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "RegistrationToken",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "RegistrationToken", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub registration_token: ::std::option::Option<::std::string::String>,
 }
 impl ResolveCustomerInput {
@@ -36,12 +29,7 @@ impl ResolveCustomerInput {
 }
 /// A builder for [`ResolveCustomerInput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct ResolveCustomerInputBuilder {
     pub(crate) registration_token: ::std::option::Option<::std::string::String>,
 }
@@ -51,10 +39,7 @@ impl ResolveCustomerInputBuilder {
     /// Constraints: pattern `^[\s\S]+$`.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn registration_token(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn registration_token(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.registration_token = ::std::option::Option::Some(input.into());
         self
     }
@@ -63,10 +48,7 @@ impl ResolveCustomerInputBuilder {
     /// Constraints: pattern `^[\s\S]+$`.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn set_registration_token(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_registration_token(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.registration_token = input;
         self
     }
@@ -75,22 +57,13 @@ impl ResolveCustomerInputBuilder {
     /// Constraints: pattern `^[\s\S]+$`.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn get_registration_token(
-        &self,
-    ) -> &::std::option::Option<::std::string::String> {
+    pub fn get_registration_token(&self) -> &::std::option::Option<::std::string::String> {
         &self.registration_token
     }
     /// Builds a [`ResolveCustomerInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<
-        ResolveCustomerInput,
-        ::awsjson_runtime::for_generated::BuildError,
-    > {
-        ::std::result::Result::Ok(ResolveCustomerInput {
-            registration_token: self.registration_token,
-        })
+    pub fn build(self) -> ::std::result::Result<ResolveCustomerInput, ::awsjson_runtime::for_generated::BuildError> {
+        ::std::result::Result::Ok(ResolveCustomerInput { registration_token: self.registration_token })
     }
 }

@@ -8,60 +8,25 @@ pub struct ResolveCustomerOutput {
     /// The buyer's identifier for older SaaS integrations. New integrations do not receive it and identify the buyer by `CustomerAWSAccountId` and `LicenseArn`.
     ///
     /// Constraints: length 0 to 255; pattern `^[\s\S]*$`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "CustomerIdentifier",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "CustomerIdentifier", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub customer_identifier: ::std::option::Option<::std::string::String>,
     /// The product the buyer subscribed to. Use it in later `BatchMeterUsage` calls.
     ///
     /// Constraints: length 0 to 255; pattern `^[-a-zA-Z0-9/=:_.@]*$`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "ProductCode",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ProductCode", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub product_code: ::std::option::Option<::std::string::String>,
     /// The buyer's AWS account id. `BatchMeterUsage` records name the buyer with it.
     ///
     /// Constraints: length 1 to 255; pattern `^[0-9]+$`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "CustomerAWSAccountId",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "CustomerAWSAccountId", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub customer_aws_account_id: ::std::option::Option<::std::string::String>,
     /// The ARN of the license granted to the buyer. `BatchMeterUsage` records carry it. Store it with the customer record.
     ///
     /// Constraints: pattern `^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "LicenseArn",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "LicenseArn", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub license_arn: ::std::option::Option<::std::string::String>,
     /// More about the subscription, such as the agreement the buyer accepted.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Metadata",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Metadata", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub metadata: ::std::option::Option<crate::types::Metadata>,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
@@ -107,12 +72,7 @@ impl ::awsjson_runtime::for_generated::RequestId for ResolveCustomerOutput {
 }
 /// A builder for [`ResolveCustomerOutput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct ResolveCustomerOutputBuilder {
     pub(crate) customer_identifier: ::std::option::Option<::std::string::String>,
     pub(crate) product_code: ::std::option::Option<::std::string::String>,
@@ -125,48 +85,34 @@ impl ResolveCustomerOutputBuilder {
     /// The buyer's identifier for older SaaS integrations. New integrations do not receive it and identify the buyer by `CustomerAWSAccountId` and `LicenseArn`.
     ///
     /// Constraints: length 0 to 255; pattern `^[\s\S]*$`.
-    pub fn customer_identifier(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn customer_identifier(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.customer_identifier = ::std::option::Option::Some(input.into());
         self
     }
     /// The buyer's identifier for older SaaS integrations. New integrations do not receive it and identify the buyer by `CustomerAWSAccountId` and `LicenseArn`.
     ///
     /// Constraints: length 0 to 255; pattern `^[\s\S]*$`.
-    pub fn set_customer_identifier(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_customer_identifier(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.customer_identifier = input;
         self
     }
     /// The buyer's identifier for older SaaS integrations. New integrations do not receive it and identify the buyer by `CustomerAWSAccountId` and `LicenseArn`.
     ///
     /// Constraints: length 0 to 255; pattern `^[\s\S]*$`.
-    pub fn get_customer_identifier(
-        &self,
-    ) -> &::std::option::Option<::std::string::String> {
+    pub fn get_customer_identifier(&self) -> &::std::option::Option<::std::string::String> {
         &self.customer_identifier
     }
     /// The product the buyer subscribed to. Use it in later `BatchMeterUsage` calls.
     ///
     /// Constraints: length 0 to 255; pattern `^[-a-zA-Z0-9/=:_.@]*$`.
-    pub fn product_code(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn product_code(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.product_code = ::std::option::Option::Some(input.into());
         self
     }
     /// The product the buyer subscribed to. Use it in later `BatchMeterUsage` calls.
     ///
     /// Constraints: length 0 to 255; pattern `^[-a-zA-Z0-9/=:_.@]*$`.
-    pub fn set_product_code(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_product_code(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.product_code = input;
         self
     }
@@ -179,48 +125,34 @@ impl ResolveCustomerOutputBuilder {
     /// The buyer's AWS account id. `BatchMeterUsage` records name the buyer with it.
     ///
     /// Constraints: length 1 to 255; pattern `^[0-9]+$`.
-    pub fn customer_aws_account_id(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn customer_aws_account_id(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.customer_aws_account_id = ::std::option::Option::Some(input.into());
         self
     }
     /// The buyer's AWS account id. `BatchMeterUsage` records name the buyer with it.
     ///
     /// Constraints: length 1 to 255; pattern `^[0-9]+$`.
-    pub fn set_customer_aws_account_id(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_customer_aws_account_id(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.customer_aws_account_id = input;
         self
     }
     /// The buyer's AWS account id. `BatchMeterUsage` records name the buyer with it.
     ///
     /// Constraints: length 1 to 255; pattern `^[0-9]+$`.
-    pub fn get_customer_aws_account_id(
-        &self,
-    ) -> &::std::option::Option<::std::string::String> {
+    pub fn get_customer_aws_account_id(&self) -> &::std::option::Option<::std::string::String> {
         &self.customer_aws_account_id
     }
     /// The ARN of the license granted to the buyer. `BatchMeterUsage` records carry it. Store it with the customer record.
     ///
     /// Constraints: pattern `^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$`.
-    pub fn license_arn(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn license_arn(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.license_arn = ::std::option::Option::Some(input.into());
         self
     }
     /// The ARN of the license granted to the buyer. `BatchMeterUsage` records carry it. Store it with the customer record.
     ///
     /// Constraints: pattern `^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$`.
-    pub fn set_license_arn(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_license_arn(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.license_arn = input;
         self
     }
@@ -236,10 +168,7 @@ impl ResolveCustomerOutputBuilder {
         self
     }
     /// More about the subscription, such as the agreement the buyer accepted.
-    pub fn set_metadata(
-        mut self,
-        input: ::std::option::Option<crate::types::Metadata>,
-    ) -> Self {
+    pub fn set_metadata(mut self, input: ::std::option::Option<crate::types::Metadata>) -> Self {
         self.metadata = input;
         self
     }
@@ -247,10 +176,7 @@ impl ResolveCustomerOutputBuilder {
     pub fn get_metadata(&self) -> &::std::option::Option<crate::types::Metadata> {
         &self.metadata
     }
-    pub(crate) fn _request_id(
-        mut self,
-        id: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub(crate) fn _request_id(mut self, id: ::std::option::Option<::std::string::String>) -> Self {
         self._request_id = id;
         self
     }

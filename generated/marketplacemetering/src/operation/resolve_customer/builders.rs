@@ -10,10 +10,7 @@ pub struct ResolveCustomerFluentBuilder {
 }
 impl ResolveCustomerFluentBuilder {
     pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
-        ResolveCustomerFluentBuilder {
-            handle,
-            inner: ::std::default::Default::default(),
-        }
+        ResolveCustomerFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
     pub fn as_input(&self) -> &ResolveCustomerInputBuilder {
@@ -25,37 +22,24 @@ impl ResolveCustomerFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::ResolveCustomerOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            super::ResolveCustomerError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<super::ResolveCustomerError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::ResolveCustomerInput = self
-            .inner
-            .build()
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::ResolveCustomerInput =
+            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::ResolveCustomer::orchestrate(&self.handle, input).await
     }
     /// The token from the `x-amzn-marketplace-token` form field that AWS Marketplace posted to the registration page.
-    pub fn registration_token(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn registration_token(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.registration_token(input.into());
         self
     }
     /// The token from the `x-amzn-marketplace-token` form field that AWS Marketplace posted to the registration page.
-    pub fn set_registration_token(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_registration_token(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_registration_token(input);
         self
     }
     /// The token from the `x-amzn-marketplace-token` form field that AWS Marketplace posted to the registration page.
-    pub fn get_registration_token(
-        &self,
-    ) -> &::std::option::Option<::std::string::String> {
+    pub fn get_registration_token(&self) -> &::std::option::Option<::std::string::String> {
         self.inner.get_registration_token()
     }
 }

@@ -9,18 +9,10 @@ pub use _resolve_customer_output::ResolveCustomerOutput;
 ///
 /// Call it from the SaaS back end while the buyer is registering, with credentials of the account that lists the product.
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::marker::Copy,
-    ::std::fmt::Debug,
-    ::std::default::Default
-)]
+#[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct ResolveCustomer;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
-    name: "ResolveCustomer",
-    retryable_errors: &[],
-    compress_request: false,
-};
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
+    ::awsjson_runtime::for_generated::OperationMeta { name: "ResolveCustomer", retryable_errors: &[], compress_request: false };
 impl ResolveCustomer {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -28,22 +20,14 @@ impl ResolveCustomer {
         input: ResolveCustomerInput,
     ) -> ::std::result::Result<
         ResolveCustomerOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            ResolveCustomerError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<ResolveCustomerError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
         #[allow(unused_mut)]
         let mut input = input;
         if input.registration_token.is_none() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::SdkError::construction_failure(
-                    ::awsjson_runtime::for_generated::BuildError::missing_field(
-                        "registration_token",
-                        "ResolveCustomer requires it",
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
+                ::awsjson_runtime::for_generated::BuildError::missing_field("registration_token", "ResolveCustomer requires it"),
+            ));
         }
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
@@ -65,42 +49,27 @@ impl ResolveCustomer {
 fn de_error(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    ResolveCustomerError,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<ResolveCustomerError, ::awsjson_runtime::for_generated::DeserializeError> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
-    ::std::result::Result::Ok(
-        match code.as_deref() {
-            ::std::option::Option::Some("DisabledApiException") => {
-                ResolveCustomerError::DisabledApiException(
-                    crate::protocol_serde::de_disabled_api_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("ExpiredTokenException") => {
-                ResolveCustomerError::ExpiredTokenException(
-                    crate::protocol_serde::de_expired_token_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("InternalServiceErrorException") => {
-                ResolveCustomerError::InternalServiceErrorException(
-                    crate::protocol_serde::de_internal_service_error_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("InvalidTokenException") => {
-                ResolveCustomerError::InvalidTokenException(
-                    crate::protocol_serde::de_invalid_token_exception(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("ThrottlingException") => {
-                ResolveCustomerError::ThrottlingException(
-                    crate::protocol_serde::de_throttling_exception(r, meta)?,
-                )
-            }
-            _ => ResolveCustomerError::generic(meta),
-        },
-    )
+    ::std::result::Result::Ok(match code.as_deref() {
+        ::std::option::Option::Some("DisabledApiException") => {
+            ResolveCustomerError::DisabledApiException(crate::protocol_serde::de_disabled_api_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("ExpiredTokenException") => {
+            ResolveCustomerError::ExpiredTokenException(crate::protocol_serde::de_expired_token_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("InternalServiceErrorException") => {
+            ResolveCustomerError::InternalServiceErrorException(crate::protocol_serde::de_internal_service_error_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("InvalidTokenException") => {
+            ResolveCustomerError::InvalidTokenException(crate::protocol_serde::de_invalid_token_exception(r, meta)?)
+        }
+        ::std::option::Option::Some("ThrottlingException") => {
+            ResolveCustomerError::ThrottlingException(crate::protocol_serde::de_throttling_exception(r, meta)?)
+        }
+        _ => ResolveCustomerError::generic(meta),
+    })
 }
 /// The errors `ResolveCustomer` can return.
 #[non_exhaustive]
@@ -117,15 +86,16 @@ pub enum ResolveCustomerError {
     /// Too many calls in a short time. Retry with backoff.
     ThrottlingException(crate::types::error::ThrottlingException),
     /// An error the model does not describe; read it with `code()` and `message()`.
-    #[deprecated(
-        note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
-    )]
+    #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
-::awsjson_runtime::for_generated::operation_error_impls!(
-    ResolveCustomerError { DisabledApiException, ExpiredTokenException,
-    InternalServiceErrorException, InvalidTokenException, ThrottlingException }
-);
+::awsjson_runtime::for_generated::operation_error_impls!(ResolveCustomerError {
+    DisabledApiException,
+    ExpiredTokenException,
+    InternalServiceErrorException,
+    InvalidTokenException,
+    ThrottlingException
+});
 impl ResolveCustomerError {
     /// True when this is `ResolveCustomerError::DisabledApiException`.
     pub fn is_disabled_api_exception(&self) -> bool {

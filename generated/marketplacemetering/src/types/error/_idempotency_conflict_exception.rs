@@ -6,14 +6,7 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct IdempotencyConflictException {
     /// What went wrong, in the service's words.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "message",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "message", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub message: ::std::option::Option<::std::string::String>,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) meta: ::awsjson_runtime::for_generated::ErrorMetadata,
@@ -32,28 +25,21 @@ impl IdempotencyConflictException {
     /// Which side the model says this error blames (`@error`).
     pub const ERROR_KIND: ::awsjson_runtime::for_generated::ErrorKind = ::awsjson_runtime::for_generated::ErrorKind::Client;
     /// The HTTP status the model gives this error (`@httpError`), if any.
-    pub const HTTP_STATUS: ::std::option::Option<u16> = ::std::option::Option::Some(
-        409u16,
-    );
+    pub const HTTP_STATUS: ::std::option::Option<u16> = ::std::option::Option::Some(409u16);
     /// Whether the model marks this error `@retryable`.
     pub const RETRYABLE: bool = false;
 }
 impl ::std::fmt::Display for IdempotencyConflictException {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         ::std::write!(f, "IdempotencyConflictException")?;
-        if let ::std::option::Option::Some(message) = self
-            .message
-            .as_deref()
-            .or_else(|| self.meta.message())
-        {
+        if let ::std::option::Option::Some(message) = self.message.as_deref().or_else(|| self.meta.message()) {
             ::std::write!(f, ": {}", message)?;
         }
         ::std::result::Result::Ok(())
     }
 }
 impl ::std::error::Error for IdempotencyConflictException {}
-impl ::awsjson_runtime::for_generated::ProvideErrorMetadata
-for IdempotencyConflictException {
+impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for IdempotencyConflictException {
     fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
         &self.meta
     }
@@ -68,32 +54,19 @@ impl ::awsjson_runtime::for_generated::RequestId for IdempotencyConflictExceptio
 }
 /// A builder for [`IdempotencyConflictException`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct IdempotencyConflictExceptionBuilder {
     pub(crate) message: ::std::option::Option<::std::string::String>,
-    pub(crate) meta: ::std::option::Option<
-        ::awsjson_runtime::for_generated::ErrorMetadata,
-    >,
+    pub(crate) meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
 }
 impl IdempotencyConflictExceptionBuilder {
     /// What went wrong, in the service's words.
-    pub fn message(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn message(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.message = ::std::option::Option::Some(input.into());
         self
     }
     /// What went wrong, in the service's words.
-    pub fn set_message(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_message(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.message = input;
         self
     }
@@ -102,26 +75,17 @@ impl IdempotencyConflictExceptionBuilder {
         &self.message
     }
     /// Sets the error metadata (code, message, request id).
-    pub fn meta(
-        mut self,
-        meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-    ) -> Self {
+    pub fn meta(mut self, meta: ::awsjson_runtime::for_generated::ErrorMetadata) -> Self {
         self.meta = ::std::option::Option::Some(meta);
         self
     }
     /// Replaces the error metadata.
-    pub fn set_meta(
-        mut self,
-        meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
-    ) -> Self {
+    pub fn set_meta(mut self, meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>) -> Self {
         self.meta = meta;
         self
     }
     /// Builds a [`IdempotencyConflictException`].
     pub fn build(self) -> IdempotencyConflictException {
-        IdempotencyConflictException {
-            message: self.message,
-            meta: self.meta.unwrap_or_default(),
-        }
+        IdempotencyConflictException { message: self.message, meta: self.meta.unwrap_or_default() }
     }
 }

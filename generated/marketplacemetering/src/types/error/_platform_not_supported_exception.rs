@@ -6,14 +6,7 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct PlatformNotSupportedException {
     /// What went wrong, in the service's words.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "message",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "message", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub message: ::std::option::Option<::std::string::String>,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) meta: ::awsjson_runtime::for_generated::ErrorMetadata,
@@ -39,19 +32,14 @@ impl PlatformNotSupportedException {
 impl ::std::fmt::Display for PlatformNotSupportedException {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         ::std::write!(f, "PlatformNotSupportedException")?;
-        if let ::std::option::Option::Some(message) = self
-            .message
-            .as_deref()
-            .or_else(|| self.meta.message())
-        {
+        if let ::std::option::Option::Some(message) = self.message.as_deref().or_else(|| self.meta.message()) {
             ::std::write!(f, ": {}", message)?;
         }
         ::std::result::Result::Ok(())
     }
 }
 impl ::std::error::Error for PlatformNotSupportedException {}
-impl ::awsjson_runtime::for_generated::ProvideErrorMetadata
-for PlatformNotSupportedException {
+impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for PlatformNotSupportedException {
     fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
         &self.meta
     }
@@ -66,32 +54,19 @@ impl ::awsjson_runtime::for_generated::RequestId for PlatformNotSupportedExcepti
 }
 /// A builder for [`PlatformNotSupportedException`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct PlatformNotSupportedExceptionBuilder {
     pub(crate) message: ::std::option::Option<::std::string::String>,
-    pub(crate) meta: ::std::option::Option<
-        ::awsjson_runtime::for_generated::ErrorMetadata,
-    >,
+    pub(crate) meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
 }
 impl PlatformNotSupportedExceptionBuilder {
     /// What went wrong, in the service's words.
-    pub fn message(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn message(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.message = ::std::option::Option::Some(input.into());
         self
     }
     /// What went wrong, in the service's words.
-    pub fn set_message(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_message(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.message = input;
         self
     }
@@ -100,26 +75,17 @@ impl PlatformNotSupportedExceptionBuilder {
         &self.message
     }
     /// Sets the error metadata (code, message, request id).
-    pub fn meta(
-        mut self,
-        meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-    ) -> Self {
+    pub fn meta(mut self, meta: ::awsjson_runtime::for_generated::ErrorMetadata) -> Self {
         self.meta = ::std::option::Option::Some(meta);
         self
     }
     /// Replaces the error metadata.
-    pub fn set_meta(
-        mut self,
-        meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
-    ) -> Self {
+    pub fn set_meta(mut self, meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>) -> Self {
         self.meta = meta;
         self
     }
     /// Builds a [`PlatformNotSupportedException`].
     pub fn build(self) -> PlatformNotSupportedException {
-        PlatformNotSupportedException {
-            message: self.message,
-            meta: self.meta.unwrap_or_default(),
-        }
+        PlatformNotSupportedException { message: self.message, meta: self.meta.unwrap_or_default() }
     }
 }

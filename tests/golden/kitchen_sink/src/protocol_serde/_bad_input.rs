@@ -3,10 +3,7 @@
 pub(crate) fn de_bad_input(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-) -> ::std::result::Result<
-    crate::types::error::BadInput,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::error::BadInput, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_message: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_field: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("BadInput")?;
@@ -24,9 +21,5 @@ pub(crate) fn de_bad_input(
             _ => r.skip_value("BadInput")?,
         }
     }
-    ::std::result::Result::Ok(crate::types::error::BadInput {
-        message: var_message,
-        field: var_field,
-        meta,
-    })
+    ::std::result::Result::Ok(crate::types::error::BadInput { message: var_message, field: var_field, meta })
 }

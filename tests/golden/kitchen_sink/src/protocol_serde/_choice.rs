@@ -28,20 +28,15 @@ pub(crate) fn ser_choice(
             crate::protocol_serde::ser_choice(w, value)?;
         }
         crate::types::Choice::Unknown => {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::other(
-                    "Choice is Unknown, which cannot be sent",
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::other(
+                "Choice is Unknown, which cannot be sent",
+            ));
         }
     }
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_choice(
-    input: crate::types::Choice,
-    pool: &mut ::awsjson_runtime::for_generated::StringPool,
-) {
+pub(crate) fn give_choice(input: crate::types::Choice, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
     #[allow(clippy::single_match)]
     match input {
         crate::types::Choice::Text(value) => {
@@ -58,10 +53,7 @@ pub(crate) fn give_choice(
 }
 pub(crate) fn de_choice(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    crate::types::Choice,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::Choice, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut variant = ::std::option::Option::None;
     r.begin_object("Choice")?;
     while let ::std::option::Option::Some(key) = r.next_key("Choice")? {
@@ -73,39 +65,25 @@ pub(crate) fn de_choice(
             continue;
         }
         if variant.is_some() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::DeserializeError::new(
-                    "Choice",
-                    "more than one union member is set",
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::DeserializeError::new(
+                "Choice",
+                "more than one union member is set",
+            ));
         }
-        variant = ::std::option::Option::Some(
-            match &*key {
-                "Text" => crate::types::Choice::Text(r.echoed_string("Choice.Text")?),
-                "Number" => crate::types::Choice::Number(r.int("Choice.Number")?),
-                "Nested" => {
-                    crate::types::Choice::Nested(crate::protocol_serde::de_nested(r)?)
-                }
-                "Empty" => {
-                    r.skip_value("Choice")?;
-                    crate::types::Choice::Empty
-                }
-                "Again" => {
-                    crate::types::Choice::Again(
-                        ::std::boxed::Box::new(crate::protocol_serde::de_choice(r)?),
-                    )
-                }
-                _ => {
-                    r.skip_value("Choice")?;
-                    crate::types::Choice::Unknown
-                }
-            },
-        );
+        variant = ::std::option::Option::Some(match &*key {
+            "Text" => crate::types::Choice::Text(r.echoed_string("Choice.Text")?),
+            "Number" => crate::types::Choice::Number(r.int("Choice.Number")?),
+            "Nested" => crate::types::Choice::Nested(crate::protocol_serde::de_nested(r)?),
+            "Empty" => {
+                r.skip_value("Choice")?;
+                crate::types::Choice::Empty
+            }
+            "Again" => crate::types::Choice::Again(::std::boxed::Box::new(crate::protocol_serde::de_choice(r)?)),
+            _ => {
+                r.skip_value("Choice")?;
+                crate::types::Choice::Unknown
+            }
+        });
     }
-    variant
-        .ok_or_else(|| ::awsjson_runtime::for_generated::DeserializeError::new(
-            "Choice",
-            "no union member is set",
-        ))
+    variant.ok_or_else(|| ::awsjson_runtime::for_generated::DeserializeError::new("Choice", "no union member is set"))
 }

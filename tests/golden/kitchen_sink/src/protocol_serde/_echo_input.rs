@@ -8,23 +8,16 @@ pub(crate) fn ser_echo_input(
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.str {
         if value.is_empty() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "EchoInput.str",
-                    "is empty; at least 1 of its characters is required",
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "EchoInput.str",
+                "is empty; at least 1 of its characters is required",
+            ));
         }
         if value.len() > 10 && value.chars().count() > 10 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "EchoInput.str",
-                    ::std::format!(
-                        "has {} characters; at most 10 are allowed", value.chars()
-                        .count()
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "EchoInput.str",
+                ::std::format!("has {} characters; at most 10 are allowed", value.chars().count()),
+            ));
         }
         w.member_key("Str");
         w.string(value);
@@ -47,20 +40,16 @@ pub(crate) fn ser_echo_input(
     }
     if let ::std::option::Option::Some(value) = &input.int {
         if ::std::convert::Into::<i64>::into(*value) < -5i64 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "EchoInput.int",
-                    ::std::format!("is {}; the smallest value allowed is -5", value),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "EchoInput.int",
+                ::std::format!("is {}; the smallest value allowed is -5", value),
+            ));
         }
         if ::std::convert::Into::<i64>::into(*value) > 1000i64 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "EchoInput.int",
-                    ::std::format!("is {}; the largest value allowed is 1000", value),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "EchoInput.int",
+                ::std::format!("is {}; the largest value allowed is 1000", value),
+            ));
         }
         w.member_key("Int");
         w.integer(::std::convert::Into::<i64>::into(*value));
@@ -79,24 +68,15 @@ pub(crate) fn ser_echo_input(
     }
     if let ::std::option::Option::Some(value) = &input.big_int {
         w.member_key("BigInt");
-        w.number_text(value)
-            .map_err(|e| ::awsjson_runtime::for_generated::BuildError::other(
-                e.to_string(),
-            ))?;
+        w.number_text(value).map_err(|e| ::awsjson_runtime::for_generated::BuildError::other(e.to_string()))?;
     }
     if let ::std::option::Option::Some(value) = &input.big_dec {
         w.member_key("BigDec");
-        w.number_text(value)
-            .map_err(|e| ::awsjson_runtime::for_generated::BuildError::other(
-                e.to_string(),
-            ))?;
+        w.number_text(value).map_err(|e| ::awsjson_runtime::for_generated::BuildError::other(e.to_string()))?;
     }
     if let ::std::option::Option::Some(value) = &input.epoch_ts {
         w.member_key("EpochTs");
-        w.timestamp(
-            value,
-            ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds,
-        );
+        w.timestamp(value, ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds);
     }
     if let ::std::option::Option::Some(value) = &input.date_time_ts {
         w.member_key("DateTimeTs");
@@ -181,10 +161,7 @@ pub(crate) fn ser_echo_input(
         w.member_key("TimestampList");
         w.begin_array();
         for item in value.iter() {
-            w.timestamp(
-                item,
-                ::awsjson_runtime::for_generated::DateTimeFormat::DateTime,
-            );
+            w.timestamp(item, ::awsjson_runtime::for_generated::DateTimeFormat::DateTime);
         }
         w.end_array();
     }
@@ -223,10 +200,7 @@ pub(crate) fn ser_echo_input(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_echo_input(
-    input: crate::operation::echo::EchoInput,
-    pool: &mut ::awsjson_runtime::for_generated::StringPool,
-) {
+pub(crate) fn give_echo_input(input: crate::operation::echo::EchoInput, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
     if let ::std::option::Option::Some(value) = input.str {
         pool.give(value);
     }

@@ -3,10 +3,7 @@
 pub(crate) fn de_echo_output(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     response: &::awsjson_runtime::for_generated::HttpResponse,
-) -> ::std::result::Result<
-    crate::operation::echo::EchoOutput,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::operation::echo::EchoOutput, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_str: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_blob: ::std::option::Option<::awsjson_runtime::for_generated::Blob> = ::std::option::Option::None;
     let mut var_bool: ::std::option::Option<bool> = ::std::option::Option::None;
@@ -18,37 +15,23 @@ pub(crate) fn de_echo_output(
     let mut var_double: ::std::option::Option<f64> = ::std::option::Option::None;
     let mut var_big_int: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_big_dec: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut var_epoch_ts: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    > = ::std::option::Option::None;
-    let mut var_date_time_ts: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    > = ::std::option::Option::None;
-    let mut var_http_ts: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    > = ::std::option::Option::None;
+    let mut var_epoch_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime> = ::std::option::Option::None;
+    let mut var_date_time_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime> = ::std::option::Option::None;
+    let mut var_http_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime> = ::std::option::Option::None;
     let mut var_doc: ::std::option::Option<::awsjson_runtime::for_generated::Document> = ::std::option::Option::None;
     let mut var_color: ::std::option::Option<crate::types::Color> = ::std::option::Option::None;
     let mut var_level: ::std::option::Option<crate::types::Level> = ::std::option::Option::None;
     let mut var_list: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
-    let mut var_sparse_list: ::std::option::Option<
-        ::std::vec::Vec<::std::option::Option<::std::string::String>>,
-    > = ::std::option::Option::None;
-    let mut var_map: ::std::option::Option<
-        ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-    > = ::std::option::Option::None;
+    let mut var_sparse_list: ::std::option::Option<::std::vec::Vec<::std::option::Option<::std::string::String>>> =
+        ::std::option::Option::None;
+    let mut var_map: ::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::string::String>> =
+        ::std::option::Option::None;
     let mut var_sparse_map: ::std::option::Option<
-        ::std::collections::HashMap<
-            ::std::string::String,
-            ::std::option::Option<::std::string::String>,
-        >,
+        ::std::collections::HashMap<::std::string::String, ::std::option::Option<::std::string::String>>,
     > = ::std::option::Option::None;
-    let mut var_enum_map: ::std::option::Option<
-        ::std::collections::HashMap<crate::types::Color, i32>,
-    > = ::std::option::Option::None;
-    let mut var_timestamp_list: ::std::option::Option<
-        ::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>,
-    > = ::std::option::Option::None;
+    let mut var_enum_map: ::std::option::Option<::std::collections::HashMap<crate::types::Color, i32>> = ::std::option::Option::None;
+    let mut var_timestamp_list: ::std::option::Option<::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>> =
+        ::std::option::Option::None;
     let mut var_nested: ::std::option::Option<crate::types::Nested> = ::std::option::Option::None;
     let mut var_choice: ::std::option::Option<crate::types::Choice> = ::std::option::Option::None;
     let mut var_with_default: ::std::option::Option<i32> = ::std::option::Option::None;
@@ -79,52 +62,32 @@ pub(crate) fn de_echo_output(
                 var_double = ::std::option::Option::Some(r.double("EchoOutput.Double")?);
             }
             "BigInt" => {
-                var_big_int = ::std::option::Option::Some(
-                    r.big_number("EchoOutput.BigInt")?,
-                );
+                var_big_int = ::std::option::Option::Some(r.big_number("EchoOutput.BigInt")?);
             }
             "BigDec" => {
-                var_big_dec = ::std::option::Option::Some(
-                    r.big_number("EchoOutput.BigDec")?,
-                );
+                var_big_dec = ::std::option::Option::Some(r.big_number("EchoOutput.BigDec")?);
             }
             "EpochTs" => {
                 var_epoch_ts = ::std::option::Option::Some(
-                    r
-                        .timestamp(
-                            ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds,
-                            "EchoOutput.EpochTs",
-                        )?,
+                    r.timestamp(::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds, "EchoOutput.EpochTs")?,
                 );
             }
             "DateTimeTs" => {
                 var_date_time_ts = ::std::option::Option::Some(
-                    r
-                        .timestamp(
-                            ::awsjson_runtime::for_generated::DateTimeFormat::DateTime,
-                            "EchoOutput.DateTimeTs",
-                        )?,
+                    r.timestamp(::awsjson_runtime::for_generated::DateTimeFormat::DateTime, "EchoOutput.DateTimeTs")?,
                 );
             }
             "HttpTs" => {
                 var_http_ts = ::std::option::Option::Some(
-                    r
-                        .timestamp(
-                            ::awsjson_runtime::for_generated::DateTimeFormat::HttpDate,
-                            "EchoOutput.HttpTs",
-                        )?,
+                    r.timestamp(::awsjson_runtime::for_generated::DateTimeFormat::HttpDate, "EchoOutput.HttpTs")?,
                 );
             }
             "Doc" => var_doc = ::std::option::Option::Some(r.document("EchoOutput.Doc")?),
             "Color" => {
-                var_color = ::std::option::Option::Some(
-                    crate::types::Color::from(&*r.str("EchoOutput.Color")?),
-                );
+                var_color = ::std::option::Option::Some(crate::types::Color::from(&*r.str("EchoOutput.Color")?));
             }
             "Level" => {
-                var_level = ::std::option::Option::Some(
-                    crate::types::Level::from(r.int("EchoOutput.Level")?),
-                );
+                var_level = ::std::option::Option::Some(crate::types::Level::from(r.int("EchoOutput.Level")?));
             }
             "List" => {
                 var_list = ::std::option::Option::Some({
@@ -146,11 +109,7 @@ pub(crate) fn de_echo_output(
                         if r.take_null()? {
                             out.push(::std::option::Option::None);
                         } else {
-                            out.push(
-                                ::std::option::Option::Some(
-                                    r.string("EchoOutput.SparseList[]")?,
-                                ),
-                            );
+                            out.push(::std::option::Option::Some(r.string("EchoOutput.SparseList[]")?));
                         }
                     }
                     out
@@ -160,9 +119,7 @@ pub(crate) fn de_echo_output(
                 var_map = ::std::option::Option::Some({
                     r.begin_object("EchoOutput.Map")?;
                     let mut out = ::std::collections::HashMap::new();
-                    while let ::std::option::Option::Some(k) = r
-                        .next_key("EchoOutput.Map")?
-                    {
+                    while let ::std::option::Option::Some(k) = r.next_key("EchoOutput.Map")? {
                         if !r.take_null()? {
                             out.insert(k.into_owned(), r.string("EchoOutput.Map{}")?);
                         }
@@ -174,18 +131,11 @@ pub(crate) fn de_echo_output(
                 var_sparse_map = ::std::option::Option::Some({
                     r.begin_object("EchoOutput.SparseMap")?;
                     let mut out = ::std::collections::HashMap::new();
-                    while let ::std::option::Option::Some(k) = r
-                        .next_key("EchoOutput.SparseMap")?
-                    {
+                    while let ::std::option::Option::Some(k) = r.next_key("EchoOutput.SparseMap")? {
                         if r.take_null()? {
                             out.insert(k.into_owned(), ::std::option::Option::None);
                         } else {
-                            out.insert(
-                                k.into_owned(),
-                                ::std::option::Option::Some(
-                                    r.string("EchoOutput.SparseMap{}")?,
-                                ),
-                            );
+                            out.insert(k.into_owned(), ::std::option::Option::Some(r.string("EchoOutput.SparseMap{}")?));
                         }
                     }
                     out
@@ -195,14 +145,9 @@ pub(crate) fn de_echo_output(
                 var_enum_map = ::std::option::Option::Some({
                     r.begin_object("EchoOutput.EnumMap")?;
                     let mut out = ::std::collections::HashMap::new();
-                    while let ::std::option::Option::Some(k) = r
-                        .next_key("EchoOutput.EnumMap")?
-                    {
+                    while let ::std::option::Option::Some(k) = r.next_key("EchoOutput.EnumMap")? {
                         if !r.take_null()? {
-                            out.insert(
-                                crate::types::Color::from(&*k),
-                                r.int("EchoOutput.EnumMap{}")?,
-                            );
+                            out.insert(crate::types::Color::from(&*k), r.int("EchoOutput.EnumMap{}")?);
                         }
                     }
                     out
@@ -215,11 +160,7 @@ pub(crate) fn de_echo_output(
                     while r.next_item("EchoOutput.TimestampList")? {
                         if !r.take_null()? {
                             out.push(
-                                r
-                                    .timestamp(
-                                        ::awsjson_runtime::for_generated::DateTimeFormat::DateTime,
-                                        "EchoOutput.TimestampList[]",
-                                    )?,
+                                r.timestamp(::awsjson_runtime::for_generated::DateTimeFormat::DateTime, "EchoOutput.TimestampList[]")?,
                             );
                         }
                     }
@@ -227,27 +168,19 @@ pub(crate) fn de_echo_output(
                 });
             }
             "Nested" => {
-                var_nested = ::std::option::Option::Some(
-                    crate::protocol_serde::de_nested(r)?,
-                );
+                var_nested = ::std::option::Option::Some(crate::protocol_serde::de_nested(r)?);
             }
             "Choice" => {
-                var_choice = ::std::option::Option::Some(
-                    crate::protocol_serde::de_choice(r)?,
-                );
+                var_choice = ::std::option::Option::Some(crate::protocol_serde::de_choice(r)?);
             }
             "WithDefault" => {
-                var_with_default = ::std::option::Option::Some(
-                    r.int("EchoOutput.WithDefault")?,
-                );
+                var_with_default = ::std::option::Option::Some(r.int("EchoOutput.WithDefault")?);
             }
             "Secret" => {
                 var_secret = ::std::option::Option::Some(r.string("EchoOutput.Secret")?);
             }
             "Renamed" => {
-                var_renamed = ::std::option::Option::Some(
-                    r.string("EchoOutput.Renamed")?,
-                );
+                var_renamed = ::std::option::Option::Some(r.string("EchoOutput.Renamed")?);
             }
             "Old" => var_old = ::std::option::Option::Some(r.string("EchoOutput.Old")?),
             _ => r.skip_value("EchoOutput")?,

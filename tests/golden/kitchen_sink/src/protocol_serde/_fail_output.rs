@@ -3,10 +3,7 @@
 pub(crate) fn de_fail_output(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     response: &::awsjson_runtime::for_generated::HttpResponse,
-) -> ::std::result::Result<
-    crate::operation::fail::FailOutput,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::operation::fail::FailOutput, ::awsjson_runtime::for_generated::DeserializeError> {
     r.begin_object("FailOutput")?;
     while r.next_key("FailOutput")?.is_some() {
         r.skip_value("FailOutput")?;

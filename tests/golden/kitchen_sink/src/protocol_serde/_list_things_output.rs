@@ -3,10 +3,7 @@
 pub(crate) fn de_list_things_output(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     response: &::awsjson_runtime::for_generated::HttpResponse,
-) -> ::std::result::Result<
-    crate::operation::list_things::ListThingsOutput,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::operation::list_things::ListThingsOutput, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_things: ::std::option::Option<::std::vec::Vec<crate::types::Nested>> = ::std::option::Option::None;
     let mut var_page: ::std::option::Option<crate::types::PageInfo> = ::std::option::Option::None;
     r.begin_object("ListThingsOutput")?;
@@ -28,9 +25,7 @@ pub(crate) fn de_list_things_output(
                 });
             }
             "Page" => {
-                var_page = ::std::option::Option::Some(
-                    crate::protocol_serde::de_page_info(r)?,
-                );
+                var_page = ::std::option::Option::Some(crate::protocol_serde::de_page_info(r)?);
             }
             _ => r.skip_value("ListThingsOutput")?,
         }

@@ -43,10 +43,7 @@ pub(crate) fn ser_nested(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_nested(
-    input: crate::types::Nested,
-    pool: &mut ::awsjson_runtime::for_generated::StringPool,
-) {
+pub(crate) fn give_nested(input: crate::types::Nested, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
     if let ::std::option::Option::Some(value) = input.label {
         pool.give(value);
     }
@@ -68,10 +65,7 @@ pub(crate) fn give_nested(
 }
 pub(crate) fn de_nested(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    crate::types::Nested,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::Nested, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_weight: ::std::option::Option<i32> = ::std::option::Option::None;
     let mut var_label: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
@@ -97,9 +91,7 @@ pub(crate) fn de_nested(
             }
             "Count" => var_count = ::std::option::Option::Some(r.int("Nested.Count")?),
             "Child" => {
-                var_child = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(crate::protocol_serde::de_nested(r)?),
-                );
+                var_child = ::std::option::Option::Some(::std::boxed::Box::new(crate::protocol_serde::de_nested(r)?));
             }
             "Children" => {
                 var_children = ::std::option::Option::Some({

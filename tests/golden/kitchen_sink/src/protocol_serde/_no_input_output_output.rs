@@ -3,10 +3,7 @@
 pub(crate) fn de_no_input_output_output(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     response: &::awsjson_runtime::for_generated::HttpResponse,
-) -> ::std::result::Result<
-    crate::operation::no_input_output::NoInputOutputOutput,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::operation::no_input_output::NoInputOutputOutput, ::awsjson_runtime::for_generated::DeserializeError> {
     r.begin_object("NoInputOutputOutput")?;
     while r.next_key("NoInputOutputOutput")?.is_some() {
         r.skip_value("NoInputOutputOutput")?;

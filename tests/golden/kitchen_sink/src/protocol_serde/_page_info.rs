@@ -2,10 +2,7 @@
 //! The awsJson deserialiser of `PageInfo`.
 pub(crate) fn de_page_info(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    crate::types::PageInfo,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::PageInfo, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_next_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("PageInfo")?;
     while let ::std::option::Option::Some(key) = r.next_key("PageInfo")? {
@@ -14,14 +11,10 @@ pub(crate) fn de_page_info(
         }
         match &*key {
             "NextToken" => {
-                var_next_token = ::std::option::Option::Some(
-                    r.string("PageInfo.NextToken")?,
-                );
+                var_next_token = ::std::option::Option::Some(r.string("PageInfo.NextToken")?);
             }
             _ => r.skip_value("PageInfo")?,
         }
     }
-    ::std::result::Result::Ok(crate::types::PageInfo {
-        next_token: var_next_token,
-    })
+    ::std::result::Result::Ok(crate::types::PageInfo { next_token: var_next_token })
 }

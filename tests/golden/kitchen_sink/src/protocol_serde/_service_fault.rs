@@ -3,10 +3,7 @@
 pub(crate) fn de_service_fault(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-) -> ::std::result::Result<
-    crate::types::error::ServiceFault,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::error::ServiceFault, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_message: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("ServiceFault")?;
     while let ::std::option::Option::Some(key) = r.next_key("ServiceFault")? {
@@ -15,15 +12,10 @@ pub(crate) fn de_service_fault(
         }
         match &*key {
             "message" | "Message" => {
-                var_message = ::std::option::Option::Some(
-                    r.string("ServiceFault.message")?,
-                );
+                var_message = ::std::option::Option::Some(r.string("ServiceFault.message")?);
             }
             _ => r.skip_value("ServiceFault")?,
         }
     }
-    ::std::result::Result::Ok(crate::types::error::ServiceFault {
-        message: var_message,
-        meta,
-    })
+    ::std::result::Result::Ok(crate::types::error::ServiceFault { message: var_message, meta })
 }

@@ -12,7 +12,7 @@
     ::std::hash::Hash,
     ::std::cmp::Ord,
     ::std::cmp::PartialEq,
-    ::std::cmp::PartialOrd
+    ::std::cmp::PartialOrd,
 )]
 pub enum Color {
     /// `red`
@@ -47,11 +47,7 @@ impl ::std::convert::From<&str> for Color {
             "red" => Color::Red,
             "green" => Color::Green,
             "blue" => Color::OldBlue,
-            other => {
-                Color::Unknown(
-                    ::awsjson_runtime::for_generated::UnknownVariantValue::new(other),
-                )
-            }
+            other => Color::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }
@@ -73,18 +69,13 @@ impl ::std::fmt::Display for Color {
 }
 #[cfg(feature = "serde")]
 impl ::serde::Serialize for Color {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 #[cfg(feature = "serde")]
 impl<'de> ::serde::Deserialize<'de> for Color {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
         let value = <::std::string::String as ::serde::Deserialize>::deserialize(d)?;
         ::std::result::Result::Ok(Color::from(value.as_str()))
     }

@@ -10,7 +10,7 @@
     ::std::hash::Hash,
     ::std::cmp::Ord,
     ::std::cmp::PartialEq,
-    ::std::cmp::PartialOrd
+    ::std::cmp::PartialOrd,
 )]
 pub enum Level {
     /// `1`
@@ -40,30 +40,19 @@ impl ::std::convert::From<i32> for Level {
         match v {
             1i32 => Level::Low,
             2i32 => Level::High,
-            other => {
-                Level::Unknown(
-                    ::awsjson_runtime::for_generated::UnknownIntVariantValue::new(other),
-                )
-            }
+            other => Level::Unknown(::awsjson_runtime::for_generated::UnknownIntVariantValue::new(other)),
         }
     }
 }
 #[cfg(feature = "serde")]
 impl ::serde::Serialize for Level {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
         s.serialize_i32(self.as_i32())
     }
 }
 #[cfg(feature = "serde")]
 impl<'de> ::serde::Deserialize<'de> for Level {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::std::result::Result::Ok(
-            Level::from(<i32 as ::serde::Deserialize>::deserialize(d)?),
-        )
+    fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+        ::std::result::Result::Ok(Level::from(<i32 as ::serde::Deserialize>::deserialize(d)?))
     }
 }

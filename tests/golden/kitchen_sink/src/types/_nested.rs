@@ -6,60 +6,25 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct Nested {
     /// The `Weight` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Weight",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Weight", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub weight: ::std::option::Option<i32>,
     /// The `Label` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Label",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Label", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub label: ::std::option::Option<::std::string::String>,
     /// The `Name` member.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: ::std::string::String,
     /// The `Maybe` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Maybe",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Maybe", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub maybe: ::std::option::Option<::std::string::String>,
     /// The `Count` member.
     #[cfg_attr(feature = "serde", serde(rename = "Count"))]
     pub count: i32,
     /// The `Child` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Child",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Child", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub child: ::std::option::Option<::std::boxed::Box<crate::types::Nested>>,
     /// The `Children` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Children",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Children", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub children: ::std::option::Option<::std::vec::Vec<crate::types::Nested>>,
 }
 impl Nested {
@@ -104,12 +69,7 @@ impl Nested {
 }
 /// A builder for [`Nested`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct NestedBuilder {
     pub(crate) weight: ::std::option::Option<i32>,
     pub(crate) label: ::std::option::Option<::std::string::String>,
@@ -135,18 +95,12 @@ impl NestedBuilder {
         &self.weight
     }
     /// The `Label` member.
-    pub fn label(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn label(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.label = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Label` member.
-    pub fn set_label(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_label(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.label = input;
         self
     }
@@ -155,18 +109,12 @@ impl NestedBuilder {
         &self.label
     }
     /// The `Name` member.
-    pub fn name(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn name(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.name = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Name` member.
-    pub fn set_name(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_name(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.name = input;
         self
     }
@@ -175,18 +123,12 @@ impl NestedBuilder {
         &self.name
     }
     /// The `Maybe` member.
-    pub fn maybe(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn maybe(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.maybe = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Maybe` member.
-    pub fn set_maybe(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_maybe(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.maybe = input;
         self
     }
@@ -214,17 +156,12 @@ impl NestedBuilder {
         self
     }
     /// The `Child` member.
-    pub fn set_child(
-        mut self,
-        input: ::std::option::Option<::std::boxed::Box<crate::types::Nested>>,
-    ) -> Self {
+    pub fn set_child(mut self, input: ::std::option::Option<::std::boxed::Box<crate::types::Nested>>) -> Self {
         self.child = input;
         self
     }
     /// The `Child` member.
-    pub fn get_child(
-        &self,
-    ) -> &::std::option::Option<::std::boxed::Box<crate::types::Nested>> {
+    pub fn get_child(&self) -> &::std::option::Option<::std::boxed::Box<crate::types::Nested>> {
         &self.child
     }
     /// The `Children` member.
@@ -237,34 +174,24 @@ impl NestedBuilder {
         self
     }
     /// The `Children` member.
-    pub fn set_children(
-        mut self,
-        input: ::std::option::Option<::std::vec::Vec<crate::types::Nested>>,
-    ) -> Self {
+    pub fn set_children(mut self, input: ::std::option::Option<::std::vec::Vec<crate::types::Nested>>) -> Self {
         self.children = input;
         self
     }
     /// The `Children` member.
-    pub fn get_children(
-        &self,
-    ) -> &::std::option::Option<::std::vec::Vec<crate::types::Nested>> {
+    pub fn get_children(&self) -> &::std::option::Option<::std::vec::Vec<crate::types::Nested>> {
         &self.children
     }
     /// Builds a [`Nested`].
     ///
     /// Fails, naming the member, when a required member is not set.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<Nested, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<Nested, ::awsjson_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(Nested {
             weight: self.weight,
             label: self.label,
             name: self
                 .name
-                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field(
-                    "name",
-                    "name is required to build Nested",
-                ))?,
+                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field("name", "name is required to build Nested"))?,
             maybe: self.maybe,
             count: self.count.unwrap_or(0i32),
             child: self.child,

@@ -6,14 +6,7 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct PageInfo {
     /// The `NextToken` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "NextToken",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "NextToken", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub next_token: ::std::option::Option<::std::string::String>,
 }
 impl PageInfo {
@@ -28,29 +21,18 @@ impl PageInfo {
 }
 /// A builder for [`PageInfo`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct PageInfoBuilder {
     pub(crate) next_token: ::std::option::Option<::std::string::String>,
 }
 impl PageInfoBuilder {
     /// The `NextToken` member.
-    pub fn next_token(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn next_token(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.next_token = ::std::option::Option::Some(input.into());
         self
     }
     /// The `NextToken` member.
-    pub fn set_next_token(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_next_token(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.next_token = input;
         self
     }
@@ -60,8 +42,6 @@ impl PageInfoBuilder {
     }
     /// Builds a [`PageInfo`].
     pub fn build(self) -> PageInfo {
-        PageInfo {
-            next_token: self.next_token,
-        }
+        PageInfo { next_token: self.next_token }
     }
 }

@@ -3,10 +3,7 @@
 pub(crate) fn de_evaluate_output(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     response: &::awsjson_runtime::for_generated::HttpResponse,
-) -> ::std::result::Result<
-    crate::operation::evaluate::EvaluateOutput,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::operation::evaluate::EvaluateOutput, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_value: ::std::option::Option<i64> = ::std::option::Option::None;
     let mut var_simplified: ::std::option::Option<crate::types::Expr> = ::std::option::Option::None;
     r.begin_object("EvaluateOutput")?;
@@ -19,9 +16,7 @@ pub(crate) fn de_evaluate_output(
                 var_value = ::std::option::Option::Some(r.long("EvaluateOutput.Value")?);
             }
             "Simplified" => {
-                var_simplified = ::std::option::Option::Some(
-                    crate::protocol_serde::de_expr(r)?,
-                );
+                var_simplified = ::std::option::Option::Some(crate::protocol_serde::de_expr(r)?);
             }
             _ => r.skip_value("EvaluateOutput")?,
         }

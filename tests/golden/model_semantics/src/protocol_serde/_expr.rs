@@ -27,11 +27,9 @@ pub(crate) fn ser_expr(
             w.end_array();
         }
         crate::types::Expr::Unknown => {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::other(
-                    "Expr is Unknown, which cannot be sent",
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::other(
+                "Expr is Unknown, which cannot be sent",
+            ));
         }
     }
     w.end_object();
@@ -39,10 +37,7 @@ pub(crate) fn ser_expr(
 }
 pub(crate) fn de_expr(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    crate::types::Expr,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::Expr, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut variant = ::std::option::Option::None;
     r.begin_object("Expr")?;
     while let ::std::option::Option::Some(key) = r.next_key("Expr")? {
@@ -54,48 +49,30 @@ pub(crate) fn de_expr(
             continue;
         }
         if variant.is_some() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::DeserializeError::new(
-                    "Expr",
-                    "more than one union member is set",
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::DeserializeError::new(
+                "Expr",
+                "more than one union member is set",
+            ));
         }
-        variant = ::std::option::Option::Some(
-            match &*key {
-                "Literal" => crate::types::Expr::Literal(r.int("Expr.Literal")?),
-                "Neg" => {
-                    crate::types::Expr::Neg(
-                        ::std::boxed::Box::new(crate::protocol_serde::de_expr(r)?),
-                    )
+        variant = ::std::option::Option::Some(match &*key {
+            "Literal" => crate::types::Expr::Literal(r.int("Expr.Literal")?),
+            "Neg" => crate::types::Expr::Neg(::std::boxed::Box::new(crate::protocol_serde::de_expr(r)?)),
+            "Add" => crate::types::Expr::Add(::std::boxed::Box::new(crate::protocol_serde::de_pair(r)?)),
+            "Sum" => crate::types::Expr::Sum({
+                r.begin_array("Expr.Sum")?;
+                let mut out = ::std::vec::Vec::new();
+                while r.next_item("Expr.Sum")? {
+                    if !r.take_null()? {
+                        out.push(crate::protocol_serde::de_expr(r)?);
+                    }
                 }
-                "Add" => {
-                    crate::types::Expr::Add(
-                        ::std::boxed::Box::new(crate::protocol_serde::de_pair(r)?),
-                    )
-                }
-                "Sum" => {
-                    crate::types::Expr::Sum({
-                        r.begin_array("Expr.Sum")?;
-                        let mut out = ::std::vec::Vec::new();
-                        while r.next_item("Expr.Sum")? {
-                            if !r.take_null()? {
-                                out.push(crate::protocol_serde::de_expr(r)?);
-                            }
-                        }
-                        out
-                    })
-                }
-                _ => {
-                    r.skip_value("Expr")?;
-                    crate::types::Expr::Unknown
-                }
-            },
-        );
+                out
+            }),
+            _ => {
+                r.skip_value("Expr")?;
+                crate::types::Expr::Unknown
+            }
+        });
     }
-    variant
-        .ok_or_else(|| ::awsjson_runtime::for_generated::DeserializeError::new(
-            "Expr",
-            "no union member is set",
-        ))
+    variant.ok_or_else(|| ::awsjson_runtime::for_generated::DeserializeError::new("Expr", "no union member is set"))
 }

@@ -40,31 +40,19 @@ pub(crate) fn ser_get_defaults_input(
     }
     if let ::std::option::Option::Some(value) = &input.big_int {
         w.member_key("BigInt");
-        w.number_text(value)
-            .map_err(|e| ::awsjson_runtime::for_generated::BuildError::other(
-                e.to_string(),
-            ))?;
+        w.number_text(value).map_err(|e| ::awsjson_runtime::for_generated::BuildError::other(e.to_string()))?;
     }
     if let ::std::option::Option::Some(value) = &input.big_dec {
         w.member_key("BigDec");
-        w.number_text(value)
-            .map_err(|e| ::awsjson_runtime::for_generated::BuildError::other(
-                e.to_string(),
-            ))?;
+        w.number_text(value).map_err(|e| ::awsjson_runtime::for_generated::BuildError::other(e.to_string()))?;
     }
     if let ::std::option::Option::Some(value) = &input.epoch_ts {
         w.member_key("EpochTs");
-        w.timestamp(
-            value,
-            ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds,
-        );
+        w.timestamp(value, ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds);
     }
     if let ::std::option::Option::Some(value) = &input.string_ts {
         w.member_key("StringTs");
-        w.timestamp(
-            value,
-            ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds,
-        );
+        w.timestamp(value, ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds);
     }
     if let ::std::option::Option::Some(value) = &input.blob {
         w.member_key("Blob");

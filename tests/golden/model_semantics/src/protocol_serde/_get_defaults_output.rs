@@ -3,10 +3,7 @@
 pub(crate) fn de_get_defaults_output(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     response: &::awsjson_runtime::for_generated::HttpResponse,
-) -> ::std::result::Result<
-    crate::operation::get_defaults::GetDefaultsOutput,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::operation::get_defaults::GetDefaultsOutput, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_str: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_bool: ::std::option::Option<bool> = ::std::option::Option::None;
     let mut var_byte: ::std::option::Option<i8> = ::std::option::Option::None;
@@ -17,35 +14,17 @@ pub(crate) fn de_get_defaults_output(
     let mut var_double: ::std::option::Option<f64> = ::std::option::Option::None;
     let mut var_big_int: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_big_dec: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut var_epoch_ts: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    > = ::std::option::Option::None;
-    let mut var_string_ts: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    > = ::std::option::Option::None;
+    let mut var_epoch_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime> = ::std::option::Option::None;
+    let mut var_string_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime> = ::std::option::Option::None;
     let mut var_blob: ::std::option::Option<::awsjson_runtime::for_generated::Blob> = ::std::option::Option::None;
-    let mut var_doc_null: ::std::option::Option<
-        ::awsjson_runtime::for_generated::Document,
-    > = ::std::option::Option::None;
-    let mut var_doc_bool: ::std::option::Option<
-        ::awsjson_runtime::for_generated::Document,
-    > = ::std::option::Option::None;
-    let mut var_doc_string: ::std::option::Option<
-        ::awsjson_runtime::for_generated::Document,
-    > = ::std::option::Option::None;
-    let mut var_doc_number: ::std::option::Option<
-        ::awsjson_runtime::for_generated::Document,
-    > = ::std::option::Option::None;
-    let mut var_doc_list: ::std::option::Option<
-        ::awsjson_runtime::for_generated::Document,
-    > = ::std::option::Option::None;
-    let mut var_doc_map: ::std::option::Option<
-        ::awsjson_runtime::for_generated::Document,
-    > = ::std::option::Option::None;
+    let mut var_doc_null: ::std::option::Option<::awsjson_runtime::for_generated::Document> = ::std::option::Option::None;
+    let mut var_doc_bool: ::std::option::Option<::awsjson_runtime::for_generated::Document> = ::std::option::Option::None;
+    let mut var_doc_string: ::std::option::Option<::awsjson_runtime::for_generated::Document> = ::std::option::Option::None;
+    let mut var_doc_number: ::std::option::Option<::awsjson_runtime::for_generated::Document> = ::std::option::Option::None;
+    let mut var_doc_list: ::std::option::Option<::awsjson_runtime::for_generated::Document> = ::std::option::Option::None;
+    let mut var_doc_map: ::std::option::Option<::awsjson_runtime::for_generated::Document> = ::std::option::Option::None;
     let mut var_list: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
-    let mut var_map: ::std::option::Option<
-        ::std::collections::HashMap<::std::string::String, i32>,
-    > = ::std::option::Option::None;
+    let mut var_map: ::std::option::Option<::std::collections::HashMap<::std::string::String, i32>> = ::std::option::Option::None;
     let mut var_color: ::std::option::Option<crate::types::Color> = ::std::option::Option::None;
     let mut var_level: ::std::option::Option<crate::types::Level> = ::std::option::Option::None;
     r.begin_object("GetDefaultsOutput")?;
@@ -58,17 +37,13 @@ pub(crate) fn de_get_defaults_output(
                 var_str = ::std::option::Option::Some(r.string("GetDefaultsOutput.Str")?);
             }
             "Bool" => {
-                var_bool = ::std::option::Option::Some(
-                    r.boolean("GetDefaultsOutput.Bool")?,
-                );
+                var_bool = ::std::option::Option::Some(r.boolean("GetDefaultsOutput.Bool")?);
             }
             "Byte" => {
                 var_byte = ::std::option::Option::Some(r.byte("GetDefaultsOutput.Byte")?);
             }
             "Short" => {
-                var_short = ::std::option::Option::Some(
-                    r.short("GetDefaultsOutput.Short")?,
-                );
+                var_short = ::std::option::Option::Some(r.short("GetDefaultsOutput.Short")?);
             }
             "Int" => {
                 var_int = ::std::option::Option::Some(r.int("GetDefaultsOutput.Int")?);
@@ -77,75 +52,47 @@ pub(crate) fn de_get_defaults_output(
                 var_long = ::std::option::Option::Some(r.long("GetDefaultsOutput.Long")?);
             }
             "Float" => {
-                var_float = ::std::option::Option::Some(
-                    r.float("GetDefaultsOutput.Float")?,
-                );
+                var_float = ::std::option::Option::Some(r.float("GetDefaultsOutput.Float")?);
             }
             "Double" => {
-                var_double = ::std::option::Option::Some(
-                    r.double("GetDefaultsOutput.Double")?,
-                );
+                var_double = ::std::option::Option::Some(r.double("GetDefaultsOutput.Double")?);
             }
             "BigInt" => {
-                var_big_int = ::std::option::Option::Some(
-                    r.big_number("GetDefaultsOutput.BigInt")?,
-                );
+                var_big_int = ::std::option::Option::Some(r.big_number("GetDefaultsOutput.BigInt")?);
             }
             "BigDec" => {
-                var_big_dec = ::std::option::Option::Some(
-                    r.big_number("GetDefaultsOutput.BigDec")?,
-                );
+                var_big_dec = ::std::option::Option::Some(r.big_number("GetDefaultsOutput.BigDec")?);
             }
             "EpochTs" => {
                 var_epoch_ts = ::std::option::Option::Some(
-                    r
-                        .timestamp(
-                            ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds,
-                            "GetDefaultsOutput.EpochTs",
-                        )?,
+                    r.timestamp(::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds, "GetDefaultsOutput.EpochTs")?,
                 );
             }
             "StringTs" => {
                 var_string_ts = ::std::option::Option::Some(
-                    r
-                        .timestamp(
-                            ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds,
-                            "GetDefaultsOutput.StringTs",
-                        )?,
+                    r.timestamp(::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds, "GetDefaultsOutput.StringTs")?,
                 );
             }
             "Blob" => {
                 var_blob = ::std::option::Option::Some(r.blob("GetDefaultsOutput.Blob")?);
             }
             "DocNull" => {
-                var_doc_null = ::std::option::Option::Some(
-                    r.document("GetDefaultsOutput.DocNull")?,
-                );
+                var_doc_null = ::std::option::Option::Some(r.document("GetDefaultsOutput.DocNull")?);
             }
             "DocBool" => {
-                var_doc_bool = ::std::option::Option::Some(
-                    r.document("GetDefaultsOutput.DocBool")?,
-                );
+                var_doc_bool = ::std::option::Option::Some(r.document("GetDefaultsOutput.DocBool")?);
             }
             "DocString" => {
-                var_doc_string = ::std::option::Option::Some(
-                    r.document("GetDefaultsOutput.DocString")?,
-                );
+                var_doc_string = ::std::option::Option::Some(r.document("GetDefaultsOutput.DocString")?);
             }
             "DocNumber" => {
-                var_doc_number = ::std::option::Option::Some(
-                    r.document("GetDefaultsOutput.DocNumber")?,
-                );
+                var_doc_number = ::std::option::Option::Some(r.document("GetDefaultsOutput.DocNumber")?);
             }
             "DocList" => {
-                var_doc_list = ::std::option::Option::Some(
-                    r.document("GetDefaultsOutput.DocList")?,
-                );
+                var_doc_list = ::std::option::Option::Some(r.document("GetDefaultsOutput.DocList")?);
             }
             "DocMap" => {
-                var_doc_map = ::std::option::Option::Some(
-                    r.document("GetDefaultsOutput.DocMap")?,
-                );
+                var_doc_map = ::std::option::Option::Some(r.document("GetDefaultsOutput.DocMap")?);
             }
             "List" => {
                 var_list = ::std::option::Option::Some({
@@ -163,28 +110,19 @@ pub(crate) fn de_get_defaults_output(
                 var_map = ::std::option::Option::Some({
                     r.begin_object("GetDefaultsOutput.Map")?;
                     let mut out = ::std::collections::HashMap::new();
-                    while let ::std::option::Option::Some(k) = r
-                        .next_key("GetDefaultsOutput.Map")?
-                    {
+                    while let ::std::option::Option::Some(k) = r.next_key("GetDefaultsOutput.Map")? {
                         if !r.take_null()? {
-                            out.insert(
-                                k.into_owned(),
-                                r.int("GetDefaultsOutput.Map{}")?,
-                            );
+                            out.insert(k.into_owned(), r.int("GetDefaultsOutput.Map{}")?);
                         }
                     }
                     out
                 });
             }
             "Color" => {
-                var_color = ::std::option::Option::Some(
-                    crate::types::Color::from(&*r.str("GetDefaultsOutput.Color")?),
-                );
+                var_color = ::std::option::Option::Some(crate::types::Color::from(&*r.str("GetDefaultsOutput.Color")?));
             }
             "Level" => {
-                var_level = ::std::option::Option::Some(
-                    crate::types::Level::from(r.int("GetDefaultsOutput.Level")?),
-                );
+                var_level = ::std::option::Option::Some(crate::types::Level::from(r.int("GetDefaultsOutput.Level")?));
             }
             _ => r.skip_value("GetDefaultsOutput")?,
         }
@@ -198,50 +136,24 @@ pub(crate) fn de_get_defaults_output(
         long: var_long.unwrap_or(5000000000i64),
         float: var_float.unwrap_or(1.5f32),
         double: var_double.unwrap_or(-2.25f64),
-        big_int: var_big_int
-            .unwrap_or_else(|| ::std::string::String::from("12345678901234567890")),
+        big_int: var_big_int.unwrap_or_else(|| ::std::string::String::from("12345678901234567890")),
         big_dec: var_big_dec.unwrap_or_else(|| ::std::string::String::from("0.5")),
-        epoch_ts: var_epoch_ts
-            .unwrap_or_else(|| ::awsjson_runtime::for_generated::DateTime::from_secs(
-                1700000000i64,
-            )),
-        string_ts: var_string_ts
-            .unwrap_or_else(|| {
-                ::awsjson_runtime::for_generated::DateTime::from_nanos(
-                        1709208000000000000i128,
-                    )
-                    .unwrap_or(
-                        ::awsjson_runtime::for_generated::DateTime::from_secs(
-                            1709208000i64,
-                        ),
-                    )
-            }),
-        blob: var_blob
-            .unwrap_or_else(|| ::awsjson_runtime::for_generated::Blob::new(
-                ::awsjson_runtime::for_generated::base64_decode("aGVsbG8=")
-                    .unwrap_or_default(),
-            )),
+        epoch_ts: var_epoch_ts.unwrap_or_else(|| ::awsjson_runtime::for_generated::DateTime::from_secs(1700000000i64)),
+        string_ts: var_string_ts.unwrap_or_else(|| {
+            ::awsjson_runtime::for_generated::DateTime::from_nanos(1709208000000000000i128)
+                .unwrap_or(::awsjson_runtime::for_generated::DateTime::from_secs(1709208000i64))
+        }),
+        blob: var_blob.unwrap_or_else(|| {
+            ::awsjson_runtime::for_generated::Blob::new(::awsjson_runtime::for_generated::base64_decode("aGVsbG8=").unwrap_or_default())
+        }),
         doc_null: var_doc_null,
-        doc_bool: var_doc_bool
-            .unwrap_or(::awsjson_runtime::for_generated::Document::Bool(false)),
+        doc_bool: var_doc_bool.unwrap_or(::awsjson_runtime::for_generated::Document::Bool(false)),
         doc_string: var_doc_string
-            .unwrap_or_else(|| ::awsjson_runtime::for_generated::Document::String(
-                ::std::string::String::from("doc"),
-            )),
+            .unwrap_or_else(|| ::awsjson_runtime::for_generated::Document::String(::std::string::String::from("doc"))),
         doc_number: var_doc_number
-            .unwrap_or(
-                ::awsjson_runtime::for_generated::Document::Number(
-                    ::awsjson_runtime::for_generated::Number::PosInt(42u64),
-                ),
-            ),
-        doc_list: var_doc_list
-            .unwrap_or_else(|| ::awsjson_runtime::for_generated::Document::Array(
-                ::std::vec::Vec::new(),
-            )),
-        doc_map: var_doc_map
-            .unwrap_or_else(|| ::awsjson_runtime::for_generated::Document::Object(
-                ::std::collections::HashMap::new(),
-            )),
+            .unwrap_or(::awsjson_runtime::for_generated::Document::Number(::awsjson_runtime::for_generated::Number::PosInt(42u64))),
+        doc_list: var_doc_list.unwrap_or_else(|| ::awsjson_runtime::for_generated::Document::Array(::std::vec::Vec::new())),
+        doc_map: var_doc_map.unwrap_or_else(|| ::awsjson_runtime::for_generated::Document::Object(::std::collections::HashMap::new())),
         list: var_list.unwrap_or_default(),
         map: var_map.unwrap_or_default(),
         color: var_color.unwrap_or_else(|| crate::types::Color::from("green")),

@@ -36,10 +36,7 @@ pub(crate) fn ser_node(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_node(
-    input: crate::types::Node,
-    pool: &mut ::awsjson_runtime::for_generated::StringPool,
-) {
+pub(crate) fn give_node(input: crate::types::Node, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
     if let ::std::option::Option::Some(value) = input.label {
         pool.give(value);
     }
@@ -60,16 +57,12 @@ pub(crate) fn give_node(
 }
 pub(crate) fn de_node(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    crate::types::Node,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::Node, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_label: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_children: ::std::option::Option<::std::vec::Vec<crate::types::Node>> = ::std::option::Option::None;
     let mut var_next: ::std::option::Option<::std::boxed::Box<crate::types::Node>> = ::std::option::Option::None;
-    let mut var_index: ::std::option::Option<
-        ::std::collections::HashMap<::std::string::String, crate::types::Node>,
-    > = ::std::option::Option::None;
+    let mut var_index: ::std::option::Option<::std::collections::HashMap<::std::string::String, crate::types::Node>> =
+        ::std::option::Option::None;
     r.begin_object("Node")?;
     while let ::std::option::Option::Some(key) = r.next_key("Node")? {
         if r.take_null()? {
@@ -92,21 +85,15 @@ pub(crate) fn de_node(
                 });
             }
             "Next" => {
-                var_next = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(crate::protocol_serde::de_node(r)?),
-                );
+                var_next = ::std::option::Option::Some(::std::boxed::Box::new(crate::protocol_serde::de_node(r)?));
             }
             "Index" => {
                 var_index = ::std::option::Option::Some({
                     r.begin_object("Node.Index")?;
                     let mut out = ::std::collections::HashMap::new();
-                    while let ::std::option::Option::Some(k) = r.next_key("Node.Index")?
-                    {
+                    while let ::std::option::Option::Some(k) = r.next_key("Node.Index")? {
                         if !r.take_null()? {
-                            out.insert(
-                                k.into_owned(),
-                                crate::protocol_serde::de_node(r)?,
-                            );
+                            out.insert(k.into_owned(), crate::protocol_serde::de_node(r)?);
                         }
                     }
                     out
@@ -115,10 +102,5 @@ pub(crate) fn de_node(
             _ => r.skip_value("Node")?,
         }
     }
-    ::std::result::Result::Ok(crate::types::Node {
-        label: var_label,
-        children: var_children,
-        next: var_next,
-        index: var_index,
-    })
+    ::std::result::Result::Ok(crate::types::Node { label: var_label, children: var_children, next: var_next, index: var_index })
 }

@@ -21,10 +21,7 @@ pub(crate) fn ser_pair(
 }
 pub(crate) fn de_pair(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    crate::types::Pair,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::Pair, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_left: ::std::option::Option<::std::boxed::Box<crate::types::Expr>> = ::std::option::Option::None;
     let mut var_right: ::std::option::Option<::std::boxed::Box<crate::types::Expr>> = ::std::option::Option::None;
     r.begin_object("Pair")?;
@@ -34,14 +31,10 @@ pub(crate) fn de_pair(
         }
         match &*key {
             "Left" => {
-                var_left = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(crate::protocol_serde::de_expr(r)?),
-                );
+                var_left = ::std::option::Option::Some(::std::boxed::Box::new(crate::protocol_serde::de_expr(r)?));
             }
             "Right" => {
-                var_right = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(crate::protocol_serde::de_expr(r)?),
-                );
+                var_right = ::std::option::Option::Some(::std::boxed::Box::new(crate::protocol_serde::de_expr(r)?));
             }
             _ => r.skip_value("Pair")?,
         }
@@ -49,29 +42,15 @@ pub(crate) fn de_pair(
     ::std::result::Result::Ok(crate::types::Pair {
         left: match var_left {
             ::std::option::Option::Some(v) => v,
-            ::std::option::Option::None => {
-                ::std::boxed::Box::new(
-                    (Err(
-                        ::awsjson_runtime::for_generated::DeserializeError::new(
-                            "Pair.Left",
-                            "a required union member is missing",
-                        ),
-                    ))?,
-                )
-            }
+            ::std::option::Option::None => ::std::boxed::Box::new(
+                (Err(::awsjson_runtime::for_generated::DeserializeError::new("Pair.Left", "a required union member is missing")))?,
+            ),
         },
         right: match var_right {
             ::std::option::Option::Some(v) => v,
-            ::std::option::Option::None => {
-                ::std::boxed::Box::new(
-                    (Err(
-                        ::awsjson_runtime::for_generated::DeserializeError::new(
-                            "Pair.Right",
-                            "a required union member is missing",
-                        ),
-                    ))?,
-                )
-            }
+            ::std::option::Option::None => ::std::boxed::Box::new(
+                (Err(::awsjson_runtime::for_generated::DeserializeError::new("Pair.Right", "a required union member is missing")))?,
+            ),
         },
     })
 }

@@ -3,10 +3,7 @@
 pub(crate) fn de_put_record_output(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     response: &::awsjson_runtime::for_generated::HttpResponse,
-) -> ::std::result::Result<
-    crate::operation::put_record::PutRecordOutput,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::operation::put_record::PutRecordOutput, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_stored: ::std::option::Option<crate::types::Record> = ::std::option::Option::None;
     r.begin_object("PutRecordOutput")?;
     while let ::std::option::Option::Some(key) = r.next_key("PutRecordOutput")? {
@@ -15,9 +12,7 @@ pub(crate) fn de_put_record_output(
         }
         match &*key {
             "Stored" => {
-                var_stored = ::std::option::Option::Some(
-                    crate::protocol_serde::de_record(r)?,
-                );
+                var_stored = ::std::option::Option::Some(crate::protocol_serde::de_record(r)?);
             }
             _ => r.skip_value("PutRecordOutput")?,
         }

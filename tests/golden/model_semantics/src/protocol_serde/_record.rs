@@ -9,33 +9,23 @@ pub(crate) fn ser_record(
     {
         let value = &input.created_by;
         if value.is_empty() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "Record.created_by",
-                    "is empty; at least 1 of its characters is required",
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "Record.created_by",
+                "is empty; at least 1 of its characters is required",
+            ));
         }
         if value.len() > 16 && value.chars().count() > 16 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "Record.created_by",
-                    ::std::format!(
-                        "has {} characters; at most 16 are allowed", value.chars()
-                        .count()
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "Record.created_by",
+                ::std::format!("has {} characters; at most 16 are allowed", value.chars().count()),
+            ));
         }
         w.member_key("CreatedBy");
         w.string(value);
     }
     if let ::std::option::Option::Some(value) = &input.created_at {
         w.member_key("CreatedAt");
-        w.timestamp(
-            value,
-            ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds,
-        );
+        w.timestamp(value, ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds);
     }
     {
         let value = &input.version;
@@ -45,25 +35,16 @@ pub(crate) fn ser_record(
     {
         let value = &input.id;
         if value.len() < 8 && value.chars().count() < 2 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "Record.id",
-                    ::std::format!(
-                        "has {} characters; at least 2 are required", value.chars()
-                        .count()
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "Record.id",
+                ::std::format!("has {} characters; at least 2 are required", value.chars().count()),
+            ));
         }
         if value.len() > 8 && value.chars().count() > 8 {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                    "Record.id",
-                    ::std::format!(
-                        "has {} characters; at most 8 are allowed", value.chars().count()
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                "Record.id",
+                ::std::format!("has {} characters; at most 8 are allowed", value.chars().count()),
+            ));
         }
         w.member_key("Id");
         w.string(value);
@@ -108,10 +89,7 @@ pub(crate) fn ser_record(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_record(
-    input: crate::types::Record,
-    pool: &mut ::awsjson_runtime::for_generated::StringPool,
-) {
+pub(crate) fn give_record(input: crate::types::Record, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
     {
         let value = input.created_by;
         pool.give(value);
@@ -134,29 +112,17 @@ pub(crate) fn give_record(
 }
 pub(crate) fn de_record(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    crate::types::Record,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::Record, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_created_by: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut var_created_at: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    > = ::std::option::Option::None;
+    let mut var_created_at: ::std::option::Option<::awsjson_runtime::for_generated::DateTime> = ::std::option::Option::None;
     let mut var_version: ::std::option::Option<i32> = ::std::option::Option::None;
     let mut var_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut var_payload: ::std::option::Option<
-        ::awsjson_runtime::for_generated::Document,
-    > = ::std::option::Option::None;
+    let mut var_payload: ::std::option::Option<::awsjson_runtime::for_generated::Document> = ::std::option::Option::None;
     let mut var_root: ::std::option::Option<crate::types::Node> = ::std::option::Option::None;
     let mut var_tags: ::std::option::Option<
-        ::std::collections::HashMap<
-            ::std::string::String,
-            ::std::option::Option<::std::string::String>,
-        >,
+        ::std::collections::HashMap<::std::string::String, ::std::option::Option<::std::string::String>>,
     > = ::std::option::Option::None;
-    let mut var_scores: ::std::option::Option<
-        ::std::vec::Vec<::std::option::Option<i32>>,
-    > = ::std::option::Option::None;
+    let mut var_scores: ::std::option::Option<::std::vec::Vec<::std::option::Option<i32>>> = ::std::option::Option::None;
     r.begin_object("Record")?;
     while let ::std::option::Option::Some(key) = r.next_key("Record")? {
         if r.take_null()? {
@@ -164,17 +130,11 @@ pub(crate) fn de_record(
         }
         match &*key {
             "CreatedBy" => {
-                var_created_by = ::std::option::Option::Some(
-                    r.echoed_string("Record.CreatedBy")?,
-                );
+                var_created_by = ::std::option::Option::Some(r.echoed_string("Record.CreatedBy")?);
             }
             "CreatedAt" => {
                 var_created_at = ::std::option::Option::Some(
-                    r
-                        .timestamp(
-                            ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds,
-                            "Record.CreatedAt",
-                        )?,
+                    r.timestamp(::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds, "Record.CreatedAt")?,
                 );
             }
             "Version" => {
@@ -185,25 +145,17 @@ pub(crate) fn de_record(
                 var_payload = ::std::option::Option::Some(r.document("Record.Payload")?);
             }
             "Root" => {
-                var_root = ::std::option::Option::Some(
-                    crate::protocol_serde::de_node(r)?,
-                );
+                var_root = ::std::option::Option::Some(crate::protocol_serde::de_node(r)?);
             }
             "Tags" => {
                 var_tags = ::std::option::Option::Some({
                     r.begin_object("Record.Tags")?;
                     let mut out = ::std::collections::HashMap::new();
-                    while let ::std::option::Option::Some(k) = r.next_key("Record.Tags")?
-                    {
+                    while let ::std::option::Option::Some(k) = r.next_key("Record.Tags")? {
                         if r.take_null()? {
                             out.insert(k.into_owned(), ::std::option::Option::None);
                         } else {
-                            out.insert(
-                                k.into_owned(),
-                                ::std::option::Option::Some(
-                                    r.echoed_string("Record.Tags{}")?,
-                                ),
-                            );
+                            out.insert(k.into_owned(), ::std::option::Option::Some(r.echoed_string("Record.Tags{}")?));
                         }
                     }
                     out
@@ -217,9 +169,7 @@ pub(crate) fn de_record(
                         if r.take_null()? {
                             out.push(::std::option::Option::None);
                         } else {
-                            out.push(
-                                ::std::option::Option::Some(r.int("Record.Scores[]")?),
-                            );
+                            out.push(::std::option::Option::Some(r.int("Record.Scores[]")?));
                         }
                     }
                     out

@@ -60,9 +60,7 @@ impl Expr {
         self.as_add().is_ok()
     }
     /// The value when this is [`Expr::Sum`], else `Err(self)`.
-    pub fn as_sum(
-        &self,
-    ) -> ::std::result::Result<&::std::vec::Vec<crate::types::Expr>, &Self> {
+    pub fn as_sum(&self) -> ::std::result::Result<&::std::vec::Vec<crate::types::Expr>, &Self> {
         if let Expr::Sum(val) = self {
             ::std::result::Result::Ok(val)
         } else {

@@ -6,47 +6,17 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct Node {
     /// The `Label` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Label",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Label", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub label: ::std::option::Option<::std::string::String>,
     /// The `Children` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Children",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Children", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub children: ::std::option::Option<::std::vec::Vec<crate::types::Node>>,
     /// The `Next` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Next",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Next", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub next: ::std::option::Option<::std::boxed::Box<crate::types::Node>>,
     /// The `Index` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Index",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
-    pub index: ::std::option::Option<
-        ::std::collections::HashMap<::std::string::String, crate::types::Node>,
-    >,
+    #[cfg_attr(feature = "serde", serde(rename = "Index", default, skip_serializing_if = "::std::option::Option::is_none"))]
+    pub index: ::std::option::Option<::std::collections::HashMap<::std::string::String, crate::types::Node>>,
 }
 impl Node {
     /// The `Label` member.
@@ -64,11 +34,7 @@ impl Node {
         self.next.as_deref()
     }
     /// The `Index` member.
-    pub fn index(
-        &self,
-    ) -> ::std::option::Option<
-        &::std::collections::HashMap<::std::string::String, crate::types::Node>,
-    > {
+    pub fn index(&self) -> ::std::option::Option<&::std::collections::HashMap<::std::string::String, crate::types::Node>> {
         self.index.as_ref()
     }
     /// A builder for [`Node`].
@@ -78,34 +44,21 @@ impl Node {
 }
 /// A builder for [`Node`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct NodeBuilder {
     pub(crate) label: ::std::option::Option<::std::string::String>,
     pub(crate) children: ::std::option::Option<::std::vec::Vec<crate::types::Node>>,
     pub(crate) next: ::std::option::Option<::std::boxed::Box<crate::types::Node>>,
-    pub(crate) index: ::std::option::Option<
-        ::std::collections::HashMap<::std::string::String, crate::types::Node>,
-    >,
+    pub(crate) index: ::std::option::Option<::std::collections::HashMap<::std::string::String, crate::types::Node>>,
 }
 impl NodeBuilder {
     /// The `Label` member.
-    pub fn label(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn label(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.label = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Label` member.
-    pub fn set_label(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_label(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.label = input;
         self
     }
@@ -123,17 +76,12 @@ impl NodeBuilder {
         self
     }
     /// The `Children` member.
-    pub fn set_children(
-        mut self,
-        input: ::std::option::Option<::std::vec::Vec<crate::types::Node>>,
-    ) -> Self {
+    pub fn set_children(mut self, input: ::std::option::Option<::std::vec::Vec<crate::types::Node>>) -> Self {
         self.children = input;
         self
     }
     /// The `Children` member.
-    pub fn get_children(
-        &self,
-    ) -> &::std::option::Option<::std::vec::Vec<crate::types::Node>> {
+    pub fn get_children(&self) -> &::std::option::Option<::std::vec::Vec<crate::types::Node>> {
         &self.children
     }
     /// The `Next` member.
@@ -142,27 +90,18 @@ impl NodeBuilder {
         self
     }
     /// The `Next` member.
-    pub fn set_next(
-        mut self,
-        input: ::std::option::Option<::std::boxed::Box<crate::types::Node>>,
-    ) -> Self {
+    pub fn set_next(mut self, input: ::std::option::Option<::std::boxed::Box<crate::types::Node>>) -> Self {
         self.next = input;
         self
     }
     /// The `Next` member.
-    pub fn get_next(
-        &self,
-    ) -> &::std::option::Option<::std::boxed::Box<crate::types::Node>> {
+    pub fn get_next(&self) -> &::std::option::Option<::std::boxed::Box<crate::types::Node>> {
         &self.next
     }
     /// The `Index` member.
     ///
     /// Inserts one entry; call again to add more.
-    pub fn index(
-        mut self,
-        k: impl ::std::convert::Into<::std::string::String>,
-        v: crate::types::Node,
-    ) -> Self {
+    pub fn index(mut self, k: impl ::std::convert::Into<::std::string::String>, v: crate::types::Node) -> Self {
         let mut map = self.index.unwrap_or_default();
         map.insert(k.into(), v);
         self.index = ::std::option::Option::Some(map);
@@ -171,28 +110,17 @@ impl NodeBuilder {
     /// The `Index` member.
     pub fn set_index(
         mut self,
-        input: ::std::option::Option<
-            ::std::collections::HashMap<::std::string::String, crate::types::Node>,
-        >,
+        input: ::std::option::Option<::std::collections::HashMap<::std::string::String, crate::types::Node>>,
     ) -> Self {
         self.index = input;
         self
     }
     /// The `Index` member.
-    pub fn get_index(
-        &self,
-    ) -> &::std::option::Option<
-        ::std::collections::HashMap<::std::string::String, crate::types::Node>,
-    > {
+    pub fn get_index(&self) -> &::std::option::Option<::std::collections::HashMap<::std::string::String, crate::types::Node>> {
         &self.index
     }
     /// Builds a [`Node`].
     pub fn build(self) -> Node {
-        Node {
-            label: self.label,
-            children: self.children,
-            next: self.next,
-            index: self.index,
-        }
+        Node { label: self.label, children: self.children, next: self.next, index: self.index }
     }
 }

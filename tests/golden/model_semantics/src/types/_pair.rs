@@ -28,12 +28,7 @@ impl Pair {
 }
 /// A builder for [`Pair`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct PairBuilder {
     pub(crate) left: ::std::option::Option<::std::boxed::Box<crate::types::Expr>>,
     pub(crate) right: ::std::option::Option<::std::boxed::Box<crate::types::Expr>>,
@@ -45,17 +40,12 @@ impl PairBuilder {
         self
     }
     /// The `Left` member.
-    pub fn set_left(
-        mut self,
-        input: ::std::option::Option<::std::boxed::Box<crate::types::Expr>>,
-    ) -> Self {
+    pub fn set_left(mut self, input: ::std::option::Option<::std::boxed::Box<crate::types::Expr>>) -> Self {
         self.left = input;
         self
     }
     /// The `Left` member.
-    pub fn get_left(
-        &self,
-    ) -> &::std::option::Option<::std::boxed::Box<crate::types::Expr>> {
+    pub fn get_left(&self) -> &::std::option::Option<::std::boxed::Box<crate::types::Expr>> {
         &self.left
     }
     /// The `Right` member.
@@ -64,38 +54,25 @@ impl PairBuilder {
         self
     }
     /// The `Right` member.
-    pub fn set_right(
-        mut self,
-        input: ::std::option::Option<::std::boxed::Box<crate::types::Expr>>,
-    ) -> Self {
+    pub fn set_right(mut self, input: ::std::option::Option<::std::boxed::Box<crate::types::Expr>>) -> Self {
         self.right = input;
         self
     }
     /// The `Right` member.
-    pub fn get_right(
-        &self,
-    ) -> &::std::option::Option<::std::boxed::Box<crate::types::Expr>> {
+    pub fn get_right(&self) -> &::std::option::Option<::std::boxed::Box<crate::types::Expr>> {
         &self.right
     }
     /// Builds a [`Pair`].
     ///
     /// Fails, naming the member, when a required member is not set.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<Pair, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<Pair, ::awsjson_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(Pair {
             left: self
                 .left
-                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field(
-                    "left",
-                    "left is required to build Pair",
-                ))?,
+                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field("left", "left is required to build Pair"))?,
             right: self
                 .right
-                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field(
-                    "right",
-                    "right is required to build Pair",
-                ))?,
+                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field("right", "right is required to build Pair"))?,
         })
     }
 }

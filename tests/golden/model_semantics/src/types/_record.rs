@@ -11,14 +11,7 @@ pub struct Record {
     #[cfg_attr(feature = "serde", serde(rename = "CreatedBy"))]
     pub created_by: ::std::string::String,
     /// The `CreatedAt` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "CreatedAt",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "CreatedAt", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub created_at: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     /// The `Version` member.
     #[cfg_attr(feature = "serde", serde(rename = "Version"))]
@@ -29,49 +22,16 @@ pub struct Record {
     #[cfg_attr(feature = "serde", serde(rename = "Id"))]
     pub id: ::std::string::String,
     /// The `Payload` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Payload",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Payload", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub payload: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
     /// The `Root` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Root",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Root", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub root: ::std::option::Option<crate::types::Node>,
     /// The `Tags` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Tags",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
-    pub tags: ::std::option::Option<
-        ::std::collections::HashMap<
-            ::std::string::String,
-            ::std::option::Option<::std::string::String>,
-        >,
-    >,
+    #[cfg_attr(feature = "serde", serde(rename = "Tags", default, skip_serializing_if = "::std::option::Option::is_none"))]
+    pub tags: ::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::option::Option<::std::string::String>>>,
     /// The `Scores` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Scores",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Scores", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub scores: ::std::option::Option<::std::vec::Vec<::std::option::Option<i32>>>,
 }
 impl Record {
@@ -82,9 +42,7 @@ impl Record {
         self.created_by.as_str()
     }
     /// The `CreatedAt` member.
-    pub fn created_at(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
+    pub fn created_at(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
         self.created_at.as_ref()
     }
     /// The `Version` member.
@@ -98,9 +56,7 @@ impl Record {
         self.id.as_str()
     }
     /// The `Payload` member.
-    pub fn payload(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
+    pub fn payload(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
         self.payload.as_ref()
     }
     /// The `Root` member.
@@ -110,12 +66,7 @@ impl Record {
     /// The `Tags` member.
     pub fn tags(
         &self,
-    ) -> ::std::option::Option<
-        &::std::collections::HashMap<
-            ::std::string::String,
-            ::std::option::Option<::std::string::String>,
-        >,
-    > {
+    ) -> ::std::option::Option<&::std::collections::HashMap<::std::string::String, ::std::option::Option<::std::string::String>>> {
         self.tags.as_ref()
     }
     /// The `Scores` member.
@@ -131,51 +82,30 @@ impl Record {
 }
 /// A builder for [`Record`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct RecordBuilder {
     pub(crate) created_by: ::std::option::Option<::std::string::String>,
-    pub(crate) created_at: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    >,
+    pub(crate) created_at: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     pub(crate) version: ::std::option::Option<i32>,
     pub(crate) id: ::std::option::Option<::std::string::String>,
-    pub(crate) payload: ::std::option::Option<
-        ::awsjson_runtime::for_generated::Document,
-    >,
+    pub(crate) payload: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
     pub(crate) root: ::std::option::Option<crate::types::Node>,
-    pub(crate) tags: ::std::option::Option<
-        ::std::collections::HashMap<
-            ::std::string::String,
-            ::std::option::Option<::std::string::String>,
-        >,
-    >,
-    pub(crate) scores: ::std::option::Option<
-        ::std::vec::Vec<::std::option::Option<i32>>,
-    >,
+    pub(crate) tags:
+        ::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::option::Option<::std::string::String>>>,
+    pub(crate) scores: ::std::option::Option<::std::vec::Vec<::std::option::Option<i32>>>,
 }
 impl RecordBuilder {
     /// The `CreatedBy` member.
     ///
     /// Constraints: length 1 to 16.
-    pub fn created_by(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn created_by(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.created_by = ::std::option::Option::Some(input.into());
         self
     }
     /// The `CreatedBy` member.
     ///
     /// Constraints: length 1 to 16.
-    pub fn set_created_by(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_created_by(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.created_by = input;
         self
     }
@@ -186,25 +116,17 @@ impl RecordBuilder {
         &self.created_by
     }
     /// The `CreatedAt` member.
-    pub fn created_at(
-        mut self,
-        input: ::awsjson_runtime::for_generated::DateTime,
-    ) -> Self {
+    pub fn created_at(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
         self.created_at = ::std::option::Option::Some(input);
         self
     }
     /// The `CreatedAt` member.
-    pub fn set_created_at(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    ) -> Self {
+    pub fn set_created_at(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
         self.created_at = input;
         self
     }
     /// The `CreatedAt` member.
-    pub fn get_created_at(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_created_at(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         &self.created_at
     }
     /// The `Version` member.
@@ -224,20 +146,14 @@ impl RecordBuilder {
     /// The `Id` member.
     ///
     /// Constraints: length 2 to 8.
-    pub fn id(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn id(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.id = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Id` member.
     ///
     /// Constraints: length 2 to 8.
-    pub fn set_id(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_id(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.id = input;
         self
     }
@@ -253,17 +169,12 @@ impl RecordBuilder {
         self
     }
     /// The `Payload` member.
-    pub fn set_payload(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    ) -> Self {
+    pub fn set_payload(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
         self.payload = input;
         self
     }
     /// The `Payload` member.
-    pub fn get_payload(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_payload(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
         &self.payload
     }
     /// The `Root` member.
@@ -283,11 +194,7 @@ impl RecordBuilder {
     /// The `Tags` member.
     ///
     /// Inserts one entry; call again to add more.
-    pub fn tags(
-        mut self,
-        k: impl ::std::convert::Into<::std::string::String>,
-        v: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn tags(mut self, k: impl ::std::convert::Into<::std::string::String>, v: ::std::option::Option<::std::string::String>) -> Self {
         let mut map = self.tags.unwrap_or_default();
         map.insert(k.into(), v);
         self.tags = ::std::option::Option::Some(map);
@@ -296,12 +203,7 @@ impl RecordBuilder {
     /// The `Tags` member.
     pub fn set_tags(
         mut self,
-        input: ::std::option::Option<
-            ::std::collections::HashMap<
-                ::std::string::String,
-                ::std::option::Option<::std::string::String>,
-            >,
-        >,
+        input: ::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::option::Option<::std::string::String>>>,
     ) -> Self {
         self.tags = input;
         self
@@ -309,12 +211,7 @@ impl RecordBuilder {
     /// The `Tags` member.
     pub fn get_tags(
         &self,
-    ) -> &::std::option::Option<
-        ::std::collections::HashMap<
-            ::std::string::String,
-            ::std::option::Option<::std::string::String>,
-        >,
-    > {
+    ) -> &::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::option::Option<::std::string::String>>> {
         &self.tags
     }
     /// The `Scores` member.
@@ -327,40 +224,27 @@ impl RecordBuilder {
         self
     }
     /// The `Scores` member.
-    pub fn set_scores(
-        mut self,
-        input: ::std::option::Option<::std::vec::Vec<::std::option::Option<i32>>>,
-    ) -> Self {
+    pub fn set_scores(mut self, input: ::std::option::Option<::std::vec::Vec<::std::option::Option<i32>>>) -> Self {
         self.scores = input;
         self
     }
     /// The `Scores` member.
-    pub fn get_scores(
-        &self,
-    ) -> &::std::option::Option<::std::vec::Vec<::std::option::Option<i32>>> {
+    pub fn get_scores(&self) -> &::std::option::Option<::std::vec::Vec<::std::option::Option<i32>>> {
         &self.scores
     }
     /// Builds a [`Record`].
     ///
     /// Fails, naming the member, when a required member is not set.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<Record, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<Record, ::awsjson_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(Record {
-            created_by: self
-                .created_by
-                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field(
-                    "created_by",
-                    "created_by is required to build Record",
-                ))?,
+            created_by: self.created_by.ok_or_else(|| {
+                ::awsjson_runtime::for_generated::BuildError::missing_field("created_by", "created_by is required to build Record")
+            })?,
             created_at: self.created_at,
             version: self.version.unwrap_or(1i32),
             id: self
                 .id
-                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field(
-                    "id",
-                    "id is required to build Record",
-                ))?,
+                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field("id", "id is required to build Record"))?,
             payload: self.payload,
             root: self.root,
             tags: self.tags,

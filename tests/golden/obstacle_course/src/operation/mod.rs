@@ -2,5 +2,5 @@
 //! One module per operation.
 pub use ::awsjson_runtime::for_generated::RequestId;
 pub mod r#match;
-pub mod r#type;
 pub mod send;
+pub mod r#type;

@@ -20,20 +20,13 @@ pub(crate) fn ser_box(
             w.end_object();
         }
         crate::types::Box::Unknown => {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::BuildError::other(
-                    "Box is Unknown, which cannot be sent",
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::other("Box is Unknown, which cannot be sent"));
         }
     }
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_box(
-    input: crate::types::Box,
-    pool: &mut ::awsjson_runtime::for_generated::StringPool,
-) {
+pub(crate) fn give_box(input: crate::types::Box, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
     #[allow(clippy::single_match)]
     match input {
         crate::types::Box::Box(value) => {

@@ -3,10 +3,7 @@
 pub(crate) fn de_error(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-) -> ::std::result::Result<
-    crate::types::error::Error,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::error::Error, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_message: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_meta_value: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_code_value: ::std::option::Option<::std::string::String> = ::std::option::Option::None;

@@ -113,10 +113,7 @@ pub(crate) fn ser_match_input(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_match_input(
-    input: crate::operation::r#match::MatchInput,
-    pool: &mut ::awsjson_runtime::for_generated::StringPool,
-) {
+pub(crate) fn give_match_input(input: crate::operation::r#match::MatchInput, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
     if let ::std::option::Option::Some(value) = input.r#type {
         pool.give(value);
     }

@@ -3,10 +3,7 @@
 pub(crate) fn de_match_output(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     response: &::awsjson_runtime::for_generated::HttpResponse,
-) -> ::std::result::Result<
-    crate::operation::r#match::MatchOutput,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::operation::r#match::MatchOutput, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_type: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_send: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_build_value: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
@@ -40,9 +37,7 @@ pub(crate) fn de_match_output(
                 var_send = ::std::option::Option::Some(r.string("MatchOutput.send")?);
             }
             "build" => {
-                var_build_value = ::std::option::Option::Some(
-                    r.string("MatchOutput.build")?,
-                );
+                var_build_value = ::std::option::Option::Some(r.string("MatchOutput.build")?);
             }
             "meta" => {
                 var_meta = ::std::option::Option::Some(r.string("MatchOutput.meta")?);
@@ -69,24 +64,16 @@ pub(crate) fn de_match_output(
                 var_inner = ::std::option::Option::Some(r.string("MatchOutput.inner")?);
             }
             "as_input" => {
-                var_as_input = ::std::option::Option::Some(
-                    r.string("MatchOutput.as_input")?,
-                );
+                var_as_input = ::std::option::Option::Some(r.string("MatchOutput.as_input")?);
             }
             "customize" => {
-                var_customize = ::std::option::Option::Some(
-                    r.string("MatchOutput.customize")?,
-                );
+                var_customize = ::std::option::Option::Some(r.string("MatchOutput.customize")?);
             }
             "builder" => {
-                var_builder_value = ::std::option::Option::Some(
-                    r.string("MatchOutput.builder")?,
-                );
+                var_builder_value = ::std::option::Option::Some(r.string("MatchOutput.builder")?);
             }
             "Message" => {
-                var_message = ::std::option::Option::Some(
-                    r.string("MatchOutput.Message")?,
-                );
+                var_message = ::std::option::Option::Some(r.string("MatchOutput.Message")?);
             }
             "code" => {
                 var_code = ::std::option::Option::Some(r.string("MatchOutput.code")?);
@@ -95,9 +82,7 @@ pub(crate) fn de_match_output(
                 var_crate_ = ::std::option::Option::Some(r.string("MatchOutput.crate")?);
             }
             "Result" => {
-                var_result = ::std::option::Option::Some(
-                    crate::protocol_serde::de_result(r)?,
-                );
+                var_result = ::std::option::Option::Some(crate::protocol_serde::de_result(r)?);
             }
             _ => r.skip_value("MatchOutput")?,
         }

@@ -21,10 +21,7 @@ pub(crate) fn ser_option(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_option(
-    input: crate::types::Option,
-    pool: &mut ::awsjson_runtime::for_generated::StringPool,
-) {
+pub(crate) fn give_option(input: crate::types::Option, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
     if let ::std::option::Option::Some(value) = input.some {
         pool.give(value);
     }
@@ -34,10 +31,7 @@ pub(crate) fn give_option(
 }
 pub(crate) fn de_option(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    crate::types::Option,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::Option, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_some: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_none: ::std::option::Option<bool> = ::std::option::Option::None;
     let mut var_option: ::std::option::Option<::std::boxed::Box<crate::types::Option>> = ::std::option::Option::None;
@@ -52,16 +46,10 @@ pub(crate) fn de_option(
             }
             "None" => var_none = ::std::option::Option::Some(r.boolean("Option.None")?),
             "Option" => {
-                var_option = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(crate::protocol_serde::de_option(r)?),
-                );
+                var_option = ::std::option::Option::Some(::std::boxed::Box::new(crate::protocol_serde::de_option(r)?));
             }
             _ => r.skip_value("Option")?,
         }
     }
-    ::std::result::Result::Ok(crate::types::Option {
-        some: var_some,
-        none: var_none,
-        option: var_option,
-    })
+    ::std::result::Result::Ok(crate::types::Option { some: var_some, none: var_none, option: var_option })
 }

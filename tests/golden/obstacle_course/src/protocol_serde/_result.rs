@@ -2,10 +2,7 @@
 //! The awsJson deserialiser of `Result`.
 pub(crate) fn de_result(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    crate::types::Result,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::Result, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_ok: ::std::option::Option<crate::types::String> = ::std::option::Option::None;
     let mut var_err: ::std::option::Option<crate::types::error::Error> = ::std::option::Option::None;
     r.begin_object("Result")?;
@@ -15,23 +12,16 @@ pub(crate) fn de_result(
         }
         match &*key {
             "Ok" => {
-                var_ok = ::std::option::Option::Some(
-                    crate::protocol_serde::de_string(r)?,
-                );
+                var_ok = ::std::option::Option::Some(crate::protocol_serde::de_string(r)?);
             }
             "Err" => {
-                var_err = ::std::option::Option::Some(
-                    crate::protocol_serde::de_error(
-                        r,
-                        ::awsjson_runtime::for_generated::ErrorMetadata::default(),
-                    )?,
-                );
+                var_err = ::std::option::Option::Some(crate::protocol_serde::de_error(
+                    r,
+                    ::awsjson_runtime::for_generated::ErrorMetadata::default(),
+                )?);
             }
             _ => r.skip_value("Result")?,
         }
     }
-    ::std::result::Result::Ok(crate::types::Result {
-        ok: var_ok,
-        err: var_err,
-    })
+    ::std::result::Result::Ok(crate::types::Result { ok: var_ok, err: var_err })
 }

@@ -3,10 +3,7 @@
 pub(crate) fn de_send_output(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     response: &::awsjson_runtime::for_generated::HttpResponse,
-) -> ::std::result::Result<
-    crate::operation::send::SendOutput,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::operation::send::SendOutput, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_send: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("SendOutput")?;
     while let ::std::option::Option::Some(key) = r.next_key("SendOutput")? {

@@ -13,20 +13,14 @@ pub(crate) fn ser_string(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_string(
-    input: crate::types::String,
-    pool: &mut ::awsjson_runtime::for_generated::StringPool,
-) {
+pub(crate) fn give_string(input: crate::types::String, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
     if let ::std::option::Option::Some(value) = input.string {
         pool.give(value);
     }
 }
 pub(crate) fn de_string(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    crate::types::String,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::String, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_string: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("String")?;
     while let ::std::option::Option::Some(key) = r.next_key("String")? {
@@ -35,14 +29,10 @@ pub(crate) fn de_string(
         }
         match &*key {
             "String" => {
-                var_string = ::std::option::Option::Some(
-                    r.echoed_string("String.String")?,
-                );
+                var_string = ::std::option::Option::Some(r.echoed_string("String.String")?);
             }
             _ => r.skip_value("String")?,
         }
     }
-    ::std::result::Result::Ok(crate::types::String {
-        string: var_string,
-    })
+    ::std::result::Result::Ok(crate::types::String { string: var_string })
 }

@@ -3,10 +3,7 @@
 pub(crate) fn de_type_output(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     response: &::awsjson_runtime::for_generated::HttpResponse,
-) -> ::std::result::Result<
-    crate::operation::r#type::TypeOutput,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::operation::r#type::TypeOutput, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_some: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_none: ::std::option::Option<bool> = ::std::option::Option::None;
     let mut var_option: ::std::option::Option<crate::types::Option> = ::std::option::Option::None;
@@ -23,9 +20,7 @@ pub(crate) fn de_type_output(
                 var_none = ::std::option::Option::Some(r.boolean("TypeOutput.None")?);
             }
             "Option" => {
-                var_option = ::std::option::Option::Some(
-                    crate::protocol_serde::de_option(r)?,
-                );
+                var_option = ::std::option::Option::Some(crate::protocol_serde::de_option(r)?);
             }
             _ => r.skip_value("TypeOutput")?,
         }

@@ -33,9 +33,7 @@ impl Box {
         self.as_box().is_ok()
     }
     /// The value when this is [`Box::UnknownValue`], else `Err(self)`.
-    pub fn as_unknown_value(
-        &self,
-    ) -> ::std::result::Result<&::std::string::String, &Self> {
+    pub fn as_unknown_value(&self) -> ::std::result::Result<&::std::string::String, &Self> {
         if let Box::UnknownValue(val) = self {
             ::std::result::Result::Ok(val)
         } else {

@@ -12,7 +12,7 @@
     ::std::hash::Hash,
     ::std::cmp::Ord,
     ::std::cmp::PartialEq,
-    ::std::cmp::PartialOrd
+    ::std::cmp::PartialOrd,
 )]
 pub enum Client {
     /// `Unknown`
@@ -46,11 +46,7 @@ impl ::std::convert::From<&str> for Client {
             "Unknown" => Client::UnknownValue,
             "Self" => Client::Self_,
             "type" => Client::Type,
-            other => {
-                Client::Unknown(
-                    ::awsjson_runtime::for_generated::UnknownVariantValue::new(other),
-                )
-            }
+            other => Client::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }
@@ -72,18 +68,13 @@ impl ::std::fmt::Display for Client {
 }
 #[cfg(feature = "serde")]
 impl ::serde::Serialize for Client {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 #[cfg(feature = "serde")]
 impl<'de> ::serde::Deserialize<'de> for Client {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
         let value = <::std::string::String as ::serde::Deserialize>::deserialize(d)?;
         ::std::result::Result::Ok(Client::from(value.as_str()))
     }

@@ -10,7 +10,7 @@
     ::std::hash::Hash,
     ::std::cmp::Ord,
     ::std::cmp::PartialEq,
-    ::std::cmp::PartialOrd
+    ::std::cmp::PartialOrd,
 )]
 pub enum Config {
     /// `0`
@@ -40,30 +40,19 @@ impl ::std::convert::From<i32> for Config {
         match v {
             0i32 => Config::Default,
             1i32 => Config::UnhandledValue,
-            other => {
-                Config::Unknown(
-                    ::awsjson_runtime::for_generated::UnknownIntVariantValue::new(other),
-                )
-            }
+            other => Config::Unknown(::awsjson_runtime::for_generated::UnknownIntVariantValue::new(other)),
         }
     }
 }
 #[cfg(feature = "serde")]
 impl ::serde::Serialize for Config {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
         s.serialize_i32(self.as_i32())
     }
 }
 #[cfg(feature = "serde")]
 impl<'de> ::serde::Deserialize<'de> for Config {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::std::result::Result::Ok(
-            Config::from(<i32 as ::serde::Deserialize>::deserialize(d)?),
-        )
+    fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+        ::std::result::Result::Ok(Config::from(<i32 as ::serde::Deserialize>::deserialize(d)?))
     }
 }

@@ -6,34 +6,13 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct Option {
     /// The `Some` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Some",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Some", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub some: ::std::option::Option<::std::string::String>,
     /// The `None` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "None",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "None", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub none: ::std::option::Option<bool>,
     /// The `Option` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Option",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Option", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub option: ::std::option::Option<::std::boxed::Box<crate::types::Option>>,
 }
 impl Option {
@@ -56,12 +35,7 @@ impl Option {
 }
 /// A builder for [`Option`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct OptionBuilder {
     pub(crate) some: ::std::option::Option<::std::string::String>,
     pub(crate) none: ::std::option::Option<bool>,
@@ -69,18 +43,12 @@ pub struct OptionBuilder {
 }
 impl OptionBuilder {
     /// The `Some` member.
-    pub fn some(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn some(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.some = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Some` member.
-    pub fn set_some(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_some(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.some = input;
         self
     }
@@ -108,25 +76,16 @@ impl OptionBuilder {
         self
     }
     /// The `Option` member.
-    pub fn set_option(
-        mut self,
-        input: ::std::option::Option<::std::boxed::Box<crate::types::Option>>,
-    ) -> Self {
+    pub fn set_option(mut self, input: ::std::option::Option<::std::boxed::Box<crate::types::Option>>) -> Self {
         self.option = input;
         self
     }
     /// The `Option` member.
-    pub fn get_option(
-        &self,
-    ) -> &::std::option::Option<::std::boxed::Box<crate::types::Option>> {
+    pub fn get_option(&self) -> &::std::option::Option<::std::boxed::Box<crate::types::Option>> {
         &self.option
     }
     /// Builds a [`Option`].
     pub fn build(self) -> Option {
-        Option {
-            some: self.some,
-            none: self.none,
-            option: self.option,
-        }
+        Option { some: self.some, none: self.none, option: self.option }
     }
 }

@@ -6,24 +6,10 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct Result {
     /// The `Ok` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Ok",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Ok", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub ok: ::std::option::Option<crate::types::String>,
     /// The `Err` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Err",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Err", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub err: ::std::option::Option<crate::types::error::Error>,
 }
 impl Result {
@@ -42,12 +28,7 @@ impl Result {
 }
 /// A builder for [`Result`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct ResultBuilder {
     pub(crate) ok: ::std::option::Option<crate::types::String>,
     pub(crate) err: ::std::option::Option<crate::types::error::Error>,
@@ -73,10 +54,7 @@ impl ResultBuilder {
         self
     }
     /// The `Err` member.
-    pub fn set_err(
-        mut self,
-        input: ::std::option::Option<crate::types::error::Error>,
-    ) -> Self {
+    pub fn set_err(mut self, input: ::std::option::Option<crate::types::error::Error>) -> Self {
         self.err = input;
         self
     }
@@ -86,9 +64,6 @@ impl ResultBuilder {
     }
     /// Builds a [`Result`].
     pub fn build(self) -> Result {
-        Result {
-            ok: self.ok,
-            err: self.err,
-        }
+        Result { ok: self.ok, err: self.err }
     }
 }

@@ -6,14 +6,7 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct String {
     /// The `String` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "String",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "String", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub string: ::std::option::Option<::std::string::String>,
 }
 impl String {
@@ -28,29 +21,18 @@ impl String {
 }
 /// A builder for [`String`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct StringBuilder {
     pub(crate) string: ::std::option::Option<::std::string::String>,
 }
 impl StringBuilder {
     /// The `String` member.
-    pub fn string(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn string(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.string = ::std::option::Option::Some(input.into());
         self
     }
     /// The `String` member.
-    pub fn set_string(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_string(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.string = input;
         self
     }

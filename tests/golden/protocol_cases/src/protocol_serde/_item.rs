@@ -19,10 +19,7 @@ pub(crate) fn ser_item(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_item(
-    input: crate::types::Item,
-    pool: &mut ::awsjson_runtime::for_generated::StringPool,
-) {
+pub(crate) fn give_item(input: crate::types::Item, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
     {
         let value = input.name;
         pool.give(value);
@@ -30,10 +27,7 @@ pub(crate) fn give_item(
 }
 pub(crate) fn de_item(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    crate::types::Item,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::Item, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_size: ::std::option::Option<i32> = ::std::option::Option::None;
     r.begin_object("Item")?;

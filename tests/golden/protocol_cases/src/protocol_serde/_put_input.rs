@@ -17,10 +17,7 @@ pub(crate) fn ser_put_input(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_put_input(
-    input: crate::operation::put::PutInput,
-    pool: &mut ::awsjson_runtime::for_generated::StringPool,
-) {
+pub(crate) fn give_put_input(input: crate::operation::put::PutInput, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
     if let ::std::option::Option::Some(value) = input.item {
         crate::protocol_serde::give_item(value, pool);
     }

@@ -3,10 +3,7 @@
 pub(crate) fn de_put_output(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     response: &::awsjson_runtime::for_generated::HttpResponse,
-) -> ::std::result::Result<
-    crate::operation::put::PutOutput,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::operation::put::PutOutput, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_item: ::std::option::Option<crate::types::Item> = ::std::option::Option::None;
     r.begin_object("PutOutput")?;
     while let ::std::option::Option::Some(key) = r.next_key("PutOutput")? {
@@ -15,9 +12,7 @@ pub(crate) fn de_put_output(
         }
         match &*key {
             "Item" => {
-                var_item = ::std::option::Option::Some(
-                    crate::protocol_serde::de_item(r)?,
-                );
+                var_item = ::std::option::Option::Some(crate::protocol_serde::de_item(r)?);
             }
             _ => r.skip_value("PutOutput")?,
         }

@@ -28,30 +28,19 @@ impl Item {
 }
 /// A builder for [`Item`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct ItemBuilder {
     pub(crate) name: ::std::option::Option<::std::string::String>,
     pub(crate) size: ::std::option::Option<i32>,
 }
 impl ItemBuilder {
     /// Its name.
-    pub fn name(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn name(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.name = ::std::option::Option::Some(input.into());
         self
     }
     /// Its name.
-    pub fn set_name(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_name(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.name = input;
         self
     }
@@ -76,16 +65,11 @@ impl ItemBuilder {
     /// Builds a [`Item`].
     ///
     /// Fails, naming the member, when a required member is not set.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<Item, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<Item, ::awsjson_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(Item {
             name: self
                 .name
-                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field(
-                    "name",
-                    "name is required to build Item",
-                ))?,
+                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field("name", "name is required to build Item"))?,
             size: self.size.unwrap_or(3i32),
         })
     }

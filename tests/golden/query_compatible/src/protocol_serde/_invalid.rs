@@ -3,10 +3,7 @@
 pub(crate) fn de_invalid(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-) -> ::std::result::Result<
-    crate::types::error::Invalid,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::error::Invalid, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_message: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("Invalid")?;
     while let ::std::option::Option::Some(key) = r.next_key("Invalid")? {
@@ -20,8 +17,5 @@ pub(crate) fn de_invalid(
             _ => r.skip_value("Invalid")?,
         }
     }
-    ::std::result::Result::Ok(crate::types::error::Invalid {
-        message: var_message,
-        meta,
-    })
+    ::std::result::Result::Ok(crate::types::error::Invalid { message: var_message, meta })
 }

@@ -3,10 +3,7 @@
 pub(crate) fn de_over_limit(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-) -> ::std::result::Result<
-    crate::types::error::OverLimit,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::error::OverLimit, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_message: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("OverLimit")?;
     while let ::std::option::Option::Some(key) = r.next_key("OverLimit")? {
@@ -20,8 +17,5 @@ pub(crate) fn de_over_limit(
             _ => r.skip_value("OverLimit")?,
         }
     }
-    ::std::result::Result::Ok(crate::types::error::OverLimit {
-        message: var_message,
-        meta,
-    })
+    ::std::result::Result::Ok(crate::types::error::OverLimit { message: var_message, meta })
 }

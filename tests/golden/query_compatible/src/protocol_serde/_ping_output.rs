@@ -3,10 +3,7 @@
 pub(crate) fn de_ping_output(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     response: &::awsjson_runtime::for_generated::HttpResponse,
-) -> ::std::result::Result<
-    crate::operation::ping::PingOutput,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::operation::ping::PingOutput, ::awsjson_runtime::for_generated::DeserializeError> {
     r.begin_object("PingOutput")?;
     while r.next_key("PingOutput")?.is_some() {
         r.skip_value("PingOutput")?;

@@ -3,10 +3,7 @@
 pub(crate) fn de_queue_does_not_exist(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-) -> ::std::result::Result<
-    crate::types::error::QueueDoesNotExist,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::types::error::QueueDoesNotExist, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_message: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("QueueDoesNotExist")?;
     while let ::std::option::Option::Some(key) = r.next_key("QueueDoesNotExist")? {
@@ -15,15 +12,10 @@ pub(crate) fn de_queue_does_not_exist(
         }
         match &*key {
             "message" | "Message" => {
-                var_message = ::std::option::Option::Some(
-                    r.string("QueueDoesNotExist.message")?,
-                );
+                var_message = ::std::option::Option::Some(r.string("QueueDoesNotExist.message")?);
             }
             _ => r.skip_value("QueueDoesNotExist")?,
         }
     }
-    ::std::result::Result::Ok(crate::types::error::QueueDoesNotExist {
-        message: var_message,
-        meta,
-    })
+    ::std::result::Result::Ok(crate::types::error::QueueDoesNotExist { message: var_message, meta })
 }

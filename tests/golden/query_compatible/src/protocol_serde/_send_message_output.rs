@@ -3,10 +3,7 @@
 pub(crate) fn de_send_message_output(
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
     response: &::awsjson_runtime::for_generated::HttpResponse,
-) -> ::std::result::Result<
-    crate::operation::send_message::SendMessageOutput,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<crate::operation::send_message::SendMessageOutput, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_message_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("SendMessageOutput")?;
     while let ::std::option::Option::Some(key) = r.next_key("SendMessageOutput")? {
@@ -15,9 +12,7 @@ pub(crate) fn de_send_message_output(
         }
         match &*key {
             "MessageId" => {
-                var_message_id = ::std::option::Option::Some(
-                    r.string("SendMessageOutput.MessageId")?,
-                );
+                var_message_id = ::std::option::Option::Some(r.string("SendMessageOutput.MessageId")?);
             }
             _ => r.skip_value("SendMessageOutput")?,
         }

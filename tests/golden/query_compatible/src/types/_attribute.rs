@@ -9,14 +9,7 @@ pub struct Attribute {
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: ::std::string::String,
     /// The `Nonce` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Nonce",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Nonce", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub nonce: ::std::option::Option<::std::string::String>,
 }
 impl Attribute {
@@ -35,30 +28,19 @@ impl Attribute {
 }
 /// A builder for [`Attribute`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct AttributeBuilder {
     pub(crate) name: ::std::option::Option<::std::string::String>,
     pub(crate) nonce: ::std::option::Option<::std::string::String>,
 }
 impl AttributeBuilder {
     /// The `Name` member.
-    pub fn name(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn name(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.name = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Name` member.
-    pub fn set_name(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_name(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.name = input;
         self
     }
@@ -67,18 +49,12 @@ impl AttributeBuilder {
         &self.name
     }
     /// The `Nonce` member.
-    pub fn nonce(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn nonce(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.nonce = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Nonce` member.
-    pub fn set_nonce(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_nonce(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.nonce = input;
         self
     }
@@ -89,16 +65,11 @@ impl AttributeBuilder {
     /// Builds a [`Attribute`].
     ///
     /// Fails, naming the member, when a required member is not set.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<Attribute, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<Attribute, ::awsjson_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(Attribute {
-            name: self
-                .name
-                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field(
-                    "name",
-                    "name is required to build Attribute",
-                ))?,
+            name: self.name.ok_or_else(|| {
+                ::awsjson_runtime::for_generated::BuildError::missing_field("name", "name is required to build Attribute")
+            })?,
             nonce: self.nonce,
         })
     }

@@ -8,332 +8,102 @@ pub struct EchoInput {
     /// The `Str` member.
     ///
     /// Constraints: length 1 to 10; pattern `^[a-z]+$`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Str",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Str", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub str: ::std::option::Option<::std::string::String>,
     /// The `Blob` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Blob",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Blob", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub blob: ::std::option::Option<::awsjson_runtime::for_generated::Blob>,
     /// The `Bool` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Bool",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Bool", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub bool: ::std::option::Option<bool>,
     /// The `Byte` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Byte",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Byte", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub byte: ::std::option::Option<i8>,
     /// The `Short` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Short",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Short", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub short: ::std::option::Option<i16>,
     /// The `Int` member.
     ///
     /// Constraints: value -5 to 1000.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Int",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Int", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub int: ::std::option::Option<i32>,
     /// The `Long` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Long",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Long", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub long: ::std::option::Option<i64>,
     /// The `Float` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Float",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Float", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub float: ::std::option::Option<f32>,
     /// The `Double` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Double",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Double", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub double: ::std::option::Option<f64>,
     /// The `BigInt` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "BigInt",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "BigInt", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub big_int: ::std::option::Option<::std::string::String>,
     /// The `BigDec` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "BigDec",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "BigDec", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub big_dec: ::std::option::Option<::std::string::String>,
     /// The `EpochTs` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "EpochTs",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "EpochTs", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub epoch_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     /// The `DateTimeTs` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "DateTimeTs",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "DateTimeTs", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub date_time_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     /// The `HttpTs` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "HttpTs",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "HttpTs", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub http_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     /// The `Doc` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Doc",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Doc", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub doc: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
     /// The `Color` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Color",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Color", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub color: ::std::option::Option<crate::types::Color>,
     /// The `Level` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Level",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Level", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub level: ::std::option::Option<crate::types::Level>,
     /// The `List` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "List",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "List", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// The `SparseList` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "SparseList",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
-    pub sparse_list: ::std::option::Option<
-        ::std::vec::Vec<::std::option::Option<::std::string::String>>,
-    >,
+    #[cfg_attr(feature = "serde", serde(rename = "SparseList", default, skip_serializing_if = "::std::option::Option::is_none"))]
+    pub sparse_list: ::std::option::Option<::std::vec::Vec<::std::option::Option<::std::string::String>>>,
     /// The `Map` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Map",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
-    pub map: ::std::option::Option<
-        ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-    >,
+    #[cfg_attr(feature = "serde", serde(rename = "Map", default, skip_serializing_if = "::std::option::Option::is_none"))]
+    pub map: ::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::string::String>>,
     /// The `SparseMap` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "SparseMap",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
-    pub sparse_map: ::std::option::Option<
-        ::std::collections::HashMap<
-            ::std::string::String,
-            ::std::option::Option<::std::string::String>,
-        >,
-    >,
+    #[cfg_attr(feature = "serde", serde(rename = "SparseMap", default, skip_serializing_if = "::std::option::Option::is_none"))]
+    pub sparse_map: ::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::option::Option<::std::string::String>>>,
     /// The `EnumMap` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "EnumMap",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
-    pub enum_map: ::std::option::Option<
-        ::std::collections::HashMap<crate::types::Color, i32>,
-    >,
+    #[cfg_attr(feature = "serde", serde(rename = "EnumMap", default, skip_serializing_if = "::std::option::Option::is_none"))]
+    pub enum_map: ::std::option::Option<::std::collections::HashMap<crate::types::Color, i32>>,
     /// The `TimestampList` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "TimestampList",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
-    pub timestamp_list: ::std::option::Option<
-        ::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>,
-    >,
+    #[cfg_attr(feature = "serde", serde(rename = "TimestampList", default, skip_serializing_if = "::std::option::Option::is_none"))]
+    pub timestamp_list: ::std::option::Option<::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>>,
     /// The `Nested` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Nested",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Nested", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub nested: ::std::option::Option<crate::types::Nested>,
     /// The `Choice` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Choice",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Choice", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub choice: ::std::option::Option<crate::types::Choice>,
     /// The `WithDefault` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "WithDefault",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "WithDefault", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub with_default: ::std::option::Option<i32>,
     /// The `Secret` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Secret",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Secret", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub secret: ::std::option::Option<::std::string::String>,
     /// The `Renamed` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Renamed",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Renamed", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub renamed: ::std::option::Option<::std::string::String>,
     /// The `Old` member.
     #[deprecated(since = "1.2.3", note = "Use Str.")]
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Old",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Old", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub old: ::std::option::Option<::std::string::String>,
     /// The `Token` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Token",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Token", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub token: ::std::option::Option<::std::string::String>,
     /// The `Required` member.
     ///
     /// Required: the call is refused before sending when it is not set.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Required",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Required", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub required: ::std::option::Option<::std::string::String>,
 }
 impl EchoInput {
@@ -344,9 +114,7 @@ impl EchoInput {
         self.str.as_deref()
     }
     /// The `Blob` member.
-    pub fn blob(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::Blob> {
+    pub fn blob(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Blob> {
         self.blob.as_ref()
     }
     /// The `Bool` member.
@@ -388,27 +156,19 @@ impl EchoInput {
         self.big_dec.as_deref()
     }
     /// The `EpochTs` member.
-    pub fn epoch_ts(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
+    pub fn epoch_ts(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
         self.epoch_ts.as_ref()
     }
     /// The `DateTimeTs` member.
-    pub fn date_time_ts(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
+    pub fn date_time_ts(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
         self.date_time_ts.as_ref()
     }
     /// The `HttpTs` member.
-    pub fn http_ts(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
+    pub fn http_ts(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
         self.http_ts.as_ref()
     }
     /// The `Doc` member.
-    pub fn doc(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
+    pub fn doc(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
         self.doc.as_ref()
     }
     /// The `Color` member.
@@ -432,28 +192,17 @@ impl EchoInput {
         self.sparse_list.as_deref().unwrap_or_default()
     }
     /// The `Map` member.
-    pub fn map(
-        &self,
-    ) -> ::std::option::Option<
-        &::std::collections::HashMap<::std::string::String, ::std::string::String>,
-    > {
+    pub fn map(&self) -> ::std::option::Option<&::std::collections::HashMap<::std::string::String, ::std::string::String>> {
         self.map.as_ref()
     }
     /// The `SparseMap` member.
     pub fn sparse_map(
         &self,
-    ) -> ::std::option::Option<
-        &::std::collections::HashMap<
-            ::std::string::String,
-            ::std::option::Option<::std::string::String>,
-        >,
-    > {
+    ) -> ::std::option::Option<&::std::collections::HashMap<::std::string::String, ::std::option::Option<::std::string::String>>> {
         self.sparse_map.as_ref()
     }
     /// The `EnumMap` member.
-    pub fn enum_map(
-        &self,
-    ) -> ::std::option::Option<&::std::collections::HashMap<crate::types::Color, i32>> {
+    pub fn enum_map(&self) -> ::std::option::Option<&::std::collections::HashMap<crate::types::Color, i32>> {
         self.enum_map.as_ref()
     }
     /// The `TimestampList` member.
@@ -554,37 +303,19 @@ pub struct EchoInputBuilder {
     pub(crate) double: ::std::option::Option<f64>,
     pub(crate) big_int: ::std::option::Option<::std::string::String>,
     pub(crate) big_dec: ::std::option::Option<::std::string::String>,
-    pub(crate) epoch_ts: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    >,
-    pub(crate) date_time_ts: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    >,
-    pub(crate) http_ts: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    >,
+    pub(crate) epoch_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
+    pub(crate) date_time_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
+    pub(crate) http_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     pub(crate) doc: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
     pub(crate) color: ::std::option::Option<crate::types::Color>,
     pub(crate) level: ::std::option::Option<crate::types::Level>,
     pub(crate) list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    pub(crate) sparse_list: ::std::option::Option<
-        ::std::vec::Vec<::std::option::Option<::std::string::String>>,
-    >,
-    pub(crate) map: ::std::option::Option<
-        ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-    >,
-    pub(crate) sparse_map: ::std::option::Option<
-        ::std::collections::HashMap<
-            ::std::string::String,
-            ::std::option::Option<::std::string::String>,
-        >,
-    >,
-    pub(crate) enum_map: ::std::option::Option<
-        ::std::collections::HashMap<crate::types::Color, i32>,
-    >,
-    pub(crate) timestamp_list: ::std::option::Option<
-        ::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>,
-    >,
+    pub(crate) sparse_list: ::std::option::Option<::std::vec::Vec<::std::option::Option<::std::string::String>>>,
+    pub(crate) map: ::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::string::String>>,
+    pub(crate) sparse_map:
+        ::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::option::Option<::std::string::String>>>,
+    pub(crate) enum_map: ::std::option::Option<::std::collections::HashMap<crate::types::Color, i32>>,
+    pub(crate) timestamp_list: ::std::option::Option<::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>>,
     pub(crate) nested: ::std::option::Option<crate::types::Nested>,
     pub(crate) choice: ::std::option::Option<crate::types::Choice>,
     pub(crate) with_default: ::std::option::Option<i32>,
@@ -599,20 +330,14 @@ impl EchoInputBuilder {
     /// The `Str` member.
     ///
     /// Constraints: length 1 to 10; pattern `^[a-z]+$`.
-    pub fn str(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn str(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.str = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Str` member.
     ///
     /// Constraints: length 1 to 10; pattern `^[a-z]+$`.
-    pub fn set_str(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_str(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.str = input;
         self
     }
@@ -628,17 +353,12 @@ impl EchoInputBuilder {
         self
     }
     /// The `Blob` member.
-    pub fn set_blob(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Blob>,
-    ) -> Self {
+    pub fn set_blob(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Blob>) -> Self {
         self.blob = input;
         self
     }
     /// The `Blob` member.
-    pub fn get_blob(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Blob> {
+    pub fn get_blob(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Blob> {
         &self.blob
     }
     /// The `Bool` member.
@@ -746,18 +466,12 @@ impl EchoInputBuilder {
         &self.double
     }
     /// The `BigInt` member.
-    pub fn big_int(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn big_int(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.big_int = ::std::option::Option::Some(input.into());
         self
     }
     /// The `BigInt` member.
-    pub fn set_big_int(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_big_int(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.big_int = input;
         self
     }
@@ -766,18 +480,12 @@ impl EchoInputBuilder {
         &self.big_int
     }
     /// The `BigDec` member.
-    pub fn big_dec(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn big_dec(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.big_dec = ::std::option::Option::Some(input.into());
         self
     }
     /// The `BigDec` member.
-    pub fn set_big_dec(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_big_dec(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.big_dec = input;
         self
     }
@@ -786,47 +494,31 @@ impl EchoInputBuilder {
         &self.big_dec
     }
     /// The `EpochTs` member.
-    pub fn epoch_ts(
-        mut self,
-        input: ::awsjson_runtime::for_generated::DateTime,
-    ) -> Self {
+    pub fn epoch_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
         self.epoch_ts = ::std::option::Option::Some(input);
         self
     }
     /// The `EpochTs` member.
-    pub fn set_epoch_ts(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    ) -> Self {
+    pub fn set_epoch_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
         self.epoch_ts = input;
         self
     }
     /// The `EpochTs` member.
-    pub fn get_epoch_ts(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_epoch_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         &self.epoch_ts
     }
     /// The `DateTimeTs` member.
-    pub fn date_time_ts(
-        mut self,
-        input: ::awsjson_runtime::for_generated::DateTime,
-    ) -> Self {
+    pub fn date_time_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
         self.date_time_ts = ::std::option::Option::Some(input);
         self
     }
     /// The `DateTimeTs` member.
-    pub fn set_date_time_ts(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    ) -> Self {
+    pub fn set_date_time_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
         self.date_time_ts = input;
         self
     }
     /// The `DateTimeTs` member.
-    pub fn get_date_time_ts(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_date_time_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         &self.date_time_ts
     }
     /// The `HttpTs` member.
@@ -835,17 +527,12 @@ impl EchoInputBuilder {
         self
     }
     /// The `HttpTs` member.
-    pub fn set_http_ts(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    ) -> Self {
+    pub fn set_http_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
         self.http_ts = input;
         self
     }
     /// The `HttpTs` member.
-    pub fn get_http_ts(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_http_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         &self.http_ts
     }
     /// The `Doc` member.
@@ -854,17 +541,12 @@ impl EchoInputBuilder {
         self
     }
     /// The `Doc` member.
-    pub fn set_doc(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    ) -> Self {
+    pub fn set_doc(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
         self.doc = input;
         self
     }
     /// The `Doc` member.
-    pub fn get_doc(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
         &self.doc
     }
     /// The `Color` member.
@@ -873,10 +555,7 @@ impl EchoInputBuilder {
         self
     }
     /// The `Color` member.
-    pub fn set_color(
-        mut self,
-        input: ::std::option::Option<crate::types::Color>,
-    ) -> Self {
+    pub fn set_color(mut self, input: ::std::option::Option<crate::types::Color>) -> Self {
         self.color = input;
         self
     }
@@ -890,10 +569,7 @@ impl EchoInputBuilder {
         self
     }
     /// The `Level` member.
-    pub fn set_level(
-        mut self,
-        input: ::std::option::Option<crate::types::Level>,
-    ) -> Self {
+    pub fn set_level(mut self, input: ::std::option::Option<crate::types::Level>) -> Self {
         self.level = input;
         self
     }
@@ -904,67 +580,43 @@ impl EchoInputBuilder {
     /// The `List` member.
     ///
     /// Appends one item; call again to add more.
-    pub fn list(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn list(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         let mut v = self.list.unwrap_or_default();
         v.push(input.into());
         self.list = ::std::option::Option::Some(v);
         self
     }
     /// The `List` member.
-    pub fn set_list(
-        mut self,
-        input: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    ) -> Self {
+    pub fn set_list(mut self, input: ::std::option::Option<::std::vec::Vec<::std::string::String>>) -> Self {
         self.list = input;
         self
     }
     /// The `List` member.
-    pub fn get_list(
-        &self,
-    ) -> &::std::option::Option<::std::vec::Vec<::std::string::String>> {
+    pub fn get_list(&self) -> &::std::option::Option<::std::vec::Vec<::std::string::String>> {
         &self.list
     }
     /// The `SparseList` member.
     ///
     /// Appends one item; call again to add more.
-    pub fn sparse_list(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn sparse_list(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         let mut v = self.sparse_list.unwrap_or_default();
         v.push(input);
         self.sparse_list = ::std::option::Option::Some(v);
         self
     }
     /// The `SparseList` member.
-    pub fn set_sparse_list(
-        mut self,
-        input: ::std::option::Option<
-            ::std::vec::Vec<::std::option::Option<::std::string::String>>,
-        >,
-    ) -> Self {
+    pub fn set_sparse_list(mut self, input: ::std::option::Option<::std::vec::Vec<::std::option::Option<::std::string::String>>>) -> Self {
         self.sparse_list = input;
         self
     }
     /// The `SparseList` member.
-    pub fn get_sparse_list(
-        &self,
-    ) -> &::std::option::Option<
-        ::std::vec::Vec<::std::option::Option<::std::string::String>>,
-    > {
+    pub fn get_sparse_list(&self) -> &::std::option::Option<::std::vec::Vec<::std::option::Option<::std::string::String>>> {
         &self.sparse_list
     }
     /// The `Map` member.
     ///
     /// Inserts one entry; call again to add more.
-    pub fn map(
-        mut self,
-        k: impl ::std::convert::Into<::std::string::String>,
-        v: ::std::string::String,
-    ) -> Self {
+    pub fn map(mut self, k: impl ::std::convert::Into<::std::string::String>, v: ::std::string::String) -> Self {
         let mut map = self.map.unwrap_or_default();
         map.insert(k.into(), v);
         self.map = ::std::option::Option::Some(map);
@@ -973,19 +625,13 @@ impl EchoInputBuilder {
     /// The `Map` member.
     pub fn set_map(
         mut self,
-        input: ::std::option::Option<
-            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-        >,
+        input: ::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::string::String>>,
     ) -> Self {
         self.map = input;
         self
     }
     /// The `Map` member.
-    pub fn get_map(
-        &self,
-    ) -> &::std::option::Option<
-        ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-    > {
+    pub fn get_map(&self) -> &::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::string::String>> {
         &self.map
     }
     /// The `SparseMap` member.
@@ -1004,12 +650,7 @@ impl EchoInputBuilder {
     /// The `SparseMap` member.
     pub fn set_sparse_map(
         mut self,
-        input: ::std::option::Option<
-            ::std::collections::HashMap<
-                ::std::string::String,
-                ::std::option::Option<::std::string::String>,
-            >,
-        >,
+        input: ::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::option::Option<::std::string::String>>>,
     ) -> Self {
         self.sparse_map = input;
         self
@@ -1017,71 +658,43 @@ impl EchoInputBuilder {
     /// The `SparseMap` member.
     pub fn get_sparse_map(
         &self,
-    ) -> &::std::option::Option<
-        ::std::collections::HashMap<
-            ::std::string::String,
-            ::std::option::Option<::std::string::String>,
-        >,
-    > {
+    ) -> &::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::option::Option<::std::string::String>>> {
         &self.sparse_map
     }
     /// The `EnumMap` member.
     ///
     /// Inserts one entry; call again to add more.
-    pub fn enum_map(
-        mut self,
-        k: impl ::std::convert::Into<crate::types::Color>,
-        v: i32,
-    ) -> Self {
+    pub fn enum_map(mut self, k: impl ::std::convert::Into<crate::types::Color>, v: i32) -> Self {
         let mut map = self.enum_map.unwrap_or_default();
         map.insert(k.into(), v);
         self.enum_map = ::std::option::Option::Some(map);
         self
     }
     /// The `EnumMap` member.
-    pub fn set_enum_map(
-        mut self,
-        input: ::std::option::Option<
-            ::std::collections::HashMap<crate::types::Color, i32>,
-        >,
-    ) -> Self {
+    pub fn set_enum_map(mut self, input: ::std::option::Option<::std::collections::HashMap<crate::types::Color, i32>>) -> Self {
         self.enum_map = input;
         self
     }
     /// The `EnumMap` member.
-    pub fn get_enum_map(
-        &self,
-    ) -> &::std::option::Option<::std::collections::HashMap<crate::types::Color, i32>> {
+    pub fn get_enum_map(&self) -> &::std::option::Option<::std::collections::HashMap<crate::types::Color, i32>> {
         &self.enum_map
     }
     /// The `TimestampList` member.
     ///
     /// Appends one item; call again to add more.
-    pub fn timestamp_list(
-        mut self,
-        input: ::awsjson_runtime::for_generated::DateTime,
-    ) -> Self {
+    pub fn timestamp_list(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
         let mut v = self.timestamp_list.unwrap_or_default();
         v.push(input);
         self.timestamp_list = ::std::option::Option::Some(v);
         self
     }
     /// The `TimestampList` member.
-    pub fn set_timestamp_list(
-        mut self,
-        input: ::std::option::Option<
-            ::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>,
-        >,
-    ) -> Self {
+    pub fn set_timestamp_list(mut self, input: ::std::option::Option<::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>>) -> Self {
         self.timestamp_list = input;
         self
     }
     /// The `TimestampList` member.
-    pub fn get_timestamp_list(
-        &self,
-    ) -> &::std::option::Option<
-        ::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>,
-    > {
+    pub fn get_timestamp_list(&self) -> &::std::option::Option<::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>> {
         &self.timestamp_list
     }
     /// The `Nested` member.
@@ -1090,10 +703,7 @@ impl EchoInputBuilder {
         self
     }
     /// The `Nested` member.
-    pub fn set_nested(
-        mut self,
-        input: ::std::option::Option<crate::types::Nested>,
-    ) -> Self {
+    pub fn set_nested(mut self, input: ::std::option::Option<crate::types::Nested>) -> Self {
         self.nested = input;
         self
     }
@@ -1107,10 +717,7 @@ impl EchoInputBuilder {
         self
     }
     /// The `Choice` member.
-    pub fn set_choice(
-        mut self,
-        input: ::std::option::Option<crate::types::Choice>,
-    ) -> Self {
+    pub fn set_choice(mut self, input: ::std::option::Option<crate::types::Choice>) -> Self {
         self.choice = input;
         self
     }
@@ -1133,18 +740,12 @@ impl EchoInputBuilder {
         &self.with_default
     }
     /// The `Secret` member.
-    pub fn secret(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn secret(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.secret = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Secret` member.
-    pub fn set_secret(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_secret(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.secret = input;
         self
     }
@@ -1153,18 +754,12 @@ impl EchoInputBuilder {
         &self.secret
     }
     /// The `Renamed` member.
-    pub fn renamed(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn renamed(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.renamed = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Renamed` member.
-    pub fn set_renamed(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_renamed(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.renamed = input;
         self
     }
@@ -1174,19 +769,13 @@ impl EchoInputBuilder {
     }
     /// The `Old` member.
     #[deprecated(since = "1.2.3", note = "Use Str.")]
-    pub fn old(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn old(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.old = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Old` member.
     #[deprecated(since = "1.2.3", note = "Use Str.")]
-    pub fn set_old(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_old(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.old = input;
         self
     }
@@ -1196,18 +785,12 @@ impl EchoInputBuilder {
         &self.old
     }
     /// The `Token` member.
-    pub fn token(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn token(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.token = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Token` member.
-    pub fn set_token(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_token(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.token = input;
         self
     }
@@ -1218,20 +801,14 @@ impl EchoInputBuilder {
     /// The `Required` member.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn required(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn required(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.required = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Required` member.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn set_required(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_required(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.required = input;
         self
     }
@@ -1244,9 +821,7 @@ impl EchoInputBuilder {
     /// Builds a [`EchoInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<EchoInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<EchoInput, ::awsjson_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(EchoInput {
             str: self.str,
             blob: self.blob,

@@ -8,303 +8,94 @@ pub struct EchoOutput {
     /// The `Str` member.
     ///
     /// Constraints: length 1 to 10; pattern `^[a-z]+$`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Str",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Str", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub str: ::std::option::Option<::std::string::String>,
     /// The `Blob` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Blob",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Blob", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub blob: ::std::option::Option<::awsjson_runtime::for_generated::Blob>,
     /// The `Bool` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Bool",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Bool", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub bool: ::std::option::Option<bool>,
     /// The `Byte` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Byte",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Byte", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub byte: ::std::option::Option<i8>,
     /// The `Short` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Short",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Short", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub short: ::std::option::Option<i16>,
     /// The `Int` member.
     ///
     /// Constraints: value -5 to 1000.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Int",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Int", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub int: ::std::option::Option<i32>,
     /// The `Long` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Long",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Long", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub long: ::std::option::Option<i64>,
     /// The `Float` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Float",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Float", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub float: ::std::option::Option<f32>,
     /// The `Double` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Double",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Double", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub double: ::std::option::Option<f64>,
     /// The `BigInt` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "BigInt",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "BigInt", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub big_int: ::std::option::Option<::std::string::String>,
     /// The `BigDec` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "BigDec",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "BigDec", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub big_dec: ::std::option::Option<::std::string::String>,
     /// The `EpochTs` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "EpochTs",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "EpochTs", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub epoch_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     /// The `DateTimeTs` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "DateTimeTs",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "DateTimeTs", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub date_time_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     /// The `HttpTs` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "HttpTs",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "HttpTs", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub http_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     /// The `Doc` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Doc",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Doc", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub doc: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
     /// The `Color` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Color",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Color", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub color: ::std::option::Option<crate::types::Color>,
     /// The `Level` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Level",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Level", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub level: ::std::option::Option<crate::types::Level>,
     /// The `List` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "List",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "List", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// The `SparseList` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "SparseList",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
-    pub sparse_list: ::std::option::Option<
-        ::std::vec::Vec<::std::option::Option<::std::string::String>>,
-    >,
+    #[cfg_attr(feature = "serde", serde(rename = "SparseList", default, skip_serializing_if = "::std::option::Option::is_none"))]
+    pub sparse_list: ::std::option::Option<::std::vec::Vec<::std::option::Option<::std::string::String>>>,
     /// The `Map` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Map",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
-    pub map: ::std::option::Option<
-        ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-    >,
+    #[cfg_attr(feature = "serde", serde(rename = "Map", default, skip_serializing_if = "::std::option::Option::is_none"))]
+    pub map: ::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::string::String>>,
     /// The `SparseMap` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "SparseMap",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
-    pub sparse_map: ::std::option::Option<
-        ::std::collections::HashMap<
-            ::std::string::String,
-            ::std::option::Option<::std::string::String>,
-        >,
-    >,
+    #[cfg_attr(feature = "serde", serde(rename = "SparseMap", default, skip_serializing_if = "::std::option::Option::is_none"))]
+    pub sparse_map: ::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::option::Option<::std::string::String>>>,
     /// The `EnumMap` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "EnumMap",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
-    pub enum_map: ::std::option::Option<
-        ::std::collections::HashMap<crate::types::Color, i32>,
-    >,
+    #[cfg_attr(feature = "serde", serde(rename = "EnumMap", default, skip_serializing_if = "::std::option::Option::is_none"))]
+    pub enum_map: ::std::option::Option<::std::collections::HashMap<crate::types::Color, i32>>,
     /// The `TimestampList` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "TimestampList",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
-    pub timestamp_list: ::std::option::Option<
-        ::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>,
-    >,
+    #[cfg_attr(feature = "serde", serde(rename = "TimestampList", default, skip_serializing_if = "::std::option::Option::is_none"))]
+    pub timestamp_list: ::std::option::Option<::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>>,
     /// The `Nested` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Nested",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Nested", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub nested: ::std::option::Option<crate::types::Nested>,
     /// The `Choice` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Choice",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Choice", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub choice: ::std::option::Option<crate::types::Choice>,
     /// The `WithDefault` member.
     #[cfg_attr(feature = "serde", serde(rename = "WithDefault"))]
     pub with_default: i32,
     /// The `Secret` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Secret",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Secret", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub secret: ::std::option::Option<::std::string::String>,
     /// The `Renamed` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Renamed",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Renamed", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub renamed: ::std::option::Option<::std::string::String>,
     /// The `Old` member.
     #[deprecated(since = "1.2.3", note = "Use Str.")]
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Old",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Old", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub old: ::std::option::Option<::std::string::String>,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
@@ -317,9 +108,7 @@ impl EchoOutput {
         self.str.as_deref()
     }
     /// The `Blob` member.
-    pub fn blob(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::Blob> {
+    pub fn blob(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Blob> {
         self.blob.as_ref()
     }
     /// The `Bool` member.
@@ -361,27 +150,19 @@ impl EchoOutput {
         self.big_dec.as_deref()
     }
     /// The `EpochTs` member.
-    pub fn epoch_ts(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
+    pub fn epoch_ts(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
         self.epoch_ts.as_ref()
     }
     /// The `DateTimeTs` member.
-    pub fn date_time_ts(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
+    pub fn date_time_ts(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
         self.date_time_ts.as_ref()
     }
     /// The `HttpTs` member.
-    pub fn http_ts(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
+    pub fn http_ts(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
         self.http_ts.as_ref()
     }
     /// The `Doc` member.
-    pub fn doc(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
+    pub fn doc(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
         self.doc.as_ref()
     }
     /// The `Color` member.
@@ -405,28 +186,17 @@ impl EchoOutput {
         self.sparse_list.as_deref().unwrap_or_default()
     }
     /// The `Map` member.
-    pub fn map(
-        &self,
-    ) -> ::std::option::Option<
-        &::std::collections::HashMap<::std::string::String, ::std::string::String>,
-    > {
+    pub fn map(&self) -> ::std::option::Option<&::std::collections::HashMap<::std::string::String, ::std::string::String>> {
         self.map.as_ref()
     }
     /// The `SparseMap` member.
     pub fn sparse_map(
         &self,
-    ) -> ::std::option::Option<
-        &::std::collections::HashMap<
-            ::std::string::String,
-            ::std::option::Option<::std::string::String>,
-        >,
-    > {
+    ) -> ::std::option::Option<&::std::collections::HashMap<::std::string::String, ::std::option::Option<::std::string::String>>> {
         self.sparse_map.as_ref()
     }
     /// The `EnumMap` member.
-    pub fn enum_map(
-        &self,
-    ) -> ::std::option::Option<&::std::collections::HashMap<crate::types::Color, i32>> {
+    pub fn enum_map(&self) -> ::std::option::Option<&::std::collections::HashMap<crate::types::Color, i32>> {
         self.enum_map.as_ref()
     }
     /// The `TimestampList` member.
@@ -521,37 +291,19 @@ pub struct EchoOutputBuilder {
     pub(crate) double: ::std::option::Option<f64>,
     pub(crate) big_int: ::std::option::Option<::std::string::String>,
     pub(crate) big_dec: ::std::option::Option<::std::string::String>,
-    pub(crate) epoch_ts: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    >,
-    pub(crate) date_time_ts: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    >,
-    pub(crate) http_ts: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    >,
+    pub(crate) epoch_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
+    pub(crate) date_time_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
+    pub(crate) http_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     pub(crate) doc: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
     pub(crate) color: ::std::option::Option<crate::types::Color>,
     pub(crate) level: ::std::option::Option<crate::types::Level>,
     pub(crate) list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    pub(crate) sparse_list: ::std::option::Option<
-        ::std::vec::Vec<::std::option::Option<::std::string::String>>,
-    >,
-    pub(crate) map: ::std::option::Option<
-        ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-    >,
-    pub(crate) sparse_map: ::std::option::Option<
-        ::std::collections::HashMap<
-            ::std::string::String,
-            ::std::option::Option<::std::string::String>,
-        >,
-    >,
-    pub(crate) enum_map: ::std::option::Option<
-        ::std::collections::HashMap<crate::types::Color, i32>,
-    >,
-    pub(crate) timestamp_list: ::std::option::Option<
-        ::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>,
-    >,
+    pub(crate) sparse_list: ::std::option::Option<::std::vec::Vec<::std::option::Option<::std::string::String>>>,
+    pub(crate) map: ::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::string::String>>,
+    pub(crate) sparse_map:
+        ::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::option::Option<::std::string::String>>>,
+    pub(crate) enum_map: ::std::option::Option<::std::collections::HashMap<crate::types::Color, i32>>,
+    pub(crate) timestamp_list: ::std::option::Option<::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>>,
     pub(crate) nested: ::std::option::Option<crate::types::Nested>,
     pub(crate) choice: ::std::option::Option<crate::types::Choice>,
     pub(crate) with_default: ::std::option::Option<i32>,
@@ -565,20 +317,14 @@ impl EchoOutputBuilder {
     /// The `Str` member.
     ///
     /// Constraints: length 1 to 10; pattern `^[a-z]+$`.
-    pub fn str(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn str(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.str = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Str` member.
     ///
     /// Constraints: length 1 to 10; pattern `^[a-z]+$`.
-    pub fn set_str(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_str(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.str = input;
         self
     }
@@ -594,17 +340,12 @@ impl EchoOutputBuilder {
         self
     }
     /// The `Blob` member.
-    pub fn set_blob(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Blob>,
-    ) -> Self {
+    pub fn set_blob(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Blob>) -> Self {
         self.blob = input;
         self
     }
     /// The `Blob` member.
-    pub fn get_blob(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Blob> {
+    pub fn get_blob(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Blob> {
         &self.blob
     }
     /// The `Bool` member.
@@ -712,18 +453,12 @@ impl EchoOutputBuilder {
         &self.double
     }
     /// The `BigInt` member.
-    pub fn big_int(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn big_int(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.big_int = ::std::option::Option::Some(input.into());
         self
     }
     /// The `BigInt` member.
-    pub fn set_big_int(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_big_int(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.big_int = input;
         self
     }
@@ -732,18 +467,12 @@ impl EchoOutputBuilder {
         &self.big_int
     }
     /// The `BigDec` member.
-    pub fn big_dec(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn big_dec(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.big_dec = ::std::option::Option::Some(input.into());
         self
     }
     /// The `BigDec` member.
-    pub fn set_big_dec(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_big_dec(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.big_dec = input;
         self
     }
@@ -752,47 +481,31 @@ impl EchoOutputBuilder {
         &self.big_dec
     }
     /// The `EpochTs` member.
-    pub fn epoch_ts(
-        mut self,
-        input: ::awsjson_runtime::for_generated::DateTime,
-    ) -> Self {
+    pub fn epoch_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
         self.epoch_ts = ::std::option::Option::Some(input);
         self
     }
     /// The `EpochTs` member.
-    pub fn set_epoch_ts(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    ) -> Self {
+    pub fn set_epoch_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
         self.epoch_ts = input;
         self
     }
     /// The `EpochTs` member.
-    pub fn get_epoch_ts(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_epoch_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         &self.epoch_ts
     }
     /// The `DateTimeTs` member.
-    pub fn date_time_ts(
-        mut self,
-        input: ::awsjson_runtime::for_generated::DateTime,
-    ) -> Self {
+    pub fn date_time_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
         self.date_time_ts = ::std::option::Option::Some(input);
         self
     }
     /// The `DateTimeTs` member.
-    pub fn set_date_time_ts(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    ) -> Self {
+    pub fn set_date_time_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
         self.date_time_ts = input;
         self
     }
     /// The `DateTimeTs` member.
-    pub fn get_date_time_ts(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_date_time_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         &self.date_time_ts
     }
     /// The `HttpTs` member.
@@ -801,17 +514,12 @@ impl EchoOutputBuilder {
         self
     }
     /// The `HttpTs` member.
-    pub fn set_http_ts(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    ) -> Self {
+    pub fn set_http_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
         self.http_ts = input;
         self
     }
     /// The `HttpTs` member.
-    pub fn get_http_ts(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_http_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         &self.http_ts
     }
     /// The `Doc` member.
@@ -820,17 +528,12 @@ impl EchoOutputBuilder {
         self
     }
     /// The `Doc` member.
-    pub fn set_doc(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    ) -> Self {
+    pub fn set_doc(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
         self.doc = input;
         self
     }
     /// The `Doc` member.
-    pub fn get_doc(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
         &self.doc
     }
     /// The `Color` member.
@@ -839,10 +542,7 @@ impl EchoOutputBuilder {
         self
     }
     /// The `Color` member.
-    pub fn set_color(
-        mut self,
-        input: ::std::option::Option<crate::types::Color>,
-    ) -> Self {
+    pub fn set_color(mut self, input: ::std::option::Option<crate::types::Color>) -> Self {
         self.color = input;
         self
     }
@@ -856,10 +556,7 @@ impl EchoOutputBuilder {
         self
     }
     /// The `Level` member.
-    pub fn set_level(
-        mut self,
-        input: ::std::option::Option<crate::types::Level>,
-    ) -> Self {
+    pub fn set_level(mut self, input: ::std::option::Option<crate::types::Level>) -> Self {
         self.level = input;
         self
     }
@@ -870,67 +567,43 @@ impl EchoOutputBuilder {
     /// The `List` member.
     ///
     /// Appends one item; call again to add more.
-    pub fn list(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn list(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         let mut v = self.list.unwrap_or_default();
         v.push(input.into());
         self.list = ::std::option::Option::Some(v);
         self
     }
     /// The `List` member.
-    pub fn set_list(
-        mut self,
-        input: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    ) -> Self {
+    pub fn set_list(mut self, input: ::std::option::Option<::std::vec::Vec<::std::string::String>>) -> Self {
         self.list = input;
         self
     }
     /// The `List` member.
-    pub fn get_list(
-        &self,
-    ) -> &::std::option::Option<::std::vec::Vec<::std::string::String>> {
+    pub fn get_list(&self) -> &::std::option::Option<::std::vec::Vec<::std::string::String>> {
         &self.list
     }
     /// The `SparseList` member.
     ///
     /// Appends one item; call again to add more.
-    pub fn sparse_list(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn sparse_list(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         let mut v = self.sparse_list.unwrap_or_default();
         v.push(input);
         self.sparse_list = ::std::option::Option::Some(v);
         self
     }
     /// The `SparseList` member.
-    pub fn set_sparse_list(
-        mut self,
-        input: ::std::option::Option<
-            ::std::vec::Vec<::std::option::Option<::std::string::String>>,
-        >,
-    ) -> Self {
+    pub fn set_sparse_list(mut self, input: ::std::option::Option<::std::vec::Vec<::std::option::Option<::std::string::String>>>) -> Self {
         self.sparse_list = input;
         self
     }
     /// The `SparseList` member.
-    pub fn get_sparse_list(
-        &self,
-    ) -> &::std::option::Option<
-        ::std::vec::Vec<::std::option::Option<::std::string::String>>,
-    > {
+    pub fn get_sparse_list(&self) -> &::std::option::Option<::std::vec::Vec<::std::option::Option<::std::string::String>>> {
         &self.sparse_list
     }
     /// The `Map` member.
     ///
     /// Inserts one entry; call again to add more.
-    pub fn map(
-        mut self,
-        k: impl ::std::convert::Into<::std::string::String>,
-        v: ::std::string::String,
-    ) -> Self {
+    pub fn map(mut self, k: impl ::std::convert::Into<::std::string::String>, v: ::std::string::String) -> Self {
         let mut map = self.map.unwrap_or_default();
         map.insert(k.into(), v);
         self.map = ::std::option::Option::Some(map);
@@ -939,19 +612,13 @@ impl EchoOutputBuilder {
     /// The `Map` member.
     pub fn set_map(
         mut self,
-        input: ::std::option::Option<
-            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-        >,
+        input: ::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::string::String>>,
     ) -> Self {
         self.map = input;
         self
     }
     /// The `Map` member.
-    pub fn get_map(
-        &self,
-    ) -> &::std::option::Option<
-        ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-    > {
+    pub fn get_map(&self) -> &::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::string::String>> {
         &self.map
     }
     /// The `SparseMap` member.
@@ -970,12 +637,7 @@ impl EchoOutputBuilder {
     /// The `SparseMap` member.
     pub fn set_sparse_map(
         mut self,
-        input: ::std::option::Option<
-            ::std::collections::HashMap<
-                ::std::string::String,
-                ::std::option::Option<::std::string::String>,
-            >,
-        >,
+        input: ::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::option::Option<::std::string::String>>>,
     ) -> Self {
         self.sparse_map = input;
         self
@@ -983,71 +645,43 @@ impl EchoOutputBuilder {
     /// The `SparseMap` member.
     pub fn get_sparse_map(
         &self,
-    ) -> &::std::option::Option<
-        ::std::collections::HashMap<
-            ::std::string::String,
-            ::std::option::Option<::std::string::String>,
-        >,
-    > {
+    ) -> &::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::option::Option<::std::string::String>>> {
         &self.sparse_map
     }
     /// The `EnumMap` member.
     ///
     /// Inserts one entry; call again to add more.
-    pub fn enum_map(
-        mut self,
-        k: impl ::std::convert::Into<crate::types::Color>,
-        v: i32,
-    ) -> Self {
+    pub fn enum_map(mut self, k: impl ::std::convert::Into<crate::types::Color>, v: i32) -> Self {
         let mut map = self.enum_map.unwrap_or_default();
         map.insert(k.into(), v);
         self.enum_map = ::std::option::Option::Some(map);
         self
     }
     /// The `EnumMap` member.
-    pub fn set_enum_map(
-        mut self,
-        input: ::std::option::Option<
-            ::std::collections::HashMap<crate::types::Color, i32>,
-        >,
-    ) -> Self {
+    pub fn set_enum_map(mut self, input: ::std::option::Option<::std::collections::HashMap<crate::types::Color, i32>>) -> Self {
         self.enum_map = input;
         self
     }
     /// The `EnumMap` member.
-    pub fn get_enum_map(
-        &self,
-    ) -> &::std::option::Option<::std::collections::HashMap<crate::types::Color, i32>> {
+    pub fn get_enum_map(&self) -> &::std::option::Option<::std::collections::HashMap<crate::types::Color, i32>> {
         &self.enum_map
     }
     /// The `TimestampList` member.
     ///
     /// Appends one item; call again to add more.
-    pub fn timestamp_list(
-        mut self,
-        input: ::awsjson_runtime::for_generated::DateTime,
-    ) -> Self {
+    pub fn timestamp_list(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
         let mut v = self.timestamp_list.unwrap_or_default();
         v.push(input);
         self.timestamp_list = ::std::option::Option::Some(v);
         self
     }
     /// The `TimestampList` member.
-    pub fn set_timestamp_list(
-        mut self,
-        input: ::std::option::Option<
-            ::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>,
-        >,
-    ) -> Self {
+    pub fn set_timestamp_list(mut self, input: ::std::option::Option<::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>>) -> Self {
         self.timestamp_list = input;
         self
     }
     /// The `TimestampList` member.
-    pub fn get_timestamp_list(
-        &self,
-    ) -> &::std::option::Option<
-        ::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>,
-    > {
+    pub fn get_timestamp_list(&self) -> &::std::option::Option<::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>> {
         &self.timestamp_list
     }
     /// The `Nested` member.
@@ -1056,10 +690,7 @@ impl EchoOutputBuilder {
         self
     }
     /// The `Nested` member.
-    pub fn set_nested(
-        mut self,
-        input: ::std::option::Option<crate::types::Nested>,
-    ) -> Self {
+    pub fn set_nested(mut self, input: ::std::option::Option<crate::types::Nested>) -> Self {
         self.nested = input;
         self
     }
@@ -1073,10 +704,7 @@ impl EchoOutputBuilder {
         self
     }
     /// The `Choice` member.
-    pub fn set_choice(
-        mut self,
-        input: ::std::option::Option<crate::types::Choice>,
-    ) -> Self {
+    pub fn set_choice(mut self, input: ::std::option::Option<crate::types::Choice>) -> Self {
         self.choice = input;
         self
     }
@@ -1099,18 +727,12 @@ impl EchoOutputBuilder {
         &self.with_default
     }
     /// The `Secret` member.
-    pub fn secret(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn secret(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.secret = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Secret` member.
-    pub fn set_secret(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_secret(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.secret = input;
         self
     }
@@ -1119,18 +741,12 @@ impl EchoOutputBuilder {
         &self.secret
     }
     /// The `Renamed` member.
-    pub fn renamed(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn renamed(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.renamed = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Renamed` member.
-    pub fn set_renamed(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_renamed(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.renamed = input;
         self
     }
@@ -1140,19 +756,13 @@ impl EchoOutputBuilder {
     }
     /// The `Old` member.
     #[deprecated(since = "1.2.3", note = "Use Str.")]
-    pub fn old(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn old(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.old = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Old` member.
     #[deprecated(since = "1.2.3", note = "Use Str.")]
-    pub fn set_old(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_old(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.old = input;
         self
     }
@@ -1161,10 +771,7 @@ impl EchoOutputBuilder {
     pub fn get_old(&self) -> &::std::option::Option<::std::string::String> {
         &self.old
     }
-    pub(crate) fn _request_id(
-        mut self,
-        id: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub(crate) fn _request_id(mut self, id: ::std::option::Option<::std::string::String>) -> Self {
         self._request_id = id;
         self
     }

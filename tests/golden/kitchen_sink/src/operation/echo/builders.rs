@@ -10,10 +10,7 @@ pub struct EchoFluentBuilder {
 }
 impl EchoFluentBuilder {
     pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
-        EchoFluentBuilder {
-            handle,
-            inner: ::std::default::Default::default(),
-        }
+        EchoFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
     pub fn as_input(&self) -> &EchoInputBuilder {
@@ -25,30 +22,18 @@ impl EchoFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::EchoOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            super::EchoError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<super::EchoError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::EchoInput = self
-            .inner
-            .build()
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::EchoInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::Echo::orchestrate(&self.handle, input).await
     }
     /// The `Str` member.
-    pub fn str(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn str(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.str(input.into());
         self
     }
     /// The `Str` member.
-    pub fn set_str(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_str(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_str(input);
         self
     }
@@ -62,17 +47,12 @@ impl EchoFluentBuilder {
         self
     }
     /// The `Blob` member.
-    pub fn set_blob(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Blob>,
-    ) -> Self {
+    pub fn set_blob(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Blob>) -> Self {
         self.inner = self.inner.set_blob(input);
         self
     }
     /// The `Blob` member.
-    pub fn get_blob(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Blob> {
+    pub fn get_blob(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Blob> {
         self.inner.get_blob()
     }
     /// The `Bool` member.
@@ -174,18 +154,12 @@ impl EchoFluentBuilder {
         self.inner.get_double()
     }
     /// The `BigInt` member.
-    pub fn big_int(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn big_int(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.big_int(input.into());
         self
     }
     /// The `BigInt` member.
-    pub fn set_big_int(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_big_int(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_big_int(input);
         self
     }
@@ -194,18 +168,12 @@ impl EchoFluentBuilder {
         self.inner.get_big_int()
     }
     /// The `BigDec` member.
-    pub fn big_dec(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn big_dec(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.big_dec(input.into());
         self
     }
     /// The `BigDec` member.
-    pub fn set_big_dec(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_big_dec(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_big_dec(input);
         self
     }
@@ -214,47 +182,31 @@ impl EchoFluentBuilder {
         self.inner.get_big_dec()
     }
     /// The `EpochTs` member.
-    pub fn epoch_ts(
-        mut self,
-        input: ::awsjson_runtime::for_generated::DateTime,
-    ) -> Self {
+    pub fn epoch_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
         self.inner = self.inner.epoch_ts(input);
         self
     }
     /// The `EpochTs` member.
-    pub fn set_epoch_ts(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    ) -> Self {
+    pub fn set_epoch_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
         self.inner = self.inner.set_epoch_ts(input);
         self
     }
     /// The `EpochTs` member.
-    pub fn get_epoch_ts(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_epoch_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         self.inner.get_epoch_ts()
     }
     /// The `DateTimeTs` member.
-    pub fn date_time_ts(
-        mut self,
-        input: ::awsjson_runtime::for_generated::DateTime,
-    ) -> Self {
+    pub fn date_time_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
         self.inner = self.inner.date_time_ts(input);
         self
     }
     /// The `DateTimeTs` member.
-    pub fn set_date_time_ts(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    ) -> Self {
+    pub fn set_date_time_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
         self.inner = self.inner.set_date_time_ts(input);
         self
     }
     /// The `DateTimeTs` member.
-    pub fn get_date_time_ts(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_date_time_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         self.inner.get_date_time_ts()
     }
     /// The `HttpTs` member.
@@ -263,17 +215,12 @@ impl EchoFluentBuilder {
         self
     }
     /// The `HttpTs` member.
-    pub fn set_http_ts(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    ) -> Self {
+    pub fn set_http_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
         self.inner = self.inner.set_http_ts(input);
         self
     }
     /// The `HttpTs` member.
-    pub fn get_http_ts(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_http_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         self.inner.get_http_ts()
     }
     /// The `Doc` member.
@@ -282,17 +229,12 @@ impl EchoFluentBuilder {
         self
     }
     /// The `Doc` member.
-    pub fn set_doc(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    ) -> Self {
+    pub fn set_doc(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
         self.inner = self.inner.set_doc(input);
         self
     }
     /// The `Doc` member.
-    pub fn get_doc(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
         self.inner.get_doc()
     }
     /// The `Color` member.
@@ -301,10 +243,7 @@ impl EchoFluentBuilder {
         self
     }
     /// The `Color` member.
-    pub fn set_color(
-        mut self,
-        input: ::std::option::Option<crate::types::Color>,
-    ) -> Self {
+    pub fn set_color(mut self, input: ::std::option::Option<crate::types::Color>) -> Self {
         self.inner = self.inner.set_color(input);
         self
     }
@@ -318,10 +257,7 @@ impl EchoFluentBuilder {
         self
     }
     /// The `Level` member.
-    pub fn set_level(
-        mut self,
-        input: ::std::option::Option<crate::types::Level>,
-    ) -> Self {
+    pub fn set_level(mut self, input: ::std::option::Option<crate::types::Level>) -> Self {
         self.inner = self.inner.set_level(input);
         self
     }
@@ -330,78 +266,48 @@ impl EchoFluentBuilder {
         self.inner.get_level()
     }
     /// The `List` member.
-    pub fn list(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn list(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.list(input.into());
         self
     }
     /// The `List` member.
-    pub fn set_list(
-        mut self,
-        input: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    ) -> Self {
+    pub fn set_list(mut self, input: ::std::option::Option<::std::vec::Vec<::std::string::String>>) -> Self {
         self.inner = self.inner.set_list(input);
         self
     }
     /// The `List` member.
-    pub fn get_list(
-        &self,
-    ) -> &::std::option::Option<::std::vec::Vec<::std::string::String>> {
+    pub fn get_list(&self) -> &::std::option::Option<::std::vec::Vec<::std::string::String>> {
         self.inner.get_list()
     }
     /// The `SparseList` member.
-    pub fn sparse_list(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn sparse_list(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.sparse_list(input);
         self
     }
     /// The `SparseList` member.
-    pub fn set_sparse_list(
-        mut self,
-        input: ::std::option::Option<
-            ::std::vec::Vec<::std::option::Option<::std::string::String>>,
-        >,
-    ) -> Self {
+    pub fn set_sparse_list(mut self, input: ::std::option::Option<::std::vec::Vec<::std::option::Option<::std::string::String>>>) -> Self {
         self.inner = self.inner.set_sparse_list(input);
         self
     }
     /// The `SparseList` member.
-    pub fn get_sparse_list(
-        &self,
-    ) -> &::std::option::Option<
-        ::std::vec::Vec<::std::option::Option<::std::string::String>>,
-    > {
+    pub fn get_sparse_list(&self) -> &::std::option::Option<::std::vec::Vec<::std::option::Option<::std::string::String>>> {
         self.inner.get_sparse_list()
     }
     /// The `Map` member.
-    pub fn map(
-        mut self,
-        k: impl ::std::convert::Into<::std::string::String>,
-        v: ::std::string::String,
-    ) -> Self {
+    pub fn map(mut self, k: impl ::std::convert::Into<::std::string::String>, v: ::std::string::String) -> Self {
         self.inner = self.inner.map(k.into(), v);
         self
     }
     /// The `Map` member.
     pub fn set_map(
         mut self,
-        input: ::std::option::Option<
-            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-        >,
+        input: ::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::string::String>>,
     ) -> Self {
         self.inner = self.inner.set_map(input);
         self
     }
     /// The `Map` member.
-    pub fn get_map(
-        &self,
-    ) -> &::std::option::Option<
-        ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-    > {
+    pub fn get_map(&self) -> &::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::string::String>> {
         self.inner.get_map()
     }
     /// The `SparseMap` member.
@@ -416,12 +322,7 @@ impl EchoFluentBuilder {
     /// The `SparseMap` member.
     pub fn set_sparse_map(
         mut self,
-        input: ::std::option::Option<
-            ::std::collections::HashMap<
-                ::std::string::String,
-                ::std::option::Option<::std::string::String>,
-            >,
-        >,
+        input: ::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::option::Option<::std::string::String>>>,
     ) -> Self {
         self.inner = self.inner.set_sparse_map(input);
         self
@@ -429,63 +330,35 @@ impl EchoFluentBuilder {
     /// The `SparseMap` member.
     pub fn get_sparse_map(
         &self,
-    ) -> &::std::option::Option<
-        ::std::collections::HashMap<
-            ::std::string::String,
-            ::std::option::Option<::std::string::String>,
-        >,
-    > {
+    ) -> &::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::option::Option<::std::string::String>>> {
         self.inner.get_sparse_map()
     }
     /// The `EnumMap` member.
-    pub fn enum_map(
-        mut self,
-        k: impl ::std::convert::Into<crate::types::Color>,
-        v: i32,
-    ) -> Self {
+    pub fn enum_map(mut self, k: impl ::std::convert::Into<crate::types::Color>, v: i32) -> Self {
         self.inner = self.inner.enum_map(k.into(), v);
         self
     }
     /// The `EnumMap` member.
-    pub fn set_enum_map(
-        mut self,
-        input: ::std::option::Option<
-            ::std::collections::HashMap<crate::types::Color, i32>,
-        >,
-    ) -> Self {
+    pub fn set_enum_map(mut self, input: ::std::option::Option<::std::collections::HashMap<crate::types::Color, i32>>) -> Self {
         self.inner = self.inner.set_enum_map(input);
         self
     }
     /// The `EnumMap` member.
-    pub fn get_enum_map(
-        &self,
-    ) -> &::std::option::Option<::std::collections::HashMap<crate::types::Color, i32>> {
+    pub fn get_enum_map(&self) -> &::std::option::Option<::std::collections::HashMap<crate::types::Color, i32>> {
         self.inner.get_enum_map()
     }
     /// The `TimestampList` member.
-    pub fn timestamp_list(
-        mut self,
-        input: ::awsjson_runtime::for_generated::DateTime,
-    ) -> Self {
+    pub fn timestamp_list(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
         self.inner = self.inner.timestamp_list(input);
         self
     }
     /// The `TimestampList` member.
-    pub fn set_timestamp_list(
-        mut self,
-        input: ::std::option::Option<
-            ::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>,
-        >,
-    ) -> Self {
+    pub fn set_timestamp_list(mut self, input: ::std::option::Option<::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>>) -> Self {
         self.inner = self.inner.set_timestamp_list(input);
         self
     }
     /// The `TimestampList` member.
-    pub fn get_timestamp_list(
-        &self,
-    ) -> &::std::option::Option<
-        ::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>,
-    > {
+    pub fn get_timestamp_list(&self) -> &::std::option::Option<::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>> {
         self.inner.get_timestamp_list()
     }
     /// The `Nested` member.
@@ -494,10 +367,7 @@ impl EchoFluentBuilder {
         self
     }
     /// The `Nested` member.
-    pub fn set_nested(
-        mut self,
-        input: ::std::option::Option<crate::types::Nested>,
-    ) -> Self {
+    pub fn set_nested(mut self, input: ::std::option::Option<crate::types::Nested>) -> Self {
         self.inner = self.inner.set_nested(input);
         self
     }
@@ -511,10 +381,7 @@ impl EchoFluentBuilder {
         self
     }
     /// The `Choice` member.
-    pub fn set_choice(
-        mut self,
-        input: ::std::option::Option<crate::types::Choice>,
-    ) -> Self {
+    pub fn set_choice(mut self, input: ::std::option::Option<crate::types::Choice>) -> Self {
         self.inner = self.inner.set_choice(input);
         self
     }
@@ -537,18 +404,12 @@ impl EchoFluentBuilder {
         self.inner.get_with_default()
     }
     /// The `Secret` member.
-    pub fn secret(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn secret(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.secret(input.into());
         self
     }
     /// The `Secret` member.
-    pub fn set_secret(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_secret(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_secret(input);
         self
     }
@@ -557,18 +418,12 @@ impl EchoFluentBuilder {
         self.inner.get_secret()
     }
     /// The `Renamed` member.
-    pub fn renamed(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn renamed(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.renamed(input.into());
         self
     }
     /// The `Renamed` member.
-    pub fn set_renamed(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_renamed(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_renamed(input);
         self
     }
@@ -578,19 +433,13 @@ impl EchoFluentBuilder {
     }
     /// The `Old` member.
     #[deprecated(since = "1.2.3", note = "Use Str.")]
-    pub fn old(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn old(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.old(input.into());
         self
     }
     /// The `Old` member.
     #[deprecated(since = "1.2.3", note = "Use Str.")]
-    pub fn set_old(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_old(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_old(input);
         self
     }
@@ -600,18 +449,12 @@ impl EchoFluentBuilder {
         self.inner.get_old()
     }
     /// The `Token` member.
-    pub fn token(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn token(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.token(input.into());
         self
     }
     /// The `Token` member.
-    pub fn set_token(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_token(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_token(input);
         self
     }
@@ -620,18 +463,12 @@ impl EchoFluentBuilder {
         self.inner.get_token()
     }
     /// The `Required` member.
-    pub fn required(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn required(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.required(input.into());
         self
     }
     /// The `Required` member.
-    pub fn set_required(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_required(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_required(input);
         self
     }

@@ -7,18 +7,10 @@ pub use _echo_input::EchoInput;
 pub use _echo_output::EchoOutput;
 /// Sends every kind of value and gets it back.
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::marker::Copy,
-    ::std::fmt::Debug,
-    ::std::default::Default
-)]
+#[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct Echo;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
-    name: "Echo",
-    retryable_errors: &[("Busy", true)],
-    compress_request: false,
-};
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
+    ::awsjson_runtime::for_generated::OperationMeta { name: "Echo", retryable_errors: &[("Busy", true)], compress_request: false };
 impl Echo {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -26,72 +18,39 @@ impl Echo {
         input: EchoInput,
     ) -> ::std::result::Result<
         EchoOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            EchoError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<EchoError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
         #[allow(unused_mut)]
         let mut input = input;
         if input.required.is_none() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::SdkError::construction_failure(
-                    ::awsjson_runtime::for_generated::BuildError::missing_field(
-                        "required",
-                        "Echo requires it",
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
+                ::awsjson_runtime::for_generated::BuildError::missing_field("required", "Echo requires it"),
+            ));
         }
         if input.token.is_none() {
             input.token = ::std::option::Option::Some(handle.idempotency_token());
         }
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
-        crate::protocol_serde::ser_echo_input(&mut w, &input)
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
-        let mut pool = ::awsjson_runtime::for_generated::StringPool::with_capacity(
-            w.strings_written(),
-        );
+        crate::protocol_serde::ser_echo_input(&mut w, &input).map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let mut pool = ::awsjson_runtime::for_generated::StringPool::with_capacity(w.strings_written());
         crate::protocol_serde::give_echo_input(input, &mut pool);
-        handle
-            .invoke(
-                &OPERATION,
-                w.finish(),
-                host_prefix,
-                pool,
-                crate::protocol_serde::de_echo_output,
-                de_error,
-            )
-            .await
+        handle.invoke(&OPERATION, w.finish(), host_prefix, pool, crate::protocol_serde::de_echo_output, de_error).await
     }
 }
 #[allow(unused_variables)]
 fn de_error(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    EchoError,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<EchoError, ::awsjson_runtime::for_generated::DeserializeError> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
-    ::std::result::Result::Ok(
-        match code.as_deref() {
-            ::std::option::Option::Some("BadInput") => {
-                EchoError::BadInput(crate::protocol_serde::de_bad_input(r, meta)?)
-            }
-            ::std::option::Option::Some("Busy") => {
-                EchoError::Busy(crate::protocol_serde::de_busy(r, meta)?)
-            }
-            ::std::option::Option::Some("ServiceFault") => {
-                EchoError::ServiceFault(
-                    crate::protocol_serde::de_service_fault(r, meta)?,
-                )
-            }
-            _ => EchoError::generic(meta),
-        },
-    )
+    ::std::result::Result::Ok(match code.as_deref() {
+        ::std::option::Option::Some("BadInput") => EchoError::BadInput(crate::protocol_serde::de_bad_input(r, meta)?),
+        ::std::option::Option::Some("Busy") => EchoError::Busy(crate::protocol_serde::de_busy(r, meta)?),
+        ::std::option::Option::Some("ServiceFault") => EchoError::ServiceFault(crate::protocol_serde::de_service_fault(r, meta)?),
+        _ => EchoError::generic(meta),
+    })
 }
 /// The errors `Echo` can return.
 #[non_exhaustive]
@@ -104,14 +63,10 @@ pub enum EchoError {
     /// The `ServiceFault` error.
     ServiceFault(crate::types::error::ServiceFault),
     /// An error the model does not describe; read it with `code()` and `message()`.
-    #[deprecated(
-        note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
-    )]
+    #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
-::awsjson_runtime::for_generated::operation_error_impls!(
-    EchoError { BadInput, Busy, ServiceFault }
-);
+::awsjson_runtime::for_generated::operation_error_impls!(EchoError { BadInput, Busy, ServiceFault });
 impl EchoError {
     /// True when this is `EchoError::BadInput`.
     pub fn is_bad_input(&self) -> bool {

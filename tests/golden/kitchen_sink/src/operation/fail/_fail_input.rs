@@ -6,14 +6,7 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct FailInput {
     /// The `Code` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Code",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Code", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub code: ::std::option::Option<::std::string::String>,
 }
 impl FailInput {
@@ -28,29 +21,18 @@ impl FailInput {
 }
 /// A builder for [`FailInput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct FailInputBuilder {
     pub(crate) code: ::std::option::Option<::std::string::String>,
 }
 impl FailInputBuilder {
     /// The `Code` member.
-    pub fn code(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn code(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.code = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Code` member.
-    pub fn set_code(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_code(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.code = input;
         self
     }
@@ -61,9 +43,7 @@ impl FailInputBuilder {
     /// Builds a [`FailInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<FailInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<FailInput, ::awsjson_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(FailInput { code: self.code })
     }
 }

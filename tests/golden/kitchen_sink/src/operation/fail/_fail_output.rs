@@ -21,27 +21,17 @@ impl ::awsjson_runtime::for_generated::RequestId for FailOutput {
 }
 /// A builder for [`FailOutput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct FailOutputBuilder {
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
 impl FailOutputBuilder {
-    pub(crate) fn _request_id(
-        mut self,
-        id: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub(crate) fn _request_id(mut self, id: ::std::option::Option<::std::string::String>) -> Self {
         self._request_id = id;
         self
     }
     /// Builds a [`FailOutput`].
     pub fn build(self) -> FailOutput {
-        FailOutput {
-            _request_id: self._request_id,
-        }
+        FailOutput { _request_id: self._request_id }
     }
 }

@@ -10,10 +10,7 @@ pub struct FailFluentBuilder {
 }
 impl FailFluentBuilder {
     pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
-        FailFluentBuilder {
-            handle,
-            inner: ::std::default::Default::default(),
-        }
+        FailFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
     pub fn as_input(&self) -> &FailInputBuilder {
@@ -25,30 +22,18 @@ impl FailFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::FailOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            super::FailError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<super::FailError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::FailInput = self
-            .inner
-            .build()
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::FailInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::Fail::orchestrate(&self.handle, input).await
     }
     /// The `Code` member.
-    pub fn code(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn code(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.code(input.into());
         self
     }
     /// The `Code` member.
-    pub fn set_code(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_code(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_code(input);
         self
     }

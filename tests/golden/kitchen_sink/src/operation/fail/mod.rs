@@ -7,18 +7,10 @@ pub use _fail_input::FailInput;
 pub use _fail_output::FailOutput;
 /// The `Fail` operation.
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::marker::Copy,
-    ::std::fmt::Debug,
-    ::std::default::Default
-)]
+#[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct Fail;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
-    name: "Fail",
-    retryable_errors: &[],
-    compress_request: false,
-};
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
+    ::awsjson_runtime::for_generated::OperationMeta { name: "Fail", retryable_errors: &[], compress_request: false };
 impl Fail {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -26,17 +18,13 @@ impl Fail {
         input: FailInput,
     ) -> ::std::result::Result<
         FailOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            FailError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<FailError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
         #[allow(unused_mut)]
         let mut input = input;
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
-        crate::protocol_serde::ser_fail_input(&mut w, &input)
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        crate::protocol_serde::ser_fail_input(&mut w, &input).map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         handle
             .invoke(
                 &OPERATION,
@@ -53,25 +41,14 @@ impl Fail {
 fn de_error(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    FailError,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<FailError, ::awsjson_runtime::for_generated::DeserializeError> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
-    ::std::result::Result::Ok(
-        match code.as_deref() {
-            ::std::option::Option::Some("BadInput") => {
-                FailError::BadInput(crate::protocol_serde::de_bad_input(r, meta)?)
-            }
-            ::std::option::Option::Some("ServiceFault") => {
-                FailError::ServiceFault(
-                    crate::protocol_serde::de_service_fault(r, meta)?,
-                )
-            }
-            _ => FailError::generic(meta),
-        },
-    )
+    ::std::result::Result::Ok(match code.as_deref() {
+        ::std::option::Option::Some("BadInput") => FailError::BadInput(crate::protocol_serde::de_bad_input(r, meta)?),
+        ::std::option::Option::Some("ServiceFault") => FailError::ServiceFault(crate::protocol_serde::de_service_fault(r, meta)?),
+        _ => FailError::generic(meta),
+    })
 }
 /// The errors `Fail` can return.
 #[non_exhaustive]
@@ -82,14 +59,10 @@ pub enum FailError {
     /// The `ServiceFault` error.
     ServiceFault(crate::types::error::ServiceFault),
     /// An error the model does not describe; read it with `code()` and `message()`.
-    #[deprecated(
-        note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
-    )]
+    #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
-::awsjson_runtime::for_generated::operation_error_impls!(
-    FailError { BadInput, ServiceFault }
-);
+::awsjson_runtime::for_generated::operation_error_impls!(FailError { BadInput, ServiceFault });
 impl FailError {
     /// True when this is `FailError::BadInput`.
     pub fn is_bad_input(&self) -> bool {

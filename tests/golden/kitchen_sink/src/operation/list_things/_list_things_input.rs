@@ -6,24 +6,10 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct ListThingsInput {
     /// The `NextToken` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "NextToken",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "NextToken", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub next_token: ::std::option::Option<::std::string::String>,
     /// The `MaxResults` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "MaxResults",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "MaxResults", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub max_results: ::std::option::Option<i32>,
 }
 impl ListThingsInput {
@@ -42,30 +28,19 @@ impl ListThingsInput {
 }
 /// A builder for [`ListThingsInput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct ListThingsInputBuilder {
     pub(crate) next_token: ::std::option::Option<::std::string::String>,
     pub(crate) max_results: ::std::option::Option<i32>,
 }
 impl ListThingsInputBuilder {
     /// The `NextToken` member.
-    pub fn next_token(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn next_token(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.next_token = ::std::option::Option::Some(input.into());
         self
     }
     /// The `NextToken` member.
-    pub fn set_next_token(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_next_token(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.next_token = input;
         self
     }
@@ -90,15 +65,7 @@ impl ListThingsInputBuilder {
     /// Builds a [`ListThingsInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<
-        ListThingsInput,
-        ::awsjson_runtime::for_generated::BuildError,
-    > {
-        ::std::result::Result::Ok(ListThingsInput {
-            next_token: self.next_token,
-            max_results: self.max_results,
-        })
+    pub fn build(self) -> ::std::result::Result<ListThingsInput, ::awsjson_runtime::for_generated::BuildError> {
+        ::std::result::Result::Ok(ListThingsInput { next_token: self.next_token, max_results: self.max_results })
     }
 }

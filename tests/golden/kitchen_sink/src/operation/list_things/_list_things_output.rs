@@ -6,24 +6,10 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct ListThingsOutput {
     /// The `Things` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Things",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Things", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub things: ::std::option::Option<::std::vec::Vec<crate::types::Nested>>,
     /// The `Page` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Page",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Page", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub page: ::std::option::Option<crate::types::PageInfo>,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
@@ -51,12 +37,7 @@ impl ::awsjson_runtime::for_generated::RequestId for ListThingsOutput {
 }
 /// A builder for [`ListThingsOutput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct ListThingsOutputBuilder {
     pub(crate) things: ::std::option::Option<::std::vec::Vec<crate::types::Nested>>,
     pub(crate) page: ::std::option::Option<crate::types::PageInfo>,
@@ -73,17 +54,12 @@ impl ListThingsOutputBuilder {
         self
     }
     /// The `Things` member.
-    pub fn set_things(
-        mut self,
-        input: ::std::option::Option<::std::vec::Vec<crate::types::Nested>>,
-    ) -> Self {
+    pub fn set_things(mut self, input: ::std::option::Option<::std::vec::Vec<crate::types::Nested>>) -> Self {
         self.things = input;
         self
     }
     /// The `Things` member.
-    pub fn get_things(
-        &self,
-    ) -> &::std::option::Option<::std::vec::Vec<crate::types::Nested>> {
+    pub fn get_things(&self) -> &::std::option::Option<::std::vec::Vec<crate::types::Nested>> {
         &self.things
     }
     /// The `Page` member.
@@ -92,10 +68,7 @@ impl ListThingsOutputBuilder {
         self
     }
     /// The `Page` member.
-    pub fn set_page(
-        mut self,
-        input: ::std::option::Option<crate::types::PageInfo>,
-    ) -> Self {
+    pub fn set_page(mut self, input: ::std::option::Option<crate::types::PageInfo>) -> Self {
         self.page = input;
         self
     }
@@ -103,19 +76,12 @@ impl ListThingsOutputBuilder {
     pub fn get_page(&self) -> &::std::option::Option<crate::types::PageInfo> {
         &self.page
     }
-    pub(crate) fn _request_id(
-        mut self,
-        id: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub(crate) fn _request_id(mut self, id: ::std::option::Option<::std::string::String>) -> Self {
         self._request_id = id;
         self
     }
     /// Builds a [`ListThingsOutput`].
     pub fn build(self) -> ListThingsOutput {
-        ListThingsOutput {
-            things: self.things,
-            page: self.page,
-            _request_id: self._request_id,
-        }
+        ListThingsOutput { things: self.things, page: self.page, _request_id: self._request_id }
     }
 }

@@ -10,10 +10,7 @@ pub struct ListThingsFluentBuilder {
 }
 impl ListThingsFluentBuilder {
     pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
-        ListThingsFluentBuilder {
-            handle,
-            inner: ::std::default::Default::default(),
-        }
+        ListThingsFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
     pub fn as_input(&self) -> &ListThingsInputBuilder {
@@ -25,15 +22,9 @@ impl ListThingsFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::ListThingsOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            super::ListThingsError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<super::ListThingsError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::ListThingsInput = self
-            .inner
-            .build()
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::ListThingsInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::ListThings::orchestrate(&self.handle, input).await
     }
     /// Fetches every page of results instead of one: see the paginator's `send` and `items`.
@@ -41,18 +32,12 @@ impl ListThingsFluentBuilder {
         super::paginator::ListThingsPaginator::new(self.handle, self.inner)
     }
     /// The `NextToken` member.
-    pub fn next_token(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn next_token(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.next_token(input.into());
         self
     }
     /// The `NextToken` member.
-    pub fn set_next_token(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_next_token(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_next_token(input);
         self
     }

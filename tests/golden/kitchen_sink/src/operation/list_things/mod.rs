@@ -8,18 +8,10 @@ pub use _list_things_input::ListThingsInput;
 pub use _list_things_output::ListThingsOutput;
 /// The `ListThings` operation.
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::marker::Copy,
-    ::std::fmt::Debug,
-    ::std::default::Default
-)]
+#[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct ListThings;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
-    name: "ListThings",
-    retryable_errors: &[],
-    compress_request: false,
-};
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
+    ::awsjson_runtime::for_generated::OperationMeta { name: "ListThings", retryable_errors: &[], compress_request: false };
 impl ListThings {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -27,10 +19,7 @@ impl ListThings {
         input: ListThingsInput,
     ) -> ::std::result::Result<
         ListThingsOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            ListThingsError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<ListThingsError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
         #[allow(unused_mut)]
         let mut input = input;
@@ -54,22 +43,13 @@ impl ListThings {
 fn de_error(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    ListThingsError,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<ListThingsError, ::awsjson_runtime::for_generated::DeserializeError> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
-    ::std::result::Result::Ok(
-        match code.as_deref() {
-            ::std::option::Option::Some("ServiceFault") => {
-                ListThingsError::ServiceFault(
-                    crate::protocol_serde::de_service_fault(r, meta)?,
-                )
-            }
-            _ => ListThingsError::generic(meta),
-        },
-    )
+    ::std::result::Result::Ok(match code.as_deref() {
+        ::std::option::Option::Some("ServiceFault") => ListThingsError::ServiceFault(crate::protocol_serde::de_service_fault(r, meta)?),
+        _ => ListThingsError::generic(meta),
+    })
 }
 /// The errors `ListThings` can return.
 #[non_exhaustive]
@@ -78,14 +58,10 @@ pub enum ListThingsError {
     /// The `ServiceFault` error.
     ServiceFault(crate::types::error::ServiceFault),
     /// An error the model does not describe; read it with `code()` and `message()`.
-    #[deprecated(
-        note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
-    )]
+    #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
-::awsjson_runtime::for_generated::operation_error_impls!(
-    ListThingsError { ServiceFault }
-);
+::awsjson_runtime::for_generated::operation_error_impls!(ListThingsError { ServiceFault });
 impl ListThingsError {
     /// True when this is `ListThingsError::ServiceFault`.
     pub fn is_service_fault(&self) -> bool {

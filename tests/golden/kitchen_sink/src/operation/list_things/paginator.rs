@@ -7,14 +7,8 @@ pub struct ListThingsPaginator {
     builder: super::builders::ListThingsInputBuilder,
 }
 impl ListThingsPaginator {
-    pub(crate) fn new(
-        handle: ::awsjson_runtime::for_generated::Handle,
-        builder: super::builders::ListThingsInputBuilder,
-    ) -> Self {
-        ListThingsPaginator {
-            handle,
-            builder,
-        }
+    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle, builder: super::builders::ListThingsInputBuilder) -> Self {
+        ListThingsPaginator { handle, builder }
     }
     /// Sets the number of results per page.
     pub fn page_size(mut self, limit: i32) -> Self {
@@ -27,20 +21,11 @@ impl ListThingsPaginator {
     ) -> ::awsjson_runtime::for_generated::PaginationStream<
         ::std::result::Result<
             super::ListThingsOutput,
-            ::awsjson_runtime::for_generated::SdkError<
-                super::ListThingsError,
-                ::awsjson_runtime::for_generated::HttpResponse,
-            >,
+            ::awsjson_runtime::for_generated::SdkError<super::ListThingsError, ::awsjson_runtime::for_generated::HttpResponse>,
         >,
     > {
-        let input = self
-            .builder
-            .build()
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure);
-        ::awsjson_runtime::for_generated::PaginationStream::new(Pages {
-            handle: self.handle,
-            input: ::std::option::Option::Some(input),
-        })
+        let input = self.builder.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure);
+        ::awsjson_runtime::for_generated::PaginationStream::new(Pages { handle: self.handle, input: ::std::option::Option::Some(input) })
     }
 }
 struct Pages {
@@ -48,22 +33,18 @@ struct Pages {
     input: ::std::option::Option<
         ::std::result::Result<
             super::ListThingsInput,
-            ::awsjson_runtime::for_generated::SdkError<
-                super::ListThingsError,
-                ::awsjson_runtime::for_generated::HttpResponse,
-            >,
+            ::awsjson_runtime::for_generated::SdkError<super::ListThingsError, ::awsjson_runtime::for_generated::HttpResponse>,
         >,
     >,
 }
-impl ::awsjson_runtime::for_generated::PageSource<
-    ::std::result::Result<
-        super::ListThingsOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            super::ListThingsError,
-            ::awsjson_runtime::for_generated::HttpResponse,
+impl
+    ::awsjson_runtime::for_generated::PageSource<
+        ::std::result::Result<
+            super::ListThingsOutput,
+            ::awsjson_runtime::for_generated::SdkError<super::ListThingsError, ::awsjson_runtime::for_generated::HttpResponse>,
         >,
-    >,
-> for Pages {
+    > for Pages
+{
     fn next(
         &mut self,
     ) -> ::awsjson_runtime::for_generated::BoxFuture<
@@ -71,10 +52,7 @@ impl ::awsjson_runtime::for_generated::PageSource<
         ::std::option::Option<
             ::std::result::Result<
                 super::ListThingsOutput,
-                ::awsjson_runtime::for_generated::SdkError<
-                    super::ListThingsError,
-                    ::awsjson_runtime::for_generated::HttpResponse,
-                >,
+                ::awsjson_runtime::for_generated::SdkError<super::ListThingsError, ::awsjson_runtime::for_generated::HttpResponse>,
             >,
         >,
     > {
@@ -86,25 +64,16 @@ impl ::awsjson_runtime::for_generated::PageSource<
                 }
             };
             let sent_token = input.next_token.clone();
-            let result = super::ListThings::orchestrate(&self.handle, input.clone())
-                .await;
+            let result = super::ListThings::orchestrate(&self.handle, input.clone()).await;
             if let ::std::result::Result::Ok(out) = &result {
-                let next: ::std::option::Option<&::std::string::String> = ::std::option::Option::Some(
-                        out,
-                    )
-                    .and_then(|v| v.page.as_ref())
-                    .and_then(|v| v.next_token.as_ref());
-                if let ::std::option::Option::Some(token) = next
-                    .filter(|t| {
-                        !t.is_empty()
-                            && ::std::option::Option::Some(*t) != sent_token.as_ref()
-                    })
+                let next: ::std::option::Option<&::std::string::String> =
+                    ::std::option::Option::Some(out).and_then(|v| v.page.as_ref()).and_then(|v| v.next_token.as_ref());
+                if let ::std::option::Option::Some(token) =
+                    next.filter(|t| !t.is_empty() && ::std::option::Option::Some(*t) != sent_token.as_ref())
                 {
                     let mut input = input;
                     input.next_token = ::std::option::Option::Some(token.clone());
-                    self.input = ::std::option::Option::Some(
-                        ::std::result::Result::Ok(input),
-                    );
+                    self.input = ::std::option::Option::Some(::std::result::Result::Ok(input));
                 }
             }
             ::std::option::Option::Some(result)
@@ -127,19 +96,11 @@ impl ListThingsPaginatorItems {
     ) -> ::awsjson_runtime::for_generated::PaginationStream<
         ::std::result::Result<
             crate::types::Nested,
-            ::awsjson_runtime::for_generated::SdkError<
-                super::ListThingsError,
-                ::awsjson_runtime::for_generated::HttpResponse,
-            >,
+            ::awsjson_runtime::for_generated::SdkError<super::ListThingsError, ::awsjson_runtime::for_generated::HttpResponse>,
         >,
     > {
-        self.0
-            .send()
-            .flat_map_items(|out: super::ListThingsOutput| {
-                ::std::option::Option::Some(&out)
-                    .and_then(|v| v.things.as_ref())
-                    .cloned()
-                    .unwrap_or_default()
-            })
+        self.0.send().flat_map_items(|out: super::ListThingsOutput| {
+            ::std::option::Option::Some(&out).and_then(|v| v.things.as_ref()).cloned().unwrap_or_default()
+        })
     }
 }

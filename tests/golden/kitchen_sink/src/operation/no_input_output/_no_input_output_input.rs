@@ -13,23 +13,13 @@ impl NoInputOutputInput {
 }
 /// A builder for [`NoInputOutputInput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct NoInputOutputInputBuilder {}
 impl NoInputOutputInputBuilder {
     /// Builds a [`NoInputOutputInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<
-        NoInputOutputInput,
-        ::awsjson_runtime::for_generated::BuildError,
-    > {
+    pub fn build(self) -> ::std::result::Result<NoInputOutputInput, ::awsjson_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(NoInputOutputInput {})
     }
 }

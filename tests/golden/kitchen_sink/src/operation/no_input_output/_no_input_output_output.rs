@@ -21,27 +21,17 @@ impl ::awsjson_runtime::for_generated::RequestId for NoInputOutputOutput {
 }
 /// A builder for [`NoInputOutputOutput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct NoInputOutputOutputBuilder {
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
 impl NoInputOutputOutputBuilder {
-    pub(crate) fn _request_id(
-        mut self,
-        id: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub(crate) fn _request_id(mut self, id: ::std::option::Option<::std::string::String>) -> Self {
         self._request_id = id;
         self
     }
     /// Builds a [`NoInputOutputOutput`].
     pub fn build(self) -> NoInputOutputOutput {
-        NoInputOutputOutput {
-            _request_id: self._request_id,
-        }
+        NoInputOutputOutput { _request_id: self._request_id }
     }
 }

@@ -10,10 +10,7 @@ pub struct NoInputOutputFluentBuilder {
 }
 impl NoInputOutputFluentBuilder {
     pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
-        NoInputOutputFluentBuilder {
-            handle,
-            inner: ::std::default::Default::default(),
-        }
+        NoInputOutputFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
     pub fn as_input(&self) -> &NoInputOutputInputBuilder {
@@ -25,15 +22,10 @@ impl NoInputOutputFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::NoInputOutputOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            super::NoInputOutputError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<super::NoInputOutputError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::NoInputOutputInput = self
-            .inner
-            .build()
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::NoInputOutputInput =
+            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::NoInputOutput::orchestrate(&self.handle, input).await
     }
 }

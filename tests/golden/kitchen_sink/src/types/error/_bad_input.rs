@@ -6,24 +6,10 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct BadInput {
     /// The `message` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "message",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "message", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub message: ::std::option::Option<::std::string::String>,
     /// The `Field` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Field",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Field", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub field: ::std::option::Option<::std::string::String>,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) meta: ::awsjson_runtime::for_generated::ErrorMetadata,
@@ -46,20 +32,14 @@ impl BadInput {
     /// Which side the model says this error blames (`@error`).
     pub const ERROR_KIND: ::awsjson_runtime::for_generated::ErrorKind = ::awsjson_runtime::for_generated::ErrorKind::Client;
     /// The HTTP status the model gives this error (`@httpError`), if any.
-    pub const HTTP_STATUS: ::std::option::Option<u16> = ::std::option::Option::Some(
-        400u16,
-    );
+    pub const HTTP_STATUS: ::std::option::Option<u16> = ::std::option::Option::Some(400u16);
     /// Whether the model marks this error `@retryable`.
     pub const RETRYABLE: bool = false;
 }
 impl ::std::fmt::Display for BadInput {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         ::std::write!(f, "BadInput")?;
-        if let ::std::option::Option::Some(message) = self
-            .message
-            .as_deref()
-            .or_else(|| self.meta.message())
-        {
+        if let ::std::option::Option::Some(message) = self.message.as_deref().or_else(|| self.meta.message()) {
             ::std::write!(f, ": {}", message)?;
         }
         ::std::result::Result::Ok(())
@@ -81,33 +61,20 @@ impl ::awsjson_runtime::for_generated::RequestId for BadInput {
 }
 /// A builder for [`BadInput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct BadInputBuilder {
     pub(crate) message: ::std::option::Option<::std::string::String>,
     pub(crate) field: ::std::option::Option<::std::string::String>,
-    pub(crate) meta: ::std::option::Option<
-        ::awsjson_runtime::for_generated::ErrorMetadata,
-    >,
+    pub(crate) meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
 }
 impl BadInputBuilder {
     /// The `message` member.
-    pub fn message(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn message(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.message = ::std::option::Option::Some(input.into());
         self
     }
     /// The `message` member.
-    pub fn set_message(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_message(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.message = input;
         self
     }
@@ -116,18 +83,12 @@ impl BadInputBuilder {
         &self.message
     }
     /// The `Field` member.
-    pub fn field(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn field(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.field = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Field` member.
-    pub fn set_field(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_field(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.field = input;
         self
     }
@@ -136,27 +97,17 @@ impl BadInputBuilder {
         &self.field
     }
     /// Sets the error metadata (code, message, request id).
-    pub fn meta(
-        mut self,
-        meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-    ) -> Self {
+    pub fn meta(mut self, meta: ::awsjson_runtime::for_generated::ErrorMetadata) -> Self {
         self.meta = ::std::option::Option::Some(meta);
         self
     }
     /// Replaces the error metadata.
-    pub fn set_meta(
-        mut self,
-        meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
-    ) -> Self {
+    pub fn set_meta(mut self, meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>) -> Self {
         self.meta = meta;
         self
     }
     /// Builds a [`BadInput`].
     pub fn build(self) -> BadInput {
-        BadInput {
-            message: self.message,
-            field: self.field,
-            meta: self.meta.unwrap_or_default(),
-        }
+        BadInput { message: self.message, field: self.field, meta: self.meta.unwrap_or_default() }
     }
 }

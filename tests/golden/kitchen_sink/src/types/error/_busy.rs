@@ -6,14 +6,7 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct Busy {
     /// The `Message` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Message",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Message", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub message: ::std::option::Option<::std::string::String>,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) meta: ::awsjson_runtime::for_generated::ErrorMetadata,
@@ -32,20 +25,14 @@ impl Busy {
     /// Which side the model says this error blames (`@error`).
     pub const ERROR_KIND: ::awsjson_runtime::for_generated::ErrorKind = ::awsjson_runtime::for_generated::ErrorKind::Server;
     /// The HTTP status the model gives this error (`@httpError`), if any.
-    pub const HTTP_STATUS: ::std::option::Option<u16> = ::std::option::Option::Some(
-        503u16,
-    );
+    pub const HTTP_STATUS: ::std::option::Option<u16> = ::std::option::Option::Some(503u16);
     /// Whether the model marks this error `@retryable`.
     pub const RETRYABLE: bool = true;
 }
 impl ::std::fmt::Display for Busy {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         ::std::write!(f, "Busy")?;
-        if let ::std::option::Option::Some(message) = self
-            .message
-            .as_deref()
-            .or_else(|| self.meta.message())
-        {
+        if let ::std::option::Option::Some(message) = self.message.as_deref().or_else(|| self.meta.message()) {
             ::std::write!(f, ": {}", message)?;
         }
         ::std::result::Result::Ok(())
@@ -67,32 +54,19 @@ impl ::awsjson_runtime::for_generated::RequestId for Busy {
 }
 /// A builder for [`Busy`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct BusyBuilder {
     pub(crate) message: ::std::option::Option<::std::string::String>,
-    pub(crate) meta: ::std::option::Option<
-        ::awsjson_runtime::for_generated::ErrorMetadata,
-    >,
+    pub(crate) meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
 }
 impl BusyBuilder {
     /// The `Message` member.
-    pub fn message(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn message(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.message = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Message` member.
-    pub fn set_message(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_message(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.message = input;
         self
     }
@@ -101,26 +75,17 @@ impl BusyBuilder {
         &self.message
     }
     /// Sets the error metadata (code, message, request id).
-    pub fn meta(
-        mut self,
-        meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-    ) -> Self {
+    pub fn meta(mut self, meta: ::awsjson_runtime::for_generated::ErrorMetadata) -> Self {
         self.meta = ::std::option::Option::Some(meta);
         self
     }
     /// Replaces the error metadata.
-    pub fn set_meta(
-        mut self,
-        meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
-    ) -> Self {
+    pub fn set_meta(mut self, meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>) -> Self {
         self.meta = meta;
         self
     }
     /// Builds a [`Busy`].
     pub fn build(self) -> Busy {
-        Busy {
-            message: self.message,
-            meta: self.meta.unwrap_or_default(),
-        }
+        Busy { message: self.message, meta: self.meta.unwrap_or_default() }
     }
 }

@@ -8,14 +8,7 @@ pub struct EvaluateInput {
     /// The `Expr` member.
     ///
     /// Required: the call is refused before sending when it is not set.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Expr",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Expr", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub expr: ::std::option::Option<crate::types::Expr>,
 }
 impl EvaluateInput {
@@ -32,12 +25,7 @@ impl EvaluateInput {
 }
 /// A builder for [`EvaluateInput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct EvaluateInputBuilder {
     pub(crate) expr: ::std::option::Option<crate::types::Expr>,
 }
@@ -65,12 +53,7 @@ impl EvaluateInputBuilder {
     /// Builds a [`EvaluateInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<
-        EvaluateInput,
-        ::awsjson_runtime::for_generated::BuildError,
-    > {
+    pub fn build(self) -> ::std::result::Result<EvaluateInput, ::awsjson_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(EvaluateInput { expr: self.expr })
     }
 }

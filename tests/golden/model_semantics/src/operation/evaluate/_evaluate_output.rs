@@ -6,24 +6,10 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct EvaluateOutput {
     /// The `Value` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Value",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Value", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub value: ::std::option::Option<i64>,
     /// The `Simplified` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Simplified",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Simplified", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub simplified: ::std::option::Option<crate::types::Expr>,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
@@ -49,12 +35,7 @@ impl ::awsjson_runtime::for_generated::RequestId for EvaluateOutput {
 }
 /// A builder for [`EvaluateOutput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct EvaluateOutputBuilder {
     pub(crate) value: ::std::option::Option<i64>,
     pub(crate) simplified: ::std::option::Option<crate::types::Expr>,
@@ -81,10 +62,7 @@ impl EvaluateOutputBuilder {
         self
     }
     /// The `Simplified` member.
-    pub fn set_simplified(
-        mut self,
-        input: ::std::option::Option<crate::types::Expr>,
-    ) -> Self {
+    pub fn set_simplified(mut self, input: ::std::option::Option<crate::types::Expr>) -> Self {
         self.simplified = input;
         self
     }
@@ -92,19 +70,12 @@ impl EvaluateOutputBuilder {
     pub fn get_simplified(&self) -> &::std::option::Option<crate::types::Expr> {
         &self.simplified
     }
-    pub(crate) fn _request_id(
-        mut self,
-        id: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub(crate) fn _request_id(mut self, id: ::std::option::Option<::std::string::String>) -> Self {
         self._request_id = id;
         self
     }
     /// Builds a [`EvaluateOutput`].
     pub fn build(self) -> EvaluateOutput {
-        EvaluateOutput {
-            value: self.value,
-            simplified: self.simplified,
-            _request_id: self._request_id,
-        }
+        EvaluateOutput { value: self.value, simplified: self.simplified, _request_id: self._request_id }
     }
 }

@@ -10,10 +10,7 @@ pub struct EvaluateFluentBuilder {
 }
 impl EvaluateFluentBuilder {
     pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
-        EvaluateFluentBuilder {
-            handle,
-            inner: ::std::default::Default::default(),
-        }
+        EvaluateFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
     pub fn as_input(&self) -> &EvaluateInputBuilder {
@@ -25,15 +22,9 @@ impl EvaluateFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::EvaluateOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            super::EvaluateError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<super::EvaluateError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::EvaluateInput = self
-            .inner
-            .build()
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::EvaluateInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::Evaluate::orchestrate(&self.handle, input).await
     }
     /// The `Expr` member.

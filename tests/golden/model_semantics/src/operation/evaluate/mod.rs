@@ -7,18 +7,10 @@ pub use _evaluate_input::EvaluateInput;
 pub use _evaluate_output::EvaluateOutput;
 /// The `Evaluate` operation.
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::marker::Copy,
-    ::std::fmt::Debug,
-    ::std::default::Default
-)]
+#[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct Evaluate;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
-    name: "Evaluate",
-    retryable_errors: &[],
-    compress_request: false,
-};
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
+    ::awsjson_runtime::for_generated::OperationMeta { name: "Evaluate", retryable_errors: &[], compress_request: false };
 impl Evaluate {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -26,22 +18,14 @@ impl Evaluate {
         input: EvaluateInput,
     ) -> ::std::result::Result<
         EvaluateOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            EvaluateError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<EvaluateError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
         #[allow(unused_mut)]
         let mut input = input;
         if input.expr.is_none() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::SdkError::construction_failure(
-                    ::awsjson_runtime::for_generated::BuildError::missing_field(
-                        "expr",
-                        "Evaluate requires it",
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
+                ::awsjson_runtime::for_generated::BuildError::missing_field("expr", "Evaluate requires it"),
+            ));
         }
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
@@ -63,26 +47,19 @@ impl Evaluate {
 fn de_error(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    EvaluateError,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<EvaluateError, ::awsjson_runtime::for_generated::DeserializeError> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
-    ::std::result::Result::Ok(
-        match code.as_deref() {
-            _ => EvaluateError::generic(meta),
-        },
-    )
+    ::std::result::Result::Ok(match code.as_deref() {
+        _ => EvaluateError::generic(meta),
+    })
 }
 /// The errors `Evaluate` can return.
 #[non_exhaustive]
 #[derive(::std::fmt::Debug)]
 pub enum EvaluateError {
     /// An error the model does not describe; read it with `code()` and `message()`.
-    #[deprecated(
-        note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
-    )]
+    #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
 ::awsjson_runtime::for_generated::operation_error_impls!(EvaluateError {});

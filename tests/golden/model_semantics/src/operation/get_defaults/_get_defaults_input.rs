@@ -6,236 +6,73 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct GetDefaultsInput {
     /// The `Str` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Str",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Str", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub str: ::std::option::Option<::std::string::String>,
     /// The `Bool` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Bool",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Bool", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub bool: ::std::option::Option<bool>,
     /// The `Byte` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Byte",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Byte", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub byte: ::std::option::Option<i8>,
     /// The `Short` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Short",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Short", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub short: ::std::option::Option<i16>,
     /// The `Int` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Int",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Int", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub int: ::std::option::Option<i32>,
     /// The `Long` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Long",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Long", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub long: ::std::option::Option<i64>,
     /// The `Float` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Float",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Float", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub float: ::std::option::Option<f32>,
     /// The `Double` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Double",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Double", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub double: ::std::option::Option<f64>,
     /// The `BigInt` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "BigInt",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "BigInt", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub big_int: ::std::option::Option<::std::string::String>,
     /// The `BigDec` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "BigDec",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "BigDec", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub big_dec: ::std::option::Option<::std::string::String>,
     /// The `EpochTs` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "EpochTs",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "EpochTs", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub epoch_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     /// The `StringTs` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "StringTs",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "StringTs", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub string_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     /// The `Blob` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Blob",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Blob", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub blob: ::std::option::Option<::awsjson_runtime::for_generated::Blob>,
     /// The `DocNull` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "DocNull",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "DocNull", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub doc_null: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
     /// The `DocBool` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "DocBool",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "DocBool", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub doc_bool: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
     /// The `DocString` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "DocString",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "DocString", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub doc_string: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
     /// The `DocNumber` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "DocNumber",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "DocNumber", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub doc_number: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
     /// The `DocList` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "DocList",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "DocList", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub doc_list: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
     /// The `DocMap` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "DocMap",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "DocMap", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub doc_map: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
     /// The `List` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "List",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "List", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// The `Map` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Map",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
-    pub map: ::std::option::Option<
-        ::std::collections::HashMap<::std::string::String, i32>,
-    >,
+    #[cfg_attr(feature = "serde", serde(rename = "Map", default, skip_serializing_if = "::std::option::Option::is_none"))]
+    pub map: ::std::option::Option<::std::collections::HashMap<::std::string::String, i32>>,
     /// The `Color` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Color",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Color", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub color: ::std::option::Option<crate::types::Color>,
     /// The `Level` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Level",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Level", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub level: ::std::option::Option<crate::types::Level>,
 }
 impl GetDefaultsInput {
@@ -280,57 +117,39 @@ impl GetDefaultsInput {
         self.big_dec.as_deref()
     }
     /// The `EpochTs` member.
-    pub fn epoch_ts(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
+    pub fn epoch_ts(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
         self.epoch_ts.as_ref()
     }
     /// The `StringTs` member.
-    pub fn string_ts(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
+    pub fn string_ts(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
         self.string_ts.as_ref()
     }
     /// The `Blob` member.
-    pub fn blob(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::Blob> {
+    pub fn blob(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Blob> {
         self.blob.as_ref()
     }
     /// The `DocNull` member.
-    pub fn doc_null(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
+    pub fn doc_null(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
         self.doc_null.as_ref()
     }
     /// The `DocBool` member.
-    pub fn doc_bool(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
+    pub fn doc_bool(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
         self.doc_bool.as_ref()
     }
     /// The `DocString` member.
-    pub fn doc_string(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
+    pub fn doc_string(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
         self.doc_string.as_ref()
     }
     /// The `DocNumber` member.
-    pub fn doc_number(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
+    pub fn doc_number(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
         self.doc_number.as_ref()
     }
     /// The `DocList` member.
-    pub fn doc_list(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
+    pub fn doc_list(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
         self.doc_list.as_ref()
     }
     /// The `DocMap` member.
-    pub fn doc_map(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
+    pub fn doc_map(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
         self.doc_map.as_ref()
     }
     /// The `List` member.
@@ -340,11 +159,7 @@ impl GetDefaultsInput {
         self.list.as_deref().unwrap_or_default()
     }
     /// The `Map` member.
-    pub fn map(
-        &self,
-    ) -> ::std::option::Option<
-        &::std::collections::HashMap<::std::string::String, i32>,
-    > {
+    pub fn map(&self) -> ::std::option::Option<&::std::collections::HashMap<::std::string::String, i32>> {
         self.map.as_ref()
     }
     /// The `Color` member.
@@ -362,12 +177,7 @@ impl GetDefaultsInput {
 }
 /// A builder for [`GetDefaultsInput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct GetDefaultsInputBuilder {
     pub(crate) str: ::std::option::Option<::std::string::String>,
     pub(crate) bool: ::std::option::Option<bool>,
@@ -379,52 +189,28 @@ pub struct GetDefaultsInputBuilder {
     pub(crate) double: ::std::option::Option<f64>,
     pub(crate) big_int: ::std::option::Option<::std::string::String>,
     pub(crate) big_dec: ::std::option::Option<::std::string::String>,
-    pub(crate) epoch_ts: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    >,
-    pub(crate) string_ts: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    >,
+    pub(crate) epoch_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
+    pub(crate) string_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     pub(crate) blob: ::std::option::Option<::awsjson_runtime::for_generated::Blob>,
-    pub(crate) doc_null: ::std::option::Option<
-        ::awsjson_runtime::for_generated::Document,
-    >,
-    pub(crate) doc_bool: ::std::option::Option<
-        ::awsjson_runtime::for_generated::Document,
-    >,
-    pub(crate) doc_string: ::std::option::Option<
-        ::awsjson_runtime::for_generated::Document,
-    >,
-    pub(crate) doc_number: ::std::option::Option<
-        ::awsjson_runtime::for_generated::Document,
-    >,
-    pub(crate) doc_list: ::std::option::Option<
-        ::awsjson_runtime::for_generated::Document,
-    >,
-    pub(crate) doc_map: ::std::option::Option<
-        ::awsjson_runtime::for_generated::Document,
-    >,
+    pub(crate) doc_null: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub(crate) doc_bool: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub(crate) doc_string: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub(crate) doc_number: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub(crate) doc_list: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub(crate) doc_map: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
     pub(crate) list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    pub(crate) map: ::std::option::Option<
-        ::std::collections::HashMap<::std::string::String, i32>,
-    >,
+    pub(crate) map: ::std::option::Option<::std::collections::HashMap<::std::string::String, i32>>,
     pub(crate) color: ::std::option::Option<crate::types::Color>,
     pub(crate) level: ::std::option::Option<crate::types::Level>,
 }
 impl GetDefaultsInputBuilder {
     /// The `Str` member.
-    pub fn str(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn str(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.str = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Str` member.
-    pub fn set_str(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_str(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.str = input;
         self
     }
@@ -531,18 +317,12 @@ impl GetDefaultsInputBuilder {
         &self.double
     }
     /// The `BigInt` member.
-    pub fn big_int(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn big_int(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.big_int = ::std::option::Option::Some(input.into());
         self
     }
     /// The `BigInt` member.
-    pub fn set_big_int(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_big_int(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.big_int = input;
         self
     }
@@ -551,18 +331,12 @@ impl GetDefaultsInputBuilder {
         &self.big_int
     }
     /// The `BigDec` member.
-    pub fn big_dec(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn big_dec(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.big_dec = ::std::option::Option::Some(input.into());
         self
     }
     /// The `BigDec` member.
-    pub fn set_big_dec(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_big_dec(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.big_dec = input;
         self
     }
@@ -571,47 +345,31 @@ impl GetDefaultsInputBuilder {
         &self.big_dec
     }
     /// The `EpochTs` member.
-    pub fn epoch_ts(
-        mut self,
-        input: ::awsjson_runtime::for_generated::DateTime,
-    ) -> Self {
+    pub fn epoch_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
         self.epoch_ts = ::std::option::Option::Some(input);
         self
     }
     /// The `EpochTs` member.
-    pub fn set_epoch_ts(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    ) -> Self {
+    pub fn set_epoch_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
         self.epoch_ts = input;
         self
     }
     /// The `EpochTs` member.
-    pub fn get_epoch_ts(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_epoch_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         &self.epoch_ts
     }
     /// The `StringTs` member.
-    pub fn string_ts(
-        mut self,
-        input: ::awsjson_runtime::for_generated::DateTime,
-    ) -> Self {
+    pub fn string_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
         self.string_ts = ::std::option::Option::Some(input);
         self
     }
     /// The `StringTs` member.
-    pub fn set_string_ts(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    ) -> Self {
+    pub fn set_string_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
         self.string_ts = input;
         self
     }
     /// The `StringTs` member.
-    pub fn get_string_ts(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_string_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         &self.string_ts
     }
     /// The `Blob` member.
@@ -620,127 +378,82 @@ impl GetDefaultsInputBuilder {
         self
     }
     /// The `Blob` member.
-    pub fn set_blob(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Blob>,
-    ) -> Self {
+    pub fn set_blob(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Blob>) -> Self {
         self.blob = input;
         self
     }
     /// The `Blob` member.
-    pub fn get_blob(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Blob> {
+    pub fn get_blob(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Blob> {
         &self.blob
     }
     /// The `DocNull` member.
-    pub fn doc_null(
-        mut self,
-        input: ::awsjson_runtime::for_generated::Document,
-    ) -> Self {
+    pub fn doc_null(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
         self.doc_null = ::std::option::Option::Some(input);
         self
     }
     /// The `DocNull` member.
-    pub fn set_doc_null(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    ) -> Self {
+    pub fn set_doc_null(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
         self.doc_null = input;
         self
     }
     /// The `DocNull` member.
-    pub fn get_doc_null(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_null(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
         &self.doc_null
     }
     /// The `DocBool` member.
-    pub fn doc_bool(
-        mut self,
-        input: ::awsjson_runtime::for_generated::Document,
-    ) -> Self {
+    pub fn doc_bool(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
         self.doc_bool = ::std::option::Option::Some(input);
         self
     }
     /// The `DocBool` member.
-    pub fn set_doc_bool(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    ) -> Self {
+    pub fn set_doc_bool(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
         self.doc_bool = input;
         self
     }
     /// The `DocBool` member.
-    pub fn get_doc_bool(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_bool(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
         &self.doc_bool
     }
     /// The `DocString` member.
-    pub fn doc_string(
-        mut self,
-        input: ::awsjson_runtime::for_generated::Document,
-    ) -> Self {
+    pub fn doc_string(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
         self.doc_string = ::std::option::Option::Some(input);
         self
     }
     /// The `DocString` member.
-    pub fn set_doc_string(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    ) -> Self {
+    pub fn set_doc_string(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
         self.doc_string = input;
         self
     }
     /// The `DocString` member.
-    pub fn get_doc_string(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_string(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
         &self.doc_string
     }
     /// The `DocNumber` member.
-    pub fn doc_number(
-        mut self,
-        input: ::awsjson_runtime::for_generated::Document,
-    ) -> Self {
+    pub fn doc_number(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
         self.doc_number = ::std::option::Option::Some(input);
         self
     }
     /// The `DocNumber` member.
-    pub fn set_doc_number(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    ) -> Self {
+    pub fn set_doc_number(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
         self.doc_number = input;
         self
     }
     /// The `DocNumber` member.
-    pub fn get_doc_number(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_number(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
         &self.doc_number
     }
     /// The `DocList` member.
-    pub fn doc_list(
-        mut self,
-        input: ::awsjson_runtime::for_generated::Document,
-    ) -> Self {
+    pub fn doc_list(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
         self.doc_list = ::std::option::Option::Some(input);
         self
     }
     /// The `DocList` member.
-    pub fn set_doc_list(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    ) -> Self {
+    pub fn set_doc_list(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
         self.doc_list = input;
         self
     }
     /// The `DocList` member.
-    pub fn get_doc_list(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_list(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
         &self.doc_list
     }
     /// The `DocMap` member.
@@ -749,74 +462,48 @@ impl GetDefaultsInputBuilder {
         self
     }
     /// The `DocMap` member.
-    pub fn set_doc_map(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    ) -> Self {
+    pub fn set_doc_map(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
         self.doc_map = input;
         self
     }
     /// The `DocMap` member.
-    pub fn get_doc_map(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_map(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
         &self.doc_map
     }
     /// The `List` member.
     ///
     /// Appends one item; call again to add more.
-    pub fn list(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn list(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         let mut v = self.list.unwrap_or_default();
         v.push(input.into());
         self.list = ::std::option::Option::Some(v);
         self
     }
     /// The `List` member.
-    pub fn set_list(
-        mut self,
-        input: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    ) -> Self {
+    pub fn set_list(mut self, input: ::std::option::Option<::std::vec::Vec<::std::string::String>>) -> Self {
         self.list = input;
         self
     }
     /// The `List` member.
-    pub fn get_list(
-        &self,
-    ) -> &::std::option::Option<::std::vec::Vec<::std::string::String>> {
+    pub fn get_list(&self) -> &::std::option::Option<::std::vec::Vec<::std::string::String>> {
         &self.list
     }
     /// The `Map` member.
     ///
     /// Inserts one entry; call again to add more.
-    pub fn map(
-        mut self,
-        k: impl ::std::convert::Into<::std::string::String>,
-        v: i32,
-    ) -> Self {
+    pub fn map(mut self, k: impl ::std::convert::Into<::std::string::String>, v: i32) -> Self {
         let mut map = self.map.unwrap_or_default();
         map.insert(k.into(), v);
         self.map = ::std::option::Option::Some(map);
         self
     }
     /// The `Map` member.
-    pub fn set_map(
-        mut self,
-        input: ::std::option::Option<
-            ::std::collections::HashMap<::std::string::String, i32>,
-        >,
-    ) -> Self {
+    pub fn set_map(mut self, input: ::std::option::Option<::std::collections::HashMap<::std::string::String, i32>>) -> Self {
         self.map = input;
         self
     }
     /// The `Map` member.
-    pub fn get_map(
-        &self,
-    ) -> &::std::option::Option<
-        ::std::collections::HashMap<::std::string::String, i32>,
-    > {
+    pub fn get_map(&self) -> &::std::option::Option<::std::collections::HashMap<::std::string::String, i32>> {
         &self.map
     }
     /// The `Color` member.
@@ -825,10 +512,7 @@ impl GetDefaultsInputBuilder {
         self
     }
     /// The `Color` member.
-    pub fn set_color(
-        mut self,
-        input: ::std::option::Option<crate::types::Color>,
-    ) -> Self {
+    pub fn set_color(mut self, input: ::std::option::Option<crate::types::Color>) -> Self {
         self.color = input;
         self
     }
@@ -842,10 +526,7 @@ impl GetDefaultsInputBuilder {
         self
     }
     /// The `Level` member.
-    pub fn set_level(
-        mut self,
-        input: ::std::option::Option<crate::types::Level>,
-    ) -> Self {
+    pub fn set_level(mut self, input: ::std::option::Option<crate::types::Level>) -> Self {
         self.level = input;
         self
     }
@@ -856,12 +537,7 @@ impl GetDefaultsInputBuilder {
     /// Builds a [`GetDefaultsInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<
-        GetDefaultsInput,
-        ::awsjson_runtime::for_generated::BuildError,
-    > {
+    pub fn build(self) -> ::std::result::Result<GetDefaultsInput, ::awsjson_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(GetDefaultsInput {
             str: self.str,
             bool: self.bool,

@@ -45,14 +45,7 @@ pub struct GetDefaultsOutput {
     #[cfg_attr(feature = "serde", serde(rename = "Blob"))]
     pub blob: ::awsjson_runtime::for_generated::Blob,
     /// The `DocNull` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "DocNull",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "DocNull", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub doc_null: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
     /// The `DocBool` member.
     #[cfg_attr(feature = "serde", serde(rename = "DocBool"))]
@@ -138,9 +131,7 @@ impl GetDefaultsOutput {
         &self.blob
     }
     /// The `DocNull` member.
-    pub fn doc_null(
-        &self,
-    ) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
+    pub fn doc_null(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
         self.doc_null.as_ref()
     }
     /// The `DocBool` member.
@@ -191,12 +182,7 @@ impl ::awsjson_runtime::for_generated::RequestId for GetDefaultsOutput {
 }
 /// A builder for [`GetDefaultsOutput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct GetDefaultsOutputBuilder {
     pub(crate) str: ::std::option::Option<::std::string::String>,
     pub(crate) bool: ::std::option::Option<bool>,
@@ -208,53 +194,29 @@ pub struct GetDefaultsOutputBuilder {
     pub(crate) double: ::std::option::Option<f64>,
     pub(crate) big_int: ::std::option::Option<::std::string::String>,
     pub(crate) big_dec: ::std::option::Option<::std::string::String>,
-    pub(crate) epoch_ts: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    >,
-    pub(crate) string_ts: ::std::option::Option<
-        ::awsjson_runtime::for_generated::DateTime,
-    >,
+    pub(crate) epoch_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
+    pub(crate) string_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
     pub(crate) blob: ::std::option::Option<::awsjson_runtime::for_generated::Blob>,
-    pub(crate) doc_null: ::std::option::Option<
-        ::awsjson_runtime::for_generated::Document,
-    >,
-    pub(crate) doc_bool: ::std::option::Option<
-        ::awsjson_runtime::for_generated::Document,
-    >,
-    pub(crate) doc_string: ::std::option::Option<
-        ::awsjson_runtime::for_generated::Document,
-    >,
-    pub(crate) doc_number: ::std::option::Option<
-        ::awsjson_runtime::for_generated::Document,
-    >,
-    pub(crate) doc_list: ::std::option::Option<
-        ::awsjson_runtime::for_generated::Document,
-    >,
-    pub(crate) doc_map: ::std::option::Option<
-        ::awsjson_runtime::for_generated::Document,
-    >,
+    pub(crate) doc_null: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub(crate) doc_bool: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub(crate) doc_string: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub(crate) doc_number: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub(crate) doc_list: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub(crate) doc_map: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
     pub(crate) list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    pub(crate) map: ::std::option::Option<
-        ::std::collections::HashMap<::std::string::String, i32>,
-    >,
+    pub(crate) map: ::std::option::Option<::std::collections::HashMap<::std::string::String, i32>>,
     pub(crate) color: ::std::option::Option<crate::types::Color>,
     pub(crate) level: ::std::option::Option<crate::types::Level>,
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
 impl GetDefaultsOutputBuilder {
     /// The `Str` member.
-    pub fn str(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn str(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.str = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Str` member.
-    pub fn set_str(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_str(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.str = input;
         self
     }
@@ -361,18 +323,12 @@ impl GetDefaultsOutputBuilder {
         &self.double
     }
     /// The `BigInt` member.
-    pub fn big_int(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn big_int(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.big_int = ::std::option::Option::Some(input.into());
         self
     }
     /// The `BigInt` member.
-    pub fn set_big_int(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_big_int(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.big_int = input;
         self
     }
@@ -381,18 +337,12 @@ impl GetDefaultsOutputBuilder {
         &self.big_int
     }
     /// The `BigDec` member.
-    pub fn big_dec(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn big_dec(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.big_dec = ::std::option::Option::Some(input.into());
         self
     }
     /// The `BigDec` member.
-    pub fn set_big_dec(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_big_dec(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.big_dec = input;
         self
     }
@@ -401,47 +351,31 @@ impl GetDefaultsOutputBuilder {
         &self.big_dec
     }
     /// The `EpochTs` member.
-    pub fn epoch_ts(
-        mut self,
-        input: ::awsjson_runtime::for_generated::DateTime,
-    ) -> Self {
+    pub fn epoch_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
         self.epoch_ts = ::std::option::Option::Some(input);
         self
     }
     /// The `EpochTs` member.
-    pub fn set_epoch_ts(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    ) -> Self {
+    pub fn set_epoch_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
         self.epoch_ts = input;
         self
     }
     /// The `EpochTs` member.
-    pub fn get_epoch_ts(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_epoch_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         &self.epoch_ts
     }
     /// The `StringTs` member.
-    pub fn string_ts(
-        mut self,
-        input: ::awsjson_runtime::for_generated::DateTime,
-    ) -> Self {
+    pub fn string_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
         self.string_ts = ::std::option::Option::Some(input);
         self
     }
     /// The `StringTs` member.
-    pub fn set_string_ts(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    ) -> Self {
+    pub fn set_string_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
         self.string_ts = input;
         self
     }
     /// The `StringTs` member.
-    pub fn get_string_ts(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_string_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         &self.string_ts
     }
     /// The `Blob` member.
@@ -450,127 +384,82 @@ impl GetDefaultsOutputBuilder {
         self
     }
     /// The `Blob` member.
-    pub fn set_blob(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Blob>,
-    ) -> Self {
+    pub fn set_blob(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Blob>) -> Self {
         self.blob = input;
         self
     }
     /// The `Blob` member.
-    pub fn get_blob(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Blob> {
+    pub fn get_blob(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Blob> {
         &self.blob
     }
     /// The `DocNull` member.
-    pub fn doc_null(
-        mut self,
-        input: ::awsjson_runtime::for_generated::Document,
-    ) -> Self {
+    pub fn doc_null(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
         self.doc_null = ::std::option::Option::Some(input);
         self
     }
     /// The `DocNull` member.
-    pub fn set_doc_null(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    ) -> Self {
+    pub fn set_doc_null(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
         self.doc_null = input;
         self
     }
     /// The `DocNull` member.
-    pub fn get_doc_null(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_null(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
         &self.doc_null
     }
     /// The `DocBool` member.
-    pub fn doc_bool(
-        mut self,
-        input: ::awsjson_runtime::for_generated::Document,
-    ) -> Self {
+    pub fn doc_bool(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
         self.doc_bool = ::std::option::Option::Some(input);
         self
     }
     /// The `DocBool` member.
-    pub fn set_doc_bool(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    ) -> Self {
+    pub fn set_doc_bool(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
         self.doc_bool = input;
         self
     }
     /// The `DocBool` member.
-    pub fn get_doc_bool(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_bool(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
         &self.doc_bool
     }
     /// The `DocString` member.
-    pub fn doc_string(
-        mut self,
-        input: ::awsjson_runtime::for_generated::Document,
-    ) -> Self {
+    pub fn doc_string(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
         self.doc_string = ::std::option::Option::Some(input);
         self
     }
     /// The `DocString` member.
-    pub fn set_doc_string(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    ) -> Self {
+    pub fn set_doc_string(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
         self.doc_string = input;
         self
     }
     /// The `DocString` member.
-    pub fn get_doc_string(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_string(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
         &self.doc_string
     }
     /// The `DocNumber` member.
-    pub fn doc_number(
-        mut self,
-        input: ::awsjson_runtime::for_generated::Document,
-    ) -> Self {
+    pub fn doc_number(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
         self.doc_number = ::std::option::Option::Some(input);
         self
     }
     /// The `DocNumber` member.
-    pub fn set_doc_number(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    ) -> Self {
+    pub fn set_doc_number(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
         self.doc_number = input;
         self
     }
     /// The `DocNumber` member.
-    pub fn get_doc_number(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_number(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
         &self.doc_number
     }
     /// The `DocList` member.
-    pub fn doc_list(
-        mut self,
-        input: ::awsjson_runtime::for_generated::Document,
-    ) -> Self {
+    pub fn doc_list(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
         self.doc_list = ::std::option::Option::Some(input);
         self
     }
     /// The `DocList` member.
-    pub fn set_doc_list(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    ) -> Self {
+    pub fn set_doc_list(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
         self.doc_list = input;
         self
     }
     /// The `DocList` member.
-    pub fn get_doc_list(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_list(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
         &self.doc_list
     }
     /// The `DocMap` member.
@@ -579,74 +468,48 @@ impl GetDefaultsOutputBuilder {
         self
     }
     /// The `DocMap` member.
-    pub fn set_doc_map(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    ) -> Self {
+    pub fn set_doc_map(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
         self.doc_map = input;
         self
     }
     /// The `DocMap` member.
-    pub fn get_doc_map(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_map(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
         &self.doc_map
     }
     /// The `List` member.
     ///
     /// Appends one item; call again to add more.
-    pub fn list(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn list(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         let mut v = self.list.unwrap_or_default();
         v.push(input.into());
         self.list = ::std::option::Option::Some(v);
         self
     }
     /// The `List` member.
-    pub fn set_list(
-        mut self,
-        input: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    ) -> Self {
+    pub fn set_list(mut self, input: ::std::option::Option<::std::vec::Vec<::std::string::String>>) -> Self {
         self.list = input;
         self
     }
     /// The `List` member.
-    pub fn get_list(
-        &self,
-    ) -> &::std::option::Option<::std::vec::Vec<::std::string::String>> {
+    pub fn get_list(&self) -> &::std::option::Option<::std::vec::Vec<::std::string::String>> {
         &self.list
     }
     /// The `Map` member.
     ///
     /// Inserts one entry; call again to add more.
-    pub fn map(
-        mut self,
-        k: impl ::std::convert::Into<::std::string::String>,
-        v: i32,
-    ) -> Self {
+    pub fn map(mut self, k: impl ::std::convert::Into<::std::string::String>, v: i32) -> Self {
         let mut map = self.map.unwrap_or_default();
         map.insert(k.into(), v);
         self.map = ::std::option::Option::Some(map);
         self
     }
     /// The `Map` member.
-    pub fn set_map(
-        mut self,
-        input: ::std::option::Option<
-            ::std::collections::HashMap<::std::string::String, i32>,
-        >,
-    ) -> Self {
+    pub fn set_map(mut self, input: ::std::option::Option<::std::collections::HashMap<::std::string::String, i32>>) -> Self {
         self.map = input;
         self
     }
     /// The `Map` member.
-    pub fn get_map(
-        &self,
-    ) -> &::std::option::Option<
-        ::std::collections::HashMap<::std::string::String, i32>,
-    > {
+    pub fn get_map(&self) -> &::std::option::Option<::std::collections::HashMap<::std::string::String, i32>> {
         &self.map
     }
     /// The `Color` member.
@@ -655,10 +518,7 @@ impl GetDefaultsOutputBuilder {
         self
     }
     /// The `Color` member.
-    pub fn set_color(
-        mut self,
-        input: ::std::option::Option<crate::types::Color>,
-    ) -> Self {
+    pub fn set_color(mut self, input: ::std::option::Option<crate::types::Color>) -> Self {
         self.color = input;
         self
     }
@@ -672,10 +532,7 @@ impl GetDefaultsOutputBuilder {
         self
     }
     /// The `Level` member.
-    pub fn set_level(
-        mut self,
-        input: ::std::option::Option<crate::types::Level>,
-    ) -> Self {
+    pub fn set_level(mut self, input: ::std::option::Option<crate::types::Level>) -> Self {
         self.level = input;
         self
     }
@@ -683,10 +540,7 @@ impl GetDefaultsOutputBuilder {
     pub fn get_level(&self) -> &::std::option::Option<crate::types::Level> {
         &self.level
     }
-    pub(crate) fn _request_id(
-        mut self,
-        id: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub(crate) fn _request_id(mut self, id: ::std::option::Option<::std::string::String>) -> Self {
         self._request_id = id;
         self
     }
@@ -701,59 +555,26 @@ impl GetDefaultsOutputBuilder {
             long: self.long.unwrap_or(5000000000i64),
             float: self.float.unwrap_or(1.5f32),
             double: self.double.unwrap_or(-2.25f64),
-            big_int: self
-                .big_int
-                .unwrap_or_else(|| ::std::string::String::from("12345678901234567890")),
+            big_int: self.big_int.unwrap_or_else(|| ::std::string::String::from("12345678901234567890")),
             big_dec: self.big_dec.unwrap_or_else(|| ::std::string::String::from("0.5")),
-            epoch_ts: self
-                .epoch_ts
-                .unwrap_or_else(|| ::awsjson_runtime::for_generated::DateTime::from_secs(
-                    1700000000i64,
-                )),
-            string_ts: self
-                .string_ts
-                .unwrap_or_else(|| {
-                    ::awsjson_runtime::for_generated::DateTime::from_nanos(
-                            1709208000000000000i128,
-                        )
-                        .unwrap_or(
-                            ::awsjson_runtime::for_generated::DateTime::from_secs(
-                                1709208000i64,
-                            ),
-                        )
-                }),
-            blob: self
-                .blob
-                .unwrap_or_else(|| ::awsjson_runtime::for_generated::Blob::new(
-                    ::awsjson_runtime::for_generated::base64_decode("aGVsbG8=")
-                        .unwrap_or_default(),
-                )),
+            epoch_ts: self.epoch_ts.unwrap_or_else(|| ::awsjson_runtime::for_generated::DateTime::from_secs(1700000000i64)),
+            string_ts: self.string_ts.unwrap_or_else(|| {
+                ::awsjson_runtime::for_generated::DateTime::from_nanos(1709208000000000000i128)
+                    .unwrap_or(::awsjson_runtime::for_generated::DateTime::from_secs(1709208000i64))
+            }),
+            blob: self.blob.unwrap_or_else(|| {
+                ::awsjson_runtime::for_generated::Blob::new(::awsjson_runtime::for_generated::base64_decode("aGVsbG8=").unwrap_or_default())
+            }),
             doc_null: self.doc_null,
-            doc_bool: self
-                .doc_bool
-                .unwrap_or(::awsjson_runtime::for_generated::Document::Bool(false)),
+            doc_bool: self.doc_bool.unwrap_or(::awsjson_runtime::for_generated::Document::Bool(false)),
             doc_string: self
                 .doc_string
-                .unwrap_or_else(|| ::awsjson_runtime::for_generated::Document::String(
-                    ::std::string::String::from("doc"),
-                )),
+                .unwrap_or_else(|| ::awsjson_runtime::for_generated::Document::String(::std::string::String::from("doc"))),
             doc_number: self
                 .doc_number
-                .unwrap_or(
-                    ::awsjson_runtime::for_generated::Document::Number(
-                        ::awsjson_runtime::for_generated::Number::PosInt(42u64),
-                    ),
-                ),
-            doc_list: self
-                .doc_list
-                .unwrap_or_else(|| ::awsjson_runtime::for_generated::Document::Array(
-                    ::std::vec::Vec::new(),
-                )),
-            doc_map: self
-                .doc_map
-                .unwrap_or_else(|| ::awsjson_runtime::for_generated::Document::Object(
-                    ::std::collections::HashMap::new(),
-                )),
+                .unwrap_or(::awsjson_runtime::for_generated::Document::Number(::awsjson_runtime::for_generated::Number::PosInt(42u64))),
+            doc_list: self.doc_list.unwrap_or_else(|| ::awsjson_runtime::for_generated::Document::Array(::std::vec::Vec::new())),
+            doc_map: self.doc_map.unwrap_or_else(|| ::awsjson_runtime::for_generated::Document::Object(::std::collections::HashMap::new())),
             list: self.list.unwrap_or_default(),
             map: self.map.unwrap_or_default(),
             color: self.color.unwrap_or_else(|| crate::types::Color::from("green")),

@@ -10,10 +10,7 @@ pub struct GetDefaultsFluentBuilder {
 }
 impl GetDefaultsFluentBuilder {
     pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
-        GetDefaultsFluentBuilder {
-            handle,
-            inner: ::std::default::Default::default(),
-        }
+        GetDefaultsFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
     pub fn as_input(&self) -> &GetDefaultsInputBuilder {
@@ -25,30 +22,19 @@ impl GetDefaultsFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::GetDefaultsOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            super::GetDefaultsError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<super::GetDefaultsError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::GetDefaultsInput = self
-            .inner
-            .build()
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::GetDefaultsInput =
+            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::GetDefaults::orchestrate(&self.handle, input).await
     }
     /// The `Str` member.
-    pub fn str(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn str(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.str(input.into());
         self
     }
     /// The `Str` member.
-    pub fn set_str(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_str(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_str(input);
         self
     }
@@ -155,18 +141,12 @@ impl GetDefaultsFluentBuilder {
         self.inner.get_double()
     }
     /// The `BigInt` member.
-    pub fn big_int(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn big_int(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.big_int(input.into());
         self
     }
     /// The `BigInt` member.
-    pub fn set_big_int(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_big_int(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_big_int(input);
         self
     }
@@ -175,18 +155,12 @@ impl GetDefaultsFluentBuilder {
         self.inner.get_big_int()
     }
     /// The `BigDec` member.
-    pub fn big_dec(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn big_dec(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.big_dec(input.into());
         self
     }
     /// The `BigDec` member.
-    pub fn set_big_dec(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_big_dec(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_big_dec(input);
         self
     }
@@ -195,47 +169,31 @@ impl GetDefaultsFluentBuilder {
         self.inner.get_big_dec()
     }
     /// The `EpochTs` member.
-    pub fn epoch_ts(
-        mut self,
-        input: ::awsjson_runtime::for_generated::DateTime,
-    ) -> Self {
+    pub fn epoch_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
         self.inner = self.inner.epoch_ts(input);
         self
     }
     /// The `EpochTs` member.
-    pub fn set_epoch_ts(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    ) -> Self {
+    pub fn set_epoch_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
         self.inner = self.inner.set_epoch_ts(input);
         self
     }
     /// The `EpochTs` member.
-    pub fn get_epoch_ts(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_epoch_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         self.inner.get_epoch_ts()
     }
     /// The `StringTs` member.
-    pub fn string_ts(
-        mut self,
-        input: ::awsjson_runtime::for_generated::DateTime,
-    ) -> Self {
+    pub fn string_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
         self.inner = self.inner.string_ts(input);
         self
     }
     /// The `StringTs` member.
-    pub fn set_string_ts(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    ) -> Self {
+    pub fn set_string_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
         self.inner = self.inner.set_string_ts(input);
         self
     }
     /// The `StringTs` member.
-    pub fn get_string_ts(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_string_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
         self.inner.get_string_ts()
     }
     /// The `Blob` member.
@@ -244,127 +202,82 @@ impl GetDefaultsFluentBuilder {
         self
     }
     /// The `Blob` member.
-    pub fn set_blob(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Blob>,
-    ) -> Self {
+    pub fn set_blob(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Blob>) -> Self {
         self.inner = self.inner.set_blob(input);
         self
     }
     /// The `Blob` member.
-    pub fn get_blob(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Blob> {
+    pub fn get_blob(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Blob> {
         self.inner.get_blob()
     }
     /// The `DocNull` member.
-    pub fn doc_null(
-        mut self,
-        input: ::awsjson_runtime::for_generated::Document,
-    ) -> Self {
+    pub fn doc_null(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
         self.inner = self.inner.doc_null(input);
         self
     }
     /// The `DocNull` member.
-    pub fn set_doc_null(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    ) -> Self {
+    pub fn set_doc_null(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
         self.inner = self.inner.set_doc_null(input);
         self
     }
     /// The `DocNull` member.
-    pub fn get_doc_null(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_null(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
         self.inner.get_doc_null()
     }
     /// The `DocBool` member.
-    pub fn doc_bool(
-        mut self,
-        input: ::awsjson_runtime::for_generated::Document,
-    ) -> Self {
+    pub fn doc_bool(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
         self.inner = self.inner.doc_bool(input);
         self
     }
     /// The `DocBool` member.
-    pub fn set_doc_bool(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    ) -> Self {
+    pub fn set_doc_bool(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
         self.inner = self.inner.set_doc_bool(input);
         self
     }
     /// The `DocBool` member.
-    pub fn get_doc_bool(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_bool(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
         self.inner.get_doc_bool()
     }
     /// The `DocString` member.
-    pub fn doc_string(
-        mut self,
-        input: ::awsjson_runtime::for_generated::Document,
-    ) -> Self {
+    pub fn doc_string(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
         self.inner = self.inner.doc_string(input);
         self
     }
     /// The `DocString` member.
-    pub fn set_doc_string(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    ) -> Self {
+    pub fn set_doc_string(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
         self.inner = self.inner.set_doc_string(input);
         self
     }
     /// The `DocString` member.
-    pub fn get_doc_string(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_string(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
         self.inner.get_doc_string()
     }
     /// The `DocNumber` member.
-    pub fn doc_number(
-        mut self,
-        input: ::awsjson_runtime::for_generated::Document,
-    ) -> Self {
+    pub fn doc_number(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
         self.inner = self.inner.doc_number(input);
         self
     }
     /// The `DocNumber` member.
-    pub fn set_doc_number(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    ) -> Self {
+    pub fn set_doc_number(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
         self.inner = self.inner.set_doc_number(input);
         self
     }
     /// The `DocNumber` member.
-    pub fn get_doc_number(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_number(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
         self.inner.get_doc_number()
     }
     /// The `DocList` member.
-    pub fn doc_list(
-        mut self,
-        input: ::awsjson_runtime::for_generated::Document,
-    ) -> Self {
+    pub fn doc_list(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
         self.inner = self.inner.doc_list(input);
         self
     }
     /// The `DocList` member.
-    pub fn set_doc_list(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    ) -> Self {
+    pub fn set_doc_list(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
         self.inner = self.inner.set_doc_list(input);
         self
     }
     /// The `DocList` member.
-    pub fn get_doc_list(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_list(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
         self.inner.get_doc_list()
     }
     /// The `DocMap` member.
@@ -373,66 +286,40 @@ impl GetDefaultsFluentBuilder {
         self
     }
     /// The `DocMap` member.
-    pub fn set_doc_map(
-        mut self,
-        input: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    ) -> Self {
+    pub fn set_doc_map(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
         self.inner = self.inner.set_doc_map(input);
         self
     }
     /// The `DocMap` member.
-    pub fn get_doc_map(
-        &self,
-    ) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_map(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
         self.inner.get_doc_map()
     }
     /// The `List` member.
-    pub fn list(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn list(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.list(input.into());
         self
     }
     /// The `List` member.
-    pub fn set_list(
-        mut self,
-        input: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    ) -> Self {
+    pub fn set_list(mut self, input: ::std::option::Option<::std::vec::Vec<::std::string::String>>) -> Self {
         self.inner = self.inner.set_list(input);
         self
     }
     /// The `List` member.
-    pub fn get_list(
-        &self,
-    ) -> &::std::option::Option<::std::vec::Vec<::std::string::String>> {
+    pub fn get_list(&self) -> &::std::option::Option<::std::vec::Vec<::std::string::String>> {
         self.inner.get_list()
     }
     /// The `Map` member.
-    pub fn map(
-        mut self,
-        k: impl ::std::convert::Into<::std::string::String>,
-        v: i32,
-    ) -> Self {
+    pub fn map(mut self, k: impl ::std::convert::Into<::std::string::String>, v: i32) -> Self {
         self.inner = self.inner.map(k.into(), v);
         self
     }
     /// The `Map` member.
-    pub fn set_map(
-        mut self,
-        input: ::std::option::Option<
-            ::std::collections::HashMap<::std::string::String, i32>,
-        >,
-    ) -> Self {
+    pub fn set_map(mut self, input: ::std::option::Option<::std::collections::HashMap<::std::string::String, i32>>) -> Self {
         self.inner = self.inner.set_map(input);
         self
     }
     /// The `Map` member.
-    pub fn get_map(
-        &self,
-    ) -> &::std::option::Option<
-        ::std::collections::HashMap<::std::string::String, i32>,
-    > {
+    pub fn get_map(&self) -> &::std::option::Option<::std::collections::HashMap<::std::string::String, i32>> {
         self.inner.get_map()
     }
     /// The `Color` member.
@@ -441,10 +328,7 @@ impl GetDefaultsFluentBuilder {
         self
     }
     /// The `Color` member.
-    pub fn set_color(
-        mut self,
-        input: ::std::option::Option<crate::types::Color>,
-    ) -> Self {
+    pub fn set_color(mut self, input: ::std::option::Option<crate::types::Color>) -> Self {
         self.inner = self.inner.set_color(input);
         self
     }
@@ -458,10 +342,7 @@ impl GetDefaultsFluentBuilder {
         self
     }
     /// The `Level` member.
-    pub fn set_level(
-        mut self,
-        input: ::std::option::Option<crate::types::Level>,
-    ) -> Self {
+    pub fn set_level(mut self, input: ::std::option::Option<crate::types::Level>) -> Self {
         self.inner = self.inner.set_level(input);
         self
     }

@@ -7,18 +7,10 @@ pub use _get_defaults_input::GetDefaultsInput;
 pub use _get_defaults_output::GetDefaultsOutput;
 /// The `GetDefaults` operation.
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::marker::Copy,
-    ::std::fmt::Debug,
-    ::std::default::Default
-)]
+#[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct GetDefaults;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
-    name: "GetDefaults",
-    retryable_errors: &[],
-    compress_request: false,
-};
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
+    ::awsjson_runtime::for_generated::OperationMeta { name: "GetDefaults", retryable_errors: &[], compress_request: false };
 impl GetDefaults {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -26,10 +18,7 @@ impl GetDefaults {
         input: GetDefaultsInput,
     ) -> ::std::result::Result<
         GetDefaultsOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            GetDefaultsError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<GetDefaultsError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
         #[allow(unused_mut)]
         let mut input = input;
@@ -53,26 +42,19 @@ impl GetDefaults {
 fn de_error(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    GetDefaultsError,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<GetDefaultsError, ::awsjson_runtime::for_generated::DeserializeError> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
-    ::std::result::Result::Ok(
-        match code.as_deref() {
-            _ => GetDefaultsError::generic(meta),
-        },
-    )
+    ::std::result::Result::Ok(match code.as_deref() {
+        _ => GetDefaultsError::generic(meta),
+    })
 }
 /// The errors `GetDefaults` can return.
 #[non_exhaustive]
 #[derive(::std::fmt::Debug)]
 pub enum GetDefaultsError {
     /// An error the model does not describe; read it with `code()` and `message()`.
-    #[deprecated(
-        note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
-    )]
+    #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
 ::awsjson_runtime::for_generated::operation_error_impls!(GetDefaultsError {});

@@ -8,14 +8,7 @@ pub struct PutRecordInput {
     /// The `Record` member.
     ///
     /// Required: the call is refused before sending when it is not set.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Record",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Record", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub record: ::std::option::Option<crate::types::Record>,
 }
 impl PutRecordInput {
@@ -32,12 +25,7 @@ impl PutRecordInput {
 }
 /// A builder for [`PutRecordInput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct PutRecordInputBuilder {
     pub(crate) record: ::std::option::Option<crate::types::Record>,
 }
@@ -52,10 +40,7 @@ impl PutRecordInputBuilder {
     /// The `Record` member.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn set_record(
-        mut self,
-        input: ::std::option::Option<crate::types::Record>,
-    ) -> Self {
+    pub fn set_record(mut self, input: ::std::option::Option<crate::types::Record>) -> Self {
         self.record = input;
         self
     }
@@ -68,14 +53,7 @@ impl PutRecordInputBuilder {
     /// Builds a [`PutRecordInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<
-        PutRecordInput,
-        ::awsjson_runtime::for_generated::BuildError,
-    > {
-        ::std::result::Result::Ok(PutRecordInput {
-            record: self.record,
-        })
+    pub fn build(self) -> ::std::result::Result<PutRecordInput, ::awsjson_runtime::for_generated::BuildError> {
+        ::std::result::Result::Ok(PutRecordInput { record: self.record })
     }
 }

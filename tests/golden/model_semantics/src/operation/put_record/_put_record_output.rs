@@ -6,14 +6,7 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct PutRecordOutput {
     /// The `Stored` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Stored",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Stored", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub stored: ::std::option::Option<crate::types::Record>,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
@@ -35,12 +28,7 @@ impl ::awsjson_runtime::for_generated::RequestId for PutRecordOutput {
 }
 /// A builder for [`PutRecordOutput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct PutRecordOutputBuilder {
     pub(crate) stored: ::std::option::Option<crate::types::Record>,
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
@@ -52,10 +40,7 @@ impl PutRecordOutputBuilder {
         self
     }
     /// The `Stored` member.
-    pub fn set_stored(
-        mut self,
-        input: ::std::option::Option<crate::types::Record>,
-    ) -> Self {
+    pub fn set_stored(mut self, input: ::std::option::Option<crate::types::Record>) -> Self {
         self.stored = input;
         self
     }
@@ -63,18 +48,12 @@ impl PutRecordOutputBuilder {
     pub fn get_stored(&self) -> &::std::option::Option<crate::types::Record> {
         &self.stored
     }
-    pub(crate) fn _request_id(
-        mut self,
-        id: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub(crate) fn _request_id(mut self, id: ::std::option::Option<::std::string::String>) -> Self {
         self._request_id = id;
         self
     }
     /// Builds a [`PutRecordOutput`].
     pub fn build(self) -> PutRecordOutput {
-        PutRecordOutput {
-            stored: self.stored,
-            _request_id: self._request_id,
-        }
+        PutRecordOutput { stored: self.stored, _request_id: self._request_id }
     }
 }

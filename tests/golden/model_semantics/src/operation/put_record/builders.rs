@@ -10,10 +10,7 @@ pub struct PutRecordFluentBuilder {
 }
 impl PutRecordFluentBuilder {
     pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
-        PutRecordFluentBuilder {
-            handle,
-            inner: ::std::default::Default::default(),
-        }
+        PutRecordFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
     pub fn as_input(&self) -> &PutRecordInputBuilder {
@@ -25,15 +22,9 @@ impl PutRecordFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::PutRecordOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            super::PutRecordError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<super::PutRecordError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::PutRecordInput = self
-            .inner
-            .build()
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::PutRecordInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::PutRecord::orchestrate(&self.handle, input).await
     }
     /// The `Record` member.
@@ -42,10 +33,7 @@ impl PutRecordFluentBuilder {
         self
     }
     /// The `Record` member.
-    pub fn set_record(
-        mut self,
-        input: ::std::option::Option<crate::types::Record>,
-    ) -> Self {
+    pub fn set_record(mut self, input: ::std::option::Option<crate::types::Record>) -> Self {
         self.inner = self.inner.set_record(input);
         self
     }

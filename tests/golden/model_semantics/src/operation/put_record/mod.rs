@@ -7,18 +7,10 @@ pub use _put_record_input::PutRecordInput;
 pub use _put_record_output::PutRecordOutput;
 /// The `PutRecord` operation.
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::marker::Copy,
-    ::std::fmt::Debug,
-    ::std::default::Default
-)]
+#[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct PutRecord;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
-    name: "PutRecord",
-    retryable_errors: &[],
-    compress_request: false,
-};
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
+    ::awsjson_runtime::for_generated::OperationMeta { name: "PutRecord", retryable_errors: &[], compress_request: false };
 impl PutRecord {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -26,67 +18,41 @@ impl PutRecord {
         input: PutRecordInput,
     ) -> ::std::result::Result<
         PutRecordOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            PutRecordError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<PutRecordError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
         #[allow(unused_mut)]
         let mut input = input;
         if input.record.is_none() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::SdkError::construction_failure(
-                    ::awsjson_runtime::for_generated::BuildError::missing_field(
-                        "record",
-                        "PutRecord requires it",
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
+                ::awsjson_runtime::for_generated::BuildError::missing_field("record", "PutRecord requires it"),
+            ));
         }
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
         crate::protocol_serde::ser_put_record_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
-        let mut pool = ::awsjson_runtime::for_generated::StringPool::with_capacity(
-            w.strings_written(),
-        );
+        let mut pool = ::awsjson_runtime::for_generated::StringPool::with_capacity(w.strings_written());
         crate::protocol_serde::give_put_record_input(input, &mut pool);
-        handle
-            .invoke(
-                &OPERATION,
-                w.finish(),
-                host_prefix,
-                pool,
-                crate::protocol_serde::de_put_record_output,
-                de_error,
-            )
-            .await
+        handle.invoke(&OPERATION, w.finish(), host_prefix, pool, crate::protocol_serde::de_put_record_output, de_error).await
     }
 }
 #[allow(unused_variables)]
 fn de_error(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    PutRecordError,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<PutRecordError, ::awsjson_runtime::for_generated::DeserializeError> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
-    ::std::result::Result::Ok(
-        match code.as_deref() {
-            _ => PutRecordError::generic(meta),
-        },
-    )
+    ::std::result::Result::Ok(match code.as_deref() {
+        _ => PutRecordError::generic(meta),
+    })
 }
 /// The errors `PutRecord` can return.
 #[non_exhaustive]
 #[derive(::std::fmt::Debug)]
 pub enum PutRecordError {
     /// An error the model does not describe; read it with `code()` and `message()`.
-    #[deprecated(
-        note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
-    )]
+    #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
 ::awsjson_runtime::for_generated::operation_error_impls!(PutRecordError {});

@@ -6,254 +6,79 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct MatchInput {
     /// The `type` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "type",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "type", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub r#type: ::std::option::Option<::std::string::String>,
     /// The `send` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "send",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "send", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub send_value: ::std::option::Option<::std::string::String>,
     /// The `build` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "build",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "build", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub build_value: ::std::option::Option<::std::string::String>,
     /// The `meta` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "meta",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "meta", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub meta: ::std::option::Option<::std::string::String>,
     /// The `self` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "self",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "self", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub self_: ::std::option::Option<::std::string::String>,
     /// The `key` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "key",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "key", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub key: ::std::option::Option<::std::string::String>,
     /// The `value` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "value",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "value", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub value: ::std::option::Option<::std::string::String>,
     /// The `v` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "v",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "v", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub v: ::std::option::Option<::std::string::String>,
     /// The `w` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "w",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "w", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub w: ::std::option::Option<::std::string::String>,
     /// The `input` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "input",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "input", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub input: ::std::option::Option<::std::string::String>,
     /// The `output` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "output",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "output", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub output: ::std::option::Option<::std::string::String>,
     /// The `handle` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "handle",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "handle", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub handle: ::std::option::Option<::std::string::String>,
     /// The `inner` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "inner",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "inner", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub inner: ::std::option::Option<::std::string::String>,
     /// The `as_input` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "as_input",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "as_input", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub as_input_value: ::std::option::Option<::std::string::String>,
     /// The `customize` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "customize",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "customize", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub customize_value: ::std::option::Option<::std::string::String>,
     /// The `builder` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "builder",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "builder", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub builder_value: ::std::option::Option<::std::string::String>,
     /// The `Message` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Message",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Message", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub message: ::std::option::Option<::std::string::String>,
     /// The `code` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "code",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "code", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub code: ::std::option::Option<::std::string::String>,
     /// The `crate` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "crate",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "crate", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub crate_: ::std::option::Option<::std::string::String>,
     /// The `Option` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Option",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Option", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub option: ::std::option::Option<crate::types::Option>,
     /// The `Vec` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Vec",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Vec", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub vec: ::std::option::Option<::std::vec::Vec<crate::types::Option>>,
     /// The `Box` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Box",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Box", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub r#box: ::std::option::Option<crate::types::Box>,
     /// The `Client` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Client",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Client", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub client: ::std::option::Option<crate::types::Client>,
     /// The `Config` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Config",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Config", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub config: ::std::option::Option<crate::types::Config>,
     /// The `String` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "String",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "String", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub string: ::std::option::Option<crate::types::String>,
 }
 impl MatchInput {
@@ -366,12 +191,7 @@ impl MatchInput {
 }
 /// A builder for [`MatchInput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct MatchInputBuilder {
     pub(crate) r#type: ::std::option::Option<::std::string::String>,
     pub(crate) send_value: ::std::option::Option<::std::string::String>,
@@ -401,18 +221,12 @@ pub struct MatchInputBuilder {
 }
 impl MatchInputBuilder {
     /// The `type` member.
-    pub fn r#type(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn r#type(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.r#type = ::std::option::Option::Some(input.into());
         self
     }
     /// The `type` member.
-    pub fn set_type(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_type(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.r#type = input;
         self
     }
@@ -421,18 +235,12 @@ impl MatchInputBuilder {
         &self.r#type
     }
     /// The `send` member.
-    pub fn send_value(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn send_value(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.send_value = ::std::option::Option::Some(input.into());
         self
     }
     /// The `send` member.
-    pub fn set_send_value(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_send_value(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.send_value = input;
         self
     }
@@ -441,18 +249,12 @@ impl MatchInputBuilder {
         &self.send_value
     }
     /// The `build` member.
-    pub fn build_value(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn build_value(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.build_value = ::std::option::Option::Some(input.into());
         self
     }
     /// The `build` member.
-    pub fn set_build_value(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_build_value(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.build_value = input;
         self
     }
@@ -461,18 +263,12 @@ impl MatchInputBuilder {
         &self.build_value
     }
     /// The `meta` member.
-    pub fn meta(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn meta(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.meta = ::std::option::Option::Some(input.into());
         self
     }
     /// The `meta` member.
-    pub fn set_meta(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_meta(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.meta = input;
         self
     }
@@ -481,18 +277,12 @@ impl MatchInputBuilder {
         &self.meta
     }
     /// The `self` member.
-    pub fn self_(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn self_(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.self_ = ::std::option::Option::Some(input.into());
         self
     }
     /// The `self` member.
-    pub fn set_self_(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_self_(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.self_ = input;
         self
     }
@@ -501,18 +291,12 @@ impl MatchInputBuilder {
         &self.self_
     }
     /// The `key` member.
-    pub fn key(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.key = ::std::option::Option::Some(input.into());
         self
     }
     /// The `key` member.
-    pub fn set_key(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.key = input;
         self
     }
@@ -521,18 +305,12 @@ impl MatchInputBuilder {
         &self.key
     }
     /// The `value` member.
-    pub fn value(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn value(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.value = ::std::option::Option::Some(input.into());
         self
     }
     /// The `value` member.
-    pub fn set_value(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_value(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.value = input;
         self
     }
@@ -569,18 +347,12 @@ impl MatchInputBuilder {
         &self.w
     }
     /// The `input` member.
-    pub fn input(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn input(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.input = ::std::option::Option::Some(input.into());
         self
     }
     /// The `input` member.
-    pub fn set_input(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_input(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.input = input;
         self
     }
@@ -589,18 +361,12 @@ impl MatchInputBuilder {
         &self.input
     }
     /// The `output` member.
-    pub fn output(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn output(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.output = ::std::option::Option::Some(input.into());
         self
     }
     /// The `output` member.
-    pub fn set_output(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_output(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.output = input;
         self
     }
@@ -609,18 +375,12 @@ impl MatchInputBuilder {
         &self.output
     }
     /// The `handle` member.
-    pub fn handle(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn handle(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.handle = ::std::option::Option::Some(input.into());
         self
     }
     /// The `handle` member.
-    pub fn set_handle(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_handle(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.handle = input;
         self
     }
@@ -629,18 +389,12 @@ impl MatchInputBuilder {
         &self.handle
     }
     /// The `inner` member.
-    pub fn inner(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn inner(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = ::std::option::Option::Some(input.into());
         self
     }
     /// The `inner` member.
-    pub fn set_inner(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_inner(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = input;
         self
     }
@@ -649,18 +403,12 @@ impl MatchInputBuilder {
         &self.inner
     }
     /// The `as_input` member.
-    pub fn as_input_value(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn as_input_value(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.as_input_value = ::std::option::Option::Some(input.into());
         self
     }
     /// The `as_input` member.
-    pub fn set_as_input_value(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_as_input_value(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.as_input_value = input;
         self
     }
@@ -669,18 +417,12 @@ impl MatchInputBuilder {
         &self.as_input_value
     }
     /// The `customize` member.
-    pub fn customize_value(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn customize_value(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.customize_value = ::std::option::Option::Some(input.into());
         self
     }
     /// The `customize` member.
-    pub fn set_customize_value(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_customize_value(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.customize_value = input;
         self
     }
@@ -689,18 +431,12 @@ impl MatchInputBuilder {
         &self.customize_value
     }
     /// The `builder` member.
-    pub fn builder_value(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn builder_value(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.builder_value = ::std::option::Option::Some(input.into());
         self
     }
     /// The `builder` member.
-    pub fn set_builder_value(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_builder_value(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.builder_value = input;
         self
     }
@@ -709,18 +445,12 @@ impl MatchInputBuilder {
         &self.builder_value
     }
     /// The `Message` member.
-    pub fn message(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn message(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.message = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Message` member.
-    pub fn set_message(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_message(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.message = input;
         self
     }
@@ -729,18 +459,12 @@ impl MatchInputBuilder {
         &self.message
     }
     /// The `code` member.
-    pub fn code(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn code(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.code = ::std::option::Option::Some(input.into());
         self
     }
     /// The `code` member.
-    pub fn set_code(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_code(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.code = input;
         self
     }
@@ -749,18 +473,12 @@ impl MatchInputBuilder {
         &self.code
     }
     /// The `crate` member.
-    pub fn crate_(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn crate_(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.crate_ = ::std::option::Option::Some(input.into());
         self
     }
     /// The `crate` member.
-    pub fn set_crate_(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_crate_(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.crate_ = input;
         self
     }
@@ -774,10 +492,7 @@ impl MatchInputBuilder {
         self
     }
     /// The `Option` member.
-    pub fn set_option(
-        mut self,
-        input: ::std::option::Option<crate::types::Option>,
-    ) -> Self {
+    pub fn set_option(mut self, input: ::std::option::Option<crate::types::Option>) -> Self {
         self.option = input;
         self
     }
@@ -795,17 +510,12 @@ impl MatchInputBuilder {
         self
     }
     /// The `Vec` member.
-    pub fn set_vec(
-        mut self,
-        input: ::std::option::Option<::std::vec::Vec<crate::types::Option>>,
-    ) -> Self {
+    pub fn set_vec(mut self, input: ::std::option::Option<::std::vec::Vec<crate::types::Option>>) -> Self {
         self.vec = input;
         self
     }
     /// The `Vec` member.
-    pub fn get_vec(
-        &self,
-    ) -> &::std::option::Option<::std::vec::Vec<crate::types::Option>> {
+    pub fn get_vec(&self) -> &::std::option::Option<::std::vec::Vec<crate::types::Option>> {
         &self.vec
     }
     /// The `Box` member.
@@ -828,10 +538,7 @@ impl MatchInputBuilder {
         self
     }
     /// The `Client` member.
-    pub fn set_client(
-        mut self,
-        input: ::std::option::Option<crate::types::Client>,
-    ) -> Self {
+    pub fn set_client(mut self, input: ::std::option::Option<crate::types::Client>) -> Self {
         self.client = input;
         self
     }
@@ -845,10 +552,7 @@ impl MatchInputBuilder {
         self
     }
     /// The `Config` member.
-    pub fn set_config(
-        mut self,
-        input: ::std::option::Option<crate::types::Config>,
-    ) -> Self {
+    pub fn set_config(mut self, input: ::std::option::Option<crate::types::Config>) -> Self {
         self.config = input;
         self
     }
@@ -862,10 +566,7 @@ impl MatchInputBuilder {
         self
     }
     /// The `String` member.
-    pub fn set_string(
-        mut self,
-        input: ::std::option::Option<crate::types::String>,
-    ) -> Self {
+    pub fn set_string(mut self, input: ::std::option::Option<crate::types::String>) -> Self {
         self.string = input;
         self
     }
@@ -876,12 +577,7 @@ impl MatchInputBuilder {
     /// Builds a [`MatchInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<
-        MatchInput,
-        ::awsjson_runtime::for_generated::BuildError,
-    > {
+    pub fn build(self) -> ::std::result::Result<MatchInput, ::awsjson_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(MatchInput {
             r#type: self.r#type,
             send_value: self.send_value,

@@ -6,204 +6,64 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct MatchOutput {
     /// The `type` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "type",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "type", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub r#type: ::std::option::Option<::std::string::String>,
     /// The `send` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "send",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "send", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub send: ::std::option::Option<::std::string::String>,
     /// The `build` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "build",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "build", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub build_value: ::std::option::Option<::std::string::String>,
     /// The `meta` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "meta",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "meta", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub meta: ::std::option::Option<::std::string::String>,
     /// The `self` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "self",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "self", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub self_: ::std::option::Option<::std::string::String>,
     /// The `key` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "key",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "key", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub key: ::std::option::Option<::std::string::String>,
     /// The `value` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "value",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "value", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub value: ::std::option::Option<::std::string::String>,
     /// The `v` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "v",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "v", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub v: ::std::option::Option<::std::string::String>,
     /// The `w` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "w",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "w", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub w: ::std::option::Option<::std::string::String>,
     /// The `input` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "input",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "input", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub input: ::std::option::Option<::std::string::String>,
     /// The `output` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "output",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "output", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub output: ::std::option::Option<::std::string::String>,
     /// The `handle` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "handle",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "handle", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub handle: ::std::option::Option<::std::string::String>,
     /// The `inner` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "inner",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "inner", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub inner: ::std::option::Option<::std::string::String>,
     /// The `as_input` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "as_input",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "as_input", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub as_input: ::std::option::Option<::std::string::String>,
     /// The `customize` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "customize",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "customize", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub customize: ::std::option::Option<::std::string::String>,
     /// The `builder` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "builder",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "builder", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub builder_value: ::std::option::Option<::std::string::String>,
     /// The `Message` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Message",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Message", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub message: ::std::option::Option<::std::string::String>,
     /// The `code` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "code",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "code", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub code: ::std::option::Option<::std::string::String>,
     /// The `crate` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "crate",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "crate", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub crate_: ::std::option::Option<::std::string::String>,
     /// The `Result` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Result",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Result", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub result: ::std::option::Option<crate::types::Result>,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
@@ -301,12 +161,7 @@ impl ::awsjson_runtime::for_generated::RequestId for MatchOutput {
 }
 /// A builder for [`MatchOutput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct MatchOutputBuilder {
     pub(crate) r#type: ::std::option::Option<::std::string::String>,
     pub(crate) send: ::std::option::Option<::std::string::String>,
@@ -332,18 +187,12 @@ pub struct MatchOutputBuilder {
 }
 impl MatchOutputBuilder {
     /// The `type` member.
-    pub fn r#type(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn r#type(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.r#type = ::std::option::Option::Some(input.into());
         self
     }
     /// The `type` member.
-    pub fn set_type(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_type(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.r#type = input;
         self
     }
@@ -352,18 +201,12 @@ impl MatchOutputBuilder {
         &self.r#type
     }
     /// The `send` member.
-    pub fn send(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn send(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.send = ::std::option::Option::Some(input.into());
         self
     }
     /// The `send` member.
-    pub fn set_send(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_send(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.send = input;
         self
     }
@@ -372,18 +215,12 @@ impl MatchOutputBuilder {
         &self.send
     }
     /// The `build` member.
-    pub fn build_value(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn build_value(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.build_value = ::std::option::Option::Some(input.into());
         self
     }
     /// The `build` member.
-    pub fn set_build_value(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_build_value(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.build_value = input;
         self
     }
@@ -392,18 +229,12 @@ impl MatchOutputBuilder {
         &self.build_value
     }
     /// The `meta` member.
-    pub fn meta(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn meta(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.meta = ::std::option::Option::Some(input.into());
         self
     }
     /// The `meta` member.
-    pub fn set_meta(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_meta(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.meta = input;
         self
     }
@@ -412,18 +243,12 @@ impl MatchOutputBuilder {
         &self.meta
     }
     /// The `self` member.
-    pub fn self_(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn self_(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.self_ = ::std::option::Option::Some(input.into());
         self
     }
     /// The `self` member.
-    pub fn set_self_(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_self_(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.self_ = input;
         self
     }
@@ -432,18 +257,12 @@ impl MatchOutputBuilder {
         &self.self_
     }
     /// The `key` member.
-    pub fn key(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.key = ::std::option::Option::Some(input.into());
         self
     }
     /// The `key` member.
-    pub fn set_key(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.key = input;
         self
     }
@@ -452,18 +271,12 @@ impl MatchOutputBuilder {
         &self.key
     }
     /// The `value` member.
-    pub fn value(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn value(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.value = ::std::option::Option::Some(input.into());
         self
     }
     /// The `value` member.
-    pub fn set_value(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_value(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.value = input;
         self
     }
@@ -500,18 +313,12 @@ impl MatchOutputBuilder {
         &self.w
     }
     /// The `input` member.
-    pub fn input(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn input(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.input = ::std::option::Option::Some(input.into());
         self
     }
     /// The `input` member.
-    pub fn set_input(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_input(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.input = input;
         self
     }
@@ -520,18 +327,12 @@ impl MatchOutputBuilder {
         &self.input
     }
     /// The `output` member.
-    pub fn output(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn output(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.output = ::std::option::Option::Some(input.into());
         self
     }
     /// The `output` member.
-    pub fn set_output(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_output(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.output = input;
         self
     }
@@ -540,18 +341,12 @@ impl MatchOutputBuilder {
         &self.output
     }
     /// The `handle` member.
-    pub fn handle(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn handle(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.handle = ::std::option::Option::Some(input.into());
         self
     }
     /// The `handle` member.
-    pub fn set_handle(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_handle(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.handle = input;
         self
     }
@@ -560,18 +355,12 @@ impl MatchOutputBuilder {
         &self.handle
     }
     /// The `inner` member.
-    pub fn inner(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn inner(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = ::std::option::Option::Some(input.into());
         self
     }
     /// The `inner` member.
-    pub fn set_inner(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_inner(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = input;
         self
     }
@@ -580,18 +369,12 @@ impl MatchOutputBuilder {
         &self.inner
     }
     /// The `as_input` member.
-    pub fn as_input(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn as_input(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.as_input = ::std::option::Option::Some(input.into());
         self
     }
     /// The `as_input` member.
-    pub fn set_as_input(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_as_input(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.as_input = input;
         self
     }
@@ -600,18 +383,12 @@ impl MatchOutputBuilder {
         &self.as_input
     }
     /// The `customize` member.
-    pub fn customize(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn customize(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.customize = ::std::option::Option::Some(input.into());
         self
     }
     /// The `customize` member.
-    pub fn set_customize(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_customize(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.customize = input;
         self
     }
@@ -620,18 +397,12 @@ impl MatchOutputBuilder {
         &self.customize
     }
     /// The `builder` member.
-    pub fn builder_value(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn builder_value(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.builder_value = ::std::option::Option::Some(input.into());
         self
     }
     /// The `builder` member.
-    pub fn set_builder_value(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_builder_value(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.builder_value = input;
         self
     }
@@ -640,18 +411,12 @@ impl MatchOutputBuilder {
         &self.builder_value
     }
     /// The `Message` member.
-    pub fn message(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn message(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.message = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Message` member.
-    pub fn set_message(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_message(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.message = input;
         self
     }
@@ -660,18 +425,12 @@ impl MatchOutputBuilder {
         &self.message
     }
     /// The `code` member.
-    pub fn code(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn code(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.code = ::std::option::Option::Some(input.into());
         self
     }
     /// The `code` member.
-    pub fn set_code(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_code(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.code = input;
         self
     }
@@ -680,18 +439,12 @@ impl MatchOutputBuilder {
         &self.code
     }
     /// The `crate` member.
-    pub fn crate_(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn crate_(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.crate_ = ::std::option::Option::Some(input.into());
         self
     }
     /// The `crate` member.
-    pub fn set_crate_(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_crate_(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.crate_ = input;
         self
     }
@@ -705,10 +458,7 @@ impl MatchOutputBuilder {
         self
     }
     /// The `Result` member.
-    pub fn set_result(
-        mut self,
-        input: ::std::option::Option<crate::types::Result>,
-    ) -> Self {
+    pub fn set_result(mut self, input: ::std::option::Option<crate::types::Result>) -> Self {
         self.result = input;
         self
     }
@@ -716,10 +466,7 @@ impl MatchOutputBuilder {
     pub fn get_result(&self) -> &::std::option::Option<crate::types::Result> {
         &self.result
     }
-    pub(crate) fn _request_id(
-        mut self,
-        id: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub(crate) fn _request_id(mut self, id: ::std::option::Option<::std::string::String>) -> Self {
         self._request_id = id;
         self
     }

@@ -10,10 +10,7 @@ pub struct MatchFluentBuilder {
 }
 impl MatchFluentBuilder {
     pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
-        MatchFluentBuilder {
-            handle,
-            inner: ::std::default::Default::default(),
-        }
+        MatchFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
     pub fn as_input(&self) -> &MatchInputBuilder {
@@ -25,30 +22,18 @@ impl MatchFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::MatchOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            super::MatchError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<super::MatchError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::MatchInput = self
-            .inner
-            .build()
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::MatchInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::Match::orchestrate(&self.handle, input).await
     }
     /// The `type` member.
-    pub fn r#type(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn r#type(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.r#type(input.into());
         self
     }
     /// The `type` member.
-    pub fn set_type(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_type(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_type(input);
         self
     }
@@ -57,18 +42,12 @@ impl MatchFluentBuilder {
         self.inner.get_type()
     }
     /// The `send` member.
-    pub fn send_value(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn send_value(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.send_value(input.into());
         self
     }
     /// The `send` member.
-    pub fn set_send_value(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_send_value(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_send_value(input);
         self
     }
@@ -77,18 +56,12 @@ impl MatchFluentBuilder {
         self.inner.get_send_value()
     }
     /// The `build` member.
-    pub fn build_value(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn build_value(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.build_value(input.into());
         self
     }
     /// The `build` member.
-    pub fn set_build_value(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_build_value(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_build_value(input);
         self
     }
@@ -97,18 +70,12 @@ impl MatchFluentBuilder {
         self.inner.get_build_value()
     }
     /// The `meta` member.
-    pub fn meta(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn meta(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.meta(input.into());
         self
     }
     /// The `meta` member.
-    pub fn set_meta(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_meta(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_meta(input);
         self
     }
@@ -117,18 +84,12 @@ impl MatchFluentBuilder {
         self.inner.get_meta()
     }
     /// The `self` member.
-    pub fn self_(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn self_(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.self_(input.into());
         self
     }
     /// The `self` member.
-    pub fn set_self_(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_self_(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_self_(input);
         self
     }
@@ -137,18 +98,12 @@ impl MatchFluentBuilder {
         self.inner.get_self_()
     }
     /// The `key` member.
-    pub fn key(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.key(input.into());
         self
     }
     /// The `key` member.
-    pub fn set_key(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_key(input);
         self
     }
@@ -157,18 +112,12 @@ impl MatchFluentBuilder {
         self.inner.get_key()
     }
     /// The `value` member.
-    pub fn value(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn value(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.value(input.into());
         self
     }
     /// The `value` member.
-    pub fn set_value(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_value(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_value(input);
         self
     }
@@ -205,18 +154,12 @@ impl MatchFluentBuilder {
         self.inner.get_w()
     }
     /// The `input` member.
-    pub fn input(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn input(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.input(input.into());
         self
     }
     /// The `input` member.
-    pub fn set_input(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_input(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_input(input);
         self
     }
@@ -225,18 +168,12 @@ impl MatchFluentBuilder {
         self.inner.get_input()
     }
     /// The `output` member.
-    pub fn output(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn output(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.output(input.into());
         self
     }
     /// The `output` member.
-    pub fn set_output(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_output(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_output(input);
         self
     }
@@ -245,18 +182,12 @@ impl MatchFluentBuilder {
         self.inner.get_output()
     }
     /// The `handle` member.
-    pub fn handle(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn handle(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.handle(input.into());
         self
     }
     /// The `handle` member.
-    pub fn set_handle(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_handle(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_handle(input);
         self
     }
@@ -265,18 +196,12 @@ impl MatchFluentBuilder {
         self.inner.get_handle()
     }
     /// The `inner` member.
-    pub fn inner(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn inner(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.inner(input.into());
         self
     }
     /// The `inner` member.
-    pub fn set_inner(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_inner(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_inner(input);
         self
     }
@@ -285,18 +210,12 @@ impl MatchFluentBuilder {
         self.inner.get_inner()
     }
     /// The `as_input` member.
-    pub fn as_input_value(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn as_input_value(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.as_input_value(input.into());
         self
     }
     /// The `as_input` member.
-    pub fn set_as_input_value(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_as_input_value(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_as_input_value(input);
         self
     }
@@ -305,18 +224,12 @@ impl MatchFluentBuilder {
         self.inner.get_as_input_value()
     }
     /// The `customize` member.
-    pub fn customize_value(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn customize_value(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.customize_value(input.into());
         self
     }
     /// The `customize` member.
-    pub fn set_customize_value(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_customize_value(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_customize_value(input);
         self
     }
@@ -325,18 +238,12 @@ impl MatchFluentBuilder {
         self.inner.get_customize_value()
     }
     /// The `builder` member.
-    pub fn builder_value(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn builder_value(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.builder_value(input.into());
         self
     }
     /// The `builder` member.
-    pub fn set_builder_value(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_builder_value(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_builder_value(input);
         self
     }
@@ -345,18 +252,12 @@ impl MatchFluentBuilder {
         self.inner.get_builder_value()
     }
     /// The `Message` member.
-    pub fn message(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn message(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.message(input.into());
         self
     }
     /// The `Message` member.
-    pub fn set_message(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_message(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_message(input);
         self
     }
@@ -365,18 +266,12 @@ impl MatchFluentBuilder {
         self.inner.get_message()
     }
     /// The `code` member.
-    pub fn code(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn code(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.code(input.into());
         self
     }
     /// The `code` member.
-    pub fn set_code(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_code(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_code(input);
         self
     }
@@ -385,18 +280,12 @@ impl MatchFluentBuilder {
         self.inner.get_code()
     }
     /// The `crate` member.
-    pub fn crate_(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn crate_(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.crate_(input.into());
         self
     }
     /// The `crate` member.
-    pub fn set_crate_(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_crate_(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_crate_(input);
         self
     }
@@ -410,10 +299,7 @@ impl MatchFluentBuilder {
         self
     }
     /// The `Option` member.
-    pub fn set_option(
-        mut self,
-        input: ::std::option::Option<crate::types::Option>,
-    ) -> Self {
+    pub fn set_option(mut self, input: ::std::option::Option<crate::types::Option>) -> Self {
         self.inner = self.inner.set_option(input);
         self
     }
@@ -427,17 +313,12 @@ impl MatchFluentBuilder {
         self
     }
     /// The `Vec` member.
-    pub fn set_vec(
-        mut self,
-        input: ::std::option::Option<::std::vec::Vec<crate::types::Option>>,
-    ) -> Self {
+    pub fn set_vec(mut self, input: ::std::option::Option<::std::vec::Vec<crate::types::Option>>) -> Self {
         self.inner = self.inner.set_vec(input);
         self
     }
     /// The `Vec` member.
-    pub fn get_vec(
-        &self,
-    ) -> &::std::option::Option<::std::vec::Vec<crate::types::Option>> {
+    pub fn get_vec(&self) -> &::std::option::Option<::std::vec::Vec<crate::types::Option>> {
         self.inner.get_vec()
     }
     /// The `Box` member.
@@ -460,10 +341,7 @@ impl MatchFluentBuilder {
         self
     }
     /// The `Client` member.
-    pub fn set_client(
-        mut self,
-        input: ::std::option::Option<crate::types::Client>,
-    ) -> Self {
+    pub fn set_client(mut self, input: ::std::option::Option<crate::types::Client>) -> Self {
         self.inner = self.inner.set_client(input);
         self
     }
@@ -477,10 +355,7 @@ impl MatchFluentBuilder {
         self
     }
     /// The `Config` member.
-    pub fn set_config(
-        mut self,
-        input: ::std::option::Option<crate::types::Config>,
-    ) -> Self {
+    pub fn set_config(mut self, input: ::std::option::Option<crate::types::Config>) -> Self {
         self.inner = self.inner.set_config(input);
         self
     }
@@ -494,10 +369,7 @@ impl MatchFluentBuilder {
         self
     }
     /// The `String` member.
-    pub fn set_string(
-        mut self,
-        input: ::std::option::Option<crate::types::String>,
-    ) -> Self {
+    pub fn set_string(mut self, input: ::std::option::Option<crate::types::String>) -> Self {
         self.inner = self.inner.set_string(input);
         self
     }

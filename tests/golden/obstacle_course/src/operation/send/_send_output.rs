@@ -6,14 +6,7 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct SendOutput {
     /// The `Send` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Send",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Send", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub send: ::std::option::Option<::std::string::String>,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
@@ -35,30 +28,19 @@ impl ::awsjson_runtime::for_generated::RequestId for SendOutput {
 }
 /// A builder for [`SendOutput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct SendOutputBuilder {
     pub(crate) send: ::std::option::Option<::std::string::String>,
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
 impl SendOutputBuilder {
     /// The `Send` member.
-    pub fn send(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn send(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.send = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Send` member.
-    pub fn set_send(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_send(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.send = input;
         self
     }
@@ -66,18 +48,12 @@ impl SendOutputBuilder {
     pub fn get_send(&self) -> &::std::option::Option<::std::string::String> {
         &self.send
     }
-    pub(crate) fn _request_id(
-        mut self,
-        id: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub(crate) fn _request_id(mut self, id: ::std::option::Option<::std::string::String>) -> Self {
         self._request_id = id;
         self
     }
     /// Builds a [`SendOutput`].
     pub fn build(self) -> SendOutput {
-        SendOutput {
-            send: self.send,
-            _request_id: self._request_id,
-        }
+        SendOutput { send: self.send, _request_id: self._request_id }
     }
 }

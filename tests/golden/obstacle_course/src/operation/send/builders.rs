@@ -10,10 +10,7 @@ pub struct SendFluentBuilder {
 }
 impl SendFluentBuilder {
     pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
-        SendFluentBuilder {
-            handle,
-            inner: ::std::default::Default::default(),
-        }
+        SendFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
     pub fn as_input(&self) -> &SendInputBuilder {
@@ -25,15 +22,9 @@ impl SendFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::SendOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            super::SendError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<super::SendError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::SendInput = self
-            .inner
-            .build()
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::SendInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::Send::orchestrate(&self.handle, input).await
     }
 }

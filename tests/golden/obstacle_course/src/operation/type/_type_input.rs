@@ -6,24 +6,10 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct TypeInput {
     /// The `Default` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Default",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Default", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub default: ::std::option::Option<::std::string::String>,
     /// The `meta` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "meta",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "meta", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub meta: ::std::option::Option<::std::string::String>,
 }
 impl TypeInput {
@@ -42,30 +28,19 @@ impl TypeInput {
 }
 /// A builder for [`TypeInput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct TypeInputBuilder {
     pub(crate) default: ::std::option::Option<::std::string::String>,
     pub(crate) meta: ::std::option::Option<::std::string::String>,
 }
 impl TypeInputBuilder {
     /// The `Default` member.
-    pub fn default(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn default(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.default = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Default` member.
-    pub fn set_default(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_default(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.default = input;
         self
     }
@@ -74,18 +49,12 @@ impl TypeInputBuilder {
         &self.default
     }
     /// The `meta` member.
-    pub fn meta(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn meta(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.meta = ::std::option::Option::Some(input.into());
         self
     }
     /// The `meta` member.
-    pub fn set_meta(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_meta(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.meta = input;
         self
     }
@@ -96,12 +65,7 @@ impl TypeInputBuilder {
     /// Builds a [`TypeInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<TypeInput, ::awsjson_runtime::for_generated::BuildError> {
-        ::std::result::Result::Ok(TypeInput {
-            default: self.default,
-            meta: self.meta,
-        })
+    pub fn build(self) -> ::std::result::Result<TypeInput, ::awsjson_runtime::for_generated::BuildError> {
+        ::std::result::Result::Ok(TypeInput { default: self.default, meta: self.meta })
     }
 }

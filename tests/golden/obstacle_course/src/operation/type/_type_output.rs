@@ -6,34 +6,13 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct TypeOutput {
     /// The `Some` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Some",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Some", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub some: ::std::option::Option<::std::string::String>,
     /// The `None` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "None",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "None", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub none: ::std::option::Option<bool>,
     /// The `Option` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Option",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Option", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub option: ::std::option::Option<crate::types::Option>,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
@@ -63,12 +42,7 @@ impl ::awsjson_runtime::for_generated::RequestId for TypeOutput {
 }
 /// A builder for [`TypeOutput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct TypeOutputBuilder {
     pub(crate) some: ::std::option::Option<::std::string::String>,
     pub(crate) none: ::std::option::Option<bool>,
@@ -77,18 +51,12 @@ pub struct TypeOutputBuilder {
 }
 impl TypeOutputBuilder {
     /// The `Some` member.
-    pub fn some(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn some(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.some = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Some` member.
-    pub fn set_some(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_some(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.some = input;
         self
     }
@@ -116,10 +84,7 @@ impl TypeOutputBuilder {
         self
     }
     /// The `Option` member.
-    pub fn set_option(
-        mut self,
-        input: ::std::option::Option<crate::types::Option>,
-    ) -> Self {
+    pub fn set_option(mut self, input: ::std::option::Option<crate::types::Option>) -> Self {
         self.option = input;
         self
     }
@@ -127,20 +92,12 @@ impl TypeOutputBuilder {
     pub fn get_option(&self) -> &::std::option::Option<crate::types::Option> {
         &self.option
     }
-    pub(crate) fn _request_id(
-        mut self,
-        id: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub(crate) fn _request_id(mut self, id: ::std::option::Option<::std::string::String>) -> Self {
         self._request_id = id;
         self
     }
     /// Builds a [`TypeOutput`].
     pub fn build(self) -> TypeOutput {
-        TypeOutput {
-            some: self.some,
-            none: self.none,
-            option: self.option,
-            _request_id: self._request_id,
-        }
+        TypeOutput { some: self.some, none: self.none, option: self.option, _request_id: self._request_id }
     }
 }

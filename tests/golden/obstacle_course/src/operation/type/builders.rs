@@ -10,10 +10,7 @@ pub struct TypeFluentBuilder {
 }
 impl TypeFluentBuilder {
     pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
-        TypeFluentBuilder {
-            handle,
-            inner: ::std::default::Default::default(),
-        }
+        TypeFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
     pub fn as_input(&self) -> &TypeInputBuilder {
@@ -25,30 +22,18 @@ impl TypeFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::TypeOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            super::TypeError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<super::TypeError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::TypeInput = self
-            .inner
-            .build()
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::TypeInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::Type::orchestrate(&self.handle, input).await
     }
     /// The `Default` member.
-    pub fn default(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn default(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.default(input.into());
         self
     }
     /// The `Default` member.
-    pub fn set_default(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_default(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_default(input);
         self
     }
@@ -57,18 +42,12 @@ impl TypeFluentBuilder {
         self.inner.get_default()
     }
     /// The `meta` member.
-    pub fn meta(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn meta(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.meta(input.into());
         self
     }
     /// The `meta` member.
-    pub fn set_meta(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_meta(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_meta(input);
         self
     }

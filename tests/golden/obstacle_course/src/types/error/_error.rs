@@ -6,44 +6,16 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct Error {
     /// The `message` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "message",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "message", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub message: ::std::option::Option<::std::string::String>,
     /// The `meta` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "meta",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "meta", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub meta_value: ::std::option::Option<::std::string::String>,
     /// The `code` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "code",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "code", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub code_value: ::std::option::Option<::std::string::String>,
     /// The `source` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "source",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "source", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub source_value: ::std::option::Option<::std::string::String>,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) meta: ::awsjson_runtime::for_generated::ErrorMetadata,
@@ -81,11 +53,7 @@ impl Error {
 impl ::std::fmt::Display for Error {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         ::std::write!(f, "Error")?;
-        if let ::std::option::Option::Some(message) = self
-            .message
-            .as_deref()
-            .or_else(|| self.meta.message())
-        {
+        if let ::std::option::Option::Some(message) = self.message.as_deref().or_else(|| self.meta.message()) {
             ::std::write!(f, ": {}", message)?;
         }
         ::std::result::Result::Ok(())
@@ -107,35 +75,22 @@ impl ::awsjson_runtime::for_generated::RequestId for Error {
 }
 /// A builder for [`Error`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct ErrorBuilder {
     pub(crate) message: ::std::option::Option<::std::string::String>,
     pub(crate) meta_value: ::std::option::Option<::std::string::String>,
     pub(crate) code_value: ::std::option::Option<::std::string::String>,
     pub(crate) source_value: ::std::option::Option<::std::string::String>,
-    pub(crate) meta: ::std::option::Option<
-        ::awsjson_runtime::for_generated::ErrorMetadata,
-    >,
+    pub(crate) meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
 }
 impl ErrorBuilder {
     /// The `message` member.
-    pub fn message(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn message(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.message = ::std::option::Option::Some(input.into());
         self
     }
     /// The `message` member.
-    pub fn set_message(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_message(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.message = input;
         self
     }
@@ -144,18 +99,12 @@ impl ErrorBuilder {
         &self.message
     }
     /// The `meta` member.
-    pub fn meta_value(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn meta_value(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.meta_value = ::std::option::Option::Some(input.into());
         self
     }
     /// The `meta` member.
-    pub fn set_meta_value(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_meta_value(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.meta_value = input;
         self
     }
@@ -164,18 +113,12 @@ impl ErrorBuilder {
         &self.meta_value
     }
     /// The `code` member.
-    pub fn code_value(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn code_value(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.code_value = ::std::option::Option::Some(input.into());
         self
     }
     /// The `code` member.
-    pub fn set_code_value(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_code_value(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.code_value = input;
         self
     }
@@ -184,18 +127,12 @@ impl ErrorBuilder {
         &self.code_value
     }
     /// The `source` member.
-    pub fn source_value(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn source_value(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.source_value = ::std::option::Option::Some(input.into());
         self
     }
     /// The `source` member.
-    pub fn set_source_value(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_source_value(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.source_value = input;
         self
     }
@@ -204,18 +141,12 @@ impl ErrorBuilder {
         &self.source_value
     }
     /// Sets the error metadata (code, message, request id).
-    pub fn meta(
-        mut self,
-        meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-    ) -> Self {
+    pub fn meta(mut self, meta: ::awsjson_runtime::for_generated::ErrorMetadata) -> Self {
         self.meta = ::std::option::Option::Some(meta);
         self
     }
     /// Replaces the error metadata.
-    pub fn set_meta(
-        mut self,
-        meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
-    ) -> Self {
+    pub fn set_meta(mut self, meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>) -> Self {
         self.meta = meta;
         self
     }

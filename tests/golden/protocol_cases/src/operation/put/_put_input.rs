@@ -6,24 +6,10 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct PutInput {
     /// An amount.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Amount",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Amount", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub amount: ::std::option::Option<f64>,
     /// The item.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Item",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Item", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub item: ::std::option::Option<crate::types::Item>,
 }
 impl PutInput {
@@ -42,12 +28,7 @@ impl PutInput {
 }
 /// A builder for [`PutInput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct PutInputBuilder {
     pub(crate) amount: ::std::option::Option<f64>,
     pub(crate) item: ::std::option::Option<crate::types::Item>,
@@ -84,12 +65,7 @@ impl PutInputBuilder {
     /// Builds a [`PutInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<PutInput, ::awsjson_runtime::for_generated::BuildError> {
-        ::std::result::Result::Ok(PutInput {
-            amount: self.amount,
-            item: self.item,
-        })
+    pub fn build(self) -> ::std::result::Result<PutInput, ::awsjson_runtime::for_generated::BuildError> {
+        ::std::result::Result::Ok(PutInput { amount: self.amount, item: self.item })
     }
 }

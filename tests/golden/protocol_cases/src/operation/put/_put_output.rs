@@ -6,14 +6,7 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct PutOutput {
     /// The item.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Item",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Item", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub item: ::std::option::Option<crate::types::Item>,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
@@ -35,12 +28,7 @@ impl ::awsjson_runtime::for_generated::RequestId for PutOutput {
 }
 /// A builder for [`PutOutput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct PutOutputBuilder {
     pub(crate) item: ::std::option::Option<crate::types::Item>,
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
@@ -60,18 +48,12 @@ impl PutOutputBuilder {
     pub fn get_item(&self) -> &::std::option::Option<crate::types::Item> {
         &self.item
     }
-    pub(crate) fn _request_id(
-        mut self,
-        id: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub(crate) fn _request_id(mut self, id: ::std::option::Option<::std::string::String>) -> Self {
         self._request_id = id;
         self
     }
     /// Builds a [`PutOutput`].
     pub fn build(self) -> PutOutput {
-        PutOutput {
-            item: self.item,
-            _request_id: self._request_id,
-        }
+        PutOutput { item: self.item, _request_id: self._request_id }
     }
 }

@@ -10,10 +10,7 @@ pub struct PutFluentBuilder {
 }
 impl PutFluentBuilder {
     pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
-        PutFluentBuilder {
-            handle,
-            inner: ::std::default::Default::default(),
-        }
+        PutFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
     pub fn as_input(&self) -> &PutInputBuilder {
@@ -25,15 +22,9 @@ impl PutFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::PutOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            super::PutError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<super::PutError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::PutInput = self
-            .inner
-            .build()
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::PutInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::Put::orchestrate(&self.handle, input).await
     }
     /// An amount.

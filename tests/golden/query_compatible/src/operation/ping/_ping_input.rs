@@ -13,20 +13,13 @@ impl PingInput {
 }
 /// A builder for [`PingInput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct PingInputBuilder {}
 impl PingInputBuilder {
     /// Builds a [`PingInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<PingInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<PingInput, ::awsjson_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(PingInput {})
     }
 }

@@ -21,27 +21,17 @@ impl ::awsjson_runtime::for_generated::RequestId for PingOutput {
 }
 /// A builder for [`PingOutput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct PingOutputBuilder {
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
 impl PingOutputBuilder {
-    pub(crate) fn _request_id(
-        mut self,
-        id: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub(crate) fn _request_id(mut self, id: ::std::option::Option<::std::string::String>) -> Self {
         self._request_id = id;
         self
     }
     /// Builds a [`PingOutput`].
     pub fn build(self) -> PingOutput {
-        PingOutput {
-            _request_id: self._request_id,
-        }
+        PingOutput { _request_id: self._request_id }
     }
 }

@@ -10,10 +10,7 @@ pub struct PingFluentBuilder {
 }
 impl PingFluentBuilder {
     pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
-        PingFluentBuilder {
-            handle,
-            inner: ::std::default::Default::default(),
-        }
+        PingFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
     pub fn as_input(&self) -> &PingInputBuilder {
@@ -25,15 +22,9 @@ impl PingFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::PingOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            super::PingError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<super::PingError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::PingInput = self
-            .inner
-            .build()
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::PingInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::Ping::orchestrate(&self.handle, input).await
     }
 }

@@ -8,56 +8,21 @@ pub struct SendMessageInput {
     /// The `Account` member.
     ///
     /// Required: the call is refused before sending when it is not set.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Account",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Account", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub account: ::std::option::Option<::std::string::String>,
     /// The `Region` member.
     ///
     /// Required: the call is refused before sending when it is not set.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Region",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Region", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub region: ::std::option::Option<::std::string::String>,
     /// The `Body` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Body",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Body", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub body: ::std::option::Option<::std::string::String>,
     /// The `Attributes` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "Attributes",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "Attributes", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub attributes: ::std::option::Option<::std::vec::Vec<crate::types::Attribute>>,
     /// The `DeduplicationId` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "DeduplicationId",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "DeduplicationId", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub deduplication_id: ::std::option::Option<::std::string::String>,
 }
 impl SendMessageInput {
@@ -94,39 +59,26 @@ impl SendMessageInput {
 }
 /// A builder for [`SendMessageInput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct SendMessageInputBuilder {
     pub(crate) account: ::std::option::Option<::std::string::String>,
     pub(crate) region: ::std::option::Option<::std::string::String>,
     pub(crate) body: ::std::option::Option<::std::string::String>,
-    pub(crate) attributes: ::std::option::Option<
-        ::std::vec::Vec<crate::types::Attribute>,
-    >,
+    pub(crate) attributes: ::std::option::Option<::std::vec::Vec<crate::types::Attribute>>,
     pub(crate) deduplication_id: ::std::option::Option<::std::string::String>,
 }
 impl SendMessageInputBuilder {
     /// The `Account` member.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn account(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn account(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.account = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Account` member.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn set_account(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_account(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.account = input;
         self
     }
@@ -139,20 +91,14 @@ impl SendMessageInputBuilder {
     /// The `Region` member.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn region(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn region(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.region = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Region` member.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn set_region(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_region(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.region = input;
         self
     }
@@ -163,18 +109,12 @@ impl SendMessageInputBuilder {
         &self.region
     }
     /// The `Body` member.
-    pub fn body(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn body(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.body = ::std::option::Option::Some(input.into());
         self
     }
     /// The `Body` member.
-    pub fn set_body(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_body(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.body = input;
         self
     }
@@ -192,32 +132,21 @@ impl SendMessageInputBuilder {
         self
     }
     /// The `Attributes` member.
-    pub fn set_attributes(
-        mut self,
-        input: ::std::option::Option<::std::vec::Vec<crate::types::Attribute>>,
-    ) -> Self {
+    pub fn set_attributes(mut self, input: ::std::option::Option<::std::vec::Vec<crate::types::Attribute>>) -> Self {
         self.attributes = input;
         self
     }
     /// The `Attributes` member.
-    pub fn get_attributes(
-        &self,
-    ) -> &::std::option::Option<::std::vec::Vec<crate::types::Attribute>> {
+    pub fn get_attributes(&self) -> &::std::option::Option<::std::vec::Vec<crate::types::Attribute>> {
         &self.attributes
     }
     /// The `DeduplicationId` member.
-    pub fn deduplication_id(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn deduplication_id(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.deduplication_id = ::std::option::Option::Some(input.into());
         self
     }
     /// The `DeduplicationId` member.
-    pub fn set_deduplication_id(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_deduplication_id(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.deduplication_id = input;
         self
     }
@@ -228,12 +157,7 @@ impl SendMessageInputBuilder {
     /// Builds a [`SendMessageInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<
-        SendMessageInput,
-        ::awsjson_runtime::for_generated::BuildError,
-    > {
+    pub fn build(self) -> ::std::result::Result<SendMessageInput, ::awsjson_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(SendMessageInput {
             account: self.account,
             region: self.region,

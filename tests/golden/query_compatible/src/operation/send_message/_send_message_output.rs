@@ -6,14 +6,7 @@
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct SendMessageOutput {
     /// The `MessageId` member.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "MessageId",
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "MessageId", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub message_id: ::std::option::Option<::std::string::String>,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
@@ -35,30 +28,19 @@ impl ::awsjson_runtime::for_generated::RequestId for SendMessageOutput {
 }
 /// A builder for [`SendMessageOutput`].
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::std::fmt::Debug,
-)]
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct SendMessageOutputBuilder {
     pub(crate) message_id: ::std::option::Option<::std::string::String>,
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
 impl SendMessageOutputBuilder {
     /// The `MessageId` member.
-    pub fn message_id(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn message_id(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.message_id = ::std::option::Option::Some(input.into());
         self
     }
     /// The `MessageId` member.
-    pub fn set_message_id(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_message_id(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.message_id = input;
         self
     }
@@ -66,18 +48,12 @@ impl SendMessageOutputBuilder {
     pub fn get_message_id(&self) -> &::std::option::Option<::std::string::String> {
         &self.message_id
     }
-    pub(crate) fn _request_id(
-        mut self,
-        id: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub(crate) fn _request_id(mut self, id: ::std::option::Option<::std::string::String>) -> Self {
         self._request_id = id;
         self
     }
     /// Builds a [`SendMessageOutput`].
     pub fn build(self) -> SendMessageOutput {
-        SendMessageOutput {
-            message_id: self.message_id,
-            _request_id: self._request_id,
-        }
+        SendMessageOutput { message_id: self.message_id, _request_id: self._request_id }
     }
 }

@@ -10,10 +10,7 @@ pub struct SendMessageFluentBuilder {
 }
 impl SendMessageFluentBuilder {
     pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
-        SendMessageFluentBuilder {
-            handle,
-            inner: ::std::default::Default::default(),
-        }
+        SendMessageFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
     pub fn as_input(&self) -> &SendMessageInputBuilder {
@@ -25,30 +22,19 @@ impl SendMessageFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::SendMessageOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            super::SendMessageError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<super::SendMessageError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::SendMessageInput = self
-            .inner
-            .build()
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::SendMessageInput =
+            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::SendMessage::orchestrate(&self.handle, input).await
     }
     /// The `Account` member.
-    pub fn account(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn account(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.account(input.into());
         self
     }
     /// The `Account` member.
-    pub fn set_account(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_account(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_account(input);
         self
     }
@@ -57,18 +43,12 @@ impl SendMessageFluentBuilder {
         self.inner.get_account()
     }
     /// The `Region` member.
-    pub fn region(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn region(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.region(input.into());
         self
     }
     /// The `Region` member.
-    pub fn set_region(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_region(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_region(input);
         self
     }
@@ -77,18 +57,12 @@ impl SendMessageFluentBuilder {
         self.inner.get_region()
     }
     /// The `Body` member.
-    pub fn body(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn body(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.body(input.into());
         self
     }
     /// The `Body` member.
-    pub fn set_body(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_body(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_body(input);
         self
     }
@@ -102,32 +76,21 @@ impl SendMessageFluentBuilder {
         self
     }
     /// The `Attributes` member.
-    pub fn set_attributes(
-        mut self,
-        input: ::std::option::Option<::std::vec::Vec<crate::types::Attribute>>,
-    ) -> Self {
+    pub fn set_attributes(mut self, input: ::std::option::Option<::std::vec::Vec<crate::types::Attribute>>) -> Self {
         self.inner = self.inner.set_attributes(input);
         self
     }
     /// The `Attributes` member.
-    pub fn get_attributes(
-        &self,
-    ) -> &::std::option::Option<::std::vec::Vec<crate::types::Attribute>> {
+    pub fn get_attributes(&self) -> &::std::option::Option<::std::vec::Vec<crate::types::Attribute>> {
         self.inner.get_attributes()
     }
     /// The `DeduplicationId` member.
-    pub fn deduplication_id(
-        mut self,
-        input: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn deduplication_id(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.deduplication_id(input.into());
         self
     }
     /// The `DeduplicationId` member.
-    pub fn set_deduplication_id(
-        mut self,
-        input: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_deduplication_id(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_deduplication_id(input);
         self
     }

@@ -7,18 +7,10 @@ pub use _send_message_input::SendMessageInput;
 pub use _send_message_output::SendMessageOutput;
 /// The `SendMessage` operation.
 #[non_exhaustive]
-#[derive(
-    ::std::clone::Clone,
-    ::std::marker::Copy,
-    ::std::fmt::Debug,
-    ::std::default::Default
-)]
+#[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct SendMessage;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
-    name: "SendMessage",
-    retryable_errors: &[],
-    compress_request: false,
-};
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
+    ::awsjson_runtime::for_generated::OperationMeta { name: "SendMessage", retryable_errors: &[], compress_request: false };
 impl SendMessage {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -26,60 +18,41 @@ impl SendMessage {
         input: SendMessageInput,
     ) -> ::std::result::Result<
         SendMessageOutput,
-        ::awsjson_runtime::for_generated::SdkError<
-            SendMessageError,
-            ::awsjson_runtime::for_generated::HttpResponse,
-        >,
+        ::awsjson_runtime::for_generated::SdkError<SendMessageError, ::awsjson_runtime::for_generated::HttpResponse>,
     > {
         #[allow(unused_mut)]
         let mut input = input;
         if input.account.is_none() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::SdkError::construction_failure(
-                    ::awsjson_runtime::for_generated::BuildError::missing_field(
-                        "account",
-                        "SendMessage requires it",
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
+                ::awsjson_runtime::for_generated::BuildError::missing_field("account", "SendMessage requires it"),
+            ));
         }
         if input.region.is_none() {
-            return ::std::result::Result::Err(
-                ::awsjson_runtime::for_generated::SdkError::construction_failure(
-                    ::awsjson_runtime::for_generated::BuildError::missing_field(
-                        "region",
-                        "SendMessage requires it",
-                    ),
-                ),
-            );
+            return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
+                ::awsjson_runtime::for_generated::BuildError::missing_field("region", "SendMessage requires it"),
+            ));
         }
         if input.deduplication_id.is_none() {
-            input.deduplication_id = ::std::option::Option::Some(
-                handle.idempotency_token(),
-            );
+            input.deduplication_id = ::std::option::Option::Some(handle.idempotency_token());
         }
         let host_prefix: ::std::option::Option<::std::string::String> = {
             let account = input.account.as_deref().unwrap_or_default();
             if !::awsjson_runtime::for_generated::is_valid_host_label(account, false) {
-                return ::std::result::Result::Err(
-                    ::awsjson_runtime::for_generated::SdkError::construction_failure(
-                        ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                            "account",
-                            ::std::format!("`{}` cannot be part of a host name", account),
-                        ),
+                return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
+                    ::awsjson_runtime::for_generated::BuildError::invalid_field(
+                        "account",
+                        ::std::format!("`{}` cannot be part of a host name", account),
                     ),
-                );
+                ));
             }
             let region = input.region.as_deref().unwrap_or_default();
             if !::awsjson_runtime::for_generated::is_valid_host_label(region, false) {
-                return ::std::result::Result::Err(
-                    ::awsjson_runtime::for_generated::SdkError::construction_failure(
-                        ::awsjson_runtime::for_generated::BuildError::invalid_field(
-                            "region",
-                            ::std::format!("`{}` cannot be part of a host name", region),
-                        ),
+                return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
+                    ::awsjson_runtime::for_generated::BuildError::invalid_field(
+                        "region",
+                        ::std::format!("`{}` cannot be part of a host name", region),
                     ),
-                );
+                ));
             }
             ::std::option::Option::Some(::std::format!("{}.{}.queues.", account, region))
         };
@@ -102,32 +75,19 @@ impl SendMessage {
 fn de_error(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
     r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<
-    SendMessageError,
-    ::awsjson_runtime::for_generated::DeserializeError,
-> {
+) -> ::std::result::Result<SendMessageError, ::awsjson_runtime::for_generated::DeserializeError> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
-    ::std::result::Result::Ok(
-        match code.as_deref() {
-            ::std::option::Option::Some("Invalid") => {
-                SendMessageError::Invalid(crate::protocol_serde::de_invalid(r, meta)?)
-            }
-            ::std::option::Option::Some("OverLimit")
-            | ::std::option::Option::Some("Throttling") => {
-                SendMessageError::OverLimit(
-                    crate::protocol_serde::de_over_limit(r, meta)?,
-                )
-            }
-            ::std::option::Option::Some("QueueDoesNotExist")
-            | ::std::option::Option::Some("AWS.SimpleQueueService.NonExistentQueue") => {
-                SendMessageError::QueueDoesNotExist(
-                    crate::protocol_serde::de_queue_does_not_exist(r, meta)?,
-                )
-            }
-            _ => SendMessageError::generic(meta),
-        },
-    )
+    ::std::result::Result::Ok(match code.as_deref() {
+        ::std::option::Option::Some("Invalid") => SendMessageError::Invalid(crate::protocol_serde::de_invalid(r, meta)?),
+        ::std::option::Option::Some("OverLimit") | ::std::option::Option::Some("Throttling") => {
+            SendMessageError::OverLimit(crate::protocol_serde::de_over_limit(r, meta)?)
+        }
+        ::std::option::Option::Some("QueueDoesNotExist") | ::std::option::Option::Some("AWS.SimpleQueueService.NonExistentQueue") => {
+            SendMessageError::QueueDoesNotExist(crate::protocol_serde::de_queue_does_not_exist(r, meta)?)
+        }
+        _ => SendMessageError::generic(meta),
+    })
 }
 /// The errors `SendMessage` can return.
 #[non_exhaustive]
@@ -140,14 +100,10 @@ pub enum SendMessageError {
     /// The `QueueDoesNotExist` error.
     QueueDoesNotExist(crate::types::error::QueueDoesNotExist),
     /// An error the model does not describe; read it with `code()` and `message()`.
-    #[deprecated(
-        note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()"
-    )]
+    #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
     Unhandled(::awsjson_runtime::for_generated::Unhandled),
 }
-::awsjson_runtime::for_generated::operation_error_impls!(
-    SendMessageError { Invalid, OverLimit, QueueDoesNotExist }
-);
+::awsjson_runtime::for_generated::operation_error_impls!(SendMessageError { Invalid, OverLimit, QueueDoesNotExist });
 impl SendMessageError {
     /// True when this is `SendMessageError::Invalid`.
     pub fn is_invalid(&self) -> bool {

@@ -41,6 +41,7 @@ pub mod postgres_tls;
 mod sqlite;
 mod sqlite_directory;
 mod sqlite_hour_ids;
+mod sqlite_record;
 #[cfg(test)]
 pub(crate) mod suite;
 mod url;

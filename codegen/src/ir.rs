@@ -27,6 +27,17 @@ pub struct Ir {
     /// operations' first (requests, then responses, by operation name), then
     /// errors' (by error id).
     pub protocol_tests: Vec<ProtocolTest>,
+    /// Operations of the service the crate does not have, with why, sorted by name.
+    pub left_out: Vec<LeftOut>,
+}
+
+/// An operation the generator leaves out of the crate, rather than refusing the whole service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftOut {
+    /// The operation's name.
+    pub name: String,
+    /// Why, in a sentence the crate's docs and the generator's output both use.
+    pub reason: String,
 }
 
 /// One `smithy.test` compliance case for this client's protocol.
@@ -164,6 +175,46 @@ pub struct Operation {
     pub host_prefix: Option<String>,
     /// `@requestCompression`: the body is gzip-compressed (when large enough).
     pub compress_request: bool,
+    /// Endpoint rule-set parameters the operation sets, highest precedence
+    /// first: `@staticContextParams`, `@contextParam`, `@operationContextParams`.
+    pub context_params: Vec<ContextParam>,
+}
+
+/// An endpoint rule-set parameter an operation sets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContextParam {
+    /// The parameter's name in the rule set.
+    pub name: String,
+    /// Where its value comes from.
+    pub source: ContextSource,
+}
+
+/// Where a context parameter's value comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ContextSource {
+    /// `@staticContextParams`: a boolean, a string or a list of strings.
+    Static(Value),
+    /// `@contextParam` (a one-step path) or an `@operationContextParams` path into the input.
+    Input(InputPath),
+}
+
+/// A path into the operation's input: the subset of JMESPath that
+/// `@operationContextParams` allows (`A.B`, `A[*].B`, `keys(A)`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputPath {
+    /// `keys(...)` around the path: the keys of the map it ends at.
+    pub keys: bool,
+    /// Member after member from the input structure.
+    pub steps: Vec<PathStep>,
+}
+
+/// One member of an [`InputPath`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathStep {
+    /// The member name as modeled.
+    pub member: String,
+    /// `[*]` after it: every element of the list it is.
+    pub each: bool,
 }
 
 /// The `@paginated` trait, resolved.

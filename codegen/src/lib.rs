@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod ast;
+pub mod context_params;
 pub mod date_time;
 pub mod emit;
 pub mod error;
@@ -75,10 +76,16 @@ impl Options {
 /// Beside the crate's files it writes `public-api.txt`, the snapshot of the
 /// public API that the next regeneration compares against (see [`api`]).
 pub fn generate(model_json: &str, options: &Options) -> Result<BTreeMap<String, String>, Error> {
+    generate_with_notes(model_json, options).map(|(files, _)| files)
+}
+
+/// [`generate`], also answering the operations the crate leaves out and why
+/// (an event stream), for the caller to report.
+pub fn generate_with_notes(model_json: &str, options: &Options) -> Result<(BTreeMap<String, String>, Vec<ir::LeftOut>), Error> {
     let (ir, mut files) = pipeline(model_json, options)?;
     let snapshot = api::snapshot_of(model_json, &files, &ir, options)?;
     files.insert(api::SNAPSHOT_FILE.to_owned(), snapshot);
-    Ok(files)
+    Ok((files, ir.left_out))
 }
 
 /// The pipeline, answering the IR beside the files (the API diff reads both).

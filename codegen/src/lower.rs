@@ -33,10 +33,16 @@ pub fn lower(model: &Model, shapes: &Shapes, service_id: &str) -> Result<Ir, Err
     collect_operations(shapes, service_id, &service_shape.operations, &service_shape.resources, &mut operation_ids);
     let service_errors = lowerer.error_refs(&service_shape.errors)?;
     let mut operations = Vec::new();
+    let mut left_out = Vec::new();
     for op_id in &operation_ids {
+        if let Some(reason) = event_stream(shapes, op_id) {
+            left_out.push(LeftOut { name: lowerer.name_of(op_id)?, reason });
+            continue;
+        }
         operations.push(lowerer.operation(op_id, &service, &service_errors, service_shape)?);
     }
     operations.sort_by(|a, b| a.name.cmp(&b.name));
+    left_out.sort_by(|a, b| a.name.cmp(&b.name));
     for error in &service_errors {
         lowerer.enqueue(&error.absolute());
     }
@@ -44,7 +50,26 @@ pub fn lower(model: &Model, shapes: &Shapes, service_id: &str) -> Result<Ir, Err
     let mut named = lowerer.named;
     crate::recursion::box_recursive_members(&mut named);
     let protocol_tests = protocol_tests(shapes, service.protocol, &operations, &named);
-    Ok(Ir { service, operations, shapes: named, protocol_tests })
+    Ok(Ir { service, operations, shapes: named, protocol_tests, left_out })
+}
+
+/// Why operation `op_id` is left out: its input or output has an event
+/// stream (a member targeting a `@streaming` union), which the clients of
+/// this generator do not implement; the rest of the service generates.
+fn event_stream(shapes: &BTreeMap<String, AstShape>, op_id: &str) -> Option<String> {
+    let Some(AstShape::Operation(op)) = shapes.get(op_id) else { return None };
+    for (side, target) in [("input", &op.input), ("output", &op.output)] {
+        let Some(AstShape::Structure(s)) = target.as_ref().and_then(|t| shapes.get(&t.target)) else { continue };
+        for (name, m) in &s.members {
+            let streaming_union =
+                matches!(shapes.get(&m.target), Some(AstShape::Union(u)) if u.traits.contains_key("smithy.api#streaming"));
+            if streaming_union {
+                let union = m.target.rsplit('#').next().unwrap_or(&m.target);
+                return Some(format!("its {side} member {name} is an event stream ({union}), which this generator does not implement yet"));
+            }
+        }
+    }
+    None
 }
 
 fn collect_operations(
@@ -159,6 +184,9 @@ impl Lowerer<'_> {
         let host_prefix = op.traits.get("smithy.api#endpoint").and_then(|e| e.get("hostPrefix")).and_then(Value::as_str).map(str::to_owned);
         // Validation refused encodings without gzip.
         let compress_request = op.traits.contains_key("smithy.api#requestCompression");
+        let rules = service_shape.traits.get("smithy.rules#endpointRuleSet");
+        let context_params =
+            crate::context_params::lower(id, &op.traits, op.input.as_ref().map(|r| r.target.as_str()), self.shapes, rules)?;
         Ok(Operation {
             id: ShapeId::parse(id)?,
             name,
@@ -170,6 +198,7 @@ impl Lowerer<'_> {
             paginated,
             host_prefix,
             compress_request,
+            context_params,
         })
     }
 

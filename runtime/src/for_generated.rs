@@ -40,13 +40,14 @@ pub use crate::json::{DeserializeError, InvalidNumber, JsonReader, JsonWriter, S
 
 // Endpoints: the rules interpreter and its inputs and outputs.
 pub use crate::endpoint::rules::{is_valid_host_label, resolve as resolve_endpoint};
-pub use crate::endpoint::{Endpoint, EndpointError, EndpointParams};
+pub use crate::endpoint::test_case::assert_case as assert_endpoint_case;
+pub use crate::endpoint::{Endpoint, EndpointError, EndpointParams, RuleValue};
 
 // What a generated `blocking::Client` runs its calls on.
 pub use crate::blocking::BlockingRuntime;
 
 // The request loop and what operations and services tell it.
-pub use crate::invoke::{Handle, OperationMeta, ServiceMeta};
+pub use crate::invoke::{Handle, OperationMeta, Route, ServiceMeta};
 
 // Paginators.
 pub use crate::http::{BoxFuture, Headers, HttpResponse};

@@ -98,7 +98,10 @@ pub fn default_jobs(root: &Path) -> Result<Vec<Job>, String> {
 /// `cargo fmt --check` holds for the committed crates as for the hand-written ones.
 pub fn generate(job: &Job) -> Result<BTreeMap<String, String>, String> {
     let model = std::fs::read_to_string(&job.model).map_err(|e| format!("cannot read {}: {e}", job.model.display()))?;
-    let files = codegen::generate(&model, &job.options).map_err(|e| format!("{}: {e}", job.model.display()))?;
+    let (files, left_out) = codegen::generate_with_notes(&model, &job.options).map_err(|e| format!("{}: {e}", job.model.display()))?;
+    for l in left_out {
+        eprintln!("{}: left out {}: {}", job.model.display(), l.name, l.reason);
+    }
     rustfmt(files)
 }
 

@@ -1,6 +1,7 @@
 //! Project automation as a library, so tests can run the same jobs as
 //! `cargo xtask codegen --check`.
 
+pub mod check_models;
 pub mod codegen;
 pub mod diff;
 pub mod manifest;

@@ -6,6 +6,7 @@ use xtask::codegen;
 
 const USAGE: &str = "usage: cargo xtask codegen [--check] [--model PATH --out DIR] [--package NAME]
        cargo xtask diff OLD.json NEW.json [--format text|json] [--docs] [--version X.Y.Z] [--package NAME]
+       cargo xtask check-models DIR [--only NAME,...] [--jobs N] [--out DIR] [--generate-only]
        cargo xtask bench [--quick] [--no-builds] [--emulator | --meter]
 
   (no options)    regenerate each crate codegen.toml lists (generated/<crate>/ from model/),
@@ -21,6 +22,12 @@ const USAGE: &str = "usage: cargo xtask codegen [--check] [--model PATH --out DI
                   the version bump it needs from X.Y.Z (default: the version codegen.toml gives
                   the crate generated from NEW or OLD; --package likewise);
                   documentation-only changes are counted, and listed with --docs
+
+  check-models    generate every Smithy model under DIR (each in its own process), compile the
+                  crates together with their tests and examples under -D warnings, run each
+                  crate's endpoint tests; one line per model and a total (--only: these models,
+                  by file name without the date; --jobs: parallel jobs, default 2; --out: where
+                  the crates go, default target/check-models); fails when any model fails
 
   bench           run bench/harness against the official SDK and print the table
                   (--quick: fewer calls; --no-builds: skip the clean-build measurements;
@@ -47,6 +54,28 @@ fn main() -> ExitCode {
             Err(e) => {
                 eprintln!("error: {e}");
                 ExitCode::FAILURE
+            }
+        },
+        Some("check-models") if args.get(1).map(String::as_str) == Some("--generate-one") => {
+            match xtask::check_models::generate_one(&args[2..]) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Some("check-models") => match xtask::check_models::Args::parse(&args[1..]) {
+            Ok(a) => match xtask::check_models::run(&a) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            },
+            Err(e) => {
+                eprintln!("error: {e}\n\n{USAGE}");
+                ExitCode::from(2)
             }
         },
         Some("bench") => {

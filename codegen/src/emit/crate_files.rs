@@ -35,6 +35,12 @@ pub fn lib_rs(ir: &Ir, options: &Options, declarations: TokenStream) -> TokenStr
             listed.join(", ")
         ));
     }
+    if !ir.left_out.is_empty() {
+        text.push_str("\n\n# Operations left out\n\nThe service has operations this crate does not:\n");
+        for l in &ir.left_out {
+            text.push_str(&format!("\n- `{}`: {}.", l.name, l.reason));
+        }
+    }
     let docs = super::docs::inner_doc_attrs(&text);
     quote! {
         #docs
@@ -209,7 +215,7 @@ pub fn endpoint_rs(ir: &Ir) -> Result<TokenStream, crate::Error> {
             /// Resolves the endpoint of a call.
             pub(crate) fn resolve(params: &#params_type) -> ::std::result::Result<#endpoint, #endpoint_error> {
                 match &params.endpoint {
-                    ::std::option::Option::Some(url) => ::std::result::Result::Ok(#endpoint { url: url.clone() }),
+                    ::std::option::Option::Some(url) => ::std::result::Result::Ok(#endpoint::from_url(url.clone())),
                     ::std::option::Option::None => ::std::result::Result::Err(#endpoint_error(#message.to_owned())),
                 }
             }
@@ -233,14 +239,17 @@ pub fn endpoint_rs(ir: &Ir) -> Result<TokenStream, crate::Error> {
     })
 }
 
-/// One `#[test]` per case of the model's `smithy.rules#endpointTests`.
+/// One `#[test]` per case of the model's `smithy.rules#endpointTests`: the
+/// case's parameters (the four built-ins the configuration sets by field,
+/// every other by its name), and its expectation checked by the runtime
+/// (URL, properties and headers, or the error message).
 fn endpoint_tests(ir: &Ir, rules: &serde_json::Value) -> Result<TokenStream, crate::Error> {
     use serde_json::Value;
     let service = ir.service.id.absolute();
     let Some(cases) = ir.service.endpoint_tests.as_ref().and_then(|t| t.get("testCases")).and_then(Value::as_array) else {
         return Ok(quote!());
     };
-    let (params_type, endpoint_error) = (rt::endpoint_params(), rt::endpoint_error());
+    let (params_type, assert_case, rule_value) = (rt::endpoint_params(), rt::assert_endpoint_case(), rt::rule_value());
     let builtin = |param: &str| rules.get("parameters").and_then(|p| p.get(param)).and_then(|p| p.get("builtIn")).and_then(Value::as_str);
     let mut tests = Vec::new();
     for (i, case) in cases.iter().enumerate() {
@@ -250,6 +259,7 @@ fn endpoint_tests(ir: &Ir, rules: &serde_json::Value) -> Result<TokenStream, cra
         let mut endpoint_url = quote!(::std::option::Option::None);
         let mut fips = false;
         let mut dual = false;
+        let mut extra = Vec::new();
         if let Some(Value::Object(params)) = case.get("params") {
             for (k, v) in params {
                 match (builtin(k), v) {
@@ -257,23 +267,31 @@ fn endpoint_tests(ir: &Ir, rules: &serde_json::Value) -> Result<TokenStream, cra
                     (Some("SDK::Endpoint"), Value::String(s)) => endpoint_url = quote!(::std::option::Option::Some(#s.to_owned())),
                     (Some("AWS::UseFIPS"), Value::Bool(b)) => fips = *b,
                     (Some("AWS::UseDualStack"), Value::Bool(b)) => dual = *b,
-                    _ => {
-                        return Err(crate::Error::unsupported(
+                    (Some("AWS::Region" | "SDK::Endpoint" | "AWS::UseFIPS" | "AWS::UseDualStack"), _) => {
+                        return Err(crate::Error::model(
                             service,
-                            format!("endpoint test case {} sets parameter {k}, which is not a supported built-in", i + 1),
+                            format!("endpoint test case {} gives {k} a value of the wrong type", i + 1),
                         ))
+                    }
+                    (_, v) => {
+                        let v = rule_value_tokens(&rule_value, v).ok_or_else(|| {
+                            crate::Error::model(
+                                service.clone(),
+                                format!("endpoint test case {} gives {k} a value rules cannot take", i + 1),
+                            )
+                        })?;
+                        extra.push(quote!((#k, #v)));
                     }
                 }
             }
         }
         let expect = case.get("expect").unwrap_or(&Value::Null);
-        let check = if let Some(url) = expect.get("endpoint").and_then(|e| e.get("url")).and_then(Value::as_str) {
-            quote!(::std::assert_eq!(super::resolve(&params).map(|e| e.url), ::std::result::Result::Ok(#url.to_owned()));)
-        } else if let Some(message) = expect.get("error").and_then(Value::as_str) {
-            quote!(::std::assert_eq!(super::resolve(&params), ::std::result::Result::Err(#endpoint_error(#message.to_owned())));)
-        } else {
+        if expect.get("endpoint").and_then(|e| e.get("url")).and_then(Value::as_str).is_none()
+            && expect.get("error").and_then(Value::as_str).is_none()
+        {
             return Err(crate::Error::model(service, format!("endpoint test case {} expects neither an endpoint nor an error", i + 1)));
-        };
+        }
+        let expect = expect.to_string();
         tests.push(quote! {
             #doc
             #[test]
@@ -283,8 +301,9 @@ fn endpoint_tests(ir: &Ir, rules: &serde_json::Value) -> Result<TokenStream, cra
                     use_fips: #fips,
                     use_dual_stack: #dual,
                     endpoint: #endpoint_url,
+                    extra: ::std::vec![#(#extra),*],
                 };
-                #check
+                #assert_case(super::resolve, &params, #expect);
             }
         });
     }
@@ -293,6 +312,24 @@ fn endpoint_tests(ir: &Ir, rules: &serde_json::Value) -> Result<TokenStream, cra
         mod tests {
             #(#tests)*
         }
+    })
+}
+
+/// A `RuleValue` literal of an endpoint test's parameter value.
+fn rule_value_tokens(rule_value: &TokenStream, v: &serde_json::Value) -> Option<TokenStream> {
+    use serde_json::Value;
+    Some(match v {
+        Value::Bool(b) => quote!(#rule_value::Bool(#b)),
+        Value::String(s) => quote!(#rule_value::Str(#s.to_owned())),
+        Value::Number(n) => {
+            let n = n.as_i64()?;
+            quote!(#rule_value::Int(#n))
+        }
+        Value::Array(items) => {
+            let items = items.iter().map(|i| rule_value_tokens(rule_value, i)).collect::<Option<Vec<_>>>()?;
+            quote!(#rule_value::Array(::std::vec![#(#items),*]))
+        }
+        Value::Null | Value::Object(_) => return None,
     })
 }
 

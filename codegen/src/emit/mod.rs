@@ -3,6 +3,7 @@
 //! Each emitter handles one kind of shape or one fixed file; this module
 //! decides which files exist and where they go.
 
+mod context_params;
 mod crate_files;
 pub mod docs;
 mod enum_shape;
@@ -120,7 +121,7 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<BTreeMap<String, Emitted>, Err
         let declarations = out.tree.declarations(&path);
         out.rust(
             path,
-            operation::emit_mod(ir, op, echoing.echoes(op), declarations),
+            operation::emit_mod(ir, op, echoing.echoes(op), declarations)?,
             Some(Declare::module(naming::operation_module(&op.name), Vis::Public)),
         );
     }

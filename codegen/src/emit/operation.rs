@@ -16,8 +16,9 @@ use crate::naming::{self, Place};
 /// The operation's `mod.rs`, after `declarations` of the files emitted
 /// under it. An `echoes` operation's output can repeat part of its input
 /// (`give.rs`), so its input's strings are given to the answer's reader.
-pub fn emit_mod(ir: &Ir, op: &Operation, echoes: bool, declarations: TokenStream) -> TokenStream {
-    let Operation { id: _, name, input, output, errors, docs, deprecated, paginated: _, host_prefix, compress_request } = op;
+pub fn emit_mod(ir: &Ir, op: &Operation, echoes: bool, declarations: TokenStream) -> Result<TokenStream, crate::Error> {
+    let Operation { id: _, name, input, output, errors, docs, deprecated, paginated: _, host_prefix, compress_request, context_params: _ } =
+        op;
     // The paginator itself is emitted by paginator.rs; here only its module is declared.
     let marker = ident(&naming::operation_type(name));
     let error_ty = ident(&naming::operation_error(name));
@@ -62,6 +63,8 @@ pub fn emit_mod(ir: &Ir, op: &Operation, echoes: bool, declarations: TokenStream
         }
     });
     let host_prefix_expr = host_prefix_expr(host_prefix.as_deref());
+    let gather_endpoint_params = super::context_params::gather(ir, op)?;
+    let route = rt::route();
     let ser_input = ident(&naming::ser_fn(ir.shape(input).name()));
     let de_output = ident(&naming::de_fn(ir.shape(output).name()));
     let pool = rt::string_pool();
@@ -83,7 +86,7 @@ pub fn emit_mod(ir: &Ir, op: &Operation, echoes: bool, declarations: TokenStream
     let error_enum = super::operation_error::emit(ir, op);
     let mod_doc = super::docs::inner_doc_attrs(&format!("The `{op_name}` operation: its input, output, errors and fluent builder."));
 
-    quote! {
+    Ok(quote! {
         #mod_doc
 
         #declarations
@@ -111,15 +114,17 @@ pub fn emit_mod(ir: &Ir, op: &Operation, echoes: bool, declarations: TokenStream
                 #(#required_checks)*
                 #(#token_fill)*
                 let host_prefix: ::std::option::Option<::std::string::String> = #host_prefix_expr;
+                #gather_endpoint_params
+                let route = #route { host_prefix, endpoint_params };
                 let mut w = #writer::new();
                 crate::protocol_serde::#ser_input(&mut w, &input).map_err(#sdk_error::construction_failure)?;
                 #pool_let
-                handle.invoke(&OPERATION, w.finish(), host_prefix, #pool_arg, crate::protocol_serde::#de_output, de_error).await
+                handle.invoke(&OPERATION, w.finish(), route, #pool_arg, crate::protocol_serde::#de_output, de_error).await
             }
         }
 
         #error_enum
-    }
+    })
 }
 
 /// The `@endpoint` host prefix of a call as an expression over `input`:

@@ -64,14 +64,21 @@ pub fn emit(ir: &Ir, op: &Operation, p: &Paginated) -> Result<TokenStream, Error
         .iter()
         .find(|m| &m.name == input_token)
         .ok_or_else(|| Error::model(op.id.absolute(), format!("@paginated inputToken {input_token} is not an input member")))?;
-    if token_member.ty != TypeRef::Prim(Prim::String) {
-        return Err(Error::unsupported(op.id.absolute(), "@paginated tokens that are not strings"));
-    }
     let token_field = ident(&naming::member_name(input_token, Place::Input));
     let (next_token, token_ty) = path_expr(ir, op, &op.output, output_token, quote!(out))?;
-    if token_ty != TypeRef::Prim(Prim::String) {
-        return Err(Error::unsupported(op.id.absolute(), "@paginated output tokens that are not strings"));
+    // The token goes back as it came, whatever its shape (DynamoDB's is a map of attribute values).
+    if token_ty != token_member.ty {
+        return Err(Error::model(
+            op.id.absolute(),
+            format!("@paginated outputToken {output_token} does not target the shape of inputToken {input_token}"),
+        ));
     }
+    let token_rust = rust_type(ir, &token_ty);
+    // An empty string, list or map ends the stream as an absent token does.
+    let not_empty = match &token_ty {
+        TypeRef::Prim(Prim::String) | TypeRef::List { .. } | TypeRef::Map { .. } => quote!(!t.is_empty() &&),
+        _ => quote!(),
+    };
 
     let page_size_fn = match page_size {
         None => quote!(),
@@ -97,10 +104,19 @@ pub fn emit(ir: &Ir, op: &Operation, p: &Paginated) -> Result<TokenStream, Error
         None => quote!(),
         Some(path) => {
             let (items_expr, items_type) = path_expr(ir, op, &op.output, path, quote!(&out))?;
-            let TypeRef::List { element, sparse: false, .. } = &items_type else {
-                return Err(Error::unsupported(op.id.absolute(), format!("@paginated items {path} that are not a dense list")));
+            // A list's elements (`None` for the nulls of a sparse list), or a map's entries as (key, value).
+            let (item, collect) = match &items_type {
+                TypeRef::List { element, sparse, .. } => {
+                    let el = rust_type(ir, element);
+                    (if *sparse { quote!(::std::option::Option<#el>) } else { el }, quote!())
+                }
+                TypeRef::Map { key, value, sparse, .. } => {
+                    let (k, v) = (rust_type(ir, key), rust_type(ir, value));
+                    let v = if *sparse { quote!(::std::option::Option<#v>) } else { v };
+                    (quote!((#k, #v)), quote!(.into_iter().collect()))
+                }
+                _ => return Err(Error::model(op.id.absolute(), format!("@paginated items {path} is not a list or a map"))),
             };
-            let item = rust_type(ir, element);
             quote! {
                 impl #paginator {
                     /// A stream of the items of every page instead of the pages.
@@ -116,7 +132,7 @@ pub fn emit(ir: &Ir, op: &Operation, p: &Paginated) -> Result<TokenStream, Error
                 impl #items_ty {
                     /// Starts fetching; each `next()` on the stream sends at most one request.
                     pub fn send(self) -> #pagination_stream<::std::result::Result<#item, #sdk_error<super::#error_ty, #http_response>>> {
-                        self.0.send().flat_map_items(|out: super::#output_ty| #items_expr.cloned().unwrap_or_default())
+                        self.0.send().flat_map_items(|out: super::#output_ty| #items_expr.cloned().unwrap_or_default() #collect)
                     }
                 }
             }
@@ -163,9 +179,9 @@ pub fn emit(ir: &Ir, op: &Operation, p: &Paginated) -> Result<TokenStream, Error
                     let sent_token = input.#token_field.clone();
                     let result = super::#marker::orchestrate(&self.handle, input.clone()).await;
                     if let ::std::result::Result::Ok(out) = &result {
-                        let next: ::std::option::Option<&::std::string::String> = #next_token;
+                        let next: ::std::option::Option<&#token_rust> = #next_token;
                         // An empty or repeated token ends the stream rather than looping forever.
-                        if let ::std::option::Option::Some(token) = next.filter(|t| !t.is_empty() && ::std::option::Option::Some(*t) != sent_token.as_ref()) {
+                        if let ::std::option::Option::Some(token) = next.filter(|t| #not_empty ::std::option::Option::Some(*t) != sent_token.as_ref()) {
                             let mut input = input;
                             input.#token_field = ::std::option::Option::Some(token.clone());
                             self.input = ::std::option::Option::Some(::std::result::Result::Ok(input));

@@ -62,6 +62,9 @@ items! {
     endpoint => Endpoint,
     endpoint_params => EndpointParams,
     endpoint_error => EndpointError,
+    rule_value => RuleValue,
+    route => Route,
+    assert_endpoint_case => assert_endpoint_case,
     resolve_endpoint => resolve_endpoint,
     is_valid_host_label => is_valid_host_label,
     // The request loop.

@@ -18,8 +18,9 @@ mod tests {
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::Some("https://example.com".to_owned()),
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(super::resolve(&params).map(|e| e.url), ::std::result::Result::Ok("https://example.com".to_owned()));
+        ::awsjson_runtime::for_generated::assert_endpoint_case(super::resolve, &params, "{\"endpoint\":{\"url\":\"https://example.com\"}}");
     }
     /// endpoint override https://example.com, no region, FIPS on
     #[test]
@@ -29,12 +30,12 @@ mod tests {
             use_fips: true,
             use_dual_stack: false,
             endpoint: ::std::option::Option::Some("https://example.com".to_owned()),
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params),
-            ::std::result::Result::Err(::awsjson_runtime::for_generated::EndpointError(
-                "Invalid Configuration: FIPS and custom endpoint are not supported".to_owned()
-            ))
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"error\":\"Invalid Configuration: FIPS and custom endpoint are not supported\"}",
         );
     }
     /// endpoint override https://example.com, no region, FIPS off, dual-stack on
@@ -45,12 +46,12 @@ mod tests {
             use_fips: false,
             use_dual_stack: true,
             endpoint: ::std::option::Option::Some("https://example.com".to_owned()),
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params),
-            ::std::result::Result::Err(::awsjson_runtime::for_generated::EndpointError(
-                "Invalid Configuration: Dualstack and custom endpoint are not supported".to_owned()
-            ))
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"error\":\"Invalid Configuration: Dualstack and custom endpoint are not supported\"}",
         );
     }
     /// region us-east-1, FIPS on, dual-stack on
@@ -61,10 +62,12 @@ mod tests {
             use_fips: true,
             use_dual_stack: true,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params).map(|e| e.url),
-            ::std::result::Result::Ok("https://entitlement.marketplace-fips.us-east-1.api.aws".to_owned())
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"endpoint\":{\"url\":\"https://entitlement.marketplace-fips.us-east-1.api.aws\"}}",
         );
     }
     /// region us-east-1, FIPS on, dual-stack off
@@ -75,10 +78,12 @@ mod tests {
             use_fips: true,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params).map(|e| e.url),
-            ::std::result::Result::Ok("https://entitlement.marketplace-fips.us-east-1.amazonaws.com".to_owned())
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"endpoint\":{\"url\":\"https://entitlement.marketplace-fips.us-east-1.amazonaws.com\"}}",
         );
     }
     /// region us-east-1, FIPS off, dual-stack on
@@ -89,10 +94,12 @@ mod tests {
             use_fips: false,
             use_dual_stack: true,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params).map(|e| e.url),
-            ::std::result::Result::Ok("https://entitlement-marketplace.us-east-1.api.aws".to_owned())
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"endpoint\":{\"url\":\"https://entitlement-marketplace.us-east-1.api.aws\"}}",
         );
     }
     /// region us-east-1, FIPS off, dual-stack off
@@ -103,10 +110,12 @@ mod tests {
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params).map(|e| e.url),
-            ::std::result::Result::Ok("https://entitlement.marketplace.us-east-1.amazonaws.com".to_owned())
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"endpoint\":{\"url\":\"https://entitlement.marketplace.us-east-1.amazonaws.com\"}}",
         );
     }
     /// region cn-northwest-1, FIPS on, dual-stack on
@@ -117,10 +126,12 @@ mod tests {
             use_fips: true,
             use_dual_stack: true,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params).map(|e| e.url),
-            ::std::result::Result::Ok("https://entitlement.marketplace-fips.cn-northwest-1.api.amazonwebservices.com.cn".to_owned())
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"endpoint\":{\"url\":\"https://entitlement.marketplace-fips.cn-northwest-1.api.amazonwebservices.com.cn\"}}",
         );
     }
     /// region cn-northwest-1, FIPS on, dual-stack off
@@ -131,10 +142,12 @@ mod tests {
             use_fips: true,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params).map(|e| e.url),
-            ::std::result::Result::Ok("https://entitlement.marketplace-fips.cn-northwest-1.amazonaws.com.cn".to_owned())
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"endpoint\":{\"url\":\"https://entitlement.marketplace-fips.cn-northwest-1.amazonaws.com.cn\"}}",
         );
     }
     /// region cn-northwest-1, FIPS off, dual-stack on
@@ -145,10 +158,12 @@ mod tests {
             use_fips: false,
             use_dual_stack: true,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params).map(|e| e.url),
-            ::std::result::Result::Ok("https://entitlement-marketplace.cn-northwest-1.api.amazonwebservices.com.cn".to_owned())
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"endpoint\":{\"url\":\"https://entitlement-marketplace.cn-northwest-1.api.amazonwebservices.com.cn\"}}",
         );
     }
     /// region cn-northwest-1, FIPS off, dual-stack off
@@ -159,10 +174,12 @@ mod tests {
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params).map(|e| e.url),
-            ::std::result::Result::Ok("https://entitlement-marketplace.cn-northwest-1.amazonaws.com.cn".to_owned())
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"endpoint\":{\"url\":\"https://entitlement-marketplace.cn-northwest-1.amazonaws.com.cn\"}}",
         );
     }
     /// region eusc-de-east-1, FIPS on, dual-stack off
@@ -173,10 +190,12 @@ mod tests {
             use_fips: true,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params).map(|e| e.url),
-            ::std::result::Result::Ok("https://entitlement.marketplace-fips.eusc-de-east-1.amazonaws.eu".to_owned())
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"endpoint\":{\"url\":\"https://entitlement.marketplace-fips.eusc-de-east-1.amazonaws.eu\"}}",
         );
     }
     /// region eusc-de-east-1, FIPS off, dual-stack off
@@ -187,10 +206,12 @@ mod tests {
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params).map(|e| e.url),
-            ::std::result::Result::Ok("https://entitlement-marketplace.eusc-de-east-1.amazonaws.eu".to_owned())
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"endpoint\":{\"url\":\"https://entitlement-marketplace.eusc-de-east-1.amazonaws.eu\"}}",
         );
     }
     /// region us-iso-east-1, FIPS on, dual-stack off
@@ -201,10 +222,12 @@ mod tests {
             use_fips: true,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params).map(|e| e.url),
-            ::std::result::Result::Ok("https://entitlement.marketplace-fips.us-iso-east-1.c2s.ic.gov".to_owned())
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"endpoint\":{\"url\":\"https://entitlement.marketplace-fips.us-iso-east-1.c2s.ic.gov\"}}",
         );
     }
     /// region us-iso-east-1, FIPS off, dual-stack off
@@ -215,10 +238,12 @@ mod tests {
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params).map(|e| e.url),
-            ::std::result::Result::Ok("https://entitlement.marketplace.us-iso-east-1.c2s.ic.gov".to_owned())
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"endpoint\":{\"url\":\"https://entitlement.marketplace.us-iso-east-1.c2s.ic.gov\"}}",
         );
     }
     /// region us-isob-east-1, FIPS on, dual-stack off
@@ -229,10 +254,12 @@ mod tests {
             use_fips: true,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params).map(|e| e.url),
-            ::std::result::Result::Ok("https://entitlement.marketplace-fips.us-isob-east-1.sc2s.sgov.gov".to_owned())
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"endpoint\":{\"url\":\"https://entitlement.marketplace-fips.us-isob-east-1.sc2s.sgov.gov\"}}",
         );
     }
     /// region us-isob-east-1, FIPS off, dual-stack off
@@ -243,10 +270,12 @@ mod tests {
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params).map(|e| e.url),
-            ::std::result::Result::Ok("https://entitlement.marketplace.us-isob-east-1.sc2s.sgov.gov".to_owned())
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"endpoint\":{\"url\":\"https://entitlement.marketplace.us-isob-east-1.sc2s.sgov.gov\"}}",
         );
     }
     /// region eu-isoe-west-1, FIPS on, dual-stack off
@@ -257,10 +286,12 @@ mod tests {
             use_fips: true,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params).map(|e| e.url),
-            ::std::result::Result::Ok("https://entitlement.marketplace-fips.eu-isoe-west-1.cloud.adc-e.uk".to_owned())
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"endpoint\":{\"url\":\"https://entitlement.marketplace-fips.eu-isoe-west-1.cloud.adc-e.uk\"}}",
         );
     }
     /// region eu-isoe-west-1, FIPS off, dual-stack off
@@ -271,10 +302,12 @@ mod tests {
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params).map(|e| e.url),
-            ::std::result::Result::Ok("https://entitlement.marketplace.eu-isoe-west-1.cloud.adc-e.uk".to_owned())
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"endpoint\":{\"url\":\"https://entitlement.marketplace.eu-isoe-west-1.cloud.adc-e.uk\"}}",
         );
     }
     /// region us-isof-south-1, FIPS on, dual-stack off
@@ -285,10 +318,12 @@ mod tests {
             use_fips: true,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params).map(|e| e.url),
-            ::std::result::Result::Ok("https://entitlement.marketplace-fips.us-isof-south-1.csp.hci.ic.gov".to_owned())
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"endpoint\":{\"url\":\"https://entitlement.marketplace-fips.us-isof-south-1.csp.hci.ic.gov\"}}",
         );
     }
     /// region us-isof-south-1, FIPS off, dual-stack off
@@ -299,10 +334,12 @@ mod tests {
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params).map(|e| e.url),
-            ::std::result::Result::Ok("https://entitlement.marketplace.us-isof-south-1.csp.hci.ic.gov".to_owned())
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"endpoint\":{\"url\":\"https://entitlement.marketplace.us-isof-south-1.csp.hci.ic.gov\"}}",
         );
     }
     /// region us-gov-west-1, FIPS on, dual-stack on
@@ -313,10 +350,12 @@ mod tests {
             use_fips: true,
             use_dual_stack: true,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params).map(|e| e.url),
-            ::std::result::Result::Ok("https://entitlement.marketplace-fips.us-gov-west-1.api.aws".to_owned())
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"endpoint\":{\"url\":\"https://entitlement.marketplace-fips.us-gov-west-1.api.aws\"}}",
         );
     }
     /// region us-gov-west-1, FIPS on, dual-stack off
@@ -327,10 +366,12 @@ mod tests {
             use_fips: true,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params).map(|e| e.url),
-            ::std::result::Result::Ok("https://entitlement.marketplace-fips.us-gov-west-1.amazonaws.com".to_owned())
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"endpoint\":{\"url\":\"https://entitlement.marketplace-fips.us-gov-west-1.amazonaws.com\"}}",
         );
     }
     /// region us-gov-west-1, FIPS off, dual-stack on
@@ -341,10 +382,12 @@ mod tests {
             use_fips: false,
             use_dual_stack: true,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params).map(|e| e.url),
-            ::std::result::Result::Ok("https://entitlement.marketplace.us-gov-west-1.api.aws".to_owned())
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"endpoint\":{\"url\":\"https://entitlement.marketplace.us-gov-west-1.api.aws\"}}",
         );
     }
     /// region us-gov-west-1, FIPS off, dual-stack off
@@ -355,10 +398,12 @@ mod tests {
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params).map(|e| e.url),
-            ::std::result::Result::Ok("https://entitlement.marketplace.us-gov-west-1.amazonaws.com".to_owned())
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"endpoint\":{\"url\":\"https://entitlement.marketplace.us-gov-west-1.amazonaws.com\"}}",
         );
     }
     /// no parameters at all
@@ -369,10 +414,12 @@ mod tests {
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params),
-            ::std::result::Result::Err(::awsjson_runtime::for_generated::EndpointError("Invalid Configuration: Missing Region".to_owned()))
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"error\":\"Invalid Configuration: Missing Region\"}",
         );
     }
 }

@@ -182,6 +182,33 @@ pub fn partition_of(region: &str) -> &'static Partition {
         .unwrap_or(&PARTITIONS[0])
 }
 
+thread_local! {
+    /// Capabilities (FIPS, dual-stack) that resolution on this thread reads
+    /// instead of the table's: see [`with_capabilities`].
+    static CAPABILITIES: std::cell::Cell<Option<(Option<bool>, Option<bool>)>> = const { std::cell::Cell::new(None) };
+}
+
+/// The partition of `region` as endpoint rules see it: [`partition_of`],
+/// with the capabilities [`with_capabilities`] set on this thread.
+pub fn resolved_partition(region: &str) -> Partition {
+    let mut p = *partition_of(region);
+    if let Some((fips, dual_stack)) = CAPABILITIES.with(std::cell::Cell::get) {
+        p.supports_fips = fips.unwrap_or(p.supports_fips);
+        p.supports_dual_stack = dual_stack.unwrap_or(p.supports_dual_stack);
+    }
+    p
+}
+
+/// Runs `f` with every partition's FIPS and dual-stack support replaced (where
+/// `Some`) on this thread: how a model's endpoint test is checked against the
+/// capabilities an older partition table gave (see `endpoint::test_case`).
+pub fn with_capabilities<T>(fips: Option<bool>, dual_stack: Option<bool>, f: impl FnOnce() -> T) -> T {
+    let before = CAPABILITIES.with(|c| c.replace(Some((fips, dual_stack))));
+    let out = f();
+    CAPABILITIES.with(|c| c.set(before));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,12 +10,12 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use super::partitions::partition_of;
+use super::partitions::resolved_partition;
 use super::{Endpoint, EndpointError, EndpointParams};
 use crate::json::{self, Value};
 
-/// A value during rule evaluation.
-#[derive(Debug, Clone, PartialEq)]
+/// A value during rule evaluation, a parameter's value, or an endpoint property.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RuleValue {
     /// Unset (a function returned nothing, a parameter was not given).
     None,
@@ -48,6 +48,23 @@ impl RuleValue {
 
     fn is_set(&self) -> bool {
         !matches!(self, RuleValue::None)
+    }
+
+    /// A string array (a `stringArray` parameter's value).
+    pub fn strings<S: Into<String>>(items: impl IntoIterator<Item = S>) -> RuleValue {
+        RuleValue::Array(items.into_iter().map(|s| RuleValue::Str(s.into())).collect())
+    }
+
+    /// The value of a JSON literal: an endpoint test's parameter or expected property.
+    pub fn from_json(v: &Value) -> RuleValue {
+        match v {
+            Value::Null => RuleValue::None,
+            Value::Bool(b) => RuleValue::Bool(*b),
+            Value::String(s) => RuleValue::Str(s.clone()),
+            Value::Number(n) => n.parse().map_or(RuleValue::None, RuleValue::Int),
+            Value::Array(items) => RuleValue::Array(items.iter().map(RuleValue::from_json).collect()),
+            Value::Object(entries) => RuleValue::Object(entries.iter().map(|(k, v)| (k.clone(), RuleValue::from_json(v))).collect()),
+        }
     }
 }
 
@@ -87,14 +104,11 @@ impl Ruleset {
                 Some("AWS::UseFIPS") => RuleValue::Bool(params.use_fips),
                 Some("AWS::UseDualStack") => RuleValue::Bool(params.use_dual_stack),
                 Some("SDK::Endpoint") => params.endpoint.clone().map_or(RuleValue::None, RuleValue::Str),
-                _ => RuleValue::None,
+                // Context parameters, and built-ins the configuration does not carry, by name.
+                _ => params.get(name).cloned().unwrap_or(RuleValue::None),
             };
             if !value.is_set() {
-                value = match spec.get("default") {
-                    Some(Value::Bool(b)) => RuleValue::Bool(*b),
-                    Some(Value::String(s)) => RuleValue::Str(s.clone()),
-                    _ => RuleValue::None,
-                };
+                value = spec.get("default").map_or(RuleValue::None, RuleValue::from_json);
             }
             let required = matches!(spec.get("required"), Some(Value::Bool(true)));
             if required && !value.is_set() {
@@ -170,7 +184,25 @@ fn evaluate_rule(rule: &Value, scope: &mut Vec<(String, RuleValue)>) -> Result<O
             let endpoint = rule.get("endpoint").ok_or_else(|| err("endpoint rule without endpoint"))?;
             let url = eval(endpoint.get("url").ok_or_else(|| err("endpoint without url"))?, scope)?;
             let url = url.as_str().ok_or_else(|| err("endpoint url is not a string"))?.to_owned();
-            Ok(Some(Endpoint { url }))
+            let mut properties = BTreeMap::new();
+            if let Some(Value::Object(entries)) = endpoint.get("properties") {
+                for (k, v) in entries {
+                    properties.insert(k.clone(), literal(v, scope)?);
+                }
+            }
+            let mut headers = Vec::new();
+            if let Some(Value::Object(entries)) = endpoint.get("headers") {
+                for (k, v) in entries {
+                    let RuleValue::Array(values) = literal(v, scope)? else {
+                        return Err(err(format!("endpoint header {k} is not a list")));
+                    };
+                    let values = values.into_iter().map(|v| {
+                        v.as_str().map(str::to_owned).ok_or_else(|| err(format!("endpoint header {k} has a value that is not a string")))
+                    });
+                    headers.push((k.clone(), values.collect::<Result<_, _>>()?));
+                }
+            }
+            Ok(Some(Endpoint { url, properties, headers }))
         }
         Some("error") => {
             let message = eval(rule.get("error").ok_or_else(|| err("error rule without message"))?, scope)?;
@@ -181,6 +213,18 @@ fn evaluate_rule(rule: &Value, scope: &mut Vec<(String, RuleValue)>) -> Result<O
             evaluate_rules(rules, scope)
         }
         other => Err(err(format!("unknown rule type {other:?}"))),
+    }
+}
+
+/// A property or header value: a record is a literal object whose fields are
+/// evaluated, anything else an expression.
+fn literal(v: &Value, scope: &[(String, RuleValue)]) -> Result<RuleValue, EndpointError> {
+    match v {
+        Value::Object(entries) if v.get("ref").is_none() && v.get("fn").is_none() => {
+            Ok(RuleValue::Object(entries.iter().map(|(k, v)| Ok((k.clone(), literal(v, scope)?))).collect::<Result<_, EndpointError>>()?))
+        }
+        Value::Array(items) => Ok(RuleValue::Array(items.iter().map(|i| literal(i, scope)).collect::<Result<_, _>>()?)),
+        other => eval(other, scope),
     }
 }
 
@@ -316,7 +360,7 @@ fn call(expr: &Value, scope: &[(String, RuleValue)]) -> Result<RuleValue, Endpoi
         "parseURL" => str_arg(0).map_or(RuleValue::None, |s| parse_url(&s)),
         "aws.partition" => match str_arg(0) {
             Some(region) => {
-                let p = partition_of(&region);
+                let p = resolved_partition(&region);
                 let mut m = BTreeMap::new();
                 m.insert("name".to_owned(), RuleValue::Str(p.name.to_owned()));
                 m.insert("dnsSuffix".to_owned(), RuleValue::Str(p.dns_suffix.to_owned()));
@@ -441,6 +485,7 @@ mod tests {
             use_fips: fips,
             use_dual_stack: false,
             endpoint: endpoint.map(str::to_owned),
+            extra: Vec::new(),
         };
         Ruleset::parse(RULES).unwrap().resolve(&params).map(|e| e.url).map_err(|e| e.0)
     }

@@ -1,13 +1,38 @@
-//! Where a call goes: the endpoint resolved from the configuration by the
-//! service's rules, split into the request URI and the `Host` header, and
-//! an operation's `@endpoint` host prefix put in front.
+//! Where a call goes: the endpoint resolved from the configuration (and the
+//! operation's context parameters) by the service's rules, split into the
+//! request URI and the `Host` header, with the auth scheme and headers the
+//! endpoint asks for, and an operation's `@endpoint` host prefix put in front.
 
 use super::ServiceMeta;
 use crate::config::Settings;
-use crate::endpoint::EndpointParams;
+use crate::endpoint::{AuthScheme, EndpointParams, RuleValue};
 
-/// The request URI and `Host` of `service`'s endpoint under `settings`.
-pub(super) fn resolve(settings: &Settings, service: &ServiceMeta) -> Result<(String, String), String> {
+/// How a generated operation addresses its call: the `@endpoint` host prefix,
+/// and the endpoint context parameters from its traits and its input.
+#[derive(Debug, Clone, Default)]
+pub struct Route {
+    /// The host prefix, labels filled in from the input.
+    pub host_prefix: Option<String>,
+    /// `@staticContextParams`, `@contextParam` and `@operationContextParams`
+    /// values, by the rule set's parameter names.
+    pub endpoint_params: Vec<(&'static str, RuleValue)>,
+}
+
+/// A resolved endpoint as a call uses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Resolved {
+    /// The request URI, its path ending in `/`.
+    pub(super) uri: String,
+    /// The `Host` header.
+    pub(super) host: String,
+    /// The signing name and region the endpoint asks for, if any.
+    pub(super) auth: Option<AuthScheme>,
+    /// Headers the endpoint adds, one entry a value.
+    pub(super) headers: Vec<(String, String)>,
+}
+
+/// `service`'s endpoint under `settings` with the operation's context parameters `extra`.
+pub(super) fn resolve(settings: &Settings, service: &ServiceMeta, extra: &[(&'static str, RuleValue)]) -> Result<Resolved, String> {
     // An endpoint set in code wins over those from the environment and the profile.
     let endpoint_override = settings.endpoint_url.clone().or_else(|| settings.configured_endpoints.for_service(service.env_name));
     if let Some(region) = settings.region.as_ref().filter(|r| !crate::endpoint::partitions::is_valid_region(r.as_ref())) {
@@ -20,9 +45,13 @@ pub(super) fn resolve(settings: &Settings, service: &ServiceMeta) -> Result<(Str
         use_fips: settings.use_fips,
         use_dual_stack: settings.use_dual_stack,
         endpoint: endpoint_override,
+        extra: extra.to_vec(),
     };
     let endpoint = (service.resolve_endpoint)(&params).map_err(|e| e.to_string())?;
-    split_endpoint(&endpoint.url)
+    let auth = crate::endpoint::choose_auth_scheme(&endpoint)?;
+    let headers = endpoint.headers.iter().flat_map(|(k, vs)| vs.iter().map(move |v| (k.clone(), v.clone()))).collect();
+    let (uri, host) = split_endpoint(&endpoint.url)?;
+    Ok(Resolved { uri, host, auth, headers })
 }
 
 /// `(uri, host)` with `prefix` in front of the host: `@endpoint` prefixes

@@ -28,6 +28,7 @@ mod endpoint;
 mod request;
 mod response;
 
+pub use endpoint::Route;
 use request::{CallRequest, Signer};
 use response::Outcome;
 
@@ -80,9 +81,9 @@ pub struct Handle {
 struct HandleInner {
     config: Config,
     service: &'static ServiceMeta,
-    /// The resolved endpoint as (URI, Host): it depends only on the
-    /// configuration, so it is worked out on the first call.
-    endpoint: std::sync::OnceLock<Result<(String, String), String>>,
+    /// The resolved endpoint of calls without endpoint context parameters:
+    /// it depends only on the configuration, so it is worked out on the first call.
+    endpoint: std::sync::OnceLock<Result<endpoint::Resolved, String>>,
     /// The User-Agent value, likewise fixed per client.
     user_agent: std::sync::OnceLock<String>,
 }
@@ -121,14 +122,14 @@ impl Handle {
         &self,
         op: &'static OperationMeta,
         body: String,
-        host_prefix: Option<String>,
+        route: Route,
         mut pool: StringPool,
         parse_output: ParseOutput<O>,
         parse_error: ParseError<E>,
     ) -> Result<O, SdkError<E>> {
         let span = tracing::debug_span!("call", service = self.inner.service.target_prefix, operation = op.name);
         let call = async {
-            let (http_client, call) = self.prepare(op, body.into_bytes(), host_prefix)?;
+            let (http_client, call) = self.prepare(op, body.into_bytes(), route)?;
             self.attempts(op, &*http_client, &call, &mut pool, parse_output, parse_error).await
         }
         .instrument(span);
@@ -146,7 +147,7 @@ impl Handle {
         &self,
         op: &'static OperationMeta,
         body: Vec<u8>,
-        host_prefix: Option<String>,
+        route: Route,
     ) -> Result<(Arc<dyn HttpClient>, CallRequest), SdkError<E>> {
         let (settings, state) = (&self.inner.config.settings, &self.inner.config.state);
         let service = self.inner.service;
@@ -157,8 +158,9 @@ impl Handle {
             )));
         }
         let http_client = settings.http_client(state).map_err(SdkError::construction_failure)?;
-        let (mut uri, mut host) = self.endpoint().map_err(SdkError::construction_failure)?;
-        if let (Some(prefix), false) = (&host_prefix, settings.disable_host_prefix) {
+        let resolved = self.endpoint(&route.endpoint_params).map_err(SdkError::construction_failure)?;
+        let endpoint::Resolved { mut uri, mut host, auth, headers: endpoint_headers } = resolved;
+        if let (Some(prefix), false) = (&route.host_prefix, settings.disable_host_prefix) {
             (uri, host) = endpoint::with_host_prefix(&uri, &host, prefix);
         }
         let (body, content_encoding) = compression::maybe_gzip(
@@ -180,6 +182,9 @@ impl Handle {
                         "no credentials provider is configured: use load_from_env, or config::Builder::credentials_provider",
                     )
                 })?;
+                let auth = auth.unwrap_or_default();
+                let name = auth.signing_name.map_or(std::borrow::Cow::Borrowed(name), std::borrow::Cow::Owned);
+                let region = auth.signing_region.map_or(region, crate::config::Region::new);
                 Some(Signer { name, region, credentials })
             }
         };
@@ -199,6 +204,7 @@ impl Handle {
             invocation_id,
             max_attempts: settings.retry.max_attempts(),
             signer,
+            endpoint_headers,
         };
         Ok((http_client, call))
     }
@@ -326,9 +332,14 @@ impl Handle {
         true
     }
 
-    /// The endpoint's URI and Host, resolved on first use.
-    fn endpoint(&self) -> Result<(String, String), String> {
-        self.inner.endpoint.get_or_init(|| endpoint::resolve(&self.inner.config.settings, self.inner.service)).clone()
+    /// The call's endpoint: resolved on the first call and kept when the
+    /// operation has no context parameters, else resolved for this call.
+    fn endpoint(&self, params: &[(&'static str, crate::endpoint::RuleValue)]) -> Result<endpoint::Resolved, String> {
+        let (settings, service) = (&self.inner.config.settings, self.inner.service);
+        if !params.is_empty() {
+            return endpoint::resolve(settings, service, params);
+        }
+        self.inner.endpoint.get_or_init(|| endpoint::resolve(settings, service, &[])).clone()
     }
 
     fn user_agent(&self) -> String {

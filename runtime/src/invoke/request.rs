@@ -18,7 +18,8 @@ use crate::http::{Body, Headers, HttpRequest};
 /// What SigV4 needs: the service's signing name, the region, and where
 /// credentials come from.
 pub(super) struct Signer {
-    pub(super) name: &'static str,
+    /// The service's signing name, or the one its endpoint asks for.
+    pub(super) name: std::borrow::Cow<'static, str>,
     pub(super) region: Region,
     pub(super) credentials: Arc<dyn ProvideCredentials>,
 }
@@ -39,6 +40,8 @@ pub(super) struct CallRequest {
     pub(super) invocation_id: String,
     pub(super) max_attempts: u32,
     pub(super) signer: Option<Signer>,
+    /// Headers the resolved endpoint adds (rarely any).
+    pub(super) endpoint_headers: Vec<(String, String)>,
 }
 
 impl CallRequest {
@@ -63,6 +66,9 @@ impl CallRequest {
         let mut retry_info = String::with_capacity(32);
         let _ = write!(retry_info, "attempt={attempt}; max={}", self.max_attempts);
         headers.append("amz-sdk-request", retry_info);
+        for (name, value) in &self.endpoint_headers {
+            headers.append(name.clone(), value.clone());
+        }
         HttpRequest { method: "POST".into(), uri: self.uri.clone(), headers, body: self.body.clone() }
     }
 
@@ -77,7 +83,7 @@ impl CallRequest {
                 &mut request,
                 &credentials,
                 signer.region.as_ref(),
-                signer.name,
+                &signer.name,
                 state.signing_time(now),
                 &state.signing_keys,
             )?;

@@ -18,10 +18,12 @@ mod tests {
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params).map(|e| e.url),
-            ::std::result::Result::Ok("https://sink.eu-west-1.amazonaws.com".to_owned())
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"endpoint\":{\"url\":\"https://sink.eu-west-1.amazonaws.com\"}}",
         );
     }
     /// override
@@ -32,8 +34,9 @@ mod tests {
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::Some("http://127.0.0.1:1".to_owned()),
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(super::resolve(&params).map(|e| e.url), ::std::result::Result::Ok("http://127.0.0.1:1".to_owned()));
+        ::awsjson_runtime::for_generated::assert_endpoint_case(super::resolve, &params, "{\"endpoint\":{\"url\":\"http://127.0.0.1:1\"}}");
     }
     /// nothing
     #[test]
@@ -43,10 +46,8 @@ mod tests {
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params),
-            ::std::result::Result::Err(::awsjson_runtime::for_generated::EndpointError("a region is needed".to_owned()))
-        );
+        ::awsjson_runtime::for_generated::assert_endpoint_case(super::resolve, &params, "{\"error\":\"a region is needed\"}");
     }
 }

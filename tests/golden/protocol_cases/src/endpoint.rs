@@ -18,10 +18,12 @@ mod tests {
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
+            extra: ::std::vec![],
         };
-        ::std::assert_eq!(
-            super::resolve(&params).map(|e| e.url),
-            ::std::result::Result::Ok("https://cases.eu-west-1.amazonaws.com".to_owned())
+        ::awsjson_runtime::for_generated::assert_endpoint_case(
+            super::resolve,
+            &params,
+            "{\"endpoint\":{\"url\":\"https://cases.eu-west-1.amazonaws.com\"}}",
         );
     }
 }

@@ -43,6 +43,8 @@ impl MeterUsage {
             input.client_token = ::std::option::Option::Some(handle.idempotency_token());
         }
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+        let endpoint_params = ::std::vec::Vec::new();
+        let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
         crate::protocol_serde::ser_meter_usage_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
@@ -50,7 +52,7 @@ impl MeterUsage {
             .invoke(
                 &OPERATION,
                 w.finish(),
-                host_prefix,
+                route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
                 crate::protocol_serde::de_meter_usage_output,
                 de_error,

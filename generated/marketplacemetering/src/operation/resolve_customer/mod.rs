@@ -30,6 +30,8 @@ impl ResolveCustomer {
             ));
         }
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+        let endpoint_params = ::std::vec::Vec::new();
+        let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
         crate::protocol_serde::ser_resolve_customer_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
@@ -37,7 +39,7 @@ impl ResolveCustomer {
             .invoke(
                 &OPERATION,
                 w.finish(),
-                host_prefix,
+                route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
                 crate::protocol_serde::de_resolve_customer_output,
                 de_error,

@@ -28,6 +28,8 @@ impl Evaluate {
             ));
         }
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+        let endpoint_params = ::std::vec::Vec::new();
+        let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
         crate::protocol_serde::ser_evaluate_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
@@ -35,7 +37,7 @@ impl Evaluate {
             .invoke(
                 &OPERATION,
                 w.finish(),
-                host_prefix,
+                route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
                 crate::protocol_serde::de_evaluate_output,
                 de_error,

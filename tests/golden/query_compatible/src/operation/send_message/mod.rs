@@ -56,6 +56,8 @@ impl SendMessage {
             }
             ::std::option::Option::Some(::std::format!("{}.{}.queues.", account, region))
         };
+        let endpoint_params = ::std::vec::Vec::new();
+        let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
         crate::protocol_serde::ser_send_message_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
@@ -63,7 +65,7 @@ impl SendMessage {
             .invoke(
                 &OPERATION,
                 w.finish(),
-                host_prefix,
+                route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
                 crate::protocol_serde::de_send_message_output,
                 de_error,

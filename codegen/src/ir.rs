@@ -139,6 +139,8 @@ pub struct Service {
     pub docs: Option<String>,
     /// The `smithy.rules#endpointRuleSet` trait, as written.
     pub endpoint_rules: Option<Value>,
+    /// The `smithy.rules#endpointBdd` trait, as written: when present, endpoints resolve from it.
+    pub endpoint_bdd: Option<Value>,
     /// The `smithy.rules#endpointTests` trait, as written.
     pub endpoint_tests: Option<Value>,
 }

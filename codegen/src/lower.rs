@@ -135,6 +135,7 @@ impl Lowerer<'_> {
             title: service.traits.get("smithy.api#title").and_then(Value::as_str).map(str::to_owned),
             docs: doc(&service.traits),
             endpoint_rules: service.traits.get("smithy.rules#endpointRuleSet").cloned(),
+            endpoint_bdd: service.traits.get("smithy.rules#endpointBdd").cloned(),
             endpoint_tests: service.traits.get("smithy.rules#endpointTests").cloned(),
         })
     }
@@ -184,7 +185,8 @@ impl Lowerer<'_> {
         let host_prefix = op.traits.get("smithy.api#endpoint").and_then(|e| e.get("hostPrefix")).and_then(Value::as_str).map(str::to_owned);
         // Validation refused encodings without gzip.
         let compress_request = op.traits.contains_key("smithy.api#requestCompression");
-        let rules = service_shape.traits.get("smithy.rules#endpointRuleSet");
+        let rules =
+            service_shape.traits.get("smithy.rules#endpointBdd").or_else(|| service_shape.traits.get("smithy.rules#endpointRuleSet"));
         let context_params =
             crate::context_params::lower(id, &op.traits, op.input.as_ref().map(|r| r.target.as_str()), self.shapes, rules)?;
         Ok(Operation {

@@ -27,11 +27,11 @@ fn the_2026_10_20_change_is_reported_exactly() {
         "breaking types::UsageAllocation.allocated_usage_quantity",
         "breaking types::UsageAllocation::allocated_usage_quantity",
         "breaking types::builders::UsageAllocationBuilder::build",
+        "behaviour model shape com.amazonaws.marketplacemetering#AWSMPMeteringService",
         "additive operation::meter_usage::MeterUsageInput.usage_quantity",
         "additive operation::meter_usage::MeterUsageInput.usage_quantity_as_decimal",
         "additive operation::meter_usage::MeterUsageInput.usage_quantity_as_decimal (length max)",
         "additive operation::meter_usage::MeterUsageInput.usage_quantity_as_decimal (length min)",
-        "additive operation::meter_usage::MeterUsageInput.usage_quantity_as_decimal (pattern)",
         "additive operation::meter_usage::MeterUsageInput::usage_quantity",
         "additive operation::meter_usage::MeterUsageInput::usage_quantity_as_decimal",
         "additive operation::meter_usage::builders::MeterUsageFluentBuilder::get_usage_quantity",
@@ -59,14 +59,12 @@ fn the_2026_10_20_change_is_reported_exactly() {
         "additive types::UsageAllocation.allocated_usage_quantity_as_decimal",
         "additive types::UsageAllocation.allocated_usage_quantity_as_decimal (length max)",
         "additive types::UsageAllocation.allocated_usage_quantity_as_decimal (length min)",
-        "additive types::UsageAllocation.allocated_usage_quantity_as_decimal (pattern)",
         "additive types::UsageAllocation::allocated_usage_quantity",
         "additive types::UsageAllocation::allocated_usage_quantity_as_decimal",
         "additive types::UsageRecord.quantity",
         "additive types::UsageRecord.quantity_as_decimal",
         "additive types::UsageRecord.quantity_as_decimal (length max)",
         "additive types::UsageRecord.quantity_as_decimal (length min)",
-        "additive types::UsageRecord.quantity_as_decimal (pattern)",
         "additive types::UsageRecord::quantity",
         "additive types::UsageRecord::quantity_as_decimal",
         "additive types::builders::MetadataBuilder",
@@ -110,7 +108,7 @@ fn the_report_ends_with_the_bump_and_the_json_says_the_same() {
     let Some(changes) = real_history() else { return };
     let text = codegen::api::report(&changes, "0.1.0", false);
     let last = text.lines().last().unwrap();
-    assert!(last.starts_with("3 breaking, 59 additive, "), "{last}");
+    assert!(last.starts_with("3 breaking, 56 additive, 1 behaviour, "), "{last}");
     assert!(last.ends_with("a major version bump (0.1.0 → 0.2.0 at least)"), "{last}");
     assert!(text
         .lines()
@@ -149,4 +147,48 @@ fn regenerating_the_2026_change_needs_the_breaking_version_bump() {
     // Regenerating the same model at the same version is always allowed.
     xtask::codegen::check_version(&out, &before).unwrap();
     std::fs::remove_dir_all(&out).unwrap();
+}
+
+/// `cargo xtask diff` over every service of `../shared/models/newest/` against
+/// the same service in `../shared/models/aws/` (two days of AWS's models):
+/// no panic, no error, and every change counted in the report's total line.
+#[test]
+fn every_newest_marketplace_model_diffs_against_its_older_day() {
+    let Some(shared) = shared_dir() else { return };
+    let mut pairs = 0;
+    for entry in std::fs::read_dir(shared.join("models/newest")).unwrap() {
+        let new_path = entry.unwrap().path();
+        if new_path.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let service = new_path.file_stem().unwrap().to_string_lossy().into_owned();
+        let Some(old_path) = std::fs::read_dir(shared.join("models/aws").join(&service).join("service"))
+            .ok()
+            .and_then(|mut versions| versions.next())
+            .and_then(|v| std::fs::read_dir(v.unwrap().path()).ok()?.next())
+            .map(|f| f.unwrap().path())
+        else {
+            continue;
+        };
+        let (old, new) = (std::fs::read_to_string(&old_path).unwrap(), std::fs::read_to_string(&new_path).unwrap());
+        let options = codegen::Options { package: Some(service.clone()), ..codegen::Options::default() };
+        let changes = codegen::api::diff_models(&old, &new, &options).unwrap_or_else(|e| panic!("{service}: {e}"));
+        assert!(!changes.is_empty(), "{service}: two days of the model differ");
+        let text = codegen::api::report(&changes, "1.0.0", true);
+        let listed = text.lines().count() - 1;
+        assert_eq!(listed, changes.len(), "{service}: every change is listed with --docs");
+        let total: usize = text
+            .lines()
+            .last()
+            .unwrap()
+            .split(':')
+            .next()
+            .unwrap()
+            .split(", ")
+            .map(|part| part.split_whitespace().next().unwrap().parse::<usize>().unwrap())
+            .sum();
+        assert_eq!(total, changes.len(), "{service}: the total line counts every change: {}", text.lines().last().unwrap());
+        pairs += 1;
+    }
+    assert!(pairs >= 3, "Metering, Entitlement and Agreement are in both days; found {pairs}");
 }

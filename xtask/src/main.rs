@@ -7,7 +7,7 @@ use xtask::codegen;
 const USAGE: &str = "usage: cargo xtask codegen [--check] [--model PATH --out DIR] [--package NAME]
        cargo xtask diff OLD.json NEW.json [--format text|json] [--docs] [--version X.Y.Z] [--package NAME]
        cargo xtask check-models DIR [--only NAME,...] [--jobs N] [--out DIR] [--generate-only]
-       cargo xtask bench [--quick] [--no-builds] [--emulator | --meter]
+       cargo xtask bench [--quick] [--no-builds] [--emulator | --meter | --instructions | --endpoints]
 
   (no options)    regenerate each crate codegen.toml lists (generated/<crate>/ from model/),
                   and tests/golden/ from tests/data/fixtures/
@@ -18,7 +18,8 @@ const USAGE: &str = "usage: cargo xtask codegen [--check] [--model PATH --out DI
   --package NAME  the generated package's name (default: from the model's sdkId)
 
   diff            what regenerating from NEW instead of OLD does to the generated crate's
-                  public API: one line per change (breaking, additive, documentation) and
+                  public API: one line per change (breaking, additive, documentation; model
+                  changes the API does not show as behaviour or unclassified) and
                   the version bump it needs from X.Y.Z (default: the version codegen.toml gives
                   the crate generated from NEW or OLD; --package likewise);
                   documentation-only changes are counted, and listed with --docs
@@ -31,7 +32,8 @@ const USAGE: &str = "usage: cargo xtask codegen [--check] [--model PATH --out DI
 
   bench           run bench/harness against the official SDK and print the table
                   (--quick: fewer calls; --no-builds: skip the clean-build measurements;
-                  --emulator or --meter: only the emulator's or the durable meter's figures)";
+                  --emulator, --meter, --instructions, --endpoints: only the emulator's, the durable
+                  meter's, the callgrind counts, or endpoint resolution by rule set against BDD)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

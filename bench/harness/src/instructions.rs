@@ -46,7 +46,11 @@ pub fn per_call(workload: &str, quick: bool) -> Option<f64> {
         (false, false) => 128,
         (false, true) => 64,
     };
-    let (a, b) = (base, base * 3);
+    per_call_between(workload, base, base * 3)
+}
+
+/// Instructions per call of `workload` from runs of `a` and `b` calls.
+pub fn per_call_between(workload: &str, a: u64, b: u64) -> Option<f64> {
     let (ia, ib) = (total(workload, a)?, total(workload, b)?);
     Some((ib as f64 - ia as f64) / (b - a) as f64)
 }

@@ -5,7 +5,7 @@
 //! `--quick` runs fewer calls; `--no-builds` skips the clean-build
 //! measurements, which take minutes, and the emulator's figures;
 //! `--no-instructions` skips the callgrind counts; `--emulator`,
-//! `--meter` and `--instructions` run only those figures. `--profile NAME`
+//! `--meter`, `--instructions` and `--endpoints` run only those figures. `--profile NAME`
 //! and `--serve` are the pieces `instructions.rs` runs under callgrind.
 
 mod agent;
@@ -14,6 +14,7 @@ mod builds;
 mod clients;
 mod cpu;
 mod emulator;
+mod endpoints;
 mod instructions;
 mod meter;
 mod server;
@@ -232,6 +233,11 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--profile") {
         let name = args.get(i + 1).map(String::as_str).unwrap_or("");
+        if endpoints::WORKLOADS.contains(&name) {
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
+            endpoints::profile(&root, name, profile_calls());
+            return;
+        }
         if !instructions::WORKLOADS.contains(&name) {
             eprintln!("--profile takes one of: {}", instructions::WORKLOADS.join(", "));
             std::process::exit(2);
@@ -253,6 +259,12 @@ fn main() {
         // Only the emulator's figures.
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
         print_emulator(&emulator::measure(&root));
+        return;
+    }
+    if args.iter().any(|a| a == "--endpoints") {
+        // Only the endpoint resolution figures.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
+        endpoints::print(&root, args.iter().any(|a| a == "--quick"));
         return;
     }
     if args.iter().any(|a| a == "--instructions") {
@@ -380,6 +392,8 @@ fn main() {
     print_splits(&splits);
     if !args.iter().any(|a| a == "--no-instructions") {
         print_instructions(quick);
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
+        endpoints::print(&root, quick);
     }
     if builds {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();

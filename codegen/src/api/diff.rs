@@ -20,18 +20,24 @@ use super::surface::{Item, Kind, Surface};
 pub enum Class {
     /// Only documentation changed.
     Documentation,
+    /// The API is the same; what calls do changed (endpoint rules, an error's status, retries).
+    Behaviour,
     /// New API; existing code keeps compiling and behaving.
     Additive,
+    /// A model change the tool has no rule for: someone must review it.
+    Unclassified,
     /// Existing code may stop compiling, or calls may be refused.
     Breaking,
 }
 
 impl Class {
-    /// `breaking`, `additive` or `documentation`.
+    /// `breaking`, `unclassified`, `additive`, `behaviour` or `documentation`.
     pub fn as_str(self) -> &'static str {
         match self {
             Class::Breaking => "breaking",
+            Class::Unclassified => "unclassified",
             Class::Additive => "additive",
+            Class::Behaviour => "behaviour",
             Class::Documentation => "documentation",
         }
     }
@@ -86,6 +92,9 @@ fn removed(key: &str, was: &Item) -> Change {
     let what = match was.kind {
         // A member that is no longer required is welcome news, not a break.
         Kind::Required => return change(Class::Additive, key, was, "no longer required before sending".into()),
+        Kind::Constraint if key.ends_with("pattern)") => {
+            return change(Class::Documentation, key, was, format!("pattern no longer documented (was {})", was.signature))
+        }
         Kind::Constraint => return change(Class::Additive, key, was, format!("no longer checked before sending (was {})", was.signature)),
         Kind::Module => "module removed".to_owned(),
         Kind::TraitImpl => "trait implementation removed".to_owned(),
@@ -97,7 +106,19 @@ fn removed(key: &str, was: &Item) -> Change {
 
 fn added(key: &str, now: &Item, old: &Surface) -> Change {
     match now.kind {
-        Kind::Required => change(Class::Breaking, key, now, "now required: a call that leaves it unset is refused before sending".into()),
+        Kind::Required => {
+            // A required member of an input that is itself new (a new operation's) refuses no call made before.
+            let member = key.rsplit_once(" (").map_or(key, |(m, _)| m);
+            let owner = member.rsplit_once('.').map_or(member, |(o, _)| o);
+            if old.items.contains_key(owner) {
+                change(Class::Breaking, key, now, "now required: a call that leaves it unset is refused before sending".into())
+            } else {
+                change(Class::Additive, key, now, "required (a member of a new input)".into())
+            }
+        }
+        Kind::Constraint if key.ends_with("pattern)") => {
+            change(Class::Documentation, key, now, format!("pattern documented, not checked before sending: {}", now.signature))
+        }
         Kind::Constraint => {
             // A bound on a member that is itself new refuses nothing that was sent before.
             let member = key.rsplit_once(" (").map_or(key, |(m, _)| m);
@@ -210,7 +231,10 @@ fn constraint_changed(key: &str, was: &Item, now: &Item) -> Change {
     match looser {
         Some(true) => change(Class::Additive, key, now, format!("loosened: {what}")),
         Some(false) => change(Class::Breaking, key, now, format!("tightened: {what}")),
-        // A changed pattern may refuse what the old one allowed.
+        // Patterns are documented, not checked before sending: a new one refuses nothing.
+        None if facet.ends_with("pattern") => {
+            change(Class::Documentation, key, now, format!("documented {what}; not checked before sending"))
+        }
         None => change(Class::Breaking, key, now, format!("changed: {what}")),
     }
 }
@@ -233,8 +257,9 @@ impl Bump {
     pub fn of(changes: &[Change]) -> Bump {
         match changes.iter().map(|c| c.class).max() {
             None => Bump::None,
-            Some(Class::Documentation) => Bump::Patch,
-            Some(Class::Additive) => Bump::Minor,
+            Some(Class::Documentation | Class::Behaviour) => Bump::Patch,
+            // Until someone has reviewed it, an unknown change is taken to add something.
+            Some(Class::Additive | Class::Unclassified) => Bump::Minor,
             Some(Class::Breaking) => Bump::Major,
         }
     }

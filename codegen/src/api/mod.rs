@@ -10,6 +10,7 @@
 //! change, or [`report_json`] as JSON for tools.
 
 mod diff;
+mod model_diff;
 pub mod snapshot;
 mod surface;
 #[cfg(test)]
@@ -88,8 +89,13 @@ pub fn surface_of(model_json: &str, options: &Options) -> Result<Surface, Error>
 }
 
 /// The changes from the crate generated from `old` to the one from `new`.
+/// Beside the API changes, the model changes the API does not show (see `model_diff.rs`).
 pub fn diff_models(old: &str, new: &str, options: &Options) -> Result<Vec<Change>, Error> {
-    Ok(diff(&surface_of(old, options)?, &surface_of(new, options)?))
+    let mut changes = diff(&surface_of(old, options)?, &surface_of(new, options)?);
+    let more = model_diff::unexplained(old, new, &changes).map_err(|e| Error::Json { line: 0, column: 0, message: e })?;
+    changes.extend(more);
+    changes.sort_by(|a, b| b.class.cmp(&a.class).then_with(|| a.item.cmp(&b.item)));
+    Ok(changes)
 }
 
 /// The changes as text: one line per change, then the bump they imply
@@ -104,10 +110,15 @@ pub fn report(changes: &[Change], version: &str, list_docs: bool) -> String {
     }
     let count = |class: Class| changes.iter().filter(|c| c.class == class).count();
     let bump = Bump::of(changes);
+    let unclassified = match count(Class::Unclassified) {
+        0 => String::new(),
+        n => format!("{n} unclassified (review them), "),
+    };
     out.push_str(&format!(
-        "{} breaking, {} additive, {} documentation: {}",
+        "{} breaking, {unclassified}{} additive, {} behaviour, {} documentation: {}",
         count(Class::Breaking),
         count(Class::Additive),
+        count(Class::Behaviour),
         count(Class::Documentation),
         match (bump, bump.next_version(version)) {
             (Bump::None, _) => "the public API is unchanged".to_owned(),

@@ -445,12 +445,17 @@ fn add_model_facts(out: &mut Surface, ir: &Ir) {
             _ => {}
         }
     }
-    let params = ir.service.endpoint_rules.as_ref().and_then(|r| r.get("parameters")).and_then(|p| p.as_object());
+    // The parameters the resolver reads: the diagram's when the model has one.
+    let resolver = ir.service.endpoint_bdd.as_ref().or(ir.service.endpoint_rules.as_ref());
+    let params = resolver.and_then(|r| r.get("parameters")).and_then(|p| p.as_object());
     for (name, p) in params.into_iter().flatten() {
         let mut facts: Vec<String> = Vec::new();
         for key in ["type", "required", "default", "builtIn"] {
-            if let Some(v) = p.get(key) {
-                facts.push(format!("{key} {v}"));
+            match p.get(key) {
+                // The rules language reads type names without regard to case ("String" and "string"); so does the diff.
+                Some(serde_json::Value::String(t)) if key == "type" => facts.push(format!("{key} \"{}\"", t.to_ascii_lowercase())),
+                Some(v) => facts.push(format!("{key} {v}")),
+                None => {}
             }
         }
         out.items.insert(format!("endpoint parameter {name}"), plain(Kind::EndpointParameter, facts.join(", ")));

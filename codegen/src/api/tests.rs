@@ -175,6 +175,32 @@ fn a_new_required_input_member_and_a_tighter_constraint_are_breaking() {
 }
 
 #[test]
+fn required_members_of_a_new_operation_and_type_case_in_endpoint_parameters_break_nothing() {
+    let c = changes(|m| {
+        shape(m, "ex#Svc")["operations"].as_array_mut().unwrap().push(json!({"target": "ex#Get"}));
+        m["shapes"]["ex#Get"] = json!({"type": "operation", "input": {"target": "ex#GetInput"}, "output": {"target": "smithy.api#Unit"}});
+        m["shapes"]["ex#GetInput"] =
+            json!({"type": "structure", "members": {"Id": {"target": "smithy.api#String", "traits": {"smithy.api#required": {}}}}});
+    });
+    assert_eq!(of(&c, Class::Breaking), Vec::<String>::new());
+    assert!(of(&c, Class::Additive).contains(&"operation::get::GetInput.id (required): required (a member of a new input)".to_owned()));
+
+    // AWS's newer models write endpoint parameter types in lower case ("string" for "String"): the same API.
+    let rules = |ty: &str| {
+        json!({"version": "1.0", "parameters": {"Region": {"builtIn": "AWS::Region", "required": false, "type": ty}},
+               "rules": [{"conditions": [], "endpoint": {"url": "https://ex.{Region}.amazonaws.com"}, "type": "endpoint"}]})
+    };
+    let (mut old, mut new) = (base(), base());
+    shape(&mut old, "ex#Svc")["traits"]["smithy.rules#endpointRuleSet"] = rules("String");
+    shape(&mut new, "ex#Svc")["traits"]["smithy.rules#endpointRuleSet"] = rules("string");
+    let options = Options { package: Some("ex".into()), ..Options::default() };
+    let c = diff_models(&old.to_string(), &new.to_string(), &options).unwrap();
+    // The trait's text changed, so the rules are reported as a behaviour change; the parameter is the same.
+    assert_eq!(of(&c, Class::Behaviour), ["model shape ex#Svc: the endpoint rules changed: calls may resolve to other endpoints"]);
+    assert_eq!(c.len(), 1, "{c:#?}");
+}
+
+#[test]
 fn a_looser_constraint_is_additive() {
     let c = changes(|m| {
         shape(m, "ex#Name")["traits"]["smithy.api#length"] = json!({"min": 1, "max": 20});
@@ -311,4 +337,71 @@ fn a_changed_api_needs_a_version_bump_of_the_right_size() {
     let mut before_features = old.clone();
     before_features.surface.items.retain(|_, i| i.kind != super::surface::Kind::Feature);
     assert_eq!(super::check_version(&before_features, &snapshot(&base(), "0.1.0")).unwrap(), vec![]);
+}
+
+/// Synthetic model updates the two days of real models in `../shared/` do not show.
+mod synthetic_updates {
+    use super::*;
+
+    fn paginated(m: &mut Value, token_target: &str) {
+        shape(m, "ex#Put")["traits"]["smithy.api#paginated"] = json!({"inputToken": "Token", "outputToken": "Next", "items": "Things"});
+        shape(m, "ex#PutInput")["members"]["Token"] = json!({"target": token_target});
+        shape(m, "ex#PutOutput")["members"]["Next"] = json!({"target": token_target});
+        m["shapes"]["ex#Key"] = json!({"type": "map", "key": {"target": "smithy.api#String"}, "value": {"target": "smithy.api#String"}});
+    }
+
+    #[test]
+    fn a_paginator_token_that_becomes_a_map_breaks_its_setters() {
+        let (mut old, mut new) = (base(), base());
+        paginated(&mut old, "smithy.api#String");
+        paginated(&mut new, "ex#Key");
+        let c = diff_models(&old.to_string(), &new.to_string(), &Options::default()).unwrap();
+        let breaking = of(&c, Class::Breaking);
+        assert!(breaking.iter().any(|b| b.starts_with("operation::put::builders::PutFluentBuilder::token")), "{breaking:#?}");
+        assert!(breaking.iter().any(|b| b.starts_with("operation::put::PutOutput::next")), "{breaking:#?}");
+        assert_eq!(Bump::of(&c), Bump::Major);
+    }
+
+    fn rules(extra: Value) -> Value {
+        let mut params = json!({"Region": {"builtIn": "AWS::Region", "required": false, "type": "string"}});
+        if let Value::Object(e) = extra {
+            params.as_object_mut().unwrap().extend(e);
+        }
+        json!({"version": "1.0", "parameters": params,
+               "rules": [{"conditions": [], "endpoint": {"url": "https://ex.{Region}.amazonaws.com"}, "type": "endpoint"}]})
+    }
+
+    #[test]
+    fn an_endpoint_parameter_added_is_additive_and_the_rules_change_is_behaviour() {
+        let (mut old, mut new) = (base(), base());
+        shape(&mut old, "ex#Svc")["traits"]["smithy.rules#endpointRuleSet"] = rules(json!({}));
+        shape(&mut new, "ex#Svc")["traits"]["smithy.rules#endpointRuleSet"] =
+            rules(json!({"StreamARN": {"required": false, "type": "string", "documentation": "The stream."}}));
+        shape(&mut new, "ex#PutInput")["members"]["Name"]["traits"]["smithy.rules#contextParam"] = json!({"name": "StreamARN"});
+        let c = diff_models(&old.to_string(), &new.to_string(), &Options::default()).unwrap();
+        assert_eq!(of(&c, Class::Breaking), Vec::<String>::new());
+        assert!(of(&c, Class::Additive).iter().any(|a| a.starts_with("endpoint parameter StreamARN: added")), "{c:#?}");
+        assert!(of(&c, Class::Behaviour).iter().any(|b| b.contains("the endpoint rules changed")), "{c:#?}");
+    }
+
+    #[test]
+    fn an_operation_that_gains_an_event_stream_is_left_out_which_breaks_its_callers() {
+        let c = changes(|m| {
+            shape(m, "ex#PutOutput")["members"]["Events"] = json!({"target": "ex#Events"});
+            m["shapes"]["ex#Events"] =
+                json!({"type": "union", "members": {"Tick": {"target": "ex#Thing"}}, "traits": {"smithy.api#streaming": {}}});
+        });
+        let breaking = of(&c, Class::Breaking);
+        assert!(breaking.iter().any(|b| b.starts_with("client::Client::put: removed")), "{breaking:#?}");
+    }
+
+    #[test]
+    fn a_trait_without_a_rule_is_reported_unclassified_not_dropped() {
+        let c = changes(|m| {
+            shape(m, "ex#Worse")["traits"]["smithy.api#tags"] = json!(["internal"]);
+        });
+        assert_eq!(of(&c, Class::Unclassified).len(), 1, "{c:#?}");
+        assert!(of(&c, Class::Unclassified)[0].contains("ex#Worse") && of(&c, Class::Unclassified)[0].contains("smithy.api#tags"));
+        assert_eq!(Bump::of(&c), Bump::Minor);
+    }
 }

@@ -20,26 +20,29 @@ pub fn gather(ir: &Ir, op: &Operation) -> Result<TokenStream, Error> {
     if op.context_params.is_empty() {
         return Ok(quote!(let endpoint_params = ::std::vec::Vec::new();));
     }
+    // The static values first (they take precedence), as the vector's literal; then the input's, where set.
+    let mut statics = Vec::new();
     let mut pushes = Vec::new();
     for p in &op.context_params {
         let name = p.name.as_str();
-        pushes.push(match &p.source {
+        match &p.source {
             ContextSource::Static(v) => {
                 let v = literal(&value, v);
-                quote!(endpoint_params.push((#name, #v));)
+                statics.push(quote!((#name, #v)));
             }
             ContextSource::Input(path) => {
                 let expr = input_path(ir, op, path, &value)?;
-                quote! {
+                pushes.push(quote! {
                     if let ::std::option::Option::Some(v) = #expr {
                         endpoint_params.push((#name, v));
                     }
-                }
+                });
             }
-        });
+        }
     }
+    let binding = if pushes.is_empty() { quote!(let endpoint_params) } else { quote!(let mut endpoint_params) };
     Ok(quote! {
-        let mut endpoint_params = ::std::vec::Vec::new();
+        #binding: ::std::vec::Vec<(&'static str, #value)> = ::std::vec![#(#statics),*];
         #(#pushes)*
     })
 }

@@ -206,29 +206,35 @@ pub fn config_rs(ir: &Ir) -> TokenStream {
 /// its `smithy.rules#endpointTests` as unit tests.
 pub fn endpoint_rs(ir: &Ir) -> Result<TokenStream, crate::Error> {
     let (endpoint, params_type, endpoint_error) = (rt::endpoint(), rt::endpoint_params(), rt::endpoint_error());
-    let Some(rules_value) = ir.service.endpoint_rules.as_ref() else {
-        // Without rules the only endpoint is one the user gives.
-        let message = format!("the {} model has no endpoint rules: set an endpoint URL", ir.service.sdk_id);
-        return Ok(quote! {
-            //! The endpoint resolver: the model has no `smithy.rules#endpointRuleSet`, so an endpoint URL must be set.
+    // The diagram when the model has one (smaller and faster to walk), else the rule set.
+    let (trait_value, trait_name, resolve) = match (&ir.service.endpoint_bdd, &ir.service.endpoint_rules) {
+        (Some(bdd), _) => (bdd, "smithy.rules#endpointBdd", rt::resolve_endpoint_bdd()),
+        (None, Some(rules)) => (rules, "smithy.rules#endpointRuleSet", rt::resolve_endpoint()),
+        (None, None) => {
+            // Without rules the only endpoint is one the user gives.
+            let message = format!("the {} model has no endpoint rules: set an endpoint URL", ir.service.sdk_id);
+            return Ok(quote! {
+                //! The endpoint resolver: the model has no `smithy.rules#endpointRuleSet`, so an endpoint URL must be set.
 
-            /// Resolves the endpoint of a call.
-            pub(crate) fn resolve(params: &#params_type) -> ::std::result::Result<#endpoint, #endpoint_error> {
-                match &params.endpoint {
-                    ::std::option::Option::Some(url) => ::std::result::Result::Ok(#endpoint::from_url(url.clone())),
-                    ::std::option::Option::None => ::std::result::Result::Err(#endpoint_error(#message.to_owned())),
+                /// Resolves the endpoint of a call.
+                pub(crate) fn resolve(params: &#params_type) -> ::std::result::Result<#endpoint, #endpoint_error> {
+                    match &params.endpoint {
+                        ::std::option::Option::Some(url) => ::std::result::Result::Ok(#endpoint::from_url(url.clone())),
+                        ::std::option::Option::None => ::std::result::Result::Err(#endpoint_error(#message.to_owned())),
+                    }
                 }
-            }
-        });
+            });
+        }
     };
-    let rules = rules_value.to_string();
-    let tests = endpoint_tests(ir, rules_value)?;
-    let resolve = rt::resolve_endpoint();
+    let text = trait_value.to_string();
+    let tests = endpoint_tests(ir, trait_value)?;
+    let module_doc = format!("The endpoint resolver, from the model's `{trait_name}`.");
+    let const_doc = format!("The `{trait_name}` trait as written in the model.");
     Ok(quote! {
-        //! The endpoint resolver, from the model's `smithy.rules#endpointRuleSet`.
+        #![doc = #module_doc]
 
-        /// The rule set as written in the model.
-        const RULES: &str = #rules;
+        #[doc = #const_doc]
+        const RULES: &str = #text;
 
         /// Resolves the endpoint of a call.
         pub(crate) fn resolve(params: &#params_type) -> ::std::result::Result<#endpoint, #endpoint_error> {

@@ -105,15 +105,15 @@ pub fn emit(ir: &Ir, op: &Operation, p: &Paginated) -> Result<TokenStream, Error
         Some(path) => {
             let (items_expr, items_type) = path_expr(ir, op, &op.output, path, quote!(&out))?;
             // A list's elements (`None` for the nulls of a sparse list), or a map's entries as (key, value).
-            let (item, collect) = match &items_type {
+            let (item, collect, allow) = match &items_type {
                 TypeRef::List { element, sparse, .. } => {
                     let el = rust_type(ir, element);
-                    (if *sparse { quote!(::std::option::Option<#el>) } else { el }, quote!())
+                    (if *sparse { quote!(::std::option::Option<#el>) } else { el }, quote!(), quote!())
                 }
                 TypeRef::Map { key, value, sparse, .. } => {
                     let (k, v) = (rust_type(ir, key), rust_type(ir, value));
                     let v = if *sparse { quote!(::std::option::Option<#v>) } else { v };
-                    (quote!((#k, #v)), quote!(.into_iter().collect()))
+                    (quote!((#k, #v)), quote!(.into_iter().collect()), quote!(#[allow(clippy::type_complexity)]))
                 }
                 _ => return Err(Error::model(op.id.absolute(), format!("@paginated items {path} is not a list or a map"))),
             };
@@ -131,6 +131,7 @@ pub fn emit(ir: &Ir, op: &Operation, p: &Paginated) -> Result<TokenStream, Error
 
                 impl #items_ty {
                     /// Starts fetching; each `next()` on the stream sends at most one request.
+                    #allow
                     pub fn send(self) -> #pagination_stream<::std::result::Result<#item, #sdk_error<super::#error_ty, #http_response>>> {
                         self.0.send().flat_map_items(|out: super::#output_ty| #items_expr.cloned().unwrap_or_default() #collect)
                     }

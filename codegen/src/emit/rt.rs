@@ -66,6 +66,7 @@ items! {
     route => Route,
     assert_endpoint_case => assert_endpoint_case,
     resolve_endpoint => resolve_endpoint,
+    resolve_endpoint_bdd => resolve_endpoint_bdd,
     is_valid_host_label => is_valid_host_label,
     // The request loop.
     handle => Handle,

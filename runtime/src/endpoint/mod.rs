@@ -70,6 +70,7 @@ impl std::error::Error for EndpointError {}
 pub type ResolveEndpoint = fn(&EndpointParams) -> Result<Endpoint, EndpointError>;
 
 mod auth_scheme;
+pub mod bdd;
 mod configured;
 pub mod partitions;
 pub mod rules;

@@ -96,26 +96,7 @@ impl Ruleset {
 
     /// Resolves the endpoint for `params`.
     pub fn resolve(&self, params: &EndpointParams) -> Result<Endpoint, EndpointError> {
-        let mut scope: Vec<(String, RuleValue)> = Vec::new();
-        for (name, spec) in &self.parameters {
-            let builtin = spec.get("builtIn").and_then(Value::as_str);
-            let mut value = match builtin {
-                Some("AWS::Region") => params.region.clone().map_or(RuleValue::None, RuleValue::Str),
-                Some("AWS::UseFIPS") => RuleValue::Bool(params.use_fips),
-                Some("AWS::UseDualStack") => RuleValue::Bool(params.use_dual_stack),
-                Some("SDK::Endpoint") => params.endpoint.clone().map_or(RuleValue::None, RuleValue::Str),
-                // Context parameters, and built-ins the configuration does not carry, by name.
-                _ => params.get(name).cloned().unwrap_or(RuleValue::None),
-            };
-            if !value.is_set() {
-                value = spec.get("default").map_or(RuleValue::None, RuleValue::from_json);
-            }
-            let required = matches!(spec.get("required"), Some(Value::Bool(true)));
-            if required && !value.is_set() {
-                return Err(err(format!("endpoint parameter {name} is required but not set")));
-            }
-            scope.push((name.clone(), value));
-        }
+        let mut scope = bind_parameters(&self.parameters, params)?;
         match evaluate_rules(&self.rules, &mut scope)? {
             Some(endpoint) => Ok(endpoint),
             None => Err(err("no endpoint rule matched the parameters")),
@@ -123,24 +104,60 @@ impl Ruleset {
     }
 }
 
-/// Parses `rules` (once per process for the same text) and resolves `params`.
-pub fn resolve(rules: &'static str, params: &EndpointParams) -> Result<Endpoint, EndpointError> {
-    static CACHE: OnceLock<std::sync::Mutex<Vec<(usize, &'static Ruleset)>>> = OnceLock::new();
-    let key = rules.as_ptr() as usize;
+/// The scope rules start from: each declared parameter with its value (a
+/// built-in from the configuration, else by name), else its default;
+/// an error when a required one has neither.
+pub(super) fn bind_parameters(parameters: &[(String, Value)], params: &EndpointParams) -> Result<Vec<(String, RuleValue)>, EndpointError> {
+    let mut scope: Vec<(String, RuleValue)> = Vec::with_capacity(parameters.len() + 4);
+    for (name, spec) in parameters {
+        let builtin = spec.get("builtIn").and_then(Value::as_str);
+        let mut value = match builtin {
+            Some("AWS::Region") => params.region.clone().map_or(RuleValue::None, RuleValue::Str),
+            Some("AWS::UseFIPS") => RuleValue::Bool(params.use_fips),
+            Some("AWS::UseDualStack") => RuleValue::Bool(params.use_dual_stack),
+            Some("SDK::Endpoint") => params.endpoint.clone().map_or(RuleValue::None, RuleValue::Str),
+            // Context parameters, and built-ins the configuration does not carry, by name.
+            _ => params.get(name).cloned().unwrap_or(RuleValue::None),
+        };
+        if !value.is_set() {
+            value = spec.get("default").map_or(RuleValue::None, RuleValue::from_json);
+        }
+        let required = matches!(spec.get("required"), Some(Value::Bool(true)));
+        if required && !value.is_set() {
+            return Err(err(format!("endpoint parameter {name} is required but not set")));
+        }
+        scope.push((name.clone(), value));
+    }
+    Ok(scope)
+}
+
+/// A parsed rule set or diagram, as the cache keeps it.
+type Parsed = dyn std::any::Any + Send + Sync;
+
+/// Parses `text` once per process (per generated crate: the key is the
+/// address of its `'static` text) and keeps it for the program's life.
+pub(super) fn parsed_once<T: Send + Sync + 'static>(
+    text: &'static str,
+    parse: fn(&str) -> Result<T, EndpointError>,
+) -> Result<&'static T, EndpointError> {
+    static CACHE: OnceLock<std::sync::Mutex<Vec<(usize, &'static Parsed)>>> = OnceLock::new();
+    let key = text.as_ptr() as usize;
     let cache = CACHE.get_or_init(Default::default);
     let found = cache.lock().ok().and_then(|c| c.iter().find(|(k, _)| *k == key).map(|(_, r)| *r));
-    let ruleset = match found {
-        Some(r) => r,
-        None => {
-            // One leaked rule set per generated crate: it lives as long as the program anyway.
-            let parsed: &'static Ruleset = Box::leak(Box::new(Ruleset::parse(rules)?));
-            if let Ok(mut c) = cache.lock() {
-                c.push((key, parsed));
-            }
-            parsed
-        }
-    };
-    ruleset.resolve(params)
+    if let Some(parsed) = found.and_then(|r| r.downcast_ref::<T>()) {
+        return Ok(parsed);
+    }
+    // One leaked value per generated crate: it lives as long as the program anyway.
+    let parsed: &'static T = Box::leak(Box::new(parse(text)?));
+    if let Ok(mut c) = cache.lock() {
+        c.push((key, parsed));
+    }
+    Ok(parsed)
+}
+
+/// Parses `rules` (once per process for the same text) and resolves `params`.
+pub fn resolve(rules: &'static str, params: &EndpointParams) -> Result<Endpoint, EndpointError> {
+    parsed_once(rules, Ruleset::parse)?.resolve(params)
 }
 
 fn evaluate_rules(rules: &[Value], scope: &mut Vec<(String, RuleValue)>) -> Result<Option<Endpoint>, EndpointError> {
@@ -163,22 +180,31 @@ fn evaluate_rules(rules: &[Value], scope: &mut Vec<(String, RuleValue)>) -> Resu
 fn conditions_hold(rule: &Value, scope: &mut Vec<(String, RuleValue)>) -> Result<bool, EndpointError> {
     let Some(Value::Array(conditions)) = rule.get("conditions") else { return Ok(true) };
     for condition in conditions {
-        let value = call(condition, scope)?;
-        let holds = match &value {
-            RuleValue::Bool(b) => *b,
-            other => other.is_set(),
-        };
-        if !holds {
+        if !condition_holds(condition, scope)? {
             return Ok(false);
-        }
-        if let Some(name) = condition.get("assign").and_then(Value::as_str) {
-            scope.push((name.to_owned(), value));
         }
     }
     Ok(true)
 }
 
-fn evaluate_rule(rule: &Value, scope: &mut Vec<(String, RuleValue)>) -> Result<Option<Endpoint>, EndpointError> {
+/// Evaluates one condition: true when its function answers `true` or a set
+/// value, which is then bound to its `assign` name, if any.
+pub(super) fn condition_holds(condition: &Value, scope: &mut Vec<(String, RuleValue)>) -> Result<bool, EndpointError> {
+    let value = call(condition, scope)?;
+    let holds = match &value {
+        RuleValue::Bool(b) => *b,
+        other => other.is_set(),
+    };
+    if holds {
+        if let Some(name) = condition.get("assign").and_then(Value::as_str) {
+            scope.push((name.to_owned(), value));
+        }
+    }
+    Ok(holds)
+}
+
+/// An endpoint, error or tree rule whose conditions held.
+pub(super) fn evaluate_rule(rule: &Value, scope: &mut Vec<(String, RuleValue)>) -> Result<Option<Endpoint>, EndpointError> {
     match rule.get("type").and_then(Value::as_str) {
         Some("endpoint") => {
             let endpoint = rule.get("endpoint").ok_or_else(|| err("endpoint rule without endpoint"))?;

@@ -26,7 +26,11 @@ pub enum CaseOutcome {
 }
 
 /// Compares `resolve(params)` with `expect`, the case's `expect` object as JSON text.
-pub fn check(resolve: ResolveEndpoint, params: &EndpointParams, expect: &str) -> Result<CaseOutcome, String> {
+pub fn check(
+    resolve: impl Fn(&EndpointParams) -> Result<Endpoint, EndpointError>,
+    params: &EndpointParams,
+    expect: &str,
+) -> Result<CaseOutcome, String> {
     let expect = json::parse(expect.as_bytes()).map_err(|e| format!("the expectation is not JSON: {e}"))?;
     let mismatch = match compare(&resolve(params), &expect)? {
         None => return Ok(CaseOutcome::Matches),

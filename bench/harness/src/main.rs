@@ -5,11 +5,12 @@
 //! `--quick` runs fewer calls; `--no-builds` skips the clean-build
 //! measurements, which take minutes, and the emulator's figures;
 //! `--no-instructions` skips the callgrind counts; `--emulator`,
-//! `--meter`, `--instructions` and `--endpoints` run only those figures. `--profile NAME`
+//! `--meter`, `--instructions`, `--endpoints` and `--big-crates` run only those figures. `--profile NAME`
 //! and `--serve` are the pieces `instructions.rs` runs under callgrind.
 
 mod agent;
 mod alloc;
+mod big_crates;
 mod builds;
 mod clients;
 mod cpu;
@@ -261,6 +262,12 @@ fn main() {
         print_emulator(&emulator::measure(&root));
         return;
     }
+    if args.iter().any(|a| a == "--big-crates") {
+        // Only the big crates' size and build cost (KMS, SSM).
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
+        print_table(&big_crates::measure(&root), 0.0);
+        return;
+    }
     if args.iter().any(|a| a == "--endpoints") {
         // Only the endpoint resolution figures.
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
@@ -386,6 +393,8 @@ fn main() {
 
     if builds {
         rows.extend(builds::measure(&url));
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
+        rows.extend(big_crates::measure(&root));
     }
 
     print_table(&rows, server_cpu);

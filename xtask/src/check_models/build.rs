@@ -71,8 +71,10 @@ fn run_cargo(mut command: Command) -> Result<(BTreeMap<String, Messages>, String
                 }
             }
             Some("compiler-artifact") => {
+                // The library's unit tests, where the endpoint tests are.
                 let test = msg.pointer("/profile/test").and_then(|t| t.as_bool()) == Some(true);
-                if let (true, Some(exe)) = (test, msg.get("executable").and_then(|e| e.as_str())) {
+                let lib = msg.pointer("/target/kind").and_then(|k| k.as_array()).is_some_and(|k| k.iter().any(|k| k == "lib"));
+                if let (true, true, Some(exe)) = (test, lib, msg.get("executable").and_then(|e| e.as_str())) {
                     by_crate.entry(folder).or_default().test_executable = Some(PathBuf::from(exe));
                 }
             }
@@ -89,32 +91,43 @@ fn crate_folder(manifest: &str) -> Option<String> {
     (folder.parent()?.file_name()? == "crates").then(|| folder.file_name().map(|f| f.to_string_lossy().into_owned()))?
 }
 
-/// `cargo check` of every member's library, tests and examples with
-/// `-D warnings`, continuing past failing crates. Returns each crate's
-/// errors; Cargo's own failure (not a crate's) is `Err` with its output.
-pub fn check(out: &Path, jobs: usize) -> Result<BTreeMap<String, Messages>, String> {
-    let c = cargo(out, jobs, &["check", "--workspace", "--lib", "--tests", "--examples", "--keep-going"]);
+/// Builds every member's library, unit tests and test targets (the
+/// examples among them, see [`write_examples_test`]) with `-D warnings`,
+/// continuing past failing crates. Returns what Cargo said of each crate;
+/// Cargo's own failure (not a crate's) is `Err` with its output.
+pub fn build(out: &Path, jobs: usize) -> Result<BTreeMap<String, Messages>, String> {
+    let c = cargo(out, jobs, &["build", "--workspace", "--lib", "--tests", "--keep-going"]);
     let (messages, stderr, finished) = run_cargo(c)?;
     if !finished {
-        return Err(format!("cargo check did not run:\n{stderr}"));
+        return Err(format!("cargo build did not run:\n{stderr}"));
     }
     Ok(messages)
 }
 
-/// Builds the unit-test executables of `packages` (package names).
-pub fn build_tests(out: &Path, jobs: usize, packages: &[String]) -> Result<BTreeMap<String, Messages>, String> {
-    if packages.is_empty() {
-        return Ok(BTreeMap::new());
+/// Writes `tests/check_examples.rs` into a generated crate: each of its
+/// examples as a module of one test target, so that a service's hundreds of
+/// examples are type-checked in one compiler run rather than one each (as
+/// `cargo check --examples` would: hours over all of AWS's models). The
+/// examples are the same files; only `main` goes unused, which is allowed.
+pub fn write_examples_test(crate_dir: &Path) -> Result<(), String> {
+    let mut examples: Vec<String> = match std::fs::read_dir(crate_dir.join("examples")) {
+        Ok(entries) => entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).filter(|n| n.ends_with(".rs")).collect(),
+        Err(_) => Vec::new(),
+    };
+    examples.sort();
+    let mut text = String::from(
+        "//! Written by `cargo xtask check-models`: every example of this crate, compiled as a module.\n#![allow(dead_code)]\n",
+    );
+    for (i, e) in examples.iter().enumerate() {
+        text.push_str(&format!("#[path = \"../examples/{e}\"]\nmod example_{i};\n"));
     }
-    let mut c = cargo(out, jobs, &["test", "--lib", "--no-run"]);
-    for p in packages {
-        c.args(["-p", p]);
+    let dir = crate_dir.join("tests");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let path = dir.join("check_examples.rs");
+    if std::fs::read_to_string(&path).is_ok_and(|t| t == text) {
+        return Ok(());
     }
-    let (messages, stderr, finished) = run_cargo(c)?;
-    if !finished {
-        return Err(format!("cargo test --no-run did not run:\n{stderr}"));
-    }
-    Ok(messages)
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// A crate's endpoint test run: passed and failed counts, and the names of the failing cases.

@@ -2,7 +2,8 @@
 //! a folder (such as all of AWS's models of one day). Each model is
 //! generated in a process of its own (so one model's crash is its own line,
 //! and its peak memory is measured), the crates are compiled together with
-//! their tests and examples under `-D warnings`, and each crate's
+//! their tests and examples under `-D warnings` (the examples as modules of
+//! one test target per crate, see `build::write_examples_test`), and each crate's
 //! `smithy.rules#endpointTests` run. One line per model, then a total; the
 //! exit status is failure when any model in a protocol the generator speaks
 //! fails to generate, compile or pass its endpoint tests.
@@ -65,8 +66,6 @@ struct Outcome {
     failure: Option<String>,
     /// The endpoint tests.
     tests: Option<build::TestRun>,
-    /// The package name in the generated Cargo.toml.
-    package: String,
     /// Operations left out (event streams), with why.
     left_out: Vec<String>,
 }
@@ -82,8 +81,10 @@ struct Generated {
 pub fn run(args: &Args) -> Result<(), String> {
     let root = crate::codegen::workspace_root();
     let out = args.out.clone().unwrap_or_else(|| root.join("target/check-models"));
+    std::fs::create_dir_all(out.join("crates")).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    // Cargo and the generator processes run elsewhere: every path they get is absolute.
+    let out = out.canonicalize().map_err(|e| format!("cannot resolve {}: {e}", out.display()))?;
     let crates_dir = out.join("crates");
-    std::fs::create_dir_all(&crates_dir).map_err(|e| format!("cannot create {}: {e}", crates_dir.display()))?;
     let mut models = discover::models(&args.dir)?;
     if !args.only.is_empty() {
         for name in &args.only {
@@ -204,7 +205,6 @@ fn generate_in_child(model: &Path, out: &Path, runtime: &Path) -> Outcome {
                     lines: field("lines=").and_then(|n| n.parse().ok()).unwrap_or(0),
                     peak_kib: field("peak_kib=").and_then(|n| n.parse().ok()),
                 }),
-                package: field("package=").unwrap_or_default(),
                 left_out: report.lines().filter_map(|l| l.strip_prefix("left_out=")).map(|l| l.replacen(' ', ": ", 1)).collect(),
                 ..Outcome::default()
             }
@@ -213,7 +213,8 @@ fn generate_in_child(model: &Path, out: &Path, runtime: &Path) -> Outcome {
 }
 
 /// The child's side: generates MODEL into OUT against RUNTIME and prints
-/// `package=NAME lines=N peak_kib=N` (the last where /proc says it).
+/// `lines=N peak_kib=N` (the last where /proc says it), then a
+/// `left_out=NAME reason` line per operation left out.
 pub fn generate_one(args: &[String]) -> Result<(), String> {
     let [model, out, runtime] = args else { return Err("--generate-one MODEL OUT RUNTIME".into()) };
     let text = std::fs::read_to_string(model).map_err(|e| format!("cannot read {model}: {e}"))?;
@@ -224,15 +225,12 @@ pub fn generate_one(args: &[String]) -> Result<(), String> {
     };
     let (files, left_out) = codegen::generate_with_notes(&text, &options).map_err(|e| e.to_string())?;
     let lines: usize = files.iter().filter(|(k, _)| k.ends_with(".rs")).map(|(_, v)| v.lines().count()).sum();
-    let package = files
-        .get("Cargo.toml")
-        .and_then(|t| t.lines().find_map(|l| l.strip_prefix("name = \"")?.strip_suffix('"').map(str::to_owned)))
-        .ok_or("the generated Cargo.toml names no package")?;
     crate::codegen::write_files(Path::new(out), &files)?;
+    build::write_examples_test(Path::new(out))?;
     let peak = std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| s.lines().find_map(|l| l.strip_prefix("VmHWM:").map(|v| v.trim().trim_end_matches("kB").trim().to_owned())));
-    println!("package={package} lines={lines} peak_kib={}", peak.unwrap_or_default());
+    println!("lines={lines} peak_kib={}", peak.unwrap_or_default());
     for l in left_out {
         println!("left_out={} {}", l.name, l.reason);
     }
@@ -246,23 +244,17 @@ fn compile_and_test(out: &Path, jobs: usize, outcomes: &mut BTreeMap<String, Out
     if members.is_empty() {
         return Ok(());
     }
-    let checked = build::check(out, jobs)?;
-    for (name, messages) in &checked {
-        if let (Some(o), false) = (outcomes.get_mut(name), messages.errors.is_empty()) {
-            let first = messages.errors.first().map(String::as_str).unwrap_or_default();
-            o.failure = Some(format!("compile: {} error(s); the first:\n{}", messages.errors.len(), first.trim_end()));
-        }
-    }
-    let to_test: Vec<String> = members.iter().filter(|n| outcomes[*n].failure.is_none()).map(|n| outcomes[n].package.clone()).collect();
-    let built = build::build_tests(out, jobs, &to_test)?;
+    let built = build::build(out, jobs)?;
     for name in &members {
         let o = outcomes.get_mut(name).expect("a member has an outcome");
-        if o.failure.is_some() {
+        let messages = built.get(name);
+        if let Some(first) = messages.and_then(|m| m.errors.first()) {
+            let count = messages.map_or(0, |m| m.errors.len());
+            o.failure = Some(format!("compile: {count} error(s); the first:\n{}", first.trim_end()));
             continue;
         }
-        let Some(exe) = built.get(name).and_then(|m| m.test_executable.as_ref()) else {
-            let errors = built.get(name).map(|m| m.errors.join("\n")).unwrap_or_default();
-            o.failure = Some(format!("the unit tests did not build: {errors}"));
+        let Some(exe) = messages.and_then(|m| m.test_executable.as_ref()) else {
+            o.failure = Some("compile: Cargo built no unit-test executable and reported no error".into());
             continue;
         };
         match build::run_endpoint_tests(exe) {

@@ -234,6 +234,18 @@ pub fn example_file(op_name: &str) -> String {
     format!("examples/{}.rs", example_name(op_name))
 }
 
+/// The name a shape's serde items (file, `ser_`, `de_` and `give_`
+/// functions) are made from: its own, but `Op` in front for an operation's
+/// synthetic input or output, whose name a model shape may also have (Glue's
+/// `TestConnectionInput` is both `TestConnection`'s input and a structure).
+pub fn serde_name(id: &crate::shape_id::ShapeId, name: &str) -> String {
+    if id.namespace.starts_with("synthetic.") {
+        format!("Op{name}")
+    } else {
+        name.to_owned()
+    }
+}
+
 /// The serde file of a named shape (`src/protocol_serde/_usage_record.rs`).
 pub fn serde_file(shape_name: &str) -> String {
     format!("src/protocol_serde/{}.rs", type_module(shape_name))
@@ -294,7 +306,12 @@ pub fn place_of(role: Role, is_error: bool) -> Place {
 pub fn check(ir: &Ir) -> Result<(), Error> {
     let mut types = Seen::new("module types");
     let mut errors = Seen::new("module types::error");
+    // Every structure and union has its serde items in one flat module.
+    let mut serde = Seen::new("module protocol_serde");
     for shape in ir.shapes.values() {
+        if matches!(shape, Shape::Structure(_) | Shape::Union(_)) {
+            serde.add(type_module(&serde_name(shape.id(), shape.name())), &shape.id().absolute())?;
+        }
         match shape {
             Shape::Structure(s) if s.role != Role::Plain => {}
             Shape::Structure(s) if s.error.is_some() => errors.add(type_name(&s.name), &s.id.absolute())?,

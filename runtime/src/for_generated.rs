@@ -39,6 +39,7 @@ pub use crate::primitives::{base64_decode, Blob, DateTime, DateTimeFormat, Docum
 pub use crate::json::{DeserializeError, InvalidNumber, JsonReader, JsonWriter, StringPool};
 
 // Endpoints: the rules interpreter and its inputs and outputs.
+pub use crate::cbor::{CborError, CborErrorKind, CborReader, CborWriter, Container as CborContainer};
 pub use crate::endpoint::bdd::resolve as resolve_endpoint_bdd;
 pub use crate::endpoint::rules::{is_valid_host_label, resolve as resolve_endpoint};
 pub use crate::endpoint::test_case::{assert_case as assert_endpoint_case, check as check_endpoint_case, CaseOutcome};

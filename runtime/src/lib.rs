@@ -23,6 +23,7 @@
 
 mod auth;
 mod blocking;
+mod cbor;
 mod client_state;
 pub mod config;
 mod encoding;

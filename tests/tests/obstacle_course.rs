@@ -50,6 +50,30 @@ async fn escaped_names_use_the_model_names_on_the_wire() {
     assert!(typed.is_err(), "the replay client has no second answer");
 }
 
+/// `Probe`'s input is a structure named `ProbeRequest` whose member is a
+/// structure named `ProbeInput`, the name of the operation's synthetic input:
+/// their serialisers are kept apart (Glue's `TestConnection` is such a case).
+#[tokio::test]
+async fn a_structure_named_like_the_operations_input_is_its_own_shape() {
+    let replay = ReplayClient::new(vec![json_response(200, r#"{"Depth":3}"#)]);
+    let config = Config::builder()
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::for_tests())
+        .endpoint_url("http://127.0.0.1:1")
+        .http_client(replay.clone())
+        .build();
+    let out = Client::from_conf(config)
+        .probe()
+        .probe_input(golden_obstacle_course::types::ProbeInput::builder().depth(2).build())
+        .tags(Some("a".to_owned()))
+        .tags(None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.single_request().body_text(), r#"{"ProbeInput":{"Depth":2},"Tags":["a",null]}"#);
+    assert_eq!(out.depth(), Some(3));
+}
+
 /// The obstacle course with `patch` applied to its shapes, through the whole generator.
 fn generate_with(patch: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>)) -> Result<(), String> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/fixtures/obstacle_course.json");

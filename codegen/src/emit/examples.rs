@@ -25,8 +25,10 @@ pub(crate) fn sample(ir: &Ir, lib: &TokenStream, ty: &TypeRef, depth: usize) -> 
             Prim::Blob => quote!(#lib::primitives::Blob::new(b"example".to_vec())),
             Prim::Document => quote!(#lib::primitives::Document::Null),
         },
-        TypeRef::List { element, .. } => {
+        TypeRef::List { element, sparse, .. } => {
             let el = sample(ir, lib, element, depth + 1);
+            // A sparse list holds `Option`s.
+            let el = if *sparse { quote!(::std::option::Option::Some(#el)) } else { el };
             quote!(::std::vec![#el])
         }
         TypeRef::Map { .. } => quote!(::std::collections::HashMap::new()),

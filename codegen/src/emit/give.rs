@@ -124,7 +124,7 @@ fn give_value(ir: &Ir, ty: &TypeRef, value: TokenStream, stringy: &BTreeSet<Shap
         }
         TypeRef::Named(id) => match ir.shape(id) {
             Shape::Structure(_) | Shape::Union(_) if stringy.contains(id) => {
-                let f = ident(&naming::give_fn(ir.shape(id).name()));
+                let f = ident(&naming::give_fn(&naming::serde_name(id, ir.shape(id).name())));
                 Some(quote!(crate::protocol_serde::#f(#value, pool);))
             }
             _ => None,
@@ -136,7 +136,7 @@ fn give_value(ir: &Ir, ty: &TypeRef, value: TokenStream, stringy: &BTreeSet<Shap
 fn emit(ir: &Ir, id: &ShapeId, stringy: &BTreeSet<ShapeId>) -> Option<TokenStream> {
     let shape = ir.shape(id);
     let path = named_path(ir, id);
-    let f = ident(&naming::give_fn(shape.name()));
+    let f = ident(&naming::give_fn(&naming::serde_name(id, shape.name())));
     let pool = rt::string_pool();
     // A boxed member (one closing a cycle) is given what its box holds.
     let owned = |m: &Member| if m.boxed { quote!(*value) } else { quote!(value) };

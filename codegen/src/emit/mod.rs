@@ -96,8 +96,8 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<BTreeMap<String, Emitted>, Err
     for (id, shape) in &ir.shapes {
         let give = echoing.emit(ir, id);
         if let Some(tokens) = serde::emit_shape(ir, shape, ser.contains(id), de.contains(id), give)? {
-            let declare = Declare::module(naming::type_module(shape.name()), Vis::Private).glob(Vis::Crate);
-            out.rust(naming::serde_file(shape.name()), tokens, Some(declare));
+            let declare = Declare::module(naming::type_module(&naming::serde_name(id, shape.name())), Vis::Private).glob(Vis::Crate);
+            out.rust(naming::serde_file(&naming::serde_name(id, shape.name())), tokens, Some(declare));
         }
     }
     if options.protocol_tests {

@@ -65,13 +65,13 @@ pub fn emit_mod(ir: &Ir, op: &Operation, echoes: bool, declarations: TokenStream
     let host_prefix_expr = host_prefix_expr(host_prefix.as_deref());
     let gather_endpoint_params = super::context_params::gather(ir, op)?;
     let route = rt::route();
-    let ser_input = ident(&naming::ser_fn(ir.shape(input).name()));
-    let de_output = ident(&naming::de_fn(ir.shape(output).name()));
+    let ser_input = ident(&naming::ser_fn(&naming::serde_name(input, ir.shape(input).name())));
+    let de_output = ident(&naming::de_fn(&naming::serde_name(output, ir.shape(output).name())));
     let pool = rt::string_pool();
     // An echoing operation's input gives its strings to the reader of the
     // answer once written; any other's is dropped and its pool stays empty.
     let (pool_let, pool_arg) = if echoes {
-        let give_input = ident(&naming::give_fn(ir.shape(input).name()));
+        let give_input = ident(&naming::give_fn(&naming::serde_name(input, ir.shape(input).name())));
         let pool_let = quote! {
             let mut pool = #pool::with_capacity(w.strings_written());
             crate::protocol_serde::#give_input(input, &mut pool);

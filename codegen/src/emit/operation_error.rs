@@ -40,7 +40,7 @@ pub fn emit(ir: &Ir, op: &Operation) -> TokenStream {
             }
         })
         .collect();
-    let de_fns: Vec<_> = errors.iter().map(|e| ident(&naming::de_fn(ir.shape(e).name()))).collect();
+    let de_fns: Vec<_> = errors.iter().map(|e| ident(&naming::de_fn(&naming::serde_name(e, ir.shape(e).name())))).collect();
     let predicates: Vec<_> = errors.iter().map(|e| plain_ident(&naming::error_predicate(ir.shape(e).name()))).collect();
     let variant_docs: Vec<_> =
         errors.iter().map(|e| doc_attrs(&markdown_or(ir.structure(e).docs.as_deref(), &format!("The `{}` error.", e.name)))).collect();

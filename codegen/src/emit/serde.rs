@@ -129,11 +129,11 @@ fn ser_value(ir: &Ir, ty: &TypeRef, value: TokenStream, label: &str) -> TokenStr
             Shape::Enum(_) => quote!(w.string(#value.as_str());),
             Shape::IntEnum(_) => quote!(w.integer(::std::convert::Into::<i64>::into(#value.as_i32()));),
             Shape::Structure(s) => {
-                let f = ident(&naming::ser_fn(&s.name));
+                let f = ident(&naming::ser_fn(&naming::serde_name(&s.id, &s.name)));
                 quote!(crate::protocol_serde::#f(w, #value)?;)
             }
             Shape::Union(u) => {
-                let f = ident(&naming::ser_fn(&u.name));
+                let f = ident(&naming::ser_fn(&naming::serde_name(&u.id, &u.name)));
                 quote!(crate::protocol_serde::#f(w, #value)?;)
             }
         },
@@ -211,16 +211,16 @@ fn de_value(ir: &Ir, ty: &TypeRef, at: &str, echoed: bool) -> TokenStream {
             }
             Shape::Structure(s) if s.error.is_some() => {
                 // An error structure used as a member has no metadata of its own.
-                let f = ident(&naming::de_fn(&s.name));
+                let f = ident(&naming::de_fn(&naming::serde_name(&s.id, &s.name)));
                 let meta = rt::error_metadata();
                 quote!(crate::protocol_serde::#f(r, #meta::default())?)
             }
             Shape::Structure(s) => {
-                let f = ident(&naming::de_fn(&s.name));
+                let f = ident(&naming::de_fn(&naming::serde_name(&s.id, &s.name)));
                 quote!(crate::protocol_serde::#f(r)?)
             }
             Shape::Union(u) => {
-                let f = ident(&naming::de_fn(&u.name));
+                let f = ident(&naming::de_fn(&naming::serde_name(&u.id, &u.name)));
                 quote!(crate::protocol_serde::#f(r)?)
             }
         },
@@ -327,7 +327,7 @@ fn constraint_checks(ty: &TypeRef, c: &Constraints, label: &str, subject: &str, 
 fn ser_structure(ir: &Ir, s: &Structure) -> TokenStream {
     let place = naming::place_of(s.role, s.error.is_some());
     let path = named_path(ir, &s.id);
-    let f = ident(&naming::ser_fn(&s.name));
+    let f = ident(&naming::ser_fn(&naming::serde_name(&s.id, &s.name)));
     let build_error = rt::build_error();
     let writer = rt::json_writer();
     let members = s.members.iter().map(|m| {
@@ -357,7 +357,7 @@ fn ser_structure(ir: &Ir, s: &Structure) -> TokenStream {
 fn de_structure(ir: &Ir, s: &Structure, echoed: bool) -> Result<TokenStream, Error> {
     let place = naming::place_of(s.role, s.error.is_some());
     let path = named_path(ir, &s.id);
-    let f = ident(&naming::de_fn(&s.name));
+    let f = ident(&naming::de_fn(&naming::serde_name(&s.id, &s.name)));
     let reader = rt::json_reader();
     let de_err = rt::deserialize_error();
     let mut locals = Vec::new();
@@ -433,7 +433,7 @@ fn de_structure(ir: &Ir, s: &Structure, echoed: bool) -> Result<TokenStream, Err
 
 fn ser_union(ir: &Ir, u: &crate::ir::Union) -> TokenStream {
     let path = named_path(ir, &u.id);
-    let f = ident(&naming::ser_fn(&u.name));
+    let f = ident(&naming::ser_fn(&naming::serde_name(&u.id, &u.name)));
     let build_error = rt::build_error();
     let writer = rt::json_writer();
     let arms = u.members.iter().map(|m| {
@@ -464,7 +464,7 @@ fn ser_union(ir: &Ir, u: &crate::ir::Union) -> TokenStream {
 
 fn de_union(ir: &Ir, u: &crate::ir::Union, echoed: bool) -> TokenStream {
     let path = named_path(ir, &u.id);
-    let f = ident(&naming::de_fn(&u.name));
+    let f = ident(&naming::de_fn(&naming::serde_name(&u.id, &u.name)));
     let reader = rt::json_reader();
     let de_err = rt::deserialize_error();
     let name = u.id.name.as_str();

@@ -335,12 +335,12 @@ pub fn zero_expr(ir: &Ir, ty: &TypeRef, at: &str) -> TokenStream {
                 Shape::Enum(_) => quote!(Ok(#p::from(""))),
                 Shape::IntEnum(_) => quote!(Ok(#p::from(0))),
                 Shape::Structure(s) if s.error.is_some() => {
-                    let f = ident(&naming::de_fn(&s.name));
+                    let f = ident(&naming::de_fn(&naming::serde_name(&s.id, &s.name)));
                     let meta = rt::error_metadata();
                     quote!(crate::protocol_serde::#f(&mut #reader::new(b"{}"), #meta::default()))
                 }
                 Shape::Structure(s) => {
-                    let f = ident(&naming::de_fn(&s.name));
+                    let f = ident(&naming::de_fn(&naming::serde_name(&s.id, &s.name)));
                     quote!(crate::protocol_serde::#f(&mut #reader::new(b"{}")))
                 }
                 Shape::Union(_) => {

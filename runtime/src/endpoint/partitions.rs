@@ -194,7 +194,13 @@ pub fn resolved_partition(region: &str) -> Partition {
     let mut p = *partition_of(region);
     if let Some((fips, dual_stack)) = CAPABILITIES.with(std::cell::Cell::get) {
         p.supports_fips = fips.unwrap_or(p.supports_fips);
-        p.supports_dual_stack = dual_stack.unwrap_or(p.supports_dual_stack);
+        if let Some(d) = dual_stack {
+            // Older tables gave a partition without dual-stack its plain DNS suffix as the dual-stack one.
+            if p.supports_dual_stack && !d {
+                p.dual_stack_dns_suffix = p.dns_suffix;
+            }
+            p.supports_dual_stack = d;
+        }
     }
     p
 }
@@ -202,6 +208,8 @@ pub fn resolved_partition(region: &str) -> Partition {
 /// Runs `f` with every partition's FIPS and dual-stack support replaced (where
 /// `Some`) on this thread: how a model's endpoint test is checked against the
 /// capabilities an older partition table gave (see `endpoint::test_case`).
+/// A partition whose dual-stack support is taken away also gets its plain DNS
+/// suffix as its dual-stack one, as those tables had it.
 pub fn with_capabilities<T>(fips: Option<bool>, dual_stack: Option<bool>, f: impl FnOnce() -> T) -> T {
     let before = CAPABILITIES.with(|c| c.replace(Some((fips, dual_stack))));
     let out = f();

@@ -153,6 +153,14 @@ mod tests {
             Ok(CaseOutcome::PartitionDrift(why)) => assert!(why.contains("aws-iso") && why.contains("dual-stack support false"), "{why}"),
             other => panic!("{other:?}"),
         }
+        // Rules that build a FIPS host on the dual-stack suffix (AWS's newer global services) expected the plain
+        // suffix where an older table gave it as the dual-stack one.
+        let suffix = |p: &EndpointParams| -> Result<Endpoint, EndpointError> {
+            let partition = resolved_partition(p.region.as_deref().unwrap_or_default());
+            Ok(Endpoint::from_url(format!("https://svc-fips.{}.{}", partition.implicit_global_region, partition.dual_stack_dns_suffix)))
+        };
+        let expect = r#"{"endpoint":{"url":"https://svc-fips.us-iso-east-1.c2s.ic.gov"}}"#;
+        assert!(matches!(check(suffix, &params("us-iso-east-1", false), expect), Ok(CaseOutcome::PartitionDrift(_))));
         // A difference that no capability explains stays a failure.
         assert!(check(fixed, &params("us-iso-east-1", false), r#"{"error":"nope"}"#).is_err());
     }

@@ -2,15 +2,15 @@
 //! awsJson serialisers and deserialisers.
 mod _entitlement;
 mod _entitlement_value;
-mod _get_entitlements_input;
-mod _get_entitlements_output;
 mod _internal_service_error_exception;
 mod _invalid_parameter_exception;
+mod _op_get_entitlements_input;
+mod _op_get_entitlements_output;
 mod _throttling_exception;
 pub(crate) use _entitlement::*;
 pub(crate) use _entitlement_value::*;
-pub(crate) use _get_entitlements_input::*;
-pub(crate) use _get_entitlements_output::*;
 pub(crate) use _internal_service_error_exception::*;
 pub(crate) use _invalid_parameter_exception::*;
+pub(crate) use _op_get_entitlements_input::*;
+pub(crate) use _op_get_entitlements_output::*;
 pub(crate) use _throttling_exception::*;

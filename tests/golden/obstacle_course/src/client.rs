@@ -24,6 +24,10 @@ impl Client {
     pub fn r#match(&self) -> crate::operation::r#match::builders::MatchFluentBuilder {
         crate::operation::r#match::builders::MatchFluentBuilder::new(self.handle.clone())
     }
+    /// An operation whose synthetic input and output are named like two of the model's structures, which its input and output also use (as Glue's TestConnection does).
+    pub fn probe(&self) -> crate::operation::probe::builders::ProbeFluentBuilder {
+        crate::operation::probe::builders::ProbeFluentBuilder::new(self.handle.clone())
+    }
     /// Starts a `Send` call.
     pub fn send(&self) -> crate::operation::send::builders::SendFluentBuilder {
         crate::operation::send::builders::SendFluentBuilder::new(self.handle.clone())

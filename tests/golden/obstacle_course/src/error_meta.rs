@@ -47,6 +47,13 @@ impl ::std::convert::From<crate::operation::r#match::MatchError> for Error {
         }
     }
 }
+impl ::std::convert::From<crate::operation::probe::ProbeError> for Error {
+    fn from(err: crate::operation::probe::ProbeError) -> Self {
+        match err {
+            crate::operation::probe::ProbeError::Unhandled(e) => Error::Unhandled(e),
+        }
+    }
+}
 impl ::std::convert::From<crate::operation::send::SendError> for Error {
     fn from(err: crate::operation::send::SendError) -> Self {
         match err {

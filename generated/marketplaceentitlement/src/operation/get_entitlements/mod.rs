@@ -32,7 +32,7 @@ impl GetEntitlements {
         let endpoint_params = ::std::vec::Vec::new();
         let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
-        crate::protocol_serde::ser_get_entitlements_input(&mut w, &input)
+        crate::protocol_serde::ser_op_get_entitlements_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         handle
             .invoke(
@@ -40,7 +40,7 @@ impl GetEntitlements {
                 w.finish(),
                 route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
-                crate::protocol_serde::de_get_entitlements_output,
+                crate::protocol_serde::de_op_get_entitlements_output,
                 de_error,
             )
             .await

@@ -33,11 +33,11 @@ impl BatchMeterUsage {
         let endpoint_params = ::std::vec::Vec::new();
         let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
-        crate::protocol_serde::ser_batch_meter_usage_input(&mut w, &input)
+        crate::protocol_serde::ser_op_batch_meter_usage_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         let mut pool = ::awsjson_runtime::for_generated::StringPool::with_capacity(w.strings_written());
-        crate::protocol_serde::give_batch_meter_usage_input(input, &mut pool);
-        handle.invoke(&OPERATION, w.finish(), route, pool, crate::protocol_serde::de_batch_meter_usage_output, de_error).await
+        crate::protocol_serde::give_op_batch_meter_usage_input(input, &mut pool);
+        handle.invoke(&OPERATION, w.finish(), route, pool, crate::protocol_serde::de_op_batch_meter_usage_output, de_error).await
     }
 }
 #[allow(unused_variables)]

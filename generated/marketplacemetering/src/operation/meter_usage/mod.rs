@@ -46,7 +46,7 @@ impl MeterUsage {
         let endpoint_params = ::std::vec::Vec::new();
         let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
-        crate::protocol_serde::ser_meter_usage_input(&mut w, &input)
+        crate::protocol_serde::ser_op_meter_usage_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         handle
             .invoke(
@@ -54,7 +54,7 @@ impl MeterUsage {
                 w.finish(),
                 route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
-                crate::protocol_serde::de_meter_usage_output,
+                crate::protocol_serde::de_op_meter_usage_output,
                 de_error,
             )
             .await

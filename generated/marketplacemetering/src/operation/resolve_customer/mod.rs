@@ -33,7 +33,7 @@ impl ResolveCustomer {
         let endpoint_params = ::std::vec::Vec::new();
         let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
-        crate::protocol_serde::ser_resolve_customer_input(&mut w, &input)
+        crate::protocol_serde::ser_op_resolve_customer_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         handle
             .invoke(
@@ -41,7 +41,7 @@ impl ResolveCustomer {
                 w.finish(),
                 route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
-                crate::protocol_serde::de_resolve_customer_output,
+                crate::protocol_serde::de_op_resolve_customer_output,
                 de_error,
             )
             .await

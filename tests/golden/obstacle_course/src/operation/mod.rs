@@ -2,5 +2,6 @@
 //! One module per operation.
 pub use ::awsjson_runtime::for_generated::RequestId;
 pub mod r#match;
+pub mod probe;
 pub mod send;
 pub mod r#type;

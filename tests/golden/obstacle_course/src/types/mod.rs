@@ -4,6 +4,7 @@ mod _box;
 mod _client;
 mod _config;
 mod _option;
+mod _probe_input;
 mod _result;
 mod _string;
 pub mod error;
@@ -11,11 +12,13 @@ pub use _box::Box;
 pub use _client::Client;
 pub use _config::Config;
 pub use _option::Option;
+pub use _probe_input::ProbeInput;
 pub use _result::Result;
 pub use _string::String;
 /// Builders of the types in this module.
 pub mod builders {
     pub use super::_option::OptionBuilder;
+    pub use super::_probe_input::ProbeInputBuilder;
     pub use super::_result::ResultBuilder;
     pub use super::_string::StringBuilder;
 }

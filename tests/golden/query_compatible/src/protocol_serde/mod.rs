@@ -2,17 +2,17 @@
 //! awsJson serialisers and deserialisers.
 mod _attribute;
 mod _invalid;
+mod _op_ping_input;
+mod _op_ping_output;
+mod _op_send_message_input;
+mod _op_send_message_output;
 mod _over_limit;
-mod _ping_input;
-mod _ping_output;
 mod _queue_does_not_exist;
-mod _send_message_input;
-mod _send_message_output;
 pub(crate) use _attribute::*;
 pub(crate) use _invalid::*;
+pub(crate) use _op_ping_input::*;
+pub(crate) use _op_ping_output::*;
+pub(crate) use _op_send_message_input::*;
+pub(crate) use _op_send_message_output::*;
 pub(crate) use _over_limit::*;
-pub(crate) use _ping_input::*;
-pub(crate) use _ping_output::*;
 pub(crate) use _queue_does_not_exist::*;
-pub(crate) use _send_message_input::*;
-pub(crate) use _send_message_output::*;

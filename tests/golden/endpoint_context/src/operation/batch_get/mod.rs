@@ -36,7 +36,7 @@ impl BatchGet {
         }
         let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
-        crate::protocol_serde::ser_batch_get_input(&mut w, &input)
+        crate::protocol_serde::ser_op_batch_get_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         handle
             .invoke(
@@ -44,7 +44,7 @@ impl BatchGet {
                 w.finish(),
                 route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
-                crate::protocol_serde::de_batch_get_output,
+                crate::protocol_serde::de_op_batch_get_output,
                 de_error,
             )
             .await

@@ -27,7 +27,7 @@ impl Broadcast {
             ::std::vec![("Global", ::awsjson_runtime::for_generated::RuleValue::Bool(true))];
         let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
-        crate::protocol_serde::ser_broadcast_input(&mut w, &input)
+        crate::protocol_serde::ser_op_broadcast_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         handle
             .invoke(
@@ -35,7 +35,7 @@ impl Broadcast {
                 w.finish(),
                 route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
-                crate::protocol_serde::de_broadcast_output,
+                crate::protocol_serde::de_op_broadcast_output,
                 de_error,
             )
             .await

@@ -33,7 +33,7 @@ impl GetRecords {
         }
         let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
-        crate::protocol_serde::ser_get_records_input(&mut w, &input)
+        crate::protocol_serde::ser_op_get_records_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         handle
             .invoke(
@@ -41,7 +41,7 @@ impl GetRecords {
                 w.finish(),
                 route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
-                crate::protocol_serde::de_get_records_output,
+                crate::protocol_serde::de_op_get_records_output,
                 de_error,
             )
             .await

@@ -38,7 +38,7 @@ impl TransactGet {
         }
         let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
-        crate::protocol_serde::ser_transact_get_input(&mut w, &input)
+        crate::protocol_serde::ser_op_transact_get_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         handle
             .invoke(
@@ -46,7 +46,7 @@ impl TransactGet {
                 w.finish(),
                 route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
-                crate::protocol_serde::de_transact_get_output,
+                crate::protocol_serde::de_op_transact_get_output,
                 de_error,
             )
             .await

@@ -34,10 +34,11 @@ impl Echo {
         let endpoint_params = ::std::vec::Vec::new();
         let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
-        crate::protocol_serde::ser_echo_input(&mut w, &input).map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        crate::protocol_serde::ser_op_echo_input(&mut w, &input)
+            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         let mut pool = ::awsjson_runtime::for_generated::StringPool::with_capacity(w.strings_written());
-        crate::protocol_serde::give_echo_input(input, &mut pool);
-        handle.invoke(&OPERATION, w.finish(), route, pool, crate::protocol_serde::de_echo_output, de_error).await
+        crate::protocol_serde::give_op_echo_input(input, &mut pool);
+        handle.invoke(&OPERATION, w.finish(), route, pool, crate::protocol_serde::de_op_echo_output, de_error).await
     }
 }
 #[allow(unused_variables)]

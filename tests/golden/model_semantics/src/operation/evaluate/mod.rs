@@ -31,7 +31,7 @@ impl Evaluate {
         let endpoint_params = ::std::vec::Vec::new();
         let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
-        crate::protocol_serde::ser_evaluate_input(&mut w, &input)
+        crate::protocol_serde::ser_op_evaluate_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         handle
             .invoke(
@@ -39,7 +39,7 @@ impl Evaluate {
                 w.finish(),
                 route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
-                crate::protocol_serde::de_evaluate_output,
+                crate::protocol_serde::de_op_evaluate_output,
                 de_error,
             )
             .await

@@ -26,7 +26,7 @@ impl GetDefaults {
         let endpoint_params = ::std::vec::Vec::new();
         let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
-        crate::protocol_serde::ser_get_defaults_input(&mut w, &input)
+        crate::protocol_serde::ser_op_get_defaults_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         handle
             .invoke(
@@ -34,7 +34,7 @@ impl GetDefaults {
                 w.finish(),
                 route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
-                crate::protocol_serde::de_get_defaults_output,
+                crate::protocol_serde::de_op_get_defaults_output,
                 de_error,
             )
             .await

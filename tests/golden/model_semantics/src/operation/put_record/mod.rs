@@ -31,11 +31,11 @@ impl PutRecord {
         let endpoint_params = ::std::vec::Vec::new();
         let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
-        crate::protocol_serde::ser_put_record_input(&mut w, &input)
+        crate::protocol_serde::ser_op_put_record_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         let mut pool = ::awsjson_runtime::for_generated::StringPool::with_capacity(w.strings_written());
-        crate::protocol_serde::give_put_record_input(input, &mut pool);
-        handle.invoke(&OPERATION, w.finish(), route, pool, crate::protocol_serde::de_put_record_output, de_error).await
+        crate::protocol_serde::give_op_put_record_input(input, &mut pool);
+        handle.invoke(&OPERATION, w.finish(), route, pool, crate::protocol_serde::de_op_put_record_output, de_error).await
     }
 }
 #[allow(unused_variables)]

@@ -26,14 +26,15 @@ impl Type {
         let endpoint_params = ::std::vec::Vec::new();
         let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
-        crate::protocol_serde::ser_type_input(&mut w, &input).map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        crate::protocol_serde::ser_op_type_input(&mut w, &input)
+            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         handle
             .invoke(
                 &OPERATION,
                 w.finish(),
                 route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
-                crate::protocol_serde::de_type_output,
+                crate::protocol_serde::de_op_type_output,
                 de_error,
             )
             .await

@@ -59,7 +59,7 @@ impl SendMessage {
         let endpoint_params = ::std::vec::Vec::new();
         let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
-        crate::protocol_serde::ser_send_message_input(&mut w, &input)
+        crate::protocol_serde::ser_op_send_message_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         handle
             .invoke(
@@ -67,7 +67,7 @@ impl SendMessage {
                 w.finish(),
                 route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
-                crate::protocol_serde::de_send_message_output,
+                crate::protocol_serde::de_op_send_message_output,
                 de_error,
             )
             .await

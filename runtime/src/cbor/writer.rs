@@ -1,0 +1,220 @@
+//! `CborWriter`: appends CBOR (RFC 8949) to a buffer, as generated
+//! serialisers for Smithy RPC v2 CBOR call it.
+//!
+//! Every head is written in its shortest form (preferred serialisation).
+//! Structures are maps of unknown length (`0xbf` … `0xff`), since a
+//! serialiser writes the members that are set without counting them first;
+//! lists and maps, whose lengths are known, are written with them.
+//! Timestamps are tag 1 over epoch seconds (an integer when whole, else a
+//! double), as the protocol specifies.
+
+use crate::primitives::{Blob, DateTime};
+
+/// Writes CBOR.
+#[derive(Debug, Default)]
+pub struct CborWriter {
+    out: Vec<u8>,
+}
+
+/// Major types (RFC 8949 §3.1).
+pub(super) mod major {
+    pub const UNSIGNED: u8 = 0;
+    pub const NEGATIVE: u8 = 1;
+    pub const BYTES: u8 = 2;
+    pub const TEXT: u8 = 3;
+    pub const ARRAY: u8 = 4;
+    pub const MAP: u8 = 5;
+    pub const TAG: u8 = 6;
+    pub const SIMPLE: u8 = 7;
+}
+
+/// The "break" stop code that ends an item of indefinite length.
+pub(super) const BREAK: u8 = 0xff;
+
+impl CborWriter {
+    /// An empty writer.
+    pub fn new() -> Self {
+        CborWriter { out: Vec::with_capacity(256) }
+    }
+
+    /// The bytes written so far.
+    pub fn finish(self) -> Vec<u8> {
+        self.out
+    }
+
+    /// A head: major type and argument, shortest form.
+    fn head(&mut self, major: u8, n: u64) {
+        let m = major << 5;
+        match n {
+            0..=23 => self.out.push(m | n as u8),
+            24..=0xff => self.out.extend_from_slice(&[m | 24, n as u8]),
+            0x100..=0xffff => {
+                self.out.push(m | 25);
+                self.out.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+            0x1_0000..=0xffff_ffff => {
+                self.out.push(m | 26);
+                self.out.extend_from_slice(&(n as u32).to_be_bytes());
+            }
+            _ => {
+                self.out.push(m | 27);
+                self.out.extend_from_slice(&n.to_be_bytes());
+            }
+        }
+    }
+
+    /// A map of unknown length; close it with [`CborWriter::end`].
+    pub fn begin_map(&mut self) {
+        self.out.push(major::MAP << 5 | 31);
+    }
+
+    /// A map of `len` entries (keys and values follow).
+    pub fn map(&mut self, len: usize) {
+        self.head(major::MAP, len as u64);
+    }
+
+    /// An array of `len` items.
+    pub fn array(&mut self, len: usize) {
+        self.head(major::ARRAY, len as u64);
+    }
+
+    /// Ends a map begun with [`CborWriter::begin_map`].
+    pub fn end(&mut self) {
+        self.out.push(BREAK);
+    }
+
+    /// A text string (a key or a value).
+    pub fn str(&mut self, s: &str) {
+        self.head(major::TEXT, s.len() as u64);
+        self.out.extend_from_slice(s.as_bytes());
+    }
+
+    /// A byte string.
+    pub fn bytes(&mut self, b: &[u8]) {
+        self.head(major::BYTES, b.len() as u64);
+        self.out.extend_from_slice(b);
+    }
+
+    /// A blob, as a byte string.
+    pub fn blob(&mut self, b: &Blob) {
+        self.bytes(b.as_ref());
+    }
+
+    /// An integer of any Smithy integer type.
+    pub fn integer(&mut self, n: i64) {
+        if n >= 0 {
+            self.head(major::UNSIGNED, n as u64);
+        } else {
+            // -1 - n, without overflow at i64::MIN.
+            self.head(major::NEGATIVE, !(n as u64));
+        }
+    }
+
+    /// A boolean.
+    pub fn boolean(&mut self, b: bool) {
+        self.out.push(major::SIMPLE << 5 | if b { 21 } else { 20 });
+    }
+
+    /// `null` (in a sparse list or map).
+    pub fn null(&mut self) {
+        self.out.push(major::SIMPLE << 5 | 22);
+    }
+
+    /// A float member, as a single-precision float.
+    pub fn float(&mut self, f: f32) {
+        self.out.push(major::SIMPLE << 5 | 26);
+        self.out.extend_from_slice(&f.to_bits().to_be_bytes());
+    }
+
+    /// A double member, as a double-precision float.
+    pub fn double(&mut self, f: f64) {
+        self.out.push(major::SIMPLE << 5 | 27);
+        self.out.extend_from_slice(&f.to_bits().to_be_bytes());
+    }
+
+    /// A timestamp: tag 1 over epoch seconds, an integer when whole.
+    pub fn timestamp(&mut self, t: &DateTime) {
+        self.head(major::TAG, 1);
+        let (secs, nanos) = (t.secs(), t.subsec_nanos());
+        if nanos == 0 {
+            self.integer(secs);
+        } else {
+            self.double(t.as_secs_f64());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    fn written(f: impl FnOnce(&mut CborWriter)) -> String {
+        let mut w = CborWriter::new();
+        f(&mut w);
+        hex(&w.finish())
+    }
+
+    #[test]
+    fn integers_take_their_shortest_head() {
+        // RFC 8949 Appendix A.
+        for (n, want) in [
+            (0, "00"),
+            (23, "17"),
+            (24, "1818"),
+            (100, "1864"),
+            (1000, "1903e8"),
+            (1_000_000, "1a000f4240"),
+            (1_000_000_000_000, "1b000000e8d4a51000"),
+            (-1, "20"),
+            (-100, "3863"),
+            (-1000, "3903e7"),
+            (i64::MIN, "3b7fffffffffffffff"),
+        ] {
+            assert_eq!(written(|w| w.integer(n)), want, "{n}");
+        }
+    }
+
+    #[test]
+    fn strings_bytes_simple_values_and_floats() {
+        assert_eq!(written(|w| w.str("")), "60");
+        assert_eq!(written(|w| w.str("IETF")), "6449455446");
+        assert_eq!(written(|w| w.str("\u{00fc}")), "62c3bc");
+        assert_eq!(written(|w| w.bytes(&[1, 2, 3, 4])), "4401020304");
+        assert_eq!(written(|w| w.boolean(false)), "f4");
+        assert_eq!(written(|w| w.boolean(true)), "f5");
+        assert_eq!(written(|w| w.null()), "f6");
+        assert_eq!(written(|w| w.double(1.1)), "fb3ff199999999999a");
+        assert_eq!(written(|w| w.float(100000.0)), "fa47c35000");
+        assert_eq!(written(|w| w.double(f64::INFINITY)), "fb7ff0000000000000");
+    }
+
+    #[test]
+    fn containers_and_timestamps() {
+        assert_eq!(
+            written(|w| {
+                w.begin_map();
+                w.str("a");
+                w.array(2);
+                w.integer(1);
+                w.integer(2);
+                w.end();
+            }),
+            "bf61618201 02ff".replace(' ', "")
+        );
+        assert_eq!(
+            written(|w| {
+                w.map(1);
+                w.str("k");
+                w.str("v");
+            }),
+            "a1616b6176"
+        );
+        // RFC 8949's tag 1 examples: 1363896240 and 1363896240.5.
+        assert_eq!(written(|w| w.timestamp(&DateTime::from_secs(1_363_896_240))), "c11a514b67b0");
+        assert_eq!(written(|w| w.timestamp(&DateTime::from_millis(1_363_896_240_500))), "c1fb41d452d9ec200000");
+    }
+}

@@ -14,6 +14,7 @@ pub mod date_time;
 pub mod emit;
 pub mod error;
 pub mod ir;
+pub mod left_out;
 pub mod lower;
 pub mod naming;
 pub mod normalise;

@@ -35,7 +35,7 @@ pub fn lower(model: &Model, shapes: &Shapes, service_id: &str) -> Result<Ir, Err
     let mut operations = Vec::new();
     let mut left_out = Vec::new();
     for op_id in &operation_ids {
-        if let Some(reason) = event_stream(shapes, op_id) {
+        if let Some(reason) = crate::left_out::event_stream(shapes, op_id) {
             left_out.push(LeftOut { name: lowerer.name_of(op_id)?, reason });
             continue;
         }
@@ -51,25 +51,6 @@ pub fn lower(model: &Model, shapes: &Shapes, service_id: &str) -> Result<Ir, Err
     crate::recursion::box_recursive_members(&mut named);
     let protocol_tests = protocol_tests(shapes, service.protocol, &operations, &named);
     Ok(Ir { service, operations, shapes: named, protocol_tests, left_out })
-}
-
-/// Why operation `op_id` is left out: its input or output has an event
-/// stream (a member targeting a `@streaming` union), which the clients of
-/// this generator do not implement; the rest of the service generates.
-fn event_stream(shapes: &BTreeMap<String, AstShape>, op_id: &str) -> Option<String> {
-    let Some(AstShape::Operation(op)) = shapes.get(op_id) else { return None };
-    for (side, target) in [("input", &op.input), ("output", &op.output)] {
-        let Some(AstShape::Structure(s)) = target.as_ref().and_then(|t| shapes.get(&t.target)) else { continue };
-        for (name, m) in &s.members {
-            let streaming_union =
-                matches!(shapes.get(&m.target), Some(AstShape::Union(u)) if u.traits.contains_key("smithy.api#streaming"));
-            if streaming_union {
-                let union = m.target.rsplit('#').next().unwrap_or(&m.target);
-                return Some(format!("its {side} member {name} is an event stream ({union}), which this generator does not implement yet"));
-            }
-        }
-    }
-    None
 }
 
 fn collect_operations(

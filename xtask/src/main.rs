@@ -39,48 +39,18 @@ const USAGE: &str = "usage: cargo xtask codegen [--check] [--model PATH --out DI
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("codegen") => match codegen::Args::parse(&args[1..]) {
-            Ok(a) => match codegen::run(&a) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::FAILURE
-                }
-            },
-            Err(e) => {
-                eprintln!("error: {e}\n\n{USAGE}");
-                ExitCode::from(2)
-            }
-        },
-        Some("diff") => match xtask::diff::Args::parse(&args[1..]).and_then(|a| xtask::diff::run(&a)) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
-        },
-        Some("check-models") if args.get(1).map(String::as_str) == Some("--generate-one") => {
-            match xtask::check_models::generate_one(&args[2..]) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
+        Some("codegen") => parsed_then_run(codegen::Args::parse(&args[1..]), |a| codegen::run(&a)),
+        Some("diff") => outcome(xtask::diff::Args::parse(&args[1..]).and_then(|a| xtask::diff::run(&a))),
+        // A generator process of check-models: its error is the model's line, so it goes out as it is.
+        Some("check-models") if args.get(1).map(String::as_str) == Some("--generate-one") => xtask::check_models::generate_one(&args[2..])
+            .map_or_else(
+                |e| {
                     eprintln!("{e}");
                     ExitCode::FAILURE
-                }
-            }
-        }
-        Some("check-models") => match xtask::check_models::Args::parse(&args[1..]) {
-            Ok(a) => match xtask::check_models::run(&a) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::FAILURE
-                }
-            },
-            Err(e) => {
-                eprintln!("error: {e}\n\n{USAGE}");
-                ExitCode::from(2)
-            }
-        },
+                },
+                |()| ExitCode::SUCCESS,
+            ),
+        Some("check-models") => parsed_then_run(xtask::check_models::Args::parse(&args[1..]), |a| xtask::check_models::run(&a)),
         Some("bench") => {
             let root = codegen::workspace_root();
             let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -100,6 +70,28 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Exit 0, or 1 with the error.
+fn outcome(result: Result<(), String>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Exit 2 with the usage when the options do not parse, else run them.
+fn parsed_then_run<A>(parsed: Result<A, String>, run: impl FnOnce(A) -> Result<(), String>) -> ExitCode {
+    match parsed {
+        Ok(a) => outcome(run(a)),
+        Err(e) => {
+            eprintln!("error: {e}\n\n{USAGE}");
             ExitCode::from(2)
         }
     }

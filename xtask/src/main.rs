@@ -7,7 +7,7 @@ use xtask::codegen;
 const USAGE: &str = "usage: cargo xtask codegen [--check] [--model PATH --out DIR] [--package NAME]
        cargo xtask diff OLD.json NEW.json [--format text|json] [--docs] [--version X.Y.Z] [--package NAME]
        cargo xtask check-models DIR [--only NAME,...] [--jobs N] [--out DIR] [--generate-only]
-       cargo xtask bench [--quick] [--no-builds] [--emulator | --meter | --instructions | --endpoints | --big-crates]
+       cargo xtask bench [--quick] [--no-builds] [--emulator | --meter | --instructions | --endpoints | --big-crates | --check-models]
 
   (no options)    regenerate each crate codegen.toml lists (generated/<crate>/ from model/),
                   and tests/golden/ from tests/data/fixtures/
@@ -34,7 +34,8 @@ const USAGE: &str = "usage: cargo xtask codegen [--check] [--model PATH --out DI
                   (--quick: fewer calls; --no-builds: skip the clean-build measurements;
                   --emulator, --meter, --instructions, --endpoints, --big-crates: only the emulator's,
                   the durable meter's, the callgrind counts, endpoint resolution by rule set against
-                  BDD, or the KMS and SSM crates' size and build cost against the official ones)";
+                  BDD, the KMS and SSM crates' size and build cost against the official ones, or
+                  check-models over every model of ../shared/models/aws with its time)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

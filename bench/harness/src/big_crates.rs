@@ -131,3 +131,29 @@ pub fn measure(root: &Path) -> Vec<Row> {
     }
     rows
 }
+
+/// `cargo xtask check-models` over all of `../shared/models/aws/`: its total line and wall time.
+pub fn every_model(root: &Path) {
+    let models = root.join("../shared/models/aws");
+    if !models.is_dir() {
+        println!("check-models: skipped, ../shared/models/aws is absent");
+        return;
+    }
+    let start = Instant::now();
+    let out = Command::new("cargo")
+        .args(["run", "--quiet", "--release", "-p", "xtask", "--manifest-path"])
+        .arg(root.join("Cargo.toml"))
+        .args(["--", "check-models"])
+        .arg(&models)
+        .args(["--out"])
+        .arg(root.join("target/bench-check-models"))
+        .output()
+        .unwrap();
+    let wall = start.elapsed().as_secs_f64();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let total = text.lines().find(|l| l.starts_with("total:")).unwrap_or("no total line: the run failed");
+    println!("\nEvery AWS model (cargo xtask check-models ../shared/models/aws), {wall:.0} s wall:\n\n{total}");
+    for failed in text.lines().filter(|l| l.starts_with("FAIL")) {
+        println!("{failed}");
+    }
+}

@@ -5,7 +5,8 @@
 //! `--quick` runs fewer calls; `--no-builds` skips the clean-build
 //! measurements, which take minutes, and the emulator's figures;
 //! `--no-instructions` skips the callgrind counts; `--emulator`,
-//! `--meter`, `--instructions`, `--endpoints` and `--big-crates` run only those figures. `--profile NAME`
+//! `--meter`, `--instructions`, `--endpoints`, `--big-crates` and
+//! `--check-models` (the generator over every AWS model) run only those figures. `--profile NAME`
 //! and `--serve` are the pieces `instructions.rs` runs under callgrind.
 
 mod agent;
@@ -260,6 +261,12 @@ fn main() {
         // Only the emulator's figures.
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
         print_emulator(&emulator::measure(&root));
+        return;
+    }
+    if args.iter().any(|a| a == "--check-models") {
+        // Only the generator over every AWS model.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
+        big_crates::every_model(&root);
         return;
     }
     if args.iter().any(|a| a == "--big-crates") {

@@ -148,7 +148,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         largest.as_ref().and_then(|(n, g)| g.peak_kib.map(|k| format!(", peak memory {:.0} MiB on the largest ({n})", k as f64 / 1024.0)));
     println!(
         "total: {} models, {} in protocols generated ({} ok, {failed} failed), {} skipped; {lines} lines generated in {:.1} s{}; \
-         {left_out_total} event-stream operations left out; compile and endpoint tests {:.1} s: endpoint tests {passed_tests} passed \
+         event-stream operations left out: {left_out_total}; compile and endpoint tests {:.1} s: endpoint tests {passed_tests} passed \
          ({drift} of them match an older partition table), {failed_tests} failed",
         outcomes.len() + skipped.len(),
         outcomes.len(),

@@ -92,7 +92,7 @@ fn crate_folder(manifest: &str) -> Option<String> {
 }
 
 /// Builds every member's library, unit tests and test targets (the
-/// examples among them, see [`write_examples_test`]) with `-D warnings`,
+/// examples among them, see [`examples_test`]) with `-D warnings`,
 /// continuing past failing crates. Returns what Cargo said of each crate;
 /// Cargo's own failure (not a crate's) is `Err` with its output.
 pub fn build(out: &Path, jobs: usize) -> Result<BTreeMap<String, Messages>, String> {
@@ -104,30 +104,23 @@ pub fn build(out: &Path, jobs: usize) -> Result<BTreeMap<String, Messages>, Stri
     Ok(messages)
 }
 
-/// Writes `tests/check_examples.rs` into a generated crate: each of its
-/// examples as a module of one test target, so that a service's hundreds of
-/// examples are type-checked in one compiler run rather than one each (as
-/// `cargo check --examples` would: hours over all of AWS's models). The
-/// examples are the same files; only `main` goes unused, which is allowed.
-pub fn write_examples_test(crate_dir: &Path) -> Result<(), String> {
-    let mut examples: Vec<String> = match std::fs::read_dir(crate_dir.join("examples")) {
-        Ok(entries) => entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).filter(|n| n.ends_with(".rs")).collect(),
-        Err(_) => Vec::new(),
-    };
-    examples.sort();
+/// The file that compiles a generated crate's examples (`files`, the
+/// generated crate) as modules of one test target, with its path: a
+/// service's hundreds of examples type-checked in one compiler run rather
+/// than one each (as `cargo check --examples` would: hours over all of AWS's
+/// models). The examples are the same files; only `main` goes unused, which
+/// is allowed. It goes in with the generated files, so a rerun that changes
+/// nothing rewrites nothing.
+pub fn examples_test(files: &BTreeMap<String, String>) -> (String, String) {
     let mut text = String::from(
         "//! Written by `cargo xtask check-models`: every example of this crate, compiled as a module.\n#![allow(dead_code)]\n",
     );
-    for (i, e) in examples.iter().enumerate() {
+    // The map's keys are sorted, so the modules are numbered the same every time.
+    let examples = files.keys().filter_map(|k| k.strip_prefix("examples/")).filter(|e| e.ends_with(".rs"));
+    for (i, e) in examples.enumerate() {
         text.push_str(&format!("#[path = \"../examples/{e}\"]\nmod example_{i};\n"));
     }
-    let dir = crate_dir.join("tests");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let path = dir.join("check_examples.rs");
-    if std::fs::read_to_string(&path).is_ok_and(|t| t == text) {
-        return Ok(());
-    }
-    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    ("tests/check_examples.rs".to_owned(), text)
 }
 
 /// A crate's endpoint test run: passed and failed counts, and the names of the failing cases.

@@ -3,7 +3,7 @@
 //! generated in a process of its own (so one model's crash is its own line,
 //! and its peak memory is measured), the crates are compiled together with
 //! their tests and examples under `-D warnings` (the examples as modules of
-//! one test target per crate, see `build::write_examples_test`), and each crate's
+//! one test target per crate, see `build::examples_test`), and each crate's
 //! `smithy.rules#endpointTests` run. One line per model, then a total; the
 //! exit status is failure when any model in a protocol the generator speaks
 //! fails to generate, compile or pass its endpoint tests.
@@ -223,10 +223,11 @@ pub fn generate_one(args: &[String]) -> Result<(), String> {
         command: format!("cargo xtask check-models (from {})", short_name(Path::new(model))),
         ..codegen::Options::default()
     };
-    let (files, left_out) = codegen::generate_with_notes(&text, &options).map_err(|e| e.to_string())?;
+    let (mut files, left_out) = codegen::generate_with_notes(&text, &options).map_err(|e| e.to_string())?;
     let lines: usize = files.iter().filter(|(k, _)| k.ends_with(".rs")).map(|(_, v)| v.lines().count()).sum();
+    let (path, text) = build::examples_test(&files);
+    files.insert(path, text);
     crate::codegen::write_files(Path::new(out), &files)?;
-    build::write_examples_test(Path::new(out))?;
     let peak = std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| s.lines().find_map(|l| l.strip_prefix("VmHWM:").map(|v| v.trim().trim_end_matches("kB").trim().to_owned())));

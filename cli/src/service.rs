@@ -45,6 +45,18 @@ pub async fn client(common: &Common) -> Client {
     Client::from_conf(builder.build())
 }
 
+/// An Entitlement Service client configured as `common` says, over the environment.
+pub async fn entitlement_client(common: &Common) -> marketplaceentitlement::Client {
+    let mut builder = marketplaceentitlement::config::load_from_env().await.to_builder();
+    if let Some(region) = &common.region {
+        builder = builder.region(marketplaceentitlement::config::Region::new(region.clone()));
+    }
+    if let Some(url) = &common.endpoint_url {
+        builder = builder.endpoint_url(url.clone());
+    }
+    marketplaceentitlement::Client::from_conf(builder.build())
+}
+
 /// A failed call: what happened, with the service's code and message, and what to do.
 pub fn failed<E: std::error::Error + marketplacemetering::error::ProvideErrorMetadata + 'static>(
     operation: &str,

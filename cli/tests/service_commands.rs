@@ -145,3 +145,34 @@ async fn register_usage_verifies_the_signed_answer() {
     let _ = std::fs::remove_file(wrong);
     running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_entitlements_prints_pages_filters_and_refusals() {
+    let running = emulator().await;
+    let url = running.url();
+    let run = |args: Vec<&'static str>| {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || metering(&url, SELLER, &args))
+    };
+    let one = run(vec!["--output", "json", "get-entitlements", "--product-code", "prod-contract-1", "--filter", "DIMENSION=seats,tier"])
+        .await
+        .unwrap();
+    assert!(one.status.success(), "{}", text(&one.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
+    let dimensions: Vec<&str> = json["Entitlements"].as_array().unwrap().iter().map(|e| e["Dimension"].as_str().unwrap()).collect();
+    assert_eq!(dimensions, ["seats", "tier"]);
+    assert_eq!(json["Entitlements"][0]["Value"]["IntegerValue"], 10);
+
+    // Every page, one entitlement looked at a page: three pages of one.
+    let all = run(vec!["get-entitlements", "--product-code", "prod-contract-1", "--max-results", "1", "--all"]).await.unwrap();
+    assert!(all.status.success(), "{}", text(&all.stderr));
+    assert_eq!(text(&all.stdout).matches("Entitlements:").count(), 3, "{}", text(&all.stdout));
+
+    let bad = run(vec!["get-entitlements", "--product-code", "prod-contract-1", "--filter", "COLOUR=blue"]).await.unwrap();
+    assert_eq!(bad.status.code(), Some(2), "a bad filter is refused before anything is sent");
+    assert!(text(&bad.stderr).contains("`COLOUR` is not a filter"), "{}", text(&bad.stderr));
+    let refused = run(vec!["get-entitlements", "--product-code", "prod-contract-1", "--next-token", "forged"]).await.unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused.stderr).contains("InvalidParameterException"), "{}", text(&refused.stderr));
+    running.stop().await;
+}

@@ -94,6 +94,8 @@ pub enum Protocol {
     AwsJson1_0,
     /// `aws.protocols#awsJson1_1`.
     AwsJson1_1,
+    /// `smithy.protocols#rpcv2Cbor`.
+    RpcV2Cbor,
 }
 
 impl Protocol {
@@ -102,14 +104,21 @@ impl Protocol {
         match self {
             Protocol::AwsJson1_0 => "aws.protocols#awsJson1_0",
             Protocol::AwsJson1_1 => "aws.protocols#awsJson1_1",
+            Protocol::RpcV2Cbor => "smithy.protocols#rpcv2Cbor",
         }
     }
 
-    /// The `Content-Type` of requests.
-    pub fn content_type(self) -> &'static str {
+    /// Whether bodies are CBOR (else JSON).
+    pub fn is_cbor(self) -> bool {
+        self == Protocol::RpcV2Cbor
+    }
+
+    /// The name of the runtime's `Protocol` variant.
+    pub fn runtime_variant(self) -> &'static str {
         match self {
-            Protocol::AwsJson1_0 => "application/x-amz-json-1.0",
-            Protocol::AwsJson1_1 => "application/x-amz-json-1.1",
+            Protocol::AwsJson1_0 => "AwsJson1_0",
+            Protocol::AwsJson1_1 => "AwsJson1_1",
+            Protocol::RpcV2Cbor => "RpcV2Cbor",
         }
     }
 }
@@ -126,7 +135,8 @@ pub struct Service {
     /// The protocol used on the wire.
     pub protocol: Protocol,
     /// Protocol traits the service also lists, which the client does not
-    /// speak (the Entitlement Service lists `smithy.protocols#rpcv2Cbor`).
+    /// speak (the Entitlement Service lists `aws.protocols#awsJson1_1`
+    /// beside `smithy.protocols#rpcv2Cbor`).
     pub passed_over_protocols: Vec<String>,
     /// `aws.protocols#awsQueryCompatible`: the service moved from awsQuery
     /// and still names its errors as it did there.
@@ -177,6 +187,8 @@ pub struct Operation {
     pub host_prefix: Option<String>,
     /// `@requestCompression`: the body is gzip-compressed (when large enough).
     pub compress_request: bool,
+    /// False when the input is `Unit` (RPC v2 CBOR then sends no body).
+    pub has_input: bool,
     /// Endpoint rule-set parameters the operation sets, highest precedence
     /// first: `@staticContextParams`, `@contextParam`, `@operationContextParams`.
     pub context_params: Vec<ContextParam>,

@@ -43,6 +43,10 @@ pub struct Options {
     /// The crate's default Cargo features, from [`FEATURES`]; none unless
     /// given, so a dependency on the crate pulls in nothing optional.
     pub default_features: Vec<String>,
+    /// The protocol trait the client speaks (`aws.protocols#awsJson1_1`),
+    /// when the service lists several; by default the first of
+    /// [`validate::SUPPORTED_PROTOCOLS`] it lists.
+    pub protocol: Option<String>,
 }
 
 /// The optional Cargo features every generated crate offers.
@@ -57,6 +61,7 @@ impl Default for Options {
             command: "cargo xtask codegen".to_owned(),
             protocol_tests: false,
             default_features: Vec::new(),
+            protocol: None,
         }
     }
 }
@@ -95,7 +100,8 @@ fn pipeline(model_json: &str, options: &Options) -> Result<(ir::Ir, BTreeMap<Str
     let service = validate::validate(&model)?;
     let shapes = normalise::normalise(&model)?;
     validate::check_normalised(&shapes, &service)?;
-    let ir = lower::lower(&model, &shapes, &service)?;
+    let protocol = validate::protocol_of(&model, &service, options.protocol.as_deref())?;
+    let ir = lower::lower(&model, &shapes, &service, protocol)?;
     naming::check(&ir)?;
     let files = emit::emit(&ir, options)?;
     Ok((ir, render::render(files, options)?))

@@ -15,19 +15,20 @@ use crate::error::Error;
 use crate::ir::*;
 use crate::normalise::Shapes;
 use crate::shape_id::{prelude_shape, ShapeId, UNIT};
-use crate::validate::{passed_over_protocols, protocol_of};
+use crate::validate::passed_over_protocols;
 
 const DOCUMENTATION: &str = "smithy.api#documentation";
 
 /// Lowers `model`, whose only service is `service_id` (see [`crate::validate`]).
-pub fn lower(model: &Model, shapes: &Shapes, service_id: &str) -> Result<Ir, Error> {
+/// The client speaks `protocol` (see [`crate::validate::protocol_of`]).
+pub fn lower(model: &Model, shapes: &Shapes, service_id: &str, protocol: &str) -> Result<Ir, Error> {
     let service_shape = match &shapes[service_id] {
         AstShape::Service(s) => s,
         _ => unreachable!("validate returned a service id"),
     };
     let mut lowerer =
         Lowerer { shapes, renames: &service_shape.rename, named: BTreeMap::new(), pending: Vec::new(), v1: model.smithy.starts_with('1') };
-    let service = lowerer.service(service_id, service_shape)?;
+    let service = lowerer.service(service_id, service_shape, protocol)?;
 
     let mut operation_ids = BTreeSet::new();
     collect_operations(shapes, service_id, &service_shape.operations, &service_shape.resources, &mut operation_ids);
@@ -90,10 +91,11 @@ struct Lowerer<'a> {
 }
 
 impl Lowerer<'_> {
-    fn service(&self, id: &str, service: &ast::Service) -> Result<Service, Error> {
+    fn service(&self, id: &str, service: &ast::Service, protocol_id: &str) -> Result<Service, Error> {
         let shape = &self.shapes[id];
-        let protocol = match protocol_of(id, shape)? {
+        let protocol = match protocol_id {
             "aws.protocols#awsJson1_0" => Protocol::AwsJson1_0,
+            "smithy.protocols#rpcv2Cbor" => Protocol::RpcV2Cbor,
             _ => Protocol::AwsJson1_1,
         };
         let shape_id = ShapeId::parse(id)?;
@@ -110,7 +112,7 @@ impl Lowerer<'_> {
             version: service.version.clone(),
             sdk_id,
             protocol,
-            passed_over_protocols: passed_over_protocols(shape),
+            passed_over_protocols: passed_over_protocols(shape, protocol_id),
             query_compatible: service.traits.contains_key("aws.protocols#awsQueryCompatible"),
             signing_name,
             title: service.traits.get("smithy.api#title").and_then(Value::as_str).map(str::to_owned),
@@ -181,6 +183,7 @@ impl Lowerer<'_> {
             paginated,
             host_prefix,
             compress_request,
+            has_input: op.input.as_ref().is_some_and(|r| r.target != UNIT),
             context_params,
         })
     }
@@ -489,7 +492,8 @@ pub(crate) mod tests {
         let service = validate(&model)?;
         let shapes = crate::normalise::normalise(&model)?;
         crate::validate::check_normalised(&shapes, &service)?;
-        lower(&model, &shapes, &service)
+        let protocol = crate::validate::protocol_of(&model, &service, None)?;
+        lower(&model, &shapes, &service, protocol)
     }
 
     pub(crate) fn service(extra: &str, ops: &str) -> String {
@@ -525,25 +529,34 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_second_protocol_the_generator_does_not_speak_is_recorded() {
+    fn the_other_protocols_a_service_lists_are_recorded() {
         let json =
-            service("", "").replace(r#""aws.protocols#awsJson1_0":{}"#, r#""aws.protocols#awsJson1_0":{},"smithy.protocols#rpcv2Cbor":{}"#);
+            service("", "").replace(r#""aws.protocols#awsJson1_0":{}"#, r#""aws.protocols#awsJson1_0":{},"aws.protocols#restJson1":{}"#);
         let ir = lower_json(&json).unwrap();
         assert_eq!(ir.service.protocol, Protocol::AwsJson1_0);
-        assert_eq!(ir.service.passed_over_protocols, ["smithy.protocols#rpcv2Cbor"]);
+        assert_eq!(ir.service.passed_over_protocols, ["aws.protocols#restJson1"]);
         let files = crate::generate(&json, &crate::Options::default()).unwrap();
         assert!(
-            files["src/lib.rs"]
-                .contains("This client speaks `aws.protocols#awsJson1_0`. The model also lists `smithy.protocols#rpcv2Cbor`"),
+            files["src/lib.rs"].contains(
+                "This client speaks `aws.protocols#awsJson1_0`. The model also lists `aws.protocols#restJson1`, which this generator does not implement"
+            ),
             "the crate documentation says which protocol it speaks"
         );
         let plain = crate::generate(&service("", ""), &crate::Options::default()).unwrap();
         assert!(!plain["src/lib.rs"].contains("# Protocol"), "nothing to say when the model lists one protocol");
-        let both =
-            service("", "").replace(r#""aws.protocols#awsJson1_0":{}"#, r#""aws.protocols#awsJson1_0":{},"aws.protocols#awsJson1_1":{}"#);
-        let ir = lower_json(&both).unwrap();
-        assert_eq!(ir.service.protocol, Protocol::AwsJson1_1, "the preferred of two it speaks");
-        assert!(ir.service.passed_over_protocols.is_empty(), "a protocol it speaks is not passed over as unimplemented");
+        let three = service("", "").replace(
+            r#""aws.protocols#awsJson1_0":{}"#,
+            r#""aws.protocols#awsJson1_1":{},"aws.protocols#awsJson1_0":{},"smithy.protocols#rpcv2Cbor":{}"#,
+        );
+        let ir = lower_json(&three).unwrap();
+        assert_eq!(ir.service.protocol, Protocol::RpcV2Cbor, "AWS's order: CBOR first");
+        assert_eq!(ir.service.passed_over_protocols, ["aws.protocols#awsJson1_0", "aws.protocols#awsJson1_1"]);
+        let files = crate::generate(&three, &crate::Options::default()).unwrap();
+        assert!(files["src/lib.rs"].contains("`protocol = \"aws.protocols#awsJson1_0\"`"), "{}", files["src/lib.rs"]);
+        let options = crate::Options { protocol: Some("aws.protocols#awsJson1_1".to_owned()), ..crate::Options::default() };
+        let files = crate::generate(&three, &options).unwrap();
+        assert!(files["src/lib.rs"].contains("This client speaks `aws.protocols#awsJson1_1`"));
+        assert!(files["src/config.rs"].contains("Protocol::AwsJson1_1"));
     }
 
     #[test]

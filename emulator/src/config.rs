@@ -69,6 +69,46 @@ product = "prod-saas-2"
 account = "999900001111"
 license_arn = "arn:aws:license-manager::999900001111:license:l-gamma"
 registration_token = "token-gamma"
+
+# A SaaS contract product: a buyer who subscribes gets these entitlements for
+# `contract_days`, read back through the Entitlement Service's GetEntitlements.
+[[products]]
+code = "prod-contract-1"
+seller = "111122223333"
+dimensions = ["seats", "tier", "premium_support"]
+fulfillment_url = "http://127.0.0.1:8000/signup"
+contract = { seats = 25, tier = "gold", premium_support = true }
+contract_days = 365
+
+[[customers]]
+product = "prod-contract-1"
+account = "444455556666"
+identifier = "cust-delta"
+license_arn = "arn:aws:license-manager::444455556666:license:l-delta"
+registration_token = "token-delta"
+
+# What GetEntitlements answers: a value of each kind (integer, double,
+# boolean, string, by the TOML value's type), until `expiration`.
+[[entitlements]]
+product = "prod-contract-1"
+account = "444455556666"
+dimension = "seats"
+value = 10
+expiration = "2027-12-31T00:00:00Z"
+
+[[entitlements]]
+product = "prod-contract-1"
+account = "444455556666"
+dimension = "tier"
+value = "silver"
+expiration = "2027-12-31T00:00:00Z"
+
+[[entitlements]]
+product = "prod-contract-1"
+account = "444455556666"
+dimension = "premium_support"
+value = false
+expiration = "2027-12-31T00:00:00Z"
 "#;
 
 /// An account that may call, with its keys.
@@ -148,6 +188,49 @@ pub struct Product {
     /// licence, and ResolveCustomer returns no identifier.
     #[serde(default)]
     pub concurrent_agreements: bool,
+    /// A contract product's entitlements, by dimension: a buyer who
+    /// subscribes is entitled to these values for `contract_days`.
+    #[serde(default)]
+    pub contract: std::collections::BTreeMap<String, EntitlementValue>,
+    /// How long a contract made by subscribing lasts, in days.
+    #[serde(default = "default_contract_days")]
+    pub contract_days: u64,
+}
+
+/// An entitlement's value: its kind is the TOML value's type.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum EntitlementValue {
+    /// `IntegerValue`.
+    Integer(i32),
+    /// `DoubleValue`.
+    Double(f64),
+    /// `BooleanValue`.
+    Boolean(bool),
+    /// `StringValue`.
+    String(String),
+}
+
+// Doubles in a configuration are never NaN (TOML's `nan` is refused by `check`).
+impl Eq for EntitlementValue {}
+
+/// What a customer of a product is entitled to, in one dimension: what
+/// GetEntitlements answers.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Entitlement {
+    /// The product code.
+    pub product: String,
+    /// The customer's account: a `[[customers]]` entry of the product, whose
+    /// identifier and licence the entitlement carries.
+    pub account: String,
+    /// The dimension, one of the product's.
+    pub dimension: String,
+    /// The value.
+    pub value: EntitlementValue,
+    /// When it ends, as RFC 3339 text (`2027-12-31T00:00:00Z`); unset: it does not.
+    #[serde(default)]
+    pub expiration: Option<String>,
 }
 
 impl Product {
@@ -208,6 +291,9 @@ pub struct Config {
     /// Subscriptions.
     #[serde(default)]
     pub customers: Vec<Customer>,
+    /// Entitlements, in the order GetEntitlements pages through them.
+    #[serde(default)]
+    pub entitlements: Vec<Entitlement>,
     /// How far in the past MeterUsage accepts a timestamp, in hours (the API reference: 6).
     #[serde(default = "default_meter_window")]
     pub meter_usage_window_hours: u64,
@@ -258,6 +344,9 @@ fn default_month_end_hours() -> u64 {
 fn default_token_lifetime() -> u64 {
     4 * 3600
 }
+fn default_contract_days() -> u64 {
+    365
+}
 
 impl Config {
     /// Parses and checks a TOML configuration; the error names what is wrong.
@@ -291,6 +380,9 @@ impl Config {
             if p.dimensions.is_empty() {
                 return Err(format!("product {} has no dimensions", p.code));
             }
+            for (dimension, value) in &p.contract {
+                check_entitlement(&p.code, p, dimension, value)?;
+            }
         }
         for f in &self.faults {
             f.check()?;
@@ -303,6 +395,26 @@ impl Config {
             if let Some(t) = &c.registration_token {
                 if !tokens.insert(t.as_str()) {
                     return Err(format!("registration token {t} is given to more than one customer"));
+                }
+            }
+        }
+        for e in &self.entitlements {
+            let product = self
+                .product(&e.product)
+                .ok_or_else(|| format!("an entitlement names product {}, which is not in [[products]]", e.product))?;
+            check_entitlement(&e.product, product, &e.dimension, &e.value)?;
+            if !self.customers.iter().any(|c| c.product == e.product && c.account == e.account) {
+                return Err(format!(
+                    "entitlement {} of {}: account {} is not a [[customers]] entry of the product",
+                    e.dimension, e.product, e.account
+                ));
+            }
+            if let Some(text) = &e.expiration {
+                if crate::time_text::parse_rfc3339(text).is_none() {
+                    return Err(format!(
+                        "entitlement {} of {}: expiration `{text}` is not RFC 3339 text such as 2027-12-31T00:00:00Z",
+                        e.dimension, e.product
+                    ));
                 }
             }
         }
@@ -335,9 +447,41 @@ impl Config {
     }
 }
 
+/// An entitlement (configured, or a contract's) must be in one of the product's dimensions, and a double finite.
+fn check_entitlement(code: &str, product: &Product, dimension: &str, value: &EntitlementValue) -> Result<(), String> {
+    if !product.dimensions.iter().any(|d| d == dimension) {
+        return Err(format!("product {code}: entitlement dimension {dimension} is not one of its dimensions"));
+    }
+    if matches!(value, EntitlementValue::Double(d) if !d.is_finite()) {
+        return Err(format!("product {code}: entitlement {dimension} is not a finite number"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entitlements_are_typed_by_their_toml_value_and_checked() {
+        let demo = Config::demo();
+        let kinds: Vec<&EntitlementValue> = demo.entitlements.iter().map(|e| &e.value).collect();
+        assert_eq!(kinds, [&EntitlementValue::Integer(10), &EntitlementValue::String("silver".into()), &EntitlementValue::Boolean(false)]);
+        let contract = &demo.product("prod-contract-1").unwrap().contract;
+        assert_eq!(contract["seats"], EntitlementValue::Integer(25));
+        let wrong_dimension = DEMO.replacen("dimension = \"seats\"", "dimension = \"chairs\"", 1);
+        assert_eq!(
+            Config::from_toml(&wrong_dimension).unwrap_err(),
+            "product prod-contract-1: entitlement dimension chairs is not one of its dimensions"
+        );
+        let bad_date = DEMO.replacen("expiration = \"2027-12-31T00:00:00Z\"", "expiration = \"next year\"", 1);
+        assert!(Config::from_toml(&bad_date).unwrap_err().contains("expiration `next year` is not RFC 3339"));
+        let stranger =
+            DEMO.replacen("account = \"444455556666\"\ndimension = \"seats\"", "account = \"123412341234\"\ndimension = \"seats\"", 1);
+        assert!(Config::from_toml(&stranger).unwrap_err().contains("account 123412341234 is not a [[customers]] entry"));
+        let double = DEMO.replacen("value = 10", "value = 2.5", 1);
+        assert_eq!(Config::from_toml(&double).unwrap().entitlements[0].value, EntitlementValue::Double(2.5));
+    }
 
     #[test]
     fn the_demo_loads_and_mistakes_are_named() {

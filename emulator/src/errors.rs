@@ -55,6 +55,8 @@ pub enum Code {
     Serialization,
     /// A constraint of the model broken.
     Validation,
+    /// A GetEntitlements parameter the Entitlement Service refuses.
+    InvalidParameter,
 }
 
 impl Code {
@@ -85,6 +87,7 @@ impl Code {
             Code::UnknownOperation => ("UnknownOperationException", 400),
             Code::Serialization => ("SerializationException", 400),
             Code::Validation => ("ValidationException", 400),
+            Code::InvalidParameter => ("InvalidParameterException", 400),
         }
     }
 }

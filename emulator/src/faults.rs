@@ -67,7 +67,7 @@ impl Fault {
     /// Why it cannot be armed, if it cannot.
     pub fn check(&self) -> Result<(), String> {
         if let Some(op) = &self.operation {
-            if !["MeterUsage", "BatchMeterUsage", "ResolveCustomer", "RegisterUsage"].contains(&op.as_str()) {
+            if !["MeterUsage", "BatchMeterUsage", "ResolveCustomer", "RegisterUsage", "GetEntitlements"].contains(&op.as_str()) {
                 return Err(format!("fault for unknown operation `{op}`"));
             }
         }

@@ -216,7 +216,7 @@ async fn answer(shared: &Shared, req: Request<Body>) -> Option<Response<Full<Byt
             response.headers_mut().insert("location", hyper::header::HeaderValue::from_static("/emulator/"));
             return Some(response);
         }
-        let mut body: serde_json::Value = serde_json::from_str(&answer.body).unwrap_or_default();
+        let mut body: serde_json::Value = serde_json::from_slice(&answer.body).unwrap_or_default();
         body["fulfillment"] = delivery;
         return Some(respond(200, "application/json", body.to_string(), &request_id));
     }
@@ -227,7 +227,12 @@ async fn answer(shared: &Shared, req: Request<Body>) -> Option<Response<Full<Byt
     if answer.drop_connection {
         return None;
     }
-    Some(respond(answer.status, answer.content_type, answer.body, &request_id))
+    let cbor = answer.protocol == wire::Protocol::RpcV2Cbor;
+    let mut response = respond(answer.status, answer.content_type, answer.body, &request_id);
+    if cbor {
+        response.headers_mut().insert("smithy-protocol", hyper::header::HeaderValue::from_static("rpc-v2-cbor"));
+    }
+    Some(response)
 }
 
 /// How long delivering a registration token to a fulfilment URL may take.
@@ -249,8 +254,8 @@ async fn deliver_token(url: &str, token: &str) -> Result<u16, String> {
     answered.map(|(status, _)| status)
 }
 
-fn respond(status: u16, content_type: &'static str, body: String, request_id: &str) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body)));
+fn respond(status: u16, content_type: &'static str, body: impl Into<Bytes>, request_id: &str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body.into()));
     *response.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
     headers.insert("content-type", hyper::header::HeaderValue::from_static(content_type));

@@ -4,50 +4,69 @@
 //! after writing it back is the same.
 #![no_main]
 
-use awsjson_runtime::for_generated::{CborReader, CborWriter};
+use awsjson_runtime::for_generated::{CborCursor, CborReader, CborWriter};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = CborReader::new(data).skip();
+    let _ = CborCursor::new(data).skip();
     let mut r = CborReader::new(data);
-    let Ok(mut members) = r.map() else { return };
+    if r.begin_object("Out").is_err() {
+        return;
+    }
     let mut w = CborWriter::new();
-    w.begin_map();
-    while let Ok(true) = r.next(&mut members) {
-        let Ok(key) = r.str() else { return };
-        // The first byte of the value picks how it is read, as a shape's member type would.
-        let read = match key.len() % 5 {
-            0 => r.integer().map(|n| {
-                w.str(&key);
+    w.begin_object();
+    let mut written = Vec::new();
+    loop {
+        let key = match r.next_key("Out") {
+            Ok(Some(key)) => key,
+            Ok(None) => break,
+            Err(_) => return,
+        };
+        // The key's length picks how the value is read, as a shape's member type would.
+        let read = match key.len() % 6 {
+            0 => r.long("Out.n").map(|n| {
+                w.key(&key);
                 w.integer(n);
+                written.push((key.clone().into_owned(), 0));
             }),
-            1 => r.str().map(|s| {
-                w.str(&key);
-                w.str(&s);
+            1 => r.string("Out.s").map(|s| {
+                w.key(&key);
+                w.string(&s);
+                written.push((key.clone().into_owned(), 1));
             }),
-            2 => r.timestamp().map(|_| ()),
-            3 => r.float().map(|_| ()),
-            _ => r.skip(),
+            2 => r.timestamp("Out.t").map(|_| ()),
+            3 => r.double("Out.d").map(|_| ()),
+            4 => r.begin_array("Out.l").and_then(|()| {
+                while r.next_item("Out.l")? {
+                    r.skip_value("Out.l[]")?;
+                }
+                Ok(())
+            }),
+            _ => r.skip_value("Out"),
         };
         if read.is_err() {
             return;
         }
     }
-    w.end();
+    if r.finish().is_err() {
+        return;
+    }
+    w.end_object();
     // What was written reads back member by member.
     let bytes = w.finish();
     let mut again = CborReader::new(&bytes);
-    let mut m = again.map().expect("a map was written");
-    while again.next(&mut m).expect("well-formed") {
-        let key = again.str().expect("a key").into_owned();
-        match key.len() % 5 {
+    again.begin_object("Again").expect("a map was written");
+    for (key, kind) in written {
+        assert_eq!(again.next_key("Again").expect("well-formed").as_deref(), Some(key.as_str()));
+        match kind {
             0 => {
-                again.integer().expect("an integer");
+                again.long("Again.n").expect("an integer");
             }
             _ => {
-                again.str().expect("a string");
+                again.string("Again.s").expect("a string");
             }
         }
     }
-    assert!(again.at_end());
+    assert_eq!(again.next_key("Again").expect("well-formed"), None);
+    again.finish().expect("nothing after the map");
 });

@@ -35,11 +35,11 @@ pub use crate::operation_error_impls;
 // Primitive types of members, and the decoding of blob defaults.
 pub use crate::primitives::{base64_decode, Blob, DateTime, DateTimeFormat, Document, Number, UnknownIntVariantValue, UnknownVariantValue};
 
-// The wire: the JSON writer of inputs, the readers of outputs and errors.
+// The wire: the JSON and CBOR writers of inputs, the readers of outputs and errors.
+pub use crate::cbor::{CborCursor, CborReader, CborWriter};
 pub use crate::json::{DeserializeError, InvalidNumber, JsonReader, JsonWriter, StringPool};
 
 // Endpoints: the rules interpreter and its inputs and outputs.
-pub use crate::cbor::{CborError, CborErrorKind, CborReader, CborWriter, Container as CborContainer};
 pub use crate::endpoint::bdd::resolve as resolve_endpoint_bdd;
 pub use crate::endpoint::rules::{is_valid_host_label, resolve as resolve_endpoint};
 pub use crate::endpoint::test_case::{assert_case as assert_endpoint_case, check as check_endpoint_case, CaseOutcome};
@@ -50,7 +50,7 @@ pub use crate::endpoint::{Endpoint, EndpointError, EndpointParams, RuleValue};
 pub use crate::blocking::BlockingRuntime;
 
 // The request loop and what operations and services tell it.
-pub use crate::invoke::{Handle, OperationMeta, Route, ServiceMeta};
+pub use crate::invoke::{Handle, OperationMeta, Parse, Protocol, Route, ServiceMeta};
 
 // Paginators.
 pub use crate::http::{BoxFuture, Headers, HttpResponse};

@@ -26,6 +26,7 @@ mod blocking;
 mod cbor;
 mod client_state;
 pub mod config;
+mod deserialize_error;
 mod encoding;
 mod endpoint;
 pub mod env;

@@ -104,6 +104,7 @@ pub fn capture_request(response: Option<HttpResponse>) -> ReplayClient {
 
 #[cfg(feature = "serde")]
 pub mod canonical;
+pub mod cbor_diff;
 
 /// The runtime's internals that the workspace's tests and fuzz targets
 /// drive directly: the signer (against the SigV4 test vectors), the profile

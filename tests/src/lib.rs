@@ -1,6 +1,7 @@
 //! Helpers shared by the cross-crate tests in `tests/`: fixed configuration,
 //! canned responses, and the location of `../shared/`.
 
+pub mod cbor_json;
 pub mod chaos;
 pub mod random;
 pub mod server;

@@ -62,6 +62,19 @@ impl Reply {
             body: body.as_bytes().to_vec(),
         }
     }
+
+    /// An RPC v2 CBOR reply of `body` (a JSON value written as CBOR), with a request id.
+    pub fn cbor(status: u16, body: &serde_json::Value) -> Reply {
+        Reply {
+            status,
+            headers: vec![
+                ("content-type".into(), "application/cbor".into()),
+                ("smithy-protocol".into(), "rpc-v2-cbor".into()),
+                ("x-amzn-requestid".into(), "loopback-request-id".into()),
+            ],
+            body: crate::cbor_json::encode(body),
+        }
+    }
 }
 
 type Responder = dyn Fn(&Received) -> Reply + Send + Sync;

@@ -25,7 +25,8 @@ fn run_named(model: &Value, what: &str) -> Result<(), String> {
         let service = codegen::validate::validate(&ast)?;
         let shapes = codegen::normalise::normalise(&ast)?;
         codegen::validate::check_normalised(&shapes, &service)?;
-        let ir = codegen::lower::lower(&ast, &shapes, &service)?;
+        let protocol = codegen::validate::protocol_of(&ast, &service, None)?;
+        let ir = codegen::lower::lower(&ast, &shapes, &service, protocol)?;
         codegen::naming::check(&ir)?;
         codegen::emit::emit(&ir, &codegen::Options::default())?;
         Ok(())

@@ -1,11 +1,14 @@
-//! The generated Entitlement Service crate over real HTTP: `GetEntitlements`
-//! against a loopback server that checks every signature and answers like
-//! the service, from a small table of entitlements: filters (a key matches
-//! any of its values, every key given must match), pages of `MaxResults`,
-//! and its documented errors.
+//! The generated Entitlement Service crate over real HTTP, in the protocol
+//! it speaks by default (RPC v2 CBOR): `GetEntitlements` against a loopback
+//! server that checks every signature and answers like the service, from a
+//! small table of entitlements: filters (a key matches any of its values,
+//! every key given must match), pages of `MaxResults`, and its documented
+//! errors. Bodies are read and written with the test library's `cbor_json`,
+//! which shares nothing with the runtime's CBOR.
 
 use std::time::Duration;
 
+use integration_tests::cbor_json;
 use integration_tests::server::{Received, Reply, TestServer};
 use marketplaceentitlement::config::retry::RetryConfig;
 use marketplaceentitlement::config::{Credentials, Region};
@@ -48,8 +51,11 @@ fn field_of(key: &str) -> Option<&'static str> {
     })
 }
 
+/// The path of an RPC v2 CBOR call of GetEntitlements.
+const PATH: &str = "/service/AWSMPEntitlementService/operation/GetEntitlements";
+
 fn invalid(message: &str) -> Reply {
-    Reply::json(400, &json!({"__type": "InvalidParameterException", "message": message}).to_string())
+    Reply::cbor(400, &json!({"__type": "com.amazonaws.marketplaceentitlementservice#InvalidParameterException", "message": message}))
 }
 
 /// The service's answer to one request. Page tokens are `page-N` with N
@@ -57,10 +63,10 @@ fn invalid(message: &str) -> Reply {
 /// token (which the service documents) comes before the rows of account
 /// 333333333333 when no filter is given.
 fn answer(r: &Received) -> Reply {
-    if r.header("x-amz-target") != Some("AWSMPEntitlementService.GetEntitlements") {
-        return Reply::json(400, r#"{"__type":"UnknownOperationException"}"#);
+    if r.target != PATH || r.header("smithy-protocol") != Some("rpc-v2-cbor") {
+        return Reply::cbor(400, &json!({"__type": "UnknownOperationException"}));
     }
-    let Ok(input) = serde_json::from_slice::<Value>(&r.body) else { return invalid("the body is not JSON") };
+    let Some(input) = cbor_json::decode(&r.body) else { return invalid("the body is not CBOR") };
     if input["ProductCode"] != "prod-1" {
         return invalid("unknown product code");
     }
@@ -97,7 +103,7 @@ fn answer(r: &Received) -> Reply {
     if next < rows.len() {
         out["NextToken"] = json!(format!("page-{next}"));
     }
-    Reply::json(200, &out.to_string())
+    Reply::cbor(200, &out)
 }
 
 fn client_for(server: &TestServer) -> Client {
@@ -111,7 +117,7 @@ fn client_for(server: &TestServer) -> Client {
 }
 
 fn bodies(server: &TestServer) -> Vec<Value> {
-    server.received().iter().map(|r| serde_json::from_slice(&r.body).unwrap()).collect()
+    server.received().iter().map(|r| cbor_json::decode(&r.body).expect("a CBOR body")).collect()
 }
 
 #[tokio::test]
@@ -133,7 +139,9 @@ async fn the_paginator_follows_tokens_through_an_empty_page_to_the_last() {
     assert!(sent.iter().all(|b| b["MaxResults"] == 2 && b["ProductCode"] == "prod-1"), "{sent:?}");
     for r in server.received() {
         assert_eq!(r.signature, Ok(()));
-        assert_eq!(r.header("content-type"), Some("application/x-amz-json-1.1"));
+        assert_eq!(r.header("content-type"), Some("application/cbor"));
+        assert_eq!(r.header("accept"), Some("application/cbor"));
+        assert_eq!(r.header("x-amz-target"), None);
         assert!(r.header("authorization").unwrap().contains("/us-east-1/aws-marketplace/aws4_request"));
     }
 }
@@ -202,7 +210,7 @@ async fn the_services_errors_are_typed_and_throttling_is_retried() {
     let calls = std::sync::atomic::AtomicUsize::new(0);
     let throttled = TestServer::start((AKID, SECRET), move |r| {
         if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
-            Reply::json(400, r#"{"__type":"ThrottlingException","message":"slow down"}"#)
+            Reply::cbor(400, &json!({"__type": "com.amazonaws.marketplaceentitlementservice#ThrottlingException", "message": "slow down"}))
         } else {
             answer(r)
         }

@@ -23,15 +23,21 @@ async fn each_example_calls_its_operation_against_a_local_endpoint() {
     assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
 
     let server = TestServer::start(("AKIDEXAMPLES", "examples-secret"), |r| {
+        // The Entitlement crate speaks RPC v2 CBOR: its operation is in the path.
+        if r.target == "/service/AWSMPEntitlementService/operation/GetEntitlements" {
+            let input = integration_tests::cbor_json::decode(&r.body).unwrap_or_default();
+            let body = if input.get("NextToken").is_some() {
+                serde_json::json!({"Entitlements":[{"Dimension":"seats","Value":{"IntegerValue":2}}]})
+            } else {
+                serde_json::json!({"Entitlements":[],"NextToken":"page-2"})
+            };
+            return Reply::cbor(200, &body);
+        }
         let body = match r.header("x-amz-target").unwrap_or_default() {
             "AWSMPMeteringService.MeterUsage" => r#"{"MeteringRecordId":"ex-meter"}"#,
             "AWSMPMeteringService.BatchMeterUsage" => r#"{"Results":[],"UnprocessedRecords":[]}"#,
             "AWSMPMeteringService.RegisterUsage" => r#"{"Signature":"ex-signature"}"#,
             "AWSMPMeteringService.ResolveCustomer" => r#"{"CustomerAWSAccountId":"ex-account"}"#,
-            "AWSMPEntitlementService.GetEntitlements" if r.body.windows(9).any(|w| w == b"NextToken") => {
-                r#"{"Entitlements":[{"Dimension":"seats","Value":{"IntegerValue":2}}]}"#
-            }
-            "AWSMPEntitlementService.GetEntitlements" => r#"{"Entitlements":[],"NextToken":"page-2"}"#,
             other => return Reply::json(400, &format!(r#"{{"__type":"UnknownOperationException","message":"{other}"}}"#)),
         };
         Reply::json(200, body)

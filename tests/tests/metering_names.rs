@@ -10,7 +10,8 @@ fn metering_ir() -> Ir {
     let json = std::fs::read_to_string(workspace_root().join("model/marketplace-metering.json")).unwrap();
     let model = codegen::ast::load(&json).unwrap();
     let service = codegen::validate::validate(&model).unwrap();
-    codegen::lower::lower(&model, &codegen::normalise::normalise(&model).unwrap(), &service).unwrap()
+    let protocol = codegen::validate::protocol_of(&model, &service, None).unwrap();
+    codegen::lower::lower(&model, &codegen::normalise::normalise(&model).unwrap(), &service, protocol).unwrap()
 }
 
 const MEMBERS: &str = "

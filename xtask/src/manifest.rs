@@ -1,5 +1,5 @@
 //! `codegen.toml`: the crates `cargo xtask codegen` generates, with the
-//! model, folder, package name, version and default features of each.
+//! model, folder, package name, version, default features and protocol of each.
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +28,11 @@ pub struct CrateEntry {
     /// The crate's default features, each one of [`codegen::FEATURES`].
     #[serde(default)]
     pub features: Vec<String>,
+    /// The protocol trait the client speaks when the service lists several
+    /// (`aws.protocols#awsJson1_1`); by default the first the generator
+    /// implements in AWS's order of preference.
+    #[serde(default)]
+    pub protocol: Option<String>,
 }
 
 impl CrateEntry {
@@ -38,6 +43,7 @@ impl CrateEntry {
             package: Some(self.package.clone()),
             version: self.version.clone(),
             default_features: self.features.clone(),
+            protocol: self.protocol.clone(),
             runtime_path,
             ..codegen::Options::default()
         }
@@ -57,6 +63,13 @@ pub fn parse(text: &str) -> Result<Vec<CrateEntry>, String> {
     for c in &manifest.crates {
         if codegen::api::parse_version(&c.version).is_none() {
             return Err(format!("crate {}: version `{}` is not MAJOR.MINOR.PATCH", c.package, c.version));
+        }
+        if let Some(p) = c.protocol.as_deref().filter(|p| !codegen::validate::SUPPORTED_PROTOCOLS.contains(p)) {
+            return Err(format!(
+                "crate {}: protocol `{p}` is not one the generator implements ({})",
+                c.package,
+                codegen::validate::SUPPORTED_PROTOCOLS.join(", ")
+            ));
         }
         if let Some(f) = c.features.iter().find(|f| !codegen::FEATURES.contains(&f.as_str())) {
             return Err(format!(
@@ -85,6 +98,11 @@ mod tests {
             parse(&format!("[[crate]]\nmodel = \"m\"\nout = \"o\"\npackage = \"p\"\nversion = \"1.2.3\"\nfeatures = {features}\n"))
         };
         assert_eq!(with("[\"serde\", \"blocking\"]").unwrap()[0].features, ["serde", "blocking"]);
+        let protocol =
+            |p: &str| parse(&format!("[[crate]]\nmodel = \"m\"\nout = \"o\"\npackage = \"p\"\nversion = \"1.2.3\"\nprotocol = \"{p}\"\n"));
+        assert_eq!(protocol("aws.protocols#awsJson1_1").unwrap()[0].protocol.as_deref(), Some("aws.protocols#awsJson1_1"));
+        let err = protocol("aws.protocols#restXml").unwrap_err();
+        assert!(err.contains("protocol `aws.protocols#restXml` is not one the generator implements"), "{err}");
         let err = with("[\"tokio\"]").unwrap_err();
         assert!(err.contains("no feature `tokio`; a generated crate offers serde, test-util, aws-config, blocking"), "{err}");
     }

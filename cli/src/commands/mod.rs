@@ -14,6 +14,7 @@ mod customers;
 mod demo;
 mod emulator;
 mod flush;
+mod get_entitlements;
 mod meter_usage;
 mod record;
 mod register_usage;
@@ -27,6 +28,7 @@ pub enum Command {
     BatchMeterUsage(batch_meter_usage::Args),
     RegisterUsage(register_usage::Args),
     ResolveCustomer(resolve_customer::Args),
+    GetEntitlements(get_entitlements::Args),
     Record(record::Args),
     Flush(flush::Args),
     Retry(retry::Args),
@@ -45,6 +47,7 @@ pub async fn run(common: &Common, command: Command) -> ExitCode {
         Command::BatchMeterUsage(args) => batch_meter_usage::run(common, args).await,
         Command::RegisterUsage(args) => register_usage::run(common, args).await,
         Command::ResolveCustomer(args) => resolve_customer::run(common, args).await,
+        Command::GetEntitlements(args) => get_entitlements::run(common, args).await,
         Command::Record(args) => record::run(common, args).await,
         Command::Flush(args) => flush::run(common, args).await,
         Command::Retry(args) => retry::run(common, args).await,

@@ -27,13 +27,25 @@ pub fn lib_rs(ir: &Ir, options: &Options, declarations: TokenStream) -> TokenStr
          names the member. `@pattern` constraints are documented on each member but not checked."
     ));
     if !ir.service.passed_over_protocols.is_empty() {
-        let listed: Vec<String> = ir.service.passed_over_protocols.iter().map(|p| format!("`{p}`")).collect();
-        text.push_str(&format!(
-            "\n\n# Protocol\n\nThis client speaks `{}`. The model also lists {}, which this generator does not \
-             implement; a service answers in every protocol its model lists, so the client uses the one it speaks.",
-            ir.service.protocol.trait_id(),
-            listed.join(", ")
-        ));
+        let (implemented, other): (Vec<&String>, Vec<&String>) =
+            ir.service.passed_over_protocols.iter().partition(|p| crate::validate::SUPPORTED_PROTOCOLS.contains(&p.as_str()));
+        text.push_str(&format!("\n\n# Protocol\n\nThis client speaks `{}`.", ir.service.protocol.trait_id()));
+        if !implemented.is_empty() {
+            let settings: Vec<String> = implemented.iter().map(|p| format!("`protocol = \"{p}\"`")).collect();
+            text.push_str(&format!(
+                " The model also lists {}: generated with {} in the crate's `codegen.toml` entry, the client speaks that \
+                 instead, with the same API.",
+                implemented.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "),
+                settings.join(" or ")
+            ));
+        }
+        if !other.is_empty() {
+            text.push_str(&format!(
+                " The model also lists {}, which this generator does not implement.",
+                other.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        text.push_str(" A service answers in every protocol its model lists.");
     }
     if !ir.left_out.is_empty() {
         text.push_str("\n\n# Operations left out\n\nThe service has operations this crate does not:\n");
@@ -161,9 +173,10 @@ pub fn blocking_rs(ir: &Ir) -> TokenStream {
 pub fn config_rs(ir: &Ir) -> TokenStream {
     let rt = rt::root();
     let service_meta = rt::service_meta();
-    let prefix = ir.service.id.name.as_str();
+    let service_name = ir.service.id.name.as_str();
     let env_name = naming::endpoint_env_name(&ir.service.sdk_id);
-    let content_type = ir.service.protocol.content_type();
+    let protocol_ty = rt::protocol();
+    let variant = ident(ir.service.protocol.runtime_variant());
     let query_compatible = ir.service.query_compatible;
     let signing = match &ir.service.signing_name {
         Some(n) => quote!(::std::option::Option::Some(#n)),
@@ -190,8 +203,8 @@ pub fn config_rs(ir: &Ir) -> TokenStream {
 
         /// What the runtime needs to know about this service.
         pub(crate) static SERVICE: #service_meta = #service_meta {
-            target_prefix: #prefix,
-            content_type: #content_type,
+            service_name: #service_name,
+            protocol: #protocol_ty::#variant,
             signing_name: #signing,
             crate_name: ::std::env!("CARGO_PKG_NAME"),
             crate_version: ::std::env!("CARGO_PKG_VERSION"),

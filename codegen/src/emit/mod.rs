@@ -88,7 +88,8 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<BTreeMap<String, Emitted>, Err
         );
     }
 
-    let ser_roots = ir.operations.iter().map(|o| o.input.clone());
+    // An RPC v2 CBOR operation without input sends no body, so nothing serialises its (empty) input.
+    let ser_roots = ir.operations.iter().filter(|o| o.has_input || !ir.service.protocol.is_cbor()).map(|o| o.input.clone());
     let de_roots = ir.operations.iter().flat_map(|o| std::iter::once(o.output.clone()).chain(o.errors.iter().cloned()));
     let ser = serde::reachable(ir, ser_roots);
     let de = serde::reachable(ir, de_roots);

@@ -17,8 +17,20 @@ use crate::naming::{self, Place};
 /// under it. An `echoes` operation's output can repeat part of its input
 /// (`give.rs`), so its input's strings are given to the answer's reader.
 pub fn emit_mod(ir: &Ir, op: &Operation, echoes: bool, declarations: TokenStream) -> Result<TokenStream, crate::Error> {
-    let Operation { id: _, name, input, output, errors, docs, deprecated, paginated: _, host_prefix, compress_request, context_params: _ } =
-        op;
+    let Operation {
+        id: _,
+        name,
+        input,
+        output,
+        errors,
+        docs,
+        deprecated,
+        paginated: _,
+        host_prefix,
+        compress_request,
+        has_input,
+        context_params: _,
+    } = op;
     // The paginator itself is emitted by paginator.rs; here only its module is declared.
     let marker = ident(&naming::operation_type(name));
     let error_ty = ident(&naming::operation_error(name));
@@ -28,7 +40,7 @@ pub fn emit_mod(ir: &Ir, op: &Operation, echoes: bool, declarations: TokenStream
     let sdk_error = rt::sdk_error();
     let http_response = rt::http_response();
     let op_meta = rt::operation_meta();
-    let writer = rt::json_writer();
+    let writer = rt::writer(ir.service.protocol);
     let build_error = rt::build_error();
     let op_name = name.as_str();
 
@@ -81,6 +93,24 @@ pub fn emit_mod(ir: &Ir, op: &Operation, echoes: bool, declarations: TokenStream
         (quote!(), quote!(#pool::default()))
     };
 
+    let parse = rt::parse();
+    let parse = if ir.service.protocol.is_cbor() { quote!(#parse::Cbor) } else { quote!(#parse::Json) };
+    // RPC v2 CBOR sends no body at all for an operation without input.
+    let write_body = if ir.service.protocol.is_cbor() && !has_input {
+        quote! {
+            let _ = &input;
+            let body = ::std::vec::Vec::new();
+        }
+    } else {
+        // The JSON writer finishes with text, the CBOR writer with bytes.
+        let finish = if ir.service.protocol.is_cbor() { quote!(w.finish()) } else { quote!(w.finish().into_bytes()) };
+        quote! {
+            let mut w = #writer::new();
+            crate::protocol_serde::#ser_input(&mut w, &input).map_err(#sdk_error::construction_failure)?;
+            #pool_let
+            let body = #finish;
+        }
+    };
     let op_docs = doc_attrs(&markdown_or(docs.as_deref(), &format!("The `{op_name}` operation.")));
     let op_deprecated = deprecated_attr(deprecated.as_ref());
     let error_enum = super::operation_error::emit(ir, op);
@@ -101,6 +131,7 @@ pub fn emit_mod(ir: &Ir, op: &Operation, echoes: bool, declarations: TokenStream
             name: #op_name,
             retryable_errors: &[#(#retryable),*],
             compress_request: #compress_request,
+            has_input: #has_input,
         };
 
         impl #marker {
@@ -116,10 +147,8 @@ pub fn emit_mod(ir: &Ir, op: &Operation, echoes: bool, declarations: TokenStream
                 let host_prefix: ::std::option::Option<::std::string::String> = #host_prefix_expr;
                 #gather_endpoint_params
                 let route = #route { host_prefix, endpoint_params };
-                let mut w = #writer::new();
-                crate::protocol_serde::#ser_input(&mut w, &input).map_err(#sdk_error::construction_failure)?;
-                #pool_let
-                handle.invoke(&OPERATION, w.finish(), route, #pool_arg, crate::protocol_serde::#de_output, de_error).await
+                #write_body
+                handle.invoke(&OPERATION, body, route, #pool_arg, #parse(crate::protocol_serde::#de_output, de_error)).await
             }
         }
 

@@ -21,7 +21,7 @@ pub fn emit(ir: &Ir, op: &Operation) -> TokenStream {
     let meta = rt::error_metadata();
     let unhandled = rt::unhandled();
     let impls = rt::operation_error_impls();
-    let reader = rt::json_reader();
+    let reader = rt::reader(ir.service.protocol);
     let de_err = rt::deserialize_error();
     let variants: Vec<_> = errors.iter().map(|e| ident(&naming::type_name(ir.shape(e).name()))).collect();
     let paths: Vec<_> = errors.iter().map(|e| named_path(ir, e)).collect();

@@ -257,6 +257,10 @@ fn request_test(ir: &Ir, lib: &TokenStream, op: &crate::ir::Operation, case: &Va
         .map(|k| quote!(::std::assert!(request.headers.get(#k).is_none(), "header {} is forbidden", #k);));
     let body = match (case.get("body").and_then(Value::as_str), case.get("bodyMediaType").and_then(Value::as_str)) {
         (None, _) => quote!(),
+        (Some(expected), Some("application/cbor")) if !expected.is_empty() => {
+            let test_util = rt::test_util();
+            quote!(#test_util::cbor_diff::assert_same_cbor(&request.body, #expected);)
+        }
         (Some(expected), Some("application/json")) if !expected.is_empty() => quote! {
             let expected: ::serde_json::Value = ::serde_json::from_str(#expected).unwrap();
             let actual: ::serde_json::Value = ::serde_json::from_slice(&request.body).expect("the request body is JSON");
@@ -284,12 +288,19 @@ fn request_test(ir: &Ir, lib: &TokenStream, op: &crate::ir::Operation, case: &Va
 fn response_setup(lib: &TokenStream, case: &Value) -> TokenStream {
     let code = case.get("code").and_then(Value::as_u64).unwrap_or(200) as u16;
     let body = case.get("body").and_then(Value::as_str).unwrap_or("");
+    // A CBOR case's body is written in base64.
+    let body = if case.get("bodyMediaType").and_then(Value::as_str) == Some("application/cbor") {
+        let base64_decode = rt::base64_decode();
+        quote!(#base64_decode(#body).expect("the case's body is base64"))
+    } else {
+        quote!(#body.as_bytes().to_vec())
+    };
     let headers = str_map(case.get("headers")).into_iter().map(|(k, v)| quote!(headers.append(#k, #v);));
     let (headers_type, http_response) = (rt::headers(), rt::http_response());
     let response = quote!({
         let mut headers = #headers_type::new();
         #(#headers)*
-        #http_response::new(#code, headers, #body.as_bytes().to_vec())
+        #http_response::new(#code, headers, #body)
     });
     setup(lib, "example.com", response)
 }
@@ -315,9 +326,17 @@ fn error_test(ir: &Ir, lib: &TokenStream, op: &crate::ir::Operation, error: &Sha
     let variant = ident(&naming::type_name(ir.shape(error).name()));
     let test_util = rt::test_util();
     let expected = named_value(ir, lib, error, case.get("params").unwrap_or(&Value::Object(Default::default())))?;
+    // An awsQueryCompatible case says, in its vendor parameters, which code the caller sees.
+    let code_check = match case.get("vendorParams").and_then(|v| v.get("code")).and_then(Value::as_str) {
+        Some(code) => quote! {
+            ::std::assert_eq!(#lib::error::ProvideErrorMetadata::code(&error), ::std::option::Option::Some(#code));
+        },
+        None => quote!(),
+    };
     Ok(quote! {
         #setup
         let error = #call.expect_err("the response is an error").into_service_error();
+        #code_check
         let #lib::operation::#module::#op_error::#variant(actual) = error else {
             ::std::panic!("expected {}, got {error:?}", ::std::stringify!(#variant));
         };

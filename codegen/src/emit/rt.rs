@@ -53,6 +53,8 @@ items! {
     // The wire.
     json_writer => JsonWriter,
     json_reader => JsonReader,
+    cbor_writer => CborWriter,
+    cbor_reader => CborReader,
     deserialize_error => DeserializeError,
     string_pool => StringPool,
     http_response => HttpResponse,
@@ -72,11 +74,40 @@ items! {
     handle => Handle,
     operation_meta => OperationMeta,
     service_meta => ServiceMeta,
+    protocol => Protocol,
+    parse => Parse,
     to_config => ToConfig,
     blocking_runtime => BlockingRuntime,
     // Paginators.
     page_source => PageSource,
     pagination_stream => PaginationStream,
+}
+
+/// The writer of request bodies in `protocol`'s format.
+pub fn writer(protocol: crate::ir::Protocol) -> TokenStream {
+    if protocol.is_cbor() {
+        cbor_writer()
+    } else {
+        json_writer()
+    }
+}
+
+/// The reader of response bodies in `protocol`'s format.
+pub fn reader(protocol: crate::ir::Protocol) -> TokenStream {
+    if protocol.is_cbor() {
+        cbor_reader()
+    } else {
+        json_reader()
+    }
+}
+
+/// A byte-string expression of an empty structure in `protocol`'s format.
+pub fn empty_structure(protocol: crate::ir::Protocol) -> TokenStream {
+    if protocol.is_cbor() {
+        quote!(&[0xa0u8])
+    } else {
+        quote!(b"{}")
+    }
 }
 
 /// The runtime's test helpers module.

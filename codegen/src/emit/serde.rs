@@ -1,10 +1,15 @@
-//! Emits `protocol_serde`: the awsJson serialiser of every shape an input
-//! reaches, and the deserialiser of every shape an output or error reaches.
+//! Emits `protocol_serde`: the serialiser of every shape an input reaches,
+//! and the deserialiser of every shape an output or error reaches, in the
+//! service's protocol's format.
 //!
-//! The rules are the Smithy awsJson ones: members only when set, timestamps
-//! as epoch seconds unless `@timestampFormat` says otherwise, blobs in base64,
-//! NaN and infinities as strings, unknown fields ignored, nulls dropped from
-//! dense collections and kept in sparse ones, unknown union members kept.
+//! The runtime's JSON and CBOR writers and readers have the same methods,
+//! so one emitter serves both; the protocols differ where the formats do.
+//! awsJson: timestamps as epoch seconds unless `@timestampFormat` says
+//! otherwise, blobs in base64, NaN and infinities as strings. RPC v2 CBOR:
+//! timestamps always tag 1 over epoch seconds (`@timestampFormat` does not
+//! apply), blobs as byte strings, lists and maps with their lengths. Both:
+//! members only when set, unknown members skipped, nulls dropped from dense
+//! collections and kept in sparse ones, unknown union members kept.
 
 use std::collections::BTreeSet;
 
@@ -14,7 +19,7 @@ use quote::quote;
 use super::rt;
 use super::types::{field_is_optional, ident, named_path, zero_expr};
 use crate::error::Error;
-use crate::ir::{Constraints, Ir, Prim, Role, Shape, Structure, TimestampFormat, TypeRef};
+use crate::ir::{Constraints, Ir, Prim, Protocol, Role, Shape, Structure, TimestampFormat, TypeRef};
 use crate::naming;
 use crate::shape_id::ShapeId;
 
@@ -50,6 +55,13 @@ fn collect_named(ty: &TypeRef, out: &mut Vec<ShapeId>) {
     }
 }
 
+/// Whether the crate's bodies are CBOR (RPC v2 CBOR), else JSON. Documents
+/// and big numbers never reach a CBOR serialiser: the generator refuses the
+/// protocol for a model that has them (`validate::protocol_of`).
+fn cbor(ir: &Ir) -> bool {
+    ir.service.protocol == Protocol::RpcV2Cbor
+}
+
 fn format_tokens(f: TimestampFormat) -> TokenStream {
     let fmt = rt::date_time_format();
     match f {
@@ -78,6 +90,7 @@ fn ser_value(ir: &Ir, ty: &TypeRef, value: TokenStream, label: &str) -> TokenStr
             }
             Prim::Float => quote!(w.float32(*#value);),
             Prim::Double => quote!(w.float(*#value);),
+            Prim::Timestamp(_) if cbor(ir) => quote!(w.timestamp(#value);),
             Prim::Timestamp(f) => {
                 let f = format_tokens(*f);
                 quote!(w.timestamp(#value, #f);)
@@ -94,10 +107,17 @@ fn ser_value(ir: &Ir, ty: &TypeRef, value: TokenStream, label: &str) -> TokenStr
             } else {
                 item
             };
-            quote! {
-                w.begin_array();
-                for item in #value.iter() { #body }
-                w.end_array();
+            if cbor(ir) {
+                quote! {
+                    w.begin_array(#value.len());
+                    for item in #value.iter() { #body }
+                }
+            } else {
+                quote! {
+                    w.begin_array();
+                    for item in #value.iter() { #body }
+                    w.end_array();
+                }
             }
         }
         TypeRef::Map { key, value: v, sparse, key_constraints, value_constraints } => {
@@ -113,16 +133,21 @@ fn ser_value(ir: &Ir, ty: &TypeRef, value: TokenStream, label: &str) -> TokenStr
                 item
             };
             // Sorted keys make the body, and so the signature, deterministic.
+            let (begin, end) = if cbor(ir) {
+                (quote!(w.begin_map(entries.len());), quote!())
+            } else {
+                (quote!(w.begin_object();), quote!(w.end_object();))
+            };
             quote! {
                 let mut entries: ::std::vec::Vec<_> = #value.iter().collect();
                 entries.sort_by(|a, b| a.0.cmp(b.0));
-                w.begin_object();
+                #begin
                 for (k, item) in entries {
                     #key_checks
                     w.key(#key_str);
                     #body
                 }
-                w.end_object();
+                #end
             }
         }
         TypeRef::Named(id) => match ir.shape(id) {
@@ -157,6 +182,7 @@ fn de_value(ir: &Ir, ty: &TypeRef, at: &str, echoed: bool) -> TokenStream {
             Prim::Long => quote!(r.long(#at)?),
             Prim::Float => quote!(r.float(#at)?),
             Prim::Double => quote!(r.double(#at)?),
+            Prim::Timestamp(_) if cbor(ir) => quote!(r.timestamp(#at)?),
             Prim::Timestamp(f) => {
                 let f = format_tokens(*f);
                 quote!(r.timestamp(#f, #at)?)
@@ -329,7 +355,7 @@ fn ser_structure(ir: &Ir, s: &Structure) -> TokenStream {
     let path = named_path(ir, &s.id);
     let f = ident(&naming::ser_fn(&naming::serde_name(&s.id, &s.name)));
     let build_error = rt::build_error();
-    let writer = rt::json_writer();
+    let writer = rt::writer(ir.service.protocol);
     let members = s.members.iter().map(|m| {
         let member_name = naming::member_name(&m.name, place);
         let field = ident(&member_name);
@@ -358,7 +384,7 @@ fn de_structure(ir: &Ir, s: &Structure, echoed: bool) -> Result<TokenStream, Err
     let place = naming::place_of(s.role, s.error.is_some());
     let path = named_path(ir, &s.id);
     let f = ident(&naming::de_fn(&naming::serde_name(&s.id, &s.name)));
-    let reader = rt::json_reader();
+    let reader = rt::reader(ir.service.protocol);
     let de_err = rt::deserialize_error();
     let mut locals = Vec::new();
     let mut arms = Vec::new();
@@ -435,7 +461,7 @@ fn ser_union(ir: &Ir, u: &crate::ir::Union) -> TokenStream {
     let path = named_path(ir, &u.id);
     let f = ident(&naming::ser_fn(&naming::serde_name(&u.id, &u.name)));
     let build_error = rt::build_error();
-    let writer = rt::json_writer();
+    let writer = rt::writer(ir.service.protocol);
     let arms = u.members.iter().map(|m| {
         let v = ident(&naming::variant_name(&m.name));
         let key = m.name.as_str();
@@ -465,7 +491,7 @@ fn ser_union(ir: &Ir, u: &crate::ir::Union) -> TokenStream {
 fn de_union(ir: &Ir, u: &crate::ir::Union, echoed: bool) -> TokenStream {
     let path = named_path(ir, &u.id);
     let f = ident(&naming::de_fn(&naming::serde_name(&u.id, &u.name)));
-    let reader = rt::json_reader();
+    let reader = rt::reader(ir.service.protocol);
     let de_err = rt::deserialize_error();
     let name = u.id.name.as_str();
     let arms = u.members.iter().map(|m| {
@@ -530,6 +556,7 @@ pub fn emit_shape(ir: &Ir, shape: &Shape, ser: bool, de: bool, give: Option<Toke
         (None, Some(_)) => "deserialiser",
         (Some(_), Some(_)) => "serialiser and deserialiser",
     };
-    let doc = super::docs::inner_doc_attrs(&format!("The awsJson {what} of `{}`.", naming::type_name(shape.name())));
+    let format = if cbor(ir) { "CBOR" } else { "JSON" };
+    let doc = super::docs::inner_doc_attrs(&format!("The {format} {what} of `{}`.", naming::type_name(shape.name())));
     Ok(Some(quote!(#doc #s #give #d)))
 }

@@ -306,7 +306,8 @@ pub fn with_default(ir: &Ir, owner: &str, member: &Member, default: &Value, opti
 /// client error correction), as an expression of type `Result<T, DeserializeError>`.
 pub fn zero_expr(ir: &Ir, ty: &TypeRef, at: &str) -> TokenStream {
     let de_err = rt::deserialize_error();
-    let reader = rt::json_reader();
+    let reader = rt::reader(ir.service.protocol);
+    let empty = rt::empty_structure(ir.service.protocol);
     match ty {
         TypeRef::Unit => quote!(Ok(())),
         TypeRef::Prim(p) => match p {
@@ -337,11 +338,11 @@ pub fn zero_expr(ir: &Ir, ty: &TypeRef, at: &str) -> TokenStream {
                 Shape::Structure(s) if s.error.is_some() => {
                     let f = ident(&naming::de_fn(&naming::serde_name(&s.id, &s.name)));
                     let meta = rt::error_metadata();
-                    quote!(crate::protocol_serde::#f(&mut #reader::new(b"{}"), #meta::default()))
+                    quote!(crate::protocol_serde::#f(&mut #reader::new(#empty), #meta::default()))
                 }
                 Shape::Structure(s) => {
                     let f = ident(&naming::de_fn(&naming::serde_name(&s.id, &s.name)));
-                    quote!(crate::protocol_serde::#f(&mut #reader::new(b"{}")))
+                    quote!(crate::protocol_serde::#f(&mut #reader::new(#empty)))
                 }
                 Shape::Union(_) => {
                     let msg = "a required union member is missing";

@@ -21,18 +21,13 @@ pub fn check_normalised(shapes: &crate::normalise::Shapes, service_id: &str) -> 
     traits::check(shapes)
 }
 
-/// Protocol traits this generator implements, in order of preference.
-pub const SUPPORTED_PROTOCOLS: [&str; 2] = ["aws.protocols#awsJson1_1", "aws.protocols#awsJson1_0"];
+/// Protocol traits this generator implements, in the order AWS tells SDKs
+/// to prefer them when a service lists several.
+pub const SUPPORTED_PROTOCOLS: [&str; 3] = ["smithy.protocols#rpcv2Cbor", "aws.protocols#awsJson1_0", "aws.protocols#awsJson1_1"];
 
 /// Protocol traits known to exist but not implemented by the runtime.
-const OTHER_PROTOCOLS: [&str; 6] = [
-    "aws.protocols#restJson1",
-    "aws.protocols#restXml",
-    "aws.protocols#awsQuery",
-    "aws.protocols#ec2Query",
-    "smithy.protocols#rpcv2Cbor",
-    "smithy.protocols#rpcv2Json",
-];
+const OTHER_PROTOCOLS: [&str; 5] =
+    ["aws.protocols#restJson1", "aws.protocols#restXml", "aws.protocols#awsQuery", "aws.protocols#ec2Query", "smithy.protocols#rpcv2Json"];
 
 /// Returns the id of the one service shape, after checking the whole model.
 pub fn validate(model: &Model) -> Result<String, Error> {
@@ -57,38 +52,104 @@ pub fn validate(model: &Model) -> Result<String, Error> {
             ));
         }
     };
-    protocol_of(&service, &model.shapes[&service])?;
+    protocol_of(model, &service, None)?;
     Ok(service)
 }
 
-/// The protocol trait the client will use.
-pub fn protocol_of(id: &str, service: &Shape) -> Result<&'static str, Error> {
-    let traits = service.traits();
-    if let Some(p) = SUPPORTED_PROTOCOLS.iter().find(|p| traits.contains_key(**p)) {
+/// The protocol trait the client will use: `wanted` when given (it must be
+/// one the service lists and the generator implements), else the first of
+/// [`SUPPORTED_PROTOCOLS`] the service lists and the model can be sent in
+/// (RPC v2 CBOR has no documents, and big numbers are not implemented for it).
+pub fn protocol_of(model: &Model, id: &str, wanted: Option<&str>) -> Result<&'static str, Error> {
+    let traits = model.shapes[id].traits();
+    let supported = || SUPPORTED_PROTOCOLS.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ");
+    let listed: Vec<&str> = traits
+        .keys()
+        .map(String::as_str)
+        .filter(|k| SUPPORTED_PROTOCOLS.contains(k) || OTHER_PROTOCOLS.contains(k) || k.starts_with("aws.protocols#"))
+        .filter(|k| *k != "aws.protocols#awsQueryCompatible")
+        .collect();
+    if let Some(wanted) = wanted {
+        let Some(p) = SUPPORTED_PROTOCOLS.iter().find(|p| **p == wanted) else {
+            return Err(Error::unsupported(id, format!("protocol `{wanted}` was asked for; the generator implements {}", supported())));
+        };
+        if !traits.contains_key(wanted) {
+            return Err(Error::model(
+                id,
+                format!(
+                    "protocol `{wanted}` was asked for, but the service lists {}",
+                    if listed.is_empty() { "none".to_owned() } else { listed.join(", ") }
+                ),
+            ));
+        }
+        if *p == CBOR {
+            if let Some(obstacle) = cbor_obstacle(model) {
+                return Err(Error::unsupported(id, format!("protocol `{wanted}` was asked for, but {obstacle}")));
+            }
+        }
         return Ok(p);
     }
-    let offered: Vec<&str> =
-        traits.keys().map(String::as_str).filter(|k| OTHER_PROTOCOLS.contains(k) || k.starts_with("aws.protocols#")).collect();
-    Err(if offered.is_empty() {
-        Error::unsupported(id, "the service names no protocol; this generator needs aws.protocols#awsJson1_0 or awsJson1_1")
+    let usable = |p: &&&str| traits.contains_key(**p) && (**p != CBOR || cbor_obstacle(model).is_none());
+    if let Some(p) = SUPPORTED_PROTOCOLS.iter().find(usable) {
+        return Ok(p);
+    }
+    Err(if listed.is_empty() {
+        Error::unsupported(id, format!("the service names no protocol; this generator needs one of {}", supported()))
+    } else if listed == [CBOR] {
+        Error::unsupported(id, format!("the service's only protocol is `{CBOR}`, but {}", cbor_obstacle(model).unwrap_or_default()))
     } else {
-        Error::unsupported(
-            id,
-            format!(
-                "protocol {} is not implemented by the runtime; supported: aws.protocols#awsJson1_0, aws.protocols#awsJson1_1",
-                offered.join(", ")
-            ),
-        )
+        Error::unsupported(id, format!("protocol {} is not implemented by the runtime; supported: {}", listed.join(", "), supported()))
     })
+}
+
+const CBOR: &str = "smithy.protocols#rpcv2Cbor";
+
+/// Why the model cannot be sent in RPC v2 CBOR, naming the member: the
+/// protocol has no document type, and the generator does not implement its
+/// big-number tags.
+fn cbor_obstacle(model: &Model) -> Option<String> {
+    let kind_of = |target: &str| match model.shapes.get(target) {
+        Some(Shape::Document(_)) => Some("document"),
+        Some(Shape::BigInteger(_)) => Some("bigInteger"),
+        Some(Shape::BigDecimal(_)) => Some("bigDecimal"),
+        Some(_) => None,
+        None => match prelude_shape(target) {
+            Some((k @ ("document" | "bigInteger" | "bigDecimal"), _)) => Some(k),
+            _ => None,
+        },
+    };
+    for (id, shape) in &model.shapes {
+        let members: Vec<(&str, &str)> = match shape {
+            Shape::List(l) | Shape::Set(l) => vec![("member", l.member.target.as_str())],
+            Shape::Map(m) => vec![("key", m.key.target.as_str()), ("value", m.value.target.as_str())],
+            other => other.members().map(|ms| ms.iter().map(|(n, m)| (n.as_str(), m.target.as_str())).collect()).unwrap_or_default(),
+        };
+        for (name, target) in members {
+            if let Some(kind) = kind_of(target) {
+                let why = if kind == "document" {
+                    "the protocol has no document type"
+                } else {
+                    "the generator does not implement its big-number tags"
+                };
+                return Some(format!("{id}${name} is a {kind} ({why})"));
+            }
+        }
+    }
+    None
 }
 
 /// The protocols a service lists that the runtime does not implement,
 /// beside the one [`protocol_of`] picks: a client of the service may use any
 /// one of them, so these are not an error, but the crate's documentation
 /// says they were passed over.
-pub fn passed_over_protocols(service: &Shape) -> Vec<String> {
+pub fn passed_over_protocols(service: &Shape, chosen: &str) -> Vec<String> {
     let traits = service.traits();
-    OTHER_PROTOCOLS.iter().filter(|p| traits.contains_key(**p)).map(|p| (*p).to_owned()).collect()
+    SUPPORTED_PROTOCOLS
+        .iter()
+        .chain(&OTHER_PROTOCOLS)
+        .filter(|p| **p != chosen && traits.contains_key(**p))
+        .map(|p| (*p).to_owned())
+        .collect()
 }
 
 fn resolves(model: &Model, target: &str) -> bool {
@@ -245,8 +306,32 @@ mod tests {
         let json =
             r#"{"smithy":"2.0","shapes":{"a#S":{"type":"service","traits":{"aws.protocols#restJson1":{},"aws.protocols#awsJson1_0":{}}}}}"#;
         let model = load(json).unwrap();
-        assert_eq!(protocol_of("a#S", &model.shapes["a#S"]).unwrap(), "aws.protocols#awsJson1_0");
-        assert_eq!(passed_over_protocols(&model.shapes["a#S"]), ["aws.protocols#restJson1"]);
+        assert_eq!(protocol_of(&model, "a#S", None).unwrap(), "aws.protocols#awsJson1_0");
+        assert_eq!(passed_over_protocols(&model.shapes["a#S"], "aws.protocols#awsJson1_0"), ["aws.protocols#restJson1"]);
+    }
+
+    #[test]
+    fn protocols_are_chosen_in_aws_order_or_as_asked() {
+        let with = |extra: &str| {
+            let json = format!(
+                r#"{{"smithy":"2.0","shapes":{{"a#S":{{"type":"service","traits":{{"aws.protocols#awsJson1_1":{{}},"aws.protocols#awsJson1_0":{{}},"smithy.protocols#rpcv2Cbor":{{}}}}}}{extra}}}}}"#
+            );
+            crate::ast::load(&json).unwrap()
+        };
+        let model = with("");
+        assert_eq!(protocol_of(&model, "a#S", None).unwrap(), "smithy.protocols#rpcv2Cbor");
+        assert_eq!(protocol_of(&model, "a#S", Some("aws.protocols#awsJson1_1")).unwrap(), "aws.protocols#awsJson1_1");
+        let err = protocol_of(&model, "a#S", Some("aws.protocols#restJson1")).unwrap_err().to_string();
+        assert!(err.contains("`aws.protocols#restJson1` was asked for; the generator implements"), "{err}");
+        let only_json =
+            crate::ast::load(r#"{"smithy":"2.0","shapes":{"a#S":{"type":"service","traits":{"aws.protocols#awsJson1_1":{}}}}}"#).unwrap();
+        let err = protocol_of(&only_json, "a#S", Some("smithy.protocols#rpcv2Cbor")).unwrap_err().to_string();
+        assert!(err.contains("but the service lists aws.protocols#awsJson1_1"), "{err}");
+        // A document member rules CBOR out by default, and refuses it when asked for, naming the member.
+        let model = with(r#","a#T":{"type":"structure","members":{"Doc":{"target":"smithy.api#Document"}}}"#);
+        assert_eq!(protocol_of(&model, "a#S", None).unwrap(), "aws.protocols#awsJson1_0");
+        let err = protocol_of(&model, "a#S", Some("smithy.protocols#rpcv2Cbor")).unwrap_err().to_string();
+        assert!(err.contains("a#T$Doc is a document (the protocol has no document type)"), "{err}");
     }
 
     #[test]

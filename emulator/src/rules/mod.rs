@@ -5,12 +5,14 @@
 //! the rules call them directly.
 
 mod batch_meter_usage;
+mod get_entitlements;
 mod meter_usage;
 mod register_usage;
 mod resolve_customer;
 mod window;
 
 pub use batch_meter_usage::batch_meter_usage;
+pub use get_entitlements::{get_entitlements, EntitlementOut, EntitlementsPage};
 pub use meter_usage::meter_usage;
 pub use register_usage::{register_usage, PUBLIC_KEY_PEM};
 pub use resolve_customer::resolve_customer;

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::answer::{header, Answer, Context};
+use super::answer::{header, Answer, Context, Protocol};
 use crate::admin::{Billed, BilledList};
 use crate::errors::{Code, ServiceError};
 use crate::faults::Fault;
@@ -17,22 +17,24 @@ pub(super) fn answer(ctx: &mut Context<'_>, req: &Incoming<'_>) -> Option<Answer
     Some(match (req.method, req.path) {
         ("GET", "/emulator/v1/records") => match records(ctx.state) {
             Ok(list) => Answer::json(200, &list),
-            Err(e) => Answer::error(&crate::errors::unavailable(e)),
+            Err(e) => Answer::error(Protocol::AwsJson, &crate::errors::unavailable(e)),
         },
         ("GET", "/emulator/" | "/emulator") => {
             let html = crate::page::render(ctx.config, ctx.state, ctx.faults);
-            Answer { content_type: "text/html; charset=utf-8", body: html, ..Answer::json(200, &Value::Null) }
+            Answer { content_type: "text/html; charset=utf-8", body: html.into_bytes(), ..Answer::json(200, &Value::Null) }
         }
         ("POST", "/emulator/v1/subscribe") => subscribe(ctx, req),
-        ("GET", "/emulator/v1/public-key") => {
-            Answer { content_type: "application/x-pem-file", body: rules::PUBLIC_KEY_PEM.to_owned(), ..Answer::json(200, &Value::Null) }
-        }
+        ("GET", "/emulator/v1/public-key") => Answer {
+            content_type: "application/x-pem-file",
+            body: rules::PUBLIC_KEY_PEM.as_bytes().to_vec(),
+            ..Answer::json(200, &Value::Null)
+        },
         ("GET", "/emulator/v1/faults") => Answer::json(200, &json!({ "faults": ctx.faults.armed() })),
         ("POST", "/emulator/v1/faults") => {
             let armed = serde_json::from_slice::<Fault>(req.body).map_err(|e| e.to_string()).and_then(|f| ctx.faults.arm(f));
             match armed {
                 Ok(()) => Answer::json(200, &json!({ "faults": ctx.faults.armed() })),
-                Err(e) => Answer::error(&ServiceError::new(Code::Validation, format!("the fault cannot be armed: {e}"))),
+                Err(e) => Answer::error(Protocol::AwsJson, &ServiceError::new(Code::Validation, format!("the fault cannot be armed: {e}"))),
             }
         }
         _ => return None,
@@ -51,7 +53,12 @@ fn subscribe(ctx: &mut Context<'_>, req: &Incoming<'_>) -> Answer {
     } else {
         match serde_json::from_slice::<Value>(req.body) {
             Ok(Value::Object(o)) => o.into_iter().filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_owned()))).collect(),
-            _ => return Answer::error(&ServiceError::new(Code::Serialization, "the body must be a JSON object with product and account")),
+            _ => {
+                return Answer::error(
+                    Protocol::AwsJson,
+                    &ServiceError::new(Code::Serialization, "the body must be a JSON object with product and account"),
+                )
+            }
         }
     };
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
@@ -61,7 +68,7 @@ fn subscribe(ctx: &mut Context<'_>, req: &Incoming<'_>) -> Answer {
             let body = json!({ "product": minted.product, "account": minted.account, "registrationToken": minted.token });
             Answer { follow_up: Some(minted), back_to_page: form, ..Answer::json(200, &body) }
         }
-        Err(e) => Answer::error(&e),
+        Err(e) => Answer::error(Protocol::AwsJson, &e),
     }
 }
 

@@ -18,8 +18,11 @@ pub struct Answer {
     pub status: u16,
     /// The content type.
     pub content_type: &'static str,
+    /// The protocol the request came in, which the answer speaks
+    /// (RPC v2 CBOR answers carry `Smithy-Protocol: rpc-v2-cbor`).
+    pub protocol: Protocol,
     /// The body.
-    pub body: String,
+    pub body: Vec<u8>,
     /// Wait this long before answering (an armed fault).
     pub delay: Duration,
     /// Close the connection instead of answering (an armed fault).
@@ -30,12 +33,30 @@ pub struct Answer {
     pub back_to_page: bool,
 }
 
+/// The wire protocols the emulator answers in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// awsJson1_1: `X-Amz-Target`, JSON bodies (both services).
+    AwsJson,
+    /// Smithy RPC v2 CBOR: the operation in the path, CBOR bodies (the Entitlement Service).
+    RpcV2Cbor,
+}
+
 impl Answer {
     pub(crate) fn json(status: u16, body: &Value) -> Answer {
+        Answer::bytes(Protocol::AwsJson, status, body.to_string().into_bytes())
+    }
+
+    /// A `status` answer with `body`, already in `protocol`'s format.
+    pub(crate) fn bytes(protocol: Protocol, status: u16, body: Vec<u8>) -> Answer {
         Answer {
             status,
-            content_type: "application/x-amz-json-1.1",
-            body: body.to_string(),
+            content_type: match protocol {
+                Protocol::AwsJson => "application/x-amz-json-1.1",
+                Protocol::RpcV2Cbor => "application/cbor",
+            },
+            protocol,
+            body,
             delay: Duration::ZERO,
             drop_connection: false,
             follow_up: None,
@@ -43,16 +64,24 @@ impl Answer {
         }
     }
 
-    pub(crate) fn error(e: &ServiceError) -> Answer {
-        Answer { body: e.body(), ..Answer::json(e.code.wire().1, &Value::Null) }
+    /// The error `e`, in `protocol`'s format.
+    pub(crate) fn error(protocol: Protocol, e: &ServiceError) -> Answer {
+        let (type_name, status) = e.code.wire();
+        Answer::typed_error(protocol, type_name, status, &e.message)
+    }
+
+    fn typed_error(protocol: Protocol, type_name: &str, status: u16, message: &str) -> Answer {
+        let body = match protocol {
+            Protocol::AwsJson => crate::errors::body(type_name, message).into_bytes(),
+            Protocol::RpcV2Cbor => super::cbor::error_body(type_name, message),
+        };
+        Answer::bytes(protocol, status, body)
     }
 
     /// This answer as `plan` has it: an armed error instead, a delay, a dropped connection.
     pub(super) fn planned(self, plan: &Plan) -> Answer {
         let answer = match &plan.error {
-            Some((type_name, status, message)) => {
-                Answer { body: crate::errors::body(type_name, message), ..Answer::json(*status, &Value::Null) }
-            }
+            Some((type_name, status, message)) => Answer::typed_error(self.protocol, type_name, *status, message),
             None => self,
         };
         Answer { delay: plan.delay, drop_connection: plan.drop_connection.is_some(), ..answer }

@@ -207,3 +207,77 @@ pub fn register_usage(body: &Value) -> Result<RegisterUsage<'_>, ServiceError> {
     let (Some(product_code), Some(public_key_version)) = (product_code, version) else { return Err(lost()) };
     Ok(RegisterUsage { product_code, public_key_version, nonce })
 }
+
+/// A GetEntitlements filter key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FilterName {
+    /// `CUSTOMER_IDENTIFIER`.
+    CustomerIdentifier,
+    /// `CUSTOMER_AWS_ACCOUNT_ID`.
+    CustomerAwsAccountId,
+    /// `DIMENSION`.
+    Dimension,
+    /// `LICENSE_ARN`.
+    LicenseArn,
+}
+
+/// A GetEntitlements request (the Entitlement Service).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GetEntitlements<'a> {
+    pub product_code: &'a str,
+    /// Each key given, with its values.
+    pub filter: Vec<(FilterName, Vec<&'a str>)>,
+    pub next_token: Option<&'a str>,
+    pub max_results: Option<i64>,
+}
+
+/// Decodes a GetEntitlements body. The Entitlement Service answers a
+/// parameter that breaks the model with `InvalidParameterException`.
+pub fn get_entitlements(body: &Value) -> Result<GetEntitlements<'_>, ServiceError> {
+    let m = Members::of(body)?;
+    let (product_code, next_token, max_results) = (m.string("ProductCode")?, m.string("NextToken")?, m.integer("MaxResults")?);
+    let mut v = Violations::default();
+    match product_code {
+        Some(p) => check_length(&mut v, p, "productCode", 1, 255),
+        None => v.missing("productCode"),
+    }
+    let mut filter = Vec::new();
+    if let Some(raw) = body.get("Filter").filter(|f| !f.is_null()) {
+        let entries =
+            raw.as_object().ok_or_else(|| ServiceError::new(Code::Serialization, "Unexpected value type for Filter: expected a map"))?;
+        for (name, values) in entries {
+            let key = match name.as_str() {
+                "CUSTOMER_IDENTIFIER" => FilterName::CustomerIdentifier,
+                "CUSTOMER_AWS_ACCOUNT_ID" => FilterName::CustomerAwsAccountId,
+                "DIMENSION" => FilterName::Dimension,
+                "LICENSE_ARN" => FilterName::LicenseArn,
+                other => {
+                    v.add(
+                        other,
+                        "filter",
+                        "Member must satisfy enum value set: [CUSTOMER_IDENTIFIER, CUSTOMER_AWS_ACCOUNT_ID, DIMENSION, LICENSE_ARN]",
+                    );
+                    continue;
+                }
+            };
+            let list = values
+                .as_array()
+                .ok_or_else(|| ServiceError::new(Code::Serialization, "Unexpected value type for Filter: expected lists of strings"))?;
+            if list.is_empty() {
+                v.add("[]", &format!("filter.{name}"), "Member must have length greater than or equal to 1");
+            }
+            let strings = list
+                .iter()
+                .map(|s| {
+                    s.as_str().ok_or_else(|| {
+                        ServiceError::new(Code::Serialization, "Unexpected value type for Filter: expected lists of strings")
+                    })
+                })
+                .collect::<Result<Vec<&str>, _>>()?;
+            filter.push((key, strings));
+        }
+    }
+    v.finish().map_err(|e| ServiceError::new(Code::InvalidParameter, e.message))?;
+    let Some(product_code) = product_code else { return Err(lost()) };
+    Ok(GetEntitlements { product_code, filter, next_token, max_results })
+}

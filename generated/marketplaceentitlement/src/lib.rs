@@ -29,7 +29,7 @@
 //!
 //! # Protocol
 //!
-//! This client speaks `aws.protocols#awsJson1_1`. The model also lists `smithy.protocols#rpcv2Cbor`, which this generator does not implement; a service answers in every protocol its model lists, so the client uses the one it speaks.
+//! This client speaks `smithy.protocols#rpcv2Cbor`. The model also lists `aws.protocols#awsJson1_1`: generated with `protocol = "aws.protocols#awsJson1_1"` in the crate's `codegen.toml` entry, the client speaks that instead, with the same API. A service answers in every protocol its model lists.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 #![allow(deprecated)]

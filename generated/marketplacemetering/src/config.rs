@@ -17,8 +17,8 @@ pub mod timeout {
 }
 /// What the runtime needs to know about this service.
 pub(crate) static SERVICE: ::awsjson_runtime::for_generated::ServiceMeta = ::awsjson_runtime::for_generated::ServiceMeta {
-    target_prefix: "AWSMPMeteringService",
-    content_type: "application/x-amz-json-1.1",
+    service_name: "AWSMPMeteringService",
+    protocol: ::awsjson_runtime::for_generated::Protocol::AwsJson1_1,
     signing_name: ::std::option::Option::Some("aws-marketplace"),
     crate_name: ::std::env!("CARGO_PKG_NAME"),
     crate_version: ::std::env!("CARGO_PKG_VERSION"),

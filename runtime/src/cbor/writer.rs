@@ -1,12 +1,14 @@
 //! `CborWriter`: appends CBOR (RFC 8949) to a buffer, as generated
 //! serialisers for Smithy RPC v2 CBOR call it.
 //!
-//! Every head is written in its shortest form (preferred serialisation).
-//! Structures are maps of unknown length (`0xbf` … `0xff`), since a
-//! serialiser writes the members that are set without counting them first;
-//! lists and maps, whose lengths are known, are written with them.
-//! Timestamps are tag 1 over epoch seconds (an integer when whole, else a
-//! double), as the protocol specifies.
+//! Its methods are named as [`JsonWriter`](crate::json::JsonWriter)'s, so
+//! the generator writes one serialiser shape for both. Every head is written
+//! in its shortest form (preferred serialisation). Structures are maps of
+//! unknown length (`0xbf` … `0xff`), since a serialiser writes the members
+//! that are set without counting them first; lists and maps, whose lengths
+//! are known, are written with them.
+//! Timestamps are tag 1 over epoch seconds as a double, as the protocol
+//! specifies.
 
 use crate::primitives::{Blob, DateTime};
 
@@ -14,6 +16,7 @@ use crate::primitives::{Blob, DateTime};
 #[derive(Debug, Default)]
 pub struct CborWriter {
     out: Vec<u8>,
+    strings: usize,
 }
 
 /// Major types (RFC 8949 §3.1).
@@ -34,7 +37,7 @@ pub(super) const BREAK: u8 = 0xff;
 impl CborWriter {
     /// An empty writer.
     pub fn new() -> Self {
-        CborWriter { out: Vec::with_capacity(256) }
+        CborWriter { out: Vec::with_capacity(256), strings: 0 }
     }
 
     /// The bytes written so far.
@@ -63,30 +66,48 @@ impl CborWriter {
         }
     }
 
-    /// A map of unknown length; close it with [`CborWriter::end`].
-    pub fn begin_map(&mut self) {
+    /// A structure: a map of unknown length, since a serialiser writes
+    /// the members that are set without counting them first; close it with
+    /// [`CborWriter::end_object`].
+    pub fn begin_object(&mut self) {
         self.out.push(major::MAP << 5 | 31);
     }
 
+    /// Ends a structure begun with [`CborWriter::begin_object`].
+    pub fn end_object(&mut self) {
+        self.out.push(BREAK);
+    }
+
+    /// A structure member's name (its value follows).
+    pub fn member_key(&mut self, key: &'static str) {
+        self.string(key);
+    }
+
+    /// A map's key (its value follows).
+    pub fn key(&mut self, key: &str) {
+        self.string(key);
+    }
+
     /// A map of `len` entries (keys and values follow).
-    pub fn map(&mut self, len: usize) {
+    pub fn begin_map(&mut self, len: usize) {
         self.head(major::MAP, len as u64);
     }
 
     /// An array of `len` items.
-    pub fn array(&mut self, len: usize) {
+    pub fn begin_array(&mut self, len: usize) {
         self.head(major::ARRAY, len as u64);
     }
 
-    /// Ends a map begun with [`CborWriter::begin_map`].
-    pub fn end(&mut self) {
-        self.out.push(BREAK);
-    }
-
-    /// A text string (a key or a value).
-    pub fn str(&mut self, s: &str) {
+    /// A text string.
+    pub fn string(&mut self, s: &str) {
+        self.strings += 1;
         self.head(major::TEXT, s.len() as u64);
         self.out.extend_from_slice(s.as_bytes());
+    }
+
+    /// How many strings were written (keys included), to size a request's string pool.
+    pub fn strings_written(&self) -> usize {
+        self.strings
     }
 
     /// A byte string.
@@ -121,26 +142,22 @@ impl CborWriter {
     }
 
     /// A float member, as a single-precision float.
-    pub fn float(&mut self, f: f32) {
+    pub fn float32(&mut self, f: f32) {
         self.out.push(major::SIMPLE << 5 | 26);
         self.out.extend_from_slice(&f.to_bits().to_be_bytes());
     }
 
     /// A double member, as a double-precision float.
-    pub fn double(&mut self, f: f64) {
+    pub fn float(&mut self, f: f64) {
         self.out.push(major::SIMPLE << 5 | 27);
         self.out.extend_from_slice(&f.to_bits().to_be_bytes());
     }
 
-    /// A timestamp: tag 1 over epoch seconds, an integer when whole.
+    /// A timestamp: tag 1 over epoch seconds as a double, whole seconds
+    /// too, as the protocol specifies (a reader takes any number).
     pub fn timestamp(&mut self, t: &DateTime) {
         self.head(major::TAG, 1);
-        let (secs, nanos) = (t.secs(), t.subsec_nanos());
-        if nanos == 0 {
-            self.integer(secs);
-        } else {
-            self.double(t.as_secs_f64());
-        }
+        self.float(t.as_secs_f64());
     }
 }
 
@@ -180,41 +197,41 @@ mod tests {
 
     #[test]
     fn strings_bytes_simple_values_and_floats() {
-        assert_eq!(written(|w| w.str("")), "60");
-        assert_eq!(written(|w| w.str("IETF")), "6449455446");
-        assert_eq!(written(|w| w.str("\u{00fc}")), "62c3bc");
+        assert_eq!(written(|w| w.string("")), "60");
+        assert_eq!(written(|w| w.string("IETF")), "6449455446");
+        assert_eq!(written(|w| w.string("\u{00fc}")), "62c3bc");
         assert_eq!(written(|w| w.bytes(&[1, 2, 3, 4])), "4401020304");
         assert_eq!(written(|w| w.boolean(false)), "f4");
         assert_eq!(written(|w| w.boolean(true)), "f5");
         assert_eq!(written(|w| w.null()), "f6");
-        assert_eq!(written(|w| w.double(1.1)), "fb3ff199999999999a");
-        assert_eq!(written(|w| w.float(100000.0)), "fa47c35000");
-        assert_eq!(written(|w| w.double(f64::INFINITY)), "fb7ff0000000000000");
+        assert_eq!(written(|w| w.float(1.1)), "fb3ff199999999999a");
+        assert_eq!(written(|w| w.float32(100000.0)), "fa47c35000");
+        assert_eq!(written(|w| w.float(f64::INFINITY)), "fb7ff0000000000000");
     }
 
     #[test]
     fn containers_and_timestamps() {
         assert_eq!(
             written(|w| {
-                w.begin_map();
-                w.str("a");
-                w.array(2);
+                w.begin_object();
+                w.member_key("a");
+                w.begin_array(2);
                 w.integer(1);
                 w.integer(2);
-                w.end();
+                w.end_object();
             }),
             "bf61618201 02ff".replace(' ', "")
         );
         assert_eq!(
             written(|w| {
-                w.map(1);
-                w.str("k");
-                w.str("v");
+                w.begin_map(1);
+                w.key("k");
+                w.string("v");
             }),
             "a1616b6176"
         );
-        // RFC 8949's tag 1 examples: 1363896240 and 1363896240.5.
-        assert_eq!(written(|w| w.timestamp(&DateTime::from_secs(1_363_896_240))), "c11a514b67b0");
+        // RFC 8949's tag 1 example 1363896240.5, and a whole second, also a double.
+        assert_eq!(written(|w| w.timestamp(&DateTime::from_secs(1_363_896_240))), "c1fb41d452d9ec000000");
         assert_eq!(written(|w| w.timestamp(&DateTime::from_millis(1_363_896_240_500))), "c1fb41d452d9ec200000");
     }
 }

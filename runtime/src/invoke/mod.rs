@@ -14,12 +14,14 @@ use std::sync::Arc;
 
 use tracing::Instrument;
 
+use crate::cbor::CborReader;
 use crate::config::Config;
+use crate::deserialize_error::DeserializeError;
 use crate::endpoint::ResolveEndpoint;
 use crate::error::{ErrorMetadata, RetryInfo, SdkError};
 use crate::http::{HttpClient, HttpResponse};
 use crate::ids;
-use crate::json::{DeserializeError, JsonReader, StringPool};
+use crate::json::{JsonReader, StringPool};
 use crate::retry::policy::{self, NextStep, RetryKind};
 use crate::retry::RetryMode;
 
@@ -32,13 +34,39 @@ pub use endpoint::Route;
 use request::{CallRequest, Signer};
 use response::Outcome;
 
+/// The wire protocols the runtime speaks. Everything but building the
+/// request's protocol headers and path and reading the answer is the same
+/// for all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// `aws.protocols#awsJson1_0`: `POST /` with `X-Amz-Target`, JSON bodies.
+    AwsJson1_0,
+    /// `aws.protocols#awsJson1_1`: as 1.0, with its own `Content-Type`.
+    AwsJson1_1,
+    /// `smithy.protocols#rpcv2Cbor`: `POST /service/{Service}/operation/{Operation}`
+    /// with `Smithy-Protocol: rpc-v2-cbor`, CBOR bodies.
+    RpcV2Cbor,
+}
+
+impl Protocol {
+    /// The `Content-Type` of request bodies (and of CBOR answers).
+    pub(crate) fn content_type(self) -> &'static str {
+        match self {
+            Protocol::AwsJson1_0 => "application/x-amz-json-1.0",
+            Protocol::AwsJson1_1 => "application/x-amz-json-1.1",
+            Protocol::RpcV2Cbor => "application/cbor",
+        }
+    }
+}
+
 /// What a generated crate tells the runtime about its service.
 #[derive(Debug)]
 pub struct ServiceMeta {
-    /// The `X-Amz-Target` prefix: the service shape's name.
-    pub target_prefix: &'static str,
-    /// The request `Content-Type`.
-    pub content_type: &'static str,
+    /// The service shape's name: the `X-Amz-Target` prefix (awsJson), the
+    /// path's `{Service}` (RPC v2 CBOR).
+    pub service_name: &'static str,
+    /// The wire protocol.
+    pub protocol: Protocol,
     /// The SigV4 signing name; `None` sends unsigned requests.
     pub signing_name: Option<&'static str>,
     /// The generated crate's name, for the User-Agent.
@@ -63,14 +91,51 @@ pub struct OperationMeta {
     pub retryable_errors: &'static [(&'static str, bool)],
     /// `@requestCompression`: gzip the body when it is large enough.
     pub compress_request: bool,
+    /// False when the operation's input is `Unit`: an RPC v2 CBOR request
+    /// then has no body and no `Content-Type`.
+    pub has_input: bool,
 }
 
-/// Reads a successful response's body (the runtime checks that nothing
+/// Reads a successful JSON response's body (the runtime checks that nothing
 /// follows it).
-pub type ParseOutput<O> = fn(&mut JsonReader<'_>, &HttpResponse) -> Result<O, DeserializeError>;
+pub type ParseJsonOutput<O> = fn(&mut JsonReader<'_>, &HttpResponse) -> Result<O, DeserializeError>;
 
-/// Builds the operation's error from the error metadata and body.
-pub type ParseError<E> = fn(ErrorMetadata, &mut JsonReader<'_>) -> Result<E, DeserializeError>;
+/// Builds the operation's error from the error metadata and JSON body.
+pub type ParseJsonError<E> = fn(ErrorMetadata, &mut JsonReader<'_>) -> Result<E, DeserializeError>;
+
+/// Reads a successful CBOR response's body (the runtime checks that nothing
+/// follows it).
+pub type ParseCborOutput<O> = fn(&mut CborReader<'_>, &HttpResponse) -> Result<O, DeserializeError>;
+
+/// Builds the operation's error from the error metadata and CBOR body.
+pub type ParseCborError<E> = fn(ErrorMetadata, &mut CborReader<'_>) -> Result<E, DeserializeError>;
+
+/// An operation's generated readers of its output and errors, in the
+/// service's protocol's format.
+pub enum Parse<O, E> {
+    /// awsJson 1.0 and 1.1.
+    Json(ParseJsonOutput<O>, ParseJsonError<E>),
+    /// RPC v2 CBOR.
+    Cbor(ParseCborOutput<O>, ParseCborError<E>),
+}
+
+// Function pointers copy whatever `O` and `E` are, which a derive would not see.
+impl<O, E> Clone for Parse<O, E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<O, E> Copy for Parse<O, E> {}
+
+impl<O, E> fmt::Debug for Parse<O, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Parse::Json(..) => "Parse::Json",
+            Parse::Cbor(..) => "Parse::Cbor",
+        })
+    }
+}
 
 /// A configured client for one service, shared by clones of the generated `Client`.
 #[derive(Clone)]
@@ -90,7 +155,7 @@ struct HandleInner {
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Handle").field("service", &self.inner.service.target_prefix).field("config", &self.inner.config).finish()
+        f.debug_struct("Handle").field("service", &self.inner.service.service_name).field("config", &self.inner.config).finish()
     }
 }
 
@@ -121,16 +186,15 @@ impl Handle {
     pub async fn invoke<O, E>(
         &self,
         op: &'static OperationMeta,
-        body: String,
+        body: Vec<u8>,
         route: Route,
         mut pool: StringPool,
-        parse_output: ParseOutput<O>,
-        parse_error: ParseError<E>,
+        parse: Parse<O, E>,
     ) -> Result<O, SdkError<E>> {
-        let span = tracing::debug_span!("call", service = self.inner.service.target_prefix, operation = op.name);
+        let span = tracing::debug_span!("call", service = self.inner.service.service_name, operation = op.name);
         let call = async {
-            let (http_client, call) = self.prepare(op, body.into_bytes(), route)?;
-            self.attempts(op, &*http_client, &call, &mut pool, parse_output, parse_error).await
+            let (http_client, call) = self.prepare(op, body, route)?;
+            self.attempts(op, &*http_client, &call, &mut pool, parse).await
         }
         .instrument(span);
         match self.inner.config.settings.timeout.operation_timeout() {
@@ -192,12 +256,20 @@ impl Handle {
             Some(f) => f(),
             None => ids::uuid_v4(),
         };
+        let (uri, target) = match service.protocol {
+            Protocol::AwsJson1_0 | Protocol::AwsJson1_1 => (uri, Some([service.service_name, ".", op.name].concat())),
+            Protocol::RpcV2Cbor => {
+                let base = uri.strip_suffix('/').unwrap_or(&uri);
+                ([base, "/service/", service.service_name, "/operation/", op.name].concat(), None)
+            }
+        };
         let call = CallRequest {
             uri,
             host,
-            content_type: service.content_type,
+            protocol: service.protocol,
+            has_input: op.has_input,
             query_mode: service.query_compatible,
-            target: [service.target_prefix, ".", op.name].concat(),
+            target,
             body: body.into(),
             content_encoding,
             user_agent: self.user_agent(),
@@ -216,8 +288,7 @@ impl Handle {
         http_client: &dyn HttpClient,
         call: &CallRequest,
         pool: &mut StringPool,
-        parse_output: ParseOutput<O>,
-        parse_error: ParseError<E>,
+        parse: Parse<O, E>,
     ) -> Result<O, SdkError<E>> {
         let (settings, state) = (&self.inner.config.settings, &self.inner.config.state);
         let adaptive = settings.retry.mode() == RetryMode::Adaptive;
@@ -233,7 +304,7 @@ impl Handle {
             }
             let span =
                 tracing::debug_span!("attempt", attempt, max_attempts = call.max_attempts, invocation_id = call.invocation_id.as_str());
-            let outcome = self.send(op, http_client, request, pool, parse_output, parse_error).instrument(span).await;
+            let outcome = self.send(op, http_client, request, pool, parse).instrument(span).await;
             if adaptive {
                 let throttled = matches!(outcome, Outcome::Retry(RetryKind::Throttling, _));
                 if let Ok(mut l) = state.rate_limiter.lock() {
@@ -290,8 +361,7 @@ impl Handle {
         http_client: &dyn HttpClient,
         request: crate::http::HttpRequest,
         pool: &mut StringPool,
-        parse_output: ParseOutput<O>,
-        parse_error: ParseError<E>,
+        parse: Parse<O, E>,
     ) -> Outcome<O, E> {
         let sent = http_client.call(request);
         let response = match self.inner.config.settings.timeout.operation_attempt_timeout() {
@@ -307,7 +377,7 @@ impl Handle {
         match response {
             Ok(response) => {
                 let service = self.inner.service;
-                response::from_response(service, op, response, pool, parse_output, parse_error, |r| self.correct_clock_skew(r))
+                response::from_response(service, op, response, pool, parse, |r| self.correct_clock_skew(r))
             }
             Err(e) => response::from_connector_error(e),
         }

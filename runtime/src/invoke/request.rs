@@ -1,5 +1,5 @@
-//! One attempt's request: the headers every awsJson call sends, in a fixed
-//! order, and then a fresh SigV4 signature over them.
+//! One attempt's request: the headers every call of the service's protocol
+//! sends, in a fixed order, and then a fresh SigV4 signature over them.
 //!
 //! Everything but the attempt number is worked out once per call
 //! (in `Handle::prepare`), so an attempt costs its headers and one
@@ -15,6 +15,8 @@ use crate::client_state::ClientState;
 use crate::config::Region;
 use crate::http::{Body, Headers, HttpRequest};
 
+use super::Protocol;
+
 /// What SigV4 needs: the service's signing name, the region, and where
 /// credentials come from.
 pub(super) struct Signer {
@@ -28,11 +30,13 @@ pub(super) struct Signer {
 pub(super) struct CallRequest {
     pub(super) uri: String,
     pub(super) host: String,
-    pub(super) content_type: &'static str,
+    pub(super) protocol: Protocol,
+    /// False for an operation whose input is `Unit` (RPC v2 CBOR then sends no `Content-Type`).
+    pub(super) has_input: bool,
     /// Send `x-amzn-query-mode: true` (an `@awsQueryCompatible` service).
     pub(super) query_mode: bool,
-    /// `X-Amz-Target`: `Service.Operation`.
-    pub(super) target: String,
+    /// `X-Amz-Target`: `Service.Operation` (awsJson; the RPC v2 CBOR path says it).
+    pub(super) target: Option<String>,
     pub(super) body: Body,
     pub(super) content_encoding: Option<&'static str>,
     pub(super) user_agent: String,
@@ -51,8 +55,19 @@ impl CallRequest {
         // list never grows while it is filled.
         let mut headers = Headers::with_capacity(16);
         headers.append("Host", self.host.clone());
-        headers.append("Content-Type", self.content_type);
-        headers.append("X-Amz-Target", self.target.clone());
+        match self.protocol {
+            Protocol::AwsJson1_0 | Protocol::AwsJson1_1 => headers.append("Content-Type", self.protocol.content_type()),
+            Protocol::RpcV2Cbor => {
+                headers.append("Smithy-Protocol", "rpc-v2-cbor");
+                headers.append("Accept", "application/cbor");
+                if self.has_input {
+                    headers.append("Content-Type", self.protocol.content_type());
+                }
+            }
+        }
+        if let Some(target) = &self.target {
+            headers.append("X-Amz-Target", target.clone());
+        }
         if self.query_mode {
             headers.append("x-amzn-query-mode", "true");
         }

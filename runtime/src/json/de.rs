@@ -6,61 +6,17 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt;
 
 use super::reader::JsonReader;
 use super::value::ParseError;
+pub use crate::deserialize_error::DeserializeError;
 use crate::primitives::{base64_decode, Blob, DateTime, DateTimeFormat, Document, Number};
 
-/// A response member that does not have the modeled type, or a body that is
-/// not JSON.
-///
-/// It is one pointer wide: every typed reader returns a `Result` with it,
-/// and a small error keeps those results in registers on the path where
-/// nothing goes wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeserializeError(Box<Problem>);
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Problem {
-    at: String,
-    message: String,
-    syntax: Option<ParseError>,
+/// A body that is not JSON, at `at`.
+#[cold]
+fn syntax(at: &str, e: ParseError) -> DeserializeError {
+    DeserializeError::malformed(at, "JSON", e.to_string())
 }
-
-impl DeserializeError {
-    /// A problem at `at` (a shape and member, such as `UsageRecord.Quantity`).
-    pub fn new(at: &str, message: impl Into<String>) -> Self {
-        DeserializeError(Box::new(Problem { at: at.to_owned(), message: message.into(), syntax: None }))
-    }
-
-    #[cold]
-    fn syntax(at: &str, e: ParseError) -> Self {
-        DeserializeError(Box::new(Problem { at: at.to_owned(), message: e.to_string(), syntax: Some(e) }))
-    }
-
-    /// Where in the response the problem is.
-    pub fn at(&self) -> &str {
-        &self.0.at
-    }
-
-    /// Why the body is not JSON, when that is the problem.
-    pub(crate) fn syntax_error(&self) -> Option<&ParseError> {
-        self.0.syntax.as_ref()
-    }
-}
-
-impl fmt::Display for DeserializeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // A body that is not JSON at all has no member to name.
-        if self.0.at.is_empty() {
-            return f.write_str(&self.0.message);
-        }
-        write!(f, "{}: {}", self.0.at, self.0.message)
-    }
-}
-
-impl std::error::Error for DeserializeError {}
 
 /// What a value starting with `byte` is, for error messages.
 fn kind(byte: u8) -> &'static str {
@@ -78,23 +34,23 @@ impl<'a> JsonReader<'a> {
     /// The error for a value that is not `expected`, or for no value at all.
     fn wrong(&mut self, at: &str, expected: &str) -> DeserializeError {
         match self.peek() {
-            None => DeserializeError::syntax(at, self.err("unexpected end of input")),
+            None => syntax(at, self.err("unexpected end of input")),
             Some(b @ (b'{' | b'[' | b'"' | b't' | b'f' | b'n' | b'-' | b'0'..=b'9')) => {
                 DeserializeError::new(at, format!("expected {expected}, found {}", kind(b)))
             }
-            Some(_) => DeserializeError::syntax(at, self.err("expected a value")),
+            Some(_) => syntax(at, self.err("expected a value")),
         }
     }
 
     /// Checks that nothing but whitespace follows the document.
     pub fn finish(&mut self) -> Result<(), DeserializeError> {
-        self.lex_end().map_err(|e| DeserializeError::syntax("", e))
+        self.lex_end().map_err(|e| syntax("", e))
     }
 
     /// Enters an object; read its entries with [`next_key`](Self::next_key).
     pub fn begin_object(&mut self, at: &str) -> Result<(), DeserializeError> {
         match self.peek() {
-            Some(b'{') => self.open().map_err(|e| DeserializeError::syntax(at, e)),
+            Some(b'{') => self.open().map_err(|e| syntax(at, e)),
             _ => Err(self.wrong(at, "an object")),
         }
     }
@@ -102,20 +58,20 @@ impl<'a> JsonReader<'a> {
     /// The next key of the object (its value is to be read next), or
     /// `None` when the object ends.
     pub fn next_key(&mut self, at: &str) -> Result<Option<Cow<'a, str>>, DeserializeError> {
-        self.lex_key().map_err(|e| DeserializeError::syntax(at, e))
+        self.lex_key().map_err(|e| syntax(at, e))
     }
 
     /// Enters an array; read its items with [`next_item`](Self::next_item).
     pub fn begin_array(&mut self, at: &str) -> Result<(), DeserializeError> {
         match self.peek() {
-            Some(b'[') => self.open().map_err(|e| DeserializeError::syntax(at, e)),
+            Some(b'[') => self.open().map_err(|e| syntax(at, e)),
             _ => Err(self.wrong(at, "an array")),
         }
     }
 
     /// True when the array has another item, which is to be read next.
     pub fn next_item(&mut self, at: &str) -> Result<bool, DeserializeError> {
-        self.lex_item().map_err(|e| DeserializeError::syntax(at, e))
+        self.lex_item().map_err(|e| syntax(at, e))
     }
 
     /// Consumes the next value when it is `null`, and says whether it was.
@@ -123,19 +79,19 @@ impl<'a> JsonReader<'a> {
         if self.peek() != Some(b'n') {
             return Ok(false);
         }
-        self.lex_literal(b"null").map_err(|e| DeserializeError::syntax("", e))?;
+        self.lex_literal(b"null").map_err(|e| syntax("", e))?;
         Ok(true)
     }
 
     /// Consumes the next value, whatever it is (a member the model does not know).
     pub fn skip_value(&mut self, at: &str) -> Result<(), DeserializeError> {
-        self.lex_skip().map_err(|e| DeserializeError::syntax(at, e))
+        self.lex_skip().map_err(|e| syntax(at, e))
     }
 
     /// A string, borrowed from the body when it has no escapes.
     pub fn str(&mut self, at: &str) -> Result<Cow<'a, str>, DeserializeError> {
         match self.peek() {
-            Some(b'"') => self.lex_string().map_err(|e| DeserializeError::syntax(at, e)),
+            Some(b'"') => self.lex_string().map_err(|e| syntax(at, e)),
             _ => Err(self.wrong(at, "a string")),
         }
     }
@@ -158,7 +114,7 @@ impl<'a> JsonReader<'a> {
     /// A number's text, as written.
     fn number_text(&mut self, at: &str, expected: &str) -> Result<&'a str, DeserializeError> {
         match self.peek() {
-            Some(b'-' | b'0'..=b'9') => self.lex_number().map_err(|e| DeserializeError::syntax(at, e)),
+            Some(b'-' | b'0'..=b'9') => self.lex_number().map_err(|e| syntax(at, e)),
             _ => Err(self.wrong(at, expected)),
         }
     }
@@ -170,7 +126,7 @@ impl<'a> JsonReader<'a> {
             Some(b'f') => (b"false", false),
             _ => return Err(self.wrong(at, "a boolean")),
         };
-        self.lex_literal(word).map_err(|e| DeserializeError::syntax(at, e))?;
+        self.lex_literal(word).map_err(|e| syntax(at, e))?;
         Ok(value)
     }
 
@@ -352,17 +308,20 @@ mod tests {
         r.begin_object("R").unwrap();
         assert_eq!(r.next_key("R").unwrap().as_deref(), Some("MeteringRecordId"));
         let e = r.string("R.MeteringRecordId").unwrap_err();
-        assert_eq!(e.syntax_error().map(ToString::to_string).as_deref(), Some("invalid JSON at byte 38: unterminated string"));
+        assert_eq!(e.malformed_body().map(ToString::to_string).as_deref(), Some("invalid JSON at byte 38: unterminated string"));
         let e = JsonReader::new(b"<html>").begin_object("Out").unwrap_err();
-        assert_eq!(e.syntax_error().map(|p| p.message), Some("expected a value"));
+        assert_eq!(e.malformed_body().map(|p| p.detail.as_str()), Some("invalid JSON at byte 0: expected a value"));
         let e = JsonReader::new(b"[1]").begin_object("Out").unwrap_err();
-        assert_eq!((e.to_string(), e.syntax_error()), ("Out: expected an object, found an array".to_owned(), None));
+        assert_eq!((e.to_string(), e.malformed_body()), ("Out: expected an object, found an array".to_owned(), None));
         // Trailing text belongs to no member, and the message does not pretend it does.
         let mut r = JsonReader::new(b"{} x");
         r.begin_object("Out").unwrap();
         assert_eq!(r.next_key("Out").unwrap(), None);
         assert_eq!(r.finish().unwrap_err().to_string(), "invalid JSON at byte 3: trailing characters after the document");
         let deep = "[".repeat(200);
-        assert_eq!(JsonReader::new(deep.as_bytes()).document("D").unwrap_err().syntax_error().unwrap().message, "nesting is too deep");
+        assert_eq!(
+            JsonReader::new(deep.as_bytes()).document("D").unwrap_err().malformed_body().unwrap().detail,
+            "invalid JSON at byte 128: nesting is too deep"
+        );
     }
 }

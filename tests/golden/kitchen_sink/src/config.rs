@@ -17,8 +17,8 @@ pub mod timeout {
 }
 /// What the runtime needs to know about this service.
 pub(crate) static SERVICE: ::awsjson_runtime::for_generated::ServiceMeta = ::awsjson_runtime::for_generated::ServiceMeta {
-    target_prefix: "KitchenSink",
-    content_type: "application/x-amz-json-1.0",
+    service_name: "KitchenSink",
+    protocol: ::awsjson_runtime::for_generated::Protocol::AwsJson1_0,
     signing_name: ::std::option::Option::Some("kitchensink"),
     crate_name: ::std::env!("CARGO_PKG_NAME"),
     crate_version: ::std::env!("CARGO_PKG_VERSION"),

@@ -10,8 +10,12 @@ pub use _get_entitlements_output::GetEntitlementsOutput;
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct GetEntitlements;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
-    ::awsjson_runtime::for_generated::OperationMeta { name: "GetEntitlements", retryable_errors: &[], compress_request: false };
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
+    name: "GetEntitlements",
+    retryable_errors: &[],
+    compress_request: false,
+    has_input: true,
+};
 impl GetEntitlements {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -31,17 +35,17 @@ impl GetEntitlements {
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let endpoint_params = ::std::vec::Vec::new();
         let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
-        let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
+        let mut w = ::awsjson_runtime::for_generated::CborWriter::new();
         crate::protocol_serde::ser_op_get_entitlements_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let body = w.finish();
         handle
             .invoke(
                 &OPERATION,
-                w.finish(),
+                body,
                 route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
-                crate::protocol_serde::de_op_get_entitlements_output,
-                de_error,
+                ::awsjson_runtime::for_generated::Parse::Cbor(crate::protocol_serde::de_op_get_entitlements_output, de_error),
             )
             .await
     }
@@ -49,7 +53,7 @@ impl GetEntitlements {
 #[allow(unused_variables)]
 fn de_error(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
+    r: &mut ::awsjson_runtime::for_generated::CborReader<'_>,
 ) -> ::std::result::Result<GetEntitlementsError, ::awsjson_runtime::for_generated::DeserializeError> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]

@@ -11,8 +11,12 @@ pub use _batch_meter_usage_output::BatchMeterUsageOutput;
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct BatchMeterUsage;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
-    ::awsjson_runtime::for_generated::OperationMeta { name: "BatchMeterUsage", retryable_errors: &[], compress_request: false };
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
+    name: "BatchMeterUsage",
+    retryable_errors: &[],
+    compress_request: false,
+    has_input: true,
+};
 impl BatchMeterUsage {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -37,7 +41,16 @@ impl BatchMeterUsage {
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         let mut pool = ::awsjson_runtime::for_generated::StringPool::with_capacity(w.strings_written());
         crate::protocol_serde::give_op_batch_meter_usage_input(input, &mut pool);
-        handle.invoke(&OPERATION, w.finish(), route, pool, crate::protocol_serde::de_op_batch_meter_usage_output, de_error).await
+        let body = w.finish().into_bytes();
+        handle
+            .invoke(
+                &OPERATION,
+                body,
+                route,
+                pool,
+                ::awsjson_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_batch_meter_usage_output, de_error),
+            )
+            .await
     }
 }
 #[allow(unused_variables)]

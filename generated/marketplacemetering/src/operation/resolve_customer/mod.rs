@@ -11,8 +11,12 @@ pub use _resolve_customer_output::ResolveCustomerOutput;
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct ResolveCustomer;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
-    ::awsjson_runtime::for_generated::OperationMeta { name: "ResolveCustomer", retryable_errors: &[], compress_request: false };
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
+    name: "ResolveCustomer",
+    retryable_errors: &[],
+    compress_request: false,
+    has_input: true,
+};
 impl ResolveCustomer {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -35,14 +39,14 @@ impl ResolveCustomer {
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
         crate::protocol_serde::ser_op_resolve_customer_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let body = w.finish().into_bytes();
         handle
             .invoke(
                 &OPERATION,
-                w.finish(),
+                body,
                 route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
-                crate::protocol_serde::de_op_resolve_customer_output,
-                de_error,
+                ::awsjson_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_resolve_customer_output, de_error),
             )
             .await
     }

@@ -10,7 +10,7 @@ pub use _get_records_output::GetRecordsOutput;
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct GetRecords;
 static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
-    ::awsjson_runtime::for_generated::OperationMeta { name: "GetRecords", retryable_errors: &[], compress_request: false };
+    ::awsjson_runtime::for_generated::OperationMeta { name: "GetRecords", retryable_errors: &[], compress_request: false, has_input: true };
 impl GetRecords {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -35,14 +35,14 @@ impl GetRecords {
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
         crate::protocol_serde::ser_op_get_records_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let body = w.finish().into_bytes();
         handle
             .invoke(
                 &OPERATION,
-                w.finish(),
+                body,
                 route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
-                crate::protocol_serde::de_op_get_records_output,
-                de_error,
+                ::awsjson_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_get_records_output, de_error),
             )
             .await
     }

@@ -11,7 +11,7 @@ pub use _scan_output::ScanOutput;
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct Scan;
 static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
-    ::awsjson_runtime::for_generated::OperationMeta { name: "Scan", retryable_errors: &[], compress_request: false };
+    ::awsjson_runtime::for_generated::OperationMeta { name: "Scan", retryable_errors: &[], compress_request: false, has_input: true };
 impl Scan {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -31,7 +31,16 @@ impl Scan {
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         let mut pool = ::awsjson_runtime::for_generated::StringPool::with_capacity(w.strings_written());
         crate::protocol_serde::give_op_scan_input(input, &mut pool);
-        handle.invoke(&OPERATION, w.finish(), route, pool, crate::protocol_serde::de_op_scan_output, de_error).await
+        let body = w.finish().into_bytes();
+        handle
+            .invoke(
+                &OPERATION,
+                body,
+                route,
+                pool,
+                ::awsjson_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_scan_output, de_error),
+            )
+            .await
     }
 }
 #[allow(unused_variables)]

@@ -9,8 +9,12 @@ pub use _transact_get_output::TransactGetOutput;
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct TransactGet;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
-    ::awsjson_runtime::for_generated::OperationMeta { name: "TransactGet", retryable_errors: &[], compress_request: false };
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
+    name: "TransactGet",
+    retryable_errors: &[],
+    compress_request: false,
+    has_input: true,
+};
 impl TransactGet {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -40,14 +44,14 @@ impl TransactGet {
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
         crate::protocol_serde::ser_op_transact_get_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let body = w.finish().into_bytes();
         handle
             .invoke(
                 &OPERATION,
-                w.finish(),
+                body,
                 route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
-                crate::protocol_serde::de_op_transact_get_output,
-                de_error,
+                ::awsjson_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_transact_get_output, de_error),
             )
             .await
     }

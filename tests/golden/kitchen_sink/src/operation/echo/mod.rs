@@ -9,8 +9,12 @@ pub use _echo_output::EchoOutput;
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct Echo;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
-    ::awsjson_runtime::for_generated::OperationMeta { name: "Echo", retryable_errors: &[("Busy", true)], compress_request: false };
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
+    name: "Echo",
+    retryable_errors: &[("Busy", true)],
+    compress_request: false,
+    has_input: true,
+};
 impl Echo {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -38,7 +42,16 @@ impl Echo {
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         let mut pool = ::awsjson_runtime::for_generated::StringPool::with_capacity(w.strings_written());
         crate::protocol_serde::give_op_echo_input(input, &mut pool);
-        handle.invoke(&OPERATION, w.finish(), route, pool, crate::protocol_serde::de_op_echo_output, de_error).await
+        let body = w.finish().into_bytes();
+        handle
+            .invoke(
+                &OPERATION,
+                body,
+                route,
+                pool,
+                ::awsjson_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_echo_output, de_error),
+            )
+            .await
     }
 }
 #[allow(unused_variables)]

@@ -10,7 +10,7 @@ pub use _put_record_output::PutRecordOutput;
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct PutRecord;
 static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
-    ::awsjson_runtime::for_generated::OperationMeta { name: "PutRecord", retryable_errors: &[], compress_request: false };
+    ::awsjson_runtime::for_generated::OperationMeta { name: "PutRecord", retryable_errors: &[], compress_request: false, has_input: true };
 impl PutRecord {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -35,7 +35,16 @@ impl PutRecord {
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         let mut pool = ::awsjson_runtime::for_generated::StringPool::with_capacity(w.strings_written());
         crate::protocol_serde::give_op_put_record_input(input, &mut pool);
-        handle.invoke(&OPERATION, w.finish(), route, pool, crate::protocol_serde::de_op_put_record_output, de_error).await
+        let body = w.finish().into_bytes();
+        handle
+            .invoke(
+                &OPERATION,
+                body,
+                route,
+                pool,
+                ::awsjson_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_put_record_output, de_error),
+            )
+            .await
     }
 }
 #[allow(unused_variables)]

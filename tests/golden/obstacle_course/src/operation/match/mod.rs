@@ -10,7 +10,7 @@ pub use _match_output::MatchOutput;
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct Match;
 static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
-    ::awsjson_runtime::for_generated::OperationMeta { name: "Match", retryable_errors: &[], compress_request: false };
+    ::awsjson_runtime::for_generated::OperationMeta { name: "Match", retryable_errors: &[], compress_request: false, has_input: true };
 impl Match {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -30,7 +30,16 @@ impl Match {
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         let mut pool = ::awsjson_runtime::for_generated::StringPool::with_capacity(w.strings_written());
         crate::protocol_serde::give_op_match_input(input, &mut pool);
-        handle.invoke(&OPERATION, w.finish(), route, pool, crate::protocol_serde::de_op_match_output, de_error).await
+        let body = w.finish().into_bytes();
+        handle
+            .invoke(
+                &OPERATION,
+                body,
+                route,
+                pool,
+                ::awsjson_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_match_output, de_error),
+            )
+            .await
     }
 }
 #[allow(unused_variables)]

@@ -10,7 +10,7 @@ pub use _send_output::SendOutput;
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct Send;
 static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
-    ::awsjson_runtime::for_generated::OperationMeta { name: "Send", retryable_errors: &[], compress_request: false };
+    ::awsjson_runtime::for_generated::OperationMeta { name: "Send", retryable_errors: &[], compress_request: false, has_input: false };
 impl Send {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -28,14 +28,14 @@ impl Send {
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
         crate::protocol_serde::ser_op_send_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let body = w.finish().into_bytes();
         handle
             .invoke(
                 &OPERATION,
-                w.finish(),
+                body,
                 route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
-                crate::protocol_serde::de_op_send_output,
-                de_error,
+                ::awsjson_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_send_output, de_error),
             )
             .await
     }

@@ -9,8 +9,12 @@ pub use _send_message_output::SendMessageOutput;
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct SendMessage;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
-    ::awsjson_runtime::for_generated::OperationMeta { name: "SendMessage", retryable_errors: &[], compress_request: false };
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
+    name: "SendMessage",
+    retryable_errors: &[],
+    compress_request: false,
+    has_input: true,
+};
 impl SendMessage {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -61,14 +65,14 @@ impl SendMessage {
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
         crate::protocol_serde::ser_op_send_message_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let body = w.finish().into_bytes();
         handle
             .invoke(
                 &OPERATION,
-                w.finish(),
+                body,
                 route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
-                crate::protocol_serde::de_op_send_message_output,
-                de_error,
+                ::awsjson_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_send_message_output, de_error),
             )
             .await
     }

@@ -1,6 +1,6 @@
-//! A pull reader over one CBOR (RFC 8949) data item, for Smithy RPC v2 CBOR
-//! responses: generated deserialisers walk it member by member, so a body
-//! becomes its typed output without a tree in between.
+//! `CborCursor`: a pull reader over one CBOR (RFC 8949) data item, under
+//! the typed [`CborReader`](super::CborReader) that generated deserialisers
+//! call, so a body becomes its typed output without a tree in between.
 //!
 //! Every well-formed encoding a peer may choose is read: any head length,
 //! definite and indefinite lengths (strings in chunks too), half-, single-
@@ -70,11 +70,11 @@ pub struct Container {
 
 /// A position in a CBOR body, read forwards one item at a time.
 ///
-/// A map is read as [`CborReader::map`], then [`CborReader::next`] until it
-/// answers `false`, each time a key ([`CborReader::str`]) and its value (read
-/// or [`CborReader::skip`]ped); an array likewise, with one item each time.
+/// A map is read as [`CborCursor::map`], then [`CborCursor::next`] until it
+/// answers `false`, each time a key ([`CborCursor::str`]) and its value (read
+/// or [`CborCursor::skip`]ped); an array likewise, with one item each time.
 #[derive(Debug)]
-pub struct CborReader<'a> {
+pub struct CborCursor<'a> {
     input: &'a [u8],
     pos: usize,
     depth: usize,
@@ -97,14 +97,19 @@ fn type_name(initial: u8) -> &'static str {
     }
 }
 
-impl<'a> CborReader<'a> {
+impl<'a> CborCursor<'a> {
     /// A reader at the start of `input`.
     pub fn new(input: &'a [u8]) -> Self {
-        CborReader { input, pos: 0, depth: 0 }
+        CborCursor { input, pos: 0, depth: 0 }
     }
 
     fn err(&self, at: usize, kind: CborErrorKind) -> CborError {
         CborError { at, kind }
+    }
+
+    /// The offset of the next byte to read.
+    pub fn position(&self) -> usize {
+        self.pos
     }
 
     /// Whether everything has been read.
@@ -403,7 +408,7 @@ mod tests {
         for (hex, want) in
             [("00", 0), ("17", 23), ("1818", 24), ("1903e8", 1000), ("1b000000e8d4a51000", 1_000_000_000_000), ("3903e7", -1000)]
         {
-            assert_eq!(CborReader::new(&bytes(hex)).integer(), Ok(want), "{hex}");
+            assert_eq!(CborCursor::new(&bytes(hex)).integer(), Ok(want), "{hex}");
         }
         // RFC 8949 Appendix A: half, single and double precision.
         for (hex, want) in [
@@ -415,13 +420,13 @@ mod tests {
             ("fb3ff199999999999a", 1.1),
             ("05", 5.0),
         ] {
-            assert_eq!(CborReader::new(&bytes(hex)).float(), Ok(want), "{hex}");
+            assert_eq!(CborCursor::new(&bytes(hex)).float(), Ok(want), "{hex}");
         }
-        assert_eq!(CborReader::new(&bytes("f97c00")).float(), Ok(f64::INFINITY));
-        assert_eq!(CborReader::new(&bytes("f9fc00")).float(), Ok(f64::NEG_INFINITY));
-        assert!(CborReader::new(&bytes("f97e00")).float().unwrap().is_nan());
-        assert!(CborReader::new(&bytes("fa7fc00000")).float().unwrap().is_nan());
-        let big = CborReader::new(&bytes("1bffffffffffffffff")).integer().unwrap_err();
+        assert_eq!(CborCursor::new(&bytes("f97c00")).float(), Ok(f64::INFINITY));
+        assert_eq!(CborCursor::new(&bytes("f9fc00")).float(), Ok(f64::NEG_INFINITY));
+        assert!(CborCursor::new(&bytes("f97e00")).float().unwrap().is_nan());
+        assert!(CborCursor::new(&bytes("fa7fc00000")).float().unwrap().is_nan());
+        let big = CborCursor::new(&bytes("1bffffffffffffffff")).integer().unwrap_err();
         assert_eq!(big.kind, CborErrorKind::OutOfRange);
     }
 
@@ -429,7 +434,7 @@ mod tests {
     fn maps_arrays_and_strings_of_definite_and_indefinite_length() {
         // {_ "a": [_ 1, 2], "b": (_ "st", "rm")} as RFC 8949 writes indefinite items.
         let body = bytes("bf 61 61 9f 01 02 ff 61 62 7f 62 7374 62 726d ff ff");
-        let mut r = CborReader::new(&body);
+        let mut r = CborCursor::new(&body);
         let mut m = r.map().unwrap();
         assert!(r.next(&mut m).unwrap());
         assert_eq!(r.str().unwrap(), "a");
@@ -446,7 +451,7 @@ mod tests {
         assert!(r.at_end());
         // Definite lengths, bytes in chunks, and null.
         let body = bytes("a2 61 6b 5f 42 0102 41 03 ff 61 6e f6");
-        let mut r = CborReader::new(&body);
+        let mut r = CborCursor::new(&body);
         let mut m = r.map().unwrap();
         assert!(r.next(&mut m).unwrap());
         r.str().unwrap();
@@ -460,7 +465,7 @@ mod tests {
     #[test]
     fn unknown_members_are_skipped_whole() {
         let body = bytes("a2 61 78 c1 bf 61 61 9f f6 f9 3c00 ff ff 61 79 03");
-        let mut r = CborReader::new(&body);
+        let mut r = CborCursor::new(&body);
         let mut m = r.map().unwrap();
         assert!(r.next(&mut m).unwrap());
         assert_eq!(r.str().unwrap(), "x");
@@ -473,9 +478,9 @@ mod tests {
 
     #[test]
     fn timestamps_are_tag_1_over_seconds() {
-        assert_eq!(CborReader::new(&bytes("c11a514b67b0")).timestamp().unwrap(), DateTime::from_secs(1_363_896_240));
-        assert_eq!(CborReader::new(&bytes("c1fb41d452d9ec200000")).timestamp().unwrap(), DateTime::from_millis(1_363_896_240_500));
-        let e = CborReader::new(&bytes("1a514b67b0")).timestamp().unwrap_err();
+        assert_eq!(CborCursor::new(&bytes("c11a514b67b0")).timestamp().unwrap(), DateTime::from_secs(1_363_896_240));
+        assert_eq!(CborCursor::new(&bytes("c1fb41d452d9ec200000")).timestamp().unwrap(), DateTime::from_millis(1_363_896_240_500));
+        let e = CborCursor::new(&bytes("1a514b67b0")).timestamp().unwrap_err();
         assert_eq!(e.kind, CborErrorKind::Unexpected { expected: "a timestamp (tag 1)", found: "an integer" });
     }
 
@@ -483,15 +488,15 @@ mod tests {
     fn malformed_and_truncated_bodies_are_errors_never_panics() {
         for hex in ["", "1a0000", "62 61", "bf 61 61", "9f 01", "7f 41 61 ff", "1c", "ff", "5b ffffffffffffffff", "c1"] {
             let body = bytes(hex);
-            let mut r = CborReader::new(&body);
+            let mut r = CborCursor::new(&body);
             assert!(r.skip().is_err(), "{hex} should not read as an item");
         }
         // Nesting past the limit.
         let deep = vec![0x81u8; 1000];
-        assert_eq!(CborReader::new(&deep).skip().unwrap_err().kind, CborErrorKind::TooDeep);
-        let not_utf8 = CborReader::new(&bytes("62 ff fe")).str().unwrap_err();
+        assert_eq!(CborCursor::new(&deep).skip().unwrap_err().kind, CborErrorKind::TooDeep);
+        let not_utf8 = CborCursor::new(&bytes("62 ff fe")).str().unwrap_err();
         assert_eq!(not_utf8.kind, CborErrorKind::Malformed("a text string that is not UTF-8"));
-        let err = CborReader::new(&bytes("61")).str().unwrap_err();
+        let err = CborCursor::new(&bytes("61")).str().unwrap_err();
         assert_eq!(err.to_string(), "the CBOR body ends inside an item at byte 1");
     }
 }

@@ -1,0 +1,259 @@
+//! [`CborReader`]: the typed readers generated deserialisers call for the
+//! Smithy RPC v2 CBOR protocol, over the [`CborCursor`].
+//!
+//! The methods are named and typed as [`JsonReader`](crate::json::JsonReader)'s
+//! (`begin_object`, `next_key`, `int`, `timestamp`...), so the generator
+//! emits one deserialiser shape for both protocols. Each takes the place it
+//! reads, so a malformed response names the member; a body that is not
+//! CBOR at all says so with the byte offset.
+
+use std::borrow::Cow;
+
+use super::cursor::{CborCursor, CborError, CborErrorKind, Container};
+use crate::deserialize_error::DeserializeError;
+use crate::json::StringPool;
+use crate::primitives::{Blob, DateTime};
+
+/// Reads one CBOR response body into typed values, member by member.
+#[derive(Debug)]
+pub struct CborReader<'a> {
+    cursor: CborCursor<'a>,
+    /// The maps and arrays entered and not yet finished, innermost last.
+    open: Vec<Container>,
+    /// The request's strings, which the answer's equal strings are taken from.
+    pool: StringPool,
+}
+
+/// A [`CborError`] at `at` as a [`DeserializeError`]: a well-formed item of
+/// the wrong type or range is a shape problem, anything else a body that is
+/// not CBOR.
+#[cold]
+fn problem(at: &str, e: CborError) -> DeserializeError {
+    match e.kind {
+        CborErrorKind::Unexpected { expected, found } => DeserializeError::new(at, format!("expected {expected}, found {found}")),
+        CborErrorKind::OutOfRange => DeserializeError::new(at, format!("the number at byte {} is out of range", e.at)),
+        _ => DeserializeError::malformed(at, "CBOR", e.to_string()),
+    }
+}
+
+impl<'a> CborReader<'a> {
+    /// A reader at the start of `input`.
+    pub fn new(input: &'a [u8]) -> Self {
+        CborReader { cursor: CborCursor::new(input), open: Vec::new(), pool: StringPool::default() }
+    }
+
+    /// A reader whose owned strings are taken from `pool` where they are
+    /// equal to what it holds (see [`StringPool`]).
+    pub fn with_pool(input: &'a [u8], pool: StringPool) -> Self {
+        CborReader { pool, ..CborReader::new(input) }
+    }
+
+    /// Checks that nothing follows the body's one item.
+    pub fn finish(&mut self) -> Result<(), DeserializeError> {
+        if self.cursor.at_end() {
+            return Ok(());
+        }
+        Err(DeserializeError::malformed(
+            "",
+            "CBOR",
+            format!("malformed CBOR at byte {}: bytes after the body's item", self.cursor.position()),
+        ))
+    }
+
+    /// Enters a map; read its entries with [`next_key`](Self::next_key).
+    pub fn begin_object(&mut self, at: &str) -> Result<(), DeserializeError> {
+        let c = self.cursor.map().map_err(|e| problem(at, e))?;
+        self.open.push(c);
+        Ok(())
+    }
+
+    /// The next key of the map (its value is to be read next), or `None` when the map ends.
+    pub fn next_key(&mut self, at: &str) -> Result<Option<Cow<'a, str>>, DeserializeError> {
+        if !self.next_entry(at)? {
+            return Ok(None);
+        }
+        self.cursor.str().map(Some).map_err(|e| problem(at, e))
+    }
+
+    /// Enters an array; read its items with [`next_item`](Self::next_item).
+    pub fn begin_array(&mut self, at: &str) -> Result<(), DeserializeError> {
+        let c = self.cursor.array().map_err(|e| problem(at, e))?;
+        self.open.push(c);
+        Ok(())
+    }
+
+    /// True when the array has another item, which is to be read next.
+    pub fn next_item(&mut self, at: &str) -> Result<bool, DeserializeError> {
+        self.next_entry(at)
+    }
+
+    fn next_entry(&mut self, at: &str) -> Result<bool, DeserializeError> {
+        let Some(c) = self.open.last_mut() else {
+            return Err(DeserializeError::new(at, "read past the end of a map or array"));
+        };
+        let more = self.cursor.next(c).map_err(|e| problem(at, e))?;
+        if !more {
+            self.open.pop();
+        }
+        Ok(more)
+    }
+
+    /// Consumes the next item when it is `null` (or `undefined`), and says whether it was.
+    pub fn take_null(&mut self) -> Result<bool, DeserializeError> {
+        self.cursor.null().map_err(|e| problem("", e))
+    }
+
+    /// Consumes the next item, whatever it is (a member the model does not know).
+    pub fn skip_value(&mut self, at: &str) -> Result<(), DeserializeError> {
+        self.cursor.skip().map_err(|e| problem(at, e))
+    }
+
+    /// A text string, borrowed from the body unless it came in chunks.
+    pub fn str(&mut self, at: &str) -> Result<Cow<'a, str>, DeserializeError> {
+        self.cursor.str().map_err(|e| problem(at, e))
+    }
+
+    /// A text string.
+    pub fn string(&mut self, at: &str) -> Result<String, DeserializeError> {
+        self.str(at).map(Cow::into_owned)
+    }
+
+    /// A string that may repeat one of the request's: the request's own when
+    /// it is equal (see [`StringPool`]), else a copy.
+    pub fn echoed_string(&mut self, at: &str) -> Result<String, DeserializeError> {
+        let text = self.str(at)?;
+        Ok(match self.pool.take(&text) {
+            Some(given) => given,
+            None => text.into_owned(),
+        })
+    }
+
+    /// A boolean.
+    pub fn boolean(&mut self, at: &str) -> Result<bool, DeserializeError> {
+        self.cursor.boolean().map_err(|e| problem(at, e))
+    }
+
+    fn integer(&mut self, at: &str, min: i64, max: i64) -> Result<i64, DeserializeError> {
+        let n = self.cursor.integer().map_err(|e| problem(at, e))?;
+        if n < min || n > max {
+            return Err(DeserializeError::new(at, format!("{n} is out of range {min}..={max}")));
+        }
+        Ok(n)
+    }
+
+    /// An `i8`.
+    pub fn byte(&mut self, at: &str) -> Result<i8, DeserializeError> {
+        self.integer(at, i8::MIN.into(), i8::MAX.into()).map(|n| n as i8)
+    }
+
+    /// An `i16`.
+    pub fn short(&mut self, at: &str) -> Result<i16, DeserializeError> {
+        self.integer(at, i16::MIN.into(), i16::MAX.into()).map(|n| n as i16)
+    }
+
+    /// An `i32`.
+    pub fn int(&mut self, at: &str) -> Result<i32, DeserializeError> {
+        self.integer(at, i32::MIN.into(), i32::MAX.into()).map(|n| n as i32)
+    }
+
+    /// An `i64`.
+    pub fn long(&mut self, at: &str) -> Result<i64, DeserializeError> {
+        self.integer(at, i64::MIN, i64::MAX)
+    }
+
+    /// An `f64`, from a float of any precision or an integer.
+    pub fn double(&mut self, at: &str) -> Result<f64, DeserializeError> {
+        self.cursor.float().map_err(|e| problem(at, e))
+    }
+
+    /// An `f32`, from a float of any precision or an integer.
+    pub fn float(&mut self, at: &str) -> Result<f32, DeserializeError> {
+        self.double(at).map(|f| f as f32)
+    }
+
+    /// A timestamp: tag 1 over epoch seconds, an integer or a float.
+    pub fn timestamp(&mut self, at: &str) -> Result<DateTime, DeserializeError> {
+        self.cursor.timestamp().map_err(|e| problem(at, e))
+    }
+
+    /// A blob: a byte string.
+    pub fn blob(&mut self, at: &str) -> Result<Blob, DeserializeError> {
+        self.cursor.bytes().map(|b| Blob::new(b.into_owned())).map_err(|e| problem(at, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bytes(hex: &str) -> Vec<u8> {
+        let hex: String = hex.split_whitespace().collect();
+        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect()
+    }
+
+    #[test]
+    fn structures_lists_and_maps_read_member_by_member() {
+        // {_ "n": 300, "l": [_ "a", null], "m": {"k": 1.5 (half)}, "t": 1(1363896240), "b": h'0102', "x": [1, 2]}
+        let body = bytes("bf 616e 19012c 616c 9f 6161 f6 ff 616d a1 616b f93e00 6174 c11a514b67b0 6162 420102 6178 820102 ff");
+        let mut r = CborReader::new(&body);
+        r.begin_object("Out").unwrap();
+        let mut seen = Vec::new();
+        while let Some(k) = r.next_key("Out").unwrap() {
+            match &*k {
+                "n" => assert_eq!(r.int("Out.n").unwrap(), 300),
+                "l" => {
+                    r.begin_array("Out.l").unwrap();
+                    assert!(r.next_item("Out.l").unwrap());
+                    assert_eq!(r.string("Out.l[]").unwrap(), "a");
+                    assert!(r.next_item("Out.l").unwrap());
+                    assert!(r.take_null().unwrap());
+                    assert!(!r.next_item("Out.l").unwrap());
+                }
+                "m" => {
+                    r.begin_object("Out.m").unwrap();
+                    assert_eq!(r.next_key("Out.m").unwrap().as_deref(), Some("k"));
+                    assert_eq!(r.double("Out.m{}").unwrap(), 1.5);
+                    assert_eq!(r.next_key("Out.m").unwrap(), None);
+                }
+                "t" => assert_eq!(r.timestamp("Out.t").unwrap(), DateTime::from_secs(1_363_896_240)),
+                "b" => assert_eq!(r.blob("Out.b").unwrap().as_ref(), [1, 2]),
+                _ => r.skip_value("Out").unwrap(),
+            }
+            seen.push(k.into_owned());
+        }
+        assert_eq!(seen, ["n", "l", "m", "t", "b", "x"]);
+        r.finish().unwrap();
+    }
+
+    #[test]
+    fn wrong_types_name_the_member_and_bad_bodies_say_they_are_not_cbor() {
+        let e = CborReader::new(&bytes("63 616263")).int("Rec.Quantity").unwrap_err();
+        assert_eq!(e.to_string(), "Rec.Quantity: expected an integer, found a text string");
+        assert_eq!(e.malformed_body(), None);
+        let e = CborReader::new(&bytes("1a 00010000")).short("Rec.N").unwrap_err();
+        assert_eq!(e.to_string(), "Rec.N: 65536 is out of range -32768..=32767");
+        let e = CborReader::new(b"<html>").begin_object("Out").unwrap_err();
+        assert_eq!(e.to_string(), "Out: expected a map, found an integer");
+        let open = bytes("bf 6261");
+        let mut r = CborReader::new(&open);
+        r.begin_object("Out").unwrap();
+        let e = r.next_key("Out").unwrap_err();
+        assert_eq!(e.malformed_body().map(|m| m.format), Some("CBOR"), "{e}");
+        let trailing = bytes("a0 00");
+        let mut r = CborReader::new(&trailing);
+        r.begin_object("Out").unwrap();
+        assert_eq!(r.next_key("Out").unwrap(), None);
+        assert_eq!(r.finish().unwrap_err().to_string(), "malformed CBOR at byte 1: bytes after the body's item");
+    }
+
+    #[test]
+    fn echoed_strings_come_from_the_pool() {
+        let mut pool = StringPool::with_capacity(1);
+        let given = String::from("customer-1");
+        let ptr = given.as_ptr();
+        pool.give(given);
+        let body = bytes("6a 637573746f6d65722d31");
+        let s = CborReader::with_pool(&body, pool).echoed_string("R.C").unwrap();
+        assert_eq!((s.as_str(), s.as_ptr()), ("customer-1", ptr));
+    }
+}

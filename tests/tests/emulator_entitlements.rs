@@ -1,0 +1,213 @@
+//! The emulator's Entitlement Service, through this project's crates as a
+//! SaaS seller uses them: a buyer subscribes to a contract product, the
+//! seller resolves the registration token (Metering), reads what the buyer
+//! is entitled to (GetEntitlements, in RPC v2 CBOR as the Entitlement crate
+//! speaks by default), and meters usage for them. Pages, filters and the
+//! service's errors as the typed errors of the SDK; and the same
+//! entitlements over awsJson1_1, sent as raw signed requests.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use awsjson_runtime::credentials::Credentials;
+use awsjson_runtime::http::{Headers, HttpRequest};
+use marketplaceentitlement::operation::get_entitlements::{GetEntitlementsError, GetEntitlementsOutput};
+use marketplaceentitlement::types::GetEntitlementFilterName;
+use metering_emulator::Running;
+
+const NOW: u64 = 1_700_000_000;
+const SELLER: (&str, &str) = ("AKIAEXAMPLESELLER001", "seller-secret-key-for-the-emulator-only");
+
+async fn emulator() -> Running {
+    let clock = Arc::new(|| UNIX_EPOCH + Duration::from_secs(NOW));
+    metering_emulator::start_with_clock(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap(), clock).await.unwrap()
+}
+
+fn entitlements(running: &Running) -> marketplaceentitlement::Client {
+    let config = marketplaceentitlement::Config::builder()
+        .region(marketplaceentitlement::config::Region::new("us-east-1"))
+        .credentials_provider(marketplaceentitlement::config::Credentials::new(SELLER.0, SELLER.1, None, None, "test"))
+        .endpoint_url(running.url())
+        .time_source(awsjson_runtime::config::StaticTimeSource(UNIX_EPOCH + Duration::from_secs(NOW)))
+        .retry_config(marketplaceentitlement::config::retry::RetryConfig::standard().with_initial_backoff(Duration::from_millis(1)))
+        .build();
+    marketplaceentitlement::Client::from_conf(config)
+}
+
+fn metering(running: &Running) -> marketplacemetering::Client {
+    let config = marketplacemetering::Config::builder()
+        .region(marketplacemetering::config::Region::new("us-east-1"))
+        .credentials_provider(marketplacemetering::config::Credentials::new(SELLER.0, SELLER.1, None, None, "test"))
+        .endpoint_url(running.url())
+        .time_source(awsjson_runtime::config::StaticTimeSource(UNIX_EPOCH + Duration::from_secs(NOW)))
+        .build();
+    marketplacemetering::Client::from_conf(config)
+}
+
+/// (account, dimension, value as text) of a page's entitlements.
+fn rows(out: &GetEntitlementsOutput) -> Vec<(String, String, String)> {
+    out.entitlements()
+        .iter()
+        .map(|e| {
+            let v = e.value().unwrap();
+            let value = match (v.integer_value(), v.double_value(), v.boolean_value(), v.string_value()) {
+                (Some(n), ..) => n.to_string(),
+                (_, Some(d), ..) => d.to_string(),
+                (_, _, Some(b), _) => b.to_string(),
+                (.., Some(s)) => s.to_owned(),
+                _ => "?".to_owned(),
+            };
+            (e.customer_aws_account_id().unwrap().to_owned(), e.dimension().unwrap().to_owned(), value)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_contract_sign_up_from_subscription_to_entitlements_to_metering() {
+    let running = emulator().await;
+    let (status, body) = metering_emulator::admin::exchange(
+        &running.url(),
+        "POST",
+        "/emulator/v1/subscribe",
+        r#"{"product": "prod-contract-1", "account": "123456789012"}"#,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let token = serde_json::from_str::<serde_json::Value>(&body).unwrap()["registrationToken"].as_str().unwrap().to_owned();
+
+    let resolved = metering(&running).resolve_customer().registration_token(&token).send().await.unwrap();
+    let account = resolved.customer_aws_account_id().unwrap().to_owned();
+    assert_eq!((account.as_str(), resolved.product_code()), ("123456789012", Some("prod-contract-1")));
+
+    let out = entitlements(&running)
+        .get_entitlements()
+        .product_code("prod-contract-1")
+        .filter(GetEntitlementFilterName::CustomerAwsAccountId, vec![account.clone()])
+        .send()
+        .await
+        .unwrap();
+    let got = rows(&out);
+    let want = [("premium_support", "true"), ("seats", "25"), ("tier", "gold")]
+        .map(|(d, v)| ("123456789012".to_owned(), d.to_owned(), v.to_owned()));
+    assert_eq!(got, want);
+    let first = &out.entitlements()[0];
+    // A year's contract from the subscription.
+    assert_eq!(first.expiration_date().map(|d| d.secs()), Some(NOW as i64 + 365 * 86_400));
+    assert!(first.license_arn().unwrap().contains("123456789012"));
+
+    let record = marketplacemetering::types::UsageRecord::builder()
+        .timestamp(marketplacemetering::primitives::DateTime::from_secs(NOW as i64 - 60))
+        .customer_aws_account_id(&account)
+        .dimension("seats")
+        .quantity_as_decimal("3")
+        .build()
+        .unwrap();
+    let billed = metering(&running).batch_meter_usage().product_code("prod-contract-1").usage_records(record).send().await.unwrap();
+    assert_eq!(billed.results().len(), 1, "{billed:?}");
+}
+
+#[tokio::test]
+async fn pages_filters_and_errors_as_the_service_documents_them() {
+    let running = emulator().await;
+    let client = entitlements(&running);
+    // Two entitlements looked at per page: a filter that passes only the third leaves the first page empty, with a token.
+    let pages: Vec<GetEntitlementsOutput> = client
+        .get_entitlements()
+        .product_code("prod-contract-1")
+        .filter(GetEntitlementFilterName::Dimension, vec!["premium_support".into()])
+        .into_paginator()
+        .page_size(2)
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
+    let sizes: Vec<usize> = pages.iter().map(|p| p.entitlements().len()).collect();
+    assert_eq!(sizes, [0, 1], "the empty first page does not end the listing");
+    assert!(pages[0].next_token().is_some());
+
+    let both = client
+        .get_entitlements()
+        .product_code("prod-contract-1")
+        .filter(GetEntitlementFilterName::Dimension, vec!["seats".into(), "tier".into()])
+        .filter(GetEntitlementFilterName::CustomerIdentifier, vec!["cust-delta".into()])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rows(&both).len(), 2, "values within a key are alternatives, every key must match");
+
+    let forged = client.get_entitlements().product_code("prod-contract-1").next_token("ent1.1.forged").send().await.unwrap_err();
+    let Some(GetEntitlementsError::InvalidParameterException(e)) = forged.as_service_error() else { panic!("{forged:?}") };
+    assert!(e.message().unwrap().contains("NextToken"), "{e:?}");
+    let other = client.get_entitlements().product_code("prod-container-1-of-nobody").send().await.unwrap_err();
+    assert!(matches!(other.as_service_error(), Some(GetEntitlementsError::InvalidParameterException(_))), "{other:?}");
+
+    // A throttled call is retried by the SDK and then answered.
+    let fault = r#"{"operation": "GetEntitlements", "error": "ThrottlingException", "message": "Rate exceeded"}"#;
+    metering_emulator::admin::arm(&running.url(), fault).await.unwrap();
+    let out = client.get_entitlements().product_code("prod-contract-1").send().await.unwrap();
+    assert_eq!(rows(&out).len(), 3);
+}
+
+/// A GetEntitlements request in awsJson1_1, signed by the seller, as raw HTTP/1.1.
+fn json_request(addr: std::net::SocketAddr, body: &str) -> Vec<u8> {
+    let host = addr.to_string();
+    let mut headers = Headers::new();
+    headers.append("Host", host.clone());
+    headers.append("Content-Type", "application/x-amz-json-1.1");
+    headers.append("X-Amz-Target", "AWSMPEntitlementService.GetEntitlements");
+    headers.append("Content-Length", body.len().to_string());
+    let mut request = HttpRequest { method: "POST".into(), uri: format!("http://{host}/"), headers, body: body.as_bytes().to_vec().into() };
+    let creds = Credentials::new(SELLER.0, SELLER.1, None, None, "test");
+    awsjson_runtime::test_util::internals::sign(
+        &mut request,
+        &creds,
+        "us-east-1",
+        "aws-marketplace",
+        SystemTime::UNIX_EPOCH + Duration::from_secs(NOW),
+    )
+    .unwrap();
+    let mut out = String::from("POST / HTTP/1.1\r\n");
+    for (n, v) in request.headers.iter() {
+        out.push_str(&format!("{n}: {v}\r\n"));
+    }
+    out.push_str("Connection: close\r\n\r\n");
+    out.push_str(body);
+    out.into_bytes()
+}
+
+async fn exchange(addr: std::net::SocketAddr, bytes: &[u8]) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(bytes).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default())
+}
+
+#[tokio::test]
+async fn the_same_entitlements_and_errors_over_aws_json() {
+    let running = emulator().await;
+    let (status, body) = exchange(running.addr(), &json_request(running.addr(), r#"{"ProductCode": "prod-contract-1"}"#)).await;
+    assert_eq!(status, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let cbor = entitlements(&running).get_entitlements().product_code("prod-contract-1").send().await.unwrap();
+    let from_json: Vec<(String, String)> = json["Entitlements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["Dimension"].as_str().unwrap().to_owned(), e["Value"].to_string()))
+        .collect();
+    assert_eq!(from_json.len(), cbor.entitlements().len());
+    assert_eq!(from_json[0], ("seats".to_owned(), r#"{"IntegerValue":10}"#.to_owned()));
+    assert_eq!(json["Entitlements"][0]["ExpirationDate"], 1_830_211_200, "2027-12-31 in epoch seconds");
+    assert_eq!(cbor.entitlements()[0].expiration_date().map(|d| d.secs()), Some(1_830_211_200));
+    assert_eq!(json["Entitlements"][0]["CustomerIdentifier"], "cust-delta");
+
+    let (status, body) =
+        exchange(running.addr(), &json_request(running.addr(), r#"{"ProductCode": "prod-contract-1", "MaxResults": 26}"#)).await;
+    assert_eq!(status, 400);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["__type"], "InvalidParameterException", "{body}");
+}

@@ -222,8 +222,13 @@ pub struct Entitlement {
     /// The product code.
     pub product: String,
     /// The customer's account: a `[[customers]]` entry of the product, whose
-    /// identifier and licence the entitlement carries.
+    /// identifier and licence the entitlement carries. Filled in from
+    /// `identifier` when the configuration names the customer that way.
+    #[serde(default)]
     pub account: String,
+    /// The customer's `CustomerIdentifier`, instead of `account`.
+    #[serde(default)]
+    pub identifier: Option<String>,
     /// The dimension, one of the product's.
     pub dimension: String,
     /// The value.
@@ -352,6 +357,7 @@ impl Config {
     /// Parses and checks a TOML configuration; the error names what is wrong.
     pub fn from_toml(text: &str) -> Result<Config, String> {
         let mut config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.name_entitlement_accounts()?;
         config.check()?;
         config.reindex();
         Ok(config)
@@ -421,6 +427,32 @@ impl Config {
         Ok(())
     }
 
+    /// Gives each entitlement that names its customer by identifier the customer's account.
+    fn name_entitlement_accounts(&mut self) -> Result<(), String> {
+        for e in &mut self.entitlements {
+            let Some(id) = &e.identifier else {
+                if e.account.is_empty() {
+                    return Err(format!("entitlement {} of {} names no customer: give account or identifier", e.dimension, e.product));
+                }
+                continue;
+            };
+            let found = self.customers.iter().find(|c| c.product == e.product && c.identifier.as_deref() == Some(id.as_str()));
+            match found {
+                Some(c) if e.account.is_empty() || e.account == c.account => e.account = c.account.clone(),
+                Some(c) => {
+                    return Err(format!(
+                        "entitlement {} of {}: customer {id} is account {}, not {}",
+                        e.dimension, e.product, c.account, e.account
+                    ))
+                }
+                None => {
+                    return Err(format!("entitlement {} of {}: no customer of the product has identifier {id}", e.dimension, e.product))
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The account that owns `access_key_id`.
     pub fn account_by_key(&self, access_key_id: &str) -> Option<&Account> {
         self.accounts.iter().find(|a| a.access_key_id == access_key_id)
@@ -481,6 +513,14 @@ mod tests {
         assert!(Config::from_toml(&stranger).unwrap_err().contains("account 123412341234 is not a [[customers]] entry"));
         let double = DEMO.replacen("value = 10", "value = 2.5", 1);
         assert_eq!(Config::from_toml(&double).unwrap().entitlements[0].value, EntitlementValue::Double(2.5));
+        let by_identifier =
+            DEMO.replacen("account = \"444455556666\"\ndimension = \"seats\"", "identifier = \"cust-delta\"\ndimension = \"seats\"", 1);
+        assert_eq!(Config::from_toml(&by_identifier).unwrap().entitlements[0].account, "444455556666");
+        let unknown =
+            DEMO.replacen("account = \"444455556666\"\ndimension = \"seats\"", "identifier = \"cust-nobody\"\ndimension = \"seats\"", 1);
+        assert!(Config::from_toml(&unknown).unwrap_err().contains("no customer of the product has identifier cust-nobody"));
+        let nobody = DEMO.replacen("account = \"444455556666\"\ndimension = \"seats\"", "dimension = \"seats\"", 1);
+        assert!(Config::from_toml(&nobody).unwrap_err().contains("names no customer"));
     }
 
     #[test]

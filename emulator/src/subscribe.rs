@@ -60,6 +60,7 @@ pub fn subscribe(config: &mut Config, product: &str, account: &str, n: u64, now:
             config.entitlements.push(Entitlement {
                 product: product.code.clone(),
                 account: account.to_owned(),
+                identifier: None,
                 dimension: dimension.clone(),
                 value: value.clone(),
                 expiration: Some(expiration.clone()),

@@ -13,6 +13,7 @@ import time
 import urllib.request
 
 import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import hashes, serialization
@@ -132,6 +133,63 @@ check(
     code_of(lambda: buyer.meter_usage(ProductCode="prod-container-eu", Timestamp=now - 60, UsageDimension="vcpu_hours", UsageQuantityAsDecimal="1")) == "InvalidEndpointRegionException",
 )
 
+# The Entitlement Service. Its model lists RPC v2 CBOR and awsJson1_1; botocore's own order
+# of preference puts json first, so a plain client speaks JSON, and a client whose model is
+# told to list CBOR alone speaks botocore's RPC v2 CBOR. The emulator must answer both alike.
+def entitlement_client(protocols=None):
+    session = botocore.session.get_session()
+    if protocols:
+        model = session.get_component("data_loader").load_service_model("marketplace-entitlement", "service-2")
+        model["metadata"]["protocols"], model["metadata"]["protocol"] = protocols, protocols[0]
+    return boto3.session.Session(botocore_session=session).client(
+        "marketplace-entitlement",
+        endpoint_url=URL,
+        region_name="us-east-1",
+        aws_access_key_id=SELLER[0],
+        aws_secret_access_key=SELLER[1],
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+
+
+def entitlement_checks(label, entitlement, cbor):
+    sent = []
+    entitlement.meta.events.register("before-send", lambda request, **_: sent.append(dict(request.headers)))
+    listed = entitlement.get_entitlements(ProductCode="prod-contract-1")
+    values = [(e["Dimension"], e["Value"]) for e in listed["Entitlements"]]
+    check(
+        f"{label}: GetEntitlements lists every kind of value",
+        values == [("seats", {"IntegerValue": 10}), ("tier", {"StringValue": "silver"}), ("premium_support", {"BooleanValue": False})],
+        values,
+    )
+    headers = {k.lower(): v for k, v in sent[-1].items()} if sent else {}
+    spoke_cbor = headers.get("smithy-protocol") in ("rpc-v2-cbor", b"rpc-v2-cbor") and "x-amz-target" not in headers
+    check(f"{label}: the request was {'RPC v2 CBOR' if cbor else 'awsJson1_1'}", spoke_cbor == cbor, sent[-1:])
+    expiration = listed["Entitlements"][0].get("ExpirationDate")
+    check(f"{label}: an entitlement's expiration is a timestamp", expiration is not None and int(expiration.timestamp()) == 1830211200, expiration)
+    both = entitlement.get_entitlements(ProductCode="prod-contract-1", Filter={"DIMENSION": ["seats", "tier"], "CUSTOMER_IDENTIFIER": ["cust-delta"]})
+    check(f"{label}: filter values are alternatives, every key must match", [e["Dimension"] for e in both["Entitlements"]] == ["seats", "tier"], both)
+    first = entitlement.get_entitlements(ProductCode="prod-contract-1", Filter={"DIMENSION": ["premium_support"]}, MaxResults=2)
+    check(f"{label}: a page may be empty and still carry a NextToken", first["Entitlements"] == [] and "NextToken" in first, first)
+    pages = list(entitlement.get_paginator("get_entitlements").paginate(ProductCode="prod-contract-1", Filter={"DIMENSION": ["premium_support"]}, PaginationConfig={"PageSize": 2}))
+    check(f"{label}: the paginator goes through the empty page", [len(p["Entitlements"]) for p in pages] == [0, 1], [len(p["Entitlements"]) for p in pages])
+    forged = code_of(lambda: entitlement.get_entitlements(ProductCode="prod-contract-1", NextToken="forged"))
+    check(f"{label}: a forged NextToken is InvalidParameterException", forged == "InvalidParameterException", forged)
+
+
+entitlement_checks("json", entitlement_client(), cbor=False)
+entitlement = entitlement_client(["smithy-rpc-v2-cbor"])
+entitlement_checks("cbor", entitlement, cbor=True)
+# A SaaS contract sign-up: subscribe, resolve the token, read the buyer's entitlements.
+signup = urllib.request.Request(f"{URL}/emulator/v1/subscribe", data=json.dumps({"product": "prod-contract-1", "account": "210987654322"}).encode(), headers={"Content-Type": "application/json"}, method="POST")
+token = json.loads(urllib.request.urlopen(signup).read())["registrationToken"]
+account = seller.resolve_customer(RegistrationToken=token)["CustomerAWSAccountId"]
+mine = entitlement.get_entitlements(ProductCode="prod-contract-1", Filter={"CUSTOMER_AWS_ACCOUNT_ID": [account]})
+check(
+    "a contract sign-up entitles the buyer",
+    sorted((e["Dimension"], list(e["Value"].values())[0]) for e in mine["Entitlements"]) == [("premium_support", True), ("seats", 25), ("tier", "gold")],
+    mine,
+)
+
 # Signatures.
 check("an unknown key is UnrecognizedClientException", code_of(lambda: client(("AKIAUNKNOWN000000000", "x")).resolve_customer(RegistrationToken="t")) == "UnrecognizedClientException")
 check("a wrong secret is InvalidSignatureException", code_of(lambda: client((SELLER[0], "wrong")).resolve_customer(RegistrationToken="t")) == "InvalidSignatureException")
@@ -143,6 +201,10 @@ cli = subprocess.run([AWS, "meteringmarketplace", "resolve-customer", "--registr
 check("aws meteringmarketplace resolve-customer", cli.returncode == 0 and json.loads(cli.stdout or "{}").get("CustomerAWSAccountId") == "777788889999", cli.stderr)
 cli = subprocess.run([AWS, "meteringmarketplace", "resolve-customer", "--registration-token", "forged", "--endpoint-url", URL], capture_output=True, text=True, env=env)
 check("the AWS CLI reports InvalidTokenException", cli.returncode != 0 and "InvalidTokenException" in cli.stderr, cli.stderr)
+cli = subprocess.run([AWS, "marketplace-entitlement", "get-entitlements", "--product-code", "prod-contract-1", "--filter", "DIMENSION=seats", "--endpoint-url", URL, "--output", "json"], capture_output=True, text=True, env=env)
+listed = json.loads(cli.stdout or "{}").get("Entitlements", [])
+seats = sorted(e["Value"].get("IntegerValue", -1) for e in listed)
+check("aws marketplace-entitlement get-entitlements (the demo buyer's seats and the signed-up one's)", cli.returncode == 0 and seats == [10, 25], cli.stderr or listed)
 
 print(f"boto3: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -4,7 +4,8 @@
 //! is entitled to (GetEntitlements, in RPC v2 CBOR as the Entitlement crate
 //! speaks by default), and meters usage for them. Pages, filters and the
 //! service's errors as the typed errors of the SDK; and the same
-//! entitlements over awsJson1_1, sent as raw signed requests.
+//! entitlements over awsJson1_1, through the crate generated for that
+//! protocol and as raw signed requests.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -210,4 +211,57 @@ async fn the_same_entitlements_and_errors_over_aws_json() {
         exchange(running.addr(), &json_request(running.addr(), r#"{"ProductCode": "prod-contract-1", "MaxResults": 26}"#)).await;
     assert_eq!(status, 400);
     assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["__type"], "InvalidParameterException", "{body}");
+}
+
+/// The Entitlement crate generated for awsJson1_1 (`tests/golden/variants.toml`).
+fn json_entitlements(running: &Running) -> golden_entitlement_json::Client {
+    let config = golden_entitlement_json::Config::builder()
+        .region(golden_entitlement_json::config::Region::new("us-east-1"))
+        .credentials_provider(golden_entitlement_json::config::Credentials::new(SELLER.0, SELLER.1, None, None, "test"))
+        .endpoint_url(running.url())
+        .time_source(awsjson_runtime::config::StaticTimeSource(UNIX_EPOCH + Duration::from_secs(NOW)))
+        .build();
+    golden_entitlement_json::Client::from_conf(config)
+}
+
+#[tokio::test]
+async fn our_crate_in_either_protocol_sees_the_same_pages_and_errors() {
+    let running = emulator().await;
+    let cbor = entitlements(&running);
+    let json = json_entitlements(&running);
+    // Every page, two entitlements looked at a page, a filter, both ways.
+    let cbor_pages: Vec<GetEntitlementsOutput> = cbor
+        .get_entitlements()
+        .product_code("prod-contract-1")
+        .filter(GetEntitlementFilterName::Dimension, vec!["tier".into(), "premium_support".into()])
+        .into_paginator()
+        .page_size(2)
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
+    let json_pages: Vec<golden_entitlement_json::operation::get_entitlements::GetEntitlementsOutput> = json
+        .get_entitlements()
+        .product_code("prod-contract-1")
+        .filter(golden_entitlement_json::types::GetEntitlementFilterName::Dimension, vec!["tier".into(), "premium_support".into()])
+        .into_paginator()
+        .page_size(2)
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
+    let cbor_seen: Vec<Vec<String>> = cbor_pages.iter().map(|p| p.entitlements().iter().map(|e| format!("{e:?}")).collect()).collect();
+    let json_seen: Vec<Vec<String>> = json_pages.iter().map(|p| p.entitlements().iter().map(|e| format!("{e:?}")).collect()).collect();
+    assert_eq!(cbor_seen, json_seen, "the same entitlements, values and expirations, page by page");
+    assert_eq!(cbor_seen.iter().map(Vec::len).collect::<Vec<_>>(), [1, 1]);
+    let cbor_tokens: Vec<Option<&str>> = cbor_pages.iter().map(|p| p.next_token()).collect();
+    let json_tokens: Vec<Option<&str>> = json_pages.iter().map(|p| p.next_token()).collect();
+    assert_eq!(cbor_tokens, json_tokens);
+
+    let json_error = json.get_entitlements().product_code("prod-contract-1").next_token("forged").send().await.unwrap_err();
+    let cbor_error = cbor.get_entitlements().product_code("prod-contract-1").next_token("forged").send().await.unwrap_err();
+    use marketplaceentitlement::error::ProvideErrorMetadata as _;
+    let (j, c) = (json_error.into_service_error(), cbor_error.into_service_error());
+    assert_eq!((j.code(), j.message()), (c.code(), c.message()));
+    assert_eq!(c.code(), Some("InvalidParameterException"));
 }

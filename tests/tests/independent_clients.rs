@@ -1,5 +1,6 @@
 //! The emulator driven by clients nobody on this project wrote: boto3 and
-//! the AWS CLI v1, pinned (`tests/clients/requirements.txt`) and installed
+//! the AWS CLI v1 (both services; the Entitlement Service in awsJson1_1,
+//! which botocore prefers, and in botocore's RPC v2 CBOR), pinned (`tests/clients/requirements.txt`) and installed
 //! by `.ci/run` into a virtual environment of their own
 //! (`METERING_CLIENTS_PY` names its Python), and the AWS SDK for JavaScript
 //! v3, pinned (`tests/clients/package-lock.json`) into an npm folder of its
@@ -68,7 +69,7 @@ async fn boto3_and_the_aws_cli_see_the_service_rules() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     println!("{stdout}");
     assert!(output.status.success(), "the boto3 session failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("boto3: 33 passed, 0 failed"), "{stdout}\n{stderr}");
+    assert!(stdout.contains("boto3: 49 passed, 0 failed"), "{stdout}\n{stderr}");
     running.stop().await;
 }
 

@@ -192,3 +192,27 @@ fn every_newest_marketplace_model_diffs_against_its_older_day() {
     }
     assert!(pairs >= 3, "Metering, Entitlement and Agreement are in both days; found {pairs}");
 }
+
+/// The Entitlement crate speaks RPC v2 CBOR by default and awsJson1_1 when
+/// `codegen.toml` says so: one public API either way (what `cargo xtask
+/// codegen` compares a regeneration against), so switching is not a change
+/// for its users.
+#[test]
+fn the_entitlement_crate_has_one_public_api_in_both_protocols() {
+    let model = std::fs::read_to_string(workspace_root().join("model/marketplace-entitlement-service.json")).unwrap();
+    let api = |protocol: &str| {
+        let options = codegen::Options {
+            package: Some("marketplaceentitlement".into()),
+            protocol: Some(protocol.to_owned()),
+            ..codegen::Options::default()
+        };
+        let files = codegen::generate(&model, &options).unwrap();
+        (files[codegen::api::SNAPSHOT_FILE].clone(), files["src/config.rs"].clone())
+    };
+    let (cbor, cbor_config) = api("smithy.protocols#rpcv2Cbor");
+    let (json, json_config) = api("aws.protocols#awsJson1_1");
+    assert_eq!(cbor, json);
+    assert!(cbor_config.contains("Protocol::RpcV2Cbor") && json_config.contains("Protocol::AwsJson1_1"));
+    let committed = std::fs::read_to_string(workspace_root().join("generated/marketplaceentitlement/public-api.txt")).unwrap();
+    assert_eq!(committed, cbor, "the committed crate is the CBOR one, with that API");
+}

@@ -55,8 +55,10 @@ pub struct Job {
     pub enforce_version: bool,
 }
 
-/// What `cargo xtask codegen` makes: the SDK crates of `codegen.toml`, and
-/// one golden crate in tests/golden/ per fixture model in tests/data/fixtures/.
+/// What `cargo xtask codegen` makes: the SDK crates of `codegen.toml`, one
+/// golden crate in tests/golden/ per fixture model in tests/data/fixtures/,
+/// and the golden variants of `tests/golden/variants.toml` (an SDK model
+/// generated another way, such as in its other protocol, for tests).
 pub fn default_jobs(root: &Path) -> Result<Vec<Job>, String> {
     let mut jobs = Vec::new();
     for c in crate::manifest::read(root)? {
@@ -66,6 +68,17 @@ pub fn default_jobs(root: &Path) -> Result<Vec<Job>, String> {
             options: c.options(relative_path(&out, &root.join("runtime"))),
             out,
             enforce_version: true,
+        });
+    }
+    let variants = root.join("tests/golden/variants.toml");
+    let text = std::fs::read_to_string(&variants).map_err(|e| format!("cannot read {}: {e}", variants.display()))?;
+    for c in crate::manifest::parse(&text).map_err(|e| format!("{}: {e}", variants.display()))? {
+        let out = root.join(&c.out);
+        jobs.push(Job {
+            model: root.join(&c.model),
+            options: codegen::Options { protocol_tests: false, ..c.options(relative_path(&out, &root.join("runtime"))) },
+            out,
+            enforce_version: false,
         });
     }
     let fixtures = root.join("tests/data/fixtures");

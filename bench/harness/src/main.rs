@@ -5,7 +5,8 @@
 //! `--quick` runs fewer calls; `--no-builds` skips the clean-build
 //! measurements, which take minutes, and the emulator's figures;
 //! `--no-instructions` skips the callgrind counts; `--emulator`,
-//! `--meter`, `--instructions`, `--endpoints`, `--big-crates` and
+//! `--meter`, `--instructions`, `--endpoints`, `--entitlements` (GetEntitlements
+//! in RPC v2 CBOR and awsJson1_1), `--big-crates` and
 //! `--check-models` (the generator over every AWS model) run only those figures. `--profile NAME`
 //! and `--serve` are the pieces `instructions.rs` runs under callgrind.
 
@@ -17,6 +18,7 @@ mod clients;
 mod cpu;
 mod emulator;
 mod endpoints;
+mod entitlements;
 mod instructions;
 mod meter;
 mod server;
@@ -235,6 +237,10 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--profile") {
         let name = args.get(i + 1).map(String::as_str).unwrap_or("");
+        if entitlements::WORKLOADS.contains(&name) {
+            entitlements::profile(name, profile_calls());
+            return;
+        }
         if endpoints::WORKLOADS.contains(&name) {
             let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
             endpoints::profile(&root, name, profile_calls());
@@ -273,6 +279,10 @@ fn main() {
         // Only the big crates' size and build cost (KMS, SSM).
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
         print_table(&big_crates::measure(&root), 0.0);
+        return;
+    }
+    if args.iter().any(|a| a == "--entitlements") {
+        entitlements::print(args.iter().any(|a| a == "--quick"));
         return;
     }
     if args.iter().any(|a| a == "--endpoints") {

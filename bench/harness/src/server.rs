@@ -41,6 +41,7 @@ impl Server {
         let cpu_nanos = Arc::new(AtomicU64::new(0));
         let (r, c) = (requests.clone(), cpu_nanos.clone());
         let batch = Bytes::from(batch_response());
+        let (cbor_page, json_page) = (Bytes::from(crate::entitlements::cbor_page()), Bytes::from(crate::entitlements::json_page()));
         std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             rt.block_on(async move {
@@ -49,20 +50,33 @@ impl Server {
                     let Ok((stream, _)) = listener.accept().await else { continue };
                     let _ = stream.set_nodelay(true);
                     let (r, c, batch) = (r.clone(), c.clone(), batch.clone());
+                    let (cbor_page, json_page) = (cbor_page.clone(), json_page.clone());
                     tokio::spawn(async move {
                         let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                             let (r, c, batch) = (r.clone(), c.clone(), batch.clone());
+                            let (cbor_page, json_page) = (cbor_page.clone(), json_page.clone());
                             async move {
-                                let is_batch =
-                                    req.headers().get("x-amz-target").is_some_and(|v| v.as_bytes().ends_with(b"BatchMeterUsage"));
+                                let target = |op: &[u8]| req.headers().get("x-amz-target").is_some_and(|v| v.as_bytes().ends_with(op));
+                                // The Entitlement Service's page, in the protocol the request came in.
+                                let cbor = req.uri().path().starts_with("/service/");
+                                let (body, content_type) = if cbor {
+                                    (cbor_page, "application/cbor")
+                                } else if target(b"GetEntitlements") {
+                                    (json_page, "application/x-amz-json-1.1")
+                                } else if target(b"BatchMeterUsage") {
+                                    (batch, "application/x-amz-json-1.1")
+                                } else {
+                                    (Bytes::from_static(METER_RESPONSE.as_bytes()), "application/x-amz-json-1.1")
+                                };
                                 let _ = req.into_body().collect().await;
-                                let body = if is_batch { batch } else { Bytes::from_static(METER_RESPONSE.as_bytes()) };
-                                let response = hyper::Response::builder()
+                                let mut response = hyper::Response::builder()
                                     .status(200)
-                                    .header("content-type", "application/x-amz-json-1.1")
-                                    .header("x-amzn-requestid", "0a1b2c3d-4e5f-6789-abcd-ef0123456789")
-                                    .body(Full::new(body))
-                                    .unwrap();
+                                    .header("content-type", content_type)
+                                    .header("x-amzn-requestid", "0a1b2c3d-4e5f-6789-abcd-ef0123456789");
+                                if cbor {
+                                    response = response.header("smithy-protocol", "rpc-v2-cbor");
+                                }
+                                let response = response.body(Full::new(body)).unwrap();
                                 r.fetch_add(1, Ordering::Relaxed);
                                 // The server thread's total CPU so far; the harness takes differences.
                                 c.store((crate::cpu::thread() * 1e9) as u64, Ordering::Relaxed);

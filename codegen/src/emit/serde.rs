@@ -62,6 +62,27 @@ fn cbor(ir: &Ir) -> bool {
     ir.service.protocol == Protocol::RpcV2Cbor
 }
 
+/// A member name as a match pattern: CBOR member names are matched as bytes
+/// (`CborReader::next_member`), so they are never checked for UTF-8; JSON
+/// names as text (the JSON body is checked once as a whole).
+fn member_pattern(ir: &Ir, name: &str) -> TokenStream {
+    if cbor(ir) {
+        let bytes = proc_macro2::Literal::byte_string(name.as_bytes());
+        quote!(#bytes)
+    } else {
+        quote!(#name)
+    }
+}
+
+/// The reader call that gives a structure's or union's next member name.
+fn next_member(ir: &Ir, at: &str) -> TokenStream {
+    if cbor(ir) {
+        quote!(r.next_member(#at)?)
+    } else {
+        quote!(r.next_key(#at)?)
+    }
+}
+
 fn format_tokens(f: TimestampFormat) -> TokenStream {
     let fmt = rt::date_time_format();
     match f {
@@ -397,10 +418,13 @@ fn de_structure(ir: &Ir, s: &Structure, echoed: bool) -> Result<TokenStream, Err
         let read = if m.boxed { quote!(::std::boxed::Box::new(#read)) } else { read };
         let t = super::types::boxed_type(ir, m);
         locals.push(quote!(let mut #local: ::std::option::Option<#t> = ::std::option::Option::None;));
-        let key = m.name.as_str();
         // Error messages arrive as `message` or `Message`, whatever the model calls them.
-        let pattern =
-            if s.error.is_some() && m.name.eq_ignore_ascii_case("message") { quote!("message" | "Message") } else { quote!(#key) };
+        let pattern = if s.error.is_some() && m.name.eq_ignore_ascii_case("message") {
+            let (lower, upper) = (member_pattern(ir, "message"), member_pattern(ir, "Message"));
+            quote!(#lower | #upper)
+        } else {
+            member_pattern(ir, &m.name)
+        };
         arms.push(quote!(#pattern => #local = ::std::option::Option::Some(#read),));
         let value = if field_is_optional(m, s.role) {
             quote!(#local)
@@ -425,10 +449,11 @@ fn de_structure(ir: &Ir, s: &Structure, echoed: bool) -> Result<TokenStream, Err
         }
         _ => (quote!(), quote!()),
     };
+    let next = next_member(ir, name);
     let read = if s.members.is_empty() {
         // Nothing to read, but the body must still be an object.
         quote! {
-            while r.next_key(#name)?.is_some() {
+            while #next.is_some() {
                 r.skip_value(#name)?;
             }
         }
@@ -436,7 +461,7 @@ fn de_structure(ir: &Ir, s: &Structure, echoed: bool) -> Result<TokenStream, Err
         // A null member is an absent one; a member the model does not know
         // (a newer service) is skipped.
         quote! {
-            while let ::std::option::Option::Some(key) = r.next_key(#name)? {
+            while let ::std::option::Option::Some(key) = #next {
                 if r.take_null()? {
                     continue;
                 }
@@ -494,9 +519,10 @@ fn de_union(ir: &Ir, u: &crate::ir::Union, echoed: bool) -> TokenStream {
     let reader = rt::reader(ir.service.protocol);
     let de_err = rt::deserialize_error();
     let name = u.id.name.as_str();
+    let (next, type_key) = (next_member(ir, name), member_pattern(ir, "__type"));
     let arms = u.members.iter().map(|m| {
         let v = ident(&naming::variant_name(&m.name));
-        let key = m.name.as_str();
+        let key = member_pattern(ir, &m.name);
         if m.ty == TypeRef::Unit {
             quote!(#key => { r.skip_value(#name)?; #path::#v })
         } else {
@@ -510,9 +536,9 @@ fn de_union(ir: &Ir, u: &crate::ir::Union, echoed: bool) -> TokenStream {
         pub(crate) fn #f(r: &mut #reader<'_>) -> ::std::result::Result<#path, #de_err> {
             let mut variant = ::std::option::Option::None;
             r.begin_object(#name)?;
-            while let ::std::option::Option::Some(key) = r.next_key(#name)? {
+            while let ::std::option::Option::Some(key) = #next {
                 // `__type` names the union's shape, not a member.
-                if key == "__type" {
+                if &*key == #type_key {
                     r.skip_value(#name)?;
                     continue;
                 }

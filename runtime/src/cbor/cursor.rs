@@ -247,6 +247,16 @@ impl<'a> CborCursor<'a> {
         }
     }
 
+    /// A text string's bytes, not checked to be UTF-8: a structure's member
+    /// name, compared with the names the model has (a name it does not have
+    /// is skipped, whatever its bytes).
+    pub fn text_bytes(&mut self) -> Result<Cow<'a, [u8]>, CborError> {
+        if self.peek()? >> 5 != major::TEXT {
+            return Err(self.expect("a text string")?);
+        }
+        self.string_bytes(major::TEXT)
+    }
+
     /// A byte string (a blob).
     pub fn bytes(&mut self) -> Result<Cow<'a, [u8]>, CborError> {
         if self.peek()? >> 5 != major::BYTES {

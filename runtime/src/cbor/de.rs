@@ -75,6 +75,18 @@ impl<'a> CborReader<'a> {
         self.cursor.str().map(Some).map_err(|e| problem(at, e))
     }
 
+    /// The next member name of a structure, as bytes (its value is to be
+    /// read next), or `None` when the structure ends. Generated code matches
+    /// it against the model's names, so names are not checked for UTF-8: most
+    /// of a response's strings are names, and the check was the reader's
+    /// largest cost.
+    pub fn next_member(&mut self, at: &str) -> Result<Option<Cow<'a, [u8]>>, DeserializeError> {
+        if !self.next_entry(at)? {
+            return Ok(None);
+        }
+        self.cursor.text_bytes().map(Some).map_err(|e| problem(at, e))
+    }
+
     /// Enters an array; read its items with [`next_item`](Self::next_item).
     pub fn begin_array(&mut self, at: &str) -> Result<(), DeserializeError> {
         let c = self.cursor.array().map_err(|e| problem(at, e))?;
@@ -244,6 +256,26 @@ mod tests {
         r.begin_object("Out").unwrap();
         assert_eq!(r.next_key("Out").unwrap(), None);
         assert_eq!(r.finish().unwrap_err().to_string(), "malformed CBOR at byte 1: bytes after the body's item");
+    }
+
+    #[test]
+    fn member_names_are_bytes_matched_as_the_generated_code_does() {
+        // {"Name": 1, "\xff": 2} (the second name is not UTF-8, and is skipped by whoever does not know it)
+        let body = bytes("a2 644e616d65 01 61ff 02");
+        let mut r = CborReader::new(&body);
+        r.begin_object("Out").unwrap();
+        let mut seen = Vec::new();
+        while let Some(name) = r.next_member("Out").unwrap() {
+            match &*name {
+                b"Name" => seen.push(r.int("Out.Name").unwrap()),
+                _ => r.skip_value("Out").unwrap(),
+            }
+        }
+        assert_eq!(seen, [1]);
+        assert_eq!(
+            CborReader::new(&bytes("a1 01 01")).next_member("Out").unwrap_err().to_string(),
+            "Out: read past the end of a map or array"
+        );
     }
 
     #[test]

@@ -11,30 +11,30 @@ pub(crate) fn de_entitlement(
     let mut var_expiration_date: ::std::option::Option<::awsjson_runtime::for_generated::DateTime> = ::std::option::Option::None;
     let mut var_license_arn: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("Entitlement")?;
-    while let ::std::option::Option::Some(key) = r.next_key("Entitlement")? {
+    while let ::std::option::Option::Some(key) = r.next_member("Entitlement")? {
         if r.take_null()? {
             continue;
         }
         match &*key {
-            "ProductCode" => {
+            b"ProductCode" => {
                 var_product_code = ::std::option::Option::Some(r.string("Entitlement.ProductCode")?);
             }
-            "Dimension" => {
+            b"Dimension" => {
                 var_dimension = ::std::option::Option::Some(r.string("Entitlement.Dimension")?);
             }
-            "CustomerIdentifier" => {
+            b"CustomerIdentifier" => {
                 var_customer_identifier = ::std::option::Option::Some(r.string("Entitlement.CustomerIdentifier")?);
             }
-            "CustomerAWSAccountId" => {
+            b"CustomerAWSAccountId" => {
                 var_customer_aws_account_id = ::std::option::Option::Some(r.string("Entitlement.CustomerAWSAccountId")?);
             }
-            "Value" => {
+            b"Value" => {
                 var_value = ::std::option::Option::Some(crate::protocol_serde::de_entitlement_value(r)?);
             }
-            "ExpirationDate" => {
+            b"ExpirationDate" => {
                 var_expiration_date = ::std::option::Option::Some(r.timestamp("Entitlement.ExpirationDate")?);
             }
-            "LicenseArn" => {
+            b"LicenseArn" => {
                 var_license_arn = ::std::option::Option::Some(r.string("Entitlement.LicenseArn")?);
             }
             _ => r.skip_value("Entitlement")?,

@@ -8,21 +8,21 @@ pub(crate) fn de_entitlement_value(
     let mut var_boolean_value: ::std::option::Option<bool> = ::std::option::Option::None;
     let mut var_string_value: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("EntitlementValue")?;
-    while let ::std::option::Option::Some(key) = r.next_key("EntitlementValue")? {
+    while let ::std::option::Option::Some(key) = r.next_member("EntitlementValue")? {
         if r.take_null()? {
             continue;
         }
         match &*key {
-            "IntegerValue" => {
+            b"IntegerValue" => {
                 var_integer_value = ::std::option::Option::Some(r.int("EntitlementValue.IntegerValue")?);
             }
-            "DoubleValue" => {
+            b"DoubleValue" => {
                 var_double_value = ::std::option::Option::Some(r.double("EntitlementValue.DoubleValue")?);
             }
-            "BooleanValue" => {
+            b"BooleanValue" => {
                 var_boolean_value = ::std::option::Option::Some(r.boolean("EntitlementValue.BooleanValue")?);
             }
-            "StringValue" => {
+            b"StringValue" => {
                 var_string_value = ::std::option::Option::Some(r.string("EntitlementValue.StringValue")?);
             }
             _ => r.skip_value("EntitlementValue")?,

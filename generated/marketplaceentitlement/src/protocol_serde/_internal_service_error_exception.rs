@@ -6,12 +6,12 @@ pub(crate) fn de_internal_service_error_exception(
 ) -> ::std::result::Result<crate::types::error::InternalServiceErrorException, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_message: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("InternalServiceErrorException")?;
-    while let ::std::option::Option::Some(key) = r.next_key("InternalServiceErrorException")? {
+    while let ::std::option::Option::Some(key) = r.next_member("InternalServiceErrorException")? {
         if r.take_null()? {
             continue;
         }
         match &*key {
-            "message" | "Message" => {
+            b"message" | b"Message" => {
                 var_message = ::std::option::Option::Some(r.string("InternalServiceErrorException.message")?);
             }
             _ => r.skip_value("InternalServiceErrorException")?,

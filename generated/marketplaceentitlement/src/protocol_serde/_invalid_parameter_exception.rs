@@ -6,12 +6,12 @@ pub(crate) fn de_invalid_parameter_exception(
 ) -> ::std::result::Result<crate::types::error::InvalidParameterException, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_message: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("InvalidParameterException")?;
-    while let ::std::option::Option::Some(key) = r.next_key("InvalidParameterException")? {
+    while let ::std::option::Option::Some(key) = r.next_member("InvalidParameterException")? {
         if r.take_null()? {
             continue;
         }
         match &*key {
-            "message" | "Message" => {
+            b"message" | b"Message" => {
                 var_message = ::std::option::Option::Some(r.string("InvalidParameterException.message")?);
             }
             _ => r.skip_value("InvalidParameterException")?,

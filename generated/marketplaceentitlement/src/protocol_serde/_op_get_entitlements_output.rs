@@ -7,12 +7,12 @@ pub(crate) fn de_op_get_entitlements_output(
     let mut var_entitlements: ::std::option::Option<::std::vec::Vec<crate::types::Entitlement>> = ::std::option::Option::None;
     let mut var_next_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("GetEntitlementsOutput")?;
-    while let ::std::option::Option::Some(key) = r.next_key("GetEntitlementsOutput")? {
+    while let ::std::option::Option::Some(key) = r.next_member("GetEntitlementsOutput")? {
         if r.take_null()? {
             continue;
         }
         match &*key {
-            "Entitlements" => {
+            b"Entitlements" => {
                 var_entitlements = ::std::option::Option::Some({
                     r.begin_array("GetEntitlementsOutput.Entitlements")?;
                     let mut out = ::std::vec::Vec::new();
@@ -24,7 +24,7 @@ pub(crate) fn de_op_get_entitlements_output(
                     out
                 });
             }
-            "NextToken" => {
+            b"NextToken" => {
                 var_next_token = ::std::option::Option::Some(r.string("GetEntitlementsOutput.NextToken")?);
             }
             _ => r.skip_value("GetEntitlementsOutput")?,

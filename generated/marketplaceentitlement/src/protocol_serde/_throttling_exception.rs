@@ -6,12 +6,12 @@ pub(crate) fn de_throttling_exception(
 ) -> ::std::result::Result<crate::types::error::ThrottlingException, ::awsjson_runtime::for_generated::DeserializeError> {
     let mut var_message: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("ThrottlingException")?;
-    while let ::std::option::Option::Some(key) = r.next_key("ThrottlingException")? {
+    while let ::std::option::Option::Some(key) = r.next_member("ThrottlingException")? {
         if r.take_null()? {
             continue;
         }
         match &*key {
-            "message" | "Message" => {
+            b"message" | b"Message" => {
                 var_message = ::std::option::Option::Some(r.string("ThrottlingException.message")?);
             }
             _ => r.skip_value("ThrottlingException")?,

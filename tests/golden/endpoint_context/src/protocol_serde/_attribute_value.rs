@@ -41,7 +41,7 @@ pub(crate) fn de_attribute_value(
     let mut variant = ::std::option::Option::None;
     r.begin_object("AttributeValue")?;
     while let ::std::option::Option::Some(key) = r.next_key("AttributeValue")? {
-        if key == "__type" {
+        if &*key == "__type" {
             r.skip_value("AttributeValue")?;
             continue;
         }

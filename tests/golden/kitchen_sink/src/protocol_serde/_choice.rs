@@ -57,7 +57,7 @@ pub(crate) fn de_choice(
     let mut variant = ::std::option::Option::None;
     r.begin_object("Choice")?;
     while let ::std::option::Option::Some(key) = r.next_key("Choice")? {
-        if key == "__type" {
+        if &*key == "__type" {
             r.skip_value("Choice")?;
             continue;
         }

@@ -41,7 +41,7 @@ pub(crate) fn de_expr(
     let mut variant = ::std::option::Option::None;
     r.begin_object("Expr")?;
     while let ::std::option::Option::Some(key) = r.next_key("Expr")? {
-        if key == "__type" {
+        if &*key == "__type" {
             r.skip_value("Expr")?;
             continue;
         }

@@ -188,6 +188,7 @@ impl<'a> CborCursor<'a> {
     }
 
     /// Whether `c` has another entry (map) or item (array); `false` ends it.
+    #[inline]
     pub fn next(&mut self, c: &mut Container) -> Result<bool, CborError> {
         let more = match &mut c.remaining {
             Some(0) => false,
@@ -234,8 +235,32 @@ impl<'a> CborCursor<'a> {
         }
     }
 
+    /// A definite text string of fewer than 256 bytes (most names and values
+    /// of a response), taken without the general head decoding; `None` for
+    /// anything else, which the general path then reads or refuses.
+    #[inline]
+    fn short_text(&mut self) -> Option<&'a [u8]> {
+        let initial = *self.input.get(self.pos)?;
+        let (len, head) = match initial {
+            0x60..=0x77 => (usize::from(initial - 0x60), 1),
+            0x78 => (usize::from(*self.input.get(self.pos + 1)?), 2),
+            _ => return None,
+        };
+        let start = self.pos + head;
+        let bytes = self.input.get(start..start + len)?;
+        self.pos = start + len;
+        Some(bytes)
+    }
+
     /// A text string (a key or a value).
+    #[inline]
     pub fn str(&mut self) -> Result<Cow<'a, str>, CborError> {
+        let at = self.pos;
+        if let Some(bytes) = self.short_text() {
+            return std::str::from_utf8(bytes)
+                .map(Cow::Borrowed)
+                .map_err(|_| self.err(at, CborErrorKind::Malformed("a text string that is not UTF-8")));
+        }
         if self.peek()? >> 5 != major::TEXT {
             return Err(self.expect("a text string")?);
         }
@@ -250,7 +275,11 @@ impl<'a> CborCursor<'a> {
     /// A text string's bytes, not checked to be UTF-8: a structure's member
     /// name, compared with the names the model has (a name it does not have
     /// is skipped, whatever its bytes).
+    #[inline]
     pub fn text_bytes(&mut self) -> Result<Cow<'a, [u8]>, CborError> {
+        if let Some(bytes) = self.short_text() {
+            return Ok(Cow::Borrowed(bytes));
+        }
         if self.peek()? >> 5 != major::TEXT {
             return Err(self.expect("a text string")?);
         }

@@ -1,7 +1,8 @@
 //! Request quotas per account and operation: a token bucket whose capacity
 //! and refill rate are the operation's requests per second (MeterUsage and
 //! BatchMeterUsage 10, RegisterUsage 5 by default, as reported for the
-//! service; ResolveCustomer has no documented quota and none by default).
+//! service; ResolveCustomer and the Entitlement Service's GetEntitlements
+//! have no documented quota and none by default, and can be given one).
 //! Over the quota a request is answered `ThrottlingException`.
 
 use std::collections::HashMap;
@@ -25,6 +26,9 @@ pub struct Quotas {
     /// ResolveCustomer.
     #[serde(default)]
     pub resolve_customer: u32,
+    /// GetEntitlements (the Entitlement Service).
+    #[serde(default)]
+    pub get_entitlements: u32,
 }
 
 fn ten() -> u32 {
@@ -36,7 +40,7 @@ fn five() -> u32 {
 
 impl Default for Quotas {
     fn default() -> Self {
-        Quotas { meter_usage: 10, batch_meter_usage: 10, register_usage: 5, resolve_customer: 0 }
+        Quotas { meter_usage: 10, batch_meter_usage: 10, register_usage: 5, resolve_customer: 0, get_entitlements: 0 }
     }
 }
 
@@ -48,6 +52,7 @@ impl Quotas {
             "BatchMeterUsage" => self.batch_meter_usage,
             "RegisterUsage" => self.register_usage,
             "ResolveCustomer" => self.resolve_customer,
+            "GetEntitlements" => self.get_entitlements,
             _ => 0,
         }
     }

@@ -265,3 +265,34 @@ async fn our_crate_in_either_protocol_sees_the_same_pages_and_errors() {
     assert_eq!((j.code(), j.message()), (c.code(), c.message()));
     assert_eq!(c.code(), Some("InvalidParameterException"));
 }
+
+#[tokio::test]
+async fn a_quota_throttles_and_a_failing_service_is_a_typed_500() {
+    // One GetEntitlements a second, with a stopped clock: the second call in that second is throttled.
+    let text = format!("{}\n[quotas]\nget_entitlements = 1\n", metering_emulator::config::DEMO);
+    let clock = Arc::new(|| UNIX_EPOCH + Duration::from_secs(NOW));
+    let running =
+        metering_emulator::start_with_clock(metering_emulator::Config::from_toml(&text).unwrap(), "127.0.0.1:0".parse().unwrap(), clock)
+            .await
+            .unwrap();
+    let config = marketplaceentitlement::Config::builder()
+        .region(marketplaceentitlement::config::Region::new("us-east-1"))
+        .credentials_provider(marketplaceentitlement::config::Credentials::new(SELLER.0, SELLER.1, None, None, "test"))
+        .endpoint_url(running.url())
+        .time_source(awsjson_runtime::config::StaticTimeSource(UNIX_EPOCH + Duration::from_secs(NOW)))
+        .retry_config(marketplaceentitlement::config::retry::RetryConfig::disabled())
+        .build();
+    let client = marketplaceentitlement::Client::from_conf(config);
+    client.get_entitlements().product_code("prod-contract-1").send().await.unwrap();
+    let throttled = client.get_entitlements().product_code("prod-contract-1").send().await.unwrap_err();
+    let Some(GetEntitlementsError::ThrottlingException(e)) = throttled.as_service_error() else { panic!("{throttled:?}") };
+    assert!(e.message().unwrap().contains("Rate exceeded"), "{e:?}");
+
+    let fault = r#"{"operation": "GetEntitlements", "error": "InternalServiceErrorException", "message": "armed"}"#;
+    metering_emulator::admin::arm(&running.url(), fault).await.unwrap();
+    // An armed fault answers before the quota is counted.
+    let failed = client.get_entitlements().product_code("prod-contract-1").send().await.unwrap_err();
+    let raw_status = failed.raw_response().map(|r| r.status().as_u16());
+    assert!(matches!(failed.as_service_error(), Some(GetEntitlementsError::InternalServiceErrorException(_))), "{failed:?}");
+    assert_eq!(raw_status, Some(500));
+}

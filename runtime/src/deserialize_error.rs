@@ -71,3 +71,40 @@ impl fmt::Display for DeserializeError {
 }
 
 impl std::error::Error for DeserializeError {}
+
+/// The readers of Smithy's four integer types, over a reader's
+/// `integer(at, min, max)` (the value as an `i64`, refused outside the
+/// bounds): the same four methods for every format's reader.
+macro_rules! integer_readers {
+    () => {
+        /// An `i8`.
+        pub fn byte(&mut self, at: &str) -> Result<i8, DeserializeError> {
+            self.integer(at, i8::MIN.into(), i8::MAX.into()).map(|n| n as i8)
+        }
+
+        /// An `i16`.
+        pub fn short(&mut self, at: &str) -> Result<i16, DeserializeError> {
+            self.integer(at, i16::MIN.into(), i16::MAX.into()).map(|n| n as i16)
+        }
+
+        /// An `i32`.
+        pub fn int(&mut self, at: &str) -> Result<i32, DeserializeError> {
+            self.integer(at, i32::MIN.into(), i32::MAX.into()).map(|n| n as i32)
+        }
+
+        /// An `i64`.
+        pub fn long(&mut self, at: &str) -> Result<i64, DeserializeError> {
+            self.integer(at, i64::MIN, i64::MAX)
+        }
+    };
+}
+
+pub(crate) use integer_readers;
+
+/// `n` when it lies within `min..=max`, else the error at `at` that says so.
+pub(crate) fn in_range(at: &str, n: i64, min: i64, max: i64) -> Result<i64, DeserializeError> {
+    if n < min || n > max {
+        return Err(DeserializeError::new(at, format!("{n} is out of range {min}..={max}")));
+    }
+    Ok(n)
+}

@@ -4,6 +4,7 @@
 pub mod cbor_json;
 pub mod chaos;
 pub mod random;
+pub mod raw_http;
 pub mod server;
 pub mod sigv4;
 pub mod tls;

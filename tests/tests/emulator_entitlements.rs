@@ -10,8 +10,8 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use awsjson_runtime::credentials::Credentials;
-use awsjson_runtime::http::{Headers, HttpRequest};
+use integration_tests::raw_http::{exchange, signed_json_request};
+use marketplaceentitlement::config::retry::RetryConfig;
 use marketplaceentitlement::operation::get_entitlements::{GetEntitlementsError, GetEntitlementsOutput};
 use marketplaceentitlement::types::GetEntitlementFilterName;
 use metering_emulator::Running;
@@ -24,13 +24,18 @@ async fn emulator() -> Running {
     metering_emulator::start_with_clock(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap(), clock).await.unwrap()
 }
 
+/// The seller's Entitlement client (RPC v2 CBOR), on the emulator's frozen clock.
 fn entitlements(running: &Running) -> marketplaceentitlement::Client {
+    entitlements_with(running, RetryConfig::standard().with_initial_backoff(Duration::from_millis(1)))
+}
+
+fn entitlements_with(running: &Running, retry: RetryConfig) -> marketplaceentitlement::Client {
     let config = marketplaceentitlement::Config::builder()
         .region(marketplaceentitlement::config::Region::new("us-east-1"))
         .credentials_provider(marketplaceentitlement::config::Credentials::new(SELLER.0, SELLER.1, None, None, "test"))
         .endpoint_url(running.url())
         .time_source(awsjson_runtime::config::StaticTimeSource(UNIX_EPOCH + Duration::from_secs(NOW)))
-        .retry_config(marketplaceentitlement::config::retry::RetryConfig::standard().with_initial_backoff(Duration::from_millis(1)))
+        .retry_config(retry)
         .build();
     marketplaceentitlement::Client::from_conf(config)
 }
@@ -152,40 +157,8 @@ async fn pages_filters_and_errors_as_the_service_documents_them() {
 
 /// A GetEntitlements request in awsJson1_1, signed by the seller, as raw HTTP/1.1.
 fn json_request(addr: std::net::SocketAddr, body: &str) -> Vec<u8> {
-    let host = addr.to_string();
-    let mut headers = Headers::new();
-    headers.append("Host", host.clone());
-    headers.append("Content-Type", "application/x-amz-json-1.1");
-    headers.append("X-Amz-Target", "AWSMPEntitlementService.GetEntitlements");
-    headers.append("Content-Length", body.len().to_string());
-    let mut request = HttpRequest { method: "POST".into(), uri: format!("http://{host}/"), headers, body: body.as_bytes().to_vec().into() };
-    let creds = Credentials::new(SELLER.0, SELLER.1, None, None, "test");
-    awsjson_runtime::test_util::internals::sign(
-        &mut request,
-        &creds,
-        "us-east-1",
-        "aws-marketplace",
-        SystemTime::UNIX_EPOCH + Duration::from_secs(NOW),
-    )
-    .unwrap();
-    let mut out = String::from("POST / HTTP/1.1\r\n");
-    for (n, v) in request.headers.iter() {
-        out.push_str(&format!("{n}: {v}\r\n"));
-    }
-    out.push_str("Connection: close\r\n\r\n");
-    out.push_str(body);
-    out.into_bytes()
-}
-
-async fn exchange(addr: std::net::SocketAddr, bytes: &[u8]) -> (u16, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream.write_all(bytes).await.unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.unwrap();
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
-    (status, text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default())
+    let at = SystemTime::UNIX_EPOCH + Duration::from_secs(NOW);
+    signed_json_request(addr, SELLER, "AWSMPEntitlementService.GetEntitlements", body.as_bytes(), at)
 }
 
 #[tokio::test]
@@ -275,14 +248,7 @@ async fn a_quota_throttles_and_a_failing_service_is_a_typed_500() {
         metering_emulator::start_with_clock(metering_emulator::Config::from_toml(&text).unwrap(), "127.0.0.1:0".parse().unwrap(), clock)
             .await
             .unwrap();
-    let config = marketplaceentitlement::Config::builder()
-        .region(marketplaceentitlement::config::Region::new("us-east-1"))
-        .credentials_provider(marketplaceentitlement::config::Credentials::new(SELLER.0, SELLER.1, None, None, "test"))
-        .endpoint_url(running.url())
-        .time_source(awsjson_runtime::config::StaticTimeSource(UNIX_EPOCH + Duration::from_secs(NOW)))
-        .retry_config(marketplaceentitlement::config::retry::RetryConfig::disabled())
-        .build();
-    let client = marketplaceentitlement::Client::from_conf(config);
+    let client = entitlements_with(&running, RetryConfig::disabled());
     client.get_entitlements().product_code("prod-contract-1").send().await.unwrap();
     let throttled = client.get_entitlements().product_code("prod-contract-1").send().await.unwrap_err();
     let Some(GetEntitlementsError::ThrottlingException(e)) = throttled.as_service_error() else { panic!("{throttled:?}") };

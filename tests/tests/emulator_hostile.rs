@@ -6,9 +6,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use awsjson_runtime::credentials::Credentials;
-use awsjson_runtime::http::{Headers, HttpRequest};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use integration_tests::raw_http::{exchange, signed_json_request};
 
 const NOW: u64 = 1_700_000_000;
 const BUYER: (&str, &str) = ("AKIAEXAMPLEBUYER0001", "buyer-secret-key-for-the-emulator-only");
@@ -18,43 +16,9 @@ async fn emulator(config: metering_emulator::Config) -> metering_emulator::Runni
     metering_emulator::start_with_clock(config, "127.0.0.1:0".parse().unwrap(), clock).await.unwrap()
 }
 
-/// Sends raw bytes and returns the status and body of the answer ("" when the connection closed without one).
-async fn exchange(addr: std::net::SocketAddr, bytes: &[u8]) -> (u16, String) {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let _ = stream.write_all(bytes).await;
-    let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response).await;
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
-    (status, text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default())
-}
-
 /// A request signed by the buyer, as raw HTTP/1.1 bytes.
 fn signed(addr: std::net::SocketAddr, target: &str, body: &[u8]) -> Vec<u8> {
-    let host = addr.to_string();
-    let mut headers = Headers::new();
-    headers.append("Host", host.clone());
-    headers.append("Content-Type", "application/x-amz-json-1.1");
-    headers.append("X-Amz-Target", target.to_owned());
-    headers.append("Content-Length", body.len().to_string());
-    let mut request = HttpRequest { method: "POST".into(), uri: format!("http://{host}/"), headers, body: body.to_vec().into() };
-    let creds = Credentials::new(BUYER.0, BUYER.1, None, None, "test");
-    awsjson_runtime::test_util::internals::sign(
-        &mut request,
-        &creds,
-        "us-east-1",
-        "aws-marketplace",
-        SystemTime::UNIX_EPOCH + Duration::from_secs(NOW),
-    )
-    .unwrap();
-    let mut out = String::from("POST / HTTP/1.1\r\n");
-    for (n, v) in request.headers.iter() {
-        out.push_str(&format!("{n}: {v}\r\n"));
-    }
-    out.push_str("Connection: close\r\n\r\n");
-    let mut bytes = out.into_bytes();
-    bytes.extend_from_slice(body);
-    bytes
+    signed_json_request(addr, BUYER, target, body, SystemTime::UNIX_EPOCH + Duration::from_secs(NOW))
 }
 
 fn error_type(body: &str) -> String {

@@ -147,31 +147,10 @@ impl<'a> CborReader<'a> {
 
     fn integer(&mut self, at: &str, min: i64, max: i64) -> Result<i64, DeserializeError> {
         let n = self.cursor.integer().map_err(|e| problem(at, e))?;
-        if n < min || n > max {
-            return Err(DeserializeError::new(at, format!("{n} is out of range {min}..={max}")));
-        }
-        Ok(n)
+        crate::deserialize_error::in_range(at, n, min, max)
     }
 
-    /// An `i8`.
-    pub fn byte(&mut self, at: &str) -> Result<i8, DeserializeError> {
-        self.integer(at, i8::MIN.into(), i8::MAX.into()).map(|n| n as i8)
-    }
-
-    /// An `i16`.
-    pub fn short(&mut self, at: &str) -> Result<i16, DeserializeError> {
-        self.integer(at, i16::MIN.into(), i16::MAX.into()).map(|n| n as i16)
-    }
-
-    /// An `i32`.
-    pub fn int(&mut self, at: &str) -> Result<i32, DeserializeError> {
-        self.integer(at, i32::MIN.into(), i32::MAX.into()).map(|n| n as i32)
-    }
-
-    /// An `i64`.
-    pub fn long(&mut self, at: &str) -> Result<i64, DeserializeError> {
-        self.integer(at, i64::MIN, i64::MAX)
-    }
+    crate::deserialize_error::integer_readers!();
 
     /// An `f64`, from a float of any precision or an integer.
     pub fn double(&mut self, at: &str) -> Result<f64, DeserializeError> {

@@ -1,13 +1,14 @@
 //! `GET /emulator/`: a page for people, plain HTML without scripts, showing
 //! what the emulator billed (records by hour, product, customer and
 //! dimension, with totals per product and dimension), the subscriptions and
-//! registration tokens of the configuration, the armed faults, and a form
+//! registration tokens of the configuration, the entitlements GetEntitlements
+//! answers with (a contract sign-up adds its own), the armed faults, and a form
 //! that subscribes a buyer as AWS Marketplace does (`POST /emulator/v1/subscribe`).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::config::Config;
+use crate::config::{Config, EntitlementValue};
 use crate::decimal::Quantity;
 use crate::faults::Faults;
 use crate::state::State;
@@ -77,6 +78,27 @@ pub fn render(config: &Config, state: &mut State, faults: &Faults) -> String {
             esc(c.registration_token.as_deref().unwrap_or(""))
         );
     }
+    html.push_str("</table>\n<h2>Entitlements</h2>\n<table id=\"entitlements\"><tr><th>Product</th><th>Buyer account</th><th>Dimension</th><th>Value</th><th>Expires</th></tr>\n");
+    for e in &config.entitlements {
+        let value = match &e.value {
+            EntitlementValue::Integer(n) => n.to_string(),
+            EntitlementValue::Double(d) => d.to_string(),
+            EntitlementValue::Boolean(b) => b.to_string(),
+            EntitlementValue::String(s) => s.clone(),
+        };
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&e.product),
+            esc(&e.account),
+            esc(&e.dimension),
+            esc(&value),
+            esc(e.expiration.as_deref().unwrap_or("never"))
+        );
+    }
+    if config.entitlements.is_empty() {
+        html.push_str("<tr><td colspan=\"5\">None.</td></tr>\n");
+    }
     html.push_str("</table>\n<h2>Armed faults</h2>\n<table id=\"faults\"><tr><th>Operation</th><th>Calls left</th><th>What</th></tr>\n");
     for f in faults.armed() {
         let what = match (&f.error, f.drop_connection, f.delay_ms, f.unprocessed.is_empty()) {
@@ -116,5 +138,9 @@ mod tests {
         let html = render(&config, &mut State::default(), &Faults::default());
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !html.contains("<script>"), "{html}");
         assert!(html.contains("Nothing billed yet."));
+        assert!(
+            html.contains("<td>prod-contract-1</td><td>444455556666</td><td>tier</td><td>silver</td><td>2027-12-31T00:00:00Z</td>"),
+            "{html}"
+        );
     }
 }

@@ -89,6 +89,11 @@ async fn a_buyer_subscribes_the_seller_signs_them_up_and_the_page_shows_the_bill
             .await;
     assert!(form.starts_with("HTTP/1.1 303") && form.to_ascii_lowercase().contains("location: /emulator/"), "{form}");
     assert_eq!(received.lock().unwrap().len(), 2);
+    // A contract product's sign-up entitles the buyer: the page lists it.
+    let contract =
+        post(running.addr(), "/emulator/v1/subscribe", "application/x-www-form-urlencoded", "product=prod-contract-1&account=210987654399")
+            .await;
+    assert!(contract.starts_with("HTTP/1.1 303"), "{contract}");
 
     // What a person sees, rendered by a real browser.
     if let Some(browser) = chromium() {
@@ -121,6 +126,8 @@ async fn a_buyer_subscribes_the_seller_signs_them_up_and_the_page_shows_the_bill
         assert!(totals.contains("users") && totals.contains("42.5"), "{totals}");
         let subscriptions = dom.split("id=\"subscriptions\"").nth(1).unwrap().split("</table>").next().unwrap();
         assert!(subscriptions.contains(&token) && subscriptions.contains("210987654321"), "{subscriptions}");
+        let entitlements = dom.split("id=\"entitlements\"").nth(1).unwrap().split("</table>").next().unwrap();
+        assert!(entitlements.contains("210987654399") && entitlements.contains("gold"), "{entitlements}");
         assert!(dom.contains("Subscribe as a buyer"));
     }
     running.stop().await;

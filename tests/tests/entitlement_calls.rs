@@ -244,3 +244,31 @@ async fn inputs_that_break_the_model_are_refused_before_sending() {
     }
     assert!(server.received().is_empty(), "nothing was sent");
 }
+
+#[tokio::test]
+async fn an_answer_without_the_smithy_protocol_header_is_malformed_and_a_proxys_503_is_retried() {
+    // A CBOR body that would parse, but without `Smithy-Protocol`: not this protocol's answer.
+    let server = TestServer::start((AKID, SECRET), |_| {
+        let mut reply = Reply::cbor(200, &json!({"Entitlements": []}));
+        reply.headers.retain(|(name, _)| name != "smithy-protocol");
+        reply
+    })
+    .await;
+    let err = client_for(&server).get_entitlements().product_code("prod-1").send().await.unwrap_err();
+    assert!(matches!(err, SdkError::ResponseError(_)), "{err:?}");
+    let text = DisplayErrorContext(&err).to_string();
+    assert!(text.contains("has no `Smithy-Protocol: rpc-v2-cbor` header"), "{text}");
+    assert_eq!(server.received().len(), 1, "a 200 is not retried");
+
+    // A load balancer's HTML page: retried as its status says, then reported with an excerpt.
+    let proxy = TestServer::start((AKID, SECRET), |_| Reply {
+        status: 503,
+        headers: vec![("content-type".into(), "text/html".into())],
+        body: b"<html><body>Service Unavailable</body></html>".to_vec(),
+    })
+    .await;
+    let err = client_for(&proxy).get_entitlements().product_code("prod-1").send().await.unwrap_err();
+    let text = DisplayErrorContext(&err).to_string();
+    assert!(text.contains("HTTP 503") && text.contains("Service Unavailable"), "{text}");
+    assert_eq!(proxy.received().len(), 3, "retried up to the standard three attempts");
+}

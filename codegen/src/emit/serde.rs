@@ -56,8 +56,8 @@ fn collect_named(ty: &TypeRef, out: &mut Vec<ShapeId>) {
 }
 
 /// Whether the crate's bodies are CBOR (RPC v2 CBOR), else JSON. Documents
-/// and big numbers never reach a CBOR serialiser: the generator refuses the
-/// protocol for a model that has them (`validate::protocol_of`).
+/// never reach a CBOR serialiser: the protocol has none, and the generator
+/// refuses it for a model that has them (`validate::protocol_of`).
 fn cbor(ir: &Ir) -> bool {
     ir.service.protocol == Protocol::RpcV2Cbor
 }
@@ -103,7 +103,13 @@ fn ser_value(ir: &Ir, ty: &TypeRef, value: TokenStream, label: &str) -> TokenStr
             Prim::String => quote!(w.string(#value);),
             Prim::BigInteger | Prim::BigDecimal => {
                 let build_error = rt::build_error();
-                quote!(w.number_text(#value).map_err(|e| #build_error::other(e.to_string()))?;)
+                // CBOR writes the two differently (a bignum, a decimal fraction); JSON writes the text as a number.
+                let write = match (cbor(ir), p) {
+                    (true, Prim::BigInteger) => quote!(big_integer),
+                    (true, _) => quote!(big_decimal),
+                    (false, _) => quote!(number_text),
+                };
+                quote!(w.#write(#value).map_err(|e| #build_error::other(e.to_string()))?;)
             }
             Prim::Boolean => quote!(w.boolean(*#value);),
             Prim::Byte | Prim::Short | Prim::Integer | Prim::Long => {
@@ -195,6 +201,8 @@ fn de_value(ir: &Ir, ty: &TypeRef, at: &str, echoed: bool) -> TokenStream {
         TypeRef::Prim(p) => match p {
             Prim::String if echoed => quote!(r.echoed_string(#at)?),
             Prim::String => quote!(r.string(#at)?),
+            Prim::BigInteger if cbor(ir) => quote!(r.big_integer(#at)?),
+            Prim::BigDecimal if cbor(ir) => quote!(r.big_decimal(#at)?),
             Prim::BigInteger | Prim::BigDecimal => quote!(r.big_number(#at)?),
             Prim::Boolean => quote!(r.boolean(#at)?),
             Prim::Byte => quote!(r.byte(#at)?),

@@ -59,7 +59,7 @@ pub fn validate(model: &Model) -> Result<String, Error> {
 /// The protocol trait the client will use: `wanted` when given (it must be
 /// one the service lists and the generator implements), else the first of
 /// [`SUPPORTED_PROTOCOLS`] the service lists and the model can be sent in
-/// (RPC v2 CBOR has no documents, and big numbers are not implemented for it).
+/// (RPC v2 CBOR has no document type).
 pub fn protocol_of(model: &Model, id: &str, wanted: Option<&str>) -> Result<&'static str, Error> {
     let traits = model.shapes[id].traits();
     let supported = || SUPPORTED_PROTOCOLS.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ");
@@ -105,18 +105,11 @@ pub fn protocol_of(model: &Model, id: &str, wanted: Option<&str>) -> Result<&'st
 const CBOR: &str = "smithy.protocols#rpcv2Cbor";
 
 /// Why the model cannot be sent in RPC v2 CBOR, naming the member: the
-/// protocol has no document type, and the generator does not implement its
-/// big-number tags.
+/// protocol has no document type.
 fn cbor_obstacle(model: &Model) -> Option<String> {
-    let kind_of = |target: &str| match model.shapes.get(target) {
-        Some(Shape::Document(_)) => Some("document"),
-        Some(Shape::BigInteger(_)) => Some("bigInteger"),
-        Some(Shape::BigDecimal(_)) => Some("bigDecimal"),
-        Some(_) => None,
-        None => match prelude_shape(target) {
-            Some((k @ ("document" | "bigInteger" | "bigDecimal"), _)) => Some(k),
-            _ => None,
-        },
+    let is_document = |target: &str| match model.shapes.get(target) {
+        Some(shape) => matches!(shape, Shape::Document(_)),
+        None => matches!(prelude_shape(target), Some(("document", _))),
     };
     for (id, shape) in &model.shapes {
         let members: Vec<(&str, &str)> = match shape {
@@ -125,13 +118,8 @@ fn cbor_obstacle(model: &Model) -> Option<String> {
             other => other.members().map(|ms| ms.iter().map(|(n, m)| (n.as_str(), m.target.as_str())).collect()).unwrap_or_default(),
         };
         for (name, target) in members {
-            if let Some(kind) = kind_of(target) {
-                let why = if kind == "document" {
-                    "the protocol has no document type"
-                } else {
-                    "the generator does not implement its big-number tags"
-                };
-                return Some(format!("{id}${name} is a {kind} ({why})"));
+            if is_document(target) {
+                return Some(format!("{id}${name} is a document (the protocol has no document type)"));
             }
         }
     }
@@ -332,6 +320,9 @@ mod tests {
         assert_eq!(protocol_of(&model, "a#S", None).unwrap(), "aws.protocols#awsJson1_0");
         let err = protocol_of(&model, "a#S", Some("smithy.protocols#rpcv2Cbor")).unwrap_err().to_string();
         assert!(err.contains("a#T$Doc is a document (the protocol has no document type)"), "{err}");
+        // Big numbers are CBOR's tags 2, 3 and 4: no obstacle.
+        let model = with(r#","a#T":{"type":"structure","members":{"N":{"target":"smithy.api#BigDecimal"}}}"#);
+        assert_eq!(protocol_of(&model, "a#S", None).unwrap(), "smithy.protocols#rpcv2Cbor");
     }
 
     #[test]

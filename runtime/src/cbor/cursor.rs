@@ -307,6 +307,31 @@ impl<'a> CborCursor<'a> {
         Ok(if m == major::UNSIGNED { n } else { -1 - n })
     }
 
+    /// An integer of any size, as (negative, magnitude bytes big-endian): a
+    /// plain integer (major type 0 or 1) or a bignum (tag 2 or 3 over a byte
+    /// string). A negative one's value is -1 minus the magnitude, as CBOR
+    /// writes it.
+    pub fn integer_parts(&mut self) -> Result<(bool, Cow<'a, [u8]>), CborError> {
+        let initial = self.peek()?;
+        match initial >> 5 {
+            major::UNSIGNED | major::NEGATIVE => {
+                let (m, n) = self.head()?;
+                let n = n.expect("integers have definite arguments");
+                Ok((m == major::NEGATIVE, Cow::Owned(n.to_be_bytes().to_vec())))
+            }
+            major::TAG if initial == 0xc2 || initial == 0xc3 => {
+                self.pos += 1;
+                Ok((initial == 0xc3, self.bytes()?))
+            }
+            _ => Err(self.expect("an integer or a bignum (tag 2 or 3)")?),
+        }
+    }
+
+    /// The next initial byte, unread (what kind of item comes next).
+    pub fn peek_initial(&self) -> Result<u8, CborError> {
+        self.peek()
+    }
+
     /// A float of any precision, or an integer where a float is expected.
     pub fn float(&mut self) -> Result<f64, CborError> {
         let initial = self.peek()?;

@@ -10,6 +10,8 @@
 use std::borrow::Cow;
 
 use super::cursor::{CborCursor, CborError, CborErrorKind, Container};
+#[cfg(test)]
+use super::writer::CborWriter;
 use crate::deserialize_error::DeserializeError;
 use crate::json::StringPool;
 use crate::primitives::{Blob, DateTime};
@@ -162,6 +164,40 @@ impl<'a> CborReader<'a> {
         self.double(at).map(|f| f as f32)
     }
 
+    /// A bigInteger, as its decimal text: an integer or a bignum (tag 2 or 3).
+    pub fn big_integer(&mut self, at: &str) -> Result<String, DeserializeError> {
+        let (negative, magnitude) = self.cursor.integer_parts().map_err(|e| problem(at, e))?;
+        integer_text(at, negative, &magnitude)
+    }
+
+    /// A bigDecimal, as its text (`273.15`): a decimal fraction (tag 4 over
+    /// `[exponent, mantissa]`), or an integer or bignum standing for itself.
+    pub fn big_decimal(&mut self, at: &str) -> Result<String, DeserializeError> {
+        if self.cursor.peek_initial().map_err(|e| problem(at, e))? != 0xc4 {
+            return self.big_integer(at);
+        }
+        self.cursor.tag().map_err(|e| problem(at, e))?;
+        self.begin_array(at)?;
+        let parts_missing = || DeserializeError::new(at, "a decimal fraction must be [exponent, mantissa]");
+        if !self.next_item(at)? {
+            return Err(parts_missing());
+        }
+        let exponent = self.long(at)?;
+        if !self.next_item(at)? {
+            return Err(parts_missing());
+        }
+        let (negative, magnitude) = self.cursor.integer_parts().map_err(|e| problem(at, e))?;
+        if self.next_item(at)? {
+            return Err(parts_missing());
+        }
+        let digits = integer_text(at, negative, &magnitude)?;
+        let (negative, digits) = match digits.strip_prefix('-') {
+            Some(d) => (true, d),
+            None => (false, digits.as_str()),
+        };
+        Ok(super::bignum::text(negative, digits, exponent))
+    }
+
     /// A timestamp: tag 1 over epoch seconds, an integer or a float.
     pub fn timestamp(&mut self, at: &str) -> Result<DateTime, DeserializeError> {
         self.cursor.timestamp().map_err(|e| problem(at, e))
@@ -171,6 +207,13 @@ impl<'a> CborReader<'a> {
     pub fn blob(&mut self, at: &str) -> Result<Blob, DeserializeError> {
         self.cursor.bytes().map(|b| Blob::new(b.into_owned())).map_err(|e| problem(at, e))
     }
+}
+
+/// The decimal text of a CBOR integer: `magnitude`, or -1 minus it when `negative`.
+fn integer_text(at: &str, negative: bool, magnitude: &[u8]) -> Result<String, DeserializeError> {
+    let value = if negative { super::bignum::plus_one(magnitude) } else { magnitude.to_vec() };
+    let digits = super::bignum::bytes_to_digits(&value).ok_or_else(|| DeserializeError::new(at, "a bignum of more than 4,096 bytes"))?;
+    Ok(if negative { format!("-{digits}") } else { digits })
 }
 
 #[cfg(test)]
@@ -255,6 +298,38 @@ mod tests {
             CborReader::new(&bytes("a1 01 01")).next_member("Out").unwrap_err().to_string(),
             "Out: read past the end of a map or array"
         );
+    }
+
+    #[test]
+    fn big_numbers_read_as_their_text() {
+        let big = |hex: &str| CborReader::new(&bytes(hex)).big_integer("N").unwrap();
+        assert_eq!(big("c249010000000000000000"), "18446744073709551616");
+        assert_eq!(big("c349010000000000000000"), "-18446744073709551617");
+        assert_eq!(big("3bffffffffffffffff"), "-18446744073709551616");
+        assert_eq!(big("1bffffffffffffffff"), "18446744073709551615");
+        assert_eq!(big("20"), "-1");
+        let dec = |hex: &str| CborReader::new(&bytes(hex)).big_decimal("D").unwrap();
+        assert_eq!(dec("c48221196ab3"), "273.15");
+        assert_eq!(dec("c4820338c7"), "-200000");
+        assert_eq!(dec("c4822138c7"), "-2.00");
+        assert_eq!(dec("05"), "5");
+        let e = CborReader::new(&bytes("c48101")).big_decimal("D").unwrap_err();
+        assert_eq!(e.to_string(), "D: a decimal fraction must be [exponent, mantissa]");
+        let e = CborReader::new(&bytes("63616263")).big_integer("N").unwrap_err();
+        assert_eq!(e.to_string(), "N: expected an integer or a bignum (tag 2 or 3), found a text string");
+        // What the writer writes reads back.
+        for text in ["0", "-1", "18446744073709551616", "-18446744073709551617", "123456789012345678901234567890"] {
+            let mut w = CborWriter::new();
+            w.big_integer(text).unwrap();
+            assert_eq!(CborReader::new(&w.finish()).big_integer("N").unwrap(), text);
+        }
+        for (text, back) in
+            [("273.15", "273.15"), ("-0.001", "-0.001"), ("1e3", "1000"), ("12345678901234567890.5", "12345678901234567890.5")]
+        {
+            let mut w = CborWriter::new();
+            w.big_decimal(text).unwrap();
+            assert_eq!(CborReader::new(&w.finish()).big_decimal("D").unwrap(), back);
+        }
     }
 
     #[test]

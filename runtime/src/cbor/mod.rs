@@ -5,6 +5,7 @@
 //! part of CBOR (no value tree, no serde), and the SDK crates' dependency
 //! graph stays as it is.
 
+mod bignum;
 mod cursor;
 mod de;
 mod writer;

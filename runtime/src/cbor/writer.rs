@@ -10,6 +10,8 @@
 //! Timestamps are tag 1 over epoch seconds as a double, as the protocol
 //! specifies.
 
+use super::bignum;
+use crate::json::InvalidNumber;
 use crate::primitives::{Blob, DateTime};
 
 /// Writes CBOR.
@@ -153,6 +155,54 @@ impl CborWriter {
         self.out.extend_from_slice(&f.to_bits().to_be_bytes());
     }
 
+    /// A bigInteger given as its decimal text: an integer when it fits 64
+    /// bits, else a bignum (tag 2, or 3 for a negative one).
+    pub fn big_integer(&mut self, text: &str) -> Result<(), InvalidNumber> {
+        let invalid = || InvalidNumber(text.to_owned());
+        let mut d = bignum::parse(text).ok_or_else(invalid)?;
+        // `1.0` and `12e3` are integers too; `1.5` is not.
+        while d.exponent < 0 && d.digits.ends_with('0') && d.digits != "0" {
+            d.digits.pop();
+            d.exponent += 1;
+        }
+        if d.digits == "0" {
+            d.exponent = 0;
+        }
+        if d.exponent < 0 || d.exponent as usize + d.digits.len() > 4096 {
+            return Err(invalid());
+        }
+        d.digits.push_str(&"0".repeat(d.exponent as usize));
+        self.integer_digits(d.negative, &d.digits);
+        Ok(())
+    }
+
+    /// A bigDecimal given as its decimal text: tag 4 over `[exponent, mantissa]`.
+    pub fn big_decimal(&mut self, text: &str) -> Result<(), InvalidNumber> {
+        let d = bignum::parse(text).ok_or_else(|| InvalidNumber(text.to_owned()))?;
+        self.head(major::TAG, 4);
+        self.begin_array(2);
+        self.integer(d.exponent);
+        self.integer_digits(d.negative, &d.digits);
+        Ok(())
+    }
+
+    /// The integer `(-)digits`, as itself when it fits, else as a bignum.
+    fn integer_digits(&mut self, negative: bool, digits: &str) {
+        let magnitude = bignum::digits_to_bytes(digits);
+        // CBOR writes a negative -n as n - 1.
+        let argument = if negative { bignum::minus_one(&magnitude) } else { magnitude };
+        let significant: Vec<u8> = argument.iter().copied().skip_while(|b| *b == 0).collect();
+        let (m, tag) = if negative { (major::NEGATIVE, 3) } else { (major::UNSIGNED, 2) };
+        if significant.len() <= 8 {
+            let mut n = [0u8; 8];
+            n[8 - significant.len()..].copy_from_slice(&significant);
+            self.head(m, u64::from_be_bytes(n));
+        } else {
+            self.head(major::TAG, tag);
+            self.bytes(&significant);
+        }
+    }
+
     /// A timestamp: tag 1 over epoch seconds as a double, whole seconds
     /// too, as the protocol specifies (a reader takes any number).
     pub fn timestamp(&mut self, t: &DateTime) {
@@ -207,6 +257,29 @@ mod tests {
         assert_eq!(written(|w| w.float(1.1)), "fb3ff199999999999a");
         assert_eq!(written(|w| w.float32(100000.0)), "fa47c35000");
         assert_eq!(written(|w| w.float(f64::INFINITY)), "fb7ff0000000000000");
+    }
+
+    #[test]
+    fn big_numbers_take_the_smallest_form_that_holds_them() {
+        let big = |t: &str| {
+            let mut w = CborWriter::new();
+            w.big_integer(t).unwrap();
+            hex(&w.finish())
+        };
+        // RFC 8949 Appendix A.
+        assert_eq!(big("18446744073709551615"), "1bffffffffffffffff");
+        assert_eq!(big("18446744073709551616"), "c249010000000000000000");
+        assert_eq!(big("-18446744073709551616"), "3bffffffffffffffff");
+        assert_eq!(big("-18446744073709551617"), "c349010000000000000000");
+        assert_eq!(big("-1"), "20");
+        assert_eq!(big("12e1"), "1878");
+        assert_eq!(big("0"), "00");
+        assert!(CborWriter::new().big_integer("1.5").is_err());
+        assert!(CborWriter::new().big_integer("one").is_err());
+        // RFC 8949 §3.4.4: 273.15 is 4([-2, 27315]).
+        let mut w = CborWriter::new();
+        w.big_decimal("273.15").unwrap();
+        assert_eq!(hex(&w.finish()), "c48221196ab3");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The CBOR reader on arbitrary bytes: skipping a whole item, and reading one
 //! the way a generated deserialiser does (a map of members whose values are
-//! read by type, anything else skipped), never panics; what it reads again
-//! after writing it back is the same.
+//! read by type, big numbers too, anything else skipped), never panics; what
+//! it writes back reads again.
 #![no_main]
 
 use awsjson_runtime::for_generated::{CborCursor, CborReader, CborWriter};
@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
             Err(_) => return,
         };
         // The key's length picks how the value is read, as a shape's member type would.
-        let read = match key.len() % 6 {
+        let read = match key.len() % 8 {
             0 => r.long("Out.n").map(|n| {
                 w.key(&key);
                 w.integer(n);
@@ -42,6 +42,12 @@ fuzz_target!(|data: &[u8]| {
                 }
                 Ok(())
             }),
+            5 => r.big_integer("Out.big").map(|text| {
+                w.key(&key);
+                w.big_integer(&text).expect("what was read writes back");
+                written.push((key.clone().into_owned(), 2));
+            }),
+            6 => r.big_decimal("Out.dec").map(|_| ()),
             _ => r.skip_value("Out"),
         };
         if read.is_err() {
@@ -61,6 +67,9 @@ fuzz_target!(|data: &[u8]| {
         match kind {
             0 => {
                 again.long("Again.n").expect("an integer");
+            }
+            2 => {
+                again.big_integer("Again.big").expect("a big integer");
             }
             _ => {
                 again.string("Again.s").expect("a string");

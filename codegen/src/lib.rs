@@ -19,6 +19,7 @@ pub mod left_out;
 pub mod lower;
 pub mod naming;
 pub mod normalise;
+pub mod protocol_cases;
 pub mod recursion;
 pub mod render;
 pub mod shape_id;

@@ -50,7 +50,7 @@ pub fn lower(model: &Model, shapes: &Shapes, service_id: &str, protocol: &str) -
     lowerer.drain()?;
     let mut named = lowerer.named;
     crate::recursion::box_recursive_members(&mut named);
-    let protocol_tests = protocol_tests(shapes, service.protocol, &operations, &named);
+    let protocol_tests = crate::protocol_cases::lower(shapes, service.protocol, &operations, &named);
     Ok(Ir { service, operations, shapes: named, protocol_tests, left_out })
 }
 
@@ -420,37 +420,6 @@ fn paginated(op: &Traits, service: &Traits) -> Option<Paginated> {
         unreachable!("validated: @paginated names both tokens")
     };
     Some(Paginated { input_token, output_token, items: field("items"), page_size: field("pageSize") })
-}
-
-/// The `smithy.test` cases of the lowered operations and errors that apply
-/// to a client of `protocol`.
-fn protocol_tests(shapes: &Shapes, protocol: Protocol, operations: &[Operation], named: &BTreeMap<ShapeId, Shape>) -> Vec<ProtocolTest> {
-    let protocol_id = protocol.trait_id();
-    let cases = |owner: &ShapeId, trait_id: &str, kind: ProtocolTestKind| -> Vec<ProtocolTest> {
-        let traits = shapes.get(&owner.absolute()).map(AstShape::traits);
-        let list = traits.and_then(|t| t.get(trait_id)).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-        list.iter()
-            .filter(|c| c.get("appliesTo").and_then(Value::as_str) != Some("server"))
-            .filter(|c| c.get("protocol").and_then(Value::as_str) == Some(protocol_id))
-            .map(|c| ProtocolTest {
-                kind,
-                owner: owner.clone(),
-                id: c.get("id").and_then(Value::as_str).unwrap_or("unnamed").to_owned(),
-                case: c.clone(),
-            })
-            .collect()
-    };
-    let mut out = Vec::new();
-    for op in operations {
-        out.extend(cases(&op.id, "smithy.test#httpRequestTests", ProtocolTestKind::Request));
-        out.extend(cases(&op.id, "smithy.test#httpResponseTests", ProtocolTestKind::Response));
-    }
-    for (id, shape) in named {
-        if matches!(shape, Shape::Structure(s) if s.error.is_some()) {
-            out.extend(cases(id, "smithy.test#httpResponseTests", ProtocolTestKind::Error));
-        }
-    }
-    out
 }
 
 /// `@error`, `@httpError`, `@retryable` and `@awsQueryError` (validation

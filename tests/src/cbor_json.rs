@@ -1,9 +1,11 @@
 //! JSON values as CBOR and back, for the loopback servers of tests that
 //! answer in the Smithy RPC v2 CBOR protocol (the generated Entitlement
 //! crate, the official one in `compat/`). Written apart from the runtime's
-//! CBOR reader and writer, so a bug of theirs is not shared by the test
+//! CBOR reader and writer (the decoding is the runtime's test decoder,
+//! `test_util::cbor_diff`), so a bug of theirs is not shared by the test
 //! that checks them; members named `ExpirationDate` are timestamps (tag 1).
 
+use awsjson_runtime::test_util::cbor_diff::{self, Item};
 use serde_json::{Map, Number, Value};
 
 /// `v` as CBOR; members named `ExpirationDate` are timestamps (tag 1).
@@ -66,75 +68,38 @@ fn write(out: &mut Vec<u8>, v: &Value) {
     }
 }
 
-/// A whole CBOR item as a JSON value (timestamps as their number).
+/// A whole CBOR item as a JSON value (timestamps as their number), decoded
+/// by the runtime's test decoder (`test_util::cbor_diff`, which shares no code
+/// with the runtime's reader); `None` when it is not one item, or holds what
+/// JSON has no place for (byte strings, `undefined`, maps with other keys
+/// than text, floats that are not finite).
 pub fn decode(bytes: &[u8]) -> Option<Value> {
-    let mut at = 0;
-    let v = read(bytes, &mut at, 0)?;
-    (at == bytes.len()).then_some(v)
+    to_json(cbor_diff::decode(bytes).ok()?)
 }
 
-fn read(b: &[u8], at: &mut usize, depth: usize) -> Option<Value> {
-    if depth > 32 {
-        return None;
-    }
-    let first = *b.get(*at)?;
-    *at += 1;
-    let (major, info) = (first >> 5, first & 0x1f);
-    if info == 31 && (major == 4 || major == 5) {
-        // Items until the 0xff "break".
-        let mut items = Vec::new();
-        while *b.get(*at)? != 0xff {
-            items.push(read(b, at, depth + 1)?);
-        }
-        *at += 1;
-        return Some(if major == 4 {
-            Value::Array(items)
-        } else {
-            let mut map = Map::new();
-            let mut it = items.into_iter();
-            while let Some(k) = it.next() {
-                let Value::String(k) = k else { return None };
-                map.insert(k, it.next()?);
-            }
-            Value::Object(map)
-        });
-    }
-    let mut take = |n: usize| -> Option<&[u8]> {
-        let s = b.get(*at..*at + n)?;
-        *at += n;
-        Some(s)
-    };
-    let arg = match info {
-        0..=23 => u64::from(info),
-        24 => u64::from(take(1)?[0]),
-        25 => u64::from(u16::from_be_bytes(take(2)?.try_into().ok()?)),
-        26 => u64::from(u32::from_be_bytes(take(4)?.try_into().ok()?)),
-        27 => u64::from_be_bytes(take(8)?.try_into().ok()?),
-        _ => return None,
-    };
-    Some(match major {
-        0 => Value::from(arg),
-        1 => Value::from(-1 - i64::try_from(arg).ok()?),
-        3 => Value::String(String::from_utf8(take(usize::try_from(arg).ok()?)?.to_vec()).ok()?),
-        4 => Value::Array((0..arg).map(|_| read(b, at, depth + 1)).collect::<Option<_>>()?),
-        5 => {
-            let mut map = Map::new();
-            for _ in 0..arg {
-                let Value::String(k) = read(b, at, depth + 1)? else { return None };
-                map.insert(k, read(b, at, depth + 1)?);
-            }
-            Value::Object(map)
-        }
-        6 => read(b, at, depth + 1)?,
-        7 => match (info, arg) {
-            (20, _) => Value::Bool(false),
-            (21, _) => Value::Bool(true),
-            (22, _) => Value::Null,
-            (27, bits) => Value::Number(Number::from_f64(f64::from_bits(bits))?),
-            (26, bits) => Value::Number(Number::from_f64(f64::from(f32::from_bits(bits as u32)))?),
+fn to_json(item: Item) -> Option<Value> {
+    Some(match item {
+        Item::Integer(n) => match (u64::try_from(n), i64::try_from(n)) {
+            (Ok(u), _) => Value::from(u),
+            (_, Ok(i)) => Value::from(i),
             _ => return None,
         },
-        _ => return None,
+        Item::Text(s) => Value::String(s),
+        Item::Array(items) => Value::Array(items.into_iter().map(to_json).collect::<Option<_>>()?),
+        Item::Map(entries) => {
+            let mut map = Map::new();
+            for (k, v) in entries {
+                let Item::Text(k) = k else { return None };
+                map.insert(k, to_json(v)?);
+            }
+            Value::Object(map)
+        }
+        // A tagged item (a timestamp) is its content.
+        Item::Tag(_, inner) => to_json(*inner)?,
+        Item::Float(f) => Value::Number(Number::from_f64(f)?),
+        Item::Bool(b) => Value::Bool(b),
+        Item::Null => Value::Null,
+        Item::Bytes(_) | Item::Undefined => return None,
     })
 }
 

@@ -167,7 +167,8 @@ impl<'a> CborReader<'a> {
     /// A bigInteger, as its decimal text: an integer or a bignum (tag 2 or 3).
     pub fn big_integer(&mut self, at: &str) -> Result<String, DeserializeError> {
         let (negative, magnitude) = self.cursor.integer_parts().map_err(|e| problem(at, e))?;
-        integer_text(at, negative, &magnitude)
+        let digits = integer_digits(at, negative, &magnitude)?;
+        Ok(if negative { format!("-{digits}") } else { digits })
     }
 
     /// A bigDecimal, as its text (`273.15`): a decimal fraction (tag 4 over
@@ -190,12 +191,8 @@ impl<'a> CborReader<'a> {
         if self.next_item(at)? {
             return Err(parts_missing());
         }
-        let digits = integer_text(at, negative, &magnitude)?;
-        let (negative, digits) = match digits.strip_prefix('-') {
-            Some(d) => (true, d),
-            None => (false, digits.as_str()),
-        };
-        Ok(super::bignum::text(negative, digits, exponent))
+        let digits = integer_digits(at, negative, &magnitude)?;
+        Ok(super::bignum::text(negative, &digits, exponent))
     }
 
     /// A timestamp: tag 1 over epoch seconds, an integer or a float.
@@ -209,11 +206,11 @@ impl<'a> CborReader<'a> {
     }
 }
 
-/// The decimal text of a CBOR integer: `magnitude`, or -1 minus it when `negative`.
-fn integer_text(at: &str, negative: bool, magnitude: &[u8]) -> Result<String, DeserializeError> {
+/// The decimal digits of a CBOR integer's absolute value: `magnitude`, or
+/// one more when `negative` (CBOR writes -n as n - 1).
+fn integer_digits(at: &str, negative: bool, magnitude: &[u8]) -> Result<String, DeserializeError> {
     let value = if negative { super::bignum::plus_one(magnitude) } else { magnitude.to_vec() };
-    let digits = super::bignum::bytes_to_digits(&value).ok_or_else(|| DeserializeError::new(at, "a bignum of more than 4,096 bytes"))?;
-    Ok(if negative { format!("-{digits}") } else { digits })
+    super::bignum::bytes_to_digits(&value).ok_or_else(|| DeserializeError::new(at, "a bignum of more than 4,096 bytes"))
 }
 
 #[cfg(test)]

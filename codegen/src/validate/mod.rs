@@ -126,10 +126,10 @@ fn cbor_obstacle(model: &Model) -> Option<String> {
     None
 }
 
-/// The protocols a service lists that the runtime does not implement,
-/// beside the one [`protocol_of`] picks: a client of the service may use any
-/// one of them, so these are not an error, but the crate's documentation
-/// says they were passed over.
+/// The protocols a service lists beside the one [`protocol_of`] picked
+/// (`chosen`), implemented or not: a client of the service may use any one
+/// of them, so these are not an error, but the crate's documentation names
+/// them (and how to generate for an implemented one instead).
 pub fn passed_over_protocols(service: &Shape, chosen: &str) -> Vec<String> {
     let traits = service.traits();
     SUPPORTED_PROTOCOLS

@@ -96,6 +96,9 @@ pub enum Protocol {
     AwsJson1_1,
     /// `smithy.protocols#rpcv2Cbor`.
     RpcV2Cbor,
+    /// `aws.protocols#restJson1`: the HTTP binding traits place members in
+    /// the method, path, query, headers and status; the rest is a JSON body.
+    RestJson1,
 }
 
 impl Protocol {
@@ -105,6 +108,7 @@ impl Protocol {
             Protocol::AwsJson1_0 => "aws.protocols#awsJson1_0",
             Protocol::AwsJson1_1 => "aws.protocols#awsJson1_1",
             Protocol::RpcV2Cbor => "smithy.protocols#rpcv2Cbor",
+            Protocol::RestJson1 => "aws.protocols#restJson1",
         }
     }
 
@@ -119,7 +123,14 @@ impl Protocol {
             Protocol::AwsJson1_0 => "AwsJson1_0",
             Protocol::AwsJson1_1 => "AwsJson1_1",
             Protocol::RpcV2Cbor => "RpcV2Cbor",
+            Protocol::RestJson1 => "RestJson1",
         }
+    }
+
+    /// Whether members travel by the HTTP binding traits (restJson1), not
+    /// all in the body.
+    pub fn is_rest(self) -> bool {
+        self == Protocol::RestJson1
     }
 }
 
@@ -192,6 +203,44 @@ pub struct Operation {
     /// Endpoint rule-set parameters the operation sets, highest precedence
     /// first: `@staticContextParams`, `@contextParam`, `@operationContextParams`.
     pub context_params: Vec<ContextParam>,
+    /// `@http`, for a protocol that binds members to HTTP (restJson1).
+    pub http: Option<Http>,
+    /// `@httpChecksumRequired`: the request carries its body's `Content-MD5`.
+    pub checksum_required: bool,
+}
+
+/// An operation's `@http` trait.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Http {
+    /// The method (`GET`, `POST`, ...).
+    pub method: String,
+    /// The URI pattern, parsed.
+    pub uri: crate::http_uri::UriPattern,
+    /// The status of a success (200 unless the trait says).
+    pub code: u16,
+}
+
+/// Where a member of an operation's input or output, or of an error,
+/// travels under the HTTP binding traits. Members of other structures, and
+/// every member under the RPC protocols, are [`Binding::Body`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Binding {
+    /// A member of the JSON body.
+    Body,
+    /// `@httpLabel`: a `{label}` of the URI pattern.
+    Label,
+    /// `@httpQuery`: a query parameter of this name.
+    Query(String),
+    /// `@httpQueryParams`: a map of query parameters.
+    QueryParams,
+    /// `@httpHeader`: a header of this name.
+    Header(String),
+    /// `@httpPrefixHeaders`: a map of the headers whose names start with this prefix.
+    PrefixHeaders(String),
+    /// `@httpPayload`: the whole body.
+    Payload,
+    /// `@httpResponseCode`: the response's status.
+    ResponseCode,
 }
 
 /// An endpoint rule-set parameter an operation sets.
@@ -445,8 +494,11 @@ pub enum Prim {
     BigInteger,
     /// Arbitrary precision decimal, kept as text.
     BigDecimal,
-    /// A point in time, with its wire format.
-    Timestamp(TimestampFormat),
+    /// A point in time, with the wire format `@timestampFormat` gives it;
+    /// `None` is the default of the place it travels in.
+    Timestamp(Option<TimestampFormat>),
+    /// A `@streaming` blob: an operation's whole request or response body.
+    Stream,
     /// Untyped JSON-like data.
     Document,
 }
@@ -527,4 +579,18 @@ pub struct Member {
     pub boxed: bool,
     /// Constraints from the member and its target.
     pub constraints: Constraints,
+    /// Where it travels (restJson1's HTTP bindings; always the body otherwise).
+    pub binding: Binding,
+    /// `@jsonName` (restJson1 only: awsJson ignores the trait).
+    pub json_name: Option<String>,
+    /// The target's `@mediaType`: a string so marked travels in base64 in a
+    /// header, and a payload says it as its `Content-Type`.
+    pub media_type: Option<String>,
+}
+
+impl Member {
+    /// The member's key in a JSON body.
+    pub fn wire_name(&self) -> &str {
+        self.json_name.as_deref().unwrap_or(&self.name)
+    }
 }

@@ -13,6 +13,7 @@ pub mod context_params;
 pub mod date_time;
 pub mod emit;
 pub mod error;
+pub mod http_bindings;
 pub mod http_uri;
 pub mod ir;
 pub mod left_out;

@@ -26,8 +26,19 @@ pub fn lower(model: &Model, shapes: &Shapes, service_id: &str, protocol: &str) -
         AstShape::Service(s) => s,
         _ => unreachable!("validate returned a service id"),
     };
-    let mut lowerer =
-        Lowerer { shapes, renames: &service_shape.rename, named: BTreeMap::new(), pending: Vec::new(), v1: model.smithy.starts_with('1') };
+    let rest = protocol == "aws.protocols#restJson1";
+    crate::validate::http::streaming(shapes, rest)?;
+    if rest {
+        crate::validate::http::check(shapes)?;
+    }
+    let mut lowerer = Lowerer {
+        shapes,
+        renames: &service_shape.rename,
+        named: BTreeMap::new(),
+        pending: Vec::new(),
+        v1: model.smithy.starts_with('1'),
+        rest,
+    };
     let service = lowerer.service(service_id, service_shape, protocol)?;
 
     let mut operation_ids = BTreeSet::new();
@@ -88,6 +99,8 @@ struct Lowerer<'a> {
     named: BTreeMap<ShapeId, Shape>,
     pending: Vec<String>,
     v1: bool,
+    /// The protocol binds members to HTTP (restJson1), and reads `@jsonName`.
+    rest: bool,
 }
 
 impl Lowerer<'_> {
@@ -96,6 +109,7 @@ impl Lowerer<'_> {
         let protocol = match protocol_id {
             "aws.protocols#awsJson1_0" => Protocol::AwsJson1_0,
             "smithy.protocols#rpcv2Cbor" => Protocol::RpcV2Cbor,
+            "aws.protocols#restJson1" => Protocol::RestJson1,
             _ => Protocol::AwsJson1_1,
         };
         let shape_id = ShapeId::parse(id)?;
@@ -185,6 +199,8 @@ impl Lowerer<'_> {
             compress_request,
             has_input: op.input.as_ref().is_some_and(|r| r.target != UNIT),
             context_params,
+            http: if self.rest { crate::http_bindings::http(&op.traits) } else { None },
+            checksum_required: op.traits.contains_key("smithy.api#httpChecksumRequired"),
         })
     }
 
@@ -194,7 +210,9 @@ impl Lowerer<'_> {
             None | Some(UNIT) => (Vec::new(), None, None, false),
             Some(t) => {
                 let Some(AstShape::Structure(s)) = self.shapes.get(t) else { unreachable!("validated: {op_id}'s {t} is a structure") };
-                (self.members(t, &s.members)?, doc(&s.traits), deprecated(&s.traits), s.traits.contains_key("smithy.api#sensitive"))
+                let mut members = self.members(t, &s.members, true)?;
+                crate::http_bindings::keep_meaningful(&mut members, role == Role::Input);
+                (members, doc(&s.traits), deprecated(&s.traits), s.traits.contains_key("smithy.api#sensitive"))
             }
         };
         self.named.insert(
@@ -233,7 +251,12 @@ impl Lowerer<'_> {
                 Shape::Structure(Structure {
                     id: shape_id,
                     name,
-                    members: self.members(id, &s.members)?,
+                    // An error's members may be bound to headers and the status.
+                    members: {
+                        let mut members = self.members(id, &s.members, error.is_some())?;
+                        crate::http_bindings::keep_meaningful(&mut members, false);
+                        members
+                    },
                     role: Role::Plain,
                     error,
                     docs,
@@ -242,7 +265,7 @@ impl Lowerer<'_> {
                 })
             }
             AstShape::Union(u) => {
-                Shape::Union(Union { id: shape_id, name, members: self.members(id, &u.members)?, docs, deprecated: dep, sensitive })
+                Shape::Union(Union { id: shape_id, name, members: self.members(id, &u.members, false)?, docs, deprecated: dep, sensitive })
             }
             AstShape::Enum(e) => {
                 let mut variants = Vec::new();
@@ -296,7 +319,9 @@ impl Lowerer<'_> {
         })
     }
 
-    fn members(&mut self, owner: &str, members: &IndexMap<String, AstMember>) -> Result<Vec<Member>, Error> {
+    /// The members of `owner`; `top_level` for an operation's input or
+    /// output and an error, whose members the HTTP binding traits place.
+    fn members(&mut self, owner: &str, members: &IndexMap<String, AstMember>, top_level: bool) -> Result<Vec<Member>, Error> {
         let mut out = Vec::new();
         for (name, m) in members {
             let member_id = format!("{owner}${name}");
@@ -327,6 +352,9 @@ impl Lowerer<'_> {
                 docs: doc(&m.traits).or_else(|| target_traits.and_then(doc)),
                 boxed: false,
                 constraints,
+                binding: if self.rest && top_level { crate::http_bindings::binding(&m.traits) } else { Binding::Body },
+                json_name: if self.rest { m.traits.get("smithy.api#jsonName").and_then(Value::as_str).map(str::to_owned) } else { None },
+                media_type: target_traits.and_then(|t| t.get("smithy.api#mediaType")).and_then(Value::as_str).map(str::to_owned),
             });
         }
         Ok(out)
@@ -356,13 +384,15 @@ impl Lowerer<'_> {
             let fmt =
                 member_traits.get("smithy.api#timestampFormat").or_else(|| target_traits.and_then(|t| t.get("smithy.api#timestampFormat")));
             match fmt.and_then(Value::as_str) {
-                Some("date-time") => TimestampFormat::DateTime,
-                Some("http-date") => TimestampFormat::HttpDate,
-                _ => TimestampFormat::EpochSeconds,
+                Some("date-time") => Some(TimestampFormat::DateTime),
+                Some("http-date") => Some(TimestampFormat::HttpDate),
+                Some("epoch-seconds") => Some(TimestampFormat::EpochSeconds),
+                _ => None,
             }
         };
         let prim = |p| Ok(TypeRef::Prim(p));
         match kind {
+            "blob" if target_traits.is_some_and(|t| t.contains_key("smithy.api#streaming")) => prim(Prim::Stream),
             "blob" => prim(Prim::Blob),
             "boolean" => prim(Prim::Boolean),
             "string" if target_traits.is_some_and(|t| t.contains_key("smithy.api#enum")) => {
@@ -500,14 +530,14 @@ pub(crate) mod tests {
     #[test]
     fn the_other_protocols_a_service_lists_are_recorded() {
         let json =
-            service("", "").replace(r#""aws.protocols#awsJson1_0":{}"#, r#""aws.protocols#awsJson1_0":{},"aws.protocols#restJson1":{}"#);
+            service("", "").replace(r#""aws.protocols#awsJson1_0":{}"#, r#""aws.protocols#awsJson1_0":{},"aws.protocols#restXml":{}"#);
         let ir = lower_json(&json).unwrap();
         assert_eq!(ir.service.protocol, Protocol::AwsJson1_0);
-        assert_eq!(ir.service.passed_over_protocols, ["aws.protocols#restJson1"]);
+        assert_eq!(ir.service.passed_over_protocols, ["aws.protocols#restXml"]);
         let files = crate::generate(&json, &crate::Options::default()).unwrap();
         assert!(
             files["src/lib.rs"].contains(
-                "This client speaks `aws.protocols#awsJson1_0`. The model also lists `aws.protocols#restJson1`, which this generator does not implement"
+                "This client speaks `aws.protocols#awsJson1_0`. The model also lists `aws.protocols#restXml`, which this generator does not implement"
             ),
             "the crate documentation says which protocol it speaks"
         );
@@ -564,8 +594,8 @@ pub(crate) mod tests {
         );
         let ir = lower_json(&json).unwrap();
         let input = ir.structure(&ir.operations[0].input);
-        assert_eq!(input.members[0].ty, TypeRef::Prim(Prim::Timestamp(TimestampFormat::HttpDate)));
-        assert_eq!(input.members[1].ty, TypeRef::Prim(Prim::Timestamp(TimestampFormat::DateTime)));
+        assert_eq!(input.members[0].ty, TypeRef::Prim(Prim::Timestamp(Some(TimestampFormat::HttpDate))));
+        assert_eq!(input.members[1].ty, TypeRef::Prim(Prim::Timestamp(Some(TimestampFormat::DateTime))));
         let Shape::Enum(e) = ir.shapes.values().find(|s| s.name() == "E").unwrap() else { panic!() };
         let values: Vec<&str> = e.variants.iter().map(|v| v.value.as_str()).collect();
         assert_eq!(values, ["a-val", "B"]);

@@ -273,6 +273,12 @@ pub fn de_fn(shape_name: &str) -> String {
     format!("de_{}", snake(shape_name))
 }
 
+/// The reader of an output or error from the whole response, bound members
+/// and payload included (restJson1: `response_op_get_thing_output`).
+pub fn response_fn(shape_name: &str) -> String {
+    format!("response_{}", snake(shape_name))
+}
+
 /// The crate's library name from its package name (`aws-sdk-x` → `aws_sdk_x`).
 pub fn lib_name(package: &str) -> String {
     package.replace('-', "_")

@@ -33,7 +33,10 @@ pub use crate::error::{
 pub use crate::operation_error_impls;
 
 // Primitive types of members, and the decoding of blob defaults.
-pub use crate::primitives::{base64_decode, Blob, DateTime, DateTimeFormat, Document, Number, UnknownIntVariantValue, UnknownVariantValue};
+pub use crate::primitives::{
+    base64_decode, stream_bytes, AggregatedBytes, Blob, ByteStream, ByteStreamError, DateTime, DateTimeFormat, Document, Number,
+    UnknownIntVariantValue, UnknownVariantValue,
+};
 
 // The wire: the JSON and CBOR writers of inputs, the readers of outputs and errors.
 pub use crate::cbor::{CborCursor, CborReader, CborWriter};
@@ -50,7 +53,14 @@ pub use crate::endpoint::{Endpoint, EndpointError, EndpointParams, RuleValue};
 pub use crate::blocking::BlockingRuntime;
 
 // The request loop and what operations and services tell it.
-pub use crate::invoke::{Handle, OperationMeta, Parse, Protocol, Route, ServiceMeta};
+pub use crate::invoke::{json_body, Handle, OperationMeta, OperationRequest, Parse, Protocol, Route, ServiceMeta};
+
+// Members bound to the path, query and headers (restJson1).
+pub use crate::http_binding::{
+    header_list, header_value, parse_header, parse_header_timestamp, prefixed_headers, push_header_item, push_label, push_query,
+    timestamp_text, BindingText, HeaderValue,
+};
+pub use crate::primitives::base64_encode;
 
 // Paginators.
 pub use crate::http::{BoxFuture, Headers, HttpResponse};

@@ -34,9 +34,11 @@ pub mod error;
 #[doc(hidden)]
 pub mod for_generated;
 pub mod http;
+mod http_binding;
 mod ids;
 mod invoke;
 mod json;
+mod md5;
 pub mod pagination;
 pub mod primitives;
 mod retry;

@@ -1,6 +1,7 @@
 //! The official protocol compliance suites: awsJson1_1
-//! (`../shared/conformance/awsjson1_1/`) and RPC v2 CBOR
-//! (`../shared/conformance/rpcv2cbor/`, three services). The generator makes
+//! (`../shared/conformance/awsjson1_1/`), RPC v2 CBOR
+//! (`../shared/conformance/rpcv2cbor/`, three services) and restJson1
+//! (`../shared/conformance/restjson1/`). The generator makes
 //! a client crate of each suite's service, with every client case as a Rust
 //! test, into `target/compliance/`; a nested cargo runs them. Cases that do
 //! not pass must be on the expected-failure list with a reason, and listed
@@ -50,6 +51,17 @@ fn rpcv2cbor_compliance_suite() {
         ],
         protocol: "smithy.protocols#rpcv2Cbor",
         client_cases: 76,
+    });
+}
+
+#[test]
+fn restjson1_compliance_suite() {
+    run(&Suite {
+        name: "restJson1",
+        folder: "restjson1",
+        models: &[("RestJson.json", "rest-json-protocol")],
+        protocol: "aws.protocols#restJson1",
+        client_cases: 242,
     });
 }
 

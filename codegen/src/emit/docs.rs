@@ -52,7 +52,14 @@ pub fn constraint_note(c: &Constraints) -> Option<String> {
         (None, None) => {}
     }
     if let Some(p) = &c.pattern {
-        parts.push(format!("pattern `{}`", p.replace('`', "'")));
+        // Control characters (a pattern may hold a raw newline or carriage
+        // return) are written as escapes: a doc comment cannot hold them.
+        let shown: String = p
+            .replace('`', "'")
+            .chars()
+            .flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] })
+            .collect();
+        parts.push(format!("pattern `{shown}`"));
     }
     (!parts.is_empty()).then(|| format!("Constraints: {}.", parts.join("; ")))
 }
@@ -328,6 +335,8 @@ mod tests {
     fn constraint_notes() {
         let c = Constraints { length_min: Some(1), length_max: Some(255), pattern: Some("^[0-9]+$".into()), ..Default::default() };
         assert_eq!(constraint_note(&c).unwrap(), "Constraints: length 1 to 255; pattern `^[0-9]+$`.");
+        let c = Constraints { pattern: Some("^[a \n\t\r]*$".into()), ..Default::default() };
+        assert_eq!(constraint_note(&c).unwrap(), "Constraints: pattern `^[a \\n\\t\\r]*$`.");
         assert_eq!(constraint_note(&Constraints::default()), None);
     }
 }

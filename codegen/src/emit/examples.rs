@@ -24,6 +24,7 @@ pub(crate) fn sample(ir: &Ir, lib: &TokenStream, ty: &TypeRef, depth: usize) -> 
             Prim::Timestamp(_) => quote!(#lib::primitives::DateTime::from(::std::time::SystemTime::now())),
             Prim::Blob => quote!(#lib::primitives::Blob::new(b"example".to_vec())),
             Prim::Document => quote!(#lib::primitives::Document::Null),
+            Prim::Stream => quote!(#lib::primitives::ByteStream::from_static(b"example")),
         },
         TypeRef::List { element, sparse, .. } => {
             let el = sample(ir, lib, element, depth + 1);

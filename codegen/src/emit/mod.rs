@@ -3,12 +3,15 @@
 //! Each emitter handles one kind of shape or one fixed file; this module
 //! decides which files exist and where they go.
 
+mod constraints;
 mod context_params;
 mod crate_files;
 pub mod docs;
 mod enum_shape;
 pub(crate) mod examples;
 mod give;
+mod http_request;
+mod http_response;
 mod modules;
 mod operation;
 mod operation_error;
@@ -27,7 +30,7 @@ use proc_macro2::TokenStream;
 use self::modules::{Declare, Tree, Vis};
 
 use crate::error::Error;
-use crate::ir::{Ir, Role, Shape};
+use crate::ir::{Ir, Prim, Role, Shape, TypeRef};
 use crate::naming;
 use crate::Options;
 
@@ -89,7 +92,20 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<BTreeMap<String, Emitted>, Err
     }
 
     // An RPC v2 CBOR operation without input sends no body, so nothing serialises its (empty) input.
-    let ser_roots = ir.operations.iter().filter(|o| o.has_input || !ir.service.protocol.is_cbor()).map(|o| o.input.clone());
+    // restJson1 serialises an input's body members, or its payload (a structure or union), or nothing.
+    let ser_roots = ir.operations.iter().filter(|o| o.has_input || !ir.service.protocol.is_cbor()).flat_map(|o| {
+        let input = ir.structure(&o.input);
+        if !ir.service.protocol.is_rest() {
+            return vec![o.input.clone()];
+        }
+        let payload = input.members.iter().find(|m| m.binding == crate::ir::Binding::Payload);
+        match payload.map(|m| &m.ty) {
+            Some(TypeRef::Named(id)) => vec![id.clone()],
+            Some(_) => vec![],
+            None if serde::body_members(input).next().is_some() => vec![o.input.clone()],
+            None => vec![],
+        }
+    });
     let de_roots = ir.operations.iter().flat_map(|o| std::iter::once(o.output.clone()).chain(o.errors.iter().cloned()));
     let ser = serde::reachable(ir, ser_roots);
     let de = serde::reachable(ir, de_roots);
@@ -116,7 +132,11 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<BTreeMap<String, Emitted>, Err
     out.rust("src/endpoint.rs".into(), crate_files::endpoint_rs(ir)?, Some(Declare::module("endpoint", Vis::Private)));
     out.rust("src/error.rs".into(), crate_files::error_rs(), Some(Declare::module("error", Vis::Public)));
     out.rust("src/error_meta.rs".into(), crate_files::error_meta_rs(ir), Some(Declare::module("error_meta", Vis::Private).export("Error")));
-    out.rust("src/primitives.rs".into(), crate_files::primitives_rs(), Some(Declare::module("primitives", Vis::Public)));
+    let streams = ir.shapes.values().any(|s| match s {
+        Shape::Structure(s) => s.members.iter().any(|m| m.ty == TypeRef::Prim(Prim::Stream)),
+        _ => false,
+    });
+    out.rust("src/primitives.rs".into(), crate_files::primitives_rs(streams), Some(Declare::module("primitives", Vis::Public)));
     for op in &ir.operations {
         let path = format!("{}/mod.rs", naming::operation_dir(&op.name));
         let declarations = out.tree.declarations(&path);

@@ -10,7 +10,7 @@ use super::docs::{deprecated_attr, doc_attrs, markdown_or};
 use super::rt;
 use super::structure::{plain_setter, SetterShape};
 use super::types::{boxed_type, ident, plain_ident};
-use crate::ir::{Ir, Operation};
+use crate::ir::{Ir, Operation, Protocol};
 use crate::naming::{self, Place};
 
 /// The operation's `mod.rs`, after `declarations` of the files emitted
@@ -30,6 +30,8 @@ pub fn emit_mod(ir: &Ir, op: &Operation, echoes: bool, declarations: TokenStream
         compress_request,
         has_input,
         context_params: _,
+        http,
+        checksum_required,
     } = op;
     // The paginator itself is emitted by paginator.rs; here only its module is declared.
     let marker = ident(&naming::operation_type(name));
@@ -40,7 +42,6 @@ pub fn emit_mod(ir: &Ir, op: &Operation, echoes: bool, declarations: TokenStream
     let sdk_error = rt::sdk_error();
     let http_response = rt::http_response();
     let op_meta = rt::operation_meta();
-    let writer = rt::writer(ir.service.protocol);
     let build_error = rt::build_error();
     let op_name = name.as_str();
 
@@ -77,40 +78,27 @@ pub fn emit_mod(ir: &Ir, op: &Operation, echoes: bool, declarations: TokenStream
     let host_prefix_expr = host_prefix_expr(host_prefix.as_deref());
     let gather_endpoint_params = super::context_params::gather(ir, op)?;
     let route = rt::route();
-    let ser_input = ident(&naming::ser_fn(&naming::serde_name(input, ir.shape(input).name())));
     let de_output = ident(&naming::de_fn(&naming::serde_name(output, ir.shape(output).name())));
     let pool = rt::string_pool();
     // An echoing operation's input gives its strings to the reader of the
     // answer once written; any other's is dropped and its pool stays empty.
-    let (pool_let, pool_arg) = if echoes {
-        let give_input = ident(&naming::give_fn(&naming::serde_name(input, ir.shape(input).name())));
-        let pool_let = quote! {
-            let mut pool = #pool::with_capacity(w.strings_written());
-            crate::protocol_serde::#give_input(input, &mut pool);
-        };
-        (pool_let, quote!(pool))
-    } else {
-        (quote!(), quote!(#pool::default()))
-    };
+    let pool_arg = if echoes { quote!(pool) } else { quote!(#pool::default()) };
 
     let parse = rt::parse();
-    let parse = if ir.service.protocol.is_cbor() { quote!(#parse::Cbor) } else { quote!(#parse::Json) };
-    // RPC v2 CBOR sends no body at all for an operation without input.
-    let write_body = if ir.service.protocol.is_cbor() && !has_input {
-        quote! {
-            let _ = &input;
-            let body = ::std::vec::Vec::new();
-        }
-    } else {
-        // The JSON writer finishes with text, the CBOR writer with bytes.
-        let finish = if ir.service.protocol.is_cbor() { quote!(w.finish()) } else { quote!(w.finish().into_bytes()) };
-        quote! {
-            let mut w = #writer::new();
-            crate::protocol_serde::#ser_input(&mut w, &input).map_err(#sdk_error::construction_failure)?;
-            #pool_let
-            let body = #finish;
-        }
+    let parse = match ir.service.protocol {
+        Protocol::RpcV2Cbor => quote!(#parse::Cbor),
+        Protocol::RestJson1 => quote!(#parse::RestJson),
+        Protocol::AwsJson1_0 | Protocol::AwsJson1_1 => quote!(#parse::Json),
     };
+    // restJson1 builds the whole request in `http_request` (`http_request.rs`).
+    let (write_body, pool_arg, http_request) = if let Some(http) = http {
+        let f = super::http_request::emit(ir, op, http);
+        (quote!(let request = http_request(&input).map_err(#sdk_error::construction_failure)?;), quote!(#pool::default()), f)
+    } else {
+        (write_body_rpc(ir, op, echoes)?, pool_arg, quote!())
+    };
+    let de_output =
+        if http.is_some() { ident(&naming::response_fn(&naming::serde_name(output, ir.shape(output).name()))) } else { de_output };
     let op_docs = doc_attrs(&markdown_or(docs.as_deref(), &format!("The `{op_name}` operation.")));
     let op_deprecated = deprecated_attr(deprecated.as_ref());
     let error_enum = super::operation_error::emit(ir, op);
@@ -132,6 +120,7 @@ pub fn emit_mod(ir: &Ir, op: &Operation, echoes: bool, declarations: TokenStream
             retryable_errors: &[#(#retryable),*],
             compress_request: #compress_request,
             has_input: #has_input,
+            content_md5: #checksum_required,
         };
 
         impl #marker {
@@ -148,11 +137,49 @@ pub fn emit_mod(ir: &Ir, op: &Operation, echoes: bool, declarations: TokenStream
                 #gather_endpoint_params
                 let route = #route { host_prefix, endpoint_params };
                 #write_body
-                handle.invoke(&OPERATION, body, route, #pool_arg, #parse(crate::protocol_serde::#de_output, de_error)).await
+                handle.invoke(&OPERATION, request, route, #pool_arg, #parse(crate::protocol_serde::#de_output, de_error)).await
             }
         }
 
+        #http_request
+
         #error_enum
+    })
+}
+
+/// The body of an RPC protocol's request, as `request`: the input
+/// serialised, or nothing for an RPC v2 CBOR operation without input.
+fn write_body_rpc(ir: &Ir, op: &Operation, echoes: bool) -> Result<TokenStream, crate::Error> {
+    let (input, has_input) = (&op.input, op.has_input);
+    let sdk_error = rt::sdk_error();
+    let writer = rt::writer(ir.service.protocol);
+    let operation_request = rt::operation_request();
+    let ser_input = ident(&naming::ser_fn(&naming::serde_name(input, ir.shape(input).name())));
+    let pool = rt::string_pool();
+    let pool_let = if echoes {
+        let give_input = ident(&naming::give_fn(&naming::serde_name(input, ir.shape(input).name())));
+        quote! {
+            let mut pool = #pool::with_capacity(w.strings_written());
+            crate::protocol_serde::#give_input(input, &mut pool);
+        }
+    } else {
+        quote!()
+    };
+    // RPC v2 CBOR sends no body at all for an operation without input.
+    Ok(if ir.service.protocol.is_cbor() && !has_input {
+        quote! {
+            let _ = &input;
+            let request = #operation_request::rpc(::std::vec::Vec::new());
+        }
+    } else {
+        // The JSON writer finishes with text, the CBOR writer with bytes.
+        let finish = if ir.service.protocol.is_cbor() { quote!(w.finish()) } else { quote!(w.finish().into_bytes()) };
+        quote! {
+            let mut w = #writer::new();
+            crate::protocol_serde::#ser_input(&mut w, &input).map_err(#sdk_error::construction_failure)?;
+            #pool_let
+            let request = #operation_request::rpc(#finish);
+        }
     })
 }
 

@@ -40,7 +40,16 @@ pub fn emit(ir: &Ir, op: &Operation) -> TokenStream {
             }
         })
         .collect();
-    let de_fns: Vec<_> = errors.iter().map(|e| ident(&naming::de_fn(&naming::serde_name(e, ir.shape(e).name())))).collect();
+    // restJson1 reads an error from the whole response (members in headers too).
+    let rest = ir.service.protocol.is_rest();
+    let de_name = if rest { naming::response_fn } else { naming::de_fn };
+    let de_fns: Vec<_> = errors.iter().map(|e| ident(&de_name(&naming::serde_name(e, ir.shape(e).name())))).collect();
+    let (params, args) = if rest {
+        let response = rt::http_response();
+        (quote!(meta: #meta, response: &#response), quote!(meta, response))
+    } else {
+        (quote!(meta: #meta, r: &mut #reader<'_>), quote!(r, meta))
+    };
     let predicates: Vec<_> = errors.iter().map(|e| plain_ident(&naming::error_predicate(ir.shape(e).name()))).collect();
     let variant_docs: Vec<_> =
         errors.iter().map(|e| doc_attrs(&markdown_or(ir.structure(e).docs.as_deref(), &format!("The `{}` error.", e.name)))).collect();
@@ -50,11 +59,11 @@ pub fn emit(ir: &Ir, op: &Operation) -> TokenStream {
 
     quote! {
         #[allow(unused_variables)]
-        fn de_error(meta: #meta, r: &mut #reader<'_>) -> ::std::result::Result<#error_ty, #de_err> {
+        fn de_error(#params) -> ::std::result::Result<#error_ty, #de_err> {
             let code = meta.code().map(::std::borrow::ToOwned::to_owned);
             #[allow(clippy::match_single_binding)]
             ::std::result::Result::Ok(match code.as_deref() {
-                #( #codes => #error_ty::#variants(crate::protocol_serde::#de_fns(r, meta)?), )*
+                #( #codes => #error_ty::#variants(crate::protocol_serde::#de_fns(#args)?), )*
                 _ => #error_ty::generic(meta),
             })
         }

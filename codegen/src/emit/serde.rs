@@ -16,10 +16,11 @@ use std::collections::BTreeSet;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::constraints::constraint_checks;
 use super::rt;
 use super::types::{field_is_optional, ident, named_path, zero_expr};
 use crate::error::Error;
-use crate::ir::{Constraints, Ir, Prim, Protocol, Role, Shape, Structure, TimestampFormat, TypeRef};
+use crate::ir::{Binding, Ir, Prim, Protocol, Role, Shape, Structure, TimestampFormat, TypeRef};
 use crate::naming;
 use crate::shape_id::ShapeId;
 
@@ -119,10 +120,12 @@ fn ser_value(ir: &Ir, ty: &TypeRef, value: TokenStream, label: &str) -> TokenStr
             Prim::Double => quote!(w.float(*#value);),
             Prim::Timestamp(_) if cbor(ir) => quote!(w.timestamp(#value);),
             Prim::Timestamp(f) => {
-                let f = format_tokens(*f);
+                let f = format_tokens(f.unwrap_or(TimestampFormat::EpochSeconds));
                 quote!(w.timestamp(#value, #f);)
             }
             Prim::Blob => quote!(w.blob(#value);),
+            // A stream is a whole body, never a member of one (`validate/http.rs`).
+            Prim::Stream => quote!(w.null();),
             Prim::Document => quote!(w.document(#value);),
         },
         TypeRef::List { element, sparse, element_constraints } => {
@@ -213,10 +216,14 @@ fn de_value(ir: &Ir, ty: &TypeRef, at: &str, echoed: bool) -> TokenStream {
             Prim::Double => quote!(r.double(#at)?),
             Prim::Timestamp(_) if cbor(ir) => quote!(r.timestamp(#at)?),
             Prim::Timestamp(f) => {
-                let f = format_tokens(*f);
+                let f = format_tokens(f.unwrap_or(TimestampFormat::EpochSeconds));
                 quote!(r.timestamp(#f, #at)?)
             }
             Prim::Blob => quote!(r.blob(#at)?),
+            Prim::Stream => {
+                let s = rt::byte_stream();
+                quote!({ r.skip_value(#at)?; #s::default() })
+            }
             Prim::Document => quote!(r.document(#at)?),
         },
         TypeRef::List { element, sparse, .. } => {
@@ -282,101 +289,10 @@ fn de_value(ir: &Ir, ty: &TypeRef, at: &str, echoed: bool) -> TokenStream {
     }
 }
 
-/// Statements refusing `value` (a `&T` of type `ty`) when it breaks its
-/// `@length` or `@range`, before anything is written. The error names the
-/// member `label`; `subject` says what of it broke the constraint (empty
-/// for the member itself, `"an element "` for one of a list's elements).
-fn constraint_checks(ty: &TypeRef, c: &Constraints, label: &str, subject: &str, value: &TokenStream) -> TokenStream {
-    let build_error = rt::build_error();
-    let mut checks = Vec::new();
-    if c.length_min.is_some() || c.length_max.is_some() {
-        let len = match ty {
-            TypeRef::Prim(Prim::String) => Some(quote!(#value.chars().count())),
-            TypeRef::Prim(Prim::Blob) => Some(quote!(#value.as_ref().len())),
-            TypeRef::List { .. } | TypeRef::Map { .. } => Some(quote!(#value.len())),
-            _ => None,
-        };
-        if let Some(len) = len {
-            // A string has at most as many characters as bytes and at least a
-            // quarter as many, so its byte length settles most checks without
-            // counting characters.
-            let is_string = matches!(ty, TypeRef::Prim(Prim::String));
-            let unit = match ty {
-                TypeRef::List { .. } | TypeRef::Map { .. } => "entries",
-                TypeRef::Prim(Prim::Blob) => "bytes",
-                _ => "characters",
-            };
-            // A minimum of 0 needs no check; a minimum of 1 reads best as "empty".
-            match c.length_min {
-                None | Some(0) => {}
-                Some(1) => {
-                    let empty = match ty {
-                        TypeRef::Prim(Prim::Blob) => quote!(#value.as_ref().is_empty()),
-                        _ => quote!(#value.is_empty()),
-                    };
-                    let msg = format!("{subject}is empty; at least 1 of its {unit} is required");
-                    checks.push(quote! {
-                        if #empty {
-                            return ::std::result::Result::Err(#build_error::invalid_field(#label, #msg));
-                        }
-                    });
-                }
-                Some(min) => {
-                    let min_lit = proc_macro2::Literal::usize_unsuffixed(min as usize);
-                    let msg = format!("{subject}has {{}} {unit}; at least {min} are required");
-                    let quick = if is_string {
-                        let bytes = proc_macro2::Literal::usize_unsuffixed(min as usize * 4);
-                        quote!(#value.len() < #bytes &&)
-                    } else {
-                        quote!()
-                    };
-                    checks.push(quote! {
-                        if #quick #len < #min_lit {
-                            return ::std::result::Result::Err(#build_error::invalid_field(#label, ::std::format!(#msg, #len)));
-                        }
-                    });
-                }
-            }
-            if let Some(max) = c.length_max {
-                let max_lit = proc_macro2::Literal::usize_unsuffixed(max as usize);
-                let msg = format!("{subject}has {{}} {unit}; at most {max} are allowed");
-                let quick = if is_string { quote!(#value.len() > #max_lit &&) } else { quote!() };
-                checks.push(quote! {
-                    if #quick #len > #max_lit {
-                        return ::std::result::Result::Err(#build_error::invalid_field(#label, ::std::format!(#msg, #len)));
-                    }
-                });
-            }
-        }
-    }
-    let numeric = match ty {
-        TypeRef::Prim(Prim::Byte | Prim::Short | Prim::Integer | Prim::Long) => Some(true),
-        TypeRef::Prim(Prim::Float | Prim::Double) => Some(false),
-        _ => None,
-    };
-    if let Some(integral) = numeric {
-        for (bound, is_min) in [(&c.range_min, true), (&c.range_max, false)] {
-            let Some(bound) = bound else { continue };
-            let (n, limit) = match (integral, bound.parse::<i64>()) {
-                (true, Ok(b)) => (quote!(::std::convert::Into::<i64>::into(*#value)), quote!(#b)),
-                _ => match bound.parse::<f64>() {
-                    Ok(b) => (quote!(::std::convert::Into::<f64>::into(*#value)), quote!(#b)),
-                    Err(_) => continue,
-                },
-            };
-            let (cmp, msg) = if is_min {
-                (quote!(<), format!("{subject}is {{}}; the smallest value allowed is {bound}"))
-            } else {
-                (quote!(>), format!("{subject}is {{}}; the largest value allowed is {bound}"))
-            };
-            checks.push(quote! {
-                if #n #cmp #limit {
-                    return ::std::result::Result::Err(#build_error::invalid_field(#label, ::std::format!(#msg, #value)));
-                }
-            });
-        }
-    }
-    quote!(#(#checks)*)
+/// The members of `s` its JSON or CBOR body holds: all of them, but for
+/// the members of an input, output or error that restJson1 binds elsewhere.
+pub fn body_members(s: &Structure) -> impl Iterator<Item = &crate::ir::Member> {
+    s.members.iter().filter(|m| m.binding == Binding::Body)
 }
 
 fn ser_structure(ir: &Ir, s: &Structure) -> TokenStream {
@@ -385,10 +301,10 @@ fn ser_structure(ir: &Ir, s: &Structure) -> TokenStream {
     let f = ident(&naming::ser_fn(&naming::serde_name(&s.id, &s.name)));
     let build_error = rt::build_error();
     let writer = rt::writer(ir.service.protocol);
-    let members = s.members.iter().map(|m| {
+    let members = body_members(s).map(|m| {
         let member_name = naming::member_name(&m.name, place);
         let field = ident(&member_name);
-        let key = m.name.as_str();
+        let key = m.wire_name();
         let label = format!("{}.{}", naming::type_name(&s.name), naming::member_label(&m.name, place));
         let checks = constraint_checks(&m.ty, &m.constraints, &label, "", &quote!(value));
         let write = ser_value(ir, &m.ty, quote!(value), &label);
@@ -425,15 +341,22 @@ fn de_structure(ir: &Ir, s: &Structure, echoed: bool) -> Result<TokenStream, Err
         let read = de_value(ir, &m.ty, &at, echoed);
         let read = if m.boxed { quote!(::std::boxed::Box::new(#read)) } else { read };
         let t = super::types::boxed_type(ir, m);
-        locals.push(quote!(let mut #local: ::std::option::Option<#t> = ::std::option::Option::None;));
+        if m.binding == Binding::Body {
+            locals.push(quote!(let mut #local: ::std::option::Option<#t> = ::std::option::Option::None;));
+        } else {
+            locals.push(quote!(let #local: ::std::option::Option<#t> = ::std::option::Option::None;));
+        }
         // Error messages arrive as `message` or `Message`, whatever the model calls them.
         let pattern = if s.error.is_some() && m.name.eq_ignore_ascii_case("message") {
             let (lower, upper) = (member_pattern(ir, "message"), member_pattern(ir, "Message"));
             quote!(#lower | #upper)
         } else {
-            member_pattern(ir, &m.name)
+            member_pattern(ir, m.wire_name())
         };
-        arms.push(quote!(#pattern => #local = ::std::option::Option::Some(#read),));
+        // A member bound elsewhere (restJson1's headers, status, payload) is not the body's.
+        if m.binding == Binding::Body {
+            arms.push(quote!(#pattern => #local = ::std::option::Option::Some(#read),));
+        }
         let value = if field_is_optional(m, s.role) {
             quote!(#local)
         } else if let (Some(d), false) = (&m.default, m.added_default) {
@@ -458,7 +381,7 @@ fn de_structure(ir: &Ir, s: &Structure, echoed: bool) -> Result<TokenStream, Err
         _ => (quote!(), quote!()),
     };
     let next = next_member(ir, name);
-    let read = if s.members.is_empty() {
+    let read = if arms.is_empty() {
         // Nothing to read, but the body must still be an object.
         quote! {
             while #next.is_some() {
@@ -497,7 +420,7 @@ fn ser_union(ir: &Ir, u: &crate::ir::Union) -> TokenStream {
     let writer = rt::writer(ir.service.protocol);
     let arms = u.members.iter().map(|m| {
         let v = ident(&naming::variant_name(&m.name));
-        let key = m.name.as_str();
+        let key = m.wire_name();
         if m.ty == TypeRef::Unit {
             quote!(#path::#v => { w.member_key(#key); w.begin_object(); w.end_object(); })
         } else {
@@ -530,7 +453,7 @@ fn de_union(ir: &Ir, u: &crate::ir::Union, echoed: bool) -> TokenStream {
     let (next, type_key) = (next_member(ir, name), member_pattern(ir, "__type"));
     let arms = u.members.iter().map(|m| {
         let v = ident(&naming::variant_name(&m.name));
-        let key = member_pattern(ir, &m.name);
+        let key = member_pattern(ir, m.wire_name());
         if m.ty == TypeRef::Unit {
             quote!(#key => { r.skip_value(#name)?; #path::#v })
         } else {
@@ -579,7 +502,14 @@ pub fn emit_shape(ir: &Ir, shape: &Shape, ser: bool, de: bool, give: Option<Toke
     let (s, d) = match shape {
         Shape::Structure(s) => (
             (ser && s.role != Role::Output).then(|| ser_structure(ir, s)),
-            if de && s.role != Role::Input { Some(de_structure(ir, s, echoed)?) } else { None },
+            if de && s.role != Role::Input {
+                // restJson1's outputs and errors are read from the whole response too.
+                let http = super::http_response::emit(ir, s)?;
+                let body = de_structure(ir, s, echoed)?;
+                Some(quote!(#body #http))
+            } else {
+                None
+            },
         ),
         Shape::Union(u) => (ser.then(|| ser_union(ir, u)), de.then(|| de_union(ir, u, echoed))),
         Shape::Enum(_) | Shape::IntEnum(_) => (None, None),

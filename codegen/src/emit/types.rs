@@ -97,6 +97,7 @@ fn prim_type(p: Prim) -> TokenStream {
         Prim::Double => quote!(f64),
         Prim::Timestamp(_) => rt::date_time(),
         Prim::Document => rt::document(),
+        Prim::Stream => rt::byte_stream(),
     }
 }
 
@@ -242,6 +243,11 @@ pub fn default_expr(ir: &Ir, owner: &str, ty: &TypeRef, v: &Value) -> Result<Tok
             let decode = rt::base64_decode();
             quote!(#blob::new(#decode(#s).unwrap_or_default()))
         }
+        (TypeRef::Prim(Prim::Stream), Value::String(s)) => {
+            let stream = rt::byte_stream();
+            let decode = rt::base64_decode();
+            quote!(#stream::from(#decode(#s).unwrap_or_default()))
+        }
         (TypeRef::Prim(Prim::Document), Value::Null) => {
             let d = rt::document();
             quote!(#d::Null)
@@ -326,6 +332,10 @@ pub fn zero_expr(ir: &Ir, ty: &TypeRef, at: &str) -> TokenStream {
             Prim::Document => {
                 let d = rt::document();
                 quote!(Ok(#d::Null))
+            }
+            Prim::Stream => {
+                let s = rt::byte_stream();
+                quote!(Ok(#s::default()))
             }
         },
         TypeRef::List { .. } => quote!(Ok(::std::vec::Vec::new())),

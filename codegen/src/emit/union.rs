@@ -67,6 +67,8 @@ pub fn emit(ir: &Ir, u: &Union) -> proc_macro2::TokenStream {
         #[non_exhaustive]
         #[derive(::std::clone::Clone, ::std::cmp::PartialEq, #debug_derive)]
         #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+        // Variants hold the members' own types, as users match on them; boxing the large ones would change the API.
+        #[allow(clippy::large_enum_variant)]
         pub enum #ty {
             #(#variants)*
             /// A member this version of the crate does not know. It cannot be sent.

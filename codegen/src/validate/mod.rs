@@ -10,6 +10,7 @@ use crate::ast::{Model, Ref, Shape};
 use crate::error::Error;
 use crate::shape_id::{prelude_shape, ShapeId};
 
+pub mod http;
 mod shapes;
 mod traits;
 
@@ -23,11 +24,12 @@ pub fn check_normalised(shapes: &crate::normalise::Shapes, service_id: &str) -> 
 
 /// Protocol traits this generator implements, in the order AWS tells SDKs
 /// to prefer them when a service lists several.
-pub const SUPPORTED_PROTOCOLS: [&str; 3] = ["smithy.protocols#rpcv2Cbor", "aws.protocols#awsJson1_0", "aws.protocols#awsJson1_1"];
+pub const SUPPORTED_PROTOCOLS: [&str; 4] =
+    ["smithy.protocols#rpcv2Cbor", "aws.protocols#awsJson1_0", "aws.protocols#awsJson1_1", "aws.protocols#restJson1"];
 
 /// Protocol traits known to exist but not implemented by the runtime.
-const OTHER_PROTOCOLS: [&str; 5] =
-    ["aws.protocols#restJson1", "aws.protocols#restXml", "aws.protocols#awsQuery", "aws.protocols#ec2Query", "smithy.protocols#rpcv2Json"];
+const OTHER_PROTOCOLS: [&str; 4] =
+    ["aws.protocols#restXml", "aws.protocols#awsQuery", "aws.protocols#ec2Query", "smithy.protocols#rpcv2Json"];
 
 /// Returns the id of the one service shape, after checking the whole model.
 pub fn validate(model: &Model) -> Result<String, Error> {
@@ -309,8 +311,8 @@ mod tests {
         let model = with("");
         assert_eq!(protocol_of(&model, "a#S", None).unwrap(), "smithy.protocols#rpcv2Cbor");
         assert_eq!(protocol_of(&model, "a#S", Some("aws.protocols#awsJson1_1")).unwrap(), "aws.protocols#awsJson1_1");
-        let err = protocol_of(&model, "a#S", Some("aws.protocols#restJson1")).unwrap_err().to_string();
-        assert!(err.contains("`aws.protocols#restJson1` was asked for; the generator implements"), "{err}");
+        let err = protocol_of(&model, "a#S", Some("aws.protocols#restXml")).unwrap_err().to_string();
+        assert!(err.contains("`aws.protocols#restXml` was asked for; the generator implements"), "{err}");
         let only_json =
             crate::ast::load(r#"{"smithy":"2.0","shapes":{"a#S":{"type":"service","traits":{"aws.protocols#awsJson1_1":{}}}}}"#).unwrap();
         let err = protocol_of(&only_json, "a#S", Some("smithy.protocols#rpcv2Cbor")).unwrap_err().to_string();

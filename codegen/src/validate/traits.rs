@@ -18,13 +18,8 @@ const UNSUPPORTED_TRAITS: [(&str, &str); 1] = [("aws.protocols#httpChecksum", "r
 /// Checks every shape of `shapes` and each of its members, in id order.
 pub fn check(shapes: &Shapes) -> Result<(), Error> {
     for (id, shape) in shapes {
-        // An event stream (a @streaming union) leaves its operations out (see lowering); a streaming blob is refused.
-        if shape.traits().contains_key("smithy.api#streaming") && !matches!(shape, Shape::Union(_)) {
-            return Err(Error::unsupported(
-                id,
-                "a streaming blob (@streaming) is not implemented: awsJson clients of this generator send and read whole bodies",
-            ));
-        }
+        // An event stream (a @streaming union) leaves its operations out (see
+        // lowering); a streaming blob is checked by the protocol (`http.rs`).
         shape_traits(id, shape.traits())?;
         if let Shape::Structure(s) = shape {
             match s.traits.get("smithy.api#error") {
@@ -184,7 +179,7 @@ mod tests {
         let err = lower_json(&json).unwrap_err().to_string();
         assert_eq!(
             err,
-            "shape a#Stream: unsupported: a streaming blob (@streaming) is not implemented: awsJson clients of this generator send and read whole bodies"
+            "shape a#Stream: unsupported: a streaming blob (@streaming) is not implemented for awsJson and RPC v2 CBOR clients, which send and read whole bodies"
         );
         let json = service(
             r#","a#Op":{"type":"operation","output":{"target":"a#Out"}},

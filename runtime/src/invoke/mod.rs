@@ -30,7 +30,10 @@ mod endpoint;
 mod request;
 mod response;
 
+pub use response::json_body;
+
 pub use endpoint::Route;
+pub use request::OperationRequest;
 use request::{CallRequest, Signer};
 use response::Outcome;
 
@@ -46,6 +49,9 @@ pub enum Protocol {
     /// `smithy.protocols#rpcv2Cbor`: `POST /service/{Service}/operation/{Operation}`
     /// with `Smithy-Protocol: rpc-v2-cbor`, CBOR bodies.
     RpcV2Cbor,
+    /// `aws.protocols#restJson1`: each operation's method and path, members
+    /// bound to the path, query, headers and status, the rest a JSON body.
+    RestJson1,
 }
 
 impl Protocol {
@@ -55,6 +61,7 @@ impl Protocol {
             Protocol::AwsJson1_0 => "application/x-amz-json-1.0",
             Protocol::AwsJson1_1 => "application/x-amz-json-1.1",
             Protocol::RpcV2Cbor => "application/cbor",
+            Protocol::RestJson1 => "application/json",
         }
     }
 }
@@ -94,6 +101,8 @@ pub struct OperationMeta {
     /// False when the operation's input is `Unit`: an RPC v2 CBOR request
     /// then has no body and no `Content-Type`.
     pub has_input: bool,
+    /// `@httpChecksumRequired`: the request says its body's MD5 in `Content-MD5`.
+    pub content_md5: bool,
 }
 
 /// Reads a successful JSON response's body (the runtime checks that nothing
@@ -110,6 +119,15 @@ pub type ParseCborOutput<O> = fn(&mut CborReader<'_>, &HttpResponse) -> Result<O
 /// Builds the operation's error from the error metadata and CBOR body.
 pub type ParseCborError<E> = fn(ErrorMetadata, &mut CborReader<'_>) -> Result<E, DeserializeError>;
 
+/// Reads a successful response whose members may be anywhere in it
+/// (restJson1: headers, status, the body or the whole body as a payload).
+/// The request's strings come in the pool.
+pub type ParseHttpOutput<O> = fn(&HttpResponse, StringPool) -> Result<O, DeserializeError>;
+
+/// Builds the operation's error from the error metadata and the response
+/// (restJson1: members in headers as well as the body).
+pub type ParseHttpError<E> = fn(ErrorMetadata, &HttpResponse) -> Result<E, DeserializeError>;
+
 /// An operation's generated readers of its output and errors, in the
 /// service's protocol's format.
 pub enum Parse<O, E> {
@@ -117,6 +135,8 @@ pub enum Parse<O, E> {
     Json(ParseJsonOutput<O>, ParseJsonError<E>),
     /// RPC v2 CBOR.
     Cbor(ParseCborOutput<O>, ParseCborError<E>),
+    /// restJson1: the readers take the whole response.
+    RestJson(ParseHttpOutput<O>, ParseHttpError<E>),
 }
 
 // Function pointers copy whatever `O` and `E` are, which a derive would not see.
@@ -133,6 +153,7 @@ impl<O, E> fmt::Debug for Parse<O, E> {
         f.write_str(match self {
             Parse::Json(..) => "Parse::Json",
             Parse::Cbor(..) => "Parse::Cbor",
+            Parse::RestJson(..) => "Parse::RestJson",
         })
     }
 }
@@ -186,14 +207,14 @@ impl Handle {
     pub async fn invoke<O, E>(
         &self,
         op: &'static OperationMeta,
-        body: Vec<u8>,
+        request: OperationRequest,
         route: Route,
         mut pool: StringPool,
         parse: Parse<O, E>,
     ) -> Result<O, SdkError<E>> {
         let span = tracing::debug_span!("call", service = self.inner.service.service_name, operation = op.name);
         let call = async {
-            let (http_client, call) = self.prepare(op, body, route)?;
+            let (http_client, call) = self.prepare(op, request, route)?;
             self.attempts(op, &*http_client, &call, &mut pool, parse).await
         }
         .instrument(span);
@@ -210,9 +231,10 @@ impl Handle {
     fn prepare<E>(
         &self,
         op: &'static OperationMeta,
-        body: Vec<u8>,
+        request: OperationRequest,
         route: Route,
     ) -> Result<(Arc<dyn HttpClient>, CallRequest), SdkError<E>> {
+        let OperationRequest { method, path, headers: bound_headers, content_type, body } = request;
         let (settings, state) = (&self.inner.config.settings, &self.inner.config.state);
         let service = self.inner.service;
         if !settings.load_problems.is_empty() {
@@ -233,6 +255,19 @@ impl Handle {
             settings.request_min_compression_size_bytes,
         )
         .map_err(SdkError::construction_failure)?;
+        let mut bound_headers = bound_headers;
+        // The encoding the input names comes first; the compression's follows it.
+        let mut content_encoding = content_encoding;
+        if let (Some(encoding), Some((_, named))) =
+            (content_encoding, bound_headers.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case("content-encoding")))
+        {
+            named.push_str(", ");
+            named.push_str(encoding);
+            content_encoding = None;
+        }
+        if op.content_md5 {
+            bound_headers.push(("Content-MD5".into(), crate::primitives::base64_encode(&crate::md5::digest(&body))));
+        }
         let signer = match service.signing_name {
             None => None,
             Some(name) => {
@@ -262,8 +297,14 @@ impl Handle {
                 let base = uri.strip_suffix('/').unwrap_or(&uri);
                 ([base, "/service/", service.service_name, "/operation/", op.name].concat(), None)
             }
+            // The operation's path follows the endpoint's own path.
+            Protocol::RestJson1 => {
+                let base = uri.strip_suffix('/').unwrap_or(&uri);
+                ([base, &path].concat(), None)
+            }
         };
         let call = CallRequest {
+            method,
             uri,
             host,
             protocol: service.protocol,
@@ -277,6 +318,8 @@ impl Handle {
             max_attempts: settings.retry.max_attempts(),
             signer,
             endpoint_headers,
+            bound_headers,
+            content_type,
         };
         Ok((http_client, call))
     }

@@ -5,6 +5,7 @@
 //! (in `Handle::prepare`), so an attempt costs its headers and one
 //! signature; the body is shared, not copied.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -17,6 +18,38 @@ use crate::http::{Body, Headers, HttpRequest};
 
 use super::Protocol;
 
+/// What a generated operation sends. The RPC protocols put the whole input
+/// in the body ([`OperationRequest::rpc`]); restJson1 also binds members to
+/// the method, path and query, and headers ([`OperationRequest::http`]).
+#[derive(Debug)]
+pub struct OperationRequest {
+    pub(super) method: &'static str,
+    /// The path and query after the endpoint's own path (restJson1), else empty.
+    pub(super) path: String,
+    pub(super) headers: Vec<(Cow<'static, str>, String)>,
+    pub(super) content_type: Option<&'static str>,
+    pub(super) body: Vec<u8>,
+}
+
+impl OperationRequest {
+    /// An RPC protocol's request: the body; the runtime adds the rest.
+    pub fn rpc(body: Vec<u8>) -> Self {
+        OperationRequest { method: "POST", path: String::new(), headers: Vec::new(), content_type: None, body }
+    }
+
+    /// A request of a protocol with HTTP bindings: `method` to `path` (with
+    /// its query, already encoded), carrying `body` of `content_type` (none
+    /// when there is no body).
+    pub fn http(method: &'static str, path: String, content_type: Option<&'static str>, body: Vec<u8>) -> Self {
+        OperationRequest { method, path, headers: Vec::new(), content_type, body }
+    }
+
+    /// Adds a header the input binds (`@httpHeader`, `@httpPrefixHeaders`).
+    pub fn header(&mut self, name: impl Into<Cow<'static, str>>, value: String) {
+        self.headers.push((name.into(), value));
+    }
+}
+
 /// What SigV4 needs: the service's signing name, the region, and where
 /// credentials come from.
 pub(super) struct Signer {
@@ -28,6 +61,7 @@ pub(super) struct Signer {
 
 /// The parts of a call's request that do not change between attempts.
 pub(super) struct CallRequest {
+    pub(super) method: &'static str,
     pub(super) uri: String,
     pub(super) host: String,
     pub(super) protocol: Protocol,
@@ -46,6 +80,9 @@ pub(super) struct CallRequest {
     pub(super) signer: Option<Signer>,
     /// Headers the resolved endpoint adds (rarely any).
     pub(super) endpoint_headers: Vec<(String, String)>,
+    /// Headers the input binds, and the body's type (restJson1).
+    pub(super) bound_headers: Vec<(Cow<'static, str>, String)>,
+    pub(super) content_type: Option<&'static str>,
 }
 
 impl CallRequest {
@@ -64,6 +101,14 @@ impl CallRequest {
                     headers.append("Content-Type", self.protocol.content_type());
                 }
             }
+            Protocol::RestJson1 => {
+                if let Some(content_type) = self.content_type {
+                    headers.append("Content-Type", content_type);
+                }
+                for (name, value) in &self.bound_headers {
+                    headers.append(name.clone(), value.clone());
+                }
+            }
         }
         if let Some(target) = &self.target {
             headers.append("X-Amz-Target", target.clone());
@@ -71,7 +116,11 @@ impl CallRequest {
         if self.query_mode {
             headers.append("x-amzn-query-mode", "true");
         }
-        headers.append("Content-Length", self.body.len().to_string());
+        // A restJson1 request without a body says so only where the method
+        // takes one.
+        if !(self.body.is_empty() && self.protocol == Protocol::RestJson1 && matches!(self.method, "GET" | "HEAD" | "DELETE" | "OPTIONS")) {
+            headers.append("Content-Length", self.body.len().to_string());
+        }
         if let Some(encoding) = self.content_encoding {
             headers.append("Content-Encoding", encoding);
         }
@@ -84,7 +133,7 @@ impl CallRequest {
         for (name, value) in &self.endpoint_headers {
             headers.append(name.clone(), value.clone());
         }
-        HttpRequest { method: "POST".into(), uri: self.uri.clone(), headers, body: self.body.clone() }
+        HttpRequest { method: self.method.into(), uri: self.uri.clone(), headers, body: self.body.clone() }
     }
 
     /// Attempt `attempt`'s request, signed at `now` (corrected by the skew

@@ -84,6 +84,7 @@ pub(super) fn from_response<O, E>(
                 let mut reader = CborReader::with_pool(cbor_body(response.body()), pool);
                 output(&mut reader, &response).and_then(|output| reader.finish().map(|()| output))
             }
+            Parse::RestJson(output, _) => output(&response, pool),
         };
         return Outcome::Done(match parsed {
             Ok(output) => Ok(output),
@@ -100,7 +101,7 @@ pub(super) fn from_response<O, E>(
     // Errors are rare: their body is looked over whole for the code and
     // message, then read again for the modeled error's members.
     let fields = match parse {
-        Parse::Json(..) => json_error_fields(response.headers(), response.body()),
+        Parse::Json(..) | Parse::RestJson(..) => json_error_fields(response.headers(), response.body()),
         Parse::Cbor(..) => cbor_error_fields(response.body()),
     };
     let (type_code, message) = match fields {
@@ -133,6 +134,7 @@ pub(super) fn from_response<O, E>(
     let parsed = match parse {
         Parse::Json(_, parse_error) => parse_error(meta.build(), &mut JsonReader::new(json_body(response.body()))),
         Parse::Cbor(_, parse_error) => parse_error(meta.build(), &mut CborReader::new(cbor_body(response.body()))),
+        Parse::RestJson(_, parse_error) => parse_error(meta.build(), &response),
     };
     let error = match parsed {
         Ok(e) => SdkError::service_error(e, response),
@@ -157,7 +159,7 @@ fn invalid<O, E>(err: InvalidResponse, response: HttpResponse, status: u16, op: 
 
 /// A JSON body to read: an empty one is an empty object (operations without
 /// output send none).
-fn json_body(body: &[u8]) -> &[u8] {
+pub fn json_body(body: &[u8]) -> &[u8] {
     if body.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {

@@ -1,12 +1,14 @@
 //! Primitive types that generated crates expose: timestamps, blobs, documents.
 
 mod blob;
+mod byte_stream;
 mod date_time;
 mod document;
 #[cfg(feature = "serde")]
 mod serde_impls;
 
 pub use blob::{base64_decode, base64_encode, Blob};
+pub use byte_stream::{stream_bytes, AggregatedBytes, ByteStream, ByteStreamError};
 pub use date_time::{DateTime, DateTimeError, Format as DateTimeFormat};
 pub use document::{Document, Number};
 

@@ -8,7 +8,7 @@ use std::fmt;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{base64_decode, base64_encode, Blob, DateTime, DateTimeFormat, Document, Number, UnknownVariantValue};
+use super::{base64_decode, base64_encode, Blob, ByteStream, DateTime, DateTimeFormat, Document, Number, UnknownVariantValue};
 
 impl Serialize for DateTime {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -54,6 +54,19 @@ impl<'de> Deserialize<'de> for Blob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
         base64_decode(&text).map(Blob::new).map_err(de::Error::custom)
+    }
+}
+
+impl Serialize for ByteStream {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&base64_encode(self.bytes().unwrap_or_default()))
+    }
+}
+
+impl<'de> Deserialize<'de> for ByteStream {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        base64_decode(&text).map(ByteStream::from).map_err(de::Error::custom)
     }
 }
 

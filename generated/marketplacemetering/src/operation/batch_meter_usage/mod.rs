@@ -16,6 +16,7 @@ static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_ru
     retryable_errors: &[],
     compress_request: false,
     has_input: true,
+    content_md5: false,
 };
 impl BatchMeterUsage {
     /// Checks, serialises and sends `input`, then parses the outcome.
@@ -41,11 +42,11 @@ impl BatchMeterUsage {
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         let mut pool = ::awsjson_runtime::for_generated::StringPool::with_capacity(w.strings_written());
         crate::protocol_serde::give_op_batch_meter_usage_input(input, &mut pool);
-        let body = w.finish().into_bytes();
+        let request = ::awsjson_runtime::for_generated::OperationRequest::rpc(w.finish().into_bytes());
         handle
             .invoke(
                 &OPERATION,
-                body,
+                request,
                 route,
                 pool,
                 ::awsjson_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_batch_meter_usage_output, de_error),

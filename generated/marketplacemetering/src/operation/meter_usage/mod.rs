@@ -11,8 +11,13 @@ pub use _meter_usage_output::MeterUsageOutput;
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct MeterUsage;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
-    ::awsjson_runtime::for_generated::OperationMeta { name: "MeterUsage", retryable_errors: &[], compress_request: false, has_input: true };
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
+    name: "MeterUsage",
+    retryable_errors: &[],
+    compress_request: false,
+    has_input: true,
+    content_md5: false,
+};
 impl MeterUsage {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -48,11 +53,11 @@ impl MeterUsage {
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
         crate::protocol_serde::ser_op_meter_usage_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
-        let body = w.finish().into_bytes();
+        let request = ::awsjson_runtime::for_generated::OperationRequest::rpc(w.finish().into_bytes());
         handle
             .invoke(
                 &OPERATION,
-                body,
+                request,
                 route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
                 ::awsjson_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_meter_usage_output, de_error),

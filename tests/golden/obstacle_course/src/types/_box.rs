@@ -4,6 +4,7 @@
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+#[allow(clippy::large_enum_variant)]
 pub enum Box {
     /// The `Box` member.
     #[cfg_attr(feature = "serde", serde(rename = "Box"))]

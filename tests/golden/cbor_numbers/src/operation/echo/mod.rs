@@ -9,8 +9,13 @@ pub use _echo_output::EchoOutput;
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct Echo;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
-    ::awsjson_runtime::for_generated::OperationMeta { name: "Echo", retryable_errors: &[], compress_request: false, has_input: true };
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
+    name: "Echo",
+    retryable_errors: &[],
+    compress_request: false,
+    has_input: true,
+    content_md5: false,
+};
 impl Echo {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -28,11 +33,11 @@ impl Echo {
         let mut w = ::awsjson_runtime::for_generated::CborWriter::new();
         crate::protocol_serde::ser_op_echo_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
-        let body = w.finish();
+        let request = ::awsjson_runtime::for_generated::OperationRequest::rpc(w.finish());
         handle
             .invoke(
                 &OPERATION,
-                body,
+                request,
                 route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
                 ::awsjson_runtime::for_generated::Parse::Cbor(crate::protocol_serde::de_op_echo_output, de_error),

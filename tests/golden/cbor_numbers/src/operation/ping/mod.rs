@@ -9,8 +9,13 @@ pub use _ping_output::PingOutput;
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct Ping;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
-    ::awsjson_runtime::for_generated::OperationMeta { name: "Ping", retryable_errors: &[], compress_request: false, has_input: false };
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
+    name: "Ping",
+    retryable_errors: &[],
+    compress_request: false,
+    has_input: false,
+    content_md5: false,
+};
 impl Ping {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -26,11 +31,11 @@ impl Ping {
         let endpoint_params = ::std::vec::Vec::new();
         let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
         let _ = &input;
-        let body = ::std::vec::Vec::new();
+        let request = ::awsjson_runtime::for_generated::OperationRequest::rpc(::std::vec::Vec::new());
         handle
             .invoke(
                 &OPERATION,
-                body,
+                request,
                 route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
                 ::awsjson_runtime::for_generated::Parse::Cbor(crate::protocol_serde::de_op_ping_output, de_error),

@@ -15,6 +15,7 @@ static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_ru
     retryable_errors: &[],
     compress_request: false,
     has_input: true,
+    content_md5: false,
 };
 impl ListProblems {
     /// Checks, serialises and sends `input`, then parses the outcome.
@@ -33,11 +34,11 @@ impl ListProblems {
         let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
         crate::protocol_serde::ser_op_list_problems_input(&mut w, &input)
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
-        let body = w.finish().into_bytes();
+        let request = ::awsjson_runtime::for_generated::OperationRequest::rpc(w.finish().into_bytes());
         handle
             .invoke(
                 &OPERATION,
-                body,
+                request,
                 route,
                 ::awsjson_runtime::for_generated::StringPool::default(),
                 ::awsjson_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_list_problems_output, de_error),

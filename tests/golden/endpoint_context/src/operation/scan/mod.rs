@@ -10,8 +10,13 @@ pub use _scan_output::ScanOutput;
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct Scan;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta =
-    ::awsjson_runtime::for_generated::OperationMeta { name: "Scan", retryable_errors: &[], compress_request: false, has_input: true };
+static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
+    name: "Scan",
+    retryable_errors: &[],
+    compress_request: false,
+    has_input: true,
+    content_md5: false,
+};
 impl Scan {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
@@ -31,11 +36,11 @@ impl Scan {
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         let mut pool = ::awsjson_runtime::for_generated::StringPool::with_capacity(w.strings_written());
         crate::protocol_serde::give_op_scan_input(input, &mut pool);
-        let body = w.finish().into_bytes();
+        let request = ::awsjson_runtime::for_generated::OperationRequest::rpc(w.finish().into_bytes());
         handle
             .invoke(
                 &OPERATION,
-                body,
+                request,
                 route,
                 pool,
                 ::awsjson_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_scan_output, de_error),

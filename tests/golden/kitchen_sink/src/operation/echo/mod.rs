@@ -14,6 +14,7 @@ static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_ru
     retryable_errors: &[("Busy", true)],
     compress_request: false,
     has_input: true,
+    content_md5: false,
 };
 impl Echo {
     /// Checks, serialises and sends `input`, then parses the outcome.
@@ -42,11 +43,11 @@ impl Echo {
             .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         let mut pool = ::awsjson_runtime::for_generated::StringPool::with_capacity(w.strings_written());
         crate::protocol_serde::give_op_echo_input(input, &mut pool);
-        let body = w.finish().into_bytes();
+        let request = ::awsjson_runtime::for_generated::OperationRequest::rpc(w.finish().into_bytes());
         handle
             .invoke(
                 &OPERATION,
-                body,
+                request,
                 route,
                 pool,
                 ::awsjson_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_echo_output, de_error),

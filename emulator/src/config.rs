@@ -70,6 +70,14 @@ account = "999900001111"
 license_arn = "arn:aws:license-manager::999900001111:license:l-gamma"
 registration_token = "token-gamma"
 
+# The Catalog API sees each product as a SaaSProduct entity of its seller (entity id: the
+# code, or `entity_id = "prod-..."`; name: `title = "..."` or the code). Change sets are
+# PREPARING, then APPLYING, then SUCCEEDED or FAILED:
+# [catalog]
+# prepare_seconds = 2
+# apply_seconds = 3
+# max_unfinished_change_sets = 10
+
 # A SaaS contract product: a buyer who subscribes gets these entitlements for
 # `contract_days`, read back through the Entitlement Service's GetEntitlements.
 [[products]]
@@ -165,12 +173,38 @@ impl Platform {
     }
 }
 
+/// The Catalog API's timing and limits (`[catalog]`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CatalogSettings {
+    /// How long a change set is `PREPARING` (and can be cancelled), in seconds.
+    pub prepare_seconds: u64,
+    /// How long it is then `APPLYING`, in seconds.
+    pub apply_seconds: u64,
+    /// How many change sets of one account may be unfinished at once
+    /// (`ServiceQuotaExceededException` beyond).
+    pub max_unfinished_change_sets: usize,
+}
+
+impl Default for CatalogSettings {
+    fn default() -> Self {
+        CatalogSettings { prepare_seconds: 2, apply_seconds: 3, max_unfinished_change_sets: 10 }
+    }
+}
+
 /// A product.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Product {
     /// The product code.
     pub code: String,
+    /// Its entity id in the Catalog API (when unset, its code in lower case,
+    /// with `prod-` in front unless it starts so).
+    #[serde(default)]
+    pub entity_id: Option<String>,
+    /// Its title, the entity's name in the Catalog API (the code when unset).
+    #[serde(default)]
+    pub title: Option<String>,
     /// The account that may call BatchMeterUsage and ResolveCustomer for it.
     pub seller: String,
     /// Its usage dimensions.
@@ -319,6 +353,9 @@ pub struct Config {
     /// Faults armed from the start.
     #[serde(default)]
     pub faults: Vec<crate::faults::Fault>,
+    /// How the Catalog API's change sets move along.
+    #[serde(default)]
+    pub catalog: CatalogSettings,
     /// Where each customer is, by the keys requests use (built and read in `customers.rs`).
     #[serde(skip)]
     pub(crate) customer_index: CustomerIndex,

@@ -57,6 +57,12 @@ pub enum Code {
     Validation,
     /// A GetEntitlements parameter the Entitlement Service refuses.
     InvalidParameter,
+    /// A Catalog entity or change set that does not exist (or is not the caller's).
+    ResourceNotFound,
+    /// A Catalog entity another unfinished change set is changing, or a change set past cancelling.
+    ResourceInUse,
+    /// Too many unfinished Catalog change sets.
+    ServiceQuotaExceeded,
 }
 
 impl Code {
@@ -88,6 +94,22 @@ impl Code {
             Code::Serialization => ("SerializationException", 400),
             Code::Validation => ("ValidationException", 400),
             Code::InvalidParameter => ("InvalidParameterException", 400),
+            Code::ResourceNotFound => ("ResourceNotFoundException", 404),
+            Code::ResourceInUse => ("ResourceInUseException", 423),
+            Code::ServiceQuotaExceeded => ("ServiceQuotaExceededException", 402),
+        }
+    }
+
+    /// The error type and HTTP status of the answer of a restJson1 service
+    /// (the Catalog API), whose errors say themselves in their status too.
+    pub fn rest_wire(self) -> (&'static str, u16) {
+        match self {
+            Code::Validation => ("ValidationException", 422),
+            Code::Throttling => ("ThrottlingException", 429),
+            Code::InternalServiceError => ("InternalServiceException", 500),
+            Code::MissingAuthenticationToken | Code::UnrecognizedClient | Code::InvalidSignature => (self.wire().0, 403),
+            Code::UnknownOperation => ("UnknownOperationException", 404),
+            other => other.wire(),
         }
     }
 }

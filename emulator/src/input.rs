@@ -51,6 +51,16 @@ impl<'a> Members<'a> {
         self.get(name).map(|v| v.as_array().ok_or_else(|| wrong_type(name, "a list"))).transpose()
     }
 
+    /// A structure member, by name.
+    pub fn members_of(&self, name: &str) -> Result<Option<Members<'a>>, ServiceError> {
+        self.get(name).map(|v| Members::object(v, name)).transpose()
+    }
+
+    /// A member of any JSON type (a document).
+    pub fn value(&self, name: &str) -> Option<&'a Value> {
+        self.get(name)
+    }
+
     /// A structure member, or each element of a list of structures.
     pub fn object(value: &'a Value, name: &str) -> Result<Members<'a>, ServiceError> {
         value.as_object().map(Members).ok_or_else(|| wrong_type(name, "a structure"))

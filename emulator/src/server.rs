@@ -229,6 +229,9 @@ async fn answer(shared: &Shared, req: Request<Body>) -> Option<Response<Full<Byt
     }
     let cbor = answer.protocol == wire::Protocol::RpcV2Cbor;
     let mut response = respond(answer.status, answer.content_type, answer.body, &request_id);
+    if let Some(Ok(value)) = answer.error_type.as_deref().map(hyper::header::HeaderValue::from_str) {
+        response.headers_mut().insert("x-amzn-errortype", value);
+    }
     if cbor {
         response.headers_mut().insert("smithy-protocol", hyper::header::HeaderValue::from_static("rpc-v2-cbor"));
     }

@@ -5,6 +5,7 @@
 //! the rules call them directly.
 
 mod batch_meter_usage;
+pub mod catalog;
 mod get_entitlements;
 mod meter_usage;
 mod register_usage;

@@ -22,6 +22,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 mod book;
+pub mod catalog;
 mod committer;
 mod records;
 pub mod store;
@@ -117,11 +118,13 @@ pub struct State {
     next_id: u64,
     /// The highest row number the current request's answer depends on.
     waits_for: u64,
+    /// The Catalog API's entities and change sets (in memory only).
+    pub catalog: catalog::Catalog,
 }
 
 impl Default for State {
     fn default() -> Self {
-        State { backend: Backend::Memory(Book::default()), next_id: 0, waits_for: 0 }
+        State { backend: Backend::Memory(Book::default()), next_id: 0, waits_for: 0, catalog: catalog::Catalog::default() }
     }
 }
 
@@ -133,7 +136,7 @@ impl State {
         let committer = Committer::start(writer);
         let durable = committer.durable();
         let stored = Stored { store, committer, durable, overlay: Overlay::default() };
-        Ok(State { backend: Backend::Stored(Box::new(stored)), next_id, waits_for: 0 })
+        Ok(State { backend: Backend::Stored(Box::new(stored)), next_id, waits_for: 0, catalog: catalog::Catalog::default() })
     }
 
     /// What the answer being decided must wait for, if anything; resets it for the next request.

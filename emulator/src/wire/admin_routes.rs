@@ -48,7 +48,7 @@ fn subscribe(ctx: &mut Context<'_>, req: &Incoming<'_>) -> Answer {
         String::from_utf8_lossy(req.body)
             .split('&')
             .filter_map(|pair| pair.split_once('='))
-            .map(|(k, v)| (form_decode(k), form_decode(v)))
+            .map(|(k, v)| (super::form::form_decode(k), super::form::form_decode(v)))
             .collect()
     } else {
         match serde_json::from_slice::<Value>(req.body) {
@@ -70,28 +70,6 @@ fn subscribe(ctx: &mut Context<'_>, req: &Incoming<'_>) -> Answer {
         }
         Err(e) => Answer::error(Protocol::AwsJson, &e),
     }
-}
-
-/// Decodes one `application/x-www-form-urlencoded` component.
-fn form_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => match bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                Some(v) => {
-                    out.push(v);
-                    i += 2;
-                }
-                None => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `GET /emulator/v1/records`: every accepted record.

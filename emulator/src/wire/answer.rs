@@ -31,6 +31,8 @@ pub struct Answer {
     pub follow_up: Option<crate::subscribe::Minted>,
     /// Answer `303 See Other` to the page instead (a form on the page was sent).
     pub back_to_page: bool,
+    /// A restJson1 error's type, sent as `X-Amzn-ErrorType`.
+    pub error_type: Option<String>,
 }
 
 /// The wire protocols the emulator answers in.
@@ -40,6 +42,9 @@ pub enum Protocol {
     AwsJson,
     /// Smithy RPC v2 CBOR: the operation in the path, CBOR bodies (the Entitlement Service).
     RpcV2Cbor,
+    /// restJson1: the operation in the method and path, JSON bodies, errors
+    /// named in `X-Amzn-ErrorType` (the Catalog API).
+    RestJson,
 }
 
 impl Answer {
@@ -54,6 +59,7 @@ impl Answer {
             content_type: match protocol {
                 Protocol::AwsJson => "application/x-amz-json-1.1",
                 Protocol::RpcV2Cbor => "application/cbor",
+                Protocol::RestJson => "application/json",
             },
             protocol,
             body,
@@ -61,12 +67,13 @@ impl Answer {
             drop_connection: false,
             follow_up: None,
             back_to_page: false,
+            error_type: None,
         }
     }
 
     /// The error `e`, in `protocol`'s format.
     pub(crate) fn error(protocol: Protocol, e: &ServiceError) -> Answer {
-        let (type_name, status) = e.code.wire();
+        let (type_name, status) = if protocol == Protocol::RestJson { e.code.rest_wire() } else { e.code.wire() };
         Answer::typed_error(protocol, type_name, status, &e.message)
     }
 
@@ -74,8 +81,10 @@ impl Answer {
         let body = match protocol {
             Protocol::AwsJson => crate::errors::body(type_name, message).into_bytes(),
             Protocol::RpcV2Cbor => super::cbor::error_body(type_name, message),
+            Protocol::RestJson => serde_json::json!({ "message": message }).to_string().into_bytes(),
         };
-        Answer::bytes(protocol, status, body)
+        let error_type = (protocol == Protocol::RestJson).then(|| type_name.to_owned());
+        Answer { error_type, ..Answer::bytes(protocol, status, body) }
     }
 
     /// This answer as `plan` has it: an armed error instead, a delay, a dropped connection.

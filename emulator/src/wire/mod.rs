@@ -22,9 +22,11 @@ use crate::sigv4::Incoming;
 mod admin_routes;
 mod answer;
 mod auth;
+pub mod catalog;
 mod cbor;
 pub mod decode;
 mod entitlements;
+mod form;
 
 use answer::header;
 pub use answer::{Answer, Context, Protocol};
@@ -50,10 +52,13 @@ pub fn handle(mut ctx: Context<'_>, req: &Incoming<'_>) -> Answer {
     answer.planned(&plan)
 }
 
-/// The protocol a request speaks: RPC v2 CBOR when it says so or is sent to
+/// The protocol a request speaks: restJson1 when it is sent to a Catalog
+/// operation's method and path, RPC v2 CBOR when it says so or is sent to
 /// one of the protocol's paths, else AWS JSON.
 fn protocol_of(req: &Incoming<'_>) -> Protocol {
-    if header(req, "smithy-protocol").is_some() || req.path.starts_with("/service/") {
+    if catalog::operation_of(req).is_some() {
+        Protocol::RestJson
+    } else if header(req, "smithy-protocol").is_some() || req.path.starts_with("/service/") {
         Protocol::RpcV2Cbor
     } else {
         Protocol::AwsJson
@@ -63,10 +68,13 @@ fn protocol_of(req: &Incoming<'_>) -> Protocol {
 /// The operation a request calls (one of either service's), or why it names none.
 fn operation_of(req: &Incoming<'_>, protocol: Protocol) -> Result<&'static str, ServiceError> {
     let unknown = |why: String| ServiceError::new(Code::UnknownOperation, why);
-    if req.method != "POST" {
+    if req.method != "POST" && protocol != Protocol::RestJson {
         return Err(unknown(format!("{} {} is not an operation of this service", req.method, req.path)));
     }
     match protocol {
+        Protocol::RestJson => {
+            catalog::operation_of(req).ok_or_else(|| unknown(format!("{} {} is not an operation of the Catalog API", req.method, req.path)))
+        }
         Protocol::AwsJson => {
             let target = header(req, "x-amz-target").unwrap_or_default();
             match target.split_once('.') {
@@ -119,13 +127,17 @@ fn service_call(ctx: Context<'_>, req: &Incoming<'_>, protocol: Protocol) -> (Re
             Protocol::AwsJson => serde_json::from_slice(req.body)
                 .map_err(|e| ServiceError::new(Code::Serialization, format!("the body is not JSON: {e}")))?,
             Protocol::RpcV2Cbor => cbor::request_body(req.body)?,
+            Protocol::RestJson => {
+                let call = catalog::decode(operation, req)?;
+                return rules::catalog::call(config, &mut ctx.state.catalog, &caller.id, call, ctx.now).map(|v| v.to_string().into_bytes());
+            }
         };
         // Decoded into the operation's type first; the rules see nothing else of the body.
         if operation == "GetEntitlements" {
             let page = rules::get_entitlements(config, &caller.id, &decode::get_entitlements(&body)?, ctx.now)?;
             return Ok(match protocol {
-                Protocol::AwsJson => entitlements::page_json(&page).to_string().into_bytes(),
                 Protocol::RpcV2Cbor => entitlements::page_cbor(&page),
+                Protocol::AwsJson | Protocol::RestJson => entitlements::page_json(&page).to_string().into_bytes(),
             });
         }
         let answer = match operation {

@@ -20,11 +20,11 @@ impl Client {
     pub fn config(&self) -> &crate::Config {
         self.handle.config()
     }
-    /// Describes up to 20 entities in one call. Entities that cannot be described are listed in \`Errors\`, by entity id, beside the ones that could.
+    /// Describes up to 20 entities in one call. Entities that cannot be described are listed in `Errors`, by entity id, beside the ones that could.
     pub fn batch_describe_entities(&self) -> crate::operation::batch_describe_entities::builders::BatchDescribeEntitiesFluentBuilder {
         crate::operation::batch_describe_entities::builders::BatchDescribeEntitiesFluentBuilder::new(self.handle.clone())
     }
-    /// Cancels a change set that has not started applying yet (status \`PREPARING\`). A change set that is already \`APPLYING\` cannot be cancelled.
+    /// Cancels a change set that has not started applying yet (status `PREPARING`). A change set that is already `APPLYING` cannot be cancelled.
     pub fn cancel_change_set(&self) -> crate::operation::cancel_change_set::builders::CancelChangeSetFluentBuilder {
         crate::operation::cancel_change_set::builders::CancelChangeSetFluentBuilder::new(self.handle.clone())
     }
@@ -32,7 +32,7 @@ impl Client {
     pub fn delete_resource_policy(&self) -> crate::operation::delete_resource_policy::builders::DeleteResourcePolicyFluentBuilder {
         crate::operation::delete_resource_policy::builders::DeleteResourcePolicyFluentBuilder::new(self.handle.clone())
     }
-    /// Describes a change set: its status (\`PREPARING\`, \`APPLYING\`, \`SUCCEEDED\`, \`CANCELLED\`, \`FAILED\`), when it started and ended, why it failed, and each of its changes with the errors found in it.
+    /// Describes a change set: its status (`PREPARING`, `APPLYING`, `SUCCEEDED`, `CANCELLED`, `FAILED`), when it started and ended, why it failed, and each of its changes with the errors found in it.
     pub fn describe_change_set(&self) -> crate::operation::describe_change_set::builders::DescribeChangeSetFluentBuilder {
         crate::operation::describe_change_set::builders::DescribeChangeSetFluentBuilder::new(self.handle.clone())
     }
@@ -44,11 +44,11 @@ impl Client {
     pub fn get_resource_policy(&self) -> crate::operation::get_resource_policy::builders::GetResourcePolicyFluentBuilder {
         crate::operation::get_resource_policy::builders::GetResourcePolicyFluentBuilder::new(self.handle.clone())
     }
-    /// Lists the change sets of a catalog, newest first unless \`Sort\` says otherwise, filtered by \`FilterList\`. Results come in pages: pass \`NextToken\` back for the next one.
+    /// Lists the change sets of a catalog, newest first unless `Sort` says otherwise, filtered by `FilterList`. Results come in pages: pass `NextToken` back for the next one.
     pub fn list_change_sets(&self) -> crate::operation::list_change_sets::builders::ListChangeSetsFluentBuilder {
         crate::operation::list_change_sets::builders::ListChangeSetsFluentBuilder::new(self.handle.clone())
     }
-    /// Lists the entities of one type in a catalog (\`AmiProduct\`, \`SaaSProduct\`, \`Offer\`, \`ResaleAuthorization\`, ...), filtered and sorted. Results come in pages: pass \`NextToken\` back for the next one.
+    /// Lists the entities of one type in a catalog (`AmiProduct`, `SaaSProduct`, `Offer`, `ResaleAuthorization`, ...), filtered and sorted. Results come in pages: pass `NextToken` back for the next one.
     pub fn list_entities(&self) -> crate::operation::list_entities::builders::ListEntitiesFluentBuilder {
         crate::operation::list_entities::builders::ListEntitiesFluentBuilder::new(self.handle.clone())
     }
@@ -60,7 +60,9 @@ impl Client {
     pub fn put_resource_policy(&self) -> crate::operation::put_resource_policy::builders::PutResourcePolicyFluentBuilder {
         crate::operation::put_resource_policy::builders::PutResourcePolicyFluentBuilder::new(self.handle.clone())
     }
-    /// Submits a change set: one or more changes to entities of the catalog, applied together. The answer names the change set; follow it with \`DescribeChangeSet\`. The call is idempotent for the same \`ClientRequestToken\`: a retry with the token of an accepted request returns that change set instead of starting another. The generated client fills the token when it is not set. With \`Intent\` \`VALIDATE\`, the changes are checked and not applied.
+    /// Submits a change set: one or more changes to entities of the catalog, applied together. The answer names the change set; follow it with `DescribeChangeSet`.
+    ///
+    /// The call is idempotent for the same `ClientRequestToken`: a retry with the token of an accepted request returns that change set instead of starting another. The generated client fills the token when it is not set. With `Intent` `VALIDATE`, the changes are checked and not applied.
     pub fn start_change_set(&self) -> crate::operation::start_change_set::builders::StartChangeSetFluentBuilder {
         crate::operation::start_change_set::builders::StartChangeSetFluentBuilder::new(self.handle.clone())
     }

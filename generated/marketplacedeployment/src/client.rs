@@ -24,7 +24,9 @@ impl Client {
     pub fn list_tags_for_resource(&self) -> crate::operation::list_tags_for_resource::builders::ListTagsForResourceFluentBuilder {
         crate::operation::list_tags_for_resource::builders::ListTagsForResourceFluentBuilder::new(self.handle.clone())
     }
-    /// Creates or updates a deployment parameter of a buyer's agreement for a product: a name and a secret value, stored in the buyer's account. Calling it again with the same name updates the value. The call is idempotent for the same \`clientToken\`, which the generated client fills when it is not set.
+    /// Creates or updates a deployment parameter of a buyer's agreement for a product: a name and a secret value, stored in the buyer's account. Calling it again with the same name updates the value.
+    ///
+    /// The call is idempotent for the same `clientToken`, which the generated client fills when it is not set.
     pub fn put_deployment_parameter(&self) -> crate::operation::put_deployment_parameter::builders::PutDeploymentParameterFluentBuilder {
         crate::operation::put_deployment_parameter::builders::PutDeploymentParameterFluentBuilder::new(self.handle.clone())
     }

@@ -5,7 +5,7 @@
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct Entity {
-    /// The entity's type, with its version (\`Offer@1.0\`).
+    /// The entity's type, with its version (`Offer@1.0`).
     ///
     /// Constraints: length 1 to 255; pattern `^[a-zA-Z]+$`.
     #[cfg_attr(feature = "serde", serde(rename = "Type"))]
@@ -17,7 +17,7 @@ pub struct Entity {
     pub identifier: ::std::option::Option<::std::string::String>,
 }
 impl Entity {
-    /// The entity's type, with its version (\`Offer@1.0\`).
+    /// The entity's type, with its version (`Offer@1.0`).
     ///
     /// Constraints: length 1 to 255; pattern `^[a-zA-Z]+$`.
     pub fn r#type(&self) -> &str {
@@ -42,21 +42,21 @@ pub struct EntityBuilder {
     pub(crate) identifier: ::std::option::Option<::std::string::String>,
 }
 impl EntityBuilder {
-    /// The entity's type, with its version (\`Offer@1.0\`).
+    /// The entity's type, with its version (`Offer@1.0`).
     ///
     /// Constraints: length 1 to 255; pattern `^[a-zA-Z]+$`.
     pub fn r#type(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.r#type = ::std::option::Option::Some(input.into());
         self
     }
-    /// The entity's type, with its version (\`Offer@1.0\`).
+    /// The entity's type, with its version (`Offer@1.0`).
     ///
     /// Constraints: length 1 to 255; pattern `^[a-zA-Z]+$`.
     pub fn set_type(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.r#type = input;
         self
     }
-    /// The entity's type, with its version (\`Offer@1.0\`).
+    /// The entity's type, with its version (`Offer@1.0`).
     ///
     /// Constraints: length 1 to 255; pattern `^[a-zA-Z]+$`.
     pub fn get_type(&self) -> &::std::option::Option<::std::string::String> {

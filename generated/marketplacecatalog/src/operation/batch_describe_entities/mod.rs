@@ -5,7 +5,7 @@ mod _batch_describe_entities_output;
 pub mod builders;
 pub use _batch_describe_entities_input::BatchDescribeEntitiesInput;
 pub use _batch_describe_entities_output::BatchDescribeEntitiesOutput;
-/// Describes up to 20 entities in one call. Entities that cannot be described are listed in \`Errors\`, by entity id, beside the ones that could.
+/// Describes up to 20 entities in one call. Entities that cannot be described are listed in `Errors`, by entity id, beside the ones that could.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct BatchDescribeEntities;

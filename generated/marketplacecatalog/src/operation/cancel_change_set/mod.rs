@@ -5,7 +5,7 @@ mod _cancel_change_set_output;
 pub mod builders;
 pub use _cancel_change_set_input::CancelChangeSetInput;
 pub use _cancel_change_set_output::CancelChangeSetOutput;
-/// Cancels a change set that has not started applying yet (status \`PREPARING\`). A change set that is already \`APPLYING\` cannot be cancelled.
+/// Cancels a change set that has not started applying yet (status `PREPARING`). A change set that is already `APPLYING` cannot be cancelled.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct CancelChangeSet;

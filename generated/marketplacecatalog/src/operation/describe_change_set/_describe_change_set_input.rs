@@ -5,7 +5,7 @@
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct DescribeChangeSetInput {
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z]+$`.
     ///
@@ -21,7 +21,7 @@ pub struct DescribeChangeSetInput {
     pub change_set_id: ::std::option::Option<::std::string::String>,
 }
 impl DescribeChangeSetInput {
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z]+$`.
     ///
@@ -50,7 +50,7 @@ pub struct DescribeChangeSetInputBuilder {
     pub(crate) change_set_id: ::std::option::Option<::std::string::String>,
 }
 impl DescribeChangeSetInputBuilder {
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z]+$`.
     ///
@@ -59,7 +59,7 @@ impl DescribeChangeSetInputBuilder {
         self.catalog = ::std::option::Option::Some(input.into());
         self
     }
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z]+$`.
     ///
@@ -68,7 +68,7 @@ impl DescribeChangeSetInputBuilder {
         self.catalog = input;
         self
     }
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z]+$`.
     ///

@@ -20,7 +20,7 @@ pub struct DescribeChangeSetOutput {
     /// Constraints: length 1 to 100; pattern `^[\w\s+=.:@-]+$`.
     #[cfg_attr(feature = "serde", serde(rename = "ChangeSetName", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub change_set_name: ::std::option::Option<::std::string::String>,
-    /// \`APPLY\` (the default) to apply the changes, or \`VALIDATE\` to check them only.
+    /// `APPLY` (the default) to apply the changes, or `VALIDATE` to check them only.
     #[cfg_attr(feature = "serde", serde(rename = "Intent", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub intent: ::std::option::Option<crate::types::Intent>,
     /// When the change set started, in ISO 8601.
@@ -33,10 +33,10 @@ pub struct DescribeChangeSetOutput {
     /// Constraints: length 20 to 20; pattern `^([\d]{4})\-(1[0-2]|0[1-9])\-(3[01]|0[1-9]|[12][\d])T(2[0-3]|[01][\d]):([0-5][\d]):([0-5][\d])Z$`.
     #[cfg_attr(feature = "serde", serde(rename = "EndTime", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub end_time: ::std::option::Option<::std::string::String>,
-    /// Where the change set is: \`PREPARING\`, \`APPLYING\`, \`SUCCEEDED\`, \`CANCELLED\` or \`FAILED\`.
+    /// Where the change set is: `PREPARING`, `APPLYING`, `SUCCEEDED`, `CANCELLED` or `FAILED`.
     #[cfg_attr(feature = "serde", serde(rename = "Status", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub status: ::std::option::Option<crate::types::ChangeStatus>,
-    /// Why the change set failed: \`CLIENT\_ERROR\` or \`SERVER\_FAULT\`.
+    /// Why the change set failed: `CLIENT_ERROR` or `SERVER_FAULT`.
     #[cfg_attr(feature = "serde", serde(rename = "FailureCode", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub failure_code: ::std::option::Option<crate::types::FailureCode>,
     /// What went wrong, when the change set failed.
@@ -69,7 +69,7 @@ impl DescribeChangeSetOutput {
     pub fn change_set_name(&self) -> ::std::option::Option<&str> {
         self.change_set_name.as_deref()
     }
-    /// \`APPLY\` (the default) to apply the changes, or \`VALIDATE\` to check them only.
+    /// `APPLY` (the default) to apply the changes, or `VALIDATE` to check them only.
     pub fn intent(&self) -> ::std::option::Option<&crate::types::Intent> {
         self.intent.as_ref()
     }
@@ -85,11 +85,11 @@ impl DescribeChangeSetOutput {
     pub fn end_time(&self) -> ::std::option::Option<&str> {
         self.end_time.as_deref()
     }
-    /// Where the change set is: \`PREPARING\`, \`APPLYING\`, \`SUCCEEDED\`, \`CANCELLED\` or \`FAILED\`.
+    /// Where the change set is: `PREPARING`, `APPLYING`, `SUCCEEDED`, `CANCELLED` or `FAILED`.
     pub fn status(&self) -> ::std::option::Option<&crate::types::ChangeStatus> {
         self.status.as_ref()
     }
-    /// Why the change set failed: \`CLIENT\_ERROR\` or \`SERVER\_FAULT\`.
+    /// Why the change set failed: `CLIENT_ERROR` or `SERVER_FAULT`.
     pub fn failure_code(&self) -> ::std::option::Option<&crate::types::FailureCode> {
         self.failure_code.as_ref()
     }
@@ -192,17 +192,17 @@ impl DescribeChangeSetOutputBuilder {
     pub fn get_change_set_name(&self) -> &::std::option::Option<::std::string::String> {
         &self.change_set_name
     }
-    /// \`APPLY\` (the default) to apply the changes, or \`VALIDATE\` to check them only.
+    /// `APPLY` (the default) to apply the changes, or `VALIDATE` to check them only.
     pub fn intent(mut self, input: crate::types::Intent) -> Self {
         self.intent = ::std::option::Option::Some(input);
         self
     }
-    /// \`APPLY\` (the default) to apply the changes, or \`VALIDATE\` to check them only.
+    /// `APPLY` (the default) to apply the changes, or `VALIDATE` to check them only.
     pub fn set_intent(mut self, input: ::std::option::Option<crate::types::Intent>) -> Self {
         self.intent = input;
         self
     }
-    /// \`APPLY\` (the default) to apply the changes, or \`VALIDATE\` to check them only.
+    /// `APPLY` (the default) to apply the changes, or `VALIDATE` to check them only.
     pub fn get_intent(&self) -> &::std::option::Option<crate::types::Intent> {
         &self.intent
     }
@@ -246,31 +246,31 @@ impl DescribeChangeSetOutputBuilder {
     pub fn get_end_time(&self) -> &::std::option::Option<::std::string::String> {
         &self.end_time
     }
-    /// Where the change set is: \`PREPARING\`, \`APPLYING\`, \`SUCCEEDED\`, \`CANCELLED\` or \`FAILED\`.
+    /// Where the change set is: `PREPARING`, `APPLYING`, `SUCCEEDED`, `CANCELLED` or `FAILED`.
     pub fn status(mut self, input: crate::types::ChangeStatus) -> Self {
         self.status = ::std::option::Option::Some(input);
         self
     }
-    /// Where the change set is: \`PREPARING\`, \`APPLYING\`, \`SUCCEEDED\`, \`CANCELLED\` or \`FAILED\`.
+    /// Where the change set is: `PREPARING`, `APPLYING`, `SUCCEEDED`, `CANCELLED` or `FAILED`.
     pub fn set_status(mut self, input: ::std::option::Option<crate::types::ChangeStatus>) -> Self {
         self.status = input;
         self
     }
-    /// Where the change set is: \`PREPARING\`, \`APPLYING\`, \`SUCCEEDED\`, \`CANCELLED\` or \`FAILED\`.
+    /// Where the change set is: `PREPARING`, `APPLYING`, `SUCCEEDED`, `CANCELLED` or `FAILED`.
     pub fn get_status(&self) -> &::std::option::Option<crate::types::ChangeStatus> {
         &self.status
     }
-    /// Why the change set failed: \`CLIENT\_ERROR\` or \`SERVER\_FAULT\`.
+    /// Why the change set failed: `CLIENT_ERROR` or `SERVER_FAULT`.
     pub fn failure_code(mut self, input: crate::types::FailureCode) -> Self {
         self.failure_code = ::std::option::Option::Some(input);
         self
     }
-    /// Why the change set failed: \`CLIENT\_ERROR\` or \`SERVER\_FAULT\`.
+    /// Why the change set failed: `CLIENT_ERROR` or `SERVER_FAULT`.
     pub fn set_failure_code(mut self, input: ::std::option::Option<crate::types::FailureCode>) -> Self {
         self.failure_code = input;
         self
     }
-    /// Why the change set failed: \`CLIENT\_ERROR\` or \`SERVER\_FAULT\`.
+    /// Why the change set failed: `CLIENT_ERROR` or `SERVER_FAULT`.
     pub fn get_failure_code(&self) -> &::std::option::Option<crate::types::FailureCode> {
         &self.failure_code
     }

@@ -5,7 +5,7 @@ mod _describe_change_set_output;
 pub mod builders;
 pub use _describe_change_set_input::DescribeChangeSetInput;
 pub use _describe_change_set_output::DescribeChangeSetOutput;
-/// Describes a change set: its status (\`PREPARING\`, \`APPLYING\`, \`SUCCEEDED\`, \`CANCELLED\`, \`FAILED\`), when it started and ended, why it failed, and each of its changes with the errors found in it.
+/// Describes a change set: its status (`PREPARING`, `APPLYING`, `SUCCEEDED`, `CANCELLED`, `FAILED`), when it started and ended, why it failed, and each of its changes with the errors found in it.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct DescribeChangeSet;

@@ -5,7 +5,7 @@
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct DescribeEntityOutput {
-    /// The entity type (\`AmiProduct\`, \`ContainerProduct\`, \`SaaSProduct\`, \`DataProduct\`, \`Offer\`, \`ResaleAuthorization\`, ...).
+    /// The entity type (`AmiProduct`, `ContainerProduct`, `SaaSProduct`, `DataProduct`, `Offer`, `ResaleAuthorization`, ...).
     ///
     /// Constraints: length 1 to 255; pattern `^[a-zA-Z]+$`.
     #[cfg_attr(feature = "serde", serde(rename = "EntityType", default, skip_serializing_if = "::std::option::Option::is_none"))]
@@ -37,7 +37,7 @@ pub struct DescribeEntityOutput {
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
 impl DescribeEntityOutput {
-    /// The entity type (\`AmiProduct\`, \`ContainerProduct\`, \`SaaSProduct\`, \`DataProduct\`, \`Offer\`, \`ResaleAuthorization\`, ...).
+    /// The entity type (`AmiProduct`, `ContainerProduct`, `SaaSProduct`, `DataProduct`, `Offer`, `ResaleAuthorization`, ...).
     ///
     /// Constraints: length 1 to 255; pattern `^[a-zA-Z]+$`.
     pub fn entity_type(&self) -> ::std::option::Option<&str> {
@@ -94,21 +94,21 @@ pub struct DescribeEntityOutputBuilder {
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
 impl DescribeEntityOutputBuilder {
-    /// The entity type (\`AmiProduct\`, \`ContainerProduct\`, \`SaaSProduct\`, \`DataProduct\`, \`Offer\`, \`ResaleAuthorization\`, ...).
+    /// The entity type (`AmiProduct`, `ContainerProduct`, `SaaSProduct`, `DataProduct`, `Offer`, `ResaleAuthorization`, ...).
     ///
     /// Constraints: length 1 to 255; pattern `^[a-zA-Z]+$`.
     pub fn entity_type(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.entity_type = ::std::option::Option::Some(input.into());
         self
     }
-    /// The entity type (\`AmiProduct\`, \`ContainerProduct\`, \`SaaSProduct\`, \`DataProduct\`, \`Offer\`, \`ResaleAuthorization\`, ...).
+    /// The entity type (`AmiProduct`, `ContainerProduct`, `SaaSProduct`, `DataProduct`, `Offer`, `ResaleAuthorization`, ...).
     ///
     /// Constraints: length 1 to 255; pattern `^[a-zA-Z]+$`.
     pub fn set_entity_type(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.entity_type = input;
         self
     }
-    /// The entity type (\`AmiProduct\`, \`ContainerProduct\`, \`SaaSProduct\`, \`DataProduct\`, \`Offer\`, \`ResaleAuthorization\`, ...).
+    /// The entity type (`AmiProduct`, `ContainerProduct`, `SaaSProduct`, `DataProduct`, `Offer`, `ResaleAuthorization`, ...).
     ///
     /// Constraints: length 1 to 255; pattern `^[a-zA-Z]+$`.
     pub fn get_entity_type(&self) -> &::std::option::Option<::std::string::String> {

@@ -5,7 +5,7 @@
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct ListChangeSetsInput {
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z]+$`.
     ///
@@ -32,7 +32,7 @@ pub struct ListChangeSetsInput {
     pub next_token: ::std::option::Option<::std::string::String>,
 }
 impl ListChangeSetsInput {
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z]+$`.
     ///
@@ -80,7 +80,7 @@ pub struct ListChangeSetsInputBuilder {
     pub(crate) next_token: ::std::option::Option<::std::string::String>,
 }
 impl ListChangeSetsInputBuilder {
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z]+$`.
     ///
@@ -89,7 +89,7 @@ impl ListChangeSetsInputBuilder {
         self.catalog = ::std::option::Option::Some(input.into());
         self
     }
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z]+$`.
     ///
@@ -98,7 +98,7 @@ impl ListChangeSetsInputBuilder {
         self.catalog = input;
         self
     }
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z]+$`.
     ///

@@ -6,7 +6,7 @@ pub mod builders;
 pub mod paginator;
 pub use _list_change_sets_input::ListChangeSetsInput;
 pub use _list_change_sets_output::ListChangeSetsOutput;
-/// Lists the change sets of a catalog, newest first unless \`Sort\` says otherwise, filtered by \`FilterList\`. Results come in pages: pass \`NextToken\` back for the next one.
+/// Lists the change sets of a catalog, newest first unless `Sort` says otherwise, filtered by `FilterList`. Results come in pages: pass `NextToken` back for the next one.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct ListChangeSets;

@@ -5,14 +5,14 @@
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct ListEntitiesInput {
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z]+$`.
     ///
     /// Required: the call is refused before sending when it is not set.
     #[cfg_attr(feature = "serde", serde(rename = "Catalog", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub catalog: ::std::option::Option<::std::string::String>,
-    /// The entity type (\`AmiProduct\`, \`ContainerProduct\`, \`SaaSProduct\`, \`DataProduct\`, \`Offer\`, \`ResaleAuthorization\`, ...).
+    /// The entity type (`AmiProduct`, `ContainerProduct`, `SaaSProduct`, `DataProduct`, `Offer`, `ResaleAuthorization`, ...).
     ///
     /// Constraints: length 1 to 255; pattern `^[a-zA-Z]+$`.
     ///
@@ -37,7 +37,7 @@ pub struct ListEntitiesInput {
     /// Constraints: value 1 to 50.
     #[cfg_attr(feature = "serde", serde(rename = "MaxResults", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub max_results: ::std::option::Option<i32>,
-    /// Whose entities to list: \`SELF\` (the caller's, the default) or \`SHARED\` (shared with the caller).
+    /// Whose entities to list: `SELF` (the caller's, the default) or `SHARED` (shared with the caller).
     #[cfg_attr(feature = "serde", serde(rename = "OwnershipType", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub ownership_type: ::std::option::Option<crate::types::OwnershipType>,
     /// Filters for the entity type being listed.
@@ -48,7 +48,7 @@ pub struct ListEntitiesInput {
     pub entity_type_sort: ::std::option::Option<crate::types::EntityTypeSort>,
 }
 impl ListEntitiesInput {
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z]+$`.
     ///
@@ -56,7 +56,7 @@ impl ListEntitiesInput {
     pub fn catalog(&self) -> ::std::option::Option<&str> {
         self.catalog.as_deref()
     }
-    /// The entity type (\`AmiProduct\`, \`ContainerProduct\`, \`SaaSProduct\`, \`DataProduct\`, \`Offer\`, \`ResaleAuthorization\`, ...).
+    /// The entity type (`AmiProduct`, `ContainerProduct`, `SaaSProduct`, `DataProduct`, `Offer`, `ResaleAuthorization`, ...).
     ///
     /// Constraints: length 1 to 255; pattern `^[a-zA-Z]+$`.
     ///
@@ -88,7 +88,7 @@ impl ListEntitiesInput {
     pub fn max_results(&self) -> ::std::option::Option<i32> {
         self.max_results
     }
-    /// Whose entities to list: \`SELF\` (the caller's, the default) or \`SHARED\` (shared with the caller).
+    /// Whose entities to list: `SELF` (the caller's, the default) or `SHARED` (shared with the caller).
     pub fn ownership_type(&self) -> ::std::option::Option<&crate::types::OwnershipType> {
         self.ownership_type.as_ref()
     }
@@ -120,7 +120,7 @@ pub struct ListEntitiesInputBuilder {
     pub(crate) entity_type_sort: ::std::option::Option<crate::types::EntityTypeSort>,
 }
 impl ListEntitiesInputBuilder {
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z]+$`.
     ///
@@ -129,7 +129,7 @@ impl ListEntitiesInputBuilder {
         self.catalog = ::std::option::Option::Some(input.into());
         self
     }
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z]+$`.
     ///
@@ -138,7 +138,7 @@ impl ListEntitiesInputBuilder {
         self.catalog = input;
         self
     }
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z]+$`.
     ///
@@ -146,7 +146,7 @@ impl ListEntitiesInputBuilder {
     pub fn get_catalog(&self) -> &::std::option::Option<::std::string::String> {
         &self.catalog
     }
-    /// The entity type (\`AmiProduct\`, \`ContainerProduct\`, \`SaaSProduct\`, \`DataProduct\`, \`Offer\`, \`ResaleAuthorization\`, ...).
+    /// The entity type (`AmiProduct`, `ContainerProduct`, `SaaSProduct`, `DataProduct`, `Offer`, `ResaleAuthorization`, ...).
     ///
     /// Constraints: length 1 to 255; pattern `^[a-zA-Z]+$`.
     ///
@@ -155,7 +155,7 @@ impl ListEntitiesInputBuilder {
         self.entity_type = ::std::option::Option::Some(input.into());
         self
     }
-    /// The entity type (\`AmiProduct\`, \`ContainerProduct\`, \`SaaSProduct\`, \`DataProduct\`, \`Offer\`, \`ResaleAuthorization\`, ...).
+    /// The entity type (`AmiProduct`, `ContainerProduct`, `SaaSProduct`, `DataProduct`, `Offer`, `ResaleAuthorization`, ...).
     ///
     /// Constraints: length 1 to 255; pattern `^[a-zA-Z]+$`.
     ///
@@ -164,7 +164,7 @@ impl ListEntitiesInputBuilder {
         self.entity_type = input;
         self
     }
-    /// The entity type (\`AmiProduct\`, \`ContainerProduct\`, \`SaaSProduct\`, \`DataProduct\`, \`Offer\`, \`ResaleAuthorization\`, ...).
+    /// The entity type (`AmiProduct`, `ContainerProduct`, `SaaSProduct`, `DataProduct`, `Offer`, `ResaleAuthorization`, ...).
     ///
     /// Constraints: length 1 to 255; pattern `^[a-zA-Z]+$`.
     ///
@@ -250,17 +250,17 @@ impl ListEntitiesInputBuilder {
     pub fn get_max_results(&self) -> &::std::option::Option<i32> {
         &self.max_results
     }
-    /// Whose entities to list: \`SELF\` (the caller's, the default) or \`SHARED\` (shared with the caller).
+    /// Whose entities to list: `SELF` (the caller's, the default) or `SHARED` (shared with the caller).
     pub fn ownership_type(mut self, input: crate::types::OwnershipType) -> Self {
         self.ownership_type = ::std::option::Option::Some(input);
         self
     }
-    /// Whose entities to list: \`SELF\` (the caller's, the default) or \`SHARED\` (shared with the caller).
+    /// Whose entities to list: `SELF` (the caller's, the default) or `SHARED` (shared with the caller).
     pub fn set_ownership_type(mut self, input: ::std::option::Option<crate::types::OwnershipType>) -> Self {
         self.ownership_type = input;
         self
     }
-    /// Whose entities to list: \`SELF\` (the caller's, the default) or \`SHARED\` (shared with the caller).
+    /// Whose entities to list: `SELF` (the caller's, the default) or `SHARED` (shared with the caller).
     pub fn get_ownership_type(&self) -> &::std::option::Option<crate::types::OwnershipType> {
         &self.ownership_type
     }

@@ -32,31 +32,31 @@ impl ListEntitiesFluentBuilder {
     pub fn into_paginator(self) -> super::paginator::ListEntitiesPaginator {
         super::paginator::ListEntitiesPaginator::new(self.handle, self.inner)
     }
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     pub fn catalog(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.catalog(input.into());
         self
     }
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     pub fn set_catalog(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_catalog(input);
         self
     }
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     pub fn get_catalog(&self) -> &::std::option::Option<::std::string::String> {
         self.inner.get_catalog()
     }
-    /// The entity type (\`AmiProduct\`, \`ContainerProduct\`, \`SaaSProduct\`, \`DataProduct\`, \`Offer\`, \`ResaleAuthorization\`, ...).
+    /// The entity type (`AmiProduct`, `ContainerProduct`, `SaaSProduct`, `DataProduct`, `Offer`, `ResaleAuthorization`, ...).
     pub fn entity_type(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.entity_type(input.into());
         self
     }
-    /// The entity type (\`AmiProduct\`, \`ContainerProduct\`, \`SaaSProduct\`, \`DataProduct\`, \`Offer\`, \`ResaleAuthorization\`, ...).
+    /// The entity type (`AmiProduct`, `ContainerProduct`, `SaaSProduct`, `DataProduct`, `Offer`, `ResaleAuthorization`, ...).
     pub fn set_entity_type(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_entity_type(input);
         self
     }
-    /// The entity type (\`AmiProduct\`, \`ContainerProduct\`, \`SaaSProduct\`, \`DataProduct\`, \`Offer\`, \`ResaleAuthorization\`, ...).
+    /// The entity type (`AmiProduct`, `ContainerProduct`, `SaaSProduct`, `DataProduct`, `Offer`, `ResaleAuthorization`, ...).
     pub fn get_entity_type(&self) -> &::std::option::Option<::std::string::String> {
         self.inner.get_entity_type()
     }
@@ -116,17 +116,17 @@ impl ListEntitiesFluentBuilder {
     pub fn get_max_results(&self) -> &::std::option::Option<i32> {
         self.inner.get_max_results()
     }
-    /// Whose entities to list: \`SELF\` (the caller's, the default) or \`SHARED\` (shared with the caller).
+    /// Whose entities to list: `SELF` (the caller's, the default) or `SHARED` (shared with the caller).
     pub fn ownership_type(mut self, input: crate::types::OwnershipType) -> Self {
         self.inner = self.inner.ownership_type(input);
         self
     }
-    /// Whose entities to list: \`SELF\` (the caller's, the default) or \`SHARED\` (shared with the caller).
+    /// Whose entities to list: `SELF` (the caller's, the default) or `SHARED` (shared with the caller).
     pub fn set_ownership_type(mut self, input: ::std::option::Option<crate::types::OwnershipType>) -> Self {
         self.inner = self.inner.set_ownership_type(input);
         self
     }
-    /// Whose entities to list: \`SELF\` (the caller's, the default) or \`SHARED\` (shared with the caller).
+    /// Whose entities to list: `SELF` (the caller's, the default) or `SHARED` (shared with the caller).
     pub fn get_ownership_type(&self) -> &::std::option::Option<crate::types::OwnershipType> {
         self.inner.get_ownership_type()
     }

@@ -6,7 +6,7 @@ pub mod builders;
 pub mod paginator;
 pub use _list_entities_input::ListEntitiesInput;
 pub use _list_entities_output::ListEntitiesOutput;
-/// Lists the entities of one type in a catalog (\`AmiProduct\`, \`SaaSProduct\`, \`Offer\`, \`ResaleAuthorization\`, ...), filtered and sorted. Results come in pages: pass \`NextToken\` back for the next one.
+/// Lists the entities of one type in a catalog (`AmiProduct`, `SaaSProduct`, `Offer`, `ResaleAuthorization`, ...), filtered and sorted. Results come in pages: pass `NextToken` back for the next one.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct ListEntities;

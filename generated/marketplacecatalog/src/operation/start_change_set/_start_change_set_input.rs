@@ -5,7 +5,7 @@
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct StartChangeSetInput {
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z]+$`.
     ///
@@ -34,12 +34,12 @@ pub struct StartChangeSetInput {
     /// Constraints: length 1 to 200.
     #[cfg_attr(feature = "serde", serde(rename = "ChangeSetTags", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub change_set_tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
-    /// \`APPLY\` (the default) to apply the changes, or \`VALIDATE\` to check them only.
+    /// `APPLY` (the default) to apply the changes, or `VALIDATE` to check them only.
     #[cfg_attr(feature = "serde", serde(rename = "Intent", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub intent: ::std::option::Option<crate::types::Intent>,
 }
 impl StartChangeSetInput {
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z]+$`.
     ///
@@ -77,7 +77,7 @@ impl StartChangeSetInput {
     pub fn change_set_tags(&self) -> &[crate::types::Tag] {
         self.change_set_tags.as_deref().unwrap_or_default()
     }
-    /// \`APPLY\` (the default) to apply the changes, or \`VALIDATE\` to check them only.
+    /// `APPLY` (the default) to apply the changes, or `VALIDATE` to check them only.
     pub fn intent(&self) -> ::std::option::Option<&crate::types::Intent> {
         self.intent.as_ref()
     }
@@ -98,7 +98,7 @@ pub struct StartChangeSetInputBuilder {
     pub(crate) intent: ::std::option::Option<crate::types::Intent>,
 }
 impl StartChangeSetInputBuilder {
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z]+$`.
     ///
@@ -107,7 +107,7 @@ impl StartChangeSetInputBuilder {
         self.catalog = ::std::option::Option::Some(input.into());
         self
     }
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z]+$`.
     ///
@@ -116,7 +116,7 @@ impl StartChangeSetInputBuilder {
         self.catalog = input;
         self
     }
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z]+$`.
     ///
@@ -218,17 +218,17 @@ impl StartChangeSetInputBuilder {
     pub fn get_change_set_tags(&self) -> &::std::option::Option<::std::vec::Vec<crate::types::Tag>> {
         &self.change_set_tags
     }
-    /// \`APPLY\` (the default) to apply the changes, or \`VALIDATE\` to check them only.
+    /// `APPLY` (the default) to apply the changes, or `VALIDATE` to check them only.
     pub fn intent(mut self, input: crate::types::Intent) -> Self {
         self.intent = ::std::option::Option::Some(input);
         self
     }
-    /// \`APPLY\` (the default) to apply the changes, or \`VALIDATE\` to check them only.
+    /// `APPLY` (the default) to apply the changes, or `VALIDATE` to check them only.
     pub fn set_intent(mut self, input: ::std::option::Option<crate::types::Intent>) -> Self {
         self.intent = input;
         self
     }
-    /// \`APPLY\` (the default) to apply the changes, or \`VALIDATE\` to check them only.
+    /// `APPLY` (the default) to apply the changes, or `VALIDATE` to check them only.
     pub fn get_intent(&self) -> &::std::option::Option<crate::types::Intent> {
         &self.intent
     }

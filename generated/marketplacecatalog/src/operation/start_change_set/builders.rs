@@ -28,17 +28,17 @@ impl StartChangeSetFluentBuilder {
             self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
         super::StartChangeSet::orchestrate(&self.handle, input).await
     }
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     pub fn catalog(mut self, input: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inner = self.inner.catalog(input.into());
         self
     }
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     pub fn set_catalog(mut self, input: ::std::option::Option<::std::string::String>) -> Self {
         self.inner = self.inner.set_catalog(input);
         self
     }
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     pub fn get_catalog(&self) -> &::std::option::Option<::std::string::String> {
         self.inner.get_catalog()
     }
@@ -98,17 +98,17 @@ impl StartChangeSetFluentBuilder {
     pub fn get_change_set_tags(&self) -> &::std::option::Option<::std::vec::Vec<crate::types::Tag>> {
         self.inner.get_change_set_tags()
     }
-    /// \`APPLY\` (the default) to apply the changes, or \`VALIDATE\` to check them only.
+    /// `APPLY` (the default) to apply the changes, or `VALIDATE` to check them only.
     pub fn intent(mut self, input: crate::types::Intent) -> Self {
         self.inner = self.inner.intent(input);
         self
     }
-    /// \`APPLY\` (the default) to apply the changes, or \`VALIDATE\` to check them only.
+    /// `APPLY` (the default) to apply the changes, or `VALIDATE` to check them only.
     pub fn set_intent(mut self, input: ::std::option::Option<crate::types::Intent>) -> Self {
         self.inner = self.inner.set_intent(input);
         self
     }
-    /// \`APPLY\` (the default) to apply the changes, or \`VALIDATE\` to check them only.
+    /// `APPLY` (the default) to apply the changes, or `VALIDATE` to check them only.
     pub fn get_intent(&self) -> &::std::option::Option<crate::types::Intent> {
         self.inner.get_intent()
     }

@@ -5,7 +5,9 @@ mod _start_change_set_output;
 pub mod builders;
 pub use _start_change_set_input::StartChangeSetInput;
 pub use _start_change_set_output::StartChangeSetOutput;
-/// Submits a change set: one or more changes to entities of the catalog, applied together. The answer names the change set; follow it with \`DescribeChangeSet\`. The call is idempotent for the same \`ClientRequestToken\`: a retry with the token of an accepted request returns that change set instead of starting another. The generated client fills the token when it is not set. With \`Intent\` \`VALIDATE\`, the changes are checked and not applied.
+/// Submits a change set: one or more changes to entities of the catalog, applied together. The answer names the change set; follow it with `DescribeChangeSet`.
+///
+/// The call is idempotent for the same `ClientRequestToken`: a retry with the token of an accepted request returns that change set instead of starting another. The generated client fills the token when it is not set. With `Intent` `VALIDATE`, the changes are checked and not applied.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct StartChangeSet;

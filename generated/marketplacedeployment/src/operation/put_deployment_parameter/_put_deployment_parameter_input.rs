@@ -5,7 +5,7 @@
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::fmt::Debug)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct PutDeploymentParameterInput {
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z_-]+$`.
     ///
@@ -46,7 +46,7 @@ pub struct PutDeploymentParameterInput {
     pub client_token: ::std::option::Option<::std::string::String>,
 }
 impl PutDeploymentParameterInput {
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z_-]+$`.
     ///
@@ -110,7 +110,7 @@ pub struct PutDeploymentParameterInputBuilder {
     pub(crate) client_token: ::std::option::Option<::std::string::String>,
 }
 impl PutDeploymentParameterInputBuilder {
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z_-]+$`.
     ///
@@ -119,7 +119,7 @@ impl PutDeploymentParameterInputBuilder {
         self.catalog = ::std::option::Option::Some(input.into());
         self
     }
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z_-]+$`.
     ///
@@ -128,7 +128,7 @@ impl PutDeploymentParameterInputBuilder {
         self.catalog = input;
         self
     }
-    /// The catalog: \`AWSMarketplace\`.
+    /// The catalog: `AWSMarketplace`.
     ///
     /// Constraints: length 1 to 64; pattern `^[a-zA-Z_-]+$`.
     ///

@@ -5,7 +5,9 @@ mod _put_deployment_parameter_output;
 pub mod builders;
 pub use _put_deployment_parameter_input::PutDeploymentParameterInput;
 pub use _put_deployment_parameter_output::PutDeploymentParameterOutput;
-/// Creates or updates a deployment parameter of a buyer's agreement for a product: a name and a secret value, stored in the buyer's account. Calling it again with the same name updates the value. The call is idempotent for the same \`clientToken\`, which the generated client fills when it is not set.
+/// Creates or updates a deployment parameter of a buyer's agreement for a product: a name and a secret value, stored in the buyer's account. Calling it again with the same name updates the value.
+///
+/// The call is idempotent for the same `clientToken`, which the generated client fills when it is not set.
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct PutDeploymentParameter;

@@ -7,7 +7,7 @@ use xtask::codegen;
 const USAGE: &str = "usage: cargo xtask codegen [--check] [--model PATH --out DIR] [--package NAME]
        cargo xtask diff OLD.json NEW.json [--format text|json] [--docs] [--version X.Y.Z] [--package NAME]
        cargo xtask check-models DIR [--only NAME,...] [--jobs N] [--out DIR] [--generate-only]
-       cargo xtask bench [--quick] [--no-builds] [--emulator | --meter | --instructions | --endpoints | --entitlements | --big-crates | --check-models]
+       cargo xtask bench [--quick] [--no-builds] [--emulator | --meter | --instructions | --endpoints | --entitlements | --catalog | --big-crates | --check-models]
 
   (no options)    regenerate each crate codegen.toml lists (generated/<crate>/ from model/),
                   and tests/golden/ from tests/data/fixtures/

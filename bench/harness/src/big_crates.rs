@@ -134,6 +134,45 @@ pub fn measure(root: &Path) -> Vec<Row> {
     rows
 }
 
+/// The Catalog crate (`generated/marketplacecatalog/`) beside the official
+/// aws-sdk-marketplacecatalog: code lines, and `cargo build` of the crate
+/// alone, its dependencies already built, debug and release.
+pub fn catalog(root: &Path) -> Vec<Row> {
+    let work = root.join("target/bench-big");
+    let (ours_dir, official_dir) = (work.join("ours-catalog"), work.join("official-catalog"));
+    let crate_dir = root.join("generated/marketplacecatalog");
+    project(&ours_dir, "big-ours-catalog", &format!("marketplacecatalog = {{ path = \"{}\" }}", crate_dir.display()));
+    project(
+        &official_dir,
+        "big-official-catalog",
+        "aws-sdk-marketplacecatalog = { version = \"1\", features = [\"behavior-version-latest\"] }",
+    );
+    let row = |what: String, ours: f64, official: f64, unit: &'static str, target: &'static str| Row {
+        what,
+        ours,
+        official,
+        bare: None,
+        unit,
+        target,
+    };
+    let mut rows = Vec::new();
+    if let Some(src) = official_src(&official_dir, "aws-sdk-marketplacecatalog") {
+        rows.push(row(
+            "Catalog crate: code lines of Rust (src/)".into(),
+            rust_lines(&crate_dir.join("src")) as f64,
+            rust_lines(&src) as f64,
+            "",
+            "< 0.5",
+        ));
+    }
+    for (release, label) in [(false, "debug"), (true, "release")] {
+        let ours = crate_alone(&ours_dir, "marketplacecatalog", release);
+        let official = crate_alone(&official_dir, "aws-sdk-marketplacecatalog", release);
+        rows.push(row(format!("Catalog crate alone, dependencies built: {label} build, wall"), ours, official, "s", "< 0.33"));
+    }
+    rows
+}
+
 /// `cargo xtask check-models` over all of `../shared/models/aws/`: its total line and wall time.
 pub fn every_model(root: &Path) {
     let models = root.join("../shared/models/aws");

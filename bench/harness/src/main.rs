@@ -5,7 +5,7 @@
 //! `--quick` runs fewer calls; `--no-builds` skips the clean-build
 //! measurements, which take minutes, and the emulator's figures;
 //! `--no-instructions` skips the callgrind counts; `--emulator`,
-//! `--meter`, `--instructions`, `--endpoints`, `--entitlements` (GetEntitlements
+//! `--meter`, `--instructions`, `--endpoints`, `--catalog` (the Catalog API, restJson1), `--entitlements` (GetEntitlements
 //! in RPC v2 CBOR and awsJson1_1), `--big-crates` and
 //! `--check-models` (the generator over every AWS model) run only those figures. `--profile NAME`
 //! and `--serve` are the pieces `instructions.rs` runs under callgrind.
@@ -14,6 +14,7 @@ mod agent;
 mod alloc;
 mod big_crates;
 mod builds;
+mod catalog;
 mod clients;
 mod cpu;
 mod emulator;
@@ -241,6 +242,10 @@ fn main() {
             entitlements::profile(name, profile_calls());
             return;
         }
+        if catalog::WORKLOADS.contains(&name) {
+            catalog::profile(name, profile_calls());
+            return;
+        }
         if endpoints::WORKLOADS.contains(&name) {
             let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
             endpoints::profile(&root, name, profile_calls());
@@ -283,6 +288,15 @@ fn main() {
     }
     if args.iter().any(|a| a == "--entitlements") {
         entitlements::print(args.iter().any(|a| a == "--quick"));
+        return;
+    }
+    if args.iter().any(|a| a == "--catalog") {
+        catalog::print(args.iter().any(|a| a == "--quick"));
+        if !args.iter().any(|a| a == "--no-builds") {
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
+            println!();
+            print_table(&big_crates::catalog(&root), 0.0);
+        }
         return;
     }
     if args.iter().any(|a| a == "--endpoints") {

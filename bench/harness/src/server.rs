@@ -59,7 +59,9 @@ impl Server {
                                 let target = |op: &[u8]| req.headers().get("x-amz-target").is_some_and(|v| v.as_bytes().ends_with(op));
                                 // The Entitlement Service's page, in the protocol the request came in.
                                 let cbor = req.uri().path().starts_with("/service/");
-                                let (body, content_type) = if cbor {
+                                let (body, content_type) = if let Some(body) = crate::catalog::body_for(req.uri().path()) {
+                                    (Bytes::from(body), "application/json")
+                                } else if cbor {
                                     (cbor_page, "application/cbor")
                                 } else if target(b"GetEntitlements") {
                                     (json_page, "application/x-amz-json-1.1")

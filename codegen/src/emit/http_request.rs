@@ -49,7 +49,7 @@ pub fn emit(ir: &Ir, op: &Operation, http: &Http) -> TokenStream {
                     let ::std::option::Option::Some(v) = &input.#field else {
                         return ::std::result::Result::Err(#build_error::missing_field(#label, "it is a part of the request's path"));
                     };
-                    #push_label(&mut uri, &#text, #greedy, #label)?;
+                    #push_label(&mut uri, &*(#text), #greedy, #label)?;
                 });
             }
         }
@@ -83,11 +83,11 @@ pub fn emit(ir: &Ir, op: &Operation, http: &Http) -> TokenStream {
                 let push = match &m.ty {
                     TypeRef::List { element, .. } => {
                         let text = scalar_text(ir, element, quote!(item), &label, TimestampFormat::DateTime, false);
-                        quote!(for item in v { #push_query(&mut uri, #key, ::std::option::Option::Some(&#text)); })
+                        quote!(for item in v { #push_query(&mut uri, #key, ::std::option::Option::Some(&*(#text))); })
                     }
                     ty => {
                         let text = scalar_text(ir, ty, quote!(v), &label, TimestampFormat::DateTime, false);
-                        quote!(#push_query(&mut uri, #key, ::std::option::Option::Some(&#text));)
+                        quote!(#push_query(&mut uri, #key, ::std::option::Option::Some(&*(#text)));)
                     }
                 };
                 query.push(quote!(if let ::std::option::Option::Some(v) = &input.#field { #push }));
@@ -105,11 +105,14 @@ pub fn emit(ir: &Ir, op: &Operation, http: &Http) -> TokenStream {
                         let quote_items = !http_dates;
                         quote! {{
                             let mut list = ::std::string::String::new();
-                            for item in v { #push_item(&mut list, &#text, #quote_items); }
+                            for item in v { #push_item(&mut list, &*(#text), #quote_items); }
                             list
                         }}
                     }
-                    ty => scalar_text(ir, ty, quote!(v), &label, TimestampFormat::HttpDate, m.media_type.is_some()),
+                    ty => {
+                        let text = scalar_text(ir, ty, quote!(v), &label, TimestampFormat::HttpDate, m.media_type.is_some());
+                        quote!(::std::convert::Into::<::std::string::String>::into(#text))
+                    }
                 };
                 headers.push(quote!(if let ::std::option::Option::Some(v) = &input.#field { request.header(#name, #value); }));
             }
@@ -254,8 +257,8 @@ fn body(ir: &Ir, op: &Operation, payload: Option<&Member>) -> TokenStream {
     }
 }
 
-/// An expression of type `String`: the scalar `value` (a `&T` of `ty`) as
-/// text in a label, query value or header. Timestamps without a
+/// An expression of type `String` or `&str` (a string is not copied): the
+/// scalar `value` (a `&T` of `ty`) as text in a label, query value or header. Timestamps without a
 /// `@timestampFormat` take `default_format`; `base64` is a `@mediaType`
 /// string in a header.
 fn scalar_text(ir: &Ir, ty: &TypeRef, value: TokenStream, label: &str, default_format: TimestampFormat, base64: bool) -> TokenStream {
@@ -270,9 +273,10 @@ fn scalar_text(ir: &Ir, ty: &TypeRef, value: TokenStream, label: &str, default_f
             let timestamp_text = rt::timestamp_text();
             quote!(#timestamp_text(#value, #f, #label)?)
         }
+        TypeRef::Prim(Prim::String | Prim::BigInteger | Prim::BigDecimal) => quote!(#value.as_str()),
         TypeRef::Named(id) => match ir.shape(id) {
             Shape::IntEnum(_) => quote!(#value.as_i32().to_string()),
-            _ => quote!(#value.as_str().to_owned()),
+            _ => quote!(#value.as_str()),
         },
         _ => quote!(#binding_text::binding_text(#value)),
     }

@@ -251,9 +251,47 @@ fn double_encode_path(path: &str) -> Cow<'_, str> {
     Cow::Owned(crate::encoding::uri_encode(path).replace("%2F", "/"))
 }
 
+/// SigV4's canonical query string of `query` as sent: its parameters sorted
+/// by name and then value, each `name=value`. `None` when a name or value
+/// is not encoded as SigV4 encodes it (only unreserved characters and
+/// `%XX` with upper-case hex), which only the generic signer re-encodes.
+fn canonical_query(query: &str) -> Option<String> {
+    let canonical = |s: &str| {
+        let b = s.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'%' if b.get(i + 1..i + 3).is_some_and(|h| h.iter().all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c))) => i += 3,
+                c if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~') => i += 1,
+                _ => return false,
+            }
+        }
+        true
+    };
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if !canonical(k) || !canonical(v) {
+            return None;
+        }
+        pairs.push((k, v));
+    }
+    pairs.sort_unstable();
+    let mut out = String::with_capacity(query.len() + 1);
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(k);
+        out.push('=');
+        out.push_str(v);
+    }
+    Some(out)
+}
+
 /// Signs a service call in place, as [`sign`] does, reusing the day's signing
-/// key from `cache`. Requests with a query string, or a path that needs
-/// normalising, go through [`sign`].
+/// key from `cache`. A path that needs normalising, or a query not encoded
+/// as SigV4 encodes it, goes through [`sign`].
 pub fn sign_cached(
     request: &mut HttpRequest,
     credentials: &Credentials,
@@ -263,10 +301,20 @@ pub fn sign_cached(
     cache: &SigningKeyCache,
 ) -> Result<(), SigningError> {
     let after_scheme = request.uri.split_once("://").map(|(_, r)| r).unwrap_or(&request.uri);
-    let path = &after_scheme[after_scheme.find('/').unwrap_or(after_scheme.len())..];
-    if path.is_empty() || path.contains(['?', '#']) || path.contains("/.") || path.contains("//") {
+    let path_and_query = &after_scheme[after_scheme.find('/').unwrap_or(after_scheme.len())..];
+    let (path, query) = match path_and_query.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (path_and_query, None),
+    };
+    if path.is_empty() || path_and_query.contains('#') || path.contains("/.") || path.contains("//") {
         return sign(request, credentials, region, signing_name, time);
     }
+    let canonical_query = match query.map(canonical_query) {
+        None => String::new(),
+        Some(Some(q)) => q,
+        // A query not encoded as SigV4 encodes it: the generic signer re-encodes it.
+        Some(None) => return sign(request, credentials, region, signing_name, time),
+    };
     let amz_date = amz_date(check_time(time)?);
     let date = date_part(&amz_date);
     // Every string below is made at its final size: growing them cost more
@@ -312,11 +360,14 @@ pub fn sign_cached(
     }
     let canonical_path = double_encode_path(path);
     let header_lines: usize = headers.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
-    let mut canonical = String::with_capacity(request.method.len() + canonical_path.len() + header_lines + signed.len() + 5 + 64);
+    let mut canonical =
+        String::with_capacity(request.method.len() + canonical_path.len() + canonical_query.len() + header_lines + signed.len() + 5 + 64);
     canonical.push_str(&request.method);
     canonical.push('\n');
     canonical.push_str(&canonical_path);
-    canonical.push_str("\n\n");
+    canonical.push('\n');
+    canonical.push_str(&canonical_query);
+    canonical.push('\n');
     for (n, v) in &headers {
         canonical.push_str(n);
         canonical.push(':');
@@ -352,9 +403,18 @@ mod tests {
             Credentials::new("ASIA", "secret/with+chars", Some("session token".into()), None, "t"),
         ];
         let cache = SigningKeyCache::default();
-        for (i, uri) in ["https://metering.marketplace.us-east-1.amazonaws.com/", "http://127.0.0.1:8080/custom path/ü/", "https://h/a/b/"]
-            .iter()
-            .enumerate()
+        for (i, uri) in [
+            "https://metering.marketplace.us-east-1.amazonaws.com/",
+            "http://127.0.0.1:8080/custom path/ü/",
+            "https://h/a/b/",
+            // restJson1's queries: sorted by name, then value; a name without a value.
+            "https://h/DescribeEntity?entityId=offer-1&catalog=AWSMarketplace&b=2&b=1&flag",
+            "https://h/x?k=a%20b&z=%2F%C3%BC&e=",
+            // Not SigV4's encoding (a lower-case escape, a raw `+`): the generic signer's.
+            "https://h/x?k=a%2fb&p=1+2",
+        ]
+        .iter()
+        .enumerate()
         {
             for c in &creds {
                 let mut headers = Headers::new();

@@ -58,11 +58,7 @@ fn http_request(
     let mut uri = ::std::string::String::new();
     uri.push_str("/DeleteResourcePolicy");
     if let ::std::option::Option::Some(v) = &input.resource_arn {
-        ::awsjson_runtime::for_generated::push_query(
-            &mut uri,
-            "resourceArn",
-            ::std::option::Option::Some(&::awsjson_runtime::for_generated::BindingText::binding_text(v)),
-        );
+        ::awsjson_runtime::for_generated::push_query(&mut uri, "resourceArn", ::std::option::Option::Some(&*(v.as_str())));
     }
     let (content_type, body): (::std::option::Option<&'static str>, ::std::vec::Vec<u8>) =
         (::std::option::Option::None, ::std::vec::Vec::new());

@@ -60,18 +60,10 @@ fn http_request(
     let mut uri = ::std::string::String::new();
     uri.push_str("/DescribeChangeSet");
     if let ::std::option::Option::Some(v) = &input.catalog {
-        ::awsjson_runtime::for_generated::push_query(
-            &mut uri,
-            "catalog",
-            ::std::option::Option::Some(&::awsjson_runtime::for_generated::BindingText::binding_text(v)),
-        );
+        ::awsjson_runtime::for_generated::push_query(&mut uri, "catalog", ::std::option::Option::Some(&*(v.as_str())));
     }
     if let ::std::option::Option::Some(v) = &input.change_set_id {
-        ::awsjson_runtime::for_generated::push_query(
-            &mut uri,
-            "changeSetId",
-            ::std::option::Option::Some(&::awsjson_runtime::for_generated::BindingText::binding_text(v)),
-        );
+        ::awsjson_runtime::for_generated::push_query(&mut uri, "changeSetId", ::std::option::Option::Some(&*(v.as_str())));
     }
     let (content_type, body): (::std::option::Option<&'static str>, ::std::vec::Vec<u8>) =
         (::std::option::Option::None, ::std::vec::Vec::new());

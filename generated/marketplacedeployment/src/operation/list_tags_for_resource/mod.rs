@@ -63,12 +63,7 @@ fn http_request(
             "it is a part of the request's path",
         ));
     };
-    ::awsjson_runtime::for_generated::push_label(
-        &mut uri,
-        &::awsjson_runtime::for_generated::BindingText::binding_text(v),
-        false,
-        "resource_arn",
-    )?;
+    ::awsjson_runtime::for_generated::push_label(&mut uri, &*(v.as_str()), false, "resource_arn")?;
     uri.push_str("");
     let (content_type, body): (::std::option::Option<&'static str>, ::std::vec::Vec<u8>) =
         (::std::option::Option::None, ::std::vec::Vec::new());

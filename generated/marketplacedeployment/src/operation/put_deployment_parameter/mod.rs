@@ -83,12 +83,7 @@ fn http_request(
             "it is a part of the request's path",
         ));
     };
-    ::awsjson_runtime::for_generated::push_label(
-        &mut uri,
-        &::awsjson_runtime::for_generated::BindingText::binding_text(v),
-        false,
-        "catalog",
-    )?;
+    ::awsjson_runtime::for_generated::push_label(&mut uri, &*(v.as_str()), false, "catalog")?;
     uri.push_str("/products/");
     let ::std::option::Option::Some(v) = &input.product_id else {
         return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::missing_field(
@@ -96,12 +91,7 @@ fn http_request(
             "it is a part of the request's path",
         ));
     };
-    ::awsjson_runtime::for_generated::push_label(
-        &mut uri,
-        &::awsjson_runtime::for_generated::BindingText::binding_text(v),
-        false,
-        "product_id",
-    )?;
+    ::awsjson_runtime::for_generated::push_label(&mut uri, &*(v.as_str()), false, "product_id")?;
     uri.push_str("/deployment-parameters");
     let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
     crate::protocol_serde::ser_op_put_deployment_parameter_input(&mut w, input)?;

@@ -60,12 +60,7 @@ fn http_request(
             "it is a part of the request's path",
         ));
     };
-    ::awsjson_runtime::for_generated::push_label(
-        &mut uri,
-        &::awsjson_runtime::for_generated::BindingText::binding_text(v),
-        false,
-        "resource_arn",
-    )?;
+    ::awsjson_runtime::for_generated::push_label(&mut uri, &*(v.as_str()), false, "resource_arn")?;
     uri.push_str("");
     let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
     crate::protocol_serde::ser_op_tag_resource_input(&mut w, input)?;

@@ -65,20 +65,11 @@ fn http_request(
             "it is a part of the request's path",
         ));
     };
-    ::awsjson_runtime::for_generated::push_label(
-        &mut uri,
-        &::awsjson_runtime::for_generated::BindingText::binding_text(v),
-        false,
-        "resource_arn",
-    )?;
+    ::awsjson_runtime::for_generated::push_label(&mut uri, &*(v.as_str()), false, "resource_arn")?;
     uri.push_str("");
     if let ::std::option::Option::Some(v) = &input.tag_keys {
         for item in v {
-            ::awsjson_runtime::for_generated::push_query(
-                &mut uri,
-                "tagKeys",
-                ::std::option::Option::Some(&::awsjson_runtime::for_generated::BindingText::binding_text(item)),
-            );
+            ::awsjson_runtime::for_generated::push_query(&mut uri, "tagKeys", ::std::option::Option::Some(&*(item.as_str())));
         }
     }
     let (content_type, body): (::std::option::Option<&'static str>, ::std::vec::Vec<u8>) =

@@ -80,9 +80,26 @@ pub fn constraint_checks(ty: &TypeRef, c: &Constraints, label: &str, subject: &s
         TypeRef::Prim(Prim::Float | Prim::Double) => Some(false),
         _ => None,
     };
+    // What the integer type itself holds: a bound at or past it needs no check (and the comparison would not compile under `-D warnings`).
+    let held = match ty {
+        TypeRef::Prim(Prim::Byte) => (i64::from(i8::MIN), i64::from(i8::MAX)),
+        TypeRef::Prim(Prim::Short) => (i64::from(i16::MIN), i64::from(i16::MAX)),
+        TypeRef::Prim(Prim::Integer) => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        _ => (i64::MIN, i64::MAX),
+    };
     if let Some(integral) = numeric {
         for (bound, is_min) in [(&c.range_min, true), (&c.range_max, false)] {
             let Some(bound) = bound else { continue };
+            if integral {
+                let beyond = match bound.parse::<i64>() {
+                    Ok(b) => (is_min && b <= held.0) || (!is_min && b >= held.1),
+                    // A bound an i64 cannot hold is beyond every integer type.
+                    Err(_) => bound.parse::<f64>().is_ok_and(|b| (is_min && b <= held.0 as f64) || (!is_min && b >= held.1 as f64)),
+                };
+                if beyond {
+                    continue;
+                }
+            }
             let (n, limit) = match (integral, bound.parse::<i64>()) {
                 (true, Ok(b)) => (quote!(::std::convert::Into::<i64>::into(*#value)), quote!(#b)),
                 _ => match bound.parse::<f64>() {
@@ -103,4 +120,26 @@ pub fn constraint_checks(ty: &TypeRef, c: &Constraints, label: &str, subject: &s
         }
     }
     quote!(#(#checks)*)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_the_type_already_holds_are_not_checked() {
+        let check = |ty: Prim, min: &str, max: &str| {
+            let c = Constraints { range_min: Some(min.into()), range_max: Some(max.into()), ..Default::default() };
+            constraint_checks(&TypeRef::Prim(ty), &c, "X.n", "", &quote!(value)).to_string()
+        };
+        // A long's own limits, and an integer's: no comparison (it could never be true, and rustc says so).
+        assert!(!check(Prim::Long, "-9223372036854775808", "9223372036854775807").contains("if"));
+        assert!(!check(Prim::Integer, "-2147483648", "2147483647").contains("if"));
+        assert!(!check(Prim::Byte, "-1e30", "1e30").contains("if"));
+        // Narrower bounds are checked.
+        let narrow = check(Prim::Integer, "0", "100");
+        assert!(narrow.contains("< 0i64") && narrow.contains("> 100i64"), "{narrow}");
+        let floats = check(Prim::Double, "0", "1.5");
+        assert!(floats.contains("1.5f64"), "{floats}");
+    }
 }

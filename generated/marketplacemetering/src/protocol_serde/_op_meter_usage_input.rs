@@ -43,12 +43,6 @@ pub(crate) fn ser_op_meter_usage_input(
                 ::std::format!("is {}; the smallest value allowed is 0", value),
             ));
         }
-        if ::std::convert::Into::<i64>::into(*value) > 2147483647i64 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
-                "MeterUsageInput.usage_quantity",
-                ::std::format!("is {}; the largest value allowed is 2147483647", value),
-            ));
-        }
         w.member_key("UsageQuantity");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }

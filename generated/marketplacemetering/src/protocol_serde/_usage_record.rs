@@ -45,12 +45,6 @@ pub(crate) fn ser_usage_record(
                 ::std::format!("is {}; the smallest value allowed is 0", value),
             ));
         }
-        if ::std::convert::Into::<i64>::into(*value) > 2147483647i64 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
-                "UsageRecord.quantity",
-                ::std::format!("is {}; the largest value allowed is 2147483647", value),
-            ));
-        }
         w.member_key("Quantity");
         w.integer(::std::convert::Into::<i64>::into(*value));
     }

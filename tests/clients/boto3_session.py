@@ -190,6 +190,53 @@ check(
     mine,
 )
 
+# The Catalog API (restJson1): the seller's products, and a private offer as one change set followed to its end.
+catalog = boto3.client(
+    "marketplace-catalog",
+    endpoint_url=URL,
+    region_name="us-east-1",
+    aws_access_key_id=SELLER[0],
+    aws_secret_access_key=SELLER[1],
+    config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+)
+one = catalog.list_entities(Catalog="AWSMarketplace", EntityType="SaaSProduct", FilterList=[{"Name": "EntityId", "ValueList": ["prod-saas-1"]}])
+check("Catalog ListEntities filters by entity id", [e["EntityId"] for e in one["EntitySummaryList"]] == ["prod-saas-1"], one)
+pages = list(catalog.get_paginator("list_entities").paginate(Catalog="AWSMarketplace", EntityType="SaaSProduct", PaginationConfig={"PageSize": 2}))
+sizes = [len(p["EntitySummaryList"]) for p in pages]
+check("Catalog ListEntities pages through the seller's products", sum(sizes) == 5 and all(n <= 2 for n in sizes), sizes)
+offer = "$CreateOfferChange.Entity.Identifier"
+started = catalog.start_change_set(
+    Catalog="AWSMarketplace",
+    ChangeSetName="boto3 offer",
+    ChangeSet=[
+        {"ChangeType": "CreateOffer", "ChangeName": "CreateOfferChange", "Entity": {"Type": "Offer@1.0"}, "DetailsDocument": {"ProductId": "prod-saas-1"}},
+        {"ChangeType": "UpdateInformation", "Entity": {"Type": "Offer@1.0", "Identifier": offer}, "Details": json.dumps({"Name": "boto3 offer"})},
+        {"ChangeType": "ReleaseOffer", "Entity": {"Type": "Offer@1.0", "Identifier": offer}, "DetailsDocument": {}},
+    ],
+)
+deadline = time.time() + 20
+while True:
+    described = catalog.describe_change_set(Catalog="AWSMarketplace", ChangeSetId=started["ChangeSetId"])
+    if described["Status"] in ("SUCCEEDED", "FAILED", "CANCELLED") or time.time() > deadline:
+        break
+    time.sleep(0.25)
+check("Catalog StartChangeSet: the change set succeeds", described["Status"] == "SUCCEEDED" and "EndTime" in described, described)
+offer_id = described["ChangeSet"][0]["Entity"].get("Identifier", "")
+entity = catalog.describe_entity(Catalog="AWSMarketplace", EntityId=offer_id)
+check(
+    "Catalog DescribeEntity reads the released offer",
+    entity["EntityType"] == "Offer@1.0" and entity["DetailsDocument"].get("ProductId") == "prod-saas-1" and entity["DetailsDocument"].get("State") == "Released",
+    entity,
+)
+listed = catalog.list_entities(Catalog="AWSMarketplace", EntityType="Offer", FilterList=[{"Name": "ProductId", "ValueList": ["prod-saas-1"]}])
+check("Catalog ListEntities finds the offer by product", [(e["EntityId"], e["Name"]) for e in listed["EntitySummaryList"]] == [(offer_id, "boto3 offer")], listed)
+check("Catalog: an unknown entity is ResourceNotFoundException", code_of(lambda: catalog.describe_entity(Catalog="AWSMarketplace", EntityId="offer-none")) == "ResourceNotFoundException")
+check(
+    "Catalog: another catalog is ValidationException",
+    code_of(lambda: catalog.start_change_set(Catalog="Elsewhere", ChangeSet=[{"ChangeType": "ReleaseOffer", "Entity": {"Type": "Offer@1.0", "Identifier": offer_id}, "DetailsDocument": {}}]))
+    == "ValidationException",
+)
+
 # Signatures.
 check("an unknown key is UnrecognizedClientException", code_of(lambda: client(("AKIAUNKNOWN000000000", "x")).resolve_customer(RegistrationToken="t")) == "UnrecognizedClientException")
 check("a wrong secret is InvalidSignatureException", code_of(lambda: client((SELLER[0], "wrong")).resolve_customer(RegistrationToken="t")) == "InvalidSignatureException")

@@ -178,7 +178,7 @@ pub fn emit(ir: &Ir, op: &Operation, http: &Http) -> TokenStream {
     let method = http.method.as_str();
     quote! {
         /// The HTTP request of `input`: method, path and query, headers and body.
-        #[allow(unused_variables, clippy::useless_conversion)]
+        #[allow(unused_variables, clippy::useless_conversion, clippy::borrow_deref_ref)]
         fn http_request(input: &#input_ty) -> ::std::result::Result<#request_ty, #build_error> {
             let mut uri = ::std::string::String::new();
             #(#path)*

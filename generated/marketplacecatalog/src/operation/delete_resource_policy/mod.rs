@@ -51,7 +51,7 @@ impl DeleteResourcePolicy {
     }
 }
 /// The HTTP request of `input`: method, path and query, headers and body.
-#[allow(unused_variables, clippy::useless_conversion)]
+#[allow(unused_variables, clippy::useless_conversion, clippy::borrow_deref_ref)]
 fn http_request(
     input: &crate::operation::delete_resource_policy::DeleteResourcePolicyInput,
 ) -> ::std::result::Result<::awsjson_runtime::for_generated::OperationRequest, ::awsjson_runtime::for_generated::BuildError> {

@@ -53,7 +53,7 @@ impl DescribeEntity {
     }
 }
 /// The HTTP request of `input`: method, path and query, headers and body.
-#[allow(unused_variables, clippy::useless_conversion)]
+#[allow(unused_variables, clippy::useless_conversion, clippy::borrow_deref_ref)]
 fn http_request(
     input: &crate::operation::describe_entity::DescribeEntityInput,
 ) -> ::std::result::Result<::awsjson_runtime::for_generated::OperationRequest, ::awsjson_runtime::for_generated::BuildError> {

@@ -48,7 +48,7 @@ impl TagResource {
     }
 }
 /// The HTTP request of `input`: method, path and query, headers and body.
-#[allow(unused_variables, clippy::useless_conversion)]
+#[allow(unused_variables, clippy::useless_conversion, clippy::borrow_deref_ref)]
 fn http_request(
     input: &crate::operation::tag_resource::TagResourceInput,
 ) -> ::std::result::Result<::awsjson_runtime::for_generated::OperationRequest, ::awsjson_runtime::for_generated::BuildError> {

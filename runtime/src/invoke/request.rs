@@ -80,8 +80,9 @@ pub(super) struct CallRequest {
     pub(super) signer: Option<Signer>,
     /// Headers the resolved endpoint adds (rarely any).
     pub(super) endpoint_headers: Vec<(String, String)>,
-    /// Headers the input binds, and the body's type (restJson1).
+    /// Headers the input binds (restJson1), and `Content-MD5` (any protocol).
     pub(super) bound_headers: Vec<(Cow<'static, str>, String)>,
+    /// The body's type (restJson1; the RPC protocols' is fixed).
     pub(super) content_type: Option<&'static str>,
 }
 
@@ -105,10 +106,11 @@ impl CallRequest {
                 if let Some(content_type) = self.content_type {
                     headers.append("Content-Type", content_type);
                 }
-                for (name, value) in &self.bound_headers {
-                    headers.append(name.clone(), value.clone());
-                }
             }
+        }
+        // The input's headers (restJson1), and `Content-MD5` in any protocol.
+        for (name, value) in &self.bound_headers {
+            headers.append(name.clone(), value.clone());
         }
         if let Some(target) = &self.target {
             headers.append("X-Amz-Target", target.clone());

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod ast;
+pub mod constraints;
 pub mod context_params;
 pub mod date_time;
 pub mod emit;

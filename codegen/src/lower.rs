@@ -337,7 +337,7 @@ impl Lowerer<'_> {
                     default = Some(if kind == "boolean" { Value::Bool(false) } else { Value::from(0) });
                 }
             }
-            let constraints = self.constraints_of(&m.target, &m.traits);
+            let constraints = crate::constraints::of(self.shapes, &m.target, &m.traits);
             out.push(Member {
                 name: name.clone(),
                 ty,
@@ -358,16 +358,6 @@ impl Lowerer<'_> {
             });
         }
         Ok(out)
-    }
-
-    /// The constraints of a member (or list member, map key or value):
-    /// its target's, overridden by its own.
-    fn constraints_of(&self, target: &str, member_traits: &Traits) -> Constraints {
-        let mut constraints = Constraints::default();
-        for traits in self.shapes.get(target).map(AstShape::traits).into_iter().chain([member_traits]) {
-            merge_constraints(&mut constraints, traits);
-        }
-        constraints
     }
 
     fn type_ref(&mut self, owner: &str, target: &str, member_traits: &Traits) -> Result<TypeRef, Error> {
@@ -416,7 +406,7 @@ impl Lowerer<'_> {
                 Ok(TypeRef::List {
                     element: Box::new(element),
                     sparse: l.traits.contains_key("smithy.api#sparse"),
-                    element_constraints: Box::new(self.constraints_of(&l.member.target, &l.member.traits)),
+                    element_constraints: Box::new(crate::constraints::of(self.shapes, &l.member.target, &l.member.traits)),
                 })
             }
             "map" => {
@@ -427,8 +417,8 @@ impl Lowerer<'_> {
                     key: Box::new(key),
                     value: Box::new(value),
                     sparse: m.traits.contains_key("smithy.api#sparse"),
-                    key_constraints: Box::new(self.constraints_of(&m.key.target, &m.key.traits)),
-                    value_constraints: Box::new(self.constraints_of(&m.value.target, &m.value.traits)),
+                    key_constraints: Box::new(crate::constraints::of(self.shapes, &m.key.target, &m.key.traits)),
+                    value_constraints: Box::new(crate::constraints::of(self.shapes, &m.value.target, &m.value.traits)),
                 })
             }
             "structure" | "union" | "enum" | "intEnum" => {
@@ -460,24 +450,6 @@ fn error_info(kind: &Value, traits: &Traits) -> ErrorInfo {
     let retryable = traits.get("smithy.api#retryable").map(|v| v.get("throttling").and_then(Value::as_bool).unwrap_or(false));
     let query_code = traits.get("aws.protocols#awsQueryError").and_then(|q| q.get("code")).and_then(Value::as_str).map(str::to_owned);
     ErrorInfo { kind, http_status, retryable, query_code }
-}
-
-/// Adds the constraint traits of `traits` (validation checked their values)
-/// to `c`; the member's own, merged last, win over its target's.
-fn merge_constraints(c: &mut Constraints, traits: &Traits) {
-    let bound = |v: &Value, k: &str| v.get(k).filter(|x| !x.is_null()).cloned();
-    if let Some(length) = traits.get("smithy.api#length") {
-        c.length_min = bound(length, "min").and_then(|v| v.as_u64()).or(c.length_min);
-        c.length_max = bound(length, "max").and_then(|v| v.as_u64()).or(c.length_max);
-    }
-    if let Some(range) = traits.get("smithy.api#range") {
-        let num = |k: &str| bound(range, k).filter(Value::is_number).map(|n| n.to_string());
-        c.range_min = num("min").or(c.range_min.take());
-        c.range_max = num("max").or(c.range_max.take());
-    }
-    if let Some(p) = traits.get("smithy.api#pattern").and_then(Value::as_str) {
-        c.pattern = Some(p.to_owned());
-    }
 }
 
 #[cfg(test)]

@@ -14,16 +14,6 @@ use crate::http_uri::Segment;
 use crate::ir::{Binding, Http, Ir, Member, Operation, Prim, Shape, TimestampFormat, TypeRef};
 use crate::naming::{self, Place};
 
-/// A timestamp format as the runtime's `DateTimeFormat`.
-pub fn format_tokens(f: TimestampFormat) -> TokenStream {
-    let fmt = rt::date_time_format();
-    match f {
-        TimestampFormat::EpochSeconds => quote!(#fmt::EpochSeconds),
-        TimestampFormat::DateTime => quote!(#fmt::DateTime),
-        TimestampFormat::HttpDate => quote!(#fmt::HttpDate),
-    }
-}
-
 /// The `http_request` function of `op`, whose `@http` is `http`.
 pub fn emit(ir: &Ir, op: &Operation, http: &Http) -> TokenStream {
     let input = ir.structure(&op.input);
@@ -269,7 +259,7 @@ fn scalar_text(ir: &Ir, ty: &TypeRef, value: TokenStream, label: &str, default_f
             quote!(#encode(#value.as_bytes()))
         }
         TypeRef::Prim(Prim::Timestamp(f)) => {
-            let f = format_tokens(f.unwrap_or(default_format));
+            let f = rt::timestamp_format(f.unwrap_or(default_format));
             let timestamp_text = rt::timestamp_text();
             quote!(#timestamp_text(#value, #f, #label)?)
         }

@@ -41,11 +41,7 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<Option<TokenStream>, Error> {
     // then reads an empty object and gives every member its default.
     let read_body = match payload {
         None => {
-            let reader_new = if is_error {
-                quote!(#reader::new(#json_body(response.body())))
-            } else {
-                quote!(#reader::with_pool(#json_body(response.body()), pool))
-            };
+            let reader_new = reader_over(is_error, quote!(#json_body(response.body())));
             quote! {
                 let mut r = #reader_new;
                 let mut out = crate::protocol_serde::#body_de(&mut r, #body_args)?;
@@ -105,12 +101,23 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<Option<TokenStream>, Error> {
     }))
 }
 
+/// A JSON reader over `body`: an output's takes the request's string pool
+/// (`pool`), an error's does without.
+fn reader_over(is_error: bool, body: TokenStream) -> TokenStream {
+    let reader = rt::json_reader();
+    if is_error {
+        quote!(#reader::new(#body))
+    } else {
+        quote!(#reader::with_pool(#body, pool))
+    }
+}
+
 /// An expression of type `Option<T>` reading the payload member `m` from
 /// the whole body: `None` when the body is empty (a stream is then empty).
 fn payload_read(ir: &Ir, m: &Member, at: &str, is_error: bool) -> TokenStream {
-    let (reader, de_err) = (rt::json_reader(), rt::deserialize_error());
+    let de_err = rt::deserialize_error();
     let json = |read: TokenStream| {
-        let new_reader = if is_error { quote!(#reader::new(response.body())) } else { quote!(#reader::with_pool(response.body(), pool)) };
+        let new_reader = reader_over(is_error, quote!(response.body()));
         quote! {
             if response.body().is_empty() {
                 ::std::option::Option::None
@@ -179,7 +186,7 @@ fn header_read(ir: &Ir, ty: &TypeRef, media_type: bool, at: &str) -> TokenStream
         TypeRef::Prim(Prim::Float) => quote!(#parse::<f32>(text, #at)?),
         TypeRef::Prim(Prim::Double) => quote!(#parse::<f64>(text, #at)?),
         TypeRef::Prim(Prim::Timestamp(f)) => {
-            let f = super::http_request::format_tokens(f.unwrap_or(TimestampFormat::HttpDate));
+            let f = rt::timestamp_format(f.unwrap_or(TimestampFormat::HttpDate));
             let parse_ts = rt::parse_header_timestamp();
             quote!(#parse_ts(text, #f, #at)?)
         }

@@ -95,7 +95,7 @@ pub fn emit_mod(ir: &Ir, op: &Operation, echoes: bool, declarations: TokenStream
         let f = super::http_request::emit(ir, op, http);
         (quote!(let request = http_request(&input).map_err(#sdk_error::construction_failure)?;), quote!(#pool::default()), f)
     } else {
-        (write_body_rpc(ir, op, echoes)?, pool_arg, quote!())
+        (write_body_rpc(ir, op, echoes), pool_arg, quote!())
     };
     let de_output =
         if http.is_some() { ident(&naming::response_fn(&naming::serde_name(output, ir.shape(output).name()))) } else { de_output };
@@ -149,7 +149,7 @@ pub fn emit_mod(ir: &Ir, op: &Operation, echoes: bool, declarations: TokenStream
 
 /// The body of an RPC protocol's request, as `request`: the input
 /// serialised, or nothing for an RPC v2 CBOR operation without input.
-fn write_body_rpc(ir: &Ir, op: &Operation, echoes: bool) -> Result<TokenStream, crate::Error> {
+fn write_body_rpc(ir: &Ir, op: &Operation, echoes: bool) -> TokenStream {
     let (input, has_input) = (&op.input, op.has_input);
     let sdk_error = rt::sdk_error();
     let writer = rt::writer(ir.service.protocol);
@@ -166,7 +166,7 @@ fn write_body_rpc(ir: &Ir, op: &Operation, echoes: bool) -> Result<TokenStream, 
         quote!()
     };
     // RPC v2 CBOR sends no body at all for an operation without input.
-    Ok(if ir.service.protocol.is_cbor() && !has_input {
+    if ir.service.protocol.is_cbor() && !has_input {
         quote! {
             let _ = &input;
             let request = #operation_request::rpc(::std::vec::Vec::new());
@@ -180,7 +180,7 @@ fn write_body_rpc(ir: &Ir, op: &Operation, echoes: bool) -> Result<TokenStream, 
             #pool_let
             let request = #operation_request::rpc(#finish);
         }
-    })
+    }
 }
 
 /// The `@endpoint` host prefix of a call as an expression over `input`:

@@ -126,6 +126,16 @@ pub fn empty_structure(protocol: crate::ir::Protocol) -> TokenStream {
     }
 }
 
+/// `format` as the runtime's `DateTimeFormat`.
+pub fn timestamp_format(format: crate::ir::TimestampFormat) -> TokenStream {
+    let fmt = date_time_format();
+    match format {
+        crate::ir::TimestampFormat::EpochSeconds => quote!(#fmt::EpochSeconds),
+        crate::ir::TimestampFormat::DateTime => quote!(#fmt::DateTime),
+        crate::ir::TimestampFormat::HttpDate => quote!(#fmt::HttpDate),
+    }
+}
+
 /// The runtime's test helpers module.
 pub fn test_util() -> TokenStream {
     quote!(::awsjson_runtime::test_util)

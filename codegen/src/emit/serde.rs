@@ -84,15 +84,6 @@ fn next_member(ir: &Ir, at: &str) -> TokenStream {
     }
 }
 
-fn format_tokens(f: TimestampFormat) -> TokenStream {
-    let fmt = rt::date_time_format();
-    match f {
-        TimestampFormat::EpochSeconds => quote!(#fmt::EpochSeconds),
-        TimestampFormat::DateTime => quote!(#fmt::DateTime),
-        TimestampFormat::HttpDate => quote!(#fmt::HttpDate),
-    }
-}
-
 /// Statements writing `value` (an expression of type `&T`) to `w`. The
 /// elements, keys and values of collections are checked against their
 /// constraints as they are written; an error names `label`, the member
@@ -120,7 +111,7 @@ fn ser_value(ir: &Ir, ty: &TypeRef, value: TokenStream, label: &str) -> TokenStr
             Prim::Double => quote!(w.float(*#value);),
             Prim::Timestamp(_) if cbor(ir) => quote!(w.timestamp(#value);),
             Prim::Timestamp(f) => {
-                let f = format_tokens(f.unwrap_or(TimestampFormat::EpochSeconds));
+                let f = rt::timestamp_format(f.unwrap_or(TimestampFormat::EpochSeconds));
                 quote!(w.timestamp(#value, #f);)
             }
             Prim::Blob => quote!(w.blob(#value);),
@@ -216,7 +207,7 @@ fn de_value(ir: &Ir, ty: &TypeRef, at: &str, echoed: bool) -> TokenStream {
             Prim::Double => quote!(r.double(#at)?),
             Prim::Timestamp(_) if cbor(ir) => quote!(r.timestamp(#at)?),
             Prim::Timestamp(f) => {
-                let f = format_tokens(f.unwrap_or(TimestampFormat::EpochSeconds));
+                let f = rt::timestamp_format(f.unwrap_or(TimestampFormat::EpochSeconds));
                 quote!(r.timestamp(#f, #at)?)
             }
             Prim::Blob => quote!(r.blob(#at)?),

@@ -171,30 +171,23 @@ fn member(shapes: &Shapes, id: &str, m: &Member, binding: &str, names: &mut Vec<
     let refuse = |what: &str| Err(Error::model(id, format!("@{} cannot bind a {target_kind} ({what})", &binding["smithy.api#".len()..])));
     match binding {
         "smithy.api#httpLabel" if !scalar(target_kind) => refuse("a label is one scalar value"),
-        "smithy.api#httpQuery" => {
-            let key = named("query parameter")?;
-            if names.iter().any(|(k, n)| k == "query" && *n == key) {
-                return Err(Error::model(id, format!("the query parameter `{key}` is bound twice")));
+        // A query parameter and a header alike: one name, bound once, holding a scalar or a list of them.
+        "smithy.api#httpQuery" | "smithy.api#httpHeader" => {
+            let (place, what) = if binding == "smithy.api#httpQuery" { ("query", "query parameter") } else { ("header", "header") };
+            let mut key = named(what)?;
+            // Header names are not case-sensitive; query names are.
+            if place == "header" {
+                key = key.to_ascii_lowercase();
             }
-            names.push(("query".into(), key));
+            if names.iter().any(|(k, n)| k == place && *n == key) {
+                return Err(Error::model(id, format!("the {what} `{key}` is bound twice")));
+            }
+            names.push((place.into(), key));
             let ok = scalar(target_kind) || (matches!(target_kind, "list" | "set") && element_kind(&m.target).is_some_and(scalar));
             if ok {
                 Ok(())
             } else {
-                refuse("a query parameter is a scalar or a list of them")
-            }
-        }
-        "smithy.api#httpHeader" => {
-            let key = named("header")?.to_ascii_lowercase();
-            if names.iter().any(|(k, n)| k == "header" && *n == key) {
-                return Err(Error::model(id, format!("the header `{key}` is bound twice")));
-            }
-            names.push(("header".into(), key));
-            let ok = scalar(target_kind) || (matches!(target_kind, "list" | "set") && element_kind(&m.target).is_some_and(scalar));
-            if ok {
-                Ok(())
-            } else {
-                refuse("a header is a scalar or a list of them")
+                refuse(&format!("a {what} is a scalar or a list of them"))
             }
         }
         "smithy.api#httpQueryParams" => match map_value_kind(&m.target) {

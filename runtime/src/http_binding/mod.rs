@@ -30,7 +30,8 @@ macro_rules! display_text {
     )*};
 }
 
-display_text!(bool, i8, i16, i32, i64, str, String);
+// Strings go into labels, query values and headers as they are, without this.
+display_text!(bool, i8, i16, i32, i64);
 
 macro_rules! float_text {
     ($($t:ty),*) => {$(

@@ -234,7 +234,7 @@ impl Handle {
         request: OperationRequest,
         route: Route,
     ) -> Result<(Arc<dyn HttpClient>, CallRequest), SdkError<E>> {
-        let OperationRequest { method, path, headers: bound_headers, content_type, body } = request;
+        let OperationRequest { method, path, headers: mut bound_headers, content_type, body } = request;
         let (settings, state) = (&self.inner.config.settings, &self.inner.config.state);
         let service = self.inner.service;
         if !settings.load_problems.is_empty() {
@@ -255,7 +255,6 @@ impl Handle {
             settings.request_min_compression_size_bytes,
         )
         .map_err(SdkError::construction_failure)?;
-        let mut bound_headers = bound_headers;
         // The encoding the input names comes first; the compression's follows it.
         let mut content_encoding = content_encoding;
         if let (Some(encoding), Some((_, named))) =

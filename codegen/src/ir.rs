@@ -360,6 +360,14 @@ pub struct Structure {
     pub sensitive: bool,
 }
 
+impl Structure {
+    /// True when a member is a `@streaming` blob: the structure then holds
+    /// a body that can be read once, so it is neither `Clone` nor `PartialEq`.
+    pub fn has_stream(&self) -> bool {
+        self.members.iter().any(|m| m.ty == TypeRef::Prim(Prim::Stream))
+    }
+}
+
 /// Which side an error blames.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -586,6 +594,9 @@ pub struct Member {
     /// The target's `@mediaType`: a string so marked travels in base64 in a
     /// header, and a payload says it as its `Content-Type`.
     pub media_type: Option<String>,
+    /// The target's `@requiresLength`: a streaming payload whose length
+    /// must be known before it is sent.
+    pub requires_length: bool,
 }
 
 impl Member {

@@ -355,6 +355,7 @@ impl Lowerer<'_> {
                 binding: if self.rest && top_level { crate::http_bindings::binding(&m.traits) } else { Binding::Body },
                 json_name: if self.rest { m.traits.get("smithy.api#jsonName").and_then(Value::as_str).map(str::to_owned) } else { None },
                 media_type: target_traits.and_then(|t| t.get("smithy.api#mediaType")).and_then(Value::as_str).map(str::to_owned),
+                requires_length: target_traits.is_some_and(|t| t.contains_key("smithy.api#requiresLength")),
             });
         }
         Ok(out)

@@ -85,7 +85,7 @@ fn from_ours(replay: &ReplayClient) -> Captured {
         method: r.method.clone(),
         uri: r.uri.clone(),
         headers: r.headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.to_owned())).collect(),
-        body: r.body.to_vec(),
+        body: r.body.bytes().expect("a body in memory").to_vec(),
     }
 }
 

@@ -190,7 +190,11 @@ pub fn canonical_request(req: &Incoming<'_>, signed_headers: &[String], rules: P
         }
         out.push_str(&format!("{name}:{}\n", values.join(",")));
     }
-    out.push_str(&format!("\n{}\n{}", signed_headers.join(";"), hex(&Sha256::digest(req.body))));
+    // A body too long to hash before sending (a stream) is signed as
+    // `UNSIGNED-PAYLOAD`, which the request says in `x-amz-content-sha256`.
+    let unsigned = req.headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("x-amz-content-sha256") && v.trim() == "UNSIGNED-PAYLOAD");
+    let payload = if unsigned { "UNSIGNED-PAYLOAD".to_owned() } else { hex(&Sha256::digest(req.body)) };
+    out.push_str(&format!("\n{}\n{}", signed_headers.join(";"), payload));
     Ok(out)
 }
 

@@ -34,8 +34,8 @@ pub use crate::operation_error_impls;
 
 // Primitive types of members, and the decoding of blob defaults.
 pub use crate::primitives::{
-    base64_decode, stream_bytes, AggregatedBytes, Blob, ByteStream, ByteStreamError, DateTime, DateTimeFormat, Document, Number,
-    UnknownIntVariantValue, UnknownVariantValue,
+    base64_decode, AggregatedBytes, Blob, ByteStream, ByteStreamError, ChunkSender, DateTime, DateTimeFormat, Document, Number,
+    StreamClosed, UnknownIntVariantValue, UnknownVariantValue,
 };
 
 // The wire: the JSON and CBOR writers of inputs, the readers of outputs and errors.

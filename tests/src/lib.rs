@@ -36,7 +36,8 @@ pub fn test_config(client: &ReplayClient) -> Config {
 
 /// A request body parsed as JSON, for comparisons that ignore key order.
 pub fn body_json(request: &HttpRequest) -> serde_json::Value {
-    serde_json::from_slice(&request.body).unwrap_or_else(|e| panic!("request body is not JSON ({e}): {}", request.body_text()))
+    serde_json::from_slice(request.body.bytes().expect("a body in memory"))
+        .unwrap_or_else(|e| panic!("request body is not JSON ({e}): {}", request.body_text()))
 }
 
 /// The folder of shared test data (`../shared/` beside the project), or

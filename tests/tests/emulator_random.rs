@@ -60,7 +60,7 @@ fn request(operation: &str, who: &str, body: Vec<u8>, signed: bool) -> (Vec<(Str
         )
         .unwrap();
     }
-    (request.headers.iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect(), request.body.to_vec())
+    (request.headers.iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect(), request.body.bytes().expect("a body in memory").to_vec())
 }
 
 #[test]

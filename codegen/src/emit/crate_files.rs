@@ -459,7 +459,8 @@ pub fn error_meta_rs(ir: &Ir) -> TokenStream {
 /// `src/primitives.rs`; the streaming body types only where an operation streams.
 pub fn primitives_rs(streams: bool) -> TokenStream {
     let p = rt::root();
-    let stream = if streams { quote!(pub use #p::{AggregatedBytes, ByteStream, ByteStreamError};) } else { quote!() };
+    let stream =
+        if streams { quote!(pub use #p::{AggregatedBytes, ByteStream, ByteStreamError, ChunkSender, StreamClosed};) } else { quote!() };
     quote! {
         //! Primitive types: timestamps, blobs and documents.
 

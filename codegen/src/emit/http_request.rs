@@ -166,17 +166,25 @@ pub fn emit(ir: &Ir, op: &Operation, http: &Http) -> TokenStream {
         None => quote!(),
     };
     let method = http.method.as_str();
+    // A streaming payload moves out of the input into the request.
+    let (input_param, new_request) = match payload {
+        Some(m) if m.ty == TypeRef::Prim(Prim::Stream) => {
+            let requires_length = m.requires_length;
+            (quote!(&mut #input_ty), quote!(#request_ty::http_stream(#method, uri, content_type, body, #requires_length)))
+        }
+        _ => (quote!(&#input_ty), quote!(#request_ty::http(#method, uri, content_type, body))),
+    };
     quote! {
         /// The HTTP request of `input`: method, path and query, headers and body.
         #[allow(unused_variables, clippy::useless_conversion, clippy::borrow_deref_ref)]
-        fn http_request(input: &#input_ty) -> ::std::result::Result<#request_ty, #build_error> {
+        fn http_request(input: #input_param) -> ::std::result::Result<#request_ty, #build_error> {
             let mut uri = ::std::string::String::new();
             #(#path)*
             #(#query)*
             #body
             #content_type
             #[allow(unused_mut)]
-            let mut request = #request_ty::http(#method, uri, content_type, body);
+            let mut request = #new_request;
             #(#headers)*
             ::std::result::Result::Ok(request)
         }
@@ -205,8 +213,13 @@ fn body(ir: &Ir, op: &Operation, payload: Option<&Member>) -> TokenStream {
     let (ct, bytes) = match &m.ty {
         TypeRef::Prim(Prim::Blob) => (media("application/octet-stream"), quote!(v.as_ref().to_vec())),
         TypeRef::Prim(Prim::Stream) => {
-            let stream_bytes = rt::stream_bytes();
-            (media("application/octet-stream"), quote!(#stream_bytes(v).to_vec()))
+            let (ct, stream) = (media("application/octet-stream"), rt::byte_stream());
+            return quote! {
+                let (content_type, body): (::std::option::Option<&'static str>, #stream) = match input.#field.take() {
+                    ::std::option::Option::Some(v) => (::std::option::Option::Some(#ct), v),
+                    ::std::option::Option::None => (::std::option::Option::None, ::std::default::Default::default()),
+                };
+            };
         }
         TypeRef::Prim(Prim::String) => (media("text/plain"), quote!(v.as_bytes().to_vec())),
         TypeRef::Prim(Prim::Document) => {

@@ -30,9 +30,15 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<Option<TokenStream>, Error> {
     let (reader, de_err, response_ty, pool_ty) = (rt::json_reader(), rt::deserialize_error(), rt::http_response(), rt::string_pool());
     let json_body = rt::json_body();
     let is_error = s.error.is_some();
+    // A streaming payload is read by the caller as it arrives: the reader
+    // takes it from the transport instead of reading the body.
+    let streams = !is_error && s.has_stream();
     let (params, body_args) = if is_error {
         let meta = rt::error_metadata();
         (quote!(meta: #meta, response: &#response_ty), quote!(meta))
+    } else if streams {
+        let stream = rt::byte_stream();
+        (quote!(response: &#response_ty, body: #stream), quote!(response))
     } else {
         (quote!(response: &#response_ty, pool: #pool_ty), quote!(response))
     };
@@ -49,7 +55,7 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<Option<TokenStream>, Error> {
             }
         }
         Some(_) => {
-            let pool_use = if is_error { quote!() } else { quote!(let _ = &pool;) };
+            let pool_use = if is_error || streams { quote!() } else { quote!(let _ = &pool;) };
             quote! {
                 #pool_use
                 let mut out = crate::protocol_serde::#body_de(&mut #reader::new(b"{}"), #body_args)?;
@@ -89,10 +95,15 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<Option<TokenStream>, Error> {
         });
     }
     let name = naming::type_name(&s.name);
-    let doc = format!("Reads `{name}` from the whole response: its body, headers and status.");
+    let doc = if streams {
+        format!("Reads `{name}` from the response's headers and status, with its body as the stream.")
+    } else {
+        format!("Reads `{name}` from the whole response: its body, headers and status.")
+    };
     Ok(Some(quote! {
         #[doc = #doc]
-        #[allow(unused_mut)]
+        // A header's reading may fail (`?`), so it is a `match`, not a `map`.
+        #[allow(unused_mut, clippy::manual_map)]
         pub(crate) fn #f(#params) -> ::std::result::Result<#path, #de_err> {
             #read_body
             #(#assigns)*
@@ -113,7 +124,7 @@ fn reader_over(is_error: bool, body: TokenStream) -> TokenStream {
 }
 
 /// An expression of type `Option<T>` reading the payload member `m` from
-/// the whole body: `None` when the body is empty (a stream is then empty).
+/// the whole body (`None` when it is empty), or taking the stream `body`.
 fn payload_read(ir: &Ir, m: &Member, at: &str, is_error: bool) -> TokenStream {
     let de_err = rt::deserialize_error();
     let json = |read: TokenStream| {
@@ -137,10 +148,7 @@ fn payload_read(ir: &Ir, m: &Member, at: &str, is_error: bool) -> TokenStream {
             let blob = rt::blob();
             quote!((!response.body().is_empty()).then(|| #blob::new(response.body().to_vec())))
         }
-        TypeRef::Prim(Prim::Stream) => {
-            let stream = rt::byte_stream();
-            quote!(::std::option::Option::Some(#stream::from(response.body().to_vec())))
-        }
+        TypeRef::Prim(Prim::Stream) => quote!(::std::option::Option::Some(body)),
         TypeRef::Prim(Prim::String) => {
             quote!(if response.body().is_empty() { ::std::option::Option::None } else { ::std::option::Option::Some(#text) })
         }

@@ -30,7 +30,7 @@ use proc_macro2::TokenStream;
 use self::modules::{Declare, Tree, Vis};
 
 use crate::error::Error;
-use crate::ir::{Ir, Prim, Role, Shape, TypeRef};
+use crate::ir::{Ir, Role, Shape, TypeRef};
 use crate::naming;
 use crate::Options;
 
@@ -133,7 +133,7 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<BTreeMap<String, Emitted>, Err
     out.rust("src/error.rs".into(), crate_files::error_rs(), Some(Declare::module("error", Vis::Public)));
     out.rust("src/error_meta.rs".into(), crate_files::error_meta_rs(ir), Some(Declare::module("error_meta", Vis::Private).export("Error")));
     let streams = ir.shapes.values().any(|s| match s {
-        Shape::Structure(s) => s.members.iter().any(|m| m.ty == TypeRef::Prim(Prim::Stream)),
+        Shape::Structure(s) => s.has_stream(),
         _ => false,
     });
     out.rust("src/primitives.rs".into(), crate_files::primitives_rs(streams), Some(Declare::module("primitives", Vis::Public)));

@@ -87,13 +87,17 @@ pub fn emit_mod(ir: &Ir, op: &Operation, echoes: bool, declarations: TokenStream
     let parse = rt::parse();
     let parse = match ir.service.protocol {
         Protocol::RpcV2Cbor => quote!(#parse::Cbor),
+        // A streaming output's reader takes the body as it arrives.
+        Protocol::RestJson1 if ir.structure(output).has_stream() => quote!(#parse::RestJsonStream),
         Protocol::RestJson1 => quote!(#parse::RestJson),
         Protocol::AwsJson1_0 | Protocol::AwsJson1_1 => quote!(#parse::Json),
     };
     // restJson1 builds the whole request in `http_request` (`http_request.rs`).
     let (write_body, pool_arg, http_request) = if let Some(http) = http {
         let f = super::http_request::emit(ir, op, http);
-        (quote!(let request = http_request(&input).map_err(#sdk_error::construction_failure)?;), quote!(#pool::default()), f)
+        // A streaming payload moves out of the input into the request.
+        let input_arg = if ir.structure(&op.input).has_stream() { quote!(&mut input) } else { quote!(&input) };
+        (quote!(let request = http_request(#input_arg).map_err(#sdk_error::construction_failure)?;), quote!(#pool::default()), f)
     } else {
         (write_body_rpc(ir, op, echoes), pool_arg, quote!())
     };
@@ -291,6 +295,7 @@ pub fn emit_builders(ir: &Ir, op: &Operation) -> TokenStream {
         quote!()
     };
     let fluent_doc = doc_attrs(&format!("Sets up and sends a `{name}` call; start one with `Client::{}`.", naming::operation_method(name)));
+    let clone = if input_shape.has_stream() { quote!() } else { quote!(::std::clone::Clone,) };
     let mod_doc = super::docs::inner_doc_attrs(&format!("Builders of `{name}` inputs and outputs, and its fluent builder."));
     quote! {
         #mod_doc
@@ -299,7 +304,7 @@ pub fn emit_builders(ir: &Ir, op: &Operation) -> TokenStream {
         pub use super::#output_mod::#output_builder;
 
         #fluent_doc
-        #[derive(::std::clone::Clone, ::std::fmt::Debug)]
+        #[derive(#clone ::std::fmt::Debug)]
         pub struct #fluent {
             handle: #handle,
             inner: #input_builder,

@@ -271,11 +271,11 @@ fn request_test(ir: &Ir, lib: &TokenStream, op: &crate::ir::Operation, case: &Va
         (None, _) => quote!(),
         (Some(expected), Some("application/cbor")) if !expected.is_empty() => {
             let test_util = rt::test_util();
-            quote!(#test_util::cbor_diff::assert_same_cbor(&request.body, #expected);)
+            quote!(#test_util::cbor_diff::assert_same_cbor(request.body.bytes().expect("the body is in memory"), #expected);)
         }
         (Some(expected), Some("application/json")) if !expected.is_empty() => quote! {
             let expected: ::serde_json::Value = ::serde_json::from_str(#expected).unwrap();
-            let actual: ::serde_json::Value = ::serde_json::from_slice(&request.body).expect("the request body is JSON");
+            let actual: ::serde_json::Value = ::serde_json::from_slice(request.body.bytes().expect("the body is in memory")).expect("the request body is JSON");
             ::std::assert!(super::same_json(&actual, &expected), "the request body differs:\n{actual}\n--- expected\n{expected}");
         },
         (Some(expected), _) => quote!(::std::assert_eq!(request.body_text(), #expected);),

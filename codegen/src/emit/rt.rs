@@ -35,7 +35,6 @@ items! {
     date_time_format => DateTimeFormat,
     blob => Blob,
     byte_stream => ByteStream,
-    stream_bytes => stream_bytes,
     base64_encode => base64_encode,
     base64_decode => base64_decode,
     document => Document,

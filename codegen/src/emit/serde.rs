@@ -394,7 +394,16 @@ fn de_structure(ir: &Ir, s: &Structure, echoed: bool) -> Result<TokenStream, Err
             }
         }
     };
+    // A member bound outside the body (restJson1) is never read here, so
+    // its local stays `None` and takes its default, which clippy calls a
+    // literal unwrap.
+    let allow = if s.members.iter().any(|m| m.binding != crate::ir::Binding::Body) {
+        quote!(#[allow(clippy::unnecessary_literal_unwrap)])
+    } else {
+        quote!()
+    };
     Ok(quote! {
+        #allow
         pub(crate) fn #f(r: &mut #reader<'_> #extra_param) -> ::std::result::Result<#path, #de_err> {
             #(#locals)*
             r.begin_object(#name)?;

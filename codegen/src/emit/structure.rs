@@ -225,12 +225,14 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
         (Role::Plain, _) => "structure",
     };
     let file_doc = super::docs::inner_doc_attrs(&format!("The `{ty}` {kind} and its builder."));
+    // A stream can be read once: a structure holding one is neither copied nor compared.
+    let value_derives = if s.has_stream() { quote!() } else { quote!(::std::clone::Clone, ::std::cmp::PartialEq,) };
     Ok(quote! {
         #file_doc
         #type_docs
         #type_deprecated
         #[non_exhaustive]
-        #[derive(::std::clone::Clone, ::std::cmp::PartialEq, #debug_derive)]
+        #[derive(#value_derives #debug_derive)]
         #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
         pub struct #ty {
             #(#struct_fields)*
@@ -251,7 +253,7 @@ pub fn emit(ir: &Ir, s: &Structure) -> Result<TokenStream, Error> {
 
         #builder_doc
         #[non_exhaustive]
-        #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, #debug_derive)]
+        #[derive(#value_derives ::std::default::Default, #debug_derive)]
         pub struct #builder {
             #(#builder_fields)*
             #builder_extra_field

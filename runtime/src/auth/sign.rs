@@ -13,6 +13,8 @@
 //! the portable code aws-sigv4's `sha2` runs on CPUs without SHA
 //! extensions, and keeps the day's key as a ready HMAC key, so a call costs
 //! two digests and one HMAC of short strings.
+//!
+//! A body that is a stream is signed as [`UNSIGNED_PAYLOAD`].
 
 use std::borrow::Cow;
 use std::time::SystemTime;
@@ -26,6 +28,11 @@ use aws_smithy_runtime_api::client::identity::Identity;
 
 use crate::auth::credentials::Credentials;
 use crate::http::HttpRequest;
+
+/// What a stream body is signed as: its hash would need the whole body
+/// before the first byte is sent. The request says so in
+/// `x-amz-content-sha256`, which the service then uses in its place.
+pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
 /// Why a request could not be signed.
 #[derive(Debug)]
@@ -99,8 +106,13 @@ pub fn sign_with(
         .build()
         .map_err(|e| SigningError(e.to_string()))?
         .into();
-    let signable = SignableRequest::new(&request.method, &request.uri, request.headers.iter(), SignableBody::Bytes(&request.body))
-        .map_err(|e| SigningError(e.to_string()))?;
+    // A stream's hash would need the whole body before its first byte goes.
+    let body = match request.body.bytes() {
+        Some(bytes) => SignableBody::Bytes(bytes),
+        None => SignableBody::UnsignedPayload,
+    };
+    let signable =
+        SignableRequest::new(&request.method, &request.uri, request.headers.iter(), body).map_err(|e| SigningError(e.to_string()))?;
     let (instructions, _signature) = sigv4_sign(signable, &params).map_err(|e| SigningError(e.to_string()))?.into_parts();
     let (headers, _params) = instructions.into_parts();
     for header in headers {
@@ -377,7 +389,10 @@ pub fn sign_cached(
     canonical.push('\n');
     canonical.push_str(&signed);
     canonical.push('\n');
-    push_sha256_hex(&mut canonical, &request.body);
+    match request.body.bytes() {
+        Some(bytes) => push_sha256_hex(&mut canonical, bytes),
+        None => canonical.push_str(UNSIGNED_PAYLOAD),
+    }
     push_sha256_hex(&mut string_to_sign, canonical.as_bytes());
     let access_key_id = credentials.access_key_id();
     let mut authorization = String::with_capacity(

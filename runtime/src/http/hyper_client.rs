@@ -14,14 +14,17 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
 use super::proxy::{ProxyConfig, ProxyConnector};
-use crate::http::{BoxFuture, CaBundle, ConnectorError, ConnectorErrorKind, Headers, HttpClient, HttpRequest, HttpResponse};
+use super::streaming::{IncomingSource, OutgoingBody, ReadLimits, Throughput};
+use crate::http::{
+    BoxFuture, CaBundle, ConnectorError, ConnectorErrorKind, Headers, HttpClient, HttpRequest, HttpResponse, StreamingResponse,
+};
+use crate::primitives::ByteStream;
 use crate::timeout::{MinimumThroughput, TimeoutConfig};
 
 type Connector = hyper_rustls::HttpsConnector<ProxyConnector>;
@@ -37,7 +40,7 @@ pub const DEFAULT_MAX_RESPONSE_BODY: usize = 4 * 1024 * 1024;
 /// for each piece of the body, so a server that stalls cannot hold a call.
 #[derive(Clone)]
 pub struct HyperClient {
-    client: Client<Connector, Full<Bytes>>,
+    client: Client<Connector, OutgoingBody>,
     read_timeout: Option<Duration>,
     stalled_stream: Option<MinimumThroughput>,
     max_body: usize,
@@ -103,14 +106,25 @@ impl HyperClient {
         self
     }
 
-    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, ConnectorError> {
+    /// Sends `request` and waits for the response head.
+    async fn send_head(&self, request: HttpRequest) -> Result<(http::response::Parts, hyper::body::Incoming), ConnectorError> {
         let mut builder = http::Request::builder().method(request.method.as_str()).uri(request.uri.as_str());
         for (name, value) in request.headers.iter() {
             builder = builder.header(name, value);
         }
-        let mut req = builder
-            .body(Full::new(request.body.into_bytes()))
-            .map_err(|e| ConnectorError::new(ConnectorErrorKind::Other, format!("invalid request: {e}")))?;
+        let body = match request.body.shared_bytes() {
+            Some(bytes) => OutgoingBody::Bytes(Some(bytes)),
+            None => match request.body.take_stream() {
+                Some(stream) => OutgoingBody::Stream { length: request.body.content_length(), stream },
+                None => {
+                    return Err(ConnectorError::new(
+                        ConnectorErrorKind::Other,
+                        "the request body is a stream an earlier attempt already sent, and it cannot be read again",
+                    ))
+                }
+            },
+        };
+        let mut req = builder.body(body).map_err(|e| ConnectorError::new(ConnectorErrorKind::Other, format!("invalid request: {e}")))?;
         // A plain-HTTP request through a proxy carries the proxy's credentials
         // itself; an HTTPS one sent them in its CONNECT. The URI is the one the
         // builder already parsed.
@@ -122,18 +136,47 @@ impl HyperClient {
             }
         }
         let response = within(self.read_timeout, "the response head", self.client.request(req)).await?.map_err(classify)?;
-        let (parts, body) = response.into_parts();
-        let declared = parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        Ok(response.into_parts())
+    }
+
+    /// Sends `request` and reads the whole response.
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, ConnectorError> {
+        let (parts, body) = self.send_head(request).await?;
+        self.read_whole(parts, body).await
+    }
+
+    /// Sends `request`; a successful response's body is left to the caller.
+    async fn send_streaming(&self, request: HttpRequest) -> Result<StreamingResponse, ConnectorError> {
+        let (parts, body) = self.send_head(request).await?;
+        if !parts.status.is_success() {
+            return Ok(StreamingResponse { head: self.read_whole(parts, body).await?, body: None });
+        }
+        let length = content_length(&parts);
+        let limits = ReadLimits { read_timeout: self.read_timeout, stalled_stream: self.stalled_stream };
+        let stream = ByteStream::from_source(IncomingSource::new(body, limits, length));
+        Ok(StreamingResponse { head: HttpResponse::new(parts.status.as_u16(), headers_of(&parts), Vec::new()), body: Some(stream) })
+    }
+
+    async fn read_whole(&self, parts: http::response::Parts, body: hyper::body::Incoming) -> Result<HttpResponse, ConnectorError> {
+        let declared = content_length(&parts);
         if declared.is_some_and(|n| n > self.max_body as u64) {
             return Err(too_large(self.max_body));
         }
         let bytes = self.read_body(body, declared.unwrap_or(0) as usize).await?;
-        let mut headers = Headers::new();
-        for (name, value) in &parts.headers {
-            headers.append(name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned());
-        }
-        Ok(HttpResponse::new(parts.status.as_u16(), headers, bytes))
+        Ok(HttpResponse::new(parts.status.as_u16(), headers_of(&parts), bytes))
     }
+}
+
+fn content_length(parts: &http::response::Parts) -> Option<u64> {
+    parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+}
+
+fn headers_of(parts: &http::response::Parts) -> Headers {
+    let mut headers = Headers::with_capacity(parts.headers.len());
+    for (name, value) in &parts.headers {
+        headers.append(name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned());
+    }
+    headers
 }
 
 impl HyperClient {
@@ -142,23 +185,13 @@ impl HyperClient {
     async fn read_body(&self, mut body: hyper::body::Incoming, expected: usize) -> Result<Vec<u8>, ConnectorError> {
         let mut bytes = Vec::with_capacity(expected.min(self.max_body));
         let mut throughput = self.stalled_stream.map(Throughput::new);
-        // Waiting a whole grace window for nothing is a stall, so the wait is the shorter of the two limits.
-        let wait = match (self.read_timeout, self.stalled_stream.map(|m| m.grace)) {
-            (Some(r), Some(g)) => Some(r.min(g)),
-            (r, g) => r.or(g),
-        };
+        let limits = ReadLimits { read_timeout: self.read_timeout, stalled_stream: self.stalled_stream };
         loop {
-            let frame = match wait {
+            let frame = match limits.wait() {
                 None => body.frame().await,
                 Some(limit) => match tokio::time::timeout(limit, body.frame()).await {
                     Ok(frame) => frame,
-                    Err(_) if Some(limit) == self.read_timeout => {
-                        return Err(ConnectorError::new(
-                            ConnectorErrorKind::Timeout,
-                            format!("no bytes of the response body arrived within the read timeout of {limit:?}"),
-                        ))
-                    }
-                    Err(_) => return Err(stalled(self.stalled_stream)),
+                    Err(_) => return Err(limits.waited_too_long(limit)),
                 },
             };
             let Some(frame) = frame else { return Ok(bytes) };
@@ -170,52 +203,12 @@ impl HyperClient {
                 bytes.extend_from_slice(data);
                 if let Some(t) = throughput.as_mut() {
                     if t.record(tokio::time::Instant::now(), data.len()) {
-                        return Err(stalled(self.stalled_stream));
+                        return Err(super::streaming::stalled(self.stalled_stream));
                     }
                 }
             }
         }
     }
-}
-
-/// Bytes received over the last grace window, to tell a slow body from a live one.
-struct Throughput {
-    minimum: MinimumThroughput,
-    started: tokio::time::Instant,
-    recent: std::collections::VecDeque<(tokio::time::Instant, usize)>,
-}
-
-impl Throughput {
-    fn new(minimum: MinimumThroughput) -> Self {
-        Throughput { minimum, started: tokio::time::Instant::now(), recent: std::collections::VecDeque::new() }
-    }
-
-    /// Records `n` bytes arriving at `now`; true when the body is stalled:
-    /// a whole window has passed and the last window brought fewer bytes
-    /// than the minimum rate asks for.
-    fn record(&mut self, now: tokio::time::Instant, n: usize) -> bool {
-        let grace = self.minimum.grace;
-        self.recent.push_back((now, n));
-        while self.recent.front().is_some_and(|(t, _)| now.duration_since(*t) > grace) {
-            self.recent.pop_front();
-        }
-        if now.duration_since(self.started) < grace {
-            return false;
-        }
-        let received: u64 = self.recent.iter().map(|(_, n)| *n as u64).sum();
-        (received as f64) < self.minimum.bytes_per_second as f64 * grace.as_secs_f64()
-    }
-}
-
-fn stalled(minimum: Option<MinimumThroughput>) -> ConnectorError {
-    let m = minimum.unwrap_or_default();
-    ConnectorError::new(
-        ConnectorErrorKind::Timeout,
-        format!(
-            "the response body stalled: fewer than {} bytes per second over {:?} (stalled-stream protection)",
-            m.bytes_per_second, m.grace
-        ),
-    )
 }
 
 fn too_large(limit: usize) -> ConnectorError {
@@ -263,7 +256,7 @@ fn classify(e: hyper_util::client::legacy::Error) -> ConnectorError {
     ConnectorError::new(ConnectorErrorKind::Other, reasons.join(": "))
 }
 
-fn classify_hyper(e: &hyper::Error, text: String) -> ConnectorError {
+pub(super) fn classify_hyper(e: &hyper::Error, text: String) -> ConnectorError {
     let kind = if e.is_parse() || e.is_parse_status() {
         ConnectorErrorKind::Protocol
     } else if e.is_timeout() {
@@ -279,27 +272,8 @@ impl HttpClient for HyperClient {
     fn call(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, ConnectorError>> {
         Box::pin(self.send(request))
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_dripping_body_is_stalled_and_a_steady_one_is_not() {
-        let start = tokio::time::Instant::now();
-        let at = |ms: u64| start + Duration::from_millis(ms);
-        let minimum = MinimumThroughput { bytes_per_second: 1, grace: Duration::from_secs(5) };
-        // One byte every two seconds: half the minimum rate.
-        let mut drip = Throughput { minimum, started: start, recent: Default::default() };
-        let stalled_at = (1..10).map(|i| i * 2000).find(|&ms| drip.record(at(ms), 1));
-        assert_eq!(stalled_at, Some(6000), "judged once a whole window has passed");
-        // A byte every half second is twice the minimum rate, however long it goes on.
-        let mut steady = Throughput { minimum, started: start, recent: Default::default() };
-        assert!((1..100).all(|i| !steady.record(at(i * 500), 1)));
-        // A big first frame does not excuse a later window of nothing much.
-        let mut burst = Throughput { minimum, started: start, recent: Default::default() };
-        assert!(!burst.record(at(10), 10_000));
-        assert!(burst.record(at(6000), 1));
+    fn call_streaming(&self, request: HttpRequest) -> BoxFuture<'_, Result<StreamingResponse, ConnectorError>> {
+        Box::pin(self.send_streaming(request))
     }
 }

@@ -10,10 +10,13 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
+use crate::primitives::ByteStream;
+
 mod body;
 mod ca_bundle;
 mod hyper_client;
 mod proxy;
+mod streaming;
 mod tls;
 
 pub use body::Body;
@@ -131,9 +134,9 @@ impl fmt::Debug for HttpRequest {
 }
 
 impl HttpRequest {
-    /// The body as text (lossy), for tests and logs.
+    /// The body as text (lossy), for tests and logs; empty for a stream.
     pub fn body_text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
+        String::from_utf8_lossy(self.body.bytes().unwrap_or_default()).into_owned()
     }
 }
 
@@ -272,8 +275,38 @@ impl std::error::Error for ConnectorError {
     }
 }
 
+/// A response whose body, when the status is a success, is left for the
+/// caller to read as it arrives (an operation with a streaming output).
+#[derive(Debug)]
+pub struct StreamingResponse {
+    /// The status and headers; the body too when it is not streamed.
+    pub head: HttpResponse,
+    /// The body of a successful response, unread.
+    pub body: Option<ByteStream>,
+}
+
+impl StreamingResponse {
+    /// A whole response as a streaming one: a success's body becomes a
+    /// stream in memory, anything else stays whole.
+    pub fn from_whole(response: HttpResponse) -> Self {
+        if !response.status().is_success() {
+            return StreamingResponse { head: response, body: None };
+        }
+        let HttpResponse { status, headers, body } = response;
+        StreamingResponse { head: HttpResponse { status, headers, body: Vec::new() }, body: Some(ByteStream::from(body)) }
+    }
+}
+
 /// Sends requests. Implementations must be cheap to share between calls.
 pub trait HttpClient: Send + Sync + fmt::Debug {
     /// Sends `request` and reads the whole response.
     fn call(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, ConnectorError>>;
+
+    /// Sends `request` and returns once the response head has arrived,
+    /// leaving a successful response's body to be read as it arrives.
+    /// Transports that cannot stream read it whole, as [`call`](Self::call) does.
+    fn call_streaming(&self, request: HttpRequest) -> BoxFuture<'_, Result<StreamingResponse, ConnectorError>> {
+        let sent = self.call(request);
+        Box::pin(async move { sent.await.map(StreamingResponse::from_whole) })
+    }
 }

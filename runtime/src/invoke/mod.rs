@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::deserialize_error::DeserializeError;
 use crate::endpoint::ResolveEndpoint;
 use crate::error::{ErrorMetadata, RetryInfo, SdkError};
-use crate::http::{HttpClient, HttpResponse};
+use crate::http::{HttpClient, HttpResponse, StreamingResponse};
 use crate::ids;
 use crate::json::{JsonReader, StringPool};
 use crate::retry::policy::{self, NextStep, RetryKind};
@@ -27,6 +27,7 @@ use crate::retry::RetryMode;
 
 pub(crate) mod compression;
 mod endpoint;
+mod payload;
 mod request;
 mod response;
 
@@ -128,6 +129,10 @@ pub type ParseHttpOutput<O> = fn(&HttpResponse, StringPool) -> Result<O, Deseria
 /// (restJson1: members in headers as well as the body).
 pub type ParseHttpError<E> = fn(ErrorMetadata, &HttpResponse) -> Result<E, DeserializeError>;
 
+/// Reads a successful response whose payload is a stream (restJson1's
+/// `@streaming` blob): the head's members, and the body as it arrives.
+pub type ParseHttpStreamOutput<O> = fn(&HttpResponse, crate::primitives::ByteStream) -> Result<O, DeserializeError>;
+
 /// An operation's generated readers of its output and errors, in the
 /// service's protocol's format.
 pub enum Parse<O, E> {
@@ -137,6 +142,8 @@ pub enum Parse<O, E> {
     Cbor(ParseCborOutput<O>, ParseCborError<E>),
     /// restJson1: the readers take the whole response.
     RestJson(ParseHttpOutput<O>, ParseHttpError<E>),
+    /// restJson1, when the output's payload is a stream.
+    RestJsonStream(ParseHttpStreamOutput<O>, ParseHttpError<E>),
 }
 
 // Function pointers copy whatever `O` and `E` are, which a derive would not see.
@@ -154,6 +161,7 @@ impl<O, E> fmt::Debug for Parse<O, E> {
             Parse::Json(..) => "Parse::Json",
             Parse::Cbor(..) => "Parse::Cbor",
             Parse::RestJson(..) => "Parse::RestJson",
+            Parse::RestJsonStream(..) => "Parse::RestJsonStream",
         })
     }
 }
@@ -234,7 +242,7 @@ impl Handle {
         request: OperationRequest,
         route: Route,
     ) -> Result<(Arc<dyn HttpClient>, CallRequest), SdkError<E>> {
-        let OperationRequest { method, path, headers: mut bound_headers, content_type, body } = request;
+        let OperationRequest { method, path, headers: mut bound_headers, content_type, body, stream, requires_length } = request;
         let (settings, state) = (&self.inner.config.settings, &self.inner.config.state);
         let service = self.inner.service;
         if !settings.load_problems.is_empty() {
@@ -249,24 +257,8 @@ impl Handle {
         if let (Some(prefix), false) = (&route.host_prefix, settings.disable_host_prefix) {
             (uri, host) = endpoint::with_host_prefix(&uri, &host, prefix);
         }
-        let (body, content_encoding) = compression::maybe_gzip(
-            body,
-            op.compress_request && !settings.disable_request_compression,
-            settings.request_min_compression_size_bytes,
-        )
-        .map_err(SdkError::construction_failure)?;
-        // The encoding the input names comes first; the compression's follows it.
-        let mut content_encoding = content_encoding;
-        if let (Some(encoding), Some((_, named))) =
-            (content_encoding, bound_headers.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case("content-encoding")))
-        {
-            named.push_str(", ");
-            named.push_str(encoding);
-            content_encoding = None;
-        }
-        if op.content_md5 {
-            bound_headers.push(("Content-MD5".into(), crate::primitives::base64_encode(&crate::md5::digest(&body))));
-        }
+        let (body, content_encoding) =
+            payload::prepare(op, settings, body, stream, requires_length, &mut bound_headers).map_err(SdkError::construction_failure)?;
         let signer = match service.signing_name {
             None => None,
             Some(name) => {
@@ -310,7 +302,7 @@ impl Handle {
             has_input: op.has_input,
             query_mode: service.query_compatible,
             target,
-            body: body.into(),
+            body,
             content_encoding,
             user_agent: self.user_agent(),
             invocation_id,
@@ -363,6 +355,11 @@ impl Handle {
                 }
                 Outcome::Retry(kind, error) => (kind, error),
             };
+            // A stream that can be read once went with this attempt.
+            if !call.body.can_send() {
+                tracing::debug!(attempt, ?kind, "giving up: the request body was a stream that cannot be sent again");
+                return Err(error.with_retry_info(attempts_made(attempt)));
+            }
             let jitter = (settings.jitter)();
             match policy::next_step(kind, attempt, &settings.retry, state.retry_quota.available(), jitter) {
                 // Another call may have taken the last tokens since `available()`.
@@ -405,23 +402,20 @@ impl Handle {
         pool: &mut StringPool,
         parse: Parse<O, E>,
     ) -> Outcome<O, E> {
-        let sent = http_client.call(request);
-        let response = match self.inner.config.settings.timeout.operation_attempt_timeout() {
-            None => sent.await,
-            Some(limit) => match tokio::time::timeout(limit, sent).await {
-                Ok(r) => r,
-                Err(_) => {
-                    let error = SdkError::timeout_error(format!("attempt did not complete within {limit:?}"));
-                    return Outcome::Retry(RetryKind::Timeout, error);
-                }
-            },
+        let limit = self.inner.config.settings.timeout.operation_attempt_timeout();
+        // Only an operation with a streaming output leaves the body unread.
+        let response = if matches!(parse, Parse::RestJsonStream(..)) {
+            within_attempt(limit, http_client.call_streaming(request)).await
+        } else {
+            within_attempt(limit, http_client.call(request)).await.map(|r| r.map(|head| StreamingResponse { head, body: None }))
         };
         match response {
-            Ok(response) => {
+            Err(error) => Outcome::Retry(RetryKind::Timeout, error),
+            Ok(Ok(StreamingResponse { head, body })) => {
                 let service = self.inner.service;
-                response::from_response(service, op, response, pool, parse, |r| self.correct_clock_skew(r))
+                response::from_response(service, op, head, body, pool, parse, |r| self.correct_clock_skew(r))
             }
-            Err(e) => response::from_connector_error(e),
+            Ok(Err(e)) => response::from_connector_error(e),
         }
     }
 
@@ -473,6 +467,16 @@ impl Handle {
             ua.push_str(app.as_ref());
         }
         ua
+    }
+}
+
+/// Awaits an attempt's response for at most the attempt timeout.
+async fn within_attempt<T, E>(limit: Option<std::time::Duration>, sent: impl std::future::Future<Output = T>) -> Result<T, SdkError<E>> {
+    match limit {
+        None => Ok(sent.await),
+        Some(limit) => tokio::time::timeout(limit, sent)
+            .await
+            .map_err(|_| SdkError::timeout_error(format!("attempt did not complete within {limit:?}"))),
     }
 }
 

@@ -29,19 +29,45 @@ pub struct OperationRequest {
     pub(super) headers: Vec<(Cow<'static, str>, String)>,
     pub(super) content_type: Option<&'static str>,
     pub(super) body: Vec<u8>,
+    /// A streaming payload, sent in place of `body`.
+    pub(super) stream: Option<crate::primitives::ByteStream>,
+    /// The payload's length must be known (`@requiresLength`).
+    pub(super) requires_length: bool,
 }
 
 impl OperationRequest {
     /// An RPC protocol's request: the body; the runtime adds the rest.
     pub fn rpc(body: Vec<u8>) -> Self {
-        OperationRequest { method: "POST", path: String::new(), headers: Vec::new(), content_type: None, body }
+        OperationRequest {
+            method: "POST",
+            path: String::new(),
+            headers: Vec::new(),
+            content_type: None,
+            body,
+            stream: None,
+            requires_length: false,
+        }
     }
 
     /// A request of a protocol with HTTP bindings: `method` to `path` (with
     /// its query, already encoded), carrying `body` of `content_type` (none
     /// when there is no body).
     pub fn http(method: &'static str, path: String, content_type: Option<&'static str>, body: Vec<u8>) -> Self {
-        OperationRequest { method, path, headers: Vec::new(), content_type, body }
+        OperationRequest { method, path, headers: Vec::new(), content_type, body, stream: None, requires_length: false }
+    }
+
+    /// A request whose body is a streaming payload (`@streaming` blob),
+    /// sent as it is read unless it is in memory. `requires_length`: the
+    /// service needs its length up front (`@requiresLength`), so a stream
+    /// of unknown length is refused before anything is sent.
+    pub fn http_stream(
+        method: &'static str,
+        path: String,
+        content_type: Option<&'static str>,
+        stream: crate::primitives::ByteStream,
+        requires_length: bool,
+    ) -> Self {
+        OperationRequest { method, path, headers: Vec::new(), content_type, body: Vec::new(), stream: Some(stream), requires_length }
     }
 
     /// Adds a header the input binds (`@httpHeader`, `@httpPrefixHeaders`).
@@ -120,8 +146,14 @@ impl CallRequest {
         }
         // A restJson1 request without a body says so only where the method
         // takes one.
-        if !(self.body.is_empty() && self.protocol == Protocol::RestJson1 && matches!(self.method, "GET" | "HEAD" | "DELETE" | "OPTIONS")) {
-            headers.append("Content-Length", self.body.len().to_string());
+        // A stream of unknown length goes in chunks (`Transfer-Encoding: chunked`, which hyper adds).
+        match self.body.content_length() {
+            Some(0) if self.protocol == Protocol::RestJson1 && matches!(self.method, "GET" | "HEAD" | "DELETE" | "OPTIONS") => {}
+            Some(n) => headers.append("Content-Length", n.to_string()),
+            None => {}
+        }
+        if self.body.is_stream() {
+            headers.append("x-amz-content-sha256", sign::UNSIGNED_PAYLOAD);
         }
         if let Some(encoding) = self.content_encoding {
             headers.append("Content-Encoding", encoding);

@@ -56,6 +56,7 @@ pub(super) fn from_response<O, E>(
     service: &ServiceMeta,
     op: &OperationMeta,
     response: HttpResponse,
+    stream: Option<crate::primitives::ByteStream>,
     pool: &mut StringPool,
     parse: Parse<O, E>,
     correct_clock_skew: impl FnOnce(&HttpResponse) -> bool,
@@ -85,6 +86,7 @@ pub(super) fn from_response<O, E>(
                 output(&mut reader, &response).and_then(|output| reader.finish().map(|()| output))
             }
             Parse::RestJson(output, _) => output(&response, pool),
+            Parse::RestJsonStream(output, _) => output(&response, stream.unwrap_or_default()),
         };
         return Outcome::Done(match parsed {
             Ok(output) => Ok(output),
@@ -101,7 +103,7 @@ pub(super) fn from_response<O, E>(
     // Errors are rare: their body is looked over whole for the code and
     // message, then read again for the modeled error's members.
     let fields = match parse {
-        Parse::Json(..) | Parse::RestJson(..) => json_error_fields(response.headers(), response.body()),
+        Parse::Json(..) | Parse::RestJson(..) | Parse::RestJsonStream(..) => json_error_fields(response.headers(), response.body()),
         Parse::Cbor(..) => cbor_error_fields(response.body()),
     };
     let (type_code, message) = match fields {
@@ -134,7 +136,7 @@ pub(super) fn from_response<O, E>(
     let parsed = match parse {
         Parse::Json(_, parse_error) => parse_error(meta.build(), &mut JsonReader::new(json_body(response.body()))),
         Parse::Cbor(_, parse_error) => parse_error(meta.build(), &mut CborReader::new(cbor_body(response.body()))),
-        Parse::RestJson(_, parse_error) => parse_error(meta.build(), &response),
+        Parse::RestJson(_, parse_error) | Parse::RestJsonStream(_, parse_error) => parse_error(meta.build(), &response),
     };
     let error = match parsed {
         Ok(e) => SdkError::service_error(e, response),

@@ -8,7 +8,8 @@ mod document;
 mod serde_impls;
 
 pub use blob::{base64_decode, base64_encode, Blob};
-pub use byte_stream::{stream_bytes, AggregatedBytes, ByteStream, ByteStreamError};
+pub(crate) use byte_stream::Source;
+pub use byte_stream::{AggregatedBytes, ByteStream, ByteStreamError, ChunkSender, StreamClosed};
 pub use date_time::{DateTime, DateTimeError, Format as DateTimeFormat};
 pub use document::{Document, Number};
 

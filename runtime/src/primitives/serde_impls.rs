@@ -57,9 +57,14 @@ impl<'de> Deserialize<'de> for Blob {
     }
 }
 
+/// Only a stream in memory serialises (as base64); one that is read as it
+/// arrives has no bytes to give without being consumed.
 impl Serialize for ByteStream {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&base64_encode(self.bytes().unwrap_or_default()))
+        match self.bytes() {
+            Some(bytes) => s.serialize_str(&base64_encode(bytes)),
+            None => Err(serde::ser::Error::custom("a ByteStream that is not in memory cannot be serialised: collect it first")),
+        }
     }
 }
 

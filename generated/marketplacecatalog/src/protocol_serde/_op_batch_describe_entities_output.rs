@@ -51,7 +51,7 @@ pub(crate) fn de_op_batch_describe_entities_output(
     })
 }
 ///Reads `BatchDescribeEntitiesOutput` from the whole response: its body, headers and status.
-#[allow(unused_mut)]
+#[allow(unused_mut, clippy::manual_map)]
 pub(crate) fn response_op_batch_describe_entities_output(
     response: &::awsjson_runtime::for_generated::HttpResponse,
     pool: ::awsjson_runtime::for_generated::StringPool,

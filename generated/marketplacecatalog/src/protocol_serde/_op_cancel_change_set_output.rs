@@ -28,7 +28,7 @@ pub(crate) fn de_op_cancel_change_set_output(
     })
 }
 ///Reads `CancelChangeSetOutput` from the whole response: its body, headers and status.
-#[allow(unused_mut)]
+#[allow(unused_mut, clippy::manual_map)]
 pub(crate) fn response_op_cancel_change_set_output(
     response: &::awsjson_runtime::for_generated::HttpResponse,
     pool: ::awsjson_runtime::for_generated::StringPool,

@@ -16,7 +16,7 @@ pub(crate) fn de_op_delete_resource_policy_output(
     })
 }
 ///Reads `DeleteResourcePolicyOutput` from the whole response: its body, headers and status.
-#[allow(unused_mut)]
+#[allow(unused_mut, clippy::manual_map)]
 pub(crate) fn response_op_delete_resource_policy_output(
     response: &::awsjson_runtime::for_generated::HttpResponse,
     pool: ::awsjson_runtime::for_generated::StringPool,

@@ -38,7 +38,7 @@ pub(crate) fn de_op_list_change_sets_output(
     })
 }
 ///Reads `ListChangeSetsOutput` from the whole response: its body, headers and status.
-#[allow(unused_mut)]
+#[allow(unused_mut, clippy::manual_map)]
 pub(crate) fn response_op_list_change_sets_output(
     response: &::awsjson_runtime::for_generated::HttpResponse,
     pool: ::awsjson_runtime::for_generated::StringPool,

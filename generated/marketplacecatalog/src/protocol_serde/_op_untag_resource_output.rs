@@ -13,7 +13,7 @@ pub(crate) fn de_op_untag_resource_output(
     })
 }
 ///Reads `UntagResourceOutput` from the whole response: its body, headers and status.
-#[allow(unused_mut)]
+#[allow(unused_mut, clippy::manual_map)]
 pub(crate) fn response_op_untag_resource_output(
     response: &::awsjson_runtime::for_generated::HttpResponse,
     pool: ::awsjson_runtime::for_generated::StringPool,

@@ -20,7 +20,7 @@ pub(crate) fn de_resource_in_use_exception(
     ::std::result::Result::Ok(crate::types::error::ResourceInUseException { message: var_message, meta })
 }
 ///Reads `ResourceInUseException` from the whole response: its body, headers and status.
-#[allow(unused_mut)]
+#[allow(unused_mut, clippy::manual_map)]
 pub(crate) fn response_resource_in_use_exception(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
     response: &::awsjson_runtime::for_generated::HttpResponse,

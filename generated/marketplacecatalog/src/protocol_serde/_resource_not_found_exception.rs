@@ -20,7 +20,7 @@ pub(crate) fn de_resource_not_found_exception(
     ::std::result::Result::Ok(crate::types::error::ResourceNotFoundException { message: var_message, meta })
 }
 ///Reads `ResourceNotFoundException` from the whole response: its body, headers and status.
-#[allow(unused_mut)]
+#[allow(unused_mut, clippy::manual_map)]
 pub(crate) fn response_resource_not_found_exception(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
     response: &::awsjson_runtime::for_generated::HttpResponse,

@@ -20,7 +20,7 @@ pub(crate) fn de_resource_not_supported_exception(
     ::std::result::Result::Ok(crate::types::error::ResourceNotSupportedException { message: var_message, meta })
 }
 ///Reads `ResourceNotSupportedException` from the whole response: its body, headers and status.
-#[allow(unused_mut)]
+#[allow(unused_mut, clippy::manual_map)]
 pub(crate) fn response_resource_not_supported_exception(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
     response: &::awsjson_runtime::for_generated::HttpResponse,

@@ -20,7 +20,7 @@ pub(crate) fn de_service_quota_exceeded_exception(
     ::std::result::Result::Ok(crate::types::error::ServiceQuotaExceededException { message: var_message, meta })
 }
 ///Reads `ServiceQuotaExceededException` from the whole response: its body, headers and status.
-#[allow(unused_mut)]
+#[allow(unused_mut, clippy::manual_map)]
 pub(crate) fn response_service_quota_exceeded_exception(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
     response: &::awsjson_runtime::for_generated::HttpResponse,

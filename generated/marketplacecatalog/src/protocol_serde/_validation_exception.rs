@@ -20,7 +20,7 @@ pub(crate) fn de_validation_exception(
     ::std::result::Result::Ok(crate::types::error::ValidationException { message: var_message, meta })
 }
 ///Reads `ValidationException` from the whole response: its body, headers and status.
-#[allow(unused_mut)]
+#[allow(unused_mut, clippy::manual_map)]
 pub(crate) fn response_validation_exception(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
     response: &::awsjson_runtime::for_generated::HttpResponse,

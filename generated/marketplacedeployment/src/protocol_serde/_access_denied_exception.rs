@@ -26,7 +26,7 @@ pub(crate) fn de_access_denied_exception(
     })
 }
 ///Reads `AccessDeniedException` from the whole response: its body, headers and status.
-#[allow(unused_mut)]
+#[allow(unused_mut, clippy::manual_map)]
 pub(crate) fn response_access_denied_exception(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
     response: &::awsjson_runtime::for_generated::HttpResponse,

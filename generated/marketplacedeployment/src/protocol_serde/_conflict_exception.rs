@@ -34,7 +34,7 @@ pub(crate) fn de_conflict_exception(
     })
 }
 ///Reads `ConflictException` from the whole response: its body, headers and status.
-#[allow(unused_mut)]
+#[allow(unused_mut, clippy::manual_map)]
 pub(crate) fn response_conflict_exception(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
     response: &::awsjson_runtime::for_generated::HttpResponse,

@@ -60,7 +60,7 @@ pub(crate) fn de_op_put_deployment_parameter_output(
     })
 }
 ///Reads `PutDeploymentParameterOutput` from the whole response: its body, headers and status.
-#[allow(unused_mut)]
+#[allow(unused_mut, clippy::manual_map)]
 pub(crate) fn response_op_put_deployment_parameter_output(
     response: &::awsjson_runtime::for_generated::HttpResponse,
     pool: ::awsjson_runtime::for_generated::StringPool,

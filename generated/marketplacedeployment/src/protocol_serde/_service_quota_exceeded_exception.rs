@@ -26,7 +26,7 @@ pub(crate) fn de_service_quota_exceeded_exception(
     })
 }
 ///Reads `ServiceQuotaExceededException` from the whole response: its body, headers and status.
-#[allow(unused_mut)]
+#[allow(unused_mut, clippy::manual_map)]
 pub(crate) fn response_service_quota_exceeded_exception(
     meta: ::awsjson_runtime::for_generated::ErrorMetadata,
     response: &::awsjson_runtime::for_generated::HttpResponse,

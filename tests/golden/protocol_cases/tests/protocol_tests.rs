@@ -71,7 +71,8 @@ mod requests {
             "X-Amz-Target"
         );
         let expected: ::serde_json::Value = ::serde_json::from_str("{\"Amount\": 1.0, \"Item\": {\"Name\": \"n\", \"Size\": 3}}").unwrap();
-        let actual: ::serde_json::Value = ::serde_json::from_slice(&request.body).expect("the request body is JSON");
+        let actual: ::serde_json::Value =
+            ::serde_json::from_slice(request.body.bytes().expect("the body is in memory")).expect("the request body is JSON");
         ::std::assert!(super::same_json(&actual, &expected), "the request body differs:\n{actual}\n--- expected\n{expected}");
         ::std::result::Result::Ok(())
     }

@@ -22,10 +22,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use durable_meter::{AnyStore, Meter, Policy, Recorded};
 use http_body_util::Full;
 use hyper::{Request, Response, StatusCode};
-use metering_emulator::serve::{self, BodyError, Bounds};
+use mpkit_emulator::serve::{self, BodyError, Bounds};
+use mpkit_meter::{AnyStore, Meter, Policy, Recorded};
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -35,7 +35,7 @@ use crate::service::{self, Common};
 use crate::usage_lines;
 
 /// The agent's bounds: bodies of up to 8 MiB (a producer's batch), the rest as the emulator's.
-pub const BOUNDS: Bounds = Bounds { max_body: 8 * 1024 * 1024, ..metering_emulator::server::BOUNDS };
+pub const BOUNDS: Bounds = Bounds { max_body: 8 * 1024 * 1024, ..mpkit_emulator::server::BOUNDS };
 
 /// A request's body within [`BOUNDS`]; the answer to send when not.
 async fn read_body(req: Request<hyper::body::Incoming>) -> Result<Bytes, Response<Full<Bytes>>> {
@@ -239,7 +239,7 @@ const DEPROVISIONED: &str = "License Deprovisioned - Manufacturer";
 /// `detail.licenseArn`) and its buyer's account (`detail.acceptor.accountId`,
 /// else the customer directory's entry of the licence). `Ok(None)` for any
 /// other event.
-async fn deprovisioned(meter: &Meter<AnyStore>, event: &serde_json::Value) -> Result<Option<durable_meter::Customer>, String> {
+async fn deprovisioned(meter: &Meter<AnyStore>, event: &serde_json::Value) -> Result<Option<mpkit_meter::Customer>, String> {
     if event["detail-type"].as_str() != Some(DEPROVISIONED) {
         return Ok(None);
     }
@@ -248,7 +248,7 @@ async fn deprovisioned(meter: &Meter<AnyStore>, event: &serde_json::Value) -> Re
         detail["license"]["arn"].as_str().or(detail["licenseArn"].as_str()).ok_or("the event's detail names no licence (license.arn)")?;
     let account = match detail["acceptor"]["accountId"].as_str() {
         Some(a) => a.to_owned(),
-        None => durable_meter::Store::buyers(meter.store())
+        None => mpkit_meter::Store::buyers(meter.store())
             .await
             .map_err(|e| e.to_string())?
             .into_iter()
@@ -256,7 +256,7 @@ async fn deprovisioned(meter: &Meter<AnyStore>, event: &serde_json::Value) -> Re
             .and_then(|b| b.account_id)
             .ok_or_else(|| format!("the event names no acceptor account, and the customer directory does not know licence {licence}"))?,
     };
-    Ok(Some(durable_meter::Customer::Account { account_id: account, license_arn: Some(licence.to_owned()) }))
+    Ok(Some(mpkit_meter::Customer::Account { account_id: account, license_arn: Some(licence.to_owned()) }))
 }
 
 /// `POST /v1/events`: an EventBridge event. `License Deprovisioned` closes
@@ -277,7 +277,7 @@ async fn event(meter: &Meter<AnyStore>, req: Request<hyper::body::Incoming>) -> 
         Ok(Some(customer)) => match meter.close(&customer).await {
             Ok(r) => reply(
                 StatusCode::OK,
-                json!({"closed": durable_meter::buyers::describe(&customer), "sealed": r.sealed, "sent": r.sent, "retryLater": r.retry_later, "held": r.held, "rejected": r.rejected, "conflicts": r.conflicts}),
+                json!({"closed": mpkit_meter::buyers::describe(&customer), "sealed": r.sealed, "sent": r.sent, "retryLater": r.retry_later, "held": r.held, "rejected": r.rejected, "conflicts": r.conflicts}),
             ),
             Err(e) => {
                 reply(StatusCode::SERVICE_UNAVAILABLE, json!({"error": format!("{e}; the licence's hours are kept: send the event again")}))
@@ -292,7 +292,7 @@ async fn event(meter: &Meter<AnyStore>, req: Request<hyper::body::Incoming>) -> 
 async fn readiness(agent: &Agent) -> Result<(), Vec<String>> {
     let mut not = Vec::new();
     let policy = Policy { warn_before: Duration::from_secs(3600), ..agent.meter.policy().clone() };
-    match durable_meter::status(agent.meter.store(), &policy, std::time::SystemTime::now()).await {
+    match mpkit_meter::status(agent.meter.store(), &policy, std::time::SystemTime::now()).await {
         Ok(s) if !s.nearing_deadline.is_empty() => {
             not.push(format!("{} unsent hours are within an hour of their deadline", s.nearing_deadline.len()))
         }
@@ -348,7 +348,7 @@ async fn answer(agent: &Agent, req: Request<hyper::body::Incoming>) -> Response<
             }
         }
         ("GET", "/metrics") => {
-            let status = match durable_meter::status(meter.store(), meter.policy(), std::time::SystemTime::now()).await {
+            let status = match mpkit_meter::status(meter.store(), meter.policy(), std::time::SystemTime::now()).await {
                 Ok(s) => Some(s),
                 Err(_) => {
                     agent.metrics.store_error();
@@ -369,7 +369,7 @@ async fn answer(agent: &Agent, req: Request<hyper::body::Incoming>) -> Response<
             if !agent.healthy.load(Ordering::SeqCst) {
                 return reply(StatusCode::SERVICE_UNAVAILABLE, json!({"error": "the flush task has stopped"}));
             }
-            return match durable_meter::Store::counts(meter.store()).await {
+            return match mpkit_meter::Store::counts(meter.store()).await {
                 Ok(_) => reply(StatusCode::OK, json!({"ok": true})),
                 Err(e) => reply(StatusCode::SERVICE_UNAVAILABLE, json!({"error": e.to_string()})),
             };

@@ -9,8 +9,8 @@
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
-use durable_meter::observe::{CallObserver, CallOutcome, Operation};
-use durable_meter::{FlushReport, Status};
+use mpkit_meter::observe::{CallObserver, CallOutcome, Operation};
+use mpkit_meter::{FlushReport, Status};
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;

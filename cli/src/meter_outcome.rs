@@ -9,7 +9,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use durable_meter::{AnyStore, Hour, Meter};
+use mpkit_meter::{AnyStore, Hour, Meter};
 use serde_json::{json, Value};
 
 use crate::output::{print, Output};
@@ -72,12 +72,12 @@ pub fn usage_error(message: &str) -> ExitCode {
 
 pub fn hour_json(h: &Hour) -> Value {
     let (kind, customer) = match &h.customer {
-        durable_meter::Customer::Identifier(id) => ("CustomerIdentifier", id.clone()),
-        durable_meter::Customer::Account { account_id, .. } => ("CustomerAWSAccountId", account_id.clone()),
-        durable_meter::Customer::Caller => ("Caller", String::new()),
+        mpkit_meter::Customer::Identifier(id) => ("CustomerIdentifier", id.clone()),
+        mpkit_meter::Customer::Account { account_id, .. } => ("CustomerAWSAccountId", account_id.clone()),
+        mpkit_meter::Customer::Caller => ("Caller", String::new()),
     };
-    let hour = marketplacemetering::primitives::DateTime::from_secs(h.hour.div_euclid(1000))
-        .fmt(marketplacemetering::primitives::DateTimeFormat::DateTime)
+    let hour = mpkit_metering::primitives::DateTime::from_secs(h.hour.div_euclid(1000))
+        .fmt(mpkit_metering::primitives::DateTimeFormat::DateTime)
         .unwrap_or_default();
     json!({
         "ProductCode": h.product_code,
@@ -103,7 +103,7 @@ pub async fn flush_and_report(command: &str, meter: &Meter<AnyStore>, output: Ou
 pub async fn report_outcome(
     command: &str,
     meter: &Meter<AnyStore>,
-    report: Result<durable_meter::FlushReport, durable_meter::MeterError>,
+    report: Result<mpkit_meter::FlushReport, mpkit_meter::MeterError>,
     output: Output,
 ) -> ExitCode {
     let report = match report {
@@ -159,7 +159,7 @@ pub async fn report_outcome(
         eprintln!("metering {command}: {} unsent hours are near the end of the service's window", status.nearing_deadline.len());
         code = exit::DEADLINE;
     }
-    if status.clock_skew_ms.unsigned_abs() > durable_meter::SKEW_WARNING.as_millis() as u64 {
+    if status.clock_skew_ms.unsigned_abs() > mpkit_meter::SKEW_WARNING.as_millis() as u64 {
         eprintln!("metering {command}: this machine's clock is {} ms off the store's; the store's decides", status.clock_skew_ms);
     }
     if code == exit::BILLED {

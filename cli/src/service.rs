@@ -6,9 +6,9 @@
 
 use std::process::ExitCode;
 
-use marketplacemetering::error::DisplayErrorContext;
-use marketplacemetering::primitives::DateTime;
-use marketplacemetering::Client;
+use mpkit_metering::error::DisplayErrorContext;
+use mpkit_metering::primitives::DateTime;
+use mpkit_metering::Client;
 
 use crate::output::Output;
 use crate::usage_lines;
@@ -35,9 +35,9 @@ pub struct Common {
 
 /// A client configured as `common` says, over the environment.
 pub async fn client(common: &Common) -> Client {
-    let mut builder = marketplacemetering::config::load_from_env().await.to_builder();
+    let mut builder = mpkit_metering::config::load_from_env().await.to_builder();
     if let Some(region) = &common.region {
-        builder = builder.region(marketplacemetering::config::Region::new(region.clone()));
+        builder = builder.region(mpkit_metering::config::Region::new(region.clone()));
     }
     if let Some(url) = &common.endpoint_url {
         builder = builder.endpoint_url(url.clone());
@@ -46,32 +46,26 @@ pub async fn client(common: &Common) -> Client {
 }
 
 /// An Entitlement Service client configured as `common` says, over the environment.
-pub async fn entitlement_client(common: &Common) -> marketplaceentitlement::Client {
-    let mut builder = marketplaceentitlement::config::load_from_env().await.to_builder();
+pub async fn entitlement_client(common: &Common) -> mpkit_entitlement::Client {
+    let mut builder = mpkit_entitlement::config::load_from_env().await.to_builder();
     if let Some(region) = &common.region {
-        builder = builder.region(marketplaceentitlement::config::Region::new(region.clone()));
+        builder = builder.region(mpkit_entitlement::config::Region::new(region.clone()));
     }
     if let Some(url) = &common.endpoint_url {
         builder = builder.endpoint_url(url.clone());
     }
-    marketplaceentitlement::Client::from_conf(builder.build())
+    mpkit_entitlement::Client::from_conf(builder.build())
 }
 
 /// A failed call: what happened, with the service's code and message, and what to do.
-pub fn failed<E: std::error::Error + marketplacemetering::error::ProvideErrorMetadata + 'static>(
+pub fn failed<E: std::error::Error + mpkit_metering::error::ProvideErrorMetadata + 'static>(
     operation: &str,
-    e: &marketplacemetering::error::SdkError<E>,
+    e: &mpkit_metering::error::SdkError<E>,
 ) -> ExitCode {
     eprintln!("metering: {operation} failed: {}", DisplayErrorContext(e));
     let hint = match e.raw_response().map(|r| r.status().as_u16()) {
-        _ if matches!(e, marketplacemetering::error::SdkError::ConstructionFailure(_)) => {
-            "check the region, the credentials and the arguments"
-        }
-        _ if matches!(
-            e,
-            marketplacemetering::error::SdkError::DispatchFailure(_) | marketplacemetering::error::SdkError::TimeoutError(_)
-        ) =>
-        {
+        _ if matches!(e, mpkit_metering::error::SdkError::ConstructionFailure(_)) => "check the region, the credentials and the arguments",
+        _ if matches!(e, mpkit_metering::error::SdkError::DispatchFailure(_) | mpkit_metering::error::SdkError::TimeoutError(_)) => {
             "the endpoint could not be reached; check --endpoint-url and the network, then try again"
         }
         Some(500..=599) => "the service failed; try again later",

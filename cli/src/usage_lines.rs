@@ -11,9 +11,9 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use durable_meter::{Customer, Quantity, Usage};
-use marketplacemetering::primitives::{DateTime, DateTimeFormat};
-use marketplacemetering::types::UsageRecord;
+use mpkit_meter::{Customer, Quantity, Usage};
+use mpkit_metering::primitives::{DateTime, DateTimeFormat};
+use mpkit_metering::types::UsageRecord;
 use serde_json::Value;
 
 const MEMBERS: [&str; 9] = [
@@ -180,7 +180,7 @@ impl Line {
         } else {
             UsageRecord::builder().quantity_as_decimal(u.quantity.to_string())
         };
-        durable_meter::usage::usage_record(&u.customer, DateTime::from(u.time), &u.dimension, quantity)
+        mpkit_meter::usage::usage_record(&u.customer, DateTime::from(u.time), &u.dimension, quantity)
     }
 }
 

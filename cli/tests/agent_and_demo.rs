@@ -12,13 +12,13 @@ const SELLER: (&str, &str) = ("AKIAEXAMPLESELLER001", "seller-secret-key-for-the
 
 /// One request to the agent: the status and the JSON of the answer.
 async fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
-    let (status, body) = metering_emulator::admin::exchange(&format!("http://{addr}"), method, path, body).await.unwrap();
+    let (status, body) = mpkit_emulator::admin::exchange(&format!("http://{addr}"), method, path, body).await.unwrap();
     (status, serde_json::from_str(&body).unwrap_or(serde_json::Value::Null))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_agent_records_over_http_flushes_on_its_schedule_and_stops_cleanly() {
-    let emulator = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let emulator = mpkit_emulator::start(mpkit_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let dir = std::env::temp_dir().join(format!("metering-agent-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -57,12 +57,8 @@ async fn the_agent_records_over_http_flushes_on_its_schedule_and_stops_cleanly()
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(sent, 1, "the hour was sent by the agent's own flush");
-    let records: Vec<String> = metering_emulator::admin::billed(&emulator.url())
-        .await
-        .unwrap()
-        .iter()
-        .map(|b| format!("{}={}", b.dimension, b.quantity))
-        .collect();
+    let records: Vec<String> =
+        mpkit_emulator::admin::billed(&emulator.url()).await.unwrap().iter().map(|b| format!("{}={}", b.dimension, b.quantity)).collect();
     assert_eq!(records, ["users=3.75"]);
 
     // The licence of beta ends (EventBridge's License Deprovisioned, delivered to the agent): its usage of the hour
@@ -85,7 +81,7 @@ async fn the_agent_records_over_http_flushes_on_its_schedule_and_stops_cleanly()
     );
     let (status, closed) = http(&addr, "POST", "/v1/events", &event("License Deprovisioned - Manufacturer")).await;
     assert_eq!((status, closed["sealed"].as_u64(), closed["sent"].as_u64()), (200, Some(1), Some(1)), "{closed}");
-    let mut records: Vec<String> = metering_emulator::admin::billed(&emulator.url())
+    let mut records: Vec<String> = mpkit_emulator::admin::billed(&emulator.url())
         .await
         .unwrap()
         .iter()

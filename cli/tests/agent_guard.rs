@@ -45,7 +45,7 @@ fn off_loopback_the_agent_wants_a_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_guards_every_route_but_healthz_and_readyz_gives_reasons() {
-    let emulator = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let emulator = mpkit_emulator::start(mpkit_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let (dir, store) = common::scratch("agent-token");
     std::fs::write(dir.join("token"), "s3cret-token\n").unwrap();
     let (mut child, addr) = common::start(common::metering(&dir, SELLER, &emulator.url()).args([
@@ -113,10 +113,10 @@ async fn a_body_of_junk_gets_a_small_answer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_keeps_to_the_shutdown_deadline_even_while_a_flush_waits_for_the_service() {
-    let emulator = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let emulator = mpkit_emulator::start(mpkit_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let (dir, store) = common::scratch("agent-deadline");
     // The service takes a minute to answer each BatchMeterUsage from now on.
-    metering_emulator::admin::arm(&emulator.url(), r#"{"operation": "BatchMeterUsage", "delay_ms": 60000, "count": 10}"#).await.unwrap();
+    mpkit_emulator::admin::arm(&emulator.url(), r#"{"operation": "BatchMeterUsage", "delay_ms": 60000, "count": 10}"#).await.unwrap();
     let (mut child, addr) = common::start(common::metering(&dir, SELLER, &emulator.url()).args([
         "agent",
         "--store",

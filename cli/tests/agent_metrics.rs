@@ -38,9 +38,9 @@ fn line(minutes_ago: u64, dimension: &str, quantity: u32) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_and_readiness_through_a_running_agent() {
-    let emulator = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let emulator = mpkit_emulator::start(mpkit_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     // Every attempt the SDK makes of the first call is throttled: the meter sees a throttled call, then billing succeeds.
-    metering_emulator::admin::arm(&emulator.url(), r#"{"operation": "BatchMeterUsage", "error": "ThrottlingException", "count": 3}"#)
+    mpkit_emulator::admin::arm(&emulator.url(), r#"{"operation": "BatchMeterUsage", "error": "ThrottlingException", "count": 3}"#)
         .await
         .unwrap();
     let (dir, store) = common::scratch("agent-metrics");

@@ -6,9 +6,9 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use marketplacemetering::config::{Credentials, Region};
-use marketplacemetering::primitives::DateTime;
-use marketplacemetering::Client;
+use mpkit_metering::config::{Credentials, Region};
+use mpkit_metering::primitives::DateTime;
+use mpkit_metering::Client;
 
 /// A running `metering emulator`, its stdout after the ready line, and its URL.
 struct Emulator {
@@ -35,7 +35,7 @@ impl Emulator {
     }
 
     fn client(&self, key: &str, secret: &str) -> Client {
-        let config = marketplacemetering::Config::builder()
+        let config = mpkit_metering::Config::builder()
             .region(Region::from_static("us-east-1"))
             .credentials_provider(Credentials::new(key, secret, None, None, "test"))
             .endpoint_url(&self.url)

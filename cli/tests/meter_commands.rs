@@ -19,7 +19,7 @@ fn text(bytes: &[u8]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn record_flush_and_status_from_the_command_line() {
-    let running = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let running = mpkit_emulator::start(mpkit_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let url = running.url();
     let dir = std::env::temp_dir().join(format!("metering-meter-cli-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -87,7 +87,7 @@ async fn record_flush_and_status_from_the_command_line() {
     let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!((status["sent"].as_u64(), status["pending"].as_u64(), status["records"].as_u64()), (Some(2), Some(0), Some(3)), "{status}");
     let mut billed: Vec<String> =
-        metering_emulator::admin::billed(&url).await.unwrap().iter().map(|b| format!("{}={}", b.dimension, b.quantity)).collect();
+        mpkit_emulator::admin::billed(&url).await.unwrap().iter().map(|b| format!("{}={}", b.dimension, b.quantity)).collect();
     billed.sort();
     assert_eq!(billed, ["storage_gb=3", "users=2"]);
     running.stop().await;

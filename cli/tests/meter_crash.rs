@@ -33,7 +33,7 @@ impl Rng {
     }
 }
 
-fn config() -> metering_emulator::Config {
+fn config() -> mpkit_emulator::Config {
     let mut text = String::from(
         "region = \"us-east-1\"\n[quotas]\nmeter_usage = 0\nbatch_meter_usage = 0\nregister_usage = 0\n\
          [[accounts]]\nid = \"111122223333\"\naccess_key_id = \"AKIAEXAMPLESELLER001\"\nsecret_access_key = \"seller-secret\"\n\
@@ -45,7 +45,7 @@ fn config() -> metering_emulator::Config {
             900_000_000_000u64 + c as u64
         ));
     }
-    metering_emulator::Config::from_toml(&text).unwrap()
+    mpkit_emulator::Config::from_toml(&text).unwrap()
 }
 
 fn metering(url: &str, home: &Path, args: &[&str]) -> Command {
@@ -100,7 +100,7 @@ fn until_done(
 
 /// The whole scenario against `store`: `writers` recorders (each its own share of the records, at once), then `writers` flushers at once.
 async fn scenario(store: &str, writers: usize) {
-    let running = metering_emulator::start(config(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let running = mpkit_emulator::start(config(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let url = running.url();
     let dir = std::env::temp_dir().join(format!("metering-crash-{writers}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -161,7 +161,7 @@ async fn scenario(store: &str, writers: usize) {
     // one call when one hour is left, so a fault before every run could fault every call for ever.
     let arm = |attempt: usize| {
         if attempt < 24 {
-            handle.block_on(metering_emulator::admin::arm(&url, faults[attempt % faults.len()])).unwrap();
+            handle.block_on(mpkit_emulator::admin::arm(&url, faults[attempt % faults.len()])).unwrap();
         }
     };
     let flush_kills: usize = tokio::task::block_in_place(|| {
@@ -179,7 +179,7 @@ async fn scenario(store: &str, writers: usize) {
     assert!(kills + flush_kills >= 10, "the processes were killed {} times", kills + flush_kills);
 
     let mut got: BTreeMap<(String, String, u64), u64> = BTreeMap::new();
-    for b in metering_emulator::admin::billed(&url).await.unwrap() {
+    for b in mpkit_emulator::admin::billed(&url).await.unwrap() {
         let (whole, fraction) = b.quantity.split_once('.').unwrap_or((&b.quantity, ""));
         let micros = whole.parse::<u64>().unwrap() * 1_000_000 + format!("{fraction:0<6}").parse::<u64>().unwrap();
         assert!(got.insert((b.customer().to_owned(), b.dimension.clone(), b.hour as u64), micros).is_none(), "an hour billed twice");

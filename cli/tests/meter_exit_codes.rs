@@ -16,7 +16,7 @@ fn text(bytes: &[u8]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn held_hours_exit_4_and_are_billed_once_retried_with_the_right_keys() {
-    let running = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let running = mpkit_emulator::start(mpkit_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let url = running.url();
     let (dir, store) = common::scratch("exit-codes");
     let two_hours_ago = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() - 7200).to_string();
@@ -79,7 +79,7 @@ async fn held_hours_exit_4_and_are_billed_once_retried_with_the_right_keys() {
     // cust-nobody is not subscribed: this run rejects it, and says so.
     assert_eq!(retried.status.code(), Some(3), "{}", text(&retried.stderr));
     assert_eq!((report["Sent"].as_u64(), report["Rejected"].as_u64(), report["Held"].as_u64()), (Some(1), Some(1), Some(0)), "{report}");
-    let billed = metering_emulator::admin::billed(&url).await.unwrap();
+    let billed = mpkit_emulator::admin::billed(&url).await.unwrap();
     assert_eq!(billed.iter().map(|b| (b.dimension.as_str(), b.quantity.as_str())).collect::<Vec<_>>(), [("users", "5")]);
     let again = run(SELLER, s(&["flush", "--store", &store])).await.unwrap();
     assert_eq!(again.status.code(), Some(0), "nothing new rejected, nothing held: {}", text(&again.stderr));
@@ -146,7 +146,7 @@ fn invalid_durations_are_refused_before_anything_runs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_buyer_under_two_names_is_billed_once_in_full() {
-    let running = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let running = mpkit_emulator::start(mpkit_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let url = running.url();
     let (dir, store) = common::scratch("two-names");
     let run = |args: Vec<String>| {
@@ -194,7 +194,7 @@ async fn one_buyer_under_two_names_is_billed_once_in_full() {
     let flushed = run(s(&["--output", "json", "flush", "--store", &store])).await.unwrap();
     assert_eq!(flushed.status.code(), Some(0), "no DuplicateRecord, nothing lost: {}", text(&flushed.stderr));
     let mut billed: Vec<String> =
-        metering_emulator::admin::billed(&url).await.unwrap().iter().map(|b| format!("{}={}", b.customer(), b.quantity)).collect();
+        mpkit_emulator::admin::billed(&url).await.unwrap().iter().map(|b| format!("{}={}", b.customer(), b.quantity)).collect();
     billed.sort();
     assert_eq!(billed, ["777788889999=1", "cust-alpha=8"]);
 
@@ -228,14 +228,14 @@ async fn one_buyer_under_two_names_is_billed_once_in_full() {
     assert_eq!(closed.status.code(), Some(0), "{}", text(&closed.stderr));
     let report: serde_json::Value = serde_json::from_slice(&closed.stdout).unwrap();
     assert_eq!((report["Sealed"].as_u64(), report["Sent"].as_u64()), (Some(1), Some(1)), "{report}");
-    assert_eq!(metering_emulator::admin::billed(&url).await.unwrap().len(), 3);
+    assert_eq!(mpkit_emulator::admin::billed(&url).await.unwrap().len(), 3);
     running.stop().await;
     let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unsent_hours_near_their_deadline_exit_5() {
-    let running = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let running = mpkit_emulator::start(mpkit_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let url = running.url();
     let (dir, store) = common::scratch("deadline");
     // Container usage 5 hours ago: MeterUsage takes it for 6 hours from the start of its hour, whatever the month.

@@ -30,8 +30,8 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-async fn emulator() -> metering_emulator::Running {
-    metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap()
+async fn emulator() -> mpkit_emulator::Running {
+    mpkit_emulator::start(mpkit_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

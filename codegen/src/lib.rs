@@ -51,6 +51,9 @@ pub struct Options {
     /// when the service lists several; by default the first of
     /// [`validate::SUPPORTED_PROTOCOLS`] it lists.
     pub protocol: Option<String>,
+    /// The crate is published (crates.io): its `Cargo.toml` leaves out
+    /// `publish = false`.
+    pub publish: bool,
 }
 
 /// The optional Cargo features every generated crate offers.
@@ -66,6 +69,7 @@ impl Default for Options {
             protocol_tests: false,
             default_features: Vec::new(),
             protocol: None,
+            publish: false,
         }
     }
 }

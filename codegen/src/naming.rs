@@ -290,12 +290,12 @@ pub fn endpoint_env_name(sdk_id: &str) -> String {
     sdk_id.to_uppercase().replace([' ', '-'], "_")
 }
 
-/// The default package name for a service: the sdkId in lower case without
-/// spaces. It differs from the official `aws-sdk-*` name on purpose, so that
-/// both crates can sit in one dependency graph (porting renames the
-/// dependency, not the code).
+/// The default package name for a service: the project's `mpkit-` prefix
+/// and the sdkId in lower case without spaces. It differs from the official
+/// `aws-sdk-*` name on purpose, so that both crates can sit in one
+/// dependency graph (porting renames the dependency, not the code).
 pub fn default_package(sdk_id: &str) -> String {
-    sdk_id.to_lowercase().replace([' ', '-', '_'], "")
+    format!("mpkit-{}", sdk_id.to_lowercase().replace([' ', '-', '_'], ""))
 }
 
 /// The member's place, from its structure's role.
@@ -468,7 +468,7 @@ mod tests {
         assert_eq!(type_module("UsageRecord"), "_usage_record");
         assert_eq!(type_module("Error"), "_error");
         assert_eq!(error_predicate("ThrottlingException"), "is_throttling_exception");
-        assert_eq!(default_package("Marketplace Metering"), "marketplacemetering");
+        assert_eq!(default_package("Marketplace Metering"), "mpkit-marketplacemetering");
         assert_eq!(union_is("Unknown"), "is_unknown_value");
         assert_eq!(endpoint_env_name("Marketplace Metering"), "MARKETPLACE_METERING");
         assert_eq!(union_as("Text"), "as_text");

@@ -16,9 +16,9 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use aws_smithy_http_client::test_util::{capture_request, CaptureRequestReceiver};
 use aws_smithy_types::body::SdkBody;
-use awsjson_runtime::http::{Headers, HttpResponse};
-use awsjson_runtime::test_util::ReplayClient;
 use integration_tests::sigv4;
+use mpkit_runtime::http::{Headers, HttpResponse};
+use mpkit_runtime::test_util::ReplayClient;
 use official::error::ProvideErrorMetadata as _;
 use ours::error::ProvideErrorMetadata as _;
 

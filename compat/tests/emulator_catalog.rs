@@ -207,12 +207,11 @@ fn parse_request(raw: &[u8]) -> Recorded {
 
 /// An emulator with the demo configuration on a clock the program moves,
 /// from `start` (the clients sign with the real time, so the clock starts there).
-async fn emulator(start: u64) -> (metering_emulator::Running, Arc<AtomicU64>) {
+async fn emulator(start: u64) -> (mpkit_emulator::Running, Arc<AtomicU64>) {
     let seconds = Arc::new(AtomicU64::new(start));
     let read = seconds.clone();
     let clock = Arc::new(move || UNIX_EPOCH + Duration::from_secs(read.load(Ordering::SeqCst)));
-    let running =
-        metering_emulator::start_with_clock(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap(), clock).await.unwrap();
+    let running = mpkit_emulator::start_with_clock(mpkit_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap(), clock).await.unwrap();
     (running, seconds)
 }
 

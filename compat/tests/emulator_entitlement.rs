@@ -65,7 +65,7 @@ macro_rules! seller_program {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_crates_see_the_emulators_entitlements_alike() {
-    let running = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let running = mpkit_emulator::start(mpkit_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let theirs = seller_program!(official_entitlement, running.url()).await.expect("the official crate's listing");
     let mine = seller_program!(ours_entitlement, running.url()).await.expect("our listing");
     assert_eq!(mine, theirs);

@@ -9,7 +9,7 @@
 //!
 //! ```no_run
 //! # async fn f() -> std::io::Result<()> {
-//! let running = metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await?;
+//! let running = mpkit_emulator::start(mpkit_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap()).await?;
 //! println!("listening on {}", running.url());
 //! running.stop().await;
 //! # Ok(())

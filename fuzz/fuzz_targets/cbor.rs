@@ -4,8 +4,8 @@
 //! it writes back reads again.
 #![no_main]
 
-use awsjson_runtime::for_generated::{CborCursor, CborReader, CborWriter};
 use libfuzzer_sys::fuzz_target;
+use mpkit_runtime::for_generated::{CborCursor, CborReader, CborWriter};
 
 fuzz_target!(|data: &[u8]| {
     let _ = CborCursor::new(data).skip();

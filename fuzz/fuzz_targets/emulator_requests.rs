@@ -6,7 +6,7 @@
 use std::time::{Duration, SystemTime};
 
 use libfuzzer_sys::fuzz_target;
-use metering_emulator::wire::{handle, Context};
+use mpkit_emulator::wire::{handle, Context};
 
 const OPERATIONS: [&str; 5] = ["MeterUsage", "BatchMeterUsage", "ResolveCustomer", "RegisterUsage", "Unknown"];
 
@@ -15,27 +15,29 @@ fuzz_target!(|data: &[u8]| {
     let operation = OPERATIONS[usize::from(first) % OPERATIONS.len()];
     let seller = first & 0x10 != 0;
     let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-    let mut headers = awsjson_runtime::http::Headers::new();
+    let mut headers = mpkit_runtime::http::Headers::new();
     headers.append("Host", "127.0.0.1:1");
     headers.append("X-Amz-Target", format!("AWSMPMeteringService.{operation}"));
-    let mut request = awsjson_runtime::http::HttpRequest {
-        method: "POST".into(),
-        uri: "http://127.0.0.1:1/".into(),
-        headers,
-        body: body.to_vec().into(),
-    };
+    let mut request =
+        mpkit_runtime::http::HttpRequest { method: "POST".into(), uri: "http://127.0.0.1:1/".into(), headers, body: body.to_vec().into() };
     if first & 0x80 == 0 {
         let (key, secret) = if seller {
             ("AKIAEXAMPLESELLER001", "seller-secret-key-for-the-emulator-only")
         } else {
             ("AKIAEXAMPLEBUYER0001", "buyer-secret-key-for-the-emulator-only")
         };
-        let creds = awsjson_runtime::credentials::Credentials::new(key, secret, None, None, "fuzz");
-        let _ = awsjson_runtime::test_util::internals::sign(&mut request, &creds, "us-east-1", "aws-marketplace", now);
+        let creds = mpkit_runtime::credentials::Credentials::new(key, secret, None, None, "fuzz");
+        let _ = mpkit_runtime::test_util::internals::sign(&mut request, &creds, "us-east-1", "aws-marketplace", now);
     }
     let headers: Vec<(String, String)> = request.headers.iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect();
-    let incoming = metering_emulator::sigv4::Incoming { method: "POST", path: "/", query: "", headers: &headers, body: &request.body };
-    let mut config = metering_emulator::Config::demo();
+    let incoming = mpkit_emulator::sigv4::Incoming {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: &headers,
+        body: request.body.bytes().unwrap_or_default(),
+    };
+    let mut config = mpkit_emulator::Config::demo();
     let (mut state, mut limiter, mut faults, mut minted) = Default::default();
     let ctx = Context {
         config: &mut config,
@@ -47,5 +49,5 @@ fuzz_target!(|data: &[u8]| {
         faults: &mut faults,
     };
     let answer = handle(ctx, &incoming);
-    assert!(serde_json::from_str::<serde_json::Value>(&answer.body).is_ok());
+    assert!(serde_json::from_slice::<serde_json::Value>(&answer.body).is_ok());
 });

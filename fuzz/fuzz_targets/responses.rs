@@ -4,13 +4,13 @@
 
 use std::sync::OnceLock;
 
-use awsjson_runtime::http::{Headers, HttpResponse};
-use awsjson_runtime::test_util::ReplayClient;
 use libfuzzer_sys::fuzz_target;
-use marketplacemetering::config::retry::RetryConfig;
-use marketplacemetering::config::{Credentials, Region};
-use marketplacemetering::primitives::DateTime;
-use marketplacemetering::{Client, Config};
+use mpkit_metering::config::retry::RetryConfig;
+use mpkit_metering::config::{Credentials, Region};
+use mpkit_metering::primitives::DateTime;
+use mpkit_metering::{Client, Config};
+use mpkit_runtime::http::{Headers, HttpResponse};
+use mpkit_runtime::test_util::ReplayClient;
 
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
@@ -44,7 +44,7 @@ fuzz_target!(|data: &[u8]| {
             _ => client
                 .batch_meter_usage()
                 .usage_records(
-                    marketplacemetering::types::UsageRecord::builder().timestamp(DateTime::from_secs(0)).dimension("d").build().unwrap(),
+                    mpkit_metering::types::UsageRecord::builder().timestamp(DateTime::from_secs(0)).dimension("d").build().unwrap(),
                 )
                 .send()
                 .await

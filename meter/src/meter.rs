@@ -4,8 +4,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use marketplacemetering::error::ProvideErrorMetadata;
-use marketplacemetering::Client;
+use mpkit_metering::error::ProvideErrorMetadata;
+use mpkit_metering::Client;
 
 use crate::buyers::{Buyer, Form};
 use crate::observe::{self, CallObserver};
@@ -324,7 +324,7 @@ impl<S: Store> Meter<S> {
         let out = self.client.resolve_customer().registration_token(registration_token).send().await.map_err(|e| {
             let said = match e.as_service_error() {
                 Some(s) => format!("{}: {}", s.code().unwrap_or("an error"), s.message().unwrap_or("")),
-                None => marketplacemetering::error::DisplayErrorContext(&e).to_string(),
+                None => mpkit_metering::error::DisplayErrorContext(&e).to_string(),
             };
             MeterError::Resolve(said)
         })?;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use marketplacemetering::primitives::{DateTime, DateTimeFormat};
+use mpkit_metering::primitives::{DateTime, DateTimeFormat};
 
 use crate::usage::Route;
 

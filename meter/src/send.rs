@@ -19,10 +19,10 @@
 
 use std::collections::HashMap;
 
-use marketplacemetering::error::{BuildError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use marketplacemetering::primitives::DateTime;
-use marketplacemetering::types::UsageRecord;
-use marketplacemetering::Client;
+use mpkit_metering::error::{BuildError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use mpkit_metering::primitives::DateTime;
+use mpkit_metering::types::UsageRecord;
+use mpkit_metering::Client;
 
 use crate::observe::{CallOutcome, Operation};
 use crate::pace::Wait;

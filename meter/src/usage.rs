@@ -205,10 +205,10 @@ impl Usage {
 /// `timestamp`, on `builder` (which carries the quantity, as a decimal or the integer `Quantity`).
 pub fn usage_record(
     customer: &Customer,
-    timestamp: marketplacemetering::primitives::DateTime,
+    timestamp: mpkit_metering::primitives::DateTime,
     dimension: &str,
-    builder: marketplacemetering::types::builders::UsageRecordBuilder,
-) -> Result<marketplacemetering::types::UsageRecord, String> {
+    builder: mpkit_metering::types::builders::UsageRecordBuilder,
+) -> Result<mpkit_metering::types::UsageRecord, String> {
     let b = builder.timestamp(timestamp).dimension(dimension);
     let b = match customer {
         Customer::Identifier(id) => b.customer_identifier(id),

@@ -9,7 +9,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use durable_meter::{Customer, HourState, Quantity, Recorded, Usage};
+use mpkit_meter::{Customer, HourState, Quantity, Recorded, Usage};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_was_recorded_is_billed_exactly_once_to_the_millionth() {
@@ -175,14 +175,14 @@ async fn last_months_usage_is_sent_by_six_on_the_first_and_past_it_is_rejected_a
     assert!(world.billed().await.is_empty());
     // The emulator refuses it too, as the service documents.
     let client = world.client(SELLER);
-    let record = marketplacemetering::types::UsageRecord::builder()
-        .timestamp(marketplacemetering::primitives::DateTime::from_secs(START as i64 + 13 * 3600))
+    let record = mpkit_metering::types::UsageRecord::builder()
+        .timestamp(mpkit_metering::primitives::DateTime::from_secs(START as i64 + 13 * 3600))
         .customer_identifier("cust-alpha")
         .dimension("users")
         .quantity_as_decimal("2")
         .build()
         .unwrap();
     let err = client.batch_meter_usage().product_code("prod-saas").usage_records(record).send().await.unwrap_err();
-    assert_eq!(marketplacemetering::error::ProvideErrorMetadata::code(&err), Some("TimestampOutOfBoundsException"));
+    assert_eq!(mpkit_metering::error::ProvideErrorMetadata::code(&err), Some("TimestampOutOfBoundsException"));
     let _ = std::fs::remove_dir_all(&world.dir);
 }

@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use durable_meter::{Buyer, Customer, Form, HourState, Recorded};
+use mpkit_meter::{Buyer, Customer, Form, HourState, Recorded};
 
 fn account(id: &str, licence: Option<&str>) -> Customer {
     Customer::Account { account_id: id.into(), license_arn: licence.map(str::to_owned) }

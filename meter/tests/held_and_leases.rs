@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use durable_meter::{Customer, HourState, Meter, Policy, Requeue, SqliteStore, Usage};
+use mpkit_meter::{Customer, HourState, Meter, Policy, Requeue, SqliteStore, Usage};
 
 fn box_usage(minutes: u64) -> Usage {
     Usage {

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use common::*;
-use durable_meter::{AnyStore, Customer, HourState, Meter, Policy, PostgresStore, Recorded, SqliteStore, Usage};
+use mpkit_meter::{AnyStore, Customer, HourState, Meter, Policy, PostgresStore, Recorded, SqliteStore, Usage};
 
 const BETA_LICENCE: &str = "arn:aws:license-manager::777788889999:license:l-beta";
 

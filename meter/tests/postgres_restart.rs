@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use common::cluster::{Cluster, Offer};
 use common::*;
-use durable_meter::{Meter, Policy, PostgresStore, Recorded, Usage};
+use mpkit_meter::{Meter, Policy, PostgresStore, Recorded, Usage};
 
 const PRODUCERS: usize = 4;
 const EACH: usize = 150;

@@ -5,8 +5,8 @@
 mod common;
 
 use common::cluster::{authority, password_file, Cluster, Offer};
-use durable_meter::store::postgres_settings::Settings;
-use durable_meter::{PostgresStore, Store};
+use mpkit_meter::store::postgres_settings::Settings;
+use mpkit_meter::{PostgresStore, Store};
 
 async fn open(url: &str) -> Result<PostgresStore, String> {
     open_with(url, &|_: &str| None).await

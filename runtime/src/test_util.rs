@@ -3,8 +3,8 @@
 //! service can be tested without a network.
 //!
 //! ```
-//! use awsjson_runtime::http::HttpResponse;
-//! use awsjson_runtime::test_util::ReplayClient;
+//! use mpkit_runtime::http::HttpResponse;
+//! use mpkit_runtime::test_util::ReplayClient;
 //!
 //! let client = ReplayClient::new(vec![HttpResponse::new(200, Default::default(), "{}")]);
 //! assert!(client.requests().is_empty());

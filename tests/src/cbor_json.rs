@@ -5,7 +5,7 @@
 //! `test_util::cbor_diff`), so a bug of theirs is not shared by the test
 //! that checks them; members named `ExpirationDate` are timestamps (tag 1).
 
-use awsjson_runtime::test_util::cbor_diff::{self, Item};
+use mpkit_runtime::test_util::cbor_diff::{self, Item};
 use serde_json::{Map, Number, Value};
 
 /// `v` as CBOR; members named `ExpirationDate` are timestamps (tag 1).

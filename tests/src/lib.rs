@@ -12,10 +12,10 @@ pub mod tls;
 use std::path::PathBuf;
 use std::time::{Duration, UNIX_EPOCH};
 
-use awsjson_runtime::config::{Config, Region, StaticTimeSource};
-use awsjson_runtime::credentials::Credentials;
-use awsjson_runtime::http::HttpRequest;
-use awsjson_runtime::test_util::ReplayClient;
+use mpkit_runtime::config::{Config, Region, StaticTimeSource};
+use mpkit_runtime::credentials::Credentials;
+use mpkit_runtime::http::HttpRequest;
+use mpkit_runtime::test_util::ReplayClient;
 
 /// The frozen clock of every test: 2023-11-14T22:13:20Z.
 pub const FROZEN_SECS: u64 = 1_700_000_000;

@@ -6,8 +6,8 @@
 use std::net::SocketAddr;
 use std::time::SystemTime;
 
-use awsjson_runtime::credentials::Credentials;
-use awsjson_runtime::http::{Headers, HttpRequest};
+use mpkit_runtime::credentials::Credentials;
+use mpkit_runtime::http::{Headers, HttpRequest};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// An awsJson1_1 request for `target` (`Service.Operation`) with `body`,
@@ -22,7 +22,7 @@ pub fn signed_json_request(addr: SocketAddr, keys: (&str, &str), target: &str, b
     headers.append("Content-Length", body.len().to_string());
     let mut request = HttpRequest { method: "POST".into(), uri: format!("http://{host}/"), headers, body: body.to_vec().into() };
     let creds = Credentials::new(keys.0, keys.1, None, None, "test");
-    awsjson_runtime::test_util::internals::sign(&mut request, &creds, "us-east-1", "aws-marketplace", at).unwrap();
+    mpkit_runtime::test_util::internals::sign(&mut request, &creds, "us-east-1", "aws-marketplace", at).unwrap();
     let mut out = String::from("POST / HTTP/1.1\r\n");
     for (n, v) in request.headers.iter() {
         out.push_str(&format!("{n}: {v}\r\n"));

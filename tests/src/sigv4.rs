@@ -5,7 +5,7 @@
 //! `tests/tests/emulator_sigv4.rs`. The loopback test server checks every
 //! signature the client sends with it.
 
-use metering_emulator::sigv4::{expected_signature, parse_authorization, same_signature, Incoming, PathRules};
+use mpkit_emulator::sigv4::{expected_signature, parse_authorization, same_signature, Incoming, PathRules};
 
 /// Checks a request's `Authorization` header (path and query as sent) against `access_key` and `secret`; says what is wrong.
 pub fn verify(

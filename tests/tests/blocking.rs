@@ -5,16 +5,16 @@
 
 use std::time::Duration;
 
-use awsjson_runtime::test_util::{json_response, Canned, ReplayClient};
 use integration_tests::test_config;
-use marketplacemetering::blocking::Client;
-use marketplacemetering::config::retry::RetryConfig;
-use marketplacemetering::error::ProvideErrorMetadata;
-use marketplacemetering::operation::meter_usage::MeterUsageError;
-use marketplacemetering::primitives::DateTime;
+use mpkit_metering::blocking::Client;
+use mpkit_metering::config::retry::RetryConfig;
+use mpkit_metering::error::ProvideErrorMetadata;
+use mpkit_metering::operation::meter_usage::MeterUsageError;
+use mpkit_metering::primitives::DateTime;
+use mpkit_runtime::test_util::{json_response, Canned, ReplayClient};
 
 /// Boxed: the error is as large as the async client's, which clippy rightly flags in a return type.
-type CallError = Box<marketplacemetering::error::SdkError<MeterUsageError, awsjson_runtime::http::HttpResponse>>;
+type CallError = Box<mpkit_metering::error::SdkError<MeterUsageError, mpkit_runtime::http::HttpResponse>>;
 
 fn meter(client: &Client) -> Result<Option<String>, CallError> {
     let call = client
@@ -35,7 +35,7 @@ fn a_call_blocks_until_its_outcome_and_sends_what_the_async_client_sends() {
 
     // The async client with the same configuration sends the same bytes.
     let again = ReplayClient::new(vec![json_response(200, r#"{"MeteringRecordId":"rec-b"}"#)]);
-    let async_client = marketplacemetering::Client::new(&test_config(&again));
+    let async_client = mpkit_metering::Client::new(&test_config(&again));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime
         .block_on(

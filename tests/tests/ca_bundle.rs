@@ -6,8 +6,8 @@
 
 mod common;
 
-use awsjson_runtime::env::OsEnv;
 use integration_tests::tls::{authority_and_server_certificate, tls_server};
+use mpkit_runtime::env::OsEnv;
 
 async fn meter(env: OsEnv, port: u16) -> Result<Option<String>, String> {
     common::meter_from_env(env, format!("https://127.0.0.1:{port}")).await

@@ -8,12 +8,12 @@
 
 use std::collections::HashMap;
 
-use awsjson_runtime::test_util::cbor_diff::{decode, Item};
 use golden_cbor_numbers::config::{Credentials, Region};
 use golden_cbor_numbers::error::{DisplayErrorContext, SdkError};
 use golden_cbor_numbers::primitives::{Blob, DateTime};
 use golden_cbor_numbers::{Client, Config};
 use integration_tests::server::{Reply, TestServer};
+use mpkit_runtime::test_util::cbor_diff::{decode, Item};
 
 const KEYS: (&str, &str) = ("AKIDLEDGER", "ledger/secret");
 

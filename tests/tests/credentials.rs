@@ -4,12 +4,12 @@
 
 use std::sync::Arc;
 
-use awsjson_runtime::config::load_with;
-use awsjson_runtime::config::SystemTimeSource;
-use awsjson_runtime::credentials::{DefaultCredentialsChain, ProvideCredentials, ProviderContext};
-use awsjson_runtime::env::OsEnv;
-use awsjson_runtime::http::HyperClient;
 use integration_tests::server::{Received, Reply, TestServer};
+use mpkit_runtime::config::load_with;
+use mpkit_runtime::config::SystemTimeSource;
+use mpkit_runtime::credentials::{DefaultCredentialsChain, ProvideCredentials, ProviderContext};
+use mpkit_runtime::env::OsEnv;
+use mpkit_runtime::http::HyperClient;
 
 const CREDS_JSON: &str = r#"{"Code":"Success","AccessKeyId":"ASIAMETA","SecretAccessKey":"meta-secret","Token":"meta-token","Expiration":"2099-01-01T00:00:00Z"}"#;
 

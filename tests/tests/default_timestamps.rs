@@ -4,7 +4,7 @@
 //! the same instant, or a generated default would differ from the same text
 //! sent by a service.
 
-use awsjson_runtime::primitives::{DateTime, DateTimeFormat};
+use mpkit_runtime::primitives::{DateTime, DateTimeFormat};
 
 #[test]
 fn every_date_time_the_generator_accepts_the_runtime_reads_as_the_same_instant() {

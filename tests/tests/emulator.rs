@@ -7,18 +7,18 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use marketplacemetering::config::{Credentials, Region};
-use marketplacemetering::error::ProvideErrorMetadata;
-use marketplacemetering::primitives::DateTime;
-use marketplacemetering::types::{UsageRecord, UsageRecordResultStatus};
-use marketplacemetering::{Client, Config};
-use metering_emulator::Running;
+use mpkit_emulator::Running;
+use mpkit_metering::config::{Credentials, Region};
+use mpkit_metering::error::ProvideErrorMetadata;
+use mpkit_metering::primitives::DateTime;
+use mpkit_metering::types::{UsageRecord, UsageRecordResultStatus};
+use mpkit_metering::{Client, Config};
 
 const NOW: u64 = 1_700_000_000;
 
 async fn emulator() -> Running {
     let clock = Arc::new(|| UNIX_EPOCH + Duration::from_secs(NOW));
-    metering_emulator::start_with_clock(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap(), clock).await.unwrap()
+    mpkit_emulator::start_with_clock(mpkit_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap(), clock).await.unwrap()
 }
 
 fn client(running: &Running, key: &str, secret: &str, region: &'static str) -> Client {
@@ -26,8 +26,8 @@ fn client(running: &Running, key: &str, secret: &str, region: &'static str) -> C
         .region(Region::from_static(region))
         .credentials_provider(Credentials::new(key, secret, None, None, "test"))
         .endpoint_url(running.url())
-        .time_source(awsjson_runtime::config::StaticTimeSource(UNIX_EPOCH + Duration::from_secs(NOW)))
-        .retry_config(marketplacemetering::config::retry::RetryConfig::disabled())
+        .time_source(mpkit_runtime::config::StaticTimeSource(UNIX_EPOCH + Duration::from_secs(NOW)))
+        .retry_config(mpkit_metering::config::retry::RetryConfig::disabled())
         .build();
     Client::from_conf(config)
 }
@@ -149,8 +149,8 @@ async fn signatures_are_verified() {
         .region(Region::from_static("us-east-1"))
         .credentials_provider(Credentials::new("AKIAEXAMPLESELLER001", "seller-secret-key-for-the-emulator-only", None, None, "test"))
         .endpoint_url(running.url())
-        .time_source(awsjson_runtime::config::StaticTimeSource(SystemTime::UNIX_EPOCH + Duration::from_secs(NOW + 3600)))
-        .retry_config(marketplacemetering::config::retry::RetryConfig::disabled())
+        .time_source(mpkit_runtime::config::StaticTimeSource(SystemTime::UNIX_EPOCH + Duration::from_secs(NOW + 3600)))
+        .retry_config(mpkit_metering::config::retry::RetryConfig::disabled())
         .build();
     let expired = call(Client::from_conf(late)).await;
     assert!(expired.message().unwrap_or("").starts_with("Signature expired"), "{expired:?}");
@@ -239,7 +239,7 @@ async fn armed_faults_answer_errors_drop_connections_and_leave_records_unprocess
     // A connection dropped after the records were billed: the client never hears, and its resend is idempotent.
     arm(&running, r#"{"operation": "BatchMeterUsage", "drop_connection": "after"}"#).await;
     let err = batch().send().await.unwrap_err();
-    assert!(matches!(err, marketplacemetering::error::SdkError::DispatchFailure(_)), "{err:?}");
+    assert!(matches!(err, mpkit_metering::error::SdkError::DispatchFailure(_)), "{err:?}");
     let resent = batch().send().await.unwrap();
     let statuses: Vec<_> = resent.results().iter().map(|r| r.status().cloned()).collect();
     assert_eq!(
@@ -261,11 +261,11 @@ async fn armed_faults_answer_errors_drop_connections_and_leave_records_unprocess
 async fn faults_can_be_armed_from_the_configuration() {
     let config = format!(
         "{}\n[[faults]]\noperation = \"ResolveCustomer\"\ncount = 2\nerror = \"ThrottlingException\"\n",
-        metering_emulator::config::DEMO
+        mpkit_emulator::config::DEMO
     );
     let clock = Arc::new(|| UNIX_EPOCH + Duration::from_secs(NOW));
     let running =
-        metering_emulator::start_with_clock(metering_emulator::Config::from_toml(&config).unwrap(), "127.0.0.1:0".parse().unwrap(), clock)
+        mpkit_emulator::start_with_clock(mpkit_emulator::Config::from_toml(&config).unwrap(), "127.0.0.1:0".parse().unwrap(), clock)
             .await
             .unwrap();
     let seller = seller(&running);
@@ -274,8 +274,8 @@ async fn faults_can_be_armed_from_the_configuration() {
         assert_eq!(err.code(), Some("ThrottlingException"));
     }
     seller.resolve_customer().registration_token("token-alpha").send().await.unwrap();
-    let bad = format!("{}\n[[faults]]\noperation = \"Nope\"\n", metering_emulator::config::DEMO);
-    assert_eq!(metering_emulator::Config::from_toml(&bad).unwrap_err(), "fault for unknown operation `Nope`");
+    let bad = format!("{}\n[[faults]]\noperation = \"Nope\"\n", mpkit_emulator::config::DEMO);
+    assert_eq!(mpkit_emulator::Config::from_toml(&bad).unwrap_err(), "fault for unknown operation `Nope`");
     running.stop().await;
 }
 

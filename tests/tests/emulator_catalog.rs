@@ -13,9 +13,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
-use marketplacecatalog::primitives::Document;
-use marketplacecatalog::types::{Change, ChangeStatus, Entity, Filter};
-use metering_emulator::Running;
+use mpkit_catalog::primitives::Document;
+use mpkit_catalog::types::{Change, ChangeStatus, Entity, Filter};
+use mpkit_emulator::Running;
 
 const NOW: u64 = 1_700_000_000;
 const SELLER: (&str, &str) = ("AKIAEXAMPLESELLER001", "seller-secret-key-for-the-emulator-only");
@@ -25,19 +25,18 @@ async fn emulator() -> (Running, Arc<AtomicU64>) {
     let seconds = Arc::new(AtomicU64::new(NOW));
     let read = seconds.clone();
     let clock = Arc::new(move || UNIX_EPOCH + Duration::from_secs(read.load(Ordering::SeqCst)));
-    let running =
-        metering_emulator::start_with_clock(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap(), clock).await.unwrap();
+    let running = mpkit_emulator::start_with_clock(mpkit_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap(), clock).await.unwrap();
     (running, seconds)
 }
 
-fn catalog(running: &Running) -> marketplacecatalog::Client {
-    let config = marketplacecatalog::Config::builder()
-        .region(marketplacecatalog::config::Region::new("us-east-1"))
-        .credentials_provider(marketplacecatalog::config::Credentials::new(SELLER.0, SELLER.1, None, None, "test"))
+fn catalog(running: &Running) -> mpkit_catalog::Client {
+    let config = mpkit_catalog::Config::builder()
+        .region(mpkit_catalog::config::Region::new("us-east-1"))
+        .credentials_provider(mpkit_catalog::config::Credentials::new(SELLER.0, SELLER.1, None, None, "test"))
         .endpoint_url(running.url())
-        .time_source(awsjson_runtime::config::StaticTimeSource(UNIX_EPOCH + Duration::from_secs(NOW)))
+        .time_source(mpkit_runtime::config::StaticTimeSource(UNIX_EPOCH + Duration::from_secs(NOW)))
         .build();
-    marketplacecatalog::Client::from_conf(config)
+    mpkit_catalog::Client::from_conf(config)
 }
 
 fn doc(pairs: &[(&str, &str)]) -> Document {
@@ -112,7 +111,7 @@ async fn a_private_offer_from_change_set_to_listed_entity() {
     assert!(id.starts_with("cs-"), "{id}");
     assert!(started.change_set_arn().unwrap().ends_with(&format!(":AWSMarketplace/ChangeSet/{id}")));
 
-    let status = |c: &marketplacecatalog::Client| {
+    let status = |c: &mpkit_catalog::Client| {
         let (c, id) = (c.clone(), id.clone());
         async move { c.describe_change_set().catalog("AWSMarketplace").change_set_id(id).send().await.unwrap() }
     };
@@ -158,7 +157,7 @@ async fn refusals_failures_cancels_and_retries() {
     let e = client.start_change_set().catalog("Other").change_set(change("CreateOffer", None, None, doc(&[]))).send().await.unwrap_err();
     let e = e.into_service_error();
     assert!(e.is_validation_exception(), "{e:?}");
-    assert!(marketplacecatalog::error::ProvideErrorMetadata::message(&e).unwrap().contains("Catalog must be AWSMarketplace"));
+    assert!(mpkit_catalog::error::ProvideErrorMetadata::message(&e).unwrap().contains("Catalog must be AWSMarketplace"));
 
     let e = client.describe_entity().catalog("AWSMarketplace").entity_id("offer-nothing").send().await.unwrap_err().into_service_error();
     assert!(e.is_resource_not_found_exception(), "{e:?}");

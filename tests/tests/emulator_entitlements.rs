@@ -11,43 +11,43 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use integration_tests::raw_http::{exchange, signed_json_request};
-use marketplaceentitlement::config::retry::RetryConfig;
-use marketplaceentitlement::operation::get_entitlements::{GetEntitlementsError, GetEntitlementsOutput};
-use marketplaceentitlement::types::GetEntitlementFilterName;
-use metering_emulator::Running;
+use mpkit_emulator::Running;
+use mpkit_entitlement::config::retry::RetryConfig;
+use mpkit_entitlement::operation::get_entitlements::{GetEntitlementsError, GetEntitlementsOutput};
+use mpkit_entitlement::types::GetEntitlementFilterName;
 
 const NOW: u64 = 1_700_000_000;
 const SELLER: (&str, &str) = ("AKIAEXAMPLESELLER001", "seller-secret-key-for-the-emulator-only");
 
 async fn emulator() -> Running {
     let clock = Arc::new(|| UNIX_EPOCH + Duration::from_secs(NOW));
-    metering_emulator::start_with_clock(metering_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap(), clock).await.unwrap()
+    mpkit_emulator::start_with_clock(mpkit_emulator::Config::demo(), "127.0.0.1:0".parse().unwrap(), clock).await.unwrap()
 }
 
 /// The seller's Entitlement client (RPC v2 CBOR), on the emulator's frozen clock.
-fn entitlements(running: &Running) -> marketplaceentitlement::Client {
+fn entitlements(running: &Running) -> mpkit_entitlement::Client {
     entitlements_with(running, RetryConfig::standard().with_initial_backoff(Duration::from_millis(1)))
 }
 
-fn entitlements_with(running: &Running, retry: RetryConfig) -> marketplaceentitlement::Client {
-    let config = marketplaceentitlement::Config::builder()
-        .region(marketplaceentitlement::config::Region::new("us-east-1"))
-        .credentials_provider(marketplaceentitlement::config::Credentials::new(SELLER.0, SELLER.1, None, None, "test"))
+fn entitlements_with(running: &Running, retry: RetryConfig) -> mpkit_entitlement::Client {
+    let config = mpkit_entitlement::Config::builder()
+        .region(mpkit_entitlement::config::Region::new("us-east-1"))
+        .credentials_provider(mpkit_entitlement::config::Credentials::new(SELLER.0, SELLER.1, None, None, "test"))
         .endpoint_url(running.url())
-        .time_source(awsjson_runtime::config::StaticTimeSource(UNIX_EPOCH + Duration::from_secs(NOW)))
+        .time_source(mpkit_runtime::config::StaticTimeSource(UNIX_EPOCH + Duration::from_secs(NOW)))
         .retry_config(retry)
         .build();
-    marketplaceentitlement::Client::from_conf(config)
+    mpkit_entitlement::Client::from_conf(config)
 }
 
-fn metering(running: &Running) -> marketplacemetering::Client {
-    let config = marketplacemetering::Config::builder()
-        .region(marketplacemetering::config::Region::new("us-east-1"))
-        .credentials_provider(marketplacemetering::config::Credentials::new(SELLER.0, SELLER.1, None, None, "test"))
+fn metering(running: &Running) -> mpkit_metering::Client {
+    let config = mpkit_metering::Config::builder()
+        .region(mpkit_metering::config::Region::new("us-east-1"))
+        .credentials_provider(mpkit_metering::config::Credentials::new(SELLER.0, SELLER.1, None, None, "test"))
         .endpoint_url(running.url())
-        .time_source(awsjson_runtime::config::StaticTimeSource(UNIX_EPOCH + Duration::from_secs(NOW)))
+        .time_source(mpkit_runtime::config::StaticTimeSource(UNIX_EPOCH + Duration::from_secs(NOW)))
         .build();
-    marketplacemetering::Client::from_conf(config)
+    mpkit_metering::Client::from_conf(config)
 }
 
 /// (account, dimension, value as text) of a page's entitlements.
@@ -71,7 +71,7 @@ fn rows(out: &GetEntitlementsOutput) -> Vec<(String, String, String)> {
 #[tokio::test]
 async fn a_contract_sign_up_from_subscription_to_entitlements_to_metering() {
     let running = emulator().await;
-    let (status, body) = metering_emulator::admin::exchange(
+    let (status, body) = mpkit_emulator::admin::exchange(
         &running.url(),
         "POST",
         "/emulator/v1/subscribe",
@@ -102,8 +102,8 @@ async fn a_contract_sign_up_from_subscription_to_entitlements_to_metering() {
     assert_eq!(first.expiration_date().map(|d| d.secs()), Some(NOW as i64 + 365 * 86_400));
     assert!(first.license_arn().unwrap().contains("123456789012"));
 
-    let record = marketplacemetering::types::UsageRecord::builder()
-        .timestamp(marketplacemetering::primitives::DateTime::from_secs(NOW as i64 - 60))
+    let record = mpkit_metering::types::UsageRecord::builder()
+        .timestamp(mpkit_metering::primitives::DateTime::from_secs(NOW as i64 - 60))
         .customer_aws_account_id(&account)
         .dimension("seats")
         .quantity_as_decimal("3")
@@ -150,7 +150,7 @@ async fn pages_filters_and_errors_as_the_service_documents_them() {
 
     // A throttled call is retried by the SDK and then answered.
     let fault = r#"{"operation": "GetEntitlements", "error": "ThrottlingException", "message": "Rate exceeded"}"#;
-    metering_emulator::admin::arm(&running.url(), fault).await.unwrap();
+    mpkit_emulator::admin::arm(&running.url(), fault).await.unwrap();
     let out = client.get_entitlements().product_code("prod-contract-1").send().await.unwrap();
     assert_eq!(rows(&out).len(), 3);
 }
@@ -192,7 +192,7 @@ fn json_entitlements(running: &Running) -> golden_entitlement_json::Client {
         .region(golden_entitlement_json::config::Region::new("us-east-1"))
         .credentials_provider(golden_entitlement_json::config::Credentials::new(SELLER.0, SELLER.1, None, None, "test"))
         .endpoint_url(running.url())
-        .time_source(awsjson_runtime::config::StaticTimeSource(UNIX_EPOCH + Duration::from_secs(NOW)))
+        .time_source(mpkit_runtime::config::StaticTimeSource(UNIX_EPOCH + Duration::from_secs(NOW)))
         .build();
     golden_entitlement_json::Client::from_conf(config)
 }
@@ -233,7 +233,7 @@ async fn our_crate_in_either_protocol_sees_the_same_pages_and_errors() {
 
     let json_error = json.get_entitlements().product_code("prod-contract-1").next_token("forged").send().await.unwrap_err();
     let cbor_error = cbor.get_entitlements().product_code("prod-contract-1").next_token("forged").send().await.unwrap_err();
-    use marketplaceentitlement::error::ProvideErrorMetadata as _;
+    use mpkit_entitlement::error::ProvideErrorMetadata as _;
     let (j, c) = (json_error.into_service_error(), cbor_error.into_service_error());
     assert_eq!((j.code(), j.message()), (c.code(), c.message()));
     assert_eq!(c.code(), Some("InvalidParameterException"));
@@ -242,10 +242,10 @@ async fn our_crate_in_either_protocol_sees_the_same_pages_and_errors() {
 #[tokio::test]
 async fn a_quota_throttles_and_a_failing_service_is_a_typed_500() {
     // One GetEntitlements a second, with a stopped clock: the second call in that second is throttled.
-    let text = format!("{}\n[quotas]\nget_entitlements = 1\n", metering_emulator::config::DEMO);
+    let text = format!("{}\n[quotas]\nget_entitlements = 1\n", mpkit_emulator::config::DEMO);
     let clock = Arc::new(|| UNIX_EPOCH + Duration::from_secs(NOW));
     let running =
-        metering_emulator::start_with_clock(metering_emulator::Config::from_toml(&text).unwrap(), "127.0.0.1:0".parse().unwrap(), clock)
+        mpkit_emulator::start_with_clock(mpkit_emulator::Config::from_toml(&text).unwrap(), "127.0.0.1:0".parse().unwrap(), clock)
             .await
             .unwrap();
     let client = entitlements_with(&running, RetryConfig::disabled());
@@ -255,7 +255,7 @@ async fn a_quota_throttles_and_a_failing_service_is_a_typed_500() {
     assert!(e.message().unwrap().contains("Rate exceeded"), "{e:?}");
 
     let fault = r#"{"operation": "GetEntitlements", "error": "InternalServiceErrorException", "message": "armed"}"#;
-    metering_emulator::admin::arm(&running.url(), fault).await.unwrap();
+    mpkit_emulator::admin::arm(&running.url(), fault).await.unwrap();
     // An armed fault answers before the quota is counted.
     let failed = client.get_entitlements().product_code("prod-contract-1").send().await.unwrap_err();
     let raw_status = failed.raw_response().map(|r| r.status().as_u16());

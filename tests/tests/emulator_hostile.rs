@@ -11,9 +11,9 @@ use integration_tests::raw_http::{exchange, signed_json_request};
 const NOW: u64 = 1_700_000_000;
 const BUYER: (&str, &str) = ("AKIAEXAMPLEBUYER0001", "buyer-secret-key-for-the-emulator-only");
 
-async fn emulator(config: metering_emulator::Config) -> metering_emulator::Running {
+async fn emulator(config: mpkit_emulator::Config) -> mpkit_emulator::Running {
     let clock = Arc::new(|| UNIX_EPOCH + Duration::from_secs(NOW));
-    metering_emulator::start_with_clock(config, "127.0.0.1:0".parse().unwrap(), clock).await.unwrap()
+    mpkit_emulator::start_with_clock(config, "127.0.0.1:0".parse().unwrap(), clock).await.unwrap()
 }
 
 /// A request signed by the buyer, as raw HTTP/1.1 bytes.
@@ -30,7 +30,7 @@ fn error_type(body: &str) -> String {
 
 #[tokio::test]
 async fn malformed_requests_get_aws_json_errors() {
-    let running = emulator(metering_emulator::Config::demo()).await;
+    let running = emulator(mpkit_emulator::Config::demo()).await;
     let addr = running.addr();
     let head = |extra: &str| format!("POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 2\r\n{extra}Connection: close\r\n\r\n{{}}");
     let cases: Vec<(Vec<u8>, u16, &str)> = vec![
@@ -78,8 +78,7 @@ async fn malformed_requests_get_aws_json_errors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_clients_never_both_bill_one_hour() {
-    let config =
-        metering_emulator::Config::from_toml(&format!("{}\n[quotas]\nmeter_usage = 0\n", metering_emulator::config::DEMO)).unwrap();
+    let config = mpkit_emulator::Config::from_toml(&format!("{}\n[quotas]\nmeter_usage = 0\n", mpkit_emulator::config::DEMO)).unwrap();
     let running = emulator(config).await;
     let addr = running.addr();
     let mut tasks = Vec::new();

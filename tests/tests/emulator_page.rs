@@ -10,10 +10,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use integration_tests::server::{Reply, TestServer};
-use marketplacemetering::config::{Credentials, Region};
-use marketplacemetering::primitives::DateTime;
-use marketplacemetering::types::{UsageRecord, UsageRecordResultStatus};
-use marketplacemetering::Client;
+use mpkit_metering::config::{Credentials, Region};
+use mpkit_metering::primitives::DateTime;
+use mpkit_metering::types::{UsageRecord, UsageRecordResultStatus};
+use mpkit_metering::Client;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn post(addr: std::net::SocketAddr, path: &str, content_type: &str, body: &str) -> String {
@@ -47,10 +47,9 @@ async fn a_buyer_subscribes_the_seller_signs_them_up_and_the_page_shows_the_bill
         Reply { status: 200, headers: vec![("content-type".into(), "text/html".into())], body: "welcome".into() }
     })
     .await;
-    let config = metering_emulator::config::DEMO.replace("http://127.0.0.1:8000/signup", &format!("{}/signup", signup.url()));
+    let config = mpkit_emulator::config::DEMO.replace("http://127.0.0.1:8000/signup", &format!("{}/signup", signup.url()));
     let now = SystemTime::now();
-    let running =
-        metering_emulator::start(metering_emulator::Config::from_toml(&config).unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let running = mpkit_emulator::start(mpkit_emulator::Config::from_toml(&config).unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
 
     let answer =
         post(running.addr(), "/emulator/v1/subscribe", "application/json", r#"{"product": "prod-saas-1", "account": "123456789012"}"#)
@@ -62,7 +61,7 @@ async fn a_buyer_subscribes_the_seller_signs_them_up_and_the_page_shows_the_bill
 
     // The seller resolves the token and meters the new customer.
     let seller = Client::from_conf(
-        marketplacemetering::Config::builder()
+        mpkit_metering::Config::builder()
             .region(Region::from_static("us-east-1"))
             .credentials_provider(Credentials::new("AKIAEXAMPLESELLER001", "seller-secret-key-for-the-emulator-only", None, None, "test"))
             .endpoint_url(running.url())

@@ -7,14 +7,14 @@
 
 use std::time::{Duration, SystemTime};
 
-use awsjson_runtime::credentials::Credentials;
-use awsjson_runtime::http::{Headers, HttpRequest};
 use integration_tests::random::{mutate, seeds, Rng};
-use metering_emulator::faults::Faults;
-use metering_emulator::quota::Limiter;
-use metering_emulator::sigv4::Incoming;
-use metering_emulator::state::State;
-use metering_emulator::wire::{handle, Context};
+use mpkit_emulator::faults::Faults;
+use mpkit_emulator::quota::Limiter;
+use mpkit_emulator::sigv4::Incoming;
+use mpkit_emulator::state::State;
+use mpkit_emulator::wire::{handle, Context};
+use mpkit_runtime::credentials::Credentials;
+use mpkit_runtime::http::{Headers, HttpRequest};
 
 const NOW: u64 = 1_700_000_000;
 
@@ -51,7 +51,7 @@ fn request(operation: &str, who: &str, body: Vec<u8>, signed: bool) -> (Vec<(Str
             ("AKIAEXAMPLEBUYER0001", "buyer-secret-key-for-the-emulator-only")
         };
         let creds = Credentials::new(key, secret, None, None, "test");
-        awsjson_runtime::test_util::internals::sign(
+        mpkit_runtime::test_util::internals::sign(
             &mut request,
             &creds,
             "us-east-1",
@@ -68,9 +68,9 @@ fn random_requests_never_panic_and_never_double_bill() {
     for seed in seeds() {
         println!("seed {seed:#x}");
         let mut rng = Rng(seed);
-        let mut config = metering_emulator::Config::from_toml(&format!(
+        let mut config = mpkit_emulator::Config::from_toml(&format!(
             "{}\n[quotas]\nmeter_usage = 0\nbatch_meter_usage = 0\nregister_usage = 0\n",
-            metering_emulator::config::DEMO
+            mpkit_emulator::config::DEMO
         ))
         .unwrap();
         let (mut state, mut limiter, mut faults, mut minted) = (State::default(), Limiter::default(), Faults::default(), 0);

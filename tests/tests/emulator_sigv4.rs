@@ -5,7 +5,7 @@
 
 use integration_tests::shared_dir;
 use integration_tests::sigv4::parse_vector_request;
-use metering_emulator::sigv4::{expected_signature, parse_authorization, Incoming, PathRules};
+use mpkit_emulator::sigv4::{expected_signature, parse_authorization, Incoming, PathRules};
 
 #[test]
 fn the_verifier_accepts_every_vector_and_nothing_else() {

@@ -6,9 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-use awsjson_runtime::for_generated::{check_endpoint_case as check, Bdd, CaseOutcome, Ruleset};
-use awsjson_runtime::for_generated::{EndpointParams, RuleValue};
 use integration_tests::shared_dir;
+use mpkit_runtime::for_generated::{check_endpoint_case as check, Bdd, CaseOutcome, Ruleset};
+use mpkit_runtime::for_generated::{EndpointParams, RuleValue};
 use serde_json::Value;
 
 fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {

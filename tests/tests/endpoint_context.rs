@@ -5,11 +5,11 @@
 //! anything is sent); and paginators whose tokens are maps and whose items
 //! are a sparse list or a map.
 
-use awsjson_runtime::config::{Config, Region, StaticTimeSource};
-use awsjson_runtime::credentials::Credentials;
-use awsjson_runtime::test_util::{json_response, Canned, ReplayClient};
 use golden_endpoint_context::types::{Get, TransactItem};
 use golden_endpoint_context::Client;
+use mpkit_runtime::config::{Config, Region, StaticTimeSource};
+use mpkit_runtime::credentials::Credentials;
+use mpkit_runtime::test_util::{json_response, Canned, ReplayClient};
 use std::time::{Duration, UNIX_EPOCH};
 
 fn client(answers: Vec<Canned>) -> (Client, ReplayClient) {
@@ -65,7 +65,7 @@ async fn operation_context_paths_read_map_keys_and_list_projections() {
 async fn an_endpoint_that_accepts_only_sigv4a_is_refused_before_sending() {
     let (c, replay) = client(vec![]);
     let err = c.broadcast().send().await.unwrap_err();
-    let text = format!("{}", awsjson_runtime::error::DisplayErrorContext(&err));
+    let text = format!("{}", mpkit_runtime::error::DisplayErrorContext(&err));
     assert!(text.contains("sigv4a") && text.contains("https://global.routed.amazonaws.com"), "{text}");
     assert!(replay.requests().is_empty());
 }

@@ -10,13 +10,13 @@ use std::time::Duration;
 
 use integration_tests::cbor_json;
 use integration_tests::server::{Received, Reply, TestServer};
-use marketplaceentitlement::config::retry::RetryConfig;
-use marketplaceentitlement::config::{Credentials, Region};
-use marketplaceentitlement::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use marketplaceentitlement::operation::get_entitlements::{GetEntitlementsError, GetEntitlementsOutput};
-use marketplaceentitlement::primitives::DateTime;
-use marketplaceentitlement::types::GetEntitlementFilterName;
-use marketplaceentitlement::{Client, Config};
+use mpkit_entitlement::config::retry::RetryConfig;
+use mpkit_entitlement::config::{Credentials, Region};
+use mpkit_entitlement::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use mpkit_entitlement::operation::get_entitlements::{GetEntitlementsError, GetEntitlementsOutput};
+use mpkit_entitlement::primitives::DateTime;
+use mpkit_entitlement::types::GetEntitlementFilterName;
+use mpkit_entitlement::{Client, Config};
 use serde_json::{json, Value};
 
 const AKID: &str = "AKIDENTITLEMENT";

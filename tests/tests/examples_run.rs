@@ -15,7 +15,7 @@ async fn each_example_calls_its_operation_against_a_local_endpoint() {
     let target = root.join("target/nested");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let build = Command::new(&cargo)
-        .args(["build", "--offline", "--quiet", "-p", "marketplacemetering", "-p", "marketplaceentitlement", "--examples"])
+        .args(["build", "--offline", "--quiet", "-p", "mpkit-metering", "-p", "mpkit-entitlement", "--examples"])
         .current_dir(&root)
         .env("CARGO_TARGET_DIR", &target)
         .output()

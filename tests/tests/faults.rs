@@ -6,12 +6,12 @@
 use std::time::Duration;
 
 use integration_tests::chaos::{Behaviour, ChaosServer};
-use marketplacemetering::config::retry::RetryConfig;
-use marketplacemetering::config::timeout::{MinimumThroughput, TimeoutConfig};
-use marketplacemetering::config::{Credentials, Region};
-use marketplacemetering::error::{DisplayErrorContext, SdkError};
-use marketplacemetering::primitives::DateTime;
-use marketplacemetering::{Client, Config};
+use mpkit_metering::config::retry::RetryConfig;
+use mpkit_metering::config::timeout::{MinimumThroughput, TimeoutConfig};
+use mpkit_metering::config::{Credentials, Region};
+use mpkit_metering::error::{DisplayErrorContext, SdkError};
+use mpkit_metering::primitives::DateTime;
+use mpkit_metering::{Client, Config};
 
 fn client(url: &str, timeouts: TimeoutConfig, attempts: u32) -> Client {
     let config = Config::builder()
@@ -28,7 +28,7 @@ fn short_reads() -> TimeoutConfig {
     TimeoutConfig::builder().read_timeout(Duration::from_millis(200)).build()
 }
 
-async fn call(client: &Client) -> Result<(), SdkError<marketplacemetering::operation::resolve_customer::ResolveCustomerError>> {
+async fn call(client: &Client) -> Result<(), SdkError<mpkit_metering::operation::resolve_customer::ResolveCustomerError>> {
     client.resolve_customer().registration_token("t").send().await.map(|_| ())
 }
 
@@ -151,7 +151,7 @@ async fn a_declared_length_over_the_cap_is_refused_before_reading() {
 
 #[tokio::test(start_paused = true)]
 async fn with_default_settings_a_server_that_never_answers_ends_in_a_timeout_within_a_minute() {
-    use awsjson_runtime::test_util::{Canned, ReplayClient};
+    use mpkit_runtime::test_util::{Canned, ReplayClient};
     let replay = ReplayClient::new([Canned::Hang, Canned::Hang, Canned::Hang]);
     // Only the transport, clock and credentials are set: every timeout and retry setting is the default.
     let config = Config::builder()

@@ -2,11 +2,11 @@
 //! a request goes: a region that is not a region name builds no host, and
 //! the call is refused before anything is sent.
 
-use awsjson_runtime::env::OsEnv;
-use awsjson_runtime::test_util::{json_response, ReplayClient};
-use marketplacemetering::config::Credentials;
-use marketplacemetering::primitives::DateTime;
-use marketplacemetering::Client;
+use mpkit_metering::config::Credentials;
+use mpkit_metering::primitives::DateTime;
+use mpkit_metering::Client;
+use mpkit_runtime::env::OsEnv;
+use mpkit_runtime::test_util::{json_response, ReplayClient};
 
 #[tokio::test]
 async fn a_region_that_is_not_a_region_name_is_refused_before_sending() {
@@ -14,7 +14,7 @@ async fn a_region_that_is_not_a_region_name_is_refused_before_sending() {
         let env = OsEnv::fake([("AWS_REGION", region), ("AWS_EC2_METADATA_DISABLED", "true")], []);
         let replay = ReplayClient::new([json_response(200, "{}")]);
         let config =
-            awsjson_runtime::config::from_env(env).http_client(replay.clone()).credentials_provider(Credentials::for_tests()).build();
+            mpkit_runtime::config::from_env(env).http_client(replay.clone()).credentials_provider(Credentials::for_tests()).build();
         let err = Client::new(&config)
             .meter_usage()
             .product_code("p")
@@ -23,7 +23,7 @@ async fn a_region_that_is_not_a_region_name_is_refused_before_sending() {
             .send()
             .await
             .unwrap_err();
-        let text = marketplacemetering::error::DisplayErrorContext(&err).to_string();
+        let text = mpkit_metering::error::DisplayErrorContext(&err).to_string();
         assert!(text.contains(&format!("region `{region}` is not a valid region name")), "{text}");
         assert!(replay.requests().is_empty(), "{region}: nothing may be sent");
     }

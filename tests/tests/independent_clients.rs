@@ -49,12 +49,12 @@ const CATALOG: &str = "[catalog]\nprepare_seconds = 0\napply_seconds = 1\n";
 /// The demo configuration without request quotas (a scripted session sends
 /// more than ten calls a second when the machine is fast, and throttling is
 /// tested on its own with a stopped clock in `tests/emulator.rs`), with [`EXTRA`].
-async fn emulator() -> metering_emulator::Running {
+async fn emulator() -> mpkit_emulator::Running {
     let text = format!(
         "{}\n[quotas]\nmeter_usage = 0\nbatch_meter_usage = 0\nregister_usage = 0\n{EXTRA}\n{CATALOG}",
-        metering_emulator::config::DEMO
+        mpkit_emulator::config::DEMO
     );
-    metering_emulator::start(metering_emulator::Config::from_toml(&text).unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap()
+    mpkit_emulator::start(mpkit_emulator::Config::from_toml(&text).unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap()
 }
 
 fn python() -> Option<PathBuf> {

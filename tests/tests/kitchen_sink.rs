@@ -1,14 +1,14 @@
 //! awsJson serialisation and deserialisation of every shape kind, on exact
 //! bytes, through the golden kitchen-sink crate (awsJson1_0).
 
-use awsjson_runtime::config::{Config, Region, StaticTimeSource};
-use awsjson_runtime::credentials::Credentials;
-use awsjson_runtime::http::{Headers, HttpResponse};
-use awsjson_runtime::test_util::{json_response, Canned, ReplayClient};
 use golden_kitchen_sink::error::SdkError;
 use golden_kitchen_sink::primitives::{Blob, DateTime, Document};
 use golden_kitchen_sink::types::{Choice, Color, Level, Nested};
 use golden_kitchen_sink::Client;
+use mpkit_runtime::config::{Config, Region, StaticTimeSource};
+use mpkit_runtime::credentials::Credentials;
+use mpkit_runtime::http::{Headers, HttpResponse};
+use mpkit_runtime::test_util::{json_response, Canned, ReplayClient};
 use std::time::{Duration, UNIX_EPOCH};
 
 fn client(answers: Vec<Canned>) -> (Client, ReplayClient) {

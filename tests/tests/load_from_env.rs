@@ -4,8 +4,8 @@
 //! process-wide variables (each test file is its own process).
 
 use integration_tests::server::{Reply, TestServer};
-use marketplacemetering::config::load_from_env;
-use marketplacemetering::Client;
+use mpkit_metering::config::load_from_env;
+use mpkit_metering::Client;
 
 #[tokio::test]
 async fn a_client_from_the_environment_calls_the_service() {
@@ -31,7 +31,7 @@ async fn a_client_from_the_environment_calls_the_service() {
     let out = client
         .meter_usage()
         .product_code("p")
-        .timestamp(marketplacemetering::primitives::DateTime::from_secs(1_700_000_000))
+        .timestamp(mpkit_metering::primitives::DateTime::from_secs(1_700_000_000))
         .usage_dimension("d")
         .send()
         .await
@@ -46,7 +46,7 @@ async fn a_client_from_the_environment_calls_the_service() {
     std::env::remove_var("AWS_ACCESS_KEY_ID");
     std::env::remove_var("AWS_SECRET_ACCESS_KEY");
     let err = Client::new(&load_from_env().await).resolve_customer().registration_token("t").send().await.unwrap_err();
-    let text = marketplacemetering::error::DisplayErrorContext(&err).to_string();
+    let text = mpkit_metering::error::DisplayErrorContext(&err).to_string();
     assert!(text.contains("tried the environment") && text.contains("AWS_ACCESS_KEY_ID"), "{text}");
 
     // Without a region, likewise.

@@ -3,12 +3,12 @@
 //! every SigV4 signature with its own implementation.
 
 use integration_tests::server::{Reply, TestServer};
-use marketplacemetering::config::{Credentials, Region};
-use marketplacemetering::error::{ProvideErrorMetadata, SdkError};
-use marketplacemetering::operation::RequestId;
-use marketplacemetering::primitives::DateTime;
-use marketplacemetering::types::{UsageRecord, UsageRecordResultStatus};
-use marketplacemetering::{Client, Config};
+use mpkit_metering::config::{Credentials, Region};
+use mpkit_metering::error::{ProvideErrorMetadata, SdkError};
+use mpkit_metering::operation::RequestId;
+use mpkit_metering::primitives::DateTime;
+use mpkit_metering::types::{UsageRecord, UsageRecordResultStatus};
+use mpkit_metering::{Client, Config};
 
 const AKID: &str = "AKIDLOOPBACK";
 const SECRET: &str = "loopback/secret/key";
@@ -97,7 +97,7 @@ async fn connection_refused_is_a_dispatch_failure() {
         .credentials_provider(Credentials::new(AKID, SECRET, None, None, "test"))
         .endpoint_url(format!("http://127.0.0.1:{port}"))
         .retry_config(
-            marketplacemetering::config::retry::RetryConfig::standard()
+            mpkit_metering::config::retry::RetryConfig::standard()
                 .with_max_attempts(2)
                 .with_initial_backoff(std::time::Duration::from_millis(1)),
         )
@@ -105,5 +105,5 @@ async fn connection_refused_is_a_dispatch_failure() {
     let err = Client::from_conf(config).resolve_customer().registration_token("t").send().await.unwrap_err();
     let SdkError::DispatchFailure(failure) = &err else { panic!("{err:?}") };
     assert!(failure.is_io(), "{err:?}");
-    assert!(marketplacemetering::error::DisplayErrorContext(&err).to_string().contains("connection failed"), "{err}");
+    assert!(mpkit_metering::error::DisplayErrorContext(&err).to_string().contains("connection failed"), "{err}");
 }

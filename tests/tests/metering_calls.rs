@@ -1,14 +1,14 @@
 //! The generated Marketplace Metering crate end to end through the runtime,
 //! with a replaying transport: exact requests out, typed results back.
 
-use awsjson_runtime::http::{Headers, HttpResponse};
-use awsjson_runtime::test_util::{json_response, Canned, ReplayClient};
 use integration_tests::{body_json, test_config};
-use marketplacemetering::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use marketplacemetering::operation::RequestId;
-use marketplacemetering::primitives::DateTime;
-use marketplacemetering::types::{Tag, UsageAllocation, UsageRecord, UsageRecordResultStatus};
-use marketplacemetering::Client;
+use mpkit_metering::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use mpkit_metering::operation::RequestId;
+use mpkit_metering::primitives::DateTime;
+use mpkit_metering::types::{Tag, UsageAllocation, UsageRecord, UsageRecordResultStatus};
+use mpkit_metering::Client;
+use mpkit_runtime::http::{Headers, HttpResponse};
+use mpkit_runtime::test_util::{json_response, Canned, ReplayClient};
 use serde_json::json;
 
 fn client(answers: Vec<Canned>) -> (Client, ReplayClient) {
@@ -45,7 +45,7 @@ async fn meter_usage_sends_a_signed_awsjson_request() {
     assert_eq!(h.get("content-length"), Some(req.body.content_length().unwrap().to_string().as_str()));
     assert_eq!(h.get("x-amz-date"), Some("20231114T221320Z"));
     assert_eq!(h.get("amz-sdk-request"), Some("attempt=1; max=3"));
-    assert!(h.get("user-agent").unwrap().contains("marketplacemetering/0.1.0"), "{:?}", h.get("user-agent"));
+    assert!(h.get("user-agent").unwrap().contains("mpkit-metering/0.1.0"), "{:?}", h.get("user-agent"));
     let auth = h.get("authorization").unwrap();
     assert!(
         auth.starts_with(
@@ -178,8 +178,8 @@ async fn modeled_errors_are_typed_with_code_message_and_request_id() {
     assert_eq!(err.to_string(), "service error: InvalidProductCodeException: no such product (request id: test-request-id)");
     let service = err.into_service_error();
     assert!(service.is_invalid_product_code_exception());
-    let crate_error: marketplacemetering::Error = service.into();
-    assert!(matches!(crate_error, marketplacemetering::Error::InvalidProductCodeException(_)));
+    let crate_error: mpkit_metering::Error = service.into();
+    assert!(matches!(crate_error, mpkit_metering::Error::InvalidProductCodeException(_)));
 }
 
 #[tokio::test(start_paused = true)]
@@ -241,9 +241,9 @@ async fn unknown_error_codes_keep_code_message_and_status() {
 #[tokio::test]
 async fn idempotency_tokens_default_to_fresh_uuids() {
     let replay = ReplayClient::new(vec![json_response(200, "{}"), json_response(200, "{}")]);
-    let config = awsjson_runtime::config::Config::builder()
-        .region(awsjson_runtime::config::Region::new("us-east-1"))
-        .credentials_provider(awsjson_runtime::credentials::Credentials::for_tests())
+    let config = mpkit_runtime::config::Config::builder()
+        .region(mpkit_runtime::config::Region::new("us-east-1"))
+        .credentials_provider(mpkit_runtime::credentials::Credentials::for_tests())
         .http_client(replay.clone())
         .build();
     let client = Client::from_conf(config);
@@ -345,12 +345,12 @@ async fn non_json_empty_and_truncated_bodies_become_typed_errors() {
 #[tokio::test]
 async fn the_app_name_goes_into_both_user_agent_headers() {
     let replay = ReplayClient::new(vec![json_response(200, "{}")]);
-    let config = test_config(&replay).to_builder().app_name(marketplacemetering::config::AppName::new("billing-daemon").unwrap()).build();
+    let config = test_config(&replay).to_builder().app_name(mpkit_metering::config::AppName::new("billing-daemon").unwrap()).build();
     Client::from_conf(config).resolve_customer().registration_token("t").send().await.unwrap();
     let req = replay.single_request();
     for header in ["user-agent", "x-amz-user-agent"] {
         let ua = req.headers.get(header).unwrap();
-        assert!(ua.contains("marketplacemetering/0.1.0") && ua.ends_with("app/billing-daemon"), "{header}: {ua}");
+        assert!(ua.contains("mpkit-metering/0.1.0") && ua.ends_with("app/billing-daemon"), "{header}: {ua}");
     }
-    assert!(marketplacemetering::config::AppName::new("has space").is_err());
+    assert!(mpkit_metering::config::AppName::new("has space").is_err());
 }

@@ -10,7 +10,7 @@ fn real_history() -> Option<Vec<codegen::api::Change>> {
     let shared = shared_dir()?;
     let old = std::fs::read_to_string(shared.join("models/marketplace-metering.json")).unwrap();
     let new = std::fs::read_to_string(workspace_root().join("model/marketplace-metering.json")).unwrap();
-    let options = codegen::Options { package: Some("marketplacemetering".into()), ..codegen::Options::default() };
+    let options = codegen::Options { package: Some("mpkit-metering".into()), ..codegen::Options::default() };
     Some(codegen::api::diff_models(&old, &new, &options).unwrap())
 }
 
@@ -127,11 +127,8 @@ fn regenerating_the_2026_change_needs_the_breaking_version_bump() {
     let Some(shared) = shared_dir() else { return };
     let old = std::fs::read_to_string(shared.join("models/marketplace-metering.json")).unwrap();
     let new = std::fs::read_to_string(workspace_root().join("model/marketplace-metering.json")).unwrap();
-    let options = |version: &str| codegen::Options {
-        package: Some("marketplacemetering".into()),
-        version: version.into(),
-        ..codegen::Options::default()
-    };
+    let options =
+        |version: &str| codegen::Options { package: Some("mpkit-metering".into()), version: version.into(), ..codegen::Options::default() };
     // A crate folder as the upstream model left it at 0.1.0.
     let out = std::env::temp_dir().join(format!("model-diff-{}", std::process::id()));
     std::fs::create_dir_all(&out).unwrap();
@@ -202,7 +199,7 @@ fn the_entitlement_crate_has_one_public_api_in_both_protocols() {
     let model = std::fs::read_to_string(workspace_root().join("model/marketplace-entitlement-service.json")).unwrap();
     let api = |protocol: &str| {
         let options = codegen::Options {
-            package: Some("marketplaceentitlement".into()),
+            package: Some("mpkit-entitlement".into()),
             protocol: Some(protocol.to_owned()),
             ..codegen::Options::default()
         };

@@ -5,11 +5,11 @@
 //! operation named `Type`. That the golden crate compiles is most of the
 //! test; this checks that the escaped names also work on the wire.
 
-use awsjson_runtime::config::{Config, Region};
-use awsjson_runtime::credentials::Credentials;
-use awsjson_runtime::test_util::{json_response, ReplayClient};
 use golden_obstacle_course::types::{Client as ClientEnum, Option as OptionShape};
 use golden_obstacle_course::Client;
+use mpkit_runtime::config::{Config, Region};
+use mpkit_runtime::credentials::Credentials;
+use mpkit_runtime::test_util::{json_response, ReplayClient};
 
 #[tokio::test]
 async fn escaped_names_use_the_model_names_on_the_wire() {

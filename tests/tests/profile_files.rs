@@ -6,10 +6,10 @@
 
 use std::path::PathBuf;
 
-use awsjson_runtime::env::OsEnv;
 use integration_tests::server::{Reply, TestServer};
-use marketplacemetering::primitives::DateTime;
-use marketplacemetering::Client;
+use mpkit_metering::primitives::DateTime;
+use mpkit_metering::Client;
+use mpkit_runtime::env::OsEnv;
 
 fn data(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/profiles").join(name);
@@ -36,7 +36,7 @@ async fn the_documented_file_layouts_load_and_the_services_endpoint_is_used() {
             [("HOME", "/home/seller"), ("AWS_PROFILE", "metering"), ("AWS_EC2_METADATA_DISABLED", "true")],
             [("/home/seller/.aws/config", config.as_str()), ("/home/seller/.aws/credentials", credentials.as_str())],
         );
-        let files = awsjson_runtime::test_util::internals::load_profile_files(&env).unwrap_or_else(|e| panic!("{encoding}: {e}"));
+        let files = mpkit_runtime::test_util::internals::load_profile_files(&env).unwrap_or_else(|e| panic!("{encoding}: {e}"));
         let metering = files.profile("metering").unwrap();
         assert_eq!(metering.get("max_attempts"), Some("5"), "{encoding}");
         assert_eq!(metering.get("cli_pager"), None, "{encoding}: empty");
@@ -50,7 +50,7 @@ async fn the_documented_file_layouts_load_and_the_services_endpoint_is_used() {
         names.sort();
         assert_eq!(names, ["assume", "default", "metering", "sso-user"], "{encoding}: [plugins] and [preview] are not profiles");
 
-        let config = awsjson_runtime::config::load_with(env).await;
+        let config = mpkit_runtime::config::load_with(env).await;
         assert_eq!(config.retry_config().max_attempts(), 5, "{encoding}");
         let out = Client::new(&config)
             .meter_usage()
@@ -59,7 +59,7 @@ async fn the_documented_file_layouts_load_and_the_services_endpoint_is_used() {
             .usage_dimension("d")
             .send()
             .await
-            .unwrap_or_else(|e| panic!("{encoding}: {}", marketplacemetering::error::DisplayErrorContext(&e)));
+            .unwrap_or_else(|e| panic!("{encoding}: {}", mpkit_metering::error::DisplayErrorContext(&e)));
         assert_eq!(out.metering_record_id(), Some("from-profile"));
     }
     let received = server.received();

@@ -8,8 +8,8 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use awsjson_runtime::env::OsEnv;
 use integration_tests::tls::{authority_and_server_certificate, tls_server};
+use mpkit_runtime::env::OsEnv;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 

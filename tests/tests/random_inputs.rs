@@ -7,13 +7,13 @@
 //! read exactly as written, whatever the string pool reuses. Each run uses fixed seeds plus one from the clock; a failure
 //! prints the seed that reproduces it.
 
-use awsjson_runtime::http::{Headers, HttpResponse};
-use awsjson_runtime::primitives::{base64_decode, DateTime, DateTimeFormat};
-use awsjson_runtime::test_util::ReplayClient;
 use integration_tests::random::{mutate, seeds, Rng};
 use integration_tests::test_config;
-use marketplacemetering::primitives::DateTime as Dt;
-use marketplacemetering::Client;
+use mpkit_metering::primitives::DateTime as Dt;
+use mpkit_metering::Client;
+use mpkit_runtime::http::{Headers, HttpResponse};
+use mpkit_runtime::primitives::{base64_decode, DateTime, DateTimeFormat};
+use mpkit_runtime::test_util::ReplayClient;
 
 const KEYS: &[&str] = &[
     "MeteringRecordId",
@@ -127,7 +127,7 @@ async fn random_responses_never_panic_any_deserializer() {
             .collect();
         let count = responses.len();
         let replay = ReplayClient::new(responses);
-        let config = test_config(&replay).to_builder().retry_config(marketplacemetering::config::retry::RetryConfig::disabled()).build();
+        let config = test_config(&replay).to_builder().retry_config(mpkit_metering::config::retry::RetryConfig::disabled()).build();
         let client = Client::from_conf(config);
         for i in 0..count {
             // Each call takes the next canned body; any outcome but a panic is fine.
@@ -146,7 +146,7 @@ async fn random_responses_never_panic_any_deserializer() {
                 _ => client
                     .batch_meter_usage()
                     .usage_records(
-                        marketplacemetering::types::UsageRecord::builder().timestamp(Dt::from_secs(0)).dimension("d").build().unwrap(),
+                        mpkit_metering::types::UsageRecord::builder().timestamp(Dt::from_secs(0)).dimension("d").build().unwrap(),
                     )
                     .send()
                     .await
@@ -169,12 +169,12 @@ fn random_text_never_panics_the_parsers() {
             let len = rng.below(40);
             let alphabet = b"0123456789-:TZ.+ ,GMTMonJanAZaz/=[]#;\n\t\"{}\\e";
             let text: String = (0..len).map(|_| alphabet[rng.below(alphabet.len())] as char).collect();
-            let _ = awsjson_runtime::test_util::internals::parse_json(text.as_bytes());
+            let _ = mpkit_runtime::test_util::internals::parse_json(text.as_bytes());
             let _ = DateTime::from_str(&text, DateTimeFormat::DateTime);
             let _ = DateTime::from_str(&text, DateTimeFormat::HttpDate);
             let _ = DateTime::from_str(&text, DateTimeFormat::EpochSeconds);
             let _ = base64_decode(&text);
-            let _ = awsjson_runtime::test_util::internals::parse_profile(&text, rng.below(2) == 0, "random");
+            let _ = mpkit_runtime::test_util::internals::parse_profile(&text, rng.below(2) == 0, "random");
             // Epoch seconds of any length are a value or a typed error, never an overflow.
             let number = long_number(&mut rng);
             if let Err(e) = DateTime::from_str(&number, DateTimeFormat::EpochSeconds) {
@@ -198,12 +198,12 @@ async fn random_endpoint_parameters_resolve_to_a_sane_host_or_fail_with_a_messag
                 let alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789-.@/:_ ";
                 (0..rng.below(20)).map(|_| alphabet[rng.below(alphabet.len())] as char).collect()
             };
-            let replay = ReplayClient::new([awsjson_runtime::test_util::json_response(200, r#"{"MeteringRecordId":"m"}"#)]);
-            let config = marketplacemetering::Config::builder()
-                .region(marketplacemetering::config::Region::new(region.clone()))
+            let replay = ReplayClient::new([mpkit_runtime::test_util::json_response(200, r#"{"MeteringRecordId":"m"}"#)]);
+            let config = mpkit_metering::Config::builder()
+                .region(mpkit_metering::config::Region::new(region.clone()))
                 .use_fips(rng.below(2) == 0)
                 .use_dual_stack(rng.below(2) == 0)
-                .credentials_provider(marketplacemetering::config::Credentials::for_tests())
+                .credentials_provider(mpkit_metering::config::Credentials::for_tests())
                 .http_client(replay.clone())
                 .build();
             // The resolver runs on the first call of a client, through the production path.
@@ -222,7 +222,7 @@ async fn random_endpoint_parameters_resolve_to_a_sane_host_or_fail_with_a_messag
                 }
                 Err(e) => {
                     assert!(replay.requests().is_empty(), "seed {seed:#x}: {region:?} failed after sending");
-                    assert!(!marketplacemetering::error::DisplayErrorContext(&e).to_string().is_empty());
+                    assert!(!mpkit_metering::error::DisplayErrorContext(&e).to_string().is_empty());
                 }
             }
         }
@@ -294,7 +294,7 @@ async fn random_echoed_answers_are_read_as_written() {
             let client = Client::from_conf(test_config(&replay));
             let mut call = client.batch_meter_usage().product_code("Hosts");
             for &(account, dimension) in &sent {
-                let record = marketplacemetering::types::UsageRecord::builder()
+                let record = mpkit_metering::types::UsageRecord::builder()
                     .timestamp(Dt::from_secs(1_700_000_000))
                     .customer_aws_account_id(account)
                     .dimension(dimension)

@@ -3,13 +3,13 @@
 
 use std::time::Duration;
 
-use awsjson_runtime::http::{Headers, HttpResponse};
-use awsjson_runtime::test_util::{json_response, Canned, ReplayClient};
 use integration_tests::{body_json, test_config};
-use marketplacemetering::config::retry::RetryConfig;
-use marketplacemetering::error::DisplayErrorContext;
-use marketplacemetering::primitives::DateTime;
-use marketplacemetering::{Client, Config};
+use mpkit_metering::config::retry::RetryConfig;
+use mpkit_metering::error::DisplayErrorContext;
+use mpkit_metering::primitives::DateTime;
+use mpkit_metering::{Client, Config};
+use mpkit_runtime::http::{Headers, HttpResponse};
+use mpkit_runtime::test_util::{json_response, Canned, ReplayClient};
 use tokio::time::Instant;
 
 fn config(replay: &ReplayClient, retry: RetryConfig, jitter: f64) -> Config {
@@ -23,8 +23,8 @@ fn status(code: u16) -> Canned {
 async fn meter(
     client: &Client,
 ) -> Result<
-    marketplacemetering::operation::meter_usage::MeterUsageOutput,
-    marketplacemetering::error::SdkError<marketplacemetering::operation::meter_usage::MeterUsageError>,
+    mpkit_metering::operation::meter_usage::MeterUsageOutput,
+    mpkit_metering::error::SdkError<mpkit_metering::operation::meter_usage::MeterUsageError>,
 > {
     client.meter_usage().product_code("p").timestamp(DateTime::from_secs(0)).usage_dimension("d").send().await
 }

@@ -9,11 +9,11 @@
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
-use awsjson_runtime::test_util::{json_response, ReplayClient};
 use integration_tests::server::{Reply, TestServer};
-use marketplacemetering::config::{Credentials, Region};
-use marketplacemetering::primitives::DateTime;
-use marketplacemetering::{Client, Config};
+use mpkit_metering::config::{Credentials, Region};
+use mpkit_metering::primitives::DateTime;
+use mpkit_metering::{Client, Config};
+use mpkit_runtime::test_util::{json_response, ReplayClient};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
@@ -70,7 +70,7 @@ async fn secrets_stay_out_of_logs_and_debug_output() {
 
     let replay = ReplayClient::new(vec![json_response(400, r#"{"__type":"ThrottlingException","message":"m"}"#)]);
     let failing = Client::from_conf(
-        config.to_builder().http_client(replay.clone()).retry_config(marketplacemetering::config::retry::RetryConfig::disabled()).build(),
+        config.to_builder().http_client(replay.clone()).retry_config(mpkit_metering::config::retry::RetryConfig::disabled()).build(),
     );
     let err = failing.resolve_customer().registration_token("t").send().await.unwrap_err();
     let signed = replay.single_request();
@@ -96,15 +96,15 @@ async fn secrets_stay_out_of_logs_and_debug_output() {
 
 #[tokio::test]
 async fn profiles_and_credential_provider_requests_redact_their_secrets() {
-    use awsjson_runtime::config::SystemTimeSource;
-    use awsjson_runtime::credentials::{ContainerCredentials, ProviderContext, WebIdentityCredentials};
-    use awsjson_runtime::env::OsEnv;
+    use mpkit_runtime::config::SystemTimeSource;
+    use mpkit_runtime::credentials::{ContainerCredentials, ProviderContext, WebIdentityCredentials};
+    use mpkit_runtime::env::OsEnv;
 
     let config = format!("[profile p]\naws_access_key_id = AKID\naws_secret_access_key = {SECRET}\naws_session_token = {TOKEN}\n");
     let env = OsEnv::fake([("HOME", "/h"), ("AWS_PROFILE", "p")], [("/h/.aws/config", config.as_str())]);
-    let profile = awsjson_runtime::test_util::internals::load_profile(&env).unwrap().unwrap();
+    let profile = mpkit_runtime::test_util::internals::load_profile(&env).unwrap().unwrap();
     assert_eq!(profile.get("aws_secret_access_key"), Some(SECRET));
-    let mut everything = format!("{profile:?}{:?}", awsjson_runtime::test_util::internals::load_profile_files(&env).unwrap());
+    let mut everything = format!("{profile:?}{:?}", mpkit_runtime::test_util::internals::load_profile_files(&env).unwrap());
 
     // The container endpoint request carries the authorization token.
     let replay = ReplayClient::new(vec![json_response(
@@ -121,7 +121,7 @@ async fn profiles_and_credential_provider_requests_redact_their_secrets() {
 
     // The web identity request carries the OIDC token in its body, and STS answers with keys.
     let sts = format!("<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>ASIA</AccessKeyId><SecretAccessKey>{SECRET}</SecretAccessKey><SessionToken>{TOKEN}</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>");
-    let response = awsjson_runtime::http::HttpResponse::new(200, Default::default(), sts.into_bytes());
+    let response = mpkit_runtime::http::HttpResponse::new(200, Default::default(), sts.into_bytes());
     let replay = ReplayClient::new(vec![response.clone()]);
     let env = OsEnv::fake(
         [("AWS_WEB_IDENTITY_TOKEN_FILE", "/t"), ("AWS_ROLE_ARN", "arn:aws:iam::1:role/r"), ("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:1")],

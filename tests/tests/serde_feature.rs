@@ -2,8 +2,8 @@
 //! names and come back equal, for users who cache or log usage records.
 
 use golden_kitchen_sink::types::{Choice, Color, Nested};
-use marketplacemetering::primitives::DateTime;
-use marketplacemetering::types::{Tag, UsageAllocation, UsageRecord, UsageRecordResultStatus};
+use mpkit_metering::primitives::DateTime;
+use mpkit_metering::types::{Tag, UsageAllocation, UsageRecord, UsageRecordResultStatus};
 use serde_json::json;
 
 #[test]

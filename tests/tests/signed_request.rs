@@ -5,11 +5,11 @@
 //! `tests/src/sigv4.rs`, so the literal below is not merely what the signer
 //! happened to print.
 
-use awsjson_runtime::http::HttpRequest;
-use awsjson_runtime::test_util::{json_response, ReplayClient};
 use integration_tests::{sigv4, test_config};
-use marketplacemetering::primitives::DateTime;
-use marketplacemetering::Client;
+use mpkit_metering::primitives::DateTime;
+use mpkit_metering::Client;
+use mpkit_runtime::http::HttpRequest;
+use mpkit_runtime::test_util::{json_response, ReplayClient};
 
 /// The request as text: request line, headers in the order sent, a blank line, the body.
 fn wire_text(request: &HttpRequest) -> String {
@@ -40,7 +40,7 @@ async fn meter_usage_request() -> HttpRequest {
 #[tokio::test]
 async fn a_meter_usage_request_is_the_same_to_the_byte() {
     let request = meter_usage_request().await;
-    let user_agent = format!("awsjson-runtime/0.1.0 marketplacemetering/0.1.0 os/{} lang/rust", std::env::consts::OS);
+    let user_agent = format!("mpkit-runtime/0.1.0 mpkit-metering/0.1.0 os/{} lang/rust", std::env::consts::OS);
     let body = r#"{"ProductCode":"prod-123","Timestamp":1699999200,"UsageDimension":"Hosts","UsageQuantityAsDecimal":"3","ClientToken":"00000000-0000-4000-8000-000000000000"}"#;
     // The signature covers the User-Agent, which names the operating system;
     // the literal is Linux's, where CI runs.
@@ -78,4 +78,4 @@ async fn two_calls_with_the_same_inputs_send_the_same_bytes() {
 }
 
 /// The signature of this request on Linux (checked by the independent verifier above).
-const SIGNATURE_ON_LINUX: &str = "7ad525ff13de9e4c2af59ee664b23404ec1cef988d056d72993a54b5122a988c";
+const SIGNATURE_ON_LINUX: &str = "63c3f387408786deb3c63219a9d050b9d4493134e396ff540ec817ee2827b5f3";

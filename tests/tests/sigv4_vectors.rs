@@ -1,5 +1,5 @@
 //! The SigV4 header-signing vectors of `../shared/conformance/sigv4/v4`
-//! through the project's signing integration (`awsjson_runtime::sign`),
+//! through the project's signing integration (`mpkit_runtime::sign`),
 //! and through the tests' own SigV4 implementation: the signed request's
 //! headers, the canonical request, the string to sign and the signature
 //! must all equal the expected files. Every vector whose request has the
@@ -10,13 +10,13 @@
 use std::path::Path;
 use std::time::SystemTime;
 
-use awsjson_runtime::credentials::Credentials;
-use awsjson_runtime::http::{Headers, HttpRequest};
-use awsjson_runtime::primitives::{DateTime, DateTimeFormat};
-use awsjson_runtime::test_util::internals::{sign_cached, sign_with, SigningKeyCache, SigningOptions};
 use integration_tests::shared_dir;
 use integration_tests::sigv4::{parse_vector_request as parse_request, percent_decode, uri_encode};
-use metering_emulator::sigv4::{canonical_request, expected_signature, parse_authorization, Incoming, PathRules};
+use mpkit_emulator::sigv4::{canonical_request, expected_signature, parse_authorization, Incoming, PathRules};
+use mpkit_runtime::credentials::Credentials;
+use mpkit_runtime::http::{Headers, HttpRequest};
+use mpkit_runtime::primitives::{DateTime, DateTimeFormat};
+use mpkit_runtime::test_util::internals::{sign_cached, sign_with, SigningKeyCache, SigningOptions};
 use serde_json::Value;
 
 /// Vectors left out, with why. Empty: every vector is expressible.

@@ -7,8 +7,8 @@
 
 mod common;
 
-use awsjson_runtime::env::OsEnv;
 use integration_tests::tls::{authority_and_server_certificate_with, tls_server_with};
+use mpkit_runtime::env::OsEnv;
 use tokio_rustls::rustls::crypto::ring::{cipher_suite, default_provider, kx_group};
 use tokio_rustls::rustls::crypto::{CryptoProvider, SupportedKxGroup};
 use tokio_rustls::rustls::{version, SupportedCipherSuite, SupportedProtocolVersion};

@@ -65,7 +65,7 @@ pub fn default_jobs(root: &Path) -> Result<Vec<Job>, String> {
         let out = root.join(&c.out);
         jobs.push(Job {
             model: root.join(&c.model),
-            options: c.options(relative_path(&out, &root.join("runtime"))),
+            options: codegen::Options { publish: true, ..c.options(relative_path(&out, &root.join("runtime"))) },
             out,
             enforce_version: true,
         });
@@ -173,7 +173,13 @@ pub fn run(args: &Args) -> Result<(), String> {
         let files = generate(job)?;
         let shown = job.out.strip_prefix(&root).unwrap_or(&job.out).display().to_string();
         if args.check {
-            let stale = stale_files(&job.out, &files)?;
+            let mut stale = stale_files(&job.out, &files)?;
+            if job.enforce_version {
+                stale.extend(stale_changelog(&job.out, &files)?);
+            }
+            if job.options.publish && !job.out.join("LICENSE").is_file() {
+                stale.push("LICENSE (missing)".to_owned());
+            }
             for s in &stale {
                 eprintln!("stale: {shown}/{s}");
             }
@@ -182,10 +188,14 @@ pub fn run(args: &Args) -> Result<(), String> {
                 println!("{shown} is up to date ({} files)", files.len());
             }
         } else {
-            if job.enforce_version {
-                check_version(&job.out, &files)?;
-            }
+            let previous = if job.enforce_version { check_version(&job.out, &files)? } else { None };
             write_files(&job.out, &files)?;
+            if job.enforce_version {
+                write_changelog(&job.out, &files, previous)?;
+            }
+            if job.options.publish {
+                link_license(&root, &job.out)?;
+            }
             println!("wrote {} files to {shown}", files.len());
         }
     }
@@ -199,14 +209,68 @@ pub fn run(args: &Args) -> Result<(), String> {
 /// not raised enough: the snapshot on disk says what the API and version
 /// were, the new one what they will be. A crate without a snapshot (new, or
 /// from before snapshots) is written as it is.
-pub fn check_version(out: &Path, files: &BTreeMap<String, String>) -> Result<(), String> {
+///
+/// Returns the previous version and what changed since, for the changelog.
+pub fn check_version(out: &Path, files: &BTreeMap<String, String>) -> Result<Option<(String, Vec<codegen::api::Change>)>, String> {
     let path = out.join(codegen::api::SNAPSHOT_FILE);
-    let Ok(old) = std::fs::read_to_string(&path) else { return Ok(()) };
+    let Ok(old) = std::fs::read_to_string(&path) else { return Ok(None) };
     let old =
         codegen::api::snapshot::read(&old).map_err(|e| format!("{}: {e}; delete it to accept the new API as it is", path.display()))?;
+    let new = new_snapshot(files)?;
+    let changes = codegen::api::check_version(&old, &new).map_err(|e| format!("{}: {e}", out.display()))?;
+    Ok(Some((old.version, changes)))
+}
+
+fn new_snapshot(files: &BTreeMap<String, String>) -> Result<codegen::api::Snapshot, String> {
     let new = files.get(codegen::api::SNAPSHOT_FILE).ok_or("the generator wrote no API snapshot")?;
-    let new = codegen::api::snapshot::read(new)?;
-    codegen::api::check_version(&old, &new).map(drop).map_err(|e| format!("{}: {e}", out.display()))
+    codegen::api::snapshot::read(new)
+}
+
+/// Gives a published crate the workspace's licence: a link to the one
+/// file (Cargo packages the file it points at), or a copy where links
+/// cannot be made.
+fn link_license(root: &Path, out: &Path) -> Result<(), String> {
+    let link = out.join("LICENSE");
+    if link.is_file() {
+        return Ok(());
+    }
+    let target = root.join("LICENSE");
+    #[cfg(unix)]
+    let made = std::os::unix::fs::symlink(relative_path(out, &target), &link);
+    #[cfg(not(unix))]
+    let made = std::fs::copy(&target, &link).map(drop);
+    made.map_err(|e| format!("cannot link {} to the licence: {e}", link.display()))
+}
+
+/// Adds the entry of the version just written to the crate's changelog,
+/// unless it has one: what changed since `previous`, or a first version.
+fn write_changelog(
+    out: &Path,
+    files: &BTreeMap<String, String>,
+    previous: Option<(String, Vec<codegen::api::Change>)>,
+) -> Result<(), String> {
+    use crate::changelog;
+    let version = new_snapshot(files)?.version;
+    let path = out.join(changelog::FILE);
+    let existing = std::fs::read_to_string(&path).ok();
+    if existing.as_deref().is_some_and(|text| changelog::has_entry(text, &version)) {
+        return Ok(());
+    }
+    let previous = previous.as_ref().map(|(v, changes)| changelog::Previous { version: v, changes });
+    let entry = changelog::entry(&version, &changelog::today(), previous);
+    let text = changelog::with_entry(existing.as_deref(), &entry);
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// The changelog, when it has no entry for the version generated now.
+fn stale_changelog(out: &Path, files: &BTreeMap<String, String>) -> Result<Option<String>, String> {
+    use crate::changelog;
+    let version = new_snapshot(files)?.version;
+    Ok(match std::fs::read_to_string(out.join(changelog::FILE)) {
+        Ok(text) if changelog::has_entry(&text, &version) => None,
+        Ok(_) => Some(format!("{} (no entry for {version})", changelog::FILE)),
+        Err(_) => Some(format!("{} (missing)", changelog::FILE)),
+    })
 }
 
 /// Whether a file on disk holds `generated`: a checkout that turned LF into
@@ -260,7 +324,7 @@ pub fn write_files(out: &Path, files: &BTreeMap<String, String>) -> Result<(), S
 /// Generated files already on disk: Cargo.toml and everything under src/, examples/ and tests/.
 fn existing_files(out: &Path) -> Result<Vec<String>, String> {
     let mut found = Vec::new();
-    for file in ["Cargo.toml", codegen::api::SNAPSHOT_FILE] {
+    for file in ["Cargo.toml", "README.md", codegen::api::SNAPSHOT_FILE] {
         if out.join(file).is_file() {
             found.push(file.to_owned());
         }

@@ -92,9 +92,9 @@ mod tests {
     fn the_version_and_package_come_from_the_crate_generated_from_new() {
         let root = crate::codegen::workspace_root();
         let ours = root.join("model/marketplace-metering.json");
-        let listed = crate::manifest::read(&root).unwrap().into_iter().find(|c| c.package == "marketplacemetering").unwrap();
+        let listed = crate::manifest::read(&root).unwrap().into_iter().find(|c| c.package == "mpkit-metering").unwrap();
         let args = parse(&["/nowhere/old.json", ours.to_str().unwrap()]).unwrap();
-        assert_eq!((args.version.as_str(), args.options.package.as_deref()), (listed.version.as_str(), Some("marketplacemetering")));
+        assert_eq!((args.version.as_str(), args.options.package.as_deref()), (listed.version.as_str(), Some("mpkit-metering")));
         assert_eq!(args.options.default_features, listed.features);
         let given = parse(&["/nowhere/old.json", ours.to_str().unwrap(), "--version", "3.0.0", "--package", "p"]).unwrap();
         assert_eq!((given.version.as_str(), given.options.package.as_deref()), ("3.0.0", Some("p")));

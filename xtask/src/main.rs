@@ -6,6 +6,7 @@ use xtask::codegen;
 
 const USAGE: &str = "usage: cargo xtask codegen [--check] [--model PATH --out DIR] [--package NAME]
        cargo xtask diff OLD.json NEW.json [--format text|json] [--docs] [--version X.Y.Z] [--package NAME]
+       cargo xtask package
        cargo xtask check-models DIR [--only NAME,...] [--jobs N] [--out DIR] [--generate-only]
        cargo xtask bench [--quick] [--no-builds] [--emulator | --meter | --instructions | --endpoints | --entitlements | --catalog | --big-crates | --check-models]
 
@@ -23,6 +24,12 @@ const USAGE: &str = "usage: cargo xtask codegen [--check] [--model PATH --out DI
                   the version bump it needs from X.Y.Z (default: the version codegen.toml gives
                   the crate generated from NEW or OLD; --package likewise);
                   documentation-only changes are counted, and listed with --docs
+
+  package         package every published crate (cargo package), unpack the packages into a clean
+                  folder outside the workspace, install the `metering` command from them alone
+                  (cargo install --locked --path, crates.io patched with the unpacked crates), run
+                  `metering --version` and `metering demo`, and check the other SDK crates'
+                  packages with every feature
 
   check-models    generate every Smithy model under DIR (each in its own process), compile the
                   crates together with their tests and examples under -D warnings, run each
@@ -51,6 +58,7 @@ fn main() -> ExitCode {
                 },
                 |()| ExitCode::SUCCESS,
             ),
+        Some("package") if args.len() == 1 => outcome(xtask::package::package_and_install(&codegen::workspace_root())),
         Some("check-models") => parsed_then_run(xtask::check_models::Args::parse(&args[1..]), |a| xtask::check_models::run(&a)),
         Some("bench") => {
             let root = codegen::workspace_root();

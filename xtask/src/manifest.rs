@@ -110,6 +110,6 @@ mod tests {
     #[test]
     fn the_workspace_manifest_reads() {
         let crates = read(&super::super::codegen::workspace_root()).unwrap();
-        assert!(crates.iter().any(|c| c.package == "marketplacemetering"));
+        assert!(crates.iter().any(|c| c.package == "mpkit-metering"));
     }
 }

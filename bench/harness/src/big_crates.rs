@@ -141,7 +141,7 @@ pub fn catalog(root: &Path) -> Vec<Row> {
     let work = root.join("target/bench-big");
     let (ours_dir, official_dir) = (work.join("ours-catalog"), work.join("official-catalog"));
     let crate_dir = root.join("generated/marketplacecatalog");
-    project(&ours_dir, "big-ours-catalog", &format!("marketplacecatalog = {{ path = \"{}\" }}", crate_dir.display()));
+    project(&ours_dir, "big-ours-catalog", &format!("mpkit-catalog = {{ path = \"{}\" }}", crate_dir.display()));
     project(
         &official_dir,
         "big-official-catalog",
@@ -166,7 +166,7 @@ pub fn catalog(root: &Path) -> Vec<Row> {
         ));
     }
     for (release, label) in [(false, "debug"), (true, "release")] {
-        let ours = crate_alone(&ours_dir, "marketplacecatalog", release);
+        let ours = crate_alone(&ours_dir, "mpkit-catalog", release);
         let official = crate_alone(&official_dir, "aws-sdk-marketplacecatalog", release);
         rows.push(row(format!("Catalog crate alone, dependencies built: {label} build, wall"), ours, official, "s", "< 0.33"));
     }

@@ -58,11 +58,11 @@ pub fn body_for(path: &str) -> Option<String> {
     }
 }
 
-fn canned(path: &str) -> awsjson_runtime::http::HttpResponse {
-    let mut h = awsjson_runtime::http::Headers::new();
+fn canned(path: &str) -> mpkit_runtime::http::HttpResponse {
+    let mut h = mpkit_runtime::http::Headers::new();
     h.append("x-amzn-requestid", "0a1b2c3d-4e5f-6789-abcd-ef0123456789");
     h.append("content-type", "application/json");
-    awsjson_runtime::http::HttpResponse::new(200, h, body_for(path).unwrap().into_bytes())
+    mpkit_runtime::http::HttpResponse::new(200, h, body_for(path).unwrap().into_bytes())
 }
 
 fn ours(url: Option<&str>, path: &str) -> ours_catalog::Client {

@@ -12,23 +12,23 @@ pub const SECRET: &str = "bench/secret/key/0123456789abcdefghij";
 
 /// An HTTP client for our crate that answers at once, for the no-network workload.
 #[derive(Debug, Clone)]
-pub struct Instant(pub awsjson_runtime::http::HttpResponse);
+pub struct Instant(pub mpkit_runtime::http::HttpResponse);
 
-impl awsjson_runtime::http::HttpClient for Instant {
+impl mpkit_runtime::http::HttpClient for Instant {
     fn call(
         &self,
-        _: awsjson_runtime::http::HttpRequest,
-    ) -> awsjson_runtime::http::BoxFuture<'_, Result<awsjson_runtime::http::HttpResponse, awsjson_runtime::http::ConnectorError>> {
+        _: mpkit_runtime::http::HttpRequest,
+    ) -> mpkit_runtime::http::BoxFuture<'_, Result<mpkit_runtime::http::HttpResponse, mpkit_runtime::http::ConnectorError>> {
         let r = self.0.clone();
         Box::pin(async move { Ok(r) })
     }
 }
 
-fn canned(body: &str) -> awsjson_runtime::http::HttpResponse {
-    let mut h = awsjson_runtime::http::Headers::new();
+fn canned(body: &str) -> mpkit_runtime::http::HttpResponse {
+    let mut h = mpkit_runtime::http::Headers::new();
     h.append("content-type", "application/x-amz-json-1.1");
     h.append("x-amzn-requestid", "0a1b2c3d-4e5f-6789-abcd-ef0123456789");
-    awsjson_runtime::http::HttpResponse::new(200, h, body.as_bytes().to_vec())
+    mpkit_runtime::http::HttpResponse::new(200, h, body.as_bytes().to_vec())
 }
 
 pub fn ours(endpoint: Option<&str>, body: &str) -> ours::Client {

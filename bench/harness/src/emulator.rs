@@ -148,7 +148,7 @@ fn batch(client: &ours::Client, i: usize, base: i64) -> impl std::future::Future
 }
 
 pub fn measure(root: &Path) -> Vec<Figure> {
-    let status = Command::new("cargo").args(["build", "--quiet", "--release", "-p", "metering"]).current_dir(root).status().unwrap();
+    let status = Command::new("cargo").args(["build", "--quiet", "--release", "-p", "mpkit-cli"]).current_dir(root).status().unwrap();
     assert!(status.success(), "the metering binary did not build");
     let binary = root.join("target/release/metering");
     let dir = std::env::temp_dir().join(format!("bench-emulator-{}", std::process::id()));

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use awsjson_runtime::for_generated::{Bdd, EndpointParams, Ruleset};
+use mpkit_runtime::for_generated::{Bdd, EndpointParams, Ruleset};
 use serde_json::Value;
 
 /// The workloads, by the name `--profile` takes.

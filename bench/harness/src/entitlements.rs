@@ -6,7 +6,7 @@
 //! loopback (sequential, the server's CPU taken out).
 
 use aws_smithy_types::body::SdkBody;
-use awsjson_runtime::for_generated::CborWriter;
+use mpkit_runtime::for_generated::CborWriter;
 
 use crate::clients::{Instant, AKID, SECRET};
 use crate::{over_loopback, per_call, server};
@@ -73,23 +73,23 @@ pub fn cbor_page() -> Vec<u8> {
             }
         }
         w.key("ExpirationDate");
-        w.timestamp(&awsjson_runtime::primitives::DateTime::from_secs(expiration));
+        w.timestamp(&mpkit_runtime::primitives::DateTime::from_secs(expiration));
     }
     w.key("NextToken");
     w.string("next-page");
     w.finish()
 }
 
-fn canned(cbor: bool) -> awsjson_runtime::http::HttpResponse {
-    let mut h = awsjson_runtime::http::Headers::new();
+fn canned(cbor: bool) -> mpkit_runtime::http::HttpResponse {
+    let mut h = mpkit_runtime::http::Headers::new();
     h.append("x-amzn-requestid", "0a1b2c3d-4e5f-6789-abcd-ef0123456789");
     if cbor {
         h.append("content-type", "application/cbor");
         h.append("smithy-protocol", "rpc-v2-cbor");
-        awsjson_runtime::http::HttpResponse::new(200, h, cbor_page())
+        mpkit_runtime::http::HttpResponse::new(200, h, cbor_page())
     } else {
         h.append("content-type", "application/x-amz-json-1.1");
-        awsjson_runtime::http::HttpResponse::new(200, h, json_page().into_bytes())
+        mpkit_runtime::http::HttpResponse::new(200, h, json_page().into_bytes())
     }
 }
 

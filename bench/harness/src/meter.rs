@@ -86,7 +86,7 @@ pub fn metering(binary: &Path, url: &str, args: &[&str]) -> Command {
 // The PostgreSQL producers are reaped by `wait4` in `wait_rusage`, which clippy cannot see.
 #[allow(clippy::zombie_processes)]
 pub fn measure(root: &Path) -> Vec<Figure> {
-    let status = Command::new("cargo").args(["build", "--quiet", "--release", "-p", "metering"]).current_dir(root).status().unwrap();
+    let status = Command::new("cargo").args(["build", "--quiet", "--release", "-p", "mpkit-cli"]).current_dir(root).status().unwrap();
     assert!(status.success(), "the metering binary did not build");
     let binary = root.join("target/release/metering");
     let dir = std::env::temp_dir().join(format!("bench-meter-{}", std::process::id()));

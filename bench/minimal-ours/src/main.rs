@@ -2,13 +2,13 @@
 //! With the default `multi-thread` feature it runs on tokio's multi-thread
 //! runtime, as the official SDK's README has it; without, on the
 //! current-thread runtime.
-use marketplacemetering::primitives::DateTime;
+use mpkit_metering::primitives::DateTime;
 
 #[cfg_attr(feature = "multi-thread", tokio::main)]
 #[cfg_attr(not(feature = "multi-thread"), tokio::main(flavor = "current_thread"))]
 async fn main() {
-    let config = marketplacemetering::config::load_from_env().await;
-    let client = marketplacemetering::Client::new(&config);
+    let config = mpkit_metering::config::load_from_env().await;
+    let client = mpkit_metering::Client::new(&config);
     #[allow(deprecated)]
     let result = client
         .meter_usage()

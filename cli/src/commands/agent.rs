@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use durable_meter::Policy;
+use mpkit_meter::Policy;
 
 use crate::meter_outcome::{duration, positive_duration};
 use crate::service::Common;

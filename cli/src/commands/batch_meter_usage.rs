@@ -7,8 +7,8 @@
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
-use marketplacemetering::error::DisplayErrorContext;
-use marketplacemetering::types::{UsageRecord, UsageRecordResultStatus};
+use mpkit_metering::error::DisplayErrorContext;
+use mpkit_metering::types::{UsageRecord, UsageRecordResultStatus};
 
 use crate::output::Output;
 use crate::service::{self, Common};
@@ -70,14 +70,14 @@ pub async fn run(common: &Common, args: Args) -> ExitCode {
     let client = service::client(common).await;
     let progress = std::io::stderr().is_terminal();
     let mut sent = 0;
-    for chunk in records.chunks(durable_meter::BATCH_LIMIT) {
+    for chunk in records.chunks(mpkit_meter::BATCH_LIMIT) {
         let mut pending: Vec<UsageRecord> = chunk.to_vec();
         for attempt in 0..=UNPROCESSED_RETRIES {
             if pending.is_empty() {
                 break;
             }
             if attempt > 0 {
-                tokio::time::sleep(durable_meter::Policy::default().backoff(attempt, 1.0)).await;
+                tokio::time::sleep(mpkit_meter::Policy::default().backoff(attempt, 1.0)).await;
             }
             let result =
                 client.batch_meter_usage().product_code(product_code.clone()).set_usage_records(Some(pending.clone())).send().await;

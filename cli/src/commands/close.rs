@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use durable_meter::{Customer, Meter, Policy};
+use mpkit_meter::{Customer, Meter, Policy};
 
 use crate::meter_outcome::{open, report_outcome, usage_error};
 use crate::service::{self, Common};

@@ -9,7 +9,7 @@
 
 use std::process::ExitCode;
 
-use durable_meter::{Buyer, Form, Meter, Policy};
+use mpkit_meter::{Buyer, Form, Meter, Policy};
 use serde_json::{json, Value};
 
 use crate::meter_outcome::open;
@@ -72,7 +72,7 @@ fn buyer_of(line: &str) -> Result<Buyer, String> {
         match members.get(name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => {
-                durable_meter::usage::check_member(name, s).map_err(|e| e.to_string())?;
+                mpkit_meter::usage::check_member(name, s).map_err(|e| e.to_string())?;
                 Ok(Some(s.clone()))
             }
             Some(other) => Err(format!("{name} must be a string, not {other}")),
@@ -140,7 +140,7 @@ async fn act(common: &Common, store: &str, action: Action, output: Output) -> Ex
             let form = Form::parse(&form).unwrap_or(Form::Account);
             meter.set_form(&product_code, form).await.map(|()| json!({ "ProductCode": product_code, "SendAs": form.as_str() }))
         }
-        Action::List => durable_meter::Store::buyers(meter.store())
+        Action::List => mpkit_meter::Store::buyers(meter.store())
             .await
             .map(|all| json!(all.iter().map(buyer_json).collect::<Vec<_>>()))
             .map_err(Into::into),

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use durable_meter::{Customer, Meter, Policy, Quantity, SqliteStore, Usage};
-use marketplacemetering::config::{Credentials, Region};
+use mpkit_meter::{Customer, Meter, Policy, Quantity, SqliteStore, Usage};
+use mpkit_metering::config::{Credentials, Region};
 
 const SELLER: (&str, &str) = ("AKIAEXAMPLESELLER001", "seller-secret-key-for-the-emulator-only");
 
@@ -24,8 +24,7 @@ pub struct Args {}
 
 /// Runs the demonstration (`metering demo`).
 pub async fn run(_common: &crate::service::Common, _args: Args) -> ExitCode {
-    let emulator = match metering_emulator::start(metering_emulator::Config::demo(), "127.0.0.1:0".parse().expect("a socket address")).await
-    {
+    let emulator = match mpkit_emulator::start(mpkit_emulator::Config::demo(), "127.0.0.1:0".parse().expect("a socket address")).await {
         Ok(e) => e,
         Err(e) => return fail("the emulator did not start", e),
     };
@@ -38,12 +37,12 @@ pub async fn run(_common: &crate::service::Common, _args: Args) -> ExitCode {
         Err(e) => return fail("the store did not open", e),
     };
     println!("The emulator is at {}; the meter's store is {}.", emulator.url(), dir.join("meter.db").display());
-    let config = marketplacemetering::Config::builder()
+    let config = mpkit_metering::Config::builder()
         .region(Region::from_static("us-east-1"))
         .credentials_provider(Credentials::new(SELLER.0, SELLER.1, None, None, "demo"))
         .endpoint_url(emulator.url())
         .build();
-    let meter = Meter::new(store, marketplacemetering::Client::from_conf(config), Policy::default());
+    let meter = Meter::new(store, mpkit_metering::Client::from_conf(config), Policy::default());
     // As a seller's sign-up page does: resolve each buyer's registration token, so the meter knows
     // every name a buyer goes by (one buyer's records under two names are one hour, billed once).
     for token in ["token-alpha", "token-beta"] {
@@ -98,9 +97,7 @@ pub async fn run(_common: &crate::service::Common, _args: Args) -> ExitCode {
     let count = usage.len();
     match meter.record_all(usage).await {
         Ok(outcomes) => {
-            if let Some(durable_meter::Recorded::Refused(reason)) =
-                outcomes.iter().find(|o| matches!(o, durable_meter::Recorded::Refused(_)))
-            {
+            if let Some(mpkit_meter::Recorded::Refused(reason)) = outcomes.iter().find(|o| matches!(o, mpkit_meter::Recorded::Refused(_))) {
                 return fail("a record was refused", reason);
             }
         }
@@ -116,7 +113,7 @@ pub async fn run(_common: &crate::service::Common, _args: Args) -> ExitCode {
         report.sealed, report.sent, report.retry_later, report.rejected, report.conflicts
     );
 
-    let billed: BTreeMap<(u64, String, String), String> = match metering_emulator::admin::billed(&emulator.url()).await {
+    let billed: BTreeMap<(u64, String, String), String> = match mpkit_emulator::admin::billed(&emulator.url()).await {
         Ok(list) => list.into_iter().map(|b| ((b.hour as u64, b.customer().to_owned(), b.dimension.clone()), b.quantity)).collect(),
         Err(e) => return fail("the emulator's records could not be read", e),
     };
@@ -125,8 +122,8 @@ pub async fn run(_common: &crate::service::Common, _args: Args) -> ExitCode {
     for ((hour, customer, dimension), total) in &recorded {
         let got = billed.get(&(*hour, customer.to_string(), dimension.to_string())).cloned().unwrap_or_else(|| "-".into());
         all_equal &= got == total.to_string();
-        let label = marketplacemetering::primitives::DateTime::from_secs(*hour as i64)
-            .fmt(marketplacemetering::primitives::DateTimeFormat::DateTime)
+        let label = mpkit_metering::primitives::DateTime::from_secs(*hour as i64)
+            .fmt(mpkit_metering::primitives::DateTimeFormat::DateTime)
             .unwrap_or_default();
         println!("{label:<22} {customer:<14} {dimension:<11} {:>10} {got:>10}", total.to_string());
     }

@@ -33,24 +33,22 @@ pub struct Args {
 /// Runs `metering emulator`.
 pub async fn run(_common: &Common, args: Args) -> ExitCode {
     if args.print_config {
-        print!("{}", metering_emulator::config::DEMO);
+        print!("{}", mpkit_emulator::config::DEMO);
         return ExitCode::SUCCESS;
     }
     let config = match args.config {
-        None => metering_emulator::Config::demo(),
-        Some(path) => {
-            match std::fs::read_to_string(&path).map_err(|e| e.to_string()).and_then(|t| metering_emulator::Config::from_toml(&t)) {
-                Ok(c) => c,
-                Err(e) => {
-                    eprintln!("metering emulator: {}: {e}", path.display());
-                    return ExitCode::from(2);
-                }
+        None => mpkit_emulator::Config::demo(),
+        Some(path) => match std::fs::read_to_string(&path).map_err(|e| e.to_string()).and_then(|t| mpkit_emulator::Config::from_toml(&t)) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("metering emulator: {}: {e}", path.display());
+                return ExitCode::from(2);
             }
-        }
+        },
     };
-    let options = metering_emulator::Options { data: args.data, ..metering_emulator::Options::new(args.listen) };
+    let options = mpkit_emulator::Options { data: args.data, ..mpkit_emulator::Options::new(args.listen) };
     let listen = options.listen;
-    let running = match metering_emulator::start_with(config, options).await {
+    let running = match mpkit_emulator::start_with(config, options).await {
         Ok(r) => r,
         Err(e) => {
             eprintln!("metering emulator: could not start on {listen}: {e}");

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use durable_meter::{Meter, Policy};
+use mpkit_meter::{Meter, Policy};
 
 use crate::meter_outcome::{duration, flush_and_report, open, positive_duration, usage_error};
 use crate::service::{self, Common};

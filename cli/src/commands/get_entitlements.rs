@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use marketplaceentitlement::types::GetEntitlementFilterName;
+use mpkit_entitlement::types::GetEntitlementFilterName;
 
 use crate::output::print;
 use crate::service::{self, failed, Common};

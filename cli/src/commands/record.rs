@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use durable_meter::{AnyStore, Recorded, Usage};
+use mpkit_meter::{AnyStore, Recorded, Usage};
 use serde_json::{json, Value};
 
 use crate::meter_outcome::{open, usage_error};
@@ -61,14 +61,14 @@ pub struct OneRecord {
 }
 
 impl OneRecord {
-    fn usage(self) -> Option<Result<durable_meter::Usage, String>> {
+    fn usage(self) -> Option<Result<mpkit_meter::Usage, String>> {
         let dimension = self.dimension?;
         Some((|| {
-            let quantity = durable_meter::Quantity::parse(self.quantity.as_deref().ok_or("--quantity is missing")?)?;
+            let quantity = mpkit_meter::Quantity::parse(self.quantity.as_deref().ok_or("--quantity is missing")?)?;
             let time = if self.timestamp == "now" { std::time::SystemTime::now() } else { usage_lines::time(&self.timestamp)? };
             let customer = usage_lines::customer(self.customer_identifier, self.customer_aws_account_id, self.license_arn)?;
             let usage =
-                durable_meter::Usage { product_code: self.product_code, customer, dimension, quantity, time, event_id: self.event_id };
+                mpkit_meter::Usage { product_code: self.product_code, customer, dimension, quantity, time, event_id: self.event_id };
             usage.check().map_err(|e| e.to_string())?;
             Ok(usage)
         })())
@@ -170,7 +170,7 @@ fn submit(store: &Arc<AnyStore>, chunk: Vec<(usize, Usage)>) -> tokio::task::Joi
     let store = store.clone();
     tokio::spawn(async move {
         let (lines, usage): (Vec<usize>, Vec<Usage>) = chunk.into_iter().unzip();
-        let outcomes = durable_meter::record_all(&*store, usage).await.map_err(|e| e.to_string())?;
+        let outcomes = mpkit_meter::record_all(&*store, usage).await.map_err(|e| e.to_string())?;
         Ok(lines.into_iter().zip(outcomes).collect())
     })
 }

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use durable_meter::{Meter, Policy, Requeue};
+use mpkit_meter::{Meter, Policy, Requeue};
 
 use crate::meter_outcome::{exit, flush_and_report, open, usage_error};
 use crate::service::{self, Common};
@@ -33,7 +33,7 @@ pub async fn run(common: &Common, args: Args) -> ExitCode {
         (None, Some(hour), false) => match usage_lines::time(&hour) {
             Ok(t) => {
                 let ms = t.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-                Requeue::Hour(durable_meter::policy::hour_of(ms))
+                Requeue::Hour(mpkit_meter::policy::hour_of(ms))
             }
             Err(e) => return usage_error(&format!("--hour {e}")),
         },

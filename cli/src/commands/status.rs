@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 use std::time::SystemTime;
 
-use durable_meter::{HourState, Policy};
+use mpkit_meter::{HourState, Policy};
 use serde_json::json;
 
 use crate::meter_outcome::{hour_json, open, usage_error};
@@ -27,7 +27,7 @@ pub async fn run(common: &Common, args: Args) -> ExitCode {
         Err(e) => return usage_error(&format!("--store: {e}")),
     };
     let policy = Policy::default();
-    let status = match durable_meter::status(&store, &policy, SystemTime::now()).await {
+    let status = match mpkit_meter::status(&store, &policy, SystemTime::now()).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("metering status: {e}");
@@ -36,9 +36,9 @@ pub async fn run(common: &Common, args: Args) -> ExitCode {
     };
     let skew_ms = status.clock_skew_ms;
     let (held, rejected, conflicts) = match (
-        durable_meter::Store::hours(&store, HourState::Held, 100).await,
-        durable_meter::Store::hours(&store, HourState::Rejected, 100).await,
-        durable_meter::Store::hours(&store, HourState::Conflict, 100).await,
+        mpkit_meter::Store::hours(&store, HourState::Held, 100).await,
+        mpkit_meter::Store::hours(&store, HourState::Rejected, 100).await,
+        mpkit_meter::Store::hours(&store, HourState::Conflict, 100).await,
     ) {
         (Ok(h), Ok(r), Ok(c)) => (h, r, c),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {

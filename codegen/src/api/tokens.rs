@@ -23,7 +23,7 @@ pub(super) fn compact(tokens: &proc_macro2::TokenStream) -> String {
         ("::std::boxed::", ""),
         ("::std::convert::", ""),
         ("::std::", "std::"),
-        ("::awsjson_runtime::for_generated::", ""),
+        ("::mpkit_runtime::for_generated::", ""),
         ("crate::", ""),
     ] {
         out = out.replace(from, to);

@@ -507,39 +507,3 @@ pub fn protocol_serde_mod(declarations: TokenStream) -> TokenStream {
         #declarations
     }
 }
-
-/// `Cargo.toml` of the generated crate.
-pub fn cargo_toml(ir: &Ir, options: &Options) -> String {
-    let title = ir.service.title.clone().unwrap_or_else(|| ir.service.sdk_id.clone());
-    format!(
-        "{header}\n[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\nrust-version = \"1.85\"\n\
-         description = \"A client for {title}, generated from its Smithy model\"\nlicense = \"Apache-2.0\"\npublish = false\n\n\
-         [dependencies]\n{rt} = {{ path = \"{path}\"{rt_features} }}\nserde = {{ version = \"1\", features = [\"derive\"], optional = true }}\n\n\
-         [features]\n{default}# Serialize and Deserialize, with the model's member names, on every type, input and output.\n\
-         serde = [\"dep:serde\", \"{rt}/serde\"]\n# Test helpers of the runtime, such as a replaying HTTP client.\ntest-util = [\"{rt}/test-util\"]\n\
-         # `Client::new(&aws_types::SdkConfig)`: the configuration aws-config loads for every AWS client.\naws-config = [\"{rt}/aws-config\"]\n\
-         # `blocking::Client`, for programs without an async runtime.\nblocking = []\n\n\
-         [dev-dependencies]\n# The examples' async main.\ntokio = {{ version = \"1\", features = [\"macros\", \"rt\"] }}\n{extra}",
-        header = options.header_comment("#"),
-        name = options.package_name(ir),
-        version = options.version,
-        rt = rt::PACKAGE,
-        path = options.runtime_path,
-        default = if options.default_features.is_empty() {
-            String::new()
-        } else {
-            let quoted: Vec<String> = options.default_features.iter().map(|f| format!("\"{f}\"")).collect();
-            format!("default = [{}]\n", quoted.join(", "))
-        },
-        rt_features = if ir.operations.iter().any(|o| o.compress_request) { ", features = [\"compression\"]" } else { "" },
-        extra = if options.protocol_tests {
-            format!(
-                "# The protocol compliance tests.\nserde_json = \"1\"\n{rt} = {{ path = \"{path}\", features = [\"test-util\"] }}\n",
-                rt = rt::PACKAGE,
-                path = options.runtime_path
-            )
-        } else {
-            String::new()
-        },
-    )
-}

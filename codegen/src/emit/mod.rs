@@ -15,6 +15,7 @@ mod http_response;
 mod modules;
 mod operation;
 mod operation_error;
+mod package_files;
 mod paginator;
 mod protocol_tests;
 pub mod rt;
@@ -157,7 +158,8 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<BTreeMap<String, Emitted>, Err
     let lib_rs = crate_files::lib_rs(ir, options, out.tree.declarations("src/lib.rs"));
     out.rust("src/lib.rs".into(), lib_rs, None);
 
-    out.files.insert("Cargo.toml".into(), Emitted::Text(crate_files::cargo_toml(ir, options)));
+    out.files.insert("Cargo.toml".into(), Emitted::Text(package_files::cargo_toml(ir, options)));
+    out.files.insert("README.md".into(), Emitted::Text(package_files::readme(ir, options)));
     Ok(out.files)
 }
 

@@ -9,14 +9,22 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 /// The runtime crate's package name, for the generated Cargo.toml.
-pub const PACKAGE: &str = "awsjson-runtime";
+pub const PACKAGE: &str = "mpkit-runtime";
+
+/// The runtime version generated crates depend on (`runtime/Cargo.toml`'s;
+/// a test keeps them equal).
+pub const VERSION: &str = "0.1.0";
+
+/// The Rust version generated crates need: the runtime's (the workspace's
+/// `rust-version`; a test keeps them equal).
+pub const RUST_VERSION: &str = "1.94.1";
 
 /// The module of the runtime meant for generated code.
 pub fn root() -> TokenStream {
-    quote!(::awsjson_runtime::for_generated)
+    quote!(::mpkit_runtime::for_generated)
 }
 
-/// One function per runtime item: `name() -> ::awsjson_runtime::for_generated::Item`.
+/// One function per runtime item: `name() -> ::mpkit_runtime::for_generated::Item`.
 macro_rules! items {
     ($($name:ident => $item:ident,)*) => {
         $(
@@ -137,5 +145,5 @@ pub fn timestamp_format(format: crate::ir::TimestampFormat) -> TokenStream {
 
 /// The runtime's test helpers module.
 pub fn test_util() -> TokenStream {
-    quote!(::awsjson_runtime::test_util)
+    quote!(::mpkit_runtime::test_util)
 }

@@ -161,7 +161,7 @@ fn default_fits(shapes: &Shapes, owner: &str, target: &str, v: &Value) -> Result
 /// Standard base64 with padding, as Smithy writes blob values.
 fn is_base64(s: &str) -> bool {
     let body = s.trim_end_matches('=');
-    s.len() % 4 == 0 && s.len() - body.len() <= 2 && body.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
+    s.len().is_multiple_of(4) && s.len() - body.len() <= 2 && body.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
 }
 
 #[cfg(test)]

@@ -10,12 +10,12 @@
 //! ```
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>> {
-    let config = marketplacecatalog::config::load_from_env().await;
-    let client = marketplacecatalog::Client::new(&config);
+    let config = mpkit_catalog::config::load_from_env().await;
+    let client = mpkit_catalog::Client::new(&config);
     #[allow(deprecated)]
     let result = client
         .batch_describe_entities()
-        .set_entity_request_list(::std::option::Option::Some(::std::vec![marketplacecatalog::types::EntityRequest::builder()
+        .set_entity_request_list(::std::option::Option::Some(::std::vec![mpkit_catalog::types::EntityRequest::builder()
             .set_catalog(::std::option::Option::Some(::std::string::String::from("example")))
             .set_entity_id(::std::option::Option::Some(::std::string::String::from("example")))
             .build()?]))
@@ -24,7 +24,7 @@ async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error:
     match result {
         ::std::result::Result::Ok(output) => ::std::println!("{output:#?}"),
         ::std::result::Result::Err(e) => {
-            ::std::eprintln!("{}", marketplacecatalog::error::DisplayErrorContext(&e));
+            ::std::eprintln!("{}", mpkit_catalog::error::DisplayErrorContext(&e));
             ::std::process::exit(1);
         }
     }

@@ -10,8 +10,8 @@
 //! ```
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>> {
-    let config = marketplacecatalog::config::load_from_env().await;
-    let client = marketplacecatalog::Client::new(&config);
+    let config = mpkit_catalog::config::load_from_env().await;
+    let client = mpkit_catalog::Client::new(&config);
     #[allow(deprecated)]
     let mut pages = client
         .list_entities()
@@ -23,7 +23,7 @@ async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error:
         match page {
             ::std::result::Result::Ok(output) => ::std::println!("{output:#?}"),
             ::std::result::Result::Err(e) => {
-                ::std::eprintln!("{}", marketplacecatalog::error::DisplayErrorContext(&e));
+                ::std::eprintln!("{}", mpkit_catalog::error::DisplayErrorContext(&e));
                 ::std::process::exit(1);
             }
         }

@@ -10,16 +10,16 @@
 //! ```
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>> {
-    let config = marketplacecatalog::config::load_from_env().await;
-    let client = marketplacecatalog::Client::new(&config);
+    let config = mpkit_catalog::config::load_from_env().await;
+    let client = mpkit_catalog::Client::new(&config);
     #[allow(deprecated)]
     let result = client
         .start_change_set()
         .set_catalog(::std::option::Option::Some(::std::string::String::from("example")))
-        .set_change_set(::std::option::Option::Some(::std::vec![marketplacecatalog::types::Change::builder()
+        .set_change_set(::std::option::Option::Some(::std::vec![mpkit_catalog::types::Change::builder()
             .set_change_type(::std::option::Option::Some(::std::string::String::from("example")))
             .set_entity(::std::option::Option::Some(
-                marketplacecatalog::types::Entity::builder()
+                mpkit_catalog::types::Entity::builder()
                     .set_type(::std::option::Option::Some(::std::string::String::from("example")))
                     .build()?
             ))
@@ -29,7 +29,7 @@ async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error:
     match result {
         ::std::result::Result::Ok(output) => ::std::println!("{output:#?}"),
         ::std::result::Result::Err(e) => {
-            ::std::eprintln!("{}", marketplacecatalog::error::DisplayErrorContext(&e));
+            ::std::eprintln!("{}", mpkit_catalog::error::DisplayErrorContext(&e));
             ::std::process::exit(1);
         }
     }

@@ -10,13 +10,13 @@
 //! ```
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>> {
-    let config = marketplacecatalog::config::load_from_env().await;
-    let client = marketplacecatalog::Client::new(&config);
+    let config = mpkit_catalog::config::load_from_env().await;
+    let client = mpkit_catalog::Client::new(&config);
     #[allow(deprecated)]
     let result = client
         .tag_resource()
         .set_resource_arn(::std::option::Option::Some(::std::string::String::from("example")))
-        .set_tags(::std::option::Option::Some(::std::vec![marketplacecatalog::types::Tag::builder()
+        .set_tags(::std::option::Option::Some(::std::vec![mpkit_catalog::types::Tag::builder()
             .set_key(::std::option::Option::Some(::std::string::String::from("example")))
             .set_value(::std::option::Option::Some(::std::string::String::from("example")))
             .build()?]))
@@ -25,7 +25,7 @@ async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error:
     match result {
         ::std::result::Result::Ok(output) => ::std::println!("{output:#?}"),
         ::std::result::Result::Err(e) => {
-            ::std::eprintln!("{}", marketplacecatalog::error::DisplayErrorContext(&e));
+            ::std::eprintln!("{}", mpkit_catalog::error::DisplayErrorContext(&e));
             ::std::process::exit(1);
         }
     }

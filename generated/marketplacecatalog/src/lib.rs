@@ -10,14 +10,14 @@
 //! Build a [`Config`], make a [`Client`] from it, and call an operation through its fluent builder:
 //!
 //! ```no_run
-//! # async fn example() -> Result<(), marketplacecatalog::Error> {
-//! use marketplacecatalog::config::{Credentials, Region};
+//! # async fn example() -> Result<(), mpkit_catalog::Error> {
+//! use mpkit_catalog::config::{Credentials, Region};
 //!
-//! let config = marketplacecatalog::Config::builder()
+//! let config = mpkit_catalog::Config::builder()
 //!     .region(Region::new("us-east-1"))
 //!     .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "example"))
 //!     .build();
-//! let client = marketplacecatalog::Client::from_conf(config);
+//! let client = mpkit_catalog::Client::from_conf(config);
 //! # let _ = client;
 //! # Ok(())
 //! # }

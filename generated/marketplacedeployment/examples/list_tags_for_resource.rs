@@ -10,15 +10,15 @@
 //! ```
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>> {
-    let config = marketplacedeployment::config::load_from_env().await;
-    let client = marketplacedeployment::Client::new(&config);
+    let config = mpkit_deployment::config::load_from_env().await;
+    let client = mpkit_deployment::Client::new(&config);
     #[allow(deprecated)]
     let result =
         client.list_tags_for_resource().set_resource_arn(::std::option::Option::Some(::std::string::String::from("example"))).send().await;
     match result {
         ::std::result::Result::Ok(output) => ::std::println!("{output:#?}"),
         ::std::result::Result::Err(e) => {
-            ::std::eprintln!("{}", marketplacedeployment::error::DisplayErrorContext(&e));
+            ::std::eprintln!("{}", mpkit_deployment::error::DisplayErrorContext(&e));
             ::std::process::exit(1);
         }
     }

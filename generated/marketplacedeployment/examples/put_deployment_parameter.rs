@@ -10,8 +10,8 @@
 //! ```
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>> {
-    let config = marketplacedeployment::config::load_from_env().await;
-    let client = marketplacedeployment::Client::new(&config);
+    let config = mpkit_deployment::config::load_from_env().await;
+    let client = mpkit_deployment::Client::new(&config);
     #[allow(deprecated)]
     let result = client
         .put_deployment_parameter()
@@ -19,7 +19,7 @@ async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error:
         .set_product_id(::std::option::Option::Some(::std::string::String::from("example")))
         .set_agreement_id(::std::option::Option::Some(::std::string::String::from("example")))
         .set_deployment_parameter(::std::option::Option::Some(
-            marketplacedeployment::types::DeploymentParameterInput::builder()
+            mpkit_deployment::types::DeploymentParameterInput::builder()
                 .set_name(::std::option::Option::Some(::std::string::String::from("example")))
                 .set_secret_string(::std::option::Option::Some(::std::string::String::from("example")))
                 .build()?,
@@ -29,7 +29,7 @@ async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error:
     match result {
         ::std::result::Result::Ok(output) => ::std::println!("{output:#?}"),
         ::std::result::Result::Err(e) => {
-            ::std::eprintln!("{}", marketplacedeployment::error::DisplayErrorContext(&e));
+            ::std::eprintln!("{}", mpkit_deployment::error::DisplayErrorContext(&e));
             ::std::process::exit(1);
         }
     }

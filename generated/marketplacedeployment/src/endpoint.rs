@@ -4,23 +4,23 @@
 const RULES: &str = "{\"version\":\"1.0\",\"parameters\":{\"Region\":{\"builtIn\":\"AWS::Region\",\"required\":false,\"type\":\"String\",\"documentation\":\"The AWS Region the request is for.\"},\"UseDualStack\":{\"builtIn\":\"AWS::UseDualStack\",\"required\":true,\"default\":false,\"type\":\"Boolean\",\"documentation\":\"Send the request to the dual-stack (IPv4 and IPv6) endpoint.\"},\"UseFIPS\":{\"builtIn\":\"AWS::UseFIPS\",\"required\":true,\"default\":false,\"type\":\"Boolean\",\"documentation\":\"Send the request to the FIPS 140 validated endpoint.\"},\"Endpoint\":{\"builtIn\":\"SDK::Endpoint\",\"required\":false,\"type\":\"String\",\"documentation\":\"An endpoint URL that replaces the one the rules would choose.\"}},\"rules\":[{\"conditions\":[{\"fn\":\"isSet\",\"argv\":[{\"ref\":\"Endpoint\"}]}],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},true]}],\"error\":\"Invalid Configuration: FIPS and custom endpoint are not supported\",\"type\":\"error\"},{\"conditions\":[],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},true]}],\"error\":\"Invalid Configuration: Dualstack and custom endpoint are not supported\",\"type\":\"error\"},{\"conditions\":[],\"endpoint\":{\"url\":{\"ref\":\"Endpoint\"},\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"}],\"type\":\"tree\"},{\"conditions\":[],\"rules\":[{\"conditions\":[{\"fn\":\"isSet\",\"argv\":[{\"ref\":\"Region\"}]}],\"rules\":[{\"conditions\":[{\"fn\":\"aws.partition\",\"argv\":[{\"ref\":\"Region\"}],\"assign\":\"PartitionResult\"}],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},true]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},true]}],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[true,{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"supportsFIPS\"]}]},{\"fn\":\"booleanEquals\",\"argv\":[true,{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"supportsDualStack\"]}]}],\"rules\":[{\"conditions\":[],\"rules\":[{\"conditions\":[],\"endpoint\":{\"url\":\"https://deployment-marketplace-fips.{Region}.{PartitionResult#dualStackDnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"}],\"type\":\"tree\"},{\"conditions\":[],\"error\":\"FIPS and DualStack are enabled, but this partition does not support one or both\",\"type\":\"error\"}],\"type\":\"tree\"},{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},true]}],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"supportsFIPS\"]},true]}],\"rules\":[{\"conditions\":[],\"rules\":[{\"conditions\":[],\"endpoint\":{\"url\":\"https://deployment-marketplace-fips.{Region}.{PartitionResult#dnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"}],\"type\":\"tree\"},{\"conditions\":[],\"error\":\"FIPS is enabled but this partition does not support FIPS\",\"type\":\"error\"}],\"type\":\"tree\"},{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},true]}],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[true,{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"supportsDualStack\"]}]}],\"rules\":[{\"conditions\":[],\"rules\":[{\"conditions\":[],\"endpoint\":{\"url\":\"https://deployment-marketplace.{Region}.{PartitionResult#dualStackDnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"}],\"type\":\"tree\"},{\"conditions\":[],\"error\":\"DualStack is enabled but this partition does not support DualStack\",\"type\":\"error\"}],\"type\":\"tree\"},{\"conditions\":[],\"rules\":[{\"conditions\":[],\"endpoint\":{\"url\":\"https://deployment-marketplace.{Region}.{PartitionResult#dnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"}],\"type\":\"tree\"}],\"type\":\"tree\"},{\"conditions\":[],\"error\":\"Invalid Configuration: Missing Region\",\"type\":\"error\"}],\"type\":\"tree\"}]}";
 /// Resolves the endpoint of a call.
 pub(crate) fn resolve(
-    params: &::awsjson_runtime::for_generated::EndpointParams,
-) -> ::std::result::Result<::awsjson_runtime::for_generated::Endpoint, ::awsjson_runtime::for_generated::EndpointError> {
-    ::awsjson_runtime::for_generated::resolve_endpoint(RULES, params)
+    params: &::mpkit_runtime::for_generated::EndpointParams,
+) -> ::std::result::Result<::mpkit_runtime::for_generated::Endpoint, ::mpkit_runtime::for_generated::EndpointError> {
+    ::mpkit_runtime::for_generated::resolve_endpoint(RULES, params)
 }
 #[cfg(test)]
 mod tests {
     /// region us-east-1, FIPS on, dual-stack on: an endpoint
     #[test]
     fn endpoint_case_01() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-east-1".to_owned()),
             use_fips: true,
             use_dual_stack: true,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://deployment-marketplace-fips.us-east-1.api.aws\"}}",
@@ -29,14 +29,14 @@ mod tests {
     /// region us-east-1, FIPS on, dual-stack off: an endpoint
     #[test]
     fn endpoint_case_02() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-east-1".to_owned()),
             use_fips: true,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://deployment-marketplace-fips.us-east-1.amazonaws.com\"}}",
@@ -45,14 +45,14 @@ mod tests {
     /// region us-east-1, FIPS off, dual-stack on: an endpoint
     #[test]
     fn endpoint_case_03() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-east-1".to_owned()),
             use_fips: false,
             use_dual_stack: true,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://deployment-marketplace.us-east-1.api.aws\"}}",
@@ -61,14 +61,14 @@ mod tests {
     /// region us-east-1, FIPS off, dual-stack off: an endpoint
     #[test]
     fn endpoint_case_04() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-east-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://deployment-marketplace.us-east-1.amazonaws.com\"}}",
@@ -77,14 +77,14 @@ mod tests {
     /// region cn-north-1, FIPS on, dual-stack on: an endpoint
     #[test]
     fn endpoint_case_05() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("cn-north-1".to_owned()),
             use_fips: true,
             use_dual_stack: true,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://deployment-marketplace-fips.cn-north-1.api.amazonwebservices.com.cn\"}}",
@@ -93,14 +93,14 @@ mod tests {
     /// region cn-north-1, FIPS on, dual-stack off: an endpoint
     #[test]
     fn endpoint_case_06() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("cn-north-1".to_owned()),
             use_fips: true,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://deployment-marketplace-fips.cn-north-1.amazonaws.com.cn\"}}",
@@ -109,14 +109,14 @@ mod tests {
     /// region cn-north-1, FIPS off, dual-stack on: an endpoint
     #[test]
     fn endpoint_case_07() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("cn-north-1".to_owned()),
             use_fips: false,
             use_dual_stack: true,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://deployment-marketplace.cn-north-1.api.amazonwebservices.com.cn\"}}",
@@ -125,14 +125,14 @@ mod tests {
     /// region cn-north-1, FIPS off, dual-stack off: an endpoint
     #[test]
     fn endpoint_case_08() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("cn-north-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://deployment-marketplace.cn-north-1.amazonaws.com.cn\"}}",
@@ -141,14 +141,14 @@ mod tests {
     /// region us-gov-east-1, FIPS on, dual-stack on: an endpoint
     #[test]
     fn endpoint_case_09() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-gov-east-1".to_owned()),
             use_fips: true,
             use_dual_stack: true,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://deployment-marketplace-fips.us-gov-east-1.api.aws\"}}",
@@ -157,14 +157,14 @@ mod tests {
     /// region us-gov-east-1, FIPS on, dual-stack off: an endpoint
     #[test]
     fn endpoint_case_10() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-gov-east-1".to_owned()),
             use_fips: true,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://deployment-marketplace-fips.us-gov-east-1.amazonaws.com\"}}",
@@ -173,14 +173,14 @@ mod tests {
     /// region us-gov-east-1, FIPS off, dual-stack on: an endpoint
     #[test]
     fn endpoint_case_11() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-gov-east-1".to_owned()),
             use_fips: false,
             use_dual_stack: true,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://deployment-marketplace.us-gov-east-1.api.aws\"}}",
@@ -189,14 +189,14 @@ mod tests {
     /// region us-gov-east-1, FIPS off, dual-stack off: an endpoint
     #[test]
     fn endpoint_case_12() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-gov-east-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://deployment-marketplace.us-gov-east-1.amazonaws.com\"}}",
@@ -205,14 +205,14 @@ mod tests {
     /// region us-iso-east-1, FIPS on, dual-stack on: an error
     #[test]
     fn endpoint_case_13() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-iso-east-1".to_owned()),
             use_fips: true,
             use_dual_stack: true,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"error\":\"FIPS and DualStack are enabled, but this partition does not support one or both\"}",
@@ -221,14 +221,14 @@ mod tests {
     /// region us-iso-east-1, FIPS on, dual-stack off: an endpoint
     #[test]
     fn endpoint_case_14() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-iso-east-1".to_owned()),
             use_fips: true,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://deployment-marketplace-fips.us-iso-east-1.c2s.ic.gov\"}}",
@@ -237,14 +237,14 @@ mod tests {
     /// region us-iso-east-1, FIPS off, dual-stack on: an error
     #[test]
     fn endpoint_case_15() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-iso-east-1".to_owned()),
             use_fips: false,
             use_dual_stack: true,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"error\":\"DualStack is enabled but this partition does not support DualStack\"}",
@@ -253,14 +253,14 @@ mod tests {
     /// region us-iso-east-1, FIPS off, dual-stack off: an endpoint
     #[test]
     fn endpoint_case_16() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-iso-east-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://deployment-marketplace.us-iso-east-1.c2s.ic.gov\"}}",
@@ -269,14 +269,14 @@ mod tests {
     /// region us-isob-east-1, FIPS on, dual-stack on: an error
     #[test]
     fn endpoint_case_17() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-isob-east-1".to_owned()),
             use_fips: true,
             use_dual_stack: true,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"error\":\"FIPS and DualStack are enabled, but this partition does not support one or both\"}",
@@ -285,14 +285,14 @@ mod tests {
     /// region us-isob-east-1, FIPS on, dual-stack off: an endpoint
     #[test]
     fn endpoint_case_18() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-isob-east-1".to_owned()),
             use_fips: true,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://deployment-marketplace-fips.us-isob-east-1.sc2s.sgov.gov\"}}",
@@ -301,14 +301,14 @@ mod tests {
     /// region us-isob-east-1, FIPS off, dual-stack on: an error
     #[test]
     fn endpoint_case_19() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-isob-east-1".to_owned()),
             use_fips: false,
             use_dual_stack: true,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"error\":\"DualStack is enabled but this partition does not support DualStack\"}",
@@ -317,14 +317,14 @@ mod tests {
     /// region us-isob-east-1, FIPS off, dual-stack off: an endpoint
     #[test]
     fn endpoint_case_20() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-isob-east-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://deployment-marketplace.us-isob-east-1.sc2s.sgov.gov\"}}",
@@ -333,38 +333,38 @@ mod tests {
     /// endpoint override https://example.com, region us-east-1, FIPS off, dual-stack off: an endpoint
     #[test]
     fn endpoint_case_21() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-east-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::Some("https://example.com".to_owned()),
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(super::resolve, &params, "{\"endpoint\":{\"url\":\"https://example.com\"}}");
+        ::mpkit_runtime::for_generated::assert_endpoint_case(super::resolve, &params, "{\"endpoint\":{\"url\":\"https://example.com\"}}");
     }
     /// endpoint override https://example.com, no region, FIPS off, dual-stack off: an endpoint
     #[test]
     fn endpoint_case_22() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::None,
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::Some("https://example.com".to_owned()),
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(super::resolve, &params, "{\"endpoint\":{\"url\":\"https://example.com\"}}");
+        ::mpkit_runtime::for_generated::assert_endpoint_case(super::resolve, &params, "{\"endpoint\":{\"url\":\"https://example.com\"}}");
     }
     /// endpoint override https://example.com, region us-east-1, FIPS on, dual-stack off: an error
     #[test]
     fn endpoint_case_23() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-east-1".to_owned()),
             use_fips: true,
             use_dual_stack: false,
             endpoint: ::std::option::Option::Some("https://example.com".to_owned()),
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"error\":\"Invalid Configuration: FIPS and custom endpoint are not supported\"}",
@@ -373,14 +373,14 @@ mod tests {
     /// endpoint override https://example.com, region us-east-1, FIPS off, dual-stack on: an error
     #[test]
     fn endpoint_case_24() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-east-1".to_owned()),
             use_fips: false,
             use_dual_stack: true,
             endpoint: ::std::option::Option::Some("https://example.com".to_owned()),
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"error\":\"Invalid Configuration: Dualstack and custom endpoint are not supported\"}",
@@ -389,14 +389,14 @@ mod tests {
     /// no region, FIPS off, dual-stack off: an error
     #[test]
     fn endpoint_case_25() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::None,
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"error\":\"Invalid Configuration: Missing Region\"}",

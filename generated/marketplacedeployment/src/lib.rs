@@ -8,14 +8,14 @@
 //! Build a [`Config`], make a [`Client`] from it, and call an operation through its fluent builder:
 //!
 //! ```no_run
-//! # async fn example() -> Result<(), marketplacedeployment::Error> {
-//! use marketplacedeployment::config::{Credentials, Region};
+//! # async fn example() -> Result<(), mpkit_deployment::Error> {
+//! use mpkit_deployment::config::{Credentials, Region};
 //!
-//! let config = marketplacedeployment::Config::builder()
+//! let config = mpkit_deployment::Config::builder()
 //!     .region(Region::new("us-east-1"))
 //!     .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "example"))
 //!     .build();
-//! let client = marketplacedeployment::Client::from_conf(config);
+//! let client = mpkit_deployment::Client::from_conf(config);
 //! # let _ = client;
 //! # Ok(())
 //! # }

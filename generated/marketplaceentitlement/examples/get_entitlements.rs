@@ -10,8 +10,8 @@
 //! ```
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>> {
-    let config = marketplaceentitlement::config::load_from_env().await;
-    let client = marketplaceentitlement::Client::new(&config);
+    let config = mpkit_entitlement::config::load_from_env().await;
+    let client = mpkit_entitlement::Client::new(&config);
     #[allow(deprecated)]
     let mut pages = client
         .get_entitlements()
@@ -22,7 +22,7 @@ async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error:
         match page {
             ::std::result::Result::Ok(output) => ::std::println!("{output:#?}"),
             ::std::result::Result::Err(e) => {
-                ::std::eprintln!("{}", marketplaceentitlement::error::DisplayErrorContext(&e));
+                ::std::eprintln!("{}", mpkit_entitlement::error::DisplayErrorContext(&e));
                 ::std::process::exit(1);
             }
         }

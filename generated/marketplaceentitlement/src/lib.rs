@@ -10,14 +10,14 @@
 //! Build a [`Config`], make a [`Client`] from it, and call an operation through its fluent builder:
 //!
 //! ```no_run
-//! # async fn example() -> Result<(), marketplaceentitlement::Error> {
-//! use marketplaceentitlement::config::{Credentials, Region};
+//! # async fn example() -> Result<(), mpkit_entitlement::Error> {
+//! use mpkit_entitlement::config::{Credentials, Region};
 //!
-//! let config = marketplaceentitlement::Config::builder()
+//! let config = mpkit_entitlement::Config::builder()
 //!     .region(Region::new("us-east-1"))
 //!     .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "example"))
 //!     .build();
-//! let client = marketplaceentitlement::Client::from_conf(config);
+//! let client = mpkit_entitlement::Client::from_conf(config);
 //! # let _ = client;
 //! # Ok(())
 //! # }

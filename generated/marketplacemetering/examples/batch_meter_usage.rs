@@ -10,13 +10,13 @@
 //! ```
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>> {
-    let config = marketplacemetering::config::load_from_env().await;
-    let client = marketplacemetering::Client::new(&config);
+    let config = mpkit_metering::config::load_from_env().await;
+    let client = mpkit_metering::Client::new(&config);
     #[allow(deprecated)]
     let result = client
         .batch_meter_usage()
-        .set_usage_records(::std::option::Option::Some(::std::vec![marketplacemetering::types::UsageRecord::builder()
-            .set_timestamp(::std::option::Option::Some(marketplacemetering::primitives::DateTime::from(::std::time::SystemTime::now())))
+        .set_usage_records(::std::option::Option::Some(::std::vec![mpkit_metering::types::UsageRecord::builder()
+            .set_timestamp(::std::option::Option::Some(mpkit_metering::primitives::DateTime::from(::std::time::SystemTime::now())))
             .set_dimension(::std::option::Option::Some(::std::string::String::from("example")))
             .build()?]))
         .send()
@@ -24,7 +24,7 @@ async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error:
     match result {
         ::std::result::Result::Ok(output) => ::std::println!("{output:#?}"),
         ::std::result::Result::Err(e) => {
-            ::std::eprintln!("{}", marketplacemetering::error::DisplayErrorContext(&e));
+            ::std::eprintln!("{}", mpkit_metering::error::DisplayErrorContext(&e));
             ::std::process::exit(1);
         }
     }

@@ -10,20 +10,20 @@
 //! ```
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>> {
-    let config = marketplacemetering::config::load_from_env().await;
-    let client = marketplacemetering::Client::new(&config);
+    let config = mpkit_metering::config::load_from_env().await;
+    let client = mpkit_metering::Client::new(&config);
     #[allow(deprecated)]
     let result = client
         .meter_usage()
         .set_product_code(::std::option::Option::Some(::std::string::String::from("example")))
-        .set_timestamp(::std::option::Option::Some(marketplacemetering::primitives::DateTime::from(::std::time::SystemTime::now())))
+        .set_timestamp(::std::option::Option::Some(mpkit_metering::primitives::DateTime::from(::std::time::SystemTime::now())))
         .set_usage_dimension(::std::option::Option::Some(::std::string::String::from("example")))
         .send()
         .await;
     match result {
         ::std::result::Result::Ok(output) => ::std::println!("{output:#?}"),
         ::std::result::Result::Err(e) => {
-            ::std::eprintln!("{}", marketplacemetering::error::DisplayErrorContext(&e));
+            ::std::eprintln!("{}", mpkit_metering::error::DisplayErrorContext(&e));
             ::std::process::exit(1);
         }
     }

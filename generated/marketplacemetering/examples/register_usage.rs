@@ -10,8 +10,8 @@
 //! ```
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>> {
-    let config = marketplacemetering::config::load_from_env().await;
-    let client = marketplacemetering::Client::new(&config);
+    let config = mpkit_metering::config::load_from_env().await;
+    let client = mpkit_metering::Client::new(&config);
     #[allow(deprecated)]
     let result = client
         .register_usage()
@@ -22,7 +22,7 @@ async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error:
     match result {
         ::std::result::Result::Ok(output) => ::std::println!("{output:#?}"),
         ::std::result::Result::Err(e) => {
-            ::std::eprintln!("{}", marketplacemetering::error::DisplayErrorContext(&e));
+            ::std::eprintln!("{}", mpkit_metering::error::DisplayErrorContext(&e));
             ::std::process::exit(1);
         }
     }

@@ -10,15 +10,15 @@
 //! ```
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>> {
-    let config = marketplacemetering::config::load_from_env().await;
-    let client = marketplacemetering::Client::new(&config);
+    let config = mpkit_metering::config::load_from_env().await;
+    let client = mpkit_metering::Client::new(&config);
     #[allow(deprecated)]
     let result =
         client.resolve_customer().set_registration_token(::std::option::Option::Some(::std::string::String::from("example"))).send().await;
     match result {
         ::std::result::Result::Ok(output) => ::std::println!("{output:#?}"),
         ::std::result::Result::Err(e) => {
-            ::std::eprintln!("{}", marketplacemetering::error::DisplayErrorContext(&e));
+            ::std::eprintln!("{}", mpkit_metering::error::DisplayErrorContext(&e));
             ::std::process::exit(1);
         }
     }

@@ -11,15 +11,15 @@
 #[derive(::std::fmt::Debug)]
 pub struct Client {
     inner: crate::Client,
-    runtime: ::awsjson_runtime::for_generated::BlockingRuntime,
+    runtime: ::mpkit_runtime::for_generated::BlockingRuntime,
 }
 impl Client {
     /// A blocking client from a shared configuration; fails only when the
     /// operating system refuses the runtime's event queue.
-    pub fn new(config: &(impl ::awsjson_runtime::for_generated::ToConfig + ?Sized)) -> ::std::io::Result<Self> {
+    pub fn new(config: &(impl ::mpkit_runtime::for_generated::ToConfig + ?Sized)) -> ::std::io::Result<Self> {
         ::std::result::Result::Ok(Client {
             inner: crate::Client::new(config),
-            runtime: ::awsjson_runtime::for_generated::BlockingRuntime::new()?,
+            runtime: ::mpkit_runtime::for_generated::BlockingRuntime::new()?,
         })
     }
     /// Runs `call` (a fluent builder's `send()`) to completion and returns

@@ -44,7 +44,7 @@ pub enum Error {
     TimestampOutOfBoundsException(crate::types::error::TimestampOutOfBoundsException),
     /// An error the model does not describe, or a failure before the service answered.
     #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
-    Unhandled(::awsjson_runtime::for_generated::Unhandled),
+    Unhandled(::mpkit_runtime::for_generated::Unhandled),
 }
 impl ::std::fmt::Display for Error {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -98,35 +98,35 @@ impl ::std::error::Error for Error {
         }
     }
 }
-impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for Error {
-    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
+impl ::mpkit_runtime::for_generated::ProvideErrorMetadata for Error {
+    fn meta(&self) -> &::mpkit_runtime::for_generated::ErrorMetadata {
         match self {
-            Error::CustomerNotEntitledException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
-            Error::DisabledApiException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
-            Error::DuplicateRequestException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
-            Error::ExpiredTokenException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
-            Error::IdempotencyConflictException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
-            Error::InternalServiceErrorException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
-            Error::InvalidCustomerIdentifierException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
-            Error::InvalidEndpointRegionException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
-            Error::InvalidLicenseException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
-            Error::InvalidProductCodeException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
-            Error::InvalidPublicKeyVersionException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
-            Error::InvalidRegionException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
-            Error::InvalidTagException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
-            Error::InvalidTokenException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
-            Error::InvalidUsageAllocationsException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
-            Error::InvalidUsageDimensionException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
-            Error::PlatformNotSupportedException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
-            Error::ThrottlingException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
-            Error::TimestampOutOfBoundsException(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::CustomerNotEntitledException(e) => ::mpkit_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::DisabledApiException(e) => ::mpkit_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::DuplicateRequestException(e) => ::mpkit_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::ExpiredTokenException(e) => ::mpkit_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::IdempotencyConflictException(e) => ::mpkit_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::InternalServiceErrorException(e) => ::mpkit_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::InvalidCustomerIdentifierException(e) => ::mpkit_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::InvalidEndpointRegionException(e) => ::mpkit_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::InvalidLicenseException(e) => ::mpkit_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::InvalidProductCodeException(e) => ::mpkit_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::InvalidPublicKeyVersionException(e) => ::mpkit_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::InvalidRegionException(e) => ::mpkit_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::InvalidTagException(e) => ::mpkit_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::InvalidTokenException(e) => ::mpkit_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::InvalidUsageAllocationsException(e) => ::mpkit_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::InvalidUsageDimensionException(e) => ::mpkit_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::PlatformNotSupportedException(e) => ::mpkit_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::ThrottlingException(e) => ::mpkit_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::TimestampOutOfBoundsException(e) => ::mpkit_runtime::for_generated::ProvideErrorMetadata::meta(e),
             Error::Unhandled(e) => e.meta(),
         }
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for Error {
+impl ::mpkit_runtime::for_generated::RequestId for Error {
     fn request_id(&self) -> ::std::option::Option<&str> {
-        ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(self).request_id()
+        ::mpkit_runtime::for_generated::ProvideErrorMetadata::meta(self).request_id()
     }
 }
 impl ::std::convert::From<crate::operation::batch_meter_usage::BatchMeterUsageError> for Error {
@@ -213,22 +213,22 @@ impl ::std::convert::From<crate::operation::resolve_customer::ResolveCustomerErr
         }
     }
 }
-impl<E, R> ::std::convert::From<::awsjson_runtime::for_generated::SdkError<E, R>> for Error
+impl<E, R> ::std::convert::From<::mpkit_runtime::for_generated::SdkError<E, R>> for Error
 where
     E: ::std::convert::Into<Error>
         + ::std::error::Error
-        + ::awsjson_runtime::for_generated::ProvideErrorMetadata
+        + ::mpkit_runtime::for_generated::ProvideErrorMetadata
         + ::std::marker::Send
         + ::std::marker::Sync
         + 'static,
     R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
 {
-    fn from(err: ::awsjson_runtime::for_generated::SdkError<E, R>) -> Self {
+    fn from(err: ::mpkit_runtime::for_generated::SdkError<E, R>) -> Self {
         match err {
-            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => context.into_err().into(),
-            other => Error::Unhandled(::awsjson_runtime::for_generated::Unhandled::new(
+            ::mpkit_runtime::for_generated::SdkError::ServiceError(context) => context.into_err().into(),
+            other => Error::Unhandled(::mpkit_runtime::for_generated::Unhandled::new(
                 ::std::boxed::Box::new(other),
-                ::awsjson_runtime::for_generated::ErrorMetadata::default(),
+                ::mpkit_runtime::for_generated::ErrorMetadata::default(),
             )),
         }
     }

@@ -12,14 +12,14 @@
 //! Build a [`Config`], make a [`Client`] from it, and call an operation through its fluent builder:
 //!
 //! ```no_run
-//! # async fn example() -> Result<(), marketplacemetering::Error> {
-//! use marketplacemetering::config::{Credentials, Region};
+//! # async fn example() -> Result<(), mpkit_metering::Error> {
+//! use mpkit_metering::config::{Credentials, Region};
 //!
-//! let config = marketplacemetering::Config::builder()
+//! let config = mpkit_metering::Config::builder()
 //!     .region(Region::new("us-east-1"))
 //!     .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "example"))
 //!     .build();
-//! let client = marketplacemetering::Client::from_conf(config);
+//! let client = mpkit_metering::Client::from_conf(config);
 //! # let _ = client;
 //! # Ok(())
 //! # }

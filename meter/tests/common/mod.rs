@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use durable_meter::{Buyer, Customer, Meter, Policy, Quantity, SqliteStore, Usage};
-use marketplacemetering::config::{Credentials, Region, TimeSource};
-use marketplacemetering::Client;
-use metering_emulator::Config;
+use mpkit_emulator::Config;
+use mpkit_meter::{Buyer, Customer, Meter, Policy, Quantity, SqliteStore, Usage};
+use mpkit_metering::config::{Credentials, Region, TimeSource};
+use mpkit_metering::Client;
 
 /// 2025-11-30T10:00:00Z.
 pub const START: u64 = 1_764_496_800;
@@ -95,7 +95,7 @@ impl TimeSource for SharedClock {
 
 pub struct World {
     pub clock: SharedClock,
-    pub emulator: metering_emulator::Running,
+    pub emulator: mpkit_emulator::Running,
     pub dir: std::path::PathBuf,
 }
 
@@ -106,7 +106,7 @@ impl World {
 
     pub async fn start_on(name: &str, clock: SharedClock) -> World {
         let config = Config::from_toml(CONFIG).unwrap();
-        let emulator = metering_emulator::start_with_clock(config, "127.0.0.1:0".parse().unwrap(), clock.closure()).await.unwrap();
+        let emulator = mpkit_emulator::start_with_clock(config, "127.0.0.1:0".parse().unwrap(), clock.closure()).await.unwrap();
         let dir = std::env::temp_dir().join(format!("meter-e2e-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -114,13 +114,13 @@ impl World {
     }
 
     pub fn client(&self, keys: (&str, &str)) -> Client {
-        let config = marketplacemetering::Config::builder()
+        let config = mpkit_metering::Config::builder()
             .region(Region::from_static("us-east-1"))
             .credentials_provider(Credentials::new(keys.0, keys.1, None, None, "test"))
             .endpoint_url(self.emulator.url())
             .time_source(self.clock.clone())
             // One attempt per call: the meter's own retries are under test.
-            .retry_config(marketplacemetering::config::retry::RetryConfig::standard().with_max_attempts(1))
+            .retry_config(mpkit_metering::config::retry::RetryConfig::standard().with_max_attempts(1))
             .build();
         Client::from_conf(config)
     }
@@ -133,12 +133,12 @@ impl World {
 
     /// What the emulator billed: (customer, dimension, hour) to quantity.
     pub async fn billed(&self) -> BTreeMap<(String, String, i64), String> {
-        let billed = metering_emulator::admin::billed(&self.emulator.url()).await.unwrap();
+        let billed = mpkit_emulator::admin::billed(&self.emulator.url()).await.unwrap();
         billed.into_iter().map(|b| ((b.customer().to_owned(), b.dimension.clone(), b.hour), b.quantity)).collect()
     }
 
     pub async fn arm(&self, fault: &str) {
-        metering_emulator::admin::arm(&self.emulator.url(), fault).await.unwrap();
+        mpkit_emulator::admin::arm(&self.emulator.url(), fault).await.unwrap();
     }
 }
 

@@ -28,7 +28,7 @@ use crate::retry::RetryConfig;
 ///
 /// ```no_run
 /// # async fn f() {
-/// let config = awsjson_runtime::config::load_from_env().await;
+/// let config = mpkit_runtime::config::load_from_env().await;
 /// # let _ = config;
 /// # }
 /// ```

@@ -6,7 +6,7 @@ use std::fmt;
 /// Displays an error with its whole chain of causes, `a: b: c`.
 ///
 /// ```
-/// use awsjson_runtime::error::DisplayErrorContext;
+/// use mpkit_runtime::error::DisplayErrorContext;
 /// let e = std::io::Error::new(std::io::ErrorKind::Other, "disk on fire");
 /// assert_eq!(DisplayErrorContext(&e).to_string(), "disk on fire");
 /// ```

@@ -23,9 +23,7 @@ fn gzip(body: Vec<u8>) -> Result<(Vec<u8>, Option<&'static str>), std::io::Error
 
 #[cfg(not(feature = "compression"))]
 fn gzip(_body: Vec<u8>) -> Result<(Vec<u8>, Option<&'static str>), std::io::Error> {
-    Err(std::io::Error::other(
-        "the operation asks for request compression, but awsjson-runtime was built without its `compression` feature",
-    ))
+    Err(std::io::Error::other("the operation asks for request compression, but mpkit-runtime was built without its `compression` feature"))
 }
 
 #[cfg(all(test, feature = "compression"))]

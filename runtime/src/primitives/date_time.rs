@@ -22,7 +22,7 @@ pub enum Format {
 /// A point in time: seconds since the Unix epoch and a sub-second part.
 ///
 /// ```
-/// use awsjson_runtime::primitives::{DateTime, DateTimeFormat};
+/// use mpkit_runtime::primitives::{DateTime, DateTimeFormat};
 /// let t = DateTime::from_secs(1_700_000_000);
 /// assert_eq!(t.fmt(DateTimeFormat::DateTime).unwrap(), "2023-11-14T22:13:20Z");
 /// assert_eq!(DateTime::from_str("2023-11-14T22:13:20Z", DateTimeFormat::DateTime).unwrap(), t);

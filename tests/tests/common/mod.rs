@@ -2,11 +2,11 @@
 //! with a configuration loaded from a fake environment, its outcome as the
 //! record id or the error's full text.
 
-use awsjson_runtime::env::OsEnv;
-use marketplacemetering::config::Credentials;
-use marketplacemetering::error::DisplayErrorContext;
-use marketplacemetering::primitives::DateTime;
-use marketplacemetering::Client;
+use mpkit_metering::config::Credentials;
+use mpkit_metering::error::DisplayErrorContext;
+use mpkit_metering::primitives::DateTime;
+use mpkit_metering::Client;
+use mpkit_runtime::env::OsEnv;
 
 /// The environment every network test starts from: a region, no instance
 /// metadata, and config and credentials files that the test's fake files
@@ -20,10 +20,10 @@ pub const ISOLATED_ENV: [(&str, &str); 4] = [
 
 /// Calls MeterUsage at `endpoint`, without retries, configured from `env`.
 pub async fn meter_from_env(env: OsEnv, endpoint: String) -> Result<Option<String>, String> {
-    let config = awsjson_runtime::config::from_env(env)
+    let config = mpkit_runtime::config::from_env(env)
         .credentials_provider(Credentials::for_tests())
         .endpoint_url(endpoint)
-        .retry_config(marketplacemetering::config::retry::RetryConfig::disabled())
+        .retry_config(mpkit_metering::config::retry::RetryConfig::disabled())
         .build();
     Client::new(&config)
         .meter_usage()

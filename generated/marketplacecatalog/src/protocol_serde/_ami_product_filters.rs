@@ -2,9 +2,9 @@
 //! The JSON serialiser of `AmiProductFilters`.
 #[allow(unused_variables)]
 pub(crate) fn ser_ami_product_filters(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::AmiProductFilters,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.entity_id {
         w.member_key("EntityId");

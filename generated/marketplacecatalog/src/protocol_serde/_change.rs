@@ -2,20 +2,20 @@
 //! The JSON serialiser of `Change`.
 #[allow(unused_variables)]
 pub(crate) fn ser_change(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::Change,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     {
         let value = &input.change_type;
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "Change.change_type",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "Change.change_type",
                 ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
             ));
@@ -30,13 +30,13 @@ pub(crate) fn ser_change(
     }
     if let ::std::option::Option::Some(value) = &input.entity_tags {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "Change.entity_tags",
                 "is empty; at least 1 of its entries is required",
             ));
         }
         if value.len() > 200 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "Change.entity_tags",
                 ::std::format!("has {} entries; at most 200 are allowed", value.len()),
             ));
@@ -50,13 +50,13 @@ pub(crate) fn ser_change(
     }
     if let ::std::option::Option::Some(value) = &input.details {
         if value.len() < 8 && value.chars().count() < 2 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "Change.details",
                 ::std::format!("has {} characters; at least 2 are required", value.chars().count()),
             ));
         }
         if value.len() > 16384 && value.chars().count() > 16384 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "Change.details",
                 ::std::format!("has {} characters; at most 16384 are allowed", value.chars().count()),
             ));
@@ -70,13 +70,13 @@ pub(crate) fn ser_change(
     }
     if let ::std::option::Option::Some(value) = &input.change_name {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "Change.change_name",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 72 && value.chars().count() > 72 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "Change.change_name",
                 ::std::format!("has {} characters; at most 72 are allowed", value.chars().count()),
             ));

@@ -2,20 +2,20 @@
 //! The JSON serialiser and deserialiser of `Entity`.
 #[allow(unused_variables)]
 pub(crate) fn ser_entity(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::Entity,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     {
         let value = &input.r#type;
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "Entity.type",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "Entity.type",
                 ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
             ));
@@ -25,13 +25,13 @@ pub(crate) fn ser_entity(
     }
     if let ::std::option::Option::Some(value) = &input.identifier {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "Entity.identifier",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "Entity.identifier",
                 ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
             ));
@@ -43,8 +43,8 @@ pub(crate) fn ser_entity(
     ::std::result::Result::Ok(())
 }
 pub(crate) fn de_entity(
-    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<crate::types::Entity, ::awsjson_runtime::for_generated::DeserializeError> {
+    r: &mut ::mpkit_runtime::for_generated::JsonReader<'_>,
+) -> ::std::result::Result<crate::types::Entity, ::mpkit_runtime::for_generated::DeserializeError> {
     let mut var_type: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_identifier: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("Entity")?;

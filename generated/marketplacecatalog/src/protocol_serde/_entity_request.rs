@@ -2,20 +2,20 @@
 //! The JSON serialiser of `EntityRequest`.
 #[allow(unused_variables)]
 pub(crate) fn ser_entity_request(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::EntityRequest,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     {
         let value = &input.catalog;
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "EntityRequest.catalog",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 64 && value.chars().count() > 64 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "EntityRequest.catalog",
                 ::std::format!("has {} characters; at most 64 are allowed", value.chars().count()),
             ));
@@ -26,13 +26,13 @@ pub(crate) fn ser_entity_request(
     {
         let value = &input.entity_id;
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "EntityRequest.entity_id",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "EntityRequest.entity_id",
                 ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
             ));

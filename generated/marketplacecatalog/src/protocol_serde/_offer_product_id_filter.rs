@@ -2,19 +2,19 @@
 //! The JSON serialiser of `OfferProductIdFilter`.
 #[allow(unused_variables)]
 pub(crate) fn ser_offer_product_id_filter(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::OfferProductIdFilter,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.value_list {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "OfferProductIdFilter.value_list",
                 "is empty; at least 1 of its entries is required",
             ));
         }
         if value.len() > 10 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "OfferProductIdFilter.value_list",
                 ::std::format!("has {} entries; at most 10 are allowed", value.len()),
             ));
@@ -23,13 +23,13 @@ pub(crate) fn ser_offer_product_id_filter(
         w.begin_array();
         for item in value.iter() {
             if item.is_empty() {
-                return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                     "OfferProductIdFilter.value_list",
                     "an element is empty; at least 1 of its characters is required",
                 ));
             }
             if item.len() > 255 && item.chars().count() > 255 {
-                return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                     "OfferProductIdFilter.value_list",
                     ::std::format!("an element has {} characters; at most 255 are allowed", item.chars().count()),
                 ));

@@ -2,19 +2,19 @@
 //! The JSON serialiser of `OfferReleaseDateFilterDateRange`.
 #[allow(unused_variables)]
 pub(crate) fn ser_offer_release_date_filter_date_range(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::OfferReleaseDateFilterDateRange,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.after_value {
         if value.len() < 80 && value.chars().count() < 20 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "OfferReleaseDateFilterDateRange.after_value",
                 ::std::format!("has {} characters; at least 20 are required", value.chars().count()),
             ));
         }
         if value.len() > 20 && value.chars().count() > 20 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "OfferReleaseDateFilterDateRange.after_value",
                 ::std::format!("has {} characters; at most 20 are allowed", value.chars().count()),
             ));
@@ -24,13 +24,13 @@ pub(crate) fn ser_offer_release_date_filter_date_range(
     }
     if let ::std::option::Option::Some(value) = &input.before_value {
         if value.len() < 80 && value.chars().count() < 20 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "OfferReleaseDateFilterDateRange.before_value",
                 ::std::format!("has {} characters; at least 20 are required", value.chars().count()),
             ));
         }
         if value.len() > 20 && value.chars().count() > 20 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "OfferReleaseDateFilterDateRange.before_value",
                 ::std::format!("has {} characters; at most 20 are allowed", value.chars().count()),
             ));

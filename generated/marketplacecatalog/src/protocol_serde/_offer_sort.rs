@@ -2,9 +2,9 @@
 //! The JSON serialiser of `OfferSort`.
 #[allow(unused_variables)]
 pub(crate) fn ser_offer_sort(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::OfferSort,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.sort_by {
         w.member_key("SortBy");

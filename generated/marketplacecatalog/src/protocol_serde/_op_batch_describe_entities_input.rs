@@ -2,19 +2,19 @@
 //! The JSON serialiser of `BatchDescribeEntitiesInput`.
 #[allow(unused_variables)]
 pub(crate) fn ser_op_batch_describe_entities_input(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::operation::batch_describe_entities::BatchDescribeEntitiesInput,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.entity_request_list {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "BatchDescribeEntitiesInput.entity_request_list",
                 "is empty; at least 1 of its entries is required",
             ));
         }
         if value.len() > 20 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "BatchDescribeEntitiesInput.entity_request_list",
                 ::std::format!("has {} entries; at most 20 are allowed", value.len()),
             ));

@@ -2,19 +2,19 @@
 //! The JSON serialiser of `ListEntitiesInput`.
 #[allow(unused_variables)]
 pub(crate) fn ser_op_list_entities_input(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::operation::list_entities::ListEntitiesInput,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.catalog {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "ListEntitiesInput.catalog",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 64 && value.chars().count() > 64 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "ListEntitiesInput.catalog",
                 ::std::format!("has {} characters; at most 64 are allowed", value.chars().count()),
             ));
@@ -24,13 +24,13 @@ pub(crate) fn ser_op_list_entities_input(
     }
     if let ::std::option::Option::Some(value) = &input.entity_type {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "ListEntitiesInput.entity_type",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "ListEntitiesInput.entity_type",
                 ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
             ));
@@ -40,13 +40,13 @@ pub(crate) fn ser_op_list_entities_input(
     }
     if let ::std::option::Option::Some(value) = &input.filter_list {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "ListEntitiesInput.filter_list",
                 "is empty; at least 1 of its entries is required",
             ));
         }
         if value.len() > 8 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "ListEntitiesInput.filter_list",
                 ::std::format!("has {} entries; at most 8 are allowed", value.len()),
             ));
@@ -64,13 +64,13 @@ pub(crate) fn ser_op_list_entities_input(
     }
     if let ::std::option::Option::Some(value) = &input.next_token {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "ListEntitiesInput.next_token",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 2048 && value.chars().count() > 2048 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "ListEntitiesInput.next_token",
                 ::std::format!("has {} characters; at most 2048 are allowed", value.chars().count()),
             ));
@@ -80,13 +80,13 @@ pub(crate) fn ser_op_list_entities_input(
     }
     if let ::std::option::Option::Some(value) = &input.max_results {
         if ::std::convert::Into::<i64>::into(*value) < 1i64 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "ListEntitiesInput.max_results",
                 ::std::format!("is {}; the smallest value allowed is 1", value),
             ));
         }
         if ::std::convert::Into::<i64>::into(*value) > 50i64 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "ListEntitiesInput.max_results",
                 ::std::format!("is {}; the largest value allowed is 50", value),
             ));

@@ -2,19 +2,19 @@
 //! The JSON serialiser of `ListTagsForResourceInput`.
 #[allow(unused_variables)]
 pub(crate) fn ser_op_list_tags_for_resource_input(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::operation::list_tags_for_resource::ListTagsForResourceInput,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.resource_arn {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "ListTagsForResourceInput.resource_arn",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "ListTagsForResourceInput.resource_arn",
                 ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
             ));

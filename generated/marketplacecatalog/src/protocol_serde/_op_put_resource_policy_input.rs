@@ -2,19 +2,19 @@
 //! The JSON serialiser of `PutResourcePolicyInput`.
 #[allow(unused_variables)]
 pub(crate) fn ser_op_put_resource_policy_input(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::operation::put_resource_policy::PutResourcePolicyInput,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.resource_arn {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "PutResourcePolicyInput.resource_arn",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "PutResourcePolicyInput.resource_arn",
                 ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
             ));
@@ -24,13 +24,13 @@ pub(crate) fn ser_op_put_resource_policy_input(
     }
     if let ::std::option::Option::Some(value) = &input.policy {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "PutResourcePolicyInput.policy",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 10240 && value.chars().count() > 10240 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "PutResourcePolicyInput.policy",
                 ::std::format!("has {} characters; at most 10240 are allowed", value.chars().count()),
             ));

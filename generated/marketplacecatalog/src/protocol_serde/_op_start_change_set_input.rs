@@ -2,19 +2,19 @@
 //! The JSON serialiser of `StartChangeSetInput`.
 #[allow(unused_variables)]
 pub(crate) fn ser_op_start_change_set_input(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::operation::start_change_set::StartChangeSetInput,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.catalog {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "StartChangeSetInput.catalog",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 64 && value.chars().count() > 64 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "StartChangeSetInput.catalog",
                 ::std::format!("has {} characters; at most 64 are allowed", value.chars().count()),
             ));
@@ -24,13 +24,13 @@ pub(crate) fn ser_op_start_change_set_input(
     }
     if let ::std::option::Option::Some(value) = &input.change_set {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "StartChangeSetInput.change_set",
                 "is empty; at least 1 of its entries is required",
             ));
         }
         if value.len() > 20 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "StartChangeSetInput.change_set",
                 ::std::format!("has {} entries; at most 20 are allowed", value.len()),
             ));
@@ -44,13 +44,13 @@ pub(crate) fn ser_op_start_change_set_input(
     }
     if let ::std::option::Option::Some(value) = &input.change_set_name {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "StartChangeSetInput.change_set_name",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 100 && value.chars().count() > 100 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "StartChangeSetInput.change_set_name",
                 ::std::format!("has {} characters; at most 100 are allowed", value.chars().count()),
             ));
@@ -60,13 +60,13 @@ pub(crate) fn ser_op_start_change_set_input(
     }
     if let ::std::option::Option::Some(value) = &input.client_request_token {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "StartChangeSetInput.client_request_token",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 64 && value.chars().count() > 64 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "StartChangeSetInput.client_request_token",
                 ::std::format!("has {} characters; at most 64 are allowed", value.chars().count()),
             ));
@@ -76,13 +76,13 @@ pub(crate) fn ser_op_start_change_set_input(
     }
     if let ::std::option::Option::Some(value) = &input.change_set_tags {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "StartChangeSetInput.change_set_tags",
                 "is empty; at least 1 of its entries is required",
             ));
         }
         if value.len() > 200 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "StartChangeSetInput.change_set_tags",
                 ::std::format!("has {} entries; at most 200 are allowed", value.len()),
             ));

@@ -2,9 +2,9 @@
 //! The JSON serialiser of `ResaleAuthorizationCreatedDateFilter`.
 #[allow(unused_variables)]
 pub(crate) fn ser_resale_authorization_created_date_filter(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::ResaleAuthorizationCreatedDateFilter,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.date_range {
         w.member_key("DateRange");
@@ -12,13 +12,13 @@ pub(crate) fn ser_resale_authorization_created_date_filter(
     }
     if let ::std::option::Option::Some(value) = &input.value_list {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "ResaleAuthorizationCreatedDateFilter.value_list",
                 "is empty; at least 1 of its entries is required",
             ));
         }
         if value.len() > 10 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "ResaleAuthorizationCreatedDateFilter.value_list",
                 ::std::format!("has {} entries; at most 10 are allowed", value.len()),
             ));
@@ -27,13 +27,13 @@ pub(crate) fn ser_resale_authorization_created_date_filter(
         w.begin_array();
         for item in value.iter() {
             if item.len() < 80 && item.chars().count() < 20 {
-                return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                     "ResaleAuthorizationCreatedDateFilter.value_list",
                     ::std::format!("an element has {} characters; at least 20 are required", item.chars().count()),
                 ));
             }
             if item.len() > 20 && item.chars().count() > 20 {
-                return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                     "ResaleAuthorizationCreatedDateFilter.value_list",
                     ::std::format!("an element has {} characters; at most 20 are allowed", item.chars().count()),
                 ));

@@ -2,9 +2,9 @@
 //! The JSON serialiser of `ResaleAuthorizationLastModifiedDateFilter`.
 #[allow(unused_variables)]
 pub(crate) fn ser_resale_authorization_last_modified_date_filter(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::ResaleAuthorizationLastModifiedDateFilter,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.date_range {
         w.member_key("DateRange");

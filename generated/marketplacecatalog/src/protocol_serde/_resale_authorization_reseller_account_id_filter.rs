@@ -2,19 +2,19 @@
 //! The JSON serialiser of `ResaleAuthorizationResellerAccountIdFilter`.
 #[allow(unused_variables)]
 pub(crate) fn ser_resale_authorization_reseller_account_id_filter(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::ResaleAuthorizationResellerAccountIdFilter,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.value_list {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "ResaleAuthorizationResellerAccountIdFilter.value_list",
                 "is empty; at least 1 of its entries is required",
             ));
         }
         if value.len() > 10 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "ResaleAuthorizationResellerAccountIdFilter.value_list",
                 ::std::format!("has {} entries; at most 10 are allowed", value.len()),
             ));
@@ -23,13 +23,13 @@ pub(crate) fn ser_resale_authorization_reseller_account_id_filter(
         w.begin_array();
         for item in value.iter() {
             if item.len() < 48 && item.chars().count() < 12 {
-                return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                     "ResaleAuthorizationResellerAccountIdFilter.value_list",
                     ::std::format!("an element has {} characters; at least 12 are required", item.chars().count()),
                 ));
             }
             if item.len() > 12 && item.chars().count() > 12 {
-                return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                     "ResaleAuthorizationResellerAccountIdFilter.value_list",
                     ::std::format!("an element has {} characters; at most 12 are allowed", item.chars().count()),
                 ));
@@ -40,13 +40,13 @@ pub(crate) fn ser_resale_authorization_reseller_account_id_filter(
     }
     if let ::std::option::Option::Some(value) = &input.wild_card_value {
         if value.len() < 48 && value.chars().count() < 12 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "ResaleAuthorizationResellerAccountIdFilter.wild_card_value",
                 ::std::format!("has {} characters; at least 12 are required", value.chars().count()),
             ));
         }
         if value.len() > 12 && value.chars().count() > 12 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "ResaleAuthorizationResellerAccountIdFilter.wild_card_value",
                 ::std::format!("has {} characters; at most 12 are allowed", value.chars().count()),
             ));

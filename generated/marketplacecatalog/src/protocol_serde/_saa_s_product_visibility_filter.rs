@@ -2,19 +2,19 @@
 //! The JSON serialiser of `SaaSProductVisibilityFilter`.
 #[allow(unused_variables)]
 pub(crate) fn ser_saa_s_product_visibility_filter(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::SaaSProductVisibilityFilter,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.value_list {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "SaaSProductVisibilityFilter.value_list",
                 "is empty; at least 1 of its entries is required",
             ));
         }
         if value.len() > 10 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "SaaSProductVisibilityFilter.value_list",
                 ::std::format!("has {} entries; at most 10 are allowed", value.len()),
             ));

@@ -2,19 +2,19 @@
 //! The JSON serialiser of `Sort`.
 #[allow(unused_variables)]
 pub(crate) fn ser_sort(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::Sort,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.sort_by {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "Sort.sort_by",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "Sort.sort_by",
                 ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
             ));

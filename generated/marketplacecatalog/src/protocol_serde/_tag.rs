@@ -2,20 +2,20 @@
 //! The JSON serialiser and deserialiser of `Tag`.
 #[allow(unused_variables)]
 pub(crate) fn ser_tag(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::Tag,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     {
         let value = &input.key;
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "Tag.key",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 128 && value.chars().count() > 128 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "Tag.key",
                 ::std::format!("has {} characters; at most 128 are allowed", value.chars().count()),
             ));
@@ -26,7 +26,7 @@ pub(crate) fn ser_tag(
     {
         let value = &input.value;
         if value.len() > 256 && value.chars().count() > 256 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "Tag.value",
                 ::std::format!("has {} characters; at most 256 are allowed", value.chars().count()),
             ));
@@ -38,8 +38,8 @@ pub(crate) fn ser_tag(
     ::std::result::Result::Ok(())
 }
 pub(crate) fn de_tag(
-    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<crate::types::Tag, ::awsjson_runtime::for_generated::DeserializeError> {
+    r: &mut ::mpkit_runtime::for_generated::JsonReader<'_>,
+) -> ::std::result::Result<crate::types::Tag, ::mpkit_runtime::for_generated::DeserializeError> {
     let mut var_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_value: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("Tag")?;

@@ -25,7 +25,7 @@ pub enum AmiProductSortBy {
     Visibility,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_str()")]
-    Unknown(::awsjson_runtime::for_generated::UnknownVariantValue),
+    Unknown(::mpkit_runtime::for_generated::UnknownVariantValue),
 }
 impl AmiProductSortBy {
     /// The value as sent on the wire.
@@ -50,7 +50,7 @@ impl ::std::convert::From<&str> for AmiProductSortBy {
             "LastModifiedDate" => AmiProductSortBy::LastModifiedDate,
             "ProductTitle" => AmiProductSortBy::ProductTitle,
             "Visibility" => AmiProductSortBy::Visibility,
-            other => AmiProductSortBy::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
+            other => AmiProductSortBy::Unknown(::mpkit_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }

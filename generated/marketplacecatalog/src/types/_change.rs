@@ -25,7 +25,7 @@ pub struct Change {
     pub details: ::std::option::Option<::std::string::String>,
     /// The change's details as a document; the entity type's documentation gives their form. Set this or `Details`.
     #[cfg_attr(feature = "serde", serde(rename = "DetailsDocument", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub details_document: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub details_document: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
     /// A name for the change, unique within its change set, that later changes of the set can refer to.
     ///
     /// Constraints: length 1 to 72; pattern `^[a-zA-Z]$`.
@@ -58,7 +58,7 @@ impl Change {
         self.details.as_deref()
     }
     /// The change's details as a document; the entity type's documentation gives their form. Set this or `Details`.
-    pub fn details_document(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
+    pub fn details_document(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::Document> {
         self.details_document.as_ref()
     }
     /// A name for the change, unique within its change set, that later changes of the set can refer to.
@@ -80,7 +80,7 @@ pub struct ChangeBuilder {
     pub(crate) entity: ::std::option::Option<crate::types::Entity>,
     pub(crate) entity_tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
     pub(crate) details: ::std::option::Option<::std::string::String>,
-    pub(crate) details_document: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub(crate) details_document: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
     pub(crate) change_name: ::std::option::Option<::std::string::String>,
 }
 impl ChangeBuilder {
@@ -163,17 +163,17 @@ impl ChangeBuilder {
         &self.details
     }
     /// The change's details as a document; the entity type's documentation gives their form. Set this or `Details`.
-    pub fn details_document(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn details_document(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.details_document = ::std::option::Option::Some(input);
         self
     }
     /// The change's details as a document; the entity type's documentation gives their form. Set this or `Details`.
-    pub fn set_details_document(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_details_document(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.details_document = input;
         self
     }
     /// The change's details as a document; the entity type's documentation gives their form. Set this or `Details`.
-    pub fn get_details_document(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_details_document(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         &self.details_document
     }
     /// A name for the change, unique within its change set, that later changes of the set can refer to.
@@ -199,14 +199,14 @@ impl ChangeBuilder {
     /// Builds a [`Change`].
     ///
     /// Fails, naming the member, when a required member is not set.
-    pub fn build(self) -> ::std::result::Result<Change, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<Change, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(Change {
             change_type: self.change_type.ok_or_else(|| {
-                ::awsjson_runtime::for_generated::BuildError::missing_field("change_type", "change_type is required to build Change")
+                ::mpkit_runtime::for_generated::BuildError::missing_field("change_type", "change_type is required to build Change")
             })?,
-            entity: self.entity.ok_or_else(|| {
-                ::awsjson_runtime::for_generated::BuildError::missing_field("entity", "entity is required to build Change")
-            })?,
+            entity: self
+                .entity
+                .ok_or_else(|| ::mpkit_runtime::for_generated::BuildError::missing_field("entity", "entity is required to build Change"))?,
             entity_tags: self.entity_tags,
             details: self.details,
             details_document: self.details_document,

@@ -27,7 +27,7 @@ pub enum ChangeStatus {
     Failed,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_str()")]
-    Unknown(::awsjson_runtime::for_generated::UnknownVariantValue),
+    Unknown(::mpkit_runtime::for_generated::UnknownVariantValue),
 }
 impl ChangeStatus {
     /// The value as sent on the wire.
@@ -54,7 +54,7 @@ impl ::std::convert::From<&str> for ChangeStatus {
             "SUCCEEDED" => ChangeStatus::Succeeded,
             "CANCELLED" => ChangeStatus::Cancelled,
             "FAILED" => ChangeStatus::Failed,
-            other => ChangeStatus::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
+            other => ChangeStatus::Unknown(::mpkit_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }

@@ -20,7 +20,7 @@ pub struct ChangeSummary {
     pub details: ::std::option::Option<::std::string::String>,
     /// The change's details as a document.
     #[cfg_attr(feature = "serde", serde(rename = "DetailsDocument", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub details_document: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub details_document: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
     /// The errors found in the change, if it failed.
     #[cfg_attr(feature = "serde", serde(rename = "ErrorDetailList", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub error_detail_list: ::std::option::Option<::std::vec::Vec<crate::types::ErrorDetail>>,
@@ -48,7 +48,7 @@ impl ChangeSummary {
         self.details.as_deref()
     }
     /// The change's details as a document.
-    pub fn details_document(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
+    pub fn details_document(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::Document> {
         self.details_document.as_ref()
     }
     /// The errors found in the change, if it failed.
@@ -75,7 +75,7 @@ pub struct ChangeSummaryBuilder {
     pub(crate) change_type: ::std::option::Option<::std::string::String>,
     pub(crate) entity: ::std::option::Option<crate::types::Entity>,
     pub(crate) details: ::std::option::Option<::std::string::String>,
-    pub(crate) details_document: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub(crate) details_document: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
     pub(crate) error_detail_list: ::std::option::Option<::std::vec::Vec<crate::types::ErrorDetail>>,
     pub(crate) change_name: ::std::option::Option<::std::string::String>,
 }
@@ -135,17 +135,17 @@ impl ChangeSummaryBuilder {
         &self.details
     }
     /// The change's details as a document.
-    pub fn details_document(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn details_document(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.details_document = ::std::option::Option::Some(input);
         self
     }
     /// The change's details as a document.
-    pub fn set_details_document(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_details_document(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.details_document = input;
         self
     }
     /// The change's details as a document.
-    pub fn get_details_document(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_details_document(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         &self.details_document
     }
     /// The errors found in the change, if it failed.

@@ -25,7 +25,7 @@ pub enum ContainerProductSortBy {
     Visibility,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_str()")]
-    Unknown(::awsjson_runtime::for_generated::UnknownVariantValue),
+    Unknown(::mpkit_runtime::for_generated::UnknownVariantValue),
 }
 impl ContainerProductSortBy {
     /// The value as sent on the wire.
@@ -50,7 +50,7 @@ impl ::std::convert::From<&str> for ContainerProductSortBy {
             "LastModifiedDate" => ContainerProductSortBy::LastModifiedDate,
             "ProductTitle" => ContainerProductSortBy::ProductTitle,
             "Visibility" => ContainerProductSortBy::Visibility,
-            other => ContainerProductSortBy::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
+            other => ContainerProductSortBy::Unknown(::mpkit_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }

@@ -25,7 +25,7 @@ pub enum ContainerProductVisibilityString {
     Draft,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_str()")]
-    Unknown(::awsjson_runtime::for_generated::UnknownVariantValue),
+    Unknown(::mpkit_runtime::for_generated::UnknownVariantValue),
 }
 impl ContainerProductVisibilityString {
     /// The value as sent on the wire.
@@ -50,7 +50,7 @@ impl ::std::convert::From<&str> for ContainerProductVisibilityString {
             "Public" => ContainerProductVisibilityString::Public,
             "Restricted" => ContainerProductVisibilityString::Restricted,
             "Draft" => ContainerProductVisibilityString::Draft,
-            other => ContainerProductVisibilityString::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
+            other => ContainerProductVisibilityString::Unknown(::mpkit_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }

@@ -25,7 +25,7 @@ pub enum DataProductSortBy {
     LastModifiedDate,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_str()")]
-    Unknown(::awsjson_runtime::for_generated::UnknownVariantValue),
+    Unknown(::mpkit_runtime::for_generated::UnknownVariantValue),
 }
 impl DataProductSortBy {
     /// The value as sent on the wire.
@@ -50,7 +50,7 @@ impl ::std::convert::From<&str> for DataProductSortBy {
             "ProductTitle" => DataProductSortBy::ProductTitle,
             "Visibility" => DataProductSortBy::Visibility,
             "LastModifiedDate" => DataProductSortBy::LastModifiedDate,
-            other => DataProductSortBy::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
+            other => DataProductSortBy::Unknown(::mpkit_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }

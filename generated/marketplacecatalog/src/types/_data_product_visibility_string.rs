@@ -27,7 +27,7 @@ pub enum DataProductVisibilityString {
     Draft,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_str()")]
-    Unknown(::awsjson_runtime::for_generated::UnknownVariantValue),
+    Unknown(::mpkit_runtime::for_generated::UnknownVariantValue),
 }
 impl DataProductVisibilityString {
     /// The value as sent on the wire.
@@ -54,7 +54,7 @@ impl ::std::convert::From<&str> for DataProductVisibilityString {
             "Restricted" => DataProductVisibilityString::Restricted,
             "Unavailable" => DataProductVisibilityString::Unavailable,
             "Draft" => DataProductVisibilityString::Draft,
-            other => DataProductVisibilityString::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
+            other => DataProductVisibilityString::Unknown(::mpkit_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }

@@ -85,11 +85,11 @@ impl EntityBuilder {
     /// Builds a [`Entity`].
     ///
     /// Fails, naming the member, when a required member is not set.
-    pub fn build(self) -> ::std::result::Result<Entity, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<Entity, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(Entity {
             r#type: self
                 .r#type
-                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field("type", "type is required to build Entity"))?,
+                .ok_or_else(|| ::mpkit_runtime::for_generated::BuildError::missing_field("type", "type is required to build Entity"))?,
             identifier: self.identifier,
         })
     }

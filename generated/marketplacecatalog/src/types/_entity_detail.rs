@@ -27,7 +27,7 @@ pub struct EntityDetail {
     pub last_modified_date: ::std::option::Option<::std::string::String>,
     /// The entity's details as a document.
     #[cfg_attr(feature = "serde", serde(rename = "DetailsDocument", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub details_document: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub details_document: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
 }
 impl EntityDetail {
     /// The entity's type.
@@ -55,7 +55,7 @@ impl EntityDetail {
         self.last_modified_date.as_deref()
     }
     /// The entity's details as a document.
-    pub fn details_document(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
+    pub fn details_document(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::Document> {
         self.details_document.as_ref()
     }
     /// A builder for [`EntityDetail`].
@@ -71,7 +71,7 @@ pub struct EntityDetailBuilder {
     pub(crate) entity_arn: ::std::option::Option<::std::string::String>,
     pub(crate) entity_identifier: ::std::option::Option<::std::string::String>,
     pub(crate) last_modified_date: ::std::option::Option<::std::string::String>,
-    pub(crate) details_document: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub(crate) details_document: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
 }
 impl EntityDetailBuilder {
     /// The entity's type.
@@ -155,17 +155,17 @@ impl EntityDetailBuilder {
         &self.last_modified_date
     }
     /// The entity's details as a document.
-    pub fn details_document(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn details_document(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.details_document = ::std::option::Option::Some(input);
         self
     }
     /// The entity's details as a document.
-    pub fn set_details_document(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_details_document(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.details_document = input;
         self
     }
     /// The entity's details as a document.
-    pub fn get_details_document(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_details_document(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         &self.details_document
     }
     /// Builds a [`EntityDetail`].

@@ -85,13 +85,13 @@ impl EntityRequestBuilder {
     /// Builds a [`EntityRequest`].
     ///
     /// Fails, naming the member, when a required member is not set.
-    pub fn build(self) -> ::std::result::Result<EntityRequest, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<EntityRequest, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(EntityRequest {
             catalog: self.catalog.ok_or_else(|| {
-                ::awsjson_runtime::for_generated::BuildError::missing_field("catalog", "catalog is required to build EntityRequest")
+                ::mpkit_runtime::for_generated::BuildError::missing_field("catalog", "catalog is required to build EntityRequest")
             })?,
             entity_id: self.entity_id.ok_or_else(|| {
-                ::awsjson_runtime::for_generated::BuildError::missing_field("entity_id", "entity_id is required to build EntityRequest")
+                ::mpkit_runtime::for_generated::BuildError::missing_field("entity_id", "entity_id is required to build EntityRequest")
             })?,
         })
     }

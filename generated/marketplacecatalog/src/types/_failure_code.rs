@@ -21,7 +21,7 @@ pub enum FailureCode {
     ServerFault,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_str()")]
-    Unknown(::awsjson_runtime::for_generated::UnknownVariantValue),
+    Unknown(::mpkit_runtime::for_generated::UnknownVariantValue),
 }
 impl FailureCode {
     /// The value as sent on the wire.
@@ -42,7 +42,7 @@ impl ::std::convert::From<&str> for FailureCode {
         match s {
             "CLIENT_ERROR" => FailureCode::ClientError,
             "SERVER_FAULT" => FailureCode::ServerFault,
-            other => FailureCode::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
+            other => FailureCode::Unknown(::mpkit_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }

@@ -21,7 +21,7 @@ pub enum Intent {
     Apply,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_str()")]
-    Unknown(::awsjson_runtime::for_generated::UnknownVariantValue),
+    Unknown(::mpkit_runtime::for_generated::UnknownVariantValue),
 }
 impl Intent {
     /// The value as sent on the wire.
@@ -42,7 +42,7 @@ impl ::std::convert::From<&str> for Intent {
         match s {
             "VALIDATE" => Intent::Validate,
             "APPLY" => Intent::Apply,
-            other => Intent::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
+            other => Intent::Unknown(::mpkit_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }

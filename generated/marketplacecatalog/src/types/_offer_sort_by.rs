@@ -37,7 +37,7 @@ pub enum OfferSortBy {
     LastModifiedDate,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_str()")]
-    Unknown(::awsjson_runtime::for_generated::UnknownVariantValue),
+    Unknown(::mpkit_runtime::for_generated::UnknownVariantValue),
 }
 impl OfferSortBy {
     /// The value as sent on the wire.
@@ -85,7 +85,7 @@ impl ::std::convert::From<&str> for OfferSortBy {
             "State" => OfferSortBy::State,
             "Targeting" => OfferSortBy::Targeting,
             "LastModifiedDate" => OfferSortBy::LastModifiedDate,
-            other => OfferSortBy::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
+            other => OfferSortBy::Unknown(::mpkit_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }

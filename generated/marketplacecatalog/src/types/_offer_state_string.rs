@@ -21,7 +21,7 @@ pub enum OfferStateString {
     Released,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_str()")]
-    Unknown(::awsjson_runtime::for_generated::UnknownVariantValue),
+    Unknown(::mpkit_runtime::for_generated::UnknownVariantValue),
 }
 impl OfferStateString {
     /// The value as sent on the wire.
@@ -42,7 +42,7 @@ impl ::std::convert::From<&str> for OfferStateString {
         match s {
             "Draft" => OfferStateString::Draft,
             "Released" => OfferStateString::Released,
-            other => OfferStateString::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
+            other => OfferStateString::Unknown(::mpkit_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }

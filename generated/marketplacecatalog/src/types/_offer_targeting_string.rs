@@ -25,7 +25,7 @@ pub enum OfferTargetingString {
     None,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_str()")]
-    Unknown(::awsjson_runtime::for_generated::UnknownVariantValue),
+    Unknown(::mpkit_runtime::for_generated::UnknownVariantValue),
 }
 impl OfferTargetingString {
     /// The value as sent on the wire.
@@ -50,7 +50,7 @@ impl ::std::convert::From<&str> for OfferTargetingString {
             "ParticipatingPrograms" => OfferTargetingString::ParticipatingPrograms,
             "CountryCodes" => OfferTargetingString::CountryCodes,
             "None" => OfferTargetingString::None,
-            other => OfferTargetingString::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
+            other => OfferTargetingString::Unknown(::mpkit_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }

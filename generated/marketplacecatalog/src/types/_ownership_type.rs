@@ -21,7 +21,7 @@ pub enum OwnershipType {
     Shared,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_str()")]
-    Unknown(::awsjson_runtime::for_generated::UnknownVariantValue),
+    Unknown(::mpkit_runtime::for_generated::UnknownVariantValue),
 }
 impl OwnershipType {
     /// The value as sent on the wire.
@@ -42,7 +42,7 @@ impl ::std::convert::From<&str> for OwnershipType {
         match s {
             "SELF" => OwnershipType::Self_,
             "SHARED" => OwnershipType::Shared,
-            other => OwnershipType::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
+            other => OwnershipType::Unknown(::mpkit_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }

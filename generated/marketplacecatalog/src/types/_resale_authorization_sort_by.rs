@@ -43,7 +43,7 @@ pub enum ResaleAuthorizationSortBy {
     LastModifiedDate,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_str()")]
-    Unknown(::awsjson_runtime::for_generated::UnknownVariantValue),
+    Unknown(::mpkit_runtime::for_generated::UnknownVariantValue),
 }
 impl ResaleAuthorizationSortBy {
     /// The value as sent on the wire.
@@ -100,7 +100,7 @@ impl ::std::convert::From<&str> for ResaleAuthorizationSortBy {
             "CreatedDate" => ResaleAuthorizationSortBy::CreatedDate,
             "AvailabilityEndDate" => ResaleAuthorizationSortBy::AvailabilityEndDate,
             "LastModifiedDate" => ResaleAuthorizationSortBy::LastModifiedDate,
-            other => ResaleAuthorizationSortBy::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
+            other => ResaleAuthorizationSortBy::Unknown(::mpkit_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }

@@ -23,7 +23,7 @@ pub enum ResaleAuthorizationStatusString {
     Restricted,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_str()")]
-    Unknown(::awsjson_runtime::for_generated::UnknownVariantValue),
+    Unknown(::mpkit_runtime::for_generated::UnknownVariantValue),
 }
 impl ResaleAuthorizationStatusString {
     /// The value as sent on the wire.
@@ -46,7 +46,7 @@ impl ::std::convert::From<&str> for ResaleAuthorizationStatusString {
             "Draft" => ResaleAuthorizationStatusString::Draft,
             "Active" => ResaleAuthorizationStatusString::Active,
             "Restricted" => ResaleAuthorizationStatusString::Restricted,
-            other => ResaleAuthorizationStatusString::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
+            other => ResaleAuthorizationStatusString::Unknown(::mpkit_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }

@@ -25,7 +25,7 @@ pub enum SaaSProductSortBy {
     LastModifiedDate,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_str()")]
-    Unknown(::awsjson_runtime::for_generated::UnknownVariantValue),
+    Unknown(::mpkit_runtime::for_generated::UnknownVariantValue),
 }
 impl SaaSProductSortBy {
     /// The value as sent on the wire.
@@ -50,7 +50,7 @@ impl ::std::convert::From<&str> for SaaSProductSortBy {
             "ProductTitle" => SaaSProductSortBy::ProductTitle,
             "Visibility" => SaaSProductSortBy::Visibility,
             "LastModifiedDate" => SaaSProductSortBy::LastModifiedDate,
-            other => SaaSProductSortBy::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
+            other => SaaSProductSortBy::Unknown(::mpkit_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }

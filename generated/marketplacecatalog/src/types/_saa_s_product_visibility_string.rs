@@ -25,7 +25,7 @@ pub enum SaaSProductVisibilityString {
     Draft,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_str()")]
-    Unknown(::awsjson_runtime::for_generated::UnknownVariantValue),
+    Unknown(::mpkit_runtime::for_generated::UnknownVariantValue),
 }
 impl SaaSProductVisibilityString {
     /// The value as sent on the wire.
@@ -50,7 +50,7 @@ impl ::std::convert::From<&str> for SaaSProductVisibilityString {
             "Public" => SaaSProductVisibilityString::Public,
             "Restricted" => SaaSProductVisibilityString::Restricted,
             "Draft" => SaaSProductVisibilityString::Draft,
-            other => SaaSProductVisibilityString::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
+            other => SaaSProductVisibilityString::Unknown(::mpkit_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }

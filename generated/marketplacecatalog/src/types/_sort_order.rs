@@ -21,7 +21,7 @@ pub enum SortOrder {
     Descending,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_str()")]
-    Unknown(::awsjson_runtime::for_generated::UnknownVariantValue),
+    Unknown(::mpkit_runtime::for_generated::UnknownVariantValue),
 }
 impl SortOrder {
     /// The value as sent on the wire.
@@ -42,7 +42,7 @@ impl ::std::convert::From<&str> for SortOrder {
         match s {
             "ASCENDING" => SortOrder::Ascending,
             "DESCENDING" => SortOrder::Descending,
-            other => SortOrder::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
+            other => SortOrder::Unknown(::mpkit_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }

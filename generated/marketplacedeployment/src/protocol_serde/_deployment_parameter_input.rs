@@ -2,20 +2,20 @@
 //! The JSON serialiser of `DeploymentParameterInput`.
 #[allow(unused_variables)]
 pub(crate) fn ser_deployment_parameter_input(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::DeploymentParameterInput,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     {
         let value = &input.name;
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "DeploymentParameterInput.name",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 400 && value.chars().count() > 400 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "DeploymentParameterInput.name",
                 ::std::format!("has {} characters; at most 400 are allowed", value.chars().count()),
             ));
@@ -26,13 +26,13 @@ pub(crate) fn ser_deployment_parameter_input(
     {
         let value = &input.secret_string;
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "DeploymentParameterInput.secret_string",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 15000 && value.chars().count() > 15000 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "DeploymentParameterInput.secret_string",
                 ::std::format!("has {} characters; at most 15000 are allowed", value.chars().count()),
             ));

@@ -2,19 +2,19 @@
 //! The JSON serialiser of `PutDeploymentParameterInput`.
 #[allow(unused_variables)]
 pub(crate) fn ser_op_put_deployment_parameter_input(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::operation::put_deployment_parameter::PutDeploymentParameterInput,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.agreement_id {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "PutDeploymentParameterInput.agreement_id",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 64 && value.chars().count() > 64 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "PutDeploymentParameterInput.agreement_id",
                 ::std::format!("has {} characters; at most 64 are allowed", value.chars().count()),
             ));
@@ -28,7 +28,7 @@ pub(crate) fn ser_op_put_deployment_parameter_input(
     }
     if let ::std::option::Option::Some(value) = &input.tags {
         if value.len() > 50 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "PutDeploymentParameterInput.tags",
                 ::std::format!("has {} entries; at most 50 are allowed", value.len()),
             ));
@@ -39,26 +39,26 @@ pub(crate) fn ser_op_put_deployment_parameter_input(
         w.begin_object();
         for (k, item) in entries {
             if k.is_empty() {
-                return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                     "PutDeploymentParameterInput.tags",
                     "a key is empty; at least 1 of its characters is required",
                 ));
             }
             if k.len() > 128 && k.chars().count() > 128 {
-                return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                     "PutDeploymentParameterInput.tags",
                     ::std::format!("a key has {} characters; at most 128 are allowed", k.chars().count()),
                 ));
             }
             w.key(k.as_str());
             if item.is_empty() {
-                return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                     "PutDeploymentParameterInput.tags",
                     "a value is empty; at least 1 of its characters is required",
                 ));
             }
             if item.len() > 256 && item.chars().count() > 256 {
-                return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                     "PutDeploymentParameterInput.tags",
                     ::std::format!("a value has {} characters; at most 256 are allowed", item.chars().count()),
                 ));
@@ -69,17 +69,17 @@ pub(crate) fn ser_op_put_deployment_parameter_input(
     }
     if let ::std::option::Option::Some(value) = &input.expiration_date {
         w.member_key("expirationDate");
-        w.timestamp(value, ::awsjson_runtime::for_generated::DateTimeFormat::DateTime);
+        w.timestamp(value, ::mpkit_runtime::for_generated::DateTimeFormat::DateTime);
     }
     if let ::std::option::Option::Some(value) = &input.client_token {
         if value.len() < 128 && value.chars().count() < 32 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "PutDeploymentParameterInput.client_token",
                 ::std::format!("has {} characters; at least 32 are required", value.chars().count()),
             ));
         }
         if value.len() > 64 && value.chars().count() > 64 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "PutDeploymentParameterInput.client_token",
                 ::std::format!("has {} characters; at most 64 are allowed", value.chars().count()),
             ));

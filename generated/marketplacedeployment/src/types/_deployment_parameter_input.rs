@@ -93,13 +93,13 @@ impl DeploymentParameterInputBuilder {
     /// Builds a [`DeploymentParameterInput`].
     ///
     /// Fails, naming the member, when a required member is not set.
-    pub fn build(self) -> ::std::result::Result<DeploymentParameterInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<DeploymentParameterInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(DeploymentParameterInput {
             name: self.name.ok_or_else(|| {
-                ::awsjson_runtime::for_generated::BuildError::missing_field("name", "name is required to build DeploymentParameterInput")
+                ::mpkit_runtime::for_generated::BuildError::missing_field("name", "name is required to build DeploymentParameterInput")
             })?,
             secret_string: self.secret_string.ok_or_else(|| {
-                ::awsjson_runtime::for_generated::BuildError::missing_field(
+                ::mpkit_runtime::for_generated::BuildError::missing_field(
                     "secret_string",
                     "secret_string is required to build DeploymentParameterInput",
                 )

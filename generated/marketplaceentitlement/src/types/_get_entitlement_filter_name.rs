@@ -25,7 +25,7 @@ pub enum GetEntitlementFilterName {
     LicenseArn,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_str()")]
-    Unknown(::awsjson_runtime::for_generated::UnknownVariantValue),
+    Unknown(::mpkit_runtime::for_generated::UnknownVariantValue),
 }
 impl GetEntitlementFilterName {
     /// The value as sent on the wire.
@@ -50,7 +50,7 @@ impl ::std::convert::From<&str> for GetEntitlementFilterName {
             "DIMENSION" => GetEntitlementFilterName::Dimension,
             "CUSTOMER_AWS_ACCOUNT_ID" => GetEntitlementFilterName::CustomerAwsAccountId,
             "LICENSE_ARN" => GetEntitlementFilterName::LicenseArn,
-            other => GetEntitlementFilterName::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
+            other => GetEntitlementFilterName::Unknown(::mpkit_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }

@@ -2,13 +2,13 @@
 //! The JSON serialiser of `BatchMeterUsageInput`.
 #[allow(unused_variables)]
 pub(crate) fn ser_op_batch_meter_usage_input(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::operation::batch_meter_usage::BatchMeterUsageInput,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.usage_records {
         if value.len() > 25 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "BatchMeterUsageInput.usage_records",
                 ::std::format!("has {} entries; at most 25 are allowed", value.len()),
             ));
@@ -22,7 +22,7 @@ pub(crate) fn ser_op_batch_meter_usage_input(
     }
     if let ::std::option::Option::Some(value) = &input.product_code {
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "BatchMeterUsageInput.product_code",
                 ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
             ));
@@ -35,7 +35,7 @@ pub(crate) fn ser_op_batch_meter_usage_input(
 }
 pub(crate) fn give_op_batch_meter_usage_input(
     input: crate::operation::batch_meter_usage::BatchMeterUsageInput,
-    pool: &mut ::awsjson_runtime::for_generated::StringPool,
+    pool: &mut ::mpkit_runtime::for_generated::StringPool,
 ) {
     if let ::std::option::Option::Some(value) = input.usage_records {
         for item in value {

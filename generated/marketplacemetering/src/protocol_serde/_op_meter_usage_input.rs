@@ -2,13 +2,13 @@
 //! The JSON serialiser of `MeterUsageInput`.
 #[allow(unused_variables)]
 pub(crate) fn ser_op_meter_usage_input(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::operation::meter_usage::MeterUsageInput,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.product_code {
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "MeterUsageInput.product_code",
                 ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
             ));
@@ -18,17 +18,17 @@ pub(crate) fn ser_op_meter_usage_input(
     }
     if let ::std::option::Option::Some(value) = &input.timestamp {
         w.member_key("Timestamp");
-        w.timestamp(value, ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds);
+        w.timestamp(value, ::mpkit_runtime::for_generated::DateTimeFormat::EpochSeconds);
     }
     if let ::std::option::Option::Some(value) = &input.usage_dimension {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "MeterUsageInput.usage_dimension",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "MeterUsageInput.usage_dimension",
                 ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
             ));
@@ -38,7 +38,7 @@ pub(crate) fn ser_op_meter_usage_input(
     }
     if let ::std::option::Option::Some(value) = &input.usage_quantity {
         if ::std::convert::Into::<i64>::into(*value) < 0i64 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "MeterUsageInput.usage_quantity",
                 ::std::format!("is {}; the smallest value allowed is 0", value),
             ));
@@ -48,13 +48,13 @@ pub(crate) fn ser_op_meter_usage_input(
     }
     if let ::std::option::Option::Some(value) = &input.usage_quantity_as_decimal {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "MeterUsageInput.usage_quantity_as_decimal",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 17 && value.chars().count() > 17 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "MeterUsageInput.usage_quantity_as_decimal",
                 ::std::format!("has {} characters; at most 17 are allowed", value.chars().count()),
             ));
@@ -68,13 +68,13 @@ pub(crate) fn ser_op_meter_usage_input(
     }
     if let ::std::option::Option::Some(value) = &input.usage_allocations {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "MeterUsageInput.usage_allocations",
                 "is empty; at least 1 of its entries is required",
             ));
         }
         if value.len() > 2500 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "MeterUsageInput.usage_allocations",
                 ::std::format!("has {} entries; at most 2500 are allowed", value.len()),
             ));
@@ -88,13 +88,13 @@ pub(crate) fn ser_op_meter_usage_input(
     }
     if let ::std::option::Option::Some(value) = &input.client_token {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "MeterUsageInput.client_token",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 64 && value.chars().count() > 64 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "MeterUsageInput.client_token",
                 ::std::format!("has {} characters; at most 64 are allowed", value.chars().count()),
             ));

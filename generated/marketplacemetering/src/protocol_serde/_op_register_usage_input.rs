@@ -2,13 +2,13 @@
 //! The JSON serialiser of `RegisterUsageInput`.
 #[allow(unused_variables)]
 pub(crate) fn ser_op_register_usage_input(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::operation::register_usage::RegisterUsageInput,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.product_code {
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "RegisterUsageInput.product_code",
                 ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
             ));
@@ -18,7 +18,7 @@ pub(crate) fn ser_op_register_usage_input(
     }
     if let ::std::option::Option::Some(value) = &input.public_key_version {
         if ::std::convert::Into::<i64>::into(*value) < 1i64 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "RegisterUsageInput.public_key_version",
                 ::std::format!("is {}; the smallest value allowed is 1", value),
             ));
@@ -28,7 +28,7 @@ pub(crate) fn ser_op_register_usage_input(
     }
     if let ::std::option::Option::Some(value) = &input.nonce {
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "RegisterUsageInput.nonce",
                 ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
             ));

@@ -2,9 +2,9 @@
 //! The JSON serialiser of `ResolveCustomerInput`.
 #[allow(unused_variables)]
 pub(crate) fn ser_op_resolve_customer_input(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::operation::resolve_customer::ResolveCustomerInput,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.registration_token {
         w.member_key("RegistrationToken");

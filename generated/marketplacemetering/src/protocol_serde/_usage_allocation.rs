@@ -2,13 +2,13 @@
 //! The JSON serialiser and deserialiser of `UsageAllocation`.
 #[allow(unused_variables)]
 pub(crate) fn ser_usage_allocation(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::UsageAllocation,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.allocated_usage_quantity {
         if ::std::convert::Into::<i64>::into(*value) < 0i64 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "UsageAllocation.allocated_usage_quantity",
                 ::std::format!("is {}; the smallest value allowed is 0", value),
             ));
@@ -18,13 +18,13 @@ pub(crate) fn ser_usage_allocation(
     }
     if let ::std::option::Option::Some(value) = &input.allocated_usage_quantity_as_decimal {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "UsageAllocation.allocated_usage_quantity_as_decimal",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 17 && value.chars().count() > 17 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "UsageAllocation.allocated_usage_quantity_as_decimal",
                 ::std::format!("has {} characters; at most 17 are allowed", value.chars().count()),
             ));
@@ -34,13 +34,13 @@ pub(crate) fn ser_usage_allocation(
     }
     if let ::std::option::Option::Some(value) = &input.tags {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "UsageAllocation.tags",
                 "is empty; at least 1 of its entries is required",
             ));
         }
         if value.len() > 5 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "UsageAllocation.tags",
                 ::std::format!("has {} entries; at most 5 are allowed", value.len()),
             ));
@@ -55,7 +55,7 @@ pub(crate) fn ser_usage_allocation(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_usage_allocation(input: crate::types::UsageAllocation, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
+pub(crate) fn give_usage_allocation(input: crate::types::UsageAllocation, pool: &mut ::mpkit_runtime::for_generated::StringPool) {
     if let ::std::option::Option::Some(value) = input.allocated_usage_quantity_as_decimal {
         pool.give(value);
     }
@@ -66,8 +66,8 @@ pub(crate) fn give_usage_allocation(input: crate::types::UsageAllocation, pool: 
     }
 }
 pub(crate) fn de_usage_allocation(
-    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<crate::types::UsageAllocation, ::awsjson_runtime::for_generated::DeserializeError> {
+    r: &mut ::mpkit_runtime::for_generated::JsonReader<'_>,
+) -> ::std::result::Result<crate::types::UsageAllocation, ::mpkit_runtime::for_generated::DeserializeError> {
     let mut var_allocated_usage_quantity: ::std::option::Option<i32> = ::std::option::Option::None;
     let mut var_allocated_usage_quantity_as_decimal: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>> = ::std::option::Option::None;

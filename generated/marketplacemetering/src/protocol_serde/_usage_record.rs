@@ -2,18 +2,18 @@
 //! The JSON serialiser and deserialiser of `UsageRecord`.
 #[allow(unused_variables)]
 pub(crate) fn ser_usage_record(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::UsageRecord,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     {
         let value = &input.timestamp;
         w.member_key("Timestamp");
-        w.timestamp(value, ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds);
+        w.timestamp(value, ::mpkit_runtime::for_generated::DateTimeFormat::EpochSeconds);
     }
     if let ::std::option::Option::Some(value) = &input.customer_identifier {
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "UsageRecord.customer_identifier",
                 ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
             ));
@@ -24,13 +24,13 @@ pub(crate) fn ser_usage_record(
     {
         let value = &input.dimension;
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "UsageRecord.dimension",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "UsageRecord.dimension",
                 ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
             ));
@@ -40,7 +40,7 @@ pub(crate) fn ser_usage_record(
     }
     if let ::std::option::Option::Some(value) = &input.quantity {
         if ::std::convert::Into::<i64>::into(*value) < 0i64 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "UsageRecord.quantity",
                 ::std::format!("is {}; the smallest value allowed is 0", value),
             ));
@@ -50,13 +50,13 @@ pub(crate) fn ser_usage_record(
     }
     if let ::std::option::Option::Some(value) = &input.quantity_as_decimal {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "UsageRecord.quantity_as_decimal",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 17 && value.chars().count() > 17 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "UsageRecord.quantity_as_decimal",
                 ::std::format!("has {} characters; at most 17 are allowed", value.chars().count()),
             ));
@@ -66,13 +66,13 @@ pub(crate) fn ser_usage_record(
     }
     if let ::std::option::Option::Some(value) = &input.usage_allocations {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "UsageRecord.usage_allocations",
                 "is empty; at least 1 of its entries is required",
             ));
         }
         if value.len() > 2500 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "UsageRecord.usage_allocations",
                 ::std::format!("has {} entries; at most 2500 are allowed", value.len()),
             ));
@@ -86,13 +86,13 @@ pub(crate) fn ser_usage_record(
     }
     if let ::std::option::Option::Some(value) = &input.customer_aws_account_id {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "UsageRecord.customer_aws_account_id",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "UsageRecord.customer_aws_account_id",
                 ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
             ));
@@ -107,7 +107,7 @@ pub(crate) fn ser_usage_record(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_usage_record(input: crate::types::UsageRecord, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
+pub(crate) fn give_usage_record(input: crate::types::UsageRecord, pool: &mut ::mpkit_runtime::for_generated::StringPool) {
     if let ::std::option::Option::Some(value) = input.customer_identifier {
         pool.give(value);
     }
@@ -131,9 +131,9 @@ pub(crate) fn give_usage_record(input: crate::types::UsageRecord, pool: &mut ::a
     }
 }
 pub(crate) fn de_usage_record(
-    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<crate::types::UsageRecord, ::awsjson_runtime::for_generated::DeserializeError> {
-    let mut var_timestamp: ::std::option::Option<::awsjson_runtime::for_generated::DateTime> = ::std::option::Option::None;
+    r: &mut ::mpkit_runtime::for_generated::JsonReader<'_>,
+) -> ::std::result::Result<crate::types::UsageRecord, ::mpkit_runtime::for_generated::DeserializeError> {
+    let mut var_timestamp: ::std::option::Option<::mpkit_runtime::for_generated::DateTime> = ::std::option::Option::None;
     let mut var_customer_identifier: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_dimension: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_quantity: ::std::option::Option<i32> = ::std::option::Option::None;
@@ -149,7 +149,7 @@ pub(crate) fn de_usage_record(
         match &*key {
             "Timestamp" => {
                 var_timestamp = ::std::option::Option::Some(
-                    r.timestamp(::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds, "UsageRecord.Timestamp")?,
+                    r.timestamp(::mpkit_runtime::for_generated::DateTimeFormat::EpochSeconds, "UsageRecord.Timestamp")?,
                 );
             }
             "CustomerIdentifier" => {
@@ -188,7 +188,7 @@ pub(crate) fn de_usage_record(
     ::std::result::Result::Ok(crate::types::UsageRecord {
         timestamp: match var_timestamp {
             ::std::option::Option::Some(v) => v,
-            ::std::option::Option::None => (Ok(::awsjson_runtime::for_generated::DateTime::from_secs(0)))?,
+            ::std::option::Option::None => (Ok(::mpkit_runtime::for_generated::DateTime::from_secs(0)))?,
         },
         customer_identifier: var_customer_identifier,
         dimension: match var_dimension {

@@ -85,14 +85,14 @@ impl TagBuilder {
     /// Builds a [`Tag`].
     ///
     /// Fails, naming the member, when a required member is not set.
-    pub fn build(self) -> ::std::result::Result<Tag, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<Tag, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(Tag {
             key: self
                 .key
-                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field("key", "key is required to build Tag"))?,
+                .ok_or_else(|| ::mpkit_runtime::for_generated::BuildError::missing_field("key", "key is required to build Tag"))?,
             value: self
                 .value
-                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field("value", "value is required to build Tag"))?,
+                .ok_or_else(|| ::mpkit_runtime::for_generated::BuildError::missing_field("value", "value is required to build Tag"))?,
         })
     }
 }

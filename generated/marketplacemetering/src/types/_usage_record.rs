@@ -7,7 +7,7 @@
 pub struct UsageRecord {
     /// The hour, in UTC, in which the usage happened. Usage may be sent up to six hours late, and not before the customer subscribed.
     #[cfg_attr(feature = "serde", serde(rename = "Timestamp"))]
-    pub timestamp: ::awsjson_runtime::for_generated::DateTime,
+    pub timestamp: ::mpkit_runtime::for_generated::DateTime,
     /// The customer, as returned by `ResolveCustomer` to older integrations. New integrations set `CustomerAWSAccountId` instead.
     ///
     /// Constraints: length 0 to 255; pattern `^[\s\S]*$`.
@@ -47,7 +47,7 @@ pub struct UsageRecord {
 }
 impl UsageRecord {
     /// The hour, in UTC, in which the usage happened. Usage may be sent up to six hours late, and not before the customer subscribed.
-    pub fn timestamp(&self) -> &::awsjson_runtime::for_generated::DateTime {
+    pub fn timestamp(&self) -> &::mpkit_runtime::for_generated::DateTime {
         &self.timestamp
     }
     /// The customer, as returned by `ResolveCustomer` to older integrations. New integrations set `CustomerAWSAccountId` instead.
@@ -106,7 +106,7 @@ impl UsageRecord {
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct UsageRecordBuilder {
-    pub(crate) timestamp: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
+    pub(crate) timestamp: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
     pub(crate) customer_identifier: ::std::option::Option<::std::string::String>,
     pub(crate) dimension: ::std::option::Option<::std::string::String>,
     #[deprecated(note = "Use QuantityAsDecimal instead. (deprecated since 2026-10-20)")]
@@ -118,17 +118,17 @@ pub struct UsageRecordBuilder {
 }
 impl UsageRecordBuilder {
     /// The hour, in UTC, in which the usage happened. Usage may be sent up to six hours late, and not before the customer subscribed.
-    pub fn timestamp(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
+    pub fn timestamp(mut self, input: ::mpkit_runtime::for_generated::DateTime) -> Self {
         self.timestamp = ::std::option::Option::Some(input);
         self
     }
     /// The hour, in UTC, in which the usage happened. Usage may be sent up to six hours late, and not before the customer subscribed.
-    pub fn set_timestamp(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
+    pub fn set_timestamp(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>) -> Self {
         self.timestamp = input;
         self
     }
     /// The hour, in UTC, in which the usage happened. Usage may be sent up to six hours late, and not before the customer subscribed.
-    pub fn get_timestamp(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_timestamp(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::DateTime> {
         &self.timestamp
     }
     /// The customer, as returned by `ResolveCustomer` to older integrations. New integrations set `CustomerAWSAccountId` instead.
@@ -281,14 +281,14 @@ impl UsageRecordBuilder {
     /// Builds a [`UsageRecord`].
     ///
     /// Fails, naming the member, when a required member is not set.
-    pub fn build(self) -> ::std::result::Result<UsageRecord, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<UsageRecord, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(UsageRecord {
             timestamp: self.timestamp.ok_or_else(|| {
-                ::awsjson_runtime::for_generated::BuildError::missing_field("timestamp", "timestamp is required to build UsageRecord")
+                ::mpkit_runtime::for_generated::BuildError::missing_field("timestamp", "timestamp is required to build UsageRecord")
             })?,
             customer_identifier: self.customer_identifier,
             dimension: self.dimension.ok_or_else(|| {
-                ::awsjson_runtime::for_generated::BuildError::missing_field("dimension", "dimension is required to build UsageRecord")
+                ::mpkit_runtime::for_generated::BuildError::missing_field("dimension", "dimension is required to build UsageRecord")
             })?,
             quantity: self.quantity,
             quantity_as_decimal: self.quantity_as_decimal,

@@ -23,7 +23,7 @@ pub enum UsageRecordResultStatus {
     DuplicateRecord,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_str()")]
-    Unknown(::awsjson_runtime::for_generated::UnknownVariantValue),
+    Unknown(::mpkit_runtime::for_generated::UnknownVariantValue),
 }
 impl UsageRecordResultStatus {
     /// The value as sent on the wire.
@@ -46,7 +46,7 @@ impl ::std::convert::From<&str> for UsageRecordResultStatus {
             "Success" => UsageRecordResultStatus::Success,
             "CustomerNotSubscribed" => UsageRecordResultStatus::CustomerNotSubscribed,
             "DuplicateRecord" => UsageRecordResultStatus::DuplicateRecord,
-            other => UsageRecordResultStatus::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
+            other => UsageRecordResultStatus::Unknown(::mpkit_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }

@@ -31,7 +31,7 @@ pub async fn assume(
 /// A role session name when none is configured.
 pub fn default_session_name(ctx: &ProviderContext) -> String {
     let millis = crate::primitives::DateTime::from(ctx.now()).to_millis().unwrap_or(0);
-    format!("awsjson-runtime-{millis}")
+    format!("mpkit-runtime-{millis}")
 }
 
 /// The environment-configured web identity provider.

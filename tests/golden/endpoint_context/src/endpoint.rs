@@ -4,23 +4,23 @@
 const RULES: &str = "{\"version\":\"1.0\",\"parameters\":{\"Region\":{\"builtIn\":\"AWS::Region\",\"required\":false,\"documentation\":\"The region.\",\"type\":\"string\"},\"UseFIPS\":{\"builtIn\":\"AWS::UseFIPS\",\"required\":true,\"default\":false,\"documentation\":\"FIPS.\",\"type\":\"boolean\"},\"UseDualStack\":{\"builtIn\":\"AWS::UseDualStack\",\"required\":true,\"default\":false,\"documentation\":\"Dual-stack.\",\"type\":\"boolean\"},\"Endpoint\":{\"builtIn\":\"SDK::Endpoint\",\"required\":false,\"documentation\":\"Override.\",\"type\":\"string\"},\"OperationType\":{\"required\":false,\"documentation\":\"control or data (static per operation).\",\"type\":\"string\"},\"StreamARN\":{\"required\":false,\"documentation\":\"A stream's ARN (from the input).\",\"type\":\"string\"},\"Tables\":{\"required\":false,\"documentation\":\"The tables a call reads (from input paths).\",\"type\":\"stringArray\"},\"Global\":{\"required\":false,\"documentation\":\"A call to the global endpoint.\",\"type\":\"boolean\"}},\"rules\":[{\"conditions\":[{\"fn\":\"isSet\",\"argv\":[{\"ref\":\"Endpoint\"}]}],\"endpoint\":{\"url\":{\"ref\":\"Endpoint\"},\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"},{\"conditions\":[{\"fn\":\"isSet\",\"argv\":[{\"ref\":\"Region\"}]}],\"type\":\"tree\",\"rules\":[{\"conditions\":[{\"fn\":\"isSet\",\"argv\":[{\"ref\":\"Global\"}]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"Global\"},true]}],\"endpoint\":{\"url\":\"https://global.routed.amazonaws.com\",\"properties\":{\"authSchemes\":[{\"name\":\"sigv4a\",\"signingName\":\"routed\",\"signingRegionSet\":[\"*\"]}]},\"headers\":{}},\"type\":\"endpoint\"},{\"conditions\":[{\"fn\":\"isSet\",\"argv\":[{\"ref\":\"StreamARN\"}]},{\"fn\":\"aws.parseArn\",\"argv\":[{\"ref\":\"StreamARN\"}],\"assign\":\"arn\"},{\"fn\":\"isSet\",\"argv\":[{\"ref\":\"OperationType\"}]}],\"endpoint\":{\"url\":\"https://{arn#accountId}.{OperationType}-routed.{Region}.amazonaws.com\",\"properties\":{\"authSchemes\":[{\"name\":\"sigv4a\",\"signingName\":\"routed-data\",\"signingRegionSet\":[\"*\"]},{\"name\":\"sigv4\",\"signingName\":\"routed-data\",\"signingRegion\":\"{arn#region}\"}]},\"headers\":{\"x-routed-stream\":[\"{arn#resourceId[1]}\"]}},\"type\":\"endpoint\"},{\"conditions\":[{\"fn\":\"isSet\",\"argv\":[{\"ref\":\"Tables\"}]},{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"Tables\"},\"[0]\"],\"assign\":\"first\"}],\"endpoint\":{\"url\":\"https://{first}.routed.{Region}.amazonaws.com\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"},{\"conditions\":[],\"endpoint\":{\"url\":\"https://routed.{Region}.amazonaws.com\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}]},{\"conditions\":[],\"error\":\"Invalid Configuration: Missing Region\",\"type\":\"error\"}]}";
 /// Resolves the endpoint of a call.
 pub(crate) fn resolve(
-    params: &::awsjson_runtime::for_generated::EndpointParams,
-) -> ::std::result::Result<::awsjson_runtime::for_generated::Endpoint, ::awsjson_runtime::for_generated::EndpointError> {
-    ::awsjson_runtime::for_generated::resolve_endpoint(RULES, params)
+    params: &::mpkit_runtime::for_generated::EndpointParams,
+) -> ::std::result::Result<::mpkit_runtime::for_generated::Endpoint, ::mpkit_runtime::for_generated::EndpointError> {
+    ::mpkit_runtime::for_generated::resolve_endpoint(RULES, params)
 }
 #[cfg(test)]
 mod tests {
     /// no context: the regional endpoint
     #[test]
     fn endpoint_case_01() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-east-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://routed.us-east-1.amazonaws.com\"}}",
@@ -29,7 +29,7 @@ mod tests {
     /// a stream ARN and the static operation type pick the account's data endpoint, signed for the ARN's region
     #[test]
     fn endpoint_case_02() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-east-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
@@ -37,12 +37,12 @@ mod tests {
             extra: ::std::vec![
                 (
                     "StreamARN",
-                    ::awsjson_runtime::for_generated::RuleValue::Str("arn:aws:routed:eu-west-1:123456789012:stream/orders".to_owned())
+                    ::mpkit_runtime::for_generated::RuleValue::Str("arn:aws:routed:eu-west-1:123456789012:stream/orders".to_owned())
                 ),
-                ("OperationType", ::awsjson_runtime::for_generated::RuleValue::Str("data".to_owned()))
+                ("OperationType", ::mpkit_runtime::for_generated::RuleValue::Str("data".to_owned()))
             ],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://123456789012.data-routed.us-east-1.amazonaws.com\",\"properties\":{\"authSchemes\":[{\"name\":\"sigv4a\",\"signingName\":\"routed-data\",\"signingRegionSet\":[\"*\"]},{\"name\":\"sigv4\",\"signingName\":\"routed-data\",\"signingRegion\":\"eu-west-1\"}]},\"headers\":{\"x-routed-stream\":[\"orders\"]}}}",
@@ -51,20 +51,20 @@ mod tests {
     /// the first table names the host
     #[test]
     fn endpoint_case_03() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-east-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![(
                 "Tables",
-                ::awsjson_runtime::for_generated::RuleValue::Array(::std::vec![
-                    ::awsjson_runtime::for_generated::RuleValue::Str("t1".to_owned()),
-                    ::awsjson_runtime::for_generated::RuleValue::Str("t2".to_owned())
+                ::mpkit_runtime::for_generated::RuleValue::Array(::std::vec![
+                    ::mpkit_runtime::for_generated::RuleValue::Str("t1".to_owned()),
+                    ::mpkit_runtime::for_generated::RuleValue::Str("t2".to_owned())
                 ])
             )],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://t1.routed.us-east-1.amazonaws.com\"}}",
@@ -73,14 +73,14 @@ mod tests {
     /// the global endpoint accepts SigV4a only
     #[test]
     fn endpoint_case_04() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-east-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
-            extra: ::std::vec![("Global", ::awsjson_runtime::for_generated::RuleValue::Bool(true))],
+            extra: ::std::vec![("Global", ::mpkit_runtime::for_generated::RuleValue::Bool(true))],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://global.routed.amazonaws.com\",\"properties\":{\"authSchemes\":[{\"name\":\"sigv4a\",\"signingName\":\"routed\",\"signingRegionSet\":[\"*\"]}]}}}",
@@ -89,14 +89,14 @@ mod tests {
     /// no region
     #[test]
     fn endpoint_case_05() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::None,
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"error\":\"Invalid Configuration: Missing Region\"}",

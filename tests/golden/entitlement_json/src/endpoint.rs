@@ -4,35 +4,35 @@
 const RULES: &str = "{\"version\":\"1.0\",\"parameters\":{\"UseDualStack\":{\"builtIn\":\"AWS::UseDualStack\",\"required\":true,\"default\":false,\"documentation\":\"Send the request to the dual-stack (IPv4 and IPv6) endpoint.\",\"type\":\"boolean\"},\"UseFIPS\":{\"builtIn\":\"AWS::UseFIPS\",\"required\":true,\"default\":false,\"documentation\":\"Send the request to the FIPS 140 validated endpoint.\",\"type\":\"boolean\"},\"Endpoint\":{\"builtIn\":\"SDK::Endpoint\",\"required\":false,\"documentation\":\"An endpoint URL that replaces the one the rules would choose.\",\"type\":\"string\"},\"Region\":{\"builtIn\":\"AWS::Region\",\"required\":false,\"documentation\":\"The AWS Region the request is for.\",\"type\":\"string\"}},\"rules\":[{\"conditions\":[{\"fn\":\"isSet\",\"argv\":[{\"ref\":\"Endpoint\"}]}],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},true]}],\"error\":\"Invalid Configuration: FIPS and custom endpoint are not supported\",\"type\":\"error\"},{\"conditions\":[],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},true]}],\"error\":\"Invalid Configuration: Dualstack and custom endpoint are not supported\",\"type\":\"error\"},{\"conditions\":[],\"endpoint\":{\"url\":{\"ref\":\"Endpoint\"},\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"}],\"type\":\"tree\"},{\"conditions\":[],\"rules\":[{\"conditions\":[{\"fn\":\"isSet\",\"argv\":[{\"ref\":\"Region\"}]}],\"rules\":[{\"conditions\":[{\"fn\":\"aws.partition\",\"argv\":[{\"ref\":\"Region\"}],\"assign\":\"PartitionResult\"}],\"rules\":[{\"conditions\":[{\"fn\":\"stringEquals\",\"argv\":[{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"name\"]},\"aws\"]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},false]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},true]}],\"endpoint\":{\"url\":\"https://entitlement-marketplace.{Region}.{PartitionResult#dualStackDnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"},{\"conditions\":[{\"fn\":\"stringEquals\",\"argv\":[{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"name\"]},\"aws-cn\"]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},false]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},false]}],\"endpoint\":{\"url\":\"https://entitlement-marketplace.{Region}.amazonaws.com.cn\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"},{\"conditions\":[{\"fn\":\"stringEquals\",\"argv\":[{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"name\"]},\"aws-cn\"]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},false]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},true]}],\"endpoint\":{\"url\":\"https://entitlement-marketplace.{Region}.{PartitionResult#dualStackDnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"},{\"conditions\":[{\"fn\":\"stringEquals\",\"argv\":[{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"name\"]},\"aws-eusc\"]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},false]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},false]}],\"endpoint\":{\"url\":\"https://entitlement-marketplace.{Region}.amazonaws.eu\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"},{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},true]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},true]}],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[true,{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"supportsFIPS\"]}]},{\"fn\":\"booleanEquals\",\"argv\":[true,{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"supportsDualStack\"]}]}],\"rules\":[{\"conditions\":[],\"endpoint\":{\"url\":\"https://entitlement.marketplace-fips.{Region}.{PartitionResult#dualStackDnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"},{\"conditions\":[],\"error\":\"FIPS and DualStack are enabled, but this partition does not support one or both\",\"type\":\"error\"}],\"type\":\"tree\"},{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},true]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},false]}],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"supportsFIPS\"]},true]}],\"rules\":[{\"conditions\":[],\"endpoint\":{\"url\":\"https://entitlement.marketplace-fips.{Region}.{PartitionResult#dnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"},{\"conditions\":[],\"error\":\"FIPS is enabled but this partition does not support FIPS\",\"type\":\"error\"}],\"type\":\"tree\"},{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},false]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},true]}],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[true,{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"supportsDualStack\"]}]}],\"rules\":[{\"conditions\":[],\"endpoint\":{\"url\":\"https://entitlement.marketplace.{Region}.{PartitionResult#dualStackDnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"},{\"conditions\":[],\"error\":\"DualStack is enabled but this partition does not support DualStack\",\"type\":\"error\"}],\"type\":\"tree\"},{\"conditions\":[],\"endpoint\":{\"url\":\"https://entitlement.marketplace.{Region}.{PartitionResult#dnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"}],\"type\":\"tree\"},{\"conditions\":[],\"error\":\"Invalid Configuration: Missing Region\",\"type\":\"error\"}],\"type\":\"tree\"}]}";
 /// Resolves the endpoint of a call.
 pub(crate) fn resolve(
-    params: &::awsjson_runtime::for_generated::EndpointParams,
-) -> ::std::result::Result<::awsjson_runtime::for_generated::Endpoint, ::awsjson_runtime::for_generated::EndpointError> {
-    ::awsjson_runtime::for_generated::resolve_endpoint(RULES, params)
+    params: &::mpkit_runtime::for_generated::EndpointParams,
+) -> ::std::result::Result<::mpkit_runtime::for_generated::Endpoint, ::mpkit_runtime::for_generated::EndpointError> {
+    ::mpkit_runtime::for_generated::resolve_endpoint(RULES, params)
 }
 #[cfg(test)]
 mod tests {
     /// endpoint override https://example.com, no region, FIPS off
     #[test]
     fn endpoint_case_01() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::None,
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::Some("https://example.com".to_owned()),
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(super::resolve, &params, "{\"endpoint\":{\"url\":\"https://example.com\"}}");
+        ::mpkit_runtime::for_generated::assert_endpoint_case(super::resolve, &params, "{\"endpoint\":{\"url\":\"https://example.com\"}}");
     }
     /// endpoint override https://example.com, no region, FIPS on
     #[test]
     fn endpoint_case_02() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::None,
             use_fips: true,
             use_dual_stack: false,
             endpoint: ::std::option::Option::Some("https://example.com".to_owned()),
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"error\":\"Invalid Configuration: FIPS and custom endpoint are not supported\"}",
@@ -41,14 +41,14 @@ mod tests {
     /// endpoint override https://example.com, no region, FIPS off, dual-stack on
     #[test]
     fn endpoint_case_03() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::None,
             use_fips: false,
             use_dual_stack: true,
             endpoint: ::std::option::Option::Some("https://example.com".to_owned()),
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"error\":\"Invalid Configuration: Dualstack and custom endpoint are not supported\"}",
@@ -57,14 +57,14 @@ mod tests {
     /// region us-east-1, FIPS on, dual-stack on
     #[test]
     fn endpoint_case_04() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-east-1".to_owned()),
             use_fips: true,
             use_dual_stack: true,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://entitlement.marketplace-fips.us-east-1.api.aws\"}}",
@@ -73,14 +73,14 @@ mod tests {
     /// region us-east-1, FIPS on, dual-stack off
     #[test]
     fn endpoint_case_05() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-east-1".to_owned()),
             use_fips: true,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://entitlement.marketplace-fips.us-east-1.amazonaws.com\"}}",
@@ -89,14 +89,14 @@ mod tests {
     /// region us-east-1, FIPS off, dual-stack on
     #[test]
     fn endpoint_case_06() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-east-1".to_owned()),
             use_fips: false,
             use_dual_stack: true,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://entitlement-marketplace.us-east-1.api.aws\"}}",
@@ -105,14 +105,14 @@ mod tests {
     /// region us-east-1, FIPS off, dual-stack off
     #[test]
     fn endpoint_case_07() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-east-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://entitlement.marketplace.us-east-1.amazonaws.com\"}}",
@@ -121,14 +121,14 @@ mod tests {
     /// region cn-northwest-1, FIPS on, dual-stack on
     #[test]
     fn endpoint_case_08() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("cn-northwest-1".to_owned()),
             use_fips: true,
             use_dual_stack: true,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://entitlement.marketplace-fips.cn-northwest-1.api.amazonwebservices.com.cn\"}}",
@@ -137,14 +137,14 @@ mod tests {
     /// region cn-northwest-1, FIPS on, dual-stack off
     #[test]
     fn endpoint_case_09() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("cn-northwest-1".to_owned()),
             use_fips: true,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://entitlement.marketplace-fips.cn-northwest-1.amazonaws.com.cn\"}}",
@@ -153,14 +153,14 @@ mod tests {
     /// region cn-northwest-1, FIPS off, dual-stack on
     #[test]
     fn endpoint_case_10() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("cn-northwest-1".to_owned()),
             use_fips: false,
             use_dual_stack: true,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://entitlement-marketplace.cn-northwest-1.api.amazonwebservices.com.cn\"}}",
@@ -169,14 +169,14 @@ mod tests {
     /// region cn-northwest-1, FIPS off, dual-stack off
     #[test]
     fn endpoint_case_11() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("cn-northwest-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://entitlement-marketplace.cn-northwest-1.amazonaws.com.cn\"}}",
@@ -185,14 +185,14 @@ mod tests {
     /// region eusc-de-east-1, FIPS on, dual-stack off
     #[test]
     fn endpoint_case_12() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("eusc-de-east-1".to_owned()),
             use_fips: true,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://entitlement.marketplace-fips.eusc-de-east-1.amazonaws.eu\"}}",
@@ -201,14 +201,14 @@ mod tests {
     /// region eusc-de-east-1, FIPS off, dual-stack off
     #[test]
     fn endpoint_case_13() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("eusc-de-east-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://entitlement-marketplace.eusc-de-east-1.amazonaws.eu\"}}",
@@ -217,14 +217,14 @@ mod tests {
     /// region us-iso-east-1, FIPS on, dual-stack off
     #[test]
     fn endpoint_case_14() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-iso-east-1".to_owned()),
             use_fips: true,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://entitlement.marketplace-fips.us-iso-east-1.c2s.ic.gov\"}}",
@@ -233,14 +233,14 @@ mod tests {
     /// region us-iso-east-1, FIPS off, dual-stack off
     #[test]
     fn endpoint_case_15() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-iso-east-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://entitlement.marketplace.us-iso-east-1.c2s.ic.gov\"}}",
@@ -249,14 +249,14 @@ mod tests {
     /// region us-isob-east-1, FIPS on, dual-stack off
     #[test]
     fn endpoint_case_16() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-isob-east-1".to_owned()),
             use_fips: true,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://entitlement.marketplace-fips.us-isob-east-1.sc2s.sgov.gov\"}}",
@@ -265,14 +265,14 @@ mod tests {
     /// region us-isob-east-1, FIPS off, dual-stack off
     #[test]
     fn endpoint_case_17() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-isob-east-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://entitlement.marketplace.us-isob-east-1.sc2s.sgov.gov\"}}",
@@ -281,14 +281,14 @@ mod tests {
     /// region eu-isoe-west-1, FIPS on, dual-stack off
     #[test]
     fn endpoint_case_18() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("eu-isoe-west-1".to_owned()),
             use_fips: true,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://entitlement.marketplace-fips.eu-isoe-west-1.cloud.adc-e.uk\"}}",
@@ -297,14 +297,14 @@ mod tests {
     /// region eu-isoe-west-1, FIPS off, dual-stack off
     #[test]
     fn endpoint_case_19() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("eu-isoe-west-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://entitlement.marketplace.eu-isoe-west-1.cloud.adc-e.uk\"}}",
@@ -313,14 +313,14 @@ mod tests {
     /// region us-isof-south-1, FIPS on, dual-stack off
     #[test]
     fn endpoint_case_20() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-isof-south-1".to_owned()),
             use_fips: true,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://entitlement.marketplace-fips.us-isof-south-1.csp.hci.ic.gov\"}}",
@@ -329,14 +329,14 @@ mod tests {
     /// region us-isof-south-1, FIPS off, dual-stack off
     #[test]
     fn endpoint_case_21() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-isof-south-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://entitlement.marketplace.us-isof-south-1.csp.hci.ic.gov\"}}",
@@ -345,14 +345,14 @@ mod tests {
     /// region us-gov-west-1, FIPS on, dual-stack on
     #[test]
     fn endpoint_case_22() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-gov-west-1".to_owned()),
             use_fips: true,
             use_dual_stack: true,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://entitlement.marketplace-fips.us-gov-west-1.api.aws\"}}",
@@ -361,14 +361,14 @@ mod tests {
     /// region us-gov-west-1, FIPS on, dual-stack off
     #[test]
     fn endpoint_case_23() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-gov-west-1".to_owned()),
             use_fips: true,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://entitlement.marketplace-fips.us-gov-west-1.amazonaws.com\"}}",
@@ -377,14 +377,14 @@ mod tests {
     /// region us-gov-west-1, FIPS off, dual-stack on
     #[test]
     fn endpoint_case_24() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-gov-west-1".to_owned()),
             use_fips: false,
             use_dual_stack: true,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://entitlement.marketplace.us-gov-west-1.api.aws\"}}",
@@ -393,14 +393,14 @@ mod tests {
     /// region us-gov-west-1, FIPS off, dual-stack off
     #[test]
     fn endpoint_case_25() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("us-gov-west-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://entitlement.marketplace.us-gov-west-1.amazonaws.com\"}}",
@@ -409,14 +409,14 @@ mod tests {
     /// no parameters at all
     #[test]
     fn endpoint_case_26() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::None,
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"error\":\"Invalid Configuration: Missing Region\"}",

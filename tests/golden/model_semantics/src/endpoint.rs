@@ -4,7 +4,7 @@
 const RULES: &str = "{\"version\":\"1.0\",\"parameters\":{\"Endpoint\":{\"builtIn\":\"SDK::Endpoint\",\"required\":true,\"type\":\"string\"}},\"rules\":[{\"conditions\":[],\"endpoint\":{\"url\":{\"ref\":\"Endpoint\"}},\"type\":\"endpoint\"}]}";
 /// Resolves the endpoint of a call.
 pub(crate) fn resolve(
-    params: &::awsjson_runtime::for_generated::EndpointParams,
-) -> ::std::result::Result<::awsjson_runtime::for_generated::Endpoint, ::awsjson_runtime::for_generated::EndpointError> {
-    ::awsjson_runtime::for_generated::resolve_endpoint(RULES, params)
+    params: &::mpkit_runtime::for_generated::EndpointParams,
+) -> ::std::result::Result<::mpkit_runtime::for_generated::Endpoint, ::mpkit_runtime::for_generated::EndpointError> {
+    ::mpkit_runtime::for_generated::resolve_endpoint(RULES, params)
 }

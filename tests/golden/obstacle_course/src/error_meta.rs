@@ -8,7 +8,7 @@ pub enum Error {
     Error(crate::types::error::Error),
     /// An error the model does not describe, or a failure before the service answered.
     #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
-    Unhandled(::awsjson_runtime::for_generated::Unhandled),
+    Unhandled(::mpkit_runtime::for_generated::Unhandled),
 }
 impl ::std::fmt::Display for Error {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -26,17 +26,17 @@ impl ::std::error::Error for Error {
         }
     }
 }
-impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for Error {
-    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
+impl ::mpkit_runtime::for_generated::ProvideErrorMetadata for Error {
+    fn meta(&self) -> &::mpkit_runtime::for_generated::ErrorMetadata {
         match self {
-            Error::Error(e) => ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(e),
+            Error::Error(e) => ::mpkit_runtime::for_generated::ProvideErrorMetadata::meta(e),
             Error::Unhandled(e) => e.meta(),
         }
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for Error {
+impl ::mpkit_runtime::for_generated::RequestId for Error {
     fn request_id(&self) -> ::std::option::Option<&str> {
-        ::awsjson_runtime::for_generated::ProvideErrorMetadata::meta(self).request_id()
+        ::mpkit_runtime::for_generated::ProvideErrorMetadata::meta(self).request_id()
     }
 }
 impl ::std::convert::From<crate::operation::r#match::MatchError> for Error {
@@ -68,22 +68,22 @@ impl ::std::convert::From<crate::operation::r#type::TypeError> for Error {
         }
     }
 }
-impl<E, R> ::std::convert::From<::awsjson_runtime::for_generated::SdkError<E, R>> for Error
+impl<E, R> ::std::convert::From<::mpkit_runtime::for_generated::SdkError<E, R>> for Error
 where
     E: ::std::convert::Into<Error>
         + ::std::error::Error
-        + ::awsjson_runtime::for_generated::ProvideErrorMetadata
+        + ::mpkit_runtime::for_generated::ProvideErrorMetadata
         + ::std::marker::Send
         + ::std::marker::Sync
         + 'static,
     R: ::std::fmt::Debug + ::std::marker::Send + ::std::marker::Sync + 'static,
 {
-    fn from(err: ::awsjson_runtime::for_generated::SdkError<E, R>) -> Self {
+    fn from(err: ::mpkit_runtime::for_generated::SdkError<E, R>) -> Self {
         match err {
-            ::awsjson_runtime::for_generated::SdkError::ServiceError(context) => context.into_err().into(),
-            other => Error::Unhandled(::awsjson_runtime::for_generated::Unhandled::new(
+            ::mpkit_runtime::for_generated::SdkError::ServiceError(context) => context.into_err().into(),
+            other => Error::Unhandled(::mpkit_runtime::for_generated::Unhandled::new(
                 ::std::boxed::Box::new(other),
-                ::awsjson_runtime::for_generated::ErrorMetadata::default(),
+                ::mpkit_runtime::for_generated::ErrorMetadata::default(),
             )),
         }
     }

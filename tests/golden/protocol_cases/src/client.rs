@@ -3,18 +3,18 @@
 /// A client for Protocol Cases. Cloning it is cheap: clones share the configuration and connection pool.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct Client {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
 }
 impl Client {
     /// A client from a shared configuration: a [`Config`](crate::Config), or,
     /// with the `aws-config` feature, the `aws_types::SdkConfig` that
     /// `aws_config::load_from_env()` returns.
-    pub fn new(config: &(impl ::awsjson_runtime::for_generated::ToConfig + ?Sized)) -> Self {
-        Self::from_conf(::awsjson_runtime::for_generated::ToConfig::to_config(config))
+    pub fn new(config: &(impl ::mpkit_runtime::for_generated::ToConfig + ?Sized)) -> Self {
+        Self::from_conf(::mpkit_runtime::for_generated::ToConfig::to_config(config))
     }
     /// A client from its configuration.
     pub fn from_conf(config: crate::Config) -> Self {
-        Client { handle: ::awsjson_runtime::for_generated::Handle::new(config, &crate::config::SERVICE) }
+        Client { handle: ::mpkit_runtime::for_generated::Handle::new(config, &crate::config::SERVICE) }
     }
     /// The client's configuration.
     pub fn config(&self) -> &crate::Config {

@@ -4,23 +4,23 @@
 const RULES: &str = "{\"version\":\"1.0\",\"parameters\":{\"Endpoint\":{\"builtIn\":\"SDK::Endpoint\",\"required\":false,\"type\":\"string\",\"documentation\":\"Override.\"},\"Region\":{\"builtIn\":\"AWS::Region\",\"required\":false,\"type\":\"string\",\"documentation\":\"Region.\"}},\"rules\":[{\"conditions\":[{\"fn\":\"isSet\",\"argv\":[{\"ref\":\"Endpoint\"}]}],\"endpoint\":{\"url\":{\"ref\":\"Endpoint\"}},\"type\":\"endpoint\"},{\"conditions\":[{\"fn\":\"isSet\",\"argv\":[{\"ref\":\"Region\"}]},{\"fn\":\"aws.partition\",\"argv\":[{\"ref\":\"Region\"}],\"assign\":\"P\"}],\"endpoint\":{\"url\":\"https://cases.{Region}.{P#dnsSuffix}\"},\"type\":\"endpoint\"},{\"conditions\":[],\"error\":\"a region is needed\",\"type\":\"error\"}]}";
 /// Resolves the endpoint of a call.
 pub(crate) fn resolve(
-    params: &::awsjson_runtime::for_generated::EndpointParams,
-) -> ::std::result::Result<::awsjson_runtime::for_generated::Endpoint, ::awsjson_runtime::for_generated::EndpointError> {
-    ::awsjson_runtime::for_generated::resolve_endpoint(RULES, params)
+    params: &::mpkit_runtime::for_generated::EndpointParams,
+) -> ::std::result::Result<::mpkit_runtime::for_generated::Endpoint, ::mpkit_runtime::for_generated::EndpointError> {
+    ::mpkit_runtime::for_generated::resolve_endpoint(RULES, params)
 }
 #[cfg(test)]
 mod tests {
     /// region
     #[test]
     fn endpoint_case_01() {
-        let params = ::awsjson_runtime::for_generated::EndpointParams {
+        let params = ::mpkit_runtime::for_generated::EndpointParams {
             region: ::std::option::Option::Some("eu-west-1".to_owned()),
             use_fips: false,
             use_dual_stack: false,
             endpoint: ::std::option::Option::None,
             extra: ::std::vec![],
         };
-        ::awsjson_runtime::for_generated::assert_endpoint_case(
+        ::mpkit_runtime::for_generated::assert_endpoint_case(
             super::resolve,
             &params,
             "{\"endpoint\":{\"url\":\"https://cases.eu-west-1.amazonaws.com\"}}",

@@ -23,7 +23,7 @@ mod requests {
     #[tokio::test]
     async fn nested_input_with_a_required_member_and_a_whole_double(
     ) -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>> {
-        let replay = ::awsjson_runtime::test_util::ReplayClient::new(::std::vec![::awsjson_runtime::for_generated::HttpResponse::new(
+        let replay = ::mpkit_runtime::test_util::ReplayClient::new(::std::vec![::mpkit_runtime::for_generated::HttpResponse::new(
             200,
             ::std::default::Default::default(),
             b"{}".to_vec()
@@ -81,10 +81,10 @@ mod requests {
 mod responses {
     #[tokio::test]
     async fn nested_defaults_are_populated_when_missing() -> ::std::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>> {
-        let replay = ::awsjson_runtime::test_util::ReplayClient::new(::std::vec![{
-            let mut headers = ::awsjson_runtime::for_generated::Headers::new();
+        let replay = ::mpkit_runtime::test_util::ReplayClient::new(::std::vec![{
+            let mut headers = ::mpkit_runtime::for_generated::Headers::new();
             headers.append("Content-Type", "application/x-amz-json-1.0");
-            ::awsjson_runtime::for_generated::HttpResponse::new(200u16, headers, "{\"Item\": {\"Name\": \"n\"}}".as_bytes().to_vec())
+            ::mpkit_runtime::for_generated::HttpResponse::new(200u16, headers, "{\"Item\": {\"Name\": \"n\"}}".as_bytes().to_vec())
         }]);
         let config = golden_protocol_cases::Config::builder()
             .region(golden_protocol_cases::config::Region::new("us-east-1"))
@@ -106,8 +106,8 @@ mod responses {
             ))
             .build();
         ::std::assert_eq!(
-            ::awsjson_runtime::test_util::canonical::canonical(&actual),
-            ::awsjson_runtime::test_util::canonical::canonical(&expected)
+            ::mpkit_runtime::test_util::canonical::canonical(&actual),
+            ::mpkit_runtime::test_util::canonical::canonical(&expected)
         );
         ::std::result::Result::Ok(())
     }

@@ -69,7 +69,7 @@ impl BatchDescribeEntitiesInputBuilder {
     /// Builds a [`BatchDescribeEntitiesInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<BatchDescribeEntitiesInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<BatchDescribeEntitiesInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(BatchDescribeEntitiesInput { entity_request_list: self.entity_request_list })
     }
 }

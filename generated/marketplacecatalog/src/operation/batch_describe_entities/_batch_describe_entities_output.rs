@@ -30,7 +30,7 @@ impl BatchDescribeEntitiesOutput {
         <BatchDescribeEntitiesOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for BatchDescribeEntitiesOutput {
+impl ::mpkit_runtime::for_generated::RequestId for BatchDescribeEntitiesOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

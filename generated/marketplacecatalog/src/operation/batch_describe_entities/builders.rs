@@ -5,11 +5,11 @@ pub use super::_batch_describe_entities_output::BatchDescribeEntitiesOutputBuild
 /// Sets up and sends a `BatchDescribeEntities` call; start one with `Client::batch_describe_entities`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct BatchDescribeEntitiesFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: BatchDescribeEntitiesInputBuilder,
 }
 impl BatchDescribeEntitiesFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         BatchDescribeEntitiesFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,10 +22,10 @@ impl BatchDescribeEntitiesFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::BatchDescribeEntitiesOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::BatchDescribeEntitiesError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::BatchDescribeEntitiesError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         let input: super::BatchDescribeEntitiesInput =
-            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+            self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::BatchDescribeEntities::orchestrate(&self.handle, input).await
     }
     /// The entities to describe, at most 20.

@@ -105,7 +105,7 @@ impl CancelChangeSetInputBuilder {
     /// Builds a [`CancelChangeSetInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<CancelChangeSetInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<CancelChangeSetInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(CancelChangeSetInput { catalog: self.catalog, change_set_id: self.change_set_id })
     }
 }

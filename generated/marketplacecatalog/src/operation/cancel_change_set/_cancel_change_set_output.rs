@@ -36,7 +36,7 @@ impl CancelChangeSetOutput {
         <CancelChangeSetOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for CancelChangeSetOutput {
+impl ::mpkit_runtime::for_generated::RequestId for CancelChangeSetOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

@@ -5,11 +5,11 @@ pub use super::_cancel_change_set_output::CancelChangeSetOutputBuilder;
 /// Sets up and sends a `CancelChangeSet` call; start one with `Client::cancel_change_set`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct CancelChangeSetFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: CancelChangeSetInputBuilder,
 }
 impl CancelChangeSetFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         CancelChangeSetFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,10 +22,10 @@ impl CancelChangeSetFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::CancelChangeSetOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::CancelChangeSetError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::CancelChangeSetError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         let input: super::CancelChangeSetInput =
-            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+            self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::CancelChangeSet::orchestrate(&self.handle, input).await
     }
     /// The catalog: `AWSMarketplace`.

@@ -63,7 +63,7 @@ impl DeleteResourcePolicyInputBuilder {
     /// Builds a [`DeleteResourcePolicyInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<DeleteResourcePolicyInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<DeleteResourcePolicyInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(DeleteResourcePolicyInput { resource_arn: self.resource_arn })
     }
 }

@@ -14,7 +14,7 @@ impl DeleteResourcePolicyOutput {
         <DeleteResourcePolicyOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for DeleteResourcePolicyOutput {
+impl ::mpkit_runtime::for_generated::RequestId for DeleteResourcePolicyOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

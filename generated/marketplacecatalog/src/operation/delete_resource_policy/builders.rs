@@ -5,11 +5,11 @@ pub use super::_delete_resource_policy_output::DeleteResourcePolicyOutputBuilder
 /// Sets up and sends a `DeleteResourcePolicy` call; start one with `Client::delete_resource_policy`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DeleteResourcePolicyFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: DeleteResourcePolicyInputBuilder,
 }
 impl DeleteResourcePolicyFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         DeleteResourcePolicyFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,10 +22,10 @@ impl DeleteResourcePolicyFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::DeleteResourcePolicyOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::DeleteResourcePolicyError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::DeleteResourcePolicyError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         let input: super::DeleteResourcePolicyInput =
-            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+            self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::DeleteResourcePolicy::orchestrate(&self.handle, input).await
     }
     /// The ARN of the entity or change set.

@@ -105,7 +105,7 @@ impl DescribeChangeSetInputBuilder {
     /// Builds a [`DescribeChangeSetInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<DescribeChangeSetInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<DescribeChangeSetInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(DescribeChangeSetInput { catalog: self.catalog, change_set_id: self.change_set_id })
     }
 }

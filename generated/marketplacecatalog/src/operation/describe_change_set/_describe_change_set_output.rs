@@ -110,7 +110,7 @@ impl DescribeChangeSetOutput {
         <DescribeChangeSetOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for DescribeChangeSetOutput {
+impl ::mpkit_runtime::for_generated::RequestId for DescribeChangeSetOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

@@ -5,11 +5,11 @@ pub use super::_describe_change_set_output::DescribeChangeSetOutputBuilder;
 /// Sets up and sends a `DescribeChangeSet` call; start one with `Client::describe_change_set`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribeChangeSetFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: DescribeChangeSetInputBuilder,
 }
 impl DescribeChangeSetFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         DescribeChangeSetFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,10 +22,10 @@ impl DescribeChangeSetFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::DescribeChangeSetOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::DescribeChangeSetError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::DescribeChangeSetError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         let input: super::DescribeChangeSetInput =
-            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+            self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::DescribeChangeSet::orchestrate(&self.handle, input).await
     }
     /// The catalog: `AWSMarketplace`.

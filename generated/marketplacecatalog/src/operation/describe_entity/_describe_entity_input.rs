@@ -105,7 +105,7 @@ impl DescribeEntityInputBuilder {
     /// Builds a [`DescribeEntityInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<DescribeEntityInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<DescribeEntityInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(DescribeEntityInput { catalog: self.catalog, entity_id: self.entity_id })
     }
 }

@@ -32,7 +32,7 @@ pub struct DescribeEntityOutput {
     pub details: ::std::option::Option<::std::string::String>,
     /// The entity's details as a document.
     #[cfg_attr(feature = "serde", serde(rename = "DetailsDocument", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub details_document: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub details_document: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
@@ -68,7 +68,7 @@ impl DescribeEntityOutput {
         self.details.as_deref()
     }
     /// The entity's details as a document.
-    pub fn details_document(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
+    pub fn details_document(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::Document> {
         self.details_document.as_ref()
     }
     /// A builder for [`DescribeEntityOutput`].
@@ -76,7 +76,7 @@ impl DescribeEntityOutput {
         <DescribeEntityOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for DescribeEntityOutput {
+impl ::mpkit_runtime::for_generated::RequestId for DescribeEntityOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }
@@ -90,7 +90,7 @@ pub struct DescribeEntityOutputBuilder {
     pub(crate) entity_arn: ::std::option::Option<::std::string::String>,
     pub(crate) last_modified_date: ::std::option::Option<::std::string::String>,
     pub(crate) details: ::std::option::Option<::std::string::String>,
-    pub(crate) details_document: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub(crate) details_document: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
 impl DescribeEntityOutputBuilder {
@@ -195,17 +195,17 @@ impl DescribeEntityOutputBuilder {
         &self.details
     }
     /// The entity's details as a document.
-    pub fn details_document(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn details_document(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.details_document = ::std::option::Option::Some(input);
         self
     }
     /// The entity's details as a document.
-    pub fn set_details_document(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_details_document(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.details_document = input;
         self
     }
     /// The entity's details as a document.
-    pub fn get_details_document(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_details_document(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         &self.details_document
     }
     pub(crate) fn _request_id(mut self, id: ::std::option::Option<::std::string::String>) -> Self {

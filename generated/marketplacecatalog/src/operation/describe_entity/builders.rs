@@ -5,11 +5,11 @@ pub use super::_describe_entity_output::DescribeEntityOutputBuilder;
 /// Sets up and sends a `DescribeEntity` call; start one with `Client::describe_entity`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribeEntityFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: DescribeEntityInputBuilder,
 }
 impl DescribeEntityFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         DescribeEntityFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,10 +22,10 @@ impl DescribeEntityFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::DescribeEntityOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::DescribeEntityError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::DescribeEntityError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         let input: super::DescribeEntityInput =
-            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+            self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::DescribeEntity::orchestrate(&self.handle, input).await
     }
     /// The catalog: `AWSMarketplace`.

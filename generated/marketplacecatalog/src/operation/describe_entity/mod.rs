@@ -9,7 +9,7 @@ pub use _describe_entity_output::DescribeEntityOutput;
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct DescribeEntity;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
+static OPERATION: ::mpkit_runtime::for_generated::OperationMeta = ::mpkit_runtime::for_generated::OperationMeta {
     name: "DescribeEntity",
     retryable_errors: &[],
     compress_request: false,
@@ -19,35 +19,35 @@ static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_ru
 impl DescribeEntity {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
-        handle: &::awsjson_runtime::for_generated::Handle,
+        handle: &::mpkit_runtime::for_generated::Handle,
         input: DescribeEntityInput,
     ) -> ::std::result::Result<
         DescribeEntityOutput,
-        ::awsjson_runtime::for_generated::SdkError<DescribeEntityError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<DescribeEntityError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         #[allow(unused_mut)]
         let mut input = input;
         if input.catalog.is_none() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
-                ::awsjson_runtime::for_generated::BuildError::missing_field("catalog", "DescribeEntity requires it"),
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::SdkError::construction_failure(
+                ::mpkit_runtime::for_generated::BuildError::missing_field("catalog", "DescribeEntity requires it"),
             ));
         }
         if input.entity_id.is_none() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
-                ::awsjson_runtime::for_generated::BuildError::missing_field("entity_id", "DescribeEntity requires it"),
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::SdkError::construction_failure(
+                ::mpkit_runtime::for_generated::BuildError::missing_field("entity_id", "DescribeEntity requires it"),
             ));
         }
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let endpoint_params = ::std::vec::Vec::new();
-        let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
-        let request = http_request(&input).map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let route = ::mpkit_runtime::for_generated::Route { host_prefix, endpoint_params };
+        let request = http_request(&input).map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         handle
             .invoke(
                 &OPERATION,
                 request,
                 route,
-                ::awsjson_runtime::for_generated::StringPool::default(),
-                ::awsjson_runtime::for_generated::Parse::RestJson(crate::protocol_serde::response_op_describe_entity_output, de_error),
+                ::mpkit_runtime::for_generated::StringPool::default(),
+                ::mpkit_runtime::for_generated::Parse::RestJson(crate::protocol_serde::response_op_describe_entity_output, de_error),
             )
             .await
     }
@@ -56,26 +56,26 @@ impl DescribeEntity {
 #[allow(unused_variables, clippy::useless_conversion, clippy::borrow_deref_ref)]
 fn http_request(
     input: &crate::operation::describe_entity::DescribeEntityInput,
-) -> ::std::result::Result<::awsjson_runtime::for_generated::OperationRequest, ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<::mpkit_runtime::for_generated::OperationRequest, ::mpkit_runtime::for_generated::BuildError> {
     let mut uri = ::std::string::String::new();
     uri.push_str("/DescribeEntity");
     if let ::std::option::Option::Some(v) = &input.catalog {
-        ::awsjson_runtime::for_generated::push_query(&mut uri, "catalog", ::std::option::Option::Some(&*(v.as_str())));
+        ::mpkit_runtime::for_generated::push_query(&mut uri, "catalog", ::std::option::Option::Some(&*(v.as_str())));
     }
     if let ::std::option::Option::Some(v) = &input.entity_id {
-        ::awsjson_runtime::for_generated::push_query(&mut uri, "entityId", ::std::option::Option::Some(&*(v.as_str())));
+        ::mpkit_runtime::for_generated::push_query(&mut uri, "entityId", ::std::option::Option::Some(&*(v.as_str())));
     }
     let (content_type, body): (::std::option::Option<&'static str>, ::std::vec::Vec<u8>) =
         (::std::option::Option::None, ::std::vec::Vec::new());
     #[allow(unused_mut)]
-    let mut request = ::awsjson_runtime::for_generated::OperationRequest::http("GET", uri, content_type, body);
+    let mut request = ::mpkit_runtime::for_generated::OperationRequest::http("GET", uri, content_type, body);
     ::std::result::Result::Ok(request)
 }
 #[allow(unused_variables)]
 fn de_error(
-    meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-    response: &::awsjson_runtime::for_generated::HttpResponse,
-) -> ::std::result::Result<DescribeEntityError, ::awsjson_runtime::for_generated::DeserializeError> {
+    meta: ::mpkit_runtime::for_generated::ErrorMetadata,
+    response: &::mpkit_runtime::for_generated::HttpResponse,
+) -> ::std::result::Result<DescribeEntityError, ::mpkit_runtime::for_generated::DeserializeError> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
     ::std::result::Result::Ok(match code.as_deref() {
@@ -118,9 +118,9 @@ pub enum DescribeEntityError {
     ValidationException(crate::types::error::ValidationException),
     /// An error the model does not describe; read it with `code()` and `message()`.
     #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
-    Unhandled(::awsjson_runtime::for_generated::Unhandled),
+    Unhandled(::mpkit_runtime::for_generated::Unhandled),
 }
-::awsjson_runtime::for_generated::operation_error_impls!(DescribeEntityError {
+::mpkit_runtime::for_generated::operation_error_impls!(DescribeEntityError {
     AccessDeniedException,
     InternalServiceException,
     ResourceNotFoundException,

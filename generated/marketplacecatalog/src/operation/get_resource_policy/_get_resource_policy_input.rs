@@ -63,7 +63,7 @@ impl GetResourcePolicyInputBuilder {
     /// Builds a [`GetResourcePolicyInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<GetResourcePolicyInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<GetResourcePolicyInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(GetResourcePolicyInput { resource_arn: self.resource_arn })
     }
 }

@@ -25,7 +25,7 @@ impl GetResourcePolicyOutput {
         <GetResourcePolicyOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for GetResourcePolicyOutput {
+impl ::mpkit_runtime::for_generated::RequestId for GetResourcePolicyOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

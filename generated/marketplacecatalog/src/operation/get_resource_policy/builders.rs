@@ -5,11 +5,11 @@ pub use super::_get_resource_policy_output::GetResourcePolicyOutputBuilder;
 /// Sets up and sends a `GetResourcePolicy` call; start one with `Client::get_resource_policy`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct GetResourcePolicyFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: GetResourcePolicyInputBuilder,
 }
 impl GetResourcePolicyFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         GetResourcePolicyFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,10 +22,10 @@ impl GetResourcePolicyFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::GetResourcePolicyOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::GetResourcePolicyError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::GetResourcePolicyError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         let input: super::GetResourcePolicyInput =
-            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+            self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::GetResourcePolicy::orchestrate(&self.handle, input).await
     }
     /// The ARN of the entity or change set.

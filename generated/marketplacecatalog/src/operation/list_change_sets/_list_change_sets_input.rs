@@ -187,7 +187,7 @@ impl ListChangeSetsInputBuilder {
     /// Builds a [`ListChangeSetsInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<ListChangeSetsInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<ListChangeSetsInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(ListChangeSetsInput {
             catalog: self.catalog,
             filter_list: self.filter_list,

@@ -34,7 +34,7 @@ impl ListChangeSetsOutput {
         <ListChangeSetsOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for ListChangeSetsOutput {
+impl ::mpkit_runtime::for_generated::RequestId for ListChangeSetsOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

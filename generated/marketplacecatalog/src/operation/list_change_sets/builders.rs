@@ -5,11 +5,11 @@ pub use super::_list_change_sets_output::ListChangeSetsOutputBuilder;
 /// Sets up and sends a `ListChangeSets` call; start one with `Client::list_change_sets`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct ListChangeSetsFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: ListChangeSetsInputBuilder,
 }
 impl ListChangeSetsFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         ListChangeSetsFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,10 +22,10 @@ impl ListChangeSetsFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::ListChangeSetsOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::ListChangeSetsError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::ListChangeSetsError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         let input: super::ListChangeSetsInput =
-            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+            self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::ListChangeSets::orchestrate(&self.handle, input).await
     }
     /// Fetches every page of results instead of one: see the paginator's `send` and `items`.

@@ -10,7 +10,7 @@ pub use _list_change_sets_output::ListChangeSetsOutput;
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct ListChangeSets;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
+static OPERATION: ::mpkit_runtime::for_generated::OperationMeta = ::mpkit_runtime::for_generated::OperationMeta {
     name: "ListChangeSets",
     retryable_errors: &[],
     compress_request: false,
@@ -20,30 +20,30 @@ static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_ru
 impl ListChangeSets {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
-        handle: &::awsjson_runtime::for_generated::Handle,
+        handle: &::mpkit_runtime::for_generated::Handle,
         input: ListChangeSetsInput,
     ) -> ::std::result::Result<
         ListChangeSetsOutput,
-        ::awsjson_runtime::for_generated::SdkError<ListChangeSetsError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<ListChangeSetsError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         #[allow(unused_mut)]
         let mut input = input;
         if input.catalog.is_none() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
-                ::awsjson_runtime::for_generated::BuildError::missing_field("catalog", "ListChangeSets requires it"),
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::SdkError::construction_failure(
+                ::mpkit_runtime::for_generated::BuildError::missing_field("catalog", "ListChangeSets requires it"),
             ));
         }
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let endpoint_params = ::std::vec::Vec::new();
-        let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
-        let request = http_request(&input).map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let route = ::mpkit_runtime::for_generated::Route { host_prefix, endpoint_params };
+        let request = http_request(&input).map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         handle
             .invoke(
                 &OPERATION,
                 request,
                 route,
-                ::awsjson_runtime::for_generated::StringPool::default(),
-                ::awsjson_runtime::for_generated::Parse::RestJson(crate::protocol_serde::response_op_list_change_sets_output, de_error),
+                ::mpkit_runtime::for_generated::StringPool::default(),
+                ::mpkit_runtime::for_generated::Parse::RestJson(crate::protocol_serde::response_op_list_change_sets_output, de_error),
             )
             .await
     }
@@ -52,21 +52,21 @@ impl ListChangeSets {
 #[allow(unused_variables, clippy::useless_conversion, clippy::borrow_deref_ref)]
 fn http_request(
     input: &crate::operation::list_change_sets::ListChangeSetsInput,
-) -> ::std::result::Result<::awsjson_runtime::for_generated::OperationRequest, ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<::mpkit_runtime::for_generated::OperationRequest, ::mpkit_runtime::for_generated::BuildError> {
     let mut uri = ::std::string::String::new();
     uri.push_str("/ListChangeSets");
-    let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
+    let mut w = ::mpkit_runtime::for_generated::JsonWriter::new();
     crate::protocol_serde::ser_op_list_change_sets_input(&mut w, input)?;
     let (content_type, body) = (::std::option::Option::Some("application/json"), w.finish().into_bytes());
     #[allow(unused_mut)]
-    let mut request = ::awsjson_runtime::for_generated::OperationRequest::http("POST", uri, content_type, body);
+    let mut request = ::mpkit_runtime::for_generated::OperationRequest::http("POST", uri, content_type, body);
     ::std::result::Result::Ok(request)
 }
 #[allow(unused_variables)]
 fn de_error(
-    meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-    response: &::awsjson_runtime::for_generated::HttpResponse,
-) -> ::std::result::Result<ListChangeSetsError, ::awsjson_runtime::for_generated::DeserializeError> {
+    meta: ::mpkit_runtime::for_generated::ErrorMetadata,
+    response: &::mpkit_runtime::for_generated::HttpResponse,
+) -> ::std::result::Result<ListChangeSetsError, ::mpkit_runtime::for_generated::DeserializeError> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
     ::std::result::Result::Ok(match code.as_deref() {
@@ -99,9 +99,9 @@ pub enum ListChangeSetsError {
     ValidationException(crate::types::error::ValidationException),
     /// An error the model does not describe; read it with `code()` and `message()`.
     #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
-    Unhandled(::awsjson_runtime::for_generated::Unhandled),
+    Unhandled(::mpkit_runtime::for_generated::Unhandled),
 }
-::awsjson_runtime::for_generated::operation_error_impls!(ListChangeSetsError {
+::mpkit_runtime::for_generated::operation_error_impls!(ListChangeSetsError {
     AccessDeniedException,
     InternalServiceException,
     ThrottlingException,

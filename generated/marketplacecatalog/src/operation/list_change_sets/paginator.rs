@@ -3,11 +3,11 @@
 ///Pages of `ListChangeSets`, fetched one request at a time.
 #[derive(::std::fmt::Debug)]
 pub struct ListChangeSetsPaginator {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     builder: super::builders::ListChangeSetsInputBuilder,
 }
 impl ListChangeSetsPaginator {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle, builder: super::builders::ListChangeSetsInputBuilder) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle, builder: super::builders::ListChangeSetsInputBuilder) -> Self {
         ListChangeSetsPaginator { handle, builder }
     }
     /// Sets the number of results per page.
@@ -18,41 +18,41 @@ impl ListChangeSetsPaginator {
     /// Starts fetching; each `next()` on the stream sends at most one request.
     pub fn send(
         self,
-    ) -> ::awsjson_runtime::for_generated::PaginationStream<
+    ) -> ::mpkit_runtime::for_generated::PaginationStream<
         ::std::result::Result<
             super::ListChangeSetsOutput,
-            ::awsjson_runtime::for_generated::SdkError<super::ListChangeSetsError, ::awsjson_runtime::for_generated::HttpResponse>,
+            ::mpkit_runtime::for_generated::SdkError<super::ListChangeSetsError, ::mpkit_runtime::for_generated::HttpResponse>,
         >,
     > {
-        let input = self.builder.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure);
-        ::awsjson_runtime::for_generated::PaginationStream::new(Pages { handle: self.handle, input: ::std::option::Option::Some(input) })
+        let input = self.builder.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure);
+        ::mpkit_runtime::for_generated::PaginationStream::new(Pages { handle: self.handle, input: ::std::option::Option::Some(input) })
     }
 }
 struct Pages {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     input: ::std::option::Option<
         ::std::result::Result<
             super::ListChangeSetsInput,
-            ::awsjson_runtime::for_generated::SdkError<super::ListChangeSetsError, ::awsjson_runtime::for_generated::HttpResponse>,
+            ::mpkit_runtime::for_generated::SdkError<super::ListChangeSetsError, ::mpkit_runtime::for_generated::HttpResponse>,
         >,
     >,
 }
 impl
-    ::awsjson_runtime::for_generated::PageSource<
+    ::mpkit_runtime::for_generated::PageSource<
         ::std::result::Result<
             super::ListChangeSetsOutput,
-            ::awsjson_runtime::for_generated::SdkError<super::ListChangeSetsError, ::awsjson_runtime::for_generated::HttpResponse>,
+            ::mpkit_runtime::for_generated::SdkError<super::ListChangeSetsError, ::mpkit_runtime::for_generated::HttpResponse>,
         >,
     > for Pages
 {
     fn next(
         &mut self,
-    ) -> ::awsjson_runtime::for_generated::BoxFuture<
+    ) -> ::mpkit_runtime::for_generated::BoxFuture<
         '_,
         ::std::option::Option<
             ::std::result::Result<
                 super::ListChangeSetsOutput,
-                ::awsjson_runtime::for_generated::SdkError<super::ListChangeSetsError, ::awsjson_runtime::for_generated::HttpResponse>,
+                ::mpkit_runtime::for_generated::SdkError<super::ListChangeSetsError, ::mpkit_runtime::for_generated::HttpResponse>,
             >,
         >,
     > {
@@ -93,10 +93,10 @@ impl ListChangeSetsPaginatorItems {
     /// Starts fetching; each `next()` on the stream sends at most one request.
     pub fn send(
         self,
-    ) -> ::awsjson_runtime::for_generated::PaginationStream<
+    ) -> ::mpkit_runtime::for_generated::PaginationStream<
         ::std::result::Result<
             crate::types::ChangeSetSummaryListItem,
-            ::awsjson_runtime::for_generated::SdkError<super::ListChangeSetsError, ::awsjson_runtime::for_generated::HttpResponse>,
+            ::mpkit_runtime::for_generated::SdkError<super::ListChangeSetsError, ::mpkit_runtime::for_generated::HttpResponse>,
         >,
     > {
         self.0.send().flat_map_items(|out: super::ListChangeSetsOutput| {

@@ -295,7 +295,7 @@ impl ListEntitiesInputBuilder {
     /// Builds a [`ListEntitiesInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<ListEntitiesInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<ListEntitiesInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(ListEntitiesInput {
             catalog: self.catalog,
             entity_type: self.entity_type,

@@ -34,7 +34,7 @@ impl ListEntitiesOutput {
         <ListEntitiesOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for ListEntitiesOutput {
+impl ::mpkit_runtime::for_generated::RequestId for ListEntitiesOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

@@ -5,11 +5,11 @@ pub use super::_list_entities_output::ListEntitiesOutputBuilder;
 /// Sets up and sends a `ListEntities` call; start one with `Client::list_entities`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct ListEntitiesFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: ListEntitiesInputBuilder,
 }
 impl ListEntitiesFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         ListEntitiesFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,10 +22,9 @@ impl ListEntitiesFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::ListEntitiesOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::ListEntitiesError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::ListEntitiesError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::ListEntitiesInput =
-            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::ListEntitiesInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::ListEntities::orchestrate(&self.handle, input).await
     }
     /// Fetches every page of results instead of one: see the paginator's `send` and `items`.

@@ -105,7 +105,7 @@ impl PutResourcePolicyInputBuilder {
     /// Builds a [`PutResourcePolicyInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<PutResourcePolicyInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<PutResourcePolicyInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(PutResourcePolicyInput { resource_arn: self.resource_arn, policy: self.policy })
     }
 }

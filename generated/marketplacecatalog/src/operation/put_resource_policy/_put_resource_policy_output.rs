@@ -14,7 +14,7 @@ impl PutResourcePolicyOutput {
         <PutResourcePolicyOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for PutResourcePolicyOutput {
+impl ::mpkit_runtime::for_generated::RequestId for PutResourcePolicyOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

@@ -5,11 +5,11 @@ pub use super::_put_resource_policy_output::PutResourcePolicyOutputBuilder;
 /// Sets up and sends a `PutResourcePolicy` call; start one with `Client::put_resource_policy`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct PutResourcePolicyFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: PutResourcePolicyInputBuilder,
 }
 impl PutResourcePolicyFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         PutResourcePolicyFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,10 +22,10 @@ impl PutResourcePolicyFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::PutResourcePolicyOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::PutResourcePolicyError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::PutResourcePolicyError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         let input: super::PutResourcePolicyInput =
-            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+            self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::PutResourcePolicy::orchestrate(&self.handle, input).await
     }
     /// The ARN of the entity or change set.

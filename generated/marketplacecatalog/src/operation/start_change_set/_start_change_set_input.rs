@@ -235,7 +235,7 @@ impl StartChangeSetInputBuilder {
     /// Builds a [`StartChangeSetInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<StartChangeSetInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<StartChangeSetInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(StartChangeSetInput {
             catalog: self.catalog,
             change_set: self.change_set,

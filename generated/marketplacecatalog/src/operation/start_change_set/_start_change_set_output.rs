@@ -36,7 +36,7 @@ impl StartChangeSetOutput {
         <StartChangeSetOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for StartChangeSetOutput {
+impl ::mpkit_runtime::for_generated::RequestId for StartChangeSetOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

@@ -5,11 +5,11 @@ pub use super::_start_change_set_output::StartChangeSetOutputBuilder;
 /// Sets up and sends a `StartChangeSet` call; start one with `Client::start_change_set`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct StartChangeSetFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: StartChangeSetInputBuilder,
 }
 impl StartChangeSetFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         StartChangeSetFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,10 +22,10 @@ impl StartChangeSetFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::StartChangeSetOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::StartChangeSetError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::StartChangeSetError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         let input: super::StartChangeSetInput =
-            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+            self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::StartChangeSet::orchestrate(&self.handle, input).await
     }
     /// The catalog: `AWSMarketplace`.

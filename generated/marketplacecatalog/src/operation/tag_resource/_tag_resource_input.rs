@@ -111,7 +111,7 @@ impl TagResourceInputBuilder {
     /// Builds a [`TagResourceInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<TagResourceInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<TagResourceInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(TagResourceInput { resource_arn: self.resource_arn, tags: self.tags })
     }
 }

@@ -5,11 +5,11 @@ pub use super::_untag_resource_output::UntagResourceOutputBuilder;
 /// Sets up and sends a `UntagResource` call; start one with `Client::untag_resource`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct UntagResourceFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: UntagResourceInputBuilder,
 }
 impl UntagResourceFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         UntagResourceFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,10 +22,10 @@ impl UntagResourceFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::UntagResourceOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::UntagResourceError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::UntagResourceError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         let input: super::UntagResourceInput =
-            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+            self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::UntagResource::orchestrate(&self.handle, input).await
     }
     /// The ARN of the entity or change set.

@@ -11,7 +11,7 @@ pub struct ThrottlingException {
     #[cfg_attr(feature = "serde", serde(rename = "Message", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub message: ::std::option::Option<::std::string::String>,
     #[cfg_attr(feature = "serde", serde(skip))]
-    pub(crate) meta: ::awsjson_runtime::for_generated::ErrorMetadata,
+    pub(crate) meta: ::mpkit_runtime::for_generated::ErrorMetadata,
 }
 impl ThrottlingException {
     /// What went wrong.
@@ -27,7 +27,7 @@ impl ThrottlingException {
 }
 impl ThrottlingException {
     /// Which side the model says this error blames (`@error`).
-    pub const ERROR_KIND: ::awsjson_runtime::for_generated::ErrorKind = ::awsjson_runtime::for_generated::ErrorKind::Client;
+    pub const ERROR_KIND: ::mpkit_runtime::for_generated::ErrorKind = ::mpkit_runtime::for_generated::ErrorKind::Client;
     /// The HTTP status the model gives this error (`@httpError`), if any.
     pub const HTTP_STATUS: ::std::option::Option<u16> = ::std::option::Option::Some(429u16);
     /// Whether the model marks this error `@retryable`.
@@ -43,15 +43,15 @@ impl ::std::fmt::Display for ThrottlingException {
     }
 }
 impl ::std::error::Error for ThrottlingException {}
-impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for ThrottlingException {
-    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
+impl ::mpkit_runtime::for_generated::ProvideErrorMetadata for ThrottlingException {
+    fn meta(&self) -> &::mpkit_runtime::for_generated::ErrorMetadata {
         &self.meta
     }
     fn message(&self) -> ::std::option::Option<&str> {
         self.message.as_deref().or_else(|| self.meta.message())
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for ThrottlingException {
+impl ::mpkit_runtime::for_generated::RequestId for ThrottlingException {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self.meta.request_id()
     }
@@ -61,7 +61,7 @@ impl ::awsjson_runtime::for_generated::RequestId for ThrottlingException {
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct ThrottlingExceptionBuilder {
     pub(crate) message: ::std::option::Option<::std::string::String>,
-    pub(crate) meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
+    pub(crate) meta: ::std::option::Option<::mpkit_runtime::for_generated::ErrorMetadata>,
 }
 impl ThrottlingExceptionBuilder {
     /// What went wrong.
@@ -85,12 +85,12 @@ impl ThrottlingExceptionBuilder {
         &self.message
     }
     /// Sets the error metadata (code, message, request id).
-    pub fn meta(mut self, meta: ::awsjson_runtime::for_generated::ErrorMetadata) -> Self {
+    pub fn meta(mut self, meta: ::mpkit_runtime::for_generated::ErrorMetadata) -> Self {
         self.meta = ::std::option::Option::Some(meta);
         self
     }
     /// Replaces the error metadata.
-    pub fn set_meta(mut self, meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>) -> Self {
+    pub fn set_meta(mut self, meta: ::std::option::Option<::mpkit_runtime::for_generated::ErrorMetadata>) -> Self {
         self.meta = meta;
         self
     }

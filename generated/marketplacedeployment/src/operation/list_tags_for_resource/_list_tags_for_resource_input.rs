@@ -53,7 +53,7 @@ impl ListTagsForResourceInputBuilder {
     /// Builds a [`ListTagsForResourceInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<ListTagsForResourceInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<ListTagsForResourceInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(ListTagsForResourceInput { resource_arn: self.resource_arn })
     }
 }

@@ -21,7 +21,7 @@ impl ListTagsForResourceOutput {
         <ListTagsForResourceOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for ListTagsForResourceOutput {
+impl ::mpkit_runtime::for_generated::RequestId for ListTagsForResourceOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

@@ -5,11 +5,11 @@ pub use super::_list_tags_for_resource_output::ListTagsForResourceOutputBuilder;
 /// Sets up and sends a `ListTagsForResource` call; start one with `Client::list_tags_for_resource`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct ListTagsForResourceFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: ListTagsForResourceInputBuilder,
 }
 impl ListTagsForResourceFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         ListTagsForResourceFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,10 +22,10 @@ impl ListTagsForResourceFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::ListTagsForResourceOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::ListTagsForResourceError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::ListTagsForResourceError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         let input: super::ListTagsForResourceInput =
-            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+            self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::ListTagsForResource::orchestrate(&self.handle, input).await
     }
     /// The deployment parameter's ARN.

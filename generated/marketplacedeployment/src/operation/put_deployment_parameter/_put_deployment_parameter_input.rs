@@ -38,7 +38,7 @@ pub struct PutDeploymentParameterInput {
     pub tags: ::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::string::String>>,
     /// When the parameter expires, in ISO 8601; none by default.
     #[cfg_attr(feature = "serde", serde(rename = "expirationDate", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub expiration_date: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
+    pub expiration_date: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
     /// A token that makes the call idempotent. Filled with a random UUID when not set.
     ///
     /// Constraints: length 32 to 64; pattern `^[a-zA-Z0-9/_+=.:@-]+$`.
@@ -83,7 +83,7 @@ impl PutDeploymentParameterInput {
         self.tags.as_ref()
     }
     /// When the parameter expires, in ISO 8601; none by default.
-    pub fn expiration_date(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
+    pub fn expiration_date(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::DateTime> {
         self.expiration_date.as_ref()
     }
     /// A token that makes the call idempotent. Filled with a random UUID when not set.
@@ -106,7 +106,7 @@ pub struct PutDeploymentParameterInputBuilder {
     pub(crate) agreement_id: ::std::option::Option<::std::string::String>,
     pub(crate) deployment_parameter: ::std::option::Option<crate::types::DeploymentParameterInput>,
     pub(crate) tags: ::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::string::String>>,
-    pub(crate) expiration_date: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
+    pub(crate) expiration_date: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
     pub(crate) client_token: ::std::option::Option<::std::string::String>,
 }
 impl PutDeploymentParameterInputBuilder {
@@ -236,17 +236,17 @@ impl PutDeploymentParameterInputBuilder {
         &self.tags
     }
     /// When the parameter expires, in ISO 8601; none by default.
-    pub fn expiration_date(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
+    pub fn expiration_date(mut self, input: ::mpkit_runtime::for_generated::DateTime) -> Self {
         self.expiration_date = ::std::option::Option::Some(input);
         self
     }
     /// When the parameter expires, in ISO 8601; none by default.
-    pub fn set_expiration_date(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
+    pub fn set_expiration_date(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>) -> Self {
         self.expiration_date = input;
         self
     }
     /// When the parameter expires, in ISO 8601; none by default.
-    pub fn get_expiration_date(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_expiration_date(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::DateTime> {
         &self.expiration_date
     }
     /// A token that makes the call idempotent. Filled with a random UUID when not set.
@@ -272,7 +272,7 @@ impl PutDeploymentParameterInputBuilder {
     /// Builds a [`PutDeploymentParameterInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<PutDeploymentParameterInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<PutDeploymentParameterInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(PutDeploymentParameterInput {
             catalog: self.catalog,
             product_id: self.product_id,

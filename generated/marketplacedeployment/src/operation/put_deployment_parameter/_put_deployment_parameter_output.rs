@@ -58,7 +58,7 @@ impl PutDeploymentParameterOutput {
         <PutDeploymentParameterOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for PutDeploymentParameterOutput {
+impl ::mpkit_runtime::for_generated::RequestId for PutDeploymentParameterOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }
@@ -168,22 +168,22 @@ impl PutDeploymentParameterOutputBuilder {
     /// Builds a [`PutDeploymentParameterOutput`].
     ///
     /// Fails, naming the member, when a required member is not set.
-    pub fn build(self) -> ::std::result::Result<PutDeploymentParameterOutput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<PutDeploymentParameterOutput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(PutDeploymentParameterOutput {
             resource_arn: self.resource_arn.ok_or_else(|| {
-                ::awsjson_runtime::for_generated::BuildError::missing_field(
+                ::mpkit_runtime::for_generated::BuildError::missing_field(
                     "resource_arn",
                     "resource_arn is required to build PutDeploymentParameterOutput",
                 )
             })?,
             agreement_id: self.agreement_id.ok_or_else(|| {
-                ::awsjson_runtime::for_generated::BuildError::missing_field(
+                ::mpkit_runtime::for_generated::BuildError::missing_field(
                     "agreement_id",
                     "agreement_id is required to build PutDeploymentParameterOutput",
                 )
             })?,
             deployment_parameter_id: self.deployment_parameter_id.ok_or_else(|| {
-                ::awsjson_runtime::for_generated::BuildError::missing_field(
+                ::mpkit_runtime::for_generated::BuildError::missing_field(
                     "deployment_parameter_id",
                     "deployment_parameter_id is required to build PutDeploymentParameterOutput",
                 )

@@ -5,11 +5,11 @@ pub use super::_put_deployment_parameter_output::PutDeploymentParameterOutputBui
 /// Sets up and sends a `PutDeploymentParameter` call; start one with `Client::put_deployment_parameter`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct PutDeploymentParameterFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: PutDeploymentParameterInputBuilder,
 }
 impl PutDeploymentParameterFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         PutDeploymentParameterFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,10 +22,10 @@ impl PutDeploymentParameterFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::PutDeploymentParameterOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::PutDeploymentParameterError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::PutDeploymentParameterError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         let input: super::PutDeploymentParameterInput =
-            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+            self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::PutDeploymentParameter::orchestrate(&self.handle, input).await
     }
     /// The catalog: `AWSMarketplace`.
@@ -102,17 +102,17 @@ impl PutDeploymentParameterFluentBuilder {
         self.inner.get_tags()
     }
     /// When the parameter expires, in ISO 8601; none by default.
-    pub fn expiration_date(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
+    pub fn expiration_date(mut self, input: ::mpkit_runtime::for_generated::DateTime) -> Self {
         self.inner = self.inner.expiration_date(input);
         self
     }
     /// When the parameter expires, in ISO 8601; none by default.
-    pub fn set_expiration_date(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
+    pub fn set_expiration_date(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>) -> Self {
         self.inner = self.inner.set_expiration_date(input);
         self
     }
     /// When the parameter expires, in ISO 8601; none by default.
-    pub fn get_expiration_date(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_expiration_date(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::DateTime> {
         self.inner.get_expiration_date()
     }
     /// A token that makes the call idempotent. Filled with a random UUID when not set.

@@ -14,7 +14,7 @@ impl TagResourceOutput {
         <TagResourceOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for TagResourceOutput {
+impl ::mpkit_runtime::for_generated::RequestId for TagResourceOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

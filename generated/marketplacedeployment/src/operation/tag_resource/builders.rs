@@ -5,11 +5,11 @@ pub use super::_tag_resource_output::TagResourceOutputBuilder;
 /// Sets up and sends a `TagResource` call; start one with `Client::tag_resource`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct TagResourceFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: TagResourceInputBuilder,
 }
 impl TagResourceFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         TagResourceFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,10 +22,9 @@ impl TagResourceFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::TagResourceOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::TagResourceError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::TagResourceError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::TagResourceInput =
-            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::TagResourceInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::TagResource::orchestrate(&self.handle, input).await
     }
     /// The deployment parameter's ARN.

@@ -91,7 +91,7 @@ impl UntagResourceInputBuilder {
     /// Builds a [`UntagResourceInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<UntagResourceInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<UntagResourceInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(UntagResourceInput { resource_arn: self.resource_arn, tag_keys: self.tag_keys })
     }
 }

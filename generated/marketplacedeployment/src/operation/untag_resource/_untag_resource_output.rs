@@ -14,7 +14,7 @@ impl UntagResourceOutput {
         <UntagResourceOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for UntagResourceOutput {
+impl ::mpkit_runtime::for_generated::RequestId for UntagResourceOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

@@ -9,7 +9,7 @@ pub use _untag_resource_output::UntagResourceOutput;
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct UntagResource;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
+static OPERATION: ::mpkit_runtime::for_generated::OperationMeta = ::mpkit_runtime::for_generated::OperationMeta {
     name: "UntagResource",
     retryable_errors: &[("InternalServerException", false), ("ThrottlingException", true)],
     compress_request: false,
@@ -19,35 +19,35 @@ static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_ru
 impl UntagResource {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
-        handle: &::awsjson_runtime::for_generated::Handle,
+        handle: &::mpkit_runtime::for_generated::Handle,
         input: UntagResourceInput,
     ) -> ::std::result::Result<
         UntagResourceOutput,
-        ::awsjson_runtime::for_generated::SdkError<UntagResourceError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<UntagResourceError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         #[allow(unused_mut)]
         let mut input = input;
         if input.resource_arn.is_none() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
-                ::awsjson_runtime::for_generated::BuildError::missing_field("resource_arn", "UntagResource requires it"),
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::SdkError::construction_failure(
+                ::mpkit_runtime::for_generated::BuildError::missing_field("resource_arn", "UntagResource requires it"),
             ));
         }
         if input.tag_keys.is_none() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
-                ::awsjson_runtime::for_generated::BuildError::missing_field("tag_keys", "UntagResource requires it"),
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::SdkError::construction_failure(
+                ::mpkit_runtime::for_generated::BuildError::missing_field("tag_keys", "UntagResource requires it"),
             ));
         }
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let endpoint_params = ::std::vec::Vec::new();
-        let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
-        let request = http_request(&input).map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let route = ::mpkit_runtime::for_generated::Route { host_prefix, endpoint_params };
+        let request = http_request(&input).map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         handle
             .invoke(
                 &OPERATION,
                 request,
                 route,
-                ::awsjson_runtime::for_generated::StringPool::default(),
-                ::awsjson_runtime::for_generated::Parse::RestJson(crate::protocol_serde::response_op_untag_resource_output, de_error),
+                ::mpkit_runtime::for_generated::StringPool::default(),
+                ::mpkit_runtime::for_generated::Parse::RestJson(crate::protocol_serde::response_op_untag_resource_output, de_error),
             )
             .await
     }
@@ -56,33 +56,33 @@ impl UntagResource {
 #[allow(unused_variables, clippy::useless_conversion, clippy::borrow_deref_ref)]
 fn http_request(
     input: &crate::operation::untag_resource::UntagResourceInput,
-) -> ::std::result::Result<::awsjson_runtime::for_generated::OperationRequest, ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<::mpkit_runtime::for_generated::OperationRequest, ::mpkit_runtime::for_generated::BuildError> {
     let mut uri = ::std::string::String::new();
     uri.push_str("/tags/");
     let ::std::option::Option::Some(v) = &input.resource_arn else {
-        return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::missing_field(
+        return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::missing_field(
             "resource_arn",
             "it is a part of the request's path",
         ));
     };
-    ::awsjson_runtime::for_generated::push_label(&mut uri, &*(v.as_str()), false, "resource_arn")?;
+    ::mpkit_runtime::for_generated::push_label(&mut uri, &*(v.as_str()), false, "resource_arn")?;
     uri.push_str("");
     if let ::std::option::Option::Some(v) = &input.tag_keys {
         for item in v {
-            ::awsjson_runtime::for_generated::push_query(&mut uri, "tagKeys", ::std::option::Option::Some(&*(item.as_str())));
+            ::mpkit_runtime::for_generated::push_query(&mut uri, "tagKeys", ::std::option::Option::Some(&*(item.as_str())));
         }
     }
     let (content_type, body): (::std::option::Option<&'static str>, ::std::vec::Vec<u8>) =
         (::std::option::Option::None, ::std::vec::Vec::new());
     #[allow(unused_mut)]
-    let mut request = ::awsjson_runtime::for_generated::OperationRequest::http("DELETE", uri, content_type, body);
+    let mut request = ::mpkit_runtime::for_generated::OperationRequest::http("DELETE", uri, content_type, body);
     ::std::result::Result::Ok(request)
 }
 #[allow(unused_variables)]
 fn de_error(
-    meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-    response: &::awsjson_runtime::for_generated::HttpResponse,
-) -> ::std::result::Result<UntagResourceError, ::awsjson_runtime::for_generated::DeserializeError> {
+    meta: ::mpkit_runtime::for_generated::ErrorMetadata,
+    response: &::mpkit_runtime::for_generated::HttpResponse,
+) -> ::std::result::Result<UntagResourceError, ::mpkit_runtime::for_generated::DeserializeError> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
     ::std::result::Result::Ok(match code.as_deref() {
@@ -125,9 +125,9 @@ pub enum UntagResourceError {
     ValidationException(crate::types::error::ValidationException),
     /// An error the model does not describe; read it with `code()` and `message()`.
     #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
-    Unhandled(::awsjson_runtime::for_generated::Unhandled),
+    Unhandled(::mpkit_runtime::for_generated::Unhandled),
 }
-::awsjson_runtime::for_generated::operation_error_impls!(UntagResourceError {
+::mpkit_runtime::for_generated::operation_error_impls!(UntagResourceError {
     AccessDeniedException,
     ConflictException,
     InternalServerException,

@@ -14,7 +14,7 @@ pub struct ConflictException {
     #[cfg_attr(feature = "serde", serde(rename = "resourceId"))]
     pub resource_id: ::std::string::String,
     #[cfg_attr(feature = "serde", serde(skip))]
-    pub(crate) meta: ::awsjson_runtime::for_generated::ErrorMetadata,
+    pub(crate) meta: ::mpkit_runtime::for_generated::ErrorMetadata,
 }
 impl ConflictException {
     /// What went wrong.
@@ -34,7 +34,7 @@ impl ConflictException {
 }
 impl ConflictException {
     /// Which side the model says this error blames (`@error`).
-    pub const ERROR_KIND: ::awsjson_runtime::for_generated::ErrorKind = ::awsjson_runtime::for_generated::ErrorKind::Client;
+    pub const ERROR_KIND: ::mpkit_runtime::for_generated::ErrorKind = ::mpkit_runtime::for_generated::ErrorKind::Client;
     /// The HTTP status the model gives this error (`@httpError`), if any.
     pub const HTTP_STATUS: ::std::option::Option<u16> = ::std::option::Option::Some(409u16);
     /// Whether the model marks this error `@retryable`.
@@ -50,15 +50,15 @@ impl ::std::fmt::Display for ConflictException {
     }
 }
 impl ::std::error::Error for ConflictException {}
-impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for ConflictException {
-    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
+impl ::mpkit_runtime::for_generated::ProvideErrorMetadata for ConflictException {
+    fn meta(&self) -> &::mpkit_runtime::for_generated::ErrorMetadata {
         &self.meta
     }
     fn message(&self) -> ::std::option::Option<&str> {
         ::std::option::Option::Some(self.message.as_str())
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for ConflictException {
+impl ::mpkit_runtime::for_generated::RequestId for ConflictException {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self.meta.request_id()
     }
@@ -69,7 +69,7 @@ impl ::awsjson_runtime::for_generated::RequestId for ConflictException {
 pub struct ConflictExceptionBuilder {
     pub(crate) message: ::std::option::Option<::std::string::String>,
     pub(crate) resource_id: ::std::option::Option<::std::string::String>,
-    pub(crate) meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
+    pub(crate) meta: ::std::option::Option<::mpkit_runtime::for_generated::ErrorMetadata>,
 }
 impl ConflictExceptionBuilder {
     /// What went wrong.
@@ -107,25 +107,25 @@ impl ConflictExceptionBuilder {
         &self.resource_id
     }
     /// Sets the error metadata (code, message, request id).
-    pub fn meta(mut self, meta: ::awsjson_runtime::for_generated::ErrorMetadata) -> Self {
+    pub fn meta(mut self, meta: ::mpkit_runtime::for_generated::ErrorMetadata) -> Self {
         self.meta = ::std::option::Option::Some(meta);
         self
     }
     /// Replaces the error metadata.
-    pub fn set_meta(mut self, meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>) -> Self {
+    pub fn set_meta(mut self, meta: ::std::option::Option<::mpkit_runtime::for_generated::ErrorMetadata>) -> Self {
         self.meta = meta;
         self
     }
     /// Builds a [`ConflictException`].
     ///
     /// Fails, naming the member, when a required member is not set.
-    pub fn build(self) -> ::std::result::Result<ConflictException, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<ConflictException, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(ConflictException {
             message: self.message.ok_or_else(|| {
-                ::awsjson_runtime::for_generated::BuildError::missing_field("message", "message is required to build ConflictException")
+                ::mpkit_runtime::for_generated::BuildError::missing_field("message", "message is required to build ConflictException")
             })?,
             resource_id: self.resource_id.ok_or_else(|| {
-                ::awsjson_runtime::for_generated::BuildError::missing_field(
+                ::mpkit_runtime::for_generated::BuildError::missing_field(
                     "resource_id",
                     "resource_id is required to build ConflictException",
                 )

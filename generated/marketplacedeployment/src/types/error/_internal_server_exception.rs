@@ -9,7 +9,7 @@ pub struct InternalServerException {
     #[cfg_attr(feature = "serde", serde(rename = "message"))]
     pub message: ::std::string::String,
     #[cfg_attr(feature = "serde", serde(skip))]
-    pub(crate) meta: ::awsjson_runtime::for_generated::ErrorMetadata,
+    pub(crate) meta: ::mpkit_runtime::for_generated::ErrorMetadata,
 }
 impl InternalServerException {
     /// What went wrong.
@@ -23,7 +23,7 @@ impl InternalServerException {
 }
 impl InternalServerException {
     /// Which side the model says this error blames (`@error`).
-    pub const ERROR_KIND: ::awsjson_runtime::for_generated::ErrorKind = ::awsjson_runtime::for_generated::ErrorKind::Server;
+    pub const ERROR_KIND: ::mpkit_runtime::for_generated::ErrorKind = ::mpkit_runtime::for_generated::ErrorKind::Server;
     /// The HTTP status the model gives this error (`@httpError`), if any.
     pub const HTTP_STATUS: ::std::option::Option<u16> = ::std::option::Option::Some(500u16);
     /// Whether the model marks this error `@retryable`.
@@ -39,15 +39,15 @@ impl ::std::fmt::Display for InternalServerException {
     }
 }
 impl ::std::error::Error for InternalServerException {}
-impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for InternalServerException {
-    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
+impl ::mpkit_runtime::for_generated::ProvideErrorMetadata for InternalServerException {
+    fn meta(&self) -> &::mpkit_runtime::for_generated::ErrorMetadata {
         &self.meta
     }
     fn message(&self) -> ::std::option::Option<&str> {
         ::std::option::Option::Some(self.message.as_str())
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for InternalServerException {
+impl ::mpkit_runtime::for_generated::RequestId for InternalServerException {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self.meta.request_id()
     }
@@ -57,7 +57,7 @@ impl ::awsjson_runtime::for_generated::RequestId for InternalServerException {
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct InternalServerExceptionBuilder {
     pub(crate) message: ::std::option::Option<::std::string::String>,
-    pub(crate) meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
+    pub(crate) meta: ::std::option::Option<::mpkit_runtime::for_generated::ErrorMetadata>,
 }
 impl InternalServerExceptionBuilder {
     /// What went wrong.
@@ -75,25 +75,22 @@ impl InternalServerExceptionBuilder {
         &self.message
     }
     /// Sets the error metadata (code, message, request id).
-    pub fn meta(mut self, meta: ::awsjson_runtime::for_generated::ErrorMetadata) -> Self {
+    pub fn meta(mut self, meta: ::mpkit_runtime::for_generated::ErrorMetadata) -> Self {
         self.meta = ::std::option::Option::Some(meta);
         self
     }
     /// Replaces the error metadata.
-    pub fn set_meta(mut self, meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>) -> Self {
+    pub fn set_meta(mut self, meta: ::std::option::Option<::mpkit_runtime::for_generated::ErrorMetadata>) -> Self {
         self.meta = meta;
         self
     }
     /// Builds a [`InternalServerException`].
     ///
     /// Fails, naming the member, when a required member is not set.
-    pub fn build(self) -> ::std::result::Result<InternalServerException, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<InternalServerException, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(InternalServerException {
             message: self.message.ok_or_else(|| {
-                ::awsjson_runtime::for_generated::BuildError::missing_field(
-                    "message",
-                    "message is required to build InternalServerException",
-                )
+                ::mpkit_runtime::for_generated::BuildError::missing_field("message", "message is required to build InternalServerException")
             })?,
             meta: self.meta.unwrap_or_default(),
         })

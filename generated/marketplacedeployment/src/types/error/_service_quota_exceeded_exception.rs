@@ -9,7 +9,7 @@ pub struct ServiceQuotaExceededException {
     #[cfg_attr(feature = "serde", serde(rename = "message"))]
     pub message: ::std::string::String,
     #[cfg_attr(feature = "serde", serde(skip))]
-    pub(crate) meta: ::awsjson_runtime::for_generated::ErrorMetadata,
+    pub(crate) meta: ::mpkit_runtime::for_generated::ErrorMetadata,
 }
 impl ServiceQuotaExceededException {
     /// What went wrong.
@@ -23,7 +23,7 @@ impl ServiceQuotaExceededException {
 }
 impl ServiceQuotaExceededException {
     /// Which side the model says this error blames (`@error`).
-    pub const ERROR_KIND: ::awsjson_runtime::for_generated::ErrorKind = ::awsjson_runtime::for_generated::ErrorKind::Client;
+    pub const ERROR_KIND: ::mpkit_runtime::for_generated::ErrorKind = ::mpkit_runtime::for_generated::ErrorKind::Client;
     /// The HTTP status the model gives this error (`@httpError`), if any.
     pub const HTTP_STATUS: ::std::option::Option<u16> = ::std::option::Option::Some(402u16);
     /// Whether the model marks this error `@retryable`.
@@ -39,15 +39,15 @@ impl ::std::fmt::Display for ServiceQuotaExceededException {
     }
 }
 impl ::std::error::Error for ServiceQuotaExceededException {}
-impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for ServiceQuotaExceededException {
-    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
+impl ::mpkit_runtime::for_generated::ProvideErrorMetadata for ServiceQuotaExceededException {
+    fn meta(&self) -> &::mpkit_runtime::for_generated::ErrorMetadata {
         &self.meta
     }
     fn message(&self) -> ::std::option::Option<&str> {
         ::std::option::Option::Some(self.message.as_str())
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for ServiceQuotaExceededException {
+impl ::mpkit_runtime::for_generated::RequestId for ServiceQuotaExceededException {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self.meta.request_id()
     }
@@ -57,7 +57,7 @@ impl ::awsjson_runtime::for_generated::RequestId for ServiceQuotaExceededExcepti
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct ServiceQuotaExceededExceptionBuilder {
     pub(crate) message: ::std::option::Option<::std::string::String>,
-    pub(crate) meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
+    pub(crate) meta: ::std::option::Option<::mpkit_runtime::for_generated::ErrorMetadata>,
 }
 impl ServiceQuotaExceededExceptionBuilder {
     /// What went wrong.
@@ -75,22 +75,22 @@ impl ServiceQuotaExceededExceptionBuilder {
         &self.message
     }
     /// Sets the error metadata (code, message, request id).
-    pub fn meta(mut self, meta: ::awsjson_runtime::for_generated::ErrorMetadata) -> Self {
+    pub fn meta(mut self, meta: ::mpkit_runtime::for_generated::ErrorMetadata) -> Self {
         self.meta = ::std::option::Option::Some(meta);
         self
     }
     /// Replaces the error metadata.
-    pub fn set_meta(mut self, meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>) -> Self {
+    pub fn set_meta(mut self, meta: ::std::option::Option<::mpkit_runtime::for_generated::ErrorMetadata>) -> Self {
         self.meta = meta;
         self
     }
     /// Builds a [`ServiceQuotaExceededException`].
     ///
     /// Fails, naming the member, when a required member is not set.
-    pub fn build(self) -> ::std::result::Result<ServiceQuotaExceededException, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<ServiceQuotaExceededException, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(ServiceQuotaExceededException {
             message: self.message.ok_or_else(|| {
-                ::awsjson_runtime::for_generated::BuildError::missing_field(
+                ::mpkit_runtime::for_generated::BuildError::missing_field(
                     "message",
                     "message is required to build ServiceQuotaExceededException",
                 )

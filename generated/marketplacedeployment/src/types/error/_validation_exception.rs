@@ -12,7 +12,7 @@ pub struct ValidationException {
     #[cfg_attr(feature = "serde", serde(rename = "fieldName"))]
     pub field_name: ::std::string::String,
     #[cfg_attr(feature = "serde", serde(skip))]
-    pub(crate) meta: ::awsjson_runtime::for_generated::ErrorMetadata,
+    pub(crate) meta: ::mpkit_runtime::for_generated::ErrorMetadata,
 }
 impl ValidationException {
     /// What went wrong.
@@ -30,7 +30,7 @@ impl ValidationException {
 }
 impl ValidationException {
     /// Which side the model says this error blames (`@error`).
-    pub const ERROR_KIND: ::awsjson_runtime::for_generated::ErrorKind = ::awsjson_runtime::for_generated::ErrorKind::Client;
+    pub const ERROR_KIND: ::mpkit_runtime::for_generated::ErrorKind = ::mpkit_runtime::for_generated::ErrorKind::Client;
     /// The HTTP status the model gives this error (`@httpError`), if any.
     pub const HTTP_STATUS: ::std::option::Option<u16> = ::std::option::Option::Some(400u16);
     /// Whether the model marks this error `@retryable`.
@@ -46,15 +46,15 @@ impl ::std::fmt::Display for ValidationException {
     }
 }
 impl ::std::error::Error for ValidationException {}
-impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for ValidationException {
-    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
+impl ::mpkit_runtime::for_generated::ProvideErrorMetadata for ValidationException {
+    fn meta(&self) -> &::mpkit_runtime::for_generated::ErrorMetadata {
         &self.meta
     }
     fn message(&self) -> ::std::option::Option<&str> {
         ::std::option::Option::Some(self.message.as_str())
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for ValidationException {
+impl ::mpkit_runtime::for_generated::RequestId for ValidationException {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self.meta.request_id()
     }
@@ -65,7 +65,7 @@ impl ::awsjson_runtime::for_generated::RequestId for ValidationException {
 pub struct ValidationExceptionBuilder {
     pub(crate) message: ::std::option::Option<::std::string::String>,
     pub(crate) field_name: ::std::option::Option<::std::string::String>,
-    pub(crate) meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
+    pub(crate) meta: ::std::option::Option<::mpkit_runtime::for_generated::ErrorMetadata>,
 }
 impl ValidationExceptionBuilder {
     /// What went wrong.
@@ -97,25 +97,25 @@ impl ValidationExceptionBuilder {
         &self.field_name
     }
     /// Sets the error metadata (code, message, request id).
-    pub fn meta(mut self, meta: ::awsjson_runtime::for_generated::ErrorMetadata) -> Self {
+    pub fn meta(mut self, meta: ::mpkit_runtime::for_generated::ErrorMetadata) -> Self {
         self.meta = ::std::option::Option::Some(meta);
         self
     }
     /// Replaces the error metadata.
-    pub fn set_meta(mut self, meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>) -> Self {
+    pub fn set_meta(mut self, meta: ::std::option::Option<::mpkit_runtime::for_generated::ErrorMetadata>) -> Self {
         self.meta = meta;
         self
     }
     /// Builds a [`ValidationException`].
     ///
     /// Fails, naming the member, when a required member is not set.
-    pub fn build(self) -> ::std::result::Result<ValidationException, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<ValidationException, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(ValidationException {
             message: self.message.ok_or_else(|| {
-                ::awsjson_runtime::for_generated::BuildError::missing_field("message", "message is required to build ValidationException")
+                ::mpkit_runtime::for_generated::BuildError::missing_field("message", "message is required to build ValidationException")
             })?,
             field_name: self.field_name.ok_or_else(|| {
-                ::awsjson_runtime::for_generated::BuildError::missing_field(
+                ::mpkit_runtime::for_generated::BuildError::missing_field(
                     "field_name",
                     "field_name is required to build ValidationException",
                 )

@@ -38,7 +38,7 @@ impl GetEntitlementsOutput {
         <GetEntitlementsOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for GetEntitlementsOutput {
+impl ::mpkit_runtime::for_generated::RequestId for GetEntitlementsOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

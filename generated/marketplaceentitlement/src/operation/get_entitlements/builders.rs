@@ -5,11 +5,11 @@ pub use super::_get_entitlements_output::GetEntitlementsOutputBuilder;
 /// Sets up and sends a `GetEntitlements` call; start one with `Client::get_entitlements`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct GetEntitlementsFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: GetEntitlementsInputBuilder,
 }
 impl GetEntitlementsFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         GetEntitlementsFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,10 +22,10 @@ impl GetEntitlementsFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::GetEntitlementsOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::GetEntitlementsError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::GetEntitlementsError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         let input: super::GetEntitlementsInput =
-            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+            self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::GetEntitlements::orchestrate(&self.handle, input).await
     }
     /// Fetches every page of results instead of one: see the paginator's `send`.

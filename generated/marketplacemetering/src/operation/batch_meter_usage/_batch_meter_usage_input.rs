@@ -101,7 +101,7 @@ impl BatchMeterUsageInputBuilder {
     /// Builds a [`BatchMeterUsageInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<BatchMeterUsageInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<BatchMeterUsageInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(BatchMeterUsageInput { usage_records: self.usage_records, product_code: self.product_code })
     }
 }

@@ -36,7 +36,7 @@ impl BatchMeterUsageOutput {
         <BatchMeterUsageOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for BatchMeterUsageOutput {
+impl ::mpkit_runtime::for_generated::RequestId for BatchMeterUsageOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

@@ -5,11 +5,11 @@ pub use super::_batch_meter_usage_output::BatchMeterUsageOutputBuilder;
 /// Sets up and sends a `BatchMeterUsage` call; start one with `Client::batch_meter_usage`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct BatchMeterUsageFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: BatchMeterUsageInputBuilder,
 }
 impl BatchMeterUsageFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         BatchMeterUsageFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,10 +22,10 @@ impl BatchMeterUsageFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::BatchMeterUsageOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::BatchMeterUsageError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::BatchMeterUsageError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         let input: super::BatchMeterUsageInput =
-            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+            self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::BatchMeterUsage::orchestrate(&self.handle, input).await
     }
     /// Between zero and 25 usage records. Each record is for one customer, one dimension and one hour.

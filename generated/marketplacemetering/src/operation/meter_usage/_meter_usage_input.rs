@@ -16,7 +16,7 @@ pub struct MeterUsageInput {
     ///
     /// Required: the call is refused before sending when it is not set.
     #[cfg_attr(feature = "serde", serde(rename = "Timestamp", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub timestamp: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
+    pub timestamp: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
     /// The name of the pricing dimension, as declared when the product was listed.
     ///
     /// Constraints: length 1 to 255; pattern `^[\s\S]+$`.
@@ -64,7 +64,7 @@ impl MeterUsageInput {
     /// The hour, in UTC, in which the usage happened. The service accepts usage up to six hours in the past, and not before the software started running.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn timestamp(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
+    pub fn timestamp(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::DateTime> {
         self.timestamp.as_ref()
     }
     /// The name of the pricing dimension, as declared when the product was listed.
@@ -116,7 +116,7 @@ impl MeterUsageInput {
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct MeterUsageInputBuilder {
     pub(crate) product_code: ::std::option::Option<::std::string::String>,
-    pub(crate) timestamp: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
+    pub(crate) timestamp: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
     pub(crate) usage_dimension: ::std::option::Option<::std::string::String>,
     #[deprecated(note = "Use UsageQuantityAsDecimal instead. (deprecated since 2026-10-20)")]
     pub(crate) usage_quantity: ::std::option::Option<i32>,
@@ -155,21 +155,21 @@ impl MeterUsageInputBuilder {
     /// The hour, in UTC, in which the usage happened. The service accepts usage up to six hours in the past, and not before the software started running.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn timestamp(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
+    pub fn timestamp(mut self, input: ::mpkit_runtime::for_generated::DateTime) -> Self {
         self.timestamp = ::std::option::Option::Some(input);
         self
     }
     /// The hour, in UTC, in which the usage happened. The service accepts usage up to six hours in the past, and not before the software started running.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn set_timestamp(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
+    pub fn set_timestamp(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>) -> Self {
         self.timestamp = input;
         self
     }
     /// The hour, in UTC, in which the usage happened. The service accepts usage up to six hours in the past, and not before the software started running.
     ///
     /// Required: the call is refused before sending when it is not set.
-    pub fn get_timestamp(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_timestamp(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::DateTime> {
         &self.timestamp
     }
     /// The name of the pricing dimension, as declared when the product was listed.
@@ -302,7 +302,7 @@ impl MeterUsageInputBuilder {
     /// Builds a [`MeterUsageInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<MeterUsageInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<MeterUsageInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(MeterUsageInput {
             product_code: self.product_code,
             timestamp: self.timestamp,

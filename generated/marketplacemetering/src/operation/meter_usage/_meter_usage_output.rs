@@ -21,7 +21,7 @@ impl MeterUsageOutput {
         <MeterUsageOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for MeterUsageOutput {
+impl ::mpkit_runtime::for_generated::RequestId for MeterUsageOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

@@ -5,11 +5,11 @@ pub use super::_meter_usage_output::MeterUsageOutputBuilder;
 /// Sets up and sends a `MeterUsage` call; start one with `Client::meter_usage`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct MeterUsageFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: MeterUsageInputBuilder,
 }
 impl MeterUsageFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         MeterUsageFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,9 +22,9 @@ impl MeterUsageFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::MeterUsageOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::MeterUsageError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::MeterUsageError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::MeterUsageInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::MeterUsageInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::MeterUsage::orchestrate(&self.handle, input).await
     }
     /// The product code assigned to the product when it was listed.
@@ -42,17 +42,17 @@ impl MeterUsageFluentBuilder {
         self.inner.get_product_code()
     }
     /// The hour, in UTC, in which the usage happened. The service accepts usage up to six hours in the past, and not before the software started running.
-    pub fn timestamp(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
+    pub fn timestamp(mut self, input: ::mpkit_runtime::for_generated::DateTime) -> Self {
         self.inner = self.inner.timestamp(input);
         self
     }
     /// The hour, in UTC, in which the usage happened. The service accepts usage up to six hours in the past, and not before the software started running.
-    pub fn set_timestamp(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
+    pub fn set_timestamp(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>) -> Self {
         self.inner = self.inner.set_timestamp(input);
         self
     }
     /// The hour, in UTC, in which the usage happened. The service accepts usage up to six hours in the past, and not before the software started running.
-    pub fn get_timestamp(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_timestamp(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::DateTime> {
         self.inner.get_timestamp()
     }
     /// The name of the pricing dimension, as declared when the product was listed.

@@ -137,7 +137,7 @@ impl RegisterUsageInputBuilder {
     /// Builds a [`RegisterUsageInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<RegisterUsageInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<RegisterUsageInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(RegisterUsageInput {
             product_code: self.product_code,
             public_key_version: self.public_key_version,

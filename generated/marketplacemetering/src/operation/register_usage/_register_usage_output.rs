@@ -10,7 +10,7 @@ pub struct RegisterUsageOutput {
         feature = "serde",
         serde(rename = "PublicKeyRotationTimestamp", default, skip_serializing_if = "::std::option::Option::is_none")
     )]
-    pub public_key_rotation_timestamp: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
+    pub public_key_rotation_timestamp: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
     /// A JSON Web Token that can be verified with the public key, carrying the product, the nonce and the buyer's details.
     ///
     /// Constraints: pattern `^[\s\S]+$`.
@@ -21,7 +21,7 @@ pub struct RegisterUsageOutput {
 }
 impl RegisterUsageOutput {
     /// When the signing key is next rotated, if a rotation is planned.
-    pub fn public_key_rotation_timestamp(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
+    pub fn public_key_rotation_timestamp(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::DateTime> {
         self.public_key_rotation_timestamp.as_ref()
     }
     /// A JSON Web Token that can be verified with the public key, carrying the product, the nonce and the buyer's details.
@@ -35,7 +35,7 @@ impl RegisterUsageOutput {
         <RegisterUsageOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for RegisterUsageOutput {
+impl ::mpkit_runtime::for_generated::RequestId for RegisterUsageOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }
@@ -44,23 +44,23 @@ impl ::awsjson_runtime::for_generated::RequestId for RegisterUsageOutput {
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct RegisterUsageOutputBuilder {
-    pub(crate) public_key_rotation_timestamp: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
+    pub(crate) public_key_rotation_timestamp: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
     pub(crate) signature: ::std::option::Option<::std::string::String>,
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
 impl RegisterUsageOutputBuilder {
     /// When the signing key is next rotated, if a rotation is planned.
-    pub fn public_key_rotation_timestamp(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
+    pub fn public_key_rotation_timestamp(mut self, input: ::mpkit_runtime::for_generated::DateTime) -> Self {
         self.public_key_rotation_timestamp = ::std::option::Option::Some(input);
         self
     }
     /// When the signing key is next rotated, if a rotation is planned.
-    pub fn set_public_key_rotation_timestamp(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
+    pub fn set_public_key_rotation_timestamp(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>) -> Self {
         self.public_key_rotation_timestamp = input;
         self
     }
     /// When the signing key is next rotated, if a rotation is planned.
-    pub fn get_public_key_rotation_timestamp(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_public_key_rotation_timestamp(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::DateTime> {
         &self.public_key_rotation_timestamp
     }
     /// A JSON Web Token that can be verified with the public key, carrying the product, the nonce and the buyer's details.

@@ -5,11 +5,11 @@ pub use super::_register_usage_output::RegisterUsageOutputBuilder;
 /// Sets up and sends a `RegisterUsage` call; start one with `Client::register_usage`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct RegisterUsageFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: RegisterUsageInputBuilder,
 }
 impl RegisterUsageFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         RegisterUsageFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,10 +22,10 @@ impl RegisterUsageFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::RegisterUsageOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::RegisterUsageError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::RegisterUsageError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         let input: super::RegisterUsageInput =
-            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+            self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::RegisterUsage::orchestrate(&self.handle, input).await
     }
     /// The product code assigned to the product when it was listed.

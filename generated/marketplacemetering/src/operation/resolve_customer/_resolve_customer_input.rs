@@ -63,7 +63,7 @@ impl ResolveCustomerInputBuilder {
     /// Builds a [`ResolveCustomerInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<ResolveCustomerInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<ResolveCustomerInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(ResolveCustomerInput { registration_token: self.registration_token })
     }
 }

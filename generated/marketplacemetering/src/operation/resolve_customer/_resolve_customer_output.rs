@@ -65,7 +65,7 @@ impl ResolveCustomerOutput {
         <ResolveCustomerOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for ResolveCustomerOutput {
+impl ::mpkit_runtime::for_generated::RequestId for ResolveCustomerOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

@@ -5,11 +5,11 @@ pub use super::_resolve_customer_output::ResolveCustomerOutputBuilder;
 /// Sets up and sends a `ResolveCustomer` call; start one with `Client::resolve_customer`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct ResolveCustomerFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: ResolveCustomerInputBuilder,
 }
 impl ResolveCustomerFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         ResolveCustomerFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,10 +22,10 @@ impl ResolveCustomerFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::ResolveCustomerOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::ResolveCustomerError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::ResolveCustomerError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         let input: super::ResolveCustomerInput =
-            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+            self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::ResolveCustomer::orchestrate(&self.handle, input).await
     }
     /// The token from the `x-amzn-marketplace-token` form field that AWS Marketplace posted to the registration page.

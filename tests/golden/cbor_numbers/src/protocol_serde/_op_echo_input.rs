@@ -2,17 +2,17 @@
 //! The CBOR serialiser of `EchoInput`.
 #[allow(unused_variables)]
 pub(crate) fn ser_op_echo_input(
-    w: &mut ::awsjson_runtime::for_generated::CborWriter,
+    w: &mut ::mpkit_runtime::for_generated::CborWriter,
     input: &crate::operation::echo::EchoInput,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.count {
         w.member_key("Count");
-        w.big_integer(value).map_err(|e| ::awsjson_runtime::for_generated::BuildError::other(e.to_string()))?;
+        w.big_integer(value).map_err(|e| ::mpkit_runtime::for_generated::BuildError::other(e.to_string()))?;
     }
     if let ::std::option::Option::Some(value) = &input.amount {
         w.member_key("Amount");
-        w.big_decimal(value).map_err(|e| ::awsjson_runtime::for_generated::BuildError::other(e.to_string()))?;
+        w.big_decimal(value).map_err(|e| ::mpkit_runtime::for_generated::BuildError::other(e.to_string()))?;
     }
     if let ::std::option::Option::Some(value) = &input.amounts {
         w.member_key("Amounts");
@@ -20,7 +20,7 @@ pub(crate) fn ser_op_echo_input(
         for item in value.iter() {
             match item {
                 ::std::option::Option::Some(item) => {
-                    w.big_decimal(item).map_err(|e| ::awsjson_runtime::for_generated::BuildError::other(e.to_string()))?;
+                    w.big_decimal(item).map_err(|e| ::mpkit_runtime::for_generated::BuildError::other(e.to_string()))?;
                 }
                 ::std::option::Option::None => w.null(),
             }
@@ -49,7 +49,7 @@ pub(crate) fn ser_op_echo_input(
         w.begin_map(entries.len());
         for (k, item) in entries {
             w.key(k.as_str());
-            w.big_integer(item).map_err(|e| ::awsjson_runtime::for_generated::BuildError::other(e.to_string()))?;
+            w.big_integer(item).map_err(|e| ::mpkit_runtime::for_generated::BuildError::other(e.to_string()))?;
         }
     }
     w.end_object();

@@ -2,9 +2,9 @@
 //! The JSON serialiser of `Get`.
 #[allow(unused_variables)]
 pub(crate) fn ser_get(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::Get,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.table_name {
         w.member_key("TableName");

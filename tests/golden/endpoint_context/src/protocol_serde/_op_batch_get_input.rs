@@ -2,9 +2,9 @@
 //! The JSON serialiser of `BatchGetInput`.
 #[allow(unused_variables)]
 pub(crate) fn ser_op_batch_get_input(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::operation::batch_get::BatchGetInput,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.request_items {
         w.member_key("RequestItems");

@@ -2,9 +2,9 @@
 //! The JSON serialiser of `ScanInput`.
 #[allow(unused_variables)]
 pub(crate) fn ser_op_scan_input(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::operation::scan::ScanInput,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.exclusive_start_key {
         w.member_key("ExclusiveStartKey");
@@ -24,7 +24,7 @@ pub(crate) fn ser_op_scan_input(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_op_scan_input(input: crate::operation::scan::ScanInput, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
+pub(crate) fn give_op_scan_input(input: crate::operation::scan::ScanInput, pool: &mut ::mpkit_runtime::for_generated::StringPool) {
     if let ::std::option::Option::Some(value) = input.exclusive_start_key {
         for (k, item) in value {
             pool.give(k);

@@ -2,9 +2,9 @@
 //! The JSON serialiser of `TransactItem`.
 #[allow(unused_variables)]
 pub(crate) fn ser_transact_item(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::TransactItem,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.get {
         w.member_key("Get");

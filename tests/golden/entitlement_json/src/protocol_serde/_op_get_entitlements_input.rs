@@ -2,19 +2,19 @@
 //! The JSON serialiser of `GetEntitlementsInput`.
 #[allow(unused_variables)]
 pub(crate) fn ser_op_get_entitlements_input(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::operation::get_entitlements::GetEntitlementsInput,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.product_code {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "GetEntitlementsInput.product_code",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 255 && value.chars().count() > 255 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "GetEntitlementsInput.product_code",
                 ::std::format!("has {} characters; at most 255 are allowed", value.chars().count()),
             ));
@@ -30,7 +30,7 @@ pub(crate) fn ser_op_get_entitlements_input(
         for (k, item) in entries {
             w.key(k.as_str());
             if item.is_empty() {
-                return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+                return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                     "GetEntitlementsInput.filter",
                     "a value is empty; at least 1 of its entries is required",
                 ));
@@ -49,13 +49,13 @@ pub(crate) fn ser_op_get_entitlements_input(
     }
     if let ::std::option::Option::Some(value) = &input.max_results {
         if ::std::convert::Into::<i64>::into(*value) < 1i64 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "GetEntitlementsInput.max_results",
                 ::std::format!("is {}; the smallest value allowed is 1", value),
             ));
         }
         if ::std::convert::Into::<i64>::into(*value) > 25i64 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "GetEntitlementsInput.max_results",
                 ::std::format!("is {}; the largest value allowed is 25", value),
             ));

@@ -30,7 +30,7 @@ pub struct Entitlement {
     pub value: ::std::option::Option<crate::types::EntitlementValue>,
     /// The earliest date until which the entitlement is expected to stay valid. For a contract this is the end of its term, when it renews or ends; an entitlement whose contract is set to renew still carries the date of the current term's end.
     #[cfg_attr(feature = "serde", serde(rename = "ExpirationDate", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub expiration_date: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
+    pub expiration_date: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
     /// The ARN of the license AWS License Manager granted for this purchase; it identifies one agreement of the customer.
     #[cfg_attr(feature = "serde", serde(rename = "LicenseArn", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub license_arn: ::std::option::Option<::std::string::String>,
@@ -65,7 +65,7 @@ impl Entitlement {
         self.value.as_ref()
     }
     /// The earliest date until which the entitlement is expected to stay valid. For a contract this is the end of its term, when it renews or ends; an entitlement whose contract is set to renew still carries the date of the current term's end.
-    pub fn expiration_date(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
+    pub fn expiration_date(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::DateTime> {
         self.expiration_date.as_ref()
     }
     /// The ARN of the license AWS License Manager granted for this purchase; it identifies one agreement of the customer.
@@ -86,7 +86,7 @@ pub struct EntitlementBuilder {
     pub(crate) customer_identifier: ::std::option::Option<::std::string::String>,
     pub(crate) customer_aws_account_id: ::std::option::Option<::std::string::String>,
     pub(crate) value: ::std::option::Option<crate::types::EntitlementValue>,
-    pub(crate) expiration_date: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
+    pub(crate) expiration_date: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
     pub(crate) license_arn: ::std::option::Option<::std::string::String>,
 }
 impl EntitlementBuilder {
@@ -185,17 +185,17 @@ impl EntitlementBuilder {
         &self.value
     }
     /// The earliest date until which the entitlement is expected to stay valid. For a contract this is the end of its term, when it renews or ends; an entitlement whose contract is set to renew still carries the date of the current term's end.
-    pub fn expiration_date(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
+    pub fn expiration_date(mut self, input: ::mpkit_runtime::for_generated::DateTime) -> Self {
         self.expiration_date = ::std::option::Option::Some(input);
         self
     }
     /// The earliest date until which the entitlement is expected to stay valid. For a contract this is the end of its term, when it renews or ends; an entitlement whose contract is set to renew still carries the date of the current term's end.
-    pub fn set_expiration_date(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
+    pub fn set_expiration_date(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>) -> Self {
         self.expiration_date = input;
         self
     }
     /// The earliest date until which the entitlement is expected to stay valid. For a contract this is the end of its term, when it renews or ends; an entitlement whose contract is set to renew still carries the date of the current term's end.
-    pub fn get_expiration_date(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_expiration_date(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::DateTime> {
         &self.expiration_date
     }
     /// The ARN of the license AWS License Manager granted for this purchase; it identifies one agreement of the customer.

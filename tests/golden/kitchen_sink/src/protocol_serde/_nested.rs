@@ -2,9 +2,9 @@
 //! The JSON serialiser and deserialiser of `Nested`.
 #[allow(unused_variables)]
 pub(crate) fn ser_nested(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::Nested,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.weight {
         w.member_key("Weight");
@@ -43,7 +43,7 @@ pub(crate) fn ser_nested(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_nested(input: crate::types::Nested, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
+pub(crate) fn give_nested(input: crate::types::Nested, pool: &mut ::mpkit_runtime::for_generated::StringPool) {
     if let ::std::option::Option::Some(value) = input.label {
         pool.give(value);
     }
@@ -64,8 +64,8 @@ pub(crate) fn give_nested(input: crate::types::Nested, pool: &mut ::awsjson_runt
     }
 }
 pub(crate) fn de_nested(
-    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<crate::types::Nested, ::awsjson_runtime::for_generated::DeserializeError> {
+    r: &mut ::mpkit_runtime::for_generated::JsonReader<'_>,
+) -> ::std::result::Result<crate::types::Nested, ::mpkit_runtime::for_generated::DeserializeError> {
     let mut var_weight: ::std::option::Option<i32> = ::std::option::Option::None;
     let mut var_label: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;

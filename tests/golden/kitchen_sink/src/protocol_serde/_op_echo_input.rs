@@ -2,19 +2,19 @@
 //! The JSON serialiser of `EchoInput`.
 #[allow(unused_variables)]
 pub(crate) fn ser_op_echo_input(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::operation::echo::EchoInput,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.str {
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "EchoInput.str",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 10 && value.chars().count() > 10 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "EchoInput.str",
                 ::std::format!("has {} characters; at most 10 are allowed", value.chars().count()),
             ));
@@ -40,13 +40,13 @@ pub(crate) fn ser_op_echo_input(
     }
     if let ::std::option::Option::Some(value) = &input.int {
         if ::std::convert::Into::<i64>::into(*value) < -5i64 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "EchoInput.int",
                 ::std::format!("is {}; the smallest value allowed is -5", value),
             ));
         }
         if ::std::convert::Into::<i64>::into(*value) > 1000i64 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "EchoInput.int",
                 ::std::format!("is {}; the largest value allowed is 1000", value),
             ));
@@ -68,23 +68,23 @@ pub(crate) fn ser_op_echo_input(
     }
     if let ::std::option::Option::Some(value) = &input.big_int {
         w.member_key("BigInt");
-        w.number_text(value).map_err(|e| ::awsjson_runtime::for_generated::BuildError::other(e.to_string()))?;
+        w.number_text(value).map_err(|e| ::mpkit_runtime::for_generated::BuildError::other(e.to_string()))?;
     }
     if let ::std::option::Option::Some(value) = &input.big_dec {
         w.member_key("BigDec");
-        w.number_text(value).map_err(|e| ::awsjson_runtime::for_generated::BuildError::other(e.to_string()))?;
+        w.number_text(value).map_err(|e| ::mpkit_runtime::for_generated::BuildError::other(e.to_string()))?;
     }
     if let ::std::option::Option::Some(value) = &input.epoch_ts {
         w.member_key("EpochTs");
-        w.timestamp(value, ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds);
+        w.timestamp(value, ::mpkit_runtime::for_generated::DateTimeFormat::EpochSeconds);
     }
     if let ::std::option::Option::Some(value) = &input.date_time_ts {
         w.member_key("DateTimeTs");
-        w.timestamp(value, ::awsjson_runtime::for_generated::DateTimeFormat::DateTime);
+        w.timestamp(value, ::mpkit_runtime::for_generated::DateTimeFormat::DateTime);
     }
     if let ::std::option::Option::Some(value) = &input.http_ts {
         w.member_key("HttpTs");
-        w.timestamp(value, ::awsjson_runtime::for_generated::DateTimeFormat::HttpDate);
+        w.timestamp(value, ::mpkit_runtime::for_generated::DateTimeFormat::HttpDate);
     }
     if let ::std::option::Option::Some(value) = &input.doc {
         w.member_key("Doc");
@@ -161,7 +161,7 @@ pub(crate) fn ser_op_echo_input(
         w.member_key("TimestampList");
         w.begin_array();
         for item in value.iter() {
-            w.timestamp(item, ::awsjson_runtime::for_generated::DateTimeFormat::DateTime);
+            w.timestamp(item, ::mpkit_runtime::for_generated::DateTimeFormat::DateTime);
         }
         w.end_array();
     }
@@ -200,7 +200,7 @@ pub(crate) fn ser_op_echo_input(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_op_echo_input(input: crate::operation::echo::EchoInput, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
+pub(crate) fn give_op_echo_input(input: crate::operation::echo::EchoInput, pool: &mut ::mpkit_runtime::for_generated::StringPool) {
     if let ::std::option::Option::Some(value) = input.str {
         pool.give(value);
     }

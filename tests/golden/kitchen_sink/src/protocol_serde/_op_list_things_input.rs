@@ -2,9 +2,9 @@
 //! The JSON serialiser of `ListThingsInput`.
 #[allow(unused_variables)]
 pub(crate) fn ser_op_list_things_input(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::operation::list_things::ListThingsInput,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.next_token {
         w.member_key("NextToken");

@@ -24,7 +24,7 @@ pub enum Color {
     OldBlue,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_str()")]
-    Unknown(::awsjson_runtime::for_generated::UnknownVariantValue),
+    Unknown(::mpkit_runtime::for_generated::UnknownVariantValue),
 }
 impl Color {
     /// The value as sent on the wire.
@@ -47,7 +47,7 @@ impl ::std::convert::From<&str> for Color {
             "red" => Color::Red,
             "green" => Color::Green,
             "blue" => Color::OldBlue,
-            other => Color::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
+            other => Color::Unknown(::mpkit_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }

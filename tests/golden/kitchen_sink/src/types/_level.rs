@@ -19,7 +19,7 @@ pub enum Level {
     High,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_i32()")]
-    Unknown(::awsjson_runtime::for_generated::UnknownIntVariantValue),
+    Unknown(::mpkit_runtime::for_generated::UnknownIntVariantValue),
 }
 impl Level {
     /// The value as sent on the wire.
@@ -40,7 +40,7 @@ impl ::std::convert::From<i32> for Level {
         match v {
             1i32 => Level::Low,
             2i32 => Level::High,
-            other => Level::Unknown(::awsjson_runtime::for_generated::UnknownIntVariantValue::new(other)),
+            other => Level::Unknown(::mpkit_runtime::for_generated::UnknownIntVariantValue::new(other)),
         }
     }
 }

@@ -185,13 +185,13 @@ impl NestedBuilder {
     /// Builds a [`Nested`].
     ///
     /// Fails, naming the member, when a required member is not set.
-    pub fn build(self) -> ::std::result::Result<Nested, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<Nested, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(Nested {
             weight: self.weight,
             label: self.label,
             name: self
                 .name
-                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field("name", "name is required to build Nested"))?,
+                .ok_or_else(|| ::mpkit_runtime::for_generated::BuildError::missing_field("name", "name is required to build Nested"))?,
             maybe: self.maybe,
             count: self.count.unwrap_or(0i32),
             child: self.child,

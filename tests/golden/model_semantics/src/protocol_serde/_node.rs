@@ -2,9 +2,9 @@
 //! The JSON serialiser and deserialiser of `Node`.
 #[allow(unused_variables)]
 pub(crate) fn ser_node(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::Node,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.label {
         w.member_key("Label");
@@ -36,7 +36,7 @@ pub(crate) fn ser_node(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_node(input: crate::types::Node, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
+pub(crate) fn give_node(input: crate::types::Node, pool: &mut ::mpkit_runtime::for_generated::StringPool) {
     if let ::std::option::Option::Some(value) = input.label {
         pool.give(value);
     }
@@ -56,8 +56,8 @@ pub(crate) fn give_node(input: crate::types::Node, pool: &mut ::awsjson_runtime:
     }
 }
 pub(crate) fn de_node(
-    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<crate::types::Node, ::awsjson_runtime::for_generated::DeserializeError> {
+    r: &mut ::mpkit_runtime::for_generated::JsonReader<'_>,
+) -> ::std::result::Result<crate::types::Node, ::mpkit_runtime::for_generated::DeserializeError> {
     let mut var_label: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_children: ::std::option::Option<::std::vec::Vec<crate::types::Node>> = ::std::option::Option::None;
     let mut var_next: ::std::option::Option<::std::boxed::Box<crate::types::Node>> = ::std::option::Option::None;

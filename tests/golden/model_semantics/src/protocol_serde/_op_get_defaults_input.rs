@@ -2,9 +2,9 @@
 //! The JSON serialiser of `GetDefaultsInput`.
 #[allow(unused_variables)]
 pub(crate) fn ser_op_get_defaults_input(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::operation::get_defaults::GetDefaultsInput,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.str {
         w.member_key("Str");
@@ -40,19 +40,19 @@ pub(crate) fn ser_op_get_defaults_input(
     }
     if let ::std::option::Option::Some(value) = &input.big_int {
         w.member_key("BigInt");
-        w.number_text(value).map_err(|e| ::awsjson_runtime::for_generated::BuildError::other(e.to_string()))?;
+        w.number_text(value).map_err(|e| ::mpkit_runtime::for_generated::BuildError::other(e.to_string()))?;
     }
     if let ::std::option::Option::Some(value) = &input.big_dec {
         w.member_key("BigDec");
-        w.number_text(value).map_err(|e| ::awsjson_runtime::for_generated::BuildError::other(e.to_string()))?;
+        w.number_text(value).map_err(|e| ::mpkit_runtime::for_generated::BuildError::other(e.to_string()))?;
     }
     if let ::std::option::Option::Some(value) = &input.epoch_ts {
         w.member_key("EpochTs");
-        w.timestamp(value, ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds);
+        w.timestamp(value, ::mpkit_runtime::for_generated::DateTimeFormat::EpochSeconds);
     }
     if let ::std::option::Option::Some(value) = &input.string_ts {
         w.member_key("StringTs");
-        w.timestamp(value, ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds);
+        w.timestamp(value, ::mpkit_runtime::for_generated::DateTimeFormat::EpochSeconds);
     }
     if let ::std::option::Option::Some(value) = &input.blob {
         w.member_key("Blob");

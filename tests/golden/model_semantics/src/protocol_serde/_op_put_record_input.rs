@@ -2,9 +2,9 @@
 //! The JSON serialiser of `PutRecordInput`.
 #[allow(unused_variables)]
 pub(crate) fn ser_op_put_record_input(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::operation::put_record::PutRecordInput,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.record {
         w.member_key("Record");
@@ -15,7 +15,7 @@ pub(crate) fn ser_op_put_record_input(
 }
 pub(crate) fn give_op_put_record_input(
     input: crate::operation::put_record::PutRecordInput,
-    pool: &mut ::awsjson_runtime::for_generated::StringPool,
+    pool: &mut ::mpkit_runtime::for_generated::StringPool,
 ) {
     if let ::std::option::Option::Some(value) = input.record {
         crate::protocol_serde::give_record(value, pool);

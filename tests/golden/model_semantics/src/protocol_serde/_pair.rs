@@ -2,9 +2,9 @@
 //! The JSON serialiser and deserialiser of `Pair`.
 #[allow(unused_variables)]
 pub(crate) fn ser_pair(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::Pair,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     {
         let value = &input.left;
@@ -20,8 +20,8 @@ pub(crate) fn ser_pair(
     ::std::result::Result::Ok(())
 }
 pub(crate) fn de_pair(
-    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<crate::types::Pair, ::awsjson_runtime::for_generated::DeserializeError> {
+    r: &mut ::mpkit_runtime::for_generated::JsonReader<'_>,
+) -> ::std::result::Result<crate::types::Pair, ::mpkit_runtime::for_generated::DeserializeError> {
     let mut var_left: ::std::option::Option<::std::boxed::Box<crate::types::Expr>> = ::std::option::Option::None;
     let mut var_right: ::std::option::Option<::std::boxed::Box<crate::types::Expr>> = ::std::option::Option::None;
     r.begin_object("Pair")?;
@@ -43,13 +43,13 @@ pub(crate) fn de_pair(
         left: match var_left {
             ::std::option::Option::Some(v) => v,
             ::std::option::Option::None => ::std::boxed::Box::new(
-                (Err(::awsjson_runtime::for_generated::DeserializeError::new("Pair.Left", "a required union member is missing")))?,
+                (Err(::mpkit_runtime::for_generated::DeserializeError::new("Pair.Left", "a required union member is missing")))?,
             ),
         },
         right: match var_right {
             ::std::option::Option::Some(v) => v,
             ::std::option::Option::None => ::std::boxed::Box::new(
-                (Err(::awsjson_runtime::for_generated::DeserializeError::new("Pair.Right", "a required union member is missing")))?,
+                (Err(::mpkit_runtime::for_generated::DeserializeError::new("Pair.Right", "a required union member is missing")))?,
             ),
         },
     })

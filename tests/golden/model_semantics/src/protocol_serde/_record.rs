@@ -2,20 +2,20 @@
 //! The JSON serialiser and deserialiser of `Record`.
 #[allow(unused_variables)]
 pub(crate) fn ser_record(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::Record,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     {
         let value = &input.created_by;
         if value.is_empty() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "Record.created_by",
                 "is empty; at least 1 of its characters is required",
             ));
         }
         if value.len() > 16 && value.chars().count() > 16 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "Record.created_by",
                 ::std::format!("has {} characters; at most 16 are allowed", value.chars().count()),
             ));
@@ -25,7 +25,7 @@ pub(crate) fn ser_record(
     }
     if let ::std::option::Option::Some(value) = &input.created_at {
         w.member_key("CreatedAt");
-        w.timestamp(value, ::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds);
+        w.timestamp(value, ::mpkit_runtime::for_generated::DateTimeFormat::EpochSeconds);
     }
     {
         let value = &input.version;
@@ -35,13 +35,13 @@ pub(crate) fn ser_record(
     {
         let value = &input.id;
         if value.len() < 8 && value.chars().count() < 2 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "Record.id",
                 ::std::format!("has {} characters; at least 2 are required", value.chars().count()),
             ));
         }
         if value.len() > 8 && value.chars().count() > 8 {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::invalid_field(
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::invalid_field(
                 "Record.id",
                 ::std::format!("has {} characters; at most 8 are allowed", value.chars().count()),
             ));
@@ -89,7 +89,7 @@ pub(crate) fn ser_record(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_record(input: crate::types::Record, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
+pub(crate) fn give_record(input: crate::types::Record, pool: &mut ::mpkit_runtime::for_generated::StringPool) {
     {
         let value = input.created_by;
         pool.give(value);
@@ -111,13 +111,13 @@ pub(crate) fn give_record(input: crate::types::Record, pool: &mut ::awsjson_runt
     }
 }
 pub(crate) fn de_record(
-    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<crate::types::Record, ::awsjson_runtime::for_generated::DeserializeError> {
+    r: &mut ::mpkit_runtime::for_generated::JsonReader<'_>,
+) -> ::std::result::Result<crate::types::Record, ::mpkit_runtime::for_generated::DeserializeError> {
     let mut var_created_by: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut var_created_at: ::std::option::Option<::awsjson_runtime::for_generated::DateTime> = ::std::option::Option::None;
+    let mut var_created_at: ::std::option::Option<::mpkit_runtime::for_generated::DateTime> = ::std::option::Option::None;
     let mut var_version: ::std::option::Option<i32> = ::std::option::Option::None;
     let mut var_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut var_payload: ::std::option::Option<::awsjson_runtime::for_generated::Document> = ::std::option::Option::None;
+    let mut var_payload: ::std::option::Option<::mpkit_runtime::for_generated::Document> = ::std::option::Option::None;
     let mut var_root: ::std::option::Option<crate::types::Node> = ::std::option::Option::None;
     let mut var_tags: ::std::option::Option<
         ::std::collections::HashMap<::std::string::String, ::std::option::Option<::std::string::String>>,
@@ -134,7 +134,7 @@ pub(crate) fn de_record(
             }
             "CreatedAt" => {
                 var_created_at = ::std::option::Option::Some(
-                    r.timestamp(::awsjson_runtime::for_generated::DateTimeFormat::EpochSeconds, "Record.CreatedAt")?,
+                    r.timestamp(::mpkit_runtime::for_generated::DateTimeFormat::EpochSeconds, "Record.CreatedAt")?,
                 );
             }
             "Version" => {

@@ -21,7 +21,7 @@ pub enum Color {
     Green,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_str()")]
-    Unknown(::awsjson_runtime::for_generated::UnknownVariantValue),
+    Unknown(::mpkit_runtime::for_generated::UnknownVariantValue),
 }
 impl Color {
     /// The value as sent on the wire.
@@ -42,7 +42,7 @@ impl ::std::convert::From<&str> for Color {
         match s {
             "red" => Color::Red,
             "green" => Color::Green,
-            other => Color::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
+            other => Color::Unknown(::mpkit_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }

@@ -65,14 +65,14 @@ impl PairBuilder {
     /// Builds a [`Pair`].
     ///
     /// Fails, naming the member, when a required member is not set.
-    pub fn build(self) -> ::std::result::Result<Pair, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<Pair, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(Pair {
             left: self
                 .left
-                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field("left", "left is required to build Pair"))?,
+                .ok_or_else(|| ::mpkit_runtime::for_generated::BuildError::missing_field("left", "left is required to build Pair"))?,
             right: self
                 .right
-                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field("right", "right is required to build Pair"))?,
+                .ok_or_else(|| ::mpkit_runtime::for_generated::BuildError::missing_field("right", "right is required to build Pair"))?,
         })
     }
 }

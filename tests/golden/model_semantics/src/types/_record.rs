@@ -12,7 +12,7 @@ pub struct Record {
     pub created_by: ::std::string::String,
     /// The `CreatedAt` member.
     #[cfg_attr(feature = "serde", serde(rename = "CreatedAt", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub created_at: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
+    pub created_at: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
     /// The `Version` member.
     #[cfg_attr(feature = "serde", serde(rename = "Version"))]
     pub version: i32,
@@ -23,7 +23,7 @@ pub struct Record {
     pub id: ::std::string::String,
     /// The `Payload` member.
     #[cfg_attr(feature = "serde", serde(rename = "Payload", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub payload: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub payload: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
     /// The `Root` member.
     #[cfg_attr(feature = "serde", serde(rename = "Root", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub root: ::std::option::Option<crate::types::Node>,
@@ -42,7 +42,7 @@ impl Record {
         self.created_by.as_str()
     }
     /// The `CreatedAt` member.
-    pub fn created_at(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
+    pub fn created_at(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::DateTime> {
         self.created_at.as_ref()
     }
     /// The `Version` member.
@@ -56,7 +56,7 @@ impl Record {
         self.id.as_str()
     }
     /// The `Payload` member.
-    pub fn payload(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
+    pub fn payload(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::Document> {
         self.payload.as_ref()
     }
     /// The `Root` member.
@@ -85,10 +85,10 @@ impl Record {
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::std::fmt::Debug)]
 pub struct RecordBuilder {
     pub(crate) created_by: ::std::option::Option<::std::string::String>,
-    pub(crate) created_at: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
+    pub(crate) created_at: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
     pub(crate) version: ::std::option::Option<i32>,
     pub(crate) id: ::std::option::Option<::std::string::String>,
-    pub(crate) payload: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub(crate) payload: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
     pub(crate) root: ::std::option::Option<crate::types::Node>,
     pub(crate) tags:
         ::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::option::Option<::std::string::String>>>,
@@ -116,17 +116,17 @@ impl RecordBuilder {
         &self.created_by
     }
     /// The `CreatedAt` member.
-    pub fn created_at(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
+    pub fn created_at(mut self, input: ::mpkit_runtime::for_generated::DateTime) -> Self {
         self.created_at = ::std::option::Option::Some(input);
         self
     }
     /// The `CreatedAt` member.
-    pub fn set_created_at(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
+    pub fn set_created_at(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>) -> Self {
         self.created_at = input;
         self
     }
     /// The `CreatedAt` member.
-    pub fn get_created_at(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_created_at(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::DateTime> {
         &self.created_at
     }
     /// The `Version` member.
@@ -164,17 +164,17 @@ impl RecordBuilder {
         &self.id
     }
     /// The `Payload` member.
-    pub fn payload(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn payload(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.payload = ::std::option::Option::Some(input);
         self
     }
     /// The `Payload` member.
-    pub fn set_payload(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_payload(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.payload = input;
         self
     }
     /// The `Payload` member.
-    pub fn get_payload(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_payload(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         &self.payload
     }
     /// The `Root` member.
@@ -235,16 +235,14 @@ impl RecordBuilder {
     /// Builds a [`Record`].
     ///
     /// Fails, naming the member, when a required member is not set.
-    pub fn build(self) -> ::std::result::Result<Record, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<Record, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(Record {
             created_by: self.created_by.ok_or_else(|| {
-                ::awsjson_runtime::for_generated::BuildError::missing_field("created_by", "created_by is required to build Record")
+                ::mpkit_runtime::for_generated::BuildError::missing_field("created_by", "created_by is required to build Record")
             })?,
             created_at: self.created_at,
             version: self.version.unwrap_or(1i32),
-            id: self
-                .id
-                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field("id", "id is required to build Record"))?,
+            id: self.id.ok_or_else(|| ::mpkit_runtime::for_generated::BuildError::missing_field("id", "id is required to build Record"))?,
             payload: self.payload,
             root: self.root,
             tags: self.tags,

@@ -2,9 +2,9 @@
 //! The JSON serialiser of `MatchInput`.
 #[allow(unused_variables)]
 pub(crate) fn ser_op_match_input(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::operation::r#match::MatchInput,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.r#type {
         w.member_key("type");
@@ -113,7 +113,7 @@ pub(crate) fn ser_op_match_input(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_op_match_input(input: crate::operation::r#match::MatchInput, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
+pub(crate) fn give_op_match_input(input: crate::operation::r#match::MatchInput, pool: &mut ::mpkit_runtime::for_generated::StringPool) {
     if let ::std::option::Option::Some(value) = input.r#type {
         pool.give(value);
     }

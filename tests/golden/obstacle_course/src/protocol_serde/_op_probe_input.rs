@@ -2,9 +2,9 @@
 //! The JSON serialiser of `ProbeInput`.
 #[allow(unused_variables)]
 pub(crate) fn ser_op_probe_input(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::operation::probe::ProbeInput,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.probe_input {
         w.member_key("ProbeInput");

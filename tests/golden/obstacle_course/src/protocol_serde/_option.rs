@@ -2,9 +2,9 @@
 //! The JSON serialiser and deserialiser of `Option`.
 #[allow(unused_variables)]
 pub(crate) fn ser_option(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::Option,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.some {
         w.member_key("Some");
@@ -21,7 +21,7 @@ pub(crate) fn ser_option(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_option(input: crate::types::Option, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
+pub(crate) fn give_option(input: crate::types::Option, pool: &mut ::mpkit_runtime::for_generated::StringPool) {
     if let ::std::option::Option::Some(value) = input.some {
         pool.give(value);
     }
@@ -30,8 +30,8 @@ pub(crate) fn give_option(input: crate::types::Option, pool: &mut ::awsjson_runt
     }
 }
 pub(crate) fn de_option(
-    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<crate::types::Option, ::awsjson_runtime::for_generated::DeserializeError> {
+    r: &mut ::mpkit_runtime::for_generated::JsonReader<'_>,
+) -> ::std::result::Result<crate::types::Option, ::mpkit_runtime::for_generated::DeserializeError> {
     let mut var_some: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_none: ::std::option::Option<bool> = ::std::option::Option::None;
     let mut var_option: ::std::option::Option<::std::boxed::Box<crate::types::Option>> = ::std::option::Option::None;

@@ -2,9 +2,9 @@
 //! The JSON serialiser and deserialiser of `String`.
 #[allow(unused_variables)]
 pub(crate) fn ser_string(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::String,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.string {
         w.member_key("String");
@@ -13,14 +13,14 @@ pub(crate) fn ser_string(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_string(input: crate::types::String, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
+pub(crate) fn give_string(input: crate::types::String, pool: &mut ::mpkit_runtime::for_generated::StringPool) {
     if let ::std::option::Option::Some(value) = input.string {
         pool.give(value);
     }
 }
 pub(crate) fn de_string(
-    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<crate::types::String, ::awsjson_runtime::for_generated::DeserializeError> {
+    r: &mut ::mpkit_runtime::for_generated::JsonReader<'_>,
+) -> ::std::result::Result<crate::types::String, ::mpkit_runtime::for_generated::DeserializeError> {
     let mut var_string: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("String")?;
     while let ::std::option::Option::Some(key) = r.next_key("String")? {

@@ -23,7 +23,7 @@ pub enum Client {
     Type,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_str()")]
-    Unknown(::awsjson_runtime::for_generated::UnknownVariantValue),
+    Unknown(::mpkit_runtime::for_generated::UnknownVariantValue),
 }
 impl Client {
     /// The value as sent on the wire.
@@ -46,7 +46,7 @@ impl ::std::convert::From<&str> for Client {
             "Unknown" => Client::UnknownValue,
             "Self" => Client::Self_,
             "type" => Client::Type,
-            other => Client::Unknown(::awsjson_runtime::for_generated::UnknownVariantValue::new(other)),
+            other => Client::Unknown(::mpkit_runtime::for_generated::UnknownVariantValue::new(other)),
         }
     }
 }

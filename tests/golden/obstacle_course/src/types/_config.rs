@@ -19,7 +19,7 @@ pub enum Config {
     UnhandledValue,
     /// A value this version of the crate does not know.
     #[deprecated(note = "match with a wildcard arm and read the value with as_i32()")]
-    Unknown(::awsjson_runtime::for_generated::UnknownIntVariantValue),
+    Unknown(::mpkit_runtime::for_generated::UnknownIntVariantValue),
 }
 impl Config {
     /// The value as sent on the wire.
@@ -40,7 +40,7 @@ impl ::std::convert::From<i32> for Config {
         match v {
             0i32 => Config::Default,
             1i32 => Config::UnhandledValue,
-            other => Config::Unknown(::awsjson_runtime::for_generated::UnknownIntVariantValue::new(other)),
+            other => Config::Unknown(::mpkit_runtime::for_generated::UnknownIntVariantValue::new(other)),
         }
     }
 }

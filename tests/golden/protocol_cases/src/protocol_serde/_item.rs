@@ -2,9 +2,9 @@
 //! The JSON serialiser and deserialiser of `Item`.
 #[allow(unused_variables)]
 pub(crate) fn ser_item(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::types::Item,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     {
         let value = &input.name;
@@ -19,15 +19,15 @@ pub(crate) fn ser_item(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_item(input: crate::types::Item, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
+pub(crate) fn give_item(input: crate::types::Item, pool: &mut ::mpkit_runtime::for_generated::StringPool) {
     {
         let value = input.name;
         pool.give(value);
     }
 }
 pub(crate) fn de_item(
-    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<crate::types::Item, ::awsjson_runtime::for_generated::DeserializeError> {
+    r: &mut ::mpkit_runtime::for_generated::JsonReader<'_>,
+) -> ::std::result::Result<crate::types::Item, ::mpkit_runtime::for_generated::DeserializeError> {
     let mut var_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut var_size: ::std::option::Option<i32> = ::std::option::Option::None;
     r.begin_object("Item")?;

@@ -2,9 +2,9 @@
 //! The JSON serialiser of `PutInput`.
 #[allow(unused_variables)]
 pub(crate) fn ser_op_put_input(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::operation::put::PutInput,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.amount {
         w.member_key("Amount");
@@ -17,7 +17,7 @@ pub(crate) fn ser_op_put_input(
     w.end_object();
     ::std::result::Result::Ok(())
 }
-pub(crate) fn give_op_put_input(input: crate::operation::put::PutInput, pool: &mut ::awsjson_runtime::for_generated::StringPool) {
+pub(crate) fn give_op_put_input(input: crate::operation::put::PutInput, pool: &mut ::mpkit_runtime::for_generated::StringPool) {
     if let ::std::option::Option::Some(value) = input.item {
         crate::protocol_serde::give_item(value, pool);
     }

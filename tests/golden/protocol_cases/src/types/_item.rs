@@ -65,11 +65,11 @@ impl ItemBuilder {
     /// Builds a [`Item`].
     ///
     /// Fails, naming the member, when a required member is not set.
-    pub fn build(self) -> ::std::result::Result<Item, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<Item, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(Item {
             name: self
                 .name
-                .ok_or_else(|| ::awsjson_runtime::for_generated::BuildError::missing_field("name", "name is required to build Item"))?,
+                .ok_or_else(|| ::mpkit_runtime::for_generated::BuildError::missing_field("name", "name is required to build Item"))?,
             size: self.size.unwrap_or(3i32),
         })
     }

@@ -2,9 +2,9 @@
 //! The JSON serialiser of `PingInput`.
 #[allow(unused_variables)]
 pub(crate) fn ser_op_ping_input(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::operation::ping::PingInput,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     w.end_object();
     ::std::result::Result::Ok(())

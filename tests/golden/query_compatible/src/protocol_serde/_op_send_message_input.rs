@@ -2,9 +2,9 @@
 //! The JSON serialiser of `SendMessageInput`.
 #[allow(unused_variables)]
 pub(crate) fn ser_op_send_message_input(
-    w: &mut ::awsjson_runtime::for_generated::JsonWriter,
+    w: &mut ::mpkit_runtime::for_generated::JsonWriter,
     input: &crate::operation::send_message::SendMessageInput,
-) -> ::std::result::Result<(), ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<(), ::mpkit_runtime::for_generated::BuildError> {
     w.begin_object();
     if let ::std::option::Option::Some(value) = &input.account {
         w.member_key("Account");

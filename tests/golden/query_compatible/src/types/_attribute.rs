@@ -65,11 +65,11 @@ impl AttributeBuilder {
     /// Builds a [`Attribute`].
     ///
     /// Fails, naming the member, when a required member is not set.
-    pub fn build(self) -> ::std::result::Result<Attribute, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<Attribute, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(Attribute {
-            name: self.name.ok_or_else(|| {
-                ::awsjson_runtime::for_generated::BuildError::missing_field("name", "name is required to build Attribute")
-            })?,
+            name: self
+                .name
+                .ok_or_else(|| ::mpkit_runtime::for_generated::BuildError::missing_field("name", "name is required to build Attribute"))?,
             nonce: self.nonce,
         })
     }

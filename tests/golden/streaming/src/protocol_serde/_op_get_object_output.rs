@@ -2,12 +2,12 @@
 //! The JSON deserialiser of `GetObjectOutput`.
 #[allow(clippy::unnecessary_literal_unwrap)]
 pub(crate) fn de_op_get_object_output(
-    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-    response: &::awsjson_runtime::for_generated::HttpResponse,
-) -> ::std::result::Result<crate::operation::get_object::GetObjectOutput, ::awsjson_runtime::for_generated::DeserializeError> {
+    r: &mut ::mpkit_runtime::for_generated::JsonReader<'_>,
+    response: &::mpkit_runtime::for_generated::HttpResponse,
+) -> ::std::result::Result<crate::operation::get_object::GetObjectOutput, ::mpkit_runtime::for_generated::DeserializeError> {
     let var_note: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let var_content_length: ::std::option::Option<i64> = ::std::option::Option::None;
-    let var_body: ::std::option::Option<::awsjson_runtime::for_generated::ByteStream> = ::std::option::Option::None;
+    let var_body: ::std::option::Option<::mpkit_runtime::for_generated::ByteStream> = ::std::option::Option::None;
     r.begin_object("GetObjectOutput")?;
     while r.next_key("GetObjectOutput")?.is_some() {
         r.skip_value("GetObjectOutput")?;
@@ -16,7 +16,7 @@ pub(crate) fn de_op_get_object_output(
         note: var_note,
         content_length: var_content_length,
         body: var_body.unwrap_or_else(|| {
-            ::awsjson_runtime::for_generated::ByteStream::from(::awsjson_runtime::for_generated::base64_decode("").unwrap_or_default())
+            ::mpkit_runtime::for_generated::ByteStream::from(::mpkit_runtime::for_generated::base64_decode("").unwrap_or_default())
         }),
         _request_id: response.request_id().map(::std::borrow::ToOwned::to_owned),
     })
@@ -24,11 +24,11 @@ pub(crate) fn de_op_get_object_output(
 ///Reads `GetObjectOutput` from the response's headers and status, with its body as the stream.
 #[allow(unused_mut, clippy::manual_map)]
 pub(crate) fn response_op_get_object_output(
-    response: &::awsjson_runtime::for_generated::HttpResponse,
-    body: ::awsjson_runtime::for_generated::ByteStream,
-) -> ::std::result::Result<crate::operation::get_object::GetObjectOutput, ::awsjson_runtime::for_generated::DeserializeError> {
-    let mut out = crate::protocol_serde::de_op_get_object_output(&mut ::awsjson_runtime::for_generated::JsonReader::new(b"{}"), response)?;
-    if let ::std::option::Option::Some(v) = match ::awsjson_runtime::for_generated::header_value(response.headers(), "X-Note") {
+    response: &::mpkit_runtime::for_generated::HttpResponse,
+    body: ::mpkit_runtime::for_generated::ByteStream,
+) -> ::std::result::Result<crate::operation::get_object::GetObjectOutput, ::mpkit_runtime::for_generated::DeserializeError> {
+    let mut out = crate::protocol_serde::de_op_get_object_output(&mut ::mpkit_runtime::for_generated::JsonReader::new(b"{}"), response)?;
+    if let ::std::option::Option::Some(v) = match ::mpkit_runtime::for_generated::header_value(response.headers(), "X-Note") {
         ::std::option::Option::Some(text) => ::std::option::Option::Some({
             let text: &str = &text;
             text.to_owned()
@@ -37,10 +37,10 @@ pub(crate) fn response_op_get_object_output(
     } {
         out.note = ::std::option::Option::Some(v);
     }
-    if let ::std::option::Option::Some(v) = match ::awsjson_runtime::for_generated::header_value(response.headers(), "Content-Length") {
+    if let ::std::option::Option::Some(v) = match ::mpkit_runtime::for_generated::header_value(response.headers(), "Content-Length") {
         ::std::option::Option::Some(text) => ::std::option::Option::Some({
             let text: &str = &text;
-            ::awsjson_runtime::for_generated::parse_header::<i64>(text, "GetObjectOutput.ContentLength")?
+            ::mpkit_runtime::for_generated::parse_header::<i64>(text, "GetObjectOutput.ContentLength")?
         }),
         ::std::option::Option::None => ::std::option::Option::None,
     } {

@@ -2,9 +2,9 @@
 //! The JSON deserialiser of `PutSizedObjectOutput`.
 #[allow(clippy::unnecessary_literal_unwrap)]
 pub(crate) fn de_op_put_sized_object_output(
-    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-    response: &::awsjson_runtime::for_generated::HttpResponse,
-) -> ::std::result::Result<crate::operation::put_sized_object::PutSizedObjectOutput, ::awsjson_runtime::for_generated::DeserializeError> {
+    r: &mut ::mpkit_runtime::for_generated::JsonReader<'_>,
+    response: &::mpkit_runtime::for_generated::HttpResponse,
+) -> ::std::result::Result<crate::operation::put_sized_object::PutSizedObjectOutput, ::mpkit_runtime::for_generated::DeserializeError> {
     let var_e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     r.begin_object("PutSizedObjectOutput")?;
     while r.next_key("PutSizedObjectOutput")?.is_some() {
@@ -18,13 +18,13 @@ pub(crate) fn de_op_put_sized_object_output(
 ///Reads `PutSizedObjectOutput` from the whole response: its body, headers and status.
 #[allow(unused_mut, clippy::manual_map)]
 pub(crate) fn response_op_put_sized_object_output(
-    response: &::awsjson_runtime::for_generated::HttpResponse,
-    pool: ::awsjson_runtime::for_generated::StringPool,
-) -> ::std::result::Result<crate::operation::put_sized_object::PutSizedObjectOutput, ::awsjson_runtime::for_generated::DeserializeError> {
-    let mut r = ::awsjson_runtime::for_generated::JsonReader::with_pool(::awsjson_runtime::for_generated::json_body(response.body()), pool);
+    response: &::mpkit_runtime::for_generated::HttpResponse,
+    pool: ::mpkit_runtime::for_generated::StringPool,
+) -> ::std::result::Result<crate::operation::put_sized_object::PutSizedObjectOutput, ::mpkit_runtime::for_generated::DeserializeError> {
+    let mut r = ::mpkit_runtime::for_generated::JsonReader::with_pool(::mpkit_runtime::for_generated::json_body(response.body()), pool);
     let mut out = crate::protocol_serde::de_op_put_sized_object_output(&mut r, response)?;
     r.finish()?;
-    if let ::std::option::Option::Some(v) = match ::awsjson_runtime::for_generated::header_value(response.headers(), "ETag") {
+    if let ::std::option::Option::Some(v) = match ::mpkit_runtime::for_generated::header_value(response.headers(), "ETag") {
         ::std::option::Option::Some(text) => ::std::option::Option::Some({
             let text: &str = &text;
             text.to_owned()

@@ -16,10 +16,10 @@ pub struct EchoOutput {
     pub amounts: ::std::option::Option<::std::vec::Vec<::std::option::Option<::std::string::String>>>,
     /// The `At` member.
     #[cfg_attr(feature = "serde", serde(rename = "At", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub at: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
+    pub at: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
     /// The `Data` member.
     #[cfg_attr(feature = "serde", serde(rename = "Data", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub data: ::std::option::Option<::awsjson_runtime::for_generated::Blob>,
+    pub data: ::std::option::Option<::mpkit_runtime::for_generated::Blob>,
     /// The `Small` member.
     #[cfg_attr(feature = "serde", serde(rename = "Small", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub small: ::std::option::Option<i8>,
@@ -48,11 +48,11 @@ impl EchoOutput {
         self.amounts.as_deref().unwrap_or_default()
     }
     /// The `At` member.
-    pub fn at(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
+    pub fn at(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::DateTime> {
         self.at.as_ref()
     }
     /// The `Data` member.
-    pub fn data(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Blob> {
+    pub fn data(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::Blob> {
         self.data.as_ref()
     }
     /// The `Small` member.
@@ -72,7 +72,7 @@ impl EchoOutput {
         <EchoOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for EchoOutput {
+impl ::mpkit_runtime::for_generated::RequestId for EchoOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }
@@ -84,8 +84,8 @@ pub struct EchoOutputBuilder {
     pub(crate) count: ::std::option::Option<::std::string::String>,
     pub(crate) amount: ::std::option::Option<::std::string::String>,
     pub(crate) amounts: ::std::option::Option<::std::vec::Vec<::std::option::Option<::std::string::String>>>,
-    pub(crate) at: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    pub(crate) data: ::std::option::Option<::awsjson_runtime::for_generated::Blob>,
+    pub(crate) at: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
+    pub(crate) data: ::std::option::Option<::mpkit_runtime::for_generated::Blob>,
     pub(crate) small: ::std::option::Option<i8>,
     pub(crate) ratio: ::std::option::Option<f32>,
     pub(crate) tags: ::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::string::String>>,
@@ -139,31 +139,31 @@ impl EchoOutputBuilder {
         &self.amounts
     }
     /// The `At` member.
-    pub fn at(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
+    pub fn at(mut self, input: ::mpkit_runtime::for_generated::DateTime) -> Self {
         self.at = ::std::option::Option::Some(input);
         self
     }
     /// The `At` member.
-    pub fn set_at(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
+    pub fn set_at(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>) -> Self {
         self.at = input;
         self
     }
     /// The `At` member.
-    pub fn get_at(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_at(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::DateTime> {
         &self.at
     }
     /// The `Data` member.
-    pub fn data(mut self, input: ::awsjson_runtime::for_generated::Blob) -> Self {
+    pub fn data(mut self, input: ::mpkit_runtime::for_generated::Blob) -> Self {
         self.data = ::std::option::Option::Some(input);
         self
     }
     /// The `Data` member.
-    pub fn set_data(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Blob>) -> Self {
+    pub fn set_data(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Blob>) -> Self {
         self.data = input;
         self
     }
     /// The `Data` member.
-    pub fn get_data(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Blob> {
+    pub fn get_data(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Blob> {
         &self.data
     }
     /// The `Small` member.

@@ -5,11 +5,11 @@ pub use super::_echo_output::EchoOutputBuilder;
 /// Sets up and sends a `Echo` call; start one with `Client::echo`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct EchoFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: EchoInputBuilder,
 }
 impl EchoFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         EchoFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,9 +22,9 @@ impl EchoFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::EchoOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::EchoError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::EchoError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::EchoInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::EchoInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::Echo::orchestrate(&self.handle, input).await
     }
     /// The `Count` member.
@@ -70,31 +70,31 @@ impl EchoFluentBuilder {
         self.inner.get_amounts()
     }
     /// The `At` member.
-    pub fn at(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
+    pub fn at(mut self, input: ::mpkit_runtime::for_generated::DateTime) -> Self {
         self.inner = self.inner.at(input);
         self
     }
     /// The `At` member.
-    pub fn set_at(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
+    pub fn set_at(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>) -> Self {
         self.inner = self.inner.set_at(input);
         self
     }
     /// The `At` member.
-    pub fn get_at(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_at(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::DateTime> {
         self.inner.get_at()
     }
     /// The `Data` member.
-    pub fn data(mut self, input: ::awsjson_runtime::for_generated::Blob) -> Self {
+    pub fn data(mut self, input: ::mpkit_runtime::for_generated::Blob) -> Self {
         self.inner = self.inner.data(input);
         self
     }
     /// The `Data` member.
-    pub fn set_data(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Blob>) -> Self {
+    pub fn set_data(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Blob>) -> Self {
         self.inner = self.inner.set_data(input);
         self
     }
     /// The `Data` member.
-    pub fn get_data(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Blob> {
+    pub fn get_data(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Blob> {
         self.inner.get_data()
     }
     /// The `Small` member.

@@ -19,7 +19,7 @@ impl PingInputBuilder {
     /// Builds a [`PingInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<PingInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<PingInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(PingInput {})
     }
 }

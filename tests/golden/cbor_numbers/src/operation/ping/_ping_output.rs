@@ -14,7 +14,7 @@ impl PingOutput {
         <PingOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for PingOutput {
+impl ::mpkit_runtime::for_generated::RequestId for PingOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

@@ -5,11 +5,11 @@ pub use super::_ping_output::PingOutputBuilder;
 /// Sets up and sends a `Ping` call; start one with `Client::ping`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct PingFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: PingInputBuilder,
 }
 impl PingFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         PingFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,9 +22,9 @@ impl PingFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::PingOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::PingError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::PingError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::PingInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::PingInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::Ping::orchestrate(&self.handle, input).await
     }
 }

@@ -55,7 +55,7 @@ impl BatchGetInputBuilder {
     /// Builds a [`BatchGetInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<BatchGetInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<BatchGetInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(BatchGetInput { request_items: self.request_items })
     }
 }

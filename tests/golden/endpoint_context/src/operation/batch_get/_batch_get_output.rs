@@ -14,7 +14,7 @@ impl BatchGetOutput {
         <BatchGetOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for BatchGetOutput {
+impl ::mpkit_runtime::for_generated::RequestId for BatchGetOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

@@ -5,11 +5,11 @@ pub use super::_batch_get_output::BatchGetOutputBuilder;
 /// Sets up and sends a `BatchGet` call; start one with `Client::batch_get`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct BatchGetFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: BatchGetInputBuilder,
 }
 impl BatchGetFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         BatchGetFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,9 +22,9 @@ impl BatchGetFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::BatchGetOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::BatchGetError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::BatchGetError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::BatchGetInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::BatchGetInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::BatchGet::orchestrate(&self.handle, input).await
     }
     /// The `RequestItems` member.

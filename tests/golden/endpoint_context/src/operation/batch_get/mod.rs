@@ -9,7 +9,7 @@ pub use _batch_get_output::BatchGetOutput;
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct BatchGet;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
+static OPERATION: ::mpkit_runtime::for_generated::OperationMeta = ::mpkit_runtime::for_generated::OperationMeta {
     name: "BatchGet",
     retryable_errors: &[],
     compress_request: false,
@@ -19,47 +19,47 @@ static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_ru
 impl BatchGet {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
-        handle: &::awsjson_runtime::for_generated::Handle,
+        handle: &::mpkit_runtime::for_generated::Handle,
         input: BatchGetInput,
     ) -> ::std::result::Result<
         BatchGetOutput,
-        ::awsjson_runtime::for_generated::SdkError<BatchGetError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<BatchGetError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         #[allow(unused_mut)]
         let mut input = input;
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-        let mut endpoint_params: ::std::vec::Vec<(&'static str, ::awsjson_runtime::for_generated::RuleValue)> = ::std::vec![];
-        if let ::std::option::Option::Some(v) = ::std::option::Option::Some(::awsjson_runtime::for_generated::RuleValue::Array(
+        let mut endpoint_params: ::std::vec::Vec<(&'static str, ::mpkit_runtime::for_generated::RuleValue)> = ::std::vec![];
+        if let ::std::option::Option::Some(v) = ::std::option::Option::Some(::mpkit_runtime::for_generated::RuleValue::Array(
             ::std::option::Option::Some(&input)
                 .and_then(|v| v.request_items.as_ref())
                 .into_iter()
                 .flat_map(|m| m.keys())
-                .map(|v| ::awsjson_runtime::for_generated::RuleValue::Str(::std::string::ToString::to_string(v)))
+                .map(|v| ::mpkit_runtime::for_generated::RuleValue::Str(::std::string::ToString::to_string(v)))
                 .collect(),
         )) {
             endpoint_params.push(("Tables", v));
         }
-        let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
-        let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
+        let route = ::mpkit_runtime::for_generated::Route { host_prefix, endpoint_params };
+        let mut w = ::mpkit_runtime::for_generated::JsonWriter::new();
         crate::protocol_serde::ser_op_batch_get_input(&mut w, &input)
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
-        let request = ::awsjson_runtime::for_generated::OperationRequest::rpc(w.finish().into_bytes());
+            .map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
+        let request = ::mpkit_runtime::for_generated::OperationRequest::rpc(w.finish().into_bytes());
         handle
             .invoke(
                 &OPERATION,
                 request,
                 route,
-                ::awsjson_runtime::for_generated::StringPool::default(),
-                ::awsjson_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_batch_get_output, de_error),
+                ::mpkit_runtime::for_generated::StringPool::default(),
+                ::mpkit_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_batch_get_output, de_error),
             )
             .await
     }
 }
 #[allow(unused_variables)]
 fn de_error(
-    meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<BatchGetError, ::awsjson_runtime::for_generated::DeserializeError> {
+    meta: ::mpkit_runtime::for_generated::ErrorMetadata,
+    r: &mut ::mpkit_runtime::for_generated::JsonReader<'_>,
+) -> ::std::result::Result<BatchGetError, ::mpkit_runtime::for_generated::DeserializeError> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
     ::std::result::Result::Ok(match code.as_deref() {
@@ -72,7 +72,7 @@ fn de_error(
 pub enum BatchGetError {
     /// An error the model does not describe; read it with `code()` and `message()`.
     #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
-    Unhandled(::awsjson_runtime::for_generated::Unhandled),
+    Unhandled(::mpkit_runtime::for_generated::Unhandled),
 }
-::awsjson_runtime::for_generated::operation_error_impls!(BatchGetError {});
+::mpkit_runtime::for_generated::operation_error_impls!(BatchGetError {});
 impl BatchGetError {}

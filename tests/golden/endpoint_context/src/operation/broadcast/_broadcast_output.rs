@@ -14,7 +14,7 @@ impl BroadcastOutput {
         <BroadcastOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for BroadcastOutput {
+impl ::mpkit_runtime::for_generated::RequestId for BroadcastOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

@@ -5,11 +5,11 @@ pub use super::_broadcast_output::BroadcastOutputBuilder;
 /// Sets up and sends a `Broadcast` call; start one with `Client::broadcast`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct BroadcastFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: BroadcastInputBuilder,
 }
 impl BroadcastFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         BroadcastFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,9 +22,9 @@ impl BroadcastFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::BroadcastOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::BroadcastError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::BroadcastError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::BroadcastInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::BroadcastInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::Broadcast::orchestrate(&self.handle, input).await
     }
 }

@@ -65,7 +65,7 @@ impl GetRecordsInputBuilder {
     /// Builds a [`GetRecordsInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<GetRecordsInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<GetRecordsInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(GetRecordsInput { stream_arn: self.stream_arn, limit: self.limit })
     }
 }

@@ -23,7 +23,7 @@ impl GetRecordsOutput {
         <GetRecordsOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for GetRecordsOutput {
+impl ::mpkit_runtime::for_generated::RequestId for GetRecordsOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

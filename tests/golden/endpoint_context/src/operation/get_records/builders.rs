@@ -5,11 +5,11 @@ pub use super::_get_records_output::GetRecordsOutputBuilder;
 /// Sets up and sends a `GetRecords` call; start one with `Client::get_records`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct GetRecordsFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: GetRecordsInputBuilder,
 }
 impl GetRecordsFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         GetRecordsFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,9 +22,9 @@ impl GetRecordsFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::GetRecordsOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::GetRecordsError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::GetRecordsError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::GetRecordsInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::GetRecordsInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::GetRecords::orchestrate(&self.handle, input).await
     }
     /// The `StreamARN` member.

@@ -30,7 +30,7 @@ impl ListProblemsOutput {
         <ListProblemsOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for ListProblemsOutput {
+impl ::mpkit_runtime::for_generated::RequestId for ListProblemsOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

@@ -5,11 +5,11 @@ pub use super::_list_problems_output::ListProblemsOutputBuilder;
 /// Sets up and sends a `ListProblems` call; start one with `Client::list_problems`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct ListProblemsFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: ListProblemsInputBuilder,
 }
 impl ListProblemsFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         ListProblemsFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,10 +22,9 @@ impl ListProblemsFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::ListProblemsOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::ListProblemsError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::ListProblemsError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::ListProblemsInput =
-            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::ListProblemsInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::ListProblems::orchestrate(&self.handle, input).await
     }
     /// Fetches every page of results instead of one: see the paginator's `send` and `items`.

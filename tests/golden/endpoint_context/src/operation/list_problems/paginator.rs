@@ -3,51 +3,51 @@
 ///Pages of `ListProblems`, fetched one request at a time.
 #[derive(::std::fmt::Debug)]
 pub struct ListProblemsPaginator {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     builder: super::builders::ListProblemsInputBuilder,
 }
 impl ListProblemsPaginator {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle, builder: super::builders::ListProblemsInputBuilder) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle, builder: super::builders::ListProblemsInputBuilder) -> Self {
         ListProblemsPaginator { handle, builder }
     }
     /// Starts fetching; each `next()` on the stream sends at most one request.
     pub fn send(
         self,
-    ) -> ::awsjson_runtime::for_generated::PaginationStream<
+    ) -> ::mpkit_runtime::for_generated::PaginationStream<
         ::std::result::Result<
             super::ListProblemsOutput,
-            ::awsjson_runtime::for_generated::SdkError<super::ListProblemsError, ::awsjson_runtime::for_generated::HttpResponse>,
+            ::mpkit_runtime::for_generated::SdkError<super::ListProblemsError, ::mpkit_runtime::for_generated::HttpResponse>,
         >,
     > {
-        let input = self.builder.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure);
-        ::awsjson_runtime::for_generated::PaginationStream::new(Pages { handle: self.handle, input: ::std::option::Option::Some(input) })
+        let input = self.builder.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure);
+        ::mpkit_runtime::for_generated::PaginationStream::new(Pages { handle: self.handle, input: ::std::option::Option::Some(input) })
     }
 }
 struct Pages {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     input: ::std::option::Option<
         ::std::result::Result<
             super::ListProblemsInput,
-            ::awsjson_runtime::for_generated::SdkError<super::ListProblemsError, ::awsjson_runtime::for_generated::HttpResponse>,
+            ::mpkit_runtime::for_generated::SdkError<super::ListProblemsError, ::mpkit_runtime::for_generated::HttpResponse>,
         >,
     >,
 }
 impl
-    ::awsjson_runtime::for_generated::PageSource<
+    ::mpkit_runtime::for_generated::PageSource<
         ::std::result::Result<
             super::ListProblemsOutput,
-            ::awsjson_runtime::for_generated::SdkError<super::ListProblemsError, ::awsjson_runtime::for_generated::HttpResponse>,
+            ::mpkit_runtime::for_generated::SdkError<super::ListProblemsError, ::mpkit_runtime::for_generated::HttpResponse>,
         >,
     > for Pages
 {
     fn next(
         &mut self,
-    ) -> ::awsjson_runtime::for_generated::BoxFuture<
+    ) -> ::mpkit_runtime::for_generated::BoxFuture<
         '_,
         ::std::option::Option<
             ::std::result::Result<
                 super::ListProblemsOutput,
-                ::awsjson_runtime::for_generated::SdkError<super::ListProblemsError, ::awsjson_runtime::for_generated::HttpResponse>,
+                ::mpkit_runtime::for_generated::SdkError<super::ListProblemsError, ::mpkit_runtime::for_generated::HttpResponse>,
             >,
         >,
     > {
@@ -89,10 +89,10 @@ impl ListProblemsPaginatorItems {
     #[allow(clippy::type_complexity)]
     pub fn send(
         self,
-    ) -> ::awsjson_runtime::for_generated::PaginationStream<
+    ) -> ::mpkit_runtime::for_generated::PaginationStream<
         ::std::result::Result<
             (::std::string::String, ::std::vec::Vec<::std::string::String>),
-            ::awsjson_runtime::for_generated::SdkError<super::ListProblemsError, ::awsjson_runtime::for_generated::HttpResponse>,
+            ::mpkit_runtime::for_generated::SdkError<super::ListProblemsError, ::mpkit_runtime::for_generated::HttpResponse>,
         >,
     > {
         self.0.send().flat_map_items(|out: super::ListProblemsOutput| {

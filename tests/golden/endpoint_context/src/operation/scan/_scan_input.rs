@@ -76,7 +76,7 @@ impl ScanInputBuilder {
     /// Builds a [`ScanInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<ScanInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<ScanInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(ScanInput { exclusive_start_key: self.exclusive_start_key, limit: self.limit })
     }
 }

@@ -32,7 +32,7 @@ impl ScanOutput {
         <ScanOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for ScanOutput {
+impl ::mpkit_runtime::for_generated::RequestId for ScanOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

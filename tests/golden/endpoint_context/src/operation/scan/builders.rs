@@ -5,11 +5,11 @@ pub use super::_scan_output::ScanOutputBuilder;
 /// Sets up and sends a `Scan` call; start one with `Client::scan`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct ScanFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: ScanInputBuilder,
 }
 impl ScanFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         ScanFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,9 +22,9 @@ impl ScanFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::ScanOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::ScanError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::ScanError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::ScanInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::ScanInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::Scan::orchestrate(&self.handle, input).await
     }
     /// Fetches every page of results instead of one: see the paginator's `send` and `items`.

@@ -3,11 +3,11 @@
 ///Pages of `Scan`, fetched one request at a time.
 #[derive(::std::fmt::Debug)]
 pub struct ScanPaginator {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     builder: super::builders::ScanInputBuilder,
 }
 impl ScanPaginator {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle, builder: super::builders::ScanInputBuilder) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle, builder: super::builders::ScanInputBuilder) -> Self {
         ScanPaginator { handle, builder }
     }
     /// Sets the number of results per page.
@@ -18,41 +18,41 @@ impl ScanPaginator {
     /// Starts fetching; each `next()` on the stream sends at most one request.
     pub fn send(
         self,
-    ) -> ::awsjson_runtime::for_generated::PaginationStream<
+    ) -> ::mpkit_runtime::for_generated::PaginationStream<
         ::std::result::Result<
             super::ScanOutput,
-            ::awsjson_runtime::for_generated::SdkError<super::ScanError, ::awsjson_runtime::for_generated::HttpResponse>,
+            ::mpkit_runtime::for_generated::SdkError<super::ScanError, ::mpkit_runtime::for_generated::HttpResponse>,
         >,
     > {
-        let input = self.builder.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure);
-        ::awsjson_runtime::for_generated::PaginationStream::new(Pages { handle: self.handle, input: ::std::option::Option::Some(input) })
+        let input = self.builder.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure);
+        ::mpkit_runtime::for_generated::PaginationStream::new(Pages { handle: self.handle, input: ::std::option::Option::Some(input) })
     }
 }
 struct Pages {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     input: ::std::option::Option<
         ::std::result::Result<
             super::ScanInput,
-            ::awsjson_runtime::for_generated::SdkError<super::ScanError, ::awsjson_runtime::for_generated::HttpResponse>,
+            ::mpkit_runtime::for_generated::SdkError<super::ScanError, ::mpkit_runtime::for_generated::HttpResponse>,
         >,
     >,
 }
 impl
-    ::awsjson_runtime::for_generated::PageSource<
+    ::mpkit_runtime::for_generated::PageSource<
         ::std::result::Result<
             super::ScanOutput,
-            ::awsjson_runtime::for_generated::SdkError<super::ScanError, ::awsjson_runtime::for_generated::HttpResponse>,
+            ::mpkit_runtime::for_generated::SdkError<super::ScanError, ::mpkit_runtime::for_generated::HttpResponse>,
         >,
     > for Pages
 {
     fn next(
         &mut self,
-    ) -> ::awsjson_runtime::for_generated::BoxFuture<
+    ) -> ::mpkit_runtime::for_generated::BoxFuture<
         '_,
         ::std::option::Option<
             ::std::result::Result<
                 super::ScanOutput,
-                ::awsjson_runtime::for_generated::SdkError<super::ScanError, ::awsjson_runtime::for_generated::HttpResponse>,
+                ::mpkit_runtime::for_generated::SdkError<super::ScanError, ::mpkit_runtime::for_generated::HttpResponse>,
             >,
         >,
     > {
@@ -93,10 +93,10 @@ impl ScanPaginatorItems {
     /// Starts fetching; each `next()` on the stream sends at most one request.
     pub fn send(
         self,
-    ) -> ::awsjson_runtime::for_generated::PaginationStream<
+    ) -> ::mpkit_runtime::for_generated::PaginationStream<
         ::std::result::Result<
             ::std::option::Option<::std::string::String>,
-            ::awsjson_runtime::for_generated::SdkError<super::ScanError, ::awsjson_runtime::for_generated::HttpResponse>,
+            ::mpkit_runtime::for_generated::SdkError<super::ScanError, ::mpkit_runtime::for_generated::HttpResponse>,
         >,
     > {
         self.0.send().flat_map_items(|out: super::ScanOutput| {

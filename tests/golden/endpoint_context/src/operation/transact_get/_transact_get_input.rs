@@ -49,7 +49,7 @@ impl TransactGetInputBuilder {
     /// Builds a [`TransactGetInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<TransactGetInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<TransactGetInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(TransactGetInput { items: self.items })
     }
 }

@@ -14,7 +14,7 @@ impl TransactGetOutput {
         <TransactGetOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for TransactGetOutput {
+impl ::mpkit_runtime::for_generated::RequestId for TransactGetOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

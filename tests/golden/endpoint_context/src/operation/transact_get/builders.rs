@@ -5,11 +5,11 @@ pub use super::_transact_get_output::TransactGetOutputBuilder;
 /// Sets up and sends a `TransactGet` call; start one with `Client::transact_get`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct TransactGetFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: TransactGetInputBuilder,
 }
 impl TransactGetFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         TransactGetFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,10 +22,9 @@ impl TransactGetFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::TransactGetOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::TransactGetError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::TransactGetError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::TransactGetInput =
-            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::TransactGetInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::TransactGet::orchestrate(&self.handle, input).await
     }
     /// The `Items` member.

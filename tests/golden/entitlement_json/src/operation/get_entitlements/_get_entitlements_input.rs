@@ -180,7 +180,7 @@ impl GetEntitlementsInputBuilder {
     /// Builds a [`GetEntitlementsInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<GetEntitlementsInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<GetEntitlementsInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(GetEntitlementsInput {
             product_code: self.product_code,
             filter: self.filter,

@@ -3,11 +3,11 @@
 ///Pages of `GetEntitlements`, fetched one request at a time.
 #[derive(::std::fmt::Debug)]
 pub struct GetEntitlementsPaginator {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     builder: super::builders::GetEntitlementsInputBuilder,
 }
 impl GetEntitlementsPaginator {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle, builder: super::builders::GetEntitlementsInputBuilder) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle, builder: super::builders::GetEntitlementsInputBuilder) -> Self {
         GetEntitlementsPaginator { handle, builder }
     }
     /// Sets the number of results per page.
@@ -18,41 +18,41 @@ impl GetEntitlementsPaginator {
     /// Starts fetching; each `next()` on the stream sends at most one request.
     pub fn send(
         self,
-    ) -> ::awsjson_runtime::for_generated::PaginationStream<
+    ) -> ::mpkit_runtime::for_generated::PaginationStream<
         ::std::result::Result<
             super::GetEntitlementsOutput,
-            ::awsjson_runtime::for_generated::SdkError<super::GetEntitlementsError, ::awsjson_runtime::for_generated::HttpResponse>,
+            ::mpkit_runtime::for_generated::SdkError<super::GetEntitlementsError, ::mpkit_runtime::for_generated::HttpResponse>,
         >,
     > {
-        let input = self.builder.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure);
-        ::awsjson_runtime::for_generated::PaginationStream::new(Pages { handle: self.handle, input: ::std::option::Option::Some(input) })
+        let input = self.builder.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure);
+        ::mpkit_runtime::for_generated::PaginationStream::new(Pages { handle: self.handle, input: ::std::option::Option::Some(input) })
     }
 }
 struct Pages {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     input: ::std::option::Option<
         ::std::result::Result<
             super::GetEntitlementsInput,
-            ::awsjson_runtime::for_generated::SdkError<super::GetEntitlementsError, ::awsjson_runtime::for_generated::HttpResponse>,
+            ::mpkit_runtime::for_generated::SdkError<super::GetEntitlementsError, ::mpkit_runtime::for_generated::HttpResponse>,
         >,
     >,
 }
 impl
-    ::awsjson_runtime::for_generated::PageSource<
+    ::mpkit_runtime::for_generated::PageSource<
         ::std::result::Result<
             super::GetEntitlementsOutput,
-            ::awsjson_runtime::for_generated::SdkError<super::GetEntitlementsError, ::awsjson_runtime::for_generated::HttpResponse>,
+            ::mpkit_runtime::for_generated::SdkError<super::GetEntitlementsError, ::mpkit_runtime::for_generated::HttpResponse>,
         >,
     > for Pages
 {
     fn next(
         &mut self,
-    ) -> ::awsjson_runtime::for_generated::BoxFuture<
+    ) -> ::mpkit_runtime::for_generated::BoxFuture<
         '_,
         ::std::option::Option<
             ::std::result::Result<
                 super::GetEntitlementsOutput,
-                ::awsjson_runtime::for_generated::SdkError<super::GetEntitlementsError, ::awsjson_runtime::for_generated::HttpResponse>,
+                ::mpkit_runtime::for_generated::SdkError<super::GetEntitlementsError, ::mpkit_runtime::for_generated::HttpResponse>,
             >,
         >,
     > {

@@ -12,7 +12,7 @@ pub struct EchoOutput {
     pub str: ::std::option::Option<::std::string::String>,
     /// The `Blob` member.
     #[cfg_attr(feature = "serde", serde(rename = "Blob", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub blob: ::std::option::Option<::awsjson_runtime::for_generated::Blob>,
+    pub blob: ::std::option::Option<::mpkit_runtime::for_generated::Blob>,
     /// The `Bool` member.
     #[cfg_attr(feature = "serde", serde(rename = "Bool", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub bool: ::std::option::Option<bool>,
@@ -44,16 +44,16 @@ pub struct EchoOutput {
     pub big_dec: ::std::option::Option<::std::string::String>,
     /// The `EpochTs` member.
     #[cfg_attr(feature = "serde", serde(rename = "EpochTs", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub epoch_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
+    pub epoch_ts: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
     /// The `DateTimeTs` member.
     #[cfg_attr(feature = "serde", serde(rename = "DateTimeTs", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub date_time_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
+    pub date_time_ts: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
     /// The `HttpTs` member.
     #[cfg_attr(feature = "serde", serde(rename = "HttpTs", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub http_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
+    pub http_ts: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
     /// The `Doc` member.
     #[cfg_attr(feature = "serde", serde(rename = "Doc", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub doc: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub doc: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
     /// The `Color` member.
     #[cfg_attr(feature = "serde", serde(rename = "Color", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub color: ::std::option::Option<crate::types::Color>,
@@ -77,7 +77,7 @@ pub struct EchoOutput {
     pub enum_map: ::std::option::Option<::std::collections::HashMap<crate::types::Color, i32>>,
     /// The `TimestampList` member.
     #[cfg_attr(feature = "serde", serde(rename = "TimestampList", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub timestamp_list: ::std::option::Option<::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>>,
+    pub timestamp_list: ::std::option::Option<::std::vec::Vec<::mpkit_runtime::for_generated::DateTime>>,
     /// The `Nested` member.
     #[cfg_attr(feature = "serde", serde(rename = "Nested", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub nested: ::std::option::Option<crate::types::Nested>,
@@ -108,7 +108,7 @@ impl EchoOutput {
         self.str.as_deref()
     }
     /// The `Blob` member.
-    pub fn blob(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Blob> {
+    pub fn blob(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::Blob> {
         self.blob.as_ref()
     }
     /// The `Bool` member.
@@ -150,19 +150,19 @@ impl EchoOutput {
         self.big_dec.as_deref()
     }
     /// The `EpochTs` member.
-    pub fn epoch_ts(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
+    pub fn epoch_ts(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::DateTime> {
         self.epoch_ts.as_ref()
     }
     /// The `DateTimeTs` member.
-    pub fn date_time_ts(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
+    pub fn date_time_ts(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::DateTime> {
         self.date_time_ts.as_ref()
     }
     /// The `HttpTs` member.
-    pub fn http_ts(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
+    pub fn http_ts(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::DateTime> {
         self.http_ts.as_ref()
     }
     /// The `Doc` member.
-    pub fn doc(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
+    pub fn doc(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::Document> {
         self.doc.as_ref()
     }
     /// The `Color` member.
@@ -202,7 +202,7 @@ impl EchoOutput {
     /// The `TimestampList` member.
     ///
     /// When the value was not set, this is an empty slice; use `.timestamp_list.is_none()` to tell the two apart.
-    pub fn timestamp_list(&self) -> &[::awsjson_runtime::for_generated::DateTime] {
+    pub fn timestamp_list(&self) -> &[::mpkit_runtime::for_generated::DateTime] {
         self.timestamp_list.as_deref().unwrap_or_default()
     }
     /// The `Nested` member.
@@ -271,7 +271,7 @@ impl ::std::fmt::Debug for EchoOutput {
         formatter.finish()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for EchoOutput {
+impl ::mpkit_runtime::for_generated::RequestId for EchoOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }
@@ -281,7 +281,7 @@ impl ::awsjson_runtime::for_generated::RequestId for EchoOutput {
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default)]
 pub struct EchoOutputBuilder {
     pub(crate) str: ::std::option::Option<::std::string::String>,
-    pub(crate) blob: ::std::option::Option<::awsjson_runtime::for_generated::Blob>,
+    pub(crate) blob: ::std::option::Option<::mpkit_runtime::for_generated::Blob>,
     pub(crate) bool: ::std::option::Option<bool>,
     pub(crate) byte: ::std::option::Option<i8>,
     pub(crate) short: ::std::option::Option<i16>,
@@ -291,10 +291,10 @@ pub struct EchoOutputBuilder {
     pub(crate) double: ::std::option::Option<f64>,
     pub(crate) big_int: ::std::option::Option<::std::string::String>,
     pub(crate) big_dec: ::std::option::Option<::std::string::String>,
-    pub(crate) epoch_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    pub(crate) date_time_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    pub(crate) http_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    pub(crate) doc: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub(crate) epoch_ts: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
+    pub(crate) date_time_ts: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
+    pub(crate) http_ts: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
+    pub(crate) doc: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
     pub(crate) color: ::std::option::Option<crate::types::Color>,
     pub(crate) level: ::std::option::Option<crate::types::Level>,
     pub(crate) list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -303,7 +303,7 @@ pub struct EchoOutputBuilder {
     pub(crate) sparse_map:
         ::std::option::Option<::std::collections::HashMap<::std::string::String, ::std::option::Option<::std::string::String>>>,
     pub(crate) enum_map: ::std::option::Option<::std::collections::HashMap<crate::types::Color, i32>>,
-    pub(crate) timestamp_list: ::std::option::Option<::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>>,
+    pub(crate) timestamp_list: ::std::option::Option<::std::vec::Vec<::mpkit_runtime::for_generated::DateTime>>,
     pub(crate) nested: ::std::option::Option<crate::types::Nested>,
     pub(crate) choice: ::std::option::Option<crate::types::Choice>,
     pub(crate) with_default: ::std::option::Option<i32>,
@@ -335,17 +335,17 @@ impl EchoOutputBuilder {
         &self.str
     }
     /// The `Blob` member.
-    pub fn blob(mut self, input: ::awsjson_runtime::for_generated::Blob) -> Self {
+    pub fn blob(mut self, input: ::mpkit_runtime::for_generated::Blob) -> Self {
         self.blob = ::std::option::Option::Some(input);
         self
     }
     /// The `Blob` member.
-    pub fn set_blob(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Blob>) -> Self {
+    pub fn set_blob(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Blob>) -> Self {
         self.blob = input;
         self
     }
     /// The `Blob` member.
-    pub fn get_blob(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Blob> {
+    pub fn get_blob(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Blob> {
         &self.blob
     }
     /// The `Bool` member.
@@ -481,59 +481,59 @@ impl EchoOutputBuilder {
         &self.big_dec
     }
     /// The `EpochTs` member.
-    pub fn epoch_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
+    pub fn epoch_ts(mut self, input: ::mpkit_runtime::for_generated::DateTime) -> Self {
         self.epoch_ts = ::std::option::Option::Some(input);
         self
     }
     /// The `EpochTs` member.
-    pub fn set_epoch_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
+    pub fn set_epoch_ts(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>) -> Self {
         self.epoch_ts = input;
         self
     }
     /// The `EpochTs` member.
-    pub fn get_epoch_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_epoch_ts(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::DateTime> {
         &self.epoch_ts
     }
     /// The `DateTimeTs` member.
-    pub fn date_time_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
+    pub fn date_time_ts(mut self, input: ::mpkit_runtime::for_generated::DateTime) -> Self {
         self.date_time_ts = ::std::option::Option::Some(input);
         self
     }
     /// The `DateTimeTs` member.
-    pub fn set_date_time_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
+    pub fn set_date_time_ts(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>) -> Self {
         self.date_time_ts = input;
         self
     }
     /// The `DateTimeTs` member.
-    pub fn get_date_time_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_date_time_ts(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::DateTime> {
         &self.date_time_ts
     }
     /// The `HttpTs` member.
-    pub fn http_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
+    pub fn http_ts(mut self, input: ::mpkit_runtime::for_generated::DateTime) -> Self {
         self.http_ts = ::std::option::Option::Some(input);
         self
     }
     /// The `HttpTs` member.
-    pub fn set_http_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
+    pub fn set_http_ts(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>) -> Self {
         self.http_ts = input;
         self
     }
     /// The `HttpTs` member.
-    pub fn get_http_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_http_ts(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::DateTime> {
         &self.http_ts
     }
     /// The `Doc` member.
-    pub fn doc(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn doc(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.doc = ::std::option::Option::Some(input);
         self
     }
     /// The `Doc` member.
-    pub fn set_doc(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_doc(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.doc = input;
         self
     }
     /// The `Doc` member.
-    pub fn get_doc(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         &self.doc
     }
     /// The `Color` member.
@@ -669,19 +669,19 @@ impl EchoOutputBuilder {
     /// The `TimestampList` member.
     ///
     /// Appends one item; call again to add more.
-    pub fn timestamp_list(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
+    pub fn timestamp_list(mut self, input: ::mpkit_runtime::for_generated::DateTime) -> Self {
         let mut v = self.timestamp_list.unwrap_or_default();
         v.push(input);
         self.timestamp_list = ::std::option::Option::Some(v);
         self
     }
     /// The `TimestampList` member.
-    pub fn set_timestamp_list(mut self, input: ::std::option::Option<::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>>) -> Self {
+    pub fn set_timestamp_list(mut self, input: ::std::option::Option<::std::vec::Vec<::mpkit_runtime::for_generated::DateTime>>) -> Self {
         self.timestamp_list = input;
         self
     }
     /// The `TimestampList` member.
-    pub fn get_timestamp_list(&self) -> &::std::option::Option<::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>> {
+    pub fn get_timestamp_list(&self) -> &::std::option::Option<::std::vec::Vec<::mpkit_runtime::for_generated::DateTime>> {
         &self.timestamp_list
     }
     /// The `Nested` member.

@@ -5,11 +5,11 @@ pub use super::_echo_output::EchoOutputBuilder;
 /// Sets up and sends a `Echo` call; start one with `Client::echo`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct EchoFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: EchoInputBuilder,
 }
 impl EchoFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         EchoFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,9 +22,9 @@ impl EchoFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::EchoOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::EchoError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::EchoError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::EchoInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::EchoInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::Echo::orchestrate(&self.handle, input).await
     }
     /// The `Str` member.
@@ -42,17 +42,17 @@ impl EchoFluentBuilder {
         self.inner.get_str()
     }
     /// The `Blob` member.
-    pub fn blob(mut self, input: ::awsjson_runtime::for_generated::Blob) -> Self {
+    pub fn blob(mut self, input: ::mpkit_runtime::for_generated::Blob) -> Self {
         self.inner = self.inner.blob(input);
         self
     }
     /// The `Blob` member.
-    pub fn set_blob(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Blob>) -> Self {
+    pub fn set_blob(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Blob>) -> Self {
         self.inner = self.inner.set_blob(input);
         self
     }
     /// The `Blob` member.
-    pub fn get_blob(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Blob> {
+    pub fn get_blob(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Blob> {
         self.inner.get_blob()
     }
     /// The `Bool` member.
@@ -182,59 +182,59 @@ impl EchoFluentBuilder {
         self.inner.get_big_dec()
     }
     /// The `EpochTs` member.
-    pub fn epoch_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
+    pub fn epoch_ts(mut self, input: ::mpkit_runtime::for_generated::DateTime) -> Self {
         self.inner = self.inner.epoch_ts(input);
         self
     }
     /// The `EpochTs` member.
-    pub fn set_epoch_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
+    pub fn set_epoch_ts(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>) -> Self {
         self.inner = self.inner.set_epoch_ts(input);
         self
     }
     /// The `EpochTs` member.
-    pub fn get_epoch_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_epoch_ts(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::DateTime> {
         self.inner.get_epoch_ts()
     }
     /// The `DateTimeTs` member.
-    pub fn date_time_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
+    pub fn date_time_ts(mut self, input: ::mpkit_runtime::for_generated::DateTime) -> Self {
         self.inner = self.inner.date_time_ts(input);
         self
     }
     /// The `DateTimeTs` member.
-    pub fn set_date_time_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
+    pub fn set_date_time_ts(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>) -> Self {
         self.inner = self.inner.set_date_time_ts(input);
         self
     }
     /// The `DateTimeTs` member.
-    pub fn get_date_time_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_date_time_ts(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::DateTime> {
         self.inner.get_date_time_ts()
     }
     /// The `HttpTs` member.
-    pub fn http_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
+    pub fn http_ts(mut self, input: ::mpkit_runtime::for_generated::DateTime) -> Self {
         self.inner = self.inner.http_ts(input);
         self
     }
     /// The `HttpTs` member.
-    pub fn set_http_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
+    pub fn set_http_ts(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>) -> Self {
         self.inner = self.inner.set_http_ts(input);
         self
     }
     /// The `HttpTs` member.
-    pub fn get_http_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_http_ts(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::DateTime> {
         self.inner.get_http_ts()
     }
     /// The `Doc` member.
-    pub fn doc(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn doc(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.inner = self.inner.doc(input);
         self
     }
     /// The `Doc` member.
-    pub fn set_doc(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_doc(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.inner = self.inner.set_doc(input);
         self
     }
     /// The `Doc` member.
-    pub fn get_doc(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         self.inner.get_doc()
     }
     /// The `Color` member.
@@ -348,17 +348,17 @@ impl EchoFluentBuilder {
         self.inner.get_enum_map()
     }
     /// The `TimestampList` member.
-    pub fn timestamp_list(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
+    pub fn timestamp_list(mut self, input: ::mpkit_runtime::for_generated::DateTime) -> Self {
         self.inner = self.inner.timestamp_list(input);
         self
     }
     /// The `TimestampList` member.
-    pub fn set_timestamp_list(mut self, input: ::std::option::Option<::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>>) -> Self {
+    pub fn set_timestamp_list(mut self, input: ::std::option::Option<::std::vec::Vec<::mpkit_runtime::for_generated::DateTime>>) -> Self {
         self.inner = self.inner.set_timestamp_list(input);
         self
     }
     /// The `TimestampList` member.
-    pub fn get_timestamp_list(&self) -> &::std::option::Option<::std::vec::Vec<::awsjson_runtime::for_generated::DateTime>> {
+    pub fn get_timestamp_list(&self) -> &::std::option::Option<::std::vec::Vec<::mpkit_runtime::for_generated::DateTime>> {
         self.inner.get_timestamp_list()
     }
     /// The `Nested` member.

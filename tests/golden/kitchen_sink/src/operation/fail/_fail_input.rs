@@ -43,7 +43,7 @@ impl FailInputBuilder {
     /// Builds a [`FailInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<FailInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<FailInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(FailInput { code: self.code })
     }
 }

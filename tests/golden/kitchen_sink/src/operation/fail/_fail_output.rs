@@ -14,7 +14,7 @@ impl FailOutput {
         <FailOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for FailOutput {
+impl ::mpkit_runtime::for_generated::RequestId for FailOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

@@ -5,11 +5,11 @@ pub use super::_fail_output::FailOutputBuilder;
 /// Sets up and sends a `Fail` call; start one with `Client::fail`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct FailFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: FailInputBuilder,
 }
 impl FailFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         FailFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,9 +22,9 @@ impl FailFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::FailOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::FailError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::FailError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::FailInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::FailInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::Fail::orchestrate(&self.handle, input).await
     }
     /// The `Code` member.

@@ -9,7 +9,7 @@ pub use _fail_output::FailOutput;
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct Fail;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
+static OPERATION: ::mpkit_runtime::for_generated::OperationMeta = ::mpkit_runtime::for_generated::OperationMeta {
     name: "Fail",
     retryable_errors: &[],
     compress_request: false,
@@ -19,37 +19,34 @@ static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_ru
 impl Fail {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
-        handle: &::awsjson_runtime::for_generated::Handle,
+        handle: &::mpkit_runtime::for_generated::Handle,
         input: FailInput,
-    ) -> ::std::result::Result<
-        FailOutput,
-        ::awsjson_runtime::for_generated::SdkError<FailError, ::awsjson_runtime::for_generated::HttpResponse>,
-    > {
+    ) -> ::std::result::Result<FailOutput, ::mpkit_runtime::for_generated::SdkError<FailError, ::mpkit_runtime::for_generated::HttpResponse>>
+    {
         #[allow(unused_mut)]
         let mut input = input;
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let endpoint_params = ::std::vec::Vec::new();
-        let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
-        let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
-        crate::protocol_serde::ser_op_fail_input(&mut w, &input)
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
-        let request = ::awsjson_runtime::for_generated::OperationRequest::rpc(w.finish().into_bytes());
+        let route = ::mpkit_runtime::for_generated::Route { host_prefix, endpoint_params };
+        let mut w = ::mpkit_runtime::for_generated::JsonWriter::new();
+        crate::protocol_serde::ser_op_fail_input(&mut w, &input).map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
+        let request = ::mpkit_runtime::for_generated::OperationRequest::rpc(w.finish().into_bytes());
         handle
             .invoke(
                 &OPERATION,
                 request,
                 route,
-                ::awsjson_runtime::for_generated::StringPool::default(),
-                ::awsjson_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_fail_output, de_error),
+                ::mpkit_runtime::for_generated::StringPool::default(),
+                ::mpkit_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_fail_output, de_error),
             )
             .await
     }
 }
 #[allow(unused_variables)]
 fn de_error(
-    meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<FailError, ::awsjson_runtime::for_generated::DeserializeError> {
+    meta: ::mpkit_runtime::for_generated::ErrorMetadata,
+    r: &mut ::mpkit_runtime::for_generated::JsonReader<'_>,
+) -> ::std::result::Result<FailError, ::mpkit_runtime::for_generated::DeserializeError> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
     ::std::result::Result::Ok(match code.as_deref() {
@@ -68,9 +65,9 @@ pub enum FailError {
     ServiceFault(crate::types::error::ServiceFault),
     /// An error the model does not describe; read it with `code()` and `message()`.
     #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
-    Unhandled(::awsjson_runtime::for_generated::Unhandled),
+    Unhandled(::mpkit_runtime::for_generated::Unhandled),
 }
-::awsjson_runtime::for_generated::operation_error_impls!(FailError { BadInput, ServiceFault });
+::mpkit_runtime::for_generated::operation_error_impls!(FailError { BadInput, ServiceFault });
 impl FailError {
     /// True when this is `FailError::BadInput`.
     pub fn is_bad_input(&self) -> bool {

@@ -65,7 +65,7 @@ impl ListThingsInputBuilder {
     /// Builds a [`ListThingsInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<ListThingsInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<ListThingsInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(ListThingsInput { next_token: self.next_token, max_results: self.max_results })
     }
 }

@@ -30,7 +30,7 @@ impl ListThingsOutput {
         <ListThingsOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for ListThingsOutput {
+impl ::mpkit_runtime::for_generated::RequestId for ListThingsOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

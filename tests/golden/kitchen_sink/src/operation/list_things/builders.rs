@@ -5,11 +5,11 @@ pub use super::_list_things_output::ListThingsOutputBuilder;
 /// Sets up and sends a `ListThings` call; start one with `Client::list_things`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct ListThingsFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: ListThingsInputBuilder,
 }
 impl ListThingsFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         ListThingsFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,9 +22,9 @@ impl ListThingsFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::ListThingsOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::ListThingsError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::ListThingsError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::ListThingsInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::ListThingsInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::ListThings::orchestrate(&self.handle, input).await
     }
     /// Fetches every page of results instead of one: see the paginator's `send` and `items`.

@@ -3,11 +3,11 @@
 ///Pages of `ListThings`, fetched one request at a time.
 #[derive(::std::fmt::Debug)]
 pub struct ListThingsPaginator {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     builder: super::builders::ListThingsInputBuilder,
 }
 impl ListThingsPaginator {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle, builder: super::builders::ListThingsInputBuilder) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle, builder: super::builders::ListThingsInputBuilder) -> Self {
         ListThingsPaginator { handle, builder }
     }
     /// Sets the number of results per page.
@@ -18,41 +18,41 @@ impl ListThingsPaginator {
     /// Starts fetching; each `next()` on the stream sends at most one request.
     pub fn send(
         self,
-    ) -> ::awsjson_runtime::for_generated::PaginationStream<
+    ) -> ::mpkit_runtime::for_generated::PaginationStream<
         ::std::result::Result<
             super::ListThingsOutput,
-            ::awsjson_runtime::for_generated::SdkError<super::ListThingsError, ::awsjson_runtime::for_generated::HttpResponse>,
+            ::mpkit_runtime::for_generated::SdkError<super::ListThingsError, ::mpkit_runtime::for_generated::HttpResponse>,
         >,
     > {
-        let input = self.builder.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure);
-        ::awsjson_runtime::for_generated::PaginationStream::new(Pages { handle: self.handle, input: ::std::option::Option::Some(input) })
+        let input = self.builder.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure);
+        ::mpkit_runtime::for_generated::PaginationStream::new(Pages { handle: self.handle, input: ::std::option::Option::Some(input) })
     }
 }
 struct Pages {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     input: ::std::option::Option<
         ::std::result::Result<
             super::ListThingsInput,
-            ::awsjson_runtime::for_generated::SdkError<super::ListThingsError, ::awsjson_runtime::for_generated::HttpResponse>,
+            ::mpkit_runtime::for_generated::SdkError<super::ListThingsError, ::mpkit_runtime::for_generated::HttpResponse>,
         >,
     >,
 }
 impl
-    ::awsjson_runtime::for_generated::PageSource<
+    ::mpkit_runtime::for_generated::PageSource<
         ::std::result::Result<
             super::ListThingsOutput,
-            ::awsjson_runtime::for_generated::SdkError<super::ListThingsError, ::awsjson_runtime::for_generated::HttpResponse>,
+            ::mpkit_runtime::for_generated::SdkError<super::ListThingsError, ::mpkit_runtime::for_generated::HttpResponse>,
         >,
     > for Pages
 {
     fn next(
         &mut self,
-    ) -> ::awsjson_runtime::for_generated::BoxFuture<
+    ) -> ::mpkit_runtime::for_generated::BoxFuture<
         '_,
         ::std::option::Option<
             ::std::result::Result<
                 super::ListThingsOutput,
-                ::awsjson_runtime::for_generated::SdkError<super::ListThingsError, ::awsjson_runtime::for_generated::HttpResponse>,
+                ::mpkit_runtime::for_generated::SdkError<super::ListThingsError, ::mpkit_runtime::for_generated::HttpResponse>,
             >,
         >,
     > {
@@ -93,10 +93,10 @@ impl ListThingsPaginatorItems {
     /// Starts fetching; each `next()` on the stream sends at most one request.
     pub fn send(
         self,
-    ) -> ::awsjson_runtime::for_generated::PaginationStream<
+    ) -> ::mpkit_runtime::for_generated::PaginationStream<
         ::std::result::Result<
             crate::types::Nested,
-            ::awsjson_runtime::for_generated::SdkError<super::ListThingsError, ::awsjson_runtime::for_generated::HttpResponse>,
+            ::mpkit_runtime::for_generated::SdkError<super::ListThingsError, ::mpkit_runtime::for_generated::HttpResponse>,
         >,
     > {
         self.0.send().flat_map_items(|out: super::ListThingsOutput| {

@@ -14,7 +14,7 @@ impl NoInputOutputOutput {
         <NoInputOutputOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for NoInputOutputOutput {
+impl ::mpkit_runtime::for_generated::RequestId for NoInputOutputOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

@@ -5,11 +5,11 @@ pub use super::_no_input_output_output::NoInputOutputOutputBuilder;
 /// Sets up and sends a `NoInputOutput` call; start one with `Client::no_input_output`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct NoInputOutputFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: NoInputOutputInputBuilder,
 }
 impl NoInputOutputFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         NoInputOutputFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,10 +22,10 @@ impl NoInputOutputFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::NoInputOutputOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::NoInputOutputError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::NoInputOutputError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         let input: super::NoInputOutputInput =
-            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+            self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::NoInputOutput::orchestrate(&self.handle, input).await
     }
 }

@@ -10,7 +10,7 @@ pub use _no_input_output_output::NoInputOutputOutput;
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct NoInputOutput;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
+static OPERATION: ::mpkit_runtime::for_generated::OperationMeta = ::mpkit_runtime::for_generated::OperationMeta {
     name: "NoInputOutput",
     retryable_errors: &[],
     compress_request: false,
@@ -20,37 +20,37 @@ static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_ru
 impl NoInputOutput {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
-        handle: &::awsjson_runtime::for_generated::Handle,
+        handle: &::mpkit_runtime::for_generated::Handle,
         input: NoInputOutputInput,
     ) -> ::std::result::Result<
         NoInputOutputOutput,
-        ::awsjson_runtime::for_generated::SdkError<NoInputOutputError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<NoInputOutputError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         #[allow(unused_mut)]
         let mut input = input;
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let endpoint_params = ::std::vec::Vec::new();
-        let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
-        let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
+        let route = ::mpkit_runtime::for_generated::Route { host_prefix, endpoint_params };
+        let mut w = ::mpkit_runtime::for_generated::JsonWriter::new();
         crate::protocol_serde::ser_op_no_input_output_input(&mut w, &input)
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
-        let request = ::awsjson_runtime::for_generated::OperationRequest::rpc(w.finish().into_bytes());
+            .map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
+        let request = ::mpkit_runtime::for_generated::OperationRequest::rpc(w.finish().into_bytes());
         handle
             .invoke(
                 &OPERATION,
                 request,
                 route,
-                ::awsjson_runtime::for_generated::StringPool::default(),
-                ::awsjson_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_no_input_output_output, de_error),
+                ::mpkit_runtime::for_generated::StringPool::default(),
+                ::mpkit_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_no_input_output_output, de_error),
             )
             .await
     }
 }
 #[allow(unused_variables)]
 fn de_error(
-    meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<NoInputOutputError, ::awsjson_runtime::for_generated::DeserializeError> {
+    meta: ::mpkit_runtime::for_generated::ErrorMetadata,
+    r: &mut ::mpkit_runtime::for_generated::JsonReader<'_>,
+) -> ::std::result::Result<NoInputOutputError, ::mpkit_runtime::for_generated::DeserializeError> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
     ::std::result::Result::Ok(match code.as_deref() {
@@ -66,9 +66,9 @@ pub enum NoInputOutputError {
     ServiceFault(crate::types::error::ServiceFault),
     /// An error the model does not describe; read it with `code()` and `message()`.
     #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
-    Unhandled(::awsjson_runtime::for_generated::Unhandled),
+    Unhandled(::mpkit_runtime::for_generated::Unhandled),
 }
-::awsjson_runtime::for_generated::operation_error_impls!(NoInputOutputError { ServiceFault });
+::mpkit_runtime::for_generated::operation_error_impls!(NoInputOutputError { ServiceFault });
 impl NoInputOutputError {
     /// True when this is `NoInputOutputError::ServiceFault`.
     pub fn is_service_fault(&self) -> bool {

@@ -12,7 +12,7 @@ pub struct BadInput {
     #[cfg_attr(feature = "serde", serde(rename = "Field", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub field: ::std::option::Option<::std::string::String>,
     #[cfg_attr(feature = "serde", serde(skip))]
-    pub(crate) meta: ::awsjson_runtime::for_generated::ErrorMetadata,
+    pub(crate) meta: ::mpkit_runtime::for_generated::ErrorMetadata,
 }
 impl BadInput {
     /// The `message` member.
@@ -30,7 +30,7 @@ impl BadInput {
 }
 impl BadInput {
     /// Which side the model says this error blames (`@error`).
-    pub const ERROR_KIND: ::awsjson_runtime::for_generated::ErrorKind = ::awsjson_runtime::for_generated::ErrorKind::Client;
+    pub const ERROR_KIND: ::mpkit_runtime::for_generated::ErrorKind = ::mpkit_runtime::for_generated::ErrorKind::Client;
     /// The HTTP status the model gives this error (`@httpError`), if any.
     pub const HTTP_STATUS: ::std::option::Option<u16> = ::std::option::Option::Some(400u16);
     /// Whether the model marks this error `@retryable`.
@@ -46,15 +46,15 @@ impl ::std::fmt::Display for BadInput {
     }
 }
 impl ::std::error::Error for BadInput {}
-impl ::awsjson_runtime::for_generated::ProvideErrorMetadata for BadInput {
-    fn meta(&self) -> &::awsjson_runtime::for_generated::ErrorMetadata {
+impl ::mpkit_runtime::for_generated::ProvideErrorMetadata for BadInput {
+    fn meta(&self) -> &::mpkit_runtime::for_generated::ErrorMetadata {
         &self.meta
     }
     fn message(&self) -> ::std::option::Option<&str> {
         self.message.as_deref().or_else(|| self.meta.message())
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for BadInput {
+impl ::mpkit_runtime::for_generated::RequestId for BadInput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self.meta.request_id()
     }
@@ -65,7 +65,7 @@ impl ::awsjson_runtime::for_generated::RequestId for BadInput {
 pub struct BadInputBuilder {
     pub(crate) message: ::std::option::Option<::std::string::String>,
     pub(crate) field: ::std::option::Option<::std::string::String>,
-    pub(crate) meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>,
+    pub(crate) meta: ::std::option::Option<::mpkit_runtime::for_generated::ErrorMetadata>,
 }
 impl BadInputBuilder {
     /// The `message` member.
@@ -97,12 +97,12 @@ impl BadInputBuilder {
         &self.field
     }
     /// Sets the error metadata (code, message, request id).
-    pub fn meta(mut self, meta: ::awsjson_runtime::for_generated::ErrorMetadata) -> Self {
+    pub fn meta(mut self, meta: ::mpkit_runtime::for_generated::ErrorMetadata) -> Self {
         self.meta = ::std::option::Option::Some(meta);
         self
     }
     /// Replaces the error metadata.
-    pub fn set_meta(mut self, meta: ::std::option::Option<::awsjson_runtime::for_generated::ErrorMetadata>) -> Self {
+    pub fn set_meta(mut self, meta: ::std::option::Option<::mpkit_runtime::for_generated::ErrorMetadata>) -> Self {
         self.meta = meta;
         self
     }

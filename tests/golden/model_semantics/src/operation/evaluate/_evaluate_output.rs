@@ -28,7 +28,7 @@ impl EvaluateOutput {
         <EvaluateOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for EvaluateOutput {
+impl ::mpkit_runtime::for_generated::RequestId for EvaluateOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

@@ -5,11 +5,11 @@ pub use super::_evaluate_output::EvaluateOutputBuilder;
 /// Sets up and sends a `Evaluate` call; start one with `Client::evaluate`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct EvaluateFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: EvaluateInputBuilder,
 }
 impl EvaluateFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         EvaluateFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,9 +22,9 @@ impl EvaluateFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::EvaluateOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::EvaluateError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::EvaluateError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::EvaluateInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::EvaluateInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::Evaluate::orchestrate(&self.handle, input).await
     }
     /// The `Expr` member.

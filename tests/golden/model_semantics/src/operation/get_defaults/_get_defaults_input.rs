@@ -37,31 +37,31 @@ pub struct GetDefaultsInput {
     pub big_dec: ::std::option::Option<::std::string::String>,
     /// The `EpochTs` member.
     #[cfg_attr(feature = "serde", serde(rename = "EpochTs", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub epoch_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
+    pub epoch_ts: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
     /// The `StringTs` member.
     #[cfg_attr(feature = "serde", serde(rename = "StringTs", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub string_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
+    pub string_ts: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
     /// The `Blob` member.
     #[cfg_attr(feature = "serde", serde(rename = "Blob", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub blob: ::std::option::Option<::awsjson_runtime::for_generated::Blob>,
+    pub blob: ::std::option::Option<::mpkit_runtime::for_generated::Blob>,
     /// The `DocNull` member.
     #[cfg_attr(feature = "serde", serde(rename = "DocNull", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub doc_null: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub doc_null: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
     /// The `DocBool` member.
     #[cfg_attr(feature = "serde", serde(rename = "DocBool", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub doc_bool: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub doc_bool: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
     /// The `DocString` member.
     #[cfg_attr(feature = "serde", serde(rename = "DocString", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub doc_string: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub doc_string: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
     /// The `DocNumber` member.
     #[cfg_attr(feature = "serde", serde(rename = "DocNumber", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub doc_number: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub doc_number: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
     /// The `DocList` member.
     #[cfg_attr(feature = "serde", serde(rename = "DocList", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub doc_list: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub doc_list: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
     /// The `DocMap` member.
     #[cfg_attr(feature = "serde", serde(rename = "DocMap", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub doc_map: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub doc_map: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
     /// The `List` member.
     #[cfg_attr(feature = "serde", serde(rename = "List", default, skip_serializing_if = "::std::option::Option::is_none"))]
     pub list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -117,39 +117,39 @@ impl GetDefaultsInput {
         self.big_dec.as_deref()
     }
     /// The `EpochTs` member.
-    pub fn epoch_ts(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
+    pub fn epoch_ts(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::DateTime> {
         self.epoch_ts.as_ref()
     }
     /// The `StringTs` member.
-    pub fn string_ts(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::DateTime> {
+    pub fn string_ts(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::DateTime> {
         self.string_ts.as_ref()
     }
     /// The `Blob` member.
-    pub fn blob(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Blob> {
+    pub fn blob(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::Blob> {
         self.blob.as_ref()
     }
     /// The `DocNull` member.
-    pub fn doc_null(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
+    pub fn doc_null(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::Document> {
         self.doc_null.as_ref()
     }
     /// The `DocBool` member.
-    pub fn doc_bool(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
+    pub fn doc_bool(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::Document> {
         self.doc_bool.as_ref()
     }
     /// The `DocString` member.
-    pub fn doc_string(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
+    pub fn doc_string(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::Document> {
         self.doc_string.as_ref()
     }
     /// The `DocNumber` member.
-    pub fn doc_number(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
+    pub fn doc_number(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::Document> {
         self.doc_number.as_ref()
     }
     /// The `DocList` member.
-    pub fn doc_list(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
+    pub fn doc_list(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::Document> {
         self.doc_list.as_ref()
     }
     /// The `DocMap` member.
-    pub fn doc_map(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
+    pub fn doc_map(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::Document> {
         self.doc_map.as_ref()
     }
     /// The `List` member.
@@ -189,15 +189,15 @@ pub struct GetDefaultsInputBuilder {
     pub(crate) double: ::std::option::Option<f64>,
     pub(crate) big_int: ::std::option::Option<::std::string::String>,
     pub(crate) big_dec: ::std::option::Option<::std::string::String>,
-    pub(crate) epoch_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    pub(crate) string_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    pub(crate) blob: ::std::option::Option<::awsjson_runtime::for_generated::Blob>,
-    pub(crate) doc_null: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    pub(crate) doc_bool: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    pub(crate) doc_string: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    pub(crate) doc_number: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    pub(crate) doc_list: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    pub(crate) doc_map: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub(crate) epoch_ts: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
+    pub(crate) string_ts: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
+    pub(crate) blob: ::std::option::Option<::mpkit_runtime::for_generated::Blob>,
+    pub(crate) doc_null: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
+    pub(crate) doc_bool: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
+    pub(crate) doc_string: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
+    pub(crate) doc_number: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
+    pub(crate) doc_list: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
+    pub(crate) doc_map: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
     pub(crate) list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     pub(crate) map: ::std::option::Option<::std::collections::HashMap<::std::string::String, i32>>,
     pub(crate) color: ::std::option::Option<crate::types::Color>,
@@ -345,129 +345,129 @@ impl GetDefaultsInputBuilder {
         &self.big_dec
     }
     /// The `EpochTs` member.
-    pub fn epoch_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
+    pub fn epoch_ts(mut self, input: ::mpkit_runtime::for_generated::DateTime) -> Self {
         self.epoch_ts = ::std::option::Option::Some(input);
         self
     }
     /// The `EpochTs` member.
-    pub fn set_epoch_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
+    pub fn set_epoch_ts(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>) -> Self {
         self.epoch_ts = input;
         self
     }
     /// The `EpochTs` member.
-    pub fn get_epoch_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_epoch_ts(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::DateTime> {
         &self.epoch_ts
     }
     /// The `StringTs` member.
-    pub fn string_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
+    pub fn string_ts(mut self, input: ::mpkit_runtime::for_generated::DateTime) -> Self {
         self.string_ts = ::std::option::Option::Some(input);
         self
     }
     /// The `StringTs` member.
-    pub fn set_string_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
+    pub fn set_string_ts(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>) -> Self {
         self.string_ts = input;
         self
     }
     /// The `StringTs` member.
-    pub fn get_string_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_string_ts(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::DateTime> {
         &self.string_ts
     }
     /// The `Blob` member.
-    pub fn blob(mut self, input: ::awsjson_runtime::for_generated::Blob) -> Self {
+    pub fn blob(mut self, input: ::mpkit_runtime::for_generated::Blob) -> Self {
         self.blob = ::std::option::Option::Some(input);
         self
     }
     /// The `Blob` member.
-    pub fn set_blob(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Blob>) -> Self {
+    pub fn set_blob(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Blob>) -> Self {
         self.blob = input;
         self
     }
     /// The `Blob` member.
-    pub fn get_blob(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Blob> {
+    pub fn get_blob(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Blob> {
         &self.blob
     }
     /// The `DocNull` member.
-    pub fn doc_null(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn doc_null(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.doc_null = ::std::option::Option::Some(input);
         self
     }
     /// The `DocNull` member.
-    pub fn set_doc_null(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_doc_null(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.doc_null = input;
         self
     }
     /// The `DocNull` member.
-    pub fn get_doc_null(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_null(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         &self.doc_null
     }
     /// The `DocBool` member.
-    pub fn doc_bool(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn doc_bool(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.doc_bool = ::std::option::Option::Some(input);
         self
     }
     /// The `DocBool` member.
-    pub fn set_doc_bool(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_doc_bool(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.doc_bool = input;
         self
     }
     /// The `DocBool` member.
-    pub fn get_doc_bool(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_bool(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         &self.doc_bool
     }
     /// The `DocString` member.
-    pub fn doc_string(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn doc_string(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.doc_string = ::std::option::Option::Some(input);
         self
     }
     /// The `DocString` member.
-    pub fn set_doc_string(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_doc_string(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.doc_string = input;
         self
     }
     /// The `DocString` member.
-    pub fn get_doc_string(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_string(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         &self.doc_string
     }
     /// The `DocNumber` member.
-    pub fn doc_number(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn doc_number(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.doc_number = ::std::option::Option::Some(input);
         self
     }
     /// The `DocNumber` member.
-    pub fn set_doc_number(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_doc_number(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.doc_number = input;
         self
     }
     /// The `DocNumber` member.
-    pub fn get_doc_number(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_number(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         &self.doc_number
     }
     /// The `DocList` member.
-    pub fn doc_list(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn doc_list(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.doc_list = ::std::option::Option::Some(input);
         self
     }
     /// The `DocList` member.
-    pub fn set_doc_list(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_doc_list(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.doc_list = input;
         self
     }
     /// The `DocList` member.
-    pub fn get_doc_list(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_list(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         &self.doc_list
     }
     /// The `DocMap` member.
-    pub fn doc_map(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn doc_map(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.doc_map = ::std::option::Option::Some(input);
         self
     }
     /// The `DocMap` member.
-    pub fn set_doc_map(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_doc_map(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.doc_map = input;
         self
     }
     /// The `DocMap` member.
-    pub fn get_doc_map(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_map(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         &self.doc_map
     }
     /// The `List` member.
@@ -537,7 +537,7 @@ impl GetDefaultsInputBuilder {
     /// Builds a [`GetDefaultsInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<GetDefaultsInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<GetDefaultsInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(GetDefaultsInput {
             str: self.str,
             bool: self.bool,

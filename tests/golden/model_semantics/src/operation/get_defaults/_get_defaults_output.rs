@@ -37,31 +37,31 @@ pub struct GetDefaultsOutput {
     pub big_dec: ::std::string::String,
     /// The `EpochTs` member.
     #[cfg_attr(feature = "serde", serde(rename = "EpochTs"))]
-    pub epoch_ts: ::awsjson_runtime::for_generated::DateTime,
+    pub epoch_ts: ::mpkit_runtime::for_generated::DateTime,
     /// The `StringTs` member.
     #[cfg_attr(feature = "serde", serde(rename = "StringTs"))]
-    pub string_ts: ::awsjson_runtime::for_generated::DateTime,
+    pub string_ts: ::mpkit_runtime::for_generated::DateTime,
     /// The `Blob` member.
     #[cfg_attr(feature = "serde", serde(rename = "Blob"))]
-    pub blob: ::awsjson_runtime::for_generated::Blob,
+    pub blob: ::mpkit_runtime::for_generated::Blob,
     /// The `DocNull` member.
     #[cfg_attr(feature = "serde", serde(rename = "DocNull", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub doc_null: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub doc_null: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
     /// The `DocBool` member.
     #[cfg_attr(feature = "serde", serde(rename = "DocBool"))]
-    pub doc_bool: ::awsjson_runtime::for_generated::Document,
+    pub doc_bool: ::mpkit_runtime::for_generated::Document,
     /// The `DocString` member.
     #[cfg_attr(feature = "serde", serde(rename = "DocString"))]
-    pub doc_string: ::awsjson_runtime::for_generated::Document,
+    pub doc_string: ::mpkit_runtime::for_generated::Document,
     /// The `DocNumber` member.
     #[cfg_attr(feature = "serde", serde(rename = "DocNumber"))]
-    pub doc_number: ::awsjson_runtime::for_generated::Document,
+    pub doc_number: ::mpkit_runtime::for_generated::Document,
     /// The `DocList` member.
     #[cfg_attr(feature = "serde", serde(rename = "DocList"))]
-    pub doc_list: ::awsjson_runtime::for_generated::Document,
+    pub doc_list: ::mpkit_runtime::for_generated::Document,
     /// The `DocMap` member.
     #[cfg_attr(feature = "serde", serde(rename = "DocMap"))]
-    pub doc_map: ::awsjson_runtime::for_generated::Document,
+    pub doc_map: ::mpkit_runtime::for_generated::Document,
     /// The `List` member.
     #[cfg_attr(feature = "serde", serde(rename = "List"))]
     pub list: ::std::vec::Vec<::std::string::String>,
@@ -119,39 +119,39 @@ impl GetDefaultsOutput {
         self.big_dec.as_str()
     }
     /// The `EpochTs` member.
-    pub fn epoch_ts(&self) -> &::awsjson_runtime::for_generated::DateTime {
+    pub fn epoch_ts(&self) -> &::mpkit_runtime::for_generated::DateTime {
         &self.epoch_ts
     }
     /// The `StringTs` member.
-    pub fn string_ts(&self) -> &::awsjson_runtime::for_generated::DateTime {
+    pub fn string_ts(&self) -> &::mpkit_runtime::for_generated::DateTime {
         &self.string_ts
     }
     /// The `Blob` member.
-    pub fn blob(&self) -> &::awsjson_runtime::for_generated::Blob {
+    pub fn blob(&self) -> &::mpkit_runtime::for_generated::Blob {
         &self.blob
     }
     /// The `DocNull` member.
-    pub fn doc_null(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::Document> {
+    pub fn doc_null(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::Document> {
         self.doc_null.as_ref()
     }
     /// The `DocBool` member.
-    pub fn doc_bool(&self) -> &::awsjson_runtime::for_generated::Document {
+    pub fn doc_bool(&self) -> &::mpkit_runtime::for_generated::Document {
         &self.doc_bool
     }
     /// The `DocString` member.
-    pub fn doc_string(&self) -> &::awsjson_runtime::for_generated::Document {
+    pub fn doc_string(&self) -> &::mpkit_runtime::for_generated::Document {
         &self.doc_string
     }
     /// The `DocNumber` member.
-    pub fn doc_number(&self) -> &::awsjson_runtime::for_generated::Document {
+    pub fn doc_number(&self) -> &::mpkit_runtime::for_generated::Document {
         &self.doc_number
     }
     /// The `DocList` member.
-    pub fn doc_list(&self) -> &::awsjson_runtime::for_generated::Document {
+    pub fn doc_list(&self) -> &::mpkit_runtime::for_generated::Document {
         &self.doc_list
     }
     /// The `DocMap` member.
-    pub fn doc_map(&self) -> &::awsjson_runtime::for_generated::Document {
+    pub fn doc_map(&self) -> &::mpkit_runtime::for_generated::Document {
         &self.doc_map
     }
     /// The `List` member.
@@ -175,7 +175,7 @@ impl GetDefaultsOutput {
         <GetDefaultsOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for GetDefaultsOutput {
+impl ::mpkit_runtime::for_generated::RequestId for GetDefaultsOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }
@@ -194,15 +194,15 @@ pub struct GetDefaultsOutputBuilder {
     pub(crate) double: ::std::option::Option<f64>,
     pub(crate) big_int: ::std::option::Option<::std::string::String>,
     pub(crate) big_dec: ::std::option::Option<::std::string::String>,
-    pub(crate) epoch_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    pub(crate) string_ts: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>,
-    pub(crate) blob: ::std::option::Option<::awsjson_runtime::for_generated::Blob>,
-    pub(crate) doc_null: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    pub(crate) doc_bool: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    pub(crate) doc_string: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    pub(crate) doc_number: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    pub(crate) doc_list: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
-    pub(crate) doc_map: ::std::option::Option<::awsjson_runtime::for_generated::Document>,
+    pub(crate) epoch_ts: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
+    pub(crate) string_ts: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>,
+    pub(crate) blob: ::std::option::Option<::mpkit_runtime::for_generated::Blob>,
+    pub(crate) doc_null: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
+    pub(crate) doc_bool: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
+    pub(crate) doc_string: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
+    pub(crate) doc_number: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
+    pub(crate) doc_list: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
+    pub(crate) doc_map: ::std::option::Option<::mpkit_runtime::for_generated::Document>,
     pub(crate) list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     pub(crate) map: ::std::option::Option<::std::collections::HashMap<::std::string::String, i32>>,
     pub(crate) color: ::std::option::Option<crate::types::Color>,
@@ -351,129 +351,129 @@ impl GetDefaultsOutputBuilder {
         &self.big_dec
     }
     /// The `EpochTs` member.
-    pub fn epoch_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
+    pub fn epoch_ts(mut self, input: ::mpkit_runtime::for_generated::DateTime) -> Self {
         self.epoch_ts = ::std::option::Option::Some(input);
         self
     }
     /// The `EpochTs` member.
-    pub fn set_epoch_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
+    pub fn set_epoch_ts(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>) -> Self {
         self.epoch_ts = input;
         self
     }
     /// The `EpochTs` member.
-    pub fn get_epoch_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_epoch_ts(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::DateTime> {
         &self.epoch_ts
     }
     /// The `StringTs` member.
-    pub fn string_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
+    pub fn string_ts(mut self, input: ::mpkit_runtime::for_generated::DateTime) -> Self {
         self.string_ts = ::std::option::Option::Some(input);
         self
     }
     /// The `StringTs` member.
-    pub fn set_string_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
+    pub fn set_string_ts(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>) -> Self {
         self.string_ts = input;
         self
     }
     /// The `StringTs` member.
-    pub fn get_string_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_string_ts(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::DateTime> {
         &self.string_ts
     }
     /// The `Blob` member.
-    pub fn blob(mut self, input: ::awsjson_runtime::for_generated::Blob) -> Self {
+    pub fn blob(mut self, input: ::mpkit_runtime::for_generated::Blob) -> Self {
         self.blob = ::std::option::Option::Some(input);
         self
     }
     /// The `Blob` member.
-    pub fn set_blob(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Blob>) -> Self {
+    pub fn set_blob(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Blob>) -> Self {
         self.blob = input;
         self
     }
     /// The `Blob` member.
-    pub fn get_blob(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Blob> {
+    pub fn get_blob(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Blob> {
         &self.blob
     }
     /// The `DocNull` member.
-    pub fn doc_null(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn doc_null(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.doc_null = ::std::option::Option::Some(input);
         self
     }
     /// The `DocNull` member.
-    pub fn set_doc_null(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_doc_null(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.doc_null = input;
         self
     }
     /// The `DocNull` member.
-    pub fn get_doc_null(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_null(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         &self.doc_null
     }
     /// The `DocBool` member.
-    pub fn doc_bool(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn doc_bool(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.doc_bool = ::std::option::Option::Some(input);
         self
     }
     /// The `DocBool` member.
-    pub fn set_doc_bool(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_doc_bool(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.doc_bool = input;
         self
     }
     /// The `DocBool` member.
-    pub fn get_doc_bool(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_bool(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         &self.doc_bool
     }
     /// The `DocString` member.
-    pub fn doc_string(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn doc_string(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.doc_string = ::std::option::Option::Some(input);
         self
     }
     /// The `DocString` member.
-    pub fn set_doc_string(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_doc_string(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.doc_string = input;
         self
     }
     /// The `DocString` member.
-    pub fn get_doc_string(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_string(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         &self.doc_string
     }
     /// The `DocNumber` member.
-    pub fn doc_number(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn doc_number(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.doc_number = ::std::option::Option::Some(input);
         self
     }
     /// The `DocNumber` member.
-    pub fn set_doc_number(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_doc_number(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.doc_number = input;
         self
     }
     /// The `DocNumber` member.
-    pub fn get_doc_number(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_number(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         &self.doc_number
     }
     /// The `DocList` member.
-    pub fn doc_list(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn doc_list(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.doc_list = ::std::option::Option::Some(input);
         self
     }
     /// The `DocList` member.
-    pub fn set_doc_list(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_doc_list(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.doc_list = input;
         self
     }
     /// The `DocList` member.
-    pub fn get_doc_list(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_list(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         &self.doc_list
     }
     /// The `DocMap` member.
-    pub fn doc_map(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn doc_map(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.doc_map = ::std::option::Option::Some(input);
         self
     }
     /// The `DocMap` member.
-    pub fn set_doc_map(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_doc_map(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.doc_map = input;
         self
     }
     /// The `DocMap` member.
-    pub fn get_doc_map(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_map(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         &self.doc_map
     }
     /// The `List` member.
@@ -557,24 +557,24 @@ impl GetDefaultsOutputBuilder {
             double: self.double.unwrap_or(-2.25f64),
             big_int: self.big_int.unwrap_or_else(|| ::std::string::String::from("12345678901234567890")),
             big_dec: self.big_dec.unwrap_or_else(|| ::std::string::String::from("0.5")),
-            epoch_ts: self.epoch_ts.unwrap_or_else(|| ::awsjson_runtime::for_generated::DateTime::from_secs(1700000000i64)),
+            epoch_ts: self.epoch_ts.unwrap_or_else(|| ::mpkit_runtime::for_generated::DateTime::from_secs(1700000000i64)),
             string_ts: self.string_ts.unwrap_or_else(|| {
-                ::awsjson_runtime::for_generated::DateTime::from_nanos(1709208000000000000i128)
-                    .unwrap_or(::awsjson_runtime::for_generated::DateTime::from_secs(1709208000i64))
+                ::mpkit_runtime::for_generated::DateTime::from_nanos(1709208000000000000i128)
+                    .unwrap_or(::mpkit_runtime::for_generated::DateTime::from_secs(1709208000i64))
             }),
             blob: self.blob.unwrap_or_else(|| {
-                ::awsjson_runtime::for_generated::Blob::new(::awsjson_runtime::for_generated::base64_decode("aGVsbG8=").unwrap_or_default())
+                ::mpkit_runtime::for_generated::Blob::new(::mpkit_runtime::for_generated::base64_decode("aGVsbG8=").unwrap_or_default())
             }),
             doc_null: self.doc_null,
-            doc_bool: self.doc_bool.unwrap_or(::awsjson_runtime::for_generated::Document::Bool(false)),
+            doc_bool: self.doc_bool.unwrap_or(::mpkit_runtime::for_generated::Document::Bool(false)),
             doc_string: self
                 .doc_string
-                .unwrap_or_else(|| ::awsjson_runtime::for_generated::Document::String(::std::string::String::from("doc"))),
+                .unwrap_or_else(|| ::mpkit_runtime::for_generated::Document::String(::std::string::String::from("doc"))),
             doc_number: self
                 .doc_number
-                .unwrap_or(::awsjson_runtime::for_generated::Document::Number(::awsjson_runtime::for_generated::Number::PosInt(42u64))),
-            doc_list: self.doc_list.unwrap_or_else(|| ::awsjson_runtime::for_generated::Document::Array(::std::vec::Vec::new())),
-            doc_map: self.doc_map.unwrap_or_else(|| ::awsjson_runtime::for_generated::Document::Object(::std::collections::HashMap::new())),
+                .unwrap_or(::mpkit_runtime::for_generated::Document::Number(::mpkit_runtime::for_generated::Number::PosInt(42u64))),
+            doc_list: self.doc_list.unwrap_or_else(|| ::mpkit_runtime::for_generated::Document::Array(::std::vec::Vec::new())),
+            doc_map: self.doc_map.unwrap_or_else(|| ::mpkit_runtime::for_generated::Document::Object(::std::collections::HashMap::new())),
             list: self.list.unwrap_or_default(),
             map: self.map.unwrap_or_default(),
             color: self.color.unwrap_or_else(|| crate::types::Color::from("green")),

@@ -5,11 +5,11 @@ pub use super::_get_defaults_output::GetDefaultsOutputBuilder;
 /// Sets up and sends a `GetDefaults` call; start one with `Client::get_defaults`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct GetDefaultsFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: GetDefaultsInputBuilder,
 }
 impl GetDefaultsFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         GetDefaultsFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,10 +22,9 @@ impl GetDefaultsFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::GetDefaultsOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::GetDefaultsError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::GetDefaultsError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::GetDefaultsInput =
-            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::GetDefaultsInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::GetDefaults::orchestrate(&self.handle, input).await
     }
     /// The `Str` member.
@@ -169,129 +168,129 @@ impl GetDefaultsFluentBuilder {
         self.inner.get_big_dec()
     }
     /// The `EpochTs` member.
-    pub fn epoch_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
+    pub fn epoch_ts(mut self, input: ::mpkit_runtime::for_generated::DateTime) -> Self {
         self.inner = self.inner.epoch_ts(input);
         self
     }
     /// The `EpochTs` member.
-    pub fn set_epoch_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
+    pub fn set_epoch_ts(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>) -> Self {
         self.inner = self.inner.set_epoch_ts(input);
         self
     }
     /// The `EpochTs` member.
-    pub fn get_epoch_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_epoch_ts(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::DateTime> {
         self.inner.get_epoch_ts()
     }
     /// The `StringTs` member.
-    pub fn string_ts(mut self, input: ::awsjson_runtime::for_generated::DateTime) -> Self {
+    pub fn string_ts(mut self, input: ::mpkit_runtime::for_generated::DateTime) -> Self {
         self.inner = self.inner.string_ts(input);
         self
     }
     /// The `StringTs` member.
-    pub fn set_string_ts(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::DateTime>) -> Self {
+    pub fn set_string_ts(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::DateTime>) -> Self {
         self.inner = self.inner.set_string_ts(input);
         self
     }
     /// The `StringTs` member.
-    pub fn get_string_ts(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::DateTime> {
+    pub fn get_string_ts(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::DateTime> {
         self.inner.get_string_ts()
     }
     /// The `Blob` member.
-    pub fn blob(mut self, input: ::awsjson_runtime::for_generated::Blob) -> Self {
+    pub fn blob(mut self, input: ::mpkit_runtime::for_generated::Blob) -> Self {
         self.inner = self.inner.blob(input);
         self
     }
     /// The `Blob` member.
-    pub fn set_blob(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Blob>) -> Self {
+    pub fn set_blob(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Blob>) -> Self {
         self.inner = self.inner.set_blob(input);
         self
     }
     /// The `Blob` member.
-    pub fn get_blob(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Blob> {
+    pub fn get_blob(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Blob> {
         self.inner.get_blob()
     }
     /// The `DocNull` member.
-    pub fn doc_null(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn doc_null(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.inner = self.inner.doc_null(input);
         self
     }
     /// The `DocNull` member.
-    pub fn set_doc_null(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_doc_null(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.inner = self.inner.set_doc_null(input);
         self
     }
     /// The `DocNull` member.
-    pub fn get_doc_null(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_null(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         self.inner.get_doc_null()
     }
     /// The `DocBool` member.
-    pub fn doc_bool(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn doc_bool(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.inner = self.inner.doc_bool(input);
         self
     }
     /// The `DocBool` member.
-    pub fn set_doc_bool(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_doc_bool(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.inner = self.inner.set_doc_bool(input);
         self
     }
     /// The `DocBool` member.
-    pub fn get_doc_bool(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_bool(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         self.inner.get_doc_bool()
     }
     /// The `DocString` member.
-    pub fn doc_string(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn doc_string(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.inner = self.inner.doc_string(input);
         self
     }
     /// The `DocString` member.
-    pub fn set_doc_string(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_doc_string(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.inner = self.inner.set_doc_string(input);
         self
     }
     /// The `DocString` member.
-    pub fn get_doc_string(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_string(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         self.inner.get_doc_string()
     }
     /// The `DocNumber` member.
-    pub fn doc_number(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn doc_number(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.inner = self.inner.doc_number(input);
         self
     }
     /// The `DocNumber` member.
-    pub fn set_doc_number(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_doc_number(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.inner = self.inner.set_doc_number(input);
         self
     }
     /// The `DocNumber` member.
-    pub fn get_doc_number(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_number(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         self.inner.get_doc_number()
     }
     /// The `DocList` member.
-    pub fn doc_list(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn doc_list(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.inner = self.inner.doc_list(input);
         self
     }
     /// The `DocList` member.
-    pub fn set_doc_list(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_doc_list(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.inner = self.inner.set_doc_list(input);
         self
     }
     /// The `DocList` member.
-    pub fn get_doc_list(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_list(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         self.inner.get_doc_list()
     }
     /// The `DocMap` member.
-    pub fn doc_map(mut self, input: ::awsjson_runtime::for_generated::Document) -> Self {
+    pub fn doc_map(mut self, input: ::mpkit_runtime::for_generated::Document) -> Self {
         self.inner = self.inner.doc_map(input);
         self
     }
     /// The `DocMap` member.
-    pub fn set_doc_map(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::Document>) -> Self {
+    pub fn set_doc_map(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::Document>) -> Self {
         self.inner = self.inner.set_doc_map(input);
         self
     }
     /// The `DocMap` member.
-    pub fn get_doc_map(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::Document> {
+    pub fn get_doc_map(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::Document> {
         self.inner.get_doc_map()
     }
     /// The `List` member.

@@ -53,7 +53,7 @@ impl PutRecordInputBuilder {
     /// Builds a [`PutRecordInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<PutRecordInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<PutRecordInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(PutRecordInput { record: self.record })
     }
 }

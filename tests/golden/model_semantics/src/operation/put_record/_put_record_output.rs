@@ -21,7 +21,7 @@ impl PutRecordOutput {
         <PutRecordOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for PutRecordOutput {
+impl ::mpkit_runtime::for_generated::RequestId for PutRecordOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

@@ -5,11 +5,11 @@ pub use super::_put_record_output::PutRecordOutputBuilder;
 /// Sets up and sends a `PutRecord` call; start one with `Client::put_record`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct PutRecordFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: PutRecordInputBuilder,
 }
 impl PutRecordFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         PutRecordFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,9 +22,9 @@ impl PutRecordFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::PutRecordOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::PutRecordError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::PutRecordError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::PutRecordInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::PutRecordInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::PutRecord::orchestrate(&self.handle, input).await
     }
     /// The `Record` member.

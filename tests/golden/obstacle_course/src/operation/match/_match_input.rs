@@ -577,7 +577,7 @@ impl MatchInputBuilder {
     /// Builds a [`MatchInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<MatchInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<MatchInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(MatchInput {
             r#type: self.r#type,
             send_value: self.send_value,

@@ -154,7 +154,7 @@ impl MatchOutput {
         <MatchOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for MatchOutput {
+impl ::mpkit_runtime::for_generated::RequestId for MatchOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

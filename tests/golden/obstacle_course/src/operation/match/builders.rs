@@ -5,11 +5,11 @@ pub use super::_match_output::MatchOutputBuilder;
 /// Sets up and sends a `Match` call; start one with `Client::r#match`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct MatchFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: MatchInputBuilder,
 }
 impl MatchFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         MatchFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,9 +22,9 @@ impl MatchFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::MatchOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::MatchError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::MatchError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::MatchInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::MatchInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::Match::orchestrate(&self.handle, input).await
     }
     /// The `type` member.

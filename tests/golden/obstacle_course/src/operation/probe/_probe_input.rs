@@ -81,7 +81,7 @@ impl ProbeInputBuilder {
     /// Builds a [`ProbeInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<ProbeInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<ProbeInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(ProbeInput { probe_input: self.probe_input, tags: self.tags })
     }
 }

@@ -21,7 +21,7 @@ impl ProbeOutput {
         <ProbeOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for ProbeOutput {
+impl ::mpkit_runtime::for_generated::RequestId for ProbeOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

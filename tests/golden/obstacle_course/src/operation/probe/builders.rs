@@ -5,11 +5,11 @@ pub use super::_probe_output::ProbeOutputBuilder;
 /// Sets up and sends a `Probe` call; start one with `Client::probe`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct ProbeFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: ProbeInputBuilder,
 }
 impl ProbeFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         ProbeFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,9 +22,9 @@ impl ProbeFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::ProbeOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::ProbeError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::ProbeError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::ProbeInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::ProbeInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::Probe::orchestrate(&self.handle, input).await
     }
     /// A structure named like the operation's input.

@@ -21,7 +21,7 @@ impl SendOutput {
         <SendOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for SendOutput {
+impl ::mpkit_runtime::for_generated::RequestId for SendOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

@@ -5,11 +5,11 @@ pub use super::_send_output::SendOutputBuilder;
 /// Sets up and sends a `Send` call; start one with `Client::send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct SendFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: SendInputBuilder,
 }
 impl SendFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         SendFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,9 +22,9 @@ impl SendFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::SendOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::SendError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::SendError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::SendInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::SendInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::Send::orchestrate(&self.handle, input).await
     }
 }

@@ -9,7 +9,7 @@ pub use _send_output::SendOutput;
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct Send;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
+static OPERATION: ::mpkit_runtime::for_generated::OperationMeta = ::mpkit_runtime::for_generated::OperationMeta {
     name: "Send",
     retryable_errors: &[],
     compress_request: false,
@@ -19,37 +19,34 @@ static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_ru
 impl Send {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
-        handle: &::awsjson_runtime::for_generated::Handle,
+        handle: &::mpkit_runtime::for_generated::Handle,
         input: SendInput,
-    ) -> ::std::result::Result<
-        SendOutput,
-        ::awsjson_runtime::for_generated::SdkError<SendError, ::awsjson_runtime::for_generated::HttpResponse>,
-    > {
+    ) -> ::std::result::Result<SendOutput, ::mpkit_runtime::for_generated::SdkError<SendError, ::mpkit_runtime::for_generated::HttpResponse>>
+    {
         #[allow(unused_mut)]
         let mut input = input;
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let endpoint_params = ::std::vec::Vec::new();
-        let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
-        let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
-        crate::protocol_serde::ser_op_send_input(&mut w, &input)
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
-        let request = ::awsjson_runtime::for_generated::OperationRequest::rpc(w.finish().into_bytes());
+        let route = ::mpkit_runtime::for_generated::Route { host_prefix, endpoint_params };
+        let mut w = ::mpkit_runtime::for_generated::JsonWriter::new();
+        crate::protocol_serde::ser_op_send_input(&mut w, &input).map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
+        let request = ::mpkit_runtime::for_generated::OperationRequest::rpc(w.finish().into_bytes());
         handle
             .invoke(
                 &OPERATION,
                 request,
                 route,
-                ::awsjson_runtime::for_generated::StringPool::default(),
-                ::awsjson_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_send_output, de_error),
+                ::mpkit_runtime::for_generated::StringPool::default(),
+                ::mpkit_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_send_output, de_error),
             )
             .await
     }
 }
 #[allow(unused_variables)]
 fn de_error(
-    meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<SendError, ::awsjson_runtime::for_generated::DeserializeError> {
+    meta: ::mpkit_runtime::for_generated::ErrorMetadata,
+    r: &mut ::mpkit_runtime::for_generated::JsonReader<'_>,
+) -> ::std::result::Result<SendError, ::mpkit_runtime::for_generated::DeserializeError> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
     ::std::result::Result::Ok(match code.as_deref() {
@@ -62,7 +59,7 @@ fn de_error(
 pub enum SendError {
     /// An error the model does not describe; read it with `code()` and `message()`.
     #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
-    Unhandled(::awsjson_runtime::for_generated::Unhandled),
+    Unhandled(::mpkit_runtime::for_generated::Unhandled),
 }
-::awsjson_runtime::for_generated::operation_error_impls!(SendError {});
+::mpkit_runtime::for_generated::operation_error_impls!(SendError {});
 impl SendError {}

@@ -65,7 +65,7 @@ impl TypeInputBuilder {
     /// Builds a [`TypeInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<TypeInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<TypeInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(TypeInput { default: self.default, meta: self.meta })
     }
 }

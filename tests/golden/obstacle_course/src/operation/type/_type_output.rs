@@ -35,7 +35,7 @@ impl TypeOutput {
         <TypeOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for TypeOutput {
+impl ::mpkit_runtime::for_generated::RequestId for TypeOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

@@ -5,11 +5,11 @@ pub use super::_type_output::TypeOutputBuilder;
 /// Sets up and sends a `Type` call; start one with `Client::r#type`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct TypeFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: TypeInputBuilder,
 }
 impl TypeFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         TypeFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,9 +22,9 @@ impl TypeFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::TypeOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::TypeError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::TypeError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::TypeInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::TypeInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::Type::orchestrate(&self.handle, input).await
     }
     /// The `Default` member.

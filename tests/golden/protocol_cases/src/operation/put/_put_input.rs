@@ -65,7 +65,7 @@ impl PutInputBuilder {
     /// Builds a [`PutInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<PutInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<PutInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(PutInput { amount: self.amount, item: self.item })
     }
 }

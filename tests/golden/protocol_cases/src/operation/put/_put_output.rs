@@ -21,7 +21,7 @@ impl PutOutput {
         <PutOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for PutOutput {
+impl ::mpkit_runtime::for_generated::RequestId for PutOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

@@ -5,11 +5,11 @@ pub use super::_put_output::PutOutputBuilder;
 /// Sets up and sends a `Put` call; start one with `Client::put`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct PutFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: PutInputBuilder,
 }
 impl PutFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         PutFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,9 +22,9 @@ impl PutFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::PutOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::PutError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::PutError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::PutInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::PutInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::Put::orchestrate(&self.handle, input).await
     }
     /// An amount.

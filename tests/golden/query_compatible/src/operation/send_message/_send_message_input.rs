@@ -157,7 +157,7 @@ impl SendMessageInputBuilder {
     /// Builds a [`SendMessageInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<SendMessageInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<SendMessageInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(SendMessageInput {
             account: self.account,
             region: self.region,

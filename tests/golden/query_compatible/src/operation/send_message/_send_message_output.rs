@@ -21,7 +21,7 @@ impl SendMessageOutput {
         <SendMessageOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for SendMessageOutput {
+impl ::mpkit_runtime::for_generated::RequestId for SendMessageOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

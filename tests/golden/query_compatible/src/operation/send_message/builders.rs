@@ -5,11 +5,11 @@ pub use super::_send_message_output::SendMessageOutputBuilder;
 /// Sets up and sends a `SendMessage` call; start one with `Client::send_message`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct SendMessageFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: SendMessageInputBuilder,
 }
 impl SendMessageFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         SendMessageFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,10 +22,9 @@ impl SendMessageFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::SendMessageOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::SendMessageError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::SendMessageError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::SendMessageInput =
-            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::SendMessageInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::SendMessage::orchestrate(&self.handle, input).await
     }
     /// The `Account` member.

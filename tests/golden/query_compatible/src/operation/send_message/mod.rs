@@ -9,7 +9,7 @@ pub use _send_message_output::SendMessageOutput;
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct SendMessage;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
+static OPERATION: ::mpkit_runtime::for_generated::OperationMeta = ::mpkit_runtime::for_generated::OperationMeta {
     name: "SendMessage",
     retryable_errors: &[],
     compress_request: false,
@@ -19,22 +19,22 @@ static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_ru
 impl SendMessage {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
-        handle: &::awsjson_runtime::for_generated::Handle,
+        handle: &::mpkit_runtime::for_generated::Handle,
         input: SendMessageInput,
     ) -> ::std::result::Result<
         SendMessageOutput,
-        ::awsjson_runtime::for_generated::SdkError<SendMessageError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<SendMessageError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         #[allow(unused_mut)]
         let mut input = input;
         if input.account.is_none() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
-                ::awsjson_runtime::for_generated::BuildError::missing_field("account", "SendMessage requires it"),
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::SdkError::construction_failure(
+                ::mpkit_runtime::for_generated::BuildError::missing_field("account", "SendMessage requires it"),
             ));
         }
         if input.region.is_none() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
-                ::awsjson_runtime::for_generated::BuildError::missing_field("region", "SendMessage requires it"),
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::SdkError::construction_failure(
+                ::mpkit_runtime::for_generated::BuildError::missing_field("region", "SendMessage requires it"),
             ));
         }
         if input.deduplication_id.is_none() {
@@ -42,18 +42,18 @@ impl SendMessage {
         }
         let host_prefix: ::std::option::Option<::std::string::String> = {
             let account = input.account.as_deref().unwrap_or_default();
-            if !::awsjson_runtime::for_generated::is_valid_host_label(account, false) {
-                return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
-                    ::awsjson_runtime::for_generated::BuildError::invalid_field(
+            if !::mpkit_runtime::for_generated::is_valid_host_label(account, false) {
+                return ::std::result::Result::Err(::mpkit_runtime::for_generated::SdkError::construction_failure(
+                    ::mpkit_runtime::for_generated::BuildError::invalid_field(
                         "account",
                         ::std::format!("`{}` cannot be part of a host name", account),
                     ),
                 ));
             }
             let region = input.region.as_deref().unwrap_or_default();
-            if !::awsjson_runtime::for_generated::is_valid_host_label(region, false) {
-                return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
-                    ::awsjson_runtime::for_generated::BuildError::invalid_field(
+            if !::mpkit_runtime::for_generated::is_valid_host_label(region, false) {
+                return ::std::result::Result::Err(::mpkit_runtime::for_generated::SdkError::construction_failure(
+                    ::mpkit_runtime::for_generated::BuildError::invalid_field(
                         "region",
                         ::std::format!("`{}` cannot be part of a host name", region),
                     ),
@@ -62,27 +62,27 @@ impl SendMessage {
             ::std::option::Option::Some(::std::format!("{}.{}.queues.", account, region))
         };
         let endpoint_params = ::std::vec::Vec::new();
-        let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
-        let mut w = ::awsjson_runtime::for_generated::JsonWriter::new();
+        let route = ::mpkit_runtime::for_generated::Route { host_prefix, endpoint_params };
+        let mut w = ::mpkit_runtime::for_generated::JsonWriter::new();
         crate::protocol_serde::ser_op_send_message_input(&mut w, &input)
-            .map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
-        let request = ::awsjson_runtime::for_generated::OperationRequest::rpc(w.finish().into_bytes());
+            .map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
+        let request = ::mpkit_runtime::for_generated::OperationRequest::rpc(w.finish().into_bytes());
         handle
             .invoke(
                 &OPERATION,
                 request,
                 route,
-                ::awsjson_runtime::for_generated::StringPool::default(),
-                ::awsjson_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_send_message_output, de_error),
+                ::mpkit_runtime::for_generated::StringPool::default(),
+                ::mpkit_runtime::for_generated::Parse::Json(crate::protocol_serde::de_op_send_message_output, de_error),
             )
             .await
     }
 }
 #[allow(unused_variables)]
 fn de_error(
-    meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-    r: &mut ::awsjson_runtime::for_generated::JsonReader<'_>,
-) -> ::std::result::Result<SendMessageError, ::awsjson_runtime::for_generated::DeserializeError> {
+    meta: ::mpkit_runtime::for_generated::ErrorMetadata,
+    r: &mut ::mpkit_runtime::for_generated::JsonReader<'_>,
+) -> ::std::result::Result<SendMessageError, ::mpkit_runtime::for_generated::DeserializeError> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
     ::std::result::Result::Ok(match code.as_deref() {
@@ -108,9 +108,9 @@ pub enum SendMessageError {
     QueueDoesNotExist(crate::types::error::QueueDoesNotExist),
     /// An error the model does not describe; read it with `code()` and `message()`.
     #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
-    Unhandled(::awsjson_runtime::for_generated::Unhandled),
+    Unhandled(::mpkit_runtime::for_generated::Unhandled),
 }
-::awsjson_runtime::for_generated::operation_error_impls!(SendMessageError { Invalid, OverLimit, QueueDoesNotExist });
+::mpkit_runtime::for_generated::operation_error_impls!(SendMessageError { Invalid, OverLimit, QueueDoesNotExist });
 impl SendMessageError {
     /// True when this is `SendMessageError::Invalid`.
     pub fn is_invalid(&self) -> bool {

@@ -13,7 +13,7 @@ pub struct GetObjectOutput {
     pub content_length: ::std::option::Option<i64>,
     /// The `Body` member.
     #[cfg_attr(feature = "serde", serde(rename = "Body"))]
-    pub body: ::awsjson_runtime::for_generated::ByteStream,
+    pub body: ::mpkit_runtime::for_generated::ByteStream,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
@@ -27,7 +27,7 @@ impl GetObjectOutput {
         self.content_length
     }
     /// The `Body` member.
-    pub fn body(&self) -> &::awsjson_runtime::for_generated::ByteStream {
+    pub fn body(&self) -> &::mpkit_runtime::for_generated::ByteStream {
         &self.body
     }
     /// A builder for [`GetObjectOutput`].
@@ -35,7 +35,7 @@ impl GetObjectOutput {
         <GetObjectOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for GetObjectOutput {
+impl ::mpkit_runtime::for_generated::RequestId for GetObjectOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }
@@ -46,7 +46,7 @@ impl ::awsjson_runtime::for_generated::RequestId for GetObjectOutput {
 pub struct GetObjectOutputBuilder {
     pub(crate) note: ::std::option::Option<::std::string::String>,
     pub(crate) content_length: ::std::option::Option<i64>,
-    pub(crate) body: ::std::option::Option<::awsjson_runtime::for_generated::ByteStream>,
+    pub(crate) body: ::std::option::Option<::mpkit_runtime::for_generated::ByteStream>,
     pub(crate) _request_id: ::std::option::Option<::std::string::String>,
 }
 impl GetObjectOutputBuilder {
@@ -79,17 +79,17 @@ impl GetObjectOutputBuilder {
         &self.content_length
     }
     /// The `Body` member.
-    pub fn body(mut self, input: ::awsjson_runtime::for_generated::ByteStream) -> Self {
+    pub fn body(mut self, input: ::mpkit_runtime::for_generated::ByteStream) -> Self {
         self.body = ::std::option::Option::Some(input);
         self
     }
     /// The `Body` member.
-    pub fn set_body(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::ByteStream>) -> Self {
+    pub fn set_body(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::ByteStream>) -> Self {
         self.body = input;
         self
     }
     /// The `Body` member.
-    pub fn get_body(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::ByteStream> {
+    pub fn get_body(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::ByteStream> {
         &self.body
     }
     pub(crate) fn _request_id(mut self, id: ::std::option::Option<::std::string::String>) -> Self {
@@ -102,7 +102,7 @@ impl GetObjectOutputBuilder {
             note: self.note,
             content_length: self.content_length,
             body: self.body.unwrap_or_else(|| {
-                ::awsjson_runtime::for_generated::ByteStream::from(::awsjson_runtime::for_generated::base64_decode("").unwrap_or_default())
+                ::mpkit_runtime::for_generated::ByteStream::from(::mpkit_runtime::for_generated::base64_decode("").unwrap_or_default())
             }),
             _request_id: self._request_id,
         }

@@ -5,11 +5,11 @@ pub use super::_get_object_output::GetObjectOutputBuilder;
 /// Sets up and sends a `GetObject` call; start one with `Client::get_object`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct GetObjectFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: GetObjectInputBuilder,
 }
 impl GetObjectFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         GetObjectFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,9 +22,9 @@ impl GetObjectFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::GetObjectOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::GetObjectError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::GetObjectError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::GetObjectInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::GetObjectInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::GetObject::orchestrate(&self.handle, input).await
     }
     /// The `Key` member.

@@ -17,7 +17,7 @@ pub struct PutObjectInput {
     pub note: ::std::option::Option<::std::string::String>,
     /// The `Body` member.
     #[cfg_attr(feature = "serde", serde(rename = "Body", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub body: ::std::option::Option<::awsjson_runtime::for_generated::ByteStream>,
+    pub body: ::std::option::Option<::mpkit_runtime::for_generated::ByteStream>,
 }
 impl PutObjectInput {
     /// The `Key` member.
@@ -33,7 +33,7 @@ impl PutObjectInput {
         self.note.as_deref()
     }
     /// The `Body` member.
-    pub fn body(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::ByteStream> {
+    pub fn body(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::ByteStream> {
         self.body.as_ref()
     }
     /// A builder for [`PutObjectInput`].
@@ -47,7 +47,7 @@ impl PutObjectInput {
 pub struct PutObjectInputBuilder {
     pub(crate) key: ::std::option::Option<::std::string::String>,
     pub(crate) note: ::std::option::Option<::std::string::String>,
-    pub(crate) body: ::std::option::Option<::awsjson_runtime::for_generated::ByteStream>,
+    pub(crate) body: ::std::option::Option<::mpkit_runtime::for_generated::ByteStream>,
 }
 impl PutObjectInputBuilder {
     /// The `Key` member.
@@ -91,23 +91,23 @@ impl PutObjectInputBuilder {
         &self.note
     }
     /// The `Body` member.
-    pub fn body(mut self, input: ::awsjson_runtime::for_generated::ByteStream) -> Self {
+    pub fn body(mut self, input: ::mpkit_runtime::for_generated::ByteStream) -> Self {
         self.body = ::std::option::Option::Some(input);
         self
     }
     /// The `Body` member.
-    pub fn set_body(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::ByteStream>) -> Self {
+    pub fn set_body(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::ByteStream>) -> Self {
         self.body = input;
         self
     }
     /// The `Body` member.
-    pub fn get_body(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::ByteStream> {
+    pub fn get_body(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::ByteStream> {
         &self.body
     }
     /// Builds a [`PutObjectInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<PutObjectInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<PutObjectInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(PutObjectInput { key: self.key, note: self.note, body: self.body })
     }
 }

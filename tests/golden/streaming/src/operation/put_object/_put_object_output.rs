@@ -21,7 +21,7 @@ impl PutObjectOutput {
         <PutObjectOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for PutObjectOutput {
+impl ::mpkit_runtime::for_generated::RequestId for PutObjectOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

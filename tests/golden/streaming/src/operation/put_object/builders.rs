@@ -5,11 +5,11 @@ pub use super::_put_object_output::PutObjectOutputBuilder;
 /// Sets up and sends a `PutObject` call; start one with `Client::put_object`.
 #[derive(::std::fmt::Debug)]
 pub struct PutObjectFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: PutObjectInputBuilder,
 }
 impl PutObjectFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         PutObjectFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,9 +22,9 @@ impl PutObjectFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::PutObjectOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::PutObjectError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::PutObjectError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
-        let input: super::PutObjectInput = self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let input: super::PutObjectInput = self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::PutObject::orchestrate(&self.handle, input).await
     }
     /// The `Key` member.
@@ -56,17 +56,17 @@ impl PutObjectFluentBuilder {
         self.inner.get_note()
     }
     /// The `Body` member.
-    pub fn body(mut self, input: ::awsjson_runtime::for_generated::ByteStream) -> Self {
+    pub fn body(mut self, input: ::mpkit_runtime::for_generated::ByteStream) -> Self {
         self.inner = self.inner.body(input);
         self
     }
     /// The `Body` member.
-    pub fn set_body(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::ByteStream>) -> Self {
+    pub fn set_body(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::ByteStream>) -> Self {
         self.inner = self.inner.set_body(input);
         self
     }
     /// The `Body` member.
-    pub fn get_body(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::ByteStream> {
+    pub fn get_body(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::ByteStream> {
         self.inner.get_body()
     }
 }

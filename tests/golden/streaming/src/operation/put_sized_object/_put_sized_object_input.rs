@@ -14,7 +14,7 @@ pub struct PutSizedObjectInput {
     pub key: ::std::option::Option<::std::string::String>,
     /// The `Body` member.
     #[cfg_attr(feature = "serde", serde(rename = "Body", default, skip_serializing_if = "::std::option::Option::is_none"))]
-    pub body: ::std::option::Option<::awsjson_runtime::for_generated::ByteStream>,
+    pub body: ::std::option::Option<::mpkit_runtime::for_generated::ByteStream>,
 }
 impl PutSizedObjectInput {
     /// The `Key` member.
@@ -26,7 +26,7 @@ impl PutSizedObjectInput {
         self.key.as_deref()
     }
     /// The `Body` member.
-    pub fn body(&self) -> ::std::option::Option<&::awsjson_runtime::for_generated::ByteStream> {
+    pub fn body(&self) -> ::std::option::Option<&::mpkit_runtime::for_generated::ByteStream> {
         self.body.as_ref()
     }
     /// A builder for [`PutSizedObjectInput`].
@@ -39,7 +39,7 @@ impl PutSizedObjectInput {
 #[derive(::std::default::Default, ::std::fmt::Debug)]
 pub struct PutSizedObjectInputBuilder {
     pub(crate) key: ::std::option::Option<::std::string::String>,
-    pub(crate) body: ::std::option::Option<::awsjson_runtime::for_generated::ByteStream>,
+    pub(crate) body: ::std::option::Option<::mpkit_runtime::for_generated::ByteStream>,
 }
 impl PutSizedObjectInputBuilder {
     /// The `Key` member.
@@ -69,23 +69,23 @@ impl PutSizedObjectInputBuilder {
         &self.key
     }
     /// The `Body` member.
-    pub fn body(mut self, input: ::awsjson_runtime::for_generated::ByteStream) -> Self {
+    pub fn body(mut self, input: ::mpkit_runtime::for_generated::ByteStream) -> Self {
         self.body = ::std::option::Option::Some(input);
         self
     }
     /// The `Body` member.
-    pub fn set_body(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::ByteStream>) -> Self {
+    pub fn set_body(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::ByteStream>) -> Self {
         self.body = input;
         self
     }
     /// The `Body` member.
-    pub fn get_body(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::ByteStream> {
+    pub fn get_body(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::ByteStream> {
         &self.body
     }
     /// Builds a [`PutSizedObjectInput`].
     ///
     /// Never fails: required members and constraints are checked when the call is sent, which refuses the input, naming the member, without sending anything. The `Result` keeps the signature of the official SDK's input builders.
-    pub fn build(self) -> ::std::result::Result<PutSizedObjectInput, ::awsjson_runtime::for_generated::BuildError> {
+    pub fn build(self) -> ::std::result::Result<PutSizedObjectInput, ::mpkit_runtime::for_generated::BuildError> {
         ::std::result::Result::Ok(PutSizedObjectInput { key: self.key, body: self.body })
     }
 }

@@ -21,7 +21,7 @@ impl PutSizedObjectOutput {
         <PutSizedObjectOutputBuilder as ::std::default::Default>::default()
     }
 }
-impl ::awsjson_runtime::for_generated::RequestId for PutSizedObjectOutput {
+impl ::mpkit_runtime::for_generated::RequestId for PutSizedObjectOutput {
     fn request_id(&self) -> ::std::option::Option<&str> {
         self._request_id.as_deref()
     }

@@ -5,11 +5,11 @@ pub use super::_put_sized_object_output::PutSizedObjectOutputBuilder;
 /// Sets up and sends a `PutSizedObject` call; start one with `Client::put_sized_object`.
 #[derive(::std::fmt::Debug)]
 pub struct PutSizedObjectFluentBuilder {
-    handle: ::awsjson_runtime::for_generated::Handle,
+    handle: ::mpkit_runtime::for_generated::Handle,
     inner: PutSizedObjectInputBuilder,
 }
 impl PutSizedObjectFluentBuilder {
-    pub(crate) fn new(handle: ::awsjson_runtime::for_generated::Handle) -> Self {
+    pub(crate) fn new(handle: ::mpkit_runtime::for_generated::Handle) -> Self {
         PutSizedObjectFluentBuilder { handle, inner: ::std::default::Default::default() }
     }
     /// The input built so far.
@@ -22,10 +22,10 @@ impl PutSizedObjectFluentBuilder {
         self,
     ) -> ::std::result::Result<
         super::PutSizedObjectOutput,
-        ::awsjson_runtime::for_generated::SdkError<super::PutSizedObjectError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<super::PutSizedObjectError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         let input: super::PutSizedObjectInput =
-            self.inner.build().map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+            self.inner.build().map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         super::PutSizedObject::orchestrate(&self.handle, input).await
     }
     /// The `Key` member.
@@ -43,17 +43,17 @@ impl PutSizedObjectFluentBuilder {
         self.inner.get_key()
     }
     /// The `Body` member.
-    pub fn body(mut self, input: ::awsjson_runtime::for_generated::ByteStream) -> Self {
+    pub fn body(mut self, input: ::mpkit_runtime::for_generated::ByteStream) -> Self {
         self.inner = self.inner.body(input);
         self
     }
     /// The `Body` member.
-    pub fn set_body(mut self, input: ::std::option::Option<::awsjson_runtime::for_generated::ByteStream>) -> Self {
+    pub fn set_body(mut self, input: ::std::option::Option<::mpkit_runtime::for_generated::ByteStream>) -> Self {
         self.inner = self.inner.set_body(input);
         self
     }
     /// The `Body` member.
-    pub fn get_body(&self) -> &::std::option::Option<::awsjson_runtime::for_generated::ByteStream> {
+    pub fn get_body(&self) -> &::std::option::Option<::mpkit_runtime::for_generated::ByteStream> {
         self.inner.get_body()
     }
 }

@@ -9,7 +9,7 @@ pub use _put_sized_object_output::PutSizedObjectOutput;
 #[non_exhaustive]
 #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::default::Default)]
 pub struct PutSizedObject;
-static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_runtime::for_generated::OperationMeta {
+static OPERATION: ::mpkit_runtime::for_generated::OperationMeta = ::mpkit_runtime::for_generated::OperationMeta {
     name: "PutSizedObject",
     retryable_errors: &[],
     compress_request: false,
@@ -19,30 +19,30 @@ static OPERATION: ::awsjson_runtime::for_generated::OperationMeta = ::awsjson_ru
 impl PutSizedObject {
     /// Checks, serialises and sends `input`, then parses the outcome.
     pub(crate) async fn orchestrate(
-        handle: &::awsjson_runtime::for_generated::Handle,
+        handle: &::mpkit_runtime::for_generated::Handle,
         input: PutSizedObjectInput,
     ) -> ::std::result::Result<
         PutSizedObjectOutput,
-        ::awsjson_runtime::for_generated::SdkError<PutSizedObjectError, ::awsjson_runtime::for_generated::HttpResponse>,
+        ::mpkit_runtime::for_generated::SdkError<PutSizedObjectError, ::mpkit_runtime::for_generated::HttpResponse>,
     > {
         #[allow(unused_mut)]
         let mut input = input;
         if input.key.is_none() {
-            return ::std::result::Result::Err(::awsjson_runtime::for_generated::SdkError::construction_failure(
-                ::awsjson_runtime::for_generated::BuildError::missing_field("key", "PutSizedObject requires it"),
+            return ::std::result::Result::Err(::mpkit_runtime::for_generated::SdkError::construction_failure(
+                ::mpkit_runtime::for_generated::BuildError::missing_field("key", "PutSizedObject requires it"),
             ));
         }
         let host_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
         let endpoint_params = ::std::vec::Vec::new();
-        let route = ::awsjson_runtime::for_generated::Route { host_prefix, endpoint_params };
-        let request = http_request(&mut input).map_err(::awsjson_runtime::for_generated::SdkError::construction_failure)?;
+        let route = ::mpkit_runtime::for_generated::Route { host_prefix, endpoint_params };
+        let request = http_request(&mut input).map_err(::mpkit_runtime::for_generated::SdkError::construction_failure)?;
         handle
             .invoke(
                 &OPERATION,
                 request,
                 route,
-                ::awsjson_runtime::for_generated::StringPool::default(),
-                ::awsjson_runtime::for_generated::Parse::RestJson(crate::protocol_serde::response_op_put_sized_object_output, de_error),
+                ::mpkit_runtime::for_generated::StringPool::default(),
+                ::mpkit_runtime::for_generated::Parse::RestJson(crate::protocol_serde::response_op_put_sized_object_output, de_error),
             )
             .await
     }
@@ -51,31 +51,30 @@ impl PutSizedObject {
 #[allow(unused_variables, clippy::useless_conversion, clippy::borrow_deref_ref)]
 fn http_request(
     input: &mut crate::operation::put_sized_object::PutSizedObjectInput,
-) -> ::std::result::Result<::awsjson_runtime::for_generated::OperationRequest, ::awsjson_runtime::for_generated::BuildError> {
+) -> ::std::result::Result<::mpkit_runtime::for_generated::OperationRequest, ::mpkit_runtime::for_generated::BuildError> {
     let mut uri = ::std::string::String::new();
     uri.push_str("/sized/");
     let ::std::option::Option::Some(v) = &input.key else {
-        return ::std::result::Result::Err(::awsjson_runtime::for_generated::BuildError::missing_field(
+        return ::std::result::Result::Err(::mpkit_runtime::for_generated::BuildError::missing_field(
             "key",
             "it is a part of the request's path",
         ));
     };
-    ::awsjson_runtime::for_generated::push_label(&mut uri, &*(v.as_str()), false, "key")?;
+    ::mpkit_runtime::for_generated::push_label(&mut uri, &*(v.as_str()), false, "key")?;
     uri.push_str("");
-    let (content_type, body): (::std::option::Option<&'static str>, ::awsjson_runtime::for_generated::ByteStream) = match input.body.take()
-    {
+    let (content_type, body): (::std::option::Option<&'static str>, ::mpkit_runtime::for_generated::ByteStream) = match input.body.take() {
         ::std::option::Option::Some(v) => (::std::option::Option::Some("application/octet-stream"), v),
         ::std::option::Option::None => (::std::option::Option::None, ::std::default::Default::default()),
     };
     #[allow(unused_mut)]
-    let mut request = ::awsjson_runtime::for_generated::OperationRequest::http_stream("PUT", uri, content_type, body, true);
+    let mut request = ::mpkit_runtime::for_generated::OperationRequest::http_stream("PUT", uri, content_type, body, true);
     ::std::result::Result::Ok(request)
 }
 #[allow(unused_variables)]
 fn de_error(
-    meta: ::awsjson_runtime::for_generated::ErrorMetadata,
-    response: &::awsjson_runtime::for_generated::HttpResponse,
-) -> ::std::result::Result<PutSizedObjectError, ::awsjson_runtime::for_generated::DeserializeError> {
+    meta: ::mpkit_runtime::for_generated::ErrorMetadata,
+    response: &::mpkit_runtime::for_generated::HttpResponse,
+) -> ::std::result::Result<PutSizedObjectError, ::mpkit_runtime::for_generated::DeserializeError> {
     let code = meta.code().map(::std::borrow::ToOwned::to_owned);
     #[allow(clippy::match_single_binding)]
     ::std::result::Result::Ok(match code.as_deref() {
@@ -88,7 +87,7 @@ fn de_error(
 pub enum PutSizedObjectError {
     /// An error the model does not describe; read it with `code()` and `message()`.
     #[deprecated(note = "matching Unhandled is not forward compatible: match with a wildcard arm and check code()")]
-    Unhandled(::awsjson_runtime::for_generated::Unhandled),
+    Unhandled(::mpkit_runtime::for_generated::Unhandled),
 }
-::awsjson_runtime::for_generated::operation_error_impls!(PutSizedObjectError {});
+::mpkit_runtime::for_generated::operation_error_impls!(PutSizedObjectError {});
 impl PutSizedObjectError {}

@@ -170,39 +170,47 @@ pub fn run(args: &Args) -> Result<(), String> {
     };
     let mut stale_total = 0;
     for job in &jobs {
-        let files = generate(job)?;
-        let shown = job.out.strip_prefix(&root).unwrap_or(&job.out).display().to_string();
-        if args.check {
-            let mut stale = stale_files(&job.out, &files)?;
-            if job.enforce_version {
-                stale.extend(stale_changelog(&job.out, &files)?);
-            }
-            if job.options.publish && !job.out.join("LICENSE").is_file() {
-                stale.push("LICENSE (missing)".to_owned());
-            }
-            for s in &stale {
-                eprintln!("stale: {shown}/{s}");
-            }
-            stale_total += stale.len();
-            if stale.is_empty() {
-                println!("{shown} is up to date ({} files)", files.len());
-            }
-        } else {
-            let previous = if job.enforce_version { check_version(&job.out, &files)? } else { None };
-            write_files(&job.out, &files)?;
-            if job.enforce_version {
-                write_changelog(&job.out, &files, previous)?;
-            }
-            if job.options.publish {
-                link_license(&root, &job.out)?;
-            }
-            println!("wrote {} files to {shown}", files.len());
-        }
+        stale_total += run_job(&root, job, args.check)?;
     }
     if stale_total > 0 {
         return Err(format!("{stale_total} generated file(s) are stale; run `cargo xtask codegen`"));
     }
     Ok(())
+}
+
+/// Generates one job's crate and writes it (refusing an API change the
+/// version does not allow, adding the changelog's entry, linking the
+/// licence of a published crate) or, with `check`, returns how many of its
+/// files are stale, naming each on stderr.
+pub fn run_job(root: &Path, job: &Job, check: bool) -> Result<usize, String> {
+    let files = generate(job)?;
+    let shown = job.out.strip_prefix(root).unwrap_or(&job.out).display().to_string();
+    if check {
+        let mut stale = stale_files(&job.out, &files)?;
+        if job.enforce_version {
+            stale.extend(stale_changelog(&job.out, &files)?);
+        }
+        if job.options.publish && !job.out.join("LICENSE").is_file() {
+            stale.push("LICENSE (missing)".to_owned());
+        }
+        for s in &stale {
+            eprintln!("stale: {shown}/{s}");
+        }
+        if stale.is_empty() {
+            println!("{shown} is up to date ({} files)", files.len());
+        }
+        return Ok(stale.len());
+    }
+    let previous = if job.enforce_version { check_version(&job.out, &files)? } else { None };
+    write_files(&job.out, &files)?;
+    if job.enforce_version {
+        write_changelog(&job.out, &files, previous)?;
+    }
+    if job.options.publish {
+        link_license(root, &job.out)?;
+    }
+    println!("wrote {} files to {shown}", files.len());
+    Ok(0)
 }
 
 /// Refuses to replace a crate whose public API changes when its version was
@@ -403,6 +411,62 @@ mod tests {
         write_files(&dir, &files).unwrap();
         assert!(stale_files(&dir, &files).unwrap().is_empty(), "writing removes stale files");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Two versions of a crate through `cargo xtask codegen`: the first
+    /// version's entry, then the second's with the removed operation under
+    /// Breaking; a version without an entry is stale, and the licence of a
+    /// published crate is linked.
+    #[test]
+    fn a_new_version_gets_its_changelog_entry_from_the_api_diff() {
+        let root = workspace_root();
+        let dir = std::env::temp_dir().join(format!("xtask-changelog-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let fixture = root.join("tests/data/fixtures/obstacle_course.json");
+        let mut model: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&fixture).unwrap()).unwrap();
+        let out = dir.join("crate");
+        let job = |model: &Path, version: &str| Job {
+            model: model.to_owned(),
+            out: out.clone(),
+            options: codegen::Options {
+                package: Some("mpkit-obstacles".into()),
+                version: version.into(),
+                runtime_path: relative_path(&out, &root.join("runtime")),
+                publish: true,
+                ..codegen::Options::default()
+            },
+            enforce_version: true,
+        };
+        assert_eq!(run_job(&root, &job(&fixture, "0.1.0"), false).unwrap(), 0);
+        let first = std::fs::read_to_string(out.join(crate::changelog::FILE)).unwrap();
+        assert!(first.contains("First version.") && crate::changelog::has_entry(&first, "0.1.0"), "{first}");
+        assert!(out.join("LICENSE").is_file(), "a published crate links the licence");
+        assert_eq!(run_job(&root, &job(&fixture, "0.1.0"), true).unwrap(), 0, "fresh");
+
+        // Remove the `Probe` operation from the service: a breaking change.
+        let service = model["shapes"].as_object_mut().unwrap().values_mut().find(|s| s["type"] == "service").unwrap();
+        service["operations"].as_array_mut().unwrap().retain(|o| o["target"] != "obstacle.course#Probe");
+        let changed = dir.join("changed.json");
+        std::fs::write(&changed, model.to_string()).unwrap();
+        let refused = run_job(&root, &job(&changed, "0.1.1"), false).unwrap_err();
+        assert!(refused.contains("needs version 0.2.0"), "{refused}");
+        let stale_sources = count_stale_files(&out, &job(&changed, "0.2.0"));
+        assert!(stale_sources > 0);
+        assert_eq!(run_job(&root, &job(&changed, "0.2.0"), true).unwrap(), stale_sources + 1, "the files, and the changelog's entry");
+        run_job(&root, &job(&changed, "0.2.0"), false).unwrap();
+        let second = std::fs::read_to_string(out.join(crate::changelog::FILE)).unwrap();
+        let new_entry = second.find("## [0.2.0]").expect("the new version's entry");
+        assert!(new_entry < second.find("## [0.1.0]").unwrap(), "newest first:\n{second}");
+        let breaking = &second[new_entry..second.find("## [0.1.0]").unwrap()];
+        assert!(breaking.contains("### Breaking") && breaking.contains("probe"), "{breaking}");
+        assert_eq!(run_job(&root, &job(&changed, "0.2.0"), true).unwrap(), 0);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The generated files (not the changelog) a job would rewrite.
+    fn count_stale_files(out: &Path, job: &Job) -> usize {
+        stale_files(out, &generate(job).unwrap()).unwrap().len()
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! server has sent the rest, and an upload's first chunk reaches the
 //! server before the caller has made the next. Also what may be retried
 //! (a file, again from its start; a one-shot stream, never), what is
-//! refused before sending, and the limits a streamed body keeps.
+//! refused before sending, the limits a streamed body keeps, and a
+//! blocking client reading a stream.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -294,4 +295,25 @@ async fn a_download_that_stalls_fails_the_read_not_the_call() {
     let text = err.to_string();
     assert!(text.contains("read timeout of 300ms"), "{text}");
     assert!(out.body.try_next().await.unwrap().is_none(), "a failed stream ends");
+}
+
+#[test]
+fn a_blocking_client_reads_a_stream_through_its_own_block_on() {
+    // The server runs on a runtime of its own; the caller has none.
+    let server_runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let server = server_runtime.block_on(server());
+    let config = Config::builder()
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(AKID, SECRET, None, None, "test"))
+        .endpoint_url(&server.url)
+        .build();
+    let client = golden_streaming::blocking::Client::new(&config).unwrap();
+    let mut out = client.block_on(client.get_object().key("held").send()).expect("the head");
+    let first = client.block_on(out.body.try_next()).unwrap().unwrap();
+    assert_eq!(&first[..], b"first chunk;");
+    server.state.release.notify_one();
+    // The connection is driven by the client's runtime while it waits here.
+    let rest = client.block_on(out.body.collect()).unwrap().to_vec();
+    assert_eq!(rest, b"second chunk");
+    drop(server);
 }

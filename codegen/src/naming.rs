@@ -295,7 +295,20 @@ pub fn endpoint_env_name(sdk_id: &str) -> String {
 /// `aws-sdk-*` name on purpose, so that both crates can sit in one
 /// dependency graph (porting renames the dependency, not the code).
 pub fn default_package(sdk_id: &str) -> String {
-    format!("mpkit-{}", sdk_id.to_lowercase().replace([' ', '-', '_'], ""))
+    format!("mpkit-{}", service_slug(sdk_id))
+}
+
+/// The sdkId in lower case without spaces, dashes or underscores
+/// (`marketplacemetering`): the service's part of package names.
+pub fn service_slug(sdk_id: &str) -> String {
+    sdk_id.to_lowercase().replace([' ', '-', '_'], "")
+}
+
+/// The official crate of a service (`aws-sdk-marketplaceentitlement`):
+/// its slug without a trailing "service", as the official crates name them.
+pub fn official_package(sdk_id: &str) -> String {
+    let slug = service_slug(sdk_id);
+    format!("aws-sdk-{}", slug.strip_suffix("service").filter(|s| !s.is_empty()).unwrap_or(&slug))
 }
 
 /// The member's place, from its structure's role.
@@ -469,6 +482,8 @@ mod tests {
         assert_eq!(type_module("Error"), "_error");
         assert_eq!(error_predicate("ThrottlingException"), "is_throttling_exception");
         assert_eq!(default_package("Marketplace Metering"), "mpkit-marketplacemetering");
+        assert_eq!(official_package("Marketplace Entitlement Service"), "aws-sdk-marketplaceentitlement");
+        assert_eq!(official_package("Marketplace Catalog"), "aws-sdk-marketplacecatalog");
         assert_eq!(union_is("Unknown"), "is_unknown_value");
         assert_eq!(endpoint_env_name("Marketplace Metering"), "MARKETPLACE_METERING");
         assert_eq!(union_as("Text"), "as_text");

@@ -44,16 +44,22 @@ fn run(command: &mut Command, what: &str) -> Result<String, String> {
     Ok(stdout)
 }
 
-/// The workspace's version of `package` (every published crate has one).
-fn version_of(root: &Path, package: &str) -> Result<String, String> {
+/// The workspace's version of each published crate, from one `cargo metadata`.
+fn versions(root: &Path) -> Result<Vec<(String, String)>, String> {
     let metadata = run(cargo().args(["metadata", "--no-deps", "--format-version", "1"]).current_dir(root), "cargo metadata")?;
     let metadata: serde_json::Value = serde_json::from_str(&metadata).map_err(|e| format!("cargo metadata: {e}"))?;
-    metadata["packages"]
-        .as_array()
-        .and_then(|ps| ps.iter().find(|p| p["name"] == package))
-        .and_then(|p| p["version"].as_str())
-        .map(str::to_owned)
-        .ok_or_else(|| format!("{package} is not a package of the workspace"))
+    let packages = metadata["packages"].as_array().ok_or("cargo metadata lists no packages")?;
+    PUBLISHED
+        .iter()
+        .map(|name| {
+            packages
+                .iter()
+                .find(|p| p["name"] == *name)
+                .and_then(|p| p["version"].as_str())
+                .map(|v| ((*name).to_owned(), v.to_owned()))
+                .ok_or_else(|| format!("{name} is not a package of the workspace"))
+        })
+        .collect()
 }
 
 /// `--config` arguments patching crates.io's `crates` with the unpacked ones.
@@ -69,8 +75,7 @@ fn patches(crates: &Path, names: &[&str], versions: &[(String, String)]) -> Vec<
 
 /// Packages, unpacks, installs and runs.
 pub fn package_and_install(root: &Path) -> Result<(), String> {
-    let versions: Vec<(String, String)> =
-        PUBLISHED.iter().map(|p| version_of(root, p).map(|v| ((*p).to_owned(), v))).collect::<Result<_, _>>()?;
+    let versions = versions(root)?;
     // Verification (building each package) is the install below, which builds them all.
     let mut package = cargo();
     package.args(["package", "--no-verify", "--allow-dirty", "--quiet"]).current_dir(root);

@@ -7,13 +7,13 @@
 
 use super::rt;
 use crate::ir::Ir;
-use crate::Options;
+use crate::{naming, Options};
 
 /// The keywords of a generated crate: crates.io allows five of at most 20
 /// characters, letters, digits, `-` and `_`.
 fn keywords(ir: &Ir) -> Vec<String> {
     let mut out = vec!["aws".to_owned(), "sdk".to_owned(), "smithy".to_owned()];
-    let service = ir.service.sdk_id.to_lowercase().replace([' ', '-', '_'], "");
+    let service = naming::service_slug(&ir.service.sdk_id);
     if !service.is_empty() && service.len() <= 20 && service.chars().all(|c| c.is_ascii_alphanumeric()) {
         out.push(service);
     }
@@ -71,9 +71,7 @@ pub fn readme(ir: &Ir, options: &Options) -> String {
     let title = ir.service.title.clone().unwrap_or_else(|| ir.service.sdk_id.clone());
     let name = options.package_name(ir);
     let lib = name.replace('-', "_");
-    // The official crates drop a trailing "Service" (`aws-sdk-marketplaceentitlement`).
-    let service = ir.service.sdk_id.to_lowercase().replace([' ', '-', '_'], "");
-    let official = format!("aws-sdk-{}", service.strip_suffix("service").filter(|s| !s.is_empty()).unwrap_or(&service));
+    let official = naming::official_package(&ir.service.sdk_id);
     let official_lib = official.replace('-', "_");
     let features: String = crate::FEATURES
         .iter()

@@ -106,6 +106,11 @@ impl HyperClient {
         self
     }
 
+    /// What reading a body is held to.
+    fn limits(&self) -> ReadLimits {
+        ReadLimits { read_timeout: self.read_timeout, stalled_stream: self.stalled_stream }
+    }
+
     /// Sends `request` and waits for the response head.
     async fn send_head(&self, request: HttpRequest) -> Result<(http::response::Parts, hyper::body::Incoming), ConnectorError> {
         let mut builder = http::Request::builder().method(request.method.as_str()).uri(request.uri.as_str());
@@ -152,7 +157,7 @@ impl HyperClient {
             return Ok(StreamingResponse { head: self.read_whole(parts, body).await?, body: None });
         }
         let length = content_length(&parts);
-        let limits = ReadLimits { read_timeout: self.read_timeout, stalled_stream: self.stalled_stream };
+        let limits = self.limits();
         let stream = ByteStream::from_source(IncomingSource::new(body, limits, length));
         Ok(StreamingResponse { head: HttpResponse::new(parts.status.as_u16(), headers_of(&parts), Vec::new()), body: Some(stream) })
     }
@@ -185,7 +190,7 @@ impl HyperClient {
     async fn read_body(&self, mut body: hyper::body::Incoming, expected: usize) -> Result<Vec<u8>, ConnectorError> {
         let mut bytes = Vec::with_capacity(expected.min(self.max_body));
         let mut throughput = self.stalled_stream.map(Throughput::new);
-        let limits = ReadLimits { read_timeout: self.read_timeout, stalled_stream: self.stalled_stream };
+        let limits = self.limits();
         loop {
             let frame = match limits.wait() {
                 None => body.frame().await,
@@ -203,7 +208,7 @@ impl HyperClient {
                 bytes.extend_from_slice(data);
                 if let Some(t) = throughput.as_mut() {
                     if t.record(tokio::time::Instant::now(), data.len()) {
-                        return Err(super::streaming::stalled(self.stalled_stream));
+                        return Err(super::streaming::stalled(limits.stalled_stream));
                     }
                 }
             }

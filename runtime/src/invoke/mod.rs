@@ -242,7 +242,7 @@ impl Handle {
         request: OperationRequest,
         route: Route,
     ) -> Result<(Arc<dyn HttpClient>, CallRequest), SdkError<E>> {
-        let OperationRequest { method, path, headers: mut bound_headers, content_type, body, stream, requires_length } = request;
+        let OperationRequest { method, path, headers: mut bound_headers, content_type, body } = request;
         let (settings, state) = (&self.inner.config.settings, &self.inner.config.state);
         let service = self.inner.service;
         if !settings.load_problems.is_empty() {
@@ -257,8 +257,7 @@ impl Handle {
         if let (Some(prefix), false) = (&route.host_prefix, settings.disable_host_prefix) {
             (uri, host) = endpoint::with_host_prefix(&uri, &host, prefix);
         }
-        let (body, content_encoding) =
-            payload::prepare(op, settings, body, stream, requires_length, &mut bound_headers).map_err(SdkError::construction_failure)?;
+        let (body, content_encoding) = payload::prepare(op, settings, body, &mut bound_headers).map_err(SdkError::construction_failure)?;
         let signer = match service.signing_name {
             None => None,
             Some(name) => {

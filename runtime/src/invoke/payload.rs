@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 
 use super::compression;
+use super::request::Payload;
 use super::OperationMeta;
 use crate::config::Settings;
 use crate::http::Body;
@@ -17,16 +18,16 @@ use crate::primitives::ByteStream;
 pub(super) fn prepare(
     op: &OperationMeta,
     settings: &Settings,
-    body: Vec<u8>,
-    stream: Option<ByteStream>,
-    requires_length: bool,
+    body: Payload,
     bound_headers: &mut Vec<(Cow<'static, str>, String)>,
 ) -> Result<(Body, Option<&'static str>), String> {
-    // A payload in memory is bytes like any other body.
-    let body = match stream.map(ByteStream::into_bytes) {
-        None => body,
-        Some(Ok(bytes)) => Vec::from(bytes),
-        Some(Err(stream)) => return prepare_stream(op, stream, requires_length).map(|body| (body, None)),
+    let body = match body {
+        Payload::Bytes(bytes) => bytes,
+        // A payload in memory is bytes like any other body.
+        Payload::Stream { stream, requires_length } => match stream.into_bytes() {
+            Ok(bytes) => Vec::from(bytes),
+            Err(stream) => return prepare_stream(op, stream, requires_length).map(|body| (body, None)),
+        },
     };
     let (body, content_encoding) = compression::maybe_gzip(
         body,

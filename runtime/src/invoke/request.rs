@@ -28,32 +28,30 @@ pub struct OperationRequest {
     pub(super) path: String,
     pub(super) headers: Vec<(Cow<'static, str>, String)>,
     pub(super) content_type: Option<&'static str>,
-    pub(super) body: Vec<u8>,
-    /// A streaming payload, sent in place of `body`.
-    pub(super) stream: Option<crate::primitives::ByteStream>,
-    /// The payload's length must be known (`@requiresLength`).
-    pub(super) requires_length: bool,
+    pub(super) body: Payload,
+}
+
+/// An operation's body as generated code made it.
+#[derive(Debug)]
+pub(super) enum Payload {
+    /// The serialised input, or a payload member's bytes.
+    Bytes(Vec<u8>),
+    /// A streaming payload (`@streaming` blob); `requires_length`: its
+    /// length must be known before it is sent (`@requiresLength`).
+    Stream { stream: crate::primitives::ByteStream, requires_length: bool },
 }
 
 impl OperationRequest {
     /// An RPC protocol's request: the body; the runtime adds the rest.
     pub fn rpc(body: Vec<u8>) -> Self {
-        OperationRequest {
-            method: "POST",
-            path: String::new(),
-            headers: Vec::new(),
-            content_type: None,
-            body,
-            stream: None,
-            requires_length: false,
-        }
+        OperationRequest { method: "POST", path: String::new(), headers: Vec::new(), content_type: None, body: Payload::Bytes(body) }
     }
 
     /// A request of a protocol with HTTP bindings: `method` to `path` (with
     /// its query, already encoded), carrying `body` of `content_type` (none
     /// when there is no body).
     pub fn http(method: &'static str, path: String, content_type: Option<&'static str>, body: Vec<u8>) -> Self {
-        OperationRequest { method, path, headers: Vec::new(), content_type, body, stream: None, requires_length: false }
+        OperationRequest { method, path, headers: Vec::new(), content_type, body: Payload::Bytes(body) }
     }
 
     /// A request whose body is a streaming payload (`@streaming` blob),
@@ -67,7 +65,7 @@ impl OperationRequest {
         stream: crate::primitives::ByteStream,
         requires_length: bool,
     ) -> Self {
-        OperationRequest { method, path, headers: Vec::new(), content_type, body: Vec::new(), stream: Some(stream), requires_length }
+        OperationRequest { method, path, headers: Vec::new(), content_type, body: Payload::Stream { stream, requires_length } }
     }
 
     /// Adds a header the input binds (`@httpHeader`, `@httpPrefixHeaders`).
